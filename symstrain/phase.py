@@ -175,6 +175,21 @@ class SpaceGroupInfo:
         """Iterate (R, t) pairs."""
         return zip(self.rotations, self.translations)
 
+    @classmethod
+    def from_gemmi(cls, sg, source: str) -> "SpaceGroupInfo":
+        """Build from a ``gemmi.SpaceGroup`` (every operation, centring included)."""
+        rots, trans = ops_to_arrays(sg.operations())
+        std = bool(sg.is_reference_setting())
+        setting = sg.xhm() if std else f"{sg.xhm()} (non-standard setting of {sg.number})"
+        return cls(sg.number, sg.xhm(), sg.hall, setting, source, rots, trans, std)
+
+    @classmethod
+    def from_symbol(cls, symbol: str) -> "SpaceGroupInfo":
+        """Build from an H-M symbol gemmi knows, e.g. ``"P c c n"`` or ``"P 1 21/c 1"`` (source "H-M")."""
+        import gemmi
+
+        return cls.from_gemmi(gemmi.SpaceGroup(symbol), "H-M")
+
     def to_dict(self) -> dict:
         return {
             "number": self.number,
@@ -185,6 +200,15 @@ class SpaceGroupInfo:
             "source": self.source,
             "n_operations": self.order,
         }
+
+
+def ops_to_arrays(group_ops) -> tuple[np.ndarray, np.ndarray]:
+    """(n,3,3) int rotations and (n,3) float translations in [0, 1) from a ``gemmi.GroupOps``."""
+    ops = list(group_ops)
+    den = float(ops[0].DEN) if ops else 24.0
+    rots = np.array([np.array(op.rot) // op.DEN for op in ops], dtype=int).reshape(-1, 3, 3)
+    trans = np.array([np.array(op.tran) / den for op in ops], dtype=float).reshape(-1, 3) % 1.0
+    return rots, trans
 
 
 @dataclass(frozen=True, eq=False)
