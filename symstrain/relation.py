@@ -18,10 +18,15 @@ Conventions (as in spglib and ITA Vol. A, Part 5)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
+import spglib
 
-from .phase import Phase
+spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None silently
+
+from .errors import SymstrainInputError
+from .phase import Cell, Phase, SpaceGroupInfo
 
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 
@@ -71,6 +76,575 @@ class Relation:
     broken_conditions: tuple[dict, ...] = ()
     #: relative mismatch of the child metric against the parent metric mapped by P (max |ΔG|/G)
     lattice_misfit: float = 0.0
-    #: which conjugacy class / orientation of the subgroup, in words (e.g. "unique axis b of the parent")
+    #: which conjugacy class / orientation of the subgroup: the child's point-group elements in the parent basis
     orientation: str = ""
+    #: symmetry-breaking strain components named in the parent's Cartesian frame (X ∥ a_p, Z ∥ c*_p)
+    symmetry_breaking_strain_parent_frame: tuple[str, ...] = ()
+    #: finite-strain tolerance used to accept the lattice correspondence
+    tolerance: float = 0.08
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class NotSubgroupError(SymstrainInputError):
+    """The child is not a subgroup of the parent in any lattice correspondence within tolerance."""
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers on symmetry operations (R, t) acting on fractional column vectors
+# ----------------------------------------------------------------------------------------------
+
+_AXES = "xyz"
+
+
+def _frac(v: float, max_den: int = 48) -> str:
+    fr = Fraction(float(v)).limit_denominator(max_den)
+    return str(fr)
+
+
+def op_to_xyz(R: np.ndarray, t: np.ndarray) -> str:
+    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced)."""
+    out = []
+    for i in range(3):
+        terms = ""
+        for j in range(3):
+            c = R[i, j]
+            if abs(c) < 1e-9:
+                continue
+            ci = int(round(c))
+            if abs(c - ci) > 1e-6:
+                s = _frac(c)
+                terms += ("+" if c > 0 and terms else "") + f"{s}*{_AXES[j]}"
+            elif ci == 1:
+                terms += ("+" if terms else "") + _AXES[j]
+            elif ci == -1:
+                terms += "-" + _AXES[j]
+            else:
+                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
+        if abs(t[i]) > 1e-9:
+            s = _frac(t[i])
+            terms += s if s.startswith("-") else ("+" + s if terms else s)
+        out.append(terms or "0")
+    return ",".join(out)
+
+
+def _unique_rotations(rots: np.ndarray) -> np.ndarray:
+    seen = {}
+    for r in rots:
+        seen.setdefault(r.astype(int).tobytes(), r.astype(int))
+    return np.array(list(seen.values()))
+
+
+def _centring_vectors(sg: SpaceGroupInfo) -> np.ndarray:
+    """(m, 3) pure translations of the group in [0, 1): the identity's translations (centring), 0 first."""
+    ident = np.all(sg.rotations == np.eye(3, dtype=int), axis=(1, 2))
+    cv = sg.translations[ident] % 1.0
+    cv = cv[np.argsort(np.linalg.norm(cv, axis=1))]
+    return cv if len(cv) else np.zeros((1, 3))
+
+
+def _wrap(x: np.ndarray) -> np.ndarray:
+    """Distance of each entry to the nearest integer."""
+    return np.abs(x - np.round(x))
+
+
+def point_group_symbol(rots: np.ndarray) -> str:
+    """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
+    symbol, _, _ = spglib.get_pointgroup(np.ascontiguousarray(_unique_rotations(rots), dtype=np.intc))
+    return symbol.strip()
+
+
+# ----------------------------------------------------------------------------------------------
+# lattice correspondence
+# ----------------------------------------------------------------------------------------------
+
+
+def _lattice_candidates(
+    parent: Cell, centring: np.ndarray, child: Cell, tol: float, source: str = "child"
+) -> list[tuple[float, np.ndarray]]:
+    """Every P (columns = child basis vectors in parent fractional units, parent-lattice vectors, det > 0)
+    whose child metric matches ``child`` within finite strain ``tol``; sorted by misfit."""
+    A_p = parent.matrix()
+    G_c = child.metric()
+    L_c = np.sqrt(np.diag(G_c))
+    recip = np.linalg.norm(np.linalg.inv(A_p), axis=1)  # |a*_i|: |n_i| <= |v|·|a*_i|
+    nmax = np.floor(L_c.max() * (1 + tol) * recip).astype(int) + 1
+    if np.prod(2 * nmax + 1) * len(centring) > 2_000_000:
+        raise SymstrainInputError(source, "child cell is too large a supercell of the parent to search")
+    grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
+    ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+    vecs = (ints[None, :, :] + centring[:, None, :]).reshape(-1, 3)
+    vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
+    lengths = np.linalg.norm(vecs @ A_p.T, axis=1)
+    per_axis = []
+    for i in range(3):
+        ok = np.abs(lengths / L_c[i] - 1) <= tol
+        per_axis.append(vecs[ok])
+    if any(len(v) == 0 for v in per_axis):
+        return []
+    G_p = A_p.T @ A_p
+    out = []
+    # pair (a, b) by γ, then add c
+    a_c, b_c, c_c = per_axis
+    for va in a_c:
+        gab = (va @ G_p @ b_c.T) / (L_c[0] * L_c[1])
+        ok_b = b_c[np.abs(gab - G_c[0, 1] / (L_c[0] * L_c[1])) <= 2 * tol]
+        for vb in ok_b:
+            gac = (va @ G_p @ c_c.T) / (L_c[0] * L_c[2])
+            gbc = (vb @ G_p @ c_c.T) / (L_c[1] * L_c[2])
+            ok_c = c_c[
+                (np.abs(gac - G_c[0, 2] / (L_c[0] * L_c[2])) <= 2 * tol)
+                & (np.abs(gbc - G_c[1, 2] / (L_c[1] * L_c[2])) <= 2 * tol)
+            ]
+            for vc in ok_c:
+                P = np.column_stack([va, vb, vc])
+                d = np.linalg.det(P)
+                if d < 1e-6:
+                    continue
+                misfit = _finite_strain_norm(P.T @ G_p @ P, G_c)
+                if misfit <= tol:
+                    out.append((misfit, P))
+    return out
+
+
+def _finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
+    """Largest |eigenvalue| of the Green–Lagrange strain taking metric G0 to metric G."""
+    L = np.linalg.cholesky(G0)
+    Li = np.linalg.inv(L)
+    E = 0.5 * (Li @ G @ Li.T - np.eye(3))
+    return float(np.max(np.abs(np.linalg.eigvalsh(E))))
+
+
+def _preference(P: np.ndarray) -> tuple:
+    """Tie-break among equivalent correspondences: simplest, closest to identity, columns pointing forward."""
+    signs = []
+    for j in range(3):
+        col = P[:, j]
+        nz = col[np.abs(col) > 1e-9]
+        signs.append(0 if nz[0] > 0 else 1)
+    return (
+        round(float(np.abs(P).sum()), 6),
+        -round(float(np.trace(P)), 6),
+        tuple(signs),
+        tuple(-np.round(P.T.ravel(), 6)),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# operation check
+# ----------------------------------------------------------------------------------------------
+
+_ORIGIN_GRID = 24  # origin shifts searched on a 1/24 grid: covers 1/2, 1/3, 1/4, 1/6, 1/8 (d-glides)
+
+
+def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
+    """Child rotations in the parent basis, W_p = P W_c P⁻¹, and the child translations P·w_c."""
+    Pi = np.linalg.inv(P)
+    W = np.einsum("ij,njk,kl->nil", P, child.rotations.astype(float), Pi)
+    return W, child.translations @ P.T
+
+
+def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
+    """Origin shifts p making every child op a parent op, or (None, reason). Vectorised over a p grid."""
+    W, tw = _map_child_ops(P, child)
+    Wi = np.round(W)
+    bad = np.max(np.abs(W - Wi), axis=(1, 2)) > 1e-6
+    parent_rot_keys = {r.astype(int).tobytes() for r in parent.rotations}
+    for n in range(len(W)):
+        if bad[n] or Wi[n].astype(int).tobytes() not in parent_rot_keys:
+            return None, (
+                f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} has rotation part "
+                f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
+                "which is not a rotation of the parent point group"
+            )
+    g = np.arange(_ORIGIN_GRID) / _ORIGIN_GRID
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
+    ok = np.ones(len(grid), dtype=bool)
+    first_fail = None
+    for n in range(len(W)):
+        Wn = Wi[n]
+        # parent translations available for this rotation
+        sel = np.all(parent.rotations == Wn.astype(int), axis=(1, 2))
+        tp = parent.translations[sel]
+        # w_p(p) = P w_c + p − W p  must equal t_parent (mod 1)
+        wp = tw[n][None, :] + grid - grid @ Wn.T
+        match = np.zeros(len(grid), dtype=bool)
+        for t in tp:
+            match |= np.all(_wrap(wp - t) < 1e-6, axis=1)
+        ok &= match
+        if not ok.any():
+            first_fail = n
+            break
+    if not ok.any():
+        n = first_fail
+        return None, (
+            f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
+            f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any origin shift "
+            "compatible with the other child operations"
+        )
+    cands = grid[ok]
+    centred = cands - np.round(cands)  # nearest-origin representative in (−1/2, 1/2]
+    best = cands[np.argmin(np.linalg.norm(centred, axis=1) + 1e-9 * np.arange(len(cands)))]
+    best = best - np.round(best)
+    best[np.isclose(best, -0.5)] = 0.5
+    return best + 0.0, None
+
+
+# ----------------------------------------------------------------------------------------------
+# cosets, tensor invariants, descriptions
+# ----------------------------------------------------------------------------------------------
+
+
+def _affine(P: np.ndarray, p: np.ndarray) -> np.ndarray:
+    M = np.eye(4)
+    M[:3, :3] = P
+    M[:3, 3] = p
+    return M
+
+
+def _op4(R, t) -> np.ndarray:
+    M = np.eye(4)
+    M[:3, :3] = R
+    M[:3, 3] = t
+    return M
+
+
+class _ChildGroup:
+    """Membership test for the child group H (ops in child coordinates, modulo the child lattice)."""
+
+    def __init__(self, child: SpaceGroupInfo):
+        self.by_rot: dict[bytes, np.ndarray] = {}
+        for R, t in child.ops():
+            self.by_rot.setdefault(R.astype(int).tobytes(), []).append(t)
+        self.by_rot = {k: np.array(v) for k, v in self.by_rot.items()}
+
+    def contains(self, M: np.ndarray) -> bool:
+        R = M[:3, :3]
+        Ri = np.round(R)
+        if np.max(np.abs(R - Ri)) > 1e-6:
+            return False
+        ts = self.by_rot.get(Ri.astype(int).tobytes())
+        if ts is None:
+            return False
+        return bool(np.any(np.all(_wrap(M[:3, 3][None, :] - ts) < 1e-6, axis=1)))
+
+
+def _cosets(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, p: np.ndarray, index: int):
+    """Left cosets g·H of H in G, as lists of 4×4 ops in child coordinates (translations mod 1), H first."""
+    T = _affine(P, p)
+    Ti = np.linalg.inv(T)
+    H = _ChildGroup(child)
+    h_ops = [_op4(R, t) for R, t in child.ops()]
+    # translations of the parent lattice that may be lost: a box of conventional parent translations
+    m = max(1, int(np.ceil(abs(np.linalg.det(P)) - 1e-9)))
+    box = range(m) if m > 1 else range(1)
+    shifts = [np.array([i, j, k], float) for i in box for j in box for k in box]
+    reps: list[np.ndarray] = []
+    cosets: list[list[np.ndarray]] = []
+    for R, t in parent.ops():
+        for s in shifts:
+            g = Ti @ _op4(R, t + s) @ T  # parent op in child coordinates
+            if any(H.contains(np.linalg.inv(r) @ g) for r in reps):
+                continue
+            reps.append(g)
+            members = []
+            for h in h_ops:
+                gh = g @ h
+                gh[:3, 3] %= 1.0
+                gh[:3, 3][np.isclose(gh[:3, 3], 1.0)] = 0.0
+                members.append(gh)
+            cosets.append(members)
+            if len(reps) == index:
+                break
+        if len(reps) == index:
+            break
+    # the coset containing the identity (H itself) first
+    cosets.sort(key=lambda c: 0 if H.contains(c[0]) else 1)
+    return cosets
+
+
+def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
+    T = _affine(P, p)
+    Mp = T @ M_child @ np.linalg.inv(T)
+    t = Mp[:3, 3].copy()
+    # keep translations as small non-negative fractions of the parent cell where the lattice allows
+    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
+        t %= 1.0
+        t[np.isclose(t, 1.0)] = 0.0
+    return op_to_xyz(np.round(Mp[:3, :3]).astype(int), t)
+
+
+def _op_key(xyz: str) -> tuple:
+    """Readability order: pure translations, then the inversion, then the rest; shorter first."""
+    parts = xyz.split(",")
+    pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
+    inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
+    return (0 if pure else 1 if inv else 2, len(xyz), xyz)
+
+
+def _readable_coset(members, P, p) -> tuple[str, ...]:
+    """A coset's members as parent-setting triplets, its most readable member first."""
+    return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=_op_key))
+
+
+_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+_VOIGT_NAMES = STRAIN_COMPONENTS
+
+
+def _sym_basis() -> np.ndarray:
+    B = np.zeros((6, 3, 3))
+    for k, (i, j) in enumerate(_VOIGT):
+        B[k, i, j] = B[k, j, i] = 1.0
+    return B
+
+
+def _invariant_tensors(cart_rots: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (rows, Voigt coordinates e11,e22,e33,e23,e13,e12) of symmetric tensors invariant
+    under every Cartesian rotation S: S·e·Sᵀ = e."""
+    B = _sym_basis()
+    blocks = []
+    for S in cart_rots:
+        cols = [(S @ Bk @ S.T - Bk)[np.triu_indices(3)] for Bk in B]
+        blocks.append(np.array(cols).T)
+    A = np.vstack(blocks)
+    _, sv, Vt = np.linalg.svd(A)
+    rank = int(np.sum(sv > 1e-8))
+    return Vt[rank:]
+
+
+def _invariant_vectors(cart_rots: np.ndarray) -> int:
+    A = np.vstack([S - np.eye(3) for S in cart_rots])
+    sv = np.linalg.svd(A, compute_uv=False)
+    return 3 - int(np.sum(sv > 1e-8))
+
+
+def _name_components(vecs: np.ndarray) -> tuple[str, ...]:
+    """Readable names of a tensor subspace: 'e13', or 'e11-e22' for combined components."""
+    if len(vecs) == 0:
+        return ()
+    # reduced row echelon form gives the simplest readable basis
+    M = vecs.copy()
+    rows, piv_row = [], 0
+    for col in range(6):
+        if piv_row >= len(M):
+            break
+        pivot = np.argmax(np.abs(M[piv_row:, col])) + piv_row
+        if abs(M[pivot, col]) < 1e-8:
+            continue
+        M[[piv_row, pivot]] = M[[pivot, piv_row]]
+        M[piv_row] /= M[piv_row, col]
+        for r in range(len(M)):
+            if r != piv_row:
+                M[r] -= M[r, col] * M[piv_row]
+        piv_row += 1
+    names = []
+    for row in M[:piv_row]:
+        terms = ""
+        for k in range(6):
+            c = row[k]
+            if abs(c) < 1e-8:
+                continue
+            cf = _frac(c, 12)
+            sign = "-" if c < 0 else ("+" if terms else "")
+            mag = cf.lstrip("-")
+            terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
+        names.append(terms)
+    return tuple(names)
+
+
+def _sb_subspace(child_inv: np.ndarray, parent_inv: np.ndarray) -> np.ndarray:
+    """Part of the child-invariant tensor space orthogonal to the parent-invariant space."""
+    if len(child_inv) == 0:
+        return child_inv
+    # Frobenius metric on Voigt coordinates: off-diagonal components count twice
+    w = np.array([1, 1, 1, 2, 2, 2], float)
+    proj = child_inv.copy()
+    if len(parent_inv):
+        Q = parent_inv * np.sqrt(w)
+        Q, _ = np.linalg.qr(Q.T)
+        X = child_inv * np.sqrt(w)
+        X = X - (X @ Q) @ Q.T
+        proj = X / np.sqrt(w)
+    u, sv, vt = np.linalg.svd(proj)
+    rank = int(np.sum(sv > 1e-8))
+    return vt[:rank]
+
+
+def _cartesian(rots_frac: np.ndarray, A: np.ndarray) -> np.ndarray:
+    Ai = np.linalg.inv(A)
+    return np.einsum("ij,njk,kl->nil", A, rots_frac.astype(float), Ai)
+
+
+def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
+    """Point-group elements of the child written in the parent basis, e.g. '2 ∥ [010], m ⊥ [010]'."""
+    parts = []
+    for W in _unique_rotations(np.round(rots_parent_basis)):
+        det = round(np.linalg.det(W))
+        Wp = W * det
+        tr = round(np.trace(Wp))
+        order = {3: 1, -1: 2, 0: 3, 1: 6 if False else 4, 2: 6}.get(tr, 0)
+        if tr == 1:
+            order = 4
+        if tr == 2:
+            order = 6
+        if order == 1:
+            if det == -1:
+                parts.append("-1")
+            continue
+        vals, vecs = np.linalg.eig(Wp)
+        axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
+        axis = axis / np.max(np.abs(axis))
+        axis = np.round(axis * 6) / 6
+        ints = axis * np.lcm.reduce([Fraction(x).limit_denominator(6).denominator for x in axis])
+        if ints[np.nonzero(np.round(ints))[0][0]] < 0:
+            ints = -ints
+        d = "[" + "".join(str(int(round(x))) if x >= 0 else f"-{int(round(-x))}" for x in ints) + "]"
+        if det == 1:
+            parts.append(f"{order} ∥ {d}")
+        elif order == 2:
+            parts.append(f"m ⊥ {d}")
+        else:
+            parts.append(f"-{order} ∥ {d}")
+    return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
+
+
+def basis_string(P: np.ndarray) -> str:
+    """Child basis in terms of the parent's, e.g. '(b, -a, c)' or '(a+b, -a+b, c)'."""
+    cols = []
+    for j in range(3):
+        terms = ""
+        for i, name in enumerate("abc"):
+            c = P[i, j]
+            if abs(c) < 1e-9:
+                continue
+            f = _frac(c, 12)
+            mag = f.lstrip("-")
+            sign = "-" if c < 0 else ("+" if terms else "")
+            terms += f"{sign}{'' if mag == '1' else mag}{name}"
+        cols.append(terms or "0")
+    return "(" + ", ".join(cols) + ")"
+
+
+# ----------------------------------------------------------------------------------------------
+# the public function
+# ----------------------------------------------------------------------------------------------
+
+
+def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
+    """Verify that ``child``'s space group is a subgroup of ``parent``'s, in the settings of the two files.
+
+    ``tol`` is the largest finite (Green–Lagrange) strain accepted between the child cell and the parent
+    lattice mapped by P (default 0.08, enough for ~5 % spontaneous strains). Raises
+    :class:`NotSubgroupError` (a :class:`SymstrainInputError`) saying why when the relation does not hold.
+    """
+    if not (0 < tol < 0.5):
+        raise SymstrainInputError("--tol", f"tolerance {tol} must be between 0 and 0.5")
+    G, H = parent.spacegroup, child.spacegroup
+    name_c = child.name
+    cent_p = _centring_vectors(G)
+    cands = _lattice_candidates(parent.cell, cent_p, child.cell, tol, source=name_c)
+    if not cands:
+        raise NotSubgroupError(
+            name_c,
+            f"not a subgroup of {parent.name}: no parent-lattice vectors match the child cell "
+            f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
+        )
+    cands.sort(key=lambda mp: (round(mp[0], 4),) + _preference(mp[1]))
+    n_rot_p = len(_unique_rotations(G.rotations))
+    n_rot_c = len(_unique_rotations(H.rotations))
+    if n_rot_p % n_rot_c:
+        raise NotSubgroupError(
+            name_c,
+            f"not a subgroup of {parent.name}: child point group ({point_group_symbol(H.rotations)}, order {n_rot_c}) "
+            f"does not divide the parent's ({point_group_symbol(G.rotations)}, order {n_rot_p})"
+            + ("; did you swap parent and child?" if n_rot_c > n_rot_p else ""),
+        )
+    reasons = []
+    found = None
+    for misfit, P in cands:
+        p, why = _find_origin(P, G, H)
+        if p is not None:
+            found = (misfit, P, p)
+            break
+        reasons.append(why)
+    if found is None:
+        raise NotSubgroupError(
+            name_c,
+            f"not a subgroup of {parent.name} ({G.hm}): in all {len(cands)} lattice correspondences within "
+            f"tolerance, some child operation is not a parent operation; e.g. for P = {basis_string(cands[0][1])}: "
+            f"{reasons[0]}",
+        )
+    misfit, P, p = found
+    P = np.where(np.abs(P - np.round(P * 12) / 12) < 1e-9, np.round(P * 12) / 12, P)
+
+    n_cent_p = len(cent_p)
+    n_cent_c = len(_centring_vectors(H))
+    lattice_index = int(round(abs(np.linalg.det(P)) * n_cent_p / n_cent_c))
+    point_index = n_rot_p // n_rot_c
+    index = point_index * lattice_index
+    if lattice_index < 1:
+        raise NotSubgroupError(name_c, f"child lattice is finer than the parent's (det P = {np.linalg.det(P):.3f})")
+    kind = "t" if lattice_index == 1 else ("k" if point_index == 1 else "general")
+    if index == 1:
+        kind = "identity"
+
+    cosets = _cosets(G, H, P, p, index)
+    lost = tuple(sorted((_readable_coset(c, P, p) for c in cosets[1:]), key=lambda c: _op_key(c[0])))
+    warnings = []
+    if len(cosets) != index:
+        warnings.append(f"found {len(cosets)} cosets for index {index}; the coset list may be incomplete")
+
+    # point groups and tensors: the ideal (unstrained) child lattice = parent lattice mapped by P
+    pg_p, pg_c = point_group_symbol(G.rotations), point_group_symbol(H.rotations)
+    A_p = parent.cell.matrix()
+    ideal_child = Cell(*_params(A_p @ P))
+    A_c = ideal_child.matrix()
+    Pi = np.linalg.inv(P)
+    rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, _unique_rotations(G.rotations).astype(float), P), 9)
+    rot_c = _unique_rotations(H.rotations).astype(float)
+    # parent rotations that are not integer in the child basis still act on tensors: use them as given
+    inv_c = _invariant_tensors(_cartesian(rot_c, A_c))
+    inv_p = _invariant_tensors(_cartesian(rot_p_in_child, A_c))
+    sb = _sb_subspace(inv_c, inv_p)
+    inv_p_parent = _invariant_tensors(_cartesian(_unique_rotations(G.rotations), A_p))
+    rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
+    inv_c_parent = _invariant_tensors(_cartesian(rot_c_in_parent, A_p))
+    sb_parent = _sb_subspace(inv_c_parent, inv_p_parent)
+    ferroelastic = len(inv_c) > len(inv_p)
+    ferroelectric = _invariant_vectors(_cartesian(rot_c, A_c)) > _invariant_vectors(_cartesian(rot_p_in_child, A_c))
+
+    return Relation(
+        parent=parent,
+        child=child,
+        P=P,
+        p=p,
+        index=index,
+        point_index=point_index,
+        lattice_index=lattice_index,
+        kind=kind,
+        parent_point_group=pg_p,
+        child_point_group=pg_c,
+        lost_cosets=lost,
+        orientation_domains=point_index,
+        antiphase_domains=lattice_index,
+        aizu=f"{pg_p}F{pg_c}",
+        ferroelastic=bool(ferroelastic),
+        ferroelectric=bool(ferroelectric),
+        symmetry_breaking_strain=_name_components(sb),
+        non_symmetry_breaking_strain=_name_components(inv_p),
+        lattice_misfit=misfit,
+        orientation="child point group in the parent basis: "
+        + _describe_elements(np.einsum("ij,njk,kl->nil", P, rot_c, Pi), parent.cell.metric()),
+        symmetry_breaking_strain_parent_frame=_name_components(sb_parent),
+        tolerance=tol,
+        warnings=tuple(warnings),
+    )
+
+
+def _params(A):
+    from .phase import params_from_matrix
+
+    return params_from_matrix(A)
+
+
+def _cell_str(c: Cell) -> str:
+    return f"{c.a:.4f} {c.b:.4f} {c.c:.4f} {c.alpha:.2f} {c.beta:.2f} {c.gamma:.2f}"

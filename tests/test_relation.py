@@ -1,0 +1,133 @@
+"""Group–subgroup relations verified operation by operation.
+
+Expected lost operations are derived by hand from the Pccn operators (ITA No. 56, origin at -1):
+1: x,y,z; 2z: -x+1/2,-y+1/2,z; 2y: -x,y+1/2,-z+1/2; 2x: x+1/2,-y,-z+1/2 and their products with -1.
+P 1 21/c 1 with P = identity keeps {1, 2y, -1, c⊥b}; the lost coset is {2z, 2₁x, n⊥c, c⊥a}.
+With P = (b, -a, c) the child's b axis is the parent's a: the kept 2-fold is 2x and the lost coset is
+{2z, 2₁y, n⊥c, c⊥b}.
+"""
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.phase import Cell, Phase, SpaceGroupInfo
+from symstrain.relation import NotSubgroupError, basis_string, op_to_xyz, relate
+
+PARENT_CELL = Cell(10.0, 12.0, 15.0, 90, 90, 90)
+CHILD_CELL = Cell(10.05, 11.98, 15.10, 90, 93.1, 90)
+
+
+def phase(cell, sg, name):
+    if isinstance(sg, str):
+        sg = SpaceGroupInfo.from_symbol(sg)
+    return Phase(cell, sg, (), source=name)
+
+
+def transformed_group(sg: SpaceGroupInfo, Q=np.eye(3), shift=np.zeros(3)) -> SpaceGroupInfo:
+    """The same group described on basis (old basis)·Q with origin moved to `shift` (old fractional units):
+    x_old = Q·x_new + shift, so W' = Q⁻¹WQ, w' = Q⁻¹(w + W·shift − shift)."""
+    Q = np.asarray(Q, float)
+    Qi = np.linalg.inv(Q)
+    rots = np.round(np.einsum("ij,njk,kl->nil", Qi, sg.rotations.astype(float), Q)).astype(int)
+    trans = np.einsum("ij,nj->ni", Qi, sg.translations + np.einsum("nij,j->ni", sg.rotations, shift) - shift) % 1.0
+    return SpaceGroupInfo(sg.number, sg.hm + " (transformed)", "", "transformed", "symops", rots, trans, False)
+
+
+def test_pccn_to_p21c_identity():
+    r = relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"))
+    assert np.array_equal(r.P, np.eye(3))
+    assert np.allclose(r.p, 0)
+    assert (r.index, r.point_index, r.lattice_index, r.kind) == (2, 2, 1, "t")
+    assert set(r.lost_cosets[0]) == {"-x+1/2,-y+1/2,z", "x+1/2,-y,-z+1/2", "x+1/2,y+1/2,-z", "-x+1/2,y,z+1/2"}
+    assert len(r.lost_cosets) == 1
+    assert r.aizu == "mmmF2/m"
+    assert r.orientation_domains == 2 and r.antiphase_domains == 1
+    assert r.ferroelastic and not r.ferroelectric
+    assert r.symmetry_breaking_strain == ("e13",)
+    assert r.non_symmetry_breaking_strain == ("e11", "e22", "e33")
+    assert "2 ∥ [010]" in r.orientation
+    # misfit: the Green–Lagrange strain of the child against the parent lattice is a few per cent
+    assert 0.01 < r.lattice_misfit < 0.05
+
+
+def test_conjugate_b_minus_a_c():
+    """Child cell and axes chosen along (b, -a, c) of the parent: the other conjugacy class of P2₁/c."""
+    child = phase(Cell(11.98, 10.05, 15.10, 90, 93.1, 90), "P 1 21/c 1", "HS-conj")
+    r = relate(phase(PARENT_CELL, "P c c n", "LS"), child)
+    assert basis_string(r.P) == "(b, -a, c)"
+    assert set(r.lost_cosets[0]) == {"-x+1/2,-y+1/2,z", "-x,y+1/2,-z+1/2", "x+1/2,y+1/2,-z", "x,-y+1/2,z+1/2"}
+    assert "2 ∥ [100]" in r.orientation
+    assert r.symmetry_breaking_strain == ("e13",)  # in the child's own frame
+    assert r.symmetry_breaking_strain_parent_frame == ("e23",)  # shear in the parent's bc plane
+
+
+def test_nonstandard_setting_p21n():
+    """The child written as P 1 21/n 1 on the basis (a, b, a+c): P must come out as that basis."""
+    sg = transformed_group(SpaceGroupInfo.from_symbol("P 1 21/c 1"), Q=[[1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    assert "x+1/2,-y+1/2,z+1/2" in [op_to_xyz(R, t) for R, t in sg.ops()]  # it really is the n-glide
+    cell = PARENT_CELL.transformed([[1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    r = relate(phase(PARENT_CELL, "P c c n", "LS"), phase(cell, sg, "HS-n"))
+    assert r.index == 2 and r.kind == "t"
+    assert np.allclose(r.P, [[1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    assert set(r.lost_cosets[0]) == {"-x+1/2,-y+1/2,z", "x+1/2,-y,-z+1/2", "x+1/2,y+1/2,-z", "-x+1/2,y,z+1/2"}
+
+
+@pytest.mark.parametrize("shift", [(0, 0.25, 0), (0.25, 0.25, 0.25), (0.125, 0, 0.375)])
+def test_origin_shifted_child(shift):
+    shift = np.array(shift)
+    sg = transformed_group(SpaceGroupInfo.from_symbol("P 1 21/c 1"), shift=shift)
+    r = relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, sg, "HS-shifted"))
+    # the origin is fixed modulo the half-translations that leave P2₁/c invariant
+    d = (r.p - shift) * 2
+    assert np.allclose(d, np.round(d), atol=1e-9)
+    assert set(r.lost_cosets[0]) == {"-x+1/2,-y+1/2,z", "x+1/2,-y,-z+1/2", "x+1/2,y+1/2,-z", "-x+1/2,y,z+1/2"}
+
+
+def test_centring_loss_k2():
+    """Cmcm → Pmcn (= Pnma, k2): the lost coset is the C-centring translation class; index 2, mmm kept."""
+    r = relate(phase(Cell(5.85, 8.79, 13.13, 90, 90, 90), "C m c m", "Cmcm"),
+               phase(Cell(5.855, 8.791, 13.133, 90, 90, 90), "P m c n", "Pmcn"))
+    assert (r.index, r.point_index, r.lattice_index, r.kind) == (2, 1, 2, "k")
+    assert "x+1/2,y+1/2,z" in r.lost_cosets[0]
+    assert r.aizu == "mmmFmmm" and not r.ferroelastic and not r.ferroelectric
+    assert r.symmetry_breaking_strain == ()
+
+
+def test_supercell_k_subgroup():
+    """P m -3 m → P m -3 m with a doubled cell (k2... index 8 isomorphic subgroup): lattice index 8."""
+    r = relate(phase(Cell(4, 4, 4, 90, 90, 90), "P m -3 m", "cubic"), phase(Cell(8.02, 8.02, 8.02, 90, 90, 90), "P m -3 m", "2x"))
+    assert np.allclose(r.P, 2 * np.eye(3))
+    assert (r.index, r.lattice_index, r.kind) == (8, 8, "k")
+    assert len(r.lost_cosets) == 7
+    assert "x+1,y,z" in [c[0] for c in r.lost_cosets] or any("x+1,y,z" in c for c in r.lost_cosets)
+
+
+def test_polar_subgroup_is_ferroelectric():
+    r = relate(phase(Cell(5.85, 8.79, 13.13, 90, 90, 90), "P m c n", "Pmcn"),
+               phase(Cell(5.85, 8.79, 13.13, 90, 90, 90), "P 21 c n", "P21cn"))
+    assert r.kind == "t" and r.index == 2
+    assert r.aizu == "mmmFmm2" and r.ferroelectric and not r.ferroelastic
+    assert "-x,-y,-z" in r.lost_cosets[0]
+
+
+def test_tetragonal_to_orthorhombic_strain_is_a_combination():
+    r = relate(phase(Cell(5, 5, 7, 90, 90, 90), "P 4/m m m", "tet"), phase(Cell(5.05, 4.95, 7, 90, 90, 90), "P m m m", "orth"))
+    assert r.symmetry_breaking_strain == ("e11-e22",)
+    assert r.aizu == "4/mmmFmmm" and r.ferroelastic
+
+
+def test_not_a_subgroup_is_refused_with_reason():
+    with pytest.raises(NotSubgroupError, match="not a subgroup"):
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/m 1", "P21m"))
+    with pytest.raises(NotSubgroupError, match="swap"):
+        relate(phase(CHILD_CELL, "P 1 21/c 1", "HS"), phase(PARENT_CELL, "P c c n", "LS"))
+    with pytest.raises(NotSubgroupError, match="no parent-lattice vectors"):
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(Cell(7, 9, 21, 90, 100, 90), "P 1 21/c 1", "far"))
+
+
+def test_tolerance_is_user_settable():
+    with pytest.raises(NotSubgroupError):
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01)
+    with pytest.raises(SymstrainInputError):
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=-1)
