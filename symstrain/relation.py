@@ -84,6 +84,86 @@ class Relation:
     tolerance: float = 0.08
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def basis(self) -> str:
+        """P written as the child basis in parent vectors, e.g. '(b, -a, c)'."""
+        return basis_string(self.P)
+
+    def to_dict(self) -> dict:
+        """Plain-data summary (JSON-ready)."""
+
+        def group(ph: Phase) -> dict:
+            d = ph.spacegroup.to_dict()
+            d["file"] = ph.name
+            d["temperature_K"] = ph.temperature
+            return d
+
+        return {
+            "holds": True,
+            "parent": group(self.parent),
+            "child": group(self.child),
+            "P": self.P,
+            "P_basis": self.basis,
+            "p": self.p,
+            "convention": "child basis = parent basis · P; x_parent = P · x_child + p",
+            "index": self.index,
+            "point_group_index": self.point_index,
+            "lattice_index": self.lattice_index,
+            "type": self.kind,
+            "parent_point_group": self.parent_point_group,
+            "child_point_group": self.child_point_group,
+            "lost_cosets": [list(c) for c in self.lost_cosets],
+            "orientation_domain_states": self.orientation_domains,
+            "antiphase_domain_states": self.antiphase_domains,
+            "aizu": self.aizu,
+            "ferroelastic": self.ferroelastic,
+            "ferroelectric": self.ferroelectric,
+            "symmetry_breaking_strain": list(self.symmetry_breaking_strain),
+            "non_symmetry_breaking_strain": list(self.non_symmetry_breaking_strain),
+            "strain_frame": "child Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c*",
+            "symmetry_breaking_strain_parent_frame": list(self.symmetry_breaking_strain_parent_frame),
+            "broken_conditions": list(self.broken_conditions),
+            "orientation": self.orientation,
+            "lattice_misfit": self.lattice_misfit,
+            "tolerance": self.tolerance,
+            "warnings": list(self.parent.warnings) + list(self.child.warnings) + list(self.warnings),
+        }
+
+    def summary(self) -> str:
+        """A few readable lines for people."""
+        G, H = self.parent.spacegroup, self.child.spacegroup
+        lines = [
+            f"parent  {G.hm} ({G.number})  {self.parent.name}"
+            + (f"  T = {self.parent.temperature:g} K" if self.parent.temperature is not None else ""),
+            f"child   {H.hm} ({H.number})  {self.child.name}"
+            + (f"  T = {self.child.temperature:g} K" if self.child.temperature is not None else ""),
+            f"relation holds: {self.kind}{self.index} subgroup, index {self.index} = "
+            f"{self.point_index} (point group) × {self.lattice_index} (lattice)",
+            f"P = {self.basis}   p = ({', '.join(_frac(x) for x in self.p)})   lattice misfit {self.lattice_misfit:.4f}",
+            f"Aizu species {self.aizu}: "
+            + ", ".join(
+                x
+                for x in (
+                    "ferroelastic" if self.ferroelastic else "non-ferroelastic",
+                    "ferroelectric" if self.ferroelectric else "non-ferroelectric",
+                )
+            )
+            + f"; {self.orientation_domains} orientation × {self.antiphase_domains} antiphase domain states",
+            f"{self.orientation}",
+            "symmetry-breaking strain (child frame X∥a, Z∥c*): "
+            + (", ".join(self.symmetry_breaking_strain) or "none")
+            + "   non-symmetry-breaking: "
+            + ", ".join(self.non_symmetry_breaking_strain),
+            "lost operations (parent setting), by coset:",
+        ]
+        for c in self.lost_cosets:
+            lines.append("  { " + "  ".join(c) + " }")
+        for cond in self.broken_conditions:
+            lines.append(f"broken reflection condition: {cond.get('condition', cond)}")
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
 
 class NotSubgroupError(SymstrainInputError):
     """The child is not a subgroup of the parent in any lattice correspondence within tolerance."""

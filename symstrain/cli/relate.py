@@ -1,0 +1,24 @@
+"""``symstrain relate PARENT CHILD``: verify the group–subgroup relation in the files' own settings."""
+
+NAME = "relate"
+HELP = "verify that CHILD's space group is a subgroup of PARENT's, in the settings of the two files"
+
+
+def add_arguments(p):
+    p.add_argument("parent", help="CIF of the high-symmetry (parent) phase")
+    p.add_argument("child", help="CIF of the low-symmetry (child) phase")
+    p.add_argument("--parent-block", help="data block of the parent file (default: first with a cell and atoms)")
+    p.add_argument("--child-block", help="data block of the child file")
+    p.add_argument("--tol", type=float, default=0.08,
+                   help="largest finite strain accepted between the child cell and the mapped parent lattice (default 0.08)")
+
+
+def run(args):
+    from ..cif import read_cif
+    from ..relation import relate
+    from . import CommandResult
+
+    parent = read_cif(args.parent, block=args.parent_block)
+    child = read_cif(args.child, block=args.child_block)
+    rel = relate(parent, child, tol=args.tol)
+    return CommandResult(rel.to_dict(), rel.summary())
