@@ -1,0 +1,265 @@
+"""Tests of symstrain.strain against hand derivations, independent matrix/metric computations and Monte Carlo."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.phase import Cell, params_from_matrix
+from symstrain.strain import _compute, strain
+
+D = math.radians
+REF = Cell(10.0, 12.0, 15.0, 90.0, 90.0, 90.0)
+MONO = Cell(10.05, 11.98, 15.10, 90.0, 93.1, 90.0)
+LAWSONITE = Path(__file__).resolve().parents[1] / ".." / "shared" / "cifs" / "lawsonite"
+
+
+def test_monoclinic_against_orthorhombic_default_frame():
+    # Frame X ∥ a, Y in ab, Z ∥ c*.  Reference: A0 = diag(10, 12, 15).
+    # Child (α = γ = 90°): a = (a, 0, 0), b = (0, b, 0), c = (c·cos β, 0, c·sin β), so
+    #   F = A·A0⁻¹ = [[a/10, 0, c·cosβ/15], [0, b/12, 0], [0, 0, c·sinβ/15]]
+    #   e = ½(F+Fᵀ) − I:  e11 = a/10 − 1 = 0.005,  e22 = b/12 − 1 = −0.0016667,
+    #   e33 = c·sinβ/15 − 1,  e13 = ½·c·cosβ/15 (the paper's ε13),  e12 = e23 = 0.
+    r = strain(REF, MONO, sb_components=("e13",))
+    b = D(93.1)
+    e13 = 0.5 * 15.10 * math.cos(b) / 15
+    expected = np.array([[0.005, 0, e13], [0, 11.98 / 12 - 1, 0], [e13, 0, 15.10 * math.sin(b) / 15 - 1]])
+    assert np.allclose(r.e, expected, atol=1e-12)
+    assert r.e[0, 2] == pytest.approx(-0.0272197, abs=1e-7)
+    assert r.eps13 == pytest.approx(e13, abs=1e-14)
+    assert r.frame == "cstar" and "c*" in r.frame_description
+    # volume strain: V = a·b·c·sinβ against 10·12·15
+    assert r.volume_strain == pytest.approx(10.05 * 11.98 * 15.10 * math.sin(b) / 1800 - 1, abs=1e-12)
+    assert r.volume_strain == pytest.approx(np.linalg.det(r.F) - 1, abs=1e-12)
+    assert r.e_ss == pytest.approx(math.sqrt(np.sum(expected**2)), abs=1e-12)
+    # split: e13 is the only symmetry-breaking component; |e_sb| = √2·|e13| (e13 and e31)
+    assert r.sb_components == ("e13",) and "e13" not in r.nsb_components
+    assert r.e_sb == pytest.approx(math.sqrt(2) * abs(e13), rel=1e-12)
+    assert r.e_nsb == pytest.approx(math.sqrt(expected[0, 0] ** 2 + expected[1, 1] ** 2 + expected[2, 2] ** 2))
+    # principal strains: e22 alone on Y; the XZ block has eigenvalues m ± √(d² + e13²)
+    m, d = (expected[0, 0] + expected[2, 2]) / 2, (expected[0, 0] - expected[2, 2]) / 2
+    lam = sorted([m - math.hypot(d, e13), expected[1, 1], m + math.hypot(d, e13)])
+    assert np.allclose(r.principal, lam, atol=1e-12)
+    for k in range(3):
+        v = r.principal_directions[:, k]
+        assert np.allclose(r.e @ v, r.principal[k] * v, atol=1e-12)
+        assert np.argmax(np.abs(v)) == np.argmax(v)  # sign convention
+
+
+def test_monoclinic_against_orthorhombic_c_frame():
+    # Frame Z ∥ c, Y in bc, X ∥ a*: a = (a·sinβ, 0, a·cosβ), b = (0, b, 0), c = (0, 0, c).
+    #   F = [[a·sinβ/10, 0, 0], [0, b/12, 0], [a·cosβ/10, 0, c/15]]
+    #   e11 = a·sinβ/10 − 1, e33 = c/15 − 1, e13 = ½·a·cosβ/10; ε13 (paper) is frame-free: ½·c·cosβ/c0.
+    r = strain(REF, MONO, frame="c")
+    b = D(93.1)
+    e13 = 0.5 * 10.05 * math.cos(b) / 10
+    expected = np.array([[10.05 * math.sin(b) / 10 - 1, 0, e13], [0, 11.98 / 12 - 1, 0], [e13, 0, 15.10 / 15 - 1]])
+    assert np.allclose(r.e, expected, atol=1e-12)
+    assert r.eps13 == pytest.approx(0.5 * 15.10 * math.cos(b) / 15, abs=1e-14)
+    # Changing frame rotates the child and the reference by *different* rotations (each frame is built from
+    # its own cell), so the linear strain changes at second order only, while the Green–Lagrange strain
+    # E = ½(FᵀF − I) transforms exactly with the reference's rotation R0 (identity for this orthorhombic one).
+    rs = strain(REF, MONO, finite="green")
+    rc = strain(REF, MONO, frame="c", finite="green")
+    R0 = REF.matrix("c") @ np.linalg.inv(REF.matrix("cstar"))
+    assert np.allclose(R0 @ rs.finite["green"][0] @ R0.T, rc.finite["green"][0], atol=1e-12)
+    assert np.allclose(rs.e, rc.e, atol=rs.e_ss**2)
+    assert not np.allclose(rs.e, rc.e, atol=1e-5)  # ... but it does change: the frame must be stated
+    assert r.volume_strain == pytest.approx(rs.volume_strain, abs=1e-14)
+
+
+TRI_REF = Cell(7.1, 8.3, 9.2, 84.0, 97.5, 101.0)
+P_TRI = np.array([[1, 1, 0], [-1, 1, 0], [0, 0, 1]], dtype=float)  # C-type doubling, det 2
+
+
+def _tri_child():
+    # child = reference mapped by P, then given a small general deformation
+    A0m = TRI_REF.matrix() @ P_TRI
+    U = np.array([[0.004, 0.0021, -0.0013], [0.0021, -0.003, 0.0017], [-0.0013, 0.0017, 0.006]])
+    return Cell(*params_from_matrix((np.eye(3) + U) @ A0m))
+
+
+@pytest.mark.parametrize("frame", ["cstar", "c"])
+def test_triclinic_general_case_independent(frame):
+    child = _tri_child()
+    r = strain(TRI_REF, child, P_TRI, frame=frame, finite="both")
+    # independent: the phase.py trig orthogonalisation, reference mapped by P then re-expressed in the same frame
+    ref_m = Cell(*params_from_matrix(TRI_REF.matrix() @ P_TRI))
+    A0, A = ref_m.matrix(frame), child.matrix(frame)
+    F = A @ np.linalg.inv(A0)
+    assert np.allclose(r.F, F, atol=1e-12)
+    assert np.allclose(r.e, 0.5 * (F + F.T) - np.eye(3), atol=1e-12)
+    # Green–Lagrange from the child metric alone: E = ½(A0⁻ᵀ G A0⁻¹ − I)
+    G = child.metric()
+    A0i = np.linalg.inv(A0)
+    assert np.allclose(r.finite["green"][0], 0.5 * (A0i.T @ G @ A0i - np.eye(3)), atol=1e-12)
+    # Eulerian from the reference metric alone: e_A = ½(I − A⁻ᵀ G0 A⁻¹)
+    G0 = P_TRI.T @ TRI_REF.metric() @ P_TRI
+    Ai = np.linalg.inv(A)
+    assert np.allclose(r.finite["euler"][0], 0.5 * (np.eye(3) - Ai.T @ G0 @ Ai), atol=1e-12)
+    # volume: V0' = det P · V0
+    assert r.volume_strain == pytest.approx(child.volume / (2 * TRI_REF.volume) - 1, abs=1e-12)
+    assert r.volume_strain == pytest.approx(np.linalg.det(F) - 1, abs=1e-12)
+    assert r.reference_mapped.a == pytest.approx(ref_m.a) and r.reference_mapped.gamma == pytest.approx(ref_m.gamma)
+
+
+def test_triclinic_strain_invariants_match_applied_deformation():
+    # the applied (symmetric) stretch U has eigenvalues that the linear strain reproduces to first order,
+    # and the Green–Lagrange strain exactly: E = ½((I+U)ᵀ(I+U) − I) up to a rotation
+    child = _tri_child()
+    U = np.array([[0.004, 0.0021, -0.0013], [0.0021, -0.003, 0.0017], [-0.0013, 0.0017, 0.006]])
+    r = strain(TRI_REF, child, P_TRI, finite="green")
+    E_true = 0.5 * ((np.eye(3) + U).T @ (np.eye(3) + U) - np.eye(3))
+    assert np.allclose(np.linalg.eigvalsh(r.finite["green"][0]), np.linalg.eigvalsh(E_true), atol=1e-12)
+    assert np.allclose(r.principal, np.linalg.eigvalsh(U), atol=5e-5)
+
+
+def test_setting_independence_b_minus_a_c():
+    # The same physical child written in the setting (a', b', c') = (b, −a, c):
+    #   a' = b, b' = a, c' = c, α' = ∠(−a, c) = 180° − β, β' = ∠(b, c) = α, γ' = ∠(b, −a) = 180° − γ.
+    P = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], dtype=float)
+    child2 = Cell(11.98, 10.05, 15.10, 180 - 93.1, 90.0, 90.0)
+    r1 = strain(REF, MONO)
+    r2 = strain(REF, child2, P)
+    # frame of setting 2: X' ∥ b = Y, Y' ∥ −a = −X, Z' = Z, so e'_23 = e(Y', Z') = −e13 and e'_11 = e22
+    assert r2.e[1, 2] == pytest.approx(-r1.e[0, 2], abs=1e-12)
+    assert r2.e[0, 0] == pytest.approx(r1.e[1, 1], abs=1e-12)
+    # generally: the rotation between the two Cartesian frames maps one tensor onto the other
+    R = child2.matrix() @ np.linalg.inv(MONO.matrix() @ P)
+    assert np.allclose(R @ R.T, np.eye(3), atol=1e-12)
+    assert np.allclose(R @ r1.e @ R.T, r2.e, atol=1e-12)
+    assert np.allclose(r1.principal, r2.principal, atol=1e-12)
+    assert r1.volume_strain == pytest.approx(r2.volume_strain, abs=1e-14)
+    assert r1.e_ss == pytest.approx(r2.e_ss, abs=1e-14)
+
+
+def _mc_sample(cell, n, rng):
+    s = np.nan_to_num(cell.su_array)
+    return cell.params + rng.standard_normal((n, 6)) * s
+
+
+def test_su_propagation_matches_monte_carlo_closed_form():
+    ref = Cell(10.0, 12.0, 15.0, 90, 90, 90, (0.002, 0.003, 0.004, None, None, None))
+    child = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (0.003, 0.002, 0.005, None, 0.02, None))
+    r = strain(ref, child, sb_components=("e13",))
+    rng = np.random.default_rng(1)
+    n = 200_000
+    p0, p = _mc_sample(ref, n, rng), _mc_sample(child, n, rng)
+    b = np.radians(p[:, 4])
+    # closed forms in the default frame (see the first test)
+    e11 = p[:, 0] / p0[:, 0] - 1
+    e33 = p[:, 2] * np.sin(b) / p0[:, 2] - 1
+    e13 = 0.5 * p[:, 2] * np.cos(b) / p0[:, 2]
+    vs = p[:, 0] * p[:, 1] * p[:, 2] * np.sin(b) / (p0[:, 0] * p0[:, 1] * p0[:, 2]) - 1
+    assert r.e_su[0, 0] == pytest.approx(e11.std(), rel=0.02)
+    assert r.e_su[2, 2] == pytest.approx(e33.std(), rel=0.02)
+    assert r.e_su[0, 2] == pytest.approx(e13.std(), rel=0.02)
+    assert r.eps13_su == pytest.approx(e13.std(), rel=0.02)
+    assert r.volume_strain_su == pytest.approx(vs.std(), rel=0.02)
+    assert abs(r.e_su[0, 1]) < 1e-15  # zero by the symmetry of both cells
+    assert r.has_su and not any("no standard uncertainties" in w for w in r.warnings)
+
+
+def test_su_propagation_matches_monte_carlo_triclinic():
+    ref = Cell(*TRI_REF.params, su=(0.001, 0.002, 0.0015, 0.01, 0.02, 0.015))
+    c = _tri_child()
+    child = Cell(*c.params, su=(0.002, 0.001, 0.003, 0.02, 0.01, 0.02))
+    r = strain(ref, child, P_TRI, finite="green")
+    rng = np.random.default_rng(7)
+    n = 100_000
+    mc = _compute(_mc_sample(ref, n, rng), _mc_sample(child, n, rng), P_TRI, "cstar", ("green",))
+    assert np.allclose(r.e_su, mc["e"].std(axis=0), rtol=0.03)
+    assert np.allclose(r.finite["green"][1], mc["green"].std(axis=0), rtol=0.03)
+    assert r.volume_strain_su == pytest.approx(mc["vs"].std(), rel=0.03)
+    assert r.e_ss_su == pytest.approx(mc["e_ss"].std(), rel=0.03)
+    assert np.allclose(r.principal_su, mc["principal"].std(axis=0), rtol=0.03)
+
+
+def test_missing_su_is_said_not_zero():
+    r = strain(REF, MONO)
+    assert not r.has_su
+    assert np.all(np.isnan(r.e_su)) and math.isnan(r.eps13_su)
+    assert any("no standard uncertainties" in w for w in r.warnings)
+    d = r.to_dict()
+    assert d["e_su"] is None and d["eps13"]["su"] is None
+    # only the child has s.u.'s: propagated from it, and the missing reference contribution is named
+    child = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (0.003, 0.002, 0.005, None, 0.02, None))
+    r = strain(REF, child, labels=("ref.cif", "child.cif"))
+    assert r.has_su and r.e_su[0, 0] == pytest.approx(0.003 / 10, rel=1e-6)
+    assert any(w.startswith("ref.cif: the cell has no standard uncertainties") for w in r.warnings)
+
+
+def test_no_reference_approximation():
+    child = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (0.003, 0.002, 0.005, None, 0.02, None))
+    r = strain(None, child)
+    assert r.eps13 == pytest.approx(0.5 * math.cos(D(93.1)), abs=1e-15)
+    assert r.eps13_su == pytest.approx(0.5 * math.sin(D(93.1)) * D(0.02), rel=1e-12)
+    assert "c0 = c" in r.eps13_definition and "c0 = c" in r.reference_kind
+    assert math.isnan(r.volume_strain) and np.all(np.isnan(r.e))
+
+
+def test_frame_and_to_frame_and_summary():
+    r = strain(REF, MONO, sb_components=["e13"])
+    df = r.to_frame()
+    assert df.loc[0, "frame"] == "cstar"
+    assert df.loc[0, "e13"] == pytest.approx(r.e[0, 2])
+    text = r.summary()
+    assert "frame: cstar" in text and "symmetry-breaking: e13" in text
+
+
+def test_bad_input():
+    with pytest.raises(SymstrainInputError, match="incompatible"):
+        strain(REF, Cell(20.0, 12.0, 15.0, 90, 90, 90))  # doubled a without a P that says so
+    with pytest.raises(SymstrainInputError, match="incompatible"):
+        strain(REF, Cell(12.0, 10.0, 15.0, 90, 90, 90))  # a and b exchanged: a lattice mismatch, not a strain
+    with pytest.raises(SymstrainInputError, match="left-handed"):
+        strain(REF, MONO, np.diag([1.0, 1.0, -1.0]))
+    with pytest.raises(SymstrainInputError, match="singular"):
+        strain(REF, MONO, np.zeros((3, 3)))
+    with pytest.raises(SymstrainInputError, match="frame"):
+        strain(REF, MONO, frame="b")
+    with pytest.raises(SymstrainInputError, match="e14"):
+        strain(REF, MONO, sb_components=("e14",))
+    with pytest.raises(SymstrainInputError, match="impossible"):
+        strain(REF, Cell(10, 12, 15, 90, 190, 90))
+    # with the right P the doubled cell is fine
+    r = strain(REF, Cell(20.0, 12.0, 15.0, 90, 90, 90), np.diag([2.0, 1.0, 1.0]))
+    assert np.allclose(r.e, 0, atol=1e-14)
+
+
+def test_relation_input():
+    from symstrain.phase import Phase, SpaceGroupInfo
+    from symstrain.relation import Relation
+
+    parent = Phase(REF, SpaceGroupInfo.from_symbol("P c c n"), (), source="ls.cif")
+    child = Phase(MONO, SpaceGroupInfo.from_symbol("P 1 21/c 1"), (), source="hs.cif")
+    rel = Relation(parent, child, np.eye(3), np.zeros(3), 2, 2, 1, "t", "mmm", "2/m", (), 2, 1, "mmmF2/m",
+                   True, False, ("e13",), ("e11", "e22", "e33"))
+    r = strain(rel)
+    assert r.reference_label == "ls.cif" and r.child_label == "hs.cif"
+    assert r.sb_components == ("e13",)
+    assert r.e_sb == pytest.approx(math.sqrt(2) * abs(0.5 * 15.10 * math.cos(D(93.1)) / 15))
+
+
+@pytest.fixture
+def lawsonite():
+    if not LAWSONITE.is_dir():
+        pytest.skip("../shared/cifs/lawsonite not present")
+    cif = pytest.importorskip("symstrain.cif")
+    return lambda n: cif.read_cif(str(LAWSONITE / f"{n}.cif"))
+
+
+def test_lawsonite_pmcn_against_cmcm(lawsonite):
+    parent, child = lawsonite(9002551), lawsonite(9002549)
+    r = strain(parent, child)  # P = identity for these files
+    assert r.e[0, 0] == pytest.approx(5.85539 / 5.8543 - 1, abs=1e-9)
+    assert r.e[1, 1] == pytest.approx(8.79152 / 8.79679 - 1, abs=1e-9)
+    assert r.e[2, 2] == pytest.approx(13.1326 / 13.1387 - 1, abs=1e-9)
+    assert abs(r.e[0, 2]) < 1e-12 and r.eps13 == pytest.approx(0, abs=1e-12)
+    assert r.volume_strain == pytest.approx(676.037 / 676.630 - 1, abs=2e-6)  # volumes as printed in the files
+    assert not r.has_su and np.all(np.isnan(r.e_su))
+    assert any("no standard uncertainties" in w for w in r.warnings)
