@@ -1,0 +1,773 @@
+"""Reading crystal structures from CIF files into :class:`~symstrain.phase.Phase` objects.
+
+``read_cif(path, block=None)`` and ``list_blocks(path)`` are the public entry points;
+``phase_from_block(block, source)`` does the same for a ``gemmi.cif.Block`` already in memory.
+Parsing is gemmi's; everything that needs judgement (s.u.'s, which symmetry item wins, quirks of
+real files) is done here, and every assumption made is recorded in ``Phase.warnings``.
+Symmetry *detection* lives in ``symmetry.py``; writing CIFs in ``writer.py``.
+
+Rules applied (in this order of precedence)
+-------------------------------------------
+* Numbers with s.u.'s: ``12.370(2)`` → (12.370, 0.002), s.u. in units of the last digit;
+  ``293.0(1.5)`` → (293.0, 1.5) (an s.u. with a decimal point is taken literally);
+  ``90.(0)`` → (90.0, 0.0); ``?``/``.``/absent → no s.u. (None).
+* Space group: operator list (``_symmetry_equiv_pos_as_xyz``, ``_space_group_symop_operation_xyz``)
+  → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. Operators are kept as
+  written (translations reduced mod 1); an H-M symbol of another group type than the operators is an
+  error, a different setting or origin of the same type is a warning.
+* Temperature (K): ``_diffrn_ambient_temperature`` → ``_cell_measurement_temperature`` → their
+  ``_C`` variants (+273.15); ranges ``100-102K`` give the midpoint and values with a unit ``293K``
+  are read, both with a warning; words such as ``RT`` are not numbers (warning).
+* Occupancy ``?`` → 1 with a warning, ``.`` or absent → 1. B values are converted to U = B / (8π²).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .phase import CELL_NAMES, Atom, Cell, Phase, SpaceGroupInfo, ops_to_arrays
+from . import symmetry as _sym
+
+_NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")
+_EIGHT_PI2 = 8.0 * math.pi**2
+
+_CELL_TAGS = {
+    "a": "_cell_length_a",
+    "b": "_cell_length_b",
+    "c": "_cell_length_c",
+    "alpha": "_cell_angle_alpha",
+    "beta": "_cell_angle_beta",
+    "gamma": "_cell_angle_gamma",
+}
+_SYMOP_TAGS = (
+    "_symmetry_equiv_pos_as_xyz",
+    "_space_group_symop_operation_xyz",
+    "_space_group_symop.operation_xyz",
+)
+_HM_TAGS = ("_symmetry_space_group_name_H-M", "_space_group_name_H-M_alt", "_space_group.name_H-M_alt")
+_HALL_TAGS = ("_symmetry_space_group_name_Hall", "_space_group_name_Hall", "_space_group.name_Hall")
+_NUMBER_TAGS = ("_symmetry_Int_Tables_number", "_space_group_IT_number", "_space_group.IT_number")
+_SUPERSPACE_TAGS = (
+    "_space_group_symop_ssg_operation_algebraic",
+    "_space_group_ssg_name",
+    "_space_group_ssg_name_WJJ",
+    "_space_group_ssg_name_IT",
+    "_cell_wave_vector_x",
+    "_cell_wave_vector_seq_id",
+)
+_TEMPERATURE_TAGS = (
+    ("_diffrn_ambient_temperature", 0.0),
+    ("_cell_measurement_temperature", 0.0),
+    ("_diffrn_ambient_temperature_C", 273.15),
+    ("_cell_measurement_temperature_C", 273.15),
+)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def parse_number(text: str | None) -> tuple[float | None, float | None]:
+    """(value, s.u.) from a CIF number such as ``12.370(2)``; (None, None) for ``?``, ``.`` or absent.
+
+    Raises ``ValueError`` for text that is not a number.
+    """
+    if text is None:
+        return None, None
+    s = _unquote(text).strip()
+    if s in ("", "?", "."):
+        return None, None
+    m = _NUM_RE.match(s)
+    if not m:
+        raise ValueError(s)
+    mant, exp1, su_text, exp2 = m.groups()
+    if exp1 and exp2:
+        raise ValueError(s)
+    exp = exp1 or exp2
+    value = float(mant + (exp or ""))
+    su = None
+    if su_text is not None and su_text not in ("", "."):
+        if "." in su_text:
+            su = float(su_text)
+        else:
+            decimals = len(mant.split(".")[1]) if "." in mant else 0
+            su = int(su_text) * 10.0 ** (-decimals)
+        if exp:
+            su *= 10.0 ** int(exp[1:])
+    if not math.isfinite(value):
+        raise ValueError(s)
+    return value, su
+
+
+def _unquote(v: str) -> str:
+    import gemmi
+
+    return gemmi.cif.as_string(v) if v and v[0] in "'\";" else v
+
+
+def _is_null(v: str | None) -> bool:
+    return v is None or _unquote(v).strip() in ("", "?", ".")
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def _read_document(path: Path):
+    import gemmi
+
+    if not path.exists():
+        raise SymstrainInputError(path, "no such file")
+    if path.is_dir():
+        raise SymstrainInputError(path, "is a directory, not a CIF file")
+    try:
+        doc = gemmi.cif.read(str(path))
+    except (ValueError, RuntimeError) as exc:
+        msg = " ".join(str(exc).split())
+        m = re.match(r"^.*?:(\d+):\d+(?:\(\d+\))?:\s*(.*)$", msg)
+        if m:
+            line, what = m.groups()
+            if what.startswith("expected block header") and int(line) <= 1:
+                raise SymstrainInputError(path, f"not a CIF file (line {line}: {what})") from None
+            if "Wrong number of values in loop" in what:
+                raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
+            raise SymstrainInputError(path, f"CIF syntax error at line {line}: {what}") from None
+        raise SymstrainInputError(path, f"cannot parse as CIF: {msg}") from None
+    except UnicodeDecodeError:
+        raise SymstrainInputError(path, "not a text file, so not a CIF") from None
+    if len(doc) == 0:
+        raise SymstrainInputError(path, "empty file: no data_ block")
+    return doc
+
+
+def list_blocks(path) -> list[str]:
+    """Names of the data blocks in a CIF file, in file order."""
+    doc = _read_document(Path(path))
+    return [b.name for b in doc]
+
+
+def _has_structure(block) -> bool:
+    has_cell = block.find_value("_cell_length_a") is not None
+    has_atoms = any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x"))
+    return has_cell and has_atoms
+
+
+def read_cif(path, block: str | None = None) -> Phase:
+    """Read one structure from a CIF file.
+
+    ``block`` picks a data block by name (without ``data_``); by default the first block that has
+    both a cell and atom sites. Raises :class:`SymstrainInputError` naming the file for anything
+    that cannot be read without guessing.
+    """
+    path = Path(path)
+    doc = _read_document(path)
+    names = [b.name for b in doc]
+    if block is not None:
+        wanted = block[5:] if block.lower().startswith("data_") else block
+        chosen = next((b for b in doc if b.name == wanted), None)
+        if chosen is None:
+            chosen = next((b for b in doc if b.name.lower() == wanted.lower()), None)
+        if chosen is None:
+            raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
+    else:
+        chosen = next((b for b in doc if _has_structure(b)), doc[0])
+    return phase_from_block(chosen, str(path))
+
+
+def phase_from_block(block, source: str = "<memory>") -> Phase:
+    """Build a :class:`Phase` from a ``gemmi.cif.Block`` (see the module docstring for the rules)."""
+    warnings: list[str] = []
+    _reject_superspace(block, source)
+    cell = _read_cell(block, source, warnings)
+    sg, extra_translations = _read_spacegroup(block, source, cell, warnings)
+    atoms = _read_atoms(block, source, cell, warnings)
+    if extra_translations is not None:
+        cell, sg, atoms = _reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
+    temp, temp_su, temp_src = _read_temperature(block, source, warnings)
+    formula = _text(block, "_chemical_formula_sum")
+    z, _ = _number(block, "_cell_formula_units_Z", source)
+    return Phase(
+        cell=cell,
+        spacegroup=sg,
+        atoms=tuple(atoms),
+        source=source,
+        block=block.name,
+        temperature=temp,
+        temperature_su=temp_su,
+        temperature_source=temp_src,
+        formula=formula,
+        z=z,
+        warnings=tuple(warnings),
+    )
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def _text(block, tag) -> str | None:
+    v = block.find_value(tag)
+    if _is_null(v):
+        return None
+    return " ".join(_unquote(v).split())
+
+
+def _first_text(block, tags) -> tuple[str | None, str | None]:
+    for t in tags:
+        v = _text(block, t)
+        if v is not None:
+            return v, t
+    return None, None
+
+
+def _number(block, tag, source) -> tuple[float | None, float | None]:
+    v = block.find_value(tag)
+    try:
+        return parse_number(v)
+    except ValueError:
+        raise SymstrainInputError(source, f"{tag} is not a number: {_unquote(v)!r}") from None
+
+
+# ----------------------------------------------------------------------------- cell
+
+
+def _reject_superspace(block, source):
+    dim = block.find_value("_cell_modulation_dimension")
+    try:
+        dim_value = parse_number(dim)[0]
+    except ValueError:
+        dim_value = None
+    tags = [t for t in _SUPERSPACE_TAGS if block.find_values(t)]
+    if (dim_value or 0) > 0 or tags:
+        what = f"_cell_modulation_dimension {int(dim_value)}" if dim_value else tags[0]
+        raise SymstrainInputError(source, f"modulated structures are not supported ({what}: superspace group)")
+
+
+def _read_cell(block, source, warnings) -> Cell:
+    vals, sus = [], []
+    for name in CELL_NAMES:
+        tag = _CELL_TAGS[name]
+        raw = block.find_value(tag)
+        if raw is None:
+            raise SymstrainInputError(source, f"no cell: {tag} is missing")
+        if _is_null(raw):
+            raise SymstrainInputError(source, f"{tag} is {_unquote(raw)!r} (unknown); the cell is incomplete")
+        v, s = _number(block, tag, source)
+        vals.append(v)
+        sus.append(s)
+    a, b, c, al, be, ga = vals
+    for name, v in zip(CELL_NAMES[:3], (a, b, c)):
+        if not v > 0:
+            raise SymstrainInputError(source, f"cell length {name} = {v:g} Å is not positive")
+    for name, v in zip(CELL_NAMES[3:], (al, be, ga)):
+        if not 0 < v < 180:
+            raise SymstrainInputError(source, f"cell angle {name} = {v:g}° is outside (0, 180)")
+    ca, cb, cg = (math.cos(math.radians(x)) for x in (al, be, ga))
+    if 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg <= 1e-10:
+        raise SymstrainInputError(
+            source, f"cell angles α={al:g}°, β={be:g}°, γ={ga:g}° give no positive volume (impossible cell)"
+        )
+    cell = Cell(a, b, c, al, be, ga, tuple(sus))
+    v_given, v_su = _number(block, "_cell_volume", source)
+    if v_given is not None and v_given > 0:
+        tol = max(3 * (v_su or 0.0), 0.005 * cell.volume)
+        if abs(v_given - cell.volume) > tol:
+            warnings.append(
+                f"_cell_volume {v_given:g} Å³ differs from {cell.volume:.2f} Å³ computed from the cell parameters"
+            )
+    return cell
+
+
+# ----------------------------------------------------------------------------- space group
+
+
+def _clean_hm(symbol: str) -> str:
+    s = " ".join(symbol.replace("_", "").split())
+    return s
+
+
+def _sg_from_hm(symbol: str):
+    import gemmi
+
+    for cand in (symbol.strip(), _clean_hm(symbol), _clean_hm(symbol).replace(" ", "")):
+        try:
+            sg = gemmi.find_spacegroup_by_name(cand)
+        except (ValueError, RuntimeError):
+            sg = None
+        if sg is not None:
+            return sg
+    return None
+
+
+def _sg_from_hall(symbol: str):
+    import gemmi
+
+    for cand in (symbol.strip(), " ".join(symbol.replace("_", " ").split())):
+        try:
+            ops = gemmi.symops_from_hall(cand)
+        except (ValueError, RuntimeError):
+            continue
+        sg = gemmi.find_spacegroup_by_ops(ops)
+        if sg is not None:
+            return sg
+    return None
+
+
+def _parse_ops(block, source):
+    import gemmi
+
+    for tag in _SYMOP_TAGS:
+        col = block.find_values(tag)
+        if col and len(col) > 0:
+            ops = []
+            for raw in col:
+                s = _unquote(raw).strip()
+                try:
+                    ops.append(gemmi.Op(s).wrap())
+                except (ValueError, RuntimeError) as exc:
+                    raise SymstrainInputError(
+                        source, f"cannot read symmetry operator {s!r} in {tag}: {' '.join(str(exc).split())}"
+                    ) from None
+            return ops, tag
+    return None, None
+
+
+def _read_spacegroup(block, source, cell, warnings):
+    """(SpaceGroupInfo, extra_translations or None) — the second is set when the operators carry
+    pure translations that are not a conventional centring (the true lattice is smaller)."""
+    hm, hm_tag = _first_text(block, _HM_TAGS)
+    hall, hall_tag = _first_text(block, _HALL_TAGS)
+    number, number_tag = _first_text(block, _NUMBER_TAGS)
+    gops, op_tag = _parse_ops(block, source)
+
+    if gops:
+        return _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
+
+    if hm is not None:
+        sg = _sg_from_hm(hm)
+        if sg is None:
+            raise SymstrainInputError(source, f"unknown space-group symbol {hm!r} in {hm_tag} and no operators")
+        if hall is not None:
+            sgh = _sg_from_hall(hall)
+            if sgh is not None and _sym.ops_key(*ops_to_arrays(sgh.operations())) != _sym.ops_key(
+                *ops_to_arrays(sg.operations())
+            ):
+                if sgh.number != sg.number:
+                    raise SymstrainInputError(
+                        source, f"H-M symbol {hm!r} ({sg.number}) and Hall symbol {hall!r} ({sgh.number}) disagree"
+                    )
+                warnings.append(
+                    f"Hall symbol {hall!r} is another setting ({sgh.xhm()}) than H-M {hm!r}; the Hall symbol "
+                    "is used because it fixes the origin"
+                )
+                return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
+        _check_number(sg, number, source)
+        return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
+
+    if hall is not None:
+        sg = _sg_from_hall(hall)
+        if sg is None:
+            raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
+        _check_number(sg, number, source)
+        return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
+
+    if number is not None:
+        import gemmi
+
+        try:
+            n = int(float(number))
+        except ValueError:
+            raise SymstrainInputError(source, f"{number_tag} is not a number: {number!r}") from None
+        if not 1 <= n <= 230:
+            raise SymstrainInputError(source, f"{number_tag} {n} is not a space-group number (1–230)")
+        sg = gemmi.find_spacegroup_by_number(n)
+        n_settings = sum(1 for s in gemmi.spacegroup_table_itb() if s.number == n)
+        if n_settings > 1:
+            warnings.append(
+                f"only the IT number {n} is given: the reference setting {sg.xhm()} is assumed "
+                f"(the group has {n_settings} tabulated settings)"
+            )
+        return SpaceGroupInfo.from_gemmi(sg, "number"), None
+
+    import gemmi
+
+    warnings.append("no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed")
+    sg = gemmi.find_spacegroup_by_name("P 1")
+    return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
+
+
+def _check_number(sg, number, source):
+    if number is None:
+        return
+    try:
+        n = int(float(number))
+    except ValueError:
+        return
+    if n != sg.number:
+        raise SymstrainInputError(source, f"space-group symbol gives {sg.xhm()} ({sg.number}) but the IT number is {n}")
+
+
+def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
+    rot = np.array([np.array(o.rot) // o.DEN for o in gops], dtype=int).reshape(-1, 3, 3)
+    trans = np.array([np.array(o.tran) / o.DEN for o in gops], dtype=float).reshape(-1, 3) % 1.0
+    codes = _sym.ops_codes(rot, trans)
+    _, keep = np.unique(codes, return_index=True)
+    if len(keep) != len(rot):
+        warnings.append(f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
+        keep = np.sort(keep)
+        rot, trans, codes = rot[keep], trans[keep], codes[keep]
+    if any(abs(round(np.linalg.det(r))) != 1 for r in rot):
+        raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
+    # closure: every product must be in the list
+    prod_r = np.einsum("iab,jbc->ijac", rot, rot).reshape(-1, 3, 3)
+    prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
+    if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
+        raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
+
+    extra = _sym.pure_translations(rot, trans)
+    if _sym.centring_type(extra) is None:
+        # pure translations that are no conventional centring: the true lattice is smaller
+        return (rot, trans, hm, op_tag), extra
+
+    ident = _sym.identify_operations(rot, trans, cell.matrix())
+    if ident is None:
+        raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
+    if ident.note:
+        warnings.append(ident.note)
+    if hm is not None:
+        sg_hm = _sg_from_hm(hm)
+        if sg_hm is None:
+            warnings.append(f"space-group symbol {hm!r} not recognised; the group is taken from the operators")
+        elif sg_hm.number != ident.number:
+            raise SymstrainInputError(
+                source,
+                f"symmetry operators ({ident.hm}, {ident.number}) are inconsistent with the H-M symbol "
+                f"{hm!r} ({sg_hm.number})",
+            )
+        elif _sym.ops_key(*ops_to_arrays(sg_hm.operations())) != _sym.ops_key(rot, trans):
+            warnings.append(
+                f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
+                "another setting or origin of the same group; the operators are used"
+            )
+    setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
+    if np.any(ident.origin_shift):
+        setting = f"{ident.hm} with origin shifted by {_sym.fmt_vector(-ident.origin_shift)} (setting of {ident.number})"
+    info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", rot, trans, ident.is_standard)
+    return info, None
+
+
+def _reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
+    """Re-express a structure whose operators contain unconventional pure translations on the smaller cell."""
+    rot, trans, hm, op_tag = sg_parts
+    B = _sym.lattice_basis_from_translations(extra)
+    Binv = np.linalg.inv(B)
+    new_cell_params = cell.transformed(B)
+    # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only
+    # when B is diagonal (the usual case); otherwise both are dropped
+    diagonal = bool(np.allclose(B, np.diag(np.diag(B))))
+    if diagonal:
+        su = tuple(None if s is None else s * (abs(B[i, i]) if i < 3 else 1.0) for i, s in enumerate(cell.su))
+    else:
+        su = (None,) * 6
+    new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
+    new_rot = np.rint(np.einsum("ab,nbc,cd->nad", Binv, rot, B)).astype(int)
+    new_trans = (trans @ Binv.T) % 1.0
+    _, keep = np.unique(_sym.ops_codes(new_rot, new_trans), return_index=True)
+    keep = np.sort(keep)
+    new_rot, new_trans = new_rot[keep], new_trans[keep]
+    ident = _sym.identify_operations(new_rot, new_trans, new_cell.matrix())
+    if ident is None:
+        raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
+    new_atoms = []
+    for at in atoms:
+        new_atoms.append(
+            Atom(at.label, at.element, (Binv @ at.xyz) % 1.0, np.abs(Binv) @ np.nan_to_num(at.xyz_su, nan=np.nan),
+                 at.occupancy, at.u_iso, at.u_aniso if diagonal else None, at.disorder_group)
+        )
+    shown = ", ".join(_sym.fmt_vector(t) for t in extra)
+    what = f"symbol {hm!r} " if hm else ""
+    warnings.append(
+        f"the operators ({what}in {op_tag}) include the pure translation(s) {shown}, which is no conventional "
+        f"centring: the true lattice is smaller; cell reduced with basis {_basis_text(B)} to a={new_cell.a:.5g}, "
+        f"b={new_cell.b:.5g}, c={new_cell.c:.5g} Å and reported as {ident.hm} ({ident.number})"
+        + ("" if diagonal else "; anisotropic U dropped")
+    )
+    if ident.note:
+        warnings.append(ident.note)
+    setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
+    info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
+    return new_cell, info, new_atoms
+
+
+def _basis_text(B) -> str:
+    names = "abc"
+    cols = []
+    for j in range(3):
+        terms = []
+        for i in range(3):
+            v = B[i, j]
+            if abs(v) > 1e-9:
+                f = _sym._fmt_frac(v)
+                terms.append(names[i] if f == "1" else f"-{names[i]}" if f == "-1" else f"{f}{names[i]}")
+        cols.append("+".join(terms).replace("+-", "-"))
+    return "(" + ", ".join(cols) + ")"
+
+
+# ----------------------------------------------------------------------------- atoms
+
+
+def _element_from(symbol: str | None, strict_case: bool) -> str | None:
+    """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw')."""
+    import gemmi
+
+    if not symbol:
+        return None
+    m = re.match(r"^([A-Za-z]{1,2})", symbol)
+    if not m:
+        return None
+    letters = m.group(1)
+
+    def valid(s):
+        s = s[0].upper() + s[1:].lower()
+        return s if gemmi.Element(s).atomic_number > 0 or s == "D" else None
+
+    if len(letters) == 2 and (not strict_case or letters[1].islower()):
+        e = valid(letters)
+        if e:
+            return e
+    e = valid(letters[0])
+    if e:
+        return e
+    if len(letters) == 2:
+        return valid(letters)
+    return None
+
+
+def _column(block, tag):
+    col = block.find_values(tag)
+    return [str(v) for v in col] if col is not None and len(col) > 0 else None
+
+
+def _read_atoms(block, source, cell, warnings) -> list[Atom]:
+    labels = _column(block, "_atom_site_label")
+    types = _column(block, "_atom_site_type_symbol")
+    fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
+    cart = [_column(block, f"_atom_site_Cartn_{k}") for k in "xyz"]
+    if fx[0] is not None:
+        if any(c is None for c in fx):
+            raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")
+        coords_raw, kind = fx, "fract"
+    elif cart[0] is not None:
+        if any(c is None for c in cart):
+            raise SymstrainInputError(source, "_atom_site_Cartn_x, _y and _z are not all present")
+        coords_raw, kind = cart, "Cartn"
+    else:
+        raise SymstrainInputError(source, "no atom sites (_atom_site_fract_x/y/z)")
+    n = len(coords_raw[0])
+    if labels is None:
+        labels = [f"{(_unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
+    cols = {
+        "occ": _column(block, "_atom_site_occupancy"),
+        "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
+        "biso": _column(block, "_atom_site_B_iso_or_equiv"),
+        "dis": _column(block, "_atom_site_disorder_group"),
+    }
+    for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
+        if col is not None and len(col) != n:
+            raise SymstrainInputError(source, f"_atom_site_ columns have different lengths ({name})")
+
+    xyz = np.zeros((n, 3))
+    xyz_su = np.full((n, 3), np.nan)
+    for k in range(3):
+        for i, raw in enumerate(coords_raw[k]):
+            try:
+                v, s = parse_number(raw)
+            except ValueError:
+                v = None
+            if v is None:
+                raise SymstrainInputError(
+                    source, f"atom {_unquote(labels[i])!r}: coordinate _atom_site_{kind}_{'xyz'[k]} = "
+                    f"{_unquote(raw)!r} is not a number"
+                )
+            xyz[i, k] = v
+            if s is not None:
+                xyz_su[i, k] = s
+    if kind == "Cartn":
+        xyz, xyz_su = _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings)
+
+    aniso = _read_aniso(block, source)
+    atoms: list[Atom] = []
+    skipped, q_occ, zero_occ = [], [], []
+    for i in range(n):
+        label = _unquote(labels[i]).strip()
+        tsym = None if types is None or _is_null(types[i]) else _unquote(types[i]).strip()
+        element = _element_from(tsym, strict_case=False) if tsym else None
+        if element is None:
+            element = _element_from(label, strict_case=True)
+        if element is None:
+            skipped.append(label)
+            continue
+        occ = 1.0
+        if cols["occ"] is not None:
+            raw = _unquote(cols["occ"][i]).strip()
+            if raw == "?":
+                q_occ.append(label)
+            elif raw != ".":
+                try:
+                    occ = parse_number(raw)[0]
+                except ValueError:
+                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} is not a number") from None
+                if occ < 0 or occ > 1.0 + 1e-6:
+                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is outside [0, 1]")
+                if occ == 0:
+                    zero_occ.append(label)
+        u = None
+        if cols["uiso"] is not None:
+            try:
+                u = parse_number(cols["uiso"][i])[0]
+            except ValueError:
+                u = None
+        if u is None and cols["biso"] is not None:
+            try:
+                b = parse_number(cols["biso"][i])[0]
+            except ValueError:
+                b = None
+            u = None if b is None else b / _EIGHT_PI2
+        dis = "" if cols["dis"] is None or _is_null(cols["dis"][i]) else _unquote(cols["dis"][i]).strip()
+        atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
+    if skipped:
+        warnings.append(
+            f"{len(skipped)} atom site(s) with no recognisable element skipped: {', '.join(skipped[:6])}"
+            + (" …" if len(skipped) > 6 else "")
+        )
+    if q_occ:
+        warnings.append(f"occupancy '?' taken as 1 for {len(q_occ)} site(s): {', '.join(q_occ[:6])}" + (" …" if len(q_occ) > 6 else ""))
+    if zero_occ:
+        warnings.append(
+            f"{len(zero_occ)} site(s) with occupancy 0 kept in the atom list but left out of symmetry detection: "
+            + ", ".join(zero_occ[:6]) + (" …" if len(zero_occ) > 6 else "")
+        )
+    groups = sorted({a.disorder_group for a in atoms if a.disorder_group})
+    if groups:
+        n_dis = sum(1 for a in atoms if a.disorder_group)
+        note = f"disorder: {n_dis} site(s) in disorder group(s) {', '.join(groups)}"
+        if cols["occ"] is None:
+            note += "; the file gives no occupancies, so every site is taken as fully occupied"
+        warnings.append(note)
+    if not atoms:
+        raise SymstrainInputError(source, "no atom site with a recognisable element")
+    return atoms
+
+
+def _read_aniso(block, source) -> dict:
+    labels = _column(block, "_atom_site_aniso_label")
+    if labels is None:
+        return {}
+    names = ("11", "22", "33", "12", "13", "23")
+    cols = [_column(block, f"_atom_site_aniso_U_{k}") for k in names]
+    scale = 1.0
+    if any(c is None for c in cols):
+        cols = [_column(block, f"_atom_site_aniso_B_{k}") for k in names]
+        scale = 1.0 / _EIGHT_PI2
+        if any(c is None for c in cols):
+            return {}
+    out = {}
+    for i, lab in enumerate(labels):
+        try:
+            vals = [parse_number(c[i])[0] for c in cols]
+        except (ValueError, IndexError):
+            continue
+        if any(v is None for v in vals):
+            continue
+        out[_unquote(lab).strip()] = tuple(v * scale for v in vals)
+    return out
+
+
+def _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings):
+    M = np.zeros((3, 3))
+    vec = np.zeros(3)
+    have = True
+    for i in range(3):
+        for j in range(3):
+            v = parse_number(block.find_value(f"_atom_sites_fract_tran_matrix_{i + 1}{j + 1}"))[0]
+            if v is None:
+                have = False
+            else:
+                M[i, j] = v
+        t = parse_number(block.find_value(f"_atom_sites_fract_tran_vector_{i + 1}"))[0]
+        vec[i] = t or 0.0
+    if not have:
+        raise SymstrainInputError(
+            source, "atom sites are given only as Cartesian coordinates (_atom_site_Cartn_*) and the file has no "
+            "complete _atom_sites_fract_tran_matrix to convert them"
+        )
+    frac = xyz @ M.T + vec
+    Minv_cell = np.linalg.inv(cell.matrix())
+    if not np.allclose(np.abs(M), np.abs(Minv_cell), rtol=0.01, atol=1e-4):
+        warnings.append(
+            "_atom_sites_fract_tran_matrix does not match the inverse of the cell's orthogonalisation matrix; "
+            "the file's matrix was used"
+        )
+    warnings.append("fractional coordinates computed from Cartesian _atom_site_Cartn_* with _atom_sites_fract_tran_matrix")
+    su = np.abs(M) @ np.nan_to_num(xyz_su.T, nan=0.0)
+    su = np.where(np.isnan(xyz_su).all(axis=1)[:, None], np.nan, su.T)
+    return frac, su
+
+
+# ----------------------------------------------------------------------------- temperature
+
+
+_RANGE_RE = re.compile(r"^([+-]?\d+(?:\.\d*)?)\s*(?:-|–|to)\s*([+-]?\d+(?:\.\d*)?)\s*(K|C)?$", re.I)
+_UNIT_RE = re.compile(r"^([+-]?\d+(?:\.\d*)?(?:\(\d+\))?)\s*(K|C|°C|deg\.?\s*C)$", re.I)
+_TITLE_T_RE = re.compile(r"\bT\s*=\s*(-?\d+(?:\.\d+)?)\s*(K|°?\s*C)\b")
+
+
+def _read_temperature(block, source, warnings):
+    """(T, s.u., tag) in K; None's when no item gives a number (with warnings for unreadable ones)."""
+    result = (None, None, None)
+    for tag, offset in _TEMPERATURE_TAGS:
+        raw = block.find_value(tag)
+        if _is_null(raw):
+            continue
+        text = _unquote(raw).strip()
+        value = su = None
+        try:
+            value, su = parse_number(text)
+        except ValueError:
+            m = _RANGE_RE.match(text)
+            u = _UNIT_RE.match(text)
+            if m:
+                lo, hi = float(m.group(1)), float(m.group(2))
+                value = 0.5 * (lo + hi)
+                su = None
+                off = 273.15 if (m.group(3) or "").upper() == "C" else offset
+                if result[0] is None:
+                    warnings.append(
+                        f"{tag} {text!r} is a range: its midpoint {value + off:g} K is used (half-width {abs(hi - lo) / 2:g} K)"
+                    )
+            elif u:
+                value, su = parse_number(u.group(1))
+                off = 273.15 if "C" in u.group(2).upper() else offset
+                if result[0] is None:
+                    warnings.append(f"{tag} {text!r} carries a unit: read as {value + off:g} K")
+            else:
+                warnings.append(f"{tag} {text!r} is not a number; not used as a temperature")
+                continue
+            offset = off
+        if result[0] is not None:
+            continue
+        t = value + offset
+        if t <= 0:
+            warnings.append(f"{tag} {text!r} gives {t:g} K, not a temperature in K; not used")
+            continue
+        result = (t, su, tag)
+    if result[0] is None:
+        title = _text(block, "_publ_section_title") or ""
+        m = _TITLE_T_RE.search(title)
+        if m:
+            warnings.append(
+                f"no temperature item; the title mentions {m.group(0)!r}, which is not used as the temperature"
+            )
+    return result
