@@ -137,7 +137,7 @@ class Relation:
             + (f"  T = {self.parent.temperature:g} K" if self.parent.temperature is not None else ""),
             f"child   {H.hm} ({H.number})  {self.child.name}"
             + (f"  T = {self.child.temperature:g} K" if self.child.temperature is not None else ""),
-            f"relation holds: {self.kind}{self.index} subgroup, index {self.index} = "
+            f"relation holds: {self.kind + str(self.index) if self.kind in ('t', 'k') else self.kind} subgroup, index {self.index} = "
             f"{self.point_index} (point group) × {self.lattice_index} (lattice)",
             f"P = {self.basis}   p = ({', '.join(_frac(x) for x in self.p)})   lattice misfit {self.lattice_misfit:.4f}",
             f"Aizu species {self.aizu}: "

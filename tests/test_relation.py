@@ -131,3 +131,74 @@ def test_tolerance_is_user_settable():
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01)
     with pytest.raises(SymstrainInputError):
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# real files: every pair in ../shared/cifs/pairs.tsv relates as stated there
+# ---------------------------------------------------------------------------------------------
+
+
+def _pairs(shared):
+    import csv
+
+    with open(shared / "pairs.tsv") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_lawsonite_pairs_relate_as_published(shared_cifs):
+    from symstrain.cif import read_cif
+
+    rows = _pairs(shared_cifs)
+    assert len(rows) == 3
+    for row in rows:
+        parent = read_cif(shared_cifs / row["parent"])
+        child = read_cif(shared_cifs / row["child"])
+        r = relate(parent, child)
+        assert r.parent.spacegroup.number == int(row["parent_group"].split("(")[1].split(")")[0])
+        assert r.child.spacegroup.number == int(row["child_group"].split("(")[1].split(")")[0])
+        assert row["P"] == "identity" and np.allclose(r.P, np.eye(3))
+        assert r.index == int(row["index"])
+        assert r.kind == {"k2": "k", "t2": "t", "ge": "general"}[row["type"][:2]]
+        all_lost = {op for coset in r.lost_cosets for op in coset}
+        if "C-centring" in row["lost"]:
+            assert "x+1/2,y+1/2,z" in all_lost
+        if "inversion" in row["lost"]:
+            assert "-x,-y,-z" in all_lost
+        # ferroic character as stated: never ferroelastic; ferroelectric when mm2 results
+        assert not r.ferroelastic
+        # mm2 children are polar (the pairs file says "ferroelectric" or just "mmmFmm2")
+        assert r.ferroelectric == row["ferroic"].startswith("mmmFmm2")
+        n_states = r.orientation_domains * r.antiphase_domains
+        assert f"{n_states}" in row["ferroic"]
+        if row["type"].startswith("t2"):
+            assert r.aizu == "mmmFmm2"
+
+
+def test_relate_cli_json(shared_cifs):
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "symstrain", "relate", "--json",
+         str(shared_cifs / "lawsonite/9002546.cif"), str(shared_cifs / "lawsonite/9002545.cif")],
+        capture_output=True, text=True, check=True,
+    )
+    d = json.loads(out.stdout)
+    assert d["holds"] and d["index"] == 2 and d["type"] == "t" and d["aizu"] == "mmmFmm2"
+    assert d["P_basis"] == "(a, b, c)" and d["ferroelectric"] is True
+
+
+def test_relate_cli_refusal_is_one_line(shared_cifs):
+    import subprocess
+    import sys
+
+    # swapped parent and child: the child (Cmcm) is not a subgroup of P2_1cn
+    out = subprocess.run(
+        [sys.executable, "-m", "symstrain", "relate",
+         str(shared_cifs / "lawsonite/9002545.cif"), str(shared_cifs / "lawsonite/9002551.cif")],
+        capture_output=True, text=True,
+    )
+    assert out.returncode == 2 and out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("symstrain: error: ") and "not a subgroup" in lines[0]
