@@ -1,0 +1,838 @@
+"""Symmetry-breaking (SB) reflections: derived from the operators, predicted from a structure, found in data.
+
+What lives here
+---------------
+* Extinction algebra on plain values: :func:`absent_mask` (is hkl systematically absent in a group),
+  :func:`reflection_conditions` (a group's conditions, or the parent conditions a child breaks, derived
+  from the operators and written like ITA: zone + parity rule), :func:`classify_reflections`.
+* :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`reflections` (from a
+  :class:`~symstrain.relation.Relation`) and :func:`reflections_from_groups` (from parent and child
+  groups, P, p and the child cell) → :class:`ReflectionClasses`.
+* Intensities: :func:`predict_intensities` (gemmi's small-molecule X-ray structure factors),
+  :func:`class_statistics`, :func:`eta_intensity`, :func:`classify_measured`, :func:`eta_series`.
+
+Reading measured intensities lives in ``hkl.py``, figures in ``plots/reflections.py``.
+
+Conventions
+-----------
+* Operations (R, t) act on fractional column vectors, x' = R·x + t (as in ``phase.py``).
+* A reflection h (row vector) is systematically absent in a group when some operation has
+  h·R = h and h·t ∉ ℤ (centring translations are operations with R = I).
+* Relation conventions as in ``relation.py``: child basis = parent basis · P, x_parent = P·x_child + p,
+  (hkl)_child = (hkl)_parent · P. A parent operation (R, t) seen in the child basis and origin is
+  (P⁻¹RP, P⁻¹(t + R·p − p)); translations of the parent lattice become (I, P⁻¹·n), n ∈ ℤ³, which
+  extinguish every child reflection with non-integral parent indices.
+* Reflections are indexed in the child cell unless a column says ``*_parent``; d in Å.
+* Intensities are |F|² in electrons² (X-ray, no anomalous scattering, no Lorentz/absorption factors).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+
+from .errors import SymstrainInputError
+
+#: tolerance on fractional index products (h·t, h·P⁻¹): values are rationals with small denominators
+_EPS = 1e-6
+#: half-width of the index box on which conditions are compared (covers every period ≤ 12)
+_BOX = 12
+
+CLASSES = ("allowed", "SB", "absent")
+
+
+# --------------------------------------------------------------------------- small algebra
+def _frac(x: float, max_den: int = 48) -> Fraction:
+    return Fraction(float(x)).limit_denominator(max_den)
+
+
+def _is_int(x: np.ndarray) -> np.ndarray:
+    return np.abs(x - np.round(x)) < _EPS
+
+
+def op_xyz(R: np.ndarray, t: np.ndarray) -> str:
+    """The operation (R, t) as an xyz triplet, e.g. ``-x+1/2,y,z+1/2`` (rational entries allowed)."""
+    out = []
+    for i in range(3):
+        terms = []
+        for j, var in enumerate("xyz"):
+            c = _frac(R[i][j])
+            if c == 0:
+                continue
+            mag = "" if abs(c) == 1 else f"{abs(c)}*"
+            terms.append(("-" if c < 0 else "+") + mag + var)
+        tt = _frac(float(t[i]) % 1.0)
+        if tt != 0:
+            terms.append(f"+{tt}")
+        s = "".join(terms) or "0"
+        out.append(s[1:] if s.startswith("+") else s)
+    return ",".join(out)
+
+
+def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fraction]]]:
+    """Row vectors h with h·M = 0: (free index list, basis vectors), pivots chosen from the right.
+
+    Pivoting on the right-most columns makes the free parameters the left-most indices, so a
+    mirror swapping x and y gives the zone written "hhl" (free h, l) as in ITA.
+    """
+    # h·M = 0  ⇔  Mᵀ·hᵀ = 0; eliminate on Mᵀ with columns in reversed order
+    A = [[M[j][i] for j in range(3)] for i in range(3)]  # Mᵀ
+    order = [2, 1, 0]
+    rows = [r[:] for r in A]
+    pivots: list[int] = []
+    r = 0
+    for col in order:
+        piv = next((i for i in range(r, 3) if rows[i][col] != 0), None)
+        if piv is None:
+            continue
+        rows[r], rows[piv] = rows[piv], rows[r]
+        pv = rows[r][col]
+        rows[r] = [v / pv for v in rows[r]]
+        for i in range(3):
+            if i != r and rows[i][col] != 0:
+                f = rows[i][col]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+        pivots.append(col)
+        r += 1
+        if r == 3:
+            break
+    free = [c for c in range(3) if c not in pivots]
+    basis = []
+    for f in free:
+        v = [Fraction(0)] * 3
+        v[f] = Fraction(1)
+        for i, pc in enumerate(pivots):
+            v[pc] = -rows[i][f]
+        basis.append(v)
+    return free, basis
+
+
+_LET = "hkl"
+
+
+def _lin(coeffs: dict[int, Fraction]) -> str:
+    """Text of Σ c_i·letter_i, e.g. {0: 1, 1: -1} → "h-k"."""
+    s = ""
+    for i in sorted(coeffs):
+        c = coeffs[i]
+        if c == 0:
+            continue
+        mag = "" if abs(c) == 1 else str(abs(c))
+        s += ("-" if c < 0 else "+") + mag + _LET[i]
+    if not s:
+        return "0"
+    return s[1:] if s.startswith("+") else s
+
+
+def _zone_text(free: list[int], basis: list[list[Fraction]]) -> str:
+    """ITA-style name of the set {Σ param_f · basis_f}: "0kl", "hhl", "h h̄ l", "00l", "hkl"."""
+    comps = []
+    for i in range(3):
+        comps.append(_lin({f: b[i] for f, b in zip(free, basis)}))
+    if all(c == "0" or c in ("h", "k", "l") for c in comps):
+        return "".join(comps)
+    if all(c == "0" or c.lstrip("-") in ("h", "k", "l") for c in comps):
+        return "".join(c[1] + "\u0304" if c.startswith("-") else c for c in comps)
+    return "(" + ", ".join(comps) + ")"
+
+
+@dataclass(frozen=True, eq=False)
+class ReflectionCondition:
+    """One reflection condition generated by one operation, written like ITA.
+
+    ``zone``: the reflections the operation leaves fixed (h·R = h), e.g. ``"0kl"``, ``"00l"``, ``"hkl"``;
+    ``rule``: when they are present, e.g. ``"l = 2n"``; ``absent``: its negation, e.g. ``"l odd"``;
+    ``kind``: ``"centring"`` (R = I), ``"glide"`` (zonal), ``"screw"`` (serial) or ``"parent lattice"``;
+    ``operation``: the generating operation as an xyz triplet in the basis of the indices.
+    ``R``, ``t``: that operation (R float (3, 3), t float (3,)), in the same basis.
+    """
+
+    zone: str
+    rule: str
+    absent: str
+    kind: str
+    operation: str
+    R: np.ndarray
+    t: np.ndarray
+
+    @property
+    def label(self) -> str:
+        """Short text, e.g. ``"0kl: l = 2n"``."""
+        return f"{self.zone}: {self.rule}"
+
+    def extinguishes(self, hkl: np.ndarray) -> np.ndarray:
+        """(N,) bool: reflections (N, 3) this operation makes systematically absent."""
+        return _op_absent(np.asarray(hkl, dtype=float), self.R, self.t)
+
+    def to_dict(self) -> dict:
+        return {"zone": self.zone, "rule": self.rule, "absent": self.absent, "kind": self.kind,
+                "operation": self.operation}
+
+
+def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition | None:
+    """The reflection condition of one operation (R, t), or None when it extinguishes nothing.
+
+    The fixed set {h : h·R = h} is parametrised by its free indices; on it h·t = Σ r_f·param_f, and
+    reflections are present when Σ D·r_f·param_f ≡ 0 (mod D), D the common denominator.
+    """
+    R = np.asarray(R, dtype=float)
+    t = np.asarray(t, dtype=float)
+    M = [[_frac(R[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
+    free, basis = _nullspace_rows(M)
+    if not free:
+        return None
+    # integral basis vectors (a row like (h, -h/2, 0) is written (2h, -h, 0), the parameter being h)
+    basis = [[x * reduce(math.lcm, (y.denominator for y in b), 1) for x in b] for b in basis]
+    res = {f: (sum(b[i] * _frac(t[i]) for i in range(3))) % 1 for f, b in zip(free, basis)}
+    if all(r == 0 for r in res.values()):
+        return None
+    D = reduce(math.lcm, (r.denominator for r in res.values()), 1)
+    c = {f: int(r * D) % D for f, r in res.items()}
+    g = reduce(math.gcd, list(c.values()) + [D])
+    c = {f: v // g for f, v in c.items()}
+    D //= g
+    # make the first non-zero coefficient 1 when it is invertible mod D (2l = 3n → l = 3n)
+    first = next(v for v in c.values() if v)
+    if math.gcd(first, D) == 1:
+        inv = pow(first, -1, D)
+        c = {f: (v * inv) % D for f, v in c.items()}
+    c = {f: (v - D if v > D / 2 else v) for f, v in c.items()}
+    if sum(v < 0 for v in c.values()) > sum(v > 0 for v in c.values()):
+        c = {f: -v for f, v in c.items()}
+    expr = _lin({f: Fraction(v) for f, v in c.items()})
+    zone = _zone_text(free, basis)
+    rule = f"{expr} = {D}n"
+    absent = f"{expr} odd" if D == 2 else f"{expr} ≠ {D}n"
+    if kind is None:
+        kind = {3: "centring", 2: "glide", 1: "screw"}[len(free)]
+    return ReflectionCondition(zone, rule, absent, kind, op_xyz(R, t), R, t)
+
+
+# --------------------------------------------------------------------------- absences
+def _op_absent(hkl: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    fixed = np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1)
+    return fixed & ~_is_int(hkl @ t)
+
+
+def absent_mask(hkl, rotations, translations) -> np.ndarray:
+    """(N,) bool: reflections (N, 3) systematically absent in the group of operations (R_i, t_i).
+
+    ``rotations`` (n, 3, 3) and ``translations`` (n, 3) must list every operation modulo the
+    lattice of the cell the indices refer to, centring included (as ``SpaceGroupInfo`` does).
+    Vectorised over reflections and operations.
+    """
+    hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
+    Rs = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
+    ts = np.asarray(translations, dtype=float).reshape(-1, 3)
+    hR = np.einsum("nj,ojk->onk", hkl, Rs)  # (ops, N, 3)
+    fixed = np.all(np.abs(hR - hkl[None]) < _EPS, axis=2)
+    ph = ts @ hkl.T  # (ops, N)
+    return np.any(fixed & ~_is_int(ph), axis=0)
+
+
+def parent_lattice_translations(P) -> np.ndarray:
+    """(m, 3) translations of the parent lattice in child fractional coordinates, modulo the child lattice.
+
+    These are P⁻¹·n for integer n, reduced to [0, 1); m = |det P| (1 when the child cell is the
+    parent cell or a sublattice of it). The zero vector comes first.
+    """
+    P = np.asarray(P, dtype=float)
+    Pi = np.linalg.inv(P)
+    det = abs(np.linalg.det(P))
+    m = max(1, int(round(det)))
+    span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
+    rng = np.arange(-span, span + 1)
+    n = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), axis=-1).reshape(-1, 3)
+    v = (n @ Pi.T) % 1.0
+    v[np.abs(v - 1.0) < _EPS] = 0.0
+    v = np.round(v, 6) % 1.0
+    uniq = np.unique(v, axis=0)
+    order = np.argsort(np.abs(uniq).sum(axis=1), kind="stable")
+    uniq = uniq[order]
+    if len(uniq) < m:
+        raise SymstrainInputError("--P", f"could not enumerate the {m} parent lattice translations in the child cell")
+    return uniq
+
+
+def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np.ndarray, np.ndarray]:
+    """The parent group in the child basis and origin: (n·m, 3, 3) float, (n·m, 3) float.
+
+    Each parent operation (R, t) becomes (P⁻¹RP, P⁻¹(t + R·p − p)), combined with every parent lattice
+    translation P⁻¹·n modulo the child lattice (``parent_lattice_translations``).
+    """
+    P = np.asarray(P, dtype=float)
+    p = np.asarray(p, dtype=float).reshape(3)
+    Pi = np.linalg.inv(P)
+    Rs = np.asarray(parent_rotations, dtype=float)
+    ts = np.asarray(parent_translations, dtype=float)
+    Wc = np.einsum("ij,njk,kl->nil", Pi, Rs, P)
+    wc = (ts + Rs @ p - p) @ Pi.T
+    L = parent_lattice_translations(P)
+    W = np.repeat(Wc, len(L), axis=0)
+    w = (np.repeat(wc, len(L), axis=0) + np.tile(L, (len(Wc), 1))) % 1.0
+    return W, w
+
+
+def _box(n: int = _BOX) -> np.ndarray:
+    r = np.arange(-n, n + 1)
+    h = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    return h[np.any(h != 0, axis=1)]
+
+
+def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:
+    if hasattr(g, "rotations"):
+        return np.asarray(g.rotations, dtype=float), np.asarray(g.translations, dtype=float)
+    R, t = g
+    return np.asarray(R, dtype=float), np.asarray(t, dtype=float)
+
+
+def _group_name(g) -> str:
+    return getattr(g, "hm", "") or "group"
+
+
+@dataclass(frozen=True, eq=False)
+class BrokenCondition:
+    """A parent reflection condition the child does not obey.
+
+    ``child``: the condition in the child's indexing; ``parent``: the same condition in the parent's
+    indexing (for a parent-lattice condition, ``parent`` is None: in parent indices these are the
+    reflections with non-integral indices). ``n_box``: how many reflections with |h|,|k|,|l| ≤ 12
+    (child indices) it extinguishes in the parent while the child allows them.
+    ``contained_in``: the label of a broken condition whose SB set contains this one (then this
+    condition adds no SB reflection of its own), else None.
+    """
+
+    child: ReflectionCondition
+    parent: ReflectionCondition | None
+    n_box: int
+    contained_in: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.child.label
+
+    def to_dict(self) -> dict:
+        return {
+            "child_indexing": self.child.to_dict(),
+            "parent_indexing": None if self.parent is None else self.parent.to_dict(),
+            "parent_text": "non-integral parent indices (parent lattice)" if self.parent is None
+            else f"{self.parent.zone}: {self.parent.rule}",
+            "contained_in": self.contained_in,
+        }
+
+
+def reflection_conditions(group, child=None, P=None, p=None):
+    """Reflection conditions derived from the operators, never from a table.
+
+    With one argument (a ``SpaceGroupInfo`` or a pair (rotations, translations)): the list of
+    :class:`ReflectionCondition` of that group in its own setting, one per distinct set of
+    extinguished reflections (checked on |h|,|k|,|l| ≤ 12), integral conditions first, then zonal,
+    then serial.
+
+    With ``child``, ``P`` and ``p`` (relation conventions of ``relation.py``): the list of
+    :class:`BrokenCondition` — parent conditions the child does not obey, each in child and parent
+    indexing, ordered by how many reflections they open, those contained in another marked with
+    ``contained_in``.
+    """
+    Rp, tp = _group_arrays(group)
+    if child is None:
+        conds = []
+        box = _box()
+        seen = set()
+        for R, t in zip(Rp, tp):
+            c = condition_from_op(R, t)
+            if c is None:
+                continue
+            key = np.packbits(c.extinguishes(box)).tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            conds.append(c)
+        rank = {"centring": 0, "parent lattice": 0, "glide": 1, "screw": 2}
+        conds.sort(key=lambda c: rank[c.kind])
+        return conds
+    return _broken_conditions(Rp, tp, child, P, p)
+
+
+def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
+    P = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    Rc, tc = _group_arrays(child)
+    box = _box()
+    child_allows = ~absent_mask(box, Rc, tc)
+    Pi = np.linalg.inv(P)
+    cands: list[tuple[ReflectionCondition, ReflectionCondition | None, np.ndarray]] = []
+    seen = {}
+    # parent lattice: pure translations P⁻¹·n (child supercells)
+    for L in parent_lattice_translations(P)[1:]:
+        c = condition_from_op(np.eye(3), L, kind="parent lattice")
+        if c is not None:
+            cands.append((c, None, c.extinguishes(box)))
+    for R, t in zip(Rp, tp):
+        Wc = Pi @ R @ P
+        wc = Pi @ (t + R @ p - p)
+        cc = condition_from_op(Wc, wc % 1.0)
+        if cc is None:
+            continue
+        cands.append((cc, condition_from_op(R, t), cc.extinguishes(box)))
+    out = []
+    sets = []
+    for cc, cp, ext in cands:
+        sb = ext & child_allows
+        if not sb.any():
+            continue
+        key = np.packbits(sb).tobytes()
+        if key in seen:
+            continue
+        seen[key] = len(out)
+        out.append([cc, cp, sb])
+    # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
+    out.sort(key=lambda x: -int(x[2].sum()))
+    result = []
+    for i, (cc, cp, sb) in enumerate(out):
+        container = None
+        for j, (cc2, _, sb2) in enumerate(out):
+            if j != i and sb2.sum() > sb.sum() and not (sb & ~sb2).any():
+                container = cc2.label
+                break
+        result.append(BrokenCondition(cc, cp, int(sb.sum()), container))
+    return result
+
+
+# --------------------------------------------------------------------------- enumeration and classes
+def reciprocal_metric(cell) -> np.ndarray:
+    """(3, 3) reciprocal metric G* = G⁻¹ (Å⁻²) of a ``Cell``; 1/d² = h·G*·hᵀ."""
+    return np.linalg.inv(cell.metric())
+
+
+def d_spacing(cell, hkl) -> np.ndarray:
+    """(N,) d-spacings (Å) of reflections (N, 3) in ``cell``."""
+    hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
+    s2 = np.einsum("ni,ij,nj->n", hkl, reciprocal_metric(cell), hkl)
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.sqrt(s2)
+
+
+def enumerate_hkl(cell, dmin: float) -> np.ndarray:
+    """(N, 3) int: every reflection h ≠ 0 with d ≥ dmin (Å), full sphere (h and −h both listed).
+
+    Index bounds |h| ≤ a/dmin etc. are exact (|h| = |h·a| ≤ |s||a|); the sphere is cut with G*.
+    Sorted by decreasing d, then h, k, l.
+    """
+    if not (dmin > 0 and math.isfinite(dmin)):
+        raise SymstrainInputError("--dmin", f"d_min must be a positive number of Å, got {dmin}")
+    lim = [int(math.floor(x / dmin + 1e-9)) for x in (cell.a, cell.b, cell.c)]
+    n_box = np.prod([2 * m + 1 for m in lim])
+    if n_box > 5e7:
+        raise SymstrainInputError("--dmin", f"d_min = {dmin} Å gives {n_box:.0f} index triples in this cell; choose a larger d_min")
+    axes = [np.arange(-m, m + 1) for m in lim]
+    h = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+    s2 = np.einsum("ni,ij,nj->n", h.astype(float), reciprocal_metric(cell), h.astype(float))
+    keep = (s2 <= 1.0 / dmin**2 * (1 + 1e-12)) & np.any(h != 0, axis=1)
+    h, s2 = h[keep], s2[keep]
+    order = np.lexsort((h[:, 2], h[:, 1], h[:, 0], s2))
+    return h[order]
+
+
+def zone_of(hkl) -> np.ndarray:
+    """(N,) principal zone/row of each reflection in its own indexing: "hkl", "0kl", "h0l", "hk0", "h00", "0k0", "00l"."""
+    hkl = np.asarray(hkl).reshape(-1, 3)
+    z = hkl == 0
+    names = np.full(len(hkl), "hkl", dtype=object)
+    names[z[:, 0] & ~z[:, 1] & ~z[:, 2]] = "0kl"
+    names[~z[:, 0] & z[:, 1] & ~z[:, 2]] = "h0l"
+    names[~z[:, 0] & ~z[:, 1] & z[:, 2]] = "hk0"
+    names[~z[:, 0] & z[:, 1] & z[:, 2]] = "h00"
+    names[z[:, 0] & ~z[:, 1] & z[:, 2]] = "0k0"
+    names[z[:, 0] & z[:, 1] & ~z[:, 2]] = "00l"
+    return names
+
+
+def unique_key(hkl, rotations) -> np.ndarray:
+    """(N,) int64 key equal for reflections equivalent under the Laue group of ``rotations`` (Friedel included)."""
+    hkl = np.asarray(hkl, dtype=np.int64).reshape(-1, 3)
+    Rs = np.asarray(np.round(rotations), dtype=np.int64)
+    Rs = np.concatenate([Rs, -Rs])
+    eq = np.einsum("nj,ojk->onk", hkl, Rs) + 1000
+    keys = (eq[..., 0] * 2001 + eq[..., 1]) * 2001 + eq[..., 2]
+    return keys.max(axis=0)
+
+
+def check_subgroup(parent, child, P, p, source: str = "--P/--p") -> None:
+    """Raise ``SymstrainInputError`` unless every child operation is a parent operation under (P, p).
+
+    Child (W, w) must equal a parent (R, t) with R = P·W·P⁻¹, t ≡ P·w + p − R·p modulo the parent lattice.
+    """
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    P = np.asarray(P, dtype=float)
+    p = np.asarray(p, dtype=float).reshape(3)
+    Pi = np.linalg.inv(P)
+    for W, w in zip(Rc, tc):
+        R = P @ W @ Pi
+        t = P @ w + p - R @ p
+        same_R = np.all(np.abs(Rp - R) < 1e-6, axis=(1, 2))
+        dt = tp[same_R] - t
+        if not np.any(np.all(_is_int(dt), axis=1)):
+            raise SymstrainInputError(
+                source,
+                f"child operation {op_xyz(W, w)} is not an operation of the parent {_group_name(parent)} "
+                f"with P = {np.round(P, 4).tolist()}, p = {np.round(p, 4).tolist()}; give the right --P/--p",
+            )
+
+
+def classify_reflections(hkl, parent, child, P=None, p=None, conditions=None) -> pd.DataFrame:
+    """Classify child-indexed reflections (N, 3) as "allowed", "SB" or "absent".
+
+    ``parent``/``child``: ``SpaceGroupInfo`` (or (rotations, translations)) in the settings of their
+    files; P, p: relation conventions (defaults identity, 0). "allowed": present in both groups;
+    "SB": absent in the parent, present in the child (symmetry-breaking); "absent": absent in both.
+    Columns: h, k, l (child), h_parent, k_parent, l_parent (float; non-integral for a child supercell),
+    zone (child indexing), class, broken (the broken parent conditions that extinguish an SB
+    reflection, "; "-joined, conditions contained in another left out).
+    A reflection absent in the child but present in the parent means the groups are not a
+    group–subgroup pair under (P, p): SymstrainInputError.
+    """
+    hkl = np.asarray(hkl)
+    if hkl.ndim != 2 or hkl.shape[1] != 3 or not np.all(_is_int(hkl.astype(float))):
+        raise SymstrainInputError("hkl", "reflection indices must be an (N, 3) array of integers")
+    P = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    W, w = parent_ops_in_child(Rp, tp, P, p)
+    h = hkl.astype(float)
+    par_abs = absent_mask(h, W, w)
+    chi_abs = absent_mask(h, Rc, tc)
+    bad = chi_abs & ~par_abs
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SymstrainInputError(
+            "relation", f"reflection {tuple(int(x) for x in hkl[i])} is absent in the child but present in the parent: "
+            "the child is not a subgroup of the parent with this P, p")
+    cls = np.where(par_abs, np.where(chi_abs, "absent", "SB"), "allowed")
+    hp = h @ np.linalg.inv(P)
+    df = pd.DataFrame({"h": hkl[:, 0].astype(int), "k": hkl[:, 1].astype(int), "l": hkl[:, 2].astype(int),
+                       "h_parent": hp[:, 0], "k_parent": hp[:, 1], "l_parent": hp[:, 2],
+                       "zone": zone_of(hkl), "class": cls})
+    if conditions is None:
+        conditions = _broken_conditions(Rp, tp, (Rc, tc), P, p)
+    broken = np.full(len(df), "", dtype=object)
+    sb = cls == "SB"
+    for bc in conditions:
+        if bc.contained_in is not None:
+            continue
+        m = sb & bc.child.extinguishes(h)
+        broken[m] = np.where(broken[m] == "", bc.label, broken[m] + "; " + bc.label)
+    df["broken"] = broken
+    return df
+
+
+@dataclass(frozen=True, eq=False)
+class ReflectionClasses:
+    """Every reflection to ``dmin`` of the child cell, classified against the parent.
+
+    ``table``: DataFrame from :func:`classify_reflections` plus ``d`` (Å) and ``unique`` (key equal for
+    reflections equivalent in the child's Laue class) and, after :meth:`with_intensities`, ``I``
+    (predicted |F|², electrons²). ``conditions``: the broken parent conditions (:class:`BrokenCondition`).
+    ``P``, ``p``: relation conventions of ``relation.py``.
+    """
+
+    table: pd.DataFrame
+    conditions: tuple[BrokenCondition, ...]
+    dmin: float
+    parent_group: str
+    child_group: str
+    P: np.ndarray
+    p: np.ndarray
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of reflections per class (full sphere)."""
+        vc = self.table["class"].value_counts()
+        return {c: int(vc.get(c, 0)) for c in CLASSES}
+
+    @property
+    def sb(self) -> pd.DataFrame:
+        return self.table[self.table["class"] == "SB"]
+
+    def sb_by_zone(self) -> dict[str, int]:
+        """SB reflections per principal zone of the child indexing (e.g. {"hkl": 1048, "0kl": 168})."""
+        vc = self.sb["zone"].value_counts()
+        return {str(k): int(v) for k, v in vc.items()}
+
+    def summary_lines(self) -> list[str]:
+        """The broken conditions in words, in child and parent indexing."""
+        lines = []
+        for bc in self.conditions:
+            par = "non-integral parent indices" if bc.parent is None else f"{bc.parent.zone}: {bc.parent.rule}"
+            what = "reflections" if bc.child.zone == "hkl" else f"{bc.child.zone} reflections"
+            line = (f"{bc.child.zone}: {bc.child.rule} broken ({what} with {bc.child.absent} appear; "
+                    f"parent indexing {par}; parent op {bc.parent.operation if bc.parent else bc.child.operation})")
+            if bc.contained_in:
+                line += f" — contained in {bc.contained_in}"
+            lines.append(line)
+        return lines
+
+    def with_intensities(self, I) -> "ReflectionClasses":
+        """A copy whose table has a column ``I`` (predicted or measured, one per row)."""
+        t = self.table.copy()
+        t["I"] = np.asarray(I, dtype=float)
+        return ReflectionClasses(t, self.conditions, self.dmin, self.parent_group, self.child_group,
+                                 self.P, self.p, self.warnings)
+
+    def to_dict(self) -> dict:
+        return {
+            "parent_group": self.parent_group,
+            "child_group": self.child_group,
+            "P": np.asarray(self.P).tolist(),
+            "p": np.asarray(self.p).tolist(),
+            "dmin": self.dmin,
+            "counts": self.counts,
+            "sb_by_zone": self.sb_by_zone(),
+            "broken_conditions": [bc.to_dict() for bc in self.conditions],
+            "warnings": list(self.warnings),
+        }
+
+
+def reflections_from_groups(parent, child, P, p, child_cell, dmin: float = 0.8) -> ReflectionClasses:
+    """:class:`ReflectionClasses` from plain values: parent and child ``SpaceGroupInfo`` (settings of
+    their files), P, p (``relation.py`` conventions) and the child ``Cell``; d ≥ dmin (Å), full sphere."""
+    P = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    check_subgroup(parent, child, P, p)
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    conds = tuple(_broken_conditions(Rp, tp, (Rc, tc), P, p))
+    hkl = enumerate_hkl(child_cell, dmin)
+    table = classify_reflections(hkl, (Rp, tp), (Rc, tc), P, p, conditions=conds)
+    table.insert(6, "d", d_spacing(child_cell, hkl))
+    table["unique"] = unique_key(hkl, Rc)
+    warns = []
+    if not conds:
+        warns.append("no parent extinction condition is broken: the symmetry breaking shows only in intensities")
+    return ReflectionClasses(table, conds, float(dmin), _group_name(parent), _group_name(child), P, p, tuple(warns))
+
+
+def reflections(relation, dmin: float = 0.8) -> ReflectionClasses:
+    """:class:`ReflectionClasses` of a :class:`~symstrain.relation.Relation` to d ≥ dmin (Å) in the child cell."""
+    return reflections_from_groups(relation.parent.spacegroup, relation.child.spacegroup,
+                                   relation.P, relation.p, relation.child.cell, dmin)
+
+
+# --------------------------------------------------------------------------- intensities
+def _p1_sites(phase, tol: float = 0.01):
+    """All atoms of the unit cell: (frac (M, 3), atoms (M,) Atom, U* (M, 3, 3) or None per site).
+
+    Images under the phase's operations closer than ``tol`` Å to an earlier image of the same atom
+    are the same site (special positions). Anisotropic U (CIF convention, Å²) are carried as
+    U* = N·U·N (N = diag(a*, b*, c*)), which transforms as R·U*·Rᵀ.
+    """
+    cell = phase.cell
+    A = cell.matrix()
+    Rs = np.asarray(phase.spacegroup.rotations, dtype=float)
+    ts = np.asarray(phase.spacegroup.translations, dtype=float)
+    recip = np.sqrt(np.diag(reciprocal_metric(cell)))
+    N = np.diag(recip)
+    out_x, out_a, out_u = [], [], []
+    for atom in phase.atoms:
+        x = np.asarray(atom.xyz, dtype=float)
+        imgs = (Rs @ x + ts) % 1.0
+        keep = []
+        for i, y in enumerate(imgs):
+            dup = False
+            for j in keep:
+                d = y - imgs[j]
+                d -= np.round(d)
+                if np.linalg.norm(A @ d) < tol:
+                    dup = True
+                    break
+            if not dup:
+                keep.append(i)
+        Ustar = None
+        if atom.u_aniso is not None:
+            u11, u22, u33, u12, u13, u23 = atom.u_aniso
+            U = np.array([[u11, u12, u13], [u12, u22, u23], [u13, u23, u33]], dtype=float)
+            Ustar = N @ U @ N
+        for i in keep:
+            out_x.append(imgs[i])
+            out_a.append(atom)
+            out_u.append(None if Ustar is None else Rs[i] @ Ustar @ Rs[i].T)
+    return np.array(out_x).reshape(-1, 3), out_a, out_u, N
+
+
+def predict_intensities(phase, hkl) -> np.ndarray:
+    """(N,) |F(hkl)|² (electrons²) of ``phase`` for reflections (N, 3) indexed in its cell.
+
+    Uses gemmi's ``StructureFactorCalculatorX`` on a ``gemmi.SmallStructure`` holding every atom of
+    the unit cell (expanded with the phase's own operations, so any setting or origin works):
+    X-ray form factors of the element, occupancies, U_iso or anisotropic U (CIF convention). Atoms
+    without any displacement parameter get U = 0 (static structure).
+    """
+    import gemmi
+
+    hkl = np.asarray(hkl)
+    if hkl.ndim != 2 or hkl.shape[1] != 3 or not np.all(_is_int(hkl.astype(float))):
+        raise SymstrainInputError("hkl", "reflection indices must be an (N, 3) array of integers")
+    c = phase.cell
+    small = gemmi.SmallStructure()
+    small.cell = gemmi.UnitCell(c.a, c.b, c.c, c.alpha, c.beta, c.gamma)
+    small.spacegroup_hm = "P 1"
+    small.determine_and_set_spacegroup("1")
+    X, atoms, Us, N = _p1_sites(phase)
+    Ninv = np.linalg.inv(N)
+    for i, (x, atom, Ustar) in enumerate(zip(X, atoms, Us)):
+        site = gemmi.SmallStructure.Site()
+        site.label = f"{atom.label}_{i}"
+        try:
+            el = gemmi.Element(atom.element)
+        except Exception as exc:  # gemmi raises on unknown symbols
+            raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}") from exc
+        if el.atomic_number == 0:
+            raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}")
+        site.element = el
+        site.type_symbol = atom.element
+        site.fract = gemmi.Fractional(*x)
+        site.occ = float(atom.occupancy)
+        if Ustar is not None:
+            U = Ninv @ Ustar @ Ninv
+            site.aniso = gemmi.SMat33d(U[0, 0], U[1, 1], U[2, 2], U[0, 1], U[0, 2], U[1, 2])
+            site.u_iso = float(np.trace(U) / 3)
+        else:
+            site.u_iso = float(atom.u_iso) if atom.u_iso is not None else 0.0
+        small.add_site(site)
+    small.setup_cell_images()
+    calc = gemmi.StructureFactorCalculatorX(small.cell)
+    sf = calc.calculate_sf_from_small_structure
+    F = np.fromiter((sf(small, row) for row in hkl.astype(int).tolist()), dtype=complex, count=len(hkl))
+    return np.abs(F) ** 2
+
+
+def eta_intensity(I, is_sb) -> float:
+    """η_intensity = √(ΣI_SB / ΣI_all): a measure of the order parameter from intensities.
+
+    √I_SB ∝ η, so this ratio is proportional to η for one crystal and one data-collection strategy
+    (comparable across temperatures); negative measured sums are clipped to 0. NaN when ΣI_all ≤ 0.
+    """
+    I = np.asarray(I, dtype=float)
+    m = np.asarray(is_sb, dtype=bool)
+    ok = np.isfinite(I)
+    tot = I[ok].sum()
+    if not tot > 0:
+        return float("nan")
+    return float(math.sqrt(max(I[ok & m].sum(), 0.0) / tot))
+
+
+def class_statistics(table: pd.DataFrame, I_col: str = "I", sigma_col: str | None = "sigma") -> pd.DataFrame:
+    """Per class ("allowed", "SB", "absent", and "all"): n, n_significant (I > 3σ), ⟨I⟩, ⟨I/σ⟩, ΣI,
+    ΣI/ΣI_all. Significance and ⟨I/σ⟩ are NaN when the table has no usable σ."""
+    I = table[I_col].to_numpy(dtype=float)
+    has_s = sigma_col is not None and sigma_col in table
+    s = table[sigma_col].to_numpy(dtype=float) if has_s else np.full(len(I), np.nan)
+    tot = np.nansum(I)
+    rows = []
+    for name in CLASSES + ("all",):
+        m = np.ones(len(I), bool) if name == "all" else (table["class"].to_numpy() == name)
+        Ii, si = I[m], s[m]
+        good = np.isfinite(si) & (si > 0)
+        rows.append({
+            "class": name,
+            "n": int(m.sum()),
+            "n_significant": int(np.sum(Ii[good] > 3 * si[good])) if good.any() else np.nan,
+            "mean_I": float(np.nanmean(Ii)) if m.any() else np.nan,
+            "mean_I_over_sigma": float(np.mean(Ii[good] / si[good])) if good.any() else np.nan,
+            "sum_I": float(np.nansum(Ii)),
+            "fraction_of_sum": float(np.nansum(Ii) / tot) if tot > 0 else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def strongest(table: pd.DataFrame, cls: str = "SB", n: int = 10, I_col: str = "I") -> pd.DataFrame:
+    """The ``n`` strongest reflections of one class, one per set of equivalents (column ``unique``
+    when present), with the number of equivalents in the table as ``multiplicity``."""
+    t = table[table["class"] == cls]
+    if "unique" in t:
+        mult = t.groupby("unique")["h"].transform("size")
+        t = t.assign(multiplicity=mult.to_numpy())
+        t = t.sort_values([I_col, "h", "k", "l"], ascending=[False, False, False, False])
+        t = t.drop_duplicates("unique")
+    else:
+        t = t.sort_values(I_col, ascending=False)
+    return t.head(n).reset_index(drop=True)
+
+
+def classify_measured(data: pd.DataFrame, parent, child, P=None, p=None, indexing: str = "child",
+                      conditions=None) -> pd.DataFrame:
+    """Add ``class``, ``zone``, ``broken`` and parent indices to measured reflections (``hkl.read_hkl``).
+
+    ``indexing``: "child" when the data are indexed in the child cell (the usual case), "parent" when
+    indexed in the parent cell, converted with (hkl)_child = (hkl)_parent · P (must give integers).
+    """
+    if not {"h", "k", "l", "I"} <= set(data.columns):
+        raise SymstrainInputError(data.attrs.get("source", "hkl"), "measured data need columns h, k, l, I")
+    hkl = data[["h", "k", "l"]].to_numpy(dtype=float)
+    P_ = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    if indexing == "parent":
+        hkl = hkl @ P_
+        if not np.all(_is_int(hkl)):
+            raise SymstrainInputError(data.attrs.get("source", "hkl"),
+                                      "parent-cell indices do not transform to integral child indices with P")
+    elif indexing != "child":
+        raise SymstrainInputError("--hkl-setting", f"unknown indexing {indexing!r}: use 'child' or 'parent'")
+    hkl = np.round(hkl).astype(int)
+    cl = classify_reflections(hkl, parent, child, P_, p, conditions=conditions)
+    out = data.copy()
+    out[["h", "k", "l"]] = hkl
+    for col in ("h_parent", "k_parent", "l_parent", "zone", "class", "broken"):
+        out[col] = cl[col].to_numpy()
+    out.attrs = dict(data.attrs)
+    return out
+
+
+def measured_summary(classified: pd.DataFrame) -> dict:
+    """Per-class statistics of classified measured data plus ΣI_SB/ΣI_all and η_intensity."""
+    stats = class_statistics(classified, "I", "sigma")
+    sb = classified["class"].to_numpy() == "SB"
+    I = classified["I"].to_numpy(dtype=float)
+    tot = np.nansum(I)
+    return {
+        "statistics": stats,
+        "sb_fraction": float(np.nansum(I[sb]) / tot) if tot > 0 else float("nan"),
+        "eta_intensity": eta_intensity(I, sb),
+    }
+
+
+def eta_series(datasets, temperatures, parent, child, P=None, p=None, indexing: str = "child") -> pd.DataFrame:
+    """η_intensity(T) over a temperature series of measured data sets of one crystal.
+
+    ``datasets``: DataFrames from ``hkl.read_hkl``; ``temperatures`` (K), one per data set (NaN allowed).
+    Columns: T, source, n, n_SB, n_SB_significant, mean_I_over_sigma_SB, sb_fraction, eta_intensity,
+    eta_relative (η / max η over the series). Sorted by T.
+    """
+    if len(datasets) != len(temperatures):
+        raise SymstrainInputError("--temperatures", f"{len(temperatures)} temperatures for {len(datasets)} data sets")
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    P_ = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p_ = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    conds = _broken_conditions(Rp, tp, (Rc, tc), P_, p_)
+    rows = []
+    for data, T in zip(datasets, temperatures):
+        cl = classify_measured(data, (Rp, tp), (Rc, tc), P_, p_, indexing, conditions=conds)
+        summ = measured_summary(cl)
+        st = summ["statistics"].set_index("class")
+        rows.append({"T": float(T) if T is not None else np.nan, "source": data.attrs.get("source", ""),
+                     "n": int(st.loc["all", "n"]), "n_SB": int(st.loc["SB", "n"]),
+                     "n_SB_significant": st.loc["SB", "n_significant"],
+                     "mean_I_over_sigma_SB": st.loc["SB", "mean_I_over_sigma"],
+                     "sb_fraction": summ["sb_fraction"], "eta_intensity": summ["eta_intensity"]})
+    df = pd.DataFrame(rows).sort_values("T", kind="stable").reset_index(drop=True)
+    mx = df["eta_intensity"].max()
+    df["eta_relative"] = df["eta_intensity"] / mx if mx and mx > 0 else np.nan
+    return df
