@@ -1,0 +1,635 @@
+"""Landau model of a spin crossover coupled to a symmetry breaking: potentials, equilibria, sweeps, transitions.
+
+What lives here: :class:`LandauModel` (the parameters of Eq. 3 and its special cases), the exact
+reduction of G(q, η) to a one-dimensional "relaxed" potential g(q), every local minimum and the
+saddles between them, heating/cooling sweeps that follow metastable states, spinodals and the
+thermodynamic transition by root finding, entropies, and the phase diagram over model parameters.
+Fitting lives in :mod:`symstrain.landau_fit`, figures in :mod:`symstrain.plots.landau`.
+
+Conventions
+-----------
+* q ∈ [−1, 1] is the spin-state order parameter (q = 2γ_HS − 1; −1 all LS, +1 all HS). The bound is
+  part of the model: a minimum pinned on q = ±1 is a real state.
+* η is the symmetry-breaking order parameter; G depends on η only through x = η² ≥ 0, so every state
+  with η ≠ 0 comes as two degenerate domains ±η. Tables give η ≥ 0 (the + domain).
+* Eq. 3::
+
+      G = a1 (T_SC − T) q + B/2 q² + C/4 q⁴ + a0/2 (T − Tc) η² + b/4 η⁴ + D q η² + E/2 q² η²
+
+  Eq. 1 is a1 = D = E = 0; Eq. 2 is a0 = D = E = 0; Eq. 4 (strong coupling) is B = a0 = 0.
+  Temperatures in K; G in the energy unit of a1·K (e.g. J mol⁻¹ if a1 is in J mol⁻¹ K⁻¹); the
+  entropy S = −∂G/∂T = a1 q − a0/2 η² in that unit per K.
+* Writing G = A(q) + K(q) x + b/4 x² with A = a1(T_SC−T)q + B/2 q² + C/4 q⁴ and
+  K = a0/2 (T−Tc) + D q + E/2 q², the minimum over x ≥ 0 is exact: x* = max(0, −2K/b). Hence
+  g(q) = min_η G = A(q) − max(0, −K)²/b, a C¹ function of q. Local minima of G(q, η) are exactly the
+  local minima of g (η = 0 where K > 0: phase "..hs"; η = ±√(−2K/b) where K < 0: phase "..ls"), and the
+  barrier between two states is the highest g between them (any path must cross every q in between).
+* On each piece g′ is a cubic in q: A′ = a1(T_SC−T) + B q + C q³ (η = 0) and
+  G_eff′ = A′ − 2 K K′/b (η ≠ 0), so all stationary points come from closed-form cubic roots,
+  vectorised over temperature. A state disappears (spinodal) when it merges with the adjacent
+  saddle: g′ = g″ = 0 (fold) or K = 0 with G_eff″ < 0 (the η = 0 state meets an unstable η ≠ 0 branch).
+* Phase labels: "HS"/"LS" from the sign of q (q > 0: majority HS), then "ls" (η ≠ 0, low symmetry) or
+  "hs" (η = 0, high symmetry): LShs, HSls, HShs, LSls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import SymstrainInputError
+
+PARAMETERS = ("a1", "B", "C", "T_SC", "a0", "Tc", "b", "D", "E")
+_SPIN_TOL = 1e-7  # refine spinodals to this width in K
+
+
+# ----------------------------------------------------------------------------------------------
+# vectorised real roots of cubics c0 + c1 q + c2 q² + c3 q³ (each coefficient an array over T)
+
+
+def _real_cubic_roots(c0, c1, c2, c3):
+    """Real roots as an (N, 3) array, NaN where absent. Degenerate leading terms handled."""
+    c0, c1, c2, c3 = np.broadcast_arrays(*(np.asarray(c, float) for c in (c0, c1, c2, c3)))
+    n = c0.size
+    c0, c1, c2, c3 = (c.reshape(n) for c in (c0, c1, c2, c3))
+    out = np.full((n, 3), np.nan)
+    scale = np.maximum.reduce([np.abs(c0), np.abs(c1), np.abs(c2), np.abs(c3)])
+    scale = np.where(scale > 0, scale, 1.0)
+    cub = np.abs(c3) > 1e-12 * scale
+    with np.errstate(all="ignore"):
+        # cubic: depressed form t³ + p t + r = 0, q = t − b2/3
+        a = np.where(cub, c3, 1.0)
+        b2, b1, b0 = c2 / a, c1 / a, c0 / a
+        p = b1 - b2 * b2 / 3.0
+        r = 2.0 * b2**3 / 27.0 - b2 * b1 / 3.0 + b0
+        disc = (r / 2.0) ** 2 + (p / 3.0) ** 3
+        one = disc > 0
+        sq = np.sqrt(np.where(one, disc, 0.0))
+        t1 = np.cbrt(-r / 2.0 + sq) + np.cbrt(-r / 2.0 - sq)
+        three = ~one & (p < 0)
+        m = 2.0 * np.sqrt(np.where(three, -p / 3.0, 0.0))
+        arg = np.clip(np.where(three, 3.0 * r / (p * np.where(m > 0, m, 1.0)) * 1.0, 0.0), -1.0, 1.0)
+        theta = np.arccos(arg) / 3.0
+        shift = -b2 / 3.0
+        for j in range(3):
+            tj = m * np.cos(theta - 2.0 * np.pi * j / 3.0)
+            root = np.where(three, tj, np.where(j == 0, t1, np.nan))
+            out[:, j] = np.where(cub, root + shift, np.nan)
+        # quadratic / linear fallback
+        quad = ~cub & (np.abs(c2) > 1e-12 * scale)
+        dq = c1 * c1 - 4.0 * c2 * c0
+        sdq = np.sqrt(np.where(quad & (dq >= 0), dq, np.nan))
+        den = np.where(quad, 2.0 * c2, 1.0)
+        out[:, 0] = np.where(quad, (-c1 + sdq) / den, out[:, 0])
+        out[:, 1] = np.where(quad, (-c1 - sdq) / den, out[:, 1])
+        lin = ~cub & ~quad & (np.abs(c1) > 1e-12 * scale)
+        out[:, 0] = np.where(lin, -c0 / np.where(lin, c1, 1.0), out[:, 0])
+        # two Newton polishing steps on the original polynomial
+        for _ in range(2):
+            f = ((c3[:, None] * out + c2[:, None]) * out + c1[:, None]) * out + c0[:, None]
+            fp = (3.0 * c3[:, None] * out + 2.0 * c2[:, None]) * out + c1[:, None]
+            step = np.where(np.abs(fp) > 1e-9 * scale[:, None], f / fp, 0.0)
+            out = out - np.where(np.abs(step) < 1e-3, step, 0.0)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One switching event on a sweep.
+
+    ``kind`` is "first-order" (the followed state vanished at a spinodal and the system jumped) or
+    "continuous" (η appeared or vanished without a jump). ``T`` in K (root-found, not a grid value);
+    ``dS = S_after − S_before`` in [G]/K; ``q_*``/``eta_*`` are the states either side.
+    """
+
+    direction: str
+    kind: str
+    T: float
+    from_phase: str
+    to_phase: str
+    q_before: float
+    q_after: float
+    eta_before: float
+    eta_after: float
+    dS: float
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """Switching temperatures of a heating/cooling pair of sweeps (K; NaN when absent).
+
+    ``T_up``: first first-order event on heating (T↑); ``T_down``: first on cooling (T↓);
+    ``T_eq``: where the Gibbs energies of the two branches cross inside the hysteresis;
+    ``dS_eq``: S(high-T branch) − S(low-T branch) at T_eq, ``latent_heat = T_eq·dS_eq``;
+    ``events``: every event on both sweeps, in sweep order.
+    """
+
+    T_up: float
+    T_down: float
+    T_eq: float
+    dS_up: float
+    dS_down: float
+    dS_eq: float
+    events: tuple = ()
+
+    @property
+    def width(self) -> float:
+        """Hysteresis width T↑ − T↓ in K."""
+        return self.T_up - self.T_down
+
+    @property
+    def latent_heat(self) -> float:
+        return self.T_eq * self.dS_eq
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("T_up", "T_down", "T_eq", "width", "dS_up", "dS_down", "dS_eq",
+                                           "latent_heat")}
+        d["events"] = [dataclasses.asdict(e) for e in self.events]
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([dataclasses.asdict(e) for e in self.events],
+                            columns=[f.name for f in dataclasses.fields(Transition)])
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Heating and cooling branches on one temperature grid.
+
+    ``heating``/``cooling``: DataFrames indexed like ``T`` (ascending) with columns T, q, eta (≥ 0),
+    G, S, phase, n_minima, is_global. ``barriers``: T, q_saddle, eta_saddle, G_saddle, dG_LH, dG_HL
+    wherever the two branches sit in different states (dG_LH = G_saddle − G of the lower-q state,
+    dG_HL = G_saddle − G of the higher-q state). ``transitions``: :class:`Transitions`.
+    """
+
+    heating: pd.DataFrame
+    cooling: pd.DataFrame
+    barriers: pd.DataFrame
+    transitions: Transitions
+
+    def to_frame(self) -> pd.DataFrame:
+        """Both branches stacked, with a ``branch`` column ("heating"/"cooling")."""
+        h = self.heating.assign(branch="heating")
+        c = self.cooling.assign(branch="cooling")
+        return pd.concat([h, c], ignore_index=True)[["branch"] + list(self.heating.columns)]
+
+
+class _Stat:
+    """Sorted stationary points of g(q) at each temperature (rows) — internal."""
+
+    __slots__ = ("T", "qmin", "gmin", "xmin", "nmin", "qmax", "gmax", "xmax", "nmax")
+
+
+def _label(q, x):
+    q = np.asarray(q, float)
+    x = np.asarray(x, float)
+    spin = np.where(q > 0, "HS", "LS")
+    sym = np.where(x > 0, "ls", "hs")
+    return np.char.add(spin.astype(str), sym.astype(str))
+
+
+@dataclass(frozen=True)
+class LandauModel:
+    """Parameters of Eq. 3 (defaults: the paper's strong-coupling preset, Eq. 4).
+
+    a1 (energy/K), B, C (> 0), T_SC (K): spin-crossover part; a0 (energy/K), Tc (K, T_SB of Eq. 1),
+    b (> 0): symmetry-breaking part; D, E: couplings D q η² and E/2 q² η².
+    a0 > 0 gives a descending symmetry breaking (η ≠ 0 below Tc), a0 < 0 an ascending one.
+    """
+
+    a1: float = 0.6
+    B: float = 0.0
+    C: float = 35.0
+    T_SC: float = 235.0
+    a0: float = 0.0
+    Tc: float = 0.0
+    b: float = 10.0
+    D: float = -6.5
+    E: float = -12.2
+
+    def __post_init__(self):
+        for name in PARAMETERS:
+            v = getattr(self, name)
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                raise SymstrainInputError("LandauModel", f"parameter {name} must be a number, got {v!r}") from None
+            if not math.isfinite(fv):
+                raise SymstrainInputError("LandauModel", f"parameter {name} must be finite, got {v!r}")
+            object.__setattr__(self, name, fv)
+        if self.b <= 0:
+            raise SymstrainInputError("LandauModel", f"b must be > 0 (G unbounded in η), got {self.b:g}")
+        if self.C <= 0:
+            raise SymstrainInputError("LandauModel", f"C must be > 0 (quartic term in q), got {self.C:g}")
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def paper(cls) -> "LandauModel":
+        """The paper's strong-coupling preset (Eq. 4): a1 0.6, C 35, b 10, T_SC 235 K, D −6.5, E −12.2."""
+        return cls(a1=0.6, B=0.0, C=35.0, T_SC=235.0, a0=0.0, Tc=0.0, b=10.0, D=-6.5, E=-12.2)
+
+    def replace(self, **changes) -> "LandauModel":
+        """A copy with some parameters changed (validated again)."""
+        bad = sorted(set(changes) - set(PARAMETERS))
+        if bad:
+            raise SymstrainInputError("LandauModel", f"unknown parameter(s) {', '.join(bad)}; "
+                                      f"known: {', '.join(PARAMETERS)}")
+        return dataclasses.replace(self, **changes)
+
+    def params(self) -> dict:
+        return {k: getattr(self, k) for k in PARAMETERS}
+
+    # -- potentials -----------------------------------------------------------------------------
+    def G(self, q, eta, T):
+        """G(q, η, T) of Eq. 3, broadcast over numpy arrays (no bound check on q)."""
+        q, eta, T = (np.asarray(v, float) for v in (q, eta, T))
+        x = eta * eta
+        return (self.a1 * (self.T_SC - T) * q + 0.5 * self.B * q * q + 0.25 * self.C * q**4
+                + 0.5 * self.a0 * (T - self.Tc) * x + 0.25 * self.b * x * x + self.D * q * x
+                + 0.5 * self.E * q * q * x)
+
+    def _K(self, q, T):
+        return 0.5 * self.a0 * (T - self.Tc) + self.D * q + 0.5 * self.E * q * q
+
+    def _A(self, q, T):
+        return self.a1 * (self.T_SC - T) * q + 0.5 * self.B * q * q + 0.25 * self.C * q**4
+
+    def eta2(self, q, T):
+        """η² minimising G at given q and T: max(0, −(a0(T−Tc) + 2Dq + Eq²)/b)."""
+        q, T = np.asarray(q, float), np.asarray(T, float)
+        return np.maximum(0.0, -2.0 * self._K(q, T) / self.b)
+
+    def relaxed(self, q, T):
+        """g(q, T) = min over η of G: A(q) − max(0, −K)²/b (exact; see module docstring)."""
+        q, T = np.asarray(q, float), np.asarray(T, float)
+        k = np.maximum(0.0, -self._K(q, T))
+        return self._A(q, T) - k * k / self.b
+
+    def _dg(self, q, T):
+        kneg = np.maximum(0.0, -self._K(q, T))
+        return (self.a1 * (self.T_SC - T) + self.B * q + self.C * q**3
+                + 2.0 / self.b * kneg * (self.D + self.E * q))
+
+    def entropy(self, q, eta):
+        """S = −∂G/∂T at fixed (q, η) = a1 q − a0/2 η² (envelope theorem: exact on any branch)."""
+        q, eta = np.asarray(q, float), np.asarray(eta, float)
+        return self.a1 * q - 0.5 * self.a0 * eta * eta
+
+    # -- stationary points ----------------------------------------------------------------------
+    def _stationary(self, T) -> _Stat:
+        T = np.atleast_1d(np.asarray(T, float))
+        n = T.size
+        h = self.a1 * (self.T_SC - T)
+        k0 = 0.5 * self.a0 * (T - self.Tc)
+        b, D, E = self.b, self.D, self.E
+        ra = _real_cubic_roots(h, self.B, 0.0, self.C)
+        g0 = h - 2.0 * k0 * D / b
+        g1 = self.B - 2.0 * (k0 * E + D * D) / b
+        g2 = np.full(n, -3.0 * D * E / b)
+        g3 = np.full(n, self.C - E * E / b)
+        re = _real_cubic_roots(g0, g1, g2, g3)
+        Tc2 = T[:, None]
+        ka = self._K(ra, Tc2)
+        ke = self._K(re, Tc2)
+        va = np.isfinite(ra) & (np.abs(ra) < 1.0) & (ka >= 0)
+        ve = np.isfinite(re) & (np.abs(re) < 1.0) & (ke < 0)
+        curva = self.B + 3.0 * self.C * ra * ra
+        curve = g1[:, None] + 2.0 * g2[:, None] * re + 3.0 * g3[:, None] * re * re
+        q = np.concatenate([ra, re, np.full((n, 1), -1.0), np.full((n, 1), 1.0)], axis=1)
+        curv = np.concatenate([curva, curve, np.zeros((n, 2))], axis=1)
+        valid = np.concatenate([va, ve, np.ones((n, 2), bool)], axis=1)
+        interior = np.zeros(q.shape, bool)
+        interior[:, :6] = True
+        qs = np.where(valid, q, 0.0)
+        g = self.relaxed(qs, Tc2)
+        # curvature scale for degenerate stationary points: decide by neighbouring values
+        cs = max(abs(self.B), self.C, abs(g1).max(), abs(self.C - E * E / b), 1e-30)
+        degen = interior & valid & (np.abs(curv) <= 1e-9 * cs)
+        if degen.any():
+            d = 1e-4
+            gl = self.relaxed(np.clip(qs - d, -1, 1), Tc2)
+            gr = self.relaxed(np.clip(qs + d, -1, 1), Tc2)
+            curv = np.where(degen, np.where((gl > g) & (gr > g), 1.0, np.where((gl < g) & (gr < g), -1.0, 0.0)),
+                            curv)
+        slope = self._dg(np.array([-1.0, 1.0])[None, :], Tc2)
+        bmin = np.concatenate([np.zeros((n, 6), bool), (slope[:, :1] >= 0), (slope[:, 1:] <= 0)], axis=1)
+        is_min = valid & ((interior & (curv > 0)) | bmin)
+        is_max = valid & interior & (curv < 0)
+        x = self.eta2(qs, Tc2)
+        st = _Stat()
+        st.T = T
+        st.qmin, st.gmin, st.xmin, st.nmin = _pack(is_min, q, g, x)
+        st.qmax, st.gmax, st.xmax, st.nmax = _pack(is_max, q, g, x)
+        return st
+
+    # -- public queries -------------------------------------------------------------------------
+    def equilibria(self, T) -> pd.DataFrame:
+        """Every local minimum of G(q, η) at each temperature, plus the saddle between adjacent minima.
+
+        Returns a DataFrame with columns T, kind ("minimum"/"saddle"), q, eta, domain (+1/−1 for the two
+        η ≠ 0 domains, 0 for η = 0), G, phase, is_global (minima), dG_from_lower / dG_from_higher
+        (saddles: barrier seen from the neighbouring minimum at lower / higher q).
+        """
+        T = np.atleast_1d(np.asarray(T, float))
+        if not np.all(np.isfinite(T)):
+            raise SymstrainInputError("T", "temperatures must be finite")
+        st = self._stationary(T)
+        rows = []
+        for i, t in enumerate(T):
+            nm = st.nmin[i]
+            gm = st.gmin[i, :nm]
+            gglob = gm.min()
+            for j in range(nm):
+                qv, xv, gv = st.qmin[i, j], st.xmin[i, j], st.gmin[i, j]
+                lab = str(_label(qv, xv))
+                glob = bool(abs(gv - gglob) <= 1e-12 * max(1.0, abs(gglob)))
+                for dom in ((1, -1) if xv > 0 else (0,)):
+                    rows.append(dict(T=t, kind="minimum", q=qv, eta=dom * math.sqrt(xv) if dom else 0.0,
+                                     domain=dom, G=gv, phase=lab, is_global=glob,
+                                     dG_from_lower=np.nan, dG_from_higher=np.nan))
+            for j in range(min(st.nmax[i], nm - 1)):
+                qv, xv, gv = st.qmax[i, j], st.xmax[i, j], st.gmax[i, j]
+                rows.append(dict(T=t, kind="saddle", q=qv, eta=math.sqrt(xv), domain=0, G=gv,
+                                 phase=str(_label(qv, xv)), is_global=False,
+                                 dG_from_lower=gv - st.gmin[i, j], dG_from_higher=gv - st.gmin[i, j + 1]))
+        return pd.DataFrame(rows, columns=["T", "kind", "q", "eta", "domain", "G", "phase", "is_global",
+                                           "dG_from_lower", "dG_from_higher"])
+
+    def default_grid(self, n: int = 2001) -> np.ndarray:
+        """T_SC ± 150 K (extended to Tc ± 150 K when a0 ≠ 0), lower end ≥ 1 K."""
+        lo, hi = self.T_SC, self.T_SC
+        if self.a0 != 0:
+            lo, hi = min(lo, self.Tc), max(hi, self.Tc)
+        return np.linspace(max(1.0, lo - 150.0), hi + 150.0, n)
+
+    def sweep(self, T=None, refine: bool = True) -> SweepResult:
+        """Heating (ascending T) and cooling (descending T) sweeps following the occupied local minimum.
+
+        Each sweep starts in the global minimum at its first temperature, then at every step relaxes
+        downhill from the previous state (quasi-static metastability). A jump is a step where the state's
+        own minimum vanished; its temperature is then refined by zooming on the step to 1e-7 K.
+        """
+        T = _check_grid(T if T is not None else self.default_grid())
+        st = self._stationary(T)
+        kh, jh = _follow(st, None)
+        rev = _reverse(st)
+        kc_r, jc_r = _follow(rev, None)
+        kc = kc_r[::-1]
+        heat = _branch_frame(self, st, kh)
+        cool = _branch_frame(self, st, kc)
+        events_h = self._events(st, kh, jh, "heating", refine)
+        events_c = self._events(rev, kc_r, jc_r, "cooling", refine)
+        barriers = _barriers(st, kh, kc)
+        trans = self._summarise(T, st, kh, kc, events_h, events_c, refine)
+        return SweepResult(heat, cool, barriers, trans)
+
+    def transitions(self, T=None) -> Transitions:
+        """T↑, T↓, T_eq and entropy jumps from a sweep over ``T`` (default :meth:`default_grid`)."""
+        return self.sweep(T).transitions
+
+    # -- internals of sweeps --------------------------------------------------------------------
+    def _events(self, st, k, jumps, direction, refine):
+        q = st.qmin[np.arange(k.size), k]
+        x = st.xmin[np.arange(k.size), k]
+        sym = x > 0
+        out = []
+        jumpset = set(int(i) for i in jumps)
+        cont = np.flatnonzero(sym[1:] != sym[:-1])
+        for i in sorted(jumpset | set(int(c) for c in cont)):
+            kind = "first-order" if i in jumpset else "continuous"
+            if refine:
+                t, qa, xa, qb, xb = self._refine(st.T[i], st.T[i + 1], q[i], kind)
+            else:
+                t, qa, xa, qb, xb = 0.5 * (st.T[i] + st.T[i + 1]), q[i], x[i], q[i + 1], x[i + 1]
+            out.append(Transition(direction, kind, float(t), str(_label(qa, xa)), str(_label(qb, xb)),
+                                  float(qa), float(qb), float(math.sqrt(xa)), float(math.sqrt(xb)),
+                                  float(self.entropy(qb, math.sqrt(xb)) - self.entropy(qa, math.sqrt(xa)))))
+        return out
+
+    def _refine(self, t0, t1, qc, kind, npts=33):
+        """Zoom on [t0, t1] (either order) until the event is bracketed within _SPIN_TOL K."""
+        qa = qc
+        xa = float(self.eta2(qc, t0))
+        qb, xb = qa, xa
+        for _ in range(12):
+            sub = np.linspace(t0, t1, npts)
+            st = self._stationary(sub)
+            k, jumps = _follow(st, qc)
+            qs = st.qmin[np.arange(npts), k]
+            xs = st.xmin[np.arange(npts), k]
+            if kind == "first-order":
+                idx = jumps[0] if len(jumps) else None
+            else:
+                ch = np.flatnonzero((xs[1:] > 0) != (xs[:-1] > 0))
+                idx = ch[0] if ch.size else None
+            if idx is None:  # event not reproduced on the finer grid: keep the coarse bracket
+                break
+            t0, t1 = sub[idx], sub[idx + 1]
+            qc = qs[idx]
+            qa, xa, qb, xb = qs[idx], xs[idx], qs[idx + 1], xs[idx + 1]
+            if abs(t1 - t0) < _SPIN_TOL:
+                break
+        return 0.5 * (t0 + t1), qa, xa, qb, xb
+
+    def _state_near(self, T, qref):
+        st = self._stationary([T])
+        k = _basin(st, 0, qref)
+        return st.qmin[0, k], st.gmin[0, k], st.xmin[0, k]
+
+    def _summarise(self, T, st, kh, kc, ev_h, ev_c, refine):
+        fo_h = [e for e in ev_h if e.kind == "first-order"]
+        fo_c = [e for e in ev_c if e.kind == "first-order"]
+        T_up = fo_h[0].T if fo_h else np.nan
+        T_dn = fo_c[0].T if fo_c else np.nan
+        dS_up = fo_h[0].dS if fo_h else np.nan
+        dS_dn = fo_c[0].dS if fo_c else np.nan
+        r = np.arange(T.size)
+        gh, gc = st.gmin[r, kh], st.gmin[r, kc]
+        qh, qc = st.qmin[r, kh], st.qmin[r, kc]
+        diff = np.where(np.abs(qh - qc) > 1e-9, gh - gc, np.nan)
+        T_eq = dS_eq = np.nan
+        idx = np.flatnonzero(np.isfinite(diff[:-1]) & np.isfinite(diff[1:]) & (np.sign(diff[:-1]) != np.sign(diff[1:])))
+        if idx.size:
+            i = int(idx[0])
+            if refine:
+                from scipy.optimize import brentq
+
+                def d(t):
+                    return self._state_near(t, qh[i])[1] - self._state_near(t, qc[i])[1]
+
+                T_eq = brentq(d, T[i], T[i + 1], xtol=1e-9)
+            else:
+                T_eq = T[i] - diff[i] * (T[i + 1] - T[i]) / (diff[i + 1] - diff[i])
+            a = self._state_near(T_eq, qh[i])
+            c = self._state_near(T_eq, qc[i])
+            lo, hi = (a, c) if a[0] < c[0] else (c, a)
+            dS_eq = float(self.entropy(hi[0], math.sqrt(hi[2])) - self.entropy(lo[0], math.sqrt(lo[2])))
+        return Transitions(float(T_up), float(T_dn), float(T_eq), float(dS_up), float(dS_dn), float(dS_eq),
+                           tuple(ev_h + ev_c))
+
+    # -- phase diagram --------------------------------------------------------------------------
+    def regime(self, T=None) -> dict:
+        """Classify the behaviour over ``T`` (see :func:`phase_diagram` for the regime names)."""
+        res = self.sweep(T if T is not None else self.default_grid(801), refine=False)
+        ev = [e for e in res.transitions.events if e.direction == "heating"]
+        fo = [e for e in ev if e.kind == "first-order"]
+        sb_changes = [e for e in ev if e.from_phase[2:] != e.to_phase[2:]]
+        h = res.heating
+        if len(ev) == 0:
+            reg = "gradual SC, no SB" if not (h.eta > 0).any() else "SB throughout"
+        elif len(ev) >= 2:
+            reg = "sequential transitions"
+        elif fo:
+            reg = "first-order SC + SB, hysteresis" if sb_changes else "first-order SC, no SB"
+        else:
+            reg = "continuous SB, gradual SC"
+        t = res.transitions
+        return dict(regime=reg, T_up=t.T_up, T_down=t.T_down, width=t.width, n_events=len(ev))
+
+
+REGIMES = ("gradual SC, no SB", "first-order SC, no SB", "first-order SC + SB, hysteresis",
+           "continuous SB, gradual SC", "sequential transitions", "SB throughout")
+
+
+def phase_diagram(model: LandauModel, x: str, xs, y: str | None = None, ys=None, T=None) -> pd.DataFrame:
+    """Map the regimes of ``model`` over one or two parameters.
+
+    ``x``/``y`` are parameter names (see :data:`PARAMETERS`), ``xs``/``ys`` their values. Each point is a
+    heating+cooling sweep over ``T`` (default ``model.default_grid(801)``) classified as one of
+    :data:`REGIMES`: no event and η = 0 throughout ("gradual SC, no SB"); one first-order event
+    with (or without) a change of symmetry; one continuous η onset; two or more events on heating
+    ("sequential transitions", e.g. the SC step then a separate SB near Tc). Returns columns x, [y,]
+    regime, T_up, T_down, width, n_events. Points whose parameters are invalid are "invalid".
+    """
+    for name in (x,) + ((y,) if y else ()):
+        if name not in PARAMETERS:
+            raise SymstrainInputError("phase diagram", f"unknown parameter {name!r}; known: {', '.join(PARAMETERS)}")
+    xs = np.atleast_1d(np.asarray(xs, float))
+    ys_ = np.atleast_1d(np.asarray(ys, float)) if y else np.array([np.nan])
+    rows = []
+    for yv in ys_:
+        for xv in xs:
+            ch = {x: xv}
+            if y:
+                ch[y] = yv
+            try:
+                m = model.replace(**ch)
+            except SymstrainInputError:
+                rows.append({x: xv, **({y: yv} if y else {}), "regime": "invalid", "T_up": np.nan,
+                             "T_down": np.nan, "width": np.nan, "n_events": 0})
+                continue
+            rows.append({x: xv, **({y: yv} if y else {}), **m.regime(T)})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers on sorted stationary points
+
+
+def _pack(mask, q, g, x):
+    qq = np.where(mask, q, np.inf)
+    order = np.argsort(qq, axis=1, kind="stable")
+    qs = np.take_along_axis(qq, order, axis=1)
+    ok = np.isfinite(qs)
+    n = ok.sum(axis=1)
+    m = max(int(n.max()), 1)
+    qs = np.where(ok, qs, np.nan)[:, :m]
+    gs = np.where(ok, np.take_along_axis(g, order, axis=1), np.nan)[:, :m]
+    xs = np.where(ok, np.take_along_axis(x, order, axis=1), np.nan)[:, :m]
+    return qs, gs, xs, n
+
+
+def _reverse(st):
+    r = _Stat()
+    for s in _Stat.__slots__:
+        setattr(r, s, getattr(st, s)[::-1])
+    return r
+
+
+def _basin(st, i, qc):
+    """Index of the minimum at row i whose basin (between the surrounding maxima) contains qc."""
+    nmax = st.nmax[i]
+    k = int(np.count_nonzero(st.qmax[i, :nmax] < qc)) if nmax else 0
+    return min(k, int(st.nmin[i]) - 1)
+
+
+def _follow(st, q0):
+    """Occupied minimum index per row, following basins; returns (k, steps i where i→i+1 jumped)."""
+    n = st.T.size
+    if np.any(st.nmin < 1):
+        bad = st.T[np.argmax(st.nmin < 1)]
+        raise RuntimeError(f"no local minimum found at T = {bad} K")
+    k0 = int(np.nanargmin(st.gmin[0])) if q0 is None else _basin(st, 0, q0)
+    if n == 1:
+        return np.array([k0]), []
+    mn, mx = st.nmin, st.nmax
+    same = (mn[1:] == mn[:-1]) & (mx[1:] == mx[:-1]) & (mx[:-1] == mn[:-1] - 1)
+    M2 = st.qmax.shape[1]
+    if M2 and st.qmin.shape[1] >= M2 + 1 and mx.max() > 0:
+        j = np.arange(M2)[None, :]
+        use = j < mx[:-1, None]
+        L0, R0 = st.qmin[:-1, :M2], st.qmin[:-1, 1:M2 + 1]
+        L1, R1 = st.qmin[1:, :M2], st.qmin[1:, 1:M2 + 1]
+        with np.errstate(invalid="ignore"):
+            c1 = (st.qmax[1:] > L0) & (st.qmax[1:] < R0)
+            c2 = (st.qmax[:-1] > L1) & (st.qmax[:-1] < R1)
+        same &= np.where(use, c1 & c2, True).all(axis=1)
+    k = np.empty(n, np.int64)
+    jumps = []
+    cur, prev = k0, 0
+    for i in np.flatnonzero(~same):
+        k[prev:i + 1] = cur
+        qc = st.qmin[i, cur]
+        kn = _basin(st, i + 1, qc)
+        back = _basin(st, i, st.qmin[i + 1, kn])
+        if back != cur:
+            jumps.append(int(i))
+        cur, prev = kn, i + 1
+    k[prev:] = cur
+    return k, jumps
+
+
+def _branch_frame(model, st, k):
+    r = np.arange(st.T.size)
+    q, x, g = st.qmin[r, k], st.xmin[r, k], st.gmin[r, k]
+    eta = np.sqrt(x)
+    gglob = np.nanmin(st.gmin, axis=1)
+    return pd.DataFrame(dict(T=st.T, q=q, eta=eta, G=g, S=model.entropy(q, eta), phase=_label(q, x),
+                             n_minima=st.nmin, is_global=np.abs(g - gglob) <= 1e-12 * np.maximum(1, np.abs(g))))
+
+
+def _barriers(st, kh, kc):
+    r = np.arange(st.T.size)
+    qh, qc = st.qmin[r, kh], st.qmin[r, kc]
+    gh, gc = st.gmin[r, kh], st.gmin[r, kc]
+    lo = np.minimum(qh, qc)
+    hi = np.maximum(qh, qc)
+    glo = np.where(qh <= qc, gh, gc)
+    ghi = np.where(qh <= qc, gc, gh)
+    with np.errstate(invalid="ignore"):
+        inside = (st.qmax > lo[:, None]) & (st.qmax < hi[:, None])
+    gm = np.where(inside, st.gmax, -np.inf)
+    j = np.argmax(gm, axis=1)
+    has = inside.any(axis=1) & (hi - lo > 1e-9)
+    sel = np.flatnonzero(has)
+    gs = gm[sel, j[sel]]
+    return pd.DataFrame(dict(T=st.T[sel], q_saddle=st.qmax[sel, j[sel]], eta_saddle=np.sqrt(st.xmax[sel, j[sel]]),
+                             G_saddle=gs, dG_LH=gs - glo[sel], dG_HL=gs - ghi[sel]))
+
+
+def _check_grid(T) -> np.ndarray:
+    T = np.asarray(T, float).ravel()
+    if T.size < 2:
+        raise SymstrainInputError("T", "a sweep needs at least two temperatures")
+    if not np.all(np.isfinite(T)):
+        raise SymstrainInputError("T", "temperatures must be finite")
+    if not np.all(np.diff(T) > 0):
+        raise SymstrainInputError("T", "temperatures must be strictly increasing")
+    return T
