@@ -1,0 +1,85 @@
+"""Magnetic susceptibility ↔ spin-state order parameter q, and the χMT(T) CSV reader.
+
+Convention (stated once, used everywhere): the inputs are the χ·T *products* of the pure states,
+``chit_hs`` = χ_HS·T and ``chit_ls`` = χ_LS·T in cm³ K mol⁻¹, taken as temperature independent (Curie
+law). With the high-spin fraction γ_HS = (1 + q)/2::
+
+    χM·T = (1 + q)/2 · chit_hs + (1 − q)/2 · chit_ls          (cm³ K mol⁻¹)
+
+which is the issue's ``[(1+q)/2·χHS + (1−q)/2·χLS]·T`` with χHS = chit_hs/T. Defaults: chit_hs = 3.5
+(Fe(II) S = 2 with g ≈ 2.2), chit_ls = 0. The inverse is q = 2(χMT − chit_ls)/(chit_hs − chit_ls) − 1;
+it is returned unclipped (noise can push it slightly outside [−1, 1]; the reader reports how many).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import SymstrainInputError
+
+CHIT_HS = 3.5  #: default χ_HS·T in cm³ K mol⁻¹
+CHIT_LS = 0.0  #: default χ_LS·T in cm³ K mol⁻¹
+
+_T_NAMES = ("t", "t_k", "temperature", "temp", "t(k)")
+_CHI_NAMES = ("chimt", "chi_m_t", "chimt_cm3kmol", "xmt", "chit", "chi_t", "chim_t", "chimt(cm3kmol-1)")
+
+
+def _check_products(chit_hs, chit_ls, source="chimt"):
+    if not (np.isfinite(chit_hs) and np.isfinite(chit_ls)) or chit_hs == chit_ls:
+        raise SymstrainInputError(source, f"χT of HS ({chit_hs}) and LS ({chit_ls}) must be finite and differ")
+
+
+def q_to_chimt(q, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS):
+    """χM·T (cm³ K mol⁻¹) of a mixture with order parameter q (array-like, −1 LS … +1 HS)."""
+    _check_products(chit_hs, chit_ls)
+    q = np.asarray(q, float)
+    return 0.5 * (1.0 + q) * chit_hs + 0.5 * (1.0 - q) * chit_ls
+
+
+def chimt_to_q(chimt, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS):
+    """Order parameter q from χM·T (cm³ K mol⁻¹); inverse of :func:`q_to_chimt`, unclipped."""
+    _check_products(chit_hs, chit_ls)
+    chimt = np.asarray(chimt, float)
+    return 2.0 * (chimt - chit_ls) / (chit_hs - chit_ls) - 1.0
+
+
+def _norm(name: str) -> str:
+    return str(name).strip().lower().replace(" ", "").replace("·", "").replace("χ", "chi")
+
+
+def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> tuple[pd.DataFrame, list[str]]:
+    """Read a χMT(T) CSV (columns T and chiMT, optional ``branch``) and add q.
+
+    Returns (frame with T, chimt, q[, branch]; warnings). Raises SymstrainInputError naming the file
+    for a missing/unreadable file, missing columns, non-numeric or non-finite values.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise SymstrainInputError(path, "file not found") from None
+    except Exception as exc:  # pandas parser errors
+        raise SymstrainInputError(path, f"not a readable CSV ({type(exc).__name__}: {exc})") from None
+    cols = {_norm(c): c for c in df.columns}
+    tcol = next((cols[n] for n in _T_NAMES if n in cols), None)
+    ccol = next((cols[n] for n in _CHI_NAMES if n in cols), None)
+    if tcol is None or ccol is None:
+        raise SymstrainInputError(path, f"needs a temperature column (T) and a chiMT column; found {list(df.columns)}")
+    out = pd.DataFrame({"T": pd.to_numeric(df[tcol], errors="coerce"),
+                        "chimt": pd.to_numeric(df[ccol], errors="coerce")})
+    bad = ~np.isfinite(out.to_numpy()).all(axis=1)
+    if bad.any():
+        raise SymstrainInputError(path, f"non-numeric or missing values in row {int(np.argmax(bad)) + 2}")
+    if len(out) == 0:
+        raise SymstrainInputError(path, "no data rows")
+    if "branch" in cols:
+        out["branch"] = df[cols["branch"]].astype(str)
+    out["q"] = chimt_to_q(out["chimt"].to_numpy(), chit_hs, chit_ls)
+    warnings = []
+    nout = int((np.abs(out["q"]) > 1.0).sum())
+    if nout:
+        warnings.append(f"{path}: {nout} point(s) give |q| > 1 with χT_HS = {chit_hs}, χT_LS = {chit_ls} (kept unclipped)")
+    return out, warnings
