@@ -1,0 +1,329 @@
+"""Readers of measured reflection intensities: SHELX HKLF 4, CIF ``_refln_`` loops, FCF, embedded hkl.
+
+:func:`read_hkl` returns a pandas DataFrame with integer columns ``h, k, l`` and float columns
+``I`` (F² or intensity on the file's scale) and ``sigma`` (σ(I); NaN when the file gives none), plus,
+when the file has them, ``batch`` (HKLF 4 batch number), ``status`` (CIF/FCF status flag, e.g. 'o',
+'<'), ``I_calc`` (Fc², FCF list code 4), and for twinned data ``datum_id`` and ``twin_individual``.
+``DataFrame.attrs`` carries ``source`` (the path), ``format``, ``block`` (CIF block name),
+``temperature`` (K, from ``_diffrn_ambient_temperature`` or ``_cell_measurement_temperature``, else
+None), ``twinned`` (bool) and ``warnings`` (one-line notes).
+
+Formats
+-------
+* SHELX HKLF 4: fixed format (3I4, 2F8.2[, I4 batch]) per line, terminated by a ``0 0 0`` line
+  (lines after it are ignored); lines that do not fit the fixed columns are read as free format.
+* CIF ``_refln_`` loop (DDL1 ``_refln_index_h`` or DDL2 ``_refln.index_h``): ``F_squared_meas`` /
+  ``F_squared_sigma`` or ``intensity_meas`` / ``intensity_sigma``; ``F_meas`` / ``F_sigma`` only is
+  converted to I = F², σ(I) = 2F·σ(F) with a warning.
+* FCF (SHELX list code 4, a CIF): h k l Fc² Fo² σ(Fo²) status.
+* ``_twin_refln_`` loop (twinned data): read with its datum and individual ids (``twinned`` = True).
+* hkl embedded in a CIF as the ``_shelx_hkl_file`` text field (HKLF 4 inside).
+
+Classification of the reflections lives in ``reflections.py``. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import SymstrainInputError
+
+_I_PAIRS = (("f_squared_meas", "f_squared_sigma"), ("intensity_meas", "intensity_sigma"))
+_STATUS = ("observed_status", "include_status", "status")
+
+
+def read_hkl(path, block: str | None = None) -> pd.DataFrame:
+    """Read measured intensities from ``path`` (HKLF 4, CIF/hkl-CIF, FCF or CIF with embedded hkl).
+
+    ``block``: CIF data block name; by default the first block holding reflection data.
+    Raises ``SymstrainInputError(path, problem)`` for unreadable lines, missing columns,
+    non-integral indices, or a file with no reflections.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise SymstrainInputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if _looks_like_cif(text):
+        df = _read_cif_text(text, path, block)
+    else:
+        if block is not None:
+            raise SymstrainInputError(path, "--block given but the file is a plain HKLF 4 list, not a CIF")
+        df, warns = parse_hklf4(text, path)
+        df.attrs.update({"format": "hklf4", "block": "", "temperature": None, "twinned": False,
+                         "warnings": warns})
+    df.attrs["source"] = path
+    return df
+
+
+def _looks_like_cif(text: str) -> bool:
+    for line in text.splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        return s.lower().startswith(("data_", "loop_", "_", "global_"))
+    return False
+
+
+# --------------------------------------------------------------------------- HKLF 4
+_NUM = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def _fixed(line: str):
+    """(h, k, l, I, σ, batch or None) from fixed columns 3I4,2F8.2[,I4], or None when they do not fit."""
+    if len(line.rstrip()) < 28:
+        return None
+    f = [line[0:4], line[4:8], line[8:12]]
+    if not all(_NUM.match(x) for x in f):
+        return None
+    try:
+        I, s = float(line[12:20]), float(line[20:28])
+    except ValueError:
+        return None
+    rest = line[28:32].strip()
+    batch = None
+    if rest:
+        if not _NUM.match(rest):
+            return None
+        batch = int(rest)
+    elif line[32:].strip():
+        return None
+    return int(f[0]), int(f[1]), int(f[2]), I, s, batch
+
+
+def _free(line: str):
+    tok = line.split()
+    if len(tok) not in (5, 6):
+        return None
+    try:
+        idx = [float(x) for x in tok[:3]]
+        I, s = float(tok[3]), float(tok[4])
+        batch = int(tok[5]) if len(tok) == 6 else None
+    except ValueError:
+        return None
+    if not all(float(x).is_integer() for x in idx):
+        return "nonint"
+    return int(idx[0]), int(idx[1]), int(idx[2]), I, s, batch
+
+
+def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[str]]:
+    """Parse SHELX HKLF 4 text: (DataFrame h, k, l, I, sigma[, batch], warnings).
+
+    Stops at the first ``0 0 0`` line; blank lines are skipped; any other line that is neither
+    fixed format (3I4, 2F8.2, optional I4 batch) nor five/six free-format numbers is an error
+    naming its line number.
+    """
+    rows = []
+    warns = []
+    terminated = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        r = _fixed(line)
+        if r is None:
+            r = _free(line)
+        if r == "nonint":
+            raise SymstrainInputError(source, f"line {n}: indices are not integers: {line.strip()[:40]!r}")
+        if r is None:
+            raise SymstrainInputError(source, f"line {n}: not an HKLF 4 reflection line (3I4,2F8.2): {line.strip()[:40]!r}")
+        if r[0] == 0 and r[1] == 0 and r[2] == 0:
+            terminated = True
+            break
+        rows.append(r)
+    if not rows:
+        raise SymstrainInputError(source, "no reflections in the HKLF 4 data")
+    if not terminated:
+        warns.append("HKLF 4 data not terminated by a 0 0 0 line (file may be truncated)")
+    arr = np.array([r[:5] for r in rows], dtype=float)
+    df = pd.DataFrame({"h": arr[:, 0].astype(int), "k": arr[:, 1].astype(int), "l": arr[:, 2].astype(int),
+                       "I": arr[:, 3], "sigma": arr[:, 4]})
+    batches = [r[5] for r in rows]
+    if any(b is not None for b in batches):
+        df["batch"] = np.array([0 if b is None else b for b in batches], dtype=int)
+    return df, warns
+
+
+# --------------------------------------------------------------------------- CIF
+def _num(values, source, what) -> np.ndarray:
+    import gemmi
+
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if v in ("?", "."):
+            out[i] = np.nan
+            continue
+        x = gemmi.cif.as_number(v)
+        if math.isnan(x):
+            raise SymstrainInputError(source, f"{what}: value {v!r} in row {i + 1} is not a number")
+        out[i] = x
+    return out
+
+
+def _find_tag(block, names):
+    """First tag of ``names`` present in ``block`` (with DDL1 '_' or DDL2 '.' after the category)."""
+    for n in names:
+        if block.find_values(n):
+            return n
+    return None
+
+
+def _loop_columns(block, cat: str):
+    """Mapping short name → full tag for a category such as '_refln' (both DDL1 and DDL2 spellings)."""
+    for sep in ("_", "."):
+        h = f"{cat}{sep}index_h"
+        col = block.find_values(h)
+        if col and col.get_loop() is not None:
+            loop = col.get_loop()
+            pref = f"{cat}{sep}".lower()
+            return {t.lower()[len(pref):]: t for t in loop.tags if t.lower().startswith(pref)}, loop
+        if col:  # a single reflection written as pairs
+            return {t: f"{cat}{sep}{t}" for t in ("index_h", "index_k", "index_l")}, None
+    return None, None
+
+
+def _temperature(block) -> float | None:
+    import gemmi
+
+    for tag in ("_diffrn_ambient_temperature", "_diffrn.ambient_temperature",
+                "_cell_measurement_temperature", "_cell_measurement.temp"):
+        v = block.find_value(tag)
+        if v is not None and v not in ("?", "."):
+            x = gemmi.cif.as_number(v)
+            if not math.isnan(x):
+                return float(x)
+    return None
+
+
+def _read_cif_text(text: str, path: str, block_name: str | None) -> pd.DataFrame:
+    import gemmi
+
+    try:
+        doc = gemmi.cif.read_string(text)
+    except (RuntimeError, ValueError) as exc:
+        raise SymstrainInputError(path, f"CIF syntax error: {' '.join(str(exc).split())}") from exc
+    blocks = list(doc)
+    if block_name is not None:
+        names = [b.name for b in blocks]
+        if block_name not in names:
+            raise SymstrainInputError(path, f"no data block {block_name!r}; blocks: {', '.join(names)}")
+        blocks = [b for b in blocks if b.name == block_name]
+    for b in blocks:
+        df = _read_block(b, path)
+        if df is not None:
+            df.attrs["block"] = b.name
+            df.attrs["temperature"] = _temperature(b)
+            return df
+    raise SymstrainInputError(path, "no reflection data: no _refln_ loop with measured intensities, "
+                                    "no _twin_refln_ loop and no _shelx_hkl_file text")
+
+
+def _read_block(b, path: str) -> pd.DataFrame | None:
+    import gemmi
+
+    fcf = path.lower().endswith(".fcf")
+    # 1. _refln_ loop with measured intensities
+    cols, _ = _loop_columns(b, "_refln")
+    has_meas = cols is not None and any(m in cols for m, _ in _I_PAIRS) or (cols is not None and "f_meas" in cols)
+    if cols is not None and has_meas:
+        df = _table_from_columns(b, cols, path, "_refln")
+        list_code = b.find_value("_shelx_refln_list_code")
+        df.attrs["format"] = "fcf" if fcf else "cif_refln"
+        if list_code is not None:
+            df.attrs["shelx_list_code"] = gemmi.cif.as_string(list_code)
+        return df
+    # 2. twinned data
+    tcols, _ = _loop_columns(b, "_twin_refln")
+    if tcols is not None:
+        df = _table_from_columns(b, tcols, path, "_twin_refln")
+        df.attrs["format"] = "cif_twin_refln"
+        df.attrs["twinned"] = True
+        df.attrs["warnings"].append("twinned data (_twin_refln_ loop): each intensity is the sum over the "
+                                    "twin individuals listed with the same datum_id")
+        return df
+    # 3. hkl embedded as text
+    raw = b.find_value("_shelx_hkl_file")
+    if raw is None:
+        raw = b.find_value("_shelx.hkl_file")
+    if raw is not None:
+        text = gemmi.cif.as_string(raw)
+        df, warns = parse_hklf4(text, f"{path} (_shelx_hkl_file)")
+        df.attrs.update({"format": "cif_shelx_hkl_file", "twinned": False, "warnings": warns})
+        return df
+    if cols is not None:
+        raise SymstrainInputError(path, f"_refln_ loop without measured intensities: needs one of "
+                                        f"{', '.join('_refln_' + m for m, _ in _I_PAIRS)} or _refln_F_meas")
+    return None
+
+
+def _table_from_columns(b, cols: dict, path: str, cat: str) -> pd.DataFrame:
+    warns: list[str] = []
+    for need in ("index_h", "index_k", "index_l"):
+        if need not in cols:
+            raise SymstrainInputError(path, f"{cat}_ loop lacks {cat}_{need}")
+    idx = []
+    for t in ("index_h", "index_k", "index_l"):
+        v = _num(list(b.find_values(cols[t])), path, cols[t])
+        if np.any(~np.isfinite(v)) or np.any(v != np.round(v)):
+            bad = int(np.argmax(~np.isfinite(v) | (v != np.round(np.nan_to_num(v)))))
+            raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer")
+        idx.append(v.astype(int))
+    I = s = None
+    for m, sg in _I_PAIRS:
+        if m in cols:
+            I = _num(list(b.find_values(cols[m])), path, cols[m])
+            if sg in cols:
+                s = _num(list(b.find_values(cols[sg])), path, cols[sg])
+            else:
+                warns.append(f"no {cat}_{sg}: sigma(I) unknown (NaN)")
+            break
+    if I is None:
+        if "f_meas" not in cols:
+            raise SymstrainInputError(path, f"{cat}_ loop has no measured intensity (F_squared_meas or intensity_meas)")
+        F = _num(list(b.find_values(cols["f_meas"])), path, cols["f_meas"])
+        I = F**2
+        if "f_sigma" in cols:
+            s = 2 * np.abs(F) * _num(list(b.find_values(cols["f_sigma"])), path, cols["f_sigma"])
+        warns.append("intensities computed as F_meas² (file gives amplitudes), sigma(I) = 2F·sigma(F)")
+    if s is None:
+        s = np.full(len(I), np.nan)
+    df = pd.DataFrame({"h": idx[0], "k": idx[1], "l": idx[2], "I": I, "sigma": s})
+    if len(df) == 0:
+        raise SymstrainInputError(path, f"{cat}_ loop has no reflections")
+    for st in _STATUS:
+        if st in cols:
+            df["status"] = list(b.find_values(cols[st]))
+            break
+    if "f_squared_calc" in cols:
+        df["I_calc"] = _num(list(b.find_values(cols["f_squared_calc"])), path, cols["f_squared_calc"])
+    if cat == "_twin_refln":
+        for key, name in (("datum_id", "datum_id"), ("individual_id", "twin_individual")):
+            if key in cols:
+                df[name] = list(b.find_values(cols[key]))
+    df.attrs.update({"twinned": False, "warnings": warns})
+    return df
+
+
+def primary_individual(df: pd.DataFrame) -> pd.DataFrame:
+    """For twinned data: the rows of the first twin individual listed for each datum (its indices).
+
+    Symmetry-breaking analysis of twinned data is approximate: each intensity is a sum over
+    domains, classified here by the indices of one individual only (said in ``attrs['warnings']``).
+    """
+    if not df.attrs.get("twinned"):
+        return df
+    if "datum_id" in df:
+        first = df.assign(_rank=(df.get("twin_individual", "1") != "1").astype(int))
+        first = first.sort_values(["_rank"], kind="stable").drop_duplicates("datum_id", keep="first")
+        out = first.sort_index().drop(columns="_rank").reset_index(drop=True)
+    else:
+        out = df
+    out.attrs = dict(df.attrs)
+    out.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [
+        "twinned data classified by the indices of individual 1 (else the first listed) of each datum only"]
+    return out
