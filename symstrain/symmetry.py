@@ -28,8 +28,8 @@ import numpy as np
 
 from .phase import Phase
 
-#: duplicate atoms generated on special positions are merged when closer than this (Å, periodic metric)
-MERGE_TOLERANCE = 0.01
+#: images of one site closer than this (Å, periodic metric) are one atom on a special position
+MERGE_TOLERANCE = 0.02
 
 #: conventional centring translation sets (without the null vector), compared modulo 1
 _CENTRINGS = {
@@ -234,3 +234,213 @@ def _arrays_from_gemmi(group_ops):
     from .phase import ops_to_arrays
 
     return ops_to_arrays(group_ops)
+
+
+# ----------------------------------------------------------------------------- expansion to the full cell
+
+
+def _atomic_numbers(elements) -> np.ndarray:
+    import gemmi
+
+    cache: dict[str, int] = {}
+    out = np.empty(len(elements), dtype=int)
+    for i, e in enumerate(elements):
+        z = cache.get(e)
+        if z is None:
+            z = cache[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
+        out[i] = z
+    return out
+
+
+def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """Every atom of the unit cell generated from the asymmetric unit by all declared operations.
+
+    Returns ``(frac, species, site_index, occupancy)``:
+
+    * ``frac`` (N, 3) float fractional coordinates in [0, 1);
+    * ``species`` (N,) int atomic numbers (D and T count as 1);
+    * ``site_index`` (N,) int index of the generating atom in ``phase.atoms``;
+    * ``occupancy`` (N,) float occupancy of that site.
+
+    Two generated atoms closer than ``tol`` Å (minimum-image distance in the cell metric) are
+    kept once (the one generated first: site order, then operation order, so the identity image,
+    i.e. the site as written, wins) when they are images of the same site (a special position) or
+    images of two sites with the same element and occupancy (a site listed twice in the file, as
+    some files list symmetry copies). Atoms of different elements or occupancies are never merged
+    (mixed sites such as Al/Fe on one position keep both). ``tol`` = 0.02 Å by default: large enough
+    for special positions written to 4 decimals (0.3333 in a 20 Å cell misses 1/3 by 0.0007 Å, and an
+    operation can triple that), far below any real interatomic distance. Sites with occupancy 0 are
+    left out unless ``include_zero_occupancy``.
+    """
+    frac, z, site, occ, _ = _expand(phase, include_zero_occupancy, tol)
+    return frac, z, site, occ
+
+
+def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
+    """expand_to_cell plus the number of atoms merged across different sites."""
+    from scipy.spatial import cKDTree
+
+    idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
+    if len(idx) == 0:
+        return np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), 0
+    X = np.array([phase.atoms[i].xyz for i in idx], dtype=float)  # (n, 3)
+    R = np.asarray(phase.spacegroup.rotations, dtype=float)  # (m, 3, 3)
+    t = np.asarray(phase.spacegroup.translations, dtype=float)  # (m, 3)
+    n, m = len(idx), len(R)
+    Y = (np.einsum("mab,nb->nma", R, X) + t[None, :, :]).reshape(-1, 3)  # (n·m, 3), site-major
+    Y -= np.floor(Y)
+    Y[Y >= 1.0] = 0.0  # floor of -1e-17 leaves 1.0
+    site = np.repeat(idx, m)
+    z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
+    occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
+    A = phase.cell.matrix()
+    # candidate pairs in fractional space (periodic box 1), radius large enough for the metric bound
+    r_frac = tol * np.linalg.norm(np.linalg.inv(A), 2) * (1 + 1e-9)
+    pairs = cKDTree(Y, boxsize=1.0).query_pairs(min(r_frac, 0.49), output_type="ndarray")
+    n_cross = 0
+    keep = np.ones(len(Y), dtype=bool)
+    if len(pairs):
+        i, j = pairs[:, 0], pairs[:, 1]
+        d = Y[i] - Y[j]
+        d -= np.rint(d)
+        close = np.sum((d @ A.T) ** 2, axis=1) < tol * tol
+        same_site = site[i] == site[j]
+        same_kind = (z[i] == z[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+        merge = close & (same_site | same_kind)
+        i, j, same_site = i[merge], j[merge], same_site[merge]
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        keep[hi] = False
+        n_cross = int(len(np.unique(hi[~same_site & keep[lo]])))
+    return Y[keep], z[keep], site[keep], occ[keep], n_cross
+
+
+# ----------------------------------------------------------------------------- detection
+
+
+@dataclass(frozen=True, eq=False)
+class SymmetryReport:
+    """Symmetry found by spglib in a phase, compared with the group the file declares.
+
+    Tolerances are spglib's ``symprec`` in Å (Cartesian distances).
+    """
+
+    #: tolerance (Å) of the main result
+    symprec: float
+    #: ITA number detected at ``symprec``, or None when spglib found no group at that tolerance
+    number: int | None
+    #: short international symbol detected at ``symprec`` (spglib's, e.g. "Pnma"), or None
+    symbol: str | None
+    #: number and full H-M symbol (file setting) of the declared group
+    declared_number: int
+    declared_symbol: str
+    #: True when a group was detected and its number differs from the declared one
+    differs_from_declared: bool
+    #: ((tol, number | None, symbol | None), ...) for every tolerance of the ladder, ascending
+    ladder: tuple
+    #: (3, 3) spglib transformation matrix P at ``symprec``: (a_s, b_s, c_s) = (a, b, c)·P⁻¹,
+    #: i.e. L_original = L_standardised · P with cell vectors as columns; None when not found
+    transformation_matrix: np.ndarray | None
+    #: (3,) spglib origin shift p at ``symprec``: x_standardised = P·x + p (mod 1); None when not found
+    origin_shift: np.ndarray | None
+    #: (n_ops, 3, 3) int and (n_ops, 3) float: operations found at ``symprec`` in the input setting
+    rotations: np.ndarray | None
+    translations: np.ndarray | None
+    #: sites of the asymmetric unit used (occupancy > 0) and atoms of the expanded cell given to spglib
+    n_sites_used: int
+    n_atoms_cell: int
+    #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {
+            "symprec": self.symprec,
+            "number": self.number,
+            "symbol": self.symbol,
+            "declared_number": self.declared_number,
+            "declared_symbol": self.declared_symbol,
+            "differs_from_declared": self.differs_from_declared,
+            "ladder": [{"symprec": t, "number": n, "symbol": s} for t, n, s in self.ladder],
+            "transformation_matrix": None if self.transformation_matrix is None else self.transformation_matrix.tolist(),
+            "origin_shift": None if self.origin_shift is None else self.origin_shift.tolist(),
+            "n_sites_used": self.n_sites_used,
+            "n_atoms_cell": self.n_atoms_cell,
+            "notes": list(self.notes),
+        }
+
+
+def spglib_cell(phase: Phase):
+    """``(lattice, positions, types, notes)`` as handed to spglib, with the species rule applied.
+
+    Species: one spglib type per distinct (element, occupancy rounded to 0.001). So a partially
+    occupied site is never made equivalent to a fully occupied one of the same element, and the
+    two halves of a disordered pair (occupancies 0.6/0.4) stay distinct; sites of equal element and
+    occupancy may be related by symmetry whatever their disorder group. Occupancy-0 sites are left out.
+    Lattice rows are the cell vectors (Å), as spglib expects.
+    """
+    frac, z, site, occ, n_cross = _expand(phase, False, MERGE_TOLERANCE)
+    key = z.astype(np.int64) * 10_000 + np.rint(occ * 1000).astype(np.int64)
+    uniq, types = np.unique(key, return_inverse=True)
+    notes = []
+    n_zero = sum(1 for a in phase.atoms if a.occupancy <= 0)
+    if n_zero:
+        notes.append(f"{n_zero} site(s) with occupancy 0 left out")
+    partial = sorted({(phase.atoms[i].element, round(float(o), 3)) for i, o in zip(site, occ) if o < 1 - 1e-6})
+    if partial:
+        notes.append(
+            "partially occupied sites are distinct species per (element, occupancy): "
+            + ", ".join(f"{e} {o:g}" for e, o in partial[:8])
+            + (" …" if len(partial) > 8 else "")
+        )
+    if n_cross:
+        notes.append(
+            f"{n_cross} atom(s) coincide with an atom of another site of the same element and occupancy "
+            "(a site listed twice in the file) and were counted once"
+        )
+    if any(a.disorder_group for a in phase.atoms):
+        notes.append("disorder groups are not separated: every alternative position is present at once")
+    return phase.cell.matrix().T.copy(), frac, (types + 1).astype(np.intc), notes
+
+
+def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=(1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)):
+    """The space group spglib finds in ``phase`` at ``symprec`` (Å) and along a ladder of tolerances.
+
+    The structure is the full cell from :func:`expand_to_cell` with the species rule of
+    :func:`spglib_cell`. A tolerance at which spglib finds nothing gives ``None`` (no exception).
+    Returns a :class:`SymmetryReport`.
+    """
+    import spglib
+
+    lattice, positions, types, notes = spglib_cell(phase)
+    cell = (lattice, positions, types)
+    results: dict[float, object] = {}
+
+    def run(tol):
+        tol = float(tol)
+        if tol not in results:
+            results[tol] = _spglib_call(spglib.get_symmetry_dataset, cell, symprec=tol) if len(types) else None
+        return results[tol]
+
+    main = run(symprec)
+    steps = []
+    for tol in sorted(float(x) for x in ladder):
+        ds = run(tol)
+        steps.append((tol, None if ds is None else int(ds.number), None if ds is None else str(ds.international)))
+    if main is None:
+        notes.append(f"spglib found no space group at symprec {symprec:g} Å")
+    sg = phase.spacegroup
+    return SymmetryReport(
+        symprec=float(symprec),
+        number=None if main is None else int(main.number),
+        symbol=None if main is None else str(main.international),
+        declared_number=int(sg.number),
+        declared_symbol=sg.hm,
+        differs_from_declared=main is not None and int(main.number) != int(sg.number),
+        ladder=tuple(steps),
+        transformation_matrix=None if main is None else np.array(main.transformation_matrix, dtype=float),
+        origin_shift=None if main is None else np.array(main.origin_shift, dtype=float),
+        rotations=None if main is None else np.array(main.rotations, dtype=int),
+        translations=None if main is None else np.array(main.translations, dtype=float),
+        n_sites_used=int(sum(1 for a in phase.atoms if a.occupancy > 0)),
+        n_atoms_cell=int(len(types)),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,172 @@
+"""expand_to_cell, detect_symmetry and the operator identification behind read_cif.
+
+Expected numbers are hand derivations: multiplicities of Wyckoff positions (ITA), the group of
+a simple decoration of a cubic cell, the effect of a uniform sublattice shift."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+from symstrain.symmetry import (
+    centring_type,
+    detect_symmetry,
+    expand_to_cell,
+    identify_operations,
+    lattice_basis_from_translations,
+)
+
+
+def phase(cell, symbol, sites):
+    """sites: (label, element, xyz, occupancy)."""
+    atoms = tuple(Atom(l, e, np.array(x, float), np.full(3, np.nan), o) for l, e, x, o in sites)
+    return Phase(Cell(*cell), SpaceGroupInfo.from_symbol(symbol), atoms)
+
+
+ROCKSALT = ((5.64, 5.64, 5.64, 90, 90, 90), "F m -3 m", [("Na", "Na", (0, 0, 0), 1.0), ("Cl", "Cl", (0.5, 0.5, 0.5), 1.0)])
+
+
+def test_expand_rocksalt_counts():
+    frac, z, site, occ = expand_to_cell(phase(*ROCKSALT))
+    # 4a and 4b of Fm-3m: four of each in the conventional cell
+    assert len(frac) == 8
+    assert sorted(z.tolist()) == [11] * 4 + [17] * 4
+    na = frac[z == 11]
+    want = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+    assert sorted(map(tuple, np.round(na, 9))) == sorted(map(tuple, want))
+    assert np.all((frac >= 0) & (frac < 1))
+    assert np.all(occ == 1.0) and set(site.tolist()) == {0, 1}
+
+
+def test_expand_special_and_general_positions_p21c():
+    sites = [("Fe", "Fe", (0, 0, 0), 1.0), ("O", "O", (0.1, 0.2, 0.3), 1.0), ("N", "N", (0.5, 0, 0.5), 1.0)]
+    frac, z, site, _ = expand_to_cell(phase((7, 8, 9, 90, 100, 90), "P 1 21/c 1", sites))
+    # 2a (inversion centre), 4e general, 2d
+    assert np.bincount(site).tolist() == [2, 4, 2]
+
+
+def test_expand_merges_rounded_special_positions():
+    # P 3: 1b (1/3, 2/3, z) written to 4 decimals is one atom, not three
+    p = phase((12.9, 12.9, 7.0, 90, 90, 120), "P 3", [("Si", "Si", (0.3333, 0.6667, 0.1), 1.0),
+                                                     ("O", "O", (0.2, 0.1, 0.3), 1.0)])
+    _, _, site, _ = expand_to_cell(p)
+    assert np.bincount(site).tolist() == [1, 3]
+
+
+def test_expand_zero_occupancy_and_duplicated_site():
+    sites = [("A", "Fe", (0.1, 0.2, 0.3), 1.0), ("A*", "Fe", (0.9, 0.8, 0.7), 1.0), ("Z", "O", (0.3, 0.3, 0.3), 0.0)]
+    p = phase((6, 7, 8, 90, 90, 90), "P -1", sites)
+    frac, z, site, _ = expand_to_cell(p)
+    # A* is the inversion image of A (listed twice in the file): counted once; Z left out
+    assert len(frac) == 2 and set(site.tolist()) == {0}
+    frac, z, site, _ = expand_to_cell(p, include_zero_occupancy=True)
+    assert np.bincount(site, minlength=3).tolist() == [2, 0, 2]
+    rep = detect_symmetry(p)
+    assert any("listed twice" in n for n in rep.notes)
+    assert any("occupancy 0" in n for n in rep.notes)
+
+
+def test_detect_rocksalt_declared_p1_differs():
+    frac, z, _, _ = expand_to_cell(phase(*ROCKSALT))
+    sites = [(f"{'Na' if zz == 11 else 'Cl'}{i}", "Na" if zz == 11 else "Cl", f, 1.0) for i, (f, zz) in enumerate(zip(frac, z))]
+    p1 = phase(ROCKSALT[0], "P 1", sites)
+    rep = detect_symmetry(p1)
+    assert rep.number == 225 and rep.symbol == "Fm-3m"
+    assert rep.declared_number == 1 and rep.differs_from_declared
+    assert rep.n_atoms_cell == 8
+    d = rep.to_dict()
+    assert d["number"] == 225 and len(d["ladder"]) == 7
+
+
+def test_ladder_sees_pseudo_symmetry():
+    # rock salt with the whole Na sublattice shifted by δ = 0.02 c = 0.113 Å: F4mm = I4mm (107) at small
+    # tolerances; the lost mirror z → −z maps Na at +δ onto −δ, 2δ = 0.226 Å away, so Fm-3m (225)
+    # comes back only once symprec exceeds 0.226 Å
+    frac, z, _, _ = expand_to_cell(phase(*ROCKSALT))
+    frac = frac.copy()
+    frac[z == 11, 2] += 0.02
+    sites = [(f"X{i}", "Na" if zz == 11 else "Cl", f, 1.0) for i, (f, zz) in enumerate(zip(frac, z))]
+    rep = detect_symmetry(phase(ROCKSALT[0], "P 1", sites), symprec=0.01)
+    ladder = {t: n for t, n, _ in rep.ladder}
+    assert rep.number == 107
+    assert ladder[1e-4] == 107 and ladder[0.05] == 107 and ladder[0.2] == 107 and ladder[0.3] == 225
+
+
+def test_partial_occupancy_is_its_own_species():
+    # Fe at 0,0,0 (full) and Fe at 1/2,1/2,1/2 (half): CsCl-like Pm-3m (221), not bcc Im-3m (229)
+    sites = [("Fe1", "Fe", (0, 0, 0), 1.0), ("Fe2", "Fe", (0.5, 0.5, 0.5), 0.5)]
+    rep = detect_symmetry(phase((4, 4, 4, 90, 90, 90), "P 1", sites))
+    assert rep.number == 221
+    assert any("distinct species" in n for n in rep.notes)
+    sites[1] = ("Fe2", "Fe", (0.5, 0.5, 0.5), 1.0)
+    assert detect_symmetry(phase((4, 4, 4, 90, 90, 90), "P 1", sites)).number == 229
+
+
+def test_spglib_failure_is_none_not_exception():
+    # two atoms of one species 0.1 Å apart: at symprec 0.3 Å spglib finds no consistent cell
+    sites = [("C1", "C", (0, 0, 0), 1.0), ("C2", "C", (0.025, 0, 0), 1.0)]
+    rep = detect_symmetry(phase((4, 4, 4, 90, 90, 90), "P 1", sites), symprec=0.3, ladder=(1e-3, 0.3))
+    assert rep.number is None and rep.symbol is None and not rep.differs_from_declared
+    assert rep.ladder[0][1] == 123 and rep.ladder[1][1] is None  # tetragonal P4/mmm at 1e-3
+    assert any("no space group" in n for n in rep.notes)
+
+
+def test_transformation_convention():
+    # P 1 21/n 1 cell: spglib's standard is P 1 21/c 1; L_original = L_std · P (columns)
+    p = phase((7, 8, 9, 90, 100, 90), "P 1 21/n 1", [("O", "O", (0.1, 0.2, 0.3), 1.0)])
+    rep = detect_symmetry(p)
+    assert rep.number == 14
+    P = rep.transformation_matrix
+    assert abs(np.linalg.det(P)) == pytest.approx(1.0)
+    # applying the spglib convention to the input operations gives operations of the dataset
+    assert rep.rotations.shape == (4, 3, 3)
+
+
+# ----------------------------------------------------------------------------- identification helpers
+
+
+def test_centring_type():
+    assert centring_type(np.zeros((0, 3))) == "P"
+    assert centring_type([[0.5, 0.5, 0]]) == "C"
+    assert centring_type([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]]) == "F"
+    assert centring_type([[2 / 3, 1 / 3, 1 / 3], [1 / 3, 2 / 3, 2 / 3]]) == "R"
+    assert centring_type([[0.5, 0, 0]]) is None
+
+
+def test_lattice_basis_from_translations():
+    B = lattice_basis_from_translations([[0.5, 0, 0]])
+    assert B == pytest.approx(np.diag([0.5, 1, 1]))
+    B = lattice_basis_from_translations([[0.5, 0.5, 0.5]])  # I lattice: primitive cell of volume 1/2
+    assert abs(np.linalg.det(B)) == pytest.approx(0.5)
+
+
+def test_identify_cmcm_shifted_origin():
+    import gemmi
+
+    sg = gemmi.find_spacegroup_by_name("C m c m")
+    ops = list(sg.operations())
+    R = np.array([np.array(o.rot) // o.DEN for o in ops])
+    t = np.array([np.array(o.tran) / o.DEN for o in ops])
+    shift = np.array([0.25, 0.25, 0])  # x_file = x_table + shift
+    t_file = (t + shift - np.einsum("nab,b->na", R, shift)) % 1
+    ident = identify_operations(R, t_file)
+    assert ident.number == 63 and ident.hm == "C m c m"
+    # mapping the file operators back with the reported origin must give the table
+    back = (t_file + np.einsum("nab,b->na", R - np.eye(3), ident.origin_shift)) % 1
+    from symstrain.symmetry import ops_key
+
+    assert ops_key(R, back) == ops_key(R, t)
+
+
+def test_real_files(shared_cifs):
+    for code in ("9002543", "9002546", "9002551"):
+        ph = read_cif(shared_cifs / "lawsonite" / f"{code}.cif")
+        rep = detect_symmetry(ph)
+        assert rep.number == ph.spacegroup.number and not rep.differs_from_declared
+    ph = read_cif(shared_cifs / "quirks" / "2105936-strange-centering.cif")
+    assert detect_symmetry(ph).number == 26
+    ph = read_cif(shared_cifs / "quirks" / "2208311-zero-occupancies.cif")
+    rep = detect_symmetry(ph)
+    assert rep.number == 14 and rep.n_sites_used == len(ph.atoms) - 2
