@@ -23,8 +23,12 @@ Conventions
 * Scalar spontaneous strain ``e_ss = √(Σ_ij e_ij²)`` summed over all nine tensor components (off-diagonal
   components counted twice).
 * Component names e11 e22 e33 e23 e13 e12 refer to the frame of the result. The symmetry-breaking split uses
-  the names the relation gives, which are defined in the "cstar" frame of the child basis, so the split is
-  always taken from the tensor in that frame (and says so).
+  the names the relation gives (single components such as ``e13`` or combinations such as ``e11-e22`` or
+  ``2*e33-e11-e22``), which are defined in the "cstar" frame of the child basis, so the split is always taken
+  from the tensor in that frame (and says so). Each named combination is reported evaluated on e (``e11-e22``
+  → e11 − e22); ``e_sb`` and ``e_nsb`` are the Frobenius norms (off-diagonal components counted twice) of the
+  projections of e onto the symmetry-breaking subspace and onto the non-symmetry-breaking one (by default the
+  orthogonal complement of the former, so that e_sb² + e_nsb² = e_ss²).
 * Standard uncertainties: first-order propagation with a numerical Jacobian (central differences, all 12 cell
   parameters evaluated in one vectorised batch). The two cells are independent; an angle without an s.u. is
   treated as exact (fixed by symmetry). A cell without any s.u. contributes nothing and the result says so in
@@ -34,6 +38,8 @@ Conventions
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,8 +98,87 @@ def _sym(M):
     return 0.5 * (M + np.swapaxes(M, -1, -2))
 
 
-def _compute(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...]) -> dict:
-    """All reported quantities for (N, 6) reference (in its own basis) and child parameters, one row per sample."""
+#: Frobenius metric on Voigt vectors (e11, e22, e33, e23, e13, e12): off-diagonal components count twice
+_W = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+
+
+def parse_components(names, source: str = "--sb") -> np.ndarray:
+    """(k, 6) coefficient rows over (e11, e22, e33, e23, e13, e12) for names such as ``e13``, ``e11-e22``,
+    ``2*e33-e11-e22`` or ``1/2*e11+e12`` (the form ``relation.py`` writes)."""
+    import re
+    from fractions import Fraction
+
+    term = re.compile(r"([+-]?)\s*(?:(\d+(?:\.\d*)?(?:/\d+)?)\s*\*?\s*)?(e[123]{2})")
+    rows = []
+    for name in names:
+        text = name.replace(" ", "")
+        row = np.zeros(6)
+        pos = 0
+        for m in term.finditer(text):
+            if m.start() != pos or not m.group(0):
+                break
+            comp = m.group(3)
+            comp = comp if comp in COMPONENT_INDEX else "e" + comp[2] + comp[1]  # e31 -> e13
+            if comp not in COMPONENT_INDEX:
+                break
+            coef = float(Fraction(m.group(2))) if m.group(2) else 1.0
+            row[COMPONENTS.index(comp)] += -coef if m.group(1) == "-" else coef
+            pos = m.end()
+        if pos != len(text) or not text or not np.any(row):
+            raise SymstrainInputError(source, f"unknown strain component {name!r}: use e11 e22 e33 e23 e13 e12 "
+                                      "or combinations such as e11-e22")
+        rows.append(row)
+    return np.array(rows).reshape(-1, 6)
+
+
+def complement(V: np.ndarray) -> np.ndarray:
+    """Rows spanning the orthogonal complement (Frobenius metric) of the row space of V (k, 6), in reduced
+    row-echelon form so that they read simply (the remaining single components when V holds single components)."""
+    if len(V) == 0:
+        return np.eye(6)
+    X = V * np.sqrt(_W)
+    _, s, vt = np.linalg.svd(X)
+    rank = int(np.sum(s > 1e-10))
+    C = vt[rank:] / np.sqrt(_W)
+    # reduced row echelon form
+    C = C.copy()
+    r = 0
+    for col in range(6):
+        if r == len(C):
+            break
+        piv = r + int(np.argmax(np.abs(C[r:, col])))
+        if abs(C[piv, col]) < 1e-10:
+            continue
+        C[[r, piv]] = C[[piv, r]]
+        C[r] /= C[r, col]
+        for k in range(len(C)):
+            if k != r:
+                C[k] -= C[k, col] * C[r]
+        r += 1
+    C[np.abs(C) < 1e-12] = 0.0
+    return C
+
+
+def _voigt(e: np.ndarray) -> np.ndarray:
+    return np.stack([e[..., i, j] for i, j in (COMPONENT_INDEX[c] for c in COMPONENTS)], axis=-1)
+
+
+def _projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Frobenius norm of the projection of Voigt vectors x (N, 6) onto the row space of V (k, 6)."""
+    if len(V) == 0:
+        return np.zeros(len(x))
+    M = V * _W  # (k, 6): y = V W x
+    y = x @ M.T
+    Ginv = np.linalg.pinv(M @ V.T)
+    return np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", y, Ginv, y), 0.0))
+
+
+def _compute(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...],
+             split: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """All reported quantities for (N, 6) reference (in its own basis) and child parameters, one row per sample.
+
+    ``split`` = (SB rows, NSB rows) over Voigt components, as from :func:`parse_components`.
+    """
     I = np.eye(3)
     G0 = P.T @ metric_from_params(p0) @ P  # reference metric in the child basis
     G = metric_from_params(p)
@@ -107,7 +192,13 @@ def _compute(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: t
     else:
         F_c = matrix_from_metric(G, "cstar") @ np.linalg.inv(matrix_from_metric(G0, "cstar"))
         e_c = _sym(F_c) - I
-    out["e_cstar"] = e_c
+    if split is not None:
+        x = _voigt(e_c)
+        sbV, nsbV = split
+        out["sb_values"] = x @ sbV.T
+        out["nsb_values"] = x @ nsbV.T
+        out["e_sb"] = _projected_norm(x, sbV)
+        out["e_nsb"] = _projected_norm(x, nsbV)
     if "green" in finite:
         out["green"] = 0.5 * (np.swapaxes(F, -1, -2) @ F - I)
     if "euler" in finite:
@@ -200,12 +291,12 @@ class StrainResult:
     principal_directions_su: np.ndarray
     #: finite strains requested: name ("green" | "euler") -> ((3, 3) tensor, (3, 3) s.u.)
     finite: dict = field(default_factory=dict)
-    #: names of symmetry-breaking components (cstar frame of the child basis) and of the others
+    #: names of symmetry-breaking components or combinations (cstar frame of the child basis) and of the others
     sb_components: tuple[str, ...] | None = None
     nsb_components: tuple[str, ...] | None = None
-    #: component name -> (value, s.u.) in the cstar frame, for the split
+    #: name -> (value, s.u.) of each named component or combination evaluated on e (cstar frame)
     split: dict = field(default_factory=dict)
-    #: √(Σ over the symmetry-breaking components, off-diagonal ones twice) and the same for the others
+    #: norms of the projections of e onto the symmetry-breaking and the non-symmetry-breaking subspaces
     e_sb: float = math.nan
     e_sb_su: float = math.nan
     e_nsb: float = math.nan
@@ -362,6 +453,7 @@ def strain(
     frame: str = "cstar",
     finite=None,
     sb_components=None,
+    nsb_components=None,
     max_strain: float = 0.1,
     reference_kind: str | None = None,
     labels: tuple[str, str] | None = None,
@@ -380,8 +472,9 @@ def strain(
 
     ``frame``: "cstar" (X ∥ a, Z ∥ c*) or "c" (Z ∥ c, X ∥ a*), always of the child basis.
     ``finite``: None, "green", "euler", "both" or a sequence of those names.
-    ``sb_components``: names (e.g. ``("e13",)``) of the components allowed only in the child, in the cstar frame;
-    None when unknown (then no split is reported).
+    ``sb_components``: names (e.g. ``("e13",)`` or ``("e11-e22",)``) of the strain components allowed only in the
+    child, in the cstar frame; None when unknown (then no split is reported). ``nsb_components``: the
+    parent-allowed ones (default: the orthogonal complement of the symmetry-breaking subspace).
     ``max_strain``: a component |e_ij| above this means the two lattices do not correspond (wrong P or wrong
     reference) and raises :class:`SymstrainInputError`.
     """
@@ -411,6 +504,8 @@ def strain(
             P = rel.P
         if sb_components is None:
             sb_components = tuple(rel.symmetry_breaking_strain)
+            if nsb_components is None:
+                nsb_components = tuple(rel.non_symmetry_breaking_strain)
         warnings = [f"relation: {w}" for w in rel.warnings]
     else:
         if child is None:
@@ -424,11 +519,17 @@ def strain(
         warnings = []
     _check_cell(child_cell, child_label)
 
+    split_basis = None
     if sb_components is not None:
         sb_components = tuple(sb_components)
-        bad = [s for s in sb_components if s not in COMPONENT_INDEX]
-        if bad:
-            raise SymstrainInputError("--sb", f"unknown strain component(s) {', '.join(bad)}: use {', '.join(COMPONENTS)}")
+        sbV = parse_components(sb_components, "--sb")
+        if nsb_components is None:
+            nsbV = complement(sbV)
+            nsb_components = tuple(_name_row(r) for r in nsbV)
+        else:
+            nsb_components = tuple(nsb_components)
+            nsbV = parse_components(nsb_components, "non-symmetry-breaking components")
+        split_basis = (sbV, nsbV)
 
     if ref_cell is None:
         return _no_reference(child_cell, child_label, frame, warnings)
@@ -443,7 +544,7 @@ def strain(
     x0 = np.concatenate([ref_cell.params, child_cell.params])
 
     try:
-        val0 = _compute(ref_cell.params[None], child_cell.params[None], Pm, frame, fin)
+        val0 = _compute(ref_cell.params[None], child_cell.params[None], Pm, frame, fin, split_basis)
     except np.linalg.LinAlgError:
         raise SymstrainInputError(ref_label, "the reference cell mapped by P is not a valid cell") from None
     e0 = val0["e"][0]
@@ -457,7 +558,7 @@ def strain(
         )
 
     def fun(X):
-        r = _compute(X[:, :6], X[:, 6:], Pm, frame, fin)
+        r = _compute(X[:, :6], X[:, 6:], Pm, frame, fin, split_basis)
         return r
 
     if has_su:
@@ -471,15 +572,14 @@ def strain(
     if np.any(gaps < 1e-6) or (has_su and np.any(gaps < 3 * np.max(sus["principal"]))):
         warnings.append("principal strains nearly degenerate: their directions are ill-defined (and so their s.u.'s)")
 
-    split, e_sb, e_sb_su, e_nsb, e_nsb_su, nsb = {}, math.nan, math.nan, math.nan, math.nan, None
-    if sb_components is not None:
-        nsb = tuple(c for c in COMPONENTS if c not in sb_components)
-        ec, ecs = vals["e_cstar"], sus["e_cstar"]
-        for name in COMPONENTS:
-            i, j = COMPONENT_INDEX[name]
-            split[name] = (float(ec[i, j]), float(ecs[i, j]))
-        e_sb, e_sb_su = _group_norm(ec, ecs, sb_components)
-        e_nsb, e_nsb_su = _group_norm(ec, ecs, nsb)
+    split, e_sb, e_sb_su, e_nsb, e_nsb_su = {}, math.nan, math.nan, math.nan, math.nan
+    if split_basis is not None:
+        for k, name in enumerate(sb_components):
+            split[name] = (float(vals["sb_values"][k]), float(sus["sb_values"][k]))
+        for k, name in enumerate(nsb_components):
+            split[name] = (float(vals["nsb_values"][k]), float(sus["nsb_values"][k]))
+        e_sb, e_sb_su = float(vals["e_sb"]), float(sus["e_sb"])
+        e_nsb, e_nsb_su = float(vals["e_nsb"]), float(sus["e_nsb"])
 
     ref_mapped = Cell(*vals["ref_mapped"])
     return StrainResult(
@@ -505,7 +605,7 @@ def strain(
         principal_directions_su=sus["directions"],
         finite={k: (vals[k], sus[k]) for k in fin},
         sb_components=sb_components,
-        nsb_components=nsb,
+        nsb_components=nsb_components,
         split=split,
         e_sb=e_sb,
         e_sb_su=e_sb_su,
@@ -519,19 +619,17 @@ def strain(
     )
 
 
-def _group_norm(e: np.ndarray, e_su: np.ndarray, names) -> tuple[float, float]:
-    """√(Σ e_ij² over the named components, off-diagonal ones counted twice) and its first-order s.u."""
-    if not names:
-        return 0.0, 0.0
-    idx = [COMPONENT_INDEX[n] for n in names]
-    mult = np.array([1.0 if i == j else 2.0 for i, j in idx])
-    v = np.array([e[i, j] for i, j in idx])
-    s = np.array([e_su[i, j] for i, j in idx])
-    norm = float(math.sqrt(np.sum(mult * v * v)))
-    if norm == 0:
-        return 0.0, float(math.sqrt(np.sum(mult * s * s)))
-    # the components' s.u.'s are treated as independent here (a bound-free first-order estimate)
-    return norm, float(math.sqrt(np.sum((mult * v * s) ** 2)) / norm)
+def _name_row(row: np.ndarray) -> str:
+    """Readable name of one coefficient row over the Voigt components (largest coefficient scaled to 1)."""
+    row = row / row[np.argmax(np.abs(row))]
+    terms = ""
+    for c, name in zip(row, COMPONENTS):
+        if abs(c) < 1e-9:
+            continue
+        mag = abs(c)
+        sign = "-" if c < 0 else ("+" if terms else "")
+        terms += f"{sign}{'' if abs(mag - 1) < 1e-9 else f'{mag:.6g}*'}{name}"
+    return terms
 
 
 def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> StrainResult:
@@ -608,3 +706,17 @@ def format_result(r: StrainResult) -> str:
     for w in r.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# ``symstrain.strain`` is both this module and the public function of the same name (the package's flat API).
+# Once the module has been imported, the attribute ``symstrain.strain`` can resolve to the module; making the
+# module callable keeps ``symstrain.strain(reference, child, ...)`` working either way.
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return strain(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

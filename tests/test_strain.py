@@ -263,3 +263,52 @@ def test_lawsonite_pmcn_against_cmcm(lawsonite):
     assert r.volume_strain == pytest.approx(676.037 / 676.630 - 1, abs=2e-6)  # volumes as printed in the files
     assert not r.has_su and np.all(np.isnan(r.e_su))
     assert any("no standard uncertainties" in w for w in r.warnings)
+
+
+def test_split_with_combined_components_tetragonal_to_orthorhombic():
+    # 4/mmm → mmm (same axes): the symmetry-breaking strain is e11 − e22; the parent allows e11 + e22 and e33.
+    ref = Cell(10.0, 10.0, 15.0, 90, 90, 90)
+    child = Cell(10.02, 9.97, 15.01, 90, 90, 90)
+    e11, e22, e33 = 0.002, -0.003, 0.01 / 15
+    r = strain(ref, child, sb_components=("e11-e22",), nsb_components=("e11+e22", "e33"))
+    assert r.split["e11-e22"][0] == pytest.approx(e11 - e22, abs=1e-12)
+    assert r.split["e11+e22"][0] == pytest.approx(e11 + e22, abs=1e-12)
+    # projections with the Frobenius metric: onto (1,−1,0…)/√2 and onto span{(1,1,0…)/√2, e33}
+    assert r.e_sb == pytest.approx(abs(e11 - e22) / math.sqrt(2), abs=1e-12)
+    assert r.e_nsb == pytest.approx(math.sqrt((e11 + e22) ** 2 / 2 + e33**2), abs=1e-12)
+    assert r.e_sb**2 + r.e_nsb**2 == pytest.approx(r.e_ss**2, rel=1e-10)
+    # default non-symmetry-breaking part: the orthogonal complement, named simply
+    r2 = strain(ref, child, sb_components=("e11-e22",))
+    assert r2.nsb_components[0] == "e11+e22" and r2.e_nsb == pytest.approx(r.e_nsb, abs=1e-12)
+
+
+def test_split_su_matches_monte_carlo():
+    ref = Cell(10.0, 12.0, 15.0, 90, 90, 90, (0.002, 0.003, 0.004, None, None, None))
+    child = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (0.003, 0.002, 0.005, None, 0.02, None))
+    r = strain(ref, child, sb_components=("e13",))
+    rng = np.random.default_rng(4)
+    p0, p = _mc_sample(ref, 100_000, rng), _mc_sample(child, 100_000, rng)
+    e13 = 0.5 * p[:, 2] * np.cos(np.radians(p[:, 4])) / p0[:, 2]
+    assert r.e_sb == pytest.approx(math.sqrt(2) * abs(r.e[0, 2]), rel=1e-12)
+    assert r.e_sb_su == pytest.approx(math.sqrt(2) * e13.std(), rel=0.02)
+
+
+def test_package_level_name_is_callable():
+    import importlib
+
+    import symstrain
+
+    importlib.import_module("symstrain.strain")
+    assert symstrain.strain(REF, MONO).eps13 == pytest.approx(strain(REF, MONO).eps13)
+
+
+def test_lawsonite_through_relate(lawsonite):
+    relation = pytest.importorskip("symstrain.relation")
+    if not hasattr(relation, "relate"):
+        pytest.skip("relate() not available yet")
+    rel = relation.relate(lawsonite(9002551), lawsonite(9002549))
+    r = strain(rel)
+    assert np.allclose(r.P, np.eye(3))
+    assert r.sb_components == () and r.e_sb == 0.0  # mmm kept: no symmetry-breaking strain
+    assert r.e_nsb == pytest.approx(r.e_ss, rel=1e-9)
+    assert not r.has_su
