@@ -84,6 +84,14 @@ class Relation:
     tolerance: float = 0.08
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    def coset_representatives(self) -> np.ndarray:
+        """(index, 4, 4) affine parent operations g_k, one per left coset g_k·H, in CHILD coordinates
+        (x' = W·x + w on child fractional coordinates); the first is the identity (H itself)."""
+        cos = _cosets(self.parent.spacegroup, self.child.spacegroup, self.P, self.p, self.index)
+        reps = [c[0] for c in cos]
+        reps[0] = np.eye(4)
+        return np.array(reps)
+
     @property
     def basis(self) -> str:
         """P written as the child basis in parent vectors, e.g. '(b, -a, c)'."""

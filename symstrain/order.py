@@ -1,0 +1,235 @@
+"""Structural order parameter from atomic positions: symmetrise the child back to the parent group, and
+measure the distortion that breaks the symmetry.
+
+What lives here: :func:`symmetrize` (the pseudo-symmetric parent structure and the per-atom displacements)
+and the amplitude and symmetry (irrep) of the distortion. What does not: finding the relation (``relation``),
+strain (``strain``) and intensities (``reflections``).
+
+Conventions
+-----------
+* The child structure is averaged over the left cosets g_k·H of the relation (g_0 = identity): each atom i is
+  matched, by position and element (never by label), to the atom j nearest to g_k·x_i, and its symmetrised
+  position is s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki with d_ki = x_j + L − g_k·x_i (L the lattice vector of the
+  nearest image). The result is exactly invariant under the parent group; for a child that already has the
+  parent symmetry it returns the input.
+* Displacements u_i = x_i − s_i are converted to Å with the child cell; the amplitude is
+  A = √(Σ_i |u_i|² / n_p), the sum over every atom of the child's conventional cell and n_p the number of
+  parent primitive cells it contains (AMPLIMODES' normalisation: amplitude per parent primitive cell, in Å).
+* The symmetrised cell is the child's metric averaged over the parent point group (spontaneous strain
+  removed, volume kept to first order), written in the parent basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .phase import Atom, Cell, Phase, params_from_matrix
+from .relation import Relation, point_group_symbol
+
+#: D2h Mulliken labels by the kept 2-fold axis (x, y, z or none) and the parity under inversion
+_D2H = {"z": "B1", "y": "B2", "x": "B3", None: "A"}
+
+
+@dataclass(frozen=True, eq=False)
+class Distortion:
+    """The child seen as the symmetrised parent structure plus a symmetry-breaking distortion.
+
+    ``symmetrized`` is the pseudo-symmetric structure in the parent's setting and space group;
+    ``displacements`` (N, 3) Cartesian Å (child frame X ∥ a, Z ∥ c*) for every atom of the child cell
+    (``labels``, ``elements`` alongside); ``amplitude`` in Å per parent primitive cell (module docstring);
+    ``max_displacement`` the largest |u_i| in Å; ``irrep`` the symmetry of the distortion under the parent
+    point group; ``characters`` maps each parent point operation (xyz of its rotation, parent basis) to +1 / −1
+    (distortion even / odd under it) or 0 (neither: several irreps are active).
+    """
+
+    relation: Relation
+    symmetrized: Phase
+    labels: tuple[str, ...]
+    elements: tuple[str, ...]
+    displacements: np.ndarray
+    amplitude: float
+    max_displacement: float
+    irrep: str
+    characters: dict
+    n_parent_cells: float
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "amplitude_A": self.amplitude,
+            "amplitude_normalisation": "sqrt(sum |u|^2 over the child cell / parent primitive cells in it), Å",
+            "parent_primitive_cells_per_child_cell": self.n_parent_cells,
+            "max_displacement_A": self.max_displacement,
+            "irrep": self.irrep,
+            "characters": self.characters,
+            "n_atoms": len(self.labels),
+            "warnings": list(self.warnings),
+        }
+
+
+def _expand(phase: Phase):
+    from .symmetry import expand_to_cell
+
+    frac, species, site, occ = expand_to_cell(phase)
+    return frac, species, site, occ
+
+
+def _assign(dist: np.ndarray, species: np.ndarray) -> np.ndarray:
+    """One-to-one matching image i → atom j of the same element minimising the total distance
+    (Hungarian algorithm per element; robust where nearest-neighbour matching would pair two images
+    with one atom)."""
+    from scipy.optimize import linear_sum_assignment
+
+    j = np.empty(len(species), dtype=int)
+    for z in np.unique(species):
+        idx = np.flatnonzero(species == z)
+        rows, cols = linear_sum_assignment(dist[np.ix_(idx, idx)])
+        j[idx[rows]] = idx[cols]
+    return j
+
+
+def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
+    """Average the child over the lost cosets (matching atoms by element and position) and return the
+    :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted between an atom's image and
+    its partner; beyond it the child is too far from the parent symmetry and an error says which atom."""
+    child = relation.child
+    frac, species, site, occ = _expand(child)
+    if len(frac) == 0:
+        raise SymstrainInputError(child.name, "no atoms to symmetrise")
+    A = child.cell.matrix()
+    reps = relation.coset_representatives()
+    n = len(reps)
+    shift_sum = np.zeros_like(frac)
+    for k, g in enumerate(reps):
+        W, w = g[:3, :3], g[:3, 3]
+        y = frac @ W.T + w  # images g_k·x_i
+        # nearest atom of the same element to each image (minimum image, Cartesian)
+        d = frac[None, :, :] - y[:, None, :]  # (i, j, 3)
+        d -= np.round(d)
+        dist = np.linalg.norm(d @ A.T, axis=2)
+        j = _assign(dist, species)
+        best = dist[np.arange(len(frac)), j]
+        worst = int(np.argmax(best))
+        if best[worst] > max_distance:
+            lab = child.atoms[site[worst]].label
+            raise SymstrainInputError(
+                child.name,
+                f"atom {lab} has no partner of the same element within {max_distance} Å of its image under the "
+                f"lost operation {relation.lost_cosets[k - 1][0] if k else 'identity'} "
+                f"(nearest {best[worst]:.2f} Å): the child is too far from the parent symmetry to symmetrise",
+            )
+        dk = d[np.arange(len(frac)), j]
+        shift_sum += dk @ np.linalg.inv(W).T
+    s = frac + shift_sum / n
+    u_frac = frac - s
+    U = u_frac @ A.T
+    n_cent_p = int(np.sum(np.all(relation.parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
+    n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
+    amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
+    irrep, chars = _irrep(relation, u_frac, frac, species, A)
+    sym_phase = _symmetrized_phase(relation, s, site, frac)
+    labels = tuple(child.atoms[i].label for i in site)
+    elements = tuple(child.atoms[i].element for i in site)
+    return Distortion(
+        relation=relation,
+        symmetrized=sym_phase,
+        labels=labels,
+        elements=elements,
+        displacements=U,
+        amplitude=amp,
+        max_displacement=float(np.max(np.linalg.norm(U, axis=1))),
+        irrep=irrep,
+        characters=chars,
+        n_parent_cells=n_p,
+    )
+
+
+def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray, A: np.ndarray):
+    """Characters of the displacement field under each parent point operation, and a Mulliken-like label."""
+    from .relation import _affine, op_to_xyz
+
+    T = _affine(relation.P, relation.p)
+    Ti = np.linalg.inv(T)
+    norm = np.sqrt(np.sum((u @ A.T) ** 2))
+    chars = {}
+    seen = set()
+    for R, t in relation.parent.spacegroup.ops():
+        key = R.tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        g = Ti @ np.block([[R, t[:, None]], [np.zeros((1, 3)), np.ones((1, 1))]]) @ T
+        W, w = g[:3, :3], g[:3, 3]
+        y = x @ W.T + w
+        d = x[None, :, :] - y[:, None, :]
+        d -= np.round(d)
+        dist = np.linalg.norm(d @ A.T, axis=2)
+        dist[species[:, None] != species[None, :]] = np.inf
+        j = np.argmin(dist, axis=1)
+        # transformed field: (g·u)(g·x_i) = W·u_i sits on atom j
+        gu = np.zeros_like(u)
+        gu[j] = u @ W.T
+        name = op_to_xyz(R, np.zeros(3))
+        if norm < 1e-12:
+            chars[name] = 1
+            continue
+        plus = np.sqrt(np.sum(((gu - u) @ A.T) ** 2)) / norm
+        minus = np.sqrt(np.sum(((gu + u) @ A.T) ** 2)) / norm
+        chars[name] = 1 if plus < 1e-6 else (-1 if minus < 1e-6 else 0)
+    pg = point_group_symbol(relation.parent.spacegroup.rotations)
+    if norm < 1e-12:
+        return "none (no distortion)", chars
+    if 0 in chars.values():
+        return f"several irreps of {pg} (the distortion is neither even nor odd under some operation)", chars
+    label = f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1)
+    if pg == "mmm":
+        kept = [ax for ax, op in (("x", "x,-y,-z"), ("y", "-x,y,-z"), ("z", "-x,-y,z")) if chars.get(op) == 1]
+        parity = "g" if chars.get("-x,-y,-z") == 1 else "u"
+        base = _D2H[kept[0]] if len(kept) == 1 else ("A" if len(kept) == 3 else None)
+        if base:
+            label = f"{base}{parity}"
+    return label, chars
+
+
+def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray, x_child: np.ndarray) -> Phase:
+    """The averaged structure in the parent setting: symmetrised cell, orbit representatives as atoms."""
+    P, p = relation.P, relation.p
+    parent = relation.parent
+    # cell: child metric in the parent basis, averaged over the parent point group
+    Pi = np.linalg.inv(P)
+    G = Pi.T @ relation.child.cell.metric() @ Pi
+    rots = {R.tobytes(): R.astype(float) for R in parent.spacegroup.rotations}.values()
+    Gs = np.mean([R.T @ G @ R for R in rots], axis=0)
+    cell = Cell(*params_from_matrix(np.linalg.cholesky(Gs).T))  # any A with AᵀA = Gs gives the parameters
+    xp = (s_child @ P.T + p) % 1.0
+    # orbit representatives under the parent group (modulo the parent lattice)
+    A = cell.matrix()
+    taken = np.zeros(len(xp), dtype=bool)
+    atoms = []
+    child_atoms = relation.child.atoms
+    for i in range(len(xp)):
+        if taken[i]:
+            continue
+        src = child_atoms[site[i]]
+        atoms.append(Atom(src.label, src.element, xp[i].copy(), np.full(3, np.nan), src.occupancy, src.u_iso,
+                          None, src.disorder_group))
+        imgs = np.einsum("mab,b->ma", parent.spacegroup.rotations, xp[i]) + parent.spacegroup.translations
+        d = xp[None, :, :] - imgs[:, None, :]
+        d -= np.round(d)
+        close = np.min(np.linalg.norm(d @ A.T, axis=2), axis=0) < 0.05
+        taken |= close
+    return Phase(
+        cell=cell,
+        spacegroup=parent.spacegroup,
+        atoms=tuple(atoms),
+        source=f"symmetrized({relation.child.name})",
+        block=(relation.child.block or "child") + "_symmetrized",
+        temperature=relation.child.temperature,
+        formula=relation.child.formula,
+        z=parent.z,
+        warnings=("pseudo-symmetric structure: the child averaged over the lost cosets of the parent group",),
+    )
+

@@ -1,0 +1,94 @@
+"""Symmetrisation and distortion amplitude, checked on a hand-built toy and on the model compound.
+
+Toy (derived by hand): Pccn parent with one Fe on 4c (1/4, 1/4, z) and one O on the general position a0.
+The P2₁/c child (P = identity) splits the O orbit into O1 = a0 + u and O2 = 2z·a0 − W_2z·u (a displacement
+odd under the lost 2-fold axis). Averaging over {1, 2z} returns a0 exactly; each of the 4 images of O1 moves by
+A_c·u and each of O2 by A_c·W_2z·u (Å, child cell matrix A_c; the two differ because 2z is not an isometry of the
+monoclinic child lattice), so the amplitude is √(4|A_c u|² + 4|A_c W u|²) per parent cell (P = identity).
+Fe on the 2-fold axis is displaced by v along x (odd under 2z): its 4 images in P2₁/c each move by |v|.
+"""
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.order import symmetrize
+from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+from symstrain.relation import relate
+
+CELL_P = Cell(10.0, 12.0, 15.0, 90, 90, 90)
+CELL_C = Cell(10.0, 12.0, 15.0, 90, 91.0, 90)
+A0 = np.array([0.11, 0.07, 0.23])
+W2Z = np.diag([-1.0, -1.0, 1.0])
+T2Z = np.array([0.5, 0.5, 0.0])
+
+
+def atom(label, el, xyz):
+    return Atom(label, el, np.asarray(xyz, float), np.full(3, np.nan), 1.0, 0.02)
+
+
+def toy(u_frac, v_frac=np.zeros(3)):
+    parent = Phase(CELL_P, SpaceGroupInfo.from_symbol("P c c n"),
+                   (atom("Fe1", "Fe", [0.25, 0.25, 0.1]), atom("O1", "O", A0)), source="toy-parent")
+    o2 = W2Z @ A0 + T2Z - W2Z @ u_frac
+    child = Phase(CELL_C, SpaceGroupInfo.from_symbol("P 1 21/c 1"),
+                  (atom("Fe1", "Fe", np.array([0.25, 0.25, 0.1]) + v_frac), atom("O1", "O", A0 + u_frac),
+                   atom("O2", "O", o2 % 1.0)), source="toy-child")
+    return relate(parent, child)
+
+
+def test_toy_amplitude_and_positions_by_hand():
+    u = np.array([0.01, -0.02, 0.004])  # fractional
+    d = symmetrize(toy(u))
+    A = CELL_C.matrix()
+    expected = np.sqrt(4 * np.sum((A @ u) ** 2) + 4 * np.sum((A @ W2Z @ u) ** 2))
+    assert d.amplitude == pytest.approx(expected, rel=1e-9)
+    sym = {a.label: a.xyz for a in d.symmetrized.atoms}
+    # O back on a0 (or an image of it under Pccn): compare modulo the parent group
+    imgs = (np.einsum("mab,b->ma", d.symmetrized.spacegroup.rotations, sym["O1"]) + d.symmetrized.spacegroup.translations) % 1
+    assert np.min(np.linalg.norm(((imgs - A0 + 0.5) % 1) - 0.5, axis=1)) < 1e-9
+    assert d.symmetrized.spacegroup.number == 56
+    # the symmetrised cell has the parent's metric symmetry: β = 90 exactly, a, b, c kept
+    assert d.symmetrized.cell.beta == pytest.approx(90.0, abs=1e-9)
+    assert d.symmetrized.cell.c == pytest.approx(15.0, rel=1e-12)
+    assert d.irrep == "B2g"
+
+
+def test_toy_special_position_displacement():
+    v = np.array([0.003, 0.0, 0.0])
+    d = symmetrize(toy(np.zeros(3), v))
+    v_cart = CELL_C.matrix() @ v
+    assert d.amplitude == pytest.approx(np.sqrt(4) * np.linalg.norm(v_cart), rel=1e-9)
+    assert d.max_displacement == pytest.approx(np.linalg.norm(v_cart), rel=1e-9)
+
+
+def test_undistorted_child_has_zero_amplitude():
+    d = symmetrize(toy(np.zeros(3)))
+    assert d.amplitude < 1e-12 and d.irrep.startswith("none")
+
+
+def test_amplitude_is_linear_in_the_distortion():
+    u = np.array([0.004, 0.002, -0.003])
+    a1 = symmetrize(toy(u)).amplitude
+    a3 = symmetrize(toy(3 * u)).amplitude
+    assert a3 / a1 == pytest.approx(3.0, rel=1e-9)
+
+
+def test_too_distorted_child_is_refused():
+    with pytest.raises(SymstrainInputError, match="too far from the parent symmetry"):
+        symmetrize(toy(np.array([0.3, 0.0, 0.0])), max_distance=1.0)
+
+
+def test_model_compound_eta_scaling_and_symmetry():
+    from symstrain.models import model_phase
+    from symstrain.symmetry import detect_symmetry
+
+    # the model's rigid molecules sit in a cell sheared ∝ eta, so the fractional distortion is ∝ eta to first
+    # order (the shear enters the Å conversion at second order: 1e-4 relative here)
+    ref = model_phase(q=1, eta=0)
+    amps = [symmetrize(relate(ref, model_phase(q=1, eta=e))).amplitude for e in (0.25, 0.5, 1.0)]
+    assert amps[1] / amps[0] == pytest.approx(2.0, rel=1e-3)
+    assert amps[2] / amps[0] == pytest.approx(4.0, rel=1e-3)
+    d = symmetrize(relate(ref, model_phase(q=1, eta=0.5)))
+    assert d.irrep == "B2g"  # mmm → 2/m with b unique: even under 2y and -1
+    assert detect_symmetry(d.symmetrized, symprec=1e-3).number == 56
