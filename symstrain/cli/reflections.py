@@ -1,0 +1,261 @@
+"""``symstrain reflections PARENT CHILD``: symmetry-breaking reflections derived, predicted and measured.
+
+Derives the parent reflection conditions the child breaks (from the operators), classifies every
+reflection to --dmin, predicts intensities from the child structure, optionally reads measured
+intensities (--hkl, one file per temperature) and writes CSV tables and precession-like PNG
+sections into --out (a new folder by default; existing files are never overwritten).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+NAME = "reflections"
+HELP = "symmetry-breaking reflections of a parent→child relation: conditions, predicted and measured intensities"
+
+
+def add_arguments(p):
+    p.add_argument("parent", help="CIF of the high-symmetry (parent) phase")
+    p.add_argument("child", help="CIF of the low-symmetry (child) phase; its atoms give the predicted intensities")
+    p.add_argument("--parent-block", help="data block of the parent file")
+    p.add_argument("--child-block", help="data block of the child file")
+    p.add_argument("--dmin", type=float, default=0.8, help="smallest d-spacing in Å (default 0.8)")
+    p.add_argument("--P", dest="P", metavar="BASIS",
+                   help="override the lattice correspondence: child basis in parent terms, e.g. 'b,-a,c' or "
+                        "'a+b,-a+b,c', or nine numbers (rows of P); default: found by relate")
+    p.add_argument("--p", dest="p", metavar="X,Y,Z",
+                   help="override the child origin in parent fractional coordinates, e.g. '1/4,0,0' (default 0 with --P)")
+    p.add_argument("--hkl", nargs="+", metavar="FILE",
+                   help="measured intensities (HKLF 4, hkl CIF, FCF, CIF with _shelx_hkl_file), one per temperature")
+    p.add_argument("--temperatures", nargs="+", type=float, metavar="T",
+                   help="temperatures (K) of the --hkl files, in order (default: read from each file)")
+    p.add_argument("--hkl-setting", choices=("child", "parent"), default="child",
+                   help="cell in which the --hkl data are indexed (default child)")
+    p.add_argument("--section", nargs="+", default=["1,0,0:0", "0,0,1:0"], metavar="U,V,W:N",
+                   help="reciprocal-lattice planes u·h+v·k+w·l = N to draw (default 0kl and hk0: '1,0,0:0 0,0,1:0')")
+    p.add_argument("--top", type=int, default=10, help="number of strongest SB reflections to list (default 10)")
+    p.add_argument("--out", help="output folder (default: a new folder reflections-PARENT-CHILD in the current directory)")
+    p.add_argument("--tol", type=float, default=0.08, help="strain tolerance passed to relate (default 0.08)")
+
+
+_TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d+)?(?:/\d+)?)?\s*\*?\s*([abc])")
+
+
+def _number(s: str, source: str) -> float:
+    from ..errors import SymstrainInputError
+
+    s = s.strip()
+    try:
+        if "/" in s:
+            a, b = s.split("/")
+            return float(a) / float(b)
+        return float(s)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise SymstrainInputError(source, f"{s!r} is not a number") from exc
+
+
+def parse_P(text: str):
+    """P from 'b,-a,c' style (columns = child basis vectors in parent terms) or nine numbers (rows)."""
+    import numpy as np
+
+    from ..errors import SymstrainInputError
+
+    parts = [x for x in re.split(r"[,\s;]+", text.strip().strip("()")) if x]
+    if len(parts) == 9 and not re.search(r"[abc]", text):
+        P = np.array([_number(x, "--P") for x in parts]).reshape(3, 3)
+    else:
+        cols = [c for c in text.strip().strip("()").split(",")]
+        if len(cols) != 3:
+            raise SymstrainInputError("--P", f"{text!r}: give three basis vectors like 'b,-a,c' or nine numbers")
+        P = np.zeros((3, 3))
+        for j, col in enumerate(cols):
+            col = col.replace(" ", "")
+            pos = 0
+            for m in _TERM.finditer(col):
+                if m.start() != pos:
+                    break
+                coef = _number(m.group(2), "--P") if m.group(2) else 1.0
+                P["abc".index(m.group(3)), j] += -coef if m.group(1) == "-" else coef
+                pos = m.end()
+            if pos != len(col) or not col:
+                raise SymstrainInputError("--P", f"cannot read basis vector {col!r} (use terms like a, -b, 1/2c, a+b)")
+    if abs(np.linalg.det(P)) < 1e-9:
+        raise SymstrainInputError("--P", f"{text!r} is singular (det P = 0)")
+    return P
+
+
+def parse_p(text: str):
+    import numpy as np
+
+    from ..errors import SymstrainInputError
+
+    parts = [x for x in re.split(r"[,\s;]+", text.strip().strip("()")) if x]
+    if len(parts) != 3:
+        raise SymstrainInputError("--p", f"{text!r}: give three fractional coordinates, e.g. '1/4,0,0'")
+    return np.array([_number(x, "--p") for x in parts])
+
+
+def _section(spec: str):
+    from ..errors import SymstrainInputError
+
+    try:
+        normal, _, level = spec.partition(":")
+        u = [int(x) for x in re.split(r"[,\s]+", normal.strip()) if x]
+        n = int(level) if level.strip() else 0
+    except ValueError as exc:
+        raise SymstrainInputError("--section", f"{spec!r}: expected 'u,v,w:N' with integers") from exc
+    if len(u) != 3 or not any(u):
+        raise SymstrainInputError("--section", f"{spec!r}: the normal needs three integers, not all zero")
+    return tuple(u), n
+
+
+def _out_dir(args, parent: str, child: str) -> Path:
+    if args.out:
+        out = Path(args.out)
+    else:
+        base = Path(f"reflections-{Path(parent).stem}-{Path(child).stem}")
+        out, i = base, 1
+        while out.exists():
+            i += 1
+            out = Path(f"{base}-{i}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _claim(out: Path, name: str, written: list[str]) -> Path:
+    from ..errors import SymstrainInputError
+
+    path = out / name
+    if path.exists():
+        raise SymstrainInputError(str(path), "already exists; choose another --out (files are never overwritten)")
+    written.append(str(path))
+    return path
+
+
+def run(args):
+    import numpy as np
+
+    from ..cif import read_cif
+    from ..errors import SymstrainInputError
+    from ..hkl import primary_individual, read_hkl
+    from ..plots.reflections import plot_eta_series, plot_section, section_name
+    from ..reflections import (check_subgroup, classify_measured, eta_intensity, eta_series, measured_summary,
+                               predict_intensities, reflections_from_groups, strongest)
+    from . import CommandResult
+
+    if not (args.dmin > 0):
+        raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
+    sections = [_section(s) for s in args.section]
+    parent = read_cif(args.parent, block=args.parent_block)
+    child = read_cif(args.child, block=args.child_block)
+    warnings = list(parent.warnings) + list(child.warnings)
+    if args.P or args.p:
+        P = parse_P(args.P) if args.P else np.eye(3)
+        p = parse_p(args.p) if args.p else np.zeros(3)
+        check_subgroup(parent.spacegroup, child.spacegroup, P, p, source="--P/--p")
+        how = "given by --P/--p"
+    else:
+        from ..relation import relate
+
+        rel = relate(parent, child, tol=args.tol)
+        P, p = rel.P, rel.p
+        how = "found by relate"
+        warnings += list(rel.warnings)
+    datasets = [read_hkl(f) for f in (args.hkl or [])]
+    if args.temperatures and len(args.temperatures) != len(datasets):
+        raise SymstrainInputError("--temperatures", f"{len(args.temperatures)} temperatures for {len(datasets)} --hkl files")
+
+    rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, args.dmin)
+    hkl = rc.table[["h", "k", "l"]].to_numpy()
+    I = predict_intensities(child, hkl)
+    rc = rc.with_intensities(I)
+    t = rc.table
+    sb = (t["class"] == "SB").to_numpy()
+    tot = float(I.sum())
+    predicted = {
+        "n_SB": int(sb.sum()),
+        "mean_I_SB": float(I[sb].mean()) if sb.any() else None,
+        "mean_I_allowed": float(I[t["class"] == "allowed"].mean()) if (t["class"] == "allowed").any() else None,
+        "sb_fraction": float(I[sb].sum() / tot) if tot > 0 else None,
+        "eta_intensity": eta_intensity(I, sb),
+    }
+    top = strongest(t, "SB", args.top)
+
+    out = _out_dir(args, args.parent, args.child)
+    files: list[str] = []
+    t.to_csv(_claim(out, "reflections.csv", files), index=False, float_format="%.6g")
+    top.to_csv(_claim(out, "sb_strongest.csv", files), index=False, float_format="%.6g")
+    for u, n in sections:
+        tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
+        plot_section(t, child.cell, _claim(out, f"section_{tag}_predicted.png", files), u, n,
+                     title=f"{section_name(u, n)} (child indexing), predicted from {Path(args.child).name}")
+
+    measured = []
+    series = None
+    temps = []
+    for i, data in enumerate(datasets):
+        src = Path(data.attrs["source"])
+        warnings += [f"{src.name}: {w}" for w in data.attrs.get("warnings", [])]
+        if data.attrs.get("twinned"):
+            data = primary_individual(data)
+            warnings.append(f"{src.name}: twinned data; SB classification uses the indices of twin individual 1 only")
+        cl = classify_measured(data, parent.spacegroup, child.spacegroup, P, p, args.hkl_setting,
+                               conditions=rc.conditions)
+        summ = measured_summary(cl)
+        T = args.temperatures[i] if args.temperatures else data.attrs.get("temperature")
+        temps.append(np.nan if T is None else float(T))
+        stem = f"{i + 1:02d}-{src.stem}"
+        cl.to_csv(_claim(out, f"measured_{stem}.csv", files), index=False, float_format="%.6g")
+        summ["statistics"].to_csv(_claim(out, f"measured_{stem}_statistics.csv", files), index=False, float_format="%.6g")
+        for u, n in sections:
+            tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
+            plot_section(cl, child.cell, _claim(out, f"section_{tag}_measured_{stem}.png", files), u, n,
+                         title=f"{section_name(u, n)}, measured {src.name}")
+        measured.append({"file": str(src), "format": data.attrs.get("format"), "temperature": temps[-1],
+                         "statistics": summ["statistics"].to_dict(orient="records"),
+                         "sb_fraction": summ["sb_fraction"], "eta_intensity": summ["eta_intensity"]})
+    if len(datasets) > 1:
+        if any(np.isnan(temps)):
+            raise SymstrainInputError("--temperatures", "a temperature series needs T for every --hkl file "
+                                                        "(none in some files): give --temperatures")
+        series = eta_series([primary_individual(d) for d in datasets], temps, parent.spacegroup, child.spacegroup,
+                            P, p, args.hkl_setting)
+        series.to_csv(_claim(out, "eta_series.csv", files), index=False, float_format="%.6g")
+        plot_eta_series(series, _claim(out, "eta_series.png", files))
+
+    from ..relation import basis_string
+
+    lines = [f"{rc.parent_group} → {rc.child_group}: P = {basis_string(np.asarray(P))}, "
+             f"p = ({', '.join(f'{x:g}' for x in np.asarray(p))}) ({how})",
+             "Broken parent reflection conditions (child indexing; parent indexing and operation in brackets):"]
+    lines += ["  " + s for s in rc.summary_lines()] or ["  none"]
+    c = rc.counts
+    lines.append(f"Reflections with d ≥ {args.dmin:g} Å (full sphere, child cell): {c['allowed']} allowed in both, "
+                 f"{c['SB']} symmetry-breaking, {c['absent']} absent in both")
+    if c["SB"]:
+        lines.append("  SB by zone: " + ", ".join(f"{k} {v}" for k, v in rc.sb_by_zone().items()))
+        lines.append(f"Predicted (X-ray, |F|²): ⟨I_SB⟩ = {predicted['mean_I_SB']:.4g}, ΣI_SB/ΣI_all = "
+                     f"{predicted['sb_fraction']:.4g}, η_intensity = {predicted['eta_intensity']:.4g}")
+        lines.append("Strongest SB reflections to monitor:")
+        for r in top.itertuples():
+            lines.append(f"  {r.h:4d}{r.k:4d}{r.l:4d}  d = {r.d:.3f} Å  I = {r.I:.4g}  ({r.broken})")
+    for m in measured:
+        st = {r["class"]: r for r in m["statistics"]}
+        s_sb = st["SB"]
+        lines.append(f"Measured {Path(m['file']).name} (T = {m['temperature']:g} K): {st['all']['n']} reflections, "
+                     f"SB {s_sb['n']} (significant I > 3σ: {s_sb['n_significant']}, ⟨I/σ⟩ = {s_sb['mean_I_over_sigma']:.3g}), "
+                     f"ΣI_SB/ΣI_all = {m['sb_fraction']:.4g}, η_intensity = {m['eta_intensity']:.4g}")
+    if series is not None:
+        lines.append("η_intensity(T): " + ", ".join(f"{r.T:g} K: {r.eta_intensity:.4g}" for r in series.itertuples()))
+    for w in warnings + list(rc.warnings):
+        lines.append(f"warning: {w}")
+    lines.append("Files: " + ", ".join(files))
+
+    data = rc.to_dict()
+    data.update({"relation_source": how, "predicted": predicted,
+                 "strongest_SB": top[["h", "k", "l", "d", "I", "broken", "multiplicity"]].to_dict(orient="records"),
+                 "measured": measured,
+                 "eta_series": None if series is None else series.to_dict(orient="records"),
+                 "warnings": warnings + list(rc.warnings)})
+    return CommandResult(data, "\n".join(lines), files)
