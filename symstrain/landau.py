@@ -67,7 +67,7 @@ def _real_cubic_roots(c0, c1, c2, c3):
         p = b1 - b2 * b2 / 3.0
         r = 2.0 * b2**3 / 27.0 - b2 * b1 / 3.0 + b0
         disc = (r / 2.0) ** 2 + (p / 3.0) ** 3
-        one = disc > 0
+        one = (disc > 0) | (p >= 0)  # one real root (or a triple root when p = r = 0)
         sq = np.sqrt(np.where(one, disc, 0.0))
         t1 = np.cbrt(-r / 2.0 + sq) + np.cbrt(-r / 2.0 - sq)
         three = ~one & (p < 0)
@@ -264,7 +264,7 @@ class LandauModel:
     def eta2(self, q, T):
         """η² minimising G at given q and T: max(0, −(a0(T−Tc) + 2Dq + Eq²)/b)."""
         q, T = np.asarray(q, float), np.asarray(T, float)
-        return np.maximum(0.0, -2.0 * self._K(q, T) / self.b)
+        return np.maximum(0.0, -2.0 * self._K(q, T) / self.b) + 0.0  # + 0.0: no negative zero
 
     def relaxed(self, q, T):
         """g(q, T) = min over η of G: A(q) − max(0, −K)²/b (exact; see module docstring)."""
@@ -298,8 +298,8 @@ class LandauModel:
         Tc2 = T[:, None]
         ka = self._K(ra, Tc2)
         ke = self._K(re, Tc2)
-        va = np.isfinite(ra) & (np.abs(ra) < 1.0) & (ka >= 0)
-        ve = np.isfinite(re) & (np.abs(re) < 1.0) & (ke < 0)
+        va = np.isfinite(ra) & (np.abs(ra) < 1.0 - 1e-10) & (ka >= 0)
+        ve = np.isfinite(re) & (np.abs(re) < 1.0 - 1e-10) & (ke < 0)
         curva = self.B + 3.0 * self.C * ra * ra
         curve = g1[:, None] + 2.0 * g2[:, None] * re + 3.0 * g3[:, None] * re * re
         q = np.concatenate([ra, re, np.full((n, 1), -1.0), np.full((n, 1), 1.0)], axis=1)
@@ -313,13 +313,16 @@ class LandauModel:
         cs = max(abs(self.B), self.C, abs(g1).max(), abs(self.C - E * E / b), 1e-30)
         degen = interior & valid & (np.abs(curv) <= 1e-9 * cs)
         if degen.any():
-            d = 1e-4
-            gl = self.relaxed(np.clip(qs - d, -1, 1), Tc2)
-            gr = self.relaxed(np.clip(qs + d, -1, 1), Tc2)
-            curv = np.where(degen, np.where((gl > g) & (gr > g), 1.0, np.where((gl < g) & (gr < g), -1.0, 0.0)),
+            d = 1e-3  # slopes either side decide (values would drown in rounding)
+            sl = self._dg(np.clip(qs - d, -1, 1), Tc2)
+            sr = self._dg(np.clip(qs + d, -1, 1), Tc2)
+            curv = np.where(degen, np.where((sl < 0) & (sr > 0), 1.0, np.where((sl > 0) & (sr < 0), -1.0, 0.0)),
                             curv)
         slope = self._dg(np.array([-1.0, 1.0])[None, :], Tc2)
-        bmin = np.concatenate([np.zeros((n, 6), bool), (slope[:, :1] >= 0), (slope[:, 1:] <= 0)], axis=1)
+        # a root within 1e-10 of a bound is left to the bound; the slope tolerance absorbs rounding
+        tol = 1e-9 * (np.abs(h) + abs(self.B) + self.C + (np.abs(k0) + abs(D) + abs(E)) * (abs(D) + abs(E)) / b)
+        bmin = np.concatenate([np.zeros((n, 6), bool), (slope[:, :1] >= -tol[:, None]),
+                               (slope[:, 1:] <= tol[:, None])], axis=1)
         is_min = valid & ((interior & (curv > 0)) | bmin)
         is_max = valid & interior & (curv < 0)
         x = self.eta2(qs, Tc2)

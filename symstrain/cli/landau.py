@@ -1,0 +1,156 @@
+"""``symstrain landau``: equilibria, heating/cooling hysteresis, transitions, figures of the coupled Landau model.
+
+Writes into --out (default: a fresh ``symstrain-landau`` folder in the current directory; an existing
+file is never overwritten — the command refuses): sweep.csv (both branches), transitions.csv,
+barriers.csv, equilibria.csv (every minimum and saddle at the three Fig. 5 temperatures), fig1.png,
+fig2cd.png, fig5.png and, with --phase-diagram, phase_diagram.csv/.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NAME = "landau"
+HELP = "Landau model of coupled spin crossover + symmetry breaking: hysteresis, transitions, figures"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--preset", choices=["paper"], default="paper",
+                        help="starting parameters (paper: Eq. 4 strong-coupling preset)")
+    parser.add_argument("--param", action="append", default=[], metavar="K=V",
+                        help="override a parameter (a1, B, C, T_SC, a0, Tc, b, D, E); repeatable")
+    parser.add_argument("--tmin", type=float, default=None, help="lowest temperature (K); default T_SC − 150")
+    parser.add_argument("--tmax", type=float, default=None, help="highest temperature (K); default T_SC + 150")
+    parser.add_argument("--n", type=int, default=3001, help="number of temperatures (default 3001)")
+    parser.add_argument("--phase-diagram", default=None, metavar="X=lo:hi:n[,Y=lo:hi:n]",
+                        help="also map the regimes over one or two parameters, e.g. D=-10:0:21,E=-20:0:21")
+    parser.add_argument("--out", default=None, help="output folder (default: new ./symstrain-landau)")
+
+
+def parse_params(items, model, source="--param"):
+    """Apply ``K=V`` strings to a model; bad names/values → SymstrainInputError(source)."""
+    from ..errors import SymstrainInputError
+    from ..landau import PARAMETERS
+
+    changes = {}
+    for item in items:
+        key, sep, val = str(item).partition("=")
+        key = key.strip()
+        if not sep or key not in PARAMETERS:
+            raise SymstrainInputError(source, f"expected K=V with K one of {', '.join(PARAMETERS)}; got {item!r}")
+        try:
+            changes[key] = float(val)
+        except ValueError:
+            raise SymstrainInputError(source, f"{key}: not a number: {val!r}") from None
+    try:
+        return model.replace(**changes)
+    except SymstrainInputError as exc:
+        raise SymstrainInputError(source, exc.problem) from None
+
+
+def output_dir(out, default_name: str, names) -> Path:
+    """The folder to write ``names`` into, never overwriting: a given --out that already holds one of the
+    files is refused; the default is ``default_name``, or ``default_name-2``, ``-3``… if that exists."""
+    from ..errors import SymstrainInputError
+
+    if out is not None:
+        d = Path(out)
+        if d.exists() and not d.is_dir():
+            raise SymstrainInputError(d, "exists and is not a folder")
+        clash = [n for n in names if (d / n).exists()]
+        if clash:
+            raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite; choose another --out)")
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+    d = Path.cwd() / default_name
+    i = 1
+    while d.exists():
+        i += 1
+        d = Path.cwd() / f"{default_name}-{i}"
+    d.mkdir(parents=True)
+    return d
+
+
+def _parse_axes(spec):
+    from ..errors import SymstrainInputError
+
+    axes = []
+    for part in spec.split(","):
+        key, sep, rng = part.partition("=")
+        bits = rng.split(":")
+        try:
+            lo, hi, n = float(bits[0]), float(bits[1]), int(bits[2])
+        except (ValueError, IndexError):
+            raise SymstrainInputError("--phase-diagram", f"expected X=lo:hi:n, got {part!r}") from None
+        if n < 1 or n > 200:
+            raise SymstrainInputError("--phase-diagram", f"{key}: n must be 1..200, got {n}")
+        axes.append((key.strip(), lo, hi, n))
+    if not 1 <= len(axes) <= 2:
+        raise SymstrainInputError("--phase-diagram", "give one or two parameters")
+    return axes
+
+
+def run(args):
+    import numpy as np
+
+    from ..errors import SymstrainInputError
+    from ..landau import LandauModel, phase_diagram
+    from ..plots import landau as plots
+    from . import CommandResult
+
+    model = parse_params(args.param, LandauModel.paper())
+    grid = model.default_grid()
+    tmin = grid[0] if args.tmin is None else args.tmin
+    tmax = grid[-1] if args.tmax is None else args.tmax
+    if not (np.isfinite(tmin) and np.isfinite(tmax) and 0 < tmin < tmax):
+        raise SymstrainInputError("--tmin/--tmax", f"need 0 < tmin < tmax, got {tmin}, {tmax}")
+    if not 2 <= args.n <= 10**6:
+        raise SymstrainInputError("--n", f"need 2 ≤ n ≤ 10⁶, got {args.n}")
+    axes = _parse_axes(args.phase_diagram) if args.phase_diagram else None
+    names = ["sweep.csv", "transitions.csv", "barriers.csv", "equilibria.csv", "fig1.png", "fig2cd.png", "fig5.png"]
+    if axes:
+        names += ["phase_diagram.csv", "phase_diagram.png"]
+    T = np.linspace(tmin, tmax, args.n)
+    res = model.sweep(T)
+    tr = res.transitions
+    out = output_dir(args.out, "symstrain-landau", names)
+    files = []
+
+    def w(name):
+        files.append(str(out / name))
+        return out / name
+
+    res.to_frame().to_csv(w("sweep.csv"), index=False)
+    tr.to_frame().to_csv(w("transitions.csv"), index=False)
+    res.barriers.to_csv(w("barriers.csv"), index=False)
+    if np.isfinite(tr.T_up) and np.isfinite(tr.T_down):
+        temps = [max(tmin, tr.T_down - 15.0), tr.T_eq if np.isfinite(tr.T_eq) else 0.5 * (tr.T_up + tr.T_down),
+                 min(tmax, tr.T_up + 25.0)]
+    else:
+        temps = list(np.linspace(tmin, tmax, 5)[1:4])
+    model.equilibria(temps).to_csv(w("equilibria.csv"), index=False)
+    plots.fig1(w("fig1.png"))
+    plots.fig2cd(res, w("fig2cd.png"))
+    plots.fig5(model, res, temps, w("fig5.png"))
+    pd_data = None
+    if axes:
+        (x, *xr), *rest = axes
+        y = rest[0][0] if rest else None
+        ys = np.linspace(*rest[0][1:3], rest[0][3]) if rest else None
+        df = phase_diagram(model, x, np.linspace(xr[0], xr[1], xr[2]), y, ys, T=np.linspace(tmin, tmax, 801))
+        df.to_csv(w("phase_diagram.csv"), index=False)
+        plots.phase_diagram_figure(df, x, y, w("phase_diagram.png"))
+        pd_data = df["regime"].value_counts().to_dict()
+    data = {"params": model.params(), "T_range": [tmin, tmax, args.n], "transitions": tr.to_dict(),
+            "phase_diagram_counts": pd_data}
+    lines = [f"Landau model ({', '.join(f'{k}={v:g}' for k, v in model.params().items())})",
+             f"T↑ (heating)  = {tr.T_up:.2f} K", f"T↓ (cooling)  = {tr.T_down:.2f} K",
+             f"T_eq          = {tr.T_eq:.2f} K   (hysteresis width {tr.width:.2f} K)",
+             f"ΔS at T↑ = {tr.dS_up:.4g}, at T↓ = {tr.dS_down:.4g}, at T_eq = {tr.dS_eq:.4g} (energy unit / K)"]
+    for e in tr.events:
+        lines.append(f"  {e.direction:8s} {e.kind:12s} {e.T:9.3f} K  {e.from_phase} → {e.to_phase}  "
+                     f"q {e.q_before:+.3f} → {e.q_after:+.3f}, η {e.eta_before:.3f} → {e.eta_after:.3f}")
+    if pd_data:
+        lines.append("phase diagram: " + ", ".join(f"{k}: {v}" for k, v in pd_data.items()))
+    lines.append(f"wrote {len(files)} files to {out}")
+    return CommandResult(data=data, text="\n".join(lines), files=files)

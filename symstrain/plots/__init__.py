@@ -1,0 +1,1 @@
+"""Figures, written as PNG files; one module per topic."""
