@@ -1,0 +1,172 @@
+"""Tests of symstrain.series: synthetic series with a known baseline and ε13(T) step, CSV reading, real CIFs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.phase import Cell, Phase, SpaceGroupInfo
+from symstrain.reference import fit_cell_baseline
+from symstrain.series import cells_from_phases, read_cells_csv, read_series, strain_table, table_cells
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "cifs"
+
+# a known parent baseline (Å, K) and a transition: orthorhombic below Tc, monoclinic above (ascending, as in
+# the seed material); Tc = 200 K on heating, 190 K on cooling
+BL = {"a": (10.0, 1.0e-4), "b": (12.0, -2.0e-5), "c": (15.0, 3.0e-4)}
+
+
+def baseline(p, T):
+    x0, k = BL[p]
+    return x0 + k * T
+
+
+def beta_of(T, Tc):
+    return 90.0 + np.where(T >= Tc, 3.1 * np.sqrt(np.clip((T - Tc) / 100.0, 0, 1)) + 0.5, 0.0)
+
+
+def write_series_csv(path: Path) -> None:
+    lines = ["T,a,b,c,alpha,beta,gamma,branch"]
+    for branch, Tc, Ts in (("heating", 200.0, np.arange(100.0, 321.0, 20.0)),
+                           ("cooling", 190.0, np.arange(315.0, 99.0, -25.0))):
+        for T in Ts:
+            b = float(beta_of(T, Tc))
+            hs = T >= Tc
+            a = baseline("a", T) * (1.002 if hs else 1.0)  # a spontaneous e11 of 0.002 in the HS phase
+            lines.append(f"{T},{a:.10f},{baseline('b', T):.10f},{baseline('c', T):.10f},90,{b:.10f},90,{branch}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_synthetic_series_recovers_baseline_and_eps13_step(tmp_path):
+    f = tmp_path / "cells.csv"
+    write_series_csv(f)
+    cells = read_cells_csv(f)
+    parent = cells[(cells["T"] < 185) & (cells["beta"] == 90.0)]
+    bl = fit_cell_baseline(parent["T"], table_cells(parent), model="linear", T_range=(100, 185))
+    # the fitted baseline is the known one, extrapolation included
+    ref320 = bl.cell_at(320.0)
+    for p in "abc":
+        assert getattr(ref320, p) == pytest.approx(baseline(p, 320.0), abs=1e-9)
+    assert bl.constants["beta"] == 90.0
+    df = strain_table(cells, bl, sb_components=("e13",))
+    assert list(df["branch"].unique()) == ["heating", "cooling"]
+    for _, g in df.groupby("branch"):
+        assert np.all(np.diff(g["T"].to_numpy()) > 0)  # sorted by T within each branch
+    T = df["T"].to_numpy()
+    Tc = np.where(df["branch"] == "heating", 200.0, 190.0)
+    hs = T >= Tc
+    beta = np.radians(beta_of(T, Tc))
+    c0 = baseline("c", T)
+    eps13 = 0.5 * df["c"].to_numpy() * np.cos(beta) / c0  # the paper's definition with the true baseline c0(T)
+    assert np.allclose(df["eps13"], eps13, atol=1e-9)
+    assert np.allclose(df["e13"], eps13, atol=1e-9)  # orthorhombic reference, default frame
+    assert np.allclose(df.loc[~hs, "eps13"], 0, atol=1e-12)
+    assert np.allclose(df["e11"], np.where(hs, 0.002, 0.0), atol=1e-9)
+    assert np.allclose(df["e22"], 0, atol=1e-9)
+    # η_strain = |ε13| / max |ε13| over the whole table
+    assert df["eta_strain"].max() == pytest.approx(1.0)
+    assert np.allclose(df["eta_strain"], np.abs(eps13) / np.abs(eps13).max(), atol=1e-9)
+    # volume strain: V/V0 − 1 with V0 = a0·b0·c0 of the baseline
+    V0 = baseline("a", T) * baseline("b", T) * baseline("c", T)
+    assert np.allclose(df["vs"], df["V"] / V0 - 1, atol=1e-9)
+    assert df.attrs["frame"] == "cstar"
+    assert "extrapolated" in df.loc[df["T"] == 320.0, "reference_kind"].iloc[0]
+    # the baseline has s.u.'s from the scatter (here ~0) but the CSV cells have none: the table says so
+    assert any("no standard uncertainties" in w or "no s.u." in w for w in df.attrs["warnings"])
+
+
+def test_no_reference_table_gives_eps13_only(tmp_path):
+    f = tmp_path / "cells.csv"
+    write_series_csv(f)
+    df = strain_table(read_cells_csv(f), None)
+    assert np.allclose(df["eps13"], 0.5 * np.cos(np.radians(df["beta"])), atol=1e-14)
+    assert df["vs"].isna().all() and df["e11"].isna().all()
+    assert "c0 = c" in df.attrs["eps13_definition"]
+
+
+def test_csv_aliases_units_and_parenthesis_su(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("# comment line\nTemperature (K);a (Å);b [Å];c;β;sigma_b;dir;Rwp\n"
+                 "100;10.012(3);12.0;15.0;90.00(1);0.002;c;3.1\n"
+                 "300;10.05;11.98;15.1;93.1;0.002;H;3.2\n")
+    df = read_cells_csv(f)
+    assert list(df["T"]) == [100.0, 300.0]
+    assert df.loc[0, "a_su"] == pytest.approx(0.003) and math.isnan(df.loc[1, "a_su"])
+    assert df.loc[0, "beta_su"] == pytest.approx(0.01)
+    assert list(df["b_su"]) == [0.002, 0.002]
+    assert list(df["branch"]) == ["cooling", "heating"]
+    assert any("Rwp" in w for w in df.attrs["warnings"])
+    assert any("alpha = 90° assumed" in w for w in df.attrs["warnings"])
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("T,a,b\n100,1,2\n", "missing column"),
+        ("T,a,b,c\n100,1,2,x3\n", "not a number"),
+        ("T,a,b,c\n,10,12,15\n", "missing temperature"),
+        ("T,a,b,c,branch\n100,10,12,15,sideways\n", "neither heating nor cooling"),
+        ("T,temp,a,b,c\n100,100,10,12,15\n", "all look like"),
+        ("T,a,b,c,beta\n100,10,12,15,190\n", "impossible cell"),
+    ],
+)
+def test_bad_csv(tmp_path, text, match):
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    with pytest.raises(SymstrainInputError, match=match) as exc:
+        read_cells_csv(f)
+    assert exc.value.source == str(f)
+
+
+def _phase(cell, T, name):
+    return Phase(cell, SpaceGroupInfo.from_symbol("P 1 21/c 1"), (), source=name, temperature=T)
+
+
+def test_missing_temperature_is_an_input_error():
+    phases = [_phase(Cell(10, 12, 15, 90, 93, 90), 300.0, "x.cif"), _phase(Cell(10, 12, 15, 90, 93, 90), None, "y.cif")]
+    with pytest.raises(SymstrainInputError, match="no temperature") as exc:
+        cells_from_phases(phases)
+    assert exc.value.source == "y.cif"
+    # given on the command line instead: fine
+    df = cells_from_phases(phases, temperatures=[300, 310], branches="heating", detect=False)
+    assert list(df["T"]) == [300.0, 310.0] and set(df["branch"]) == {"heating"}
+
+
+def test_incompatible_row_is_reported_and_the_rest_goes_on():
+    phases = [_phase(Cell(10.05, 11.98, 15.1, 90, 93.1, 90), 300.0, "ok.cif"),
+              _phase(Cell(20.0, 12.0, 15.0, 90, 90, 90), 310.0, "double.cif")]
+    df = strain_table(cells_from_phases(phases, detect=False), Cell(10, 12, 15, 90, 90, 90))
+    assert list(df["label"]) == ["ok.cif"]
+    assert df.attrs["failed"][0]["source"] == "double.cif" and "incompatible" in df.attrs["failed"][0]["problem"]
+
+
+@pytest.fixture
+def lawsonite_files():
+    d = SHARED / "lawsonite"
+    if not d.is_dir():
+        pytest.skip("../shared/cifs/lawsonite not present")
+    pytest.importorskip("symstrain.cif")
+    return sorted(d.glob("*.cif"))
+
+
+def test_lawsonite_series_against_cmcm(lawsonite_files):
+    from symstrain.cif import read_cif
+
+    files = list(reversed(lawsonite_files)) + [SHARED / "quirks" / "1001012-no-cell.cif"]
+    cells, phases = read_series(files, detect=False)
+    assert len(cells) == 9
+    assert [f["source"] for f in cells.attrs["failed"]] == [str(SHARED / "quirks" / "1001012-no-cell.cif")]
+    parent = read_cif(str(SHARED / "lawsonite" / "9002551.cif"))
+    df = strain_table(cells, parent)
+    assert list(df["T"]) == [2, 50, 100, 130, 175, 225, 268, 285, 300]
+    row = df[df["T"] == 2].iloc[0]
+    assert row["e11"] == pytest.approx(5.86465 / 5.8543 - 1, abs=1e-9)
+    assert row["e33"] == pytest.approx(13.1002 / 13.1387 - 1, abs=1e-9)
+    assert df.loc[df["T"] == 300, "e_ss"].iloc[0] == pytest.approx(0, abs=1e-12)
+    assert df["e11_su"].isna().all() and not df["has_su"].any()
+    assert any("no standard uncertainties" in w for w in df.attrs["warnings"])
+    assert "P 21 c n" in set(df["spacegroup"]) or "P 21 c n" in " ".join(df["spacegroup"])
