@@ -95,7 +95,7 @@ def parse_number(text: str | None) -> tuple[float | None, float | None]:
             su = float(su_text)
         else:
             decimals = len(mant.split(".")[1]) if "." in mant else 0
-            su = int(su_text) * 10.0 ** (-decimals)
+            su = int(su_text) / 10.0**decimals
         if exp:
             su *= 10.0 ** int(exp[1:])
     if not math.isfinite(value):
@@ -453,7 +453,10 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
             )
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     if np.any(ident.origin_shift):
-        setting = f"{ident.hm} with origin shifted by {_sym.fmt_vector(-ident.origin_shift)} (setting of {ident.number})"
+        setting = (
+            f"{ident.hm} with its origin at {_sym.fmt_vector(ident.origin_shift)} of the file's coordinates "
+            f"(non-standard origin, {ident.number})"
+        )
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", rot, trans, ident.is_standard)
     return info, None
 
@@ -564,7 +567,10 @@ def _read_atoms(block, source, cell, warnings) -> list[Atom]:
             raise SymstrainInputError(source, "_atom_site_Cartn_x, _y and _z are not all present")
         coords_raw, kind = cart, "Cartn"
     else:
-        raise SymstrainInputError(source, "no atom sites (_atom_site_fract_x/y/z)")
+        hint = ""
+        if any(block.find_values(t) for t in ("_refln_index_h", "_twin_refln_index_h", "_diffrn_refln_index_h")):
+            hint = ": this block holds reflection data, not a structure"
+        raise SymstrainInputError(source, f"no atom sites (_atom_site_fract_x/y/z){hint}")
     n = len(coords_raw[0])
     if labels is None:
         labels = [f"{(_unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
@@ -656,6 +662,11 @@ def _read_atoms(block, source, cell, warnings) -> list[Atom]:
         if cols["occ"] is None:
             note += "; the file gives no occupancies, so every site is taken as fully occupied"
         warnings.append(note)
+    elif cols["dis"] is not None and cols["occ"] is None:
+        warnings.append(
+            "the file has an _atom_site_disorder_group column (no group given) but no occupancies: "
+            "every site is taken as fully occupied"
+        )
     if not atoms:
         raise SymstrainInputError(source, "no atom site with a recognisable element")
     return atoms

@@ -1,0 +1,114 @@
+"""``symstrain info`` on bad input: exit status 2, exactly one stderr line
+``symstrain: error: <file>: …``, nothing on stdout — for small broken files written into tmp_path
+and for every manifest row whose expectation is an error."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+GOOD_HEAD = """data_t
+_cell_length_a 10.0(1)
+_cell_length_b 12.0
+_cell_length_c 8.0
+_cell_angle_alpha 90
+_cell_angle_beta 100.0
+_cell_angle_gamma 90
+"""
+ATOMS = """loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Fe1 Fe 0.1 0.2 0.3
+O1 O 0.25 0.1 0.4
+"""
+P21C = "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,y+1/2,-z+1/2\n-x,-y,-z\nx,-y+1/2,z+1/2\n"
+
+CASES = {
+    "empty": ("", "empty file"),
+    "not_cif": ("This is a README, not a crystal structure.\nNothing here.\n", "not a CIF"),
+    "truncated_loop": (GOOD_HEAD + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\nFe1 0.1 0.2\nO1 0.3\n",
+                       "loop"),
+    "no_cell": ("data_t\n_symmetry_space_group_name_H-M 'P 1'\n" + ATOMS, "no cell"),
+    "zero_length": (GOOD_HEAD.replace("12.0", "0.0") + ATOMS, "not positive"),
+    "negative_length": (GOOD_HEAD.replace("8.0", "-8.0") + ATOMS, "not positive"),
+    "impossible_angles": (GOOD_HEAD.replace("_cell_angle_alpha 90", "_cell_angle_alpha 150")
+                          .replace("_cell_angle_beta 100.0", "_cell_angle_beta 150")
+                          .replace("_cell_angle_gamma 90", "_cell_angle_gamma 150") + ATOMS, "no positive volume"),
+    "angle_180": (GOOD_HEAD.replace("_cell_angle_beta 100.0", "_cell_angle_beta 180") + ATOMS, "outside"),
+    "unknown_symbol": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 5 2 2'\n" + ATOMS, "unknown space-group symbol"),
+    "ops_vs_symbol": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P -1'\n" + P21C + ATOMS, "inconsistent"),
+    "non_numeric_xyz": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 21/c'\n" + ATOMS.replace("0.25", "0.2x5"),
+                        "not a number"),
+    "modulated": (GOOD_HEAD + "_cell_modulation_dimension 1\n_symmetry_space_group_name_H-M 'P 21/c'\n" + ATOMS,
+                  "modulated structures are not supported"),
+}
+
+
+def run_info(*args):
+    return subprocess.run([sys.executable, "-m", "symstrain", "info", *map(str, args)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def assert_one_line_error(r, path, needle):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"symstrain: error: {path}:"), lines[0]
+    assert needle in lines[0], lines[0]
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_file(tmp_path, case):
+    text, needle = CASES[case]
+    path = tmp_path / f"{case}.cif"
+    path.write_text(text)
+    assert_one_line_error(run_info(path), path, needle)
+    assert path.read_text() == text  # input never touched
+
+
+def test_bad_file_json_mode_too(tmp_path):
+    text, needle = CASES["no_cell"]
+    path = tmp_path / "x.cif"
+    path.write_text(text)
+    assert_one_line_error(run_info("--json", path), path, needle)
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "missing.cif"
+    assert_one_line_error(run_info(path), path, "no such file")
+
+
+def test_unknown_block(tmp_path):
+    path = tmp_path / "b.cif"
+    path.write_text(GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 21/c'\n" + ATOMS)
+    assert_one_line_error(run_info(path, "--block", "other"), path, "blocks available: t")
+
+
+def test_good_file_contrast(tmp_path):
+    # the same small file without the fault reads, so the error cases fail for the stated reason
+    path = tmp_path / "ok.cif"
+    path.write_text(GOOD_HEAD + P21C + ATOMS)
+    r = run_info("--json", path)
+    assert r.returncode == 0 and r.stderr == ""
+    d = json.loads(r.stdout)
+    assert d["declared_group"]["number"] == 14 and d["declared_group"]["source"] == "symops"
+    assert d["atoms"]["cell"] == 8 and d["cell"]["su"]["a"] == pytest.approx(0.1)
+
+
+def test_manifest_error_rows(shared_cifs):
+    with open(shared_cifs / "MANIFEST.tsv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["expect"].startswith("error")]
+    assert len(rows) >= 4
+    for row in rows:
+        path = shared_cifs / row["file"].split(" + ")[0]
+        r = run_info(path)
+        assert_one_line_error(r, path, "")
