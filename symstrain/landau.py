@@ -490,14 +490,14 @@ class LandauModel:
         elif len(ev) >= 2:
             reg = "sequential transitions"
         elif fo:
-            reg = "first-order SC + SB, hysteresis" if sb_changes else "first-order SC, no SB"
+            reg = "first-order SC + SB, hysteresis" if sb_changes else "first-order SC, no symmetry change"
         else:
             reg = "continuous SB, gradual SC"
         t = res.transitions
         return dict(regime=reg, T_up=t.T_up, T_down=t.T_down, width=t.width, n_events=len(ev))
 
 
-REGIMES = ("gradual SC, no SB", "first-order SC, no SB", "first-order SC + SB, hysteresis",
+REGIMES = ("gradual SC, no SB", "first-order SC, no symmetry change", "first-order SC + SB, hysteresis",
            "continuous SB, gradual SC", "sequential transitions", "SB throughout")
 
 
