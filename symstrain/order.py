@@ -167,8 +167,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
         d = x[None, :, :] - y[:, None, :]
         d -= np.round(d)
         dist = np.linalg.norm(d @ A.T, axis=2)
-        dist[species[:, None] != species[None, :]] = np.inf
-        j = np.argmin(dist, axis=1)
+        j = _assign(dist, species)
         # transformed field: (g·u)(g·x_i) = W·u_i sits on atom j
         gu = np.zeros_like(u)
         gu[j] = u @ W.T
@@ -182,6 +181,9 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
     pg = point_group_symbol(relation.parent.spacegroup.rotations)
     if norm < 1e-12:
         return "none (no distortion)", chars
+    if relation.lattice_index > 1:
+        return (f"zone-boundary (k ≠ 0) distortion: {relation.lattice_index} antiphase states; "
+                "the Γ-point analysis does not apply"), chars
     if 0 in chars.values():
         return f"several irreps of {pg} (the distortion is neither even nor odd under some operation)", chars
     label = f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1)

@@ -1,0 +1,260 @@
+"""Pseudo-symmetry search from the child structure alone: which supergroups is it close to?
+
+What Bilbao's PSEUDO does, built from the operations rather than from tables: a user holding only the
+low-symmetry (e.g. HS P2₁/c) structure finds the parent (e.g. Pccn) and how far each atom must move to reach it.
+
+Method (index-2 steps, iterated)
+--------------------------------
+1. Candidate rotations W: integer matrices (entries −1, 0, 1) that preserve the child's metric within a finite
+   strain ``lattice_tol`` (the pseudo-holohedry of the lattice), including the identity (for lost translations).
+2. For each W, every translation w on a 1/24 grid such that g = (W, w) normalises the child group H and
+   g² ∈ H; then G = H ∪ gH is a supergroup of index 2.
+3. Atoms are matched under g by element and position (Hungarian assignment); candidates needing more than
+   ``max_distance`` Å are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
+   symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
+4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
+
+Displacements are in Å, measured with the child's cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .phase import Phase, SpaceGroupInfo
+from .relation import Relation, _finite_strain_norm, relate
+
+_GRID = 24
+
+
+@dataclass(frozen=True, eq=False)
+class PseudoSupergroup:
+    """One candidate supergroup G ⊃ H of the child, with the distortion the child has from it.
+
+    ``relation`` is the verified relation G ⊃ H (G written in the child's basis, so P is the identity or a
+    sub-lattice); ``max_displacement`` (Å) the largest atomic shift from the child to the symmetrised structure;
+    ``amplitude`` (Å per parent primitive cell, as :mod:`symstrain.order`); ``symmetrized`` the pseudo-symmetric
+    structure with G's symmetry (writable with :func:`symstrain.writer.write_cif`).
+    """
+
+    number: int
+    symbol: str
+    index: int
+    relation: Relation
+    max_displacement: float
+    amplitude: float
+    symmetrized: Phase
+    irrep: str
+
+    def to_dict(self) -> dict:
+        r = self.relation
+        return {
+            "number": self.number,
+            "symbol": self.symbol,
+            "index": self.index,
+            "max_displacement_A": self.max_displacement,
+            "amplitude_A": self.amplitude,
+            "irrep": self.irrep,
+            "aizu": r.aizu,
+            "type": r.kind,
+            "lost_cosets": [list(c) for c in r.lost_cosets],
+        }
+
+
+def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
+    """Integer matrices W (|entries| ≤ 1, det ±1) with WᵀGW equal to G within finite strain ``lattice_tol``."""
+    vals = np.array([-1, 0, 1])
+    grids = np.stack(np.meshgrid(*([vals] * 9), indexing="ij"), -1).reshape(-1, 3, 3)
+    det = np.round(np.linalg.det(grids))
+    grids = grids[np.abs(det) == 1]
+    # quick filter on the lengths, then the exact finite-strain check
+    GW = np.einsum("nji,jk,nkl->nil", grids, G, grids)
+    diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(G)) - 1) <= lattice_tol, axis=1)
+    out = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if _finite_strain_norm(G, g) <= lattice_tol]
+    return np.array(out, dtype=int)
+
+
+def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:
+    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid)."""
+    g = np.arange(_GRID) / _GRID
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
+    Wi = np.round(np.linalg.inv(W)).astype(int)
+    by_rot: dict[bytes, np.ndarray] = {}
+    for R, t in H.ops():
+        by_rot.setdefault(R.astype(int).tobytes(), []).append(t)
+    by_rot = {k: np.array(v) for k, v in by_rot.items()}
+
+    def member(R, T):  # T (n, 3) translations with rotation R: which are in H
+        ts = by_rot.get(np.asarray(R, int).tobytes())
+        if ts is None:
+            return np.zeros(len(T), dtype=bool)
+        d = T[:, None, :] - ts[None, :, :]
+        return np.any(np.all(np.abs(d - np.round(d)) < 1e-6, axis=2), axis=1)
+
+    ok = member(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
+    for R, t in H.ops():
+        if not ok.any():
+            break
+        Rc = W @ R @ Wi  # g h g⁻¹ = (W R W⁻¹, W t + w − W R W⁻¹ w)
+        T = (W @ t)[None, :] + grid - grid @ Rc.T
+        ok &= member(Rc, T)
+    return grid[ok]
+
+
+def _match(frac, species, A, W, w, max_distance):
+    """Match each atom's image under (W, w) one to one with an atom of the same element (Hungarian).
+
+    Returns (largest distance in Å, (N, 3) fractional mismatches partner − image), or (inf, None)."""
+    from scipy.optimize import linear_sum_assignment
+
+    y = frac @ W.T + w
+    worst = 0.0
+    mism = np.zeros_like(frac)
+    for z in np.unique(species):
+        idx = np.flatnonzero(species == z)
+        d = frac[idx][None, :, :] - y[idx][:, None, :]
+        d -= np.round(d)
+        dist = np.linalg.norm(d @ A.T, axis=2)
+        if np.max(np.min(dist, axis=1)) > max_distance:  # cheap bound before the assignment
+            return np.inf, None
+        r, c = linear_sum_assignment(dist)
+        worst = max(worst, float(dist[r, c].max()))
+        if worst > max_distance:
+            return np.inf, None
+        mism[idx[r]] = d[r, c]
+    return worst, mism
+
+
+def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
+    """(3, k) fractional directions left invariant by every rotation of H: the free origin of a polar group."""
+    R = np.unique(H.rotations.astype(int), axis=0)
+    M = np.vstack([r - np.eye(3) for r in R])
+    _, sv, vt = np.linalg.svd(M)
+    rank = int(np.sum(sv > 1e-9))
+    return vt[rank:].T
+
+
+def _ops_key(rots, trans) -> frozenset:
+    t = np.round((trans % 1.0) * _GRID).astype(int) % _GRID
+    return frozenset((R.astype(int).tobytes(), tuple(x)) for R, x in zip(rots, t))
+
+
+def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
+    from .symmetry import identify_operations
+
+    rots = np.concatenate([H.rotations, np.einsum("ij,njk->nik", W, H.rotations)])
+    trans = np.concatenate([H.translations, (H.translations @ W.T + w) % 1.0])
+    trans[np.isclose(trans, 1.0)] = 0.0
+    ident = identify_operations(rots, trans, cell.matrix())
+    if ident is None:
+        return None
+    return SpaceGroupInfo(ident.number, ident.hm, ident.hall, f"{ident.hm} (in the child's basis)", "pseudo-symmetry",
+                          rots.astype(int), trans, ident.is_standard)
+
+
+def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
+    """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
+    from .order import symmetrize
+    from .symmetry import expand_to_cell
+
+    frac, species, _, _ = expand_to_cell(child)
+    if len(frac) == 0:
+        raise SymstrainInputError(child.name, "no atoms: pseudo-symmetry needs atomic positions")
+    A = child.cell.matrix()
+    H = child.spacegroup
+    own = {R.astype(int).tobytes() for R in H.rotations}
+    V = _polar_directions(H)
+    # along a polar direction the origin of the added operation is free: candidates that differ only there
+    # are one supergroup, placed where the child needs the least displacement
+    Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))
+    seen: set = {_ops_key(H.rotations, H.translations)}
+    seen_free: set = set()
+    found = []
+    for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
+        is_identity = np.array_equal(W, np.eye(3, dtype=int))
+        if W.astype(int).tobytes() in own and not is_identity:
+            continue  # the same cosets arise from the identity with new translations
+        for w in _normalising_translations(W, H):
+            if is_identity and np.allclose(w, 0):
+                continue
+            if V.shape[1]:
+                w_fixed = w - Vo @ (Vo.T @ w)
+                free_key = (W.astype(int).tobytes(), tuple(np.round(((w_fixed + 1e-9) % 1.0) * _GRID).astype(int) % _GRID))
+                if free_key in seen_free:
+                    continue
+                seen_free.add(free_key)
+            worst, mism = _match(frac, species, A, W, w, max_distance)
+            if not np.isfinite(worst):
+                continue
+            if V.shape[1]:
+                # least-squares origin along the polar directions: minimise Σ|A(d_i − V c)|²
+                c, *_ = np.linalg.lstsq(A @ V, (mism @ A.T).mean(axis=0), rcond=None)
+                w_opt = w + V @ c
+            else:
+                w_opt = w
+            sg = _supergroup_info(H, W, w, child.cell)
+            if sg is None:
+                continue
+            key = _ops_key(sg.rotations, sg.translations)
+            if key in seen:
+                continue
+            seen.add(key)
+            if V.shape[1]:
+                n = len(H.rotations)
+                trans = sg.translations.copy()
+                trans[n:] = (H.translations @ W.T + w_opt) % 1.0
+                sg = replace(sg, translations=trans, setting=sg.setting + ", origin refined along the polar axis")
+            parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
+            try:
+                rel = relate(parent, child, tol=max(lattice_tol, 0.01))
+                dist = symmetrize(rel, max_distance=max_distance)
+            except SymstrainInputError:
+                continue
+            found.append(PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement,
+                                          dist.amplitude, dist.symmetrized, dist.irrep))
+    found.sort(key=lambda s: (s.max_displacement, -s.number))
+    return found
+
+
+def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08,
+                       depth: int = 2) -> list[PseudoSupergroup]:
+    """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å,
+    sorted by the largest atomic displacement needed (then by higher symmetry). Each deeper candidate is
+    found from the symmetrised structure of a shallower one and re-verified against the child itself."""
+    from .order import symmetrize
+
+    if depth < 1:
+        raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
+    if max_distance <= 0:
+        raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
+    level = index2_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
+    out = list(level)
+    keys = {_ops_key(s.relation.parent.spacegroup.rotations, s.relation.parent.spacegroup.translations) for s in out}
+    for _ in range(depth - 1):
+        nxt = []
+        for cand in level:
+            # the symmetrised structure is in the child's basis (G was built there), so search it directly
+            for up in index2_supergroups(cand.symmetrized, max_distance=max_distance, lattice_tol=lattice_tol):
+                sg = up.relation.parent.spacegroup
+                key = _ops_key(sg.rotations, sg.translations)
+                if key in keys:
+                    continue
+                keys.add(key)
+                parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
+                try:
+                    rel = relate(parent, child, tol=max(lattice_tol, 0.01))
+                    dist = symmetrize(rel, max_distance=max_distance)
+                except SymstrainInputError:
+                    continue
+                nxt.append(PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement,
+                                            dist.amplitude, dist.symmetrized, dist.irrep))
+        out.extend(nxt)
+        level = nxt
+        if not level:
+            break
+    out.sort(key=lambda s: (s.max_displacement, -s.index, -s.number))
+    return out
+

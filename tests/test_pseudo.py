@@ -1,0 +1,65 @@
+"""Pseudo-supergroup search from the child alone.
+
+Independent numbers: the toy of test_order (hand-derived: O1 = a0 + u, O2 = 2z·a0 − W·u, Fe on the axis) must
+give Pccn with largest displacement max(|A_c u|, |A_c W u|) Å; the lawsonite series must give back the parents
+listed in ../shared/cifs/pairs.tsv (Pmcn from P2₁cn, Cmcm from Pmcn).
+"""
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.pseudo import pseudo_supergroups
+
+from test_order import CELL_C, W2Z, toy
+
+
+def test_toy_finds_pccn_with_hand_derived_displacement():
+    u = np.array([0.01, -0.02, 0.004])
+    child = toy(u).child
+    found = {s.number: s for s in pseudo_supergroups(child, depth=1)}
+    assert 56 in found
+    A = CELL_C.matrix()
+    expected = max(np.linalg.norm(A @ u), np.linalg.norm(A @ W2Z @ u))
+    assert found[56].max_displacement == pytest.approx(expected, rel=1e-9)
+    assert found[56].index == 2 and found[56].relation.aizu == "mmmF2/m"
+
+
+def test_model_hs_structure_finds_its_parent():
+    from symstrain.models import model_phase
+
+    res = pseudo_supergroups(model_phase(q=1, eta=0.3), depth=2)
+    assert res[0].number == 56 and res[0].symbol.replace(" ", "") == "Pccn"
+    assert res[0].irrep == "B2g"
+    assert np.allclose(res[0].relation.P, np.eye(3))
+    # displacement needed grows in proportion to eta (to first order: the cell shear adds ~0.3 % here)
+    res_small = pseudo_supergroups(model_phase(q=1, eta=0.15), depth=1)
+    assert res_small[0].max_displacement / res[0].max_displacement == pytest.approx(0.5, rel=5e-3)
+
+
+def test_no_candidate_beyond_max_distance():
+    from symstrain.models import model_phase
+
+    assert pseudo_supergroups(model_phase(q=1, eta=1.0), depth=1, max_distance=0.3) == []
+
+
+def test_bad_arguments():
+    from symstrain.models import model_phase
+
+    with pytest.raises(SymstrainInputError):
+        pseudo_supergroups(model_phase(q=1, eta=0.3), depth=0)
+    with pytest.raises(SymstrainInputError):
+        pseudo_supergroups(model_phase(q=1, eta=0.3), max_distance=-1)
+
+
+def test_lawsonite_parents_are_found(shared_cifs):
+    from symstrain.cif import read_cif
+
+    p21cn = read_cif(shared_cifs / "lawsonite/9002545.cif")  # 100 K
+    res = pseudo_supergroups(p21cn, depth=2, max_distance=1.0)
+    assert res[0].number == 62 and res[0].index == 2  # Pmcn, the 130 K phase
+    assert any(s.number == 63 and s.index == 4 for s in res)  # Cmcm above 273 K
+    pmcn = read_cif(shared_cifs / "lawsonite/9002549.cif")  # 268 K, just below the Cmcm transition
+    res = pseudo_supergroups(pmcn, depth=1, max_distance=1.0)
+    assert [s.number for s in res] == [63]
+    assert res[0].relation.kind == "k" and res[0].relation.lattice_index == 2
