@@ -155,6 +155,11 @@ def run(args):
         p = parse_p(args.p) if args.p else np.zeros(3)
         check_subgroup(parent.spacegroup, child.spacegroup, P, p, source="--P/--p")
         how = "given by --P/--p"
+        Gp = P.T @ parent.cell.metric() @ P
+        misfit = float(np.max(np.abs(child.cell.metric() - Gp)) / np.max(np.abs(Gp)))
+        if misfit > 0.05:
+            warnings.append(f"the child cell differs from the parent lattice mapped by --P by {100 * misfit:.0f} % "
+                            "of the metric: check --P")
     else:
         from ..relation import relate
 
