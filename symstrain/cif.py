@@ -34,6 +34,7 @@ from .phase import CELL_NAMES, Atom, Cell, Phase, SpaceGroupInfo, ops_to_arrays
 from . import symmetry as _sym
 
 _NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")
+_PLAIN_CHARS = frozenset("0123456789.+-eE")
 _EIGHT_PI2 = 8.0 * math.pi**2
 
 _CELL_TAGS = {
@@ -81,6 +82,11 @@ def parse_number(text: str | None) -> tuple[float | None, float | None]:
     s = _unquote(text).strip()
     if s in ("", "?", "."):
         return None, None
+    if _PLAIN_CHARS.issuperset(s):
+        try:
+            return float(s), None
+        except ValueError:
+            raise ValueError(s) from None
     m = _NUM_RE.match(s)
     if not m:
         raise ValueError(s)
@@ -418,14 +424,14 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
         warnings.append(f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
         keep = np.sort(keep)
         rot, trans, codes = rot[keep], trans[keep], codes[keep]
-    if any(abs(round(np.linalg.det(r))) != 1 for r in rot):
+    if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
-    # closure: every product must be in the list
-    prod_r = np.einsum("iab,jbc->ijac", rot, rot).reshape(-1, 3, 3)
-    prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
-    if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
-        raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
-
+    if not _sym.is_tabulated(rot, trans):
+        # closure: every product must be in the list (a tabulated set is a group by construction)
+        prod_r = np.matmul(rot[:, None], rot[None, :]).reshape(-1, 3, 3)
+        prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
+        if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
+            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
     extra = _sym.pure_translations(rot, trans)
     if _sym.centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller

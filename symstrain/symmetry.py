@@ -153,19 +153,43 @@ def _ops_match_with_shift(rot, trans, srot, strans) -> np.ndarray | None:
     if len(rot) != len(srot):
         return None
     shifts = np.stack(np.meshgrid(_SHIFT_VALUES, _SHIFT_VALUES, _SHIFT_VALUES, indexing="ij"), -1).reshape(-1, 3)
-    ok = np.ones(len(shifts), dtype=bool)
     skeys = [r.tobytes() for r in srot.astype(np.int64)]
-    for R, t in zip(rot.astype(np.int64), trans):
-        cand = strans[[k == R.tobytes() for k in skeys]]
+    # most shifts fail on the first operations: prune as we go
+    order = np.argsort([np.array_equal(R, np.eye(3)) for R in rot], kind="stable")
+    for k in order:
+        R, t = rot[k].astype(np.int64), trans[k]
+        cand = strans[[s == R.tobytes() for s in skeys]]
         if len(cand) == 0:
             return None
         tp = (t + shifts @ (R - np.eye(3)).T) % 1.0  # (S, 3)
         d = (tp[:, None, :] - cand[None, :, :]) % 1.0
         d = np.minimum(d, 1 - d).max(axis=2).min(axis=1)
-        ok &= d < 1e-6
-        if not ok.any():
+        shifts = shifts[d < 1e-6]
+        if len(shifts) == 0:
             return None
-    return shifts[np.argmax(ok)]
+    return shifts[0]
+
+
+def is_tabulated(rotations: np.ndarray, translations: np.ndarray) -> bool:
+    """True when the operator set is exactly a setting in gemmi's table (cached look-up)."""
+    return _lookup_gemmi(rotations, translations) is not None
+
+
+_LOOKUP_CACHE: dict = {}
+
+
+def _lookup_gemmi(rotations, translations):
+    import gemmi
+
+    rot = np.asarray(rotations, dtype=int).reshape(-1, 3, 3)
+    trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
+    key = ops_key(rot, trans)
+    if key not in _LOOKUP_CACHE:
+        if len(_LOOKUP_CACHE) > 512:
+            _LOOKUP_CACHE.clear()
+        gops = gemmi.GroupOps([_gemmi_op(R, t) for R, t in zip(rot, trans)])
+        _LOOKUP_CACHE[key] = gemmi.find_spacegroup_by_ops(gops)
+    return _LOOKUP_CACHE[key]
 
 
 def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice: np.ndarray | None = None):
@@ -180,8 +204,7 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
 
     rot = np.asarray(rotations, dtype=int).reshape(-1, 3, 3)
     trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
-    gops = gemmi.GroupOps([_gemmi_op(R, t) for R, t in zip(rot, trans)])
-    sg = gemmi.find_spacegroup_by_ops(gops)
+    sg = _lookup_gemmi(rot, trans)
     if sg is not None:
         return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()))
     import spglib
