@@ -1,0 +1,209 @@
+"""Readers of measured intensities: every format from small files written here, then the real COD files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.hkl import parse_hklf4, primary_individual, read_hkl
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "cifs"
+
+
+@pytest.fixture
+def shared():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/cifs not present")
+    return SHARED
+
+
+def _hklf4(rows, batch=False, end=True):
+    out = []
+    for r in rows:
+        s = f"{r[0]:4d}{r[1]:4d}{r[2]:4d}{r[3]:8.2f}{r[4]:8.2f}"
+        if batch:
+            s += f"{r[5]:4d}"
+        out.append(s + "\n")
+    if end:
+        out.append("   0   0   0    0.00    0.00\n")
+    return "".join(out)
+
+
+def test_hklf4_fixed_format_with_touching_fields_and_terminator(tmp_path):
+    rows = [(1, 0, 0, 1234.56, 12.34), (-100, -120, -13, 99999.99, 1.5), (3, -4, 5, -3.2, 2.0)]
+    f = tmp_path / "x.hkl"
+    # after the 0 0 0 line SHELX files carry anything (here a copy of the .ins): ignored
+    f.write_text(_hklf4(rows) + "TITL junk after the terminator\nCELL 0.71073 1 2 3 90 90 90\n")
+    d = read_hkl(f)
+    assert d.attrs["format"] == "hklf4" and d.attrs["warnings"] == []
+    assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 0, 0], [-100, -120, -13], [3, -4, 5]]
+    assert np.allclose(d["I"], [1234.56, 99999.99, -3.2]) and np.allclose(d["sigma"], [12.34, 1.5, 2.0])
+    assert "batch" not in d and d.attrs["source"] == str(f)
+    # fields touch in fixed format ("-100-120 -1399999.99"): a whitespace split would fail, the columns do not
+    assert "-100-120 -1399999.99" in f.read_text()
+
+
+def test_hklf4_batch_column_and_missing_terminator(tmp_path):
+    f = tmp_path / "b.hkl"
+    f.write_text(_hklf4([(1, 2, 3, 10.0, 1.0, 1), (2, 2, 3, 20.0, 2.0, 2)], batch=True, end=False))
+    d = read_hkl(f)
+    assert d["batch"].tolist() == [1, 2]
+    assert any("0 0 0" in w for w in d.attrs["warnings"])
+
+
+def test_hklf4_free_format_is_accepted():
+    d, _ = parse_hklf4("1 2 3 100.5 2.5\n-1 0 4 7 1\n0 0 0 0 0\n")
+    assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 2, 3], [-1, 0, 4]]
+    assert np.allclose(d["I"], [100.5, 7.0])
+
+
+@pytest.mark.parametrize("text, msg", [
+    ("   1   0   0  100.00    1.00\n   1   x   0  100.00    1.00\n", "line 2"),
+    ("   1   0   0  100.00\n", "line 1"),
+    ("1 0 0.5 100 1\n", "not integers"),
+    ("   0   0   0    0.00    0.00\n", "no reflections"),
+])
+def test_hklf4_bad_input_is_one_line_error_naming_the_file(tmp_path, text, msg):
+    f = tmp_path / "bad.hkl"
+    f.write_text(text)
+    with pytest.raises(SymstrainInputError, match=msg) as ei:
+        read_hkl(f)
+    assert ei.value.source == str(f) and "\n" not in ei.value.problem
+
+
+def test_cif_refln_loop_intensity_ddl1_and_ddl2(tmp_path):
+    f = tmp_path / "r.cif"
+    f.write_text("data_r\n_diffrn_ambient_temperature 120(2)\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n"
+                 "_refln_intensity_meas\n_refln_intensity_sigma\n_refln_observed_status\n"
+                 "1 0 0 10.5 0.5 o\n0 2 -1 3.25 1.0 <\n")
+    d = read_hkl(f)
+    assert d.attrs["format"] == "cif_refln" and d.attrs["temperature"] == 120.0
+    assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 0, 0], [0, 2, -1]]
+    assert d["I"].tolist() == [10.5, 3.25] and d["sigma"].tolist() == [0.5, 1.0]
+    assert d["status"].tolist() == ["o", "<"]
+    g = tmp_path / "r2.cif"
+    g.write_text("data_r2\nloop_\n_refln.index_h\n_refln.index_k\n_refln.index_l\n_refln.F_squared_meas\n"
+                 "_refln.F_squared_sigma\n1 1 1 50 5\n2 0 0 ? 1\n")
+    d = read_hkl(g)
+    assert d["I"].iloc[0] == 50 and np.isnan(d["I"].iloc[1])
+
+
+def test_cif_amplitudes_converted_and_missing_sigma_said(tmp_path):
+    f = tmp_path / "f.cif"
+    f.write_text("data_f\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_meas\n_refln_F_sigma\n"
+                 "1 0 0 10 0.5\n")
+    d = read_hkl(f)
+    assert d["I"].iloc[0] == 100.0 and d["sigma"].iloc[0] == pytest.approx(2 * 10 * 0.5)
+    assert any("F_meas" in w for w in d.attrs["warnings"])
+    g = tmp_path / "g.cif"
+    g.write_text("data_g\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0 0 10\n")
+    d = read_hkl(g)
+    assert np.isnan(d["sigma"].iloc[0]) and any("sigma" in w for w in d.attrs["warnings"])
+
+
+@pytest.mark.parametrize("body, msg", [
+    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_calc\n1 0 0 5\n", "without measured"),
+    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_F_squared_meas\n1 0 5\n", "index_l"),
+    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0.5 0 5\n", "not an integer"),
+    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0 0 abc\n", "not a number"),
+    ("_cell_length_a 5\n", "no reflection data"),
+    ("loop_\n_refln_index_h\n_refln_index_k\n1 0 0\n", "syntax"),
+])
+def test_cif_bad_input(tmp_path, body, msg):
+    f = tmp_path / "bad.cif"
+    f.write_text("data_bad\n" + body)
+    with pytest.raises(SymstrainInputError, match=msg) as ei:
+        read_hkl(f)
+    assert ei.value.source == str(f)
+
+
+def test_fcf_list_code_4_keeps_status_and_fc2(tmp_path):
+    f = tmp_path / "s.fcf"
+    f.write_text("data_s\n_shelx_refln_list_code 4\nloop_\n _refln_index_h\n _refln_index_k\n _refln_index_l\n"
+                 " _refln_F_squared_calc\n _refln_F_squared_meas\n _refln_F_squared_sigma\n _refln_observed_status\n"
+                 "   2   0   0  47.04  10.91  0.50 o\n   3   0   0 189.94 203.48  1.68 x\n")
+    d = read_hkl(f)
+    assert d.attrs["format"] == "fcf" and d.attrs["shelx_list_code"] == "4"
+    assert d["I"].tolist() == [10.91, 203.48] and d["I_calc"].tolist() == [47.04, 189.94]
+    assert d["status"].tolist() == ["o", "x"]
+
+
+def test_embedded_shelx_hkl_file_and_block_choice(tmp_path):
+    f = tmp_path / "e.cif"
+    f.write_text("data_first\n_cell_length_a 5\n\ndata_second\n_shelx_hkl_file\n;\n" +
+                 _hklf4([(1, 1, 0, 12.5, 0.5), (0, 0, 2, 7.0, 0.7)]) + "REM not data\n;\n")
+    d = read_hkl(f)
+    assert d.attrs["format"] == "cif_shelx_hkl_file" and d.attrs["block"] == "second"
+    assert d["I"].tolist() == [12.5, 7.0]
+    assert len(read_hkl(f, block="second")) == 2
+    with pytest.raises(SymstrainInputError, match="blocks: first, second"):
+        read_hkl(f, block="third")
+
+
+def test_twin_refln_loop(tmp_path):
+    f = tmp_path / "t.cif"
+    f.write_text("data_t\nloop_\n_twin_refln_datum_id\n_twin_refln_individual_id\n_twin_refln_index_h\n"
+                 "_twin_refln_index_k\n_twin_refln_index_l\n_twin_refln_F_squared_meas\n_twin_refln_F_squared_sigma\n"
+                 "1 2 1 -2 0 500 5\n1 1 -1 2 0 500 5\n2 1 0 1 1 30 3\n")
+    d = read_hkl(f)
+    assert d.attrs["twinned"] and d.attrs["format"] == "cif_twin_refln"
+    assert d["twin_individual"].tolist() == ["2", "1", "1"]
+    p = primary_individual(d)
+    assert p[["h", "k", "l"]].to_numpy().tolist() == [[-1, 2, 0], [0, 1, 1]]
+
+
+# --------------------------------------------------------------------------- real COD files
+def _count_data_lines(path: Path, start: str, end_pattern: str | None = None) -> int:
+    """Independent count: reflection lines after the line ``start`` (loop header or text field)."""
+    lines = path.read_text(errors="replace").splitlines()
+    i = next(n for n, s in enumerate(lines) if s.strip() == start)
+    n = 0
+    for s in lines[i + 1:]:
+        if re.match(r"^\s*-?\d+\s+-?\d+\s+-?\d+\s+", s):
+            if end_pattern and re.match(end_pattern, s):
+                break
+            n += 1
+        elif n:
+            break
+    return n
+
+
+def test_real_2242624_hkl_has_71_reflections(shared):
+    d = read_hkl(shared / "hkl" / "2242624.hkl")
+    assert len(d) == 71
+    assert d.iloc[0][["h", "k", "l"]].tolist() == [1, 1, 0]
+    assert d["I"].iloc[0] == pytest.approx(173.17) and d["sigma"].iloc[0] == pytest.approx(0.67)
+
+
+def test_real_1501469_and_fcf_extract(shared):
+    d = read_hkl(shared / "hkl" / "1501469-good.hkl")
+    assert len(d) == _count_data_lines(shared / "hkl" / "1501469-good.hkl", "_refln_observed_status")
+    assert len(d) > 1300 and set(d["status"]) <= {"o", "<", "x", "-", "h", "l"}
+    f = read_hkl(shared / "hkl" / "bk5076100Ksup2-extract.fcf")
+    assert f.attrs["format"] == "fcf" and len(f) == 9
+    assert f["status"].tolist() == ["o"] * 9
+    assert f.iloc[0][["I", "sigma", "I_calc"]].tolist() == [10.91, 0.50, 47.04]
+
+
+def test_real_twinned_2020013(shared):
+    d = read_hkl(shared / "hkl" / "2020013.hkl")
+    assert d.attrs["twinned"]
+    p = primary_individual(d)
+    assert len(p) == 216  # _refine_ls_number_reflns of 2020013.cif
+    with pytest.raises(SymstrainInputError, match="no reflection data"):
+        read_hkl(shared / "hkl" / "2020013.cif")  # the structure CIF carries no intensities
+
+
+def test_real_embedded_hkl(shared):
+    path = shared / "quirks" / "1552546.cif"
+    d = read_hkl(path)
+    assert d.attrs["format"] == "cif_shelx_hkl_file"
+    n = _count_data_lines(path, "_shelx_hkl_file", r"^\s*0\s+0\s+0\s+")
+    assert len(d) == n > 8000
+    assert d.iloc[0][["h", "k", "l", "I", "sigma"]].tolist() == [2, 0, 0, 1137.29, 104.79]
+    r = read_hkl(shared / "quirks" / "2019572.cif")  # a _refln loop with F² but no σ
+    assert len(r) == 733 and r["sigma"].isna().all() and r.attrs["temperature"] == 123.0
