@@ -235,3 +235,82 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
         warnings=("pseudo-symmetric structure: the child averaged over the lost cosets of the parent group",),
     )
 
+
+
+# ----------------------------------------------------------------------------------------------
+# three measures of the order parameter, side by side
+# ----------------------------------------------------------------------------------------------
+
+ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
+
+
+def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, progress=None):
+    """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
+
+    For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
+    η_strain = norm of the symmetry-breaking strain (|e13| for mmm → 2/m) against the parent cell;
+    η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å;
+    η_modes = distortion amplitude (Å per parent primitive cell). Each is also given normalised to its
+    largest value (``*_norm``). ``progress`` is an optional callable(i, n, name) for long series.
+    Returns a pandas DataFrame, one row per child.
+    """
+    import pandas as pd
+
+    from .reflections import eta_intensity, predict_intensities, reflections
+    from .relation import relate
+    from .strain import strain
+
+    rows = []
+    children = list(children)
+    for i, child in enumerate(children):
+        if progress:
+            progress(i, len(children), child.name)
+        rel = relate(parent, child, tol=tol)
+        st = strain(rel)
+        cls = reflections(rel, dmin=dmin)
+        hkl = cls.table[["h", "k", "l"]].to_numpy()
+        I = predict_intensities(child, hkl)
+        dist = symmetrize(rel)
+        rows.append({
+            "file": child.name,
+            "T": child.temperature,
+            "child_group": child.spacegroup.hm,
+            "index": rel.index,
+            "eta_strain": st.e_sb,
+            "eta_strain_su": getattr(st, "e_sb_su", float("nan")),
+            "eps13": st.eps13,
+            "eta_intensity": eta_intensity(I, (cls.table["class"] == "SB").to_numpy()),
+            "eta_modes": dist.amplitude,
+            "max_displacement": dist.max_displacement,
+            "irrep": dist.irrep,
+        })
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.sort_values("T", na_position="last", kind="stable").reset_index(drop=True)
+        for col in ETA_COLUMNS:
+            top = df[col].abs().max()
+            df[col + "_norm"] = df[col].abs() / top if top and np.isfinite(top) and top > 0 else np.nan
+    return df
+
+
+def proportionality(df, x: str = "eta_modes", y: str = "eta_strain") -> dict:
+    """Least-squares slope of y = k·x through the origin, with R² and the largest relative deviation:
+    the check that two measures of η are proportional."""
+    X = df[x].abs().to_numpy(float)
+    Y = df[y].abs().to_numpy(float)
+    ok = np.isfinite(X) & np.isfinite(Y)
+    X, Y = X[ok], Y[ok]
+    if len(X) < 2 or not np.any(X > 0):
+        return {"x": x, "y": y, "slope": float("nan"), "r2": float("nan"), "max_rel_dev": float("nan"), "n": int(len(X))}
+    k = float(X @ Y / (X @ X))
+    res = Y - k * X
+    ss = float(np.sum((Y - Y.mean()) ** 2))
+    big = Y > 0.05 * Y.max() if Y.max() > 0 else np.zeros_like(Y, bool)
+    return {
+        "x": x,
+        "y": y,
+        "slope": k,
+        "r2": 1 - float(np.sum(res**2)) / ss if ss > 0 else float("nan"),
+        "max_rel_dev": float(np.max(np.abs(res[big]) / Y[big])) if big.any() else float("nan"),
+        "n": int(len(X)),
+    }

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import SymstrainInputError
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
-COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "order", "landau", "fit")
+COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "order", "pseudo", "landau", "fit")
 
 
 @dataclass
@@ -58,6 +58,46 @@ def to_jsonable(obj):
     if hasattr(obj, "to_dict"):
         return to_jsonable(obj.to_dict())
     return obj
+
+
+def output_dir(out, default_name: str, names=()) -> "Path":
+    """The folder to write ``names`` into, never overwriting anything.
+
+    A given ``--out`` that already holds one of ``names`` is refused (one-line input error); without
+    ``--out`` the folder is ``./default_name``, or ``./default_name-2``, ``-3``… when that exists.
+    """
+    from pathlib import Path
+
+    if out is not None:
+        d = Path(out)
+        if d.exists() and not d.is_dir():
+            raise SymstrainInputError(d, "exists and is not a folder")
+        clash = [n for n in names if (d / n).exists()]
+        if clash:
+            raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite; choose another --out)")
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+    d = Path.cwd() / default_name
+    i = 1
+    while d.exists():
+        i += 1
+        d = Path.cwd() / f"{default_name}-{i}"
+    d.mkdir(parents=True)
+    return d
+
+
+def progress_printer(enabled: bool = True):
+    """A ``progress(i, n, name)`` callable writing one updating line on stderr (never stdout), or None."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def progress(i, n, name):
+        sys.stderr.write(f"\r[{i + 1}/{n}] {name[-60:]:<60}")
+        if i + 1 == n:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return progress
 
 
 def build_parser() -> argparse.ArgumentParser:
