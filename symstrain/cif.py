@@ -438,12 +438,22 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
         return (rot, trans, hm, op_tag), extra
 
     ident = _sym.identify_operations(rot, trans, cell.matrix())
+    sg_hm = _sg_from_hm(hm) if hm is not None else None
+    if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
+        # a common defect: the list gives the point operations but leaves out the centring the symbol states
+        hm_rot, hm_trans = ops_to_arrays(sg_hm.operations())
+        n_cen = len(sg_hm.operations().cen_ops)
+        if n_cen > 1 and len(hm_rot) == n_cen * len(rot) and np.isin(codes, _sym.ops_codes(hm_rot, hm_trans)).all():
+            warnings.append(
+                f"the {len(rot)} operators in {op_tag} lack the centring translations of {hm!r}; "
+                f"completed to the {len(hm_rot)} operations of {sg_hm.xhm()}"
+            )
+            return SpaceGroupInfo.from_gemmi(sg_hm, "symops"), None
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
     if ident.note:
         warnings.append(ident.note)
     if hm is not None:
-        sg_hm = _sg_from_hm(hm)
         if sg_hm is None:
             warnings.append(f"space-group symbol {hm!r} not recognised; the group is taken from the operators")
         elif sg_hm.number != ident.number:

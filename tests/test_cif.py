@@ -158,6 +158,14 @@ def test_operators_inconsistent_with_symbol(tmp_path):
         read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,-y,-z"], symbol="P 21/c"))
 
 
+def test_operators_missing_the_centring_are_completed(tmp_path):
+    # C 2/c written with only its four point operations: completed from the symbol, with a warning
+    ops = ["x,y,z", "-x,y,1/2-z", "-x,-y,-z", "x,-y,1/2+z"]
+    ph = read_cif(make_cif(tmp_path, ops=ops, symbol="C 2/c"))
+    assert (ph.spacegroup.number, ph.spacegroup.order) == (15, 8)
+    assert any("lack the centring" in w for w in ph.warnings)
+
+
 def test_operators_not_a_group(tmp_path):
     with pytest.raises(SymstrainInputError, match="do not form a group"):
         read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,y+1/2,-z+1/2", "-x,-y,-z"]))
