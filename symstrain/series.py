@@ -312,7 +312,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     reference" approximation c0 = c: only ε13 = ½·cos β and η_strain are defined).
     ``P``, ``sb_components``, ``nsb_components``: as in :func:`~symstrain.strain.strain`, for every row;
     ``relations``: optional list aligned with the rows (a Relation or None each) that supplies P and the
-    symmetry-breaking components row by row instead.
+    symmetry-breaking components row by row instead (explicit ``sb_components`` still win).
     ``eta_from``: the column whose |value| normalised to its maximum over the whole table is ``eta_strain``
     (default ε13, as the seed paper plots it; "e_sb" for any symmetry breaking).
 
@@ -349,15 +349,18 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     rows = []
     fixed_ref_label = reference.name if isinstance(reference, Phase) else "reference"
     it = table.itertuples(index=False)
+    per_row: dict[str, list[str]] = {}
     if progress:
         it = progress(it, total=len(table))
     for k, row in enumerate(it):
         child = _cell_of(row)
         rel = relations[k] if relations is not None else None
         kw = dict(frame=frame, max_strain=max_strain)
-        if rel is not None:
+        if rel is not None and sb_components is None:
             kw.update(P=rel.P, sb_components=tuple(rel.symmetry_breaking_strain),
                       nsb_components=tuple(rel.non_symmetry_breaking_strain))
+        elif rel is not None:
+            kw.update(P=rel.P, sb_components=sb_components, nsb_components=nsb_components)
         else:
             kw.update(P=P, sb_components=sb_components, nsb_components=nsb_components)
         try:
@@ -373,10 +376,16 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
             failed.append({"source": str(row.label), "problem": exc.problem})
             continue
         for w in r.warnings:
-            # notes about the reference repeat on every row: said once; others name their row
-            if not w.startswith((ref_label, str(row.label), "no standard uncertainties")):
-                w = f"{row.label}: {w}"
-            warnings.append(w)
+            # the same note on many rows is said once with the rows it concerns; notes about the reference once
+            if w.startswith("no standard uncertainties"):
+                per_row.setdefault("no standard uncertainties in the reference or the cell: no s.u. is reported",
+                                   []).append(str(row.label))
+            elif w.startswith(str(row.label) + ": "):
+                per_row.setdefault(w[len(str(row.label)) + 2:], []).append(str(row.label))
+            elif w.startswith(ref_label):
+                warnings.append(w)
+            else:
+                per_row.setdefault(w, []).append(str(row.label))
         out = {"label": row.label, "T": row.T, "branch": row.branch, "spacegroup": row.spacegroup,
                "sg_detected": row.sg_detected}
         for n in CELL_NAMES:
@@ -400,12 +409,12 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
             raise SymstrainInputError("--eta-from", f"no column {eta_from!r} to normalise")
         vals = df[col].abs()
         m = vals.max(skipna=True)
-        if m > 0 and np.isfinite(m):
+        if m > 1e-9 and np.isfinite(m):
             df["eta_strain"] = vals / m
             df["eta_strain_su"] = df[f"{col}_su"] / m if f"{col}_su" in df.columns else np.nan
         else:
             df["eta_strain"], df["eta_strain_su"] = np.nan, np.nan
-            warnings.append(f"{col} is zero in every row: η_strain is undefined")
+            warnings.append(f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined")
         df["_order"] = df["branch"].map(BRANCH_ORDER).fillna(3)
         df = df.sort_values(["_order", "T"], kind="stable").drop(columns="_order").reset_index(drop=True)
         front = ["label", "T", "branch", "spacegroup", "sg_detected"] + [
@@ -414,6 +423,13 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
                                    "e_sb", "e_nsb") for c in (n, f"{n}_su") if c in df.columns]
         rest = [c for c in df.columns if c not in front and c not in strain_cols]
         df = df[front + strain_cols + rest]
+    for msg, labels in per_row.items():
+        if len(labels) == 1:
+            warnings.append(f"{labels[0]}: {msg}")
+        else:
+            which = "every row" if len(labels) == len(df) else \
+                f"{len(labels)} rows: {', '.join(labels[:3])}{' …' if len(labels) > 3 else ''}"
+            warnings.append(f"{msg} ({which})")
     df.attrs["warnings"] = list(dict.fromkeys(warnings))
     df.attrs["failed"] = failed
     df.attrs["frame"] = frame

@@ -660,6 +660,8 @@ def _fmt(v: float, s: float | None) -> str:
     """Value with its s.u. in the crystallographers' parenthesis notation, e.g. 0.00123(4)."""
     if v is None or not math.isfinite(v):
         return "—"
+    if abs(v) < 1e-12:
+        v = 0.0  # rounding noise of exact zeros, never printed as -0.000000
     if s is None or not math.isfinite(s):
         return f"{v:.6f}"
     if s < 1e-12:
