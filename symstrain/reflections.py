@@ -29,6 +29,8 @@ Conventions
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
@@ -836,3 +838,15 @@ def eta_series(datasets, temperatures, parent, child, P=None, p=None, indexing: 
     mx = df["eta_intensity"].max()
     df["eta_relative"] = df["eta_intensity"] / mx if mx and mx > 0 else np.nan
     return df
+
+
+# --------------------------------------------------------------------------- module callable
+# ``symstrain.reflections`` is both this module and the public function of the same name (the package's flat
+# API). Once the module is imported the package attribute resolves to the module; making the module callable
+# keeps ``symstrain.reflections(relation, dmin=...)`` working either way.
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return reflections(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
