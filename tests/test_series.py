@@ -170,3 +170,85 @@ def test_lawsonite_series_against_cmcm(lawsonite_files):
     assert df["e11_su"].isna().all() and not df["has_su"].any()
     assert any("no standard uncertainties" in w for w in df.attrs["warnings"])
     assert "P 21 c n" in set(df["spacegroup"]) or "P 21 c n" in " ".join(df["spacegroup"])
+
+
+# ------------------------------------------------------------------------------------------------ command line
+
+
+def _run(capsys, *argv):
+    from symstrain.cli import main
+
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_table_csv_with_baseline_figures_and_no_overwrite(capsys, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "cells.csv"
+    write_series_csv(f)
+    before = f.read_text()
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--baseline", "linear", "--baseline-range", "100:185",
+                        "--sb", "e13", "--json")
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["files"] == ["strain_table.csv", "strain_table_lattice.png", "strain_table_strain.png"]
+    for name in d["files"][1:]:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import pandas as pd
+
+    df = pd.read_csv(tmp_path / "strain_table.csv")
+    assert len(df) == d["n_rows"] == len(read_cells_csv(f))
+    hot = df[(df["T"] == 320.0)].iloc[0]
+    assert hot["eps13"] == pytest.approx(0.5 * hot["c"] * math.cos(math.radians(hot["beta"])) / baseline("c", 320.0),
+                                         abs=1e-8)
+    assert d["baseline"]["model"] == "linear" and d["frame"] == "cstar"
+    # a second run never overwrites: the next free name
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference", "--no-plots")
+    assert rc == 0 and "strain_table-2.csv" in out and (tmp_path / "strain_table-2.csv").exists()
+    # the input is never the output
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference", "-o", str(f))
+    assert rc == 2 and "input" in err and err.count("\n") == 1
+    assert f.read_text() == before
+
+
+def test_cli_table_bad_input(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "cells.csv"
+    f.write_text("T,a,b\n100,1,2\n")
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference")
+    assert rc == 2 and out == "" and err == f"symstrain: error: {f}: " + err.split(": ", 3)[3]
+    assert "missing column" in err and err.count("\n") == 1
+    write_series_csv(f)
+    rc, out, err = _run(capsys, "table", "--cells", str(f))
+    assert rc == 2 and "choose a reference" in err
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--baseline", "linear")
+    assert rc == 2 and "--baseline-range" in err
+
+
+def test_cli_table_cifs_failed_file_and_missing_temperature(capsys, tmp_path, monkeypatch, lawsonite_files):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "broken.cif"
+    bad.write_text("data_x\n_cell_length_a 5\n")
+    L = SHARED / "lawsonite"
+    rc, out, err = _run(capsys, "table", *map(str, lawsonite_files), str(bad), "--parent", str(L / "9002551.cif"),
+                        "--json", "--no-plots", "--no-detect")
+    assert rc == 0, err
+    d = json.loads(out)
+    assert d["n_rows"] == 9 and [f["source"] for f in d["failed"]] == [str(bad)]
+    assert any("no standard uncertainties" in w for w in d["warnings"])
+    assert all(r["e11_su"] is None for r in d["rows"])
+    # a file without a temperature: the series cannot be ordered → exit 2, one line naming it
+    no_t = tmp_path / "no_t.cif"
+    no_t.write_text((L / "9002549.cif").read_text().replace("_diffrn_ambient_temperature      268", ""))
+    rc, out, err = _run(capsys, "table", str(L / "9002548.cif"), str(no_t), "--parent", str(L / "9002551.cif"),
+                        "--no-plots", "--no-detect")
+    assert rc == 2 and str(no_t) in err and "temperature" in err and err.count("\n") == 1
+    # ... unless the temperatures are given
+    rc, out, err = _run(capsys, "table", str(L / "9002548.cif"), str(no_t), "--parent", str(L / "9002551.cif"),
+                        "--temperatures", "225,268", "--no-plots", "--no-detect")
+    assert rc == 0, err

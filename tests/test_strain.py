@@ -312,3 +312,107 @@ def test_lawsonite_through_relate(lawsonite):
     assert r.sb_components == () and r.e_sb == 0.0  # mmm kept: no symmetry-breaking strain
     assert r.e_nsb == pytest.approx(r.e_ss, rel=1e-9)
     assert not r.has_su
+
+
+# ------------------------------------------------------------------------------------------------ command line
+
+LS_CIF = """data_ls
+_cell_length_a 10.000(2)
+_cell_length_b 12.000(3)
+_cell_length_c 15.000(4)
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P c c n'
+_diffrn_ambient_temperature 100
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Fe1 Fe 0.1234 0.2345 0.3456
+"""
+HS_CIF = (LS_CIF.replace("data_ls", "data_hs").replace("10.000(2)", "10.050(3)").replace("12.000(3)", "11.980(2)")
+          .replace("15.000(4)", "15.100(5)").replace("_cell_angle_beta 90", "_cell_angle_beta 93.10(2)")
+          .replace("'P c c n'", "'P 1 21/c 1'").replace("temperature 100", "temperature 300"))
+
+
+@pytest.fixture
+def seed_pair(tmp_path):
+    ls, hs = tmp_path / "ls.cif", tmp_path / "hs.cif"
+    ls.write_text(LS_CIF)
+    hs.write_text(HS_CIF)
+    return str(ls), str(hs)
+
+
+def _run(capsys, *argv):
+    from symstrain.cli import main
+
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_strain_seed_pair_json(capsys, seed_pair):
+    import json
+
+    rc, out, err = _run(capsys, "strain", *seed_pair, "--json", "--finite", "green")
+    assert rc == 0 and err == ""
+    d = json.loads(out)
+    e13 = 0.5 * 15.10 * math.cos(D(93.1)) / 15
+    assert d["components"]["e13"]["value"] == pytest.approx(e13, abs=1e-12)
+    # s.u. of e13 from σc = 0.005, σc0 = 0.004, σβ = 0.02° (first order, closed form)
+    b = D(93.1)
+    s = math.sqrt((0.5 * math.cos(b) / 15 * 0.005) ** 2 + (e13 / 15 * 0.004) ** 2
+                  + (0.5 * 15.10 * math.sin(b) / 15 * D(0.02)) ** 2)
+    assert d["components"]["e13"]["su"] == pytest.approx(s, rel=1e-5)
+    assert d["relation"]["symmetry_breaking_strain"] == ["e13"]
+    assert d["split"]["symmetry_breaking"] == ["e13"] and d["frame"] == "cstar"
+    assert d["has_su"] is True and "green" in d["finite"]
+
+
+def test_cli_strain_text_frames_and_overrides(capsys, seed_pair):
+    rc, out, _ = _run(capsys, "strain", *seed_pair, "--frame", "c")
+    assert rc == 0 and "frame: c — Z ∥ c" in out
+    rc, out, _ = _run(capsys, "strain", *seed_pair, "--P", "a,b,c", "--sb", "e13")
+    assert rc == 0 and "symmetry-breaking: e13" in out
+    rc, out, _ = _run(capsys, "strain", seed_pair[1], "--no-reference")
+    assert rc == 0 and "c0 = c" in out
+    # parent and child swapped: not a subgroup → one line, exit 2
+    rc, out, err = _run(capsys, "strain", seed_pair[1], seed_pair[0])
+    assert rc == 2 and out == "" and err.startswith("symstrain: error: ") and err.count("\n") == 1
+    # a P that maps a onto b: the lattices do not correspond
+    rc, out, err = _run(capsys, "strain", *seed_pair, "--P", "b,-a,c")
+    assert rc == 2 and "incompatible" in err and err.count("\n") == 1
+    rc, out, err = _run(capsys, "strain", *seed_pair, "--P", "a,b")
+    assert rc == 2 and "--P" in err
+
+
+def test_cli_strain_with_baseline_reference(capsys, seed_pair, tmp_path):
+    import json
+
+    f = tmp_path / "ls_cells.csv"
+    rows = ["T,a,b,c,a_su,b_su,c_su"] + [f"{T},{9.99 + 1e-4 * T:.6f},{12.0:.6f},{14.97 + 3e-4 * T:.6f},1e-4,1e-4,1e-4"
+                                         for T in range(100, 201, 20)]
+    f.write_text("\n".join(rows) + "\n")
+    rc, out, err = _run(capsys, "strain", *seed_pair, "--reference-cells", str(f), "--json")
+    assert rc == 0, err
+    d = json.loads(out)
+    ref = d["reference_cell"]
+    assert ref["a"] == pytest.approx(9.99 + 0.03, abs=1e-9) and ref["c"] == pytest.approx(14.97 + 0.09, abs=1e-9)
+    assert ref["su"]["a"] > 0 and "extrapolated 100 K" in d["reference_kind"]
+    assert d["components"]["e13"]["value"] == pytest.approx(0.5 * 15.10 * math.cos(D(93.1)) / 15.06, abs=1e-12)
+
+
+def test_parse_P():
+    import importlib
+
+    cli = importlib.import_module("symstrain.cli.strain")
+    assert np.array_equal(cli.parse_P("b,-a,c"), [[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    assert np.array_equal(cli.parse_P("a-b, a+b, 2c"), [[1, 1, 0], [-1, 1, 0], [0, 0, 2]])
+    assert np.allclose(cli.parse_P("1/2a+1/2b,-1/2a+1/2b,c"), [[0.5, -0.5, 0], [0.5, 0.5, 0], [0, 0, 1]])
+    assert np.array_equal(cli.parse_P("0,-1,0; 1,0,0; 0,0,1"), [[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    for bad in ("a,b", "a,b,d", "a,b,c;1", "x"):
+        with pytest.raises(SymstrainInputError):
+            cli.parse_P(bad)
