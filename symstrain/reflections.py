@@ -231,10 +231,23 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
     Rs = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
-    hR = np.einsum("nj,ojk->onk", hkl, Rs)  # (ops, N, 3)
-    fixed = np.all(np.abs(hR - hkl[None]) < _EPS, axis=2)
-    ph = ts @ hkl.T  # (ops, N)
-    return np.any(fixed & ~_is_int(ph), axis=0)
+    absent = np.zeros(len(hkl), dtype=bool)
+    # operations sharing a rotation part share the fixed set h·R = h: test it once per rotation
+    keys = np.round(Rs.reshape(len(Rs), 9), 6)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    for u in range(len(uniq)):
+        tr = ts[inverse == u]
+        tr = tr[~np.all(_is_int(tr), axis=1)]
+        if not len(tr):
+            continue
+        R = uniq[u].reshape(3, 3)
+        idx = np.flatnonzero(np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1))
+        if not len(idx):
+            continue
+        ph = hkl[idx] @ tr.T  # (n_fixed, n_ops with this R)
+        absent[idx[np.any(~_is_int(ph), axis=1)]] = True
+    return absent
 
 
 def parent_lattice_translations(P) -> np.ndarray:
