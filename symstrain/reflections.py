@@ -602,6 +602,28 @@ class ReflectionClasses:
         return ReflectionClasses(t, self.conditions, self.dmin, self.parent_group, self.child_group,
                                  self.P, self.p, self.warnings)
 
+    def intensity_summary(self, top: int = 10) -> dict:
+        """Predicted (or measured) SB intensities, needs column ``I`` (see :meth:`with_intensities`).
+
+        Returns n_SB, mean_I_SB, mean_I_allowed, sb_fraction = ΣI_SB/ΣI_all, eta_intensity and
+        ``strongest``: the ``top`` strongest SB reflections (one per set of equivalents), a DataFrame.
+        """
+        if "I" not in self.table:
+            raise ValueError("no intensities: use with_intensities(predict_intensities(phase, hkl)) first")
+        t = self.table
+        I = t["I"].to_numpy(dtype=float)
+        sb = (t["class"] == "SB").to_numpy()
+        al = (t["class"] == "allowed").to_numpy()
+        tot = float(np.nansum(I))
+        return {
+            "n_SB": int(sb.sum()),
+            "mean_I_SB": float(np.nanmean(I[sb])) if sb.any() else None,
+            "mean_I_allowed": float(np.nanmean(I[al])) if al.any() else None,
+            "sb_fraction": float(np.nansum(I[sb]) / tot) if tot > 0 else None,
+            "eta_intensity": eta_intensity(I, sb),
+            "strongest": strongest(t, "SB", top),
+        }
+
     def to_dict(self) -> dict:
         return {
             "parent_group": self.parent_group,

@@ -562,3 +562,17 @@ def test_package_level_name_is_callable():
 
     got = symstrain.reflections(_Rel(), dmin=1.5)
     assert got.counts == rc.counts
+
+
+def test_intensity_summary_of_predicted_classes():
+    rc = reflections_from_groups(PCCN, P21C, ID, ZERO, CELL, 1.2)
+    I = predict_intensities(toy_child(0.05), rc.table[["h", "k", "l"]].to_numpy())
+    s = rc.with_intensities(I).intensity_summary(top=3)
+    sb = (rc.table["class"] == "SB").to_numpy()
+    assert s["n_SB"] == sb.sum() == rc.counts["SB"]
+    assert s["mean_I_SB"] == pytest.approx(I[sb].mean())
+    assert s["sb_fraction"] == pytest.approx(I[sb].sum() / I.sum())
+    assert s["eta_intensity"] == pytest.approx(math.sqrt(I[sb].sum() / I.sum()))
+    assert s["strongest"]["I"].iloc[0] == pytest.approx(I[sb].max())
+    with pytest.raises(ValueError):
+        rc.intensity_summary()

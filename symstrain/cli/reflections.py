@@ -140,8 +140,8 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..hkl import primary_individual, read_hkl
     from ..plots.reflections import plot_eta_series, plot_section, section_name
-    from ..reflections import (check_subgroup, classify_measured, eta_intensity, eta_series, measured_summary,
-                               predict_intensities, reflections_from_groups, strongest)
+    from ..reflections import (check_subgroup, classify_measured, eta_series, measured_summary, predict_intensities,
+                               reflections_from_groups)
     from . import CommandResult
 
     if not (args.dmin > 0):
@@ -176,16 +176,8 @@ def run(args):
     I = predict_intensities(child, hkl)
     rc = rc.with_intensities(I)
     t = rc.table
-    sb = (t["class"] == "SB").to_numpy()
-    tot = float(I.sum())
-    predicted = {
-        "n_SB": int(sb.sum()),
-        "mean_I_SB": float(I[sb].mean()) if sb.any() else None,
-        "mean_I_allowed": float(I[t["class"] == "allowed"].mean()) if (t["class"] == "allowed").any() else None,
-        "sb_fraction": float(I[sb].sum() / tot) if tot > 0 else None,
-        "eta_intensity": eta_intensity(I, sb),
-    }
-    top = strongest(t, "SB", args.top)
+    predicted = rc.intensity_summary(args.top)
+    top = predicted.pop("strongest")
 
     out = _out_dir(args, args.parent, args.child)
     files: list[str] = []
