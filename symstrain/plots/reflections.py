@@ -55,7 +55,7 @@ def section_points(table: pd.DataFrame, cell, normal=(1, 0, 0), level: int = 0):
     B = np.linalg.inv(A).T  # reciprocal vectors as columns: s = B·h
     s = (B @ hkl[on].T).T
     # in-plane directions: two integer index vectors with u·e = 0
-    cand = [np.array(v) for v in ((0, 0, 1), (0, 1, 0), (1, 0, 0), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, -1, 0))]
+    cand = [np.array(v) for v in ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, -1, 0))]
     inplane = [v for v in cand if v @ u == 0]
     e1h = inplane[0] if inplane else np.cross(u, (1, 0, 0))
     n_cart = A @ u
@@ -64,10 +64,19 @@ def section_points(table: pd.DataFrame, cell, normal=(1, 0, 0), level: int = 0):
     e1 = e1 - (e1 @ n_cart) * n_cart
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(n_cart, e1)
+    others = [v for v in inplane[1:] if np.linalg.matrix_rank(np.stack([v, e1h])) == 2]
+    if others and (B @ others[0]) @ e2 < 0:
+        e2 = -e2  # y increases towards the second in-plane index direction
     x, y = s @ e1, s @ e2
     names = "hkl"
     lab1 = "".join(f"{names[i]}" if e1h[i] else "" for i in range(3))
-    return rows, x, y, (f"along {tuple(int(v) for v in e1h)}* ({lab1}) / Å⁻¹", "in-plane ⊥ / Å⁻¹")
+    ylab = "in-plane ⊥ / Å⁻¹"
+    others = [v for v in inplane[1:] if np.linalg.matrix_rank(np.stack([v, e1h])) == 2]
+    if others:
+        e2h = others[0]
+        lab2 = "".join(f"{names[i]}" if e2h[i] else "" for i in range(3))
+        ylab = f"⊥, towards {tuple(int(v) for v in e2h)}* ({lab2}) / Å⁻¹"
+    return rows, x, y, (f"along {tuple(int(v) for v in e1h)}* ({lab1}) / Å⁻¹", ylab)
 
 
 def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int = 0, I_col: str = "I",
@@ -108,6 +117,11 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
         ax.scatter(x[m], y[m], s=10, marker="x", c=_COL["absent"], linewidths=0.6,
                    label=f"absent in both ({int(m.sum())})")
     ax.plot([0], [0], "+", color="0.3")
+    lim = 1.1 * max(float(np.max(np.abs(x))) if len(x) else 0.0, float(np.max(np.abs(y))) if len(y) else 0.0, 0.1)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    if not len(rows):
+        ax.text(0, 0.5 * lim, "no reflections in this plane", ha="center", color="0.4")
     ax.set_aspect("equal")
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
