@@ -576,3 +576,39 @@ def test_intensity_summary_of_predicted_classes():
     assert s["strongest"]["I"].iloc[0] == pytest.approx(I[sb].max())
     with pytest.raises(ValueError):
         rc.intensity_summary()
+
+
+def test_seed_model_sb_reflections_scale_as_eta_squared():
+    """The seed compound's model structures (symstrain.models): relate finds P = identity, the SB set is
+    Pccn → P2₁/c's hand rule and ΣI_SB grows as η²."""
+    from symstrain.models import model_phase
+    from symstrain.relation import relate
+
+    parent = model_phase(-1.0, 0.0)
+    sums = []
+    etas = (0.01, 0.02, 0.04)
+    for eta in etas:
+        child = model_phase(-1.0, eta)
+        rc = reflections(relate(parent, child), dmin=1.2)
+        t = rc.table
+        assert np.array_equal((t["class"] == "SB").to_numpy(), _p21c_sb_hand(t.h.to_numpy(), t.k.to_numpy(), t.l.to_numpy()))
+        I = predict_intensities(child, t[["h", "k", "l"]].to_numpy())
+        sums.append(I[(t["class"] == "SB").to_numpy()].sum())
+    slope = np.polyfit(np.log(etas), np.log(sums), 1)[0]
+    assert abs(slope - 2.0) < 0.05
+
+
+def test_section_points_are_reciprocal_lattice_coordinates(tmp_path):
+    from symstrain.plots.reflections import plot_section, section_name, section_points
+
+    cell = Cell(5.0, 8.0, 10.0, 90, 90, 90)
+    rc = reflections_from_groups(PCCN, P21C, ID, ZERO, cell, 1.5)
+    rows, x, y, _ = section_points(rc.table, cell, (1, 0, 0), 0)
+    assert (rows.h == 0).all() and len(rows) == ((rc.table.h == 0)).sum()
+    # 0kl plane of an orthogonal cell: x along b* (|b*| = 1/b), y along c* (1/c)
+    assert np.allclose(np.abs(x), np.abs(rows.k) / 8.0) and np.allclose(np.abs(y), np.abs(rows.l) / 10.0)
+    assert section_name((1, 0, 0), 0) == "0kl" and section_name((0, 0, 1), 1) == "hk1"
+    rows, x, y, _ = section_points(rc.table, cell, (0, 0, 1), 2)
+    assert (rows.l == 2).all()
+    png = plot_section(rc.with_intensities(np.ones(len(rc.table))).table, cell, tmp_path / "s.png", (0, 0, 1), 0)
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
