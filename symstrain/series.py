@@ -323,7 +323,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     import pandas as pd
 
     from .reference import CellBaseline
-    from .strain import EPS13_DEFINITION, EPS13_NO_REFERENCE, FRAMES, strain
+    from .strain import (EPS13_DEFINITION, EPS13_NO_REFERENCE, FRAMES, _as_P, _check_cell, _Job, _run_jobs,
+                         split_spec, strain)
 
     if isinstance(cells, (list, tuple)) and cells and isinstance(cells[0], Phase):
         cells = cells_from_phases(cells)
@@ -352,51 +353,70 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     per_row: dict[str, list[str]] = {}
     if progress:
         it = progress(it, total=len(table))
-    for k, row in enumerate(it):
+    # 1. prepare every row (cheap Python); 2. compute all rows sharing a split in one vectorised batch
+    rows_in = list(it)
+    results: dict[int, object] = {}
+    groups: dict[tuple, list] = {}
+    for k, row in enumerate(rows_in):
+        label = str(row.label)
         child = _cell_of(row)
         rel = relations[k] if relations is not None else None
-        kw = dict(frame=frame, max_strain=max_strain)
         if rel is not None and sb_components is None:
-            kw.update(P=rel.P, sb_components=tuple(rel.symmetry_breaking_strain),
-                      nsb_components=tuple(rel.non_symmetry_breaking_strain))
+            Pk, sbk, nsbk = rel.P, tuple(rel.symmetry_breaking_strain), tuple(rel.non_symmetry_breaking_strain)
         elif rel is not None:
-            kw.update(P=rel.P, sb_components=sb_components, nsb_components=nsb_components)
+            Pk, sbk, nsbk = rel.P, sb_components, nsb_components
         else:
-            kw.update(P=P, sb_components=sb_components, nsb_components=nsb_components)
+            Pk, sbk, nsbk = P, sb_components, nsb_components
         try:
             if reference is None:
-                ref_cell, kind, ref_label = None, None, "none"
-            elif isinstance(reference, CellBaseline):
+                results[k] = strain(None, child, frame=frame, labels=("none", label))
+                continue
+            if isinstance(reference, CellBaseline):
                 ref_cell, kind, ref_label = reference.cell_at(row.T), reference.describe(row.T), "baseline"
             else:
                 ref_cell = reference.cell if isinstance(reference, Phase) else reference
                 kind, ref_label = "explicit cell", fixed_ref_label
-            r = strain(ref_cell, child, reference_kind=kind, labels=(ref_label, str(row.label)), **kw)
+            _check_cell(child, label)
+            _check_cell(ref_cell, ref_label)
+            sbn, nsbn, basis = split_spec(sbk, nsbk)
+            job = _Job(ref_cell, child, ref_label, label, _as_P(Pk, "P"), sbn, nsbn, basis, kind, [])
         except SymstrainInputError as exc:
-            failed.append({"source": str(row.label), "problem": exc.problem})
+            results[k] = exc
+            continue
+        groups.setdefault((sbn, nsbn), []).append((k, job))
+    for items in groups.values():
+        for (k, _), out in zip(items, _run_jobs([j for _, j in items], frame, (), max_strain)):
+            results[k] = out
+
+    for k, row in enumerate(rows_in):
+        r = results[k]
+        label = str(row.label)
+        if isinstance(r, SymstrainInputError):
+            failed.append({"source": label, "problem": r.problem})
             continue
         for w in r.warnings:
             # the same note on many rows is said once with the rows it concerns; notes about the reference once
             if w.startswith("no standard uncertainties"):
                 per_row.setdefault("no standard uncertainties in the reference or the cell: no s.u. is reported",
-                                   []).append(str(row.label))
-            elif w.startswith(str(row.label) + ": "):
-                per_row.setdefault(w[len(str(row.label)) + 2:], []).append(str(row.label))
-            elif w.startswith(ref_label):
+                                   []).append(label)
+            elif w.startswith(label + ": "):
+                per_row.setdefault(w[len(label) + 2:], []).append(label)
+            elif w.startswith(r.reference_label):
                 warnings.append(w)
             else:
-                per_row.setdefault(w, []).append(str(row.label))
+                per_row.setdefault(w, []).append(label)
         out = {"label": row.label, "T": row.T, "branch": row.branch, "spacegroup": row.spacegroup,
                "sg_detected": row.sg_detected}
         for n in CELL_NAMES:
             out[n], out[f"{n}_su"] = getattr(row, n), getattr(row, f"{n}_su")
-        out["V"] = child.volume
-        out["V_su"] = child.volume_su if child.volume_su is not None else np.nan
+        out["V"] = r.child.volume
+        out["V_su"] = r.V_su if r.child.has_su else np.nan
         if r.reference is not None:
             for n, v, s in zip(CELL_NAMES, r.reference.params, r.reference.su_array):
                 out[f"ref_{n}"], out[f"ref_{n}_su"] = v, s
-            out["ref_V"] = r.reference.volume
-            out["ref_V_su"] = r.reference.volume_su if r.reference.volume_su is not None else np.nan
+            detP = abs(float(np.linalg.det(r.P)))
+            out["ref_V"] = r.V0 / detP
+            out["ref_V_su"] = r.V0_su / detP if r.reference.has_su else np.nan
         out["reference_kind"] = r.reference_kind
         out.update(r.to_row())
         out["has_su"] = r.has_su

@@ -37,6 +37,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import types
@@ -180,7 +181,7 @@ def _compute(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: t
     ``split`` = (SB rows, NSB rows) over Voigt components, as from :func:`parse_components`.
     """
     I = np.eye(3)
-    G0 = P.T @ metric_from_params(p0) @ P  # reference metric in the child basis
+    G0 = np.swapaxes(P, -1, -2) @ metric_from_params(p0) @ P  # reference metric in the child basis; P (3,3) or (N,3,3)
     G = metric_from_params(p)
     A0 = matrix_from_metric(G0, frame)
     A = matrix_from_metric(G, frame)
@@ -228,23 +229,28 @@ def _compute(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: t
     return out
 
 
-def _propagate(fun, x0: np.ndarray, sigma: np.ndarray) -> tuple[dict, dict]:
-    """Values and first-order s.u.'s of every array ``fun`` returns, for independent inputs ``x0`` with ``sigma``.
+def _propagate(fun, x0: np.ndarray, sigma: np.ndarray, extra=None) -> tuple[dict, dict]:
+    """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
 
-    One batched call: row 0 is the value, rows 1..2n the central differences.
+    ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``extra`` (N, …) per-row data passed along
+    (repeated for every sample). One batched call of ``fun(X, extra)`` on N·(2n+1) rows: for each input row,
+    sample 0 is the value and samples 1..2n the central differences. Returns dicts of (N, …) arrays.
     """
-    n = len(x0)
-    h = 1e-6 * np.maximum(1.0, np.abs(x0))
-    X = np.repeat(x0[None, :], 2 * n + 1, axis=0)
+    N, n = x0.shape
+    h = 1e-6 * np.maximum(1.0, np.abs(x0))  # (N, n)
+    X = np.repeat(x0[:, None, :], 2 * n + 1, axis=1)  # (N, 2n+1, n)
     idx = np.arange(n)
-    X[1 + idx, idx] += h
-    X[1 + n + idx, idx] -= h
-    res = fun(X)
+    X[:, 1 + idx, idx] += h
+    X[:, 1 + n + idx, idx] -= h
+    ex = None if extra is None else np.repeat(extra, 2 * n + 1, axis=0)
+    res = fun(X.reshape(N * (2 * n + 1), n), ex)
     values, sus = {}, {}
     for key, arr in res.items():
-        values[key] = arr[0]
-        J = (arr[1 : n + 1] - arr[n + 1 :]) / (2 * h).reshape((n,) + (1,) * (arr.ndim - 1))
-        sus[key] = np.sqrt(np.tensordot(sigma**2, J**2, axes=(0, 0)))
+        arr = arr.reshape((N, 2 * n + 1) + arr.shape[1:])
+        values[key] = arr[:, 0]
+        shape = (N, n) + (1,) * (arr.ndim - 2)
+        J = (arr[:, 1 : n + 1] - arr[:, n + 1 :]) / (2 * h).reshape(shape)
+        sus[key] = np.sqrt(np.sum((sigma**2).reshape(shape) * J**2, axis=1))
     return values, sus
 
 
@@ -307,6 +313,11 @@ class StrainResult:
     reference_kind: str = "explicit cell"
     has_su: bool = False
     warnings: tuple[str, ...] = ()
+    #: child volume V and mapped reference volume V0' (Å³) with s.u.'s
+    V: float = math.nan
+    V_su: float = math.nan
+    V0: float = math.nan
+    V0_su: float = math.nan
 
     def component(self, name: str) -> tuple[float, float]:
         """(value, s.u.) of a named component e11 … e12 in the result's frame."""
@@ -364,6 +375,7 @@ class StrainResult:
             "components": {n: {"value": self.component(n)[0], "su": su(self.component(n)[1])} for n in COMPONENTS},
             "eps13": {"value": self.eps13, "su": su(self.eps13_su), "definition": self.eps13_definition},
             "volume_strain": {"value": self.volume_strain, "su": su(self.volume_strain_su)},
+            "volumes": {"V": self.V, "V_su": su(self.V_su), "V0_in_child_basis": self.V0, "V0_su": su(self.V0_su)},
             "e_ss": {"value": self.e_ss, "su": su(self.e_ss_su), "definition": "sqrt(sum over i,j of e_ij^2)"},
             "principal": {
                 "values": self.principal.tolist(),
@@ -519,76 +531,129 @@ def strain(
         warnings = []
     _check_cell(child_cell, child_label)
 
-    split_basis = None
-    if sb_components is not None:
-        sb_components = tuple(sb_components)
-        sbV = parse_components(sb_components, "--sb")
-        if nsb_components is None:
-            nsbV = complement(sbV)
-            nsb_components = tuple(_name_row(r) for r in nsbV)
-        else:
-            nsb_components = tuple(nsb_components)
-            nsbV = parse_components(nsb_components, "non-symmetry-breaking components")
-        split_basis = (sbV, nsbV)
+    sb_components, nsb_components, split_basis = split_spec(sb_components, nsb_components)
 
     if ref_cell is None:
         return _no_reference(child_cell, child_label, frame, warnings)
 
     _check_cell(ref_cell, ref_label)
-    Pm = _as_P(P, "P")
-    sig = np.concatenate([_input_sigma(ref_cell, ref_label, warnings), _input_sigma(child_cell, child_label, warnings)])
-    has_su = ref_cell.has_su or child_cell.has_su
-    if not has_su:
-        warnings = [w for w in warnings if "has no standard uncertainties" not in w]
-        warnings.append(f"no standard uncertainties in {ref_label} or {child_label}: no s.u. is reported")
-    x0 = np.concatenate([ref_cell.params, child_cell.params])
+    job = _Job(ref_cell, child_cell, ref_label, child_label, _as_P(P, "P"), sb_components, nsb_components,
+               split_basis, reference_kind or "explicit cell", warnings)
+    out = _run_jobs([job], frame, fin, max_strain)[0]
+    if isinstance(out, SymstrainInputError):
+        raise out
+    return out
+
+
+def split_spec(sb_components, nsb_components=None):
+    """(sb names, nsb names, (SB rows, NSB rows)) for the split, or (None, None, None) when ``sb_components`` is
+    None; the non-symmetry-breaking part defaults to the orthogonal complement (named simply)."""
+    if sb_components is None:
+        return None, None, None
+    return _split_spec(tuple(sb_components), None if nsb_components is None else tuple(nsb_components))
+
+
+@functools.lru_cache(maxsize=64)
+def _split_spec(sb: tuple, nsb: tuple | None):
+    sbV = parse_components(sb, "--sb")
+    if nsb is None:
+        nsbV = complement(sbV)
+        nsb = tuple(_name_row(r) for r in nsbV)
+    else:
+        nsbV = parse_components(nsb, "non-symmetry-breaking components")
+    sbV.setflags(write=False)
+    nsbV.setflags(write=False)
+    return sb, nsb, (sbV, nsbV)
+
+
+@dataclass(eq=False)
+class _Job:
+    """One prepared (reference, child) pair for :func:`_run_jobs`."""
+
+    ref_cell: Cell
+    child_cell: Cell
+    ref_label: str
+    child_label: str
+    P: np.ndarray
+    sb_components: tuple | None
+    nsb_components: tuple | None
+    split_basis: tuple | None
+    reference_kind: str
+    warnings: list
+
+
+def _run_jobs(jobs: list[_Job], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
+    """StrainResult (or the SymstrainInputError saying why not) for every job, computed in one vectorised batch.
+
+    All jobs must share the same split basis (the same symmetry-breaking components).
+    """
+    if not jobs:
+        return []
+    split_basis = jobs[0].split_basis
+    N = len(jobs)
+    x0 = np.array([np.concatenate([j.ref_cell.params, j.child_cell.params]) for j in jobs])
+    sig = np.zeros((N, 12))
+    has_su = np.zeros(N, bool)
+    for k, j in enumerate(jobs):
+        sig[k] = np.concatenate([_input_sigma(j.ref_cell, j.ref_label, j.warnings),
+                                 _input_sigma(j.child_cell, j.child_label, j.warnings)])
+        has_su[k] = j.ref_cell.has_su or j.child_cell.has_su
+        if not has_su[k]:
+            j.warnings[:] = [w for w in j.warnings if "has no standard uncertainties" not in w]
+            j.warnings.append(f"no standard uncertainties in {j.ref_label} or {j.child_label}: no s.u. is reported")
+    Ps = np.array([j.P for j in jobs])
+
+    def fun(X, P):
+        return _compute(X[:, :6], X[:, 6:], P, frame, fin, split_basis)
 
     try:
-        val0 = _compute(ref_cell.params[None], child_cell.params[None], Pm, frame, fin, split_basis)
+        if np.any(has_su):
+            vals, sus = _propagate(fun, x0, sig, Ps)
+        else:
+            vals = fun(x0, Ps)
+            sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
     except np.linalg.LinAlgError:
-        raise SymstrainInputError(ref_label, "the reference cell mapped by P is not a valid cell") from None
-    e0 = val0["e"][0]
+        if N == 1:
+            return [SymstrainInputError(jobs[0].ref_label, "the reference cell mapped by P is not a valid cell")]
+        return [r for j in jobs for r in _run_jobs([j], frame, fin, max_strain)]
+    for k in np.flatnonzero(~has_su):
+        for key in sus:
+            sus[key][k] = np.nan
+    return [_finish(j, {key: v[k] for key, v in vals.items()}, {key: s[k] for key, s in sus.items()},
+                    bool(has_su[k]), frame, fin, max_strain) for k, j in enumerate(jobs)]
+
+
+def _finish(job: _Job, vals: dict, sus: dict, has_su: bool, frame: str, fin, max_strain: float):
+    warnings = job.warnings
+    e0 = vals["e"]
     worst = np.unravel_index(np.argmax(np.abs(e0)), (3, 3))
-    if abs(e0[worst]) > max_strain or abs(val0["vs"][0]) > 3 * max_strain:
+    if abs(e0[worst]) > max_strain or abs(vals["vs"]) > 3 * max_strain:
         name = next(n for n, ij in COMPONENT_INDEX.items() if ij in (worst, worst[::-1]))
-        raise SymstrainInputError(
-            child_label,
-            f"lattice incompatible with the reference {ref_label} mapped by P: {name} = {e0[worst]:.3g} and volume "
-            f"ratio {val0['V'][0] / val0['V0'][0]:.4g} (|e_ij| > {max_strain:g}; wrong P or wrong reference?)",
+        return SymstrainInputError(
+            job.child_label,
+            f"lattice incompatible with the reference {job.ref_label} mapped by P: {name} = {e0[worst]:.3g} and "
+            f"volume ratio {vals['V'] / vals['V0']:.4g} (|e_ij| > {max_strain:g}; wrong P or wrong reference?)",
         )
-
-    def fun(X):
-        r = _compute(X[:, :6], X[:, 6:], Pm, frame, fin, split_basis)
-        return r
-
-    if has_su:
-        vals, sus = _propagate(fun, x0, sig)
-    else:
-        vals = {k: v[0] for k, v in val0.items()}
-        sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
-
-    w = vals["principal"]
-    gaps = np.diff(w)
+    gaps = np.diff(vals["principal"])
     if np.any(gaps < 1e-6) or (has_su and np.any(gaps < 3 * np.max(sus["principal"]))):
         warnings.append("principal strains nearly degenerate: their directions are ill-defined (and so their s.u.'s)")
 
     split, e_sb, e_sb_su, e_nsb, e_nsb_su = {}, math.nan, math.nan, math.nan, math.nan
-    if split_basis is not None:
-        for k, name in enumerate(sb_components):
+    if job.split_basis is not None:
+        for k, name in enumerate(job.sb_components):
             split[name] = (float(vals["sb_values"][k]), float(sus["sb_values"][k]))
-        for k, name in enumerate(nsb_components):
+        for k, name in enumerate(job.nsb_components):
             split[name] = (float(vals["nsb_values"][k]), float(sus["nsb_values"][k]))
         e_sb, e_sb_su = float(vals["e_sb"]), float(sus["e_sb"])
         e_nsb, e_nsb_su = float(vals["e_nsb"]), float(sus["e_nsb"])
 
-    ref_mapped = Cell(*vals["ref_mapped"])
     return StrainResult(
         frame=frame,
         frame_description=FRAMES[frame],
-        reference=ref_cell,
-        reference_mapped=ref_mapped,
-        child=child_cell,
-        P=Pm,
+        reference=job.ref_cell,
+        reference_mapped=Cell(*(float(x) for x in vals["ref_mapped"])),
+        child=job.child_cell,
+        P=job.P,
         F=vals["F"],
         e=vals["e"],
         e_su=sus["e"],
@@ -604,18 +669,22 @@ def strain(
         principal_directions=vals["directions"],
         principal_directions_su=sus["directions"],
         finite={k: (vals[k], sus[k]) for k in fin},
-        sb_components=sb_components,
-        nsb_components=nsb_components,
+        sb_components=job.sb_components,
+        nsb_components=job.nsb_components,
         split=split,
         e_sb=e_sb,
         e_sb_su=e_sb_su,
         e_nsb=e_nsb,
         e_nsb_su=e_nsb_su,
-        reference_label=ref_label,
-        child_label=child_label,
-        reference_kind=reference_kind or "explicit cell",
+        reference_label=job.ref_label,
+        child_label=job.child_label,
+        reference_kind=job.reference_kind,
         has_su=has_su,
         warnings=tuple(warnings),
+        V=float(vals["V"]),
+        V_su=float(sus["V"]),
+        V0=float(vals["V0"]),
+        V0_su=float(sus["V0"]),
     )
 
 

@@ -252,3 +252,41 @@ def test_cli_table_cifs_failed_file_and_missing_temperature(capsys, tmp_path, mo
     rc, out, err = _run(capsys, "table", str(L / "9002548.cif"), str(no_t), "--parent", str(L / "9002551.cif"),
                         "--temperatures", "225,268", "--no-plots", "--no-detect")
     assert rc == 0, err
+
+
+def test_batched_table_equals_one_by_one_strain():
+    # rows with different P (via relations), with and without s.u.'s, computed in one batch, must equal the
+    # single-pair strain() of each row
+    from types import SimpleNamespace
+
+    from symstrain.phase import params_from_matrix
+    from symstrain.strain import strain
+
+    ref = Cell(7.1, 8.3, 9.2, 84.0, 97.5, 101.0, (0.001, 0.002, 0.002, 0.01, 0.02, 0.01))
+    Ps = [np.eye(3), np.array([[1, 1, 0], [-1, 1, 0], [0, 0, 1]], float), np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], float)]
+    rng = np.random.default_rng(8)
+    phases, rels = [], []
+    for k in range(9):
+        P = Ps[k % 3]
+        U = rng.normal(0, 0.004, (3, 3))
+        U = 0.5 * (U + U.T)
+        p = params_from_matrix((np.eye(3) + U) @ ref.matrix() @ P)
+        su = (0.002, 0.002, 0.003, 0.02, 0.02, 0.02) if k % 2 else (None,) * 6
+        phases.append(_phase(Cell(*p, su=su), 100.0 + 10 * k, f"row{k}"))
+        rels.append(SimpleNamespace(P=P, symmetry_breaking_strain=("e13", "e12") if k % 3 else (),
+                                    non_symmetry_breaking_strain=("e11", "e22", "e33")))
+    df = strain_table(cells_from_phases(phases, detect=False), ref, relations=rels)
+    assert len(df) == 9
+    for k, ph in enumerate(phases):
+        row = df[df["label"] == f"row{k}"].iloc[0]
+        r = strain(ref, ph.cell, rels[k].P, sb_components=rels[k].symmetry_breaking_strain,
+                   nsb_components=rels[k].non_symmetry_breaking_strain)
+        single = r.to_row()
+        for key in ("e11", "e13", "e12", "e23", "vs", "e_ss", "e_sb", "e_nsb", "principal1"):
+            assert row[key] == pytest.approx(single[key], abs=1e-14)
+            assert row[key + "_su"] == pytest.approx(single[key + "_su"], rel=1e-9, abs=1e-15)
+        assert row["ref_V"] == pytest.approx(ref.volume, rel=1e-12)
+        if k % 2 == 0:
+            assert math.isnan(row["V_su"])
+        else:
+            assert row["V_su"] == pytest.approx(ph.cell.volume_su, rel=1e-5)
