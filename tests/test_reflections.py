@@ -474,6 +474,13 @@ def test_cli_toy_with_two_temperatures(tmp_path, capsys):
         assert Path(f).is_file() and Path(f).stat().st_size > 0
     assert any(f.endswith("eta_series.png") for f in doc["files"])
     assert any(f.endswith("section_0kl_predicted.png") for f in doc["files"])
+    cond = pd.read_csv(out / "broken_conditions.csv").fillna("")
+    assert set(zip(cond.zone, cond.rule, cond.contained_in)) == {
+        ("0kl", "l = 2n", ""), ("hk0", "h+k = 2n", ""), ("h00", "h = 2n", "hk0: h+k = 2n")}
+    table = pd.read_csv(out / "reflections.csv")
+    sb = table["class"] == "SB"
+    assert cond.set_index("zone").loc["0kl", "n_SB_opened"] == (sb & (table.h == 0)).sum()
+    assert np.array_equal(sb.to_numpy(), _p21c_sb_hand(table.h.to_numpy(), table.k.to_numpy(), table.l.to_numpy()))
     # the same --out again: never overwrite
     rc = main(["reflections", str(par), str(chi), "--dmin", "1.2", "--out", str(out)])
     err = capsys.readouterr().err
@@ -612,3 +619,18 @@ def test_section_points_are_reciprocal_lattice_coordinates(tmp_path):
     assert (rows.l == 2).all()
     png = plot_section(rc.with_intensities(np.ones(len(rc.table))).table, cell, tmp_path / "s.png", (0, 0, 1), 0)
     assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_warns_when_reflections_absent_in_both_are_strong(tmp_path, capsys):
+    from symstrain.cli import main
+
+    par = _write_cif(tmp_path / "par.cif", "par", CELL, PCCN, [_atom(l, e, x, u) for l, e, x, u in TOY])
+    chi = _write_cif(tmp_path / "chi.cif", "chi", CELL, P21C, toy_child(0.05).atoms)
+    # (1 0 1): h0l with l odd, absent in Pccn and in P2₁/c — strong here, as in a wrongly indexed data set
+    a = _hklf4(tmp_path / "a.hkl", [(1, 1, 1, 1000, 10), (0, 1, 1, 40, 10), (1, 0, 1, 500, 10)])
+    rc = main(["reflections", str(par), str(chi), "--dmin", "1.5", "--hkl", str(a), "--out", str(tmp_path / "o"), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    assert any("1 of 1 reflections absent in both groups have I > 3σ" in w for w in doc["warnings"])
+    m = doc["measured"][0]
+    assert m["eta_intensity"] == pytest.approx(math.sqrt(40 / 1540))

@@ -135,6 +135,7 @@ def _claim(out: Path, name: str, written: list[str]) -> Path:
 
 def run(args):
     import numpy as np
+    import pandas as pd
 
     from ..cif import read_cif
     from ..errors import SymstrainInputError
@@ -183,6 +184,18 @@ def run(args):
     files: list[str] = []
     t.to_csv(_claim(out, "reflections.csv", files), index=False, float_format="%.6g")
     top.to_csv(_claim(out, "sb_strongest.csv", files), index=False, float_format="%.6g")
+    cond_rows = []
+    for bc in rc.conditions:
+        n_here = int(t["class"].eq("SB").to_numpy()[bc.child.extinguishes(t[["h", "k", "l"]].to_numpy())].sum())
+        cond_rows.append({"zone": bc.child.zone, "rule": bc.child.rule, "absent_in_parent": bc.child.absent,
+                          "kind": bc.child.kind, "operation_child_basis": bc.child.operation,
+                          "parent_indexing": "non-integral parent indices" if bc.parent is None
+                          else f"{bc.parent.zone}: {bc.parent.rule}",
+                          "operation_parent_basis": "" if bc.parent is None else bc.parent.operation,
+                          "n_SB_opened": n_here, "contained_in": bc.contained_in or ""})
+    pd.DataFrame(cond_rows, columns=["zone", "rule", "absent_in_parent", "kind", "operation_child_basis",
+                                     "parent_indexing", "operation_parent_basis", "n_SB_opened", "contained_in"]
+                 ).to_csv(_claim(out, "broken_conditions.csv", files), index=False)
     for u, n in sections:
         tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
         plot_section(t, child.cell, _claim(out, f"section_{tag}_predicted.png", files), u, n,
@@ -200,6 +213,10 @@ def run(args):
         cl = classify_measured(data, parent.spacegroup, child.spacegroup, P, p, args.hkl_setting,
                                conditions=rc.conditions)
         summ = measured_summary(cl)
+        st_abs = summ["statistics"].set_index("class").loc["absent"]
+        if st_abs["n"] and st_abs["n_significant"] == st_abs["n_significant"] and st_abs["n_significant"] > 0:
+            warnings.append(f"{src.name}: {int(st_abs['n_significant'])} of {int(st_abs['n'])} reflections absent in "
+                            "both groups have I > 3σ: check the groups, the indexing (--hkl-setting) or twinning")
         T = args.temperatures[i] if args.temperatures else data.attrs.get("temperature")
         temps.append(np.nan if T is None else float(T))
         stem = f"{i + 1:02d}-{src.stem}"
