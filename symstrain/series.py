@@ -314,7 +314,10 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     ``relations``: optional list aligned with the rows (a Relation or None each) that supplies P and the
     symmetry-breaking components row by row instead (explicit ``sb_components`` still win).
     ``eta_from``: the column whose |value| normalised to its maximum over the whole table is ``eta_strain``
-    (default ε13, as the seed paper plots it; "e_sb" for any symmetry breaking).
+    (default ε13, as the seed paper plots it; "e_sb" for any symmetry breaking). Its s.u. is the column's s.u.
+    divided by the maximum (the uncertainty of the maximum itself is not included).
+    Every row carries the ``frame`` it was computed in; the first-order s.u.'s of norms (e_ss, e_sb) are not
+    meaningful where the norm is near zero.
 
     A row whose strain cannot be computed (e.g. a lattice incompatible with the reference) is left out and
     listed in ``attrs["failed"]``; the table's ``attrs`` also hold ``warnings`` (one line each), ``frame``,
@@ -418,6 +421,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
             out["ref_V"] = r.V0 / detP
             out["ref_V_su"] = r.V0_su / detP if r.reference.has_su else np.nan
         out["reference_kind"] = r.reference_kind
+        out["frame"] = frame
         out.update(r.to_row())
         out["has_su"] = r.has_su
         rows.append(out)

@@ -290,3 +290,19 @@ def test_batched_table_equals_one_by_one_strain():
             assert math.isnan(row["V_su"])
         else:
             assert row["V_su"] == pytest.approx(ph.cell.volume_su, rel=1e-5)
+
+
+def test_cli_table_heating_and_cooling_files(capsys, tmp_path, monkeypatch, lawsonite_files):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    L = SHARED / "lawsonite"
+    h = [str(L / f"{n}.cif") for n in (9002546, 9002547, 9002548)]
+    c = [str(L / f"{n}.cif") for n in (9002549, 9002550)]
+    rc, out, err = _run(capsys, "table", "--heating", *h, "--cooling", *c, "--parent", str(L / "9002551.cif"),
+                        "--json", "--no-plots", "--no-detect")
+    assert rc == 0, err
+    d = json.loads(out)
+    assert [(r["T"], r["branch"]) for r in d["rows"]] == [(130, "heating"), (175, "heating"), (225, "heating"),
+                                                          (268, "cooling"), (285, "cooling")]
+    assert {r["frame"] for r in d["rows"]} == {"cstar"}

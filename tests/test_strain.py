@@ -416,3 +416,22 @@ def test_parse_P():
     for bad in ("a,b", "a,b,d", "a,b,c;1", "x"):
         with pytest.raises(SymstrainInputError):
             cli.parse_P(bad)
+
+
+def test_split_is_taken_in_the_cstar_frame_whatever_the_frame():
+    rs = strain(REF, MONO, sb_components=("e13",))
+    rc = strain(REF, MONO, frame="c", sb_components=("e13",))
+    assert rc.split["e13"][0] == pytest.approx(rs.e[0, 2], abs=1e-14)
+    assert rc.e_sb == pytest.approx(rs.e_sb, abs=1e-14)
+    assert rc.e[0, 2] != pytest.approx(rs.e[0, 2], abs=1e-5)  # the c-frame tensor itself differs
+
+
+@pytest.mark.parametrize("parent, child", [(9002546, 9002545), (9002551, 9002545)])
+def test_lawsonite_other_pairs(lawsonite, parent, child):
+    relation = pytest.importorskip("symstrain.relation")
+    rel = relation.relate(lawsonite(parent), lawsonite(child))
+    r = strain(rel)
+    p, c = lawsonite(parent).cell, lawsonite(child).cell
+    assert np.allclose(np.diag(r.e), [c.a / p.a - 1, c.b / p.b - 1, c.c / p.c - 1], atol=1e-12)
+    assert r.e_sb == 0.0 and r.sb_components == ()  # mmm → mm2: not ferroelastic, no symmetry-breaking strain
+    assert any("no standard uncertainties" in w for w in r.warnings) and r.to_dict()["e_su"] is None
