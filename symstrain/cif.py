@@ -189,11 +189,13 @@ def phase_from_block(block, source: str = "<memory>") -> Phase:
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
     sg, extra_translations = _read_spacegroup(block, source, cell, warnings)
-    atoms = _read_atoms(block, source, cell, warnings)
+    formula = _text(block, "_chemical_formula_sum")
+    atoms = _read_atoms(block, source, cell, warnings, formula)
     if extra_translations is not None:
         cell, sg, atoms = _reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
+    if sg.source == "number":
+        sg = _setting_from_number(sg, cell, atoms, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)
-    formula = _text(block, "_chemical_formula_sum")
     z, _ = _number(block, "_cell_formula_units_Z", source)
     return Phase(
         cell=cell,
@@ -389,12 +391,6 @@ def _read_spacegroup(block, source, cell, warnings):
         if not 1 <= n <= 230:
             raise SymstrainInputError(source, f"{number_tag} {n} is not a space-group number (1–230)")
         sg = gemmi.find_spacegroup_by_number(n)
-        n_settings = sum(1 for s in gemmi.spacegroup_table_itb() if s.number == n)
-        if n_settings > 1:
-            warnings.append(
-                f"only the IT number {n} is given: the reference setting {sg.xhm()} is assumed "
-                f"(the group has {n_settings} tabulated settings)"
-            )
         return SpaceGroupInfo.from_gemmi(sg, "number"), None
 
     import gemmi
@@ -402,6 +398,68 @@ def _read_spacegroup(block, source, cell, warnings):
     warnings.append("no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed")
     sg = gemmi.find_spacegroup_by_name("P 1")
     return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
+
+
+def _setting_from_number(sg_info, cell, atoms, warnings):
+    """With only an IT number, pick the tabulated setting in which no atoms overlap.
+
+    The reference setting is kept when it puts no two atoms on top of each other; otherwise the
+    one other setting that does not is taken. Either way a warning says what was assumed.
+    """
+    import gemmi
+
+    from .symmetry import close_contacts
+
+    G = cell.metric()
+
+    def fits_metric(s):  # every rotation must preserve the metric of the cell (e.g. the unique axis)
+        rot, _ = ops_to_arrays(s.operations())
+        GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+        return np.allclose(GR, G, rtol=0, atol=2e-3 * np.abs(G).max())
+
+    settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and fits_metric(s)]
+    if len(settings) <= 1:
+        if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
+            warnings.append(
+                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"
+            )
+        return sg_info
+
+    def overlaps(info):
+        ph = Phase(cell, info, tuple(atoms))
+        return [c for c in close_contacts(ph, max_pairs=1000) if c[4] == "overlap"]
+
+    ref_bad = overlaps(sg_info)
+    n = sg_info.number
+    if not ref_bad:
+        warnings.append(
+            f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
+            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"
+        )
+        return sg_info
+    worst = ref_bad[0]
+    clean = []
+    for s in settings:
+        if s.xhm() == sg_info.hm:
+            continue
+        info = SpaceGroupInfo.from_gemmi(s, "number")
+        if not overlaps(info):
+            clean.append(info)
+    if len(clean) == 1:
+        clean[0] = SpaceGroupInfo(clean[0].number, clean[0].hm, clean[0].hall, clean[0].setting, "number",
+                                  clean[0].rotations, clean[0].translations, clean[0].is_standard_setting)
+        warnings.append(
+            f"only the IT number {n} is given: the reference setting {sg_info.hm} puts atoms on top of each "
+            f"other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); {clean[0].hm} is the only tabulated setting "
+            "without overlaps and is used"
+        )
+        return clean[0]
+    warnings.append(
+        f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed although it puts atoms "
+        f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
+        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"
+    )
+    return sg_info
 
 
 def _check_number(sg, number, source):
@@ -569,7 +627,14 @@ def _column(block, tag):
     return [str(v) for v in col] if col is not None and len(col) > 0 else None
 
 
-def _read_atoms(block, source, cell, warnings) -> list[Atom]:
+def _formula_elements(formula: str | None) -> set[str] | None:
+    if not formula:
+        return None
+    found = set(re.findall(r"([A-Z][a-z]?)", formula))
+    return found or None
+
+
+def _read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     labels = _column(block, "_atom_site_label")
     types = _column(block, "_atom_site_type_symbol")
     fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
@@ -620,6 +685,8 @@ def _read_atoms(block, source, cell, warnings) -> list[Atom]:
         xyz, xyz_su = _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings)
 
     aniso = _read_aniso(block, source)
+    formula_elements = _formula_elements(formula)
+    from_label_notes: list[str] = []
     atoms: list[Atom] = []
     skipped, q_occ, zero_occ = [], [], []
     for i in range(n):
@@ -628,6 +695,13 @@ def _read_atoms(block, source, cell, warnings) -> list[Atom]:
         element = _element_from(tsym, strict_case=False) if tsym else None
         if element is None:
             element = _element_from(label, strict_case=True)
+            in_formula = formula_elements is None or element in formula_elements or (
+                element == "D" and "H" in formula_elements)
+            if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
+                element = "O"  # 'Wat1': a water oxygen, not tungsten
+                from_label_notes.append(f"{label}→O")
+            elif element is not None and not in_formula:
+                from_label_notes.append(f"{label}→{element} (not in the formula)")
         if element is None:
             skipped.append(label)
             continue
@@ -659,6 +733,11 @@ def _read_atoms(block, source, cell, warnings) -> list[Atom]:
             u = None if b is None else b / _EIGHT_PI2
         dis = "" if cols["dis"] is None or _is_null(cols["dis"][i]) else _unquote(cols["dis"][i]).strip()
         atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
+    if from_label_notes:
+        warnings.append(
+            "element guessed from the site label: " + ", ".join(from_label_notes[:6])
+            + (" …" if len(from_label_notes) > 6 else "")
+        )
     if skipped:
         warnings.append(
             f"{len(skipped)} atom site(s) with no recognisable element skipped: {', '.join(skipped[:6])}"

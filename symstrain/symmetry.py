@@ -301,8 +301,6 @@ def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: floa
 
 def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
     """expand_to_cell plus the number of atoms merged across different sites."""
-    from scipy.spatial import cKDTree
-
     idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
     if len(idx) == 0:
         return np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), 0
@@ -317,9 +315,7 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
     z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
     occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
     A = phase.cell.matrix()
-    # candidate pairs in fractional space (periodic box 1), radius large enough for the metric bound
-    r_frac = tol * np.linalg.norm(np.linalg.inv(A), 2) * (1 + 1e-9)
-    pairs = cKDTree(Y, boxsize=1.0).query_pairs(min(r_frac, 0.49), output_type="ndarray")
+    pairs = _pairs_within(Y, A, tol)
     n_cross = 0
     keep = np.ones(len(Y), dtype=bool)
     if len(pairs):
@@ -467,3 +463,101 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=(1e-4, 1e-3, 0.0
         n_atoms_cell=int(len(types)),
         notes=tuple(notes),
     )
+
+
+# ----------------------------------------------------------------------------- impossible contacts
+
+#: cations that never bond to each other in oxides and fluorides (no metal–metal bonds), for :func:`close_contacts`
+_HARD_CATIONS = frozenset("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+
+
+def _contacts_within(frac: np.ndarray, A: np.ndarray, r: float):
+    """(i, j, distance) for every pair i < j of atoms closer than r Å (shortest periodic image; exact).
+
+    Atoms are compared with their images in as many neighbouring cells as r needs along each axis.
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(frac)
+    d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)  # interplanar spacings
+    reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
+    shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+    images = (frac[None, :, :] + shifts[:, None, :]).reshape(-1, 3) @ A.T
+    sdm = cKDTree(frac @ A.T).sparse_distance_matrix(cKDTree(images), r, output_type="ndarray")
+    i, j, dist = sdm["i"], sdm["j"] % n, sdm["v"]
+    keep = i < j
+    i, j, dist = i[keep], j[keep], dist[keep]
+    if len(i) == 0:
+        return i, j, dist
+    order = np.lexsort((dist, j, i))
+    i, j, dist = i[order], j[order], dist[order]
+    first = np.ones(len(i), dtype=bool)
+    first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+    return i[first], j[first], dist[first]
+
+
+def _pairs_within(frac: np.ndarray, A: np.ndarray, r: float) -> np.ndarray:
+    """(k, 2) index pairs i < j that may lie within r Å of each other (a superset; periodic, any cell shape).
+
+    Coordinates are scaled per axis by the interplanar spacings d_k = 1/|row k of A⁻¹|, so that
+    |Δ_k| ≤ |Δr| and a periodic Chebyshev search of radius r in that box finds every close pair.
+    """
+    from scipy.spatial import cKDTree
+
+    d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    if r >= 0.5 * d.min() or len(frac) < 3:
+        return np.array(np.triu_indices(len(frac), 1)).T.reshape(-1, 2)
+    x = frac * d
+    x[x >= d] = 0.0
+    return cKDTree(x, boxsize=d).query_pairs(r, p=np.inf, output_type="ndarray")
+
+
+def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> list[tuple[str, str, float, float, str]]:
+    """Contacts that no real structure has, as ``(label_i, label_j, distance Å, limit Å, kind)``.
+
+    Two rules, with r the covalent radii (gemmi's table):
+
+    * ``"overlap"``: any two atoms closer than ``overlap`` × (r_i + r_j);
+    * ``"cation-cation"``: in a structure with O or F, two cations that never bond to each other there
+      (alkali and alkaline-earth metals, Al, Si) closer than r_i + r_j — e.g. Al–Si at 2.29 Å (limit
+      2.32 Å) in the lawsonite Cmcm files. Transition metals are left out: W–W or Mo–Mo bonds are real.
+
+    Pairs that are alternatives of each other are skipped: both partially occupied with occupancies
+    summing to ≤ 1, or in different non-empty disorder groups. One line per label pair, shortest
+    first, at most ``max_pairs``. Minimum-image distances are exact for any cell shape.
+    """
+    import gemmi
+
+    frac, z, site, occ = expand_to_cell(phase)
+    if len(frac) < 2:
+        return []
+    A = phase.cell.matrix()
+    labels = [a.label for a in phase.atoms]
+    elements = [a.element for a in phase.atoms]
+    groups = [a.disorder_group for a in phase.atoms]
+    rad_by_el = {e: float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in set(elements)}
+    radius = np.array([rad_by_el[elements[s]] for s in site])
+    oxide = bool({"O", "F"} & set(elements))
+    positive = np.array([oxide and elements[s] in _HARD_CATIONS for s in site])
+    groups_code = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)[1]
+    has_group = np.array([bool(g) for g in groups])
+    limit_pos = [2 * rad_by_el[e] for e in rad_by_el if e in _HARD_CATIONS] if oxide else []
+    r_max = max([overlap * 2.0 * max(rad_by_el.values())] + limit_pos)
+    i, j, dist = _contacts_within(frac, A, r_max)
+    if len(i) == 0:
+        return []
+    rsum = radius[i] + radius[j]
+    si, sj = site[i], site[j]
+    alternative = ((occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)) | (
+        has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
+    )
+    bad_overlap = (dist < overlap * rsum) & ~alternative
+    bad_cation = positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap
+    out: dict[tuple[str, str], tuple] = {}
+    for mask, kind, factor in ((bad_overlap, "overlap", overlap), (bad_cation, "cation-cation", 1.0)):
+        for k in np.nonzero(mask)[0]:
+            key = tuple(sorted((labels[si[k]], labels[sj[k]])))
+            cand = (key[0], key[1], float(dist[k]), float(factor * rsum[k]), kind)
+            if key not in out or cand[2] < out[key][2]:
+                out[key] = cand
+    return sorted(out.values(), key=lambda c: c[2])[:max_pairs]

@@ -218,6 +218,16 @@ def test_number_only_warns_about_setting(tmp_path):
     assert any("reference setting" in w for w in ph.warnings)
 
 
+def test_number_only_setting_chosen_by_overlaps(tmp_path):
+    # A at (0.1, 0.1, 0.1); B 0.01 in x (≈0.1 Å) from A's 2_1 image in P 1 21/c 1, (-x, 1/2+y, 1/2-z);
+    # C 0.01 in x from A's 2_1 image in P 1 21/a 1, (1/2-x, 1/2+y, -z). In P 1 21/n 1 the 2_1 image
+    # of A is (0.4, 0.6, 0.4), far from both, so it is the one b-unique setting without overlaps.
+    atoms = ["A O 0.1 0.1 0.1 1 0.01", "B O -0.09 0.6 0.4 1 0.01", "C O 0.41 0.6 -0.1 1 0.01"]
+    ph = read_cif(make_cif(tmp_path, number=14, atoms=atoms))
+    assert ph.spacegroup.hm == "P 1 21/n 1" and ph.spacegroup.source == "number"
+    assert any("only tabulated setting without overlaps" in w for w in ph.warnings)
+
+
 def test_no_symmetry_is_p1_with_warning(tmp_path):
     ph = read_cif(make_cif(tmp_path))
     assert ph.spacegroup.number == 1 and ph.spacegroup.source == "assumed P1"

@@ -24,11 +24,13 @@ from symstrain.symmetry import detect_symmetry, expand_to_cell
 EXPECT = {
     "quirks/1000002-test-hall.cif": dict(number=14, hm="P 1 21/n 1", T=None, sites=14),
     "quirks/1000002-test-hm.cif": dict(number=14, hm="P 1 21/n 1", source="H-M"),
-    # The manifest says "P 1 21/n 1 identified from the operators", but this file carries no operator loop
-    # and no symbol, only _symmetry_int_tables_number 14 (checked in test_symop_file_has_only_a_number): the
-    # setting cannot be known, so the reference setting is used and a warning says so.
-    "quirks/1000002-test-symop.cif": dict(number=14, hm="P 1 21/c 1", source="number",
-                                          warn=["reference setting", "no recognisable element"]),
+    # This file carries no operator loop and no symbol, only _symmetry_int_tables_number 14 (checked in
+    # test_symop_file_has_only_a_number). The reference setting P 1 21/c 1 puts O1 0.64 Å from O2; of the
+    # settings that fit the monoclinic-b metric only P 1 21/n 1 has no overlapping atoms, so it is used
+    # (with a warning), which is the manifest's answer.
+    "quirks/1000002-test-symop.cif": dict(number=14, hm="P 1 21/n 1", source="number",
+                                          warn=["only tabulated setting without overlaps", "O1–O2 0.64",
+                                                "no recognisable element"]),
     "quirks/1000002-occupancy-questionmarks.cif": dict(number=14, hm="P 1 21/n 1", warn=["occupancy '?' taken as 1"]),
     "quirks/2000000-no-symops.cif": dict(number=2, hm="P -1", T=None, source="H-M"),
     "quirks/2000000-only-ITC-number.cif": dict(number=2, hm="P -1", source="number"),
@@ -184,11 +186,24 @@ def test_cartesian_file_converted(shared_cifs):
     assert len(np.unique(np.round(xyz, 6), axis=0)) == len(ph.atoms)  # never all at 0,0,0
 
 
-def test_lawsonite_cmcm_origin(shared_cifs):
+def test_lawsonite_cmcm_origin_and_contacts(shared_cifs):
+    from symstrain.symmetry import close_contacts
+
     for code in ("9002550", "9002551"):
         ph = read_cif(shared_cifs / f"lawsonite/{code}.cif")
         assert ph.spacegroup.number == 63 and not ph.spacegroup.is_standard_setting
         assert any("origin" in w for w in ph.warnings)
+        # README: Al placed at (0, 1/4, 0) sits 2.29 Å from Si — two cations closer than r(Al) + r(Si)
+        (a, b, d, lim, kind), = close_contacts(ph)
+        assert (a, b, kind) == ("Al", "Si", "cation-cation") and d == pytest.approx(2.29, abs=0.01)
+    for code in ("9002543", "9002546", "9002549"):  # Al at (0, 0, 0): nothing impossible
+        assert close_contacts(read_cif(shared_cifs / f"lawsonite/{code}.cif")) == []
+
+
+def test_water_labels_are_oxygen(shared_cifs):
+    ph = read_cif(shared_cifs / "quirks/9015578.cif")  # formula 'Ca0.33 Fe2 H7 Na0.67 O12 P2': no tungsten
+    assert {a.element for a in ph.atoms if a.label.startswith("Wat")} == {"O"}
+    assert any("Wat1→O" in w for w in ph.warnings)
 
 
 def _cli(*args):
@@ -210,6 +225,13 @@ def test_read_warn_rows_in_json(shared_cifs, name, needle):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert any(needle in w for w in data["warnings"])
+
+
+def test_info_reports_impossible_contacts(shared_cifs):
+    r = _cli("--json", shared_cifs / "lawsonite/9002551.cif")
+    d = json.loads(r.stdout)
+    assert [(c["site_1"], c["site_2"]) for c in d["contacts"]] == [("Al", "Si")]
+    assert any("impossible contact Al–Si 2.29" in w for w in d["warnings"])
 
 
 def test_json_report_contents(shared_cifs):

@@ -124,6 +124,35 @@ def test_transformation_convention():
     assert rep.rotations.shape == (4, 3, 3)
 
 
+def test_close_contacts_rocksalt_mgo():
+    from symstrain.symmetry import close_contacts
+
+    # MgO rock salt: Mg–Mg = a/√2. a = 4.21 Å gives 2.98 Å > r(Mg)+r(Mg) = 2.82 Å: fine.
+    sites = [("Mg", "Mg", (0, 0, 0), 1.0), ("O", "O", (0.5, 0.5, 0.5), 1.0)]
+    assert close_contacts(phase((4.21,) * 3 + (90,) * 3, "F m -3 m", sites)) == []
+    # squeezed to a = 3.8 Å: Mg–Mg = 3.8/√2 = 2.687 Å, two cations closer than 2.82 Å in an oxide
+    (a, b, d, lim, kind), = close_contacts(phase((3.8,) * 3 + (90,) * 3, "F m -3 m", sites))
+    assert (a, b, kind) == ("Mg", "Mg", "cation-cation")
+    assert d == pytest.approx(3.8 / np.sqrt(2), abs=1e-9) and lim == pytest.approx(2.82, abs=0.02)
+
+
+def test_close_contacts_overlap_and_alternatives():
+    from symstrain.symmetry import close_contacts
+
+    cell = (5, 6, 7, 90, 90, 90)
+    # two full C atoms 0.25 Å apart (0.05·5 Å): below 0.6·(0.76+0.76) = 0.91 Å
+    sites = [("C1", "C", (0.1, 0.2, 0.3), 1.0), ("C2", "C", (0.15, 0.2, 0.3), 1.0)]
+    (a, b, d, _, kind), = close_contacts(phase(cell, "P 1", sites))
+    assert (a, b, kind) == ("C1", "C2", "overlap") and d == pytest.approx(0.25)
+    # as 0.6/0.4 alternatives they are a disorder model, not an error
+    sites = [("C1", "C", (0.1, 0.2, 0.3), 0.6), ("C2", "C", (0.15, 0.2, 0.3), 0.4)]
+    assert close_contacts(phase(cell, "P 1", sites)) == []
+    # across a periodic boundary of an oblique cell the shortest image counts
+    sites = [("C1", "C", (0.01, 0.2, 0.3), 1.0), ("C2", "C", (0.98, 0.2, 0.3), 1.0)]
+    (_, _, d, _, _), = close_contacts(phase((5, 6, 7, 90, 100, 90), "P 1", sites))
+    assert d == pytest.approx(0.03 * 5)
+
+
 # ----------------------------------------------------------------------------- identification helpers
 
 

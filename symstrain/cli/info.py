@@ -29,7 +29,7 @@ def _fmt(value, su, digits=5):
 def run(args):
     from ..cif import list_blocks, read_cif
     from ..errors import SymstrainInputError
-    from ..symmetry import detect_symmetry, expand_to_cell
+    from ..symmetry import close_contacts, detect_symmetry, expand_to_cell
     from . import CommandResult
 
     if not args.symprec > 0:
@@ -38,6 +38,10 @@ def run(args):
     blocks = list_blocks(args.file)
     report = detect_symmetry(phase, symprec=args.symprec)
     frac_all, _, _, _ = expand_to_cell(phase, include_zero_occupancy=True)
+    contacts = close_contacts(phase)
+    contact_warnings = [
+        f"impossible contact {a}–{b} {d:.2f} Å ({kind}: below {lim:.2f} Å)" for a, b, d, lim, kind in contacts
+    ]
     cell = phase.cell
     sg = phase.spacegroup
     n_zero = sum(1 for a in phase.atoms if a.occupancy <= 0)
@@ -70,7 +74,9 @@ def run(args):
             "disorder_groups": sorted({a.disorder_group for a in phase.atoms if a.disorder_group}),
             "elements": elements,
         },
-        "warnings": list(phase.warnings),
+        "contacts": [{"site_1": a, "site_2": b, "distance": d, "limit": lim, "kind": kind}
+                     for a, b, d, lim, kind in contacts],
+        "warnings": list(phase.warnings) + contact_warnings,
         "detection_notes": list(report.notes),
     }
 
@@ -94,7 +100,7 @@ def run(args):
     lines.append("  ladder       " + ", ".join(f"{t:g}: {s or '-'}" for t, _, s in report.ladder))
     lines.append(f"  atoms        {len(phase.atoms)} in the asymmetric unit, {len(frac_all)} in the cell"
                  + (f" ({n_zero} zero-occupancy site(s))" if n_zero else ""))
-    for w in phase.warnings:
+    for w in list(phase.warnings) + contact_warnings:
         lines.append(f"  warning: {w}")
     for n in report.notes:
         lines.append(f"  note: {n}")
