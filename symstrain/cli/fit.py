@@ -1,0 +1,86 @@
+"""``symstrain fit``: fit the Landau model (Eq. 4 by default) to q(T) and η(T) on heating and cooling branches.
+
+Inputs: --q (T, q, branch[, sigma]) or --chimt (T, chiMT, branch; converted with --chit-hs/--chit-ls),
+and/or --eta (T, eta, branch[, sigma]; normalised η, a free scale is fitted). Writes into --out (default: a
+fresh ``symstrain-fit`` folder; existing files are never overwritten): fit_parameters.csv,
+fit_correlation.csv, fit_curves.csv, fit_residuals.csv and fit.png.
+"""
+
+from __future__ import annotations
+
+NAME = "fit"
+HELP = "fit the coupled Landau model to q(T) and η(T) data (both branches), with s.u.'s and T↑, T↓, T_eq"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--q", default=None, help="CSV with columns T, q, branch (heating/cooling)[, sigma]")
+    parser.add_argument("--chimt", default=None, help="CSV with columns T, chiMT, branch: q from χMT instead of --q")
+    parser.add_argument("--chit-hs", type=float, default=3.5, help="χT of pure HS, cm³ K mol⁻¹ (default 3.5)")
+    parser.add_argument("--chit-ls", type=float, default=0.0, help="χT of pure LS, cm³ K mol⁻¹ (default 0)")
+    parser.add_argument("--eta", default=None, help="CSV with columns T, eta, branch[, sigma] (normalised η)")
+    parser.add_argument("--free", default="T_SC,a1,D",
+                        help="comma-separated fitted parameters (default T_SC,a1,D; C and b fix the energy and η "
+                             "scales; add E or B, a0, Tc for Eq. 3)")
+    parser.add_argument("--param", action="append", default=[], metavar="K=V",
+                        help="starting value (free) or fixed value (others), on top of the paper preset")
+    parser.add_argument("--no-eta-scale", action="store_true", help="η data are in model units: no scale factor")
+    parser.add_argument("--out", default=None, help="output folder (default: new ./symstrain-fit)")
+
+
+def run(args):
+    import pandas as pd
+
+    from ..errors import SymstrainInputError
+    from ..landau import LandauModel
+    from ..landau_fit import clean_branch_frame, fit_landau, read_branch_csv
+    from ..magnetism import read_chimt_csv
+    from ..plots.landau import fit_figure
+    from . import CommandResult
+    from .landau import output_dir, parse_params
+
+    if args.q and args.chimt:
+        raise SymstrainInputError("--q/--chimt", "give q or χMT data, not both")
+    if not (args.q or args.chimt or args.eta):
+        raise SymstrainInputError("fit", "give --q (or --chimt) and/or --eta")
+    warnings = []
+    qd = read_branch_csv(args.q, "q") if args.q else None
+    if args.chimt:
+        cd, warnings = read_chimt_csv(args.chimt, args.chit_hs, args.chit_ls)
+        if "branch" not in cd:
+            raise SymstrainInputError(args.chimt, "needs a branch column (heating/cooling)")
+        try:
+            qd = clean_branch_frame(cd[["T", "q", "branch"]], "q", args.chimt)
+        except SymstrainInputError as exc:
+            raise SymstrainInputError(args.chimt, exc.problem) from None
+    ed = read_branch_csv(args.eta, "eta") if args.eta else None
+    free = tuple(s.strip() for s in args.free.split(",") if s.strip())
+    start = parse_params(args.param, LandauModel.paper())
+    try:
+        fit = fit_landau(qd, ed, model=start, free=free, fit_eta_scale=not args.no_eta_scale)
+    except SymstrainInputError as exc:
+        if exc.source == "free":
+            raise SymstrainInputError("--free", exc.problem) from None
+        raise
+    names = ["fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"]
+    out = output_dir(args.out, "symstrain-fit", names)
+    files = [str(out / n) for n in names]
+    fit.params_frame().to_csv(files[0], index=False)
+    fit.correlation.to_csv(files[1])
+    fit.curves.to_csv(files[2], index=False)
+    fit.residuals.to_csv(files[3], index=False)
+    fit_figure(fit, qd, ed, files[4])
+    data = fit.to_dict()
+    data["warnings"] = warnings
+    lines = ["Landau fit (" + ("converged" if fit.success else "NOT converged: " + fit.message) + ")"]
+    for k, v in fit.values.items():
+        lines.append(f"  {k:10s} = {v:.6g} ± {fit.su[k]:.2g}")
+    lines.append("  fixed: " + ", ".join(f"{k}={v:g}" for k, v in fit.fixed.items()))
+    lines.append(f"  T↑ = {fit.T_up:.2f} ± {fit.T_up_su:.2f} K, T↓ = {fit.T_down:.2f} ± {fit.T_down_su:.2f} K, "
+                 f"T_eq = {fit.T_eq:.2f} ± {fit.T_eq_su:.2f} K")
+    if fit.observed:
+        lines.append("  observed jumps: " + ", ".join(f"{k} {v:.2f}" for k, v in fit.observed.items()
+                                                       if not k.endswith("_su")))
+    lines.append(f"  χ²/dof = {fit.redchi2:.3g} ({fit.n_data} points), Jacobian condition {fit.condition:.3g}")
+    lines += [f"  note: {n}" for n in fit.notes] + [f"  warning: {w}" for w in warnings]
+    lines.append(f"wrote {len(files)} files to {out}")
+    return CommandResult(data=data, text="\n".join(lines), files=files)

@@ -1,0 +1,445 @@
+"""Least-squares fit of the Landau model to q(T) and η(T) on heating and cooling branches at once.
+
+What lives here: :func:`fit_landau` (the fit, with s.u.'s, correlations and the fitted T↑, T↓, T_eq),
+:class:`LandauFit` (its result), :func:`read_branch_csv` (T, value, branch[, sigma] tables).
+
+Identifiability (decided here, reported in every result's ``notes``)
+--------------------------------------------------------------------
+* Overall energy scale: G → λG leaves every minimum, branch and transition unchanged, so one energy
+  parameter must be fixed. We fix **C** (default 35, the paper's value).
+* η unit: data η are normalised (strain or intensity ratios), so η_data = s·η_model with a free scale s;
+  rescaling η by μ is absorbed by b → b/μ⁴, D → D/μ², E → E/μ², so **b** is fixed (default 10) and s fitted.
+* What remains for Eq. 4 is a1/C, T_SC, D²/b, DE/b, E²/b. When the HS branch is pinned at q = 1 (the
+  seed compound and the paper's preset) D and E enter q(T) and η(T) only through T↓, so only one
+  combination is determined: the default free set is **T_SC, a1, D** plus s, with **E fixed**. Any other
+  set can be requested (e.g. ``free=("T_SC", "a1", "D", "E")`` or the Eq. 3 terms B, a0, Tc); the
+  correlation matrix and the condition number of the Jacobian then show what the data cannot separate.
+
+Residuals
+---------
+Each data point is compared with the model state of the *same* side of the observed jump on its branch:
+before the observed jump, the state the sweep started in (followed, metastable); after it, the other
+branch's state. Where the model's state no longer exists (its spinodal passed) the value at the spinodal
+is used, so residuals stay continuous in the parameters. The observed jump temperatures (midpoint of the
+two data points around the largest step, σ = gap/√12) are fitted against the model's root-found T↑ and T↓.
+Without a ``sigma`` column each data set's σ is its own r.m.s. residual from a first pass, and the
+covariance is scaled by the reduced χ².
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import SymstrainInputError
+from .landau import PARAMETERS, LandauModel, _follow, _reverse
+
+DEFAULT_FREE = ("T_SC", "a1", "D")
+_BRANCH_NAMES = {"heating": "heating", "h": "heating", "up": "heating", "warming": "heating", "heat": "heating",
+                 "cooling": "cooling", "c": "cooling", "down": "cooling", "cool": "cooling"}
+
+
+@dataclass(frozen=True)
+class LandauFit:
+    """Result of :func:`fit_landau`.
+
+    ``model``: the fitted :class:`LandauModel`; ``values``/``su``: fitted parameters (free ones and
+    ``eta_scale``) and their standard uncertainties; ``fixed``: parameters held fixed; ``correlation``:
+    DataFrame of correlation coefficients between free parameters; ``T_up``/``T_down``/``T_eq`` (K) with
+    ``*_su`` propagated from the covariance; ``observed``: jump temperatures read from the data;
+    ``curves``: branch, T, q, eta, eta_scaled of the fitted model; ``residuals``: per data point;
+    ``condition``: condition number of the weighted Jacobian; ``notes``: identifiability and warnings.
+    """
+
+    model: LandauModel
+    free: tuple
+    values: dict
+    su: dict
+    fixed: dict
+    correlation: pd.DataFrame
+    chi2: float
+    redchi2: float
+    n_data: int
+    T_up: float
+    T_down: float
+    T_eq: float
+    T_up_su: float
+    T_down_su: float
+    T_eq_su: float
+    observed: dict
+    curves: pd.DataFrame
+    residuals: pd.DataFrame
+    condition: float
+    success: bool
+    message: str
+    notes: tuple = ()
+
+    @property
+    def transitions(self):
+        return _T3(self.T_up, self.T_down, self.T_eq)
+
+    def params_frame(self) -> pd.DataFrame:
+        rows = [dict(name=k, value=v, su=self.su.get(k, np.nan), status="fitted") for k, v in self.values.items()]
+        rows += [dict(name=k, value=v, su=np.nan, status="fixed") for k, v in self.fixed.items()]
+        rows += [dict(name=k, value=getattr(self, k), su=getattr(self, k + "_su"), status="derived")
+                 for k in ("T_up", "T_down", "T_eq")]
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        return dict(values=self.values, su=self.su, fixed=self.fixed, free=list(self.free),
+                    correlation=self.correlation.to_dict(), chi2=self.chi2, redchi2=self.redchi2,
+                    n_data=self.n_data, T_up=self.T_up, T_down=self.T_down, T_eq=self.T_eq,
+                    T_up_su=self.T_up_su, T_down_su=self.T_down_su, T_eq_su=self.T_eq_su,
+                    observed=self.observed, condition=self.condition, success=self.success,
+                    message=self.message, notes=list(self.notes))
+
+
+@dataclass(frozen=True)
+class _T3:
+    T_up: float
+    T_down: float
+    T_eq: float
+
+
+def read_branch_csv(path, value: str) -> pd.DataFrame:
+    """Read a CSV with columns T, ``value`` (q or eta), branch (heating/cooling) and optional sigma."""
+    path = Path(path)
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise SymstrainInputError(path, "file not found") from None
+    except Exception as exc:
+        raise SymstrainInputError(path, f"not a readable CSV ({type(exc).__name__}: {exc})") from None
+    return clean_branch_frame(df, value, path)
+
+
+def clean_branch_frame(df, value, source) -> pd.DataFrame:
+    """Validate a DataFrame with T, ``value``, branch[, sigma]; SymstrainInputError(source) if bad."""
+    if not isinstance(df, pd.DataFrame):
+        raise SymstrainInputError(source, "expected a DataFrame")
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    need = ["t", value.lower(), "branch"]
+    miss = [n for n in need if n not in cols]
+    if miss:
+        raise SymstrainInputError(source, f"missing column(s) {', '.join(miss)}; need T, {value}, branch[, sigma]")
+    out = pd.DataFrame({"T": pd.to_numeric(df[cols["t"]], errors="coerce"),
+                        value: pd.to_numeric(df[cols[value.lower()]], errors="coerce")})
+    br = df[cols["branch"]].astype(str).str.strip().str.lower().map(_BRANCH_NAMES)
+    if br.isna().any():
+        bad = df[cols["branch"]][br.isna()].iloc[0]
+        raise SymstrainInputError(source, f"branch must be heating or cooling, got {bad!r}")
+    out["branch"] = br
+    if "sigma" in cols:
+        out["sigma"] = pd.to_numeric(df[cols["sigma"]], errors="coerce")
+        if not (np.isfinite(out["sigma"]) & (out["sigma"] > 0)).all():
+            raise SymstrainInputError(source, "sigma must be positive numbers")
+    bad = ~np.isfinite(out[["T", value]].to_numpy()).all(axis=1)
+    if bad.any():
+        raise SymstrainInputError(source, f"non-numeric or missing value in data row {int(np.argmax(bad)) + 1}")
+    if (out["T"] <= 0).any():
+        raise SymstrainInputError(source, "temperatures must be positive (K)")
+    if len(out) < 2:
+        raise SymstrainInputError(source, "needs at least two data rows")
+    if value == "q" and (out["q"].abs() > 1.2).any():
+        raise SymstrainInputError(source, "q must lie in [−1, 1] (values beyond ±1.2 found); convert χMT first")
+    return out.reset_index(drop=True)
+
+
+def _observed_jump(df, value, branch):
+    """(T_lo, T_hi) around the largest step on one branch, or None when no clear jump."""
+    d = df[df.branch == branch].sort_values("T")
+    if len(d) < 3:
+        return None
+    v = d[value].abs().to_numpy() if value == "eta" else d[value].to_numpy()
+    t = d["T"].to_numpy()
+    dv = np.abs(np.diff(v))
+    i = int(np.argmax(dv))
+    span = v.max() - v.min()
+    rest = np.delete(dv, i)
+    if span <= 0 or dv[i] < 0.25 * span or (rest.size and dv[i] < 5 * np.median(rest) + 1e-12):
+        return None
+    return float(t[i]), float(t[i + 1])
+
+
+def _combine(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    return (lo, hi) if lo < hi else (min(a[0], b[0]), max(a[1], b[1]))
+
+
+class _Evaluator:
+    """Model states at the data temperatures for one parameter vector (internal)."""
+
+    def __init__(self, base, free, grid, jumps):
+        self.base, self.free, self.grid, self.jumps = base, free, grid, jumps
+
+    def model(self, p):
+        return self.base.replace(**dict(zip(self.free, p)))
+
+    def states(self, m):
+        """Per branch: (T grid, low-T state q/x, high-T state q/x) with clamping, and spinodals."""
+        T = self.grid
+        st = m._stationary(T)
+        r = np.arange(T.size)
+        kh, jh = _follow(st, None)
+        rev = _reverse(st)
+        kc_r, jc_r = _follow(rev, None)
+        kc = kc_r[::-1]
+        qh, xh = st.qmin[r, kh].copy(), st.xmin[r, kh].copy()
+        qc, xc = st.qmin[r, kc].copy(), st.xmin[r, kc].copy()
+        ev_h = [e for e in m._events(st, kh, jh, "heating", True) if e.kind == "first-order"]
+        ev_c = [e for e in m._events(rev, kc_r, jc_r, "cooling", True) if e.kind == "first-order"]
+        t_up = ev_h[0].T if ev_h else T[-1]
+        t_dn = ev_c[0].T if ev_c else T[0]
+        # low-T state: the heating sweep until its first jump, then frozen at the spinodal value
+        if ev_h:
+            e = ev_h[0]
+            after = T >= e.T
+            qh[after], xh[after] = e.q_before, e.eta_before**2
+        if ev_c:
+            e = ev_c[0]
+            below = T <= e.T
+            qc[below], xc[below] = e.q_before, e.eta_before**2
+        return dict(low=(qh, xh), high=(qc, xc), T_up=t_up, T_down=t_dn, has_up=bool(ev_h), has_down=bool(ev_c))
+
+    def predict(self, m, data, value):
+        """Model q or η (unscaled) at each data point, side of the observed jump chosen per branch."""
+        s = self.states(m)
+        out = np.empty(len(data))
+        for br in ("heating", "cooling"):
+            sel = (data.branch == br).to_numpy()
+            if not sel.any():
+                continue
+            t = data["T"].to_numpy()[sel]
+            jump = self.jumps.get(br)
+            if jump is None:
+                # no observed jump: follow that branch's own sweep (unclamped states)
+                side = np.full(t.size, br == "heating")
+            else:
+                mid = 0.5 * (jump[0] + jump[1])
+                side = t < mid  # True: low-T state
+            idx = np.searchsorted(self.grid, t)
+            ql, xl = s["low"][0][idx], s["low"][1][idx]
+            qhh, xhh = s["high"][0][idx], s["high"][1][idx]
+            q = np.where(side, ql, qhh)
+            x = np.where(side, xl, xhh)
+            out[sel] = q if value == "q" else np.sqrt(x)
+        return out, s
+
+
+def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None = None,
+               model: LandauModel | None = None, free=DEFAULT_FREE, fit_eta_scale: bool = True,
+               bounds: dict | None = None, n_grid: int = 400) -> LandauFit:
+    """Fit the Landau model to q(T) and/or η(T) (columns T, q|eta, branch[, sigma]).
+
+    ``model`` gives the starting values of the free parameters and the values of the fixed ones
+    (default :meth:`LandauModel.paper`). ``free`` names the fitted parameters (see the module docstring
+    for why C, b and, by default, E are fixed); ``fit_eta_scale`` adds the scale s with
+    η_data = s·η_model. ``bounds`` maps names (and "eta_scale") to (low, high).
+
+    s.u.'s come from the weighted Jacobian at the solution (scaled by the reduced χ² unless every data set
+    has a sigma column). Parameters that the data structurally cannot determine (D and E together on a
+    HS branch pinned at q = 1) get NaN s.u.'s and a note; strong correlations (|r| > 0.95) and an
+    ill-conditioned Jacobian are noted too.
+    """
+    from scipy.optimize import least_squares
+
+    base = model if model is not None else LandauModel.paper()
+    free = tuple(free)
+    bad = [f for f in free if f not in PARAMETERS]
+    if bad or len(set(free)) != len(free):
+        raise SymstrainInputError("free", f"unknown or repeated parameter(s) {bad or free}; known: {', '.join(PARAMETERS)}")
+    if q_data is None and eta_data is None:
+        raise SymstrainInputError("fit", "give q data, η data or both")
+    qd = clean_branch_frame(q_data, "q", "q data") if q_data is not None else None
+    ed = clean_branch_frame(eta_data, "eta", "η data") if eta_data is not None else None
+    if ed is not None:
+        ed = ed.assign(eta=ed["eta"].abs())
+    use_scale = bool(fit_eta_scale and ed is not None)
+    frames = [d for d in (qd, ed) if d is not None]
+    allT = np.concatenate([d["T"].to_numpy() for d in frames])
+    n_data = sum(len(d) for d in frames)
+    n_par = len(free) + use_scale
+    if n_data <= n_par:
+        raise SymstrainInputError("fit", f"{n_data} data points cannot determine {n_par} parameters")
+    tlo, thi = allT.min(), allT.max()
+    pad = 0.05 * (thi - tlo) + 1.0
+    grid = np.unique(np.concatenate([np.linspace(tlo - pad, thi + pad, n_grid), allT]))
+    jumps, observed = {}, {}
+    for br in ("heating", "cooling"):
+        j = _combine(_observed_jump(qd, "q", br) if qd is not None else None,
+                     _observed_jump(ed, "eta", br) if ed is not None else None)
+        if j is not None:
+            jumps[br] = j
+            observed["T_up_obs" if br == "heating" else "T_down_obs"] = 0.5 * (j[0] + j[1])
+            observed[("T_up_obs" if br == "heating" else "T_down_obs") + "_su"] = (j[1] - j[0]) / math.sqrt(12)
+    ev = _Evaluator(base, free, grid, jumps)
+
+    p0 = [getattr(base, f) for f in free]
+    lo = [-np.inf] * len(free)
+    hi = [np.inf] * len(free)
+    defaults = {"a1": (1e-9, np.inf), "C": (1e-9, np.inf), "b": (1e-9, np.inf),
+                "T_SC": (tlo - 300.0, thi + 300.0)}
+    for i, f in enumerate(free):
+        lo[i], hi[i] = (bounds or {}).get(f, defaults.get(f, (-np.inf, np.inf)))
+    if use_scale:
+        emax_model = max(float(np.sqrt(base.eta2(1.0, thi))), 1e-3)
+        p0.append(float(ed["eta"].max()) / emax_model if ed["eta"].max() > 0 else 1.0)
+        l, h = (bounds or {}).get("eta_scale", (1e-9, np.inf))
+        lo.append(l)
+        hi.append(h)
+    p0 = np.clip(np.array(p0, float), np.array(lo) + 1e-12, np.array(hi) - 1e-12)
+    sig = {"q": 1.0, "eta": 1.0}
+
+    def residuals(p, parts=False):
+        try:
+            m = ev.model(p[:len(free)])
+        except SymstrainInputError:
+            return np.full(n_data + len(jumps), 1e3)
+        s = p[-1] if use_scale else 1.0
+        res = []
+        st = None
+        if qd is not None:
+            pq, st = ev.predict(m, qd, "q")
+            w = qd["sigma"].to_numpy() if "sigma" in qd else sig["q"]
+            res.append((pq - qd["q"].to_numpy()) / w)
+        if ed is not None:
+            pe, st = ev.predict(m, ed, "eta")
+            w = ed["sigma"].to_numpy() if "sigma" in ed else sig["eta"]
+            res.append((s * pe - ed["eta"].to_numpy()) / w)
+        for br, key, mk in (("heating", "T_up_obs", "T_up"), ("cooling", "T_down_obs", "T_down")):
+            if br in jumps:
+                res.append(np.array([(st[mk] - observed[key]) / max(observed[key + "_su"], 1e-6)]))
+        r = np.concatenate(res)
+        return (r, st) if parts else r
+
+    kw = dict(bounds=(lo, hi), x_scale="jac", diff_step=1e-6, xtol=1e-10, ftol=1e-10, max_nfev=200)
+    sol = least_squares(residuals, p0, **kw)
+    # second pass: weight each data set by its own r.m.s. residual (when no sigma column)
+    k = 0
+    if qd is not None:
+        rq = sol.fun[k:k + len(qd)] * (sig["q"] if "sigma" not in qd else 1.0)
+        if "sigma" not in qd:
+            sig["q"] = max(float(np.sqrt(np.mean(rq**2))), 1e-6)
+        k += len(qd)
+    if ed is not None and "sigma" not in ed:
+        re_ = sol.fun[k:k + len(ed)] * sig["eta"]
+        sig["eta"] = max(float(np.sqrt(np.mean(re_**2))), 1e-6)
+    sol = least_squares(residuals, sol.x, **kw)
+
+    J = sol.jac
+    p_hat = sol.x.copy()
+    chi2 = float(np.sum(sol.fun**2))
+    dof = max(n_data + len(jumps) - n_par, 1)
+    redchi2 = chi2 / dof
+    with_sigma = all("sigma" in d for d in frames)
+    sv = np.linalg.svd(J, compute_uv=False)
+    cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
+    cov = np.linalg.pinv(J.T @ J) * (1.0 if with_sigma else redchi2)
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    names = list(free) + (["eta_scale"] if use_scale else [])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    corr_df = pd.DataFrame(corr, index=names, columns=names)
+    unidentified = {}
+    m = ev.model(sol.x[:len(free)])
+    # structural check: on a HS branch pinned at q = 1, q is constant and η² = −(2D + E)/b, so D and E reach
+    # the data only through T↓ and s·√(−(2D + E)/b): with s free, one combination; with s fixed, two
+    hs_side = m.sweep(grid, refine=False).cooling
+    hs_side = hs_side[(hs_side["T"] > (observed.get("T_down_obs", tlo))) & (hs_side["eta"] > 0)]
+    pinned = len(hs_side) > 0 and bool((hs_side["q"] == 1.0).all())
+    de = [n for n in ("D", "E") if n in free]
+    if pinned and len(de) + (not use_scale) > 1 and de:
+        for n in de:
+            unidentified[n] = "the HS branch is pinned at q = 1 over the data, where D and E act only through " \
+                              "T↓ and s·√(−(2D+E)/b): " + ("one combination" if use_scale else "two combinations") + \
+                              " of D, E (and s) is determined; fix E (or D)"
+            sd[names.index(n)] = np.nan
+    full = m.sweep(np.linspace(tlo - pad, thi + pad, 2001))
+    tr = full.transitions
+
+    # s.u. of the derived temperatures: finite-difference gradient through the covariance
+    def temps(p):
+        t = ev.model(p[:len(free)]).sweep(grid).transitions
+        return np.array([t.T_up, t.T_down, t.T_eq])
+
+    grads = []
+    t0 = np.array([tr.T_up, tr.T_down, tr.T_eq])
+    for i in range(len(free)):
+        h = 1e-4 * max(abs(sol.x[i]), 1e-2)
+        pp = sol.x.copy()
+        pp[i] += h
+        try:
+            grads.append((temps(pp) - temps(sol.x)) / h)
+        except SymstrainInputError:
+            grads.append(np.full(3, np.nan))
+    g = np.array(grads).T if grads else np.zeros((3, 0))
+    cf = cov[:len(free), :len(free)]
+    t_su = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cf, g), 0, None)) if grads else np.full(3, np.nan)
+
+    notes = [f"energy scale fixed by C = {m.C:g}; η unit fixed by b = {m.b:g}"
+             + (" and the scale s fitted" if use_scale else ""),
+             "fixed: " + ", ".join(f"{k} = {getattr(m, k):g}" for k in PARAMETERS if k not in free)]
+    for i in range(len(names)):
+        for j in range(i):
+            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.95:
+                notes.append(f"{names[i]} and {names[j]} are strongly correlated ({corr[i, j]:+.3f}): "
+                             "the data determine a combination, not both")
+    if unidentified:
+        t_su[2] = np.nan
+        notes.append("T_eq depends on the undetermined combination of D and E: its s.u. is reported as NaN")
+    for name, why in unidentified.items():
+        notes.append(f"{name} is not identifiable from these data ({why}); its s.u. is reported as NaN and its "
+                     "value is one point of a valley of equally good fits")
+    if not math.isfinite(cond) or cond > 1e8:
+        notes.append(f"Jacobian condition number {cond:.3g}: some free parameters are not identifiable")
+    if not jumps:
+        notes.append("no jump found in the data: spinodals are not constrained")
+    rows = []
+    k = 0
+    for d, val in ((qd, "q"), (ed, "eta")):
+        if d is None:
+            continue
+        w = d["sigma"].to_numpy() if "sigma" in d else sig[val]
+        r = sol.fun[k:k + len(d)] * w
+        rows.append(pd.DataFrame({"quantity": val, "branch": d.branch, "T": d["T"], "observed": d[val],
+                                  "model": d[val].to_numpy() + r, "residual": r}))
+        k += len(d)
+    s = sol.x[-1] if use_scale else 1.0
+    curves = full.to_frame()[["branch", "T", "q", "eta"]].assign(eta_scaled=lambda f: s * f["eta"])
+    return LandauFit(model=m, free=free, values=dict(zip(names, map(float, sol.x))),
+                     su=dict(zip(names, map(float, sd))),
+                     fixed={k: getattr(m, k) for k in PARAMETERS if k not in free}, correlation=corr_df,
+                     chi2=chi2, redchi2=redchi2, n_data=n_data, T_up=tr.T_up, T_down=tr.T_down, T_eq=tr.T_eq,
+                     T_up_su=float(t_su[0]), T_down_su=float(t_su[1]), T_eq_su=float(t_su[2]),
+                     observed=observed, curves=curves, residuals=pd.concat(rows, ignore_index=True),
+                     condition=cond, success=bool(sol.success), message=str(sol.message), notes=tuple(notes))
+
+
+def synthetic_data(model: LandauModel, T_heat, T_cool, sigma_q=0.01, sigma_eta=0.02, eta_norm=True, seed=0):
+    """q(T) and η(T) tables on both branches from ``model`` plus Gaussian noise (for tests and demos).
+
+    η is divided by its largest model value when ``eta_norm`` (so the true scale s = 1/max η)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    emax = None
+    for br, T in (("heating", np.asarray(T_heat, float)), ("cooling", np.asarray(T_cool, float))):
+        Ts = np.sort(T)
+        sw = model.sweep(Ts, refine=False)
+        df = sw.heating if br == "heating" else sw.cooling
+        out.append((br, df))
+    emax = max(float(df["eta"].max()) for _, df in out) if eta_norm else 1.0
+    emax = emax if emax > 0 else 1.0
+    q = pd.concat([pd.DataFrame({"T": df["T"], "q": df["q"] + rng.normal(0, sigma_q, len(df)), "branch": br})
+                   for br, df in out], ignore_index=True)
+    e = pd.concat([pd.DataFrame({"T": df["T"], "eta": df["eta"] / emax + rng.normal(0, sigma_eta, len(df)),
+                                 "branch": br}) for br, df in out], ignore_index=True)
+    return q, e, 1.0 / emax
