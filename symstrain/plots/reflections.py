@@ -128,7 +128,8 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
     ax.set_title(title or f"{section_name(normal, level)} section")
     if I_col in rows:
         fig.text(0.01, 0.005, f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}", fontsize=7, color="0.4")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    if len(rows):
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
     return _save(fig, path)
 
 
