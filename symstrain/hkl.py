@@ -10,8 +10,8 @@ None), ``twinned`` (bool) and ``warnings`` (one-line notes).
 
 Formats
 -------
-* SHELX HKLF 4: fixed format (3I4, 2F8.2[, I4 batch]) per line, terminated by a ``0 0 0`` line
-  (lines after it are ignored); lines that do not fit the fixed columns are read as free format.
+* SHELX HKLF 4: fixed format (3I4, 2F8.2[, I4 batch[, direction cosines]]) per line, terminated by a
+  ``0 0 0`` line (lines after it are ignored); lines that do not fit the fixed columns are read as free format.
 * CIF ``_refln_`` loop (DDL1 ``_refln_index_h`` or DDL2 ``_refln.index_h``): ``F_squared_meas`` /
   ``F_squared_sigma`` or ``intensity_meas`` / ``intensity_sigma``; ``F_meas`` / ``F_sigma`` only is
   converted to I = F², σ(I) = 2F·σ(F) with a warning.
@@ -92,8 +92,12 @@ def _fixed(line: str):
         if not _NUM.match(rest):
             return None
         batch = int(rest)
-    elif line[32:].strip():
-        return None
+    extra = line[32:].split()
+    if extra:  # direction cosines (6F8.5) may follow the batch number: read past them
+        try:
+            [float(x) for x in extra]
+        except ValueError:
+            return None
     return int(f[0]), int(f[1]), int(f[2]), I, s, batch
 
 

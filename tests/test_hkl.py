@@ -55,6 +55,12 @@ def test_hklf4_batch_column_and_missing_terminator(tmp_path):
     assert any("0 0 0" in w for w in d.attrs["warnings"])
 
 
+def test_hklf4_direction_cosines_after_the_batch_are_skipped():
+    line = "   1   2   3  100.00    2.00   1 0.12345-0.54321 0.11111 0.22222-0.33333 0.44444\n"
+    d, _ = parse_hklf4(line + "   0   0   0    0.00    0.00\n")
+    assert d.iloc[0][["h", "k", "l", "I", "sigma", "batch"]].tolist() == [1, 2, 3, 100.0, 2.0, 1]
+
+
 def test_hklf4_free_format_is_accepted():
     d, _ = parse_hklf4("1 2 3 100.5 2.5\n-1 0 4 7 1\n0 0 0 0 0\n")
     assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 2, 3], [-1, 0, 4]]
