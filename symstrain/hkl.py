@@ -92,10 +92,10 @@ def _fixed(line: str):
         if not _NUM.match(rest):
             return None
         batch = int(rest)
-    extra = line[32:].split()
+    extra = line[32:].rstrip()
     if extra:  # direction cosines (6F8.5) may follow the batch number: read past them
         try:
-            [float(x) for x in extra]
+            [float(extra[i:i + 8]) for i in range(0, len(extra), 8)]
         except ValueError:
             return None
     return int(f[0]), int(f[1]), int(f[2]), I, s, batch
