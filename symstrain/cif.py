@@ -484,18 +484,17 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
         rot, trans, codes = rot[keep], trans[keep], codes[keep]
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
-    if not _sym.is_tabulated(rot, trans):
+    extra = _sym.pure_translations(rot, trans)
+    if _sym.centring_type(extra) is None:
+        # pure translations that are no conventional centring: the true lattice is smaller
+        return (rot, trans, hm, op_tag), extra
+    ident = _sym.identify_operations(rot, trans, cell.matrix())
+    if ident is None or not ident.tabulated:
         # closure: every product must be in the list (a tabulated set is a group by construction)
         prod_r = np.matmul(rot[:, None], rot[None, :]).reshape(-1, 3, 3)
         prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
         if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
             raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
-    extra = _sym.pure_translations(rot, trans)
-    if _sym.centring_type(extra) is None:
-        # pure translations that are no conventional centring: the true lattice is smaller
-        return (rot, trans, hm, op_tag), extra
-
-    ident = _sym.identify_operations(rot, trans, cell.matrix())
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states

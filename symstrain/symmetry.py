@@ -146,6 +146,8 @@ class OpsIdentity:
     origin_shift: np.ndarray = field(default_factory=lambda: np.zeros(3))
     #: one-line remark when the look-up needed an origin shift or spglib
     note: str | None = None
+    #: True when the operator set is exactly a setting of gemmi's table (hence certainly a group)
+    tabulated: bool = False
 
 
 def _ops_match_with_shift(rot, trans, srot, strans) -> np.ndarray | None:
@@ -170,26 +172,12 @@ def _ops_match_with_shift(rot, trans, srot, strans) -> np.ndarray | None:
     return shifts[0]
 
 
-def is_tabulated(rotations: np.ndarray, translations: np.ndarray) -> bool:
-    """True when the operator set is exactly a setting in gemmi's table (cached look-up)."""
-    return _lookup_gemmi(rotations, translations) is not None
-
-
-_LOOKUP_CACHE: dict = {}
-
-
-def _lookup_gemmi(rotations, translations):
+def _lookup_gemmi(rot, trans):
+    """gemmi's tabulated setting with exactly this operator set, or None."""
     import gemmi
 
-    rot = np.asarray(rotations, dtype=int).reshape(-1, 3, 3)
-    trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
-    key = ops_key(rot, trans)
-    if key not in _LOOKUP_CACHE:
-        if len(_LOOKUP_CACHE) > 512:
-            _LOOKUP_CACHE.clear()
-        gops = gemmi.GroupOps([_gemmi_op(R, t) for R, t in zip(rot, trans)])
-        _LOOKUP_CACHE[key] = gemmi.find_spacegroup_by_ops(gops)
-    return _LOOKUP_CACHE[key]
+    gops = gemmi.GroupOps([_gemmi_op(R, t) for R, t in zip(rot, trans)])
+    return gemmi.find_spacegroup_by_ops(gops)
 
 
 def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice: np.ndarray | None = None):
@@ -206,7 +194,7 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
     trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
     sg = _lookup_gemmi(rot, trans)
     if sg is not None:
-        return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()))
+        return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()), tabulated=True)
     import spglib
 
     lat_rows = None if lattice is None else np.asarray(lattice, dtype=float).T
