@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import CELL_NAMES, Cell, Phase, params_from_matrix
+from .phase import CELL_NAMES, Cell, Phase
 
 COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 #: (row, column) of each named component in the 3×3 tensor

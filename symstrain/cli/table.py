@@ -21,7 +21,7 @@ HELP = "strain table of a temperature series (CIFs or a cell CSV): CSV file, fig
 def add_arguments(p):
     p.add_argument("files", nargs="*", metavar="CIF", help="CIFs of the series, any order")
     p.add_argument("--cells", metavar="CSV", help="cell table instead of CIFs: T, a, b, c, α, β, γ, s.u.'s, branch")
-    p.add_argument("--temperatures", metavar="T1,T2,…", help="temperatures (K), one per CIF, overriding the files'")
+    p.add_argument("--temperatures", metavar="T1,T2,…", help="temperatures (K), one per CIF (order: positional, --heating, --cooling), overriding the files'")
     p.add_argument("--branch", choices=("heating", "cooling"), help="branch of every CIF (or CSV row without one)")
     p.add_argument("--heating", nargs="+", default=[], metavar="CIF", help="CIFs measured on heating")
     p.add_argument("--cooling", nargs="+", default=[], metavar="CIF", help="CIFs measured on cooling")
