@@ -6,7 +6,7 @@ when the file has them, ``batch`` (HKLF 4 batch number), ``status`` (CIF/FCF sta
 '<'), ``I_calc`` (Fc², FCF list code 4), and for twinned data ``datum_id`` and ``twin_individual``.
 ``DataFrame.attrs`` carries ``source`` (the path), ``format``, ``block`` (CIF block name),
 ``temperature`` (K, from ``_diffrn_ambient_temperature`` or ``_cell_measurement_temperature``, else
-None), ``twinned`` (bool) and ``warnings`` (one-line notes).
+None), ``cell`` (a, b, c, α, β, γ of a CIF block, else None), ``twinned`` (bool) and ``warnings`` (one-line notes).
 
 Formats
 -------
@@ -56,7 +56,7 @@ def read_hkl(path, block: str | None = None) -> pd.DataFrame:
         if block is not None:
             raise SymstrainInputError(path, "--block given but the file is a plain HKLF 4 list, not a CIF")
         df, warns = parse_hklf4(text, path)
-        df.attrs.update({"format": "hklf4", "block": "", "temperature": None, "twinned": False,
+        df.attrs.update({"format": "hklf4", "block": "", "temperature": None, "cell": None, "twinned": False,
                          "warnings": warns})
     df.attrs["source"] = path
     return df
@@ -204,6 +204,20 @@ def _temperature(block) -> float | None:
     return None
 
 
+def _cell(b) -> tuple[float, ...] | None:
+    """(a, b, c, α, β, γ) when the block gives all six, else None."""
+    import gemmi
+
+    vals = []
+    for k in ("length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma"):
+        v = b.find_value(f"_cell_{k}") or b.find_value(f"_cell.{k}")
+        x = gemmi.cif.as_number(v) if v is not None else math.nan
+        if math.isnan(x):
+            return None
+        vals.append(float(x))
+    return tuple(vals)
+
+
 def _read_cif_text(text: str, path: str, block_name: str | None) -> pd.DataFrame:
     import gemmi
 
@@ -222,6 +236,7 @@ def _read_cif_text(text: str, path: str, block_name: str | None) -> pd.DataFrame
         if df is not None:
             df.attrs["block"] = b.name
             df.attrs["temperature"] = _temperature(b)
+            df.attrs["cell"] = _cell(b)
             return df
     raise SymstrainInputError(path, "no reflection data: no _refln_ loop with measured intensities, "
                                     "no _twin_refln_ loop and no _shelx_hkl_file text")

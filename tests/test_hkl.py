@@ -181,6 +181,7 @@ def _count_data_lines(path: Path, start: str, end_pattern: str | None = None) ->
 def test_real_2242624_hkl_has_71_reflections(shared):
     d = read_hkl(shared / "hkl" / "2242624.hkl")
     assert len(d) == 71
+    assert d.attrs["cell"] == pytest.approx((2.4473, 3.4688, 3.5144, 105.224, 110.601, 91.389))
     assert d.iloc[0][["h", "k", "l"]].tolist() == [1, 1, 0]
     assert d["I"].iloc[0] == pytest.approx(173.17) and d["sigma"].iloc[0] == pytest.approx(0.67)
 

@@ -632,5 +632,6 @@ def test_cli_warns_when_reflections_absent_in_both_are_strong(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert any("1 of 1 reflections absent in both groups have I > 3σ" in w for w in doc["warnings"])
+    assert not any("cell differs" in w for w in doc["warnings"])  # a plain HKLF 4 file carries no cell
     m = doc["measured"][0]
     assert m["eta_intensity"] == pytest.approx(math.sqrt(40 / 1540))

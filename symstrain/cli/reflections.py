@@ -210,6 +210,15 @@ def run(args):
         if data.attrs.get("twinned"):
             data = primary_individual(data)
             warnings.append(f"{src.name}: twinned data; SB classification uses the indices of twin individual 1 only")
+        if data.attrs.get("cell"):
+            from ..phase import Cell
+
+            ref = child.cell if args.hkl_setting == "child" else parent.cell
+            Gd, Gr = Cell(*data.attrs["cell"]).metric(), ref.metric()
+            mis = float(np.max(np.abs(Gd - Gr)) / np.max(np.abs(Gr)))
+            if mis > 0.05:
+                warnings.append(f"{src.name}: its cell differs from the {args.hkl_setting} cell by {100 * mis:.0f} % of "
+                                "the metric: another crystal or another setting?")
         cl = classify_measured(data, parent.spacegroup, child.spacegroup, P, p, args.hkl_setting,
                                conditions=rc.conditions)
         summ = measured_summary(cl)
@@ -257,7 +266,8 @@ def run(args):
     for m in measured:
         st = {r["class"]: r for r in m["statistics"]}
         s_sb = st["SB"]
-        lines.append(f"Measured {Path(m['file']).name} (T = {m['temperature']:g} K): {st['all']['n']} reflections, "
+        tt = "T unknown" if np.isnan(m["temperature"]) else f"T = {m['temperature']:g} K"
+        lines.append(f"Measured {Path(m['file']).name} ({tt}): {st['all']['n']} reflections, "
                      f"SB {s_sb['n']} (significant I > 3σ: {s_sb['n_significant']}, ⟨I/σ⟩ = {s_sb['mean_I_over_sigma']:.3g}), "
                      f"ΣI_SB/ΣI_all = {m['sb_fraction']:.4g}, η_intensity = {m['eta_intensity']:.4g}")
     if series is not None:
