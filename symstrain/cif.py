@@ -351,7 +351,10 @@ def _read_spacegroup(block, source, cell, warnings):
     gops, op_tag = _parse_ops(block, source)
 
     if gops:
-        return _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
+        info, extra = _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
+        if extra is None:
+            _check_number(info, number, source)
+        return info, extra
 
     if hm is not None:
         sg = _sg_from_hm(hm)
@@ -470,7 +473,8 @@ def _check_number(sg, number, source):
     except ValueError:
         return
     if n != sg.number:
-        raise SymstrainInputError(source, f"space-group symbol gives {sg.xhm()} ({sg.number}) but the IT number is {n}")
+        name = sg.xhm() if hasattr(sg, "xhm") else sg.hm
+        raise SymstrainInputError(source, f"the space group is {name} ({sg.number}) but the IT number given is {n}")
 
 
 def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
@@ -687,7 +691,7 @@ def _read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     formula_elements = _formula_elements(formula)
     from_label_notes: list[str] = []
     atoms: list[Atom] = []
-    skipped, q_occ, zero_occ = [], [], []
+    skipped, q_occ, zero_occ, over_one = [], [], [], []
     for i in range(n):
         label = _unquote(labels[i]).strip()
         tsym = None if types is None or _is_null(types[i]) else _unquote(types[i]).strip()
@@ -714,8 +718,10 @@ def _read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
                     occ = parse_number(raw)[0]
                 except ValueError:
                     raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} is not a number") from None
-                if occ < 0 or occ > 1.0 + 1e-6:
-                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is outside [0, 1]")
+                if occ < 0:
+                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is negative")
+                if occ > 1.0 + 1e-6:
+                    over_one.append(f"{label} {occ:g}")
                 if occ == 0:
                     zero_occ.append(label)
         u = None
@@ -744,6 +750,8 @@ def _read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         )
     if q_occ:
         warnings.append(f"occupancy '?' taken as 1 for {len(q_occ)} site(s): {', '.join(q_occ[:6])}" + (" …" if len(q_occ) > 6 else ""))
+    if over_one:
+        warnings.append(f"occupancy above 1 kept as written for {len(over_one)} site(s): {', '.join(over_one[:6])}")
     if zero_occ:
         warnings.append(
             f"{len(zero_occ)} site(s) with occupancy 0 kept in the atom list but left out of symmetry detection: "

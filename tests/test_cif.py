@@ -244,6 +244,11 @@ def test_symbol_and_number_disagree(tmp_path):
         read_cif(make_cif(tmp_path, symbol="P 21/c", number=15))
 
 
+def test_operators_and_number_disagree(tmp_path):
+    with pytest.raises(SymstrainInputError, match="IT number given is 15"):
+        read_cif(make_cif(tmp_path, ops=P21C_OPS, number=15))
+
+
 def test_modulated_rejected(tmp_path):
     with pytest.raises(SymstrainInputError, match="modulated structures are not supported"):
         read_cif(make_cif(tmp_path, symbol="P 4 b m", extra="_cell_modulation_dimension 1"))
@@ -291,6 +296,14 @@ def test_occupancies(tmp_path):
     assert any("'?' taken as 1" in w and "A1" in w for w in ph.warnings)
     assert not any("A2" in w for w in ph.warnings)
     assert any("occupancy 0" in w and "A3" in w for w in ph.warnings)
+
+
+def test_occupancy_above_one_and_negative(tmp_path):
+    ph = read_cif(make_cif(tmp_path, symbol="P 1", atoms=["A1 Fe 0.1 0.1 0.1 1.02 0.01"]))
+    assert ph.atoms[0].occupancy == pytest.approx(1.02)
+    assert any("above 1" in w and "A1" in w for w in ph.warnings)
+    with pytest.raises(SymstrainInputError, match="negative"):
+        read_cif(make_cif(tmp_path, symbol="P 1", atoms=["A1 Fe 0.1 0.1 0.1 -0.5 0.01"]))
 
 
 def test_b_converted_to_u_and_aniso(tmp_path):
