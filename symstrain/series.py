@@ -75,7 +75,7 @@ def _clean_header(h: str) -> str:
 
 
 def read_cells_csv(path, *, branch: str | None = None):
-    """Read a cell table (CSV; also ';' or tab separated) into the normalised table of this module.
+    """Read a cell table (comma, ';', tab or space separated) into the normalised table of this module.
 
     Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …), a branch
@@ -88,11 +88,23 @@ def read_cells_csv(path, *, branch: str | None = None):
 
     path = Path(path)
     src = str(path)
+    import csv
+
+    if not path.is_file():
+        raise SymstrainInputError(src, "no such file")
     try:
-        raw = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False, comment="#")
-    except FileNotFoundError:
-        raise SymstrainInputError(src, "no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        with open(path, encoding="utf-8") as fh:
+            header = next((ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")), "")
+        if not header:
+            raise SymstrainInputError(src, "the file is empty")
+        # the delimiter of the header line: the most frequent of , ; tab, else runs of spaces
+        counts = {d: header.count(d) for d in (",", ";", "\t")}
+        sep = max(counts, key=counts.get) if max(counts.values()) else r"\s+"
+        raw = pd.read_csv(path, sep=sep, engine="python", dtype=str, keep_default_na=False, comment="#",
+                          skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise SymstrainInputError(src, "the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
         raise SymstrainInputError(src, f"not a readable CSV table ({' '.join(str(exc).split())[:120]})") from None
     if raw.shape[0] == 0:
         raise SymstrainInputError(src, "the table has no rows")

@@ -88,6 +88,13 @@ def test_no_reference_table_gives_eps13_only(tmp_path):
     assert "c0 = c" in df.attrs["eps13_definition"]
 
 
+def test_space_separated_table(tmp_path):
+    f = tmp_path / "s.txt"
+    f.write_text("T a b c beta\n100 10 12 15 90\n200 10.1 12 15 91\n")
+    df = read_cells_csv(f)
+    assert list(df["beta"]) == [90.0, 91.0] and list(df["a"]) == [10.0, 10.1]
+
+
 def test_csv_aliases_units_and_parenthesis_su(tmp_path):
     f = tmp_path / "c.csv"
     f.write_text("# comment line\nTemperature (K);a (Å);b [Å];c;β;sigma_b;dir;Rwp\n"
@@ -112,6 +119,9 @@ def test_csv_aliases_units_and_parenthesis_su(tmp_path):
         ("T,a,b,c,branch\n100,10,12,15,sideways\n", "neither heating nor cooling"),
         ("T,temp,a,b,c\n100,100,10,12,15\n", "all look like"),
         ("T,a,b,c,beta\n100,10,12,15,190\n", "impossible cell"),
+        ("", "empty"),
+        ("T,a,b,c\n", "no rows"),
+        ("temperature\n100\n", "missing column"),
     ],
 )
 def test_bad_csv(tmp_path, text, match):
