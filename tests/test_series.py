@@ -316,3 +316,17 @@ def test_cli_table_heating_and_cooling_files(capsys, tmp_path, monkeypatch, laws
     assert [(r["T"], r["branch"]) for r in d["rows"]] == [(130, "heating"), (175, "heating"), (225, "heating"),
                                                           (268, "cooling"), (285, "cooling")]
     assert {r["frame"] for r in d["rows"]} == {"cstar"}
+
+
+def test_figures_written_for_no_reference_and_baseline_tables(tmp_path):
+    from symstrain.plots.strain import plot_lattice, plot_strain
+
+    f = tmp_path / "cells.csv"
+    write_series_csv(f)
+    cells = read_cells_csv(f)
+    bl = fit_cell_baseline(cells["T"], table_cells(cells), model="poly", degree=2, T_range=(100, 185))
+    df = strain_table(cells, bl)
+    for path in (plot_lattice(df, tmp_path / "l.png", bl), plot_strain(df, tmp_path / "s.png"),
+                 plot_strain(strain_table(cells, None), tmp_path / "n.png"), plot_lattice(df, tmp_path / "l2.png")):
+        data = Path(path).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
