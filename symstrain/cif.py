@@ -563,7 +563,7 @@ def _reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     new_atoms = []
     for at in atoms:
         new_atoms.append(
-            Atom(at.label, at.element, (Binv @ at.xyz) % 1.0, np.abs(Binv) @ np.nan_to_num(at.xyz_su, nan=np.nan),
+            Atom(at.label, at.element, (Binv @ at.xyz) % 1.0, np.abs(Binv) @ at.xyz_su,
                  at.occupancy, at.u_iso, at.u_aniso if diagonal else None, at.disorder_group)
         )
     shown = ", ".join(_sym.fmt_vector(t) for t in extra)

@@ -249,3 +249,12 @@ def test_json_report_contents(shared_cifs):
     assert d["temperature"] == {"value": 293.0, "su": 1.5, "source": "_cell_measurement_temperature", "unit": "K"}
     assert d["cell"]["su"]["a"] == pytest.approx(0.0003)
     assert d["volume_su"] > 0 and math.isfinite(d["volume_su"])
+
+
+def test_info_text_summary(shared_cifs):
+    r = _cli(shared_cifs / "lawsonite/9002551.cif")
+    assert r.returncode == 0 and r.stderr == ""
+    out = r.stdout
+    assert "declared     C m c m (63)" in out and "detected     Cmcm (63)" in out
+    assert "temperature  300 K" in out and "(no s.u.'s in the file)" in out
+    assert "warning: impossible contact Al–Si 2.29" in out and "origin" in out
