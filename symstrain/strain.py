@@ -319,6 +319,14 @@ class StrainResult:
     V0: float = math.nan
     V0_su: float = math.nan
 
+    def principal_directions_uvw(self) -> np.ndarray:
+        """Principal directions as child lattice directions [uvw] (columns), scaled so the largest |component| is 1."""
+        if self.reference is None:
+            return np.full((3, 3), np.nan)
+        A = matrix_from_metric(metric_from_params(self.child.params[None]), self.frame)[0]
+        X = np.linalg.solve(A, self.principal_directions)
+        return X / np.abs(X).max(axis=0)
+
     def component(self, name: str) -> tuple[float, float]:
         """(value, s.u.) of a named component e11 … e12 in the result's frame."""
         i, j = COMPONENT_INDEX[name]
@@ -382,6 +390,7 @@ class StrainResult:
                 "su": su(self.principal_su),
                 "directions_columns": self.principal_directions.tolist(),
                 "directions_su": su(self.principal_directions_su),
+                "directions_uvw": self.principal_directions_uvw().tolist(),
             },
             "finite": {k: {"tensor": E.tolist(), "su": su(Es)} for k, (E, Es) in self.finite.items()},
             "split": {
@@ -757,10 +766,13 @@ def format_result(r: StrainResult) -> str:
         lines.append(f"  ε13 = {_fmt(r.eps13, r.eps13_su)}   [{r.eps13_definition}]")
         lines.append(f"  volume strain vs = {_fmt(r.volume_strain, r.volume_strain_su)}")
         lines.append(f"  e_ss = √(Σ e_ij²) = {_fmt(r.e_ss, r.e_ss_su)}")
-        lines.append("  principal strains (directions are Cartesian unit vectors in the same frame):")
+        lines.append("  principal strains (directions: Cartesian unit vectors in the same frame, and [uvw] of the child):")
+        uvw = r.principal_directions_uvw()
         for k in range(3):
-            d = r.principal_directions[:, k]
-            lines.append(f"    {_fmt(r.principal[k], r.principal_su[k]):>16s}  along ({d[0]:+.4f}, {d[1]:+.4f}, {d[2]:+.4f})")
+            d = np.where(np.abs(r.principal_directions[:, k]) < 5e-5, 0.0, r.principal_directions[:, k])
+            x = np.where(np.abs(uvw[:, k]) < 5e-4, 0.0, uvw[:, k])  # no "-0.000"
+            lines.append(f"    {_fmt(r.principal[k], r.principal_su[k]):>16s}  along ({d[0]:+.4f}, {d[1]:+.4f}, {d[2]:+.4f})"
+                         f"  [{x[0]:+.3f} {x[1]:+.3f} {x[2]:+.3f}]")
         for name, (E, Es) in r.finite.items():
             title = "Green–Lagrange E = ½(FᵀF − I)" if name == "green" else "Eulerian e = ½(I − F⁻ᵀF⁻¹)"
             lines.append(f"  {title}:")

@@ -435,3 +435,16 @@ def test_lawsonite_other_pairs(lawsonite, parent, child):
     assert np.allclose(np.diag(r.e), [c.a / p.a - 1, c.b / p.b - 1, c.c / p.c - 1], atol=1e-12)
     assert r.e_sb == 0.0 and r.sb_components == ()  # mmm → mm2: not ferroelastic, no symmetry-breaking strain
     assert any("no standard uncertainties" in w for w in r.warnings) and r.to_dict()["e_su"] is None
+
+
+def test_principal_directions_as_lattice_directions():
+    # monoclinic against orthorhombic: one principal axis is b, i.e. [010] of the child
+    r = strain(REF, MONO)
+    uvw = r.principal_directions_uvw()
+    k = int(np.argmin(np.abs(r.principal - r.e[1, 1])))
+    assert np.allclose(uvw[:, k], [0, 1, 0], atol=1e-12)
+    # in general: A·[uvw] is parallel to the Cartesian direction
+    t = strain(TRI_REF, _tri_child(), P_TRI)
+    X = _tri_child().matrix() @ t.principal_directions_uvw()
+    cos = np.sum(X * t.principal_directions, axis=0) / np.linalg.norm(X, axis=0)
+    assert np.allclose(np.abs(cos), 1, atol=1e-12)
