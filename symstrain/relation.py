@@ -167,7 +167,10 @@ class Relation:
         for c in self.lost_cosets:
             lines.append("  { " + "  ".join(c) + " }")
         for cond in self.broken_conditions:
-            lines.append(f"broken reflection condition: {cond.get('condition', cond)}")
+            ci = cond["child_indexing"]
+            inside = f" (inside {cond['contained_in']})" if cond.get("contained_in") else ""
+            lines.append(f"broken reflection condition: {ci['zone']}: {ci['rule']} ({ci['kind']} "
+                         f"{ci['operation']}){inside}; SB reflections: {ci['zone']} with {ci['absent']}")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)
@@ -700,6 +703,10 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     ferroelastic = len(inv_c) > len(inv_p)
     ferroelectric = _invariant_vectors(_cartesian(rot_c, A_c)) > _invariant_vectors(_cartesian(rot_p_in_child, A_c))
 
+    from .reflections import reflection_conditions  # the condition algebra lives with the reflections
+
+    broken = tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p))
+
     return Relation(
         parent=parent,
         child=child,
@@ -724,6 +731,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
         + _describe_elements(np.einsum("ij,njk,kl->nil", P, rot_c, Pi), parent.cell.metric()),
         symmetry_breaking_strain_parent_frame=_name_components(sb_parent),
         tolerance=tol,
+        broken_conditions=broken,
         warnings=tuple(warnings),
     )
 
