@@ -44,7 +44,7 @@ import pandas as pd
 from .errors import SymstrainInputError
 
 PARAMETERS = ("a1", "B", "C", "T_SC", "a0", "Tc", "b", "D", "E")
-_SPIN_TOL = 1e-7  # refine spinodals to this width in K
+_SPIN_TOL = 1e-6  # refine spinodals to this width in K
 
 
 # ----------------------------------------------------------------------------------------------
@@ -187,12 +187,12 @@ class _Stat:
     __slots__ = ("T", "qmin", "gmin", "xmin", "nmin", "qmax", "gmax", "xmax", "nmax")
 
 
+_LABELS = np.array(["LShs", "LSls", "HShs", "HSls"])
+
+
 def _label(q, x):
-    q = np.asarray(q, float)
-    x = np.asarray(x, float)
-    spin = np.where(q > 0, "HS", "LS")
-    sym = np.where(x > 0, "ls", "hs")
-    return np.char.add(spin.astype(str), sym.astype(str))
+    """Phase label(s): spin from the sign of q, symmetry from η² > 0."""
+    return _LABELS[2 * (np.asarray(q) > 0) + (np.asarray(x) > 0)]
 
 
 @dataclass(frozen=True)
@@ -377,7 +377,7 @@ class LandauModel:
 
         Each sweep starts in the global minimum at its first temperature, then at every step relaxes
         downhill from the previous state (quasi-static metastability). A jump is a step where the state's
-        own minimum vanished; its temperature is then refined by zooming on the step to 1e-7 K.
+        own minimum vanished; its temperature is then refined by zooming on the step to 1e-6 K.
         """
         T = _check_grid(T if T is not None else self.default_grid())
         st = self._stationary(T)
@@ -416,7 +416,7 @@ class LandauModel:
                                   float(self.entropy(qb, math.sqrt(xb)) - self.entropy(qa, math.sqrt(xa)))))
         return out
 
-    def _refine(self, t0, t1, qc, kind, npts=33):
+    def _refine(self, t0, t1, qc, kind, npts=257):
         """Zoom on [t0, t1] (either order) until the event is bracketed within _SPIN_TOL K."""
         qa = qc
         xa = float(self.eta2(qc, t0))
@@ -465,9 +465,26 @@ class LandauModel:
                 from scipy.optimize import brentq
 
                 def d(t):
-                    return self._state_near(t, qh[i])[1] - self._state_near(t, qc[i])[1]
+                    a, c = self._state_near(t, qh[i]), self._state_near(t, qc[i])
+                    # d(G_a − G_c)/dT = −(S_a − S_c): Newton steps with an exact derivative
+                    ds = self.entropy(a[0], math.sqrt(a[2])) - self.entropy(c[0], math.sqrt(c[2]))
+                    return a[1] - c[1], -ds
 
-                T_eq = brentq(d, T[i], T[i + 1], xtol=1e-9)
+                t = T[i] - diff[i] * (T[i + 1] - T[i]) / (diff[i + 1] - diff[i])
+                T_eq = None
+                for _ in range(8):
+                    f, fp = d(t)
+                    if fp == 0 or not math.isfinite(fp):
+                        break
+                    step = f / fp
+                    t = t - step
+                    if not T[i] <= t <= T[i + 1]:
+                        break
+                    if abs(step) < 1e-10:
+                        T_eq = t
+                        break
+                if T_eq is None:
+                    T_eq = brentq(lambda t: d(t)[0], T[i], T[i + 1], xtol=1e-9)
             else:
                 T_eq = T[i] - diff[i] * (T[i + 1] - T[i]) / (diff[i + 1] - diff[i])
             a = self._state_near(T_eq, qh[i])
@@ -538,14 +555,14 @@ def phase_diagram(model: LandauModel, x: str, xs, y: str | None = None, ys=None,
 
 def _pack(mask, q, g, x):
     qq = np.where(mask, q, np.inf)
-    order = np.argsort(qq, axis=1, kind="stable")
-    qs = np.take_along_axis(qq, order, axis=1)
-    ok = np.isfinite(qs)
-    n = ok.sum(axis=1)
+    n = mask.sum(axis=1)
     m = max(int(n.max()), 1)
-    qs = np.where(ok, qs, np.nan)[:, :m]
-    gs = np.where(ok, np.take_along_axis(g, order, axis=1), np.nan)[:, :m]
-    xs = np.where(ok, np.take_along_axis(x, order, axis=1), np.nan)[:, :m]
+    order = np.argsort(qq, axis=1, kind="stable")[:, :m]
+    rows = np.arange(q.shape[0])[:, None]
+    ok = np.arange(m)[None, :] < n[:, None]
+    qs = np.where(ok, qq[rows, order], np.nan)
+    gs = np.where(ok, g[rows, order], np.nan)
+    xs = np.where(ok, x[rows, order], np.nan)
     return qs, gs, xs, n
 
 

@@ -210,9 +210,9 @@ class _Evaluator:
             qc[below], xc[below] = e.q_before, e.eta_before**2
         return dict(low=(qh, xh), high=(qc, xc), T_up=t_up, T_down=t_dn, has_up=bool(ev_h), has_down=bool(ev_c))
 
-    def predict(self, m, data, value):
+    def predict(self, m, data, value, s=None):
         """Model q or η (unscaled) at each data point, side of the observed jump chosen per branch."""
-        s = self.states(m)
+        s = self.states(m) if s is None else s
         out = np.empty(len(data))
         for br in ("heating", "cooling"):
             sel = (data.branch == br).to_numpy()
@@ -306,13 +306,13 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
             return np.full(n_data + len(jumps), 1e3)
         s = p[-1] if use_scale else 1.0
         res = []
-        st = None
+        st = ev.states(m)
         if qd is not None:
-            pq, st = ev.predict(m, qd, "q")
+            pq, _ = ev.predict(m, qd, "q", st)
             w = qd["sigma"].to_numpy() if "sigma" in qd else sig["q"]
             res.append((pq - qd["q"].to_numpy()) / w)
         if ed is not None:
-            pe, st = ev.predict(m, ed, "eta")
+            pe, _ = ev.predict(m, ed, "eta", st)
             w = ed["sigma"].to_numpy() if "sigma" in ed else sig["eta"]
             res.append((s * pe - ed["eta"].to_numpy()) / w)
         for br, key, mk in (("heating", "T_up_obs", "T_up"), ("cooling", "T_down_obs", "T_down")):
@@ -354,7 +354,8 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     # structural check: on a HS branch pinned at q = 1, q is constant and η² = −(2D + E)/b, so D and E reach
     # the data only through T↓ and s·√(−(2D + E)/b): with s free, one combination; with s fixed, two
     hs_side = m.sweep(grid, refine=False).cooling
-    hs_side = hs_side[(hs_side["T"] > (observed.get("T_down_obs", tlo))) & (hs_side["eta"] > 0)]
+    at_data = np.isin(hs_side["T"].to_numpy(), allT)
+    hs_side = hs_side[at_data & (hs_side["T"] > (observed.get("T_down_obs", tlo))) & (hs_side["eta"] > 0)]
     pinned = len(hs_side) > 0 and bool((hs_side["q"] == 1.0).all())
     de = [n for n in ("D", "E") if n in free]
     if pinned and len(de) + (not use_scale) > 1 and de:
@@ -393,6 +394,11 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
             if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.95:
                 notes.append(f"{names[i]} and {names[j]} are strongly correlated ({corr[i, j]:+.3f}): "
                              "the data determine a combination, not both")
+            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.999:
+                for n in (names[i], names[j]):
+                    unidentified.setdefault(n, f"correlation {corr[i, j]:+.4f} with "
+                                               f"{names[j] if n == names[i] else names[i]}")
+                    sd[names.index(n)] = np.nan
     if unidentified:
         t_su[2] = np.nan
         notes.append("T_eq depends on the undetermined combination of D and E: its s.u. is reported as NaN")
