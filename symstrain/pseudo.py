@@ -155,9 +155,22 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
                           rots.astype(int), trans, ident.is_standard)
 
 
+def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float):
+    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None."""
+    from .order import symmetrize
+
+    parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
+    try:
+        rel = relate(parent, child, tol=max(lattice_tol, 0.01))
+        dist = symmetrize(rel, max_distance=max_distance)
+    except SymstrainInputError:
+        return None
+    return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
+                            dist.symmetrized, dist.irrep)
+
+
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
-    from .order import symmetrize
     from .symmetry import expand_to_cell
 
     frac, species, _, _ = expand_to_cell(child)
@@ -207,14 +220,9 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                 trans = sg.translations.copy()
                 trans[n:] = (H.translations @ W.T + w_opt) % 1.0
                 sg = replace(sg, translations=trans, setting=sg.setting + ", origin refined along the polar axis")
-            parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
-            try:
-                rel = relate(parent, child, tol=max(lattice_tol, 0.01))
-                dist = symmetrize(rel, max_distance=max_distance)
-            except SymstrainInputError:
-                continue
-            found.append(PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement,
-                                          dist.amplitude, dist.symmetrized, dist.irrep))
+            cand = _verified(child, sg, max_distance, lattice_tol)
+            if cand is not None:
+                found.append(cand)
     found.sort(key=lambda s: (s.max_displacement, -s.number))
     return found
 
@@ -224,8 +232,6 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å,
     sorted by the largest atomic displacement needed (then by higher symmetry). Each deeper candidate is
     found from the symmetrised structure of a shallower one and re-verified against the child itself."""
-    from .order import symmetrize
-
     if depth < 1:
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
     if max_distance <= 0:
@@ -243,14 +249,9 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                 if key in keys:
                     continue
                 keys.add(key)
-                parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
-                try:
-                    rel = relate(parent, child, tol=max(lattice_tol, 0.01))
-                    dist = symmetrize(rel, max_distance=max_distance)
-                except SymstrainInputError:
-                    continue
-                nxt.append(PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement,
-                                            dist.amplitude, dist.symmetrized, dist.irrep))
+                cand = _verified(child, sg, max_distance, lattice_tol)
+                if cand is not None:
+                    nxt.append(cand)
         out.extend(nxt)
         level = nxt
         if not level:
