@@ -9,6 +9,7 @@ What lives here
   translations which are not a conventional centring (e.g. (1/2, 0, 0)).
 * :func:`expand_to_cell` — every atom of the unit cell from the asymmetric unit (vectorised).
 * :func:`detect_symmetry` → :class:`SymmetryReport` — spglib on the expanded cell.
+* :func:`close_contacts` — atom pairs no real structure has (overlaps, cation–cation in oxides).
 
 Reading files lives in ``cif.py``; group–subgroup relations in ``relation.py``.
 
