@@ -44,6 +44,8 @@ import pandas as pd
 from .errors import SymstrainInputError
 
 PARAMETERS = ("a1", "B", "C", "T_SC", "a0", "Tc", "b", "D", "E")
+#: seed-compound observations to compare the paper preset with (K): T↑ on heating, T↓ range on cooling
+SEED_OBSERVED = {"T_up": 235.0, "T_down": (219.0, 221.0)}
 _SPIN_TOL = 1e-6  # refine spinodals to this width in K
 
 
@@ -245,6 +247,16 @@ class LandauModel:
 
     def params(self) -> dict:
         return {k: getattr(self, k) for k in PARAMETERS}
+
+    def symmetry_restoring_temperature(self, q: float = 1.0) -> float:
+        """T at which η vanishes in a state of fixed q: K(q, T) = 0 → T = Tc − (2Dq + Eq²)/a0 (K).
+
+        With a0 > 0 and q = 1 this is the hypothetical HS high-symmetry (HShs) phase of the seed paper
+        once the strong-coupling limit is lifted; NaN when a0 = 0 (Eq. 4: η never vanishes at fixed q).
+        """
+        if self.a0 == 0:
+            return math.nan
+        return self.Tc - (2 * self.D * q + self.E * q * q) / self.a0
 
     # -- potentials -----------------------------------------------------------------------------
     def G(self, q, eta, T):

@@ -211,6 +211,8 @@ def test_hysteresis_with_a0_term_and_phase_diagram():
     ev = [e for e in s.transitions.events if e.direction == "heating"]
     cont = [e for e in ev if e.kind == "continuous"]
     assert cont and cont[-1].T == pytest.approx(550 + 12.6 / 0.025, abs=0.01)
+    assert m.symmetry_restoring_temperature(1.0) == pytest.approx(550 + 25.2 / 0.05)
+    assert math.isnan(P.symmetry_restoring_temperature())
     assert cont[-1].to_phase == "HShs"
     assert m.regime(Ts)["regime"] == "sequential transitions"
     df = phase_diagram(P, "D", [-6.5, 0.0], "E", [-12.2, 0.0], T=np.linspace(150, 300, 301))

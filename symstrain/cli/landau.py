@@ -94,7 +94,9 @@ def run(args):
     import numpy as np
 
     from ..errors import SymstrainInputError
-    from ..landau import LandauModel, phase_diagram
+    import math
+
+    from ..landau import SEED_OBSERVED, LandauModel, phase_diagram
     from ..plots import landau as plots
     from . import CommandResult
 
@@ -150,6 +152,16 @@ def run(args):
     for e in tr.events:
         lines.append(f"  {e.direction:8s} {e.kind:12s} {e.T:9.3f} K  {e.from_phase} → {e.to_phase}  "
                      f"q {e.q_before:+.3f} → {e.q_after:+.3f}, η {e.eta_before:.3f} → {e.eta_after:.3f}")
+    if not args.param:
+        lo, hi = SEED_OBSERVED["T_down"]
+        lines.append(f"seed compound observed: T↑ ≈ {SEED_OBSERVED['T_up']:g} K, T↓ ≈ {lo:g}–{hi:g} K "
+                     f"(model − observed: T↑ {tr.T_up - SEED_OBSERVED['T_up']:+.2f} K, "
+                     f"T↓ {tr.T_down - 0.5 * (lo + hi):+.2f} K)")
+        data["seed_observed"] = SEED_OBSERVED
+    t_hs = model.symmetry_restoring_temperature(1.0)
+    if math.isfinite(t_hs):
+        lines.append(f"η vanishes in the HS state (q = 1) at T = {t_hs:.1f} K (HShs phase)")
+        data["T_HShs"] = t_hs
     if pd_data:
         lines.append("phase diagram: " + ", ".join(f"{k}: {v}" for k, v in pd_data.items()))
     lines.append(f"wrote {len(files)} files to {out}")

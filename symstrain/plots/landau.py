@@ -24,10 +24,18 @@ def _save(fig: Figure, path) -> str:
 
 
 def _mark(ax, tr):
-    for t, lab, ls in ((tr.T_up, "T↑", "--"), (tr.T_down, "T↓", "--"), (tr.T_eq, "T_eq", ":")):
+    lo, hi = ax.get_ylim()
+    for k, (t, lab, ls) in enumerate(((tr.T_up, "T↑", "--"), (tr.T_down, "T↓", "--"), (tr.T_eq, "T_eq", ":"))):
         if np.isfinite(t):
             ax.axvline(t, color="0.5", ls=ls, lw=0.8)
-            ax.text(t, ax.get_ylim()[1], f" {lab} {t:.2f}", rotation=90, va="top", ha="right", fontsize=7)
+            ax.text(t, lo + (0.35 + 0.2 * k) * (hi - lo), f"{lab} {t:.2f} ", rotation=90, va="center",
+                    ha="right", fontsize=7, color="0.3")
+
+
+def _zoom(ax, tr):
+    if np.isfinite(tr.T_up) and np.isfinite(tr.T_down):
+        w = max(tr.T_up - tr.T_down, 1.0)
+        ax.set_xlim(tr.T_down - 1.5 * w - 10, tr.T_up + 1.5 * w + 10)
 
 
 def fig1(path, T_SB: float = 200.0, T_SC: float = 200.0) -> str:
@@ -62,8 +70,9 @@ def fig1(path, T_SB: float = 200.0, T_SC: float = 200.0) -> str:
     return _save(fig, path)
 
 
-def fig2cd(sweep, path) -> str:
-    """Paper Fig. 2c–d: q(T) and |η|(T) normalised to 1, heating and cooling, with T↑, T↓, T_eq."""
+def fig2cd(sweep, path, zoom: bool = True) -> str:
+    """Paper Fig. 2c–d: q(T) and |η|(T) normalised to 1, heating and cooling, with T↑, T↓, T_eq
+    (``zoom``: limit the T axis to the hysteresis and a margin of 1.5 widths + 10 K)."""
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots(1, 2)
     emax = max(sweep.heating["eta"].abs().max(), sweep.cooling["eta"].abs().max())
@@ -74,7 +83,9 @@ def fig2cd(sweep, path) -> str:
     ax[0].set(xlabel="T (K)", ylabel="q", title="(c) spin state q", ylim=(-1.05, 1.05))
     ax[1].set(xlabel="T (K)", ylabel="|η| / max|η|", title="(d) symmetry breaking η", ylim=(-0.05, 1.1))
     for a in ax:
-        a.legend(fontsize=8)
+        a.legend(fontsize=8, loc="center left")
+        if zoom:
+            _zoom(a, sweep.transitions)
         _mark(a, sweep.transitions)
     return _save(fig, path)
 
