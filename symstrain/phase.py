@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -200,6 +201,40 @@ class SpaceGroupInfo:
             "source": self.source,
             "n_operations": self.order,
         }
+
+
+_AXES = "xyz"
+
+
+def frac_str(v: float, max_den: int = 48) -> str:
+    """A number as the nearest fraction with denominator ≤ max_den, e.g. '1/4', '-3/8', '2'."""
+    return str(Fraction(float(v)).limit_denominator(max_den))
+
+
+def op_to_xyz(R: np.ndarray, t: np.ndarray) -> str:
+    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced)."""
+    out = []
+    for i in range(3):
+        terms = ""
+        for j in range(3):
+            c = R[i, j]
+            if abs(c) < 1e-9:
+                continue
+            ci = int(round(c))
+            if abs(c - ci) > 1e-6:
+                s = frac_str(c)
+                terms += ("+" if c > 0 and terms else "") + f"{s}*{_AXES[j]}"
+            elif ci == 1:
+                terms += ("+" if terms else "") + _AXES[j]
+            elif ci == -1:
+                terms += "-" + _AXES[j]
+            else:
+                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
+        if abs(t[i]) > 1e-9:
+            s = frac_str(t[i])
+            terms += s if s.startswith("-") else ("+" + s if terms else s)
+        out.append(terms or "0")
+    return ",".join(out)
 
 
 def ops_to_arrays(group_ops) -> tuple[np.ndarray, np.ndarray]:

@@ -29,8 +29,6 @@ Conventions
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
@@ -38,7 +36,9 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
+from ._callable import make_callable
 from .errors import SymstrainInputError
+from .phase import op_to_xyz
 
 #: tolerance on fractional index products (h·t, h·P⁻¹): values are rationals with small denominators
 _EPS = 1e-6
@@ -58,22 +58,8 @@ def _is_int(x: np.ndarray) -> np.ndarray:
 
 
 def op_xyz(R: np.ndarray, t: np.ndarray) -> str:
-    """The operation (R, t) as an xyz triplet, e.g. ``-x+1/2,y,z+1/2`` (rational entries allowed)."""
-    out = []
-    for i in range(3):
-        terms = []
-        for j, var in enumerate("xyz"):
-            c = _frac(R[i][j])
-            if c == 0:
-                continue
-            mag = "" if abs(c) == 1 else f"{abs(c)}*"
-            terms.append(("-" if c < 0 else "+") + mag + var)
-        tt = _frac(float(t[i]) % 1.0)
-        if tt != 0:
-            terms.append(f"+{tt}")
-        s = "".join(terms) or "0"
-        out.append(s[1:] if s.startswith("+") else s)
-    return ",".join(out)
+    """The operation (R, t) as an xyz triplet with t reduced to [0, 1), e.g. ``-x+1/2,y,z+1/2``."""
+    return op_to_xyz(np.asarray(R, dtype=float), np.asarray(t, dtype=float) % 1.0)
 
 
 def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fraction]]]:
@@ -396,7 +382,6 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             continue
         cands.append((cc, condition_from_op(R, t), cc.extinguishes(box)))
     out = []
-    sets = []
     for cc, cp, ext in cands:
         sb = ext & child_allows
         if not sb.any():
@@ -879,9 +864,4 @@ def eta_series(datasets, temperatures, parent, child, P=None, p=None, indexing: 
 # ``symstrain.reflections`` is both this module and the public function of the same name (the package's flat
 # API). Once the module is imported the package attribute resolves to the module; making the module callable
 # keeps ``symstrain.reflections(relation, dmin=...)`` working either way.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return reflections(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, "reflections")

@@ -26,7 +26,7 @@ import spglib
 spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None silently
 
 from .errors import SymstrainInputError
-from .phase import Cell, Phase, SpaceGroupInfo
+from .phase import Cell, Phase, SpaceGroupInfo, frac_str as _frac, op_to_xyz
 
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 
@@ -183,40 +183,6 @@ class NotSubgroupError(SymstrainInputError):
 # ----------------------------------------------------------------------------------------------
 # small helpers on symmetry operations (R, t) acting on fractional column vectors
 # ----------------------------------------------------------------------------------------------
-
-_AXES = "xyz"
-
-
-def _frac(v: float, max_den: int = 48) -> str:
-    fr = Fraction(float(v)).limit_denominator(max_den)
-    return str(fr)
-
-
-def op_to_xyz(R: np.ndarray, t: np.ndarray) -> str:
-    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced)."""
-    out = []
-    for i in range(3):
-        terms = ""
-        for j in range(3):
-            c = R[i, j]
-            if abs(c) < 1e-9:
-                continue
-            ci = int(round(c))
-            if abs(c - ci) > 1e-6:
-                s = _frac(c)
-                terms += ("+" if c > 0 and terms else "") + f"{s}*{_AXES[j]}"
-            elif ci == 1:
-                terms += ("+" if terms else "") + _AXES[j]
-            elif ci == -1:
-                terms += "-" + _AXES[j]
-            else:
-                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
-        if abs(t[i]) > 1e-9:
-            s = _frac(t[i])
-            terms += s if s.startswith("-") else ("+" + s if terms else s)
-        out.append(terms or "0")
-    return ",".join(out)
-
 
 def _unique_rotations(rots: np.ndarray) -> np.ndarray:
     seen = {}
@@ -514,7 +480,7 @@ def _name_components(vecs: np.ndarray) -> tuple[str, ...]:
         return ()
     # reduced row echelon form gives the simplest readable basis
     M = vecs.copy()
-    rows, piv_row = [], 0
+    piv_row = 0
     for col in range(6):
         if piv_row >= len(M):
             break

@@ -39,12 +39,11 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._callable import make_callable
 from .errors import SymstrainInputError
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -797,9 +796,4 @@ def format_result(r: StrainResult) -> str:
 # module callable keeps ``symstrain.strain(reference, child, ...)`` working either way.
 
 
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return strain(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, "strain")

@@ -296,7 +296,7 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
     X = np.array([phase.atoms[i].xyz for i in idx], dtype=float)  # (n, 3)
     R = np.asarray(phase.spacegroup.rotations, dtype=float)  # (m, 3, 3)
     t = np.asarray(phase.spacegroup.translations, dtype=float)  # (m, 3)
-    n, m = len(idx), len(R)
+    m = len(R)
     Y = (np.einsum("mab,nb->nma", R, X) + t[None, :, :]).reshape(-1, 3)  # (n·m, 3), site-major
     Y -= np.floor(Y)
     Y[Y >= 1.0] = 0.0  # floor of -1e-17 leaves 1.0

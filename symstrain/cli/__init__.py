@@ -60,7 +60,7 @@ def to_jsonable(obj):
     return obj
 
 
-def output_dir(out, default_name: str, names=()) -> "Path":
+def output_dir(out, default_name: str, names=()):
     """The folder to write ``names`` into, never overwriting anything.
 
     A given ``--out`` that already holds one of ``names`` is refused (one-line input error); without

@@ -130,7 +130,6 @@ def run(args):
         ]
 
     # 5. report
-    G, H = rel.parent.spacegroup, rel.child.spacegroup
     lines = [
         "# symstrain demo: model [Fe(PM-PEA)2(NCS)2]",
         "",
