@@ -248,10 +248,11 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
 
     For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
-    η_strain = norm of the symmetry-breaking strain (|e13| for mmm → 2/m) against the parent cell;
+    η_strain = norm of the symmetry-breaking strain against the parent cell (√2·|e13| for mmm → 2/m: the
+    Frobenius norm counts e13 and e31);
     η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å;
     η_modes = distortion amplitude (Å per parent primitive cell). Each is also given normalised to its
-    largest value (``*_norm``). ``progress`` is an optional callable(i, n, name) for long series.
+    largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
     Returns a pandas DataFrame, one row per child.
     """
     import pandas as pd
@@ -262,9 +263,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
 
     rows = []
     children = list(children)
-    for i, child in enumerate(children):
-        if progress:
-            progress(i, len(children), child.name)
+    for child in (progress(children, total=len(children), desc="order") if progress else children):
         rel = relate(parent, child, tol=tol)
         st = strain(rel)
         cls = reflections(rel, dmin=dmin)

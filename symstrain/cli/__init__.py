@@ -86,16 +86,15 @@ def output_dir(out, default_name: str, names=()):
     return d
 
 
-def progress_printer(enabled: bool = True):
-    """A ``progress(i, n, name)`` callable writing one updating line on stderr (never stdout), or None."""
-    if not enabled or not sys.stderr.isatty():
+def progress_bar(enabled: bool = True):
+    """A wrapper ``progress(iterable, total=None, desc=None)`` drawing a tqdm bar on stderr (never stdout;
+    silent when stderr is not a terminal), or None when disabled."""
+    if not enabled:
         return None
+    from tqdm import tqdm
 
-    def progress(i, n, name):
-        sys.stderr.write(f"\r[{i + 1}/{n}] {name[-60:]:<60}")
-        if i + 1 == n:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    def progress(iterable, **kw):
+        return tqdm(iterable, file=sys.stderr, disable=None, leave=False, **kw)
 
     return progress
 

@@ -46,7 +46,7 @@ def run(args):
     from ..strain import strain
     from ..symmetry import detect_symmetry
     from ..writer import write_cif
-    from . import CommandResult, output_dir, progress_printer
+    from . import CommandResult, output_dir, progress_bar
 
     out = output_dir(args.out, "symstrain-demo", ["report.md"])
     files = []
@@ -116,7 +116,7 @@ def run(args):
         plot_strain(table, path("series_strain.png"))
         hs_items = [it for it in items if it["branch"] == "heating"]
         eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2,
-                                  progress=progress_printer(not args.json))
+                                  progress=progress_bar(not args.json))
         eta_df.to_csv(path("series_order_parameters.csv"), index=False)
         if len(eta_df):
             plot_order_parameters(eta_df, path("series_order_parameters.png"), title="model series, heating")

@@ -17,13 +17,13 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..order import ETA_COLUMNS, order_parameters, proportionality
     from ..plots.order import plot_order_parameters
-    from . import CommandResult, output_dir, progress_printer
+    from . import CommandResult, output_dir, progress_bar
 
     if not args.dmin > 0:
         raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
     parent = read_cif(args.parent)
     children = [read_cif(f) for f in args.children]
-    df = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, progress=progress_printer(not args.json))
+    df = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, progress=progress_bar(not args.json))
     out = output_dir(args.out, "symstrain-order", ["order.csv", "order.png"])
     files = [str(out / "order.csv")]
     df.to_csv(files[0], index=False)

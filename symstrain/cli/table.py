@@ -74,7 +74,7 @@ def run(args):
     from ..reference import fit_cell_baseline
     from ..series import read_cells_csv, read_series, strain_table, table_cells
     from ..strain import _fmt
-    from . import CommandResult
+    from . import CommandResult, progress_bar
     from .strain import parse_P, parse_range, parse_sb
 
     files = list(args.files) + list(args.heating) + list(args.cooling)
@@ -88,12 +88,7 @@ def run(args):
     inputs = {Path(f).resolve() for f in files + [args.cells, args.parent, args.baseline_cells] if f}
     stem = _free_stem(args.output, inputs, not args.no_plots)
 
-    progress = None
-    if not args.no_progress:
-        from tqdm import tqdm
-
-        def progress(it, **kw):
-            return tqdm(it, file=sys.stderr, disable=None, leave=False, **kw)
+    progress = progress_bar(not args.no_progress)
 
     P = parse_P(args.P) if args.P else None
     sb = parse_sb(args.sb)
