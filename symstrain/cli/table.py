@@ -9,7 +9,6 @@ a given ``--output`` that exists is refused).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..errors import SymstrainInputError
