@@ -350,7 +350,8 @@ class LandauModel:
 
         Returns a DataFrame with columns T, kind ("minimum"/"saddle"), q, eta, domain (+1/−1 for the two
         η ≠ 0 domains, 0 for η = 0), G, phase, is_global (minima), dG_from_lower / dG_from_higher
-        (saddles: barrier seen from the neighbouring minimum at lower / higher q).
+        (saddles: barrier seen from the neighbouring minimum at lower / higher q). A saddle with η ≠ 0 is
+        listed for the + domain; its mirror (q, −η) is the saddle towards the − domain.
         """
         T = np.atleast_1d(np.asarray(T, float))
         if not np.all(np.isfinite(T)):
@@ -371,7 +372,7 @@ class LandauModel:
                                      dG_from_lower=np.nan, dG_from_higher=np.nan))
             for j in range(min(st.nmax[i], nm - 1)):
                 qv, xv, gv = st.qmax[i, j], st.xmax[i, j], st.gmax[i, j]
-                rows.append(dict(T=t, kind="saddle", q=qv, eta=math.sqrt(xv), domain=0, G=gv,
+                rows.append(dict(T=t, kind="saddle", q=qv, eta=math.sqrt(xv), domain=1 if xv > 0 else 0, G=gv,
                                  phase=str(_label(qv, xv)), is_global=False,
                                  dG_from_lower=gv - st.gmin[i, j], dG_from_higher=gv - st.gmin[i, j + 1]))
         return pd.DataFrame(rows, columns=["T", "kind", "q", "eta", "domain", "G", "phase", "is_global",
