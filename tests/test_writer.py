@@ -1,0 +1,193 @@
+"""Tests of symstrain.writer: CIF text that gemmi reads back to the same numbers."""
+
+from __future__ import annotations
+
+import math
+
+import gemmi
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+from symstrain.writer import format_number, op_to_xyz, phase_to_cif_string, write_cif
+
+
+def _su_of(text: str) -> float | None:
+    """s.u. of a CIF number written 'value(su)', decoded by hand (independent of the writer)."""
+    if "(" not in text:
+        return None
+    value, su = text.rstrip(")").split("(")
+    decimals = len(value.split(".")[1]) if "." in value else 0
+    return int(su) * 10.0 ** (-decimals)
+
+
+def _value_of(text: str) -> float:
+    return float(text.split("(")[0])
+
+
+def _shifted_p21c_phase() -> Phase:
+    """P 1 21/c 1 with the origin shifted by (1/4, 0, 0) and hand-chosen s.u.'s and ADPs."""
+    base = SpaceGroupInfo.from_symbol("P 1 21/c 1")
+    shift = np.array([0.25, 0.0, 0.0])
+    # x' = x + s: operation (R, t) becomes (R, t + s − R s)
+    rots = base.rotations.copy()
+    trans = np.array([(t + shift - R @ shift) % 1.0 for R, t in base.ops()])
+    sg = SpaceGroupInfo(14, "P 1 21/c 1", "-P 2ybc (1/4,0,0)", "shifted", "symops", rots, trans, False)
+    cell = Cell(10.2345, 7.891, 12.0003, 90.0, 101.23, 90.0, (0.0012, 0.0009, 0.0021, None, 0.015, None))
+    atoms = (
+        Atom("Fe1", "Fe", np.array([0.123456, 0.25, 0.654321]), np.array([0.00012, np.nan, 0.0003]), 1.0, 0.0123,
+             (0.011, 0.012, 0.013, 0.001, -0.002, 0.0005)),
+        Atom("O1", "O", np.array([0.5, 0.1234, 0.3]), np.array([0.002, 0.0015, 0.0021]), 0.5, 0.025, None, "1"),
+        Atom("O2", "O", np.array([0.51, 0.13, 0.31]), np.full(3, np.nan), 0.5, 0.025, None, "2"),
+        Atom("H1", "H", np.array([0.6, 0.2, 0.4]), np.full(3, np.nan), 1.0, None, None, ""),
+    )
+    return Phase(cell, sg, atoms, source="test.cif", block="shifted test", temperature=123.4,
+                 temperature_su=0.2, formula="Fe O H", z=4.0)
+
+
+def _gemmi_block(text: str):
+    return gemmi.cif.read_string(text).sole_block()
+
+
+def test_format_number_closed_forms():
+    assert format_number(12.3456, 0.0012) == "12.3456(12)"
+    assert format_number(12.3456, 0.0004) == "12.3456(4)"
+    assert format_number(93.1, 0.02) == "93.10(2)"
+    assert format_number(0.5) == "0.5"
+    assert format_number(90) == "90.0"
+    assert format_number(-1e-9) == "0.0"
+    # a value carrying more decimals than its s.u. keeps them, the s.u. scaled to the last digit
+    text = format_number(0.123456, 0.002)
+    assert _value_of(text) == pytest.approx(0.123456, abs=1e-12)
+    assert _su_of(text) == pytest.approx(0.002, abs=1e-12)
+    assert format_number(4200.1234, 1.234, round_to_su=True) == "4200.1(12)"
+
+
+def test_op_to_xyz_parses_back_in_gemmi():
+    for symbol in ("P c c n", "P 1 21/c 1", "F d -3 m:2", "R -3 c:H", "P 63/m m c"):
+        sg = gemmi.SpaceGroup(symbol)
+        info = SpaceGroupInfo.from_gemmi(sg, "H-M")
+        triplets = [op_to_xyz(R, t) for R, t in info.ops()]
+        back = gemmi.GroupOps([gemmi.Op(t) for t in triplets])
+        assert gemmi.find_spacegroup_by_ops(back).number == sg.number
+
+
+def test_round_trip_through_gemmi_keeps_cell_su_ops_and_atoms():
+    phase = _shifted_p21c_phase()
+    block = _gemmi_block(phase_to_cif_string(phase))
+    assert block.name == "shifted_test"
+    # cell values and s.u.'s, decoded from the raw text
+    for key, v, s in zip(("a", "b", "c"), (10.2345, 7.891, 12.0003), (0.0012, 0.0009, 0.0021)):
+        raw = block.find_value(f"_cell_length_{key}")
+        assert _value_of(raw) == pytest.approx(v, abs=1e-5)
+        assert _su_of(raw) == pytest.approx(s, abs=1e-9)
+    raw_beta = block.find_value("_cell_angle_beta")
+    assert _value_of(raw_beta) == pytest.approx(101.23, abs=1e-5) and _su_of(raw_beta) == pytest.approx(0.015)
+    assert _su_of(block.find_value("_cell_angle_alpha")) is None
+    assert _value_of(block.find_value("_diffrn_ambient_temperature")) == pytest.approx(123.4)
+    assert _su_of(block.find_value("_diffrn_ambient_temperature")) == pytest.approx(0.2)
+    assert block.find_value("_cell_formula_units_Z") == "4"
+    assert gemmi.cif.as_string(block.find_value("_chemical_formula_sum")) == "Fe O H"
+    # volume written = V of the cell, s.u. rounded
+    assert _value_of(block.find_value("_cell_volume")) == pytest.approx(phase.cell.volume, abs=0.05)
+
+    small = gemmi.make_small_structure_from_block(block)
+    # operators exactly as given: the shifted origin survives (compare sets of (R, t))
+    ops_written = {gemmi.Op(gemmi.cif.as_string(t)).triplet() for t in block.find_loop("_space_group_symop_operation_xyz")}
+    expected = set()
+    for R, t in phase.spacegroup.ops():
+        op = gemmi.Op()
+        op.rot = [[int(x) * op.DEN for x in row] for row in R]
+        op.tran = [int(round(x * op.DEN)) for x in t]
+        expected.add(op.triplet())
+    assert ops_written == expected
+    # the inversion centre moved from 0 to (1/4, 0, 0): x' = −x + 1/2
+    assert "-x+1/2,-y,-z" in ops_written and "-x,-y,-z" not in ops_written
+    assert block.find_value("_space_group_IT_number") == "14"
+
+    sites = {s.label: s for s in small.sites}
+    assert set(sites) == {a.label for a in phase.atoms}
+    for a in phase.atoms:
+        s = sites[a.label]
+        assert np.allclose([s.fract.x, s.fract.y, s.fract.z], a.xyz, atol=1e-5)
+        assert s.occ == pytest.approx(a.occupancy, abs=1e-6)
+        assert s.type_symbol == a.element
+        if a.u_iso is not None:
+            assert s.u_iso == pytest.approx(a.u_iso, abs=1e-6)
+    assert sites["Fe1"].aniso.u11 == pytest.approx(0.011) and sites["Fe1"].aniso.u12 == pytest.approx(0.001)
+    assert sites["Fe1"].aniso.u13 == pytest.approx(-0.002) and sites["Fe1"].aniso.u23 == pytest.approx(0.0005)
+    # coordinate s.u.'s from the raw loop
+    loop = block.find(["_atom_site_label", "_atom_site_fract_x", "_atom_site_fract_z", "_atom_site_disorder_group"])
+    rows = {r[0]: r for r in loop}
+    assert _su_of(rows["Fe1"][1]) == pytest.approx(0.00012) and _su_of(rows["Fe1"][2]) == pytest.approx(0.0003)
+    assert _su_of(rows["O1"][1]) == pytest.approx(0.002)
+    assert rows["O1"][3] == "1" and rows["O2"][3] == "2" and rows["H1"][3] == "."
+
+
+def test_missing_u_iso_is_unknown_not_zero():
+    block = _gemmi_block(phase_to_cif_string(_shifted_p21c_phase()))
+    loop = block.find(["_atom_site_label", "_atom_site_U_iso_or_equiv"])
+    rows = {r[0]: r[1] for r in loop}
+    assert rows["H1"] == "?"
+
+
+def test_u_eq_for_aniso_only_atom_is_third_of_cartesian_trace():
+    sg = SpaceGroupInfo.from_symbol("P 1")
+    # orthogonal cell: U_eq is the plain mean of the diagonal
+    atom = Atom("C1", "C", np.zeros(3), np.full(3, np.nan), 1.0, None, (0.01, 0.02, 0.04, 0.003, 0.0, 0.0))
+    phase = Phase(Cell(5, 6, 7, 90, 90, 90), sg, (atom,))
+    block = _gemmi_block(phase_to_cif_string(phase))
+    assert float(block.find_value("_atom_site_U_iso_or_equiv")) == pytest.approx(0.07 / 3, abs=1e-6)
+
+
+def test_formula_and_z_computed_when_absent():
+    # rutile-like TiO2 in P 42/m n m: Ti at 2a, O at 4f → Z = 2, formula Ti O2
+    sg = SpaceGroupInfo.from_symbol("P 42/m n m")
+    atoms = (Atom("Ti1", "Ti", np.zeros(3), np.full(3, np.nan), 1.0, 0.005),
+             Atom("O1", "O", np.array([0.3, 0.3, 0.0]), np.full(3, np.nan), 1.0, 0.006))
+    phase = Phase(Cell(4.59, 4.59, 2.96, 90, 90, 90), sg, atoms)
+    block = _gemmi_block(phase_to_cif_string(phase))
+    assert block.find_value("_cell_formula_units_Z") == "2"
+    assert gemmi.cif.as_string(block.find_value("_chemical_formula_sum")) == "O2 Ti"
+
+
+def test_header_marks_models_and_version():
+    from symstrain import __version__
+
+    text = phase_to_cif_string(_shifted_p21c_phase())
+    assert f"symstrain {__version__}" in text.splitlines()[0]
+    assert "MODEL" not in text
+    model = Phase(Cell(5, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), (), source="symstrain.models")
+    assert "MODEL STRUCTURE" in phase_to_cif_string(model)
+
+
+def test_write_cif_refuses_to_overwrite(tmp_path):
+    phase = _shifted_p21c_phase()
+    path = tmp_path / "out.cif"
+    path.write_text("precious user data\n")
+    with pytest.raises(SymstrainInputError) as err:
+        write_cif(phase, path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    assert path.read_text() == "precious user data\n"
+    write_cif(phase, path, overwrite=True)
+    assert path.read_text() == phase_to_cif_string(phase)
+    fresh = tmp_path / "new.cif"
+    assert write_cif(phase, fresh) == fresh
+    assert gemmi.read_small_structure(str(fresh)).cell.a == pytest.approx(10.2345)
+
+
+def test_duplicate_labels_are_refused():
+    a = Atom("C1", "C", np.zeros(3), np.full(3, np.nan), 1.0, 0.01)
+    b = Atom("C1", "C", np.full(3, 0.5), np.full(3, np.nan), 1.0, 0.01)
+    phase = Phase(Cell(5, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), (a, b), source="dup.cif")
+    with pytest.raises(SymstrainInputError, match="dup.cif.*duplicate atom labels C1"):
+        phase_to_cif_string(phase)
+
+
+def test_quoted_values_with_spaces_and_quotes_survive():
+    sg = SpaceGroupInfo.from_symbol("P 1")
+    phase = Phase(Cell(5, 5, 5, 90, 90, 90), sg, (), formula="C6 H6", block="x", source="s")
+    block = _gemmi_block(phase_to_cif_string(phase))
+    assert gemmi.cif.as_string(block.find_value("_space_group_name_H-M_alt")) == "P 1"
+    assert math.isclose(float(block.find_value("_cell_length_a")), 5.0)
