@@ -270,3 +270,28 @@ def test_cli_landau(tmp_path, monkeypatch, capsys):
     assert err.startswith("symstrain: error: --param:") and err.count("\n") == 1
     assert main(["landau", "--param", "C=-1"]) == 2
     assert main(["landau", "--param", "zz=1"]) == 2
+
+
+def test_random_models_minima_vs_brute_force_and_local_minimiser():
+    """Every brute-force grid minimum, polished by L-BFGS-B, lands on one of our minima (random Eq. 3 models)."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(11)
+    for _ in range(25):
+        m = LandauModel(a1=rng.uniform(0.1, 1), B=rng.uniform(-20, 20), C=rng.uniform(5, 50), T_SC=200.0,
+                        a0=rng.choice([0.0, rng.uniform(-0.2, 0.2)]), Tc=rng.uniform(100, 300),
+                        b=rng.uniform(1, 20), D=rng.uniform(-10, 10), E=rng.uniform(-20, 20))
+        t = rng.uniform(120, 280)
+        m.sweep(np.linspace(100, 300, 201))  # never fails to find a state
+        eq = m.equilibria(t)
+        mins = eq[eq.kind == "minimum"]
+        assert len(mins) >= 1 and mins.is_global.any()
+        emax = max(3.0, 1.3 * mins.eta.abs().max())
+        qb, eb, _ = brute_minima(m, t, nq=301, ne=301, emax=emax)
+        for q0, e0 in zip(qb, eb):
+            if abs(e0) >= 0.999 * emax:
+                continue
+            r = minimize(lambda v: float(m.G(v[0], v[1], t)), [q0, e0], bounds=[(-1, 1), (None, None)],
+                         method="L-BFGS-B", options=dict(ftol=1e-15, gtol=1e-12))
+            d = np.hypot(mins.q.to_numpy() - r.x[0], mins.eta.to_numpy() - r.x[1])
+            assert d.min() < 0.02, (m, t, r.x, mins)
