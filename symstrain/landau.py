@@ -417,42 +417,62 @@ class LandauModel:
         sym = x > 0
         out = []
         jumpset = set(int(i) for i in jumps)
-        cont = np.flatnonzero(sym[1:] != sym[:-1])
-        for i in sorted(jumpset | set(int(c) for c in cont)):
+        cont = set(int(c) for c in np.flatnonzero(sym[1:] != sym[:-1]))
+        # steps where the number of minima changes may hide a jump the coarse grid cannot see (the
+        # new state did not exist at the start of the step): they are probed on a fine grid too
+        probe = set(int(c) for c in np.flatnonzero(st.nmin[1:] != st.nmin[:-1])) if refine else set()
+        for i in sorted(jumpset | cont | probe):
             kind = "first-order" if i in jumpset else "continuous"
             if refine:
-                t, qa, xa, qb, xb = self._refine(st.T[i], st.T[i + 1], q[i], kind)
+                found = self._scan(st.T[i], st.T[i + 1], q[i])
             else:
-                t, qa, xa, qb, xb = 0.5 * (st.T[i] + st.T[i + 1]), q[i], x[i], q[i + 1], x[i + 1]
-            out.append(Transition(direction, kind, float(t), str(_label(qa, xa)), str(_label(qb, xb)),
-                                  float(qa), float(qb), float(math.sqrt(xa)), float(math.sqrt(xb)),
-                                  float(self.entropy(qb, math.sqrt(xb)) - self.entropy(qa, math.sqrt(xa)))))
+                found = [(0.5 * (st.T[i] + st.T[i + 1]), q[i], x[i], q[i + 1], x[i + 1], kind)]
+            for t, qa, xa, qb, xb, kd in found:
+                out.append(Transition(direction, kd, float(t), str(_label(qa, xa)), str(_label(qb, xb)),
+                                      float(qa), float(qb), float(math.sqrt(xa)), float(math.sqrt(xb)),
+                                      float(self.entropy(qb, math.sqrt(xb)) - self.entropy(qa, math.sqrt(xa)))))
         return out
 
-    def _refine(self, t0, t1, qc, kind, npts=257):
-        """Zoom on [t0, t1] (either order) until the event is bracketed within _SPIN_TOL K."""
-        qa = qc
-        xa = float(self.eta2(qc, t0))
-        qb, xb = qa, xa
+    def _scan(self, t0, t1, qc, max_events=4):
+        """All events on the followed state between t0 and t1, each root-found (see :meth:`_refine`)."""
+        found = []
+        for _ in range(max_events):
+            ev = self._refine(t0, t1, qc)
+            if ev is None:
+                break
+            found.append(ev)
+            t_ev, qb = ev[0], ev[3]
+            t0 = t_ev + 0.5 * _SPIN_TOL * np.sign(t1 - t0)
+            qc = qb
+            if (t1 - t0) * np.sign(t1 - ev[0]) <= 0:
+                break
+        return found
+
+    def _refine(self, t0, t1, qc, npts=257):
+        """Zoom on [t0, t1] (either order) until the first event is bracketed within _SPIN_TOL K.
+
+        The event is the first step where the followed state jumps or η appears/vanishes; its kind is
+        decided on the finest bracket, where a jump cannot be confused with fast continuous change.
+        Returns (T, q_before, η²_before, q_after, η²_after, kind), or None when nothing happens."""
+        res = None
         for _ in range(12):
             sub = np.linspace(t0, t1, npts)
             st = self._stationary(sub)
             k, jumps = _follow(st, qc)
             qs = st.qmin[np.arange(npts), k]
             xs = st.xmin[np.arange(npts), k]
-            if kind == "first-order":
-                idx = jumps[0] if len(jumps) else None
-            else:
-                ch = np.flatnonzero((xs[1:] > 0) != (xs[:-1] > 0))
-                idx = ch[0] if ch.size else None
-            if idx is None:  # event not reproduced on the finer grid: keep the coarse bracket
+            ch = np.flatnonzero((xs[1:] > 0) != (xs[:-1] > 0))
+            cand = sorted(set(int(j) for j in jumps) | set(int(c) for c in ch))
+            if not cand:
                 break
+            idx = cand[0]
+            kind = "first-order" if idx in jumps else "continuous"
             t0, t1 = sub[idx], sub[idx + 1]
             qc = qs[idx]
-            qa, xa, qb, xb = qs[idx], xs[idx], qs[idx + 1], xs[idx + 1]
+            res = (0.5 * (t0 + t1), qs[idx], xs[idx], qs[idx + 1], xs[idx + 1], kind)
             if abs(t1 - t0) < _SPIN_TOL:
                 break
-        return 0.5 * (t0 + t1), qa, xa, qb, xb
+        return res
 
     def _state_near(self, T, qref):
         st = self._stationary([T])

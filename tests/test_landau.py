@@ -295,3 +295,24 @@ def test_random_models_minima_vs_brute_force_and_local_minimiser():
                          method="L-BFGS-B", options=dict(ftol=1e-15, gtol=1e-12))
             d = np.hypot(mins.q.to_numpy() - r.x[0], mins.eta.to_numpy() - r.x[1])
             assert d.min() < 0.02, (m, t, r.x, mins)
+
+
+def test_random_models_events_independent_of_grid():
+    """Root-found events agree between a 0.1 K and a 0.5 K grid (features wider than the coarse step)."""
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(40):
+        m = LandauModel(a1=rng.uniform(0.1, 1), B=rng.uniform(-20, 20), C=rng.uniform(5, 50), T_SC=200.0,
+                        a0=rng.choice([0.0, rng.uniform(-0.2, 0.2)]), Tc=rng.uniform(100, 300),
+                        b=rng.uniform(1, 20), D=rng.uniform(-10, 10), E=rng.uniform(-20, 20))
+        fine = m.transitions(np.linspace(100, 300, 2001))
+        ts = np.sort([e.T for e in fine.events])
+        if ts.size and np.min(np.diff(np.concatenate([[0], ts]))) < 1.5:
+            continue  # two events closer than three coarse steps: not resolvable on the coarse grid
+        coarse = m.transitions(np.linspace(100, 300, 401))
+        assert [(e.direction, e.kind) for e in fine.events] == [(e.direction, e.kind) for e in coarse.events]
+        for a, b in zip(fine.events, coarse.events):
+            assert a.T == pytest.approx(b.T, abs=1e-4)
+            assert (a.from_phase, a.to_phase) == (b.from_phase, b.to_phase)
+        checked += bool(ts.size)
+    assert checked >= 10
