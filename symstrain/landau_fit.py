@@ -106,8 +106,11 @@ class _T3:
     T_eq: float
 
 
-def read_branch_csv(path, value: str) -> pd.DataFrame:
-    """Read a CSV with columns T, ``value`` (q or eta), branch (heating/cooling) and optional sigma."""
+def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame:
+    """Read a CSV with columns T, ``value`` (q or eta), branch (heating/cooling) and optional sigma.
+
+    ``column`` names the data column when it is not called ``value`` (e.g. an order-parameter column of
+    a strain table); it is renamed to ``value``."""
     path = Path(path)
     try:
         df = pd.read_csv(path)
@@ -115,6 +118,11 @@ def read_branch_csv(path, value: str) -> pd.DataFrame:
         raise SymstrainInputError(path, "file not found") from None
     except Exception as exc:
         raise SymstrainInputError(path, f"not a readable CSV ({type(exc).__name__}: {exc})") from None
+    if column is not None:
+        if column not in df.columns:
+            raise SymstrainInputError(path, f"no column {column!r}; columns are {list(df.columns)}")
+        df = df.drop(columns=[c for c in df.columns if str(c).strip().lower() == value and c != column])
+        df = df.rename(columns={column: value})
     return clean_branch_frame(df, value, path)
 
 
@@ -283,6 +291,9 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
             observed[("T_up_obs" if br == "heating" else "T_down_obs") + "_su"] = (j[1] - j[0]) / math.sqrt(12)
     ev = _Evaluator(base, free, grid, jumps)
 
+    unknown = sorted(set(bounds or {}) - set(free) - {"eta_scale"})
+    if unknown:
+        raise SymstrainInputError("bounds", f"bounds given for parameter(s) not fitted: {', '.join(unknown)}")
     p0 = [getattr(base, f) for f in free]
     lo = [-np.inf] * len(free)
     hi = [np.inf] * len(free)
@@ -296,7 +307,13 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
         l, h = (bounds or {}).get("eta_scale", (1e-9, np.inf))
         lo.append(l)
         hi.append(h)
-    p0 = np.clip(np.array(p0, float), np.array(lo) + 1e-12, np.array(hi) - 1e-12)
+    p0 = np.array(p0, float)
+    lo_a, hi_a = np.array(lo, float), np.array(hi, float)
+    if np.any(lo_a >= hi_a):
+        raise SymstrainInputError("bounds", "each lower bound must be below its upper bound")
+    # start strictly inside the bounds
+    span = np.where(np.isfinite(hi_a - lo_a), hi_a - lo_a, 1.0)
+    p0 = np.clip(p0, lo_a + 1e-9 * span, hi_a - 1e-9 * span)
     sig = {"q": 1.0, "eta": 1.0}
 
     def residuals(p, parts=False):

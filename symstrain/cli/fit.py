@@ -23,6 +23,11 @@ def add_arguments(parser) -> None:
                              "scales; add E or B, a0, Tc for Eq. 3)")
     parser.add_argument("--param", action="append", default=[], metavar="K=V",
                         help="starting value (free) or fixed value (others), on top of the paper preset")
+    parser.add_argument("--q-column", default=None, help="name of the q column in --q (default q)")
+    parser.add_argument("--eta-column", default=None,
+                        help="name of the η column in --eta (default eta), e.g. an order-parameter column")
+    parser.add_argument("--bound", action="append", default=[], metavar="K=lo:hi",
+                        help="bounds for a fitted parameter or eta_scale; repeatable")
     parser.add_argument("--no-eta-scale", action="store_true", help="η data are in model units: no scale factor")
     parser.add_argument("--out", default=None, help="output folder (default: new ./symstrain-fit)")
 
@@ -43,7 +48,7 @@ def run(args):
     if not (args.q or args.chimt or args.eta):
         raise SymstrainInputError("fit", "give --q (or --chimt) and/or --eta")
     warnings = []
-    qd = read_branch_csv(args.q, "q") if args.q else None
+    qd = read_branch_csv(args.q, "q", args.q_column) if args.q else None
     if args.chimt:
         cd, warnings = read_chimt_csv(args.chimt, args.chit_hs, args.chit_ls)
         if "branch" not in cd:
@@ -52,11 +57,21 @@ def run(args):
             qd = clean_branch_frame(cd[["T", "q", "branch"]], "q", args.chimt)
         except SymstrainInputError as exc:
             raise SymstrainInputError(args.chimt, exc.problem) from None
-    ed = read_branch_csv(args.eta, "eta") if args.eta else None
+    ed = read_branch_csv(args.eta, "eta", args.eta_column) if args.eta else None
+    bounds = {}
+    for item in args.bound:
+        key, _, rng = item.partition("=")
+        lo_, _, hi_ = rng.partition(":")
+        try:
+            bounds[key.strip()] = (float(lo_) if lo_.strip() else -float("inf"), float(hi_) if hi_.strip() else float("inf"))
+        except ValueError:
+            raise SymstrainInputError("--bound", f"expected K=lo:hi, got {item!r}") from None
+        if not bounds[key.strip()][0] < bounds[key.strip()][1]:
+            raise SymstrainInputError("--bound", f"{key}: lower bound must be below upper bound")
     free = tuple(s.strip() for s in args.free.split(",") if s.strip())
     start = parse_params(args.param, LandauModel.paper())
     try:
-        fit = fit_landau(qd, ed, model=start, free=free, fit_eta_scale=not args.no_eta_scale)
+        fit = fit_landau(qd, ed, model=start, free=free, fit_eta_scale=not args.no_eta_scale, bounds=bounds)
     except SymstrainInputError as exc:
         if exc.source == "free":
             raise SymstrainInputError("--free", exc.problem) from None
