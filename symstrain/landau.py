@@ -313,6 +313,13 @@ class LandauModel:
         va = np.isfinite(ra) & (np.abs(ra) < 1.0 - 1e-10) & (ka >= 0)
         ve = np.isfinite(re) & (np.abs(re) < 1.0 - 1e-10) & (ke < 0)
         curva = self.B + 3.0 * self.C * ra * ra
+        # a root of A' exactly on K = 0 sits on the seam of the two pieces: its curvature towards K < 0
+        # is A'' − 2K'²/b; it is a minimum only if both one-sided curvatures are positive
+        kscale = np.abs(k0)[:, None] + abs(D) + abs(E) + 1e-300
+        seam = va & (np.abs(ka) <= 1e-12 * kscale)
+        if seam.any():
+            c_other = curva - 2.0 * (D + E * ra) ** 2 / b
+            curva = np.where(seam, np.where(c_other > 0, c_other, np.where(curva < 0, curva, 0.0)), curva)
         curve = g1[:, None] + 2.0 * g2[:, None] * re + 3.0 * g3[:, None] * re * re
         q = np.concatenate([ra, re, np.full((n, 1), -1.0), np.full((n, 1), 1.0)], axis=1)
         curv = np.concatenate([curva, curve, np.zeros((n, 2))], axis=1)

@@ -316,3 +316,17 @@ def test_random_models_events_independent_of_grid():
             assert (a.from_phase, a.to_phase) == (b.from_phase, b.to_phase)
         checked += bool(ts.size)
     assert checked >= 10
+
+
+@pytest.mark.parametrize("n", [1501, 1500])  # the first grid contains T_SC exactly, the second does not
+def test_gradual_B_coupled_first_order_at_T_SC(n):
+    """B = 8 > 0 but B − 2D²/b < 0: the η = 0 state turns unstable at q = 0 (T_SC) and the system jumps."""
+    m = P.replace(B=8.0)
+    tr = m.transitions(np.linspace(150, 300, n))
+    assert [(e.direction, e.kind) for e in tr.events] == [("heating", "first-order"), ("cooling", "first-order")]
+    assert tr.T_up == pytest.approx(235.0, abs=1e-4)
+    f = np.polynomial.Polynomial([0.0, m.B - 2 * m.D**2 / m.b, -3 * m.D * m.E / m.b, m.C - m.E**2 / m.b])
+    qf = max(x.real for x in f.deriv().roots() if abs(x.imag) < 1e-12 and 0 < x.real < 1)
+    assert tr.T_down == pytest.approx(m.T_SC + f(qf) / m.a1, abs=0.01)
+    eq = m.equilibria(235.0)  # exactly at T_SC: q = 0 is an inflection of g, not a state
+    assert eq[eq.kind == "minimum"].phase.tolist() == ["HSls", "HSls"]
