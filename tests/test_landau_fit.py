@@ -117,3 +117,27 @@ def test_cli_fit(data, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("symstrain: error: nope.csv:") and err.count("\n") == 1
     assert main(["fit", "--eta", "eta.csv", "--free", "T_SC,zz"]) == 2
+
+
+def test_eq3_term_B_recovered():
+    """Optional Eq. 3 parameter: B free (B = 8, gradual on its own, first order through the coupling)."""
+    m = P.replace(B=8.0)
+    q, e, s = synthetic_data(m, np.arange(180.0, 271.0), np.arange(270.0, 179.0, -1), seed=2)
+    f = fit_landau(q, e, model=P.replace(B=4.0, T_SC=236.0), free=("T_SC", "a1", "B", "D"))
+    for k, v in {"T_SC": 235.0, "a1": 0.6, "B": 8.0, "D": -6.5, "eta_scale": s}.items():
+        assert abs(f.values[k] - v) < 3 * f.su[k], (k, f.values[k], f.su[k])
+    assert any("strongly correlated" in n for n in f.notes)  # B and D trade off through T↓: said so
+
+
+def test_eta_column_and_bounds(data, tmp_path):
+    _, e, _ = data
+    p = tmp_path / "strain.csv"
+    e.rename(columns={"eta": "order_parameter"}).to_csv(p, index=False)
+    got = read_branch_csv(p, "eta", column="order_parameter")
+    np.testing.assert_allclose(got["eta"], e["eta"])
+    with pytest.raises(SymstrainInputError, match="no column"):
+        read_branch_csv(p, "eta", column="nope")
+    with pytest.raises(SymstrainInputError, match="not fitted"):
+        fit_landau(None, e, bounds={"E": (0, 1)})
+    with pytest.raises(SymstrainInputError, match="lower bound"):
+        fit_landau(None, e, bounds={"D": (1, 0)})
