@@ -28,9 +28,8 @@ covariance is scaled by the reduced χ².
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -353,7 +352,6 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     sol = least_squares(residuals, sol.x, **kw)
 
     J = sol.jac
-    p_hat = sol.x.copy()
     chi2 = float(np.sum(sol.fun**2))
     dof = max(n_data + len(jumps) - n_par, 1)
     redchi2 = chi2 / dof
@@ -390,13 +388,13 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
         return np.array([t.T_up, t.T_down, t.T_eq])
 
     grads = []
-    t0 = np.array([tr.T_up, tr.T_down, tr.T_eq])
+    t_base = temps(sol.x)  # on the fit grid, like the perturbed ones
     for i in range(len(free)):
         h = 1e-4 * max(abs(sol.x[i]), 1e-2)
         pp = sol.x.copy()
         pp[i] += h
         try:
-            grads.append((temps(pp) - temps(sol.x)) / h)
+            grads.append((temps(pp) - t_base) / h)
         except SymstrainInputError:
             grads.append(np.full(3, np.nan))
     g = np.array(grads).T if grads else np.zeros((3, 0))

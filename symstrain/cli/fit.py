@@ -33,8 +33,6 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    import pandas as pd
-
     from ..errors import SymstrainInputError
     from ..landau import LandauModel
     from ..landau_fit import clean_branch_frame, fit_landau, read_branch_csv
