@@ -191,3 +191,39 @@ def test_quoted_values_with_spaces_and_quotes_survive():
     block = _gemmi_block(phase_to_cif_string(phase))
     assert gemmi.cif.as_string(block.find_value("_space_group_name_H-M_alt")) == "P 1"
     assert math.isclose(float(block.find_value("_cell_length_a")), 5.0)
+
+
+def test_round_trip_through_symstrain_read_cif(tmp_path):
+    from symstrain.cif import read_cif
+
+    phase = _shifted_p21c_phase()
+    path = write_cif(phase, tmp_path / "rt.cif")
+    back = read_cif(path)
+    assert np.allclose(back.cell.params, phase.cell.params, atol=1e-5)
+    for s_in, s_out in zip(phase.cell.su, back.cell.su):
+        assert (s_in is None and s_out is None) or s_out == pytest.approx(s_in, abs=1e-9)
+    assert back.temperature == pytest.approx(123.4) and back.temperature_su == pytest.approx(0.2)
+    ops_in = {(R.tobytes(), tuple(np.round(t, 6))) for R, t in phase.spacegroup.ops()}
+    ops_out = {(np.asarray(R, int).tobytes(), tuple(np.round(t, 6))) for R, t in back.spacegroup.ops()}
+    assert ops_in == ops_out and back.spacegroup.number == 14
+    by = {a.label: a for a in back.atoms}
+    for a in phase.atoms:
+        b = by[a.label]
+        assert np.allclose(b.xyz, a.xyz, atol=1e-5)
+        assert np.allclose(np.nan_to_num(b.xyz_su, nan=-1), np.nan_to_num(a.xyz_su, nan=-1), atol=1e-9)
+        assert b.occupancy == pytest.approx(a.occupancy) and b.disorder_group == a.disorder_group
+        if a.u_aniso is not None:
+            assert np.allclose(b.u_aniso, a.u_aniso, atol=1e-6)
+
+
+def test_model_round_trip_through_read_cif(tmp_path):
+    from symstrain.cif import read_cif
+    from symstrain.models import model_phase
+
+    for phase in (model_phase(-1.0, 0.0, temperature=90), model_phase(0.5, 0.7)):
+        back = read_cif(write_cif(phase, tmp_path / f"{phase.block}.cif"))
+        assert back.spacegroup.number == phase.spacegroup.number
+        assert np.allclose(back.cell.params, phase.cell.params, atol=1e-5)
+        assert [a.label for a in back.atoms] == [a.label for a in phase.atoms]
+        assert np.allclose([a.xyz for a in back.atoms], [a.xyz for a in phase.atoms], atol=1e-5)
+        assert np.allclose([a.u_iso for a in back.atoms], [a.u_iso for a in phase.atoms], atol=1e-6)
