@@ -30,6 +30,11 @@ Conventions
   saddle: g′ = g″ = 0 (fold) or K = 0 with G_eff″ < 0 (the η = 0 state meets an unstable η ≠ 0 branch).
 * Phase labels: "HS"/"LS" from the sign of q (q > 0: majority HS), then "ls" (η ≠ 0, low symmetry) or
   "hs" (η = 0, high symmetry): LShs, HSls, HShs, LSls.
+* Sweeps: at each step the state relaxes downhill from where it was (the basin between the two
+  neighbouring saddles of g). A step is a jump when the new state does not map back onto the old one;
+  such steps, steps where η appears or vanishes and steps where a minimum appears or vanishes are zoomed
+  on (257-point sub-grids) until the event is bracketed to 1e-6 K. Features narrower than one grid step
+  that leave the state unchanged at both ends of the step (a loop thinner than the step) are not seen.
 """
 
 from __future__ import annotations

@@ -84,6 +84,10 @@ def _parse_axes(spec):
             raise SymstrainInputError("--phase-diagram", f"expected X=lo:hi:n, got {part!r}") from None
         if n < 1 or n > 200:
             raise SymstrainInputError("--phase-diagram", f"{key}: n must be 1..200, got {n}")
+        from ..landau import PARAMETERS
+
+        if key.strip() not in PARAMETERS:
+            raise SymstrainInputError("--phase-diagram", f"unknown parameter {key.strip()!r}; known: {', '.join(PARAMETERS)}")
         axes.append((key.strip(), lo, hi, n))
     if not 1 <= len(axes) <= 2:
         raise SymstrainInputError("--phase-diagram", "give one or two parameters")
