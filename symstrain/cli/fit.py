@@ -39,7 +39,8 @@ def run(args):
     from ..magnetism import read_chimt_csv
     from ..plots.landau import fit_figure
     from . import CommandResult
-    from .landau import output_dir, parse_params
+    from . import output_dir
+    from .landau import parse_params
 
     if args.q and args.chimt:
         raise SymstrainInputError("--q/--chimt", "give q or χMT data, not both")

@@ -8,7 +8,6 @@ fig2cd.png, fig5.png and, with --phase-diagram, phase_diagram.csv/.png.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 NAME = "landau"
 HELP = "Landau model of coupled spin crossover + symmetry breaking: hysteresis, transitions, figures"
@@ -46,29 +45,6 @@ def parse_params(items, model, source="--param"):
         return model.replace(**changes)
     except SymstrainInputError as exc:
         raise SymstrainInputError(source, exc.problem) from None
-
-
-def output_dir(out, default_name: str, names) -> Path:
-    """The folder to write ``names`` into, never overwriting: a given --out that already holds one of the
-    files is refused; the default is ``default_name``, or ``default_name-2``, ``-3``… if that exists."""
-    from ..errors import SymstrainInputError
-
-    if out is not None:
-        d = Path(out)
-        if d.exists() and not d.is_dir():
-            raise SymstrainInputError(d, "exists and is not a folder")
-        clash = [n for n in names if (d / n).exists()]
-        if clash:
-            raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite; choose another --out)")
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-    d = Path.cwd() / default_name
-    i = 1
-    while d.exists():
-        i += 1
-        d = Path.cwd() / f"{default_name}-{i}"
-    d.mkdir(parents=True)
-    return d
 
 
 def _parse_axes(spec):
@@ -119,6 +95,8 @@ def run(args):
     T = np.linspace(tmin, tmax, args.n)
     res = model.sweep(T)
     tr = res.transitions
+    from . import output_dir
+
     out = output_dir(args.out, "symstrain-landau", names)
     files = []
 

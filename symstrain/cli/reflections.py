@@ -111,16 +111,9 @@ def _section(spec: str):
 
 
 def _out_dir(args, parent: str, child: str) -> Path:
-    if args.out:
-        out = Path(args.out)
-    else:
-        base = Path(f"reflections-{Path(parent).stem}-{Path(child).stem}")
-        out, i = base, 1
-        while out.exists():
-            i += 1
-            out = Path(f"{base}-{i}")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    from . import output_dir
+
+    return output_dir(args.out, f"reflections-{Path(parent).stem}-{Path(child).stem}")
 
 
 def _claim(out: Path, name: str, written: list[str]) -> Path:
