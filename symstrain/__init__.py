@@ -54,6 +54,16 @@ _API = {
     "pseudo_supergroups": "pseudo",
     "model_series": "model_series",
     "LandauModel": "landau",
+    "SweepResult": "landau",
+    "Transitions": "landau",
+    "phase_diagram": "landau",
+    "fit_landau": "landau_fit",
+    "LandauFit": "landau_fit",
+    "chimt_to_q": "magnetism",
+    "q_to_chimt": "magnetism",
+    "read_chimt_csv": "magnetism",
+    "entropy_budget": "entropy",
+    "EntropyBudget": "entropy",
 }
 
 __all__ = sorted(_API) + ["__version__"]
