@@ -47,8 +47,9 @@ def thermal_cell(cell: Cell, T: float, alpha: float = ALPHA_LINEAR, T_ref: float
 def model_series(temperatures, model=None, *, branches=("heating", "cooling"), alpha: float = ALPHA_LINEAR):
     """Model structures along the heating and cooling branches of ``model`` (default: the paper's preset).
 
-    ``temperatures`` (K) are the temperatures at which structures are made (the sweep itself runs on a fine grid
-    spanning them, so the branch followed is the metastable one). Returns a list of dicts with keys
+    ``temperatures`` (K) are the temperatures at which structures are made. The sweep runs on a fine grid from
+    well below to well above them (the model's default range joined with the requested one), so heating starts
+    in the low-temperature state and cooling in the high-temperature one, and each follows its metastable branch. Returns a list of dicts with keys
     T, branch, q, eta (Landau), eta_model, phase (a :class:`~symstrain.phase.Phase`).
     """
     from .landau import LandauModel
@@ -62,7 +63,8 @@ def model_series(temperatures, model=None, *, branches=("heating", "cooling"), a
     if bad:
         raise SymstrainInputError("--branches", f"unknown branch {bad[0]!r}: use heating and/or cooling")
     ef = eta_full(model)
-    grid = np.union1d(np.linspace(T.min(), T.max(), 2001), T)
+    lo, hi = min(T.min(), model.default_grid()[0]), max(T.max(), model.default_grid()[-1])
+    grid = np.union1d(np.linspace(lo, hi, 3001), T)
     sw = model.sweep(grid)
     out = []
     for br in branches:
