@@ -465,12 +465,25 @@ def _contacts_within(frac: np.ndarray, A: np.ndarray, r: float):
 
     Atoms are compared with their images in as many neighbouring cells as r needs along each axis.
     """
-    from scipy.spatial import cKDTree
-
     n = len(frac)
     d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)  # interplanar spacings
     reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
     shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+    if n * n * len(shifts) <= 2e7:
+        # small cells: every pair against every needed image, in numpy (no scipy.spatial import, ≈ 0.25 s)
+        i, j = np.triu_indices(n, 1)
+        diff = frac[j] - frac[i]
+        diff -= np.rint(diff)
+        dist = np.full(len(i), np.inf)
+        for s0 in range(0, len(i), 200_000):
+            blk = (diff[s0:s0 + 200_000, None, :] + shifts[None, :, :]) @ A.T
+            dist[s0:s0 + 200_000] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
+        keep = dist < r
+        i, j, dist = i[keep], j[keep], dist[keep]
+        order = np.lexsort((dist, j, i))
+        return i[order], j[order], dist[order]
+    from scipy.spatial import cKDTree
+
     images = (frac[None, :, :] + shifts[:, None, :]).reshape(-1, 3) @ A.T
     sdm = cKDTree(frac @ A.T).sparse_distance_matrix(cKDTree(images), r, output_type="ndarray")
     i, j, dist = sdm["i"], sdm["j"] % n, sdm["v"]
@@ -485,19 +498,54 @@ def _contacts_within(frac: np.ndarray, A: np.ndarray, r: float):
     return i[first], j[first], dist[first]
 
 
+#: up to this many atoms close pairs are found by a sort-and-sweep in numpy: for common cell sizes it beats
+#: importing scipy.spatial (≈ 0.25 s, paid by every CLI call); larger cells use scipy's KD-tree
+_SWEEP_MAX = 5000
+
+
+def _sweep_pairs(x: np.ndarray, d: np.ndarray, r: float) -> np.ndarray:
+    """Pairs i < j with periodic Chebyshev distance ≤ r in the box d (x in [0, d)): sort on the first axis,
+    take each point's window of followers within r (wrapping around the box), then test the other axes."""
+    n = len(x)
+    order = np.argsort(x[:, 0], kind="stable")
+    xs = x[order]
+    # images of the points near the start of the box appended after the end, for the periodic wrap
+    wrap = xs[:, 0] <= r
+    ext = np.concatenate([xs[:, 0], xs[wrap, 0] + d[0]])
+    ext_idx = np.concatenate([np.arange(n), np.flatnonzero(wrap)])
+    hi = np.searchsorted(ext, xs[:, 0] + r, side="right")
+    lo = np.arange(1, n + 1)
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros((0, 2), dtype=int)
+    a = np.repeat(np.arange(n), counts)
+    starts = np.repeat(lo, counts)
+    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    b = ext_idx[starts + offs]
+    dx = np.abs(xs[a, 1:] - xs[b, 1:])
+    dx = np.minimum(dx, d[1:] - dx)
+    ok = np.all(dx <= r, axis=1) & (a != b)
+    i, j = order[a[ok]], order[b[ok]]
+    pairs = np.unique(np.column_stack([np.minimum(i, j), np.maximum(i, j)]), axis=0)
+    return pairs
+
+
 def _pairs_within(frac: np.ndarray, A: np.ndarray, r: float) -> np.ndarray:
     """(k, 2) index pairs i < j that may lie within r Å of each other (a superset; periodic, any cell shape).
 
     Coordinates are scaled per axis by the interplanar spacings d_k = 1/|row k of A⁻¹|, so that
     |Δ_k| ≤ |Δr| and a periodic Chebyshev search of radius r in that box finds every close pair.
     """
-    from scipy.spatial import cKDTree
-
     d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
     if r >= 0.5 * d.min() or len(frac) < 3:
         return np.array(np.triu_indices(len(frac), 1)).T.reshape(-1, 2)
     x = frac * d
     x[x >= d] = 0.0
+    if len(x) <= _SWEEP_MAX:
+        return _sweep_pairs(x, d, r)
+    from scipy.spatial import cKDTree
+
     return cKDTree(x, boxsize=d).query_pairs(r, p=np.inf, output_type="ndarray")
 
 
