@@ -182,8 +182,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
     if norm < 1e-12:
         return "none (no distortion)", chars
     if relation.lattice_index > 1:
-        return (f"zone-boundary (k ≠ 0) distortion: {relation.lattice_index} antiphase states; "
-                "the Γ-point analysis does not apply"), chars
+        return f"zone boundary (k ≠ 0, {relation.lattice_index} antiphase states)", chars
     if 0 in chars.values():
         return f"several irreps of {pg} (the distortion is neither even nor odd under some operation)", chars
     label = f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1)
@@ -266,6 +265,8 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     for child in (progress(children, total=len(children), desc="order") if progress else children):
         rel = relate(parent, child, tol=tol)
         st = strain(rel)
+        # no symmetry-breaking strain component exists for a non-ferroelastic relation: η_strain is undefined
+        eta_s = st.e_sb if rel.symmetry_breaking_strain else float("nan")
         cls = reflections(rel, dmin=dmin)
         hkl = cls.table[["h", "k", "l"]].to_numpy()
         I = predict_intensities(child, hkl)
@@ -275,8 +276,8 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
             "T": child.temperature,
             "child_group": child.spacegroup.hm,
             "index": rel.index,
-            "eta_strain": st.e_sb,
-            "eta_strain_su": getattr(st, "e_sb_su", float("nan")),
+            "eta_strain": eta_s,
+            "eta_strain_su": st.e_sb_su if rel.symmetry_breaking_strain else float("nan"),
             "eps13": st.eps13,
             "eta_intensity": eta_intensity(I, (cls.table["class"] == "SB").to_numpy()),
             "eta_modes": dist.amplitude,
@@ -293,23 +294,19 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
 
 
 def proportionality(df, x: str = "eta_modes", y: str = "eta_strain") -> dict:
-    """Least-squares slope of y = k·x through the origin, with R² and the largest relative deviation:
-    the check that two measures of η are proportional."""
+    """Is y ∝ x? Least-squares slope of y = k·x through the origin, Pearson r of (x, y), and the largest
+    relative deviation |y − k·x|/y over the points with y above 5 % of its maximum. NaN (with n the number
+    of usable points) when fewer than two points have both measures, e.g. η_strain of a non-ferroelastic
+    relation."""
     X = df[x].abs().to_numpy(float)
     Y = df[y].abs().to_numpy(float)
     ok = np.isfinite(X) & np.isfinite(Y)
     X, Y = X[ok], Y[ok]
-    if len(X) < 2 or not np.any(X > 0):
-        return {"x": x, "y": y, "slope": float("nan"), "r2": float("nan"), "max_rel_dev": float("nan"), "n": int(len(X))}
+    nan = float("nan")
+    if len(X) < 2 or not np.any(X > 0) or not np.any(Y > 0):
+        return {"x": x, "y": y, "slope": nan, "r": nan, "max_rel_dev": nan, "n": int(len(X))}
     k = float(X @ Y / (X @ X))
     res = Y - k * X
-    ss = float(np.sum((Y - Y.mean()) ** 2))
-    big = Y > 0.05 * Y.max() if Y.max() > 0 else np.zeros_like(Y, bool)
-    return {
-        "x": x,
-        "y": y,
-        "slope": k,
-        "r2": 1 - float(np.sum(res**2)) / ss if ss > 0 else float("nan"),
-        "max_rel_dev": float(np.max(np.abs(res[big]) / Y[big])) if big.any() else float("nan"),
-        "n": int(len(X)),
-    }
+    r = float(np.corrcoef(X, Y)[0, 1]) if np.std(X) > 0 and np.std(Y) > 0 else nan
+    big = Y > 0.05 * Y.max()
+    return {"x": x, "y": y, "slope": k, "r": r, "max_rel_dev": float(np.max(np.abs(res[big]) / Y[big])), "n": int(len(X))}

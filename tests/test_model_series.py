@@ -88,7 +88,7 @@ def test_three_measures_of_eta_are_proportional_on_the_series():
     ratio = df["eta_modes"] / etas
     assert ratio.max() / ratio.min() - 1 < 0.01
     check = proportionality(df, "eta_modes", "eta_strain")
-    assert check["max_rel_dev"] < 0.01 and check["r2"] > 0.99
+    assert check["max_rel_dev"] < 0.01 and check["r"] > 0.99
 
 
 def test_bad_requests():

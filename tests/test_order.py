@@ -92,3 +92,36 @@ def test_model_compound_eta_scaling_and_symmetry():
     d = symmetrize(relate(ref, model_phase(q=1, eta=0.5)))
     assert d.irrep == "B2g"  # mmm → 2/m with b unique: even under 2y and -1
     assert detect_symmetry(d.symmetrized, symprec=1e-3).number == 56
+
+
+def test_order_parameters_on_a_toy_series():
+    from symstrain.order import order_parameters, proportionality
+
+    base = np.array([0.004, 0.002, -0.003])
+    rels = [toy(f * base) for f in (1.0, 2.0, 3.0)]
+    children = [r.child for r in rels]
+    df = order_parameters(rels[0].parent, children, dmin=1.5)
+    assert np.allclose(df["eta_modes"] / df["eta_modes"].iloc[0], [1, 2, 3], rtol=1e-9)
+    # the toy's cells are identical: the spontaneous strain is the same for all, so eta_strain is constant
+    assert np.allclose(df["eta_strain"], df["eta_strain"].iloc[0])
+    # small displacements: the SB intensity fraction grows as η², so its square root ∝ η to within a few %
+    c = proportionality(df, "eta_modes", "eta_intensity")
+    assert c["max_rel_dev"] < 0.05 and c["r"] > 0.99
+
+
+def test_order_cli_non_ferroelastic_real_series(shared_cifs, tmp_path, capsys):
+    import json
+
+    from symstrain.cli import main
+
+    law = shared_cifs / "lawsonite"
+    argv = ["order", "--json", "--out", str(tmp_path / "o"), str(law / "9002551.cif"), str(law / "9002549.cif"),
+            str(law / "9002547.cif")]
+    assert main(argv) == 0
+    d = json.loads(capsys.readouterr().out)
+    rows = d["rows"]
+    assert [r["T"] for r in rows] == sorted(r["T"] for r in rows)
+    assert all(r["eta_strain"] is None for r in rows)  # Cmcm → Pmcn keeps mmm: no symmetry-breaking strain
+    assert all(r["eta_modes"] > 0 and r["irrep"].startswith("zone boundary") for r in rows)
+    assert d["proportionality"][0]["slope"] is None
+    assert (tmp_path / "o" / "order.png").exists()

@@ -13,6 +13,8 @@ def add_arguments(p):
 
 
 def run(args):
+    import numpy as np
+
     from ..cif import read_cif
     from ..errors import SymstrainInputError
     from ..order import ETA_COLUMNS, order_parameters, proportionality
@@ -32,8 +34,11 @@ def run(args):
     lines = [df[["T", "child_group", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
              .to_string(index=False, float_format=lambda v: f"{v:.4g}")]
     for c in checks:
-        lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, R² {c['r2']:.5f}, "
-                     f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
+        if np.isnan(c["slope"]):
+            lines.append(f"{c['y']} vs {c['x']}: undefined ({c['n']} usable points)")
+        else:
+            lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, Pearson r {c['r']:.5f}, "
+                         f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
     lines.append("η_strain: norm of the symmetry-breaking strain (√2·|e13| for mmm → 2/m); η_intensity: √(ΣI_SB/ΣI_all) "
                  f"of intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, Å per parent primitive cell")
     lines.append(f"wrote {', '.join(files)}")
