@@ -57,6 +57,14 @@ class Distortion:
     n_parent_cells: float
     warnings: tuple[str, ...] = ()
 
+    def to_frame(self):
+        """Per-atom displacements: label, element, ux, uy, uz, |u| (Å, child frame X ∥ a, Z ∥ c*)."""
+        import pandas as pd
+
+        U = self.displacements
+        return pd.DataFrame({"label": self.labels, "element": self.elements, "ux": U[:, 0], "uy": U[:, 1],
+                             "uz": U[:, 2], "u": np.linalg.norm(U, axis=1)})
+
     def to_dict(self) -> dict:
         return {
             "amplitude_A": self.amplitude,
@@ -243,7 +251,8 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 
 
-def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, progress=None):
+def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, progress=None,
+                     return_distortions: bool = False):
     """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
 
     For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
@@ -252,7 +261,8 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å;
     η_modes = distortion amplitude (Å per parent primitive cell). Each is also given normalised to its
     largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
-    Returns a pandas DataFrame, one row per child.
+    Returns a pandas DataFrame, one row per child (and, with ``return_distortions``, the list of
+    :class:`Distortion` in the same order).
     """
     import pandas as pd
 
@@ -260,7 +270,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     from .relation import relate
     from .strain import strain
 
-    rows = []
+    rows, dists = [], []
     children = list(children)
     for child in (progress(children, total=len(children), desc="order") if progress else children):
         rel = relate(parent, child, tol=tol)
@@ -271,6 +281,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
         hkl = cls.table[["h", "k", "l"]].to_numpy()
         I = predict_intensities(child, hkl)
         dist = symmetrize(rel)
+        dists.append(dist)
         rows.append({
             "file": child.name,
             "T": child.temperature,
@@ -286,11 +297,13 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
         })
     df = pd.DataFrame(rows)
     if len(df):
-        df = df.sort_values("T", na_position="last", kind="stable").reset_index(drop=True)
+        order = np.argsort(df["T"].to_numpy(float), kind="stable")  # unknown T (NaN) sorts last
+        df = df.iloc[order].reset_index(drop=True)
+        dists = [dists[i] for i in order]
         for col in ETA_COLUMNS:
             top = df[col].abs().max()
             df[col + "_norm"] = df[col].abs() / top if top and np.isfinite(top) and top > 0 else np.nan
-    return df
+    return (df, dists) if return_distortions else df
 
 
 def proportionality(df, x: str = "eta_modes", y: str = "eta_strain") -> dict:

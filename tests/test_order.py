@@ -125,3 +125,9 @@ def test_order_cli_non_ferroelastic_real_series(shared_cifs, tmp_path, capsys):
     assert all(r["eta_modes"] > 0 and r["irrep"].startswith("zone boundary") for r in rows)
     assert d["proportionality"][0]["slope"] is None
     assert (tmp_path / "o" / "order.png").exists()
+    # the symmetrised structures are written as CIFs that read back with the parent's group
+    from symstrain.cif import read_cif
+
+    sym = read_cif(tmp_path / "o" / "9002549_symmetrized.cif")
+    assert sym.spacegroup.number == 63
+    assert (tmp_path / "o" / "9002549_displacements.csv").stat().st_size > 100

@@ -9,7 +9,8 @@ def add_arguments(p):
     p.add_argument("children", nargs="+", help="CIFs of the child phase, e.g. one per temperature")
     p.add_argument("--dmin", type=float, default=1.0, help="resolution of the predicted intensities (Å, default 1.0)")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain)")
-    p.add_argument("--out", help="folder for order.csv and order.png (default: new ./symstrain-order)")
+    p.add_argument("--out", help="folder for order.csv, order.png, and per child the symmetrised structure (CIF) "
+                                 "and the atomic displacements (CSV) (default: new ./symstrain-order)")
 
 
 def run(args):
@@ -25,10 +26,23 @@ def run(args):
         raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
     parent = read_cif(args.parent)
     children = [read_cif(f) for f in args.children]
-    df = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, progress=progress_bar(not args.json))
-    out = output_dir(args.out, "symstrain-order", ["order.csv", "order.png"])
+    from pathlib import Path
+
+    from ..writer import write_cif
+
+    df, dists = order_parameters(parent, children, dmin=args.dmin, tol=args.tol,
+                                 progress=progress_bar(not args.json), return_distortions=True)
+    stems = [Path(d.relation.child.source).stem for d in dists]
+    if len(set(stems)) < len(stems):
+        stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
+    per_child = [n for s in stems for n in (f"{s}_symmetrized.cif", f"{s}_displacements.csv")]
+    out = output_dir(args.out, "symstrain-order", ["order.csv", "order.png"] + per_child)
     files = [str(out / "order.csv")]
     df.to_csv(files[0], index=False)
+    for s, d in zip(stems, dists):
+        write_cif(d.symmetrized, out / f"{s}_symmetrized.cif")
+        d.to_frame().to_csv(out / f"{s}_displacements.csv", index=False)
+        files += [str(out / f"{s}_symmetrized.cif"), str(out / f"{s}_displacements.csv")]
     files.append(plot_order_parameters(df, out / "order.png", title=f"{parent.spacegroup.hm} → {children[0].spacegroup.hm}"))
     checks = [proportionality(df, "eta_modes", y) for y in ("eta_strain", "eta_intensity")]
     lines = [df[["T", "child_group", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
