@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .phase import Atom, Cell, Phase, params_from_matrix
+from .phase import op_to_xyz
 from .relation import Relation, point_group_symbol
 
 #: D2h Mulliken labels by the kept 2-fold axis (x, y, z or none) and the parity under inversion
@@ -42,7 +43,8 @@ class Distortion:
     (``labels``, ``elements`` alongside); ``amplitude`` in Å per parent primitive cell (module docstring);
     ``max_displacement`` the largest |u_i| in Å; ``irrep`` the symmetry of the distortion under the parent
     point group; ``characters`` maps each parent point operation (xyz of its rotation, parent basis) to +1 / −1
-    (distortion even / odd under it) or 0 (neither: several irreps are active).
+    (distortion even / odd under it) or 0 (neither: several irreps are active); ``irrep_weights`` maps each
+    active Γ-point irrep to its share of Σ|u|² (point groups 1, −1, 2, m, 2/m, 222, mm2, mmm).
     """
 
     relation: Relation
@@ -54,6 +56,7 @@ class Distortion:
     max_displacement: float
     irrep: str
     characters: dict
+    irrep_weights: dict
     n_parent_cells: float
     warnings: tuple[str, ...] = ()
 
@@ -73,6 +76,7 @@ class Distortion:
             "max_displacement_A": self.max_displacement,
             "irrep": self.irrep,
             "characters": self.characters,
+            "irrep_weights": self.irrep_weights,
             "n_atoms": len(self.labels),
             "warnings": list(self.warnings),
         }
@@ -137,7 +141,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     n_cent_p = int(np.sum(np.all(relation.parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
     amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
-    irrep, chars = _irrep(relation, u_frac, frac, species, A)
+    irrep, chars, weights = _irrep(relation, u_frac, frac, species, A)
     sym_phase = _symmetrized_phase(relation, s, site, frac)
     labels = tuple(child.atoms[i].label for i in site)
     elements = tuple(child.atoms[i].element for i in site)
@@ -151,18 +155,25 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         max_displacement=float(np.max(np.linalg.norm(U, axis=1))),
         irrep=irrep,
         characters=chars,
+        irrep_weights=weights,
         n_parent_cells=n_p,
     )
 
 
 def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray, A: np.ndarray):
-    """Characters of the displacement field under each parent point operation, and a Mulliken-like label."""
-    from .relation import _affine, op_to_xyz
+    """Symmetry of the displacement field under the parent point group.
+
+    Returns (label, characters, weights): ``characters`` maps each parent point operation (xyz of its rotation,
+    parent basis) to +1 / −1 (field even / odd) or 0 (neither); ``weights`` maps each active Γ-point irrep to its
+    share of |u|² — computed with the projectors P_χ = (1/|G|) Σ_g χ(g)·g for point groups whose elements all
+    square to the identity (1, −1, 2, m, 2/m, 222, mm2, mmm: every irrep one-dimensional, χ = ±1). Other point
+    groups get the characters only.
+    """
+    from .relation import _affine
 
     T = _affine(relation.P, relation.p)
     Ti = np.linalg.inv(T)
-    norm = np.sqrt(np.sum((u @ A.T) ** 2))
-    chars = {}
+    ops, fields = [], []
     seen = set()
     for R, t in relation.parent.spacegroup.ops():
         key = R.tobytes()
@@ -174,33 +185,75 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
         y = x @ W.T + w
         d = x[None, :, :] - y[:, None, :]
         d -= np.round(d)
-        dist = np.linalg.norm(d @ A.T, axis=2)
-        j = _assign(dist, species)
-        # transformed field: (g·u)(g·x_i) = W·u_i sits on atom j
+        j = _assign(np.linalg.norm(d @ A.T, axis=2), species)
         gu = np.zeros_like(u)
-        gu[j] = u @ W.T
-        name = op_to_xyz(R, np.zeros(3))
-        if norm < 1e-12:
-            chars[name] = 1
-            continue
-        plus = np.sqrt(np.sum(((gu - u) @ A.T) ** 2)) / norm
-        minus = np.sqrt(np.sum(((gu + u) @ A.T) ** 2)) / norm
-        chars[name] = 1 if plus < 1e-6 else (-1 if minus < 1e-6 else 0)
-    pg = point_group_symbol(relation.parent.spacegroup.rotations)
-    if norm < 1e-12:
-        return "none (no distortion)", chars
+        gu[j] = u @ W.T  # (g·u) at the image atom: the field carried by the operation
+        ops.append(R.astype(int))
+        fields.append(gu)
+    norm2 = float(np.sum((u @ A.T) ** 2))
+    names = [op_to_xyz(R, np.zeros(3)) for R in ops]
+    if norm2 < 1e-24:
+        return "none (no distortion)", {n: 1 for n in names}, {}
+    chars = {}
+    for n, gu in zip(names, fields):
+        plus = np.sum(((gu - u) @ A.T) ** 2) / norm2
+        minus = np.sum(((gu + u) @ A.T) ** 2) / norm2
+        chars[n] = 1 if plus < 1e-12 else (-1 if minus < 1e-12 else 0)
     if relation.lattice_index > 1:
-        return f"zone boundary (k ≠ 0, {relation.lattice_index} antiphase states)", chars
+        return f"zone boundary (k ≠ 0, {relation.lattice_index} antiphase states)", chars, {}
+    pg = point_group_symbol(relation.parent.spacegroup.rotations)
+    weights = {}
+    if all(np.array_equal(R @ R, np.eye(3, dtype=int)) for R in ops):
+        for chi in _characters(ops):
+            proj = sum(c * f for c, f in zip(chi, fields)) / len(ops)
+            w = float(np.sum((proj @ A.T) ** 2)) / norm2
+            if w > 1e-9:
+                weights[_irrep_label(pg, names, chi)] = w
+        active = sorted(weights.items(), key=lambda kv: -kv[1])
+        label = active[0][0] if len(active) == 1 else " + ".join(f"{k} ({v:.2f})" for k, v in active)
+        return label, chars, weights
     if 0 in chars.values():
-        return f"several irreps of {pg} (the distortion is neither even nor odd under some operation)", chars
-    label = f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1)
-    if pg == "mmm":
-        kept = [ax for ax, op in (("x", "x,-y,-z"), ("y", "-x,y,-z"), ("z", "-x,-y,z")) if chars.get(op) == 1]
-        parity = "g" if chars.get("-x,-y,-z") == 1 else "u"
-        base = _D2H[kept[0]] if len(kept) == 1 else ("A" if len(kept) == 3 else None)
+        return f"several irreps of {pg}", chars, weights
+    return f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1), chars, weights
+
+
+def _characters(ops) -> list[tuple[int, ...]]:
+    """Every homomorphism χ: G → {±1} of a point group whose elements square to 1, as values on ``ops``."""
+    keys = [R.tobytes() for R in ops]
+    gens, span = [], {np.eye(3, dtype=int).tobytes(): np.eye(3, dtype=int)}
+    for R in ops:
+        if R.tobytes() not in span:
+            gens.append(R)
+            for S in list(span.values()):
+                P = S @ R
+                span[P.tobytes()] = P
+    out = []
+    for signs in range(2 ** len(gens)):
+        val = {np.eye(3, dtype=int).tobytes(): 1}
+        for k, R in enumerate(gens):
+            s = -1 if (signs >> k) & 1 else 1
+            for key, v in list(val.items()):
+                M = np.frombuffer(key, dtype=R.dtype).reshape(3, 3) @ R
+                val[M.tobytes()] = v * s
+        out.append(tuple(val[k] for k in keys))
+    return out
+
+
+def _irrep_label(pg: str, names: list[str], chi) -> str:
+    """Mulliken symbol for mmm, 222, 2/m and −1 (axes as in the parent basis); otherwise the kept operations."""
+    c = dict(zip(names, chi))
+    inv = c.get("-x,-y,-z")
+    parity = "" if inv is None else ("g" if inv == 1 else "u")
+    if pg in ("mmm", "222"):
+        kept = [ax for ax, op in (("x", "x,-y,-z"), ("y", "-x,y,-z"), ("z", "-x,-y,z")) if c.get(op) == 1]
+        base = "A" if len(kept) == 3 else (_D2H[kept[0]] if len(kept) == 1 else None)
         if base:
-            label = f"{base}{parity}"
-    return label, chars
+            return base + parity
+    if pg in ("2/m", "-1"):
+        twofold = [n for n in names if n.count("-") == 2 and n != "-x,-y,-z"]
+        if pg == "-1" or twofold:
+            return ("A" if pg == "-1" or c[twofold[0]] == 1 else "B") + parity
+    return "χ = +1 on {" + ", ".join(n for n, v in c.items() if v == 1) + "}"
 
 
 def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray, x_child: np.ndarray) -> Phase:

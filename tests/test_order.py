@@ -131,3 +131,31 @@ def test_order_cli_non_ferroelastic_real_series(shared_cifs, tmp_path, capsys):
     sym = read_cif(tmp_path / "o" / "9002549_symmetrized.cif")
     assert sym.spacegroup.number == 63
     assert (tmp_path / "o" / "9002549_displacements.csv").stat().st_size > 100
+
+
+def test_irrep_decomposition_of_a_two_irrep_distortion():
+    """Pccn → P-1 (index 4): the O orbit splits into four P-1 sites g_k·a0 (g_k = 1, 2z, 2y, 2x). Displacing
+    them by χ1(g_k)·W_k·u1 + χ2(g_k)·W_k·u2 with χ1 = B2g (+1 on 1, 2y) and χ2 = B3g (+1 on 1, 2x) makes a
+    field whose B2g and B3g parts have weights |u1|² : |u2|² (orthogonal cell, so every W_k is an isometry)."""
+    import gemmi
+
+    ops = [gemmi.Op(t) for t in ("x,y,z", "-x+1/2,-y+1/2,z", "-x,y+1/2,-z+1/2", "x+1/2,-y,-z+1/2")]
+    chi1, chi2 = (1, -1, 1, -1), (1, -1, -1, 1)
+    u1, u2 = np.array([0.004, 0.0, 0.001]), np.array([0.0, 0.002, 0.0])
+    atoms = []
+    for k, op in enumerate(ops):
+        W = np.array(op.rot, float) / op.DEN
+        t = np.array(op.tran, float) / op.DEN
+        xk = W @ A0 + t + chi1[k] * (W @ u1) + chi2[k] * (W @ u2)
+        atoms.append(atom(f"O{k + 1}", "O", xk % 1.0))
+    parent = Phase(CELL_P, SpaceGroupInfo.from_symbol("P c c n"), (atom("O1", "O", A0),), source="p")
+    child = Phase(CELL_P, SpaceGroupInfo.from_symbol("P -1"), tuple(atoms), source="c")
+    rel = relate(parent, child)
+    assert rel.index == 4 and np.allclose(rel.P, np.eye(3))
+    d = symmetrize(rel)
+    A = CELL_P.matrix()
+    n1, n2 = np.sum((A @ u1) ** 2), np.sum((A @ u2) ** 2)
+    assert set(d.irrep_weights) == {"B2g", "B3g"}
+    assert d.irrep_weights["B2g"] == pytest.approx(n1 / (n1 + n2), rel=1e-9)
+    assert d.irrep_weights["B3g"] == pytest.approx(n2 / (n1 + n2), rel=1e-9)
+    assert d.amplitude == pytest.approx(np.sqrt(8 * (n1 + n2)), rel=1e-9)
