@@ -169,9 +169,9 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
     square to the identity (1, −1, 2, m, 2/m, 222, mm2, mmm: every irrep one-dimensional, χ = ±1). Other point
     groups get the characters only.
     """
-    from .relation import _affine
+    from .relation import affine_matrix
 
-    T = _affine(relation.P, relation.p)
+    T = affine_matrix(relation.P, relation.p)
     Ti = np.linalg.inv(T)
     ops, fields = [], []
     seen = set()

@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .phase import Phase, SpaceGroupInfo
-from .relation import Relation, _finite_strain_norm, relate
+from .relation import Relation, finite_strain_norm, relate
 
 _GRID = 24
 
@@ -73,7 +73,7 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     # quick filter on the lengths, then the exact finite-strain check
     GW = np.einsum("nji,jk,nkl->nil", grids, G, grids)
     diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(G)) - 1) <= lattice_tol, axis=1)
-    out = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if _finite_strain_norm(G, g) <= lattice_tol]
+    out = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if finite_strain_norm(G, g) <= lattice_tol]
     return np.array(out, dtype=int)
 
 

@@ -27,9 +27,13 @@ spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None silen
 
 from .errors import SymstrainInputError
 from .phase import Cell, Phase, SpaceGroupInfo, frac_str as _frac, op_to_xyz
-
-STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
-
+from .tensors import (
+    cartesian_rotations,
+    invariant_tensors,
+    invariant_vectors,
+    name_components,
+    symmetry_breaking_subspace,
+)
 
 @dataclass(frozen=True, eq=False)
 class Relation:
@@ -257,13 +261,13 @@ def _lattice_candidates(
                 d = np.linalg.det(P)
                 if d < 1e-6:
                     continue
-                misfit = _finite_strain_norm(P.T @ G_p @ P, G_c)
+                misfit = finite_strain_norm(P.T @ G_p @ P, G_c)
                 if misfit <= tol:
                     out.append((misfit, P))
     return out
 
 
-def _finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
+def finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
     """Largest |eigenvalue| of the Green–Lagrange strain taking metric G0 to metric G."""
     L = np.linalg.cholesky(G0)
     Li = np.linalg.inv(L)
@@ -351,7 +355,8 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 # ----------------------------------------------------------------------------------------------
 
 
-def _affine(P: np.ndarray, p: np.ndarray) -> np.ndarray:
+def affine_matrix(P: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """4×4 augmented matrix of the change of coordinates x_parent = P·x_child + p."""
     M = np.eye(4)
     M[:3, :3] = P
     M[:3, 3] = p
@@ -387,7 +392,7 @@ class _ChildGroup:
 
 def _cosets(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, p: np.ndarray, index: int):
     """Left cosets g·H of H in G, as lists of 4×4 ops in child coordinates (translations mod 1), H first."""
-    T = _affine(P, p)
+    T = affine_matrix(P, p)
     Ti = np.linalg.inv(T)
     H = _ChildGroup(child)
     h_ops = [_op4(R, t) for R, t in child.ops()]
@@ -420,7 +425,7 @@ def _cosets(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, p: np.
 
 
 def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
-    T = _affine(P, p)
+    T = affine_matrix(P, p)
     Mp = T @ M_child @ np.linalg.inv(T)
     t = Mp[:3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
@@ -441,94 +446,6 @@ def _op_key(xyz: str) -> tuple:
 def _readable_coset(members, P, p) -> tuple[str, ...]:
     """A coset's members as parent-setting triplets, its most readable member first."""
     return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=_op_key))
-
-
-_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
-_VOIGT_NAMES = STRAIN_COMPONENTS
-
-
-def _sym_basis() -> np.ndarray:
-    B = np.zeros((6, 3, 3))
-    for k, (i, j) in enumerate(_VOIGT):
-        B[k, i, j] = B[k, j, i] = 1.0
-    return B
-
-
-def _invariant_tensors(cart_rots: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (rows, Voigt coordinates e11,e22,e33,e23,e13,e12) of symmetric tensors invariant
-    under every Cartesian rotation S: S·e·Sᵀ = e."""
-    B = _sym_basis()
-    blocks = []
-    for S in cart_rots:
-        cols = [(S @ Bk @ S.T - Bk)[np.triu_indices(3)] for Bk in B]
-        blocks.append(np.array(cols).T)
-    A = np.vstack(blocks)
-    _, sv, Vt = np.linalg.svd(A)
-    rank = int(np.sum(sv > 1e-8))
-    return Vt[rank:]
-
-
-def _invariant_vectors(cart_rots: np.ndarray) -> int:
-    A = np.vstack([S - np.eye(3) for S in cart_rots])
-    sv = np.linalg.svd(A, compute_uv=False)
-    return 3 - int(np.sum(sv > 1e-8))
-
-
-def _name_components(vecs: np.ndarray) -> tuple[str, ...]:
-    """Readable names of a tensor subspace: 'e13', or 'e11-e22' for combined components."""
-    if len(vecs) == 0:
-        return ()
-    # reduced row echelon form gives the simplest readable basis
-    M = vecs.copy()
-    piv_row = 0
-    for col in range(6):
-        if piv_row >= len(M):
-            break
-        pivot = np.argmax(np.abs(M[piv_row:, col])) + piv_row
-        if abs(M[pivot, col]) < 1e-8:
-            continue
-        M[[piv_row, pivot]] = M[[pivot, piv_row]]
-        M[piv_row] /= M[piv_row, col]
-        for r in range(len(M)):
-            if r != piv_row:
-                M[r] -= M[r, col] * M[piv_row]
-        piv_row += 1
-    names = []
-    for row in M[:piv_row]:
-        terms = ""
-        for k in range(6):
-            c = row[k]
-            if abs(c) < 1e-8:
-                continue
-            cf = _frac(c, 12)
-            sign = "-" if c < 0 else ("+" if terms else "")
-            mag = cf.lstrip("-")
-            terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
-        names.append(terms)
-    return tuple(names)
-
-
-def _sb_subspace(child_inv: np.ndarray, parent_inv: np.ndarray) -> np.ndarray:
-    """Part of the child-invariant tensor space orthogonal to the parent-invariant space."""
-    if len(child_inv) == 0:
-        return child_inv
-    # Frobenius metric on Voigt coordinates: off-diagonal components count twice
-    w = np.array([1, 1, 1, 2, 2, 2], float)
-    proj = child_inv.copy()
-    if len(parent_inv):
-        Q = parent_inv * np.sqrt(w)
-        Q, _ = np.linalg.qr(Q.T)
-        X = child_inv * np.sqrt(w)
-        X = X - (X @ Q) @ Q.T
-        proj = X / np.sqrt(w)
-    u, sv, vt = np.linalg.svd(proj)
-    rank = int(np.sum(sv > 1e-8))
-    return vt[:rank]
-
-
-def _cartesian(rots_frac: np.ndarray, A: np.ndarray) -> np.ndarray:
-    Ai = np.linalg.inv(A)
-    return np.einsum("ij,njk,kl->nil", A, rots_frac.astype(float), Ai)
 
 
 def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
@@ -659,15 +576,15 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, _unique_rotations(G.rotations).astype(float), P), 9)
     rot_c = _unique_rotations(H.rotations).astype(float)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
-    inv_c = _invariant_tensors(_cartesian(rot_c, A_c))
-    inv_p = _invariant_tensors(_cartesian(rot_p_in_child, A_c))
-    sb = _sb_subspace(inv_c, inv_p)
-    inv_p_parent = _invariant_tensors(_cartesian(_unique_rotations(G.rotations), A_p))
+    inv_c = invariant_tensors(cartesian_rotations(rot_c, A_c))
+    inv_p = invariant_tensors(cartesian_rotations(rot_p_in_child, A_c))
+    sb = symmetry_breaking_subspace(inv_c, inv_p)
+    inv_p_parent = invariant_tensors(cartesian_rotations(_unique_rotations(G.rotations), A_p))
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
-    inv_c_parent = _invariant_tensors(_cartesian(rot_c_in_parent, A_p))
-    sb_parent = _sb_subspace(inv_c_parent, inv_p_parent)
+    inv_c_parent = invariant_tensors(cartesian_rotations(rot_c_in_parent, A_p))
+    sb_parent = symmetry_breaking_subspace(inv_c_parent, inv_p_parent)
     ferroelastic = len(inv_c) > len(inv_p)
-    ferroelectric = _invariant_vectors(_cartesian(rot_c, A_c)) > _invariant_vectors(_cartesian(rot_p_in_child, A_c))
+    ferroelectric = invariant_vectors(cartesian_rotations(rot_c, A_c)) > invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
 
     from .reflections import reflection_conditions  # the condition algebra lives with the reflections
 
@@ -690,12 +607,12 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
         aizu=f"{pg_p}F{pg_c}",
         ferroelastic=bool(ferroelastic),
         ferroelectric=bool(ferroelectric),
-        symmetry_breaking_strain=_name_components(sb),
-        non_symmetry_breaking_strain=_name_components(inv_p),
+        symmetry_breaking_strain=name_components(sb),
+        non_symmetry_breaking_strain=name_components(inv_p),
         lattice_misfit=misfit,
         orientation="child point group in the parent basis: "
         + _describe_elements(np.einsum("ij,njk,kl->nil", P, rot_c, Pi), parent.cell.metric()),
-        symmetry_breaking_strain_parent_frame=_name_components(sb_parent),
+        symmetry_breaking_strain_parent_frame=name_components(sb_parent),
         tolerance=tol,
         broken_conditions=broken,
         warnings=tuple(warnings),

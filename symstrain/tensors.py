@@ -1,0 +1,111 @@
+"""Tensor properties under point groups: which strain components (and polar vectors) a group allows.
+
+What lives here: symmetric rank-2 tensors in Voigt order (e11, e22, e33, e23, e13, e12) invariant under a set of
+Cartesian rotations, the part allowed by a subgroup but not by its parent (the symmetry-breaking strain), readable
+names for such subspaces ('e13', 'e11-e22'), and the count of invariant vectors (polarity). Used by ``relation``;
+nothing here knows about space groups or files.
+
+Conventions: rotations are (n, 3, 3) Cartesian matrices S acting as e → S·e·Sᵀ; a fractional rotation W on a cell
+with vectors as the columns of A becomes S = A·W·A⁻¹. Subspaces are rows of Voigt coordinates, orthonormal in the
+Frobenius metric (off-diagonal components counted twice) where stated.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
+
+
+def _frac(v: float, max_den: int = 48) -> str:
+    return str(Fraction(float(v)).limit_denominator(max_den))
+
+
+_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+_VOIGT_NAMES = STRAIN_COMPONENTS
+
+
+def _sym_basis() -> np.ndarray:
+    B = np.zeros((6, 3, 3))
+    for k, (i, j) in enumerate(_VOIGT):
+        B[k, i, j] = B[k, j, i] = 1.0
+    return B
+
+
+def invariant_tensors(cart_rots: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (rows, Voigt coordinates e11,e22,e33,e23,e13,e12) of symmetric tensors invariant
+    under every Cartesian rotation S: S·e·Sᵀ = e."""
+    B = _sym_basis()
+    blocks = []
+    for S in cart_rots:
+        cols = [(S @ Bk @ S.T - Bk)[np.triu_indices(3)] for Bk in B]
+        blocks.append(np.array(cols).T)
+    A = np.vstack(blocks)
+    _, sv, Vt = np.linalg.svd(A)
+    rank = int(np.sum(sv > 1e-8))
+    return Vt[rank:]
+
+
+def invariant_vectors(cart_rots: np.ndarray) -> int:
+    A = np.vstack([S - np.eye(3) for S in cart_rots])
+    sv = np.linalg.svd(A, compute_uv=False)
+    return 3 - int(np.sum(sv > 1e-8))
+
+
+def name_components(vecs: np.ndarray) -> tuple[str, ...]:
+    """Readable names of a tensor subspace: 'e13', or 'e11-e22' for combined components."""
+    if len(vecs) == 0:
+        return ()
+    # reduced row echelon form gives the simplest readable basis
+    M = vecs.copy()
+    piv_row = 0
+    for col in range(6):
+        if piv_row >= len(M):
+            break
+        pivot = np.argmax(np.abs(M[piv_row:, col])) + piv_row
+        if abs(M[pivot, col]) < 1e-8:
+            continue
+        M[[piv_row, pivot]] = M[[pivot, piv_row]]
+        M[piv_row] /= M[piv_row, col]
+        for r in range(len(M)):
+            if r != piv_row:
+                M[r] -= M[r, col] * M[piv_row]
+        piv_row += 1
+    names = []
+    for row in M[:piv_row]:
+        terms = ""
+        for k in range(6):
+            c = row[k]
+            if abs(c) < 1e-8:
+                continue
+            cf = _frac(c, 12)
+            sign = "-" if c < 0 else ("+" if terms else "")
+            mag = cf.lstrip("-")
+            terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
+        names.append(terms)
+    return tuple(names)
+
+
+def symmetry_breaking_subspace(child_inv: np.ndarray, parent_inv: np.ndarray) -> np.ndarray:
+    """Part of the child-invariant tensor space orthogonal to the parent-invariant space."""
+    if len(child_inv) == 0:
+        return child_inv
+    # Frobenius metric on Voigt coordinates: off-diagonal components count twice
+    w = np.array([1, 1, 1, 2, 2, 2], float)
+    proj = child_inv.copy()
+    if len(parent_inv):
+        Q = parent_inv * np.sqrt(w)
+        Q, _ = np.linalg.qr(Q.T)
+        X = child_inv * np.sqrt(w)
+        X = X - (X @ Q) @ Q.T
+        proj = X / np.sqrt(w)
+    u, sv, vt = np.linalg.svd(proj)
+    rank = int(np.sum(sv > 1e-8))
+    return vt[:rank]
+
+
+def cartesian_rotations(rots_frac: np.ndarray, A: np.ndarray) -> np.ndarray:
+    Ai = np.linalg.inv(A)
+    return np.einsum("ij,njk,kl->nil", A, rots_frac.astype(float), Ai)
