@@ -586,7 +586,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     ferroelastic = len(inv_c) > len(inv_p)
     ferroelectric = invariant_vectors(cartesian_rotations(rot_c, A_c)) > invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
 
-    from .reflections import reflection_conditions  # the condition algebra lives with the reflections
+    from .conditions import reflection_conditions
 
     broken = tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p))
 
