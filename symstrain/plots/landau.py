@@ -5,22 +5,15 @@ to ``path`` and returns the path; nothing here computes physics beyond evaluatin
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from . import save_figure
 
 from ..landau import REGIMES, LandauModel
 
 _COL = {"heating": "tab:red", "cooling": "tab:blue"}
-
-
-def _save(fig: Figure, path) -> str:
-    path = Path(path)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110)
-    return str(path)
 
 
 def _mark(ax, tr):
@@ -67,7 +60,7 @@ def fig1(path, T_SB: float = 200.0, T_SC: float = 200.0) -> str:
     ax[1].legend(fontsize=8)
     ax[2].set(xlabel="T (K)", ylabel="S − S₀ (energy/K)", title="entropy S = −∂G/∂T")
     ax[2].legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def fig2cd(sweep, path, zoom: bool = True) -> str:
@@ -87,7 +80,7 @@ def fig2cd(sweep, path, zoom: bool = True) -> str:
         if zoom:
             _zoom(a, sweep.transitions)
         _mark(a, sweep.transitions)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def fig5(model: LandauModel, sweep, temps, path, nq: int = 161, neta: int = 161) -> str:
@@ -133,7 +126,7 @@ def fig5(model: LandauModel, sweep, temps, path, nq: int = 161, neta: int = 161)
     ax[2, 2].set(xlabel="T (K)", ylabel="G of the occupied state", title="branches")
     ax[2, 2].legend(fontsize=7)
     _mark(ax[2, 2], sweep.transitions)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def phase_diagram_figure(df, x: str, y: str | None, path) -> str:
@@ -160,7 +153,7 @@ def phase_diagram_figure(df, x: str, y: str | None, path) -> str:
         ax.plot([], [], "s", color=cmap(i), label=names[i])
     ax.legend(fontsize=8, loc="best")
     ax.set_title("regimes of the coupled Landau model")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def fit_figure(fit, q_data, eta_data, path) -> str:
@@ -183,4 +176,4 @@ def fit_figure(fit, q_data, eta_data, path) -> str:
     for a in ax:
         a.legend(fontsize=7)
         _mark(a, fit.transitions)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .strain import _save
+from . import save_figure
 
 _STYLE = {
     "eta_strain_norm": dict(marker="o", color="tab:blue", label="η_strain (SB strain)"),
@@ -39,4 +39,4 @@ def plot_order_parameters(df, path, title: str = "") -> str:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

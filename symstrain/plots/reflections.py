@@ -10,21 +10,14 @@ Every function takes computed tables, writes one PNG to ``path`` and returns the
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import save_figure
+
 _COL = {"allowed": "black", "SB": "tab:red", "absent": "0.55"}
-
-
-def _save(fig: Figure, path) -> str:
-    path = Path(path)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=120)
-    return str(path)
 
 
 def section_name(normal, level: int = 0) -> str:
@@ -130,7 +123,7 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
         fig.text(0.01, 0.005, f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}", fontsize=7, color="0.4")
     if len(rows):
         ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)
 
 
 def plot_eta_series(series: pd.DataFrame, path, title: str | None = None) -> str:
@@ -144,4 +137,4 @@ def plot_eta_series(series: pd.DataFrame, path, title: str | None = None) -> str
     ax.set_ylabel("η_intensity = √(ΣI_SB / ΣI_all)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "symmetry-breaking intensity vs temperature")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=120)

@@ -6,11 +6,11 @@ distinguished. Every function takes a table from :func:`symstrain.series.strain_
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from . import save_figure
 
 from ..phase import CELL_NAMES
 
@@ -22,13 +22,6 @@ STYLE = {
 }
 _LABELS = {"a": "a (Å)", "b": "b (Å)", "c": "c (Å)", "alpha": "α (°)", "beta": "β (°)", "gamma": "γ (°)",
            "V": "V (Å³)"}
-
-
-def _save(fig: Figure, path) -> str:
-    path = Path(path)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=110)
-    return str(path)
 
 
 def _branches(df):
@@ -89,7 +82,7 @@ def plot_lattice(df, path, baseline=None) -> str:
     if baseline is not None:
         title += f" — reference: {baseline.model} baseline fitted at {baseline.T_min:g}–{baseline.T_max:g} K (shaded)"
     fig.suptitle(title, fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_strain(df, path) -> str:
@@ -110,4 +103,4 @@ def plot_strain(df, path) -> str:
     if eta_from != "eps13" and len(axes) == 3:
         axes[2].set_ylabel(f"η_strain = |{eta_from}| / max")
     fig.suptitle(f"frame {df.attrs.get('frame', '?')}; reference: {df.attrs.get('reference', '?')}", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
