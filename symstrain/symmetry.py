@@ -527,8 +527,8 @@ def _sweep_pairs(x: np.ndarray, d: np.ndarray, r: float) -> np.ndarray:
     dx = np.minimum(dx, d[1:] - dx)
     ok = np.all(dx <= r, axis=1) & (a != b)
     i, j = order[a[ok]], order[b[ok]]
-    pairs = np.unique(np.column_stack([np.minimum(i, j), np.maximum(i, j)]), axis=0)
-    return pairs
+    code = np.unique(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))  # 1-D unique is fast
+    return np.column_stack([code // n, code % n])
 
 
 def _pairs_within(frac: np.ndarray, A: np.ndarray, r: float) -> np.ndarray:
@@ -542,6 +542,12 @@ def _pairs_within(frac: np.ndarray, A: np.ndarray, r: float) -> np.ndarray:
         return np.array(np.triu_indices(len(frac), 1)).T.reshape(-1, 2)
     x = frac * d
     x[x >= d] = 0.0
+    if len(x) <= 256:  # tiny cells: every pair at once is cheapest
+        i, j = np.triu_indices(len(x), 1)
+        dx = np.abs(x[i] - x[j])
+        dx = np.minimum(dx, d - dx)
+        ok = np.all(dx <= r, axis=1)
+        return np.column_stack([i[ok], j[ok]])
     if len(x) <= _SWEEP_MAX:
         return _sweep_pairs(x, d, r)
     from scipy.spatial import cKDTree
