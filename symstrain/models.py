@@ -144,17 +144,13 @@ def _ligand_local() -> tuple[list[str], list[str], np.ndarray]:
 
     c2 = np.zeros(3)
     c7 = np.array([D_CAR_CIMINE, 0.0, 0.0])
-    # pyridine: regular hexagon through C2 with N1 at angle N1–C2–C7 = ANGLE_N_C2_C7
-    a_n1 = ANGLE_N_C2_C7
-    a_c3 = ANGLE_N_C2_C7 + 120.0
-    centre = c2 + D_AROMATIC * _dir2(0.5 * (a_n1 + a_c3))
-    # ring atoms walk round the centre in 60° steps starting from C2
-    a0 = math.degrees(math.atan2(*(c2 - centre)[1::-1]))
-    a_n1_c = math.degrees(math.atan2(*(c2 + D_AROMATIC * _dir2(a_n1) - centre)[1::-1]))
-    step = 60.0 if ((a_n1_c - a0) % 360.0) < 180.0 else -60.0
-    ring = {}
-    for k, name in enumerate(["C2", "N1", "C6", "C5", "C4", "C3"]):
-        ring[name] = centre + D_AROMATIC * _dir2(a0 + k * step)
+    # pyridine: regular hexagon through C2 with angle N1–C2–C7 = ANGLE_N_C2_C7. Seen from the
+    # ring centre, C2 lies at a0 and N1, C6, C5, C4, C3 follow at +60° steps; the edge C2→N1
+    # then points at a0 + 120°, so a0 = ANGLE_N_C2_C7 − 120°.
+    a0 = ANGLE_N_C2_C7 - 120.0
+    centre = c2 - D_AROMATIC * _dir2(a0)
+    ring = {name: centre + D_AROMATIC * _dir2(a0 + 60.0 * k)
+            for k, name in enumerate(["C2", "N1", "C6", "C5", "C4", "C3"])}
     add("N1", "N", ring["N1"])
     add("C2", "C", ring["C2"])
     for name in ("C3", "C4", "C5", "C6"):

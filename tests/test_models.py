@@ -7,6 +7,7 @@ operators, distances through the cell metric), not from the construction paramet
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def molecules_in_cell(phase):
 def spglib_number(phase, symprec=0.01):
     els, _, frac = expand(phase)
     numbers = [gemmi.Element(e).atomic_number for e in els]
-    data = spglib.get_symmetry_dataset((phase.cell.matrix().T, frac, numbers), symprec=symprec)
+    with warnings.catch_warnings():  # spglib 2.x warns about its old error handling on every call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        data = spglib.get_symmetry_dataset((phase.cell.matrix().T, frac, numbers), symprec=symprec)
     return data.number
 
 
@@ -324,3 +327,30 @@ def test_shipped_cifs_equal_what_the_code_writes(tmp_path, pair):
         for a in phase.atoms:
             s = sites[a.label]
             assert np.allclose([s.fract.x, s.fract.y, s.fract.z], a.xyz, atol=1e-5)
+
+
+def test_idealised_bond_lengths_and_chelate_angles(pair):
+    """Every bond of the LS model has one of the documented idealised lengths."""
+    ls = pair[0]
+    cart, el, comp, graph, centre = supercell_graph(ls)
+    fe = [i for i in range(centre.start, centre.stop) if el[i] == "Fe"][0]
+    mol = np.flatnonzero(comp == comp[fe])
+    g = graph[mol][:, mol].tocoo()
+    lengths = Counter()
+    for i, j in zip(g.row, g.col):
+        pair_el = "".join(sorted((el[mol[i]], el[mol[j]])))
+        d = round(float(np.linalg.norm(cart[mol[i]] - cart[mol[j]])), 2)
+        lengths[(pair_el, d)] += 1
+    allowed = {("CC", 1.39), ("CC", 1.43), ("CC", 1.2), ("CC", 1.46), ("CH", 0.95), ("CN", 1.39), ("CN", 1.28),
+               ("CN", 1.42), ("CN", 1.16), ("CS", 1.63), ("FeN", 1.97)}
+    assert set(lengths) <= allowed, set(lengths) - allowed
+    assert lengths[("CC", 1.2)] == 2 and lengths[("CS", 1.63)] == 2 and lengths[("FeN", 1.97)] == 6
+    assert lengths[("CH", 0.95)] == 28
+    # chelate ring angles at C2 (115°) and C7 (116°), from the coordinates
+    by = {a.label: a.xyz for a in ls.atoms}
+    assert angle(ls.cell, by["N1A"], by["C2A"], by["C7A"]) == pytest.approx(115.0, abs=1e-6)
+    assert angle(ls.cell, by["C2A"], by["C7A"], by["N8A"]) == pytest.approx(116.0, abs=1e-6)
+    # bite angle N1–Fe–N8 follows from the rigid ligand: N···N = 2·d·sin(bite/2)
+    nn = distance(ls.cell, by["N1A"], by["N8A"])
+    assert angle(ls.cell, by["N1A"], by["Fe1"], by["N8A"]) == pytest.approx(
+        math.degrees(2 * math.asin(nn / 2 / 1.97)), abs=1e-6)
