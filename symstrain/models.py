@@ -40,7 +40,8 @@ The two order parameters of :func:`model_phase`
   2-fold image is minus the 2-fold image of D): a libration of the whole molecule about
   b by 3° and an opposite tilt of the two NCS groups about their N atom by 6°, both in
   linearised form, so displacements are exactly ∝ eta, N–C–S stays exactly linear, and
-  bond lengths in the rotated groups stretch by at most sqrt(1 + θ²) − 1 ≈ 0.55 %.
+  bond lengths stretch by sqrt(1 + |ω × u|²) − 1 (ω the rotation vector, u the bond
+  direction): at most 0.17 % at |eta| = 1.
   eta → −eta gives the other orientation domain. Default cell: the monoclinic shear
   ε13 = ½·c·cosβ/c0 = eta·½·s·cot(93.1°) (s the isotropic scale), i.e. β = 93.1° at
   |eta| = 1, volume unchanged by the shear. eta = 0 declares Pccn; eta ≠ 0 declares P 1 21/c 1.
