@@ -21,6 +21,8 @@ Conventions of the output
   ``_atom_site_aniso_`` loop when any atom has U_ij.
 * A comment header names symstrain and its version, and says when the phase is a model
   (``Phase.source == "symstrain.models"``).
+* Duplicate atom labels (real files use them for disorder components) are written as they
+  are, with a note in the header; they are refused only when such an atom has U_ij.
 """
 
 from __future__ import annotations
@@ -241,10 +243,19 @@ def phase_to_cif_string(phase: Phase) -> str:
     lines.append("")
 
     atoms = phase.atoms
-    labels = [a.label for a in atoms]
-    if len(set(labels)) != len(labels):
-        dup = sorted({x for x in labels if labels.count(x) > 1})
-        raise SymstrainInputError(source, f"duplicate atom labels {', '.join(dup)} cannot be written to CIF")
+    counts: dict[str, int] = {}
+    for a in atoms:
+        counts[a.label] = counts.get(a.label, 0) + 1
+    dup = sorted(k for k, v in counts.items() if v > 1)
+    if dup:
+        # real files do this (one label per disorder component); keep them as read, unless the
+        # aniso loop, which refers to atoms by label only, would become ambiguous
+        ambiguous = sorted({a.label for a in atoms if a.label in dup and a.u_aniso is not None})
+        if ambiguous:
+            raise SymstrainInputError(
+                source, f"duplicate atom labels {', '.join(ambiguous)} carry U_ij: the aniso loop would be ambiguous")
+        header_end = lines.index("")
+        lines.insert(header_end, "# note: duplicate atom labels kept as in the source: " + ", ".join(dup))
     with_disorder = any(a.disorder_group for a in atoms)
     if atoms:
         lines.append("loop_")

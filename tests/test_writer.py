@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import gemmi
 import numpy as np
@@ -177,11 +178,18 @@ def test_write_cif_refuses_to_overwrite(tmp_path):
     assert gemmi.read_small_structure(str(fresh)).cell.a == pytest.approx(10.2345)
 
 
-def test_duplicate_labels_are_refused():
-    a = Atom("C1", "C", np.zeros(3), np.full(3, np.nan), 1.0, 0.01)
-    b = Atom("C1", "C", np.full(3, 0.5), np.full(3, np.nan), 1.0, 0.01)
+def test_duplicate_labels_kept_with_a_note_refused_only_with_uij():
+    a = Atom("C1", "C", np.zeros(3), np.full(3, np.nan), 0.5, 0.01, None, "1")
+    b = Atom("C1", "C", np.full(3, 0.5), np.full(3, np.nan), 0.5, 0.01, None, "2")
     phase = Phase(Cell(5, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), (a, b), source="dup.cif")
-    with pytest.raises(SymstrainInputError, match="dup.cif.*duplicate atom labels C1"):
+    text = phase_to_cif_string(phase)
+    assert "# note: duplicate atom labels kept as in the source: C1" in text
+    sites = gemmi.make_small_structure_from_block(_gemmi_block(text)).sites
+    assert [s.label for s in sites] == ["C1", "C1"]
+    assert np.allclose([sites[1].fract.x, sites[1].fract.y, sites[1].fract.z], 0.5)
+    c = Atom("C1", "C", np.full(3, 0.5), np.full(3, np.nan), 0.5, None, (0.01, 0.01, 0.01, 0, 0, 0), "2")
+    phase = Phase(Cell(5, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), (a, c), source="dup.cif")
+    with pytest.raises(SymstrainInputError, match="dup.cif.*duplicate atom labels C1 carry U_ij"):
         phase_to_cif_string(phase)
 
 
@@ -227,3 +235,39 @@ def test_model_round_trip_through_read_cif(tmp_path):
         assert [a.label for a in back.atoms] == [a.label for a in phase.atoms]
         assert np.allclose([a.xyz for a in back.atoms], [a.xyz for a in phase.atoms], atol=1e-5)
         assert np.allclose([a.u_iso for a in back.atoms], [a.u_iso for a in phase.atoms], atol=1e-6)
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "cifs"
+
+
+@pytest.fixture
+def shared_cifs():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/cifs is absent")
+    return SHARED
+
+
+@pytest.mark.parametrize("name", ["lawsonite/9002543.cif", "lawsonite/9002550.cif", "quirks/1004001-disorder.cif",
+                                  "quirks/1506182-disorder-groups.cif", "quirks/4000911-high-precision-cell.cif",
+                                  "quirks/1000002-test-hall.cif"])
+def test_real_files_survive_read_write_read(shared_cifs, tmp_path, name):
+    from symstrain.cif import read_cif
+
+    src = shared_cifs / name
+    if not src.exists():
+        pytest.skip(f"{src} is absent")
+    first = read_cif(src)
+    second = read_cif(write_cif(first, tmp_path / "again.cif"))
+    assert np.allclose(second.cell.params, first.cell.params, atol=1e-9)
+    assert [s is None for s in second.cell.su] == [s is None for s in first.cell.su]
+    assert np.allclose([s or 0 for s in second.cell.su], [s or 0 for s in first.cell.su], atol=1e-12)
+    key = lambda ops: sorted((np.asarray(R, int).tobytes(), tuple(np.round(t, 6))) for R, t in ops)
+    assert key(second.spacegroup.ops()) == key(first.spacegroup.ops())
+    assert second.spacegroup.number == first.spacegroup.number
+    assert second.temperature == first.temperature
+    assert [a.label for a in second.atoms] == [a.label for a in first.atoms]
+    for a, b in zip(first.atoms, second.atoms):
+        assert np.allclose(b.xyz, a.xyz, atol=1e-9)
+        assert np.allclose(np.nan_to_num(b.xyz_su, nan=-1), np.nan_to_num(a.xyz_su, nan=-1), atol=1e-12)
+        assert b.occupancy == pytest.approx(a.occupancy, abs=1e-9) and b.disorder_group == a.disorder_group
+        assert (a.u_iso is None) == (b.u_iso is None) or a.u_aniso is not None
