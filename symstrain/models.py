@@ -445,8 +445,8 @@ def model_phase(q: float = -1.0, eta: float = 0.0, *, temperature: float | None 
     block = f"model_q{q:+.3f}_eta{eta:+.3f}_{tag}".replace("+", "p").replace("-", "m").replace(".", "")
     how = f"q={q:g}, eta={eta:g}" + ("" if temperature is None else f", temperature={temperature:g}")
     warnings = [
-        f"built by symstrain.models.model_phase({how}{', cell=given' if given_cell else ''}): "
-        "idealised geometry, invented cell and packing",
+        (f"built by symstrain.models.model_phase({how}{', cell=given' if given_cell else ''}): "
+         "idealised geometry, invented cell and packing"),
     ]
     contacts = intermolecular_contacts(q, eta, cell)
     for (key, what), limit in zip((("XX", "non-H...non-H"), ("HH", "H...H"), ("XH", "non-H...H")), CONTACT_LIMITS):

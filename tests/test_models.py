@@ -20,7 +20,13 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 from scipy.spatial import cKDTree
 
 from symstrain.errors import SymstrainInputError
-from symstrain.models import MODEL_FILES, model_cell, model_pair, model_phase, write_model_cifs
+from symstrain.models import (
+    MODEL_FILES,
+    model_cell,
+    model_pair,
+    model_phase,
+    write_model_cifs,
+)
 from symstrain.phase import Cell
 from symstrain.writer import phase_to_cif_string
 
@@ -110,8 +116,8 @@ def intermolecular_minima(phase):
 
 
 def molecules_in_cell(phase):
-    """Molecule count and per-molecule element counts of the central cell's molecules."""
-    cart, el, comp, _, centre = supercell_graph(phase)
+    """Element counts of each molecule with an atom in the central cell (found by bonds)."""
+    _, el, comp, _, centre = supercell_graph(phase)
     ids = set(comp[centre])
     return [Counter(el[comp == c]) for c in ids]
 
