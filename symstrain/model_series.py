@@ -19,6 +19,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,7 @@ def model_series(temperatures, model=None, *, branches=("heating", "cooling"), a
                 raise SymstrainInputError("LandauModel", f"η/η_full = {em:.2f} at {t} K is beyond the model's range")
             cell = thermal_cell(model_cell(q, em), t, alpha)
             ph = model_phase(q, em, temperature=t, cell=cell)
+            ph = replace(ph, block=f"model_{br}_{t:g}K")  # one data block name per file of the series
             out.append({"T": t, "branch": br, "q": q, "eta": eta, "eta_model": em, "phase": ph})
     return out
 

@@ -104,3 +104,21 @@ def test_refuses_to_overwrite(tmp_path):
     write_model_series(tmp_path, [200.0], branches=("heating",))
     with pytest.raises(SymstrainInputError, match="refusing to overwrite"):
         write_model_series(tmp_path, [200.0], branches=("heating",))
+
+
+def test_shipped_series_is_what_the_generator_writes(tmp_path):
+    """cifs/series was written by `symstrain model-series --tmin 180 --tmax 280 --step 5 --out cifs/series`."""
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parents[1] / "cifs" / "series"
+    index = pd.read_csv(shipped / "series.csv")
+    assert len(index) == 42 and set(index["branch"]) == {"heating", "cooling"}
+    write_model_series(tmp_path, np.arange(180.0, 281.0, 5.0))
+    fresh = pd.read_csv(tmp_path / "series.csv")
+    assert list(fresh["file"]) == list(index["file"])
+    assert np.allclose(fresh[["T", "q", "eta", "eta_model"]], index[["T", "q", "eta", "eta_model"]], atol=1e-9)
+    for name in index["file"]:
+        a, b = read_cif(shipped / name), read_cif(tmp_path / name)
+        assert a.spacegroup.number == b.spacegroup.number and a.temperature == b.temperature
+        assert np.allclose(a.cell.params, b.cell.params, atol=1e-5)
+        assert np.allclose([x.xyz for x in a.atoms], [x.xyz for x in b.atoms], atol=1e-5)
