@@ -304,15 +304,16 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 
 
-def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, progress=None,
-                     return_distortions: bool = False):
+def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
+                     progress=None, return_distortions: bool = False):
     """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
 
     For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
     η_strain = norm of the symmetry-breaking strain against the parent cell (√2·|e13| for mmm → 2/m: the
     Frobenius norm counts e13 and e31);
     η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å;
-    η_modes = distortion amplitude (Å per parent primitive cell). Each is also given normalised to its
+    η_modes = distortion amplitude (Å per parent primitive cell; ``max_distance`` as in :func:`symmetrize`).
+    Each is also given normalised to its
     largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
     Returns a pandas DataFrame, one row per child (and, with ``return_distortions``, the list of
     :class:`Distortion` in the same order).
@@ -333,7 +334,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
         cls = reflections(rel, dmin=dmin)
         hkl = cls.table[["h", "k", "l"]].to_numpy()
         I = predict_intensities(child, hkl)
-        dist = symmetrize(rel)
+        dist = symmetrize(rel, max_distance=max_distance)
         dists.append(dist)
         rows.append({
             "file": child.name,

@@ -9,6 +9,8 @@ def add_arguments(p):
     p.add_argument("children", nargs="+", help="CIFs of the child phase, e.g. one per temperature")
     p.add_argument("--dmin", type=float, default=1.0, help="resolution of the predicted intensities (Å, default 1.0)")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain)")
+    p.add_argument("--max-distance", type=float, default=2.0,
+                   help="largest mismatch (Å) between an atom's image and its partner when symmetrising")
     p.add_argument("--out", help="folder for order.csv, order.png, and per child the symmetrised structure (CIF) "
                                  "and the atomic displacements (CSV) (default: new ./symstrain-order)")
 
@@ -30,7 +32,7 @@ def run(args):
 
     from ..writer import write_cif
 
-    df, dists = order_parameters(parent, children, dmin=args.dmin, tol=args.tol,
+    df, dists = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, max_distance=args.max_distance,
                                  progress=progress_bar(not args.json), return_distortions=True)
     stems = [Path(d.relation.child.source).stem for d in dists]
     if len(set(stems)) < len(stems):
