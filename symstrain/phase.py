@@ -296,3 +296,47 @@ class Phase:
 
     def with_cell(self, cell: Cell) -> "Phase":
         return replace(self, cell=cell)
+
+    def transformed(self, P, p=(0.0, 0.0, 0.0)) -> "Phase":
+        """The same structure described on the basis (a, b, c)·P with its origin at p (old fractional units):
+        x_old = P·x_new + p, operations W' = P⁻¹WP, w' = P⁻¹(w + W·p − p).
+
+        P must be unimodular (|det P| = 1, same cell volume); the space-group symbol is re-identified for the
+        new setting (gemmi's tables; the number is kept when the setting is not tabulated). s.u.'s are dropped.
+        """
+        from .errors import SymstrainInputError
+
+        P = np.asarray(P, dtype=float)
+        p = np.asarray(p, dtype=float)
+        if P.shape != (3, 3) or abs(abs(np.linalg.det(P)) - 1) > 1e-9:
+            raise SymstrainInputError(self.name, "a setting change needs a 3×3 matrix with |det P| = 1")
+        Pi = np.linalg.inv(P)
+        sg = self.spacegroup
+        rots = np.einsum("ij,njk,kl->nil", Pi, sg.rotations.astype(float), P)
+        if np.max(np.abs(rots - np.round(rots))) > 1e-9:
+            raise SymstrainInputError(self.name, "the new basis is not a lattice basis of this group")
+        rots = np.round(rots).astype(int)
+        trans = (np.einsum("ij,nj->ni", Pi, sg.translations + np.einsum("nij,j->ni", sg.rotations, p) - p)) % 1.0
+        trans[np.isclose(trans, 1.0)] = 0.0
+        new_sg = _identified(sg, rots, trans)
+        atoms = tuple(replace(a, xyz=(Pi @ (a.xyz - p)) % 1.0, xyz_su=np.full(3, np.nan)) for a in self.atoms)
+        return replace(self, cell=self.cell.transformed(P), spacegroup=new_sg, atoms=atoms)
+
+
+def _identified(old: SpaceGroupInfo, rots: np.ndarray, trans: np.ndarray) -> SpaceGroupInfo:
+    """A SpaceGroupInfo for transformed operations, named by gemmi when the setting is tabulated."""
+    import gemmi
+
+    ops = []
+    for R, t in zip(rots, trans):
+        op = gemmi.Op()
+        op.rot = [[int(v) * gemmi.Op.DEN for v in row] for row in R]
+        op.tran = [int(round(v * gemmi.Op.DEN)) % gemmi.Op.DEN for v in t]
+        ops.append(op)
+    found = gemmi.find_spacegroup_by_ops(gemmi.GroupOps(ops))
+    if found is not None:
+        std = bool(found.is_reference_setting())
+        setting = found.xhm() if std else f"{found.xhm()} (non-standard setting of {found.number})"
+        return SpaceGroupInfo(found.number, found.xhm(), found.hall, setting, old.source, rots, trans, std)
+    return SpaceGroupInfo(old.number, f"{old.hm} (transformed)", "", f"transformed setting of {old.number}",
+                          old.source, rots, trans, False)

@@ -202,3 +202,62 @@ def test_relate_cli_refusal_is_one_line(shared_cifs):
     assert out.returncode == 2 and out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("symstrain: error: ") and "not a subgroup" in lines[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the bundled model pair, as given and re-described
+# ---------------------------------------------------------------------------------------------
+
+LOST_IDENTITY = {"-x+1/2,-y+1/2,z", "x+1/2,-y,-z+1/2", "x+1/2,y+1/2,-z", "-x+1/2,y,z+1/2"}
+LOST_CONJUGATE = {"-x+1/2,-y+1/2,z", "-x,y+1/2,-z+1/2", "x+1/2,y+1/2,-z", "x,-y+1/2,z+1/2"}
+
+
+@pytest.fixture(scope="module")
+def model():
+    from symstrain.models import model_pair
+
+    return model_pair()
+
+
+def test_model_pair(model):
+    ls, hs = model
+    r = relate(ls, hs)
+    assert basis_string(r.P) == "(a, b, c)" and np.allclose(r.p, 0)
+    assert (r.index, r.kind, r.aizu, r.orientation_domains) == (2, "t", "mmmF2/m", 2)
+    assert set(r.lost_cosets[0]) == LOST_IDENTITY
+    assert r.symmetry_breaking_strain == ("e13",)
+
+
+def test_model_child_in_p21n_setting_with_shifted_origin(model):
+    ls, hs = model
+    Q, shift = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 1]]), np.array([0.0, 0.25, 0.0])
+    hs_n = hs.transformed(Q, shift)
+    glide = [t for R, t in hs_n.spacegroup.ops() if np.array_equal(R, np.diag([1, -1, 1]))]
+    assert np.allclose(glide[0][[0, 2]], 0.5)  # the c-glide became an n-glide (plane moved with the origin)
+    r = relate(ls, hs_n)
+    assert np.allclose(r.P, Q)
+    d = (r.p - shift) * 2
+    assert np.allclose(d, np.round(d))
+    assert set(r.lost_cosets[0]) == LOST_IDENTITY
+
+
+def test_model_other_conjugacy_class(model):
+    """The parent re-described on (−b, a, c) is again P c c n; the same child then sits along (b, −a, c):
+    its 2-fold axis is the parent's a, and the lost coset is the other one."""
+    ls, hs = model
+    ls_swapped = ls.transformed([[0, 1, 0], [-1, 0, 0], [0, 0, 1]])
+    assert ls_swapped.spacegroup.hm == "P c c n"
+    r = relate(ls_swapped, hs)
+    assert basis_string(r.P) == "(b, -a, c)"
+    assert "2 ∥ [100]" in r.orientation
+    assert set(r.lost_cosets[0]) == LOST_CONJUGATE
+    assert r.symmetry_breaking_strain == ("e13",) and r.symmetry_breaking_strain_parent_frame == ("e23",)
+
+
+def test_model_pair_swapped_is_refused(model):
+    ls, hs = model
+    with pytest.raises(NotSubgroupError, match="swap"):
+        relate(hs, ls)
+    # P2₁/m is not a subgroup of Pccn (Pccn has no mirror)
+    with pytest.raises(NotSubgroupError):
+        relate(ls, Phase(hs.cell, SpaceGroupInfo.from_symbol("P 1 21/m 1"), (), source="P21m"))
