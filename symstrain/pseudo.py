@@ -48,6 +48,9 @@ class PseudoSupergroup:
     amplitude: float
     symmetrized: Phase
     irrep: str
+    #: (3,) fractional shift applied to the child's atoms along its polar directions (polar groups only: the
+    #: supergroup's operations are placed where the child fits them best); zeros otherwise
+    origin_shift: np.ndarray = None
 
     def to_dict(self) -> dict:
         r = self.relation
@@ -61,6 +64,7 @@ class PseudoSupergroup:
             "aizu": r.aizu,
             "type": r.kind,
             "lost_cosets": [list(c) for c in r.lost_cosets],
+            "origin_shift": None if self.origin_shift is None else [float(v) for v in self.origin_shift],
         }
 
 
@@ -155,18 +159,27 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
                           rots.astype(int), trans, ident.is_standard)
 
 
-def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float):
-    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None."""
+def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float, tau=None):
+    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None.
+    ``tau`` (polar groups): the child's atoms are first moved by τ along its polar directions."""
     from .order import symmetrize
 
+    tau = np.zeros(3) if tau is None else np.asarray(tau, float)
+    moved = child if not np.any(tau) else replace(
+        child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
     parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
     try:
-        rel = relate(parent, child, tol=max(lattice_tol, 0.01))
+        rel = relate(parent, moved, tol=max(lattice_tol, 0.01))
         dist = symmetrize(rel, max_distance=max_distance)
     except SymstrainInputError:
         return None
+    sym = dist.symmetrized
+    if np.any(tau):
+        note = (f"coordinates of {child.name} moved by ({', '.join(f'{v:.5f}' for v in tau)}) along the polar "
+                "axis, where the supergroup fits best")
+        sym = replace(sym, warnings=sym.warnings + (note,))
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
-                            dist.symmetrized, dist.irrep)
+                            sym, dist.irrep, tau)
 
 
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
@@ -202,12 +215,15 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
             worst, mism = _match(frac, species, A, W, w, max_distance)
             if not np.isfinite(worst):
                 continue
-            if V.shape[1]:
-                # least-squares origin along the polar directions: minimise Σ|A(d_i − V c)|²
+            tau = np.zeros(3)
+            if V.shape[1] and not is_identity:
+                # least-squares position of the added operation along the polar directions (w → w + V·c),
+                # realised by moving the child's origin instead, so that G keeps rational translations:
+                # conjugating by the translation τ ∈ span(V) turns (W, w + V·c) into (W, w + V·c + (I − W)·τ)
                 c, *_ = np.linalg.lstsq(A @ V, (mism @ A.T).mean(axis=0), rcond=None)
-                w_opt = w + V @ c
-            else:
-                w_opt = w
+                x, *_ = np.linalg.lstsq((np.eye(3) - W) @ V, -(V @ c), rcond=None)
+                if np.allclose((np.eye(3) - W) @ V @ x, -(V @ c), atol=1e-9):
+                    tau = V @ x
             sg = _supergroup_info(H, W, w, child.cell)
             if sg is None:
                 continue
@@ -215,12 +231,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
             if key in seen:
                 continue
             seen.add(key)
-            if V.shape[1]:
-                n = len(H.rotations)
-                trans = sg.translations.copy()
-                trans[n:] = (H.translations @ W.T + w_opt) % 1.0
-                sg = replace(sg, translations=trans, setting=sg.setting + ", origin refined along the polar axis")
-            cand = _verified(child, sg, max_distance, lattice_tol)
+            cand = _verified(child, sg, max_distance, lattice_tol, tau)
             if cand is not None:
                 found.append(cand)
     found.sort(key=lambda s: (s.max_displacement, -s.number))

@@ -52,12 +52,18 @@ def test_bad_arguments():
         pseudo_supergroups(model_phase(q=1, eta=0.3), max_distance=-1)
 
 
-def test_lawsonite_parents_are_found(shared_cifs):
+def test_lawsonite_parents_are_found(shared_cifs, tmp_path):
     from symstrain.cif import read_cif
+    from symstrain.writer import write_cif
 
     p21cn = read_cif(shared_cifs / "lawsonite/9002545.cif")  # 100 K
     res = pseudo_supergroups(p21cn, depth=2, max_distance=1.0)
     assert res[0].number == 62 and res[0].index == 2  # Pmcn, the 130 K phase
+    # P2₁cn is polar along a: the supergroup's centre is placed by moving the child along a only, and the
+    # symmetrised structure keeps rational operations, so it is written and read back as Pmcn
+    assert res[0].origin_shift[0] != 0 and np.allclose(res[0].origin_shift[1:], 0)
+    write_cif(res[0].symmetrized, tmp_path / "pmcn.cif")
+    assert read_cif(tmp_path / "pmcn.cif").spacegroup.number == 62
     assert any(s.number == 63 and s.index == 4 for s in res)  # Cmcm above 273 K
     pmcn = read_cif(shared_cifs / "lawsonite/9002549.cif")  # 268 K, just below the Cmcm transition
     res = pseudo_supergroups(pmcn, depth=1, max_distance=1.0)
