@@ -211,8 +211,19 @@ def frac_str(v: float, max_den: int = 48) -> str:
     return str(Fraction(float(v)).limit_denominator(max_den))
 
 
-def op_to_xyz(R: np.ndarray, t: np.ndarray) -> str:
-    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced)."""
+def op_to_xyz(R: np.ndarray, t: np.ndarray, *, exact_for: str | None = None) -> str:
+    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced).
+
+    Entries are written as the nearest fractions with denominator ≤ 48. With ``exact_for`` (a source name, for
+    files that must be exact) a translation that is not such a fraction raises :class:`SymstrainInputError`
+    instead of being rounded.
+    """
+    if exact_for is not None:
+        for v in np.asarray(t, dtype=float):
+            if abs(float(Fraction(float(v)).limit_denominator(48)) - v) > 1e-6:
+                from .errors import SymstrainInputError
+
+                raise SymstrainInputError(exact_for, f"translation {v} of a symmetry operation is not a simple fraction")
     out = []
     for i in range(3):
         terms = ""

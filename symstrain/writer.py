@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import math
 import re
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import Phase
+from .phase import Phase, op_to_xyz as _op_to_xyz
 
 _CRYSTAL_SYSTEMS = ((2, "triclinic"), (15, "monoclinic"), (74, "orthorhombic"), (142, "tetragonal"),
                     (167, "trigonal"), (194, "hexagonal"), (230, "cubic"))
@@ -106,32 +105,12 @@ def _quote(text: str) -> str:
     return f"\n;{s}\n;"
 
 
-def _fraction(t: float, source: str) -> Fraction:
-    f = Fraction(float(t)).limit_denominator(48)
-    if abs(float(f) - t) > 1e-6:
-        raise SymstrainInputError(source, f"translation {t} of a symmetry operation is not a simple fraction")
-    return f
-
-
 def op_to_xyz(R: np.ndarray, t: np.ndarray, source: str = "<memory>") -> str:
-    """Operation (R, t) on fractional coordinates as a CIF triplet, e.g. ``'-x+1/2,y,z+1/2'``."""
-    parts = []
-    for i in range(3):
-        s = ""
-        for j, ax in enumerate("xyz"):
-            c = int(R[i][j])
-            if c == 0:
-                continue
-            sign = "-" if c < 0 else ("+" if s else "")
-            mag = "" if abs(c) == 1 else str(abs(c))
-            s += f"{sign}{mag}{ax}"
-        f = _fraction(float(t[i]) % 1.0, source)
-        if f == 1:
-            f = Fraction(0)
-        if f != 0:
-            s += f"+{f.numerator}/{f.denominator}" if s else f"{f.numerator}/{f.denominator}"
-        parts.append(s or "0")
-    return ",".join(parts)
+    """Operation (R, t) on fractional coordinates as a CIF triplet with t reduced to [0, 1), e.g.
+    ``'-x+1/2,y,z+1/2'``; a translation that is not a simple fraction is refused (naming ``source``)."""
+    t = np.asarray(t, dtype=float) % 1.0
+    t[np.isclose(t, 1.0)] = 0.0
+    return _op_to_xyz(np.asarray(R, dtype=float), t, exact_for=source)
 
 
 def _block_name(phase: Phase) -> str:
