@@ -35,6 +35,7 @@ _API = {
     "Relation": "relation",
     "NotSubgroupError": "relation",
     "write_cif": "writer",
+    "phase_to_cif_string": "writer",
     "strain": "strain",
     "StrainResult": "strain",
     "fit_baseline": "reference",
