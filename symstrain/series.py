@@ -474,3 +474,34 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     df.attrs["eps13_definition"] = EPS13_NO_REFERENCE if reference is None else EPS13_DEFINITION
     df.attrs["eta_from"] = eta_from
     return df
+
+
+def join_on_temperature(left, right, columns, *, tol: float = 0.5, source: str = "strain table"):
+    """``left`` with ``columns`` of ``right`` added from the row of ``right`` nearest in T (within ``tol`` K; same
+    ``branch`` when both tables have one). Rows without a partner get NaN. Used to put η_intensity(T) from measured
+    intensities beside η_strain(T) from a strain table. Returns a new DataFrame; neither input is changed."""
+    import pandas as pd
+
+    missing = [c for c in ["T", *columns] if c not in right.columns]
+    if missing:
+        raise SymstrainInputError(source, f"missing column(s) {', '.join(missing)}")
+    out = left.copy()
+    for c in columns:
+        out[c] = np.nan
+    use_branch = "branch" in left.columns and "branch" in right.columns
+    rT = pd.to_numeric(right["T"], errors="coerce").to_numpy(float)
+    for i, row in enumerate(left.itertuples(index=False)):
+        T = float(getattr(row, "T"))
+        if not np.isfinite(T):
+            continue
+        ok = np.isfinite(rT)
+        if use_branch and getattr(row, "branch", ""):
+            ok &= right["branch"].to_numpy() == getattr(row, "branch")
+        if not ok.any():
+            continue
+        d = np.where(ok, np.abs(rT - T), np.inf)
+        j = int(np.argmin(d))
+        if d[j] <= tol:
+            for c in columns:
+                out.iloc[i, out.columns.get_loc(c)] = right.iloc[j][c]
+    return out

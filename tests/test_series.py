@@ -330,3 +330,23 @@ def test_figures_written_for_no_reference_and_baseline_tables(tmp_path):
                  plot_strain(strain_table(cells, None), tmp_path / "n.png"), plot_lattice(df, tmp_path / "l2.png")):
         data = Path(path).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_join_on_temperature_nearest_within_tolerance_and_branch():
+    import pandas as pd
+
+    from symstrain.series import join_on_temperature
+
+    eta = pd.DataFrame({"T": [100.0, 150.2, 200.0, 300.0], "eta_intensity": [1.0, 0.8, 0.5, 0.0]})
+    table = pd.DataFrame({"T": [100.3, 150.0, 199.0, 250.0], "eta_strain": [1.0, 0.79, 0.45, 0.1]})
+    j = join_on_temperature(eta, table, ["eta_strain"], tol=0.5)
+    assert j["eta_strain"].tolist()[:2] == [1.0, 0.79]
+    assert np.isnan(j["eta_strain"].iloc[2]) and np.isnan(j["eta_strain"].iloc[3])  # 1 K and 50 K away
+    assert "eta_strain" not in eta.columns  # inputs unchanged
+    # with branches on both sides, only the same branch is used
+    eb = pd.DataFrame({"T": [220.0, 220.0], "branch": ["heating", "cooling"], "eta_intensity": [0.0, 1.0]})
+    tb = pd.DataFrame({"T": [220.0, 220.0], "branch": ["cooling", "heating"], "eta_strain": [0.98, 0.0]})
+    jb = join_on_temperature(eb, tb, ["eta_strain"])
+    assert jb["eta_strain"].tolist() == [0.0, 0.98]
+    with pytest.raises(SymstrainInputError, match="missing column"):
+        join_on_temperature(eta, table, ["eta_strainX"])
