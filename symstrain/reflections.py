@@ -8,7 +8,8 @@ What lives here
 * :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`reflections` (from a
   :class:`~symstrain.relation.Relation`) and :func:`reflections_from_groups` (from parent and child
   groups, P, p and the child cell) → :class:`ReflectionClasses`.
-* Intensities: :func:`predict_intensities` (gemmi's small-molecule X-ray structure factors),
+* Intensities: :func:`predict_intensities` (gemmi's small-molecule structure factors for X-rays,
+  neutrons or electrons, :data:`RADIATIONS`),
   :func:`class_statistics`, :func:`eta_intensity`, :func:`classify_measured`, :func:`eta_series`.
 
 Reading measured intensities lives in ``hkl.py``, figures in ``plots/reflections.py``.
@@ -23,7 +24,8 @@ Conventions
   (P⁻¹RP, P⁻¹(t + R·p − p)); translations of the parent lattice become (I, P⁻¹·n), n ∈ ℤ³, which
   extinguish every child reflection with non-integral parent indices.
 * Reflections are indexed in the child cell unless a column says ``*_parent``; d in Å.
-* Intensities are |F|² in electrons² (X-ray, no anomalous scattering, no Lorentz/absorption factors).
+* Predicted intensities are |F|² in electrons² (X-ray, no anomalous scattering), fm² (neutron, coherent
+  scattering lengths) or Å² (electron, kinematic); no Lorentz/polarisation/absorption factors.
 """
 
 from __future__ import annotations
@@ -194,7 +196,8 @@ class ReflectionClasses:
 
     ``table``: DataFrame from :func:`classify_reflections` plus ``d`` (Å) and ``unique`` (key equal for
     reflections equivalent in the child's Laue class) and, after :meth:`with_intensities`, ``I``
-    (predicted |F|², electrons²). ``conditions``: the broken parent conditions (:class:`BrokenCondition`).
+    (predicted |F|², units of the radiation: electrons², fm² or Å²). ``conditions``: the broken parent
+    conditions (:class:`BrokenCondition`).
     ``P``, ``p``: relation conventions of ``relation.py``.
     """
 
@@ -304,56 +307,68 @@ def reflections(relation, dmin: float = 0.8) -> ReflectionClasses:
 
 
 # --------------------------------------------------------------------------- intensities
-def _p1_sites(phase, tol: float = 0.01):
-    """All atoms of the unit cell: (frac (M, 3), atoms (M,) Atom, U* (M, 3, 3) or None per site).
+#: radiations :func:`predict_intensities` knows → (gemmi calculator, unit of F, words for text output)
+RADIATIONS = {
+    "xray": ("StructureFactorCalculatorX", "electrons", "X-ray"),
+    "neutron": ("StructureFactorCalculatorN", "fm", "neutron"),
+    "electron": ("StructureFactorCalculatorE", "Å", "electron"),
+}
 
-    Images under the phase's operations closer than ``tol`` Å to an earlier image of the same atom
-    are the same site (special positions). Anisotropic U (CIF convention, Å²) are carried as
-    U* = N·U·N (N = diag(a*, b*, c*)), which transforms as R·U*·Rᵀ.
+
+def check_radiation(radiation: str, source: str = "--radiation") -> str:
+    """The radiation name, lower-cased, or ``SymstrainInputError`` naming the allowed ones."""
+    r = str(radiation).strip().lower()
+    if r not in RADIATIONS:
+        raise SymstrainInputError(source, f"unknown radiation {radiation!r}: use one of {', '.join(RADIATIONS)}")
+    return r
+
+
+def _cell_sites(phase):
+    """Every atom of the unit cell for the structure-factor sum: (frac (M, 3), atoms (M,) Atom, U* list).
+
+    The expansion is :func:`symstrain.symmetry.expand_to_cell_ops` (images of one site closer than its
+    ``MERGE_TOLERANCE`` Å are one atom on a special position; sites with occupancy 0 are left out, they
+    add nothing to F). Anisotropic U (CIF convention, Å²) are carried as U* = N·U·N (N = diag(a*, b*, c*)),
+    which transforms as R·U*·Rᵀ under the rotation R of the operation that generated the atom.
+    Returns also N.
     """
-    cell = phase.cell
-    A = cell.matrix()
+    from .symmetry import expand_to_cell_ops
+
+    frac, _, site, _, op = expand_to_cell_ops(phase)
     Rs = np.asarray(phase.spacegroup.rotations, dtype=float)
-    ts = np.asarray(phase.spacegroup.translations, dtype=float)
-    recip = np.sqrt(np.diag(reciprocal_metric(cell)))
-    N = np.diag(recip)
-    out_x, out_a, out_u = [], [], []
-    for atom in phase.atoms:
-        x = np.asarray(atom.xyz, dtype=float)
-        imgs = (Rs @ x + ts) % 1.0
-        keep = []
-        for i, y in enumerate(imgs):
-            dup = False
-            for j in keep:
-                d = y - imgs[j]
-                d -= np.round(d)
-                if np.linalg.norm(A @ d) < tol:
-                    dup = True
-                    break
-            if not dup:
-                keep.append(i)
-        Ustar = None
-        if atom.u_aniso is not None:
-            u11, u22, u33, u12, u13, u23 = atom.u_aniso
-            U = np.array([[u11, u12, u13], [u12, u22, u23], [u13, u23, u33]], dtype=float)
-            Ustar = N @ U @ N
-        for i in keep:
-            out_x.append(imgs[i])
-            out_a.append(atom)
-            out_u.append(None if Ustar is None else Rs[i] @ Ustar @ Rs[i].T)
-    return np.array(out_x).reshape(-1, 3), out_a, out_u, N
+    N = np.diag(np.sqrt(np.diag(reciprocal_metric(phase.cell))))
+    atoms = [phase.atoms[i] for i in site]
+    Us = []
+    for atom, k in zip(atoms, op):
+        if atom.u_aniso is None:
+            Us.append(None)
+            continue
+        u11, u22, u33, u12, u13, u23 = atom.u_aniso
+        U = np.array([[u11, u12, u13], [u12, u22, u23], [u13, u23, u33]], dtype=float)
+        Us.append(Rs[k] @ (N @ U @ N) @ Rs[k].T)
+    return np.asarray(frac, dtype=float).reshape(-1, 3), atoms, Us, N
 
 
-def predict_intensities(phase, hkl) -> np.ndarray:
-    """(N,) |F(hkl)|² (electrons²) of ``phase`` for reflections (N, 3) indexed in its cell.
+def predict_intensities(phase, hkl, radiation: str = "xray") -> np.ndarray:
+    """(N,) |F(hkl)|² of ``phase`` for reflections (N, 3) indexed in its cell.
 
-    Uses gemmi's ``StructureFactorCalculatorX`` on a ``gemmi.SmallStructure`` holding every atom of
-    the unit cell (expanded with the phase's own operations, so any setting or origin works):
-    X-ray form factors of the element, occupancies, U_iso or anisotropic U (CIF convention). Atoms
-    without any displacement parameter get U = 0 (static structure).
+    ``radiation``: "xray" (IT92 form factors, F in electrons), "neutron" (coherent scattering lengths
+    b of gemmi's Neutron92 table, Sears 1992, F in fm, so |F|² in fm²) or "electron" (gemmi's
+    electron form factors, ITC Table 4.3.2.2, F in Å). The element symbol decides the scatterer: a
+    site written as D (deuterium, b = 6.671 fm) scatters neutrons differently from H (b = −3.739 fm);
+    T (tritium) is not in gemmi's tables and is refused like any unknown symbol. For neutrons only the
+    real part of b is used (no absorption, no magnetic or incoherent scattering); an element without a
+    tabulated b (e.g. Pu, Cf) is refused rather than given b = 0.
+
+    Uses gemmi's structure-factor calculator on a ``gemmi.SmallStructure`` holding every atom of the
+    unit cell (expanded with the phase's own operations, so any setting or origin works): occupancies,
+    U_iso or anisotropic U (CIF convention). The Debye–Waller factor per atom is exp(−2π²U/d²) on F
+    (exp(−B·sin²θ/λ²), B = 8π²U). Atoms without any displacement parameter get U = 0 (static
+    structure). No Lorentz, polarisation, absorption or extinction factors.
     """
     import gemmi
 
+    radiation = check_radiation(radiation)
     hkl = np.asarray(hkl)
     if hkl.ndim != 2 or hkl.shape[1] != 3 or not np.all(_is_int(hkl.astype(float))):
         raise SymstrainInputError("hkl", "reflection indices must be an (N, 3) array of integers")
@@ -362,17 +377,15 @@ def predict_intensities(phase, hkl) -> np.ndarray:
     small.cell = gemmi.UnitCell(c.a, c.b, c.c, c.alpha, c.beta, c.gamma)
     small.spacegroup_hm = "P 1"
     small.determine_and_set_spacegroup("1")
-    X, atoms, Us, N = _p1_sites(phase)
+    X, atoms, Us, N = _cell_sites(phase)
     Ninv = np.linalg.inv(N)
+    elements: dict[str, object] = {}
     for i, (x, atom, Ustar) in enumerate(zip(X, atoms, Us)):
+        el = elements.get(atom.element)
+        if el is None:
+            el = elements[atom.element] = _gemmi_element(phase, atom, radiation)
         site = gemmi.SmallStructure.Site()
         site.label = f"{atom.label}_{i}"
-        try:
-            el = gemmi.Element(atom.element)
-        except Exception as exc:  # gemmi raises on unknown symbols
-            raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}") from exc
-        if el.atomic_number == 0:
-            raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}")
         site.element = el
         site.type_symbol = atom.element
         site.fract = gemmi.Fractional(*x)
@@ -385,10 +398,26 @@ def predict_intensities(phase, hkl) -> np.ndarray:
             site.u_iso = float(atom.u_iso) if atom.u_iso is not None else 0.0
         small.add_site(site)
     small.setup_cell_images()
-    calc = gemmi.StructureFactorCalculatorX(small.cell)
+    calc = getattr(gemmi, RADIATIONS[radiation][0])(small.cell)
     sf = calc.calculate_sf_from_small_structure
     F = np.fromiter((sf(small, row) for row in hkl.astype(int).tolist()), dtype=complex, count=len(hkl))
     return np.abs(F) ** 2
+
+
+def _gemmi_element(phase, atom, radiation: str):
+    """gemmi.Element of an atom, refused (SymstrainInputError) when unknown or without a table entry."""
+    import gemmi
+
+    try:
+        el = gemmi.Element(atom.element)
+    except Exception as exc:  # gemmi raises on unknown symbols
+        raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}") from exc
+    if el.atomic_number == 0:
+        raise SymstrainInputError(phase.name, f"atom {atom.label}: unknown element {atom.element!r}")
+    if radiation == "neutron" and el.neutron92.get_coefs()[0] == 0.0:
+        raise SymstrainInputError(phase.name, f"atom {atom.label}: gemmi's Neutron92 table has no neutron "
+                                              f"scattering length for {atom.element}; neutron intensities impossible")
+    return el
 
 
 def eta_intensity(I, is_sb) -> float:

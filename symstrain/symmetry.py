@@ -7,7 +7,8 @@ What lives here
   (gemmi table look-up, then origin-shift search, then spglib), used by the CIF reader.
 * :func:`lattice_basis_from_translations` — the primitive basis of a lattice that contains pure
   translations which are not a conventional centring (e.g. (1/2, 0, 0)).
-* :func:`expand_to_cell` — every atom of the unit cell from the asymmetric unit (vectorised).
+* :func:`expand_to_cell` — every atom of the unit cell from the asymmetric unit (vectorised);
+  :func:`expand_to_cell_ops` also returns the generating operation of each atom.
 * :func:`detect_symmetry` → :class:`SymmetryReport` — spglib on the expanded cell.
 * :func:`close_contacts` — atom pairs no real structure has (overlaps, cation–cation in oxides).
 
@@ -288,11 +289,26 @@ def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: floa
     return frac, z, site, occ
 
 
-def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
-    """expand_to_cell plus the number of atoms merged across different sites."""
+def expand_to_cell_ops(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """:func:`expand_to_cell` that also says which operation generated each atom, for callers that
+    must carry more than a position (an anisotropic U transforms with the operation's rotation).
+
+    Returns ``(frac, species, site_index, occupancy, op_index)``; ``op_index`` (N,) int indexes
+    ``phase.spacegroup.rotations``/``translations``: atom k is ``R[op_index[k]]·x_site + t[...]`` modulo 1.
+    Merging as in :func:`expand_to_cell` (same ``tol``, the first image wins), except that two different
+    sites merge only when their element symbols are equal, not just their atomic numbers: H and D
+    (or T) on one position with equal occupancies are two atoms here (they scatter neutrons differently).
+    """
+    return _expand(phase, include_zero_occupancy, tol, with_ops=True)
+
+
+def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool = False):
+    """expand_to_cell plus the number of atoms merged across different sites; with ``with_ops`` the
+    operation index of each atom instead of that number, and isotopes kept apart when merging sites."""
     idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
     if len(idx) == 0:
-        return np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), 0
+        return (np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0),
+                np.zeros(0, dtype=int) if with_ops else 0)
     X = np.array([phase.atoms[i].xyz for i in idx], dtype=float)  # (n, 3)
     R = np.asarray(phase.spacegroup.rotations, dtype=float)  # (m, 3, 3)
     t = np.asarray(phase.spacegroup.translations, dtype=float)  # (m, 3)
@@ -303,6 +319,13 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
     site = np.repeat(idx, m)
     z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
     occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
+    op = np.tile(np.arange(m), len(idx))
+    # kind of atom for cross-site merging: atomic number, or the element symbol itself (isotopes apart)
+    if with_ops:
+        _, kind = np.unique([phase.atoms[i].element.strip().capitalize() for i in idx], return_inverse=True)
+        kind = np.repeat(kind.reshape(-1), m)
+    else:
+        kind = z
     A = phase.cell.matrix()
     pairs = _pairs_within(Y, A, tol)
     n_cross = 0
@@ -313,13 +336,13 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float):
         d -= np.rint(d)
         close = np.sum((d @ A.T) ** 2, axis=1) < tol * tol
         same_site = site[i] == site[j]
-        same_kind = (z[i] == z[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+        same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
         merge = close & (same_site | same_kind)
         i, j, same_site = i[merge], j[merge], same_site[merge]
         lo, hi = np.minimum(i, j), np.maximum(i, j)
         keep[hi] = False
         n_cross = int(len(np.unique(hi[~same_site & keep[lo]])))
-    return Y[keep], z[keep], site[keep], occ[keep], n_cross
+    return Y[keep], z[keep], site[keep], occ[keep], (op[keep] if with_ops else n_cross)
 
 
 # ----------------------------------------------------------------------------- detection

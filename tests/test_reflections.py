@@ -635,3 +635,152 @@ def test_cli_warns_when_reflections_absent_in_both_are_strong(tmp_path, capsys):
     assert not any("cell differs" in w for w in doc["warnings"])  # a plain HKLF 4 file carries no cell
     m = doc["measured"][0]
     assert m["eta_intensity"] == pytest.approx(math.sqrt(40 / 1540))
+
+
+# --------------------------------------------------------------------------- radiation
+# coherent neutron scattering lengths, NIST neutron scattering lengths table (Sears 1992), fm
+B_FE, B_D, B_H = 9.45, 6.671, -3.739
+
+
+def test_neutron_two_atoms_closed_form_h_and_d_differ_in_sign():
+    """Fe at 0 and a hydrogen isotope at (1/2, 0, 0), U = 0: F(h00) = b_Fe + (−1)^h b_X exactly (b does not
+    fall off with sinθ/λ), so h odd gives (b_Fe − b_X)², h even (b_Fe + b_X)²; H (b < 0) and D swap the pattern."""
+    cell = Cell(6.0, 6.0, 6.0, 90, 90, 90)
+    h = np.array([[1, 0, 0], [2, 0, 0], [3, 0, 0], [0, 1, 0]])
+    with_d = _p1(cell, [_atom("Fe1", "Fe", (0, 0, 0), 0.0), _atom("D1", "D", (0.5, 0, 0), 0.0)])
+    with_h = _p1(cell, [_atom("Fe1", "Fe", (0, 0, 0), 0.0), _atom("H1", "H", (0.5, 0, 0), 0.0)])
+    Id = predict_intensities(with_d, h, radiation="neutron")
+    Ih = predict_intensities(with_h, h, radiation="neutron")
+    assert np.allclose(Id, [(B_FE - B_D) ** 2, (B_FE + B_D) ** 2, (B_FE - B_D) ** 2, (B_FE + B_D) ** 2], rtol=1e-6)
+    assert np.allclose(Ih, [(B_FE - B_H) ** 2, (B_FE + B_H) ** 2, (B_FE - B_H) ** 2, (B_FE + B_H) ** 2], rtol=1e-6)
+    assert Id[0] == pytest.approx(7.722841, rel=1e-6) and Ih[0] == pytest.approx(173.949721, rel=1e-6)
+    # X-rays barely tell H from D (same electron count): the same two structures give the same |F|²
+    assert np.allclose(predict_intensities(with_d, h), predict_intensities(with_h, h), rtol=1e-6)
+
+
+def test_neutron_debye_waller_and_general_positions_closed_form():
+    """F = Σ_j b_j exp(−2π²U_j/d²) e^{2πi h·x_j}: the Debye–Waller factor exp(−B sin²θ/λ²) with B = 8π²U and
+    sinθ/λ = 1/(2d) is exp(−2π²U/d²) on each amplitude, exp(−4π²U/d²) on the intensity of one atom."""
+    cell = Cell(5.0, 6.0, 7.0, 90, 90, 90)
+    x_fe, x_d = np.array([0.0, 0.0, 0.0]), np.array([0.3, 0.1, 0.2])
+    u_fe, u_d = 0.01, 0.02
+    ph = _p1(cell, [_atom("Fe1", "Fe", x_fe, u_fe), _atom("D1", "D", x_d, u_d)])
+    h = np.array([[1, 0, 0], [1, 1, 1], [2, 1, 0], [0, 3, 2], [4, 2, 5]])
+    inv_d2 = (h / np.array([5.0, 6.0, 7.0])) ** 2 @ np.ones(3)
+    F = (B_FE * np.exp(-2 * math.pi ** 2 * u_fe * inv_d2) * np.exp(2j * math.pi * h @ x_fe)
+         + B_D * np.exp(-2 * math.pi ** 2 * u_d * inv_d2) * np.exp(2j * math.pi * h @ x_d))
+    assert np.allclose(predict_intensities(ph, h, "neutron"), np.abs(F) ** 2, rtol=1e-6)
+    one = _p1(cell, [_atom("Fe1", "Fe", x_fe, u_fe)])
+    assert np.allclose(predict_intensities(one, h, "neutron"), B_FE ** 2 * np.exp(-4 * math.pi ** 2 * u_fe * inv_d2),
+                       rtol=1e-6)
+    # a half-H, half-D site (same position, same occupancy) keeps both atoms: b = (b_H + b_D)/2
+    mixed = _p1(cell, [_atom("H1", "H", (0, 0, 0), 0.0, occ=0.5), _atom("D1", "D", (0, 0, 0), 0.0, occ=0.5)])
+    assert np.allclose(predict_intensities(mixed, h, "neutron"), ((B_H + B_D) / 2) ** 2, rtol=1e-6)
+
+
+def test_neutron_special_positions_and_anisotropic_u_in_a_group():
+    """P2₁/c with D on an inversion centre (2a, 2 atoms) and Fe general (4e): the expansion must not double
+    the special position, and anisotropic U must follow the operations (Laue 2/m) under neutrons too."""
+    cell = Cell(7.0, 8.0, 9.0, 90, 104, 90)
+    d_only = Phase(cell, P21C, (_atom("D1", "D", (0, 0, 0), 0.0),))
+    # 2a: D at (0,0,0) and (0,1/2,1/2): F(h00) = 2 b_D, F(0 1 0) = 0 (2₁), F(011) = b_D(1 + e^{iπ·2}) = 2 b_D
+    h = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1], [0, 1, 0]])
+    assert np.allclose(predict_intensities(d_only, h, "neutron")[:2], (2 * B_D) ** 2, rtol=1e-6)
+    assert np.all(predict_intensities(d_only, h, "neutron")[2:] < 1e-10)
+    ph = Phase(cell, P21C, (_atom("Fe1", "Fe", (0.13, 0.21, 0.37), None, (0.03, 0.01, 0.02, 0.004, 0.006, -0.003)),
+                            _atom("D1", "D", (0.31, 0.07, 0.11), 0.02)))
+    hh = enumerate_hkl(cell, 1.5)
+    I = predict_intensities(ph, hh, "neutron")
+    assert np.allclose(I, predict_intensities(ph, hh * np.array([-1, 1, -1]), "neutron"), rtol=1e-6,
+                       atol=1e-9 * I.max())
+
+
+def test_expansion_ops_regenerate_the_cell():
+    from symstrain.symmetry import expand_to_cell, expand_to_cell_ops
+
+    cell = Cell(7.0, 8.0, 9.0, 90, 104, 90)
+    ph = Phase(cell, P21C, (_atom("Fe1", "Fe", (0.13, 0.21, 0.37), 0.01), _atom("D1", "D", (0, 0, 0), 0.0),
+                            _atom("H1", "H", (0, 0, 0), 0.0)))
+    frac, z, site, occ, op = expand_to_cell_ops(ph)
+    R, t = np.asarray(P21C.rotations), np.asarray(P21C.translations)
+    x = np.array([ph.atoms[s].xyz for s in site])
+    y = np.einsum("nab,nb->na", R[op], x) + t[op]
+    dd = y - frac
+    assert np.allclose(dd - np.round(dd), 0, atol=1e-12)
+    assert list(np.bincount(site)) == [4, 2, 2]  # H and D on one position: two atoms each, never merged
+    f2, z2, s2, o2 = expand_to_cell(ph)  # the plain expansion keeps its rule (same Z and occupancy merge)
+    assert list(np.bincount(s2)) == [4, 2]
+
+
+def test_electron_and_bad_radiation():
+    cell = Cell(4.0, 4.0, 4.0, 90, 90, 90)
+    fe = _p1(cell, [_atom("Fe1", "Fe", (0, 0, 0), 0.0)])
+    h = np.array([[1, 0, 0], [2, 0, 0], [3, 0, 0]])
+    # Mott–Bethe: f_e(s) = 0.023934 Å · (Z − f_x(s)) / s², s = sinθ/λ = 1/(2d) in Å⁻¹, links the electron
+    # form factor to the X-ray one of the same atom (one atom at the origin: |F| = f)
+    s = np.array([1, 2, 3]) / 4.0 / 2
+    f_x = np.sqrt(predict_intensities(fe, h, "xray"))
+    f_e = 0.023934 * (26 - f_x) / s ** 2
+    assert np.allclose(np.sqrt(predict_intensities(fe, h, "electron")), f_e, rtol=0.01)
+    h = h[:2]
+    cell = Cell(6.0, 6.0, 6.0, 90, 90, 90)
+    fe = _p1(cell, [_atom("Fe1", "Fe", (0, 0, 0), 0.0)])
+    with pytest.raises(SymstrainInputError, match="unknown radiation 'gamma'"):
+        predict_intensities(fe, h, radiation="gamma")
+    pu = _p1(cell, [_atom("Pu1", "Pu", (0, 0, 0), 0.0)])
+    with pytest.raises(SymstrainInputError, match="no neutron scattering length for Pu"):
+        predict_intensities(pu, h, radiation="neutron")
+    assert predict_intensities(pu, h, radiation="xray")[0] > 0
+    assert np.allclose(predict_intensities(fe, h, "NEUTRON"), B_FE ** 2, rtol=1e-6)
+
+
+def test_lawsonite_neutron_sb_fraction_differs_from_xray(shared):
+    """Cmcm 9002551 → Pmcn 9002549 (deuterated lawsonite): the D atoms, weak for X-rays, carry much of the
+    symmetry-breaking distortion and scatter neutrons as strongly as O, so the neutron SB fraction is larger.
+    The Cmcm parent itself gives no SB intensity under any radiation."""
+    from symstrain.cif import read_cif
+    from symstrain.relation import relate
+
+    law = shared / "lawsonite"
+    par, chi = read_cif(law / "9002551.cif"), read_cif(law / "9002549.cif")
+    rc = reflections(relate(par, chi), dmin=1.0)
+    hkl = rc.table[["h", "k", "l"]].to_numpy()
+    sb = (rc.table["class"] == "SB").to_numpy()
+    frac = {}
+    for rad in ("xray", "neutron"):
+        I = predict_intensities(chi, hkl, rad)
+        frac[rad] = I[sb].sum() / I.sum()
+        Ip = predict_intensities(par, hkl, rad)
+        assert Ip[sb].max() < 1e-12 * Ip.max()
+    assert 0.001 < frac["xray"] < 0.02
+    assert frac["neutron"] > 5 * frac["xray"]
+    # with the D sites relabelled H the neutron answer changes again (b_H < 0): the isotope is honoured
+    import dataclasses
+
+    as_h = dataclasses.replace(chi, atoms=tuple(dataclasses.replace(a, element="H") if a.element == "D" else a
+                                                for a in chi.atoms))
+    Ih = predict_intensities(as_h, hkl, "neutron")
+    assert abs(Ih[sb].sum() / Ih.sum() - frac["neutron"]) > 0.1 * frac["neutron"]
+
+
+def test_cli_radiation_in_text_and_json(tmp_path, capsys):
+    from symstrain.cli import main
+
+    par = _write_cif(tmp_path / "par.cif", "par", CELL, PCCN, [_atom(l, e, x, u) for l, e, x, u in TOY])
+    chi = _write_cif(tmp_path / "chi.cif", "chi", CELL, P21C, toy_child(0.05).atoms)
+    docs = {}
+    for rad in ("xray", "neutron"):
+        assert main(["reflections", str(par), str(chi), "--dmin", "1.5", "--radiation", rad,
+                     "--out", str(tmp_path / rad), "--json"]) == 0
+        docs[rad] = json.loads(capsys.readouterr().out)
+        assert docs[rad]["radiation"] == rad
+    assert docs["neutron"]["intensity_unit"] == "fm^2" and docs["xray"]["intensity_unit"] == "electrons^2"
+    assert docs["neutron"]["predicted"]["sb_fraction"] != pytest.approx(docs["xray"]["predicted"]["sb_fraction"],
+                                                                         rel=1e-3)
+    assert main(["reflections", str(par), str(chi), "--dmin", "1.5", "--radiation", "neutron",
+                 "--out", str(tmp_path / "t")]) == 0
+    assert "Predicted (neutron, |F|² in fm²)" in capsys.readouterr().out
+    rc = main(["reflections", str(par), str(chi), "--radiation", "muon", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("symstrain: error: --radiation:") and err.count("\n") == 1
+    assert not (tmp_path / "bad").exists()

@@ -1,7 +1,7 @@
 """``symstrain reflections PARENT CHILD``: symmetry-breaking reflections derived, predicted and measured.
 
 Derives the parent reflection conditions the child breaks (from the operators), classifies every
-reflection to --dmin, predicts intensities from the child structure, optionally reads measured
+reflection to --dmin, predicts intensities from the child structure (--radiation xray, neutron or electron), optionally reads measured
 intensities (--hkl, one file per temperature) and writes CSV tables and precession-like PNG
 sections into --out (a new folder by default; existing files are never overwritten).
 """
@@ -37,6 +37,9 @@ def add_arguments(p):
     p.add_argument("--top", type=int, default=10, help="number of strongest SB reflections to list (default 10)")
     p.add_argument("--out", help="output folder (default: a new folder reflections-PARENT-CHILD in the current directory)")
     p.add_argument("--tol", type=float, default=0.08, help="strain tolerance passed to relate (default 0.08)")
+    p.add_argument("--radiation", default="xray", metavar="xray|neutron|electron",
+                   help="radiation of the predicted intensities: xray (|F|² in electrons², default), neutron "
+                        "(coherent scattering lengths, fm²; D and H differ) or electron (kinematic, Å²)")
 
 
 _TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d+)?(?:/\d+)?)?\s*\*?\s*([abc])")
@@ -134,12 +137,14 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..hkl import primary_individual, read_hkl
     from ..plots.reflections import plot_eta_series, plot_section, section_name
-    from ..reflections import (check_subgroup, classify_measured, eta_series, measured_summary, predict_intensities,
-                               reflections_from_groups)
+    from ..reflections import (RADIATIONS, check_radiation, check_subgroup, classify_measured, eta_series,
+                               measured_summary, predict_intensities, reflections_from_groups)
     from . import CommandResult
 
     if not (args.dmin > 0):
         raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
+    radiation = check_radiation(args.radiation)
+    rad_name, rad_unit = RADIATIONS[radiation][2], RADIATIONS[radiation][1]
     sections = [_section(s) for s in args.section]
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
@@ -167,7 +172,7 @@ def run(args):
 
     rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, args.dmin)
     hkl = rc.table[["h", "k", "l"]].to_numpy()
-    I = predict_intensities(child, hkl)
+    I = predict_intensities(child, hkl, radiation)
     rc = rc.with_intensities(I)
     t = rc.table
     predicted = rc.intensity_summary(args.top)
@@ -192,7 +197,7 @@ def run(args):
     for u, n in sections:
         tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
         plot_section(t, child.cell, _claim(out, f"section_{tag}_predicted.png", files), u, n,
-                     title=f"{section_name(u, n)} (child indexing), predicted from {Path(args.child).name}")
+                     title=f"{section_name(u, n)} (child indexing), {rad_name} predicted from {Path(args.child).name}")
 
     measured = []
     series = None
@@ -251,7 +256,7 @@ def run(args):
                  f"{c['SB']} symmetry-breaking, {c['absent']} absent in both")
     if c["SB"]:
         lines.append("  SB by zone: " + ", ".join(f"{k} {v}" for k, v in rc.sb_by_zone().items()))
-        lines.append(f"Predicted (X-ray, |F|²): ⟨I_SB⟩ = {predicted['mean_I_SB']:.4g}, ΣI_SB/ΣI_all = "
+        lines.append(f"Predicted ({rad_name}, |F|² in {rad_unit}²): ⟨I_SB⟩ = {predicted['mean_I_SB']:.4g}, ΣI_SB/ΣI_all = "
                      f"{predicted['sb_fraction']:.4g}, η_intensity = {predicted['eta_intensity']:.4g}")
         lines.append("Strongest SB reflections to monitor:")
         for r in top.itertuples():
@@ -270,7 +275,8 @@ def run(args):
     lines.append("Files: " + ", ".join(files))
 
     data = rc.to_dict()
-    data.update({"relation_source": how, "predicted": predicted,
+    data.update({"relation_source": how, "radiation": radiation, "intensity_unit": f"{rad_unit}^2",
+                 "predicted": predicted,
                  "strongest_SB": top[["h", "k", "l", "d", "I", "broken", "multiplicity"]].to_dict(orient="records"),
                  "measured": measured,
                  "eta_series": None if series is None else series.to_dict(orient="records"),
