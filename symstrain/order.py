@@ -305,13 +305,14 @@ ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 
 
 def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
-                     progress=None, return_distortions: bool = False):
+                     progress=None, return_distortions: bool = False, radiation: str = "xray"):
     """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
 
     For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
     η_strain = norm of the symmetry-breaking strain against the parent cell (√2·|e13| for mmm → 2/m: the
     Frobenius norm counts e13 and e31);
-    η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å;
+    η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å for
+    ``radiation`` ("xray", "neutron" or "electron", see :func:`~symstrain.reflections.predict_intensities`);
     η_modes = distortion amplitude (Å per parent primitive cell; ``max_distance`` as in :func:`symmetrize`).
     Each is also given normalised to its
     largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
@@ -320,9 +321,11 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     """
     import pandas as pd
 
-    from .reflections import eta_intensity, predict_intensities, reflections
+    from .reflections import check_radiation, eta_intensity, predict_intensities, reflections
     from .relation import relate
     from .strain import strain
+
+    radiation = check_radiation(radiation, "radiation")
 
     rows, dists = [], []
     children = list(children)
@@ -333,7 +336,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
         eta_s = st.e_sb if rel.symmetry_breaking_strain else float("nan")
         cls = reflections(rel, dmin=dmin)
         hkl = cls.table[["h", "k", "l"]].to_numpy()
-        I = predict_intensities(child, hkl)
+        I = predict_intensities(child, hkl, radiation)
         dist = symmetrize(rel, max_distance=max_distance)
         dists.append(dist)
         rows.append({

@@ -159,3 +159,42 @@ def test_irrep_decomposition_of_a_two_irrep_distortion():
     assert d.irrep_weights["B2g"] == pytest.approx(n1 / (n1 + n2), rel=1e-9)
     assert d.irrep_weights["B3g"] == pytest.approx(n2 / (n1 + n2), rel=1e-9)
     assert d.amplitude == pytest.approx(np.sqrt(8 * (n1 + n2)), rel=1e-9)
+
+
+def test_order_parameters_radiation_is_passed_through():
+    """η_intensity under neutrons is √(ΣI_SB/ΣI_all) of the neutron |F|² of the same reflections; the toy's
+    O and Fe have different b/f ratios (5.803 vs 9.45 fm, 8 vs 26 electrons), so the value differs from X-rays."""
+    from symstrain.order import order_parameters
+    from symstrain.reflections import eta_intensity, predict_intensities, reflections
+
+    rel = toy(np.array([0.004, 0.002, -0.003]))
+    cls = reflections(rel, dmin=1.5)
+    hkl = cls.table[["h", "k", "l"]].to_numpy()
+    sb = (cls.table["class"] == "SB").to_numpy()
+    eta = {}
+    for rad in ("xray", "neutron"):
+        df = order_parameters(rel.parent, [rel.child], dmin=1.5, radiation=rad)
+        eta[rad] = df["eta_intensity"].iloc[0]
+        assert eta[rad] == pytest.approx(eta_intensity(predict_intensities(rel.child, hkl, rad), sb), rel=1e-12)
+    assert abs(eta["neutron"] / eta["xray"] - 1) > 0.05
+    with pytest.raises(SymstrainInputError, match="radiation"):
+        order_parameters(rel.parent, [rel.child], dmin=1.5, radiation="positron")
+
+
+def test_order_cli_radiation(tmp_path, capsys):
+    import json
+
+    from symstrain.cli import main
+    from symstrain.writer import write_cif
+
+    rel = toy(np.array([0.004, 0.002, -0.003]))
+    write_cif(rel.parent, tmp_path / "p.cif")
+    write_cif(rel.child, tmp_path / "c.cif")
+    assert main(["order", "--json", "--radiation", "neutron", "--dmin", "1.5", "--out", str(tmp_path / "o"),
+                 str(tmp_path / "p.cif"), str(tmp_path / "c.cif")]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["radiation"] == "neutron" and d["rows"][0]["eta_intensity"] > 0
+    rc = main(["order", "--radiation", "muon", "--out", str(tmp_path / "x"), str(tmp_path / "p.cif"),
+               str(tmp_path / "c.cif")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("symstrain: error: --radiation:") and err.count("\n") == 1

@@ -11,6 +11,9 @@ def add_arguments(p):
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain)")
     p.add_argument("--max-distance", type=float, default=2.0,
                    help="largest mismatch (Å) between an atom's image and its partner when symmetrising")
+    p.add_argument("--radiation", default="xray", metavar="xray|neutron|electron",
+                   help="radiation of the intensities behind η_intensity (default xray; neutron for neutron data, "
+                        "where D scatters strongly)")
     p.add_argument("--out", help="folder for order.csv, order.png, and per child the symmetrised structure (CIF) "
                                  "and the atomic displacements (CSV) (default: new ./symstrain-order)")
 
@@ -21,11 +24,13 @@ def run(args):
     from ..cif import read_cif
     from ..errors import SymstrainInputError
     from ..order import ETA_COLUMNS, order_parameters, proportionality
+    from ..reflections import RADIATIONS, check_radiation
     from ..plots.order import plot_order_parameters
     from . import CommandResult, output_dir, progress_bar
 
     if not args.dmin > 0:
         raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
+    radiation = check_radiation(args.radiation)
     parent = read_cif(args.parent)
     children = [read_cif(f) for f in args.children]
     from pathlib import Path
@@ -33,7 +38,7 @@ def run(args):
     from ..writer import write_cif
 
     df, dists = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, max_distance=args.max_distance,
-                                 progress=progress_bar(not args.json), return_distortions=True)
+                                 progress=progress_bar(not args.json), return_distortions=True, radiation=radiation)
     stems = [Path(d.relation.child.source).stem for d in dists]
     if len(set(stems)) < len(stems):
         stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
@@ -56,7 +61,8 @@ def run(args):
             lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, Pearson r {c['r']:.5f}, "
                          f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
     lines.append("η_strain: norm of the symmetry-breaking strain (√2·|e13| for mmm → 2/m); η_intensity: √(ΣI_SB/ΣI_all) "
-                 f"of intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, Å per parent primitive cell")
+                 f"of {RADIATIONS[radiation][2]} intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, Å per parent primitive cell")
     lines.append(f"wrote {', '.join(files)}")
-    data = {"rows": df.to_dict(orient="records"), "proportionality": checks, "dmin": args.dmin}
+    data = {"rows": df.to_dict(orient="records"), "proportionality": checks, "dmin": args.dmin,
+            "radiation": radiation}
     return CommandResult(data, "\n".join(lines), files)
