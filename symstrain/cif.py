@@ -4,7 +4,8 @@
 ``phase_from_block(block, source)`` does the same for a ``gemmi.cif.Block`` already in memory.
 Parsing is gemmi's; everything that needs judgement (s.u.'s, which symmetry item wins, quirks of
 real files) is done here, and every assumption made is recorded in ``Phase.warnings``.
-Symmetry *detection* lives in ``symmetry.py``; writing CIFs in ``writer.py``.
+Working out the declared space group from the symmetry items lives in ``cif_spacegroup.py`` (this module
+only reads the items and calls it); symmetry *detection* in ``symmetry.py``; writing CIFs in ``writer.py``.
 
 Rules applied (in this order of precedence)
 -------------------------------------------
@@ -14,7 +15,7 @@ Rules applied (in this order of precedence)
 * Space group: operator list (``_symmetry_equiv_pos_as_xyz``, ``_space_group_symop_operation_xyz``)
   → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. Operators are kept as
   written (translations reduced mod 1); an H-M symbol of another group type than the operators is an
-  error, a different setting or origin of the same type is a warning.
+  error, a different setting or origin of the same type is a warning (details in ``cif_spacegroup.py``).
 * Temperature (K): ``_diffrn_ambient_temperature`` → ``_cell_measurement_temperature`` → their
   ``_C`` variants (+273.15); ranges ``100-102K`` give the midpoint and values with a unit ``293K``
   are read, both with a warning; words such as ``RT`` are not numbers (warning).
@@ -30,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import CELL_NAMES, Atom, Cell, Phase, SpaceGroupInfo, ops_to_arrays
-from . import symmetry as _sym
+from .phase import CELL_NAMES, Atom, Cell, Phase
+from .cif_spacegroup import SymmetryItems, declared_spacegroup, reduce_to_true_lattice, setting_from_number
 
 _NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")
 _PLAIN_CHARS = frozenset("0123456789.+-eE")
@@ -188,13 +189,13 @@ def phase_from_block(block, source: str = "<memory>") -> Phase:
     warnings: list[str] = []
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
-    sg, extra_translations = _read_spacegroup(block, source, cell, warnings)
+    sg, extra_translations = declared_spacegroup(_symmetry_items(block), cell, source, warnings)
     formula = _text(block, "_chemical_formula_sum")
     atoms = _read_atoms(block, source, cell, warnings, formula)
     if extra_translations is not None:
-        cell, sg, atoms = _reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
+        cell, sg, atoms = reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
     if sg.source == "number":
-        sg = _setting_from_number(sg, cell, atoms, warnings)
+        sg = setting_from_number(sg, cell, atoms, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)
     z, _ = _number(block, "_cell_formula_units_Z", source)
     return Phase(
@@ -288,311 +289,21 @@ def _read_cell(block, source, warnings) -> Cell:
     return cell
 
 
-# ----------------------------------------------------------------------------- space group
+# ----------------------------------------------------------------------------- symmetry items
 
 
-def _clean_hm(symbol: str) -> str:
-    s = " ".join(symbol.replace("_", "").split())
-    return s
-
-
-def _sg_from_hm(symbol: str):
-    import gemmi
-
-    for cand in (symbol.strip(), _clean_hm(symbol), _clean_hm(symbol).replace(" ", "")):
-        try:
-            sg = gemmi.find_spacegroup_by_name(cand)
-        except (ValueError, RuntimeError):
-            sg = None
-        if sg is not None:
-            return sg
-    return None
-
-
-def _sg_from_hall(symbol: str):
-    import gemmi
-
-    for cand in (symbol.strip(), " ".join(symbol.replace("_", " ").split())):
-        try:
-            ops = gemmi.symops_from_hall(cand)
-        except (ValueError, RuntimeError):
-            continue
-        sg = gemmi.find_spacegroup_by_ops(ops)
-        if sg is not None:
-            return sg
-    return None
-
-
-def _parse_ops(block, source):
-    import gemmi
-
-    for tag in _SYMOP_TAGS:
-        col = block.find_values(tag)
-        if col and len(col) > 0:
-            ops = []
-            for raw in col:
-                s = _unquote(raw).strip()
-                try:
-                    ops.append(gemmi.Op(s).wrap())
-                except (ValueError, RuntimeError) as exc:
-                    raise SymstrainInputError(
-                        source, f"cannot read symmetry operator {s!r} in {tag}: {' '.join(str(exc).split())}"
-                    ) from None
-            return ops, tag
-    return None, None
-
-
-def _read_spacegroup(block, source, cell, warnings):
-    """(SpaceGroupInfo, extra_translations or None) — the second is set when the operators carry
-    pure translations that are not a conventional centring (the true lattice is smaller)."""
+def _symmetry_items(block) -> SymmetryItems:
+    """The block's operator list and H-M / Hall / IT-number items as text, for ``cif_spacegroup``."""
     hm, hm_tag = _first_text(block, _HM_TAGS)
     hall, hall_tag = _first_text(block, _HALL_TAGS)
     number, number_tag = _first_text(block, _NUMBER_TAGS)
-    gops, op_tag = _parse_ops(block, source)
-
-    if gops:
-        info, extra = _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
-        if extra is None:
-            _check_number(info, number, source)
-        return info, extra
-
-    if hm is not None:
-        sg = _sg_from_hm(hm)
-        if sg is None:
-            raise SymstrainInputError(source, f"unknown space-group symbol {hm!r} in {hm_tag} and no operators")
-        if hall is not None:
-            sgh = _sg_from_hall(hall)
-            if sgh is not None and _sym.ops_key(*ops_to_arrays(sgh.operations())) != _sym.ops_key(
-                *ops_to_arrays(sg.operations())
-            ):
-                if sgh.number != sg.number:
-                    raise SymstrainInputError(
-                        source, f"H-M symbol {hm!r} ({sg.number}) and Hall symbol {hall!r} ({sgh.number}) disagree"
-                    )
-                warnings.append(
-                    f"Hall symbol {hall!r} is another setting ({sgh.xhm()}) than H-M {hm!r}; the Hall symbol "
-                    "is used because it fixes the origin"
-                )
-                return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
-        _check_number(sg, number, source)
-        return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
-
-    if hall is not None:
-        sg = _sg_from_hall(hall)
-        if sg is None:
-            raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
-        _check_number(sg, number, source)
-        return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
-
-    if number is not None:
-        import gemmi
-
-        try:
-            n = int(float(number))
-        except ValueError:
-            raise SymstrainInputError(source, f"{number_tag} is not a number: {number!r}") from None
-        if not 1 <= n <= 230:
-            raise SymstrainInputError(source, f"{number_tag} {n} is not a space-group number (1–230)")
-        sg = gemmi.find_spacegroup_by_number(n)
-        return SpaceGroupInfo.from_gemmi(sg, "number"), None
-
-    import gemmi
-
-    warnings.append("no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed")
-    sg = gemmi.find_spacegroup_by_name("P 1")
-    return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
-
-
-def _setting_from_number(sg_info, cell, atoms, warnings):
-    """With only an IT number, pick the tabulated setting in which no atoms overlap.
-
-    The reference setting is kept when it puts no two atoms on top of each other; otherwise the
-    one other setting that does not is taken. Either way a warning says what was assumed.
-    """
-    import gemmi
-
-    from .symmetry import close_contacts
-
-    G = cell.metric()
-
-    def fits_metric(s):  # every rotation must preserve the metric of the cell (e.g. the unique axis)
-        rot, _ = ops_to_arrays(s.operations())
-        GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
-        return np.allclose(GR, G, rtol=0, atol=2e-3 * np.abs(G).max())
-
-    settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and fits_metric(s)]
-    if len(settings) <= 1:
-        if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
-            warnings.append(
-                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"
-            )
-        return sg_info
-
-    def overlaps(info):
-        ph = Phase(cell, info, tuple(atoms))
-        return [c for c in close_contacts(ph, max_pairs=1000) if c[4] == "overlap"]
-
-    ref_bad = overlaps(sg_info)
-    n = sg_info.number
-    if not ref_bad:
-        warnings.append(
-            f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
-            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"
-        )
-        return sg_info
-    worst = ref_bad[0]
-    clean = []
-    for s in settings:
-        if s.xhm() == sg_info.hm:
-            continue
-        info = SpaceGroupInfo.from_gemmi(s, "number")
-        if not overlaps(info):
-            clean.append(info)
-    if len(clean) == 1:
-        clean[0] = SpaceGroupInfo(clean[0].number, clean[0].hm, clean[0].hall, clean[0].setting, "number",
-                                  clean[0].rotations, clean[0].translations, clean[0].is_standard_setting)
-        warnings.append(
-            f"only the IT number {n} is given: the reference setting {sg_info.hm} puts atoms on top of each "
-            f"other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); {clean[0].hm} is the only tabulated setting "
-            "without overlaps and is used"
-        )
-        return clean[0]
-    warnings.append(
-        f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed although it puts atoms "
-        f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
-        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"
-    )
-    return sg_info
-
-
-def _check_number(sg, number, source):
-    if number is None:
-        return
-    try:
-        n = int(float(number))
-    except ValueError:
-        return
-    if n != sg.number:
-        name = sg.xhm() if hasattr(sg, "xhm") else sg.hm
-        raise SymstrainInputError(source, f"the space group is {name} ({sg.number}) but the IT number given is {n}")
-
-
-def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
-    rot = np.array([np.array(o.rot) // o.DEN for o in gops], dtype=int).reshape(-1, 3, 3)
-    trans = np.array([np.array(o.tran) / o.DEN for o in gops], dtype=float).reshape(-1, 3) % 1.0
-    codes = _sym.ops_codes(rot, trans)
-    _, keep = np.unique(codes, return_index=True)
-    if len(keep) != len(rot):
-        warnings.append(f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
-        keep = np.sort(keep)
-        rot, trans, codes = rot[keep], trans[keep], codes[keep]
-    if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
-        raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
-    extra = _sym.pure_translations(rot, trans)
-    if _sym.centring_type(extra) is None:
-        # pure translations that are no conventional centring: the true lattice is smaller
-        return (rot, trans, hm, op_tag), extra
-    ident = _sym.identify_operations(rot, trans, cell.matrix())
-    if ident is None or not ident.tabulated:
-        # closure: every product must be in the list (a tabulated set is a group by construction)
-        prod_r = np.matmul(rot[:, None], rot[None, :]).reshape(-1, 3, 3)
-        prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
-        if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
-            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
-    sg_hm = _sg_from_hm(hm) if hm is not None else None
-    if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
-        # a common defect: the list gives the point operations but leaves out the centring the symbol states
-        hm_rot, hm_trans = ops_to_arrays(sg_hm.operations())
-        n_cen = len(sg_hm.operations().cen_ops)
-        if n_cen > 1 and len(hm_rot) == n_cen * len(rot) and np.isin(codes, _sym.ops_codes(hm_rot, hm_trans)).all():
-            warnings.append(
-                f"the {len(rot)} operators in {op_tag} lack the centring translations of {hm!r}; "
-                f"completed to the {len(hm_rot)} operations of {sg_hm.xhm()}"
-            )
-            return SpaceGroupInfo.from_gemmi(sg_hm, "symops"), None
-    if ident is None:
-        raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
-    if ident.note:
-        warnings.append(ident.note)
-    if hm is not None:
-        if sg_hm is None:
-            warnings.append(f"space-group symbol {hm!r} not recognised; the group is taken from the operators")
-        elif sg_hm.number != ident.number:
-            raise SymstrainInputError(
-                source,
-                f"symmetry operators ({ident.hm}, {ident.number}) are inconsistent with the H-M symbol "
-                f"{hm!r} ({sg_hm.number})",
-            )
-        elif _sym.ops_key(*ops_to_arrays(sg_hm.operations())) != _sym.ops_key(rot, trans):
-            warnings.append(
-                f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
-                "another setting or origin of the same group; the operators are used"
-            )
-    setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
-    if np.any(ident.origin_shift):
-        setting = (
-            f"{ident.hm} with its origin at {_sym.fmt_vector(ident.origin_shift)} of the file's coordinates "
-            f"(non-standard origin, {ident.number})"
-        )
-    info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", rot, trans, ident.is_standard)
-    return info, None
-
-
-def _reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
-    """Re-express a structure whose operators contain unconventional pure translations on the smaller cell."""
-    rot, trans, hm, op_tag = sg_parts
-    B = _sym.lattice_basis_from_translations(extra)
-    Binv = np.linalg.inv(B)
-    new_cell_params = cell.transformed(B)
-    # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only
-    # when B is diagonal (the usual case); otherwise both are dropped
-    diagonal = bool(np.allclose(B, np.diag(np.diag(B))))
-    if diagonal:
-        su = tuple(None if s is None else s * (abs(B[i, i]) if i < 3 else 1.0) for i, s in enumerate(cell.su))
-    else:
-        su = (None,) * 6
-    new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
-    new_rot = np.rint(np.einsum("ab,nbc,cd->nad", Binv, rot, B)).astype(int)
-    new_trans = (trans @ Binv.T) % 1.0
-    _, keep = np.unique(_sym.ops_codes(new_rot, new_trans), return_index=True)
-    keep = np.sort(keep)
-    new_rot, new_trans = new_rot[keep], new_trans[keep]
-    ident = _sym.identify_operations(new_rot, new_trans, new_cell.matrix())
-    if ident is None:
-        raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
-    new_atoms = []
-    for at in atoms:
-        new_atoms.append(
-            Atom(at.label, at.element, (Binv @ at.xyz) % 1.0, np.abs(Binv) @ at.xyz_su,
-                 at.occupancy, at.u_iso, at.u_aniso if diagonal else None, at.disorder_group)
-        )
-    shown = ", ".join(_sym.fmt_vector(t) for t in extra)
-    what = f"symbol {hm!r} " if hm else ""
-    warnings.append(
-        f"the operators ({what}in {op_tag}) include the pure translation(s) {shown}, which is no conventional "
-        f"centring: the true lattice is smaller; cell reduced with basis {_basis_text(B)} to a={new_cell.a:.5g}, "
-        f"b={new_cell.b:.5g}, c={new_cell.c:.5g} Å and reported as {ident.hm} ({ident.number})"
-        + ("" if diagonal else "; anisotropic U dropped")
-    )
-    if ident.note:
-        warnings.append(ident.note)
-    setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
-    info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
-    return new_cell, info, new_atoms
-
-
-def _basis_text(B) -> str:
-    names = "abc"
-    cols = []
-    for j in range(3):
-        terms = []
-        for i in range(3):
-            v = B[i, j]
-            if abs(v) > 1e-9:
-                f = _sym._fmt_frac(v)
-                terms.append(names[i] if f == "1" else f"-{names[i]}" if f == "-1" else f"{f}{names[i]}")
-        cols.append("+".join(terms).replace("+-", "-"))
-    return "(" + ", ".join(cols) + ")"
+    operators, op_tag = None, None
+    for tag in _SYMOP_TAGS:
+        col = block.find_values(tag)
+        if col and len(col) > 0:
+            operators, op_tag = tuple(_unquote(raw).strip() for raw in col), tag
+            break
+    return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag)
 
 
 # ----------------------------------------------------------------------------- atoms
