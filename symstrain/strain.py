@@ -45,6 +45,7 @@ import numpy as np
 
 from ._callable import make_callable
 from .errors import SymstrainInputError
+from .tensors import name_row, rref
 from .phase import CELL_NAMES, Cell, Phase
 
 COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
@@ -139,24 +140,7 @@ def complement(V: np.ndarray) -> np.ndarray:
     X = V * np.sqrt(_W)
     _, s, vt = np.linalg.svd(X)
     rank = int(np.sum(s > 1e-10))
-    C = vt[rank:] / np.sqrt(_W)
-    # reduced row echelon form
-    C = C.copy()
-    r = 0
-    for col in range(6):
-        if r == len(C):
-            break
-        piv = r + int(np.argmax(np.abs(C[r:, col])))
-        if abs(C[piv, col]) < 1e-10:
-            continue
-        C[[r, piv]] = C[[piv, r]]
-        C[r] /= C[r, col]
-        for k in range(len(C)):
-            if k != r:
-                C[k] -= C[k, col] * C[r]
-        r += 1
-    C[np.abs(C) < 1e-12] = 0.0
-    return C
+    return rref(vt[rank:] / np.sqrt(_W), tol=1e-10)
 
 
 def _voigt(e: np.ndarray) -> np.ndarray:
@@ -566,7 +550,7 @@ def _split_spec(sb: tuple, nsb: tuple | None):
     sbV = parse_components(sb, "--sb")
     if nsb is None:
         nsbV = complement(sbV)
-        nsb = tuple(_name_row(r) for r in nsbV)
+        nsb = tuple(name_row(r) for r in nsbV)
     else:
         nsbV = parse_components(nsb, "non-symmetry-breaking components")
     sbV.setflags(write=False)
@@ -694,19 +678,6 @@ def _finish(job: _Job, vals: dict, sus: dict, has_su: bool, frame: str, fin, max
         V0=float(vals["V0"]),
         V0_su=float(sus["V0"]),
     )
-
-
-def _name_row(row: np.ndarray) -> str:
-    """Readable name of one coefficient row over the Voigt components (largest coefficient scaled to 1)."""
-    row = row / row[np.argmax(np.abs(row))]
-    terms = ""
-    for c, name in zip(row, COMPONENTS):
-        if abs(c) < 1e-9:
-            continue
-        mag = abs(c)
-        sign = "-" if c < 0 else ("+" if terms else "")
-        terms += f"{sign}{'' if abs(mag - 1) < 1e-9 else f'{mag:.6g}*'}{name}"
-    return terms
 
 
 def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> StrainResult:

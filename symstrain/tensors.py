@@ -54,18 +54,16 @@ def invariant_vectors(cart_rots: np.ndarray) -> int:
     return 3 - int(np.sum(sv > 1e-8))
 
 
-def name_components(vecs: np.ndarray) -> tuple[str, ...]:
-    """Readable names of a tensor subspace: 'e13', or 'e11-e22' for combined components."""
-    if len(vecs) == 0:
-        return ()
-    # reduced row echelon form gives the simplest readable basis
-    M = vecs.copy()
+def rref(rows: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Reduced row-echelon form of the rows (k, 6), zero rows dropped: the simplest readable basis of their span
+    (single components where the span allows, pivots scaled to 1)."""
+    M = np.array(rows, dtype=float, copy=True).reshape(-1, 6)
     piv_row = 0
     for col in range(6):
         if piv_row >= len(M):
             break
         pivot = np.argmax(np.abs(M[piv_row:, col])) + piv_row
-        if abs(M[pivot, col]) < 1e-8:
+        if abs(M[pivot, col]) < tol:
             continue
         M[[piv_row, pivot]] = M[[pivot, piv_row]]
         M[piv_row] /= M[piv_row, col]
@@ -73,19 +71,30 @@ def name_components(vecs: np.ndarray) -> tuple[str, ...]:
             if r != piv_row:
                 M[r] -= M[r, col] * M[piv_row]
         piv_row += 1
-    names = []
-    for row in M[:piv_row]:
-        terms = ""
-        for k in range(6):
-            c = row[k]
-            if abs(c) < 1e-8:
-                continue
-            cf = _frac(c, 12)
-            sign = "-" if c < 0 else ("+" if terms else "")
-            mag = cf.lstrip("-")
-            terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
-        names.append(terms)
-    return tuple(names)
+    M = M[:piv_row]
+    M[np.abs(M) < 1e-12] = 0.0
+    return M
+
+
+def name_row(row: np.ndarray) -> str:
+    """Readable name of one combination of Voigt components, e.g. 'e13', 'e11-e22', 'e11+1/2*e22'."""
+    terms = ""
+    for k in range(6):
+        c = row[k]
+        if abs(c) < 1e-8:
+            continue
+        cf = _frac(c, 12)
+        sign = "-" if c < 0 else ("+" if terms else "")
+        mag = cf.lstrip("-")
+        terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
+    return terms
+
+
+def name_components(vecs: np.ndarray) -> tuple[str, ...]:
+    """Readable names of a tensor subspace: 'e13', or 'e11-e22' for combined components."""
+    if len(vecs) == 0:
+        return ()
+    return tuple(name_row(row) for row in rref(vecs))
 
 
 def symmetry_breaking_subspace(child_inv: np.ndarray, parent_inv: np.ndarray) -> np.ndarray:
