@@ -784,3 +784,23 @@ def test_cli_radiation_in_text_and_json(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("symstrain: error: --radiation:") and err.count("\n") == 1
     assert not (tmp_path / "bad").exists()
+
+
+def test_cli_eta_series_joins_the_strain_table(tmp_path, capsys):
+    from symstrain.cli import main
+
+    par = _write_cif(tmp_path / "par.cif", "par", CELL, PCCN, [_atom(l, e, x, u) for l, e, x, u in TOY])
+    chi = _write_cif(tmp_path / "chi.cif", "chi", CELL, P21C, toy_child(0.05).atoms)
+    a = _hklf4(tmp_path / "a.hkl", [(1, 1, 1, 1000, 10), (0, 1, 1, 40, 10)])
+    b = _hklf4(tmp_path / "b.hkl", [(1, 1, 1, 1000, 10), (0, 1, 1, 10, 10)])
+    table = tmp_path / "strain_table.csv"
+    pd.DataFrame({"T": [100.2, 250.0, 300.0], "branch": ["", "", ""], "eta_strain": [1.0, 0.5, 0.0]}).to_csv(table,
+                                                                                                         index=False)
+    rc = main(["reflections", str(par), str(chi), "--dmin", "1.2", "--hkl", str(a), str(b), "--temperatures", "100",
+               "250", "--strain-table", str(table), "--out", str(tmp_path / "o"), "--json"])
+    assert rc == 0
+    ser = json.loads(capsys.readouterr().out)["eta_series"]
+    assert [r["eta_strain"] for r in ser] == [1.0, 0.5]
+    rc = main(["reflections", str(par), str(chi), "--hkl", str(a), str(b), "--temperatures", "100", "250",
+               "--strain-table", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o2")])
+    assert rc == 2 and "nope.csv" in capsys.readouterr().err

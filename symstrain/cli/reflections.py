@@ -37,6 +37,8 @@ def add_arguments(p):
     p.add_argument("--top", type=int, default=10, help="number of strongest SB reflections to list (default 10)")
     p.add_argument("--out", help="output folder (default: a new folder reflections-PARENT-CHILD in the current directory)")
     p.add_argument("--tol", type=float, default=0.08, help="strain tolerance passed to relate (default 0.08)")
+    p.add_argument("--strain-table", metavar="CSV",
+                   help="a strain table from 'symstrain table': its eta_strain joins η_intensity(T) (nearest T within 0.5 K)")
     p.add_argument("--radiation", default="xray", metavar="xray|neutron|electron",
                    help="radiation of the predicted intensities: xray (|F|² in electrons², default), neutron "
                         "(coherent scattering lengths, fm²; D and H differ) or electron (kinematic, Å²)")
@@ -242,6 +244,16 @@ def run(args):
                                                         "(none in some files): give --temperatures")
         series = eta_series([primary_individual(d) for d in datasets], temps, parent.spacegroup, child.spacegroup,
                             P, p, args.hkl_setting)
+        if args.strain_table:
+            import pandas as pd
+
+            from ..series import join_on_temperature
+
+            try:
+                st = pd.read_csv(args.strain_table)
+            except (OSError, ValueError, pd.errors.ParserError) as exc:
+                raise SymstrainInputError(args.strain_table, f"cannot read the strain table: {exc}") from None
+            series = join_on_temperature(series, st, ["eta_strain"], source=args.strain_table)
         series.to_csv(_claim(out, "eta_series.csv", files), index=False, float_format="%.6g")
         plot_eta_series(series, _claim(out, "eta_series.png", files))
 

@@ -127,14 +127,22 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
 
 
 def plot_eta_series(series: pd.DataFrame, path, title: str | None = None) -> str:
-    """η_intensity = √(ΣI_SB/ΣI_all) against T (K) from ``reflections.eta_series``."""
+    """η_intensity = √(ΣI_SB/ΣI_all) against T (K) from ``reflections.eta_series``; when the table also has
+    ``eta_strain`` (joined from a strain table) both are drawn normalised to their maxima."""
     fig = Figure(figsize=(5.5, 4.0), layout="constrained")
     ax = fig.subplots()
     T = series["T"].to_numpy(dtype=float)
     e = series["eta_intensity"].to_numpy(dtype=float)
-    ax.plot(T, e, "o-", color="tab:red")
+    if "eta_strain" in series and np.isfinite(series["eta_strain"].to_numpy(dtype=float)).any():
+        s = series["eta_strain"].to_numpy(dtype=float)
+        ax.plot(T, e / np.nanmax(e), "o-", color="tab:red", label="η_intensity / max")
+        ax.plot(T, s / np.nanmax(s), "s--", color="tab:blue", label="η_strain / max (strain table)")
+        ax.set_ylabel("normalised order parameter")
+        ax.legend(fontsize=8)
+    else:
+        ax.plot(T, e, "o-", color="tab:red")
+        ax.set_ylabel("η_intensity = √(ΣI_SB / ΣI_all)")
     ax.set_xlabel("T / K")
-    ax.set_ylabel("η_intensity = √(ΣI_SB / ΣI_all)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "symmetry-breaking intensity vs temperature")
     return save_figure(fig, path, dpi=120)
