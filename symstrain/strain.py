@@ -45,8 +45,8 @@ import numpy as np
 
 from ._callable import make_callable
 from .errors import SymstrainInputError
+from .phase import CELL_NAMES, Cell, Phase, format_su
 from .tensors import name_row, rref
-from .phase import CELL_NAMES, Cell, Phase
 
 COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 #: (row, column) of each named component in the 3×3 tensor
@@ -705,18 +705,7 @@ def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> S
 
 
 def _fmt(v: float, s: float | None) -> str:
-    """Value with its s.u. in the crystallographers' parenthesis notation, e.g. 0.00123(4)."""
-    if v is None or not math.isfinite(v):
-        return "—"
-    if abs(v) < 1e-12:
-        v = 0.0  # rounding noise of exact zeros, never printed as -0.000000
-    if s is None or not math.isfinite(s):
-        return f"{v:.6f}"
-    if s < 1e-12:
-        return "0" if abs(v) < 1e-12 else f"{v:.6f}(0)"
-    digits = max(0, -int(math.floor(math.log10(s))) + (1 if s / 10 ** math.floor(math.log10(s)) < 2 else 0))
-    digits = min(digits, 10)
-    return f"{v:.{digits}f}({round(s * 10**digits):d})"
+    return format_su(v, s, 6)
 
 
 def format_result(r: StrainResult) -> str:

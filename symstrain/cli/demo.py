@@ -16,13 +16,9 @@ def add_arguments(p):
 
 
 def _fmt(v, su=None, digits=4):
-    import math
+    from ..phase import format_su
 
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "n/a"
-    if su is None or not math.isfinite(su):
-        return f"{v:.{digits}g}"
-    return f"{v:.{digits}g} ± {su:.2g}"
+    return format_su(v, su, digits)
 
 
 def run(args):

@@ -12,18 +12,9 @@ def add_arguments(p):
 
 
 def _fmt(value, su, digits=5):
-    if value is None:
-        return "?"
-    if su is None:
-        return f"{value:.{digits}g}"
-    if su == 0:
-        return f"{value:.{digits}g}(0)"
-    # s.u. to one significant digit (two when it starts with 1), in units of the last printed decimal
-    import math
+    from ..phase import format_su
 
-    e = int(math.floor(math.log10(su)))
-    dec = max(0, (1 - e) if su / 10**e < 2 else -e)
-    return f"{value:.{dec}f}({round(su * 10**dec):d})"
+    return format_su(value, su, digits)
 
 
 def run(args):

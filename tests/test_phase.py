@@ -1,0 +1,45 @@
+"""Value objects: the s.u. notation, cell geometry, setting changes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from symstrain.phase import Cell, SpaceGroupInfo, Phase, Atom, format_su
+
+
+@pytest.mark.parametrize("v,s,expected", [
+    (12.3704, 0.002, "12.370(2)"),      # one significant digit
+    (12.3704, 0.0015, "12.3704(15)"),   # two when the s.u. starts with 1
+    (93.1, 0.0, "93.1(0)"),             # (0) kept: known exactly, not missing
+    (93.1, None, "93.1"),               # no s.u.: the value only
+    (-0.0275229, 0.00031, "-0.0275(3)"),
+    (1234.5, 12.0, "1234(12)"),
+    (float("nan"), 0.1, "—"),
+    (-1e-15, None, "0"),                # rounding noise is not "-0"
+])
+def test_format_su(v, s, expected):
+    assert format_su(v, s) == expected
+
+
+def test_monoclinic_volume_and_matrix_frames():
+    c = Cell(10.05, 11.98, 15.10, 90, 93.1, 90)
+    V = 10.05 * 11.98 * 15.10 * math.sin(math.radians(93.1))
+    assert c.volume == pytest.approx(V, rel=1e-12)
+    for frame in ("cstar", "c"):
+        A = c.matrix(frame)
+        assert abs(np.linalg.det(A)) == pytest.approx(V, rel=1e-12)
+        assert np.allclose(np.linalg.norm(A, axis=0), [10.05, 11.98, 15.10])
+    assert np.allclose(c.matrix("cstar")[1:, 0], 0)  # X ∥ a
+    assert np.allclose(c.matrix("c")[:2, 2], 0)      # Z ∥ c
+
+
+def test_setting_change_round_trip():
+    sg = SpaceGroupInfo.from_symbol("P 1 21/c 1")
+    ph = Phase(Cell(10, 12, 15, 90, 93, 90), sg, (Atom("O1", "O", np.array([0.1, 0.2, 0.3]), np.full(3, np.nan)),))
+    P = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 1]])  # c' = a + c: the P 1 21/n 1 description
+    t = ph.transformed(P)
+    assert t.spacegroup.hm == "P 1 21/n 1" and t.spacegroup.number == 14
+    assert t.cell.volume == pytest.approx(ph.cell.volume, rel=1e-12)
+    back = t.transformed(np.linalg.inv(P))
+    assert np.allclose(back.atoms[0].xyz, [0.1, 0.2, 0.3]) and back.spacegroup.hm == "P 1 21/c 1"
