@@ -1,14 +1,19 @@
-"""``symstrain info FILE``: what a CIF holds — cell, declared and detected space group, atoms, temperature, warnings."""
+"""``symstrain info FILE...``: what a CIF holds — cell, declared and detected space group, atoms, temperature,
+warnings. With several files it is a batch: one summary row per file, failed files reported and skipped, an
+optional CSV table, ``--jobs`` worker processes for large collections."""
 
 NAME = "info"
-HELP = "summarise one structure: cell with s.u.'s, declared vs detected space group (tolerance ladder), atoms, warnings"
+HELP = ("summarise structures: cell with s.u.'s, declared vs detected space group (tolerance ladder), atoms, "
+        "warnings; several files make a batch (failures reported, the rest goes on)")
 
 
 def add_arguments(p):
-    p.add_argument("file", help="CIF file")
+    p.add_argument("files", nargs="+", metavar="FILE", help="CIF file(s)")
     p.add_argument("--block", help="data block name (default: the first block with a cell and atoms)")
     p.add_argument("--symprec", type=float, default=0.01,
                    help="spglib tolerance in Å for the detected group (default 0.01); the ladder is always reported")
+    p.add_argument("--csv", metavar="FILE", help="batch: write the summary table to this CSV (a new file)")
+    p.add_argument("--jobs", type=int, default=1, help="batch: worker processes (default 1)")
 
 
 def _fmt(value, su, digits=5):
@@ -18,16 +23,91 @@ def _fmt(value, su, digits=5):
 
 
 def run(args):
-    from ..cif import list_blocks, read_cif
     from ..errors import SymstrainInputError
-    from ..symmetry import close_contacts, detect_symmetry, expand_to_cell
     from . import CommandResult
 
     if not args.symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {args.symprec:g}")
-    phase = read_cif(args.file, block=args.block)
-    blocks = list_blocks(args.file)
-    report = detect_symmetry(phase, symprec=args.symprec)
+    if len(args.files) == 1 and not args.csv:
+        data, text = info_one(args.files[0], args.block, args.symprec)
+        return CommandResult(data, text)
+    return _batch(args, CommandResult)
+
+
+def _row(data: dict) -> dict:
+    """The batch-table row of one file's info document."""
+    c = data["cell"]
+    return {"file": data["file"], "block": data["block"], "T": data["temperature"]["value"],
+            **{k: c[k] for k in ("a", "b", "c", "alpha", "beta", "gamma")}, "V": data["volume"],
+            "declared_number": data["declared_group"]["number"], "declared_symbol": data["declared_group"]["symbol"],
+            "detected_number": data["detected_group"]["number"], "detected_symbol": data["detected_group"]["symbol"],
+            "differs": data["differs_from_declared"], "atoms_asym": data["atoms"]["asymmetric_unit"],
+            "atoms_cell": data["atoms"]["cell"], "n_warnings": len(data["warnings"])}
+
+
+def _safe_info(job):
+    """One file for the batch, in a worker: (data, None) or (None, one-line error)."""
+    from ..errors import SymstrainInputError
+
+    path, block, symprec = job
+    try:
+        return info_one(path, block, symprec)[0], None
+    except SymstrainInputError as exc:
+        return None, f"{exc.source}: {exc.problem}"
+    except Exception as exc:  # a bug must not stop a batch of thousands: report it as that file's failure
+        return None, f"{path}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def _batch(args, CommandResult):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ..errors import SymstrainInputError
+    from . import progress_bar
+
+    if args.jobs < 1:
+        raise SymstrainInputError("--jobs", f"must be at least 1, got {args.jobs}")
+    if args.csv and Path(args.csv).exists():
+        raise SymstrainInputError(args.csv, "exists; refusing to overwrite it (choose another --csv)")
+    jobs = [(f, args.block, args.symprec) for f in args.files]
+    bar = progress_bar(not args.json)
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            it = pool.map(_safe_info, jobs, chunksize=max(1, len(jobs) // (8 * args.jobs)))
+            results = list(bar(it, total=len(jobs), desc="info") if bar else it)
+    else:
+        results = [_safe_info(j) for j in (bar(jobs, desc="info") if bar else jobs)]
+    docs = [d for d, _ in results if d is not None]
+    failed = [{"file": j[0], "error": e} for j, (_, e) in zip(jobs, results) if e is not None]
+    if not docs:
+        raise SymstrainInputError(args.files[0], f"no file could be read ({len(failed)} failed; first: "
+                                                 f"{failed[0]['error']})")
+    table = pd.DataFrame([_row(d) for d in docs])
+    files = []
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        files.append(str(args.csv))
+    lines = [f"{r.file}: {r.declared_symbol} ({r.declared_number}) declared, "
+             f"{r.detected_symbol} ({r.detected_number}) detected{' ** differs **' if r.differs else ''}; "
+             f"T = {r.T if r.T == r.T and r.T is not None else '?'} K; {r.atoms_cell} atoms in the cell"
+             for r in table.itertuples()]
+    lines += [f"FAILED {f['error']}" for f in failed]
+    lines.append(f"{len(docs)} read, {len(failed)} failed" + (f"; table in {args.csv}" if args.csv else ""))
+    data = {"n_files": len(jobs), "n_read": len(docs), "n_failed": len(failed), "results": docs, "failed": failed}
+    return CommandResult(data, "\n".join(lines), files)
+
+
+def info_one(path, block, symprec):
+    """The info document (dict) and the text summary of one file."""
+    from ..cif import list_blocks, read_cif
+    from ..symmetry import close_contacts, detect_symmetry, expand_to_cell
+
+    phase = read_cif(path, block=block)
+    blocks = list_blocks(path)
+    report = detect_symmetry(phase, symprec=symprec)
     frac_all, _, _, _ = expand_to_cell(phase, include_zero_occupancy=True)
     contacts = close_contacts(phase)
     contact_warnings = [
@@ -41,7 +121,7 @@ def run(args):
         elements[a.element] = elements.get(a.element, 0) + 1
 
     data = {
-        "file": str(args.file),
+        "file": str(path),
         "block": phase.block,
         "blocks": blocks,
         "formula": phase.formula,
@@ -71,7 +151,7 @@ def run(args):
         "detection_notes": list(report.notes),
     }
 
-    lines = [f"{args.file}  (block {phase.block}; {len(blocks)} block(s) in file)"]
+    lines = [f"{path}  (block {phase.block}; {len(blocks)} block(s) in file)"]
     if phase.formula:
         lines.append(f"  formula      {phase.formula}" + (f"   Z = {phase.z:g}" if phase.z is not None else ""))
     if phase.temperature is not None:
@@ -95,4 +175,4 @@ def run(args):
         lines.append(f"  warning: {w}")
     for n in report.notes:
         lines.append(f"  note: {n}")
-    return CommandResult(data, "\n".join(lines))
+    return data, "\n".join(lines)
