@@ -291,14 +291,8 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         df = pd.DataFrame(columns=CELL_TABLE_COLUMNS)
         df.attrs["warnings"], df.attrs["failed"] = [], failed
         return df, []
-    Ts = _temperatures(phases, None if temperatures is None else Ts)
-    rows, warnings = [], []
-    for ph, T, br in zip(phases, Ts, kept_br):
-        r, w = _phase_row(ph, T, br, detect)
-        rows.append(r)
-        warnings.extend(w)
-    df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
-    df.attrs["warnings"], df.attrs["failed"] = warnings, failed
+    df = cells_from_phases(phases, None if temperatures is None else Ts, kept_br, detect=detect)
+    df.attrs["failed"] = failed
     return df, phases
 
 
