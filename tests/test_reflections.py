@@ -804,3 +804,4 @@ def test_cli_eta_series_joins_the_strain_table(tmp_path, capsys):
     rc = main(["reflections", str(par), str(chi), "--hkl", str(a), str(b), "--temperatures", "100", "250",
                "--strain-table", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o2")])
     assert rc == 2 and "nope.csv" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()  # refused before any output was written

@@ -148,6 +148,16 @@ def run(args):
     radiation = check_radiation(args.radiation)
     rad_name, rad_unit = RADIATIONS[radiation][2], RADIATIONS[radiation][1]
     sections = [_section(s) for s in args.section]
+    strain_table = None
+    if args.strain_table:  # read before anything is written, so a bad table leaves no partial output
+        try:
+            strain_table = pd.read_csv(args.strain_table)
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise SymstrainInputError(args.strain_table, f"cannot read the strain table: {exc}") from None
+        missing = [c for c in ("T", "eta_strain") if c not in strain_table.columns]
+        if missing:
+            raise SymstrainInputError(args.strain_table, f"missing column(s) {', '.join(missing)} "
+                                                         "(use the table written by 'symstrain table')")
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
     warnings = list(parent.warnings) + list(child.warnings)
@@ -244,16 +254,10 @@ def run(args):
                                                         "(none in some files): give --temperatures")
         series = eta_series([primary_individual(d) for d in datasets], temps, parent.spacegroup, child.spacegroup,
                             P, p, args.hkl_setting)
-        if args.strain_table:
-            import pandas as pd
-
+        if strain_table is not None:
             from ..series import join_on_temperature
 
-            try:
-                st = pd.read_csv(args.strain_table)
-            except (OSError, ValueError, pd.errors.ParserError) as exc:
-                raise SymstrainInputError(args.strain_table, f"cannot read the strain table: {exc}") from None
-            series = join_on_temperature(series, st, ["eta_strain"], source=args.strain_table)
+            series = join_on_temperature(series, strain_table, ["eta_strain"], source=args.strain_table)
         series.to_csv(_claim(out, "eta_series.csv", files), index=False, float_format="%.6g")
         plot_eta_series(series, _claim(out, "eta_series.png", files))
 
