@@ -13,8 +13,9 @@ Conventions
   nearest image). The result is exactly invariant under the parent group; for a child that already has the
   parent symmetry it returns the input.
 * Displacements u_i = x_i − s_i are converted to Å with the child cell; the amplitude is
-  A = √(Σ_i |u_i|² / n_p), the sum over every atom of the child's conventional cell and n_p the number of
-  parent primitive cells it contains (AMPLIMODES' normalisation: amplitude per parent primitive cell, in Å).
+  A = √(Σ_i occ_i·|u_i|² / n_p), the sum over every atom of the child's conventional cell and n_p the number of
+  parent primitive cells it contains (AMPLIMODES' normalisation: amplitude per parent primitive cell, in Å). Its
+  s.u. is propagated to first order from the coordinate s.u.'s of the child's sites.
 * The symmetrised cell is the child's metric averaged over the parent point group (spontaneous strain
   removed, volume kept to first order), written in the parent basis.
 """
@@ -53,6 +54,8 @@ class Distortion:
     elements: tuple[str, ...]
     displacements: np.ndarray
     amplitude: float
+    #: first-order s.u. of the amplitude (Å) from the child's coordinate s.u.'s; NaN when the file gives none
+    amplitude_su: float
     max_displacement: float
     irrep: str
     characters: dict
@@ -71,6 +74,7 @@ class Distortion:
     def to_dict(self) -> dict:
         return {
             "amplitude_A": self.amplitude,
+            "amplitude_su_A": self.amplitude_su,
             "amplitude_normalisation": "sqrt(sum |u|^2 over the child cell / parent primitive cells in it), Å",
             "parent_primitive_cells_per_child_cell": self.n_parent_cells,
             "max_displacement_A": self.max_displacement,
@@ -83,10 +87,37 @@ class Distortion:
 
 
 def _expand(phase: Phase):
-    from .symmetry import expand_to_cell
+    from .symmetry import expand_to_cell_ops
 
-    frac, species, site, occ = expand_to_cell(phase)
-    return frac, species, site, occ
+    return expand_to_cell_ops(phase)
+
+
+def _amplitude_su(child: Phase, U: np.ndarray, site: np.ndarray, opi: np.ndarray, occ: np.ndarray, A: np.ndarray,
+                  n_p: float, amp: float) -> float:
+    """First-order s.u. of the amplitude from the coordinate s.u.'s of the child's sites (Å).
+
+    Each site's error moves all its images together (rotated by the child operation that made them), so
+    σ_A² = Σ_sites σ_site²·|Σ_images occ·W_cartᵀ·u|² / (n_p·A)², with σ_site the site's isotropic Cartesian s.u.
+    (the lost operations treated as isometries, sites independent). NaN when a contributing site has no s.u.
+    """
+    if amp <= 0:
+        return 0.0
+    Ai = np.linalg.inv(A)
+    R = child.spacegroup.rotations.astype(float)
+    Wc = np.einsum("ij,njk,kl->nil", A, R, Ai)  # Cartesian rotations of the child operations
+    g = np.zeros((len(child.atoms), 3))
+    np.add.at(g, site, occ[:, None] * np.einsum("nji,nj->ni", Wc[opi], U))
+    lengths = np.array([child.cell.a, child.cell.b, child.cell.c])
+    total = 0.0
+    for k, atom in enumerate(child.atoms):
+        gk = float(g[k] @ g[k])
+        if gk == 0.0:
+            continue
+        su = np.asarray(atom.xyz_su, dtype=float) * lengths
+        if not np.all(np.isfinite(su)):
+            return float("nan")
+        total += float(np.mean(su**2)) * gk
+    return float(np.sqrt(total) / (n_p * amp))
 
 
 def _assign(dist: np.ndarray, species: np.ndarray) -> np.ndarray:
@@ -108,7 +139,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted between an atom's image and
     its partner; beyond it the child is too far from the parent symmetry and an error says which atom."""
     child = relation.child
-    frac, species, site, occ = _expand(child)
+    frac, species, site, occ, opi = _expand(child)
     if len(frac) == 0:
         raise SymstrainInputError(child.name, "no atoms to symmetrise")
     A = child.cell.matrix()
@@ -141,6 +172,8 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     n_cent_p = int(np.sum(np.all(relation.parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
     amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
+    amp_su = _amplitude_su(child, U, site, opi, occ, A, n_p, amp)
+    notes = () if np.isfinite(amp_su) else ("the child gives no coordinate s.u.'s: no s.u. for the amplitude",)
     irrep, chars, weights = _irrep(relation, u_frac, frac, species, A)
     sym_phase = _symmetrized_phase(relation, s, site, frac)
     labels = tuple(child.atoms[i].label for i in site)
@@ -152,11 +185,13 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         elements=elements,
         displacements=U,
         amplitude=amp,
+        amplitude_su=amp_su,
         max_displacement=float(np.max(np.linalg.norm(U, axis=1))),
         irrep=irrep,
         characters=chars,
         irrep_weights=weights,
         n_parent_cells=n_p,
+        warnings=notes,
     )
 
 
@@ -349,6 +384,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
             "eps13": st.eps13,
             "eta_intensity": eta_intensity(I, (cls.table["class"] == "SB").to_numpy()),
             "eta_modes": dist.amplitude,
+            "eta_modes_su": dist.amplitude_su,
             "max_displacement": dist.max_displacement,
             "irrep": dist.irrep,
         })
