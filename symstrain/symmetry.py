@@ -565,11 +565,11 @@ def _pairs_within(frac: np.ndarray, A: np.ndarray, r: float) -> np.ndarray:
         return np.array(np.triu_indices(len(frac), 1)).T.reshape(-1, 2)
     x = frac * d
     x[x >= d] = 0.0
-    if len(x) <= 256:  # tiny cells: every pair at once is cheapest
-        i, j = np.triu_indices(len(x), 1)
-        dx = np.abs(x[i] - x[j])
-        dx = np.minimum(dx, d - dx)
-        ok = np.all(dx <= r, axis=1)
+    if len(x) <= 512:  # small cells: all pairs on the first axis (one n×n array), the rest only where it passes
+        d0 = np.abs(x[:, None, 0] - x[None, :, 0])
+        i, j = np.nonzero(np.triu(np.minimum(d0, d[0] - d0) <= r, 1))
+        dx = np.abs(x[i, 1:] - x[j, 1:])
+        ok = np.all(np.minimum(dx, d[1:] - dx) <= r, axis=1)
         return np.column_stack([i[ok], j[ok]])
     if len(x) <= _SWEEP_MAX:
         return _sweep_pairs(x, d, r)
