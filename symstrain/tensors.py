@@ -12,15 +12,11 @@ Frobenius metric (off-diagonal components counted twice) where stated.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
+from .phase import frac_str as _frac
+
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
-
-
-def _frac(v: float, max_den: int = 48) -> str:
-    return str(Fraction(float(v)).limit_denominator(max_den))
 
 
 _VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))

@@ -14,6 +14,7 @@ import argparse
 import importlib
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -98,6 +99,55 @@ def progress_bar(enabled: bool = True):
         return tqdm(iterable, file=sys.stderr, disable=None, leave=False, **kw)
 
     return progress
+
+
+_BASIS_TERM = re.compile(r"([+-]?)(\d+(?:\.\d*)?(?:/\d+)?)?\*?([abc])")
+
+
+def _number(text: str, source: str) -> float:
+    from fractions import Fraction
+
+    try:
+        return float(Fraction(text.strip()))
+    except (ValueError, ZeroDivisionError):
+        raise SymstrainInputError(source, f"{text!r} is not a number") from None
+
+
+def parse_basis(text: str, source: str = "--P") -> np.ndarray:
+    """3×3 P (columns = child basis vectors in parent units) from ``"b,-a,c"`` / ``"a-b,a+b,2c"`` /
+    ``"1/2a+1/2b,..."``, or from nine numbers row by row (``"0,-1,0; 1,0,0; 0,0,1"``); a singular P is refused."""
+    t = text.replace(" ", "").replace("(", "").replace(")", "")
+    if not re.search(r"[abc]", t):
+        parts = [x for x in re.split(r"[,;]+", t) if x]
+        if len(parts) != 9:
+            raise SymstrainInputError(source, f"{text!r}: give three basis vectors like 'b,-a,c' or nine numbers")
+        P = np.array([_number(x, source) for x in parts]).reshape(3, 3)
+    else:
+        cols = t.split(",")
+        if len(cols) != 3:
+            raise SymstrainInputError(source, f"{text!r}: give three basis vectors such as 'b,-a,c'")
+        P = np.zeros((3, 3))
+        for j, col in enumerate(cols):
+            pos = 0
+            for m in _BASIS_TERM.finditer(col):
+                if m.start() != pos:
+                    break
+                coef = _number(m.group(2), source) if m.group(2) else 1.0
+                P["abc".index(m.group(3)), j] += -coef if m.group(1) == "-" else coef
+                pos = m.end()
+            if pos != len(col) or not col:
+                raise SymstrainInputError(source, f"cannot read {col!r} in {text!r}: use terms like a, -b, 2c, 1/2a+1/2b")
+    if abs(np.linalg.det(P)) < 1e-9:
+        raise SymstrainInputError(source, f"{text!r} is singular (det P = 0)")
+    return P
+
+
+def parse_vector(text: str, source: str = "--p") -> np.ndarray:
+    """Three fractional coordinates, e.g. ``"1/4,0,0"``."""
+    parts = [x for x in re.split(r"[,\s;]+", text.strip().strip("()")) if x]
+    if len(parts) != 3:
+        raise SymstrainInputError(source, f"{text!r}: give three fractional coordinates, e.g. '1/4,0,0'")
+    return np.array([_number(x, source) for x in parts])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,61 +44,18 @@ def add_arguments(p):
                         "(coherent scattering lengths, fm²; D and H differ) or electron (kinematic, Å²)")
 
 
-_TERM = re.compile(r"([+-]?)\s*(\d+(?:\.\d+)?(?:/\d+)?)?\s*\*?\s*([abc])")
-
-
-def _number(s: str, source: str) -> float:
-    from ..errors import SymstrainInputError
-
-    s = s.strip()
-    try:
-        if "/" in s:
-            a, b = s.split("/")
-            return float(a) / float(b)
-        return float(s)
-    except (ValueError, ZeroDivisionError) as exc:
-        raise SymstrainInputError(source, f"{s!r} is not a number") from exc
-
-
 def parse_P(text: str):
-    """P from 'b,-a,c' style (columns = child basis vectors in parent terms) or nine numbers (rows)."""
-    import numpy as np
+    """The ``--P`` option: see :func:`symstrain.cli.parse_basis`."""
+    from . import parse_basis
 
-    from ..errors import SymstrainInputError
-
-    parts = [x for x in re.split(r"[,\s;]+", text.strip().strip("()")) if x]
-    if len(parts) == 9 and not re.search(r"[abc]", text):
-        P = np.array([_number(x, "--P") for x in parts]).reshape(3, 3)
-    else:
-        cols = [c for c in text.strip().strip("()").split(",")]
-        if len(cols) != 3:
-            raise SymstrainInputError("--P", f"{text!r}: give three basis vectors like 'b,-a,c' or nine numbers")
-        P = np.zeros((3, 3))
-        for j, col in enumerate(cols):
-            col = col.replace(" ", "")
-            pos = 0
-            for m in _TERM.finditer(col):
-                if m.start() != pos:
-                    break
-                coef = _number(m.group(2), "--P") if m.group(2) else 1.0
-                P["abc".index(m.group(3)), j] += -coef if m.group(1) == "-" else coef
-                pos = m.end()
-            if pos != len(col) or not col:
-                raise SymstrainInputError("--P", f"cannot read basis vector {col!r} (use terms like a, -b, 1/2c, a+b)")
-    if abs(np.linalg.det(P)) < 1e-9:
-        raise SymstrainInputError("--P", f"{text!r} is singular (det P = 0)")
-    return P
+    return parse_basis(text, "--P")
 
 
 def parse_p(text: str):
-    import numpy as np
+    """The ``--p`` option: see :func:`symstrain.cli.parse_vector`."""
+    from . import parse_vector
 
-    from ..errors import SymstrainInputError
-
-    parts = [x for x in re.split(r"[,\s;]+", text.strip().strip("()")) if x]
-    if len(parts) != 3:
-        raise SymstrainInputError("--p", f"{text!r}: give three fractional coordinates, e.g. '1/4,0,0'")
-    return np.array([_number(x, "--p") for x in parts])
+    return parse_vector(text, "--p")
 
 
 def _section(spec: str):

@@ -9,7 +9,6 @@ The reference is the PARENT cell (any temperature), or a baseline fitted to pare
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
 import numpy as np
 
@@ -20,34 +19,10 @@ HELP = "spontaneous strain of CHILD against the PARENT cell (or a fitted baselin
 
 
 def parse_P(text: str, source: str = "--P") -> np.ndarray:
-    """3×3 P from ``"b,-a,c"`` / ``"a-b,a+b,2c"`` / ``"1/2a+1/2b,..."`` (child basis vectors in terms of the
-    reference's a, b, c; columns of P), or from nine numbers given row by row ``"0,-1,0; 1,0,0; 0,0,1"``."""
-    t = text.replace(" ", "").replace("(", "").replace(")", "")
-    if ";" in t:
-        rows = [r.split(",") for r in t.split(";")]
-        try:
-            M = np.array([[float(Fraction(x)) for x in r] for r in rows])
-        except (ValueError, ZeroDivisionError):
-            raise SymstrainInputError(source, f"cannot read {text!r} as a 3×3 matrix (rows separated by ';')") from None
-        if M.shape != (3, 3):
-            raise SymstrainInputError(source, f"{text!r} is not a 3×3 matrix")
-        return M
-    cols = t.split(",")
-    if len(cols) != 3:
-        raise SymstrainInputError(source, f"{text!r}: give three basis vectors such as 'b,-a,c'")
-    P = np.zeros((3, 3))
-    term = re.compile(r"([+-]?)(\d+(?:\.\d*)?(?:/\d+)?)?\*?([abc])")
-    for j, col in enumerate(cols):
-        pos = 0
-        for m in term.finditer(col):
-            if m.start() != pos:
-                break
-            coef = float(Fraction(m.group(2))) if m.group(2) else 1.0
-            P["abc".index(m.group(3)), j] += -coef if m.group(1) == "-" else coef
-            pos = m.end()
-        if pos != len(col) or not col:
-            raise SymstrainInputError(source, f"cannot read {col!r} in {text!r}: use terms like a, -b, 2c, 1/2a+1/2b")
-    return P
+    """The ``--P`` option: see :func:`symstrain.cli.parse_basis`."""
+    from . import parse_basis
+
+    return parse_basis(text, source)
 
 
 def parse_sb(text: str | None):
