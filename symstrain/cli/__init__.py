@@ -118,7 +118,7 @@ def parse_basis(text: str, source: str = "--P") -> np.ndarray:
     ``"1/2a+1/2b,..."``, or from nine numbers row by row (``"0,-1,0; 1,0,0; 0,0,1"``); a singular P is refused."""
     t = text.replace(" ", "").replace("(", "").replace(")", "")
     if not re.search(r"[abc]", t):
-        parts = [x for x in re.split(r"[,;]+", t) if x]
+        parts = [x for x in re.split(r"[,;\s]+", text.strip().strip("()")) if x]
         if len(parts) != 9:
             raise SymstrainInputError(source, f"{text!r}: give three basis vectors like 'b,-a,c' or nine numbers")
         P = np.array([_number(x, source) for x in parts]).reshape(3, 3)
