@@ -26,6 +26,7 @@ import numpy as np
 from .errors import SymstrainInputError
 from .phase import Phase, SpaceGroupInfo
 from .relation import Relation, finite_strain_norm, relate
+from .symmetry import ops_key
 
 _GRID = 24
 
@@ -141,11 +142,6 @@ def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
     return vt[rank:].T
 
 
-def _ops_key(rots, trans) -> frozenset:
-    t = np.round((trans % 1.0) * _GRID).astype(int) % _GRID
-    return frozenset((R.astype(int).tobytes(), tuple(x)) for R, x in zip(rots, t))
-
-
 def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
     from .symmetry import identify_operations
 
@@ -196,7 +192,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     # along a polar direction the origin of the added operation is free: candidates that differ only there
     # are one supergroup, placed where the child needs the least displacement
     Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))
-    seen: set = {_ops_key(H.rotations, H.translations)}
+    seen: set = {ops_key(H.rotations, H.translations)}
     seen_free: set = set()
     found = []
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
@@ -227,7 +223,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
             sg = _supergroup_info(H, W, w, child.cell)
             if sg is None:
                 continue
-            key = _ops_key(sg.rotations, sg.translations)
+            key = ops_key(sg.rotations, sg.translations)
             if key in seen:
                 continue
             seen.add(key)
@@ -249,14 +245,14 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
     level = index2_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
     out = list(level)
-    keys = {_ops_key(s.relation.parent.spacegroup.rotations, s.relation.parent.spacegroup.translations) for s in out}
+    keys = {ops_key(s.relation.parent.spacegroup.rotations, s.relation.parent.spacegroup.translations) for s in out}
     for _ in range(depth - 1):
         nxt = []
         for cand in level:
             # the symmetrised structure is in the child's basis (G was built there), so search it directly
             for up in index2_supergroups(cand.symmetrized, max_distance=max_distance, lattice_tol=lattice_tol):
                 sg = up.relation.parent.spacegroup
-                key = _ops_key(sg.rotations, sg.translations)
+                key = ops_key(sg.rotations, sg.translations)
                 if key in keys:
                     continue
                 keys.add(key)

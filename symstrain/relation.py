@@ -189,10 +189,8 @@ class NotSubgroupError(SymstrainInputError):
 # ----------------------------------------------------------------------------------------------
 
 def _unique_rotations(rots: np.ndarray) -> np.ndarray:
-    seen = {}
-    for r in rots:
-        seen.setdefault(r.astype(int).tobytes(), r.astype(int))
-    return np.array(list(seen.values()))
+    """The distinct rotation parts (the point group's matrices), as int."""
+    return np.unique(np.asarray(rots).astype(int).reshape(-1, 3, 3), axis=0)
 
 
 def _centring_vectors(sg: SpaceGroupInfo) -> np.ndarray:
