@@ -134,6 +134,18 @@ def _assign(dist: np.ndarray, species: np.ndarray) -> np.ndarray:
     return j
 
 
+def _partners(frac: np.ndarray, species: np.ndarray, A: np.ndarray, W: np.ndarray, w: np.ndarray):
+    """Match the image g·x_i of every atom under (W, w) to one atom j of the same element (minimum image,
+    one to one). Returns j (N,), the fractional mismatches x_j + L − g·x_i (N, 3) and their lengths in Å."""
+    y = frac @ W.T + w
+    d = frac[None, :, :] - y[:, None, :]  # (i, j, 3)
+    d -= np.round(d)
+    dist = np.linalg.norm(d @ A.T, axis=2)
+    j = _assign(dist, species)
+    rows = np.arange(len(frac))
+    return j, d[rows, j], dist[rows, j]
+
+
 def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     """Average the child over the lost cosets (matching atoms by element and position) and return the
     :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted between an atom's image and
@@ -148,13 +160,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     shift_sum = np.zeros_like(frac)
     for k, g in enumerate(reps):
         W, w = g[:3, :3], g[:3, 3]
-        y = frac @ W.T + w  # images g_k·x_i
-        # nearest atom of the same element to each image (minimum image, Cartesian)
-        d = frac[None, :, :] - y[:, None, :]  # (i, j, 3)
-        d -= np.round(d)
-        dist = np.linalg.norm(d @ A.T, axis=2)
-        j = _assign(dist, species)
-        best = dist[np.arange(len(frac)), j]
+        _, dk, best = _partners(frac, species, A, W, w)
         worst = int(np.argmax(best))
         if best[worst] > max_distance:
             lab = child.atoms[site[worst]].label
@@ -164,7 +170,6 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
                 f"lost operation {relation.lost_cosets[k - 1][0] if k else 'identity'} "
                 f"(nearest {best[worst]:.2f} Å): the child is too far from the parent symmetry to symmetrise",
             )
-        dk = d[np.arange(len(frac)), j]
         shift_sum += dk @ np.linalg.inv(W).T
     s = frac + shift_sum / n
     u_frac = frac - s
@@ -217,10 +222,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
         seen.add(key)
         g = Ti @ np.block([[R, t[:, None]], [np.zeros((1, 3)), np.ones((1, 1))]]) @ T
         W, w = g[:3, :3], g[:3, 3]
-        y = x @ W.T + w
-        d = x[None, :, :] - y[:, None, :]
-        d -= np.round(d)
-        j = _assign(np.linalg.norm(d @ A.T, axis=2), species)
+        j = _partners(x, species, A, W, w)[0]
         gu = np.zeros_like(u)
         gu[j] = u @ W.T  # (g·u) at the image atom: the field carried by the operation
         ops.append(R.astype(int))
