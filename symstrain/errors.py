@@ -4,9 +4,15 @@ Bad input anywhere in symstrain raises :class:`SymstrainInputError` naming the
 source (a file path, or a label such as ``"--param"``) and the problem in one
 line. Only the CLI turns it into ``symstrain: error: <source>: <problem>`` and
 exit status 2; the library never prints.
+
+Warnings are :class:`WarningRecord` values (code, source, message) carried in result objects and written to
+``--json`` as ``{"code", "source", "message"}``; code that needs to know what kind of warning it holds reads
+``code``, never the message text.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class SymstrainInputError(ValueError):
@@ -17,3 +23,34 @@ class SymstrainInputError(ValueError):
         # keep the message on one line whatever the caller passed
         self.problem = " ".join(str(problem).split())
         super().__init__(f"{self.source}: {self.problem}")
+
+
+@dataclass(frozen=True)
+class WarningRecord:
+    """One structured warning: a stable snake_case ``code``, the ``source`` it concerns (file, option, module)
+    and a one-line human ``message``."""
+
+    code: str
+    source: str
+    message: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", " ".join(str(self.message).split()))
+        object.__setattr__(self, "source", str(self.source))
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "source": self.source, "message": self.message}
+
+
+def unique_warnings(records) -> list[WarningRecord]:
+    """The records in order with repeats (same code, source and message) dropped: each warning appears once."""
+    seen, out = set(), []
+    for w in records:
+        key = (w.code, w.source, w.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out

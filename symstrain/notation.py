@@ -1,0 +1,122 @@
+"""Text of numbers and symmetry, written one way everywhere: fractions, vectors, xyz triplets, basis strings,
+values with standard uncertainties.
+
+What lives here: pure formatting and parsing of notation, no crystallography beyond it. Callers that need an
+operation written as a triplet, a fraction, a basis ``(b, -a, c)`` or a value ``12.370(2)`` import it from here.
+
+Conventions
+-----------
+* An operation (R, t) acts on fractional column vectors, x' = R·x + t; its triplet lists x', y', z' as
+  ``'-x+1/2,y,-z+1/2'``. Fractions are the nearest with denominator ≤ 48 unless stated.
+* A basis change P (3×3, columns = new basis vectors in old units) is written ``(b, -a, c)``.
+* A value with s.u. uses the crystallographers' parentheses: the s.u. to one significant digit (two when it
+  starts with 1); ``(0)`` only for an s.u. given as exactly 0; no parentheses when the s.u. is unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+_AXES = "xyz"
+
+
+def frac(v: float, max_den: int = 48) -> Fraction:
+    """The nearest fraction to ``v`` with denominator ≤ ``max_den``."""
+    return Fraction(float(v)).limit_denominator(max_den)
+
+
+def frac_str(v: float, max_den: int = 48) -> str:
+    """A number as the nearest fraction with denominator ≤ max_den, e.g. '1/4', '-3/8', '2', '0'."""
+    return str(frac(v, max_den))
+
+
+def is_simple_fraction(v: float, max_den: int = 48, tol: float = 1e-6) -> bool:
+    """True when ``v`` is within ``tol`` of a fraction with denominator ≤ ``max_den``."""
+    return abs(float(frac(v, max_den)) - float(v)) <= tol
+
+
+def fmt_vector(v, max_den: int = 48) -> str:
+    """``(1/4, 0, 0)`` for a fractional vector."""
+    return "(" + ", ".join(frac_str(x, max_den) for x in np.asarray(v, dtype=float).reshape(-1)) + ")"
+
+
+def triplet(R, t, *, reduce: bool = False, exact_for: str | None = None) -> str:
+    """The xyz triplet of x' = R·x + t, e.g. ``'-x+1/2,y,-z+1/2'``.
+
+    ``reduce``: write t modulo 1 (in [0, 1)). With ``exact_for`` (a source name, for files that must be exact) a
+    translation that is not a fraction with denominator ≤ 48 raises :class:`SymstrainInputError` naming it.
+    """
+    R = np.asarray(R, dtype=float).reshape(3, 3)
+    t = np.asarray(t, dtype=float).reshape(3).copy()
+    if reduce:
+        t %= 1.0
+        t[np.isclose(t, 1.0)] = 0.0
+    if exact_for is not None:
+        for v in t:
+            if not is_simple_fraction(v):
+                from .errors import SymstrainInputError
+
+                raise SymstrainInputError(exact_for, f"translation {v} of a symmetry operation is not a simple fraction")
+    out = []
+    for i in range(3):
+        terms = ""
+        for j in range(3):
+            c = R[i, j]
+            if abs(c) < 1e-9:
+                continue
+            ci = int(round(c))
+            if abs(c - ci) > 1e-6:
+                terms += ("+" if c > 0 and terms else "") + f"{frac_str(c)}*{_AXES[j]}"
+            elif ci == 1:
+                terms += ("+" if terms else "") + _AXES[j]
+            elif ci == -1:
+                terms += "-" + _AXES[j]
+            else:
+                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
+        if abs(t[i]) > 1e-9:
+            s = frac_str(t[i])
+            terms += s if s.startswith("-") else ("+" + s if terms else s)
+        out.append(terms or "0")
+    return ",".join(out)
+
+
+def basis_string(P) -> str:
+    """New basis in terms of the old, e.g. '(b, -a, c)' or '(a+b, -a+b, c)' or '(1/2a+1/2b, ...)'."""
+    P = np.asarray(P, dtype=float)
+    cols = []
+    for j in range(3):
+        terms = ""
+        for i, name in enumerate("abc"):
+            c = P[i, j]
+            if abs(c) < 1e-9:
+                continue
+            mag = frac_str(abs(c), 12)
+            sign = "-" if c < 0 else ("+" if terms else "")
+            terms += f"{sign}{'' if mag == '1' else mag}{name}"
+        cols.append(terms or "0")
+    return "(" + ", ".join(cols) + ")"
+
+
+def format_su(value, su=None, digits: int = 6) -> str:
+    """A value with its standard uncertainty in the crystallographers' notation, e.g. ``12.370(2)``.
+
+    The s.u. is rounded to one significant digit (two when it starts with 1) and the value to the same decimal;
+    an s.u. of exactly 0 is written ``(0)``; without an s.u. the value gets ``digits`` significant digits; a
+    missing or non-finite value is ``—``. Exact zeros never print as ``-0``.
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "—"
+    v = float(value)
+    if abs(v) < 1e-12:
+        v = 0.0
+    if su is None or not math.isfinite(float(su)):
+        return f"{v:.{digits}g}"
+    s = float(su)
+    if s <= 0:
+        return f"{v:.{digits}g}(0)"
+    e = int(math.floor(math.log10(s)))
+    dec = min(max(0, (1 - e) if s / 10**e < 2 else -e), 10)
+    return f"{v:.{dec}f}({round(s * 10**dec):d})"
