@@ -1,0 +1,363 @@
+"""A set of space-group operations modulo lattice translations: the value type :class:`SymOps`.
+
+What lives here: membership (one operation or many at once), closure (is the set a group, and if not which
+product is missing), composition, inverses, change of basis, pure translations and centring vectors, the point
+group's rotations, hashable keys, and conversion from and to arrays, ``gemmi.GroupOps`` and xyz triplets.
+What does not: naming the group of a set (``spacegroup.py``), the group of a file (``cif_spacegroup.py``),
+text of numbers and triplets (``notation.py``), relations between two groups (``relation.py``).
+
+Conventions
+-----------
+* An operation (R, t) acts on fractional column vectors: x' = R·x + t. R is an integer matrix, t is reduced
+  to [0, 1). A :class:`SymOps` lists every operation modulo the lattice translations Z³ of the cell the
+  fractional coordinates refer to; centring translations are operations with R = I.
+* Composition: (R₁, t₁)·(R₂, t₂) = (R₁R₂, R₁t₂ + t₁) (the right-hand operation acts first);
+  the inverse of (R, t) is (R⁻¹, −R⁻¹t).
+* Membership: (R, t) is in the set when an operation has the same R and a translation differing from t by
+  a lattice vector, each component within :data:`TOL` of an integer. No grid: translations with any rational
+  denominators (1/5, 1/14, 1/22 of a supercell) compare exactly.
+* Hashable keys (:meth:`SymOps.codes`, :meth:`SymOps.key`) round translations to multiples of 1/:data:`CODE_DEN`
+  (302400 = 2⁶·3³·5²·7): exact for every translation whose denominator divides it (all crystallographic
+  translations of cells up to 8-fold, 9-fold, 25-fold or 7-fold supercells along an axis), and the same for two
+  float renderings of any other rational.
+* Change of basis (ITA Vol. A, 1.5): new basis = old basis · P, origin moved to p (old fractional units), so
+  x_old = P·x_new + p and W' = P⁻¹·W·P, w' = P⁻¹·(w + W·p − p).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, reduce
+from fractions import Fraction
+import math
+
+import numpy as np
+
+from .errors import SymstrainInputError
+
+#: two translations are equal modulo the lattice when each component differs from an integer by less than this
+TOL = 1e-6
+#: translations are rounded to multiples of 1/CODE_DEN in hashable codes (2⁶·3³·5²·7; see the module docstring)
+CODE_DEN = 302_400
+#: rotation entries must lie in −_ROT_MAX..._ROT_MAX (any sensible setting, supercells included)
+_ROT_MAX = 50
+_ROT_BASE = 2 * _ROT_MAX + 1  # 101⁹ < 2⁶³: a rotation is one int64
+
+
+def _rotation_codes(rotations: np.ndarray) -> np.ndarray:
+    """(n,) int64 code of each (n, 3, 3) matrix; −1 for a matrix that is not integral or has too large entries."""
+    R = np.asarray(rotations, dtype=float).reshape(-1, 9)
+    Ri = np.rint(R)
+    ok = np.all(np.abs(R - Ri) < TOL, axis=1) & np.all(np.abs(Ri) <= _ROT_MAX, axis=1)
+    digits = np.where(ok[:, None], Ri, 0).astype(np.int64) + _ROT_MAX
+    code = np.zeros(len(R), dtype=np.int64)
+    for k in range(9):
+        code = code * _ROT_BASE + digits[:, k]
+    code[~ok] = -1
+    return code
+
+
+def _wrap(t: np.ndarray) -> np.ndarray:
+    """Translations reduced to [0, 1), components within TOL of 1 set to 0."""
+    t = np.asarray(t, dtype=float) % 1.0
+    t[t > 1.0 - TOL] = 0.0
+    return t
+
+
+def _as_rotations(R) -> np.ndarray:
+    """(n, 3, 3) float from one matrix or a stack."""
+    R = np.asarray(R, dtype=float)
+    return R.reshape(1, 3, 3) if R.shape == (3, 3) else R.reshape(-1, 3, 3)
+
+
+def lattice_translations(P) -> np.ndarray:
+    """(m, 3) translations of the old lattice Z³ in new fractional coordinates, modulo the new lattice.
+
+    These are P⁻¹·n for integer n, reduced to [0, 1); m = |det P| when the new cell is a supercell (1 when it is
+    the old cell or smaller). The zero vector comes first, then by increasing sum of components.
+    """
+    P = np.asarray(P, dtype=float)
+    Pi = np.linalg.inv(P)
+    m = max(1, int(round(abs(np.linalg.det(P)))))
+    span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
+    rng = np.arange(-span, span + 1)
+    n = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), axis=-1).reshape(-1, 3)
+    v = _wrap(n @ Pi.T)
+    _, first = np.unique(np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN, axis=0, return_index=True)
+    uniq = v[first]
+    uniq = uniq[np.argsort(np.abs(uniq).sum(axis=1), kind="stable")]
+    if len(uniq) < m:
+        raise SymstrainInputError("--P", f"could not enumerate the {m} lattice translations of the old cell in the new one")
+    return uniq
+
+
+def supercell_factor(P) -> int:
+    """Smallest integer N with N·P⁻¹ integral: N·Z³ (old cell) is a sublattice of the lattice of the new basis."""
+    Pi = np.linalg.inv(np.asarray(P, dtype=float))
+    dens = [Fraction(float(x)).limit_denominator(10_000).denominator for x in Pi.ravel()]
+    return reduce(math.lcm, dens, 1)
+
+
+@dataclass(frozen=True)
+class ClosureDefect:
+    """Why a set of operations is not a group: the product ``left``·``right`` of two of its operations (xyz
+    triplets) is ``missing`` from it."""
+
+    left: str
+    right: str
+    missing: str
+
+    def __str__(self) -> str:
+        if not self.left:
+            return "the set is empty: it lacks even the identity x,y,z"
+        return f"the product ({self.left})·({self.right}) = {self.missing} is not in the set"
+
+
+@dataclass(frozen=True, eq=False)
+class SymOps:
+    """Space-group operations modulo lattice translations (module docstring for the conventions).
+
+    ``rotations`` (n, 3, 3) int and ``translations`` (n, 3) float in [0, 1), both read-only; operation k is
+    x' = rotations[k]·x + translations[k] on fractional coordinates. The order of the input is kept.
+    """
+
+    #: (n, 3, 3) int rotation parts (fractional basis)
+    rotations: np.ndarray
+    #: (n, 3) float translation parts in [0, 1) (fractional units)
+    translations: np.ndarray
+
+    def __post_init__(self):
+        R = np.asarray(self.rotations, dtype=float).reshape(-1, 3, 3)
+        t = np.asarray(self.translations, dtype=float).reshape(-1, 3)
+        if len(R) != len(t):
+            raise SymstrainInputError("operations", f"{len(R)} rotations but {len(t)} translations")
+        if not np.all(np.isfinite(t)):
+            raise SymstrainInputError("operations", "a translation is not a finite number")
+        Ri = np.rint(R)
+        if np.any(np.abs(R - Ri) > TOL):
+            raise SymstrainInputError("operations", "a rotation part is not an integer matrix in this basis")
+        Ri = Ri.astype(int)
+        t = _wrap(t)
+        Ri.flags.writeable = False
+        t.flags.writeable = False
+        object.__setattr__(self, "rotations", Ri)
+        object.__setattr__(self, "translations", t)
+
+    # ------------------------------------------------------------------ construction and conversion
+    @classmethod
+    def coerce(cls, ops) -> "SymOps":
+        """A SymOps from a SymOps, anything with ``rotations``/``translations`` (a ``SpaceGroupInfo``) or a pair
+        (rotations, translations)."""
+        if isinstance(ops, SymOps):
+            return ops
+        if hasattr(ops, "symops"):
+            return ops.symops
+        if hasattr(ops, "rotations"):
+            return cls(ops.rotations, ops.translations)
+        R, t = ops
+        return cls(R, t)
+
+    @classmethod
+    def identity(cls) -> "SymOps":
+        """The trivial group {(I, 0)}."""
+        return cls(np.eye(3, dtype=int)[None], np.zeros((1, 3)))
+
+    @classmethod
+    def from_gemmi(cls, group_ops) -> "SymOps":
+        """From a ``gemmi.GroupOps`` (every operation, centring included) or a list of ``gemmi.Op``."""
+        ops = list(group_ops)
+        if not ops:
+            return cls(np.zeros((0, 3, 3)), np.zeros((0, 3)))
+        den = ops[0].DEN
+        rots = np.array([op.rot for op in ops], dtype=np.int64) // den
+        trans = np.array([op.tran for op in ops], dtype=float) / den
+        return cls(rots, trans)
+
+    @classmethod
+    def from_triplets(cls, triplets, source: str = "operators") -> "SymOps":
+        """From xyz triplets such as ``'-x+1/2,y,-z'`` (gemmi's parser); a bad triplet raises SymstrainInputError."""
+        import gemmi
+
+        ops = []
+        for s in triplets:
+            try:
+                ops.append(gemmi.Op(s))
+            except (ValueError, RuntimeError) as exc:
+                raise SymstrainInputError(source, f"cannot read symmetry operator {s!r}: {' '.join(str(exc).split())}") from None
+        return cls.from_gemmi(ops)
+
+    def to_gemmi(self):
+        """The operations as a ``gemmi.GroupOps`` (gemmi keeps translations in 1/24: others raise ValueError)."""
+        import gemmi
+
+        den = gemmi.Op.DEN
+        tt = self.translations * den
+        if np.any(np.abs(tt - np.rint(tt)) > TOL * den):
+            raise ValueError(f"translations are not multiples of 1/{den}: gemmi cannot hold these operations")
+        ops = []
+        for R, t in zip(self.rotations, np.rint(tt).astype(int) % den):
+            op = gemmi.Op()
+            op.rot = (R * den).tolist()
+            op.tran = t.tolist()
+            ops.append(op)
+        return gemmi.GroupOps(ops)
+
+    def triplets(self) -> list[str]:
+        """The operations as xyz triplets, e.g. ``['x,y,z', '-x+1/2,-y,z+1/2']``."""
+        from .notation import triplet
+
+        return [triplet(R, t) for R, t in zip(self.rotations, self.translations)]
+
+    def __len__(self) -> int:
+        return len(self.rotations)
+
+    def __iter__(self):
+        """(R, t) pairs."""
+        return zip(self.rotations, self.translations)
+
+    def subset(self, index) -> "SymOps":
+        """The operations at ``index`` (array of indices or boolean mask), in that order."""
+        return SymOps(self.rotations[index], self.translations[index])
+
+    # ------------------------------------------------------------------ keys
+    @cached_property
+    def _rot_codes(self) -> np.ndarray:
+        return _rotation_codes(self.rotations)
+
+    def codes(self) -> np.ndarray:
+        """(n, 4) int64 code of each operation modulo lattice translations: rotation code, then the translation in
+        units of 1/CODE_DEN. Equal rows ⇔ equal operations (module docstring for the rounding)."""
+        t = np.rint(self.translations * CODE_DEN).astype(np.int64) % CODE_DEN
+        return np.column_stack([self._rot_codes, t])
+
+    def key(self) -> frozenset:
+        """Hashable value equal for two sets with the same operations modulo lattice translations, in any order."""
+        return frozenset(map(tuple, self.codes().tolist()))
+
+    def unique_indices(self) -> np.ndarray:
+        """Sorted indices of the first occurrence of each distinct operation (duplicates modulo the lattice dropped)."""
+        if len(self) == 0:
+            return np.zeros(0, dtype=int)
+        _, first = np.unique(self.codes(), axis=0, return_index=True)
+        return np.sort(first)
+
+    # ------------------------------------------------------------------ membership
+    def contains_many(self, rotations, translations) -> np.ndarray:
+        """(m,) bool: is each (R_k, t_k) an operation of the set modulo lattice translations?
+
+        ``rotations`` (m, 3, 3), or one (3, 3) matrix for every translation; ``translations`` (m, 3). Rotations
+        that are not integral (an operation that does not keep this lattice) are never members.
+        """
+        t = np.asarray(translations, dtype=float).reshape(-1, 3)
+        R = _as_rotations(rotations)
+        q = _rotation_codes(R)
+        if len(q) == 1 and len(t) != 1:
+            q = np.full(len(t), q[0])
+        out = np.zeros(len(t), dtype=bool)
+        own = self._rot_codes
+        for code in np.unique(q[q >= 0]):
+            mine = self.translations[own == code]
+            if not len(mine):
+                continue
+            sel = np.flatnonzero(q == code)
+            d = t[sel, None, :] - mine[None, :, :]
+            out[sel] = np.any(np.all(np.abs(d - np.rint(d)) < TOL, axis=2), axis=1)
+        return out
+
+    def contains(self, R, t) -> bool:
+        """Is (R, t) an operation of the set modulo lattice translations?"""
+        return bool(self.contains_many(R, np.asarray(t, dtype=float).reshape(1, 3))[0])
+
+    def has_rotations(self, rotations) -> np.ndarray:
+        """(m,) bool: is each matrix the rotation part of some operation of the set?"""
+        return np.isin(_rotation_codes(_as_rotations(rotations)), self._rot_codes[self._rot_codes >= 0])
+
+    # ------------------------------------------------------------------ group structure
+    def products(self, other: "SymOps | None" = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every product g·h, g from this set and h from ``other`` (default: this set), g-major:
+        ((n·m, 3, 3) int, (n·m, 3) float in [0, 1))."""
+        other = self if other is None else other
+        R = np.einsum("iab,jbc->ijac", self.rotations, other.rotations).reshape(-1, 3, 3)
+        t = (np.einsum("iab,jb->ija", self.rotations, other.translations) + self.translations[:, None, :])
+        return R, _wrap(t.reshape(-1, 3))
+
+    def compose(self, other: "SymOps") -> "SymOps":
+        """The set {g·h : g in this set, h in ``other``}, duplicates modulo the lattice removed (g-major order)."""
+        R, t = self.products(other)
+        out = SymOps(R, t)
+        return out.subset(out.unique_indices())
+
+    def inverse(self) -> "SymOps":
+        """Each operation's inverse (R⁻¹, −R⁻¹·t), in the same order; rotations must be unimodular."""
+        Ri = np.linalg.inv(self.rotations.astype(float))
+        return SymOps(Ri, -np.einsum("nab,nb->na", Ri, self.translations))
+
+    def closure_defect(self) -> ClosureDefect | None:
+        """None when the set is a group modulo lattice translations, else the first product it lacks.
+
+        All n² products are tested at once (vectorised). Closure under products is enough: a finite set of
+        operations (modulo the lattice) closed under products holds the identity and every inverse (each
+        operation has finite order), and an integer rotation of finite order is unimodular.
+        """
+        from .notation import triplet
+
+        n = len(self)
+        if n == 0:
+            return ClosureDefect("", "", "x,y,z")
+        R, t = self.products()
+        ok = self.contains_many(R, t)
+        if ok.all():
+            return None
+        k = int(np.argmin(ok))
+        i, j = divmod(k, n)
+        return ClosureDefect(triplet(self.rotations[i], self.translations[i]),
+                             triplet(self.rotations[j], self.translations[j]), triplet(R[k], t[k]))
+
+    def is_group(self) -> bool:
+        """True when the set is closed under composition, hence under inverses (modulo lattice translations)."""
+        return self.closure_defect() is None
+
+    def in_basis(self, P, p=(0.0, 0.0, 0.0), source: str = "basis change") -> "SymOps":
+        """The same operations on the basis (old basis)·P with the origin at p: W' = P⁻¹WP, w' = P⁻¹(w + W·p − p).
+
+        When the new cell is a supercell (|det P| > 1) the old lattice translations that are not new lattice
+        translations are added (each operation combined with :func:`lattice_translations`); when it is smaller,
+        operations that become equal are kept once. A rotation that is not integral in the new basis (the new
+        basis is not a lattice basis of this group) raises :class:`SymstrainInputError` naming ``source``.
+        """
+        P = np.asarray(P, dtype=float)
+        p = np.asarray(p, dtype=float).reshape(3)
+        if P.shape != (3, 3) or abs(np.linalg.det(P)) < 1e-9:
+            raise SymstrainInputError(source, "a basis change needs an invertible 3×3 matrix P")
+        Pi = np.linalg.inv(P)
+        R = self.rotations.astype(float)
+        W = np.einsum("ij,njk,kl->nil", Pi, R, P)
+        if np.any(np.abs(W - np.rint(W)) > TOL):
+            raise SymstrainInputError(source, "the new basis is not a lattice basis of this group: a rotation "
+                                              "part is not an integer matrix in it")
+        w = (self.translations + np.einsum("nij,j->ni", R, p) - p) @ Pi.T
+        L = lattice_translations(P)
+        if len(L) > 1:
+            W = np.repeat(W, len(L), axis=0)
+            w = np.repeat(w, len(L), axis=0) + np.tile(L, (len(self), 1))
+        out = SymOps(W, w)
+        return out.subset(out.unique_indices())
+
+    # ------------------------------------------------------------------ parts
+    def pure_translations(self) -> np.ndarray:
+        """(k, 3) the non-zero translations t of the operations (I, t), in the order of the set."""
+        eye = np.all(self.rotations == np.eye(3, dtype=int), axis=(1, 2))
+        t = self.translations[eye]
+        return t[np.any(np.minimum(t, 1 - t) > TOL, axis=1)]
+
+    def centring_vectors(self) -> np.ndarray:
+        """(m, 3) every translation of an operation (I, t), the null vector included and first, then by length
+        in fractional units; (1, 3) zeros when the set has no identity."""
+        eye = np.all(self.rotations == np.eye(3, dtype=int), axis=(1, 2))
+        cv = self.translations[eye]
+        cv = cv[np.argsort(np.linalg.norm(cv, axis=1))]
+        return cv if len(cv) else np.zeros((1, 3))
+
+    def unique_rotations(self) -> np.ndarray:
+        """(k, 3, 3) int: the distinct rotation parts (the point group's matrices in this basis), sorted."""
+        return np.unique(self.rotations, axis=0)
