@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import Atom, Cell, Phase, SpaceGroupInfo, ops_to_arrays
+from .notation import basis_string, fmt_vector
+from .ops import SymOps
+from .phase import Atom, Cell, Phase, SpaceGroupInfo
 from . import symmetry as _sym
 
 
@@ -127,9 +129,7 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
             raise SymstrainInputError(source, f"unknown space-group symbol {hm!r} in {hm_tag} and no operators")
         if hall is not None:
             sgh = _sg_from_hall(hall)
-            if sgh is not None and _sym.ops_key(*ops_to_arrays(sgh.operations())) != _sym.ops_key(
-                *ops_to_arrays(sg.operations())
-            ):
+            if sgh is not None and SymOps.from_gemmi(sgh.operations()).key() != SymOps.from_gemmi(sg.operations()).key():
                 if sgh.number != sg.number:
                     raise SymstrainInputError(
                         source, f"H-M symbol {hm!r} ({sg.number}) and Hall symbol {hall!r} ({sgh.number}) disagree"
@@ -181,7 +181,7 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     G = cell.metric()
 
     def fits_metric(s):  # every rotation must preserve the metric of the cell (e.g. the unique axis)
-        rot, _ = ops_to_arrays(s.operations())
+        rot = SymOps.from_gemmi(s.operations()).rotations
         GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
         return np.allclose(GR, G, rtol=0, atol=2e-3 * np.abs(G).max())
 
@@ -243,36 +243,34 @@ def _check_number(sg, number, source):
 
 
 def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
-    rot = np.array([np.array(o.rot) // o.DEN for o in gops], dtype=int).reshape(-1, 3, 3)
-    trans = np.array([np.array(o.tran) / o.DEN for o in gops], dtype=float).reshape(-1, 3) % 1.0
-    codes = _sym.ops_codes(rot, trans)
-    _, keep = np.unique(codes, return_index=True)
-    if len(keep) != len(rot):
-        warnings.append(f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
-        keep = np.sort(keep)
-        rot, trans, codes = rot[keep], trans[keep], codes[keep]
+    ops = SymOps.from_gemmi(gops)
+    keep = ops.unique_indices()
+    if len(keep) != len(ops):
+        warnings.append(f"{len(ops) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
+        ops = ops.subset(keep)
+    rot, trans = ops.rotations, ops.translations
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
-    extra = _sym.pure_translations(rot, trans)
+    extra = ops.pure_translations()
     if _sym.centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
     ident = _sym.identify_operations(rot, trans, cell.matrix())
     if ident is None or not ident.tabulated:
         # closure: every product must be in the list (a tabulated set is a group by construction)
-        prod_r = np.matmul(rot[:, None], rot[None, :]).reshape(-1, 3, 3)
-        prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
-        if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
-            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
+        defect = ops.closure_defect()
+        if defect is not None:
+            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group: "
+                                              f"{defect}")
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
-        hm_rot, hm_trans = ops_to_arrays(sg_hm.operations())
+        hm_ops = SymOps.from_gemmi(sg_hm.operations())
         n_cen = len(sg_hm.operations().cen_ops)
-        if n_cen > 1 and len(hm_rot) == n_cen * len(rot) and np.isin(codes, _sym.ops_codes(hm_rot, hm_trans)).all():
+        if n_cen > 1 and len(hm_ops) == n_cen * len(ops) and hm_ops.contains_many(rot, trans).all():
             warnings.append(
                 f"the {len(rot)} operators in {op_tag} lack the centring translations of {hm!r}; "
-                f"completed to the {len(hm_rot)} operations of {sg_hm.xhm()}"
+                f"completed to the {len(hm_ops)} operations of {sg_hm.xhm()}"
             )
             return SpaceGroupInfo.from_gemmi(sg_hm, "symops"), None
     if ident is None:
@@ -288,7 +286,7 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
                 f"symmetry operators ({ident.hm}, {ident.number}) are inconsistent with the H-M symbol "
                 f"{hm!r} ({sg_hm.number})",
             )
-        elif _sym.ops_key(*ops_to_arrays(sg_hm.operations())) != _sym.ops_key(rot, trans):
+        elif SymOps.from_gemmi(sg_hm.operations()).key() != ops.key():
             warnings.append(
                 f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
                 "another setting or origin of the same group; the operators are used"
@@ -296,7 +294,7 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     if np.any(ident.origin_shift):
         setting = (
-            f"{ident.hm} with its origin at {_sym.fmt_vector(ident.origin_shift)} of the file's coordinates "
+            f"{ident.hm} with its origin at {fmt_vector(ident.origin_shift)} of the file's coordinates "
             f"(non-standard origin, {ident.number})"
         )
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", rot, trans, ident.is_standard)
@@ -317,11 +315,8 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     else:
         su = (None,) * 6
     new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
-    new_rot = np.rint(np.einsum("ab,nbc,cd->nad", Binv, rot, B)).astype(int)
-    new_trans = (trans @ Binv.T) % 1.0
-    _, keep = np.unique(_sym.ops_codes(new_rot, new_trans), return_index=True)
-    keep = np.sort(keep)
-    new_rot, new_trans = new_rot[keep], new_trans[keep]
+    new_ops = SymOps(rot, trans).in_basis(B, source=source)
+    new_rot, new_trans = new_ops.rotations, new_ops.translations
     ident = _sym.identify_operations(new_rot, new_trans, new_cell.matrix())
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
@@ -331,11 +326,11 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
             Atom(at.label, at.element, (Binv @ at.xyz) % 1.0, np.abs(Binv) @ at.xyz_su,
                  at.occupancy, at.u_iso, at.u_aniso if diagonal else None, at.disorder_group)
         )
-    shown = ", ".join(_sym.fmt_vector(t) for t in extra)
+    shown = ", ".join(fmt_vector(t) for t in extra)
     what = f"symbol {hm!r} " if hm else ""
     warnings.append(
         f"the operators ({what}in {op_tag}) include the pure translation(s) {shown}, which is no conventional "
-        f"centring: the true lattice is smaller; cell reduced with basis {_basis_text(B)} to a={new_cell.a:.5g}, "
+        f"centring: the true lattice is smaller; cell reduced with basis {basis_string(B)} to a={new_cell.a:.5g}, "
         f"b={new_cell.b:.5g}, c={new_cell.c:.5g} Å and reported as {ident.hm} ({ident.number})"
         + ("" if diagonal else "; anisotropic U dropped")
     )
@@ -344,18 +339,3 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
     return new_cell, info, new_atoms
-
-
-def _basis_text(B) -> str:
-    names = "abc"
-    cols = []
-    for j in range(3):
-        terms = []
-        for i in range(3):
-            v = B[i, j]
-            if abs(v) > 1e-9:
-                f = _sym._fmt_frac(v)
-                terms.append(names[i] if f == "1" else f"-{names[i]}" if f == "-1" else f"{f}{names[i]}")
-        cols.append("+".join(terms).replace("+-", "-"))
-    return "(" + ", ".join(cols) + ")"
-

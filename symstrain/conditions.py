@@ -26,7 +26,7 @@ from functools import reduce
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import op_to_xyz
+from .notation import frac as _frac, triplet
 
 #: tolerance on fractional index products (h·t, h·P⁻¹): values are rationals with small denominators
 _EPS = 1e-6
@@ -35,17 +35,8 @@ _BOX = 12
 
 
 # --------------------------------------------------------------------------- small algebra
-def _frac(x: float, max_den: int = 48) -> Fraction:
-    return Fraction(float(x)).limit_denominator(max_den)
-
-
 def _is_int(x: np.ndarray) -> np.ndarray:
     return np.abs(x - np.round(x)) < _EPS
-
-
-def op_xyz(R: np.ndarray, t: np.ndarray) -> str:
-    """The operation (R, t) as an xyz triplet with t reduced to [0, 1), e.g. ``-x+1/2,y,z+1/2``."""
-    return op_to_xyz(np.asarray(R, dtype=float), np.asarray(t, dtype=float) % 1.0)
 
 
 def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fraction]]]:
@@ -184,7 +175,7 @@ def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition |
     absent = f"{expr} odd" if D == 2 else f"{expr} ≠ {D}n"
     if kind is None:
         kind = {3: "centring", 2: "glide", 1: "screw"}[len(free)]
-    return ReflectionCondition(zone, rule, absent, kind, op_xyz(R, t), R, t)
+    return ReflectionCondition(zone, rule, absent, kind, triplet(R, t, reduce=True), R, t)
 
 
 # --------------------------------------------------------------------------- absences

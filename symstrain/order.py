@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .phase import Atom, Cell, Phase, params_from_matrix
-from .phase import op_to_xyz
+from .notation import triplet
 from .relation import Relation, point_group_symbol
 
 #: D2h Mulliken labels by the kept 2-fold axis (x, y, z or none) and the parity under inversion
@@ -228,7 +228,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
         ops.append(R.astype(int))
         fields.append(gu)
     norm2 = float(np.sum((u @ A.T) ** 2))
-    names = [op_to_xyz(R, np.zeros(3)) for R in ops]
+    names = [triplet(R, np.zeros(3)) for R in ops]
     if norm2 < 1e-24:
         return "none (no distortion)", {n: 1 for n in names}, {}
     chars = {}

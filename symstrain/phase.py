@@ -1,7 +1,9 @@
 """Value objects for one crystal phase: :class:`Cell`, :class:`SpaceGroupInfo`, :class:`Atom`, :class:`Phase`.
 
 These are plain frozen records. Reading them from CIF lives in ``cif.py``, symmetry
-detection in ``symmetry.py``, writing CIF in ``writer.py``. Nothing here reads files.
+detection in ``detect.py``, writing CIF in ``writer.py``, the operations of a group as a set
+(membership, closure, change of basis) in ``ops.py``, text of values in ``notation.py``.
+Nothing here reads files.
 
 Conventions
 -----------
@@ -13,16 +15,19 @@ Conventions
 * Symmetry operations are (R, t) acting on fractional column vectors:
   x' = R·x + t, with t reduced to [0, 1). Centring translations are included as
   separate operations, so ``len(ops)`` is the order of the group modulo the lattice
-  of the cell as given.
+  of the cell as given (``SpaceGroupInfo.symops`` is that set as a :class:`~symstrain.ops.SymOps`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from functools import cached_property
 
 import numpy as np
+
+from .notation import format_su  # noqa: F401  (re-exported: strain.py imports it from here)
+from .ops import SymOps
 
 CELL_NAMES = ("a", "b", "c", "alpha", "beta", "gamma")
 
@@ -55,7 +60,7 @@ class Cell:
 
     @property
     def has_su(self) -> bool:
-        """True when every non-fixed parameter has an s.u. (angles fixed by symmetry may lack one)."""
+        """True when at least one parameter has an s.u. (angles fixed by symmetry usually have none)."""
         return any(s is not None for s in self.su)
 
     @property
@@ -107,28 +112,6 @@ class Cell:
         d["volume"] = self.volume
         d["volume_su"] = self.volume_su
         return d
-
-
-def format_su(value, su=None, digits: int = 6) -> str:
-    """A value with its standard uncertainty in the crystallographers' notation, e.g. ``12.370(2)``.
-
-    The s.u. is rounded to one significant digit (two when it starts with 1) and the value to the same decimal;
-    an s.u. of exactly 0 is written ``(0)``; without an s.u. the value gets ``digits`` significant digits; a
-    missing or non-finite value is ``—``. Exact zeros never print as ``-0``.
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    v = float(value)
-    if abs(v) < 1e-12:
-        v = 0.0
-    if su is None or not math.isfinite(float(su)):
-        return f"{v:.{digits}g}"
-    s = float(su)
-    if s <= 0:
-        return f"{v:.{digits}g}(0)"
-    e = int(math.floor(math.log10(s)))
-    dec = min(max(0, (1 - e) if s / 10**e < 2 else -e), 10)
-    return f"{v:.{dec}f}({round(s * 10**dec):d})"
 
 
 def cell_volume(p) -> float:
@@ -198,13 +181,18 @@ class SpaceGroupInfo:
         """Iterate (R, t) pairs."""
         return zip(self.rotations, self.translations)
 
+    @cached_property
+    def symops(self) -> SymOps:
+        """The operations as a :class:`~symstrain.ops.SymOps` (membership, closure, change of basis)."""
+        return SymOps(self.rotations, self.translations)
+
     @classmethod
     def from_gemmi(cls, sg, source: str) -> "SpaceGroupInfo":
         """Build from a ``gemmi.SpaceGroup`` (every operation, centring included)."""
-        rots, trans = ops_to_arrays(sg.operations())
+        ops = SymOps.from_gemmi(sg.operations())
         std = bool(sg.is_reference_setting())
         setting = sg.xhm() if std else f"{sg.xhm()} (non-standard setting of {sg.number})"
-        return cls(sg.number, sg.xhm(), sg.hall, setting, source, rots, trans, std)
+        return cls(sg.number, sg.xhm(), sg.hall, setting, source, ops.rotations, ops.translations, std)
 
     @classmethod
     def from_symbol(cls, symbol: str) -> "SpaceGroupInfo":
@@ -223,60 +211,6 @@ class SpaceGroupInfo:
             "source": self.source,
             "n_operations": self.order,
         }
-
-
-_AXES = "xyz"
-
-
-def frac_str(v: float, max_den: int = 48) -> str:
-    """A number as the nearest fraction with denominator ≤ max_den, e.g. '1/4', '-3/8', '2'."""
-    return str(Fraction(float(v)).limit_denominator(max_den))
-
-
-def op_to_xyz(R: np.ndarray, t: np.ndarray, *, exact_for: str | None = None) -> str:
-    """The triplet ``'-x+1/2,y,-z+1/2'`` of x' = R·x + t (t is written as given, not reduced).
-
-    Entries are written as the nearest fractions with denominator ≤ 48. With ``exact_for`` (a source name, for
-    files that must be exact) a translation that is not such a fraction raises :class:`SymstrainInputError`
-    instead of being rounded.
-    """
-    if exact_for is not None:
-        for v in np.asarray(t, dtype=float):
-            if abs(float(Fraction(float(v)).limit_denominator(48)) - v) > 1e-6:
-                from .errors import SymstrainInputError
-
-                raise SymstrainInputError(exact_for, f"translation {v} of a symmetry operation is not a simple fraction")
-    out = []
-    for i in range(3):
-        terms = ""
-        for j in range(3):
-            c = R[i, j]
-            if abs(c) < 1e-9:
-                continue
-            ci = int(round(c))
-            if abs(c - ci) > 1e-6:
-                s = frac_str(c)
-                terms += ("+" if c > 0 and terms else "") + f"{s}*{_AXES[j]}"
-            elif ci == 1:
-                terms += ("+" if terms else "") + _AXES[j]
-            elif ci == -1:
-                terms += "-" + _AXES[j]
-            else:
-                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
-        if abs(t[i]) > 1e-9:
-            s = frac_str(t[i])
-            terms += s if s.startswith("-") else ("+" + s if terms else s)
-        out.append(terms or "0")
-    return ",".join(out)
-
-
-def ops_to_arrays(group_ops) -> tuple[np.ndarray, np.ndarray]:
-    """(n,3,3) int rotations and (n,3) float translations in [0, 1) from a ``gemmi.GroupOps``."""
-    ops = list(group_ops)
-    den = float(ops[0].DEN) if ops else 24.0
-    rots = np.array([np.array(op.rot) // op.DEN for op in ops], dtype=int).reshape(-1, 3, 3)
-    trans = np.array([np.array(op.tran) / den for op in ops], dtype=float).reshape(-1, 3) % 1.0
-    return rots, trans
 
 
 @dataclass(frozen=True, eq=False)
@@ -344,29 +278,20 @@ class Phase:
         if P.shape != (3, 3) or abs(abs(np.linalg.det(P)) - 1) > 1e-9:
             raise SymstrainInputError(self.name, "a setting change needs a 3×3 matrix with |det P| = 1")
         Pi = np.linalg.inv(P)
-        sg = self.spacegroup
-        rots = np.einsum("ij,njk,kl->nil", Pi, sg.rotations.astype(float), P)
-        if np.max(np.abs(rots - np.round(rots))) > 1e-9:
-            raise SymstrainInputError(self.name, "the new basis is not a lattice basis of this group")
-        rots = np.round(rots).astype(int)
-        trans = (np.einsum("ij,nj->ni", Pi, sg.translations + np.einsum("nij,j->ni", sg.rotations, p) - p)) % 1.0
-        trans[np.isclose(trans, 1.0)] = 0.0
-        new_sg = _identified(sg, rots, trans)
+        new_sg = _identified(self.spacegroup, self.spacegroup.symops.in_basis(P, p, source=self.name))
         atoms = tuple(replace(a, xyz=(Pi @ (a.xyz - p)) % 1.0, xyz_su=np.full(3, np.nan)) for a in self.atoms)
         return replace(self, cell=self.cell.transformed(P), spacegroup=new_sg, atoms=atoms)
 
 
-def _identified(old: SpaceGroupInfo, rots: np.ndarray, trans: np.ndarray) -> SpaceGroupInfo:
+def _identified(old: SpaceGroupInfo, ops: SymOps) -> SpaceGroupInfo:
     """A SpaceGroupInfo for transformed operations, named by gemmi when the setting is tabulated."""
     import gemmi
 
-    ops = []
-    for R, t in zip(rots, trans):
-        op = gemmi.Op()
-        op.rot = [[int(v) * gemmi.Op.DEN for v in row] for row in R]
-        op.tran = [int(round(v * gemmi.Op.DEN)) % gemmi.Op.DEN for v in t]
-        ops.append(op)
-    found = gemmi.find_spacegroup_by_ops(gemmi.GroupOps(ops))
+    try:
+        found = gemmi.find_spacegroup_by_ops(ops.to_gemmi())
+    except ValueError:  # translations gemmi cannot hold: no tabulated setting has them
+        found = None
+    rots, trans = ops.rotations, ops.translations
     if found is not None:
         std = bool(found.is_reference_setting())
         setting = found.xhm() if std else f"{found.xhm()} (non-standard setting of {found.number})"

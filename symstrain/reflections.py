@@ -38,6 +38,8 @@ import pandas as pd
 
 from ._callable import make_callable
 from .errors import SymstrainInputError
+from .notation import triplet
+from .ops import SymOps
 from .conditions import (  # noqa: F401  (re-exported: the extinction algebra is part of this module's API)
     BrokenCondition,
     ReflectionCondition,
@@ -47,7 +49,6 @@ from .conditions import (  # noqa: F401  (re-exported: the extinction algebra is
     _is_int,
     absent_mask,
     condition_from_op,
-    op_xyz,
     parent_lattice_translations,
     parent_ops_in_child,
     reflection_conditions,
@@ -125,22 +126,20 @@ def check_subgroup(parent, child, P, p, source: str = "--P/--p") -> None:
 
     Child (W, w) must equal a parent (R, t) with R = P·W·P⁻¹, t ≡ P·w + p − R·p modulo the parent lattice.
     """
-    Rp, tp = _group_arrays(parent)
-    Rc, tc = _group_arrays(child)
+    G, H = SymOps.coerce(parent), SymOps.coerce(child)
     P = np.asarray(P, dtype=float)
     p = np.asarray(p, dtype=float).reshape(3)
-    Pi = np.linalg.inv(P)
-    for W, w in zip(Rc, tc):
-        R = P @ W @ Pi
-        t = P @ w + p - R @ p
-        same_R = np.all(np.abs(Rp - R) < 1e-6, axis=(1, 2))
-        dt = tp[same_R] - t
-        if not np.any(np.all(_is_int(dt), axis=1)):
-            raise SymstrainInputError(
-                source,
-                f"child operation {op_xyz(W, w)} is not an operation of the parent {_group_name(parent)} "
-                f"with P = {np.round(P, 4).tolist()}, p = {np.round(p, 4).tolist()}; give the right --P/--p",
-            )
+    R = np.einsum("ij,njk,kl->nil", P, H.rotations.astype(float), np.linalg.inv(P))
+    t = H.translations @ P.T + p - R @ p
+    ok = G.contains_many(R, t)
+    if not ok.all():
+        k = int(np.argmin(ok))
+        raise SymstrainInputError(
+            source,
+            f"child operation {triplet(H.rotations[k], H.translations[k], reduce=True)} is not an operation of the "
+            f"parent {_group_name(parent)} with P = {np.round(P, 4).tolist()}, p = {np.round(p, 4).tolist()}; "
+            "give the right --P/--p",
+        )
 
 
 def classify_reflections(hkl, parent, child, P=None, p=None, conditions=None) -> pd.DataFrame:

@@ -26,7 +26,8 @@ import spglib
 spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None silently
 
 from .errors import SymstrainInputError
-from .phase import Cell, Phase, SpaceGroupInfo, frac_str as _frac, op_to_xyz
+from .notation import basis_string, frac_str as _frac, triplet as op_to_xyz
+from .phase import Cell, Phase, SpaceGroupInfo
 from .tensors import (
     cartesian_rotations,
     invariant_tensors,
@@ -477,23 +478,6 @@ def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> s
         else:
             parts.append(f"-{order} ∥ {d}")
     return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
-
-
-def basis_string(P: np.ndarray) -> str:
-    """Child basis in terms of the parent's, e.g. '(b, -a, c)' or '(a+b, -a+b, c)'."""
-    cols = []
-    for j in range(3):
-        terms = ""
-        for i, name in enumerate("abc"):
-            c = P[i, j]
-            if abs(c) < 1e-9:
-                continue
-            f = _frac(c, 12)
-            mag = f.lstrip("-")
-            sign = "-" if c < 0 else ("+" if terms else "")
-            terms += f"{sign}{'' if mag == '1' else mag}{name}"
-        cols.append(terms or "0")
-    return "(" + ", ".join(cols) + ")"
 
 
 # ----------------------------------------------------------------------------------------------

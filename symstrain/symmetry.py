@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
+from .notation import fmt_vector, frac_str
+from .ops import SymOps
 from .phase import Phase
 
 #: images of one site closer than this (Å, periodic metric) are one atom on a special position
@@ -47,16 +48,6 @@ _CENTRINGS = {
 
 # origin shifts tried when a table look-up fails: multiples of 1/8 and of 1/6 (covers the ITA origins)
 _SHIFT_VALUES = np.array(sorted({k / 8 for k in range(8)} | {k / 6 for k in range(6)}))
-
-
-def _fmt_frac(x: float) -> str:
-    f = Fraction(float(x)).limit_denominator(24)
-    return str(f) if f.denominator != 1 else str(f.numerator)
-
-
-def fmt_vector(v) -> str:
-    """``(1/4, 0, 0)`` for a fractional vector."""
-    return "(" + ", ".join(_fmt_frac(x) for x in v) + ")"
 
 
 def ops_codes(rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:
@@ -178,8 +169,7 @@ def _lookup_gemmi(rot, trans):
     """gemmi's tabulated setting with exactly this operator set, or None."""
     import gemmi
 
-    gops = gemmi.GroupOps([_gemmi_op(R, t) for R, t in zip(rot, trans)])
-    return gemmi.find_spacegroup_by_ops(gops)
+    return gemmi.find_spacegroup_by_ops(SymOps(rot, trans).to_gemmi())
 
 
 def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice: np.ndarray | None = None):
@@ -207,7 +197,8 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
     for cand in gemmi.spacegroup_table_itb():
         if cand.number != number:
             continue
-        srot, strans = _arrays_from_gemmi(cand.operations())
+        cops = SymOps.from_gemmi(cand.operations())
+        srot, strans = cops.rotations, cops.translations
         p = _ops_match_with_shift(rot, trans, srot, strans)
         if p is not None:
             note = (
@@ -232,21 +223,6 @@ def _spglib_call(func, *args, **kwargs):
             return func(*args, **kwargs)
         except Exception:  # spglib ≥ 2.5 may raise instead of returning None
             return None
-
-
-def _gemmi_op(R, t):
-    import gemmi
-
-    op = gemmi.Op()
-    op.rot = [[int(v) * op.DEN for v in row] for row in R]
-    op.tran = [int(round(float(v) * op.DEN)) % op.DEN for v in t]
-    return op
-
-
-def _arrays_from_gemmi(group_ops):
-    from .phase import ops_to_arrays
-
-    return ops_to_arrays(group_ops)
 
 
 # ----------------------------------------------------------------------------- expansion to the full cell

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .phase import frac_str as _frac
+from .notation import frac_str as _frac
 
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import Phase, op_to_xyz as _op_to_xyz
+from .notation import triplet
+from .phase import Phase
 
 _CRYSTAL_SYSTEMS = ((2, "triclinic"), (15, "monoclinic"), (74, "orthorhombic"), (142, "tetragonal"),
                     (167, "trigonal"), (194, "hexagonal"), (230, "cubic"))
@@ -103,14 +104,6 @@ def _quote(text: str) -> str:
     if not re.search(r'"\s', s) and not s.endswith('"'):
         return f'"{s}"'
     return f"\n;{s}\n;"
-
-
-def op_to_xyz(R: np.ndarray, t: np.ndarray, source: str = "<memory>") -> str:
-    """Operation (R, t) on fractional coordinates as a CIF triplet with t reduced to [0, 1), e.g.
-    ``'-x+1/2,y,z+1/2'``; a translation that is not a simple fraction is refused (naming ``source``)."""
-    t = np.asarray(t, dtype=float) % 1.0
-    t[np.isclose(t, 1.0)] = 0.0
-    return _op_to_xyz(np.asarray(R, dtype=float), t, exact_for=source)
 
 
 def _block_name(phase: Phase) -> str:
@@ -218,7 +211,7 @@ def phase_to_cif_string(phase: Phase) -> str:
     lines.append("_space_group_symop_id")
     lines.append("_space_group_symop_operation_xyz")
     for k, (R, t) in enumerate(sg.ops(), start=1):
-        lines.append(f"{k} {_quote(op_to_xyz(R, t, source))}")
+        lines.append(f"{k} {_quote(triplet(R, t, reduce=True, exact_for=source))}")
     lines.append("")
 
     atoms = phase.atoms

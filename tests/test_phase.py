@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from symstrain.phase import Cell, SpaceGroupInfo, Phase, Atom, format_su
+from symstrain.notation import format_su
+from symstrain.phase import Cell, SpaceGroupInfo, Phase, Atom
 
 
 @pytest.mark.parametrize("v,s,expected", [

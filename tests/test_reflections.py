@@ -430,7 +430,7 @@ def test_strongest_lists_one_reflection_per_set_of_equivalents():
 
 # --------------------------------------------------------------------------- CLI
 def _write_cif(path: Path, name, cell: Cell, sg: SpaceGroupInfo, atoms):
-    from symstrain.relation import op_to_xyz
+    from symstrain.notation import triplet as op_to_xyz
 
     lines = [f"data_{name}",
              *(f"_cell_{k} {v}" for k, v in zip(("length_a", "length_b", "length_c", "angle_alpha", "angle_beta",

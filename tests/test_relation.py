@@ -12,7 +12,8 @@ import pytest
 
 from symstrain.errors import SymstrainInputError
 from symstrain.phase import Cell, Phase, SpaceGroupInfo
-from symstrain.relation import NotSubgroupError, basis_string, op_to_xyz, relate
+from symstrain.notation import basis_string, triplet as op_to_xyz
+from symstrain.relation import NotSubgroupError, relate
 
 PARENT_CELL = Cell(10.0, 12.0, 15.0, 90, 90, 90)
 CHILD_CELL = Cell(10.05, 11.98, 15.10, 90, 93.1, 90)

@@ -11,7 +11,8 @@ import pytest
 
 from symstrain.errors import SymstrainInputError
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
-from symstrain.writer import format_number, op_to_xyz, phase_to_cif_string, write_cif
+from symstrain.notation import triplet
+from symstrain.writer import format_number, phase_to_cif_string, write_cif
 
 
 def _su_of(text: str) -> float | None:
@@ -69,7 +70,7 @@ def test_op_to_xyz_parses_back_in_gemmi():
     for symbol in ("P c c n", "P 1 21/c 1", "F d -3 m:2", "R -3 c:H", "P 63/m m c"):
         sg = gemmi.SpaceGroup(symbol)
         info = SpaceGroupInfo.from_gemmi(sg, "H-M")
-        triplets = [op_to_xyz(R, t) for R, t in info.ops()]
+        triplets = [triplet(R, t, reduce=True, exact_for="<memory>") for R, t in info.ops()]
         back = gemmi.GroupOps([gemmi.Op(t) for t in triplets])
         assert gemmi.find_spacegroup_by_ops(back).number == sg.number
 

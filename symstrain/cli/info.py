@@ -17,7 +17,7 @@ def add_arguments(p):
 
 
 def _fmt(value, su, digits=5):
-    from ..phase import format_su
+    from ..notation import format_su
 
     return format_su(value, su, digits)
 
