@@ -209,7 +209,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
     square to the identity (1, −1, 2, m, 2/m, 222, mm2, mmm: every irrep one-dimensional, χ = ±1). Other point
     groups get the characters only.
     """
-    from .relation import affine_matrix
+    from .cosets import affine_matrix
 
     T = affine_matrix(relation.P, relation.p)
     Ti = np.linalg.inv(T)

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-import spglib
 
-spglib.error.OLD_ERROR_HANDLING = False  # raise instead of returning None silently
-
+from .cosets import left_cosets, op_readability, readable_coset
 from .errors import SymstrainInputError
 from .notation import basis_string, frac_str as _frac, triplet as op_to_xyz
 from .phase import Cell, Phase, SpaceGroupInfo
@@ -92,7 +90,7 @@ class Relation:
     def coset_representatives(self) -> np.ndarray:
         """(index, 4, 4) affine parent operations g_k, one per left coset g_k·H, in CHILD coordinates
         (x' = W·x + w on child fractional coordinates); the first is the identity (H itself)."""
-        cos = _cosets(self.parent.spacegroup, self.child.spacegroup, self.P, self.p, self.index)
+        cos = left_cosets(self.parent.spacegroup.symops, self.child.spacegroup.symops, self.P, self.p)
         reps = [c[0] for c in cos]
         reps[0] = np.eye(4)
         return np.array(reps)
@@ -189,28 +187,17 @@ class NotSubgroupError(SymstrainInputError):
 # small helpers on symmetry operations (R, t) acting on fractional column vectors
 # ----------------------------------------------------------------------------------------------
 
-def _unique_rotations(rots: np.ndarray) -> np.ndarray:
-    """The distinct rotation parts (the point group's matrices), as int."""
-    return np.unique(np.asarray(rots).astype(int).reshape(-1, 3, 3), axis=0)
-
-
-def _centring_vectors(sg: SpaceGroupInfo) -> np.ndarray:
-    """(m, 3) pure translations of the group in [0, 1): the identity's translations (centring), 0 first."""
-    ident = np.all(sg.rotations == np.eye(3, dtype=int), axis=(1, 2))
-    cv = sg.translations[ident] % 1.0
-    cv = cv[np.argsort(np.linalg.norm(cv, axis=1))]
-    return cv if len(cv) else np.zeros((1, 3))
-
-
-def _wrap(x: np.ndarray) -> np.ndarray:
-    """Distance of each entry to the nearest integer."""
-    return np.abs(x - np.round(x))
-
-
 def point_group_symbol(rots: np.ndarray) -> str:
     """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
-    symbol, _, _ = spglib.get_pointgroup(np.ascontiguousarray(_unique_rotations(rots), dtype=np.intc))
-    return symbol.strip()
+    import spglib
+
+    from .symmetry import _spglib_call
+
+    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(int).reshape(-1, 3, 3), axis=0)
+    found = _spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R, dtype=np.intc))
+    if found is None:
+        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
+    return found[0].strip()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -305,12 +292,13 @@ def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
 
 def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     """Origin shifts p making every child op a parent op, or (None, reason). Vectorised over a p grid."""
+    G = parent.symops
     W, tw = _map_child_ops(P, child)
     Wi = np.round(W)
     bad = np.max(np.abs(W - Wi), axis=(1, 2)) > 1e-6
-    parent_rot_keys = {r.astype(int).tobytes() for r in parent.rotations}
+    in_point_group = G.has_rotations(Wi)
     for n in range(len(W)):
-        if bad[n] or Wi[n].astype(int).tobytes() not in parent_rot_keys:
+        if bad[n] or not in_point_group[n]:
             return None, (
                 f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} has rotation part "
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
@@ -319,28 +307,16 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     g = np.arange(_ORIGIN_GRID) / _ORIGIN_GRID
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
     ok = np.ones(len(grid), dtype=bool)
-    first_fail = None
     for n in range(len(W)):
-        Wn = Wi[n]
-        # parent translations available for this rotation
-        sel = np.all(parent.rotations == Wn.astype(int), axis=(1, 2))
-        tp = parent.translations[sel]
-        # w_p(p) = P w_c + p − W p  must equal t_parent (mod 1)
-        wp = tw[n][None, :] + grid - grid @ Wn.T
-        match = np.zeros(len(grid), dtype=bool)
-        for t in tp:
-            match |= np.all(_wrap(wp - t) < 1e-6, axis=1)
-        ok &= match
+        # w_p(p) = P w_c + p − W p  must be a parent translation for the rotation W (mod 1)
+        idx = np.flatnonzero(ok)
+        ok[idx] = G.contains_many(Wi[n], tw[n][None, :] + grid[idx] - grid[idx] @ Wi[n].T)
         if not ok.any():
-            first_fail = n
-            break
-    if not ok.any():
-        n = first_fail
-        return None, (
-            f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
-            f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any origin shift "
-            "compatible with the other child operations"
-        )
+            return None, (
+                f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
+                f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any "
+                "origin shift compatible with the other child operations"
+            )
     cands = grid[ok]
     centred = cands - np.round(cands)  # nearest-origin representative in (−1/2, 1/2]
     best = cands[np.argmin(np.linalg.norm(centred, axis=1) + 1e-9 * np.arange(len(cands)))]
@@ -354,111 +330,14 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 # ----------------------------------------------------------------------------------------------
 
 
-def affine_matrix(P: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """4×4 augmented matrix of the change of coordinates x_parent = P·x_child + p."""
-    M = np.eye(4)
-    M[:3, :3] = P
-    M[:3, 3] = p
-    return M
-
-
-def _op4(R, t) -> np.ndarray:
-    M = np.eye(4)
-    M[:3, :3] = R
-    M[:3, 3] = t
-    return M
-
-
-class _ChildGroup:
-    """Membership test for the child group H (ops in child coordinates, modulo the child lattice)."""
-
-    def __init__(self, child: SpaceGroupInfo):
-        self.by_rot: dict[bytes, np.ndarray] = {}
-        for R, t in child.ops():
-            self.by_rot.setdefault(R.astype(int).tobytes(), []).append(t)
-        self.by_rot = {k: np.array(v) for k, v in self.by_rot.items()}
-
-    def contains(self, M: np.ndarray) -> bool:
-        R = M[:3, :3]
-        Ri = np.round(R)
-        if np.max(np.abs(R - Ri)) > 1e-6:
-            return False
-        ts = self.by_rot.get(Ri.astype(int).tobytes())
-        if ts is None:
-            return False
-        return bool(np.any(np.all(_wrap(M[:3, 3][None, :] - ts) < 1e-6, axis=1)))
-
-
-def _cosets(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, p: np.ndarray, index: int):
-    """Left cosets g·H of H in G, as lists of 4×4 ops in child coordinates (translations mod 1), H first."""
-    T = affine_matrix(P, p)
-    Ti = np.linalg.inv(T)
-    H = _ChildGroup(child)
-    h_ops = [_op4(R, t) for R, t in child.ops()]
-    # translations of the parent lattice that may be lost: a box of conventional parent translations
-    m = max(1, int(np.ceil(abs(np.linalg.det(P)) - 1e-9)))
-    box = range(m) if m > 1 else range(1)
-    shifts = [np.array([i, j, k], float) for i in box for j in box for k in box]
-    reps: list[np.ndarray] = []
-    cosets: list[list[np.ndarray]] = []
-    for R, t in parent.ops():
-        for s in shifts:
-            g = Ti @ _op4(R, t + s) @ T  # parent op in child coordinates
-            if any(H.contains(np.linalg.inv(r) @ g) for r in reps):
-                continue
-            reps.append(g)
-            members = []
-            for h in h_ops:
-                gh = g @ h
-                gh[:3, 3] %= 1.0
-                gh[:3, 3][np.isclose(gh[:3, 3], 1.0)] = 0.0
-                members.append(gh)
-            cosets.append(members)
-            if len(reps) == index:
-                break
-        if len(reps) == index:
-            break
-    # the coset containing the identity (H itself) first
-    cosets.sort(key=lambda c: 0 if H.contains(c[0]) else 1)
-    return cosets
-
-
-def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
-    T = affine_matrix(P, p)
-    Mp = T @ M_child @ np.linalg.inv(T)
-    t = Mp[:3, 3].copy()
-    # keep translations as small non-negative fractions of the parent cell where the lattice allows
-    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
-        t %= 1.0
-        t[np.isclose(t, 1.0)] = 0.0
-    return op_to_xyz(np.round(Mp[:3, :3]).astype(int), t)
-
-
-def _op_key(xyz: str) -> tuple:
-    """Readability order: pure translations, then the inversion, then the rest; shorter first."""
-    parts = xyz.split(",")
-    pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
-    inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
-    return (0 if pure else 1 if inv else 2, len(xyz), xyz)
-
-
-def _readable_coset(members, P, p) -> tuple[str, ...]:
-    """A coset's members as parent-setting triplets, its most readable member first."""
-    return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=_op_key))
-
-
 def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
     """Point-group elements of the child written in the parent basis, e.g. '2 ∥ [010], m ⊥ [010]'."""
     parts = []
-    for W in _unique_rotations(np.round(rots_parent_basis)):
+    for W in np.unique(np.rint(rots_parent_basis).astype(int), axis=0):
         det = round(np.linalg.det(W))
         Wp = W * det
         tr = round(np.trace(Wp))
-        order = {3: 1, -1: 2, 0: 3, 1: 6 if False else 4, 2: 6}.get(tr, 0)
-        if tr == 1:
-            order = 4
-        if tr == 2:
-            order = 6
+        order = {3: 1, -1: 2, 0: 3, 1: 4, 2: 6}.get(tr, 0)
         if order == 1:
             if det == -1:
                 parts.append("-1")
@@ -496,7 +375,8 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
         raise SymstrainInputError("--tol", f"tolerance {tol} must be between 0 and 0.5")
     G, H = parent.spacegroup, child.spacegroup
     name_c = child.name
-    cent_p = _centring_vectors(G)
+    ops_p, ops_c = G.symops, H.symops
+    cent_p = ops_p.centring_vectors()
     cands = _lattice_candidates(parent.cell, cent_p, child.cell, tol, source=name_c)
     if not cands:
         raise NotSubgroupError(
@@ -505,8 +385,8 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
             f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
         )
     cands.sort(key=lambda mp: (round(mp[0], 4),) + _preference(mp[1]))
-    n_rot_p = len(_unique_rotations(G.rotations))
-    n_rot_c = len(_unique_rotations(H.rotations))
+    rot_p, rot_c = ops_p.unique_rotations(), ops_c.unique_rotations()
+    n_rot_p, n_rot_c = len(rot_p), len(rot_c)
     if n_rot_p % n_rot_c:
         raise NotSubgroupError(
             name_c,
@@ -533,7 +413,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     P = np.where(np.abs(P - np.round(P * 12) / 12) < 1e-9, np.round(P * 12) / 12, P)
 
     n_cent_p = len(cent_p)
-    n_cent_c = len(_centring_vectors(H))
+    n_cent_c = len(ops_c.centring_vectors())
     lattice_index = int(round(abs(np.linalg.det(P)) * n_cent_p / n_cent_c))
     point_index = n_rot_p // n_rot_c
     index = point_index * lattice_index
@@ -543,8 +423,8 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     if index == 1:
         kind = "identity"
 
-    cosets = _cosets(G, H, P, p, index)
-    lost = tuple(sorted((_readable_coset(c, P, p) for c in cosets[1:]), key=lambda c: _op_key(c[0])))
+    cosets = left_cosets(ops_p, ops_c, P, p)
+    lost = tuple(sorted((readable_coset(c, P, p) for c in cosets[1:]), key=lambda c: op_readability(c[0])))
     warnings = []
     if len(cosets) != index:
         warnings.append(f"found {len(cosets)} cosets for index {index}; the coset list may be incomplete")
@@ -555,13 +435,13 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     ideal_child = Cell(*_params(A_p @ P))
     A_c = ideal_child.matrix()
     Pi = np.linalg.inv(P)
-    rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, _unique_rotations(G.rotations).astype(float), P), 9)
-    rot_c = _unique_rotations(H.rotations).astype(float)
+    rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
+    rot_c = rot_c.astype(float)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     inv_c = invariant_tensors(cartesian_rotations(rot_c, A_c))
     inv_p = invariant_tensors(cartesian_rotations(rot_p_in_child, A_c))
     sb = symmetry_breaking_subspace(inv_c, inv_p)
-    inv_p_parent = invariant_tensors(cartesian_rotations(_unique_rotations(G.rotations), A_p))
+    inv_p_parent = invariant_tensors(cartesian_rotations(rot_p, A_p))
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
     inv_c_parent = invariant_tensors(cartesian_rotations(rot_c_in_parent, A_p))
     sb_parent = symmetry_breaking_subspace(inv_c_parent, inv_p_parent)

@@ -1,0 +1,145 @@
+"""Left coset decomposition G = g₀H ∪ g₁H ∪ … of a parent space group by a subgroup, and its text.
+
+What lives here: :func:`left_cosets` (every left coset g·H of the child group H in the parent group G under a
+lattice correspondence (P, p), each listed once, with one member per child operation) and
+:func:`readable_coset` (a coset as parent-setting xyz triplets). Finding (P, p) and everything else about a
+relation lives in ``relation.py``; membership and closure of operation sets in ``ops.py``.
+
+Conventions (as in ``relation.py``)
+-----------------------------------
+* child basis = parent basis · P, x_parent = P·x_child + p; an operation (W, w) acts as x' = W·x + w.
+* A coset g·H is infinite (H holds the child lattice translations T_H); it is listed as the |H| operations
+  g·h, h running over the child operations (centring included) modulo T_H. Right-multiplying g·h = (W, w) by
+  a child translation n gives (W, w + W·n): a member is fixed modulo the lattice W·T_H, which is the child
+  lattice only when W keeps it. Members are therefore reduced modulo W·T_H: translations in [0, 1) of the
+  child cell when W is an integer matrix in the child basis, else (parent coordinates) into the box
+  [0, d₁)×[0, d₂)×[0, d₃) of the Hermite basis of the lattice R·P·Z³.
+  Reducing modulo the child lattice after the rotation (x → x + n on the left) would move a member into
+  another coset whenever W does not keep the child lattice.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .notation import triplet
+from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell, supercell_factor
+from .ops import _rotation_codes
+
+#: the coset search handles at most this many products g·h (parent operations × lattice shifts × child operations)
+_MAX_PRODUCTS = 20_000_000
+
+
+def affine_matrix(P: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """4×4 augmented matrix of the change of coordinates x_parent = P·x_child + p."""
+    M = np.eye(4)
+    M[:3, :3] = P
+    M[:3, 3] = p
+    return M
+
+
+def _op4(R, t) -> np.ndarray:
+    M = np.eye(4)
+    M[:3, :3] = R
+    M[:3, 3] = t
+    return M
+
+
+def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
+    """(m,) int label of the coset g·H of each candidate g = (gR, gt) (parent coordinates): equal ⇔ same coset.
+
+    The right class x·T_H of x = (R, t) is coded by (R, P⁻¹R⁻¹t mod 1); a coset's label is the smallest class
+    code among its members g·h (ranks of the sorted codes), so every g of one coset gets the same label.
+    """
+    m, n = len(gR), len(HR)
+    XR = np.einsum("mab,hbc->mhac", gR, HR).reshape(-1, 3, 3)
+    Xt = (np.einsum("mab,hb->mha", gR, Ht) + gt[:, None, :]).reshape(-1, 3)
+    rot_codes = _rotation_codes(XR)
+    # R⁻¹ per distinct rotation (at most the parent point group's order of them)
+    _, first, inv = np.unique(rot_codes, return_index=True, return_inverse=True)
+    R_inv = np.rint(np.linalg.inv(XR[first].astype(float)))[np.asarray(inv).reshape(-1)]
+    u = np.einsum("ij,Mjk,Mk->Mi", np.linalg.inv(P), R_inv, Xt)
+    u -= np.floor(u)
+    u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
+    rows = np.column_stack([rot_codes, u_codes])
+    _, ids = np.unique(rows, axis=0, return_inverse=True)
+    return np.asarray(ids).reshape(m, n).min(axis=1)
+
+
+def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.ndarray:
+    """A member g·h (4×4, child coordinates) with its translation reduced modulo W·T_H (module docstring)."""
+    W = M[:3, :3]
+    if np.max(np.abs(W - np.rint(W))) < TOL:
+        out = M.copy()
+        out[:3, 3] %= 1.0
+        out[:3, 3][np.isclose(out[:3, 3], 1.0)] = 0.0
+        return out
+    Mp = T @ M @ Ti  # parent coordinates: reduce into the box of the Hermite basis of R·P·Z³
+    R = np.rint(Mp[:3, :3])
+    t = reduce_into_cell(Mp[:3, 3], lattice_basis(R @ P))
+    return Ti @ _op4(R, t) @ T
+
+
+def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> list[list[np.ndarray]]:
+    """Every left coset g·H of the child group H in the parent group G, each once, H first.
+
+    ``parent``, ``child``: the operations of G and H in the settings of their own cells; (P, p) a verified
+    correspondence (every child operation is a parent operation). Each coset is a list of 4×4 affine operations
+    in CHILD coordinates, g·h for h in the order of the child operations, reduced as in the module docstring;
+    its first element is its representative g (·h₀). Representatives are the first parent operations (then the
+    first parent lattice translations, lexicographically) of their coset. The number of cosets is the index
+    [G : H]; cosets are disjoint and each has |H| members.
+    """
+    P = np.asarray(P, dtype=float)
+    p = np.asarray(p, dtype=float).reshape(3)
+    N = supercell_factor(P)
+    shifts = np.array(list(itertools.product(range(N), repeat=3)), dtype=float)
+    if len(parent) * len(shifts) * len(child) > _MAX_PRODUCTS:
+        raise SymstrainInputError("relation", f"the child cell is too large a supercell (factor {N} per axis) "
+                                              "to list the cosets of the relation")
+    # candidates g = (R, t + s) in parent coordinates: parent operation major, lattice shift minor
+    gR = np.repeat(parent.rotations, len(shifts), axis=0)
+    gt = np.repeat(parent.translations, len(shifts), axis=0) + np.tile(shifts, (len(parent), 1))
+    Pi = np.linalg.inv(P)
+    HR = np.rint(np.einsum("ij,njk,kl->nil", P, child.rotations.astype(float), Pi)).astype(int)
+    Ht = child.translations @ P.T + p - HR @ p
+    labels = _coset_labels(gR, gt, HR, Ht, P)
+    _, first = np.unique(labels, return_index=True)
+    T = affine_matrix(P, p)
+    Ti = np.linalg.inv(T)
+    h_ops = [_op4(R, t) for R, t in child]
+    cosets = []
+    for k in np.sort(first):
+        g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
+        cosets.append([_reduced(g @ h, P, T, Ti) for h in h_ops])
+    # the coset containing the identity (H itself) first
+    cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
+    return cosets
+
+
+def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
+    T = affine_matrix(P, p)
+    Mp = T @ M_child @ np.linalg.inv(T)
+    t = Mp[:3, 3].copy()
+    # keep translations as small non-negative fractions of the parent cell where the lattice allows
+    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
+        t %= 1.0
+        t[np.isclose(t, 1.0)] = 0.0
+    return triplet(np.round(Mp[:3, :3]).astype(int), t)
+
+
+def op_readability(xyz: str) -> tuple:
+    """Sort key for triplets, most readable first: pure translations, then the inversion, then the rest;
+    shorter first."""
+    parts = xyz.split(",")
+    pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
+    inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
+    return (0 if pure else 1 if inv else 2, len(xyz), xyz)
+
+
+def readable_coset(members, P, p) -> tuple[str, ...]:
+    """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
+    return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=op_readability))
