@@ -25,8 +25,8 @@ from functools import reduce
 
 import numpy as np
 
-from .errors import SymstrainInputError
 from .notation import frac as _frac, triplet
+from .ops import SymOps, lattice_translations as parent_lattice_translations
 
 #: tolerance on fractional index products (h·t, h·P⁻¹): values are rationals with small denominators
 _EPS = 1e-6
@@ -213,30 +213,6 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
     return absent
 
 
-def parent_lattice_translations(P) -> np.ndarray:
-    """(m, 3) translations of the parent lattice in child fractional coordinates, modulo the child lattice.
-
-    These are P⁻¹·n for integer n, reduced to [0, 1); m = |det P| (1 when the child cell is the
-    parent cell or a sublattice of it). The zero vector comes first.
-    """
-    P = np.asarray(P, dtype=float)
-    Pi = np.linalg.inv(P)
-    det = abs(np.linalg.det(P))
-    m = max(1, int(round(det)))
-    span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
-    rng = np.arange(-span, span + 1)
-    n = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), axis=-1).reshape(-1, 3)
-    v = (n @ Pi.T) % 1.0
-    v[np.abs(v - 1.0) < _EPS] = 0.0
-    v = np.round(v, 6) % 1.0
-    uniq = np.unique(v, axis=0)
-    order = np.argsort(np.abs(uniq).sum(axis=1), kind="stable")
-    uniq = uniq[order]
-    if len(uniq) < m:
-        raise SymstrainInputError("--P", f"could not enumerate the {m} parent lattice translations in the child cell")
-    return uniq
-
-
 def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np.ndarray, np.ndarray]:
     """The parent group in the child basis and origin: (n·m, 3, 3) float, (n·m, 3) float.
 
@@ -263,10 +239,9 @@ def _box(n: int = _BOX) -> np.ndarray:
 
 
 def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:
-    if hasattr(g, "rotations"):
-        return np.asarray(g.rotations, dtype=float), np.asarray(g.translations, dtype=float)
-    R, t = g
-    return np.asarray(R, dtype=float), np.asarray(t, dtype=float)
+    """(rotations, translations) as float arrays of a SymOps, a SpaceGroupInfo or a pair."""
+    ops = SymOps.coerce(g)
+    return ops.rotations.astype(float), ops.translations
 
 
 def _group_name(g) -> str:

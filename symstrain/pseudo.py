@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .errors import SymstrainInputError
+from .ops import SymOps
 from .phase import Phase, SpaceGroupInfo
 from .relation import Relation, finite_strain_norm, relate
-from .symmetry import ops_key
 
 _GRID = 24
 
@@ -87,25 +87,14 @@ def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:
     g = np.arange(_GRID) / _GRID
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
     Wi = np.round(np.linalg.inv(W)).astype(int)
-    by_rot: dict[bytes, np.ndarray] = {}
-    for R, t in H.ops():
-        by_rot.setdefault(R.astype(int).tobytes(), []).append(t)
-    by_rot = {k: np.array(v) for k, v in by_rot.items()}
-
-    def member(R, T):  # T (n, 3) translations with rotation R: which are in H
-        ts = by_rot.get(np.asarray(R, int).tobytes())
-        if ts is None:
-            return np.zeros(len(T), dtype=bool)
-        d = T[:, None, :] - ts[None, :, :]
-        return np.any(np.all(np.abs(d - np.round(d)) < 1e-6, axis=2), axis=1)
-
-    ok = member(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
-    for R, t in H.ops():
+    ops = H.symops
+    ok = ops.contains_many(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
+    for R, t in ops:
         if not ok.any():
             break
         Rc = W @ R @ Wi  # g h g⁻¹ = (W R W⁻¹, W t + w − W R W⁻¹ w)
-        T = (W @ t)[None, :] + grid - grid @ Rc.T
-        ok &= member(Rc, T)
+        idx = np.flatnonzero(ok)
+        ok[idx] = ops.contains_many(Rc, (W @ t)[None, :] + grid[idx] - grid[idx] @ Rc.T)
     return grid[ok]
 
 
@@ -135,8 +124,7 @@ def _match(frac, species, A, W, w, max_distance):
 
 def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
     """(3, k) fractional directions left invariant by every rotation of H: the free origin of a polar group."""
-    R = np.unique(H.rotations.astype(int), axis=0)
-    M = np.vstack([r - np.eye(3) for r in R])
+    M = np.vstack([r - np.eye(3) for r in H.symops.unique_rotations()])
     _, sv, vt = np.linalg.svd(M)
     rank = int(np.sum(sv > 1e-9))
     return vt[rank:].T
@@ -145,9 +133,9 @@ def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
 def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
     from .symmetry import identify_operations
 
-    rots = np.concatenate([H.rotations, np.einsum("ij,njk->nik", W, H.rotations)])
-    trans = np.concatenate([H.translations, (H.translations @ W.T + w) % 1.0])
-    trans[np.isclose(trans, 1.0)] = 0.0
+    gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)  # the added coset g·H
+    rots = np.concatenate([H.rotations, gH.rotations])
+    trans = np.concatenate([H.translations, gH.translations])
     ident = identify_operations(rots, trans, cell.matrix())
     if ident is None:
         return None
@@ -192,7 +180,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     # along a polar direction the origin of the added operation is free: candidates that differ only there
     # are one supergroup, placed where the child needs the least displacement
     Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))
-    seen: set = {ops_key(H.rotations, H.translations)}
+    seen: set = {H.symops.key()}
     seen_free: set = set()
     found = []
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
@@ -223,7 +211,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
             sg = _supergroup_info(H, W, w, child.cell)
             if sg is None:
                 continue
-            key = ops_key(sg.rotations, sg.translations)
+            key = sg.symops.key()
             if key in seen:
                 continue
             seen.add(key)
@@ -245,14 +233,14 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
     level = index2_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
     out = list(level)
-    keys = {ops_key(s.relation.parent.spacegroup.rotations, s.relation.parent.spacegroup.translations) for s in out}
+    keys = {s.relation.parent.spacegroup.symops.key() for s in out}
     for _ in range(depth - 1):
         nxt = []
         for cand in level:
             # the symmetrised structure is in the child's basis (G was built there), so search it directly
             for up in index2_supergroups(cand.symmetrized, max_distance=max_distance, lattice_tol=lattice_tol):
                 sg = up.relation.parent.spacegroup
-                key = ops_key(sg.rotations, sg.translations)
+                key = sg.symops.key()
                 if key in keys:
                     continue
                 keys.add(key)

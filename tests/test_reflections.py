@@ -805,3 +805,14 @@ def test_cli_eta_series_joins_the_strain_table(tmp_path, capsys):
                "--strain-table", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o2")])
     assert rc == 2 and "nope.csv" in capsys.readouterr().err
     assert not (tmp_path / "o2").exists()  # refused before any output was written
+
+
+def test_three_fold_supercell_parent_lattice_condition_is_exact():
+    """Pmmm → Pmmm on (3a, b, c): the parent lattice puts intensity only where h = 3n (h_parent integral).
+    The lost translations (1/3, 0, 0) and (2/3, 0, 0) must be exact thirds: rounded to 6 decimals, 3·0.333333
+    misses an integer by 1e-6 and h = ±3 came out symmetry-breaking."""
+    G = SpaceGroupInfo.from_symbol("P m m m")
+    rc = reflections_from_groups(G, G, np.diag([3.0, 1, 1]), np.zeros(3), Cell(12, 4, 5, 90, 90, 90), 1.5)
+    h = rc.table["h"].to_numpy()
+    assert np.array_equal(rc.table["class"].to_numpy() == "SB", h % 3 != 0)
+    assert rc.counts["absent"] == 0
