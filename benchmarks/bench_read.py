@@ -41,7 +41,7 @@ def best_of(fn, repeat):
 
 def run_symstrain(path, ladder=()):
     from symstrain.cif import read_cif
-    from symstrain.symmetry import detect_symmetry
+    from symstrain.detect import detect_symmetry
 
     return detect_symmetry(read_cif(path), symprec=0.01, ladder=ladder).number
 
@@ -101,7 +101,7 @@ def main():
     ratios, ratios_pmg, tot = [], [], np.zeros(3)
     for f in files:
         from symstrain.cif import read_cif
-        from symstrain.symmetry import expand_to_cell
+        from symstrain.expand import expand_to_cell
 
         n_atoms = len(expand_to_cell(read_cif(f))[0])
         t_ours, g_ours = best_of(lambda: run_symstrain(f), args.repeat)

@@ -5,7 +5,7 @@
 Parsing is gemmi's; everything that needs judgement (s.u.'s, which symmetry item wins, quirks of
 real files) is done here, and every assumption made is recorded in ``Phase.warnings``.
 Working out the declared space group from the symmetry items lives in ``cif_spacegroup.py`` (this module
-only reads the items and calls it); symmetry *detection* in ``symmetry.py``; writing CIFs in ``writer.py``.
+only reads the items and calls it); symmetry *detection* in ``detect.py``; writing CIFs in ``writer.py``.
 
 Rules applied (in this order of precedence)
 -------------------------------------------

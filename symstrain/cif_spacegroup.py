@@ -7,7 +7,7 @@ centring their symbol states, explicit pure translations that reveal a smaller t
 operator lists, and the choice of setting when only an IT number is given. ``cif.py`` reads the items out
 of the data block (:class:`SymmetryItems`) and calls :func:`declared_spacegroup`, then, once the atoms are
 read, :func:`reduce_to_true_lattice` and :func:`setting_from_number`. Detecting the symmetry of the atoms lives
-in ``symmetry.py``.
+in ``detect.py``, naming a group from its operations in ``spacegroup.py``, the set algebra in ``ops.py``.
 
 Conventions
 -----------
@@ -33,7 +33,7 @@ from .errors import SymstrainInputError
 from .notation import basis_string, fmt_vector
 from .ops import SymOps
 from .phase import Atom, Cell, Phase, SpaceGroupInfo
-from . import symmetry as _sym
+from .spacegroup import centring_type, identify_operations, lattice_basis_from_translations
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     """
     import gemmi
 
-    from .symmetry import close_contacts
+    from .neighbours import close_contacts
 
     G = cell.metric()
 
@@ -252,10 +252,10 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
     extra = ops.pure_translations()
-    if _sym.centring_type(extra) is None:
+    if centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
-    ident = _sym.identify_operations(rot, trans, cell.matrix())
+    ident = identify_operations(rot, trans, cell.matrix())
     if ident is None or not ident.tabulated:
         # closure: every product must be in the list (a tabulated set is a group by construction)
         defect = ops.closure_defect()
@@ -304,7 +304,7 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
 def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     """Re-express a structure whose operators contain unconventional pure translations on the smaller cell."""
     rot, trans, hm, op_tag = sg_parts
-    B = _sym.lattice_basis_from_translations(extra)
+    B = lattice_basis_from_translations(extra)
     Binv = np.linalg.inv(B)
     new_cell_params = cell.transformed(B)
     # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only
@@ -317,7 +317,7 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
     new_ops = SymOps(rot, trans).in_basis(B, source=source)
     new_rot, new_trans = new_ops.rotations, new_ops.translations
-    ident = _sym.identify_operations(new_rot, new_trans, new_cell.matrix())
+    ident = identify_operations(new_rot, new_trans, new_cell.matrix())
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
     new_atoms = []

@@ -87,7 +87,7 @@ class Distortion:
 
 
 def _expand(phase: Phase):
-    from .symmetry import expand_to_cell_ops
+    from .expand import expand_to_cell_ops
 
     return expand_to_cell_ops(phase)
 

@@ -131,7 +131,7 @@ def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
 
 
 def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
-    from .symmetry import identify_operations
+    from .spacegroup import identify_operations
 
     gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)  # the added coset g·H
     rots = np.concatenate([H.rotations, gH.rotations])
@@ -168,7 +168,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
 
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
-    from .symmetry import expand_to_cell
+    from .expand import expand_to_cell
 
     frac, species, _, _ = expand_to_cell(child)
     if len(frac) == 0:

@@ -325,13 +325,13 @@ def check_radiation(radiation: str, source: str = "--radiation") -> str:
 def _cell_sites(phase):
     """Every atom of the unit cell for the structure-factor sum: (frac (M, 3), atoms (M,) Atom, U* list).
 
-    The expansion is :func:`symstrain.symmetry.expand_to_cell_ops` (images of one site closer than its
+    The expansion is :func:`symstrain.expand.expand_to_cell_ops` (images of one site closer than its
     ``MERGE_TOLERANCE`` Å are one atom on a special position; sites with occupancy 0 are left out, they
     add nothing to F). Anisotropic U (CIF convention, Å²) are carried as U* = N·U·N (N = diag(a*, b*, c*)),
     which transforms as R·U*·Rᵀ under the rotation R of the operation that generated the atom.
     Returns also N.
     """
-    from .symmetry import expand_to_cell_ops
+    from .expand import expand_to_cell_ops
 
     frac, _, site, _, op = expand_to_cell_ops(phase)
     Rs = np.asarray(phase.spacegroup.rotations, dtype=float)

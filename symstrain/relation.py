@@ -191,10 +191,10 @@ def point_group_symbol(rots: np.ndarray) -> str:
     """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
     import spglib
 
-    from .symmetry import _spglib_call
+    from .spacegroup import spglib_call
 
     R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(int).reshape(-1, 3, 3), axis=0)
-    found = _spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R, dtype=np.intc))
+    found = spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R, dtype=np.intc))
     if found is None:
         raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
     return found[0].strip()

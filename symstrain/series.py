@@ -200,7 +200,7 @@ def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[d
     sg_det = ""
     if detect and ph.atoms:
         try:
-            from .symmetry import detect_symmetry
+            from .detect import detect_symmetry
 
             rep = detect_symmetry(ph, ladder=())
             sg_det = f"{rep.symbol} ({rep.number})" if rep.number else ""

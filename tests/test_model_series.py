@@ -19,7 +19,7 @@ from symstrain.order import order_parameters, proportionality
 from symstrain.reference import fit_cell_baseline
 from symstrain.relation import relate
 from symstrain.series import cells_from_phases, strain_table
-from symstrain.symmetry import expand_to_cell
+from symstrain.expand import expand_to_cell
 
 
 def fe_n_mean(phase) -> float:

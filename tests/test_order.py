@@ -81,7 +81,7 @@ def test_too_distorted_child_is_refused():
 
 def test_model_compound_eta_scaling_and_symmetry():
     from symstrain.models import model_phase
-    from symstrain.symmetry import detect_symmetry
+    from symstrain.detect import detect_symmetry
 
     # the model's rigid molecules sit in a cell sheared ∝ eta, so the fractional distortion is ∝ eta to first
     # order (the shear enters the Å conversion at second order: 1e-4 relative here)

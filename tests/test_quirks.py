@@ -18,7 +18,8 @@ import pytest
 
 from symstrain.cif import list_blocks, read_cif
 from symstrain.errors import SymstrainInputError
-from symstrain.symmetry import detect_symmetry, expand_to_cell
+from symstrain.detect import detect_symmetry
+from symstrain.expand import expand_to_cell
 
 # file -> dict(number, hm, T, T_su, warn=[substrings], nowarn=[substrings], sites, error=substring)
 EXPECT = {
@@ -187,7 +188,7 @@ def test_cartesian_file_converted(shared_cifs):
 
 
 def test_lawsonite_cmcm_origin_and_contacts(shared_cifs):
-    from symstrain.symmetry import close_contacts
+    from symstrain.neighbours import close_contacts
 
     for code in ("9002550", "9002551"):
         ph = read_cif(shared_cifs / f"lawsonite/{code}.cif")

@@ -696,7 +696,7 @@ def test_neutron_special_positions_and_anisotropic_u_in_a_group():
 
 
 def test_expansion_ops_regenerate_the_cell():
-    from symstrain.symmetry import expand_to_cell, expand_to_cell_ops
+    from symstrain.expand import expand_to_cell, expand_to_cell_ops
 
     cell = Cell(7.0, 8.0, 9.0, 90, 104, 90)
     ph = Phase(cell, P21C, (_atom("Fe1", "Fe", (0.13, 0.21, 0.37), 0.01), _atom("D1", "D", (0, 0, 0), 0.0),

@@ -103,7 +103,9 @@ def _batch(args, CommandResult):
 def info_one(path, block, symprec):
     """The info document (dict) and the text summary of one file."""
     from ..cif import list_blocks, read_cif
-    from ..symmetry import close_contacts, detect_symmetry, expand_to_cell
+    from ..detect import detect_symmetry
+    from ..expand import expand_to_cell
+    from ..neighbours import close_contacts
 
     phase = read_cif(path, block=block)
     blocks = list_blocks(path)

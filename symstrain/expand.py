@@ -1,0 +1,111 @@
+"""Every atom of the unit cell from the asymmetric unit: :func:`expand_to_cell` and :func:`expand_to_cell_ops`.
+
+What lives here: applying a phase's operations to its sites (vectorised) and merging images that fall on one
+position (special positions, sites listed twice). What does not: the pair search it uses (``neighbours.py``),
+spglib detection (``detect.py``), the operations themselves (``ops.py``).
+
+Conventions
+-----------
+Operations (R, t) act on fractional column vectors, x' = R·x + t; expanded coordinates are reduced to [0, 1).
+Distances are Å in the metric of the phase's cell, shortest periodic image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .neighbours import pairs_within
+from .phase import Phase
+
+#: images of one site closer than this (Å, periodic metric) are one atom on a special position
+MERGE_TOLERANCE = 0.02
+
+
+def _atomic_numbers(elements) -> np.ndarray:
+    import gemmi
+
+    cache: dict[str, int] = {}
+    out = np.empty(len(elements), dtype=int)
+    for i, e in enumerate(elements):
+        z = cache.get(e)
+        if z is None:
+            z = cache[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
+        out[i] = z
+    return out
+
+
+def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """Every atom of the unit cell generated from the asymmetric unit by all declared operations.
+
+    Returns ``(frac, species, site_index, occupancy)``:
+
+    * ``frac`` (N, 3) float fractional coordinates in [0, 1);
+    * ``species`` (N,) int atomic numbers (D and T count as 1);
+    * ``site_index`` (N,) int index of the generating atom in ``phase.atoms``;
+    * ``occupancy`` (N,) float occupancy of that site.
+
+    Two generated atoms closer than ``tol`` Å (minimum-image distance in the cell metric) are
+    kept once (the one generated first: site order, then operation order, so the identity image,
+    i.e. the site as written, wins) when they are images of the same site (a special position) or
+    images of two sites with the same element and occupancy (a site listed twice in the file, as
+    some files list symmetry copies). Atoms of different elements or occupancies are never merged
+    (mixed sites such as Al/Fe on one position keep both). ``tol`` = 0.02 Å by default: large enough
+    for special positions written to 4 decimals (0.3333 in a 20 Å cell misses 1/3 by 0.0007 Å, and an
+    operation can triple that), far below any real interatomic distance. Sites with occupancy 0 are
+    left out unless ``include_zero_occupancy``.
+    """
+    frac, z, site, occ, _ = expand_cell(phase, include_zero_occupancy, tol)
+    return frac, z, site, occ
+
+
+def expand_to_cell_ops(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """:func:`expand_to_cell` that also says which operation generated each atom, for callers that
+    must carry more than a position (an anisotropic U transforms with the operation's rotation).
+
+    Returns ``(frac, species, site_index, occupancy, op_index)``; ``op_index`` (N,) int indexes
+    ``phase.spacegroup.rotations``/``translations``: atom k is ``R[op_index[k]]·x_site + t[...]`` modulo 1.
+    Merging as in :func:`expand_to_cell` (same ``tol``, the first image wins), except that two different
+    sites merge only when their element symbols are equal, not just their atomic numbers: H and D
+    (or T) on one position with equal occupancies are two atoms here (they scatter neutrons differently).
+    """
+    return expand_cell(phase, include_zero_occupancy, tol, with_ops=True)
+
+
+def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE,
+                with_ops: bool = False):
+    """:func:`expand_to_cell` plus, last, the number of atoms merged across different sites (what
+    ``detect.spglib_cell`` reports); with ``with_ops`` the operation index of each atom instead of that number,
+    and isotopes kept apart when merging sites (:func:`expand_to_cell_ops`)."""
+    idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
+    if len(idx) == 0:
+        return (np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0),
+                np.zeros(0, dtype=int) if with_ops else 0)
+    X = np.array([phase.atoms[i].xyz for i in idx], dtype=float)  # (n, 3)
+    R = np.asarray(phase.spacegroup.rotations, dtype=float)  # (m, 3, 3)
+    t = np.asarray(phase.spacegroup.translations, dtype=float)  # (m, 3)
+    m = len(R)
+    Y = (np.einsum("mab,nb->nma", R, X) + t[None, :, :]).reshape(-1, 3)  # (n·m, 3), site-major
+    Y -= np.floor(Y)
+    Y[Y >= 1.0] = 0.0  # floor of -1e-17 leaves 1.0
+    site = np.repeat(idx, m)
+    z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
+    occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
+    op = np.tile(np.arange(m), len(idx))
+    # kind of atom for cross-site merging: atomic number, or the element symbol itself (isotopes apart)
+    if with_ops:
+        _, kind = np.unique([phase.atoms[i].element.strip().capitalize() for i in idx], return_inverse=True)
+        kind = np.repeat(kind.reshape(-1), m)
+    else:
+        kind = z
+    i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)
+    n_cross = 0
+    keep = np.ones(len(Y), dtype=bool)
+    if len(i):
+        same_site = site[i] == site[j]
+        same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+        merge = same_site | same_kind
+        i, j, same_site = i[merge], j[merge], same_site[merge]
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        keep[hi] = False
+        n_cross = int(len(np.unique(hi[~same_site & keep[lo]])))
+    return Y[keep], z[keep], site[keep], occ[keep], (op[keep] if with_ops else n_cross)

@@ -1,0 +1,82 @@
+"""The one neighbour search: every pair within r, shortest image, any cell shape; bounded by what the cell holds.
+
+The oracle is brute force written here: every pair against every lattice translation in a box large enough
+for the cell (|n_k| ≤ ⌈r/d_k⌉ + 1 with d_k the interplanar spacings), distances in float64.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from symstrain.errors import SymstrainInputError
+from symstrain.neighbours import close_contacts, pairs_within
+from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo, cell_matrix
+
+
+def brute_force(frac, A, r):
+    d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    reach = [np.arange(-k, k + 1) for k in (np.ceil(r / d).astype(int) + 1)]
+    shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+    out = {}
+    for i in range(len(frac)):
+        for j in range(i + 1, len(frac)):
+            v = (frac[j] - frac[i] + shifts) @ A.T
+            dist = np.sqrt((v * v).sum(axis=1)).min()
+            if dist < r:
+                out[(i, j)] = dist
+    return out
+
+
+@pytest.mark.parametrize("params, n, r", [
+    ((7.0, 8.0, 9.0, 90, 100, 90), 60, 2.5),       # ordinary monoclinic cell
+    ((2.0, 2.5, 3.0, 80, 95, 110), 5, 4.5),        # cell smaller than r: images several cells away
+    ((40.0, 3.0, 3.1, 90, 90, 90), 30, 3.2),       # long thin cell
+    ((6.0, 6.0, 6.0, 40, 40, 40), 20, 3.0),        # very oblique (rhombohedral, 40°)
+])
+def test_pairs_match_brute_force(params, n, r):
+    rng = np.random.default_rng(3)
+    frac = rng.random((n, 3)) * 1.3 - 0.15  # outside [0, 1) as well
+    A = cell_matrix(params)
+    i, j, dist = pairs_within(frac, A, r)
+    want = brute_force(frac, A, r)
+    assert set(zip(i.tolist(), j.tolist())) == set(want)
+    for a, b, x in zip(i, j, dist):
+        assert x == pytest.approx(want[(a, b)], abs=1e-9)
+    assert np.all(i < j) and list(zip(i, j)) == sorted(zip(i, j))
+
+
+def test_tiny_cell_is_refused_without_allocating():
+    A = cell_matrix((1e-9, 5, 5, 90, 90, 90))
+    with pytest.raises(SymstrainInputError, match="too small"):
+        pairs_within(np.array([[0, 0, 0], [0.5, 0.5, 0.5]]), A, 0.02, source="tiny.cif")
+    sites = (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan)))
+    with pytest.raises(SymstrainInputError, match="tiny.cif"):
+        close_contacts(Phase(Cell(1e-9, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), sites, source="tiny.cif"))
+
+
+def test_cli_refuses_a_tiny_cell_in_one_line(tmp_path):
+    cif = tmp_path / "tiny.cif"
+    cif.write_text("data_tiny\n_cell_length_a 0.000000001\n_cell_length_b 5\n_cell_length_c 5\n"
+                   "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                   "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+                   "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n")
+    out = subprocess.run([sys.executable, "-m", "symstrain", "info", str(cif)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"symstrain: error: {cif}") and "too small" in lines[0]
+
+
+def test_no_pairs_and_degenerate_input():
+    A = cell_matrix((5, 5, 5, 90, 90, 90))
+    for frac in (np.zeros((0, 3)), np.zeros((1, 3))):
+        i, j, d = pairs_within(frac, A, 3.0)
+        assert len(i) == len(j) == len(d) == 0
+    i, j, d = pairs_within(np.array([[0, 0, 0], [0.5, 0.5, 0.5]]), A, 1.0)
+    assert len(i) == 0
+    with pytest.raises(SymstrainInputError, match="no volume"):
+        pairs_within(np.zeros((2, 3)), np.zeros((3, 3)), 1.0)
