@@ -16,8 +16,9 @@ import gemmi
 import numpy as np
 
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
-from symstrain.reflections import (absent_mask, classify_reflections, enumerate_hkl, parent_ops_in_child,
-                                   predict_intensities)
+from symstrain.conditions import absent_mask, parent_ops_in_child
+from symstrain.intensities import predict_intensities
+from symstrain.reflection_classes import classify_reflections, enumerate_hkl
 
 
 def best(f, n=3):

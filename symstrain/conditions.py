@@ -5,7 +5,7 @@ What lives here: the extinction algebra on plain values — :func:`absent_mask` 
 :func:`condition_from_op` and :func:`reflection_conditions` (conditions written like ITA, zone + parity rule,
 each derived from one operation, never from a table), :class:`BrokenCondition` (a parent condition the child
 does not obey, in child and parent indexing). Enumerating and classifying reflections, intensities and measured
-data live in ``reflections.py``; this module needs neither pandas nor a structure.
+data live in ``reflection_classes.py`` and ``intensities.py``; this module needs neither pandas nor a structure.
 
 Conventions
 -----------

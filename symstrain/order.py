@@ -3,7 +3,7 @@ measure the distortion that breaks the symmetry.
 
 What lives here: :func:`symmetrize` (the pseudo-symmetric parent structure and the per-atom displacements)
 and the amplitude and symmetry (irrep) of the distortion. What does not: finding the relation (``relation``),
-strain (``strain``) and intensities (``reflections``).
+strain (``strain``) and intensities (``intensities``).
 
 Conventions
 -----------
@@ -349,7 +349,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     η_strain = norm of the symmetry-breaking strain against the parent cell (√2·|e13| for mmm → 2/m: the
     Frobenius norm counts e13 and e31);
     η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å for
-    ``radiation`` ("xray", "neutron" or "electron", see :func:`~symstrain.reflections.predict_intensities`);
+    ``radiation`` ("xray", "neutron" or "electron", see :func:`~symstrain.intensities.predict_intensities`);
     η_modes = distortion amplitude (Å per parent primitive cell; ``max_distance`` as in :func:`symmetrize`).
     Each is also given normalised to its
     largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
@@ -358,7 +358,8 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     """
     import pandas as pd
 
-    from .reflections import check_radiation, eta_intensity, predict_intensities, reflections
+    from .intensities import check_radiation, eta_intensity, predict_intensities
+    from .reflection_classes import reflections
     from .relation import relate
     from .strain import strain
 

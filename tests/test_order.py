@@ -165,7 +165,8 @@ def test_order_parameters_radiation_is_passed_through():
     """η_intensity under neutrons is √(ΣI_SB/ΣI_all) of the neutron |F|² of the same reflections; the toy's
     O and Fe have different b/f ratios (5.803 vs 9.45 fm, 8 vs 26 electrons), so the value differs from X-rays."""
     from symstrain.order import order_parameters
-    from symstrain.reflections import eta_intensity, predict_intensities, reflections
+    from symstrain.intensities import eta_intensity, predict_intensities
+    from symstrain.reflection_classes import reflections
 
     rel = toy(np.array([0.004, 0.002, -0.003]))
     cls = reflections(rel, dmin=1.5)

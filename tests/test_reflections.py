@@ -19,21 +19,22 @@ import pytest
 
 from symstrain.errors import SymstrainInputError
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
-from symstrain.reflections import (
-    absent_mask,
-    check_subgroup,
+from symstrain.conditions import absent_mask, reflection_conditions
+from symstrain.intensities import (
     class_statistics,
     classify_measured,
-    classify_reflections,
-    enumerate_hkl,
     eta_intensity,
     eta_series,
     measured_summary,
     predict_intensities,
-    reflection_conditions,
+    strongest,
+)
+from symstrain.reflection_classes import (
+    check_subgroup,
+    classify_reflections,
+    enumerate_hkl,
     reflections,
     reflections_from_groups,
-    strongest,
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "cifs"
@@ -558,7 +559,8 @@ def test_absences_agree_with_gemmi_for_every_tabulated_setting():
 
 def test_package_level_name_is_callable():
     import symstrain
-    import symstrain.reflections  # noqa: F401  (the module import must not hide the function)
+    import symstrain.intensities  # noqa: F401  (importing the modules must not hide the function)
+    import symstrain.reflection_classes  # noqa: F401
 
     rc = reflections_from_groups(PCCN, P21C, ID, ZERO, CELL, 1.5)
 

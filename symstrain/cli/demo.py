@@ -36,7 +36,8 @@ def run(args):
     from ..plots.strain import plot_lattice, plot_strain
     from ..pseudo import pseudo_supergroups
     from ..reference import fit_cell_baseline
-    from ..reflections import eta_intensity, predict_intensities, reflections, strongest
+    from ..intensities import eta_intensity, predict_intensities, strongest
+    from ..reflection_classes import reflections
     from ..relation import relate
     from ..series import strain_table
     from ..strain import strain

@@ -24,7 +24,7 @@ def run(args):
     from ..cif import read_cif
     from ..errors import SymstrainInputError
     from ..order import ETA_COLUMNS, order_parameters, proportionality
-    from ..reflections import RADIATIONS, check_radiation
+    from ..intensities import RADIATIONS, check_radiation
     from ..plots.order import plot_order_parameters
     from . import CommandResult, output_dir, progress_bar
 

@@ -96,8 +96,9 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..hkl import primary_individual, read_hkl
     from ..plots.reflections import plot_eta_series, plot_section, section_name
-    from ..reflections import (RADIATIONS, check_radiation, check_subgroup, classify_measured, eta_series,
-                               measured_summary, predict_intensities, reflections_from_groups)
+    from ..intensities import (RADIATIONS, check_radiation, classify_measured, eta_series, measured_summary,
+                               predict_intensities)
+    from ..reflection_classes import check_subgroup, reflections_from_groups
     from . import CommandResult
 
     if not (args.dmin > 0):
@@ -218,7 +219,7 @@ def run(args):
         series.to_csv(_claim(out, "eta_series.csv", files), index=False, float_format="%.6g")
         plot_eta_series(series, _claim(out, "eta_series.png", files))
 
-    from ..relation import basis_string
+    from ..notation import basis_string
 
     lines = [f"{rc.parent_group} → {rc.child_group}: P = {basis_string(np.asarray(P))}, "
              f"p = ({', '.join(f'{x:g}' for x in np.asarray(p))}) ({how})",

@@ -127,7 +127,7 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
 
 
 def plot_eta_series(series: pd.DataFrame, path, title: str | None = None) -> str:
-    """η_intensity = √(ΣI_SB/ΣI_all) against T (K) from ``reflections.eta_series``; when the table also has
+    """η_intensity = √(ΣI_SB/ΣI_all) against T (K) from ``intensities.eta_series``; when the table also has
     ``eta_strain`` (joined from a strain table) both are drawn normalised to their maxima."""
     fig = Figure(figsize=(5.5, 4.0), layout="constrained")
     ax = fig.subplots()

@@ -1,0 +1,289 @@
+"""Symmetry-breaking (SB) reflections derived from the operations: which reflections each group allows.
+
+What lives here: :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`classify_reflections`
+(allowed in both groups, symmetry-breaking, or absent in both), :func:`reflections` (from a
+:class:`~symstrain.relation.Relation`) and :func:`reflections_from_groups` (from parent and child groups, P, p and
+the child cell) → :class:`ReflectionClasses`; :func:`check_subgroup` for a (P, p) given by hand; the zone and
+Laue-equivalence keys of reflections. What does not: the extinction algebra (``conditions.py``: absences,
+conditions written like ITA), intensities predicted or measured (``intensities.py``), reading measured data
+(``hkl.py``), figures (``plots/reflections.py``).
+
+Conventions
+-----------
+* Operations (R, t) act on fractional column vectors, x' = R·x + t (as in ``ops.py``).
+* A reflection h (row vector) is systematically absent in a group when some operation has
+  h·R = h and h·t ∉ ℤ (centring translations are operations with R = I).
+* Relation conventions as in ``relation.py``: child basis = parent basis · P, x_parent = P·x_child + p,
+  (hkl)_child = (hkl)_parent · P. A parent operation (R, t) seen in the child basis and origin is
+  (P⁻¹RP, P⁻¹(t + R·p − p)); translations of the parent lattice become (I, P⁻¹·n), n ∈ ℤ³, which
+  extinguish every child reflection with non-integral parent indices.
+* Reflections are indexed in the child cell unless a column says ``*_parent``; d in Å.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .conditions import (
+    BrokenCondition,
+    _broken_conditions,
+    _group_arrays,
+    _group_name,
+    _is_int,
+    absent_mask,
+    parent_ops_in_child,
+)
+from .errors import SymstrainInputError
+from .notation import triplet
+from .ops import SymOps
+
+CLASSES = ("allowed", "SB", "absent")
+
+
+# --------------------------------------------------------------------------- enumeration and classes
+def reciprocal_metric(cell) -> np.ndarray:
+    """(3, 3) reciprocal metric G* = G⁻¹ (Å⁻²) of a ``Cell``; 1/d² = h·G*·hᵀ."""
+    return np.linalg.inv(cell.metric())
+
+
+def d_spacing(cell, hkl) -> np.ndarray:
+    """(N,) d-spacings (Å) of reflections (N, 3) in ``cell``."""
+    hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
+    s2 = np.einsum("ni,ij,nj->n", hkl, reciprocal_metric(cell), hkl)
+    with np.errstate(divide="ignore"):
+        return 1.0 / np.sqrt(s2)
+
+
+def enumerate_hkl(cell, dmin: float) -> np.ndarray:
+    """(N, 3) int: every reflection h ≠ 0 with d ≥ dmin (Å), full sphere (h and −h both listed).
+
+    Index bounds |h| ≤ a/dmin etc. are exact (|h| = |h·a| ≤ |s||a|); the sphere is cut with G*.
+    Sorted by decreasing d, then h, k, l.
+    """
+    if not (dmin > 0 and math.isfinite(dmin)):
+        raise SymstrainInputError("--dmin", f"d_min must be a positive number of Å, got {dmin}")
+    lim = [int(math.floor(x / dmin + 1e-9)) for x in (cell.a, cell.b, cell.c)]
+    n_box = np.prod([2 * m + 1 for m in lim])
+    if n_box > 5e7:
+        raise SymstrainInputError("--dmin", f"d_min = {dmin} Å gives {n_box:.0f} index triples in this cell; choose a larger d_min")
+    axes = [np.arange(-m, m + 1) for m in lim]
+    h = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+    s2 = np.einsum("ni,ij,nj->n", h.astype(float), reciprocal_metric(cell), h.astype(float))
+    keep = (s2 <= 1.0 / dmin**2 * (1 + 1e-12)) & np.any(h != 0, axis=1)
+    h, s2 = h[keep], s2[keep]
+    order = np.lexsort((h[:, 2], h[:, 1], h[:, 0], s2))
+    return h[order]
+
+
+def zone_of(hkl) -> np.ndarray:
+    """(N,) principal zone/row of each reflection in its own indexing: "hkl", "0kl", "h0l", "hk0", "h00", "0k0", "00l"."""
+    hkl = np.asarray(hkl).reshape(-1, 3)
+    z = hkl == 0
+    names = np.full(len(hkl), "hkl", dtype=object)
+    names[z[:, 0] & ~z[:, 1] & ~z[:, 2]] = "0kl"
+    names[~z[:, 0] & z[:, 1] & ~z[:, 2]] = "h0l"
+    names[~z[:, 0] & ~z[:, 1] & z[:, 2]] = "hk0"
+    names[~z[:, 0] & z[:, 1] & z[:, 2]] = "h00"
+    names[z[:, 0] & ~z[:, 1] & z[:, 2]] = "0k0"
+    names[z[:, 0] & z[:, 1] & ~z[:, 2]] = "00l"
+    return names
+
+
+def unique_key(hkl, rotations) -> np.ndarray:
+    """(N,) int64 key equal for reflections equivalent under the Laue group of ``rotations`` (Friedel included)."""
+    hkl = np.asarray(hkl, dtype=np.int64).reshape(-1, 3)
+    Rs = np.asarray(np.round(rotations), dtype=np.int64)
+    Rs = np.concatenate([Rs, -Rs])
+    eq = np.einsum("nj,ojk->onk", hkl, Rs) + 1000
+    keys = (eq[..., 0] * 2001 + eq[..., 1]) * 2001 + eq[..., 2]
+    return keys.max(axis=0)
+
+
+def check_subgroup(parent, child, P, p, source: str = "--P/--p") -> None:
+    """Raise ``SymstrainInputError`` unless every child operation is a parent operation under (P, p).
+
+    Child (W, w) must equal a parent (R, t) with R = P·W·P⁻¹, t ≡ P·w + p − R·p modulo the parent lattice.
+    """
+    G, H = SymOps.coerce(parent), SymOps.coerce(child)
+    P = np.asarray(P, dtype=float)
+    p = np.asarray(p, dtype=float).reshape(3)
+    R = np.einsum("ij,njk,kl->nil", P, H.rotations.astype(float), np.linalg.inv(P))
+    t = H.translations @ P.T + p - R @ p
+    ok = G.contains_many(R, t)
+    if not ok.all():
+        k = int(np.argmin(ok))
+        raise SymstrainInputError(
+            source,
+            f"child operation {triplet(H.rotations[k], H.translations[k], reduce=True)} is not an operation of the "
+            f"parent {_group_name(parent)} with P = {np.round(P, 4).tolist()}, p = {np.round(p, 4).tolist()}; "
+            "give the right --P/--p",
+        )
+
+
+def classify_reflections(hkl, parent, child, P=None, p=None, conditions=None) -> pd.DataFrame:
+    """Classify child-indexed reflections (N, 3) as "allowed", "SB" or "absent".
+
+    ``parent``/``child``: ``SpaceGroupInfo`` (or (rotations, translations)) in the settings of their
+    files; P, p: relation conventions (defaults identity, 0). "allowed": present in both groups;
+    "SB": absent in the parent, present in the child (symmetry-breaking); "absent": absent in both.
+    Columns: h, k, l (child), h_parent, k_parent, l_parent (float; non-integral for a child supercell),
+    zone (child indexing), class, broken (the broken parent conditions that extinguish an SB
+    reflection, "; "-joined, conditions contained in another left out).
+    A reflection absent in the child but present in the parent means the groups are not a
+    group–subgroup pair under (P, p): SymstrainInputError.
+    """
+    hkl = np.asarray(hkl)
+    if hkl.ndim != 2 or hkl.shape[1] != 3 or not np.all(_is_int(hkl.astype(float))):
+        raise SymstrainInputError("hkl", "reflection indices must be an (N, 3) array of integers")
+    P = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    W, w = parent_ops_in_child(Rp, tp, P, p)
+    h = hkl.astype(float)
+    par_abs = absent_mask(h, W, w)
+    chi_abs = absent_mask(h, Rc, tc)
+    bad = chi_abs & ~par_abs
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SymstrainInputError(
+            "relation", f"reflection {tuple(int(x) for x in hkl[i])} is absent in the child but present in the parent: "
+            "the child is not a subgroup of the parent with this P, p")
+    cls = np.where(par_abs, np.where(chi_abs, "absent", "SB"), "allowed")
+    hp = h @ np.linalg.inv(P)
+    df = pd.DataFrame({"h": hkl[:, 0].astype(int), "k": hkl[:, 1].astype(int), "l": hkl[:, 2].astype(int),
+                       "h_parent": hp[:, 0], "k_parent": hp[:, 1], "l_parent": hp[:, 2],
+                       "zone": zone_of(hkl), "class": cls})
+    if conditions is None:
+        conditions = _broken_conditions(Rp, tp, (Rc, tc), P, p)
+    broken = np.full(len(df), "", dtype=object)
+    sb = cls == "SB"
+    for bc in conditions:
+        if bc.contained_in is not None:
+            continue
+        m = sb & bc.child.extinguishes(h)
+        broken[m] = np.where(broken[m] == "", bc.label, broken[m] + "; " + bc.label)
+    df["broken"] = broken
+    return df
+
+
+@dataclass(frozen=True, eq=False)
+class ReflectionClasses:
+    """Every reflection to ``dmin`` of the child cell, classified against the parent.
+
+    ``table``: DataFrame from :func:`classify_reflections` plus ``d`` (Å) and ``unique`` (key equal for
+    reflections equivalent in the child's Laue class) and, after :meth:`with_intensities`, ``I``
+    (predicted |F|², units of the radiation: electrons², fm² or Å²). ``conditions``: the broken parent
+    conditions (:class:`BrokenCondition`).
+    ``P``, ``p``: relation conventions of ``relation.py``.
+    """
+
+    table: pd.DataFrame
+    conditions: tuple[BrokenCondition, ...]
+    dmin: float
+    parent_group: str
+    child_group: str
+    P: np.ndarray
+    p: np.ndarray
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of reflections per class (full sphere)."""
+        vc = self.table["class"].value_counts()
+        return {c: int(vc.get(c, 0)) for c in CLASSES}
+
+    @property
+    def sb(self) -> pd.DataFrame:
+        return self.table[self.table["class"] == "SB"]
+
+    def sb_by_zone(self) -> dict[str, int]:
+        """SB reflections per principal zone of the child indexing (e.g. {"hkl": 1048, "0kl": 168})."""
+        vc = self.sb["zone"].value_counts()
+        return {str(k): int(v) for k, v in vc.items()}
+
+    def summary_lines(self) -> list[str]:
+        """The broken conditions in words, in child and parent indexing."""
+        lines = []
+        for bc in self.conditions:
+            par = "non-integral parent indices" if bc.parent is None else f"{bc.parent.zone}: {bc.parent.rule}"
+            what = "reflections" if bc.child.zone == "hkl" else f"{bc.child.zone} reflections"
+            line = (f"{bc.child.zone}: {bc.child.rule} broken ({what} with {bc.child.absent} appear; "
+                    f"parent indexing {par}; parent op {bc.parent.operation if bc.parent else bc.child.operation})")
+            if bc.contained_in:
+                line += f" — contained in {bc.contained_in}"
+            lines.append(line)
+        return lines
+
+    def with_intensities(self, I) -> "ReflectionClasses":
+        """A copy whose table has a column ``I`` (predicted or measured, one per row)."""
+        t = self.table.copy()
+        t["I"] = np.asarray(I, dtype=float)
+        return ReflectionClasses(t, self.conditions, self.dmin, self.parent_group, self.child_group,
+                                 self.P, self.p, self.warnings)
+
+    def intensity_summary(self, top: int = 10) -> dict:
+        """Predicted (or measured) SB intensities, needs column ``I`` (see :meth:`with_intensities`).
+
+        Returns n_SB, mean_I_SB, mean_I_allowed, sb_fraction = ΣI_SB/ΣI_all, eta_intensity and
+        ``strongest``: the ``top`` strongest SB reflections (one per set of equivalents), a DataFrame.
+        """
+        from .intensities import eta_intensity, strongest
+
+        if "I" not in self.table:
+            raise ValueError("no intensities: use with_intensities(predict_intensities(phase, hkl)) first")
+        t = self.table
+        I = t["I"].to_numpy(dtype=float)
+        sb = (t["class"] == "SB").to_numpy()
+        al = (t["class"] == "allowed").to_numpy()
+        tot = float(np.nansum(I))
+        return {
+            "n_SB": int(sb.sum()),
+            "mean_I_SB": float(np.nanmean(I[sb])) if sb.any() else None,
+            "mean_I_allowed": float(np.nanmean(I[al])) if al.any() else None,
+            "sb_fraction": float(np.nansum(I[sb]) / tot) if tot > 0 else None,
+            "eta_intensity": eta_intensity(I, sb),
+            "strongest": strongest(t, "SB", top),
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "parent_group": self.parent_group,
+            "child_group": self.child_group,
+            "P": np.asarray(self.P).tolist(),
+            "p": np.asarray(self.p).tolist(),
+            "dmin": self.dmin,
+            "counts": self.counts,
+            "sb_by_zone": self.sb_by_zone(),
+            "broken_conditions": [bc.to_dict() for bc in self.conditions],
+            "warnings": list(self.warnings),
+        }
+
+
+def reflections_from_groups(parent, child, P, p, child_cell, dmin: float = 0.8) -> ReflectionClasses:
+    """:class:`ReflectionClasses` from plain values: parent and child ``SpaceGroupInfo`` (settings of
+    their files), P, p (``relation.py`` conventions) and the child ``Cell``; d ≥ dmin (Å), full sphere."""
+    P = np.eye(3) if P is None else np.asarray(P, dtype=float)
+    p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
+    check_subgroup(parent, child, P, p)
+    Rp, tp = _group_arrays(parent)
+    Rc, tc = _group_arrays(child)
+    conds = tuple(_broken_conditions(Rp, tp, (Rc, tc), P, p))
+    hkl = enumerate_hkl(child_cell, dmin)
+    table = classify_reflections(hkl, (Rp, tp), (Rc, tc), P, p, conditions=conds)
+    table.insert(6, "d", d_spacing(child_cell, hkl))
+    table["unique"] = unique_key(hkl, Rc)
+    warns = []
+    if not conds:
+        warns.append("no parent extinction condition is broken: the symmetry breaking shows only in intensities")
+    return ReflectionClasses(table, conds, float(dmin), _group_name(parent), _group_name(child), P, p, tuple(warns))
+
+
+def reflections(relation, dmin: float = 0.8) -> ReflectionClasses:
+    """:class:`ReflectionClasses` of a :class:`~symstrain.relation.Relation` to d ≥ dmin (Å) in the child cell."""
+    return reflections_from_groups(relation.parent.spacegroup, relation.child.spacegroup,
+                                   relation.P, relation.p, relation.child.cell, dmin)
