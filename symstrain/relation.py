@@ -54,13 +54,14 @@ class Relation:
     point_index: int
     #: i_L: number of parent lattice translations (mod child lattice) per child cell = |det P| × (parent centring) / (child centring)
     lattice_index: int
-    #: "t" (translationengleiche, i_L = 1), "k" (klassengleiche, i_P = 1) or "general"
+    #: "t" (translationengleiche, i_L = 1), "k" (klassengleiche, i_P = 1), "general", or "identity" (index 1)
     kind: str
     #: parent point group and child point group (H-M, e.g. "mmm", "2/m")
     parent_point_group: str
     child_point_group: str
-    #: left cosets g·H of the operations lost, each a list of xyz triplets in the parent setting;
-    #: the first element of each coset is its representative
+    #: left cosets g·H of the operations lost, each listed once as the |H| triplets g·h (h over the child's
+    #: operations) in the parent setting; within a coset, and cosets among themselves, the most readable
+    #: triplet first (pure translations, then the inversion, then the shortest); see ``cosets.py``
     lost_cosets: tuple[tuple[str, ...], ...]
     #: number of orientation domain states = point_index; antiphase (translation) states = lattice_index
     orientation_domains: int
@@ -74,10 +75,11 @@ class Relation:
     symmetry_breaking_strain: tuple[str, ...]
     #: strain components allowed in the parent point group (non-symmetry-breaking), same frame
     non_symmetry_breaking_strain: tuple[str, ...]
-    #: parent reflection conditions the child breaks, for the reflections module; each a dict
-    #: {"operation": xyz of the parent op, "condition": text in parent indices}
+    #: parent reflection conditions the child breaks (``conditions.BrokenCondition.to_dict``): each a dict with
+    #: "child_indexing" and "parent_indexing" ({zone, rule, absent, kind, operation}), "parent_text", "contained_in"
     broken_conditions: tuple[dict, ...] = ()
-    #: relative mismatch of the child metric against the parent metric mapped by P (max |ΔG|/G)
+    #: finite-strain norm of the child cell against the parent lattice mapped by P: the largest |eigenvalue| of the
+    #: Green–Lagrange strain E = ½(L⁻¹·G_child·L⁻ᵀ − I), G_parent(P) = L·Lᵀ (dimensionless; ``finite_strain_norm``)
     lattice_misfit: float = 0.0
     #: which conjugacy class / orientation of the subgroup: the child's point-group elements in the parent basis
     orientation: str = ""
@@ -89,8 +91,9 @@ class Relation:
 
     def coset_representatives(self) -> np.ndarray:
         """(index, 4, 4) affine parent operations g_k, one per left coset g_k·H, in CHILD coordinates
-        (x' = W·x + w on child fractional coordinates); the first is the identity (H itself)."""
-        cos = left_cosets(self.parent.spacegroup.symops, self.child.spacegroup.symops, self.P, self.p)
+        (x' = W·x + w on child fractional coordinates); the first is the identity (H itself), g_k for k ≥ 1
+        lies in the coset ``lost_cosets[k - 1]``."""
+        cos, _ = _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
         reps = [c[0] for c in cos]
         reps[0] = np.eye(4)
         return np.array(reps)
@@ -423,8 +426,8 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     if index == 1:
         kind = "identity"
 
-    cosets = left_cosets(ops_p, ops_c, P, p)
-    lost = tuple(sorted((readable_coset(c, P, p) for c in cosets[1:]), key=lambda c: op_readability(c[0])))
+    cosets, texts = _cosets_in_order(G, H, P, p)
+    lost = tuple(texts[1:])
     warnings = []
     if len(cosets) != index:
         warnings.append(f"found {len(cosets)} cosets for index {index}; the coset list may be incomplete")
@@ -479,6 +482,15 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
         broken_conditions=broken,
         warnings=tuple(warnings),
     )
+
+
+def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):
+    """The left cosets (``cosets.left_cosets``) and their parent-setting triplets: H first, then the lost cosets
+    by the readability of their most readable member (the order of ``Relation.lost_cosets``)."""
+    cosets = left_cosets(parent.symops, child.symops, P, p)
+    texts = [readable_coset(c, P, p) for c in cosets]
+    order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
+    return [cosets[k] for k in order], [texts[k] for k in order]
 
 
 def _params(A):

@@ -262,3 +262,14 @@ def test_model_pair_swapped_is_refused(model):
     # P2₁/m is not a subgroup of Pccn (Pccn has no mirror)
     with pytest.raises(NotSubgroupError):
         relate(ls, Phase(hs.cell, SpaceGroupInfo.from_symbol("P 1 21/m 1"), (), source="P21m"))
+
+
+def test_importing_relation_leaves_spglib_settings_alone():
+    """No import-time side effects: spglib's process-wide error handling stays as spglib set it."""
+    import subprocess
+    import sys
+
+    code = ("import spglib.error as e; before = e.OLD_ERROR_HANDLING; import symstrain.relation, symstrain.detect; "
+            "print(before == e.OLD_ERROR_HANDLING)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
