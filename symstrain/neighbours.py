@@ -102,15 +102,20 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     i, j = pairs[:, 0], pairs[:, 1]
     diff = frac[j] - frac[i]
     diff -= np.rint(diff)
-    # the shortest image: |Δ_k| ≤ |v|/d_k, so lattice shifts up to ⌈r/d_k⌉ along each axis are enough
+    v = diff @ A.T
+    dist = np.sqrt(np.einsum("pk,pk->p", v, v))
+    # an image shorter than half the smallest interplanar spacing is the shortest (any other lattice vector
+    # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k
     d = _spacings(A, source)
-    reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
-    shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
-    dist = np.empty(len(i))
-    step = max(1, _BLOCK // len(shifts))
-    for s0 in range(0, len(i), step):
-        blk = (diff[s0:s0 + step, None, :] + shifts[None, :, :]) @ A.T
-        dist[s0:s0 + step] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
+    far = np.flatnonzero(dist > 0.5 * d.min())
+    if len(far):
+        reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
+        shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+        step = max(1, _BLOCK // len(shifts))
+        for s0 in range(0, len(far), step):
+            sel = far[s0:s0 + step]
+            blk = (diff[sel, None, :] + shifts[None, :, :]) @ A.T
+            dist[sel] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
     keep = dist < r
     return i[keep], j[keep], dist[keep]
 
