@@ -175,7 +175,6 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         raise SymstrainInputError(child.name, "no atoms: pseudo-symmetry needs atomic positions")
     A = child.cell.matrix()
     H = child.spacegroup
-    own = {R.astype(int).tobytes() for R in H.rotations}
     V = _polar_directions(H)
     # along a polar direction the origin of the added operation is free: candidates that differ only there
     # are one supergroup, placed where the child needs the least displacement
@@ -185,7 +184,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     found = []
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
         is_identity = np.array_equal(W, np.eye(3, dtype=int))
-        if W.astype(int).tobytes() in own and not is_identity:
+        if H.symops.has_rotations(W)[0] and not is_identity:
             continue  # the same cosets arise from the identity with new translations
         for w in _normalising_translations(W, H):
             if is_identity and np.allclose(w, 0):
