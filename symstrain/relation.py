@@ -25,7 +25,7 @@ import numpy as np
 from .cosets import left_cosets, op_readability, readable_coset
 from .errors import SymstrainInputError
 from .notation import basis_string, frac_str as _frac, triplet as op_to_xyz
-from .phase import Cell, Phase, SpaceGroupInfo
+from .phase import Cell, Phase, SpaceGroupInfo, params_from_matrix
 from .tensors import (
     cartesian_rotations,
     invariant_tensors,
@@ -435,7 +435,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
     # point groups and tensors: the ideal (unstrained) child lattice = parent lattice mapped by P
     pg_p, pg_c = point_group_symbol(G.rotations), point_group_symbol(H.rotations)
     A_p = parent.cell.matrix()
-    ideal_child = Cell(*_params(A_p @ P))
+    ideal_child = Cell(*params_from_matrix(A_p @ P))
     A_c = ideal_child.matrix()
     Pi = np.linalg.inv(P)
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
@@ -491,12 +491,6 @@ def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):
     texts = [readable_coset(c, P, p) for c in cosets]
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
     return [cosets[k] for k in order], [texts[k] for k in order]
-
-
-def _params(A):
-    from .phase import params_from_matrix
-
-    return params_from_matrix(A)
 
 
 def _cell_str(c: Cell) -> str:
