@@ -14,8 +14,9 @@ Conventions
 * Composition: (R₁, t₁)·(R₂, t₂) = (R₁R₂, R₁t₂ + t₁) (the right-hand operation acts first);
   the inverse of (R, t) is (R⁻¹, −R⁻¹t).
 * Membership: (R, t) is in the set when an operation has the same R and a translation differing from t by
-  a lattice vector, each component within :data:`TOL` of an integer. No grid: translations with any rational
-  denominators (1/5, 1/14, 1/22 of a supercell) compare exactly.
+  a lattice vector, each component within :data:`TOL` of an integer. Translations with any denominators
+  (1/5, 1/14, 1/22 of a supercell) compare that way: the fine code grid below only speeds the search up, and
+  a translation it could round across a boundary is compared within TOL instead.
 * Hashable keys (:meth:`SymOps.codes`, :meth:`SymOps.key`) round translations to multiples of 1/:data:`CODE_DEN`
   (302400 = 2⁶·3³·5²·7): exact for every translation whose denominator divides it (all crystallographic
   translations of cells up to 8-fold, 9-fold, 25-fold or 7-fold supercells along an axis), and the same for two
@@ -44,17 +45,36 @@ _ROT_MAX = 50
 _ROT_BASE = 2 * _ROT_MAX + 1  # 101⁹ < 2⁶³: a rotation is one int64
 
 
+_ROT_WEIGHTS = _ROT_BASE ** np.arange(8, -1, -1, dtype=np.int64)
+
+
 def _rotation_codes(rotations: np.ndarray) -> np.ndarray:
     """(n,) int64 code of each (n, 3, 3) matrix; −1 for a matrix that is not integral or has too large entries."""
-    R = np.asarray(rotations, dtype=float).reshape(-1, 9)
-    Ri = np.rint(R)
-    ok = np.all(np.abs(R - Ri) < TOL, axis=1) & np.all(np.abs(Ri) <= _ROT_MAX, axis=1)
-    digits = np.where(ok[:, None], Ri, 0).astype(np.int64) + _ROT_MAX
-    code = np.zeros(len(R), dtype=np.int64)
-    for k in range(9):
-        code = code * _ROT_BASE + digits[:, k]
+    R = np.asarray(rotations).reshape(-1, 9)
+    if np.issubdtype(R.dtype, np.integer):
+        Ri = R.astype(np.int64)
+        ok = np.all(np.abs(Ri) <= _ROT_MAX, axis=1)
+    else:
+        Rf = R.astype(float)
+        Rr = np.rint(Rf)
+        ok = np.all(np.abs(Rf - Rr) < TOL, axis=1) & np.all(np.abs(Rr) <= _ROT_MAX, axis=1)
+        Ri = np.where(ok[:, None], Rr, 0).astype(np.int64)
+    code = (Ri + _ROT_MAX) @ _ROT_WEIGHTS
     code[~ok] = -1
     return code
+
+
+_D3 = CODE_DEN**3
+
+
+def _translation_codes(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(m,) int64 code of each translation modulo 1 on the 1/CODE_DEN grid, and (m,) bool: some component lies
+    so close to a rounding boundary that a value within TOL of it could round the other way."""
+    x = (np.asarray(t, dtype=float).reshape(-1, 3) % 1.0) * CODE_DEN
+    r = np.rint(x)
+    near = np.any(np.abs(x - r) > 0.5 - TOL * CODE_DEN, axis=1)
+    c = r.astype(np.int64) % CODE_DEN
+    return (c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], near
 
 
 def _wrap(t: np.ndarray) -> np.ndarray:
@@ -65,8 +85,8 @@ def _wrap(t: np.ndarray) -> np.ndarray:
 
 
 def _as_rotations(R) -> np.ndarray:
-    """(n, 3, 3) float from one matrix or a stack."""
-    R = np.asarray(R, dtype=float)
+    """(n, 3, 3) from one matrix or a stack (integer input stays integer)."""
+    R = np.asarray(R)
     return R.reshape(1, 3, 3) if R.shape == (3, 3) else R.reshape(-1, 3, 3)
 
 
@@ -284,17 +304,46 @@ class SymOps:
         return np.sort(first)
 
     # ------------------------------------------------------------------ membership
+    @cached_property
+    def _lookup(self):
+        """Sorted distinct rotation codes, and sorted keys (rotation's rank · CODE_DEN³ + translation code)."""
+        rots = np.unique(self._rot_codes)
+        tc, near = _translation_codes(self.translations)
+        keys = np.searchsorted(rots, self._rot_codes) * _D3 + tc
+        return rots, np.sort(keys), bool(near.any())
+
     def contains_many(self, rotations, translations) -> np.ndarray:
         """(m,) bool: is each (R_k, t_k) an operation of the set modulo lattice translations?
 
         ``rotations`` (m, 3, 3), or one (3, 3) matrix for every translation; ``translations`` (m, 3). Rotations
-        that are not integral (an operation that does not keep this lattice) are never members.
+        that are not integral (an operation that does not keep this lattice) are never members. Translations are
+        matched on the 1/CODE_DEN grid first (a sorted search); a translation that grid could place on the wrong
+        side of a rounding boundary is then compared within TOL, so the answer never depends on the grid.
         """
         t = np.asarray(translations, dtype=float).reshape(-1, 3)
-        R = _as_rotations(rotations)
-        q = _rotation_codes(R)
+        q = _rotation_codes(_as_rotations(rotations))
         if len(q) == 1 and len(t) != 1:
             q = np.full(len(t), q[0])
+        return self._contains_codes(q, t)
+
+    def _contains_codes(self, q: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """contains_many for rotation codes ``q`` (m,) and translations ``t`` (m, 3)."""
+        rots, keys, set_near = self._lookup
+        if len(rots) * _D3 >= 2**62 or not len(keys):  # never for a space group (at most 48 rotations)
+            return self._contains_within_tol(q, t)
+        rank = np.minimum(np.searchsorted(rots, q), len(rots) - 1)
+        valid = (q >= 0) & (rots[rank] == q)
+        tc, near = _translation_codes(t)
+        key = rank * _D3 + tc
+        pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        hit = valid & (keys[pos] == key)
+        check = valid & ~hit & (near | set_near)
+        if check.any():
+            hit[check] = self._contains_within_tol(q[check], t[check])
+        return hit
+
+    def _contains_within_tol(self, q: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """contains_many for rotation codes ``q``: translations compared within TOL, one rotation at a time."""
         out = np.zeros(len(t), dtype=bool)
         own = self._rot_codes
         for code in np.unique(q[q >= 0]):
@@ -319,8 +368,8 @@ class SymOps:
         """Every product g·h, g from this set and h from ``other`` (default: this set), g-major:
         ((n·m, 3, 3) int, (n·m, 3) float in [0, 1))."""
         other = self if other is None else other
-        R = np.einsum("iab,jbc->ijac", self.rotations, other.rotations).reshape(-1, 3, 3)
-        t = (np.einsum("iab,jb->ija", self.rotations, other.translations) + self.translations[:, None, :])
+        R = np.matmul(self.rotations[:, None], other.rotations[None, :]).reshape(-1, 3, 3)
+        t = np.matmul(self.rotations, other.translations.T).transpose(0, 2, 1) + self.translations[:, None, :]
         return R, _wrap(t.reshape(-1, 3))
 
     def compose(self, other: "SymOps") -> "SymOps":
@@ -346,14 +395,22 @@ class SymOps:
         n = len(self)
         if n == 0:
             return ClosureDefect("", "", "x,y,z")
-        R, t = self.products()
-        ok = self.contains_many(R, t)
+        # rotation codes of the n² products from the k² products of the distinct rotations (k ≤ 48)
+        _, first, which = np.unique(self._rot_codes, return_index=True, return_inverse=True)
+        U = self.rotations[first]
+        table = _rotation_codes(np.matmul(U[:, None], U[None, :])).reshape(len(U), len(U))
+        which = np.asarray(which).reshape(-1)
+        q = table[which[:, None], which[None, :]].reshape(-1)
+        t = np.matmul(self.rotations, self.translations.T).transpose(0, 2, 1) + self.translations[:, None, :]
+        t = t.reshape(-1, 3)
+        ok = self._contains_codes(q, t)
         if ok.all():
             return None
         k = int(np.argmin(ok))
         i, j = divmod(k, n)
         return ClosureDefect(triplet(self.rotations[i], self.translations[i]),
-                             triplet(self.rotations[j], self.translations[j]), triplet(R[k], t[k]))
+                             triplet(self.rotations[j], self.translations[j]),
+                             triplet(self.rotations[i] @ self.rotations[j], t[k], reduce=True))
 
     def is_group(self) -> bool:
         """True when the set is closed under composition, hence under inverses (modulo lattice translations)."""

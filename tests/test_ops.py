@@ -181,3 +181,21 @@ def test_bad_input():
         SymOps.from_triplets(["x,y,q"], source="file.cif")
     with pytest.raises(ValueError, match="1/24"):
         sg_ops("P 1 21 1").in_basis(np.diag([1, 5, 1])).to_gemmi()
+
+
+def test_membership_does_not_depend_on_the_code_grid():
+    """Translations that are no simple fractions, within 1e-6 of each other across a rounding boundary of the
+    1/CODE_DEN grid, still match; the oracle is a brute-force comparison modulo 1 written here."""
+    from symstrain.ops import CODE_DEN, TOL
+
+    rng = np.random.default_rng(11)
+    base = rng.random((40, 3))
+    base[0] = [0.1 + 0.4 / CODE_DEN, 0.2, 0.3]  # 0.4 of a grid step: a value 5e-7 higher rounds the other way
+    ops = SymOps([np.eye(3)] * len(base), base)
+    queries = np.vstack([base + rng.uniform(-0.9, 0.9, base.shape) * TOL + rng.integers(-2, 3, base.shape),
+                         base + 3 * TOL, rng.random((40, 3)), [[0.1 + 0.4 / CODE_DEN + 5e-7, 0.2, 0.3]]])
+    d = queries[:, None, :] - ops.translations[None, :, :]
+    want = np.any(np.all(np.abs(d - np.rint(d)) < TOL, axis=2), axis=1)
+    got = ops.contains_many(np.eye(3, dtype=int), queries)
+    assert got.tolist() == want.tolist()
+    assert got[:40].all() and not got[40:80].any() and got[-1]
