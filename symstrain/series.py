@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import CELL_NAMES, Cell, Phase, cell_volume
+from .lattice import volume
+from .phase import CELL_NAMES, Cell, Phase
 
 CELL_TABLE_COLUMNS = (["label", "T", "branch", "spacegroup", "sg_detected"] + list(CELL_NAMES)
                       + [f"{n}_su" for n in CELL_NAMES])
@@ -189,7 +190,7 @@ def read_cells_csv(path, *, branch: str | None = None):
 def _check_cells(df, src: str) -> None:
     for i, row in enumerate(df.itertuples(index=False)):
         p = [row.a, row.b, row.c, row.alpha, row.beta, row.gamma]
-        if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not cell_volume(p) > 0:
+        if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not volume(p) > 0:
             raise SymstrainInputError(src, f"row {i + 2}: impossible cell {tuple(p)}")
         if not (row.T >= 0):
             raise SymstrainInputError(src, f"row {i + 2}: temperature {row.T} K is below 0 K")
