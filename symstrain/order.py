@@ -360,7 +360,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
 
     from .reflections import check_radiation, eta_intensity, predict_intensities, reflections
     from .relation import relate
-    from .strain import strain
+    from .spontaneous_strain import strain
 
     radiation = check_radiation(radiation, "radiation")
 

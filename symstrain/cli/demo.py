@@ -39,7 +39,7 @@ def run(args):
     from ..reflections import eta_intensity, predict_intensities, reflections, strongest
     from ..relation import relate
     from ..series import strain_table
-    from ..strain import strain
+    from ..spontaneous_strain import strain
     from ..symmetry import detect_symmetry
     from ..writer import write_cif
     from . import CommandResult, output_dir, progress_bar
