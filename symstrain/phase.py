@@ -19,13 +19,13 @@ Conventions
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
 
 from . import lattice
+from .notation import format_su  # noqa: F401  (the one formatter; kept importable from here)
 
 CELL_NAMES = ("a", "b", "c", "alpha", "beta", "gamma")
 
@@ -106,28 +106,6 @@ class Cell:
         d["volume"] = self.volume
         d["volume_su"] = self.volume_su
         return d
-
-
-def format_su(value, su=None, digits: int = 6) -> str:
-    """A value with its standard uncertainty in the crystallographers' notation, e.g. ``12.370(2)``.
-
-    The s.u. is rounded to one significant digit (two when it starts with 1) and the value to the same decimal;
-    an s.u. of exactly 0 is written ``(0)``; without an s.u. the value gets ``digits`` significant digits; a
-    missing or non-finite value is ``—``. Exact zeros never print as ``-0``.
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    v = float(value)
-    if abs(v) < 1e-12:
-        v = 0.0
-    if su is None or not math.isfinite(float(su)):
-        return f"{v:.{digits}g}"
-    s = float(su)
-    if s <= 0:
-        return f"{v:.{digits}g}(0)"
-    e = int(math.floor(math.log10(s)))
-    dec = min(max(0, (1 - e) if s / 10**e < 2 else -e), 10)
-    return f"{v:.{dec}f}({round(s * 10**dec):d})"
 
 
 def params_from_matrix(A: np.ndarray) -> tuple[float, ...]:

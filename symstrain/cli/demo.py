@@ -16,7 +16,7 @@ def add_arguments(p):
 
 
 def _fmt(v, su=None, digits=4):
-    from ..phase import format_su
+    from ..notation import format_su
 
     return format_su(v, su, digits)
 
