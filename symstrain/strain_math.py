@@ -187,13 +187,14 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, extra=None) -> tuple[dict,
     X[:, 1 + n + idx, idx] -= h
     ex = None if extra is None else np.repeat(extra, 2 * n + 1, axis=0)
     res = fun(X.reshape(N * (2 * n + 1), n), ex)
-    values, sus = {}, {}
-    for key, arr in res.items():
-        arr = arr.reshape((N, 2 * n + 1) + arr.shape[1:])
-        values[key] = arr[:, 0]
-        shape = (N, n) + (1,) * (arr.ndim - 2)
-        J = (arr[:, 1 : n + 1] - arr[:, n + 1 :]) / (2 * h).reshape(shape)
-        sus[key] = np.sqrt(np.sum((sigma**2).reshape(shape) * J**2, axis=1))
+    # every output flattened side by side: one Jacobian for all of them
+    shapes = {key: np.shape(arr)[1:] for key, arr in res.items()}
+    flat = np.concatenate([np.reshape(arr, (N, 2 * n + 1, -1)) for arr in res.values()], axis=2)
+    J = (flat[:, 1 : n + 1] - flat[:, n + 1 :]) / (2 * h)[:, :, None]
+    su = np.sqrt(np.sum((sigma**2)[:, :, None] * J**2, axis=1))
+    ends = np.cumsum([math.prod(s) for s in shapes.values()])[:-1]
+    values = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(flat[:, 0], ends, axis=1))}
+    sus = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(su, ends, axis=1))}
     return values, sus
 
 
