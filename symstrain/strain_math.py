@@ -117,8 +117,15 @@ def _projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
         return np.zeros(len(x))
     M = V * _W  # (k, 6): y = V W x
     y = x @ M.T
-    Ginv = np.linalg.pinv(M @ V.T)
+    Ginv = _gram_pinv(np.ascontiguousarray(V, dtype=float).tobytes(), len(V))
     return np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", y, Ginv, y), 0.0))
+
+
+@functools.lru_cache(maxsize=64)
+def _gram_pinv(V_bytes: bytes, k: int) -> np.ndarray:
+    """Pseudo-inverse of the Gram matrix V W Vᵀ of k Voigt rows (cached: one split basis serves every batch)."""
+    V = np.frombuffer(V_bytes).reshape(k, 6)
+    return np.linalg.pinv((V * _W) @ V.T)
 
 
 def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...],
