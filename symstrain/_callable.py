@@ -1,9 +1,8 @@
-"""``symstrain.reflections`` is both a module and the public function of that name (``symstrain.strain`` no
-longer is: its module is ``spontaneous_strain``). Delete this file once ``reflections`` is renamed likewise.
+"""``symstrain.strain`` and ``symstrain.reflections`` are both a module and the public function of that name.
 
 Once a module has been imported, the package attribute of the same name is the module, not the function;
 :func:`make_callable` turns the module into one that forwards calls to its function, so the flat API
-``symstrain.reflections(...)`` works whichever was imported first.
+``symstrain.strain(...)`` works whichever was imported first.
 """
 
 from __future__ import annotations
