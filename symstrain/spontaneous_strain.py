@@ -141,7 +141,8 @@ class StrainResult:
         row["e_sb"], row["e_sb_su"] = self.e_sb, self.e_sb_su
         row["e_nsb"], row["e_nsb_su"] = self.e_nsb, self.e_nsb_su
         for k in range(3):
-            row[f"principal{k + 1}"], row[f"principal{k + 1}_su"] = float(self.principal[k]), float(self.principal_su[k])
+            row[f"principal{k + 1}"] = float(self.principal[k])
+            row[f"principal{k + 1}_su"] = float(self.principal_su[k])
         for name, (E, Es) in self.finite.items():
             for comp in COMPONENTS:
                 i, j = COMPONENT_INDEX[comp]
@@ -219,13 +220,14 @@ class StrainResult:
             lines.append(f"  ε13 = {format_su(self.eps13, self.eps13_su)}   [{self.eps13_definition}]")
             lines.append(f"  volume strain vs = {format_su(self.volume_strain, self.volume_strain_su)}")
             lines.append(f"  e_ss = √(Σ e_ij²) = {format_su(self.e_ss, self.e_ss_su)}")
-            lines.append("  principal strains (directions: Cartesian unit vectors in the same frame, and [uvw] of the child):")
+            lines.append("  principal strains (directions: Cartesian unit vectors in the same frame, and [uvw] of the "
+                         "child):")
             uvw = self.principal_directions_uvw()
             for k in range(3):
                 d = np.where(np.abs(self.principal_directions[:, k]) < 5e-5, 0.0, self.principal_directions[:, k])
                 x = np.where(np.abs(uvw[:, k]) < 5e-4, 0.0, uvw[:, k])  # no "-0.000"
-                lines.append(f"    {format_su(self.principal[k], self.principal_su[k]):>16s}  along ({d[0]:+.4f}, {d[1]:+.4f}, {d[2]:+.4f})"
-                             f"  [{x[0]:+.3f} {x[1]:+.3f} {x[2]:+.3f}]")
+                lines.append(f"    {format_su(self.principal[k], self.principal_su[k]):>16s}  "
+                             f"along ({d[0]:+.4f}, {d[1]:+.4f}, {d[2]:+.4f})  [{x[0]:+.3f} {x[1]:+.3f} {x[2]:+.3f}]")
             for name, (E, Es) in self.finite.items():
                 title = "Green–Lagrange E = ½(FᵀF − I)" if name == "green" else "Eulerian e = ½(I − F⁻ᵀF⁻¹)"
                 lines.append(f"  {title}:")
