@@ -19,8 +19,8 @@ Conventions
     factorisation with the axis order reversed).
 
 * Impossible parameters (angles that close no cell): :func:`volume` is 0; :func:`matrix_from_metric` raises
-  ``numpy.linalg.LinAlgError`` with ``strict=True`` and otherwise flattens the cell onto its last pivot
-  (zero height), as an orthogonalisation by trigonometry would.
+  ``numpy.linalg.LinAlgError`` with ``strict=True`` (the default) and otherwise, like :func:`cell_matrix`, gives
+  NaN matrices for those cells (there is no such cell to orthogonalise) and the others as usual.
 """
 
 from __future__ import annotations
@@ -69,23 +69,17 @@ def params_from_matrix(A) -> np.ndarray:
 
 
 def _upper_factor(G: np.ndarray, strict: bool) -> np.ndarray:
-    """U upper triangular, positive diagonal, UᵀU = G: the Cholesky factor in closed form, elementwise over
-    the batch (no per-matrix LAPACK call)."""
-    u = np.zeros(G.shape)
-    p00 = G[..., 0, 0]
-    u00 = np.sqrt(p00)
-    u01 = G[..., 0, 1] / u00
-    u02 = G[..., 0, 2] / u00
-    p11 = G[..., 1, 1] - u01 * u01
-    u11 = np.sqrt(np.maximum(p11, 0.0))
-    u12 = (G[..., 1, 2] - u01 * u02) / u11
-    p22 = G[..., 2, 2] - u02 * u02 - u12 * u12
-    if strict and not (np.all(p00 > 0) and np.all(p11 > 0) and np.all(p22 > 0)):
-        raise np.linalg.LinAlgError("metric tensor is not positive definite (impossible cell)")
-    u[..., 0, 0], u[..., 0, 1], u[..., 0, 2] = u00, u01, u02
-    u[..., 1, 1], u[..., 1, 2] = u11, u12
-    u[..., 2, 2] = np.sqrt(np.maximum(p22, 0.0))
-    return u
+    """U upper triangular, positive diagonal, UᵀU = G (the transposed Cholesky factor), for a whole batch in one
+    LAPACK call; with ``strict=False`` the metrics that are not positive definite give NaN matrices."""
+    try:
+        return np.swapaxes(np.linalg.cholesky(G), -1, -2)
+    except np.linalg.LinAlgError:
+        if strict:
+            raise np.linalg.LinAlgError("metric tensor is not positive definite (impossible cell)") from None
+    ok = np.linalg.eigvalsh(G)[..., 0] > 0
+    U = np.full(G.shape, np.nan)
+    U[ok] = np.swapaxes(np.linalg.cholesky(G[ok]), -1, -2)
+    return U
 
 
 def matrix_from_metric(G, frame: str = "cstar", *, strict: bool = True) -> np.ndarray:
@@ -93,7 +87,7 @@ def matrix_from_metric(G, frame: str = "cstar", *, strict: bool = True) -> np.nd
 
     ``"cstar"``: A upper triangular (X ∥ a, Z ∥ c*), the transposed Cholesky factor of G. ``"c"``: A lower
     triangular (Z ∥ c, X ∥ a*), the same factor of the metric with the axis order reversed. ``strict``: raise
-    ``numpy.linalg.LinAlgError`` for a metric that is not positive definite (else see the module docstring).
+    ``numpy.linalg.LinAlgError`` for a metric that is not positive definite (else NaN for those cells).
     """
     G = np.asarray(G, dtype=float)
     if frame == "cstar":
@@ -106,7 +100,7 @@ def matrix_from_metric(G, frame: str = "cstar", *, strict: bool = True) -> np.nd
 def cell_matrix(p, frame: str = "cstar") -> np.ndarray:
     """(..., 3, 3) cell vectors as columns (Å) in ``frame`` for (..., 6) parameters (see the module docstring).
 
-    An impossible cell (angles that close no volume) gives a flat matrix, not an error.
+    An impossible cell (angles that close no volume) gives a NaN matrix, not an error.
     """
     return matrix_from_metric(metric(p), frame, strict=False)
 

@@ -62,8 +62,12 @@ def test_impossible_cells():
     flat = np.array([10.0, 10.0, 10.0, 120.0, 120.0, 120.0])  # the three vectors lie in one plane
     assert lattice.volume(flat) < 1e-3
     assert lattice.volume(np.array([10.0, 10.0, 10.0, 150.0, 150.0, 150.0])) == 0.0
+    impossible = np.array([10.0, 10, 10, 150, 150, 150])
     with pytest.raises(np.linalg.LinAlgError):
-        lattice.matrix_from_metric(lattice.metric(np.array([10.0, 10, 10, 150, 150, 150])), strict=True)
+        lattice.matrix_from_metric(lattice.metric(impossible), strict=True)
+    # non-strict: NaN for the impossible cell only, the others of the batch as usual
+    A = lattice.cell_matrix(np.stack([np.array(TRI), impossible]))
+    assert np.all(np.isnan(A[1])) and np.allclose(A[0], gemmi.UnitCell(*TRI).orth.mat, atol=1e-12)
     with pytest.raises(ValueError, match="frame"):
         lattice.cell_matrix(np.array(TRI), "b")
 
