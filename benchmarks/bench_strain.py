@@ -76,7 +76,7 @@ def main():
     df = strain_table(cells, bl)
     t_table = time.perf_counter() - t0
 
-    from symstrain.strain import strain
+    from symstrain import strain  # the flat API: the same call on every version of the package
 
     t0 = time.perf_counter()
     loop = [strain(bl.cell_at(T), c) for T, c in zip(cells["T"], table_cells(cells))]

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SymstrainInputError
-from .landau import PARAMETERS, LandauModel, _follow, _reverse
+from .landau import PARAMETERS, LandauModel
 
 DEFAULT_FREE = ("T_SC", "a1", "D")
 _BRANCH_NAMES = {"heating": "heating", "h": "heating", "up": "heating", "warming": "heating", "heat": "heating",
@@ -194,16 +194,10 @@ class _Evaluator:
     def states(self, m):
         """Per branch: (T grid, low-T state q/x, high-T state q/x) with clamping, and spinodals."""
         T = self.grid
-        st = m._stationary(T)
-        r = np.arange(T.size)
-        kh, jh = _follow(st, None)
-        rev = _reverse(st)
-        kc_r, jc_r = _follow(rev, None)
-        kc = kc_r[::-1]
-        qh, xh = st.qmin[r, kh].copy(), st.xmin[r, kh].copy()
-        qc, xc = st.qmin[r, kc].copy(), st.xmin[r, kc].copy()
-        ev_h = [e for e in m._events(st, kh, jh, "heating", True) if e.kind == "first-order"]
-        ev_c = [e for e in m._events(rev, kc_r, jc_r, "cooling", True) if e.kind == "first-order"]
+        heat, cool = m.branches(T)
+        qh, xh = heat.q.copy(), heat.eta2.copy()
+        qc, xc = cool.q.copy(), cool.eta2.copy()
+        ev_h, ev_c = heat.first_order(), cool.first_order()
         t_up = ev_h[0].T if ev_h else T[-1]
         t_dn = ev_c[0].T if ev_c else T[0]
         # low-T state: the heating sweep until its first jump, then frozen at the spinodal value

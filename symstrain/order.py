@@ -361,7 +361,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     from .intensities import check_radiation, eta_intensity, predict_intensities
     from .reflection_classes import reflections
     from .relation import relate
-    from .strain import strain
+    from .spontaneous_strain import strain
 
     radiation = check_radiation(radiation, "radiation")
 

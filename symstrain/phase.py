@@ -2,8 +2,8 @@
 
 These are plain frozen records. Reading them from CIF lives in ``cif.py``, symmetry
 detection in ``detect.py``, writing CIF in ``writer.py``, the operations of a group as a set
-(membership, closure, change of basis) in ``ops.py``, text of values in ``notation.py``.
-Nothing here reads files.
+(membership, closure, change of basis) in ``ops.py``, cell geometry (matrices, metrics, volumes,
+for one cell or many) in ``lattice.py``, text of values in ``notation.py``. Nothing here reads files.
 
 Conventions
 -----------
@@ -20,13 +20,12 @@ Conventions
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
-from .notation import format_su  # noqa: F401  (re-exported: strain.py imports it from here)
+from . import lattice
 from .ops import SymOps
 
 CELL_NAMES = ("a", "b", "c", "alpha", "beta", "gamma")
@@ -60,29 +59,26 @@ class Cell:
 
     @property
     def has_su(self) -> bool:
-        """True when at least one parameter has an s.u. (angles fixed by symmetry usually have none)."""
+        """True when at least one parameter carries an s.u. (False: the input gave none at all).
+
+        Parameters without one are normal — typically angles fixed by symmetry — and are treated as exact when
+        s.u.'s are propagated (:attr:`volume_su`, ``strain``, which notes a length or a non-special angle
+        without one).
+        """
         return any(s is not None for s in self.su)
 
     @property
     def volume(self) -> float:
         """Cell volume V (Å³)."""
-        return cell_volume(self.params)
+        return lattice.volume(self.params)
 
     @property
     def volume_su(self) -> float | None:
-        """s.u. of V (Å³), first-order propagation from the parameters that carry an s.u.; None when none do."""
+        """s.u. of V (Å³), first-order propagation (closed-form gradient) from the parameters that carry an
+        s.u.; None when none do."""
         if not self.has_su:
             return None
-        p = self.params
-        s = np.nan_to_num(self.su_array, nan=0.0)
-        grad = np.zeros(6)
-        for i in range(6):
-            h = 1e-6 * max(1.0, abs(p[i]))
-            up, dn = p.copy(), p.copy()
-            up[i] += h
-            dn[i] -= h
-            grad[i] = (cell_volume(up) - cell_volume(dn)) / (2 * h)
-        return float(math.sqrt(np.sum((grad * s) ** 2)))
+        return lattice.volume_su(self.params, self.su_array)
 
     def matrix(self, frame: str = "cstar") -> np.ndarray:
         """(3, 3) cell vectors as columns in Å.
@@ -90,12 +86,11 @@ class Cell:
         ``frame="cstar"``: X ∥ a, Y in the ab plane, Z ∥ c* (gemmi / PDB convention).
         ``frame="c"``: Z ∥ c, Y in the bc plane, X ∥ a*.
         """
-        return cell_matrix(self.params, frame)
+        return lattice.cell_matrix(self.params, frame)
 
     def metric(self) -> np.ndarray:
         """(3, 3) metric tensor G = Aᵀ·A (Å²)."""
-        A = self.matrix()
-        return A.T @ A
+        return lattice.metric(self.params)
 
     def transformed(self, P: np.ndarray) -> "Cell":
         """The cell whose basis is this basis · P (columns of P = new vectors in old fractional units).
@@ -114,44 +109,10 @@ class Cell:
         return d
 
 
-def cell_volume(p) -> float:
-    """Volume from (a, b, c, α, β, γ) in Å and degrees."""
-    a, b, c = p[0], p[1], p[2]
-    ca, cb, cg = (math.cos(math.radians(x)) for x in p[3:6])
-    arg = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
-    return float(a * b * c * math.sqrt(max(arg, 0.0)))
-
-
-def cell_matrix(p, frame: str = "cstar") -> np.ndarray:
-    """Cell vectors as columns (Å) for parameters p = (a, b, c, α, β, γ); see :meth:`Cell.matrix`."""
-    a, b, c = (float(x) for x in p[:3])
-    al, be, ga = (math.radians(float(x)) for x in p[3:6])
-    ca, cb, cg, sg = math.cos(al), math.cos(be), math.cos(ga), math.sin(ga)
-    if frame == "cstar":
-        cx = c * cb
-        cy = c * (ca - cb * cg) / sg
-        cz = math.sqrt(max(c * c - cx * cx - cy * cy, 0.0))
-        return np.array([[a, b * cg, cx], [0.0, b * sg, cy], [0.0, 0.0, cz]])
-    if frame == "c":
-        # Z ∥ c, b in the YZ plane, X ∥ a* (so a has a positive X component)
-        sa = math.sin(al)
-        by, bz = b * sa, b * ca
-        az = a * cb
-        ay = a * (cg - ca * cb) / sa
-        ax = math.sqrt(max(a * a - ay * ay - az * az, 0.0))
-        return np.array([[ax, 0.0, 0.0], [ay, by, 0.0], [az, bz, c]])
-    raise ValueError(f"unknown frame {frame!r}: use 'cstar' (X∥a, Z∥c*) or 'c' (Z∥c, X∥a*)")
-
-
 def params_from_matrix(A: np.ndarray) -> tuple[float, ...]:
-    """(a, b, c, α, β, γ) from cell vectors given as the columns of A."""
-    A = np.asarray(A, dtype=float)
-    G = A.T @ A
-    a, b, c = np.sqrt(np.diag(G))
-    al = math.degrees(math.acos(np.clip(G[1, 2] / (b * c), -1, 1)))
-    be = math.degrees(math.acos(np.clip(G[0, 2] / (a * c), -1, 1)))
-    ga = math.degrees(math.acos(np.clip(G[0, 1] / (a * b), -1, 1)))
-    return float(a), float(b), float(c), al, be, ga
+    """(a, b, c, α, β, γ) as floats from one cell's vectors given as the columns of A (batches:
+    :func:`symstrain.lattice.params_from_matrix`)."""
+    return tuple(float(x) for x in lattice.params_from_matrix(A))
 
 
 @dataclass(frozen=True, eq=False)

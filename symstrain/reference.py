@@ -3,9 +3,9 @@
 In many materials the high-symmetry phase is not observed at the temperature of interest (in the seed
 material it is never observed at all), so the reference cell at T is extrapolated from parent-phase cells
 measured over some temperature range. This module fits one baseline per lattice parameter and evaluates it,
-with the s.u. of the extrapolated value from the fit covariance. Computing strains lives in ``strain.py``;
-tables over many temperatures in ``series.py``. The "no reference" approximation (c0 = c, ε13 only) is
-``strain(None, child)``.
+with the s.u. of the extrapolated value from the fit covariance. Computing strains lives in
+``spontaneous_strain.py``; tables over many temperatures in ``series.py``. The "no reference" approximation
+(c0 = c, ε13 only) is ``strain(None, child)``.
 
 Models (T in K, x in Å or degrees)
 ----------------------------------

@@ -10,7 +10,7 @@ What lives here
   volume strain, e_ss, symmetry-breaking norm, η_strain = |ε13| / max|ε13| (all with s.u.'s), sorted by T
   within each branch.
 
-The strain of each row is :func:`symstrain.strain.strain`; baselines are ``reference.py``. Only
+The strain of each row is :func:`symstrain.spontaneous_strain.strain`; baselines are ``reference.py``. Only
 :func:`read_cells_csv` and :func:`read_series` read files; nothing here prints or plots.
 
 Normalised cell table
@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SymstrainInputError
-from .phase import CELL_NAMES, Cell, Phase, cell_volume
+from .lattice import volume
+from .phase import CELL_NAMES, Cell, Phase
 
 CELL_TABLE_COLUMNS = (["label", "T", "branch", "spacegroup", "sg_detected"] + list(CELL_NAMES)
                       + [f"{n}_su" for n in CELL_NAMES])
@@ -189,7 +190,7 @@ def read_cells_csv(path, *, branch: str | None = None):
 def _check_cells(df, src: str) -> None:
     for i, row in enumerate(df.itertuples(index=False)):
         p = [row.a, row.b, row.c, row.alpha, row.beta, row.gamma]
-        if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not cell_volume(p) > 0:
+        if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not volume(p) > 0:
             raise SymstrainInputError(src, f"row {i + 2}: impossible cell {tuple(p)}")
         if not (row.T >= 0):
             raise SymstrainInputError(src, f"row {i + 2}: temperature {row.T} K is below 0 K")
@@ -316,7 +317,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     ``reference``: a Cell or Phase (one explicit reference for every row), a
     :class:`~symstrain.reference.CellBaseline` (evaluated at each row's T, with its s.u.), or None (the "no
     reference" approximation c0 = c: only ε13 = ½·cos β and η_strain are defined).
-    ``P``, ``sb_components``, ``nsb_components``: as in :func:`~symstrain.strain.strain`, for every row;
+    ``P``, ``sb_components``, ``nsb_components``: as in :func:`~symstrain.spontaneous_strain.strain`, for every row;
     ``relations``: optional list aligned with the rows (a Relation or None each) that supplies P and the
     symmetry-breaking components row by row instead (explicit ``sb_components`` still win).
     ``eta_from``: the column whose |value| normalised to its maximum over the whole table is ``eta_strain``
@@ -332,8 +333,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     import pandas as pd
 
     from .reference import CellBaseline
-    from .strain import (EPS13_DEFINITION, EPS13_NO_REFERENCE, FRAMES, _as_P, _check_cell, _Job, _run_jobs,
-                         split_spec, strain)
+    from .spontaneous_strain import EPS13_DEFINITION, EPS13_NO_REFERENCE, check_frame, strain, strain_batch
+    from .strain_math import FRAMES, StrainJob, as_P, check_cell, split_spec
 
     if isinstance(cells, (list, tuple)) and cells and isinstance(cells[0], Phase):
         cells = cells_from_phases(cells)
@@ -343,8 +344,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         raise SymstrainInputError(bad, "no temperature for this cell: a series needs every temperature")
     if relations is not None and len(relations) != len(table):
         raise SymstrainInputError("relations", f"{len(relations)} relations for {len(table)} cells")
-    if frame not in FRAMES:
-        raise SymstrainInputError("--frame", f"unknown frame {frame!r}: use 'cstar' or 'c'")
+    check_frame(frame)
 
     if reference is None:
         ref_desc = "none: c0 = c approximation, ε13 only"
@@ -385,16 +385,16 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
             else:
                 ref_cell = reference.cell if isinstance(reference, Phase) else reference
                 kind, ref_label = "explicit cell", fixed_ref_label
-            _check_cell(child, label)
-            _check_cell(ref_cell, ref_label)
+            check_cell(child, label)
+            check_cell(ref_cell, ref_label)
             sbn, nsbn, basis = split_spec(sbk, nsbk)
-            job = _Job(ref_cell, child, ref_label, label, _as_P(Pk, "P"), sbn, nsbn, basis, kind, [])
+            job = StrainJob(ref_cell, child, ref_label, label, as_P(Pk, "P"), sbn, nsbn, basis, kind, [])
         except SymstrainInputError as exc:
             results[k] = exc
             continue
         groups.setdefault((sbn, nsbn), []).append((k, job))
     for items in groups.values():
-        for (k, _), out in zip(items, _run_jobs([j for _, j in items], frame, (), max_strain)):
+        for (k, _), out in zip(items, strain_batch([j for _, j in items], frame, (), max_strain)):
             results[k] = out
 
     for k, row in enumerate(rows_in):

@@ -330,3 +330,40 @@ def test_gradual_B_coupled_first_order_at_T_SC(n):
     assert tr.T_down == pytest.approx(m.T_SC + f(qf) / m.a1, abs=0.01)
     eq = m.equilibria(235.0)  # exactly at T_SC: q = 0 is an inflection of g, not a state
     assert eq[eq.kind == "minimum"].phase.tolist() == ["HSls", "HSls"]
+
+
+def test_branches_follow_brute_force_minima_of_eq3():
+    # Oracle: G(q, η) of Eq. 3 written out here and minimised on a dense (q, η) grid, no reduction used.
+    m = LandauModel.paper()
+    q = np.linspace(-1, 1, 4001)[:, None]
+    eta = np.linspace(0, 2.5, 1251)[None, :]
+
+    def G(T):
+        return (m.a1 * (m.T_SC - T) * q + m.B / 2 * q**2 + m.C / 4 * q**4 + m.a0 / 2 * (T - m.Tc) * eta**2
+                + m.b / 4 * eta**4 + m.D * q * eta**2 + m.E / 2 * q**2 * eta**2)
+
+    def argmin(T, side=None):
+        g = G(T)
+        if side is not None:
+            g = np.where(np.sign(q) == side, g, np.inf)
+        i, j = np.unravel_index(np.argmin(g), g.shape)
+        return q[i, 0], eta[0, j]
+
+    T = np.linspace(150, 320, 341)
+    heating, cooling = m.branches(T)
+    assert heating.direction == "heating" and cooling.direction == "cooling"
+    for Tk in (150.0, 190.0, 280.0, 320.0):  # outside the loop both sweeps sit in the global minimum
+        k = int(np.searchsorted(T, Tk))
+        q0, e0 = argmin(Tk)
+        for br in (heating, cooling):
+            assert br.q[k] == pytest.approx(q0, abs=1e-3) and math.sqrt(br.eta2[k]) == pytest.approx(e0, abs=3e-3)
+    # inside the loop heating stays on the LS side and cooling on the HS side, each in that side's minimum
+    k = int(np.searchsorted(T, 228.0))
+    qh, eh = argmin(228.0, side=-1)
+    qc, ec = argmin(228.0, side=+1)
+    assert heating.q[k] == pytest.approx(qh, abs=1e-3) and math.sqrt(heating.eta2[k]) == pytest.approx(eh, abs=3e-3)
+    assert cooling.q[k] == pytest.approx(qc, abs=1e-3) and math.sqrt(cooling.eta2[k]) == pytest.approx(ec, abs=3e-3)
+    # one jump each way, at the temperatures the full sweep reports
+    tr = m.sweep(T).transitions
+    assert [e.T for e in heating.first_order()] == [pytest.approx(tr.T_up)]
+    assert [e.T for e in cooling.first_order()] == [pytest.approx(tr.T_down)]

@@ -14,7 +14,8 @@ import pytest
 
 from symstrain.errors import SymstrainInputError
 from symstrain.neighbours import close_contacts, pairs_within
-from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo, cell_matrix
+from symstrain.lattice import cell_matrix
+from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
 
 
 def brute_force(frac, A, r):

@@ -270,7 +270,7 @@ def test_batched_table_equals_one_by_one_strain():
     from types import SimpleNamespace
 
     from symstrain.phase import params_from_matrix
-    from symstrain.strain import strain
+    from symstrain.spontaneous_strain import strain
 
     ref = Cell(7.1, 8.3, 9.2, 84.0, 97.5, 101.0, (0.001, 0.002, 0.002, 0.01, 0.02, 0.01))
     Ps = [np.eye(3), np.array([[1, 1, 0], [-1, 1, 0], [0, 0, 1]], float), np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], float)]

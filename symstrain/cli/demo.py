@@ -40,7 +40,7 @@ def run(args):
     from ..reflection_classes import reflections
     from ..relation import relate
     from ..series import strain_table
-    from ..strain import strain
+    from ..spontaneous_strain import strain
     from ..detect import detect_symmetry
     from ..writer import write_cif
     from . import CommandResult, output_dir, progress_bar

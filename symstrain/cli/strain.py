@@ -70,7 +70,7 @@ def parse_range(text: str | None, source: str = "--baseline-range"):
 
 def run(args):
     from ..cif import read_cif
-    from ..strain import strain
+    from ..spontaneous_strain import strain
     from . import CommandResult
 
     child = read_cif(args.child, block=args.child_block)

@@ -70,9 +70,9 @@ def _free_stem(output: str | None, inputs: set[Path], plots: bool) -> Path:
 def run(args):
     import numpy as np
 
+    from ..notation import format_su as _fmt
     from ..reference import fit_cell_baseline
     from ..series import read_cells_csv, read_series, strain_table, table_cells
-    from ..notation import format_su as _fmt
     from . import CommandResult, progress_bar
     from .strain import parse_P, parse_range, parse_sb
 

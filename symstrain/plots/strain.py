@@ -62,9 +62,9 @@ def plot_lattice(df, path, baseline=None) -> str:
             _errorbar(ax, g, col, STYLE[br])
         if Tgrid is not None:
             if col == "V":
-                from ..strain import metric_from_params
+                from ..lattice import volume
 
-                y = np.sqrt(np.linalg.det(metric_from_params(ref)))
+                y = volume(ref)
                 s = None
             else:
                 y = ref[:, CELL_NAMES.index(col)]

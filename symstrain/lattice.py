@@ -1,0 +1,144 @@
+"""Cell geometry, written once and vectorised: parameters ↔ metric ↔ cell matrices, volumes with s.u.'s.
+
+What lives here: pure numpy functions on arrays of cells. Every function takes a leading batch shape — one
+cell is a (6,) parameter vector or a (3, 3) matrix, 10⁴ cells are (10⁴, 6) or (10⁴, 3, 3), computed in one
+numpy pass. :class:`~symstrain.phase.Cell` (one cell with its s.u.'s) and the strain kernels
+(``strain_math.py``) both call these. What does not live here: the Cell record itself (``phase.py``), basis
+changes of structures (``phase.Phase.transformed``), strain (``strain_math.py``).
+
+Conventions
+-----------
+* Parameters ``p = (a, b, c, α, β, γ)``: lengths in Å, angles in degrees; s.u.'s in the same units.
+* Metric ``G = AᵀA`` (Å²), ``G_ij = a_i·a_j``; reciprocal metric ``G* = G⁻¹`` (Å⁻²), ``1/d² = h·G*·hᵀ``.
+* Cell matrix ``A = [a | b | c]``: the cell vectors as **columns** in a Cartesian frame (Å); a fractional
+  column vector x maps to r = A·x. Frames:
+
+  - ``"cstar"`` (default; gemmi's / the PDB orthogonalisation): X ∥ a, Y in the ab plane, Z ∥ c*.
+    A is upper triangular with a positive diagonal: the transposed Cholesky factor of G.
+  - ``"c"``: Z ∥ c, Y in the bc plane, X ∥ a*. A is lower triangular with a positive diagonal (the same
+    factorisation with the axis order reversed).
+
+* Impossible parameters (angles that close no cell): :func:`volume` is 0; :func:`matrix_from_metric` raises
+  ``numpy.linalg.LinAlgError`` with ``strict=True`` (the default) and otherwise, like :func:`cell_matrix`, gives
+  NaN matrices for those cells (there is no such cell to orthogonalise) and the others as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FLIP = np.eye(3)[::-1]
+
+
+def _cosines(p: np.ndarray):
+    p = np.asarray(p, dtype=float)
+    return p, np.cos(np.radians(p[..., 3])), np.cos(np.radians(p[..., 4])), np.cos(np.radians(p[..., 5]))
+
+
+def metric(p) -> np.ndarray:
+    """(..., 3, 3) metric tensors G (Å²) from (..., 6) parameters a, b, c (Å), α, β, γ (degrees)."""
+    p, ca, cb, cg = _cosines(p)
+    a, b, c = p[..., 0], p[..., 1], p[..., 2]
+    G = np.empty(p.shape[:-1] + (3, 3))
+    G[..., 0, 0], G[..., 1, 1], G[..., 2, 2] = a * a, b * b, c * c
+    G[..., 0, 1] = G[..., 1, 0] = a * b * cg
+    G[..., 0, 2] = G[..., 2, 0] = a * c * cb
+    G[..., 1, 2] = G[..., 2, 1] = b * c * ca
+    return G
+
+
+def reciprocal_metric(p) -> np.ndarray:
+    """(..., 3, 3) reciprocal metric G* = G⁻¹ (Å⁻²) from (..., 6) parameters; 1/d² = h·G*·hᵀ."""
+    return np.linalg.inv(metric(p))
+
+
+def params_from_metric(G) -> np.ndarray:
+    """(..., 6) parameters a, b, c (Å), α, β, γ (degrees) of (..., 3, 3) metric tensors."""
+    G = np.asarray(G, dtype=float)
+    d = np.sqrt(np.diagonal(G, axis1=-2, axis2=-1))
+    cos = np.stack([G[..., 1, 2] / (d[..., 1] * d[..., 2]),
+                    G[..., 0, 2] / (d[..., 0] * d[..., 2]),
+                    G[..., 0, 1] / (d[..., 0] * d[..., 1])], axis=-1)
+    return np.concatenate([d, np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))], axis=-1)
+
+
+def params_from_matrix(A) -> np.ndarray:
+    """(..., 6) parameters of cells whose vectors are the columns of (..., 3, 3) matrices A."""
+    A = np.asarray(A, dtype=float)
+    return params_from_metric(np.swapaxes(A, -1, -2) @ A)
+
+
+def _upper_factor(G: np.ndarray, strict: bool) -> np.ndarray:
+    """U upper triangular, positive diagonal, UᵀU = G (the transposed Cholesky factor), for a whole batch in one
+    LAPACK call; with ``strict=False`` the metrics that are not positive definite give NaN matrices."""
+    try:
+        return np.swapaxes(np.linalg.cholesky(G), -1, -2)
+    except np.linalg.LinAlgError:
+        if strict:
+            raise np.linalg.LinAlgError("metric tensor is not positive definite (impossible cell)") from None
+    ok = np.linalg.eigvalsh(G)[..., 0] > 0
+    U = np.full(G.shape, np.nan)
+    U[ok] = np.swapaxes(np.linalg.cholesky(G[ok]), -1, -2)
+    return U
+
+
+def matrix_from_metric(G, frame: str = "cstar", *, strict: bool = True) -> np.ndarray:
+    """(..., 3, 3) cell vectors as columns (Å) in ``frame`` from (..., 3, 3) metric tensors.
+
+    ``"cstar"``: A upper triangular (X ∥ a, Z ∥ c*), the transposed Cholesky factor of G. ``"c"``: A lower
+    triangular (Z ∥ c, X ∥ a*), the same factor of the metric with the axis order reversed. ``strict``: raise
+    ``numpy.linalg.LinAlgError`` for a metric that is not positive definite (else NaN for those cells).
+    """
+    G = np.asarray(G, dtype=float)
+    if frame == "cstar":
+        return _upper_factor(G, strict)
+    if frame == "c":
+        return _FLIP @ _upper_factor(_FLIP @ G @ _FLIP, strict) @ _FLIP
+    raise ValueError(f"unknown frame {frame!r}: use 'cstar' (X∥a, Z∥c*) or 'c' (Z∥c, X∥a*)")
+
+
+def cell_matrix(p, frame: str = "cstar") -> np.ndarray:
+    """(..., 3, 3) cell vectors as columns (Å) in ``frame`` for (..., 6) parameters (see the module docstring).
+
+    An impossible cell (angles that close no volume) gives a NaN matrix, not an error.
+    """
+    return matrix_from_metric(metric(p), frame, strict=False)
+
+
+def _volume_factor(ca, cb, cg):
+    """1 − cos²α − cos²β − cos²γ + 2 cosα cosβ cosγ = (V / abc)², clipped at 0."""
+    return np.maximum(1.0 - ca * ca - cb * cb - cg * cg + 2.0 * ca * cb * cg, 0.0)
+
+
+def volume(p) -> np.ndarray | float:
+    """Volume (Å³) of (..., 6) parameters; a float for one cell. 0 for angles that close no cell."""
+    p, ca, cb, cg = _cosines(p)
+    v = p[..., 0] * p[..., 1] * p[..., 2] * np.sqrt(_volume_factor(ca, cb, cg))
+    return float(v) if np.ndim(v) == 0 else v
+
+
+def volume_gradient(p) -> np.ndarray:
+    """(..., 6) partial derivatives ∂V/∂(a, b, c) in Å² and ∂V/∂(α, β, γ) in Å³ per degree, in closed form.
+
+    V = abc·√D with D = 1 − cos²α − cos²β − cos²γ + 2 cosα cosβ cosγ, so ∂V/∂a = V/a and
+    ∂V/∂α = abc·sin α (cos α − cos β cos γ)/√D (per radian; × π/180 per degree), and cyclically.
+    """
+    p, ca, cb, cg = _cosines(p)
+    a, b, c = p[..., 0], p[..., 1], p[..., 2]
+    sa, sb, sg = (np.sin(np.radians(p[..., i])) for i in (3, 4, 5))
+    root = np.sqrt(_volume_factor(ca, cb, cg))
+    abc = a * b * c
+    V = abc * root
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(root > 0, abc / root, np.nan) * (np.pi / 180.0)
+        return np.stack([V / a, V / b, V / c, k * sa * (ca - cb * cg), k * sb * (cb - ca * cg),
+                         k * sg * (cg - ca * cb)], axis=-1)
+
+
+def volume_su(p, su) -> np.ndarray | float:
+    """First-order s.u. of the volume (Å³) from (..., 6) parameters and their (..., 6) s.u.'s (NaN or 0 = exact,
+    parameters independent); a float for one cell."""
+    s = np.nan_to_num(np.asarray(su, dtype=float), nan=0.0)
+    g = volume_gradient(p)
+    out = np.sqrt(np.sum(np.where(s != 0, g * s, 0.0) ** 2, axis=-1))
+    return float(out) if np.ndim(out) == 0 else out

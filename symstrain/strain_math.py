@@ -1,0 +1,333 @@
+"""Vectorised strain kernels and their s.u. propagation, on (N, 6) arrays of cell parameters.
+
+What lives here: strain component names and their parsing (``e11-e22`` …) and orthogonal complements; the
+kernel :func:`compute_strain` (deformation F, linear and finite strains, volume strain, e_ss, ε13, principal
+strains, symmetry-breaking split, for N cell pairs in one numpy pass); :func:`propagate`, first-order s.u.'s
+through a numerical Jacobian evaluated in one batch; and the batch runner :func:`run_jobs` (prepared
+:class:`StrainJob` pairs → values, s.u.'s and notes) that both ``strain()`` and ``series.strain_table`` use.
+What does not live here: the result record, input coercion and ``strain()`` (``spontaneous_strain.py``), cell
+geometry (``lattice.py``), reference baselines (``reference.py``), tables (``series.py``).
+Every convention (frames, definitions, the split, s.u.'s) is stated in ``spontaneous_strain``'s docstring.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .lattice import matrix_from_metric, metric, params_from_metric
+from .phase import CELL_NAMES, Cell
+from .tensors import name_row, rref
+
+COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
+#: (row, column) of each named component in the 3×3 tensor
+COMPONENT_INDEX = {"e11": (0, 0), "e22": (1, 1), "e33": (2, 2), "e23": (1, 2), "e13": (0, 2), "e12": (0, 1)}
+FRAMES = {
+    "cstar": "X ∥ a, Y in the ab plane, Z ∥ c* of the child basis (gemmi orthogonalisation)",
+    "c": "Z ∥ c, Y in the bc plane, X ∥ a* of the child basis",
+}
+FINITE = ("green", "euler")
+#: Frobenius metric on Voigt vectors (e11, e22, e33, e23, e13, e12): off-diagonal components count twice
+_W = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+_TERM = re.compile(r"([+-]?)\s*(?:(\d+(?:\.\d*)?(?:/\d+)?)\s*\*?\s*)?(e[123]{2})")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# component names
+
+
+def parse_components(names, source: str = "--sb") -> np.ndarray:
+    """(k, 6) coefficient rows over (e11, e22, e33, e23, e13, e12) for names such as ``e13``, ``e11-e22``,
+    ``2*e33-e11-e22`` or ``1/2*e11+e12`` (the form ``relation.py`` writes)."""
+    rows = []
+    for name in names:
+        text = name.replace(" ", "")
+        row = np.zeros(6)
+        pos = 0
+        for m in _TERM.finditer(text):
+            if m.start() != pos or not m.group(0):
+                break
+            comp = m.group(3)
+            comp = comp if comp in COMPONENT_INDEX else "e" + comp[2] + comp[1]  # e31 -> e13
+            if comp not in COMPONENT_INDEX:
+                break
+            coef = float(Fraction(m.group(2))) if m.group(2) else 1.0
+            row[COMPONENTS.index(comp)] += -coef if m.group(1) == "-" else coef
+            pos = m.end()
+        if pos != len(text) or not text or not np.any(row):
+            raise SymstrainInputError(source, f"unknown strain component {name!r}: use e11 e22 e33 e23 e13 e12 "
+                                      "or combinations such as e11-e22")
+        rows.append(row)
+    return np.array(rows).reshape(-1, 6)
+
+
+def complement(V: np.ndarray) -> np.ndarray:
+    """Rows spanning the orthogonal complement (Frobenius metric) of the row space of V (k, 6), in reduced
+    row-echelon form so that they read simply (the remaining single components when V holds single components)."""
+    if len(V) == 0:
+        return np.eye(6)
+    X = V * np.sqrt(_W)
+    _, s, vt = np.linalg.svd(X)
+    rank = int(np.sum(s > 1e-10))
+    return rref(vt[rank:] / np.sqrt(_W), tol=1e-10)
+
+
+def split_spec(sb_components, nsb_components=None):
+    """(sb names, nsb names, (SB rows, NSB rows)) for the split, or (None, None, None) when ``sb_components`` is
+    None; the non-symmetry-breaking part defaults to the orthogonal complement (named simply)."""
+    if sb_components is None:
+        return None, None, None
+    return _split_spec(tuple(sb_components), None if nsb_components is None else tuple(nsb_components))
+
+
+@functools.lru_cache(maxsize=64)
+def _split_spec(sb: tuple, nsb: tuple | None):
+    sbV = parse_components(sb, "--sb")
+    if nsb is None:
+        nsbV = complement(sbV)
+        nsb = tuple(name_row(r) for r in nsbV)
+    else:
+        nsbV = parse_components(nsb, "non-symmetry-breaking components")
+    sbV.setflags(write=False)
+    nsbV.setflags(write=False)
+    return sb, nsb, (sbV, nsbV)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# kernel: everything on (N, 6) parameter arrays
+
+
+def _sym(M):
+    return 0.5 * (M + np.swapaxes(M, -1, -2))
+
+
+def _voigt(e: np.ndarray) -> np.ndarray:
+    return np.stack([e[..., i, j] for i, j in (COMPONENT_INDEX[c] for c in COMPONENTS)], axis=-1)
+
+
+def _projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Frobenius norm of the projection of Voigt vectors x (N, 6) onto the row space of V (k, 6)."""
+    if len(V) == 0:
+        return np.zeros(len(x))
+    M = V * _W  # (k, 6): y = V W x
+    y = x @ M.T
+    Ginv = _gram_pinv(np.ascontiguousarray(V, dtype=float).tobytes(), len(V))
+    return np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", y, Ginv, y), 0.0))
+
+
+@functools.lru_cache(maxsize=64)
+def _gram_pinv(V_bytes: bytes, k: int) -> np.ndarray:
+    """Pseudo-inverse of the Gram matrix V W Vᵀ of k Voigt rows (cached: one split basis serves every batch)."""
+    V = np.frombuffer(V_bytes).reshape(k, 6)
+    return np.linalg.pinv((V * _W) @ V.T)
+
+
+def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...],
+                   split: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Every reported quantity for (N, 6) reference parameters (in the reference basis) and (N, 6) child
+    parameters, one row per pair; P (3, 3) or (N, 3, 3) with child basis = reference basis · P.
+
+    ``split`` = (SB rows, NSB rows) over Voigt components, as from :func:`parse_components`. Returns a dict of
+    (N, …) arrays: F, e, [sb_values, nsb_values, e_sb, e_nsb], [green], [euler], V0, V, vs, e_ss, c0, eps13,
+    principal, directions, ref_mapped. Raises ``numpy.linalg.LinAlgError`` for a metric that is no cell.
+    """
+    I = np.eye(3)
+    G0 = np.swapaxes(P, -1, -2) @ metric(p0) @ P  # reference metric in the child basis
+    G = metric(p)
+    A0 = matrix_from_metric(G0, frame)
+    A = matrix_from_metric(G, frame)
+    F = A @ np.linalg.inv(A0)
+    e = _sym(F) - I
+    out = {"F": F, "e": e}
+    if split is not None:
+        if frame == "cstar":
+            e_c = e
+        else:
+            e_c = _sym(matrix_from_metric(G, "cstar") @ np.linalg.inv(matrix_from_metric(G0, "cstar"))) - I
+        x = _voigt(e_c)
+        sbV, nsbV = split
+        out["sb_values"] = x @ sbV.T
+        out["nsb_values"] = x @ nsbV.T
+        out["e_sb"] = _projected_norm(x, sbV)
+        out["e_nsb"] = _projected_norm(x, nsbV)
+    if "green" in finite:
+        out["green"] = 0.5 * (np.swapaxes(F, -1, -2) @ F - I)
+    if "euler" in finite:
+        Fi = np.linalg.inv(F)
+        out["euler"] = 0.5 * (I - np.swapaxes(Fi, -1, -2) @ Fi)
+    # triangular A: det = product of the diagonal (the volume)
+    out["V0"] = np.abs(np.prod(np.diagonal(A0, axis1=-2, axis2=-1), axis=-1))
+    out["V"] = np.abs(np.prod(np.diagonal(A, axis1=-2, axis2=-1), axis=-1))
+    out["vs"] = out["V"] / out["V0"] - 1.0
+    out["e_ss"] = np.sqrt(np.sum(e * e, axis=(-1, -2)))
+    out["c0"] = np.sqrt(G0[:, 2, 2])
+    out["eps13"] = 0.5 * p[:, 2] * np.cos(np.radians(p[:, 4])) / out["c0"]
+    w, v = np.linalg.eigh(e)
+    # sign convention for directions: the largest |component| of each eigenvector is positive
+    k = np.argmax(np.abs(v), axis=-2)
+    s = np.sign(np.take_along_axis(v, k[:, None, :], axis=-2))
+    s[s == 0] = 1.0
+    out["principal"], out["directions"] = w, v * s
+    out["ref_mapped"] = params_from_metric(G0)  # a0', b0', c0', α0', β0', γ0'
+    return out
+
+
+def propagate(fun, x0: np.ndarray, sigma: np.ndarray, extra=None) -> tuple[dict, dict]:
+    """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
+
+    ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``extra`` (N, …) per-row data passed along
+    (repeated for every sample). One batched call of ``fun(X, extra)`` on N·(2n+1) rows: for each input row,
+    sample 0 is the value and samples 1..2n the central differences (steps 1e-6·max(1, |x|)). Returns dicts of
+    (N, …) arrays.
+    """
+    N, n = x0.shape
+    h = 1e-6 * np.maximum(1.0, np.abs(x0))  # (N, n)
+    X = np.repeat(x0[:, None, :], 2 * n + 1, axis=1)  # (N, 2n+1, n)
+    idx = np.arange(n)
+    X[:, 1 + idx, idx] += h
+    X[:, 1 + n + idx, idx] -= h
+    ex = None if extra is None else np.repeat(extra, 2 * n + 1, axis=0)
+    res = fun(X.reshape(N * (2 * n + 1), n), ex)
+    # every output flattened side by side: one Jacobian for all of them
+    shapes = {key: np.shape(arr)[1:] for key, arr in res.items()}
+    flat = np.concatenate([np.reshape(arr, (N, 2 * n + 1, -1)) for arr in res.values()], axis=2)
+    J = (flat[:, 1 : n + 1] - flat[:, n + 1 :]) / (2 * h)[:, :, None]
+    su = np.sqrt(np.sum((sigma**2)[:, :, None] * J**2, axis=1))
+    ends = np.cumsum([math.prod(s) for s in shapes.values()])[:-1]
+    values = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(flat[:, 0], ends, axis=1))}
+    sus = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(su, ends, axis=1))}
+    return values, sus
+
+
+# --------------------------------------------------------------------------------------------------------------
+# prepared pairs and the batch runner
+
+
+def check_cell(cell: Cell, label: str) -> None:
+    """Raise :class:`SymstrainInputError` naming ``label`` for parameters that describe no cell."""
+    p = (cell.a, cell.b, cell.c, cell.alpha, cell.beta, cell.gamma)
+    if not all(math.isfinite(x) for x in p) or min(p[:3]) <= 0 or not all(0 < x < 180 for x in p[3:]):
+        raise SymstrainInputError(label, f"impossible cell parameters {tuple(float(x) for x in p)}")
+    if not cell.volume > 0:
+        raise SymstrainInputError(label, "the cell angles give no volume (impossible cell)")
+
+
+def as_P(P, label: str) -> np.ndarray:
+    """P as a (3, 3) float array (identity for None); :class:`SymstrainInputError` unless it is a finite,
+    right-handed, non-singular basis change."""
+    if P is None:
+        return np.eye(3)
+    try:
+        M = np.asarray(P, dtype=float)
+    except (TypeError, ValueError):
+        raise SymstrainInputError(label, "P must be a 3×3 numeric matrix") from None
+    if M.shape != (3, 3) or not np.all(np.isfinite(M)):
+        raise SymstrainInputError(label, f"P must be a finite 3×3 matrix, got shape {M.shape}")
+    d = np.linalg.det(M)
+    if abs(d) < 1e-8:
+        raise SymstrainInputError(label, "P is singular: the child basis vectors are not independent")
+    if d < 0:
+        raise SymstrainInputError(label, f"det P = {d:g} < 0: the child basis would be left-handed")
+    return M
+
+
+@dataclass(eq=False)
+class StrainJob:
+    """One prepared (reference, child) pair for :func:`run_jobs`: cells checked, P from :func:`as_P`, split from
+    :func:`split_spec`; ``warnings`` (one line each) is extended by the runner."""
+
+    ref_cell: Cell
+    child_cell: Cell
+    ref_label: str
+    child_label: str
+    P: np.ndarray
+    sb_components: tuple | None
+    nsb_components: tuple | None
+    split_basis: tuple | None
+    reference_kind: str
+    warnings: list
+
+
+_SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
+
+
+def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) has-any-s.u.;
+    notes in each job's warnings what was assumed (a missing length or non-special angle s.u.)."""
+    cells = [c for j in jobs for c in (j.ref_cell, j.child_cell)]
+    S = np.array([[np.nan if s is None else s for s in c.su] for c in cells], dtype=float).reshape(-1, 6)
+    p = np.array([c.params for c in cells]).reshape(-1, 6)
+    missing = np.isnan(S)
+    none = np.array([not c.has_su for c in cells])
+    special = np.any(np.abs(p[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
+    noted = missing & ~np.concatenate([np.zeros_like(special), special], axis=1) & ~none[:, None]
+    for k in np.flatnonzero(none | noted.any(axis=1)):
+        job = jobs[k // 2]
+        label = job.ref_label if k % 2 == 0 else job.child_label
+        if none[k]:
+            job.warnings.append(f"{label}: the cell has no standard uncertainties; its contribution to every s.u. "
+                                "is unknown")
+        else:
+            names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted[k]))
+            job.warnings.append(f"{label}: no s.u. for {names}; treated as exact")
+    return np.nan_to_num(S, nan=0.0).reshape(-1, 12), ~none.reshape(-1, 2).all(axis=1)
+
+
+def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
+    """For every job, ``(values, s.u.'s, has_su)`` (dicts of the :func:`compute_strain` arrays for that pair, s.u.'s
+    NaN without any input s.u.) or the :class:`SymstrainInputError` saying why not (impossible mapped cell,
+    lattices that do not correspond: |e_ij| > ``max_strain``), computed in one vectorised batch.
+
+    All jobs must share the same split basis (the same symmetry-breaking components).
+    """
+    if not jobs:
+        return []
+    split_basis = jobs[0].split_basis
+    x0 = np.array([np.concatenate([j.ref_cell.params, j.child_cell.params]) for j in jobs])
+    sig, has_su = _input_sigmas(jobs)
+    for k in np.flatnonzero(~has_su):
+        j = jobs[k]
+        j.warnings[:] = [w for w in j.warnings if "has no standard uncertainties" not in w]
+        j.warnings.append(f"no standard uncertainties in {j.ref_label} or {j.child_label}: no s.u. is reported")
+    Ps = np.array([j.P for j in jobs])
+
+    def fun(X, P):
+        return compute_strain(X[:, :6], X[:, 6:], P, frame, fin, split_basis)
+
+    try:
+        if np.any(has_su):
+            vals, sus = propagate(fun, x0, sig, Ps)
+        else:
+            vals = fun(x0, Ps)
+            sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
+    except np.linalg.LinAlgError:
+        if len(jobs) == 1:
+            return [SymstrainInputError(jobs[0].ref_label, "the reference cell mapped by P is not a valid cell")]
+        return [r for j in jobs for r in run_jobs([j], frame, fin, max_strain)]
+    for key in sus:
+        sus[key][~has_su] = np.nan
+    out = []
+    for k, job in enumerate(jobs):
+        v, s = {key: a[k] for key, a in vals.items()}, {key: a[k] for key, a in sus.items()}
+        out.append(_incompatible(job, v, max_strain) or (v, s, bool(has_su[k])))
+    return out
+
+
+def _incompatible(job: StrainJob, vals: dict, max_strain: float) -> SymstrainInputError | None:
+    """The error for a pair whose lattices do not correspond (wrong P or wrong reference), else None."""
+    e0 = vals["e"]
+    worst = np.unravel_index(np.argmax(np.abs(e0)), (3, 3))
+    if abs(e0[worst]) <= max_strain and abs(vals["vs"]) <= 3 * max_strain:
+        return None
+    name = next(n for n, ij in COMPONENT_INDEX.items() if ij in (worst, worst[::-1]))
+    return SymstrainInputError(
+        job.child_label,
+        f"lattice incompatible with the reference {job.ref_label} mapped by P: {name} = {e0[worst]:.3g} and "
+        f"volume ratio {vals['V'] / vals['V0']:.4g} (|e_ij| > {max_strain:g}; wrong P or wrong reference?)",
+    )
