@@ -256,21 +256,25 @@ def test_column_reader_gives_the_line_reader_result(rows, cosines, end, blank_at
         i = min(i, len(lines) - 1)
         lines[i] = (lines[i] + " " * 40)[:j] + ch + lines[i][j + 1:]
     text = "\n".join(lines) + "\n"
+    if _assert_same_as_line_reader(text) and damage is None:
+        assert _fixed_columns(text) is not None  # SHELX's own fixed format always takes the column-wise path
+
+
+def _assert_same_as_line_reader(text):
+    """parse_hklf4 gives exactly the line-by-line reader's frame and warnings (True), or its error (False)."""
+    import pandas as pd
+
     try:
         expected = _parse_lines(text.splitlines(), "x")
     except SymstrainInputError as exc:
         with pytest.raises(SymstrainInputError) as got:
             parse_hklf4(text, "x")
         assert got.value.problem == exc.problem
-        return
-    fast = _fixed_columns(text)
-    if damage is None:
-        assert fast is not None  # SHELX's own fixed format always takes the column-wise path
+        return False
     df, warns = parse_hklf4(text, "x")
-    import pandas as pd
-
     pd.testing.assert_frame_equal(df, expected[0], check_exact=True)
     assert warns == expected[1]
+    return True
 
 
 @pytest.mark.parametrize("text", [
@@ -288,18 +292,7 @@ def test_column_reader_gives_the_line_reader_result(rows, cosines, end, blank_at
     "   1   2   3     nan    1.00\n   0   0   0    0.00    0.00\n",
 ])
 def test_column_reader_edge_cases_match_the_line_reader(text):
-    try:
-        expected = _parse_lines(text.splitlines(), "x")
-    except SymstrainInputError as exc:
-        with pytest.raises(SymstrainInputError) as got:
-            parse_hklf4(text, "x")
-        assert got.value.problem == exc.problem
-        return
-    import pandas as pd
-
-    df, warns = parse_hklf4(text, "x")
-    pd.testing.assert_frame_equal(df, expected[0], check_exact=True)
-    assert warns == expected[1]
+    _assert_same_as_line_reader(text)
 
 
 @settings(max_examples=300, deadline=None)
