@@ -234,42 +234,52 @@ def _parse_lines(lines: list[str], source: str) -> tuple[pd.DataFrame, list[str]
 
 
 # --------------------------------------------------------------------------- CIF
-_PLAIN = np.zeros(128, dtype=bool)
-_PLAIN[[0] + [ord(ch) for ch in "+-.0123456789eE"]] = True  # characters of a plain number (0: padding)
-
-
 def _num(values, source, what) -> np.ndarray:
-    """Floats of CIF values ('?' and '.' → NaN); a value that is not a number is an error naming its row.
-
-    Columns of plain numbers (digits, sign, point, exponent) are converted by numpy in one go, which reads them as
-    ``gemmi.cif.as_number`` does; anything else (s.u. brackets, quotes, overflow, an error) goes value by value.
-    """
+    """Floats of CIF values one by one ('?' and '.' → NaN); a value that is not a number is an error naming its row."""
     import gemmi
 
-    v = np.asarray(values, dtype=str).reshape(-1)
-    null = (v == "?") | (v == ".")
-    plain = v[~null]
-    codes = plain.view(np.uint32).reshape(len(plain), -1) if plain.size else np.zeros((0, 1), np.uint32)
-    if np.all(_PLAIN[np.minimum(codes, 127)] & (codes < 128)):
-        try:
-            x = plain.astype("S").astype(float)
-        except ValueError:
-            x = None
-        # gemmi reads over- and underflowing exponents as NaN: those go value by value
-        if x is not None and np.all(np.isfinite(x)) and not np.any((x == 0) & np.any((codes | 32) == ord("e"), axis=1)):
-            out = np.full(len(v), np.nan)
-            out[~null] = x
-            return out
-    out = np.empty(len(v))
-    for i, text in enumerate(v.tolist()):
-        if text in ("?", "."):
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if v in ("?", "."):
             out[i] = np.nan
             continue
-        x = gemmi.cif.as_number(text)
+        x = gemmi.cif.as_number(v)
         if math.isnan(x):
-            raise SymstrainInputError(source, f"{what}: value {text!r} in row {i + 1} is not a number")
+            raise SymstrainInputError(source, f"{what}: value {v!r} in row {i + 1} is not a number")
         out[i] = x
     return out
+
+
+def _loop_reader(b, loop, prefix: str):
+    """``numbers(tag, source)`` for the columns of ``loop``, converted in C++ by gemmi's
+    ``ReflnBlock.make_float_array`` on a copy of the loop (tags renamed to DDL2 ``_refln.``), with the rules and
+    messages of :func:`_num`: '?' and '.' are NaN, any other value that is no number an error naming its row."""
+    import gemmi
+
+    doc = gemmi.cif.Document()
+    copy = doc.add_copied_block(b)
+    for item in list(copy):
+        if item.loop is None or list(item.loop.tags) != list(loop.tags):
+            item.erase()
+    short = {}
+    for j, tag in enumerate(loop.tags):
+        short[tag] = tag[len(prefix):] if tag.lower().startswith(prefix.lower()) else f"column_{j}"
+        copy.find_values(tag).tag = "_refln." + short[tag]
+    refln = gemmi.as_refln_blocks(doc)[0]
+
+    def numbers(tag, source):
+        x = refln.make_float_array(short[tag], np.inf)  # inf: null or not a number, told apart below
+        odd = np.flatnonzero(~np.isfinite(x))
+        if len(odd):
+            raw = np.array(list(b.find_values(tag)), dtype=object)[odd]
+            null = (raw == "?") | (raw == ".")
+            if not null.all():
+                i = int(odd[np.argmax(~null)])
+                raise SymstrainInputError(source, f"{tag}: value {raw[np.argmax(~null)]!r} in row {i + 1} is not a number")
+            x[odd] = np.nan
+        return x
+
+    return numbers
 
 
 def _find_tag(block, names):
@@ -385,23 +395,18 @@ def _read_block(b, path: str) -> pd.DataFrame | None:
 
 def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFrame:
     warns: list[str] = []
-    if loop is not None:  # every value of the loop in one call, as a (rows, tags) array of raw strings
-        table = np.array(loop.values, dtype=str).reshape(-1, loop.width())
-        where = {t: j for j, t in enumerate(loop.tags)}
-
-        def raw(tag):
-            return table[:, where[tag]]
-    else:  # a single reflection written as pairs
-
-        def raw(tag):
-            return np.array(list(b.find_values(tag)), dtype=str)
-
     for need in ("index_h", "index_k", "index_l"):
         if need not in cols:
             raise SymstrainInputError(path, f"{cat}_ loop lacks {cat}_{need}")
+    if loop is not None:  # whole columns converted by gemmi
+        numbers = _loop_reader(b, loop, f"{cat}{cols['index_h'][len(cat)]}")
+    else:  # a single reflection written as pairs
+
+        def numbers(tag, source):
+            return _num(list(b.find_values(tag)), source, tag)
     idx = []
     for t in ("index_h", "index_k", "index_l"):
-        v = _num(raw(cols[t]), path, cols[t])
+        v = numbers(cols[t], path)
         if np.any(~np.isfinite(v)) or np.any(v != np.round(v)):
             bad = int(np.argmax(~np.isfinite(v) | (v != np.round(np.nan_to_num(v)))))
             raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer")
@@ -409,19 +414,19 @@ def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFram
     I = s = None
     for m, sg in _I_PAIRS:
         if m in cols:
-            I = _num(raw(cols[m]), path, cols[m])
+            I = numbers(cols[m], path)
             if sg in cols:
-                s = _num(raw(cols[sg]), path, cols[sg])
+                s = numbers(cols[sg], path)
             else:
                 warns.append(f"no {cat}_{sg}: sigma(I) unknown (NaN)")
             break
     if I is None:
         if "f_meas" not in cols:
             raise SymstrainInputError(path, f"{cat}_ loop has no measured intensity (F_squared_meas or intensity_meas)")
-        F = _num(raw(cols["f_meas"]), path, cols["f_meas"])
+        F = numbers(cols["f_meas"], path)
         I = F**2
         if "f_sigma" in cols:
-            s = 2 * np.abs(F) * _num(raw(cols["f_sigma"]), path, cols["f_sigma"])
+            s = 2 * np.abs(F) * numbers(cols["f_sigma"], path)
         warns.append("intensities computed as F_meas² (file gives amplitudes), sigma(I) = 2F·sigma(F)")
     if s is None:
         s = np.full(len(I), np.nan)
@@ -430,14 +435,14 @@ def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFram
         raise SymstrainInputError(path, f"{cat}_ loop has no reflections")
     for st in _STATUS:
         if st in cols:
-            df["status"] = raw(cols[st]).tolist()
+            df["status"] = list(b.find_values(cols[st]))
             break
     if "f_squared_calc" in cols:
-        df["I_calc"] = _num(raw(cols["f_squared_calc"]), path, cols["f_squared_calc"])
+        df["I_calc"] = numbers(cols["f_squared_calc"], path)
     if cat == "_twin_refln":
         for key, name in (("datum_id", "datum_id"), ("individual_id", "twin_individual")):
             if key in cols:
-                df[name] = raw(cols[key]).tolist()
+                df[name] = list(b.find_values(cols[key]))
     df.attrs.update({"twinned": False, "warnings": warns})
     return df
 
