@@ -19,7 +19,7 @@ Formats
 * ``_twin_refln_`` loop (twinned data): read with its datum and individual ids (``twinned`` = True).
 * hkl embedded in a CIF as the ``_shelx_hkl_file`` text field (HKLF 4 inside).
 
-Classification of the reflections lives in ``reflections.py``. Nothing here prints.
+Classification of the reflections lives in ``reflection_classes.py`` and ``intensities.py``. Nothing here prints.
 """
 
 from __future__ import annotations
@@ -122,11 +122,91 @@ def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[st
     Stops at the first ``0 0 0`` line; blank lines are skipped; any other line that is neither
     fixed format (3I4, 2F8.2, optional I4 batch) nor five/six free-format numbers is an error
     naming its line number.
+
+    Files whose lines up to the terminator are all plain fixed format (what SHELX writes) are read column-wise in
+    numpy; anything else (free format, an error to report) goes line by line, with the same result.
     """
+    fast = _fixed_columns(text)
+    if fast is None:
+        return _parse_lines(text.splitlines(), source)
+    hkl, I, s, batch, terminated = fast
+    warns = [] if terminated else ["HKLF 4 data not terminated by a 0 0 0 line (file may be truncated)"]
+    df = pd.DataFrame({"h": hkl[:, 0], "k": hkl[:, 1], "l": hkl[:, 2], "I": I, "sigma": s})
+    if batch is not None:
+        df["batch"] = batch
+    return df, warns
+
+
+#: characters at which str.splitlines() breaks a line but bytes.splitlines() does not, and NUL (used as padding)
+_ODD_CHARS = re.compile("[\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[0, 9, 31, 32]] = True  # ASCII whitespace left after line splitting, and the padding NUL
+
+
+def _fixed_columns(text: str):
+    """(hkl (n, 3) int, I, sigma, batch or None, terminated) read column-wise, or None when the text up to the
+    terminator is not plain fixed format (3I4, 2F8[, I4][, 8-wide reals]).
+
+    Fields are read by numpy from ASCII bytes, which parses a float exactly as Python's ``float()`` and an
+    integer as ``int()`` (less the '_' separators, refused here). Returns a result only when the line-by-line
+    reader would read the same lines with the same numbers and stop at the same ``0 0 0`` line; anything else
+    (free format, odd characters, an error to report) returns None.
+    """
+    if text.isascii():
+        data = text.encode("ascii")
+        if any(ch in data for ch in (b"\x00", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")):
+            return None
+    elif _ODD_CHARS.search(text):
+        return None
+    else:
+        data = text.encode("ascii", "replace")  # one byte per character: columns stay aligned
+    raw = data.splitlines()
+    n = len(raw)
+    if n == 0:
+        return None
+    m = np.array(raw, dtype="S32").view(np.uint8).reshape(n, 32)
+    lens = np.fromiter(map(len, raw), dtype=np.int64, count=n)
+    space = _SPACE[m]
+    extras = {int(i): raw[i][32:].rstrip() for i in np.flatnonzero(lens > 32)}
+    extra_rows = np.array(sorted(i for i, e in extras.items() if e.strip()), dtype=np.int64)
+    has_extra = np.zeros(n, dtype=bool)
+    has_extra[extra_rows] = True
+    blank = space.all(axis=1) & ~has_extra
+    # the terminator: the first line whose three index fields are each a lone '0'
+    lone = (~space[:, :12]).reshape(n, 3, 4).sum(axis=2) == 1
+    zero = ~blank & np.all(lone & np.any(m[:, :12].reshape(n, 3, 4) == ord("0"), axis=2), axis=1)
+    t = int(np.argmax(zero)) if zero.any() else n
+    rows = np.flatnonzero(~blank[: t + 1])
+    n_data = int(np.sum(rows < t))
+    c = m[rows]
+    last = np.where(~space[rows], np.arange(1, 33), 0).max(axis=1)  # the length of line.rstrip() up to 32
+    with_batch = ~space[rows, 28:32].all(axis=1)
+    if n_data == 0 or not np.all((last >= 28) | has_extra[rows]) or np.any(c[:, np.r_[0:12, 28:32]] == ord("_")):
+        return None
+    try:
+        hkl = np.ascontiguousarray(c[:, :12]).view("S4").astype(np.int64)
+        Is = np.ascontiguousarray(c[:, 12:28]).view("S8").astype(float)
+        batch = np.zeros(len(rows), dtype=np.int64)
+        batch[with_batch] = np.ascontiguousarray(c[with_batch, 28:32]).view("S4").astype(np.int64).reshape(-1)
+        ext = [extras[i] for i in extra_rows if i <= t]
+        if ext:  # direction cosines (6F8.5) after the batch: every 8-wide chunk must be a number
+            chunks = np.array(ext, dtype=f"S{-(-max(map(len, ext)) // 8) * 8}").view("S8").reshape(len(ext), -1)
+            used = np.arange(chunks.shape[1]) < -(-np.fromiter(map(len, ext), np.int64, len(ext)) // 8)[:, None]
+            chunks[used].astype(float)
+    except ValueError:
+        return None
+    if np.any(np.all(hkl[:n_data] == 0, axis=1)):
+        return None  # a zero triple written otherwise ('  -0') ends the data earlier: the line reader decides
+    b = batch[:n_data] if with_batch[:n_data].any() else None
+    return hkl[:n_data], Is[:n_data, 0], Is[:n_data, 1], b, t < n
+
+
+def _parse_lines(lines: list[str], source: str) -> tuple[pd.DataFrame, list[str]]:
+    """HKLF 4 line by line (free format, mixed lines, and the exact error of a bad line)."""
     rows = []
     warns = []
     terminated = False
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         r = _fixed(line)
@@ -155,6 +235,7 @@ def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[st
 
 # --------------------------------------------------------------------------- CIF
 def _num(values, source, what) -> np.ndarray:
+    """Floats of CIF values one by one ('?' and '.' → NaN); a value that is not a number is an error naming its row."""
     import gemmi
 
     out = np.empty(len(values))
@@ -167,6 +248,38 @@ def _num(values, source, what) -> np.ndarray:
             raise SymstrainInputError(source, f"{what}: value {v!r} in row {i + 1} is not a number")
         out[i] = x
     return out
+
+
+def _loop_reader(b, loop, prefix: str):
+    """``numbers(tag, source)`` for the columns of ``loop``, converted in C++ by gemmi's
+    ``ReflnBlock.make_float_array`` on a copy of the loop (tags renamed to DDL2 ``_refln.``), with the rules and
+    messages of :func:`_num`: '?' and '.' are NaN, any other value that is no number an error naming its row."""
+    import gemmi
+
+    doc = gemmi.cif.Document()
+    copy = doc.add_copied_block(b)
+    for item in list(copy):
+        if item.loop is None or list(item.loop.tags) != list(loop.tags):
+            item.erase()
+    short = {}
+    for j, tag in enumerate(loop.tags):
+        short[tag] = tag[len(prefix):] if tag.lower().startswith(prefix.lower()) else f"column_{j}"
+        copy.find_values(tag).tag = "_refln." + short[tag]
+    refln = gemmi.as_refln_blocks(doc)[0]
+
+    def numbers(tag, source):
+        x = refln.make_float_array(short[tag], np.inf)  # inf: null or not a number, told apart below
+        odd = np.flatnonzero(~np.isfinite(x))
+        if len(odd):
+            raw = np.array(list(b.find_values(tag)), dtype=object)[odd]
+            null = (raw == "?") | (raw == ".")
+            if not null.all():
+                i = int(odd[np.argmax(~null)])
+                raise SymstrainInputError(source, f"{tag}: value {raw[np.argmax(~null)]!r} in row {i + 1} is not a number")
+            x[odd] = np.nan
+        return x
+
+    return numbers
 
 
 def _find_tag(block, names):
@@ -247,19 +360,19 @@ def _read_block(b, path: str) -> pd.DataFrame | None:
 
     fcf = path.lower().endswith(".fcf")
     # 1. _refln_ loop with measured intensities
-    cols, _ = _loop_columns(b, "_refln")
+    cols, loop = _loop_columns(b, "_refln")
     has_meas = cols is not None and any(m in cols for m, _ in _I_PAIRS) or (cols is not None and "f_meas" in cols)
     if cols is not None and has_meas:
-        df = _table_from_columns(b, cols, path, "_refln")
+        df = _table_from_columns(b, cols, loop, path, "_refln")
         list_code = b.find_value("_shelx_refln_list_code")
         df.attrs["format"] = "fcf" if fcf else "cif_refln"
         if list_code is not None:
             df.attrs["shelx_list_code"] = gemmi.cif.as_string(list_code)
         return df
     # 2. twinned data
-    tcols, _ = _loop_columns(b, "_twin_refln")
+    tcols, tloop = _loop_columns(b, "_twin_refln")
     if tcols is not None:
-        df = _table_from_columns(b, tcols, path, "_twin_refln")
+        df = _table_from_columns(b, tcols, tloop, path, "_twin_refln")
         df.attrs["format"] = "cif_twin_refln"
         df.attrs["twinned"] = True
         df.attrs["warnings"].append("twinned data (_twin_refln_ loop): each intensity is the sum over the "
@@ -280,14 +393,20 @@ def _read_block(b, path: str) -> pd.DataFrame | None:
     return None
 
 
-def _table_from_columns(b, cols: dict, path: str, cat: str) -> pd.DataFrame:
+def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFrame:
     warns: list[str] = []
     for need in ("index_h", "index_k", "index_l"):
         if need not in cols:
             raise SymstrainInputError(path, f"{cat}_ loop lacks {cat}_{need}")
+    if loop is not None:  # whole columns converted by gemmi
+        numbers = _loop_reader(b, loop, f"{cat}{cols['index_h'][len(cat)]}")
+    else:  # a single reflection written as pairs
+
+        def numbers(tag, source):
+            return _num(list(b.find_values(tag)), source, tag)
     idx = []
     for t in ("index_h", "index_k", "index_l"):
-        v = _num(list(b.find_values(cols[t])), path, cols[t])
+        v = numbers(cols[t], path)
         if np.any(~np.isfinite(v)) or np.any(v != np.round(v)):
             bad = int(np.argmax(~np.isfinite(v) | (v != np.round(np.nan_to_num(v)))))
             raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer")
@@ -295,19 +414,19 @@ def _table_from_columns(b, cols: dict, path: str, cat: str) -> pd.DataFrame:
     I = s = None
     for m, sg in _I_PAIRS:
         if m in cols:
-            I = _num(list(b.find_values(cols[m])), path, cols[m])
+            I = numbers(cols[m], path)
             if sg in cols:
-                s = _num(list(b.find_values(cols[sg])), path, cols[sg])
+                s = numbers(cols[sg], path)
             else:
                 warns.append(f"no {cat}_{sg}: sigma(I) unknown (NaN)")
             break
     if I is None:
         if "f_meas" not in cols:
             raise SymstrainInputError(path, f"{cat}_ loop has no measured intensity (F_squared_meas or intensity_meas)")
-        F = _num(list(b.find_values(cols["f_meas"])), path, cols["f_meas"])
+        F = numbers(cols["f_meas"], path)
         I = F**2
         if "f_sigma" in cols:
-            s = 2 * np.abs(F) * _num(list(b.find_values(cols["f_sigma"])), path, cols["f_sigma"])
+            s = 2 * np.abs(F) * numbers(cols["f_sigma"], path)
         warns.append("intensities computed as F_meas² (file gives amplitudes), sigma(I) = 2F·sigma(F)")
     if s is None:
         s = np.full(len(I), np.nan)
@@ -319,7 +438,7 @@ def _table_from_columns(b, cols: dict, path: str, cat: str) -> pd.DataFrame:
             df["status"] = list(b.find_values(cols[st]))
             break
     if "f_squared_calc" in cols:
-        df["I_calc"] = _num(list(b.find_values(cols["f_squared_calc"])), path, cols["f_squared_calc"])
+        df["I_calc"] = numbers(cols["f_squared_calc"], path)
     if cat == "_twin_refln":
         for key, name in (("datum_id", "datum_id"), ("individual_id", "twin_individual")):
             if key in cols:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,20 +108,17 @@ def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame
     """Read a CSV with columns T, ``value`` (q or eta), branch (heating/cooling) and optional sigma.
 
     ``column`` names the data column when it is not called ``value`` (e.g. an order-parameter column of
-    a strain table); it is renamed to ``value``."""
-    path = Path(path)
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise SymstrainInputError(path, "file not found") from None
-    except Exception as exc:
-        raise SymstrainInputError(path, f"not a readable CSV ({type(exc).__name__}: {exc})") from None
-    if column is not None:
-        if column not in df.columns:
-            raise SymstrainInputError(path, f"no column {column!r}; columns are {list(df.columns)}")
-        df = df.drop(columns=[c for c in df.columns if str(c).strip().lower() == value and c != column])
-        df = df.rename(columns={column: value})
-    return clean_branch_frame(df, value, path)
+    a strain table); it is renamed to ``value``. File, column and number errors come from
+    :func:`symstrain.csv_input.read_csv_table`; the values are then checked by :func:`clean_branch_frame`."""
+    from .csv_input import Column, read_csv_table
+
+    table = read_csv_table(path, {
+        "T": Column(("T",), label="temperature"),
+        value: Column((column,) if column is not None else (value,)),
+        "branch": Column(("branch",), kind="text"),
+        "sigma": Column(("sigma",), required=False),
+    })
+    return clean_branch_frame(table.data, value, table.source)
 
 
 def clean_branch_frame(df, value, source) -> pd.DataFrame:

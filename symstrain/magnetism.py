@@ -13,7 +13,6 @@ it is returned unclipped (noise can push it slightly outside [−1, 1]; the read
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,8 +22,8 @@ from .errors import SymstrainInputError
 CHIT_HS = 3.5  #: default χ_HS·T in cm³ K mol⁻¹
 CHIT_LS = 0.0  #: default χ_LS·T in cm³ K mol⁻¹
 
-_T_NAMES = ("t", "t_k", "temperature", "temp", "t(k)")
-_CHI_NAMES = ("chimt", "chi_m_t", "chimt_cm3kmol", "xmt", "chit", "chi_t", "chim_t", "chimt(cm3kmol-1)")
+_T_NAMES = ("t", "t_k", "temperature", "temp")
+_CHI_NAMES = ("chimt", "chi_m_t", "chi_mt", "chim_t", "chimt_cm3kmol", "xmt", "x_mt", "xm_t", "x_m_t", "chit", "chi_t")
 
 
 def _check_products(chit_hs, chit_ls, source="chimt"):
@@ -46,37 +45,20 @@ def chimt_to_q(chimt, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS):
     return 2.0 * (chimt - chit_ls) / (chit_hs - chit_ls) - 1.0
 
 
-def _norm(name: str) -> str:
-    return str(name).strip().lower().replace(" ", "").replace("·", "").replace("χ", "chi")
-
-
 def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> tuple[pd.DataFrame, list[str]]:
     """Read a χMT(T) CSV (columns T and chiMT, optional ``branch``) and add q.
 
     Returns (frame with T, chimt, q[, branch]; warnings). Raises SymstrainInputError naming the file
-    for a missing/unreadable file, missing columns, non-numeric or non-finite values.
+    for a missing/unreadable file, missing columns, non-numeric or non-finite values
+    (:func:`symstrain.csv_input.read_csv_table`; headers such as "χMT (cm3 K mol-1)" or "T (K)" match).
     """
-    path = Path(path)
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise SymstrainInputError(path, "file not found") from None
-    except Exception as exc:  # pandas parser errors
-        raise SymstrainInputError(path, f"not a readable CSV ({type(exc).__name__}: {exc})") from None
-    cols = {_norm(c): c for c in df.columns}
-    tcol = next((cols[n] for n in _T_NAMES if n in cols), None)
-    ccol = next((cols[n] for n in _CHI_NAMES if n in cols), None)
-    if tcol is None or ccol is None:
-        raise SymstrainInputError(path, f"needs a temperature column (T) and a chiMT column; found {list(df.columns)}")
-    out = pd.DataFrame({"T": pd.to_numeric(df[tcol], errors="coerce"),
-                        "chimt": pd.to_numeric(df[ccol], errors="coerce")})
-    bad = ~np.isfinite(out.to_numpy()).all(axis=1)
-    if bad.any():
-        raise SymstrainInputError(path, f"non-numeric or missing values in row {int(np.argmax(bad)) + 2}")
-    if len(out) == 0:
-        raise SymstrainInputError(path, "no data rows")
-    if "branch" in cols:
-        out["branch"] = df[cols["branch"]].astype(str)
+    from .csv_input import Column, read_csv_table
+
+    table = read_csv_table(path, {"T": Column(_T_NAMES, label="temperature"), "chimt": Column(_CHI_NAMES),
+                                  "branch": Column(("branch",), required=False, kind="text")})
+    out = table.data[["T", "chimt"]].copy()
+    if "branch" in table.data:
+        out["branch"] = table.data["branch"].astype(str)
     out["q"] = chimt_to_q(out["chimt"].to_numpy(), chit_hs, chit_ls)
     warnings = []
     nout = int((np.abs(out["q"]) > 1.0).sum())

@@ -243,6 +243,37 @@ class Phase:
         atoms = tuple(replace(a, xyz=(Pi @ (a.xyz - p)) % 1.0, xyz_su=np.full(3, np.nan)) for a in self.atoms)
         return replace(self, cell=self.cell.transformed(P), spacegroup=new_sg, atoms=atoms)
 
+    # conversions (symstrain.interop; pymatgen / ASE imported only here: pip install symstrain[interop])
+    def to_pymatgen(self):
+        """pymatgen ``Structure`` of the full cell: partial occupancies as species ``{element: occupancy}``, site
+        labels kept; s.u.'s, displacement parameters, disorder groups and occupancy-0 sites are lost."""
+        from .interop import to_pymatgen
+
+        return to_pymatgen(self)
+
+    @classmethod
+    def from_pymatgen(cls, structure, symprec: float = 0.01, source: str | None = None) -> "Phase":
+        """Phase from a pymatgen ``Structure``: space group found by spglib at ``symprec`` (Å), asymmetric unit
+        whose expansion is the structure; no s.u.'s, displacement parameters or disorder groups."""
+        from .interop import from_pymatgen
+
+        return from_pymatgen(structure, symprec=symprec, source=source)
+
+    def to_ase(self):
+        """``ase.Atoms`` of the full cell (pbc on); partial occupancies in ``atoms.info["occupancy"]`` keyed by
+        ``atoms.arrays["spacegroup_kinds"]`` as ASE's CIF reader does, labels in ``atoms.arrays["labels"]``."""
+        from .interop import to_ase
+
+        return to_ase(self)
+
+    @classmethod
+    def from_ase(cls, atoms, symprec: float = 0.01, source: str | None = None) -> "Phase":
+        """Phase from periodic ``ase.Atoms``: space group found by spglib at ``symprec`` (Å), as
+        :meth:`from_pymatgen`."""
+        from .interop import from_ase
+
+        return from_ase(atoms, symprec=symprec, source=source)
+
 
 def _identified(old: SpaceGroupInfo, ops: SymOps) -> SpaceGroupInfo:
     """A SpaceGroupInfo for transformed operations, named by gemmi when the setting is tabulated."""

@@ -24,7 +24,6 @@ lattice parameters (NaN when unknown). T in K; lengths Å; angles degrees. ``bra
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -69,12 +68,6 @@ def normalise_branch(value, source: str = "--branch") -> str:
     return _BRANCH_WORDS[key]
 
 
-def _clean_header(h: str) -> str:
-    h = str(h).strip().lower()
-    h = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]\s*$", "", h)  # drop a trailing unit such as "(Å)" or "[K]"
-    return h.replace(" ", "_").replace("-", "_")
-
-
 def read_cells_csv(path, *, branch: str | None = None):
     """Read a cell table (comma, ';', tab or space separated) into the normalised table of this module.
 
@@ -82,118 +75,65 @@ def read_cells_csv(path, *, branch: str | None = None):
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …), a branch
     column (heating/cooling, h/c, up/down), a label column and a space-group column. Units in brackets
     in the headers are ignored ("a (Å)"). Unknown columns are ignored with a warning. Raises
-    :class:`SymstrainInputError` naming the file for missing columns, non-numeric or missing values.
-    ``branch`` sets the branch of every row that has none.
+    :class:`SymstrainInputError` naming the file for missing columns, non-numeric or missing values
+    (:func:`symstrain.csv_input.read_csv_table`). ``branch`` sets the branch of every row that has none.
     """
     import pandas as pd
 
-    path = Path(path)
-    src = str(path)
-    import csv
+    from .csv_input import Column, read_csv_table
 
-    if not path.is_file():
-        raise SymstrainInputError(src, "no such file")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            header = next((ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")), "")
-        if not header:
-            raise SymstrainInputError(src, "the file is empty")
-        # the delimiter of the header line: the most frequent of , ; tab, else runs of spaces
-        counts = {d: header.count(d) for d in (",", ";", "\t")}
-        sep = max(counts, key=counts.get) if max(counts.values()) else r"\s+"
-        raw = pd.read_csv(path, sep=sep, engine="python", dtype=str, keep_default_na=False, comment="#",
-                          skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise SymstrainInputError(src, "the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
-        raise SymstrainInputError(src, f"not a readable CSV table ({' '.join(str(exc).split())[:120]})") from None
-    if raw.shape[0] == 0:
-        raise SymstrainInputError(src, "the table has no rows")
-    headers = {_clean_header(h): h for h in raw.columns}
-    if len(headers) != len(raw.columns):
-        raise SymstrainInputError(src, "two columns have the same name")
-    mapping: dict[str, str] = {}
-    for target, names in _ALIASES.items():
-        found = [headers[n] for n in names if n in headers]
-        if len(found) > 1:
-            raise SymstrainInputError(src, f"columns {', '.join(map(repr, found))} all look like {target!r}")
-        if found:
-            mapping[target] = found[0]
+    columns = {"T": Column(_ALIASES["T"], label="temperature")}
+    for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
+        columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
+    for name in ("branch", "label", "spacegroup"):
+        columns[name] = Column(_ALIASES[name], required=False, kind="text")
     for p in CELL_NAMES:
-        found = [headers[pat.format(n)] for n in _ALIASES[p] for pat in _SU_PATTERNS if pat.format(n) in headers]
-        found = [f for f in dict.fromkeys(found) if f not in mapping.values()]
-        if len(found) > 1:
-            raise SymstrainInputError(src, f"columns {', '.join(map(repr, found))} all look like the s.u. of {p}")
-        if found:
-            mapping[f"{p}_su"] = found[0]
-    missing = [k for k in ("T", "a", "b", "c") if k not in mapping]
-    if missing:
-        raise SymstrainInputError(
-            src, f"missing column(s) {', '.join(missing)} (have: {', '.join(map(str, raw.columns))}); need T, a, b, c "
-            "and optionally alpha, beta, gamma, <name>_su, branch")
+        columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
+                                    required=False, missing_ok=True, label=f"the s.u. of {p}")
+    table = read_csv_table(path, columns)
+    src, got = table.source, table.data
     warnings = []
-    unknown = [c for c in raw.columns if c not in mapping.values()]
-    if unknown:
-        warnings.append(f"{src}: column(s) ignored: {', '.join(map(str, unknown))}")
-
-    def numbers(col: str, required: bool) -> np.ndarray:
-        out = np.full(len(raw), np.nan)
-        for i, text in enumerate(raw[mapping[col]]):
-            t = str(text).strip()
-            if t in ("", "?", ".", "nan", "NaN", "NA"):
-                if required:
-                    what = "temperature" if col == "T" else col
-                    raise SymstrainInputError(src, f"row {i + 2}: missing {what} (column {mapping[col]!r})")
-                continue
-            m = re.fullmatch(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?:\((\d+)\))?", t)
-            if not m:
-                raise SymstrainInputError(src, f"row {i + 2}, column {mapping[col]!r}: {t!r} is not a number")
-            out[i] = float(m.group(1))
-            if m.group(2) and col in CELL_NAMES and f"{col}_su" not in mapping:
-                # 10.234(3): s.u. in units of the last digit, as in CIF
-                dec = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
-                su_from_paren[col][i] = int(m.group(2)) * 10.0**-dec
-        return out
-
-    su_from_paren = {p: np.full(len(raw), np.nan) for p in CELL_NAMES}
+    if table.ignored:
+        warnings.append(f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}")
+    n = len(got)
     df = pd.DataFrame()
-    df["T"] = numbers("T", True)
+    df["T"] = got["T"].to_numpy()
     for p in CELL_NAMES:
-        if p in mapping:
-            df[p] = numbers(p, True)
+        if p in got:
+            df[p] = got[p].to_numpy()
         else:
             df[p] = 90.0
             if p in ("alpha", "beta", "gamma"):
                 warnings.append(f"{src}: no {p} column: {p} = 90° assumed")
     for p in CELL_NAMES:
-        df[f"{p}_su"] = numbers(f"{p}_su", False) if f"{p}_su" in mapping else su_from_paren[p]
-    if "branch" in mapping:
+        df[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
+    if "branch" in got:
         brs = []
-        for i, v in enumerate(raw[mapping["branch"]]):
+        for i, v in enumerate(got["branch"]):
             try:
                 brs.append(normalise_branch(v) or (normalise_branch(branch) if branch else ""))
             except SymstrainInputError as exc:
-                raise SymstrainInputError(src, f"row {i + 2}: {exc.problem}") from None
+                raise SymstrainInputError(src, f"row {table.lines[i]}: {exc.problem}") from None
         df["branch"] = brs
     else:
         df["branch"] = normalise_branch(branch) if branch else ""
-    df["label"] = list(raw[mapping["label"]]) if "label" in mapping else [f"{path.name}:{i + 2}" for i in range(len(raw))]
-    df["spacegroup"] = list(raw[mapping["spacegroup"]]) if "spacegroup" in mapping else ""
+    df["label"] = list(got["label"]) if "label" in got else [f"{Path(path).name}:{i + 2}" for i in range(n)]
+    df["spacegroup"] = list(got["spacegroup"]) if "spacegroup" in got else ""
     df["sg_detected"] = ""
-    _check_cells(df, src)
+    _check_cells(df, src, table.lines)
     df = df[CELL_TABLE_COLUMNS]
     df.attrs["warnings"] = warnings
     df.attrs["failed"] = []
     return df
 
 
-def _check_cells(df, src: str) -> None:
+def _check_cells(df, src: str, lines) -> None:
     for i, row in enumerate(df.itertuples(index=False)):
         p = [row.a, row.b, row.c, row.alpha, row.beta, row.gamma]
         if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not volume(p) > 0:
-            raise SymstrainInputError(src, f"row {i + 2}: impossible cell {tuple(p)}")
+            raise SymstrainInputError(src, f"row {lines[i]}: impossible cell {tuple(p)}")
         if not (row.T >= 0):
-            raise SymstrainInputError(src, f"row {i + 2}: temperature {row.T} K is below 0 K")
+            raise SymstrainInputError(src, f"row {lines[i]}: temperature {row.T} K is below 0 K")
 
 
 def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[str]]:

@@ -214,3 +214,108 @@ def test_real_embedded_hkl(shared):
     assert d.iloc[0][["h", "k", "l", "I", "sigma"]].tolist() == [2, 0, 0, 1137.29, 104.79]
     r = read_hkl(shared / "quirks" / "2019572.cif")  # a _refln loop with F² but no σ
     assert len(r) == 733 and r["sigma"].isna().all() and r.attrs["temperature"] == 123.0
+
+
+# --------------------------------------------------------------------------- column-wise reading = line-by-line reading
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from symstrain.hkl import _fixed_columns, _num, _parse_lines  # noqa: E402
+
+_index = st.one_of(st.integers(-1, 1), st.integers(-999, 9999))
+_fields = st.tuples(_index, _index, _index,
+                    st.floats(-9999, 99999, allow_nan=False), st.floats(0, 9999, allow_nan=False),
+                    st.sampled_from(["{:8.2f}", "{:8.1f}", "{:8.0f}", "{:8.1e}", "{:<8.3f}"]),
+                    st.one_of(st.none(), st.integers(-99, 999)))
+
+
+def _line(f, cosines):
+    h, k, l, I, s, fmt, batch = f
+    out = f"{h:4d}{k:4d}{l:4d}" + fmt.format(I)[:8].rjust(8) + f"{s:8.2f}"[:8]
+    if batch is not None:
+        out += f"{batch:4d}"
+        if cosines:
+            out += "".join(f"{c:8.5f}" for c in (0.12345, -0.54321, 0.11111, 0.22222, -0.33333, 0.44444))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_fields, min_size=1, max_size=30), cosines=st.booleans(), end=st.booleans(),
+       blank_at=st.lists(st.integers(0, 30), max_size=3), damage=st.one_of(st.none(), st.tuples(
+           st.integers(0, 40), st.integers(0, 40), st.sampled_from(list(" x.-+e0_\t1\u00e5")))))
+def test_column_reader_gives_the_line_reader_result(rows, cosines, end, blank_at, damage):
+    """The numpy reader either declines (None) or returns exactly what the line-by-line reader returns, for
+    valid files and for files with one character changed anywhere; when it declines the line reader answers."""
+    lines = [_line(f, cosines) for f in rows]
+    for i in sorted(blank_at, reverse=True):
+        lines.insert(min(i, len(lines)), "   ")
+    if end:
+        lines += ["   0   0   0    0.00    0.00", "TITL anything after the end", "   x"]
+    if damage is not None:
+        i, j, ch = damage
+        i = min(i, len(lines) - 1)
+        lines[i] = (lines[i] + " " * 40)[:j] + ch + lines[i][j + 1:]
+    text = "\n".join(lines) + "\n"
+    if _assert_same_as_line_reader(text) and damage is None:
+        assert _fixed_columns(text) is not None  # SHELX's own fixed format always takes the column-wise path
+
+
+def _assert_same_as_line_reader(text):
+    """parse_hklf4 gives exactly the line-by-line reader's frame and warnings (True), or its error (False)."""
+    import pandas as pd
+
+    try:
+        expected = _parse_lines(text.splitlines(), "x")
+    except SymstrainInputError as exc:
+        with pytest.raises(SymstrainInputError) as got:
+            parse_hklf4(text, "x")
+        assert got.value.problem == exc.problem
+        return False
+    df, warns = parse_hklf4(text, "x")
+    pd.testing.assert_frame_equal(df, expected[0], check_exact=True)
+    assert warns == expected[1]
+    return True
+
+
+@pytest.mark.parametrize("text", [
+    "  -0  -0  -0    1.00    1.00\n   1   0   0    2.00    1.00\n",  # a zero triple spelled '-0' ends the data
+    "   1   2   3   10.00    1.00\n  +0   0  00    1.00    1.00\n   1   0   0    2.00    1.00\n",
+    " 1_0   2   3   10.00    1.00\n   0   0   0    0.00    0.00\n",  # int() reads '1_0', the fixed format not
+    " 1_0-120   3   10.00    1.00\n   0   0   0    0.00    0.00\n",  # ... and touching fields fail free format
+    "   1   2   3 1_00.00    1.00\n   0   0   0    0.00    0.00\n",  # float() reads '1_00.00'
+    "   1   2   3   10.00    1.00 1_2\n   0   0   0    0.00    0.00\n",
+    "   1   2   3   10.00    1.00\t  2\n   0   0   0    0.00    0.00\n",
+    "   1   2   3   10.00    1.00   1 0.12345 -0.5432\n   0   0   0    0.00    0.00\n",
+    "   1   2   3   10.00    1.00   1 0.12345       x\n   0   0   0    0.00    0.00\n",
+    "   1   2   3   10.00    1.00\x0c\n   0   0   0    0.00    0.00\n",
+    "   1   2   3   1e+03    1.00\n\u3000\n   0   0   0    0.00    0.00   0\n",
+    "   1   2   3     nan    1.00\n   0   0   0    0.00    0.00\n",
+])
+def test_column_reader_edge_cases_match_the_line_reader(text):
+    _assert_same_as_line_reader(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text("0123456789+-.eE", min_size=1, max_size=9), st.sampled_from(
+    ["?", ".", "1.5(3)", "'2'", "1e400", "1e-400", "-0", "abc", "-.5e-3"])), min_size=1, max_size=20))
+def test_cif_loop_columns_read_as_gemmi_reads_each_value(values):
+    """The whole-column conversion (gemmi's make_float_array on a copy of the loop) gives what gemmi's as_number
+    gives value by value, NaN for '?' and '.', and the same error for the first value that is not a number."""
+    import gemmi
+
+    from symstrain.hkl import _loop_reader
+
+    text = "data_t\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n" + "".join(
+        f"{i} 0 0 {v}\n" for i, v in enumerate(values))
+    block = gemmi.cif.read_string(text).sole_block()
+    numbers = _loop_reader(block, block.find_values("_refln_index_h").get_loop(), "_refln_")
+    try:
+        expected = _num(values, "x", "_refln_F_squared_meas")
+    except SymstrainInputError as exc:
+        with pytest.raises(SymstrainInputError) as got:
+            numbers("_refln_F_squared_meas", "x")
+        assert got.value.problem == exc.problem
+        return
+    got = numbers("_refln_F_squared_meas", "x")
+    assert np.array_equal(got, expected, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(expected))
+    assert np.array_equal(numbers("_refln_index_h", "x"), np.arange(len(values)))

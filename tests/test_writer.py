@@ -272,3 +272,22 @@ def test_real_files_survive_read_write_read(shared_cifs, tmp_path, name):
         assert np.allclose(np.nan_to_num(b.xyz_su, nan=-1), np.nan_to_num(a.xyz_su, nan=-1), atol=1e-12)
         assert b.occupancy == pytest.approx(a.occupancy, abs=1e-9) and b.disorder_group == a.disorder_group
         assert (a.u_iso is None) == (b.u_iso is None) or a.u_aniso is not None
+
+
+def test_awkward_strings_are_quoted_by_gemmi_and_read_back_unchanged(tmp_path):
+    """Labels with primes, quotes, leading underscores or data_-like text, and a formula with spaces, survive a
+    write/read cycle through gemmi's own parser and through read_cif."""
+    from symstrain.cif import read_cif
+
+    sg = SpaceGroupInfo.from_symbol("P 1")
+    labels = ["C1'", "O2\"", "_N3", "data_4", "loop_5", "H6'a\"b"]
+    atoms = tuple(Atom(lb, el, np.array([0.1 * i, 0.2, 0.3]), np.full(3, np.nan), 1.0, 0.01)
+                  for i, (lb, el) in enumerate(zip(labels, ["C", "O", "N", "C", "C", "H"])))
+    phase = Phase(Cell(5, 6, 7, 90, 90, 90), sg, atoms, formula="C3 H O N", block="odd names", source="s")
+    text = phase_to_cif_string(phase)
+    block = _gemmi_block(text)
+    assert [gemmi.cif.as_string(v) for v in block.find_values("_atom_site_label")] == labels
+    assert gemmi.cif.as_string(block.find_value("_chemical_formula_sum")) == "C3 H O N"
+    back = read_cif(write_cif(phase, tmp_path / "odd.cif"))
+    assert [a.label for a in back.atoms] == labels
+    assert np.allclose([a.xyz for a in back.atoms], [a.xyz for a in atoms])

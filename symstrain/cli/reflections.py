@@ -108,14 +108,11 @@ def run(args):
     sections = [_section(s) for s in args.section]
     strain_table = None
     if args.strain_table:  # read before anything is written, so a bad table leaves no partial output
-        try:
-            strain_table = pd.read_csv(args.strain_table)
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise SymstrainInputError(args.strain_table, f"cannot read the strain table: {exc}") from None
-        missing = [c for c in ("T", "eta_strain") if c not in strain_table.columns]
-        if missing:
-            raise SymstrainInputError(args.strain_table, f"missing column(s) {', '.join(missing)} "
-                                                         "(use the table written by 'symstrain table')")
+        from ..csv_input import Column, read_csv_table
+
+        strain_table = read_csv_table(args.strain_table, {  # the table written by 'symstrain table'
+            "T": Column(("T",), label="temperature"), "eta_strain": Column(("eta_strain",), missing_ok=True),
+            "branch": Column(("branch",), required=False, kind="text")}).data
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
     warnings = list(parent.warnings) + list(child.warnings)

@@ -1,0 +1,178 @@
+"""Reading the CSV tables users hand to symstrain (cell series, q/η/χMT branches, strain tables): one reader,
+:func:`read_csv_table`, with one-line :class:`~symstrain.errors.SymstrainInputError` messages naming the file.
+
+What lives here: the file-level work (delimiter, comments, header spellings, aliases, numbers, row numbers in
+messages). What does not: what a column means: each caller (``series.read_cells_csv``,
+``landau_fit.read_branch_csv``, ``magnetism.read_chimt_csv``, the ``--strain-table`` option) checks its own
+values (branches, ranges, cells) after reading.
+
+Conventions
+-----------
+* Delimiter: the most frequent of ``,`` ``;`` and tab in the header line, else runs of spaces. Lines starting
+  with ``#`` are comments; blank lines are skipped.
+* Headers match aliases after :func:`header_key`: lower case, a trailing unit in brackets dropped ("a (Å)" → "a",
+  "T [K]" → "t"), χ written chi, "·" dropped, spaces and hyphens as "_".
+* Row numbers in messages are line numbers in the file (the header is on its line, comments count).
+* Missing numbers: empty, ``?``, ``.``, ``nan``, ``NaN``, ``NA``; an error in a required column, NaN where
+  :attr:`Column.missing_ok`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SymstrainInputError
+
+_MISSING = ("", "?", ".", "nan", "NaN", "NA")
+#: a number, optionally with an s.u. in brackets in units of its last digit: 10.234(3)
+_NUMBER = r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+_WITH_SU = _NUMBER + r"(?:\((\d+)\))?"
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a caller wants from one column of the table."""
+
+    #: header spellings that name this column, compared after :func:`header_key`
+    aliases: tuple[str, ...]
+    #: the file must have the column
+    required: bool = True
+    #: "number" (float64 array) or "text" (the cells as written)
+    kind: str = "number"
+    #: empty or missing cells are NaN instead of an error (numbers only)
+    missing_ok: bool = False
+    #: "10.234(3)" is read as 10.234 with an s.u. of 0.003 (see :attr:`CsvTable.su`) instead of an error
+    su_in_brackets: bool = False
+    #: how messages name the column's values, e.g. "temperature" (default: the column's name)
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV table read by :func:`read_csv_table`."""
+
+    #: the path as given (the source of every error)
+    source: str
+    #: one column per name found, in the order asked: float64 for numbers (NaN = missing), str for text
+    data: "object"
+    #: per number column with ``su_in_brackets``: (n,) s.u.'s written in brackets, NaN where none
+    su: dict = field(default_factory=dict)
+    #: name → header as written in the file, for the columns found
+    headers: dict = field(default_factory=dict)
+    #: headers of the file that no column asked for, in file order
+    ignored: tuple = ()
+    #: (n,) int line number in the file of each row
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+
+def header_key(header) -> str:
+    """The spelling headers and aliases are compared in (see the module docstring)."""
+    h = str(header).strip().lower()
+    h = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]\s*$", "", h)  # a trailing unit such as "(Å)" or "[K]"
+    h = h.replace("χ", "chi").replace("·", "")
+    return re.sub(r"[\s\-]+", "_", h)
+
+
+def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
+    """Read the CSV at ``path`` and return the ``columns`` asked for (name → :class:`Column`).
+
+    Raises :class:`SymstrainInputError` naming the file when it is missing, not a readable table, empty or has
+    no rows, when two headers are spelled alike or both look like one column, when a required column is
+    missing (the message lists the aliases looked for), and when a value is missing or not a finite number
+    (naming its line and column). A header is taken by the first column (in the order of ``columns``) whose
+    aliases it matches.
+    """
+    import pandas as pd
+
+    src = str(path)
+    text = _read_text(Path(path), src)
+    content = [i for i, ln in enumerate(text.splitlines(), start=1) if ln.strip() and not ln.lstrip().startswith("#")]
+    if not content:
+        raise SymstrainInputError(src, "the file is empty")
+    header = text.splitlines()[content[0] - 1]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    sep = max(counts, key=counts.get) if max(counts.values()) else r"\s+"
+    import io
+
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=sep, engine="python" if len(sep) > 1 else "c", dtype=str,
+                          keep_default_na=False, comment="#", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise SymstrainInputError(src, "the file is empty") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SymstrainInputError(src, f"not a readable CSV table ({' '.join(str(exc).split())[:120]})") from None
+    if raw.shape[0] == 0:
+        raise SymstrainInputError(src, "the table has no rows")
+    lines = np.array(content[1:] if len(content) - 1 == len(raw) else np.arange(len(raw)) + 2, dtype=int)
+    keys = [header_key(h) for h in raw.columns]
+    headers: dict[str, str] = {}
+    for name, col in columns.items():
+        want = {header_key(a) for a in col.aliases}
+        found = [h for k, h in zip(keys, raw.columns) if k in want and h not in headers.values()]
+        if len(found) > 1:
+            raise SymstrainInputError(src, f"columns {', '.join(map(repr, found))} all look like {col.label or repr(name)}")
+        if found:
+            headers[name] = found[0]
+    missing = [n for n, c in columns.items() if c.required and n not in headers]
+    if missing:
+        wanted = "; ".join(f"{n} (no column named {', '.join(columns[n].aliases)})" for n in missing)
+        raise SymstrainInputError(src, f"missing column(s): {wanted}; the file has {', '.join(map(str, raw.columns))}")
+    data = pd.DataFrame(index=range(len(raw)))
+    su = {}
+    for name, hdr in headers.items():
+        col = columns[name]
+        cells = raw[hdr].astype(str).str.strip()
+        if col.kind == "text":
+            data[name] = raw[hdr].to_numpy()
+            continue
+        values, brackets = _numbers(cells, col, name, hdr, lines, src)
+        data[name] = values
+        if col.su_in_brackets:
+            su[name] = brackets
+    ignored = tuple(h for h in raw.columns if h not in headers.values())
+    return CsvTable(src, data, su, headers, ignored, lines)
+
+
+def _read_text(path: Path, src: str) -> str:
+    if not path.exists():
+        raise SymstrainInputError(src, "file not found")
+    if not path.is_file():
+        raise SymstrainInputError(src, "not a file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SymstrainInputError(src, f"not a readable CSV table (not UTF-8 text: {exc.reason})") from None
+    except OSError as exc:
+        raise SymstrainInputError(src, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _numbers(cells, col: Column, name: str, hdr: str, lines: np.ndarray, src: str):
+    """(values, s.u.'s in brackets) of one column of stripped cell texts, vectorised; errors name the first bad row."""
+    missing = cells.isin(_MISSING).to_numpy()
+    parts = cells.str.fullmatch(_WITH_SU if col.su_in_brackets else _NUMBER)
+    bad = ~missing & ~parts.to_numpy(dtype=bool)
+    stop = bad | (missing & (not col.missing_ok))
+    if stop.any():
+        i = int(np.argmax(stop))
+        if bad[i]:
+            raise SymstrainInputError(src, f"row {lines[i]}, column {hdr!r}: {cells.iloc[i]!r} is not a number")
+        raise SymstrainInputError(src, f"row {lines[i]}: missing {col.label or name} (column {hdr!r})")
+    found = cells.str.extract(_WITH_SU if col.su_in_brackets else _NUMBER)
+    values = np.array(found[0].astype(float), dtype=float)
+    if not np.all(np.isfinite(values) | missing):
+        i = int(np.argmax(~np.isfinite(values) & ~missing))
+        raise SymstrainInputError(src, f"row {lines[i]}, column {hdr!r}: {cells.iloc[i]!r} is not a finite number")
+    brackets = np.full(len(values), np.nan)
+    if col.su_in_brackets:
+        digits = found[1].to_numpy()
+        has = ~found[1].isna().to_numpy()
+        if has.any():
+            mantissa = found[0][has].to_numpy(dtype=str)
+            decimals = np.array([len(m.split(".")[1]) if "." in m else 0 for m in mantissa])
+            brackets[has] = digits[has].astype(float) * 10.0 ** -decimals
+    values[missing] = np.nan
+    return values, brackets
