@@ -34,6 +34,7 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +51,17 @@ from .peak_splitting import CU_KALPHA1, PeakSplitting, peak_splitting, strongest
 from .strain import strain as spontaneous_strain
 
 FRAME = "parent Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c* of the parent basis"
+
+
+_ROTATION_ENTRIES = np.array([0.0, 0.5, -0.5, 1.0, -1.0, math.sqrt(3) / 2, -math.sqrt(3) / 2])
+
+
+def _cartesian(R: np.ndarray) -> np.ndarray:
+    """Cartesian rotation matrices with entries within 1e-9 of 0, ±½, ±1, ±√3/2 set to those values (so that
+    symmetry-related strain components come out identical, not 1e-17 apart)."""
+    near = np.abs(R[..., None] - _ROTATION_ENTRIES)
+    k = np.argmin(near, axis=-1)
+    return np.where(np.min(near, axis=-1) < 1e-9, _ROTATION_ENTRIES[k], R)
 
 
 def _parse_op(xyz: str) -> tuple[np.ndarray, np.ndarray]:
@@ -258,7 +270,7 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
     # child point group (parent basis and Cartesian), its invariant tensors and vectors
     Hc = np.unique(np.round(rel.child.spacegroup.rotations).astype(int), axis=0)
     H = np.einsum("ij,njk,kl->nil", P, Hc.astype(float), Pi)
-    Hcart = np.einsum("ij,njk,kl->nil", A0, H, A0i)
+    Hcart = _cartesian(np.einsum("ij,njk,kl->nil", A0, H, A0i))
     inv = _sym_basis(invariant_tensors(Hcart))
     e_sym = contract.clean(np.mean(np.einsum("nij,jk,nlk->nil", Hcart, e, Hcart), axis=0), np.abs(e).max())
     dev = float(np.abs(e_sym - e).max())
@@ -293,7 +305,7 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
             G = np.eye(4)
             G[:3, :3], G[:3, 3] = W, w
             Gc = np.linalg.inv(T) @ G @ T
-            R = A0 @ W @ A0i
+            R = _cartesian(A0 @ W @ A0i)
             if a == 1:
                 rot_of[o] = (W, R)
             ek = contract.clean(R @ e_sym @ R.T, np.abs(e_sym).max())
