@@ -243,7 +243,7 @@ def _coincidence(T: np.ndarray, laue: np.ndarray) -> tuple[str, ...]:
     for N in keep:
         eqs = rref_rows(nullspace(N.T).T)  # rows u with u·h = 0 on the subspace
         out.append(" and ".join(linear_form(integer_indices(u) or u, "hkl") + " = 0" for u in eqs))
-    return tuple(dict.fromkeys(out))
+    return tuple(sorted(set(out)))
 
 
 def domain_states(relation: Relation, strain=None) -> DomainStates:
@@ -275,32 +275,21 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
     e_sym = contract.clean(np.mean(np.einsum("nij,jk,nlk->nil", Hcart, e, Hcart), axis=0), np.abs(e).max())
     dev = float(np.abs(e_sym - e).max())
     if dev > 1e-6:
-        warnings.append(WarningRecord("strain_not_invariant", "strain",
+        warnings.append(WarningRecord("strain_not_invariant", st.child_label,
                                       f"the child's strain deviates from its point-group symmetry by {dev:.2g} "
                                       "(largest component); the symmetric part is used"))
     zero = np.all(np.abs(inv) < 1e-9, axis=0)
     e_sym[zero], e_su[zero] = 0.0, 0.0
     polar = nullspace(np.vstack([R - np.eye(3) for R in Hcart]))  # (3, m)
 
-    # cosets → states; orientation classes by rotation modulo the child point group
     ops = [("x,y,z",)] + [tuple(c) for c in rel.lost_cosets]
     reps = [_parse_op(c[0]) for c in ops]
-    H_keys = {tuple(np.round(h).astype(int).ravel()) for h in H}
-    classes: list[list[int]] = []
-    for i, (W, _) in enumerate(reps):
-        for cl in classes:
-            if tuple(np.round(np.linalg.inv(reps[cl[0]][0]) @ W).astype(int).ravel()) in H_keys:
-                cl.append(i)
-                break
-        else:
-            classes.append([i])
+    classes = _orientation_classes([W for W, _ in reps], H)
     T = np.eye(4)
     T[:3, :3], T[:3, 3] = P, rel.p
     states, rot_of = [], {}
-    n = 0
     for o, cl in enumerate(classes, start=1):
         for a, i in enumerate(cl, start=1):
-            n += 1
             W, w = reps[i]
             G = np.eye(4)
             G[:3, :3], G[:3, 3] = W, w
@@ -313,39 +302,53 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
             Bk = np.einsum("ik,mkl,jl->mij", R, inv, R)
             zk = np.all(np.abs(Bk) < 1e-9, axis=0)
             ek[zk], su[zk] = 0.0, 0.0
-            felastic = bool(np.abs(Bk - inv).max() > 1e-9)
-            felectric = bool(polar.shape[1] and np.abs(R @ polar - polar).max() > 1e-9)
-            states.append(DomainState(n, o, a, ops[i][0], triplet(snap(Gc[:3, :3]), snap(Gc[:3, 3]), reduce=True),
-                                      point_operation_name(W), ek, su, felastic, felectric,
+            states.append(DomainState(len(states) + 1, o, a, ops[i][0],
+                                      triplet(snap(Gc[:3, :3]), snap(Gc[:3, 3]), reduce=True),
+                                      point_operation_name(W), ek, su, bool(np.abs(Bk - inv).max() > 1e-9),
+                                      bool(polar.shape[1] and np.abs(R @ polar - polar).max() > 1e-9),
                                       contract.clean((R @ polar).T)))
     first = {s.orientation: s for s in states if s.antiphase == 1}
     laue = np.concatenate([Hc, -Hc])
     pairs = []
     for j in range(1, len(classes) + 1):
         for k in range(j + 1, len(classes) + 1):
-            Wj, Rj = rot_of[j]
-            Wk, Rk = rot_of[k]
-            sj, sk = first[j], first[k]
-            Wjk = Wk @ np.linalg.inv(Wj)
-            Vj, Vk = Pi @ Wj @ P, Pi @ Wk @ P
-            Tw = snap((np.linalg.inv(Vj) @ Vk).T)
-            Bj, Bk = (np.einsum("ik,mkl,jl->mij", R, inv, R) for R in (Rj, Rk))
-            var = Bj - Bk
-            dmask = ~np.all(np.abs(var) < 1e-9, axis=0)
-            d = np.where(dmask, sj.strain - sk.strain, 0.0)
-            d = contract.clean(d, np.abs(sj.strain).max())
-            L = np.einsum("ik,jl->ijkl", Rj, Rj) - np.einsum("ik,jl->ijkl", Rk, Rk)
-            dsu = np.where(dmask, np.sqrt(np.einsum("ijkl,kl->ij", L**2, e_su**2)), 0.0)
-            sol = permissible_walls(d, var, A0, P)
             op = _op_product(ops[classes[k - 1][0]][0], ops[classes[j - 1][0]][0])
-            pairs.append(DomainPair((sj.index, sk.index), op, point_operation_name(Wjk), Tw, hkl_text(Tw),
-                                    _coincidence(Tw, laue), bool(np.abs(var).max() > 1e-9),
-                                    bool(polar.shape[1] and np.abs((Rk - Rj) @ polar).max() > 1e-9),
-                                    d, dsu, _quadric(d, dmask), sol))
+            pairs.append(_pair(first[j], first[k], rot_of[j], rot_of[k], op, inv, e_su, polar, laue, A0, P))
     warnings += [WarningRecord("no_su" if "standard uncertaint" in w else "strain_note", st.child_label, w)
                  for w in st.warnings]
     return DomainStates(rel, len(classes), len(states) // len(classes), tuple(states), tuple(pairs),
-                        st.reference_kind, FRAME, laue, tuple(unique_warnings(warnings)))
+                        f"{st.reference_kind} ({st.reference_label})", FRAME, laue, tuple(unique_warnings(warnings)))
+
+
+def _orientation_classes(rots: list[np.ndarray], H: np.ndarray) -> list[list[int]]:
+    """Indices of the coset representatives grouped by orientation state: W_i, W_j in one class when W_i⁻¹·W_j is a
+    rotation of the child point group H (both in the parent basis); the class of the identity first."""
+    keys = {tuple(np.round(h).astype(int).ravel()) for h in H}
+    classes: list[list[int]] = []
+    for i, W in enumerate(rots):
+        for cl in classes:
+            if tuple(np.round(np.linalg.inv(rots[cl[0]]) @ W).astype(int).ravel()) in keys:
+                cl.append(i)
+                break
+        else:
+            classes.append([i])
+    return classes
+
+
+def _pair(sj: DomainState, sk: DomainState, rot_j, rot_k, op: str, inv, e_su, polar, laue, A0, P) -> DomainPair:
+    """Twin law, strain difference (zero by symmetry where every allowed Δe vanishes) and walls of two states."""
+    (Wj, Rj), (Wk, Rk) = rot_j, rot_k
+    Pi = np.linalg.inv(P)
+    Tw = snap((np.linalg.inv(Pi @ Wj @ P) @ (Pi @ Wk @ P)).T)
+    var = np.einsum("ik,mkl,jl->mij", Rj, inv, Rj) - np.einsum("ik,mkl,jl->mij", Rk, inv, Rk)
+    dmask = ~np.all(np.abs(var) < 1e-9, axis=0)
+    d = contract.clean(np.where(dmask, sj.strain - sk.strain, 0.0), np.abs(sj.strain).max())
+    L = np.einsum("ik,jl->ijkl", Rj, Rj) - np.einsum("ik,jl->ijkl", Rk, Rk)
+    dsu = np.where(dmask, np.sqrt(np.einsum("ijkl,kl->ij", L**2, e_su**2)), 0.0)
+    return DomainPair((sj.index, sk.index), op, point_operation_name(Wk @ np.linalg.inv(Wj)), Tw, hkl_text(Tw),
+                      _coincidence(Tw, laue), bool(np.abs(var).max() > 1e-9),
+                      bool(polar.shape[1] and np.abs((Rk - Rj) @ polar).max() > 1e-9),
+                      d, dsu, _quadric(d, dmask), permissible_walls(d, var, A0, P))
 
 
 def _op_product(xyz_k: str, xyz_j: str) -> str:

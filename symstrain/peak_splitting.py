@@ -60,8 +60,8 @@ class PeakSplitting:
         rows = []
         for r in self.table.itertuples(index=False):
             rows.append({"file": r.file, "block": r.block, "T": contract.quantity(r.T, r.T_su), "branch": r.branch,
-                         "states": [int(r.state_j), int(r.state_k)], "hkl": [r.h, r.k, r.l],
-                         "hkl_twin": [r.h_twin, r.k_twin, r.l_twin],
+                         "states": [int(r.state_j), int(r.state_k)], "hkl": [int(r.h), int(r.k), int(r.l)],
+                         "hkl_twin": [_num(float(x)) for x in (r.h_twin, r.k_twin, r.l_twin)],
                          **{c: contract.quantity(getattr(r, c), getattr(r, c + "_su"))
                             for c in ("d", "d_twin", "two_theta", "two_theta_twin", "delta_two_theta")},
                          "coincidence": r.coincidence, "intensity": contract.quantity(r.intensity, None)["value"],
@@ -240,44 +240,45 @@ def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
         I = predict_intensities(rel.child, H, radiation)
     params = np.array([r[5] for r in rows_in], float).reshape(-1, 6)
     sus = np.array([r[6] for r in rows_in], float).reshape(-1, 6)
-    records = []
-    for p in (p for p in domains.pairs if p.states[0] == 1):
-        if not len(H):
-            break
+    R, N = len(rows_in), len(H)
+    meta = pd.DataFrame({"file": [r[0] for r in rows_in], "block": [r[1] for r in rows_in],
+                         "T": [np.nan if r[2] is None else r[2] for r in rows_in],
+                         "T_su": [np.nan if r[3] is None else r[3] for r in rows_in],
+                         "branch": [r[4] for r in rows_in]}).loc[np.repeat(np.arange(R), N)].reset_index(drop=True)
+    blocks = []
+    for p in (p for p in domains.pairs if p.states[0] == 1 and N):
         H2 = snap(H @ p.twin_law.T)
-        exact = _exact(H, H2, domains.laue_rotations)
-        I2 = np.full(len(H), np.nan)
+        exact = np.tile(_exact(H, H2, domains.laue_rotations), R)
+        I2 = np.full(N, np.nan)
         integral = np.all(H2 == np.round(H2), axis=1)
         if I is not None and integral.any():
             I2[integral] = predict_intensities(rel.child, np.round(H2[integral]).astype(int), radiation)
-        vals = _split_values(params, sus, H.astype(float), H2, wavelength)
-        for r, (file, block, T, T_su, branch, *_unused) in enumerate(rows_in):
-            tt = vals["two_theta"][0][r]
-            delta = contract.clean(vals["delta_two_theta"][0][r], np.nanmax(np.abs(tt), initial=1.0))
-            for i in range(len(H)):
-                if not (np.isfinite(tt[i]) and np.isfinite(vals["two_theta_twin"][0][r][i])):
-                    how_ = "unreachable"
-                elif exact[i]:
-                    how_, delta[i] = "exact", 0.0
-                elif abs(delta[i]) <= (resolution or 0.0):
-                    how_ = "unresolved"
-                else:
-                    how_ = "split"
-                records.append({"file": file, "block": block, "T": np.nan if T is None else T,
-                                "T_su": np.nan if T_su is None else T_su, "branch": branch, "state_j": p.states[0],
-                                "state_k": p.states[1], "h": int(H[i, 0]), "k": int(H[i, 1]), "l": int(H[i, 2]),
-                                **dict(zip(("h_twin", "k_twin", "l_twin"), (_num(x) for x in H2[i]))),
-                                **{c: vals[c][0][r][i] for c in ("d", "d_twin", "two_theta", "two_theta_twin")},
-                                **{c + "_su": vals[c][1][r][i] for c in ("d", "d_twin", "two_theta", "two_theta_twin",
-                                                                         "delta_two_theta")},
-                                "delta_two_theta": delta[i], "coincidence": how_,
-                                "intensity": np.nan if I is None else I[i], "intensity_twin": I2[i]})
+        vals = {k: (v.ravel(), su.ravel()) for k, (v, su) in _split_values(params, sus, H.astype(float), H2,
+                                                                         wavelength).items()}
+        tt, tt2 = vals["two_theta"][0], vals["two_theta_twin"][0]
+        delta = np.where(np.abs(vals["delta_two_theta"][0]) < 1e-12 * np.nan_to_num(tt, nan=1.0), 0.0,
+                         vals["delta_two_theta"][0])
+        delta[exact] = 0.0
+        how_ = np.where(~(np.isfinite(tt) & np.isfinite(tt2)), "unreachable",
+                        np.where(exact, "exact", np.where(np.abs(delta) <= (resolution or 0.0), "unresolved", "split")))
+        block = meta.copy()
+        block["state_j"], block["state_k"] = p.states
+        for c, col in enumerate("hkl"):
+            block[col] = np.tile(H[:, c], R)
+            block[col + "_twin"] = np.tile([_num(x) for x in H2[:, c]], R)
+        for c in ("d", "d_twin", "two_theta", "two_theta_twin", "delta_two_theta"):
+            block[c], block[c + "_su"] = vals[c]
+        block["delta_two_theta"] = delta
+        block["coincidence"] = how_
+        block["intensity"] = np.tile(np.full(N, np.nan) if I is None else I, R)
+        block["intensity_twin"] = np.tile(I2, R)
+        blocks.append(block[list(SPLITTING_COLUMNS)])
     if not any(p.states[0] == 1 for p in domains.pairs):
         warnings.append(WarningRecord("no_twins", rel.child.name, "one orientation state: no twin-related reflections"))
     elif not len(H):
         warnings.append(WarningRecord("no_splitting", rel.child.name, "no reflection splits: every twin-related "
                                       "reflection coincides exactly (same strain in every orientation state)"))
-    table = pd.DataFrame(records, columns=list(SPLITTING_COLUMNS))
+    table = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=list(SPLITTING_COLUMNS))
     return PeakSplitting(table, float(wavelength), resolution, how, intensity_unit, tuple(warnings))
 
 

@@ -40,10 +40,10 @@ def snap(x, scale: float = 1.0) -> np.ndarray:
 
 
 def nullspace(M: np.ndarray, tol: float = 1e-8) -> np.ndarray:
-    """Columns spanning the right null space of M."""
-    _, s, vt = np.linalg.svd(np.atleast_2d(M))
-    rank = int(np.sum(s > tol * max(1.0, s.max(initial=0.0))))
-    return vt[rank:].T
+    """Columns spanning the right null space of M (singular values below tol × the largest count as zero)."""
+    from scipy.linalg import null_space
+
+    return null_space(np.atleast_2d(np.asarray(M, dtype=float)), rcond=tol)
 
 
 def integer_indices(v, max_index: int = 12) -> tuple[int, ...] | None:
@@ -63,23 +63,13 @@ def integer_indices(v, max_index: int = 12) -> tuple[int, ...] | None:
     return None
 
 
-def rref_rows(M: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """Reduced row-echelon form of the rows of M (zero rows dropped), entries snapped to simple fractions."""
-    M = np.array(M, dtype=float, copy=True)
-    r = 0
-    for c in range(M.shape[1]):
-        if r == len(M):
-            break
-        piv = r + int(np.argmax(np.abs(M[r:, c])))
-        if abs(M[piv, c]) < tol:
-            continue
-        M[[r, piv]] = M[[piv, r]]
-        M[r] /= M[r, c]
-        for i in range(len(M)):
-            if i != r:
-                M[i] -= M[i, c] * M[r]
-        r += 1
-    return snap(M[:r])
+def rref_rows(M: np.ndarray) -> np.ndarray:
+    """Reduced row-echelon form of the rows of a (k, 3) M (zero rows dropped), entries snapped to simple fractions;
+    :func:`symstrain.tensors.rref` works on six columns, so M is padded with zeros."""
+    from .tensors import rref
+
+    M = np.asarray(M, dtype=float).reshape(-1, 3)
+    return snap(rref(np.pad(M, ((0, 0), (0, 3))), tol=_TOL)[:, :3])
 
 
 def unit_normal(v) -> np.ndarray:
@@ -93,8 +83,10 @@ def _coef(c: float) -> str:
 
 
 def linear_form(v, names=("x", "y", "z")) -> str:
-    """'x - y' for coefficients (1, -1, 0) (scaled so the largest |coefficient| is 1)."""
-    v = np.asarray(v, dtype=float) / np.abs(v).max()
+    """'x - y' for coefficients (1, -1, 0): integers as given, others scaled so the largest |coefficient| is 1."""
+    v = np.asarray(v, dtype=float)
+    if not np.all(v == np.round(v)):
+        v = v / np.abs(v).max()
     terms = ""
     for c, n in zip(v, names):
         if abs(c) < 1e-9:

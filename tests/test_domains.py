@@ -181,14 +181,9 @@ def test_model_splitting_per_table_row(model, tmp_path):
                                                          rel=1e-8)
     assert t["d"].iloc[0] == pytest.approx(1 / math.sqrt(1 / 16.9**2 + 1 / 16.97**2), rel=1e-10)
     assert t["file"].iloc[0] == str(path)
-    doc = res.to_dict()
-    validate("domains", json.loads(json.dumps(_jsonable(doc), allow_nan=False)))
-
-
-def _jsonable(doc):
-    from symstrain.cli import to_jsonable
-
-    return to_jsonable(doc)
+    doc = json.loads(json.dumps(res.to_dict(), allow_nan=False))  # plain JSON data, no NaN
+    validate("domains", doc)
+    assert doc["splitting"]["rows"][0]["T"] == {"value": 200.0, "su": None}
 
 
 def test_model_splitting_su_from_the_cell(model):
