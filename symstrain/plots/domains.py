@@ -1,0 +1,59 @@
+"""Figures of the splitting of twin-related reflections (PNG via the Agg canvas; no pyplot state).
+
+:func:`plot_splitting` takes a :class:`~symstrain.peak_splitting.PeakSplitting` (one or many temperatures), writes one
+PNG with 2θ of each reflection and of its twin against T (left) and Δ2θ = 2θ_twin − 2θ against T (right), and
+returns its path. Heating and cooling rows are drawn with the markers of the strain figures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import save_figure
+from .strain import STYLE
+
+
+def _label(r) -> str:
+    def ints(*x):
+        return " ".join(str(int(v)) if float(v).is_integer() else f"{v:g}" for v in x)
+
+    return f"({ints(r.h, r.k, r.l)})/({ints(r.h_twin, r.k_twin, r.l_twin)}) {r.state_j}–{r.state_k}"
+
+
+def plot_splitting(splitting, path, title: str | None = None) -> str:
+    """2θ (°) and Δ2θ (°) of the twin-related reflections against T (K); one colour per reflection pair."""
+    df = splitting.table
+    fig = Figure(figsize=(10.0, 4.0), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    groups = list(df.groupby(["state_j", "state_k", "h", "k", "l"], sort=False)) if len(df) else []
+    colours = [f"C{i % 10}" for i in range(len(groups))]
+    for (key, g), col in zip(groups, colours):
+        lab = _label(g.iloc[0])
+        for br in ("heating", "cooling", ""):
+            b = g[g["branch"] == br].sort_values("T")
+            if not len(b):
+                continue
+            st = STYLE[br]
+            kw = dict(color=col, marker=st["marker"], mfc=col if st["mfc"] != "none" else "none", ms=5, lw=0.8)
+            suffix = f", {br}" if br else ""
+            # rows of no stated branch may mix heating and cooling: markers only, no connecting line
+            solid, dashed = ("-", "--") if br else ("none", "none")
+            ax1.plot(b["T"], b["two_theta"], ls=solid, label=f"{lab}{suffix}", **kw)
+            ax1.plot(b["T"], b["two_theta_twin"], ls=dashed, **{**kw, "marker": "x"})
+            su = b["delta_two_theta_su"].to_numpy(float)
+            ax2.errorbar(b["T"], b["delta_two_theta"], yerr=np.nan_to_num(su) if np.isfinite(su).any() else None,
+                         ls=solid, capsize=2, label=f"{lab}{suffix}", **kw)
+    ax1.set_xlabel("T (K)")
+    ax1.set_ylabel("2θ (°)   twin: × (dashed)")
+    ax2.set_xlabel("T (K)")
+    ax2.set_ylabel("Δ2θ = 2θ(twin) − 2θ(hkl) (°)")
+    ax2.axhline(0.0, color="0.6", lw=0.6)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    if groups:
+        ax2.legend(fontsize=7, loc="best")
+    else:
+        ax2.text(0.5, 0.5, "no twin-related reflections split", ha="center", va="center", transform=ax2.transAxes)
+    fig.suptitle(title or f"twin-related reflections, λ = {splitting.wavelength:g} Å")
+    return save_figure(fig, path)
