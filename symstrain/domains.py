@@ -48,7 +48,7 @@ from .walls import (UNRESTRICTED, Wall, WallSolution, hkl_text, integer_indices,
                     permissible_walls, point_operation_name, rref_rows, snap)
 from .relation import Relation  # noqa: F401  (the input type; one import to re-point when modules move)
 from .peak_splitting import CU_KALPHA1, PeakSplitting, peak_splitting, strongest_split_reflections  # noqa: F401
-from .strain import strain as spontaneous_strain
+from .spontaneous_strain import strain as spontaneous_strain
 
 FRAME = "parent Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c* of the parent basis"
 

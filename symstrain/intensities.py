@@ -23,7 +23,7 @@ import pandas as pd
 
 from .conditions import _broken_conditions, _group_arrays, _is_int
 from .errors import SymstrainInputError
-from .reflection_classes import CLASSES, classify_reflections, reciprocal_metric
+from .reflection_classes import CLASSES, classify_reflections
 
 #: radiations :func:`predict_intensities` knows → (gemmi calculator, unit of F, words for text output)
 RADIATIONS = {
@@ -54,7 +54,7 @@ def _cell_sites(phase):
 
     frac, _, site, _, op = expand_to_cell_ops(phase)
     Rs = np.asarray(phase.spacegroup.rotations, dtype=float)
-    N = np.diag(np.sqrt(np.diag(reciprocal_metric(phase.cell))))
+    N = np.diag(np.sqrt(np.diag(phase.cell.reciprocal_metric())))
     atoms = [phase.atoms[i] for i in site]
     Us = []
     for atom, k in zip(atoms, op):

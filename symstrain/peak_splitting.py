@@ -21,7 +21,7 @@ import numpy as np
 
 from . import contract
 from .errors import SymstrainInputError, WarningRecord
-from .strain import metric_from_params
+from .lattice import reciprocal_metric
 from .walls import snap
 
 CU_KALPHA1 = 1.5406
@@ -92,7 +92,7 @@ def _ints(*x) -> str:
 
 def _d_values(params: np.ndarray, H: np.ndarray) -> np.ndarray:
     """(R, N) d-spacings (Å) of reflections H (N, 3) in cells (R, 6)."""
-    Gs = np.linalg.inv(metric_from_params(params))
+    Gs = reciprocal_metric(params)
     return 1.0 / np.sqrt(np.einsum("ni,rij,nj->rn", H, Gs, H))
 
 
@@ -129,7 +129,8 @@ def strongest_split_reflections(domains, n: int = 6, *, dmin: float = 1.5,
     """(≤ n, 3) int: the child reflections (d ≥ dmin, reachable at ``wavelength``) with the largest predicted
     intensity whose twin in some orientation state is not Laue-equivalent (and, with ``resolution``, whose Δ2θ in the
     child's own cell exceeds it); one reflection per set of twin-related reflections."""
-    from .reflections import enumerate_hkl, predict_intensities, unique_key
+    from .intensities import predict_intensities
+    from .reflection_classes import enumerate_hkl, unique_key
 
     child = domains.relation.child
     if not child.atoms:
@@ -212,7 +213,7 @@ def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
     """
     import pandas as pd
 
-    from .reflections import RADIATIONS, check_radiation, predict_intensities
+    from .intensities import RADIATIONS, check_radiation, predict_intensities
 
     if not (np.isfinite(wavelength) and wavelength > 0):
         raise SymstrainInputError("--wavelength", f"wavelength {wavelength} must be a positive number of Å")

@@ -92,6 +92,10 @@ class Cell:
         """(3, 3) metric tensor G = Aᵀ·A (Å²)."""
         return lattice.metric(self.params)
 
+    def reciprocal_metric(self) -> np.ndarray:
+        """(3, 3) reciprocal metric G* = G⁻¹ (Å⁻²); 1/d² = h·G*·hᵀ."""
+        return lattice.reciprocal_metric(self.params)
+
     def transformed(self, P: np.ndarray) -> "Cell":
         """The cell whose basis is this basis · P (columns of P = new vectors in old fractional units).
 

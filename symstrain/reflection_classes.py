@@ -45,15 +45,10 @@ CLASSES = ("allowed", "SB", "absent")
 
 
 # --------------------------------------------------------------------------- enumeration and classes
-def reciprocal_metric(cell) -> np.ndarray:
-    """(3, 3) reciprocal metric G* = G⁻¹ (Å⁻²) of a ``Cell``; 1/d² = h·G*·hᵀ."""
-    return np.linalg.inv(cell.metric())
-
-
 def d_spacing(cell, hkl) -> np.ndarray:
     """(N,) d-spacings (Å) of reflections (N, 3) in ``cell``."""
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
-    s2 = np.einsum("ni,ij,nj->n", hkl, reciprocal_metric(cell), hkl)
+    s2 = np.einsum("ni,ij,nj->n", hkl, cell.reciprocal_metric(), hkl)
     with np.errstate(divide="ignore"):
         return 1.0 / np.sqrt(s2)
 
@@ -72,7 +67,7 @@ def enumerate_hkl(cell, dmin: float) -> np.ndarray:
         raise SymstrainInputError("--dmin", f"d_min = {dmin} Å gives {n_box:.0f} index triples in this cell; choose a larger d_min")
     axes = [np.arange(-m, m + 1) for m in lim]
     h = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
-    s2 = np.einsum("ni,ij,nj->n", h.astype(float), reciprocal_metric(cell), h.astype(float))
+    s2 = np.einsum("ni,ij,nj->n", h.astype(float), cell.reciprocal_metric(), h.astype(float))
     keep = (s2 <= 1.0 / dmin**2 * (1 + 1e-12)) & np.any(h != 0, axis=1)
     h, s2 = h[keep], s2[keep]
     order = np.lexsort((h[:, 2], h[:, 1], h[:, 0], s2))

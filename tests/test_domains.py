@@ -140,7 +140,8 @@ def test_model_splitting_h0l_at_300K_by_hand(model):
 
 
 def test_model_default_reflections_are_strongest_that_split(model):
-    from symstrain.reflections import enumerate_hkl, predict_intensities
+    from symstrain.intensities import predict_intensities
+    from symstrain.reflection_classes import enumerate_hkl
 
     ds = domain_states(model)
     sp = peak_splitting(ds, top=4)
