@@ -394,7 +394,17 @@ def _real_form(D: np.ndarray) -> np.ndarray:
     X = X + X.T
     C = np.einsum("gji,jk,gkl->il", Dr, X, Dr)
     _, vecs = np.linalg.eigh((C + C.T) / 2)
-    B = vecs[:, :n]
+    Pr = vecs[:, :n] @ vecs[:, :n].T  # projector on one of the two real copies
+    basis: list[np.ndarray] = []  # a basis of it as close to the realified arm basis as possible (deterministic)
+    for e in np.eye(2 * n):
+        v = Pr @ e
+        for b in basis:
+            v = v - (b @ v) * b
+        if np.linalg.norm(v) > 1e-6:
+            basis.append(v / np.linalg.norm(v))
+        if len(basis) == n:
+            break
+    B = np.array(basis).T
     return np.einsum("ji,gjk,kl->gil", B, Dr, B)
 
 

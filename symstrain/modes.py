@@ -247,7 +247,7 @@ class ModeDecomposition:
         rel = self.relation
 
         def phase(ph):
-            return {"file": ph.name, "block": ph.block or None, "spacegroup": spacegroup(ph.spacegroup),
+            return {"file": ph.source, "block": ph.block or None, "spacegroup": spacegroup(ph.spacegroup),
                     "T": quantity(ph.temperature, ph.temperature_su)}
 
         return {
@@ -448,6 +448,8 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             continue
         a2 = norm2(c)
         a = float(np.sqrt(a2 / n_pw))
+        if a < 1e-12 * max(amp, 1e-300):  # zero by symmetry or by construction: exactly 0, never 1e-16
+            a = a2 = 0.0
         iso = direction = iso_id = is_child = None
         if a >= threshold:
             diff = act(c) - c[None]

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import SymstrainInputError
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
-COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "order", "pseudo", "landau", "fit",
+COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "order", "modes", "pseudo", "landau", "fit",
             "model_series")
 
 
