@@ -90,6 +90,16 @@ def _int_hnf_basis(gens: np.ndarray, den: int) -> np.ndarray:
     return lattice_basis_from_translations(gens, den=den)
 
 
+def _core(N: np.ndarray, Rp: np.ndarray) -> np.ndarray:
+    """Basis (columns, parent primitive units) of the largest sublattice of the lattice N (columns, parent primitive
+    units, integer) that every rotation Rp keeps: the dual of the sum of the rotated reciprocal lattices."""
+    Ni_T = np.linalg.inv(N).T
+    gens = np.concatenate([(np.linalg.inv(R).T @ Ni_T).T for R in Rp])
+    den = int(round(abs(np.linalg.det(N))))
+    den = den * 48 if den else 48
+    return np.linalg.inv(_int_hnf_basis(gens, den)).T
+
+
 def lattice_type(number: int, centring: str) -> str:
     """Pearson-style lattice symbol (oP, oC, tP, hP, cF, ...) from the space-group number and centring letter."""
     system = ("a" if number <= 2 else "m" if number <= 15 else "o" if number <= 74 else "t" if number <= 142
@@ -135,7 +145,7 @@ def fmt_k(k) -> str:
 
 @dataclass(frozen=True, eq=False)
 class FactorGroup:
-    """Ĝ = G / L_w in the fractional coordinates of the working cell, and the parent's irreps on it.
+    """Ĝ = G / K in the fractional coordinates of the working cell, and the parent's irreps on it.
 
     ``W`` (n, 3, 3) and ``w`` (n, 3): the elements of Ĝ as operations on working-cell fractional coordinates
     (one representative each); ``coset`` (n,) the index of the parent point operation of each element and ``tau``
@@ -154,6 +164,10 @@ class FactorGroup:
     #: (n_τ, 3) the parent translations modulo the working lattice (working coordinates), zero first; element
     #: ``i·n_point + l`` of Ĝ is (E, τ_i)·c_l with c_l the l-th parent point operation
     taus: np.ndarray = None
+    #: (3, 3) basis (columns, working coordinates) of the core of the child's full translation lattice, modulo which
+    #: Ĝ is taken, and (n_c, 3) its translations modulo the working lattice (zero first)
+    K: np.ndarray = None
+    cent: np.ndarray = None
     keys: dict = field(default_factory=dict)
 
     @property
@@ -165,8 +179,8 @@ class FactorGroup:
         return len(self.W)
 
     def index_of(self, W, w) -> int | None:
-        """Index of the element (W, w) (working coordinates, modulo the working lattice), or None."""
-        return self.keys.get(_key(W, w))
+        """Index of the element (W, w) (working coordinates, modulo the lattice K), or None."""
+        return self.keys.get(_key(W, np.linalg.inv(self.K) @ np.asarray(w, float)))
 
 
 def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent_metric: np.ndarray,
@@ -189,34 +203,40 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     P = np.asarray(P, float)
     Pi = np.linalg.inv(P)
     # working cell: the largest sublattice of the child's conventional lattice kept by every parent rotation
+    Rp = np.round(np.einsum("ij,njk,kl->nil", Qi, Rc.astype(float), Q)).astype(int)
     Wc = np.einsum("ij,njk,kl->nil", Pi, Rc.astype(float), P)
     if np.allclose(Wc, np.round(Wc), atol=1e-9):
         M = np.eye(3)
     else:
         N = Qi @ P  # child conventional basis in parent primitive units (integer)
-        Ni_T = np.linalg.inv(N).T  # columns generate the child's reciprocal lattice (primitive reciprocal units)
-        Rp0 = np.round(np.einsum("ij,njk,kl->nil", Qi, Rc.astype(float), Q)).astype(int)
-        den = int(round(abs(np.linalg.det(N))))
-        gens = np.concatenate([(np.linalg.inv(R).T @ Ni_T).T for R in Rp0])
-        Kb = _int_hnf_basis(gens, den)  # basis of the sum of the rotated reciprocal lattices
-        Lw = np.linalg.inv(Kb).T  # its dual: the core lattice, in parent primitive units
-        M = np.round(np.linalg.inv(N) @ Lw).astype(float)
+        M = np.round(np.linalg.inv(N) @ _core(N, Rp)).astype(float)
         if np.linalg.det(M) < 0:
             M[:, 0] *= -1
     Mi = np.linalg.inv(M)
+    L = Qi @ P @ M  # working basis in parent primitive units (integer)
+    # Ĝ is taken modulo the core K of the child's full translation lattice (centring included): fields with the
+    # child's symmetry are periodic in it, so its translations act trivially and need not be listed
+    child_cent = pure_translations(child_sg.rotations, child_sg.translations)
+    if len(child_cent):
+        Bc = _int_hnf_basis(child_cent, 48)
+        K = np.linalg.inv(L) @ _core(Qi @ P @ Bc, Rp)  # in working coordinates, contains Z³
+    else:
+        K = np.eye(3)
+    Ki = np.linalg.inv(K)
+    cent_w = _closure_mod1(K.T) if not np.allclose(K, np.eye(3)) else np.zeros((1, 3))
     # working coordinates y: x_child = M·y; x_parent = P·M·y + p
     T = _affine(P @ M, p)
     Ti = np.linalg.inv(T)
-    # translations of the parent lattice modulo the working lattice, in working coordinates
+    # translations of the parent lattice modulo K, in working coordinates
     prim_in_work = (Mi @ Pi @ Q).T  # rows: parent primitive vectors
-    taus = _closure_mod1(prim_in_work)
+    taus = _closure_mod1(prim_in_work @ Ki.T) @ K.T
     ops_W, ops_w, coset, keys = [], [], [], {}
     cos4 = [Ti @ _affine(R, t) @ T for R, t in zip(Rc, tc)]
     for ti, tau in enumerate(taus):
         for l, C in enumerate(cos4):
             Wg = C[:3, :3]
             wg = (C[:3, 3] + tau) % 1.0
-            keys[_key(Wg, wg)] = len(ops_W)
+            keys[_key(Wg, Ki @ wg)] = len(ops_W)
             ops_W.append(Wg)
             ops_w.append(wg)
             coset.append(l)
@@ -225,10 +245,8 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     coset = np.array(coset)
     tau_of = np.repeat(taus, len(Rc), axis=0)
     # wave vectors: the reciprocal of the working lattice modulo the parent's, in primitive reciprocal units
-    L = Qi @ P @ M  # working basis in parent primitive units (integer)
-    kgens = np.linalg.inv(L)  # rows: k vectors dual to the working basis (k·L = identity)
+    kgens = np.linalg.inv(L @ K)  # rows: k vectors dual to the basis of K (k·(L·K) = identity)
     ks = _closure_mod1(kgens)
-    Rp = np.round(np.einsum("ij,njk,kl->nil", Qi, Rc.astype(float), Q)).astype(int)
     tp = tc @ Qi.T
     letter = centring_type(cent) or "P"
     ltype = lattice_type(int(parent_sg.number), letter)
@@ -239,7 +257,7 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     total = sum(ir.dim ** 2 / ir.nu for ir in irreps)
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
-    return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, keys)
+    return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
 
 
 def _stars(ks: np.ndarray, Rp: np.ndarray) -> list[list[int]]:
@@ -411,10 +429,10 @@ def _real_form(D: np.ndarray) -> np.ndarray:
 def fixed_subspace(mats: np.ndarray) -> np.ndarray:
     """(dim, f) orthonormal basis of the vectors left fixed by every matrix of ``mats`` (n, dim, dim)."""
     dim = mats.shape[1]
-    A = (mats - np.eye(dim)[None]).reshape(-1, dim)
-    _, s, vt = np.linalg.svd(A)
-    rank = int(np.sum(s > 1e-6))
-    return vt[rank:].T
+    X = mats - np.eye(dim)[None]
+    G = np.einsum("nji,njk->ik", X, X)  # Σ (D − 1)ᵀ(D − 1): its null space is the fixed subspace
+    vals, vecs = np.linalg.eigh(G)
+    return vecs[:, vals < 1e-9 * max(1.0, len(mats))]
 
 
 def direction_pattern(basis: np.ndarray) -> str:

@@ -432,7 +432,10 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             h_idx.add(i)
     H = np.zeros(nG, dtype=bool)
     H[list(h_idx)] = True
-    fixed = np.array([np.sum(pi[g] == np.arange(len(y_ref))) for g in range(nG)])
+    # character of Ĝ on the fields periodic in K (the average over K's translations of the full trace)
+    ar = np.arange(len(y_ref))
+    pi_c = [perm(np.eye(3), c) for c in fg.cent]
+    fixed = np.mean([np.sum(pc[pi] == ar, axis=1) for pc in pi_c], axis=0)
     chi_disp = fixed * np.einsum("gii->g", fg.W)
 
     def norm2(v):
@@ -456,7 +459,9 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             d2 = np.einsum("gnk,n->g", (diff @ Aw.T) ** 2, w_occ)
             iso = d2 <= (1e-3**2) * a2 + 1e-18
             direction = direction_pattern(fixed_subspace(ir.matrices[iso]))
-            ident = _identify(np.round(fg.W[iso]).astype(int), fg.w[iso], Aw)
+            n_c = len(fg.cent)
+            ident = _identify(np.tile(np.round(fg.W[iso]).astype(int), (n_c, 1, 1)),
+                              (fg.w[iso][None] + fg.cent[:, None]).reshape(-1, 3) % 1.0, Aw)
             iso_id = None if ident is None else (int(ident.number), str(ident.hm), ident.hall, ident.is_standard)
             is_child = bool(np.array_equal(iso, H))
             if np.any(H & ~iso):
@@ -469,7 +474,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     irreps = tuple(IrrepAmplitude(ir.label, ir.k, ir.k_label, ir.zone_boundary, ir.star, ir.dim, nm, a,
                                   a**2 / amp**2 if amp > 0 else 0.0, d, iso_id, isc, role, ir.mulliken)
                    for ir, nm, a, d, iso_id, isc, _iso, role in out)
-    orbit_min = np.min(pi, axis=0)[:N] % N
+    orbit_min = np.min([np.min(pc[pi], axis=0) for pc in pi_c], axis=0)[:N] % N
     orbit_labels = tuple(labels[k] for k in orbit_min)
     gamma = [(ir, ir.chars[:n_pt]) for ir in fg.irreps if np.allclose(ir.k, 0)]
     return irreps, resid, (fg, gamma), orbit_labels

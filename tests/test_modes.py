@@ -319,3 +319,19 @@ def test_pairing_is_sparse_and_exact_on_a_large_cell():
     j, L, dist = pair_atoms(xa, z[perm], xb, z, A, 0.5)
     assert np.array_equal(j, perm)
     assert np.max(dist) < 0.5
+
+
+def test_same_amplitudes_on_a_cell_with_extra_pure_translations(shared_cifs):
+    """The child written on a (3a, b, c) cell whose group lists the translations (i/3, 0, 0): nothing changes."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_modes import supercell
+
+    par, ch = _law(shared_cifs, 9002546), _law(shared_cifs, 9002545)
+    small, big = decompose(par, ch), decompose(par, supercell(ch, 3))
+    assert len(big.labels) == 3 * len(small.labels)
+    assert big.amplitude == pytest.approx(small.amplitude, abs=1e-9)
+    assert {ir.label: round(ir.amplitude, 9) for ir in big.irreps} == {ir.label: round(ir.amplitude, 9)
+                                                                      for ir in small.irreps}
+    assert [ir.n_modes for ir in big.irreps] == [ir.n_modes for ir in small.irreps]
