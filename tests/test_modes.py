@@ -165,7 +165,7 @@ def test_model_pair_strain_by_irreps(model):
 def test_model_pair_splitting_and_atoms(model):
     ls, hs, d, _ = model
     assert sum(s.n_atoms for s in d.splitting) == len(d.labels) == 316
-    child_sites = [c for s in d.splitting for c, _ in s.child_sites]
+    child_sites = [c for s in d.splitting for c, _, _ in s.child_sites]
     assert len(child_sites) == len(set(child_sites))  # each child site comes from one parent orbit
     df = d.atoms_frame()
     assert list(df.columns[:3]) == ["label", "element", "parent_site"]
@@ -252,6 +252,10 @@ def test_lawsonite_polar_primary_irrep_free_of_the_rigid_shift(shared_cifs):
             assert prim.amplitude == pytest.approx(expected, abs=1e-6)
             assert np.linalg.norm(d.polar_shift) > 0 and d.polar_shift[1] == 0 and d.polar_shift[2] == 0
             assert sum(ir.amplitude**2 for ir in d.irreps) == pytest.approx(d.amplitude**2, rel=1e-9)
+    # Wyckoff splitting: the general position 8d of Pnma (Pmcn) splits into two general positions 4a of Pna2₁
+    split = {s.parent_site: s for s in decompose(par, ch).splitting}
+    assert split["O2"].parent_wyckoff == "8d" and [(n, w) for _, n, w in split["O2"].child_sites] == [(4, "4a")] * 2
+    assert split["Ca"].parent_wyckoff == "4c" and len(split["Ca"].child_sites) == 1
 
 
 def test_lawsonite_cmcm_to_pmcn_primary_at_y(shared_cifs):
