@@ -336,6 +336,7 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
     pf = pz = psite = None
     if reference == "parent":
         pf, pz, psite, _pocc, _ = _expand(parent)
+        _check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
     for p in origins:
         if reference == "parent":
             X, src = parent_in_child_cell(pf, P, p)
@@ -396,6 +397,21 @@ def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
     mean = (occ @ U) / occ.sum()
     shift = Qv @ (Qv.T @ mean)
     return U - shift, shift
+
+
+def _check_composition(child, parent, zc, zp) -> None:
+    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
+    origin): say which differ."""
+    import gemmi
+
+    uc, nc = np.unique(zc, return_counts=True)
+    up, n_p = np.unique(zp, return_counts=True)
+    a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
+    if a != b:
+        diff = ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
+                         for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+        raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
+                                              f"({diff}): no pairing of the two structures exists")
 
 
 def _no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:

@@ -310,6 +310,15 @@ def test_bad_reference_is_an_input_error():
         decompose(ls, hs, reference="nonsense")
 
 
+def test_different_composition_is_named():
+    from dataclasses import replace
+
+    ls, hs = read_cif(LS), read_cif(HS)
+    bad = replace(hs, atoms=tuple(replace(a, element="Ni") if a.element == "Fe" else a for a in hs.atoms))
+    with pytest.raises(SymstrainInputError, match=r"Fe: 0 against 4.*Ni: 4 against 0|Ni: 4 against 0"):
+        decompose(ls, bad)
+
+
 def test_pairing_is_sparse_and_exact_on_a_large_cell():
     from symstrain.pairing import pair_atoms
 
