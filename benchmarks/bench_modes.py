@@ -59,7 +59,8 @@ def main():
     if SHARED.is_dir():
         parent, child = read_cif(SHARED / "9002546.cif"), read_cif(SHARED / "9002545.cif")
     else:
-        parent, child = read_cif(ROOT / "cifs" / "model_LS_Pccn_90K.cif"), read_cif(ROOT / "cifs" / "model_HS_P21c_300K.cif")
+        parent = read_cif(ROOT / "cifs" / "model_LS_Pccn_90K.cif")
+        child = read_cif(ROOT / "cifs" / "model_HS_P21c_300K.cif")
     print(f"{parent.spacegroup.hm} → {child.spacegroup.hm} ({child.name})")
     ref_amp = None
     N, T = [], []

@@ -6,7 +6,7 @@ origin, the per-atom displacements, the amplitude of each physically irreducible
 parent group with its wave vector, dimension, order-parameter direction, isotropy subgroup and role (primary or
 secondary), the splitting of the parent's orbits, and the spontaneous strain split by the irreps of the parent
 point group. What does not: the irreps themselves (``irreps``), atom pairing and reference structures
-(``pairing``), the relation (``relation``) and the strain tensor (``strain``).
+and the Wyckoff-splitting table (``pairing``), the relation (``relation``) and the strain tensor (``strain``).
 
 Conventions
 -----------
@@ -40,7 +40,8 @@ import numpy as np
 
 from .errors import SymstrainInputError, WarningRecord
 from .irreps import K_LABEL_SOURCE, build_factor_group, direction_pattern, fixed_subspace, fmt_k
-from .pairing import NoPairing, Permutations, pair_atoms, parent_in_child_cell, symmetrized_positions, valid_origins
+from .pairing import (NoPairing, Permutations, SiteSplit, pair_atoms, parent_in_child_cell, splitting,
+                      symmetrized_positions, valid_origins, wyckoff_positions)
 from .phase import Phase
 
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
@@ -73,28 +74,6 @@ def _identify(rots, trans, lattice):
     from .symmetry import identify_operations
 
     return identify_operations(rots, trans, lattice)
-
-
-def _wyckoff(phase: Phase) -> dict:
-    """Site label → Wyckoff position ("4c": atoms of the site in the file's cell and spglib's letter, which refers to
-    the group's standard setting); empty when spglib does not find the declared group at 1e-3 Å."""
-    import spglib
-
-    from .symmetry import _spglib_call, expand_to_cell, spglib_cell
-
-    lattice, positions, types, _ = spglib_cell(phase)
-    if len(types) == 0:
-        return {}
-    ds = _spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=1e-3)
-    if ds is None or int(ds.number) != int(phase.spacegroup.number):
-        return {}
-    _, _, site, _ = expand_to_cell(phase)
-    out = {}
-    for k, s in enumerate(site):
-        lab = phase.atoms[s].label
-        if lab not in out:
-            out[lab] = f"{int(np.sum(site == s))}{ds.wyckoffs[k]}"
-    return out
 
 
 def _strain(relation):
@@ -181,28 +160,6 @@ class StrainIrrep:
 
         return {"label": self.label, "amplitude": quantity(self.amplitude, self.amplitude_su),
                 "tensor": quantity_array(clean(self.tensor)), "symmetry_breaking": self.symmetry_breaking}
-
-
-@dataclass(frozen=True, eq=False)
-class SiteSplit:
-    """One orbit of the parent (a site of the parent file, or an orbit of the averaged child) and the child sites its
-    atoms went to: ``child_sites`` ((label, number of atoms in the child cell), ...); ``max_displacement`` Å."""
-
-    parent_site: str
-    element: str
-    n_atoms: int
-    child_sites: tuple
-    max_displacement: float
-    #: Wyckoff position of the parent site ("4c": its atoms in the parent cell, spglib's letter of the standard
-    #: setting), None when unknown (averaged reference, or spglib finds another group); ``child_sites`` entries are
-    #: (label, atoms in the child cell, Wyckoff position or None)
-    parent_wyckoff: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"parent_site": self.parent_site, "parent_wyckoff": self.parent_wyckoff, "element": self.element,
-                "n_atoms": self.n_atoms,
-                "child_sites": [{"site": s, "n_atoms": n, "wyckoff": w} for s, n, w in self.child_sites],
-                "max_displacement": self.max_displacement}
 
 
 @dataclass(frozen=True, eq=False)
@@ -377,8 +334,8 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
     irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold,
                                                   labels, ref_site, warns)
     parent_sites = ref_site if ref_site is not None else orbit_labels
-    splits = _splitting(parent_sites, labels, elements, U, _wyckoff(parent) if ref_site is not None else {},
-                        _wyckoff(child))
+    splits = splitting(parent_sites, labels, elements, U, wyckoff_positions(parent) if ref_site is not None else {},
+                       wyckoff_positions(child))
     if abs(resid) < 1e-12 * max(amp**2, 1e-300):
         resid = 0.0
     return ModeDecomposition(
@@ -549,17 +506,6 @@ def _roles(out, H, child, warns, threshold):
                                    "symmetry than the child's group"))
     for i, e in enumerate(out):
         e.append("inactive" if e[2] < threshold else ("primary" if chosen and i in chosen else "secondary"))
-
-
-def _splitting(parent_sites, labels, elements, U, wyck_p, wyck_c) -> tuple[SiteSplit, ...]:
-    rows: dict = {}
-    for ps, lab, el, u in zip(parent_sites, labels, elements, np.linalg.norm(U, axis=1)):
-        r = rows.setdefault((ps, el), {"n": 0, "child": {}, "umax": 0.0})
-        r["n"] += 1
-        r["child"][lab] = r["child"].get(lab, 0) + 1
-        r["umax"] = max(r["umax"], float(u))
-    return tuple(SiteSplit(ps, el, r["n"], tuple((c, n, wyck_c.get(c)) for c, n in r["child"].items()), r["umax"],
-                           wyck_p.get(ps)) for (ps, el), r in rows.items())
 
 
 def _strain_irreps(rel, fg_gamma, warns) -> tuple[StrainIrrep, ...]:

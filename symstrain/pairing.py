@@ -5,13 +5,16 @@ structure mapped into the child cell (:func:`parent_in_child_cell`, AMPLIMODES' 
 back over the lost cosets (:func:`symmetrized_positions`), a one-to-one pairing of two atom sets by element and
 position that is near-linear in the number of atoms (:func:`pair_atoms`: neighbour candidates from a k-d tree, then
 scipy's sparse minimum-weight full bipartite matching), and the permutation of the atoms by an operation
-(:func:`permutation`). What does not: irreps (``irreps``) and amplitudes (``modes``).
+(:class:`Permutations`), and the Wyckoff-splitting table that sums the pairing up (:func:`splitting`).
+What does not: irreps (``irreps``) and amplitudes (``modes``).
 
 Conventions: fractional coordinates of the child cell unless stated; x_parent = P·x_child + p; Cartesian Å with
 the child cell (X ∥ a, Z ∥ c*).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -192,3 +195,60 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
         d = frac[j] + L - y
         shift += d @ np.linalg.inv(W).T
     return frac + shift / len(cosets)
+
+
+@dataclass(frozen=True, eq=False)
+class SiteSplit:
+    """One orbit of the parent (a site of the parent file, or an orbit of the averaged child) and the child sites its
+    atoms went to: ``child_sites`` ((label, number of atoms in the child cell), ...); ``max_displacement`` Å."""
+
+    parent_site: str
+    element: str
+    n_atoms: int
+    child_sites: tuple
+    max_displacement: float
+    #: Wyckoff position of the parent site ("4c": its atoms in the parent cell, spglib's letter of the standard
+    #: setting), None when unknown (averaged reference, or spglib finds another group); ``child_sites`` entries are
+    #: (label, atoms in the child cell, Wyckoff position or None)
+    parent_wyckoff: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"parent_site": self.parent_site, "parent_wyckoff": self.parent_wyckoff, "element": self.element,
+                "n_atoms": self.n_atoms,
+                "child_sites": [{"site": s, "n_atoms": n, "wyckoff": w} for s, n, w in self.child_sites],
+                "max_displacement": self.max_displacement}
+
+
+def wyckoff_positions(phase) -> dict:
+    """Site label → Wyckoff position ("4c": atoms of the site in the file's cell and spglib's letter, which refers to
+    the group's standard setting); empty when spglib does not find the declared group at 1e-3 Å."""
+    import spglib
+
+    from .symmetry import _spglib_call, expand_to_cell, spglib_cell
+
+    lattice, positions, types, _ = spglib_cell(phase)
+    if len(types) == 0:
+        return {}
+    ds = _spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=1e-3)
+    if ds is None or int(ds.number) != int(phase.spacegroup.number):
+        return {}
+    _, _, site, _ = expand_to_cell(phase)
+    out = {}
+    for k, s in enumerate(site):
+        lab = phase.atoms[s].label
+        if lab not in out:
+            out[lab] = f"{int(np.sum(site == s))}{ds.wyckoffs[k]}"
+    return out
+
+
+def splitting(parent_sites, labels, elements, U, wyck_p, wyck_c) -> tuple[SiteSplit, ...]:
+    """The Wyckoff-splitting table: per parent orbit (``parent_sites``, one per child atom), the child sites its
+    atoms went to, with the largest displacement |U| (Å); ``wyck_p``/``wyck_c`` map site labels to Wyckoff positions."""
+    rows: dict = {}
+    for ps, lab, el, u in zip(parent_sites, labels, elements, np.linalg.norm(U, axis=1)):
+        r = rows.setdefault((ps, el), {"n": 0, "child": {}, "umax": 0.0})
+        r["n"] += 1
+        r["child"][lab] = r["child"].get(lab, 0) + 1
+        r["umax"] = max(r["umax"], float(u))
+    return tuple(SiteSplit(ps, el, r["n"], tuple((c, n, wyck_c.get(c)) for c, n in r["child"].items()), r["umax"],
+                           wyck_p.get(ps)) for (ps, el), r in rows.items())
