@@ -403,27 +403,36 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent)
 
 
 def _real_form(D: np.ndarray) -> np.ndarray:
-    """Real orthogonal matrices equivalent to the unitary real-type representation D (|Ĝ|, n, n): the realification
-    splits into two real copies; one is found as an eigenspace of a symmetric matrix commuting with it."""
-    Dr = np.block([[D.real, -D.imag], [D.imag, D.real]])
+    """Real orthogonal matrices equivalent to the unitary real-type representation D (|Ĝ|, n, n).
+
+    The intertwiner S = Σ_g D(g)·X·D(g)ᵀ (X random) gives D̄ = S⁻¹·D·S; scaled to a unitary symmetric matrix it
+    defines the real structure v = S·v̄, whose fixed vectors span a real invariant form. Its basis is taken from the
+    vectors (1 + S)·e_i and i(1 − S)·e_i in turn ("cosine" and "sine" combinations of the arms, the phase of S fixed
+    by making the first non-zero entry of its first column real positive), orthonormalised in that order.
+    """
     n = D.shape[1]
     rng = np.random.default_rng(12345)
-    X = rng.standard_normal((2 * n, 2 * n))
-    X = X + X.T
-    C = np.einsum("gji,jk,gkl->il", Dr, X, Dr)
-    _, vecs = np.linalg.eigh((C + C.T) / 2)
-    Pr = vecs[:, :n] @ vecs[:, :n].T  # projector on one of the two real copies
-    basis: list[np.ndarray] = []  # a basis of it as close to the realified arm basis as possible (deterministic)
-    for e in np.eye(2 * n):
-        v = Pr @ e
-        for b in basis:
-            v = v - (b @ v) * b
-        if np.linalg.norm(v) > 1e-6:
-            basis.append(v / np.linalg.norm(v))
+    X = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
+    S = np.einsum("gij,jk,glk->il", D, X, D)
+    S /= np.sqrt(np.real(np.trace(S.conj().T @ S)) / n)
+    col = S[:, 0]
+    first = int(np.flatnonzero(np.abs(col) > 1e-8)[0])
+    S = S * (abs(col[first]) / col[first])
+    eye = np.eye(n)
+    basis: list[np.ndarray] = []
+    for i in range(n):
+        for v in ((eye + S)[:, i], 1j * (eye - S)[:, i]):
+            for b in basis:
+                v = v - (b.conj() @ v) * b
+            if np.linalg.norm(v) > 1e-6:
+                basis.append(v / np.linalg.norm(v))
         if len(basis) == n:
             break
     B = np.array(basis).T
-    return np.einsum("ji,gjk,kl->gil", B, Dr, B)
+    Dr = np.einsum("ji,gjk,kl->gil", B.conj(), D, B)
+    if len(basis) != n or np.max(np.abs(Dr.imag)) > 1e-8:
+        raise RuntimeError("could not bring a real-type representation to real matrices")
+    return Dr.real
 
 
 def fixed_subspace(mats: np.ndarray) -> np.ndarray:

@@ -348,3 +348,21 @@ def test_same_amplitudes_on_a_cell_with_extra_pure_translations(shared_cifs):
     assert {ir.label: round(ir.amplitude, 9) for ir in big.irreps} == {ir.label: round(ir.amplitude, 9)
                                                                       for ir in small.irreps}
     assert [ir.n_modes for ir in big.irreps] == [ir.n_modes for ir in small.irreps]
+
+
+@pytest.mark.parametrize("symbol, P", [("P 4/m m m", np.diag([3, 1, 1.0])), ("P 63/m m c", np.diag([3, 3, 1.0])),
+                                       ("P n m a", np.diag([1, 3, 1.0])), ("I a -3 d", np.eye(3))])
+def test_real_irrep_matrices_are_representations(symbol, P):
+    """Every physically irreducible representation built from spgrep is a real orthogonal homomorphism of Ĝ, and the
+    set is complete (Σ dim²/ν = |Ĝ|, checked when it is built)."""
+    from symstrain.irreps import build_factor_group
+
+    fg = build_factor_group(SpaceGroupInfo.from_symbol(symbol), SpaceGroupInfo.from_symbol("P 1"), P, np.zeros(3),
+                            np.eye(3) * 25, "")
+    assert sum(ir.dim**2 / ir.nu for ir in fg.irreps) == pytest.approx(fg.order)
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(0, fg.order, size=(40, 2)):
+        c = fg.index_of(fg.W[a] @ fg.W[b], fg.W[a] @ fg.w[b] + fg.w[a])
+        for ir in fg.irreps:
+            assert np.allclose(ir.matrices[a] @ ir.matrices[b], ir.matrices[c], atol=1e-8)
+            assert np.allclose(ir.matrices[a] @ ir.matrices[a].T, np.eye(ir.dim), atol=1e-8)
