@@ -460,3 +460,11 @@ class SymOps:
     def unique_rotations(self) -> np.ndarray:
         """(k, 3, 3) int: the distinct rotation parts (the point group's matrices in this basis), sorted."""
         return np.unique(self.rotations, axis=0)
+
+    def polar_directions(self) -> np.ndarray:
+        """(3, k) fractional directions left invariant by every rotation (orthonormal columns, k = 0 to 3): the
+        free origin of a polar group (k = 1 for 2, mm2, 4 …; 2 for m; 3 for 1)."""
+        M = np.vstack([r - np.eye(3) for r in self.unique_rotations()])
+        _, sv, vt = np.linalg.svd(M)
+        rank = int(np.sum(sv > 1e-9))
+        return vt[rank:].T

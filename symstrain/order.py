@@ -29,10 +29,10 @@ import numpy as np
 from .errors import SymstrainInputError
 from .phase import Atom, Cell, Phase, params_from_matrix
 from .notation import triplet
+from .irreps import mulliken_label
 from .relation import Relation, point_group_symbol
 
 #: D2h Mulliken labels by the kept 2-fold axis (x, y, z or none) and the parity under inversion
-_D2H = {"z": "B1", "y": "B2", "x": "B3", None: "A"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,7 +245,7 @@ def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray
             proj = sum(c * f for c, f in zip(chi, fields)) / len(ops)
             w = float(np.sum((proj @ A.T) ** 2)) / norm2
             if w > 1e-9:
-                weights[_irrep_label(pg, names, chi)] = w
+                weights[mulliken_label(pg, names, chi)] = w
         active = sorted(weights.items(), key=lambda kv: -kv[1])
         label = active[0][0] if len(active) == 1 else " + ".join(f"{k} ({v:.2f})" for k, v in active)
         return label, chars, weights
@@ -274,23 +274,6 @@ def _characters(ops) -> list[tuple[int, ...]]:
                 val[M.tobytes()] = v * s
         out.append(tuple(val[k] for k in keys))
     return out
-
-
-def _irrep_label(pg: str, names: list[str], chi) -> str:
-    """Mulliken symbol for mmm, 222, 2/m and −1 (axes as in the parent basis); otherwise the kept operations."""
-    c = dict(zip(names, chi))
-    inv = c.get("-x,-y,-z")
-    parity = "" if inv is None else ("g" if inv == 1 else "u")
-    if pg in ("mmm", "222"):
-        kept = [ax for ax, op in (("x", "x,-y,-z"), ("y", "-x,y,-z"), ("z", "-x,-y,z")) if c.get(op) == 1]
-        base = "A" if len(kept) == 3 else (_D2H[kept[0]] if len(kept) == 1 else None)
-        if base:
-            return base + parity
-    if pg in ("2/m", "-1"):
-        twofold = [n for n in names if n.count("-") == 2 and n != "-x,-y,-z"]
-        if pg == "-1" or twofold:
-            return ("A" if pg == "-1" or c[twofold[0]] == 1 else "B") + parity
-    return "χ = +1 on {" + ", ".join(n for n, v in c.items() if v == 1) + "}"
 
 
 def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray, x_child: np.ndarray) -> Phase:

@@ -122,14 +122,6 @@ def _match(frac, species, A, W, w, max_distance):
     return worst, mism
 
 
-def _polar_directions(H: SpaceGroupInfo) -> np.ndarray:
-    """(3, k) fractional directions left invariant by every rotation of H: the free origin of a polar group."""
-    M = np.vstack([r - np.eye(3) for r in H.symops.unique_rotations()])
-    _, sv, vt = np.linalg.svd(M)
-    rank = int(np.sum(sv > 1e-9))
-    return vt[rank:].T
-
-
 def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
     from .spacegroup import identify_operations
 
@@ -175,7 +167,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         raise SymstrainInputError(child.name, "no atoms: pseudo-symmetry needs atomic positions")
     A = child.cell.matrix()
     H = child.spacegroup
-    V = _polar_directions(H)
+    V = H.symops.polar_directions()
     # along a polar direction the origin of the added operation is free: candidates that differ only there
     # are one supergroup, placed where the child needs the least displacement
     Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))

@@ -23,8 +23,8 @@ import numpy as np
 from ..errors import SymstrainInputError
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
-COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains", "order", "pseudo", "landau", "fit",
-            "model_series")
+COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains", "order", "modes", "pseudo", "landau",
+            "fit", "model_series")
 
 
 @dataclass

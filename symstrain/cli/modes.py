@@ -1,0 +1,145 @@
+"""``symstrain modes PARENT CHILD...``: symmetry-mode decomposition (AMPLIMODES-style) of each child against the
+parent, with CSV tables of the mode amplitudes and the per-atom displacements and a figure."""
+
+NAME = "modes"
+HELP = ("symmetry-mode decomposition: amplitude (Å) per irrep of the parent space group at every k of the child's "
+        "lattice, order-parameter directions, isotropy subgroups, strain by irreps")
+
+_UNITS = ("# units: amplitude in Å per parent primitive cell (AMPLIMODES normalisation: sqrt(sum occ |u|^2 / n_p)); "
+          "fraction = amplitude^2 / total^2; k in the parent's conventional reciprocal basis (a*, b*, c*)")
+
+
+def add_arguments(p):
+    p.add_argument("parent", help="CIF of the parent (high-symmetry) phase")
+    p.add_argument("children", nargs="+", help="CIFs of the child phase, e.g. one per temperature")
+    p.add_argument("--reference", choices=("parent", "symmetrized"), default="parent",
+                   help="decompose against the parent structure mapped into the child cell (default; AMPLIMODES) "
+                        "or against the child averaged back over the lost operations")
+    p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain)")
+    p.add_argument("--max-distance", type=float, default=2.0,
+                   help="largest distance (Å) between a child atom and its partner in the reference (default 2.0)")
+    p.add_argument("--threshold", type=float, default=1e-4,
+                   help="amplitude (Å) below which an irrep counts as inactive (default 1e-4)")
+    p.add_argument("--out", help="folder for modes.csv, modes_strain.csv, modes.png and per child "
+                                 "<name>_displacements.csv (default: new ./symstrain-modes)")
+
+
+def run(args):
+    from pathlib import Path
+
+    from ..cif import read_cif
+    from ..contract import failure
+    from ..errors import SymstrainInputError
+    from ..modes import decompose
+    from ..plots.modes import plot_modes
+    from . import CommandResult, output_dir
+
+    parent = read_cif(args.parent)
+    results, failed = [], []
+    for f in args.children:
+        try:
+            results.append(decompose(parent, read_cif(f), reference=args.reference, tol=args.tol,
+                                     max_distance=args.max_distance, threshold=args.threshold))
+        except SymstrainInputError as exc:
+            if len(args.children) == 1:
+                raise
+            failed.append(failure(f, exc.problem))
+    if not results:
+        raise SymstrainInputError(args.children[0], "no child could be decomposed: " + failed[0]["message"])
+    stems = [Path(r.relation.child.source).stem for r in results]
+    if len(set(stems)) < len(stems):
+        stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
+    names = ["modes.csv", "modes_strain.csv", "modes.png"] + [f"{s}_displacements.csv" for s in stems]
+    out = output_dir(args.out, "symstrain-modes", names)
+    files = [_write_modes(out / "modes.csv", results), _write_strain(out / "modes_strain.csv", results)]
+    for s, r in zip(stems, results):
+        files.append(_write_atoms(out / f"{s}_displacements.csv", r))
+    files.append(plot_modes(results, out / "modes.png"))
+    data = {"results": [r.to_dict() for r in results], "failed": failed, "n_files": len(args.children),
+            "reference": args.reference}
+    return CommandResult(data, _text(results, failed, files), files)
+
+
+def _rows(results):
+    for r in results:
+        ch = r.relation.child
+        for ir in r.irreps:
+            yield r, ch, ir
+
+
+def _write_modes(path, results) -> str:
+    import pandas as pd
+
+    rows = []
+    for r, ch, ir in _rows(results):
+        rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature, "label": ir.label,
+                     "k": "(" + ", ".join(f"{v:g}" for v in ir.k) + ")", "k_label": ir.k_label or "",
+                     "zone_boundary": ir.zone_boundary, "dimension": ir.dimension, "n_modes": ir.n_modes,
+                     "amplitude": ir.amplitude, "amplitude_su": "", "fraction": ir.fraction,
+                     "direction": ir.direction or "",
+                     "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
+                     "role": ir.role, "total_amplitude": r.amplitude})
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(_UNITS + "\n")
+        pd.DataFrame(rows).to_csv(fh, index=False)
+    return str(path)
+
+
+def _write_strain(path, results) -> str:
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        ch = r.relation.child
+        for s in r.strain:
+            e = s.tensor
+            rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature, "label": s.label,
+                         "amplitude": s.amplitude, "amplitude_su": "" if s.amplitude_su != s.amplitude_su
+                         else s.amplitude_su, "symmetry_breaking": s.symmetry_breaking,
+                         **{f"e{i + 1}{j + 1}": e[i, j] for i in range(3) for j in range(i, 3)}})
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("# units: strain dimensionless; frame: child Cartesian X ∥ a, Y in the ab plane, Z ∥ c*; "
+                 "amplitude = Frobenius norm of the part of e in the irrep of the parent point group\n")
+        pd.DataFrame(rows).to_csv(fh, index=False)
+    return str(path)
+
+
+def _write_atoms(path, r) -> str:
+    df = r.atoms_frame()
+    ref = r.reference_frac
+    df["ref_x"], df["ref_y"], df["ref_z"] = ref[:, 0], ref[:, 1], ref[:, 2]
+    s = r.polar_shift
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"# units: ux, uy, uz, u, pair_distance in Å; frame: child Cartesian X ∥ a, Y in the ab plane, "
+                 f"Z ∥ c*; ref_x, ref_y, ref_z: reference position ({r.reference}) in child fractional coordinates; "
+                 f"uniform polar shift removed: ({s[0]:.5f}, {s[1]:.5f}, {s[2]:.5f}) Å\n")
+        df.to_csv(fh, index=False, float_format="%.6f")
+    return str(path)
+
+
+def _text(results, failed, files) -> str:
+    from ..irreps import K_LABEL_SOURCE
+    from ..notation import basis_string, fmt_vector
+
+    lines = []
+    for r in results:
+        rel = r.relation
+        lines.append(f"{rel.parent.spacegroup.hm} → {rel.child.spacegroup.hm}  {rel.child.name}"
+                     + (f"  T = {rel.child.temperature:g} K" if rel.child.temperature is not None else ""))
+        lines.append(f"  P = {basis_string(rel.P)}  origin p = {fmt_vector(r.origin)} (best of {r.n_origins}); "
+                     f"reference: {r.reference}; total amplitude {r.amplitude:.5f} Å "
+                     f"(A² − Σ A_Γ² = {r.quadrature_residual:+.2e} Å²)")
+        if any(r.polar_shift):
+            lines.append(f"  uniform polar shift removed: {r.polar_shift.round(5).tolist()} Å")
+        df = r.irreps_frame()
+        lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}").replace("\n", "\n  "))
+        if r.strain:
+            lines.append("  strain by irreps of the parent point group: "
+                         + ", ".join(f"{s.label} {s.amplitude:.5f}" for s in r.strain))
+        for w in r.warnings:
+            lines.append(f"  note: {w.message}")
+    for f in failed:
+        lines.append(f"failed: {f['file']}: {f['message']}")
+    lines.append(f"k labels: {K_LABEL_SOURCE}")
+    lines.append(f"wrote {', '.join(files)}")
+    return "\n".join(lines)

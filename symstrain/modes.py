@@ -1,0 +1,508 @@
+"""Symmetry-mode decomposition of a distortion at every wave vector, by the irreps of the parent space group
+(what AMPLIMODES and ISODISTORT give), as a library.
+
+What lives here: :func:`decompose` and its result :class:`ModeDecomposition` — the reference structure and the
+origin, the per-atom displacements, the amplitude of each physically irreducible representation (irrep) of the
+parent group with its wave vector, dimension, order-parameter direction, isotropy subgroup and role (primary or
+secondary), the splitting of the parent's orbits, and the spontaneous strain split by the irreps of the parent
+point group. What does not: the irreps themselves (``irreps``), atom pairing and reference structures
+and the Wyckoff-splitting table (``pairing``), the relation (``relation``) and the strain tensor (``strain``).
+
+Conventions
+-----------
+* Reference: the parent structure mapped into the child cell by the relation, x_child = P⁻¹·(x_parent − p), with
+  the child's lattice (AMPLIMODES' reference) — or, with ``reference="symmetrized"`` or a parent without atoms, the
+  child averaged back over the lost cosets (``order.symmetrize``). Every origin p valid for the two groups is tried
+  (the origin shifts normalising the pair, one per class modulo the parent's translations and the polar axis) and
+  the one giving the smallest amplitude is kept.
+* Displacements u_i = x_i − r_i (child fractional) are written in Å with the child cell (Cartesian frame X ∥ a,
+  Y in the ab plane, Z ∥ c* of the child). A uniform shift along the child's polar directions (the free origin
+  of a polar group) is removed first: the occupancy-weighted mean displacement projected on those directions,
+  reported as ``polar_shift``.
+* Amplitude (AMPLIMODES' normalisation): A = √(Σ_i occ_i·|u_i|² / n_p) over every atom of the child cell, n_p the
+  number of parent primitive cells in it; per irrep the same with u replaced by its isotypic component.
+  The components are orthogonal, so Σ A_Γ² = A², exactly when the parent's rotations are isometries of the child
+  cell (orthorhombic children of orthorhombic parents, …) and to first order in the spontaneous strain otherwise
+  (``quadrature_residual`` = A² − Σ A_Γ² reports the difference).
+* Irreps, k vectors and their labels: :mod:`symstrain.irreps` (spgrep's small representations; CDML k labels as
+  tabulated by Bilbao, in the parent's axes). The order-parameter direction is written in the basis of the real
+  irrep matrices built there: the subspace left fixed by the isotropy subgroup of the component, e.g. ``(a,0)``.
+* Primary irreps: the smallest set of active irreps whose isotropy subgroups intersect in the child's group (the
+  largest Σ A² among sets of that size); every other active irrep is secondary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+import numpy as np
+
+from .errors import SymstrainInputError, WarningRecord
+from .irreps import K_LABEL_SOURCE, build_factor_group, direction_pattern, fixed_subspace, fmt_k
+from .pairing import (NoPairing, Permutations, SiteSplit, pair_atoms, parent_in_child_cell, splitting,
+                      symmetrized_positions, valid_origins, wyckoff_positions)
+from .expand import expand_to_cell_ops
+from .phase import Phase
+from .relation import relate
+from .spacegroup import identify_operations
+from .spontaneous_strain import strain
+
+AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
+                           "it; u in Å with the child cell (AMPLIMODES)")
+REFERENCES = ("parent", "symmetrized")
+
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True, eq=False)
+class IrrepAmplitude:
+    """One irrep of the parent group that the child's symmetry allows in the displacements.
+
+    ``k`` (3,) the wave vector in the parent's conventional reciprocal basis (a*, b*, c*); ``star`` (m, 3) its arms;
+    ``k_label`` its CDML label where special (:data:`symstrain.irreps.K_LABEL_SOURCE`), else None;
+    ``zone_boundary`` True when k lies on the Brillouin-zone surface; ``dimension`` the real dimension of the irrep;
+    ``n_modes`` the number of independent modes of this irrep that keep the child's symmetry (AMPLIMODES' count);
+    ``amplitude`` Å (module docstring); ``fraction`` A_Γ²/A²; ``direction`` the order-parameter direction, e.g.
+    ``(a,0)`` (None when inactive); ``isotropy`` the isotropy subgroup of the component as (number, symbol)
+    (None when inactive) and ``isotropy_is_child`` whether it equals the child's group; ``role`` "primary",
+    "secondary" or "inactive" (amplitude below the threshold).
+    """
+
+    label: str
+    k: np.ndarray
+    k_label: str | None
+    zone_boundary: bool
+    star: np.ndarray
+    dimension: int
+    n_modes: int
+    amplitude: float
+    fraction: float
+    direction: str | None
+    isotropy: tuple | None
+    isotropy_is_child: bool | None
+    role: str
+    mulliken: str | None = None
+
+    def to_dict(self) -> dict:
+        from .contract import clean, quantity
+
+        iso = None
+        if self.isotropy is not None:
+            number, symbol, hall, std = self.isotropy
+            iso = {"number": number, "symbol": symbol, "hall": hall or None,
+                   "setting": f"{symbol} (operations in the child's cell)", "standard_setting": bool(std)}
+        return {
+            "label": self.label,
+            "k": clean(self.k).tolist(),
+            "k_text": fmt_k(self.k),
+            "k_label": self.k_label,
+            "zone_boundary": self.zone_boundary,
+            "star": clean(self.star).tolist(),
+            "dimension": self.dimension,
+            "n_modes": self.n_modes,
+            "amplitude": quantity(self.amplitude, None),
+            "fraction": self.fraction,
+            "direction": self.direction,
+            "isotropy_subgroup": iso,
+            "isotropy_is_child": self.isotropy_is_child,
+            "role": self.role,
+            "mulliken": self.mulliken,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class StrainIrrep:
+    """The part of the spontaneous strain e (3×3, the child's Cartesian frame, from :func:`symstrain.strain`) that
+    transforms as one Γ-point irrep of the parent point group: ``tensor`` its projection, ``amplitude`` its
+    Frobenius norm (dimensionless) with s.u. (NaN when the cells give none); ``symmetry_breaking`` False for the
+    identity irrep."""
+
+    label: str
+    amplitude: float
+    amplitude_su: float
+    tensor: np.ndarray
+    symmetry_breaking: bool
+
+    def to_dict(self) -> dict:
+        from .contract import clean, quantity, quantity_array
+
+        return {"label": self.label, "amplitude": quantity(self.amplitude, self.amplitude_su),
+                "tensor": quantity_array(clean(self.tensor)), "symmetry_breaking": self.symmetry_breaking}
+
+
+@dataclass(frozen=True, eq=False)
+class ModeDecomposition:
+    """The child as the reference structure plus displacements, decomposed by the parent's irreps.
+
+    ``reference`` "parent" or "symmetrized"; ``origin`` (3,) the child origin used (parent fractional), chosen among
+    ``n_origins`` valid ones; ``polar_shift`` (3,) the uniform shift removed (Å, child frame) and
+    ``polar_shift_frac`` (3,) the same in child fractional units; ``amplitude`` Å; ``quadrature_residual`` Å²
+    (A² − Σ A_Γ²); ``n_parent_cells`` n_p; per atom of the child cell: ``labels``, ``elements``, ``parent_sites``,
+    ``displacements`` (N, 3) Å (child frame, polar shift removed), ``reference_frac`` (N, 3) the reference position
+    paired with each atom (child fractional), ``pair_distances`` (N,) Å before the polar shift was removed.
+    """
+
+    relation: object
+    reference: str
+    origin: np.ndarray
+    n_origins: int
+    polar_shift: np.ndarray
+    polar_shift_frac: np.ndarray
+    amplitude: float
+    quadrature_residual: float
+    n_parent_cells: float
+    irreps: tuple[IrrepAmplitude, ...]
+    strain: tuple[StrainIrrep, ...]
+    splitting: tuple[SiteSplit, ...]
+    labels: tuple[str, ...]
+    elements: tuple[str, ...]
+    parent_sites: tuple[str, ...]
+    displacements: np.ndarray
+    reference_frac: np.ndarray
+    pair_distances: np.ndarray
+    warnings: tuple[WarningRecord, ...] = ()
+
+    def irrep(self, label: str) -> IrrepAmplitude:
+        """The irrep with this label (e.g. ``"Γ:B2g"``); KeyError if absent."""
+        for ir in self.irreps:
+            if ir.label == label:
+                return ir
+        raise KeyError(label)
+
+    @property
+    def primary(self) -> tuple[IrrepAmplitude, ...]:
+        return tuple(ir for ir in self.irreps if ir.role == "primary")
+
+    def atoms_frame(self):
+        """Per-atom table: label, element, parent_site, ux, uy, uz, u (Å, child frame), pair_distance (Å)."""
+        import pandas as pd
+
+        U = self.displacements
+        return pd.DataFrame({"label": self.labels, "element": self.elements, "parent_site": self.parent_sites,
+                             "ux": U[:, 0], "uy": U[:, 1], "uz": U[:, 2], "u": np.linalg.norm(U, axis=1),
+                             "pair_distance": self.pair_distances})
+
+    def irreps_frame(self):
+        """One row per irrep: label, k, k_label, dimension, n_modes, amplitude (Å), fraction, direction, isotropy,
+        role."""
+        import pandas as pd
+
+        return pd.DataFrame([{"label": ir.label, "k": fmt_k(ir.k), "k_label": ir.k_label or "",
+                              "dimension": ir.dimension, "n_modes": ir.n_modes, "amplitude": ir.amplitude,
+                              "fraction": ir.fraction, "direction": ir.direction or "",
+                              "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
+                              "role": ir.role} for ir in self.irreps])
+
+    def to_dict(self) -> dict:
+        from .contract import basis_change, clean, quantity, quantity_array, spacegroup
+
+        rel = self.relation
+
+        def phase(ph):
+            return {"file": ph.source, "block": ph.block or None, "spacegroup": spacegroup(ph.spacegroup),
+                    "T": quantity(ph.temperature, ph.temperature_su)}
+
+        return {
+            "parent": phase(rel.parent),
+            "child": phase(rel.child),
+            "basis_change": basis_change(rel.P, self.origin),
+            "reference": self.reference,
+            "n_origins": self.n_origins,
+            "polar_shift": quantity_array(clean(self.polar_shift)),
+            "polar_shift_frac": clean(self.polar_shift_frac).tolist(),
+            "amplitude": quantity(self.amplitude, None),
+            "quadrature_residual": float(self.quadrature_residual),
+            "amplitude_normalisation": AMPLITUDE_NORMALISATION,
+            "n_parent_cells": float(self.n_parent_cells),
+            "n_atoms": len(self.labels),
+            "k_label_convention": K_LABEL_SOURCE,
+            "irreps": [ir.to_dict() for ir in self.irreps],
+            "strain_frame": "child Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c*",
+            "strain_irreps": [s.to_dict() for s in self.strain],
+            "splitting": [s.to_dict() for s in self.splitting],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the decomposition
+
+
+def decompose(parent: Phase, child: Phase | None = None, *, relation=None, reference: str = "parent",
+              tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4) -> ModeDecomposition:
+    """Decompose ``child`` against ``parent`` (or an existing ``relation``) into symmetry modes.
+
+    ``reference``: "parent" (the parent structure mapped into the child cell; the child averaged back when the
+    parent has no atoms) or "symmetrized" (the child averaged back). ``max_distance`` (Å) is the largest pairing
+    distance accepted; ``threshold`` (Å) the amplitude below which an irrep counts as inactive. Raises
+    :class:`SymstrainInputError` when no valid origin gives a pairing of the atoms within ``max_distance``.
+    """
+    if reference not in REFERENCES:
+        raise SymstrainInputError("--reference", f"unknown reference {reference!r}: use 'parent' or 'symmetrized'")
+    if not max_distance > 0:
+        raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
+    rel = relation if relation is not None else relate(parent, child, tol=tol)
+    parent, child = rel.parent, rel.child
+    warns: list[WarningRecord] = []
+    frac, species, site, occ, _ = expand_to_cell_ops(child)
+    if len(frac) == 0:
+        raise SymstrainInputError(child.name, "no atoms: a mode decomposition needs atomic positions")
+    if reference == "parent" and not parent.atoms:
+        reference = "symmetrized"
+        warns.append(WarningRecord("no_parent_atoms", parent.name, "the parent file has no atoms: the reference is "
+                                   "the child averaged back over the lost cosets"))
+    A = child.cell.matrix()
+    P = np.asarray(rel.P, float)
+    n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
+    n_p = abs(float(np.linalg.det(P))) * n_cent
+    polar = child.spacegroup.symops.polar_directions()
+    origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(rel.p, float), polar)
+    best, failures = None, []
+    pf = pz = psite = None
+    if reference == "parent":
+        pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
+        _check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
+    for p in origins:
+        if reference == "parent":
+            X, src = parent_in_child_cell(pf, P, p)
+            try:
+                j, L, dist = pair_atoms(frac, species, X, pz[src], A, max_distance)
+            except NoPairing as exc:
+                failures.append((p, exc))
+                continue
+            ref = X[j] + L
+            ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
+        else:
+            cos = replace(rel, p=p).coset_representatives()
+            try:
+                ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name)
+            except SymstrainInputError as exc:
+                failures.append((p, exc))
+                continue
+            dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
+            ref_site = None
+        U, shift = _remove_polar((frac - ref) @ A.T, occ, A @ polar)
+        amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
+        if best is None or amp < best[0] - 1e-9:
+            best = (amp, p, ref, ref_site, dist, U, shift)
+    if best is None:
+        raise SymstrainInputError(child.name, _no_pairing_message(child, parent, rel, failures, frac, site,
+                                                                  max_distance, reference))
+    amp, p, ref, ref_site, dist, U, shift = best
+    if len(origins) > 1:
+        warns.append(WarningRecord("origin_chosen", child.name, f"{len(origins)} origins are valid for the two "
+                                   f"groups; p = {fmt_k(p)} gives the smallest amplitude"))
+    if np.linalg.norm(shift) > 1e-9:
+        warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
+                                   f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))
+    labels = tuple(child.atoms[i].label for i in site)
+    elements = tuple(child.atoms[i].element for i in site)
+    u_frac = U @ np.linalg.inv(A).T
+    kinds = species.astype(np.int64) * 1000 + np.round(occ * 999).astype(np.int64)
+    irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold,
+                                                  labels, ref_site, warns)
+    parent_sites = ref_site if ref_site is not None else orbit_labels
+    splits = splitting(parent_sites, labels, elements, U, wyckoff_positions(parent) if ref_site is not None else {},
+                       wyckoff_positions(child))
+    if abs(resid) < 1e-12 * max(amp**2, 1e-300):
+        resid = 0.0
+    return ModeDecomposition(
+        relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=len(origins),
+        polar_shift=shift, polar_shift_frac=shift @ np.linalg.inv(A).T, amplitude=amp, quadrature_residual=resid,
+        n_parent_cells=n_p, irreps=irreps, strain=_strain_irreps(rel, gamma, warns), splitting=splits,
+        labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
+        reference_frac=ref, pair_distances=dist, warnings=tuple(warns))
+
+
+def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
+    """U less the occupancy-weighted mean displacement projected on the Cartesian directions V (3, k)."""
+    if V.shape[1] == 0:
+        return U, np.zeros(3)
+    Qv, _ = np.linalg.qr(V)
+    mean = (occ @ U) / occ.sum()
+    shift = Qv @ (Qv.T @ mean)
+    return U - shift, shift
+
+
+def _check_composition(child, parent, zc, zp) -> None:
+    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
+    origin): say which differ."""
+    import gemmi
+
+    uc, nc = np.unique(zc, return_counts=True)
+    up, n_p = np.unique(zp, return_counts=True)
+    a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
+    if a != b:
+        diff = ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
+                         for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+        raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
+                                              f"({diff}): no pairing of the two structures exists")
+
+
+def _no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:
+    from .notation import basis_string
+
+    worst = min(failures, key=lambda f: getattr(f[1], "worst", np.inf))
+    p, exc = worst
+    if isinstance(exc, NoPairing) and exc.index >= 0:
+        lab = child.atoms[site[exc.index]].label
+        detail = (f"at best (origin p = {fmt_k(p)}) atom {lab} is {exc.worst:.2f} Å from the nearest parent atom "
+                  "of its element" if np.isfinite(exc.worst) else f"at best (origin p = {fmt_k(p)}): {exc}")
+    else:
+        detail = str(exc)
+    hint = "; try --reference symmetrized or a larger --max-distance" if reference == "parent" else ""
+    return (f"no pairing of its atoms with those of {parent.name} mapped into the child cell by "
+            f"P = {basis_string(rel.P)} within {rmax} Å for any of the {len(failures)} valid origins: "
+            f"{detail}{hint}")
+
+
+def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labels, ref_site, warns):
+    """Project the displacements on every irrep (working cell of the factor group), find each active component's
+    isotropy subgroup and order-parameter direction, and the primary irreps."""
+    from .irreps import _closure_mod1
+
+    parent, child = rel.parent, rel.child
+    fg = build_factor_group(parent.spacegroup, child.spacegroup, rel.P, p, parent.cell.metric(),
+                            rel.parent_point_group)
+    M = fg.M
+    Mi = np.linalg.inv(M)
+    tw = _closure_mod1(Mi.T) if not np.allclose(M, np.eye(3)) else np.zeros((1, 3))
+    N = len(frac)
+    y_ref = ((ref @ Mi.T)[None] + tw[:, None]).reshape(-1, 3)
+    u = np.tile(u_frac @ Mi.T, (len(tw), 1))
+    w_occ = np.tile(occ, len(tw))
+    Aw = A @ M
+    n_pw = n_p * abs(np.linalg.det(M))
+    kind = np.tile(kinds, len(tw))
+    perm = Permutations(y_ref, kind, Aw)
+    n_pt = fg.n_point
+    try:
+        pi_l = [perm(fg.W[l], fg.w[l]) for l in range(n_pt)]
+        pi_t = [perm(np.eye(3), t) for t in fg.taus]
+    except ValueError as exc:
+        raise SymstrainInputError(rel.parent.name, f"the reference structure does not have the parent's symmetry: "
+                                                   f"{exc}") from None
+    pi = np.array([pt[pl] for pt in pi_t for pl in pi_l])  # element i·n_pt + l = (E, τ_i)·c_l
+    nG = fg.order
+
+    def act(v):  # (g·v) for every g: (nG, Nw, 3)
+        out = np.empty((nG,) + v.shape)
+        out[np.arange(nG)[:, None], pi] = np.einsum("gij,nj->gni", fg.W, v)
+        return out
+
+    F = act(u)
+    coef = np.array([ir.chars * ir.dim / (nG * ir.nu) for ir in fg.irreps])
+    proj = (coef @ F.reshape(nG, -1)).reshape(len(fg.irreps), -1, 3)
+    # which elements of Ĝ are the child's operations
+    h_idx = set()
+    for R, t in zip(child.spacegroup.rotations, child.spacegroup.translations):
+        for tt in tw:
+            i = fg.index_of(Mi @ R @ M, Mi @ t + tt)
+            if i is None:
+                raise RuntimeError("a child operation is not an element of the parent's factor group")
+            h_idx.add(i)
+    H = np.zeros(nG, dtype=bool)
+    H[list(h_idx)] = True
+    # character of Ĝ on the fields periodic in K (the average over K's translations of the full trace)
+    ar = np.arange(len(y_ref))
+    pi_c = [perm(np.eye(3), c) for c in fg.cent]
+    fixed = np.mean([np.sum(pc[pi] == ar, axis=1) for pc in pi_c], axis=0)
+    chi_disp = fixed * np.einsum("gii->g", fg.W)
+
+    def norm2(v):
+        return float(np.sum(w_occ[:, None] * (v @ Aw.T) ** 2))
+
+    total2 = norm2(u)
+    out, amps2, isos = [], [], []
+    for ir, c in zip(fg.irreps, proj):
+        mult = int(round(float(ir.chars @ chi_disp) / (nG * ir.nu)))
+        f_h = fixed_subspace(ir.matrices[H]).shape[1]
+        n_modes = mult * f_h
+        if n_modes == 0:
+            continue
+        a2 = norm2(c)
+        a = float(np.sqrt(a2 / n_pw))
+        if a < 1e-12 * max(amp, 1e-300):  # zero by symmetry or by construction: exactly 0, never 1e-16
+            a = a2 = 0.0
+        iso = direction = iso_id = is_child = None
+        if a >= threshold:
+            diff = act(c) - c[None]
+            d2 = np.einsum("gnk,n->g", (diff @ Aw.T) ** 2, w_occ)
+            iso = d2 <= (1e-3**2) * a2 + 1e-18
+            direction = direction_pattern(fixed_subspace(ir.matrices[iso]))
+            n_c = len(fg.cent)
+            ident = identify_operations(np.tile(np.round(fg.W[iso]).astype(int), (n_c, 1, 1)),
+                              (fg.w[iso][None] + fg.cent[:, None]).reshape(-1, 3) % 1.0, Aw)
+            iso_id = None if ident is None else (int(ident.number), str(ident.hm), ident.hall, ident.is_standard)
+            is_child = bool(np.array_equal(iso, H))
+            if np.any(H & ~iso):
+                warns.append(WarningRecord("isotropy_mismatch", child.name, f"the {ir.label} component is not "
+                                           "invariant under every operation of the child's group"))
+        out.append([ir, n_modes, a, direction, iso_id, is_child, iso])
+        amps2.append(a2 / n_pw)
+    resid = amp**2 - float(np.sum(amps2))
+    _roles(out, H, child, warns, threshold)
+    irreps = tuple(IrrepAmplitude(ir.label, ir.k, ir.k_label, ir.zone_boundary, ir.star, ir.dim, nm, a,
+                                  a**2 / amp**2 if amp > 0 else 0.0, d, iso_id, isc, role, ir.mulliken)
+                   for ir, nm, a, d, iso_id, isc, _iso, role in out)
+    orbit_min = np.min([np.min(pc[pi], axis=0) for pc in pi_c], axis=0)[:N] % N
+    orbit_labels = tuple(labels[k] for k in orbit_min)
+    gamma = [(ir, ir.chars[:n_pt]) for ir in fg.irreps if np.allclose(ir.k, 0)]
+    return irreps, resid, (fg, gamma), orbit_labels
+
+
+def _roles(out, H, child, warns, threshold):
+    """Append the role of each entry of ``out`` ([ir, n_modes, a, direction, iso_id, is_child, iso_mask]):
+    the smallest set of active irreps whose isotropy subgroups intersect in H is primary (largest Σ A² among sets
+    of that size), the other active ones secondary."""
+    active = [i for i, e in enumerate(out) if e[2] >= threshold]
+    active.sort(key=lambda i: -out[i][2])
+    cand = active[:40]
+    chosen = None
+    for size in range(1, min(len(cand), 4) + 1):
+        found = []
+        for combo in combinations(cand, size):
+            inter = np.logical_and.reduce([out[i][6] for i in combo])
+            if np.array_equal(inter, H):
+                found.append((sum(out[i][2] ** 2 for i in combo), combo))
+        if found:
+            chosen = max(found)[1]
+            break
+    if chosen is None and active:
+        warns.append(WarningRecord("no_primary_irrep", child.name, "no set of active irreps has the child's group "
+                                   "as the intersection of its isotropy subgroups: the distortion keeps more "
+                                   "symmetry than the child's group"))
+    for i, e in enumerate(out):
+        e.append("inactive" if e[2] < threshold else ("primary" if chosen and i in chosen else "secondary"))
+
+
+def _strain_irreps(rel, fg_gamma, warns) -> tuple[StrainIrrep, ...]:
+    """The spontaneous strain split by the Γ-point irreps (parent point group) — see :class:`StrainIrrep`."""
+    fg, gamma = fg_gamma
+    try:
+        st = strain(rel)
+    except SymstrainInputError as exc:
+        warns.append(WarningRecord("no_strain", rel.child.name, f"no strain split: {exc.problem}"))
+        return ()
+    e = np.asarray(st.e, float)
+    esu = np.asarray(st.e_su, float)
+    A0 = st.reference_mapped.matrix() @ fg.M
+    C = np.einsum("ij,njk,kl->nil", A0, fg.W[:fg.n_point], np.linalg.inv(A0))
+    out = []
+    for ir, chi in gamma:
+        Mlin = sum(c * np.kron(Cl, Cl) for c, Cl in zip(chi, C)) * ir.dim / (len(C) * ir.nu)  # vec(C e Cᵀ)
+        pe = (Mlin @ e.ravel()).reshape(3, 3)
+        a = float(np.linalg.norm(pe))
+        if a < 1e-12:
+            continue
+        grad = Mlin.T @ pe.ravel() / a
+        need = np.abs(grad) > 1e-12
+        su = float(np.sqrt(np.sum((grad[need] * esu.ravel()[need]) ** 2))) if np.all(np.isfinite(esu.ravel()[need])) \
+            else float("nan")
+        out.append(StrainIrrep(ir.label, a, su, np.where(np.abs(pe) < 1e-12 * max(a, 1e-300), 0.0, pe),
+                               not np.allclose(chi, 1)))
+    return tuple(out)

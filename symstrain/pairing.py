@@ -1,0 +1,256 @@
+"""Reference structures for a mode decomposition, and the pairing of their atoms with the child's.
+
+What lives here: the origins (P, p) valid for a group–subgroup relation (:func:`valid_origins`), the parent
+structure mapped into the child cell (:func:`parent_in_child_cell`, AMPLIMODES' reference), the child averaged
+back over the lost cosets (:func:`symmetrized_positions`), a one-to-one pairing of two atom sets by element and
+position that is near-linear in the number of atoms (:func:`pair_atoms`: neighbour candidates from a k-d tree, then
+scipy's sparse minimum-weight full bipartite matching), and the permutation of the atoms by an operation
+(:class:`Permutations`), and the Wyckoff-splitting table that sums the pairing up (:func:`splitting`).
+What does not: irreps (``irreps``) and amplitudes (``modes``).
+
+Conventions: fractional coordinates of the child cell unless stated; x_parent = P·x_child + p; Cartesian Å with
+the child cell (X ∥ a, Z ∥ c*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SymstrainInputError
+
+_GRID = 24  # origin shifts are searched on a 1/24 grid (covers 1/2, 1/3, 1/4, 1/6, 1/8)
+
+
+class NoPairing(Exception):
+    """No one-to-one pairing within the distance limit; ``worst`` is a lower bound on the largest distance and
+    ``index`` the atom (of the first set) that has no partner close enough."""
+
+    def __init__(self, message: str, worst: float = float("inf"), index: int = -1):
+        super().__init__(message)
+        self.worst = worst
+        self.index = index
+
+
+def _images(n: int = 1) -> np.ndarray:
+    r = np.arange(-n, n + 1)
+    return np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3).astype(float)
+
+
+def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
+    """One-to-one pairing of atoms a → b of the same species minimising Σ d² (periodic, cell A columns in Å).
+
+    Returns ``(j, L, dist)``: partner index in b, the lattice vector with xb[j] + L nearest to xa, and the distance
+    (Å). Candidates are the neighbours within ``rmax`` found with a k-d tree over b and its 26 neighbouring images,
+    so the work grows with the number of atoms times the neighbours each has, never N². Raises :class:`NoPairing`.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+    from scipy.spatial import cKDTree
+
+    n = len(xa)
+    j_out = np.full(n, -1)
+    L_out = np.zeros((n, 3))
+    d_out = np.full(n, np.inf)
+    shifts = _images(1)
+    for z in np.unique(np.concatenate([za, zb])):
+        ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
+        if len(ia) != len(ib):
+            raise NoPairing(f"{len(ia)} atoms of element {z} against {len(ib)}", index=int(ia[0]) if len(ia) else -1)
+        pa = (xa[ia] % 1.0) @ A.T
+        wa = xa[ia] - (xa[ia] % 1.0)  # the lattice vector taken off xa
+        imgs = ((xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)) @ A.T
+        tree_b = cKDTree(imgs)
+        near, _ = tree_b.query(pa, k=1)
+        if np.max(near) > rmax:
+            k = int(np.argmax(near))
+            raise NoPairing("no partner", float(near[k]), int(ia[k]))
+        sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
+        rows, cols, dist = sdm["i"], sdm["j"] % len(ib), sdm["v"]
+        img = sdm["j"] // len(ib)
+        order = np.lexsort((dist, cols, rows))
+        rows, cols, dist, img = rows[order], cols[order], dist[order], img[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        rows, cols, dist, img = rows[first], cols[first], dist[first], img[first]
+        graph = csr_matrix((dist**2 + 1e-12, (rows, cols)), shape=(len(ia), len(ib)))
+        try:
+            r, c = min_weight_full_bipartite_matching(graph)
+        except ValueError:
+            raise NoPairing("no one-to-one pairing", float(np.max(near)), int(ia[int(np.argmax(near))])) from None
+        lookup = {(a, b): (d, s) for a, b, d, s in zip(rows.tolist(), cols.tolist(), dist.tolist(), img.tolist())}
+        for a, b in zip(r.tolist(), c.tolist()):
+            d, s = lookup[(a, b)]
+            j_out[ia[a]] = ib[b]
+            L_out[ia[a]] = shifts[s] + wa[a]
+            d_out[ia[a]] = d
+    return j_out, L_out, d_out
+
+
+class Permutations:
+    """Atom permutations of a set ``x`` (fractional, invariant under the operations asked about): for (W, w),
+    π with (W, w)·x_i ≡ x_π(i) (mod 1) and ``kind`` (integer species code) kept, so that two atoms on one position
+    (a mixed site) are told apart. ``tol`` (Å, cell ``A``) is the largest mismatch accepted."""
+
+    def __init__(self, x: np.ndarray, kind: np.ndarray, A: np.ndarray, tol: float = 0.05):
+        from scipy.spatial import cKDTree
+
+        self.y = x % 1.0
+        self.y[self.y >= 1.0] = 0.0
+        _, self.kind = np.unique(kind, return_inverse=True)
+        self.kind = self.kind.reshape(-1).astype(float) * 10.0  # kinds far apart on a fourth, non-periodic axis
+        self.A = A
+        self.tol = tol
+        self.tree = cKDTree(np.column_stack([self.y, self.kind]), boxsize=[1.0, 1.0, 1.0, 1e9])
+
+    def __call__(self, W: np.ndarray, w: np.ndarray) -> np.ndarray:
+        img = (self.y @ W.T + w) % 1.0
+        img[img >= 1.0] = 0.0
+        _, j = self.tree.query(np.column_stack([img, self.kind]), k=1)
+        d = img - self.y[j]
+        d -= np.round(d)
+        dist = np.linalg.norm(d @ self.A.T, axis=1)
+        bad = np.max(dist, initial=0.0) > self.tol or np.any(self.kind[j] != self.kind)
+        if bad or len(np.unique(j)) != len(j):
+            raise ValueError(f"the reference is not invariant under the operation (mismatch {np.max(dist):.3g} Å)")
+        return j
+
+
+def valid_origins(parent_sg, child_sg, P: np.ndarray, p0: np.ndarray, polar: np.ndarray) -> np.ndarray:
+    """Origins p (parent fractional) for which every child operation is a parent operation, one per class modulo
+    the parent's translations and the free shift along the child's polar directions ``polar`` (3, k; child
+    fractional). ``p0`` (a valid origin, from ``relate``) comes first. Shifts s = p − p0 must satisfy
+    (I − W)·s ∈ L_G for every child rotation W written in the parent basis."""
+    from .ops import SymOps
+
+    P = np.asarray(P, float)
+    Pi = np.linalg.inv(P)
+    cent = np.vstack([np.zeros(3), SymOps(parent_sg.rotations, parent_sg.translations).pure_translations()])
+    W = np.unique(np.round(np.einsum("ij,njk,kl->nil", P, child_sg.rotations.astype(float), Pi)).astype(int), axis=0)
+    g = np.arange(_GRID) / _GRID
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
+    ok = np.ones(len(grid), dtype=bool)
+    for R in W:
+        v = grid @ (np.eye(3) - R).T
+        hit = np.zeros(len(grid), dtype=bool)
+        for c in cent:
+            d = v - c
+            hit |= np.all(np.abs(d - np.round(d)) < 1e-9, axis=1)
+        ok &= hit
+    cands = grid[ok]
+    V = P @ polar if polar.size else np.zeros((3, 0))
+    lat = (_images(1)[:, None, :] + cent[None, :, :]).reshape(-1, 3)
+    reps: list[np.ndarray] = []
+    for s in cands:
+        if any(_same_class(s - r, lat, V) for r in reps):
+            continue
+        reps.append(s)
+    return np.array([(p0 + s) for s in reps])
+
+
+def _same_class(d: np.ndarray, lat: np.ndarray, V: np.ndarray) -> bool:
+    r = d[None, :] - lat
+    if V.shape[1]:
+        coef, *_ = np.linalg.lstsq(V, r.T, rcond=None)
+        r = r - (V @ coef).T
+    return bool(np.any(np.all(np.abs(r) < 1e-9, axis=1)))
+
+
+def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
+    """Every atom of the parent lattice (``parent_frac``: the parent's conventional cell, fractional) that falls in
+    the child cell, in child fractional coordinates in [0, 1): x_child = P⁻¹·(x + n − p) for parent lattice vectors
+    n. Returns ``(x_child, source)`` with ``source`` the index into ``parent_frac`` of each atom."""
+    P = np.asarray(P, float)
+    Pi = np.linalg.inv(P)
+    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], float) @ P.T + p
+    lo = np.floor(corners.min(axis=0)) - 1
+    hi = np.ceil(corners.max(axis=0)) + 1
+    rng = [np.arange(lo[i], hi[i] + 1) for i in range(3)]
+    n = np.stack(np.meshgrid(*rng, indexing="ij"), -1).reshape(-1, 3)
+    X = ((parent_frac[None, :, :] + n[:, None, :] - p) @ Pi.T).reshape(-1, 3)
+    src = np.tile(np.arange(len(parent_frac)), len(n))
+    eps = 1e-7
+    keep = np.all((X >= -eps) & (X < 1 - eps), axis=1)
+    X, src = X[keep] % 1.0, src[keep]
+    X[X >= 1 - eps] = 0.0
+    X[X >= 1.0] = 0.0
+    return X, src
+
+
+def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str) -> np.ndarray:
+    """The child averaged over the lost cosets g_k (4×4, child coordinates, g_0 = identity), as
+    :func:`symstrain.order.symmetrize` does it, with the near-linear pairing: s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki,
+    d_ki the mismatch from g_k·x_i to its partner. Raises :class:`SymstrainInputError` when an image has no partner."""
+    shift = np.zeros_like(frac)
+    for g in cosets[1:]:
+        W, w = g[:3, :3], g[:3, 3]
+        y = frac @ W.T + w
+        try:
+            j, L, _ = pair_atoms(y, species, frac, species, A, rmax)
+        except NoPairing as exc:
+            raise SymstrainInputError(source, f"an atom's image under a lost operation has no partner of the same "
+                                              f"element within {rmax} Å (nearest {exc.worst:.2f} Å): the child is "
+                                              "too far from the parent symmetry to average") from None
+        d = frac[j] + L - y
+        shift += d @ np.linalg.inv(W).T
+    return frac + shift / len(cosets)
+
+
+@dataclass(frozen=True, eq=False)
+class SiteSplit:
+    """One orbit of the parent (a site of the parent file, or an orbit of the averaged child) and the child sites its
+    atoms went to: ``child_sites`` ((label, number of atoms in the child cell), ...); ``max_displacement`` Å."""
+
+    parent_site: str
+    element: str
+    n_atoms: int
+    child_sites: tuple
+    max_displacement: float
+    #: Wyckoff position of the parent site ("4c": its atoms in the parent cell, spglib's letter of the standard
+    #: setting), None when unknown (averaged reference, or spglib finds another group); ``child_sites`` entries are
+    #: (label, atoms in the child cell, Wyckoff position or None)
+    parent_wyckoff: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"parent_site": self.parent_site, "parent_wyckoff": self.parent_wyckoff, "element": self.element,
+                "n_atoms": self.n_atoms,
+                "child_sites": [{"site": s, "n_atoms": n, "wyckoff": w} for s, n, w in self.child_sites],
+                "max_displacement": self.max_displacement}
+
+
+def wyckoff_positions(phase) -> dict:
+    """Site label → Wyckoff position ("4c": atoms of the site in the file's cell and spglib's letter, which refers to
+    the group's standard setting); empty when spglib does not find the declared group at 1e-3 Å."""
+    import spglib
+
+    from .detect import spglib_cell
+    from .expand import expand_to_cell
+    from .spacegroup import spglib_call
+
+    lattice, positions, types, _ = spglib_cell(phase)
+    if len(types) == 0:
+        return {}
+    ds = spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=1e-3)
+    if ds is None or int(ds.number) != int(phase.spacegroup.number):
+        return {}
+    _, _, site, _ = expand_to_cell(phase)
+    out = {}
+    for k, s in enumerate(site):
+        lab = phase.atoms[s].label
+        if lab not in out:
+            out[lab] = f"{int(np.sum(site == s))}{ds.wyckoffs[k]}"
+    return out
+
+
+def splitting(parent_sites, labels, elements, U, wyck_p, wyck_c) -> tuple[SiteSplit, ...]:
+    """The Wyckoff-splitting table: per parent orbit (``parent_sites``, one per child atom), the child sites its
+    atoms went to, with the largest displacement |U| (Å); ``wyck_p``/``wyck_c`` map site labels to Wyckoff positions."""
+    rows: dict = {}
+    for ps, lab, el, u in zip(parent_sites, labels, elements, np.linalg.norm(U, axis=1)):
+        r = rows.setdefault((ps, el), {"n": 0, "child": {}, "umax": 0.0})
+        r["n"] += 1
+        r["child"][lab] = r["child"].get(lab, 0) + 1
+        r["umax"] = max(r["umax"], float(u))
+    return tuple(SiteSplit(ps, el, r["n"], tuple((c, n, wyck_c.get(c)) for c, n in r["child"].items()), r["umax"],
+                           wyck_p.get(ps)) for (ps, el), r in rows.items())
