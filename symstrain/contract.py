@@ -98,6 +98,34 @@ def basis_change(P, p) -> dict:
     return {"P": clean(P).tolist(), "basis": basis_string(P), "p": clean(p).tolist(), "origin": fmt_vector(p)}
 
 
+def structure(phase) -> dict:
+    """A structure: ``{"file", "block", "T", "spacegroup"}`` (T a Quantity in K)."""
+    return {
+        "file": str(phase.source) if phase.source is not None else None,
+        "block": phase.block or None,
+        "T": quantity(phase.temperature, phase.temperature_su),
+        "spacegroup": spacegroup(phase.spacegroup),
+    }
+
+
+def warning_records(items, source: str = "symstrain") -> list:
+    """Every item as an :class:`~symstrain.errors.WarningRecord` (records kept, objects carrying a ``record`` taken
+    from it, plain strings given the code ``note`` and ``source``), each once."""
+    from .errors import WarningRecord, unique_warnings
+
+    out = []
+    for w in items:
+        if isinstance(w, WarningRecord):
+            out.append(w)
+        elif isinstance(getattr(w, "record", None), WarningRecord):
+            out.append(w.record)
+        elif isinstance(w, dict) and {"code", "source", "message"} <= set(w):
+            out.append(WarningRecord(w["code"], w["source"], w["message"]))
+        else:
+            out.append(WarningRecord("note", source, str(w)))
+    return unique_warnings(out)
+
+
 def failure(file, message: str, block: str | None = None) -> dict:
     """A batch item that could not be done."""
     return {"file": str(file), "block": block, "message": " ".join(str(message).split())}

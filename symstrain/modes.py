@@ -245,7 +245,7 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
         raise SymstrainInputError("--reference", f"unknown reference {reference!r}: use 'parent' or 'symmetrized'")
     if not max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
-    rel = relation if relation is not None else relate(parent, child, tol=tol)
+    rel = relation if relation is not None else relate(parent, child, tol=tol).require()
     parent, child = rel.parent, rel.child
     warns: list[WarningRecord] = []
     frac, species, site, occ, _ = expand_to_cell_ops(child)

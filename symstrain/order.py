@@ -351,7 +351,7 @@ def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float =
     rows, dists = [], []
     children = list(children)
     for child in (progress(children, total=len(children), desc="order") if progress else children):
-        rel = relate(parent, child, tol=tol)
+        rel = relate(parent, child, tol=tol).require()
         st = strain(rel)
         # no symmetry-breaking strain component exists for a non-ferroelastic relation: η_strain is undefined
         eta_s = st.e_sb if rel.symmetry_breaking_strain else float("nan")

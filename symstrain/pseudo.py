@@ -145,7 +145,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
     parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
     try:
-        rel = relate(parent, moved, tol=max(lattice_tol, 0.01))
+        rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
         dist = symmetrize(rel, max_distance=max_distance)
     except SymstrainInputError:
         return None

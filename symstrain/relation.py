@@ -23,8 +23,9 @@ from fractions import Fraction
 import numpy as np
 
 from .cosets import left_cosets, op_readability, readable_coset
-from .errors import SymstrainInputError
-from .notation import basis_string, frac_str as _frac, triplet as op_to_xyz
+from . import contract
+from .errors import SymstrainInputError, WarningRecord
+from .notation import basis_string, fmt_vector, triplet as op_to_xyz
 from .phase import Cell, Phase, SpaceGroupInfo, params_from_matrix
 from .tensors import (
     cartesian_rotations,
@@ -103,23 +104,20 @@ class Relation:
         """P written as the child basis in parent vectors, e.g. '(b, -a, c)'."""
         return basis_string(self.P)
 
+    #: a Relation is a proof that the relation holds (a :class:`Refutation` is the answer "no")
+    holds = True
+
+    def require(self) -> "Relation":
+        """This relation (a :class:`Refutation` raises here instead): for code that cannot go on without one."""
+        return self
+
     def to_dict(self) -> dict:
-        """Plain-data summary (JSON-ready)."""
-
-        def group(ph: Phase) -> dict:
-            d = ph.spacegroup.to_dict()
-            d["file"] = ph.name
-            d["temperature_K"] = ph.temperature
-            return d
-
+        """The relation under the JSON contract (``symstrain/schemas/relate.json``)."""
         return {
             "holds": True,
-            "parent": group(self.parent),
-            "child": group(self.child),
-            "P": self.P,
-            "P_basis": self.basis,
-            "p": self.p,
-            "convention": "child basis = parent basis · P; x_parent = P · x_child + p",
+            "parent": contract.structure(self.parent),
+            "child": contract.structure(self.child),
+            "basis_change": contract.basis_change(self.P, self.p),
             "index": self.index,
             "point_group_index": self.point_index,
             "lattice_index": self.lattice_index,
@@ -127,21 +125,26 @@ class Relation:
             "parent_point_group": self.parent_point_group,
             "child_point_group": self.child_point_group,
             "lost_cosets": [list(c) for c in self.lost_cosets],
-            "orientation_domain_states": self.orientation_domains,
-            "antiphase_domain_states": self.antiphase_domains,
+            "domain_states": {"orientation": self.orientation_domains, "antiphase": self.antiphase_domains},
             "aizu": self.aizu,
             "ferroelastic": self.ferroelastic,
             "ferroelectric": self.ferroelectric,
-            "symmetry_breaking_strain": list(self.symmetry_breaking_strain),
-            "non_symmetry_breaking_strain": list(self.non_symmetry_breaking_strain),
-            "strain_frame": "child Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c*",
-            "symmetry_breaking_strain_parent_frame": list(self.symmetry_breaking_strain_parent_frame),
+            "strain_components": {
+                "frame": "child Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c*",
+                "symmetry_breaking": list(self.symmetry_breaking_strain),
+                "non_symmetry_breaking": list(self.non_symmetry_breaking_strain),
+                "symmetry_breaking_parent_frame": list(self.symmetry_breaking_strain_parent_frame),
+            },
             "broken_conditions": list(self.broken_conditions),
             "orientation": self.orientation,
             "lattice_misfit": self.lattice_misfit,
             "tolerance": self.tolerance,
-            "warnings": list(self.parent.warnings) + list(self.child.warnings) + list(self.warnings),
         }
+
+    def all_warnings(self) -> list[WarningRecord]:
+        """The warnings of the two structures and of the relation, each once."""
+        return contract.warning_records(list(self.parent.warnings) + list(self.child.warnings) + list(self.warnings),
+                                        source=self.child.name)
 
     def summary(self) -> str:
         """A few readable lines for people."""
@@ -153,7 +156,7 @@ class Relation:
             + (f"  T = {self.child.temperature:g} K" if self.child.temperature is not None else ""),
             f"relation holds: {self.kind + str(self.index) if self.kind in ('t', 'k') else self.kind} subgroup, index {self.index} = "
             f"{self.point_index} (point group) × {self.lattice_index} (lattice)",
-            f"P = {self.basis}   p = ({', '.join(_frac(x) for x in self.p)})   lattice misfit {self.lattice_misfit:.4f}",
+            f"P = {self.basis}   p = {fmt_vector(self.p)}   lattice misfit {self.lattice_misfit:.4f}",
             f"Aizu species {self.aizu}: "
             + ", ".join(
                 x
@@ -177,13 +180,63 @@ class Relation:
             inside = f" (inside {cond['contained_in']})" if cond.get("contained_in") else ""
             lines.append(f"broken reflection condition: {ci['zone']}: {ci['rule']} ({ci['kind']} "
                          f"{ci['operation']}){inside}; SB reflections: {ci['zone']} with {ci['absent']}")
-        for w in self.warnings:
-            lines.append(f"warning: {w}")
         return "\n".join(lines)
 
 
 class NotSubgroupError(SymstrainInputError):
-    """The child is not a subgroup of the parent in any lattice correspondence within tolerance."""
+    """Raised by :meth:`Refutation.require` where a command cannot go on without a relation; carries the
+    :class:`Refutation` (``refutation``), which the command line reports as the answer "no" (exit 1)."""
+
+    def __init__(self, source, problem, refutation: "Refutation | None" = None):
+        super().__init__(source, problem)
+        self.refutation = refutation
+
+
+@dataclass(frozen=True, eq=False)
+class Refutation:
+    """The answer "no": the child's group is not a subgroup of the parent's in any lattice correspondence within
+    ``tolerance``. ``reason`` says why in one line; ``reverse`` is the relation with parent and child swapped when
+    that one holds (the files were given in the wrong order), else None."""
+
+    parent: Phase
+    child: Phase
+    reason: str
+    reverse: Relation | None
+    tolerance: float
+    holds = False
+
+    def require(self):
+        """Raise :class:`NotSubgroupError` (carrying this refutation): the caller needed a relation."""
+        raise NotSubgroupError(self.child.name, self.message(), self)
+
+    def message(self) -> str:
+        """The reason, and the hint when the reverse order holds."""
+        if self.reverse is None:
+            return self.reason
+        return (f"{self.reason}; the reverse holds: {self.parent.name} is a {self.reverse.kind} subgroup of index "
+                f"{self.reverse.index} of {self.child.name} (swap PARENT and CHILD)")
+
+    def to_dict(self) -> dict:
+        rev = None
+        if self.reverse is not None:
+            r = self.reverse
+            rev = {"holds": True, "index": r.index, "type": r.kind, "aizu": r.aizu,
+                   "basis_change": contract.basis_change(r.P, r.p)}
+        return {"holds": False, "parent": contract.structure(self.parent), "child": contract.structure(self.child),
+                "reason": self.reason, "reverse": rev, "tolerance": self.tolerance}
+
+    def all_warnings(self) -> list[WarningRecord]:
+        return contract.warning_records(list(self.parent.warnings) + list(self.child.warnings), source=self.child.name)
+
+    def summary(self) -> str:
+        G, H = self.parent.spacegroup, self.child.spacegroup
+        lines = [f"parent  {G.hm} ({G.number})  {self.parent.name}",
+                 f"child   {H.hm} ({H.number})  {self.child.name}",
+                 f"relation does not hold: {self.reason}"]
+        if self.reverse is not None:
+            lines.append(f"the reverse holds: {self.parent.name} is a {self.reverse.kind} subgroup of index "
+                         f"{self.reverse.index} of {self.child.name} (P = {self.reverse.basis}); swap PARENT and CHILD")
+        return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -367,15 +420,31 @@ def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> s
 # ----------------------------------------------------------------------------------------------
 
 
-def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
+def relate(parent: Phase, child: Phase, *, tol: float = 0.08, check_reverse: bool = True) -> Relation | Refutation:
     """Verify that ``child``'s space group is a subgroup of ``parent``'s, in the settings of the two files.
 
     ``tol`` is the largest finite (Green–Lagrange) strain accepted between the child cell and the parent
-    lattice mapped by P (default 0.08, enough for ~5 % spontaneous strains). Raises
-    :class:`NotSubgroupError` (a :class:`SymstrainInputError`) saying why when the relation does not hold.
+    lattice mapped by P (default 0.08, enough for ~5 % spontaneous strains). Returns a :class:`Relation` when the
+    relation holds, else a :class:`Refutation` saying why (and, with ``check_reverse``, whether the reverse order
+    holds). Both have ``holds`` and ``require()``; bad input (a tolerance out of range) raises
+    :class:`SymstrainInputError`.
     """
     if not (0 < tol < 0.5):
         raise SymstrainInputError("--tol", f"tolerance {tol} must be between 0 and 0.5")
+    try:
+        return _relate(parent, child, tol)
+    except NotSubgroupError as exc:
+        reverse = None
+        if check_reverse:
+            try:
+                reverse = _relate(child, parent, tol)
+            except NotSubgroupError:
+                reverse = None
+        return Refutation(parent, child, exc.problem, reverse, tol)
+
+
+def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
+    """:func:`relate` for a relation that holds; raises :class:`NotSubgroupError` with the reason otherwise."""
     G, H = parent.spacegroup, child.spacegroup
     name_c = child.name
     ops_p, ops_c = G.symops, H.symops
@@ -394,8 +463,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08) -> Relation:
         raise NotSubgroupError(
             name_c,
             f"not a subgroup of {parent.name}: child point group ({point_group_symbol(H.rotations)}, order {n_rot_c}) "
-            f"does not divide the parent's ({point_group_symbol(G.rotations)}, order {n_rot_p})"
-            + ("; did you swap parent and child?" if n_rot_c > n_rot_p else ""),
+            f"does not divide the parent's ({point_group_symbol(G.rotations)}, order {n_rot_p})",
         )
     reasons = []
     found = None

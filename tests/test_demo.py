@@ -16,7 +16,7 @@ def test_demo_quick_json(tmp_path, capsys):
     assert main(["demo", "--quick", "--json", "--out", str(out)]) == 0
     d = json.loads(capsys.readouterr().out)
     rel = d["relation"]
-    assert rel["index"] == 2 and rel["type"] == "t" and rel["aizu"] == "mmmF2/m" and rel["P_basis"] == "(a, b, c)"
+    assert rel["index"] == 2 and rel["type"] == "t" and rel["aizu"] == "mmmF2/m" and rel["basis_change"]["basis"] == "(a, b, c)"
     s = 1.05 ** (1 / 3)
     assert math.isclose(d["strain"]["eps13"], 0.5 * s / math.tan(math.radians(93.1)), rel_tol=1e-6)
     assert math.isclose(d["strain"]["volume_strain"], 0.05, rel_tol=1e-6)

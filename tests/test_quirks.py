@@ -225,14 +225,14 @@ def test_read_warn_rows_in_json(shared_cifs, name, needle):
     r = _cli("--json", shared_cifs / name)
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert any(needle in w for w in data["warnings"])
+    assert any(needle in w["message"] for w in data["warnings"])
 
 
 def test_info_reports_impossible_contacts(shared_cifs):
     r = _cli("--json", shared_cifs / "lawsonite/9002551.cif")
     d = json.loads(r.stdout)
     assert [(c["site_1"], c["site_2"]) for c in d["contacts"]] == [("Al", "Si")]
-    assert any("impossible contact Al–Si 2.29" in w for w in d["warnings"])
+    assert any("impossible contact Al–Si 2.29" in w["message"] for w in d["warnings"])
 
 
 def test_json_report_contents(shared_cifs):

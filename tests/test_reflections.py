@@ -493,7 +493,7 @@ def test_cli_toy_with_two_temperatures(tmp_path, capsys):
     assert rc == 0
     assert {c["parent_text"] for c in doc["broken_conditions"] if c["contained_in"] is None} == \
         {"h0l: l = 2n", "hk0: h+k = 2n"}
-    assert any("differs from the parent lattice mapped by --P" in w for w in doc["warnings"])  # a ≠ b here
+    assert any("differs from the parent lattice mapped by --P" in w["message"] for w in doc["warnings"])  # a ≠ b here
     # an origin that puts the child's inversion centre at x = 1/4 of Pccn: not a subgroup → one line, exit 2
     rc = main(["reflections", str(par), str(chi), "--p", "1/4,0,0", "--out", str(tmp_path / "o3")])
     err = capsys.readouterr().err
@@ -633,8 +633,8 @@ def test_cli_warns_when_reflections_absent_in_both_are_strong(tmp_path, capsys):
     rc = main(["reflections", str(par), str(chi), "--dmin", "1.5", "--hkl", str(a), "--out", str(tmp_path / "o"), "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0
-    assert any("1 of 1 reflections absent in both groups have I > 3σ" in w for w in doc["warnings"])
-    assert not any("cell differs" in w for w in doc["warnings"])  # a plain HKLF 4 file carries no cell
+    assert any("1 of 1 reflections absent in both groups have I > 3σ" in w["message"] for w in doc["warnings"])
+    assert not any("cell differs" in w["message"] for w in doc["warnings"])  # a plain HKLF 4 file carries no cell
     m = doc["measured"][0]
     assert m["eta_intensity"] == pytest.approx(math.sqrt(40 / 1540))
 

@@ -120,16 +120,16 @@ def test_tetragonal_to_orthorhombic_strain_is_a_combination():
 
 def test_not_a_subgroup_is_refused_with_reason():
     with pytest.raises(NotSubgroupError, match="not a subgroup"):
-        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/m 1", "P21m"))
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/m 1", "P21m")).require()
     with pytest.raises(NotSubgroupError, match="swap"):
-        relate(phase(CHILD_CELL, "P 1 21/c 1", "HS"), phase(PARENT_CELL, "P c c n", "LS"))
+        relate(phase(CHILD_CELL, "P 1 21/c 1", "HS"), phase(PARENT_CELL, "P c c n", "LS")).require()
     with pytest.raises(NotSubgroupError, match="no parent-lattice vectors"):
-        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(Cell(7, 9, 21, 90, 100, 90), "P 1 21/c 1", "far"))
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(Cell(7, 9, 21, 90, 100, 90), "P 1 21/c 1", "far")).require()
 
 
 def test_tolerance_is_user_settable():
     with pytest.raises(NotSubgroupError):
-        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01)
+        relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01).require()
     with pytest.raises(SymstrainInputError):
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=-1)
 
@@ -187,22 +187,22 @@ def test_relate_cli_json(shared_cifs):
     )
     d = json.loads(out.stdout)
     assert d["holds"] and d["index"] == 2 and d["type"] == "t" and d["aizu"] == "mmmFmm2"
-    assert d["P_basis"] == "(a, b, c)" and d["ferroelectric"] is True
+    assert d["basis_change"]["basis"] == "(a, b, c)" and d["ferroelectric"] is True
 
 
-def test_relate_cli_refusal_is_one_line(shared_cifs):
+def test_relate_cli_refusal_is_an_answer(shared_cifs):
     import subprocess
     import sys
 
-    # swapped parent and child: the child (Cmcm) is not a subgroup of P2_1cn
+    # swapped parent and child: the child (Cmcm) is not a subgroup of P2_1cn; the reverse (index 4) holds
     out = subprocess.run(
         [sys.executable, "-m", "symstrain", "relate",
          str(shared_cifs / "lawsonite/9002545.cif"), str(shared_cifs / "lawsonite/9002551.cif")],
         capture_output=True, text=True,
     )
-    assert out.returncode == 2 and out.stdout == ""
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("symstrain: error: ") and "not a subgroup" in lines[0]
+    assert out.returncode == 1 and out.stderr == ""
+    assert "relation does not hold: not a subgroup" in out.stdout
+    assert "the reverse holds" in out.stdout and "index 4" in out.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,10 +258,10 @@ def test_model_other_conjugacy_class(model):
 def test_model_pair_swapped_is_refused(model):
     ls, hs = model
     with pytest.raises(NotSubgroupError, match="swap"):
-        relate(hs, ls)
+        relate(hs, ls).require()
     # P2₁/m is not a subgroup of Pccn (Pccn has no mirror)
     with pytest.raises(NotSubgroupError):
-        relate(ls, Phase(hs.cell, SpaceGroupInfo.from_symbol("P 1 21/m 1"), (), source="P21m"))
+        relate(ls, Phase(hs.cell, SpaceGroupInfo.from_symbol("P 1 21/m 1"), (), source="P21m")).require()
 
 
 def test_importing_relation_leaves_spglib_settings_alone():
@@ -273,3 +273,18 @@ def test_importing_relation_leaves_spglib_settings_alone():
             "print(before == e.OLD_ERROR_HANDLING)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_refutation_is_an_answer_with_the_reverse(model):
+    """relate() answers "no" with a reason instead of raising; the swapped order is checked and reported."""
+    ls, hs = model
+    no = relate(hs, ls)
+    assert no.holds is False and "does not divide" in no.reason
+    assert no.reverse is not None and no.reverse.holds and no.reverse.index == 2
+    d = no.to_dict()
+    assert d["holds"] is False and d["reverse"]["index"] == 2 and d["reverse"]["type"] == "t"
+    # neither order holds: P2₁/m against Pccn (Pccn has no mirror, P2₁/m no glide c)
+    p21m = Phase(hs.cell, SpaceGroupInfo.from_symbol("P 1 21/m 1"), (), source="P21m")
+    no2 = relate(ls, p21m)
+    assert no2.holds is False and no2.reverse is None and no2.to_dict()["reverse"] is None
+    assert relate(ls, hs).holds is True and relate(ls, hs).require() is not None

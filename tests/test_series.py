@@ -250,7 +250,7 @@ def test_cli_table_cifs_failed_file_and_missing_temperature(capsys, tmp_path, mo
     assert rc == 0, err
     d = json.loads(out)
     assert d["n_rows"] == 9 and [f["source"] for f in d["failed"]] == [str(bad)]
-    assert any("no standard uncertainties" in w for w in d["warnings"])
+    assert any("no standard uncertainties" in w["message"] for w in d["warnings"])
     assert all(r["e11_su"] is None for r in d["rows"])
     # a file without a temperature: the series cannot be ordered → exit 2, one line naming it
     no_t = tmp_path / "no_t.cif"

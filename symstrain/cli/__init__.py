@@ -2,10 +2,17 @@
 
 Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> CommandResult``. This file owns everything common to all commands:
-``--json`` (one JSON document on stdout and nothing else), the one-line error
-``symstrain: error: <source>: <problem>`` with exit status 2 for bad input, and
-the refusal to show a bare traceback. Command modules keep their heavy imports
+``--json`` (one JSON document on stdout and nothing else, under the envelope of the JSON contract:
+``command``, ``version``, ``status``, ``warnings``, ``files``), the warnings (each once, as
+``warning: …`` lines in text output), the one-line error ``symstrain: error: <source>: <problem>``,
+the exit status and the refusal to show a bare traceback. Command modules keep their heavy imports
 inside ``run`` so that ``symstrain --help`` stays fast.
+
+Exit status
+-----------
+0 a full answer · 1 a scientific "no" (a relation that does not hold; the answer is printed) ·
+2 bad input, nothing answered · 3 a batch that finished with some inputs failed (each listed) ·
+70 an internal error (a bug: please report it) · 130 interrupted.
 """
 
 from __future__ import annotations
@@ -27,13 +34,24 @@ COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains
             "fit", "model_series")
 
 
+#: exit status of each result status (see the module docstring)
+EXIT_STATUS = {"ok": 0, "refuted": 1, "partial": 3}
+EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 70, 130
+#: keys of the envelope, written here and never by a command
+ENVELOPE = ("command", "version", "status", "warnings", "files")
+
+
 @dataclass
 class CommandResult:
-    """What a command hands back: ``data`` for ``--json``, ``text`` for people, ``files`` written."""
+    """What a command hands back: ``data`` for ``--json`` (the command's keys), ``text`` for people, ``files``
+    written, ``warnings`` (:class:`~symstrain.errors.WarningRecord`, shown once each) and ``status``:
+    "ok", "refuted" (a scientific no) or "partial" (a batch with failed inputs)."""
 
     data: dict
     text: str
     files: list[str] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    status: str = "ok"
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -62,14 +80,16 @@ def to_jsonable(obj):
     return obj
 
 
-def output_dir(out, default_name: str, names=()):
+def output_dir(out, command: str, names=()):
     """The folder to write ``names`` into, never overwriting anything.
 
     A given ``--out`` that already holds one of ``names`` is refused (one-line input error); without
-    ``--out`` the folder is ``./default_name``, or ``./default_name-2``, ``-3``… when that exists.
+    ``--out`` the folder is ``./symstrain-<command>``, or ``./symstrain-<command>-2``, ``-3``… when that exists
+    (one pattern for every command, ignored by git as ``symstrain-*/``).
     """
     from pathlib import Path
 
+    default_name = f"symstrain-{command}"
     if out is not None:
         d = Path(out)
         if d.exists() and not d.is_dir():
@@ -174,20 +194,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuted(exc, command: str) -> CommandResult:
+    """The answer "no" of a command that needed a relation which does not hold."""
+    ref = exc.refutation
+    return CommandResult({"relation": ref.to_dict()}, ref.summary(), warnings=ref.all_warnings(), status="refuted")
+
+
+def envelope(command: str, result: CommandResult) -> dict:
+    """The JSON document of a result: the envelope keys, then the command's own keys."""
+    from .. import __version__
+    from ..contract import warning_records
+
+    data = dict(result.data)
+    legacy = data.pop("warnings", [])  # commands not yet giving CommandResult.warnings
+    clash = [k for k in ENVELOPE if k in data and k != "files"]
+    if clash:
+        raise RuntimeError(f"command {command} writes envelope key(s) {clash}")
+    files = [str(f) for f in (result.files or data.pop("files", []) or [])]
+    data.pop("files", None)
+    warnings = warning_records(list(result.warnings) + list(legacy), source=command)
+    return {"command": command, "version": __version__, "status": result.status,
+            "warnings": [w.to_dict() for w in warnings], "files": files, **data}
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings as _warnings
+
+    from ..relation import NotSubgroupError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
-        return 2
+        return EXIT_BAD_INPUT
+    command = args.command
     try:
-        result = args._run(args)
+        with np.errstate(all="ignore"), _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", RuntimeWarning)  # numpy noise never reaches stderr
+            try:
+                result = args._run(args)
+            except NotSubgroupError as exc:
+                if exc.refutation is None:
+                    raise
+                result = _refuted(exc, command)
     except SymstrainInputError as exc:
         sys.stderr.write(f"symstrain: error: {exc.source}: {exc.problem}\n")
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("symstrain: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug of ours: still one line, and a hint for the traceback
         sys.stderr.write(
             f"symstrain: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
@@ -197,15 +252,15 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("SYMSTRAIN_DEBUG"):
             raise
-        return 1
+        return EXIT_INTERNAL
+    doc = envelope(command, result)
     if args.json:
-        payload = dict(result.data)
-        if result.files:
-            payload.setdefault("files", result.files)
-        sys.stdout.write(json.dumps(to_jsonable(payload), indent=1, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(to_jsonable(doc), indent=1, allow_nan=False) + "\n")
     else:
-        sys.stdout.write(result.text.rstrip("\n") + "\n")
-    return 0
+        text = result.text.rstrip("\n")
+        shown = [w["message"] for w in doc["warnings"] if f"warning: {w['message']}" not in text]
+        sys.stdout.write(text + "".join(f"\nwarning: {m}" for m in shown) + "\n")
+    return EXIT_STATUS[result.status]
 
 
 def entry() -> None:

@@ -45,7 +45,7 @@ def run(args):
     from ..writer import write_cif
     from . import CommandResult, output_dir, progress_bar
 
-    out = output_dir(args.out, "symstrain-demo", ["report.md"])
+    out = output_dir(args.out, "demo", ["report.md"])
     files = []
 
     def path(name):
@@ -66,7 +66,7 @@ def run(args):
     det = {name: detect_symmetry(ph) for name, ph in (("LS", ls), ("HS", hs))}
 
     # 2. relation, strain, reflections, order parameter
-    rel = relate(ls, hs)
+    rel = relate(ls, hs).require()
     st = strain(rel)
     cls = reflections(rel, dmin=1.0)
     I = predict_intensities(hs, cls.table[["h", "k", "l"]].to_numpy())
@@ -106,7 +106,7 @@ def run(args):
         ls_items = [it for it in items if it["eta"] == 0]  # the parent (LS, Pccn) phase gives the baseline
         base = fit_cell_baseline([it["T"] for it in ls_items], [it["phase"].cell for it in ls_items],
                                  model="linear", source="LS model cells")
-        rels = [relate(ls, ph) for ph in phases]
+        rels = [relate(ls, ph).require() for ph in phases]
         table = strain_table(cells, base, relations=rels)
         table.to_csv(path("series_strain_table.csv"), index=False)
         plot_lattice(table, path("series_lattice.png"), baseline=base)

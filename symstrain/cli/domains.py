@@ -73,7 +73,7 @@ def run(args):
     hkl = parse_hkl(args.hkl)
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
-    rel = relate(parent, child, tol=args.tol)
+    rel = relate(parent, child, tol=args.tol).require()
     cells = None
     if args.strain_table:
         from ..series import read_cells_csv

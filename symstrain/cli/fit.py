@@ -76,7 +76,7 @@ def run(args):
             raise SymstrainInputError("--free", exc.problem) from None
         raise
     names = ["fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"]
-    out = output_dir(args.out, "symstrain-fit", names)
+    out = output_dir(args.out, "fit", names)
     files = [str(out / n) for n in names]
     fit.params_frame().to_csv(files[0], index=False)
     fit.correlation.to_csv(files[1])

@@ -97,7 +97,7 @@ def run(args):
     tr = res.transitions
     from . import output_dir
 
-    out = output_dir(args.out, "symstrain-landau", names)
+    out = output_dir(args.out, "landau", names)
     files = []
 
     def w(name):

@@ -11,7 +11,7 @@ def add_arguments(p):
     p.add_argument("--preset", choices=["paper"], default="paper", help="Landau parameters (default: the paper's)")
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="change one Landau parameter")
     p.add_argument("--branches", default="heating,cooling", help="heating, cooling or both (default)")
-    p.add_argument("--out", help="folder for the CIFs and series.csv (default: new ./symstrain-series)")
+    p.add_argument("--out", help="folder for the CIFs and series.csv (default: new ./symstrain-model-series)")
 
 
 def run(args):
@@ -32,7 +32,7 @@ def run(args):
     temps = temps[temps <= args.tmax + 1e-9]
     model = parse_params(args.param, LandauModel.paper())
     branches = tuple(b.strip() for b in args.branches.split(",") if b.strip())
-    out = output_dir(args.out, "symstrain-series", ["series.csv"])
+    out = output_dir(args.out, "model-series", ["series.csv"])
     paths = write_model_series(out, temps, model, branches=branches)
     tr = model.transitions()
     text = (f"wrote {len(paths) - 1} model CIFs and series.csv to {out} "

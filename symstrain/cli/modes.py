@@ -50,7 +50,7 @@ def run(args):
     if len(set(stems)) < len(stems):
         stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
     names = ["modes.csv", "modes_strain.csv", "modes.png"] + [f"{s}_displacements.csv" for s in stems]
-    out = output_dir(args.out, "symstrain-modes", names)
+    out = output_dir(args.out, "modes", names)
     files = [_write_modes(out / "modes.csv", results), _write_strain(out / "modes_strain.csv", results)]
     for s, r in zip(stems, results):
         files.append(_write_atoms(out / f"{s}_displacements.csv", r))

@@ -43,7 +43,7 @@ def run(args):
     if len(set(stems)) < len(stems):
         stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
     per_child = [n for s in stems for n in (f"{s}_symmetrized.cif", f"{s}_displacements.csv")]
-    out = output_dir(args.out, "symstrain-order", ["order.csv", "order.png"] + per_child)
+    out = output_dir(args.out, "order", ["order.csv", "order.png"] + per_child)
     files = [str(out / "order.csv")]
     df.to_csv(files[0], index=False)
     for s, d in zip(stems, dists):

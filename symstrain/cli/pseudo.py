@@ -28,7 +28,7 @@ def run(args):
         from ..writer import write_cif
 
         names = [f"{Path(args.child).stem}_pseudo_{i + 1}_{s.number}.cif" for i, s in enumerate(found)]
-        out = output_dir(args.write, "", names)
+        out = output_dir(args.write, "pseudo", names)
         for s, n in zip(found, names):
             write_cif(s.symmetrized, out / n)
             files.append(str(out / n))

@@ -35,7 +35,7 @@ def add_arguments(p):
     p.add_argument("--section", nargs="+", default=["1,0,0:0", "0,0,1:0"], metavar="U,V,W:N",
                    help="reciprocal-lattice planes u·h+v·k+w·l = N to draw (default 0kl and hk0: '1,0,0:0 0,0,1:0')")
     p.add_argument("--top", type=int, default=10, help="number of strongest SB reflections to list (default 10)")
-    p.add_argument("--out", help="output folder (default: a new folder reflections-PARENT-CHILD in the current directory)")
+    p.add_argument("--out", help="output folder (default: new ./symstrain-reflections)")
     p.add_argument("--tol", type=float, default=0.08, help="strain tolerance passed to relate (default 0.08)")
     p.add_argument("--strain-table", metavar="CSV",
                    help="a strain table from 'symstrain table': its eta_strain joins η_intensity(T) (nearest T within 0.5 K)")
@@ -75,7 +75,7 @@ def _section(spec: str):
 def _out_dir(args, parent: str, child: str) -> Path:
     from . import output_dir
 
-    return output_dir(args.out, f"reflections-{Path(parent).stem}-{Path(child).stem}")
+    return output_dir(args.out, "reflections")
 
 
 def _claim(out: Path, name: str, written: list[str]) -> Path:
@@ -129,7 +129,7 @@ def run(args):
     else:
         from ..relation import relate
 
-        rel = relate(parent, child, tol=args.tol)
+        rel = relate(parent, child, tol=args.tol).require()
         P, p = rel.P, rel.p
         how = "found by relate"
         warnings += list(rel.warnings)

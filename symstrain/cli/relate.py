@@ -1,4 +1,8 @@
-"""``symstrain relate PARENT CHILD``: verify the group–subgroup relation in the files' own settings."""
+"""``symstrain relate PARENT CHILD``: verify the group–subgroup relation in the files' own settings.
+
+A relation that does not hold is an answer ("no", with the reason and whether the reverse order holds): it is
+printed like any other and the exit status is 1.
+"""
 
 NAME = "relate"
 HELP = "verify that CHILD's space group is a subgroup of PARENT's, in the settings of the two files"
@@ -21,4 +25,5 @@ def run(args):
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
     rel = relate(parent, child, tol=args.tol)
-    return CommandResult(rel.to_dict(), rel.summary())
+    return CommandResult(rel.to_dict(), rel.summary(), warnings=rel.all_warnings(),
+                         status="ok" if rel.holds else "refuted")

@@ -86,14 +86,13 @@ def run(args):
     P = parse_P(args.P) if args.P else None
     sb = parse_sb(args.sb)
     notes, relation_info, nsb = [], None, None
-    try:
-        rel = relate(parent, child, tol=args.tol)
-    except SymstrainInputError as exc:
+    rel = relate(parent, child, tol=args.tol)
+    if not rel.holds:
         if P is None:
-            raise
-        rel = None
-        notes.append(f"relate failed ({exc.problem}); using --P"
+            rel.require()
+        notes.append(f"relate failed ({rel.message()}); using --P"
                      + ("" if sb is not None else " without a symmetry-breaking split (give --sb)"))
+        rel = None
     if rel is not None:
         relation_info = {"P": rel.P.tolist(), "kind": rel.kind, "index": rel.index, "aizu": rel.aizu,
                          "symmetry_breaking_strain": list(rel.symmetry_breaking_strain)}

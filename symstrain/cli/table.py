@@ -125,7 +125,7 @@ def run(args):
         failed = list(cells.attrs.get("failed", []))
         for k, ph in enumerate(phases):
             try:
-                relations.append(relate(parent, ph, tol=args.tol))
+                relations.append(relate(parent, ph, tol=args.tol).require())
                 keep.append(k)
             except SymstrainInputError as exc:
                 failed.append({"source": exc.source, "problem": exc.problem})
