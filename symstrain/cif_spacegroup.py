@@ -13,24 +13,31 @@ Conventions
 -----------
 * Operators are kept as written, translations reduced mod 1 into [0, 1); rotations are integer matrices on
   fractional coordinates, x' = R·x + t (as in :class:`~symstrain.phase.SpaceGroupInfo`).
-* Precedence: operators → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. With operators,
-  the H-M symbol only checks them; with an H-M and a Hall symbol of the same type but another setting, the
-  Hall symbol wins because it fixes the origin.
+* Precedence: operators → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. With an H-M and
+  a Hall symbol of the same type but another setting, the Hall symbol wins because it fixes the origin.
+* One policy on every path: operators that form a group are authoritative, and an H-M symbol or IT number
+  of another group is a warning (``symbol_disagrees``, ``number_disagrees``); operators that do not form a
+  group (:func:`closure_defect`, checked before anything else, also where pure translations shrink the
+  cell) are an error. The one completion: a list that is exactly the H-M group without its centring
+  translations (a common defect) is completed from the symbol, with a warning. Without operators, an H-M
+  symbol and an IT number of different groups are an error (nothing decides between them).
 * H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces.
 * A reduced lattice is given by the basis B (columns = new basis vectors in old fractional units):
   x_new = B⁻¹·x_old, R_new = B⁻¹·R·B, t_new = B⁻¹·t.
-* Every assumption is appended to the caller's ``warnings`` list; bad input raises
+* Every assumption is appended to the caller's ``warnings`` list as a
+  :class:`~symstrain.errors.WarningText` (codes listed in ``cif.WARNING_CODES``); bad input raises
   :class:`~symstrain.errors.SymstrainInputError` naming ``source``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SymstrainInputError
-from .phase import Atom, Cell, Phase, SpaceGroupInfo, ops_to_arrays
+from .errors import SymstrainInputError, WarningText
+from .phase import Atom, Cell, Phase, SpaceGroupInfo, op_to_xyz, ops_to_arrays
 from . import symmetry as _sym
 
 
@@ -93,12 +100,53 @@ def _parse_operators(items: SymmetryItems, source):
     ops = []
     for s in items.operators:
         try:
-            ops.append(gemmi.Op(s).wrap())
+            op = gemmi.Op(s).wrap()
         except (ValueError, RuntimeError) as exc:
             raise SymstrainInputError(
                 source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
             ) from None
+        r = np.array(op.rot)
+        if np.any(r % op.DEN) or np.any(np.abs(r) > 4 * op.DEN):
+            raise SymstrainInputError(
+                source, f"symmetry operator {s!r} in {items.operators_tag} is not a crystallographic operation "
+                "(its matrix entries must be small integers)")
+        ops.append(op)
     return ops
+
+
+def closure_defect(rotations: np.ndarray, translations: np.ndarray) -> tuple[int, int] | None:
+    """None when the operations form a group modulo lattice translations, else a pair (i, j) whose product
+    W_i·W_j is not in the list (translations compared to 1/48, rotation entries in −4..4).
+
+    A finite set of invertible operations closed under products is a group, so closure is the whole test.
+    (To move onto ``ops.SymOps``.)
+    """
+    rot = np.asarray(rotations, dtype=np.int64).reshape(-1, 3, 3)
+    trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
+    n = len(rot)
+    if n == 0:
+        return None
+    prod_r = np.einsum("iab,jbc->ijac", rot, rot).reshape(-1, 3, 3)
+    prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
+    ok = np.all(np.abs(prod_r) <= 4, axis=(1, 2))
+    ok[ok] = np.isin(_sym.ops_codes(prod_r[ok], prod_t[ok]), _sym.ops_codes(rot, trans))
+    if ok.all():
+        return None
+    k = int(np.flatnonzero(~ok)[0])
+    return k // n, k % n
+
+
+def _closure_problem(rot, trans, op_tag) -> str | None:
+    """The one-line reason the operator list is not a group, or None."""
+    pair = closure_defect(rot, trans)
+    if pair is None:
+        return None
+    i, j = pair
+    R = rot[i] @ rot[j]
+    t = (rot[i] @ trans[j] + trans[i]) % 1.0
+    return (f"the {len(rot)} symmetry operators in {op_tag} do not form a group: the product of "
+            f"{op_to_xyz(rot[i], trans[i])} and {op_to_xyz(rot[j], trans[j])} is {op_to_xyz(R, t)}, "
+            "which is not in the list")
 
 
 def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list[str]):
@@ -108,7 +156,8 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
     centring (the true lattice is smaller): ``pending`` is then the tuple (rotations, translations, H-M
     symbol, operator tag) to hand to :func:`reduce_to_true_lattice` together with the atoms and
     ``extra_translations`` ((k, 3) fractional). Precedence: operators → H-M → Hall → IT number → P 1
-    (with a warning). Raises :class:`SymstrainInputError` for items that contradict each other.
+    (with a warning). Raises :class:`SymstrainInputError` for operators that are not a group and for
+    symbols that contradict each other when there are no operators.
     """
     hm, hm_tag = items.hm, items.hm_tag
     hall, hall_tag = items.hall, items.hall_tag
@@ -117,8 +166,13 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
 
     if gops:
         info, extra = _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
-        if extra is None:
-            _check_number(info, number, source)
+        if extra is None and number is not None:
+            n = _it_number(number, number_tag, source, warnings)
+            if n is not None and n != info.number:
+                warnings.append(WarningText(
+                    "number_disagrees", source,
+                    f"{number_tag} {n} disagrees with the symmetry operators ({info.hm}, {info.number}); "
+                    "the operators are used"))
         return info, extra
 
     if hm is not None:
@@ -134,41 +188,53 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                     raise SymstrainInputError(
                         source, f"H-M symbol {hm!r} ({sg.number}) and Hall symbol {hall!r} ({sgh.number}) disagree"
                     )
-                warnings.append(
+                warnings.append(WarningText(
+                    "hall_other_setting", source,
                     f"Hall symbol {hall!r} is another setting ({sgh.xhm()}) than H-M {hm!r}; the Hall symbol "
-                    "is used because it fixes the origin"
-                )
+                    "is used because it fixes the origin"))
                 return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
-        _check_number(sg, number, source)
+        _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
 
     if hall is not None:
         sg = _sg_from_hall(hall)
         if sg is None:
             raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
-        _check_number(sg, number, source)
+        _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
 
     if number is not None:
         import gemmi
 
-        try:
-            n = int(float(number))
-        except ValueError:
-            raise SymstrainInputError(source, f"{number_tag} is not a number: {number!r}") from None
-        if not 1 <= n <= 230:
-            raise SymstrainInputError(source, f"{number_tag} {n} is not a space-group number (1–230)")
+        n = _it_number(number, number_tag, source, None)
         sg = gemmi.find_spacegroup_by_number(n)
         return SpaceGroupInfo.from_gemmi(sg, "number"), None
 
     import gemmi
 
-    warnings.append("no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed")
+    warnings.append(WarningText("assumed_p1", source,
+                                "no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed"))
     sg = gemmi.find_spacegroup_by_name("P 1")
     return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
 
 
-def setting_from_number(sg_info, cell, atoms, warnings):
+def _it_number(text: str, tag: str, source, warnings: list | None) -> int | None:
+    """The IT number 1–230 written in ``text``. When it is not one: with ``warnings`` a warning and None (the
+    number only checks another item), without an error (it is the only symmetry item)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if math.isfinite(v) and v.is_integer() and 1 <= v <= 230:
+        return int(v)
+    problem = f"{tag} {text!r} is not a space-group number (an integer 1–230)"
+    if warnings is None:
+        raise SymstrainInputError(source, problem)
+    warnings.append(WarningText("number_not_used", source, problem + "; not used"))
+    return None
+
+
+def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
     """With only an IT number, pick the tabulated setting in which no atoms overlap.
 
     The reference setting is kept when it puts no two atoms on top of each other; otherwise the
@@ -188,9 +254,10 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and fits_metric(s)]
     if len(settings) <= 1:
         if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
-            warnings.append(
+            warnings.append(WarningText(
+            "setting_assumed", source,
                 f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"
-            )
+            ))
         return sg_info
 
     def overlaps(info):
@@ -200,10 +267,11 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     ref_bad = overlaps(sg_info)
     n = sg_info.number
     if not ref_bad:
-        warnings.append(
+        warnings.append(WarningText(
+            "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
             f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"
-        )
+        ))
         return sg_info
     worst = ref_bad[0]
     clean = []
@@ -216,30 +284,29 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     if len(clean) == 1:
         clean[0] = SpaceGroupInfo(clean[0].number, clean[0].hm, clean[0].hall, clean[0].setting, "number",
                                   clean[0].rotations, clean[0].translations, clean[0].is_standard_setting)
-        warnings.append(
+        warnings.append(WarningText(
+            "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} puts atoms on top of each "
             f"other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); {clean[0].hm} is the only tabulated setting "
             "without overlaps and is used"
-        )
+        ))
         return clean[0]
-    warnings.append(
+    warnings.append(WarningText(
+            "setting_assumed", source,
         f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed although it puts atoms "
         f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
         + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"
-    )
+    ))
     return sg_info
 
 
-def _check_number(sg, number, source):
+def _check_number(sg, number, number_tag, source, warnings):
+    """Without operators, an H-M or Hall symbol and an IT number of different groups are an error."""
     if number is None:
         return
-    try:
-        n = int(float(number))
-    except ValueError:
-        return
-    if n != sg.number:
-        name = sg.xhm() if hasattr(sg, "xhm") else sg.hm
-        raise SymstrainInputError(source, f"the space group is {name} ({sg.number}) but the IT number given is {n}")
+    n = _it_number(number, number_tag, source, warnings)
+    if n is not None and n != sg.number:
+        raise SymstrainInputError(source, f"the space group is {sg.xhm()} ({sg.number}) but the IT number given is {n}")
 
 
 def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
@@ -248,51 +315,51 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     codes = _sym.ops_codes(rot, trans)
     _, keep = np.unique(codes, return_index=True)
     if len(keep) != len(rot):
-        warnings.append(f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
+        warnings.append(WarningText("duplicate_operators", source,
+                                    f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored"))
         keep = np.sort(keep)
         rot, trans, codes = rot[keep], trans[keep], codes[keep]
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
+    problem = _closure_problem(rot, trans, op_tag)
+    if problem:
+        raise SymstrainInputError(source, problem)
     extra = _sym.pure_translations(rot, trans)
     if _sym.centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
     ident = _sym.identify_operations(rot, trans, cell.matrix())
-    if ident is None or not ident.tabulated:
-        # closure: every product must be in the list (a tabulated set is a group by construction)
-        prod_r = np.matmul(rot[:, None], rot[None, :]).reshape(-1, 3, 3)
-        prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
-        if not np.isin(_sym.ops_codes(prod_r, prod_t), codes).all():
-            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group")
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
         hm_rot, hm_trans = ops_to_arrays(sg_hm.operations())
         n_cen = len(sg_hm.operations().cen_ops)
         if n_cen > 1 and len(hm_rot) == n_cen * len(rot) and np.isin(codes, _sym.ops_codes(hm_rot, hm_trans)).all():
-            warnings.append(
+            warnings.append(WarningText(
+                "operators_completed", source,
                 f"the {len(rot)} operators in {op_tag} lack the centring translations of {hm!r}; "
-                f"completed to the {len(hm_rot)} operations of {sg_hm.xhm()}"
-            )
+                f"completed to the {len(hm_rot)} operations of {sg_hm.xhm()}"))
             return SpaceGroupInfo.from_gemmi(sg_hm, "symops"), None
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
     if ident.note:
-        warnings.append(ident.note)
+        code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
+        warnings.append(WarningText(code, source, ident.note))
     if hm is not None:
         if sg_hm is None:
-            warnings.append(f"space-group symbol {hm!r} not recognised; the group is taken from the operators")
+            warnings.append(WarningText(
+                "symbol_not_recognised", source,
+                f"space-group symbol {hm!r} not recognised; the group is taken from the operators"))
         elif sg_hm.number != ident.number:
-            raise SymstrainInputError(
-                source,
-                f"symmetry operators ({ident.hm}, {ident.number}) are inconsistent with the H-M symbol "
-                f"{hm!r} ({sg_hm.number})",
-            )
+            warnings.append(WarningText(
+                "symbol_disagrees", source,
+                f"the H-M symbol {hm!r} ({sg_hm.number}) disagrees with the symmetry operators in {op_tag} "
+                f"({ident.hm}, {ident.number}), which form a group and are used"))
         elif _sym.ops_key(*ops_to_arrays(sg_hm.operations())) != _sym.ops_key(rot, trans):
-            warnings.append(
+            warnings.append(WarningText(
+                "symbol_other_setting", source,
                 f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
-                "another setting or origin of the same group; the operators are used"
-            )
+                "another setting or origin of the same group; the operators are used"))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     if np.any(ident.origin_shift):
         setting = (
@@ -333,14 +400,15 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
         )
     shown = ", ".join(_sym.fmt_vector(t) for t in extra)
     what = f"symbol {hm!r} " if hm else ""
-    warnings.append(
+    warnings.append(WarningText(
+        "true_lattice_smaller", source,
         f"the operators ({what}in {op_tag}) include the pure translation(s) {shown}, which is no conventional "
         f"centring: the true lattice is smaller; cell reduced with basis {_basis_text(B)} to a={new_cell.a:.5g}, "
         f"b={new_cell.b:.5g}, c={new_cell.c:.5g} Å and reported as {ident.hm} ({ident.number})"
-        + ("" if diagonal else "; anisotropic U dropped")
-    )
+        + ("" if diagonal else "; anisotropic U dropped")))
     if ident.note:
-        warnings.append(ident.note)
+        code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
+        warnings.append(WarningText(code, source, ident.note))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
     return new_cell, info, new_atoms

@@ -154,8 +154,10 @@ def test_operators_and_symbol_same_set_is_fine(tmp_path):
 
 
 def test_operators_inconsistent_with_symbol(tmp_path):
-    with pytest.raises(SymstrainInputError, match="inconsistent with the H-M symbol"):
-        read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,-y,-z"], symbol="P 21/c"))
+    # issue 11 policy: operators that form a group are authoritative; a symbol of another group is a warning
+    ph = read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,-y,-z"], symbol="P 21/c"))
+    assert (ph.spacegroup.number, ph.spacegroup.order) == (2, 2)
+    assert [w.code for w in ph.warnings if "'P 21/c'" in w] == ["symbol_disagrees"]
 
 
 def test_operators_missing_the_centring_are_completed(tmp_path):
@@ -245,8 +247,10 @@ def test_symbol_and_number_disagree(tmp_path):
 
 
 def test_operators_and_number_disagree(tmp_path):
-    with pytest.raises(SymstrainInputError, match="IT number given is 15"):
-        read_cif(make_cif(tmp_path, ops=P21C_OPS, number=15))
+    # issue 11 policy: the operators (P 1 21/c 1, a group) win over IT number 15, with a warning
+    ph = read_cif(make_cif(tmp_path, ops=P21C_OPS, number=15))
+    assert ph.spacegroup.number == 14
+    assert any(w.code == "number_disagrees" and "15" in w for w in ph.warnings)
 
 
 def test_modulated_rejected(tmp_path):
