@@ -35,6 +35,8 @@ from .errors import SymstrainInputError
 
 _I_PAIRS = (("f_squared_meas", "f_squared_sigma"), ("intensity_meas", "intensity_sigma"))
 _STATUS = ("observed_status", "include_status", "status")
+#: largest |h|, |k|, |l| read (HKLF 4 fixed format has four columns per index); beyond is corruption
+_MAX_INDEX = 9999
 
 
 def read_hkl(path, block: str | None = None) -> pd.DataFrame:
@@ -136,6 +138,9 @@ def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[st
             raise SymstrainInputError(source, f"line {n}: indices are not integers: {line.strip()[:40]!r}")
         if r is None:
             raise SymstrainInputError(source, f"line {n}: not an HKLF 4 reflection line (3I4,2F8.2): {line.strip()[:40]!r}")
+        if not (math.isfinite(r[3]) and math.isfinite(r[4])) or max(abs(r[0]), abs(r[1]), abs(r[2])) > _MAX_INDEX:
+            raise SymstrainInputError(source, f"line {n}: intensity or σ not a finite number, or an index beyond "
+                                              f"±{_MAX_INDEX}: {line.strip()[:40]!r}")
         if r[0] == 0 and r[1] == 0 and r[2] == 0:
             terminated = True
             break
@@ -288,9 +293,11 @@ def _table_from_columns(b, cols: dict, path: str, cat: str) -> pd.DataFrame:
     idx = []
     for t in ("index_h", "index_k", "index_l"):
         v = _num(list(b.find_values(cols[t])), path, cols[t])
-        if np.any(~np.isfinite(v)) or np.any(v != np.round(v)):
-            bad = int(np.argmax(~np.isfinite(v) | (v != np.round(np.nan_to_num(v)))))
-            raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer")
+        if np.any(~np.isfinite(v)) or np.any(np.abs(v) > _MAX_INDEX) or np.any(v != np.round(v)):
+            bad = int(np.argmax(~np.isfinite(v) | (np.abs(np.nan_to_num(v)) > _MAX_INDEX)
+                                | (v != np.round(np.nan_to_num(v)))))
+            raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer within "
+                                            f"±{_MAX_INDEX}")
         idx.append(v.astype(int))
     I = s = None
     for m, sg in _I_PAIRS:
