@@ -375,20 +375,36 @@ def _matrix_number(block, tag, source, default=np.nan) -> float:
 
 
 def check_room(cell, spacegroup, atoms, source) -> None:
-    """Refuse a structure the cell cannot hold: fewer than ``MIN_VOLUME_PER_ATOM`` Å³ per atom (sites of
-    occupancy > 0 counted by occupancy × lattice points of the cell, a lower bound of the atoms in the cell), or
-    more than ``MAX_CELL_ATOMS`` atoms before merging special positions (sites × operations). Run before any
-    pair search."""
-    rot = np.asarray(spacegroup.rotations)
-    n_lattice = max(1, int(np.sum(np.all(rot == np.eye(3, dtype=int), axis=(1, 2)))))
-    count = n_lattice * sum(a.occupancy for a in atoms if a.occupancy > 0)
+    """Refuse a structure its cell cannot hold, before any pair search: more than ``MAX_EXPANSION`` images before
+    special positions are merged (sites × operations), more than ``MAX_CELL_ATOMS`` atoms in the cell, or fewer
+    than ``MIN_VOLUME_PER_ATOM`` Å³ per atom (atoms weighted by occupancy). A site's multiplicity is the number of
+    operations over the number that map it within 0.02 Å of itself (its site-symmetry group; the tolerance can
+    only make that larger, so the counts are lower bounds)."""
+    rot = np.asarray(spacegroup.rotations, dtype=float)
+    trans = np.asarray(spacegroup.translations, dtype=float)
+    upper = len(atoms) * len(rot)
+    if upper > cif.MAX_EXPANSION:
+        raise SymstrainInputError(
+            source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} images to expand: more than the "
+            f"{cif.MAX_EXPANSION:,} this reader expands")
+    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
+    occ = np.array([a.occupancy for a in atoms], dtype=float)
+    A = cell.matrix()
+    stabiliser = np.empty(len(atoms))
+    for s0 in range(0, len(atoms), 4096):  # (block, m, 3) image − site, a few MB at a time
+        d = np.einsum("mab,nb->nma", rot, X[s0:s0 + 4096]) + trans[None] - X[s0:s0 + 4096, None, :]
+        d -= np.rint(d)
+        c = d @ A.T
+        stabiliser[s0:s0 + 4096] = np.sum(np.einsum("nmk,nmk->nm", c, c) < 0.02**2, axis=1)
+    multiplicity = len(rot) / np.maximum(1, stabiliser)
+    n_cell = float(np.sum(multiplicity))
+    if n_cell > cif.MAX_CELL_ATOMS:
+        raise SymstrainInputError(
+            source, f"{n_cell:,.0f} atoms in the cell: more than the {cif.MAX_CELL_ATOMS:,} the commands handle "
+            "within memory and time")
+    count = float(np.sum(np.where(occ > 0, occ, 0.0) * multiplicity))
     volume = cell.volume
     if count * cif.MIN_VOLUME_PER_ATOM > volume:
         raise SymstrainInputError(
-            source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: at least {count:.4g} atoms in it, "
+            source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: {count:.4g} atoms in it, "
             f"{volume / count:.3g} Å³ per atom (no solid has less than {cif.MIN_VOLUME_PER_ATOM:g} Å³ per atom)")
-    upper = len(atoms) * len(rot)
-    if upper > cif.MAX_CELL_ATOMS:
-        raise SymstrainInputError(
-            source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} atoms before merging special positions: "
-            f"more than the {cif.MAX_CELL_ATOMS:,} this reader expands")

@@ -255,9 +255,8 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
     if len(settings) <= 1:
         if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
             warnings.append(WarningText(
-            "setting_assumed", source,
-                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"
-            ))
+                "setting_assumed", source,
+                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"))
         return sg_info
 
     def overlaps(info):
@@ -270,8 +269,7 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
         warnings.append(WarningText(
             "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
-            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"
-        ))
+            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"))
         return sg_info
     worst = ref_bad[0]
     clean = []
@@ -288,15 +286,13 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
             "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} puts atoms on top of each "
             f"other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); {clean[0].hm} is the only tabulated setting "
-            "without overlaps and is used"
-        ))
+            "without overlaps and is used"))
         return clean[0]
     warnings.append(WarningText(
-            "setting_assumed", source,
+        "setting_assumed", source,
         f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed although it puts atoms "
         f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
-        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"
-    ))
+        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"))
     return sg_info
 
 

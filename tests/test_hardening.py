@@ -197,12 +197,36 @@ def test_cell_that_cannot_hold_its_atoms(tmp_path):
     refused(p1_file(tmp_path, atoms, head=head), "cannot hold its atoms", f"{125 / 200:.3g} Å³ per atom")
 
 
-def test_expanded_atom_cap(tmp_path, monkeypatch):
-    # P c c n has 8 operations: 40 sites × 8 = 320 atoms before merging; a cap of 300 must refuse, 320 pass
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 300)
-    refused(write(tmp_path, model_text()), "40 sites × 8 operations = 320", "300")
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 320)
-    assert len(read_cif(write(tmp_path, model_text(), "b.cif")).atoms) == 40
+def test_expanded_atom_caps(tmp_path, monkeypatch):
+    # P c c n has 8 operations; Fe1 (1/4, 1/4, z) lies on the 2-fold axis -x+1/2,-y+1/2,z (multiplicity 4), the
+    # other 39 sites are general (8): 40 × 8 = 320 images, 39 × 8 + 4 = 316 atoms in the cell
+    monkeypatch.setattr(cifmod, "MAX_EXPANSION", 319)
+    refused(write(tmp_path, model_text()), "40 sites × 8 operations = 320", "319")
+    monkeypatch.setattr(cifmod, "MAX_EXPANSION", 320)
+    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 315)
+    refused(write(tmp_path, model_text(), "b.cif"), "316 atoms in the cell", "315")
+    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 316)
+    ph = read_cif(write(tmp_path, model_text(), "c.cif"))
+    assert len(ph.atoms) == 40 and len(expand_to_cell(ph)[0]) == 316
+
+
+def test_cell_count_uses_site_multiplicity(tmp_path, monkeypatch):
+    # F m -3 m, a = 4 Å: Na at 4a (multiplicity 4) and Cl at 4b (4) are 8 atoms in the cell, not 2 × 192
+    import gemmi
+
+    ops = [op.triplet() for op in gemmi.SpaceGroup("F m -3 m").operations()]
+    text = ("data_nacl\n" + "".join(f"_cell_length_{k} 4\n" for k in "abc")
+            + "".join(f"_cell_angle_{k} 90\n" for k in ("alpha", "beta", "gamma"))
+            + "loop_\n_symmetry_equiv_pos_as_xyz\n" + "".join(f"'{o}'\n" for o in ops)
+            + ATOM_COLS + "Na1 Na 0 0 0 1 0.01\nCl1 Cl 0.5 0.5 0.5 1 0.01\n")
+    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 8)
+    assert len(expand_to_cell(read_cif(write(tmp_path, text)))[0]) == 8
+    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 7)
+    refused(write(tmp_path, text, "b.cif"), "8 atoms in the cell")
+    # 64 Å³ hold 8 atoms; at a = 1.9 Å (6.9 Å³) they do not fit
+    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 8)
+    refused(write(tmp_path, text.replace("_length_a 4", "_length_a 1.9").replace("_length_b 4", "_length_b 1.9")
+                  .replace("_length_c 4", "_length_c 1.9"), "c.cif"), "cannot hold its atoms")
 
 
 @pytest.mark.parametrize("x,needle", [("1e308", "outside ±10"), ("10.5", "outside ±10"), ("-11", "outside ±10")])
