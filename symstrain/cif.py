@@ -72,6 +72,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+import zlib
 from pathlib import Path
 
 from .errors import SymstrainInputError, WarningText
@@ -263,7 +264,7 @@ def _read_document(path: Path):
                 data = fh.read(_MAX_GUNZIP + 1)
             if len(data) > _MAX_GUNZIP:
                 raise SymstrainInputError(path, f"decompresses to more than {_MAX_GUNZIP >> 20} MB; not a CIF")
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SymstrainInputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if b"\x00" in data:
         raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")

@@ -41,6 +41,10 @@ from .phase import Atom, Cell, Phase, SpaceGroupInfo, op_to_xyz, ops_to_arrays
 from . import symmetry as _sym
 
 
+#: longest operator list read: 192 operations (F m -3 m) on a 2×2×2 supercell
+MAX_OPERATORS = 192 * 8
+
+
 @dataclass(frozen=True)
 class SymmetryItems:
     """The symmetry items of one data block as text: unquoted, whitespace collapsed, None when absent or null.
@@ -124,16 +128,18 @@ def closure_defect(rotations: np.ndarray, translations: np.ndarray) -> tuple[int
     rot = np.asarray(rotations, dtype=np.int64).reshape(-1, 3, 3)
     trans = np.asarray(translations, dtype=float).reshape(-1, 3) % 1.0
     n = len(rot)
-    if n == 0:
-        return None
-    prod_r = np.einsum("iab,jbc->ijac", rot, rot).reshape(-1, 3, 3)
-    prod_t = (np.einsum("iab,jb->ija", rot, trans) + trans[:, None, :]).reshape(-1, 3) % 1.0
-    ok = np.all(np.abs(prod_r) <= 4, axis=(1, 2))
-    ok[ok] = np.isin(_sym.ops_codes(prod_r[ok], prod_t[ok]), _sym.ops_codes(rot, trans))
-    if ok.all():
-        return None
-    k = int(np.flatnonzero(~ok)[0])
-    return k // n, k % n
+    codes = np.sort(_sym.ops_codes(rot, trans))
+    step = max(1, 65536 // max(n, 1))
+    for i0 in range(0, n, step):  # W_i·W_j for a block of rows i at a time: memory O(n·step)
+        r = rot[i0:i0 + step]
+        prod_r = np.einsum("iab,jbc->ijac", r, rot).reshape(-1, 3, 3)
+        prod_t = (np.einsum("iab,jb->ija", r, trans) + trans[i0:i0 + step, None, :]).reshape(-1, 3) % 1.0
+        ok = np.all(np.abs(prod_r) <= 4, axis=(1, 2))
+        ok[ok] = np.isin(_sym.ops_codes(prod_r[ok], prod_t[ok]), codes)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok)[0])
+            return i0 + k // n, k % n
+    return None
 
 
 def _closure_problem(rot, trans, op_tag) -> str | None:
@@ -315,6 +321,10 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
                                     f"{len(rot) - len(keep)} duplicate symmetry operators in {op_tag} ignored"))
         keep = np.sort(keep)
         rot, trans, codes = rot[keep], trans[keep], codes[keep]
+    if len(rot) > MAX_OPERATORS:
+        raise SymstrainInputError(
+            source, f"{len(rot)} distinct symmetry operators in {op_tag}: a space group has at most 192 per "
+            f"conventional cell, and lists longer than {MAX_OPERATORS} (a 2×2×2 supercell of that) are not read")
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
     problem = _closure_problem(rot, trans, op_tag)

@@ -164,6 +164,15 @@ def test_binary_file_is_not_a_cif(tmp_path):
     refused(write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "not a text file")
 
 
+def test_gzipped_cif_read_and_broken_gzip_refused(tmp_path):
+    import gzip
+
+    packed = gzip.compress(model_text().encode())
+    assert read_cif(write(tmp_path, packed, "m.cif.gz")).spacegroup.number == 56
+    refused(write(tmp_path, packed[:20] + b"\xff" * 30 + packed[50:], "bad.cif.gz"), "cannot read")
+    refused(write(tmp_path, packed[:30], "short.cif.gz"), "cannot read")
+
+
 # ----------------------------------------------------------------------------- item 4: plausibility limits
 
 
@@ -456,3 +465,20 @@ def test_warnings_are_strings_with_stable_codes(tmp_path, shared_cifs):
     w = WarningText("negative_u", "x.cif", "a  message")
     back = pickle.loads(pickle.dumps(w))
     assert back == "a message" and back.code == "negative_u" and back.record == w.record
+
+
+def test_operator_list_longer_than_any_group_refused_quickly(tmp_path):
+    # 24 × 24 × 4 = 2304 distinct pure translations (x+i/24, y+j/24, z+k/4) > 1536: refused before any product
+    ops = [f"x+{i}/24,y+{j}/24,z+{k}/4" for i in range(24) for j in range(24) for k in range(4)]
+    t0 = time.perf_counter()
+    refused(write(tmp_path, _ops_cif(ops)), "2304 distinct symmetry operators")
+    assert time.perf_counter() - t0 < 5
+
+
+def test_closure_defect_names_a_missing_product():
+    # {x,y,z; -x,-y,-z; x+1/2,y,z}: (-x,-y,-z)·(x+1/2,y,z) = -x-1/2,-y,-z ≡ -x+1/2,-y,-z is missing (by hand)
+    rot = np.array([np.eye(3), -np.eye(3), np.eye(3)], dtype=int)
+    trans = np.array([[0, 0, 0], [0, 0, 0], [0.5, 0, 0]])
+    i, j = closure_defect(rot, trans)
+    R, t = rot[i] @ rot[j], (rot[i] @ trans[j] + trans[i]) % 1
+    assert not any(np.array_equal(R, r) and np.allclose(t, tt) for r, tt in zip(rot, trans))
