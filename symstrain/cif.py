@@ -55,6 +55,10 @@ A value outside these is refused with one line naming the item, unless a warning
   ≤ :data:`MAX_EXPANSION` (2,000,000): real structures stay below ≈ 60,000 atoms in the cell (the largest
   framework cells), and at 10⁶ atoms the contact search alone needs 1.6 GB and half a minute. Note that
   spglib's detection grows as N²: ≈ 1.4 s per call at 10,000 atoms.
+* The cell must have the symmetry of its space group: no operation may change its lengths by more than 5 % or
+  its angles by more than 5° (above 0.1 % or 0.1°: a warning), e.g. α = 9° with orthorhombic operators.
+* Symmetry operators: at most 1536 distinct ones (``cif_spacegroup.MAX_OPERATORS``: 192, the most a space
+  group has per conventional cell, on a 2×2×2 supercell), with small integer matrices.
 * Fractional coordinates ``|x| ≤ 10`` (:data:`MAX_ABS_FRACT`; real files stay within −1…2): larger values
   are a unit mix-up or corruption, and ``x = 1e308`` would otherwise wrap silently to 0.
 * Occupancy ``0 ≤ occ ≤ 1.1`` (:data:`MAX_OCCUPANCY`); 1 < occ ≤ 1.1 (refined occupancies within their
@@ -77,7 +81,8 @@ from pathlib import Path
 
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
-from .cif_spacegroup import SymmetryItems, declared_spacegroup, reduce_to_true_lattice, setting_from_number
+from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
+                             setting_from_number)
 from . import cif_atoms as _atoms  # (cif_atoms reads this module's limits and helpers at call time)
 
 #: plausibility limits (see the module docstring for why)
@@ -129,6 +134,7 @@ WARNING_CODES = {
     "number_not_used": "the IT number is not a number from 1 to 230 and is not used",
     "hall_other_setting": "the Hall symbol is another setting than the H-M symbol and is used",
     "true_lattice_smaller": "pure translations in the operators: the cell was reduced",
+    "metric_not_symmetric": "the cell parameters deviate (0.1 %–5 %, 0.1°–5°) from the space group's symmetry",
     "setting_assumed": "only an IT number: the setting was assumed or chosen by atom overlaps",
     "assumed_p1": "no symmetry information: P 1 assumed",
 }
@@ -411,6 +417,8 @@ def _phase_from_block(block, source: str) -> Phase:
     _atoms.check_room(cell, sg, atoms, source)
     if sg.source == "number":
         sg = setting_from_number(sg, cell, atoms, warnings, source)
+    if sg.source != "symops":  # (operator lists are checked as they are read)
+        check_metric(sg.rotations, cell, f"the operations of {sg.hm}", source, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)
     z = _read_z(block, source, warnings)
     return Phase(

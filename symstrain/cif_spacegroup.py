@@ -1,8 +1,8 @@
 """The space group a CIF *declares*, worked out from its symmetry items (not detected from the atoms).
 
-What lives here: reading the operator list, cleaning and looking up H-M and Hall symbols and the IT number,
-deciding which item wins and what a disagreement between them means (an error when they name different group
-types, a warning when they are different settings or origins of the same type), operator lists that lack the
+What lives here: reading the operator list, the closure check (:func:`closure_defect`, to move onto
+``ops.SymOps``), cleaning and looking up H-M and Hall symbols and the IT number, deciding which item wins and
+what a disagreement between them means (see the policy below), operator lists that lack the
 centring their symbol states, explicit pure translations that reveal a smaller true lattice, origin-shifted
 operator lists, and the choice of setting when only an IT number is given. ``cif.py`` reads the items out
 of the data block (:class:`SymmetryItems`) and calls :func:`declared_spacegroup`, then, once the atoms are
@@ -43,6 +43,10 @@ from . import symmetry as _sym
 
 #: longest operator list read: 192 operations (F m -3 m) on a 2×2×2 supercell
 MAX_OPERATORS = 192 * 8
+#: a cell whose lengths (relative) or angles (degrees) an operation changes by more than these does not have the
+#: symmetry of the operators: above the first pair a warning, above the second an error
+METRIC_WARN = (1e-3, 0.1)
+METRIC_ERROR = (0.05, 5.0)
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,35 @@ def closure_defect(rotations: np.ndarray, translations: np.ndarray) -> tuple[int
             k = int(np.flatnonzero(~ok)[0])
             return i0 + k // n, k % n
     return None
+
+
+def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> None:
+    """Every rotation must map the cell onto itself (Rᵀ·G·R = G): a cell whose lengths an operation changes by more
+    than 5 % or whose angles by more than 5° does not have the symmetry ``what`` claims (an error); above 0.1 % or
+    0.1° the cell parameters were refined without the symmetry's constraints (a warning)."""
+    rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
+    G = cell.metric()
+    GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+    lengths = np.sqrt(np.einsum("nii->ni", GR))
+    base = np.sqrt(np.diag(G))
+    d_len = np.abs(lengths / base - 1).max(axis=1)
+    cos = GR / (lengths[:, :, None] * lengths[:, None, :])
+    cos0 = G / np.outer(base, base)
+    angles = np.degrees(np.arccos(np.clip(cos[:, [1, 0, 0], [2, 2, 1]], -1, 1)))
+    angles0 = np.degrees(np.arccos(np.clip(cos0[[1, 0, 0], [2, 2, 1]], -1, 1)))
+    d_ang = np.abs(angles - angles0).max(axis=1)
+    k = int(np.argmax(np.maximum(d_len / METRIC_ERROR[0], d_ang / METRIC_ERROR[1])))
+    text = (f"{what} change the cell's lengths by up to "
+            f"{100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
+            f"{op_to_xyz(rot[k].astype(int), np.zeros(3))})")
+    if d_len[k] > METRIC_ERROR[0] or d_ang[k] > METRIC_ERROR[1]:
+        raise SymstrainInputError(source, f"the cell does not have the symmetry of its space group: {text}")
+    if d_len.max() > METRIC_WARN[0] or d_ang.max() > METRIC_WARN[1]:
+        k = int(np.argmax(np.maximum(d_len / METRIC_WARN[0], d_ang / METRIC_WARN[1])))
+        warnings.append(WarningText(
+            "metric_not_symmetric", source,
+            f"the cell parameters deviate from the symmetry of the space group: {what} change the cell's lengths "
+            f"by up to {100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}°; used as given"))
 
 
 def _closure_problem(rot, trans, op_tag) -> str | None:
@@ -330,6 +363,7 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     problem = _closure_problem(rot, trans, op_tag)
     if problem:
         raise SymstrainInputError(source, problem)
+    check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
     extra = _sym.pure_translations(rot, trans)
     if _sym.centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller

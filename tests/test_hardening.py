@@ -482,3 +482,15 @@ def test_closure_defect_names_a_missing_product():
     i, j = closure_defect(rot, trans)
     R, t = rot[i] @ rot[j], (rot[i] @ trans[j] + trans[i]) % 1
     assert not any(np.array_equal(R, r) and np.allclose(t, tt) for r, tt in zip(rot, trans))
+
+
+def test_cell_without_the_symmetry_of_its_operators(tmp_path):
+    # P c c n operators with α = 9°: the 2-fold along c maps α to 180° − 9° = 171°, a change of 162° (closed form)
+    refused(write(tmp_path, mutate(model_text(), r"^_cell_angle_alpha .*$", "_cell_angle_alpha 9")),
+            "does not have the symmetry", "by up to 162°")
+    # a = b tetragonal symbol P 4/m with a = 10, b = 10.05: the 4-fold swaps a and b, 0.5 % — a warning only
+    head = P1_HEAD.replace("_cell_length_b 11", "_cell_length_b 10.05")
+    ph = read_cif(p1_file(tmp_path, ["C1 C 0.1 0.2 0.3 1 0.01"], head=head,
+                          sym="_symmetry_space_group_name_H-M 'P 4/m'\n", name="b.cif"))
+    w = [w for w in ph.warnings if w.code == "metric_not_symmetric"]
+    assert len(w) == 1 and "0.5 %" in w[0]
