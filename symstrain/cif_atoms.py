@@ -74,7 +74,8 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     try:
         v = cif.parse_number(raw)[0]
     except cif.NotFiniteError:
-        raise SymstrainInputError(source, f"atom {label!r}: {what} {cif._unquote(raw)!r} is not a finite number") from None
+        raise SymstrainInputError(
+            source, f"atom {label!r}: {what} {cif._unquote(raw)!r} is not a finite number") from None
     except ValueError:
         warnings_u.append(f"{label} {what} {cif._unquote(raw).strip()!r}")
         return None

@@ -132,7 +132,8 @@ def test_info_on_infinite_coordinate_is_one_line_exit_2(tmp_path):
 
 
 def test_non_utf8_in_symbol_is_an_error_naming_the_item(tmp_path):
-    data = model_text().encode().replace(b"_space_group_name_H-M_alt 'P c c n'", b"_space_group_name_H-M_alt 'P c\xe9c n'")
+    data = model_text().encode().replace(b"_space_group_name_H-M_alt 'P c c n'",
+                                         b"_space_group_name_H-M_alt 'P c\xe9c n'")
     refused(write(tmp_path, data), "_space_group_name_H-M_alt", "not UTF-8")
 
 
