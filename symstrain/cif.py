@@ -3,40 +3,145 @@
 ``read_cif(path, block=None)`` and ``list_blocks(path)`` are the public entry points;
 ``phase_from_block(block, source)`` does the same for a ``gemmi.cif.Block`` already in memory.
 Parsing is gemmi's; everything that needs judgement (s.u.'s, which symmetry item wins, quirks of
-real files) is done here, and every assumption made is recorded in ``Phase.warnings``.
-Working out the declared space group from the symmetry items lives in ``cif_spacegroup.py`` (this module
-only reads the items and calls it); symmetry *detection* in ``detect.py``; writing CIFs in ``writer.py``.
+real files, plausibility) is done here, and every assumption made is recorded in ``Phase.warnings``
+(each a :class:`~symstrain.errors.WarningText`: a ``str`` carrying a stable ``code``, listed in
+:data:`WARNING_CODES`). Working out the declared space group from the symmetry items lives in
+``cif_spacegroup.py``, reading the atom sites in ``cif_atoms.py`` (this module reads the cell, the
+symmetry items and the temperature and calls them); symmetry *detection* in ``detect.py``; writing
+CIFs in ``writer.py``.
 
 Rules applied (in this order of precedence)
 -------------------------------------------
 * Numbers with s.u.'s: ``12.370(2)`` → (12.370, 0.002), s.u. in units of the last digit;
   ``293.0(1.5)`` → (293.0, 1.5) (an s.u. with a decimal point is taken literally);
-  ``90.(0)`` → (90.0, 0.0); ``?``/``.``/absent → no s.u. (None).
+  ``90.(0)`` → (90.0, 0.0); ``?``/``.``/absent → no s.u. (None). Coordinates and occupancies may
+  also be written as fractions (``1/4``, ``-2/3``).
 * Space group: operator list (``_symmetry_equiv_pos_as_xyz``, ``_space_group_symop_operation_xyz``)
-  → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. Operators are kept as
-  written (translations reduced mod 1); an H-M symbol of another group type than the operators is an
-  error, a different setting or origin of the same type is a warning (details in ``cif_spacegroup.py``).
+  → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. Operators that form a group are
+  authoritative (an H-M symbol or IT number of another group is a warning); operators that do not form
+  a group are an error on every path (details in ``cif_spacegroup.py``).
 * Temperature (K): ``_diffrn_ambient_temperature`` → ``_cell_measurement_temperature`` → their
   ``_C`` variants (+273.15); ranges ``100-102K`` give the midpoint and values with a unit ``293K``
   are read, both with a warning; words such as ``RT`` are not numbers (warning).
 * Occupancy ``?`` → 1 with a warning, ``.`` or absent → 1. B values are converted to U = B / (8π²).
+* An atom site whose coordinate is ``?`` or ``.`` (a dummy or unrefined atom) is skipped with a warning
+  naming it; the rest of the structure is read. Coincident duplicate sites (same element, occupancy,
+  disorder group and coordinates, e.g. one atom line repeated) are merged, the first kept, with a warning.
+* ``_cell_formula_units_Z`` that is not a plausible number (e.g. 'see paper') → Z None with a warning.
+* Text: the file is read as UTF-8. Bytes that are not UTF-8 inside a value that is read as a number or a
+  symmetry item (cell, operators, symbols, IT number, coordinates, occupancy, U) are an error naming the
+  item; anywhere else (labels, type symbols, formula, title, authors) they are read as U+FFFD (�) with one
+  warning naming the items — a label stays usable as a name, and nothing numeric is guessed.
+* A file of several blocks whose chosen block cannot be read says which blocks can (``--block``).
+
+Plausibility limits (one place; applied on read)
+------------------------------------------------
+A value outside these is refused with one line naming the item, unless a warning is stated.
+
+* Every number read is finite (``1e309`` is refused, never ±inf or NaN).
+* Cell lengths ``0.5 Å ≤ a, b, c ≤ 1000 Å`` (:data:`CELL_LENGTH_RANGE`): a lattice translation maps an
+  atom onto an identical atom and no two atoms are closer than ≈ 0.7 Å (H₂), so no real lattice vector is
+  shorter than 0.5 Å; small-molecule, inorganic and framework cells stay below a few hundred Å, and at
+  1000 Å the cell-wide searches (contacts, reflections to 0.8 Å) already need gigabytes.
+* Angles ``0 < α, β, γ < 180°``, and the angles must admit a cell: ``1 − cos²α − cos²β − cos²γ +
+  2 cosα cosβ cosγ > 0`` (the squared volume of the unit-edge cell; ≤ 0 is geometrically impossible).
+* Interplanar spacings ``d₁₀₀, d₀₁₀, d₀₀₁ ≥ 0.5 Å`` (:data:`MIN_SPACING`): conventional and reduced cells
+  have spacings of the order of their edges; a cell squashed flatter than that is no CIF's description of a
+  crystal, and it would make the periodic-image searches unbounded.
+* Room for the atoms: ``V ≥ 1 Å³`` per atom (:data:`MIN_VOLUME_PER_ATOM`), atoms counted by occupancy ×
+  multiplicity of their site. The densest solids have ≥ 1.4 Å³ per atom (diamond 5.7, hydrogen at
+  300 GPa ≈ 1.4). This also refuses thousands of atoms piled into one spot.
+* Atoms in the cell ≤ :data:`MAX_CELL_ATOMS` (200,000, counted by site multiplicity) and sites × operations
+  ≤ :data:`MAX_EXPANSION` (2,000,000): real structures stay below ≈ 60,000 atoms in the cell (the largest
+  framework cells), and at 10⁶ atoms the contact search alone needs 1.6 GB and half a minute. Note that
+  spglib's detection grows as N²: ≈ 1.4 s per call at 10,000 atoms.
+* The cell must have the symmetry of its space group: no operation may change its lengths by more than 5 % or
+  its angles by more than 5° (above 0.1 % or 0.1°: a warning), e.g. α = 9° with orthorhombic operators.
+* Symmetry operators: at most 1536 distinct ones (``cif_spacegroup.MAX_OPERATORS``: 192, the most a space
+  group has per conventional cell, on a 2×2×2 supercell), with small integer matrices.
+* Fractional coordinates ``|x| ≤ 10`` (:data:`MAX_ABS_FRACT`; real files stay within −1…2): larger values
+  are a unit mix-up or corruption, and ``x = 1e308`` would otherwise wrap silently to 0.
+* Occupancy ``0 ≤ occ ≤ 1.1`` (:data:`MAX_OCCUPANCY`); 1 < occ ≤ 1.1 (refined occupancies within their
+  s.u.) is kept with a warning.
+* Displacement parameters U (Å², also U from B and the U_ij): ``−1 ≤ U ≤ 10`` (:data:`U_RANGE`; 10 Å² is an
+  rms displacement of 3.2 Å, longer than a bond); a negative U_iso — a non-positive-definite refinement, seen
+  in real files — is kept with a warning. A U that is not a number (text) is ignored with a warning.
+* Temperature ``0 < T ≤ 10,000 K`` (:data:`T_MAX`): outside, the item is not used (warning), as the
+  temperature is optional.
+* ``_cell_formula_units_Z``: a positive number ≤ 10,000; otherwise Z is None with a warning.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
+import zlib
 from pathlib import Path
 
-import numpy as np
+from .errors import SymstrainInputError, WarningText
+from .phase import CELL_NAMES, Cell, Phase
+from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
+                             setting_from_number)
+from . import cif_atoms as _atoms  # (cif_atoms reads this module's limits and helpers at call time)
 
-from .errors import SymstrainInputError
-from .phase import CELL_NAMES, Atom, Cell, Phase
-from .cif_spacegroup import SymmetryItems, declared_spacegroup, reduce_to_true_lattice, setting_from_number
+#: plausibility limits (see the module docstring for why)
+CELL_LENGTH_RANGE = (0.5, 1000.0)
+MIN_SPACING = 0.5
+MIN_VOLUME_PER_ATOM = 1.0
+MAX_CELL_ATOMS = 200_000
+MAX_EXPANSION = 2_000_000
+MAX_ABS_FRACT = 10.0
+MAX_OCCUPANCY = 1.1
+U_RANGE = (-1.0, 10.0)
+T_MAX = 10_000.0
+Z_MAX = 10_000.0
+#: decompressed size allowed for a gzipped CIF (bytes)
+_MAX_GUNZIP = 512 * 1024 * 1024
+
+#: every warning code the reader gives (``Phase.warnings[i].code``) and what it means
+WARNING_CODES = {
+    "non_utf8_text": "bytes that are not UTF-8 in a text item were read as U+FFFD",
+    "cell_volume_mismatch": "_cell_volume differs from the volume of the cell parameters",
+    "temperature_range": "the temperature is a range; its midpoint is used",
+    "temperature_unit": "the temperature carries a unit and was converted",
+    "temperature_not_number": "a temperature item is not a number and is not used",
+    "temperature_implausible": "a temperature item is outside 0 < T ≤ 10,000 K and is not used",
+    "temperature_in_title": "no temperature item; the title mentions one, which is not used",
+    "z_not_used": "_cell_formula_units_Z is not a plausible number; Z is None",
+    # atoms (cif_atoms.py)
+    "element_from_label": "the element was guessed from the site label",
+    "site_without_element": "atom sites with no recognisable element were skipped",
+    "site_without_coordinates": "atom sites with '?' or '.' coordinates were skipped",
+    "duplicate_sites_merged": "coincident duplicate atom sites were merged",
+    "occupancy_unknown": "occupancy '?' taken as 1",
+    "occupancy_above_one": "occupancy slightly above 1 kept as written",
+    "zero_occupancy": "sites of occupancy 0 kept but left out of symmetry detection",
+    "disorder": "disorder groups present (and whether occupancies are given)",
+    "negative_u": "a negative U_iso kept as written",
+    "u_not_number": "a displacement parameter that is not a number was ignored",
+    "cartesian_coordinates": "fractional coordinates computed from Cartesian ones",
+    "fract_tran_matrix_mismatch": "the file's Cartesian-to-fractional matrix does not match the cell",
+    # symmetry (cif_spacegroup.py)
+    "duplicate_operators": "duplicate symmetry operators ignored",
+    "operators_completed": "operators lacking the centring of the H-M symbol completed from it",
+    "origin_shifted_operators": "operators are a tabulated setting with the origin shifted",
+    "operators_identified_by_spglib": "operators match no tabulated setting; the group named by spglib",
+    "symbol_not_recognised": "the H-M symbol is not known; the group is taken from the operators",
+    "symbol_disagrees": "the H-M symbol names another group than the operators; the operators are used",
+    "symbol_other_setting": "the operators are another setting or origin of the H-M symbol's group",
+    "number_disagrees": "the IT number names another group than the operators; the operators are used",
+    "number_not_used": "the IT number is not a number from 1 to 230 and is not used",
+    "hall_other_setting": "the Hall symbol is another setting than the H-M symbol and is used",
+    "true_lattice_smaller": "pure translations in the operators: the cell was reduced",
+    "metric_not_symmetric": "the cell parameters deviate (0.1 %–5 %, 0.1°–5°) from the space group's symmetry",
+    "setting_assumed": "only an IT number: the setting was assumed or chosen by atom overlaps",
+    "assumed_p1": "no symmetry information: P 1 assumed",
+}
 
 _NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")
+_FRACTION_RE = re.compile(r"^([+-]?\d+)\s*/\s*(\d+)$")
 _PLAIN_CHARS = frozenset("0123456789.+-eE")
-_EIGHT_PI2 = 8.0 * math.pi**2
 
 _CELL_TAGS = {
     "a": "_cell_length_a",
@@ -68,15 +173,24 @@ _TEMPERATURE_TAGS = (
     ("_diffrn_ambient_temperature_C", 273.15),
     ("_cell_measurement_temperature_C", 273.15),
 )
+#: items read as numbers or symmetry: bytes that are not UTF-8 in them are an error, not a replacement
+_STRICT_TAG_RE = re.compile(
+    r"^_(cell_(length|angle|volume)|symmetry_|space_group|atom_site_(fract|cartn|occupancy|u_|b_|aniso_[ub])"
+    r"|atom_sites_fract_tran)", re.I)
 
 
 # ----------------------------------------------------------------------------- numbers
 
 
-def parse_number(text: str | None) -> tuple[float | None, float | None]:
+class NotFiniteError(ValueError):
+    """A number outside the range of a double (``1e309``): written as a number, but not a finite one."""
+
+
+def parse_number(text: str | None, *, fractions: bool = False) -> tuple[float | None, float | None]:
     """(value, s.u.) from a CIF number such as ``12.370(2)``; (None, None) for ``?``, ``.`` or absent.
 
-    Raises ``ValueError`` for text that is not a number.
+    With ``fractions``, ``1/4`` or ``-2/3`` are read too (no s.u.). Raises ``ValueError`` for text that is
+    not a number and :class:`NotFiniteError` (a ``ValueError``) for a number or s.u. that is not finite.
     """
     if text is None:
         return None, None
@@ -85,9 +199,19 @@ def parse_number(text: str | None) -> tuple[float | None, float | None]:
         return None, None
     if _PLAIN_CHARS.issuperset(s):
         try:
-            return float(s), None
+            value = float(s)
         except ValueError:
             raise ValueError(s) from None
+        if not math.isfinite(value):
+            raise NotFiniteError(s)
+        return value, None
+    if fractions:
+        m = _FRACTION_RE.match(s)
+        if m:
+            num, den = int(m.group(1)), int(m.group(2))
+            if den == 0 or len(s) > 40:
+                raise ValueError(s)
+            return num / den, None
     m = _NUM_RE.match(s)
     if not m:
         raise ValueError(s)
@@ -95,19 +219,27 @@ def parse_number(text: str | None) -> tuple[float | None, float | None]:
     if exp1 and exp2:
         raise ValueError(s)
     exp = exp1 or exp2
-    value = float(mant + (exp or ""))
-    su = None
-    if su_text is not None and su_text not in ("", "."):
-        if "." in su_text:
-            su = float(su_text)
-        else:
-            decimals = len(mant.split(".")[1]) if "." in mant else 0
-            su = int(su_text) / 10.0**decimals
-        if exp:
-            su *= 10.0 ** int(exp[1:])
-    if not math.isfinite(value):
-        raise ValueError(s)
+    try:
+        value = float(mant + (exp or ""))
+        su = None
+        if su_text is not None and su_text not in ("", "."):
+            if "." in su_text:
+                su = float(su_text)
+            else:
+                decimals = len(mant.split(".")[1]) if "." in mant else 0
+                su = int(su_text) / 10.0**decimals
+            if exp:
+                su *= 10.0 ** int(exp[1:])
+    except OverflowError:
+        raise NotFiniteError(s) from None
+    if not math.isfinite(value) or (su is not None and not math.isfinite(su)):
+        raise NotFiniteError(s)
     return value, su
+
+
+def not_a_number(exc: ValueError) -> str:
+    """'is not a finite number' or 'is not a number', for a message about a value :func:`parse_number` refused."""
+    return "is not a finite number" if isinstance(exc, NotFiniteError) else "is not a number"
 
 
 def _unquote(v: str) -> str:
@@ -124,6 +256,7 @@ def _is_null(v: str | None) -> bool:
 
 
 def _read_document(path: Path):
+    """(gemmi Document, replaced): ``replaced`` is True when bytes that are not UTF-8 were read as U+FFFD."""
     import gemmi
 
     if not path.exists():
@@ -131,7 +264,24 @@ def _read_document(path: Path):
     if path.is_dir():
         raise SymstrainInputError(path, "is a directory, not a CIF file")
     try:
-        doc = gemmi.cif.read(str(path))
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(_MAX_GUNZIP + 1)
+            if len(data) > _MAX_GUNZIP:
+                raise SymstrainInputError(path, f"decompresses to more than {_MAX_GUNZIP >> 20} MB; not a CIF")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SymstrainInputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if b"\x00" in data:
+        raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")
+    replaced = False
+    try:
+        data.decode("utf-8")
+        source = data
+    except UnicodeDecodeError:
+        source, replaced = data.decode("utf-8", errors="replace"), True
+    try:
+        doc = gemmi.cif.read_string(source)
     except (ValueError, RuntimeError) as exc:
         msg = " ".join(str(exc).split())
         m = re.match(r"^.*?:(\d+):\d+(?:\(\d+\))?:\s*(.*)$", msg)
@@ -142,17 +292,18 @@ def _read_document(path: Path):
             if "Wrong number of values in loop" in what:
                 raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
             raise SymstrainInputError(path, f"CIF syntax error at line {line}: {what}") from None
+        m = re.match(r"^(?:string|data):(\d+)\s*(.*)$", msg)
+        if m:
+            raise SymstrainInputError(path, f"CIF error at line {m.group(1)} {m.group(2)}") from None
         raise SymstrainInputError(path, f"cannot parse as CIF: {msg}") from None
-    except UnicodeDecodeError:
-        raise SymstrainInputError(path, "not a text file, so not a CIF") from None
     if len(doc) == 0:
         raise SymstrainInputError(path, "empty file: no data_ block")
-    return doc
+    return doc, replaced
 
 
 def list_blocks(path) -> list[str]:
     """Names of the data blocks in a CIF file, in file order."""
-    doc = _read_document(Path(path))
+    doc, _ = _read_document(Path(path))
     return [b.name for b in doc]
 
 
@@ -167,37 +318,109 @@ def read_cif(path, block: str | None = None) -> Phase:
 
     ``block`` picks a data block by name (without ``data_``); by default the first block that has
     both a cell and atom sites. Raises :class:`SymstrainInputError` naming the file for anything
-    that cannot be read without guessing.
+    that cannot be read without guessing; when the default block cannot be read but others can, the
+    message names them.
     """
     path = Path(path)
-    doc = _read_document(path)
+    doc, replaced = _read_document(path)
     names = [b.name for b in doc]
     if block is not None:
         wanted = block[5:] if block.lower().startswith("data_") else block
-        chosen = next((b for b in doc if b.name == wanted), None)
-        if chosen is None:
-            chosen = next((b for b in doc if b.name.lower() == wanted.lower()), None)
-        if chosen is None:
+        index = next((i for i, n in enumerate(names) if n == wanted), None)
+        if index is None:
+            index = next((i for i, n in enumerate(names) if n.lower() == wanted.lower()), None)
+        if index is None:
             raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
-    else:
-        chosen = next((b for b in doc if _has_structure(b)), doc[0])
-    return phase_from_block(chosen, str(path))
+        return _phase_from_file_block(doc[index], str(path), replaced)
+    index = next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
+    try:
+        return _phase_from_file_block(doc[index], str(path), replaced)
+    except SymstrainInputError as exc:
+        if len(names) < 2:
+            raise
+        readable = _readable_blocks(doc, str(path), replaced, skip=index)
+        if not readable:
+            raise
+        raise SymstrainInputError(
+            path, f"block {names[index]!r} cannot be read: {exc.problem}; block(s) that can be read: "
+            f"{', '.join(readable)} (choose one with --block)") from None
+
+
+def _readable_blocks(doc, source, replaced, skip, limit=50) -> list[str]:
+    """Names of the blocks (other than ``skip``, at most ``limit`` tried) that read without error."""
+    out = []
+    for i, b in enumerate(doc):
+        if i == skip or not _has_structure(b):
+            continue
+        if i > limit:
+            out.append("…")
+            break
+        try:
+            _phase_from_file_block(b, source, replaced)
+        except SymstrainInputError:
+            continue
+        out.append(b.name)
+    return out
+
+
+def _phase_from_file_block(block, source: str, replaced: bool) -> Phase:
+    """:func:`phase_from_block` with the items that held bytes that are not UTF-8 checked first."""
+    if not replaced:
+        return phase_from_block(block, source)
+    bad = _undecodable_tags(block)
+    strict = [t for t in bad if _STRICT_TAG_RE.match(t)]
+    if strict:
+        raise SymstrainInputError(source, f"{strict[0]}: its value holds bytes that are not UTF-8 text")
+    phase = phase_from_block(block, source)
+    if not bad:
+        return phase
+    from dataclasses import replace
+
+    note = WarningText("non_utf8_text", source, f"bytes that are not UTF-8 read as U+FFFD (�) in {', '.join(bad[:6])}"
+                       + (" …" if len(bad) > 6 else ""))
+    return replace(phase, warnings=(note,) + tuple(phase.warnings))
+
+
+def _undecodable_tags(block) -> list[str]:
+    """Tags of the block whose values hold U+FFFD (bytes that were not UTF-8), in block order."""
+    bad = []
+    for item in block:
+        if item.pair is not None:
+            tag, value = item.pair
+            if "\ufffd" in value:
+                bad.append(tag)
+        elif item.loop is not None:
+            loop = item.loop
+            values, width = loop.values, loop.width()
+            if width and any("\ufffd" in v for v in values):
+                bad += [t for k, t in enumerate(loop.tags) if any("\ufffd" in v for v in values[k::width])]
+    return bad
 
 
 def phase_from_block(block, source: str = "<memory>") -> Phase:
     """Build a :class:`Phase` from a ``gemmi.cif.Block`` (see the module docstring for the rules)."""
+    try:
+        return _phase_from_block(block, source)
+    except UnicodeDecodeError as exc:  # a block read by the caller with gemmi.cif.read from a non-UTF-8 file
+        raise SymstrainInputError(source, f"a value holds bytes that are not UTF-8 text ({exc.reason})") from None
+
+
+def _phase_from_block(block, source: str) -> Phase:
     warnings: list[str] = []
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
     sg, extra_translations = declared_spacegroup(_symmetry_items(block), cell, source, warnings)
     formula = _text(block, "_chemical_formula_sum")
-    atoms = _read_atoms(block, source, cell, warnings, formula)
+    atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
     if extra_translations is not None:
         cell, sg, atoms = reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
+    _atoms.check_room(cell, sg, atoms, source)
     if sg.source == "number":
-        sg = setting_from_number(sg, cell, atoms, warnings)
+        sg = setting_from_number(sg, cell, atoms, warnings, source)
+    if sg.source != "symops":  # (operator lists are checked as they are read)
+        check_metric(sg.rotations, cell, f"the operations of {sg.hm}", source, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)
-    z, _ = _number(block, "_cell_formula_units_Z", source)
+    z = _read_z(block, source, warnings)
     return Phase(
         cell=cell,
         spacegroup=sg,
@@ -235,8 +458,8 @@ def _number(block, tag, source) -> tuple[float | None, float | None]:
     v = block.find_value(tag)
     try:
         return parse_number(v)
-    except ValueError:
-        raise SymstrainInputError(source, f"{tag} is not a number: {_unquote(v)!r}") from None
+    except ValueError as exc:
+        raise SymstrainInputError(source, f"{tag} {not_a_number(exc)}: {_unquote(v)!r}") from None
 
 
 # ----------------------------------------------------------------------------- cell
@@ -267,25 +490,39 @@ def _read_cell(block, source, warnings) -> Cell:
         vals.append(v)
         sus.append(s)
     a, b, c, al, be, ga = vals
+    lo, hi = CELL_LENGTH_RANGE
     for name, v in zip(CELL_NAMES[:3], (a, b, c)):
         if not v > 0:
             raise SymstrainInputError(source, f"cell length {name} = {v:g} Å is not positive")
+        if not lo <= v <= hi:
+            raise SymstrainInputError(
+                source, f"cell length {name} = {v:g} Å is outside the plausible range {lo:g}–{hi:g} Å")
     for name, v in zip(CELL_NAMES[3:], (al, be, ga)):
         if not 0 < v < 180:
             raise SymstrainInputError(source, f"cell angle {name} = {v:g}° is outside (0, 180)")
     ca, cb, cg = (math.cos(math.radians(x)) for x in (al, be, ga))
-    if 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg <= 1e-10:
+    f2 = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
+    if f2 <= 1e-10:
         raise SymstrainInputError(
             source, f"cell angles α={al:g}°, β={be:g}°, γ={ga:g}° give no positive volume (impossible cell)"
         )
+    # interplanar spacings d100 = a·f/sin α etc., f = V/(abc)
+    f = math.sqrt(f2)
+    spacings = {"d100": a * f / math.sin(math.radians(al)), "d010": b * f / math.sin(math.radians(be)),
+                "d001": c * f / math.sin(math.radians(ga))}
+    worst = min(spacings, key=spacings.get)
+    if spacings[worst] < MIN_SPACING:
+        raise SymstrainInputError(
+            source, f"the cell is squashed flat: interplanar spacing {worst} = {spacings[worst]:.3g} Å is below "
+            f"{MIN_SPACING:g} Å (a={a:g}, b={b:g}, c={c:g} Å, α={al:g}°, β={be:g}°, γ={ga:g}°)")
     cell = Cell(a, b, c, al, be, ga, tuple(sus))
     v_given, v_su = _number(block, "_cell_volume", source)
     if v_given is not None and v_given > 0:
         tol = max(3 * (v_su or 0.0), 0.005 * cell.volume)
         if abs(v_given - cell.volume) > tol:
-            warnings.append(
-                f"_cell_volume {v_given:g} Å³ differs from {cell.volume:.2f} Å³ computed from the cell parameters"
-            )
+            warnings.append(WarningText(
+                "cell_volume_mismatch", source,
+                f"_cell_volume {v_given:g} Å³ differs from {cell.volume:.2f} Å³ computed from the cell parameters"))
     return cell
 
 
@@ -306,240 +543,6 @@ def _symmetry_items(block) -> SymmetryItems:
     return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag)
 
 
-# ----------------------------------------------------------------------------- atoms
-
-
-def _element_from(symbol: str | None, strict_case: bool) -> str | None:
-    """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw')."""
-    import gemmi
-
-    if not symbol:
-        return None
-    m = re.match(r"^([A-Za-z]{1,2})", symbol)
-    if not m:
-        return None
-    letters = m.group(1)
-
-    def valid(s):
-        s = s[0].upper() + s[1:].lower()
-        return s if gemmi.Element(s).atomic_number > 0 or s == "D" else None
-
-    if len(letters) == 2 and (not strict_case or letters[1].islower()):
-        e = valid(letters)
-        if e:
-            return e
-    e = valid(letters[0])
-    if e:
-        return e
-    if len(letters) == 2:
-        return valid(letters)
-    return None
-
-
-def _column(block, tag):
-    col = block.find_values(tag)
-    return [str(v) for v in col] if col is not None and len(col) > 0 else None
-
-
-def _formula_elements(formula: str | None) -> set[str] | None:
-    if not formula:
-        return None
-    found = set(re.findall(r"([A-Z][a-z]?)", formula))
-    return found or None
-
-
-def _read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
-    labels = _column(block, "_atom_site_label")
-    types = _column(block, "_atom_site_type_symbol")
-    fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
-    cart = [_column(block, f"_atom_site_Cartn_{k}") for k in "xyz"]
-    if fx[0] is not None:
-        if any(c is None for c in fx):
-            raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")
-        coords_raw, kind = fx, "fract"
-    elif cart[0] is not None:
-        if any(c is None for c in cart):
-            raise SymstrainInputError(source, "_atom_site_Cartn_x, _y and _z are not all present")
-        coords_raw, kind = cart, "Cartn"
-    else:
-        hint = ""
-        if any(block.find_values(t) for t in ("_refln_index_h", "_twin_refln_index_h", "_diffrn_refln_index_h")):
-            hint = ": this block holds reflection data, not a structure"
-        raise SymstrainInputError(source, f"no atom sites (_atom_site_fract_x/y/z){hint}")
-    n = len(coords_raw[0])
-    if labels is None:
-        labels = [f"{(_unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
-    cols = {
-        "occ": _column(block, "_atom_site_occupancy"),
-        "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
-        "biso": _column(block, "_atom_site_B_iso_or_equiv"),
-        "dis": _column(block, "_atom_site_disorder_group"),
-    }
-    for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
-        if col is not None and len(col) != n:
-            raise SymstrainInputError(source, f"_atom_site_ columns have different lengths ({name})")
-
-    xyz = np.zeros((n, 3))
-    xyz_su = np.full((n, 3), np.nan)
-    for k in range(3):
-        for i, raw in enumerate(coords_raw[k]):
-            try:
-                v, s = parse_number(raw)
-            except ValueError:
-                v = None
-            if v is None:
-                raise SymstrainInputError(
-                    source, f"atom {_unquote(labels[i])!r}: coordinate _atom_site_{kind}_{'xyz'[k]} = "
-                    f"{_unquote(raw)!r} is not a number"
-                )
-            xyz[i, k] = v
-            if s is not None:
-                xyz_su[i, k] = s
-    if kind == "Cartn":
-        xyz, xyz_su = _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings)
-
-    aniso = _read_aniso(block, source)
-    formula_elements = _formula_elements(formula)
-    from_label_notes: list[str] = []
-    atoms: list[Atom] = []
-    skipped, q_occ, zero_occ, over_one = [], [], [], []
-    for i in range(n):
-        label = _unquote(labels[i]).strip()
-        tsym = None if types is None or _is_null(types[i]) else _unquote(types[i]).strip()
-        element = _element_from(tsym, strict_case=False) if tsym else None
-        if element is None:
-            element = _element_from(label, strict_case=True)
-            in_formula = formula_elements is None or element in formula_elements or (
-                element == "D" and "H" in formula_elements)
-            if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
-                element = "O"  # 'Wat1': a water oxygen, not tungsten
-                from_label_notes.append(f"{label}→O")
-            elif element is not None and not in_formula:
-                from_label_notes.append(f"{label}→{element} (not in the formula)")
-        if element is None:
-            skipped.append(label)
-            continue
-        occ = 1.0
-        if cols["occ"] is not None:
-            raw = _unquote(cols["occ"][i]).strip()
-            if raw == "?":
-                q_occ.append(label)
-            elif raw != ".":
-                try:
-                    occ = parse_number(raw)[0]
-                except ValueError:
-                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} is not a number") from None
-                if occ < 0:
-                    raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is negative")
-                if occ > 1.0 + 1e-6:
-                    over_one.append(f"{label} {occ:g}")
-                if occ == 0:
-                    zero_occ.append(label)
-        u = None
-        if cols["uiso"] is not None:
-            try:
-                u = parse_number(cols["uiso"][i])[0]
-            except ValueError:
-                u = None
-        if u is None and cols["biso"] is not None:
-            try:
-                b = parse_number(cols["biso"][i])[0]
-            except ValueError:
-                b = None
-            u = None if b is None else b / _EIGHT_PI2
-        dis = "" if cols["dis"] is None or _is_null(cols["dis"][i]) else _unquote(cols["dis"][i]).strip()
-        atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
-    if from_label_notes:
-        warnings.append(
-            "element guessed from the site label: " + ", ".join(from_label_notes[:6])
-            + (" …" if len(from_label_notes) > 6 else "")
-        )
-    if skipped:
-        warnings.append(
-            f"{len(skipped)} atom site(s) with no recognisable element skipped: {', '.join(skipped[:6])}"
-            + (" …" if len(skipped) > 6 else "")
-        )
-    if q_occ:
-        warnings.append(f"occupancy '?' taken as 1 for {len(q_occ)} site(s): {', '.join(q_occ[:6])}" + (" …" if len(q_occ) > 6 else ""))
-    if over_one:
-        warnings.append(f"occupancy above 1 kept as written for {len(over_one)} site(s): {', '.join(over_one[:6])}")
-    if zero_occ:
-        warnings.append(
-            f"{len(zero_occ)} site(s) with occupancy 0 kept in the atom list but left out of symmetry detection: "
-            + ", ".join(zero_occ[:6]) + (" …" if len(zero_occ) > 6 else "")
-        )
-    groups = sorted({a.disorder_group for a in atoms if a.disorder_group})
-    if groups:
-        n_dis = sum(1 for a in atoms if a.disorder_group)
-        note = f"disorder: {n_dis} site(s) in disorder group(s) {', '.join(groups)}"
-        if cols["occ"] is None:
-            note += "; the file gives no occupancies, so every site is taken as fully occupied"
-        warnings.append(note)
-    elif cols["dis"] is not None and cols["occ"] is None:
-        warnings.append(
-            "the file has an _atom_site_disorder_group column (no group given) but no occupancies: "
-            "every site is taken as fully occupied"
-        )
-    if not atoms:
-        raise SymstrainInputError(source, "no atom site with a recognisable element")
-    return atoms
-
-
-def _read_aniso(block, source) -> dict:
-    labels = _column(block, "_atom_site_aniso_label")
-    if labels is None:
-        return {}
-    names = ("11", "22", "33", "12", "13", "23")
-    cols = [_column(block, f"_atom_site_aniso_U_{k}") for k in names]
-    scale = 1.0
-    if any(c is None for c in cols):
-        cols = [_column(block, f"_atom_site_aniso_B_{k}") for k in names]
-        scale = 1.0 / _EIGHT_PI2
-        if any(c is None for c in cols):
-            return {}
-    out = {}
-    for i, lab in enumerate(labels):
-        try:
-            vals = [parse_number(c[i])[0] for c in cols]
-        except (ValueError, IndexError):
-            continue
-        if any(v is None for v in vals):
-            continue
-        out[_unquote(lab).strip()] = tuple(v * scale for v in vals)
-    return out
-
-
-def _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings):
-    M = np.zeros((3, 3))
-    vec = np.zeros(3)
-    have = True
-    for i in range(3):
-        for j in range(3):
-            v = parse_number(block.find_value(f"_atom_sites_fract_tran_matrix_{i + 1}{j + 1}"))[0]
-            if v is None:
-                have = False
-            else:
-                M[i, j] = v
-        t = parse_number(block.find_value(f"_atom_sites_fract_tran_vector_{i + 1}"))[0]
-        vec[i] = t or 0.0
-    if not have:
-        raise SymstrainInputError(
-            source, "atom sites are given only as Cartesian coordinates (_atom_site_Cartn_*) and the file has no "
-            "complete _atom_sites_fract_tran_matrix to convert them"
-        )
-    frac = xyz @ M.T + vec
-    Minv_cell = np.linalg.inv(cell.matrix())
-    if not np.allclose(np.abs(M), np.abs(Minv_cell), rtol=0.01, atol=1e-4):
-        warnings.append(
-            "_atom_sites_fract_tran_matrix does not match the inverse of the cell's orthogonalisation matrix; "
-            "the file's matrix was used"
-        )
-    warnings.append("fractional coordinates computed from Cartesian _atom_site_Cartn_* with _atom_sites_fract_tran_matrix")
-    su = np.abs(M) @ np.nan_to_num(xyz_su.T, nan=0.0)
-    su = np.where(np.isnan(xyz_su).all(axis=1)[:, None], np.nan, su.T)
-    return frac, su
-
-
 # ----------------------------------------------------------------------------- temperature
 
 
@@ -549,49 +552,71 @@ _TITLE_T_RE = re.compile(r"\bT\s*=\s*(-?\d+(?:\.\d+)?)\s*(K|°?\s*C)\b")
 
 
 def _read_temperature(block, source, warnings):
-    """(T, s.u., tag) in K; None's when no item gives a number (with warnings for unreadable ones)."""
+    """(T, s.u., tag) in K; None's when no item gives a usable number (with warnings for unusable ones)."""
     result = (None, None, None)
     for tag, offset in _TEMPERATURE_TAGS:
         raw = block.find_value(tag)
         if _is_null(raw):
             continue
         text = _unquote(raw).strip()
-        value = su = None
+        note = None
         try:
             value, su = parse_number(text)
         except ValueError:
             m = _RANGE_RE.match(text)
             u = _UNIT_RE.match(text)
-            if m:
-                lo, hi = float(m.group(1)), float(m.group(2))
-                value = 0.5 * (lo + hi)
-                su = None
-                off = 273.15 if (m.group(3) or "").upper() == "C" else offset
-                if result[0] is None:
-                    warnings.append(
-                        f"{tag} {text!r} is a range: its midpoint {value + off:g} K is used (half-width {abs(hi - lo) / 2:g} K)"
-                    )
-            elif u:
-                value, su = parse_number(u.group(1))
-                off = 273.15 if "C" in u.group(2).upper() else offset
-                if result[0] is None:
-                    warnings.append(f"{tag} {text!r} carries a unit: read as {value + off:g} K")
-            else:
-                warnings.append(f"{tag} {text!r} is not a number; not used as a temperature")
+            try:
+                if m:
+                    lo, hi = float(m.group(1)), float(m.group(2))
+                    value, su = 0.5 * (lo + hi), None
+                    offset = 273.15 if (m.group(3) or "").upper() == "C" else offset
+                    note = ("temperature_range", f"{tag} {text!r} is a range: its midpoint {value + offset:g} K is "
+                                                 f"used (half-width {abs(hi - lo) / 2:g} K)")
+                elif u:
+                    value, su = parse_number(u.group(1))
+                    offset = 273.15 if "C" in u.group(2).upper() else offset
+                    note = ("temperature_unit", f"{tag} {text!r} carries a unit: read as {value + offset:g} K")
+                else:
+                    raise ValueError(text)
+            except ValueError:
+                warnings.append(WarningText("temperature_not_number", source,
+                                            f"{tag} {text!r} is not a number; not used as a temperature"))
                 continue
-            offset = off
         if result[0] is not None:
             continue
         t = value + offset
-        if t <= 0:
-            warnings.append(f"{tag} {text!r} gives {t:g} K, not a temperature in K; not used")
+        if not 0 < t <= T_MAX:
+            warnings.append(WarningText("temperature_implausible", source,
+                                        f"{tag} {text!r} gives {t:g} K, not a temperature in K "
+                                        f"(0 < T ≤ {T_MAX:g} K); not used"))
             continue
+        if note is not None:
+            warnings.append(WarningText(note[0], source, note[1]))
         result = (t, su, tag)
     if result[0] is None:
         title = _text(block, "_publ_section_title") or ""
         m = _TITLE_T_RE.search(title)
         if m:
-            warnings.append(
-                f"no temperature item; the title mentions {m.group(0)!r}, which is not used as the temperature"
-            )
+            warnings.append(WarningText(
+                "temperature_in_title", source,
+                f"no temperature item; the title mentions {m.group(0)!r}, which is not used as the temperature"))
     return result
+
+
+# ----------------------------------------------------------------------------- Z
+
+
+def _read_z(block, source, warnings) -> float | None:
+    """``_cell_formula_units_Z`` as a number, or None (with a warning when it is given but not plausible)."""
+    raw = block.find_value("_cell_formula_units_Z")
+    if _is_null(raw):
+        return None
+    try:
+        z = parse_number(raw)[0]
+    except ValueError:
+        z = None
+    if z is None or not 0 < z <= Z_MAX:
+        warnings.append(WarningText("z_not_used", source, f"_cell_formula_units_Z {_unquote(raw).strip()!r} is not "
+                                    f"a number of formula units (0 < Z ≤ {Z_MAX:g}); Z is not used"))
+        return None
+    return z

@@ -1,39 +1,54 @@
 """The space group a CIF *declares*, worked out from its symmetry items (not detected from the atoms).
 
-What lives here: reading the operator list, cleaning and looking up H-M and Hall symbols and the IT number,
-deciding which item wins and what a disagreement between them means (an error when they name different group
-types, a warning when they are different settings or origins of the same type), operator lists that lack the
+What lives here: reading the operator list, the closure check (:meth:`SymOps.closure_defect` of
+``ops.py``), cleaning and looking up H-M and Hall symbols and the IT number, deciding which item wins and
+what a disagreement between them means (see the policy below), operator lists that lack the
 centring their symbol states, explicit pure translations that reveal a smaller true lattice, origin-shifted
 operator lists, and the choice of setting when only an IT number is given. ``cif.py`` reads the items out
 of the data block (:class:`SymmetryItems`) and calls :func:`declared_spacegroup`, then, once the atoms are
 read, :func:`reduce_to_true_lattice` and :func:`setting_from_number`. Detecting the symmetry of the atoms lives
-in ``detect.py``, naming a group from its operations in ``spacegroup.py``, the set algebra in ``ops.py``.
+in ``detect.py``.
 
 Conventions
 -----------
 * Operators are kept as written, translations reduced mod 1 into [0, 1); rotations are integer matrices on
   fractional coordinates, x' = R·x + t (as in :class:`~symstrain.phase.SpaceGroupInfo`).
-* Precedence: operators → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. With operators,
-  the H-M symbol only checks them; with an H-M and a Hall symbol of the same type but another setting, the
-  Hall symbol wins because it fixes the origin.
+* Precedence: operators → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. With an H-M and
+  a Hall symbol of the same type but another setting, the Hall symbol wins because it fixes the origin.
+* One policy on every path: operators that form a group are authoritative, and an H-M symbol or IT number
+  of another group is a warning (``symbol_disagrees``, ``number_disagrees``); operators that do not form a
+  group (:meth:`SymOps.closure_defect`, checked before anything else, also where pure translations shrink the
+  cell) are an error. The one completion: a list that is exactly the H-M group without its centring
+  translations (a common defect) is completed from the symbol, with a warning. Without operators, an H-M
+  symbol and an IT number of different groups are an error (nothing decides between them).
 * H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces.
 * A reduced lattice is given by the basis B (columns = new basis vectors in old fractional units):
   x_new = B⁻¹·x_old, R_new = B⁻¹·R·B, t_new = B⁻¹·t.
-* Every assumption is appended to the caller's ``warnings`` list; bad input raises
+* Every assumption is appended to the caller's ``warnings`` list as a
+  :class:`~symstrain.errors.WarningText` (codes listed in ``cif.WARNING_CODES``); bad input raises
   :class:`~symstrain.errors.SymstrainInputError` naming ``source``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SymstrainInputError
-from .notation import basis_string, fmt_vector
+from .errors import SymstrainInputError, WarningText
+from .notation import basis_string, fmt_vector, triplet
 from .ops import SymOps
 from .phase import Atom, Cell, Phase, SpaceGroupInfo
 from .spacegroup import centring_type, identify_operations, lattice_basis_from_translations
+
+
+#: longest operator list read: 192 operations (F m -3 m) on a 2×2×2 supercell
+MAX_OPERATORS = 192 * 8
+#: a cell whose lengths (relative) or angles (degrees) an operation changes by more than these does not have the
+#: symmetry of the operators: above the first pair a warning, above the second an error
+METRIC_WARN = (1e-3, 0.1)
+METRIC_ERROR = (0.05, 5.0)
 
 
 @dataclass(frozen=True)
@@ -95,12 +110,55 @@ def _parse_operators(items: SymmetryItems, source):
     ops = []
     for s in items.operators:
         try:
-            ops.append(gemmi.Op(s).wrap())
+            op = gemmi.Op(s).wrap()
         except (ValueError, RuntimeError) as exc:
             raise SymstrainInputError(
                 source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
             ) from None
+        r = np.array(op.rot)
+        if np.any(r % op.DEN) or np.any(np.abs(r) > 4 * op.DEN):
+            raise SymstrainInputError(
+                source, f"symmetry operator {s!r} in {items.operators_tag} is not a crystallographic operation "
+                "(its matrix entries must be small integers)")
+        ops.append(op)
     return ops
+
+
+def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> None:
+    """Every rotation must map the cell onto itself (Rᵀ·G·R = G): a cell whose lengths an operation changes by more
+    than 5 % or whose angles by more than 5° does not have the symmetry ``what`` claims (an error); above 0.1 % or
+    0.1° the cell parameters were refined without the symmetry's constraints (a warning)."""
+    rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
+    G = cell.metric()
+    GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+    lengths = np.sqrt(np.einsum("nii->ni", GR))
+    base = np.sqrt(np.diag(G))
+    d_len = np.abs(lengths / base - 1).max(axis=1)
+    cos = GR / (lengths[:, :, None] * lengths[:, None, :])
+    cos0 = G / np.outer(base, base)
+    angles = np.degrees(np.arccos(np.clip(cos[:, [1, 0, 0], [2, 2, 1]], -1, 1)))
+    angles0 = np.degrees(np.arccos(np.clip(cos0[[1, 0, 0], [2, 2, 1]], -1, 1)))
+    d_ang = np.abs(angles - angles0).max(axis=1)
+    k = int(np.argmax(np.maximum(d_len / METRIC_ERROR[0], d_ang / METRIC_ERROR[1])))
+    text = (f"{what} change the cell's lengths by up to "
+            f"{100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
+            f"{triplet(rot[k], np.zeros(3))})")
+    if d_len[k] > METRIC_ERROR[0] or d_ang[k] > METRIC_ERROR[1]:
+        raise SymstrainInputError(source, f"the cell does not have the symmetry of its space group: {text}")
+    if d_len.max() > METRIC_WARN[0] or d_ang.max() > METRIC_WARN[1]:
+        k = int(np.argmax(np.maximum(d_len / METRIC_WARN[0], d_ang / METRIC_WARN[1])))
+        warnings.append(WarningText(
+            "metric_not_symmetric", source,
+            f"the cell parameters deviate from the symmetry of the space group: {what} change the cell's lengths "
+            f"by up to {100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}°; used as given"))
+
+
+def _closure_problem(ops: SymOps, op_tag) -> str | None:
+    """The one-line reason the operator list is not a group (:meth:`SymOps.closure_defect`), or None."""
+    defect = ops.closure_defect()
+    if defect is None:
+        return None
+    return f"the {len(ops)} symmetry operators in {op_tag} do not form a group: {defect}"
 
 
 def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list[str]):
@@ -110,7 +168,8 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
     centring (the true lattice is smaller): ``pending`` is then the tuple (rotations, translations, H-M
     symbol, operator tag) to hand to :func:`reduce_to_true_lattice` together with the atoms and
     ``extra_translations`` ((k, 3) fractional). Precedence: operators → H-M → Hall → IT number → P 1
-    (with a warning). Raises :class:`SymstrainInputError` for items that contradict each other.
+    (with a warning). Raises :class:`SymstrainInputError` for operators that are not a group and for
+    symbols that contradict each other when there are no operators.
     """
     hm, hm_tag = items.hm, items.hm_tag
     hall, hall_tag = items.hall, items.hall_tag
@@ -119,8 +178,13 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
 
     if gops:
         info, extra = _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
-        if extra is None:
-            _check_number(info, number, source)
+        if extra is None and number is not None:
+            n = _it_number(number, number_tag, source, warnings)
+            if n is not None and n != info.number:
+                warnings.append(WarningText(
+                    "number_disagrees", source,
+                    f"{number_tag} {n} disagrees with the symmetry operators ({info.hm}, {info.number}); "
+                    "the operators are used"))
         return info, extra
 
     if hm is not None:
@@ -134,41 +198,53 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                     raise SymstrainInputError(
                         source, f"H-M symbol {hm!r} ({sg.number}) and Hall symbol {hall!r} ({sgh.number}) disagree"
                     )
-                warnings.append(
+                warnings.append(WarningText(
+                    "hall_other_setting", source,
                     f"Hall symbol {hall!r} is another setting ({sgh.xhm()}) than H-M {hm!r}; the Hall symbol "
-                    "is used because it fixes the origin"
-                )
+                    "is used because it fixes the origin"))
                 return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
-        _check_number(sg, number, source)
+        _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
 
     if hall is not None:
         sg = _sg_from_hall(hall)
         if sg is None:
             raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
-        _check_number(sg, number, source)
+        _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
 
     if number is not None:
         import gemmi
 
-        try:
-            n = int(float(number))
-        except ValueError:
-            raise SymstrainInputError(source, f"{number_tag} is not a number: {number!r}") from None
-        if not 1 <= n <= 230:
-            raise SymstrainInputError(source, f"{number_tag} {n} is not a space-group number (1–230)")
+        n = _it_number(number, number_tag, source, None)
         sg = gemmi.find_spacegroup_by_number(n)
         return SpaceGroupInfo.from_gemmi(sg, "number"), None
 
     import gemmi
 
-    warnings.append("no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed")
+    warnings.append(WarningText("assumed_p1", source,
+                                "no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed"))
     sg = gemmi.find_spacegroup_by_name("P 1")
     return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
 
 
-def setting_from_number(sg_info, cell, atoms, warnings):
+def _it_number(text: str, tag: str, source, warnings: list | None) -> int | None:
+    """The IT number 1–230 written in ``text``. When it is not one: with ``warnings`` a warning and None (the
+    number only checks another item), without an error (it is the only symmetry item)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if math.isfinite(v) and v.is_integer() and 1 <= v <= 230:
+        return int(v)
+    problem = f"{tag} {text!r} is not a space-group number (an integer 1–230)"
+    if warnings is None:
+        raise SymstrainInputError(source, problem)
+    warnings.append(WarningText("number_not_used", source, problem + "; not used"))
+    return None
+
+
+def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
     """With only an IT number, pick the tabulated setting in which no atoms overlap.
 
     The reference setting is kept when it puts no two atoms on top of each other; otherwise the
@@ -188,9 +264,9 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and fits_metric(s)]
     if len(settings) <= 1:
         if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
-            warnings.append(
-                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"
-            )
+            warnings.append(WarningText(
+                "setting_assumed", source,
+                f"only the IT number {sg_info.number} is given: the reference setting {sg_info.hm} is assumed"))
         return sg_info
 
     def overlaps(info):
@@ -200,10 +276,10 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     ref_bad = overlaps(sg_info)
     n = sg_info.number
     if not ref_bad:
-        warnings.append(
+        warnings.append(WarningText(
+            "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
-            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"
-        )
+            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"))
         return sg_info
     worst = ref_bad[0]
     clean = []
@@ -216,81 +292,83 @@ def setting_from_number(sg_info, cell, atoms, warnings):
     if len(clean) == 1:
         clean[0] = SpaceGroupInfo(clean[0].number, clean[0].hm, clean[0].hall, clean[0].setting, "number",
                                   clean[0].rotations, clean[0].translations, clean[0].is_standard_setting)
-        warnings.append(
+        warnings.append(WarningText(
+            "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} puts atoms on top of each "
             f"other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); {clean[0].hm} is the only tabulated setting "
-            "without overlaps and is used"
-        )
+            "without overlaps and is used"))
         return clean[0]
-    warnings.append(
+    warnings.append(WarningText(
+        "setting_assumed", source,
         f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed although it puts atoms "
         f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
-        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"
-    )
+        + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"))
     return sg_info
 
 
-def _check_number(sg, number, source):
+def _check_number(sg, number, number_tag, source, warnings):
+    """Without operators, an H-M or Hall symbol and an IT number of different groups are an error."""
     if number is None:
         return
-    try:
-        n = int(float(number))
-    except ValueError:
-        return
-    if n != sg.number:
-        name = sg.xhm() if hasattr(sg, "xhm") else sg.hm
-        raise SymstrainInputError(source, f"the space group is {name} ({sg.number}) but the IT number given is {n}")
+    n = _it_number(number, number_tag, source, warnings)
+    if n is not None and n != sg.number:
+        raise SymstrainInputError(source, f"the space group is {sg.xhm()} ({sg.number}) but the IT number given is {n}")
 
 
 def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     ops = SymOps.from_gemmi(gops)
     keep = ops.unique_indices()
     if len(keep) != len(ops):
-        warnings.append(f"{len(ops) - len(keep)} duplicate symmetry operators in {op_tag} ignored")
+        warnings.append(WarningText("duplicate_operators", source,
+                                    f"{len(ops) - len(keep)} duplicate symmetry operators in {op_tag} ignored"))
         ops = ops.subset(keep)
+    if len(ops) > MAX_OPERATORS:
+        raise SymstrainInputError(
+            source, f"{len(ops)} distinct symmetry operators in {op_tag}: a space group has at most 192 per "
+            f"conventional cell, and lists longer than {MAX_OPERATORS} (a 2×2×2 supercell of that) are not read")
     rot, trans = ops.rotations, ops.translations
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
+    problem = _closure_problem(ops, op_tag)
+    if problem:
+        raise SymstrainInputError(source, problem)
+    check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
     extra = ops.pure_translations()
     if centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
     ident = identify_operations(rot, trans, cell.matrix())
-    if ident is None or not ident.tabulated:
-        # closure: every product must be in the list (a tabulated set is a group by construction)
-        defect = ops.closure_defect()
-        if defect is not None:
-            raise SymstrainInputError(source, f"the {len(rot)} symmetry operators in {op_tag} do not form a group: "
-                                              f"{defect}")
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
         hm_ops = SymOps.from_gemmi(sg_hm.operations())
         n_cen = len(sg_hm.operations().cen_ops)
         if n_cen > 1 and len(hm_ops) == n_cen * len(ops) and hm_ops.contains_many(rot, trans).all():
-            warnings.append(
+            warnings.append(WarningText(
+                "operators_completed", source,
                 f"the {len(rot)} operators in {op_tag} lack the centring translations of {hm!r}; "
-                f"completed to the {len(hm_ops)} operations of {sg_hm.xhm()}"
-            )
+                f"completed to the {len(hm_ops)} operations of {sg_hm.xhm()}"))
             return SpaceGroupInfo.from_gemmi(sg_hm, "symops"), None
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
     if ident.note:
-        warnings.append(ident.note)
+        code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
+        warnings.append(WarningText(code, source, ident.note))
     if hm is not None:
         if sg_hm is None:
-            warnings.append(f"space-group symbol {hm!r} not recognised; the group is taken from the operators")
+            warnings.append(WarningText(
+                "symbol_not_recognised", source,
+                f"space-group symbol {hm!r} not recognised; the group is taken from the operators"))
         elif sg_hm.number != ident.number:
-            raise SymstrainInputError(
-                source,
-                f"symmetry operators ({ident.hm}, {ident.number}) are inconsistent with the H-M symbol "
-                f"{hm!r} ({sg_hm.number})",
-            )
+            warnings.append(WarningText(
+                "symbol_disagrees", source,
+                f"the H-M symbol {hm!r} ({sg_hm.number}) disagrees with the symmetry operators in {op_tag} "
+                f"({ident.hm}, {ident.number}), which form a group and are used"))
         elif SymOps.from_gemmi(sg_hm.operations()).key() != ops.key():
-            warnings.append(
+            warnings.append(WarningText(
+                "symbol_other_setting", source,
                 f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
-                "another setting or origin of the same group; the operators are used"
-            )
+                "another setting or origin of the same group; the operators are used"))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     if np.any(ident.origin_shift):
         setting = (
@@ -328,14 +406,16 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
         )
     shown = ", ".join(fmt_vector(t) for t in extra)
     what = f"symbol {hm!r} " if hm else ""
-    warnings.append(
+    warnings.append(WarningText(
+        "true_lattice_smaller", source,
         f"the operators ({what}in {op_tag}) include the pure translation(s) {shown}, which is no conventional "
         f"centring: the true lattice is smaller; cell reduced with basis {basis_string(B)} to a={new_cell.a:.5g}, "
         f"b={new_cell.b:.5g}, c={new_cell.c:.5g} Å and reported as {ident.hm} ({ident.number})"
-        + ("" if diagonal else "; anisotropic U dropped")
-    )
+        + ("" if diagonal else "; anisotropic U dropped")))
     if ident.note:
-        warnings.append(ident.note)
+        code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
+        warnings.append(WarningText(code, source, ident.note))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
     return new_cell, info, new_atoms
+

@@ -35,6 +35,8 @@ from .errors import SymstrainInputError
 
 _I_PAIRS = (("f_squared_meas", "f_squared_sigma"), ("intensity_meas", "intensity_sigma"))
 _STATUS = ("observed_status", "include_status", "status")
+#: largest |h|, |k|, |l| read (HKLF 4 fixed format has four columns per index); beyond is corruption
+_MAX_INDEX = 9999
 
 
 def read_hkl(path, block: str | None = None) -> pd.DataFrame:
@@ -197,6 +199,8 @@ def _fixed_columns(text: str):
         return None
     if np.any(np.all(hkl[:n_data] == 0, axis=1)):
         return None  # a zero triple written otherwise ('  -0') ends the data earlier: the line reader decides
+    if not np.all(np.isfinite(Is[:n_data])):
+        return None  # 'nan' or 'inf' intensities: the line reader refuses them naming the line
     b = batch[:n_data] if with_batch[:n_data].any() else None
     return hkl[:n_data], Is[:n_data, 0], Is[:n_data, 1], b, t < n
 
@@ -216,6 +220,9 @@ def _parse_lines(lines: list[str], source: str) -> tuple[pd.DataFrame, list[str]
             raise SymstrainInputError(source, f"line {n}: indices are not integers: {line.strip()[:40]!r}")
         if r is None:
             raise SymstrainInputError(source, f"line {n}: not an HKLF 4 reflection line (3I4,2F8.2): {line.strip()[:40]!r}")
+        if not (math.isfinite(r[3]) and math.isfinite(r[4])) or max(abs(r[0]), abs(r[1]), abs(r[2])) > _MAX_INDEX:
+            raise SymstrainInputError(source, f"line {n}: intensity or σ not a finite number, or an index beyond "
+                                              f"±{_MAX_INDEX}: {line.strip()[:40]!r}")
         if r[0] == 0 and r[1] == 0 and r[2] == 0:
             terminated = True
             break
@@ -407,9 +414,11 @@ def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFram
     idx = []
     for t in ("index_h", "index_k", "index_l"):
         v = numbers(cols[t], path)
-        if np.any(~np.isfinite(v)) or np.any(v != np.round(v)):
-            bad = int(np.argmax(~np.isfinite(v) | (v != np.round(np.nan_to_num(v)))))
-            raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer")
+        if np.any(~np.isfinite(v)) or np.any(np.abs(v) > _MAX_INDEX) or np.any(v != np.round(v)):
+            bad = int(np.argmax(~np.isfinite(v) | (np.abs(np.nan_to_num(v)) > _MAX_INDEX)
+                                | (v != np.round(np.nan_to_num(v)))))
+            raise SymstrainInputError(path, f"{cols[t]}: index in row {bad + 1} is not an integer within "
+                                            f"±{_MAX_INDEX}")
         idx.append(v.astype(int))
     I = s = None
     for m, sg in _I_PAIRS:

@@ -154,8 +154,10 @@ def test_operators_and_symbol_same_set_is_fine(tmp_path):
 
 
 def test_operators_inconsistent_with_symbol(tmp_path):
-    with pytest.raises(SymstrainInputError, match="inconsistent with the H-M symbol"):
-        read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,-y,-z"], symbol="P 21/c"))
+    # issue 11 policy: operators that form a group are authoritative; a symbol of another group is a warning
+    ph = read_cif(make_cif(tmp_path, ops=["x,y,z", "-x,-y,-z"], symbol="P 21/c"))
+    assert (ph.spacegroup.number, ph.spacegroup.order) == (2, 2)
+    assert [w.code for w in ph.warnings if "'P 21/c'" in w] == ["symbol_disagrees"]
 
 
 def test_operators_missing_the_centring_are_completed(tmp_path):
@@ -190,11 +192,13 @@ def test_origin_shifted_operators_identified(tmp_path):
     [
         (dict(symbol="P2_1/n"), 14, "P 1 21/n 1", "H-M"),
         (dict(symbol="P 21/n   "), 14, "P 1 21/n 1", "H-M"),
-        (dict(symbol="P m c n"), 62, "P m c n", "H-M"),
+        # (orthorhombic and hexagonal symbols get a cell of their metric: since issue 11 a cell whose angles the
+        # operations change by more than 5° is refused)
+        (dict(symbol="P m c n", cell=("10.0", "12.0", "8.0", "90", "90", "90")), 62, "P m c n", "H-M"),
         (dict(symbol="I 1 2/m 1"), 12, "I 1 2/m 1", "H-M"),
         (dict(symbol="A -1"), 2, "A -1", "H-M"),
         (dict(symbol="C 1"), 1, "C 1", "H-M"),
-        (dict(symbol="R -3 :H"), 148, "R -3:H", "H-M"),
+        (dict(symbol="R -3 :H", cell=("10.0", "10.0", "8.0", "90", "90", "120")), 148, "R -3:H", "H-M"),
         (dict(hall="-P_2yn"), 14, "P 1 21/n 1", "Hall"),
         (dict(hall="-P 2ybc"), 14, "P 1 21/c 1", "Hall"),
         (dict(number=2), 2, "P -1", "number"),
@@ -245,8 +249,10 @@ def test_symbol_and_number_disagree(tmp_path):
 
 
 def test_operators_and_number_disagree(tmp_path):
-    with pytest.raises(SymstrainInputError, match="IT number given is 15"):
-        read_cif(make_cif(tmp_path, ops=P21C_OPS, number=15))
+    # issue 11 policy: the operators (P 1 21/c 1, a group) win over IT number 15, with a warning
+    ph = read_cif(make_cif(tmp_path, ops=P21C_OPS, number=15))
+    assert ph.spacegroup.number == 14
+    assert any(w.code == "number_disagrees" and "15" in w for w in ph.warnings)
 
 
 def test_modulated_rejected(tmp_path):

@@ -43,7 +43,10 @@ CASES = {
                           .replace("_cell_angle_gamma 90", "_cell_angle_gamma 150") + ATOMS, "no positive volume"),
     "angle_180": (GOOD_HEAD.replace("_cell_angle_beta 100.0", "_cell_angle_beta 180") + ATOMS, "outside"),
     "unknown_symbol": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 5 2 2'\n" + ATOMS, "unknown space-group symbol"),
-    "ops_vs_symbol": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P -1'\n" + P21C + ATOMS, "inconsistent"),
+    # (an H-M symbol disagreeing with operators that form a group is a warning since issue 11; a list that is
+    # not a group is the error)
+    "ops_not_a_group": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 21/c'\n" + P21C.replace("-x,-y,-z\n", "")
+                        + ATOMS, "do not form a group"),
     "non_numeric_xyz": (GOOD_HEAD + "_symmetry_space_group_name_H-M 'P 21/c'\n" + ATOMS.replace("0.25", "0.2x5"),
                         "not a number"),
     "modulated": (GOOD_HEAD + "_cell_modulation_dimension 1\n_symmetry_space_group_name_H-M 'P 21/c'\n" + ATOMS,

@@ -1,0 +1,411 @@
+"""Reading the atom sites of one CIF data block (``_atom_site_*``, ``_atom_site_aniso_*``) into
+:class:`~symstrain.phase.Atom` records, and the check that the cell has room for them.
+
+What lives here: the element from the type symbol or the label, coordinates (fractional, also written as
+fractions such as ``1/4``, or Cartesian with the file's matrix), occupancies, U or B, anisotropic U,
+disorder groups; skipping sites without coordinates or element, merging coincident duplicate sites, and
+:func:`check_room` (volume per atom, atoms in the expanded cell). The rules and the plausibility limits
+are stated once, in ``cif.py``'s docstring, and their values are the constants there. Called by
+``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from . import cif
+from .errors import SymstrainInputError, WarningText
+from .phase import Atom
+
+_EIGHT_PI2 = 8.0 * math.pi**2
+#: coordinates equal to this many decimals (fractional, modulo 1) make two sites coincident
+_DUPLICATE_DECIMALS = 5
+
+
+def _listing(names, k=6) -> str:
+    return ", ".join(names[:k]) + (" …" if len(names) > k else "")
+
+
+def _element_from(symbol: str | None, strict_case: bool) -> str | None:
+    """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw')."""
+    import gemmi
+
+    if not symbol:
+        return None
+    m = re.match(r"^([A-Za-z]{1,2})", symbol)
+    if not m:
+        return None
+    letters = m.group(1)
+
+    def valid(s):
+        s = s[0].upper() + s[1:].lower()
+        return s if gemmi.Element(s).atomic_number > 0 or s == "D" else None
+
+    if len(letters) == 2 and (not strict_case or letters[1].islower()):
+        e = valid(letters)
+        if e:
+            return e
+    e = valid(letters[0])
+    if e:
+        return e
+    if len(letters) == 2:
+        return valid(letters)
+    return None
+
+
+def _column(block, tag):
+    col = block.find_values(tag)
+    return [str(v) for v in col] if col is not None and len(col) > 0 else None
+
+
+def _formula_elements(formula: str | None) -> set[str] | None:
+    if not formula:
+        return None
+    found = set(re.findall(r"([A-Z][a-z]?)", formula))
+    return found or None
+
+
+def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
+    """U (Å²) from a U or B item (``scale`` 1 or 1/8π²): None when absent or text (noted in ``warnings_u``);
+    refused when not finite or outside the plausible range."""
+    try:
+        v = cif.parse_number(raw)[0]
+    except cif.NotFiniteError:
+        raise SymstrainInputError(
+            source, f"atom {label!r}: {what} {cif._unquote(raw)!r} is not a finite number") from None
+    except ValueError:
+        warnings_u.append(f"{label} {what} {cif._unquote(raw).strip()!r}")
+        return None
+    if v is None:
+        return None
+    u = v * scale
+    lo, hi = cif.U_RANGE
+    if not lo <= u <= hi:
+        raise SymstrainInputError(
+            source, f"atom {label!r}: {what} {cif._unquote(raw).strip()!r} gives U = {u:g} Å², outside the plausible "
+            f"range {lo:g}…{hi:g} Å²")
+    return u
+
+
+def _coordinates(coords_raw, labels, kind, source):
+    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete."""
+    n = len(coords_raw[0])
+    xyz = np.zeros((n, 3))
+    xyz_su = np.full((n, 3), np.nan)
+    complete = np.ones(n, dtype=bool)
+    for k in range(3):
+        for i, raw in enumerate(coords_raw[k]):
+            if cif._is_null(raw):
+                complete[i] = False
+                continue
+            try:
+                v, s = cif.parse_number(raw, fractions=True)
+            except ValueError as exc:
+                raise SymstrainInputError(
+                    source, f"atom {cif._unquote(labels[i])!r}: coordinate _atom_site_{kind}_{'xyz'[k]} = "
+                    f"{cif._unquote(raw)!r} {cif.not_a_number(exc)}") from None
+            if kind == "fract" and abs(v) > cif.MAX_ABS_FRACT:
+                raise SymstrainInputError(
+                    source, f"atom {cif._unquote(labels[i])!r}: fractional coordinate _atom_site_fract_{'xyz'[k]} = "
+                    f"{cif._unquote(raw)!r} is outside ±{cif.MAX_ABS_FRACT:g} (not a position in or near the cell)")
+            xyz[i, k] = v
+            if s is not None:
+                xyz_su[i, k] = s
+    return xyz, xyz_su, complete
+
+
+def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
+    """The atom sites of ``block`` (rules in ``cif.py``'s docstring); warnings appended to ``warnings``."""
+    labels = _column(block, "_atom_site_label")
+    types = _column(block, "_atom_site_type_symbol")
+    fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
+    cart = [_column(block, f"_atom_site_Cartn_{k}") for k in "xyz"]
+    if fx[0] is not None:
+        if any(c is None for c in fx):
+            raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")
+        coords_raw, kind = fx, "fract"
+    elif cart[0] is not None:
+        if any(c is None for c in cart):
+            raise SymstrainInputError(source, "_atom_site_Cartn_x, _y and _z are not all present")
+        coords_raw, kind = cart, "Cartn"
+    else:
+        hint = ""
+        if any(block.find_values(t) for t in ("_refln_index_h", "_twin_refln_index_h", "_diffrn_refln_index_h")):
+            hint = ": this block holds reflection data, not a structure"
+        raise SymstrainInputError(source, f"no atom sites (_atom_site_fract_x/y/z){hint}")
+    n = len(coords_raw[0])
+    if labels is None:
+        labels = [f"{(cif._unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
+    cols = {
+        "occ": _column(block, "_atom_site_occupancy"),
+        "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
+        "biso": _column(block, "_atom_site_B_iso_or_equiv"),
+        "dis": _column(block, "_atom_site_disorder_group"),
+    }
+    for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
+        if col is not None and len(col) != n:
+            raise SymstrainInputError(source, f"_atom_site_ columns have different lengths ({name})")
+
+    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source)
+    if kind == "Cartn":
+        xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
+                                                                   xyz_su[complete], warnings)
+
+    aniso = _read_aniso(block, source, warnings)
+    formula_elements = _formula_elements(formula)
+    from_label_notes: list[str] = []
+    atoms: list[Atom] = []
+    skipped, no_xyz, q_occ, zero_occ, over_one, neg_u, text_u = [], [], [], [], [], [], []
+    for i in range(n):
+        label = cif._unquote(labels[i]).strip()
+        if not complete[i]:
+            no_xyz.append(label)
+            continue
+        tsym = None if types is None or cif._is_null(types[i]) else cif._unquote(types[i]).strip()
+        element = _element_from(tsym, strict_case=False) if tsym else None
+        if element is None:
+            element = _element_from(label, strict_case=True)
+            in_formula = formula_elements is None or element in formula_elements or (
+                element == "D" and "H" in formula_elements)
+            if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
+                element = "O"  # 'Wat1': a water oxygen, not tungsten
+                from_label_notes.append(f"{label}→O")
+            elif element is not None and not in_formula:
+                from_label_notes.append(f"{label}→{element} (not in the formula)")
+        if element is None:
+            skipped.append(label)
+            continue
+        occ = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
+        if occ == 0:
+            zero_occ.append(label)
+        u = None
+        if cols["uiso"] is not None:
+            u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
+        if u is None and cols["biso"] is not None:
+            u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
+        if u is not None and u < 0:
+            neg_u.append(f"{label} {u:g}")
+        dis = "" if cols["dis"] is None or cif._is_null(cols["dis"][i]) else cif._unquote(cols["dis"][i]).strip()
+        atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
+
+    def warn(code, message):
+        warnings.append(WarningText(code, source, message))
+
+    if from_label_notes:
+        warn("element_from_label", "element guessed from the site label: " + _listing(from_label_notes))
+    if skipped:
+        warn("site_without_element",
+             f"{len(skipped)} atom site(s) with no recognisable element skipped: {_listing(skipped)}")
+    if no_xyz:
+        warn("site_without_coordinates",
+             f"{len(no_xyz)} atom site(s) with an unknown ('?' or '.') coordinate skipped: {_listing(no_xyz)}")
+    if q_occ:
+        warn("occupancy_unknown", f"occupancy '?' taken as 1 for {len(q_occ)} site(s): {_listing(q_occ)}")
+    if over_one:
+        warn("occupancy_above_one", f"occupancy above 1 kept as written for {len(over_one)} site(s): "
+                                    f"{_listing(over_one)}")
+    if zero_occ:
+        warn("zero_occupancy", f"{len(zero_occ)} site(s) with occupancy 0 kept in the atom list but left out of "
+                               f"symmetry detection: {_listing(zero_occ)}")
+    if neg_u:
+        warn("negative_u", f"negative U_iso (not physical; kept as written) for {len(neg_u)} site(s): "
+                           f"{_listing(neg_u)}")
+    if text_u:
+        warn("u_not_number", f"displacement parameter(s) that are not numbers ignored: {_listing(text_u)}")
+    groups = sorted({a.disorder_group for a in atoms if a.disorder_group})
+    if groups:
+        n_dis = sum(1 for a in atoms if a.disorder_group)
+        note = f"disorder: {n_dis} site(s) in disorder group(s) {', '.join(groups)}"
+        if cols["occ"] is None:
+            note += "; the file gives no occupancies, so every site is taken as fully occupied"
+        warn("disorder", note)
+    elif cols["dis"] is not None and cols["occ"] is None:
+        warn("disorder", "the file has an _atom_site_disorder_group column (no group given) but no occupancies: "
+                         "every site is taken as fully occupied")
+    if not atoms:
+        if no_xyz:
+            raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
+        raise SymstrainInputError(source, "no atom site with a recognisable element")
+    return _merge_duplicates(atoms, source, warnings)
+
+
+def _occupancy(col, i, label, source, q_occ, over_one) -> float:
+    if col is None:
+        return 1.0
+    raw = cif._unquote(col[i]).strip()
+    if raw == "?":
+        q_occ.append(label)
+        return 1.0
+    if raw in (".", ""):
+        return 1.0
+    try:
+        occ = cif.parse_number(raw, fractions=True)[0]
+    except ValueError as exc:
+        raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} {cif.not_a_number(exc)}") from None
+    if occ < 0:
+        raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is negative")
+    if occ > cif.MAX_OCCUPANCY:
+        raise SymstrainInputError(
+            source, f"atom {label!r}: occupancy {occ:g} is above {cif.MAX_OCCUPANCY:g} (a fraction of a site is at "
+            "most 1)")
+    if occ > 1.0 + 1e-6:
+        over_one.append(f"{label} {occ:g}")
+    return float(occ)
+
+
+def _merge_duplicates(atoms: list[Atom], source, warnings) -> list[Atom]:
+    """Sites equal in element, occupancy, disorder group and coordinates (to 1e-5, modulo 1) kept once (the
+    first), before any pair search: one atom line repeated 10,000 times must not make the cell quadratic."""
+    if len(atoms) < 2:
+        return atoms
+    scale = 10**_DUPLICATE_DECIMALS
+    xyz = np.array([a.xyz for a in atoms], dtype=float)
+    grid = np.rint(xyz * scale).astype(np.int64) % scale
+    kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
+    keys = np.column_stack([kind.reshape(-1), grid])
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    if len(first) == len(atoms):
+        return atoms
+    inverse = inverse.reshape(-1)
+    keep = np.zeros(len(atoms), dtype=bool)
+    keep[first] = True
+    dropped = np.flatnonzero(~keep)
+    counts: dict[str, int] = {}
+    for k in dropped:
+        name = f"{atoms[k].label}={atoms[first[inverse[k]]].label}"
+        counts[name] = counts.get(name, 0) + 1
+    shown = [f"{name} (×{c})" if c > 1 else name for name, c in counts.items()]
+    warnings.append(WarningText(
+        "duplicate_sites_merged", source,
+        f"{len(dropped)} atom site(s) coincide with an earlier site of the same element, occupancy and disorder "
+        f"group and were merged into it: {_listing(shown)}"))
+    return [a for a, k in zip(atoms, keep) if k]
+
+
+def _read_aniso(block, source, warnings) -> dict:
+    labels = _column(block, "_atom_site_aniso_label")
+    if labels is None:
+        return {}
+    names = ("11", "22", "33", "12", "13", "23")
+    cols = [_column(block, f"_atom_site_aniso_U_{k}") for k in names]
+    scale, letter = 1.0, "U"
+    if any(c is None for c in cols):
+        cols = [_column(block, f"_atom_site_aniso_B_{k}") for k in names]
+        scale, letter = 1.0 / _EIGHT_PI2, "B"
+        if any(c is None for c in cols):
+            return {}
+    if any(len(c) != len(labels) for c in cols):
+        raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
+    out, text = {}, []
+    lo, hi = cif.U_RANGE
+    for i, lab in enumerate(labels):
+        label = cif._unquote(lab).strip()
+        vals = []
+        for name, c in zip(names, cols):
+            try:
+                v = cif.parse_number(c[i])[0]
+            except cif.NotFiniteError:
+                raise SymstrainInputError(
+                    source, f"atom {label!r}: _atom_site_aniso_{letter}_{name} {cif._unquote(c[i])!r} is not a finite "
+                    "number") from None
+            except ValueError:
+                text.append(label)
+                break
+            if v is not None and not lo <= v * scale <= hi:
+                raise SymstrainInputError(
+                    source, f"atom {label!r}: _atom_site_aniso_{letter}_{name} = {v:g} gives {v * scale:g} Å², "
+                    f"outside the plausible range {lo:g}…{hi:g} Å²")
+            vals.append(v)
+        else:
+            if all(v is not None for v in vals):
+                out[label] = tuple(v * scale for v in vals)
+    if text:
+        warnings.append(WarningText("u_not_number", source, "anisotropic displacement parameters that are not "
+                                    f"numbers ignored for {len(text)} site(s): {_listing(text)}"))
+    return out
+
+
+def _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings):
+    M = np.zeros((3, 3))
+    vec = np.zeros(3)
+    have = True
+    for i in range(3):
+        for j in range(3):
+            M[i, j] = _matrix_number(block, f"_atom_sites_fract_tran_matrix_{i + 1}{j + 1}", source)
+        vec[i] = _matrix_number(block, f"_atom_sites_fract_tran_vector_{i + 1}", source, default=0.0)
+    have = bool(np.all(np.isfinite(M)))
+    if not have:
+        raise SymstrainInputError(
+            source, "atom sites are given only as Cartesian coordinates (_atom_site_Cartn_*) and the file has no "
+            "complete _atom_sites_fract_tran_matrix to convert them"
+        )
+    with np.errstate(all="ignore"):
+        frac = xyz @ M.T + vec
+    if not np.all(np.abs(frac) <= cif.MAX_ABS_FRACT):
+        raise SymstrainInputError(
+            source, f"Cartesian coordinates converted with _atom_sites_fract_tran_matrix give fractional coordinates "
+            f"outside ±{cif.MAX_ABS_FRACT:g} (not positions in or near the cell)")
+    Minv_cell = np.linalg.inv(cell.matrix())
+    if not np.allclose(np.abs(M), np.abs(Minv_cell), rtol=0.01, atol=1e-4):
+        warnings.append(WarningText(
+            "fract_tran_matrix_mismatch", source,
+            "_atom_sites_fract_tran_matrix does not match the inverse of the cell's orthogonalisation matrix; "
+            "the file's matrix was used"))
+    warnings.append(WarningText(
+        "cartesian_coordinates", source,
+        "fractional coordinates computed from Cartesian _atom_site_Cartn_* with _atom_sites_fract_tran_matrix"))
+    su = np.abs(M) @ np.nan_to_num(xyz_su.T, nan=0.0)
+    su = np.where(np.isnan(xyz_su).all(axis=1)[:, None], np.nan, su.T)
+    return frac, su
+
+
+def _matrix_number(block, tag, source, default=np.nan) -> float:
+    raw = block.find_value(tag)
+    try:
+        v = cif.parse_number(raw)[0]
+    except ValueError as exc:
+        raise SymstrainInputError(source, f"{tag} {cif._unquote(raw)!r} {cif.not_a_number(exc)}") from None
+    if v is None:
+        return default
+    if abs(v) > 1e3:
+        raise SymstrainInputError(source, f"{tag} = {v:g} is not an element of a Cartesian-to-fractional matrix (Å⁻¹)")
+    return v
+
+
+def check_room(cell, spacegroup, atoms, source) -> None:
+    """Refuse a structure its cell cannot hold, before any pair search: more than ``MAX_EXPANSION`` images before
+    special positions are merged (sites × operations), more than ``MAX_CELL_ATOMS`` atoms in the cell, or fewer
+    than ``MIN_VOLUME_PER_ATOM`` Å³ per atom (atoms weighted by occupancy). A site's multiplicity is the number of
+    operations over the number that map it within 0.02 Å of itself (its site-symmetry group; the tolerance can
+    only make that larger, so the counts are lower bounds)."""
+    rot = np.asarray(spacegroup.rotations, dtype=float)
+    trans = np.asarray(spacegroup.translations, dtype=float)
+    upper = len(atoms) * len(rot)
+    if upper > cif.MAX_EXPANSION:
+        raise SymstrainInputError(
+            source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} images to expand: more than the "
+            f"{cif.MAX_EXPANSION:,} this reader expands")
+    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
+    occ = np.array([a.occupancy for a in atoms], dtype=float)
+    A = cell.matrix()
+    stabiliser = np.empty(len(atoms))
+    for s0 in range(0, len(atoms), 4096):  # (block, m, 3) image − site, a few MB at a time
+        d = np.einsum("mab,nb->nma", rot, X[s0:s0 + 4096]) + trans[None] - X[s0:s0 + 4096, None, :]
+        d -= np.rint(d)
+        c = d @ A.T
+        stabiliser[s0:s0 + 4096] = np.sum(np.einsum("nmk,nmk->nm", c, c) < 0.02**2, axis=1)
+    multiplicity = len(rot) / np.maximum(1, stabiliser)
+    n_cell = float(np.sum(multiplicity))
+    if n_cell > cif.MAX_CELL_ATOMS:
+        raise SymstrainInputError(
+            source, f"{n_cell:,.0f} atoms in the cell: more than the {cif.MAX_CELL_ATOMS:,} the commands handle "
+            "within memory and time")
+    count = float(np.sum(np.where(occ > 0, occ, 0.0) * multiplicity))
+    volume = cell.volume
+    if count * cif.MIN_VOLUME_PER_ATOM > volume:
+        raise SymstrainInputError(
+            source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: {count:.4g} atoms in it, "
+            f"{volume / count:.3g} Å³ per atom (no solid has less than {cif.MIN_VOLUME_PER_ATOM:g} Å³ per atom)")
