@@ -30,7 +30,6 @@ Conventions
 from __future__ import annotations
 
 import importlib
-import warnings as warnings_module
 
 import numpy as np
 
@@ -264,7 +263,7 @@ def phase_from_sites(lattice, frac, species, labels=None, *, symprec: float = SY
 
     from .expand import expand_to_cell
     from .ops import SymOps
-    from .spacegroup import centring_type, identify_operations
+    from .spacegroup import centring_type, identify_operations, spglib_call
 
     lattice = np.array(lattice, dtype=float).reshape(3, 3)
     frac = np.array(frac, dtype=float).reshape(-1, 3)
@@ -285,12 +284,8 @@ def phase_from_sites(lattice, frac, species, labels=None, *, symprec: float = SY
     frac = _wrap(frac)
     keys = [tuple(sorted((e, round(o, 3)) for e, o in sp.items())) for sp in species]
     _, types = np.unique(np.array([repr(k) for k in keys]), return_inverse=True)
-    with warnings_module.catch_warnings():  # spglib ≥ 2.5 announces a change of its error handling
-        warnings_module.simplefilter("ignore", DeprecationWarning)
-        try:
-            ds = spglib.get_symmetry_dataset((lattice, frac, types.reshape(-1).astype(np.intc) + 1), symprec=symprec)
-        except Exception:  # spglib may raise instead of returning None
-            ds = None
+    ds = spglib_call(spglib.get_symmetry_dataset, (lattice, frac, types.reshape(-1).astype(np.intc) + 1),
+                     symprec=symprec)
     if ds is None:
         raise SymstrainInputError(source, f"spglib finds no space group at symprec {symprec:g} Å")
     rot, trans, shift = _operations(ds, lattice, symprec, source, warnings)

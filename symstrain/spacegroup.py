@@ -153,12 +153,22 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
 
 
 def spglib_call(func, *args, **kwargs):
-    """Call a spglib function; None when it finds nothing or reports an error (never an exception)."""
+    """Call a spglib function; None when it finds nothing or reports an error (never an exception, and nothing
+    printed: spglib's C library writes its failures to stderr unless ``SPGLIB_WARNING=OFF``, set for the call)."""
+    import os
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            return func(*args, **kwargs)
-        except Exception:  # spglib ≥ 2.5 may raise instead of returning None
-            return None
+    before = os.environ.get("SPGLIB_WARNING")
+    os.environ["SPGLIB_WARNING"] = "OFF"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                return func(*args, **kwargs)
+            except Exception:  # spglib ≥ 2.5 may raise instead of returning None
+                return None
+    finally:
+        if before is None:
+            del os.environ["SPGLIB_WARNING"]
+        else:
+            os.environ["SPGLIB_WARNING"] = before

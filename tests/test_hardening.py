@@ -497,3 +497,18 @@ def test_cell_without_the_symmetry_of_its_operators(tmp_path):
                           sym="_symmetry_space_group_name_H-M 'P 4/m'\n", name="b.cif"))
     w = [w for w in ph.warnings if w.code == "metric_not_symmetric"]
     assert len(w) == 1 and "0.5 %" in w[0]
+
+
+def test_spglib_failures_print_nothing(tmp_path):
+    # a lone H in a C2/c-numbered cell: spglib's C code reports "ssm_get_exact_positions failed" on stderr
+    import subprocess
+    import sys
+
+    cif = tmp_path / "h.cif"
+    cif.write_text("data_x\n_cell_length_a 18.2917\n_cell_length_b 9.6357\n_cell_length_c 3.0355\n"
+                   "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_Int_Tables_number 15\n"
+                   "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                   "_atom_site_fract_z\nH1 H 0.9984 0.47889 0.29899\n")
+    out = subprocess.run([sys.executable, "-m", "symstrain", "info", str(cif)], capture_output=True, text=True,
+                         timeout=120, env={k: v for k, v in __import__("os").environ.items() if k != "SPGLIB_WARNING"})
+    assert out.returncode == 0 and out.stderr == ""
