@@ -287,8 +287,11 @@ def test_lawsonite_cmcm_to_p21cn_two_primary_irreps(shared_cifs):
 def test_to_dict_follows_the_schema(model):
     from symstrain.contract import validate
 
+    from symstrain.cli import CommandResult, envelope
+
     _, _, d, _ = model
-    doc = {"results": [d.to_dict()], "failed": [], "n_files": 1, "reference": "parent"}
+    doc = envelope("modes", CommandResult({"results": [d.to_dict()], "failed": [], "n_files": 1,
+                                           "reference": "parent"}, "", warnings=d.all_warnings()))
     validate("modes", json.loads(json.dumps(doc, allow_nan=False)))
 
 
