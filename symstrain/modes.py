@@ -6,7 +6,8 @@ origin, the per-atom displacements, the amplitude of each physically irreducible
 parent group with its wave vector, dimension, order-parameter direction, isotropy subgroup and role (primary or
 secondary), the splitting of the parent's orbits, and the spontaneous strain split by the irreps of the parent
 point group. What does not: the irreps themselves (``irreps``), atom pairing and reference structures
-and the Wyckoff-splitting table (``pairing``), the relation (``relation``) and the strain tensor (``strain``).
+and the Wyckoff-splitting table (``pairing``), the relation (``relation``), the strain tensor (``strain``) and its
+split by irreps (``strain_irreps``).
 
 Conventions
 -----------
@@ -46,7 +47,7 @@ from .expand import expand_to_cell_ops
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
-from .spontaneous_strain import strain
+from .strain_irreps import StrainIrrep, strain_irreps
 
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
                            "it; u in Å with the child cell (AMPLIMODES)")
@@ -120,26 +121,6 @@ class IrrepAmplitude:
             "role": self.role,
             "mulliken": self.mulliken,
         }
-
-
-@dataclass(frozen=True, eq=False)
-class StrainIrrep:
-    """The part of the spontaneous strain e (3×3, the child's Cartesian frame, from :func:`symstrain.strain`) that
-    transforms as one Γ-point irrep of the parent point group: ``tensor`` its projection, ``amplitude`` its
-    Frobenius norm (dimensionless) with s.u. (NaN when the cells give none); ``symmetry_breaking`` False for the
-    identity irrep."""
-
-    label: str
-    amplitude: float
-    amplitude_su: float
-    tensor: np.ndarray
-    symmetry_breaking: bool
-
-    def to_dict(self) -> dict:
-        from .contract import clean, quantity, quantity_array
-
-        return {"label": self.label, "amplitude": quantity(self.amplitude, self.amplitude_su),
-                "tensor": quantity_array(clean(self.tensor)), "symmetry_breaking": self.symmetry_breaking}
 
 
 @dataclass(frozen=True, eq=False)
@@ -336,7 +317,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     return ModeDecomposition(
         relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=len(origins),
         polar_shift=shift, polar_shift_frac=shift @ np.linalg.inv(A).T, amplitude=amp, quadrature_residual=resid,
-        n_parent_cells=n_p, irreps=irreps, strain=_strain_irreps(rel, gamma, warns), splitting=splits,
+        n_parent_cells=n_p, irreps=irreps, strain=strain_irreps(rel, gamma, warns), splitting=splits,
         labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
         reference_frac=ref, pair_distances=dist, warnings=tuple(warns), amplitude_su=amp_su)
 
@@ -506,31 +487,3 @@ def _roles(out, H, child, warns, threshold):
                                    "symmetry than the child's group"))
     for i, e in enumerate(out):
         e.append("inactive" if e[2] < threshold else ("primary" if chosen and i in chosen else "secondary"))
-
-
-def _strain_irreps(rel, fg_gamma, warns) -> tuple[StrainIrrep, ...]:
-    """The spontaneous strain split by the Γ-point irreps (parent point group) — see :class:`StrainIrrep`."""
-    fg, gamma = fg_gamma
-    try:
-        st = strain(rel)
-    except SymstrainInputError as exc:
-        warns.append(WarningRecord("no_strain", rel.child.name, f"no strain split: {exc.problem}"))
-        return ()
-    e = np.asarray(st.e, float)
-    esu = np.asarray(st.e_su, float)
-    A0 = st.reference_mapped.matrix() @ fg.M
-    C = np.einsum("ij,njk,kl->nil", A0, fg.W[:fg.n_point], np.linalg.inv(A0))
-    out = []
-    for ir, chi in gamma:
-        Mlin = sum(c * np.kron(Cl, Cl) for c, Cl in zip(chi, C)) * ir.dim / (len(C) * ir.nu)  # vec(C e Cᵀ)
-        pe = (Mlin @ e.ravel()).reshape(3, 3)
-        a = float(np.linalg.norm(pe))
-        if a < 1e-12:
-            continue
-        grad = Mlin.T @ pe.ravel() / a
-        need = np.abs(grad) > 1e-12
-        su = float(np.sqrt(np.sum((grad[need] * esu.ravel()[need]) ** 2))) if np.all(np.isfinite(esu.ravel()[need])) \
-            else float("nan")
-        out.append(StrainIrrep(ir.label, a, su, np.where(np.abs(pe) < 1e-12 * max(a, 1e-300), 0.0, pe),
-                               not np.allclose(chi, 1)))
-    return tuple(out)

@@ -29,8 +29,6 @@ def add_arguments(p):
 
 
 def run(args):
-    from pathlib import Path
-
     import numpy as np
 
     from ..cif import read_cif
