@@ -255,10 +255,12 @@ class SiteSplit:
     parent_wyckoff: str | None = None
 
     def to_dict(self) -> dict:
+        from .contract import quantity
+
         return {"parent_site": self.parent_site, "parent_wyckoff": self.parent_wyckoff, "element": self.element,
                 "n_atoms": self.n_atoms,
                 "child_sites": [{"site": s, "n_atoms": n, "wyckoff": w} for s, n, w in self.child_sites],
-                "max_displacement": self.max_displacement}
+                "max_displacement": quantity(self.max_displacement, None)}
 
 
 def wyckoff_positions(phase) -> dict:

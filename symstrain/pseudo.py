@@ -72,7 +72,7 @@ class PseudoSupergroup:
             "spacegroup": contract.spacegroup(r.parent.spacegroup),
             "index": self.index,
             "basis_change": contract.basis_change(r.P, r.p),
-            "max_displacement": self.max_displacement,
+            "max_displacement": contract.quantity(self.max_displacement, None),
             "amplitude": contract.quantity(self.amplitude, self.amplitude_su),
             "irrep": self.irrep,
             "aizu": r.aizu,

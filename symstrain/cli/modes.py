@@ -146,6 +146,8 @@ def _text(results, failed, files) -> str:
         if any(r.polar_shift):
             lines.append(f"  uniform polar shift removed: {r.polar_shift.round(5).tolist()} Å")
         df = r.irreps_frame()
+        if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
+            df = df.drop(columns="amplitude_su")
         lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}").replace("\n", "\n  "))
         if r.strain:
             lines.append("  strain by irreps of the parent point group: "
