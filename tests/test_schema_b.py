@@ -211,3 +211,13 @@ def test_model_series(capsys, tmp_path):
     assert len(doc["structures"]) == 6 and doc["files"][-1].endswith("series.csv")
     assert {s["spacegroup"]["number"] for s in doc["structures"]} <= {14, 56}
     assert all(s["T"]["su"] is None for s in doc["structures"])
+
+
+@pytest.mark.parametrize("command", ["order", "modes", "domains"])
+def test_a_relation_that_does_not_hold_is_the_answer_no(capsys, tmp_path, command):
+    """Parent and child swapped: the command answers no (exit 1) with the relation's reason, under its own schema."""
+    argv = [command, HS, LS] + (["--out", tmp_path / "x"] if command != "domains" else [])
+    code, doc = run(capsys, *argv)
+    assert code == 1
+    check(command, doc, status="refuted")
+    assert doc["relation"]["holds"] is False and doc["relation"]["reverse"]["index"] == 2
