@@ -35,8 +35,10 @@ distributed there, with standard deviation (T_{i+1} − T_i)/√12 (chosen rathe
 the largest error, not a standard deviation, and would not match the σ of the pseudo-observation above). The
 reported s.u. is therefore max(σ_covariance, (T_{i+1} − T_i)/√12) (:func:`jump_su`): the covariance already
 contains the bracket through the pseudo-observation, so the two are not added in quadrature (that would count it
-twice); the covariance's value is kept when it is larger (parameters poorly determined by the curves). T_eq keeps the
-covariance's s.u.: it is not read from a step.
+twice); the covariance's value is kept when it is larger (parameters poorly determined by the curves). The floor is
+conservative where the model's curves pin a jump more tightly than the data resolve it (T↑ = T_SC of Eq. 4, read from
+the curvature of the low-spin branch): a jump temperature is never reported better than the data show it directly.
+T_eq keeps the covariance's s.u.: it is not read from a step.
 """
 
 from __future__ import annotations
