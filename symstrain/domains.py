@@ -173,15 +173,12 @@ class DomainStates:
 
     def to_dict(self) -> dict:
         rel = self.relation
-        ref = {ph: {"file": str(getattr(rel, ph).source), "block": getattr(rel, ph).block or None,
-                    "spacegroup": contract.spacegroup(getattr(rel, ph).spacegroup)} for ph in ("parent", "child")}
-        return {**ref, "basis_change": contract.basis_change(rel.P, rel.p), "aizu": rel.aizu,
+        return {"parent": contract.structure(rel.parent), "child": contract.structure(rel.child), "basis_change": contract.basis_change(rel.P, rel.p), "aizu": rel.aizu,
                 "orientation_states": self.orientation_states, "antiphase_states": self.antiphase_states,
                 "n_states": len(self.states), "frame": self.frame, "strain_reference": self.strain_reference,
                 "states": [s.to_dict() for s in self.states], "pairs": [p.to_dict() for p in self.pairs],
                 "ferroelastic_walls": any(p.walls.status == "walls" for p in self.pairs),
-                "antiphase_note": self.antiphase_note,
-                "warnings": [w.to_dict() for w in self.warnings]}
+                "antiphase_note": self.antiphase_note}
 
     def summary_lines(self) -> list[str]:
         rel = self.relation
@@ -203,7 +200,6 @@ class DomainStates:
         if not self.pairs:
             out.append("  one orientation state: no ferroelastic walls")
         out.append(f"  {self.antiphase_note}")
-        out += [f"  warning: {w.message}" for w in self.warnings]
         return out
 
 
@@ -368,18 +364,16 @@ class DomainAnalysis:
     splitting: PeakSplitting
 
     def to_dict(self) -> dict:
-        d = self.states.to_dict()
-        d["splitting"] = self.splitting.to_dict()
-        d["warnings"] = [w.to_dict() for w in unique_warnings(list(self.states.warnings) + list(self.splitting.warnings))]
-        d["splitting"].pop("warnings")
-        return d
+        return {**self.states.to_dict(), "splitting": self.splitting.to_dict()}
+
+    def all_warnings(self) -> list[WarningRecord]:
+        """The warnings of the two structures, the relation, the states and the splitting, each once."""
+        return unique_warnings(contract.warning_records(self.states.relation.all_warnings())
+                               + list(self.states.warnings) + list(self.splitting.warnings))
 
     def summary(self) -> str:
-        """Readable lines: states, pairs, walls, splitting (warnings once, at the end)."""
-        lines = [ln for ln in self.states.summary_lines() + self.splitting.summary_lines()
-                 if not ln.startswith("  warning: ")]
-        return "\n".join(lines + [f"warning: {w.message}" for w in
-                                   unique_warnings(list(self.states.warnings) + list(self.splitting.warnings))])
+        """Readable lines: states, pairs, walls, splitting (the warnings are the command line's to print)."""
+        return "\n".join(self.states.summary_lines() + self.splitting.summary_lines())
 
 
 def analyse_domains(relation: Relation, strain=None, *, hkl=None, cells=None, source: str | None = None,

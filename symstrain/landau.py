@@ -54,6 +54,9 @@ from .errors import SymstrainInputError
 from .landau_sweep import REGIMES, Branch, SweepResult, Transition, Transitions, phase_label  # noqa: F401 (API)
 
 PARAMETERS = ("a1", "B", "C", "T_SC", "a0", "Tc", "b", "D", "E")
+#: unit of each parameter ("energy unit" is that of a1·K, the model's unit of G)
+PARAMETER_UNITS = {"a1": "energy unit/K", "B": "energy unit", "C": "energy unit", "T_SC": "K", "a0": "energy unit/K",
+                   "Tc": "K", "b": "energy unit", "D": "energy unit", "E": "energy unit"}
 #: seed-compound observations to compare the paper preset with (K): T↑ on heating, T↓ range on cooling
 SEED_OBSERVED = {"T_up": 235.0, "T_down": (219.0, 221.0)}
 
@@ -371,6 +374,62 @@ def phase_diagram(model: LandauModel, x: str, xs, y: str | None = None, ys=None,
                 continue
             rows.append({x: xv, **({y: yv} if y else {}), **m.regime(T)})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class LandauAnalysis:
+    """What ``symstrain landau`` reports: the model swept over ``T`` (K, ascending) on heating and cooling (``sweep``,
+    with its transitions), the three temperatures of the Gibbs maps (``map_temperatures``, K: below T↓, at T_eq,
+    above T↑, inside the grid; three inner grid points when there is no hysteresis) with every equilibrium there
+    (``equilibria``), the regime map over one or two parameters (``phase_diagram``, None unless asked; ``phase_axes``
+    ((name, low, high, n), ...)) and ``T_HShs`` (K, NaN when η never vanishes at q = 1). Energies in the model's unit
+    (that of a1·K), entropies in that unit per K."""
+
+    model: LandauModel
+    T: np.ndarray
+    sweep: SweepResult
+    map_temperatures: tuple
+    equilibria: pd.DataFrame
+    phase_diagram: pd.DataFrame | None = None
+    phase_axes: tuple = ()
+    T_HShs: float = math.nan
+
+    def to_dict(self) -> dict:
+        from .contract import quantity
+
+        pd_ = None
+        if self.phase_diagram is not None:
+            pd_ = {"axes": [{"parameter": n, "low": lo, "high": hi, "n": k} for n, lo, hi, k in self.phase_axes],
+                   "counts": {str(k): int(v) for k, v in self.phase_diagram["regime"].value_counts().items()}}
+        return {"params": self.model.params(),
+                "T_grid": {"min": float(self.T[0]), "max": float(self.T[-1]), "n": int(len(self.T))},
+                "energy_unit": "the unit of a1·K (entropies: that unit per K)",
+                "transitions": self.sweep.transitions.to_dict(),
+                "map_temperatures": [float(t) for t in self.map_temperatures],
+                "T_HShs": quantity(self.T_HShs)["value"], "phase_diagram": pd_}
+
+
+def analyse(model: LandauModel, T, phase_axes=None, phase_T=None) -> LandauAnalysis:
+    """Sweep ``model`` over ``T`` (K), choose the Gibbs-map temperatures, find the equilibria there and, with
+    ``phase_axes`` (one or two (parameter, low, high, n)), map the regimes over ``phase_T`` (default 801 points
+    over the range of ``T``)."""
+    T = np.asarray(T, float)
+    res = model.sweep(T)
+    tr = res.transitions
+    tmin, tmax = float(T[0]), float(T[-1])
+    if np.isfinite(tr.T_up) and np.isfinite(tr.T_down):
+        temps = (max(tmin, tr.T_down - 15.0), tr.T_eq if np.isfinite(tr.T_eq) else 0.5 * (tr.T_up + tr.T_down),
+                 min(tmax, tr.T_up + 25.0))
+    else:
+        temps = tuple(np.linspace(tmin, tmax, 5)[1:4])
+    pdiag, axes = None, tuple(tuple(a) for a in (phase_axes or ()))
+    if axes:
+        (x, xlo, xhi, xn), *rest = axes
+        y, ys = (rest[0][0], np.linspace(*rest[0][1:3], rest[0][3])) if rest else (None, None)
+        pdiag = phase_diagram(model, x, np.linspace(xlo, xhi, xn), y, ys,
+                              T=np.linspace(tmin, tmax, 801) if phase_T is None else phase_T)
+    return LandauAnalysis(model, T, res, temps, model.equilibria(list(temps)), pdiag, axes,
+                          model.symmetry_restoring_temperature(1.0))
 
 
 # ----------------------------------------------------------------------------------------------

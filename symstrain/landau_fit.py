@@ -24,6 +24,21 @@ is used, so residuals stay continuous in the parameters. The observed jump tempe
 two data points around the largest step, σ = gap/√12) are fitted against the model's root-found T↑ and T↓.
 Without a ``sigma`` column each data set's σ is its own r.m.s. residual from a first pass, and the
 covariance is scaled by the reduced χ².
+
+s.u. of T↑ and T↓ (never smaller than the data spacing allows)
+---------------------------------------------------------------
+A jump seen between two data points at T_i and T_{i+1} is located by the data only to that bracket: every data
+residual is unchanged while the model's jump moves inside it, so the curvature of χ² cannot see that freedom, and
+scaling the covariance by a reduced χ² below 1 shrinks it further (on a 5 K grid the covariance alone gave
+T↓ = 212.50 ± 0.26 K for a true 214.57 K). A position known only to lie somewhere in the bracket is uniformly
+distributed there, with standard deviation (T_{i+1} − T_i)/√12 (chosen rather than the half-width w/2, which is
+the largest error, not a standard deviation, and would not match the σ of the pseudo-observation above). The
+reported s.u. is therefore max(σ_covariance, (T_{i+1} − T_i)/√12) (:func:`jump_su`): the covariance already
+contains the bracket through the pseudo-observation, so the two are not added in quadrature (that would count it
+twice); the covariance's value is kept when it is larger (parameters poorly determined by the curves). The floor is
+conservative where the model's curves pin a jump more tightly than the data resolve it (T↑ = T_SC of Eq. 4, read from
+the curvature of the low-spin branch): a jump temperature is never reported better than the data show it directly.
+T_eq keeps the covariance's s.u.: it is not read from a step.
 """
 
 from __future__ import annotations
@@ -34,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningRecord
 from .landau import PARAMETERS, LandauModel
 
 DEFAULT_FREE = ("T_SC", "a1", "D")
@@ -51,7 +66,11 @@ class LandauFit:
     DataFrame of correlation coefficients between free parameters; ``T_up``/``T_down``/``T_eq`` (K) with
     ``*_su`` propagated from the covariance; ``observed``: jump temperatures read from the data;
     ``curves``: branch, T, q, eta, eta_scaled of the fitted model; ``residuals``: per data point;
-    ``condition``: condition number of the weighted Jacobian; ``notes``: identifiability and warnings.
+    ``condition``: condition number of the weighted Jacobian; ``notes``: identifiability decisions and every
+    warning in words; ``warnings``: the warnings among them as :class:`~symstrain.errors.WarningRecord`
+    (codes ``strongly_correlated``, ``not_identifiable``, ``no_su``, ``ill_conditioned``, ``no_jump``,
+    ``not_converged``). ``T_up_su``/``T_down_su`` are never below the spacing of the data around the observed jump
+    (module docstring).
     """
 
     model: LandauModel
@@ -76,25 +95,41 @@ class LandauFit:
     success: bool
     message: str
     notes: tuple = ()
+    warnings: tuple = ()
 
     @property
     def transitions(self):
         return _T3(self.T_up, self.T_down, self.T_eq)
 
     def params_frame(self) -> pd.DataFrame:
-        rows = [dict(name=k, value=v, su=self.su.get(k, np.nan), status="fitted") for k, v in self.values.items()]
-        rows += [dict(name=k, value=v, su=np.nan, status="fixed") for k, v in self.fixed.items()]
-        rows += [dict(name=k, value=getattr(self, k), su=getattr(self, k + "_su"), status="derived")
+        """One row per parameter: parameter, value, value_su (NaN: not fitted or unknown), status (fitted, fixed,
+        derived: T_up, T_down, T_eq in K)."""
+        rows = [dict(parameter=k, value=v, value_su=self.su.get(k, np.nan), status="fitted")
+                for k, v in self.values.items()]
+        rows += [dict(parameter=k, value=v, value_su=np.nan, status="fixed") for k, v in self.fixed.items()]
+        rows += [dict(parameter=k, value=getattr(self, k), value_su=getattr(self, k + "_su"), status="derived")
                  for k in ("T_up", "T_down", "T_eq")]
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        return dict(values=self.values, su=self.su, fixed=self.fixed, free=list(self.free),
-                    correlation=self.correlation.to_dict(), chi2=self.chi2, redchi2=self.redchi2,
-                    n_data=self.n_data, T_up=self.T_up, T_down=self.T_down, T_eq=self.T_eq,
-                    T_up_su=self.T_up_su, T_down_su=self.T_down_su, T_eq_su=self.T_eq_su,
-                    observed=self.observed, condition=self.condition, success=self.success,
-                    message=self.message, notes=list(self.notes))
+        """The fit under the JSON contract (``schemas/fit.json``): fitted parameters as quantities, temperatures in K,
+        warnings left to :attr:`warnings`."""
+        from .contract import quantity
+
+        def num(x):
+            return quantity(x)["value"]
+
+        warned = {w.message for w in self.warnings}
+        observed = {k: (quantity(self.observed[k + "_obs"], self.observed[k + "_obs_su"])
+                        if k + "_obs" in self.observed else None) for k in ("T_up", "T_down")}
+        return {"converged": self.success, "message": self.message, "free": list(self.free),
+                "fitted": {k: quantity(v, self.su.get(k)) for k, v in self.values.items()},
+                "fixed": {k: float(v) for k, v in self.fixed.items()},
+                "correlation": {a: {b: num(v) for b, v in row.items()} for a, row in self.correlation.to_dict().items()},
+                "chi2": num(self.chi2), "reduced_chi2": num(self.redchi2), "n_data": int(self.n_data),
+                "condition": num(self.condition),
+                "transitions": {k: quantity(getattr(self, k), getattr(self, k + "_su")) for k in ("T_up", "T_down", "T_eq")},
+                "observed": observed, "notes": [n for n in self.notes if n not in warned]}
 
 
 @dataclass(frozen=True)
@@ -167,6 +202,15 @@ def _observed_jump(df, value, branch):
     if span <= 0 or dv[i] < 0.25 * span or (rest.size and dv[i] < 5 * np.median(rest) + 1e-12):
         return None
     return float(t[i]), float(t[i + 1])
+
+
+def jump_su(fit_su: float, bracket_su: float | None) -> float:
+    """The s.u. (K) of a transition temperature fitted to a jump seen between two data points: the covariance's
+    ``fit_su``, but never below ``bracket_su`` = (T_{i+1} − T_i)/√12, the standard deviation of a position known only
+    to lie somewhere in the bracket (module docstring). NaN stays NaN (an undetermined s.u. is not made up)."""
+    if bracket_su is None or not math.isfinite(fit_su):
+        return float(fit_su)
+    return float(max(fit_su, bracket_su))
 
 
 def _combine(a, b):
@@ -390,15 +434,18 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     g = np.array(grads).T if grads else np.zeros((3, 0))
     cf = cov[:len(free), :len(free)]
     t_su = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cf, g), 0, None)) if grads else np.full(3, np.nan)
+    t_su[:2] = [jump_su(t_su[i], observed.get(key + "_su")) for i, key in enumerate(("T_up_obs", "T_down_obs"))]
 
     notes = [f"energy scale fixed by C = {m.C:g}; η unit fixed by b = {m.b:g}"
              + (" and the scale s fitted" if use_scale else ""),
              "fixed: " + ", ".join(f"{k} = {getattr(m, k):g}" for k in PARAMETERS if k not in free)]
+    warns = []
     for i in range(len(names)):
         for j in range(i):
             if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.95:
-                notes.append(f"{names[i]} and {names[j]} are strongly correlated ({corr[i, j]:+.3f}): "
-                             "the data determine a combination, not both")
+                warns.append(WarningRecord("strongly_correlated", f"{names[i]}, {names[j]}",
+                                           f"{names[i]} and {names[j]} are strongly correlated ({corr[i, j]:+.3f}): "
+                                           "the data determine a combination, not both"))
             if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.999:
                 for n in (names[i], names[j]):
                     unidentified.setdefault(n, f"correlation {corr[i, j]:+.4f} with "
@@ -406,14 +453,20 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
                     sd[names.index(n)] = np.nan
     if unidentified:
         t_su[2] = np.nan
-        notes.append("T_eq depends on the undetermined combination of D and E: its s.u. is reported as NaN")
+        warns.append(WarningRecord("no_su", "T_eq", "T_eq depends on the undetermined combination of D and E: its "
+                                                    "s.u. is reported as NaN"))
     for name, why in unidentified.items():
-        notes.append(f"{name} is not identifiable from these data ({why}); its s.u. is reported as NaN and its "
-                     "value is one point of a valley of equally good fits")
+        warns.append(WarningRecord("not_identifiable", name, f"{name} is not identifiable from these data ({why}); "
+                                   "its s.u. is reported as NaN and its value is one point of a valley of equally "
+                                   "good fits"))
     if not math.isfinite(cond) or cond > 1e8:
-        notes.append(f"Jacobian condition number {cond:.3g}: some free parameters are not identifiable")
+        warns.append(WarningRecord("ill_conditioned", "fit", f"Jacobian condition number {cond:.3g}: some free "
+                                                             "parameters are not identifiable"))
     if not jumps:
-        notes.append("no jump found in the data: spinodals are not constrained")
+        warns.append(WarningRecord("no_jump", "fit", "no jump found in the data: spinodals are not constrained"))
+    if not sol.success:
+        warns.append(WarningRecord("not_converged", "fit", f"the fit did not converge: {sol.message}"))
+    notes += [w.message for w in warns]
     rows = []
     k = 0
     for d, val in ((qd, "q"), (ed, "eta")):
@@ -432,7 +485,8 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
                      chi2=chi2, redchi2=redchi2, n_data=n_data, T_up=tr.T_up, T_down=tr.T_down, T_eq=tr.T_eq,
                      T_up_su=float(t_su[0]), T_down_su=float(t_su[1]), T_eq_su=float(t_su[2]),
                      observed=observed, curves=curves, residuals=pd.concat(rows, ignore_index=True),
-                     condition=cond, success=bool(sol.success), message=str(sol.message), notes=tuple(notes))
+                     condition=cond, success=bool(sol.success), message=str(sol.message), notes=tuple(notes),
+                     warnings=tuple(warns))
 
 
 def synthetic_data(model: LandauModel, T_heat, T_cool, sigma_q=0.01, sigma_eta=0.02, eta_norm=True, seed=0):

@@ -19,7 +19,7 @@ Conventions
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +85,40 @@ def model_series(temperatures, model=None, *, branches=("heating", "cooling"), a
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class WrittenSeries:
+    """What :func:`write_model_series` wrote: ``items`` as :func:`model_series` gives them, each with the path of its
+    CIF under "file"; ``files`` every path (the CIFs, then ``series.csv``); the ``model`` and its ``transitions``
+    (T↑, T↓, T_eq in K)."""
+
+    directory: Path
+    model: object
+    items: tuple
+    files: tuple
+    transitions: object
+    #: the linear thermal expansion used (K⁻¹)
+    alpha: float = ALPHA_LINEAR
+
+    def to_dict(self) -> dict:
+        from . import contract
+
+        tr = self.transitions
+        return {"params": self.model.params(),
+                "transitions": {"T_up": contract.quantity(tr.T_up)["value"],
+                                "T_down": contract.quantity(tr.T_down)["value"],
+                                "T_eq": contract.quantity(tr.T_eq)["value"]},
+                "branches": sorted({it["branch"] for it in self.items}),
+                "thermal_expansion": {"alpha": self.alpha, "T_ref": T_REF,
+                                      "description": "every cell length × (1 + alpha·(T − T_ref)), alpha in K⁻¹"},
+                "index": str(self.files[-1]),
+                "structures": [{**contract.structure(it["phase"]), "file": it["file"], "branch": it["branch"],
+                                "q": it["q"], "eta": it["eta"], "eta_model": it["eta_model"]} for it in self.items]}
+
+
 def write_model_series(directory, temperatures, model=None, *, branches=("heating", "cooling"),
-                       alpha: float = ALPHA_LINEAR):
+                       alpha: float = ALPHA_LINEAR) -> WrittenSeries:
     """Write :func:`model_series` as CIFs ``model_<branch>_<T>K.cif`` plus ``series.csv`` (T, branch, q, eta,
-    eta_model, file) into ``directory``; refuses to overwrite existing files. Returns the list of paths."""
+    eta_model, file) into ``directory``; refuses to overwrite existing files. Returns the :class:`WrittenSeries`."""
     import pandas as pd
 
     from .writer import write_cif
@@ -108,4 +138,8 @@ def write_model_series(directory, temperatures, model=None, *, branches=("heatin
     table["file"] = names
     table.to_csv(d / "series.csv", index=False)
     paths.append(str(d / "series.csv"))
-    return paths
+    from .landau import LandauModel
+
+    m = LandauModel.paper() if model is None else model
+    return WrittenSeries(d, m, tuple({**it, "file": p} for it, p in zip(items, paths)), tuple(paths),
+                         m.transitions(), alpha)

@@ -6,7 +6,8 @@ origin, the per-atom displacements, the amplitude of each physically irreducible
 parent group with its wave vector, dimension, order-parameter direction, isotropy subgroup and role (primary or
 secondary), the splitting of the parent's orbits, and the spontaneous strain split by the irreps of the parent
 point group. What does not: the irreps themselves (``irreps``), atom pairing and reference structures
-and the Wyckoff-splitting table (``pairing``), the relation (``relation``) and the strain tensor (``strain``).
+and the Wyckoff-splitting table (``pairing``), the relation (``relation``), the strain tensor (``strain``) and its
+split by irreps (``strain_irreps``).
 
 Conventions
 -----------
@@ -40,13 +41,13 @@ import numpy as np
 
 from .errors import SymstrainInputError, WarningRecord
 from .irreps import K_LABEL_SOURCE, build_factor_group, direction_pattern, fixed_subspace, fmt_k
-from .pairing import (NoPairing, Permutations, SiteSplit, pair_atoms, parent_in_child_cell, splitting,
-                      symmetrized_positions, valid_origins, wyckoff_positions)
+from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, no_pairing_message, pair_atoms,
+                      parent_in_child_cell, splitting, symmetrized_positions, valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
-from .spontaneous_strain import strain
+from .strain_irreps import StrainIrrep, strain_irreps
 
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
                            "it; u in Å with the child cell (AMPLIMODES)")
@@ -86,6 +87,14 @@ class IrrepAmplitude:
     isotropy_is_child: bool | None
     role: str
     mulliken: str | None = None
+    #: first-order s.u. of ``amplitude`` (Å) from the child's coordinate s.u.'s (:func:`amplitude_su`); NaN when the
+    #: child gives none, 0 for a component that is zero by construction
+    amplitude_su: float = float("nan")
+
+    @property
+    def name(self) -> str:
+        """The Mulliken symbol of a Γ-point irrep (e.g. "B2g"), the full label (e.g. "Y:Y2") otherwise."""
+        return self.mulliken if self.mulliken and np.allclose(self.k, 0) else self.label
 
     def to_dict(self) -> dict:
         from .contract import clean, quantity
@@ -104,7 +113,7 @@ class IrrepAmplitude:
             "star": clean(self.star).tolist(),
             "dimension": self.dimension,
             "n_modes": self.n_modes,
-            "amplitude": quantity(self.amplitude, None),
+            "amplitude": quantity(self.amplitude, self.amplitude_su),
             "fraction": self.fraction,
             "direction": self.direction,
             "isotropy_subgroup": iso,
@@ -112,26 +121,6 @@ class IrrepAmplitude:
             "role": self.role,
             "mulliken": self.mulliken,
         }
-
-
-@dataclass(frozen=True, eq=False)
-class StrainIrrep:
-    """The part of the spontaneous strain e (3×3, the child's Cartesian frame, from :func:`symstrain.strain`) that
-    transforms as one Γ-point irrep of the parent point group: ``tensor`` its projection, ``amplitude`` its
-    Frobenius norm (dimensionless) with s.u. (NaN when the cells give none); ``symmetry_breaking`` False for the
-    identity irrep."""
-
-    label: str
-    amplitude: float
-    amplitude_su: float
-    tensor: np.ndarray
-    symmetry_breaking: bool
-
-    def to_dict(self) -> dict:
-        from .contract import clean, quantity, quantity_array
-
-        return {"label": self.label, "amplitude": quantity(self.amplitude, self.amplitude_su),
-                "tensor": quantity_array(clean(self.tensor)), "symmetry_breaking": self.symmetry_breaking}
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +132,9 @@ class ModeDecomposition:
     ``polar_shift_frac`` (3,) the same in child fractional units; ``amplitude`` Å; ``quadrature_residual`` Å²
     (A² − Σ A_Γ²); ``n_parent_cells`` n_p; per atom of the child cell: ``labels``, ``elements``, ``parent_sites``,
     ``displacements`` (N, 3) Å (child frame, polar shift removed), ``reference_frac`` (N, 3) the reference position
-    paired with each atom (child fractional), ``pair_distances`` (N,) Å before the polar shift was removed.
+    paired with each atom (child fractional), ``pair_distances`` (N,) Å before the polar shift was removed;
+    ``amplitude_su`` the first-order s.u. of ``amplitude`` (Å, NaN when the child gives no coordinate s.u.'s);
+    ``warnings`` the decomposition's own (:meth:`all_warnings` adds those of the two structures).
     """
 
     relation: object
@@ -165,6 +156,18 @@ class ModeDecomposition:
     reference_frac: np.ndarray
     pair_distances: np.ndarray
     warnings: tuple[WarningRecord, ...] = ()
+    amplitude_su: float = float("nan")
+
+    def all_warnings(self) -> list[WarningRecord]:
+        """The warnings of the parent, the child, the relation and the decomposition, each once."""
+        from .contract import warning_records
+
+        return warning_records(self.relation.all_warnings() + list(self.warnings), source=self.relation.child.name)
+
+    @property
+    def active(self) -> tuple[IrrepAmplitude, ...]:
+        """The active irreps (primary and secondary), largest amplitude first."""
+        return tuple(sorted((ir for ir in self.irreps if ir.role != "inactive"), key=lambda ir: -ir.amplitude))
 
     def irrep(self, label: str) -> IrrepAmplitude:
         """The irrep with this label (e.g. ``"Γ:B2g"``); KeyError if absent."""
@@ -187,34 +190,29 @@ class ModeDecomposition:
                              "pair_distance": self.pair_distances})
 
     def irreps_frame(self):
-        """One row per irrep: label, k, k_label, dimension, n_modes, amplitude (Å), fraction, direction, isotropy,
-        role."""
+        """One row per irrep: label, k, k_label, dimension, n_modes, amplitude and amplitude_su (Å), fraction,
+        direction, isotropy, role."""
         import pandas as pd
 
         return pd.DataFrame([{"label": ir.label, "k": fmt_k(ir.k), "k_label": ir.k_label or "",
                               "dimension": ir.dimension, "n_modes": ir.n_modes, "amplitude": ir.amplitude,
-                              "fraction": ir.fraction, "direction": ir.direction or "",
+                              "amplitude_su": ir.amplitude_su, "fraction": ir.fraction, "direction": ir.direction or "",
                               "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
                               "role": ir.role} for ir in self.irreps])
 
     def to_dict(self) -> dict:
-        from .contract import basis_change, clean, quantity, quantity_array, spacegroup
+        from .contract import basis_change, clean, quantity, quantity_array, structure
 
         rel = self.relation
-
-        def phase(ph):
-            return {"file": ph.source, "block": ph.block or None, "spacegroup": spacegroup(ph.spacegroup),
-                    "T": quantity(ph.temperature, ph.temperature_su)}
-
         return {
-            "parent": phase(rel.parent),
-            "child": phase(rel.child),
+            "parent": structure(rel.parent),
+            "child": structure(rel.child),
             "basis_change": basis_change(rel.P, self.origin),
             "reference": self.reference,
             "n_origins": self.n_origins,
             "polar_shift": quantity_array(clean(self.polar_shift)),
             "polar_shift_frac": clean(self.polar_shift_frac).tolist(),
-            "amplitude": quantity(self.amplitude, None),
+            "amplitude": quantity(self.amplitude, self.amplitude_su),
             "quadrature_residual": float(self.quadrature_residual),
             "amplitude_normalisation": AMPLITUDE_NORMALISATION,
             "n_parent_cells": float(self.n_parent_cells),
@@ -224,7 +222,6 @@ class ModeDecomposition:
             "strain_frame": "child Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c*",
             "strain_irreps": [s.to_dict() for s in self.strain],
             "splitting": [s.to_dict() for s in self.splitting],
-            "warnings": [w.to_dict() for w in self.warnings],
         }
 
 
@@ -232,7 +229,7 @@ class ModeDecomposition:
 # the decomposition
 
 
-def decompose(parent: Phase, child: Phase | None = None, *, relation=None, reference: str = "parent",
+def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
               tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4) -> ModeDecomposition:
     """Decompose ``child`` against ``parent`` (or an existing ``relation``) into symmetry modes.
 
@@ -245,10 +242,12 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
         raise SymstrainInputError("--reference", f"unknown reference {reference!r}: use 'parent' or 'symmetrized'")
     if not max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
+    if relation is None and (parent is None or child is None):
+        raise SymstrainInputError("decompose", "give the parent and the child, or a relation")
     rel = relation if relation is not None else relate(parent, child, tol=tol).require()
     parent, child = rel.parent, rel.child
     warns: list[WarningRecord] = []
-    frac, species, site, occ, _ = expand_to_cell_ops(child)
+    frac, species, site, occ, opi = expand_to_cell_ops(child)
     if len(frac) == 0:
         raise SymstrainInputError(child.name, "no atoms: a mode decomposition needs atomic positions")
     if reference == "parent" and not parent.atoms:
@@ -265,7 +264,7 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
     pf = pz = psite = None
     if reference == "parent":
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
-        _check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
+        check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
     for p in origins:
         if reference == "parent":
             X, src = parent_in_child_cell(pf, P, p)
@@ -279,7 +278,8 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
         else:
             cos = replace(rel, p=p).coset_representatives()
             try:
-                ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name)
+                ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
+                                            [child.atoms[i].label for i in site])
             except SymstrainInputError as exc:
                 failures.append((p, exc))
                 continue
@@ -290,7 +290,7 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
         if best is None or amp < best[0] - 1e-9:
             best = (amp, p, ref, ref_site, dist, U, shift)
     if best is None:
-        raise SymstrainInputError(child.name, _no_pairing_message(child, parent, rel, failures, frac, site,
+        raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
     amp, p, ref, ref_site, dist, U, shift = best
     if len(origins) > 1:
@@ -304,7 +304,11 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
     u_frac = U @ np.linalg.inv(A).T
     kinds = species.astype(np.int64) * 1000 + np.round(occ * 999).astype(np.int64)
     irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold,
-                                                  labels, ref_site, warns)
+                                                  labels, ref_site, warns, (site, opi))
+    amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
+    if not np.isfinite(amp_su):
+        warns.append(WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: the amplitudes have "
+                                   "no s.u."))
     parent_sites = ref_site if ref_site is not None else orbit_labels
     splits = splitting(parent_sites, labels, elements, U, wyckoff_positions(parent) if ref_site is not None else {},
                        wyckoff_positions(child))
@@ -313,9 +317,40 @@ def decompose(parent: Phase, child: Phase | None = None, *, relation=None, refer
     return ModeDecomposition(
         relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=len(origins),
         polar_shift=shift, polar_shift_frac=shift @ np.linalg.inv(A).T, amplitude=amp, quadrature_residual=resid,
-        n_parent_cells=n_p, irreps=irreps, strain=_strain_irreps(rel, gamma, warns), splitting=splits,
+        n_parent_cells=n_p, irreps=irreps, strain=strain_irreps(rel, gamma, warns), splitting=splits,
         labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
-        reference_frac=ref, pair_distances=dist, warnings=tuple(warns))
+        reference_frac=ref, pair_distances=dist, warnings=tuple(warns), amplitude_su=amp_su)
+
+
+def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarray, n_p: float, amp: float) -> float:
+    """First-order s.u. (Å) of an amplitude A = √(Σ_i occ_i·|c_i|² / n_p) from the coordinate s.u.'s of the child.
+
+    ``grad`` (N, 3): occ_i·c_i in Å (Cartesian, child frame) for every atom i of the child cell, with c the
+    displacement field or its component in one irrep (an orthogonal projection, so ∂A²/∂x_i = 2·occ_i·c_i / n_p
+    for the displacement x_i of atom i); ``site`` and ``opi`` (from :func:`~symstrain.expand.expand_to_cell_ops`)
+    say which site and which child operation made each atom. A site's error moves all its images together, each
+    rotated by its operation W (Cartesian), so σ_A² = Σ_sites σ_site²·|Σ_images Wᵀ·grad_i|² / (n_p·A)², with σ_site
+    the site's isotropic Cartesian s.u. (the mean square of the s.u.'s its file gives, a coordinate written without
+    one next to others being fixed by symmetry), sites independent and the parent's operations treated as
+    isometries of the child cell (exact for orthogonal pairs, first order in the strain otherwise). NaN when a
+    contributing site has no s.u. at all; 0 when A = 0.
+    """
+    if amp <= 0:
+        return 0.0
+    A = child.cell.matrix()
+    R = child.spacegroup.rotations.astype(float)
+    Wc = np.einsum("ij,njk,kl->nil", A, R, np.linalg.inv(A))  # Cartesian rotations of the child operations
+    g = np.zeros((len(child.atoms), 3))
+    np.add.at(g, site, np.einsum("nji,nj->ni", Wc[opi], grad))
+    lengths = np.array([child.cell.a, child.cell.b, child.cell.c])
+    su = np.array([np.asarray(a.xyz_su, float) for a in child.atoms]).reshape(-1, 3) * lengths
+    given = np.isfinite(su)
+    n_given = given.sum(axis=1)
+    var = np.where(n_given > 0, np.where(given, su, 0.0) ** 2 @ np.ones(3) / np.maximum(n_given, 1), np.nan)
+    used = np.einsum("ij,ij->i", g, g) > 0
+    if not np.all(np.isfinite(var[used])):
+        return float("nan")
+    return float(np.sqrt(np.sum(var[used] * np.einsum("ij,ij->i", g[used], g[used]))) / (n_p * amp))
 
 
 def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
@@ -328,39 +363,7 @@ def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
     return U - shift, shift
 
 
-def _check_composition(child, parent, zc, zp) -> None:
-    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
-    origin): say which differ."""
-    import gemmi
-
-    uc, nc = np.unique(zc, return_counts=True)
-    up, n_p = np.unique(zp, return_counts=True)
-    a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
-    if a != b:
-        diff = ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
-                         for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
-        raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
-                                              f"({diff}): no pairing of the two structures exists")
-
-
-def _no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:
-    from .notation import basis_string
-
-    worst = min(failures, key=lambda f: getattr(f[1], "worst", np.inf))
-    p, exc = worst
-    if isinstance(exc, NoPairing) and exc.index >= 0:
-        lab = child.atoms[site[exc.index]].label
-        detail = (f"at best (origin p = {fmt_k(p)}) atom {lab} is {exc.worst:.2f} Å from the nearest parent atom "
-                  "of its element" if np.isfinite(exc.worst) else f"at best (origin p = {fmt_k(p)}): {exc}")
-    else:
-        detail = str(exc)
-    hint = "; try --reference symmetrized or a larger --max-distance" if reference == "parent" else ""
-    return (f"no pairing of its atoms with those of {parent.name} mapped into the child cell by "
-            f"P = {basis_string(rel.P)} within {rmax} Å for any of the {len(failures)} valid origins: "
-            f"{detail}{hint}")
-
-
-def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labels, ref_site, warns):
+def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labels, ref_site, warns, sites):
     """Project the displacements on every irrep (working cell of the factor group), find each active component's
     isotropy subgroup and order-parameter direction, and the primary irreps."""
     from .irreps import _closure_mod1
@@ -442,13 +445,19 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             if np.any(H & ~iso):
                 warns.append(WarningRecord("isotropy_mismatch", child.name, f"the {ir.label} component is not "
                                            "invariant under every operation of the child's group"))
-        out.append([ir, n_modes, a, direction, iso_id, is_child, iso])
+        if a > 0:  # ∂A_Γ²/∂x_i = 2·occ_i·Σ_copies c_i / n_pw: the copies of atom i in the working cell move together
+            grad = occ[:, None] * (c @ Aw.T).reshape(len(tw), N, 3).sum(axis=0)
+            a_su = amplitude_su(child, grad, *sites, n_pw, a)
+        else:  # zero by construction (the identity irrep against the averaged child) or an accidental zero
+            exact = ref_site is None and ir.dim == 1 and np.allclose(ir.chars, 1.0)
+            a_su = 0.0 if exact else float("nan")
+        out.append([ir, n_modes, a, direction, iso_id, is_child, iso, a_su])
         amps2.append(a2 / n_pw)
     resid = amp**2 - float(np.sum(amps2))
     _roles(out, H, child, warns, threshold)
     irreps = tuple(IrrepAmplitude(ir.label, ir.k, ir.k_label, ir.zone_boundary, ir.star, ir.dim, nm, a,
-                                  a**2 / amp**2 if amp > 0 else 0.0, d, iso_id, isc, role, ir.mulliken)
-                   for ir, nm, a, d, iso_id, isc, _iso, role in out)
+                                  a**2 / amp**2 if amp > 0 else 0.0, d, iso_id, isc, role, ir.mulliken, a_su)
+                   for ir, nm, a, d, iso_id, isc, _iso, a_su, role in out)
     orbit_min = np.min([np.min(pc[pi], axis=0) for pc in pi_c], axis=0)[:N] % N
     orbit_labels = tuple(labels[k] for k in orbit_min)
     gamma = [(ir, ir.chars[:n_pt]) for ir in fg.irreps if np.allclose(ir.k, 0)]
@@ -456,7 +465,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
 
 
 def _roles(out, H, child, warns, threshold):
-    """Append the role of each entry of ``out`` ([ir, n_modes, a, direction, iso_id, is_child, iso_mask]):
+    """Append the role of each entry of ``out`` ([ir, n_modes, a, direction, iso_id, is_child, iso_mask, a_su]):
     the smallest set of active irreps whose isotropy subgroups intersect in H is primary (largest Σ A² among sets
     of that size), the other active ones secondary."""
     active = [i for i, e in enumerate(out) if e[2] >= threshold]
@@ -478,31 +487,3 @@ def _roles(out, H, child, warns, threshold):
                                    "symmetry than the child's group"))
     for i, e in enumerate(out):
         e.append("inactive" if e[2] < threshold else ("primary" if chosen and i in chosen else "secondary"))
-
-
-def _strain_irreps(rel, fg_gamma, warns) -> tuple[StrainIrrep, ...]:
-    """The spontaneous strain split by the Γ-point irreps (parent point group) — see :class:`StrainIrrep`."""
-    fg, gamma = fg_gamma
-    try:
-        st = strain(rel)
-    except SymstrainInputError as exc:
-        warns.append(WarningRecord("no_strain", rel.child.name, f"no strain split: {exc.problem}"))
-        return ()
-    e = np.asarray(st.e, float)
-    esu = np.asarray(st.e_su, float)
-    A0 = st.reference_mapped.matrix() @ fg.M
-    C = np.einsum("ij,njk,kl->nil", A0, fg.W[:fg.n_point], np.linalg.inv(A0))
-    out = []
-    for ir, chi in gamma:
-        Mlin = sum(c * np.kron(Cl, Cl) for c, Cl in zip(chi, C)) * ir.dim / (len(C) * ir.nu)  # vec(C e Cᵀ)
-        pe = (Mlin @ e.ravel()).reshape(3, 3)
-        a = float(np.linalg.norm(pe))
-        if a < 1e-12:
-            continue
-        grad = Mlin.T @ pe.ravel() / a
-        need = np.abs(grad) > 1e-12
-        su = float(np.sqrt(np.sum((grad[need] * esu.ravel()[need]) ** 2))) if np.all(np.isfinite(esu.ravel()[need])) \
-            else float("nan")
-        out.append(StrainIrrep(ir.label, a, su, np.where(np.abs(pe) < 1e-12 * max(a, 1e-300), 0.0, pe),
-                               not np.allclose(chi, 1)))
-    return tuple(out)

@@ -1,38 +1,62 @@
-"""Structural order parameter from atomic positions: symmetrise the child back to the parent group, and
-measure the distortion that breaks the symmetry.
+"""Structural order parameter from atomic positions, and η per temperature by three measures side by side.
 
-What lives here: :func:`symmetrize` (the pseudo-symmetric parent structure and the per-atom displacements)
-and the amplitude and symmetry (irrep) of the distortion. What does not: finding the relation (``relation``),
-strain (``strain``) and intensities (``intensities``).
+What lives here: :func:`symmetrize` (the child averaged back to the parent's group: the pseudo-symmetric parent
+structure, the per-atom displacements and their amplitude with its s.u.) and :func:`order_series` (η from the
+strain, from symmetry-breaking intensities and from the mode amplitude, for each child of a series), with the
+DataFrame view :func:`order_parameters` and :func:`proportionality`. What does not: the decomposition of a
+distortion by irreducible representations, which is :func:`symstrain.modes.decompose` and nowhere else; finding the
+relation (``relation``), strain (``spontaneous_strain``) and intensities (``intensities``).
+
+``order`` and ``modes``: one way to decompose
+----------------------------------------------
+``symstrain modes`` (:func:`~symstrain.modes.decompose`) is the symmetry-mode decomposition of a child, by default
+against the parent structure mapped into the child cell (AMPLIMODES' reference). ``symstrain order`` asks the same
+function for η_modes and the irreps, with ``reference="symmetrized"``: against the child averaged back over the lost
+operations, so that no parent atoms are needed, the totally symmetric relaxation is excluded by construction, the
+rigid shift along a polar axis is removed and the origin is the one with the smallest amplitude (as ``modes`` does).
+η_modes is that decomposition's total amplitude; ``Distortion.irrep`` names its active irreps.
 
 Conventions
 -----------
-* The child structure is averaged over the left cosets g_k·H of the relation (g_0 = identity): each atom i is
-  matched, by position and element (never by label), to the atom j nearest to g_k·x_i, and its symmetrised
-  position is s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki with d_ki = x_j + L − g_k·x_i (L the lattice vector of the
-  nearest image). The result is exactly invariant under the parent group; for a child that already has the
-  parent symmetry it returns the input.
+* The child structure is averaged over the left cosets g_k·H of the relation (g_0 = identity): each image g_k·x_i
+  is paired, one to one, by element and position (never by label), with an atom x_j of the child
+  (:func:`symstrain.pairing.pair_atoms`: neighbour candidates and a sparse bipartite matching, memory linear in the
+  atoms), and the symmetrised position is s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki with d_ki = x_j + L − g_k·x_i (L the
+  lattice vector of the nearest image). The result is exactly invariant under the parent group; for a child that
+  already has the parent symmetry it returns the input.
 * Displacements u_i = x_i − s_i are converted to Å with the child cell; the amplitude is
   A = √(Σ_i occ_i·|u_i|² / n_p), the sum over every atom of the child's conventional cell and n_p the number of
   parent primitive cells it contains (AMPLIMODES' normalisation: amplitude per parent primitive cell, in Å). Its
-  s.u. is propagated to first order from the coordinate s.u.'s of the child's sites.
+  s.u. is propagated to first order from the coordinate s.u.'s of the child's sites
+  (:func:`symstrain.modes.amplitude_su`).
 * The symmetrised cell is the child's metric averaged over the parent point group (spontaneous strain
   removed, volume kept to first order), written in the parent basis.
+* ε13 and the other strain numbers are those of :func:`symstrain.strain` against the parent cell; ε13 is exactly 0
+  (s.u. 0) when the child's point group does not allow e13 (zero by symmetry, never 3e-17).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from . import contract
+from .errors import SymstrainInputError, WarningRecord
 from .phase import Atom, Cell, Phase, params_from_matrix
-from .notation import triplet
-from .irreps import mulliken_label
-from .relation import Relation, point_group_symbol
+from .relation import Relation
 
-#: D2h Mulliken labels by the kept 2-fold axis (x, y, z or none) and the parity under inversion
+#: the three measures of η, in the order tables and figures give them
+ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
+DEFINITIONS = {
+    "eta_strain": "Frobenius norm of the symmetry-breaking strain against the parent cell (dimensionless; √2·|e13| for "
+                  "mmm → 2/m); null when the relation breaks no strain component (non-ferroelastic)",
+    "eps13": "ε13 = ½·c·cos β / c0 (dimensionless); exactly 0 when the child's point group forbids e13",
+    "eta_intensity": "√(ΣI_SB/ΣI_all) of intensities predicted from the child structure (dimensionless)",
+    "eta_modes": "total amplitude of the symmetry-mode decomposition against the child averaged back over the lost "
+                 "operations (Å per parent primitive cell, AMPLIMODES normalisation)",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,12 +64,12 @@ class Distortion:
     """The child seen as the symmetrised parent structure plus a symmetry-breaking distortion.
 
     ``symmetrized`` is the pseudo-symmetric structure in the parent's setting and space group;
-    ``displacements`` (N, 3) Cartesian Å (child frame X ∥ a, Z ∥ c*) for every atom of the child cell
-    (``labels``, ``elements`` alongside); ``amplitude`` in Å per parent primitive cell (module docstring);
-    ``max_displacement`` the largest |u_i| in Å; ``irrep`` the symmetry of the distortion under the parent
-    point group; ``characters`` maps each parent point operation (xyz of its rotation, parent basis) to +1 / −1
-    (distortion even / odd under it) or 0 (neither: several irreps are active); ``irrep_weights`` maps each
-    active Γ-point irrep to its share of Σ|u|² (point groups 1, −1, 2, m, 2/m, 222, mm2, mmm).
+    ``displacements`` (N, 3) Cartesian Å (child frame X ∥ a, Y in the ab plane, Z ∥ c*) for every atom of the child
+    cell (``labels``, ``elements`` alongside); ``amplitude`` in Å per parent primitive cell (module docstring) and
+    ``amplitude_su`` its first-order s.u. (Å; NaN when the child gives no coordinate s.u.'s); ``max_displacement``
+    the largest |u_i| in Å; ``n_parent_cells`` n_p; ``warnings`` structured (:class:`~symstrain.errors.WarningRecord`).
+    ``modes`` (computed when first asked) is the decomposition of this distortion by the parent's irreps
+    (:func:`symstrain.modes.decompose` against the averaged child); ``irrep`` and ``irrep_weights`` are read from it.
     """
 
     relation: Relation
@@ -54,17 +78,33 @@ class Distortion:
     elements: tuple[str, ...]
     displacements: np.ndarray
     amplitude: float
-    #: first-order s.u. of the amplitude (Å) from the child's coordinate s.u.'s; NaN when the file gives none
     amplitude_su: float
     max_displacement: float
-    irrep: str
-    characters: dict
-    irrep_weights: dict
     n_parent_cells: float
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[WarningRecord, ...] = ()
+    #: largest pairing distance (Å) used, passed on to the decomposition
+    max_distance: float = 2.0
+
+    @cached_property
+    def modes(self):
+        """:class:`~symstrain.modes.ModeDecomposition` of the child against itself averaged back (computed once)."""
+        from .modes import decompose
+
+        return decompose(relation=self.relation, reference="symmetrized", max_distance=self.max_distance)
+
+    @property
+    def irrep(self) -> str:
+        """The active irreps: one name ("B2g" at Γ, the full label such as "Y:Y2" elsewhere), several with their share
+        of A² ("B2g (0.83) + B3g (0.17)"), or "none (no distortion)"."""
+        return irrep_text(self.modes)
+
+    @property
+    def irrep_weights(self) -> dict:
+        """Active irrep name → its share A_Γ²/A² of the decomposition."""
+        return {ir.name: ir.fraction for ir in self.modes.active}
 
     def to_frame(self):
-        """Per-atom displacements: label, element, ux, uy, uz, |u| (Å, child frame X ∥ a, Z ∥ c*)."""
+        """Per-atom displacements: label (site), element, ux, uy, uz, u (Å, child frame X ∥ a, Z ∥ c*)."""
         import pandas as pd
 
         U = self.displacements
@@ -72,212 +112,74 @@ class Distortion:
                              "uz": U[:, 2], "u": np.linalg.norm(U, axis=1)})
 
     def to_dict(self) -> dict:
+        rel = self.relation
         return {
-            "amplitude_A": self.amplitude,
-            "amplitude_su_A": self.amplitude_su,
+            "parent": contract.structure(rel.parent),
+            "child": contract.structure(rel.child),
+            "basis_change": contract.basis_change(rel.P, rel.p),
+            "amplitude": contract.quantity(self.amplitude, self.amplitude_su),
             "amplitude_normalisation": "sqrt(sum |u|^2 over the child cell / parent primitive cells in it), Å",
-            "parent_primitive_cells_per_child_cell": self.n_parent_cells,
-            "max_displacement_A": self.max_displacement,
-            "irrep": self.irrep,
-            "characters": self.characters,
-            "irrep_weights": self.irrep_weights,
+            "n_parent_cells": self.n_parent_cells,
+            "max_displacement": contract.quantity(self.max_displacement, None),
             "n_atoms": len(self.labels),
-            "warnings": list(self.warnings),
+            "irrep": self.irrep,
+            "irrep_weights": self.irrep_weights,
         }
 
 
-def _expand(phase: Phase):
-    from .expand import expand_to_cell_ops
-
-    return expand_to_cell_ops(phase)
-
-
-def _amplitude_su(child: Phase, U: np.ndarray, site: np.ndarray, opi: np.ndarray, occ: np.ndarray, A: np.ndarray,
-                  n_p: float, amp: float) -> float:
-    """First-order s.u. of the amplitude from the coordinate s.u.'s of the child's sites (Å).
-
-    Each site's error moves all its images together (rotated by the child operation that made them), so
-    σ_A² = Σ_sites σ_site²·|Σ_images occ·W_cartᵀ·u|² / (n_p·A)², with σ_site the site's isotropic Cartesian s.u.
-    (the lost operations treated as isometries, sites independent). NaN when a contributing site has no s.u.
-    """
-    if amp <= 0:
-        return 0.0
-    Ai = np.linalg.inv(A)
-    R = child.spacegroup.rotations.astype(float)
-    Wc = np.einsum("ij,njk,kl->nil", A, R, Ai)  # Cartesian rotations of the child operations
-    g = np.zeros((len(child.atoms), 3))
-    np.add.at(g, site, occ[:, None] * np.einsum("nji,nj->ni", Wc[opi], U))
-    lengths = np.array([child.cell.a, child.cell.b, child.cell.c])
-    total = 0.0
-    for k, atom in enumerate(child.atoms):
-        gk = float(g[k] @ g[k])
-        if gk == 0.0:
-            continue
-        su = np.asarray(atom.xyz_su, dtype=float) * lengths
-        if not np.all(np.isfinite(su)):
-            return float("nan")
-        total += float(np.mean(su**2)) * gk
-    return float(np.sqrt(total) / (n_p * amp))
-
-
-def _assign(dist: np.ndarray, species: np.ndarray) -> np.ndarray:
-    """One-to-one matching image i → atom j of the same element minimising the total distance
-    (Hungarian algorithm per element; robust where nearest-neighbour matching would pair two images
-    with one atom)."""
-    from scipy.optimize import linear_sum_assignment
-
-    j = np.empty(len(species), dtype=int)
-    for z in np.unique(species):
-        idx = np.flatnonzero(species == z)
-        rows, cols = linear_sum_assignment(dist[np.ix_(idx, idx)])
-        j[idx[rows]] = idx[cols]
-    return j
-
-
-def _partners(frac: np.ndarray, species: np.ndarray, A: np.ndarray, W: np.ndarray, w: np.ndarray):
-    """Match the image g·x_i of every atom under (W, w) to one atom j of the same element (minimum image,
-    one to one). Returns j (N,), the fractional mismatches x_j + L − g·x_i (N, 3) and their lengths in Å."""
-    y = frac @ W.T + w
-    d = frac[None, :, :] - y[:, None, :]  # (i, j, 3)
-    d -= np.round(d)
-    dist = np.linalg.norm(d @ A.T, axis=2)
-    j = _assign(dist, species)
-    rows = np.arange(len(frac))
-    return j, d[rows, j], dist[rows, j]
+def irrep_text(modes) -> str:
+    """The active irreps of a :class:`~symstrain.modes.ModeDecomposition` in a few words (see ``Distortion.irrep``)."""
+    active = modes.active
+    if not active:
+        return "none (no distortion)"
+    if len(active) == 1:
+        return active[0].name
+    return " + ".join(f"{ir.name} ({ir.fraction:.2f})" for ir in active)
 
 
 def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
-    """Average the child over the lost cosets (matching atoms by element and position) and return the
-    :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted between an atom's image and
-    its partner; beyond it the child is too far from the parent symmetry and an error says which atom."""
+    """Average the child over the lost cosets (pairing atoms by element and position) and return the
+    :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted
+    between an atom's image and its partner; beyond it the child is too far from the parent symmetry and an error
+    says which atom and which lost operation."""
+    from .expand import expand_to_cell_ops
+    from .modes import amplitude_su
+    from .pairing import symmetrized_positions
+
     child = relation.child
-    frac, species, site, occ, opi = _expand(child)
+    frac, species, site, occ, opi = expand_to_cell_ops(child)
     if len(frac) == 0:
         raise SymstrainInputError(child.name, "no atoms to symmetrise")
     A = child.cell.matrix()
-    reps = relation.coset_representatives()
-    n = len(reps)
-    shift_sum = np.zeros_like(frac)
-    for k, g in enumerate(reps):
-        W, w = g[:3, :3], g[:3, 3]
-        _, dk, best = _partners(frac, species, A, W, w)
-        worst = int(np.argmax(best))
-        if best[worst] > max_distance:
-            lab = child.atoms[site[worst]].label
-            raise SymstrainInputError(
-                child.name,
-                f"atom {lab} has no partner of the same element within {max_distance} Å of its image under the "
-                f"lost operation {relation.lost_cosets[k - 1][0] if k else 'identity'} "
-                f"(nearest {best[worst]:.2f} Å): the child is too far from the parent symmetry to symmetrise",
-            )
-        shift_sum += dk @ np.linalg.inv(W).T
-    s = frac + shift_sum / n
-    u_frac = frac - s
-    U = u_frac @ A.T
+    labels = tuple(child.atoms[i].label for i in site)
+    s = symmetrized_positions(frac, species, relation.coset_representatives(), A, max_distance, child.name, labels,
+                              ("identity",) + tuple(c[0] for c in relation.lost_cosets))
+    U = (frac - s) @ A.T
     n_cent_p = int(np.sum(np.all(relation.parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
     amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
-    amp_su = _amplitude_su(child, U, site, opi, occ, A, n_p, amp)
-    notes = () if np.isfinite(amp_su) else ("the child gives no coordinate s.u.'s: no s.u. for the amplitude",)
-    irrep, chars, weights = _irrep(relation, u_frac, frac, species, A)
-    sym_phase = _symmetrized_phase(relation, s, site, frac)
-    labels = tuple(child.atoms[i].label for i in site)
-    elements = tuple(child.atoms[i].element for i in site)
+    amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
+    notes = () if np.isfinite(amp_su) else (
+        WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: no s.u. for the amplitude"),)
     return Distortion(
         relation=relation,
-        symmetrized=sym_phase,
+        symmetrized=_symmetrized_phase(relation, s, site),
         labels=labels,
-        elements=elements,
+        elements=tuple(child.atoms[i].element for i in site),
         displacements=U,
         amplitude=amp,
         amplitude_su=amp_su,
         max_displacement=float(np.max(np.linalg.norm(U, axis=1))),
-        irrep=irrep,
-        characters=chars,
-        irrep_weights=weights,
         n_parent_cells=n_p,
         warnings=notes,
+        max_distance=max_distance,
     )
 
 
-def _irrep(relation: Relation, u: np.ndarray, x: np.ndarray, species: np.ndarray, A: np.ndarray):
-    """Symmetry of the displacement field under the parent point group.
-
-    Returns (label, characters, weights): ``characters`` maps each parent point operation (xyz of its rotation,
-    parent basis) to +1 / −1 (field even / odd) or 0 (neither); ``weights`` maps each active Γ-point irrep to its
-    share of |u|² — computed with the projectors P_χ = (1/|G|) Σ_g χ(g)·g for point groups whose elements all
-    square to the identity (1, −1, 2, m, 2/m, 222, mm2, mmm: every irrep one-dimensional, χ = ±1). Other point
-    groups get the characters only.
-    """
-    from .cosets import affine_matrix
-
-    T = affine_matrix(relation.P, relation.p)
-    Ti = np.linalg.inv(T)
-    ops, fields = [], []
-    seen = set()
-    for R, t in relation.parent.spacegroup.ops():
-        key = R.tobytes()
-        if key in seen:
-            continue
-        seen.add(key)
-        g = Ti @ np.block([[R, t[:, None]], [np.zeros((1, 3)), np.ones((1, 1))]]) @ T
-        W, w = g[:3, :3], g[:3, 3]
-        j = _partners(x, species, A, W, w)[0]
-        gu = np.zeros_like(u)
-        gu[j] = u @ W.T  # (g·u) at the image atom: the field carried by the operation
-        ops.append(R.astype(int))
-        fields.append(gu)
-    norm2 = float(np.sum((u @ A.T) ** 2))
-    names = [triplet(R, np.zeros(3)) for R in ops]
-    if norm2 < 1e-24:
-        return "none (no distortion)", {n: 1 for n in names}, {}
-    chars = {}
-    for n, gu in zip(names, fields):
-        plus = np.sum(((gu - u) @ A.T) ** 2) / norm2
-        minus = np.sum(((gu + u) @ A.T) ** 2) / norm2
-        chars[n] = 1 if plus < 1e-12 else (-1 if minus < 1e-12 else 0)
-    if relation.lattice_index > 1:
-        return f"zone boundary (k ≠ 0, {relation.lattice_index} antiphase states)", chars, {}
-    pg = point_group_symbol(relation.parent.spacegroup.rotations)
-    weights = {}
-    if all(np.array_equal(R @ R, np.eye(3, dtype=int)) for R in ops):
-        for chi in _characters(ops):
-            proj = sum(c * f for c, f in zip(chi, fields)) / len(ops)
-            w = float(np.sum((proj @ A.T) ** 2)) / norm2
-            if w > 1e-9:
-                weights[mulliken_label(pg, names, chi)] = w
-        active = sorted(weights.items(), key=lambda kv: -kv[1])
-        label = active[0][0] if len(active) == 1 else " + ".join(f"{k} ({v:.2f})" for k, v in active)
-        return label, chars, weights
-    if 0 in chars.values():
-        return f"several irreps of {pg}", chars, weights
-    return f"1-dimensional irrep of {pg}: +1 on " + ", ".join(k for k, v in chars.items() if v == 1), chars, weights
-
-
-def _characters(ops) -> list[tuple[int, ...]]:
-    """Every homomorphism χ: G → {±1} of a point group whose elements square to 1, as values on ``ops``."""
-    keys = [R.tobytes() for R in ops]
-    gens, span = [], {np.eye(3, dtype=int).tobytes(): np.eye(3, dtype=int)}
-    for R in ops:
-        if R.tobytes() not in span:
-            gens.append(R)
-            for S in list(span.values()):
-                P = S @ R
-                span[P.tobytes()] = P
-    out = []
-    for signs in range(2 ** len(gens)):
-        val = {np.eye(3, dtype=int).tobytes(): 1}
-        for k, R in enumerate(gens):
-            s = -1 if (signs >> k) & 1 else 1
-            for key, v in list(val.items()):
-                M = np.frombuffer(key, dtype=R.dtype).reshape(3, 3) @ R
-                val[M.tobytes()] = v * s
-        out.append(tuple(val[k] for k in keys))
-    return out
-
-
-def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray, x_child: np.ndarray) -> Phase:
+def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray) -> Phase:
     """The averaged structure in the parent setting: symmetrised cell, orbit representatives as atoms."""
+    from scipy.spatial import cKDTree
+
     P, p = relation.P, relation.p
     parent = relation.parent
     # cell: child metric in the parent basis, averaged over the parent point group
@@ -287,8 +189,11 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
     Gs = np.mean([R.T @ G @ R for R in rots], axis=0)
     cell = Cell(*params_from_matrix(np.linalg.cholesky(Gs).T))  # any A with AᵀA = Gs gives the parameters
     xp = (s_child @ P.T + p) % 1.0
-    # orbit representatives under the parent group (modulo the parent lattice)
+    xp[xp >= 1.0] = 0.0
+    # orbit representatives under the parent group (modulo the parent lattice): a periodic k-d tree, O(N) memory
     A = cell.matrix()
+    tree = cKDTree(xp, boxsize=1.0)
+    radius = 0.05 * float(np.linalg.norm(np.linalg.inv(A)))  # a fractional ball holding every point within 0.05 Å
     taken = np.zeros(len(xp), dtype=bool)
     atoms = []
     child_atoms = relation.child.atoms
@@ -298,11 +203,12 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
         src = child_atoms[site[i]]
         atoms.append(Atom(src.label, src.element, xp[i].copy(), np.full(3, np.nan), src.occupancy, src.u_iso,
                           None, src.disorder_group))
-        imgs = np.einsum("mab,b->ma", parent.spacegroup.rotations, xp[i]) + parent.spacegroup.translations
-        d = xp[None, :, :] - imgs[:, None, :]
+        imgs = (np.einsum("mab,b->ma", parent.spacegroup.rotations, xp[i]) + parent.spacegroup.translations) % 1.0
+        imgs[imgs >= 1.0] = 0.0
+        cand = np.unique(np.concatenate([np.asarray(n, dtype=int) for n in tree.query_ball_point(imgs, r=radius)]))
+        d = xp[cand][:, None, :] - imgs[None, :, :]
         d -= np.round(d)
-        close = np.min(np.linalg.norm(d @ A.T, axis=2), axis=0) < 0.05
-        taken |= close
+        taken[cand[np.min(np.linalg.norm(d @ A.T, axis=2), axis=1) < 0.05]] = True
     return Phase(
         cell=cell,
         spacegroup=parent.spacegroup,
@@ -316,73 +222,198 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
     )
 
 
-
 # ----------------------------------------------------------------------------------------------
 # three measures of the order parameter, side by side
-# ----------------------------------------------------------------------------------------------
-
-ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 
 
-def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
-                     progress=None, return_distortions: bool = False, radiation: str = "xray"):
-    """η from strain, from symmetry-breaking intensities and from atomic displacements, per child.
+@dataclass(frozen=True, eq=False)
+class OrderResult:
+    """η of one child by three measures (definitions in :data:`DEFINITIONS`).
 
-    For each child (any order; sorted by temperature in the result): ``relate(parent, child)``;
-    η_strain = norm of the symmetry-breaking strain against the parent cell (√2·|e13| for mmm → 2/m: the
-    Frobenius norm counts e13 and e31);
-    η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to ``dmin`` Å for
-    ``radiation`` ("xray", "neutron" or "electron", see :func:`~symstrain.intensities.predict_intensities`);
-    η_modes = distortion amplitude (Å per parent primitive cell; ``max_distance`` as in :func:`symmetrize`).
-    Each is also given normalised to its
-    largest value (``*_norm``). ``progress`` optionally wraps the iteration (e.g. a tqdm bar) for long series.
-    Returns a pandas DataFrame, one row per child (and, with ``return_distortions``, the list of
-    :class:`Distortion` in the same order).
+    ``relation`` parent ⊃ child; ``strain`` the :class:`~symstrain.spontaneous_strain.StrainResult` against the
+    parent cell; ``modes`` the decomposition against the averaged child (η_modes, irreps); ``distortion`` the
+    symmetrised structure and per-atom displacements at the decomposition's origin. ``eta_strain``/``eta_strain_su``
+    dimensionless, NaN when the relation breaks no strain component; ``eps13``/``eps13_su`` dimensionless, exactly 0
+    with s.u. 0 when the child's point group forbids e13; ``eta_intensity`` dimensionless (predicted, no s.u.).
     """
-    import pandas as pd
 
-    from .intensities import check_radiation, eta_intensity, predict_intensities
+    relation: Relation
+    strain: object
+    modes: object
+    distortion: Distortion
+    eta_strain: float
+    eta_strain_su: float
+    eps13: float
+    eps13_su: float
+    eta_intensity: float
+
+    @property
+    def eta_modes(self) -> float:
+        return self.modes.amplitude
+
+    @property
+    def eta_modes_su(self) -> float:
+        return self.modes.amplitude_su
+
+    @property
+    def max_displacement(self) -> float:
+        """Largest |u| (Å) of the decomposition (polar shift removed)."""
+        return float(np.max(np.linalg.norm(self.modes.displacements, axis=1)))
+
+    def all_warnings(self) -> list[WarningRecord]:
+        child = self.relation.child.name
+        # the strain repeats the relation's warnings as "relation: …": those are in the relation's already
+        st = [WarningRecord("strain_note", child, w) for w in self.strain.warnings if not w.startswith("relation: ")]
+        # the distortion's warnings (no s.u.) repeat the decomposition's, which gives η_modes
+        return contract.warning_records(self.modes.all_warnings() + st, child)
+
+    def to_dict(self, normalised: dict | None = None) -> dict:
+        rel = self.relation
+        return {
+            **contract.structure(rel.child),
+            "index": rel.index,
+            "basis_change": contract.basis_change(rel.P, self.modes.origin),
+            "eta_strain": contract.quantity(self.eta_strain, self.eta_strain_su),
+            "eps13": contract.quantity(self.eps13, self.eps13_su),
+            "eta_intensity": contract.quantity(self.eta_intensity, None),
+            "eta_modes": contract.quantity(self.eta_modes, self.eta_modes_su),
+            "max_displacement": contract.quantity(self.max_displacement, None),
+            "polar_shift": contract.quantity_array(contract.clean(self.modes.polar_shift)),
+            "normalised": normalised or {},
+            "irrep": irrep_text(self.modes),
+            "irreps": [ir.to_dict() for ir in self.modes.active],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class OrderSeries:
+    """η of every child of a series: ``results`` sorted by temperature (unknown last), ``failed`` the children that
+    could not be done (``{file, block, message}``), ``dmin`` (Å) and ``radiation`` of the predicted intensities."""
+
+    parent: Phase
+    results: tuple[OrderResult, ...]
+    failed: tuple[dict, ...]
+    dmin: float
+    radiation: str
+
+    def to_frame(self):
+        """One row per child: file, block, T, T_su (K), spacegroup (H-M of the child), index, eta_strain(_su),
+        eps13(_su), eta_intensity(_su), eta_modes(_su) (Å), max_displacement (Å), irrep, and each η divided by its
+        largest value over the series (``*_norm``; NaN when that largest value is 0 or undefined)."""
+        import pandas as pd
+
+        nan = float("nan")
+        rows = [{"file": r.relation.child.source, "block": r.relation.child.block or None,
+                 "T": nan if r.relation.child.temperature is None else r.relation.child.temperature,
+                 "T_su": nan if r.relation.child.temperature_su is None else r.relation.child.temperature_su,
+                 "spacegroup": r.relation.child.spacegroup.hm, "index": r.relation.index,
+                 "eta_strain": r.eta_strain, "eta_strain_su": r.eta_strain_su, "eps13": r.eps13,
+                 "eps13_su": r.eps13_su, "eta_intensity": r.eta_intensity, "eta_intensity_su": nan,
+                 "eta_modes": r.eta_modes, "eta_modes_su": r.eta_modes_su, "max_displacement": r.max_displacement,
+                 "irrep": irrep_text(r.modes)} for r in self.results]
+        df = pd.DataFrame(rows, columns=["file", "block", "T", "T_su", "spacegroup", "index", "eta_strain",
+                                         "eta_strain_su", "eps13", "eps13_su", "eta_intensity", "eta_intensity_su",
+                                         "eta_modes", "eta_modes_su", "max_displacement", "irrep"])
+        for col in ETA_COLUMNS:
+            top = df[col].abs().max() if len(df) else nan
+            df[col + "_norm"] = df[col].abs() / top if np.isfinite(top) and top > 0 else nan
+        return df
+
+    def proportionality(self) -> list[dict]:
+        """:func:`proportionality` of η_strain and of η_intensity against η_modes."""
+        df = self.to_frame()
+        return [proportionality(df, "eta_modes", y) for y in ("eta_strain", "eta_intensity")]
+
+    def all_warnings(self) -> list[WarningRecord]:
+        return contract.warning_records([w for r in self.results for w in r.all_warnings()],
+                                        source=self.parent.name)
+
+    def to_dict(self) -> dict:
+        df = self.to_frame()
+        norm = [{c: contract.quantity(v, None)["value"] for c, v in zip(ETA_COLUMNS, row)}
+                for row in df[[c + "_norm" for c in ETA_COLUMNS]].to_numpy()]
+        return {"parent": contract.structure(self.parent), "dmin": self.dmin, "radiation": self.radiation,
+                "definitions": DEFINITIONS,
+                "results": [r.to_dict(n) for r, n in zip(self.results, norm)],
+                "failed": list(self.failed), "n_files": len(self.results) + len(self.failed),
+                "proportionality": [{k: contract.quantity(v, None)["value"] if isinstance(v, float) else v
+                                     for k, v in c.items()} for c in self.proportionality()]}
+
+
+def _e13_allowed(child: Phase) -> bool:
+    """Whether the child's point group allows e13 (child Cartesian frame X ∥ a, Z ∥ c*): some invariant symmetric
+    tensor has a non-zero 13 component."""
+    from .tensors import cartesian_rotations, invariant_tensors
+
+    R = np.unique(np.asarray(child.spacegroup.rotations, int), axis=0)
+    inv = invariant_tensors(cartesian_rotations(R, child.cell.matrix()))
+    return bool(len(inv) and np.any(np.abs(inv[:, 4]) > 1e-8))
+
+
+def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
+              radiation: str = "xray") -> OrderResult:
+    """The :class:`OrderResult` of one child (arguments as :func:`order_series`)."""
+    from .intensities import eta_intensity, predict_intensities
+    from .modes import decompose
     from .reflection_classes import reflections
     from .relation import relate
     from .spontaneous_strain import strain
 
-    radiation = check_radiation(radiation, "radiation")
+    rel = relate(parent, child, tol=tol).require()
+    st = strain(rel)
+    # no symmetry-breaking strain component exists for a non-ferroelastic relation: η_strain is undefined
+    eta_s, eta_s_su = (st.e_sb, st.e_sb_su) if rel.symmetry_breaking_strain else (float("nan"), float("nan"))
+    eps13, eps13_su = (st.eps13, st.eps13_su) if _e13_allowed(child) else (0.0, 0.0)
+    cls = reflections(rel, dmin=dmin)
+    I = predict_intensities(child, cls.table[["h", "k", "l"]].to_numpy(), radiation)
+    dec = decompose(relation=rel, reference="symmetrized", max_distance=max_distance)
+    same = np.allclose(dec.origin, rel.p, atol=1e-9)
+    dist = symmetrize(rel if same else replace(rel, p=dec.origin), max_distance=max_distance)
+    return OrderResult(rel, st, dec, dist, eta_s, eta_s_su, eps13, eps13_su,
+                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()))
 
-    rows, dists = [], []
+
+def order_series(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
+                 radiation: str = "xray", progress=None, keep_going: bool = False) -> OrderSeries:
+    """η from strain, from symmetry-breaking intensities and from the mode amplitude for every child.
+
+    For each child (any order; sorted by temperature in the result): ``relate(parent, child)``; η_strain, ε13 from
+    :func:`symstrain.strain`; η_intensity = √(ΣI_SB/ΣI_all) of intensities predicted from the child structure to
+    ``dmin`` Å for ``radiation`` ("xray", "neutron" or "electron"); η_modes and the irreps from
+    :func:`symstrain.modes.decompose` against the averaged child (``max_distance`` Å the largest pairing distance).
+    ``progress`` optionally wraps the iteration (e.g. a tqdm bar). A child that cannot be done raises
+    :class:`~symstrain.errors.SymstrainInputError`, or with ``keep_going`` is listed in ``failed`` and the series
+    goes on.
+    """
+    from .intensities import check_radiation
+
+    radiation = check_radiation(radiation, "radiation")
+    if not dmin > 0:
+        raise SymstrainInputError("dmin", f"must be positive, got {dmin}")
+    results, failed = [], []
     children = list(children)
     for child in (progress(children, total=len(children), desc="order") if progress else children):
-        rel = relate(parent, child, tol=tol).require()
-        st = strain(rel)
-        # no symmetry-breaking strain component exists for a non-ferroelastic relation: η_strain is undefined
-        eta_s = st.e_sb if rel.symmetry_breaking_strain else float("nan")
-        cls = reflections(rel, dmin=dmin)
-        hkl = cls.table[["h", "k", "l"]].to_numpy()
-        I = predict_intensities(child, hkl, radiation)
-        dist = symmetrize(rel, max_distance=max_distance)
-        dists.append(dist)
-        rows.append({
-            "file": child.name,
-            "T": child.temperature,
-            "child_group": child.spacegroup.hm,
-            "index": rel.index,
-            "eta_strain": eta_s,
-            "eta_strain_su": st.e_sb_su if rel.symmetry_breaking_strain else float("nan"),
-            "eps13": st.eps13,
-            "eta_intensity": eta_intensity(I, (cls.table["class"] == "SB").to_numpy()),
-            "eta_modes": dist.amplitude,
-            "eta_modes_su": dist.amplitude_su,
-            "max_displacement": dist.max_displacement,
-            "irrep": dist.irrep,
-        })
-    df = pd.DataFrame(rows)
-    if len(df):
-        order = np.argsort(df["T"].to_numpy(float), kind="stable")  # unknown T (NaN) sorts last
-        df = df.iloc[order].reset_index(drop=True)
-        dists = [dists[i] for i in order]
-        for col in ETA_COLUMNS:
-            top = df[col].abs().max()
-            df[col + "_norm"] = df[col].abs() / top if top and np.isfinite(top) and top > 0 else np.nan
-    return (df, dists) if return_distortions else df
+        try:
+            results.append(order_one(parent, child, dmin=dmin, tol=tol, max_distance=max_distance,
+                                     radiation=radiation))
+        except SymstrainInputError as exc:
+            if not keep_going:
+                raise
+            failed.append(contract.failure(child.source, exc.problem, child.block or None))
+    temps = np.array([np.nan if r.relation.child.temperature is None else r.relation.child.temperature
+                      for r in results], float)
+    order = np.argsort(temps, kind="stable")  # unknown T (NaN) sorts last
+    return OrderSeries(parent, tuple(results[i] for i in order), tuple(failed), dmin, radiation)
+
+
+def order_parameters(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
+                     progress=None, return_distortions: bool = False, radiation: str = "xray"):
+    """:func:`order_series` as a pandas DataFrame (:meth:`OrderSeries.to_frame`, one row per child sorted by T) and,
+    with ``return_distortions``, the list of :class:`Distortion` in the same order."""
+    series = order_series(parent, children, dmin=dmin, tol=tol, max_distance=max_distance, radiation=radiation,
+                          progress=progress)
+    df = series.to_frame()
+    return (df, [r.distortion for r in series.results]) if return_distortions else df
 
 
 def proportionality(df, x: str = "eta_modes", y: str = "eta_strain") -> dict:

@@ -5,7 +5,8 @@ structure mapped into the child cell (:func:`parent_in_child_cell`, AMPLIMODES' 
 back over the lost cosets (:func:`symmetrized_positions`), a one-to-one pairing of two atom sets by element and
 position that is near-linear in the number of atoms (:func:`pair_atoms`: neighbour candidates from a k-d tree, then
 scipy's sparse minimum-weight full bipartite matching), and the permutation of the atoms by an operation
-(:class:`Permutations`), and the Wyckoff-splitting table that sums the pairing up (:func:`splitting`).
+(:class:`Permutations`), the checks and messages when no pairing exists (:func:`check_composition`,
+:func:`no_pairing_message`), and the Wyckoff-splitting table that sums the pairing up (:func:`splitting`).
 What does not: irreps (``irreps``) and amplitudes (``modes``).
 
 Conventions: fractional coordinates of the child cell unless stated; x_parent = P·x_child + p; Cartesian Å with
@@ -178,23 +179,64 @@ def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
     return X, src
 
 
-def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str) -> np.ndarray:
-    """The child averaged over the lost cosets g_k (4×4, child coordinates, g_0 = identity), as
-    :func:`symstrain.order.symmetrize` does it, with the near-linear pairing: s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki,
-    d_ki the mismatch from g_k·x_i to its partner. Raises :class:`SymstrainInputError` when an image has no partner."""
+def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str,
+                          labels=None, op_names=None) -> np.ndarray:
+    """The child averaged over the lost cosets g_k (4×4, child coordinates, g_0 = identity), with the near-linear
+    pairing (:func:`pair_atoms`): s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki, d_ki the mismatch from g_k·x_i to its partner.
+    Raises :class:`SymstrainInputError` when an image has no partner within ``rmax`` Å, naming the atom (``labels``,
+    one per row of ``frac``) and the operation (``op_names``, one per coset) when given."""
     shift = np.zeros_like(frac)
-    for g in cosets[1:]:
+    for k, g in enumerate(cosets[1:], start=1):
         W, w = g[:3, :3], g[:3, 3]
         y = frac @ W.T + w
         try:
             j, L, _ = pair_atoms(y, species, frac, species, A, rmax)
         except NoPairing as exc:
-            raise SymstrainInputError(source, f"an atom's image under a lost operation has no partner of the same "
-                                              f"element within {rmax} Å (nearest {exc.worst:.2f} Å): the child is "
-                                              "too far from the parent symmetry to average") from None
+            who = f"atom {labels[exc.index]}" if labels is not None and exc.index >= 0 else "an atom"
+            op = f" {op_names[k]}" if op_names is not None else ""
+            near = f"nearest {exc.worst:.2f} Å" if exc.worst > rmax else "no one-to-one pairing"
+            raise SymstrainInputError(source, f"{who} has no partner of the same element within {rmax} Å of its "
+                                              f"image under the lost operation{op} ({near}): the child is too far "
+                                              "from the parent symmetry to symmetrise") from None
         d = frac[j] + L - y
         shift += d @ np.linalg.inv(W).T
     return frac + shift / len(cosets)
+
+
+def check_composition(child, parent, zc, zp) -> None:
+    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
+    origin): say which differ."""
+    import gemmi
+
+    uc, nc = np.unique(zc, return_counts=True)
+    up, n_p = np.unique(zp, return_counts=True)
+    a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
+    if a != b:
+        diff = ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
+                         for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+        raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
+                                              f"({diff}): no pairing of the two structures exists")
+
+
+def no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:
+    """One line saying that no valid origin pairs the child's atoms with the reference, with the closest attempt
+    (``failures``: (origin, exception) per origin tried)."""
+    from .irreps import fmt_k
+    from .notation import basis_string
+
+    worst = min(failures, key=lambda f: getattr(f[1], "worst", np.inf))
+    p, exc = worst
+    if isinstance(exc, NoPairing) and exc.index >= 0:
+        lab = child.atoms[site[exc.index]].label
+        detail = (f"at best (origin p = {fmt_k(p)}) atom {lab} is {exc.worst:.2f} Å from the nearest parent atom "
+                  "of its element" if np.isfinite(exc.worst) else f"at best (origin p = {fmt_k(p)}): {exc}")
+    else:
+        detail = str(exc)
+    hint = "; try --reference symmetrized or a larger --max-distance" if reference == "parent" else ""
+    return (f"no pairing of its atoms with those of {parent.name} mapped into the child cell by "
+            f"P = {basis_string(rel.P)} within {rmax} Å for any of the {len(failures)} valid origins: "
+            f"{detail}{hint}")
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,10 +255,12 @@ class SiteSplit:
     parent_wyckoff: str | None = None
 
     def to_dict(self) -> dict:
+        from .contract import quantity
+
         return {"parent_site": self.parent_site, "parent_wyckoff": self.parent_wyckoff, "element": self.element,
                 "n_atoms": self.n_atoms,
                 "child_sites": [{"site": s, "n_atoms": n, "wyckoff": w} for s, n, w in self.child_sites],
-                "max_displacement": self.max_displacement}
+                "max_displacement": quantity(self.max_displacement, None)}
 
 
 def wyckoff_positions(phase) -> dict:

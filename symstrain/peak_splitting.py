@@ -67,8 +67,7 @@ class PeakSplitting:
                          "coincidence": r.coincidence, "intensity": contract.quantity(r.intensity, None)["value"],
                          "intensity_twin": contract.quantity(r.intensity_twin, None)["value"]})
         return {"wavelength": self.wavelength, "resolution": self.resolution, "hkl_source": self.hkl_source,
-                "intensity_unit": self.intensity_unit, "rows": rows,
-                "warnings": [w.to_dict() for w in self.warnings]}
+                "intensity_unit": self.intensity_unit, "rows": rows}
 
     def summary_lines(self, max_rows: int = 12) -> list[str]:
         df = self.table
@@ -83,7 +82,7 @@ class PeakSplitting:
                        f"Δ2θ {r.delta_two_theta:+.4f}° ({r.coincidence})")
         if temps > 1:
             out.append(f"  {len(df)} rows over {temps} temperatures ({df['T'].min():g}–{df['T'].max():g} K)")
-        return out + [f"  warning: {w.message}" for w in self.warnings]
+        return out
 
 
 def _ints(*x) -> str:

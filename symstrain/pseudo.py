@@ -37,8 +37,10 @@ class PseudoSupergroup:
 
     ``relation`` is the verified relation G ⊃ H (G written in the child's basis, so P is the identity or a
     sub-lattice); ``max_displacement`` (Å) the largest atomic shift from the child to the symmetrised structure;
-    ``amplitude`` (Å per parent primitive cell, as :mod:`symstrain.order`); ``symmetrized`` the pseudo-symmetric
-    structure with G's symmetry (writable with :func:`symstrain.writer.write_cif`).
+    ``amplitude`` (Å per parent primitive cell, as :mod:`symstrain.order`) and ``amplitude_su`` its first-order s.u.
+    (NaN when the child gives no coordinate s.u.'s); ``symmetrized`` the pseudo-symmetric structure with G's
+    symmetry (writable with :func:`symstrain.writer.write_cif`); ``distortion`` the
+    :class:`~symstrain.order.Distortion` they come from, whose decomposition names the ``irrep`` (computed when asked).
     """
 
     number: int
@@ -48,24 +50,35 @@ class PseudoSupergroup:
     max_displacement: float
     amplitude: float
     symmetrized: Phase
-    irrep: str
+    distortion: object
     #: (3,) fractional shift applied to the child's atoms along its polar directions (polar groups only: the
     #: supergroup's operations are placed where the child fits them best); zeros otherwise
     origin_shift: np.ndarray = None
 
+    @property
+    def amplitude_su(self) -> float:
+        return self.distortion.amplitude_su
+
+    @property
+    def irrep(self) -> str:
+        """The symmetry of the distortion by the supergroup's irreps (``Distortion.irrep``)."""
+        return self.distortion.irrep
+
     def to_dict(self) -> dict:
+        from . import contract
+
         r = self.relation
         return {
-            "number": self.number,
-            "symbol": self.symbol,
+            "spacegroup": contract.spacegroup(r.parent.spacegroup),
             "index": self.index,
-            "max_displacement_A": self.max_displacement,
-            "amplitude_A": self.amplitude,
+            "basis_change": contract.basis_change(r.P, r.p),
+            "max_displacement": contract.quantity(self.max_displacement, None),
+            "amplitude": contract.quantity(self.amplitude, self.amplitude_su),
             "irrep": self.irrep,
             "aizu": r.aizu,
             "type": r.kind,
             "lost_cosets": [list(c) for c in r.lost_cosets],
-            "origin_shift": None if self.origin_shift is None else [float(v) for v in self.origin_shift],
+            "origin_shift": [0.0, 0.0, 0.0] if self.origin_shift is None else contract.clean(self.origin_shift).tolist(),
         }
 
 
@@ -155,7 +168,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
                 "axis, where the supergroup fits best")
         sym = replace(sym, warnings=sym.warnings + (note,))
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
-                            sym, dist.irrep, tau)
+                            sym, dist, tau)
 
 
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:

@@ -23,7 +23,7 @@ def test_demo_quick_json(tmp_path, capsys):
     assert d["reflections"]["counts"]["SB"] > 0
     assert {c["child_indexing"]["zone"] for c in d["relation"]["broken_conditions"]} >= {"0kl", "hk0"}
     assert d["distortion"]["irrep"] == "B2g"
-    assert d["pseudo_supergroups"][0]["number"] == 56
+    assert d["pseudo_supergroups"][0]["spacegroup"]["number"] == 56
     assert math.isclose(d["landau"]["T_up"], 235.0, abs_tol=1e-3)
     assert (out / "report.md").exists() and (out / "section_0kl.png").stat().st_size > 10_000
     for f in d["files"]:

@@ -367,3 +367,43 @@ def test_branches_follow_brute_force_minima_of_eq3():
     tr = m.sweep(T).transitions
     assert [e.T for e in heating.first_order()] == [pytest.approx(tr.T_up)]
     assert [e.T for e in cooling.first_order()] == [pytest.approx(tr.T_down)]
+
+
+def _captured_figure(monkeypatch, draw):
+    """The matplotlib Figure a plotting function builds (instead of writing it)."""
+    from symstrain.plots import landau as plots
+
+    seen = {}
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: seen.setdefault("fig", fig) and str(path))
+    draw(plots)
+    return seen["fig"]
+
+
+@pytest.mark.parametrize("D, E", [(-6.5, -12.2), (-9.0, -4.0)])
+def test_fig1_follows_the_model_parameters(monkeypatch, D, E):
+    """Panel (a) draws η at fixed q = +1: η² = −(2D + E)/b by hand (a0 = 0); panel (b) the model's own T_SC."""
+    m = LandauModel.paper().replace(D=D, E=E)
+    fig = _captured_figure(monkeypatch, lambda plots: plots.fig1(m, "x.png"))
+    ax_a, ax_b, _ = fig.axes[:3]
+    hs = [ln for ln in ax_a.lines if ln.get_label() == "q = +1 (HS)"][0]
+    assert np.allclose(hs.get_ydata(), math.sqrt(-(2 * D + E) / m.b))
+    assert "T_SC = 235 K" in ax_b.get_title()
+    for ax in fig.axes[:3]:
+        assert "(" in ax.get_xlabel() and "(" in ax.get_ylabel()  # units on every axis
+
+
+def test_gibbs_maps_colour_scale_does_not_saturate():
+    """The colour range spans the whole map (no pixel clipped), and the wells keep contours: the levels below the
+    highest saddle are many, not the one or two a linear scale over the quartic walls would leave."""
+    from symstrain.plots.landau import gibbs_colour_scale
+
+    m = LandauModel.paper()
+    q, eta = np.meshgrid(np.linspace(-1, 1, 161), np.linspace(-2.2, 2.2, 161))
+    T = 226.5  # inside the hysteresis: two minima and saddles between them
+    g = m.G(q, eta, T)
+    eq = m.equilibria(T)
+    dG, norm, levels = gibbs_colour_scale(g, eq["G"].to_numpy())
+    assert dG.min() == 0.0 and norm.vmin == 0.0 and norm.vmax == pytest.approx(dG.max())
+    assert np.mean((dG < norm.vmin) | (dG > norm.vmax)) == 0.0
+    barrier = eq.loc[eq.kind == "saddle", "G"].max() - g.min()
+    assert np.sum(levels <= barrier) >= 8 and np.all(np.diff(levels) > 0)

@@ -105,12 +105,12 @@ def test_cli_fit(data, tmp_path, monkeypatch, capsys):
     e.to_csv("eta.csv", index=False)
     assert main(["fit", "--chimt", "chimt.csv", "--eta", "eta.csv", "--json", "--param", "T_SC=233"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["values"]["T_SC"] == pytest.approx(235.0, abs=0.5)
+    assert out["fitted"]["T_SC"]["value"] == pytest.approx(235.0, abs=0.5)
     names = {f.split("/")[-1] for f in out["files"]}
     assert names == {"fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"}
     assert all((tmp_path / "symstrain-fit" / n).exists() for n in names)
-    pars = pd.read_csv(tmp_path / "symstrain-fit" / "fit_parameters.csv")
-    assert set(pars.name) >= {"T_SC", "a1", "D", "eta_scale", "C", "b", "E", "T_up", "T_down", "T_eq"}
+    pars = pd.read_csv(tmp_path / "symstrain-fit" / "fit_parameters.csv", comment="#")
+    assert set(pars.parameter) >= {"T_SC", "a1", "D", "eta_scale", "C", "b", "E", "T_up", "T_down", "T_eq"}
     assert main(["fit", "--eta", "eta.csv", "--out", "symstrain-fit"]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
     assert main(["fit", "--q", "nope.csv"]) == 2
@@ -141,3 +141,20 @@ def test_eta_column_and_bounds(data, tmp_path):
         fit_landau(None, e, bounds={"E": (0, 1)})
     with pytest.raises(SymstrainInputError, match="lower bound"):
         fit_landau(None, e, bounds={"D": (1, 0)})
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_jump_temperature_su_is_not_smaller_than_the_data_spacing(seed):
+    """On a 5 K grid the cooling jump lies between two data points 5 K apart: the fitted T↓ cannot be known better than
+    a position uniform in that bracket (σ = 5/√12 K). True T↓ = 214.573 K and T↑ = 235 K (as above)."""
+    from symstrain.landau_fit import jump_su
+
+    T5 = np.arange(180.0, 281.0, 5.0)
+    q, e, _ = synthetic_data(P, T5, T5[::-1], seed=seed)
+    f = fit_landau(q, e, model=P.replace(T_SC=232.0, a1=0.5, D=-6.0))
+    assert f.observed["T_down_obs_su"] == pytest.approx(5 / math.sqrt(12))
+    assert f.T_down_su >= 5 / math.sqrt(12) - 1e-12
+    assert abs(f.T_down - 214.573) < 2 * f.T_down_su
+    assert abs(f.T_up - 235.0) < 2 * f.T_up_su
+    # the floor never invents an s.u. that the covariance could not give, and never lowers a larger one
+    assert math.isnan(jump_su(float("nan"), 1.4)) and jump_su(3.0, 1.4) == 3.0 and jump_su(0.2, None) == 0.2

@@ -287,8 +287,11 @@ def test_lawsonite_cmcm_to_p21cn_two_primary_irreps(shared_cifs):
 def test_to_dict_follows_the_schema(model):
     from symstrain.contract import validate
 
+    from symstrain.cli import CommandResult, envelope
+
     _, _, d, _ = model
-    doc = {"results": [d.to_dict()], "failed": [], "n_files": 1, "reference": "parent"}
+    doc = envelope("modes", CommandResult({"results": [d.to_dict()], "failed": [], "n_files": 1,
+                                           "reference": "parent"}, "", warnings=d.all_warnings()))
     validate("modes", json.loads(json.dumps(doc, allow_nan=False)))
 
 
@@ -366,3 +369,38 @@ def test_real_irrep_matrices_are_representations(symbol, P):
         for ir in fg.irreps:
             assert np.allclose(ir.matrices[a] @ ir.matrices[b], ir.matrices[c], atol=1e-8)
             assert np.allclose(ir.matrices[a] @ ir.matrices[a].T, np.eye(ir.dim), atol=1e-8)
+
+
+def test_amplitude_su_against_monte_carlo():
+    """First-order s.u.'s of the total and of each irrep's amplitude against the spread over children whose sites are
+    drawn with their s.u.'s. Toy (test_order): Pccn parent (Fe on 4c, O on 8e), P2₁/c child with O1 = a0 + u + r and
+    O2 = 2z·(a0 + r) − W·u: u breaks the 2-fold (B2g), r keeps it (Ag, a relaxation against the parent)."""
+    from dataclasses import replace
+
+    from test_order import A0, T2Z, W2Z, toy
+
+    u, r = np.array([0.01, -0.02, 0.004]), np.array([0.004, 0.003, -0.002])
+    rel = toy(u)
+    sig = np.array([0.0004, 0.0003, 0.0002])
+    moved = {"O1": A0 + u + r, "O2": (W2Z @ (A0 + r) + T2Z - W2Z @ u) % 1.0}
+    child = replace(rel.child, atoms=tuple(replace(a, xyz=moved.get(a.label, a.xyz), xyz_su=sig.copy())
+                                           for a in rel.child.atoms))
+    rel = replace(rel, child=child)
+    d = decompose(relation=rel)
+    active = {ir.label: ir for ir in d.active}
+    assert set(active) == {"Γ:B2g", "Γ:Ag"} and all(ir.amplitude_su > 0 for ir in active.values())
+    rng = np.random.default_rng(11)
+    draws = []
+    for _ in range(150):
+        ch = replace(child, atoms=tuple(replace(a, xyz=a.xyz + rng.normal(0, sig)) for a in child.atoms))
+        dd = decompose(relation=replace(rel, child=ch))
+        draws.append([dd.amplitude] + [dd.irrep(lab).amplitude for lab in active])
+    spread = np.std(draws, axis=0)
+    # isotropic per-site s.u. against anisotropic draws, 150 draws (±6 % sampling): within 25 %
+    assert d.amplitude_su == pytest.approx(spread[0], rel=0.25)
+    for lab, s in zip(active, spread[1:]):
+        assert active[lab].amplitude_su == pytest.approx(s, rel=0.25), lab
+    # a child without coordinate s.u.'s gets none (null), never 0, and a warning says so
+    d0 = decompose(relation=toy(u))
+    assert np.isnan(d0.amplitude_su) and np.isnan(d0.irrep("Γ:B2g").amplitude_su)
+    assert "no_su" in {w.code for w in d0.warnings}

@@ -58,7 +58,7 @@ def run(args):
 
     from ..cif import read_cif
     from ..domains import analyse_domains
-    from ..errors import SymstrainInputError
+    from ..errors import SymstrainInputError, WarningRecord
     from ..relation import relate
     from . import CommandResult
 
@@ -81,10 +81,9 @@ def run(args):
         cells = read_cells_csv(args.strain_table)
     result = analyse_domains(rel, hkl=hkl, cells=cells, source=args.strain_table, wavelength=args.wavelength,
                              resolution=args.resolution, top=args.top, dmin=args.dmin, radiation=args.radiation)
-    data = result.to_dict()
+    warnings = result.all_warnings()
     if cells is not None:
-        data["warnings"] += [{"code": "cell_table", "source": args.strain_table, "message": w}
-                             for w in cells.attrs.get("warnings", [])]
+        warnings += [WarningRecord("cell_table", args.strain_table, w) for w in cells.attrs.get("warnings", [])]
     files = []
     text = result.summary()
     if args.plot:
@@ -92,4 +91,4 @@ def run(args):
 
         files.append(plot_splitting(result.splitting, args.plot))
         text += f"\nwrote: {args.plot}"
-    return CommandResult(data, text, files)
+    return CommandResult(result.to_dict(), text, files, warnings=warnings)

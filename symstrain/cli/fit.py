@@ -33,8 +33,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ..errors import SymstrainInputError
+    from ..errors import SymstrainInputError, WarningRecord
     from ..landau import LandauModel
+    from ..notation import format_su
     from ..landau_fit import clean_branch_frame, fit_landau, read_branch_csv
     from ..magnetism import read_chimt_csv
     from ..plots.landau import fit_figure
@@ -78,23 +79,26 @@ def run(args):
     names = ["fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"]
     out = output_dir(args.out, "fit", names)
     files = [str(out / n) for n in names]
-    fit.params_frame().to_csv(files[0], index=False)
+    with open(files[0], "w", encoding="utf-8") as fh:
+        fh.write("# units: T_SC, Tc, T_up, T_down, T_eq in K; a1, a0 in energy unit/K; B, C, b, D, E in the energy "
+                 "unit; eta_scale in data units of η per model unit; value_su empty where unknown or fixed\n")
+        fit.params_frame().to_csv(fh, index=False)
     fit.correlation.to_csv(files[1])
     fit.curves.to_csv(files[2], index=False)
     fit.residuals.to_csv(files[3], index=False)
     fit_figure(fit, qd, ed, files[4])
-    data = fit.to_dict()
-    data["warnings"] = warnings
     lines = ["Landau fit (" + ("converged" if fit.success else "NOT converged: " + fit.message) + ")"]
     for k, v in fit.values.items():
-        lines.append(f"  {k:10s} = {v:.6g} ± {fit.su[k]:.2g}")
+        lines.append(f"  {k:10s} = {format_su(v, fit.su[k])}")
     lines.append("  fixed: " + ", ".join(f"{k}={v:g}" for k, v in fit.fixed.items()))
-    lines.append(f"  T↑ = {fit.T_up:.2f} ± {fit.T_up_su:.2f} K, T↓ = {fit.T_down:.2f} ± {fit.T_down_su:.2f} K, "
-                 f"T_eq = {fit.T_eq:.2f} ± {fit.T_eq_su:.2f} K")
+    lines.append("  " + ", ".join(f"{lab} = {format_su(getattr(fit, k), getattr(fit, k + '_su'))} K"
+                                  for lab, k in (("T↑", "T_up"), ("T↓", "T_down"), ("T_eq", "T_eq"))))
     if fit.observed:
-        lines.append("  observed jumps: " + ", ".join(f"{k} {v:.2f}" for k, v in fit.observed.items()
-                                                       if not k.endswith("_su")))
+        lines.append("  observed jumps: " + ", ".join(f"{k.replace('_obs', '')} {format_su(v, fit.observed[k + '_su'])} K"
+                                                       for k, v in fit.observed.items() if not k.endswith("_su")))
     lines.append(f"  χ²/dof = {fit.redchi2:.3g} ({fit.n_data} points), Jacobian condition {fit.condition:.3g}")
-    lines += [f"  note: {n}" for n in fit.notes] + [f"  warning: {w}" for w in warnings]
+    warned = {w.message for w in fit.warnings}
+    lines += [f"  note: {n}" for n in fit.notes if n not in warned]
     lines.append(f"wrote {len(files)} files to {out}")
-    return CommandResult(data=data, text="\n".join(lines), files=files)
+    return CommandResult(data=fit.to_dict(), text="\n".join(lines), files=files,
+                         warnings=[WarningRecord("q_out_of_range", args.chimt, w) for w in warnings] + list(fit.warnings))

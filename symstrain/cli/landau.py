@@ -74,11 +74,9 @@ def run(args):
     import numpy as np
 
     from ..errors import SymstrainInputError
-    import math
-
-    from ..landau import SEED_OBSERVED, LandauModel, phase_diagram
+    from ..landau import SEED_OBSERVED, LandauModel, analyse
     from ..plots import landau as plots
-    from . import CommandResult
+    from . import CommandResult, output_dir
 
     model = parse_params(args.param, LandauModel.paper())
     grid = model.default_grid()
@@ -93,10 +91,8 @@ def run(args):
     if axes:
         names += ["phase_diagram.csv", "phase_diagram.png"]
     T = np.linspace(tmin, tmax, args.n)
-    res = model.sweep(T)
-    tr = res.transitions
-    from . import output_dir
-
+    res = analyse(model, T, axes)
+    tr = res.sweep.transitions
     out = output_dir(args.out, "landau", names)
     files = []
 
@@ -104,29 +100,18 @@ def run(args):
         files.append(str(out / name))
         return out / name
 
-    res.to_frame().to_csv(w("sweep.csv"), index=False)
+    res.sweep.to_frame().to_csv(w("sweep.csv"), index=False)
     tr.to_frame().to_csv(w("transitions.csv"), index=False)
-    res.barriers.to_csv(w("barriers.csv"), index=False)
-    if np.isfinite(tr.T_up) and np.isfinite(tr.T_down):
-        temps = [max(tmin, tr.T_down - 15.0), tr.T_eq if np.isfinite(tr.T_eq) else 0.5 * (tr.T_up + tr.T_down),
-                 min(tmax, tr.T_up + 25.0)]
-    else:
-        temps = list(np.linspace(tmin, tmax, 5)[1:4])
-    model.equilibria(temps).to_csv(w("equilibria.csv"), index=False)
-    plots.fig1(w("fig1.png"))
-    plots.fig2cd(res, w("fig2cd.png"))
-    plots.fig5(model, res, temps, w("fig5.png"))
-    pd_data = None
+    res.sweep.barriers.to_csv(w("barriers.csv"), index=False)
+    res.equilibria.to_csv(w("equilibria.csv"), index=False)
+    plots.fig1(model, w("fig1.png"), T)
+    plots.fig2cd(res.sweep, w("fig2cd.png"))
+    plots.fig5(model, res.sweep, res.map_temperatures, w("fig5.png"))
     if axes:
-        (x, *xr), *rest = axes
-        y = rest[0][0] if rest else None
-        ys = np.linspace(*rest[0][1:3], rest[0][3]) if rest else None
-        df = phase_diagram(model, x, np.linspace(xr[0], xr[1], xr[2]), y, ys, T=np.linspace(tmin, tmax, 801))
-        df.to_csv(w("phase_diagram.csv"), index=False)
-        plots.phase_diagram_figure(df, x, y, w("phase_diagram.png"))
-        pd_data = df["regime"].value_counts().to_dict()
-    data = {"params": model.params(), "T_range": [tmin, tmax, args.n], "transitions": tr.to_dict(),
-            "phase_diagram_counts": pd_data}
+        res.phase_diagram.to_csv(w("phase_diagram.csv"), index=False)
+        plots.phase_diagram_figure(res.phase_diagram, axes[0][0], axes[1][0] if len(axes) > 1 else None,
+                                   w("phase_diagram.png"))
+    data = res.to_dict()
     lines = [f"Landau model ({', '.join(f'{k}={v:g}' for k, v in model.params().items())})",
              f"T↑ (heating)  = {tr.T_up:.2f} K", f"T↓ (cooling)  = {tr.T_down:.2f} K",
              f"T_eq          = {tr.T_eq:.2f} K   (hysteresis width {tr.width:.2f} K)",
@@ -139,12 +124,10 @@ def run(args):
         lines.append(f"seed compound observed: T↑ ≈ {SEED_OBSERVED['T_up']:g} K, T↓ ≈ {lo:g}–{hi:g} K "
                      f"(model − observed: T↑ {tr.T_up - SEED_OBSERVED['T_up']:+.2f} K, "
                      f"T↓ {tr.T_down - 0.5 * (lo + hi):+.2f} K)")
-        data["seed_observed"] = SEED_OBSERVED
-    t_hs = model.symmetry_restoring_temperature(1.0)
-    if math.isfinite(t_hs):
-        lines.append(f"η vanishes in the HS state (q = 1) at T = {t_hs:.1f} K (HShs phase)")
-        data["T_HShs"] = t_hs
-    if pd_data:
-        lines.append("phase diagram: " + ", ".join(f"{k}: {v}" for k, v in pd_data.items()))
+        data["seed_observed"] = {"T_up": SEED_OBSERVED["T_up"], "T_down": list(SEED_OBSERVED["T_down"])}
+    if np.isfinite(res.T_HShs):
+        lines.append(f"η vanishes in the HS state (q = 1) at T = {res.T_HShs:.1f} K (HShs phase)")
+    if data["phase_diagram"]:
+        lines.append("phase diagram: " + ", ".join(f"{k}: {v}" for k, v in data["phase_diagram"]["counts"].items()))
     lines.append(f"wrote {len(files)} files to {out}")
     return CommandResult(data=data, text="\n".join(lines), files=files)

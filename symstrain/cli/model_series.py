@@ -33,11 +33,9 @@ def run(args):
     model = parse_params(args.param, LandauModel.paper())
     branches = tuple(b.strip() for b in args.branches.split(",") if b.strip())
     out = output_dir(args.out, "model-series", ["series.csv"])
-    paths = write_model_series(out, temps, model, branches=branches)
-    tr = model.transitions()
-    text = (f"wrote {len(paths) - 1} model CIFs and series.csv to {out} "
+    written = write_model_series(out, temps, model, branches=branches)
+    tr = written.transitions
+    text = (f"wrote {len(written.files) - 1} model CIFs and series.csv to {out} "
             f"({temps[0]:g}–{temps[-1]:g} K, {', '.join(branches)}); "
             f"model T↑ = {tr.T_up:.2f} K, T↓ = {tr.T_down:.2f} K")
-    data = {"out": str(out), "temperatures": temps.tolist(), "branches": list(branches),
-            "params": model.params(), "T_up": tr.T_up, "T_down": tr.T_down}
-    return CommandResult(data, text, paths)
+    return CommandResult(written.to_dict(), text, list(written.files))

@@ -25,8 +25,6 @@ def add_arguments(p):
 
 
 def run(args):
-    from pathlib import Path
-
     from ..cif import read_cif
     from ..contract import failure
     from ..errors import SymstrainInputError
@@ -34,6 +32,8 @@ def run(args):
     from ..plots.modes import plot_modes
     from . import CommandResult, output_dir
 
+    if not args.max_distance > 0:
+        raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     parent = read_cif(args.parent)
     results, failed = [], []
     for f in args.children:
@@ -45,19 +45,31 @@ def run(args):
                 raise
             failed.append(failure(f, exc.problem))
     if not results:
-        raise SymstrainInputError(args.children[0], "no child could be decomposed: " + failed[0]["message"])
-    stems = [Path(r.relation.child.source).stem for r in results]
-    if len(set(stems)) < len(stems):
-        stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
+        raise SymstrainInputError(failed[0]["file"], "no child could be decomposed: " + failed[0]["message"])
+    stems = child_stems([r.relation.child for r in results])
     names = ["modes.csv", "modes_strain.csv", "modes.png"] + [f"{s}_displacements.csv" for s in stems]
     out = output_dir(args.out, "modes", names)
     files = [_write_modes(out / "modes.csv", results), _write_strain(out / "modes_strain.csv", results)]
     for s, r in zip(stems, results):
-        files.append(_write_atoms(out / f"{s}_displacements.csv", r))
+        files.append(write_atoms(out / f"{s}_displacements.csv", r))
     files.append(plot_modes(results, out / "modes.png"))
     data = {"results": [r.to_dict() for r in results], "failed": failed, "n_files": len(args.children),
             "reference": args.reference}
-    return CommandResult(data, _text(results, failed, files), files)
+    from ..contract import warning_records
+
+    warnings = warning_records([w for r in results for w in r.all_warnings()], source="modes")
+    return CommandResult(data, _text(results, failed, files), files, warnings=warnings,
+                         status="partial" if failed else "ok")
+
+
+def child_stems(children) -> list[str]:
+    """One file-name stem per child (its file's stem; numbered 001_, 002_… when two would clash)."""
+    from pathlib import Path
+
+    stems = [Path(str(ch.source)).stem for ch in children]
+    if len(set(stems)) < len(stems):
+        stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
+    return stems
 
 
 def _rows(results):
@@ -72,13 +84,14 @@ def _write_modes(path, results) -> str:
 
     rows = []
     for r, ch, ir in _rows(results):
-        rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature, "label": ir.label,
+        rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature, "T_su": ch.temperature_su,
+                     "label": ir.label,
                      "k": "(" + ", ".join(f"{v:g}" for v in ir.k) + ")", "k_label": ir.k_label or "",
                      "zone_boundary": ir.zone_boundary, "dimension": ir.dimension, "n_modes": ir.n_modes,
-                     "amplitude": ir.amplitude, "amplitude_su": "", "fraction": ir.fraction,
+                     "amplitude": ir.amplitude, "amplitude_su": ir.amplitude_su, "fraction": ir.fraction,
                      "direction": ir.direction or "",
                      "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
-                     "role": ir.role, "total_amplitude": r.amplitude})
+                     "role": ir.role, "total_amplitude": r.amplitude, "total_amplitude_su": r.amplitude_su})
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(_UNITS + "\n")
         pd.DataFrame(rows).to_csv(fh, index=False)
@@ -93,9 +106,9 @@ def _write_strain(path, results) -> str:
         ch = r.relation.child
         for s in r.strain:
             e = s.tensor
-            rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature, "label": s.label,
-                         "amplitude": s.amplitude, "amplitude_su": "" if s.amplitude_su != s.amplitude_su
-                         else s.amplitude_su, "symmetry_breaking": s.symmetry_breaking,
+            rows.append({"file": ch.source, "block": ch.block or "", "T": ch.temperature,
+                         "T_su": ch.temperature_su, "label": s.label, "amplitude": s.amplitude,
+                         "amplitude_su": s.amplitude_su, "symmetry_breaking": s.symmetry_breaking,
                          **{f"e{i + 1}{j + 1}": e[i, j] for i in range(3) for j in range(i, 3)}})
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("# units: strain dimensionless; frame: child Cartesian X ∥ a, Y in the ab plane, Z ∥ c*; "
@@ -104,7 +117,8 @@ def _write_strain(path, results) -> str:
     return str(path)
 
 
-def _write_atoms(path, r) -> str:
+def write_atoms(path, r) -> str:
+    """The per-atom table of a :class:`~symstrain.modes.ModeDecomposition` as CSV, units and frame in a header line."""
     df = r.atoms_frame()
     ref = r.reference_frac
     df["ref_x"], df["ref_y"], df["ref_z"] = ref[:, 0], ref[:, 1], ref[:, 2]
@@ -119,7 +133,7 @@ def _write_atoms(path, r) -> str:
 
 def _text(results, failed, files) -> str:
     from ..irreps import K_LABEL_SOURCE
-    from ..notation import basis_string, fmt_vector
+    from ..notation import basis_string, fmt_vector, format_su
 
     lines = []
     for r in results:
@@ -127,17 +141,17 @@ def _text(results, failed, files) -> str:
         lines.append(f"{rel.parent.spacegroup.hm} → {rel.child.spacegroup.hm}  {rel.child.name}"
                      + (f"  T = {rel.child.temperature:g} K" if rel.child.temperature is not None else ""))
         lines.append(f"  P = {basis_string(rel.P)}  origin p = {fmt_vector(r.origin)} (best of {r.n_origins}); "
-                     f"reference: {r.reference}; total amplitude {r.amplitude:.5f} Å "
+                     f"reference: {r.reference}; total amplitude {format_su(r.amplitude, r.amplitude_su)} Å "
                      f"(A² − Σ A_Γ² = {r.quadrature_residual:+.2e} Å²)")
         if any(r.polar_shift):
             lines.append(f"  uniform polar shift removed: {r.polar_shift.round(5).tolist()} Å")
         df = r.irreps_frame()
+        if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
+            df = df.drop(columns="amplitude_su")
         lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}").replace("\n", "\n  "))
         if r.strain:
             lines.append("  strain by irreps of the parent point group: "
                          + ", ".join(f"{s.label} {s.amplitude:.5f}" for s in r.strain))
-        for w in r.warnings:
-            lines.append(f"  note: {w.message}")
     for f in failed:
         lines.append(f"failed: {f['file']}: {f['message']}")
     lines.append(f"k labels: {K_LABEL_SOURCE}")

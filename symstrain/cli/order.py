@@ -1,7 +1,17 @@
-"""``symstrain order PARENT CHILD...``: the order parameter from strain, SB intensities and atomic modes."""
+"""``symstrain order PARENT CHILD...``: the order parameter from strain, SB intensities and atomic modes.
+
+η_modes and the irreps come from the symmetry-mode decomposition (``symstrain modes``, here against the child averaged
+back over the lost operations): ``order`` compares the three measures over a series, ``modes`` details one
+decomposition (see :mod:`symstrain.order`).
+"""
 
 NAME = "order"
-HELP = "η per temperature from strain, symmetry-breaking intensities and mode amplitudes, side by side"
+HELP = ("η per temperature from strain, symmetry-breaking intensities and mode amplitudes (the decomposition of "
+        "'symstrain modes' against the averaged child), side by side")
+
+_UNITS = ("# units: T in K; eta_strain, eps13, eta_intensity dimensionless; eta_modes and max_displacement in Å "
+          "(eta_modes per parent primitive cell, AMPLIMODES normalisation); *_su their s.u. (empty: unknown); "
+          "*_norm divided by the largest value of the series")
 
 
 def add_arguments(p):
@@ -22,37 +32,51 @@ def run(args):
     import numpy as np
 
     from ..cif import read_cif
+    from ..contract import failure
     from ..errors import SymstrainInputError
-    from ..order import ETA_COLUMNS, order_parameters, proportionality
     from ..intensities import RADIATIONS, check_radiation
+    from ..order import ETA_COLUMNS, order_series
     from ..plots.order import plot_order_parameters
+    from ..writer import write_cif
     from . import CommandResult, output_dir, progress_bar
+    from .modes import child_stems, write_atoms
 
     if not args.dmin > 0:
         raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
+    if not args.max_distance > 0:
+        raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     radiation = check_radiation(args.radiation)
     parent = read_cif(args.parent)
-    children = [read_cif(f) for f in args.children]
-    from pathlib import Path
-
-    from ..writer import write_cif
-
-    df, dists = order_parameters(parent, children, dmin=args.dmin, tol=args.tol, max_distance=args.max_distance,
-                                 progress=progress_bar(not args.json), return_distortions=True, radiation=radiation)
-    stems = [Path(d.relation.child.source).stem for d in dists]
-    if len(set(stems)) < len(stems):
-        stems = [f"{i + 1:03d}_{s}" for i, s in enumerate(stems)]
+    batch = len(args.children) > 1
+    children, failed = [], []
+    for f in args.children:
+        try:
+            children.append(read_cif(f))
+        except SymstrainInputError as exc:
+            if not batch:
+                raise
+            failed.append(failure(f, exc.problem))
+    series = order_series(parent, children, dmin=args.dmin, tol=args.tol, max_distance=args.max_distance,
+                          radiation=radiation, progress=progress_bar(not args.json), keep_going=batch)
+    failed += list(series.failed)
+    if not series.results:
+        raise SymstrainInputError(failed[0]["file"], "no child could be done: " + failed[0]["message"])
+    df = series.to_frame()
+    stems = child_stems([r.relation.child for r in series.results])
     per_child = [n for s in stems for n in (f"{s}_symmetrized.cif", f"{s}_displacements.csv")]
     out = output_dir(args.out, "order", ["order.csv", "order.png"] + per_child)
     files = [str(out / "order.csv")]
-    df.to_csv(files[0], index=False)
-    for s, d in zip(stems, dists):
-        write_cif(d.symmetrized, out / f"{s}_symmetrized.cif")
-        d.to_frame().to_csv(out / f"{s}_displacements.csv", index=False)
-        files += [str(out / f"{s}_symmetrized.cif"), str(out / f"{s}_displacements.csv")]
-    files.append(plot_order_parameters(df, out / "order.png", title=f"{parent.spacegroup.hm} → {children[0].spacegroup.hm}"))
-    checks = [proportionality(df, "eta_modes", y) for y in ("eta_strain", "eta_intensity")]
-    lines = [df[["T", "child_group", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
+    with open(files[0], "w", encoding="utf-8") as fh:
+        fh.write(_UNITS + "\n")
+        df.to_csv(fh, index=False)
+    for s, r in zip(stems, series.results):
+        write_cif(r.distortion.symmetrized, out / f"{s}_symmetrized.cif")
+        files += [str(out / f"{s}_symmetrized.cif"), write_atoms(out / f"{s}_displacements.csv", r.modes)]
+    groups = sorted({r.relation.child.spacegroup.hm for r in series.results})
+    files.append(plot_order_parameters(df, out / "order.png",
+                                       title=f"{parent.spacegroup.hm} → {', '.join(groups)}"))
+    checks = series.proportionality()
+    lines = [df[["T", "spacegroup", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
              .to_string(index=False, float_format=lambda v: f"{v:.4g}")]
     for c in checks:
         if np.isnan(c["slope"]):
@@ -61,8 +85,10 @@ def run(args):
             lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, Pearson r {c['r']:.5f}, "
                          f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
     lines.append("η_strain: norm of the symmetry-breaking strain (√2·|e13| for mmm → 2/m); η_intensity: √(ΣI_SB/ΣI_all) "
-                 f"of {RADIATIONS[radiation][2]} intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, Å per parent primitive cell")
+                 f"of {RADIATIONS[radiation][2]} intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, "
+                 "Å per parent primitive cell (symmetry modes against the averaged child)")
+    lines += [f"failed: {f['file']}: {f['message']}" for f in failed]
     lines.append(f"wrote {', '.join(files)}")
-    data = {"rows": df.to_dict(orient="records"), "proportionality": checks, "dmin": args.dmin,
-            "radiation": radiation}
-    return CommandResult(data, "\n".join(lines), files)
+    data = {**series.to_dict(), "failed": failed, "n_files": len(args.children)}
+    return CommandResult(data, "\n".join(lines), files, warnings=series.all_warnings(),
+                         status="partial" if failed else "ok")

@@ -32,6 +32,8 @@ def run(args):
         for s, n in zip(found, names):
             write_cif(s.symmetrized, out / n)
             files.append(str(out / n))
+    from ..contract import structure, warning_records
+
     H = child.spacegroup
     lines = [f"{child.name}: {H.hm} ({H.number}); candidates within {args.max_distance} Å, closest first:"]
     if not found:
@@ -39,6 +41,8 @@ def run(args):
     for s in found:
         lines.append(f"  {s.symbol} ({s.number})  index {s.index}  largest displacement {s.max_displacement:.3f} Å  "
                      f"amplitude {s.amplitude:.3f} Å  {s.relation.aizu}  distortion {s.irrep}")
-    data = {"file": child.name, "group": H.to_dict(), "max_distance": args.max_distance,
-            "candidates": [s.to_dict() for s in found]}
-    return CommandResult(data, "\n".join(lines), files)
+    if files:
+        lines.append(f"wrote {', '.join(files)}")
+    data = {"child": structure(child), "max_distance": args.max_distance, "lattice_tol": args.lattice_tol,
+            "depth": args.depth, "candidates": [s.to_dict() for s in found]}
+    return CommandResult(data, "\n".join(lines), files, warnings=warning_records(child.warnings, child.name))

@@ -1,4 +1,5 @@
-"""Figures of the Landau model (PNG via the Agg canvas; no pyplot state): paper Fig. 1, Fig. 2c–d, Fig. 5,
+"""Figures of the Landau model (PNG via the Agg canvas; no pyplot state): the model taken apart (the role of the
+paper's Fig. 1, with the model's own parameters), Fig. 2c–d, Fig. 5 (G maps on a colour scale chosen from the data),
 the phase diagram and fit overlays. Every function takes computed results (or a model), writes one PNG
 to ``path`` and returns the path; nothing here computes physics beyond evaluating the model on a grid.
 """
@@ -11,7 +12,7 @@ from matplotlib.figure import Figure
 
 from . import save_figure
 
-from ..landau import REGIMES, LandauModel
+from ..landau import PARAMETER_UNITS, REGIMES, LandauModel
 
 _COL = {"heating": "tab:red", "cooling": "tab:blue"}
 
@@ -31,36 +32,61 @@ def _zoom(ax, tr):
         ax.set_xlim(tr.T_down - 1.5 * w - 10, tr.T_up + 1.5 * w + 10)
 
 
-def fig1(path, T_SB: float = 200.0, T_SC: float = 200.0) -> str:
-    """Paper Fig. 1: descending vs ascending symmetry breaking (Eq. 1), spin-crossover curves (Eq. 2:
-    gradual B > 0, critical B = 0, first order B < 0 with hysteresis) and their entropies S = −∂G/∂T."""
-    T = np.linspace(T_SB - 100, T_SB + 100, 801)
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
+Q_LABEL = "q (spin state: −1 LS, +1 HS)"
+ETA_LABEL = "η (model units)"
+G_UNIT = "energy unit of a1·K"
+
+
+def fig1(model: LandauModel, path, T=None) -> str:
+    """The model taken apart, with its own parameters (the role of the paper's Fig. 1): (a) the symmetry breaking at
+    a fixed spin state, η² = max(0, −(a0(T − Tc) + 2Dq + Eq²)/b) for q = −1, 0, +1; (b) the spin crossover alone
+    (a0 = D = E = 0: gradual for B > 0, critical for B = 0, first order for B < 0) against the coupled model's q(T) on
+    heating and cooling; (c) the entropies S = −∂G/∂T = a1·q − a0/2·η² of both. ``T`` (K) defaults to
+    :meth:`~symstrain.landau.LandauModel.default_grid`."""
+    T = model.default_grid(801) if T is None else np.asarray(T, float)
+    fig = Figure(figsize=(12, 3.8), layout="constrained")
     ax = fig.subplots(1, 3)
-    sb = {}
-    for a0, name in ((0.012, "descending (a0 > 0)"), (-0.012, "ascending (a0 < 0)")):
-        # a0 = ±b: η² = |T − T_SB| and S = −a0/2 η² on the same scale as the SC entropies a1 q
-        m = LandauModel(a1=0.0, B=0.0, C=1.0, T_SC=T_SB, a0=a0, Tc=T_SB, b=0.012, D=0.0, E=0.0)
-        h = m.sweep(T, refine=False).heating
-        sb[name] = h
-        ax[0].plot(h["T"], h["eta"], label=name)
-        ax[2].plot(h["T"], h["S"], label=f"SB {name.split()[0]}")
-    ax[0].set(xlabel="T (K)", ylabel="η", title="Eq. 1: symmetry breaking")
-    ax[0].legend(fontsize=8)
-    Tq = np.linspace(T_SC - 60, T_SC + 60, 1201)
-    for B, name, c in ((10.0, "gradual B > 0", "tab:green"), (0.0, "critical B = 0", "tab:orange"),
-                       (-10.0, "first order B < 0", "tab:purple")):
-        m = LandauModel(a1=0.6, B=B, C=35.0, T_SC=T_SC, a0=0.0, Tc=0.0, b=1.0, D=0.0, E=0.0)
-        s = m.sweep(Tq, refine=False)
-        ax[1].plot(s.heating["T"], s.heating["q"], color=c, label=name)
-        ax[2].plot(s.heating["T"], s.heating["S"], color=c, lw=0.8, label=f"SC {name.split()[0]}")
-        if B < 0:
-            ax[1].plot(s.cooling["T"], s.cooling["q"], color=c, ls="--")
-    ax[1].set(xlabel="T (K)", ylabel="q", title="Eq. 2: spin crossover", ylim=(-1.05, 1.05))
-    ax[1].legend(fontsize=8)
-    ax[2].set(xlabel="T (K)", ylabel="S − S₀ (energy/K)", title="entropy S = −∂G/∂T")
-    ax[2].legend(fontsize=7)
+    for q, c, ls, name in ((-1.0, "tab:blue", "-", "q = −1 (LS)"), (0.0, "0.5", ":", "q = 0"),
+                           (1.0, "tab:red", "-", "q = +1 (HS)")):
+        ax[0].plot(T, np.sqrt(model.eta2(q, T)), color=c, ls=ls, lw=1.5 if q else 1.0, label=name)
+    ax[0].set(xlabel="T (K)", ylabel=ETA_LABEL, title="(a) symmetry breaking at fixed q")
+    ax[0].text(0.02, 0.98, f"a0 = {model.a0:g}, Tc = {model.Tc:g} K, b = {model.b:g},\nD = {model.D:g}, "
+               f"E = {model.E:g}", transform=ax[0].transAxes, va="top", fontsize=7)
+    sc = model.replace(a0=0.0, D=0.0, E=0.0)
+    kind = "gradual" if model.B > 0 else ("critical" if model.B == 0 else "first order")
+    alone, full = sc.sweep(T, refine=False), model.sweep(T, refine=False)
+    for br, ls in (("heating", "-"), ("cooling", "--")):
+        a, f = getattr(alone, br), getattr(full, br)
+        ax[1].plot(a["T"], a["q"], color="tab:green", ls=ls, label=f"SC alone ({kind}), {br}")
+        ax[1].plot(f["T"], f["q"], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
+        ax[2].plot(a["T"], a["S"], color="tab:green", ls=ls, lw=0.9, label=f"SC alone, {br}")
+        ax[2].plot(f["T"], f["S"], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
+    ax[1].set(xlabel="T (K)", ylabel=Q_LABEL, ylim=(-1.05, 1.05),
+              title=f"(b) spin crossover (a1 = {model.a1:g}, B = {model.B:g}, C = {model.C:g}, T_SC = {model.T_SC:g} K)")
+    ax[2].set(xlabel="T (K)", ylabel=f"S − S₀ ({G_UNIT} per K)", title="(c) entropy S = −∂G/∂T = a1·q − a0/2·η²")
+    for a in ax:
+        a.legend(fontsize=7, loc="lower right")
+    ax[1].title.set_fontsize(9)
     return save_figure(fig, path)
+
+
+def gibbs_colour_scale(g, stationary=()):
+    """Colour scale of a G(q, η) map: ``(dG, norm, levels)`` with dG = G − min G ≥ 0 over the whole map and a
+    symmetric-log norm from 0 to max dG (nothing saturates), linear up to the depth of the landscape around the
+    minima (the highest stationary point in ``stationary``, G values, above the minimum; 1 % of the range when none)
+    and logarithmic beyond, so that both the wells and the steep quartic walls keep their contours."""
+    from matplotlib.colors import SymLogNorm
+
+    g = np.asarray(g, float)
+    dG = g - np.nanmin(g)
+    top = float(np.nanmax(dG)) or 1.0
+    depth = [float(v) - float(np.nanmin(g)) for v in np.atleast_1d(stationary)] if len(np.atleast_1d(stationary)) else []
+    lin = max([d for d in depth if d > 0] + [0.0]) or 0.01 * top
+    lin = min(max(lin, 1e-3 * top), top)
+    norm = SymLogNorm(linthresh=lin, linscale=1.0, vmin=0.0, vmax=top, base=10)
+    levels = np.unique(norm.inverse(np.linspace(0.0, 1.0, 31)))
+    levels[0], levels[-1] = 0.0, top
+    return dG, norm, levels
 
 
 def fig2cd(sweep, path, zoom: bool = True) -> str:
@@ -73,8 +99,9 @@ def fig2cd(sweep, path, zoom: bool = True) -> str:
     for br, df in (("heating", sweep.heating), ("cooling", sweep.cooling)):
         ax[0].plot(df["T"], df["q"], color=_COL[br], label=br)
         ax[1].plot(df["T"], df["eta"].abs() / emax, color=_COL[br], label=br)
-    ax[0].set(xlabel="T (K)", ylabel="q", title="(c) spin state q", ylim=(-1.05, 1.05))
-    ax[1].set(xlabel="T (K)", ylabel="|η| / max|η|", title="(d) symmetry breaking η", ylim=(-0.05, 1.1))
+    ax[0].set(xlabel="T (K)", ylabel=Q_LABEL, title="(c) spin state q", ylim=(-1.05, 1.05))
+    ax[1].set(xlabel="T (K)", ylabel="|η| / max|η| (dimensionless)", title="(d) symmetry breaking η",
+              ylim=(-0.05, 1.1))
     for a in ax:
         a.legend(fontsize=8, loc="center left")
         if zoom:
@@ -95,35 +122,35 @@ def fig5(model: LandauModel, sweep, temps, path, nq: int = 161, neta: int = 161)
     ax = fig.subplots(3, 3)
     for j, t in enumerate(temps):
         g = model.G(Q, H, t)
-        lo = np.percentile(g, 1)
-        hi = np.percentile(g, 60)
-        cs = ax[0, j].contourf(Q, H, np.clip(g, lo, hi), levels=30, cmap="viridis")
-        fig.colorbar(cs, ax=ax[0, j], shrink=0.8)
         eq = model.equilibria(t)
         mins = eq[eq.kind == "minimum"]
         sad = eq[eq.kind == "saddle"]
+        dG, norm, levels = gibbs_colour_scale(g, eq["G"].to_numpy())
+        cs = ax[0, j].contourf(Q, H, dG, levels=levels, norm=norm, cmap="viridis")
+        cb = fig.colorbar(cs, ax=ax[0, j], shrink=0.8)
+        cb.set_label(f"G − G_min ({G_UNIT}; linear to {norm.linthresh:.3g}, log above)", fontsize=7)
         ax[0, j].plot(mins.q, mins.eta, "wo", ms=5, label="minima")
         ax[0, j].plot(sad.q, sad.eta, "rx", ms=6, label="saddle")
         ax[0, j].plot(sad.q, -sad.eta, "rx", ms=6)
-        ax[0, j].set(xlabel="q", ylabel="η", title=f"G(q, η) at T = {t:.1f} K")
+        ax[0, j].set(xlabel=Q_LABEL, ylabel=ETA_LABEL, title=f"G(q, η) at T = {t:.1f} K")
         ax[1, j].plot(q, model.relaxed(q, t), label="g(q) = min_η G")
         ax[1, j].plot(q, model.G(q, 0.0, t), "--", label="G(q, η = 0)")
         ax[1, j].plot(mins.q, mins.G, "ko", ms=4)
-        ax[1, j].set(xlabel="q", ylabel="G", title=f"cut along q, T = {t:.1f} K")
+        ax[1, j].set(xlabel=Q_LABEL, ylabel=f"G ({G_UNIT})", title=f"cut along q, T = {t:.1f} K")
         ax[1, j].legend(fontsize=7)
         for qm in sorted(set(np.round(mins.q.to_numpy(), 6))):
             ax[2, 0].plot(eta, model.G(qm, eta, t), label=f"T {t:.0f} K, q {qm:.2f}")
     ax[0, 0].legend(fontsize=7, loc="lower left")
-    ax[2, 0].set(xlabel="η", ylabel="G", title="cuts along η at the minima")
+    ax[2, 0].set(xlabel=ETA_LABEL, ylabel=f"G ({G_UNIT})", title="cuts along η at the minima")
     ax[2, 0].legend(fontsize=6)
     b = sweep.barriers
     ax[2, 1].plot(b["T"], b["dG_LH"], label="ΔG_LH (from low-q state)")
     ax[2, 1].plot(b["T"], b["dG_HL"], label="ΔG_HL (from high-q state)")
-    ax[2, 1].set(xlabel="T (K)", ylabel="barrier", title="energy barriers in the hysteresis")
+    ax[2, 1].set(xlabel="T (K)", ylabel=f"barrier ΔG ({G_UNIT})", title="energy barriers in the hysteresis")
     ax[2, 1].legend(fontsize=7)
     for br, df in (("heating", sweep.heating), ("cooling", sweep.cooling)):
         ax[2, 2].plot(df["T"], df["G"], color=_COL[br], label=br)
-    ax[2, 2].set(xlabel="T (K)", ylabel="G of the occupied state", title="branches")
+    ax[2, 2].set(xlabel="T (K)", ylabel=f"G of the occupied state ({G_UNIT})", title="branches")
     ax[2, 2].legend(fontsize=7)
     _mark(ax[2, 2], sweep.transitions)
     return save_figure(fig, path)
@@ -144,10 +171,10 @@ def phase_diagram_figure(df, x: str, y: str | None, path) -> str:
         iy = np.searchsorted(ys, df[y].to_numpy())
         img[iy, ix] = code
         ax.pcolormesh(xs, ys, img, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, shading="nearest")
-        ax.set(xlabel=x, ylabel=y)
+        ax.set(xlabel=f"{x} ({PARAMETER_UNITS[x]})", ylabel=f"{y} ({PARAMETER_UNITS[y]})")
     else:
         ax.scatter(df[x], np.zeros(len(df)), c=code, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, s=80, marker="s")
-        ax.set(xlabel=x, yticks=[])
+        ax.set(xlabel=f"{x} ({PARAMETER_UNITS[x]})", yticks=[])
     present = sorted(set(code[np.isfinite(code)].astype(int)))
     for i in present:
         ax.plot([], [], "s", color=cmap(i), label=names[i])
@@ -171,7 +198,7 @@ def fit_figure(fit, q_data, eta_data, path) -> str:
         if eta_data is not None:
             d = eta_data[eta_data.branch == br]
             ax[1].plot(d["T"], d["eta"], "o", ms=3, mfc="none", color=_COL[br], label=f"data {br}")
-    ax[0].set(xlabel="T (K)", ylabel="q", title="spin state")
+    ax[0].set(xlabel="T (K)", ylabel=Q_LABEL, title="spin state")
     ax[1].set(xlabel="T (K)", ylabel="η (data units)", title="symmetry breaking")
     for a in ax:
         a.legend(fontsize=7)

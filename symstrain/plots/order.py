@@ -1,4 +1,10 @@
-"""Figure of the three order-parameter measures (strain, SB intensities, mode amplitude) against temperature."""
+"""Figure of the three order-parameter measures (strain, SB intensities, mode amplitude) against temperature.
+
+Each measure gets its own panel in its own unit, from 0 to above its largest value, with its s.u. as error bars: a
+constant series reads as a flat line at its value and a single structure as one point with its value on the axis
+(never a cluster of points at 1.0, which is what normalising a constant series gives). The proportionality panel
+compares the measures only when η_modes takes at least two different values.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +13,79 @@ from matplotlib.figure import Figure
 
 from . import save_figure
 
-_STYLE = {
-    "eta_strain_norm": dict(marker="o", color="tab:blue", label="η_strain (SB strain)"),
-    "eta_intensity_norm": dict(marker="s", color="tab:red", label="η_intensity (√ SB fraction)"),
-    "eta_modes_norm": dict(marker="^", color="tab:green", label="η_modes (mode amplitude)"),
-}
+_PANELS = (
+    ("eta_strain", "η_strain (dimensionless)", "o", "tab:blue", "norm of the symmetry-breaking strain",
+     "undefined: the relation breaks no strain component"),
+    ("eta_intensity", "η_intensity (dimensionless)", "s", "tab:red", "√(ΣI_SB / ΣI_all), predicted",
+     "undefined: no intensity"),
+    ("eta_modes", "η_modes (Å per parent cell)", "^", "tab:green", "symmetry-mode amplitude",
+     "undefined"),
+)
+
+
+def _values(df, col):
+    y = df[col].to_numpy(float) if col in df else np.full(len(df), np.nan)
+    su = df[col + "_su"].to_numpy(float) if col + "_su" in df else np.full(len(df), np.nan)
+    return np.abs(y), su
 
 
 def plot_order_parameters(df, path, title: str = "") -> str:
-    """Normalised η_strain, η_intensity and η_modes against T (or against file order when T is unknown),
-    and η_strain, η_intensity against η_modes (proportionality check). Writes one PNG; returns its path."""
-    fig = Figure(figsize=(10, 4.2))
-    ax, ax2 = fig.subplots(1, 2)
-    x = df["T"].to_numpy(float) if df["T"].notna().all() else np.arange(len(df), dtype=float)
-    for col, st in _STYLE.items():
-        if col in df:
-            ax.plot(x, df[col], ls="-", **st)
-    ax.set_xlabel("T (K)" if df["T"].notna().all() else "structure")
-    ax.set_ylabel("η / η_max")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
-    xm = df["eta_modes_norm"].to_numpy(float)
-    for col in ("eta_strain_norm", "eta_intensity_norm"):
-        ax2.plot(xm, df[col], ls="none", **_STYLE[col])
-    ax2.plot([0, 1], [0, 1], color="0.5", lw=0.8, label="proportional")
-    ax2.set_xlabel("η_modes / max")
-    ax2.set_ylabel("η / max")
-    ax2.set_xlim(0, 1.05)
-    ax2.set_ylim(0, 1.05)
-    ax2.legend(fontsize=8)
+    """η_strain, η_intensity and η_modes against T (K), or against the file order when a temperature is unknown, each
+    in its unit with its s.u.; and η_strain, η_intensity against η_modes (each divided by its largest value) when
+    η_modes varies. ``df`` is :meth:`symstrain.order.OrderSeries.to_frame`. Writes one PNG; returns its path."""
+    fig = Figure(figsize=(11, 6.4), layout="constrained")
+    grid = fig.add_gridspec(3, 2, width_ratios=(1.15, 1))
+    known = len(df) > 0 and df["T"].notna().all()
+    x = df["T"].to_numpy(float) if known else np.arange(1, len(df) + 1, dtype=float)
+    order = np.argsort(x, kind="stable")
+    first = None
+    for k, (col, label, marker, colour, what, missing) in enumerate(_PANELS):
+        ax = fig.add_subplot(grid[k, 0], sharex=first)
+        first = first or ax
+        y, su = _values(df, col)
+        ok = np.isfinite(y)
+        if ok.any():
+            err = np.where(np.isfinite(su), su, 0.0) if np.isfinite(su[ok]).any() else None
+            ax.errorbar(x[order], y[order], yerr=None if err is None else err[order], marker=marker, color=colour,
+                        ls="-" if ok.sum() > 1 else "none", capsize=2, label=what)
+            top = float(np.nanmax(y + (np.nan_to_num(su) if err is not None else 0.0)))
+            ax.set_ylim(0, 1.15 * top if top > 0 else 1.0)
+            if ok.sum() == 1 or np.ptp(y[ok]) <= 1e-6 * max(top, 1e-300):  # one value: say it
+                ax.axhline(float(y[ok][0]), color=colour, lw=0.6, ls=":")
+                ax.text(0.01, 0.08, f"{'constant ' if ok.sum() > 1 else ''}{float(y[ok][0]):.4g}",
+                        transform=ax.transAxes, fontsize=8, color=colour)
+            ax.legend(fontsize=7, loc="lower right")
+        else:
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
+        ax.set_ylabel(label, fontsize=8)
+        ax.grid(alpha=0.3)
+        if k < 2:
+            ax.tick_params(labelbottom=False)
+    ax.set_xlabel("T (K)" if known else "structure (file order; temperature unknown)")  # the bottom panel
+    if len(x) == 1 or (len(x) and np.ptp(x) == 0):
+        first.set_xlim(x[0] - 10.0, x[0] + 10.0)
+    ax2 = fig.add_subplot(grid[:, 1])
+    xm, _ = _values(df, "eta_modes")
+    usable = np.isfinite(xm)
+    if usable.sum() >= 2 and np.ptp(xm[usable]) > 0.01 * np.nanmax(xm):  # a spread of 1 % at least
+        xn = xm / np.nanmax(xm)
+        for col, label, marker, colour, what, _ in _PANELS[:2]:
+            y, _ = _values(df, col)
+            if np.isfinite(y).any() and np.nanmax(y) > 0:
+                ax2.plot(xn, y / np.nanmax(y), ls="none", marker=marker, color=colour, label=label.split(" (")[0])
+        ax2.plot([0, 1], [0, 1], color="0.5", lw=0.8, label="proportional")
+        ax2.set_xlim(0, 1.05)
+        ax2.set_ylim(0, 1.05)
+        ax2.legend(fontsize=8)
+    else:
+        ax2.text(0.5, 0.5, "proportionality needs at least two structures\nwhose η_modes differ by more than 1 %",
+                 ha="center", va="center", transform=ax2.transAxes, fontsize=9, color="0.4")
+        ax2.set_xticks([])
+        ax2.set_yticks([])
+    ax2.set_xlabel("η_modes / max η_modes (dimensionless)")
+    ax2.set_ylabel("η / max η (dimensionless)")
+    ax2.set_title("are the measures proportional?", fontsize=10)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return save_figure(fig, path)
