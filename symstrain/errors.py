@@ -54,3 +54,26 @@ def unique_warnings(records) -> list[WarningRecord]:
             seen.add(key)
             out.append(w)
     return out
+
+
+class WarningText(str):
+    """A warning that is still stored as a plain ``str`` (as ``Phase.warnings`` holds them today) but carries its
+    :class:`WarningRecord` in ``.record``, so its stable ``code`` survives until the holder stores records.
+
+    ``WarningText(code, source, message)`` equals (and prints as) ``message``; convert with ``w.record``.
+    """
+
+    record: WarningRecord
+
+    def __new__(cls, code: str, source: object, message: str):
+        rec = WarningRecord(code, str(source), message)
+        self = super().__new__(cls, rec.message)
+        self.record = rec
+        return self
+
+    @property
+    def code(self) -> str:
+        return self.record.code
+
+    def __reduce__(self):
+        return (WarningText, (self.record.code, self.record.source, self.record.message))
