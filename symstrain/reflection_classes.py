@@ -206,8 +206,7 @@ class ReflectionClasses:
         lines = []
         for bc in self.conditions:
             par = "non-integral parent indices" if bc.parent is None else f"{bc.parent.zone}: {bc.parent.rule}"
-            what = "reflections" if bc.child.zone == "hkl" else f"{bc.child.zone} reflections"
-            line = (f"{bc.child.zone}: {bc.child.rule} broken ({what} with {bc.child.absent} appear; "
+            line = (f"{bc.child.zone}: {bc.child.rule} broken ({bc.appears.text}; "
                     f"parent indexing {par}; parent op {bc.parent.operation if bc.parent else bc.child.operation})")
             if bc.contained_in:
                 line += f" — contained in {bc.contained_in}"
