@@ -69,6 +69,12 @@ class OutputFiles:
         self.names.append(name)
         return self._staging() / name
 
+    def staged(self, name: str) -> Path:
+        """Where ``name``, already written through :meth:`path`, is now (to read it back before the commit)."""
+        if name not in self.names:
+            raise KeyError(name)
+        return self._staging() / name
+
     def final(self, name: str) -> Path:
         """The final path of ``name`` (where it will be after the commit)."""
         return self.folder / name
