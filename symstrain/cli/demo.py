@@ -108,6 +108,8 @@ def run(args):
     report = out.final("report.md")
 
     dom_dict = {k: v for k, v in dom.to_dict().items() if k != "warnings"}
+    dist_dict = dist.to_dict()
+    dist_warnings = contract.warning_records(dist_dict.pop("warnings", []), source=hs.name)
     data = {
         "out": str(folder),
         "structures": [{**contract.structure(ph), "detected": contract.spacegroup_from_number(det[k].number)}
@@ -117,14 +119,14 @@ def run(args):
         "reflections": {**cls.to_dict(), "predicted": {"sb_fraction": sb_frac,
                                                         "eta_intensity": eta_intensity(I, is_sb)}},
         "domains": dom_dict,
-        "distortion": dist.to_dict(),
+        "distortion": dist_dict,
         "pseudo_supergroups": [s.to_dict() for s in pseudo],
         "landau": {"params": model.params(), **tr.to_dict()},
         "entropy_budget": budget.to_dict(),
         "series": series_data,
     }
     warnings = (rel.all_warnings() + st.warning_records() + list(cls.warnings) + list(dom.states.warnings)
-                + list(dom.splitting.warnings))
+                + list(dom.splitting.warnings) + dist_warnings)
     text = "\n".join([
         f"symstrain demo — model [Fe(PM-PEA)2(NCS)2] (report in {folder})",
         rel.summary(),
