@@ -5,8 +5,9 @@ parent that the child allows: its zone, the parent rule negated, and the child's
 zone. This module describes that set exactly — e.g. for lawsonite Cmcm → Pmcn the condition ``h0l: h+l = 2n``
 opens "h0l reflections with h odd, l = 2n" (the child's c-glide keeps ``h0l: l = 2n``), never "h+l odd" — and
 checks the description against the set on every reflection with |h|, |k|, |l| ≤ 2N + 2 (every residue class of
-every zone) before it is used; a set that congruences cannot say as simply is described by its definition instead. What does not live here: the extinction
-algebra (``conditions.py``), classifying reflections (``reflection_classes.py``).
+every zone) before it is used; a set that congruences cannot say as simply is described by its definition instead.
+What does not live here: the extinction algebra (``conditions.py``), classifying reflections
+(``reflection_classes.py``).
 
 How: within the zone, reflections outside every smaller zone on which some child operation extinguishes
 reflections ("generic" ones) are in the set or not according to their indices modulo N (the common denominator of

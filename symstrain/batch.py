@@ -64,8 +64,8 @@ def run_batch(fn, items, *, files=None, block: str | None = None, jobs: int = 1,
     ``files``: the name each item is reported under (default ``str(item)``); ``block``: the data block asked for,
     carried into each :class:`Failure`. ``jobs`` > 1 runs the items in that many worker processes (``fn`` must be
     a module-level function and its results picklable); when a worker dies (a crash in a native library) the
-    unfinished items are run again one per process, so only the item that crashes fails, and the batch goes on. ``progress``: a wrapper ``progress(iterable, total=,
-    desc=)`` (e.g. a tqdm bar) or None.
+    unfinished items are run again one per process, so only the item that crashes fails, and the batch goes on.
+    ``progress``: a wrapper ``progress(iterable, total=, desc=)`` (e.g. a tqdm bar) or None.
     """
     items = list(items)
     names = [str(x) for x in (files if files is not None else items)]

@@ -156,9 +156,9 @@ def eta_intensity(I, is_sb) -> float:
 
 def sb_fraction_su(I, sigma, is_sb) -> tuple[float, float]:
     """s.u.'s of ΣI_SB/ΣI_all and of η_intensity = √(max(ΣI_SB, 0)/ΣI_all) from the σ(I) of independent
-    reflections (first order: f = A/(A + B), σ_f² = (B·σ_A)² + (A·σ_B)²)/(A + B)⁴ with A the SB sum, B the rest;
-    σ_η = σ_f/(2η)). NaN when some finite I has no positive σ, when ΣI_all ≤ 0, and for σ_η when η = 0 (the
-    square root has no finite slope there)."""
+    reflections (first order: f = A/(A + B), σ_f² = ((B·σ_A)² + (A·σ_B)²)/(A + B)⁴ with A the SB sum, B the
+    rest; σ_η = σ_f/(2η)). NaN when some finite I has no positive σ, when ΣI_all ≤ 0, and for σ_η when η = 0
+    (the square root has no finite slope there)."""
     I = np.asarray(I, dtype=float)
     s = np.asarray(sigma, dtype=float)
     m = np.asarray(is_sb, dtype=bool)
@@ -177,7 +177,8 @@ def sb_fraction_su(I, sigma, is_sb) -> tuple[float, float]:
 
 def class_statistics(table: pd.DataFrame, I_col: str = "I", sigma_col: str | None = "sigma") -> pd.DataFrame:
     """Per class ("allowed", "SB", "absent", and "all"): n, n_significant (I > 3σ), ⟨I⟩, ⟨I/σ⟩, ΣI,
-    ΣI/ΣI_all. Significance and ⟨I/σ⟩ are NaN when the table has no usable σ."""
+    ΣI/ΣI_all, and the s.u.'s of ⟨I⟩, ΣI and ΣI/ΣI_all from σ (columns ``*_su``; independent reflections,
+    first order). Significance, ⟨I/σ⟩ and the s.u.'s are NaN when the class has no usable σ."""
     I = table[I_col].to_numpy(dtype=float)
     has_s = sigma_col is not None and sigma_col in table
     s = table[sigma_col].to_numpy(dtype=float) if has_s else np.full(len(I), np.nan)
@@ -187,14 +188,20 @@ def class_statistics(table: pd.DataFrame, I_col: str = "I", sigma_col: str | Non
         m = np.ones(len(I), bool) if name == "all" else (table["class"].to_numpy() == name)
         Ii, si = I[m], s[m]
         good = np.isfinite(si) & (si > 0)
+        fin = np.isfinite(Ii)
+        all_sigma = fin.any() and bool(np.all(good[fin]))
+        sum_su = math.sqrt(float(np.sum(si[fin] ** 2))) if all_sigma else np.nan
         rows.append({
             "class": name,
             "n": int(m.sum()),
             "n_significant": int(np.sum(Ii[good] > 3 * si[good])) if good.any() else np.nan,
             "mean_I": float(np.nanmean(Ii)) if m.any() else np.nan,
+            "mean_I_su": sum_su / int(fin.sum()) if all_sigma else np.nan,
             "mean_I_over_sigma": float(np.mean(Ii[good] / si[good])) if good.any() else np.nan,
             "sum_I": float(np.nansum(Ii)),
+            "sum_I_su": sum_su,
             "fraction_of_sum": float(np.nansum(Ii) / tot) if tot > 0 else np.nan,
+            "fraction_of_sum_su": sb_fraction_su(I, s, m)[0],
         })
     return pd.DataFrame(rows)
 

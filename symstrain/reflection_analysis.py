@@ -54,8 +54,7 @@ class MeasuredSet:
 
     def to_dict(self) -> dict:
         return {"file": self.file, "format": self.format, "T": contract.quantity(self.T, self.T_su),
-                "statistics": [{k: (v if isinstance(v, str) else _num(v)) for k, v in r.items()}
-                               for r in self.statistics.to_dict(orient="records")],
+                "statistics": [contract_row(r) for r in self.statistics.to_dict(orient="records")],
                 "sb_fraction": contract.quantity(self.sb_fraction, self.sb_fraction_su),
                 "eta_intensity": contract.quantity(self.eta_intensity, self.eta_intensity_su)}
 
@@ -101,6 +100,8 @@ class ReflectionAnalysis:
             return None
         s = self.series.copy()
         s.insert(1, "T_su", [next((m.T_su for m in self.measured if m.file == f), None) for f in s["file"]])
+        if "eta_strain" in s and "eta_strain_su" not in s:
+            s.insert(s.columns.get_loc("eta_strain") + 1, "eta_strain_su", np.nan)
         return s
 
     def to_dict(self) -> dict:
@@ -117,7 +118,7 @@ class ReflectionAnalysis:
             "strongest_SB": [{k: (int(v) if k in ("h", "k", "l", "multiplicity") else
                                   v if k == "broken" else float(v)) for k, v in r.items()} for r in top],
             "measured": [m.to_dict() for m in self.measured],
-            "eta_series": None if self.series is None else [_series_row(r) for r in
+            "eta_series": None if self.series is None else [contract_row(r) for r in
                                                             self.series_table().to_dict(orient="records")],
         }
 
@@ -128,15 +129,16 @@ class ReflectionAnalysis:
         rc, c, pr = self.classes, self.classes.counts, self.predicted
         rad = {"xray": "X-ray", "neutron": "neutron", "electron": "electron"}[self.radiation]
         how = "found by relate" if self.relation_source == "relate" else "given by --P/--p"
-        lines = [f"{rc.parent_group} → {rc.child_group}: P = {basis_string(self.P)}, p = {fmt_vector(self.p)} ({how})",
+        lines = [f"{rc.parent_group} → {rc.child_group}: P = {basis_string(self.P)}, p = {fmt_vector(self.p)} "
+                 f"({how})",
                  "Broken parent reflection conditions (child indexing; parent indexing and operation in brackets):"]
         lines += ["  " + s for s in rc.summary_lines()] or ["  none"]
-        lines.append(f"Reflections with d ≥ {rc.dmin:g} Å (full sphere, child cell): {c['allowed']} allowed in both, "
-                     f"{c['SB']} symmetry-breaking, {c['absent']} absent in both")
+        lines.append(f"Reflections with d ≥ {rc.dmin:g} Å (full sphere, child cell): {c['allowed']} allowed in "
+                     f"both, {c['SB']} symmetry-breaking, {c['absent']} absent in both")
         if c["SB"]:
             lines.append("  SB by zone: " + ", ".join(f"{k} {v}" for k, v in rc.sb_by_zone().items()))
-            lines.append(f"Predicted ({rad}, |F|² in {self.unit}²): ⟨I_SB⟩ = {pr['mean_I_SB']:.4g}, ΣI_SB/ΣI_all = "
-                         f"{pr['sb_fraction']:.4g}, η_intensity = {pr['eta_intensity']:.4g}")
+            lines.append(f"Predicted ({rad}, |F|² in {self.unit}²): ⟨I_SB⟩ = {pr['mean_I_SB']:.4g}, "
+                         f"ΣI_SB/ΣI_all = {pr['sb_fraction']:.4g}, η_intensity = {pr['eta_intensity']:.4g}")
             lines.append("Strongest SB reflections to monitor:")
             lines += [f"  {r.h:4d}{r.k:4d}{r.l:4d}  d = {r.d:.3f} Å  I = {r.I:.4g}  ({r.broken})"
                       for r in self.strongest.itertuples()]
@@ -160,21 +162,25 @@ def _count(x) -> str:
     return "?" if x is None or x != x else str(int(x))
 
 
-def _series_row(r: dict) -> dict:
-    """One row of the series under the contract: T and every ``x``/``x_su`` pair as a Quantity."""
-    out = {"T": contract.quantity(r.pop("T"), r.pop("T_su", None))}
-    for k in list(r):
-        if k.endswith("_su"):
+#: table columns that hold counts (integers, None where undefined)
+_COUNTS = ("n", "n_SB", "n_significant", "n_SB_significant")
+
+
+def contract_row(r: dict) -> dict:
+    """One row of a table (CSV columns ``x`` beside ``x_su``) as a JSON row of the contract: every ``x`` with an
+    ``x_su`` column a Quantity, counts as integers, other numbers plain (None where not finite), text as it is."""
+    out = {}
+    for k, v in r.items():
+        if k.endswith("_su") and k[:-3] in r:
             continue
-        v = r[k]
-        if f"{k}_su" in r or k in ("sb_fraction", "eta_intensity", "eta_relative", "eta_strain"):
-            out[k] = contract.quantity(v, r.get(f"{k}_su"))
-        elif k in ("n", "n_SB"):
-            out[k] = int(v)
-        elif k == "n_SB_significant":
-            out[k] = None if v is None or v != v else int(v)
+        if f"{k}_su" in r:
+            out[k] = contract.quantity(v, r[f"{k}_su"])
+        elif isinstance(v, str) or v is None:
+            out[k] = v
+        elif k in _COUNTS:
+            out[k] = None if v != v else int(v)
         else:
-            out[k] = v if isinstance(v, str) else _num(v)
+            out[k] = _num(v)
     return out
 
 

@@ -1,7 +1,8 @@
 """Symmetry-breaking (SB) reflections derived from the operations: which reflections each group allows.
 
-What lives here: :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`classify_reflections`
-(allowed in both groups, symmetry-breaking, or absent in both), :func:`reflections` (from a
+What lives here: :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`largest_d` (the largest d
+of a cell), :func:`classify_reflections` (allowed in both groups, symmetry-breaking, or absent in both),
+:func:`reflections` (from a
 :class:`~symstrain.relation.Relation`) and :func:`reflections_from_groups` (from parent and child groups, P, p and
 the child cell) → :class:`ReflectionClasses`; :func:`check_subgroup` for a (P, p) given by hand; the zone and
 Laue-equivalence keys of reflections. What does not: the extinction algebra (``conditions.py``: absences,

@@ -27,7 +27,8 @@ from .walls import snap  # entries within 1e-9 of a small fraction become it (sp
 @dataclass(frozen=True, eq=False)
 class Contact:
     """Two sites closer than any real structure allows: labels, distance and the limit broken (Å), and the rule
-    (``"overlap"`` or ``"cation-cation"``, see :func:`symstrain.neighbours.close_contacts`)."""
+    (``"overlap"`` or ``"cation-cation"``, see :func:`symstrain.neighbours.close_contacts`). The distance is written as
+    a Quantity without s.u. (none is propagated from the coordinates)."""
 
     site_1: str
     site_2: str
@@ -36,8 +37,8 @@ class Contact:
     kind: str
 
     def to_dict(self) -> dict:
-        return {"site_1": self.site_1, "site_2": self.site_2, "distance": self.distance, "limit": self.limit,
-                "kind": self.kind}
+        return {"site_1": self.site_1, "site_2": self.site_2, "distance": contract.quantity(self.distance),
+                "limit": self.limit, "kind": self.kind}
 
 
 @dataclass(frozen=True, eq=False)

@@ -95,7 +95,7 @@ def test_info_lawsonite(shared_cifs, capsys):
         assert r["spacegroup"]["number"] == r["detected"]["spacegroup"]["number"] == number
     (contact,) = doc["results"][0]["contacts"]  # the README's Al at (0, 1/4, 0): 2.29 Å from Si
     assert (contact["site_1"], contact["site_2"], contact["kind"]) == ("Al", "Si", "cation-cation")
-    assert contact["distance"] == pytest.approx(2.29, abs=0.01)
+    assert contact["distance"]["value"] == pytest.approx(2.29, abs=0.01) and contact["distance"]["su"] is None
     codes = {(w["code"], w["source"]) for w in doc["warnings"]}
     assert ("impossible_contact", files[0]) in codes
     assert not any(w["code"] == "impossible_contact" and w["source"] != files[0] for w in doc["warnings"])
@@ -205,7 +205,8 @@ def test_strain_refuses_nonsense_usage(tmp_path, capsys):
     code, _, err = run(capsys, "strain", LS, HS, "--no-reference")
     one_line_error(code, err, "--no-reference")
     assert LS in err
-    code, _, err = run(capsys, "strain", tmp_path / "nosuch_parent.cif", HS, "--reference-cells", tmp_path / "nosuch.csv")
+    code, _, err = run(capsys, "strain", tmp_path / "nosuch_parent.cif", HS,
+                       "--reference-cells", tmp_path / "nosuch.csv")
     one_line_error(code, err, tmp_path / "nosuch.csv")
     code, _, err = run(capsys, "strain", LS, HS, "-T", "-5")
     one_line_error(code, err, "--temperature")
@@ -229,7 +230,8 @@ def test_reflections_model_pair(tmp_path, capsys):
     assert code == 0 and doc["relation_source"] == "relate" and doc["parent"]["spacegroup"]["number"] == 56
     t = pd.read_csv(out / "reflections.csv")
     h, k, l = (t[c].to_numpy() for c in "hkl")
-    # Pccn → P2₁/c by hand: SB are hk0 with h+k odd (but not 0k0, k odd: the 2₁), 0kl with l odd (not 00l), h00 h odd
+    # Pccn → P2₁/c by hand: SB are hk0 with h+k odd (but not 0k0, k odd: the 2₁), 0kl with l odd (not 00l),
+    # h00 with h odd
     hand = (((l == 0) & ((h + k) % 2 == 1) & (h != 0)) | ((h == 0) & (l % 2 == 1) & (k != 0))
             | ((k == 0) & (l == 0) & (h % 2 == 1)))
     assert np.array_equal((t["class"] == "SB").to_numpy(), hand) and doc["counts"]["SB"] == hand.sum()
@@ -303,6 +305,10 @@ def test_reflections_measured_series_with_su(tmp_path, capsys):
     f, sf, eta, s_eta = expected(80, 2000, math.hypot(10, 5), math.hypot(10, 10))
     m = doc["measured"][0]
     assert m["T"] == {"value": 100.0, "su": None} and m["file"] == str(a)
+    st = {r["class"]: r for r in m["statistics"]}
+    assert st["SB"]["sum_I"] == {"value": 80.0, "su": pytest.approx(math.hypot(10, 5))}
+    assert st["SB"]["mean_I"]["su"] == pytest.approx(math.hypot(10, 5) / 2) and st["SB"]["n_significant"] == 2
+    assert st["all"]["fraction_of_sum"] == {"value": 1.0, "su": 0.0}  # exact: the whole over itself
     assert m["sb_fraction"] == {"value": pytest.approx(f), "su": pytest.approx(sf)}
     assert m["eta_intensity"] == {"value": pytest.approx(eta), "su": pytest.approx(s_eta)}
     ser = doc["eta_series"]

@@ -112,6 +112,6 @@ def run(args):
     parent = None if args.no_reference else read_cif(args.parent, block=args.parent_block)
     an = analyse_strain(parent, child, P=P, sb_components=sb, frame=args.frame, finite=args.finite,
                         reference_cells=cells, cells_source=args.reference_cells or "reference cells",
-                        baseline=args.baseline or "linear", degree=2 if args.degree is None else args.degree, theta_s=args.theta_s, T_range=T_range,
-                        T=args.temperature, tol=args.tol, max_strain=args.max_strain)
+                        baseline=args.baseline or "linear", degree=2 if args.degree is None else args.degree,
+                        theta_s=args.theta_s, T_range=T_range, T=args.temperature, tol=args.tol, max_strain=args.max_strain)
     return CommandResult(an.to_dict(), an.summary(), warnings=list(an.warnings))
