@@ -37,10 +37,6 @@ class Failure:
         """``"<source>: <problem>"`` (``"internal error: …"`` for a bug)."""
         return f"{self.source}: {self.problem}"
 
-    def error(self) -> SymstrainInputError:
-        """The failure as the input error it was (for a batch of one input that failed)."""
-        return SymstrainInputError(self.source, self.problem)
-
     def to_dict(self) -> dict:
         """The Failure object of the JSON contract: ``{"file", "block", "message"}``."""
         return contract.failure(self.file, self.message, self.block)

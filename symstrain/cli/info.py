@@ -26,7 +26,7 @@ def run(args):
     from pathlib import Path
 
     from ..errors import SymstrainInputError, WarningRecord
-    from ..structure_info import info_batch
+    from ..structure_info import InfoBatch, info, info_batch
     from . import CommandResult, progress_bar
     from .files import write_atomically
 
@@ -40,16 +40,13 @@ def run(args):
             raise SymstrainInputError(args.csv, "exists; refusing to overwrite it (choose another --csv)")
         if not csv.parent.is_dir():
             raise SymstrainInputError(args.csv, f"folder {csv.parent} does not exist")
-    batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs,
-                       progress=progress_bar(not args.json) if len(args.files) > 1 else None)
+    if len(args.files) == 1:  # a batch of one: its error, if any, is the command's (exit 2, or 70 for a bug)
+        batch = InfoBatch((info(args.files[0], args.block, args.symprec),), (), 1)
+    else:
+        batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, progress=progress_bar(not args.json))
     if not batch.results:
-        first = batch.failed[0]
-        if batch.n_files == 1:
-            if first.internal:
-                raise RuntimeError(first.problem)
-            raise first.error()
         raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
-                                                 f"{first.message})")
+                                                 f"{batch.failed[0].message})")
     files = []
     if args.csv:
         files.append(write_atomically(args.csv, lambda tmp: batch.table().to_csv(tmp, index=False)))
