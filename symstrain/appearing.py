@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache, reduce
 
 import numpy as np
@@ -207,60 +206,94 @@ def _zone_name(M: np.ndarray) -> str:
 
 
 def _denominator(values) -> int:
-    return reduce(math.lcm, (Fraction(frac(v)).denominator for v in np.asarray(values, dtype=float).ravel()), 1)
+    """Least common denominator (≤ 48 each) of fractional values."""
+    v = np.abs(np.asarray(values, dtype=float).ravel())[:, None] * np.arange(1, 49)
+    dens = 1 + np.argmax(np.abs(v - np.round(v)) < _EPS, axis=1)
+    return reduce(math.lcm, set(dens.tolist()), 1)
+
+
+def _name_of(mask: np.ndarray, box: np.ndarray, M: np.ndarray) -> str:
+    """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
+    being zero, else from its equations ``M``."""
+    zero = np.all(box[mask] == 0, axis=0)
+    if np.array_equal(mask, np.all(box[:, zero] == 0, axis=1)):
+        return "".join("0" if z else _LET[i] for i, z in enumerate(zero))
+    return _zone_name(M)
+
+
+class Describer:
+    """Describes the sets the broken conditions of one child open (:meth:`__call__`); the child's operations, their
+    fixed zones and what they extinguish are worked out once for all the conditions.
+
+    ``child_rotations`` (n, 3, 3), ``child_translations`` (n, 3): the child's operations (child basis); ``box``
+    (M, 3) int reflections and ``child_allows`` (M,) bool (not absent in the child).
+    """
+
+    def __init__(self, child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray):
+        self.Rc = np.asarray(child_rotations, dtype=float).reshape(-1, 3, 3)
+        self.tc = np.asarray(child_translations, dtype=float).reshape(-1, 3)
+        self.box, self.allows = np.asarray(box), np.asarray(child_allows, dtype=bool)
+        self.N_child = _denominator(self.tc)
+        self._boxes: dict[int, tuple] = {}
+
+    def _small(self, N: int):
+        """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
+        allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
+        if N not in self._boxes:
+            sel = np.all(np.abs(self.box) <= 2 * N + 2, axis=1)
+            box = self.box[sel]
+            h = box.astype(float)
+            fixed = np.all(np.abs(np.einsum("mi,oij->omj", h, self.Rc) - h) < _EPS, axis=2)
+            ph = self.tc @ h.T
+            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & ~(np.abs(ph - np.round(ph)) < _EPS))
+        return self._boxes[N]
+
+    def __call__(self, cond) -> Appearing:
+        """The set the condition ``cond`` (a ``conditions.ReflectionCondition`` in the child basis, of a parent
+        operation the child lost) extinguishes in the parent while the child allows it, in words, checked."""
+        R, t = np.asarray(cond.R, dtype=float), np.asarray(cond.t, dtype=float)
+        N = min(math.lcm(self.N_child, _denominator(t)), 12)
+        box, h, allows, fixed, ext = self._small(N)
+        zone_M = R - np.eye(3)
+        in_zone = np.all(np.abs(h @ zone_M) < _EPS, axis=1)
+        target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & allows
+        # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
+        subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)):
+            m = in_zone & fixed[k]
+            subzones.setdefault(np.packbits(m).tobytes(), (m, np.hstack([zone_M, self.Rc[k] - np.eye(3)])))
+        generic = in_zone.copy()
+        for m, _ in subzones.values():
+            generic &= ~m
+        fallback = Appearing(Zone(cond.zone, zone_M, ()), (), exact=False, absent=cond.absent,
+                             definition=((R, t), (self.Rc, self.tc)))
+        rules = describe(box[generic], target[generic], N)
+        if rules is None:
+            return fallback
+        main = Zone(cond.zone, zone_M, rules)
+        admitted = main.contains(box)
+        removed = np.zeros(len(box), dtype=bool)
+        exceptions = []
+        zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
+        for m, M in zones:  # larger zones first; the smaller ones inside a zone are left to their own turn
+            inner = np.zeros(len(box), dtype=bool)
+            for m2, _ in zones:
+                if m2.sum() < m.sum() and not (m2 & ~m).any():
+                    inner |= m2
+            care = m & admitted & ~removed & ~inner
+            out = care & ~target
+            if not out.any():
+                continue
+            sub = describe(box[care], out[care], N)
+            if sub is None:
+                return fallback
+            z = Zone(_name_of(m, box, M), M, sub)
+            exceptions.append(z)
+            removed |= admitted & z.contains(box)
+        found = Appearing(main, tuple(exceptions))
+        return found if np.array_equal(found.contains(box), target) else fallback
 
 
 def appearing(cond, child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray) -> Appearing:
-    """The set of reflections the condition ``cond`` (a ``conditions.ReflectionCondition`` in the child basis, of a
-    parent operation the child lost) extinguishes in the parent while the child allows them, described in words and
-    checked on ``box`` (M, 3) int reflections (``child_allows`` (M,) bool: not absent in the child)."""
-    R, t = np.asarray(cond.R, dtype=float), np.asarray(cond.t, dtype=float)
-    Rc = np.asarray(child_rotations, dtype=float).reshape(-1, 3, 3)
-    tc = np.asarray(child_translations, dtype=float).reshape(-1, 3)
-    N = min(_denominator(np.concatenate([t.ravel(), tc.ravel()])), 12)
-    small = np.all(np.abs(box) <= 2 * N + 2, axis=1)  # every residue class mod N of every zone and smaller zone
-    box, child_allows = box[small], child_allows[small]
-    h = box.astype(float)
-    zone_M = R - np.eye(3)
-    in_zone = np.all(np.abs(h @ zone_M) < _EPS, axis=1)
-    target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & child_allows
-    # smaller zones (the zone ∩ the fixed set of a child operation) on which the child extinguishes reflections
-    subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
-    for W, w in zip(Rc, tc):
-        fixed = np.all(np.abs(h @ W - h) < _EPS, axis=1)
-        ph = h @ w
-        if not np.any(in_zone & fixed & ~(np.abs(ph - np.round(ph)) < _EPS)) or not np.any(in_zone & ~fixed):
-            continue
-        m = in_zone & fixed
-        subzones.setdefault(np.packbits(m).tobytes(), (m, np.hstack([zone_M, W - np.eye(3)])))
-    generic = in_zone.copy()
-    for m, _ in subzones.values():
-        generic &= ~m
-    rules = describe(box[generic], target[generic], N)
-    name = cond.zone
-    fallback = Appearing(Zone(name, zone_M, ()), (), exact=False, absent=cond.absent,
-                         definition=((R, t), (Rc, tc)))
-    if rules is None:
-        return fallback
-    main = Zone(name, zone_M, rules)
-    admitted = main.contains(box)
-    removed = np.zeros(len(box), dtype=bool)
-    exceptions = []
-    zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
-    for m, M in zones:  # larger zones first; the smaller ones inside a zone are left to their own turn
-        inner = np.zeros(len(box), dtype=bool)
-        for m2, _ in zones:
-            if m2.sum() < m.sum() and not (m2 & ~m).any():
-                inner |= m2
-        care = m & admitted & ~removed & ~inner
-        out = care & ~target
-        if not out.any():
-            continue
-        sub = describe(box[care], out[care], N)
-        if sub is None:
-            return fallback
-        z = Zone(_zone_name(M), M, sub)
-        exceptions.append(z)
-        removed |= admitted & z.contains(box)
-    found = Appearing(main, tuple(exceptions))
-    return found if np.array_equal(found.contains(box), target) else fallback
+    """The set one condition opens (see :class:`Describer`, which serves many conditions of one child faster)."""
+    return Describer(child_rotations, child_translations, box, child_allows)(cond)

@@ -317,7 +317,7 @@ def reflection_conditions(group, child=None, P=None, p=None):
 
 
 def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
-    from .appearing import appearing
+    from .appearing import Describer
 
     P = np.eye(3) if P is None else np.asarray(P, dtype=float)
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
@@ -351,6 +351,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
         out.append([cc, cp, sb])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -int(x[2].sum()))
+    describe = Describer(Rc, tc, box, child_allows)
     result = []
     for i, (cc, cp, sb) in enumerate(out):
         container = None
@@ -358,6 +359,5 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             if j != i and sb2.sum() > sb.sum() and not (sb & ~sb2).any():
                 container = cc2.label
                 break
-        result.append(BrokenCondition(cc, cp, int(sb.sum()), container,
-                                      appearing(cc, Rc, tc, box, child_allows)))
+        result.append(BrokenCondition(cc, cp, int(sb.sum()), container, describe(cc)))
     return result
