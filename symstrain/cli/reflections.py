@@ -119,7 +119,7 @@ def run(args):
 
     if not (args.tol > 0):
         raise SymstrainInputError("--tol", f"must be a positive strain tolerance, got {args.tol:g}")
-    out_dir = destination(args.out, "reflections")
+    out_dir = destination(args.out, "reflections", ["reflections.csv", "sb_strongest.csv", "broken_conditions.csv"])
     parent, child, P, p, sections, datasets, strain_table = _read_inputs(args)
     an = analyse_reflections(parent, child, dmin=args.dmin, P=P, p=p, radiation=args.radiation, hkl_data=datasets,
                              temperatures=args.temperatures, indexing=args.hkl_setting, strain_table=strain_table,
