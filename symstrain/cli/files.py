@@ -25,7 +25,7 @@ def destination(out, command: str, names=()) -> Path:
             raise SymstrainInputError(d, "exists and is not a folder")
         clash = [n for n in names if (d / n).exists()]
         if clash:
-            raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite; choose another --out)")
+            raise SymstrainInputError(d / clash[0], "already exists (refusing to overwrite; choose another --out)")
         return d
     base = f"symstrain-{command}"
     d, i = Path.cwd() / base, 1
