@@ -257,13 +257,16 @@ class BrokenCondition:
     reflections with non-integral indices). ``n_box``: how many reflections with |h|,|k|,|l| ≤ 12
     (child indices) it extinguishes in the parent while the child allows them.
     ``contained_in``: the label of a broken condition whose SB set contains this one (then this
-    condition adds no SB reflection of its own), else None.
+    condition adds no SB reflection of its own), else None. ``appears``: the reflections it opens (its zone, the
+    parent rule negated and the child's own conditions on that zone), in words derived from the operations and
+    checked against the set (:class:`~symstrain.appearing.Appearing`).
     """
 
     child: ReflectionCondition
     parent: ReflectionCondition | None
     n_box: int
     contained_in: str | None = None
+    appears: object | None = None
 
     @property
     def label(self) -> str:
@@ -276,6 +279,7 @@ class BrokenCondition:
             "parent_text": "non-integral parent indices (parent lattice)" if self.parent is None
             else f"{self.parent.zone}: {self.parent.rule}",
             "contained_in": self.contained_in,
+            "appears": None if self.appears is None else self.appears.to_dict(),
         }
 
 
@@ -313,6 +317,8 @@ def reflection_conditions(group, child=None, P=None, p=None):
 
 
 def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
+    from .appearing import Describer
+
     P = np.eye(3) if P is None else np.asarray(P, dtype=float)
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
     Rc, tc = _group_arrays(child)
@@ -345,6 +351,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
         out.append([cc, cp, sb])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -int(x[2].sum()))
+    describe = Describer(Rc, tc, box, child_allows)
     result = []
     for i, (cc, cp, sb) in enumerate(out):
         container = None
@@ -352,5 +359,5 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             if j != i and sb2.sum() > sb.sum() and not (sb & ~sb2).any():
                 container = cc2.label
                 break
-        result.append(BrokenCondition(cc, cp, int(sb.sum()), container))
+        result.append(BrokenCondition(cc, cp, int(sb.sum()), container, describe(cc)))
     return result

@@ -67,6 +67,15 @@ def clean(x, scale: float = 1.0, rel: float = 1e-12):
     return float(out) if out.ndim == 0 else out
 
 
+def cell(c) -> dict:
+    """The Cell object of a :class:`~symstrain.phase.Cell`: a, b, c (Å), alpha, beta, gamma (degrees) and volume
+    (Å³), each a Quantity (s.u. None where the input gave none)."""
+    names = ("a", "b", "c", "alpha", "beta", "gamma")
+    out = {n: quantity(v, s) for n, v, s in zip(names, c.params, c.su)}
+    out["volume"] = quantity(c.volume, c.volume_su)
+    return out
+
+
 def spacegroup(sg) -> dict:
     """The SpaceGroup object of a :class:`~symstrain.phase.SpaceGroupInfo` (or anything with number, hm, hall,
     setting and is_standard_setting)."""

@@ -310,8 +310,7 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
         for k in range(j + 1, len(classes) + 1):
             op = _op_product(ops[classes[k - 1][0]][0], ops[classes[j - 1][0]][0])
             pairs.append(_pair(first[j], first[k], rot_of[j], rot_of[k], op, inv, e_su, polar, laue, A0, P))
-    warnings += [WarningRecord("no_su" if "standard uncertaint" in w else "strain_note", st.child_label, w)
-                 for w in st.warnings]
+    warnings += st.warning_records()
     return DomainStates(rel, len(classes), len(states) // len(classes), tuple(states), tuple(pairs),
                         f"{st.reference_kind} ({st.reference_label})", FRAME, laue, tuple(unique_warnings(warnings)))
 

@@ -2,7 +2,8 @@
 
 What lives here: :data:`RADIATIONS` and :func:`predict_intensities` (gemmi's small-molecule structure factors
 for X-rays, neutrons or electrons), :func:`eta_intensity` (√(ΣI_SB/ΣI_all)), :func:`class_statistics`,
-:func:`strongest`, and measured data: :func:`classify_measured`, :func:`measured_summary`, :func:`eta_series`.
+:func:`strongest`, and measured data: :func:`classify_measured`, :func:`measured_summary` (s.u.'s from σ(I):
+:func:`sb_fraction_su`), :func:`eta_series`.
 What does not: which reflections are symmetry-breaking (``reflection_classes.py``), reading measured
 intensities (``hkl.py``), figures (``plots/reflections.py``).
 
@@ -153,9 +154,31 @@ def eta_intensity(I, is_sb) -> float:
     return float(math.sqrt(max(I[ok & m].sum(), 0.0) / tot))
 
 
+def sb_fraction_su(I, sigma, is_sb) -> tuple[float, float]:
+    """s.u.'s of ΣI_SB/ΣI_all and of η_intensity = √(max(ΣI_SB, 0)/ΣI_all) from the σ(I) of independent
+    reflections (first order: f = A/(A + B), σ_f² = ((B·σ_A)² + (A·σ_B)²)/(A + B)⁴ with A the SB sum, B the
+    rest; σ_η = σ_f/(2η)). NaN when some finite I has no positive σ, when ΣI_all ≤ 0, and for σ_η when η = 0
+    (the square root has no finite slope there)."""
+    I = np.asarray(I, dtype=float)
+    s = np.asarray(sigma, dtype=float)
+    m = np.asarray(is_sb, dtype=bool)
+    ok = np.isfinite(I)
+    if not ok.any() or not np.all(np.isfinite(s[ok]) & (s[ok] > 0)):
+        return float("nan"), float("nan")
+    A, B = I[ok & m].sum(), I[ok & ~m].sum()
+    tot = A + B
+    if not tot > 0:
+        return float("nan"), float("nan")
+    sA, sB = math.sqrt(np.sum(s[ok & m] ** 2)), math.sqrt(np.sum(s[ok & ~m] ** 2))
+    f_su = math.hypot(B * sA, A * sB) / tot**2
+    eta = math.sqrt(max(A, 0.0) / tot)
+    return f_su, (f_su / (2 * eta) if eta > 0 else float("nan"))
+
+
 def class_statistics(table: pd.DataFrame, I_col: str = "I", sigma_col: str | None = "sigma") -> pd.DataFrame:
     """Per class ("allowed", "SB", "absent", and "all"): n, n_significant (I > 3σ), ⟨I⟩, ⟨I/σ⟩, ΣI,
-    ΣI/ΣI_all. Significance and ⟨I/σ⟩ are NaN when the table has no usable σ."""
+    ΣI/ΣI_all, and the s.u.'s of ⟨I⟩, ΣI and ΣI/ΣI_all from σ (columns ``*_su``; independent reflections,
+    first order). Significance, ⟨I/σ⟩ and the s.u.'s are NaN when the class has no usable σ."""
     I = table[I_col].to_numpy(dtype=float)
     has_s = sigma_col is not None and sigma_col in table
     s = table[sigma_col].to_numpy(dtype=float) if has_s else np.full(len(I), np.nan)
@@ -165,14 +188,20 @@ def class_statistics(table: pd.DataFrame, I_col: str = "I", sigma_col: str | Non
         m = np.ones(len(I), bool) if name == "all" else (table["class"].to_numpy() == name)
         Ii, si = I[m], s[m]
         good = np.isfinite(si) & (si > 0)
+        fin = np.isfinite(Ii)
+        all_sigma = fin.any() and bool(np.all(good[fin]))
+        sum_su = math.sqrt(float(np.sum(si[fin] ** 2))) if all_sigma else np.nan
         rows.append({
             "class": name,
             "n": int(m.sum()),
             "n_significant": int(np.sum(Ii[good] > 3 * si[good])) if good.any() else np.nan,
             "mean_I": float(np.nanmean(Ii)) if m.any() else np.nan,
+            "mean_I_su": sum_su / int(fin.sum()) if all_sigma else np.nan,
             "mean_I_over_sigma": float(np.mean(Ii[good] / si[good])) if good.any() else np.nan,
             "sum_I": float(np.nansum(Ii)),
+            "sum_I_su": sum_su,
             "fraction_of_sum": float(np.nansum(Ii) / tot) if tot > 0 else np.nan,
+            "fraction_of_sum_su": sb_fraction_su(I, s, m)[0],
         })
     return pd.DataFrame(rows)
 
@@ -220,15 +249,20 @@ def classify_measured(data: pd.DataFrame, parent, child, P=None, p=None, indexin
 
 
 def measured_summary(classified: pd.DataFrame) -> dict:
-    """Per-class statistics of classified measured data plus ΣI_SB/ΣI_all and η_intensity."""
+    """Per-class statistics of classified measured data plus ΣI_SB/ΣI_all and η_intensity, with their s.u.'s from
+    σ(I) (``sb_fraction_su``, ``eta_intensity_su``; NaN without σ, see :func:`sb_fraction_su`)."""
     stats = class_statistics(classified, "I", "sigma")
     sb = classified["class"].to_numpy() == "SB"
     I = classified["I"].to_numpy(dtype=float)
     tot = np.nansum(I)
+    sigma = classified["sigma"].to_numpy(dtype=float) if "sigma" in classified else np.full(len(I), np.nan)
+    f_su, eta_su = sb_fraction_su(I, sigma, sb)
     return {
         "statistics": stats,
         "sb_fraction": float(np.nansum(I[sb]) / tot) if tot > 0 else float("nan"),
+        "sb_fraction_su": f_su,
         "eta_intensity": eta_intensity(I, sb),
+        "eta_intensity_su": eta_su,
     }
 
 
@@ -236,8 +270,9 @@ def eta_series(datasets, temperatures, parent, child, P=None, p=None, indexing: 
     """η_intensity(T) over a temperature series of measured data sets of one crystal.
 
     ``datasets``: DataFrames from ``hkl.read_hkl``; ``temperatures`` (K), one per data set (NaN allowed).
-    Columns: T, source, n, n_SB, n_SB_significant, mean_I_over_sigma_SB, sb_fraction, eta_intensity,
-    eta_relative (η / max η over the series). Sorted by T.
+    Columns: T, file (the data set's source), n, n_SB, n_SB_significant, mean_I_over_sigma_SB, sb_fraction,
+    eta_intensity, eta_relative (η / max η over the series), each of the last three with its ``_su`` (NaN where
+    unknown; the maximum is taken as exact). Sorted by T.
     """
     if len(datasets) != len(temperatures):
         raise SymstrainInputError("--temperatures", f"{len(temperatures)} temperatures for {len(datasets)} data sets")
@@ -251,12 +286,14 @@ def eta_series(datasets, temperatures, parent, child, P=None, p=None, indexing: 
         cl = classify_measured(data, (Rp, tp), (Rc, tc), P_, p_, indexing, conditions=conds)
         summ = measured_summary(cl)
         st = summ["statistics"].set_index("class")
-        rows.append({"T": float(T) if T is not None else np.nan, "source": data.attrs.get("source", ""),
+        rows.append({"T": float(T) if T is not None else np.nan, "file": str(data.attrs.get("source", "")),
                      "n": int(st.loc["all", "n"]), "n_SB": int(st.loc["SB", "n"]),
                      "n_SB_significant": st.loc["SB", "n_significant"],
                      "mean_I_over_sigma_SB": st.loc["SB", "mean_I_over_sigma"],
-                     "sb_fraction": summ["sb_fraction"], "eta_intensity": summ["eta_intensity"]})
+                     "sb_fraction": summ["sb_fraction"], "sb_fraction_su": summ["sb_fraction_su"],
+                     "eta_intensity": summ["eta_intensity"], "eta_intensity_su": summ["eta_intensity_su"]})
     df = pd.DataFrame(rows).sort_values("T", kind="stable").reset_index(drop=True)
     mx = df["eta_intensity"].max()
     df["eta_relative"] = df["eta_intensity"] / mx if mx and mx > 0 else np.nan
+    df["eta_relative_su"] = df["eta_intensity_su"] / mx if mx and mx > 0 else np.nan
     return df

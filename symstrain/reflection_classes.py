@@ -1,7 +1,8 @@
 """Symmetry-breaking (SB) reflections derived from the operations: which reflections each group allows.
 
-What lives here: :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`classify_reflections`
-(allowed in both groups, symmetry-breaking, or absent in both), :func:`reflections` (from a
+What lives here: :func:`enumerate_hkl` (every reflection to d_min, vectorised), :func:`largest_d` (the largest d
+of a cell), :func:`classify_reflections` (allowed in both groups, symmetry-breaking, or absent in both),
+:func:`reflections` (from a
 :class:`~symstrain.relation.Relation`) and :func:`reflections_from_groups` (from parent and child groups, P, p and
 the child cell) → :class:`ReflectionClasses`; :func:`check_subgroup` for a (P, p) given by hand; the zone and
 Laue-equivalence keys of reflections. What does not: the extinction algebra (``conditions.py``: absences,
@@ -37,7 +38,8 @@ from .conditions import (
     absent_mask,
     parent_ops_in_child,
 )
-from .errors import SymstrainInputError
+from . import contract
+from .errors import SymstrainInputError, WarningRecord
 from .notation import triplet
 from .ops import SymOps
 
@@ -72,6 +74,13 @@ def enumerate_hkl(cell, dmin: float) -> np.ndarray:
     h, s2 = h[keep], s2[keep]
     order = np.lexsort((h[:, 2], h[:, 1], h[:, 0], s2))
     return h[order]
+
+
+def largest_d(cell) -> float:
+    """The largest d-spacing (Å) of any reflection of ``cell`` (1/|shortest reciprocal-lattice vector|): every
+    reflection with d ≥ min(d100, d010, d001) is enumerated and the largest d kept."""
+    d_axes = d_spacing(cell, np.eye(3))
+    return float(d_spacing(cell, enumerate_hkl(cell, float(d_axes.min()) * (1 - 1e-9))).max())
 
 
 def zone_of(hkl) -> np.ndarray:
@@ -184,7 +193,8 @@ class ReflectionClasses:
     child_group: str
     P: np.ndarray
     p: np.ndarray
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: coded warnings (``no_broken_condition``: the symmetry breaking shows only in intensities)
+    warnings: tuple[WarningRecord, ...] = field(default_factory=tuple)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -206,8 +216,7 @@ class ReflectionClasses:
         lines = []
         for bc in self.conditions:
             par = "non-integral parent indices" if bc.parent is None else f"{bc.parent.zone}: {bc.parent.rule}"
-            what = "reflections" if bc.child.zone == "hkl" else f"{bc.child.zone} reflections"
-            line = (f"{bc.child.zone}: {bc.child.rule} broken ({what} with {bc.child.absent} appear; "
+            line = (f"{bc.child.zone}: {bc.child.rule} broken ({bc.appears.text}; "
                     f"parent indexing {par}; parent op {bc.parent.operation if bc.parent else bc.child.operation})")
             if bc.contained_in:
                 line += f" — contained in {bc.contained_in}"
@@ -245,17 +254,38 @@ class ReflectionClasses:
             "strongest": strongest(t, "SB", top),
         }
 
+    def n_opened(self) -> list[int]:
+        """For each broken condition, the SB reflections of the table it extinguishes in the parent."""
+        h = self.table[["h", "k", "l"]].to_numpy()
+        sb = (self.table["class"] == "SB").to_numpy()
+        return [int((sb & bc.child.extinguishes(h)).sum()) for bc in self.conditions]
+
+    def conditions_table(self) -> pd.DataFrame:
+        """One row per broken condition (the ``broken_conditions.csv`` of ``symstrain reflections``): zone, rule,
+        absent_in_parent, kind, operation_child_basis, parent_indexing, operation_parent_basis, n_SB_opened
+        (SB reflections of the table it opens), contained_in, appears (what appears, in words)."""
+        rows = [{"zone": bc.child.zone, "rule": bc.child.rule, "absent_in_parent": bc.child.absent,
+                 "kind": bc.child.kind, "operation_child_basis": bc.child.operation,
+                 "parent_indexing": "non-integral parent indices" if bc.parent is None
+                 else f"{bc.parent.zone}: {bc.parent.rule}",
+                 "operation_parent_basis": "" if bc.parent is None else bc.parent.operation,
+                 "n_SB_opened": n, "contained_in": bc.contained_in or "",
+                 "appears": "" if bc.appears is None else bc.appears.text}
+                for bc, n in zip(self.conditions, self.n_opened())]
+        return pd.DataFrame(rows, columns=["zone", "rule", "absent_in_parent", "kind", "operation_child_basis",
+                                           "parent_indexing", "operation_parent_basis", "n_SB_opened",
+                                           "contained_in", "appears"])
+
     def to_dict(self) -> dict:
+        """The classes under the JSON contract: basis change, dmin (Å), counts per class and per zone of the SB
+        reflections, the broken conditions each with ``n_SB`` (SB reflections of the table it opens). The groups
+        and warnings are the caller's to give (structures, envelope)."""
         return {
-            "parent_group": self.parent_group,
-            "child_group": self.child_group,
-            "P": np.asarray(self.P).tolist(),
-            "p": np.asarray(self.p).tolist(),
+            "basis_change": contract.basis_change(self.P, self.p),
             "dmin": self.dmin,
             "counts": self.counts,
             "sb_by_zone": self.sb_by_zone(),
-            "broken_conditions": [bc.to_dict() for bc in self.conditions],
-            "warnings": list(self.warnings),
+            "broken_conditions": [{**bc.to_dict(), "n_SB": n} for bc, n in zip(self.conditions, self.n_opened())],
         }
 
 
@@ -274,7 +304,8 @@ def reflections_from_groups(parent, child, P, p, child_cell, dmin: float = 0.8) 
     table["unique"] = unique_key(hkl, Rc)
     warns = []
     if not conds:
-        warns.append("no parent extinction condition is broken: the symmetry breaking shows only in intensities")
+        warns.append(WarningRecord("no_broken_condition", _group_name(child), "no parent extinction condition is "
+                                   "broken: the symmetry breaking shows only in intensities"))
     return ReflectionClasses(table, conds, float(dmin), _group_name(parent), _group_name(child), P, p, tuple(warns))
 
 

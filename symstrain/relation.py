@@ -179,7 +179,7 @@ class Relation:
             ci = cond["child_indexing"]
             inside = f" (inside {cond['contained_in']})" if cond.get("contained_in") else ""
             lines.append(f"broken reflection condition: {ci['zone']}: {ci['rule']} ({ci['kind']} "
-                         f"{ci['operation']}){inside}; SB reflections: {ci['zone']} with {ci['absent']}")
+                         f"{ci['operation']}){inside}; {cond['appears']['text']}")
         return "\n".join(lines)
 
 

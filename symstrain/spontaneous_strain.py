@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from . import contract
+from .errors import SymstrainInputError, WarningRecord, WarningText
 from .notation import format_su
 from .phase import Cell, Phase
 from .strain_math import (COMPONENT_INDEX, COMPONENTS, FINITE, FRAMES, StrainJob, as_P, check_cell, run_jobs,
@@ -110,6 +111,8 @@ class StrainResult:
     #: how the reference was obtained, in words ("explicit cell", "linear baseline at 300 K", ...)
     reference_kind: str = "explicit cell"
     has_su: bool = False
+    #: one-line notes, each a :class:`~symstrain.errors.WarningText` (a str carrying its coded record; see
+    #: :meth:`warning_records`)
     warnings: tuple[str, ...] = ()
     #: child volume V and mapped reference volume V0' (Å³) with s.u.'s
     V: float = math.nan
@@ -159,52 +162,59 @@ class StrainResult:
         return pd.DataFrame([row])
 
     def to_dict(self) -> dict:
-        """JSON-ready nested dict; unknown s.u.'s are None."""
+        """The strain under the JSON contract (``$defs/strain`` of ``symstrain/schemas/strain.json``): every number a
+        Quantity ``{value, su}`` (su None where no s.u. could be propagated), tensors as array quantities, cells as
+        Cell objects, P as a basis change (the origin p does not enter the strain and is given as 0). Values below
+        1e-12 (dimensionless) are exactly 0. The warnings are not in it: see :meth:`warning_records`."""
 
-        def su(x):
-            x = np.asarray(x, dtype=float)
-            return None if not self.has_su else np.where(np.isfinite(x), x, np.nan).tolist()
+        def q(v, s):
+            return contract.quantity(contract.clean(v), s if self.has_su else None)
+
+        def qa(v, s):
+            return contract.quantity_array(contract.clean(v), s if self.has_su else None)
 
         return {
             "frame": self.frame,
             "frame_description": self.frame_description,
-            "reference": self.reference_label,
             "reference_kind": self.reference_kind,
-            "child": self.child_label,
-            "reference_cell": None if self.reference is None else self.reference.to_dict(),
-            "reference_cell_in_child_basis": None if self.reference_mapped is None else self.reference_mapped.to_dict(),
-            "child_cell": self.child.to_dict(),
-            "P": np.asarray(self.P).tolist(),
-            "F": self.F.tolist(),
-            "e": self.e.tolist(),
-            "e_su": su(self.e_su),
-            "components": {n: {"value": self.component(n)[0], "su": su(self.component(n)[1])} for n in COMPONENTS},
-            "eps13": {"value": self.eps13, "su": su(self.eps13_su), "definition": self.eps13_definition},
-            "volume_strain": {"value": self.volume_strain, "su": su(self.volume_strain_su)},
-            "volumes": {"V": self.V, "V_su": su(self.V_su), "V0_in_child_basis": self.V0, "V0_su": su(self.V0_su)},
-            "e_ss": {"value": self.e_ss, "su": su(self.e_ss_su), "definition": "sqrt(sum over i,j of e_ij^2)"},
+            "reference_cell": None if self.reference is None else contract.cell(self.reference),
+            "reference_cell_in_child_basis": (None if self.reference_mapped is None
+                                              else contract.cell(self.reference_mapped)),
+            "child_cell": contract.cell(self.child),
+            "basis_change": contract.basis_change(self.P, np.zeros(3)),
+            "F": contract.quantity_array(contract.clean(self.F), None),
+            "e": qa(self.e, self.e_su),
+            "components": {n: q(*self.component(n)) for n in COMPONENTS},
+            "eps13": q(self.eps13, self.eps13_su),
+            "eps13_definition": self.eps13_definition,
+            "volume_strain": q(self.volume_strain, self.volume_strain_su),
+            "V": contract.quantity(self.V, self.V_su if self.has_su else None),
+            "V0": contract.quantity(self.V0, self.V0_su if self.has_su else None),
+            "e_ss": q(self.e_ss, self.e_ss_su),
             "principal": {
-                "values": self.principal.tolist(),
-                "su": su(self.principal_su),
-                "directions_columns": self.principal_directions.tolist(),
-                "directions_su": su(self.principal_directions_su),
-                "directions_uvw": self.principal_directions_uvw().tolist(),
+                "values": qa(self.principal, self.principal_su),
+                "directions": qa(self.principal_directions, self.principal_directions_su),
+                "directions_uvw": contract.quantity_array(contract.clean(self.principal_directions_uvw()), None),
             },
-            "finite": {k: {"tensor": E.tolist(), "su": su(Es)} for k, (E, Es) in self.finite.items()},
-            "split": {
+            "finite": {k: qa(E, Es) for k, (E, Es) in self.finite.items()},
+            "split": None if self.sb_components is None else {
                 "frame": "cstar (X ∥ a, Y in ab, Z ∥ c* of the child basis)",
-                "symmetry_breaking": None if self.sb_components is None else list(self.sb_components),
-                "non_symmetry_breaking": None if self.nsb_components is None else list(self.nsb_components),
-                "components": {k: {"value": v, "su": su(s)} for k, (v, s) in self.split.items()},
-                "e_sb": {"value": self.e_sb, "su": su(self.e_sb_su)},
-                "e_nsb": {"value": self.e_nsb, "su": su(self.e_nsb_su)},
+                "symmetry_breaking": list(self.sb_components),
+                "non_symmetry_breaking": list(self.nsb_components or ()),
+                "components": {k: q(v, s) for k, (v, s) in self.split.items()},
+                "e_sb": q(self.e_sb, self.e_sb_su),
+                "e_nsb": q(self.e_nsb, self.e_nsb_su),
             },
             "has_su": self.has_su,
-            "warnings": list(self.warnings),
         }
 
-    def summary(self) -> str:
-        """Human-readable text: frame, tensor, ε13, vs, e_ss, principal strains, split, warnings."""
+    def warning_records(self) -> list[WarningRecord]:
+        """The warnings as :class:`~symstrain.errors.WarningRecord` (stable codes), each once."""
+        return contract.warning_records(self.warnings, source=self.child_label)
+
+    def summary(self, warnings: bool = True) -> str:
+        """Human-readable text: frame, tensor, ε13, vs, e_ss, principal strains, split, and the warnings unless
+        ``warnings`` is False (the command line shows them once itself)."""
         lines = [f"strain of {self.child_label} against {self.reference_label} ({self.reference_kind})"]
         if self.reference is None:
             lines.append(f"  {self.eps13_definition}")
@@ -240,8 +250,8 @@ class StrainResult:
                 lines.append(f"    non-symmetry-breaking: {nsb}   |e_nsb| = {format_su(self.e_nsb, self.e_nsb_su)}")
             else:
                 lines.append("  split: not available (no relation / symmetry-breaking components given)")
-        for w in self.warnings:
-            lines.append(f"  warning: {w}")
+        if warnings:
+            lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -305,7 +315,8 @@ def strain(
             sb_components = tuple(rel.symmetry_breaking_strain)
             if nsb_components is None:
                 nsb_components = tuple(rel.non_symmetry_breaking_strain)
-        warnings = [f"relation: {w}" for w in rel.warnings]
+        warnings = [WarningText(getattr(w, "code", "relation_note"), rel.child.name, f"relation: {w}")
+                    for w in rel.warnings]
     else:
         if child is None:
             raise SymstrainInputError("child", "no child cell given")
@@ -372,7 +383,8 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     warnings = job.warnings
     gaps = np.diff(vals["principal"])
     if np.any(gaps < 1e-6) or (has_su and np.any(gaps < 3 * np.max(sus["principal"]))):
-        warnings.append("principal strains nearly degenerate: their directions are ill-defined (and so their s.u.'s)")
+        warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains nearly "
+                                    "degenerate: their directions are ill-defined (and so their s.u.'s)"))
     split, e_sb, e_sb_su, e_nsb, e_nsb_su = {}, math.nan, math.nan, math.nan, math.nan
     if job.split_basis is not None:
         for k, name in enumerate(job.sb_components):
@@ -407,8 +419,9 @@ def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> S
     has_su = bool(np.isfinite(sb))
     eps_su = 0.5 * math.sin(beta) * math.radians(sb) if has_su else math.nan
     if not has_su:
-        warnings.append(f"{label}: no s.u. for β: no s.u. is reported for ε13")
-    warnings.append("no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined")
+        warnings.append(WarningText("no_su", label, f"{label}: no s.u. for β: no s.u. is reported for ε13"))
+    warnings.append(WarningText("no_reference", label, "no reference cell: only ε13 = ½·cos β (c0 = c "
+                                "approximation) is defined"))
     nan3 = np.full((3, 3), np.nan)
     return StrainResult(
         frame=frame, frame_description=FRAMES[frame], reference=None, reference_mapped=None, child=child,

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .lattice import matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
 from .tensors import name_row, rref
@@ -240,7 +240,8 @@ def as_P(P, label: str) -> np.ndarray:
 @dataclass(eq=False)
 class StrainJob:
     """One prepared (reference, child) pair for :func:`run_jobs`: cells checked, P from :func:`as_P`, split from
-    :func:`split_spec`; ``warnings`` (one line each) is extended by the runner."""
+    :func:`split_spec`; ``warnings`` (one line each, :class:`~symstrain.errors.WarningText`: a str carrying its
+    coded record) is extended by the runner."""
 
     ref_cell: Cell
     child_cell: Cell
@@ -271,11 +272,12 @@ def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
         job = jobs[k // 2]
         label = job.ref_label if k % 2 == 0 else job.child_label
         if none[k]:
-            job.warnings.append(f"{label}: the cell has no standard uncertainties; its contribution to every s.u. "
-                                "is unknown")
+            job.warnings.append(WarningText("cell_without_su", label, f"{label}: the cell has no standard "
+                                            "uncertainties; its contribution to every s.u. is unknown"))
         else:
             names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted[k]))
-            job.warnings.append(f"{label}: no s.u. for {names}; treated as exact")
+            job.warnings.append(WarningText("su_treated_as_exact", label, f"{label}: no s.u. for {names}; "
+                                            "treated as exact"))
     return np.nan_to_num(S, nan=0.0).reshape(-1, 12), ~none.reshape(-1, 2).all(axis=1)
 
 
@@ -293,8 +295,9 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
     sig, has_su = _input_sigmas(jobs)
     for k in np.flatnonzero(~has_su):
         j = jobs[k]
-        j.warnings[:] = [w for w in j.warnings if "has no standard uncertainties" not in w]
-        j.warnings.append(f"no standard uncertainties in {j.ref_label} or {j.child_label}: no s.u. is reported")
+        j.warnings[:] = [w for w in j.warnings if getattr(w, "code", None) != "cell_without_su"]
+        j.warnings.append(WarningText("no_su", j.child_label, f"no standard uncertainties in {j.ref_label} or "
+                                      f"{j.child_label}: no s.u. is reported"))
     Ps = np.array([j.P for j in jobs])
 
     def fun(X, P):

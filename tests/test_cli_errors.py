@@ -102,9 +102,9 @@ def test_good_file_contrast(tmp_path):
     path.write_text(GOOD_HEAD + P21C + ATOMS)
     r = run_info("--json", path)
     assert r.returncode == 0 and r.stderr == ""
-    d = json.loads(r.stdout)
-    assert d["declared_group"]["number"] == 14 and d["declared_group"]["source"] == "symops"
-    assert d["atoms"]["cell"] == 8 and d["cell"]["su"]["a"] == pytest.approx(0.1)
+    d = json.loads(r.stdout)["results"][0]
+    assert d["spacegroup"]["number"] == 14 and d["spacegroup_source"] == "symops"
+    assert d["atoms"]["cell"] == 8 and d["cell"]["a"]["su"] == pytest.approx(0.1)
 
 
 def test_manifest_error_rows(shared_cifs):

@@ -18,8 +18,8 @@ def test_demo_quick_json(tmp_path, capsys):
     rel = d["relation"]
     assert rel["index"] == 2 and rel["type"] == "t" and rel["aizu"] == "mmmF2/m" and rel["basis_change"]["basis"] == "(a, b, c)"
     s = 1.05 ** (1 / 3)
-    assert math.isclose(d["strain"]["eps13"], 0.5 * s / math.tan(math.radians(93.1)), rel_tol=1e-6)
-    assert math.isclose(d["strain"]["volume_strain"], 0.05, rel_tol=1e-6)
+    assert math.isclose(d["strain"]["eps13"]["value"], 0.5 * s / math.tan(math.radians(93.1)), rel_tol=1e-6)
+    assert math.isclose(d["strain"]["volume_strain"]["value"], 0.05, rel_tol=1e-6)
     assert d["reflections"]["counts"]["SB"] > 0
     assert {c["child_indexing"]["zone"] for c in d["relation"]["broken_conditions"]} >= {"0kl", "hk0"}
     assert d["distortion"]["irrep"] == "B2g"

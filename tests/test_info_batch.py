@@ -20,10 +20,11 @@ def files(tmp_path):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_batch_reports_failures_and_goes_on(files, tmp_path, capsys, jobs):
     csv = tmp_path / f"summary{jobs}.csv"
-    assert main(["info", *files, "--json", "--csv", str(csv), "--jobs", jobs]) == 0
+    assert main(["info", *files, "--json", "--csv", str(csv), "--jobs", jobs]) == 3  # some files failed: status "partial"
     d = json.loads(capsys.readouterr().out)
+    assert d["status"] == "partial"
     assert (d["n_files"], d["n_read"], d["n_failed"]) == (3, 2, 1)
-    assert d["failed"][0]["file"].endswith("broken.cif") and "cell" in d["failed"][0]["error"]
+    assert d["failed"][0]["file"].endswith("broken.cif") and "cell" in d["failed"][0]["message"]
     table = pd.read_csv(csv)
     assert list(table["declared_number"]) == [56, 14] and list(table["detected_number"]) == [56, 14]
     assert list(table["T"]) == [90.0, 300.0]

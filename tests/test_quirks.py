@@ -230,26 +230,27 @@ def test_read_warn_rows_in_json(shared_cifs, name, needle):
 
 def test_info_reports_impossible_contacts(shared_cifs):
     r = _cli("--json", shared_cifs / "lawsonite/9002551.cif")
-    d = json.loads(r.stdout)
+    doc = json.loads(r.stdout)
+    d = doc["results"][0]
     assert [(c["site_1"], c["site_2"]) for c in d["contacts"]] == [("Al", "Si")]
-    assert any("impossible contact Al–Si 2.29" in w["message"] for w in d["warnings"])
+    assert any("impossible contact Al–Si 2.29" in w["message"] for w in doc["warnings"])
 
 
 def test_json_report_contents(shared_cifs):
     r = _cli("--json", shared_cifs / "quirks/2-entries-AMCSD-cifdata.cif", "--block", "global_00002")
     assert r.returncode == 0, r.stderr
-    d = json.loads(r.stdout)
+    d = json.loads(r.stdout)["results"][0]
     assert d["block"] == "global_00002" and d["blocks"] == ["global_00001", "global_00002"]
-    assert d["declared_group"]["number"] == 225 and d["detected_group"]["number"] == 225
-    assert len(d["ladder"]) == 7 and d["differs_from_declared"] is False
+    assert d["spacegroup"]["number"] == 225 and d["detected"]["spacegroup"]["number"] == 225
+    assert len(d["detected"]["ladder"]) == 7 and d["detected"]["differs_from_declared"] is False
     a = 5.93
-    assert d["cell"]["a"] == pytest.approx(a) and d["volume"] == pytest.approx(a**3)
+    assert d["cell"]["a"]["value"] == pytest.approx(a) and d["cell"]["volume"]["value"] == pytest.approx(a**3)
     assert d["atoms"]["asymmetric_unit"] == 2 and d["atoms"]["cell"] == 8  # rock-salt-like 4a + 4b
     r = _cli("--json", shared_cifs / "quirks/4024741-temperature-precision.cif")
-    d = json.loads(r.stdout)
-    assert d["temperature"] == {"value": 293.0, "su": 1.5, "source": "_cell_measurement_temperature", "unit": "K"}
-    assert d["cell"]["su"]["a"] == pytest.approx(0.0003)
-    assert d["volume_su"] > 0 and math.isfinite(d["volume_su"])
+    d = json.loads(r.stdout)["results"][0]
+    assert d["T"] == {"value": 293.0, "su": 1.5} and d["T_source"] == "_cell_measurement_temperature"
+    assert d["cell"]["a"]["su"] == pytest.approx(0.0003)
+    assert d["cell"]["volume"]["su"] > 0 and math.isfinite(d["cell"]["volume"]["su"])
 
 
 def test_info_text_summary(shared_cifs):

@@ -468,9 +468,9 @@ def test_cli_toy_with_two_temperatures(tmp_path, capsys):
     assert labels == {"0kl: l = 2n", "hk0: h+k = 2n"}
     assert doc["predicted"]["n_SB"] == doc["counts"]["SB"] > 0
     ser = doc["eta_series"]
-    assert [r["T"] for r in ser] == [100.0, 250.0]
-    assert ser[0]["eta_intensity"] == pytest.approx(math.sqrt(80 / 2080))
-    assert ser[1]["eta_intensity"] == pytest.approx(math.sqrt(20 / 2020))
+    assert [r["T"]["value"] for r in ser] == [100.0, 250.0]
+    assert ser[0]["eta_intensity"]["value"] == pytest.approx(math.sqrt(80 / 2080))
+    assert ser[1]["eta_intensity"]["value"] == pytest.approx(math.sqrt(20 / 2020))
     for f in doc["files"]:
         assert Path(f).is_file() and Path(f).stat().st_size > 0
     assert any(f.endswith("eta_series.png") for f in doc["files"])
@@ -636,7 +636,7 @@ def test_cli_warns_when_reflections_absent_in_both_are_strong(tmp_path, capsys):
     assert any("1 of 1 reflections absent in both groups have I > 3σ" in w["message"] for w in doc["warnings"])
     assert not any("cell differs" in w["message"] for w in doc["warnings"])  # a plain HKLF 4 file carries no cell
     m = doc["measured"][0]
-    assert m["eta_intensity"] == pytest.approx(math.sqrt(40 / 1540))
+    assert m["eta_intensity"]["value"] == pytest.approx(math.sqrt(40 / 1540))
 
 
 # --------------------------------------------------------------------------- radiation
@@ -802,7 +802,7 @@ def test_cli_eta_series_joins_the_strain_table(tmp_path, capsys):
                "250", "--strain-table", str(table), "--out", str(tmp_path / "o"), "--json"])
     assert rc == 0
     ser = json.loads(capsys.readouterr().out)["eta_series"]
-    assert [r["eta_strain"] for r in ser] == [1.0, 0.5]
+    assert [r["eta_strain"]["value"] for r in ser] == [1.0, 0.5]
     rc = main(["reflections", str(par), str(chi), "--hkl", str(a), str(b), "--temperatures", "100", "250",
                "--strain-table", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o2")])
     assert rc == 2 and "nope.csv" in capsys.readouterr().err

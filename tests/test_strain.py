@@ -186,7 +186,7 @@ def test_missing_su_is_said_not_zero():
     assert np.all(np.isnan(r.e_su)) and math.isnan(r.eps13_su)
     assert any("no standard uncertainties" in w for w in r.warnings)
     d = r.to_dict()
-    assert d["e_su"] is None and d["eps13"]["su"] is None
+    assert d["e"]["su"] is None and d["eps13"]["su"] is None
     # only the child has s.u.'s: propagated from it, and the missing reference contribution is named
     child = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (0.003, 0.002, 0.005, None, 0.02, None))
     r = strain(REF, child, labels=("ref.cif", "child.cif"))
@@ -368,7 +368,7 @@ def test_cli_strain_seed_pair_json(capsys, seed_pair):
     s = math.sqrt((0.5 * math.cos(b) / 15 * 0.005) ** 2 + (e13 / 15 * 0.004) ** 2
                   + (0.5 * 15.10 * math.sin(b) / 15 * D(0.02)) ** 2)
     assert d["components"]["e13"]["su"] == pytest.approx(s, rel=1e-5)
-    assert d["relation"]["symmetry_breaking_strain"] == ["e13"]
+    assert d["relation"]["strain_components"]["symmetry_breaking"] == ["e13"]
     assert d["split"]["symmetry_breaking"] == ["e13"] and d["frame"] == "cstar"
     assert d["has_su"] is True and "green" in d["finite"]
 
@@ -401,8 +401,9 @@ def test_cli_strain_with_baseline_reference(capsys, seed_pair, tmp_path):
     assert rc == 0, err
     d = json.loads(out)
     ref = d["reference_cell"]
-    assert ref["a"] == pytest.approx(9.99 + 0.03, abs=1e-9) and ref["c"] == pytest.approx(14.97 + 0.09, abs=1e-9)
-    assert ref["su"]["a"] > 0 and "extrapolated 100 K" in d["reference_kind"]
+    assert ref["a"]["value"] == pytest.approx(9.99 + 0.03, abs=1e-9)
+    assert ref["c"]["value"] == pytest.approx(14.97 + 0.09, abs=1e-9)
+    assert ref["a"]["su"] > 0 and "extrapolated 100 K" in d["reference_kind"]
     assert d["components"]["e13"]["value"] == pytest.approx(0.5 * 15.10 * math.cos(D(93.1)) / 15.06, abs=1e-12)
 
 
@@ -435,7 +436,7 @@ def test_lawsonite_other_pairs(lawsonite, parent, child):
     p, c = lawsonite(parent).cell, lawsonite(child).cell
     assert np.allclose(np.diag(r.e), [c.a / p.a - 1, c.b / p.b - 1, c.c / p.c - 1], atol=1e-12)
     assert r.e_sb == 0.0 and r.sb_components == ()  # mmm → mm2: not ferroelastic, no symmetry-breaking strain
-    assert any("no standard uncertainties" in w for w in r.warnings) and r.to_dict()["e_su"] is None
+    assert any("no standard uncertainties" in w for w in r.warnings) and r.to_dict()["e"]["su"] is None
 
 
 def test_principal_directions_as_lattice_directions():

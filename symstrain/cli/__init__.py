@@ -87,24 +87,10 @@ def output_dir(out, command: str, names=()):
     ``--out`` the folder is ``./symstrain-<command>``, or ``./symstrain-<command>-2``, ``-3``… when that exists
     (one pattern for every command, ignored by git as ``symstrain-*/``).
     """
-    from pathlib import Path
+    from .files import destination
 
-    default_name = f"symstrain-{command}"
-    if out is not None:
-        d = Path(out)
-        if d.exists() and not d.is_dir():
-            raise SymstrainInputError(d, "exists and is not a folder")
-        clash = [n for n in names if (d / n).exists()]
-        if clash:
-            raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite; choose another --out)")
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-    d = Path.cwd() / default_name
-    i = 1
-    while d.exists():
-        i += 1
-        d = Path.cwd() / f"{default_name}-{i}"
-    d.mkdir(parents=True)
+    d = destination(out, command, names)
+    d.mkdir(parents=True, exist_ok=True)
     return d
 
 

@@ -22,111 +22,162 @@ def _fmt(v, su=None, digits=4):
 
 
 def run(args):
+    from dataclasses import replace
+
     import numpy as np
 
+    from .. import contract
     from ..cif import read_cif
+    from ..detect import detect_symmetry
+    from ..domains import analyse_domains
     from ..entropy import entropy_budget
+    from ..intensities import eta_intensity, predict_intensities, strongest
     from ..landau import LandauModel
     from ..model_series import model_series
     from ..models import model_pair
     from ..order import order_parameters, proportionality, symmetrize
     from ..plots import landau as landau_plots
+    from ..plots.domains import plot_splitting
     from ..plots.order import plot_order_parameters
     from ..plots.reflections import plot_section
     from ..plots.strain import plot_lattice, plot_strain
     from ..pseudo import pseudo_supergroups
     from ..reference import fit_cell_baseline
-    from ..intensities import eta_intensity, predict_intensities, strongest
     from ..reflection_classes import reflections
     from ..relation import relate
     from ..series import strain_table
     from ..spontaneous_strain import strain
-    from ..detect import detect_symmetry
     from ..writer import write_cif
-    from . import CommandResult, output_dir, progress_bar
+    from . import CommandResult, progress_bar
+    from .files import OutputFiles, destination
 
-    out = output_dir(args.out, "demo", ["report.md"])
-    files = []
+    folder = destination(args.out, "demo", ["report.md"])
+    with OutputFiles(folder) as out:
+        # 1. the bundled model pair, written and read back through the CIF reader
+        ls_model, hs_model = model_pair()
+        phases = {}
+        for key, model, name in (("LS", ls_model, "model_LS_Pccn_90K.cif"), ("HS", hs_model, "model_HS_P21c_300K.cif")):
+            write_cif(model, out.path(name))
+            phases[key] = replace(read_cif(out.staged(name)), source=str(out.final(name)))
+        ls, hs = phases["LS"], phases["HS"]
+        det = {name: detect_symmetry(ph) for name, ph in phases.items()}
 
-    def path(name):
-        p = out / name
-        if p.exists():
-            from ..errors import SymstrainInputError
+        # 2. relation, strain, reflections, domains, order parameter
+        rel = relate(ls, hs).require()
+        st = strain(rel)
+        cls = reflections(rel, dmin=1.0)
+        I = predict_intensities(hs, cls.table[["h", "k", "l"]].to_numpy())
+        cls = cls.with_intensities(I)
+        is_sb = (cls.table["class"] == "SB").to_numpy()
+        sb_frac = float(I[is_sb].sum() / I.sum())
+        top = strongest(cls.table, "SB", n=8)
+        top.to_csv(out.path("strongest_SB_reflections.csv"), index=False)
+        cls.table.to_csv(out.path("reflections.csv"), index=False)
+        for normal, name in (((1, 0, 0), "section_0kl.png"), ((0, 0, 1), "section_hk0.png")):
+            plot_section(cls.table, hs.cell, out.path(name), normal=normal, level=0, I_col="I")
+        dom = analyse_domains(rel, st)
+        plot_splitting(dom.splitting, out.path("domains_splitting.png"), title="twin-related reflections of the HS "
+                                                                              "model (Cu Kα1)")
+        dist = symmetrize(rel)
+        write_cif(dist.symmetrized, out.path("HS_symmetrized_to_Pccn.cif"))
+        pseudo = pseudo_supergroups(hs, depth=1)
 
-            raise SymstrainInputError(out, f"already contains {name} (refusing to overwrite; choose another --out)")
-        files.append(str(p))
-        return p
+        # 3. Landau model with the paper's parameters
+        model = LandauModel.paper()
+        sweep = model.sweep(np.linspace(150.0, 300.0, 3001))
+        tr = sweep.transitions
+        sweep.to_frame().to_csv(out.path("landau_sweep.csv"), index=False)
+        landau_plots.fig2cd(sweep, out.path("landau_q_eta.png"))
+        T_in = 0.5 * (tr.T_up + tr.T_down)
+        landau_plots.fig5(model, sweep, [150.0, T_in, 300.0], out.path("landau_gibbs_maps.png"))
+        budget = entropy_budget()
 
-    # 1. the bundled model pair, written and read back through the CIF reader
-    ls_model, hs_model = model_pair()
-    write_cif(ls_model, path("model_LS_Pccn_90K.cif"))
-    write_cif(hs_model, path("model_HS_P21c_300K.cif"))
-    ls = read_cif(out / "model_LS_Pccn_90K.cif")
-    hs = read_cif(out / "model_HS_P21c_300K.cif")
-    det = {name: detect_symmetry(ph) for name, ph in (("LS", ls), ("HS", hs))}
+        # 4. a model temperature series driven by the Landau model: strain table and three measures of eta
+        series_lines, series_data = [], None
+        if not args.quick:
+            series_data, series_lines = _series(out, ls, model, progress_bar(not args.json), model_series,
+                                                fit_cell_baseline, relate, strain_table, plot_lattice, plot_strain,
+                                                order_parameters, plot_order_parameters, proportionality)
 
-    # 2. relation, strain, reflections, order parameter
-    rel = relate(ls, hs).require()
-    st = strain(rel)
-    cls = reflections(rel, dmin=1.0)
-    I = predict_intensities(hs, cls.table[["h", "k", "l"]].to_numpy())
-    cls = cls.with_intensities(I)
-    is_sb = (cls.table["class"] == "SB").to_numpy()
-    sb_frac = float(I[is_sb].sum() / I.sum())
-    top = strongest(cls.table, "SB", n=8)
-    top.to_csv(path("strongest_SB_reflections.csv"), index=False)
-    cls.table.to_csv(path("reflections.csv"), index=False)
-    for normal, name in (((1, 0, 0), "section_0kl.png"), ((0, 0, 1), "section_hk0.png")):
-        plot_section(cls.table, hs.cell, path(name), normal=normal, level=0, I_col="I")
-    dist = symmetrize(rel)
-    write_cif(dist.symmetrized, path("HS_symmetrized_to_Pccn.cif"))
-    pseudo = pseudo_supergroups(hs, depth=1)
+        # 5. report
+        lines = _report(ls, hs, det, rel, st, cls, sb_frac, eta_intensity(I, is_sb), top, dom, dist, pseudo, tr,
+                        budget, series_lines)
+        lines += ["## Files", *[f"- `{n}`" for n in out.names], "- `report.md`", ""]
+        (out.path("report.md")).write_text("\n".join(lines))
+    files = out.written
+    report = out.final("report.md")
 
-    # 3. Landau model with the paper's parameters
-    model = LandauModel.paper()
-    sweep = model.sweep(np.linspace(150.0, 300.0, 3001))
-    tr = sweep.transitions
-    sweep.to_frame().to_csv(path("landau_sweep.csv"), index=False)
-    landau_plots.fig2cd(sweep, path("landau_q_eta.png"))
-    T_in = 0.5 * (tr.T_up + tr.T_down)
-    landau_plots.fig5(model, sweep, [150.0, T_in, 300.0], path("landau_gibbs_maps.png"))
-    budget = entropy_budget()
+    dom_dict = {k: v for k, v in dom.to_dict().items() if k != "warnings"}
+    dist_dict = dist.to_dict()
+    dist_warnings = contract.warning_records(dist_dict.pop("warnings", []), source=hs.name)
+    data = {
+        "out": str(folder),
+        "structures": [{**contract.structure(ph), "detected": contract.spacegroup_from_number(det[k].number)}
+                       for k, ph in phases.items()],
+        "relation": rel.to_dict(),
+        "strain": st.to_dict(),
+        "reflections": {**cls.to_dict(), "predicted": {"sb_fraction": sb_frac,
+                                                        "eta_intensity": eta_intensity(I, is_sb)}},
+        "domains": dom_dict,
+        "distortion": dist_dict,
+        "pseudo_supergroups": [s.to_dict() for s in pseudo],
+        "landau": {"params": model.params(), **tr.to_dict()},
+        "entropy_budget": budget.to_dict(),
+        "series": series_data,
+    }
+    warnings = (rel.all_warnings() + st.warning_records() + list(cls.warnings) + list(dom.states.warnings)
+                + list(dom.splitting.warnings) + dist_warnings)
+    text = "\n".join([
+        f"symstrain demo — model [Fe(PM-PEA)2(NCS)2] (report in {folder})",
+        rel.summary(),
+        f"strain: ε13 = {_fmt(st.eps13, st.eps13_su)}, vs = {_fmt(st.volume_strain, st.volume_strain_su)}",
+        "SB reflections: " + "; ".join(cls.summary_lines()[:2]),
+        f"domains: {dom.states.orientation_states} orientation × {dom.states.antiphase_states} antiphase states; "
+        + "; ".join(f"pair {p.states[0]}–{p.states[1]}: {p.walls.verdict}" for p in dom.states.pairs),
+        f"distortion: {dist.amplitude:.3f} Å ({dist.irrep}); Landau: T↑ {tr.T_up:.2f} K, T↓ {tr.T_down:.2f} K",
+        f"wrote {len(files)} files, summary in {report}",
+    ])
+    return CommandResult(data, text, files, warnings=warnings)
 
-    # 4. a model temperature series driven by the Landau model: strain table and three measures of eta
-    series_lines = []
-    series_data = {}
-    if not args.quick:
-        temps = np.arange(170.0, 291.0, 10.0)
-        items = model_series(temps, model)
-        phases = [it["phase"] for it in items]
-        branches = [it["branch"] for it in items]
-        from ..series import cells_from_phases
 
-        cells = cells_from_phases(phases, branches=branches, detect=False)
-        ls_items = [it for it in items if it["eta"] == 0]  # the parent (LS, Pccn) phase gives the baseline
-        base = fit_cell_baseline([it["T"] for it in ls_items], [it["phase"].cell for it in ls_items],
-                                 model="linear", source="LS model cells")
-        rels = [relate(ls, ph).require() for ph in phases]
-        table = strain_table(cells, base, relations=rels)
-        table.to_csv(path("series_strain_table.csv"), index=False)
-        plot_lattice(table, path("series_lattice.png"), baseline=base)
-        plot_strain(table, path("series_strain.png"))
-        hs_items = [it for it in items if it["branch"] == "heating"]
-        eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2,
-                                  progress=progress_bar(not args.json))
-        eta_df.to_csv(path("series_order_parameters.csv"), index=False)
-        if len(eta_df):
-            plot_order_parameters(eta_df, path("series_order_parameters.png"), title="model series, heating")
-        series_data = {"n_structures": len(items), "temperatures": temps.tolist(),
-                       "strain_table": "series_strain_table.csv",
-                       "proportionality": proportionality(eta_df) if len(eta_df) > 1 else None}
-        series_lines = [
-            f"- {len(items)} model structures ({temps[0]:g}–{temps[-1]:g} K, heating and cooling) from the Landau sweep;",
-            "  strain against a linear LS baseline: `series_strain_table.csv`, `series_lattice.png`, `series_strain.png`;",
-            "  three measures of η on heating: `series_order_parameters.csv`, `series_order_parameters.png`.",
-        ]
+def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, strain_table, plot_lattice,
+            plot_strain, order_parameters, plot_order_parameters, proportionality):
+    """The model temperature series (strain table against a linear LS baseline, three measures of η on heating):
+    its JSON and its lines of the report."""
+    import numpy as np
 
-    # 5. report
+    from ..series import cells_from_phases
+
+    temps = np.arange(170.0, 291.0, 10.0)
+    items = model_series(temps, model)
+    phases = [it["phase"] for it in items]
+    cells = cells_from_phases(phases, branches=[it["branch"] for it in items], detect=False)
+    ls_items = [it for it in items if it["eta"] == 0]  # the parent (LS, Pccn) phase gives the baseline
+    base = fit_cell_baseline([it["T"] for it in ls_items], [it["phase"].cell for it in ls_items],
+                             model="linear", source="LS model cells")
+    rels = [relate(ls, ph).require() for ph in phases]
+    table = strain_table(cells, base, relations=rels)
+    table.to_csv(out.path("series_strain_table.csv"), index=False)
+    plot_lattice(table, out.path("series_lattice.png"), baseline=base)
+    plot_strain(table, out.path("series_strain.png"))
+    hs_items = [it for it in items if it["branch"] == "heating"]
+    eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2, progress=progress)
+    eta_df.to_csv(out.path("series_order_parameters.csv"), index=False)
+    if len(eta_df):
+        plot_order_parameters(eta_df, out.path("series_order_parameters.png"), title="model series, heating")
+    data = {"n_structures": len(items), "T": temps.tolist(), "strain_table": "series_strain_table.csv",
+            "proportionality": proportionality(eta_df) if len(eta_df) > 1 else None}
+    lines = [
+        f"- {len(items)} model structures ({temps[0]:g}–{temps[-1]:g} K, heating and cooling) from the Landau sweep;",
+        "  strain against a linear LS baseline: `series_strain_table.csv`, `series_lattice.png`, `series_strain.png`;",
+        "  three measures of η on heating: `series_order_parameters.csv`, `series_order_parameters.png`.",
+    ]
+    return data, lines
+
+
+def _report(ls, hs, det, rel, st, cls, sb_frac, eta_I, top, dom, dist, pseudo, tr, budget, series_lines) -> list:
+    """The lines of report.md (without its list of files)."""
+    ds = dom.states
     lines = [
         "# symstrain demo: model [Fe(PM-PEA)2(NCS)2]",
         "",
@@ -152,10 +203,22 @@ def run(args):
         "",
         "## Symmetry-breaking reflections (d ≥ 1.0 Å)",
         *[f"- {line}" for line in cls.summary_lines()],
-        f"- counts: {cls.counts}; predicted ΣI_SB/ΣI_all = {sb_frac:.4f}, η_intensity = {eta_intensity(I, is_sb):.4f}",
+        f"- counts: {cls.counts}; predicted ΣI_SB/ΣI_all = {sb_frac:.4f}, η_intensity = {eta_I:.4f}",
         "- strongest SB reflections to monitor: "
         + ", ".join(f"({int(r.h)} {int(r.k)} {int(r.l)})" for r in top.itertuples()),
         "- reciprocal sections: `section_0kl.png`, `section_hk0.png`",
+        "",
+        "## Ferroic domains",
+        f"- {ds.orientation_states} orientation × {ds.antiphase_states} antiphase = {len(ds.states)} domain states "
+        f"(Aizu {rel.aizu}); strains in the {ds.frame}",
+        *[f"- states {p.states[0]}–{p.states[1]}: twin law {p.twin_law_text} ({p.point_operation}); {p.quadric}; "
+          f"{p.walls.verdict}" + (f"; obliquity {p.walls.obliquity:.4f}°" if p.walls.obliquity else "")
+          + "".join(f"; {w.kind} wall {w.equation}" for w in p.walls.walls) for p in ds.pairs],
+        f"- {ds.antiphase_note}",
+        "- splitting of twin-related reflections (Cu Kα1): `domains_splitting.png`",
+        "```",
+        *[ln for ln in dom.splitting.summary_lines() if not ln.startswith("  warning: ")],
+        "```",
         "",
         "## Order parameter from atoms",
         f"- distortion amplitude {dist.amplitude:.3f} Å per parent cell, largest displacement "
@@ -173,29 +236,4 @@ def run(args):
     ]
     if series_lines:
         lines += ["## Model temperature series", *series_lines, ""]
-    lines += ["## Files", *[f"- `{f.split('/')[-1]}`" for f in files], ""]
-    report = out / "report.md"
-    report.write_text("\n".join(lines))
-    files.append(str(report))
-
-    data = {
-        "out": str(out),
-        "relation": rel.to_dict(),
-        "strain": {"eps13": st.eps13, "eps13_su": st.eps13_su, "volume_strain": st.volume_strain,
-                   "e_ss": st.e_ss, "e_sb": st.e_sb, "frame": st.frame_description},
-        "reflections": {**cls.to_dict(), "sb_intensity_fraction": sb_frac},
-        "distortion": dist.to_dict(),
-        "pseudo_supergroups": [s.to_dict() for s in pseudo],
-        "landau": {"params": model.params(), **tr.to_dict()},
-        "entropy_budget": budget.to_dict(),
-        "series": series_data,
-    }
-    text = "\n".join([
-        f"symstrain demo — model [Fe(PM-PEA)2(NCS)2] (report in {out})",
-        rel.summary(),
-        f"strain: ε13 = {_fmt(st.eps13, st.eps13_su)}, vs = {_fmt(st.volume_strain, st.volume_strain_su)}",
-        "SB reflections: " + "; ".join(cls.summary_lines()[:2]),
-        f"distortion: {dist.amplitude:.3f} Å ({dist.irrep}); Landau: T↑ {tr.T_up:.2f} K, T↓ {tr.T_down:.2f} K",
-        f"wrote {len(files)} files, summary in {report}",
-    ])
-    return CommandResult(data, text, files)
+    return lines

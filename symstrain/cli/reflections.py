@@ -3,13 +3,17 @@
 Derives the parent reflection conditions the child breaks (from the operators), classifies every
 reflection to --dmin, predicts intensities from the child structure (--radiation xray, neutron or electron), optionally reads measured
 intensities (--hkl, one file per temperature) and writes CSV tables and precession-like PNG
-sections into --out (a new folder by default; existing files are never overwritten).
+sections into --out (a new folder by default; existing files are never overwritten). The science lives in
+:func:`symstrain.reflection_analysis.analyse_reflections`; here every input is read and checked before anything is
+computed, and the files are written all together or not at all (``cli/files.py``).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from ..errors import SymstrainInputError
 
 NAME = "reflections"
 HELP = "symmetry-breaking reflections of a parent→child relation: conditions, predicted and measured intensities"
@@ -59,8 +63,6 @@ def parse_p(text: str):
 
 
 def _section(spec: str):
-    from ..errors import SymstrainInputError
-
     try:
         normal, _, level = spec.partition(":")
         u = [int(x) for x in re.split(r"[,\s]+", normal.strip()) if x]
@@ -72,184 +74,75 @@ def _section(spec: str):
     return tuple(u), n
 
 
-def _out_dir(args, parent: str, child: str) -> Path:
-    from . import output_dir
+def _tag(u, n) -> str:
+    """File-name tag of a section, e.g. ``0kl`` or ``hk1``."""
+    from ..plots.reflections import section_name
 
-    return output_dir(args.out, "reflections")
-
-
-def _claim(out: Path, name: str, written: list[str]) -> Path:
-    from ..errors import SymstrainInputError
-
-    path = out / name
-    if path.exists():
-        raise SymstrainInputError(str(path), "already exists; choose another --out (files are never overwritten)")
-    written.append(str(path))
-    return path
+    return section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
 
 
-def run(args):
-    import numpy as np
-    import pandas as pd
-
+def _read_inputs(args):
+    """Every input file read and every option checked, before anything is computed or written."""
     from ..cif import read_cif
-    from ..errors import SymstrainInputError
-    from ..hkl import primary_individual, read_hkl
-    from ..plots.reflections import plot_eta_series, plot_section, section_name
-    from ..intensities import (RADIATIONS, check_radiation, classify_measured, eta_series, measured_summary,
-                               predict_intensities)
-    from ..reflection_classes import check_subgroup, reflections_from_groups
-    from . import CommandResult
+    from ..hkl import read_hkl
+    from ..reflection_analysis import check_inputs
 
-    if not (args.dmin > 0):
-        raise SymstrainInputError("--dmin", f"must be positive, got {args.dmin}")
-    radiation = check_radiation(args.radiation)
-    rad_name, rad_unit = RADIATIONS[radiation][2], RADIATIONS[radiation][1]
+    P = parse_P(args.P) if args.P else None
+    p = parse_p(args.p) if args.p else None
     sections = [_section(s) for s in args.section]
     strain_table = None
-    if args.strain_table:  # read before anything is written, so a bad table leaves no partial output
+    if args.strain_table:
         from ..csv_input import Column, read_csv_table
 
         strain_table = read_csv_table(args.strain_table, {  # the table written by 'symstrain table'
             "T": Column(("T",), label="temperature"), "eta_strain": Column(("eta_strain",), missing_ok=True),
+            "eta_strain_su": Column(("eta_strain_su",), required=False, missing_ok=True),
             "branch": Column(("branch",), required=False, kind="text")}).data
+    datasets = [read_hkl(f) for f in (args.hkl or [])]
+    check_inputs(dmin=args.dmin, top=args.top, radiation=args.radiation, indexing=args.hkl_setting,
+                 hkl_data=datasets, temperatures=args.temperatures, strain_table=strain_table)
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
-    warnings = list(parent.warnings) + list(child.warnings)
-    if args.P or args.p:
-        P = parse_P(args.P) if args.P else np.eye(3)
-        p = parse_p(args.p) if args.p else np.zeros(3)
-        check_subgroup(parent.spacegroup, child.spacegroup, P, p, source="--P/--p")
-        how = "given by --P/--p"
-        Gp = P.T @ parent.cell.metric() @ P
-        misfit = float(np.max(np.abs(child.cell.metric() - Gp)) / np.max(np.abs(Gp)))
-        if misfit > 0.05:
-            warnings.append(f"the child cell differs from the parent lattice mapped by --P by {100 * misfit:.0f} % "
-                            "of the metric: check --P")
-    else:
-        from ..relation import relate
+    return parent, child, P, p, sections, datasets, strain_table
 
-        rel = relate(parent, child, tol=args.tol).require()
-        P, p = rel.P, rel.p
-        how = "found by relate"
-        warnings += list(rel.warnings)
-    datasets = [read_hkl(f) for f in (args.hkl or [])]
-    if args.temperatures and len(args.temperatures) != len(datasets):
-        raise SymstrainInputError("--temperatures", f"{len(args.temperatures)} temperatures for {len(datasets)} --hkl files")
 
-    rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, args.dmin)
-    hkl = rc.table[["h", "k", "l"]].to_numpy()
-    I = predict_intensities(child, hkl, radiation)
-    rc = rc.with_intensities(I)
-    t = rc.table
-    predicted = rc.intensity_summary(args.top)
-    top = predicted.pop("strongest")
+def _measured_csv(m):
+    """A measured data set as written: σ(I) in the column I_su (empty where unknown)."""
+    return m.classified.rename(columns={"sigma": "I_su"})
 
-    out = _out_dir(args, args.parent, args.child)
-    files: list[str] = []
-    t.to_csv(_claim(out, "reflections.csv", files), index=False, float_format="%.6g")
-    top.to_csv(_claim(out, "sb_strongest.csv", files), index=False, float_format="%.6g")
-    cond_rows = []
-    for bc in rc.conditions:
-        n_here = int(t["class"].eq("SB").to_numpy()[bc.child.extinguishes(t[["h", "k", "l"]].to_numpy())].sum())
-        cond_rows.append({"zone": bc.child.zone, "rule": bc.child.rule, "absent_in_parent": bc.child.absent,
-                          "kind": bc.child.kind, "operation_child_basis": bc.child.operation,
-                          "parent_indexing": "non-integral parent indices" if bc.parent is None
-                          else f"{bc.parent.zone}: {bc.parent.rule}",
-                          "operation_parent_basis": "" if bc.parent is None else bc.parent.operation,
-                          "n_SB_opened": n_here, "contained_in": bc.contained_in or ""})
-    pd.DataFrame(cond_rows, columns=["zone", "rule", "absent_in_parent", "kind", "operation_child_basis",
-                                     "parent_indexing", "operation_parent_basis", "n_SB_opened", "contained_in"]
-                 ).to_csv(_claim(out, "broken_conditions.csv", files), index=False)
-    for u, n in sections:
-        tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
-        plot_section(t, child.cell, _claim(out, f"section_{tag}_predicted.png", files), u, n,
-                     title=f"{section_name(u, n)} (child indexing), {rad_name} predicted from {Path(args.child).name}")
 
-    measured = []
-    series = None
-    temps = []
-    for i, data in enumerate(datasets):
-        src = Path(data.attrs["source"])
-        warnings += [f"{src.name}: {w}" for w in data.attrs.get("warnings", [])]
-        if data.attrs.get("twinned"):
-            data = primary_individual(data)
-            warnings.append(f"{src.name}: twinned data; SB classification uses the indices of twin individual 1 only")
-        if data.attrs.get("cell"):
-            from ..phase import Cell
+def run(args):
+    from ..plots.reflections import plot_eta_series, plot_section, section_name
+    from ..reflection_analysis import analyse_reflections
+    from . import CommandResult
+    from .files import OutputFiles, destination
 
-            ref = child.cell if args.hkl_setting == "child" else parent.cell
-            Gd, Gr = Cell(*data.attrs["cell"]).metric(), ref.metric()
-            mis = float(np.max(np.abs(Gd - Gr)) / np.max(np.abs(Gr)))
-            if mis > 0.05:
-                warnings.append(f"{src.name}: its cell differs from the {args.hkl_setting} cell by {100 * mis:.0f} % of "
-                                "the metric: another crystal or another setting?")
-        cl = classify_measured(data, parent.spacegroup, child.spacegroup, P, p, args.hkl_setting,
-                               conditions=rc.conditions)
-        summ = measured_summary(cl)
-        st_abs = summ["statistics"].set_index("class").loc["absent"]
-        if st_abs["n"] and st_abs["n_significant"] == st_abs["n_significant"] and st_abs["n_significant"] > 0:
-            warnings.append(f"{src.name}: {int(st_abs['n_significant'])} of {int(st_abs['n'])} reflections absent in "
-                            "both groups have I > 3σ: check the groups, the indexing (--hkl-setting) or twinning")
-        T = args.temperatures[i] if args.temperatures else data.attrs.get("temperature")
-        temps.append(np.nan if T is None else float(T))
-        stem = f"{i + 1:02d}-{src.stem}"
-        cl.to_csv(_claim(out, f"measured_{stem}.csv", files), index=False, float_format="%.6g")
-        summ["statistics"].to_csv(_claim(out, f"measured_{stem}_statistics.csv", files), index=False, float_format="%.6g")
+    if not (args.tol > 0):
+        raise SymstrainInputError("--tol", f"must be a positive strain tolerance, got {args.tol:g}")
+    out_dir = destination(args.out, "reflections", ["reflections.csv", "sb_strongest.csv", "broken_conditions.csv"])
+    parent, child, P, p, sections, datasets, strain_table = _read_inputs(args)
+    an = analyse_reflections(parent, child, dmin=args.dmin, P=P, p=p, radiation=args.radiation, hkl_data=datasets,
+                             temperatures=args.temperatures, indexing=args.hkl_setting, strain_table=strain_table,
+                             strain_table_source=args.strain_table or "strain table", top=args.top, tol=args.tol)
+    rc, t = an.classes, an.classes.table
+    rad = {"xray": "X-ray", "neutron": "neutron", "electron": "electron"}[an.radiation]
+    with OutputFiles(out_dir) as out:
+        t.to_csv(out.path("reflections.csv"), index=False, float_format="%.6g")
+        an.strongest.to_csv(out.path("sb_strongest.csv"), index=False, float_format="%.6g")
+        rc.conditions_table().to_csv(out.path("broken_conditions.csv"), index=False)
         for u, n in sections:
-            tag = section_name(u, n).replace(" ", "").replace("·", "").replace("[", "").replace("]", "_").replace("=", "")
-            plot_section(cl, child.cell, _claim(out, f"section_{tag}_measured_{stem}.png", files), u, n,
-                         title=f"{section_name(u, n)}, measured {src.name}")
-        measured.append({"file": str(src), "format": data.attrs.get("format"), "temperature": temps[-1],
-                         "statistics": summ["statistics"].to_dict(orient="records"),
-                         "sb_fraction": summ["sb_fraction"], "eta_intensity": summ["eta_intensity"]})
-    if len(datasets) > 1:
-        if any(np.isnan(temps)):
-            raise SymstrainInputError("--temperatures", "a temperature series needs T for every --hkl file "
-                                                        "(none in some files): give --temperatures")
-        series = eta_series([primary_individual(d) for d in datasets], temps, parent.spacegroup, child.spacegroup,
-                            P, p, args.hkl_setting)
-        if strain_table is not None:
-            from ..series import join_on_temperature
-
-            series = join_on_temperature(series, strain_table, ["eta_strain"], source=args.strain_table)
-        series.to_csv(_claim(out, "eta_series.csv", files), index=False, float_format="%.6g")
-        plot_eta_series(series, _claim(out, "eta_series.png", files))
-
-    from ..notation import basis_string
-
-    lines = [f"{rc.parent_group} → {rc.child_group}: P = {basis_string(np.asarray(P))}, "
-             f"p = ({', '.join(f'{x:g}' for x in np.asarray(p))}) ({how})",
-             "Broken parent reflection conditions (child indexing; parent indexing and operation in brackets):"]
-    lines += ["  " + s for s in rc.summary_lines()] or ["  none"]
-    c = rc.counts
-    lines.append(f"Reflections with d ≥ {args.dmin:g} Å (full sphere, child cell): {c['allowed']} allowed in both, "
-                 f"{c['SB']} symmetry-breaking, {c['absent']} absent in both")
-    if c["SB"]:
-        lines.append("  SB by zone: " + ", ".join(f"{k} {v}" for k, v in rc.sb_by_zone().items()))
-        lines.append(f"Predicted ({rad_name}, |F|² in {rad_unit}²): ⟨I_SB⟩ = {predicted['mean_I_SB']:.4g}, ΣI_SB/ΣI_all = "
-                     f"{predicted['sb_fraction']:.4g}, η_intensity = {predicted['eta_intensity']:.4g}")
-        lines.append("Strongest SB reflections to monitor:")
-        for r in top.itertuples():
-            lines.append(f"  {r.h:4d}{r.k:4d}{r.l:4d}  d = {r.d:.3f} Å  I = {r.I:.4g}  ({r.broken})")
-    for m in measured:
-        st = {r["class"]: r for r in m["statistics"]}
-        s_sb = st["SB"]
-        tt = "T unknown" if np.isnan(m["temperature"]) else f"T = {m['temperature']:g} K"
-        lines.append(f"Measured {Path(m['file']).name} ({tt}): {st['all']['n']} reflections, "
-                     f"SB {s_sb['n']} (significant I > 3σ: {s_sb['n_significant']}, ⟨I/σ⟩ = {s_sb['mean_I_over_sigma']:.3g}), "
-                     f"ΣI_SB/ΣI_all = {m['sb_fraction']:.4g}, η_intensity = {m['eta_intensity']:.4g}")
-    if series is not None:
-        lines.append("η_intensity(T): " + ", ".join(f"{r.T:g} K: {r.eta_intensity:.4g}" for r in series.itertuples()))
-    for w in warnings + list(rc.warnings):
-        lines.append(f"warning: {w}")
-    lines.append("Files: " + ", ".join(files))
-
-    data = rc.to_dict()
-    data.update({"relation_source": how, "radiation": radiation, "intensity_unit": f"{rad_unit}^2",
-                 "predicted": predicted,
-                 "strongest_SB": top[["h", "k", "l", "d", "I", "broken", "multiplicity"]].to_dict(orient="records"),
-                 "measured": measured,
-                 "eta_series": None if series is None else series.to_dict(orient="records"),
-                 "warnings": warnings + list(rc.warnings)})
-    return CommandResult(data, "\n".join(lines), files)
+            plot_section(t, child.cell, out.path(f"section_{_tag(u, n)}_predicted.png"), u, n,
+                         title=f"{section_name(u, n)} (child indexing), {rad} predicted from {Path(args.child).name}")
+        for i, m in enumerate(an.measured):
+            stem = f"{i + 1:02d}-{Path(m.file).stem}"
+            _measured_csv(m).to_csv(out.path(f"measured_{stem}.csv"), index=False, float_format="%.6g")
+            m.statistics.to_csv(out.path(f"measured_{stem}_statistics.csv"), index=False, float_format="%.6g")
+            for u, n in sections:
+                plot_section(m.classified, child.cell, out.path(f"section_{_tag(u, n)}_measured_{stem}.png"), u, n,
+                             title=f"{section_name(u, n)}, measured {Path(m.file).name}")
+        if an.series is not None:
+            an.series_table().to_csv(out.path("eta_series.csv"), index=False, float_format="%.6g")
+            plot_eta_series(an.series, out.path("eta_series.png"))
+    files = out.written
+    return CommandResult(an.to_dict(), an.summary() + "\nFiles: " + ", ".join(files), files,
+                         warnings=list(an.warnings))

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from ..errors import SymstrainInputError
 
 NAME = "strain"
 HELP = "spontaneous strain of CHILD against the PARENT cell (or a fitted baseline) with propagated s.u.'s"
 
 
-def parse_P(text: str, source: str = "--P") -> np.ndarray:
+def parse_P(text: str, source: str = "--P"):
     """The ``--P`` option: see :func:`symstrain.cli.parse_basis`."""
     from . import parse_basis
 
@@ -45,15 +43,17 @@ def add_arguments(p):
                    help="Cartesian frame: cstar = X∥a, Z∥c* (default, gemmi); c = Z∥c, X∥a*")
     p.add_argument("--finite", choices=("green", "euler", "both"), help="also report finite strains")
     p.add_argument("--no-reference", action="store_true",
-                   help="no reference cell: ε13 = ½·cos β only (c0 = c approximation)")
+                   help="no reference cell: ε13 = ½·cos β only (c0 = c approximation); give CHILD alone")
     p.add_argument("--reference-cells", metavar="CSV",
                    help="parent-phase cells (T, a, b, c, …; parent basis) to fit a baseline to, evaluated at T")
-    p.add_argument("--baseline", choices=("linear", "poly", "salje"), default="linear",
+    p.add_argument("--baseline", choices=("linear", "poly", "salje"),
                    help="baseline model for --reference-cells (default linear)")
-    p.add_argument("--degree", type=int, default=2, help="polynomial degree for --baseline poly")
+    p.add_argument("--degree", type=int, help="polynomial degree for --baseline poly (default 2)")
     p.add_argument("--theta-s", type=float, help="fix Θs (K) of the Salje baseline (default: fitted)")
     p.add_argument("--baseline-range", metavar="TMIN:TMAX", help="use only reference cells in this T range")
-    p.add_argument("--temperature", "-T", type=float, help="temperature (K) of the child (default: from the CIF)")
+    p.add_argument("--temperature", "-T", type=float,
+                   help="temperature (K, > 0) at which the --reference-cells baseline is evaluated (default: the "
+                        "child's, from the CIF)")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (default 0.08)")
     p.add_argument("--max-strain", type=float, default=0.1,
                    help="largest |e_ij| accepted before the lattices are called incompatible (default 0.1)")
@@ -68,67 +68,50 @@ def parse_range(text: str | None, source: str = "--baseline-range"):
     return float(m.group(1)), float(m.group(2))
 
 
+def check_usage(args) -> None:
+    """Refuse combinations of arguments that cannot mean anything, before anything is read."""
+    if args.no_reference:
+        if args.parent is not None:
+            raise SymstrainInputError("--no-reference", f"takes CHILD alone, but PARENT {args.parent} was given too: "
+                                                        "drop PARENT or --no-reference")
+        given = [o for o, v in (("--P", args.P), ("--sb", args.sb), ("--reference-cells", args.reference_cells),
+                                ("--temperature", args.temperature), ("--finite", args.finite)) if v is not None]
+        if given:
+            raise SymstrainInputError("--no-reference", f"{given[0]} needs a reference cell: drop one of them")
+    elif args.parent is None:
+        raise SymstrainInputError("PARENT", "give the parent CIF (or --no-reference)")
+    if args.reference_cells is None:
+        given = [o for o, v in (("--baseline", args.baseline), ("--degree", args.degree),
+                                ("--baseline-range", args.baseline_range), ("--theta-s", args.theta_s),
+                                ("--temperature", args.temperature)) if v is not None]
+        if given:
+            raise SymstrainInputError(given[0], "is used only with --reference-cells")
+
+
 def run(args):
+    from pathlib import Path
+
     from ..cif import read_cif
-    from ..spontaneous_strain import strain
+    from ..strain_analysis import analyse_strain, check_options
     from . import CommandResult
 
-    child = read_cif(args.child, block=args.child_block)
-    if args.no_reference:
-        r = strain(None, child, frame=args.frame)
-        return CommandResult(r.to_dict(), r.summary())
-    if args.parent is None:
-        raise SymstrainInputError("PARENT", "give the parent CIF (or --no-reference)")
-    parent = read_cif(args.parent, block=args.parent_block)
-
-    from ..relation import relate
-
+    T_range = parse_range(args.baseline_range)
+    check_options(T=args.temperature, tol=args.tol, max_strain=args.max_strain, degree=args.degree or 0,
+                  theta_s=args.theta_s, T_range=T_range)
+    check_usage(args)
     P = parse_P(args.P) if args.P else None
     sb = parse_sb(args.sb)
-    notes, relation_info, nsb = [], None, None
-    rel = relate(parent, child, tol=args.tol)
-    if not rel.holds:
-        if P is None:
-            rel.require()
-        notes.append(f"relate failed ({rel.message()}); using --P"
-                     + ("" if sb is not None else " without a symmetry-breaking split (give --sb)"))
-        rel = None
-    if rel is not None:
-        relation_info = {"P": rel.P.tolist(), "kind": rel.kind, "index": rel.index, "aizu": rel.aizu,
-                         "symmetry_breaking_strain": list(rel.symmetry_breaking_strain)}
-        if P is None:
-            P = rel.P
-        elif not np.allclose(P, rel.P):
-            notes.append(f"--P overrides the relation's P = {rel.P.tolist()}")
-        if sb is None:
-            sb = tuple(rel.symmetry_breaking_strain)
-            nsb = tuple(rel.non_symmetry_breaking_strain)
+    cells = None
+    if args.reference_cells:  # read before the structures: a bad table is refused before anything runs
+        from ..series import read_cells_csv
 
-    reference, kind, baseline_info = parent, None, None
-    if args.reference_cells:
-        from ..reference import fit_cell_baseline
-        from ..series import read_cells_csv, table_cells
-
-        T = args.temperature if args.temperature is not None else child.temperature
-        if T is None:
-            raise SymstrainInputError(args.child, "no temperature in the file: give --temperature for the baseline")
+        if not Path(args.reference_cells).is_file():
+            raise SymstrainInputError(args.reference_cells, "file not found (--reference-cells)")
         cells = read_cells_csv(args.reference_cells)
-        bl = fit_cell_baseline(cells["T"], table_cells(cells), model=args.baseline, degree=args.degree,
-                               theta_s=args.theta_s, T_range=parse_range(args.baseline_range),
-                               source=args.reference_cells)
-        reference, kind = bl.cell_at(T), bl.describe(T)
-        baseline_info = bl.to_dict()
-        notes.extend(cells.attrs.get("warnings", []))
-        notes.extend(bl.warnings)
-    r = strain(reference, child, P, frame=args.frame, finite=args.finite, sb_components=sb, nsb_components=nsb,
-               max_strain=args.max_strain, reference_kind=kind,
-               labels=(args.reference_cells or parent.name, child.name))
-    data = r.to_dict()
-    data["relation"] = relation_info
-    if baseline_info:
-        data["baseline"] = baseline_info
-    data["warnings"] = notes + data["warnings"]
-    text = r.summary()
-    if notes:
-        text += "\n" + "\n".join(f"  note: {n}" for n in notes)
-    return CommandResult(data, text)
+    child = read_cif(args.child, block=args.child_block)
+    parent = None if args.no_reference else read_cif(args.parent, block=args.parent_block)
+    an = analyse_strain(parent, child, P=P, sb_components=sb, frame=args.frame, finite=args.finite,
+                        reference_cells=cells, cells_source=args.reference_cells or "reference cells",
+                        baseline=args.baseline or "linear", degree=2 if args.degree is None else args.degree,
+                        theta_s=args.theta_s, T_range=T_range, T=args.temperature, tol=args.tol, max_strain=args.max_strain)
+    return CommandResult(an.to_dict(), an.summary(), warnings=list(an.warnings))

@@ -1,0 +1,299 @@
+"""Which reflections a broken parent condition lets appear, said in words derived from the operations.
+
+A parent condition the child breaks (``conditions.BrokenCondition``) opens the reflections it extinguishes in the
+parent that the child allows: its zone, the parent rule negated, and the child's own conditions restricted to that
+zone. This module describes that set exactly — e.g. for lawsonite Cmcm → Pmcn the condition ``h0l: h+l = 2n``
+opens "h0l reflections with h odd, l = 2n" (the child's c-glide keeps ``h0l: l = 2n``), never "h+l odd" — and
+checks the description against the set on every reflection with |h|, |k|, |l| ≤ 2N + 2 (every residue class of
+every zone) before it is used; a set that congruences cannot say as simply is described by its definition instead.
+What does not live here: the extinction algebra (``conditions.py``), classifying reflections
+(``reflection_classes.py``).
+
+How: within the zone, reflections outside every smaller zone on which some child operation extinguishes
+reflections ("generic" ones) are in the set or not according to their indices modulo N (the common denominator of
+the translations); the smallest conjunction of congruences ``c·(h, k, l) ≡ r (mod d)`` (|c_i| ≤ 2, d | N) that
+gives that pattern is the rule. Reflections of the smaller zones that the rule admits but the child extinguishes
+are the exceptions, each described the same way within its own zone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import lru_cache, reduce
+
+import numpy as np
+
+from .notation import frac
+
+_EPS = 1e-6
+_LET = "hkl"
+
+
+def _lin(c) -> str:
+    s = ""
+    for i, v in enumerate(c):
+        if v:
+            s += ("-" if v < 0 else "+") + ("" if abs(v) == 1 else str(abs(v))) + _LET[i]
+    return s[1:] if s.startswith("+") else s
+
+
+@dataclass(frozen=True)
+class Congruence:
+    """``c·(h, k, l) ≡ r (mod d)`` (``negated``: ≢ r)."""
+
+    coeffs: tuple[int, int, int]
+    modulus: int
+    residue: int
+    negated: bool = False
+
+    def holds(self, hkl: np.ndarray) -> np.ndarray:
+        v = np.mod(np.asarray(hkl, dtype=np.int64) @ np.array(self.coeffs, dtype=np.int64), self.modulus)
+        return (v != self.residue) if self.negated else (v == self.residue)
+
+    @property
+    def text(self) -> str:
+        e, d, r = _lin(self.coeffs), self.modulus, self.residue
+        if d == 2 and (r == 1) != self.negated:
+            return f"{e} odd"
+        if self.negated:
+            return f"{e} ≠ {d}n" + (f"+{r}" if r else "")
+        return f"{e} = {d}n" + (f"+{r}" if r else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Zone:
+    """A set of reflections {h : h·M = 0} (``M`` (3, m) float) with its ITA-style name, and congruences on it."""
+
+    name: str
+    M: np.ndarray
+    rules: tuple[Congruence, ...] = ()
+
+    def contains(self, hkl) -> np.ndarray:
+        hkl = np.asarray(hkl).reshape(-1, 3)
+        m = np.all(np.abs(hkl.astype(float) @ self.M) < _EPS, axis=1)
+        for c in self.rules:
+            m &= c.holds(hkl)
+        return m
+
+    @property
+    def text(self) -> str:
+        return self.name + (" with " + ", ".join(c.text for c in self.rules) if self.rules else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Appearing:
+    """The reflections a broken condition opens: ``zone`` (with its rules) minus every ``exceptions`` zone.
+
+    ``exact``: the sentence is the set's description by congruences; False when it is the definition itself
+    ("… with <the parent rule negated> that the child does not extinguish"), for sets congruences cannot say
+    simply. :meth:`contains` evaluates either.
+    """
+
+    zone: Zone
+    exceptions: tuple[Zone, ...]
+    exact: bool = True
+    #: for a definition (``exact`` False): the parent's absent rule in words, the lost operation (R, t) and the
+    #: child operations (rotations (n, 3, 3), translations (n, 3)), all in the child basis
+    absent: str = ""
+    definition: tuple | None = None
+
+    def contains(self, hkl) -> np.ndarray:
+        """(N,) bool: reflections (N, 3), child indexing, in the set."""
+        hkl = np.asarray(hkl).reshape(-1, 3)
+        m = self.zone.contains(hkl)
+        for z in self.exceptions:
+            m &= ~z.contains(hkl)
+        if self.definition is not None:
+            from .conditions import _op_absent, absent_mask
+
+            (R, t), child = self.definition
+            m &= _op_absent(hkl.astype(float), R, t) & ~absent_mask(hkl, *child)
+        return m
+
+    @property
+    def text(self) -> str:
+        """E.g. "h0l reflections with h odd, l = 2n appear, except h00"."""
+        z = self.zone
+        subject = ("reflections" if z.name == "hkl" else f"{z.name} reflections") + (
+            " with " + ", ".join(c.text for c in z.rules) if z.rules else "")
+        if not self.exact:
+            return f"{subject} with {self.absent} that the child does not extinguish appear"
+        if not self.exceptions:
+            return f"{subject} appear"
+        return f"{subject} appear, except " + " and ".join(e.text for e in self.exceptions)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "zone": self.zone.name, "rules": [c.text for c in self.zone.rules],
+                "except": [e.text for e in self.exceptions], "exact": self.exact}
+
+
+# ----------------------------------------------------------------------------------------------- describing
+def _score(c: Congruence) -> tuple:
+    nz = sum(1 for x in c.coeffs if x)
+    return (nz, sum(abs(x) for x in c.coeffs), c.modulus, sum(1 for x in c.coeffs if x < 0), c.residue != 0,
+            c.negated, [-abs(x) for x in c.coeffs])
+
+
+@lru_cache(maxsize=16)
+def _atoms(N: int) -> tuple[tuple[Congruence, ...], np.ndarray]:
+    """Every congruence with coefficients in −2…2 (first non-zero positive) and modulus d | N, d > 1, simplest
+    first, and its truth (n_atoms, N³) on every residue class (h, k, l) mod N (index (h·N + k)·N + l)."""
+    forms = [c for c in itertools.product(range(-2, 3), repeat=3) if any(c) and next(x for x in c if x) > 0]
+    out = []
+    for d in (d for d in range(2, N + 1) if N % d == 0):
+        for c in forms:
+            if all(x % d == 0 for x in c):
+                continue
+            for r in range(d):
+                out.append(Congruence(c, d, r))
+            out.append(Congruence(c, d, 0, negated=True))
+    out.sort(key=_score)
+    r = np.arange(N)
+    residues = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    return tuple(out), np.array([c.holds(residues) for c in out])
+
+
+def describe(points: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence, ...] | None:
+    """The simplest conjunction of at most three congruences (mod divisors of ``N``) true exactly on the ``target``
+    points among ``points`` (N, 3) int, or None when there is none (or membership is not a matter of residues)."""
+    if not len(points):
+        return ()
+    res = np.mod(points, N)
+    code = (res[:, 0] * N + res[:, 1]) * N + res[:, 2]
+    n_all = np.bincount(code, minlength=N**3)
+    n_in = np.bincount(code, weights=target.astype(float), minlength=N**3)
+    present = np.flatnonzero(n_all)
+    if np.any((n_in[present] != 0) & (n_in[present] != n_all[present])):
+        return None  # two points with the same residues, one in the set and one not
+    want = n_in[present] > 0
+    if want.all():
+        return ()
+    atoms, truth = _atoms(N)
+    truth = truth[:, present]
+    useful = np.flatnonzero(truth.any(axis=1) & ~truth.all(axis=1) & ~(want & ~truth).any(axis=1))
+    goal = int.from_bytes(np.packbits(want).tobytes(), "big")
+    best: dict[int, Congruence] = {}  # one congruence (the simplest: atoms are sorted) per truth pattern
+    for i, row in zip(useful, np.packbits(truth[useful], axis=1)):
+        best.setdefault(int.from_bytes(row.tobytes(), "big"), atoms[i])
+    cands = list(best.items())
+    for k in (1, 2, 3):
+        pool = cands if k < 3 else cands[:60]  # three rules: among the simplest sixty (C(60, 3) = 34 220 tries)
+        found = [combo for combo in itertools.combinations(pool, k)
+                 if reduce(lambda a, b: a & b, (b for b, _ in combo)) == goal]
+        if found:
+            combo = min(found, key=lambda cb: [sum(x) for x in zip(*(_score(c)[:6] for _, c in cb))])
+            return tuple(sorted((c for _, c in combo), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
+    return None
+
+
+def _zone_name(M: np.ndarray) -> str:
+    """ITA-style name of {h : h·M = 0} (M (3, m))."""
+    from .conditions import _nullspace_rows, _zone_text
+
+    cols = []
+    for j in range(M.shape[1]):  # a 3×3 with the same left null space: independent columns, zeros after
+        trial = np.column_stack(cols + [M[:, j]])
+        if np.linalg.matrix_rank(trial, tol=1e-9) > len(cols):
+            cols.append(M[:, j])
+    A = np.zeros((3, 3))
+    if cols:
+        A[:, :len(cols)] = np.column_stack(cols)
+    free, basis = _nullspace_rows([[frac(A[i, j]) for j in range(3)] for i in range(3)])
+    basis = [[x * reduce(math.lcm, (y.denominator for y in b), 1) for x in b] for b in basis]
+    return _zone_text(free, basis) if free else "000"
+
+
+def _denominator(values) -> int:
+    """Least common denominator (≤ 48 each) of fractional values."""
+    v = np.abs(np.asarray(values, dtype=float).ravel())[:, None] * np.arange(1, 49)
+    dens = 1 + np.argmax(np.abs(v - np.round(v)) < _EPS, axis=1)
+    return reduce(math.lcm, set(dens.tolist()), 1)
+
+
+def _name_of(mask: np.ndarray, box: np.ndarray, M: np.ndarray) -> str:
+    """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
+    being zero, else from its equations ``M``."""
+    zero = np.all(box[mask] == 0, axis=0)
+    if np.array_equal(mask, np.all(box[:, zero] == 0, axis=1)):
+        return "".join("0" if z else _LET[i] for i, z in enumerate(zero))
+    return _zone_name(M)
+
+
+class Describer:
+    """Describes the sets the broken conditions of one child open (:meth:`__call__`); the child's operations, their
+    fixed zones and what they extinguish are worked out once for all the conditions.
+
+    ``child_rotations`` (n, 3, 3), ``child_translations`` (n, 3): the child's operations (child basis); ``box``
+    (M, 3) int reflections and ``child_allows`` (M,) bool (not absent in the child).
+    """
+
+    def __init__(self, child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray):
+        self.Rc = np.asarray(child_rotations, dtype=float).reshape(-1, 3, 3)
+        self.tc = np.asarray(child_translations, dtype=float).reshape(-1, 3)
+        self.box, self.allows = np.asarray(box), np.asarray(child_allows, dtype=bool)
+        self.N_child = _denominator(self.tc)
+        self._boxes: dict[int, tuple] = {}
+
+    def _small(self, N: int):
+        """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
+        allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
+        if N not in self._boxes:
+            sel = np.all(np.abs(self.box) <= 2 * N + 2, axis=1)
+            box = self.box[sel]
+            h = box.astype(float)
+            fixed = np.all(np.abs(np.einsum("mi,oij->omj", h, self.Rc) - h) < _EPS, axis=2)
+            ph = self.tc @ h.T
+            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & ~(np.abs(ph - np.round(ph)) < _EPS))
+        return self._boxes[N]
+
+    def __call__(self, cond) -> Appearing:
+        """The set the condition ``cond`` (a ``conditions.ReflectionCondition`` in the child basis, of a parent
+        operation the child lost) extinguishes in the parent while the child allows it, in words, checked."""
+        R, t = np.asarray(cond.R, dtype=float), np.asarray(cond.t, dtype=float)
+        N = min(math.lcm(self.N_child, _denominator(t)), 12)
+        box, h, allows, fixed, ext = self._small(N)
+        zone_M = R - np.eye(3)
+        in_zone = np.all(np.abs(h @ zone_M) < _EPS, axis=1)
+        target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & allows
+        # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
+        subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)):
+            m = in_zone & fixed[k]
+            subzones.setdefault(np.packbits(m).tobytes(), (m, np.hstack([zone_M, self.Rc[k] - np.eye(3)])))
+        generic = in_zone.copy()
+        for m, _ in subzones.values():
+            generic &= ~m
+        fallback = Appearing(Zone(cond.zone, zone_M, ()), (), exact=False, absent=cond.absent,
+                             definition=((R, t), (self.Rc, self.tc)))
+        rules = describe(box[generic], target[generic], N)
+        if rules is None:
+            return fallback
+        main = Zone(cond.zone, zone_M, rules)
+        admitted = main.contains(box)
+        removed = np.zeros(len(box), dtype=bool)
+        exceptions = []
+        zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
+        for m, M in zones:  # larger zones first; the smaller ones inside a zone are left to their own turn
+            inner = np.zeros(len(box), dtype=bool)
+            for m2, _ in zones:
+                if m2.sum() < m.sum() and not (m2 & ~m).any():
+                    inner |= m2
+            care = m & admitted & ~removed & ~inner
+            out = care & ~target
+            if not out.any():
+                continue
+            sub = describe(box[care], out[care], N)
+            if sub is None:
+                return fallback
+            z = Zone(_name_of(m, box, M), M, sub)
+            exceptions.append(z)
+            removed |= admitted & z.contains(box)
+        found = Appearing(main, tuple(exceptions))
+        return found if np.array_equal(found.contains(box), target) else fallback
+
+
+def appearing(cond, child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray) -> Appearing:
+    """The set one condition opens (see :class:`Describer`, which serves many conditions of one child faster)."""
+    return Describer(child_rotations, child_translations, box, child_allows)(cond)

@@ -1,0 +1,216 @@
+"""What one structure holds, and the same over many files: :func:`info` → :class:`StructureInfo`, :func:`info_batch`.
+
+What lives here: the summary of one structure — cell with s.u.'s, declared and detected space group (with the
+tolerance ladder), atoms of the asymmetric unit and of the cell, temperature, impossible contacts and the warnings
+of reading — as a frozen record with ``to_dict()`` under the JSON contract, a text summary and one flat table row;
+and :func:`info_batch`, the same over many files where a file that fails is listed with its reason and the rest
+goes on (what ``symstrain info`` and a corpus scan run). What does not: reading (``cif.py``), detection
+(``detect.py``), contacts (``neighbours.py``), running many inputs (``batch.py``), printing (``cli/info.py``).
+
+Conventions: lengths Å, angles degrees, volumes Å³, temperatures K, spglib tolerances (``symprec``) Å.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from . import contract
+from .batch import Failure, run_batch
+from .detect import SymmetryReport, detect_symmetry
+from .errors import SymstrainInputError, WarningRecord
+from .notation import format_su
+from .phase import CELL_NAMES, Phase
+from .walls import snap  # entries within 1e-9 of a small fraction become it (spglib's rounding)
+
+
+@dataclass(frozen=True, eq=False)
+class Contact:
+    """Two sites closer than any real structure allows: labels, distance and the limit broken (Å), and the rule
+    (``"overlap"`` or ``"cation-cation"``, see :func:`symstrain.neighbours.close_contacts`). The distance is written as
+    a Quantity without s.u. (none is propagated from the coordinates)."""
+
+    site_1: str
+    site_2: str
+    distance: float
+    limit: float
+    kind: str
+
+    def to_dict(self) -> dict:
+        return {"site_1": self.site_1, "site_2": self.site_2, "distance": contract.quantity(self.distance),
+                "limit": self.limit, "kind": self.kind}
+
+
+@dataclass(frozen=True, eq=False)
+class StructureInfo:
+    """The summary of one structure (one CIF data block)."""
+
+    #: the structure as read
+    phase: Phase
+    #: names of every data block of its file, in file order (the phase's own block alone for a phase in memory)
+    blocks: tuple[str, ...]
+    #: what spglib finds, at ``detection.symprec`` Å and along the tolerance ladder
+    detection: SymmetryReport
+    #: atoms in the unit cell (sites expanded by the operations, zero-occupancy sites included)
+    n_atoms_cell: int
+    #: contacts that no real structure has
+    contacts: tuple[Contact, ...]
+    #: the reader's warnings and one ``impossible_contact`` per contact, each with its code (source: the file)
+    warnings: tuple[WarningRecord, ...]
+
+    @property
+    def file(self) -> str | None:
+        return None if self.phase.source is None else str(self.phase.source)
+
+    def to_dict(self) -> dict:
+        """The info object of the JSON contract (``symstrain/schemas/info.json``, ``$defs/info``)."""
+        ph, det, sg = self.phase, self.detection, self.phase.spacegroup
+        atoms = ph.atoms
+        elements: dict[str, int] = {}
+        for a in atoms:
+            elements[a.element] = elements.get(a.element, 0) + 1
+        return {
+            **contract.structure(ph),
+            "blocks": list(self.blocks),
+            "T_source": ph.temperature_source,
+            "formula": ph.formula,
+            "Z": ph.z,
+            "cell": contract.cell(ph.cell),
+            "spacegroup_source": sg.source,
+            "n_operations": int(sg.order),
+            "detected": {
+                "symprec": det.symprec,
+                "spacegroup": contract.spacegroup_from_number(det.number),
+                "differs_from_declared": det.differs_from_declared,
+                "standard_basis_change": None if det.transformation_matrix is None
+                else contract.basis_change(snap(det.transformation_matrix), snap(det.origin_shift) % 1.0),
+                "ladder": [{"symprec": t, "spacegroup": contract.spacegroup_from_number(n)} for t, n, _ in det.ladder],
+                "notes": list(det.notes),
+            },
+            "atoms": {
+                "asymmetric_unit": len(atoms),
+                "cell": self.n_atoms_cell,
+                "cell_used_for_detection": det.n_atoms_cell,
+                "zero_occupancy_sites": sum(1 for a in atoms if a.occupancy <= 0),
+                "partially_occupied_sites": sum(1 for a in atoms if 0 < a.occupancy < 1),
+                "disorder_groups": sorted({a.disorder_group for a in atoms if a.disorder_group}),
+                "elements": elements,
+            },
+            "contacts": [c.to_dict() for c in self.contacts],
+        }
+
+    def row(self) -> dict:
+        """One flat row of a batch table (CSV): file, block, T and T_su (K), cell and volume with ``_su`` columns
+        (empty where unknown), declared and detected group numbers and symbols, atom counts, number of warnings."""
+        ph, det = self.phase, self.detection
+        c = ph.cell
+        row = {"file": self.file, "block": ph.block or None, "T": ph.temperature, "T_su": ph.temperature_su}
+        for n, v, s in zip(CELL_NAMES, c.params, c.su):
+            row[n], row[f"{n}_su"] = float(v), s
+        row["volume"], row["volume_su"] = c.volume, c.volume_su
+        det_sg = contract.spacegroup_from_number(det.number)
+        row.update({"declared_number": ph.spacegroup.number, "declared_symbol": ph.spacegroup.hm,
+                    "detected_number": det.number, "detected_symbol": det_sg["symbol"] if det_sg else None,
+                    "differs": det.differs_from_declared, "atoms_asym": len(ph.atoms), "atoms_cell": self.n_atoms_cell,
+                    "n_warnings": len(self.warnings)})
+        return row
+
+    def summary(self) -> str:
+        """Readable lines (warnings are not repeated here: they travel in :attr:`warnings`)."""
+        ph, det, c, sg = self.phase, self.detection, self.phase.cell, self.phase.spacegroup
+        lines = [f"{self.file}  (block {ph.block}; {len(self.blocks)} block(s) in file)"]
+        if ph.formula:
+            lines.append(f"  formula      {ph.formula}" + (f"   Z = {ph.z:g}" if ph.z is not None else ""))
+        if ph.temperature is not None:
+            lines.append(f"  temperature  {format_su(ph.temperature, ph.temperature_su, 5)} K  "
+                         f"({ph.temperature_source})")
+        else:
+            lines.append("  temperature  not given")
+        parts = [f"{n}={format_su(v, s, 6)}" for n, v, s in zip(CELL_NAMES, c.params, c.su)]
+        lines.append("  cell         " + "  ".join(parts[:3]) + " Å")
+        lines.append("               " + "  ".join(parts[3:]) + " °")
+        lines.append(f"  volume       {format_su(c.volume, c.volume_su, 7)} Å³"
+                     + ("" if c.has_su else "  (no s.u.'s in the file)"))
+        lines.append(f"  declared     {sg.hm} ({sg.number}), {sg.order} operations, from {sg.source}; "
+                     f"setting {sg.setting}")
+        found = f"{det.symbol} ({det.number})" if det.number else "not found"
+        flag = "  ** differs from declared **" if det.differs_from_declared else ""
+        lines.append(f"  detected     {found} at symprec {det.symprec:g} Å{flag}")
+        lines.append("  ladder       " + ", ".join(f"{t:g}: {s or '-'}" for t, _, s in det.ladder))
+        n_zero = sum(1 for a in ph.atoms if a.occupancy <= 0)
+        lines.append(f"  atoms        {len(ph.atoms)} in the asymmetric unit, {self.n_atoms_cell} in the cell"
+                     + (f" ({n_zero} zero-occupancy site(s))" if n_zero else ""))
+        lines += [f"  note: {n}" for n in det.notes]
+        return "\n".join(lines)
+
+    def line(self) -> str:
+        """One line for a batch listing."""
+        ph, det = self.phase, self.detection
+        T = "?" if ph.temperature is None else f"{ph.temperature:g}"
+        found = f"{det.symbol} ({det.number})" if det.number else "none"
+        return (f"{self.file}: {ph.spacegroup.hm} ({ph.spacegroup.number}) declared, {found} detected"
+                f"{' ** differs **' if det.differs_from_declared else ''}; T = {T} K; "
+                f"{self.n_atoms_cell} atoms in the cell")
+
+
+def info(source, block: str | None = None, symprec: float = 0.01) -> StructureInfo:
+    """:class:`StructureInfo` of a CIF file (``source`` a path; ``block`` its data block, default the first with a
+    cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
+    the detected group (the ladder of tolerances is always run)."""
+    from .expand import expand_to_cell
+    from .neighbours import close_contacts
+
+    if not (isinstance(symprec, (int, float)) and symprec > 0):
+        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+    if isinstance(source, Phase):
+        phase = source
+        blocks = (phase.block,) if phase.block else ()
+    else:
+        from .cif import list_blocks, read_cif
+
+        phase = read_cif(source, block=block)
+        blocks = tuple(list_blocks(source))
+    report = detect_symmetry(phase, symprec=symprec)
+    frac_all, _, _, _ = expand_to_cell(phase, include_zero_occupancy=True)
+    contacts = tuple(Contact(*c) for c in close_contacts(phase))
+    name = str(phase.source)
+    warnings = contract.warning_records(phase.warnings, source=name) + [
+        WarningRecord("impossible_contact", name, f"impossible contact {c.site_1}–{c.site_2} {c.distance:.2f} Å "
+                                                  f"({c.kind}: below {c.limit:.2f} Å)") for c in contacts]
+    return StructureInfo(phase, blocks, report, int(len(frac_all)), contacts, tuple(warnings))
+
+
+@dataclass(frozen=True, eq=False)
+class InfoBatch:
+    """:func:`info` over many files: the summaries of the files read, in input order, and the files that failed."""
+
+    results: tuple[StructureInfo, ...]
+    failed: tuple[Failure, ...]
+    n_files: int
+
+    @property
+    def warnings(self) -> list[WarningRecord]:
+        """The warnings of every file read (each names its file as ``source``)."""
+        return [w for r in self.results for w in r.warnings]
+
+    def table(self):
+        """pandas DataFrame: one :meth:`StructureInfo.row` per file read."""
+        import pandas as pd
+
+        return pd.DataFrame([r.row() for r in self.results])
+
+    def to_dict(self) -> dict:
+        """The batch object of the JSON contract: results, failed, n_files, n_read, n_failed."""
+        return {"n_files": self.n_files, "n_read": len(self.results), "n_failed": len(self.failed),
+                "results": [r.to_dict() for r in self.results], "failed": [f.to_dict() for f in self.failed]}
+
+
+def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int = 1, progress=None) -> InfoBatch:
+    """:func:`info` on every path (``jobs`` worker processes); a file that fails — bad input or anything else — is
+    listed in ``failed`` with its reason and the others go on (:func:`symstrain.batch.run_batch`)."""
+    paths = [str(p) for p in paths]
+    if not (isinstance(symprec, (int, float)) and symprec > 0):
+        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+    results, failed = run_batch(partial(info, block=block, symprec=symprec), paths, block=block, jobs=jobs,
+                                progress=progress, desc="info")
+    return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))
