@@ -9,7 +9,7 @@ deleted, repeated up to 10,000 times, truncated or swapped, an operator replaced
 real CIFs in ../shared/cifs (when present) and the bundled models in cifs/, plus generated CIFs (random cell,
 group from gemmi's table given as operators, symbol, Hall symbol, number or nothing, random atoms).
 
-Invariant (issue 11), checked per case by :func:`run_pipeline`: ``read_cif``, ``info`` (``cli.info.info_one``:
+Invariant (issue 11), checked per case by :func:`run_pipeline`: ``read_cif``, ``info`` (``structure_info.info``:
 detection ladder, expansion, contacts), ``relate`` both ways against the unmutated structure, then ``strain`` and
 ``reflections`` (d ≥ 1 Å) of each relation found, return a result or raise ``SymstrainInputError`` — nothing else.
 Each case runs in a forked child limited by ``resource.setrlimit`` to 10 s of CPU and 2 GB of address space
@@ -185,7 +185,7 @@ def run_pipeline(path, partner=None, dmin: float = 1.0) -> dict:
     import warnings
 
     from symstrain.cif import read_cif
-    from symstrain.cli.info import info_one
+    from symstrain.structure_info import info
     from symstrain.errors import SymstrainInputError
     from symstrain.reflection_classes import reflections
     from symstrain.relation import relate
@@ -198,7 +198,7 @@ def run_pipeline(path, partner=None, dmin: float = 1.0) -> dict:
         try:
             phase = read_cif(path)
             stage = "info"
-            info_one(str(path), None, 0.01)
+            info(str(path), None, 0.01)
             other = phase if partner is None else partner
             for parent, child, name in ((other, phase, "relate(original, mutated)"),
                                         (phase, other, "relate(mutated, original)")):
@@ -291,7 +291,7 @@ def main(argv=None) -> int:
     import signal
     import tempfile
 
-    import symstrain.cli.info  # noqa: F401 — import everything once; the children inherit it
+    import symstrain.structure_info  # noqa: F401 — import everything once; the children inherit it
     import symstrain.reflection_classes  # noqa: F401
     import symstrain.relation  # noqa: F401
     import symstrain.spontaneous_strain  # noqa: F401
