@@ -21,7 +21,8 @@ unknown), ``branch`` ("heating", "cooling" or "" when not known: such rows are n
 (H-M symbol of the row's setting, "" when unknown), ``sg_number`` (0 when unknown), ``sg_detected`` (spglib,
 text), the six lattice parameters (Å, degrees) and their ``<name>_su`` (NaN when unknown, never 0 for unknown).
 Warnings of the readers travel in ``DataFrame.attrs["warnings"]`` (one line each) and unreadable inputs in
-``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``).
+``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs["warning_codes"]`` maps the
+lines that came with a coded record to its code.
 """
 
 from __future__ import annotations
@@ -205,8 +206,20 @@ def _check_cells(df, src: str, lines) -> None:
         raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]} K is below 0 K")
 
 
+def _reader_warnings(ph: Phase) -> tuple[list[str], dict]:
+    """The phase's warnings as "name: message" lines, and message → code for those that carry a coded record."""
+    lines, codes = [], {}
+    for w in ph.warnings:
+        rec = getattr(w, "record", None) or (w if hasattr(w, "code") and hasattr(w, "message") else None)
+        msg = f"{ph.name}: {rec.message if rec is not None else w}"
+        lines.append(msg)
+        if rec is not None:
+            codes[msg] = rec.code
+    return lines, codes
+
+
 def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[str]]:
-    warnings = [f"{ph.name}: {w}" for w in ph.warnings]
+    warnings, _ = _reader_warnings(ph)
     sg_det = ""
     if detect and ph.atoms:
         try:
@@ -245,6 +258,7 @@ def cells_from_phases(phases, temperatures=None, branches=None, *, detect: bool 
     df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
     df["sg_number"] = df["sg_number"].astype(int)
     df.attrs["warnings"] = warnings
+    df.attrs["warning_codes"] = {m: c for ph in phases for m, c in _reader_warnings(ph)[1].items()}
     df.attrs["failed"] = []
     return df
 
