@@ -69,6 +69,9 @@ def run(args):
                      f"{len(t.T)} row(s) against the {t.reference}")
         crit_name = CRITERION[t.comparison.criterion]
         delta = t.comparison.delta
+        if t.preferred is None:
+            lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K (the bracket): {t.comparison.evidence}")
+            continue
         lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K  preferred: {t.preferred} ({t.comparison.evidence}; "
                      f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'})")
         for f in t.comparison.fits:
