@@ -133,8 +133,10 @@ def symmetry_density(sg: SpaceGroupInfo, cell_params) -> float:
 
 
 def _nearest(T_from: np.ndarray, T_to: np.ndarray) -> int:
-    """Index into T_from of the row nearest in temperature to any row of T_to."""
-    d = np.abs(T_from[:, None] - T_to[None, :]).min(axis=1)
+    """Index into T_from of the row nearest in temperature to any row of T_to (sorted search, O(n log n))."""
+    to = np.sort(np.asarray(T_to, dtype=float))
+    j = np.clip(np.searchsorted(to, T_from), 1, len(to) - 1) if len(to) > 1 else np.zeros(len(T_from), int)
+    d = np.minimum(np.abs(T_from - to[j - 1 if len(to) > 1 else j]), np.abs(T_from - to[j]))
     return int(np.argmin(d))
 
 
@@ -221,6 +223,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
     to. Raises :class:`SymstrainInputError` (one line, naming the options) when no reference can be chosen.
     """
     from .reference import fit_cell_baseline
+    from .series_read import table_arrays as _arrays
     from .series_read import table_cells
 
     warnings: list[WarningRecord] = []
@@ -261,7 +264,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
             (bc["T"].to_numpy(float) >= T_range[0]) & (bc["T"].to_numpy(float) <= T_range[1]))
         src = str(bc["file"].iloc[0]) if len(bc) else "baseline cells"
         sub = bc[keep]
-        bl = fit_cell_baseline(sub["T"], table_cells(sub), model=model or "linear", degree=degree, theta_s=theta_s,
+        bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model or "linear", degree=degree, theta_s=theta_s,
                                source=src)
         return ReferenceChoice("baseline-cells", model or "linear", bl, para, groups, tuple(sub["label"].astype(str)),
                                (bl.T_min, bl.T_max), rels, refuted, (), src, tuple(warnings))
@@ -283,7 +286,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
             raise SymstrainInputError("--baseline-range", f"no {para or ''} row between {T_range[0]:g} and "
                                       f"{T_range[1]:g} K to fit the baseline to".replace("no  row", "no row"))
         sub = cells[use]
-        bl = fit_cell_baseline(sub["T"], table_cells(sub), model=model, degree=degree, theta_s=theta_s,
+        bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model, degree=degree, theta_s=theta_s,
                                source=f"{para or 'baseline'} rows")
         return ReferenceChoice("baseline", model, bl, para, groups, tuple(labels[use]), (bl.T_min, bl.T_max), rels,
                                refuted, tuple(excluded), "rows of the series", tuple(warnings))
@@ -299,6 +302,6 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
         return ReferenceChoice("auto", "single cell", cell, para, groups, (labels[idx[0]],), span, rels, refuted,
                                (), "rows of the series", tuple(warnings))
     exact = len(idx) == 2
-    bl = fit_cell_baseline(sub["T"], table_cells(sub), model="linear", source=f"{para} rows", exact=exact)
+    bl = fit_cell_baseline(sub["T"], _arrays(sub), model="linear", source=f"{para} rows", exact=exact)
     return ReferenceChoice("auto", "line through 2 rows" if exact else "linear", bl, para, groups,
                            tuple(labels[idx]), span, rels, refuted, (), "rows of the series", tuple(warnings))

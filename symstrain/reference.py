@@ -356,7 +356,8 @@ class CellBaseline:
 def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int = 2,
                       theta_s: float | None = None, T_range: tuple[float, float] | None = None,
                       source: str = "baseline", exact: bool = False) -> CellBaseline:
-    """Fit a baseline per lattice parameter to parent-phase ``cells`` (Cell objects, all in the same basis).
+    """Fit a baseline per lattice parameter to parent-phase ``cells`` (Cell objects, all in the same basis, or a
+    tuple of (n, 6) parameter and s.u. arrays with NaN for unknown s.u.'s).
 
     ``temperatures`` (K) one per cell; ``T_range`` = (T_min, T_max) keeps only the points inside (inclusive).
     Point s.u.'s are used as weights when every cell in the range gives one for that parameter. A parameter equal
@@ -364,9 +365,14 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
     :func:`fit_baseline` (a line through two cells).
     """
     T = np.asarray(temperatures, dtype=float).ravel()
-    cells = list(cells)
-    if len(T) != len(cells):
-        raise SymstrainInputError(source, f"{len(T)} temperatures for {len(cells)} cells")
+    if isinstance(cells, tuple) and len(cells) == 2 and isinstance(cells[0], np.ndarray):
+        P_all, S_all = (np.asarray(x, dtype=float).reshape(-1, 6) for x in cells)  # (parameters, s.u.'s) arrays
+    else:
+        cells = list(cells)
+        P_all = np.array([c.params for c in cells]).reshape(-1, 6)
+        S_all = np.array([c.su_array for c in cells]).reshape(-1, 6)
+    if len(T) != len(P_all):
+        raise SymstrainInputError(source, f"{len(T)} temperatures for {len(P_all)} cells")
     if not np.all(np.isfinite(T)):
         raise SymstrainInputError(source, "a baseline cell has no temperature")
     keep = np.ones(len(T), bool)
@@ -376,9 +382,7 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
     if not np.any(keep):
         raise SymstrainInputError(source, f"no parent cell inside the baseline range {T_range}")
     T = T[keep]
-    chosen = [c for c, k in zip(cells, keep) if k]
-    P = np.array([c.params for c in chosen])
-    S = np.array([c.su_array for c in chosen])
+    P, S = P_all[keep], S_all[keep]
     baselines, constants, warnings = {}, {}, []
     for i, p in enumerate(CELL_NAMES):
         col = P[:, i]

@@ -65,48 +65,43 @@ def _rows_text(labels, n_all: int) -> str:
 
 
 def _row_plan(table, choice, relations, P, sb_components, nsb_components):
-    """Per row: relation (or None), paraphase flag, P, split names, the group used for zero-by-symmetry, and
-    failures (rows of groups that are not subgroups of the paraphase)."""
+    """Rows grouped by what they share: ``(gidx (N,), items)``, one item per group with its relation (or None),
+    paraphase flag, space group (for zero-by-symmetry), P, split names and failure message (a group that is not
+    a subgroup of the paraphase)."""
     N = len(table)
-    keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(N, "")
-    rels = [None] * N
-    para = np.zeros(N, bool)
-    group_of = [None] * N
-    failed_rows = {}
+    items = []
     if relations is not None:
         rels = list(relations)
-        if sb_components is None:
-            para = np.array([r is None for r in rels])
-        for k, r in enumerate(rels):
-            child = getattr(r, "child", None)
-            group_of[k] = getattr(child, "spacegroup", None)
+        ids = np.array([id(r) for r in rels], dtype=np.int64)
+        uniq, gidx = np.unique(ids, return_inverse=True)
+        reps = {id(r): r for r in rels}
+        for u in uniq:
+            r = reps[int(u)]
+            items.append({"rel": r, "para": r is None and sb_components is None,
+                          "group": getattr(getattr(r, "child", None), "spacegroup", None), "fail": None})
     elif choice is not None:
-        for key in dict.fromkeys(keys):
-            idx = np.flatnonzero(keys == key)
+        keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(N, "")
+        uniq, gidx = np.unique(keys, return_inverse=True)
+        for key in uniq:
             if key in choice.refuted:
-                for i in idx:
-                    failed_rows[int(i)] = f"{key} is not a subgroup of the paraphase {choice.paraphase}: " \
-                                          f"{choice.refuted[key]}"
+                items.append({"rel": None, "para": False, "group": None, "fail": f"{key} is not a subgroup of the "
+                              f"paraphase {choice.paraphase}: {choice.refuted[key]}"})
                 continue
-            g = choice.groups.get(key)
-            for i in idx:
-                group_of[i] = g
-            if key in choice.relations and choice.relations[key] is not None:
-                for i in idx:
-                    rels[i] = choice.relations[key]
-            elif key == choice.paraphase or (key in choice.relations):
-                para[idx] = True
-    plan = []
-    for k in range(N):
-        r = rels[k]
+            rel = choice.relations.get(key)
+            items.append({"rel": rel, "para": rel is None and (key == choice.paraphase or key in choice.relations),
+                          "group": choice.groups.get(key), "fail": None})
+    else:
+        gidx = np.zeros(N, dtype=int)
+        items.append({"rel": None, "para": False, "group": None, "fail": None})
+    for it in items:
+        r = it["rel"]
         if r is not None and sb_components is None:
-            item = (r.P, tuple(r.symmetry_breaking_strain), tuple(r.non_symmetry_breaking_strain))
+            it["plan"] = (r.P, tuple(r.symmetry_breaking_strain), tuple(r.non_symmetry_breaking_strain))
         elif r is not None:
-            item = (r.P, sb_components, nsb_components)
+            it["plan"] = (r.P, sb_components, nsb_components)
         else:
-            item = (P, sb_components, nsb_components)
-        plan.append(item)
-    return rels, para, group_of, plan, failed_rows
+            it["plan"] = (P, sb_components, nsb_components)
+    return np.asarray(gidx, dtype=int), items
 
 
 def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_components=None, relations=None,
@@ -164,22 +159,26 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     p = table[list(CELL_NAMES)].to_numpy(dtype=float)
     s = table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
 
-    rels, para, group_of, plan, failed_rows = _row_plan(table, choice, relations, P, sb_components, nsb_components)
+    gidx, items = _row_plan(table, choice, relations, P, sb_components, nsb_components)
+    para = np.array([it["para"] for it in items], bool)[gidx]
     ok = np.ones(N, bool)
-    for i, msg in failed_rows.items():
-        ok[i] = False
-        failed.append(_fail(table, i, msg))
+    for g, it in enumerate(items):
+        if it["fail"]:
+            for i in np.flatnonzero(gidx == g):
+                ok[i] = False
+                failed.append(_fail(table, i, it["fail"]))
     bad_cell = ~((p[:, :3] > 0).all(1) & (p[:, 3:] > 0).all(1) & (p[:, 3:] < 180).all(1) & np.isfinite(p).all(1))
     for i in np.flatnonzero(bad_cell & ok):
         ok[i] = False
         failed.append(_fail(table, i, f"impossible cell parameters {tuple(float(x) for x in p[i])}"))
 
-    out = pd.DataFrame({c: table[c].to_numpy() for c in ("label", "file", "block", "T", "T_su", "branch",
-                                                           "spacegroup", "sg_number", "sg_detected")})
+    # columns as numpy arrays; one DataFrame at the end (masked and sorted once)
+    out = {c: table[c].to_numpy() for c in ("label", "file", "block", "T", "T_su", "branch", "spacegroup",
+                                             "sg_number", "sg_detected")}
     for k, n in enumerate(CELL_NAMES):
         out[n], out[f"{n}_su"] = p[:, k], s[:, k]
     if reference is None:
-        out = _no_reference_columns(out, p, s, frame, warnings)
+        _no_reference_columns(out, p, s, frame, warnings)
         eps_def = EPS13_NO_REFERENCE
     else:
         eps_def = EPS13_DEFINITION
@@ -189,64 +188,60 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         if isinstance(reference, (Cell, Phase)):
             check_cell(reference.cell if isinstance(reference, Phase) else reference, "reference")
         p0, s0, kinds = _ref_arrays(reference, T)
-        # P and the split of every row, one entry per distinct (P, sb, nsb)
-        Ps = np.empty((N, 3, 3))
-        splits, split_of, split_names = [], np.full(N, -1), []
-        seen_P, seen_split = {}, {}
+        # P and the split of every group of rows
         para_names = None
         if choice is not None and choice.paraphase_group is not None and sb_components is None:
             ip = np.flatnonzero(para)
             if len(ip):
                 mask = allowed_components(choice.paraphase_group, p[ip[0]], "cstar")
                 para_names = (), tuple(c for c, m in zip(COMPONENTS, mask) if m)
-        for k, (Pk, sbk, nsbk) in enumerate(plan):
-            if para[k] and para_names is not None:
+        splits, split_names, seen_split = [], [], {}
+        gP = np.empty((len(items), 3, 3))
+        g_split = np.full(len(items), -1)
+        for g, it in enumerate(items):
+            Pk, sbk, nsbk = it["plan"]
+            if it["para"] and para_names is not None:
                 sbk, nsbk = para_names
-            kp = id(Pk)
-            if kp not in seen_P:
-                seen_P[kp] = as_P(Pk, "P")
-            Ps[k] = seen_P[kp]
-            skey = (None if sbk is None else tuple(sbk), None if nsbk is None else tuple(nsbk))
-            if skey[0] is None:
+            gP[g] = as_P(Pk, "P")
+            if sbk is None:
                 continue
+            skey = (tuple(sbk), None if nsbk is None else tuple(nsbk))
             if skey not in seen_split:
                 sbn, nsbn, basis = split_spec(sbk, nsbk)
                 seen_split[skey] = len(splits)
                 splits.append(basis)
                 split_names.append((sbn, nsbn))
-            split_of[k] = seen_split[skey]
-        same_P = all(np.array_equal(v, np.eye(3)) for v in seen_P.values())
+            g_split[g] = seen_split[skey]
+        Ps = gP[gidx]
+        split_of = g_split[gidx]
+        same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
         r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of)
         ok &= _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
-        out = _strain_columns(out, r, p0, s0, Ps, kinds, frame)
-        # zero by symmetry: per group (or relation child) and frame, computed once
-        zero = np.zeros((N, 6), bool)
-        cache = {}
-        for k in range(N):
-            g = group_of[k]
-            if g is None:
-                continue
-            key = id(g)
-            if key not in cache:
-                cache[key] = ~allowed_components(g, p[k], frame)
-            zero[k] = cache[key]
+        _strain_columns(out, r, p0, s0, Ps, kinds, frame)
+        # zero by symmetry: per group of rows and frame, computed once
+        g_zero = np.zeros((len(items), 6), bool)
+        for g, it in enumerate(items):
+            rows_g = np.flatnonzero(gidx == g)
+            if it["group"] is not None and len(rows_g):
+                g_zero[g] = ~allowed_components(it["group"], p[rows_g[0]], frame)
+        zero = g_zero[gidx]
         _apply_zero(out, zero)
-        out["zero_by_symmetry"] = [" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in zero]
-        no_sb = np.array([split_of[k] >= 0 and len(split_names[split_of[k]][0]) == 0 for k in range(N)], bool)
-        for c in ("e_sb",):
-            out.loc[no_sb, c], out.loc[no_sb, f"{c}_su"] = 0.0, 0.0
-        out["relation"] = [_relation_text(rels[k], para[k]) for k in range(N)]
+        out["zero_by_symmetry"] = np.array([" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in g_zero],
+                                           dtype=object)[gidx]
+        g_nosb = np.array([k >= 0 and len(split_names[k][0]) == 0 for k in g_split], bool)
+        no_sb = g_nosb[gidx]
+        out["e_sb"][no_sb], out["e_sb_su"][no_sb] = 0.0, 0.0
+        out["relation"] = np.array([_relation_text(it["rel"], it["para"]) for it in items], dtype=object)[gidx]
     out["has_su"] = np.isfinite(s).any(axis=1) | (False if reference is None else np.isfinite(s0).any(axis=1))
     if reference is None:
         out["has_su"] = np.isfinite(s[:, 4])
-    out["frame"] = frame
-    out = out[ok].reset_index(drop=True)
-    kept_rels = [rels[k] for k in np.flatnonzero(ok)]
-    couplings = _eta_columns(out, kept_rels, para[ok], reference, sb_components, eta_from, warnings)
-    out["_order"] = out["branch"].map(BRANCH_ORDER).fillna(3)
-    out = out.sort_values(["_order", "T"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    out = out[_column_order(out)]
+    out["frame"] = np.full(N, frame, dtype=object)
+    out = {k: np.asarray(v)[ok] for k, v in out.items()}
+    couplings = _eta_columns(out, gidx[ok], items, reference, sb_components, eta_from, warnings)
+    rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in out["branch"]])
+    order = np.lexsort((out["T"].astype(float), rank))
+    out = pd.DataFrame({k: out[k][order] for k in _column_order(out)})
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
     out.attrs["failed"] = failed
     out.attrs["frame"] = frame
@@ -286,9 +281,10 @@ def _relation_text(rel, is_para: bool) -> str:
     return f"{kind}, index {index}" if kind and index else "given"
 
 
-def _no_reference_columns(out, p, s, frame, warnings):
+def _no_reference_columns(out, p, s, frame, warnings) -> None:
     from .lattice import volume, volume_su
 
+    N = len(p)
     out["V"] = volume(p)
     out["V_su"] = np.where(np.isfinite(s).any(axis=1), volume_su(p, s), np.nan)
     beta = np.radians(p[:, 4])
@@ -296,14 +292,13 @@ def _no_reference_columns(out, p, s, frame, warnings):
     out["eps13_su"] = 0.5 * np.sin(beta) * np.radians(s[:, 4])
     for n in ("e11", "e22", "e33", "e23", "e13", "e12", "vs", "e_ss", "e_sb", "e_nsb", "principal1", "principal2",
               "principal3"):
-        out[n], out[f"{n}_su"] = np.nan, np.nan
-    out["reference_kind"] = "none: c0 = c approximation, ε13 only"
-    out["zero_by_symmetry"], out["relation"] = "", ""
+        out[n], out[f"{n}_su"] = np.full(N, np.nan), np.full(N, np.nan)
+    out["reference_kind"] = np.full(N, "none: c0 = c approximation, ε13 only", dtype=object)
+    out["zero_by_symmetry"], out["relation"] = np.full(N, "", dtype=object), np.full(N, "", dtype=object)
     if not np.isfinite(s[:, 4]).all():
         warnings.append("no s.u. for β: no s.u. is reported for ε13 (" +
-                        _rows_text(out.loc[~np.isfinite(s[:, 4]), "label"], len(out)) + ")")
+                        _rows_text(out["label"][~np.isfinite(s[:, 4])], N) + ")")
     warnings.append("no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined")
-    return out
 
 
 def _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed) -> np.ndarray:
@@ -352,7 +347,7 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
             warnings.append(f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})")
 
 
-def _strain_columns(out, r, p0, s0, Ps, kinds, frame):
+def _strain_columns(out, r, p0, s0, Ps, kinds, frame) -> None:
     detP = np.abs(np.linalg.det(Ps))
     out["V"] = r.V
     out["V_su"] = np.where(r.child_has_su, r.V_su, np.nan)
@@ -361,96 +356,87 @@ def _strain_columns(out, r, p0, s0, Ps, kinds, frame):
     out["ref_V"] = r.V0 / detP
     out["ref_V_su"] = np.where(r.ref_has_su, r.V0_su / detP, np.nan)
     out["reference_kind"] = kinds
-    cols = {}
     for k, n in enumerate(COMPONENTS):
-        cols[n], cols[f"{n}_su"] = clean(r.e[:, k], 1.0, NOISE), r.e_su[:, k]
-    cols["eps13"], cols["eps13_su"] = clean(r.eps13, 1.0, NOISE), r.eps13_su
-    cols["vs"], cols["vs_su"] = clean(r.vs, 1.0, NOISE), r.vs_su
-    cols["e_ss"], cols["e_ss_su"] = clean(r.e_ss, 1.0, NOISE), r.e_ss_su
-    cols["e_sb"], cols["e_sb_su"] = clean(r.e_sb, 1.0, NOISE), r.e_sb_su
-    cols["e_nsb"], cols["e_nsb_su"] = clean(r.e_nsb, 1.0, NOISE), r.e_nsb_su
+        out[n], out[f"{n}_su"] = clean(r.e[:, k], 1.0, NOISE), r.e_su[:, k].copy()
+    out["eps13"], out["eps13_su"] = clean(r.eps13, 1.0, NOISE), r.eps13_su.copy()
+    out["vs"], out["vs_su"] = clean(r.vs, 1.0, NOISE), r.vs_su
+    out["e_ss"], out["e_ss_su"] = clean(r.e_ss, 1.0, NOISE), r.e_ss_su
+    out["e_sb"], out["e_sb_su"] = clean(r.e_sb, 1.0, NOISE), r.e_sb_su.copy()
+    out["e_nsb"], out["e_nsb_su"] = clean(r.e_nsb, 1.0, NOISE), r.e_nsb_su
     for k in range(3):
-        cols[f"principal{k + 1}"] = clean(r.principal[:, k], 1.0, NOISE)
-        cols[f"principal{k + 1}_su"] = r.principal_su[:, k]
-    import pandas as pd
-
-    return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
+        out[f"principal{k + 1}"] = clean(r.principal[:, k], 1.0, NOISE)
+        out[f"principal{k + 1}_su"] = r.principal_su[:, k]
 
 
 def _apply_zero(out, zero: np.ndarray) -> None:
     """Components zero by symmetry: value exactly 0, s.u. 0 (exact)."""
     for k, n in enumerate(COMPONENTS):
         m = zero[:, k]
-        if m.any():
-            out.loc[m, n] = 0.0
-            out.loc[m, f"{n}_su"] = 0.0
+        out[n][m], out[f"{n}_su"][m] = 0.0, 0.0
     m = zero[:, 4]  # e13 zero by symmetry: the child has β = 90° to rounding, so ε13 is zero too
-    if m.any():
-        out.loc[m, "eps13"] = 0.0
-        out.loc[m, "eps13_su"] = 0.0
+    out["eps13"][m], out["eps13_su"][m] = 0.0, 0.0
 
 
-def _eta_columns(out, rels, para, reference, sb_components, eta_from, warnings) -> dict:
+def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings) -> dict:
     """eta_strain, eta2_strain (with s.u.'s) and coupling; returns coupling → description of those used."""
-    n = len(out)
-    out["eta_strain"], out["eta_strain_su"] = np.nan, np.nan
-    out["eta2_strain"], out["eta2_strain_su"] = np.nan, np.nan
+    n = len(out["T"])
+    for c in ("eta_strain", "eta_strain_su", "eta2_strain", "eta2_strain_su"):
+        out[c] = np.full(n, np.nan)
     if n == 0:
-        out["coupling"] = []
+        out["coupling"] = np.zeros(0, dtype=object)
         return {}
     if reference is None or eta_from != "auto":
         col = "eps13" if eta_from == "auto" else eta_from
-        if col not in out.columns:
+        if col not in out:
             raise SymstrainInputError("--eta-from", f"no column {col!r} to normalise")
-        vals = out[col].abs().to_numpy(dtype=float)
+        vals = np.abs(np.asarray(out[col], dtype=float))
         m = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
         if m > 1e-9 and np.isfinite(m):
             out["eta_strain"] = vals / m
-            out["eta_strain_su"] = out[f"{col}_su"].to_numpy(dtype=float) / m if f"{col}_su" in out else np.nan
+            out["eta_strain_su"] = np.asarray(out[f"{col}_su"], float) / m if f"{col}_su" in out else np.full(n, np.nan)
             out["eta2_strain"] = (vals / m) ** 2
             out["eta2_strain_su"] = 2 * vals / m * out["eta_strain_su"]
         else:
             warnings.append(f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined")
-        out["coupling"] = f"|{col}| / max"
+        out["coupling"] = np.full(n, f"|{col}| / max", dtype=object)
         return {f"|{col}| / max": f"η_strain = |{col}| normalised to its largest value in the table"}
-    kinds = []
-    for k in range(n):
-        if para[k]:
-            kinds.append("none")
-        elif rels[k] is not None and sb_components is None:
-            kinds.append(coupling_of(rels[k]))
+    g_kind = []
+    for it in items:
+        if it["para"]:
+            g_kind.append("none")
+        elif it["rel"] is not None and sb_components is None:
+            g_kind.append(coupling_of(it["rel"]))
         elif sb_components is not None:
-            kinds.append("linear" if len(tuple(sb_components)) else "quadratic_nsb")
+            g_kind.append("linear" if len(tuple(sb_components)) else "quadratic_nsb")
         else:
-            kinds.append("unknown")
-    kinds = np.array(kinds, dtype=object)
+            g_kind.append("unknown")
+    kinds = np.array(g_kind, dtype=object)[gidx]
     out["coupling"] = kinds
     used = {}
     for c in dict.fromkeys(kinds):
         m = kinds == c
         if c == "unknown":
             warnings.append("no relation and no symmetry-breaking components: η_strain is not defined "
-                            f"({_rows_text(out.loc[m, 'label'], n)}); give the relations or --sb")
+                            f"({_rows_text(out['label'][m], n)}); give the relations or --sb")
             continue
-        eta, eta_su, eta2, eta2_su = eta_from_strain(
-            c, out.loc[m, "e_sb"].to_numpy(float), out.loc[m, "e_nsb"].to_numpy(float),
-            out.loc[m, "e_sb_su"].to_numpy(float), out.loc[m, "e_nsb_su"].to_numpy(float), normalise=True)
+        eta, eta_su, eta2, eta2_su = eta_from_strain(c, out["e_sb"][m], out["e_nsb"][m], out["e_sb_su"][m],
+                                                     out["e_nsb_su"][m], normalise=True)
         src = {"linear": "e_sb", "quadratic_sb": "e_sb", "quadratic_nsb": "e_nsb"}.get(c)
-        if src is not None and not (np.nanmax(out.loc[m, src].to_numpy(float), initial=0.0) > 1e-9):
+        if src is not None and not (np.nanmax(out[src][m], initial=0.0) > 1e-9):
             warnings.append(f"{src} is zero in every row of coupling {c}: η_strain is undefined there")
             continue
-        out.loc[m, "eta_strain"], out.loc[m, "eta_strain_su"] = eta, eta_su
-        out.loc[m, "eta2_strain"], out.loc[m, "eta2_strain_su"] = eta2, eta2_su
+        out["eta_strain"][m], out["eta_strain_su"][m] = eta, eta_su
+        out["eta2_strain"][m], out["eta2_strain_su"][m] = eta2, eta2_su
         used[c] = COUPLINGS[c]
     return used
 
 
-def _column_order(df) -> list:
+def _column_order(cols) -> list:
     front = ["label", "file", "block", "T", "T_su", "branch", "spacegroup", "sg_number", "sg_detected"] + [
         c for n in CELL_NAMES for c in (n, f"{n}_su")] + ["V", "V_su"]
-    strain_cols = [c for n in STRAIN_COLUMNS for c in (n, f"{n}_su") if c in df.columns]
-    rest = [c for c in df.columns if c not in front and c not in strain_cols]
-    return [c for c in front if c in df.columns] + strain_cols + rest
+    strain_cols = [c for n in STRAIN_COLUMNS for c in (n, f"{n}_su") if c in cols]
+    rest = [c for c in cols if c not in front and c not in strain_cols]
+    return [c for c in front if c in cols] + strain_cols + rest
 
 
 def join_on_temperature(left, right, columns, *, tol: float = 0.5, source: str = "strain table"):

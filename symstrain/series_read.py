@@ -66,6 +66,7 @@ _BRANCH_WORDS = {
 _NAME_WORDS = {"heating": "heating", "heat": "heating", "warming": "heating", "warm": "heating", "up": "heating",
                "heatup": "heating", "warmup": "heating", "cooling": "cooling", "cool": "cooling",
                "down": "cooling", "cooldown": "cooling"}
+_WORD = re.compile(r"[a-z]+")
 
 
 def normalise_branch(value, source: str = "--branch") -> str:
@@ -84,9 +85,8 @@ def branch_from_name(*names) -> str:
     for name in names:
         if not name:
             continue
-        for word in re.split(r"[^a-z]+", Path(str(name)).name.lower()):
-            if word in _NAME_WORDS:
-                found.add(_NAME_WORDS[word])
+        base = re.split(r"[/\\]", str(name))[-1]
+        found.update(_NAME_WORDS[w] for w in _WORD.findall(base.lower()) if w in _NAME_WORDS)
     return found.pop() if len(found) == 1 else ""
 
 
@@ -142,8 +142,9 @@ def read_cells_csv(path, *, branch: str | None = None):
         labels = np.array([str(v).strip() for v in got["label"]], dtype=object)
         df["label"], df["block"] = labels, labels
     else:
-        df["label"] = [f"{Path(path).name}:{ln}" for ln in table.lines]
-        df["block"] = [f"line {ln}" for ln in table.lines]
+        name = Path(path).name
+        df["label"] = [f"{name}:{ln}" for ln in table.lines.tolist()]
+        df["block"] = [f"line {ln}" for ln in table.lines.tolist()]
     df["file"] = src
     df["T"] = got["T"].to_numpy()
     df["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
@@ -336,6 +337,12 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
     df = cells_from_phases(phases, None if temps is None else Ts, kept_br, detect=detect)
     df.attrs["failed"] = failed
     return df, phases
+
+
+def table_arrays(table) -> tuple[np.ndarray, np.ndarray]:
+    """((n, 6) lattice parameters, (n, 6) s.u.'s with NaN where unknown) of a normalised cell table."""
+    return (table[list(CELL_NAMES)].to_numpy(dtype=float),
+            table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float))
 
 
 def table_cells(table) -> list[Cell]:

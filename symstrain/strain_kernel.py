@@ -73,10 +73,11 @@ class PairStrains:
 # ------------------------------------------------------------------------------------------------ closed forms
 
 
-def metric6(p: np.ndarray) -> np.ndarray:
-    """(..., 6) metric in Voigt order (G11, G22, G33, G23, G13, G12) (Å²) of (..., 6) parameters (Å, degrees)."""
+def metric6(p: np.ndarray, cosines=None) -> np.ndarray:
+    """(..., 6) metric in Voigt order (G11, G22, G33, G23, G13, G12) (Å²) of (..., 6) parameters (Å, degrees);
+    ``cosines`` (cos α, cos β, cos γ) when already known."""
     a, b, c = p[..., 0], p[..., 1], p[..., 2]
-    ca, cb, cg = (np.cos(np.radians(p[..., k])) for k in (3, 4, 5))
+    ca, cb, cg = cosines if cosines is not None else (np.cos(np.radians(p[..., k])) for k in (3, 4, 5))
     return np.stack([a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg], axis=-1)
 
 
@@ -152,22 +153,31 @@ def projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
     C = projector(V)
     if len(C) == 0:
         return np.zeros(x.shape[:-1])
-    y = x @ C.T
-    return np.sqrt(np.sum(y * y, axis=-1))
+    # explicit sums over the non-zero coefficients (no BLAS call on an (M, 6) × (6, k) product: slow for tall M)
+    acc = np.zeros(x.shape[:-1])
+    for row in C:
+        y = np.zeros(x.shape[:-1])
+        for k in np.flatnonzero(np.abs(row) > 0):
+            y += row[k] * x[..., k]
+        acc += y * y
+    return np.sqrt(acc)
 
 
-def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of: np.ndarray | None) -> dict:
+def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of: np.ndarray | None,
+              cosines=None) -> dict:
     """Every reported quantity for (M, 12) samples [reference params, child params]; ``T`` (M, 6, 6) or None
-    (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none)."""
-    g0 = metric6(X[:, :6])
+    (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
+    angle cosines (reference, child) when known."""
+    cosines = cosines or (None, None)
+    g0 = metric6(X[:, :6], cosines[0])
     if T is not None:
         g0 = np.einsum("mvu,mu->mv", T, g0)
-    g = metric6(X[:, 6:])
+    g = metric6(X[:, 6:], cosines[1])
     e_c, V, V0 = _strain_voigt(g, g0)
     e = e_c if frame == "cstar" else _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
     out = {"e": e, "V": V, "V0": V0}
     out["vs"] = V / V0 - 1.0
-    out["e_ss"] = np.sqrt(np.maximum(np.sum(_W * e * e, axis=-1), 0.0))
+    out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0[:, 2])
     out["principal"] = sym_eigvalsh(e)
@@ -256,7 +266,12 @@ def _chunk(x0, sig, active, T, frame, splits, split_of):
     X[:, 1 + idx, active] += h
     X[:, 1 + m + idx, active] -= h
     rep = lambda a: None if a is None else np.repeat(a, S, axis=0)  # noqa: E731
-    res = _evaluate(X.reshape(n * S, 12), rep(T), frame, splits, rep(split_of))
+    Xf = X.reshape(n * S, 12)
+    # the cosine of an angle that no sample perturbs is that of the row: computed n times, not n·S
+    cos = np.empty((n * S, 6))
+    for j, col in enumerate((3, 4, 5, 9, 10, 11)):
+        cos[:, j] = np.cos(np.radians(Xf[:, col])) if col in active else rep(np.cos(np.radians(x0[:, col])))
+    res = _evaluate(Xf, rep(T), frame, splits, rep(split_of), (cos[:, :3].T, cos[:, 3:].T))
     vals, sus = {}, {}
     for key, arr in res.items():
         a = arr.reshape((n, S) + arr.shape[1:])

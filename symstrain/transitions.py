@@ -4,15 +4,20 @@ What lives here
 ---------------
 * :func:`find_brackets` — per branch (heating, cooling, unspecified), the rows sorted by T; wherever the space-group
   number changes between neighbouring rows, a :class:`Bracket` (the two rows, their groups and temperatures).
-* :func:`compare_models` — fits of an order-parameter proxy y ∝ Q² on the ordered side of a bracket to
-  y = A·|T − T_c|^{2β} (second order β = ½, tricritical β = ¼, free β) and to a first-order step
-  y = y₀ + B·|T − T_c| with T_c at the bracket's middle, with T_c bounded to the bracket (the row on the
-  disordered side is in the high-symmetry group, the row on the ordered side is not); χ², AICc, AIC, BIC, Akaike
-  weights; the preferred model and how strongly (:class:`ModelComparison`).
+* :func:`compare_models` — fits of an order-parameter proxy y ∝ Q² (or ∝ Q) on the ordered side of a bracket to
+  y = A·|T − T_c|^{2β} (or ^β; second order β = ½, tricritical β = ¼, free β) and to a first-order step
+  y = y₀ + B·|T − T_c| (a jump y₀ ≥ 0 at T_c, B ≥ 0), with T_c bounded to the bracket (the row on the disordered
+  side is in the high-symmetry group, the row on the ordered side is not); χ², AICc, AIC, BIC, Akaike weights; the
+  preferred model and how strongly (:class:`ModelComparison`). Parameters counted: A and T_c (second order,
+  tricritical), A, T_c, β (free β), y₀, B, T_c (step: the data fix T_c only to the bracket, where the middle is
+  taken, so the step has one parameter more than the continuous law it contains at y₀ = 0).
 * :func:`find_transitions` — both, on a normalised cell table: for each bracket the relation between the two
-  groups (``relate``), the coupling of strain to the order parameter (``coupling.py``), the proxy (e_sb² for
-  η ∝ e_sb, e_sb or e_nsb for η² ∝ e) of the ordered rows against a baseline through the high-symmetry rows
-  (linear for ≥ 3 rows, a line through 2, that cell for 1), and the model comparison (:class:`Transition`).
+  groups (``relate``), the coupling of strain to the order parameter (``coupling.py``), the proxy — the strain of
+  the ordered rows against a baseline through the high-symmetry rows (linear for ≥ 3 rows, a line through 2, that
+  cell for 1), projected on the symmetry-breaking subspace (linear coupling: y ∝ Q; quadratic_sb: y ∝ Q²) or the
+  non-symmetry-breaking one (quadratic_nsb: y ∝ Q²) and then on its mean direction, a signed scalar whose size is
+  e_sb or e_nsb but which, unlike those norms, noise does not bias upwards near T_c — and the model comparison
+  (:class:`Transition`).
 
 Statistics
 ----------
@@ -97,6 +102,8 @@ class ModelFit:
     bic: float
     weight: float = math.nan
     at_bound: bool = False
+    #: y ∝ Q^power: the power laws are A·|T − T_c|^{power·β}
+    power: int = 2
 
     def curve(self, T, ordered_below: bool) -> np.ndarray:
         """The fitted proxy at T (0 on the disordered side)."""
@@ -107,7 +114,7 @@ class ModelFit:
         if self.model == "first_order_step":
             y[on] = self.A + self.B * d[on]
         else:
-            y[on] = self.A * d[on] ** (2 * self.beta)
+            y[on] = self.A * d[on] ** (self.power * self.beta)
         return y
 
     def to_dict(self) -> dict:
@@ -187,8 +194,8 @@ def find_brackets(cells) -> list[Bracket]:
 # ------------------------------------------------------------------------------------------------ model fits
 
 
-def _power_fit(T, y, w, lo, hi, ordered_below, beta=None):
-    """(Tc, beta, A, cov(A, Tc[, beta]) unscaled, rss_w) for y = A·d^{2β}, d = ±(Tc − T), Tc ∈ [lo, hi]."""
+def _power_fit(T, y, w, lo, hi, ordered_below, beta=None, power=2):
+    """(Tc, beta, A, cov(A, Tc[, beta]) unscaled, rss_w) for y = A·d^{power·β}, d = ±(Tc − T), Tc ∈ [lo, hi]."""
     from scipy.optimize import least_squares
 
     s = 1.0 if ordered_below else -1.0
@@ -200,27 +207,23 @@ def _power_fit(T, y, w, lo, hi, ordered_below, beta=None):
         lo_b = hi_b = 0.5 * (lo + hi)
     sw = np.sqrt(w)
 
-    def amp(Tc, b):
-        f = np.maximum(s * (Tc - T), 0.0) ** (2 * b)
-        den = np.sum(w * f * f)
-        return (np.sum(w * f * y) / den if den > 0 else 0.0), f
-
-    betas = [beta] if beta is not None else list(np.linspace(BETA_RANGE[0], BETA_RANGE[1], 20))
-    best = None
-    for Tc in np.linspace(lo_b, hi_b, 25):
-        for b in betas:
-            A, f = amp(Tc, b)
-            A = max(A, 0.0)
-            r = float(np.sum(w * (y - A * f) ** 2))
-            if best is None or r < best[0]:
-                best = (r, Tc, b, A)
-    _, Tc0, b0, A0 = best
+    # starting point: the best of a grid of T_c (and β), the amplitude by linear least squares, all at once
+    betas = np.array([beta] if beta is not None else np.linspace(BETA_RANGE[0], BETA_RANGE[1], 20))
+    tcs = np.linspace(lo_b, hi_b, 25)
+    d = np.maximum(s * (tcs[:, None] - T[None, :]), 0.0)  # (25, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        F = d[:, None, :] ** (power * betas[None, :, None])  # (25, nβ, n)
+        den = F * F @ w
+        A = np.maximum(np.where(den > 0, F @ (w * y) / den, 0.0), 0.0)
+    r = (w * y * y).sum() - 2 * A * (F @ (w * y)) + A * A * den
+    i, j = np.unravel_index(np.argmin(np.where(np.isfinite(r), r, np.inf)), r.shape)
+    Tc0, b0, A0 = tcs[i], betas[j], A[i, j]
     free_beta = beta is None
 
     def model(q):
         A, Tc = q[0], q[1]
         b = q[2] if free_beta else beta
-        return A * np.maximum(s * (Tc - T), 0.0) ** (2 * b)
+        return A * np.maximum(s * (Tc - T), 0.0) ** (power * b)
 
     def res(q):
         return sw * (y - model(q))
@@ -256,8 +259,10 @@ def _step_fit(T, y, w, Tc, ordered_below):
     return q, cov, float(np.sum(w * (y - X @ q) ** 2))
 
 
-def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_below: bool) -> ModelComparison:
-    """Fit the proxy ``y`` (∝ Q², ≥ 0) of the ordered rows at ``T`` (K) with the four models (module docstring).
+def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_below: bool,
+                   power: int = 2) -> ModelComparison:
+    """Fit the proxy ``y`` ∝ Q^power of the ordered rows at ``T`` (K) with the four models (module docstring; the
+    power laws are y = A·|T − T_c|^{power·β}: power 2 for a proxy of Q², 1 for a proxy of Q itself).
 
     ``T_low``/``T_high``: the bracket (K); ``ordered_below``: the low-symmetry rows are below the bracket
     (descending transition) or above it (ascending). ``y_su``: s.u.'s of y (all positive → weighted), else None.
@@ -273,8 +278,8 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     for name, beta in MODELS.items():
         if name == "first_order_step":
             Tc = 0.5 * (T_low + T_high)
-            k = 2
-            if n < k:
+            k = 3  # y0, B and T_c: T_c is adjusted too (any value in the bracket fits alike; the middle is taken)
+            if n < 2:
                 continue
             q, cov, rss = _step_fit(T, y, w, Tc, ordered_below)
             raw[name] = (q, cov, rss, k, Tc, False)
@@ -282,7 +287,7 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
         k = 2 if beta is not None else 3
         if n < k:
             continue
-        q, cov, rss, at_bound = _power_fit(T, y, w, T_low, T_high, ordered_below, beta)
+        q, cov, rss, at_bound = _power_fit(T, y, w, T_low, T_high, ordered_below, beta, power)
         raw[name] = (q, cov, rss, k, None, at_bound)
     if not raw:
         return ModelComparison((), None, math.nan, f"{n} ordered row(s): no model can be fitted", math.nan,
@@ -311,7 +316,8 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
         aicc = aic + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else math.inf
         bic = chi2 + k * math.log(n) if n > 0 else math.nan
         fits.append(ModelFit(name, float(beta), float(beta_su), float(Tc), float(Tc_su), float(A), float(A_su),
-                             float(B), float(chi2), float(rss), n, k, aicc, aic, bic, at_bound=bool(at_bound)))
+                             float(B), float(chi2), float(rss), n, k, aicc, aic, bic, at_bound=bool(at_bound),
+                             power=power))
     criterion = "aicc"
     if not any(math.isfinite(f.aicc) for f in fits):
         criterion = "aic"  # too few rows for the small-sample correction of any model: plain AIC, said so
@@ -339,7 +345,7 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
 class Transition:
     """One symmetry change of a series. ``high``/``low``: group keys of the high- and low-symmetry sides;
     ``relation`` from high to low (None with ``not_subgroup`` saying why); ``coupling`` and ``proxy`` (the strain
-    scalar fitted, "e_sb^2", "e_sb" or "e_nsb"); ``reference`` (how the high-symmetry baseline was made);
+    scalar fitted, "e_sb" or "e_nsb", signed); ``reference`` (how the high-symmetry baseline was made);
     ``T``/``y``/``y_su``/``rows`` the ordered rows and their proxy, ``T_other``/``y_other`` the high-symmetry rows
     next to the bracket (their residual proxy, for figures); ``comparison`` the fits; ``Tc``/``Tc_su`` of the
     preferred model (the bracket's middle ± width/√12 without one)."""
@@ -377,6 +383,7 @@ class Transition:
 def _baseline_through(cells, idx):
     """A reference for the strain of other rows: linear fit (≥ 3 rows), line through 2, or the single cell."""
     from .reference import fit_cell_baseline
+    from .series_read import table_arrays as _arrays
     from .series_read import table_cells
 
     sub = cells.iloc[idx]
@@ -384,7 +391,7 @@ def _baseline_through(cells, idx):
     if len(idx) == 1 or np.ptp(T) == 0:
         return table_cells(sub)[0], f"the cell of {sub['label'].iloc[0]}"
     exact = len(idx) == 2
-    bl = fit_cell_baseline(T, table_cells(sub), model="linear", exact=exact,
+    bl = fit_cell_baseline(T, _arrays(sub), model="linear", exact=exact,
                            source=f"{sub['spacegroup'].iloc[0]} rows")
     what = "line through 2 rows" if exact else f"linear fit of {len(idx)} rows"
     return bl, f"{what} of {sub['spacegroup'].iloc[0]} at {T.min():g}–{T.max():g} K"
@@ -405,12 +412,14 @@ def _segment(cells, bracket: Bracket, number: int, below: bool) -> np.ndarray:
     return idx[: stop[0]] if len(stop) else idx
 
 
-def _proxies(cells, idx, reference, relation, coupling):
-    """(y, y_su) of the rows ``idx`` against ``reference`` mapped by the relation."""
-    from .strain_kernel import pair_strains
-    from .strain_math import split_spec
-
+def _proxies(cells, idx, reference, relation, coupling, direction=None):
+    """(y, y_su, direction) of the rows ``idx`` against ``reference`` mapped by the relation: the strain projected
+    on the symmetry-breaking (linear, quadratic_sb) or non-symmetry-breaking (quadratic_nsb) subspace, then on its
+    mean direction over these rows (or ``direction``), a signed scalar ∝ Q (linear) or ∝ Q² (quadratic). Unlike
+    the norm e_sb or e_nsb it is not biased upwards by noise where the order parameter vanishes."""
     from .reference import CellBaseline
+    from .strain_kernel import _W, pair_strains, projector
+    from .strain_math import split_spec
 
     T = cells["T"].to_numpy(float)[idx]
     p = cells[list(CELL_NAMES)].to_numpy(float)[idx]
@@ -422,18 +431,21 @@ def _proxies(cells, idx, reference, relation, coupling):
     else:
         p0, s0 = np.tile(reference.params, (len(T), 1)), np.tile(reference.su_array, (len(T), 1))
     sb, nsb = tuple(relation.symmetry_breaking_strain), tuple(relation.non_symmetry_breaking_strain)
-    _, _, basis = split_spec(sb, nsb)
-    r = pair_strains(p0, p, relation.P, s0=s0, s=s, splits=[basis], split_of=np.zeros(len(T), int))
-    src, power = SOURCE[coupling]
-    x = r.e_sb if src == "e_sb" else r.e_nsb
-    xs = r.e_sb_su if src == "e_sb" else r.e_nsb_su
-    x = np.where(np.abs(x) < 1e-12, 0.0, x)
-    # s.u.'s weight the fit only when the cells themselves carry them: the baseline's alone are one systematic
-    # error shared by every row, not independent noise
-    xs = np.where(r.child_has_su, xs, np.nan)
-    if power == 1:  # η ∝ e_sb: the proxy of Q² is e_sb²
-        return x * x, 2 * np.abs(x) * xs
-    return x, xs
+    _, _, (sbV, nsbV) = split_spec(sb, nsb)
+    r = pair_strains(p0, p, relation.P, s0=s0, s=s)
+    C = projector(sbV if SOURCE[coupling][0] == "e_sb" else nsbV)  # rows: orthonormal basis (weighted) · √W
+    z = r.e @ C.T  # coordinates in that orthonormal basis: |z| is e_sb or e_nsb
+    if direction is None:
+        m = z.mean(axis=0) if len(z) else np.zeros(len(C))
+        nm = np.linalg.norm(m)
+        direction = m / nm if nm > 0 else np.eye(len(C))[0] if len(C) else np.zeros(0)
+    y = z @ direction
+    # s.u.: the projection is linear in e; components taken as independent (first order)
+    g = direction @ C  # (6,) coefficients on the Voigt strain
+    ys = np.sqrt(np.sum((g * r.e_su) ** 2, axis=1))
+    ys = np.where(r.child_has_su, ys, np.nan)  # the baseline's s.u.'s alone: one systematic error, not noise
+    y = np.where(np.abs(y) < 1e-12, 0.0, y)
+    return y, ys, direction
 
 
 def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Transition], list[str]]:
@@ -479,13 +491,13 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
             continue
         coupling = coupling_of(rel)
         reference, ref_text = _baseline_through(cells, rows[high])
-        y, y_su = _proxies(cells, seg, reference, rel, coupling)
-        y_o, _ = _proxies(cells, other, reference, rel, coupling) if len(other) else (empty, empty)
+        y, y_su, u = _proxies(cells, seg, reference, rel, coupling)
+        y_o = _proxies(cells, other, reference, rel, coupling, u)[0] if len(other) else empty
         cmp_ = compare_models(T_all[seg], y, y_su if np.all(np.isfinite(y_su)) else None, T_low=b.T_below,
-                              T_high=b.T_above, ordered_below=ordered_below)
+                              T_high=b.T_above, ordered_below=ordered_below, power=SOURCE[coupling][1])
         best = cmp_.fit(cmp_.preferred) if cmp_.preferred else None
         Tc, Tc_su = (best.Tc, best.Tc_su) if best is not None else (b.middle, b.su_uniform)
-        proxy = {"linear": "e_sb^2", "quadratic_sb": "e_sb", "quadratic_nsb": "e_nsb"}[coupling]
+        proxy = {"linear": "e_sb", "quadratic_sb": "e_sb", "quadratic_nsb": "e_nsb"}[coupling]
         notes = []
         if best is None:
             notes.append(f"{b.below} → {b.above}: {cmp_.evidence}; T_c is the bracket's middle")

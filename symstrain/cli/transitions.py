@@ -65,8 +65,8 @@ def run(args):
                          "(the bracket)")
             continue
         rel = t.relation
-        lines.append(f"  relation {rel.kind}, index {rel.index}; {t.coupling}: proxy {t.proxy} of "
-                     f"{len(t.T)} row(s) against the {t.reference}")
+        lines.append(f"  relation {rel.kind}, index {rel.index}; {t.coupling}: proxy {t.proxy} "
+                     f"(∝ {'Q' if t.coupling == 'linear' else 'Q²'}) of {len(t.T)} row(s) against the {t.reference}")
         crit_name = CRITERION[t.comparison.criterion]
         delta = t.comparison.delta
         if t.preferred is None:

@@ -17,11 +17,11 @@ _MODEL_STYLE = {
     "free_beta": dict(color="tab:purple", ls="-.", label="free β"),
     "first_order_step": dict(color="tab:orange", ls=":", label="first-order step"),
 }
-_PROXY_LABEL = {"e_sb^2": "e_sb² (×10⁻⁶)", "e_sb": "e_sb (×10⁻³)", "e_nsb": "e_nsb (×10⁻³)"}
+_PROXY_LABEL = {"e_sb": "signed e_sb (×10⁻³)", "e_nsb": "signed e_nsb (×10⁻³)"}
 
 
 def _scale(proxy: str | None) -> float:
-    return STRAIN_SCALE**2 if proxy == "e_sb^2" else STRAIN_SCALE
+    return STRAIN_SCALE
 
 
 def plot_transitions(transitions, path, title: str | None = None) -> str:
@@ -89,7 +89,12 @@ def _panel(ax, tr) -> None:
     ax.axvline(tr.Tc, color="k", lw=0.8, ls="-", zorder=2)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.ticklabel_format(axis="y", useOffset=False)
-    ax.set_ylabel(f"proxy of Q²: {_PROXY_LABEL.get(tr.proxy, tr.proxy)}")
-    ax.set_title(f"{short_symbol(tr.high)} → {short_symbol(tr.low)} ({b.branch or 'no branch'}); "
-                 f"{ {'aicc': 'AICc', 'aic': 'AIC'}.get(tr.comparison.criterion, '')}: {tr.preferred} ({tr.comparison.evidence})", fontsize=8, pad=14)
+    q = "Q" if tr.coupling == "linear" else "Q²"
+    ax.set_ylabel(f"∝ {q}: {_PROXY_LABEL.get(tr.proxy, tr.proxy)}")
+    import textwrap
+
+    crit = {"aicc": "AICc", "aic": "AIC"}.get(tr.comparison.criterion, "")
+    ax.set_title("\n".join(textwrap.wrap(f"{short_symbol(tr.high)} → {short_symbol(tr.low)} ({b.branch or 'no branch'})"
+                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}", 70)),
+                 fontsize=8, pad=14)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False, ncol=1)
