@@ -187,7 +187,7 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
     the ``spacegroup`` column (all rows together when no group is known). ``groups``: key →
     :class:`~symstrain.phase.SpaceGroupInfo` for the symmetry (zero components); built from the symbols when
     None. A phase with fewer than 2 rows at distinct temperatures is skipped with a warning."""
-    from .paraphase import _group_from_symbol
+    from .paraphase import group_from_symbol
 
     keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(len(table), "")
     numbers = table["sg_number"].to_numpy(dtype=int) if "sg_number" in table else np.zeros(len(table), int)
@@ -208,7 +208,7 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
             g = (groups or {}).get(key)
             if g is None:
                 try:
-                    g = _group_from_symbol(key)
+                    g = group_from_symbol(key)
                 except (ValueError, RuntimeError):
                     g = None
         ph = _phase_expansion(key, num, T[m], P[m], S[m], labels[m], g)

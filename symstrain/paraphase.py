@@ -97,7 +97,9 @@ class ReferenceChoice:
 
 
 @lru_cache(maxsize=128)
-def _group_from_symbol(hm: str) -> SpaceGroupInfo:
+def group_from_symbol(hm: str) -> SpaceGroupInfo:
+    """The group of an H-M symbol of a setting gemmi knows (cached): for rows of a cell table, which carry no
+    operators."""
     return SpaceGroupInfo.from_symbol(hm)
 
 
@@ -111,11 +113,13 @@ def group_of_rows(cells, phases=None) -> tuple[dict, dict]:
     for k in dict.fromkeys(keys[known]):
         idx = np.flatnonzero((keys == k) & known)
         rows[k] = idx
-        groups[k] = phases[idx[0]].spacegroup if phases is not None else _group_from_symbol(k)
+        groups[k] = phases[idx[0]].spacegroup if phases is not None else group_from_symbol(k)
     return groups, rows
 
 
-def _phase_of_row(cells, i: int, groups, phases=None) -> Phase:
+def phase_of_row(cells, i: int, groups, phases=None) -> Phase:
+    """The structure of row ``i``: the Phase read from its CIF, or one built from the row's cell and group (no
+    atoms: enough for ``relate``, which uses the cell and the operators)."""
     if phases is not None:
         return phases[i]
     r = cells.iloc[i]
@@ -153,12 +157,12 @@ def relate_groups(cells, para_key, groups, rows, phases=None, *, tol: float = 0.
             continue
         if parent is not None:
             p_ph = parent
-            c_ph = _phase_of_row(cells, int(idx[_nearest(T[idx], np.array([parent.temperature or T[idx].mean()]))]),
+            c_ph = phase_of_row(cells, int(idx[_nearest(T[idx], np.array([parent.temperature or T[idx].mean()]))]),
                                  groups, phases)
         else:
             pidx = rows[para_key]
-            p_ph = _phase_of_row(cells, int(pidx[_nearest(T[pidx], T[idx])]), groups, phases)
-            c_ph = _phase_of_row(cells, int(idx[_nearest(T[idx], T[pidx])]), groups, phases)
+            p_ph = phase_of_row(cells, int(pidx[_nearest(T[pidx], T[idx])]), groups, phases)
+            c_ph = phase_of_row(cells, int(idx[_nearest(T[idx], T[pidx])]), groups, phases)
         try:
             rel = relate(p_ph, c_ph, tol=tol, check_reverse=False)
         except SymstrainInputError as exc:
@@ -265,7 +269,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
         src = str(bc["file"].iloc[0]) if len(bc) else "baseline cells"
         sub = bc[keep]
         bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model or "linear", degree=degree, theta_s=theta_s,
-                               source=src)
+                               source=src, exact=True)
         return ReferenceChoice("baseline-cells", model or "linear", bl, para, groups, tuple(sub["label"].astype(str)),
                                (bl.T_min, bl.T_max), rels, refuted, (), src, tuple(warnings))
 
@@ -287,8 +291,10 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
                                       f"{T_range[1]:g} K to fit the baseline to".replace("no  row", "no row"))
         sub = cells[use]
         bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model, degree=degree, theta_s=theta_s,
-                               source=f"{para or 'baseline'} rows")
-        return ReferenceChoice("baseline", model, bl, para, groups, tuple(labels[use]), (bl.T_min, bl.T_max), rels,
+                               source=f"{para or 'baseline'} rows", exact=True)
+        name = "line through 2 rows" if model == "linear" and bl.n == 2 and not any(
+            b.weighted for b in bl.baselines.values()) else model
+        return ReferenceChoice("baseline", name, bl, para, groups, tuple(labels[use]), (bl.T_min, bl.T_max), rels,
                                refuted, tuple(excluded), "rows of the series", tuple(warnings))
 
     idx = np.flatnonzero(in_para)

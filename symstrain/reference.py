@@ -316,6 +316,13 @@ class CellBaseline:
                 for p in CELL_NAMES]
         return np.column_stack(cols)
 
+    def su_at(self, T) -> np.ndarray:
+        """(n, 6) s.u.'s of the reference parameters at the temperatures T (NaN for held constants and where the
+        covariance is unknown)."""
+        Ta = np.atleast_1d(np.asarray(T, dtype=float))
+        return np.column_stack([np.full(len(Ta), np.nan) if p in self.constants else self.baselines[p].su(Ta)
+                                for p in CELL_NAMES])
+
     def extrapolation(self, T: float) -> float:
         """Distance (K) of T outside the fitted range, 0 inside."""
         return float(max(self.T_min - T, T - self.T_max, 0.0))

@@ -40,9 +40,7 @@ def _ref_arrays(reference, T):
 
     N = len(T)
     if isinstance(reference, CellBaseline):
-        p0 = reference.cells_at(T)
-        s0 = np.column_stack([np.full(N, np.nan) if n in reference.constants else reference.baselines[n].su(T)
-                              for n in CELL_NAMES])
+        p0, s0 = reference.cells_at(T), reference.su_at(T)
         d = np.maximum(np.maximum(reference.T_min - T, T - reference.T_max), 0.0)
         head = (f"{reference.model} baseline fitted to {reference.n} parent cells at "
                 f"{reference.T_min:g}–{reference.T_max:g} K, evaluated at ")

@@ -418,16 +418,14 @@ def _proxies(cells, idx, reference, relation, coupling, direction=None):
     mean direction over these rows (or ``direction``), a signed scalar ∝ Q (linear) or ∝ Q² (quadratic). Unlike
     the norm e_sb or e_nsb it is not biased upwards by noise where the order parameter vanishes."""
     from .reference import CellBaseline
-    from .strain_kernel import _W, pair_strains, projector
+    from .strain_kernel import pair_strains, projector
     from .strain_math import split_spec
 
     T = cells["T"].to_numpy(float)[idx]
     p = cells[list(CELL_NAMES)].to_numpy(float)[idx]
     s = cells[[f"{n}_su" for n in CELL_NAMES]].to_numpy(float)[idx]
     if isinstance(reference, CellBaseline):
-        p0 = reference.cells_at(T)
-        s0 = np.column_stack([np.full(len(T), np.nan) if n in reference.constants else reference.baselines[n].su(T)
-                              for n in CELL_NAMES])
+        p0, s0 = reference.cells_at(T), reference.su_at(T)
     else:
         p0, s0 = np.tile(reference.params, (len(T), 1)), np.tile(reference.su_array, (len(T), 1))
     sb, nsb = tuple(relation.symmetry_breaking_strain), tuple(relation.non_symmetry_breaking_strain)
@@ -451,7 +449,7 @@ def _proxies(cells, idx, reference, relation, coupling, direction=None):
 def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Transition], list[str]]:
     """Every transition of a normalised cell table (``phases`` aligned with its rows when read from CIFs):
     ``(transitions, warnings)``. See the module docstring."""
-    from .paraphase import _phase_of_row, group_of_rows, symmetry_density
+    from .paraphase import phase_of_row, group_of_rows, symmetry_density
     from .relation import relate
 
     groups, rows = group_of_rows(cells, phases)
@@ -467,8 +465,8 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
         key = (high, low)
         if key not in rel_cache:
             ih, il = rows[high], rows[low]
-            ph = _phase_of_row(cells, int(ih[np.argmin(np.abs(T_all[ih] - b.middle))]), groups, phases)
-            pl = _phase_of_row(cells, int(il[np.argmin(np.abs(T_all[il] - b.middle))]), groups, phases)
+            ph = phase_of_row(cells, int(ih[np.argmin(np.abs(T_all[ih] - b.middle))]), groups, phases)
+            pl = phase_of_row(cells, int(il[np.argmin(np.abs(T_all[il] - b.middle))]), groups, phases)
             try:
                 rel = relate(ph, pl, tol=tol, check_reverse=False)
                 rel_cache[key] = (rel, None) if rel.holds else (None, rel.reason)

@@ -240,11 +240,11 @@ def csv_frame(df):
 
 def _spacegroup(key, number, groups):
     from ..contract import spacegroup
-    from ..paraphase import _group_from_symbol
+    from ..paraphase import group_from_symbol
 
     if not key or not number:
         return None
-    return spacegroup(groups[key] if key in groups else _group_from_symbol(key))
+    return spacegroup(groups[key] if key in groups else group_from_symbol(key))
 
 
 def json_rows(df, groups) -> list[dict]:

@@ -6,8 +6,6 @@ compared by AICc (``transitions.py``). Writes into a new folder (``--out``, defa
 
 from __future__ import annotations
 
-from ..errors import SymstrainInputError  # noqa: F401  (the one error type of every command)
-
 NAME = "transitions"
 HELP = ("bracket every symmetry change of a temperature series (per branch) and estimate T_c with its s.u. from "
         "strain: second order, tricritical, free β and first-order step compared by AICc")
