@@ -152,6 +152,12 @@ def _read_text(path: Path, src: str) -> str:
 
 def _numbers(cells, col: Column, name: str, hdr: str, lines: np.ndarray, src: str):
     """(values, s.u.'s in brackets) of one column of stripped cell texts, vectorised; errors name the first bad row."""
+    import pandas as pd
+
+    # fast path: a column of plain finite numbers (the usual case) needs no regular expression
+    plain = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
+    if np.isfinite(plain).all() and not cells.str.contains(r"[()]", regex=True).any():
+        return plain, np.full(len(plain), np.nan)
     missing = cells.isin(_MISSING).to_numpy()
     parts = cells.str.fullmatch(_WITH_SU if col.su_in_brackets else _NUMBER)
     bad = ~missing & ~parts.to_numpy(dtype=bool)

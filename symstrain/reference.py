@@ -146,12 +146,14 @@ def _clean_inputs(T, y, su, name):
 
 
 def fit_baseline(T, values, su=None, *, model: str = "linear", degree: int = 2, theta_s: float | None = None,
-                 name: str = "x") -> Baseline:
+                 name: str = "x", exact: bool = False) -> Baseline:
     """Fit one baseline x(T) to parent-phase values (see the module docstring for models and covariance).
 
     ``T`` (K) and ``values`` are 1-D sequences of equal length; ``su`` their s.u.'s or None. ``degree`` is used by
-    ``"poly"`` only. ``theta_s`` fixes Θs (K) in the Salje form; None fits it. Raises
-    :class:`SymstrainInputError` for too few points, missing values, or T ≤ 0 with the Salje form.
+    ``"poly"`` only. ``theta_s`` fixes Θs (K) in the Salje form; None fits it. ``exact`` accepts as many points as
+    polynomial parameters without s.u.'s (a line through 2 points): the curve passes through them, there is no
+    residual and no s.u. (covariance NaN, said in ``warnings``). Raises :class:`SymstrainInputError` for too few
+    points, missing values, or T ≤ 0 with the Salje form.
     """
     if model not in MODELS:
         raise SymstrainInputError("--baseline", f"unknown baseline model {model!r}: use {', '.join(MODELS)}")
@@ -167,6 +169,8 @@ def fit_baseline(T, values, su=None, *, model: str = "linear", degree: int = 2, 
     if deg < 0:
         raise SymstrainInputError("--degree", "the polynomial degree must be ≥ 0")
     k = deg + 1
+    if exact and not weighted and n == k:
+        return _exact_polynomial(T, y, deg, name, warnings)
     if n < k or (not weighted and n <= k):
         raise SymstrainInputError(name, f"{n} points cannot fix a {model} baseline with {k} parameters"
                                   + ("" if weighted else " and estimate its s.u.'s (no point s.u.'s given)"))
@@ -190,6 +194,22 @@ def fit_baseline(T, values, su=None, *, model: str = "linear", degree: int = 2, 
     names = tuple(f"p{i}" for i in range(k))
     return Baseline(name, model, coef, names, C, T_ref, float(T.min()), float(T.max()), n,
                     float(np.sqrt(np.mean(resid**2))), weighted, chi2_red, False, tuple(warnings))
+
+
+def _exact_polynomial(T, y, deg, name, warnings) -> Baseline:
+    """The polynomial of degree ``deg`` through deg + 1 points: no residual, no covariance (NaN)."""
+    k = deg + 1
+    T_ref = float(np.mean(T))
+    X = np.vander(T - T_ref, k, increasing=True)
+    if np.linalg.cond(X) > 1e14:
+        raise SymstrainInputError(name, f"{k} points at {len(set(T.tolist()))} distinct temperature(s) cannot fix a "
+                                  f"degree-{deg} polynomial")
+    coef = np.linalg.solve(X, y)
+    warnings = list(warnings) + [f"{name}: {'line' if deg == 1 else 'polynomial'} through {k} point(s): no residual, "
+                                 "no s.u. from the scatter"]
+    return Baseline(name, "linear" if deg == 1 else "poly", coef, tuple(f"p{i}" for i in range(k)),
+                    np.full((k, k), np.nan), T_ref, float(T.min()), float(T.max()), k, 0.0, False, None, False,
+                    tuple(warnings))
 
 
 def _fit_salje(T, y, w, weighted, theta_s, name, warnings) -> Baseline:
@@ -296,6 +316,13 @@ class CellBaseline:
                 for p in CELL_NAMES]
         return np.column_stack(cols)
 
+    def su_at(self, T) -> np.ndarray:
+        """(n, 6) s.u.'s of the reference parameters at the temperatures T (NaN for held constants and where the
+        covariance is unknown)."""
+        Ta = np.atleast_1d(np.asarray(T, dtype=float))
+        return np.column_stack([np.full(len(Ta), np.nan) if p in self.constants else self.baselines[p].su(Ta)
+                                for p in CELL_NAMES])
+
     def extrapolation(self, T: float) -> float:
         """Distance (K) of T outside the fitted range, 0 inside."""
         return float(max(self.T_min - T, T - self.T_max, 0.0))
@@ -335,17 +362,24 @@ class CellBaseline:
 
 def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int = 2,
                       theta_s: float | None = None, T_range: tuple[float, float] | None = None,
-                      source: str = "baseline") -> CellBaseline:
-    """Fit a baseline per lattice parameter to parent-phase ``cells`` (Cell objects, all in the same basis).
+                      source: str = "baseline", exact: bool = False) -> CellBaseline:
+    """Fit a baseline per lattice parameter to parent-phase ``cells`` (Cell objects, all in the same basis, or a
+    tuple of (n, 6) parameter and s.u. arrays with NaN for unknown s.u.'s).
 
     ``temperatures`` (K) one per cell; ``T_range`` = (T_min, T_max) keeps only the points inside (inclusive).
     Point s.u.'s are used as weights when every cell in the range gives one for that parameter. A parameter equal
-    at every point within 1e-9 (e.g. an angle fixed at 90°) is held constant.
+    at every point within 1e-9 (e.g. an angle fixed at 90°) is held constant. ``exact`` as in
+    :func:`fit_baseline` (a line through two cells).
     """
     T = np.asarray(temperatures, dtype=float).ravel()
-    cells = list(cells)
-    if len(T) != len(cells):
-        raise SymstrainInputError(source, f"{len(T)} temperatures for {len(cells)} cells")
+    if isinstance(cells, tuple) and len(cells) == 2 and isinstance(cells[0], np.ndarray):
+        P_all, S_all = (np.asarray(x, dtype=float).reshape(-1, 6) for x in cells)  # (parameters, s.u.'s) arrays
+    else:
+        cells = list(cells)
+        P_all = np.array([c.params for c in cells]).reshape(-1, 6)
+        S_all = np.array([c.su_array for c in cells]).reshape(-1, 6)
+    if len(T) != len(P_all):
+        raise SymstrainInputError(source, f"{len(T)} temperatures for {len(P_all)} cells")
     if not np.all(np.isfinite(T)):
         raise SymstrainInputError(source, "a baseline cell has no temperature")
     keep = np.ones(len(T), bool)
@@ -355,9 +389,7 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
     if not np.any(keep):
         raise SymstrainInputError(source, f"no parent cell inside the baseline range {T_range}")
     T = T[keep]
-    chosen = [c for c, k in zip(cells, keep) if k]
-    P = np.array([c.params for c in chosen])
-    S = np.array([c.su_array for c in chosen])
+    P, S = P_all[keep], S_all[keep]
     baselines, constants, warnings = {}, {}, []
     for i, p in enumerate(CELL_NAMES):
         col = P[:, i]
@@ -365,7 +397,7 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
             constants[p] = float(col[0])
             continue
         su = S[:, i] if np.all(np.isfinite(S[:, i])) else None
-        b = fit_baseline(T, col, su, model=model, degree=degree, theta_s=theta_s, name=f"{source}: {p}")
+        b = fit_baseline(T, col, su, model=model, degree=degree, theta_s=theta_s, name=f"{source}: {p}", exact=exact)
         baselines[p] = b
         warnings.extend(b.warnings)
     return CellBaseline(model, baselines, constants, float(T.min()), float(T.max()), len(T), source, tuple(warnings))

@@ -1,413 +1,440 @@
-"""Strain tables over many cells (temperature series): :func:`strain_table` and the readers of its inputs.
+"""Strain tables over many cells (temperature series): :func:`strain_table`, one numpy pass over the table.
 
 What lives here
 ---------------
-* :func:`read_cells_csv` — a sequential-refinement cell table (T, a, b, c, α, β, γ, optional s.u.'s,
-  heating/cooling branch) into a normalised :class:`pandas.DataFrame` (see :data:`CELL_TABLE_COLUMNS`).
-* :func:`read_series` — many CIFs (any order) into the same normalised table, failures collected, not raised.
-* :func:`cells_from_phases` — the same from :class:`~symstrain.phase.Phase` objects already in memory.
-* :func:`strain_table` — one row per cell: lattice parameters, volume, reference cell at T, e_ij, ε13,
-  volume strain, e_ss, symmetry-breaking norm, η_strain = |ε13| / max|ε13| (all with s.u.'s), sorted by T
-  within each branch.
+* :func:`strain_table` — one row per cell: lattice parameters, volume, reference cell at T, e_ij, ε13, volume
+  strain, e_ss, e_sb, e_nsb, principal strains, η from strain (all with s.u.'s), sorted by T within each branch.
+  Components zero by symmetry for a row's group are exactly 0 (s.u. 0); floating-point noise is never a value.
+* :func:`join_on_temperature` — put columns of another table (η_intensity …) beside a strain table by T.
+* The readers of a series (CSV, CIFs, Phases) live in ``series_read.py`` and are re-exported here
+  (:func:`read_cells_csv`, :func:`read_series`, :func:`cells_from_phases`, :func:`table_cells`).
 
-The strain of each row is :func:`symstrain.spontaneous_strain.strain`; baselines are ``reference.py``. Only
-:func:`read_cells_csv` and :func:`read_series` read files; nothing here prints or plots.
-
-Normalised cell table
----------------------
-Columns ``label, T, branch, spacegroup, sg_detected, a, b, c, alpha, beta, gamma`` and ``<name>_su`` for the six
-lattice parameters (NaN when unknown). T in K; lengths Å; angles degrees. ``branch`` is "heating", "cooling" or
-"" (unspecified). Warnings of the readers travel in ``DataFrame.attrs["warnings"]`` and unreadable files in
-``DataFrame.attrs["failed"]`` (list of ``{"source", "problem"}``).
+The strain of every row is computed by :func:`symstrain.strain_kernel.pair_strains` in one vectorised pass (no
+Python loop over rows); the numbers are those of :func:`symstrain.spontaneous_strain.strain` row by row. The
+automatic reference (paraphase rows, relations) is ``paraphase.py``; baselines are ``reference.py``; which strain
+measures η and how is ``coupling.py``. Nothing here reads files, prints or plots.
 """
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-
 import numpy as np
 
+from .contract import clean
+from .coupling import COUPLINGS, coupling_of, eta_from_strain
 from .errors import SymstrainInputError
-from .lattice import volume
 from .phase import CELL_NAMES, Cell, Phase
+from .series_read import (BRANCH_ORDER, CELL_TABLE_COLUMNS, branch_from_name, cells_from_phases,  # noqa: F401
+                          normalise_branch, read_cells_csv, read_series, table_cells)
+from .strain_math import COMPONENTS
 
-CELL_TABLE_COLUMNS = (["label", "T", "branch", "spacegroup", "sg_detected"] + list(CELL_NAMES)
-                      + [f"{n}_su" for n in CELL_NAMES])
-BRANCH_ORDER = {"heating": 0, "cooling": 1, "": 2}
-
-_ALIASES = {
-    "T": ("t", "temperature", "temp", "t_k", "tk", "temperature_k"),
-    "a": ("a", "cell_a", "length_a"),
-    "b": ("b", "cell_b", "length_b"),
-    "c": ("c", "cell_c", "length_c"),
-    "alpha": ("alpha", "al", "α", "cell_alpha", "angle_alpha"),
-    "beta": ("beta", "be", "β", "cell_beta", "angle_beta"),
-    "gamma": ("gamma", "ga", "γ", "cell_gamma", "angle_gamma"),
-    "branch": ("branch", "direction", "dir", "ramp", "mode", "heating_cooling"),
-    "label": ("label", "file", "name", "run", "scan", "id"),
-    "spacegroup": ("spacegroup", "space_group", "sg", "phase"),
-}
-_SU_PATTERNS = ("{}_su", "{}_esd", "{}_err", "{}_error", "{}_sigma", "{}_s.u.", "su_{}", "esd_{}", "sigma_{}",
-                "err_{}", "s{}", "d{}")
-_BRANCH_WORDS = {
-    "heating": "heating", "heat": "heating", "h": "heating", "up": "heating", "warming": "heating", "w": "heating",
-    "+": "heating",
-    "cooling": "cooling", "cool": "cooling", "c": "cooling", "down": "cooling", "-": "cooling",
-    "": "", "nan": "", "none": "", "?": "", ".": "", "unspecified": "",
-}
+#: columns of the strain part of a table, each followed by its ``_su``
+STRAIN_COLUMNS = ("e11", "e22", "e33", "e23", "e13", "e12", "eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain",
+                  "eta2_strain", "principal1", "principal2", "principal3")
+#: a strain below this magnitude is floating-point noise (exactly 0 in the table)
+NOISE = 1e-12
 
 
-def normalise_branch(value, source: str = "--branch") -> str:
-    """'heating' | 'cooling' | '' from the usual spellings (h/heat/up/warming, c/cool/down)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    key = str(value).strip().lower()
-    if key not in _BRANCH_WORDS:
-        raise SymstrainInputError(source, f"branch {value!r} is neither heating nor cooling")
-    return _BRANCH_WORDS[key]
+def _ref_arrays(reference, T):
+    """(p0 (N, 6), s0 (N, 6), per-row description) of the reference at the rows' temperatures."""
+    from .reference import CellBaseline
+
+    N = len(T)
+    if isinstance(reference, CellBaseline):
+        p0, s0 = reference.cells_at(T), reference.su_at(T)
+        d = np.maximum(np.maximum(reference.T_min - T, T - reference.T_max), 0.0)
+        head = (f"{reference.model} baseline fitted to {reference.n} parent cells at "
+                f"{reference.T_min:g}–{reference.T_max:g} K, evaluated at ")
+        kinds = [f"{head}{t:g} K ({f'extrapolated {x:.4g} K beyond' if x > 0 else 'inside'} the fitted range)"
+                 for t, x in zip(T.tolist(), d.tolist())]
+        return p0, s0, np.array(kinds, dtype=object)
+    cell = reference.cell if isinstance(reference, Phase) else reference
+    p0 = np.tile(cell.params, (N, 1))
+    s0 = np.tile(cell.su_array, (N, 1))
+    return p0, s0, np.full(N, "explicit cell", dtype=object)
 
 
-def read_cells_csv(path, *, branch: str | None = None):
-    """Read a cell table (comma, ';', tab or space separated) into the normalised table of this module.
+def _rows_text(labels, n_all: int) -> str:
+    labels = list(labels)
+    if len(labels) == n_all and n_all > 1:
+        return "every row"
+    if len(labels) == 1:
+        return labels[0]
+    return f"{len(labels)} rows: {', '.join(labels[:3])}{' …' if len(labels) > 3 else ''}"
 
-    Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
-    assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …), a branch
-    column (heating/cooling, h/c, up/down), a label column and a space-group column. Units in brackets
-    in the headers are ignored ("a (Å)"). Unknown columns are ignored with a warning. Raises
-    :class:`SymstrainInputError` naming the file for missing columns, non-numeric or missing values
-    (:func:`symstrain.csv_input.read_csv_table`). ``branch`` sets the branch of every row that has none.
-    """
-    import pandas as pd
 
-    from .csv_input import Column, read_csv_table
-
-    columns = {"T": Column(_ALIASES["T"], label="temperature")}
-    for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
-        columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
-    for name in ("branch", "label", "spacegroup"):
-        columns[name] = Column(_ALIASES[name], required=False, kind="text")
-    for p in CELL_NAMES:
-        columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
-                                    required=False, missing_ok=True, label=f"the s.u. of {p}")
-    table = read_csv_table(path, columns)
-    src, got = table.source, table.data
-    warnings = []
-    if table.ignored:
-        warnings.append(f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}")
-    n = len(got)
-    df = pd.DataFrame()
-    df["T"] = got["T"].to_numpy()
-    for p in CELL_NAMES:
-        if p in got:
-            df[p] = got[p].to_numpy()
-        else:
-            df[p] = 90.0
-            if p in ("alpha", "beta", "gamma"):
-                warnings.append(f"{src}: no {p} column: {p} = 90° assumed")
-    for p in CELL_NAMES:
-        df[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
-    if "branch" in got:
-        brs = []
-        for i, v in enumerate(got["branch"]):
-            try:
-                brs.append(normalise_branch(v) or (normalise_branch(branch) if branch else ""))
-            except SymstrainInputError as exc:
-                raise SymstrainInputError(src, f"row {table.lines[i]}: {exc.problem}") from None
-        df["branch"] = brs
+def _row_plan(table, choice, relations, P, sb_components, nsb_components):
+    """Rows grouped by what they share: ``(gidx (N,), items)``, one item per group with its relation (or None),
+    paraphase flag, space group (for zero-by-symmetry), P, split names and failure message (a group that is not
+    a subgroup of the paraphase)."""
+    N = len(table)
+    items = []
+    if relations is not None:
+        rels = list(relations)
+        ids = np.array([id(r) for r in rels], dtype=np.int64)
+        uniq, gidx = np.unique(ids, return_inverse=True)
+        reps = {id(r): r for r in rels}
+        for u in uniq:
+            r = reps[int(u)]
+            items.append({"rel": r, "para": r is None and sb_components is None,
+                          "group": getattr(getattr(r, "child", None), "spacegroup", None), "fail": None})
+    elif choice is not None:
+        keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(N, "")
+        uniq, gidx = np.unique(keys, return_inverse=True)
+        for key in uniq:
+            if key in choice.refuted:
+                items.append({"rel": None, "para": False, "group": None, "fail": f"{key} is not a subgroup of the "
+                              f"paraphase {choice.paraphase}: {choice.refuted[key]}"})
+                continue
+            rel = choice.relations.get(key)
+            items.append({"rel": rel, "para": rel is None and (key == choice.paraphase or key in choice.relations),
+                          "group": choice.groups.get(key), "fail": None})
     else:
-        df["branch"] = normalise_branch(branch) if branch else ""
-    df["label"] = list(got["label"]) if "label" in got else [f"{Path(path).name}:{i + 2}" for i in range(n)]
-    df["spacegroup"] = list(got["spacegroup"]) if "spacegroup" in got else ""
-    df["sg_detected"] = ""
-    _check_cells(df, src, table.lines)
-    df = df[CELL_TABLE_COLUMNS]
-    df.attrs["warnings"] = warnings
-    df.attrs["failed"] = []
-    return df
-
-
-def _check_cells(df, src: str, lines) -> None:
-    for i, row in enumerate(df.itertuples(index=False)):
-        p = [row.a, row.b, row.c, row.alpha, row.beta, row.gamma]
-        if min(p[:3]) <= 0 or min(p[3:]) <= 0 or max(p[3:]) >= 180 or not volume(p) > 0:
-            raise SymstrainInputError(src, f"row {lines[i]}: impossible cell {tuple(p)}")
-        if not (row.T >= 0):
-            raise SymstrainInputError(src, f"row {lines[i]}: temperature {row.T} K is below 0 K")
-
-
-def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[str]]:
-    warnings = [f"{ph.name}: {w}" for w in ph.warnings]
-    sg_det = ""
-    if detect and ph.atoms:
-        try:
-            from .detect import detect_symmetry
-
-            rep = detect_symmetry(ph, ladder=())
-            sg_det = f"{rep.symbol} ({rep.number})" if rep.number else ""
-            if rep.differs_from_declared:
-                warnings.append(f"{ph.name}: detected {sg_det}, declared {ph.spacegroup.hm} ({ph.spacegroup.number})")
-        except Exception as exc:  # detection is informative only: keep the row, say why it is empty
-            warnings.append(f"{ph.name}: space-group detection failed ({type(exc).__name__})")
-    row = {"label": ph.name, "T": T, "branch": branch, "spacegroup": ph.spacegroup.hm, "sg_detected": sg_det}
-    for n, v, s in zip(CELL_NAMES, ph.cell.params, ph.cell.su_array):
-        row[n], row[f"{n}_su"] = float(v), float(s)
-    return row, warnings
-
-
-def cells_from_phases(phases, temperatures=None, branches=None, *, detect: bool = True):
-    """Normalised cell table from Phase objects. ``temperatures`` overrides the files' (one per phase);
-    ``branches`` one per phase or one for all. Raises :class:`SymstrainInputError` naming every phase
-    without a temperature."""
-    import pandas as pd
-
-    phases = list(phases)
-    Ts = _temperatures(phases, temperatures)
-    brs = _branches(len(phases), branches)
-    rows, warnings = [], []
-    for ph, T, br in zip(phases, Ts, brs):
-        r, w = _phase_row(ph, T, br, detect)
-        rows.append(r)
-        warnings.extend(w)
-    df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
-    df.attrs["warnings"] = warnings
-    df.attrs["failed"] = []
-    return df
-
-
-def _temperatures(phases, temperatures):
-    if temperatures is not None:
-        Ts = [float(t) for t in temperatures]
-        if len(Ts) != len(phases):
-            raise SymstrainInputError("--temperatures", f"{len(Ts)} temperatures for {len(phases)} structures")
-        return Ts
-    missing = [ph.name for ph in phases if ph.temperature is None]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise SymstrainInputError(", ".join(missing[:3]) + more,
-                                  "no temperature in the file; give them with --temperatures (one per file)")
-    return [float(ph.temperature) for ph in phases]
-
-
-def _branches(n, branches):
-    if branches is None or isinstance(branches, str):
-        return [normalise_branch(branches)] * n
-    brs = [normalise_branch(b) for b in branches]
-    if len(brs) != n:
-        raise SymstrainInputError("--branch", f"{len(brs)} branches for {n} structures")
-    return brs
-
-
-def read_series(paths, temperatures=None, branches=None, *, detect: bool = True, progress=None):
-    """Read many CIFs into the normalised cell table; returns ``(table, phases)``.
-
-    A file that cannot be read is recorded in ``table.attrs["failed"]`` ({"source", "problem"}) and skipped;
-    the others go on. ``temperatures`` (one per path) override the files'. ``progress``: None, or a callable
-    wrapping an iterable (e.g. ``tqdm``) for long runs. Missing temperatures raise
-    :class:`SymstrainInputError` (a series needs them all).
-    """
-    import pandas as pd
-
-    from .cif import read_cif
-
-    paths = [str(p) for p in paths]
-    if temperatures is not None and len(list(temperatures)) != len(paths):
-        raise SymstrainInputError("--temperatures", f"{len(list(temperatures))} temperatures for {len(paths)} files")
-    brs = _branches(len(paths), branches)
-    it = progress(paths) if progress else paths
-    phases, Ts, kept_br, failed = [], [], [], []
-    for k, path in enumerate(it):
-        try:
-            ph = read_cif(path)
-        except SymstrainInputError as exc:
-            failed.append({"source": exc.source, "problem": exc.problem})
-            continue
-        except OSError as exc:
-            failed.append({"source": path, "problem": exc.strerror or str(exc)})
-            continue
-        phases.append(ph)
-        Ts.append(None if temperatures is None else float(list(temperatures)[k]))
-        kept_br.append(brs[k])
-    if not phases:
-        df = pd.DataFrame(columns=CELL_TABLE_COLUMNS)
-        df.attrs["warnings"], df.attrs["failed"] = [], failed
-        return df, []
-    df = cells_from_phases(phases, None if temperatures is None else Ts, kept_br, detect=detect)
-    df.attrs["failed"] = failed
-    return df, phases
-
-
-def _cell_of(row) -> Cell:
-    su = tuple(None if not np.isfinite(getattr(row, f"{n}_su")) else float(getattr(row, f"{n}_su"))
-               for n in CELL_NAMES)
-    return Cell(*(float(getattr(row, n)) for n in CELL_NAMES), su=su)
-
-
-def table_cells(table) -> list[Cell]:
-    """Cell objects (with s.u.'s) of the rows of a normalised cell table."""
-    return [_cell_of(r) for r in table.itertuples(index=False)]
+        gidx = np.zeros(N, dtype=int)
+        items.append({"rel": None, "para": False, "group": None, "fail": None})
+    for it in items:
+        r = it["rel"]
+        if r is not None and sb_components is None:
+            it["plan"] = (r.P, tuple(r.symmetry_breaking_strain), tuple(r.non_symmetry_breaking_strain))
+        elif r is not None:
+            it["plan"] = (r.P, sb_components, nsb_components)
+        else:
+            it["plan"] = (P, sb_components, nsb_components)
+    return np.asarray(gidx, dtype=int), items
 
 
 def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_components=None, relations=None,
-                 frame: str = "cstar", max_strain: float = 0.1, eta_from: str = "eps13", progress=None):
+                 frame: str = "cstar", max_strain: float = 0.1, eta_from: str = "auto", progress=None):
     """Strain of every cell of a series against a reference; a pandas DataFrame sorted by T within each branch.
 
     ``cells``: a normalised cell table (:func:`read_cells_csv`, :func:`read_series`, :func:`cells_from_phases`)
     or a list of Phases (their own temperatures).
-    ``reference``: a Cell or Phase (one explicit reference for every row), a
-    :class:`~symstrain.reference.CellBaseline` (evaluated at each row's T, with its s.u.), or None (the "no
-    reference" approximation c0 = c: only ε13 = ½·cos β and η_strain are defined).
+    ``reference``: a :class:`~symstrain.paraphase.ReferenceChoice` (the automatic or explicit choice of
+    :func:`~symstrain.paraphase.choose_reference`: its reference, and the relation of every row's group), a Cell or
+    Phase (one explicit reference for every row), a :class:`~symstrain.reference.CellBaseline` (evaluated at each
+    row's T, with its s.u.), or None (the "no reference" approximation c0 = c: only ε13 = ½·cos β is defined).
     ``P``, ``sb_components``, ``nsb_components``: as in :func:`~symstrain.spontaneous_strain.strain`, for every row;
-    ``relations``: optional list aligned with the rows (a Relation or None each) that supplies P and the
-    symmetry-breaking components row by row instead (explicit ``sb_components`` still win).
-    ``eta_from``: the column whose |value| normalised to its maximum over the whole table is ``eta_strain``
-    (default ε13, as the seed paper plots it; "e_sb" for any symmetry breaking). Its s.u. is the column's s.u.
-    divided by the maximum (the uncertainty of the maximum itself is not included).
-    Every row carries the ``frame`` it was computed in; the first-order s.u.'s of norms (e_ss, e_sb) are not
-    meaningful where the norm is near zero.
+    ``relations``: optional list aligned with the rows that supplies P and the symmetry-breaking components row by
+    row (a Relation, or None for a row of the reference's own group; explicit ``sb_components`` still win).
+    ``eta_from``: "auto" (default) — η from the strain the relation of each row couples to the order parameter
+    (``coupling.py``: η ∝ e_sb, or η² ∝ e_sb or e_nsb; η = 0 in the paraphase), normalised to the largest value
+    among the rows of one coupling — or the name of a column whose |value| normalised to its maximum is
+    ``eta_strain`` (ε13 without a reference). The s.u. of the maximum itself is not included.
+    ``progress`` is accepted for compatibility and not used (the table is one numpy pass).
 
-    A row whose strain cannot be computed (e.g. a lattice incompatible with the reference) is left out and
-    listed in ``attrs["failed"]``; the table's ``attrs`` also hold ``warnings`` (one line each), ``frame``,
-    ``frame_description``, ``reference`` (description) and ``eps13_definition``.
+    Columns zero by symmetry for a row's space group (when known) are exactly 0 with s.u. 0 and listed in
+    ``zero_by_symmetry``; |values| below 1e-12 are 0. A row whose strain cannot be computed is left out and listed
+    in ``attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs`` also hold ``warnings`` (one line
+    each), ``frame``, ``frame_description``, ``reference``, ``eps13_definition``, ``eta_from`` and ``couplings``.
     """
     import pandas as pd
 
-    from .reference import CellBaseline
-    from .spontaneous_strain import EPS13_DEFINITION, EPS13_NO_REFERENCE, check_frame, strain, strain_batch
-    from .strain_math import FRAMES, StrainJob, as_P, check_cell, split_spec
+    from .paraphase import ReferenceChoice, allowed_components
+    from .spontaneous_strain import EPS13_DEFINITION, EPS13_NO_REFERENCE, check_frame
+    from .strain_kernel import pair_strains
+    from .strain_math import FRAMES, as_P, check_cell, split_spec
 
     if isinstance(cells, (list, tuple)) and cells and isinstance(cells[0], Phase):
         cells = cells_from_phases(cells)
     table = cells.reset_index(drop=True)
+    for col, default in (("file", None), ("block", None), ("T_su", np.nan), ("sg_number", 0)):
+        if col not in table:
+            table[col] = default
     if table["T"].isna().any():
         bad = ", ".join(map(str, table.loc[table["T"].isna(), "label"].head(3)))
         raise SymstrainInputError(bad, "no temperature for this cell: a series needs every temperature")
     if relations is not None and len(relations) != len(table):
         raise SymstrainInputError("relations", f"{len(relations)} relations for {len(table)} cells")
     check_frame(frame)
-
-    if reference is None:
-        ref_desc = "none: c0 = c approximation, ε13 only"
-    elif isinstance(reference, CellBaseline):
-        ref_desc = (f"{reference.model} baseline fitted to {reference.n} cells at "
-                    f"{reference.T_min:g}–{reference.T_max:g} K")
-    else:
-        ref_desc = f"explicit cell {getattr(reference, 'name', '')}".strip()
-
+    choice = reference if isinstance(reference, ReferenceChoice) else None
+    if choice is not None:
+        reference = choice.reference
+    ref_desc = _describe_reference(reference, choice)
     warnings = list(cells.attrs.get("warnings", []))
     failed = list(cells.attrs.get("failed", []))
-    rows = []
-    fixed_ref_label = reference.name if isinstance(reference, Phase) else "reference"
-    it = table.itertuples(index=False)
-    per_row: dict[str, list[str]] = {}
-    if progress:
-        it = progress(it, total=len(table))
-    # 1. prepare every row (cheap Python); 2. compute all rows sharing a split in one vectorised batch
-    rows_in = list(it)
-    results: dict[int, object] = {}
-    groups: dict[tuple, list] = {}
-    for k, row in enumerate(rows_in):
-        label = str(row.label)
-        child = _cell_of(row)
-        rel = relations[k] if relations is not None else None
-        if rel is not None and sb_components is None:
-            Pk, sbk, nsbk = rel.P, tuple(rel.symmetry_breaking_strain), tuple(rel.non_symmetry_breaking_strain)
-        elif rel is not None:
-            Pk, sbk, nsbk = rel.P, sb_components, nsb_components
-        else:
-            Pk, sbk, nsbk = P, sb_components, nsb_components
-        try:
-            if reference is None:
-                results[k] = strain(None, child, frame=frame, labels=("none", label))
+    N = len(table)
+    labels = table["label"].astype(str).to_numpy()
+    T = table["T"].to_numpy(dtype=float)
+    p = table[list(CELL_NAMES)].to_numpy(dtype=float)
+    s = table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
+
+    gidx, items = _row_plan(table, choice, relations, P, sb_components, nsb_components)
+    para = np.array([it["para"] for it in items], bool)[gidx]
+    ok = np.ones(N, bool)
+    for g, it in enumerate(items):
+        if it["fail"]:
+            for i in np.flatnonzero(gidx == g):
+                ok[i] = False
+                failed.append(_fail(table, i, it["fail"]))
+    bad_cell = ~((p[:, :3] > 0).all(1) & (p[:, 3:] > 0).all(1) & (p[:, 3:] < 180).all(1) & np.isfinite(p).all(1))
+    for i in np.flatnonzero(bad_cell & ok):
+        ok[i] = False
+        failed.append(_fail(table, i, f"impossible cell parameters {tuple(float(x) for x in p[i])}"))
+
+    # columns as numpy arrays; one DataFrame at the end (masked and sorted once)
+    out = {c: table[c].to_numpy() for c in ("label", "file", "block", "T", "T_su", "branch", "spacegroup",
+                                             "sg_number", "sg_detected")}
+    for k, n in enumerate(CELL_NAMES):
+        out[n], out[f"{n}_su"] = p[:, k], s[:, k]
+    if reference is None:
+        _no_reference_columns(out, p, s, frame, warnings)
+        eps_def = EPS13_NO_REFERENCE
+    else:
+        eps_def = EPS13_DEFINITION
+        if not isinstance(reference, (Cell, Phase)) and not hasattr(reference, "cells_at"):
+            raise SymstrainInputError("reference", f"expected a Cell, Phase, CellBaseline or ReferenceChoice, got "
+                                      f"{type(reference).__name__}")
+        if isinstance(reference, (Cell, Phase)):
+            check_cell(reference.cell if isinstance(reference, Phase) else reference, "reference")
+        p0, s0, kinds = _ref_arrays(reference, T)
+        # P and the split of every group of rows
+        para_names = None
+        if choice is not None and choice.paraphase_group is not None and sb_components is None:
+            ip = np.flatnonzero(para)
+            if len(ip):
+                mask = allowed_components(choice.paraphase_group, p[ip[0]], "cstar")
+                para_names = (), tuple(c for c, m in zip(COMPONENTS, mask) if m)
+        splits, split_names, seen_split = [], [], {}
+        gP = np.empty((len(items), 3, 3))
+        g_split = np.full(len(items), -1)
+        for g, it in enumerate(items):
+            Pk, sbk, nsbk = it["plan"]
+            if it["para"] and para_names is not None:
+                sbk, nsbk = para_names
+            gP[g] = as_P(Pk, "P")
+            if sbk is None:
                 continue
-            if isinstance(reference, CellBaseline):
-                ref_cell, kind, ref_label = reference.cell_at(row.T), reference.describe(row.T), "baseline"
-            else:
-                ref_cell = reference.cell if isinstance(reference, Phase) else reference
-                kind, ref_label = "explicit cell", fixed_ref_label
-            check_cell(child, label)
-            check_cell(ref_cell, ref_label)
-            sbn, nsbn, basis = split_spec(sbk, nsbk)
-            job = StrainJob(ref_cell, child, ref_label, label, as_P(Pk, "P"), sbn, nsbn, basis, kind, [])
-        except SymstrainInputError as exc:
-            results[k] = exc
-            continue
-        groups.setdefault((sbn, nsbn), []).append((k, job))
-    for items in groups.values():
-        for (k, _), out in zip(items, strain_batch([j for _, j in items], frame, (), max_strain)):
-            results[k] = out
+            skey = (tuple(sbk), None if nsbk is None else tuple(nsbk))
+            if skey not in seen_split:
+                sbn, nsbn, basis = split_spec(sbk, nsbk)
+                seen_split[skey] = len(splits)
+                splits.append(basis)
+                split_names.append((sbn, nsbn))
+            g_split[g] = seen_split[skey]
+        Ps = gP[gidx]
+        split_of = g_split[gidx]
+        same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
+        r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of)
+        ok &= _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed)
+        _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
+        _strain_columns(out, r, p0, s0, Ps, kinds, frame)
+        # zero by symmetry: per group of rows and frame, computed once
+        g_zero = np.zeros((len(items), 6), bool)
+        for g, it in enumerate(items):
+            rows_g = np.flatnonzero(gidx == g)
+            if it["group"] is not None and len(rows_g):
+                g_zero[g] = ~allowed_components(it["group"], p[rows_g[0]], frame)
+        zero = g_zero[gidx]
+        _apply_zero(out, zero)
+        out["zero_by_symmetry"] = np.array([" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in g_zero],
+                                           dtype=object)[gidx]
+        g_nosb = np.array([k >= 0 and len(split_names[k][0]) == 0 for k in g_split], bool)
+        no_sb = g_nosb[gidx]
+        out["e_sb"][no_sb], out["e_sb_su"][no_sb] = 0.0, 0.0
+        out["relation"] = np.array([_relation_text(it["rel"], it["para"]) for it in items], dtype=object)[gidx]
+    out["has_su"] = np.isfinite(s).any(axis=1) | (False if reference is None else np.isfinite(s0).any(axis=1))
+    if reference is None:
+        out["has_su"] = np.isfinite(s[:, 4])
+    out["frame"] = np.full(N, frame, dtype=object)
+    out = {k: np.asarray(v)[ok] for k, v in out.items()}
+    couplings = _eta_columns(out, gidx[ok], items, reference, sb_components, eta_from, warnings)
+    rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in out["branch"]])
+    order = np.lexsort((out["T"].astype(float), rank))
+    out = pd.DataFrame({k: out[k][order] for k in _column_order(out)})
+    out.attrs["warnings"] = list(dict.fromkeys(warnings))
+    out.attrs["failed"] = failed
+    out.attrs["frame"] = frame
+    out.attrs["frame_description"] = FRAMES[frame]
+    out.attrs["reference"] = ref_desc
+    out.attrs["eps13_definition"] = eps_def
+    out.attrs["eta_from"] = eta_from
+    out.attrs["couplings"] = couplings
+    return out
 
-    for k, row in enumerate(rows_in):
-        r = results[k]
-        label = str(row.label)
-        if isinstance(r, SymstrainInputError):
-            failed.append({"source": label, "problem": r.problem})
-            continue
-        for w in r.warnings:
-            # the same note on many rows is said once with the rows it concerns; notes about the reference once
-            if w.startswith("no standard uncertainties"):
-                per_row.setdefault("no standard uncertainties in the reference or the cell: no s.u. is reported",
-                                   []).append(label)
-            elif w.startswith(label + ": "):
-                per_row.setdefault(w[len(label) + 2:], []).append(label)
-            elif w.startswith(r.reference_label):
-                warnings.append(w)
-            else:
-                per_row.setdefault(w, []).append(label)
-        out = {"label": row.label, "T": row.T, "branch": row.branch, "spacegroup": row.spacegroup,
-               "sg_detected": row.sg_detected}
-        for n in CELL_NAMES:
-            out[n], out[f"{n}_su"] = getattr(row, n), getattr(row, f"{n}_su")
-        out["V"] = r.child.volume
-        out["V_su"] = r.V_su if r.child.has_su else np.nan
-        if r.reference is not None:
-            for n, v, s in zip(CELL_NAMES, r.reference.params, r.reference.su_array):
-                out[f"ref_{n}"], out[f"ref_{n}_su"] = v, s
-            detP = abs(float(np.linalg.det(r.P)))
-            out["ref_V"] = r.V0 / detP
-            out["ref_V_su"] = r.V0_su / detP if r.reference.has_su else np.nan
-        out["reference_kind"] = r.reference_kind
-        out["frame"] = frame
-        out.update(r.to_row())
-        out["has_su"] = r.has_su
-        rows.append(out)
 
-    df = pd.DataFrame(rows)
-    if len(df):
-        col = eta_from if eta_from in df.columns else None
-        if col is None:
-            raise SymstrainInputError("--eta-from", f"no column {eta_from!r} to normalise")
-        vals = df[col].abs()
-        m = vals.max(skipna=True)
+def _describe_reference(reference, choice) -> str:
+    from .reference import CellBaseline
+
+    if choice is not None:
+        return choice.describe()[len("reference: "):]
+    if reference is None:
+        return "none: c0 = c approximation, ε13 only"
+    if isinstance(reference, CellBaseline):
+        return (f"{reference.model} baseline fitted to {reference.n} cells at "
+                f"{reference.T_min:g}–{reference.T_max:g} K")
+    return f"explicit cell {getattr(reference, 'name', '')}".strip()
+
+
+def _fail(table, i, msg) -> dict:
+    r = table.iloc[i]
+    return {"source": str(r["label"]), "problem": " ".join(str(msg).split()),
+            "file": None if r["file"] is None else str(r["file"]), "block": None if r["block"] is None else str(r["block"])}
+
+
+def _relation_text(rel, is_para: bool) -> str:
+    if is_para:
+        return "paraphase"
+    if rel is None:
+        return ""
+    kind, index = getattr(rel, "kind", None), getattr(rel, "index", None)
+    return f"{kind}, index {index}" if kind and index else "given"
+
+
+def _no_reference_columns(out, p, s, frame, warnings) -> None:
+    from .lattice import volume, volume_su
+
+    N = len(p)
+    out["V"] = volume(p)
+    out["V_su"] = np.where(np.isfinite(s).any(axis=1), volume_su(p, s), np.nan)
+    beta = np.radians(p[:, 4])
+    out["eps13"] = clean(0.5 * np.cos(beta))
+    out["eps13_su"] = 0.5 * np.sin(beta) * np.radians(s[:, 4])
+    for n in ("e11", "e22", "e33", "e23", "e13", "e12", "vs", "e_ss", "e_sb", "e_nsb", "principal1", "principal2",
+              "principal3"):
+        out[n], out[f"{n}_su"] = np.full(N, np.nan), np.full(N, np.nan)
+    out["reference_kind"] = np.full(N, "none: c0 = c approximation, ε13 only", dtype=object)
+    out["zero_by_symmetry"], out["relation"] = np.full(N, "", dtype=object), np.full(N, "", dtype=object)
+    if not np.isfinite(s[:, 4]).all():
+        warnings.append("no s.u. for β: no s.u. is reported for ε13 (" +
+                        _rows_text(out["label"][~np.isfinite(s[:, 4])], N) + ")")
+    warnings.append("no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined")
+
+
+def _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed) -> np.ndarray:
+    """(N,) mask of rows whose strain exists and whose lattices correspond; failures appended."""
+    keep = np.ones(len(ok), bool)
+    for i in np.flatnonzero(~r.valid & ok):
+        keep[i] = False
+        failed.append(_fail(table, i, "the reference cell mapped by P is not a valid cell"))
+    e = np.where(np.isfinite(r.e), r.e, 0.0)
+    worst = np.argmax(np.abs(e), axis=1)
+    big = (np.abs(e[np.arange(len(e)), worst]) > max_strain) | (np.abs(r.vs) > 3 * max_strain)
+    for i in np.flatnonzero(big & ok & r.valid):
+        keep[i] = False
+        failed.append(_fail(table, i, f"lattice incompatible with the reference mapped by P: "
+                                      f"{COMPONENTS[worst[i]]} = {e[i, worst[i]]:.3g} and volume ratio "
+                                      f"{r.V[i] / r.V0[i]:.4g} (|e_ij| > {max_strain:g}; wrong P or wrong reference?)"))
+    return keep
+
+
+def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
+    """The notes about missing s.u.'s, each said once with the rows it concerns."""
+    from .strain_kernel import input_sigmas
+
+    _, ref_has, child_has, ref_noted, child_noted = input_sigmas(p0, s0, p, s)
+    n = int(ok.sum())
+    none = ~(ref_has | child_has) & ok
+    if none.any():
+        warnings.append("no standard uncertainties in the reference or the cell: no s.u. is reported "
+                        f"({_rows_text(labels[none], n)})")
+    ref_name = "the reference" if choice is None else "the reference (" + choice.describe()[11:60] + "…)"
+    if (child_has & ~ref_has & ok).any():
+        warnings.append(f"{ref_name} has no standard uncertainties: its contribution to every s.u. is unknown")
+    m = ref_has & ~child_has & ok
+    if m.any():
+        warnings.append("the cell has no standard uncertainties; its contribution to every s.u. is unknown "
+                        f"({_rows_text(labels[m], n)})")
+    for noted, who in ((child_noted, None), (ref_noted, "reference")):
+        rows = np.flatnonzero(noted.any(axis=1) & ok)
+        if not len(rows):
+            continue
+        patterns = {}
+        for i in rows:
+            patterns.setdefault(", ".join(CELL_NAMES[j] for j in np.flatnonzero(noted[i])), []).append(labels[i])
+        for names, labs in patterns.items():
+            head = f"{who}: " if who else ""
+            warnings.append(f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})")
+
+
+def _strain_columns(out, r, p0, s0, Ps, kinds, frame) -> None:
+    detP = np.abs(np.linalg.det(Ps))
+    out["V"] = r.V
+    out["V_su"] = np.where(r.child_has_su, r.V_su, np.nan)
+    for k, n in enumerate(CELL_NAMES):
+        out[f"ref_{n}"], out[f"ref_{n}_su"] = p0[:, k], s0[:, k]
+    out["ref_V"] = r.V0 / detP
+    out["ref_V_su"] = np.where(r.ref_has_su, r.V0_su / detP, np.nan)
+    out["reference_kind"] = kinds
+    for k, n in enumerate(COMPONENTS):
+        out[n], out[f"{n}_su"] = clean(r.e[:, k], 1.0, NOISE), r.e_su[:, k].copy()
+    out["eps13"], out["eps13_su"] = clean(r.eps13, 1.0, NOISE), r.eps13_su.copy()
+    out["vs"], out["vs_su"] = clean(r.vs, 1.0, NOISE), r.vs_su
+    out["e_ss"], out["e_ss_su"] = clean(r.e_ss, 1.0, NOISE), r.e_ss_su
+    out["e_sb"], out["e_sb_su"] = clean(r.e_sb, 1.0, NOISE), r.e_sb_su.copy()
+    out["e_nsb"], out["e_nsb_su"] = clean(r.e_nsb, 1.0, NOISE), r.e_nsb_su
+    for k in range(3):
+        out[f"principal{k + 1}"] = clean(r.principal[:, k], 1.0, NOISE)
+        out[f"principal{k + 1}_su"] = r.principal_su[:, k]
+
+
+def _apply_zero(out, zero: np.ndarray) -> None:
+    """Components zero by symmetry: value exactly 0, s.u. 0 (exact)."""
+    for k, n in enumerate(COMPONENTS):
+        m = zero[:, k]
+        out[n][m], out[f"{n}_su"][m] = 0.0, 0.0
+    m = zero[:, 4]  # e13 zero by symmetry: the child has β = 90° to rounding, so ε13 is zero too
+    out["eps13"][m], out["eps13_su"][m] = 0.0, 0.0
+
+
+def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings) -> dict:
+    """eta_strain, eta2_strain (with s.u.'s) and coupling; returns coupling → description of those used."""
+    n = len(out["T"])
+    for c in ("eta_strain", "eta_strain_su", "eta2_strain", "eta2_strain_su"):
+        out[c] = np.full(n, np.nan)
+    if n == 0:
+        out["coupling"] = np.zeros(0, dtype=object)
+        return {}
+    if reference is None or eta_from != "auto":
+        col = "eps13" if eta_from == "auto" else eta_from
+        if col not in out:
+            raise SymstrainInputError("--eta-from", f"no column {col!r} to normalise")
+        vals = np.abs(np.asarray(out[col], dtype=float))
+        m = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
         if m > 1e-9 and np.isfinite(m):
-            df["eta_strain"] = vals / m
-            df["eta_strain_su"] = df[f"{col}_su"] / m if f"{col}_su" in df.columns else np.nan
+            out["eta_strain"] = vals / m
+            out["eta_strain_su"] = np.asarray(out[f"{col}_su"], float) / m if f"{col}_su" in out else np.full(n, np.nan)
+            out["eta2_strain"] = (vals / m) ** 2
+            out["eta2_strain_su"] = 2 * vals / m * out["eta_strain_su"]
         else:
-            df["eta_strain"], df["eta_strain_su"] = np.nan, np.nan
             warnings.append(f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined")
-        df["_order"] = df["branch"].map(BRANCH_ORDER).fillna(3)
-        df = df.sort_values(["_order", "T"], kind="stable").drop(columns="_order").reset_index(drop=True)
-        front = ["label", "T", "branch", "spacegroup", "sg_detected"] + [
-            c for n in CELL_NAMES for c in (n, f"{n}_su")] + ["V", "V_su"]
-        strain_cols = [c for n in ("e11", "e22", "e33", "e23", "e13", "e12", "eps13", "vs", "e_ss", "eta_strain",
-                                   "e_sb", "e_nsb") for c in (n, f"{n}_su") if c in df.columns]
-        rest = [c for c in df.columns if c not in front and c not in strain_cols]
-        df = df[front + strain_cols + rest]
-    for msg, labels in per_row.items():
-        if len(labels) == 1:
-            warnings.append(f"{labels[0]}: {msg}")
+        out["coupling"] = np.full(n, f"|{col}| / max", dtype=object)
+        return {f"|{col}| / max": f"η_strain = |{col}| normalised to its largest value in the table"}
+    g_kind = []
+    for it in items:
+        if it["para"]:
+            g_kind.append("none")
+        elif it["rel"] is not None and sb_components is None:
+            g_kind.append(coupling_of(it["rel"]))
+        elif sb_components is not None:
+            g_kind.append("linear" if len(tuple(sb_components)) else "quadratic_nsb")
         else:
-            which = "every row" if len(labels) == len(df) else \
-                f"{len(labels)} rows: {', '.join(labels[:3])}{' …' if len(labels) > 3 else ''}"
-            warnings.append(f"{msg} ({which})")
-    df.attrs["warnings"] = list(dict.fromkeys(warnings))
-    df.attrs["failed"] = failed
-    df.attrs["frame"] = frame
-    df.attrs["frame_description"] = FRAMES[frame]
-    df.attrs["reference"] = ref_desc
-    df.attrs["eps13_definition"] = EPS13_NO_REFERENCE if reference is None else EPS13_DEFINITION
-    df.attrs["eta_from"] = eta_from
-    return df
+            g_kind.append("unknown")
+    kinds = np.array(g_kind, dtype=object)[gidx]
+    out["coupling"] = kinds
+    used = {}
+    for c in dict.fromkeys(kinds):
+        m = kinds == c
+        if c == "unknown":
+            warnings.append("no relation and no symmetry-breaking components: η_strain is not defined "
+                            f"({_rows_text(out['label'][m], n)}); give the relations or --sb")
+            continue
+        eta, eta_su, eta2, eta2_su = eta_from_strain(c, out["e_sb"][m], out["e_nsb"][m], out["e_sb_su"][m],
+                                                     out["e_nsb_su"][m], normalise=True)
+        src = {"linear": "e_sb", "quadratic_sb": "e_sb", "quadratic_nsb": "e_nsb"}.get(c)
+        if src is not None and not (np.nanmax(out[src][m], initial=0.0) > 1e-9):
+            warnings.append(f"{src} is zero in every row of coupling {c}: η_strain is undefined there")
+            continue
+        out["eta_strain"][m], out["eta_strain_su"][m] = eta, eta_su
+        out["eta2_strain"][m], out["eta2_strain_su"][m] = eta2, eta2_su
+        used[c] = COUPLINGS[c]
+    return used
+
+
+def _column_order(cols) -> list:
+    front = ["label", "file", "block", "T", "T_su", "branch", "spacegroup", "sg_number", "sg_detected"] + [
+        c for n in CELL_NAMES for c in (n, f"{n}_su")] + ["V", "V_su"]
+    strain_cols = [c for n in STRAIN_COLUMNS for c in (n, f"{n}_su") if c in cols]
+    rest = [c for c in cols if c not in front and c not in strain_cols]
+    return [c for c in front if c in cols] + strain_cols + rest
 
 
 def join_on_temperature(left, right, columns, *, tol: float = 0.5, source: str = "strain table"):

@@ -204,23 +204,25 @@ def test_cli_table_csv_with_baseline_figures_and_no_overwrite(capsys, tmp_path, 
                         "--sb", "e13", "--json")
     assert rc == 0, err
     d = json.loads(out)
-    assert d["files"] == ["strain_table.csv", "strain_table_lattice.png", "strain_table_strain.png"]
-    for name in d["files"][1:]:
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    folder = tmp_path / "symstrain-table"
+    assert d["files"] == [str(folder / n) for n in ("table.csv", "expansion.csv", "lattice.png", "strain.png",
+                                                     "eta.png", "expansion.png")]
+    for name in d["files"][2:]:
+        assert Path(name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import pandas as pd
 
-    df = pd.read_csv(tmp_path / "strain_table.csv")
+    df = pd.read_csv(folder / "table.csv", comment="#")
     assert len(df) == d["n_rows"] == len(read_cells_csv(f))
     hot = df[(df["T"] == 320.0)].iloc[0]
     assert hot["eps13"] == pytest.approx(0.5 * hot["c"] * math.cos(math.radians(hot["beta"])) / baseline("c", 320.0),
                                          abs=1e-8)
-    assert d["baseline"]["model"] == "linear" and d["frame"] == "cstar"
-    # a second run never overwrites: the next free name
+    assert d["reference"]["baseline"]["model"] == "linear" and d["frame"] == "cstar"
+    # a second run never overwrites: the next free folder
     rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference", "--no-plots")
-    assert rc == 0 and "strain_table-2.csv" in out and (tmp_path / "strain_table-2.csv").exists()
+    assert rc == 0 and "symstrain-table-2" in out and (tmp_path / "symstrain-table-2" / "table.csv").exists()
     # the input is never the output
-    rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference", "-o", str(f))
-    assert rc == 2 and "input" in err and err.count("\n") == 1
+    rc, out, err = _run(capsys, "table", "--cells", str(f), "--no-reference", "--out", str(f))
+    assert rc == 2 and str(f) in err and err.count("\n") == 1
     assert f.read_text() == before
 
 
@@ -233,7 +235,7 @@ def test_cli_table_bad_input(capsys, tmp_path, monkeypatch):
     assert "missing column" in err and err.count("\n") == 1
     write_series_csv(f)
     rc, out, err = _run(capsys, "table", "--cells", str(f))
-    assert rc == 2 and "choose a reference" in err
+    assert rc == 2 and "paraphase cannot be chosen" in err and "--parent" in err and err.count("\n") == 1
     rc, out, err = _run(capsys, "table", "--cells", str(f), "--baseline", "linear")
     assert rc == 2 and "--baseline-range" in err
 
@@ -247,11 +249,12 @@ def test_cli_table_cifs_failed_file_and_missing_temperature(capsys, tmp_path, mo
     L = SHARED / "lawsonite"
     rc, out, err = _run(capsys, "table", *map(str, lawsonite_files), str(bad), "--parent", str(L / "9002551.cif"),
                         "--json", "--no-plots", "--no-detect")
-    assert rc == 0, err
+    assert rc == 3, err  # a batch with a failed input: status partial
     d = json.loads(out)
-    assert d["n_rows"] == 9 and [f["source"] for f in d["failed"]] == [str(bad)]
+    assert d["status"] == "partial"
+    assert d["n_rows"] == 9 and [f["file"] for f in d["failed"]] == [str(bad)]
     assert any("no standard uncertainties" in w["message"] for w in d["warnings"])
-    assert all(r["e11_su"] is None for r in d["rows"])
+    assert all(r["strain"]["e11"]["su"] is None for r in d["results"])
     # a file without a temperature: the series cannot be ordered → exit 2, one line naming it
     no_t = tmp_path / "no_t.cif"
     no_t.write_text((L / "9002549.cif").read_text().replace("_diffrn_ambient_temperature      268", ""))
@@ -313,9 +316,9 @@ def test_cli_table_heating_and_cooling_files(capsys, tmp_path, monkeypatch, laws
                         "--json", "--no-plots", "--no-detect")
     assert rc == 0, err
     d = json.loads(out)
-    assert [(r["T"], r["branch"]) for r in d["rows"]] == [(130, "heating"), (175, "heating"), (225, "heating"),
-                                                          (268, "cooling"), (285, "cooling")]
-    assert {r["frame"] for r in d["rows"]} == {"cstar"}
+    assert [(r["T"]["value"], r["branch"]) for r in d["results"]] == [
+        (130, "heating"), (175, "heating"), (225, "heating"), (268, "cooling"), (285, "cooling")]
+    assert d["frame"] == "cstar"
 
 
 def test_figures_written_for_no_reference_and_baseline_tables(tmp_path):

@@ -1,99 +1,94 @@
-"""``symstrain table FILES... | --cells cells.csv``: strain table of a temperature series, CSV + PNG figures.
+"""``symstrain table FILES... | --cells cells.csv``: strain table of a temperature series, with its figures.
 
-The reference is chosen explicitly: ``--parent CIF`` (one cell for every T), ``--baseline MODEL`` fitted to
-parent-phase cells (rows of the series inside ``--baseline-range``, or ``--baseline-cells CSV``) and
-evaluated at each T, or ``--no-reference`` (ε13 = ½·cos β only). Files that cannot be read or related are
-listed one line each and the rest goes on. Output files are never overwritten (a free name is chosen, and
-a given ``--output`` that exists is refused).
+With no reference option the reference is chosen from the rows (``paraphase.choose_reference``): the group with
+the most symmetry is the paraphase, every other group is related to it, and the baseline goes through its rows
+(linear for ≥ 3, a line through 2, that cell for 1). ``--parent CIF``, ``--baseline MODEL --baseline-range
+TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice. Writes into a new folder
+(``--out``, default ``./symstrain-table``): ``table.csv`` (one row per structure), ``expansion.csv`` (thermal
+expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
+Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
+This module also holds the input options and reading shared with ``transitions``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 from ..errors import SymstrainInputError
 
 NAME = "table"
-HELP = "strain table of a temperature series (CIFs or a cell CSV): CSV file, figures, --json"
+HELP = ("strain table of a temperature series (CIFs or a cell CSV) against the paraphase: table.csv, expansion.csv "
+        "and figures in a new folder, --json")
+FILES = ("table.csv", "expansion.csv", "lattice.png", "strain.png", "eta.png", "expansion.png")
+UNITS = ("# units: T K; a b c Å; alpha beta gamma degrees; volume Å³; strains (e11 … e12, eps13, volume_strain, "
+         "e_ss, e_sb, e_nsb, principal1-3) dimensionless; eta, eta2 normalised; *_su: standard uncertainty, empty "
+         "when unknown")
+#: a negative number or a TMIN:TMAX range is a value, not an option (argparse would take "-20:200" for a flag)
+_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-?\d*\.?\d+\s*[:,]\s*-?\d*\.?\d+$")
 
 
-def add_arguments(p):
+def add_input_arguments(p):
+    """The options that say which structures make the series (shared with ``transitions``)."""
+    p._negative_number_matcher = _NEGATIVE
     p.add_argument("files", nargs="*", metavar="CIF", help="CIFs of the series, any order")
-    p.add_argument("--cells", metavar="CSV", help="cell table instead of CIFs: T, a, b, c, α, β, γ, s.u.'s, branch")
-    p.add_argument("--temperatures", metavar="T1,T2,…", help="temperatures (K), one per CIF (order: positional, --heating, --cooling), overriding the files'")
-    p.add_argument("--branch", choices=("heating", "cooling"), help="branch of every CIF (or CSV row without one)")
+    p.add_argument("--cells", metavar="CSV", help="cell table instead of CIFs: T, a, b, c, α, β, γ, s.u.'s, branch, "
+                   "label, spacegroup (symbol or number, needed for the automatic paraphase)")
+    p.add_argument("--temperatures", metavar="T1,T2,…",
+                   help="temperatures (K), one per CIF (order: positional, --heating, --cooling), overriding the files'")
+    p.add_argument("--branch", choices=("heating", "cooling"),
+                   help="branch of every CIF (or CSV row without one); default: from the file or block name when it "
+                        "says heating/cooling, up/down or warming, else none (such rows are never joined by lines)")
     p.add_argument("--heating", nargs="+", default=[], metavar="CIF", help="CIFs measured on heating")
     p.add_argument("--cooling", nargs="+", default=[], metavar="CIF", help="CIFs measured on cooling")
-    g = p.add_argument_group("reference (paraphase) cell")
-    g.add_argument("--parent", metavar="CIF", help="parent CIF: the reference cell, and the relation giving P")
-    g.add_argument("--baseline", choices=("linear", "poly", "salje"),
-                   help="fit a baseline to parent-phase cells and extrapolate it to each T")
-    g.add_argument("--baseline-range", metavar="TMIN:TMAX", help="parent-phase rows of the series to fit")
-    g.add_argument("--baseline-cells", metavar="CSV", help="fit the baseline to these cells instead")
-    g.add_argument("--degree", type=int, default=2, help="degree of --baseline poly (default 2)")
-    g.add_argument("--theta-s", type=float, help="fix Θs (K) of --baseline salje (default: fitted)")
-    g.add_argument("--no-reference", action="store_true", help="ε13 = ½·cos β only (c0 = c approximation)")
-    p.add_argument("--P", dest="P", metavar="BASIS", help="P for every row, e.g. 'b,-a,c' (overrides relate)")
-    p.add_argument("--sb", metavar="COMPONENTS", help="symmetry-breaking components, e.g. 'e13'")
-    p.add_argument("--frame", choices=("cstar", "c"), default="cstar",
-                   help="Cartesian frame: cstar = X∥a, Z∥c* (default); c = Z∥c, X∥a*")
-    p.add_argument("--eta-from", default="eps13", help="column normalised into eta_strain (default eps13)")
-    p.add_argument("--max-strain", type=float, default=0.1, help="largest |e_ij| before a row is rejected")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (default 0.08)")
-    p.add_argument("-o", "--output", metavar="CSV", help="table file (default strain_table.csv, never overwritten)")
-    p.add_argument("--no-plots", action="store_true", help="do not write the PNG figures")
     p.add_argument("--no-detect", action="store_true", help="skip spglib space-group detection of each CIF")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
-def _free_stem(output: str | None, inputs: set[Path], plots: bool) -> Path:
-    suffixes = ["_lattice.png", "_strain.png"] if plots else []
-    if output:
-        out = Path(output)
-        if out.suffix.lower() != ".csv":
-            raise SymstrainInputError(output, "the table is written as CSV: give a name ending in .csv")
-        if out.resolve() in inputs:
-            raise SymstrainInputError(output, "is one of the input files (refusing to overwrite it)")
-        stem = out.with_suffix("")
-        for f in [out] + [Path(f"{stem}{s}") for s in suffixes]:
-            if f.exists():
-                raise SymstrainInputError(str(f), "already exists (refusing to overwrite; choose another --output)")
-        return stem
-    k = 1
-    while True:
-        stem = Path("strain_table" if k == 1 else f"strain_table-{k}")
-        if not any(Path(f"{stem}{s}").exists() for s in [".csv"] + suffixes):
-            return stem
-        k += 1
+def add_arguments(p):
+    add_input_arguments(p)
+    g = p.add_argument_group("reference (paraphase) cell; default: the paraphase rows of the series")
+    g.add_argument("--parent", metavar="CIF", help="parent CIF: one reference cell for every T, and the relations")
+    g.add_argument("--baseline", choices=("linear", "poly", "salje"),
+                   help="fit this baseline to the paraphase rows inside --baseline-range (or to --baseline-cells); "
+                        "rows of other groups in the range are left out, each named")
+    g.add_argument("--baseline-range", metavar="TMIN:TMAX", help="temperatures (K, ≥ 0) of the rows to fit")
+    g.add_argument("--baseline-cells", metavar="CSV", help="fit the baseline to these cells instead")
+    g.add_argument("--degree", type=int, default=2, help="degree of --baseline poly (default 2)")
+    g.add_argument("--theta-s", type=float, help="fix Θs (K) of --baseline salje (default: fitted)")
+    g.add_argument("--no-reference", action="store_true", help="ε13 = ½·cos β only (c0 = c approximation)")
+    p.add_argument("--P", dest="P", metavar="BASIS", help="P for every row, e.g. 'b,-a,c' (instead of the relations)")
+    p.add_argument("--sb", metavar="COMPONENTS", help="symmetry-breaking components for every row, e.g. 'e13'")
+    p.add_argument("--frame", choices=("cstar", "c"), default="cstar",
+                   help="Cartesian frame: cstar = X∥a, Z∥c* (default); c = Z∥c, X∥a*")
+    p.add_argument("--eta-from", default="auto",
+                   help="auto (default: η ∝ e_sb, or η² ∝ e_sb / e_nsb, as the relation couples them) or a column "
+                        "normalised into eta")
+    p.add_argument("--max-strain", type=float, default=0.1, help="largest |e_ij| before a row is rejected")
+    p.add_argument("--out", metavar="DIR", help="new folder for " + ", ".join(FILES)
+                   + " (default: ./symstrain-table, -2, … ; never overwrites)")
+    p.add_argument("--no-plots", action="store_true", help="do not write the PNG figures")
 
 
-def run(args):
-    import numpy as np
+def temperature_range(text):
+    """TMIN:TMAX in K from the command line; refuses T < 0 in one line."""
+    from .strain import parse_range
 
-    from ..notation import format_su as _fmt
-    from ..reference import fit_cell_baseline
-    from ..series import read_cells_csv, read_series, strain_table, table_cells
-    from . import CommandResult, progress_bar
-    from .strain import parse_P, parse_range, parse_sb
+    rng = parse_range(text)
+    if rng is not None and rng[0] < 0:
+        raise SymstrainInputError("--baseline-range", f"{rng[0]:g} K is below 0 K (temperatures are absolute)")
+    return rng
+
+
+def read_inputs(args, command: str):
+    """(cells, phases or None) of the series the options name; every unreadable file listed in
+    ``cells.attrs["failed"]``; SymstrainInputError when nothing can be read."""
+    from ..series import read_cells_csv, read_series
+    from . import progress_bar
 
     files = list(args.files) + list(args.heating) + list(args.cooling)
     if bool(files) == bool(args.cells):
-        raise SymstrainInputError("table", "give either CIF files or --cells CSV (one of the two)")
-    refs = [args.parent is not None, args.baseline is not None, args.no_reference]
-    if not any(refs):
-        raise SymstrainInputError("table", "choose a reference: --parent CIF, --baseline MODEL or --no-reference")
-    if args.no_reference and (args.parent or args.baseline):
-        raise SymstrainInputError("--no-reference", "cannot be combined with --parent or --baseline")
-    inputs = {Path(f).resolve() for f in files + [args.cells, args.parent, args.baseline_cells] if f}
-    stem = _free_stem(args.output, inputs, not args.no_plots)
-
-    progress = progress_bar(not args.no_progress)
-
-    P = parse_P(args.P) if args.P else None
-    sb = parse_sb(args.sb)
-    notes: list[str] = []
-
-    phases = None
+        raise SymstrainInputError(command, "give either CIF files or --cells CSV (one of the two)")
     if files:
         temps = None
         if args.temperatures:
@@ -103,109 +98,254 @@ def run(args):
                 raise SymstrainInputError("--temperatures", f"{args.temperatures!r} is not a list of numbers") from None
         branches = ([args.branch or ""] * len(args.files) + ["heating"] * len(args.heating)
                     + ["cooling"] * len(args.cooling))
-        cells, phases = read_series(files, temps, branches, detect=not args.no_detect, progress=progress)
+        cells, phases = read_series(files, temps, branches, detect=not args.no_detect,
+                                    progress=progress_bar(not args.no_progress and not args.json))
     else:
-        cells = read_cells_csv(args.cells, branch=args.branch)
+        cells, phases = read_cells_csv(args.cells, branch=args.branch), None
     if len(cells) == 0:
-        raise SymstrainInputError("table", "no structure could be read: " + "; ".join(
+        raise SymstrainInputError(command, "no structure could be read: " + "; ".join(
             f"{f['source']}: {f['problem']}" for f in cells.attrs.get("failed", [])))
+    return cells, phases
 
-    parent = None
-    if args.parent:
-        from ..cif import read_cif
 
-        parent = read_cif(args.parent)
+def failures(items) -> list[dict]:
+    """The failures of a run under the contract (``{"file", "block", "message"}``)."""
+    from ..contract import failure
 
-    # relations row by row (P and symmetry-breaking components) when both ends are structures
-    relations = None
-    if parent is not None and phases is not None and P is None:
-        from ..relation import relate
+    return [failure(f.get("file") or f["source"], f["problem"], f.get("block")) for f in items]
 
-        keep, relations = [], []
-        failed = list(cells.attrs.get("failed", []))
-        for k, ph in enumerate(phases):
-            try:
-                relations.append(relate(parent, ph, tol=args.tol).require())
-                keep.append(k)
-            except SymstrainInputError as exc:
-                failed.append({"source": exc.source, "problem": exc.problem})
-        attrs = dict(cells.attrs)
-        cells = cells.iloc[keep].reset_index(drop=True)
-        cells.attrs.update(attrs)
-        cells.attrs["failed"] = failed
+
+_CODES = (("no standard uncertainties in the reference or the cell", "no_su"), ("has no standard uncertainties",
+          "no_su"), ("no s.u. for", "partial_su"), ("η_strain is", "eta_undefined"), ("no reference cell",
+          "no_reference"), ("column(s) ignored", "ignored_columns"), ("assumed", "assumed_value"))
+
+
+def records(messages, source: str, codes: dict | None = None) -> list:
+    """Warning strings of the library as coded :class:`~symstrain.errors.WarningRecord`'s (``codes``: message →
+    code of the reader's coded warnings)."""
+    from ..contract import warning_records
+    from ..errors import WarningRecord
+
+    out = []
+    for m in messages:
+        if not isinstance(m, str):
+            out.append(m)
+            continue
+        code = (codes or {}).get(m) or next((c for key, c in _CODES if key in m), "note")
+        out.append(WarningRecord(code, source, m))
+    return warning_records(out, source)
+
+
+def run(args):
+    import numpy as np
+
+    from ..expansion import thermal_expansion
+    from ..paraphase import choose_reference
+    from ..series import read_cells_csv, strain_table
+    from ..transitions import find_brackets
+    from . import CommandResult, output_dir
+    from .strain import parse_P, parse_sb
+
+    if args.no_reference and (args.parent or args.baseline or args.baseline_cells):
+        raise SymstrainInputError("--no-reference", "cannot be combined with --parent or --baseline")
+    if args.parent and (args.baseline or args.baseline_cells):
+        raise SymstrainInputError("--parent", "give either --parent or --baseline, not both")
+    if args.baseline_cells and not args.baseline:
+        args.baseline = "linear"
+    T_range = temperature_range(args.baseline_range)
+    if args.baseline and T_range is None and not args.baseline_cells:
+        raise SymstrainInputError("--baseline", "say which rows are the paraphase: --baseline-range TMIN:TMAX "
+                                  "(or give --baseline-cells CSV)")
+    P = parse_P(args.P) if args.P else None
+    sb = parse_sb(args.sb)
+    cells, phases = read_inputs(args, "table")
+
+    choice = None
+    if not args.no_reference:
+        parent = None
+        if args.parent:
+            from ..cif import read_cif
+
+            parent = read_cif(args.parent)
+        bcells = read_cells_csv(args.baseline_cells) if args.baseline_cells else None
+        choice = choose_reference(cells, phases, parent=parent, model=args.baseline, T_range=T_range,
+                                  baseline_cells=bcells, degree=args.degree, theta_s=args.theta_s, tol=args.tol)
+    notes = []
+    if choice is None:
+        df = strain_table(cells, None, frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain)
+    elif P is not None:
+        notes.append("--P given: it replaces the relations' P for every row")
+        df = strain_table(cells, choice.reference, P=P, sb_components=sb, frame=args.frame,
+                          eta_from=args.eta_from, max_strain=args.max_strain)
+    else:
         if sb is not None:
             notes.append("--sb given: it replaces the relations' symmetry-breaking components")
-    elif P is None and not args.no_reference:
-        notes.append("P = identity: the reference and every cell are taken in the same basis (give --P otherwise)")
-
-    baseline = None
-    if args.no_reference:
-        reference = None
-    elif args.baseline:
-        if args.baseline_cells:
-            bcells = read_cells_csv(args.baseline_cells)
-            notes.extend(bcells.attrs.get("warnings", []))
-            src = args.baseline_cells
-        else:
-            if not args.baseline_range:
-                raise SymstrainInputError("--baseline", "say which rows are the parent phase: --baseline-range "
-                                          "TMIN:TMAX (or give --baseline-cells CSV)")
-            bcells, src = cells, "parent-phase rows"
-        baseline = fit_cell_baseline(bcells["T"], table_cells(bcells), model=args.baseline, degree=args.degree,
-                                     theta_s=args.theta_s, T_range=parse_range(args.baseline_range), source=src)
-        reference = baseline
-    else:
-        reference = parent
-
-    df = strain_table(cells, reference, P=P, sb_components=sb, relations=relations, frame=args.frame,
-                      max_strain=args.max_strain, eta_from=args.eta_from, progress=progress)
+        df = strain_table(cells, choice, sb_components=sb, frame=args.frame, eta_from=args.eta_from,
+                          max_strain=args.max_strain)
     if len(df) == 0:
         raise SymstrainInputError("table", "no row could be computed: " + "; ".join(
             f"{f['source']}: {f['problem']}" for f in df.attrs.get("failed", [])))
+    te = thermal_expansion(cells, groups=None if choice is None else choice.groups)
+    brackets = find_brackets(cells)
 
-    written = []
-    csv_path = f"{stem}.csv"
-    df.to_csv(csv_path, index=False)
-    written.append(csv_path)
+    names = list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:]))
+    out = output_dir(args.out, "table", names)
+    written = [str(out / "table.csv"), str(out / "expansion.csv")]
+    with open(written[0], "w", encoding="utf-8") as fh:
+        fh.write(UNITS + "\n")
+        csv_frame(df).to_csv(fh, index=False)
+    te.to_frame().to_csv(written[1], index=False)
     if not args.no_plots:
-        from ..plots.strain import plot_lattice, plot_strain
+        from ..plots.strain import plot_eta, plot_expansion, plot_lattice, plot_strain
 
-        written.append(plot_lattice(df, f"{stem}_lattice.png", baseline))
-        written.append(plot_strain(df, f"{stem}_strain.png"))
+        baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
+        written.append(plot_lattice(df, out / "lattice.png", baseline, brackets=brackets))
+        written.append(plot_strain(df, out / "strain.png", brackets=brackets))
+        written.append(plot_eta(df, out / "eta.png", brackets=brackets))
+        written.append(plot_expansion(te, cells, out / "expansion.png", brackets=brackets))
 
-    warnings = notes + list(df.attrs.get("warnings", []))
-    failed = df.attrs.get("failed", [])
+    failed = failures(df.attrs.get("failed", []))
+    warnings = (list(choice.warnings) if choice is not None else []) + records(
+        notes + list(df.attrs.get("warnings", [])) + list(te.warnings), "table", cells.attrs.get("warning_codes"))
+    groups = {} if choice is None else choice.groups
     data = {
+        "n_files": len(cells) + len(cells.attrs.get("failed", [])),
+        "n_rows": len(df),
+        "reference": ({"mode": "none", "model": "none", "description": df.attrs["reference"]} if choice is None
+                      else choice.to_dict()),
         "frame": df.attrs["frame"],
         "frame_description": df.attrs["frame_description"],
-        "reference": df.attrs["reference"],
         "eps13_definition": df.attrs["eps13_definition"],
-        "eta_from": df.attrs["eta_from"],
-        "baseline": None if baseline is None else baseline.to_dict(),
-        "n_rows": len(df),
-        "rows": df.replace({np.nan: None}).to_dict(orient="records"),
+        "couplings": df.attrs.get("couplings", {}),
+        "results": json_rows(df, groups),
         "failed": failed,
-        "warnings": warnings,
+        "expansion": te.to_dict(),
+        "transitions": [{"branch": b.branch or None, "T_below": b.T_below, "T_above": b.T_above,
+                         "below": b.group_below, "above": b.group_above} for b in brackets],
     }
-    lines = [f"strain table: {len(df)} rows; frame {df.attrs['frame']} ({df.attrs['frame_description']})",
-             f"reference: {df.attrs['reference']}", f"{df.attrs['eps13_definition']}"]
-    if baseline is not None:
-        for name, b in baseline.baselines.items():
-            ps = ", ".join(f"{n}={_fmt(v, s)}" for n, v, s in zip(b.param_names, b.params, b.param_su))
-            lines.append(f"  baseline {name}: {b.formula()}  [{ps}]  rms {b.rms:.3g}")
-    head = f"{'T/K':>8} {'branch':8} {'group':14} {'a':>10} {'b':>10} {'c':>10} {'beta':>9} {'V':>10} " \
-           f"{'eps13':>14} {'vs':>14} {'e_ss':>12} {'eta':>7}"
-    lines.append(head)
-    for r in df.itertuples(index=False):
-        sg = (r.sg_detected or r.spacegroup or "")[:14]
-        lines.append(
-            f"{r.T:8.2f} {r.branch or '-':8} {sg:14} {r.a:10.5f} {r.b:10.5f} {r.c:10.5f} {r.beta:9.4f} {r.V:10.3f} "
-            f"{_fmt(r.eps13, r.eps13_su):>14} {_fmt(r.vs, r.vs_su):>14} {_fmt(r.e_ss, r.e_ss_su):>12} "
-            f"{r.eta_strain:7.4f}")
-    for f in failed:
-        lines.append(f"failed: {f['source']}: {f['problem']}")
-    for w in warnings:
-        lines.append(f"warning: {w}")
-    lines.append("wrote: " + ", ".join(written))
-    return CommandResult(data, "\n".join(lines), written)
+    text = text_report(df, choice, te, brackets, failed, written, np)
+    return CommandResult(data, text, written, warnings=warnings, status="partial" if failed else "ok")
 
+
+# ------------------------------------------------------------------------------------------------ output
+
+
+def csv_frame(df):
+    """The table as written to table.csv: contract column names (``x``, ``x_su``), no internal columns."""
+    ren = {"V": "volume", "V_su": "volume_su", "vs": "volume_strain", "vs_su": "volume_strain_su",
+           "eta_strain": "eta", "eta_strain_su": "eta_su", "eta2_strain": "eta2", "eta2_strain_su": "eta2_su",
+           "ref_V": "ref_volume", "ref_V_su": "ref_volume_su"}
+    return df.drop(columns=[c for c in ("label", "has_su") if c in df]).rename(columns=ren)
+
+
+def _spacegroup(key, number, groups):
+    from ..contract import spacegroup
+    from ..paraphase import group_from_symbol
+
+    if not key or not number:
+        return None
+    return spacegroup(groups[key] if key in groups else group_from_symbol(key))
+
+
+def json_rows(df, groups) -> list[dict]:
+    """Rows under the contract: T, cell and strains as quantities, the space group as an object."""
+    import numpy as np
+
+    from ..phase import CELL_NAMES
+    from ..strain_math import COMPONENTS
+
+    def cols(name):
+        v = df[name].to_numpy(dtype=float) if name in df else np.full(len(df), np.nan)
+        s = df[f"{name}_su"].to_numpy(dtype=float) if f"{name}_su" in df else np.full(len(df), np.nan)
+        return v, s
+
+    def q(v, s):
+        return {"value": float(v) if np.isfinite(v) else None, "su": float(s) if np.isfinite(s) else None}
+
+    arrays = {n: cols(n) for n in list(CELL_NAMES) + ["V", "T"] + [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]
+              + list(COMPONENTS) + ["eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain", "eta2_strain",
+                                    "principal1", "principal2", "principal3"]}
+    sg_cache = {}
+    rows = []
+    for k, r in enumerate(df[["file", "block", "branch", "spacegroup", "sg_number", "sg_detected", "reference_kind",
+                              "coupling", "relation", "zero_by_symmetry", "has_su"]].itertuples(index=False)):
+        key = (r.spacegroup, r.sg_number)
+        if key not in sg_cache:
+            sg_cache[key] = _spacegroup(r.spacegroup, r.sg_number, groups)
+        cell = {n: q(arrays[n][0][k], arrays[n][1][k]) for n in CELL_NAMES}
+        cell["volume"] = q(*(a[k] for a in arrays["V"]))
+        has_ref = np.isfinite(arrays["ref_a"][0][k])
+        ref = None
+        if has_ref:
+            ref = {n: q(arrays[f"ref_{n}"][0][k], arrays[f"ref_{n}"][1][k]) for n in CELL_NAMES}
+            ref["volume"] = q(*(a[k] for a in arrays["ref_V"]))
+        rows.append({
+            "file": r.file, "block": r.block, "T": q(*(a[k] for a in arrays["T"])), "branch": r.branch or None,
+            "spacegroup": sg_cache[key], "spacegroup_detected": r.sg_detected or None,
+            "relation": r.relation or None, "cell": cell, "reference_cell": ref, "reference_kind": r.reference_kind,
+            "strain": {n: q(arrays[n][0][k], arrays[n][1][k]) for n in COMPONENTS},
+            "zero_by_symmetry": str(r.zero_by_symmetry).split(),
+            "eps13": q(*(a[k] for a in arrays["eps13"])), "volume_strain": q(*(a[k] for a in arrays["vs"])),
+            "e_ss": q(*(a[k] for a in arrays["e_ss"])), "e_sb": q(*(a[k] for a in arrays["e_sb"])),
+            "e_nsb": q(*(a[k] for a in arrays["e_nsb"])),
+            "principal": [q(arrays[f"principal{i}"][0][k], arrays[f"principal{i}"][1][k]) for i in (1, 2, 3)],
+            "eta": q(*(a[k] for a in arrays["eta_strain"])), "eta2": q(*(a[k] for a in arrays["eta2_strain"])),
+            "coupling": r.coupling or None, "has_su": bool(r.has_su),
+        })
+    return rows
+
+
+def text_report(df, choice, te, brackets, failed, written, np) -> str:
+    from ..notation import format_su
+    from ..paraphase import OVERRIDES
+    from ..plots.strain import short_symbol, strain_panels
+
+    lines = []
+    if choice is None:
+        lines.append(f"reference: {df.attrs['reference']}")
+    else:
+        lines.append(choice.describe())
+        for key, why in choice.refuted.items():
+            lines.append(f"  not a subgroup of the paraphase: {key}: {why}")
+        if choice.mode == "auto":
+            lines.append(f"  (override with {OVERRIDES})")
+        if hasattr(choice.reference, "baselines"):
+            for name, b in choice.reference.baselines.items():
+                p = name.split(": ")[-1]
+                if b.model == "linear":
+                    (c0, c1), (s0, s1) = b.params, b.param_su
+                    lines.append(f"  {p}(T) = {format_su(c0, s0)} Å + {format_su(c1, s1)} Å/K · (T − {b.T_ref:g} K)"
+                                 .replace(" Å", "" if p in ("alpha", "beta", "gamma") else " Å"))
+                else:
+                    ps = ", ".join(f"{n}={format_su(v, s)}" for n, v, s in zip(b.param_names, b.params, b.param_su))
+                    lines.append(f"  {b.formula()}  [{ps}]")
+            for p, v in choice.reference.constants.items():
+                lines.append(f"  {p} = {v:g} at every T")
+    lines.append(f"strain table: {len(df)} rows; frame {df.attrs['frame']} ({df.attrs['frame_description']})")
+    for c, d in df.attrs.get("couplings", {}).items():
+        lines.append(f"  η: {c}: {d}")
+    comps = [c for c, _ in strain_panels(df) if c not in ("vs",)]
+    cols = comps + ["vs", "e_sb", "e_nsb", "eta_strain", "eta2_strain"]
+    head = {"vs": "vs", "eta_strain": "η", "eta2_strain": "η²"}
+    lines.append(f"{'T/K':>8} {'branch':8} {'group':10} " + " ".join(f"{head.get(c, c):>14}" for c in cols))
+    for _, r in df.iterrows():
+        zero = set(str(r.get("zero_by_symmetry", "")).split())
+        cells = []
+        for c in cols:
+            v, s = r.get(c), r.get(f"{c}_su")
+            exact = c in zero or (v == 0 and s == 0)
+            cells.append(f"{'0' if exact else format_su(v, s):>14}")
+        lines.append(f"{r['T']:8.2f} {r['branch'] or '-':8} {short_symbol(r['spacegroup'])[:10]:10} " + " ".join(cells))
+    for b in brackets:
+        lines.append(f"symmetry change ({b.branch or 'no branch'}): {short_symbol(b.group_below)} at {b.T_below:g} K → "
+                     f"{short_symbol(b.group_above)} at {b.T_above:g} K")
+    for ph in te.phases:
+        su = lambda x: "" if not np.isfinite(x) else f" ± {x:.2g}"  # noqa: E731
+        lines.append(f"thermal expansion {short_symbol(ph.group) or 'rows'} ({ph.n} rows, {ph.T_min:g}–{ph.T_max:g} K,"
+                     f" {ph.fit}): α1,2,3 = " + ", ".join(f"{a:.3g}{su(s)}" for a, s in zip(ph.alpha, ph.alpha_su))
+                     + f"; αV = {ph.alpha_V:.3g}{su(ph.alpha_V_su)} MK⁻¹")
+    for f in failed:
+        lines.append(f"failed: {f['file']}{':' + f['block'] if f.get('block') and f['block'] not in f['file'] else ''}: "
+                     f"{f['message']}")
+    lines.append("wrote: " + ", ".join(written))
+    return "\n".join(lines)

@@ -1,11 +1,18 @@
-"""Figures of strain tables (PNG via the Agg canvas; no pyplot state): lattice parameters against T with the
-fitted reference baseline, and ε13, volume strain and η_strain against T with heating and cooling branches
-distinguished. Every function takes a table from :func:`symstrain.series.strain_table` (and optionally a
-:class:`~symstrain.reference.CellBaseline`), writes one PNG to ``path`` and returns the path.
+"""Figures of strain tables (PNG via the Agg canvas; no pyplot state): lattice parameters with the reference
+baseline, the strain components the relation allows, η from strain, thermal expansion; and the shared drawing of
+phases and transitions along T used by ``plots/transitions.py``.
+
+Every figure: phases shaded and labelled with their space groups (a hatched band where heating and cooling
+disagree: hysteresis), transitions marked (the bracket between the last row of one group and the first of the
+next), units on every axis, one legend outside the axes (it hides no data). Rows of a known branch are joined by
+lines only between neighbours of the same group (no line bridges a first-order jump); rows without a branch are
+markers only. Components zero by symmetry are not plotted; strains are drawn ×10³ without an offset.
+Every function takes a table from :func:`symstrain.series.strain_table`, writes one PNG to ``path`` and returns it.
 """
 
 from __future__ import annotations
 
+import re
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -14,41 +21,155 @@ from . import save_figure
 
 from ..phase import CELL_NAMES
 
-#: heating: red filled up-triangles; cooling: blue open down-triangles; unspecified: black circles
+#: heating: red filled up-triangles; cooling: blue open down-triangles; unspecified: black circles (markers only)
 STYLE = {
     "heating": dict(color="tab:red", marker="^", mfc="tab:red", label="heating"),
     "cooling": dict(color="tab:blue", marker="v", mfc="none", label="cooling"),
-    "": dict(color="k", marker="o", mfc="none", label="data"),
+    "": dict(color="k", marker="o", mfc="none", label="no branch (markers only)"),
 }
 _LABELS = {"a": "a (Å)", "b": "b (Å)", "c": "c (Å)", "alpha": "α (°)", "beta": "β (°)", "gamma": "γ (°)",
            "V": "V (Å³)"}
+_PHASE_COLOURS = ("#d9e8f5", "#fbe3cf", "#dcefd9", "#efdcef", "#f5f0c8", "#e3e3e3")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+STRAIN_SCALE = 1e3
+
+
+def short_symbol(hm: str) -> str:
+    """Compact H-M symbol for labels: 'P 1 21/c 1' → 'P2₁/c', 'P 21 c n' → 'P2₁cn', 'C m c m' → 'Cmcm'."""
+    tokens = str(hm).split()
+    if len(tokens) == 4 and tokens[1] == "1" and tokens[3] == "1":
+        tokens = [tokens[0], tokens[2]]
+    elif len(tokens) == 4 and tokens[1] == "1" and tokens[2] == "1":
+        tokens = [tokens[0], tokens[3]]
+    elif len(tokens) == 4 and tokens[2] == "1" and tokens[3] == "1":
+        tokens = [tokens[0], tokens[1]]
+    return "".join(re.sub(r"(?<=\d)(\d)", lambda m: m.group(1).translate(_SUB), t) for t in tokens)
+
+
+# ------------------------------------------------------------------------------------------------ phases along T
+
+
+def phase_segments(df) -> list[tuple[str, float, float]]:
+    """[(group or "hysteresis", T_lo, T_hi), ...] along T: per branch, each group spans from the middle of the
+    bracket before it to the middle of the bracket after it; where branches disagree the span is "hysteresis"."""
+    if "spacegroup" not in df or not len(df):
+        return []
+    per_branch = []
+    for _, g in df.groupby(df["branch"].fillna("").astype(str)):
+        g = g[g["spacegroup"].astype(str) != ""].sort_values("T")
+        if not len(g):
+            continue
+        T = g["T"].to_numpy(float)
+        grp = g["spacegroup"].astype(str).to_numpy()
+        change = np.flatnonzero(grp[1:] != grp[:-1])
+        edges = [-np.inf] + [0.5 * (T[i] + T[i + 1]) for i in change] + [np.inf]
+        groups = [grp[0]] + [grp[i + 1] for i in change]
+        per_branch.append(list(zip(groups, edges[:-1], edges[1:])))
+    if not per_branch:
+        return []
+    T_all = df["T"].to_numpy(float)
+    lo, hi = float(T_all.min()), float(T_all.max())
+    pad = 0.03 * max(hi - lo, 1.0)
+    cuts = sorted({lo - pad, hi + pad} | {e for br in per_branch for _, a, b in br for e in (a, b)
+                                          if np.isfinite(e)})
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        mid = 0.5 * (a + b)
+        names = {grp for br in per_branch for grp, x, y in br if x <= mid < y}
+        name = names.pop() if len(names) == 1 else "hysteresis"
+        if out and out[-1][0] == name:
+            out[-1] = (name, out[-1][1], b)
+        else:
+            out.append((name, a, b))
+    return out
+
+
+def shade_phases(ax, segments, colours: dict, label: bool = True) -> None:
+    """Shade each phase segment (hatched grey for hysteresis) and, with ``label``, name it at the top."""
+    for name, a, b in segments:
+        if name == "hysteresis":
+            ax.axvspan(a, b, facecolor="none", edgecolor="0.6", hatch="///", lw=0, zorder=0)
+        else:
+            ax.axvspan(a, b, color=colours[name], lw=0, zorder=0)
+        if label:
+            ax.text(0.5 * (a + b), 1.0, "hysteresis" if name == "hysteresis" else short_symbol(name),
+                    transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8,
+                    color="0.35" if name == "hysteresis" else "k")
+
+
+def mark_transitions(ax, brackets) -> None:
+    """A dotted line at each bracket edge of every transition (the symmetry changes between those rows)."""
+    for b in brackets or ():
+        c = STYLE.get(b.branch, STYLE[""])["color"]
+        for t in (b.T_below, b.T_above):
+            ax.axvline(t, color=c, lw=0.6, ls=":", zorder=1)
+
+
+def group_colours(df) -> dict:
+    groups = list(dict.fromkeys(df["spacegroup"].astype(str))) if "spacegroup" in df else []
+    return {g: _PHASE_COLOURS[i % len(_PHASE_COLOURS)] for i, g in enumerate(groups)}
 
 
 def _branches(df):
     for br in ("heating", "cooling", ""):
-        g = df[df["branch"] == br]
+        g = df[df["branch"].fillna("") == br]
         if len(g):
             yield br, g.sort_values("T")
 
 
-def _errorbar(ax, g, col, style):
-    y = g[col].to_numpy(dtype=float)
-    s = g[f"{col}_su"].to_numpy(dtype=float) if f"{col}_su" in g.columns else None
-    if s is not None and not np.any(np.isfinite(s)):
-        s = None
-    ax.errorbar(g["T"], y, yerr=None if s is None else np.nan_to_num(s), ls="-", lw=0.7, ms=5, capsize=2,
-                color=style["color"], marker=style["marker"], mfc=style["mfc"], label=style["label"])
+def draw_series(ax, g, y, s, branch: str) -> None:
+    """Points of one branch (error bars where an s.u. is known) and, for a known branch, lines between
+    neighbours of the same group only."""
+    st = STYLE[branch]
+    T = g["T"].to_numpy(float)
+    has = None if s is None else np.isfinite(s) & (s > 0)  # exact values (s.u. 0) and unknown s.u.'s: no bar
+    yerr = None if has is None or not has.any() else np.where(has, s, 0.0)
+    ax.errorbar(T, y, yerr=yerr, ls="none", ms=5, capsize=2, color=st["color"], marker=st["marker"],
+                mfc=st["mfc"], zorder=3)
+    if branch and len(T) > 1:
+        grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else np.full(len(T), "")
+        for k in range(len(T) - 1):
+            if grp[k] == grp[k + 1] and np.isfinite(y[k]) and np.isfinite(y[k + 1]):
+                ax.plot(T[k : k + 2], y[k : k + 2], "-", lw=0.8, color=st["color"], zorder=2)
 
 
-def plot_lattice(df, path, baseline=None) -> str:
-    """Lattice parameters (those that vary, plus V) against T per branch; the fitted baseline as a dashed line
-    with its ±1 s.u. band over the table's temperature range, the fitted range shaded."""
-    cols = [n for n in CELL_NAMES if np.ptp(df[n].to_numpy(dtype=float)) > 1e-9 or n in ("a", "b", "c")] + ["V"]
-    n = len(cols)
-    ncol = min(n, 3)
+def _legend(fig, df, colours, extra=()) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=STYLE[b]["color"], marker=STYLE[b]["marker"], mfc=STYLE[b]["mfc"],
+                      ls="-" if b else "none", label=STYLE[b]["label"]) for b, _ in _branches(df)]
+    handles += [Patch(color=c, label=short_symbol(g)) for g, c in colours.items() if g]
+    handles += list(extra)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
+
+
+def _axes(n, width=4.0, height=3.0, ncol=3):
+    ncol = min(n, ncol)
     nrow = -(-n // ncol)
-    fig = Figure(figsize=(4.0 * ncol, 3.0 * nrow), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
+    fig = Figure(figsize=(width * ncol, height * nrow + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _decorate(ax, df, colours, segments, brackets, top: bool) -> None:
+    shade_phases(ax, segments, colours, label=top)
+    mark_transitions(ax, brackets)
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.set_xlabel("T (K)")
+
+
+# ------------------------------------------------------------------------------------------------ figures
+
+
+def plot_lattice(df, path, baseline=None, *, brackets=None) -> str:
+    """Lattice parameters (a, b, c, the angles that vary, V) against T; the reference baseline as a dashed line
+    with its ±1 s.u. band, drawn over the table's range (solid where it was fitted)."""
+    cols = [n for n in CELL_NAMES if n in ("a", "b", "c") or np.ptp(df[n].to_numpy(dtype=float)) > 1e-9] + ["V"]
+    fig, axes = _axes(len(cols))
+    colours, segments = group_colours(df), phase_segments(df)
     Tgrid = None
     if baseline is not None and len(df):
         lo = min(float(df["T"].min()), baseline.T_min)
@@ -57,50 +178,134 @@ def plot_lattice(df, path, baseline=None) -> str:
             lo = max(lo, 1.0)
         Tgrid = np.linspace(lo, hi, 300)
         ref = baseline.cells_at(Tgrid)
-    for ax, col in zip(axes, cols):
+        inside = (Tgrid >= baseline.T_min) & (Tgrid <= baseline.T_max)
+    for k, (ax, col) in enumerate(zip(axes, cols)):
         for br, g in _branches(df):
-            _errorbar(ax, g, col, STYLE[br])
+            s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
+            draw_series(ax, g, g[col].to_numpy(float), s, br)
         if Tgrid is not None:
-            if col == "V":
-                from ..lattice import volume
+            from ..lattice import volume
 
-                y = volume(ref)
-                s = None
-            else:
-                y = ref[:, CELL_NAMES.index(col)]
-                b = baseline.baselines.get(col)
-                s = b.su(Tgrid) if b is not None else None
-            ax.plot(Tgrid, y, "k--", lw=1, label=f"{baseline.model} baseline")
+            y = volume(ref) if col == "V" else ref[:, CELL_NAMES.index(col)]
+            b = None if col == "V" else baseline.baselines.get(col)
+            s = b.su(Tgrid) if b is not None else None
+            ax.plot(Tgrid, y, "k--", lw=1, zorder=2)
+            ax.plot(Tgrid[inside], y[inside], "k-", lw=1.4, zorder=2)
             if s is not None and np.all(np.isfinite(s)):
-                ax.fill_between(Tgrid, y - s, y + s, color="0.6", alpha=0.3, lw=0)
-            ax.axvspan(baseline.T_min, baseline.T_max, color="0.9", zorder=0)
-        ax.set(xlabel="T (K)", ylabel=_LABELS[col])
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    axes[0].legend(fontsize=7)
-    title = "lattice parameters"
+                ax.fill_between(Tgrid, y - s, y + s, color="0.5", alpha=0.25, lw=0, zorder=1)
+        _decorate(ax, df, colours, segments, brackets, top=k < 3)
+        ax.set_ylabel(_LABELS[col])
+    extra = []
     if baseline is not None:
-        title += f" — reference: {baseline.model} baseline fitted at {baseline.T_min:g}–{baseline.T_max:g} K (shaded)"
-    fig.suptitle(title, fontsize=9)
+        from matplotlib.lines import Line2D
+
+        extra = [Line2D([], [], color="k", ls="--", label=f"reference: {baseline.model} baseline "
+                        f"(solid: fitted, {baseline.T_min:g}–{baseline.T_max:g} K)")]
+    _legend(fig, df, colours, extra)
+    fig.suptitle("lattice parameters" + (f" — reference {df.attrs['reference']}" if df.attrs.get("reference") else ""),
+                 fontsize=9)
     return save_figure(fig, path)
 
 
-def plot_strain(df, path) -> str:
-    """ε13, volume strain vs and η_strain against T, heating and cooling distinguished (s.u. bars when known).
-    The frame and the reference are written in the title (from ``df.attrs``)."""
-    panels = [("eps13", "ε13"), ("vs", "volume strain vs"), ("eta_strain", "η_strain = |ε13| / max")]
-    panels = [(c, lab) for c, lab in panels if c in df.columns and df[c].notna().any()]
-    fig = Figure(figsize=(4.2 * max(len(panels), 1), 3.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, max(len(panels), 1)))
-    for ax, (col, lab) in zip(axes, panels):
+def strain_panels(df) -> list[tuple[str, str]]:
+    """(column, axis label) of every strain quantity worth a panel: components not zero by symmetry in every row
+    and finite somewhere, ε13 where it differs from e13, the volume strain."""
+    names = {"e11": "e₁₁", "e22": "e₂₂", "e33": "e₃₃", "e23": "e₂₃", "e13": "e₁₃", "e12": "e₁₂"}
+    zero = df["zero_by_symmetry"].fillna("").astype(str) if "zero_by_symmetry" in df else None
+    out = []
+    for c, lab in names.items():
+        if c not in df or not np.isfinite(df[c].to_numpy(float)).any():
+            continue
+        if zero is not None and zero.str.split().apply(lambda z: c in z).all():
+            continue
+        out.append((c, f"{lab} (×10⁻³)"))
+    if "eps13" in df and np.isfinite(df["eps13"].to_numpy(float)).any():
+        e13 = df["e13"].to_numpy(float) if "e13" in df else np.full(len(df), np.nan)
+        eps = df["eps13"].to_numpy(float)
+        if not np.allclose(np.nan_to_num(eps - e13, nan=1.0), 0, atol=1e-9) and np.any(eps != 0):
+            out.append(("eps13", "ε₁₃ = ½·c·cos β / c₀ (×10⁻³)"))
+    if "vs" in df and np.isfinite(df["vs"].to_numpy(float)).any():
+        out.append(("vs", "volume strain V/V₀ − 1 (×10⁻³)"))
+    return out
+
+
+def plot_strain(df, path, *, brackets=None) -> str:
+    """The strain components the relation allows (zero-by-symmetry ones are not drawn) and the volume strain,
+    ×10³, against T. The frame and the reference are written in the title."""
+    panels = strain_panels(df)
+    fig, axes = _axes(max(len(panels), 1))
+    colours, segments = group_colours(df), phase_segments(df)
+    for k, (ax, (col, lab)) in enumerate(zip(axes, panels)):
         for br, g in _branches(df):
-            _errorbar(ax, g, col, STYLE[br])
-        ax.axhline(0, color="0.7", lw=0.6)
-        ax.set(xlabel="T (K)", ylabel=lab)
-    if panels:
-        axes[0].legend(fontsize=7)
-    eta_from = df.attrs.get("eta_from", "eps13")
-    if eta_from != "eps13" and len(axes) == 3:
-        axes[2].set_ylabel(f"η_strain = |{eta_from}| / max")
-    fig.suptitle(f"frame {df.attrs.get('frame', '?')}; reference: {df.attrs.get('reference', '?')}", fontsize=8)
+            s = g[f"{col}_su"].to_numpy(float) * STRAIN_SCALE if f"{col}_su" in g else None
+            draw_series(ax, g, g[col].to_numpy(float) * STRAIN_SCALE, s, br)
+        ax.axhline(0, color="0.6", lw=0.6)
+        _decorate(ax, df, colours, segments, brackets, top=k < 3)
+        ax.set_ylabel(lab)
+    if not panels:
+        axes[0].text(0.5, 0.5, "no strain component is defined (no reference)", ha="center", va="center",
+                     transform=axes[0].transAxes)
+    _legend(fig, df, colours)
+    fig.suptitle(f"strain, frame {df.attrs.get('frame', '?')} (X ∥ a, Z ∥ c* of each row's basis); reference: "
+                 f"{df.attrs.get('reference', '?')}", fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_eta(df, path, *, brackets=None) -> str:
+    """η and η² from strain against T, with the coupling each row's relation allows named in the legend."""
+    fig, axes = _axes(2, ncol=2)
+    colours, segments = group_colours(df), phase_segments(df)
+    for k, (ax, col, lab) in enumerate(zip(axes, ("eta_strain", "eta2_strain"),
+                                           ("η from strain (normalised, dimensionless)",
+                                            "η² from strain (normalised, dimensionless)"))):
+        for br, g in _branches(df):
+            s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
+            draw_series(ax, g, g[col].to_numpy(float), s, br)
+        ax.axhline(0, color="0.6", lw=0.6)
+        _decorate(ax, df, colours, segments, brackets, top=True)
+        ax.set_ylabel(lab)
+    from ..coupling import COUPLINGS
+
+    used = [f"{c}: {COUPLINGS.get(c, c)}" for c in dict.fromkeys(df.get("coupling", [])) if c and c != "none"]
+    _legend(fig, df, colours)
+    fig.suptitle("\n".join(["order parameter from strain (η = 0 in the paraphase by symmetry)"] + used), fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_expansion(te, table, path, *, brackets=None) -> str:
+    """Strain along each phase's principal axes against T (relative to the phase's lowest-T cell, ×10³) with the
+    fitted lines, and V; the coefficients (MK⁻¹) in the legend."""
+    from matplotlib.lines import Line2D
+
+    from ..expansion import principal_strains
+    from ..lattice import volume
+
+    fig, axes = _axes(2, width=5.0, ncol=2)
+    colours, segments = group_colours(table), phase_segments(table)
+    styles = ("-", "--", ":")
+    extra = []
+    for ph in te.phases:
+        lab = table["label"].astype(str).to_numpy()
+        idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in ph.rows])
+        T = table["T"].to_numpy(float)[idx]
+        e = principal_strains(table, ph) * STRAIN_SCALE
+        for k in range(3):
+            ax = axes[0]
+            ax.plot(T, e[:, k], marker="os^"[k], ls="none", color="k", mfc="none", ms=5, zorder=3)
+            ax.plot(T, ph.alpha[k] * 1e-6 * (T - ph.T_ref) * STRAIN_SCALE, styles[k], color="k", lw=1, zorder=2)
+        V = volume(table[list(CELL_NAMES)].to_numpy(float)[idx])
+        axes[1].plot(T, V, "o", color="k", mfc="none", ms=5, zorder=3)
+        V_ref = V[np.argmin(T)]
+        axes[1].plot(T, V_ref * (1 + ph.alpha_V * 1e-6 * (T - ph.T_ref)), "-", color="k", lw=1, zorder=2)
+        su = lambda x: "" if not np.isfinite(x) else f"({x:.2g})"  # noqa: E731
+        extra.append(Line2D([], [], ls="none", label=f"{short_symbol(ph.group) or 'rows'}: α₁,₂,₃ = "
+                            + ", ".join(f"{a:.3g}{su(s)}" for a, s in zip(ph.alpha, ph.alpha_su))
+                            + f", α_V = {ph.alpha_V:.3g}{su(ph.alpha_V_su)} MK⁻¹ ({ph.fit})"))
+    extra += [Line2D([], [], color="k", ls=styles[k], marker="os^"[k], mfc="none", label=f"X{k + 1}")
+              for k in range(3)]
+    for ax, lab in zip(axes, ("strain along X₁, X₂, X₃ (×10⁻³)", "V (Å³)")):
+        _decorate(ax, table, colours, segments, brackets, top=True)
+        ax.set_ylabel(lab)
+    fig.legend(handles=extra, loc="outside lower center", ncol=1, fontsize=8, frameon=False)
+    fig.suptitle("thermal expansion of each phase (straight-line fits; principal axes X₁ ≤ X₂ ≤ X₃)", fontsize=9)
     return save_figure(fig, path)

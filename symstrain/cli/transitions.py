@@ -1,0 +1,108 @@
+"""``symstrain transitions FILES... | --cells CSV``: every symmetry change of a series, bracketed by temperature per
+branch, with T_c from fits of the order-parameter proxy (second order, tricritical, free β, first-order step)
+compared by AICc (``transitions.py``). Writes into a new folder (``--out``, default ``./symstrain-transitions``):
+``transitions.csv`` (one row per transition and model) and ``transitions.png`` (each fit, the bracket shaded).
+"""
+
+from __future__ import annotations
+
+NAME = "transitions"
+HELP = ("bracket every symmetry change of a temperature series (per branch) and estimate T_c with its s.u. from "
+        "strain: second order, tricritical, free β and first-order step compared by AICc")
+FILES = ("transitions.csv", "transitions.png")
+CRITERION = {"aicc": "AICc", "aic": "AIC", "none": "—"}
+
+
+def add_arguments(p):
+    from .table import add_input_arguments
+
+    add_input_arguments(p)
+    p.add_argument("--out", metavar="DIR", help="new folder for " + ", ".join(FILES)
+                   + " (default: ./symstrain-transitions, -2, … ; never overwrites)")
+    p.add_argument("--no-plots", action="store_true", help="do not write the PNG figure")
+
+
+def run(args):
+    import math
+
+    from ..plots.strain import short_symbol
+    from ..transitions import find_transitions, transition_to_dict
+    from . import CommandResult, output_dir
+    from .table import failures, read_inputs, records
+
+    from ..paraphase import group_of_rows
+
+    cells, phases = read_inputs(args, "transitions")
+    trs, notes = find_transitions(cells, phases, tol=args.tol)
+    groups = group_of_rows(cells, phases)[0]
+    out = output_dir(args.out, "transitions", list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:])))
+    written = [str(out / "transitions.csv")]
+    csv_frame(trs).to_csv(written[0], index=False)
+    if not args.no_plots:
+        from ..plots.transitions import plot_transitions
+
+        written.append(plot_transitions(trs, out / "transitions.png", title="order-parameter proxy against T, "
+                                        "each model fitted on the low-symmetry side, the bracket hatched"))
+    failed = failures(cells.attrs.get("failed", []))
+    data = {
+        "n_files": len(cells) + len(cells.attrs.get("failed", [])),
+        "n_rows": len(cells),
+        "criterion": "AICc = chi2 + 2k + 2k(k+1)/(n-k-1) (AIC when no model has n > k + 1); chi2 with the proxies' "
+                     "s.u.'s, else with sigma from the best fit's residual variance",
+        "results": [transition_to_dict(t, cells, groups) for t in trs],
+        "failed": failed,
+    }
+    lines = [f"{len(trs)} symmetry change(s) in {len(cells)} rows"]
+    for t in trs:
+        b = t.bracket
+        head = (f"{short_symbol(t.high)} → {short_symbol(t.low)} ({b.branch or 'no branch'}): between "
+                f"{b.T_below:g} K ({short_symbol(b.group_below)}) and {b.T_above:g} K ({short_symbol(b.group_above)})")
+        lines.append(head)
+        if t.comparison is None:
+            lines.append(f"  not a group–subgroup pair: {t.not_subgroup}; T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K "
+                         "(the bracket)")
+            continue
+        rel = t.relation
+        lines.append(f"  relation {rel.kind}, index {rel.index}; {t.coupling}: proxy {t.proxy} "
+                     f"(∝ {'Q' if t.coupling == 'linear' else 'Q²'}) of {len(t.T)} row(s) against the {t.reference}")
+        crit_name = CRITERION[t.comparison.criterion]
+        delta = t.comparison.delta
+        if t.preferred is None:
+            lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K (the bracket): {t.comparison.evidence}")
+            continue
+        lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K  preferred: {t.preferred} ({t.comparison.evidence}; "
+                     f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'})")
+        for f in t.comparison.fits:
+            crit = getattr(f, t.comparison.criterion)
+            beta = "—" if not math.isfinite(f.beta) else f"{f.beta:.3g}"
+            lines.append(f"    {f.model:17} β = {beta:>6}  T_c = {f.Tc:8.4g} ± {f.Tc_su:<7.2g} K  χ² = {f.chi2:9.4g}"
+                         f"  {crit_name} = {'—' if not math.isfinite(crit) else f'{crit:.4g}':>9}"
+                         f"  weight {f.weight:.3f}{'  (at a bound)' if f.at_bound else ''}")
+    for f in failed:
+        lines.append(f"failed: {f['file']}: {f['message']}")
+    lines.append("wrote: " + ", ".join(written))
+    return CommandResult(data, "\n".join(lines), written, warnings=records(list(cells.attrs.get("warnings", []))
+                                                                          + notes, "transitions",
+                                                                          cells.attrs.get("warning_codes")),
+                         status="partial" if failed else "ok")
+
+
+def csv_frame(trs):
+    """transitions.csv: one row per transition and model (T_c in K, β, χ², AICc, Akaike weight, preferred)."""
+    import pandas as pd
+
+    rows = []
+    for t in trs:
+        b = t.bracket
+        base = {"branch": b.branch, "T_below": b.T_below, "T_above": b.T_above, "group_below": b.group_below,
+                "group_above": b.group_above, "high_symmetry": t.high, "low_symmetry": t.low,
+                "coupling": t.coupling or "", "proxy": t.proxy or "", "T_c": t.Tc, "T_c_su": t.Tc_su,
+                "preferred": t.preferred or ""}
+        fits = t.comparison.fits if t.comparison is not None else ()
+        if not fits:
+            rows.append({**base, "model": ""})
+        for f in fits:
+            rows.append({**base, "model": f.model, "beta": f.beta, "beta_su": f.beta_su, "model_T_c": f.Tc,
+                         "model_T_c_su": f.Tc_su, "chi2": f.chi2, "n": f.n, "k": f.k, "aicc": f.aicc, "aic": f.aic,
+                         "bic": f.bic, "weight": f.weight, "at_bound": f.at_bound})
+    return pd.DataFrame(rows)

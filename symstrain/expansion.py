@@ -1,0 +1,233 @@
+"""Thermal expansion of each phase of a temperature series: PASCal's quantities, vectorised.
+
+What lives here: :func:`thermal_expansion` — for the rows of each phase (one space group, all branches together):
+the linear strain of every cell against the phase's lowest-temperature cell (same basis, the ``cstar`` frame of
+``strain_kernel.py``), a straight-line fit of each tensor component against T, the thermal-expansion tensor
+α_ij = de_ij/dT, its principal coefficients α₁ ≤ α₂ ≤ α₃ with s.u.'s and directions (Cartesian and as lattice
+directions [uvw]), and the volume coefficient α_V = (dV/dT)/V(T_ref) from a straight-line fit of V. All in MK⁻¹
+(10⁻⁶ K⁻¹). :class:`ThermalExpansion` holds one :class:`PhaseExpansion` per phase. What does not live here:
+strain against a paraphase (``series.py``), figures (``plots/strain.py``).
+
+Conventions (as PASCal, Cliffe & Goodwin, J. Appl. Cryst. 45, 1321 (2012), with a linear fit): the reference
+cell is the phase's lowest-T row; the fit is weighted (w = 1/σ², absolute covariance) when every row of the phase
+carries an s.u. for the quantity, else unweighted with the s.u. of the slope from the scatter (n ≥ 3; with two
+rows the line goes through both and has no s.u.). The principal s.u.'s are first-order (∂α_k/∂α_ij = v_ik·v_jk),
+components of α zero by the phase's point group are exactly 0 (s.u. 0). Differs from PASCal in fitting the tensor
+components and diagonalising the fitted tensor (the Nye definition α_ij = de_ij/dT) rather than fitting the
+principal strains of each temperature; the two agree when the axes are fixed by symmetry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .phase import CELL_NAMES
+
+MK = 1e6  # K⁻¹ → MK⁻¹
+
+
+@dataclass(frozen=True, eq=False)
+class PhaseExpansion:
+    """Thermal expansion of one phase. Coefficients in MK⁻¹ (10⁻⁶ K⁻¹); s.u. arrays NaN where unknown.
+
+    ``group``: H-M symbol of the rows' setting ("" when unknown); ``number``: IT number (0 unknown); ``n`` rows
+    between ``T_min`` and ``T_max`` (K); ``T_ref`` (K) the temperature of the reference cell (lowest T).
+    ``tensor`` (6,) α_ij in Voigt order e11 … e12 (cstar frame of the phase's basis), ``tensor_su`` (6,).
+    ``alpha`` (3,) principal coefficients ascending, ``alpha_su`` (3,); ``directions`` (3, 3) unit vectors as
+    columns (Cartesian, same frame), ``directions_uvw`` (3, 3) the same as lattice directions (columns, largest
+    |component| 1). ``alpha_V``/``alpha_V_su`` volume coefficient. ``fit``: "weighted", "unweighted" or
+    "line through 2 rows"; ``rows``: labels of the rows used.
+    """
+
+    group: str
+    number: int
+    n: int
+    T_min: float
+    T_max: float
+    T_ref: float
+    tensor: np.ndarray
+    tensor_su: np.ndarray
+    alpha: np.ndarray
+    alpha_su: np.ndarray
+    directions: np.ndarray
+    directions_uvw: np.ndarray
+    alpha_V: float
+    alpha_V_su: float
+    fit: str
+    rows: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        from .contract import quantity, quantity_array, spacegroup_from_number
+
+        sg = spacegroup_from_number(self.number) if self.number else None
+        if sg is not None and self.group:
+            sg = {**sg, "symbol": self.group, "setting": self.group,
+                  "standard_setting": self.group == sg["symbol"]}
+        return {
+            "spacegroup": sg,
+            "n_rows": self.n,
+            "T_range": [self.T_min, self.T_max],
+            "T_ref": self.T_ref,
+            "fit": self.fit,
+            "tensor": quantity_array(self.tensor, self.tensor_su),
+            "principal": [{"axis": f"X{k + 1}", "alpha": quantity(self.alpha[k], self.alpha_su[k]),
+                           "direction": self.directions[:, k].tolist(),
+                           "direction_uvw": self.directions_uvw[:, k].tolist()} for k in range(3)],
+            "alpha_V": quantity(self.alpha_V, self.alpha_V_su),
+            "rows": list(self.rows),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class ThermalExpansion:
+    """One :class:`PhaseExpansion` per phase with ≥ 2 rows at distinct temperatures, in the order met; phases that
+    could not be fitted are named in ``warnings``."""
+
+    phases: tuple[PhaseExpansion, ...]
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"unit": "MK-1 (1e-6 K-1)", "frame": "cstar: X ∥ a, Y in the ab plane, Z ∥ c* of each phase's basis",
+                "phases": [p.to_dict() for p in self.phases]}
+
+    def to_frame(self):
+        """pandas DataFrame, one row per phase and axis (X1, X2, X3, V): alpha, alpha_su (MK⁻¹), direction."""
+        import pandas as pd
+
+        rows = []
+        for ph in self.phases:
+            base = {"spacegroup": ph.group, "sg_number": ph.number, "n_rows": ph.n, "T_min": ph.T_min,
+                    "T_max": ph.T_max, "T_ref": ph.T_ref, "fit": ph.fit}
+            for k in range(3):
+                d, uvw = ph.directions[:, k], ph.directions_uvw[:, k]
+                rows.append({**base, "axis": f"X{k + 1}", "alpha": ph.alpha[k], "alpha_su": ph.alpha_su[k],
+                             "x": d[0], "y": d[1], "z": d[2], "u": uvw[0], "v": uvw[1], "w": uvw[2]})
+            rows.append({**base, "axis": "V", "alpha": ph.alpha_V, "alpha_su": ph.alpha_V_su})
+        return pd.DataFrame(rows)
+
+
+def line_fits(T: np.ndarray, Y: np.ndarray, S: np.ndarray | None):
+    """Straight lines y = p0 + p1·(T − T̄) through the columns of Y (n, m) at once: (slopes (m,), slope s.u.'s (m,),
+    intercepts at T̄ (m,), T̄, kind). Weighted (absolute covariance) where every point of a column has a positive
+    s.u. in S (n, m); else unweighted, the s.u. from the scatter (NaN with 2 points)."""
+    n = len(T)
+    Tm = float(np.mean(T))
+    x = T - Tm
+    Y = np.asarray(Y, dtype=float).reshape(n, -1)
+    m = Y.shape[1]
+    weighted = np.zeros(m, bool) if S is None else np.all(np.isfinite(S) & (S > 0), axis=0)
+    W = np.ones_like(Y)
+    if weighted.any():
+        W[:, weighted] = 1.0 / S[:, weighted] ** 2
+    sw = W.sum(0)
+    xw = (W * x[:, None]).sum(0) / sw
+    dx = x[:, None] - xw
+    Sxx = (W * dx * dx).sum(0)
+    slope = (W * dx * Y).sum(0) / Sxx
+    icpt = (W * Y).sum(0) / sw - slope * xw
+    resid = Y - icpt - slope * x[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_u = np.where(n > 2, (resid**2).sum(0) / (n - 2), np.nan) / Sxx
+        var_w = 1.0 / Sxx
+    su = np.sqrt(np.where(weighted, var_w, var_u))
+    kind = "line through 2 rows" if n == 2 and not weighted.all() else ("weighted" if weighted.all() else "unweighted")
+    return slope, su, icpt, Tm, kind
+
+
+def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") -> PhaseExpansion:
+    from .lattice import cell_matrix, volume, volume_su
+    from .paraphase import allowed_components
+    from .strain_kernel import pair_strains
+
+    order = np.argsort(rows_T, kind="stable")
+    T, p, s = rows_T[order], p[order], s[order]
+    labels = tuple(np.asarray(labels)[order])
+    n = len(T)
+    r = pair_strains(np.tile(p[0], (n, 1)), p, None, s0=None, s=s, frame=frame)
+    e_su = np.where(r.child_has_su[:, None], r.e_su, np.nan)
+    # the reference row's strain is 0 exactly; its weight is the s.u. of its own cell (an error of the reference
+    # shifts every row alike: the intercept, not the slope)
+    slope, su, _, _, kind = line_fits(T, r.e, e_su if np.isfinite(e_su).all() else None)
+    zero = np.zeros(6, bool) if group is None else ~allowed_components(group, p[0], frame)
+    scale = max(np.max(np.abs(slope)), 1e-300)
+    tiny = np.abs(slope) < 1e-9 * scale
+    slope = np.where(zero | tiny, 0.0, slope)
+    su = np.where(zero, 0.0, su)
+    A = np.zeros((3, 3))
+    for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
+        A[i, j] = A[j, i] = slope[k]
+    lam, vec = np.linalg.eigh(A)
+    big = np.argmax(np.abs(vec), axis=0)
+    vec = vec * np.where(vec[big, np.arange(3)] < 0, -1.0, 1.0)
+    vec = np.where(np.abs(vec) < 1e-12, 0.0, vec)
+    # ∂λ_k/∂α_v = v_ik v_jk (times 2 for an off-diagonal Voigt component)
+    D = np.stack([vec[i] * vec[j] * (1.0 if i == j else 2.0)
+                  for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))], axis=-1)  # (3, 6)
+    lam_su = np.sqrt(np.sum((D * su) ** 2, axis=1))
+    uvw = np.linalg.solve(cell_matrix(p[0], frame), vec)
+    uvw = uvw / np.abs(uvw).max(axis=0)
+    uvw = np.where(np.abs(uvw) < 1e-9, 0.0, uvw)
+    V = volume(p)
+    V_s = np.where(np.isfinite(s).any(axis=1), volume_su(p, s), np.nan)
+    vs_, vsu, vi, Tm, _ = line_fits(T, V[:, None], V_s[:, None] if np.isfinite(V_s).all() else None)
+    V_ref = float(vi[0] + vs_[0] * (T[0] - Tm))
+    warnings = []
+    if kind == "line through 2 rows":
+        warnings.append(f"{key or 'rows without a group'}: 2 rows: the line goes through both, no s.u.")
+    return PhaseExpansion(key, int(number), n, float(T[0]), float(T[-1]), float(T[0]), slope * MK, su * MK,
+                          lam * MK, lam_su * MK, vec, uvw, float(vs_[0] / V_ref * MK), float(vsu[0] / V_ref * MK),
+                          kind, labels, tuple(warnings))
+
+
+def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
+    """Thermal expansion of each phase of a normalised cell table or strain table (``series``): rows grouped by
+    the ``spacegroup`` column (all rows together when no group is known). ``groups``: key →
+    :class:`~symstrain.phase.SpaceGroupInfo` for the symmetry (zero components); built from the symbols when
+    None. A phase with fewer than 2 rows at distinct temperatures is skipped with a warning."""
+    from .paraphase import group_from_symbol
+
+    keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(len(table), "")
+    numbers = table["sg_number"].to_numpy(dtype=int) if "sg_number" in table else np.zeros(len(table), int)
+    T = table["T"].to_numpy(dtype=float)
+    P = table[list(CELL_NAMES)].to_numpy(dtype=float)
+    S = table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
+    labels = table["label"].astype(str).to_numpy()
+    phases, warnings = [], []
+    for key in dict.fromkeys(keys):
+        m = keys == key
+        if len(np.unique(T[m])) < 2:
+            warnings.append(f"{key or 'rows without a group'}: {int(m.sum())} row(s) at one temperature: "
+                            "no thermal expansion")
+            continue
+        num = int(numbers[m][0])
+        g = None
+        if num > 0:
+            g = (groups or {}).get(key)
+            if g is None:
+                try:
+                    g = group_from_symbol(key)
+                except (ValueError, RuntimeError):
+                    g = None
+        ph = _phase_expansion(key, num, T[m], P[m], S[m], labels[m], g)
+        phases.append(ph)
+        warnings.extend(ph.warnings)
+    return ThermalExpansion(tuple(phases), tuple(warnings))
+
+
+def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:
+    """(n, 3) strain of the phase's rows along its principal axes, v_kᵀ·e(T)·v_k (for figures), in the order of
+    ``phase.rows``."""
+    from .strain_kernel import pair_strains
+
+    lab = table["label"].astype(str).to_numpy()
+    idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in phase.rows])
+    p = table[list(CELL_NAMES)].to_numpy(dtype=float)[idx]
+    e = pair_strains(np.tile(p[0], (len(p), 1)), p).e
+    E = np.zeros((len(p), 3, 3))
+    for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
+        E[:, i, j] = E[:, j, i] = e[:, k]
+    return np.einsum("ik,nij,jk->nk", phase.directions, E, phase.directions)
+

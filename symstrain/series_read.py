@@ -1,0 +1,352 @@
+"""Reading a temperature series into one normalised cell table: a CSV of cells, many CIFs, or Phases in memory.
+
+What lives here
+---------------
+* :func:`read_cells_csv` — a sequential-refinement cell table (T, a, b, c, α, β, γ, optional s.u.'s, branch,
+  label, space group) into the normalised :class:`pandas.DataFrame` (columns :data:`CELL_TABLE_COLUMNS`).
+* :func:`read_series` — many CIFs (any order) into the same table; a file that cannot be read is listed, not
+  raised, whatever the exception (the batch goes on).
+* :func:`cells_from_phases` — the same from :class:`~symstrain.phase.Phase` objects already in memory.
+* :func:`branch_from_name` — heating / cooling from a file or block name ("…_heating_…", "cooling", "up", "down",
+  "warming"); :func:`normalise_branch` for the spellings users type.
+
+What does not: strain (``series.py``), references (``reference.py``, ``paraphase.py``). Only the two readers
+touch files; nothing here prints or plots.
+
+Normalised cell table
+---------------------
+``label`` (unique name of the row: ``file:block`` for CIFs, ``file:line`` or the label column for CSV rows),
+``file``, ``block`` (the CIF data block; for a CSV row its label or ``line N``), ``T`` and ``T_su`` (K; NaN when
+unknown), ``branch`` ("heating", "cooling" or "" when not known: such rows are never joined by lines), ``spacegroup``
+(H-M symbol of the row's setting, "" when unknown), ``sg_number`` (0 when unknown), ``sg_detected`` (spglib,
+text), the six lattice parameters (Å, degrees) and their ``<name>_su`` (NaN when unknown, never 0 for unknown).
+Warnings of the readers travel in ``DataFrame.attrs["warnings"]`` (one line each) and unreadable inputs in
+``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs["warning_codes"]`` maps the
+lines that came with a coded record to its code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .lattice import volume
+from .phase import CELL_NAMES, Cell, Phase
+
+CELL_TABLE_COLUMNS = (["label", "file", "block", "T", "T_su", "branch", "spacegroup", "sg_number", "sg_detected"]
+                      + list(CELL_NAMES) + [f"{n}_su" for n in CELL_NAMES])
+BRANCH_ORDER = {"heating": 0, "cooling": 1, "": 2}
+
+_ALIASES = {
+    "T": ("t", "temperature", "temp", "t_k", "tk", "temperature_k"),
+    "a": ("a", "cell_a", "length_a"),
+    "b": ("b", "cell_b", "length_b"),
+    "c": ("c", "cell_c", "length_c"),
+    "alpha": ("alpha", "al", "α", "cell_alpha", "angle_alpha"),
+    "beta": ("beta", "be", "β", "cell_beta", "angle_beta"),
+    "gamma": ("gamma", "ga", "γ", "cell_gamma", "angle_gamma"),
+    "branch": ("branch", "direction", "dir", "ramp", "mode", "heating_cooling"),
+    "label": ("label", "file", "name", "run", "scan", "id", "block"),
+    "spacegroup": ("spacegroup", "space_group", "sg", "phase", "group"),
+}
+_SU_PATTERNS = ("{}_su", "{}_esd", "{}_err", "{}_error", "{}_sigma", "{}_s.u.", "su_{}", "esd_{}", "sigma_{}",
+                "err_{}", "s{}", "d{}")
+_BRANCH_WORDS = {
+    "heating": "heating", "heat": "heating", "h": "heating", "up": "heating", "warming": "heating", "w": "heating",
+    "+": "heating",
+    "cooling": "cooling", "cool": "cooling", "c": "cooling", "down": "cooling", "-": "cooling",
+    "": "", "nan": "", "none": "", "?": "", ".": "", "unspecified": "",
+}
+#: whole words of a file or block name that say the branch (single letters are too ambiguous to be read there)
+_NAME_WORDS = {"heating": "heating", "heat": "heating", "warming": "heating", "warm": "heating", "up": "heating",
+               "heatup": "heating", "warmup": "heating", "cooling": "cooling", "cool": "cooling",
+               "down": "cooling", "cooldown": "cooling"}
+_WORD = re.compile(r"[a-z]+")
+
+
+def normalise_branch(value, source: str = "--branch") -> str:
+    """'heating' | 'cooling' | '' from the usual spellings (h/heat/up/warming, c/cool/down)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    key = str(value).strip().lower()
+    if key not in _BRANCH_WORDS:
+        raise SymstrainInputError(source, f"branch {value!r} is neither heating nor cooling")
+    return _BRANCH_WORDS[key]
+
+
+def branch_from_name(*names) -> str:
+    """'heating' or 'cooling' when the words of the names (file stem, block) say so unambiguously, else ''."""
+    found = set()
+    for name in names:
+        if not name:
+            continue
+        base = re.split(r"[/\\]", str(name))[-1]
+        found.update(_NAME_WORDS[w] for w in _WORD.findall(base.lower()) if w in _NAME_WORDS)
+    return found.pop() if len(found) == 1 else ""
+
+
+@lru_cache(maxsize=256)
+def spacegroup_of(text: str):
+    """(H-M symbol of the setting, number) of a space-group name or number as users write it ('Pmcn',
+    'P 21 c n', 'P2_1cn', '62'), or ('', 0) when it names none."""
+    import gemmi
+
+    t = str(text).strip()
+    if not t or t.lower() in ("nan", "none", "?", "."):
+        return "", 0
+    try:
+        sg = gemmi.find_spacegroup_by_name(t)
+    except (ValueError, RuntimeError):
+        sg = None
+    if sg is None and t.isdigit() and 1 <= int(t) <= 230:
+        sg = gemmi.find_spacegroup_by_number(int(t))
+    return (sg.xhm(), int(sg.number)) if sg is not None else ("", 0)
+
+
+def read_cells_csv(path, *, branch: str | None = None):
+    """Read a cell table (comma, ';', tab or space separated) into the normalised table of this module.
+
+    Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
+    assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …, or ``10.234(3)``), a
+    branch column (heating/cooling, h/c, up/down), a label column and a space-group column (symbol or number, in
+    the setting of the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
+    with a warning. Raises :class:`SymstrainInputError` naming the file for missing columns, non-numeric or
+    missing values, impossible cells or T < 0. ``branch`` sets the branch of every row that has none; rows
+    without either take it from their label when the label says heating/cooling.
+    """
+    import pandas as pd
+
+    from .csv_input import Column, read_csv_table
+
+    columns = {"T": Column(_ALIASES["T"], label="temperature")}
+    for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
+        columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
+    for name in ("branch", "label", "spacegroup"):
+        columns[name] = Column(_ALIASES[name], required=False, kind="text")
+    for p in CELL_NAMES:
+        columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
+                                    required=False, missing_ok=True, label=f"the s.u. of {p}")
+    table = read_csv_table(path, columns)
+    src, got = table.source, table.data
+    warnings = []
+    if table.ignored:
+        warnings.append(f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}")
+    n = len(got)
+    df = pd.DataFrame(index=range(n))
+    if "label" in got:
+        labels = np.array([str(v).strip() for v in got["label"]], dtype=object)
+        df["label"], df["block"] = labels, labels
+    else:
+        name = Path(path).name
+        df["label"] = [f"{name}:{ln}" for ln in table.lines.tolist()]
+        df["block"] = [f"line {ln}" for ln in table.lines.tolist()]
+    df["file"] = src
+    df["T"] = got["T"].to_numpy()
+    df["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
+    default = normalise_branch(branch) if branch else ""
+    if "branch" in got:
+        raw = got["branch"].astype(str).str.strip().str.lower().replace({"nan": ""})
+        bad = ~raw.isin(list(_BRANCH_WORDS))
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise SymstrainInputError(src, f"row {table.lines[i]}: branch {got['branch'].iloc[i]!r} is neither "
+                                      "heating nor cooling")
+        brs = raw.map(_BRANCH_WORDS).to_numpy(dtype=object)
+    else:
+        brs = np.full(n, "", dtype=object)
+    brs[brs == ""] = default
+    if not default:
+        unset = np.flatnonzero(brs == "")
+        brs[unset] = [branch_from_name(lab) for lab in df["label"].to_numpy()[unset]]
+    df["branch"] = brs
+    if "spacegroup" in got:
+        texts = [str(v) for v in got["spacegroup"]]
+        found = [spacegroup_of(t) for t in texts]
+        df["spacegroup"] = [f[0] for f in found]
+        df["sg_number"] = np.array([f[1] for f in found], dtype=int)
+        unknown = sorted({t for t, f in zip(texts, found) if not f[1] and t.strip() and t.strip().lower() != "nan"})
+        if unknown:
+            warnings.append(f"{src}: space group(s) {', '.join(map(repr, unknown[:5]))} not recognised: "
+                            "those rows have no group")
+    else:
+        df["spacegroup"], df["sg_number"] = "", 0
+    df["sg_detected"] = ""
+    for p in CELL_NAMES:
+        if p in got:
+            df[p] = got[p].to_numpy()
+        else:
+            df[p] = 90.0
+            if p in ("alpha", "beta", "gamma"):
+                warnings.append(f"{src}: no {p} column: {p} = 90° assumed")
+    for p in CELL_NAMES:
+        df[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
+    _check_cells(df, src, table.lines)
+    df = df[CELL_TABLE_COLUMNS]
+    df.attrs["warnings"] = warnings
+    df.attrs["failed"] = []
+    return df
+
+
+def _check_cells(df, src: str, lines) -> None:
+    """Impossible cells and negative temperatures, vectorised; the first bad row is named."""
+    p = df[list(CELL_NAMES)].to_numpy(dtype=float)
+    bad = (p[:, :3].min(axis=1) <= 0) | (p[:, 3:].min(axis=1) <= 0) | (p[:, 3:].max(axis=1) >= 180)
+    bad |= ~(volume(p) > 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SymstrainInputError(src, f"row {lines[i]}: impossible cell {tuple(float(x) for x in p[i])}")
+    T = df["T"].to_numpy(dtype=float)
+    neg = ~(T >= 0)
+    if neg.any():
+        i = int(np.argmax(neg))
+        raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]} K is below 0 K")
+
+
+def _reader_warnings(ph: Phase) -> tuple[list[str], dict]:
+    """The phase's warnings as "name: message" lines, and message → code for those that carry a coded record."""
+    lines, codes = [], {}
+    for w in ph.warnings:
+        rec = getattr(w, "record", None) or (w if hasattr(w, "code") and hasattr(w, "message") else None)
+        msg = f"{ph.name}: {rec.message if rec is not None else w}"
+        lines.append(msg)
+        if rec is not None:
+            codes[msg] = rec.code
+    return lines, codes
+
+
+def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[str]]:
+    warnings, _ = _reader_warnings(ph)
+    sg_det = ""
+    if detect and ph.atoms:
+        try:
+            from .detect import detect_symmetry
+
+            rep = detect_symmetry(ph, ladder=())
+            sg_det = f"{rep.symbol} ({rep.number})" if rep.number else ""
+            if rep.differs_from_declared:
+                warnings.append(f"{ph.name}: detected {sg_det}, declared {ph.spacegroup.hm} ({ph.spacegroup.number})")
+        except Exception as exc:  # detection is informative only: keep the row, say why it is empty
+            warnings.append(f"{ph.name}: space-group detection failed ({type(exc).__name__})")
+    T_su = ph.temperature_su if T == ph.temperature else None
+    row = {"label": ph.name, "file": str(ph.source) if ph.source is not None else None, "block": ph.block or None,
+           "T": T, "T_su": np.nan if T_su is None else float(T_su),
+           "branch": branch or branch_from_name(ph.source, ph.block), "spacegroup": ph.spacegroup.hm,
+           "sg_number": int(ph.spacegroup.number), "sg_detected": sg_det}
+    for n, v, s in zip(CELL_NAMES, ph.cell.params, ph.cell.su_array):
+        row[n], row[f"{n}_su"] = float(v), float(s)
+    return row, warnings
+
+
+def cells_from_phases(phases, temperatures=None, branches=None, *, detect: bool = True):
+    """Normalised cell table from Phase objects. ``temperatures`` overrides the files' (one per phase);
+    ``branches`` one per phase or one for all (an empty branch is taken from the file or block name when it says
+    heating/cooling). Raises :class:`SymstrainInputError` naming every phase without a temperature."""
+    import pandas as pd
+
+    phases = list(phases)
+    Ts = _temperatures(phases, temperatures)
+    brs = _branches(len(phases), branches)
+    rows, warnings = [], []
+    for ph, T, br in zip(phases, Ts, brs):
+        r, w = _phase_row(ph, T, br, detect)
+        rows.append(r)
+        warnings.extend(w)
+    df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
+    df["sg_number"] = df["sg_number"].astype(int)
+    df.attrs["warnings"] = warnings
+    df.attrs["warning_codes"] = {m: c for ph in phases for m, c in _reader_warnings(ph)[1].items()}
+    df.attrs["failed"] = []
+    return df
+
+
+def _temperatures(phases, temperatures):
+    if temperatures is not None:
+        Ts = [float(t) for t in temperatures]
+        if len(Ts) != len(phases):
+            raise SymstrainInputError("--temperatures", f"{len(Ts)} temperatures for {len(phases)} structures")
+        neg = [t for t in Ts if not t >= 0]
+        if neg:
+            raise SymstrainInputError("--temperatures", f"temperature {neg[0]} K is below 0 K")
+        return Ts
+    missing = [ph.name for ph in phases if ph.temperature is None]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise SymstrainInputError(", ".join(missing[:3]) + more,
+                                  "no temperature in the file; give them with --temperatures (one per file)")
+    return [float(ph.temperature) for ph in phases]
+
+
+def _branches(n, branches):
+    if branches is None or isinstance(branches, str):
+        return [normalise_branch(branches)] * n
+    brs = [normalise_branch(b) for b in branches]
+    if len(brs) != n:
+        raise SymstrainInputError("--branch", f"{len(brs)} branches for {n} structures")
+    return brs
+
+
+def _failure(source, problem, block=None) -> dict:
+    return {"source": str(source), "problem": " ".join(str(problem).split()), "file": str(source), "block": block}
+
+
+def read_series(paths, temperatures=None, branches=None, *, detect: bool = True, progress=None):
+    """Read many CIFs into the normalised cell table; returns ``(table, phases)`` (phases aligned with the rows).
+
+    A file that cannot be read — an input error or any other exception, which is then named as an internal
+    error — is recorded in ``table.attrs["failed"]`` and skipped; the others go on. ``temperatures`` (one per
+    path) override the files'. ``progress``: None, or a callable wrapping an iterable (e.g. ``tqdm``) for long
+    runs. Missing temperatures raise :class:`SymstrainInputError` (a series needs them all).
+    """
+    import pandas as pd
+
+    from .cif import read_cif
+
+    paths = [str(p) for p in paths]
+    temps = None if temperatures is None else list(temperatures)
+    if temps is not None and len(temps) != len(paths):
+        raise SymstrainInputError("--temperatures", f"{len(temps)} temperatures for {len(paths)} files")
+    brs = _branches(len(paths), branches)
+    it = progress(paths) if progress else paths
+    phases, Ts, kept_br, failed = [], [], [], []
+    for k, path in enumerate(it):
+        try:
+            ph = read_cif(path)
+        except SymstrainInputError as exc:
+            failed.append(_failure(exc.source, exc.problem))
+            continue
+        except OSError as exc:
+            failed.append(_failure(path, exc.strerror or str(exc)))
+            continue
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # a bug of the reader on this file: list it, go on with the others
+            failed.append(_failure(path, f"internal error while reading: {type(exc).__name__}: {exc}"))
+            continue
+        phases.append(ph)
+        Ts.append(None if temps is None else float(temps[k]))
+        kept_br.append(brs[k])
+    if not phases:
+        df = pd.DataFrame(columns=CELL_TABLE_COLUMNS)
+        df.attrs["warnings"], df.attrs["failed"] = [], failed
+        return df, []
+    df = cells_from_phases(phases, None if temps is None else Ts, kept_br, detect=detect)
+    df.attrs["failed"] = failed
+    return df, phases
+
+
+def table_arrays(table) -> tuple[np.ndarray, np.ndarray]:
+    """((n, 6) lattice parameters, (n, 6) s.u.'s with NaN where unknown) of a normalised cell table."""
+    return (table[list(CELL_NAMES)].to_numpy(dtype=float),
+            table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float))
+
+
+def table_cells(table) -> list[Cell]:
+    """Cell objects (with s.u.'s) of the rows of a normalised cell table."""
+    P = table[list(CELL_NAMES)].to_numpy(dtype=float)
+    S = table[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
+    return [Cell(*map(float, p), su=tuple(None if not np.isfinite(x) else float(x) for x in s)) for p, s in zip(P, S)]

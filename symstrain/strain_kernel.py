@@ -1,0 +1,286 @@
+"""Spontaneous strain of many (reference, child) cell pairs in one numpy pass, with first-order s.u.'s.
+
+What lives here: :func:`pair_strains`, the engine behind :func:`symstrain.series.strain_table`, the thermal
+expansion (``expansion.py``) and the order-parameter proxies of the transition finder (``transitions.py``). For N
+pairs of parameter vectors it returns every scalar of :meth:`symstrain.spontaneous_strain.StrainResult.to_row`
+(e_ij, ε13, vs, e_ss, e_sb, e_nsb, principal strains) plus V and V0, with their s.u.'s, as (N, …) arrays.
+
+How: every quantity is written in closed form, element by element on (N,) arrays — metric → upper-triangular
+cell matrix (the transposed Cholesky factor, written out) → F = A·A0'⁻¹ (a product of triangular matrices) →
+e → norms and the eigenvalues of a symmetric 3×3 (trigonometric form) — so there is no per-row linear algebra and
+no Python loop over rows. The s.u.'s follow exactly the propagation of :func:`symstrain.strain_math.propagate`
+(central differences with steps 1e-6·max(1, |x|), every reported quantity differentiated itself, inputs
+independent, a missing s.u. of a cell that has others treated as exact, no s.u. at all when neither cell has
+one), restricted to the inputs that carry an s.u. in some row; the numbers therefore agree with
+:func:`~symstrain.spontaneous_strain.strain` to rounding. Conventions (P, frames, Voigt order, ε13, the split) are
+those of ``spontaneous_strain.py``. What does not live here: one pair with its full record and principal
+directions (``spontaneous_strain.strain``), choosing or extrapolating references (``reference.py``,
+``paraphase.py``), tables (``series.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Frobenius weights of Voigt vectors (off-diagonal components count twice)
+_W = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+
+#: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
+_FLIP6 = np.array([2, 1, 0, 5, 4, 3])
+#: rows per chunk: bounds the memory of the finite-difference samples (≈ 1.5 kB per sample)
+CHUNK = 8192
+
+
+@dataclass(frozen=True, eq=False)
+class PairStrains:
+    """Strains of N pairs; every array has N rows, s.u. arrays the shape of their values (NaN: unknown).
+
+    ``e`` (N, 6): linear strain in Voigt order (e11, e22, e33, e23, e13, e12), frame ``frame`` of the child basis;
+    ``eps13`` (N,) ½·c·cos β / c0; ``vs`` (N,) (V − V0')/V0'; ``e_ss`` (N,) √(Σ_ij e_ij²); ``principal`` (N, 3)
+    ascending; ``e_sb``/``e_nsb`` (N,) norms of the projections on the split of each row (NaN where a row has
+    none); ``V`` (N,) child volume and ``V0`` (N,) reference volume mapped into the child basis (Å³).
+    ``valid`` (N,) False where the mapped reference or the child is no cell; ``has_su`` (N,) True where some input
+    of the row carries an s.u.; ``ref_has_su``/``child_has_su`` (N,) the same per cell.
+    """
+
+    frame: str
+    e: np.ndarray
+    e_su: np.ndarray
+    eps13: np.ndarray
+    eps13_su: np.ndarray
+    vs: np.ndarray
+    vs_su: np.ndarray
+    e_ss: np.ndarray
+    e_ss_su: np.ndarray
+    principal: np.ndarray
+    principal_su: np.ndarray
+    e_sb: np.ndarray
+    e_sb_su: np.ndarray
+    e_nsb: np.ndarray
+    e_nsb_su: np.ndarray
+    V: np.ndarray
+    V_su: np.ndarray
+    V0: np.ndarray
+    V0_su: np.ndarray
+    valid: np.ndarray
+    has_su: np.ndarray
+    ref_has_su: np.ndarray
+    child_has_su: np.ndarray
+
+
+# ------------------------------------------------------------------------------------------------ closed forms
+
+
+def metric6(p: np.ndarray, cosines=None) -> np.ndarray:
+    """(..., 6) metric in Voigt order (G11, G22, G33, G23, G13, G12) (Å²) of (..., 6) parameters (Å, degrees);
+    ``cosines`` (cos α, cos β, cos γ) when already known."""
+    a, b, c = p[..., 0], p[..., 1], p[..., 2]
+    ca, cb, cg = cosines if cosines is not None else (np.cos(np.radians(p[..., k])) for k in (3, 4, 5))
+    return np.stack([a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg], axis=-1)
+
+
+def basis_change_matrix(P: np.ndarray) -> np.ndarray:
+    """(..., 6, 6) T with g' = T·g for the metric of the basis (a, b, c)·P: G' = Pᵀ·G·P on Voigt vectors."""
+    P = np.asarray(P, dtype=float)
+    pairs = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+    T = np.empty(P.shape[:-2] + (6, 6))
+    for v, (i, l) in enumerate(pairs):
+        for u, (j, k) in enumerate(pairs):
+            t = P[..., j, i] * P[..., k, l]
+            if j != k:
+                t = t + P[..., k, i] * P[..., j, l]
+            T[..., v, u] = t
+    return T
+
+
+def _upper(g: np.ndarray):
+    """Entries (u11, u12, u13, u22, u23, u33) of the upper-triangular U with positive diagonal and UᵀU = G
+    (the cell vectors as columns, X ∥ a, Z ∥ c*); NaN where G is not positive definite."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u11 = np.sqrt(g[..., 0])
+        u12 = g[..., 5] / u11
+        u13 = g[..., 4] / u11
+        u22 = np.sqrt(g[..., 1] - u12 * u12)
+        u23 = (g[..., 3] - u12 * u13) / u22
+        u33 = np.sqrt(g[..., 2] - u13 * u13 - u23 * u23)
+    return u11, u12, u13, u22, u23, u33
+
+
+def _strain_voigt(g: np.ndarray, g0: np.ndarray):
+    """Linear strain (Voigt, cstar frame of the child basis), V and V0 for child metric g and mapped reference g0."""
+    a11, a12, a13, a22, a23, a33 = _upper(g)
+    b11, b12, b13, b22, b23, b33 = _upper(g0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f11, f22, f33 = a11 / b11, a22 / b22, a33 / b33
+        f12 = (a12 - f11 * b12) / b22
+        f23 = (a23 - f22 * b23) / b33
+        f13 = (a13 - f11 * b13 - f12 * b23) / b33
+    e = np.stack([f11 - 1.0, f22 - 1.0, f33 - 1.0, 0.5 * f23, 0.5 * f13, 0.5 * f12], axis=-1)
+    return e, a11 * a22 * a33, b11 * b22 * b33
+
+
+def sym_eigvalsh(x: np.ndarray) -> np.ndarray:
+    """(..., 3) ascending eigenvalues of symmetric 3×3 tensors given as (..., 6) Voigt vectors (closed form)."""
+    q = (x[..., 0] + x[..., 1] + x[..., 2]) / 3.0
+    d0, d1, d2 = x[..., 0] - q, x[..., 1] - q, x[..., 2] - q
+    off = x[..., 3] ** 2 + x[..., 4] ** 2 + x[..., 5] ** 2
+    p = np.sqrt((d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * off) / 6.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        det = (d0 * (d1 * d2 - x[..., 3] ** 2) - x[..., 5] * (x[..., 5] * d2 - x[..., 3] * x[..., 4])
+               + x[..., 4] * (x[..., 5] * x[..., 3] - d1 * x[..., 4]))
+        r = np.where(p > 0, det / (2.0 * p**3), 0.0)
+    phi = np.arccos(np.clip(r, -1.0, 1.0)) / 3.0
+    hi = q + 2.0 * p * np.cos(phi)
+    lo = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
+    return np.stack([lo, 3.0 * q - hi - lo, hi], axis=-1)
+
+
+def projector(V: np.ndarray) -> np.ndarray:
+    """(k, 6) C with |C·x| the Frobenius norm of the projection of a Voigt vector x onto the row space of V (k, 6):
+    C = L⁻¹·V·W with L·Lᵀ = V·W·Vᵀ (rank-deficient V reduced first)."""
+    V = np.asarray(V, dtype=float).reshape(-1, 6)
+    if len(V) == 0:
+        return np.zeros((0, 6))
+    u, sv, vt = np.linalg.svd(V * np.sqrt(_W), full_matrices=False)
+    B = vt[sv > 1e-12 * max(sv.max(), 1e-300)]  # orthonormal rows spanning the same space (weighted coordinates)
+    return B * np.sqrt(_W)
+
+
+def projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Frobenius norm of the projection of Voigt vectors x (..., 6) onto the row space of V (k, 6)."""
+    C = projector(V)
+    if len(C) == 0:
+        return np.zeros(x.shape[:-1])
+    # explicit sums over the non-zero coefficients (no BLAS call on an (M, 6) × (6, k) product: slow for tall M)
+    acc = np.zeros(x.shape[:-1])
+    for row in C:
+        y = np.zeros(x.shape[:-1])
+        for k in np.flatnonzero(np.abs(row) > 0):
+            y += row[k] * x[..., k]
+        acc += y * y
+    return np.sqrt(acc)
+
+
+def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of: np.ndarray | None,
+              cosines=None) -> dict:
+    """Every reported quantity for (M, 12) samples [reference params, child params]; ``T`` (M, 6, 6) or None
+    (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
+    angle cosines (reference, child) when known."""
+    cosines = cosines or (None, None)
+    g0 = metric6(X[:, :6], cosines[0])
+    if T is not None:
+        g0 = np.einsum("mvu,mu->mv", T, g0)
+    g = metric6(X[:, 6:], cosines[1])
+    e_c, V, V0 = _strain_voigt(g, g0)
+    e = e_c if frame == "cstar" else _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
+    out = {"e": e, "V": V, "V0": V0}
+    out["vs"] = V / V0 - 1.0
+    out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0[:, 2])
+    out["principal"] = sym_eigvalsh(e)
+    e_sb = np.full(len(X), np.nan)
+    e_nsb = np.full(len(X), np.nan)
+    if split_of is not None:
+        for k, (sbV, nsbV) in enumerate(splits):
+            m = split_of == k
+            if m.all():
+                e_sb, e_nsb = projected_norm(e_c, sbV), projected_norm(e_c, nsbV)
+            elif m.any():
+                e_sb[m] = projected_norm(e_c[m], sbV)
+                e_nsb[m] = projected_norm(e_c[m], nsbV)
+    out["e_sb"], out["e_nsb"] = e_sb, e_nsb
+    return out
+
+
+_SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
+
+
+def input_sigmas(p0, s0, p, s):
+    """(N, 12) s.u.'s of (reference, child) with 0 where treated as exact; per-cell "has any s.u." masks (N,) and
+    (N, 6) masks of the child's and reference's lengths / non-special angles that lack one (noted as exact)."""
+    s0 = np.asarray(s0, dtype=float)
+    s = np.asarray(s, dtype=float)
+    ref_has = np.isfinite(s0).any(axis=1)
+    child_has = np.isfinite(s).any(axis=1)
+
+    def noted(par, sig, has):
+        special = np.any(np.abs(par[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
+        miss = ~np.isfinite(sig)
+        miss[:, 3:] &= ~special
+        return miss & has[:, None]
+
+    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
+    return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
+
+
+def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None) -> PairStrains:
+    """Strains of N pairs: reference parameters ``p0`` (N, 6) in the reference basis, child parameters ``p``
+    (N, 6); ``P`` None (identity), (3, 3) or (N, 3, 3) with child basis = reference basis · P; s.u.'s ``s0``/``s``
+    (N, 6) with NaN where unknown (None: none at all). ``splits`` a sequence of (SB rows, NSB rows) Voigt bases
+    (``strain_math.split_spec``) and ``split_of`` (N,) int the split of each row (−1 or None: no split).
+    Rows that are no cell come back with ``valid`` False and NaN values. See :class:`PairStrains`."""
+    p0 = np.atleast_2d(np.asarray(p0, dtype=float))
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    N = len(p)
+    s0 = np.full((N, 6), np.nan) if s0 is None else np.atleast_2d(np.asarray(s0, dtype=float))
+    s = np.full((N, 6), np.nan) if s is None else np.atleast_2d(np.asarray(s, dtype=float))
+    T = None
+    if P is not None:
+        P = np.asarray(P, dtype=float)
+        if P.ndim == 2:
+            T = None if np.array_equal(P, np.eye(3)) else np.broadcast_to(basis_change_matrix(P), (N, 6, 6))
+        elif not np.all(P == np.eye(3)):
+            T = basis_change_matrix(P)
+    sig, ref_has, child_has, _, _ = input_sigmas(p0, s0, p, s)
+    has_su = ref_has | child_has
+    sig[~has_su] = 0.0
+    active = np.flatnonzero((sig > 0).any(axis=0))
+    split_of = None if split_of is None else np.asarray(split_of, dtype=int)
+    x0 = np.hstack([p0, p])
+    parts = []
+    for lo in range(0, N, CHUNK):
+        sl = slice(lo, min(lo + CHUNK, N))
+        parts.append(_chunk(x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
+                            None if split_of is None else split_of[sl]))
+    vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
+    sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
+    for k in sus:
+        sus[k][~has_su] = np.nan
+    valid = np.isfinite(vals["e"]).all(axis=1) & np.isfinite(vals["V0"]) & (vals["V0"] > 0)
+    return PairStrains(frame, vals["e"], sus["e"], vals["eps13"], sus["eps13"], vals["vs"], sus["vs"],
+                       vals["e_ss"], sus["e_ss"], vals["principal"], sus["principal"], vals["e_sb"], sus["e_sb"],
+                       vals["e_nsb"], sus["e_nsb"], vals["V"], sus["V"], vals["V0"], sus["V0"], valid, has_su,
+                       ref_has, child_has)
+
+
+def _chunk(x0, sig, active, T, frame, splits, split_of):
+    """Values and s.u.'s of one chunk of rows: the value and 2 central differences per active input."""
+    n, m = len(x0), len(active)
+    S = 1 + 2 * m
+    h = 1e-6 * np.maximum(1.0, np.abs(x0[:, active]))  # (n, m)
+    X = np.repeat(x0[:, None, :], S, axis=1)
+    idx = np.arange(m)
+    X[:, 1 + idx, active] += h
+    X[:, 1 + m + idx, active] -= h
+    rep = lambda a: None if a is None else np.repeat(a, S, axis=0)  # noqa: E731
+    Xf = X.reshape(n * S, 12)
+    # the cosine of an angle that no sample perturbs is that of the row: computed n times, not n·S
+    cos = np.empty((n * S, 6))
+    for j, col in enumerate((3, 4, 5, 9, 10, 11)):
+        cos[:, j] = np.cos(np.radians(Xf[:, col])) if col in active else rep(np.cos(np.radians(x0[:, col])))
+    res = _evaluate(Xf, rep(T), frame, splits, rep(split_of), (cos[:, :3].T, cos[:, 3:].T))
+    vals, sus = {}, {}
+    for key, arr in res.items():
+        a = arr.reshape((n, S) + arr.shape[1:])
+        vals[key] = a[:, 0]
+        if m == 0:
+            sus[key] = np.zeros_like(a[:, 0])
+            continue
+        shape = (n, m) + (1,) * (a.ndim - 2)
+        J = (a[:, 1 : m + 1] - a[:, m + 1 :]) / (2.0 * h.reshape(shape))
+        w = sig[:, active].reshape(shape)
+        sus[key] = np.sqrt(np.sum((w * J) ** 2, axis=1))
+    return vals, sus

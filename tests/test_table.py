@@ -1,0 +1,279 @@
+"""The automatic paraphase reference, η from the strain each relation couples, zero-by-symmetry components, branches
+from file names, and the ``table`` command under the JSON contract. Expected numbers come from the files' cells
+read with gemmi (or the published cells written out here), np.polyfit lines and closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from symstrain.errors import SymstrainInputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES = ROOT / "cifs" / "series"
+
+# published cells of the lawsonite files (COD 9002543, 9002550, 9002551): T (K), a, b, c (Å), all angles 90°
+LAW_2K = (2.0, 5.86465, 8.7652, 13.1002)
+LAW_CMCM = ((285.0, 5.85424, 8.79471, 13.1365), (300.0, 5.8543, 8.79679, 13.1387))
+
+
+def _run(capsys, *argv):
+    from symstrain.cli import main
+
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _gemmi_cells(paths):
+    """T, a, b, c, beta of each CIF, read with gemmi alone (the oracle's reader)."""
+    import gemmi
+
+    rows = []
+    for p in paths:
+        b = gemmi.cif.read(str(p)).sole_block()
+        num = lambda tag: float(b.find_value(tag).split("(")[0])  # noqa: E731
+        rows.append((num("_diffrn_ambient_temperature"), num("_cell_length_a"), num("_cell_length_b"),
+                     num("_cell_length_c"), num("_cell_angle_beta")))
+    return np.array(rows)
+
+
+@pytest.fixture(scope="module")
+def model_series():
+    from symstrain.series import read_series
+
+    files = sorted(SERIES.glob("*.cif"))
+    cells, phases = read_series(files, detect=False)
+    return files, cells, phases
+
+
+def test_branch_from_file_and_block_names():
+    from symstrain.series_read import branch_from_name
+
+    assert branch_from_name("model_heating_0180.0K.cif") == "heating"
+    assert branch_from_name("/x/y/run-cooling_12.cif") == "cooling"
+    assert branch_from_name("scan_up_3", "") == "heating" and branch_from_name("ramp_down") == "cooling"
+    assert branch_from_name("warming300K") == "heating"  # digits separate words
+    assert branch_from_name("prewarmed_300K.cif") == "" and branch_from_name("upper_c.cif") == ""  # not words
+    assert branch_from_name("s_warming_300K") == "heating"
+    assert branch_from_name("9002543.cif", "9002543") == ""
+    assert branch_from_name("heating_then_cooling.cif") == ""  # ambiguous: no branch
+
+
+def test_model_series_branches_paraphase_and_baseline(model_series):
+    from symstrain.paraphase import choose_reference
+
+    files, cells, phases = model_series
+    index = pd.read_csv(SERIES / "series.csv")
+    # branches from the file names: 21 files each (hand count of series.csv)
+    assert (cells["branch"] == "heating").sum() == (index["branch"] == "heating").sum() == 21
+    assert (cells["branch"] == "cooling").sum() == 21
+    choice = choose_reference(cells, phases)
+    assert choice.mode == "auto" and choice.paraphase == "P c c n" and choice.model == "linear"
+    n_pccn = int((index["eta"] == 0).sum())  # Pccn files are the ones with η = 0
+    assert len(choice.rows) == n_pccn == 18
+    # the baseline is the least-squares line through the Pccn cells (numpy oracle on gemmi's numbers)
+    g = _gemmi_cells(files)
+    pccn = np.isclose(g[:, 4], 90.0)
+    slope, icpt = np.polyfit(g[pccn, 0], g[pccn, 1], 1)
+    assert choice.reference.cell_at(260.0).a == pytest.approx(icpt + slope * 260.0, abs=1e-10)
+    rel = choice.relations["P 1 21/c 1"]
+    assert rel.symmetry_breaking_strain == ("e13",) and rel.lattice_index == 1
+
+
+def test_model_series_strain_table_zero_by_symmetry_and_eta(model_series):
+    from symstrain.paraphase import choose_reference
+    from symstrain.series import strain_table
+
+    files, cells, phases = model_series
+    df = strain_table(cells, choose_reference(cells, phases))
+    g = _gemmi_cells(files)
+    fit = {k: np.polyfit(g[np.isclose(g[:, 4], 90.0), 0], g[np.isclose(g[:, 4], 90.0), k], 1) for k in (1, 2, 3)}
+    T = df["T"].to_numpy()
+    mono = (df["spacegroup"] == "P 1 21/c 1").to_numpy()
+    # e13 of the monoclinic rows: ½·c·cos β / c0(T), c0 from the Pccn line (closed form); Pccn rows: exactly 0
+    c0 = np.polyval(fit[3], T)
+    e13 = 0.5 * df["c"].to_numpy() * np.cos(np.radians(df["beta"].to_numpy())) / c0
+    assert np.allclose(df.loc[mono, "e13"], e13[mono], atol=1e-12)
+    assert (df.loc[~mono, "e13"] == 0.0).all() and (df.loc[~mono, "e13_su"] == 0.0).all()
+    assert (df.loc[~mono, "eps13"] == 0.0).all()
+    for c in ("e12", "e23"):  # zero by symmetry in both groups: exactly 0, s.u. 0
+        assert (df[c] == 0.0).all() and (df[f"{c}_su"] == 0.0).all()
+    # e11 of a Pccn row is a/a0 − 1 (orthogonal cells, P = identity)
+    a0 = np.polyval(fit[1], T)
+    assert np.allclose(df.loc[~mono, "e11"], (df["a"] / a0 - 1)[~mono], atol=1e-12)
+    # η ∝ e_sb = √2·|e13| (linear coupling, t-subgroup): η = |e13| / max |e13|; 0 in the paraphase
+    assert set(df.loc[mono, "coupling"]) == {"linear"} and set(df.loc[~mono, "coupling"]) == {"none"}
+    assert np.allclose(df.loc[mono, "eta_strain"], np.abs(e13[mono]) / np.abs(e13[mono]).max(), atol=1e-9)
+    assert (df.loc[~mono, "eta_strain"] == 0.0).all()
+    assert np.allclose(df["eta2_strain"], df["eta_strain"] ** 2, atol=1e-12)
+    # the files give no s.u.'s, the baseline has them from its scatter: σ(e11) = a·σ(a0)/a0², σ(a0) from the
+    # covariance of np.polyfit (scaled by the residual variance, as the baseline's)
+    pccn = np.isclose(g[:, 4], 90.0)
+    p, C = np.polyfit(g[pccn, 0], g[pccn, 1], 1, cov=True)
+    G = np.column_stack([T, np.ones_like(T)])
+    s_a0 = np.sqrt(np.einsum("ni,ij,nj->n", G, C, G))
+    assert np.allclose(df["e11_su"], df["a"] / a0**2 * s_a0, rtol=1e-6)
+    assert any("no standard uncertainties" in w for w in df.attrs["warnings"])
+
+
+def test_baseline_range_never_takes_child_rows(model_series):
+    from symstrain.paraphase import choose_reference
+
+    files, cells, phases = model_series
+    choice = choose_reference(cells, phases, model="linear", T_range=(180.0, 280.0))
+    mono = cells["spacegroup"] == "P 1 21/c 1"
+    excluded = {r for r, _ in choice.excluded}
+    assert excluded == set(cells.loc[mono, "label"]) and len(excluded) == 24
+    assert {w.code for w in choice.warnings} == {"baseline_row_excluded"}
+    assert all(w.source in excluded and w.source in w.message for w in choice.warnings)
+    # the fit is the Pccn rows' line only (a P2₁/c row would pull it up by ~0.2 Å)
+    g = _gemmi_cells(files)
+    pccn = np.isclose(g[:, 4], 90.0)
+    slope, icpt = np.polyfit(g[pccn, 0], g[pccn, 2], 1)
+    assert choice.reference.cell_at(200.0).b == pytest.approx(icpt + slope * 200.0, abs=1e-10)
+
+
+def test_no_paraphase_row_and_no_groups_are_one_line_errors(model_series):
+    from symstrain.paraphase import choose_reference
+
+    files, cells, phases = model_series
+    mono = (cells["spacegroup"] == "P 1 21/c 1").to_numpy()
+    sub = cells[mono].reset_index(drop=True)
+    with pytest.raises(SymstrainInputError, match="no paraphase row") as exc:
+        choose_reference(sub, [p for p, m in zip(phases, mono) if m])
+    assert "--parent" in exc.value.problem and "--no-reference" in exc.value.problem
+    bare = cells.assign(spacegroup="", sg_number=0)
+    with pytest.raises(SymstrainInputError, match="paraphase cannot be chosen"):
+        choose_reference(bare)
+
+
+def test_coupling_of_each_kind_of_relation():
+    from symstrain.coupling import coupling_of, eta_from_strain
+
+    t_sb = SimpleNamespace(index=2, lattice_index=1, symmetry_breaking_strain=("e13",))
+    k_sb = SimpleNamespace(index=6, lattice_index=2, symmetry_breaking_strain=("2*e33-e11-e22",))
+    k_none = SimpleNamespace(index=2, lattice_index=2, symmetry_breaking_strain=())
+    polar_t = SimpleNamespace(index=2, lattice_index=1, symmetry_breaking_strain=())
+    same = SimpleNamespace(index=1, lattice_index=1, symmetry_breaking_strain=())
+    assert [coupling_of(r) for r in (t_sb, k_sb, k_none, polar_t, same, None)] == [
+        "linear", "quadratic_sb", "quadratic_nsb", "quadratic_nsb", "none", "none"]
+    # η² ∝ e_nsb: η = √(e/max), s.u. by first-order propagation σ/(2η·max)
+    e = np.array([0.004, 0.001, 0.0])
+    eta, eta_su, eta2, eta2_su = eta_from_strain("quadratic_nsb", e_nsb=e, e_nsb_su=np.full(3, 1e-4), normalise=True)
+    assert np.allclose(eta2, [1.0, 0.25, 0.0]) and np.allclose(eta, [1.0, 0.5, 0.0])
+    assert eta_su[1] == pytest.approx(1e-4 / 0.004 / (2 * 0.5)) and math.isnan(eta_su[2])
+    # η ∝ e_sb: η² = η², s.u. 2η·σ
+    eta, eta_su, eta2, eta2_su = eta_from_strain("linear", e_sb=e, e_sb_su=np.full(3, 1e-4), normalise=True)
+    assert np.allclose(eta2, [1.0, 1 / 16, 0.0]) and eta2_su[1] == pytest.approx(2 * 0.25 * 0.025)
+
+
+def test_lawsonite_default_reference_and_eta_from_e_nsb(shared_cifs):
+    from symstrain.paraphase import choose_reference
+    from symstrain.series import read_series, strain_table
+
+    files = sorted((shared_cifs / "lawsonite").glob("*.cif"))
+    cells, phases = read_series(files, detect=False)
+    choice = choose_reference(cells, phases)
+    assert choice.paraphase == "C m c m" and choice.model == "line through 2 rows" and len(choice.rows) == 2
+    assert choice.refuted == {}
+    df = strain_table(cells, choice)
+    (T0, *c0), (T1, *c1) = LAW_CMCM
+    T, a, b, c = LAW_2K
+    ref = [x0 + (x1 - x0) * (T - T0) / (T1 - T0) for x0, x1 in zip(c0, c1)]  # the line through the two Cmcm cells
+    e = np.array([a, b, c]) / np.array(ref) - 1
+    row = df[df["T"] == 2.0].iloc[0]
+    assert [row["e11"], row["e22"], row["e33"]] == pytest.approx(e, abs=1e-12)
+    assert row["e_nsb"] == pytest.approx(np.sqrt(np.sum(e**2)), abs=1e-12)
+    assert row["coupling"] == "quadratic_nsb" and row["e13"] == 0.0 and row["e_sb"] == 0.0
+    low = df["coupling"] == "quadratic_nsb"
+    assert np.allclose(df.loc[low, "eta2_strain"], df.loc[low, "e_nsb"] / df.loc[low, "e_nsb"].max(), atol=1e-12)
+    cmcm = df["spacegroup"] == "C m c m"
+    assert (df.loc[cmcm, ["e11", "e22", "e33", "vs", "eta_strain"]] == 0.0).all().all()  # the line goes through them
+
+
+def test_cli_table_lawsonite_with_no_option(capsys, tmp_path, monkeypatch, shared_cifs):
+    from symstrain.contract import validate
+
+    monkeypatch.chdir(tmp_path)
+    files = sorted((shared_cifs / "lawsonite").glob("*.cif"))
+    rc, out, err = _run(capsys, "table", *files)
+    assert rc == 0, err
+    assert "paraphase C m c m (2 rows, 285–300 K): line through 2 rows" in out and "--parent CIF" in out
+    assert "η² ∝ e_nsb" in out
+    head = next(line for line in out.splitlines() if line.strip().startswith("T/K"))
+    assert head.split()[3:6] == ["e11", "e22", "e33"] and "e13" not in head
+    folder = tmp_path / "symstrain-table"
+    assert sorted(p.name for p in folder.iterdir()) == ["eta.png", "expansion.csv", "expansion.png", "lattice.png",
+                                                      "strain.png", "table.csv"]
+    rc, out, err = _run(capsys, "table", *files, "--json", "--no-plots")
+    d = json.loads(out)
+    validate("table", d)
+    assert d["status"] == "ok" and d["reference"]["paraphase"]["number"] == 63
+    p21cn = [r for r in d["results"] if r["spacegroup"]["number"] == 33]
+    assert len(p21cn) == 3 and all(r["coupling"] == "quadratic_nsb" for r in p21cn)
+    for r in d["results"]:
+        assert r["T"]["su"] is None and r["block"] and r["file"]
+        for name, q in r["strain"].items():  # no s.u. in the files: unknown (null), or exactly 0 by symmetry
+            assert q["su"] is None or (q["su"] == 0 and q["value"] == 0 and name in r["zero_by_symmetry"])
+        assert r["cell"]["volume"]["su"] is None
+    csv = pd.read_csv(tmp_path / "symstrain-table-2" / "table.csv", comment="#")
+    assert csv["e11_su"].isna().all() and csv["volume_su"].isna().all()
+    assert {c for c in csv.columns if "label" in c} == set()
+
+
+def test_cli_table_refuses_negative_temperatures_in_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for argv in (["--baseline-range", "-20:200"], ["--baseline-range=-20:200"]):
+        rc, out, err = _run(capsys, "table", "--cells", SERIES / "series.csv", "--baseline", "linear", *argv)
+        assert rc == 2 and err == "symstrain: error: --baseline-range: -20 K is below 0 K (temperatures are absolute)\n"
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_cli_table_batch_goes_on_when_one_file_raises(capsys, tmp_path, monkeypatch):
+    import symstrain.cif as cif
+
+    monkeypatch.chdir(tmp_path)
+    real = cif.read_cif
+    bad = SERIES / "model_heating_0200.0K.cif"
+
+    def flaky(path, *a, **k):
+        if Path(path) == bad:
+            raise RuntimeError("simulated bug")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(cif, "read_cif", flaky)
+    rc, out, err = _run(capsys, "table", *sorted(SERIES.glob("*.cif")), "--json", "--no-plots", "--no-detect")
+    assert rc == 3, err
+    d = json.loads(out)
+    assert d["status"] == "partial" and d["n_rows"] == 41 and d["n_files"] == 42
+    assert d["failed"] == [{"file": str(bad), "block": None,
+                            "message": "internal error while reading: RuntimeError: simulated bug"}]
+
+
+def test_cli_table_csv_with_spacegroups_and_branch_labels(capsys, tmp_path, monkeypatch):
+    from symstrain.contract import validate
+
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "cells.csv"
+    f.write_text("T,a,b,c,alpha,beta,gamma,spacegroup,label\n"
+                 + "".join(f"{T},{5.85 + 1e-5 * T},{8.76 + 1e-4 * T},13.10,90,90,90,Pmcn,run_up_{T}\n"
+                           for T in (100, 150, 200))
+                 + "".join(f"{T},{5.85 + 1e-5 * T},{8.76 + 1e-4 * T + 0.004},13.10,90,90,90,Cmcm,run_up_{T}\n"
+                           for T in (280, 300, 320)))
+    rc, out, err = _run(capsys, "table", "--cells", f, "--json", "--no-plots")
+    assert rc == 0, err
+    d = json.loads(out)
+    validate("table", d)
+    assert d["reference"]["model"] == "linear" and d["reference"]["paraphase"]["symbol"] == "C m c m"
+    rows = {r["T"]["value"]: r for r in d["results"]}
+    assert {r["branch"] for r in d["results"]} == {"heating"} and rows[100]["block"] == "run_up_100"
+    # the Cmcm line b(T) = 8.764 + 1e-4·T exactly: a Pmcn row's e22 = b/b0 − 1
+    assert rows[150]["strain"]["e22"]["value"] == pytest.approx((8.76 + 0.015) / (8.764 + 0.015) - 1, abs=1e-12)
+    assert rows[150]["strain"]["e11"]["value"] == 0.0 and rows[150]["coupling"] == "quadratic_nsb"

@@ -1,0 +1,170 @@
+"""The transition finder: brackets per branch (hand counts), T_c from model fits (closed forms, scipy's curve_fit as
+an oracle, AICc computed here), the bundled model series (T↑ = 235.00 K and T↓ = 214.57 K of the Landau model)
+and lawsonite (two transitions between the 100/130 K and 268/285 K files)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SERIES = ROOT / "cifs" / "series"
+
+
+def _run(capsys, *argv):
+    from symstrain.cli import main
+
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _table(rows):
+    """A normalised cell table from (T, branch, number, symbol) rows (cells irrelevant for brackets)."""
+    df = pd.DataFrame(rows, columns=["T", "branch", "sg_number", "spacegroup"])
+    df["label"] = [f"r{i}" for i in range(len(df))]
+    return df
+
+
+def test_brackets_per_branch_by_hand():
+    from symstrain.transitions import find_brackets
+
+    rows = [(100, "heating", 56, "P c c n"), (120, "heating", 56, "P c c n"), (140, "heating", 14, "P 1 21/c 1"),
+            (160, "heating", 14, "P 1 21/c 1"), (150, "cooling", 14, "P 1 21/c 1"), (110, "cooling", 56, "P c c n"),
+            (130, "cooling", 14, "P 1 21/c 1"), (200, "", 0, ""), (90, "", 14, "P 1 21/c 1")]
+    got = [(b.branch, b.T_below, b.T_above, b.number_below, b.number_above) for b in find_brackets(_table(rows))]
+    assert got == [("heating", 120, 140, 56, 14), ("cooling", 110, 130, 56, 14)]  # "" has one known row only
+
+
+def test_exact_power_laws_give_their_own_Tc_and_beta():
+    from symstrain.transitions import compare_models
+
+    T = np.arange(100.0, 196.0, 5.0)
+    Tc = 203.7  # inside the bracket (195, 210)
+    for model, beta in (("second_order", 0.5), ("tricritical", 0.25), ("free_beta", 0.35)):
+        y = 2e-4 * (Tc - T) ** (2 * beta)
+        c = compare_models(T, y, T_low=195.0, T_high=210.0, ordered_below=True)
+        f = c.fit(model)
+        assert f.Tc == pytest.approx(Tc, abs=1e-4) and f.beta == pytest.approx(beta, abs=1e-5)
+        assert f.A == pytest.approx(2e-4, rel=1e-4)
+        if model != "free_beta":
+            assert c.preferred in (model, "free_beta")
+    # ascending (the ordered phase above T_c): y = A·(T − T_c)
+    T = np.arange(240.0, 300.0, 5.0)
+    c = compare_models(T, 1e-3 * (T - 236.0), T_low=230.0, T_high=240.0, ordered_below=False)
+    assert c.fit("second_order").Tc == pytest.approx(236.0, abs=1e-6)
+
+
+def test_noisy_tricritical_data_models_and_aicc_against_brute_force():
+    from symstrain.transitions import compare_models
+
+    rng = np.random.default_rng(3)
+    T = np.linspace(20.0, 260.0, 13)
+    Tc, A = 271.0, 1.2e-4
+    y = A * np.sqrt(Tc - T) + rng.normal(0, 2e-5, len(T))
+    lo, hi = 268.0, 285.0
+    c = compare_models(T, y, T_low=lo, T_high=hi, ordered_below=True)
+
+    # oracle: brute force over T_c in the bracket (and β in [0.05, 1]) with the amplitude by linear least squares
+    def best_rss(tcs, betas):
+        D = np.maximum(tcs[:, None, None] - T[None, None, :], 0.0) ** (2 * betas[None, :, None])
+        Aopt = np.maximum((D * y).sum(-1) / (D * D).sum(-1), 0.0)
+        return float(((y - Aopt[..., None] * D) ** 2).sum(-1).min())
+
+    rss = {"second_order": best_rss(np.linspace(lo, hi, 20001), np.array([0.5])),
+           "tricritical": best_rss(np.linspace(lo, hi, 20001), np.array([0.25])),
+           "free_beta": best_rss(np.linspace(lo, hi, 801), np.linspace(0.05, 1.0, 801))}
+    d = 0.5 * (lo + hi) - T  # the step: y0 + B·(T_c − T) with T_c at the bracket's middle, linear least squares
+    _, res, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(d), d]), y, rcond=None)
+    rss["first_order_step"] = float(res[0])
+    k = {"second_order": 2, "tricritical": 2, "free_beta": 3, "first_order_step": 3}
+    n = len(T)
+    for m in rss:
+        assert c.fit(m).rss <= rss[m] * (1 + 1e-9) and c.fit(m).rss == pytest.approx(rss[m], rel=2e-3)
+    sigma2 = min(rss[m] / (n - k[m]) for m in rss)
+    aicc = {m: rss[m] / sigma2 + 2 * k[m] + 2 * k[m] * (k[m] + 1) / (n - k[m] - 1) for m in rss}
+    for m in rss:
+        assert c.fit(m).aicc == pytest.approx(aicc[m], rel=5e-3)
+    best = min(aicc, key=aicc.get)
+    assert c.preferred == best
+    ranked = sorted(aicc.values())
+    assert c.delta == pytest.approx(ranked[1] - ranked[0], rel=2e-2, abs=0.05)
+    w = {m: math.exp(-0.5 * (a - ranked[0])) for m, a in aicc.items()}
+    assert c.fit(best).weight == pytest.approx(w[best] / sum(w.values()), rel=1e-2)
+    assert c.fit("tricritical").Tc == pytest.approx(Tc, abs=3.0)
+
+
+def test_weighted_chi2_and_a_pure_step():
+    from symstrain.transitions import compare_models
+
+    T = np.array([150.0, 160.0, 170.0, 180.0, 190.0, 200.0])
+    su = np.full(6, 1e-5)
+    y = np.array([3.0e-4, 3.1e-4, 2.9e-4, 3.0e-4, 3.05e-4, 2.95e-4])  # flat: a jump at T_c, no further change
+    c = compare_models(T, y, su, T_low=200.0, T_high=210.0, ordered_below=True)
+    assert c.sigma_from == "s.u.'s" and c.preferred == "first_order_step"
+    f = c.fit("first_order_step")
+    assert f.Tc == 205.0 and f.Tc_su == pytest.approx(10.0 / math.sqrt(12.0))  # the bracket: uniform
+    # χ² of the step = Σ((y − ȳ)/σ)² when the free slope comes out negative (a pure step: B = 0)
+    d = 205.0 - T
+    b = np.polyfit(d, y, 1)[0]
+    yfit = np.polyval(np.polyfit(d, y, 1), d) if b >= 0 else np.full_like(y, y.mean())
+    assert f.chi2 == pytest.approx(np.sum(((y - yfit) / su) ** 2), rel=1e-9)
+    for m in ("second_order", "tricritical"):  # a continuous law cannot reach 3e-4 within 10 K of T_c
+        assert c.fit(m).aicc > f.aicc + 10
+
+
+def test_model_series_brackets_and_step(capsys, tmp_path, monkeypatch):
+    from symstrain.contract import validate
+    from symstrain.series import read_series
+    from symstrain.transitions import find_transitions
+
+    index = pd.read_csv(SERIES / "series.csv")
+    cells, phases = read_series(sorted(SERIES.glob("*.cif")), detect=False)
+    trs, _ = find_transitions(cells, phases)
+    assert [t.bracket.branch for t in trs] == ["heating", "cooling"]
+    for t in trs:
+        sub = index[index["branch"] == t.bracket.branch]
+        # hand count: the last η = 0 (Pccn) row and the first η > 0 (P2₁/c) row next to it
+        assert t.bracket.T_below == sub.loc[sub["eta"] == 0, "T"].max()
+        assert t.bracket.T_above == sub.loc[sub["eta"] > 0, "T"].min()
+        assert (t.high, t.low, t.coupling, t.proxy) == ("P c c n", "P 1 21/c 1", "linear", "e_sb")
+        assert t.preferred == "first_order_step" and t.comparison.evidence == "decisive"
+        assert t.Tc == pytest.approx(t.bracket.middle) and t.Tc_su == pytest.approx(5.0 / math.sqrt(12.0))
+    # the Landau model's T↑ = 235.00 K and T↓ = 214.57 K (cifs/README.md) lie in the brackets
+    assert trs[0].bracket.T_below < 235.0 <= trs[0].bracket.T_above
+    assert trs[1].bracket.T_below <= 214.57 <= trs[1].bracket.T_above
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "transitions", *sorted(SERIES.glob("*.cif")), "--json")
+    assert rc == 0, err
+    d = json.loads(out)
+    validate("transitions", d)
+    assert [r["branch"] for r in d["results"]] == ["heating", "cooling"]
+    assert (tmp_path / "symstrain-transitions" / "transitions.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_lawsonite_two_transitions(capsys, tmp_path, monkeypatch, shared_cifs):
+    from symstrain.contract import validate
+
+    monkeypatch.chdir(tmp_path)
+    files = sorted((shared_cifs / "lawsonite").glob("*.cif"))
+    rc, out, err = _run(capsys, "transitions", *files, "--json")
+    assert rc == 0, err
+    d = json.loads(out)
+    validate("transitions", d)
+    got = [(r["bracket"]["below"]["T"]["value"], r["bracket"]["above"]["T"]["value"],
+            r["bracket"]["below"]["spacegroup"]["number"], r["bracket"]["above"]["spacegroup"]["number"])
+           for r in d["results"]]
+    assert got == [(100.0, 130.0, 33, 62), (268.0, 285.0, 62, 63)]
+    for r in d["results"]:
+        lo, hi = r["bracket"]["below"]["T"]["value"], r["bracket"]["above"]["T"]["value"]
+        assert lo <= r["T_c"]["value"] <= hi and 0 < r["T_c"]["su"] <= (hi - lo) / math.sqrt(12) + 1e-12
+        assert r["preferred_model"] in ("second_order", "tricritical", "free_beta", "first_order_step")
+        assert r["coupling"] == "quadratic_nsb" and r["proxy"] == "e_nsb"
+        assert r["direction"] == "descending"
+    assert [r["high_symmetry"]["symbol"] for r in d["results"]] == ["P m c n", "C m c m"]
+    assert [r["low_symmetry"]["symbol"] for r in d["results"]] == ["P 21 c n", "P m c n"]
