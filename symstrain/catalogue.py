@@ -304,11 +304,12 @@ class ScanResult:
 
 
 def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, symprec: float = 0.01,
-         batch_rows: int = 200, batch_seconds: float = 5.0, progress=None) -> ScanResult:
+         batch_rows: int = 200, batch_seconds: float = 5.0, progress=None, on_total=None) -> ScanResult:
     """Read every block of every CIF under ``paths`` into the catalogue file ``catalogue`` (created if absent).
 
     Resumable (module docstring): files and blocks already in the catalogue are skipped. ``jobs``/``dask`` as in
-    :func:`symstrain.parallel.imap_items`; ``progress(n)`` is called with the number of files just done.
+    :func:`symstrain.parallel.imap_items`; ``on_total(n)`` is told the number of files found and ``progress(n)``
+    the number just done.
     """
     from .corpus_entry import FileScan, failure_row, scan_file, sha1_hex
     from .parallel import ItemFailure, imap_items
@@ -316,6 +317,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     if not symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
     files = corpus_files(paths)
+    if on_total is not None:
+        on_total(len(files))
     added: list[dict] = []
     with Catalogue(catalogue) as cat:
         known = cat.known()

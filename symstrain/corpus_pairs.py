@@ -12,7 +12,8 @@ Rules
 * **Entries**: catalogue rows with status "ok", a formula and a volume per formula unit. Rows with the same sha1
   (the same block text copied into several files) are one entry; the copies are listed with it.
 * **Compounds**: entries of one normalised formula, sorted by volume per formula unit V_fu and cut wherever two
-  neighbours differ by more than ``volume_tol`` (relative, default 0.05): single linkage, so a long temperature or
+  neighbours differ by more than ``volume_tol`` (relative, default 0.08, as relate's strain tolerance: spin-crossover
+  and displacive transitions change V by up to ~5 %): single linkage, so a long temperature or
   pressure series whose ends differ by more stays one compound as long as no gap exceeds the tolerance.
 * **Candidates**: every two entries of a compound whose declared groups differ, or with the same group number
   and a primitive cell at least 1.5 times larger (a supercell). The parent is the one with more operations per
@@ -40,7 +41,7 @@ import numpy as np
 from .errors import SymstrainInputError
 
 #: relative tolerance on the volume per formula unit within one compound
-VOLUME_TOL = 0.05
+VOLUME_TOL = 0.08
 #: ratio of primitive volumes above which two entries of the same group number are a supercell candidate
 SUPERCELL_RATIO = 1.5
 

@@ -17,8 +17,8 @@ def add_arguments(p):
     from .scan import add_parallel_arguments
 
     p.add_argument("--catalogue", required=True, metavar="FILE", help="the catalogue (DuckDB file) made by scan")
-    p.add_argument("--volume-tol", type=float, default=0.05,
-                   help="relative tolerance on the volume per formula unit within one compound (default 0.05)")
+    p.add_argument("--volume-tol", type=float, default=0.08,
+                   help="relative tolerance on the volume per formula unit within one compound (default 0.08)")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain, default 0.08)")
     p.add_argument("--dmin", type=float, default=1.0, help="d-spacing (Å) down to which reflections are counted (1.0)")
     add_parallel_arguments(p)

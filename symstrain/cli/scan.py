@@ -50,7 +50,7 @@ def check_parallel(args):
 
 
 def run(args):
-    from ..catalogue import corpus_files, scan
+    from ..catalogue import scan
     from ..contract import failure, quantity, spacegroup_from_number, warning_records
     from ..errors import SymstrainInputError
     from . import CommandResult
@@ -58,15 +58,19 @@ def run(args):
     check_parallel(args)
     if args.batch_rows < 1:
         raise SymstrainInputError("--batch-rows", f"must be at least 1, got {args.batch_rows}")
-    total = len(corpus_files(args.paths))
-    if total == 0:
-        raise SymstrainInputError(args.paths[0], "no CIF file (*.cif) found")
-    update, close = progress_callback(args, total, "scan")
+    bar = {}
+
+    def on_total(n):
+        if n == 0:
+            raise SymstrainInputError(args.paths[0], "no CIF file (*.cif) found")
+        bar["update"], bar["close"] = progress_callback(args, n, "scan")
+
     try:
         res = scan(args.paths, args.catalogue, jobs=args.jobs, dask=args.dask, symprec=args.symprec,
-                   batch_rows=args.batch_rows, progress=update)
+                   batch_rows=args.batch_rows, on_total=on_total, progress=lambda n: bar["update"] and bar["update"](n))
     finally:
-        close()
+        if bar:
+            bar["close"]()
     results, failed = [], []
     for r in res.added:
         declared = None
