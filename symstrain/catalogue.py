@@ -30,7 +30,9 @@ Rules
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
   committed in batches (``batch_rows`` rows or ``batch_seconds`` seconds, whichever comes first), all rows of a
-  file in the same transaction. Rows read back in the order (file, block_index).
+  file in the same transaction; when rows come faster than one batch per ``MIN_COMMIT_INTERVAL``, batches grow
+  up to 10 × ``batch_rows`` (a commit costs ~25 ms, mostly the fsync). Rows read back in (file, block_index)
+  order.
 * Paths in rows are absolute: on a cluster the workers must see the files at the same paths.
 """
 
@@ -43,6 +45,9 @@ from pathlib import Path
 
 from .errors import SymstrainInputError
 
+#: a commit costs ~25 ms (mostly the fsync of the log): when rows come in fast (a cluster), batches grow up to
+#: 10 × batch_rows rather than committing more often than this (s)
+MIN_COMMIT_INTERVAL = 0.25
 #: version of the table layout; a catalogue of another version is refused (rescan into a new file)
 SCHEMA_VERSION = 1
 
@@ -223,7 +228,9 @@ class Catalogue:
             inserts += [r for r in s.rows if r["sha1"] not in k.blocks]
         if not (deletes or updates or inserts):
             return 0
-        table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMN_NAMES} for r in inserts], schema=_arrow_schema())
+        schema = _arrow_schema()  # column by column: 25 times faster than from_pylist for 200 rows
+        table = pa.Table.from_arrays([pa.array([r.get(c) for r in inserts], type=f.type)
+                                      for c, f in zip(COLUMN_NAMES, schema)], schema=schema)
         self.con.execute("BEGIN")
         try:
             if deletes:
@@ -348,7 +355,9 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
             pending.append(res)
             n_blocks += len(res.blocks)
             n_known += len(res.blocks) - len(res.rows)
-            if sum(len(s.rows) for s in pending) >= batch_rows or time.monotonic() - last >= batch_seconds:
+            n_rows, waited = sum(len(s.rows) for s in pending), time.monotonic() - last
+            if (n_rows >= batch_rows and (waited >= MIN_COMMIT_INTERVAL or n_rows >= 10 * batch_rows)) \
+                    or waited >= batch_seconds:
                 cat.commit(pending)
                 added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
                 pending, last = [], time.monotonic()

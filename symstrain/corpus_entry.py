@@ -227,7 +227,7 @@ def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
         n_fu = divisor if formula else None
     else:
         if z is None:
-            z = _z_from_content(formula, content)
+            z = _z_from_content(formula, cell_content(phase))
             if z is not None:
                 z_source = "atom sites"
                 warnings.append(WarningRecord("z_from_atoms", source, f"no _cell_formula_units_Z: Z = {z:g} from "
@@ -258,7 +258,25 @@ def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
 
 
 def _formula(phase, warnings, source):
-    """(normalised formula, divisor, source, cell content {element: count})."""
+    """(normalised formula, divisor, source, cell content {element: count} or None when not needed)."""
+    norm = normalise_formula(phase.formula)
+    if norm is not None:
+        return norm[0], norm[1], "_chemical_formula_sum", None
+    if phase.formula:
+        warnings.append(WarningRecord("formula_from_atoms", source, f"_chemical_formula_sum {phase.formula!r} is "
+                                      "not a formula; the formula is the content of the cell"))
+    else:
+        warnings.append(WarningRecord("formula_from_atoms", source, "no _chemical_formula_sum; the formula is the "
+                                      "content of the cell"))
+    content = cell_content(phase)
+    if not content:
+        return None, 1.0, None, content
+    formula, divisor = _format_counts(content)
+    return formula, divisor, "atom sites", content
+
+
+def cell_content(phase) -> dict[str, float]:
+    """{element: atoms per cell} (each site's images in the cell × its occupancy)."""
     from .expand import expand_to_cell
 
     _, _, site, occ = expand_to_cell(phase)
@@ -266,19 +284,7 @@ def _formula(phase, warnings, source):
     for s, o in zip(site, occ):
         e = phase.atoms[s].element
         content[e] = content.get(e, 0.0) + float(o)
-    norm = normalise_formula(phase.formula)
-    if norm is not None:
-        return norm[0], norm[1], "_chemical_formula_sum", content
-    if phase.formula:
-        warnings.append(WarningRecord("formula_from_atoms", source, f"_chemical_formula_sum {phase.formula!r} is "
-                                      "not a formula; the formula is the content of the cell"))
-    else:
-        warnings.append(WarningRecord("formula_from_atoms", source, "no _chemical_formula_sum; the formula is the "
-                                      "content of the cell"))
-    if not content:
-        return None, 1.0, None, content
-    formula, divisor = _format_counts(content)
-    return formula, divisor, "atom sites", content
+    return content
 
 
 def _z_from_content(formula: str | None, content: dict) -> float | None:
