@@ -105,7 +105,8 @@ def entries(rows) -> list[Entry]:
         sg = {"number": int(r.declared_number), "symbol": r.declared_symbol, "hall": _none(r.declared_hall),
               "setting": r.declared_setting, "standard_setting": bool(r.declared_standard_setting)}
         by_sha[r.sha1] = Entry(r.file, r.block, r.sha1, int(r.file_size), int(r.file_mtime_ns), r.formula,
-                               float(r.volume_per_formula_unit), float(r.volume), float(r.niggli_volume),
+                               float(r.volume_per_formula_unit), float(r.volume),
+                               float(_none(r.niggli_volume) or r.volume),  # spglib could not reduce: the cell
                                _none(r.T), _none(r.T_su), sg, int(r.n_operations),
                                first.get(r.file) == r.block_index)
         copies[r.sha1] = []
