@@ -43,7 +43,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import reduce
 
 import numpy as np

@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 #: chunks per worker when weights are balanced (more: better balance and finer progress; fewer: less overhead)
 CHUNKS_PER_WORKER = 8

@@ -35,6 +35,7 @@ def _name(s) -> str:
 def run(args):
     from ..catalogue import Catalogue
     from ..corpus_pairs import find_pairs, tables
+    from ..notation import format_su
     from . import CommandResult
     from .scan import check_parallel, progress_callback
 
@@ -64,8 +65,11 @@ def run(args):
     for p in res.pairs:
         c = p["reflections"]["counts"]
         st = p["strain"]
-        strain = "" if st is None else (f"; e_ss {st['e_ss']['value']:.3g}, vs {st['vs']['value']:.3g}"
-                                        f"{', SB ' + ', '.join(st['symmetry_breaking']) if st['symmetry_breaking'] else ''}")
+        strain = ""
+        if st is not None:
+            sb = ", ".join(f"{n} {format_su(q['value'], q['su'], 3)}" for n, q in st["components"].items())
+            strain = (f"; e_ss {format_su(st['e_ss']['value'], st['e_ss']['su'], 3)}, "
+                      f"vs {format_su(st['vs']['value'], st['vs']['su'], 3)}" + (f", SB strain {sb}" if sb else ""))
         lines.append(f"  [{p['compound']}] {_name(p['parent'])} → {_name(p['child'])}: index {p['index']} "
                      f"{p['type']}, P = {p['basis_change']['basis']}, p = {p['basis_change']['origin']}, "
                      f"{p['aizu']}; SB reflections {c['SB']} (d ≥ {p['reflections']['dmin']:g} Å){strain}")
