@@ -26,6 +26,8 @@ Rules
   gets a new row and the row of its old text is removed. The check is per file so that a resumed scan gives
   exactly the catalogue of an uninterrupted one even when two files hold the same block; ``corpus_pairs`` counts
   such copies once.
+* Rows of files that are not under the paths of a scan (or no longer exist) are kept: one catalogue can gather
+  several scans (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some).
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
