@@ -31,7 +31,7 @@ from ..errors import SymstrainInputError
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
 COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains", "order", "modes", "pseudo", "landau",
-            "fit", "model_series", "transitions")
+            "fit", "model_series", "transitions", "scan", "pairs")
 
 
 #: exit status of each result status (see the module docstring)

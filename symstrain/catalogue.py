@@ -1,0 +1,372 @@
+"""The corpus catalogue: one row per CIF data block of a collection of files, in a DuckDB database file.
+
+What lives here: the schema of the rows (:data:`COLUMNS`: name, type and meaning of every column), the store
+(:class:`Catalogue`: open or create, read the rows, the single writer that commits small batches), the list of
+files under some paths (:func:`corpus_files`) and :func:`scan` (files → rows, serial, local processes or Dask,
+resumable). What does not: what is read from one file (``corpus_entry.py``, run by the workers), running
+functions in parallel (``parallel.py``), finding pairs and series among the rows (``corpus_pairs.py``).
+
+Why DuckDB (and not Parquet)
+----------------------------
+The catalogue must survive ``kill -9`` in the middle of a scan of half a million files and be completed by the
+next run with nothing lost or twice. DuckDB gives that as a database does: each batch of rows is one
+transaction, committed to a write-ahead log, and an interrupted transaction is rolled back when the file is next
+opened; a ``PRIMARY KEY (file, sha1)`` makes a duplicate row impossible; the file is locked by one writer at a
+time. Parquet files cannot be appended to, so the same guarantees would need a folder of part files, renames and
+a compaction step of our own. The catalogue is one file that anyone opens without symstrain —
+``duckdb cat.duckdb "SELECT formula, T, declared_symbol FROM blocks"``, ``duckdb.connect("cat.duckdb").sql(
+"FROM blocks").df()`` in Python, or R/Julia/DBeaver — and exports to Parquet in one line:
+``COPY blocks TO 'blocks.parquet'``.
+
+Rules
+-----
+* Rows are keyed by (``file``, ``sha1``): ``file`` is the absolute path, ``sha1`` that of the block's text
+  (``corpus_entry.py``). A second scan skips a block whose sha1 the catalogue already holds *for that file*
+  (and does not even read a file whose size and modification time match its rows); a block whose text changed
+  gets a new row and the row of its old text is removed. The check is per file so that a resumed scan gives
+  exactly the catalogue of an uninterrupted one even when two files hold the same block; ``corpus_pairs`` counts
+  such copies once.
+* Rows of files that are not under the paths of a scan (or no longer exist) are kept: one catalogue can gather
+  several scans (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some).
+* Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
+  file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
+* One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
+  committed in batches (``batch_rows`` rows or ``batch_seconds`` seconds, whichever comes first), all rows of a
+  file in the same transaction; when rows come faster than one batch per ``MIN_COMMIT_INTERVAL``, batches grow
+  up to 10 × ``batch_rows`` (a commit costs ~25 ms, mostly the fsync). Rows read back in (file, block_index)
+  order.
+* Paths in rows are absolute: on a cluster the workers must see the files at the same paths.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SymstrainInputError
+
+#: a commit costs ~25 ms (mostly the fsync of the log): when rows come in fast (a cluster), batches grow up to
+#: 10 × batch_rows rather than committing more often than this (s)
+MIN_COMMIT_INTERVAL = 0.25
+#: version of the table layout; a catalogue of another version is refused (rescan into a new file)
+SCHEMA_VERSION = 1
+
+_Q = "DOUBLE"
+#: (column, DuckDB type, meaning) of the table ``blocks``, in order
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("file", "VARCHAR NOT NULL", "absolute path of the CIF file"),
+    ("block", "VARCHAR", "data block name without 'data_'; null when the file has no readable block"),
+    ("block_index", "INTEGER", "position of the block in the file (0 first); null when the file is unreadable"),
+    ("sha1", "VARCHAR NOT NULL", "SHA-1 of the block's text (of the whole file when block is null)"),
+    ("file_size", "BIGINT", "file size in bytes when read"),
+    ("file_mtime_ns", "BIGINT", "file modification time (ns since the epoch) when read"),
+    ("status", "VARCHAR NOT NULL", "'ok', 'failed' (see failure) or 'not_structure' (no cell and no atom sites)"),
+    ("failure", "VARCHAR", "why the block gave no structure (one line); null when ok"),
+    ("formula", "VARCHAR", "normalised formula: elements sorted, integer counts divided by their gcd"),
+    ("formula_source", "VARCHAR", "'_chemical_formula_sum' or 'atom sites' (content of the cell)"),
+    ("formula_sum", "VARCHAR", "_chemical_formula_sum as written"),
+    ("Z", _Q, "formula units (of _chemical_formula_sum) per cell"),
+    ("Z_source", "VARCHAR", "'_cell_formula_units_Z' or 'atom sites' (content of the cell / formula)"),
+    ("n_formula_units", _Q, "normalised formula units per cell"),
+    ("volume_per_formula_unit", _Q, "cell volume / n_formula_units, Å³"),
+    *((n, _Q, f"cell {n}, {'Å' if n in 'abc' else 'degrees'}") for n in ("a", "b", "c", "alpha", "beta", "gamma")),
+    *((f"{n}_su", _Q, f"s.u. of {n}; null when the file gives none") for n in ("a", "b", "c", "alpha", "beta",
+                                                                                 "gamma")),
+    ("volume", _Q, "cell volume, Å³"),
+    ("volume_su", _Q, "s.u. of the volume propagated from the cell's s.u.'s, Å³; null when none"),
+    *((f"niggli_{n}", _Q, f"Niggli-reduced primitive cell: {n}, {'Å' if n in 'abc' else 'degrees'}")
+      for n in ("a", "b", "c", "alpha", "beta", "gamma")),
+    ("niggli_volume", _Q, "volume of the primitive cell, Å³"),
+    ("declared_number", "INTEGER", "ITA number of the declared space group"),
+    ("declared_symbol", "VARCHAR", "full H-M symbol of the declared group in the file's setting"),
+    ("declared_hall", "VARCHAR", "Hall symbol of that setting, null when not tabulated"),
+    ("declared_setting", "VARCHAR", "the setting in words"),
+    ("declared_standard_setting", "BOOLEAN", "true when the file uses the ITA reference setting"),
+    ("declared_from", "VARCHAR", "where the group came from: symops, H-M, Hall, number, assumed P1"),
+    ("n_operations", "INTEGER", "operations of the declared group per cell (centring included)"),
+    ("detected_number", "INTEGER", "ITA number spglib finds at detected_symprec; null when none"),
+    ("detected_symbol", "VARCHAR", "full H-M symbol of the detected group in its reference setting"),
+    ("detected_symprec", _Q, "spglib tolerance of the detection, Å"),
+    ("T", _Q, "temperature, K; null when the file gives none"),
+    ("T_su", _Q, "s.u. of T, K; null when none"),
+    ("T_source", "VARCHAR", "CIF item the temperature came from"),
+    ("pressure", _Q, "pressure, kPa (as CIF writes it); null when not given"),
+    ("pressure_su", _Q, "s.u. of the pressure, kPa"),
+    ("radiation", "VARCHAR", "'x-ray', 'neutron', 'electron', 'gamma' or null"),
+    ("radiation_type", "VARCHAR", "_diffrn_radiation_type as written"),
+    ("wavelength", _Q, "_diffrn_radiation_wavelength, Å"),
+    ("n_sites", "INTEGER", "atom sites in the asymmetric unit"),
+    ("n_atoms_cell", "INTEGER", "atoms in the cell given to spglib"),
+    ("warnings", "STRUCT(code VARCHAR, source VARCHAR, message VARCHAR)[]", "warnings {code, source, message}"),
+)
+COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
+
+
+def corpus_files(paths) -> list[str]:
+    """Absolute paths of the files to scan, sorted, each once: a file given is taken whatever its name; a folder
+    gives every ``*.cif`` under it (any case, recursively, hidden entries skipped)."""
+    out = set()
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                out.update(str(Path(root, f).resolve()) for f in files
+                           if f.lower().endswith(".cif") and not f.startswith("."))
+        elif path.is_file():
+            out.add(str(path.resolve()))
+        else:
+            raise SymstrainInputError(p, "no such file or folder")
+    return sorted(out)
+
+
+@dataclass
+class _Known:
+    """What the catalogue holds for one file: {sha1: (size, mtime_ns, block_index, block)}."""
+
+    blocks: dict = field(default_factory=dict)
+
+    def unchanged(self, size: int, mtime_ns: int) -> bool:
+        return bool(self.blocks) and all(v[0] == size and v[1] == mtime_ns for v in self.blocks.values())
+
+
+class Catalogue:
+    """A catalogue file open for reading and writing (one process at a time: DuckDB locks it).
+
+    Use as a context manager. ``rows()`` gives the table as a pandas DataFrame in (file, block_index) order;
+    :meth:`commit` is the single writer.
+    """
+
+    def __init__(self, path, create: bool = True):
+        try:
+            import duckdb
+        except ImportError:
+            raise SymstrainInputError("--catalogue", "the catalogue needs DuckDB: pip install 'symstrain[corpus]'") \
+                from None
+
+        self.path = Path(path)
+        if self.path.suffix.lower() == ".parquet":
+            raise SymstrainInputError(path, "the catalogue is a DuckDB database: give a name ending in .duckdb "
+                                      "(Parquet: COPY blocks TO 'x.parquet' from duckdb)")
+        if not create and not self.path.is_file():
+            raise SymstrainInputError(path, "no such catalogue (make one with symstrain scan)")
+        if self.path.is_dir():
+            raise SymstrainInputError(path, "is a folder, not a catalogue file")
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            msg = " ".join(str(exc).split())
+            if "lock" in msg.lower():
+                msg = "is open in another process (DuckDB allows one writer at a time)"
+            raise SymstrainInputError(path, f"cannot open the catalogue: {msg}") from None
+        self._setup()
+        self._known: dict[str, _Known] | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.con.close()
+
+    def _setup(self):
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "blocks" in tables:
+            ver = self.con.execute("SELECT value FROM catalogue_info WHERE key = 'schema_version'").fetchone() \
+                if "catalogue_info" in tables else None
+            if ver is None or int(ver[0]) != SCHEMA_VERSION:
+                raise SymstrainInputError(self.path, f"catalogue of schema version {ver[0] if ver else '?'}, this "
+                                          f"symstrain writes version {SCHEMA_VERSION}: scan into a new file")
+            return
+        cols = ",\n  ".join(f'"{n}" {t}' for n, t, _ in COLUMNS)
+        self.con.execute("BEGIN")
+        self.con.execute(f"CREATE TABLE blocks (\n  {cols},\n  PRIMARY KEY (file, sha1))")
+        for n, _, d in COLUMNS:
+            self.con.execute(f"COMMENT ON COLUMN blocks.\"{n}\" IS '{d.replace(chr(39), chr(39) * 2)}'")
+        self.con.execute("CREATE TABLE catalogue_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        self.con.execute("INSERT INTO catalogue_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        self.con.execute("COMMIT")
+
+    # ------------------------------------------------------------------------------------------- reading
+
+    def rows(self, where: str | None = None):
+        """The rows (DataFrame with the columns of :data:`COLUMNS`), ordered by file then block_index."""
+        sql = "SELECT * FROM blocks" + (f" WHERE {where}" if where else "") + \
+              " ORDER BY file, block_index NULLS FIRST, sha1"
+        return self.con.execute(sql).df()
+
+    def __len__(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM blocks").fetchone()[0])
+
+    def known(self) -> dict[str, _Known]:
+        """{file: what the catalogue holds for it} (read once, then kept up to date by :meth:`commit`)."""
+        if self._known is None:
+            self._known = {}
+            for f, sha, size, mtime, idx, blk in self.con.execute(
+                    "SELECT file, sha1, file_size, file_mtime_ns, block_index, block FROM blocks").fetchall():
+                self._known.setdefault(f, _Known()).blocks[sha] = (size, mtime, idx, blk)
+        return self._known
+
+    # ------------------------------------------------------------------------------------------- writing
+
+    def commit(self, scans) -> int:
+        """Write what the workers found in some files (:class:`~symstrain.corpus_entry.FileScan`), in one
+        transaction: new rows inserted, rows of block texts no longer in a file removed, the position and file
+        stamp of the known blocks brought up to date. Returns the number of rows inserted."""
+        import pyarrow as pa
+
+        known = self.known()
+        deletes, updates, inserts = [], [], []
+        for s in scans:
+            k = known.get(s.file, _Known())
+            now = {sha: (s.file_size, s.file_mtime_ns, idx, blk) for idx, blk, sha in s.blocks}
+            deletes += [(s.file, sha) for sha in k.blocks if sha not in now]
+            updates += [(s.file_size, s.file_mtime_ns, v[2], v[3], s.file, sha) for sha, v in now.items()
+                        if sha in k.blocks and k.blocks[sha] != v]
+            inserts += [r for r in s.rows if r["sha1"] not in k.blocks]
+        if not (deletes or updates or inserts):
+            return 0
+        schema = _arrow_schema()  # column by column: 25 times faster than from_pylist for 200 rows
+        table = pa.Table.from_arrays([pa.array([r.get(c) for r in inserts], type=f.type)
+                                      for c, f in zip(COLUMN_NAMES, schema)], schema=schema)
+        self.con.execute("BEGIN")
+        try:
+            if deletes:
+                self.con.executemany("DELETE FROM blocks WHERE file = ? AND sha1 = ?", deletes)
+            if updates:
+                self.con.executemany("UPDATE blocks SET file_size = ?, file_mtime_ns = ?, block_index = ?, block = ? "
+                                     "WHERE file = ? AND sha1 = ?", updates)
+            if inserts:
+                self.con.register("_batch", table)
+                self.con.execute("INSERT INTO blocks SELECT * FROM _batch")
+                self.con.unregister("_batch")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        for s in scans:
+            known[s.file] = _Known({sha: (s.file_size, s.file_mtime_ns, idx, blk) for idx, blk, sha in s.blocks})
+        return len(inserts)
+
+    def replace_tables(self, tables: dict) -> None:
+        """Create or replace result tables (name → pandas DataFrame) in one transaction; ``blocks`` is not one."""
+        if {"blocks", "catalogue_info"} & set(tables):
+            raise ValueError("the blocks table is written by commit() only")
+        self.con.execute("BEGIN")
+        try:
+            for name, df in tables.items():
+                self.con.register("_table", df)
+                self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _table')
+                self.con.unregister("_table")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+
+#: the columns kept in :attr:`ScanResult.added` (a scan of the COD adds half a million rows: keep them short)
+SUMMARY_KEYS = ("file", "block", "block_index", "sha1", "status", "failure", "formula", "volume_per_formula_unit",
+                "T", "T_su", "pressure", "declared_number", "declared_symbol", "declared_hall", "declared_setting",
+                "declared_standard_setting", "detected_number", "warnings")
+
+_ARROW = None
+
+
+def _arrow_schema():
+    """The pyarrow schema of a batch of rows (the DuckDB types of :data:`COLUMNS`)."""
+    global _ARROW
+    if _ARROW is None:
+        import pyarrow as pa
+
+        kinds = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(), "DOUBLE": pa.float64(),
+                 "BOOLEAN": pa.bool_()}
+        warn = pa.list_(pa.struct([("code", pa.string()), ("source", pa.string()), ("message", pa.string())]))
+        _ARROW = pa.schema([(n, warn if t.startswith("STRUCT") else kinds[t.split()[0]]) for n, t, _ in COLUMNS])
+    return _ARROW
+
+
+# ------------------------------------------------------------------------------------------------- scan
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one :func:`scan` did."""
+
+    #: the catalogue file
+    catalogue: str
+    #: files found under the paths; of these, files not read again (size and time as in the catalogue)
+    n_files: int
+    n_unchanged: int
+    #: blocks seen in the files read, rows added, blocks skipped because their sha1 was known for the file
+    n_blocks: int
+    n_added: int
+    n_known: int
+    #: a short record of every row added in this scan (the keys of :data:`SUMMARY_KEYS`), in (file, block_index)
+    #: order, failures and non-structures included
+    added: tuple = ()
+    #: rows in the catalogue after the scan
+    n_rows: int = 0
+
+
+def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, symprec: float = 0.01,
+         batch_rows: int = 200, batch_seconds: float = 5.0, progress=None, on_total=None) -> ScanResult:
+    """Read every block of every CIF under ``paths`` into the catalogue file ``catalogue`` (created if absent).
+
+    Resumable (module docstring): files and blocks already in the catalogue are skipped. ``jobs``/``dask`` as in
+    :func:`symstrain.parallel.imap_items`; ``on_total(n)`` is told the number of files found and ``progress(n)``
+    the number just done.
+    """
+    from .corpus_entry import FileScan, failure_row, scan_file, sha1_hex
+    from .parallel import ItemFailure, imap_items
+
+    if not symprec > 0:
+        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
+    files = corpus_files(paths)
+    if on_total is not None:
+        on_total(len(files))
+    added: list[dict] = []
+    with Catalogue(catalogue) as cat:
+        known = cat.known()
+        jobs_list, weights, n_unchanged = [], [], 0
+        for f in files:
+            st = os.stat(f)
+            k = known.get(f)
+            if k is not None and k.unchanged(st.st_size, st.st_mtime_ns):
+                n_unchanged += 1
+                continue
+            jobs_list.append((f, tuple(k.blocks) if k else (), symprec))
+            weights.append(st.st_size)
+        if progress is not None and n_unchanged:
+            progress(n_unchanged)
+        pending: list = []
+        last = time.monotonic()
+        n_blocks = n_known = 0
+        for i, res in imap_items(scan_file, jobs_list, jobs=jobs, dask=dask, weights=weights):
+            if isinstance(res, ItemFailure):  # the worker died on this file, or a bug outside the block loop
+                f = jobs_list[i][0]
+                st = os.stat(f)
+                with open(f, "rb") as fh:
+                    sha = sha1_hex(fh.read())
+                base = {"file": f, "file_size": st.st_size, "file_mtime_ns": st.st_mtime_ns}
+                res = FileScan(**base, blocks=((None, None, sha),),
+                               rows=(failure_row(base, None, None, sha, res.message),))
+            pending.append(res)
+            n_blocks += len(res.blocks)
+            n_known += len(res.blocks) - len(res.rows)
+            n_rows, waited = sum(len(s.rows) for s in pending), time.monotonic() - last
+            if (n_rows >= batch_rows and (waited >= MIN_COMMIT_INTERVAL or n_rows >= 10 * batch_rows)) \
+                    or waited >= batch_seconds:
+                cat.commit(pending)
+                added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
+                pending, last = [], time.monotonic()
+            if progress is not None:
+                progress(1)
+        cat.commit(pending)
+        added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
+        n_rows = len(cat)
+    added.sort(key=lambda r: (r["file"], -1 if r["block_index"] is None else r["block_index"]))
+    return ScanResult(str(catalogue), len(files), n_unchanged, n_blocks, len(added), n_known, tuple(added), n_rows)

@@ -1,0 +1,362 @@
+"""What one CIF file gives the corpus catalogue: one entry (a flat row) per data block.
+
+What lives here: :func:`scan_file` (the function the workers of ``symstrain scan`` run: a file → a
+:class:`FileScan`), the split of a file's text into blocks with the sha1 of each, the normalised formula and
+the volume per formula unit, the Niggli-reduced cell, and the measurement conditions the Phase does not carry
+(pressure, radiation). What does not: the store, its schema and the single writer (``catalogue.py``), reading a
+block into a :class:`~symstrain.phase.Phase` (``cif.py``), symmetry detection (``detect.py``), pairing entries
+(``corpus_pairs.py``).
+
+Rules
+-----
+* **Block text and sha1.** A block is the bytes from its ``data_`` line to the next ``data_`` line outside a
+  semicolon text field (or the end of the file); its sha1 is the hex SHA-1 of those bytes, so the same block
+  copied into another file with its header comments changed keeps its sha1. If this split does not give gemmi's
+  list of block names (an exotic file), the sha1 is that of gemmi's serialisation of the block instead. A file
+  that cannot be read at all is one row whose sha1 is that of the whole file.
+* **Status.** "ok" (a structure), "failed" (``failure`` says why in one line: the CIF reader's error or an
+  internal error) or "not_structure" (a block with neither a cell nor atom sites, e.g. a publication-only
+  block: recorded, not a failure).
+* **Formula** (``normalise_formula``): the elements of ``_chemical_formula_sum`` (parenthesised groups with
+  their multipliers expanded) sorted alphabetically, counts divided by their greatest common divisor when they
+  are all integers (``"Ca (Al1.94 Fe.06) Si2 O10 D4"`` → ``"Al1.94 Ca D4 Fe0.06 O10 Si2"``; ``"C12 H8 O4"`` →
+  ``"C3 H2 O"``). Without a usable formula sum, the content of the cell (sites × multiplicity × occupancy) is
+  used and said so (warning ``formula_from_atoms``).
+* **Formula units.** ``n_formula_units`` = Z × the divisor of that reduction, so ``volume_per_formula_unit`` =
+  V / n_formula_units (Å³) is per *normalised* formula. Without ``_cell_formula_units_Z``, Z is the ratio of
+  the cell content to the formula (median over the elements other than H and D) when it is within 0.1 of a
+  positive integer (warning ``z_from_atoms``), else unknown (None). A formula taken from the cell content has
+  ``n_formula_units`` = that divisor (the content is per cell, whatever Z says).
+* **Niggli cell**: the primitive lattice of the declared group's centring (the Hermite normal form of the
+  centring translations, ``spacegroup.lattice_basis_from_translations``), reduced by ``spglib.niggli_reduce``.
+  Equal for the same structure described in any setting or origin.
+* **Pressure** in kPa as CIF writes it (``_diffrn_ambient_pressure``, then ``_cell_measurement_pressure``).
+  **Radiation**: ``radiation`` is "x-ray", "neutron", "electron" or None, from ``_diffrn_radiation_probe`` or
+  else from the words of ``_diffrn_radiation_type`` (kept as written in ``radiation_type``); ``wavelength`` (Å)
+  from ``_diffrn_radiation_wavelength`` (the first one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from functools import reduce
+
+import numpy as np
+
+from .errors import SymstrainInputError, WarningRecord
+
+#: detection tolerance (Å) of the ``detected_*`` columns unless the caller chooses another
+DEFAULT_SYMPREC = 0.01
+
+_MARK = re.compile(rb"^(;|data_)", re.M | re.I)
+_FORMULA_TOKEN = re.compile(r"\(|\)(\d*\.?\d*)|([A-Z][a-z]?)(\d*\.?\d*)|(\S)")
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What a worker found in one file."""
+
+    #: absolute path, size (bytes) and modification time (ns) when read
+    file: str
+    file_size: int
+    file_mtime_ns: int
+    #: (block_index, block, sha1) of every block now in the file, in file order (one entry with block None
+    #: and the file's sha1 when the file could not be read)
+    blocks: tuple
+    #: catalogue rows of the blocks whose sha1 was not given as known (dicts with the catalogue's columns)
+    rows: tuple = field(default_factory=tuple)
+
+
+def sha1_hex(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def split_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """``[(name, text), ...]`` of the ``data_`` blocks of a CIF text, semicolon text fields skipped."""
+    starts, in_text = [], False
+    for m in _MARK.finditer(data):
+        if m.group(1) == b";":
+            in_text = not in_text
+        elif not in_text:
+            starts.append(m.start())
+    out = []
+    for k, s in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        text = data[s:end]
+        name = text[5:].split(None, 1)[0] if len(text) > 5 and not text[5:6].isspace() else b""
+        out.append((name.decode("utf-8", "replace"), text))
+    return out
+
+
+def normalise_formula(text: str | None) -> tuple[str, float] | None:
+    """``(normalised formula, divisor)`` of a formula sum (see the module docstring), or None when it is not
+    a formula (no element, stray characters, a negative or zero total)."""
+    counts = _parse_formula(text) if text else None
+    if not counts:
+        return None
+    return _format_counts(counts)
+
+
+def _parse_formula(text: str) -> dict[str, float] | None:
+    stack: list[dict[str, float]] = [{}]
+    for m in _FORMULA_TOKEN.finditer(text.replace("·", " ")):
+        tok = m.group(0)
+        if tok == "(":
+            stack.append({})
+        elif tok.startswith(")"):
+            if len(stack) == 1:
+                return None
+            mult = float(m.group(1)) if m.group(1) not in ("", ".") else 1.0
+            inner = stack.pop()
+            for e, n in inner.items():
+                stack[-1][e] = stack[-1].get(e, 0.0) + n * mult
+        elif m.group(2):
+            n = float(m.group(3)) if m.group(3) not in ("", ".") else 1.0
+            stack[-1][m.group(2)] = stack[-1].get(m.group(2), 0.0) + n
+        else:
+            return None
+    if len(stack) != 1 or not stack[0] or any(n < 0 for n in stack[0].values()):
+        return None
+    counts = {e: n for e, n in stack[0].items() if n > 0}
+    return counts or None
+
+
+def _format_counts(counts: dict[str, float]) -> tuple[str, float]:
+    vals = list(counts.values())
+    divisor = 1.0
+    if all(abs(v - round(v)) < 1e-6 for v in vals):
+        divisor = float(reduce(math.gcd, (int(round(v)) for v in vals)))
+
+    def num(v):
+        v = v / divisor
+        if abs(v - round(v)) < 1e-6:
+            return "" if round(v) == 1 else str(int(round(v)))
+        return f"{v:.4f}".rstrip("0").rstrip(".")
+
+    return " ".join(f"{e}{num(counts[e])}" for e in sorted(counts)), divisor
+
+
+# ---------------------------------------------------------------------------------------------- one file
+
+
+def scan_file(job) -> FileScan:
+    """The worker function: ``job = (path, known_sha1s, symprec)`` → :class:`FileScan`. Blocks whose sha1 is in
+    ``known_sha1s`` are only listed (no row); every other block gets a row, failures included."""
+    path, known, symprec = job
+    known = frozenset(known)
+    st = os.stat(path)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns)}
+    split = split_blocks(data)
+    if split and all(sha1_hex(t) in known for _, t in split):
+        blocks = tuple((k, name, sha1_hex(t)) for k, (name, t) in enumerate(split))
+        return FileScan(**base, blocks=blocks)
+    try:
+        doc = _read_document(path)
+    except SymstrainInputError as exc:
+        sha = sha1_hex(data)
+        rows = () if sha in known else (failure_row(base, None, None, sha, f"{exc.problem}"),)
+        return FileScan(**base, blocks=((None, None, sha),), rows=rows)
+    names = [b.name for b in doc]
+    if [n.lower() for n, _ in split] == [n.lower() for n in names]:
+        shas = [sha1_hex(t) for _, t in split]
+    else:  # an exotic layout: hash gemmi's own text of each block
+        shas = [sha1_hex(b.as_string().encode("utf-8")) for b in doc]
+    blocks, rows, seen = [], [], set()
+    for k, (blk, sha) in enumerate(zip(doc, shas)):
+        if sha in seen:  # the same text twice in one file (gemmi's fallback text of two equal blocks): once
+            continue
+        seen.add(sha)
+        blocks.append((k, blk.name, sha))
+        if sha not in known:
+            rows.append(block_row(base, k, blk, sha, symprec))
+    return FileScan(**base, blocks=tuple(blocks), rows=tuple(rows))
+
+
+def _read_document(path):
+    """The gemmi document, after the CIF reader's own checks (one-line errors for junk, empty, broken files)."""
+    import gemmi
+
+    from .cif import list_blocks
+
+    list_blocks(path)
+    return gemmi.cif.read(str(path))
+
+
+def failure_row(base: dict, block_index, block, sha1: str, reason: str, status: str = "failed") -> dict:
+    """The row of a block (or a whole file when ``block`` is None) that gave no structure."""
+    return {**base, "block": block, "block_index": block_index, "sha1": sha1, "status": status,
+            "failure": " ".join(str(reason).split()), "warnings": []}
+
+
+def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT_SYMPREC) -> dict:
+    """The catalogue row of one gemmi block (a failure row when it is not a readable structure)."""
+    from .cif import phase_from_block
+
+    has_cell = block.find_value("_cell_length_a") is not None
+    has_atoms = any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x"))
+    if not has_cell and not has_atoms:
+        return failure_row(base, index, block.name, sha1, "neither a cell nor atom sites: not a structure",
+                           status="not_structure")
+    try:
+        phase = phase_from_block(block, base["file"])
+        return _structure_row(base, index, block, sha1, phase, symprec)
+    except SymstrainInputError as exc:
+        return failure_row(base, index, block.name, sha1, exc.problem)
+    except Exception as exc:  # a bug of ours: that block's failure, the scan goes on
+        return failure_row(base, index, block.name, sha1,
+                           f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+
+
+def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
+    from .contract import spacegroup_from_number, warning_records
+    from .detect import detect_symmetry
+
+    source = base["file"]
+    warnings = list(warning_records(phase.warnings, source=source))
+    report = detect_symmetry(phase, symprec=symprec, ladder=())
+    formula, divisor, formula_source, content = _formula(phase, warnings, source)
+    z, z_source = (phase.z, "_cell_formula_units_Z") if phase.z else (None, None)
+    if formula_source != "_chemical_formula_sum":  # the formula is the cell content over its divisor
+        n_fu = divisor if formula else None
+    else:
+        if z is None:
+            z = _z_from_content(formula, cell_content(phase))
+            if z is not None:
+                z_source = "atom sites"
+                warnings.append(WarningRecord("z_from_atoms", source, f"no _cell_formula_units_Z: Z = {z:g} from "
+                                              "the content of the cell against the formula sum"))
+        n_fu = None if z is None else z * divisor
+    cell, sg = phase.cell, phase.spacegroup
+    detected = spacegroup_from_number(report.number)
+    row = {
+        **base, "block": block.name, "block_index": index, "sha1": sha1, "status": "ok", "failure": None,
+        "formula": formula, "formula_source": formula_source, "formula_sum": phase.formula,
+        "Z": z, "Z_source": z_source, "n_formula_units": n_fu,
+        "volume_per_formula_unit": None if not n_fu else cell.volume / n_fu,
+        "volume": cell.volume, "volume_su": cell.volume_su,
+        "declared_number": int(sg.number), "declared_symbol": sg.hm, "declared_hall": sg.hall or None,
+        "declared_setting": sg.setting, "declared_standard_setting": bool(sg.is_standard_setting),
+        "declared_from": sg.source, "n_operations": int(sg.order),
+        "detected_number": report.number, "detected_symbol": None if detected is None else detected["symbol"],
+        "detected_symprec": float(symprec),
+        "T": phase.temperature, "T_su": phase.temperature_su, "T_source": phase.temperature_source,
+        "n_sites": len(phase.atoms), "n_atoms_cell": int(report.n_atoms_cell),
+        "warnings": [w.to_dict() for w in warning_records(warnings, source)],
+    }
+    for name, v, s in zip(("a", "b", "c", "alpha", "beta", "gamma"), cell.params, cell.su):
+        row[name], row[f"{name}_su"] = float(v), s
+    row.update(niggli_cell(phase))
+    row.update(conditions(block))
+    return row
+
+
+def _formula(phase, warnings, source):
+    """(normalised formula, divisor, source, cell content {element: count} or None when not needed)."""
+    norm = normalise_formula(phase.formula)
+    if norm is not None:
+        return norm[0], norm[1], "_chemical_formula_sum", None
+    if phase.formula:
+        warnings.append(WarningRecord("formula_from_atoms", source, f"_chemical_formula_sum {phase.formula!r} is "
+                                      "not a formula; the formula is the content of the cell"))
+    else:
+        warnings.append(WarningRecord("formula_from_atoms", source, "no _chemical_formula_sum; the formula is the "
+                                      "content of the cell"))
+    content = cell_content(phase)
+    if not content:
+        return None, 1.0, None, content
+    formula, divisor = _format_counts(content)
+    return formula, divisor, "atom sites", content
+
+
+def cell_content(phase) -> dict[str, float]:
+    """{element: atoms per cell} (each site's images in the cell × its occupancy)."""
+    from .expand import expand_to_cell
+
+    _, _, site, occ = expand_to_cell(phase)
+    content: dict[str, float] = {}
+    for s, o in zip(site, occ):
+        e = phase.atoms[s].element
+        content[e] = content.get(e, 0.0) + float(o)
+    return content
+
+
+def _z_from_content(formula: str | None, content: dict) -> float | None:
+    counts = _parse_formula(formula) if formula else None
+    if not counts:
+        return None
+    ratios = [content.get(e, 0.0) / n for e, n in counts.items() if e not in ("H", "D")]
+    if not ratios:
+        return None
+    z = float(np.median(ratios))
+    return float(round(z)) if round(z) >= 1 and abs(z - round(z)) < 0.1 else None
+
+
+def niggli_cell(phase) -> dict:
+    """``niggli_a`` … ``niggli_gamma`` (Å, degrees) and ``niggli_volume`` (Å³) of the primitive lattice of the
+    declared centring, Niggli-reduced by spglib (None's when spglib cannot reduce it)."""
+    import spglib
+
+    from .lattice import params_from_matrix
+    from .spacegroup import lattice_basis_from_translations, spglib_call
+
+    names = ("niggli_a", "niggli_b", "niggli_c", "niggli_alpha", "niggli_beta", "niggli_gamma")
+    B = lattice_basis_from_translations(phase.spacegroup.symops.centring_vectors()[1:])
+    rows = (phase.cell.matrix() @ B).T
+    reduced = spglib_call(spglib.niggli_reduce, rows, eps=1e-5)
+    if reduced is None:
+        return {**dict.fromkeys(names), "niggli_volume": None}
+    out = dict(zip(names, (float(x) for x in params_from_matrix(np.asarray(reduced).T))))
+    out["niggli_volume"] = float(abs(np.linalg.det(reduced)))
+    return out
+
+
+_PROBES = (("neutron", "neutron"), ("electron", "electron"), ("x-ray", "x-ray"), ("xray", "x-ray"),
+           ("synchrotron", "x-ray"), ("k\\a", "x-ray"), ("kalpha", "x-ray"), ("k-alpha", "x-ray"),
+           ("k\\b", "x-ray"), ("gamma", "gamma"))
+_ANODES = re.compile(r"^\s*(cu|mo|ag|co|fe|cr|ga|in|w|molybdenum|copper|silver)\b", re.I)
+
+
+def conditions(block) -> dict:
+    """``pressure``/``pressure_su`` (kPa), ``radiation``, ``radiation_type`` and ``wavelength`` (Å) of a block."""
+    from .cif import parse_number
+
+    def text(tag):
+        v = block.find_value(tag)
+        if v is None:
+            return None
+        import gemmi
+
+        s = gemmi.cif.as_string(v).strip()
+        return None if s in ("", "?", ".") else " ".join(s.split())
+
+    def number(tag):
+        try:
+            return parse_number(block.find_value(tag))
+        except ValueError:
+            return None, None
+
+    p, p_su = number("_diffrn_ambient_pressure")
+    if p is None:
+        p, p_su = number("_cell_measurement_pressure")
+    rtype = text("_diffrn_radiation_type")
+    probe = (text("_diffrn_radiation_probe") or "").lower()
+    radiation = next((kind for key, kind in _PROBES if key in probe), None) if probe else None
+    if radiation is None and rtype:
+        low = rtype.lower().replace(" ", "")
+        radiation = next((kind for key, kind in _PROBES if key in low), None)
+        if radiation is None and _ANODES.match(rtype):
+            radiation = "x-ray"
+    wl = None
+    col = block.find_values("_diffrn_radiation_wavelength")
+    if col is not None and len(col):
+        try:
+            wl = parse_number(col[0])[0]
+        except ValueError:
+            wl = None
+    return {"pressure": p, "pressure_su": p_su, "radiation": radiation, "radiation_type": rtype, "wavelength": wl}

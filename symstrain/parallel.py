@@ -1,0 +1,266 @@
+"""Map one function over many items — in this process, on local worker processes or on a Dask cluster — with the
+same answers whichever runs it.
+
+What lives here: :func:`map_items` (results in input order), :func:`imap_items` (``(index, result)`` pairs as the
+items complete, for a caller that writes as it goes), :class:`ItemFailure` (an item whose call did not return a
+result) and :func:`balanced_chunks`. What does not: the work itself (``catalogue.py`` scans files,
+``corpus_pairs.py`` relates pairs, the ``info`` batch reads files) and progress bars (the command line wraps the
+iterator of :func:`imap_items` in one on stderr; :func:`map_items` takes a plain callback).
+
+Rules
+-----
+* ``func(item)`` is called once per item. With ``jobs > 1`` or ``dask`` it must be a module-level function (it
+  is pickled by reference) and items and results must pickle.
+* Failures are values, never raised: an exception inside ``func`` becomes an :class:`ItemFailure` of kind
+  ``"input"`` (a :class:`~symstrain.errors.SymstrainInputError`: bad input) or ``"error"`` (anything else: a bug),
+  and the other items go on. ``KeyboardInterrupt`` is not caught.
+* A worker that dies (killed, crashed, out of memory) is not a stop either. Local processes: the items that were
+  in flight are run again one at a time, and an item that kills a worker on its own (run alone in a fresh
+  process) is an :class:`ItemFailure` of kind ``"worker_lost"``. Dask: the scheduler reschedules the task of a
+  lost worker (``distributed.scheduler.allowed-failures`` times); a chunk that still fails is split into single
+  items the same way. ``jobs=1`` without Dask runs in this process, so there a crash of ``func`` (a segfault)
+  ends the run: use ``jobs ≥ 2`` to isolate crashes.
+* Scheduling: ``weights`` (e.g. file sizes) make chunks of about equal total weight, heaviest items first (the
+  longest-processing-time rule, so the big files do not all finish last); about 8 chunks per worker, at most
+  ``max_chunk`` items each. Serial runs go in input order.
+* Workers: ``jobs = N`` starts N local processes from a ``forkserver`` (never ``fork``: the caller may hold
+  threads, e.g. a database connection); ``dask="local"`` starts a ``distributed.LocalCluster`` of ``jobs``
+  single-threaded worker processes (all cores when ``jobs`` is None); ``dask="tcp://host:port"`` uses a running
+  scheduler — its workers must import the same symstrain and see the same files at the same paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+#: chunks per worker when weights are balanced (more: better balance and finer progress; fewer: less overhead)
+CHUNKS_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """An item whose call did not return a result. A value in the results, never raised."""
+
+    #: position of the item in the input sequence
+    index: int
+    #: "input" (the function raised SymstrainInputError: bad input), "error" (any other exception: a bug) or
+    #: "worker_lost" (the process running it died: killed, crashed or out of memory)
+    kind: str
+    #: one line: ``source: problem`` for "input", ``Type: message`` for "error", what happened for "worker_lost"
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def balanced_chunks(weights: Sequence[float], n_workers: int, max_chunk: int = 64) -> list[list[int]]:
+    """Item indices grouped into chunks of about equal total weight, heaviest items first.
+
+    The target weight of a chunk is total / (``CHUNKS_PER_WORKER`` · n_workers); an item heavier than that is a
+    chunk of its own; no chunk has more than ``max_chunk`` items. Every index appears exactly once.
+    """
+    import numpy as np
+
+    w = np.maximum(np.asarray(weights, dtype=float), 0.0)
+    if len(w) == 0:
+        return []
+    order = np.argsort(-w, kind="stable")
+    target = w.sum() / (CHUNKS_PER_WORKER * max(1, n_workers))
+    chunks, current, acc = [], [], 0.0
+    for i in order.tolist():
+        current.append(i)
+        acc += w[i]
+        if acc >= target or len(current) >= max_chunk:
+            chunks.append(current)
+            current, acc = [], 0.0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _call(func, index: int, item) -> Any:
+    """``func(item)``, or the :class:`ItemFailure` saying why not."""
+    from .errors import SymstrainInputError
+
+    try:
+        return func(item)
+    except SymstrainInputError as exc:
+        return ItemFailure(index, "input", f"{exc.source}: {exc.problem}")
+    except Exception as exc:  # a bug must not stop a batch of thousands: it is that item's failure
+        return ItemFailure(index, "error", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+
+
+def _call_chunk(func, chunk: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """Run one chunk in a worker: ``[(index, result or ItemFailure), ...]``."""
+    return [(i, _call(func, i, item)) for i, item in chunk]
+
+
+def imap_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: str | None = None,
+               weights: Sequence[float] | None = None, max_chunk: int = 64) -> Iterator[tuple[int, Any]]:
+    """``(index, func(items[index]))`` for every item, as the items complete (any order; in input order when
+    serial). A result is an :class:`ItemFailure` when the call failed or its worker died (module docstring)."""
+    from .errors import SymstrainInputError
+
+    items = list(items)
+    if jobs is not None and jobs < 1:
+        raise SymstrainInputError("--jobs", f"must be at least 1, got {jobs}")
+    if not items:
+        return iter(())
+    if dask:
+        n = jobs if jobs is not None else (os.cpu_count() or 1)
+        chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), n, max_chunk)
+        return _imap_dask(func, items, chunks, dask, n)
+    if (jobs or 1) == 1:
+        return ((i, _call(func, i, item)) for i, item in enumerate(items))
+    chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), jobs, max_chunk)
+    return _imap_local(func, items, chunks, jobs)
+
+
+def map_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: str | None = None,
+              weights: Sequence[float] | None = None, progress: Callable[[int], Any] | None = None,
+              max_chunk: int = 64) -> list:
+    """``[func(item) for item in items]`` in input order, run as :func:`imap_items` runs it; failed items are
+    :class:`ItemFailure` values. ``progress(n)`` is called with the number of items just completed."""
+    items = list(items)
+    out: list = [None] * len(items)
+    for i, result in imap_items(func, items, jobs=jobs, dask=dask, weights=weights, max_chunk=max_chunk):
+        out[i] = result
+        if progress is not None:
+            progress(1)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ local processes
+
+
+def _imap_local(func, items, chunks, jobs):
+    """Chunks on ``jobs`` processes; after a worker death, the items in flight run again one by one, and each item
+    still in flight at a second death runs alone in its own process (a death there is that item's failure)."""
+    pending = deque(chunks)
+    isolate: deque = deque()
+    while pending or isolate:
+        if pending:
+            lost = yield from _pool_round(func, items, pending, jobs, 2 * jobs)
+            for chunk in lost:
+                if len(chunk) > 1:
+                    pending.extend([i] for i in chunk)
+                else:
+                    isolate.append(chunk)
+        else:
+            lost = yield from _pool_round(func, items, isolate, 1, 1)
+            for (i,) in lost:
+                yield i, ItemFailure(i, "worker_lost", "the worker process died while working on this item alone "
+                                     "(killed, crashed or out of memory)")
+
+
+def _pool_round(func, items, queue: deque, workers: int, in_flight: int):
+    """Run chunks from ``queue`` on one fresh pool, keeping at most ``in_flight`` submitted; yields the results.
+    Stops when the queue is empty or the pool breaks; returns the chunks that were in flight when it broke (the
+    chunks never submitted stay in ``queue``)."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("forkserver")
+    module = getattr(func, "__module__", None)
+    if module and module != "__main__":
+        ctx.set_forkserver_preload([module])  # workers start with the function's imports done (when not yet running)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    running: dict = {}
+    lost: list = []
+    broken = False
+    try:
+        while queue or running:
+            while queue and not broken and len(running) < in_flight:
+                chunk = queue.popleft()
+                running[pool.submit(_call_chunk, func, [(i, items[i]) for i in chunk])] = chunk
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                chunk = running.pop(fut)
+                try:
+                    results = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    lost.append(chunk)
+                    continue
+                except Exception as exc:  # the chunk's results could not come back (e.g. did not pickle)
+                    results = [(i, ItemFailure(i, "error", f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
+                               for i in chunk]
+                yield from results
+            if broken and not running:
+                break
+    finally:
+        pool.shutdown(wait=not broken, cancel_futures=True)
+    return lost
+
+
+# ------------------------------------------------------------------------------------------------- Dask
+
+
+def dask_client(address: str, n_workers: int):
+    """``(client, cluster)`` for ``address`` ("local": a new LocalCluster of ``n_workers`` single-threaded worker
+    processes, closed with the client; else the address of a running scheduler, cluster None)."""
+    import logging
+
+    from .errors import SymstrainInputError
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise SymstrainInputError("--dask", "needs the 'distributed' package (pip install 'symstrain[dask]')") from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
+        return Client(cluster), cluster
+    try:
+        return Client(address, timeout="20s"), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SymstrainInputError("--dask", f"cannot reach the Dask scheduler at {address!r}: "
+                                  f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+
+
+def _imap_dask(func, items, chunks, address, n_workers):
+    """Chunks as Dask tasks; a chunk lost with its workers is split into single items, and a single item lost again
+    runs once more alone on the cluster (a task queued behind a killer shares its fate) before it is a failure."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    client, cluster = dask_client(address, n_workers)
+    lost_msg = "every Dask worker that ran this item died (killed, crashed or out of memory)"
+    try:
+        futures = {client.submit(_call_chunk, func, [(i, items[i]) for i in c], pure=False): c for c in chunks}
+        done = as_completed(list(futures))
+        suspects = []
+        for fut in done:
+            chunk = futures.pop(fut)
+            try:
+                results = fut.result()  # waits when the result was lost with a worker and is being recomputed
+            except KilledWorker:
+                if len(chunk) == 1:
+                    suspects.append(chunk[0])
+                for i in chunk if len(chunk) > 1 else ():
+                    single = client.submit(_call_chunk, func, [(i, items[i])], pure=False)
+                    futures[single] = [i]
+                    done.add(single)
+                results = []
+            except Exception as exc:
+                msg = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                results = [(i, ItemFailure(i, "error", msg)) for i in chunk]
+            yield from results
+            fut.release()
+        for i in suspects:  # alone on the cluster, one after the other
+            fut = client.submit(_call_chunk, func, [(i, items[i])], pure=False)
+            try:
+                yield from fut.result()
+            except KilledWorker:
+                yield i, ItemFailure(i, "worker_lost", lost_msg)
+            fut.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

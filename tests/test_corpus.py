@@ -1,0 +1,337 @@
+"""Corpus scale (issue 16): the parallel map, the catalogue (``scan``: rows, junk, resuming, kill -9, Dask) and
+``pairs`` (compounds, verified pairs with their index and SB counts, series in temperature order).
+
+Every corpus is built here in tmp_path: the bundled model CIFs (cifs/, cifs/series/), copies of ../shared/cifs
+files re-described in other settings and origins (``Phase.transformed`` + ``write_cif``), and junk files (empty,
+binary, truncated, not a CIF). Expected numbers come from pairs.tsv, from the files' own items read with gemmi,
+or from group theory / a few lines of numpy — never from symstrain's output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("duckdb")
+
+from symstrain.catalogue import Catalogue, scan  # noqa: E402
+from symstrain.cli import main  # noqa: E402
+from symstrain.contract import validate  # noqa: E402
+from symstrain.corpus_entry import normalise_formula, split_blocks  # noqa: E402
+from symstrain.parallel import ItemFailure, balanced_chunks, map_items  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "cifs"
+LAWSONITE = [f"90025{n}" for n in range(43, 52)]
+BCA = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0]])  # child basis (b, c, a) of the parent basis
+B_MINUS_A = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]])  # (b, -a, c)
+
+
+# ------------------------------------------------------------------------------------------- corpora
+
+
+def _junk(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (MODELS / "model_LS_Pccn_90K.cif").read_text()
+    files = {"empty.cif": b"", "binary.cif": bytes(range(256)) * 8, "notcif.cif": b"just some words, no CIF\n",
+             "truncated.cif": text[: len(text) // 2].encode()}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "README.txt").write_text("not scanned: not a .cif\n")
+    return [folder / n for n in files]
+
+
+def _model_corpus(root: Path, series_copies: int = 1) -> Path:
+    """The two bundled models, ``series_copies`` copies of the 42-file bundled series, and junk."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(MODELS / "model_LS_Pccn_90K.cif", root / "model_LS.cif")
+    shutil.copy(MODELS / "model_HS_P21c_300K.cif", root / "model_HS.cif")
+    for k in range(series_copies):
+        shutil.copytree(MODELS / "series", root / f"series{k}", ignore=shutil.ignore_patterns("*.csv"))
+    _junk(root / "junk")
+    return root
+
+
+@pytest.fixture(scope="module")
+def settings_corpus(tmp_path_factory, shared_cifs):
+    """The nine lawsonite files, two of them again in another setting and origin, the models and junk."""
+    from symstrain import read_cif
+    from symstrain.writer import write_cif
+
+    root = tmp_path_factory.mktemp("settings")
+    (root / "lawsonite").mkdir()
+    for n in LAWSONITE:
+        shutil.copy(shared_cifs / "lawsonite" / f"{n}.cif", root / "lawsonite")
+    (root / "resettled").mkdir()
+    write_cif(read_cif(shared_cifs / "lawsonite" / "9002549.cif").transformed(BCA, (0, 0.25, 0.25)),
+              root / "resettled" / "pmcn_bca.cif")
+    write_cif(read_cif(shared_cifs / "lawsonite" / "9002545.cif").transformed(B_MINUS_A, (0.5, 0, 0.25)),
+              root / "resettled" / "p21cn_b-ac.cif")
+    _model_corpus(root, series_copies=0)
+    return root
+
+
+def _table(path) -> list[tuple]:
+    """Every row of a catalogue as a tuple (nested values as JSON text), in the catalogue's order."""
+    with Catalogue(path, create=False) as cat:
+        df = cat.rows()
+    out = []
+    for r in df.itertuples(index=False):
+        out.append(tuple(json.dumps([dict(w) for w in v], sort_keys=True) if k == "warnings" else
+                         (None if isinstance(v, float) and math.isnan(v) else v) for k, v in zip(df.columns, r)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- pieces
+
+
+def test_formula_normalisation_by_hand():
+    assert normalise_formula("Ca (Al1.94 Fe.06) Si2 O10 D4") == ("Al1.94 Ca D4 Fe0.06 O10 Si2", 1.0)
+    assert normalise_formula("C12 H8 O4") == ("C3 H2 O", 4.0)
+    assert normalise_formula("Mg2 (Si O4)2") == ("Mg O4 Si", 2.0)  # Mg2 Si2 O8 / 2
+    assert normalise_formula("O2 Ti") == normalise_formula("Ti O2") == ("O2 Ti", 1.0)
+    assert normalise_formula("x?") is None and normalise_formula("(Ca") is None and normalise_formula("") is None
+
+
+def test_blocks_split_at_data_lines_outside_text_fields():
+    one = b"data_first\n_cell_length_a 5\n_note\n;\ndata_not_a_block\n;\n"
+    two = b"data_second\n_cell_length_a 6\n"
+    found = split_blocks(b"# header comment\n" + one + two)
+    assert [n for n, _ in found] == ["first", "second"]
+    assert [hashlib.sha1(t).hexdigest() for _, t in found] == [hashlib.sha1(one).hexdigest(),
+                                                              hashlib.sha1(two).hexdigest()]
+
+
+def test_chunks_are_balanced_heaviest_first_and_cover_every_item():
+    w = [1, 100, 3, 50, 2, 2, 2, 40]
+    chunks = balanced_chunks(w, n_workers=1, max_chunk=3)
+    assert sorted(i for c in chunks for i in c) == list(range(len(w)))
+    assert chunks[0] == [1]  # 100 alone: above the target of 200 / 8
+    assert all(len(c) <= 3 for c in chunks)
+
+
+def _square_or_die(x):
+    if x == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if x == "bad":
+        raise ValueError("bad item")
+    return x * x
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_map_keeps_order_and_returns_failures_as_values(jobs):
+    items = list(range(12)) + ["bad"] + ([] if jobs == 1 else ["die"]) + [20]
+    out = map_items(_square_or_die, items, jobs=jobs, weights=[1] * len(items))
+    assert out[:12] == [i * i for i in range(12)] and out[-1] == 400
+    assert isinstance(out[12], ItemFailure) and out[12].kind == "error" and "bad item" in out[12].message
+    if jobs == 2:  # the worker killed: that item's failure, the others done
+        assert isinstance(out[13], ItemFailure) and out[13].kind == "worker_lost" and out[13].index == 13
+
+
+# ------------------------------------------------------------------------------------------- scan
+
+
+def test_scan_rows_junk_and_formula_units(tmp_path, capsys):
+    import gemmi
+
+    corpus = _model_corpus(tmp_path / "c", series_copies=0)
+    cat = tmp_path / "cat.duckdb"
+    assert main(["scan", str(corpus), "--catalogue", str(cat), "--json"]) == 3  # junk: partial
+    doc = json.loads(capsys.readouterr().out)
+    validate("scan", doc)
+    assert doc["n_files"] == 6 and doc["n_added"] == 6 and doc["n_failed"] == 4
+    failed = {Path(f["file"]).name: f["message"] for f in doc["failed"]}
+    assert set(failed) == {"empty.cif", "binary.cif", "notcif.cif", "truncated.cif"}
+    assert all(m and "\n" not in m for m in failed.values())
+    with Catalogue(cat, create=False) as c:
+        rows = c.rows()
+    ls = rows[rows["file"].str.endswith("model_LS.cif")].iloc[0]
+    block = gemmi.cif.read(str(corpus / "model_LS.cif")).sole_block()
+    cell = [float(block.find_value(f"_cell_{k}").split("(")[0]) for k in
+            ("length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma")]
+    a, b, c, al, be, ga = cell[:3] + [math.radians(x) for x in cell[3:]]
+    V = a * b * c * math.sqrt(1 - math.cos(al) ** 2 - math.cos(be) ** 2 - math.cos(ga) ** 2
+                              + 2 * math.cos(al) * math.cos(be) * math.cos(ga))
+    Z = float(block.find_value("_cell_formula_units_Z"))
+    assert ls["volume_per_formula_unit"] == pytest.approx(V / Z, rel=1e-9)
+    assert ls["niggli_volume"] == pytest.approx(V, rel=1e-9)  # primitive cell: P c c n
+    assert ls["declared_number"] == 56 and ls["detected_number"] == 56 and ls["T"] == pytest.approx(90.0)
+    text = (corpus / "model_LS.cif").read_bytes()  # one block: its text runs from the data_ line to the end
+    start = 0 if text.startswith(b"data_") else text.index(b"\ndata_") + 1
+    assert ls["sha1"] == hashlib.sha1(text[start:]).hexdigest()
+    junk = rows[rows["status"] == "failed"]
+    assert junk["block"].isna().all() and len(junk) == 4
+
+
+def test_rescan_skips_what_is_known_and_replaces_what_changed(tmp_path, capsys):
+    corpus = _model_corpus(tmp_path / "c", series_copies=0)
+    cat = tmp_path / "cat.duckdb"
+    first = scan([corpus], cat)
+    assert first.n_added == 6
+    again = scan([corpus], cat)
+    assert (again.n_unchanged, again.n_added) == (6, 0)
+    f = corpus / "model_HS.cif"
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))  # touched, same text: read, nothing new
+    touched = scan([corpus], cat)
+    assert (touched.n_unchanged, touched.n_added, touched.n_known) == (5, 0, 1)
+    f.write_text(f.read_text().replace("_diffrn_ambient_temperature", "_cell_measurement_temperature"))
+    changed = scan([corpus], cat)
+    assert changed.n_added == 1
+    table = _table(cat)
+    assert len(table) == 6 and len({(r[0], r[3]) for r in table}) == 6  # the old row of model_HS replaced
+
+
+def _kill_after_first_batch(cmd, env, cat: Path) -> int:
+    """Run ``cmd``, SIGKILL its process group when the catalogue's write-ahead log grows past the size it had once
+    the tables were made (a first batch committed), and return the rows the catalogue then holds."""
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wal = Path(f"{cat}.wal")
+    deadline, last, stable = time.monotonic() + 60, None, None
+    while time.monotonic() < deadline and proc.poll() is None:
+        size = wal.stat().st_size if wal.exists() else 0
+        if stable is None:
+            stable = size if size and size == last else None  # the same size twice: the tables are made
+        elif size > stable:
+            break
+        last = size
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if not cat.exists():
+        return 0
+    with Catalogue(cat, create=False) as c:
+        return len(c)
+
+
+def test_kill_minus_9_mid_scan_then_rerun_equals_an_uninterrupted_scan(tmp_path):
+    corpus = _model_corpus(tmp_path / "c", series_copies=3)  # 132 files
+    whole, killed = tmp_path / "whole.duckdb", tmp_path / "killed.duckdb"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "symstrain", "scan", str(corpus), "--batch-rows", "4", "--no-progress"]
+    for attempt in range(4):  # kill -9 once the first batch of rows is committed (retried if it landed outside)
+        n_after_kill = _kill_after_first_batch(cmd + ["--catalogue", str(killed), "--jobs", "2"], env, killed)
+        if 0 < n_after_kill < 132:
+            break
+        for f in tmp_path.glob("killed.duckdb*"):
+            f.unlink()
+    subprocess.run(cmd + ["--catalogue", str(whole)], env=env, check=False, capture_output=True)
+    total = len(_table(whole))
+    assert total == 132
+    assert 0 < n_after_kill < total, "the kill should land mid-scan"
+    subprocess.run(cmd + ["--catalogue", str(killed)], env=env, check=False, capture_output=True)
+    assert _table(killed) == _table(whole)
+
+
+def test_dask_local_cluster_and_processes_equal_the_serial_run(tmp_path, settings_corpus):
+    pytest.importorskip("distributed")
+    serial, procs, dask = (tmp_path / f"{n}.duckdb" for n in ("serial", "procs", "dask"))
+    scan([settings_corpus], serial)
+    scan([settings_corpus], procs, jobs=2)
+    scan([settings_corpus], dask, dask="local", jobs=2)
+    assert _table(serial) == _table(procs) == _table(dask)
+    from symstrain.corpus_pairs import find_pairs
+
+    with Catalogue(serial, create=False) as c:  # a few entries: two lawsonite pairs, the models
+        rows = c.rows(where="file SIMILAR TO '.*(9002551|9002549|9002545|model_..)\\.cif'")
+    assert len(rows) == 5
+    one, two = find_pairs(rows), find_pairs(rows, dask="local", jobs=2)
+    assert json.dumps(one.pairs, sort_keys=True) == json.dumps(two.pairs, sort_keys=True)
+    assert one.refuted == two.refuted and one.series == two.series and len(one.pairs) == 4
+
+
+# ------------------------------------------------------------------------------------------- pairs
+
+
+def _tsv(shared):
+    lines = (shared / "pairs.tsv").read_text().splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, ln.split("\t"))) for ln in lines[1:] if ln.strip()]
+
+
+def _find(pairs, parent: str, child: str):
+    got = [p for p in pairs if p["parent"]["file"].endswith(parent) and p["child"]["file"].endswith(child)]
+    assert len(got) == 1, f"{parent} → {child} not found once"
+    return got[0]
+
+
+def test_scan_and_pairs_of_the_shared_folder(tmp_path, shared_cifs, capsys):
+    import gemmi
+
+    cat = tmp_path / "cat.duckdb"
+    assert main(["scan", str(shared_cifs), "--catalogue", str(cat), "--jobs", "2", "--json"]) == 3  # quirks fail
+    capsys.readouterr()
+    assert main(["pairs", "--catalogue", str(cat), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    validate("pairs", doc)
+    for row in _tsv(shared_cifs):  # the relations of pairs.tsv, among the quirk files
+        p = _find(doc["results"], row["parent"], row["child"])
+        assert p["index"] == int(row["index"])
+        assert p["reflections"]["counts"]["SB"] == int(re.match(r"\d+", row["SB_reflections_d1A"]).group(0))
+        assert p["basis_change"]["basis"] == "(a, b, c)"  # P = identity in pairs.tsv
+    law = [s for s in doc["series"] if any("lawsonite" in m["file"] for m in s["members"])]
+    assert len(law) == 1
+    members = law[0]["members"]
+    assert [Path(m["file"]).stem for m in members] == sorted(
+        LAWSONITE, key=lambda n: float(gemmi.cif.read(str(shared_cifs / "lawsonite" / f"{n}.cif"))
+                                  .sole_block().find_value("_diffrn_ambient_temperature")))
+    assert [m["T"]["value"] for m in members] == sorted(m["T"]["value"] for m in members)
+    assert law[0]["reference"]["file"].endswith("9002551.cif")  # Cmcm at 300 K: the most symmetric, hottest
+    assert law[0]["table_command"][:2] == ["symstrain", "table"] and law[0]["table_ready"]
+    assert not any("lawsonite" in r["child"]["file"] and "quirks" in r["parent"]["file"] for r in doc["refuted"])
+    import duckdb
+
+    con = duckdb.connect(str(cat), read_only=True)
+    n = con.execute("SELECT count(*) FROM pairs WHERE parent_file LIKE '%9002551.cif' "
+                    "AND child_file LIKE '%9002549.cif' AND index = 2 AND n_SB = 1272").fetchone()[0]
+    con.close()
+    assert n == 1
+
+
+def test_pairs_across_settings_and_origins(tmp_path, settings_corpus):
+    from symstrain.corpus_pairs import find_pairs
+
+    cat = tmp_path / "cat.duckdb"
+    scan([settings_corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = c.rows()
+        bca = rows[rows["file"].str.endswith("pmcn_bca.cif")].iloc[0]
+        orig = rows[rows["file"].str.endswith("9002549.cif")].iloc[0]
+    # the Niggli cell does not depend on the setting or origin
+    for k in ("niggli_a", "niggli_b", "niggli_c", "niggli_volume"):
+        assert bca[k] == pytest.approx(orig[k], rel=1e-9)
+    res = find_pairs(rows)
+    # Cmcm (9002551) ⊃ Pmcn re-described on (b, c, a): still index 2 and the 1272 SB reflections of pairs.tsv
+    p = _find(res.pairs, "9002551.cif", "pmcn_bca.cif")
+    assert (p["index"], p["reflections"]["counts"]["SB"]) == (2, 1272)
+    assert np.allclose(np.abs(np.linalg.det(p["basis_change"]["P"])), 1)
+    q = _find(res.pairs, "9002546.cif", "p21cn_b-ac.cif")
+    assert (q["index"], q["type"], q["reflections"]["counts"]["SB"]) == (2, "t", 0)
+    # the bundled models: Pccn (order 8) ⊃ P2_1/c (order 4) on the same lattice, a t-subgroup of index 2
+    m = _find(res.pairs, "model_LS.cif", "model_HS.cif")
+    assert (m["index"], m["type"]) == (2, "t")
+    law = [s for s in res.series if s["formula"].startswith("Al1.94")][0]
+    assert len(law["members"]) == 11  # nine files and the two re-described copies
+
+
+def test_command_line_errors_are_one_line(tmp_path, capsys):
+    assert main(["pairs", "--catalogue", str(tmp_path / "none.duckdb")]) == 2
+    assert main(["scan", str(tmp_path / "nowhere"), "--catalogue", str(tmp_path / "c.duckdb")]) == 2
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("not a database")
+    assert main(["scan", str(MODELS / "model_LS_Pccn_90K.cif"), "--catalogue", str(bad)]) == 2
+    assert main(["scan", str(MODELS), "--catalogue", str(tmp_path / "c.parquet")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 4 and all(e.startswith("symstrain: error: ") for e in err)
