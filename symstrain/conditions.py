@@ -143,10 +143,20 @@ def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition |
     """The reflection condition of one operation (R, t), or None when it extinguishes nothing.
 
     The fixed set {h : h·R = h} is parametrised by its free indices; on it h·t = Σ r_f·param_f, and
-    reflections are present when Σ D·r_f·param_f ≡ 0 (mod D), D the common denominator.
+    reflections are present when Σ D·r_f·param_f ≡ 0 (mod D), D the common denominator. The same operation gives
+    the same (frozen) condition object: the exact algebra runs once per distinct (R, t, kind).
     """
-    R = np.asarray(R, dtype=float)
-    t = np.asarray(t, dtype=float)
+    R = np.asarray(R, dtype=float).reshape(3, 3)
+    t = np.asarray(t, dtype=float).reshape(3)
+    return _condition_cached(R.tobytes(), t.tobytes(), kind)
+
+
+@lru_cache(maxsize=1024)
+def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> ReflectionCondition | None:
+    R = np.frombuffer(R_bytes).reshape(3, 3).copy()
+    t = np.frombuffer(t_bytes).copy()
+    R.setflags(write=False)
+    t.setflags(write=False)
     M = [[_frac(R[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
     free, basis = _nullspace_rows(M)
     if not free:
@@ -228,6 +238,19 @@ def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None
     return out
 
 
+@lru_cache(maxsize=512)
+def _box_fixed(M_bytes: bytes) -> np.ndarray | None:
+    idx = _fixed_rows(_box(), [np.frombuffer(M_bytes).reshape(3, 3)])[0]
+    if idx is not None:
+        idx.setflags(write=False)
+    return idx
+
+
+def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
+    """:func:`_fixed_rows` for ``hkl`` = :func:`_box` (the conditions' index box), remembered per rotation."""
+    return [_box_fixed(np.ascontiguousarray(M, dtype=float).tobytes()) for M in Ms]
+
+
 def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
     """(n,) bool: some h·t ∉ ℤ over the translations T (k, 3); in blocks of reflections."""
     out = np.empty(len(hkl), dtype=bool)
@@ -246,11 +269,15 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
     Vectorised over reflections; operations with a lattice-vector translation are skipped, and the others are
     taken one rotation at a time: the fixed set h·R = h is found once per rotation, and h·t is computed only on it.
     """
+    return _absent_mask(hkl, rotations, translations, _fixed_rows)
+
+
+def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
-    for (_, ops), idx in zip(groups, _fixed_rows(hkl, [M for M, _ in groups])):
+    for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
         if idx is None:
             absent |= _nonintegral_any(hkl, ts[ops])
         elif len(idx):
@@ -263,11 +290,15 @@ def extinction_sets(hkl, rotations, translations) -> np.ndarray:
 
     The fixed set of a rotation is found once for all operations sharing it. Memory n_ops × N booleans.
     """
+    return _extinction_sets(hkl, rotations, translations, _fixed_rows)
+
+
+def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     out = np.zeros((len(ts), len(hkl)), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
-    for (_, ops), idx in zip(groups, _fixed_rows(hkl, [M for M, _ in groups])):
+    for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
         sub = hkl if idx is None else hkl[idx]
         if not len(sub):
             continue
@@ -388,7 +419,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
     Rc, tc = _group_arrays(child)
     box = _box()
-    child_allows = ~absent_mask(box, Rc, tc)
+    child_allows = ~_absent_mask(box, Rc, tc, _box_fixed_rows)
     Pi = np.linalg.inv(P)
     # candidates, in this order: parent lattice translations P⁻¹·n (child supercells), then every parent operation
     # in the child basis; each one's SB set on the box first, the condition texts only for the distinct sets
@@ -396,7 +427,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     Rp = np.asarray(Rp, dtype=float)
     W = np.concatenate([np.repeat(np.eye(3)[None], len(L), axis=0), np.einsum("ij,njk,kl->nil", Pi, Rp, P)])
     w = np.concatenate([L, ((np.asarray(tp, dtype=float) + Rp @ p - p) @ Pi.T) % 1.0])
-    sb_sets = extinction_sets(box, W, w) & child_allows
+    sb_sets = _extinction_sets(box, W, w, _box_fixed_rows) & child_allows
     out = []
     seen = set()
     for k in np.flatnonzero(sb_sets.any(axis=1)):

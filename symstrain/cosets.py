@@ -110,25 +110,42 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     _, first = np.unique(labels, return_index=True)
     T = affine_matrix(P, p)
     Ti = np.linalg.inv(T)
-    h_ops = [_op4(R, t) for R, t in child]
+    H4 = np.zeros((len(child), 4, 4))
+    H4[:, :3, :3] = child.rotations
+    H4[:, :3, 3] = child.translations
+    H4[:, 3, 3] = 1.0
     cosets = []
     for k in np.sort(first):
         g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
-        cosets.append([_reduced(g @ h, P, T, Ti) for h in h_ops])
+        cosets.append(_reduced_all(g @ H4, P, T, Ti))
     # the coset containing the identity (H itself) first
     cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
     return cosets
 
 
-def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
-    T = affine_matrix(P, p)
-    Mp = T @ M_child @ np.linalg.inv(T)
-    t = Mp[:3, 3].copy()
+def _reduced_all(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> list[np.ndarray]:
+    """:func:`_reduced` of every member (n, 4, 4) of one coset (they share W's integrality: one rotation part up
+    to the child's rotations, which keep the child lattice)."""
+    W = members[:, :3, :3]
+    if np.max(np.abs(W - np.rint(W))) >= TOL:
+        return [_reduced(M, P, T, Ti) for M in members]
+    out = members.copy()
+    t = out[:, :3, 3] % 1.0
+    t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
+    out[:, :3, 3] = t
+    return list(out)
+
+
+def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> list[str]:
+    """Members (n, 4, 4) in child coordinates as parent-setting triplets (T: child → parent coordinates)."""
+    Mp = T @ np.asarray(members) @ Ti
+    t = Mp[:, :3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
     if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
         t %= 1.0
-        t[np.isclose(t, 1.0)] = 0.0
-    return triplet(np.round(Mp[:3, :3]).astype(int), t)
+        t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
+    R = np.round(Mp[:, :3, :3]).astype(int)
+    return [triplet(Ri, ti) for Ri, ti in zip(R, t)]
 
 
 def op_readability(xyz: str) -> tuple:
@@ -142,4 +159,5 @@ def op_readability(xyz: str) -> tuple:
 
 def readable_coset(members, P, p) -> tuple[str, ...]:
     """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
-    return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=op_readability))
+    T = affine_matrix(P, p)
+    return tuple(sorted(_parent_triplets(np.asarray(members), P, T, np.linalg.inv(T)), key=op_readability))

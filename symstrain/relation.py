@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
 from .cosets import left_cosets, op_readability, readable_coset
 from . import contract
 from .errors import SymstrainInputError, WarningRecord
+from .ops import TOL
 from .notation import basis_string, fmt_vector, triplet as op_to_xyz
 from .phase import Cell, Phase, SpaceGroupInfo, params_from_matrix
 from .tensors import (
@@ -337,6 +339,9 @@ def _preference(P: np.ndarray) -> tuple:
 # ----------------------------------------------------------------------------------------------
 
 _ORIGIN_GRID = 24  # origin shifts searched on a 1/24 grid: covers 1/2, 1/3, 1/4, 1/6, 1/8 (d-glides)
+#: the grid k (origins k/24), as floats (exact small integers, for BLAS products)
+_ORIGIN_K = np.stack(np.meshgrid(*[np.arange(_ORIGIN_GRID, dtype=float)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+_ORIGIN_K.setflags(write=False)
 
 
 def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
@@ -360,20 +365,69 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
                 "which is not a rotation of the parent point group"
             )
-    g = np.arange(_ORIGIN_GRID) / _ORIGIN_GRID
-    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
-    ok = np.ones(len(grid), dtype=bool)
-    for n in range(len(W)):
-        # w_p(p) = P w_c + p − W p  must be a parent translation for the rotation W (mod 1)
-        idx = np.flatnonzero(ok)
-        ok[idx] = G.contains_many(Wi[n], tw[n][None, :] + grid[idx] - grid[idx] @ Wi[n].T)
-        if not ok.any():
-            return None, (
-                f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
-                f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any "
-                "origin shift compatible with the other child operations"
-            )
-    cands = grid[ok]
+    n_grid = _ORIGIN_GRID
+    W_int = Wi.astype(np.int64)
+    I_W = np.eye(3)[None] - Wi
+    own = G.rotations.astype(np.int64)
+
+    def targets(n: int) -> np.ndarray:
+        """(m, 3) integers mod 24: the right sides 24·(t − P w_c) for the parent operations (W, t) of the child
+        operation's rotation, kept where they are integral within the tolerance of the operations."""
+        t = G.translations[np.all(own == W_int[n], axis=(1, 2))]
+        m = n_grid * (t - tw[n])
+        mi = np.rint(m)
+        return mi[np.all(np.abs(m - mi) < TOL * n_grid, axis=1)] % n_grid
+
+    def code(v: np.ndarray) -> np.ndarray:
+        return (v[:, 0] * n_grid + v[:, 1]) * n_grid + v[:, 2]
+
+    def solutions(n: int, k: np.ndarray) -> np.ndarray:
+        """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
+        (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
+        want = code(targets(n))
+        if not len(want) or not len(k):
+            return np.zeros(len(k), dtype=bool)
+        got = code((k @ I_W[n].T) % n_grid)  # exact: small integers in float64
+        return (got[:, None] == want[None, :]).any(axis=1) if len(want) < 16 else np.isin(got, want)
+
+    def first(n: int) -> np.ndarray:
+        """Every grid k (sorted like the grid) that serves operation n: axis by axis when I − W is diagonal."""
+        M = I_W[n]
+        if np.any(M - np.diag(np.diag(M))):
+            return _ORIGIN_K[solutions(n, _ORIGIN_K)]
+        axis = np.arange(n_grid, dtype=float)
+        found = [np.stack(np.meshgrid(*[axis[(d * axis - m) % n_grid == 0] for d, m in zip(np.diag(M), row)],
+                                      indexing="ij"), axis=-1).reshape(-1, 3) for row in targets(n)]
+        if not found:
+            return np.zeros((0, 3))
+        k = np.concatenate(found)
+        return k[np.unique(code(k), return_index=True)[1]]
+
+    def sift(order):
+        """Grid points k (origins k/24, in grid order) that make the operations ``order`` parent operations,
+        tested in that order, and the first operation that left none (None when some are left)."""
+        order = list(order)
+        k = first(order[0])
+        if not len(k):
+            return k, order[0]
+        for n in order[1:]:
+            k = k[solutions(n, k)]
+            if not len(k):
+                return k, n
+        return k, None
+
+    # the set of origins that work does not depend on the order of the tests: the operations that pin p most
+    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest
+    rank = np.linalg.matrix_rank(I_W)
+    k, failed = sift(np.argsort(-rank, kind="stable"))
+    if failed is not None:
+        _, n = sift(range(len(W)))  # the file's order names the operation at fault, as it always has
+        return None, (
+            f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
+            f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any "
+            "origin shift compatible with the other child operations"
+        )
+    cands = k / n_grid
     centred = cands - np.round(cands)  # nearest-origin representative in (−1/2, 1/2]
     best = cands[np.argmin(np.linalg.norm(centred, axis=1) + 1e-9 * np.arange(len(cands)))]
     best = best - np.round(best)
@@ -388,8 +442,16 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 
 def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
     """Point-group elements of the child written in the parent basis, e.g. '2 ∥ [010], m ⊥ [010]'."""
+    W = np.unique(np.rint(rots_parent_basis).astype(np.int64), axis=0)
+    return _describe_rotations(W.tobytes(), len(W))
+
+
+@lru_cache(maxsize=256)
+def _describe_rotations(W_bytes: bytes, n: int) -> str:
+    """:func:`_describe_elements` of n distinct integer rotations (their bytes); the same point group in the same
+    orientation comes back in every relation of a series."""
     parts = []
-    for W in np.unique(np.rint(rots_parent_basis).astype(int), axis=0):
+    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3):
         det = round(np.linalg.det(W))
         Wp = W * det
         tr = round(np.trace(Wp))
