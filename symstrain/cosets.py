@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .notation import triplet
-from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell, supercell_factor
+from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
 #: the coset search handles at most this many products g·h (parent operations × lattice shifts × child operations)
@@ -83,6 +83,25 @@ def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.
     return Ti @ _op4(R, t) @ T
 
 
+def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
+    """(N_1, N_2, N_3): N_k·e_k in the child lattice (N_k·P⁻¹·e_k ∈ ℤ³), made equal (lcm) on axes that some
+    rotation mixes (R_ij ≠ 0, i ≠ j)."""
+    from fractions import Fraction
+    from functools import reduce
+    import math
+
+    Pi = np.linalg.inv(P)
+    N = [reduce(math.lcm, (Fraction(float(x)).limit_denominator(10_000).denominator for x in Pi[:, k]), 1)
+         for k in range(3)]
+    linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
+    for _ in range(3):  # close the "mixed" relation over the three axes
+        for i in range(3):
+            for j in range(3):
+                if linked[i, j] or linked[j, i]:
+                    N[i] = N[j] = math.lcm(N[i], N[j])
+    return N
+
+
 def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> list[list[np.ndarray]]:
     """Every left coset g·H of the child group H in the parent group G, each once, H first.
 
@@ -95,8 +114,13 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     """
     P = np.asarray(P, dtype=float)
     p = np.asarray(p, dtype=float).reshape(3)
-    N = supercell_factor(P)
-    shifts = np.array(list(itertools.product(range(N), repeat=3)), dtype=float)
+    # parent lattice shifts s in a box [0, N_1)×[0, N_2)×[0, N_3) with N_k·e_k in the child lattice and N equal on
+    # axes a parent rotation mixes, so that diag(N)·Z³ is kept by every parent rotation: then (R, t + s) and
+    # (R, t + s') lie in one coset when s − s' ∈ diag(N)·Z³, and each coset's first candidate (operation, then s
+    # lexicographically) has s inside the box (reducing s_k mod N_k keeps the coset and never raises s): the
+    # representatives of a cube [0, N)³ with N = supercell_factor(P), at a fraction of the products
+    N = _shift_box(P, parent.rotations)
+    shifts = np.array(list(itertools.product(*(range(n) for n in N))), dtype=float)
     if len(parent) * len(shifts) * len(child) > _MAX_PRODUCTS:
         raise SymstrainInputError("relation", f"the child cell is too large a supercell (factor {N} per axis) "
                                               "to list the cosets of the relation")
