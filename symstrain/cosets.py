@@ -64,8 +64,11 @@ def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
     u = np.einsum("ij,Mjk,Mk->Mi", np.linalg.inv(P), R_inv, Xt)
     u -= np.floor(u)
     u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
-    rows = np.column_stack([rot_codes, u_codes])
-    _, ids = np.unique(rows, axis=0, return_inverse=True)
+    # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank among the distinct ones
+    # (inv, from the sorted unique codes) times CODE_DEN³ (< 2.8·10¹⁶), plus the translation code
+    key = (np.asarray(inv).reshape(-1).astype(np.int64) * CODE_DEN**3
+           + (u_codes[:, 0] * CODE_DEN + u_codes[:, 1]) * CODE_DEN + u_codes[:, 2])
+    _, ids = np.unique(key, return_inverse=True)
     return np.asarray(ids).reshape(m, n).min(axis=1)
 
 

@@ -96,8 +96,8 @@ def _str_column(names, codes) -> pd.api.extensions.ExtensionArray:
 def unique_key(hkl, rotations) -> np.ndarray:
     """(N,) int64 key equal for reflections equivalent under the Laue group of ``rotations`` (Friedel included)."""
     hkl = np.asarray(hkl, dtype=np.int64).reshape(-1, 3)
-    Rs = np.asarray(np.round(rotations), dtype=np.int64)
-    Rs = np.concatenate([Rs, -Rs])
+    Rs = np.asarray(np.round(rotations), dtype=np.int64).reshape(-1, 3, 3)
+    Rs = np.unique(np.concatenate([Rs, -Rs]), axis=0)  # each rotation once (a supercell repeats them per translation)
     eq = np.einsum("nj,ojk->onk", hkl, Rs) + 1000
     keys = (eq[..., 0] * 2001 + eq[..., 1]) * 2001 + eq[..., 2]
     return keys.max(axis=0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -96,10 +96,15 @@ class Relation:
         """(index, 4, 4) affine parent operations g_k, one per left coset g_k·H, in CHILD coordinates
         (x' = W·x + w on child fractional coordinates); the first is the identity (H itself), g_k for k ≥ 1
         lies in the coset ``lost_cosets[k - 1]``."""
-        cos, _ = _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
-        reps = [c[0] for c in cos]
+        cos, _ = self._cosets
+        reps = [c[0].copy() for c in cos]
         reps[0] = np.eye(4)
         return np.array(reps)
+
+    @cached_property
+    def _cosets(self):
+        """``_cosets_in_order`` of this relation, made once (``relate`` leaves the ones it made here)."""
+        return _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
 
     @property
     def basis(self) -> str:
@@ -287,28 +292,40 @@ def _lattice_candidates(
     if any(len(v) == 0 for v in per_axis):
         return []
     G_p = A_p.T @ A_p
-    out = []
-    # pair (a, b) by γ, then add c
+    # pair (a, b) by γ, then add c: every triple (va, vb, vc) in the nested order of a, b, c, vectorised in blocks
     a_c, b_c, c_c = per_axis
-    for va in a_c:
-        gab = (va @ G_p @ b_c.T) / (L_c[0] * L_c[1])
-        ok_b = b_c[np.abs(gab - G_c[0, 1] / (L_c[0] * L_c[1])) <= 2 * tol]
-        for vb in ok_b:
-            gac = (va @ G_p @ c_c.T) / (L_c[0] * L_c[2])
-            gbc = (vb @ G_p @ c_c.T) / (L_c[1] * L_c[2])
-            ok_c = c_c[
-                (np.abs(gac - G_c[0, 2] / (L_c[0] * L_c[2])) <= 2 * tol)
-                & (np.abs(gbc - G_c[1, 2] / (L_c[1] * L_c[2])) <= 2 * tol)
-            ]
-            for vc in ok_c:
-                P = np.column_stack([va, vb, vc])
-                d = np.linalg.det(P)
-                if d < 1e-6:
-                    continue
-                misfit = finite_strain_norm(P.T @ G_p @ P, G_c)
-                if misfit <= tol:
-                    out.append((misfit, P))
+    g0 = G_c / np.outer(L_c, L_c)
+    ab = (a_c @ G_p @ b_c.T) / (L_c[0] * L_c[1])  # (n_a, n_b)
+    ia, ib = np.nonzero(np.abs(ab - g0[0, 1]) <= 2 * tol)
+    if not len(ia):
+        return []
+    ac = (a_c @ G_p @ c_c.T) / (L_c[0] * L_c[2])  # (n_a, n_c)
+    bc = (b_c @ G_p @ c_c.T) / (L_c[1] * L_c[2])  # (n_b, n_c)
+    out = []
+    block = max(1, 2_000_000 // max(1, len(c_c)))
+    for s0 in range(0, len(ia), block):
+        pa, pb = ia[s0:s0 + block], ib[s0:s0 + block]
+        ok = (np.abs(ac[pa] - g0[0, 2]) <= 2 * tol) & (np.abs(bc[pb] - g0[1, 2]) <= 2 * tol)
+        k, ic = np.nonzero(ok)  # row-major: pairs in order, then c in order
+        if not len(k):
+            continue
+        Ps = np.stack([a_c[pa[k]], b_c[pb[k]], c_c[ic]], axis=2)  # (m, 3, 3), columns va, vb, vc
+        d = np.linalg.det(Ps)
+        Ps = Ps[d >= 1e-6]
+        if not len(Ps):
+            continue
+        misfit = finite_strain_norms(np.einsum("mji,jk,mkl->mil", Ps, G_p, Ps), G_c)
+        keep = misfit <= tol
+        out += list(zip(misfit[keep].tolist(), Ps[keep]))
     return out
+
+
+def finite_strain_norms(G0: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """:func:`finite_strain_norm` of a stack of metrics G0 (m, 3, 3) against one G."""
+    L = np.linalg.cholesky(G0)
+    Li = np.linalg.inv(L)
+    E = 0.5 * (Li @ G @ np.swapaxes(Li, 1, 2) - np.eye(3))
+    return np.max(np.abs(np.linalg.eigvalsh(E)), axis=1)
 
 
 def finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
@@ -556,7 +573,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if index == 1:
         kind = "identity"
 
-    cosets, texts = _cosets_in_order(G, H, P, p)
+    cosets, texts = cosets_raw, texts_raw = _cosets_in_order(G, H, P, p)
     lost = tuple(texts[1:])
     warnings = []
     if len(cosets) != index:
@@ -585,7 +602,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
 
     broken = tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p))
 
-    return Relation(
+    rel = Relation(
         parent=parent,
         child=child,
         P=P,
@@ -612,6 +629,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
         broken_conditions=broken,
         warnings=tuple(warnings),
     )
+    rel.__dict__["_cosets"] = (cosets_raw, texts_raw)  # the cosets found above (cached_property's slot)
+    return rel
 
 
 def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):

@@ -137,3 +137,36 @@ def test_fixed_set_probe_never_loses_a_reflection():
     for M, idx in zip(Ms, _fixed_rows(hkl.astype(float), Ms)):
         want = np.flatnonzero(np.all(hkl @ M == 0, axis=1))
         assert (idx is None and not M.any()) or np.array_equal(idx, want)
+
+
+@pytest.mark.parametrize("name", ["lawsonite/9002551.cif", "lawsonite/9002545.cif", "quirks/2019572.cif"])
+def test_intensities_zero_by_symmetry_and_full_sums_elsewhere(shared_cifs, name):
+    # oracle: the same atoms written out as a P 1 cell (no reflection is absent in P 1, so every |F|² is a full sum
+    # over the atoms), and for the file whose reading gemmi shares, gemmi's own reading and expansion of the file
+    import gemmi
+
+    from symstrain.cif import read_cif
+    from symstrain.expand import expand_to_cell
+    from symstrain.intensities import predict_intensities
+    from symstrain.phase import Atom, Phase
+    from symstrain.reflection_classes import enumerate_hkl
+
+    ph = read_cif(shared_cifs / name)
+    hkl = enumerate_hkl(ph.cell, 1.3)
+    I = predict_intensities(ph, hkl)
+    absent = absent_mask(hkl, ph.spacegroup.rotations, ph.spacegroup.translations)
+    assert absent.any() and np.all(I[absent] == 0.0)
+    if all(a.u_aniso is None for a in ph.atoms):
+        frac, _, site, occ = expand_to_cell(ph)
+        atoms = tuple(Atom(f"X{k}", ph.atoms[s].element, x, np.full(3, np.nan), o, ph.atoms[s].u_iso)
+                      for k, (x, s, o) in enumerate(zip(frac, site, occ)))
+        ref = predict_intensities(Phase(ph.cell, SpaceGroupInfo.from_symbol("P 1"), atoms), hkl)
+        rtol = 1e-9
+    else:  # gemmi's own reading: coordinates of special positions may differ in the 6th digit
+        rtol = 1e-4
+        small = gemmi.make_small_structure_from_block(gemmi.cif.read(str(shared_cifs / name)).sole_block())
+        small.change_occupancies_to_crystallographic()
+        calc = gemmi.StructureFactorCalculatorX(small.cell)
+        ref = np.abs(np.array([calc.calculate_sf_from_small_structure(small, h) for h in hkl.tolist()])) ** 2
+    assert np.all(ref[absent] < 1e-12 * ref.max())
+    assert np.allclose(I[~absent], ref[~absent], rtol=rtol, atol=1e-9 * ref.max())
