@@ -1,5 +1,6 @@
-"""A corpus of real-structure CIFs for the benchmarks: the readable files of ../shared/cifs, each re-described in
-several settings and origins (``Phase.transformed``) and written with ``symstrain.writer.write_cif`` into a folder.
+"""Inputs of the benchmarks: a corpus of real-structure CIFs (the readable files of ../shared/cifs, each re-described
+in several settings and origins with ``Phase.transformed`` and written with ``symstrain.writer.write_cif`` into a
+folder), and :func:`supercell`, a structure written on an (n a, b, c) cell for the scaling benchmark.
 
 Every variant is the same measured structure on another basis (a unimodular P: permutations of the axes, a
 sheared basis) and another origin, so the corpus exercises reading and detection on non-standard settings and
@@ -82,6 +83,26 @@ def make_corpus(folder, n: int = 500, max_atoms: int | None = None) -> list[Path
             except SymstrainInputError:
                 continue
     return out
+
+
+def supercell(phase, n: int):
+    """``phase`` on the (n a, b, c) cell, its group extended by the pure translations (i/n, 0, 0): the physics (the
+    relation, irreps, amplitudes) of the small cell, n times the atoms to pair, permute and project."""
+    from dataclasses import replace
+
+    from symstrain.phase import SpaceGroupInfo
+
+    S = np.diag([n, 1.0, 1.0])
+    Si = np.linalg.inv(S)
+    sg = phase.spacegroup
+    rots = np.einsum("ij,njk,kl->nil", Si, sg.rotations.astype(float), S).round().astype(int)
+    trans = sg.translations @ Si.T
+    R = np.concatenate([rots] * n)
+    t = np.concatenate([(trans + [i / n, 0, 0]) % 1.0 for i in range(n)])
+    new_sg = SpaceGroupInfo(sg.number, sg.hm, sg.hall, f"{sg.hm} on ({n}a, b, c)", "symops", R, t, False)
+    atoms = tuple(replace(a, xyz=(Si @ a.xyz) % 1.0) for a in phase.atoms)
+    return replace(phase, cell=phase.cell.transformed(S), spacegroup=new_sg, atoms=atoms,
+                   source=f"{phase.source} ({n}a)")
 
 
 def main():

@@ -2,6 +2,7 @@
 conditions a subgroup breaks.
 
 What lives here: the extinction algebra on plain values — :func:`absent_mask` (is h systematically absent),
+:func:`extinction_sets` (what each operation alone extinguishes),
 :func:`condition_from_op` and :func:`reflection_conditions` (conditions written like ITA, zone + parity rule,
 each derived from one operation, never from a table), :class:`BrokenCondition` (a parent condition the child
 does not obey, in child and parent indexing). Enumerating and classifying reflections, intensities and measured

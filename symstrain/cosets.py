@@ -21,11 +21,12 @@ Conventions (as in ``relation.py``)
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import numpy as np
 
 from .errors import SymstrainInputError
-from .notation import triplet
+from .notation import frac, triplet
 from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
@@ -89,13 +90,11 @@ def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.
 def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
     """(N_1, N_2, N_3): N_k·e_k in the child lattice (N_k·P⁻¹·e_k ∈ ℤ³), made equal (lcm) on axes that some
     rotation mixes (R_ij ≠ 0, i ≠ j)."""
-    from fractions import Fraction
     from functools import reduce
     import math
 
     Pi = np.linalg.inv(P)
-    N = [reduce(math.lcm, (Fraction(float(x)).limit_denominator(10_000).denominator for x in Pi[:, k]), 1)
-         for k in range(3)]
+    N = [reduce(math.lcm, (frac(x, 10_000).denominator for x in Pi[:, k]), 1) for k in range(3)]
     linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
     for _ in range(3):  # close the "mixed" relation over the three axes
         for i in range(3):
@@ -171,8 +170,15 @@ def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.n
     if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
         t %= 1.0
         t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
-    R = np.round(Mp[:, :3, :3]).astype(int)
-    return [triplet(Ri, ti) for Ri, ti in zip(R, t)]
+    R = np.round(Mp[:, :3, :3]).astype(np.int64)
+    return [_triplet(Ri.tobytes(), ti.tobytes()) for Ri, ti in zip(R, t)]
+
+
+@lru_cache(maxsize=4096)
+def _triplet(R_bytes: bytes, t_bytes: bytes) -> str:
+    """``triplet`` of an integer rotation and a translation (their bytes), remembered: the members of the cosets of
+    one group pair come back in every relation of a series."""
+    return triplet(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3), np.frombuffer(t_bytes))
 
 
 def op_readability(xyz: str) -> tuple:

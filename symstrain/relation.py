@@ -252,15 +252,22 @@ class Refutation:
 
 def point_group_symbol(rots: np.ndarray) -> str:
     """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
+    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(np.intc).reshape(-1, 3, 3), axis=0)
+    found = _point_group(np.ascontiguousarray(R).tobytes(), len(R))
+    if found is None:
+        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
+    return found
+
+
+@lru_cache(maxsize=256)
+def _point_group(R_bytes: bytes, n: int) -> str | None:
+    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again."""
     import spglib
 
     from .spacegroup import spglib_call
 
-    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(int).reshape(-1, 3, 3), axis=0)
-    found = spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R, dtype=np.intc))
-    if found is None:
-        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
-    return found[0].strip()
+    found = spglib_call(spglib.get_pointgroup, np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3).copy())
+    return None if found is None else found[0].strip()
 
 
 # ----------------------------------------------------------------------------------------------
