@@ -337,10 +337,7 @@ def finite_strain_norms(G0: np.ndarray, G: np.ndarray) -> np.ndarray:
 
 def finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
     """Largest |eigenvalue| of the Green–Lagrange strain taking metric G0 to metric G."""
-    L = np.linalg.cholesky(G0)
-    Li = np.linalg.inv(L)
-    E = 0.5 * (Li @ G @ Li.T - np.eye(3))
-    return float(np.max(np.abs(np.linalg.eigvalsh(E))))
+    return float(finite_strain_norms(np.asarray(G0, dtype=float)[None], G)[0])
 
 
 def _preference(P: np.ndarray) -> tuple:
