@@ -160,7 +160,7 @@ def describe(points: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence
     points among ``points`` (N, 3) int, or None when there is none (or membership is not a matter of residues)."""
     if not len(points):
         return ()
-    res = np.mod(points, N)
+    res = np.mod(np.rint(points).astype(np.int64), N)
     code = (res[:, 0] * N + res[:, 1]) * N + res[:, 2]
     n_all = np.bincount(code, minlength=N**3)
     n_in = np.bincount(code, weights=target.astype(float), minlength=N**3)

@@ -2,6 +2,7 @@
 conditions a subgroup breaks.
 
 What lives here: the extinction algebra on plain values — :func:`absent_mask` (is h systematically absent),
+:func:`extinction_sets` (what each operation alone extinguishes),
 :func:`condition_from_op` and :func:`reflection_conditions` (conditions written like ITA, zone + parity rule,
 each derived from one operation, never from a table), :class:`BrokenCondition` (a parent condition the child
 does not obey, in child and parent indexing). Enumerating and classifying reflections, intensities and measured
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import reduce
+from functools import lru_cache, reduce
 
 import numpy as np
 
@@ -143,10 +144,20 @@ def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition |
     """The reflection condition of one operation (R, t), or None when it extinguishes nothing.
 
     The fixed set {h : h·R = h} is parametrised by its free indices; on it h·t = Σ r_f·param_f, and
-    reflections are present when Σ D·r_f·param_f ≡ 0 (mod D), D the common denominator.
+    reflections are present when Σ D·r_f·param_f ≡ 0 (mod D), D the common denominator. The same operation gives
+    the same (frozen) condition object: the exact algebra runs once per distinct (R, t, kind).
     """
-    R = np.asarray(R, dtype=float)
-    t = np.asarray(t, dtype=float)
+    R = np.asarray(R, dtype=float).reshape(3, 3)
+    t = np.asarray(t, dtype=float).reshape(3)
+    return _condition_cached(R.tobytes(), t.tobytes(), kind)
+
+
+@lru_cache(maxsize=1024)
+def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> ReflectionCondition | None:
+    R = np.frombuffer(R_bytes).reshape(3, 3).copy()
+    t = np.frombuffer(t_bytes).copy()
+    R.setflags(write=False)
+    t.setflags(write=False)
     M = [[_frac(R[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
     free, basis = _nullspace_rows(M)
     if not free:
@@ -179,9 +190,76 @@ def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition |
 
 
 # --------------------------------------------------------------------------- absences
+#: reflections per block in the absence tests (bounds the (block, 3·rotations) work arrays: O(N) memory)
+_CHUNK = 16_384
+
+
 def _op_absent(hkl: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
     fixed = np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1)
     return fixed & ~_is_int(hkl @ t)
+
+
+def _by_rotation(rotations, translations, only_nonintegral: bool):
+    """Operations grouped by rotation: ``[(R − I (3, 3), op indices), ...]``, rotations in first-seen order.
+
+    With ``only_nonintegral`` only operations whose translation is not a lattice vector (the others extinguish
+    nothing) are kept, and a rotation none of whose operations is kept is left out.
+    """
+    Rs = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
+    ts = np.asarray(translations, dtype=float).reshape(-1, 3)
+    ops = np.flatnonzero((np.abs(ts - np.rint(ts)) >= _EPS).any(axis=1)) if only_nonintegral else np.arange(len(Rs))
+    groups: dict[bytes, list[int]] = {}
+    keys = np.rint(Rs[ops].reshape(len(ops), 9) * 1e6).astype(np.int64)
+    for k, key in zip(ops.tolist(), keys):
+        groups.setdefault(key.tobytes(), []).append(k)
+    return [(Rs[g[0]] - np.eye(3), np.array(g)) for g in groups.values()]
+
+
+#: a direction that no small rational vector is orthogonal to within 1e-5: h·M·v = 0 sorts out the candidates
+_PROBE = np.array([1.0, 1 / np.sqrt(3.0), np.sqrt(2.0) - 1.0])
+
+
+def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
+    """For each M = R − I: indices of the reflections with h·M = 0, i.e. every |(h·M)_k| < ε (None when R = I:
+    every row).
+
+    The rows with |h·M·v| ≤ 3ε·max|v| (a superset; one matrix product for all the rotations) are tested in full:
+    the same answer as testing every row against every component.
+    """
+    out: list[np.ndarray | None] = [None] * len(Ms)
+    real = [u for u, M in enumerate(Ms) if np.any(np.abs(M) > _EPS)]
+    if not real:
+        return out
+    V = np.stack([Ms[u] @ _PROBE for u in real])  # (U, 3)
+    near = np.abs(V @ hkl.T) <= 3 * _EPS  # (U, N)
+    for u, row in zip(real, near):
+        cand = np.flatnonzero(row)
+        X = np.abs(hkl[cand] @ Ms[u])
+        out[u] = cand[(X[:, 0] < _EPS) & (X[:, 1] < _EPS) & (X[:, 2] < _EPS)]
+    return out
+
+
+@lru_cache(maxsize=512)
+def _box_fixed(M_bytes: bytes) -> np.ndarray | None:
+    idx = _fixed_rows(_box(), [np.frombuffer(M_bytes).reshape(3, 3)])[0]
+    if idx is not None:
+        idx.setflags(write=False)
+    return idx
+
+
+def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
+    """:func:`_fixed_rows` for ``hkl`` = :func:`_box` (the conditions' index box), remembered per rotation."""
+    return [_box_fixed(np.ascontiguousarray(M, dtype=float).tobytes()) for M in Ms]
+
+
+def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """(n,) bool: some h·t ∉ ℤ over the translations T (k, 3); in blocks of reflections."""
+    out = np.empty(len(hkl), dtype=bool)
+    for s in range(0, len(hkl), _CHUNK):
+        ph = hkl[s:s + _CHUNK] @ T.T
+        off = np.abs(ph - np.rint(ph)) >= _EPS
+        out[s:s + _CHUNK] = off[:, 0] if off.shape[1] == 1 else off.any(axis=1)
+    return out
 
 
 def absent_mask(hkl, rotations, translations) -> np.ndarray:
@@ -189,28 +267,49 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
 
     ``rotations`` (n, 3, 3) and ``translations`` (n, 3) must list every operation modulo the
     lattice of the cell the indices refer to, centring included (as ``SpaceGroupInfo`` does).
-    Vectorised over reflections and operations.
+    Vectorised over reflections; operations with a lattice-vector translation are skipped, and the others are
+    taken one rotation at a time: the fixed set h·R = h is found once per rotation, and h·t is computed only on it.
     """
+    return _absent_mask(hkl, rotations, translations, _fixed_rows)
+
+
+def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
-    Rs = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
-    # operations sharing a rotation part share the fixed set h·R = h: test it once per rotation
-    keys = np.round(Rs.reshape(len(Rs), 9), 6)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).reshape(-1)
-    for u in range(len(uniq)):
-        tr = ts[inverse == u]
-        tr = tr[~np.all(_is_int(tr), axis=1)]
-        if not len(tr):
-            continue
-        R = uniq[u].reshape(3, 3)
-        idx = np.flatnonzero(np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1))
-        if not len(idx):
-            continue
-        ph = hkl[idx] @ tr.T  # (n_fixed, n_ops with this R)
-        absent[idx[np.any(~_is_int(ph), axis=1)]] = True
+    groups = _by_rotation(rotations, ts, only_nonintegral=True)
+    for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
+        if idx is None:
+            absent |= _nonintegral_any(hkl, ts[ops])
+        elif len(idx):
+            absent[idx[_nonintegral_any(hkl[idx], ts[ops])]] = True
     return absent
+
+
+def extinction_sets(hkl, rotations, translations) -> np.ndarray:
+    """(n_ops, N) bool: the reflections each operation alone makes systematically absent (h·R = h, h·t ∉ ℤ).
+
+    The fixed set of a rotation is found once for all operations sharing it. Memory n_ops × N booleans.
+    """
+    return _extinction_sets(hkl, rotations, translations, _fixed_rows)
+
+
+def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
+    hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
+    ts = np.asarray(translations, dtype=float).reshape(-1, 3)
+    out = np.zeros((len(ts), len(hkl)), dtype=bool)
+    groups = _by_rotation(rotations, ts, only_nonintegral=True)
+    for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
+        sub = hkl if idx is None else hkl[idx]
+        if not len(sub):
+            continue
+        ph = sub @ ts[ops].T
+        ext = (np.abs(ph - np.rint(ph)) >= _EPS).T
+        if idx is None:
+            out[ops] = ext
+        else:
+            out[np.ix_(ops, idx)] = ext
+    return out
 
 
 def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np.ndarray, np.ndarray]:
@@ -232,10 +331,14 @@ def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np
     return W, w
 
 
+@lru_cache(maxsize=4)
 def _box(n: int = _BOX) -> np.ndarray:
+    """(M, 3) float, read-only: every h ≠ 0 with |h|, |k|, |l| ≤ n (made once)."""
     r = np.arange(-n, n + 1)
     h = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
-    return h[np.any(h != 0, axis=1)]
+    h = h[np.any(h != 0, axis=1)].astype(float)
+    h.setflags(write=False)
+    return h
 
 
 def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:
@@ -323,31 +426,28 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
     Rc, tc = _group_arrays(child)
     box = _box()
-    child_allows = ~absent_mask(box, Rc, tc)
+    child_allows = ~_absent_mask(box, Rc, tc, _box_fixed_rows)
     Pi = np.linalg.inv(P)
-    cands: list[tuple[ReflectionCondition, ReflectionCondition | None, np.ndarray]] = []
-    seen = {}
-    # parent lattice: pure translations P⁻¹·n (child supercells)
-    for L in parent_lattice_translations(P)[1:]:
-        c = condition_from_op(np.eye(3), L, kind="parent lattice")
-        if c is not None:
-            cands.append((c, None, c.extinguishes(box)))
-    for R, t in zip(Rp, tp):
-        Wc = Pi @ R @ P
-        wc = Pi @ (t + R @ p - p)
-        cc = condition_from_op(Wc, wc % 1.0)
-        if cc is None:
-            continue
-        cands.append((cc, condition_from_op(R, t), cc.extinguishes(box)))
+    # candidates, in this order: parent lattice translations P⁻¹·n (child supercells), then every parent operation
+    # in the child basis; each one's SB set on the box first, the condition texts only for the distinct sets
+    L = parent_lattice_translations(P)[1:]
+    Rp = np.asarray(Rp, dtype=float)
+    W = np.concatenate([np.repeat(np.eye(3)[None], len(L), axis=0), np.einsum("ij,njk,kl->nil", Pi, Rp, P)])
+    w = np.concatenate([L, ((np.asarray(tp, dtype=float) + Rp @ p - p) @ Pi.T) % 1.0])
+    sb_sets = _extinction_sets(box, W, w, _box_fixed_rows) & child_allows
     out = []
-    for cc, cp, ext in cands:
-        sb = ext & child_allows
-        if not sb.any():
-            continue
+    seen = set()
+    for k in np.flatnonzero(sb_sets.any(axis=1)):
+        sb = sb_sets[k]
         key = np.packbits(sb).tobytes()
         if key in seen:
             continue
-        seen[key] = len(out)
+        if k < len(L):
+            cc, cp = condition_from_op(np.eye(3), L[k], kind="parent lattice"), None
+        else:
+            cc = condition_from_op(W[k], w[k])
+            cp = condition_from_op(Rp[k - len(L)], np.asarray(tp, dtype=float)[k - len(L)])
+        seen.add(key)
         out.append([cc, cp, sb])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -int(x[2].sum()))

@@ -21,12 +21,13 @@ Conventions (as in ``relation.py``)
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 import numpy as np
 
 from .errors import SymstrainInputError
-from .notation import triplet
-from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell, supercell_factor
+from .notation import frac, triplet
+from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
 #: the coset search handles at most this many products g·h (parent operations × lattice shifts × child operations)
@@ -64,8 +65,11 @@ def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
     u = np.einsum("ij,Mjk,Mk->Mi", np.linalg.inv(P), R_inv, Xt)
     u -= np.floor(u)
     u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
-    rows = np.column_stack([rot_codes, u_codes])
-    _, ids = np.unique(rows, axis=0, return_inverse=True)
+    # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank among the distinct ones
+    # (inv, from the sorted unique codes) times CODE_DEN³ (< 2.8·10¹⁶), plus the translation code
+    key = (np.asarray(inv).reshape(-1).astype(np.int64) * CODE_DEN**3
+           + (u_codes[:, 0] * CODE_DEN + u_codes[:, 1]) * CODE_DEN + u_codes[:, 2])
+    _, ids = np.unique(key, return_inverse=True)
     return np.asarray(ids).reshape(m, n).min(axis=1)
 
 
@@ -83,6 +87,23 @@ def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.
     return Ti @ _op4(R, t) @ T
 
 
+def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
+    """(N_1, N_2, N_3): N_k·e_k in the child lattice (N_k·P⁻¹·e_k ∈ ℤ³), made equal (lcm) on axes that some
+    rotation mixes (R_ij ≠ 0, i ≠ j)."""
+    from functools import reduce
+    import math
+
+    Pi = np.linalg.inv(P)
+    N = [reduce(math.lcm, (frac(x, 10_000).denominator for x in Pi[:, k]), 1) for k in range(3)]
+    linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
+    for _ in range(3):  # close the "mixed" relation over the three axes
+        for i in range(3):
+            for j in range(3):
+                if linked[i, j] or linked[j, i]:
+                    N[i] = N[j] = math.lcm(N[i], N[j])
+    return N
+
+
 def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> list[list[np.ndarray]]:
     """Every left coset g·H of the child group H in the parent group G, each once, H first.
 
@@ -95,8 +116,13 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     """
     P = np.asarray(P, dtype=float)
     p = np.asarray(p, dtype=float).reshape(3)
-    N = supercell_factor(P)
-    shifts = np.array(list(itertools.product(range(N), repeat=3)), dtype=float)
+    # parent lattice shifts s in a box [0, N_1)×[0, N_2)×[0, N_3) with N_k·e_k in the child lattice and N equal on
+    # axes a parent rotation mixes, so that diag(N)·Z³ is kept by every parent rotation: then (R, t + s) and
+    # (R, t + s') lie in one coset when s − s' ∈ diag(N)·Z³, and each coset's first candidate (operation, then s
+    # lexicographically) has s inside the box (reducing s_k mod N_k keeps the coset and never raises s): the
+    # representatives of a cube [0, N)³ with N = supercell_factor(P), at a fraction of the products
+    N = _shift_box(P, parent.rotations)
+    shifts = np.array(list(itertools.product(*(range(n) for n in N))), dtype=float)
     if len(parent) * len(shifts) * len(child) > _MAX_PRODUCTS:
         raise SymstrainInputError("relation", f"the child cell is too large a supercell (factor {N} per axis) "
                                               "to list the cosets of the relation")
@@ -110,25 +136,49 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     _, first = np.unique(labels, return_index=True)
     T = affine_matrix(P, p)
     Ti = np.linalg.inv(T)
-    h_ops = [_op4(R, t) for R, t in child]
+    H4 = np.zeros((len(child), 4, 4))
+    H4[:, :3, :3] = child.rotations
+    H4[:, :3, 3] = child.translations
+    H4[:, 3, 3] = 1.0
     cosets = []
     for k in np.sort(first):
         g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
-        cosets.append([_reduced(g @ h, P, T, Ti) for h in h_ops])
+        cosets.append(_reduced_all(g @ H4, P, T, Ti))
     # the coset containing the identity (H itself) first
     cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
     return cosets
 
 
-def _to_parent_xyz(M_child: np.ndarray, P: np.ndarray, p: np.ndarray) -> str:
-    T = affine_matrix(P, p)
-    Mp = T @ M_child @ np.linalg.inv(T)
-    t = Mp[:3, 3].copy()
+def _reduced_all(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> list[np.ndarray]:
+    """:func:`_reduced` of every member (n, 4, 4) of one coset (they share W's integrality: one rotation part up
+    to the child's rotations, which keep the child lattice)."""
+    W = members[:, :3, :3]
+    if np.max(np.abs(W - np.rint(W))) >= TOL:
+        return [_reduced(M, P, T, Ti) for M in members]
+    out = members.copy()
+    t = out[:, :3, 3] % 1.0
+    t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
+    out[:, :3, 3] = t
+    return list(out)
+
+
+def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> list[str]:
+    """Members (n, 4, 4) in child coordinates as parent-setting triplets (T: child → parent coordinates)."""
+    Mp = T @ np.asarray(members) @ Ti
+    t = Mp[:, :3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
     if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
         t %= 1.0
-        t[np.isclose(t, 1.0)] = 0.0
-    return triplet(np.round(Mp[:3, :3]).astype(int), t)
+        t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
+    R = np.round(Mp[:, :3, :3]).astype(np.int64)
+    return [_triplet(Ri.tobytes(), ti.tobytes()) for Ri, ti in zip(R, t)]
+
+
+@lru_cache(maxsize=4096)
+def _triplet(R_bytes: bytes, t_bytes: bytes) -> str:
+    """``triplet`` of an integer rotation and a translation (their bytes), remembered: the members of the cosets of
+    one group pair come back in every relation of a series."""
+    return triplet(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3), np.frombuffer(t_bytes))
 
 
 def op_readability(xyz: str) -> tuple:
@@ -142,4 +192,5 @@ def op_readability(xyz: str) -> tuple:
 
 def readable_coset(members, P, p) -> tuple[str, ...]:
     """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
-    return tuple(sorted((_to_parent_xyz(M, P, p) for M in members), key=op_readability))
+    T = affine_matrix(P, p)
+    return tuple(sorted(_parent_triplets(np.asarray(members), P, T, np.linalg.inv(T)), key=op_readability))

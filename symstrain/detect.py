@@ -53,6 +53,9 @@ class SymmetryReport:
     #: sites of the asymmetric unit used (occupancy > 0) and atoms of the expanded cell given to spglib
     n_sites_used: int
     n_atoms_cell: int
+    #: tolerances (Å, ascending) at which spglib was actually run; the other steps of ``ladder`` lie between two
+    #: tolerances that found the same group and take that answer (see :func:`_ladder`). Not part of ``to_dict``.
+    spglib_tolerances: tuple = ()
     #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -106,17 +109,67 @@ def spglib_cell(phase: Phase):
     return phase.cell.matrix().T.copy(), frac, (types + 1).astype(np.intc), notes
 
 
-def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=(1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)):
+#: the default tolerance ladder (Å) of :func:`detect_symmetry`
+LADDER = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)
+
+
+def _ladder(run, tolerances, known=(), bisect: bool = True) -> tuple:
+    """((tol, number | None, symbol | None), ...) for the sorted ``tolerances``.
+
+    ``run(tol)`` returns spglib's dataset or None. With ``bisect`` spglib runs at the two ends and at the tolerances
+    in ``known`` (already computed), and between two tried tolerances that gave the same (number, symbol) the ones in
+    between take that answer without a call; where they differ the middle one is tried and both halves bisected again.
+    The premise — a tolerance between two that find the same group finds it too — held at every step of the full
+    ladder on every file of ../shared/cifs and of the benchmark corpus (tests/test_detect.py compares the two).
+    """
+    tols = sorted(float(x) for x in tolerances)
+    uniq = sorted(set(tols))
+    found: dict[int, tuple] = {}
+
+    def at(k: int) -> tuple:
+        if k not in found:
+            ds = run(uniq[k])
+            found[k] = (None, None) if ds is None else (int(ds.number), str(ds.international))
+        return found[k]
+
+    def fill(lo: int, hi: int) -> None:  # at(lo) and at(hi) known
+        if hi - lo < 2:
+            return
+        if at(lo) == at(hi):
+            for k in range(lo + 1, hi):
+                found.setdefault(k, found[lo])
+            return
+        mid = (lo + hi) // 2
+        at(mid)
+        fill(lo, mid)
+        fill(mid, hi)
+
+    if uniq:
+        known = {float(t) for t in known}
+        anchors = (range(len(uniq)) if not bisect
+                   else sorted({0, len(uniq) - 1} | {k for k, t in enumerate(uniq) if t in known}))
+        for k in anchors:
+            at(k)
+        for lo, hi in zip(anchors, anchors[1:]):
+            fill(lo, hi)
+    return tuple((t, *found[uniq.index(t)]) for t in tols)
+
+
+def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_ladder: bool = False):
     """The space group spglib finds in ``phase`` at ``symprec`` (Å) and along a ladder of tolerances.
 
     The structure is the full cell from :func:`~symstrain.expand.expand_to_cell` with the species rule of
     :func:`spglib_cell`. A tolerance at which spglib finds nothing gives ``None`` (no exception).
+    The ladder is bisected (:func:`_ladder`): spglib runs at its ends and at ``symprec``, and again only where
+    the group changes, so a structure whose group is the same all along costs three spglib calls, not eight;
+    ``full_ladder=True`` runs spglib at every tolerance (the reference the bisection is tested against).
     Returns a :class:`SymmetryReport`.
     """
     import spglib
 
     lattice, positions, types, notes = spglib_cell(phase)
     cell = (lattice, positions, types)
+
     results: dict[float, object] = {}
 
     def run(tol):
@@ -126,10 +179,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=(1e-4, 1e-3, 0.0
         return results[tol]
 
     main = run(symprec)
-    steps = []
-    for tol in sorted(float(x) for x in ladder):
-        ds = run(tol)
-        steps.append((tol, None if ds is None else int(ds.number), None if ds is None else str(ds.international)))
+    steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")
     sg = phase.spacegroup
@@ -140,7 +190,8 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=(1e-4, 1e-3, 0.0
         declared_number=int(sg.number),
         declared_symbol=sg.hm,
         differs_from_declared=main is not None and int(main.number) != int(sg.number),
-        ladder=tuple(steps),
+        ladder=steps,
+        spglib_tolerances=tuple(sorted(results)),
         transformation_matrix=None if main is None else np.array(main.transformation_matrix, dtype=float),
         origin_shift=None if main is None else np.array(main.origin_shift, dtype=float),
         rotations=None if main is None else np.array(main.rotations, dtype=int),

@@ -12,6 +12,8 @@ Distances are Å in the metric of the phase's cell, shortest periodic image.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .neighbours import pairs_within
@@ -19,6 +21,10 @@ from .phase import Phase
 
 #: images of one site closer than this (Å, periodic metric) are one atom on a special position
 MERGE_TOLERANCE = 0.02
+
+#: expansions already made, per phase (a Phase is frozen and compared by identity): ``info`` asks for the same
+#: cell three times (spglib, contacts, atom count); the entry goes with the phase
+_CACHE: "weakref.WeakKeyDictionary[Phase, dict]" = weakref.WeakKeyDictionary()
 
 
 def _atomic_numbers(elements) -> np.ndarray:
@@ -75,7 +81,24 @@ def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float =
                 with_ops: bool = False):
     """:func:`expand_to_cell` plus, last, the number of atoms merged across different sites (what
     ``detect.spglib_cell`` reports); with ``with_ops`` the operation index of each atom instead of that number,
-    and isotopes kept apart when merging sites (:func:`expand_to_cell_ops`)."""
+    and isotopes kept apart when merging sites (:func:`expand_to_cell_ops`).
+
+    Computed once per (phase, arguments) and remembered while the phase lives; every call gets its own copies
+    of the arrays."""
+    if include_zero_occupancy and all(a.occupancy > 0 for a in phase.atoms):
+        include_zero_occupancy = False  # the same cell
+    key = (bool(include_zero_occupancy), float(tol), bool(with_ops))
+    try:
+        done = _CACHE.setdefault(phase, {})
+    except TypeError:  # not weakly referable (a subclass with slots): no memory
+        done = {}
+    if key not in done:
+        done[key] = _expand(phase, include_zero_occupancy, tol, with_ops)
+    return tuple(x.copy() if isinstance(x, np.ndarray) else x for x in done[key])
+
+
+def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool):
+    """The work of :func:`expand_cell`, uncached."""
     idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
     if len(idx) == 0:
         return (np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0),

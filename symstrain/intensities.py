@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .conditions import _broken_conditions, _group_arrays, _is_int
+from .conditions import _broken_conditions, _group_arrays, _is_int, absent_mask
 from .errors import SymstrainInputError
 from .reflection_classes import CLASSES, classify_reflections
 
@@ -83,7 +83,8 @@ def predict_intensities(phase, hkl, radiation: str = "xray") -> np.ndarray:
     unit cell (expanded with the phase's own operations, so any setting or origin works): occupancies,
     U_iso or anisotropic U (CIF convention). The Debye–Waller factor per atom is exp(−2π²U/d²) on F
     (exp(−B·sin²θ/λ²), B = 8π²U). Atoms without any displacement parameter get U = 0 (static
-    structure). No Lorentz, polarisation, absorption or extinction factors.
+    structure). No Lorentz, polarisation, absorption or extinction factors. Reflections the phase's own group
+    extinguishes get exactly 0 (zero by symmetry), without a sum over the atoms.
     """
     import gemmi
 
@@ -119,7 +120,11 @@ def predict_intensities(phase, hkl, radiation: str = "xray") -> np.ndarray:
     small.setup_cell_images()
     calc = getattr(gemmi, RADIATIONS[radiation][0])(small.cell)
     sf = calc.calculate_sf_from_small_structure
-    F = np.fromiter((sf(small, row) for row in hkl.astype(int).tolist()), dtype=complex, count=len(hkl))
+    # the cell holds exactly the phase's symmetry (every atom is an image under its operations), so a reflection
+    # its group extinguishes has F = 0 exactly: computed only for the others (a supercell skips most of its sphere)
+    rows = np.flatnonzero(~absent_mask(hkl.astype(float), phase.spacegroup.rotations, phase.spacegroup.translations))
+    F = np.zeros(len(hkl), dtype=complex)
+    F[rows] = np.fromiter((sf(small, row) for row in hkl[rows].astype(int).tolist()), dtype=complex, count=len(rows))
     return np.abs(F) ** 2
 
 

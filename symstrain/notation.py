@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,7 +26,13 @@ _AXES = "xyz"
 
 def frac(v: float, max_den: int = 48) -> Fraction:
     """The nearest fraction to ``v`` with denominator ≤ ``max_den``."""
-    return Fraction(float(v)).limit_denominator(max_den)
+    return _frac(float(v), int(max_den))
+
+
+@lru_cache(maxsize=8192)
+def _frac(v: float, max_den: int) -> Fraction:
+    # the same few values (0, ±1, 1/2, 1/4 …) come back thousands of times in operations and conditions
+    return Fraction(v).limit_denominator(max_den)
 
 
 def frac_str(v: float, max_den: int = 48) -> str:

@@ -28,7 +28,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, reduce
+from functools import cached_property, lru_cache, reduce
 from fractions import Fraction
 import math
 
@@ -94,20 +94,35 @@ def lattice_translations(P) -> np.ndarray:
     """(m, 3) translations of the old lattice Z³ in new fractional coordinates, modulo the new lattice.
 
     These are P⁻¹·n for integer n, reduced to [0, 1); m = |det P| when the new cell is a supercell (1 when it is
-    the old cell or smaller). The zero vector comes first, then by increasing sum of components.
+    the old cell or smaller). The zero vector comes first, then by increasing sum of components. Read-only; made
+    once per P.
     """
     P = np.asarray(P, dtype=float)
+    return _lattice_translations(P.tobytes())
+
+
+@lru_cache(maxsize=64)
+def _lattice_translations(P_bytes: bytes) -> np.ndarray:
+    P = np.frombuffer(P_bytes).reshape(3, 3)
     Pi = np.linalg.inv(P)
     m = max(1, int(round(abs(np.linalg.det(P)))))
-    span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
-    rng = np.arange(-span, span + 1)
-    n = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), axis=-1).reshape(-1, 3)
+    # n in a box [0, N_1)×[0, N_2)×[0, N_3) with N_k·e_k in the new lattice (N_k·P⁻¹·e_k integral) holds every class
+    # of Z³ modulo the new lattice (reduce n_k mod N_k); a P with irrational entries falls back to a symmetric box
+    dens = [[Fraction(float(x)).limit_denominator(10_000) for x in Pi[:, k]] for k in range(3)]
+    if all(abs(float(f) - x) < 1e-9 for k in range(3) for f, x in zip(dens[k], Pi[:, k])):
+        N = [reduce(math.lcm, (f.denominator for f in dens[k]), 1) for k in range(3)]
+        rng = [np.arange(n) for n in N]
+    else:
+        span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
+        rng = [np.arange(-span, span + 1)] * 3
+    n = np.stack(np.meshgrid(*rng, indexing="ij"), axis=-1).reshape(-1, 3)
     v = _wrap(n @ Pi.T)
     _, first = np.unique(np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN, axis=0, return_index=True)
     uniq = v[first]
     uniq = uniq[np.argsort(np.abs(uniq).sum(axis=1), kind="stable")]
     if len(uniq) < m:
         raise SymstrainInputError("--P", f"could not enumerate the {m} lattice translations of the old cell in the new one")
+    uniq.setflags(write=False)
     return uniq
 
 

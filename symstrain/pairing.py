@@ -43,8 +43,9 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
     """One-to-one pairing of atoms a → b of the same species minimising Σ d² (periodic, cell A columns in Å).
 
     Returns ``(j, L, dist)``: partner index in b, the lattice vector with xb[j] + L nearest to xa, and the distance
-    (Å). Candidates are the neighbours within ``rmax`` found with a k-d tree over b and its 26 neighbouring images,
-    so the work grows with the number of atoms times the neighbours each has, never N². Raises :class:`NoPairing`.
+    (Å). Candidates are the neighbours within ``rmax`` found with a k-d tree over b and those of its 26 neighbouring
+    images that come within ``rmax`` of the cell, so the work grows with the number of atoms times the neighbours
+    each has, never N². Raises :class:`NoPairing`.
     """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
@@ -55,37 +56,41 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
     L_out = np.zeros((n, 3))
     d_out = np.full(n, np.inf)
     shifts = _images(1)
+    # an image point can be within rmax of a point of the cell only if each fractional coordinate k lies within
+    # rmax/d_k of [0, 1) (d_k the interplanar spacing)
+    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
     for z in np.unique(np.concatenate([za, zb])):
         ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
         if len(ia) != len(ib):
             raise NoPairing(f"{len(ia)} atoms of element {z} against {len(ib)}", index=int(ia[0]) if len(ia) else -1)
+        nb = len(ib)
         pa = (xa[ia] % 1.0) @ A.T
         wa = xa[ia] - (xa[ia] % 1.0)  # the lattice vector taken off xa
-        imgs = ((xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)) @ A.T
-        tree_b = cKDTree(imgs)
+        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+        kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))  # image s, atom b: s·nb + b
+        tree_b = cKDTree(fb[kept] @ A.T)
         near, _ = tree_b.query(pa, k=1)
         if np.max(near) > rmax:
             k = int(np.argmax(near))
             raise NoPairing("no partner", float(near[k]), int(ia[k]))
         sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
-        rows, cols, dist = sdm["i"], sdm["j"] % len(ib), sdm["v"]
-        img = sdm["j"] // len(ib)
+        full = kept[sdm["j"]]
+        rows, cols, dist, img = sdm["i"], full % nb, sdm["v"], full // nb
         order = np.lexsort((dist, cols, rows))
         rows, cols, dist, img = rows[order], cols[order], dist[order], img[order]
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
         rows, cols, dist, img = rows[first], cols[first], dist[first], img[first]
-        graph = csr_matrix((dist**2 + 1e-12, (rows, cols)), shape=(len(ia), len(ib)))
+        graph = csr_matrix((dist**2 + 1e-12, (rows, cols)), shape=(len(ia), nb))
         try:
             r, c = min_weight_full_bipartite_matching(graph)
         except ValueError:
             raise NoPairing("no one-to-one pairing", float(np.max(near)), int(ia[int(np.argmax(near))])) from None
-        lookup = {(a, b): (d, s) for a, b, d, s in zip(rows.tolist(), cols.tolist(), dist.tolist(), img.tolist())}
-        for a, b in zip(r.tolist(), c.tolist()):
-            d, s = lookup[(a, b)]
-            j_out[ia[a]] = ib[b]
-            L_out[ia[a]] = shifts[s] + wa[a]
-            d_out[ia[a]] = d
+        # the candidates are sorted by (row, column), one per pair: find each matched pair's entry
+        at = np.searchsorted(rows.astype(np.int64) * nb + cols, np.asarray(r, np.int64) * nb + c)
+        j_out[ia[r]] = ib[c]
+        L_out[ia[r]] = shifts[img[at]] + wa[r]
+        d_out[ia[r]] = dist[at]
     return j_out, L_out, d_out
 
 

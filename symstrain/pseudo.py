@@ -9,8 +9,8 @@ Method (index-2 steps, iterated)
    strain ``lattice_tol`` (the pseudo-holohedry of the lattice), including the identity (for lost translations).
 2. For each W, every translation w on a 1/24 grid such that g = (W, w) normalises the child group H and
    g² ∈ H; then G = H ∪ gH is a supergroup of index 2.
-3. Atoms are matched under g by element and position (Hungarian assignment); candidates needing more than
-   ``max_distance`` Å are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
+3. Atoms are matched under g by element and position (a one-to-one pairing among neighbours within
+   ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
    symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
 4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
 
@@ -112,27 +112,19 @@ def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:
 
 
 def _match(frac, species, A, W, w, max_distance):
-    """Match each atom's image under (W, w) one to one with an atom of the same element (Hungarian).
+    """Match each atom's image under (W, w) one to one with an atom of the same element within ``max_distance`` Å
+    (:func:`symstrain.pairing.pair_atoms`: neighbour candidates and a sparse minimum-Σd² matching, near-linear in
+    the number of atoms).
 
     Returns (largest distance in Å, (N, 3) fractional mismatches partner − image), or (inf, None)."""
-    from scipy.optimize import linear_sum_assignment
+    from .pairing import NoPairing, pair_atoms
 
     y = frac @ W.T + w
-    worst = 0.0
-    mism = np.zeros_like(frac)
-    for z in np.unique(species):
-        idx = np.flatnonzero(species == z)
-        d = frac[idx][None, :, :] - y[idx][:, None, :]
-        d -= np.round(d)
-        dist = np.linalg.norm(d @ A.T, axis=2)
-        if np.max(np.min(dist, axis=1)) > max_distance:  # cheap bound before the assignment
-            return np.inf, None
-        r, c = linear_sum_assignment(dist)
-        worst = max(worst, float(dist[r, c].max()))
-        if worst > max_distance:
-            return np.inf, None
-        mism[idx[r]] = d[r, c]
-    return worst, mism
+    try:
+        j, L, dist = pair_atoms(y, species, frac, species, A, max_distance)
+    except NoPairing:
+        return np.inf, None
+    return float(np.max(dist, initial=0.0)), frac[j] + L - y
 
 
 def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
@@ -185,6 +177,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     # are one supergroup, placed where the child needs the least displacement
     Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))
     seen: set = {H.symops.key()}
+    failed: set = set()  # groups G whose atoms found no pairing, or that no space group names
     seen_free: set = set()
     found = []
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
@@ -200,8 +193,16 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                 if free_key in seen_free:
                     continue
                 seen_free.add(free_key)
+            # G = H ∪ gH is the same group for every w that differs by a translation of H: its atoms pair up the
+            # same way (h permutes the child's atoms), so each G is matched once
+            gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)
+            g_key = SymOps(np.concatenate([H.rotations, gH.rotations]),
+                           np.concatenate([H.translations, gH.translations])).key()
+            if g_key in seen or g_key in failed:
+                continue
             worst, mism = _match(frac, species, A, W, w, max_distance)
             if not np.isfinite(worst):
+                failed.add(g_key)
                 continue
             tau = np.zeros(3)
             if V.shape[1] and not is_identity:
@@ -214,6 +215,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                     tau = V @ x
             sg = _supergroup_info(H, W, w, child.cell)
             if sg is None:
+                failed.add(g_key)
                 continue
             key = sg.symops.key()
             if key in seen:

@@ -83,25 +83,30 @@ def largest_d(cell) -> float:
     return float(d_spacing(cell, enumerate_hkl(cell, float(d_axes.min()) * (1 - 1e-9))).max())
 
 
+#: zone names by the code 4·[h = 0] + 2·[k = 0] + [l = 0] (000 is listed as "hkl", as every other general index)
+_ZONES = ("hkl", "hk0", "h0l", "h00", "0kl", "0k0", "00l", "hkl")
+
+
+def _zone_codes(hkl) -> np.ndarray:
+    z = np.asarray(hkl).reshape(-1, 3) == 0
+    return z[:, 0] * 4 + z[:, 1] * 2 + z[:, 2]
+
+
 def zone_of(hkl) -> np.ndarray:
     """(N,) principal zone/row of each reflection in its own indexing: "hkl", "0kl", "h0l", "hk0", "h00", "0k0", "00l"."""
-    hkl = np.asarray(hkl).reshape(-1, 3)
-    z = hkl == 0
-    names = np.full(len(hkl), "hkl", dtype=object)
-    names[z[:, 0] & ~z[:, 1] & ~z[:, 2]] = "0kl"
-    names[~z[:, 0] & z[:, 1] & ~z[:, 2]] = "h0l"
-    names[~z[:, 0] & ~z[:, 1] & z[:, 2]] = "hk0"
-    names[~z[:, 0] & z[:, 1] & z[:, 2]] = "h00"
-    names[z[:, 0] & ~z[:, 1] & z[:, 2]] = "0k0"
-    names[z[:, 0] & z[:, 1] & ~z[:, 2]] = "00l"
-    return names
+    return np.array(_ZONES, dtype=object)[_zone_codes(hkl)]
+
+
+def _str_column(names, codes) -> pd.api.extensions.ExtensionArray:
+    """A pandas string column whose row i is ``names[codes[i]]``, made without a Python string per row."""
+    return pd.array(list(names), dtype="str").take(np.asarray(codes, dtype=np.intp))
 
 
 def unique_key(hkl, rotations) -> np.ndarray:
     """(N,) int64 key equal for reflections equivalent under the Laue group of ``rotations`` (Friedel included)."""
     hkl = np.asarray(hkl, dtype=np.int64).reshape(-1, 3)
-    Rs = np.asarray(np.round(rotations), dtype=np.int64)
-    Rs = np.concatenate([Rs, -Rs])
+    Rs = np.asarray(np.round(rotations), dtype=np.int64).reshape(-1, 3, 3)
+    Rs = np.unique(np.concatenate([Rs, -Rs]), axis=0)  # each rotation once (a supercell repeats them per translation)
     eq = np.einsum("nj,ojk->onk", hkl, Rs) + 1000
     keys = (eq[..., 0] * 2001 + eq[..., 1]) * 2001 + eq[..., 2]
     return keys.max(axis=0)
@@ -141,7 +146,8 @@ def classify_reflections(hkl, parent, child, P=None, p=None, conditions=None) ->
     group–subgroup pair under (P, p): SymstrainInputError.
     """
     hkl = np.asarray(hkl)
-    if hkl.ndim != 2 or hkl.shape[1] != 3 or not np.all(_is_int(hkl.astype(float))):
+    if hkl.ndim != 2 or hkl.shape[1] != 3 or (
+            hkl.dtype.kind not in "iub" and not np.all(_is_int(hkl.astype(float)))):
         raise SymstrainInputError("hkl", "reflection indices must be an (N, 3) array of integers")
     P = np.eye(3) if P is None else np.asarray(P, dtype=float)
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
@@ -157,22 +163,24 @@ def classify_reflections(hkl, parent, child, P=None, p=None, conditions=None) ->
         raise SymstrainInputError(
             "relation", f"reflection {tuple(int(x) for x in hkl[i])} is absent in the child but present in the parent: "
             "the child is not a subgroup of the parent with this P, p")
-    cls = np.where(par_abs, np.where(chi_abs, "absent", "SB"), "allowed")
+    cls = np.where(par_abs, np.where(chi_abs, 2, 1), 0)  # index into CLASSES
     hp = h @ np.linalg.inv(P)
-    df = pd.DataFrame({"h": hkl[:, 0].astype(int), "k": hkl[:, 1].astype(int), "l": hkl[:, 2].astype(int),
-                       "h_parent": hp[:, 0], "k_parent": hp[:, 1], "l_parent": hp[:, 2],
-                       "zone": zone_of(hkl), "class": cls})
     if conditions is None:
         conditions = _broken_conditions(Rp, tp, (Rc, tc), P, p)
-    broken = np.full(len(df), "", dtype=object)
-    sb = cls == "SB"
-    for bc in conditions:
-        if bc.contained_in is not None:
-            continue
-        m = sb & bc.child.extinguishes(h)
-        broken[m] = np.where(broken[m] == "", bc.label, broken[m] + "; " + bc.label)
-    df["broken"] = broken
-    return df
+    # the broken conditions of each SB reflection, joined in the order of ``conditions``: one label per distinct
+    # combination, found on the SB rows only
+    sb = np.flatnonzero(cls == 1)
+    main = [bc for bc in conditions if bc.contained_in is None]
+    names, broken = [""], np.zeros(len(h), dtype=np.intp)
+    if main and len(sb):
+        hits = np.stack([bc.child.extinguishes(h[sb]) for bc in main], axis=1)
+        combos, which = np.unique(hits, axis=0, return_inverse=True)
+        names += ["; ".join(bc.label for bc, on in zip(main, c) if on) for c in combos]
+        broken[sb] = np.asarray(which).reshape(-1) + 1
+    return pd.DataFrame({"h": hkl[:, 0].astype(int), "k": hkl[:, 1].astype(int), "l": hkl[:, 2].astype(int),
+                         "h_parent": hp[:, 0], "k_parent": hp[:, 1], "l_parent": hp[:, 2],
+                         "zone": _str_column(_ZONES, _zone_codes(hkl)), "class": _str_column(CLASSES, cls),
+                         "broken": _str_column(names, broken)})
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from .cosets import left_cosets, op_readability, readable_coset
 from . import contract
 from .errors import SymstrainInputError, WarningRecord
+from .ops import TOL
 from .notation import basis_string, fmt_vector, triplet as op_to_xyz
 from .phase import Cell, Phase, SpaceGroupInfo, params_from_matrix
 from .tensors import (
@@ -94,10 +96,15 @@ class Relation:
         """(index, 4, 4) affine parent operations g_k, one per left coset g_k·H, in CHILD coordinates
         (x' = W·x + w on child fractional coordinates); the first is the identity (H itself), g_k for k ≥ 1
         lies in the coset ``lost_cosets[k - 1]``."""
-        cos, _ = _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
-        reps = [c[0] for c in cos]
+        cos, _ = self._cosets
+        reps = [c[0].copy() for c in cos]
         reps[0] = np.eye(4)
         return np.array(reps)
+
+    @cached_property
+    def _cosets(self):
+        """``_cosets_in_order`` of this relation, made once (``relate`` leaves the ones it made here)."""
+        return _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
 
     @property
     def basis(self) -> str:
@@ -245,15 +252,22 @@ class Refutation:
 
 def point_group_symbol(rots: np.ndarray) -> str:
     """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
+    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(np.intc).reshape(-1, 3, 3), axis=0)
+    found = _point_group(np.ascontiguousarray(R).tobytes(), len(R))
+    if found is None:
+        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
+    return found
+
+
+@lru_cache(maxsize=256)
+def _point_group(R_bytes: bytes, n: int) -> str | None:
+    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again."""
     import spglib
 
     from .spacegroup import spglib_call
 
-    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(int).reshape(-1, 3, 3), axis=0)
-    found = spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R, dtype=np.intc))
-    if found is None:
-        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
-    return found[0].strip()
+    found = spglib_call(spglib.get_pointgroup, np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3).copy())
+    return None if found is None else found[0].strip()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -285,36 +299,45 @@ def _lattice_candidates(
     if any(len(v) == 0 for v in per_axis):
         return []
     G_p = A_p.T @ A_p
-    out = []
-    # pair (a, b) by γ, then add c
+    # pair (a, b) by γ, then add c: every triple (va, vb, vc) in the nested order of a, b, c, vectorised in blocks
     a_c, b_c, c_c = per_axis
-    for va in a_c:
-        gab = (va @ G_p @ b_c.T) / (L_c[0] * L_c[1])
-        ok_b = b_c[np.abs(gab - G_c[0, 1] / (L_c[0] * L_c[1])) <= 2 * tol]
-        for vb in ok_b:
-            gac = (va @ G_p @ c_c.T) / (L_c[0] * L_c[2])
-            gbc = (vb @ G_p @ c_c.T) / (L_c[1] * L_c[2])
-            ok_c = c_c[
-                (np.abs(gac - G_c[0, 2] / (L_c[0] * L_c[2])) <= 2 * tol)
-                & (np.abs(gbc - G_c[1, 2] / (L_c[1] * L_c[2])) <= 2 * tol)
-            ]
-            for vc in ok_c:
-                P = np.column_stack([va, vb, vc])
-                d = np.linalg.det(P)
-                if d < 1e-6:
-                    continue
-                misfit = finite_strain_norm(P.T @ G_p @ P, G_c)
-                if misfit <= tol:
-                    out.append((misfit, P))
+    g0 = G_c / np.outer(L_c, L_c)
+    ab = (a_c @ G_p @ b_c.T) / (L_c[0] * L_c[1])  # (n_a, n_b)
+    ia, ib = np.nonzero(np.abs(ab - g0[0, 1]) <= 2 * tol)
+    if not len(ia):
+        return []
+    ac = (a_c @ G_p @ c_c.T) / (L_c[0] * L_c[2])  # (n_a, n_c)
+    bc = (b_c @ G_p @ c_c.T) / (L_c[1] * L_c[2])  # (n_b, n_c)
+    out = []
+    block = max(1, 2_000_000 // max(1, len(c_c)))
+    for s0 in range(0, len(ia), block):
+        pa, pb = ia[s0:s0 + block], ib[s0:s0 + block]
+        ok = (np.abs(ac[pa] - g0[0, 2]) <= 2 * tol) & (np.abs(bc[pb] - g0[1, 2]) <= 2 * tol)
+        k, ic = np.nonzero(ok)  # row-major: pairs in order, then c in order
+        if not len(k):
+            continue
+        Ps = np.stack([a_c[pa[k]], b_c[pb[k]], c_c[ic]], axis=2)  # (m, 3, 3), columns va, vb, vc
+        d = np.linalg.det(Ps)
+        Ps = Ps[d >= 1e-6]
+        if not len(Ps):
+            continue
+        misfit = finite_strain_norms(np.einsum("mji,jk,mkl->mil", Ps, G_p, Ps), G_c)
+        keep = misfit <= tol
+        out += list(zip(misfit[keep].tolist(), Ps[keep]))
     return out
+
+
+def finite_strain_norms(G0: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """:func:`finite_strain_norm` of a stack of metrics G0 (m, 3, 3) against one G."""
+    L = np.linalg.cholesky(G0)
+    Li = np.linalg.inv(L)
+    E = 0.5 * (Li @ G @ np.swapaxes(Li, 1, 2) - np.eye(3))
+    return np.max(np.abs(np.linalg.eigvalsh(E)), axis=1)
 
 
 def finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
     """Largest |eigenvalue| of the Green–Lagrange strain taking metric G0 to metric G."""
-    L = np.linalg.cholesky(G0)
-    Li = np.linalg.inv(L)
-    E = 0.5 * (Li @ G @ Li.T - np.eye(3))
-    return float(np.max(np.abs(np.linalg.eigvalsh(E))))
+    return float(finite_strain_norms(np.asarray(G0, dtype=float)[None], G)[0])
 
 
 def _preference(P: np.ndarray) -> tuple:
@@ -337,6 +360,9 @@ def _preference(P: np.ndarray) -> tuple:
 # ----------------------------------------------------------------------------------------------
 
 _ORIGIN_GRID = 24  # origin shifts searched on a 1/24 grid: covers 1/2, 1/3, 1/4, 1/6, 1/8 (d-glides)
+#: the grid k (origins k/24), as floats (exact small integers, for BLAS products)
+_ORIGIN_K = np.stack(np.meshgrid(*[np.arange(_ORIGIN_GRID, dtype=float)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+_ORIGIN_K.setflags(write=False)
 
 
 def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
@@ -360,20 +386,69 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
                 "which is not a rotation of the parent point group"
             )
-    g = np.arange(_ORIGIN_GRID) / _ORIGIN_GRID
-    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
-    ok = np.ones(len(grid), dtype=bool)
-    for n in range(len(W)):
-        # w_p(p) = P w_c + p − W p  must be a parent translation for the rotation W (mod 1)
-        idx = np.flatnonzero(ok)
-        ok[idx] = G.contains_many(Wi[n], tw[n][None, :] + grid[idx] - grid[idx] @ Wi[n].T)
-        if not ok.any():
-            return None, (
-                f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
-                f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any "
-                "origin shift compatible with the other child operations"
-            )
-    cands = grid[ok]
+    n_grid = _ORIGIN_GRID
+    W_int = Wi.astype(np.int64)
+    I_W = np.eye(3)[None] - Wi
+    own = G.rotations.astype(np.int64)
+
+    def targets(n: int) -> np.ndarray:
+        """(m, 3) integers mod 24: the right sides 24·(t − P w_c) for the parent operations (W, t) of the child
+        operation's rotation, kept where they are integral within the tolerance of the operations."""
+        t = G.translations[np.all(own == W_int[n], axis=(1, 2))]
+        m = n_grid * (t - tw[n])
+        mi = np.rint(m)
+        return mi[np.all(np.abs(m - mi) < TOL * n_grid, axis=1)] % n_grid
+
+    def code(v: np.ndarray) -> np.ndarray:
+        return (v[:, 0] * n_grid + v[:, 1]) * n_grid + v[:, 2]
+
+    def solutions(n: int, k: np.ndarray) -> np.ndarray:
+        """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
+        (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
+        want = code(targets(n))
+        if not len(want) or not len(k):
+            return np.zeros(len(k), dtype=bool)
+        got = code((k @ I_W[n].T) % n_grid)  # exact: small integers in float64
+        return (got[:, None] == want[None, :]).any(axis=1) if len(want) < 16 else np.isin(got, want)
+
+    def first(n: int) -> np.ndarray:
+        """Every grid k (sorted like the grid) that serves operation n: axis by axis when I − W is diagonal."""
+        M = I_W[n]
+        if np.any(M - np.diag(np.diag(M))):
+            return _ORIGIN_K[solutions(n, _ORIGIN_K)]
+        axis = np.arange(n_grid, dtype=float)
+        found = [np.stack(np.meshgrid(*[axis[(d * axis - m) % n_grid == 0] for d, m in zip(np.diag(M), row)],
+                                      indexing="ij"), axis=-1).reshape(-1, 3) for row in targets(n)]
+        if not found:
+            return np.zeros((0, 3))
+        k = np.concatenate(found)
+        return k[np.unique(code(k), return_index=True)[1]]
+
+    def sift(order):
+        """Grid points k (origins k/24, in grid order) that make the operations ``order`` parent operations,
+        tested in that order, and the first operation that left none (None when some are left)."""
+        order = list(order)
+        k = first(order[0])
+        if not len(k):
+            return k, order[0]
+        for n in order[1:]:
+            k = k[solutions(n, k)]
+            if not len(k):
+                return k, n
+        return k, None
+
+    # the set of origins that work does not depend on the order of the tests: the operations that pin p most
+    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest
+    rank = np.linalg.matrix_rank(I_W)
+    k, failed = sift(np.argsort(-rank, kind="stable"))
+    if failed is not None:
+        _, n = sift(range(len(W)))  # the file's order names the operation at fault, as it always has
+        return None, (
+            f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} maps to "
+            f"{op_to_xyz(Wi[n], tw[n] % 1)} in the parent basis, which is not a parent operation for any "
+            "origin shift compatible with the other child operations"
+        )
+    cands = k / n_grid
     centred = cands - np.round(cands)  # nearest-origin representative in (−1/2, 1/2]
     best = cands[np.argmin(np.linalg.norm(centred, axis=1) + 1e-9 * np.arange(len(cands)))]
     best = best - np.round(best)
@@ -388,8 +463,16 @@ def _find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 
 def _describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
     """Point-group elements of the child written in the parent basis, e.g. '2 ∥ [010], m ⊥ [010]'."""
+    W = np.unique(np.rint(rots_parent_basis).astype(np.int64), axis=0)
+    return _describe_rotations(W.tobytes(), len(W))
+
+
+@lru_cache(maxsize=256)
+def _describe_rotations(W_bytes: bytes, n: int) -> str:
+    """:func:`_describe_elements` of n distinct integer rotations (their bytes); the same point group in the same
+    orientation comes back in every relation of a series."""
     parts = []
-    for W in np.unique(np.rint(rots_parent_basis).astype(int), axis=0):
+    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3):
         det = round(np.linalg.det(W))
         Wp = W * det
         tr = round(np.trace(Wp))
@@ -494,7 +577,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if index == 1:
         kind = "identity"
 
-    cosets, texts = _cosets_in_order(G, H, P, p)
+    cosets, texts = cosets_raw, texts_raw = _cosets_in_order(G, H, P, p)
     lost = tuple(texts[1:])
     warnings = []
     if len(cosets) != index:
@@ -523,7 +606,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
 
     broken = tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p))
 
-    return Relation(
+    rel = Relation(
         parent=parent,
         child=child,
         P=P,
@@ -550,6 +633,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
         broken_conditions=broken,
         warnings=tuple(warnings),
     )
+    rel.__dict__["_cosets"] = (cosets_raw, texts_raw)  # the cosets found above (cached_property's slot)
+    return rel
 
 
 def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):

@@ -30,15 +30,18 @@ def _sym_basis() -> np.ndarray:
     return B
 
 
+_B = _sym_basis()
+_TRIU = np.triu_indices(3)
+
+
 def invariant_tensors(cart_rots: np.ndarray) -> np.ndarray:
     """Orthonormal basis (rows, Voigt coordinates e11,e22,e33,e23,e13,e12) of symmetric tensors invariant
     under every Cartesian rotation S: S·e·Sᵀ = e."""
-    B = _sym_basis()
-    blocks = []
-    for S in cart_rots:
-        cols = [(S @ Bk @ S.T - Bk)[np.triu_indices(3)] for Bk in B]
-        blocks.append(np.array(cols).T)
-    A = np.vstack(blocks)
+    S = np.asarray(cart_rots, dtype=float).reshape(-1, 3, 3)
+    # (n, 6, 3, 3): S·B_k·Sᵀ − B_k for every rotation and basis tensor; rows of A: one upper-triangle entry of one
+    # rotation, columns: the six basis tensors
+    X = S[:, None] @ _B[None] @ np.swapaxes(S, 1, 2)[:, None] - _B[None]
+    A = X[:, :, _TRIU[0], _TRIU[1]].transpose(0, 2, 1).reshape(-1, 6)
     _, sv, Vt = np.linalg.svd(A)
     rank = int(np.sum(sv > 1e-8))
     return Vt[rank:]

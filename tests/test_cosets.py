@@ -132,3 +132,35 @@ def test_coset_representatives_follow_the_lost_cosets():
     for g in reps:
         Rp = (T @ g @ np.linalg.inv(T))[:3, :3]
         assert np.allclose(Rp, np.round(Rp)) and abs(abs(np.linalg.det(Rp)) - 1) < 1e-9
+
+
+@pytest.mark.parametrize("pcell, pgroup, ccell, cgroup, index", CASES,
+                         ids=[f"{c[1]}>{c[3]}@{c[2][0]}x{c[2][1]:.3g}" for c in CASES])
+def test_shift_box_gives_the_representatives_of_the_full_cube(pcell, pgroup, ccell, cgroup, index, monkeypatch):
+    # the coset search enumerates parent lattice shifts in a box per axis (cosets._shift_box); the reference is the
+    # cube [0, N)³ with N the supercell factor of P, which holds every class of shifts: same cosets, same order,
+    # same representatives
+    from symstrain import cosets
+    from symstrain.ops import supercell_factor
+
+    r = relate(Phase(Cell(*pcell), SpaceGroupInfo.from_symbol(pgroup), (), source="parent"),
+               Phase(Cell(*ccell), SpaceGroupInfo.from_symbol(cgroup), (), source="child"))
+    G, H = r.parent.spacegroup.symops, r.child.spacegroup.symops
+    fast = cosets.left_cosets(G, H, r.P, r.p)
+    box = cosets._shift_box(r.P, G.rotations)
+    N = supercell_factor(r.P)
+    assert all(N % n == 0 for n in box) and int(np.prod(box)) <= N**3
+    monkeypatch.setattr(cosets, "_shift_box", lambda P, rotations: [supercell_factor(P)] * 3)
+    full = cosets.left_cosets(G, H, r.P, r.p)
+    assert len(fast) == len(full) == index
+    for a, b in zip(fast, full):
+        assert np.allclose(np.array(a), np.array(b), atol=1e-12)
+
+
+def test_shift_box_keeps_axes_a_rotation_mixes_together():
+    from symstrain.cosets import _shift_box
+
+    P = np.diag([2.0, 1.0, 3.0])
+    assert _shift_box(P, SpaceGroupInfo.from_symbol("P m m m").rotations) == [2, 1, 3]
+    assert _shift_box(P, SpaceGroupInfo.from_symbol("P 4/m m m").rotations) == [2, 2, 3]   # a and b mixed by 4
+    assert _shift_box(P, SpaceGroupInfo.from_symbol("P m -3 m").rotations) == [6, 6, 6]

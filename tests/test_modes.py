@@ -342,7 +342,7 @@ def test_same_amplitudes_on_a_cell_with_extra_pure_translations(shared_cifs):
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_modes import supercell
+    from corpus import supercell
 
     par, ch = _law(shared_cifs, 9002546), _law(shared_cifs, 9002545)
     small, big = decompose(par, ch), decompose(par, supercell(ch, 3))

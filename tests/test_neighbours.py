@@ -82,3 +82,63 @@ def test_no_pairs_and_degenerate_input():
     assert len(i) == 0
     with pytest.raises(SymstrainInputError, match="no volume"):
         pairs_within(np.zeros((2, 3)), np.zeros((3, 3)), 1.0)
+
+
+def brute_contacts(phase, overlap=0.6):
+    """The two rules of close_contacts over every pair of the cell (brute-force distances): {label pair: shortest}."""
+    import gemmi
+
+    from symstrain.expand import expand_to_cell
+
+    frac, _, site, occ = expand_to_cell(phase)
+    A = phase.cell.matrix()
+    hard = set("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+    els = [a.element for a in phase.atoms]
+    oxide = bool({"O", "F"} & set(els))
+    rad = [float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in els]
+    groups = [a.disorder_group for a in phase.atoms]
+    r_max = max(max(rad) * 2 * overlap, max([2 * r for r, e in zip(rad, els) if oxide and e in hard], default=0))
+    out = {}
+    for (i, j), d in brute_force(frac, A, r_max).items():
+        si, sj = site[i], site[j]
+        if (occ[i] < 1 and occ[j] < 1 and occ[i] + occ[j] <= 1 + 1e-3) or (
+                groups[si] and groups[sj] and groups[si] != groups[sj]):
+            continue
+        rs = rad[si] + rad[sj]
+        if d < overlap * rs or (oxide and els[si] in hard and els[sj] in hard and d < rs):
+            key = tuple(sorted((phase.atoms[si].label, phase.atoms[sj].label)))
+            out[key] = min(out.get(key, np.inf), d)
+    return out
+
+
+@pytest.mark.parametrize("name", ["lawsonite/9002551.cif", "lawsonite/9002545.cif", "quirks/2208311-zero-occupancies.cif",
+                                  "quirks/1506182-disorder-groups.cif", "quirks/9015578.cif"])
+def test_close_contacts_match_brute_force(shared_cifs, name):
+    from symstrain.cif import read_cif
+
+    ph = read_cif(shared_cifs / name)
+    got = {(a, b): d for a, b, d, _, _ in close_contacts(ph, max_pairs=10_000)}
+    want = brute_contacts(ph)
+    assert got.keys() == want.keys()
+    for k, d in want.items():
+        assert got[k] == pytest.approx(d, abs=1e-9)
+    if name == "lawsonite/9002551.cif":  # the documented Al–Si contact of the Cmcm files (shared/cifs/README)
+        assert any({"Al", "Si"} <= {k[0][:2], k[1][:2]} and 2.2 < d < 2.35 for k, d in got.items())
+
+
+def test_close_contacts_match_brute_force_on_a_crowded_random_oxide():
+    # 45 atoms thrown at random into a small oblique cell: many overlaps and cation–cation contacts, with partial
+    # occupancies and disorder groups so that the alternative rule is exercised too
+    rng = np.random.default_rng(11)
+    els = ["Na", "K", "Si", "Al", "O", "O", "Fe", "H"] * 6
+    atoms = []
+    for k, e in enumerate(els[:45]):
+        occ = 0.5 if k % 7 == 0 else 1.0
+        atoms.append(Atom(f"{e}{k}", e, rng.random(3), np.full(3, np.nan), occ, None, None,
+                          "AB"[k % 2] if k % 5 == 0 else ""))
+    ph = Phase(Cell(7.5, 8.0, 8.5, 80, 95, 105), SpaceGroupInfo.from_symbol("P 1"), tuple(atoms), source="random")
+    got = {(a, b): d for a, b, d, _, _ in close_contacts(ph, max_pairs=10_000)}
+    want = brute_contacts(ph)
+    assert len(want) > 20 and got.keys() == want.keys()
+    for k, d in want.items():
+        assert got[k] == pytest.approx(d, abs=1e-9)

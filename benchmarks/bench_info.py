@@ -1,0 +1,156 @@
+"""Benchmark of ``symstrain info``: reading + detection + contacts against the loops a user would otherwise write.
+
+Cases (each over every file of a corpus, one pass per round, rounds interleaved A, B, C, D, A, …):
+
+* ``symstrain``: ``read_cif`` + ``detect_symmetry`` (main tolerance 0.01 Å and the 7-step ladder, bisected) +
+  ``close_contacts`` + ``expand_to_cell(include_zero_occupancy=True)`` — the work of ``info`` for one file;
+* ``gemmi+spglib ladder``: gemmi reads and expands, spglib at the same seven tolerances (one call each): the same
+  reading and detection, no checks (``alt_gemmi_spglib_info.read_and_detect``);
+* ``gemmi+spglib 1 tol``: the same with spglib at 0.01 Å only — the floor, NOT what ``info`` reports;
+* ``pymatgen``: ``CifParser`` + ``SpacegroupAnalyzer(symprec=0.01)`` (one tolerance; pymatgen has no ladder).
+
+The corpus: ~500 real-structure CIFs made by re-describing ../shared/cifs in other settings and origins
+(``corpus.make_corpus``, in a temporary folder). Also: the 941-atom quirks/9014915.cif alone, and with
+``--whole-process`` the same comparisons as whole processes (``python -m symstrain info … --json`` against the
+alternative scripts; the package's .pyc files are written first, as an installation does). The groups each side
+finds at 0.01 Å are compared: speed is only worth comparing when the answers agree.
+
+Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import SHARED, make_corpus  # noqa: E402
+from timing import (compile_package, interleaved, interleaved_processes, med, python_env,  # noqa: E402
+                    ratio, report)
+
+ROOT = Path(__file__).resolve().parents[1]
+BIG = SHARED / "quirks" / "9014915.cif"
+
+
+def symstrain_info(path):
+    """What ``info`` does for one file (less formatting): the group at 0.01 Å, or None when unreadable."""
+    from symstrain.cif import read_cif
+    from symstrain.detect import detect_symmetry
+    from symstrain.errors import SymstrainInputError
+    from symstrain.expand import expand_to_cell
+    from symstrain.neighbours import close_contacts
+
+    try:
+        ph = read_cif(path)
+    except SymstrainInputError:
+        return None
+    rep = detect_symmetry(ph, symprec=0.01)
+    close_contacts(ph)
+    expand_to_cell(ph, include_zero_occupancy=True)
+    return rep.number
+
+
+def gemmi_spglib(path, tolerances):
+    from alt_gemmi_spglib_info import read_and_detect
+
+    try:
+        d = read_and_detect(path, tolerances)
+    except Exception:
+        return None
+    return dict(d["ladder"]).get(0.01)
+
+
+def pymatgen(path):
+    from alt_pymatgen_info import read_and_detect
+
+    try:
+        return read_and_detect(path)["number"]
+    except Exception:
+        return None
+
+
+def loop(fn, files, *args):
+    return [fn(f, *args) for f in files]
+
+
+def agreement(results: dict, files) -> list[str]:
+    ours = results["symstrain"]["result"]
+    lines = []
+    for name in results:
+        if name == "symstrain":
+            continue
+        theirs = results[name]["result"]
+        both = [(a, b) for a, b in zip(ours, theirs) if a is not None and b is not None]
+        same = sum(a == b for a, b in both)
+        lines.append(f"  groups at 0.01 Å, symstrain vs {name}: {same} of {len(both)} files agree "
+                     f"({sum(b is None for b in theirs)} of {len(files)} not read by {name})")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=500, help="corpus size (default 500)")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--whole-process", action="store_true", help="also time whole processes")
+    ap.add_argument("--no-pymatgen", action="store_true")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        raise SystemExit(f"no input files: {SHARED} is absent")
+    warnings.simplefilter("ignore")
+    from alt_gemmi_spglib_info import LADDER
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [str(p) for p in make_corpus(Path(tmp), args.n)]
+        cases = {
+            "symstrain": lambda: loop(symstrain_info, files),
+            "gemmi+spglib ladder (7 tol)": lambda: loop(gemmi_spglib, files, LADDER),
+            "gemmi+spglib 1 tol": lambda: loop(gemmi_spglib, files, (0.01,)),
+        }
+        if not args.no_pymatgen:
+            cases["pymatgen"] = lambda: loop(pymatgen, files)
+        print(f"in-process batch loop over {len(files)} CIFs, {args.repeats} interleaved rounds (seconds per pass):")
+        t = interleaved(cases, args.repeats)
+        names = list(cases)
+        print("\n".join(report(t, [("symstrain", n) for n in names[1:]], unit=1, unit_name="s")))
+        if "pymatgen" in t:
+            m, mn = ratio(t, "pymatgen", "symstrain")
+            print(f"  symstrain is {m:.2f}× faster than pymatgen (median; min {mn:.2f}×)")
+        print("\n".join(agreement(t, files)))
+
+        big = str(BIG)
+        one = {"symstrain": lambda: symstrain_info(big),
+               "gemmi+spglib ladder (7 tol)": lambda: gemmi_spglib(big, LADDER),
+               "gemmi+spglib 1 tol": lambda: gemmi_spglib(big, (0.01,))}
+        if not args.no_pymatgen:
+            one["pymatgen"] = lambda: pymatgen(big)
+        print(f"\nin-process, one file: {BIG.name} (941 atoms in the cell), {max(args.repeats, 15)} rounds:")
+        t1 = interleaved(one, max(args.repeats, 15))
+        print("\n".join(report(t1, [("symstrain", n) for n in list(one)[1:]])))
+
+        if args.whole_process:
+            compile_package(ROOT)
+            env = python_env(ROOT)
+            py = sys.executable
+            alt = str(Path(__file__).resolve().parent / "alt_gemmi_spglib_info.py")
+            pmg = str(Path(__file__).resolve().parent / "alt_pymatgen_info.py")
+            for label, inputs in ((f"{BIG.name}", [big]), (f"batch of {len(files)} files", files)):
+                cmds = {"symstrain info --json": [py, "-m", "symstrain", "info", *inputs, "--json"],
+                        "gemmi+spglib ladder (7 tol)": [py, alt, *inputs],
+                        "gemmi+spglib 1 tol": [py, alt, *inputs, "--tolerances", "0.01"]}
+                if not args.no_pymatgen:
+                    cmds["pymatgen"] = [py, pmg, *inputs]
+                reps = args.repeats if len(inputs) > 1 else max(args.repeats, 11)
+                print(f"\nwhole process, {label}, {reps} interleaved rounds (seconds):")
+                tp = interleaved_processes(cmds, reps, env=env)
+                print("\n".join(report(tp, [("symstrain info --json", n) for n in list(cmds)[1:]], unit=1,
+                                       unit_name="s")))
+                codes = ", ".join(f"{k}: {v['result']}" for k, v in tp.items())
+                print(f"  exit codes: {codes}")
+    print(f"\nmedian seconds per file of the batch, symstrain: {med(t, 'symstrain') / len(files) * 1e3:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
