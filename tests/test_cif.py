@@ -416,12 +416,9 @@ def test_blocks(tmp_path):
         ("data_x\n_cell_length_a 5\n_cell_length_b 'unterminated\n_cell_length_c 5\n", "line 3"),
     ],
 )
-def test_broken_files(tmp_path, text, word):
-    p = tmp_path / "bad.cif"
-    p.write_text(text)
-    with pytest.raises(SymstrainInputError) as ei:
-        read_cif(p)
-    assert word in str(ei.value) and ei.value.source == str(p)
+def test_broken_files(expect_refusal, text, word):
+    p, err = expect_refusal(read_cif, "bad.cif", text)
+    assert word in str(err) and err.source == str(p)
 
 
 def test_missing_file(tmp_path):

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 import pickle
 import re
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -121,10 +119,9 @@ def test_it_number_overflow(tmp_path):
     assert ph.spacegroup.number == 56 and "number_not_used" in codes(ph)
 
 
-def test_info_on_infinite_coordinate_is_one_line_exit_2(tmp_path):
+def test_info_on_infinite_coordinate_is_one_line_exit_2(tmp_path, symstrain_cli):
     p = write(tmp_path, mutate(model_text(), r"^Fe1 Fe 0\.25 ", "Fe1 Fe 1e309 "))
-    r = subprocess.run([sys.executable, "-m", "symstrain", "info", str(p)], capture_output=True, text=True,
-                       timeout=120, cwd=ROOT)
+    r = symstrain_cli("info", p, cwd=ROOT)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert r.stderr.splitlines() == [r.stderr.strip()] and r.stderr.startswith(f"symstrain: error: {p}:")
 
@@ -499,16 +496,12 @@ def test_cell_without_the_symmetry_of_its_operators(tmp_path):
     assert len(w) == 1 and "0.5 %" in w[0]
 
 
-def test_spglib_failures_print_nothing(tmp_path):
+def test_spglib_failures_print_nothing(tmp_path, symstrain_cli):
     # a lone H in a C2/c-numbered cell: spglib's C code reports "ssm_get_exact_positions failed" on stderr
-    import subprocess
-    import sys
-
     cif = tmp_path / "h.cif"
     cif.write_text("data_x\n_cell_length_a 18.2917\n_cell_length_b 9.6357\n_cell_length_c 3.0355\n"
                    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_Int_Tables_number 15\n"
                    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
                    "_atom_site_fract_z\nH1 H 0.9984 0.47889 0.29899\n")
-    out = subprocess.run([sys.executable, "-m", "symstrain", "info", str(cif)], capture_output=True, text=True,
-                         timeout=120, env={k: v for k, v in __import__("os").environ.items() if k != "SPGLIB_WARNING"})
+    out = symstrain_cli("info", cif, drop_env=("SPGLIB_WARNING",))
     assert out.returncode == 0 and out.stderr == ""

@@ -33,11 +33,10 @@ def _hklf4(rows, batch=False, end=True):
     return "".join(out)
 
 
-def test_hklf4_fixed_format_with_touching_fields_and_terminator(tmp_path):
+def test_hklf4_fixed_format_with_touching_fields_and_terminator(text_file):
     rows = [(1, 0, 0, 1234.56, 12.34), (-100, -120, -13, 99999.99, 1.5), (3, -4, 5, -3.2, 2.0)]
-    f = tmp_path / "x.hkl"
     # after the 0 0 0 line SHELX files carry anything (here a copy of the .ins): ignored
-    f.write_text(_hklf4(rows) + "TITL junk after the terminator\nCELL 0.71073 1 2 3 90 90 90\n")
+    f = text_file("x.hkl", _hklf4(rows) + "TITL junk after the terminator\nCELL 0.71073 1 2 3 90 90 90\n")
     d = read_hkl(f)
     assert d.attrs["format"] == "hklf4" and d.attrs["warnings"] == []
     assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 0, 0], [-100, -120, -13], [3, -4, 5]]
@@ -47,10 +46,8 @@ def test_hklf4_fixed_format_with_touching_fields_and_terminator(tmp_path):
     assert "-100-120 -1399999.99" in f.read_text()
 
 
-def test_hklf4_batch_column_and_missing_terminator(tmp_path):
-    f = tmp_path / "b.hkl"
-    f.write_text(_hklf4([(1, 2, 3, 10.0, 1.0, 1), (2, 2, 3, 20.0, 2.0, 2)], batch=True, end=False))
-    d = read_hkl(f)
+def test_hklf4_batch_column_and_missing_terminator(text_file):
+    d = read_hkl(text_file("b.hkl", _hklf4([(1, 2, 3, 10.0, 1.0, 1), (2, 2, 3, 20.0, 2.0, 2)], batch=True, end=False)))
     assert d["batch"].tolist() == [1, 2]
     assert any("0 0 0" in w for w in d.attrs["warnings"])
 
@@ -67,81 +64,63 @@ def test_hklf4_free_format_is_accepted():
     assert np.allclose(d["I"], [100.5, 7.0])
 
 
-@pytest.mark.parametrize("text, msg", [
-    ("   1   0   0  100.00    1.00\n   1   x   0  100.00    1.00\n", "line 2"),
-    ("   1   0   0  100.00\n", "line 1"),
-    ("1 0 0.5 100 1\n", "not integers"),
-    ("   0   0   0    0.00    0.00\n", "no reflections"),
+_LOOP = "data_bad\nloop_\n_refln_index_h\n_refln_index_k\n"
+
+
+@pytest.mark.parametrize("name, text, msg", [
+    ("bad.hkl", "   1   0   0  100.00    1.00\n   1   x   0  100.00    1.00\n", "line 2"),
+    ("bad.hkl", "   1   0   0  100.00\n", "line 1"),
+    ("bad.hkl", "1 0 0.5 100 1\n", "not integers"),
+    ("bad.hkl", "   0   0   0    0.00    0.00\n", "no reflections"),
+    ("bad.cif", _LOOP + "_refln_index_l\n_refln_F_squared_calc\n1 0 0 5\n", "without measured"),
+    ("bad.cif", _LOOP + "_refln_F_squared_meas\n1 0 5\n", "index_l"),
+    ("bad.cif", _LOOP + "_refln_index_l\n_refln_F_squared_meas\n1 0.5 0 5\n", "not an integer"),
+    ("bad.cif", _LOOP + "_refln_index_l\n_refln_F_squared_meas\n1 0 0 abc\n", "not a number"),
+    ("bad.cif", "data_bad\n_cell_length_a 5\n", "no reflection data"),
+    ("bad.cif", _LOOP + "1 0 0\n", "syntax"),
 ])
-def test_hklf4_bad_input_is_one_line_error_naming_the_file(tmp_path, text, msg):
-    f = tmp_path / "bad.hkl"
-    f.write_text(text)
-    with pytest.raises(SymstrainInputError, match=msg) as ei:
-        read_hkl(f)
-    assert ei.value.source == str(f) and "\n" not in ei.value.problem
+def test_bad_input_is_one_line_error_naming_the_file(expect_refusal, name, text, msg):
+    # HKLF 4 (line, integers, no reflections) and CIF refln loops (items missing, numbers, no data, syntax)
+    f, err = expect_refusal(read_hkl, name, text, match=msg)
+    assert err.source == str(f) and "\n" not in err.problem
 
 
-def test_cif_refln_loop_intensity_ddl1_and_ddl2(tmp_path):
-    f = tmp_path / "r.cif"
-    f.write_text("data_r\n_diffrn_ambient_temperature 120(2)\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n"
-                 "_refln_intensity_meas\n_refln_intensity_sigma\n_refln_observed_status\n"
-                 "1 0 0 10.5 0.5 o\n0 2 -1 3.25 1.0 <\n")
-    d = read_hkl(f)
+def test_cif_refln_loop_intensity_ddl1_and_ddl2(text_file):
+    d = read_hkl(text_file("r.cif", "data_r\n_diffrn_ambient_temperature 120(2)\nloop_\n_refln_index_h\n"
+                                    "_refln_index_k\n_refln_index_l\n_refln_intensity_meas\n_refln_intensity_sigma\n"
+                                    "_refln_observed_status\n1 0 0 10.5 0.5 o\n0 2 -1 3.25 1.0 <\n"))
     assert d.attrs["format"] == "cif_refln" and d.attrs["temperature"] == 120.0
     assert d[["h", "k", "l"]].to_numpy().tolist() == [[1, 0, 0], [0, 2, -1]]
     assert d["I"].tolist() == [10.5, 3.25] and d["sigma"].tolist() == [0.5, 1.0]
     assert d["status"].tolist() == ["o", "<"]
-    g = tmp_path / "r2.cif"
-    g.write_text("data_r2\nloop_\n_refln.index_h\n_refln.index_k\n_refln.index_l\n_refln.F_squared_meas\n"
-                 "_refln.F_squared_sigma\n1 1 1 50 5\n2 0 0 ? 1\n")
-    d = read_hkl(g)
+    d = read_hkl(text_file("r2.cif", "data_r2\nloop_\n_refln.index_h\n_refln.index_k\n_refln.index_l\n"
+                                     "_refln.F_squared_meas\n_refln.F_squared_sigma\n1 1 1 50 5\n2 0 0 ? 1\n"))
     assert d["I"].iloc[0] == 50 and np.isnan(d["I"].iloc[1])
 
 
-def test_cif_amplitudes_converted_and_missing_sigma_said(tmp_path):
-    f = tmp_path / "f.cif"
-    f.write_text("data_f\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_meas\n_refln_F_sigma\n"
-                 "1 0 0 10 0.5\n")
-    d = read_hkl(f)
+def test_cif_amplitudes_converted_and_missing_sigma_said(text_file):
+    d = read_hkl(text_file("f.cif", "data_f\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_meas\n"
+                                    "_refln_F_sigma\n1 0 0 10 0.5\n"))
     assert d["I"].iloc[0] == 100.0 and d["sigma"].iloc[0] == pytest.approx(2 * 10 * 0.5)
     assert any("F_meas" in w for w in d.attrs["warnings"])
-    g = tmp_path / "g.cif"
-    g.write_text("data_g\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0 0 10\n")
-    d = read_hkl(g)
+    d = read_hkl(text_file("g.cif", "data_g\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n"
+                                    "_refln_F_squared_meas\n1 0 0 10\n"))
     assert np.isnan(d["sigma"].iloc[0]) and any("sigma" in w for w in d.attrs["warnings"])
 
 
-@pytest.mark.parametrize("body, msg", [
-    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_calc\n1 0 0 5\n", "without measured"),
-    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_F_squared_meas\n1 0 5\n", "index_l"),
-    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0.5 0 5\n", "not an integer"),
-    ("loop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n1 0 0 abc\n", "not a number"),
-    ("_cell_length_a 5\n", "no reflection data"),
-    ("loop_\n_refln_index_h\n_refln_index_k\n1 0 0\n", "syntax"),
-])
-def test_cif_bad_input(tmp_path, body, msg):
-    f = tmp_path / "bad.cif"
-    f.write_text("data_bad\n" + body)
-    with pytest.raises(SymstrainInputError, match=msg) as ei:
-        read_hkl(f)
-    assert ei.value.source == str(f)
-
-
-def test_fcf_list_code_4_keeps_status_and_fc2(tmp_path):
-    f = tmp_path / "s.fcf"
-    f.write_text("data_s\n_shelx_refln_list_code 4\nloop_\n _refln_index_h\n _refln_index_k\n _refln_index_l\n"
-                 " _refln_F_squared_calc\n _refln_F_squared_meas\n _refln_F_squared_sigma\n _refln_observed_status\n"
-                 "   2   0   0  47.04  10.91  0.50 o\n   3   0   0 189.94 203.48  1.68 x\n")
-    d = read_hkl(f)
+def test_fcf_list_code_4_keeps_status_and_fc2(text_file):
+    d = read_hkl(text_file("s.fcf", "data_s\n_shelx_refln_list_code 4\nloop_\n _refln_index_h\n _refln_index_k\n"
+                                    " _refln_index_l\n _refln_F_squared_calc\n _refln_F_squared_meas\n"
+                                    " _refln_F_squared_sigma\n _refln_observed_status\n"
+                                    "   2   0   0  47.04  10.91  0.50 o\n   3   0   0 189.94 203.48  1.68 x\n"))
     assert d.attrs["format"] == "fcf" and d.attrs["shelx_list_code"] == "4"
     assert d["I"].tolist() == [10.91, 203.48] and d["I_calc"].tolist() == [47.04, 189.94]
     assert d["status"].tolist() == ["o", "x"]
 
 
-def test_embedded_shelx_hkl_file_and_block_choice(tmp_path):
-    f = tmp_path / "e.cif"
-    f.write_text("data_first\n_cell_length_a 5\n\ndata_second\n_shelx_hkl_file\n;\n" +
-                 _hklf4([(1, 1, 0, 12.5, 0.5), (0, 0, 2, 7.0, 0.7)]) + "REM not data\n;\n")
+def test_embedded_shelx_hkl_file_and_block_choice(text_file):
+    f = text_file("e.cif", "data_first\n_cell_length_a 5\n\ndata_second\n_shelx_hkl_file\n;\n"
+                  + _hklf4([(1, 1, 0, 12.5, 0.5), (0, 0, 2, 7.0, 0.7)]) + "REM not data\n;\n")
     d = read_hkl(f)
     assert d.attrs["format"] == "cif_shelx_hkl_file" and d.attrs["block"] == "second"
     assert d["I"].tolist() == [12.5, 7.0]
@@ -150,12 +129,11 @@ def test_embedded_shelx_hkl_file_and_block_choice(tmp_path):
         read_hkl(f, block="third")
 
 
-def test_twin_refln_loop(tmp_path):
-    f = tmp_path / "t.cif"
-    f.write_text("data_t\nloop_\n_twin_refln_datum_id\n_twin_refln_individual_id\n_twin_refln_index_h\n"
-                 "_twin_refln_index_k\n_twin_refln_index_l\n_twin_refln_F_squared_meas\n_twin_refln_F_squared_sigma\n"
-                 "1 2 1 -2 0 500 5\n1 1 -1 2 0 500 5\n2 1 0 1 1 30 3\n")
-    d = read_hkl(f)
+def test_twin_refln_loop(text_file):
+    d = read_hkl(text_file("t.cif", "data_t\nloop_\n_twin_refln_datum_id\n_twin_refln_individual_id\n"
+                                    "_twin_refln_index_h\n_twin_refln_index_k\n_twin_refln_index_l\n"
+                                    "_twin_refln_F_squared_meas\n_twin_refln_F_squared_sigma\n"
+                                    "1 2 1 -2 0 500 5\n1 1 -1 2 0 500 5\n2 1 0 1 1 30 3\n"))
     assert d.attrs["twinned"] and d.attrs["format"] == "cif_twin_refln"
     assert d["twin_individual"].tolist() == ["2", "1", "1"]
     p = primary_individual(d)

@@ -6,8 +6,6 @@ for the cell (|n_k| ≤ ⌈r/d_k⌉ + 1 with d_k the interplanar spacings), dist
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -59,14 +57,13 @@ def test_tiny_cell_is_refused_without_allocating():
         close_contacts(Phase(Cell(1e-9, 5, 5, 90, 90, 90), SpaceGroupInfo.from_symbol("P 1"), sites, source="tiny.cif"))
 
 
-def test_cli_refuses_a_tiny_cell_in_one_line(tmp_path):
+def test_cli_refuses_a_tiny_cell_in_one_line(tmp_path, symstrain_cli):
     cif = tmp_path / "tiny.cif"
     cif.write_text("data_tiny\n_cell_length_a 0.000000001\n_cell_length_b 5\n_cell_length_c 5\n"
                    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
                    "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
                    "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n")
-    out = subprocess.run([sys.executable, "-m", "symstrain", "info", str(cif)], capture_output=True, text=True,
-                         timeout=60)
+    out = symstrain_cli("info", cif, timeout=60)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     # the reader's plausibility limits now refuse it first (the library refusal above stays for Phases built in code)

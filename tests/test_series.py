@@ -124,12 +124,9 @@ def test_csv_aliases_units_and_parenthesis_su(tmp_path):
         ("temperature\n100\n", "missing column"),
     ],
 )
-def test_bad_csv(tmp_path, text, match):
-    f = tmp_path / "bad.csv"
-    f.write_text(text)
-    with pytest.raises(SymstrainInputError, match=match) as exc:
-        read_cells_csv(f)
-    assert exc.value.source == str(f)
+def test_bad_csv(expect_refusal, text, match):
+    f, err = expect_refusal(read_cells_csv, "bad.csv", text, match=match)
+    assert err.source == str(f)
 
 
 def _phase(cell, T, name):
