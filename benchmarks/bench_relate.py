@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clear_caches():
     """Forget every remembered derivation (conditions, box fixed sets, fractions, descriptions, lattice translations)."""
-    from symstrain import conditions, notation, ops, relation
+    from symstrain import conditions, ferroic, notation, ops
 
-    for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, relation._describe_rotations,
+    for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, ferroic._describe_rotations,
               ops._lattice_translations):
         f.cache_clear()
 

@@ -1,0 +1,118 @@
+"""What a group–subgroup relation implies for the crystal: point groups, Aizu species, ferroic character, strain.
+
+What lives here: :func:`point_group_symbol` (H-M symbol of a set of rotations, via spglib), :func:`ferroic_character`
+— the fields of a :class:`~symstrain.relation.Relation` that follow from the two point groups and P: the point-group
+symbols, the Aizu species, whether the transition is ferroelastic (the child allows more independent strain
+components) and ferroelectric (more polar directions), the symmetry-breaking and non-symmetry-breaking strain
+components (child and parent Cartesian frames) and the orientation of the child point group in the parent basis.
+What does not: finding P and p (``correspondence.py``), the tensor algebra itself (``tensors.py``), domain states
+(``domains.py``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import SymstrainInputError
+from .phase import Cell, SpaceGroupInfo, params_from_matrix
+from .tensors import (
+    cartesian_rotations,
+    invariant_tensors,
+    invariant_vectors,
+    name_components,
+    symmetry_breaking_subspace,
+)
+
+
+def point_group_symbol(rots: np.ndarray) -> str:
+    """H-M symbol of the point group of the rotation parts (any setting), via spglib."""
+    R = np.unique(np.rint(np.asarray(rots, dtype=float)).astype(np.intc).reshape(-1, 3, 3), axis=0)
+    found = _point_group(np.ascontiguousarray(R).tobytes(), len(R))
+    if found is None:
+        raise SymstrainInputError("operations", f"spglib finds no point group for these {len(R)} rotations")
+    return found
+
+
+@lru_cache(maxsize=256)
+def _point_group(R_bytes: bytes, n: int) -> str | None:
+    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again."""
+    import spglib
+
+    from .spacegroup import spglib_call
+
+    found = spglib_call(spglib.get_pointgroup, np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3).copy())
+    return None if found is None else found[0].strip()
+
+
+def describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
+    """Point-group elements of the child written in the parent basis, e.g. '2 ∥ [010], m ⊥ [010]'."""
+    W = np.unique(np.rint(rots_parent_basis).astype(np.int64), axis=0)
+    return _describe_rotations(W.tobytes(), len(W))
+
+
+@lru_cache(maxsize=256)
+def _describe_rotations(W_bytes: bytes, n: int) -> str:
+    """:func:`describe_elements` of n distinct integer rotations (their bytes); the same point group in the same
+    orientation comes back in every relation of a series."""
+    parts = []
+    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3):
+        det = round(np.linalg.det(W))
+        Wp = W * det
+        tr = round(np.trace(Wp))
+        order = {3: 1, -1: 2, 0: 3, 1: 4, 2: 6}.get(tr, 0)
+        if order == 1:
+            if det == -1:
+                parts.append("-1")
+            continue
+        vals, vecs = np.linalg.eig(Wp)
+        axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
+        axis = axis / np.max(np.abs(axis))
+        axis = np.round(axis * 6) / 6
+        ints = axis * np.lcm.reduce([Fraction(x).limit_denominator(6).denominator for x in axis])
+        if ints[np.nonzero(np.round(ints))[0][0]] < 0:
+            ints = -ints
+        d = "[" + "".join(str(int(round(x))) if x >= 0 else f"-{int(round(-x))}" for x in ints) + "]"
+        if det == 1:
+            parts.append(f"{order} ∥ {d}")
+        elif order == 2:
+            parts.append(f"m ⊥ {d}")
+        else:
+            parts.append(f"-{order} ∥ {d}")
+    return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
+
+
+def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, parent_cell: Cell) -> dict:
+    """The fields of a :class:`~symstrain.relation.Relation` that follow from the two point groups and P (child basis
+    = parent basis · P), by field name: ``parent_point_group``, ``child_point_group``, ``aizu``, ``ferroelastic``,
+    ``ferroelectric``, ``symmetry_breaking_strain``, ``non_symmetry_breaking_strain`` (child Cartesian frame),
+    ``symmetry_breaking_strain_parent_frame`` and ``orientation``. Tensors are taken on the ideal (unstrained) child
+    lattice, the parent lattice mapped by P."""
+    rot_p, rot_c = parent.symops.unique_rotations(), child.symops.unique_rotations().astype(float)
+    pg_p, pg_c = point_group_symbol(parent.rotations), point_group_symbol(child.rotations)
+    A_p = parent_cell.matrix()
+    A_c = Cell(*params_from_matrix(A_p @ P)).matrix()
+    Pi = np.linalg.inv(P)
+    # parent rotations that are not integer in the child basis still act on tensors: use them as given
+    rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
+    rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
+    inv_c = invariant_tensors(cartesian_rotations(rot_c, A_c))
+    inv_p = invariant_tensors(cartesian_rotations(rot_p_in_child, A_c))
+    sb_parent = symmetry_breaking_subspace(invariant_tensors(cartesian_rotations(rot_c_in_parent, A_p)),
+                                           invariant_tensors(cartesian_rotations(rot_p, A_p)))
+    polar_c = invariant_vectors(cartesian_rotations(rot_c, A_c))
+    polar_p = invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
+    return {
+        "parent_point_group": pg_p,
+        "child_point_group": pg_c,
+        "aizu": f"{pg_p}F{pg_c}",
+        "ferroelastic": bool(len(inv_c) > len(inv_p)),
+        "ferroelectric": bool(polar_c > polar_p),
+        "symmetry_breaking_strain": name_components(symmetry_breaking_subspace(inv_c, inv_p)),
+        "non_symmetry_breaking_strain": name_components(inv_p),
+        "symmetry_breaking_strain_parent_frame": name_components(sb_parent),
+        "orientation": "child point group in the parent basis: "
+        + describe_elements(rot_c_in_parent, parent_cell.metric()),
+    }
