@@ -1,17 +1,33 @@
 """The lattice correspondence of a parent and a child structure: the matrix P and the origin shift p.
 
-What lives here: :func:`lattice_candidates` — every P (child basis = parent basis · P, columns parent-lattice
-vectors, det > 0) that maps the parent lattice onto the child cell within a finite-strain tolerance, in the order
-``relate`` tries them (smallest misfit, then the simplest P); :func:`finite_strain_norm(s) <finite_strain_norm>` —
-the misfit measure; :func:`find_origin` — the origin shifts p (on a 1/24 grid) that make every child operation a
-parent operation for one P. What does not: the verdict and the relation record (``relation.py``), what a relation
-implies for tensors and domains (``ferroic.py``), the lost cosets (``cosets.py``).
+What lives here: :func:`correspondences` — every P (child basis = parent basis · P, columns parent-lattice vectors,
+det > 0) that maps the parent lattice onto the child cell within a finite-strain tolerance, lazily, in the order
+``relate`` tries them (smallest misfit, then the simplest P), and :func:`lattice_candidates`, those of one misfit
+bound at once; :func:`finite_strain_norm(s) <finite_strain_norm>` — the misfit measure; :func:`find_origin` — the
+origin shifts p (on a 1/24 grid) that make every child operation a parent operation for one P. What does not: the
+verdict and the relation record (``relation.py``), what a relation implies for tensors and domains (``ferroic.py``),
+the lost cosets (``cosets.py``).
 
 Conventions are ``relation.py``'s: child basis = parent basis · P, x_parent = P·x_child + p; a child operation
 (W_c, w_c) is the parent operation W_p = P W_c P⁻¹, w_p = P w_c + p − W_p p (modulo parent lattice translations).
+
+Bounds (issue 11: no run past 10 s or 2 GB)
+-------------------------------------------
+Real pairs have at most a few dozen correspondences within the default tolerance 0.08 and a 72-fold supercell of
+lawsonite ≈ 3,000; a cell with one very short axis beside long ones has hundreds of thousands (every long vector
+sheared by the short one fits: 554,000 for 1000 × 1000 × 1 Å, which took 25 s, and 1000 × 1000 × 0.5 Å took 100 s
+and 2 GB). So where there are many (more than ``_Search.FEW`` vector combinations), the candidates are made in
+rising misfit bounds (:data:`MISFIT_STEPS`, then the tolerance), each step listing exactly the next ones in the final
+order, and the search stops at the first that serves: a structure related to itself never needs more than the first
+step. The index box may hold at most :data:`MAX_BOX` parent-lattice vectors; one step may list at most
+:data:`MAX_CANDIDATES` correspondences and compare at most :data:`MAX_TESTS` vector pairs (or pairs × third
+vectors); ``relate`` searches the origin of at most :data:`MAX_TRIALS` correspondences (≤ ~2 ms each). Beyond, the
+answer is a one-line :class:`~symstrain.errors.SymstrainInputError` asking for a smaller tolerance, never a guess.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -20,57 +36,150 @@ from .notation import triplet as op_to_xyz
 from .ops import TOL
 from .phase import Cell, SpaceGroupInfo
 
+#: misfit bounds of the first steps of :func:`correspondences` (below the tolerance; four decimals, as the order)
+MISFIT_STEPS = (0.005, 0.02)
+#: the most correspondences one step lists
+MAX_CANDIDATES = 100_000
+#: the most vector pairs (a, b), and pairs × c vectors, one step compares
+MAX_TESTS = 50_000_000
+#: the most correspondences whose origin is searched (each ≤ ~2 ms) before the search gives up
+MAX_TRIALS = 5_000
+#: the most parent-lattice vectors (index box × centring vectors) in the search box
+MAX_BOX = 2_000_000
+#: pairs or pair × vector tests made at once (memory of one block: ~16 bytes each)
+_BLOCK = 2_000_000
 
-def lattice_candidates(
-    parent: Cell, centring: np.ndarray, child: Cell, tol: float, source: str = "child"
-) -> list[tuple[float, np.ndarray]]:
-    """Every P (columns = child basis vectors in parent fractional units, parent-lattice vectors, det > 0)
-    whose child metric matches ``child`` within finite strain ``tol``; sorted by misfit."""
-    A_p = parent.matrix()
-    G_c = child.metric()
-    L_c = np.sqrt(np.diag(G_c))
-    recip = np.linalg.norm(np.linalg.inv(A_p), axis=1)  # |a*_i|: |n_i| <= |v|·|a*_i|
-    nmax = np.floor(L_c.max() * (1 + tol) * recip).astype(int) + 1
-    if np.prod(2 * nmax + 1) * len(centring) > 2_000_000:
-        raise SymstrainInputError(source, "child cell is too large a supercell of the parent to search")
-    grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
-    ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
-    vecs = (ints[None, :, :] + centring[:, None, :]).reshape(-1, 3)
-    vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
-    lengths = np.linalg.norm(vecs @ A_p.T, axis=1)
-    per_axis = []
-    for i in range(3):
-        ok = np.abs(lengths / L_c[i] - 1) <= tol
-        per_axis.append(vecs[ok])
-    if any(len(v) == 0 for v in per_axis):
-        return []
-    G_p = A_p.T @ A_p
-    # pair (a, b) by γ, then add c: every triple (va, vb, vc) in the nested order of a, b, c, vectorised in blocks
-    a_c, b_c, c_c = per_axis
-    g0 = G_c / np.outer(L_c, L_c)
-    ab = (a_c @ G_p @ b_c.T) / (L_c[0] * L_c[1])  # (n_a, n_b)
-    ia, ib = np.nonzero(np.abs(ab - g0[0, 1]) <= 2 * tol)
-    if not len(ia):
-        return []
-    ac = (a_c @ G_p @ c_c.T) / (L_c[0] * L_c[2])  # (n_a, n_c)
-    bc = (b_c @ G_p @ c_c.T) / (L_c[1] * L_c[2])  # (n_b, n_c)
-    out = []
-    block = max(1, 2_000_000 // max(1, len(c_c)))
-    for s0 in range(0, len(ia), block):
-        pa, pb = ia[s0:s0 + block], ib[s0:s0 + block]
-        ok = (np.abs(ac[pa] - g0[0, 2]) <= 2 * tol) & (np.abs(bc[pb] - g0[1, 2]) <= 2 * tol)
-        k, ic = np.nonzero(ok)  # row-major: pairs in order, then c in order
-        if not len(k):
-            continue
-        Ps = np.stack([a_c[pa[k]], b_c[pb[k]], c_c[ic]], axis=2)  # (m, 3, 3), columns va, vb, vc
-        d = np.linalg.det(Ps)
-        Ps = Ps[d >= 1e-6]
-        if not len(Ps):
-            continue
-        misfit = finite_strain_norms(np.einsum("mji,jk,mkl->mil", Ps, G_p, Ps), G_c)
-        keep = misfit <= tol
-        out += list(zip(misfit[keep].tolist(), Ps[keep]))
-    return out
+
+def correspondences(parent: Cell, centring: np.ndarray, child: Cell, tol: float,
+                    source: str = "child") -> Iterator[tuple[float, np.ndarray]]:
+    """(misfit, P) of every lattice correspondence within finite strain ``tol`` (see :func:`lattice_candidates`),
+    lazily, in the order ``relate`` tries them (:func:`order`). Where there are many, the steps of
+    :data:`MISFIT_STEPS` come first, and each step yields exactly the next ones in that order: a correspondence whose
+    misfit rounds (to four decimals) below the step's bound has misfit ≤ the bound, so the step has them all."""
+    search = _Search(parent, centring, child, tol, source)
+    lower = -1.0
+    for bound in ([tol] if search.few else [b for b in MISFIT_STEPS if b < tol] + [tol]):
+        misfits, Ps = search.within(bound)
+        keys = np.array([round(m, 4) for m in misfits.tolist()])
+        take = (keys >= lower) & ((keys < round(bound, 4)) | (bound == tol))
+        yield from zip(misfits[take].tolist(), Ps[take])
+        lower = round(bound, 4)
+
+
+def lattice_candidates(parent: Cell, centring: np.ndarray, child: Cell, tol: float, source: str = "child", *,
+                       within: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(misfits (m,), P (m, 3, 3)): every P (columns = child basis vectors in parent fractional units, parent-lattice
+    vectors, det > 0) whose child metric matches ``child`` within finite strain ``tol`` — and within ``within`` ≤
+    ``tol`` when given — in the order of :func:`order`.
+
+    Pre-filters (of ``tol``): each child axis length within ±tol of the parent vector's, each cosine within 2·tol.
+    With ``within`` = w they are narrowed by what a misfit ≤ w implies (length ratio in [1/√(1 + 2w), 1/√(1 − 2w)],
+    metric entries within 2w/(1 − 2w)·L_i·L_j), so the result is exactly the candidates of ``tol`` with misfit ≤ w.
+    Raises :class:`SymstrainInputError` (``source``) past the bounds of the module docstring."""
+    return _Search(parent, centring, child, tol, source).within(tol if within is None else min(within, tol))
+
+
+class _Search:
+    """The parent-lattice vectors that may stand for each child axis (the index box of ``tol``, made once), and the
+    candidates within a misfit bound made from them (:meth:`within`)."""
+
+    #: at most this many (a, b, c) vector combinations at ``tol``: one step is enough
+    FEW = 20_000
+
+    def __init__(self, parent: Cell, centring: np.ndarray, child: Cell, tol: float, source: str):
+        self.tol, self.source = tol, source
+        A_p = parent.matrix()
+        self.G_p = A_p.T @ A_p
+        self.G_c = child.metric()
+        self.L_c = np.sqrt(np.diag(self.G_c))
+        recip = np.linalg.norm(np.linalg.inv(A_p), axis=1)  # |a*_i|: |n_i| <= |v|·|a*_i|
+        nmax = np.floor(self.L_c.max() * (1 + tol) * recip).astype(int) + 1
+        n_box = int(np.prod(2 * nmax + 1)) * len(centring)
+        if n_box > MAX_BOX:
+            raise SymstrainInputError(
+                source, f"child cell is too large a supercell of the parent to search: {n_box:,} parent-lattice vectors "
+                f"up to {self.L_c.max() * (1 + tol):.4g} Å long (more than {MAX_BOX:,}; a very large supercell, or a "
+                "very short axis beside long ones)")
+        grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
+        ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+        vecs = (ints[None, :, :] + centring[:, None, :]).reshape(-1, 3)
+        vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
+        ratio = np.linalg.norm(vecs @ A_p.T, axis=1)[:, None] / self.L_c[None, :]  # parent vector / child axis
+        near = np.abs(ratio - 1) <= tol
+        keep = near.any(axis=1)
+        self.vecs, self.ratio, near = vecs[keep], ratio[keep], near[keep]
+        self.near = near
+        self.few = int(np.prod(near.sum(axis=0), dtype=float)) <= self.FEW
+
+    def within(self, w: float) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`lattice_candidates` with ``within`` = w."""
+        tol, source, G_p, G_c, L_c = self.tol, self.source, self.G_p, self.G_c, self.L_c
+        lo, hi = 1 / np.sqrt(1 + 2 * w), 1 / np.sqrt(1 - 2 * w)
+        cos_tol = min(2 * tol, 2 * w / (1 - 2 * w))
+        ok = self.near & (self.ratio >= lo) & (self.ratio <= hi)
+        a_c, b_c, c_c = (self.vecs[ok[:, i]] for i in range(3))
+        none = np.zeros(0), np.zeros((0, 3, 3))
+        if not (len(a_c) and len(b_c) and len(c_c)):
+            return none
+        _check(len(a_c) * len(b_c), MAX_TESTS, "pairs of axis vectors to compare", source, tol)
+        g0 = G_c / np.outer(L_c, L_c)
+        # pair (a, b) by γ, then add c, in blocks of a-rows and of pairs
+        bG = b_c @ G_p
+        ia, ib = [], []
+        rows = max(1, _BLOCK // len(b_c))
+        for r0 in range(0, len(a_c), rows):
+            ab = (a_c[r0:r0 + rows] @ bG.T) / (L_c[0] * L_c[1])
+            i, j = np.nonzero(np.abs(ab - g0[0, 1]) <= cos_tol)
+            ia.append(i + r0)
+            ib.append(j)
+        ia, ib = np.concatenate(ia), np.concatenate(ib)
+        if not len(ia):
+            return none
+        _check(len(ia) * len(c_c), MAX_TESTS, "vector triples to compare", source, tol)
+        ac = (a_c @ G_p @ c_c.T) / (L_c[0] * L_c[2])  # (n_a, n_c)
+        bc = (b_c @ G_p @ c_c.T) / (L_c[1] * L_c[2])  # (n_b, n_c)
+        misfits, Ps, n = [], [], 0
+        block = max(1, _BLOCK // len(c_c))
+        for s0 in range(0, len(ia), block):
+            pa, pb = ia[s0:s0 + block], ib[s0:s0 + block]
+            k, ic = np.nonzero((np.abs(ac[pa] - g0[0, 2]) <= cos_tol) & (np.abs(bc[pb] - g0[1, 2]) <= cos_tol))
+            P = np.stack([a_c[pa[k]], b_c[pb[k]], c_c[ic]], axis=2)  # (m, 3, 3), columns va, vb, vc
+            P = P[np.linalg.det(P) >= 1e-6]
+            if not len(P):
+                continue
+            misfit = finite_strain_norms(np.einsum("mji,jk,mkl->mil", P, G_p, P), G_c)
+            keep = misfit <= w
+            n += int(keep.sum())
+            _check(n, MAX_CANDIDATES, "lattice correspondences", source, tol)
+            misfits.append(misfit[keep])
+            Ps.append(P[keep])
+        if not n:
+            return none
+        misfits, Ps = np.concatenate(misfits), np.concatenate(Ps)
+        i = order(misfits, Ps)
+        return misfits[i], Ps[i]
+
+
+def _check(n: int, limit: int, what: str, source: str, tol: float) -> None:
+    if n > limit:
+        raise SymstrainInputError(source, f"the cells admit {n:,} {what} within strain tolerance {tol:g}, more than the "
+                                          f"{limit:,} searched (a very short axis beside long ones?); give a smaller "
+                                          "tolerance (--tol)")
+
+
+def order(misfits: np.ndarray, Ps: np.ndarray) -> np.ndarray:
+    """The order in which ``relate`` tries correspondences (indices into ``misfits`` (m,) and ``Ps`` (m, 3, 3)): by
+    misfit rounded to four decimals, then the simplest P (smallest Σ|P_ij|), the closest to the identity (largest
+    trace), columns pointing forward (first non-zero entry positive), then by the entries (column by column, larger
+    first) — a total order, so the same set of candidates always comes in the same order."""
+    m = len(Ps)
+    first = np.argmax(np.abs(Ps) > 1e-9, axis=1)  # (m, 3): row of each column's first non-zero entry
+    backward = Ps[np.arange(m)[:, None], first, np.arange(3)[None, :]] < 0
+    entries = -np.round(np.swapaxes(Ps, 1, 2).reshape(m, 9), 6)
+    keys = ([entries[:, j] for j in range(8, -1, -1)] + [backward[:, j] for j in (2, 1, 0)]
+            + [-np.round(np.trace(Ps, axis1=1, axis2=2), 6), np.round(np.abs(Ps).sum(axis=(1, 2)), 6),
+               np.array([round(x, 4) for x in misfits.tolist()])])
+    return np.lexsort(keys)
 
 
 def finite_strain_norms(G0: np.ndarray, G: np.ndarray) -> np.ndarray:
@@ -84,21 +193,6 @@ def finite_strain_norms(G0: np.ndarray, G: np.ndarray) -> np.ndarray:
 def finite_strain_norm(G0: np.ndarray, G: np.ndarray) -> float:
     """Largest |eigenvalue| of the Green–Lagrange strain taking metric G0 to metric G."""
     return float(finite_strain_norms(np.asarray(G0, dtype=float)[None], G)[0])
-
-
-def preference(P: np.ndarray) -> tuple:
-    """Tie-break among equivalent correspondences: simplest, closest to identity, columns pointing forward."""
-    signs = []
-    for j in range(3):
-        col = P[:, j]
-        nz = col[np.abs(col) > 1e-9]
-        signs.append(0 if nz[0] > 0 else 1)
-    return (
-        round(float(np.abs(P).sum()), 6),
-        -round(float(np.trace(P)), 6),
-        tuple(signs),
-        tuple(-np.round(P.T.ravel(), 6)),
-    )
 
 
 _ORIGIN_GRID = 24  # origin shifts searched on a 1/24 grid: covers 1/2, 1/3, 1/4, 1/6, 1/8 (d-glides)

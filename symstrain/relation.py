@@ -17,13 +17,14 @@ Conventions (as in spglib and ITA Vol. A, Part 5)
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from . import contract
-from .correspondence import find_origin, lattice_candidates, preference
+from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
 from .cosets import left_cosets, op_readability, readable_coset
 from .errors import SymstrainInputError, WarningRecord
@@ -264,7 +265,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08, check_reverse: boo
         if check_reverse:
             try:
                 reverse = _relate(child, parent, tol)
-            except NotSubgroupError:
+            except SymstrainInputError:  # not a subgroup either, or past the search's bounds: no hint
                 reverse = None
         return Refutation(parent, child, exc.problem, reverse, tol)
 
@@ -275,14 +276,14 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     name_c = child.name
     ops_p, ops_c = G.symops, H.symops
     cent_p = ops_p.centring_vectors()
-    cands = lattice_candidates(parent.cell, cent_p, child.cell, tol, source=name_c)
-    if not cands:
+    cands = correspondences(parent.cell, cent_p, child.cell, tol, source=name_c)
+    first = next(cands, None)
+    if first is None:
         raise NotSubgroupError(
             name_c,
             f"not a subgroup of {parent.name}: no parent-lattice vectors match the child cell "
             f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
         )
-    cands.sort(key=lambda mp: (round(mp[0], 4),) + preference(mp[1]))
     n_rot_p, n_rot_c = len(ops_p.unique_rotations()), len(ops_c.unique_rotations())
     if n_rot_p % n_rot_c:
         raise NotSubgroupError(
@@ -292,7 +293,12 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
         )
     reasons = []
     found = None
-    for misfit, P in cands:
+    for n, (misfit, P) in enumerate(itertools.chain([first], cands)):
+        if n == MAX_TRIALS:
+            raise SymstrainInputError(
+                name_c, f"none of the first {MAX_TRIALS:,} lattice correspondences within strain tolerance {tol:g} "
+                f"makes every child operation a parent operation and more remain (e.g. for P = "
+                f"{basis_string(first[1])}: {reasons[0]}); give a smaller tolerance (--tol)")
         p, why = find_origin(P, G, H)
         if p is not None:
             found = (misfit, P, p)
@@ -301,8 +307,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if found is None:
         raise NotSubgroupError(
             name_c,
-            f"not a subgroup of {parent.name} ({G.hm}): in all {len(cands)} lattice correspondences within "
-            f"tolerance, some child operation is not a parent operation; e.g. for P = {basis_string(cands[0][1])}: "
+            f"not a subgroup of {parent.name} ({G.hm}): in all {len(reasons)} lattice correspondences within "
+            f"tolerance, some child operation is not a parent operation; e.g. for P = {basis_string(first[1])}: "
             f"{reasons[0]}",
         )
     misfit, P, p = found
