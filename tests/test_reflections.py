@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +220,38 @@ def test_enumerate_hkl_counts_lattice_points_in_the_sphere():
     assert len(got) == n
     with pytest.raises(SymstrainInputError):
         enumerate_hkl(cell, 0.0)
+
+
+def _orthogonal_count(a, b, c, dmin):
+    """Reflections h ≠ 0 with (h/a)² + (k/b)² + (l/c)² ≤ 1/dmin², counted along h in closed form for each (k, l)."""
+    n = 0
+    for k in range(-int(b / dmin), int(b / dmin) + 1):
+        for l in range(-int(c / dmin), int(c / dmin) + 1):
+            r2 = 1 / dmin**2 - (k / b) ** 2 - (l / c) ** 2
+            if r2 >= 0:
+                n += 2 * math.floor(a * math.sqrt(r2) + 1e-9) + 1
+    return n - 1
+
+
+def test_reflections_are_capped_with_the_count_and_a_dmin_that_fits():
+    """A 1000 × 8.24 × 28 Å cell (Pbam-type operators, found by the fuzzer) reflected against itself at the default
+    d_min 0.8 Å asked for 1.4 GB: refused in one line with the count and a d_min that fits, which then works."""
+    from symstrain.reflection_classes import MAX_REFLECTIONS
+
+    cell = Cell(1000.0, 8.24, 28.0, 90, 90, 90)
+    G = SpaceGroupInfo.from_symbol("P b a m")
+    t0 = time.process_time()
+    with pytest.raises(SymstrainInputError, match=r"more than the 300,000 enumerated; use --dmin") as err:
+        reflections_from_groups(G, G, ID, ZERO, cell, 0.8)
+    assert err.value.source == "--dmin" and "\n" not in err.value.problem
+    said = int(re.search(r"about ([\d,]+) reflections", err.value.problem).group(1).replace(",", ""))
+    true = _orthogonal_count(1000.0, 8.24, 28.0, 0.8)
+    assert true > MAX_REFLECTIONS == 300_000 and abs(said - true) < 0.005 * true
+    fits = float(re.search(r"--dmin ([\d.]+) or larger", err.value.problem).group(1))
+    assert _orthogonal_count(1000.0, 8.24, 28.0, fits) <= MAX_REFLECTIONS < _orthogonal_count(1000.0, 8.24, 28.0,
+                                                                                             fits - 0.02)
+    assert len(enumerate_hkl(cell, fits)) == _orthogonal_count(1000.0, 8.24, 28.0, fits)
+    assert time.process_time() - t0 < 10.0
 
 
 def test_bad_indices_and_bad_relation_are_input_errors():

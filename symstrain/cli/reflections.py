@@ -24,7 +24,8 @@ def add_arguments(p):
     p.add_argument("child", help="CIF of the low-symmetry (child) phase; its atoms give the predicted intensities")
     p.add_argument("--parent-block", help="data block of the parent file")
     p.add_argument("--child-block", help="data block of the child file")
-    p.add_argument("--dmin", type=float, default=0.8, help="smallest d-spacing in Å (default 0.8)")
+    p.add_argument("--dmin", type=float, default=0.8, help="smallest d-spacing in Å (default 0.8; at most 300,000 "
+                   "reflections, about 4π/3·V/dmin³, are enumerated)")
     p.add_argument("--P", dest="P", metavar="BASIS",
                    help="override the lattice correspondence: child basis in parent terms, e.g. 'b,-a,c' or "
                         "'a+b,-a+b,c', or nine numbers (rows of P); default: found by relate")
