@@ -5,7 +5,7 @@ What lives here: the element from the type symbol or the label, coordinates (fra
 fractions such as ``1/4``, or Cartesian with the file's matrix), occupancies, U or B, anisotropic U,
 disorder groups; skipping sites without coordinates or element, merging coincident duplicate sites, and
 :func:`check_room` (volume per atom, atoms in the expanded cell). The rules and the plausibility limits
-are stated once, in ``cif.py``'s docstring, and their values are the constants there. Called by
+are stated once, in ``cif_values.py``'s docstring, and their values are the constants there. Called by
 ``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s.
 """
 
@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from . import cif
+from . import cif_values as values
 from .errors import SymstrainInputError, WarningText
 from .phase import Atom
 
@@ -72,21 +72,21 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     """U (Å²) from a U or B item (``scale`` 1 or 1/8π²): None when absent or text (noted in ``warnings_u``);
     refused when not finite or outside the plausible range."""
     try:
-        v = cif.parse_number(raw)[0]
-    except cif.NotFiniteError:
+        v = values.parse_number(raw)[0]
+    except values.NotFiniteError:
         raise SymstrainInputError(
-            source, f"atom {label!r}: {what} {cif._unquote(raw)!r} is not a finite number") from None
+            source, f"atom {label!r}: {what} {values.unquote(raw)!r} is not a finite number") from None
     except ValueError:
-        warnings_u.append(f"{label} {what} {cif._unquote(raw).strip()!r}")
+        warnings_u.append(f"{label} {what} {values.unquote(raw).strip()!r}")
         return None
     if v is None:
         return None
     u = v * scale
-    lo, hi = cif.U_RANGE
+    lo, hi = values.U_RANGE
     if not lo <= u <= hi:
         raise SymstrainInputError(
-            source, f"atom {label!r}: {what} {cif._unquote(raw).strip()!r} gives U = {u:g} Å², outside the plausible "
-            f"range {lo:g}…{hi:g} Å²")
+            source, f"atom {label!r}: {what} {values.unquote(raw).strip()!r} gives U = {u:g} Å², outside the "
+            f"plausible range {lo:g}…{hi:g} Å²")
     return u
 
 
@@ -98,19 +98,20 @@ def _coordinates(coords_raw, labels, kind, source):
     complete = np.ones(n, dtype=bool)
     for k in range(3):
         for i, raw in enumerate(coords_raw[k]):
-            if cif._is_null(raw):
+            if values.is_null(raw):
                 complete[i] = False
                 continue
             try:
-                v, s = cif.parse_number(raw, fractions=True)
+                v, s = values.parse_number(raw, fractions=True)
             except ValueError as exc:
                 raise SymstrainInputError(
-                    source, f"atom {cif._unquote(labels[i])!r}: coordinate _atom_site_{kind}_{'xyz'[k]} = "
-                    f"{cif._unquote(raw)!r} {cif.not_a_number(exc)}") from None
-            if kind == "fract" and abs(v) > cif.MAX_ABS_FRACT:
+                    source, f"atom {values.unquote(labels[i])!r}: coordinate _atom_site_{kind}_{'xyz'[k]} = "
+                    f"{values.unquote(raw)!r} {values.not_a_number(exc)}") from None
+            if kind == "fract" and abs(v) > values.MAX_ABS_FRACT:
                 raise SymstrainInputError(
-                    source, f"atom {cif._unquote(labels[i])!r}: fractional coordinate _atom_site_fract_{'xyz'[k]} = "
-                    f"{cif._unquote(raw)!r} is outside ±{cif.MAX_ABS_FRACT:g} (not a position in or near the cell)")
+                    source, f"atom {values.unquote(labels[i])!r}: fractional coordinate _atom_site_fract_{'xyz'[k]} "
+                    f"= {values.unquote(raw)!r} is outside ±{values.MAX_ABS_FRACT:g} (not a position in or near the "
+                    "cell)")
             xyz[i, k] = v
             if s is not None:
                 xyz_su[i, k] = s
@@ -118,7 +119,8 @@ def _coordinates(coords_raw, labels, kind, source):
 
 
 def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
-    """The atom sites of ``block`` (rules in ``cif.py``'s docstring); warnings appended to ``warnings``."""
+    """The atom sites of ``block`` (rules in ``cif.py``'s docstring, limits in ``cif_values.py``'s); warnings appended
+    to ``warnings``."""
     labels = _column(block, "_atom_site_label")
     types = _column(block, "_atom_site_type_symbol")
     fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
@@ -138,7 +140,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         raise SymstrainInputError(source, f"no atom sites (_atom_site_fract_x/y/z){hint}")
     n = len(coords_raw[0])
     if labels is None:
-        labels = [f"{(cif._unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
+        labels = [f"{(values.unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
     cols = {
         "occ": _column(block, "_atom_site_occupancy"),
         "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
@@ -160,11 +162,11 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     atoms: list[Atom] = []
     skipped, no_xyz, q_occ, zero_occ, over_one, neg_u, text_u = [], [], [], [], [], [], []
     for i in range(n):
-        label = cif._unquote(labels[i]).strip()
+        label = values.unquote(labels[i]).strip()
         if not complete[i]:
             no_xyz.append(label)
             continue
-        tsym = None if types is None or cif._is_null(types[i]) else cif._unquote(types[i]).strip()
+        tsym = None if types is None or values.is_null(types[i]) else values.unquote(types[i]).strip()
         element = _element_from(tsym, strict_case=False) if tsym else None
         if element is None:
             element = _element_from(label, strict_case=True)
@@ -188,7 +190,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
             u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
         if u is not None and u < 0:
             neg_u.append(f"{label} {u:g}")
-        dis = "" if cols["dis"] is None or cif._is_null(cols["dis"][i]) else cif._unquote(cols["dis"][i]).strip()
+        dis = "" if cols["dis"] is None or values.is_null(cols["dis"][i]) else values.unquote(cols["dis"][i]).strip()
         atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
 
     def warn(code, message):
@@ -235,21 +237,21 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
 def _occupancy(col, i, label, source, q_occ, over_one) -> float:
     if col is None:
         return 1.0
-    raw = cif._unquote(col[i]).strip()
+    raw = values.unquote(col[i]).strip()
     if raw == "?":
         q_occ.append(label)
         return 1.0
     if raw in (".", ""):
         return 1.0
     try:
-        occ = cif.parse_number(raw, fractions=True)[0]
+        occ = values.parse_number(raw, fractions=True)[0]
     except ValueError as exc:
-        raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} {cif.not_a_number(exc)}") from None
+        raise SymstrainInputError(source, f"atom {label!r}: occupancy {raw!r} {values.not_a_number(exc)}") from None
     if occ < 0:
         raise SymstrainInputError(source, f"atom {label!r}: occupancy {occ:g} is negative")
-    if occ > cif.MAX_OCCUPANCY:
+    if occ > values.MAX_OCCUPANCY:
         raise SymstrainInputError(
-            source, f"atom {label!r}: occupancy {occ:g} is above {cif.MAX_OCCUPANCY:g} (a fraction of a site is at "
+            source, f"atom {label!r}: occupancy {occ:g} is above {values.MAX_OCCUPANCY:g} (a fraction of a site is at "
             "most 1)")
     if occ > 1.0 + 1e-6:
         over_one.append(f"{label} {occ:g}")
@@ -300,17 +302,17 @@ def _read_aniso(block, source, warnings) -> dict:
     if any(len(c) != len(labels) for c in cols):
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
-    lo, hi = cif.U_RANGE
+    lo, hi = values.U_RANGE
     for i, lab in enumerate(labels):
-        label = cif._unquote(lab).strip()
+        label = values.unquote(lab).strip()
         vals = []
         for name, c in zip(names, cols):
             try:
-                v = cif.parse_number(c[i])[0]
-            except cif.NotFiniteError:
+                v = values.parse_number(c[i])[0]
+            except values.NotFiniteError:
                 raise SymstrainInputError(
-                    source, f"atom {label!r}: _atom_site_aniso_{letter}_{name} {cif._unquote(c[i])!r} is not a finite "
-                    "number") from None
+                    source, f"atom {label!r}: _atom_site_aniso_{letter}_{name} {values.unquote(c[i])!r} is not a "
+                    "finite number") from None
             except ValueError:
                 text.append(label)
                 break
@@ -344,10 +346,10 @@ def _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings):
         )
     with np.errstate(all="ignore"):
         frac = xyz @ M.T + vec
-    if not np.all(np.abs(frac) <= cif.MAX_ABS_FRACT):
+    if not np.all(np.abs(frac) <= values.MAX_ABS_FRACT):
         raise SymstrainInputError(
             source, f"Cartesian coordinates converted with _atom_sites_fract_tran_matrix give fractional coordinates "
-            f"outside ±{cif.MAX_ABS_FRACT:g} (not positions in or near the cell)")
+            f"outside ±{values.MAX_ABS_FRACT:g} (not positions in or near the cell)")
     Minv_cell = np.linalg.inv(cell.matrix())
     if not np.allclose(np.abs(M), np.abs(Minv_cell), rtol=0.01, atol=1e-4):
         warnings.append(WarningText(
@@ -365,9 +367,9 @@ def _cartesian_to_fractional(block, source, cell, xyz, xyz_su, warnings):
 def _matrix_number(block, tag, source, default=np.nan) -> float:
     raw = block.find_value(tag)
     try:
-        v = cif.parse_number(raw)[0]
+        v = values.parse_number(raw)[0]
     except ValueError as exc:
-        raise SymstrainInputError(source, f"{tag} {cif._unquote(raw)!r} {cif.not_a_number(exc)}") from None
+        raise SymstrainInputError(source, f"{tag} {values.unquote(raw)!r} {values.not_a_number(exc)}") from None
     if v is None:
         return default
     if abs(v) > 1e3:
@@ -384,10 +386,10 @@ def check_room(cell, spacegroup, atoms, source) -> None:
     rot = np.asarray(spacegroup.rotations, dtype=float)
     trans = np.asarray(spacegroup.translations, dtype=float)
     upper = len(atoms) * len(rot)
-    if upper > cif.MAX_EXPANSION:
+    if upper > values.MAX_EXPANSION:
         raise SymstrainInputError(
             source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} images to expand: more than the "
-            f"{cif.MAX_EXPANSION:,} this reader expands")
+            f"{values.MAX_EXPANSION:,} this reader expands")
     X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
     occ = np.array([a.occupancy for a in atoms], dtype=float)
     A = cell.matrix()
@@ -399,13 +401,13 @@ def check_room(cell, spacegroup, atoms, source) -> None:
         stabiliser[s0:s0 + 4096] = np.sum(np.einsum("nmk,nmk->nm", c, c) < 0.02**2, axis=1)
     multiplicity = len(rot) / np.maximum(1, stabiliser)
     n_cell = float(np.sum(multiplicity))
-    if n_cell > cif.MAX_CELL_ATOMS:
+    if n_cell > values.MAX_CELL_ATOMS:
         raise SymstrainInputError(
-            source, f"{n_cell:,.0f} atoms in the cell: more than the {cif.MAX_CELL_ATOMS:,} the commands handle "
+            source, f"{n_cell:,.0f} atoms in the cell: more than the {values.MAX_CELL_ATOMS:,} the commands handle "
             "within memory and time")
     count = float(np.sum(np.where(occ > 0, occ, 0.0) * multiplicity))
     volume = cell.volume
-    if count * cif.MIN_VOLUME_PER_ATOM > volume:
+    if count * values.MIN_VOLUME_PER_ATOM > volume:
         raise SymstrainInputError(
             source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: {count:.4g} atoms in it, "
-            f"{volume / count:.3g} Å³ per atom (no solid has less than {cif.MIN_VOLUME_PER_ATOM:g} Å³ per atom)")
+            f"{volume / count:.3g} Å³ per atom (no solid has less than {values.MIN_VOLUME_PER_ATOM:g} Å³ per atom)")

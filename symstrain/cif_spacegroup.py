@@ -25,7 +25,7 @@ Conventions
 * A reduced lattice is given by the basis B (columns = new basis vectors in old fractional units):
   x_new = B⁻¹·x_old, R_new = B⁻¹·R·B, t_new = B⁻¹·t.
 * Every assumption is appended to the caller's ``warnings`` list as a
-  :class:`~symstrain.errors.WarningText` (codes listed in ``cif.WARNING_CODES``); bad input raises
+  :class:`~symstrain.errors.WarningText` (codes listed in ``cif_values.WARNING_CODES``); bad input raises
   :class:`~symstrain.errors.SymstrainInputError` naming ``source``.
 """
 

@@ -324,7 +324,7 @@ _ANODES = re.compile(r"^\s*(cu|mo|ag|co|fe|cr|ga|in|w|molybdenum|copper|silver)\
 
 def conditions(block) -> dict:
     """``pressure``/``pressure_su`` (kPa), ``radiation``, ``radiation_type`` and ``wavelength`` (Å) of a block."""
-    from .cif import parse_number
+    from .cif_values import parse_number
 
     def text(tag):
         v = block.find_value(tag)

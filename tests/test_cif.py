@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from symstrain.cif import list_blocks, parse_number, read_cif
+from symstrain.cif import list_blocks, read_cif
+from symstrain.cif_values import parse_number
 from symstrain.errors import SymstrainInputError
 
 P21C_OPS = ["x,y,z", "-x,y+1/2,-z+1/2", "-x,-y,-z", "x,-y+1/2,z+1/2"]

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symstrain import cif as cifmod
-from symstrain.cif import list_blocks, parse_number, phase_from_block, read_cif
+from symstrain import cif_values
+from symstrain.cif import list_blocks, phase_from_block, read_cif
+from symstrain.cif_values import parse_number
 from symstrain.errors import SymstrainInputError, WarningText
 from symstrain.detect import detect_symmetry
 from symstrain.expand import expand_to_cell
@@ -77,7 +78,7 @@ def p1_file(tmp_path, atoms, head=P1_HEAD, extra="", sym="_symmetry_space_group_
 @pytest.mark.parametrize("text", ["1e309", "-1e309", "1e309(2)", "1.0(2)e400", "1(" + "9" * 400 + ")",
                                   "9" * 400, "1.5e999"])
 def test_parse_number_refuses_non_finite(text):
-    with pytest.raises(cifmod.NotFiniteError):
+    with pytest.raises(cif_values.NotFiniteError):
         parse_number(text)
 
 
@@ -193,7 +194,7 @@ def test_flattened_cell_refused_with_its_spacing(tmp_path):
     A = np.array([[10, 10 * c, 10 * c], [0, 10 * s, 10 * (c - c * c) / s], [0, 0, 0]], dtype=float)
     A[2, 2] = math.sqrt(100 - A[0, 2] ** 2 - A[1, 2] ** 2)
     d100 = 1 / np.linalg.norm(np.linalg.inv(A)[0])
-    assert d100 < cifmod.MIN_SPACING
+    assert d100 < cif_values.MIN_SPACING
     refused(p, "squashed flat", f"{d100:.3g} Å")
 
 
@@ -208,12 +209,12 @@ def test_cell_that_cannot_hold_its_atoms(tmp_path):
 def test_expanded_atom_caps(tmp_path, monkeypatch):
     # P c c n has 8 operations; Fe1 (1/4, 1/4, z) lies on the 2-fold axis -x+1/2,-y+1/2,z (multiplicity 4), the
     # other 39 sites are general (8): 40 × 8 = 320 images, 39 × 8 + 4 = 316 atoms in the cell
-    monkeypatch.setattr(cifmod, "MAX_EXPANSION", 319)
+    monkeypatch.setattr(cif_values, "MAX_EXPANSION", 319)
     refused(write(tmp_path, model_text()), "40 sites × 8 operations = 320", "319")
-    monkeypatch.setattr(cifmod, "MAX_EXPANSION", 320)
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 315)
+    monkeypatch.setattr(cif_values, "MAX_EXPANSION", 320)
+    monkeypatch.setattr(cif_values, "MAX_CELL_ATOMS", 315)
     refused(write(tmp_path, model_text(), "b.cif"), "316 atoms in the cell", "315")
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 316)
+    monkeypatch.setattr(cif_values, "MAX_CELL_ATOMS", 316)
     ph = read_cif(write(tmp_path, model_text(), "c.cif"))
     assert len(ph.atoms) == 40 and len(expand_to_cell(ph)[0]) == 316
 
@@ -227,12 +228,12 @@ def test_cell_count_uses_site_multiplicity(tmp_path, monkeypatch):
             + "".join(f"_cell_angle_{k} 90\n" for k in ("alpha", "beta", "gamma"))
             + "loop_\n_symmetry_equiv_pos_as_xyz\n" + "".join(f"'{o}'\n" for o in ops)
             + ATOM_COLS + "Na1 Na 0 0 0 1 0.01\nCl1 Cl 0.5 0.5 0.5 1 0.01\n")
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 8)
+    monkeypatch.setattr(cif_values, "MAX_CELL_ATOMS", 8)
     assert len(expand_to_cell(read_cif(write(tmp_path, text)))[0]) == 8
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 7)
+    monkeypatch.setattr(cif_values, "MAX_CELL_ATOMS", 7)
     refused(write(tmp_path, text, "b.cif"), "8 atoms in the cell")
     # 64 Å³ hold 8 atoms; at a = 1.9 Å (6.9 Å³) they do not fit
-    monkeypatch.setattr(cifmod, "MAX_CELL_ATOMS", 8)
+    monkeypatch.setattr(cif_values, "MAX_CELL_ATOMS", 8)
     refused(write(tmp_path, text.replace("_length_a 4", "_length_a 1.9").replace("_length_b 4", "_length_b 1.9")
                   .replace("_length_c 4", "_length_c 1.9"), "c.cif"), "cannot hold its atoms")
 
@@ -457,7 +458,7 @@ def test_warnings_are_strings_with_stable_codes(tmp_path, shared_cifs):
             continue
         for w in ph.warnings:
             assert isinstance(w, str) and isinstance(w, WarningText), (f, w)
-            assert w.code in cifmod.WARNING_CODES, (f, w.code)
+            assert w.code in cif_values.WARNING_CODES, (f, w.code)
             assert w.record.source == str(f) and w.record.message == str(w)
             seen.add(w.code)
     assert {"occupancy_unknown", "disorder", "setting_assumed", "true_lattice_smaller"} <= seen

@@ -1,0 +1,211 @@
+"""The values of CIF items: number syntax with s.u.'s, plain text, the plausibility limits and the warning codes.
+
+What lives here: :func:`parse_number` (``12.370(2)`` → (12.370, 0.002), fractions such as ``1/4`` on request, never
+±inf or NaN), :func:`unquote`, :func:`is_null` and the block look-ups :func:`item_text`, :func:`first_item_text` and
+:func:`item_number` (a number or one error line naming the item); the plausibility limits every reader module
+applies, and :data:`WARNING_CODES`, every code the reader's warnings carry. What does not: which items are read and what
+they mean (``cif.py``: documents, cell, symmetry items, temperature, Z; ``cif_atoms.py``: atom sites;
+``cif_spacegroup.py``: the declared group).
+
+Plausibility limits (one place; applied on read)
+------------------------------------------------
+A value outside these is refused with one line naming the item, unless a warning is stated.
+
+* Every number read is finite (``1e309`` is refused, never ±inf or NaN).
+* Cell lengths ``0.5 Å ≤ a, b, c ≤ 1000 Å`` (:data:`CELL_LENGTH_RANGE`): a lattice translation maps an
+  atom onto an identical atom and no two atoms are closer than ≈ 0.7 Å (H₂), so no real lattice vector is
+  shorter than 0.5 Å; small-molecule, inorganic and framework cells stay below a few hundred Å, and at
+  1000 Å the cell-wide searches (contacts, reflections to 0.8 Å) already need gigabytes.
+* Angles ``0 < α, β, γ < 180°``, and the angles must admit a cell: ``1 − cos²α − cos²β − cos²γ +
+  2 cosα cosβ cosγ > 0`` (the squared volume of the unit-edge cell; ≤ 0 is geometrically impossible).
+* Interplanar spacings ``d₁₀₀, d₀₁₀, d₀₀₁ ≥ 0.5 Å`` (:data:`MIN_SPACING`): conventional and reduced cells
+  have spacings of the order of their edges; a cell squashed flatter than that is no CIF's description of a
+  crystal, and it would make the periodic-image searches unbounded.
+* Room for the atoms: ``V ≥ 1 Å³`` per atom (:data:`MIN_VOLUME_PER_ATOM`), atoms counted by occupancy ×
+  multiplicity of their site. The densest solids have ≥ 1.4 Å³ per atom (diamond 5.7, hydrogen at
+  300 GPa ≈ 1.4). This also refuses thousands of atoms piled into one spot.
+* Atoms in the cell ≤ :data:`MAX_CELL_ATOMS` (200,000, counted by site multiplicity) and sites × operations
+  ≤ :data:`MAX_EXPANSION` (2,000,000): real structures stay below ≈ 60,000 atoms in the cell (the largest
+  framework cells), and at 10⁶ atoms the contact search alone needs 1.6 GB and half a minute. Note that
+  spglib's detection grows as N²: ≈ 1.4 s per call at 10,000 atoms.
+* The cell must have the symmetry of its space group: no operation may change its lengths by more than 5 % or
+  its angles by more than 5° (above 0.1 % or 0.1°: a warning), e.g. α = 9° with orthorhombic operators.
+* Symmetry operators: at most 1536 distinct ones (``cif_spacegroup.MAX_OPERATORS``: 192, the most a space
+  group has per conventional cell, on a 2×2×2 supercell), with small integer matrices.
+* Fractional coordinates ``|x| ≤ 10`` (:data:`MAX_ABS_FRACT`; real files stay within −1…2): larger values
+  are a unit mix-up or corruption, and ``x = 1e308`` would otherwise wrap silently to 0.
+* Occupancy ``0 ≤ occ ≤ 1.1`` (:data:`MAX_OCCUPANCY`); 1 < occ ≤ 1.1 (refined occupancies within their
+  s.u.) is kept with a warning.
+* Displacement parameters U (Å², also U from B and the U_ij): ``−1 ≤ U ≤ 10`` (:data:`U_RANGE`; 10 Å² is an
+  rms displacement of 3.2 Å, longer than a bond); a negative U_iso — a non-positive-definite refinement, seen
+  in real files — is kept with a warning. A U that is not a number (text) is ignored with a warning.
+* Temperature ``0 < T ≤ 10,000 K`` (:data:`T_MAX`): outside, the item is not used (warning), as the
+  temperature is optional.
+* ``_cell_formula_units_Z``: a positive number ≤ 10,000; otherwise Z is None with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import SymstrainInputError
+
+#: plausibility limits (the module docstring says why)
+CELL_LENGTH_RANGE = (0.5, 1000.0)
+MIN_SPACING = 0.5
+MIN_VOLUME_PER_ATOM = 1.0
+MAX_CELL_ATOMS = 200_000
+MAX_EXPANSION = 2_000_000
+MAX_ABS_FRACT = 10.0
+MAX_OCCUPANCY = 1.1
+U_RANGE = (-1.0, 10.0)
+T_MAX = 10_000.0
+Z_MAX = 10_000.0
+#: every warning code the reader gives (``Phase.warnings[i].code``) and what it means
+WARNING_CODES = {
+    "non_utf8_text": "bytes that are not UTF-8 in a text item were read as U+FFFD",
+    "cell_volume_mismatch": "_cell_volume differs from the volume of the cell parameters",
+    "temperature_range": "the temperature is a range; its midpoint is used",
+    "temperature_unit": "the temperature carries a unit and was converted",
+    "temperature_not_number": "a temperature item is not a number and is not used",
+    "temperature_implausible": "a temperature item is outside 0 < T ≤ 10,000 K and is not used",
+    "temperature_in_title": "no temperature item; the title mentions one, which is not used",
+    "z_not_used": "_cell_formula_units_Z is not a plausible number; Z is None",
+    # atoms (cif_atoms.py)
+    "element_from_label": "the element was guessed from the site label",
+    "site_without_element": "atom sites with no recognisable element were skipped",
+    "site_without_coordinates": "atom sites with '?' or '.' coordinates were skipped",
+    "duplicate_sites_merged": "coincident duplicate atom sites were merged",
+    "occupancy_unknown": "occupancy '?' taken as 1",
+    "occupancy_above_one": "occupancy slightly above 1 kept as written",
+    "zero_occupancy": "sites of occupancy 0 kept but left out of symmetry detection",
+    "disorder": "disorder groups present (and whether occupancies are given)",
+    "negative_u": "a negative U_iso kept as written",
+    "u_not_number": "a displacement parameter that is not a number was ignored",
+    "cartesian_coordinates": "fractional coordinates computed from Cartesian ones",
+    "fract_tran_matrix_mismatch": "the file's Cartesian-to-fractional matrix does not match the cell",
+    # symmetry (cif_spacegroup.py)
+    "duplicate_operators": "duplicate symmetry operators ignored",
+    "operators_completed": "operators lacking the centring of the H-M symbol completed from it",
+    "origin_shifted_operators": "operators are a tabulated setting with the origin shifted",
+    "operators_identified_by_spglib": "operators match no tabulated setting; the group named by spglib",
+    "symbol_not_recognised": "the H-M symbol is not known; the group is taken from the operators",
+    "symbol_disagrees": "the H-M symbol names another group than the operators; the operators are used",
+    "symbol_other_setting": "the operators are another setting or origin of the H-M symbol's group",
+    "number_disagrees": "the IT number names another group than the operators; the operators are used",
+    "number_not_used": "the IT number is not a number from 1 to 230 and is not used",
+    "hall_other_setting": "the Hall symbol is another setting than the H-M symbol and is used",
+    "true_lattice_smaller": "pure translations in the operators: the cell was reduced",
+    "metric_not_symmetric": "the cell parameters deviate (0.1 %–5 %, 0.1°–5°) from the space group's symmetry",
+    "setting_assumed": "only an IT number: the setting was assumed or chosen by atom overlaps",
+    "assumed_p1": "no symmetry information: P 1 assumed",
+}
+
+_NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")
+_FRACTION_RE = re.compile(r"^([+-]?\d+)\s*/\s*(\d+)$")
+_PLAIN_CHARS = frozenset("0123456789.+-eE")
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+class NotFiniteError(ValueError):
+    """A number outside the range of a double (``1e309``): written as a number, but not a finite one."""
+
+
+def parse_number(text: str | None, *, fractions: bool = False) -> tuple[float | None, float | None]:
+    """(value, s.u.) from a CIF number such as ``12.370(2)``; (None, None) for ``?``, ``.`` or absent.
+
+    With ``fractions``, ``1/4`` or ``-2/3`` are read too (no s.u.). Raises ``ValueError`` for text that is
+    not a number and :class:`NotFiniteError` (a ``ValueError``) for a number or s.u. that is not finite.
+    """
+    if text is None:
+        return None, None
+    s = unquote(text).strip()
+    if s in ("", "?", "."):
+        return None, None
+    if _PLAIN_CHARS.issuperset(s):
+        try:
+            value = float(s)
+        except ValueError:
+            raise ValueError(s) from None
+        if not math.isfinite(value):
+            raise NotFiniteError(s)
+        return value, None
+    if fractions:
+        m = _FRACTION_RE.match(s)
+        if m:
+            num, den = int(m.group(1)), int(m.group(2))
+            if den == 0 or len(s) > 40:
+                raise ValueError(s)
+            return num / den, None
+    m = _NUM_RE.match(s)
+    if not m:
+        raise ValueError(s)
+    mant, exp1, su_text, exp2 = m.groups()
+    if exp1 and exp2:
+        raise ValueError(s)
+    exp = exp1 or exp2
+    try:
+        value = float(mant + (exp or ""))
+        su = None
+        if su_text is not None and su_text not in ("", "."):
+            if "." in su_text:
+                su = float(su_text)
+            else:
+                decimals = len(mant.split(".")[1]) if "." in mant else 0
+                su = int(su_text) / 10.0**decimals
+            if exp:
+                su *= 10.0 ** int(exp[1:])
+    except OverflowError:
+        raise NotFiniteError(s) from None
+    if not math.isfinite(value) or (su is not None and not math.isfinite(su)):
+        raise NotFiniteError(s)
+    return value, su
+
+
+def not_a_number(exc: ValueError) -> str:
+    """'is not a finite number' or 'is not a number', for a message about a value :func:`parse_number` refused."""
+    return "is not a finite number" if isinstance(exc, NotFiniteError) else "is not a number"
+
+
+def unquote(v: str) -> str:
+    """The text of a CIF value: quotes and text-field delimiters removed (gemmi's rules)."""
+    import gemmi
+
+    return gemmi.cif.as_string(v) if v and v[0] in "'\";" else v
+
+
+def is_null(v: str | None) -> bool:
+    """True for an absent value, ``?`` or ``.`` (unknown or inapplicable)."""
+    return v is None or unquote(v).strip() in ("", "?", ".")
+
+
+# ----------------------------------------------------------------------------- items of a block
+
+
+def item_text(block, tag) -> str | None:
+    """The item's text, whitespace runs made one space; None when absent, ``?`` or ``.``."""
+    v = block.find_value(tag)
+    if is_null(v):
+        return None
+    return " ".join(unquote(v).split())
+
+
+def first_item_text(block, tags) -> tuple[str | None, str | None]:
+    """(text, tag) of the first of ``tags`` the block gives, or (None, None)."""
+    for t in tags:
+        v = item_text(block, t)
+        if v is not None:
+            return v, t
+    return None, None
+
+
+def item_number(block, tag, source) -> tuple[float | None, float | None]:
+    """(value, s.u.) of the item; :class:`SymstrainInputError` (``source``) naming it when it is not a number."""
+    v = block.find_value(tag)
+    try:
+        return parse_number(v)
+    except ValueError as exc:
+        raise SymstrainInputError(source, f"{tag} {not_a_number(exc)}: {unquote(v)!r}") from None
