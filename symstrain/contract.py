@@ -24,7 +24,8 @@ import numpy as np
 CONTRACT_VERSION = 1
 
 
-def _finite(x) -> float | None:
+def finite_or_none(x) -> float | None:
+    """``x`` as a JSON number: a float, or None when it is missing, not a number or not finite (NaN, ±inf)."""
     if x is None:
         return None
     try:
@@ -36,7 +37,7 @@ def _finite(x) -> float | None:
 
 def quantity(value, su=None) -> dict:
     """``{"value": v, "su": s}`` with None for a missing or non-finite value or s.u. (an s.u. of 0 stays 0)."""
-    return {"value": _finite(value), "su": _finite(su)}
+    return {"value": finite_or_none(value), "su": finite_or_none(su)}
 
 
 def quantity_array(values, sus=None) -> dict:
@@ -56,7 +57,7 @@ def quantity_array(values, sus=None) -> dict:
 
 def _nested(a: np.ndarray):
     if a.ndim == 0:
-        return _finite(a)
+        return finite_or_none(a)
     return [_nested(x) for x in a]
 
 

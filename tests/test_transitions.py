@@ -42,7 +42,7 @@ def test_brackets_per_branch_by_hand():
 
 
 def test_exact_power_laws_give_their_own_Tc_and_beta():
-    from symstrain.transitions import compare_models
+    from symstrain.transition_models import compare_models
 
     T = np.arange(100.0, 196.0, 5.0)
     Tc = 203.7  # inside the bracket (195, 210)
@@ -61,7 +61,7 @@ def test_exact_power_laws_give_their_own_Tc_and_beta():
 
 
 def test_noisy_tricritical_data_models_and_aicc_against_brute_force():
-    from symstrain.transitions import compare_models
+    from symstrain.transition_models import compare_models
 
     rng = np.random.default_rng(3)
     T = np.linspace(20.0, 260.0, 13)
@@ -100,7 +100,7 @@ def test_noisy_tricritical_data_models_and_aicc_against_brute_force():
 
 
 def test_weighted_chi2_and_a_pure_step():
-    from symstrain.transitions import compare_models
+    from symstrain.transition_models import compare_models
 
     T = np.array([150.0, 160.0, 170.0, 180.0, 190.0, 200.0])
     su = np.full(6, 1e-5)
