@@ -14,10 +14,7 @@ Conventions
 * Wave vectors are fractional coordinates in the parent's *conventional* reciprocal basis (a*, b*, c*), as in
   Bilbao's KVEC and ISODISTORT; a field with wave vector k carries the representation e^{−2πi k·t} of the
   translation t (spgrep's convention).
-* k labels are the CDML labels (Cracknell, Davies, Miller & Love 1979) of special points of the parent's Bravais
-  lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates and in
-  the axes of the parent file; they are given for the lattices oP, oC, tP, hP, cP, cF and cI (other lattices and
-  non-special points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
+* k labels and stars: ``kvectors.py``.
 * A physically irreducible representation is real: a complex irrep D of G whose character is not real is paired with
   its conjugate (real dimension 2·dim D, ν = 2); a real-type irrep (Frobenius–Schur indicator +1) is brought to real
   matrices (ν = 1); a quaternionic one is doubled (ν = 4). Its isotypic projector on any real representation V is
@@ -31,24 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
-#: CDML special points (conventional reciprocal coordinates) per lattice type; see the module docstring
-K_LABELS = {
-    "oP": {"Γ": (0, 0, 0), "X": (1 / 2, 0, 0), "Y": (0, 1 / 2, 0), "Z": (0, 0, 1 / 2), "S": (1 / 2, 1 / 2, 0),
-           "U": (1 / 2, 0, 1 / 2), "T": (0, 1 / 2, 1 / 2), "R": (1 / 2, 1 / 2, 1 / 2)},
-    "oC": {"Γ": (0, 0, 0), "Y": (1, 0, 0), "Z": (0, 0, 1 / 2), "T": (1, 0, 1 / 2), "S": (1 / 2, 1 / 2, 0),
-           "R": (1 / 2, 1 / 2, 1 / 2)},
-    "tP": {"Γ": (0, 0, 0), "Z": (0, 0, 1 / 2), "X": (0, 1 / 2, 0), "M": (1 / 2, 1 / 2, 0), "R": (0, 1 / 2, 1 / 2),
-           "A": (1 / 2, 1 / 2, 1 / 2)},
-    "hP": {"Γ": (0, 0, 0), "A": (0, 0, 1 / 2), "M": (1 / 2, 0, 0), "L": (1 / 2, 0, 1 / 2), "K": (1 / 3, 1 / 3, 0),
-           "H": (1 / 3, 1 / 3, 1 / 2)},
-    "cP": {"Γ": (0, 0, 0), "X": (0, 1 / 2, 0), "M": (1 / 2, 1 / 2, 0), "R": (1 / 2, 1 / 2, 1 / 2)},
-    "cF": {"Γ": (0, 0, 0), "X": (0, 1, 0), "L": (1 / 2, 1 / 2, 1 / 2), "W": (1 / 2, 1, 0)},
-    "cI": {"Γ": (0, 0, 0), "H": (0, 1, 0), "N": (1 / 2, 1 / 2, 0), "P": (1 / 2, 1 / 2, 1 / 2)},
-}
-
-K_LABEL_SOURCE = ("CDML labels (Cracknell, Davies, Miller & Love 1979) of the special points of the parent's Bravais "
-                  "lattice as tabulated by the Bilbao Crystallographic Server (KVEC), conventional reciprocal "
-                  "coordinates in the axes of the parent file; given for oP, oC, tP, hP, cP, cF, cI")
+from .kvectors import fmt_k, k_label, lattice_type, stars, zone_boundary
 
 
 def _affine(R, t) -> np.ndarray:
@@ -100,15 +80,6 @@ def _core(N: np.ndarray, Rp: np.ndarray) -> np.ndarray:
     return np.linalg.inv(_int_hnf_basis(gens, den)).T
 
 
-def lattice_type(number: int, centring: str) -> str:
-    """Pearson-style lattice symbol (oP, oC, tP, hP, cF, ...) from the space-group number and centring letter."""
-    system = ("a" if number <= 2 else "m" if number <= 15 else "o" if number <= 74 else "t" if number <= 142
-              else "h" if number <= 194 else "c")
-    if system == "h" and centring == "R":
-        return "hR"
-    return system + centring
-
-
 @dataclass(frozen=True, eq=False)
 class PhysIrrep:
     """One physically irreducible representation of the parent group G on fields periodic in the working cell.
@@ -137,10 +108,6 @@ class PhysIrrep:
         """``Γ:B2g`` at Γ where a Mulliken symbol exists, otherwise ``<k label or coordinates>:<index>``."""
         head = self.k_label or "k=" + fmt_k(self.k)
         return f"{head}:{self.mulliken or self.index}"
-
-
-def fmt_k(k) -> str:
-    return "(" + ", ".join(str(Fraction(float(x)).limit_denominator(96)) for x in k) + ")"
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,63 +228,6 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
 
 
-def _stars(ks: np.ndarray, Rp: np.ndarray) -> list[list[int]]:
-    """Indices of ``ks`` grouped into stars under the rotations (k' = R⁻ᵀ·k mod 1), ±k merged."""
-    keyof = {tuple(np.round((k % 1.0) * 1e6).astype(np.int64) % 1_000_000): i for i, k in enumerate(ks)}
-    Rinv_T = np.transpose(np.linalg.inv(Rp), (0, 2, 1))
-    done, out = set(), []
-    for i, k in enumerate(ks):
-        if i in done:
-            continue
-        members = set()
-        for s in (1, -1):
-            for R in Rinv_T:
-                kk = (s * (R @ k)) % 1.0
-                j = keyof.get(tuple(np.round(kk * 1e6).astype(np.int64) % 1_000_000))
-                if j is not None:
-                    members.add(j)
-        done |= members
-        out.append(sorted(members))
-    return out
-
-
-def _k_label(k_conv: np.ndarray, Rc_conv: np.ndarray, ltype: str, cent: np.ndarray):
-    """(label, representative) of the star of k among the CDML special points of the lattice, or (None, None)."""
-    table = K_LABELS.get(ltype)
-    if not table:
-        return None, None
-    arms = [s * (np.linalg.inv(R).T @ k_conv) for R in Rc_conv for s in (1, -1)]
-    for name, pt in table.items():
-        for a in arms:
-            d = a - np.array(pt)
-            if _in_reciprocal_lattice(d, cent):
-                return name, np.array(pt, float)
-    return None, None
-
-
-def _in_reciprocal_lattice(d: np.ndarray, cent: np.ndarray) -> bool:
-    """d (conventional reciprocal units) is a vector of the parent's reciprocal lattice (integer, and integer on
-    every centring translation)."""
-    if not np.allclose(d, np.round(d), atol=1e-6):
-        return False
-    return all(abs(v - round(v)) < 1e-6 for v in (np.round(d) @ c for c in cent))
-
-
-def _zone_boundary(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> bool:
-    """True when k lies on the Brillouin-zone surface: two reciprocal-lattice points are equally nearest to it."""
-    Gs = np.linalg.inv(metric)
-    rng = np.arange(-2, 3)
-    K = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
-    ok = np.array([_in_reciprocal_lattice(v, cent) for v in K])
-    K = K[ok]
-    d = k_conv[None, :] - K
-    dist = np.einsum("ni,ij,nj->n", d, Gs, d)
-    dmin = dist.min()
-    if dmin < 1e-12 and np.allclose(k_conv, np.round(k_conv)):
-        return False
-    return int(np.sum(np.abs(dist - dmin) <= 1e-9 * max(dmin, 1e-12) + 1e-12)) > 1
-
-
 #: Mulliken symbols of the one-dimensional irreps of mmm/222 by the axis whose 2-fold is kept
 _D2H_MULLIKEN = {"z": "B1", "y": "B2", "x": "B3", None: "A"}
 
@@ -346,7 +256,7 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent)
     n_pt = len(Rp)
     out = []
     tau_prim = tau_of @ (L).T  # working-coordinate translations in parent primitive units
-    for star in _stars(ks, Rp):
+    for star in stars(ks, Rp):
         k = ks[star[0]].copy()
         k[np.isclose(k, 1.0, atol=1e-9)] = 0.0
         k = np.where(k > 0.5 + 1e-9, k - 1.0, k)  # representative in (−1/2, 1/2]
@@ -365,11 +275,11 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent)
         arms = np.array(arms)
         k_conv = np.linalg.inv(Q).T @ k  # conventional reciprocal units: k_conv·x_conv = k·x_prim
         Rc_conv = np.round(np.einsum("ij,njk,kl->nil", Q, Rp.astype(float), np.linalg.inv(Q))).astype(int)
-        label, rep_pt = _k_label(k_conv, Rc_conv, ltype, cent)
+        label, rep_pt = k_label(k_conv, Rc_conv, ltype, cent)
         if rep_pt is not None:
             k_conv = rep_pt
         arms_conv = arms @ np.linalg.inv(Q)
-        boundary = _zone_boundary(k_conv, metric, cent)
+        boundary = zone_boundary(k_conv, metric, cent)
         S4 = [_affine(Rp[i], tp[i]) for i in reps]
         S4i = [np.linalg.inv(s) for s in S4]
         seen_chars = []
@@ -516,5 +426,4 @@ def _coef(v: float) -> str:
     return f"{v:.4g}"
 
 
-__all__ = ["FactorGroup", "PhysIrrep", "build_factor_group", "fixed_subspace", "direction_pattern", "K_LABELS",
-           "K_LABEL_SOURCE", "fmt_k", "lattice_type"]
+__all__ = ["FactorGroup", "PhysIrrep", "build_factor_group", "fixed_subspace", "direction_pattern"]

@@ -40,7 +40,8 @@ from itertools import combinations
 import numpy as np
 
 from .errors import SymstrainInputError, WarningRecord
-from .irreps import K_LABEL_SOURCE, build_factor_group, direction_pattern, fixed_subspace, fmt_k
+from .irreps import build_factor_group, direction_pattern, fixed_subspace
+from .kvectors import K_LABEL_SOURCE, fmt_k
 from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, no_pairing_message, pair_atoms,
                       parent_in_child_cell, splitting, symmetrized_positions, valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
@@ -64,7 +65,7 @@ class IrrepAmplitude:
     """One irrep of the parent group that the child's symmetry allows in the displacements.
 
     ``k`` (3,) the wave vector in the parent's conventional reciprocal basis (a*, b*, c*); ``star`` (m, 3) its arms;
-    ``k_label`` its CDML label where special (:data:`symstrain.irreps.K_LABEL_SOURCE`), else None;
+    ``k_label`` its CDML label where special (:data:`symstrain.kvectors.K_LABEL_SOURCE`), else None;
     ``zone_boundary`` True when k lies on the Brillouin-zone surface; ``dimension`` the real dimension of the irrep;
     ``n_modes`` the number of independent modes of this irrep that keep the child's symmetry (AMPLIMODES' count);
     ``amplitude`` Å (module docstring); ``fraction`` A_Γ²/A²; ``direction`` the order-parameter direction, e.g.

@@ -226,7 +226,7 @@ def check_composition(child, parent, zc, zp) -> None:
 def no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:
     """One line saying that no valid origin pairs the child's atoms with the reference, with the closest attempt
     (``failures``: (origin, exception) per origin tried)."""
-    from .irreps import fmt_k
+    from .kvectors import fmt_k
     from .notation import basis_string
 
     worst = min(failures, key=lambda f: getattr(f[1], "worst", np.inf))

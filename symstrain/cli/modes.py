@@ -132,7 +132,7 @@ def write_atoms(path, r) -> str:
 
 
 def _text(results, failed, files) -> str:
-    from ..irreps import K_LABEL_SOURCE
+    from ..kvectors import K_LABEL_SOURCE
     from ..notation import basis_string, fmt_vector, format_su
 
     lines = []

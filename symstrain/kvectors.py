@@ -1,0 +1,114 @@
+"""Wave vectors of a parent lattice: CDML labels of special points, stars, the Brillouin-zone boundary.
+
+What lives here: :data:`K_LABELS` (special points per Bravais lattice) and :data:`K_LABEL_SOURCE`,
+:func:`lattice_type` (oP, oC, tP, … from the IT number and centring), :func:`k_label` (the label of a k-star, if
+special), :func:`stars` (wave vectors grouped into stars), :func:`zone_boundary`, :func:`in_reciprocal_lattice` and
+:func:`fmt_k`. What does not: the representations carried by the wave vectors (``irreps.py``), mode amplitudes
+(``modes.py``).
+
+Conventions
+-----------
+* Wave vectors are fractional coordinates in the parent's *conventional* reciprocal basis (a*, b*, c*), as in
+  Bilbao's KVEC and ISODISTORT, unless a function says primitive; a star is the set of k' = R⁻ᵀ·k (mod 1) under the
+  parent's rotations, ±k merged.
+* k labels are the CDML labels (Cracknell, Davies, Miller & Love 1979) of special points of the parent's Bravais
+  lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates and in
+  the axes of the parent file; they are given for the lattices oP, oC, tP, hP, cP, cF and cI (other lattices and
+  non-special points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+#: CDML special points (conventional reciprocal coordinates) per lattice type; see the module docstring
+K_LABELS = {
+    "oP": {"Γ": (0, 0, 0), "X": (1 / 2, 0, 0), "Y": (0, 1 / 2, 0), "Z": (0, 0, 1 / 2), "S": (1 / 2, 1 / 2, 0),
+           "U": (1 / 2, 0, 1 / 2), "T": (0, 1 / 2, 1 / 2), "R": (1 / 2, 1 / 2, 1 / 2)},
+    "oC": {"Γ": (0, 0, 0), "Y": (1, 0, 0), "Z": (0, 0, 1 / 2), "T": (1, 0, 1 / 2), "S": (1 / 2, 1 / 2, 0),
+           "R": (1 / 2, 1 / 2, 1 / 2)},
+    "tP": {"Γ": (0, 0, 0), "Z": (0, 0, 1 / 2), "X": (0, 1 / 2, 0), "M": (1 / 2, 1 / 2, 0), "R": (0, 1 / 2, 1 / 2),
+           "A": (1 / 2, 1 / 2, 1 / 2)},
+    "hP": {"Γ": (0, 0, 0), "A": (0, 0, 1 / 2), "M": (1 / 2, 0, 0), "L": (1 / 2, 0, 1 / 2), "K": (1 / 3, 1 / 3, 0),
+           "H": (1 / 3, 1 / 3, 1 / 2)},
+    "cP": {"Γ": (0, 0, 0), "X": (0, 1 / 2, 0), "M": (1 / 2, 1 / 2, 0), "R": (1 / 2, 1 / 2, 1 / 2)},
+    "cF": {"Γ": (0, 0, 0), "X": (0, 1, 0), "L": (1 / 2, 1 / 2, 1 / 2), "W": (1 / 2, 1, 0)},
+    "cI": {"Γ": (0, 0, 0), "H": (0, 1, 0), "N": (1 / 2, 1 / 2, 0), "P": (1 / 2, 1 / 2, 1 / 2)},
+}
+
+K_LABEL_SOURCE = ("CDML labels (Cracknell, Davies, Miller & Love 1979) of the special points of the parent's Bravais "
+                  "lattice as tabulated by the Bilbao Crystallographic Server (KVEC), conventional reciprocal "
+                  "coordinates in the axes of the parent file; given for oP, oC, tP, hP, cP, cF, cI")
+
+
+def lattice_type(number: int, centring: str) -> str:
+    """Pearson-style lattice symbol (oP, oC, tP, hP, cF, ...) from the space-group number and centring letter."""
+    system = ("a" if number <= 2 else "m" if number <= 15 else "o" if number <= 74 else "t" if number <= 142
+              else "h" if number <= 194 else "c")
+    if system == "h" and centring == "R":
+        return "hR"
+    return system + centring
+
+
+def fmt_k(k) -> str:
+    """A wave vector as fractions, e.g. ``(1/2, 0, 1/4)``."""
+    return "(" + ", ".join(str(Fraction(float(x)).limit_denominator(96)) for x in k) + ")"
+
+
+def stars(ks: np.ndarray, Rp: np.ndarray) -> list[list[int]]:
+    """Indices of ``ks`` grouped into stars under the rotations (k' = R⁻ᵀ·k mod 1), ±k merged."""
+    keyof = {tuple(np.round((k % 1.0) * 1e6).astype(np.int64) % 1_000_000): i for i, k in enumerate(ks)}
+    Rinv_T = np.transpose(np.linalg.inv(Rp), (0, 2, 1))
+    done, out = set(), []
+    for i, k in enumerate(ks):
+        if i in done:
+            continue
+        members = set()
+        for s in (1, -1):
+            for R in Rinv_T:
+                kk = (s * (R @ k)) % 1.0
+                j = keyof.get(tuple(np.round(kk * 1e6).astype(np.int64) % 1_000_000))
+                if j is not None:
+                    members.add(j)
+        done |= members
+        out.append(sorted(members))
+    return out
+
+
+def k_label(k_conv: np.ndarray, Rc_conv: np.ndarray, ltype: str, cent: np.ndarray):
+    """(label, representative) of the star of k among the CDML special points of the lattice, or (None, None)."""
+    table = K_LABELS.get(ltype)
+    if not table:
+        return None, None
+    arms = [s * (np.linalg.inv(R).T @ k_conv) for R in Rc_conv for s in (1, -1)]
+    for name, pt in table.items():
+        for a in arms:
+            d = a - np.array(pt)
+            if in_reciprocal_lattice(d, cent):
+                return name, np.array(pt, float)
+    return None, None
+
+
+def in_reciprocal_lattice(d: np.ndarray, cent: np.ndarray) -> bool:
+    """d (conventional reciprocal units) is a vector of the parent's reciprocal lattice (integer, and integer on
+    every centring translation)."""
+    if not np.allclose(d, np.round(d), atol=1e-6):
+        return False
+    return all(abs(v - round(v)) < 1e-6 for v in (np.round(d) @ c for c in cent))
+
+
+def zone_boundary(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> bool:
+    """True when k lies on the Brillouin-zone surface: two reciprocal-lattice points are equally nearest to it."""
+    Gs = np.linalg.inv(metric)
+    rng = np.arange(-2, 3)
+    K = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    ok = np.array([in_reciprocal_lattice(v, cent) for v in K])
+    K = K[ok]
+    d = k_conv[None, :] - K
+    dist = np.einsum("ni,ij,nj->n", d, Gs, d)
+    dmin = dist.min()
+    if dmin < 1e-12 and np.allclose(k_conv, np.round(k_conv)):
+        return False
+    return int(np.sum(np.abs(dist - dmin) <= 1e-9 * max(dmin, 1e-12) + 1e-12)) > 1
