@@ -15,7 +15,8 @@ import time
 import numpy as np
 
 from symstrain.landau import LandauModel
-from symstrain.landau_fit import fit_landau, synthetic_data
+from symstrain.landau_data import synthetic_data
+from symstrain.landau_fit import fit_landau
 
 
 def timed(fn, repeats):

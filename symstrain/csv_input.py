@@ -3,7 +3,7 @@
 
 What lives here: the file-level work (delimiter, comments, header spellings, aliases, numbers, row numbers in
 messages). What does not: what a column means: each caller (``series.read_cells_csv``,
-``landau_fit.read_branch_csv``, ``magnetism.read_chimt_csv``, the ``--strain-table`` option) checks its own
+``landau_data.read_branch_csv``, ``magnetism.read_chimt_csv``, the ``--strain-table`` option) checks its own
 values (branches, ranges, cells) after reading.
 
 Conventions

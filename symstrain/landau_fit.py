@@ -1,7 +1,9 @@
 """Least-squares fit of the Landau model to q(T) and η(T) on heating and cooling branches at once.
 
 What lives here: :func:`fit_landau` (the fit, with s.u.'s, correlations and the fitted T↑, T↓, T_eq),
-:class:`LandauFit` (its result), :func:`read_branch_csv` (T, value, branch[, sigma] tables).
+:class:`LandauFit` (its result), :func:`jump_su` (the s.u. of a jump temperature). What does not: reading and
+checking the q(T), η(T) tables, the observed jumps and synthetic data (``landau_data.py``), the model
+(``landau.py``).
 
 Identifiability (decided here, reported in every result's ``notes``)
 --------------------------------------------------------------------
@@ -51,10 +53,10 @@ import pandas as pd
 
 from .errors import SymstrainInputError, WarningRecord
 from .landau import PARAMETERS, LandauModel
+from .landau_data import clean_branch_frame, common_bracket, observed_jump
 
+#: the parameters fitted by default (module docstring: why C, b and E are fixed)
 DEFAULT_FREE = ("T_SC", "a1", "D")
-_BRANCH_NAMES = {"heating": "heating", "h": "heating", "up": "heating", "warming": "heating", "heat": "heating",
-                 "cooling": "cooling", "c": "cooling", "down": "cooling", "cool": "cooling"}
 
 
 @dataclass(frozen=True)
@@ -139,71 +141,6 @@ class _T3:
     T_eq: float
 
 
-def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame:
-    """Read a CSV with columns T, ``value`` (q or eta), branch (heating/cooling) and optional sigma.
-
-    ``column`` names the data column when it is not called ``value`` (e.g. an order-parameter column of
-    a strain table); it is renamed to ``value``. File, column and number errors come from
-    :func:`symstrain.csv_input.read_csv_table`; the values are then checked by :func:`clean_branch_frame`."""
-    from .csv_input import Column, read_csv_table
-
-    table = read_csv_table(path, {
-        "T": Column(("T",), label="temperature"),
-        value: Column((column,) if column is not None else (value,)),
-        "branch": Column(("branch",), kind="text"),
-        "sigma": Column(("sigma",), required=False),
-    })
-    return clean_branch_frame(table.data, value, table.source)
-
-
-def clean_branch_frame(df, value, source) -> pd.DataFrame:
-    """Validate a DataFrame with T, ``value``, branch[, sigma]; SymstrainInputError(source) if bad."""
-    if not isinstance(df, pd.DataFrame):
-        raise SymstrainInputError(source, "expected a DataFrame")
-    cols = {str(c).strip().lower(): c for c in df.columns}
-    need = ["t", value.lower(), "branch"]
-    miss = [n for n in need if n not in cols]
-    if miss:
-        raise SymstrainInputError(source, f"missing column(s) {', '.join(miss)}; need T, {value}, branch[, sigma]")
-    out = pd.DataFrame({"T": pd.to_numeric(df[cols["t"]], errors="coerce"),
-                        value: pd.to_numeric(df[cols[value.lower()]], errors="coerce")})
-    br = df[cols["branch"]].astype(str).str.strip().str.lower().map(_BRANCH_NAMES)
-    if br.isna().any():
-        bad = df[cols["branch"]][br.isna()].iloc[0]
-        raise SymstrainInputError(source, f"branch must be heating or cooling, got {bad!r}")
-    out["branch"] = br
-    if "sigma" in cols:
-        out["sigma"] = pd.to_numeric(df[cols["sigma"]], errors="coerce")
-        if not (np.isfinite(out["sigma"]) & (out["sigma"] > 0)).all():
-            raise SymstrainInputError(source, "sigma must be positive numbers")
-    bad = ~np.isfinite(out[["T", value]].to_numpy()).all(axis=1)
-    if bad.any():
-        raise SymstrainInputError(source, f"non-numeric or missing value in data row {int(np.argmax(bad)) + 1}")
-    if (out["T"] <= 0).any():
-        raise SymstrainInputError(source, "temperatures must be positive (K)")
-    if len(out) < 2:
-        raise SymstrainInputError(source, "needs at least two data rows")
-    if value == "q" and (out["q"].abs() > 1.2).any():
-        raise SymstrainInputError(source, "q must lie in [−1, 1] (values beyond ±1.2 found); convert χMT first")
-    return out.reset_index(drop=True)
-
-
-def _observed_jump(df, value, branch):
-    """(T_lo, T_hi) around the largest step on one branch, or None when no clear jump."""
-    d = df[df.branch == branch].sort_values("T")
-    if len(d) < 3:
-        return None
-    v = d[value].abs().to_numpy() if value == "eta" else d[value].to_numpy()
-    t = d["T"].to_numpy()
-    dv = np.abs(np.diff(v))
-    i = int(np.argmax(dv))
-    span = v.max() - v.min()
-    rest = np.delete(dv, i)
-    if span <= 0 or dv[i] < 0.25 * span or (rest.size and dv[i] < 5 * np.median(rest) + 1e-12):
-        return None
-    return float(t[i]), float(t[i + 1])
-
-
 def jump_su(fit_su: float, bracket_su: float | None) -> float:
     """The s.u. (K) of a transition temperature fitted to a jump seen between two data points: the covariance's
     ``fit_su``, but never below ``bracket_su`` = (T_{i+1} − T_i)/√12, the standard deviation of a position known only
@@ -211,15 +148,6 @@ def jump_su(fit_su: float, bracket_su: float | None) -> float:
     if bracket_su is None or not math.isfinite(fit_su):
         return float(fit_su)
     return float(max(fit_su, bracket_su))
-
-
-def _combine(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    lo, hi = max(a[0], b[0]), min(a[1], b[1])
-    return (lo, hi) if lo < hi else (min(a[0], b[0]), max(a[1], b[1]))
 
 
 class _Evaluator:
@@ -316,8 +244,8 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     grid = np.unique(np.concatenate([np.linspace(tlo - pad, thi + pad, n_grid), allT]))
     jumps, observed = {}, {}
     for br in ("heating", "cooling"):
-        j = _combine(_observed_jump(qd, "q", br) if qd is not None else None,
-                     _observed_jump(ed, "eta", br) if ed is not None else None)
+        j = common_bracket(observed_jump(qd, "q", br) if qd is not None else None,
+                     observed_jump(ed, "eta", br) if ed is not None else None)
         if j is not None:
             jumps[br] = j
             observed["T_up_obs" if br == "heating" else "T_down_obs"] = 0.5 * (j[0] + j[1])
@@ -487,24 +415,3 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
                      observed=observed, curves=curves, residuals=pd.concat(rows, ignore_index=True),
                      condition=cond, success=bool(sol.success), message=str(sol.message), notes=tuple(notes),
                      warnings=tuple(warns))
-
-
-def synthetic_data(model: LandauModel, T_heat, T_cool, sigma_q=0.01, sigma_eta=0.02, eta_norm=True, seed=0):
-    """q(T) and η(T) tables on both branches from ``model`` plus Gaussian noise (for tests and demos).
-
-    η is divided by its largest model value when ``eta_norm`` (so the true scale s = 1/max η)."""
-    rng = np.random.default_rng(seed)
-    out = []
-    emax = None
-    for br, T in (("heating", np.asarray(T_heat, float)), ("cooling", np.asarray(T_cool, float))):
-        Ts = np.sort(T)
-        sw = model.sweep(Ts, refine=False)
-        df = sw.heating if br == "heating" else sw.cooling
-        out.append((br, df))
-    emax = max(float(df["eta"].max()) for _, df in out) if eta_norm else 1.0
-    emax = emax if emax > 0 else 1.0
-    q = pd.concat([pd.DataFrame({"T": df["T"], "q": df["q"] + rng.normal(0, sigma_q, len(df)), "branch": br})
-                   for br, df in out], ignore_index=True)
-    e = pd.concat([pd.DataFrame({"T": df["T"], "eta": df["eta"] / emax + rng.normal(0, sigma_eta, len(df)),
-                                 "branch": br}) for br, df in out], ignore_index=True)
-    return q, e, 1.0 / emax

@@ -8,7 +8,7 @@ import pytest
 
 from symstrain.csv_input import Column, header_key, read_csv_table
 from symstrain.errors import SymstrainInputError
-from symstrain.landau_fit import read_branch_csv
+from symstrain.landau_data import read_branch_csv
 from symstrain.magnetism import read_chimt_csv
 from symstrain.series import read_cells_csv
 

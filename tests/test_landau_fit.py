@@ -12,7 +12,8 @@ import pytest
 from symstrain.cli import main
 from symstrain.errors import SymstrainInputError
 from symstrain.landau import LandauModel
-from symstrain.landau_fit import fit_landau, read_branch_csv, synthetic_data
+from symstrain.landau_data import read_branch_csv, synthetic_data
+from symstrain.landau_fit import fit_landau
 from symstrain.magnetism import q_to_chimt
 
 P = LandauModel.paper()

@@ -189,7 +189,7 @@ def test_landau(capsys, tmp_path):
 
 def test_fit(capsys, tmp_path):
     from symstrain.landau import LandauModel
-    from symstrain.landau_fit import synthetic_data
+    from symstrain.landau_data import synthetic_data
 
     T = np.arange(195.0, 256.0, 2.0)
     q, e, _ = synthetic_data(LandauModel.paper(), T, T[::-1], seed=1)

@@ -36,7 +36,8 @@ def run(args):
     from ..errors import SymstrainInputError, WarningRecord
     from ..landau import LandauModel
     from ..notation import format_su
-    from ..landau_fit import clean_branch_frame, fit_landau, read_branch_csv
+    from ..landau_data import clean_branch_frame, read_branch_csv
+    from ..landau_fit import fit_landau
     from ..magnetism import read_chimt_csv
     from ..plots.landau import fit_figure
     from . import CommandResult
