@@ -24,6 +24,13 @@ from .errors import SymstrainInputError, WarningRecord
 from .lattice import reciprocal_metric
 from .walls import snap
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "cells_in_child_basis": "the cells of the table are used as given, in the child basis",
+    "no_twins": "one orientation state: no twin-related reflections",
+    "no_splitting": "no reflection splits",
+}
+
 CU_KALPHA1 = 1.5406
 
 

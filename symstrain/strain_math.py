@@ -25,6 +25,13 @@ from .lattice import matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
 from .tensors import name_row, rref
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "cell_without_su": "a cell without s.u.'s: its contribution to every s.u. is unknown",
+    "su_treated_as_exact": "some lattice parameters have no s.u.: treated as exact",
+    "no_su": "neither cell gives s.u.'s: no s.u. is reported",
+}
+
 COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
 #: (row, column) of each named component in the 3×3 tensor
 COMPONENT_INDEX = {"e11": (0, 0), "e22": (1, 1), "e33": (2, 2), "e23": (1, 2), "e13": (0, 2), "e12": (0, 1)}
