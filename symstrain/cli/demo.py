@@ -163,7 +163,8 @@ def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, s
     eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2, progress=progress)
     eta_df.to_csv(out.path("series_order_parameters.csv"), index=False)
     if len(eta_df):
-        plot_order_parameters(eta_df, out.path("series_order_parameters.png"), title="model series, heating")
+        plot_order_parameters(eta_df.assign(branch="heating"), out.path("series_order_parameters.png"),
+                              title="model series, heating")
     data = {"n_structures": len(items), "T": temps.tolist(), "strain_table": "series_strain_table.csv",
             "proportionality": proportionality(eta_df) if len(eta_df) > 1 else None}
     lines = [
