@@ -49,6 +49,12 @@ import numpy as np
 
 from .errors import SymstrainInputError, WarningRecord
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "z_from_atoms": "no _cell_formula_units_Z: Z taken from the atoms",
+    "formula_from_atoms": "the formula is taken from the cell content",
+}
+
 #: detection tolerance (Å) of the ``detected_*`` columns unless the caller chooses another
 DEFAULT_SYMPREC = 0.01
 

@@ -50,6 +50,11 @@ from .relation import Relation  # noqa: F401  (the input type; one import to re-
 from .peak_splitting import CU_KALPHA1, PeakSplitting, peak_splitting, strongest_split_reflections  # noqa: F401
 from .spontaneous_strain import strain as spontaneous_strain
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "strain_not_invariant": "the strain is not invariant under the child's point group beyond noise",
+}
+
 FRAME = "parent Cartesian frame: X ∥ a, Y in the ab plane, Z ∥ c* of the parent basis"
 
 

@@ -15,6 +15,8 @@ rows the line goes through both and has no s.u.). The principal s.u.'s are first
 components of α zero by the phase's point group are exactly 0 (s.u. 0). Differs from PASCal in fitting the tensor
 components and diagonalising the fitted tensor (the Nye definition α_ij = de_ij/dT) rather than fitting the
 principal strains of each temperature; the two agree when the axes are fixed by symmetry.
+
+Warnings are :class:`~symstrain.errors.WarningText`'s with source ``thermal_expansion``, codes :data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import WarningText
 from .phase import CELL_NAMES
 
 MK = 1e6  # K⁻¹ → MK⁻¹
+#: codes of the warnings of :func:`thermal_expansion`
+WARNING_CODES = {
+    "expansion_two_rows": "a phase of two rows: the line goes through both, no s.u.",
+    "expansion_one_temperature": "a phase whose rows are all at one temperature: no thermal expansion",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +184,8 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     V_ref = float(vi[0] + vs_[0] * (T[0] - Tm))
     warnings = []
     if kind == "line through 2 rows":
-        warnings.append(f"{key or 'rows without a group'}: 2 rows: the line goes through both, no s.u.")
+        warnings.append(WarningText("expansion_two_rows", "thermal_expansion",
+                                    f"{key or 'rows without a group'}: 2 rows: the line goes through both, no s.u."))
     return PhaseExpansion(key, int(number), n, float(T[0]), float(T[-1]), float(T[0]), slope * MK, su * MK,
                           lam * MK, lam_su * MK, vec, uvw, float(vs_[0] / V_ref * MK), float(vsu[0] / V_ref * MK),
                           kind, labels, tuple(warnings))
@@ -199,8 +208,9 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
     for key in dict.fromkeys(keys):
         m = keys == key
         if len(np.unique(T[m])) < 2:
-            warnings.append(f"{key or 'rows without a group'}: {int(m.sum())} row(s) at one temperature: "
-                            "no thermal expansion")
+            warnings.append(WarningText("expansion_one_temperature", "thermal_expansion",
+                                        f"{key or 'rows without a group'}: {int(m.sum())} row(s) at one temperature: "
+                                        "no thermal expansion"))
             continue
         num = int(numbers[m][0])
         g = None

@@ -6,7 +6,8 @@ when the file has them, ``batch`` (HKLF 4 batch number), ``status`` (CIF/FCF sta
 '<'), ``I_calc`` (Fc², FCF list code 4), and for twinned data ``datum_id`` and ``twin_individual``.
 ``DataFrame.attrs`` carries ``source`` (the path), ``format``, ``block`` (CIF block name),
 ``temperature`` (K, from ``_diffrn_ambient_temperature`` or ``_cell_measurement_temperature``, else
-None), ``cell`` (a, b, c, α, β, γ of a CIF block, else None), ``twinned`` (bool) and ``warnings`` (one-line notes).
+None), ``cell`` (a, b, c, α, β, γ of a CIF block, else None), ``twinned`` (bool) and ``warnings`` (one-line notes,
+each a :class:`~symstrain.errors.WarningText` whose source is the file; codes in :data:`WARNING_CODES`).
 
 Formats
 -------
@@ -31,12 +32,25 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 
 _I_PAIRS = (("f_squared_meas", "f_squared_sigma"), ("intensity_meas", "intensity_sigma"))
 _STATUS = ("observed_status", "include_status", "status")
 #: largest |h|, |k|, |l| read (HKLF 4 fixed format has four columns per index); beyond is corruption
 _MAX_INDEX = 9999
+#: codes of the warnings in ``attrs["warnings"]``
+WARNING_CODES = {
+    "hkl_not_terminated": "HKLF 4 data without the 0 0 0 line (the file may be truncated)",
+    "no_sigma": "no σ column: σ(I) unknown (NaN)",
+    "intensities_from_amplitudes": "the file gives amplitudes: I = F², σ(I) = 2F·σ(F)",
+    "twinned_data": "twinned data: each intensity is a sum over twin individuals",
+    "twin_primary_individual": "twinned data classified by the indices of one individual only",
+}
+
+
+def _unterminated(source) -> WarningText:
+    return WarningText("hkl_not_terminated", source,
+                       "HKLF 4 data not terminated by a 0 0 0 line (file may be truncated)")
 
 
 def read_hkl(path, block: str | None = None) -> pd.DataFrame:
@@ -132,7 +146,7 @@ def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[st
     if fast is None:
         return _parse_lines(text.splitlines(), source)
     hkl, I, s, batch, terminated = fast
-    warns = [] if terminated else ["HKLF 4 data not terminated by a 0 0 0 line (file may be truncated)"]
+    warns = [] if terminated else [_unterminated(source)]
     df = pd.DataFrame({"h": hkl[:, 0], "k": hkl[:, 1], "l": hkl[:, 2], "I": I, "sigma": s})
     if batch is not None:
         df["batch"] = batch
@@ -230,7 +244,7 @@ def _parse_lines(lines: list[str], source: str) -> tuple[pd.DataFrame, list[str]
     if not rows:
         raise SymstrainInputError(source, "no reflections in the HKLF 4 data")
     if not terminated:
-        warns.append("HKLF 4 data not terminated by a 0 0 0 line (file may be truncated)")
+        warns.append(_unterminated(source))
     arr = np.array([r[:5] for r in rows], dtype=float)
     df = pd.DataFrame({"h": arr[:, 0].astype(int), "k": arr[:, 1].astype(int), "l": arr[:, 2].astype(int),
                        "I": arr[:, 3], "sigma": arr[:, 4]})
@@ -382,8 +396,9 @@ def _read_block(b, path: str) -> pd.DataFrame | None:
         df = _table_from_columns(b, tcols, tloop, path, "_twin_refln")
         df.attrs["format"] = "cif_twin_refln"
         df.attrs["twinned"] = True
-        df.attrs["warnings"].append("twinned data (_twin_refln_ loop): each intensity is the sum over the "
-                                    "twin individuals listed with the same datum_id")
+        df.attrs["warnings"].append(WarningText("twinned_data", path, "twinned data (_twin_refln_ loop): each "
+                                                "intensity is the sum over the twin individuals listed with the same "
+                                                "datum_id"))
         return df
     # 3. hkl embedded as text
     raw = b.find_value("_shelx_hkl_file")
@@ -427,7 +442,7 @@ def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFram
             if sg in cols:
                 s = numbers(cols[sg], path)
             else:
-                warns.append(f"no {cat}_{sg}: sigma(I) unknown (NaN)")
+                warns.append(WarningText("no_sigma", path, f"no {cat}_{sg}: sigma(I) unknown (NaN)"))
             break
     if I is None:
         if "f_meas" not in cols:
@@ -436,7 +451,8 @@ def _table_from_columns(b, cols: dict, loop, path: str, cat: str) -> pd.DataFram
         I = F**2
         if "f_sigma" in cols:
             s = 2 * np.abs(F) * numbers(cols["f_sigma"], path)
-        warns.append("intensities computed as F_meas² (file gives amplitudes), sigma(I) = 2F·sigma(F)")
+        warns.append(WarningText("intensities_from_amplitudes", path, "intensities computed as F_meas² (file gives "
+                                 "amplitudes), sigma(I) = 2F·sigma(F)"))
     if s is None:
         s = np.full(len(I), np.nan)
     df = pd.DataFrame({"h": idx[0], "k": idx[1], "l": idx[2], "I": I, "sigma": s})
@@ -471,6 +487,7 @@ def primary_individual(df: pd.DataFrame) -> pd.DataFrame:
     else:
         out = df
     out.attrs = dict(df.attrs)
-    out.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [
-        "twinned data classified by the indices of individual 1 (else the first listed) of each datum only"]
+    out.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(
+        "twin_primary_individual", str(df.attrs.get("source", "hkl")),
+        "twinned data classified by the indices of individual 1 (else the first listed) of each datum only")]
     return out

@@ -25,6 +25,9 @@ Conventions
   with −c (same atoms), with a warning.
 * Lost on the way out: standard uncertainties, displacement parameters, disorder groups, the temperature,
   zero-occupancy sites. Not present on the way in: the same, and every s.u. is None.
+
+The Phase's warnings are :class:`~symstrain.errors.WarningText`'s (source: the Phase's source), codes in
+:data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -33,11 +36,23 @@ import importlib
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .phase import Atom, Cell, Phase, SpaceGroupInfo, params_from_matrix
 
 #: spglib tolerance (Å) of :func:`from_pymatgen` and :func:`from_ase`, as in ``detect_symmetry``
 SYMPREC = 0.01
+#: codes of the warnings of a Phase built here
+WARNING_CODES = {
+    "built_without_su": "built from another library's structure: no s.u.'s, displacement parameters or disorder",
+    "left_handed_lattice": "a left-handed lattice re-described with −c",
+    "origin_moved": "the origin moved to the standard origin of the space group",
+    "supercell": "pure translations other than a centring map the structure onto itself",
+    "origin_shifted_operators": "the operations are a tabulated setting with the origin shifted",
+    "operators_identified_by_spglib": "the operations match no tabulated setting; the group named by spglib",
+    "integer_operations_only": "spglib finds a larger group than the operations with integer matrices in this cell",
+    "spacegroup_from_spglib": "the space group is the one spglib finds at symprec",
+    "asymmetric_unit_mismatch": "the asymmetric unit does not expand to the structure's atom count",
+}
 #: atoms of different sites closer than this (Å) are one position with several species
 SAME_POSITION = 0.02
 _ISOTOPE_MASS = {"D": 2.01410178, "T": 3.01604928}  # u (atomic masses of ²H and ³H)
@@ -225,7 +240,7 @@ def _is_group(rot: np.ndarray, trans: np.ndarray) -> bool:
     return SymOps(rot, trans).is_group()
 
 
-def _operations(ds, lattice: np.ndarray, symprec: float, source: str, warnings: list[str]):
+def _operations(ds, lattice: np.ndarray, symprec: float, source: str, warnings: list):
     """(rotations, translations, origin shift) of the spglib dataset with exact translations; the shift o is
     added to every fractional coordinate when the file's origin gives no simple fractions."""
     from .notation import fmt_vector
@@ -244,10 +259,10 @@ def _operations(ds, lattice: np.ndarray, symprec: float, source: str, warnings: 
     if t is None or not _is_group(rot, t):
         raise SymstrainInputError(source, "the symmetry operations spglib finds have translations that are not "
                                           "simple fractions in this cell, with any origin")
-    warnings.append(f"origin moved to the standard origin of the space group: coordinates shifted by {fmt_vector(o)}"
-                    if np.allclose(o, np.rint(o * 48) / 48, atol=1e-6) else
-                    "origin moved to the standard origin of the space group: coordinates shifted by "
-                    f"({', '.join(f'{v:.6f}' for v in o)})")
+    shown = fmt_vector(o) if np.allclose(o, np.rint(o * 48) / 48, atol=1e-6) else \
+        f"({', '.join(f'{v:.6f}' for v in o)})"
+    warnings.append(WarningText("origin_moved", source, "origin moved to the standard origin of the space group: "
+                                f"coordinates shifted by {shown}"))
     return rot, t, o
 
 
@@ -276,11 +291,13 @@ def phase_from_sites(lattice, frac, species, labels=None, *, symprec: float = SY
     for sp in species:
         if not sp or any(not (0 < o <= 1 + 1e-6) for o in sp.values()) or sum(sp.values()) > 1 + 1e-3:
             raise SymstrainInputError(source, f"site occupancies {sp} are not in (0, 1] with a sum of at most 1")
-    warnings = [f"built from {what}: no standard uncertainties, displacement parameters or disorder groups"]
+    warnings = [WarningText("built_without_su", source, f"built from {what}: no standard uncertainties, "
+                            "displacement parameters or disorder groups")]
     if np.linalg.det(lattice) < 0:
         lattice = lattice * np.array([[1.0], [1.0], [-1.0]])
         frac = frac * np.array([1.0, 1.0, -1.0])
-        warnings.append("left-handed lattice re-described with -c (z → -z); the atoms are unchanged")
+        warnings.append(WarningText("left_handed_lattice", source, "left-handed lattice re-described with -c "
+                                    "(z → -z); the atoms are unchanged"))
     frac = _wrap(frac)
     keys = [tuple(sorted((e, round(o, 3)) for e, o in sp.items())) for sp in species]
     _, types = np.unique(np.array([repr(k) for k in keys]), return_inverse=True)
@@ -294,12 +311,15 @@ def phase_from_sites(lattice, frac, species, labels=None, *, symprec: float = SY
         raise SymstrainInputError(source, "the operations spglib finds are not a recognisable space group")
     extra = SymOps(rot, trans).pure_translations()
     if len(extra) and centring_type(extra) is None:
-        warnings.append(f"the cell is a supercell: {len(extra)} pure translation(s) map the structure onto itself")
+        warnings.append(WarningText("supercell", source, f"the cell is a supercell: {len(extra)} pure "
+                                    "translation(s) map the structure onto itself"))
     if ident.note:
-        warnings.append(ident.note)
+        code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
+        warnings.append(WarningText(code, source, ident.note))
     if int(ds.number) != ident.number:
-        warnings.append(f"spglib finds {ds.international} ({ds.number}) for the structure; in this cell only the "
-                        f"operations of {ident.hm} ({ident.number}) have integer matrices")
+        warnings.append(WarningText("integer_operations_only", source, f"spglib finds {ds.international} "
+                                    f"({ds.number}) for the structure; in this cell only the operations of {ident.hm} "
+                                    f"({ident.number}) have integer matrices"))
     frac = _wrap(frac + shift)
     # the first site of each orbit, moved onto the mean of its images under its site-symmetry group
     reps = np.unique(np.array(ds.equivalent_atoms))
@@ -324,10 +344,12 @@ def phase_from_sites(lattice, frac, species, labels=None, *, symprec: float = SY
             atoms.append(Atom(label, element, x.copy(), np.full(3, np.nan), float(occ)))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     sg = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "spglib", rot, trans, bool(ident.is_standard))
-    warnings.append(f"space group {ident.hm} ({ident.number}) found by spglib at symprec {symprec:g} Å")
+    warnings.append(WarningText("spacegroup_from_spglib", source,
+                                f"space group {ident.hm} ({ident.number}) found by spglib at symprec {symprec:g} Å"))
     phase = Phase(Cell(*params_from_matrix(lattice.T)), sg, tuple(atoms), source=source, warnings=tuple(warnings))
     n_back, n_given = len(expand_to_cell(phase)[0]), sum(len(sp) for sp in species)
     if n_back != n_given:
         phase = Phase(phase.cell, sg, phase.atoms, source=source, warnings=tuple(warnings) + (
-            f"the asymmetric unit expands to {n_back} atoms, the structure has {n_given}",))
+            WarningText("asymmetric_unit_mismatch", source,
+                        f"the asymmetric unit expands to {n_back} atoms, the structure has {n_given}"),))
     return phase

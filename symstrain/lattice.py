@@ -35,16 +35,22 @@ def _cosines(p: np.ndarray):
     return p, np.cos(np.radians(p[..., 3])), np.cos(np.radians(p[..., 4])), np.cos(np.radians(p[..., 5]))
 
 
+#: index of each entry of a 3×3 symmetric tensor in its Voigt vector (G11, G22, G33, G23, G13, G12)
+_FROM_VOIGT = np.array([[0, 5, 4], [5, 1, 3], [4, 3, 2]])
+
+
+def metric_voigt(p, cosines=None) -> np.ndarray:
+    """(..., 6) metric tensors in Voigt order (G11, G22, G33, G23, G13, G12) (Å²) from (..., 6) parameters;
+    ``cosines`` (cos α, cos β, cos γ) when the caller has them already."""
+    p = np.asarray(p, dtype=float)
+    ca, cb, cg = _cosines(p)[1:] if cosines is None else cosines
+    a, b, c = p[..., 0], p[..., 1], p[..., 2]
+    return np.stack([a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg], axis=-1)
+
+
 def metric(p) -> np.ndarray:
     """(..., 3, 3) metric tensors G (Å²) from (..., 6) parameters a, b, c (Å), α, β, γ (degrees)."""
-    p, ca, cb, cg = _cosines(p)
-    a, b, c = p[..., 0], p[..., 1], p[..., 2]
-    G = np.empty(p.shape[:-1] + (3, 3))
-    G[..., 0, 0], G[..., 1, 1], G[..., 2, 2] = a * a, b * b, c * c
-    G[..., 0, 1] = G[..., 1, 0] = a * b * cg
-    G[..., 0, 2] = G[..., 2, 0] = a * c * cb
-    G[..., 1, 2] = G[..., 2, 1] = b * c * ca
-    return G
+    return metric_voigt(p)[..., _FROM_VOIGT]
 
 
 def reciprocal_metric(p) -> np.ndarray:

@@ -8,7 +8,8 @@ law). With the high-spin fraction γ_HS = (1 + q)/2::
 
 which is the issue's ``[(1+q)/2·χHS + (1−q)/2·χLS]·T`` with χHS = chit_hs/T. Defaults: chit_hs = 3.5
 (Fe(II) S = 2 with g ≈ 2.2), chit_ls = 0. The inverse is q = 2(χMT − chit_ls)/(chit_hs − chit_ls) − 1;
-it is returned unclipped (noise can push it slightly outside [−1, 1]; the reader reports how many).
+it is returned unclipped (noise can push it slightly outside [−1, 1]; the reader reports how many, warning code
+``q_out_of_range``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
+
+#: codes of the warnings of :func:`read_chimt_csv`
+WARNING_CODES = {"q_out_of_range": "points whose q is outside [−1, 1] with the given χT products (kept unclipped)"}
 
 CHIT_HS = 3.5  #: default χ_HS·T in cm³ K mol⁻¹
 CHIT_LS = 0.0  #: default χ_LS·T in cm³ K mol⁻¹
@@ -48,7 +52,8 @@ def chimt_to_q(chimt, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS):
 def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> tuple[pd.DataFrame, list[str]]:
     """Read a χMT(T) CSV (columns T and chiMT, optional ``branch``) and add q.
 
-    Returns (frame with T, chimt, q[, branch]; warnings). Raises SymstrainInputError naming the file
+    Returns (frame with T, chimt, q[, branch]; warnings, each a :class:`~symstrain.errors.WarningText`, codes in
+    :data:`WARNING_CODES`). Raises SymstrainInputError naming the file
     for a missing/unreadable file, missing columns, non-numeric or non-finite values
     (:func:`symstrain.csv_input.read_csv_table`; headers such as "χMT (cm3 K mol-1)" or "T (K)" match).
     """
@@ -63,5 +68,6 @@ def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> 
     warnings = []
     nout = int((np.abs(out["q"]) > 1.0).sum())
     if nout:
-        warnings.append(f"{path}: {nout} point(s) give |q| > 1 with χT_HS = {chit_hs}, χT_LS = {chit_ls} (kept unclipped)")
+        warnings.append(WarningText("q_out_of_range", path, f"{path}: {nout} point(s) give |q| > 1 with χT_HS = "
+                                    f"{chit_hs}, χT_LS = {chit_ls} (kept unclipped)"))
     return out, warnings

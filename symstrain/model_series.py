@@ -108,8 +108,7 @@ class WrittenSeries:
                                 "T_down": contract.quantity(tr.T_down)["value"],
                                 "T_eq": contract.quantity(tr.T_eq)["value"]},
                 "branches": sorted({it["branch"] for it in self.items}),
-                "thermal_expansion": {"alpha": self.alpha, "T_ref": T_REF,
-                                      "description": "every cell length × (1 + alpha·(T − T_ref)), alpha in K⁻¹"},
+                "thermal_expansion": {"alpha": self.alpha, "T_ref": T_REF},
                 "index": str(self.files[-1]),
                 "structures": [{**contract.structure(it["phase"]), "file": it["file"], "branch": it["branch"],
                                 "q": it["q"], "eta": it["eta"], "eta_model": it["eta_model"]} for it in self.items]}

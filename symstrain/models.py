@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .phase import Atom, Cell, Phase, SpaceGroupInfo
 
 # ---------------------------------------------------------------------------------------
@@ -351,6 +351,11 @@ def model_cartesian(q: float = -1.0, eta: float = 0.0):
 #: shortest acceptable distances (Å) between atoms of different molecules: non-H···non-H,
 #: H···H, non-H···H; below them model_phase adds a warning to the Phase
 CONTACT_LIMITS = (3.2, 2.0, 2.5)
+#: codes of the warnings of a model Phase (``Phase.warnings``, source: the Phase's name)
+WARNING_CODES = {
+    "model_structure": "the structure is a generated model: idealised geometry, invented cell and packing",
+    "short_contact": "an intermolecular contact shorter than CONTACT_LIMITS: the invented packing does not hold",
+}
 
 
 def intermolecular_contacts(q: float, eta: float, cell: Cell) -> dict[str, float]:
@@ -444,15 +449,14 @@ def model_phase(q: float = -1.0, eta: float = 0.0, *, temperature: float | None 
     tag = "Pccn" if eta == 0.0 else "P21c"
     block = f"model_q{q:+.3f}_eta{eta:+.3f}_{tag}".replace("+", "p").replace("-", "m").replace(".", "")
     how = f"q={q:g}, eta={eta:g}" + ("" if temperature is None else f", temperature={temperature:g}")
-    warnings = [
-        (f"built by symstrain.models.model_phase({how}{', cell=given' if given_cell else ''}): "
-         "idealised geometry, invented cell and packing"),
-    ]
+    warnings = [WarningText("model_structure", f"{MODEL_SOURCE}:{block}", f"built by symstrain.models.model_phase({how}"
+                            f"{', cell=given' if given_cell else ''}): idealised geometry, invented cell and packing")]
     contacts = intermolecular_contacts(q, eta, cell)
     for (key, what), limit in zip((("XX", "non-H...non-H"), ("HH", "H...H"), ("XH", "non-H...H")), CONTACT_LIMITS):
         if contacts[key] < limit:
-            warnings.append(f"short intermolecular contact {what} {contacts[key]:.2f} A (< {limit} A) "
-                            f"at q = {q}, eta = {eta}: the invented packing does not hold here")
+            warnings.append(WarningText("short_contact", f"{MODEL_SOURCE}:{block}", f"short intermolecular contact {what} "
+                                        f"{contacts[key]:.2f} A (< {limit} A) at q = {q}, eta = {eta}: the invented "
+                                        "packing does not hold here"))
     return Phase(cell=cell, spacegroup=sg, atoms=atoms, source=MODEL_SOURCE, block=block,
                  temperature=temperature, temperature_source=None if temperature is None else "model",
                  formula=FORMULA, z=float(Z_MOLECULES), warnings=tuple(warnings))

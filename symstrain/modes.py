@@ -50,6 +50,16 @@ from .relation import relate
 from .spacegroup import identify_operations
 from .strain_irreps import StrainIrrep, strain_irreps
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "no_parent_atoms": "the parent file has no atoms: the reference is the child averaged back over the lost operations",
+    "origin_chosen": "several origins are valid for the pair: the one with the smallest amplitude is used",
+    "polar_shift_removed": "a uniform shift along a polar axis is removed from the displacements",
+    "no_su": "the child gives no coordinate s.u.'s: the amplitudes have none",
+    "isotropy_mismatch": "a component is not invariant under the child group (pairing or threshold problem)",
+    "no_primary_irrep": "no set of active irreps has the child's group as its isotropy subgroup",
+}
+
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
                            "it; u in Å with the child cell (AMPLIMODES)")
 REFERENCES = ("parent", "symmetrized")

@@ -33,6 +33,8 @@ Conventions
   removed, volume kept to first order), written in the parent basis.
 * ε13 and the other strain numbers are those of :func:`symstrain.strain` against the parent cell; ε13 is exactly 0
   (s.u. 0) when the child's point group does not allow e13 (zero by symmetry, never 3e-17).
+
+Warnings: :data:`WARNING_CODES` (this module's own), plus those of the relation, the strain and the decomposition.
 """
 
 from __future__ import annotations
@@ -43,10 +45,15 @@ from functools import cached_property
 import numpy as np
 
 from . import contract
-from .errors import SymstrainInputError, WarningRecord
+from .errors import SymstrainInputError, WarningRecord, WarningText
 from .phase import Atom, Cell, Phase, params_from_matrix
 from .relation import Relation
 
+#: codes of the warnings this module writes (``Distortion.warnings``, the symmetrised Phase's warnings)
+WARNING_CODES = {
+    "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
+    "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
+}
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 DEFINITIONS = {
@@ -218,7 +225,8 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
         temperature=relation.child.temperature,
         formula=relation.child.formula,
         z=parent.z,
-        warnings=("pseudo-symmetric structure: the child averaged over the lost cosets of the parent group",),
+        warnings=(WarningText("pseudo_symmetric_structure", relation.child.name, "pseudo-symmetric structure: the "
+                              "child averaged over the lost cosets of the parent group"),),
     )
 
 
@@ -261,11 +269,10 @@ class OrderResult:
         return float(np.max(np.linalg.norm(self.modes.displacements, axis=1)))
 
     def all_warnings(self) -> list[WarningRecord]:
-        child = self.relation.child.name
-        # the strain repeats the relation's warnings as "relation: …": those are in the relation's already
-        st = [WarningRecord("strain_note", child, w) for w in self.strain.warnings if not w.startswith("relation: ")]
-        # the distortion's warnings (no s.u.) repeat the decomposition's, which gives η_modes
-        return contract.warning_records(self.modes.all_warnings() + st, child)
+        # the strain repeats the relation's warnings (the same records, merged here); the distortion's warnings
+        # (no s.u.) repeat the decomposition's, which gives η_modes
+        return contract.warning_records(self.modes.all_warnings() + self.strain.warning_records(),
+                                        self.relation.child.name)
 
     def to_dict(self, normalised: dict | None = None) -> dict:
         rel = self.relation

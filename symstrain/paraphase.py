@@ -23,6 +23,14 @@ import numpy as np
 from .errors import SymstrainInputError, WarningRecord
 from .phase import CELL_NAMES, Cell, Phase, SpaceGroupInfo
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "no_paraphase": "no single paraphase among the rows' groups: P = identity, no relation used",
+    "no_space_groups": "no space group is known for the rows",
+    "baseline_row_excluded": "a row of another group inside the baseline range is left out of the baseline",
+    "baseline_one_temperature": "the paraphase rows are all at one temperature: the first is the reference cell",
+}
+
 #: the options that replace the automatic choice, named in its text and in its errors
 OVERRIDES = "--parent CIF, --baseline MODEL --baseline-range TMIN:TMAX, --baseline-cells CSV or --no-reference"
 
@@ -215,6 +223,14 @@ def _paraphase_key(cells, groups, rows) -> str:
     return max(top, key=lambda k: len(rows[k]))
 
 
+def _baseline_warnings(bl) -> list[WarningRecord]:
+    """The warnings of a fitted :class:`~symstrain.reference.CellBaseline` as records (they belong in the envelope,
+    not in the baseline's dictionary)."""
+    from .contract import warning_records
+
+    return warning_records(bl.warnings, source=bl.source)
+
+
 def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: str | None = None,
                      T_range: tuple[float, float] | None = None, baseline_cells=None, degree: int = 2,
                      theta_s: float | None = None, tol: float = 0.08) -> ReferenceChoice:
@@ -270,6 +286,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
         sub = bc[keep]
         bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model or "linear", degree=degree, theta_s=theta_s,
                                source=src, exact=True)
+        warnings += _baseline_warnings(bl)
         return ReferenceChoice("baseline-cells", model or "linear", bl, para, groups, tuple(sub["label"].astype(str)),
                                (bl.T_min, bl.T_max), rels, refuted, (), src, tuple(warnings))
 
@@ -292,6 +309,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
         sub = cells[use]
         bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model, degree=degree, theta_s=theta_s,
                                source=f"{para or 'baseline'} rows", exact=True)
+        warnings += _baseline_warnings(bl)
         name = "line through 2 rows" if model == "linear" and bl.n == 2 and not any(
             b.weighted for b in bl.baselines.values()) else model
         return ReferenceChoice("baseline", name, bl, para, groups, tuple(labels[use]), (bl.T_min, bl.T_max), rels,
@@ -309,5 +327,6 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
                                (), "rows of the series", tuple(warnings))
     exact = len(idx) == 2
     bl = fit_cell_baseline(sub["T"], _arrays(sub), model="linear", source=f"{para} rows", exact=exact)
+    warnings += _baseline_warnings(bl)
     return ReferenceChoice("auto", "line through 2 rows" if exact else "linear", bl, para, groups,
                            tuple(labels[idx]), span, rels, refuted, (), "rows of the series", tuple(warnings))

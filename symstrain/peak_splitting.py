@@ -24,11 +24,18 @@ from .errors import SymstrainInputError, WarningRecord
 from .lattice import reciprocal_metric
 from .walls import snap
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "cells_in_child_basis": "the cells of the table are used as given, in the child basis",
+    "no_twins": "one orientation state: no twin-related reflections",
+    "no_splitting": "no reflection splits",
+}
+
 CU_KALPHA1 = 1.5406
 
 
 #: columns of :attr:`PeakSplitting.table` (``*_su`` NaN where unknown); T in K, d in Å, angles in degrees
-SPLITTING_COLUMNS = ("file", "block", "T", "T_su", "branch", "state_j", "state_k", "h", "k", "l", "h_twin", "k_twin", "l_twin",
+SPLITTING_COLUMNS = ("file", "block", "T", "T_su", "branch", "spacegroup", "state_j", "state_k", "h", "k", "l", "h_twin", "k_twin", "l_twin",
                      "d", "d_su", "d_twin", "d_twin_su", "two_theta", "two_theta_su", "two_theta_twin",
                      "two_theta_twin_su", "delta_two_theta", "delta_two_theta_su", "coincidence", "intensity",
                      "intensity_twin")
@@ -39,7 +46,8 @@ class PeakSplitting:
     """d and 2θ of twin-related reflections: one row per (cell, pair of orientation states (1, k), reflection).
 
     ``table`` has :data:`SPLITTING_COLUMNS`: the structure or table row (``file``, ``block``), ``T`` (K), ``branch``
-    ("heating", "cooling" or ""), the pair,
+    ("heating", "cooling" or ""), ``spacegroup`` (H-M of the row's structure, "" when the cell table gives none: a
+    row above the transition keeps its own group, and figures join only rows of one group), the pair,
     the reflection (hkl) of state 1 and its twin T·(hkl) of state k (child basis), d and d_twin (Å), their 2θ and
     Δ2θ = 2θ_twin − 2θ (degrees) with s.u.'s propagated from the cell's (NaN when unknown), ``coincidence``
     ("exact" by symmetry, "unresolved" within ``resolution``, "split", or "unreachable" where λ/2d > 1) and the
@@ -177,11 +185,12 @@ def _exact(H: np.ndarray, H2: np.ndarray, laue: np.ndarray) -> np.ndarray:
 
 
 def _as_cells(cells, relation, source):
-    """[(file, block, T, T_su, branch, params (6,), sus (6,))] from None (the child), a cell table or Phases."""
+    """[(file, block, T, T_su, branch, params (6,), sus (6,), group)] from None (the child), a cell table or
+    Phases."""
     if cells is None:
         ch = relation.child
         return [(str(ch.source), ch.block or None, ch.temperature, ch.temperature_su, "", ch.cell.params,
-                 ch.cell.su_array)]
+                 ch.cell.su_array, ch.spacegroup.hm)]
     if hasattr(cells, "columns"):
         from .phase import CELL_NAMES
 
@@ -193,10 +202,11 @@ def _as_cells(cells, relation, source):
             d = r._asdict()
             out.append((source, str(d.get("label", i)), d["T"], None, str(d.get("branch", "") or ""),
                         np.array([d[c] for c in CELL_NAMES], float),
-                        np.array([d.get(c + "_su", np.nan) for c in CELL_NAMES], float)))
+                        np.array([d.get(c + "_su", np.nan) for c in CELL_NAMES], float),
+                        d["spacegroup"] if isinstance(d.get("spacegroup"), str) else ""))
         return out
     return [(str(ph.source), ph.block or None, ph.temperature, ph.temperature_su, "", ph.cell.params,
-             ph.cell.su_array) for ph in cells]
+             ph.cell.su_array, ph.spacegroup.hm) for ph in cells]
 
 
 def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
@@ -244,7 +254,8 @@ def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
     meta = pd.DataFrame({"file": [r[0] for r in rows_in], "block": [r[1] for r in rows_in],
                          "T": [np.nan if r[2] is None else r[2] for r in rows_in],
                          "T_su": [np.nan if r[3] is None else r[3] for r in rows_in],
-                         "branch": [r[4] for r in rows_in]}).loc[np.repeat(np.arange(R), N)].reset_index(drop=True)
+                         "branch": [r[4] for r in rows_in], "spacegroup": [r[7] for r in rows_in]}
+                        ).loc[np.repeat(np.arange(R), N)].reset_index(drop=True)
     blocks = []
     for p in (p for p in domains.pairs if p.states[0] == 1 and N):
         H2 = snap(H @ p.twin_law.T)

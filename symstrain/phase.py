@@ -207,7 +207,9 @@ class Phase:
     """One crystal structure as read from a CIF block (or built by ``models``).
 
     ``temperature`` in K or None; ``temperature_source`` names the CIF item it came from.
-    ``warnings`` are one-line notes on anything assumed while reading.
+    ``warnings`` are one-line notes on anything assumed while reading, each a :class:`~symstrain.errors.WarningText`
+    (a ``str`` carrying its coded :class:`~symstrain.errors.WarningRecord` in ``.record``; codes in the
+    ``WARNING_CODES`` of the module that built the Phase: ``cif``, ``models``, ``interop``, ``order``, ``pseudo``).
     """
 
     cell: Cell

@@ -14,7 +14,8 @@ Method (index-2 steps, iterated)
    symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
 4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
 
-Displacements are in Å, measured with the child's cell.
+Displacements are in Å, measured with the child's cell. The symmetrised structure's warnings are those of
+:func:`symstrain.order.symmetrize` plus :data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .ops import SymOps
 from .phase import Phase, SpaceGroupInfo
 from .relation import Relation, finite_strain_norm, relate
 
 _GRID = 24
+#: codes of the warnings this module adds to a symmetrised structure
+WARNING_CODES = {
+    "moved_along_polar_axis": "the child's coordinates were moved along its polar axis, where the supergroup fits best",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,8 +161,9 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         return None
     sym = dist.symmetrized
     if np.any(tau):
-        note = (f"coordinates of {child.name} moved by ({', '.join(f'{v:.5f}' for v in tau)}) along the polar "
-                "axis, where the supergroup fits best")
+        note = WarningText("moved_along_polar_axis", child.name, f"coordinates of {child.name} moved by "
+                           f"({', '.join(f'{v:.5f}' for v in tau)}) along the polar axis, where the supergroup fits "
+                           "best")
         sym = replace(sym, warnings=sym.warnings + (note,))
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
                             sym, dist, tau)

@@ -18,6 +18,9 @@ Models (T in K, x in Å or degrees)
 in the result. With s.u.'s for every point the fit is weighted (w = 1/σ²) and the covariance is absolute;
 without them the fit is unweighted and the covariance is scaled by the residual variance (the usual
 "s.u.'s from the scatter"), which needs more points than parameters.
+
+Warnings (``Baseline.warnings``, ``CellBaseline.warnings``) are :class:`~symstrain.errors.WarningText`'s whose
+source is the baseline's name; their codes are :data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -27,11 +30,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell
 
 MODELS = ("linear", "poly", "salje")
 UNITS = {"a": "Å", "b": "Å", "c": "Å", "alpha": "°", "beta": "°", "gamma": "°"}
+#: codes of the warnings of a baseline fit
+WARNING_CODES = {
+    "baseline_unweighted": "some points lack a positive s.u.: the fit is unweighted",
+    "baseline_exact": "a curve through as many points as parameters: no residual, no s.u. from the scatter",
+    "salje_theta_at_edge": "the fitted Θs is at the edge of what the data constrain",
+    "salje_undetermined": "the Salje parameters are not determined (singular covariance)",
+}
 
 
 def _coth_terms(theta: float, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +128,6 @@ class Baseline:
             "weighted": self.weighted,
             "chi2_red": self.chi2_red,
             "theta_s_fixed": self.theta_s_fixed,
-            "warnings": list(self.warnings),
         }
 
 
@@ -140,7 +149,8 @@ def _clean_inputs(T, y, su, name):
         ok = np.isfinite(s) & (s > 0)
         if not np.all(ok):
             if np.any(ok):
-                warnings.append(f"{name}: {int(np.sum(~ok))} of {len(s)} points lack a positive s.u.; fit unweighted")
+                warnings.append(WarningText("baseline_unweighted", name, f"{name}: {int(np.sum(~ok))} of {len(s)} "
+                                            "points lack a positive s.u.; fit unweighted"))
             s = None
     return T, y, s, warnings
 
@@ -205,8 +215,8 @@ def _exact_polynomial(T, y, deg, name, warnings) -> Baseline:
         raise SymstrainInputError(name, f"{k} points at {len(set(T.tolist()))} distinct temperature(s) cannot fix a "
                                   f"degree-{deg} polynomial")
     coef = np.linalg.solve(X, y)
-    warnings = list(warnings) + [f"{name}: {'line' if deg == 1 else 'polynomial'} through {k} point(s): no residual, "
-                                 "no s.u. from the scatter"]
+    warnings = list(warnings) + [WarningText("baseline_exact", name, f"{name}: {'line' if deg == 1 else 'polynomial'} "
+                                             f"through {k} point(s): no residual, no s.u. from the scatter")]
     return Baseline(name, "linear" if deg == 1 else "poly", coef, tuple(f"p{i}" for i in range(k)),
                     np.full((k, k), np.nan), T_ref, float(T.min()), float(T.max()), k, 0.0, False, None, False,
                     tuple(warnings))
@@ -248,8 +258,9 @@ def _fit_salje(T, y, w, weighted, theta_s, name, warnings) -> Baseline:
                             x_scale="jac", xtol=1e-15, ftol=1e-15, gtol=1e-15)
         x0, k, th = sol.x * scale
         if th >= grid[-1] * 0.99 or th <= grid[0] * 1.01:
-            warnings.append(f"{name}: Θs = {th:.4g} K is at the edge of what the data constrain "
-                            "(the data show no curvature: use a linear baseline or fix Θs)")
+            warnings.append(WarningText("salje_theta_at_edge", name, f"{name}: Θs = {th:.4g} K is at the edge of "
+                                        "what the data constrain (the data show no curvature: use a linear baseline "
+                                        "or fix Θs)"))
     params = np.array([x0, k, th])
     f, df = _coth_terms(th, T)
     J = np.column_stack([np.ones_like(T), f, k * df])
@@ -263,7 +274,8 @@ def _fit_salje(T, y, w, weighted, theta_s, name, warnings) -> Baseline:
         C = np.linalg.inv(JtWJ)
     except np.linalg.LinAlgError:
         C = np.full((J.shape[1],) * 2, np.nan)
-        warnings.append(f"{name}: the Salje parameters are not determined by these points (singular covariance)")
+        warnings.append(WarningText("salje_undetermined", name, f"{name}: the Salje parameters are not determined "
+                                    "by these points (singular covariance)"))
     if weighted:
         chi2_red = chi2 / dof if dof > 0 else None
     else:
@@ -342,7 +354,6 @@ class CellBaseline:
             "n_points": self.n,
             "baselines": {k: b.to_dict() for k, b in self.baselines.items()},
             "constants": dict(self.constants),
-            "warnings": list(self.warnings),
         }
 
     def to_frame(self):
@@ -399,5 +410,11 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
         su = S[:, i] if np.all(np.isfinite(S[:, i])) else None
         b = fit_baseline(T, col, su, model=model, degree=degree, theta_s=theta_s, name=f"{source}: {p}", exact=exact)
         baselines[p] = b
-        warnings.extend(b.warnings)
+        warnings.extend(w for w in b.warnings if w.code != "baseline_exact")
+    exact_fits = [p for p, b in baselines.items() if any(w.code == "baseline_exact" for w in b.warnings)]
+    if exact_fits:  # said once for the cell
+        b = baselines[exact_fits[0]]
+        what = "line" if b.model == "linear" else "polynomial"
+        warnings.append(WarningText("baseline_exact", source, f"{source}: {what} through {b.n} point(s) for "
+                                    f"{', '.join(exact_fits)}: no residual, no s.u. from the scatter"))
     return CellBaseline(model, baselines, constants, float(T.min()), float(T.max()), len(T), source, tuple(warnings))

@@ -26,6 +26,14 @@ from . import contract
 from .errors import SymstrainInputError, WarningRecord, unique_warnings
 from .phase import Phase
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "lattice_misfit": "the child cell differs from the parent lattice mapped by P",
+    "twinned_data": "twinned data: the SB classification uses the indices of one twin individual",
+    "hkl_cell_mismatch": "the cell of a reflection file differs from the structure's",
+    "strong_absent_reflections": "reflections absent in both groups are observed strong",
+}
+
 
 def _num(x):
     """A plain JSON number: None for NaN/inf."""
@@ -277,7 +285,8 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
     for data, T in zip(hkl_data, temps):
         src = str(data.attrs.get("source", "hkl"))
         name = Path(src).name
-        warnings += [WarningRecord("hkl_data", src, f"{name}: {w}") for w in data.attrs.get("warnings", [])]
+        warnings += [WarningRecord(w.code, w.source, f"{name}: {w.message}")
+                     for w in contract.warning_records(data.attrs.get("warnings", []), src)]
         if data.attrs.get("twinned"):
             data = primary_individual(data)
             warnings.append(WarningRecord("twinned_data", src, f"{name}: twinned data; SB classification uses the "

@@ -43,6 +43,11 @@ from .errors import SymstrainInputError, WarningRecord
 from .notation import triplet
 from .ops import SymOps
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "no_broken_condition": "no parent extinction condition is broken: the symmetry breaking shows in intensities only",
+}
+
 CLASSES = ("allowed", "SB", "absent")
 
 

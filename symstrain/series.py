@@ -13,6 +13,9 @@ The strain of every row is computed by :func:`symstrain.strain_kernel.pair_strai
 Python loop over rows); the numbers are those of :func:`symstrain.spontaneous_strain.strain` row by row. The
 automatic reference (paraphase rows, relations) is ``paraphase.py``; baselines are ``reference.py``; which strain
 measures η and how is ``coupling.py``. Nothing here reads files, prints or plots.
+
+Warnings (``attrs["warnings"]``, each a :class:`~symstrain.errors.WarningText` with source ``strain_table``; the
+readers' warnings of the cell table come first): the codes are :data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 
 from .contract import clean
 from .coupling import COUPLINGS, coupling_of, eta_from_strain
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 from .series_read import (BRANCH_ORDER, CELL_TABLE_COLUMNS, branch_from_name, cells_from_phases,  # noqa: F401
                           normalise_branch, read_cells_csv, read_series, table_cells)
@@ -32,6 +35,17 @@ STRAIN_COLUMNS = ("e11", "e22", "e33", "e23", "e13", "e12", "eps13", "vs", "e_ss
                   "eta2_strain", "principal1", "principal2", "principal3")
 #: a strain below this magnitude is floating-point noise (exactly 0 in the table)
 NOISE = 1e-12
+#: codes of the warnings :func:`strain_table` adds (source ``strain_table``)
+WARNING_CODES = {
+    "no_su": "neither the reference nor the cell gives s.u.'s (or β has none without a reference): no s.u.",
+    "no_reference": "no reference cell: only ε13 = ½·cos β (c0 = c) is defined",
+    "reference_without_su": "the reference has no s.u.'s: its contribution to every s.u. is unknown",
+    "cell_without_su": "cells without s.u.'s: their contribution to every s.u. is unknown",
+    "su_treated_as_exact": "some lattice parameters have no s.u.: treated as exact",
+    "eta_undefined": "the strain η is measured by is zero in every row: η_strain is undefined",
+    "no_coupling": "no relation and no symmetry-breaking components: η_strain is not defined",
+}
+_SOURCE = "strain_table"
 
 
 def _ref_arrays(reference, T):
@@ -123,8 +137,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
 
     Columns zero by symmetry for a row's space group (when known) are exactly 0 with s.u. 0 and listed in
     ``zero_by_symmetry``; |values| below 1e-12 are 0. A row whose strain cannot be computed is left out and listed
-    in ``attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs`` also hold ``warnings`` (one line
-    each), ``frame``, ``frame_description``, ``reference``, ``eps13_definition``, ``eta_from`` and ``couplings``.
+    in ``attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs`` also hold ``warnings`` (coded
+    one-line :class:`~symstrain.errors.WarningText`'s, :data:`WARNING_CODES`), ``frame``, ``frame_description``, ``reference``, ``eps13_definition``, ``eta_from`` and ``couplings``.
     """
     import pandas as pd
 
@@ -294,9 +308,10 @@ def _no_reference_columns(out, p, s, frame, warnings) -> None:
     out["reference_kind"] = np.full(N, "none: c0 = c approximation, ε13 only", dtype=object)
     out["zero_by_symmetry"], out["relation"] = np.full(N, "", dtype=object), np.full(N, "", dtype=object)
     if not np.isfinite(s[:, 4]).all():
-        warnings.append("no s.u. for β: no s.u. is reported for ε13 (" +
-                        _rows_text(out["label"][~np.isfinite(s[:, 4])], N) + ")")
-    warnings.append("no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined")
+        warnings.append(WarningText("no_su", _SOURCE, "no s.u. for β: no s.u. is reported for ε13 (" +
+                                    _rows_text(out["label"][~np.isfinite(s[:, 4])], N) + ")"))
+    warnings.append(WarningText("no_reference", _SOURCE,
+                                "no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined"))
 
 
 def _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed) -> np.ndarray:
@@ -324,15 +339,16 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
     n = int(ok.sum())
     none = ~(ref_has | child_has) & ok
     if none.any():
-        warnings.append("no standard uncertainties in the reference or the cell: no s.u. is reported "
-                        f"({_rows_text(labels[none], n)})")
+        warnings.append(WarningText("no_su", _SOURCE, "no standard uncertainties in the reference or the cell: "
+                                    f"no s.u. is reported ({_rows_text(labels[none], n)})"))
     ref_name = "the reference" if choice is None else "the reference (" + choice.describe()[11:60] + "…)"
     if (child_has & ~ref_has & ok).any():
-        warnings.append(f"{ref_name} has no standard uncertainties: its contribution to every s.u. is unknown")
+        warnings.append(WarningText("reference_without_su", _SOURCE, f"{ref_name} has no standard uncertainties: "
+                                    "its contribution to every s.u. is unknown"))
     m = ref_has & ~child_has & ok
     if m.any():
-        warnings.append("the cell has no standard uncertainties; its contribution to every s.u. is unknown "
-                        f"({_rows_text(labels[m], n)})")
+        warnings.append(WarningText("cell_without_su", _SOURCE, "the cell has no standard uncertainties; its "
+                                    f"contribution to every s.u. is unknown ({_rows_text(labels[m], n)})"))
     for noted, who in ((child_noted, None), (ref_noted, "reference")):
         rows = np.flatnonzero(noted.any(axis=1) & ok)
         if not len(rows):
@@ -342,7 +358,8 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
             patterns.setdefault(", ".join(CELL_NAMES[j] for j in np.flatnonzero(noted[i])), []).append(labels[i])
         for names, labs in patterns.items():
             head = f"{who}: " if who else ""
-            warnings.append(f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})")
+            warnings.append(WarningText("su_treated_as_exact", _SOURCE,
+                                        f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})"))
 
 
 def _strain_columns(out, r, p0, s0, Ps, kinds, frame) -> None:
@@ -395,7 +412,8 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
             out["eta2_strain"] = (vals / m) ** 2
             out["eta2_strain_su"] = 2 * vals / m * out["eta_strain_su"]
         else:
-            warnings.append(f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined")
+            warnings.append(WarningText("eta_undefined", _SOURCE,
+                                        f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined"))
         out["coupling"] = np.full(n, f"|{col}| / max", dtype=object)
         return {f"|{col}| / max": f"η_strain = |{col}| normalised to its largest value in the table"}
     g_kind = []
@@ -414,14 +432,16 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
     for c in dict.fromkeys(kinds):
         m = kinds == c
         if c == "unknown":
-            warnings.append("no relation and no symmetry-breaking components: η_strain is not defined "
-                            f"({_rows_text(out['label'][m], n)}); give the relations or --sb")
+            warnings.append(WarningText("no_coupling", _SOURCE, "no relation and no symmetry-breaking components: "
+                                        f"η_strain is not defined ({_rows_text(out['label'][m], n)}); give the "
+                                        "relations or --sb"))
             continue
         eta, eta_su, eta2, eta2_su = eta_from_strain(c, out["e_sb"][m], out["e_nsb"][m], out["e_sb_su"][m],
                                                      out["e_nsb_su"][m], normalise=True)
         src = {"linear": "e_sb", "quadratic_sb": "e_sb", "quadratic_nsb": "e_nsb"}.get(c)
         if src is not None and not (np.nanmax(out[src][m], initial=0.0) > 1e-9):
-            warnings.append(f"{src} is zero in every row of coupling {c}: η_strain is undefined there")
+            warnings.append(WarningText("eta_undefined", _SOURCE,
+                                        f"{src} is zero in every row of coupling {c}: η_strain is undefined there"))
             continue
         out["eta_strain"][m], out["eta_strain_su"][m] = eta, eta_su
         out["eta2_strain"][m], out["eta2_strain_su"][m] = eta2, eta2_su

@@ -20,9 +20,10 @@ Normalised cell table
 unknown), ``branch`` ("heating", "cooling" or "" when not known: such rows are never joined by lines), ``spacegroup``
 (H-M symbol of the row's setting, "" when unknown), ``sg_number`` (0 when unknown), ``sg_detected`` (spglib,
 text), the six lattice parameters (Å, degrees) and their ``<name>_su`` (NaN when unknown, never 0 for unknown).
-Warnings of the readers travel in ``DataFrame.attrs["warnings"]`` (one line each) and unreadable inputs in
-``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``); ``attrs["warning_codes"]`` maps the
-lines that came with a coded record to its code.
+Warnings of the readers travel in ``DataFrame.attrs["warnings"]``, each a :class:`~symstrain.errors.WarningText`
+(one line that carries its coded record; codes in :data:`WARNING_CODES`, and a CIF's own warnings keep the
+reader's codes, ``cif.WARNING_CODES``, with the file's name put in front of the message), and unreadable inputs
+in ``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``).
 """
 
 from __future__ import annotations
@@ -34,13 +35,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .lattice import volume
 from .phase import CELL_NAMES, Cell, Phase
 
 CELL_TABLE_COLUMNS = (["label", "file", "block", "T", "T_su", "branch", "spacegroup", "sg_number", "sg_detected"]
                       + list(CELL_NAMES) + [f"{n}_su" for n in CELL_NAMES])
 BRANCH_ORDER = {"heating": 0, "cooling": 1, "": 2}
+
+#: codes of the warnings this module writes itself (a CIF's warnings keep the reader's codes)
+WARNING_CODES = {
+    "ignored_columns": "columns of the cell CSV that are not read",
+    "spacegroup_not_recognised": "space-group names of the cell CSV that name no group: those rows have none",
+    "angle_assumed": "no column for an angle of the cell CSV: 90° assumed",
+    "detected_group_differs": "spglib detects another group than the CIF declares",
+    "detection_failed": "space-group detection failed on a structure (the row is kept, without a detected group)",
+}
 
 _ALIASES = {
     "T": ("t", "temperature", "temp", "t_k", "tk", "temperature_k"),
@@ -135,7 +145,8 @@ def read_cells_csv(path, *, branch: str | None = None):
     src, got = table.source, table.data
     warnings = []
     if table.ignored:
-        warnings.append(f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}")
+        warnings.append(WarningText("ignored_columns", src,
+                                    f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}"))
     n = len(got)
     df = pd.DataFrame(index=range(n))
     if "label" in got:
@@ -171,8 +182,8 @@ def read_cells_csv(path, *, branch: str | None = None):
         df["sg_number"] = np.array([f[1] for f in found], dtype=int)
         unknown = sorted({t for t, f in zip(texts, found) if not f[1] and t.strip() and t.strip().lower() != "nan"})
         if unknown:
-            warnings.append(f"{src}: space group(s) {', '.join(map(repr, unknown[:5]))} not recognised: "
-                            "those rows have no group")
+            warnings.append(WarningText("spacegroup_not_recognised", src, f"{src}: space group(s) "
+                                        f"{', '.join(map(repr, unknown[:5]))} not recognised: those rows have no group"))
     else:
         df["spacegroup"], df["sg_number"] = "", 0
     df["sg_detected"] = ""
@@ -182,7 +193,7 @@ def read_cells_csv(path, *, branch: str | None = None):
         else:
             df[p] = 90.0
             if p in ("alpha", "beta", "gamma"):
-                warnings.append(f"{src}: no {p} column: {p} = 90° assumed")
+                warnings.append(WarningText("angle_assumed", src, f"{src}: no {p} column: {p} = 90° assumed"))
     for p in CELL_NAMES:
         df[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
     _check_cells(df, src, table.lines)
@@ -207,20 +218,16 @@ def _check_cells(df, src: str, lines) -> None:
         raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]} K is below 0 K")
 
 
-def _reader_warnings(ph: Phase) -> tuple[list[str], dict]:
-    """The phase's warnings as "name: message" lines, and message → code for those that carry a coded record."""
-    lines, codes = [], {}
-    for w in ph.warnings:
-        rec = getattr(w, "record", None) or (w if hasattr(w, "code") and hasattr(w, "message") else None)
-        msg = f"{ph.name}: {rec.message if rec is not None else w}"
-        lines.append(msg)
-        if rec is not None:
-            codes[msg] = rec.code
-    return lines, codes
+def _reader_warnings(ph: Phase) -> list[WarningText]:
+    """The phase's warnings with its name in front of each message (codes and sources kept)."""
+    from .contract import warning_records
+
+    return [WarningText(r.code, r.source, f"{ph.name}: {r.message}")
+            for r in warning_records(ph.warnings, source=ph.name)]
 
 
-def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[str]]:
-    warnings, _ = _reader_warnings(ph)
+def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[dict, list[WarningText]]:
+    warnings = _reader_warnings(ph)
     sg_det = ""
     if detect and ph.atoms:
         try:
@@ -229,9 +236,11 @@ def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[d
             rep = detect_symmetry(ph, ladder=())
             sg_det = f"{rep.symbol} ({rep.number})" if rep.number else ""
             if rep.differs_from_declared:
-                warnings.append(f"{ph.name}: detected {sg_det}, declared {ph.spacegroup.hm} ({ph.spacegroup.number})")
+                warnings.append(WarningText("detected_group_differs", ph.name, f"{ph.name}: detected {sg_det}, "
+                                            f"declared {ph.spacegroup.hm} ({ph.spacegroup.number})"))
         except Exception as exc:  # detection is informative only: keep the row, say why it is empty
-            warnings.append(f"{ph.name}: space-group detection failed ({type(exc).__name__})")
+            warnings.append(WarningText("detection_failed", ph.name,
+                                        f"{ph.name}: space-group detection failed ({type(exc).__name__})"))
     T_su = ph.temperature_su if T == ph.temperature else None
     row = {"label": ph.name, "file": str(ph.source) if ph.source is not None else None, "block": ph.block or None,
            "T": T, "T_su": np.nan if T_su is None else float(T_su),
@@ -259,7 +268,6 @@ def cells_from_phases(phases, temperatures=None, branches=None, *, detect: bool 
     df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
     df["sg_number"] = df["sg_number"].astype(int)
     df.attrs["warnings"] = warnings
-    df.attrs["warning_codes"] = {m: c for ph in phases for m, c in _reader_warnings(ph)[1].items()}
     df.attrs["failed"] = []
     return df
 

@@ -53,6 +53,13 @@ from .phase import Cell, Phase
 from .strain_math import (COMPONENT_INDEX, COMPONENTS, FINITE, FRAMES, StrainJob, as_P, check_cell, run_jobs,
                           split_spec)
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "degenerate_principal_strains": "principal strains nearly degenerate: their directions are ill-defined",
+    "no_su": "no s.u. for β (no reference): no s.u. for ε13",
+    "no_reference": "no reference cell: only ε13 = ½·cos β (c0 = c) is defined",
+}
+
 EPS13_DEFINITION = "ε13 = ½·c·cos β / c0 (c, β of the child; c0 = |c| of the reference mapped into the child basis)"
 EPS13_NO_REFERENCE = "ε13 = ½·cos β: no reference, c0 = c approximation (no other strain component is defined)"
 
@@ -315,8 +322,9 @@ def strain(
             sb_components = tuple(rel.symmetry_breaking_strain)
             if nsb_components is None:
                 nsb_components = tuple(rel.non_symmetry_breaking_strain)
-        warnings = [WarningText(getattr(w, "code", "relation_note"), rel.child.name, f"relation: {w}")
-                    for w in rel.warnings]
+        # the relation's own warnings, as Relation.all_warnings gives them (so that the two merge into one)
+        warnings = [WarningText(w.code, w.source, w.message)
+                    for w in contract.warning_records(rel.warnings, source=rel.child.name)]
     else:
         if child is None:
             raise SymstrainInputError("child", "no child cell given")

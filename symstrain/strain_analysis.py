@@ -8,6 +8,9 @@ and every warning with its code. What does not: the strain numbers (``spontaneou
 fitting baselines (``reference.py``), reading CIFs or CSVs and printing (``cli/strain.py``).
 
 Conventions as in ``spontaneous_strain.py`` and ``relation.py``: child basis = parent basis · P; temperatures K.
+
+Warnings: those of the structures, the relation, the cell table and baseline (``series_read.py``, ``reference.py``)
+and the strain (``spontaneous_strain.py``), plus this module's own, :data:`WARNING_CODES`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,12 @@ from . import contract
 from .errors import SymstrainInputError, WarningRecord, unique_warnings
 from .phase import Phase
 from .spontaneous_strain import StrainResult, strain
+
+#: codes of the warnings this module adds itself
+WARNING_CODES = {
+    "relation_refuted": "the relation does not hold: the P given by hand is used",
+    "p_overridden": "--P overrides the relation's P",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +133,7 @@ def analyse_strain(parent: Phase | None, child: Phase, *, P=None, sb_components=
         if P is None:
             P = rel.P
         elif not np.allclose(P, rel.P):
-            warnings.append(WarningRecord("P_overridden", child.name,
+            warnings.append(WarningRecord("p_overridden", child.name,
                                           f"--P overrides the relation's P = {rel.basis}"))
         if sb_components is None:
             sb_components, nsb = tuple(rel.symmetry_breaking_strain), tuple(rel.non_symmetry_breaking_strain)
@@ -143,10 +152,8 @@ def analyse_strain(parent: Phase | None, child: Phase, *, P=None, sb_components=
         bl = fit_cell_baseline(reference_cells["T"], table_cells(reference_cells), model=baseline, degree=degree,
                                theta_s=theta_s, T_range=T_range, source=cells_source)
         reference, kind = bl.cell_at(T), bl.describe(T)
-        warnings += contract.warning_records([WarningRecord("cell_table", cells_source, str(w))
-                                              for w in reference_cells.attrs.get("warnings", [])]
-                                             + [WarningRecord("baseline_fit", cells_source, str(w))
-                                                for w in bl.warnings])
+        warnings += contract.warning_records(list(reference_cells.attrs.get("warnings", [])) + list(bl.warnings),
+                                             cells_source)
     r = strain(reference, child, P, frame=frame, finite=finite, sb_components=sb_components, nsb_components=nsb,
                max_strain=max_strain, reference_kind=kind,
                labels=(cells_source if reference_cells is not None else parent.name, child.name))

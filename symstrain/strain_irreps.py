@@ -18,6 +18,11 @@ import numpy as np
 from .errors import SymstrainInputError, WarningRecord
 from .spontaneous_strain import strain
 
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "no_strain": "the strain could not be split by irreps",
+}
+
 
 @dataclass(frozen=True, eq=False)
 class StrainIrrep:

@@ -3,12 +3,15 @@
 What lives here: :func:`pair_strains`, the engine behind :func:`symstrain.series.strain_table`, the thermal
 expansion (``expansion.py``) and the order-parameter proxies of the transition finder (``transitions.py``). For N
 pairs of parameter vectors it returns every scalar of :meth:`symstrain.spontaneous_strain.StrainResult.to_row`
-(e_ij, ε13, vs, e_ss, e_sb, e_nsb, principal strains) plus V and V0, with their s.u.'s, as (N, …) arrays.
+(e_ij, ε13, vs, e_ss, e_sb, e_nsb, principal strains) plus V and V0, with their s.u.'s, as (N, …) arrays. And the
+helpers both strain engines share (this one and ``strain_math.compute_strain`` behind ``strain()``): which input
+s.u.'s count (:func:`input_sigmas`), the first-order propagation (:func:`propagate`) and the norm of a strain's
+projection on a subspace of Voigt vectors (:func:`projector`, :func:`projected_norm`).
 
 How: every quantity is written in closed form, element by element on (N,) arrays — metric → upper-triangular
 cell matrix (the transposed Cholesky factor, written out) → F = A·A0'⁻¹ (a product of triangular matrices) →
 e → norms and the eigenvalues of a symmetric 3×3 (trigonometric form) — so there is no per-row linear algebra and
-no Python loop over rows. The s.u.'s follow exactly the propagation of :func:`symstrain.strain_math.propagate`
+no Python loop over rows. The s.u.'s are those of :func:`propagate` (here; ``strain()`` uses it too)
 (central differences with steps 1e-6·max(1, |x|), every reported quantity differentiated itself, inputs
 independent, a missing s.u. of a cell that has others treated as exact, no s.u. at all when neither cell has
 one), restricted to the inputs that carry an s.u. in some row; the numbers therefore agree with
@@ -20,12 +23,14 @@ directions (``spontaneous_strain.strain``), choosing or extrapolating references
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-#: Frobenius weights of Voigt vectors (off-diagonal components count twice)
-_W = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+from .lattice import metric_voigt
+from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
 _FLIP6 = np.array([2, 1, 0, 5, 4, 3])
@@ -73,21 +78,12 @@ class PairStrains:
 # ------------------------------------------------------------------------------------------------ closed forms
 
 
-def metric6(p: np.ndarray, cosines=None) -> np.ndarray:
-    """(..., 6) metric in Voigt order (G11, G22, G33, G23, G13, G12) (Å²) of (..., 6) parameters (Å, degrees);
-    ``cosines`` (cos α, cos β, cos γ) when already known."""
-    a, b, c = p[..., 0], p[..., 1], p[..., 2]
-    ca, cb, cg = cosines if cosines is not None else (np.cos(np.radians(p[..., k])) for k in (3, 4, 5))
-    return np.stack([a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg], axis=-1)
-
-
 def basis_change_matrix(P: np.ndarray) -> np.ndarray:
     """(..., 6, 6) T with g' = T·g for the metric of the basis (a, b, c)·P: G' = Pᵀ·G·P on Voigt vectors."""
     P = np.asarray(P, dtype=float)
-    pairs = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
     T = np.empty(P.shape[:-2] + (6, 6))
-    for v, (i, l) in enumerate(pairs):
-        for u, (j, k) in enumerate(pairs):
+    for v, (i, l) in enumerate(VOIGT_PAIRS):
+        for u, (j, k) in enumerate(VOIGT_PAIRS):
             t = P[..., j, i] * P[..., k, l]
             if j != k:
                 t = t + P[..., k, i] * P[..., j, l]
@@ -139,13 +135,22 @@ def sym_eigvalsh(x: np.ndarray) -> np.ndarray:
 
 def projector(V: np.ndarray) -> np.ndarray:
     """(k, 6) C with |C·x| the Frobenius norm of the projection of a Voigt vector x onto the row space of V (k, 6):
-    C = L⁻¹·V·W with L·Lᵀ = V·W·Vᵀ (rank-deficient V reduced first)."""
-    V = np.asarray(V, dtype=float).reshape(-1, 6)
-    if len(V) == 0:
+    the rows of C are an orthonormal basis of that space in weighted coordinates (rank-deficient V reduced)."""
+    V = np.ascontiguousarray(V, dtype=float).reshape(-1, 6)
+    return _projector(V.tobytes(), len(V))
+
+
+@functools.lru_cache(maxsize=64)
+def _projector(V_bytes: bytes, k: int) -> np.ndarray:
+    """:func:`projector` of k Voigt rows (cached: one split basis serves every batch)."""
+    if k == 0:
         return np.zeros((0, 6))
+    V = np.frombuffer(V_bytes).reshape(k, 6)
     u, sv, vt = np.linalg.svd(V * np.sqrt(_W), full_matrices=False)
     B = vt[sv > 1e-12 * max(sv.max(), 1e-300)]  # orthonormal rows spanning the same space (weighted coordinates)
-    return B * np.sqrt(_W)
+    C = B * np.sqrt(_W)
+    C.setflags(write=False)
+    return C
 
 
 def projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -169,10 +174,10 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
     angle cosines (reference, child) when known."""
     cosines = cosines or (None, None)
-    g0 = metric6(X[:, :6], cosines[0])
+    g0 = metric_voigt(X[:, :6], cosines[0])
     if T is not None:
         g0 = np.einsum("mvu,mu->mv", T, g0)
-    g = metric6(X[:, 6:], cosines[1])
+    g = metric_voigt(X[:, 6:], cosines[1])
     e_c, V, V0 = _strain_voigt(g, g0)
     e = e_c if frame == "cstar" else _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
     out = {"e": e, "V": V, "V0": V0}
@@ -200,7 +205,8 @@ _SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
 
 def input_sigmas(p0, s0, p, s):
     """(N, 12) s.u.'s of (reference, child) with 0 where treated as exact; per-cell "has any s.u." masks (N,) and
-    (N, 6) masks of the child's and reference's lengths / non-special angles that lack one (noted as exact)."""
+    (N, 6) masks of the reference's and child's lengths / non-special angles (not 90°, 120°, 60°) that lack one in a
+    cell that has others (treated as exact, and said). The one rule for every strain in the package."""
     s0 = np.asarray(s0, dtype=float)
     s = np.asarray(s, dtype=float)
     ref_has = np.isfinite(s0).any(axis=1)
@@ -257,30 +263,46 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
 
 
 def _chunk(x0, sig, active, T, frame, splits, split_of):
-    """Values and s.u.'s of one chunk of rows: the value and 2 central differences per active input."""
-    n, m = len(x0), len(active)
-    S = 1 + 2 * m
-    h = 1e-6 * np.maximum(1.0, np.abs(x0[:, active]))  # (n, m)
-    X = np.repeat(x0[:, None, :], S, axis=1)
+    """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs)."""
+    cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]]))
+
+    def fun(X, rows):
+        # the cosine of an angle that no sample perturbs is that of the row: computed once per row, not per sample
+        cos = np.empty((len(X), 6))
+        for j, col in enumerate((3, 4, 5, 9, 10, 11)):
+            cos[:, j] = np.cos(np.radians(X[:, col])) if col in active else cos0[rows, j]
+        return _evaluate(X, None if T is None else T[rows], frame, splits,
+                         None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T))
+
+    return propagate(fun, x0, sig, active)
+
+
+def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict, dict]:
+    """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
+
+    ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``active`` the input columns to differentiate
+    (default all; a column that is exact in every row may be left out). One batched call ``fun(X, rows)`` on
+    N·(2m+1) rows (m active columns), ``rows`` the input row of each (to index any per-row data): for each input
+    row, sample 0 is the value and samples 1..2m the central differences (steps 1e-6·max(1, |x|)); the s.u. is
+    √(Σ_j (σ_j·∂y/∂x_j)²). Returns dicts of (N, …) arrays. The one propagation of the package (:func:`pair_strains`
+    here, and ``strain()`` through :func:`symstrain.strain_math.run_jobs`).
+    """
+    N, n = x0.shape
+    cols = np.arange(n) if active is None else np.asarray(active, dtype=int)
+    m = len(cols)
+    S = 2 * m + 1
+    h = 1e-6 * np.maximum(1.0, np.abs(x0[:, cols]))  # (N, m)
+    X = np.repeat(x0[:, None, :], S, axis=1)  # (N, 2m+1, n)
     idx = np.arange(m)
-    X[:, 1 + idx, active] += h
-    X[:, 1 + m + idx, active] -= h
-    rep = lambda a: None if a is None else np.repeat(a, S, axis=0)  # noqa: E731
-    Xf = X.reshape(n * S, 12)
-    # the cosine of an angle that no sample perturbs is that of the row: computed n times, not n·S
-    cos = np.empty((n * S, 6))
-    for j, col in enumerate((3, 4, 5, 9, 10, 11)):
-        cos[:, j] = np.cos(np.radians(Xf[:, col])) if col in active else rep(np.cos(np.radians(x0[:, col])))
-    res = _evaluate(Xf, rep(T), frame, splits, rep(split_of), (cos[:, :3].T, cos[:, 3:].T))
-    vals, sus = {}, {}
-    for key, arr in res.items():
-        a = arr.reshape((n, S) + arr.shape[1:])
-        vals[key] = a[:, 0]
-        if m == 0:
-            sus[key] = np.zeros_like(a[:, 0])
-            continue
-        shape = (n, m) + (1,) * (a.ndim - 2)
-        J = (a[:, 1 : m + 1] - a[:, m + 1 :]) / (2.0 * h.reshape(shape))
-        w = sig[:, active].reshape(shape)
-        sus[key] = np.sqrt(np.sum((w * J) ** 2, axis=1))
-    return vals, sus
+    X[:, 1 + idx, cols] += h
+    X[:, 1 + m + idx, cols] -= h
+    res = fun(X.reshape(N * S, n), np.repeat(np.arange(N), S))
+    # every output flattened side by side: one Jacobian for all of them
+    shapes = {key: np.shape(arr)[1:] for key, arr in res.items()}
+    flat = np.concatenate([np.reshape(arr, (N, S, -1)) for arr in res.values()], axis=2)
+    J = (flat[:, 1 : m + 1] - flat[:, m + 1 :]) / (2 * h)[:, :, None]
+    su = np.sqrt(np.sum((sigma[:, cols] ** 2)[:, :, None] * J**2, axis=1))
+    ends = np.cumsum([math.prod(s) for s in shapes.values()])[:-1]
+    values = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(flat[:, 0], ends, axis=1))}
+    sus = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(su, ends, axis=1))}
+    return values, sus

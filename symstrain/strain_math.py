@@ -2,11 +2,12 @@
 
 What lives here: strain component names and their parsing (``e11-e22`` …) and orthogonal complements; the
 kernel :func:`compute_strain` (deformation F, linear and finite strains, volume strain, e_ss, ε13, principal
-strains, symmetry-breaking split, for N cell pairs in one numpy pass); :func:`propagate`, first-order s.u.'s
-through a numerical Jacobian evaluated in one batch; and the batch runner :func:`run_jobs` (prepared
-:class:`StrainJob` pairs → values, s.u.'s and notes) that both ``strain()`` and ``series.strain_table`` use.
+strains and directions, symmetry-breaking split, for N cell pairs in one numpy pass, with 3×3 matrices); and the
+batch runner :func:`run_jobs` (prepared :class:`StrainJob` pairs → values, s.u.'s and notes) behind ``strain()``.
 What does not live here: the result record, input coercion and ``strain()`` (``spontaneous_strain.py``), cell
-geometry (``lattice.py``), reference baselines (``reference.py``), tables (``series.py``).
+geometry (``lattice.py``), the closed-form scalars of many pairs for tables (``strain_kernel.pair_strains``) and the
+helpers the two share — which s.u.'s count, their propagation, projections on Voigt subspaces
+(``strain_kernel.py``), reference baselines (``reference.py``), tables (``series.py``).
 Every convention (frames, definitions, the split, s.u.'s) is stated in ``spontaneous_strain``'s docstring.
 """
 
@@ -23,18 +24,24 @@ import numpy as np
 from .errors import SymstrainInputError, WarningText
 from .lattice import matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
-from .tensors import name_row, rref
+from .strain_kernel import input_sigmas, projected_norm, propagate
+from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
-COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
+#: codes of the warnings this module writes (its own; those it passes on keep their codes)
+WARNING_CODES = {
+    "cell_without_su": "a cell without s.u.'s: its contribution to every s.u. is unknown",
+    "su_treated_as_exact": "some lattice parameters have no s.u.: treated as exact",
+    "no_su": "neither cell gives s.u.'s: no s.u. is reported",
+}
+
+COMPONENTS = STRAIN_COMPONENTS
 #: (row, column) of each named component in the 3×3 tensor
-COMPONENT_INDEX = {"e11": (0, 0), "e22": (1, 1), "e33": (2, 2), "e23": (1, 2), "e13": (0, 2), "e12": (0, 1)}
+COMPONENT_INDEX = dict(zip(COMPONENTS, VOIGT_PAIRS))
 FRAMES = {
     "cstar": "X ∥ a, Y in the ab plane, Z ∥ c* of the child basis (gemmi orthogonalisation)",
     "c": "Z ∥ c, Y in the bc plane, X ∥ a* of the child basis",
 }
 FINITE = ("green", "euler")
-#: Frobenius metric on Voigt vectors (e11, e22, e33, e23, e13, e12): off-diagonal components count twice
-_W = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
 _TERM = re.compile(r"([+-]?)\s*(?:(\d+(?:\.\d*)?(?:/\d+)?)\s*\*?\s*)?(e[123]{2})")
 
 
@@ -72,10 +79,10 @@ def complement(V: np.ndarray) -> np.ndarray:
     row-echelon form so that they read simply (the remaining single components when V holds single components)."""
     if len(V) == 0:
         return np.eye(6)
-    X = V * np.sqrt(_W)
+    X = V * np.sqrt(VOIGT_WEIGHTS)
     _, s, vt = np.linalg.svd(X)
     rank = int(np.sum(s > 1e-10))
-    return rref(vt[rank:] / np.sqrt(_W), tol=1e-10)
+    return rref(vt[rank:] / np.sqrt(VOIGT_WEIGHTS), tol=1e-10)
 
 
 def split_spec(sb_components, nsb_components=None):
@@ -111,23 +118,6 @@ def _voigt(e: np.ndarray) -> np.ndarray:
     return np.stack([e[..., i, j] for i, j in (COMPONENT_INDEX[c] for c in COMPONENTS)], axis=-1)
 
 
-def _projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """Frobenius norm of the projection of Voigt vectors x (N, 6) onto the row space of V (k, 6)."""
-    if len(V) == 0:
-        return np.zeros(len(x))
-    M = V * _W  # (k, 6): y = V W x
-    y = x @ M.T
-    Ginv = _gram_pinv(np.ascontiguousarray(V, dtype=float).tobytes(), len(V))
-    return np.sqrt(np.maximum(np.einsum("nk,kl,nl->n", y, Ginv, y), 0.0))
-
-
-@functools.lru_cache(maxsize=64)
-def _gram_pinv(V_bytes: bytes, k: int) -> np.ndarray:
-    """Pseudo-inverse of the Gram matrix V W Vᵀ of k Voigt rows (cached: one split basis serves every batch)."""
-    V = np.frombuffer(V_bytes).reshape(k, 6)
-    return np.linalg.pinv((V * _W) @ V.T)
-
-
 def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...],
                    split: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Every reported quantity for (N, 6) reference parameters (in the reference basis) and (N, 6) child
@@ -154,8 +144,8 @@ def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, fin
         sbV, nsbV = split
         out["sb_values"] = x @ sbV.T
         out["nsb_values"] = x @ nsbV.T
-        out["e_sb"] = _projected_norm(x, sbV)
-        out["e_nsb"] = _projected_norm(x, nsbV)
+        out["e_sb"] = projected_norm(x, sbV)
+        out["e_nsb"] = projected_norm(x, nsbV)
     if "green" in finite:
         out["green"] = 0.5 * (np.swapaxes(F, -1, -2) @ F - I)
     if "euler" in finite:
@@ -176,33 +166,6 @@ def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, fin
     out["principal"], out["directions"] = w, v * s
     out["ref_mapped"] = params_from_metric(G0)  # a0', b0', c0', α0', β0', γ0'
     return out
-
-
-def propagate(fun, x0: np.ndarray, sigma: np.ndarray, extra=None) -> tuple[dict, dict]:
-    """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
-
-    ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``extra`` (N, …) per-row data passed along
-    (repeated for every sample). One batched call of ``fun(X, extra)`` on N·(2n+1) rows: for each input row,
-    sample 0 is the value and samples 1..2n the central differences (steps 1e-6·max(1, |x|)). Returns dicts of
-    (N, …) arrays.
-    """
-    N, n = x0.shape
-    h = 1e-6 * np.maximum(1.0, np.abs(x0))  # (N, n)
-    X = np.repeat(x0[:, None, :], 2 * n + 1, axis=1)  # (N, 2n+1, n)
-    idx = np.arange(n)
-    X[:, 1 + idx, idx] += h
-    X[:, 1 + n + idx, idx] -= h
-    ex = None if extra is None else np.repeat(extra, 2 * n + 1, axis=0)
-    res = fun(X.reshape(N * (2 * n + 1), n), ex)
-    # every output flattened side by side: one Jacobian for all of them
-    shapes = {key: np.shape(arr)[1:] for key, arr in res.items()}
-    flat = np.concatenate([np.reshape(arr, (N, 2 * n + 1, -1)) for arr in res.values()], axis=2)
-    J = (flat[:, 1 : n + 1] - flat[:, n + 1 :]) / (2 * h)[:, :, None]
-    su = np.sqrt(np.sum((sigma**2)[:, :, None] * J**2, axis=1))
-    ends = np.cumsum([math.prod(s) for s in shapes.values()])[:-1]
-    values = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(flat[:, 0], ends, axis=1))}
-    sus = {key: v.reshape((N,) + s) for (key, s), v in zip(shapes.items(), np.split(su, ends, axis=1))}
-    return values, sus
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -255,30 +218,29 @@ class StrainJob:
     warnings: list
 
 
-_SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
-
-
 def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) has-any-s.u.;
-    notes in each job's warnings what was assumed (a missing length or non-special angle s.u.)."""
-    cells = [c for j in jobs for c in (j.ref_cell, j.child_cell)]
-    S = np.array([[np.nan if s is None else s for s in c.su] for c in cells], dtype=float).reshape(-1, 6)
-    p = np.array([c.params for c in cells]).reshape(-1, 6)
-    missing = np.isnan(S)
-    none = np.array([not c.has_su for c in cells])
-    special = np.any(np.abs(p[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
-    noted = missing & ~np.concatenate([np.zeros_like(special), special], axis=1) & ~none[:, None]
-    for k in np.flatnonzero(none | noted.any(axis=1)):
-        job = jobs[k // 2]
-        label = job.ref_label if k % 2 == 0 else job.child_label
-        if none[k]:
-            job.warnings.append(WarningText("cell_without_su", label, f"{label}: the cell has no standard "
-                                            "uncertainties; its contribution to every s.u. is unknown"))
-        else:
-            names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted[k]))
-            job.warnings.append(WarningText("su_treated_as_exact", label, f"{label}: no s.u. for {names}; "
-                                            "treated as exact"))
-    return np.nan_to_num(S, nan=0.0).reshape(-1, 12), ~none.reshape(-1, 2).all(axis=1)
+    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) has-any-s.u.
+    (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was assumed (a cell without
+    s.u.'s, a missing length or non-special angle s.u.)."""
+    def su(c):
+        return [np.nan if s is None else s for s in c.su]
+
+    p0 = np.array([j.ref_cell.params for j in jobs], dtype=float).reshape(-1, 6)
+    p = np.array([j.child_cell.params for j in jobs], dtype=float).reshape(-1, 6)
+    s0 = np.array([su(j.ref_cell) for j in jobs], dtype=float).reshape(-1, 6)
+    s = np.array([su(j.child_cell) for j in jobs], dtype=float).reshape(-1, 6)
+    sig, ref_has, child_has, ref_noted, child_noted = input_sigmas(p0, s0, p, s)
+    for k, job in enumerate(jobs):
+        for label, has, noted in ((job.ref_label, ref_has[k], ref_noted[k]),
+                                  (job.child_label, child_has[k], child_noted[k])):
+            if not has:
+                job.warnings.append(WarningText("cell_without_su", label, f"{label}: the cell has no standard "
+                                                "uncertainties; its contribution to every s.u. is unknown"))
+            elif noted.any():
+                names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted))
+                job.warnings.append(WarningText("su_treated_as_exact", label, f"{label}: no s.u. for {names}; "
+                                                "treated as exact"))
+    return sig, ref_has | child_has
 
 
 def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
@@ -300,14 +262,14 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
                                       f"{j.child_label}: no s.u. is reported"))
     Ps = np.array([j.P for j in jobs])
 
-    def fun(X, P):
-        return compute_strain(X[:, :6], X[:, 6:], P, frame, fin, split_basis)
+    def fun(X, rows):
+        return compute_strain(X[:, :6], X[:, 6:], Ps[rows], frame, fin, split_basis)
 
     try:
         if np.any(has_su):
-            vals, sus = propagate(fun, x0, sig, Ps)
+            vals, sus = propagate(fun, x0, sig)
         else:
-            vals = fun(x0, Ps)
+            vals = fun(x0, np.arange(len(jobs)))
             sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
     except np.linalg.LinAlgError:
         if len(jobs) == 1:

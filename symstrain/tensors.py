@@ -16,16 +16,17 @@ import numpy as np
 
 from .notation import frac_str as _frac
 
+#: Voigt order of a symmetric rank-2 tensor, by name and by (row, column)
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
-
-
-_VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
-_VOIGT_NAMES = STRAIN_COMPONENTS
+VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+#: the Frobenius metric on Voigt vectors: off-diagonal components count twice (Σ_ij x_ij² = Σ_k w_k·x_k²)
+VOIGT_WEIGHTS = np.array([1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+VOIGT_WEIGHTS.setflags(write=False)
 
 
 def _sym_basis() -> np.ndarray:
     B = np.zeros((6, 3, 3))
-    for k, (i, j) in enumerate(_VOIGT):
+    for k, (i, j) in enumerate(VOIGT_PAIRS):
         B[k, i, j] = B[k, j, i] = 1.0
     return B
 
@@ -85,7 +86,7 @@ def name_row(row: np.ndarray) -> str:
         cf = _frac(c, 12)
         sign = "-" if c < 0 else ("+" if terms else "")
         mag = cf.lstrip("-")
-        terms += f"{sign}{'' if mag == '1' else mag + '*'}{_VOIGT_NAMES[k]}"
+        terms += f"{sign}{'' if mag == '1' else mag + '*'}{STRAIN_COMPONENTS[k]}"
     return terms
 
 
@@ -100,8 +101,7 @@ def symmetry_breaking_subspace(child_inv: np.ndarray, parent_inv: np.ndarray) ->
     """Part of the child-invariant tensor space orthogonal to the parent-invariant space."""
     if len(child_inv) == 0:
         return child_inv
-    # Frobenius metric on Voigt coordinates: off-diagonal components count twice
-    w = np.array([1, 1, 1, 2, 2, 2], float)
+    w = VOIGT_WEIGHTS
     proj = child_inv.copy()
     if len(parent_inv):
         Q = parent_inv * np.sqrt(w)

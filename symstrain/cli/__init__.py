@@ -192,13 +192,12 @@ def envelope(command: str, result: CommandResult) -> dict:
     from ..contract import warning_records
 
     data = dict(result.data)
-    legacy = data.pop("warnings", [])  # commands not yet giving CommandResult.warnings
     clash = [k for k in ENVELOPE if k in data and k != "files"]
-    if clash:
+    if clash:  # warnings travel in CommandResult.warnings, never in data
         raise RuntimeError(f"command {command} writes envelope key(s) {clash}")
     files = [str(f) for f in (result.files or data.pop("files", []) or [])]
     data.pop("files", None)
-    warnings = warning_records(list(result.warnings) + list(legacy), source=command)
+    warnings = warning_records(result.warnings, source=command)
     return {"command": command, "version": __version__, "status": result.status,
             "warnings": [w.to_dict() for w in warnings], "files": files, **data}
 

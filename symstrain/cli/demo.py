@@ -107,9 +107,8 @@ def run(args):
     files = out.written
     report = out.final("report.md")
 
-    dom_dict = {k: v for k, v in dom.to_dict().items() if k != "warnings"}
+    dom_dict = dom.to_dict()
     dist_dict = dist.to_dict()
-    dist_warnings = contract.warning_records(dist_dict.pop("warnings", []), source=hs.name)
     data = {
         "out": str(folder),
         "structures": [{**contract.structure(ph), "detected": contract.spacegroup_from_number(det[k].number)}
@@ -126,7 +125,7 @@ def run(args):
         "series": series_data,
     }
     warnings = (rel.all_warnings() + st.warning_records() + list(cls.warnings) + list(dom.states.warnings)
-                + list(dom.splitting.warnings) + dist_warnings)
+                + list(dom.splitting.warnings) + list(dist.warnings))
     text = "\n".join([
         f"symstrain demo — model [Fe(PM-PEA)2(NCS)2] (report in {folder})",
         rel.summary(),
@@ -164,7 +163,8 @@ def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, s
     eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2, progress=progress)
     eta_df.to_csv(out.path("series_order_parameters.csv"), index=False)
     if len(eta_df):
-        plot_order_parameters(eta_df, out.path("series_order_parameters.png"), title="model series, heating")
+        plot_order_parameters(eta_df.assign(branch="heating"), out.path("series_order_parameters.png"),
+                              title="model series, heating")
     data = {"n_structures": len(items), "T": temps.tolist(), "strain_table": "series_strain_table.csv",
             "proportionality": proportionality(eta_df) if len(eta_df) > 1 else None}
     lines = [
@@ -217,7 +217,7 @@ def _report(ls, hs, det, rel, st, cls, sb_frac, eta_I, top, dom, dist, pseudo, t
         f"- {ds.antiphase_note}",
         "- splitting of twin-related reflections (Cu Kα1): `domains_splitting.png`",
         "```",
-        *[ln for ln in dom.splitting.summary_lines() if not ln.startswith("  warning: ")],
+        *dom.splitting.summary_lines(),
         "```",
         "",
         "## Order parameter from atoms",

@@ -58,7 +58,8 @@ def run(args):
 
     from ..cif import read_cif
     from ..domains import analyse_domains
-    from ..errors import SymstrainInputError, WarningRecord
+    from ..contract import warning_records
+    from ..errors import SymstrainInputError
     from ..relation import relate
     from . import CommandResult
 
@@ -83,7 +84,7 @@ def run(args):
                              resolution=args.resolution, top=args.top, dmin=args.dmin, radiation=args.radiation)
     warnings = result.all_warnings()
     if cells is not None:
-        warnings += [WarningRecord("cell_table", args.strain_table, w) for w in cells.attrs.get("warnings", [])]
+        warnings += warning_records(cells.attrs.get("warnings", []), args.strain_table)
     files = []
     text = result.summary()
     if args.plot:

@@ -33,7 +33,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
-    from ..errors import SymstrainInputError, WarningRecord
+    from ..contract import warning_records
+    from ..errors import SymstrainInputError
     from ..landau import LandauModel
     from ..notation import format_su
     from ..landau_data import clean_branch_frame, read_branch_csv
@@ -102,4 +103,4 @@ def run(args):
     lines += [f"  note: {n}" for n in fit.notes if n not in warned]
     lines.append(f"wrote {len(files)} files to {out}")
     return CommandResult(data=fit.to_dict(), text="\n".join(lines), files=files,
-                         warnings=[WarningRecord("q_out_of_range", args.chimt, w) for w in warnings] + list(fit.warnings))
+                         warnings=warning_records(warnings) + list(fit.warnings))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import SymstrainInputError
+from ..contract import warning_records
+from ..errors import SymstrainInputError, WarningRecord
 
 NAME = "table"
 HELP = ("strain table of a temperature series (CIFs or a cell CSV) against the paraphase: table.csv, expansion.csv "
@@ -115,25 +116,11 @@ def failures(items) -> list[dict]:
     return [failure(f.get("file") or f["source"], f["problem"], f.get("block")) for f in items]
 
 
-_CODES = (("no standard uncertainties in the reference or the cell", "no_su"), ("has no standard uncertainties",
-          "no_su"), ("no s.u. for", "partial_su"), ("η_strain is", "eta_undefined"), ("no reference cell",
-          "no_reference"), ("column(s) ignored", "ignored_columns"), ("assumed", "assumed_value"))
-
-
-def records(messages, source: str, codes: dict | None = None) -> list:
-    """Warning strings of the library as coded :class:`~symstrain.errors.WarningRecord`'s (``codes``: message →
-    code of the reader's coded warnings)."""
-    from ..contract import warning_records
-    from ..errors import WarningRecord
-
-    out = []
-    for m in messages:
-        if not isinstance(m, str):
-            out.append(m)
-            continue
-        code = (codes or {}).get(m) or next((c for key, c in _CODES if key in m), "note")
-        out.append(WarningRecord(code, source, m))
-    return warning_records(out, source)
+#: codes of the warnings this command adds itself (the library's keep their own codes)
+WARNING_CODES = {
+    "p_replaces_relations": "--P given: it replaces the relations' P for every row",
+    "sb_replaces_relations": "--sb given: it replaces the relations' symmetry-breaking components",
+}
 
 
 def run(args):
@@ -174,12 +161,14 @@ def run(args):
     if choice is None:
         df = strain_table(cells, None, frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain)
     elif P is not None:
-        notes.append("--P given: it replaces the relations' P for every row")
+        notes.append(WarningRecord("p_replaces_relations", "--P", "--P given: it replaces the relations' P for "
+                                   "every row"))
         df = strain_table(cells, choice.reference, P=P, sb_components=sb, frame=args.frame,
                           eta_from=args.eta_from, max_strain=args.max_strain)
     else:
         if sb is not None:
-            notes.append("--sb given: it replaces the relations' symmetry-breaking components")
+            notes.append(WarningRecord("sb_replaces_relations", "--sb", "--sb given: it replaces the relations' "
+                                       "symmetry-breaking components"))
         df = strain_table(cells, choice, sb_components=sb, frame=args.frame, eta_from=args.eta_from,
                           max_strain=args.max_strain)
     if len(df) == 0:
@@ -205,8 +194,8 @@ def run(args):
         written.append(plot_expansion(te, cells, out / "expansion.png", brackets=brackets))
 
     failed = failures(df.attrs.get("failed", []))
-    warnings = (list(choice.warnings) if choice is not None else []) + records(
-        notes + list(df.attrs.get("warnings", [])) + list(te.warnings), "table", cells.attrs.get("warning_codes"))
+    warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
+                               + list(df.attrs.get("warnings", [])) + list(te.warnings), "table")
     groups = {} if choice is None else choice.groups
     data = {
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),

@@ -28,7 +28,8 @@ def run(args):
     from ..plots.strain import short_symbol
     from ..transitions import find_transitions, transition_to_dict
     from . import CommandResult, output_dir
-    from .table import failures, read_inputs, records
+    from ..contract import warning_records
+    from .table import failures, read_inputs
 
     from ..paraphase import group_of_rows
 
@@ -81,10 +82,33 @@ def run(args):
     for f in failed:
         lines.append(f"failed: {f['file']}: {f['message']}")
     lines.append("wrote: " + ", ".join(written))
-    return CommandResult(data, "\n".join(lines), written, warnings=records(list(cells.attrs.get("warnings", []))
-                                                                          + notes, "transitions",
-                                                                          cells.attrs.get("warning_codes")),
+    return CommandResult(data, "\n".join(lines), written,
+                         warnings=warning_records(list(cells.attrs.get("warnings", [])) + coded(trs, notes)),
                          status="partial" if failed else "ok")
+
+
+#: codes of the warnings of :func:`symstrain.transitions.find_transitions` (given there as plain lines)
+WARNING_CODES = {
+    "not_a_subgroup": "the groups on the two sides of a bracket are not a group–subgroup pair: only the bracket",
+    "no_preferred_model": "no model of the order-parameter proxy is preferred: T_c is the bracket's middle",
+}
+
+
+def coded(trs, notes) -> list:
+    """The warning lines of :func:`~symstrain.transitions.find_transitions` as records, coded by the transition each
+    belongs to: it gives them in the order of its transitions, one for a pair that is not group–subgroup
+    (``relation`` None), else that transition's own ``warnings`` (no preferred model)."""
+    from ..errors import WarningRecord
+
+    out, k = [], 0
+    for t in trs:
+        if t.relation is None:
+            msgs, code = notes[k:k + 1], "not_a_subgroup"
+        else:
+            msgs, code = list(t.warnings), "no_preferred_model"
+        k += len(msgs)
+        out += [WarningRecord(code, "transitions", m) for m in msgs]
+    return out
 
 
 def csv_frame(trs):

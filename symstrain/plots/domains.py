@@ -2,7 +2,9 @@
 
 :func:`plot_splitting` takes a :class:`~symstrain.peak_splitting.PeakSplitting` (one or many temperatures), writes one
 PNG with 2θ of each reflection and of its twin against T (left) and Δ2θ = 2θ_twin − 2θ against T (right), and
-returns its path. Heating and cooling rows are drawn with the markers of the strain figures.
+returns its path. Heating and cooling rows are drawn with the markers of the strain figures, and joined by the same
+rule (:func:`~symstrain.plots.strain.joined_runs`): lines only between neighbours of one group on a known branch, so
+that no line bridges the symmetry change (the jump of Δ2θ at T↑ and T↓ shows as a gap).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import save_figure
-from .strain import STYLE
+from .strain import STYLE, join_neighbours
 
 
 def _label(r) -> str:
@@ -35,15 +37,20 @@ def plot_splitting(splitting, path, title: str | None = None) -> str:
             if not len(b):
                 continue
             st = STYLE[br]
-            kw = dict(color=col, marker=st["marker"], mfc=col if st["mfc"] != "none" else "none", ms=5, lw=0.8)
+            kw = dict(color=col, ms=5, lw=0.8)
+            mark = dict(marker=st["marker"], mfc=col if st["mfc"] != "none" else "none", ls="none")
             suffix = f", {br}" if br else ""
-            # rows of no stated branch may mix heating and cooling: markers only, no connecting line
-            solid, dashed = ("-", "--") if br else ("none", "none")
-            ax1.plot(b["T"], b["two_theta"], ls=solid, label=f"{lab}{suffix}", **kw)
-            ax1.plot(b["T"], b["two_theta_twin"], ls=dashed, **{**kw, "marker": "x"})
+            T, grp = b["T"].to_numpy(float), b["spacegroup"].astype(str).to_numpy()
+            tt, tw = b["two_theta"].to_numpy(float), b["two_theta_twin"].to_numpy(float)
+            ax1.plot(T, tt, label=f"{lab}{suffix}", **kw, **mark)
+            ax1.plot(T, tw, **kw, **{**mark, "marker": "x"})
+            join_neighbours(ax1, T, tt, grp, br, ls="-", **kw)
+            join_neighbours(ax1, T, tw, grp, br, ls="--", **kw)
             su = b["delta_two_theta_su"].to_numpy(float)
-            ax2.errorbar(b["T"], b["delta_two_theta"], yerr=np.nan_to_num(su) if np.isfinite(su).any() else None,
-                         ls=solid, capsize=2, label=f"{lab}{suffix}", **kw)
+            d2 = b["delta_two_theta"].to_numpy(float)
+            ax2.errorbar(T, d2, yerr=np.nan_to_num(su) if np.isfinite(su).any() else None, capsize=2,
+                         label=f"{lab}{suffix}", **kw, **mark)
+            join_neighbours(ax2, T, d2, grp, br, ls="-", **kw)
     ax1.set_xlabel("T (K)")
     ax1.set_ylabel("2θ (°)   twin: × (dashed)")
     ax2.set_xlabel("T (K)")

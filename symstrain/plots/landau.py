@@ -2,6 +2,10 @@
 paper's Fig. 1, with the model's own parameters), Fig. 2c–d, Fig. 5 (G maps on a colour scale chosen from the data),
 the phase diagram and fit overlays. Every function takes computed results (or a model), writes one PNG
 to ``path`` and returns the path; nothing here computes physics beyond evaluating the model on a grid.
+
+A heating or cooling branch that jumps (a first-order event) is drawn in pieces that stop at the jump temperature,
+the jump itself a dashed vertical connector (:func:`~symstrain.plots.strain.draw_jump`, as every model jump in
+``plots/``): no solid line bridges a first-order jump.
 """
 
 from __future__ import annotations
@@ -11,10 +15,44 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import save_figure
+from .strain import draw_jump
 
 from ..landau import PARAMETER_UNITS, REGIMES, LandauModel
 
 _COL = {"heating": "tab:red", "cooling": "tab:blue"}
+
+
+def _jumps(transitions) -> dict:
+    """branch → temperatures (K) of its first-order jumps: every event of a sweep's :class:`Transitions`, or T↑ and
+    T↓ of a summary without events (a fit's)."""
+    events = getattr(transitions, "events", None)
+    if events is not None:
+        out = {"heating": [], "cooling": []}
+        for e in events:
+            if e.kind == "first-order":
+                out[e.direction].append(float(e.T))
+        return out
+    return {"heating": [t for t in (transitions.T_up,) if np.isfinite(t)],
+            "cooling": [t for t in (transitions.T_down,) if np.isfinite(t)]}
+
+
+def branch_line(ax, T, y, jumps=(), label=None, **kw) -> None:
+    """One branch y(T) (T ascending): solid pieces between its first-order ``jumps`` (K), each piece carried flat to
+    the jump temperature, and each jump a dashed vertical connector in the same colour."""
+    T, y = np.asarray(T, float), np.asarray(y, float)
+    cuts = sorted(t for t in jumps if T[0] < t < T[-1])
+    idx = np.searchsorted(T, cuts)
+    starts = [0] + list(idx)
+    ends = list(idx) + [len(T)]
+    for k, (a, b) in enumerate(zip(starts, ends)):
+        xs, ys = T[a:b], y[a:b]
+        if k > 0:
+            xs, ys = np.insert(xs, 0, cuts[k - 1]), np.insert(ys, 0, y[a])
+        if k < len(cuts):
+            xs, ys = np.append(xs, cuts[k]), np.append(ys, y[b - 1])
+        ax.plot(xs, ys, label=label if k == 0 else None, **kw)
+    for t, i in zip(cuts, idx):
+        draw_jump(ax, t, y[i - 1], y[i], **{k: kw[k] for k in ("color", "zorder") if k in kw})
 
 
 def _mark(ax, tr):
@@ -55,12 +93,13 @@ def fig1(model: LandauModel, path, T=None) -> str:
     sc = model.replace(a0=0.0, D=0.0, E=0.0)
     kind = "gradual" if model.B > 0 else ("critical" if model.B == 0 else "first order")
     alone, full = sc.sweep(T, refine=False), model.sweep(T, refine=False)
-    for br, ls in (("heating", "-"), ("cooling", "--")):
+    ja, jf = _jumps(alone.transitions), _jumps(full.transitions)
+    for br, ls in (("heating", "-"), ("cooling", (0, (6, 2)))):
         a, f = getattr(alone, br), getattr(full, br)
-        ax[1].plot(a["T"], a["q"], color="tab:green", ls=ls, label=f"SC alone ({kind}), {br}")
-        ax[1].plot(f["T"], f["q"], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
-        ax[2].plot(a["T"], a["S"], color="tab:green", ls=ls, lw=0.9, label=f"SC alone, {br}")
-        ax[2].plot(f["T"], f["S"], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
+        branch_line(ax[1], a["T"], a["q"], ja[br], color="tab:green", ls=ls, label=f"SC alone ({kind}), {br}")
+        branch_line(ax[1], f["T"], f["q"], jf[br], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
+        branch_line(ax[2], a["T"], a["S"], ja[br], color="tab:green", ls=ls, lw=0.9, label=f"SC alone, {br}")
+        branch_line(ax[2], f["T"], f["S"], jf[br], color=_COL[br], ls=ls, lw=1.2, label=f"coupled model, {br}")
     ax[1].set(xlabel="T (K)", ylabel=Q_LABEL, ylim=(-1.05, 1.05),
               title=f"(b) spin crossover (a1 = {model.a1:g}, B = {model.B:g}, C = {model.C:g}, T_SC = {model.T_SC:g} K)")
     ax[2].set(xlabel="T (K)", ylabel=f"S − S₀ ({G_UNIT} per K)", title="(c) entropy S = −∂G/∂T = a1·q − a0/2·η²")
@@ -96,9 +135,10 @@ def fig2cd(sweep, path, zoom: bool = True) -> str:
     ax = fig.subplots(1, 2)
     emax = max(sweep.heating["eta"].abs().max(), sweep.cooling["eta"].abs().max())
     emax = emax if emax > 0 else 1.0
+    jumps = _jumps(sweep.transitions)
     for br, df in (("heating", sweep.heating), ("cooling", sweep.cooling)):
-        ax[0].plot(df["T"], df["q"], color=_COL[br], label=br)
-        ax[1].plot(df["T"], df["eta"].abs() / emax, color=_COL[br], label=br)
+        branch_line(ax[0], df["T"], df["q"], jumps[br], color=_COL[br], label=br)
+        branch_line(ax[1], df["T"], df["eta"].abs() / emax, jumps[br], color=_COL[br], label=br)
     ax[0].set(xlabel="T (K)", ylabel=Q_LABEL, title="(c) spin state q", ylim=(-1.05, 1.05))
     ax[1].set(xlabel="T (K)", ylabel="|η| / max|η| (dimensionless)", title="(d) symmetry breaking η",
               ylim=(-0.05, 1.1))
@@ -148,8 +188,9 @@ def fig5(model: LandauModel, sweep, temps, path, nq: int = 161, neta: int = 161)
     ax[2, 1].plot(b["T"], b["dG_HL"], label="ΔG_HL (from high-q state)")
     ax[2, 1].set(xlabel="T (K)", ylabel=f"barrier ΔG ({G_UNIT})", title="energy barriers in the hysteresis")
     ax[2, 1].legend(fontsize=7)
+    jumps = _jumps(sweep.transitions)
     for br, df in (("heating", sweep.heating), ("cooling", sweep.cooling)):
-        ax[2, 2].plot(df["T"], df["G"], color=_COL[br], label=br)
+        branch_line(ax[2, 2], df["T"], df["G"], jumps[br], color=_COL[br], label=br)
     ax[2, 2].set(xlabel="T (K)", ylabel=f"G of the occupied state ({G_UNIT})", title="branches")
     ax[2, 2].legend(fontsize=7)
     _mark(ax[2, 2], sweep.transitions)
@@ -188,10 +229,11 @@ def fit_figure(fit, q_data, eta_data, path) -> str:
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots(1, 2)
     c = fit.curves
+    jumps = _jumps(fit.transitions)
     for br in ("heating", "cooling"):
-        cb = c[c.branch == br]
-        ax[0].plot(cb["T"], cb["q"], color=_COL[br], label=f"model {br}")
-        ax[1].plot(cb["T"], cb["eta_scaled"], color=_COL[br], label=f"model {br}")
+        cb = c[c.branch == br].sort_values("T")
+        branch_line(ax[0], cb["T"], cb["q"], jumps[br], color=_COL[br], label=f"model {br}")
+        branch_line(ax[1], cb["T"], cb["eta_scaled"], jumps[br], color=_COL[br], label=f"model {br}")
         if q_data is not None:
             d = q_data[q_data.branch == br]
             ax[0].plot(d["T"], d["q"], "o", ms=3, mfc="none", color=_COL[br], label=f"data {br}")

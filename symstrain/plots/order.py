@@ -3,7 +3,10 @@
 Each measure gets its own panel in its own unit, from 0 to above its largest value, with its s.u. as error bars: a
 constant series reads as a flat line at its value and a single structure as one point with its value on the axis
 (never a cluster of points at 1.0, which is what normalising a constant series gives). The proportionality panel
-compares the measures only when η_modes takes at least two different values.
+compares the measures only when η_modes takes at least two different values. Structures are drawn with the branch
+markers of the strain figures (heating, cooling, or none when neither the table's ``branch`` column nor the file
+or block name says) and joined by their rule (:func:`~symstrain.plots.strain.joined_runs`): lines only between
+neighbours in T of one space group on a known branch, so that no line bridges a first-order jump.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import save_figure
+from .strain import STYLE, join_neighbours
 
 _PANELS = (
     ("eta_strain", "η_strain (dimensionless)", "o", "tab:blue", "norm of the symmetry-breaking strain",
@@ -29,6 +33,17 @@ def _values(df, col):
     return np.abs(y), su
 
 
+def _branches(df) -> np.ndarray:
+    """The branch of each row: the ``branch`` column, else what the file or block name says ("" when neither)."""
+    from ..series_read import branch_from_name
+
+    if "branch" in df:
+        return df["branch"].fillna("").astype(str).to_numpy()
+    files = df["file"] if "file" in df else [None] * len(df)
+    blocks = df["block"] if "block" in df else [None] * len(df)
+    return np.array([branch_from_name(f, b) for f, b in zip(files, blocks)], dtype=object)
+
+
 def plot_order_parameters(df, path, title: str = "") -> str:
     """η_strain, η_intensity and η_modes against T (K), or against the file order when a temperature is unknown, each
     in its unit with its s.u.; and η_strain, η_intensity against η_modes (each divided by its largest value) when
@@ -37,7 +52,8 @@ def plot_order_parameters(df, path, title: str = "") -> str:
     grid = fig.add_gridspec(3, 2, width_ratios=(1.15, 1))
     known = len(df) > 0 and df["T"].notna().all()
     x = df["T"].to_numpy(float) if known else np.arange(1, len(df) + 1, dtype=float)
-    order = np.argsort(x, kind="stable")
+    branch = _branches(df)
+    group = df["spacegroup"].astype(str).to_numpy() if "spacegroup" in df else None
     first = None
     for k, (col, label, marker, colour, what, missing) in enumerate(_PANELS):
         ax = fig.add_subplot(grid[k, 0], sharex=first)
@@ -46,8 +62,14 @@ def plot_order_parameters(df, path, title: str = "") -> str:
         ok = np.isfinite(y)
         if ok.any():
             err = np.where(np.isfinite(su), su, 0.0) if np.isfinite(su[ok]).any() else None
-            ax.errorbar(x[order], y[order], yerr=None if err is None else err[order], marker=marker, color=colour,
-                        ls="-" if ok.sum() > 1 else "none", capsize=2, label=what)
+            for br in dict.fromkeys(branch):
+                m = branch == br
+                st = STYLE.get(br, STYLE[""])
+                ax.errorbar(x[m], y[m], yerr=None if err is None else err[m], marker=st["marker"], color=colour,
+                            mfc=colour if st["mfc"] != "none" else "none", ls="none", capsize=2,
+                            label=f"{what} ({st['label']})")
+                if known:  # along T only: the file order is no trend
+                    join_neighbours(ax, x[m], y[m], None if group is None else group[m], br, color=colour, lw=1.0)
             top = float(np.nanmax(y + (np.nan_to_num(su) if err is not None else 0.0)))
             ax.set_ylim(0, 1.15 * top if top > 0 else 1.0)
             if ok.sum() == 1 or np.ptp(y[ok]) <= 1e-6 * max(top, 1e-300):  # one value: say it

@@ -3,7 +3,9 @@
 * :func:`plot_section`: a reciprocal-lattice section drawn like a precession image — spots with area
   proportional to intensity (predicted or measured), SB reflections in red, reflections allowed in
   both groups in black, reflections absent in both as small grey crosses.
-* :func:`plot_eta_series`: η_intensity(T) of a temperature series.
+* :func:`plot_eta_series`: η_intensity(T) of a temperature series, with the branch markers of the strain figures
+  (the branch the ``branch`` column or the data files' names say) and their rule for lines
+  (:func:`~symstrain.plots.strain.joined_runs`: data sets of no stated branch are markers only).
 
 Every function takes computed tables, writes one PNG to ``path`` and returns the path.
 """
@@ -129,20 +131,32 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
 def plot_eta_series(series: pd.DataFrame, path, title: str | None = None) -> str:
     """η_intensity = √(ΣI_SB/ΣI_all) against T (K) from ``intensities.eta_series``; when the table also has
     ``eta_strain`` (joined from a strain table) both are drawn normalised to their maxima."""
+    from ..series_read import branch_from_name
+    from .strain import STYLE, join_neighbours
+
     fig = Figure(figsize=(5.5, 4.0), layout="constrained")
     ax = fig.subplots()
     T = series["T"].to_numpy(dtype=float)
     e = series["eta_intensity"].to_numpy(dtype=float)
-    if "eta_strain" in series and np.isfinite(series["eta_strain"].to_numpy(dtype=float)).any():
-        s = series["eta_strain"].to_numpy(dtype=float)
-        ax.plot(T, e / np.nanmax(e), "o-", color="tab:red", label="η_intensity / max")
-        ax.plot(T, s / np.nanmax(s), "s--", color="tab:blue", label="η_strain / max (strain table)")
-        ax.set_ylabel("normalised order parameter")
-        ax.legend(fontsize=8)
+    if "branch" in series:
+        branch = series["branch"].fillna("").astype(str).to_numpy()
     else:
-        ax.plot(T, e, "o-", color="tab:red")
-        ax.set_ylabel("η_intensity = √(ΣI_SB / ΣI_all)")
-    ax.set_xlabel("T / K")
+        branch = np.array([branch_from_name(f) for f in series.get("file", [""] * len(series))], dtype=object)
+    both = "eta_strain" in series and np.isfinite(series["eta_strain"].to_numpy(dtype=float)).any()
+    curves = [(e / np.nanmax(e) if both else e, "tab:red", "-", "η_intensity / max" if both else "η_intensity")]
+    if both:
+        s = series["eta_strain"].to_numpy(dtype=float)
+        curves.append((s / np.nanmax(s), "tab:blue", "--", "η_strain / max (strain table)"))
+    for y, colour, ls, label in curves:
+        for br in dict.fromkeys(branch):
+            m = branch == br
+            st = STYLE.get(br, STYLE[""])
+            ax.plot(T[m], y[m], ls="none", marker=st["marker"], color=colour,
+                    mfc=colour if st["mfc"] != "none" else "none", label=f"{label} ({st['label']})")
+            join_neighbours(ax, T[m], y[m], None, br, ls=ls, color=colour)
+    ax.set_ylabel("normalised order parameter" if both else "η_intensity = √(ΣI_SB / ΣI_all)")
+    ax.legend(fontsize=8)
+    ax.set_xlabel("T (K)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "symmetry-breaking intensity vs temperature")
     return save_figure(fig, path, dpi=120)

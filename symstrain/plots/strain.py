@@ -6,7 +6,9 @@ Every figure: phases shaded and labelled with their space groups (a hatched band
 disagree: hysteresis), transitions marked (the bracket between the last row of one group and the first of the
 next), units on every axis, one legend outside the axes (it hides no data). Rows of a known branch are joined by
 lines only between neighbours of the same group (no line bridges a first-order jump); rows without a branch are
-markers only. Components zero by symmetry are not plotted; strains are drawn ×10³ without an offset.
+markers only: :func:`joined_runs`, the rule every figure along T in ``plots/`` uses; a model curve with a
+first-order jump (Landau branches, the first-order step fit) stops at it and shows it as a dashed vertical
+connector (:func:`draw_jump`). Components zero by symmetry are not plotted; strains are drawn ×10³ without an offset.
 Every function takes a table from :func:`symstrain.series.strain_table`, writes one PNG to ``path`` and returns it.
 """
 
@@ -117,20 +119,47 @@ def _branches(df):
             yield br, g.sort_values("T")
 
 
+def joined_runs(T, groups=None, branch: str = "") -> list[np.ndarray]:
+    """The rule of every figure along T: which rows of one branch a line may join. Returns index arrays, each a
+    run of rows to join in T order: neighbours in T of the same group (``groups``, one per row; None: all one
+    group) at different temperatures. No line bridges a symmetry change (a first-order jump shows as a gap) nor
+    joins two runs at one temperature; rows of no stated branch (``branch`` "": they may mix heating and cooling)
+    are never joined (an empty list)."""
+    T = np.asarray(T, float)
+    if not branch or len(T) < 2:
+        return []
+    order = np.argsort(T, kind="stable")
+    g = np.full(len(T), "", dtype=object) if groups is None else np.asarray(groups, dtype=object)[order]
+    Ts = T[order]
+    cuts = np.flatnonzero((g[1:] != g[:-1]) | (Ts[1:] == Ts[:-1])) + 1
+    return [run for run in np.split(order, cuts) if len(run) > 1]
+
+
+def join_neighbours(ax, T, y, groups=None, branch: str = "", **kw) -> None:
+    """Draw the lines :func:`joined_runs` allows (``kw`` to ``ax.plot``; a NaN value leaves a gap)."""
+    T, y = np.asarray(T, float), np.asarray(y, float)
+    for run in joined_runs(T, groups, branch):
+        ax.plot(T[run], y[run], **kw)
+
+
+def draw_jump(ax, T: float, y_before: float, y_after: float, **kw) -> None:
+    """A model curve's first-order jump at T: a thin dashed vertical connector (the curve itself is drawn in
+    pieces that stop at T). Data never get one: between two measured rows the jump is somewhere in the bracket."""
+    kw = {"lw": 0.8, **kw, "ls": (0, (3, 2))}
+    ax.plot([T, T], [y_before, y_after], **kw)
+
+
 def draw_series(ax, g, y, s, branch: str) -> None:
     """Points of one branch (error bars where an s.u. is known) and, for a known branch, lines between
-    neighbours of the same group only."""
+    neighbours of the same group only (:func:`joined_runs`)."""
     st = STYLE[branch]
     T = g["T"].to_numpy(float)
     has = None if s is None else np.isfinite(s) & (s > 0)  # exact values (s.u. 0) and unknown s.u.'s: no bar
     yerr = None if has is None or not has.any() else np.where(has, s, 0.0)
     ax.errorbar(T, y, yerr=yerr, ls="none", ms=5, capsize=2, color=st["color"], marker=st["marker"],
                 mfc=st["mfc"], zorder=3)
-    if branch and len(T) > 1:
-        grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else np.full(len(T), "")
-        for k in range(len(T) - 1):
-            if grp[k] == grp[k + 1] and np.isfinite(y[k]) and np.isfinite(y[k + 1]):
-                ax.plot(T[k : k + 2], y[k : k + 2], "-", lw=0.8, color=st["color"], zorder=2)
+    grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else None
+    join_neighbours(ax, T, y, grp, branch, ls="-", lw=0.8, color=st["color"], zorder=2)
 
 
 def _legend(fig, df, colours, extra=()) -> None:

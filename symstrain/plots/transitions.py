@@ -1,6 +1,8 @@
 """Figure of the transition finder (PNG via the Agg canvas): one panel per transition with the order-parameter proxy
 against T, every fitted model (second order, tricritical, free β, first-order step) with its T_c and Akaike weight,
 the bracket shaded, the two phases labelled with their groups, units on the axes and the legend below the panel.
+The rows are markers (no line through data: the jump lies somewhere in the bracket); the first-order step's jump at
+its T_c is a dashed vertical connector, as every model jump in ``plots/`` (:func:`~symstrain.plots.strain.draw_jump`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import save_figure
-from .strain import STRAIN_SCALE, STYLE, short_symbol
+from .strain import STRAIN_SCALE, STYLE, draw_jump, short_symbol
 
 _MODEL_STYLE = {
     "second_order": dict(color="tab:blue", ls="-", label="second order, β = ½"),
@@ -84,8 +86,18 @@ def _panel(ax, tr) -> None:
         best = " ← preferred" if f.model == tr.preferred else ""
         w = "" if not np.isfinite(f.weight) else f", weight {f.weight:.2f}"
         beta = f", β = {f.beta:.3g}" if f.model == "free_beta" else ""
-        ax.plot(grid, f.curve(grid, tr.ordered_below) * k, color=s["color"], ls=s["ls"], lw=1.8 if best else 1.1,
-                zorder=3, label=f"{s['label']}{beta}: T_c = {f.Tc:.4g} ± {f.Tc_su:.2g} K{w}{best}")
+        kw = dict(color=s["color"], lw=1.8 if best else 1.1, zorder=3)
+        label = f"{s['label']}{beta}: T_c = {f.Tc:.4g} ± {f.Tc_su:.2g} K{w}{best}"
+        if f.model != "first_order_step" or not lo < f.Tc < hi:
+            ax.plot(grid, f.curve(grid, tr.ordered_below) * k, ls=s["ls"], label=label, **kw)
+            continue
+        # the step is a jump at T_c: two pieces that stop there, joined by a dashed connector
+        below, above = grid[grid < f.Tc], grid[grid > f.Tc]
+        y_lo, y_hi = (f.A, 0.0) if tr.ordered_below else (0.0, f.A)  # A + B·0: the ordered side's value at T_c
+        ax.plot(np.append(below, f.Tc), np.append(f.curve(below, tr.ordered_below), y_lo) * k, ls=s["ls"],
+                label=label, **kw)
+        ax.plot(np.insert(above, 0, f.Tc), np.insert(f.curve(above, tr.ordered_below), 0, y_hi) * k, ls=s["ls"], **kw)
+        draw_jump(ax, f.Tc, y_lo * k, y_hi * k, color=s["color"], zorder=3)
     ax.axvline(tr.Tc, color="k", lw=0.8, ls="-", zorder=2)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.ticklabel_format(axis="y", useOffset=False)
