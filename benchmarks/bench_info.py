@@ -15,12 +15,24 @@ The corpus: ~500 real-structure CIFs made by re-describing ../shared/cifs in oth
 alternative scripts; the package's .pyc files are written first, as an installation does). The groups each side
 finds at 0.01 Å are compared: speed is only worth comparing when the answers agree.
 
-Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen]``.
+With ``--jobs-scaling``: ``symstrain info FILES --json --jobs 2`` against ``--jobs 1`` as whole processes over the
+corpus (start-up, worker start and JSON output included), interleaved; the speed-up (median, min and best round),
+the parallel efficiency (speed-up / 2), the CPU-time efficiency (CPU seconds of the serial run / CPU seconds of
+the 2-worker run, workers included: 1 means no work added by running in parallel) and the core occupancy of the
+2-worker run (its CPU seconds / (2 × wall)), with the load average before and after: on a 2-core machine any other
+running process takes from the second worker first. The two JSON outputs are compared first.
+
+Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen] [--jobs-scaling]
+[--no-loops]`` (``--no-loops``: only the whole-process parts).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -90,67 +102,111 @@ def agreement(results: dict, files) -> list[str]:
     return lines
 
 
+def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
+    """``info --jobs 2`` against ``--jobs 1``, whole processes, interleaved; the lines of the report."""
+    base = [sys.executable, "-m", "symstrain", "info", *files, "--json"]
+    cmds = {"info --jobs 1": base + ["--jobs", "1"], "info --jobs 2": base + ["--jobs", "2"]}
+    outputs = {k: subprocess.run(c, capture_output=True, env=env).stdout for k, c in cmds.items()}
+    docs = [json.loads(o) for o in outputs.values()]
+    same = docs[0] == docs[1]
+    load0 = os.getloadavg()
+    t = interleaved_processes(cmds, repeats, env=env)
+    load1 = os.getloadavg()
+    one, two = t["info --jobs 1"], t["info --jobs 2"]
+    speed = [a / b for a, b in zip(one["wall"], two["wall"])]
+    cpu_eff = [a / b for a, b in zip(one["cpu"], two["cpu"])]
+    occupancy = [c / (2 * w) for c, w in zip(two["cpu"], two["wall"])]
+    m = statistics.median
+    return [
+        f"whole process, info over {len(files)} files, --jobs 2 vs --jobs 1, {repeats} interleaved rounds "
+        f"({os.cpu_count()} cores):",
+        f"  answers identical: {same} ({docs[0]['n_read']} read, {docs[0]['n_failed']} failed)",
+        *report(t, [], unit=1, unit_name="s"),
+        f"  speed-up (wall): median {m(speed):.3f}×, min {min(speed):.3f}×, best {max(speed):.3f}×; "
+        f"parallel efficiency (speed-up / 2): median {m(speed) / 2:.1%}",
+        f"  CPU-time efficiency (cpu jobs 1 / cpu jobs 2, workers included): median {m(cpu_eff):.1%}, "
+        f"min {min(cpu_eff):.1%}",
+        f"  core occupancy of --jobs 2 (cpu / 2 wall): median {m(occupancy):.1%}",
+        f"  load average (1, 5, 15 min): before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, "
+        f"after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}",
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500, help="corpus size (default 500)")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--whole-process", action="store_true", help="also time whole processes")
     ap.add_argument("--no-pymatgen", action="store_true")
+    ap.add_argument("--jobs-scaling", action="store_true", help="also time info --jobs 2 against --jobs 1")
+    ap.add_argument("--no-loops", action="store_true", help="skip the in-process loops (whole-process parts only)")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"no input files: {SHARED} is absent")
     warnings.simplefilter("ignore")
-    from alt_gemmi_spglib_info import LADDER
-
     with tempfile.TemporaryDirectory() as tmp:
         files = [str(p) for p in make_corpus(Path(tmp), args.n)]
-        cases = {
-            "symstrain": lambda: loop(symstrain_info, files),
-            "gemmi+spglib ladder (7 tol)": lambda: loop(gemmi_spglib, files, LADDER),
-            "gemmi+spglib 1 tol": lambda: loop(gemmi_spglib, files, (0.01,)),
-        }
-        if not args.no_pymatgen:
-            cases["pymatgen"] = lambda: loop(pymatgen, files)
-        print(f"in-process batch loop over {len(files)} CIFs, {args.repeats} interleaved rounds (seconds per pass):")
-        t = interleaved(cases, args.repeats)
-        names = list(cases)
-        print("\n".join(report(t, [("symstrain", n) for n in names[1:]], unit=1, unit_name="s")))
-        if "pymatgen" in t:
-            m, mn = ratio(t, "pymatgen", "symstrain")
-            print(f"  symstrain is {m:.2f}× faster than pymatgen (median; min {mn:.2f}×)")
-        print("\n".join(agreement(t, files)))
-
-        big = str(BIG)
-        one = {"symstrain": lambda: symstrain_info(big),
-               "gemmi+spglib ladder (7 tol)": lambda: gemmi_spglib(big, LADDER),
-               "gemmi+spglib 1 tol": lambda: gemmi_spglib(big, (0.01,))}
-        if not args.no_pymatgen:
-            one["pymatgen"] = lambda: pymatgen(big)
-        print(f"\nin-process, one file: {BIG.name} (941 atoms in the cell), {max(args.repeats, 15)} rounds:")
-        t1 = interleaved(one, max(args.repeats, 15))
-        print("\n".join(report(t1, [("symstrain", n) for n in list(one)[1:]])))
-
-        if args.whole_process:
+        if not args.no_loops:
+            in_process(files, args)
+        if args.whole_process or args.jobs_scaling:
             compile_package(ROOT)
             env = python_env(ROOT)
-            py = sys.executable
-            alt = str(Path(__file__).resolve().parent / "alt_gemmi_spglib_info.py")
-            pmg = str(Path(__file__).resolve().parent / "alt_pymatgen_info.py")
-            for label, inputs in ((f"{BIG.name}", [big]), (f"batch of {len(files)} files", files)):
-                cmds = {"symstrain info --json": [py, "-m", "symstrain", "info", *inputs, "--json"],
-                        "gemmi+spglib ladder (7 tol)": [py, alt, *inputs],
-                        "gemmi+spglib 1 tol": [py, alt, *inputs, "--tolerances", "0.01"]}
-                if not args.no_pymatgen:
-                    cmds["pymatgen"] = [py, pmg, *inputs]
-                reps = args.repeats if len(inputs) > 1 else max(args.repeats, 11)
-                print(f"\nwhole process, {label}, {reps} interleaved rounds (seconds):")
-                tp = interleaved_processes(cmds, reps, env=env)
-                print("\n".join(report(tp, [("symstrain info --json", n) for n in list(cmds)[1:]], unit=1,
-                                       unit_name="s")))
-                codes = ", ".join(f"{k}: {v['result']}" for k, v in tp.items())
-                print(f"  exit codes: {codes}")
-    print(f"\nmedian seconds per file of the batch, symstrain: {med(t, 'symstrain') / len(files) * 1e3:.2f} ms")
+        if args.whole_process:
+            whole_process(files, args, env)
+        if args.jobs_scaling:
+            print()
+            print("\n".join(jobs_scaling(files, args.repeats, env)))
 
+
+def in_process(files: list[str], args) -> None:
+    from alt_gemmi_spglib_info import LADDER
+
+    cases = {
+        "symstrain": lambda: loop(symstrain_info, files),
+        "gemmi+spglib ladder (7 tol)": lambda: loop(gemmi_spglib, files, LADDER),
+        "gemmi+spglib 1 tol": lambda: loop(gemmi_spglib, files, (0.01,)),
+    }
+    if not args.no_pymatgen:
+        cases["pymatgen"] = lambda: loop(pymatgen, files)
+    print(f"in-process batch loop over {len(files)} CIFs, {args.repeats} interleaved rounds (seconds per pass):")
+    t = interleaved(cases, args.repeats)
+    names = list(cases)
+    print("\n".join(report(t, [("symstrain", n) for n in names[1:]], unit=1, unit_name="s")))
+    if "pymatgen" in t:
+        m, mn = ratio(t, "pymatgen", "symstrain")
+        print(f"  symstrain is {m:.2f}× faster than pymatgen (median; min {mn:.2f}×)")
+    print("\n".join(agreement(t, files)))
+    print(f"  median seconds per file of the batch, symstrain: {med(t, 'symstrain') / len(files) * 1e3:.2f} ms")
+
+    big = str(BIG)
+    one = {"symstrain": lambda: symstrain_info(big),
+           "gemmi+spglib ladder (7 tol)": lambda: gemmi_spglib(big, LADDER),
+           "gemmi+spglib 1 tol": lambda: gemmi_spglib(big, (0.01,))}
+    if not args.no_pymatgen:
+        one["pymatgen"] = lambda: pymatgen(big)
+    print(f"\nin-process, one file: {BIG.name} (941 atoms in the cell), {max(args.repeats, 15)} rounds:")
+    t1 = interleaved(one, max(args.repeats, 15))
+    print("\n".join(report(t1, [("symstrain", n) for n in list(one)[1:]])))
+
+
+def whole_process(files: list[str], args, env: dict) -> None:
+    big = str(BIG)
+    py = sys.executable
+    alt = str(Path(__file__).resolve().parent / "alt_gemmi_spglib_info.py")
+    pmg = str(Path(__file__).resolve().parent / "alt_pymatgen_info.py")
+    for label, inputs in ((f"{BIG.name}", [big]), (f"batch of {len(files)} files", files)):
+        cmds = {"symstrain info --json": [py, "-m", "symstrain", "info", *inputs, "--json"],
+                "gemmi+spglib ladder (7 tol)": [py, alt, *inputs],
+                "gemmi+spglib 1 tol": [py, alt, *inputs, "--tolerances", "0.01"]}
+        if not args.no_pymatgen:
+            cmds["pymatgen"] = [py, pmg, *inputs]
+        reps = args.repeats if len(inputs) > 1 else max(args.repeats, 11)
+        print(f"\nwhole process, {label}, {reps} interleaved rounds (seconds):")
+        tp = interleaved_processes(cmds, reps, env=env)
+        print("\n".join(report(tp, [("symstrain info --json", n) for n in list(cmds)[1:]], unit=1,
+                               unit_name="s")))
+        codes = ", ".join(f"{k}: {v['result']}" for k, v in tp.items())
+        print(f"  exit codes: {codes}")
 
 if __name__ == "__main__":
     main()

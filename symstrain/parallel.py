@@ -1,32 +1,38 @@
 """Map one function over many items — in this process, on local worker processes or on a Dask cluster — with the
-same answers whichever runs it.
+same answers whichever runs it; the one parallel map of symstrain (``info``'s batch, ``scan``, ``pairs``).
 
 What lives here: :func:`map_items` (results in input order), :func:`imap_items` (``(index, result)`` pairs as the
-items complete, for a caller that writes as it goes), :class:`ItemFailure` (an item whose call did not return a
-result) and :func:`balanced_chunks`. What does not: the work itself (``catalogue.py`` scans files,
-``corpus_pairs.py`` relates pairs, the ``info`` batch reads files) and progress bars (the command line wraps the
-iterator of :func:`imap_items` in one on stderr; :func:`map_items` takes a plain callback).
+items complete, for a caller that writes as it goes), :func:`run_batch` (the same over the files of a batch
+command: results in input order and the contract's :class:`Failure` list), :class:`ItemFailure` (an item whose
+call did not return a result), :class:`Failure` and :func:`balanced_chunks`. What does not: the work itself
+(``structure_info.py`` reads files for ``info``, ``catalogue.py`` scans them, ``corpus_pairs.py`` relates pairs),
+progress bars (the command line passes a tqdm wrapper or callback drawing on stderr) and the exit status of a
+batch (``cli/__init__.py``: "partial", exit 3, when some inputs failed).
 
 Rules
 -----
-* ``func(item)`` is called once per item. With ``jobs > 1`` or ``dask`` it must be a module-level function (it
-  is pickled by reference) and items and results must pickle.
+* ``func(item)`` is called once per item. With ``jobs > 1`` or ``dask`` it must be picklable by reference (a
+  module-level function, or a ``functools.partial`` of one) and items and results must pickle.
 * Failures are values, never raised: an exception inside ``func`` becomes an :class:`ItemFailure` of kind
   ``"input"`` (a :class:`~symstrain.errors.SymstrainInputError`: bad input) or ``"error"`` (anything else: a bug),
   and the other items go on. ``KeyboardInterrupt`` is not caught.
-* A worker that dies (killed, crashed, out of memory) is not a stop either. Local processes: the items that were
-  in flight are run again one at a time, and an item that kills a worker on its own (run alone in a fresh
-  process) is an :class:`ItemFailure` of kind ``"worker_lost"``. Dask: the scheduler reschedules the task of a
-  lost worker (``distributed.scheduler.allowed-failures`` times); a chunk that still fails is split into single
-  items the same way. ``jobs=1`` without Dask runs in this process, so there a crash of ``func`` (a segfault)
-  ends the run: use ``jobs ≥ 2`` to isolate crashes.
-* Scheduling: ``weights`` (e.g. file sizes) make chunks of about equal total weight, heaviest items first (the
-  longest-processing-time rule, so the big files do not all finish last); about 8 chunks per worker, at most
-  ``max_chunk`` items each. Serial runs go in input order.
+* A worker that dies (killed, crashed in a native library, out of memory) is not a stop either. Local processes:
+  the items that were in flight are run again one at a time, and an item that kills a worker on its own (run
+  alone in a fresh process) is an :class:`ItemFailure` of kind ``"worker_lost"``. Dask: the scheduler reschedules
+  the task of a lost worker (``distributed.scheduler.allowed-failures`` times); a chunk that still fails is split
+  into single items the same way. ``jobs=1`` without Dask runs in this process, so there a crash of ``func`` (a
+  segfault) ends the run: use ``jobs ≥ 2`` to isolate crashes.
+* Scheduling (:func:`balanced_chunks`): items go to the workers in chunks, heaviest first when ``weights`` (e.g.
+  file sizes) are given, else in input order, and the chunks shrink as the work runs out (guided
+  self-scheduling): each holds about 1/(``CHUNKS_PER_WORKER`` · workers) of the weight not yet handed out, at
+  most ``max_chunk`` items. The first chunks are large (little overhead per item), the last ones single light
+  items, so the workers finish together even where a name-sorted corpus keeps its heavy files side by side.
+  Serial runs go in input order.
 * Workers: ``jobs = N`` starts N local processes from a ``forkserver`` (never ``fork``: the caller may hold
-  threads, e.g. a database connection); ``dask="local"`` starts a ``distributed.LocalCluster`` of ``jobs``
-  single-threaded worker processes (all cores when ``jobs`` is None); ``dask="tcp://host:port"`` uses a running
-  scheduler — its workers must import the same symstrain and see the same files at the same paths.
+  threads, e.g. a database connection) that has imported ``func``'s module once; ``dask="local"`` starts a
+  ``distributed.LocalCluster`` of ``jobs`` single-threaded worker processes (all cores when ``jobs`` is None);
+  ``dask="tcp://host:port"`` uses a running scheduler — its workers must import the same symstrain and see the
+  same files at the same paths.
 """
 
 from __future__ import annotations
@@ -34,10 +40,14 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence
 
-#: chunks per worker when weights are balanced (more: better balance and finer progress; fewer: less overhead)
+#: the first chunk holds 1/(CHUNKS_PER_WORKER · workers) of the total weight, each next one that share of what is
+#: left; no chunk holds less than 1/(CHUNKS_PER_WORKER · workers · MIN_CHUNK_DIVISOR) of the total unless the
+#: items run out (more: finer balance and progress; fewer: less overhead per item)
 CHUNKS_PER_WORKER = 8
+MIN_CHUNK_DIVISOR = 8
 
 
 @dataclass(frozen=True)
@@ -51,30 +61,78 @@ class ItemFailure:
     kind: str
     #: one line: ``source: problem`` for "input", ``Type: message`` for "error", what happened for "worker_lost"
     message: str
+    #: for "input": the error's ``source`` (a file or an option) and one-line ``problem``; None for other kinds
+    source: str | None = None
+    problem: str | None = None
 
     def __str__(self) -> str:
         return self.message
 
 
-def balanced_chunks(weights: Sequence[float], n_workers: int, max_chunk: int = 64) -> list[list[int]]:
-    """Item indices grouped into chunks of about equal total weight, heaviest items first.
+@dataclass(frozen=True)
+class Failure:
+    """An input of a batch command that could not be done (:func:`run_batch`).
 
-    The target weight of a chunk is total / (``CHUNKS_PER_WORKER`` · n_workers); an item heavier than that is a
-    chunk of its own; no chunk has more than ``max_chunk`` items. Every index appears exactly once.
+    ``file``: the input (a path as given); ``block``: the CIF data block asked for, or None; ``message``: the
+    one-line reason; ``source``/``problem``: the reason as an input error (``source`` names the file or option);
+    ``internal``: True when the input raised something other than an input error, or its worker process died (a
+    bug or a crash: please report it).
+    """
+
+    file: str
+    block: str | None
+    source: str
+    problem: str
+    internal: bool = False
+
+    @property
+    def message(self) -> str:
+        """``"<source>: <problem>"`` (``"internal error: …"`` for a bug)."""
+        return f"{self.source}: {self.problem}"
+
+    def to_dict(self) -> dict:
+        """The Failure object of the JSON contract: ``{"file", "block", "message"}``."""
+        from . import contract
+
+        return contract.failure(self.file, self.message, self.block)
+
+    @classmethod
+    def of(cls, failure: ItemFailure, file: str, block: str | None = None) -> "Failure":
+        """The batch failure of the item ``file`` from what the map returned for it."""
+        if failure.kind == "input":
+            return cls(file, block, failure.source, failure.problem)
+        if failure.kind == "worker_lost":
+            return cls(file, block, file, "internal error: the process reading it died (killed, out of memory or a "
+                                          "crash in a native library)", internal=True)
+        return cls(file, block, file, f"internal error: {failure.message}", internal=True)
+
+
+def balanced_chunks(weights: Sequence[float], n_workers: int, max_chunk: int = 64) -> list[list[int]]:
+    """Item indices grouped into chunks for ``n_workers``, heaviest items first (input order among equals), chunks
+    shrinking as the work runs out.
+
+    Each chunk closes once it holds 1/(``CHUNKS_PER_WORKER`` · n_workers) of the weight not yet in a chunk (never
+    less than 1/``MIN_CHUNK_DIVISOR`` of the first chunk's share) or ``max_chunk`` items; an item heavier than
+    that is a chunk of its own. Weights all zero count as equal. Every index appears exactly once.
     """
     import numpy as np
 
     w = np.maximum(np.asarray(weights, dtype=float), 0.0)
     if len(w) == 0:
         return []
+    if not w.sum() > 0:
+        w = np.ones(len(w))
     order = np.argsort(-w, kind="stable")
-    target = w.sum() / (CHUNKS_PER_WORKER * max(1, n_workers))
+    share = 1.0 / (CHUNKS_PER_WORKER * max(1, n_workers))
+    left = float(w.sum())
+    floor = left * share / MIN_CHUNK_DIVISOR
     chunks, current, acc = [], [], 0.0
     for i in order.tolist():
         current.append(i)
         acc += w[i]
-        if acc >= target or len(current) >= max_chunk:
+        if acc >= max(left * share, floor) or len(current) >= max_chunk:
             chunks.append(current)
+            left -= acc
             current, acc = [], 0.0
     if current:
         chunks.append(current)
@@ -88,7 +146,7 @@ def _call(func, index: int, item) -> Any:
     try:
         return func(item)
     except SymstrainInputError as exc:
-        return ItemFailure(index, "input", f"{exc.source}: {exc.problem}")
+        return ItemFailure(index, "input", f"{exc.source}: {exc.problem}", exc.source, exc.problem)
     except Exception as exc:  # a bug must not stop a batch of thousands: it is that item's failure
         return ItemFailure(index, "error", f"{type(exc).__name__}: {' '.join(str(exc).split())}")
 
@@ -109,14 +167,13 @@ def imap_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: s
         raise SymstrainInputError("--jobs", f"must be at least 1, got {jobs}")
     if not items:
         return iter(())
-    if dask:
-        n = jobs if jobs is not None else (os.cpu_count() or 1)
-        chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), n, max_chunk)
-        return _imap_dask(func, items, chunks, dask, n)
-    if (jobs or 1) == 1:
+    if not dask and (jobs or 1) == 1:
         return ((i, _call(func, i, item)) for i, item in enumerate(items))
-    chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), jobs, max_chunk)
-    return _imap_local(func, items, chunks, jobs)
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), n, max_chunk)
+    if dask:
+        return _imap_dask(func, items, chunks, dask, n)
+    return _imap_local(func, items, chunks, n)
 
 
 def map_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: str | None = None,
@@ -131,6 +188,31 @@ def map_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: st
         if progress is not None:
             progress(1)
     return out
+
+
+def run_batch(fn: Callable, items: Sequence, *, files: Sequence | None = None, block: str | None = None,
+              jobs: int | None = 1, dask: str | None = None, weights: Sequence[float] | None = None,
+              progress=None, desc: str = "") -> tuple[list, list[Failure]]:
+    """``(results, failures)`` of a batch command: ``fn(item)`` for every item, results in input order (None where
+    the item failed) and one :class:`Failure` per failed item, in input order.
+
+    ``files``: the name each item is reported under (default ``str(item)``); ``block``: the data block asked for,
+    carried into each :class:`Failure`; ``jobs``, ``dask`` and ``weights`` as in :func:`imap_items` (a batch of
+    one runs in this process unless ``dask`` is given). ``progress``: a wrapper ``progress(iterable, total=,
+    desc=)`` (e.g. a tqdm bar on stderr) or None.
+    """
+    items = list(items)
+    names = [str(x) for x in (files if files is not None else items)]
+    if jobs is not None and jobs < 1:
+        from .errors import SymstrainInputError
+
+        raise SymstrainInputError("--jobs", f"must be at least 1, got {jobs}")
+    done = imap_items(fn, items, jobs=jobs if dask or len(items) > 1 else 1, dask=dask, weights=weights)
+    out: list = [None] * len(items)
+    for i, result in (progress(done, total=len(items), desc=desc) if progress else done):
+        out[i] = result
+    failures = [Failure.of(r, names[i], block) for i, r in enumerate(out) if isinstance(r, ItemFailure)]
+    return [None if isinstance(r, ItemFailure) else r for r in out], failures
 
 
 # ------------------------------------------------------------------------------------------ local processes
@@ -165,7 +247,7 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int):
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = multiprocessing.get_context("forkserver")
-    module = getattr(func, "__module__", None)
+    module = getattr(func.func if isinstance(func, partial) else func, "__module__", None)
     if module and module != "__main__":
         ctx.set_forkserver_preload([module])  # workers start with the function's imports done (when not yet running)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)

@@ -5,7 +5,7 @@ tolerance ladder), atoms of the asymmetric unit and of the cell, temperature, im
 of reading — as a frozen record with ``to_dict()`` under the JSON contract, a text summary and one flat table row;
 and :func:`info_batch`, the same over many files where a file that fails is listed with its reason and the rest
 goes on (what ``symstrain info`` and a corpus scan run). What does not: reading (``cif.py``), detection
-(``detect.py``), contacts (``neighbours.py``), running many inputs (``batch.py``), printing (``cli/info.py``).
+(``detect.py``), contacts (``neighbours.py``), running many inputs (``parallel.py``), printing (``cli/info.py``).
 
 Conventions: lengths Å, angles degrees, volumes Å³, temperatures K, spglib tolerances (``symprec``) Å.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from . import contract
-from .batch import Failure, run_batch
 from .detect import SymmetryReport, detect_symmetry
 from .errors import SymstrainInputError, WarningRecord
 from .notation import format_su
+from .parallel import Failure, run_batch
 from .phase import CELL_NAMES, Phase
 from .walls import snap  # entries within 1e-9 of a small fraction become it (spglib's rounding)
 
@@ -205,12 +205,17 @@ class InfoBatch:
                 "results": [r.to_dict() for r in self.results], "failed": [f.to_dict() for f in self.failed]}
 
 
-def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int = 1, progress=None) -> InfoBatch:
-    """:func:`info` on every path (``jobs`` worker processes); a file that fails — bad input or anything else — is
-    listed in ``failed`` with its reason and the others go on (:func:`symstrain.batch.run_batch`)."""
+def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
+               dask: str | None = None, progress=None) -> InfoBatch:
+    """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
+    address), the biggest files first; a file that fails — bad input, a bug, or a crash of its worker process — is
+    listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`)."""
+    import os
+
     paths = [str(p) for p in paths]
     if not (isinstance(symprec, (int, float)) and symprec > 0):
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+    sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
     results, failed = run_batch(partial(info, block=block, symprec=symprec), paths, block=block, jobs=jobs,
-                                progress=progress, desc="info")
+                                dask=dask, weights=sizes, progress=progress, desc="info")
     return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))

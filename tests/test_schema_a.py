@@ -144,7 +144,7 @@ def _dies_on_two(x):
 
 
 def test_run_batch_in_processes_survives_a_dying_worker():
-    from symstrain.batch import run_batch
+    from symstrain.parallel import run_batch
 
     results, failed = run_batch(_dies_on_two, [1, 2, 3, 4], jobs=2)
     assert results == [10, None, None, 40]

@@ -4,6 +4,8 @@ warnings (:func:`symstrain.structure_info.info_batch`).
 Always a batch, also for one file: ``--json`` gives ``{"results": [...], "failed": [...], "n_files", ...}``; a
 file that cannot be read is listed with its reason and the others go on. Exit status 0 when every file was read,
 3 ("partial") when some failed, 2 when none could be read (then the one line names the file and the problem).
+Many files run on ``--jobs N`` local worker processes or on Dask (``--dask local`` or a scheduler address), as for
+``scan``, with the same answers whichever runs them (``symstrain/parallel.py``).
 """
 
 NAME = "info"
@@ -13,12 +15,14 @@ HELP = ("summarise structures: cell with s.u.'s, declared vs detected space grou
 
 
 def add_arguments(p):
+    from .scan import add_parallel_arguments
+
     p.add_argument("files", nargs="+", metavar="FILE", help="CIF file(s)")
     p.add_argument("--block", help="data block name (default: the first block with a cell and atoms)")
     p.add_argument("--symprec", type=float, default=0.01,
                    help="spglib tolerance in Å for the detected group (default 0.01); the ladder is always reported")
     p.add_argument("--csv", metavar="FILE", help="write the summary table (one row per file read) to this new CSV")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_parallel_arguments(p)
 
 
 def run(args):
@@ -29,11 +33,11 @@ def run(args):
     from ..structure_info import InfoBatch, info, info_batch
     from . import CommandResult, progress_bar
     from .files import write_atomically
+    from .scan import check_parallel
 
     if not (args.symprec > 0 and math.isfinite(args.symprec)):
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {args.symprec:g}")
-    if args.jobs < 1:
-        raise SymstrainInputError("--jobs", f"must be at least 1, got {args.jobs}")
+    check_parallel(args)
     if args.csv:
         csv = Path(args.csv)
         if csv.exists():
@@ -43,7 +47,8 @@ def run(args):
     if len(args.files) == 1:  # a batch of one: its error, if any, is the command's (exit 2, or 70 for a bug)
         batch = InfoBatch((info(args.files[0], args.block, args.symprec),), (), 1)
     else:
-        batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, progress=progress_bar(not args.json))
+        batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, dask=args.dask,
+                           progress=progress_bar(not (args.json or args.no_progress)))
     if not batch.results:
         raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
                                                  f"{batch.failed[0].message})")

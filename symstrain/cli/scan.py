@@ -21,7 +21,7 @@ def add_arguments(p):
 
 
 def add_parallel_arguments(p):
-    """--jobs, --dask and --no-progress, shared by scan and pairs."""
+    """--jobs, --dask and --no-progress, shared by scan, pairs and info."""
     p.add_argument("--jobs", type=int, default=None,
                    help="local worker processes (default 1); with --dask local: the number of Dask workers "
                         "(default: every core)")

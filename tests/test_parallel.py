@@ -1,0 +1,119 @@
+"""The one parallel map (symstrain/parallel.py): chunks that keep two workers busy to the end, failures of a batch
+command as the contract's Failure values, and ``info`` on Dask equal to ``info`` here.
+
+The balance is judged by an oracle written here: greedy list scheduling of the chunks on two workers (a chunk goes
+to the first free worker, as the pool does) against the ideal total / 2.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symstrain.parallel import CHUNKS_PER_WORKER, Failure, ItemFailure, balanced_chunks, run_batch
+
+
+def _makespan(chunks, cost, workers=2):
+    free = [0.0] * workers
+    for c in chunks:
+        heapq.heappush(free, heapq.heappop(free) + sum(cost[i] for i in c))
+    return max(free)
+
+
+def test_chunks_shrink_to_single_items_at_the_end():
+    n = 500
+    chunks = balanced_chunks([1.0] * n, n_workers=2)
+    assert sorted(i for c in chunks for i in c) == list(range(n))
+    assert [i for c in chunks for i in c] == list(range(n))  # equal weights: input order
+    first = -(-n // (2 * CHUNKS_PER_WORKER))  # ceil(500 / 16) = 32 items hold 1/16 of the work
+    assert len(chunks[0]) == first
+    sizes = [len(c) for c in chunks]
+    assert sizes == sorted(sizes, reverse=True)  # never growing
+    assert max(sizes[-5:]) <= -(-first // 8)  # the tail: at most 4 items a chunk
+
+
+def test_a_heavy_run_of_neighbours_does_not_keep_one_worker_busy_alone():
+    # a name-sorted corpus: 31 neighbouring files near the end hold 22 % of the work (the issue 12 case)
+    n, heavy = 500, range(434, 465)
+    rest = 0.78 / (n - len(heavy))
+    cost = [0.22 / len(heavy) if i in heavy else rest for i in range(n)]
+    ideal = sum(cost) / 2
+    assert _makespan(balanced_chunks([1.0] * n, 2), cost) <= 1.03 * ideal  # no weights: guided chunks alone
+    assert _makespan(balanced_chunks(cost, 2), cost) <= 1.01 * ideal  # weights that track the cost: heaviest first
+    fixed = [list(range(k, min(k + 31, n))) for k in range(0, n, 31)]  # len // (8 · jobs) items a chunk
+    assert _makespan(fixed, cost) > 1.05 * ideal  # what the oracle would have caught
+
+
+def test_zero_weights_count_as_equal():
+    assert balanced_chunks([0] * 20, n_workers=1)[0] == [0, 1, 2]  # 1/8 of 20 items: 2.5, so 3
+
+
+def _fails_in_three_ways(x):
+    from symstrain.errors import SymstrainInputError
+
+    if x == "bad":
+        raise SymstrainInputError("bad.cif", "no _cell_length_a")
+    if x == "bug":
+        raise ZeroDivisionError("a bug")
+    return x.upper()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_run_batch_results_in_order_and_failures_of_the_contract(jobs):
+    items = ["a", "bad", "b", "bug", "c"]
+    results, failed = run_batch(_fails_in_three_ways, items, files=[f"{x}.cif" for x in items], block="blk",
+                                jobs=jobs)
+    assert results == ["A", None, "B", None, "C"]
+    assert [(f.file, f.block, f.internal) for f in failed] == [("bad.cif", "blk", False), ("bug.cif", "blk", True)]
+    assert (failed[0].source, failed[0].problem) == ("bad.cif", "no _cell_length_a")
+    assert failed[1].message == "bug.cif: internal error: ZeroDivisionError: a bug"
+    assert failed[0].to_dict() == {"file": "bad.cif", "block": "blk", "message": "bad.cif: no _cell_length_a"}
+
+
+def test_a_lost_worker_is_an_internal_failure_of_its_file():
+    f = Failure.of(ItemFailure(3, "worker_lost", "died"), "x.cif")
+    assert f.internal and f.file == "x.cif" and f.block is None and "process reading it died" in f.message
+
+
+def test_run_batch_shows_progress_over_every_item():
+    seen = {}
+
+    def progress(iterable, total, desc):
+        seen.update(total=total, desc=desc)
+        for x in iterable:
+            seen["n"] = seen.get("n", 0) + 1
+            yield x
+
+    run_batch(_fails_in_three_ways, ["a", "bad", "b"], progress=progress, desc="info")
+    assert seen == {"total": 3, "desc": "info", "n": 3}
+
+
+def test_info_batch_without_csv_does_not_import_pandas(tmp_path):
+    from symstrain.models import write_model_cifs
+
+    files = [str(p) for p in write_model_cifs(tmp_path)]
+    code = ("import sys, io, contextlib\nfrom symstrain.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    rc = main(['info', *{files!r}, '--json'])\n"
+            "print(rc, 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False"]
+
+
+def test_info_on_a_dask_local_cluster_equals_info_here(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from symstrain.cli import main
+    from symstrain.models import write_model_cifs
+
+    files = [str(p) for p in write_model_cifs(tmp_path)]
+    (tmp_path / "broken.cif").write_text("data_x\n_cell_length_a 5\n")
+    files.append(str(tmp_path / "broken.cif"))
+    docs = []
+    for extra in ([], ["--dask", "local", "--jobs", "2"]):
+        assert main(["info", *files, "--json", *extra]) == 3
+        docs.append(json.loads(capsys.readouterr().out))
+    assert docs[0] == docs[1] and docs[0]["n_read"] == 2 and docs[0]["failed"][0]["file"] == files[-1]
