@@ -258,7 +258,11 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int):
         while queue or running:
             while queue and not broken and len(running) < in_flight:
                 chunk = queue.popleft()
-                running[pool.submit(_call_chunk, func, [(i, items[i]) for i in chunk])] = chunk
+                try:
+                    running[pool.submit(_call_chunk, func, [(i, items[i]) for i in chunk])] = chunk
+                except BrokenProcessPool:  # a worker died since the last result came back: not yet submitted
+                    queue.appendleft(chunk)
+                    broken = True
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
