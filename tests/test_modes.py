@@ -223,6 +223,93 @@ def test_one_third_mode_is_inside_the_zone():
     assert ir.role == "primary" and ir.isotropy_is_child
 
 
+# ------------------------------------------------------------------------------------------------ k labels
+
+
+# Special points as published by Hinuma, Pizzi, Kumagai, Oba & Tanaka, Comput. Mater. Sci. 128, 140 (2017) (the
+# tables shipped with seekpath, band_path_data/<lattice>/points.txt), in the reciprocal basis of their primitive
+# cell; the paper chooses its labels so that they agree with the crystallographic (Bilbao/CDML) convention. Their
+# primitive cells (spglib's): C: a1 = (a − b)/2, a2 = (a + b)/2; F: (b + c)/2, (a + c)/2, (a + b)/2;
+# I: (−a + b + c)/2, (a − b + c)/2, (a + b − c)/2 — columns below, in conventional fractional units.
+_PRIM = {"P": np.eye(3), "C": np.array([[.5, .5, 0], [-.5, .5, 0], [0, 0, 1]]),
+         "F": np.array([[0, .5, .5], [.5, 0, .5], [.5, .5, 0]]), "I": np.array([[-.5, .5, .5], [.5, -.5, .5], [.5, .5, -.5]])}
+_HPKOT = {  # lattice (holohedry, centring): {label: primitive reciprocal coordinates}
+    ("oP", "P m m m", "P", ""): {"Γ": (0, 0, 0), "X": (.5, 0, 0), "Y": (0, .5, 0), "Z": (0, 0, .5), "S": (.5, .5, 0),
+                             "U": (.5, 0, .5), "T": (0, .5, .5), "R": (.5, .5, .5)},
+    ("oC", "C m m m", "C", "oC1 a<b"): {"Y": (-.5, .5, 0), "T": (-.5, .5, .5), "Z": (0, 0, .5), "S": (0, .5, 0),
+                             "R": (0, .5, .5)},
+    ("oC", "C m m m", "C", "oC2 a>b"): {"Y": (.5, .5, 0), "T": (.5, .5, .5), "S": (0, .5, 0), "R": (0, .5, .5)},
+    ("tP", "P 4/m m m", "P", ""): {"Z": (0, 0, .5), "M": (.5, .5, 0), "A": (.5, .5, .5), "R": (0, .5, .5),
+                               "X": (0, .5, 0)},
+    ("hP", "P 6/m m m", "P", ""): {"A": (0, 0, .5), "K": (1 / 3, 1 / 3, 0), "H": (1 / 3, 1 / 3, .5), "M": (.5, 0, 0),
+                               "L": (.5, 0, .5)},
+    ("cP", "P m -3 m", "P", ""): {"R": (.5, .5, .5), "M": (.5, .5, 0), "X": (0, .5, 0)},
+    ("cF", "F m -3 m", "F", ""): {"X": (.5, 0, .5), "L": (.5, .5, .5), "W": (.5, .25, .75)},
+    ("cI", "I m -3 m", "I", ""): {"H": (.5, -.5, .5), "P": (.25, .25, .25), "N": (0, 0, .5)},
+}
+
+
+@pytest.mark.parametrize("key", list(_HPKOT), ids=[f"{k[0]} {k[3]}".strip() for k in _HPKOT])
+def test_k_labels_agree_with_the_published_special_points(key):
+    """The k label of every special point of Hinuma et al.'s tables, converted here from their primitive reciprocal
+    basis to the conventional one (k_conv = P⁻ᵀ·k_prim), and of an arm of its star moved by a reciprocal-lattice
+    vector; a general point has no label."""
+    from symstrain.kvectors import k_label
+    from symstrain.ops import SymOps
+
+    ltype, holohedry, letter, _ = key
+    sg = SpaceGroupInfo.from_symbol(holohedry)
+    cent = SymOps(sg.rotations, sg.translations).pure_translations()
+    Pinv_T = np.linalg.inv(_PRIM[letter]).T
+    G = np.array([1, 1, 0]) if letter in "CP" else np.array([2, 0, 0])  # a reciprocal-lattice vector
+    for name, kp in _HPKOT[key].items():
+        k = Pinv_T @ np.array(kp, float)
+        for kk in (k, sg.rotations[-1].T @ k + G):
+            got, rep = k_label(kk, sg.rotations, ltype, cent)
+            assert got == name, (name, kp, kk, got)
+    assert k_label(np.array([0.1, 0.23, 0.37]), sg.rotations, ltype, cent) == (None, None)
+
+
+def test_order_parameter_direction_a_a_of_a_two_arm_x_mode():
+    """Both arms of the X irrep of P4/mmm frozen with equal amplitude on a (2a, 2b, c) cell: Ti displaced along z by
+    δ·(cos πm + cos πn) in cell (m, n). By hand: u = 2δ, 0, 0, −2δ on the four parent cells, A = √(8δ²/4) = √2·δ,
+    one active irrep, direction with two equal components, (a,a) or (a,−a) in the basis of the irrep's matrices."""
+    import re
+
+    import spglib
+
+    from symstrain.spacegroup import identify_operations
+
+    par = _perovskite()
+    delta = 0.05
+    x, z, _ = _expanded(par)
+    labels = ["A", "B", "O1", "O2", "O2"]  # _expanded's order: Sr, Ti, O at (½,½,0), O at (½,0,½), (0,½,½)
+    assert len(x) == 5 and list(z) == ["Sr", "Ti", "O", "O", "O"]
+    A = par.cell.matrix()
+    atoms = []
+    for m in range(2):
+        for n in range(2):
+            for xi, zi, lab in zip(x, z, labels):
+                u = np.zeros(3) if lab != "B" else np.linalg.solve(A, [0, 0, delta * (np.cos(np.pi * m)
+                                                                                      + np.cos(np.pi * n))])
+                atoms.append(Atom(f"{lab}_{len(atoms)}", zi, ((xi + [m, n, 0] + u) / [2, 2, 1]) % 1.0, NAN3))
+    cell = Cell(2 * par.cell.a, 2 * par.cell.b, par.cell.c, 90, 90, 90)
+    nums = [{"Sr": 38, "Ti": 22, "O": 8}[a.element] for a in atoms]
+    sym = spglib.get_symmetry((cell.matrix().T, np.array([a.xyz for a in atoms]), nums), symprec=1e-4)
+    R, t = sym["rotations"], sym["translations"] % 1.0
+    ident = identify_operations(R, t, cell.matrix())
+    ch = Phase(cell, SpaceGroupInfo(ident.number, ident.hm, ident.hall, ident.hm, "symops", R.astype(int), t,
+                                    ident.is_standard), tuple(atoms), source="model_2a2b")
+    d = decompose(par, ch)
+    act = _active(d)
+    assert len(act) == 1
+    ir = act[0]
+    assert ir.amplitude == pytest.approx(np.sqrt(2) * delta, abs=1e-9)
+    assert ir.k_label == "X" and ir.dimension == 2 and ir.role == "primary" and ir.isotropy_is_child
+    assert re.fullmatch(r"\(a,-?a\)", ir.direction), ir.direction
+    assert ir.isotropy[0] == ch.spacegroup.number
+
+
 # ------------------------------------------------------------------------------------------------ lawsonite
 
 
