@@ -394,6 +394,55 @@ def test_cli_writes_tables_and_figure(tmp_path):
     assert (out / "modes.csv").read_text().startswith("# units:")
 
 
+def test_cli_series_tables_and_amplitude_against_temperature(tmp_path, monkeypatch, capsys):
+    """Three children of the bundled cooling series against the LS parent: one row per child and irrep in
+    modes.csv with the file's temperature (read here with gemmi), the B2g amplitude of each equal to the averaged-
+    child oracle, a displacement table per child, and a figure of amplitude against T (its points checked on the
+    matplotlib figure itself)."""
+    import csv
+
+    import gemmi
+
+    from symstrain.cli import main
+    from symstrain.plots import modes as plot_module
+
+    kids = [ROOT / "cifs" / "series" / f"model_cooling_0{t}.0K.cif" for t in (240, 260, 280)]
+    temps = [float(gemmi.cif.read(str(k)).sole_block().find_value("_diffrn_ambient_temperature")) for k in kids]
+    figs = []
+    real_save = plot_module.save_figure
+    monkeypatch.setattr(plot_module, "save_figure", lambda fig, path: (figs.append(fig), real_save(fig, path))[1])
+    out = tmp_path / "m"
+    assert main(["modes", str(LS), *map(str, kids), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(line for line in (out / "modes.csv").read_text().splitlines()
+                               if not line.startswith("#")))
+    b2g = [r for r in rows if r["label"] == "Γ:B2g"]
+    assert [float(r["T"]) for r in b2g] == temps
+    ls = read_cif(LS)
+    for r, k in zip(b2g, kids):
+        ch = read_cif(k)
+        assert float(r["amplitude"]) == pytest.approx(_today_amplitude(ls, ch), abs=1e-6)
+        assert (out / f"{k.stem}_displacements.csv").exists()
+    (fig,) = figs
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "T (K)"
+    xs = {round(float(v), 6) for line in ax.get_lines() for v in np.atleast_1d(line.get_xdata())}
+    assert xs == set(temps)
+
+
+def test_text_shows_an_unknown_su_as_a_dash(tmp_path, shared_cifs, capsys):
+    """Against the averaged child the fully symmetric irrep is exactly 0 (s.u. 0) while the file gives no s.u.'s
+    for the others: the column is kept, and the unknown s.u.'s read "—", never NaN."""
+    from symstrain.cli import main
+
+    law = shared_cifs / "lawsonite"
+    assert main(["modes", str(law / "9002551.cif"), str(law / "9002549.cif"), "--reference", "symmetrized",
+                 "--out", str(tmp_path / "m")]) == 0
+    text = capsys.readouterr().out
+    row = next(line for line in text.splitlines() if line.strip().startswith("Y:"))
+    assert "amplitude_su" in text and "NaN" not in text and "—" in row
+
+
+
 def test_bad_reference_is_an_input_error():
     ls, hs = read_cif(LS), read_cif(HS)
     with pytest.raises(SymstrainInputError, match="reference"):

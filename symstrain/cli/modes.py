@@ -148,7 +148,9 @@ def _text(results, failed, files) -> str:
         df = r.irreps_frame()
         if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
             df = df.drop(columns="amplitude_su")
-        lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}").replace("\n", "\n  "))
+        # an unknown s.u. (the file gives none for that irrep) is "—", never "NaN"
+        lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}", na_rep="—")
+                     .replace("\n", "\n  "))
         if r.strain:
             lines.append("  strain by irreps of the parent point group: "
                          + ", ".join(f"{s.label} {s.amplitude:.5f}" for s in r.strain))
