@@ -193,6 +193,55 @@ def test_rescan_skips_what_is_known_and_replaces_what_changed(tmp_path, capsys):
     assert len(table) == 6 and len({(r[0], r[3]) for r in table}) == 6  # the old row of model_HS replaced
 
 
+def test_catalogue_columns_pressure_radiation_formula_and_z_from_built_files(tmp_path):
+    """Columns the issue lists, from copies of the LS model given the items by hand: pressure (kPa as CIF writes it,
+    with its s.u.; _cell_measurement_pressure when _diffrn_ambient_pressure is absent), radiation from the probe or
+    from the words of the type, the wavelength, the normalised formula (sorted elements, reduced) and Z counted from
+    the atom sites when the file does not give it (4 Fe in the cell, one per formula unit)."""
+    import pandas as pd
+
+    text = (MODELS / "model_LS_Pccn_90K.cif").read_text()
+    assert "_cell_formula_units_Z             4" in text and "pressure" not in text and "radiation" not in text
+    head = "_diffrn_ambient_temperature       90.0\n"
+    variants = {
+        "neutron.cif": head + "_diffrn_ambient_pressure 1500(20)\n_diffrn_radiation_probe neutron\n"
+                              "_diffrn_radiation_wavelength 1.5945\n",
+        "cuka.cif": head + "_cell_measurement_pressure 101.3\n_diffrn_radiation_type 'Cu K\\a'\n"
+                           "_diffrn_radiation_wavelength 1.54056\n",
+        "noz.cif": head,
+    }
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, items in variants.items():
+        t = text.replace(head, items)
+        if name == "noz.cif":
+            t = t.replace("_cell_formula_units_Z             4\n", "")
+        (corpus / name).write_text(t)
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = {Path(r["file"]).name: r for _, r in c.rows().iterrows()}
+    n, x, z = rows["neutron.cif"], rows["cuka.cif"], rows["noz.cif"]
+    assert (n["pressure"], n["pressure_su"], n["radiation"], n["wavelength"]) == (1500.0, 20.0, "neutron", 1.5945)
+    assert x["pressure"] == pytest.approx(101.3) and pd.isna(x["pressure_su"])  # none written: null, never 0
+    assert (x["radiation"], x["radiation_type"], x["wavelength"]) == ("x-ray", "Cu K\\a", 1.54056)
+    assert pd.isna(z["pressure"]) and pd.isna(z["radiation"]) and pd.isna(z["wavelength"])
+    # 'C42 H28 Fe N6 S2': elements sorted, the counts already coprime
+    assert {r["formula"] for r in rows.values()} == {"C42 Fe H28 N6 S2"}
+    n_fe = sum(1 for line in text.splitlines() if line.split()[:2] == ["Fe1", "Fe"])  # one Fe site, 4c of Pccn
+    assert n_fe == 1 and z["Z"] == 4 and z["Z_source"] == "atom sites" and n["Z_source"] == "_cell_formula_units_Z"
+    assert z["volume_per_formula_unit"] == pytest.approx(n["volume_per_formula_unit"], rel=1e-12)
+
+
+def test_scan_reports_progress_over_every_file_including_the_skipped_ones(tmp_path):
+    corpus = _model_corpus(tmp_path / "c", series_copies=0)
+    n_files = len(list(corpus.rglob("*.cif")))
+    for run in range(2):  # the second run skips every file: they still count
+        totals, steps = [], []
+        scan([corpus], tmp_path / "cat.duckdb", on_total=totals.append, progress=steps.append)
+        assert totals == [n_files] and sum(steps) == n_files, run
+
+
 def _kill_after_first_batch(cmd, env, cat: Path) -> int:
     """Run ``cmd``, SIGKILL its process group when the catalogue's write-ahead log grows past the size it had once
     the tables were made (a first batch committed), and return the rows the catalogue then holds."""
