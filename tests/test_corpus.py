@@ -375,6 +375,51 @@ def test_pairs_across_settings_and_origins(tmp_path, settings_corpus):
     assert len(law["members"]) == 11  # nine files and the two re-described copies
 
 
+def test_pairs_strain_summary_aizu_and_a_refuted_candidate(tmp_path):
+    """The model pair's strain summary against a few lines of gemmi + numpy (P = identity: F = A·A0⁻¹ in gemmi's
+    frame X ∥ a, Z ∥ c*, e = ½(F + Fᵀ) − I, e_ss = ‖e‖, vs = det F − 1, the symmetry-breaking shear e13 of
+    mmm → 2/m), its Aizu species by hand, and a third file — the HS model with β = 103°, same formula and a volume
+    per formula unit within 3 % — whose lattice no P fits within relate's tolerance (|e13| ≈ ½·|cos 103°| = 0.11
+    > 0.08): a refuted candidate with its reason, not a pair."""
+    import gemmi
+
+    from symstrain.corpus_pairs import find_pairs
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    shutil.copy(MODELS / "model_LS_Pccn_90K.cif", corpus / "ls.cif")
+    shutil.copy(MODELS / "model_HS_P21c_300K.cif", corpus / "hs.cif")
+    hs_text = (MODELS / "model_HS_P21c_300K.cif").read_text()
+    assert "_cell_angle_beta                  93.1\n" in hs_text
+    bent = hs_text.replace("_cell_angle_beta                  93.1\n", "_cell_angle_beta                  103.0\n")
+    (corpus / "hs_bent.cif").write_text(re.sub(r"_cell_volume\s+\S+\n", "", bent))
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        res = find_pairs(c.rows())
+
+    def cell(name):
+        b = gemmi.cif.read(str(corpus / name)).sole_block()
+        return gemmi.UnitCell(*(float(b.find_value(f"_cell_{k}")) for k in (
+            "length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma")))
+
+    c0, c1 = cell("ls.cif"), cell("hs.cif")
+    F = np.array(c1.orth.mat.tolist()) @ np.linalg.inv(np.array(c0.orth.mat.tolist()))
+    e = 0.5 * (F + F.T) - np.eye(3)
+    p = _find(res.pairs, "ls.cif", "hs.cif")
+    assert (p["index"], p["type"], p["aizu"], p["ferroelastic"], p["ferroelectric"]) == (2, "t", "mmmF2/m", True,
+                                                                                        False)
+    st = p["strain"]
+    assert st["e_ss"]["value"] == pytest.approx(np.linalg.norm(e), rel=1e-9)
+    assert st["vs"]["value"] == pytest.approx(c1.volume / c0.volume - 1, rel=1e-9)
+    assert st["symmetry_breaking"] == ["e13"] and st["components"]["e13"]["value"] == pytest.approx(e[0, 2], rel=1e-9)
+    assert abs(e[0, 2]) == pytest.approx(0.5 * abs(math.cos(math.radians(93.1))), rel=0.05)
+    assert not [q for q in res.pairs if "hs_bent" in q["child"]["file"] + q["parent"]["file"]]
+    (bad,) = res.refuted
+    assert {Path(bad["parent"]["file"]).name, Path(bad["child"]["file"]).name} == {"ls.cif", "hs_bent.cif"}
+    assert bad["reason"] and "\n" not in bad["reason"]
+
+
 def test_command_line_errors_are_one_line(tmp_path, capsys):
     assert main(["pairs", "--catalogue", str(tmp_path / "none.duckdb")]) == 2
     assert main(["scan", str(tmp_path / "nowhere"), "--catalogue", str(tmp_path / "c.duckdb")]) == 2
