@@ -172,6 +172,18 @@ def test_model_pair_splitting_and_atoms(model):
     assert np.sqrt((df["u"] ** 2).sum() / d.n_parent_cells) == pytest.approx(d.amplitude)
 
 
+def test_a_parent_without_atoms_falls_back_on_the_averaged_child(model):
+    """A parent file with a cell and a group but no atoms: the reference is the child averaged back, said by a
+    warning, and the B2g amplitude is the averaged-child oracle's."""
+    from dataclasses import replace
+
+    ls, hs, _, _ = model
+    d = decompose(replace(ls, atoms=()), hs)
+    assert d.reference == "symmetrized" and "no_parent_atoms" in {w.code for w in d.warnings}
+    assert d.irrep("Γ:B2g").amplitude == pytest.approx(_today_amplitude(ls, hs), abs=1e-6)
+    assert d.amplitude == pytest.approx(d.irrep("Γ:B2g").amplitude, rel=1e-12)  # nothing else against the average
+
+
 # ------------------------------------------------------------------------------------------------ supercells
 
 
