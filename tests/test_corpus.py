@@ -233,6 +233,36 @@ def test_catalogue_columns_pressure_radiation_formula_and_z_from_built_files(tmp
     assert z["volume_per_formula_unit"] == pytest.approx(n["volume_per_formula_unit"], rel=1e-12)
 
 
+def test_detected_group_of_a_structure_declared_p1(tmp_path):
+    """The HS model written out in P 1 with every atom of its cell (expanded here by gemmi): declared 1, detected
+    14 (the group of the file it came from), and the same Niggli cell and volume per formula unit as the original."""
+    import gemmi
+
+    st = gemmi.read_small_structure(str(MODELS / "model_HS_P21c_300K.cif"))
+    sites = st.get_all_unit_cell_sites()
+    c = st.cell
+    lines = ["data_hs_p1", f"_cell_length_a {c.a}", f"_cell_length_b {c.b}", f"_cell_length_c {c.c}",
+             f"_cell_angle_alpha {c.alpha}", f"_cell_angle_beta {c.beta}", f"_cell_angle_gamma {c.gamma}",
+             "_cell_formula_units_Z 4", "_chemical_formula_sum 'C42 H28 Fe N6 S2'",
+             "_symmetry_space_group_name_H-M 'P 1'", "loop_", "_symmetry_equiv_pos_as_xyz", "x,y,z", "loop_",
+             "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y",
+             "_atom_site_fract_z"]
+    lines += [f"{s.element.name}{i} {s.element.name} {s.fract.x:.6f} {s.fract.y:.6f} {s.fract.z:.6f}"
+              for i, s in enumerate(sites)]
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "hs_p1.cif").write_text("\n".join(lines) + "\n")
+    shutil.copy(MODELS / "model_HS_P21c_300K.cif", corpus / "hs.cif")
+    scan([corpus], tmp_path / "cat.duckdb")
+    with Catalogue(tmp_path / "cat.duckdb", create=False) as cat:
+        rows = {Path(r["file"]).name: r for _, r in cat.rows().iterrows()}
+    p1, hs = rows["hs_p1.cif"], rows["hs.cif"]
+    assert len(sites) == 4 * 79 and (p1["declared_number"], p1["detected_number"]) == (1, 14)
+    assert (hs["declared_number"], hs["detected_number"]) == (14, 14)
+    for k in ("niggli_a", "niggli_b", "niggli_c", "niggli_volume", "volume_per_formula_unit"):
+        assert p1[k] == pytest.approx(hs[k], rel=1e-6), k
+
+
 def test_scan_reports_progress_over_every_file_including_the_skipped_ones(tmp_path):
     corpus = _model_corpus(tmp_path / "c", series_copies=0)
     n_files = len(list(corpus.rglob("*.cif")))
