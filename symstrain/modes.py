@@ -21,10 +21,12 @@ Conventions
   of a polar group) is removed first: the occupancy-weighted mean displacement projected on those directions,
   reported as ``polar_shift``.
 * Amplitude (AMPLIMODES' normalisation): A = √(Σ_i occ_i·|u_i|² / n_p) over every atom of the child cell, n_p the
-  number of parent primitive cells in it; per irrep the same with u replaced by its isotypic component.
-  The components are orthogonal, so Σ A_Γ² = A², exactly when the parent's rotations are isometries of the child
-  cell (orthorhombic children of orthorhombic parents, …) and to first order in the spontaneous strain otherwise
-  (``quadrature_residual`` = A² − Σ A_Γ² reports the difference).
+  number of parent primitive cells in it; per irrep the same with u replaced by its isotypic component. The norm
+  |u| is taken in the reference lattice: the child's cell averaged over the parent's point group (Ḡ = ⟨Wᵀ·G·W⟩, the
+  child's metric G made parent-symmetric: the lattice a reference structure with the parent's symmetry has). The
+  parent's rotations are isometries of it, so the isotypic components are orthogonal and Σ A_Γ² = A² exactly
+  (``quadrature_residual`` reports the rounding); for an orthogonal pair Ḡ = G. Per-atom displacements are
+  measured in the same lattice (so Σ occ·|u|²/n_p = A²); pairing distances in the child's own cell.
 * Irreps, k vectors and their labels: :mod:`symstrain.irreps` (spgrep's small representations; CDML k labels as
   tabulated by Bilbao, in the parent's axes). The order-parameter direction is written in the basis of the real
   irrep matrices built there: the subspace left fixed by the isotropy subgroup of the component, e.g. ``(a,0)``.
@@ -61,7 +63,7 @@ WARNING_CODES = {
 }
 
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
-                           "it; u in Å with the child cell (AMPLIMODES)")
+                           "it; |u| in Å in the child cell averaged over the parent's point group (AMPLIMODES)")
 REFERENCES = ("parent", "symmetrized")
 
 
@@ -142,7 +144,7 @@ class ModeDecomposition:
     ``n_origins`` valid ones; ``polar_shift`` (3,) the uniform shift removed (Å, child frame) and
     ``polar_shift_frac`` (3,) the same in child fractional units; ``amplitude`` Å; ``quadrature_residual`` Å²
     (A² − Σ A_Γ²); ``n_parent_cells`` n_p; per atom of the child cell: ``labels``, ``elements``, ``parent_sites``,
-    ``displacements`` (N, 3) Å (child frame, polar shift removed), ``reference_frac`` (N, 3) the reference position
+    ``displacements`` (N, 3) Å (reference lattice, X ∥ a, Z ∥ c*; polar shift removed), ``reference_frac`` (N, 3) the reference position
     paired with each atom (child fractional), ``pair_distances`` (N,) Å before the polar shift was removed;
     ``amplitude_su`` the first-order s.u. of ``amplitude`` (Å, NaN when the child gives no coordinate s.u.'s);
     ``warnings`` the decomposition's own (:meth:`all_warnings` adds those of the two structures).
@@ -267,6 +269,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                    "the child averaged back over the lost cosets"))
     A = child.cell.matrix()
     P = np.asarray(rel.P, float)
+    As = reference_lattice(A, P, parent.spacegroup.rotations)
+    to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
     n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     n_p = abs(float(np.linalg.det(P))) * n_cent
     polar = child.spacegroup.symops.polar_directions()
@@ -297,13 +301,15 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
             ref_site = None
         U, shift = _remove_polar((frac - ref) @ A.T, occ, A @ polar)
-        amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
+        amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
         if best is None or amp < best[0] - 1e-9:
             best = (amp, p, ref, ref_site, dist, U, shift)
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
     amp, p, ref, ref_site, dist, U, shift = best
+    u_frac = U @ np.linalg.inv(A).T
+    U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
     if len(origins) > 1:
         warns.append(WarningRecord("origin_chosen", child.name, f"{len(origins)} origins are valid for the two "
                                    f"groups; p = {fmt_k(p)} gives the smallest amplitude"))
@@ -312,9 +318,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                    f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))
     labels = tuple(child.atoms[i].label for i in site)
     elements = tuple(child.atoms[i].element for i in site)
-    u_frac = U @ np.linalg.inv(A).T
     kinds = species.astype(np.int64) * 1000 + np.round(occ * 999).astype(np.int64)
-    irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold,
+    irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, As, n_p, amp, threshold,
                                                   labels, ref_site, warns, (site, opi))
     amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
     if not np.isfinite(amp_su):
@@ -342,8 +347,9 @@ def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarr
     say which site and which child operation made each atom. A site's error moves all its images together, each
     rotated by its operation W (Cartesian), so σ_A² = Σ_sites σ_site²·|Σ_images Wᵀ·grad_i|² / (n_p·A)², with σ_site
     the site's isotropic Cartesian s.u. (the mean square of the s.u.'s its file gives, a coordinate written without
-    one next to others being fixed by symmetry), sites independent and the parent's operations treated as
-    isometries of the child cell (exact for orthogonal pairs, first order in the strain otherwise). NaN when a
+    one next to others being fixed by symmetry), sites independent and ``grad`` taken in the reference lattice
+    (the child's operations rotated with the child cell: exact for orthogonal pairs, first order in the strain
+    otherwise). NaN when a
     contributing site has no s.u. at all; 0 when A = 0.
     """
     if amp <= 0:
@@ -362,6 +368,16 @@ def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarr
     if not np.all(np.isfinite(var[used])):
         return float("nan")
     return float(np.sqrt(np.sum(var[used] * np.einsum("ij,ij->i", g[used], g[used]))) / (n_p * amp))
+
+
+def reference_lattice(A: np.ndarray, P: np.ndarray, parent_rotations: np.ndarray) -> np.ndarray:
+    """The reference lattice of the decomposition (3×3, columns a, b, c in Å, upper triangular: X ∥ a, Z ∥ c*): the
+    child's cell ``A`` with its metric averaged over the parent's rotations written in the child basis (P⁻¹·W·P)."""
+    G = A.T @ A
+    Pi = np.linalg.inv(P)
+    Wc = np.einsum("ij,njk,kl->nil", Pi, np.asarray(parent_rotations, float), P)
+    Gs = np.einsum("nji,jk,nkl->il", Wc, G, Wc) / len(Wc)
+    return np.linalg.cholesky((Gs + Gs.T) / 2).T
 
 
 def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
