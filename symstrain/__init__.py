@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+#: the package version (pyproject.toml reads it from here); 0.2.0: the JSON contract v1 (see CHANGELOG.md)
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _API = {
