@@ -5,6 +5,8 @@ Data flow (each step a pure function on value objects)::
     CIF ─read_cif→ Phase ─detect_symmetry→ SymmetryReport
     Phase(parent), Phase(child) ─relate→ Relation
     Relation ─strain→ StrainResult      Relation ─reflections→ ReflectionClasses
+    Relation ─modes.decompose→ ModeDecomposition      Relation ─domains.domain_states→ DomainStates
+    cells of a series ─choose_reference, strain_table, find_transitions→ tables, transitions
     LandauModel ─equilibria / sweep / fit→ branches, transitions, fits
 
 The public API is flat and loaded lazily (``import symstrain`` stays fast):
