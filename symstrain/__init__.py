@@ -5,6 +5,8 @@ Data flow (each step a pure function on value objects)::
     CIF ─read_cif→ Phase ─detect_symmetry→ SymmetryReport
     Phase(parent), Phase(child) ─relate→ Relation
     Relation ─strain→ StrainResult      Relation ─reflections→ ReflectionClasses
+    Relation ─modes.decompose→ ModeDecomposition      Relation ─domains.domain_states→ DomainStates
+    cells of a series ─choose_reference, strain_table, find_transitions→ tables, transitions
     LandauModel ─equilibria / sweep / fit→ branches, transitions, fits
 
 The public API is flat and loaded lazily (``import symstrain`` stays fast):
@@ -15,7 +17,8 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+#: the package version (pyproject.toml reads it from here); 0.2.0: the JSON contract v1 (see CHANGELOG.md)
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _API = {

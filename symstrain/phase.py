@@ -106,6 +106,11 @@ class Cell:
         return Cell(*params_from_matrix(A))
 
     def to_dict(self) -> dict:
+        """Flat ``{a, b, c, alpha, beta, gamma, su: {name: s.u. or None}, volume, volume_su}`` (Å, degrees, Å³).
+
+        Not the JSON contract's Cell object (each parameter a ``{"value", "su"}`` quantity): that is
+        :func:`symstrain.contract.cell`, which every ``--json`` document uses.
+        """
         d = {k: float(v) for k, v in zip(CELL_NAMES, self.params)}
         d["su"] = {k: s for k, s in zip(CELL_NAMES, self.su)}
         d["volume"] = self.volume
@@ -125,8 +130,10 @@ class SpaceGroupInfo:
 
     ``rotations`` (n, 3, 3) int and ``translations`` (n, 3) float in [0, 1) list every
     operation modulo the lattice of the given cell, centring included.
-    ``source`` says where the group came from: ``"symops"`` (the file's operator list),
-    ``"H-M"``, ``"Hall"``, ``"number"``, or ``"assumed P1"`` (with a warning in the Phase).
+    ``source`` says where the group came from: from a CIF, ``"symops"`` (the file's operator list), ``"H-M"``,
+    ``"Hall"``, ``"number"`` or ``"assumed P1"`` (with a warning in the Phase); ``"spglib"`` for a structure
+    imported from pymatgen or ASE (``interop``); ``"pseudo-symmetry"`` for a supergroup found by ``pseudo``. A
+    setting change (:meth:`Phase.transformed`) keeps the source.
     """
 
     number: int
@@ -183,7 +190,8 @@ class Atom:
     """One site of the asymmetric unit.
 
     ``xyz`` fractional coordinates (3,), ``xyz_su`` their s.u.'s (NaN where unknown),
-    ``occupancy`` in [0, 1] (1.0 when the file gives none or '?'/'.'; see Phase.warnings),
+    ``occupancy`` ≥ 0 (1.0 when the file gives none or '?'/'.'; a refined value up to
+    :data:`~symstrain.cif_values.MAX_OCCUPANCY` = 1.1 is kept as written; see Phase.warnings),
     ``u_iso`` isotropic or equivalent displacement parameter U (Å²) or None,
     ``u_aniso`` (U11, U22, U33, U12, U13, U23) in Å² or None,
     ``disorder_group`` as written in the file ('' when none).
@@ -209,7 +217,8 @@ class Phase:
     ``temperature`` in K or None; ``temperature_source`` names the CIF item it came from.
     ``warnings`` are one-line notes on anything assumed while reading, each a :class:`~symstrain.errors.WarningText`
     (a ``str`` carrying its coded :class:`~symstrain.errors.WarningRecord` in ``.record``; codes in the
-    ``WARNING_CODES`` of the module that built the Phase: ``cif``, ``models``, ``interop``, ``order``, ``pseudo``).
+    ``WARNING_CODES`` of the module that built the Phase: ``cif_values`` for the CIF reader, ``models``,
+    ``interop``, ``order``, ``pseudo``).
     """
 
     cell: Cell
@@ -236,7 +245,8 @@ class Phase:
         x_old = P·x_new + p, operations W' = P⁻¹WP, w' = P⁻¹(w + W·p − p).
 
         P must be unimodular (|det P| = 1, same cell volume); the space-group symbol is re-identified for the
-        new setting (gemmi's tables; the number is kept when the setting is not tabulated). s.u.'s are dropped.
+        new setting (gemmi's tables; the number is kept when the setting is not tabulated). The s.u.'s of the cell
+        and of the coordinates are dropped (they become correlated); the temperature's are kept.
         """
         from .errors import SymstrainInputError
 
