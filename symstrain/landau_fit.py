@@ -382,10 +382,10 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     if unidentified:
         t_su[2] = np.nan
         warns.append(WarningRecord("no_su", "T_eq", "T_eq depends on the undetermined combination of D and E: its "
-                                                    "s.u. is reported as NaN"))
+                                                    "s.u. is not given (null in JSON, NaN in the library)"))
     for name, why in unidentified.items():
         warns.append(WarningRecord("not_identifiable", name, f"{name} is not identifiable from these data ({why}); "
-                                   "its s.u. is reported as NaN and its value is one point of a valley of equally "
+                                   "its s.u. is not given (null in JSON) and its value is one point of a valley of equally "
                                    "good fits"))
     if not math.isfinite(cond) or cond > 1e8:
         warns.append(WarningRecord("ill_conditioned", "fit", f"Jacobian condition number {cond:.3g}: some free "
