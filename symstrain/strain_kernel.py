@@ -6,7 +6,7 @@ pairs of parameter vectors it returns every scalar of :meth:`symstrain.spontaneo
 (e_ij, ε13, vs, e_ss, e_sb, e_nsb, principal strains) plus V and V0, with their s.u.'s, as (N, …) arrays. And the
 helpers both strain engines share (this one and ``strain_math.compute_strain`` behind ``strain()``): which input
 s.u.'s count (:func:`input_sigmas`), the first-order propagation (:func:`propagate`) and the norm of a strain's
-projection on a subspace of Voigt vectors (:func:`projector`, :func:`projected_norm`).
+projection on a subspace of Voigt vectors (:func:`projector`, :func:`projected`).
 
 How: every quantity is written in closed form, element by element on (N,) arrays — metric → upper-triangular
 cell matrix (the transposed Cholesky factor, written out) → F = A·A0'⁻¹ (a product of triangular matrices) →
@@ -153,19 +153,16 @@ def _projector(V_bytes: bytes, k: int) -> np.ndarray:
     return C
 
 
-def projected_norm(x: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """Frobenius norm of the projection of Voigt vectors x (..., 6) onto the row space of V (k, 6)."""
+def projected(x: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """(..., 6) coordinates of the projection of Voigt vectors x (..., 6) onto the row space of V (k, 6) in an
+    orthonormal basis of it (weighted coordinates; zero-padded to 6): their Euclidean norm is the Frobenius norm."""
     C = projector(V)
-    if len(C) == 0:
-        return np.zeros(x.shape[:-1])
+    out = np.zeros(x.shape[:-1] + (6,))
     # explicit sums over the non-zero coefficients (no BLAS call on an (M, 6) × (6, k) product: slow for tall M)
-    acc = np.zeros(x.shape[:-1])
-    for row in C:
-        y = np.zeros(x.shape[:-1])
+    for r, row in enumerate(C):
         for k in np.flatnonzero(np.abs(row) > 0):
-            y += row[k] * x[..., k]
-        acc += y * y
-    return np.sqrt(acc)
+            out[..., r] += row[k] * x[..., k]
+    return out
 
 
 def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of: np.ndarray | None,
@@ -189,13 +186,17 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     e_sb = np.full(len(X), np.nan)
     e_nsb = np.full(len(X), np.nan)
     if split_of is not None:
+        y_sb, y_nsb = np.zeros((len(X), 6)), np.zeros((len(X), 6))
         for k, (sbV, nsbV) in enumerate(splits):
             m = split_of == k
             if m.all():
-                e_sb, e_nsb = projected_norm(e_c, sbV), projected_norm(e_c, nsbV)
+                y_sb, y_nsb = projected(e_c, sbV), projected(e_c, nsbV)
             elif m.any():
-                e_sb[m] = projected_norm(e_c[m], sbV)
-                e_nsb[m] = projected_norm(e_c[m], nsbV)
+                y_sb[m], y_nsb[m] = projected(e_c[m], sbV), projected(e_c[m], nsbV)
+        has = split_of >= 0
+        e_sb[has] = np.sqrt(np.einsum("mk,mk->m", y_sb[has], y_sb[has]))
+        e_nsb[has] = np.sqrt(np.einsum("mk,mk->m", y_nsb[has], y_nsb[has]))
+        out["sb_coordinates"], out["nsb_coordinates"] = y_sb, y_nsb
     out["e_sb"], out["e_nsb"] = e_sb, e_nsb
     return out
 
@@ -253,6 +254,8 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
                             None if split_of is None else split_of[sl]))
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
+    norm_su_floor(vals, sus, (("e_ss", "e", _W), ("e_sb", "sb_coordinates", None),
+                              ("e_nsb", "nsb_coordinates", None)))
     for k in sus:
         sus[k][~has_su] = np.nan
     valid = np.isfinite(vals["e"]).all(axis=1) & np.isfinite(vals["V0"]) & (vals["V0"] > 0)
@@ -275,6 +278,24 @@ def _chunk(x0, sig, active, T, frame, splits, split_of):
                          None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T))
 
     return propagate(fun, x0, sig, active)
+
+
+def norm_su_floor(values: dict, sus: dict, pairs) -> None:
+    """Raise, in place, the s.u. of each norm that is not resolved from zero to the size of its noise.
+
+    ``pairs``: ``(norm key, vector key, weights or None)``, the norm being √(Σ w·v²) over the vector's trailing
+    axes. First-order propagation differentiates a norm at |v| ≈ 0 to ≈ 0 (a cone has no slope at its tip); the
+    noise a norm carries there is √(Σ w·σ_v²) (the trace of the vector's covariance: correlations drop out). Where
+    the norm is below that, its s.u. is at least that.
+    """
+    for norm, vec, w in pairs:
+        if norm not in sus or vec not in sus:
+            continue
+        s2 = np.asarray(sus[vec], float) ** 2
+        s2 = s2.reshape(len(s2), -1) * (1.0 if w is None else np.asarray(w, float).reshape(1, -1))
+        floor = np.sqrt(np.sum(s2, axis=1))
+        low = np.asarray(values[norm]) < floor
+        sus[norm] = np.where(low, np.fmax(sus[norm], floor), sus[norm])
 
 
 def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict, dict]:

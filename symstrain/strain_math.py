@@ -24,7 +24,7 @@ import numpy as np
 from .errors import SymstrainInputError, WarningText
 from .lattice import matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
-from .strain_kernel import input_sigmas, projected_norm, propagate
+from .strain_kernel import input_sigmas, norm_su_floor, projected, propagate
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
@@ -144,8 +144,9 @@ def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, fin
         sbV, nsbV = split
         out["sb_values"] = x @ sbV.T
         out["nsb_values"] = x @ nsbV.T
-        out["e_sb"] = projected_norm(x, sbV)
-        out["e_nsb"] = projected_norm(x, nsbV)
+        out["sb_coordinates"], out["nsb_coordinates"] = projected(x, sbV), projected(x, nsbV)
+        out["e_sb"] = np.sqrt(np.einsum("nk,nk->n", out["sb_coordinates"], out["sb_coordinates"]))
+        out["e_nsb"] = np.sqrt(np.einsum("nk,nk->n", out["nsb_coordinates"], out["nsb_coordinates"]))
     if "green" in finite:
         out["green"] = 0.5 * (np.swapaxes(F, -1, -2) @ F - I)
     if "euler" in finite:
@@ -268,6 +269,8 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
     try:
         if np.any(has_su):
             vals, sus = propagate(fun, x0, sig)
+            norm_su_floor(vals, sus, (("e_ss", "e", None), ("e_sb", "sb_coordinates", None),
+                                      ("e_nsb", "nsb_coordinates", None)))
         else:
             vals = fun(x0, np.arange(len(jobs)))
             sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
