@@ -1,13 +1,23 @@
 """Benchmark: strain tensors with propagated s.u.'s for a temperature series, against what a user would otherwise run.
 
-* ``strain_table``: symstrain's table (every row's 12-parameter Jacobian in one numpy batch);
-* ``strain() loop``: symstrain's single-pair function called row by row;
-* ``uncertainties``: the ``uncertainties`` package (ufloat cell parameters, the same orthogonalisation written
-  with ``umath``, ``unumpy.ulinalg.inv``), one pair at a time — the usual hand-written alternative.
+Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and minima of wall and CPU time):
 
-Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s.
-The answers are compared too (max relative difference of e13 and of its s.u.): speed is only worth
-comparing when they agree. Run: ``python benchmarks/bench_strain.py [--n 500]`` (not a test).
+* ``strain_table``: symstrain's table (every row's 12-parameter Jacobian in one numpy batch; full tensor, ε13, vs,
+  e_ss, principal strains, each with its s.u.);
+* ``pymatgen loop``: per row ``Lattice.from_parameters`` for the reference (the baseline at the row's T) and the
+  cell, ``Deformation`` = the map between them, its ``green_lagrange_strain``, the volume strain and the principal
+  strains — no s.u.'s (pymatgen has none): the target is ≥ 10× faster than this *with* the s.u.'s;
+* ``strain() loop``: symstrain's single-pair function called row by row (``--loops``);
+* ``uncertainties``: the ``uncertainties`` package (ufloat cell parameters, the same orthogonalisation written
+  with ``umath``, ``unumpy.ulinalg.inv``), one pair at a time, tensor only (``--loops``; slow).
+
+``--cli N``: also ``symstrain table --cells`` on an N-row CSV (whole process, default reference chosen by the
+program from the Pccn rows) against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
+baseline fit, the pymatgen loop), interleaved, 3 rounds.
+
+Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s. The
+answers are compared too (volume strain, and the principal strains to second order): speed is only worth comparing
+when they agree. Run: ``python benchmarks/bench_strain.py [--n 10000] [--repeats 7] [--loops] [--cli 100000]``.
 """
 
 from __future__ import annotations
@@ -65,45 +75,111 @@ def with_uncertainties(ref: Cell, child: Cell):
     return 0.5 * (F + F.T) - np.eye(3)
 
 
+def pymatgen_loop(refs: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """(N, 4): volume strain and the three principal Green–Lagrange strains of every row, with pymatgen."""
+    from pymatgen.analysis.elasticity.strain import Deformation
+    from pymatgen.core import Lattice
+
+    out = np.empty((len(cells), 4))
+    for k, (p0, p) in enumerate(zip(refs, cells)):
+        L0, L = Lattice.from_parameters(*p0), Lattice.from_parameters(*p)
+        F = Deformation(np.linalg.solve(L0.matrix, L.matrix).T)  # rows of .matrix are the cell vectors
+        E = F.green_lagrange_strain
+        out[k, 0] = L.volume / L0.volume - 1.0
+        out[k, 1:] = np.linalg.eigvalsh(E)
+    return out
+
+
+def cli_comparison(n: int, rng) -> None:
+    """``symstrain table --cells`` on an n-row CSV against the pymatgen script on the same file (whole processes)."""
+    import json
+    import os
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from timing import interleaved_processes, python_env, report
+
+    root = Path(__file__).resolve().parents[1]
+    n_para = max(3, n // 10)
+    para = make_cells(n_para, rng)
+    para["T"] = np.linspace(80, 180, n_para)
+    para["label"] = [f"p{k}" for k in range(n_para)]
+    para["spacegroup"], para["beta"], para["beta_su"] = "P c c n", 90.0, np.nan
+    child = make_cells(n - n_para, rng)
+    df = pd.concat([para, child], ignore_index=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "cells.csv"
+        df.to_csv(csv, index=False)
+        cmds = {"symstrain table --cells": [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), "--json"],
+                "pymatgen script": [sys.executable, str(Path(__file__).with_name("alt_pymatgen_strain.py")), str(csv)]}
+        here = os.getcwd()
+        os.chdir(tmp)  # each symstrain run writes a fresh symstrain-table[-N] folder here (it never overwrites)
+        try:
+            times = interleaved_processes(cmds, repeats=3, warmup=0, env=python_env(root))
+        finally:
+            os.chdir(here)
+        print(f"table --cells on {n} rows ({n_para} Pccn rows fit the baseline), whole processes, 3 rounds:")
+        print("\n".join(report(times, [("symstrain table --cells", "pymatgen script")], unit=1.0, unit_name="s")))
+        codes = {k: v["result"] for k, v in times.items()}
+        if any(codes.values()):
+            print(f"  exit codes: {json.dumps(codes)}")
+
+
 def main():
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from timing import interleaved, report
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=500)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--loops", action="store_true", help="also the strain() loop and the uncertainties package")
+    ap.add_argument("--cli", type=int, default=0, metavar="N", help="also table --cells on an N-row CSV")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     cells, bl = make_cells(args.n, rng), baseline()
-
-    t0 = time.perf_counter()
-    df = strain_table(cells, bl)
-    t_table = time.perf_counter() - t0
+    refs = np.array([bl.cell_at(T).params for T in cells["T"]])
+    params = cells[["a", "b", "c", "alpha", "beta", "gamma"]].to_numpy(float)
 
     from symstrain import strain  # the flat API: the same call on every version of the package
 
-    t0 = time.perf_counter()
-    loop = [strain(bl.cell_at(T), c) for T, c in zip(cells["T"], table_cells(cells))]
-    t_loop = time.perf_counter() - t0
-
-    try:
-        import uncertainties  # noqa: F401
-
+    cases = {"strain_table (s.u.'s)": lambda: strain_table(cells, bl),
+             "pymatgen loop (no s.u.)": lambda: pymatgen_loop(refs, params)}
+    if args.loops:
+        cases["strain() loop (s.u.'s)"] = lambda: [strain(bl.cell_at(T), c)
+                                                   for T, c in zip(cells["T"], table_cells(cells))]
+    times = interleaved(cases, repeats=args.repeats)
+    print(f"{args.n} cells, full tensor + ε13 + vs + e_ss + principal strains; {args.repeats} interleaved rounds")
+    pairs = [("pymatgen loop (no s.u.)", "strain_table (s.u.'s)")]
+    if args.loops:
+        pairs.append(("strain() loop (s.u.'s)", "strain_table (s.u.'s)"))
+    print("\n".join(report(times, pairs)))
+    df, pm = times["strain_table (s.u.'s)"]["result"], times["pymatgen loop (no s.u.)"]["result"]
+    print(f"  agreement with pymatgen: max |Δvs| = {np.max(np.abs(df['vs'].to_numpy() - pm[:, 0])):.1e}; principal "
+          f"strains (linear vs Green–Lagrange, equal to second order): max |Δ| = "
+          f"{np.max(np.abs(np.sort(df[['principal1', 'principal2', 'principal3']].to_numpy(), axis=1) - pm[:, 1:])):.1e}")
+    if args.loops:
+        loop = times["strain() loop (s.u.'s)"]["result"]
+        d = np.max(np.abs(df["e13"].to_numpy() - np.array([r.e[0, 2] for r in loop])))
+        print(f"  table vs strain() loop: max |Δe13| = {d:.1e}")
+        try:
+            import uncertainties  # noqa: F401
+        except ImportError:
+            return
+        m = min(args.n, 1000)
         t0 = time.perf_counter()
-        unc = [with_uncertainties(bl.cell_at(T), c) for T, c in zip(cells["T"], table_cells(cells))]
-        t_unc = time.perf_counter() - t0
-    except ImportError:
-        unc, t_unc = None, float("nan")
-
-    n = args.n
-    print(f"{n} cells, full tensor + ε13 + vs + e_ss + principal strains with s.u.'s")
-    print(f"  strain_table      {t_table * 1e3 / n:8.3f} ms/cell")
-    print(f"  strain() loop     {t_loop * 1e3 / n:8.3f} ms/cell   ({t_loop / t_table:5.1f}× the table)")
-    if unc is not None:
-        print(f"  uncertainties     {t_unc * 1e3 / n:8.3f} ms/cell   ({t_unc / t_table:5.1f}× the table; "
-              "tensor only)")
+        unc = [with_uncertainties(bl.cell_at(T), c) for T, c in zip(cells["T"][:m], table_cells(cells.iloc[:m]))]
+        t_unc = (time.perf_counter() - t0) / m
+        t_tab = min(times["strain_table (s.u.'s)"]["wall"]) / args.n
         e13 = np.array([x[0, 2].nominal_value for x in unc])
         s13 = np.array([x[0, 2].std_dev for x in unc])
-        print(f"  agreement: max |Δe13|/|e13| = {np.max(np.abs(df['e13'] - e13) / np.abs(e13)):.1e}, "
-              f"max |Δσ(e13)|/σ = {np.max(np.abs(df['e13_su'] - s13) / s13):.1e}")
-    d = np.max(np.abs(df["e13"].to_numpy() - np.array([r.e[0, 2] for r in loop])))
-    print(f"  table vs loop: max |Δe13| = {d:.1e}")
+        print(f"  uncertainties (first {m} rows, once): {t_unc * 1e3:.3f} ms/cell, {t_unc / t_tab:.1f}× the table "
+              f"per cell; max |Δσ(e13)|/σ = {np.max(np.abs(df['e13_su'].to_numpy()[:m] - s13) / s13):.1e}")
+    if args.cli:
+        cli_comparison(args.cli, rng)
 
 
 if __name__ == "__main__":
