@@ -1,0 +1,392 @@
+"""When one spglib call gives the whole tolerance ladder: :func:`ladder_certified`.
+
+What lives here: the test that the operations spglib finds at one tolerance are, provably from spglib's algorithm,
+what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
+and its pieces (the primitive lattice of the group, the reduced bases spglib may work in, the lattice rotations it
+tries there). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
+(``neighbours.py``).
+
+What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
+delaunay.c, overlap.c):
+
+1. it refuses the cell when two atoms of one type lie within τ (minimum image of the input basis);
+2. pure translations: from one atom of the rarest type to every atom of that type, kept when every atom lands
+   within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ;
+3. the lattice rotations: in the Delaunay-reduced basis (a triple taken from the seven vectors of a reduced
+   superbase, the shortest independent ones), the 26³ integer matrices with columns in {−1, 0, 1}³, det ±1, that
+   keep the lengths within τ and the angles within τ/length (``is_identity_metric``; at most 48, else it fails);
+4. for each rotation W, the translations from one atom of the rarest type to every atom of that type, kept when
+   every atom lands within τ of an atom of its type (a distance never shorter than the true shortest one);
+5. naming the group from the operations kept, then refining; any failure retries at a smaller τ.
+
+Conventions: cell vectors as columns (Å) unless stated; fractional coordinates in the file's basis.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+
+#: lattice directions with components in {−1, 0, 1} (26): the columns spglib tries for a lattice rotation
+_AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
+#: an operation of the group must move no atom farther than this fraction of the smallest ladder tolerance
+_ACCEPT_FRACTION = 0.125
+#: atoms each candidate operation is tried on first (most candidates fail on one of them)
+_N_SCREEN = 4
+#: at most this many reduced superbases are followed; a lattice with more is left to spglib
+_MAX_SUPERBASES = 64
+#: relative slack on the tolerances (lengths, dot products) so that rounding never decides
+_SLACK = 1e-6
+
+
+def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
+    """(k,) bool: spglib's metric test (``is_identity_metric``, angle tolerance unset) of bases of metric ``G``
+    (k, 3, 3) against the bases they are sent to by the integer matrices ``W`` (k, 3, 3) at tolerance ``tol`` Å:
+    lengths within tol, and sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes."""
+    Gr = W.transpose(0, 2, 1) @ G @ W
+    lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
+    lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
+    ok = np.all(np.abs(lr - lo) <= tol, axis=1)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        c1 = G[:, a, b] / lo[:, a] / lo[:, b]
+        c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
+        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+        sin2 = 1 - x * x
+        ok &= ~((sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol))
+    return ok
+
+
+#: every integer matrix with columns among :data:`_AXES` and det ±1 (spglib's candidates), and its three columns
+_IDX = np.array(list(itertools.product(range(26), repeat=3)))
+_IDX = _IDX[np.abs(np.rint(np.linalg.det(np.stack([_AXES[_IDX[:, k]] for k in range(3)], axis=-1)))) == 1]
+_WALL = np.stack([_AXES[_IDX[:, k]] for k in range(3)], axis=-1)  # (m, 3, 3), columns
+
+
+def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
+    """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
+    ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
+    ``tol`` is larger), with the count per basis: ``(maps, counts)``."""
+    bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
+    G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
+    lengths = np.linalg.norm(np.einsum("dk,bjk->bdj", _AXES, bases), axis=2)  # (b, 26) lengths of B·axis
+    ok = np.abs(lengths[:, :, None] - np.sqrt(np.diagonal(G, axis1=1, axis2=2))[:, None, :]) <= tol  # (b, 26, 3)
+    fit = ok[:, _IDX[:, 0], 0] & ok[:, _IDX[:, 1], 1] & ok[:, _IDX[:, 2], 2]  # (b, m)
+    bi, wi = np.nonzero(fit)
+    keep = _metric_kept(G[bi], _WALL[wi], tol)
+    bi, wi = bi[keep], wi[keep]
+    B = bases[bi]
+    return B @ _WALL[wi] @ np.linalg.inv(B), np.bincount(bi, minlength=len(bases))
+
+
+def _first_rows(X: np.ndarray) -> np.ndarray:
+    """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
+    seen: dict[bytes, int] = {}
+    X = np.ascontiguousarray(X)
+    for i in range(len(X)):
+        seen.setdefault(X[i].tobytes(), i)
+    return np.array(sorted(seen.values()), dtype=np.int64)
+
+
+def _distinct(W: np.ndarray) -> np.ndarray:
+    """The distinct matrices of a stack (k, 3, 3), first occurrences in order, compared to 1e-6."""
+    if len(W) == 0:
+        return W
+    return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
+
+
+def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
+    """spglib's Delaunay reduction (rows in, rows out, Å) — the C function ``del_delaunay_reduce`` spglib runs inside
+    its symmetry search, called as ``spglib.delaunay_reduce`` calls it (without that wrapper's deprecation warning
+    machinery, which costs more than the reduction); None when it fails."""
+    try:
+        from spglib import _spglib
+    except ImportError:  # pragma: no cover - another layout of the package
+        import spglib
+
+        return spglib.delaunay_reduce(basis_rows, eps=eps)
+    lat = np.array(np.transpose(basis_rows), dtype="double", order="C")
+    try:
+        ok = _spglib.delaunay_reduce(lat, float(eps))
+    except Exception:
+        return None
+    if ok is not None and not ok:
+        return None
+    return np.array(np.transpose(lat), dtype="double", order="C")
+
+
+def primitive_basis(A: np.ndarray, pure: np.ndarray) -> np.ndarray | None:
+    """(3, 3) Cartesian basis (columns, Å) of the lattice of ``A`` (columns) and the pure translations ``pure``
+    (k, 3, fractional), in the orientation of ``A``; None when a translation is not a fraction with a denominator
+    up to 48 (within 1e-6)."""
+    from .ops import lattice_basis
+
+    pure = np.asarray(pure, dtype=float).reshape(-1, 3) % 1.0
+    if len(pure) == 0:
+        return A.copy()
+    exact = np.array([[float(Fraction(float(x)).limit_denominator(48)) for x in row] for row in pure])
+    if np.abs(exact - pure).max() > 1e-6:
+        return None
+    return A @ lattice_basis(np.column_stack([np.eye(3), exact.T]), 48)
+
+
+def _canonical(rows) -> tuple:
+    """A key of integer ``rows`` (sequences of ints) equal for any order of the rows and any sign of each."""
+    out = []
+    for r in rows:
+        r = tuple(r)
+        lead = next((x for x in r if x), 0)
+        out.append(tuple(-x for x in r) if lead < 0 else r)
+    return tuple(sorted(out))
+
+
+def reduced_superbases(P: np.ndarray, eps: float) -> list[np.ndarray] | None:
+    """Every superbase (4, 3 rows, Å; b1 + b2 + b3 + b4 = 0) of the lattice with basis ``P`` (columns) whose six dot
+    products are all ≤ ``eps`` Å² — where spglib's Delaunay reduction at any τ ≤ eps may stop — reachable from an
+    exactly reduced one by Selling steps (delaunay.c: b_i → −b_i, b_k → b_k + b_i for the other two) that stay in
+    the set; up to sign and order of the vectors. None when more than :data:`_MAX_SUPERBASES`. Worked in integer
+    coordinates on the reduced basis (a few hundred Python operations, no numpy call per step)."""
+    B0 = _delaunay(P.T, 1e-9 * float(np.abs(P).max()))
+    if B0 is None:
+        return None
+    B0 = np.asarray(B0, dtype=float)
+    G0 = (B0 @ B0.T).tolist()
+
+    def dot(u, v):
+        return sum(u[a] * G0[a][b] * v[b] for a in range(3) for b in range(3))
+
+    start = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (-1, -1, -1))
+    seen = {_canonical(start): start}
+    todo = [start]
+    pairs = list(itertools.combinations(range(4), 2))  # the step on (j, i) gives minus the one on (i, j)
+    while todo:
+        sb = todo.pop()
+        for i, j in pairs:
+            if dot(sb[i], sb[j]) < -eps:  # a step on a clearly obtuse pair leaves the set (that dot turns > eps)
+                continue
+            new = tuple(tuple(-x for x in sb[i]) if k == i else sb[k] if k == j
+                        else tuple(x + y for x, y in zip(sb[k], sb[i])) for k in range(4))
+            key = _canonical(new)
+            if key in seen or any(dot(new[a], new[b]) > eps for a, b in pairs):
+                continue
+            seen[key] = new
+            if len(seen) > _MAX_SUPERBASES:
+                return None
+            todo.append(new)
+    return [np.array(sb, dtype=float) @ B0 for sb in seen.values()]
+
+
+#: the seven vectors of a superbase spglib chooses a basis from, as rows of coefficients of (b1, b2, b3, b4)
+_SEVEN = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 1, 0], [1, 0, 1, 0]],
+                  dtype=float)
+_COMBOS = np.array(list(itertools.combinations(range(7), 3)))
+_COMBO_INDEX = {frozenset(c): i for i, c in enumerate(_COMBOS.tolist())}
+
+
+def _triples(sbs: np.ndarray) -> np.ndarray:
+    """(k, 3, 3) bases (columns) spglib may take from the superbases ``sbs`` (s, 4, 3): from the seven vectors
+    {b1, b2, b1+b2, b3, b4, b2+b3, b3+b1} of each sorted by length, the first two and the first independent one
+    after them — here every independent triple of vectors no longer than that third one (ties of length make the
+    order uncertain)."""
+    v = np.einsum("vk,skx->svx", _SEVEN, np.asarray(sbs, dtype=float).reshape(-1, 4, 3))  # (s, 7, 3)
+    n2 = np.einsum("svx,svx->sv", v, v)
+    dets = np.abs(np.linalg.det(v[:, _COMBOS]))  # (s, 35)
+    independent = dets > 1e-9 * n2.max(axis=1, keepdims=True) ** 1.5
+    out = []
+    for k in range(len(v)):
+        order = np.argsort(n2[k], kind="stable")
+        third = next((int(c) for c in order[2:] if independent[k, _COMBO_INDEX[frozenset((int(order[0]),
+                                                                                          int(order[1]), int(c)))]]),
+                     None)
+        if third is None:
+            continue
+        short = n2[k] <= n2[k, third] * (1 + _SLACK) + 1e-12
+        keep = independent[k] & np.all(short[_COMBOS], axis=1)
+        out.append(v[k][_COMBOS[keep]].transpose(0, 2, 1))
+    return np.concatenate(out) if out else np.zeros((0, 3, 3))
+
+
+def candidate_rotations(P: np.ndarray, tol: float, bases=()) -> np.ndarray | None:
+    """(k, 3, 3) Cartesian lattice rotations spglib may try at any tolerance ≤ ``tol`` on a primitive cell of basis
+    ``P`` (columns): the union, over the reduced superbases (:func:`reduced_superbases`) and the bases each may give
+    (:func:`_triples`), and over the extra ``bases`` (3, 3 columns; e.g. spglib's own reductions), of
+    :func:`_lattice_rotations` at ``tol``; None when a basis holds more than 48 (spglib then fails at that tolerance
+    and retries lower) or the superbases are too many to follow."""
+    sbs = reduced_superbases(P, tol)
+    if sbs is None:
+        return None
+    T = np.concatenate([np.asarray(bases, dtype=float).reshape(-1, 3, 3), _triples(np.array(sbs))])
+    # the rotations found do not depend on the order and signs of the basis vectors: each basis once
+    keys = [_canonical(k) for k in np.rint(T.transpose(0, 2, 1) * 1e6).astype(np.int64).tolist()]
+    first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
+    M, counts = _lattice_rotations(T[first], tol)
+    if len(counts) and counts.max() > 48:
+        return None
+    return _distinct(M)
+
+
+def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
+    """The bases (3, 3 columns) spglib's lattice search works in at each tolerance when its primitive cell has the
+    basis ``start`` (columns): the Delaunay reduction at τ of the Delaunay reduction at τ (primitive.c reduces the
+    primitive cell, symmetry.c reduces it again); None when a reduction fails."""
+    out = []
+    for start in starts:
+        for tau in tolerances:
+            B = _delaunay(np.asarray(start, dtype=float).T, tau)
+            B = None if B is None else _delaunay(B, tau)
+            if B is None:
+                return None
+            out.append(np.asarray(B, dtype=float).T)
+    return out
+
+
+#: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5², so
+#: that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding boundary
+_GRID = 7200
+
+
+def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.ndarray | None:
+    """(M,) Å from each image (M, 3, fractional) to the nearest atom of its type, ``inf`` beyond ``r`` (small: the
+    test of step 1). Most images are matched in one sorted look-up to the atom that rounds to the same point of a
+    1/:data:`_GRID` grid; the others (an image on a rounding boundary, or off every atom) are measured by
+    ``search`` (a :class:`~symstrain.neighbours.NearestOfKind`). None when two atoms of one type round to one
+    point (they lie within 1e-3 Å of each other: no certificate)."""
+    def key(frac, kinds):
+        g = np.rint(np.asarray(frac) * _GRID).astype(np.int64) % _GRID
+        return ((np.asarray(kinds, dtype=np.int64) * _GRID + g[:, 0]) * _GRID + g[:, 1]) * _GRID + g[:, 2]
+
+    k = key(pos, types)
+    order = np.argsort(k)
+    sk = k[order]
+    if len(sk) > 1 and np.any(sk[1:] == sk[:-1]):
+        return None
+    q = key(images, image_types)
+    at = np.minimum(np.searchsorted(sk, q), len(sk) - 1)
+    j = order[at]
+    d = images - pos[j]
+    d -= np.rint(d)
+    dist = np.linalg.norm(d @ A.T, axis=1)
+    miss = np.flatnonzero((sk[at] != q) | (dist > r))
+    if len(miss):
+        dist[miss] = search.distance(images[miss], np.asarray(image_types)[miss], r=r)
+    return dist
+
+
+def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
+    """True when spglib, run at any tolerance τ in [min, max] of ``tolerances`` (Å), finds the group of ``ds`` (its
+    dataset at one of them) — so the whole ladder is that group without another spglib call.
+
+    With μ the largest distance by which an operation of the group moves an atom off an atom of its type:
+
+    1. every rotation of the group keeps the metric exactly and μ ≤ min(τ)/8: each of its operations passes every
+       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one; its primitive
+       cell averages positions over the pure translations, another μ);
+    2. no two atoms of one type lie within max(τ) (step 1 of the module docstring);
+    3. every other operation spglib could try — the lattice rotations of :func:`candidate_rotations` at 1.05·max(τ)
+       on the group's primitive lattice, closed under the group's rotations, with the translations from one atom of
+       each orbit of each rarest type to every atom of its type, and the pure translations likewise — leaves some
+       atom farther than max(τ) + 6μ from any atom of its type, so no τ keeps it, whichever atom spglib starts from
+       (the 6μ covers the orbit, the averaging and a rotation that is not exactly orthogonal).
+
+    Then at every τ spglib finds the group's pure translations (so the same primitive lattice, hence one of the
+    reduced bases followed in 3), the group's operations and no other, at the first attempt. Any doubt — an
+    operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), more than 48 lattice rotations, too
+    many reduced superbases — returns False and the caller runs spglib. Tested against spglib at every step on every
+    shared and bundled file and on structures built to lie near each step (tests/test_ladder_certificate.py).
+    """
+    from .neighbours import NearestOfKind
+
+    tols = sorted({float(x) for x in tolerances})
+    if not tols or tols[0] <= 0:
+        return False
+    tmin, tmax = tols[0], tols[-1]
+    lat = np.asarray(lattice, dtype=float)
+    A = lat.T  # cell vectors as columns
+    pos = np.asarray(positions, dtype=float) % 1.0
+    types = np.asarray(types, dtype=np.int64)
+    n = len(pos)
+    R = np.asarray(ds.rotations, dtype=np.int64)
+    Rf = R.astype(float)
+    t = np.asarray(ds.translations, dtype=float)
+    G = A.T @ A
+    if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
+        return False
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    accept = _ACCEPT_FRACTION * tmin
+    r_max = tmax * (1 + _SLACK) + 6 * accept + 1e-9  # the rejection distance at its largest
+    if 2 * r_max > spacing.min():
+        return False
+    # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
+    is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
+    pure = np.flatnonzero(is_pure)
+    first_op = _first_rows(R.reshape(-1, 9))
+    ops = np.concatenate([first_op, pure])
+    images = (pos @ Rf[ops].transpose(0, 2, 1) + t[ops][:, None, :]).reshape(-1, 3)
+    search = NearestOfKind(pos, types, A, r_max)
+    moved = _moved_exactly(pos, types, A, images, np.tile(types, len(ops)), accept, search)
+    if moved is None:
+        return False
+    moved = moved.reshape(len(ops), n)
+    mu = float(moved[:len(first_op)].max() + moved[len(first_op):].max())
+    if not mu <= accept:
+        return False
+    r_reject = tmax * (1 + _SLACK) + 6 * mu + 1e-9
+    # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
+    if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
+        return False
+    # 3. the rotations spglib may try, in the file's basis, closed under the group's rotations
+    P = primitive_basis(A, t[pure])
+    if P is None:
+        return False
+    bases = spglib_bases([P] + ([A] if len(pure) == 1 else []), tols)
+    M = None if bases is None else candidate_rotations(P, 1.05 * tmax * (1 + _SLACK), bases)
+    if M is None:
+        return False
+    Ainv = np.linalg.inv(A)
+    point = Rf[first_op]
+    W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
+    W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
+    kinds, counts = np.unique(types, return_counts=True)
+    rare = kinds[counts == counts.min()]
+    eq = np.asarray(ds.equivalent_atoms)
+    refs = np.flatnonzero(np.isin(types, rare) & (eq == np.arange(n)))
+    cw, ct = [], []
+    for a in refs:
+        js = np.flatnonzero(types == types[a])
+        cw.append(np.repeat(np.arange(len(W)), len(js)))
+        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
+    cw, ct = np.concatenate(cw), np.concatenate(ct)
+    # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
+    # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
+    # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
+    wcode = np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64)
+    rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
+    same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
+    own = np.zeros(len(ct), dtype=bool)
+    hits = 0
+    for k, g in zip(*np.nonzero(same)):
+        sel = np.flatnonzero(cw == k)
+        d = ct[sel] - t[g]
+        d -= np.rint(d)
+        close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+        hits += int(close.sum())
+        own[sel[close]] = True
+    if hits != len(refs) * len(R) or int(own.sum()) != hits:
+        return False
+    # every other candidate on a few atoms first, then on every atom where those did not refute it
+    pool = np.setdiff1d(np.arange(n), refs) if len(refs) < n else np.arange(n)
+    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
+    alive = np.flatnonzero(~own)  # candidates not refuted yet
+
+    def refute(sub):
+        nonlocal alive
+        if len(alive) and len(sub):
+            img = pos[sub] @ W[cw[alive]].transpose(0, 2, 1) + ct[alive][:, None, :]
+            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r_reject)
+            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r_reject]
+
+    refute(screen[:1])
+    refute(screen[1:])
+    refute(np.arange(n))
+    return len(alive) == 0
