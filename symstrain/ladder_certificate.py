@@ -58,26 +58,36 @@ def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
     return ok
 
 
-#: every integer matrix with columns among :data:`_AXES` and det ±1 (spglib's candidates), and its three columns
-_IDX = np.array(list(itertools.product(range(26), repeat=3)))
-_IDX = _IDX[np.abs(np.rint(np.linalg.det(np.stack([_AXES[_IDX[:, k]] for k in range(3)], axis=-1)))) == 1]
-_WALL = np.stack([_AXES[_IDX[:, k]] for k in range(3)], axis=-1)  # (m, 3, 3), columns
-
-
 def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
     ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
-    ``tol`` is larger), with the count per basis: ``(maps, counts)``."""
+    ``tol`` is larger), with the count per basis: ``(maps, counts)``. Each column of W is one of the 26 directions
+    whose length in that basis is within ``tol`` of the column's own; the products of those few choices are formed
+    for all bases at once (no loop over bases or over the 26³ matrices)."""
     bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
+    nbas = len(bases)
     G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
     lengths = np.linalg.norm(np.einsum("dk,bjk->bdj", _AXES, bases), axis=2)  # (b, 26) lengths of B·axis
     ok = np.abs(lengths[:, :, None] - np.sqrt(np.diagonal(G, axis1=1, axis2=2))[:, None, :]) <= tol  # (b, 26, 3)
-    fit = ok[:, _IDX[:, 0], 0] & ok[:, _IDX[:, 1], 1] & ok[:, _IDX[:, 2], 2]  # (b, m)
-    bi, wi = np.nonzero(fit)
-    keep = _metric_kept(G[bi], _WALL[wi], tol)
-    bi, wi = bi[keep], wi[keep]
+    lists = [np.nonzero(ok[:, :, k]) for k in range(3)]  # (basis, direction) of the choices for column k, sorted
+    n = np.stack([np.bincount(bi, minlength=nbas) for bi, _ in lists])  # (3, b)
+    start = np.concatenate([np.zeros((3, 1), dtype=np.int64), np.cumsum(n, axis=1)[:, :-1]], axis=1)
+    total = n.prod(axis=0)
+    if total.sum() == 0:
+        return np.zeros((0, 3, 3)), np.zeros(nbas, dtype=np.int64)
+    bi = np.repeat(np.arange(nbas), total)
+    t = np.arange(total.sum()) - np.repeat(np.cumsum(total) - total, total)
+    i2 = t % n[2, bi]
+    i1 = (t // n[2, bi]) % n[1, bi]
+    i0 = t // (n[1, bi] * n[2, bi])
+    W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
+                  _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
+    keep = np.abs(np.rint(np.linalg.det(W))) == 1
+    bi, W = bi[keep], W[keep]
+    keep = _metric_kept(G[bi], W, tol)
+    bi, W = bi[keep], W[keep]
     B = bases[bi]
-    return B @ _WALL[wi] @ np.linalg.inv(B), np.bincount(bi, minlength=len(bases))
+    return B @ W @ np.linalg.inv(B), np.bincount(bi, minlength=nbas)
 
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
@@ -207,16 +217,18 @@ def _triples(sbs: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 3, 3))
 
 
-def candidate_rotations(P: np.ndarray, tol: float, bases=()) -> np.ndarray | None:
-    """(k, 3, 3) Cartesian lattice rotations spglib may try at any tolerance ≤ ``tol`` on a primitive cell of basis
-    ``P`` (columns): the union, over the reduced superbases (:func:`reduced_superbases`) and the bases each may give
-    (:func:`_triples`), and over the extra ``bases`` (3, 3 columns; e.g. spglib's own reductions), of
-    :func:`_lattice_rotations` at ``tol``; None when a basis holds more than 48 (spglib then fails at that tolerance
-    and retries lower) or the superbases are too many to follow."""
-    sbs = reduced_superbases(P, tol)
+def candidate_rotations(P: np.ndarray | None, tol: float, bases=()) -> np.ndarray | None:
+    """(k, 3, 3) Cartesian lattice rotations spglib may try at tolerance ≤ ``tol`` (spglib's test keeps more at a
+    larger tolerance): :func:`_lattice_rotations` at ``tol`` in each of ``bases`` (3, 3 columns; spglib's own
+    reductions, :func:`spglib_bases`) and, when ``P`` (columns, a basis of the primitive lattice) is given, in
+    every basis spglib may take from a reduced superbase of that lattice (:func:`reduced_superbases`,
+    :func:`_triples`) — for a primitive cell whose starting basis is not known. None when a basis holds more than
+    48 (spglib then fails at that tolerance and retries lower) or the superbases are too many to follow."""
+    sbs = [] if P is None else reduced_superbases(P, tol)
     if sbs is None:
         return None
-    T = np.concatenate([np.asarray(bases, dtype=float).reshape(-1, 3, 3), _triples(np.array(sbs))])
+    T = np.concatenate([np.asarray(bases, dtype=float).reshape(-1, 3, 3)]
+                       + ([_triples(np.array(sbs))] if sbs else []))
     # the rotations found do not depend on the order and signs of the basis vectors: each basis once
     keys = [_canonical(k) for k in np.rint(T.transpose(0, 2, 1) * 1e6).astype(np.int64).tolist()]
     first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
@@ -339,8 +351,13 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     P = primitive_basis(A, t[pure])
     if P is None:
         return False
-    bases = spglib_bases([P] + ([A] if len(pure) == 1 else []), tols)
-    M = None if bases is None else candidate_rotations(P, 1.05 * tmax * (1 + _SLACK), bases)
+    # a primitive input cell: spglib reduces the file's lattice at τ, then again (primitive.c, symmetry.c) — exactly
+    # what spglib_bases computes, with the same C function on the same numbers; a centred one: spglib builds its
+    # primitive basis from the pure translations it finds, so every basis of every reduced superbase is followed
+    primitive_input = len(pure) == 1
+    bases = spglib_bases([A] if primitive_input else [P], tols)
+    M = None if bases is None else candidate_rotations(None if primitive_input else P, 1.05 * tmax * (1 + _SLACK),
+                                                       bases)
     if M is None:
         return False
     Ainv = np.linalg.inv(A)

@@ -8,6 +8,7 @@ near-metric lattice, a near-right angle, a pseudo-translation), plus random smal
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 
@@ -166,3 +167,50 @@ def test_random_small_perturbations(seed, log_disp, log_strain, kind):
     strain = 1 + rng.normal(size=3) * 10**log_strain
     params = [*(lengths * strain), *(np.array(cell.params[3:]) + rng.normal(size=3) * 10**log_strain * 10)]
     assert_right(phase_of(Cell(*params), frac, el))
+
+
+def brute_force_lattice_rotations(B, tol):
+    """spglib's get_lattice_symmetry written out: all 26³ column choices, det ±1, is_identity_metric."""
+    axes = [v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)]
+    G = B.T @ B
+    lo = np.sqrt(np.diag(G))
+    out = []
+    for cols in itertools.product(axes, repeat=3):
+        W = np.array(cols, dtype=float).T
+        if abs(round(np.linalg.det(W))) != 1:
+            continue
+        Gr = W.T @ G @ W
+        lr = np.sqrt(np.diag(Gr))
+        if np.any(np.abs(lr - lo) > tol):
+            continue
+        ok = True
+        for a, b in ((0, 1), (0, 2), (1, 2)):
+            c1, c2 = G[a, b] / lo[a] / lo[b], Gr[a, b] / lr[a] / lr[b]
+            x = c1 * c2 + np.sqrt(max(0.0, 1 - c1 * c1)) * np.sqrt(max(0.0, 1 - c2 * c2))
+            if 1 - x * x > 1e-12 and (1 - x * x) * (lo[a] + lr[a]) * (lo[b] + lr[b]) / 4 > tol * tol:
+                ok = False
+        if ok:
+            out.append(B @ W @ np.linalg.inv(B))
+    return np.array(out).reshape(-1, 3, 3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lattice_rotations_equal_spglibs_search_written_out(seed):
+    from symstrain.lattice import cell_matrix
+    from symstrain.ladder_certificate import _lattice_rotations
+
+    rng = np.random.default_rng(seed)
+    bases = []
+    for k in range(3):  # near-cubic, near-tetragonal and near-hexagonal metrics, 0.1 Å off at most
+        a = 4 + rng.random()
+        lengths = [a, a + rng.random() * 0.1, a * (1 + (k == 1)) + rng.random() * 0.1]
+        angles = [90 + rng.normal() * 0.3, 90 + rng.normal() * 0.3, 120 if k == 2 else 90 + rng.normal() * 0.3]
+        bases.append(np.asarray(cell_matrix((*lengths, *angles)), dtype=float))
+    M, counts = _lattice_rotations(np.array(bases), 0.2)
+    want = [brute_force_lattice_rotations(B, 0.2) for B in bases]
+    assert list(counts) == [len(w) for w in want]
+
+    def key(X):
+        return sorted(map(tuple, np.rint(X.reshape(-1, 9) * 1e6).astype(np.int64).tolist()))
+
+    assert key(M) == key(np.concatenate(want))
