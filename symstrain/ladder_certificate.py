@@ -2,8 +2,8 @@
 
 What lives here: the test that the operations spglib finds at one tolerance are, provably from spglib's algorithm,
 what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
-and its pieces (the primitive lattice of the group, the reduced bases spglib may work in, the lattice rotations it
-tries there). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
+and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
+group's operations). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
 (``neighbours.py``).
 
 What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
@@ -11,9 +11,9 @@ delaunay.c, overlap.c):
 
 1. it refuses the cell when two atoms of one type lie within τ (minimum image of the input basis);
 2. pure translations: from one atom of the rarest type to every atom of that type, kept when every atom lands
-   within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ;
-3. the lattice rotations: in the Delaunay-reduced basis (a triple taken from the seven vectors of a reduced
-   superbase, the shortest independent ones), the 26³ integer matrices with columns in {−1, 0, 1}³, det ±1, that
+   within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ (with none but
+   the identity, the input lattice itself is reduced);
+3. the lattice rotations: in that basis reduced once more at τ, the 26³ integer matrices with columns in {−1, 0, 1}³, det ±1, that
    keep the lengths within τ and the angles within τ/length (``is_identity_metric``; at most 48, else it fails);
 4. for each rotation W, the translations from one atom of the rarest type to every atom of that type, kept when
    every atom lands within τ of an atom of its type (a distance never shorter than the true shortest one);
@@ -25,7 +25,6 @@ Conventions: cell vectors as columns (Å) unless stated; fractional coordinates 
 from __future__ import annotations
 
 import itertools
-from fractions import Fraction
 
 import numpy as np
 
@@ -35,8 +34,6 @@ _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)],
 _ACCEPT_FRACTION = 0.125
 #: atoms each candidate operation is tried on first (most candidates fail on one of them)
 _N_SCREEN = 4
-#: at most this many reduced superbases are followed; a lattice with more is left to spglib
-_MAX_SUPERBASES = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
 
@@ -126,118 +123,6 @@ def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
     return np.array(np.transpose(lat), dtype="double", order="C")
 
 
-def primitive_basis(A: np.ndarray, pure: np.ndarray) -> np.ndarray | None:
-    """(3, 3) Cartesian basis (columns, Å) of the lattice of ``A`` (columns) and the pure translations ``pure``
-    (k, 3, fractional), in the orientation of ``A``; None when a translation is not a fraction with a denominator
-    up to 48 (within 1e-6)."""
-    from .ops import lattice_basis
-
-    pure = np.asarray(pure, dtype=float).reshape(-1, 3) % 1.0
-    if len(pure) == 0:
-        return A.copy()
-    exact = np.array([[float(Fraction(float(x)).limit_denominator(48)) for x in row] for row in pure])
-    if np.abs(exact - pure).max() > 1e-6:
-        return None
-    return A @ lattice_basis(np.column_stack([np.eye(3), exact.T]), 48)
-
-
-def _canonical(rows) -> tuple:
-    """A key of integer ``rows`` (sequences of ints) equal for any order of the rows and any sign of each."""
-    out = []
-    for r in rows:
-        r = tuple(r)
-        lead = next((x for x in r if x), 0)
-        out.append(tuple(-x for x in r) if lead < 0 else r)
-    return tuple(sorted(out))
-
-
-def reduced_superbases(P: np.ndarray, eps: float) -> list[np.ndarray] | None:
-    """Every superbase (4, 3 rows, Å; b1 + b2 + b3 + b4 = 0) of the lattice with basis ``P`` (columns) whose six dot
-    products are all ≤ ``eps`` Å² — where spglib's Delaunay reduction at any τ ≤ eps may stop — reachable from an
-    exactly reduced one by Selling steps (delaunay.c: b_i → −b_i, b_k → b_k + b_i for the other two) that stay in
-    the set; up to sign and order of the vectors. None when more than :data:`_MAX_SUPERBASES`. Worked in integer
-    coordinates on the reduced basis (a few hundred Python operations, no numpy call per step)."""
-    B0 = _delaunay(P.T, 1e-9 * float(np.abs(P).max()))
-    if B0 is None:
-        return None
-    B0 = np.asarray(B0, dtype=float)
-    G0 = (B0 @ B0.T).tolist()
-
-    def dot(u, v):
-        return sum(u[a] * G0[a][b] * v[b] for a in range(3) for b in range(3))
-
-    start = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (-1, -1, -1))
-    seen = {_canonical(start): start}
-    todo = [start]
-    pairs = list(itertools.combinations(range(4), 2))  # the step on (j, i) gives minus the one on (i, j)
-    while todo:
-        sb = todo.pop()
-        for i, j in pairs:
-            if dot(sb[i], sb[j]) < -eps:  # a step on a clearly obtuse pair leaves the set (that dot turns > eps)
-                continue
-            new = tuple(tuple(-x for x in sb[i]) if k == i else sb[k] if k == j
-                        else tuple(x + y for x, y in zip(sb[k], sb[i])) for k in range(4))
-            key = _canonical(new)
-            if key in seen or any(dot(new[a], new[b]) > eps for a, b in pairs):
-                continue
-            seen[key] = new
-            if len(seen) > _MAX_SUPERBASES:
-                return None
-            todo.append(new)
-    return [np.array(sb, dtype=float) @ B0 for sb in seen.values()]
-
-
-#: the seven vectors of a superbase spglib chooses a basis from, as rows of coefficients of (b1, b2, b3, b4)
-_SEVEN = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 1, 0], [1, 0, 1, 0]],
-                  dtype=float)
-_COMBOS = np.array(list(itertools.combinations(range(7), 3)))
-_COMBO_INDEX = {frozenset(c): i for i, c in enumerate(_COMBOS.tolist())}
-
-
-def _triples(sbs: np.ndarray) -> np.ndarray:
-    """(k, 3, 3) bases (columns) spglib may take from the superbases ``sbs`` (s, 4, 3): from the seven vectors
-    {b1, b2, b1+b2, b3, b4, b2+b3, b3+b1} of each sorted by length, the first two and the first independent one
-    after them — here every independent triple of vectors no longer than that third one (ties of length make the
-    order uncertain)."""
-    v = np.einsum("vk,skx->svx", _SEVEN, np.asarray(sbs, dtype=float).reshape(-1, 4, 3))  # (s, 7, 3)
-    n2 = np.einsum("svx,svx->sv", v, v)
-    dets = np.abs(np.linalg.det(v[:, _COMBOS]))  # (s, 35)
-    independent = dets > 1e-9 * n2.max(axis=1, keepdims=True) ** 1.5
-    out = []
-    for k in range(len(v)):
-        order = np.argsort(n2[k], kind="stable")
-        third = next((int(c) for c in order[2:] if independent[k, _COMBO_INDEX[frozenset((int(order[0]),
-                                                                                          int(order[1]), int(c)))]]),
-                     None)
-        if third is None:
-            continue
-        short = n2[k] <= n2[k, third] * (1 + _SLACK) + 1e-12
-        keep = independent[k] & np.all(short[_COMBOS], axis=1)
-        out.append(v[k][_COMBOS[keep]].transpose(0, 2, 1))
-    return np.concatenate(out) if out else np.zeros((0, 3, 3))
-
-
-def candidate_rotations(P: np.ndarray | None, tol: float, bases=()) -> np.ndarray | None:
-    """(k, 3, 3) Cartesian lattice rotations spglib may try at tolerance ≤ ``tol`` (spglib's test keeps more at a
-    larger tolerance): :func:`_lattice_rotations` at ``tol`` in each of ``bases`` (3, 3 columns; spglib's own
-    reductions, :func:`spglib_bases`) and, when ``P`` (columns, a basis of the primitive lattice) is given, in
-    every basis spglib may take from a reduced superbase of that lattice (:func:`reduced_superbases`,
-    :func:`_triples`) — for a primitive cell whose starting basis is not known. None when a basis holds more than
-    48 (spglib then fails at that tolerance and retries lower) or the superbases are too many to follow."""
-    sbs = [] if P is None else reduced_superbases(P, tol)
-    if sbs is None:
-        return None
-    T = np.concatenate([np.asarray(bases, dtype=float).reshape(-1, 3, 3)]
-                       + ([_triples(np.array(sbs))] if sbs else []))
-    # the rotations found do not depend on the order and signs of the basis vectors: each basis once
-    keys = [_canonical(k) for k in np.rint(T.transpose(0, 2, 1) * 1e6).astype(np.int64).tolist()]
-    first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
-    M, counts = _lattice_rotations(T[first], tol)
-    if len(counts) and counts.max() > 48:
-        return None
-    return _distinct(M)
-
-
 def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     """The bases (3, 3 columns) spglib's lattice search works in at each tolerance when its primitive cell has the
     basis ``start`` (columns): the Delaunay reduction at τ of the Delaunay reduction at τ (primitive.c reduces the
@@ -286,26 +171,31 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
 
 
 def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
-    """True when spglib, run at any tolerance τ in [min, max] of ``tolerances`` (Å), finds the group of ``ds`` (its
-    dataset at one of them) — so the whole ladder is that group without another spglib call.
+    """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds the group of ``ds`` (its dataset at
+    one of them) — so the whole ladder is that group without another spglib call.
 
-    With μ the largest distance by which an operation of the group moves an atom off an atom of its type:
+    Only for a primitive cell (the group has no pure translation but the identity): then spglib's primitive cell at τ
+    is the file's cell, and the basis its lattice search works in is the file's lattice Delaunay-reduced at τ twice,
+    computed here with spglib's own function (:func:`spglib_bases`). With μ the largest distance by which an
+    operation of the group moves an atom off an atom of its type:
 
     1. every rotation of the group keeps the metric exactly and μ ≤ min(τ)/8: each of its operations passes every
-       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one; its primitive
-       cell averages positions over the pure translations, another μ);
-    2. no two atoms of one type lie within max(τ) (step 1 of the module docstring);
-    3. every other operation spglib could try — the lattice rotations of :func:`candidate_rotations` at 1.05·max(τ)
-       on the group's primitive lattice, closed under the group's rotations, with the translations from one atom of
-       each orbit of each rarest type to every atom of its type, and the pure translations likewise — leaves some
-       atom farther than max(τ) + 6μ from any atom of its type, so no τ keeps it, whichever atom spglib starts from
-       (the 6μ covers the orbit, the averaging and a rotation that is not exactly orthogonal).
+       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one);
+    2. no two atoms of one type lie within max(τ) + 6μ (step 1 of the module docstring);
+    3. every other operation spglib could try at a step — the lattice rotations it finds in its basis there
+       (:func:`_lattice_rotations`, here at 1.05·max(τ), which keeps more), closed under the group's rotations,
+       with the translations from one atom of each orbit of each rarest type to every atom of its type, the
+       identity with them (the pure translations) — leaves some atom farther than max(τ) + 6μ from every atom of its
+       type, so no step keeps it, whichever atom spglib starts from (the 6μ covers the orbit and a rotation that is
+       not exactly orthogonal); spglib's distances (minimum image of its basis) are never shorter than these.
 
-    Then at every τ spglib finds the group's pure translations (so the same primitive lattice, hence one of the
-    reduced bases followed in 3), the group's operations and no other, at the first attempt. Any doubt — an
-    operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), more than 48 lattice rotations, too
-    many reduced superbases — returns False and the caller runs spglib. Tested against spglib at every step on every
-    shared and bundled file and on structures built to lie near each step (tests/test_ladder_certificate.py).
+    Then at each step spglib finds no pure translation but the identity, no lattice rotation beyond 48, the
+    group's operations and no other, at the first attempt; the group it names from them is the one it named at
+    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — a centred cell, an
+    operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å,
+    more than 48 lattice rotations — returns False and the caller runs spglib. Tested against spglib at every step
+    on every shared and bundled file and on structures built to lie near each step
+    (tests/test_ladder_certificate.py).
     """
     from .neighbours import NearestOfKind
 
@@ -332,6 +222,10 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
     is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
     pure = np.flatnonzero(is_pure)
+    if len(pure) != 1:
+        # a centred cell: spglib builds its primitive basis from the pure translations it finds, a basis not
+        # reproduced here, so the lattice rotations it tries are not known exactly
+        return False
     first_op = _first_rows(R.reshape(-1, 9))
     ops = np.concatenate([first_op, pure])
     images = (pos @ Rf[ops].transpose(0, 2, 1) + t[ops][:, None, :]).reshape(-1, 3)
@@ -347,19 +241,16 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
     if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
         return False
-    # 3. the rotations spglib may try, in the file's basis, closed under the group's rotations
-    P = primitive_basis(A, t[pure])
-    if P is None:
+    # 3. the rotations spglib may try at each step: it reduces the file's lattice at τ, then again (primitive.c,
+    # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger
+    # tolerance (which keeps more)
+    bases = spglib_bases([A], tols)
+    if bases is None:
         return False
-    # a primitive input cell: spglib reduces the file's lattice at τ, then again (primitive.c, symmetry.c) — exactly
-    # what spglib_bases computes, with the same C function on the same numbers; a centred one: spglib builds its
-    # primitive basis from the pure translations it finds, so every basis of every reduced superbase is followed
-    primitive_input = len(pure) == 1
-    bases = spglib_bases([A] if primitive_input else [P], tols)
-    M = None if bases is None else candidate_rotations(None if primitive_input else P, 1.05 * tmax * (1 + _SLACK),
-                                                       bases)
-    if M is None:
+    M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
+    if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
         return False
+    M = _distinct(M)
     Ainv = np.linalg.inv(A)
     point = Rf[first_op]
     W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A

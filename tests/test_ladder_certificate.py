@@ -77,6 +77,12 @@ def test_certificate_on_every_shared_cif(shared_cifs):
     assert n_cert >= n_read // 2  # the certificate is worth having: it holds for most real files
 
 
+def test_no_certificate_for_a_centred_cell():
+    # spglib's primitive basis for a centred cell is not reproduced: the ladder is left to spglib (rock salt, F)
+    ok, _, truth = certified_and_truth(phase_of(*rock_salt()))
+    assert not ok and truth == [(225, "Fm-3m")] * len(LADDER)
+
+
 def test_certificate_on_the_bundled_cifs():
     files = sorted(BUNDLED.glob("*.cif")) + sorted((BUNDLED / "series").glob("*.cif"))
     n_read, n_cert = check_files(files)
