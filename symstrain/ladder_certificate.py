@@ -123,19 +123,43 @@ def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
     return np.array(np.transpose(lat), dtype="double", order="C")
 
 
+def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
+    """Every basis (3, 3 columns, Å) spglib may start its primitive cell from when the pure translations are ``pure``
+    (k, 3, fractional; the null one among them): primitive.c takes, from the list (the translations in the order of
+    the atoms they reach, then a, b, c), the first three vectors spanning a cell k times smaller, and replaces them
+    by the inverse of the rounded inverse of their matrix ("cleaning"). Here every such triple of that list, in any
+    order (which spares reproducing the atoms' order), cleaned the same way; [] when none, or when one would not
+    clean (spglib then keeps it as it is)."""
+    t = np.asarray(pure, dtype=float).reshape(-1, 3) % 1.0
+    t = t[np.linalg.norm(t - np.rint(t), axis=1) > 1e-9]  # the null translation is not a candidate
+    k = len(t) + 1
+    vectors = np.vstack([t, np.eye(3)])
+    out = []
+    for c in itertools.combinations(range(len(vectors)), 3):
+        rel = vectors[list(c)].T  # columns
+        det = abs(np.linalg.det(rel))
+        if det < 1e-9 or int(np.rint(1 / det)) != k:
+            continue
+        inv = np.rint(np.linalg.inv(rel))
+        if abs(round(np.linalg.det(inv))) != k:
+            return []  # spglib would keep that triple uncleaned: not reproduced here
+        out.append(A @ np.linalg.inv(inv))
+    return out
+
+
 def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     """The bases (3, 3 columns) spglib's lattice search works in at each tolerance when its primitive cell has the
     basis ``start`` (columns): the Delaunay reduction at τ of the Delaunay reduction at τ (primitive.c reduces the
     primitive cell, symmetry.c reduces it again); None when a reduction fails."""
-    out = []
+    out = {}
     for start in starts:
         for tau in tolerances:
             B = _delaunay(np.asarray(start, dtype=float).T, tau)
             B = None if B is None else _delaunay(B, tau)
             if B is None:
                 return None
-            out.append(np.asarray(B, dtype=float).T)
-    return out
+            out.setdefault(np.rint(B * 1e6).astype(np.int64).tobytes(), B.T)  # each distinct basis once
+    return list(out.values())
 
 
 #: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5², so
@@ -174,25 +198,28 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds the group of ``ds`` (its dataset at
     one of them) — so the whole ladder is that group without another spglib call.
 
-    Only for a primitive cell (the group has no pure translation but the identity): then spglib's primitive cell at τ
-    is the file's cell, and the basis its lattice search works in is the file's lattice Delaunay-reduced at τ twice,
-    computed here with spglib's own function (:func:`spglib_bases`). With μ the largest distance by which an
-    operation of the group moves an atom off an atom of its type:
+    spglib's primitive cell at τ is the file's cell when the group has no pure translation but the identity, else the
+    one primitive.c builds from the group's pure translations (:func:`primitive_starts`: every start it may take);
+    the basis its lattice search works in is that start Delaunay-reduced at τ twice, computed here with spglib's own
+    function (:func:`spglib_bases`). With μ the largest distance by which an operation of the group moves an atom off
+    an atom of its type:
 
     1. every rotation of the group keeps the metric exactly and μ ≤ min(τ)/8: each of its operations passes every
-       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one);
+       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one; its primitive cell
+       averages positions over the pure translations, another μ);
     2. no two atoms of one type lie within max(τ) + 6μ (step 1 of the module docstring);
     3. every other operation spglib could try at a step — the lattice rotations it finds in its basis there
        (:func:`_lattice_rotations`, here at 1.05·max(τ), which keeps more), closed under the group's rotations,
        with the translations from one atom of each orbit of each rarest type to every atom of its type, the
        identity with them (the pure translations) — leaves some atom farther than max(τ) + 6μ from every atom of its
        type, so no step keeps it, whichever atom spglib starts from (the 6μ covers the orbit and a rotation that is
-       not exactly orthogonal); spglib's distances (minimum image of its basis) are never shorter than these.
+       not exactly orthogonal, and the averaging); spglib's distances (minimum image of its basis) are never shorter
+       than these.
 
-    Then at each step spglib finds no pure translation but the identity, no lattice rotation beyond 48, the
+    Then at each step spglib finds the group's pure translations and no other, no lattice rotation beyond 48, the
     group's operations and no other, at the first attempt; the group it names from them is the one it named at
-    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — a centred cell, an
-    operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å,
+    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — an operation near a
+    tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å,
     more than 48 lattice rotations — returns False and the caller runs spglib. Tested against spglib at every step
     on every shared and bundled file and on structures built to lie near each step
     (tests/test_ladder_certificate.py).
@@ -222,9 +249,8 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
     is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
     pure = np.flatnonzero(is_pure)
-    if len(pure) != 1:
-        # a centred cell: spglib builds its primitive basis from the pure translations it finds, a basis not
-        # reproduced here, so the lattice rotations it tries are not known exactly
+    starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
+    if not starts:
         return False
     first_op = _first_rows(R.reshape(-1, 9))
     ops = np.concatenate([first_op, pure])
@@ -241,10 +267,10 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
     if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
         return False
-    # 3. the rotations spglib may try at each step: it reduces the file's lattice at τ, then again (primitive.c,
+    # 3. the rotations spglib may try at each step: it reduces its primitive basis at τ, then again (primitive.c,
     # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger
     # tolerance (which keeps more)
-    bases = spglib_bases([A], tols)
+    bases = spglib_bases(starts, tols)
     if bases is None:
         return False
     M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))

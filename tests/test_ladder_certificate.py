@@ -77,10 +77,15 @@ def test_certificate_on_every_shared_cif(shared_cifs):
     assert n_cert >= n_read // 2  # the certificate is worth having: it holds for most real files
 
 
-def test_no_certificate_for_a_centred_cell():
-    # spglib's primitive basis for a centred cell is not reproduced: the ladder is left to spglib (rock salt, F)
-    ok, _, truth = certified_and_truth(phase_of(*rock_salt()))
-    assert not ok and truth == [(225, "Fm-3m")] * len(LADDER)
+def test_centred_cells():
+    # spglib builds a primitive cell from the centring translations: rock salt (F), CsCl-type doubled into I, and
+    # a C-centred pseudo-tetragonal cell a little off the metric at each step
+    ok, main, truth = certified_and_truth(phase_of(*rock_salt()))
+    assert ok and truth == [(225, "Fm-3m")] * len(LADDER)
+    assert_right(phase_of(Cell(4.0, 4.0, 6.0, 90, 90, 90), [[0, 0, 0], [.5, .5, .5]], ["Fe", "Fe"]))
+    for d in STEPS:
+        assert_right(phase_of(Cell(5.0, 5.0 + d, 7.0, 90, 90, 90), [[0, 0, 0], [.5, .5, 0], [0, .5, .5], [.5, 0, .5]],
+                              ["Cu", "Cu", "Au", "Au"]))
 
 
 def test_certificate_on_the_bundled_cifs():
