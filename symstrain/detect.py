@@ -56,7 +56,8 @@ class SymmetryReport:
     #: sites of the asymmetric unit used (occupancy > 0) and atoms of the expanded cell given to spglib
     n_sites_used: int
     n_atoms_cell: int
-    #: tolerances (Å, ascending) at which spglib was actually run; the other steps of ``ladder`` lie between two
+    #: tolerances (Å, ascending) at which spglib was actually run: ``symprec`` alone when the certificate held
+    #: (:func:`~symstrain.ladder_certificate.ladder_certified`), else the other steps of ``ladder`` lie between two
     #: tolerances that found the same group and take that answer (see :func:`_ladder`). Not part of ``to_dict``.
     spglib_tolerances: tuple = ()
     #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)

@@ -13,8 +13,8 @@ delaunay.c, overlap.c):
 2. pure translations: from one atom of the rarest type to every atom of that type, kept when every atom lands
    within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ (with none but
    the identity, the input lattice itself is reduced);
-3. the lattice rotations: in that basis reduced once more at τ, the 26³ integer matrices with columns in {−1, 0, 1}³, det ±1, that
-   keep the lengths within τ and the angles within τ/length (``is_identity_metric``; at most 48, else it fails);
+3. the lattice rotations: in that basis reduced once more at τ, the 26³ integer matrices with columns in
+   {−1, 0, 1}³, det ±1, that keep the lengths within τ and the angles within τ/length (``is_identity_metric``; at most 48, else it fails);
 4. for each rotation W, the translations from one atom of the rarest type to every atom of that type, kept when
    every atom lands within τ of an atom of its type (a distance never shorter than the true shortest one);
 5. naming the group from the operations kept, then refining; any failure retries at a smaller τ.
@@ -162,8 +162,8 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     return list(out.values())
 
 
-#: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5², so
-#: that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding boundary
+#: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5²,
+#: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding boundary
 _GRID = 7200
 
 

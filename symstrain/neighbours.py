@@ -148,8 +148,9 @@ class NearestOfKind:
     The cell is cut into n_k = ⌊d_k / (:data:`_BIN_WIDTH`·r)⌋ slabs per axis (d_k the interplanar spacing), so that
     the r-ball of a point reaches its own bin and, along each axis, at most the neighbour on its nearer side (and
     that only for a point within r of the bin's face: one axis in three on average): a few look-ups of a sorted key
-    array per point (the queries sorted first, which makes them several times faster), no Python loop per point. Requires 2r ≤ the smallest spacing (the shortest image within r is
-    then the one with fractional differences in (−1/2, 1/2], which is the one measured); a larger r is bad input.
+    array per point (the queries sorted first), no Python loop per point. Requires 2r ≤ the smallest spacing (the
+    shortest image within r is then the one with fractional differences in (−1/2, 1/2], which is the one measured);
+    a larger r is bad input.
     """
 
     def __init__(self, frac, kinds, A, r: float, source: str = "cell"):

@@ -162,7 +162,8 @@ def test_pseudo_symmetric_lawsonite_cells(shared_cifs):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 2**32 - 1), st.floats(-6.5, -0.4), st.floats(-6.5, -0.7), st.sampled_from(["nacl", "cscl", "mono"]))
+@given(st.integers(0, 2**32 - 1), st.floats(-6.5, -0.4), st.floats(-6.5, -0.7),
+       st.sampled_from(["nacl", "cscl", "mono"]))
 def test_random_small_perturbations(seed, log_disp, log_strain, kind):
     rng = np.random.default_rng(seed)
     if kind == "nacl":
