@@ -14,7 +14,8 @@ delaunay.c, overlap.c):
    within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ (with none but
    the identity, the input lattice itself is reduced);
 3. the lattice rotations: in that basis reduced once more at τ, the 26³ integer matrices with columns in
-   {−1, 0, 1}³, det ±1, that keep the lengths within τ and the angles within τ/length (``is_identity_metric``; at most 48, else it fails);
+   {−1, 0, 1}³, det ±1, that keep the lengths within τ and the angles within τ/length (``is_identity_metric``;
+   at most 48, else it fails);
 4. for each rotation W, the translations from one atom of the rarest type to every atom of that type, kept when
    every atom lands within τ of an atom of its type (a distance never shorter than the true shortest one);
 5. naming the group from the operations kept, then refining; any failure retries at a smaller τ.
@@ -163,7 +164,8 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
 
 
 #: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5²,
-#: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding boundary
+#: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
+#: boundary
 _GRID = 7200
 
 
@@ -194,6 +196,20 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
     return dist
 
 
+#: spglib major versions whose algorithm (the module docstring) the certificate follows and was tested against
+_SPGLIB_MAJOR = (2,)
+
+
+def _spglib_modelled() -> bool:
+    """True for a spglib whose major version is in :data:`_SPGLIB_MAJOR` (another may search differently)."""
+    import spglib
+
+    try:
+        return int(str(spglib.__version__).split(".")[0]) in _SPGLIB_MAJOR
+    except (AttributeError, ValueError):
+        return False
+
+
 def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds the group of ``ds`` (its dataset at
     one of them) — so the whole ladder is that group without another spglib call.
@@ -218,14 +234,17 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
 
     Then at each step spglib finds the group's pure translations and no other, no lattice rotation beyond 48, the
     group's operations and no other, at the first attempt; the group it names from them is the one it named at
-    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — an operation near a
-    tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å,
+    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — a spglib of another
+    major version, an operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a
+    type within 1e-3 Å,
     more than 48 lattice rotations — returns False and the caller runs spglib. Tested against spglib at every step
     on every shared and bundled file and on structures built to lie near each step
     (tests/test_ladder_certificate.py).
     """
     from .neighbours import NearestOfKind
 
+    if not _spglib_modelled():
+        return False
     tols = sorted({float(x) for x in tolerances})
     if not tols or tols[0] <= 0:
         return False
