@@ -2,8 +2,9 @@
 
 Cases (each over every file of a corpus, one pass per round, rounds interleaved A, B, C, D, A, …):
 
-* ``symstrain``: ``read_cif`` + ``detect_symmetry`` (main tolerance 0.01 Å and the 7-step ladder, bisected) +
-  ``close_contacts`` + ``expand_to_cell(include_zero_occupancy=True)`` — the work of ``info`` for one file;
+* ``symstrain``: ``read_cif`` + ``detect_symmetry`` (main tolerance 0.01 Å and the 7-step ladder: one spglib call
+  where the certificate of ``ladder_certificate.py`` holds, else bisected) + ``close_contacts`` +
+  ``expand_to_cell(include_zero_occupancy=True)`` — the work of ``info`` for one file;
 * ``gemmi+spglib ladder``: gemmi reads and expands, spglib at the same seven tolerances (one call each): the same
   reading and detection, no checks (``alt_gemmi_spglib_info.read_and_detect``);
 * ``gemmi+spglib 1 tol``: the same with spglib at 0.01 Å only — the floor, NOT what ``info`` reports;
@@ -63,6 +64,24 @@ def symstrain_info(path):
     close_contacts(ph)
     expand_to_cell(ph, include_zero_occupancy=True)
     return rep.number
+
+
+def spglib_calls(files) -> str:
+    """How many spglib calls ``detect_symmetry`` made per file (mean, and the share of files with one call: the
+    certified ladder), counted once outside the timing."""
+    from symstrain.cif import read_cif
+    from symstrain.detect import detect_symmetry
+    from symstrain.errors import SymstrainInputError
+
+    calls = []
+    for f in files:
+        try:
+            calls.append(len(detect_symmetry(read_cif(f)).spglib_tolerances))
+        except SymstrainInputError:
+            continue
+    one = sum(c == 1 for c in calls)
+    return (f"mean {statistics.mean(calls):.2f} over {len(calls)} files read; one call (certified) for {one} "
+            f"({one / len(calls):.0%})")
 
 
 def gemmi_spglib(path, tolerances):
@@ -169,7 +188,9 @@ def in_process(files: list[str], args) -> None:
     if not args.no_pymatgen:
         cases["pymatgen"] = lambda: loop(pymatgen, files)
     print(f"in-process batch loop over {len(files)} CIFs, {args.repeats} interleaved rounds (seconds per pass):")
+    load0 = os.getloadavg()
     t = interleaved(cases, args.repeats)
+    load1 = os.getloadavg()
     names = list(cases)
     print("\n".join(report(t, [("symstrain", n) for n in names[1:]], unit=1, unit_name="s")))
     if "pymatgen" in t:
@@ -177,6 +198,9 @@ def in_process(files: list[str], args) -> None:
         print(f"  symstrain is {m:.2f}× faster than pymatgen (median; min {mn:.2f}×)")
     print("\n".join(agreement(t, files)))
     print(f"  median seconds per file of the batch, symstrain: {med(t, 'symstrain') / len(files) * 1e3:.2f} ms")
+    print(f"  spglib calls per file for info's 7-step ladder: {spglib_calls(files)}")
+    print(f"  load average (1, 5, 15 min): before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, "
+          f"after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f} ({os.cpu_count()} cores)")
 
     big = str(BIG)
     one = {"symstrain": lambda: symstrain_info(big),

@@ -1,8 +1,10 @@
 """The symmetry a structure actually has: spglib on the expanded cell, at a ladder of tolerances.
 
-What lives here: :func:`detect_symmetry` → :class:`SymmetryReport` and :func:`spglib_cell` (the structure as
-spglib is given it, with the species rule). What does not: the group a file declares (``cif_spacegroup.py``),
-naming a group from operations (``spacegroup.py``), expanding to the cell (``expand.py``).
+What lives here: :func:`detect_symmetry` → :class:`SymmetryReport`, :func:`spglib_cell` (the structure as
+spglib is given it, with the species rule), and :func:`_ladder`, the ladder bisected (spglib only at its ends and
+where the group changes) when the certificate of ``ladder_certificate.py`` (no call beyond the one at ``symprec``)
+does not hold. What does not: the group a file declares (``cif_spacegroup.py``), naming a group from operations
+(``spacegroup.py``), expanding to the cell (``expand.py``), the certificate itself (``ladder_certificate.py``).
 
 Conventions
 -----------
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .expand import MERGE_TOLERANCE, expand_cell
+from .ladder_certificate import ladder_certified
 from .phase import Phase
 from .spacegroup import spglib_call
 
@@ -53,7 +56,8 @@ class SymmetryReport:
     #: sites of the asymmetric unit used (occupancy > 0) and atoms of the expanded cell given to spglib
     n_sites_used: int
     n_atoms_cell: int
-    #: tolerances (Å, ascending) at which spglib was actually run; the other steps of ``ladder`` lie between two
+    #: tolerances (Å, ascending) at which spglib was actually run: ``symprec`` alone when the certificate held
+    #: (:func:`~symstrain.ladder_certificate.ladder_certified`), else the other steps of ``ladder`` lie between two
     #: tolerances that found the same group and take that answer (see :func:`_ladder`). Not part of ``to_dict``.
     spglib_tolerances: tuple = ()
     #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)
@@ -155,14 +159,18 @@ def _ladder(run, tolerances, known=(), bisect: bool = True) -> tuple:
     return tuple((t, *found[uniq.index(t)]) for t in tols)
 
 
-def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_ladder: bool = False):
+def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_ladder: bool = False,
+                    certify: bool = True):
     """The space group spglib finds in ``phase`` at ``symprec`` (Å) and along a ladder of tolerances.
 
     The structure is the full cell from :func:`~symstrain.expand.expand_to_cell` with the species rule of
     :func:`spglib_cell`. A tolerance at which spglib finds nothing gives ``None`` (no exception).
-    The ladder is bisected (:func:`_ladder`): spglib runs at its ends and at ``symprec``, and again only where
-    the group changes, so a structure whose group is the same all along costs three spglib calls, not eight;
-    ``full_ladder=True`` runs spglib at every tolerance (the reference the bisection is tested against).
+    spglib runs at ``symprec``; when the operations it finds there provably give spglib's answer at every step of
+    the ladder (:func:`~symstrain.ladder_certificate.ladder_certified`: they move no atom by more than an eighth of
+    the smallest step, and every other operation spglib could try moves some atom farther than the largest step),
+    that is the ladder, for one spglib call. Otherwise (or with ``certify=False``) the ladder is bisected
+    (:func:`_ladder`): spglib runs at its ends, and again only where the group changes. ``full_ladder=True`` runs
+    spglib at every tolerance (the reference both are tested against).
     Returns a :class:`SymmetryReport`.
     """
     import spglib
@@ -179,7 +187,13 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
         return results[tol]
 
     main = run(symprec)
-    steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder)
+    tols = sorted({float(x) for x in ladder} | {float(symprec)})
+    if (main is not None and len(ladder) and certify and not full_ladder
+            and ladder_certified(lattice, positions, types, main, tols)):
+        found = (int(main.number), str(main.international))
+        steps = tuple((x, *found) for x in sorted(float(v) for v in ladder))
+    else:
+        steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")
     sg = phase.spacegroup

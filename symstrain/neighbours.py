@@ -1,8 +1,10 @@
 """Pairs of atoms closer than a distance in a periodic cell, and the contacts no real structure has.
 
 What lives here: :func:`pairs_within`, the one neighbour search of symstrain (a cell list in numpy for the
-candidates, :func:`_candidates`; exact float64 distances for the answer), and
-:func:`close_contacts`, which uses it. What does not: expanding a phase to its cell (``expand.py``).
+candidates, :func:`_candidates`; exact float64 distances for the answer), :class:`NearestOfKind` (the same cell list
+asked the other way round: for each of many query points, the nearest atom of its kind within r — how far a symmetry
+operation moves atoms off the structure), and :func:`close_contacts`, which uses :func:`pairs_within`. What does
+not: expanding a phase to its cell (``expand.py``).
 
 Conventions
 -----------
@@ -131,6 +133,93 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
             dist[sel] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
     keep = dist < r
     return i[keep], j[keep], dist[keep]
+
+
+#: bin width of :class:`NearestOfKind` in units of its r (≥ 2: a ball then reaches one neighbour per axis at most)
+_BIN_WIDTH = 6.0
+_COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
+
+
+class NearestOfKind:
+    """Atoms of a periodic cell binned once for many queries: the distance from each query point to the nearest atom
+    of the same kind (an integer label, e.g. a spglib type), shortest periodic image, when it is within ``r`` Å.
+
+    ``frac`` (N, 3) fractional coordinates of the atoms, ``kinds`` (N,) int, ``A`` (3, 3) cell vectors as columns (Å).
+    The cell is cut into n_k = ⌊d_k / (:data:`_BIN_WIDTH`·r)⌋ slabs per axis (d_k the interplanar spacing), so that
+    the r-ball of a point reaches its own bin and, along each axis, at most the neighbour on its nearer side (and
+    that only for a point within r of the bin's face: one axis in three on average): a few look-ups of a sorted key
+    array per point (the queries sorted first), no Python loop per point. Requires 2r ≤ the smallest spacing (the
+    shortest image within r is then the one with fractional differences in (−1/2, 1/2], which is the one measured);
+    a larger r is bad input.
+    """
+
+    def __init__(self, frac, kinds, A, r: float, source: str = "cell"):
+        self.frac = np.asarray(frac, dtype=float).reshape(-1, 3) % 1.0
+        self.A = np.asarray(A, dtype=float)
+        self.r = float(r)
+        self.spacing = d = _spacings(self.A, source)
+        if not 0 < 2 * self.r <= d.min():
+            raise _too_small(d, len(self.frac), self.r, source, "a neighbour search over more than one cell")
+        nb = np.floor(d / (_BIN_WIDTH * self.r) * (1 - 1e-9))
+        self.nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
+        kinds = np.asarray(kinds, dtype=np.int64)
+        b = np.minimum((self.frac * self.nb).astype(np.int64), self.nb - 1)
+        key = self._key(kinds, b)
+        self.order = np.argsort(key, kind="stable")
+        self.sorted_keys = key[self.order]
+
+    def _key(self, kinds, b):
+        nb = self.nb
+        return ((kinds * nb[0] + b[..., 0]) * nb[1] + b[..., 1]) * nb[2] + b[..., 2]
+
+    def distance(self, points, kinds, r: float | None = None, exclude=None) -> np.ndarray:
+        """(M,) Å from each point (M, 3, fractional) to the nearest atom of its kind (M,), ``inf`` where none lies
+        within ``r`` (≤ the r of the search; default that r). Along each axis the neighbour bin is looked in only
+        when the point's r-ball crosses into it, so a small r costs about one look-up per point. ``exclude`` (M,)
+        int: an atom index not to count for each point (−1 for none), e.g. the atom itself when the points are the
+        atoms."""
+        r = self.r if r is None else min(float(r), self.r)
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        out = np.full(len(points), np.inf)
+        if len(points) == 0 or len(self.frac) == 0:
+            return out
+        nb = self.nb
+        u = (points % 1.0) * nb
+        b = np.minimum(u.astype(np.int64), nb - 1)
+        w = u - b  # position inside the bin, 0 … 1
+        reach = r / self.spacing * nb  # the ball's half-width in bin units along each axis (≤ 1/2)
+        side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
+        crosses = side != 0
+        kinds = np.asarray(kinds, dtype=np.int64)
+        pis, qs = [], []
+        for c in _COMBOS8:  # own bin, then the neighbours across the faces the ball crosses (8 at most)
+            if c.any():
+                pi = np.flatnonzero(np.logical_and.reduce([crosses[:, k] for k in range(3) if c[k]]))
+                bb = b[pi] + c * side[pi]
+                bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
+            else:
+                pi, bb = np.arange(len(points)), b
+            pis.append(pi)
+            qs.append(self._key(kinds[pi], bb))
+        pi, q = np.concatenate(pis), np.concatenate(qs)
+        by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
+        pi, q = pi[by], q[by]
+        lo = np.searchsorted(self.sorted_keys, q, "left")
+        count = np.searchsorted(self.sorted_keys, q, "right") - lo
+        total = int(count.sum())
+        if total == 0:
+            return out
+        pi = np.repeat(pi, count)
+        aj = self.order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        diff = self.frac[aj] - points[pi]
+        diff -= np.rint(diff)
+        v = diff @ self.A.T
+        dist = np.sqrt(np.einsum("pk,pk->p", v, v))
+        if exclude is not None:
+            dist[aj == np.asarray(exclude)[pi]] = np.inf
+        np.minimum.at(out, pi, dist)
+        out[out > r] = np.inf
+        return out
 
 
 # ----------------------------------------------------------------------------- impossible contacts

@@ -17,6 +17,7 @@ An origin shift p of a tabulated setting means x_table = x_file − p, so the fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,6 +38,8 @@ _CENTRINGS = {
 
 # origin shifts tried when a table look-up fails: multiples of 1/8 and of 1/6 (covers the ITA origins)
 _SHIFT_VALUES = np.array(sorted({k / 8 for k in range(8)} | {k / 6 for k in range(6)}))
+_SHIFTS = np.stack(np.meshgrid(_SHIFT_VALUES, _SHIFT_VALUES, _SHIFT_VALUES, indexing="ij"), -1).reshape(-1, 3)
+_SHIFTS.flags.writeable = False
 
 
 def centring_type(translations: np.ndarray) -> str | None:
@@ -91,9 +94,9 @@ def _ops_match_with_shift(ops: SymOps, table: SymOps) -> np.ndarray | None:
     """Origin shift p (3,) with {(R, t + (R − I)p)} == ``table`` modulo the lattice, or None."""
     if len(ops) != len(table):
         return None
-    shifts = np.stack(np.meshgrid(_SHIFT_VALUES, _SHIFT_VALUES, _SHIFT_VALUES, indexing="ij"), -1).reshape(-1, 3)
+    shifts = _SHIFTS
     # most shifts fail on the first operations: prune as we go (the identity, which fits every shift, last)
-    order = np.argsort([np.array_equal(R, np.eye(3)) for R in ops.rotations], kind="stable")
+    order = np.argsort(np.all(ops.rotations == np.eye(3, dtype=int), axis=(1, 2)), kind="stable")
     for k in order:
         R, t = ops.rotations[k], ops.translations[k]
         shifts = shifts[table.contains_many(R, t + shifts @ (R - np.eye(3)).T)]
@@ -110,6 +113,20 @@ def _lookup_gemmi(ops: SymOps):
         return gemmi.find_spacegroup_by_ops(ops.to_gemmi())
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=None)
+def _settings_of(number: int) -> tuple:
+    """gemmi's tabulated settings of space group ``number``: (gemmi SpaceGroup, its SymOps, the set of its rotation
+    codes) each, made once per process (constant tables)."""
+    import gemmi
+
+    out = []
+    for cand in gemmi.spacegroup_table_itb():
+        if cand.number == number:
+            table = SymOps.from_gemmi(cand.operations())
+            out.append((cand, table, frozenset(table._rot_codes.tolist())))
+    return tuple(out)
 
 
 def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice: np.ndarray | None = None):
@@ -135,10 +152,11 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
     if st is None:
         return None
     number = int(st.number)
-    for cand in gemmi.spacegroup_table_itb():
-        if cand.number != number:
+    rots = frozenset(ops._rot_codes.tolist())
+    for cand, table, table_rots in _settings_of(number):
+        if table_rots != rots:  # an origin shift keeps the rotations: this setting cannot match
             continue
-        p = _ops_match_with_shift(ops, SymOps.from_gemmi(cand.operations()))
+        p = _ops_match_with_shift(ops, table)
         if p is not None:
             note = (
                 f"operators are those of {cand.xhm()} ({number}) with the origin shifted: its origin is at "

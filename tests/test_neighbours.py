@@ -139,3 +139,41 @@ def test_close_contacts_match_brute_force_on_a_crowded_random_oxide():
     assert len(want) > 20 and got.keys() == want.keys()
     for k, d in want.items():
         assert got[k] == pytest.approx(d, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_nearest_of_kind_equals_brute_force(seed):
+    # oracle: every periodic image within one cell of every atom, measured in numpy
+    from symstrain.neighbours import NearestOfKind
+
+    rng = np.random.default_rng(seed)
+    A = np.array([[9.0, 1.5, -0.7], [0.0, 10.0, 2.0], [0.0, 0.0, 11.0]]) if seed % 2 else np.diag([8.0, 9.5, 12.0])
+    n = 40 + 30 * seed
+    frac = rng.random((n, 3)) - 0.5  # any range
+    kinds = rng.integers(0, 3, n)
+    r = [0.4, 1.2, 2.0][seed % 3]
+    search = NearestOfKind(frac, kinds, A, r)
+    q = np.vstack([rng.random((300, 3)) * 3 - 1, frac[:20] + rng.normal(size=(20, 3)) * 0.01])
+    qk = rng.integers(0, 3, len(q))
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3, indexing="ij")).reshape(3, -1).T
+    for rr in (r, r / 7):
+        got = search.distance(q, qk, r=rr)
+        diff = frac[None, :, :] - q[:, None, :]
+        diff -= np.rint(diff)
+        d = np.linalg.norm((diff[:, :, None, :] + shifts[None, None]) @ A.T, axis=3).min(axis=2)
+        d[kinds[None, :] != qk[:, None]] = np.inf
+        want = d.min(axis=1)
+        want[want > rr] = np.inf
+        assert np.array_equal(np.isinf(got), np.isinf(want))
+        assert np.allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=0, atol=1e-12)
+    # the atoms themselves, each excluded: the nearest other atom of its kind
+    got = search.distance(frac, kinds, exclude=np.arange(n))
+    diff = frac[None, :, :] - frac[:, None, :]
+    diff -= np.rint(diff)
+    d = np.linalg.norm((diff[:, :, None, :] + shifts[None, None]) @ A.T, axis=3).min(axis=2)
+    d[kinds[None, :] != kinds[:, None]] = np.inf
+    d[np.arange(n), np.arange(n)] = np.inf
+    want = d.min(axis=1)
+    want[want > r] = np.inf
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    assert np.allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=0, atol=1e-12)

@@ -1,0 +1,345 @@
+"""When one spglib call gives the whole tolerance ladder: :func:`ladder_certified`.
+
+What lives here: the test that the operations spglib finds at one tolerance are, provably from spglib's algorithm,
+what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
+and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
+group's operations). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
+(``neighbours.py``).
+
+What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
+delaunay.c, overlap.c):
+
+1. it refuses the cell when two atoms of one type lie within τ (minimum image of the input basis);
+2. pure translations: from one atom of the rarest type to every atom of that type, kept when every atom lands
+   within τ of an atom of its type; the primitive cell is built from them and Delaunay-reduced at τ (with none but
+   the identity, the input lattice itself is reduced);
+3. the lattice rotations: in that basis reduced once more at τ, the 26³ integer matrices with columns in
+   {−1, 0, 1}³, det ±1, that keep the lengths within τ and the angles within τ/length (``is_identity_metric``;
+   at most 48, else it fails);
+4. for each rotation W, the translations from one atom of the rarest type to every atom of that type, kept when
+   every atom lands within τ of an atom of its type (a distance never shorter than the true shortest one);
+5. naming the group from the operations kept, then refining; any failure retries at a smaller τ.
+
+Conventions: cell vectors as columns (Å) unless stated; fractional coordinates in the file's basis.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+#: lattice directions with components in {−1, 0, 1} (26): the columns spglib tries for a lattice rotation
+_AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
+#: an operation of the group must move no atom farther than this fraction of the smallest ladder tolerance
+_ACCEPT_FRACTION = 0.125
+#: atoms each candidate operation is tried on first (most candidates fail on one of them)
+_N_SCREEN = 4
+#: relative slack on the tolerances (lengths, dot products) so that rounding never decides
+_SLACK = 1e-6
+
+
+def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
+    """(k,) bool: spglib's metric test (``is_identity_metric``, angle tolerance unset) of bases of metric ``G``
+    (k, 3, 3) against the bases they are sent to by the integer matrices ``W`` (k, 3, 3) at tolerance ``tol`` Å:
+    lengths within tol, and sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes."""
+    Gr = W.transpose(0, 2, 1) @ G @ W
+    lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
+    lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
+    ok = np.all(np.abs(lr - lo) <= tol, axis=1)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        c1 = G[:, a, b] / lo[:, a] / lo[:, b]
+        c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
+        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+        sin2 = 1 - x * x
+        ok &= ~((sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol))
+    return ok
+
+
+def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
+    """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
+    ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
+    ``tol`` is larger), with the count per basis: ``(maps, counts)``. Each column of W is one of the 26 directions
+    whose length in that basis is within ``tol`` of the column's own; the products of those few choices are formed
+    for all bases at once (no loop over bases or over the 26³ matrices)."""
+    bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
+    nbas = len(bases)
+    G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
+    lengths = np.linalg.norm(np.einsum("dk,bjk->bdj", _AXES, bases), axis=2)  # (b, 26) lengths of B·axis
+    ok = np.abs(lengths[:, :, None] - np.sqrt(np.diagonal(G, axis1=1, axis2=2))[:, None, :]) <= tol  # (b, 26, 3)
+    lists = [np.nonzero(ok[:, :, k]) for k in range(3)]  # (basis, direction) of the choices for column k, sorted
+    n = np.stack([np.bincount(bi, minlength=nbas) for bi, _ in lists])  # (3, b)
+    start = np.concatenate([np.zeros((3, 1), dtype=np.int64), np.cumsum(n, axis=1)[:, :-1]], axis=1)
+    total = n.prod(axis=0)
+    if total.sum() == 0:
+        return np.zeros((0, 3, 3)), np.zeros(nbas, dtype=np.int64)
+    bi = np.repeat(np.arange(nbas), total)
+    t = np.arange(total.sum()) - np.repeat(np.cumsum(total) - total, total)
+    i2 = t % n[2, bi]
+    i1 = (t // n[2, bi]) % n[1, bi]
+    i0 = t // (n[1, bi] * n[2, bi])
+    W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
+                  _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
+    keep = np.abs(np.rint(np.linalg.det(W))) == 1
+    bi, W = bi[keep], W[keep]
+    keep = _metric_kept(G[bi], W, tol)
+    bi, W = bi[keep], W[keep]
+    B = bases[bi]
+    return B @ W @ np.linalg.inv(B), np.bincount(bi, minlength=nbas)
+
+
+def _first_rows(X: np.ndarray) -> np.ndarray:
+    """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
+    seen: dict[bytes, int] = {}
+    X = np.ascontiguousarray(X)
+    for i in range(len(X)):
+        seen.setdefault(X[i].tobytes(), i)
+    return np.array(sorted(seen.values()), dtype=np.int64)
+
+
+def _distinct(W: np.ndarray) -> np.ndarray:
+    """The distinct matrices of a stack (k, 3, 3), first occurrences in order, compared to 1e-6."""
+    if len(W) == 0:
+        return W
+    return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
+
+
+def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
+    """spglib's Delaunay reduction (rows in, rows out, Å) — the C function ``del_delaunay_reduce`` spglib runs inside
+    its symmetry search, called as ``spglib.delaunay_reduce`` calls it (without that wrapper's deprecation warning
+    machinery, which costs more than the reduction); None when it fails."""
+    try:
+        from spglib import _spglib
+    except ImportError:  # pragma: no cover - another layout of the package
+        import spglib
+
+        return spglib.delaunay_reduce(basis_rows, eps=eps)
+    lat = np.array(np.transpose(basis_rows), dtype="double", order="C")
+    try:
+        ok = _spglib.delaunay_reduce(lat, float(eps))
+    except Exception:
+        return None
+    if ok is not None and not ok:
+        return None
+    return np.array(np.transpose(lat), dtype="double", order="C")
+
+
+def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
+    """Every basis (3, 3 columns, Å) spglib may start its primitive cell from when the pure translations are ``pure``
+    (k, 3, fractional; the null one among them): primitive.c takes, from the list (the translations in the order of
+    the atoms they reach, then a, b, c), the first three vectors spanning a cell k times smaller, and replaces them
+    by the inverse of the rounded inverse of their matrix ("cleaning"). Here every such triple of that list, in any
+    order (which spares reproducing the atoms' order), cleaned the same way; [] when none, or when one would not
+    clean (spglib then keeps it as it is)."""
+    t = np.asarray(pure, dtype=float).reshape(-1, 3) % 1.0
+    t = t[np.linalg.norm(t - np.rint(t), axis=1) > 1e-9]  # the null translation is not a candidate
+    k = len(t) + 1
+    vectors = np.vstack([t, np.eye(3)])
+    out = []
+    for c in itertools.combinations(range(len(vectors)), 3):
+        rel = vectors[list(c)].T  # columns
+        det = abs(np.linalg.det(rel))
+        if det < 1e-9 or int(np.rint(1 / det)) != k:
+            continue
+        inv = np.rint(np.linalg.inv(rel))
+        if abs(round(np.linalg.det(inv))) != k:
+            return []  # spglib would keep that triple uncleaned: not reproduced here
+        out.append(A @ np.linalg.inv(inv))
+    return out
+
+
+def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
+    """The bases (3, 3 columns) spglib's lattice search works in at each tolerance when its primitive cell has the
+    basis ``start`` (columns): the Delaunay reduction at τ of the Delaunay reduction at τ (primitive.c reduces the
+    primitive cell, symmetry.c reduces it again); None when a reduction fails."""
+    out = {}
+    for start in starts:
+        for tau in tolerances:
+            B = _delaunay(np.asarray(start, dtype=float).T, tau)
+            B = None if B is None else _delaunay(B, tau)
+            if B is None:
+                return None
+            out.setdefault(np.rint(B * 1e6).astype(np.int64).tobytes(), B.T)  # each distinct basis once
+    return list(out.values())
+
+
+#: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5²,
+#: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
+#: boundary
+_GRID = 7200
+
+
+def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.ndarray | None:
+    """(M,) Å from each image (M, 3, fractional) to the nearest atom of its type, ``inf`` beyond ``r`` (small: the
+    test of step 1). Most images are matched in one sorted look-up to the atom that rounds to the same point of a
+    1/:data:`_GRID` grid; the others (an image on a rounding boundary, or off every atom) are measured by
+    ``search`` (a :class:`~symstrain.neighbours.NearestOfKind`). None when two atoms of one type round to one
+    point (they lie within 1e-3 Å of each other: no certificate)."""
+    def key(frac, kinds):
+        g = np.rint(np.asarray(frac) * _GRID).astype(np.int64) % _GRID
+        return ((np.asarray(kinds, dtype=np.int64) * _GRID + g[:, 0]) * _GRID + g[:, 1]) * _GRID + g[:, 2]
+
+    k = key(pos, types)
+    order = np.argsort(k)
+    sk = k[order]
+    if len(sk) > 1 and np.any(sk[1:] == sk[:-1]):
+        return None
+    q = key(images, image_types)
+    at = np.minimum(np.searchsorted(sk, q), len(sk) - 1)
+    j = order[at]
+    d = images - pos[j]
+    d -= np.rint(d)
+    dist = np.linalg.norm(d @ A.T, axis=1)
+    miss = np.flatnonzero((sk[at] != q) | (dist > r))
+    if len(miss):
+        dist[miss] = search.distance(images[miss], np.asarray(image_types)[miss], r=r)
+    return dist
+
+
+#: spglib major versions whose algorithm (the module docstring) the certificate follows and was tested against
+_SPGLIB_MAJOR = (2,)
+
+
+def _spglib_modelled() -> bool:
+    """True for a spglib whose major version is in :data:`_SPGLIB_MAJOR` (another may search differently)."""
+    import spglib
+
+    try:
+        return int(str(spglib.__version__).split(".")[0]) in _SPGLIB_MAJOR
+    except (AttributeError, ValueError):
+        return False
+
+
+def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
+    """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds the group of ``ds`` (its dataset at
+    one of them) — so the whole ladder is that group without another spglib call.
+
+    spglib's primitive cell at τ is the file's cell when the group has no pure translation but the identity, else the
+    one primitive.c builds from the group's pure translations (:func:`primitive_starts`: every start it may take);
+    the basis its lattice search works in is that start Delaunay-reduced at τ twice, computed here with spglib's own
+    function (:func:`spglib_bases`). With μ the largest distance by which an operation of the group moves an atom off
+    an atom of its type:
+
+    1. every rotation of the group keeps the metric exactly and μ ≤ min(τ)/8: each of its operations passes every
+       test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one; its primitive cell
+       averages positions over the pure translations, another μ);
+    2. no two atoms of one type lie within max(τ) + 6μ (step 1 of the module docstring);
+    3. every other operation spglib could try at a step — the lattice rotations it finds in its basis there
+       (:func:`_lattice_rotations`, here at 1.05·max(τ), which keeps more), closed under the group's rotations,
+       with the translations from one atom of each orbit of each rarest type to every atom of its type, the
+       identity with them (the pure translations) — leaves some atom farther than max(τ) + 6μ from every atom of its
+       type, so no step keeps it, whichever atom spglib starts from (the 6μ covers the orbit and a rotation that is
+       not exactly orthogonal, and the averaging); spglib's distances (minimum image of its basis) are never shorter
+       than these.
+
+    Then at each step spglib finds the group's pure translations and no other, no lattice rotation beyond 48, the
+    group's operations and no other, at the first attempt; the group it names from them is the one it named at
+    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — a spglib of another
+    major version, an operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a
+    type within 1e-3 Å,
+    more than 48 lattice rotations — returns False and the caller runs spglib. Tested against spglib at every step
+    on every shared and bundled file and on structures built to lie near each step
+    (tests/test_ladder_certificate.py).
+    """
+    from .neighbours import NearestOfKind
+
+    if not _spglib_modelled():
+        return False
+    tols = sorted({float(x) for x in tolerances})
+    if not tols or tols[0] <= 0:
+        return False
+    tmin, tmax = tols[0], tols[-1]
+    lat = np.asarray(lattice, dtype=float)
+    A = lat.T  # cell vectors as columns
+    pos = np.asarray(positions, dtype=float) % 1.0
+    types = np.asarray(types, dtype=np.int64)
+    n = len(pos)
+    R = np.asarray(ds.rotations, dtype=np.int64)
+    Rf = R.astype(float)
+    t = np.asarray(ds.translations, dtype=float)
+    G = A.T @ A
+    if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
+        return False
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    accept = _ACCEPT_FRACTION * tmin
+    r_max = tmax * (1 + _SLACK) + 6 * accept + 1e-9  # the rejection distance at its largest
+    if 2 * r_max > spacing.min():
+        return False
+    # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
+    is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
+    pure = np.flatnonzero(is_pure)
+    starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
+    if not starts:
+        return False
+    first_op = _first_rows(R.reshape(-1, 9))
+    ops = np.concatenate([first_op, pure])
+    images = (pos @ Rf[ops].transpose(0, 2, 1) + t[ops][:, None, :]).reshape(-1, 3)
+    search = NearestOfKind(pos, types, A, r_max)
+    moved = _moved_exactly(pos, types, A, images, np.tile(types, len(ops)), accept, search)
+    if moved is None:
+        return False
+    moved = moved.reshape(len(ops), n)
+    mu = float(moved[:len(first_op)].max() + moved[len(first_op):].max())
+    if not mu <= accept:
+        return False
+    r_reject = tmax * (1 + _SLACK) + 6 * mu + 1e-9
+    # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
+    if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
+        return False
+    # 3. the rotations spglib may try at each step: it reduces its primitive basis at τ, then again (primitive.c,
+    # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger
+    # tolerance (which keeps more)
+    bases = spglib_bases(starts, tols)
+    if bases is None:
+        return False
+    M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
+    if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
+        return False
+    M = _distinct(M)
+    Ainv = np.linalg.inv(A)
+    point = Rf[first_op]
+    W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
+    W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
+    kinds, counts = np.unique(types, return_counts=True)
+    rare = kinds[counts == counts.min()]
+    eq = np.asarray(ds.equivalent_atoms)
+    refs = np.flatnonzero(np.isin(types, rare) & (eq == np.arange(n)))
+    cw, ct = [], []
+    for a in refs:
+        js = np.flatnonzero(types == types[a])
+        cw.append(np.repeat(np.arange(len(W)), len(js)))
+        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
+    cw, ct = np.concatenate(cw), np.concatenate(ct)
+    # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
+    # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
+    # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
+    wcode = np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64)
+    rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
+    same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
+    own = np.zeros(len(ct), dtype=bool)
+    hits = 0
+    for k, g in zip(*np.nonzero(same)):
+        sel = np.flatnonzero(cw == k)
+        d = ct[sel] - t[g]
+        d -= np.rint(d)
+        close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+        hits += int(close.sum())
+        own[sel[close]] = True
+    if hits != len(refs) * len(R) or int(own.sum()) != hits:
+        return False
+    # every other candidate on a few atoms first, then on every atom where those did not refute it
+    pool = np.setdiff1d(np.arange(n), refs) if len(refs) < n else np.arange(n)
+    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
+    alive = np.flatnonzero(~own)  # candidates not refuted yet
+
+    def refute(sub):
+        nonlocal alive
+        if len(alive) and len(sub):
+            img = pos[sub] @ W[cw[alive]].transpose(0, 2, 1) + ct[alive][:, None, :]
+            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r_reject)
+            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r_reject]
+
+    refute(screen[:1])
+    refute(screen[1:])
+    refute(np.arange(n))
+    return len(alive) == 0
