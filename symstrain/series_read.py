@@ -61,7 +61,10 @@ _ALIASES = {
     "beta": ("beta", "be", "β", "cell_beta", "angle_beta"),
     "gamma": ("gamma", "ga", "γ", "cell_gamma", "angle_gamma"),
     "branch": ("branch", "direction", "dir", "ramp", "mode", "heating_cooling"),
-    "label": ("label", "file", "name", "run", "scan", "id", "block"),
+    "label": ("label", "name", "run", "scan", "id"),
+    # the table's own CSV (and many users') carries both: they make the row's label "file:block" together
+    "file": ("file", "filename", "cif"),
+    "block": ("block", "data_block", "datablock"),
     "spacegroup": ("spacegroup", "space_group", "sg", "phase", "group"),
 }
 _SU_PATTERNS = ("{}_su", "{}_esd", "{}_err", "{}_error", "{}_sigma", "{}_s.u.", "su_{}", "esd_{}", "sigma_{}",
@@ -123,7 +126,7 @@ def read_cells_csv(path, *, branch: str | None = None):
 
     Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …, or ``10.234(3)``), a
-    branch column (heating/cooling, h/c, up/down), a label column and a space-group column (symbol or number, in
+    branch column (heating/cooling, h/c, up/down), a label column (or file and block columns, as the CSV of ``symstrain table`` has: label "file:block") and a space-group column (symbol or number, in
     the setting of the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
     with a warning. Raises :class:`SymstrainInputError` naming the file for missing columns, non-numeric or
     missing values, impossible cells or T < 0. ``branch`` sets the branch of every row that has none; rows
@@ -136,7 +139,7 @@ def read_cells_csv(path, *, branch: str | None = None):
     columns = {"T": Column(_ALIASES["T"], label="temperature")}
     for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
         columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
-    for name in ("branch", "label", "spacegroup"):
+    for name in ("branch", "label", "file", "block", "spacegroup"):
         columns[name] = Column(_ALIASES[name], required=False, kind="text")
     for p in CELL_NAMES:
         columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
@@ -149,9 +152,14 @@ def read_cells_csv(path, *, branch: str | None = None):
                                     f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}"))
     n = len(got)
     df = pd.DataFrame(index=range(n))
+    named = [c for c in ("file", "block") if c in got]
     if "label" in got:
         labels = np.array([str(v).strip() for v in got["label"]], dtype=object)
         df["label"], df["block"] = labels, labels
+    elif named:  # a file and/or block column (the CSV of `symstrain table`): label "file:block", block the block
+        parts = [np.array([str(v).strip() for v in got[c]], dtype=object) for c in named]
+        df["label"] = parts[0] if len(parts) == 1 else np.array([f"{f}:{b}" for f, b in zip(*parts)], dtype=object)
+        df["block"] = parts[-1]
     else:
         name = Path(path).name
         df["label"] = [f"{name}:{ln}" for ln in table.lines.tolist()]
