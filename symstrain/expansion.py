@@ -185,7 +185,8 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     warnings = []
     if kind == "line through 2 rows":
         warnings.append(WarningText("expansion_two_rows", "thermal_expansion",
-                                    f"{key or 'rows without a group'}: 2 rows: the line goes through both, no s.u."))
+                                    f"thermal expansion of {key or 'the rows without a group'}: 2 rows: the line "
+                                    "goes through both, no s.u."))
     return PhaseExpansion(key, int(number), n, float(T[0]), float(T[-1]), float(T[0]), slope * MK, su * MK,
                           lam * MK, lam_su * MK, vec, uvw, float(vs_[0] / V_ref * MK), float(vsu[0] / V_ref * MK),
                           kind, labels, tuple(warnings))
