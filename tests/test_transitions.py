@@ -168,3 +168,42 @@ def test_lawsonite_two_transitions(capsys, tmp_path, monkeypatch, shared_cifs):
         assert r["direction"] == "descending"
     assert [r["high_symmetry"]["symbol"] for r in d["results"]] == ["P m c n", "C m c m"]
     assert [r["low_symmetry"]["symbol"] for r in d["results"]] == ["P 21 c n", "P m c n"]
+
+
+def test_a_phase_has_one_colour_in_every_panel_and_figure(capsys, tmp_path, monkeypatch):
+    """Issue 13 item 8: the transitions figure shades each phase in the colour the table's figures give it (Pmcn is
+    the low side of one panel and the high side of the other); the rows are given out of T order on purpose.
+    Cells: the published lawsonite cells (Meyer et al. 2001, COD 9002543–9002551), all angles 90°."""
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    import symstrain.plots.strain as pstrain
+    import symstrain.plots.transitions as ptrans
+
+    rows = [(300, "Cmcm", 5.8543, 8.79679, 13.1387), (2, "P21cn", 5.86465, 8.7652, 13.1002),
+            (130, "Pmcn", 5.86243, 8.76981, 13.1063), (50, "P21cn", 5.8639, 8.76442, 13.099),
+            (175, "Pmcn", 5.86092, 8.77586, 13.1132), (100, "P21cn", 5.86332, 8.76659, 13.1021),
+            (225, "Pmcn", 5.85942, 8.78269, 13.1209), (268, "Pmcn", 5.85539, 8.79152, 13.1326),
+            (285, "Cmcm", 5.85424, 8.79471, 13.1365)]
+    csv = tmp_path / "law.csv"
+    csv.write_text("T,spacegroup,a,b,c,alpha,beta,gamma\n"
+                   + "".join(f"{t},{g},{a},{b},{c},90,90,90\n" for t, g, a, b, c in rows))
+    figs = []
+    for mod in (pstrain, ptrans):
+        monkeypatch.setattr(mod, "save_figure", lambda fig, path, *a, **k: figs.append(fig) or str(path))
+    monkeypatch.chdir(tmp_path)
+    assert _run(capsys, "table", "--cells", csv)[0] == 0
+    assert _run(capsys, "transitions", "--cells", csv)[0] == 0
+    probe = {"P21cn": 50.0, "Pmcn": 200.0, "Cmcm": 295.0}  # a temperature inside each phase
+    seen = {g: set() for g in probe}
+    for fig in figs:
+        for ax in fig.axes:
+            for p in ax.patches:
+                if not isinstance(p, Rectangle) or p.get_fill() is False or p.get_facecolor()[3] == 0:
+                    continue
+                x0, x1 = sorted((p.get_x(), p.get_x() + p.get_width()))
+                for g, t in probe.items():
+                    if x0 < t < x1:
+                        seen[g].add(to_hex(p.get_facecolor()))
+    assert all(len(c) == 1 for c in seen.values()), seen  # one colour per phase everywhere
+    assert len({next(iter(c)) for c in seen.values()}) == 3  # and three phases, three colours

@@ -40,10 +40,12 @@ def run(args):
     written = [str(out / "transitions.csv")]
     csv_frame(trs).to_csv(written[0], index=False)
     if not args.no_plots:
+        from ..plots.strain import group_colours
         from ..plots.transitions import plot_transitions
 
         written.append(plot_transitions(trs, out / "transitions.png", title="order-parameter proxy against T, "
-                                        "each model fitted on the low-symmetry side, the bracket hatched"))
+                                        "each model fitted on the low-symmetry side, the bracket hatched",
+                                        colours=group_colours(cells)))
     failed = failures(cells.attrs.get("failed", []))
     data = {
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),

@@ -108,7 +108,12 @@ def mark_transitions(ax, brackets) -> None:
 
 
 def group_colours(df) -> dict:
-    groups = list(dict.fromkeys(df["spacegroup"].astype(str))) if "spacegroup" in df else []
+    """group → shading colour, in the order of each group's lowest T (so that every figure of one series, whatever
+    the order of its rows, gives a group the same colour)."""
+    if "spacegroup" not in df:
+        return {}
+    g = df.sort_values("T", kind="stable") if "T" in df else df
+    groups = list(dict.fromkeys(g["spacegroup"].astype(str)))
     return {g: _PHASE_COLOURS[i % len(_PHASE_COLOURS)] for i, g in enumerate(groups)}
 
 
