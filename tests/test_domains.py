@@ -372,3 +372,14 @@ def test_cli_strain_table_is_the_csv_that_table_writes(tmp_path):
         d1, d2 = _d_mono(cell, 1, 0, 1), _d_mono(cell, -1, 0, 1)
         assert r["d"]["value"] == pytest.approx(d1, rel=1e-9) and r["d_twin"]["value"] == pytest.approx(d2, rel=1e-9)
         assert r["delta_two_theta"]["value"] == pytest.approx(_tt(d2) - _tt(d1), abs=1e-9)
+
+
+def test_cli_text_names_the_coinciding_zones_as_alternatives():
+    """(hkl) and its twin (h̄kl) of the monoclinic cell have equal d exactly when h·l·cos β = 0 (the textbook formula):
+    either zone h = 0 or zone l = 0 — read as 'h = 0 or l = 0', not as the row h = l = 0."""
+    c = read_cif(HS).cell
+    for h, k, l in ((0, 2, 3), (2, 1, 0), (0, 3, 0)):
+        assert _d_mono(c, h, k, l) == pytest.approx(_d_mono(c, -h, k, l), rel=1e-14)
+    assert abs(_d_mono(c, 1, 0, 1) - _d_mono(c, -1, 0, 1)) > 1e-3
+    rc, out, err = _cli(["domains", str(LS), str(HS), "--hkl", "1,0,1"])
+    assert rc == 0 and "exact coincidence: h = 0 or l = 0" in out
