@@ -295,7 +295,8 @@ def transition_to_dict(tr: Transition, cells=None, groups: dict | None = None) -
         "evidence": None if cmp_ is None else cmp_.evidence,
         "criterion": None if cmp_ is None else cmp_.criterion,
         "delta": None if cmp_ is None else finite_or_none(cmp_.delta),
-        "sigma": None if cmp_ is None else {"value": finite_or_none(cmp_.sigma), "from": cmp_.sigma_from},
+        "sigma": None if cmp_ is None else {"value": finite_or_none(cmp_.sigma), "from": cmp_.sigma_from,
+                                            "dof": cmp_.sigma_dof},
         "models": [] if cmp_ is None else [f.to_dict() for f in cmp_.fits],
         "points": [{**row(lab), "T": quantity(t), "proxy": quantity(v, s)}
                    for lab, t, v, s in zip(tr.rows, tr.T, tr.y, tr.y_su)] if len(tr.y) else [],

@@ -87,6 +87,8 @@ def test_noisy_tricritical_data_models_and_aicc_against_brute_force():
     for m in rss:
         assert c.fit(m).rss <= rss[m] * (1 + 1e-9) and c.fit(m).rss == pytest.approx(rss[m], rel=2e-3)
     sigma2 = min(rss[m] / (n - k[m]) for m in rss)
+    m_sigma = min(rss, key=lambda m: rss[m] / (n - k[m]))  # σ̂ from this model's scatter, with n − k dof
+    assert c.sigma_from == m_sigma and c.sigma_dof == n - k[m_sigma]
     aicc = {m: rss[m] / sigma2 + 2 * k[m] + 2 * k[m] * (k[m] + 1) / (n - k[m] - 1) for m in rss}
     for m in rss:
         assert c.fit(m).aicc == pytest.approx(aicc[m], rel=5e-3)
@@ -106,7 +108,7 @@ def test_weighted_chi2_and_a_pure_step():
     su = np.full(6, 1e-5)
     y = np.array([3.0e-4, 3.1e-4, 2.9e-4, 3.0e-4, 3.05e-4, 2.95e-4])  # flat: a jump at T_c, no further change
     c = compare_models(T, y, su, T_low=200.0, T_high=210.0, ordered_below=True)
-    assert c.sigma_from == "s.u.'s" and c.preferred == "first_order_step"
+    assert c.sigma_from == "s.u.'s" and c.preferred == "first_order_step" and c.sigma_dof is None
     f = c.fit("first_order_step")
     assert f.Tc == 205.0 and f.Tc_su == pytest.approx(10.0 / math.sqrt(12.0))  # the bracket: uniform
     # χ² of the step = Σ((y − ȳ)/σ)² when the free slope comes out negative (a pure step: B = 0)
@@ -166,6 +168,12 @@ def test_lawsonite_two_transitions(capsys, tmp_path, monkeypatch, shared_cifs):
         assert r["preferred_model"] in ("second_order", "tricritical", "free_beta", "first_order_step")
         assert r["coupling"] == "quadratic_nsb" and r["proxy"] == "e_nsb"
         assert r["direction"] == "descending"
+    k = {"second_order": 2, "tricritical": 2, "free_beta": 3, "first_order_step": 3}
+    for r in d["results"]:  # σ̂ from a residual scatter (no s.u.'s in these files): its dof are said
+        assert r["sigma"]["dof"] == len(r["points"]) - k[r["sigma"]["from"]]
+    rc, text, err = _run(capsys, "transitions", *files, "--no-plots", "--out", tmp_path / "t")
+    dofs = [r["sigma"]["dof"] for r in d["results"]]
+    assert [f"degree{'' if n == 1 else 's'} of freedom" in text for n in dofs] == [True, True]
     assert [r["high_symmetry"]["symbol"] for r in d["results"]] == ["P m c n", "C m c m"]
     assert [r["low_symmetry"]["symbol"] for r in d["results"]] == ["P 21 c n", "P m c n"]
 

@@ -73,8 +73,11 @@ def run(args):
         if t.preferred is None:
             lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K (the bracket): {t.comparison.evidence}")
             continue
+        dof = t.comparison.sigma_dof
+        noise = ("" if dof is None else f"; σ from the scatter of {t.comparison.sigma_from}, {dof} degree"
+                 f"{'' if dof == 1 else 's'} of freedom")
         lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K  preferred: {t.preferred} ({t.comparison.evidence}; "
-                     f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'})")
+                     f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'}{noise})")
         for f in t.comparison.fits:
             crit = getattr(f, t.comparison.criterion)
             beta = "—" if not math.isfinite(f.beta) else f"{f.beta:.3g}"

@@ -109,6 +109,9 @@ def _panel(ax, tr, colours: dict) -> None:
 
     crit = {"aicc": "AICc", "aic": "AIC"}.get(tr.comparison.criterion, "")
     ax.set_title("\n".join(textwrap.wrap(f"{short_symbol(tr.high)} → {short_symbol(tr.low)} ({b.branch or 'no branch'})"
-                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}", 70)),
+                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}"
+                                          + ("" if tr.comparison.sigma_dof is None else
+                                             f" (σ from a residual scatter with {tr.comparison.sigma_dof} dof)"),
+                                          70)),
                  fontsize=8, pad=14)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False, ncol=1)
