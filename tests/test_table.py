@@ -294,3 +294,31 @@ def test_two_row_paraphase_warnings_say_which_fit_they_concern(capsys, tmp_path)
     assert len(exact) == 1 and "reference baseline" in exact[0]
     assert len(two) == 1 and "thermal expansion of C m c m" in two[0]
     assert len({x["message"] for x in w}) == len(w)
+
+
+def test_json_detected_group_is_a_spacegroup_object(capsys, tmp_path):
+    """CONTRACT: a space group is an object, never 'Pna2_1 (33)' text — also the group spglib detects in each row.
+    Oracle: spglib on the atoms gemmi expands from each file."""
+    import warnings
+
+    import gemmi
+    import spglib
+
+    from symstrain.contract import validate
+
+    files = [ROOT / "cifs" / "model_LS_Pccn_90K.cif", ROOT / "cifs" / "model_HS_P21c_300K.cif"]
+    rc, out, err = _run(capsys, "table", *files, "--json", "--no-plots", "--out", tmp_path / "o")
+    assert rc == 0, err
+    d = json.loads(out)
+    validate("table", d)
+    for r, f in zip(d["results"], files):
+        st = gemmi.read_small_structure(str(f))
+        sites = st.get_all_unit_cell_sites()
+        frac = [[s.fract.x, s.fract.y, s.fract.z] for s in sites]
+        num = [s.element.atomic_number for s in sites]
+        lat = np.array(st.cell.orth.mat).T
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # spglib's note on its error handling
+            ds = spglib.get_symmetry_dataset((lat, frac, num), symprec=0.01)
+        det = r["spacegroup_detected"]
+        assert isinstance(det, dict) and det["number"] == ds.number and det["standard_setting"] is True

@@ -270,7 +270,7 @@ def json_rows(df, groups) -> list[dict]:
             ref["volume"] = q(*(a[k] for a in arrays["ref_V"]))
         rows.append({
             "file": r.file, "block": r.block, "T": q(*(a[k] for a in arrays["T"])), "branch": r.branch or None,
-            "spacegroup": sg_cache[key], "spacegroup_detected": r.sg_detected or None,
+            "spacegroup": sg_cache[key], "spacegroup_detected": _detected(r.sg_detected),
             "relation": r.relation or None, "cell": cell, "reference_cell": ref, "reference_kind": r.reference_kind,
             "strain": {n: q(arrays[n][0][k], arrays[n][1][k]) for n in COMPONENTS},
             "zero_by_symmetry": str(r.zero_by_symmetry).split(),
@@ -338,3 +338,13 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
                      f"{f['message']}")
     lines.append("wrote: " + ", ".join(written))
     return "\n".join(lines)
+
+
+def _detected(text) -> dict | None:
+    """The SpaceGroup object of a detected group written "Pna2_1 (33)" in the cell table (the CSV keeps the text)."""
+    import re
+
+    from ..contract import spacegroup_from_number
+
+    m = re.search(r"\((\d+)\)\s*$", str(text or ""))
+    return spacegroup_from_number(int(m.group(1))) if m else None
