@@ -212,18 +212,45 @@ def read_cells_csv(path, *, branch: str | None = None):
 
 
 def _check_cells(df, src: str, lines) -> None:
-    """Impossible cells and negative temperatures, vectorised; the first bad row is named."""
+    """Impossible cells, the CIF reader's plausibility limits (``cif_values``: lengths, interplanar spacings,
+    temperature), negative s.u.'s and negative temperatures, vectorised; the first bad row is named."""
+    from .cif_values import CELL_LENGTH_RANGE, MIN_SPACING, T_MAX
+
     p = df[list(CELL_NAMES)].to_numpy(dtype=float)
     bad = (p[:, :3].min(axis=1) <= 0) | (p[:, 3:].min(axis=1) <= 0) | (p[:, 3:].max(axis=1) >= 180)
     bad |= ~(volume(p) > 0)
     if bad.any():
         i = int(np.argmax(bad))
         raise SymstrainInputError(src, f"row {lines[i]}: impossible cell {tuple(float(x) for x in p[i])}")
+    lo, hi = CELL_LENGTH_RANGE
+    out = (p[:, :3] < lo) | (p[:, :3] > hi)
+    if out.any():
+        i, j = np.argwhere(out)[0]
+        raise SymstrainInputError(src, f"row {lines[i]}: cell length {CELL_NAMES[j]} = {p[i, j]:g} Å is outside "
+                                  f"the plausible range {lo:g}–{hi:g} Å")
+    # interplanar spacings d100 = a·V/(abc)/sin α, …: a cell squashed flatter than MIN_SPACING is no crystal's
+    f = volume(p) / np.prod(p[:, :3], axis=1)
+    d = p[:, :3] * f[:, None] / np.sin(np.radians(p[:, 3:]))
+    flat = d.min(axis=1) < MIN_SPACING
+    if flat.any():
+        i = int(np.argmax(flat))
+        raise SymstrainInputError(src, f"row {lines[i]}: the cell is squashed flat: an interplanar spacing is "
+                                  f"{d[i].min():.3g} Å, below {MIN_SPACING:g} Å")
+    S = df[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
+    neg_su = S < 0
+    if neg_su.any():
+        i, j = np.argwhere(neg_su)[0]
+        raise SymstrainInputError(src, f"row {lines[i]}: the s.u. of {CELL_NAMES[j]} is negative ({S[i, j]:g})")
     T = df["T"].to_numpy(dtype=float)
     neg = ~(T >= 0)
     if neg.any():
         i = int(np.argmax(neg))
         raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]} K is below 0 K")
+    hot = T > T_MAX
+    if hot.any():
+        i = int(np.argmax(hot))
+        raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]:g} K is above {T_MAX:g} K (not a "
+                                  "temperature a crystal is measured at)")
 
 
 def _reader_warnings(ph: Phase) -> list[WarningText]:
