@@ -265,11 +265,15 @@ def transition_to_dict(tr: Transition, cells=None, groups: dict | None = None) -
         d = spacegroup_from_number(number)
         return {**d, "symbol": key, "setting": key, "standard_setting": key == d["symbol"]} if d else None
 
+    # label → (file, block) once: a look-up per point, not a scan of the table per point (N² on 10⁴ rows)
+    where = {} if cells is None else dict(zip(cells["label"].astype(str).to_numpy()[::-1],
+                                             zip(cells["file"].to_numpy()[::-1], cells["block"].to_numpy()[::-1])))
+
     def row(label):
         if cells is None:
             return {"file": None, "block": label}
-        r = cells[cells["label"].astype(str) == label].iloc[0]
-        return {"file": r["file"], "block": r["block"]}
+        f, blk = where[str(label)]  # the first row of that label (reversed above so that it wins)
+        return {"file": f, "block": blk}
 
     b = tr.bracket
     cmp_ = tr.comparison

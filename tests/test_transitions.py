@@ -215,3 +215,21 @@ def test_a_phase_has_one_colour_in_every_panel_and_figure(capsys, tmp_path, monk
                         seen[g].add(to_hex(p.get_facecolor()))
     assert all(len(c) == 1 for c in seen.values()), seen  # one colour per phase everywhere
     assert len({next(iter(c)) for c in seen.values()}) == 3  # and three phases, three colours
+
+
+def test_json_points_name_their_rows(capsys, tmp_path, monkeypatch):
+    """Each proxy point of a transition names the file and block of its own row (a dictionary look-up since the
+    per-point scan of the table was N² on 10⁴ rows): rows labelled by hand, the Pmcn rows are the ordered ones."""
+    rows = [("r300", 300, "Cmcm", 5.8543, 8.79679, 13.1387), ("r285", 285, "Cmcm", 5.85424, 8.79471, 13.1365),
+            ("r268", 268, "Pmcn", 5.85539, 8.79152, 13.1326), ("r225", 225, "Pmcn", 5.85942, 8.78269, 13.1209),
+            ("r175", 175, "Pmcn", 5.86092, 8.77586, 13.1132), ("r130", 130, "Pmcn", 5.86243, 8.76981, 13.1063)]
+    csv = tmp_path / "law.csv"
+    csv.write_text("label,T,spacegroup,a,b,c\n" + "".join(f"{n},{t},{g},{a},{b},{c}\n" for n, t, g, a, b, c in rows))
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--json", "--no-plots")
+    assert rc == 0, err
+    (tr,) = json.loads(out)["results"]
+    got = {(p["block"], p["T"]["value"]) for p in tr["points"]}
+    assert got == {(n, float(t)) for n, t, g, *_ in rows if g == "Pmcn"}
+    assert all(p["file"] == str(csv) for p in tr["points"])
+    assert tr["bracket"]["below"]["block"] == "r268" and tr["bracket"]["above"]["block"] == "r285"
