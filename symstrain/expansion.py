@@ -228,13 +228,20 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
     return ThermalExpansion(tuple(phases), tuple(warnings))
 
 
+def row_index(table, labels) -> np.ndarray:
+    """(n,) positions in ``table`` of the rows labelled ``labels`` (the first row of a label), by one dictionary
+    built once (a scan of the table per label is N² on 10⁴ rows)."""
+    lab = table["label"].astype(str).to_numpy()
+    first = {v: i for i, v in reversed(list(enumerate(lab)))}
+    return np.array([first[str(r)] for r in labels], dtype=int)
+
+
 def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:
     """(n, 3) strain of the phase's rows along its principal axes, v_kᵀ·e(T)·v_k (for figures), in the order of
     ``phase.rows``."""
     from .strain_kernel import pair_strains
 
-    lab = table["label"].astype(str).to_numpy()
-    idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in phase.rows])
+    idx = row_index(table, phase.rows)
     p = table[list(CELL_NAMES)].to_numpy(dtype=float)[idx]
     e = pair_strains(np.tile(p[0], (len(p), 1)), p).e
     E = np.zeros((len(p), 3, 3))

@@ -243,13 +243,18 @@ def json_rows(df, groups) -> list[dict]:
     from ..phase import CELL_NAMES
     from ..strain_math import COMPONENTS
 
+    def listed(x):
+        """Python floats, None where not finite (converted once per column, not per value)."""
+        x = np.where(np.isfinite(x), x, np.nan).tolist()
+        return [None if v != v else v for v in x]
+
     def cols(name):
         v = df[name].to_numpy(dtype=float) if name in df else np.full(len(df), np.nan)
         s = df[f"{name}_su"].to_numpy(dtype=float) if f"{name}_su" in df else np.full(len(df), np.nan)
-        return v, s
+        return listed(v), listed(s)
 
     def q(v, s):
-        return {"value": float(v) if np.isfinite(v) else None, "su": float(s) if np.isfinite(s) else None}
+        return {"value": v, "su": s}
 
     arrays = {n: cols(n) for n in list(CELL_NAMES) + ["V", "T"] + [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]
               + list(COMPONENTS) + ["eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain", "eta2_strain",
@@ -263,7 +268,7 @@ def json_rows(df, groups) -> list[dict]:
             sg_cache[key] = _spacegroup(r.spacegroup, r.sg_number, groups)
         cell = {n: q(arrays[n][0][k], arrays[n][1][k]) for n in CELL_NAMES}
         cell["volume"] = q(*(a[k] for a in arrays["V"]))
-        has_ref = np.isfinite(arrays["ref_a"][0][k])
+        has_ref = arrays["ref_a"][0][k] is not None
         ref = None
         if has_ref:
             ref = {n: q(arrays[f"ref_{n}"][0][k], arrays[f"ref_{n}"][1][k]) for n in CELL_NAMES}

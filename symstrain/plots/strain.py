@@ -311,7 +311,7 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
     fitted lines, and V; the coefficients (MK⁻¹) in the legend."""
     from matplotlib.lines import Line2D
 
-    from ..expansion import principal_strains
+    from ..expansion import principal_strains, row_index
     from ..lattice import volume
 
     fig, axes = _axes(2, width=5.0, ncol=2)
@@ -319,8 +319,7 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
     styles = ("-", "--", ":")
     extra = []
     for ph in te.phases:
-        lab = table["label"].astype(str).to_numpy()
-        idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in ph.rows])
+        idx = row_index(table, ph.rows)
         T = table["T"].to_numpy(float)[idx]
         e = principal_strains(table, ph) * STRAIN_SCALE
         for k in range(3):
