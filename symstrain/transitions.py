@@ -3,7 +3,8 @@
 What lives here
 ---------------
 * :func:`find_brackets` — per branch (heating, cooling, unspecified), the rows sorted by T; wherever the space-group
-  number changes between neighbouring rows, a :class:`Bracket` (the two rows, their groups and temperatures).
+  number changes between neighbouring temperatures, a :class:`Bracket` (the two rows, their groups and
+  temperatures; coexistence of two groups at one temperature handled independently of the rows' order).
 * :func:`find_transitions` — on a normalised cell table: for each bracket the relation between the two
   groups (``relate``), the coupling of strain to the order parameter (``coupling.py``), the proxy — the strain of
   the ordered rows against a baseline through the high-symmetry rows (linear for ≥ 3 rows, a line through 2, that
@@ -64,25 +65,55 @@ class Bracket:
 
 
 def find_brackets(cells) -> list[Bracket]:
-    """Every symmetry change between neighbouring rows (by T) of one branch; rows without a known group are
-    skipped. Branches in the order heating, cooling, unspecified."""
+    """Every symmetry change between neighbouring temperatures of one branch; rows without a known group are
+    skipped. Branches in the order heating, cooling, unspecified.
+
+    Where rows of two groups share a temperature (coexistence), the answer does not depend on the rows' order:
+    a change is bracketed between neighbouring *single-group* temperatures (a coexistence temperature between
+    them lies inside the bracket); coexistence after the last single-group temperature (or before the first)
+    brackets the change from that temperature to the first (last) one where the other group is seen. A
+    temperature where only a group seen on both sides coexists with another brackets nothing."""
     from .series_read import BRANCH_ORDER
 
     out = []
     num = cells["sg_number"].to_numpy(dtype=int)
     br = cells["branch"].fillna("").astype(str).to_numpy()
+    T_all = cells["T"].to_numpy(float)
+    labels = cells["label"].astype(str).to_numpy()
+    groups = cells["spacegroup"].astype(str).to_numpy()
+
+    def make(b, lo, hi):  # lo, hi: row indices of the two sides
+        return Bracket(b, float(T_all[lo]), float(T_all[hi]), labels[lo], labels[hi], groups[lo], groups[hi],
+                       int(num[lo]), int(num[hi]))
+
     for b in sorted(set(br), key=lambda x: BRANCH_ORDER.get(x, 3)):
         idx = np.flatnonzero((br == b) & (num > 0))
-        idx = idx[np.argsort(cells["T"].to_numpy(float)[idx], kind="stable")]
-        T = cells["T"].to_numpy(float)[idx]
-        n = num[idx]
-        for j in np.flatnonzero(n[1:] != n[:-1]):
-            i0, i1 = idx[j], idx[j + 1]
-            if T[j + 1] <= T[j]:
-                continue  # two groups at one temperature: no bracket
-            r0, r1 = cells.iloc[i0], cells.iloc[i1]
-            out.append(Bracket(b, float(T[j]), float(T[j + 1]), str(r0["label"]), str(r1["label"]),
-                               str(r0["spacegroup"]), str(r1["spacegroup"]), int(n[j]), int(n[j + 1])))
+        idx = idx[np.lexsort((num[idx], T_all[idx]))]  # by T, then by group: ties in a fixed order
+        temps, first = np.unique(T_all[idx], return_index=True)
+        rows_at = np.split(idx, first[1:])  # the rows of each temperature
+        sets = [set(num[r].tolist()) for r in rows_at]
+        pure = [j for j, st in enumerate(sets) if len(st) == 1]
+        for j, k in zip(pure, pure[1:]):
+            if sets[j] != sets[k]:
+                out.append(make(b, rows_at[j][0], rows_at[k][0]))
+        if not pure:
+            continue
+        # coexistence after the last single-group temperature: the other groups first seen there
+        j = pure[-1]
+        (g,) = sets[j]
+        seen = set()
+        for k in range(j + 1, len(temps)):
+            for h in sorted(sets[k] - {g} - seen):
+                seen.add(h)
+                out.append(make(b, rows_at[j][0], next(i for i in rows_at[k] if num[i] == h)))
+        # ... and before the first: the other groups last seen there
+        j = pure[0]
+        (g,) = sets[j]
+        seen = set()
+        for k in range(j - 1, -1, -1):
+            for h in sorted(sets[k] - {g} - seen):
+                seen.add(h)
+                out.append(make(b, next(i for i in rows_at[k] if num[i] == h), rows_at[j][0]))
     return out
 
 

@@ -233,3 +233,23 @@ def test_json_points_name_their_rows(capsys, tmp_path, monkeypatch):
     assert got == {(n, float(t)) for n, t, g, *_ in rows if g == "Pmcn"}
     assert all(p["file"] == str(csv) for p in tr["points"])
     assert tr["bracket"]["below"]["block"] == "r268" and tr["bracket"]["above"]["block"] == "r285"
+
+
+def test_brackets_with_coexistence_do_not_depend_on_the_row_order():
+    """Two groups at one temperature of one branch (coexistence at a first-order transition): by hand, heating
+    A(100) A+B(150) B(200) changes between 100 and 200 K (150 K lies inside); cooling A(90) A+B(130) ends in
+    coexistence, so B is first seen at 130 K: 90–130 K; unspecified A+B(50) A(80) starts in it: B last seen at
+    50 K, 50–80 K. The same brackets for every order of the rows (before, one order gave none)."""
+    from symstrain.transitions import find_brackets
+
+    A, B = (62, "P m c n"), (33, "P 21 c n")
+    rows = [(100, "heating", *A), (150, "heating", *A), (150, "heating", *B), (200, "heating", *B),
+            (90, "cooling", *A), (130, "cooling", *A), (130, "cooling", *B),
+            (50, "", *B), (50, "", *A), (80, "", *A)]
+    want = [("heating", 100, 200, 62, 33), ("cooling", 90, 130, 62, 33), ("", 50, 80, 33, 62)]
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        order = rng.permutation(len(rows))
+        got = [(b.branch, b.T_below, b.T_above, b.number_below, b.number_above)
+               for b in find_brackets(_table([rows[i] for i in order]))]
+        assert got == want
