@@ -168,7 +168,7 @@ def _baseline_through(cells, idx):
     sub = cells.iloc[idx]
     T = sub["T"].to_numpy(float)
     if len(idx) == 1 or np.ptp(T) == 0:
-        return table_cells(sub)[0], f"the cell of {sub['label'].iloc[0]}"
+        return table_cells(sub)[0], f"cell of {sub['label'].iloc[0]}"
     exact = len(idx) == 2
     bl = fit_cell_baseline(T, _arrays(sub), model="linear", exact=exact,
                            source=f"{sub['spacegroup'].iloc[0]} rows")

@@ -253,3 +253,19 @@ def test_brackets_with_coexistence_do_not_depend_on_the_row_order():
         got = [(b.branch, b.T_below, b.T_above, b.number_below, b.number_above)
                for b in find_brackets(_table([rows[i] for i in order]))]
         assert got == want
+
+
+def test_one_high_symmetry_row_reference_reads_once(capsys, tmp_path, monkeypatch):
+    """With one high-symmetry row the proxy's reference is that row's cell, said once ('against the cell of …',
+    not 'against the the cell of …'); the proxy of the single ordered row is e_nsb of its cell against that cell:
+    orthorhombic to orthorhombic, e_ii = x/x0 − 1, so |proxy| = √(Σ e_ii²) by hand."""
+    csv = tmp_path / "c.csv"
+    csv.write_text("label,T,spacegroup,a,b,c\nhot,300,Cmcm,5.85,8.79,13.13\ncold,250,Pmcn,5.86,8.78,13.12\n")
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots")
+    assert rc == 0 and "against the cell of" in out and "the the" not in out
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots", "--json")
+    (tr,) = json.loads(out)["results"]
+    assert tr["reference"].startswith("cell of ")
+    e = np.array([5.86 / 5.85, 8.78 / 8.79, 13.12 / 13.13]) - 1
+    assert abs(tr["points"][0]["proxy"]["value"]) == pytest.approx(np.linalg.norm(e), rel=1e-9)
