@@ -884,3 +884,5 @@ def test_section_of_measured_data_shows_observed_reflections_absent_in_both(tmp_
     crosses = [c for lab, c in by_label.items() if lab.startswith("absent in both")]
     assert len(crosses) == 1 and crosses[0].get_label() == f"absent in both ({n_absent - 1})"
     assert obs[0].get_sizes()[0] >= 30.0
+    # the legend sits below the section (inside, it covered the spots of the upper right corner)
+    assert ax.get_legend() is None and len(seen["fig"].legends) == 1

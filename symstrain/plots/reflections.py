@@ -133,10 +133,12 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
     ax.set_title(title or f"{section_name(normal, level)} section")
-    if I_col in rows:
-        fig.text(0.01, 0.005, f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}", fontsize=7, color="0.4")
-    if len(rows):
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    note = f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}" if I_col in rows else None
+    if len(rows):  # below the section: a legend inside the axes would cover spots
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=7, frameon=False,
+                   title=note, title_fontsize=7)
+    elif note:
+        fig.text(0.01, 0.005, note, fontsize=7, color="0.4")
     return save_figure(fig, path, dpi=120)
 
 
