@@ -416,5 +416,6 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
         b = baselines[exact_fits[0]]
         what = "line" if b.model == "linear" else "polynomial"
         warnings.append(WarningText("baseline_exact", source, f"{source}: reference baseline: {what} through "
-                                    f"{b.n} point(s) for {', '.join(exact_fits)}: no residual, no s.u. from the scatter"))
+                                    f"{b.n} point(s) for {', '.join(exact_fits)}: no residual, no s.u. from the "
+                                    "scatter"))
     return CellBaseline(model, baselines, constants, float(T.min()), float(T.max()), len(T), source, tuple(warnings))

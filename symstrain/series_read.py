@@ -126,8 +126,9 @@ def read_cells_csv(path, *, branch: str | None = None):
 
     Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …, or ``10.234(3)``), a
-    branch column (heating/cooling, h/c, up/down), a label column (or file and block columns, as the CSV of ``symstrain table`` has: label "file:block") and a space-group column (symbol or number, in
-    the setting of the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
+    branch column (heating/cooling, h/c, up/down), a label column (or file and block columns, as the CSV of
+    ``symstrain table`` has: label "file:block") and a space-group column (symbol or number, in the setting of
+    the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
     with a warning. Raises :class:`SymstrainInputError` naming the file for missing columns, non-numeric or
     missing values, impossible cells or T < 0. ``branch`` sets the branch of every row that has none; rows
     without either take it from their label when the label says heating/cooling.

@@ -14,7 +14,8 @@ Statistics
 With s.u.'s on every proxy value the fits are weighted and χ² = Σ(r/σ)². Without, σ² is estimated once per
 transition as the smallest residual variance RSS/(n − k) among the models (the best fit's scatter), and
 χ² = RSS/σ̂² for every model (σ treated as known, as in Mallows' C_p); σ̂'s degrees of freedom n − k are reported
-with the evidence, since with few of them σ̂² (relative s.d. √(2/(n − k))) and every Δχ² built on it are uncertain. The criterion is AICc =
+with the evidence, since with few of them σ̂² (relative s.d. √(2/(n − k))) and every Δχ² built on it are
+uncertain. The criterion is AICc =
 χ² + 2k + 2k(k+1)/(n − k − 1) (Hurvich & Tsai 1989): series have few rows per phase, where the small-sample
 correction matters and BIC's penalty k·ln n is weaker than AIC's below n = 8; BIC is reported too. A model with
 n ≤ k + 1 has no AICc (it cannot be ranked); when no model has one, plain AIC ranks them and the result says so. Evidence for the

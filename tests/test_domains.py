@@ -375,8 +375,8 @@ def test_cli_strain_table_is_the_csv_that_table_writes(tmp_path):
 
 
 def test_cli_text_names_the_coinciding_zones_as_alternatives():
-    """(hkl) and its twin (h̄kl) of the monoclinic cell have equal d exactly when h·l·cos β = 0 (the textbook formula):
-    either zone h = 0 or zone l = 0 — read as 'h = 0 or l = 0', not as the row h = l = 0."""
+    """(hkl) and its twin (h̄kl) of the monoclinic cell have equal d exactly when h·l·cos β = 0 (the textbook
+    formula): either zone h = 0 or zone l = 0 — read as 'h = 0 or l = 0', not as the row h = l = 0."""
     c = read_cif(HS).cell
     for h, k, l in ((0, 2, 3), (2, 1, 0), (0, 3, 0)):
         assert _d_mono(c, h, k, l) == pytest.approx(_d_mono(c, -h, k, l), rel=1e-14)

@@ -410,8 +410,8 @@ def test_gibbs_maps_colour_scale_does_not_saturate():
 
 
 def test_gibbs_maps_colour_bars_are_labelled_with_the_quantity_and_unit(monkeypatch):
-    """Issue 13 item 8: each G(q, η) map's colour bar says what it shows and in which unit (G − G_min in the energy
-    unit of a1·K, the model's) and covers the map's range: 0 at the lowest minimum (G − G_min ≥ 0 by definition)."""
+    """Issue 13 item 8: each G(q, η) map's colour bar says what it shows and in which unit (G − G_min in the
+    energy unit of a1·K, the model's) and starts at the lowest minimum: G − G_min ≥ 0 by definition."""
     m = LandauModel.paper()
     s = m.sweep(np.arange(150.0, 300.5, 1.0))
     fig = _captured_figure(monkeypatch, lambda plots: plots.fig5(m, s, [150.0, 226.5, 300.0], "x.png", nq=41, neta=41))

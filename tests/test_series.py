@@ -358,8 +358,8 @@ def test_join_on_temperature_nearest_within_tolerance_and_branch():
     [
         ("300,10,12,1e9,90,90,90,", "cell length c = 1e+09 Å is outside the plausible range 0.5–1000 Å"),
         ("300,0.1,12,15,90,90,90,", "cell length a = 0.1 Å is outside the plausible range"),
-        # α = 179.9°, β = γ = 90°: V/(abc) = sin α, so d100 = a·sin α/sin α = 10, d010 = b·sin α/sin β = 0.0209 and
-        # d001 = c·sin α/sin γ = 0.0262 Å: below 0.5 Å
+        # α = 179.9°, β = γ = 90°: V/(abc) = sin α, so d100 = a·sin α/sin α = 10, d010 = b·sin α/sin β
+        # = 0.0209 and d001 = c·sin α/sin γ = 0.0262 Å: below 0.5 Å
         ("300,10,12,15,179.9,90,90,", "squashed flat: an interplanar spacing is 0.0209 Å"),
         ("1e308,10,12,15,90,90,90,", "temperature 1e+308 K is above 10000 K"),
         ("300,10,12,15,90,90,90,-0.001", "the s.u. of a is negative"),
