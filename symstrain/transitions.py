@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .contract import finite_or_none
+from .errors import SymstrainInputError
+from .paraphase import INTERNAL
 from .coupling import COUPLINGS, SOURCE, coupling_of
 from .phase import CELL_NAMES
 from .transition_models import ModelComparison, compare_models
@@ -249,8 +251,12 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
             try:
                 rel = relate(ph, pl, tol=tol, check_reverse=False)
                 rel_cache[key] = (rel, None) if rel.holds else (None, rel.reason)
-            except Exception as exc:  # noqa: BLE001 — one bad pair must not stop the others
-                rel_cache[key] = (None, getattr(exc, "problem", f"{type(exc).__name__}: {exc}"))
+            except SymstrainInputError as exc:
+                rel_cache[key] = (None, exc.problem)
+            except (KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as exc:  # noqa: BLE001 — one bad pair must not stop the others; said as what it is
+                rel_cache[key] = (None, f"{INTERNAL} {type(exc).__name__}: {exc}")
         rel, why = rel_cache[key]
         low_number = b.number_below if low == kb else b.number_above
         high_number = b.number_above if low == kb else b.number_below
@@ -260,8 +266,8 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
         empty = np.zeros(0)
         if rel is None or rel.index == 1:
             why = why or "the two groups are the same group in different settings"
-            warnings.append(f"{b.below} → {b.above}: {low} is not a subgroup of {high}: {why}; only the bracket is "
-                            "reported")
+            what = "could not be related to" if why.startswith(INTERNAL) else "is not a subgroup of"
+            warnings.append(f"{b.below} → {b.above}: {low} {what} {high}: {why}; only the bracket is reported")
             out.append(Transition(b, high, low, high_number, low_number, None, why, None, None, "", T_all[seg],
                                   empty, empty, tuple(labels[seg]), T_all[other], empty, None, b.middle,
                                   b.su_uniform))

@@ -269,3 +269,27 @@ def test_one_high_symmetry_row_reference_reads_once(capsys, tmp_path, monkeypatc
     assert tr["reference"].startswith("cell of ")
     e = np.array([5.86 / 5.85, 8.78 / 8.79, 13.12 / 13.13]) - 1
     assert abs(tr["points"][0]["proxy"]["value"]) == pytest.approx(np.linalg.norm(e), rel=1e-9)
+
+
+def test_a_failure_of_relate_is_not_reported_as_not_a_subgroup(capsys, tmp_path, monkeypatch):
+    """A bug inside relate (simulated here) is no answer about the groups: transitions says the pair could not be
+    related (code relate_failed) and table lists those rows as failed (exit 3) with the same words — neither says
+    'not a subgroup', which is a scientific claim."""
+    import symstrain.relation as relation
+
+    def broken(*a, **k):
+        raise ValueError("broadcast dimensions too large.")
+
+    csv = tmp_path / "c.csv"
+    csv.write_text("T,spacegroup,a,b,c\n300,Cmcm,5.85,8.79,13.13\n250,Pmcn,5.86,8.78,13.12\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(relation, "relate", broken)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots", "--json")
+    d = json.loads(out)
+    assert rc == 0 and [w["code"] for w in d["warnings"] if w["code"].startswith("relate")] == ["relate_failed"]
+    assert "not a subgroup" not in json.dumps(d["warnings"])
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots")
+    assert "could not be related: internal error while relating: ValueError" in out
+    rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots")
+    assert rc == 3 and "P m c n could not be related to the paraphase C m c m: internal error" in out
+    assert "not a subgroup" not in out + err

@@ -291,7 +291,7 @@ def json_rows(df, groups) -> list[dict]:
 
 def text_report(df, choice, te, brackets, failed, written, np) -> str:
     from ..notation import format_su
-    from ..paraphase import OVERRIDES
+    from ..paraphase import OVERRIDES, refusal
     from ..plots.strain import short_symbol, strain_panels
 
     lines = []
@@ -300,7 +300,7 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
     else:
         lines.append(choice.describe())
         for key, why in choice.refuted.items():
-            lines.append(f"  not a subgroup of the paraphase: {key}: {why}")
+            lines.append(f"  {refusal(key, choice.paraphase, why)}")
         if choice.mode == "auto":
             lines.append(f"  (override with {OVERRIDES})")
         if hasattr(choice.reference, "baselines"):

@@ -26,7 +26,7 @@ def run(args):
     import math
 
     from ..plots.strain import short_symbol
-    from ..transitions import find_transitions, transition_to_dict
+    from ..transitions import INTERNAL, find_transitions, transition_to_dict
     from . import CommandResult, output_dir
     from ..contract import warning_records
     from .table import failures, read_inputs
@@ -62,7 +62,8 @@ def run(args):
                 f"{b.T_below:g} K ({short_symbol(b.group_below)}) and {b.T_above:g} K ({short_symbol(b.group_above)})")
         lines.append(head)
         if t.comparison is None:
-            lines.append(f"  not a group–subgroup pair: {t.not_subgroup}; T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K "
+            what = "could not be related" if t.not_subgroup.startswith(INTERNAL) else "not a group–subgroup pair"
+            lines.append(f"  {what}: {t.not_subgroup}; T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K "
                          "(the bracket)")
             continue
         rel = t.relation
@@ -95,6 +96,7 @@ def run(args):
 #: codes of the warnings of :func:`symstrain.transitions.find_transitions` (given there as plain lines)
 WARNING_CODES = {
     "not_a_subgroup": "the groups on the two sides of a bracket are not a group–subgroup pair: only the bracket",
+    "relate_failed": "relating the groups on the two sides of a bracket failed (an internal error): only the bracket",
     "no_preferred_model": "no model of the order-parameter proxy is preferred: T_c is the bracket's middle",
 }
 
@@ -104,11 +106,13 @@ def coded(trs, notes) -> list:
     belongs to: it gives them in the order of its transitions, one for a pair that is not group–subgroup
     (``relation`` None), else that transition's own ``warnings`` (no preferred model)."""
     from ..errors import WarningRecord
+    from ..transitions import INTERNAL
 
     out, k = [], 0
     for t in trs:
         if t.relation is None:
-            msgs, code = notes[k:k + 1], "not_a_subgroup"
+            msgs = notes[k:k + 1]
+            code = "relate_failed" if (t.not_subgroup or "").startswith(INTERNAL) else "not_a_subgroup"
         else:
             msgs, code = list(t.warnings), "no_preferred_model"
         k += len(msgs)
