@@ -14,7 +14,9 @@ Stages (each timed A, B, A, B, … ``--repeats`` times; the ratio B/A of each pa
    per strain component, the row loop of stage 1).
 3. ``transitions``: :func:`symstrain.transitions.find_transitions` — brackets per branch, proxies against the
    high-symmetry baseline, four model fits — against a loop computing each row's proxy and the same four fits with
-   scipy's ``least_squares``.
+   scipy's ``least_squares`` (the loop's second-order T_c is checked to lie in symstrain's bracket first).
+4. The commands themselves, ``symstrain table --cells CSV --no-plots`` and ``symstrain transitions --cells CSV
+   --no-plots`` (parsing, text, CSV/JSON writing), against the loops of 2 and 3; then each once with its figures.
 
 Cells: a Cmcm → Pmcn series (lawsonite-like, P = identity, e_nsb ∝ T_c − T below T_c) on heating and cooling, with
 s.u.'s on a, b, c, written to a CSV with a spacegroup column. The answers are compared before any time is printed.
@@ -280,8 +282,40 @@ def main():
     trs, _ = find_transitions(cells)
     print("3. transitions: " + "; ".join(f"{t.bracket.branch} {t.bracket.T_below:.1f}–{t.bracket.T_above:.1f} K, "
                                          f"T_c = {t.Tc:.2f} ± {t.Tc_su:.2g} K ({t.preferred})" for t in trs))
+    # answers first: the loop's second-order T_c of each branch lies in the same bracket as symstrain's (the loop is
+    # unweighted and projects the strain on its mean direction; symstrain weights by the proxies' s.u.'s)
+    loop = numpy_transitions()
+    for t, x in zip(trs, loop[0::4]):
+        so = next(f for f in t.comparison.fits if f.model == "second_order")
+        lo, hi = t.bracket.T_below - 1e-6, t.bracket.T_above + 1e-6
+        assert lo <= so.Tc <= hi and lo <= x[1] <= hi, ("loop disagrees", so.Tc, x[1], lo, hi)
+        print(f"   second-order T_c, {t.bracket.branch}: symstrain {so.Tc:.3f} ± {so.Tc_su:.3f} K, loop {x[1]:.3f} K")
     report("find_transitions", lambda: find_transitions(read_cells_csv(csv)), numpy_transitions,
            "loop, same four fits")
+
+    # the commands as a user types them (argument parsing, text, CSV and JSON writing; --no-plots, then with the
+    # figures once), against the same numpy loops (which write nothing)
+    import contextlib
+    import io
+
+    from symstrain.cli import main as cli
+
+    def command(name, *extra):
+        def run():
+            out = Path(tempfile.mkdtemp(prefix="bench_cmd_", dir=tmp)) / "o"
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                rc = cli([name, "--cells", str(csv), "--out", str(out), "--no-progress", *extra])
+            assert rc == 0, (name, rc)
+        return run
+
+    print("4. the commands on the CSV (symstrain table|transitions --cells CSV --no-plots):")
+    report("table --no-plots", command("table", "--no-plots"), numpy_pipeline, "numpy loop, same fits")
+    report("transitions --no-plots", command("transitions", "--no-plots"), numpy_transitions,
+           "loop, same four fits")
+    for name in ("table", "transitions"):
+        t0 = time.perf_counter()
+        command(name)()
+        print(f"  {name} with its figures: {time.perf_counter() - t0:.2f} s wall (once)")
 
     if args.big:
         big = tmp / "big.csv"

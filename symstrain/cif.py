@@ -126,6 +126,12 @@ def _read_document(path: Path):
     try:
         doc = gemmi.cif.read_string(source)
     except (ValueError, RuntimeError) as exc:
+        bare = _unquoted_non_ascii(source if isinstance(source, str) else data.decode("utf-8"))
+        if bare:  # gemmi names the loop or a later token; the cause is the first bare value outside ASCII
+            what = "bytes that are not UTF-8 (shown as �)" if "\ufffd" in bare[1] else "characters outside ASCII"
+            raise SymstrainInputError(path, f"line {bare[0]}: the value {bare[1]!r} holds {what} "
+                                      "without quotes (CIF 1.1 allows them only inside quotes or a ;-text field): "
+                                      "quote the value") from None
         msg = " ".join(str(exc).split())
         m = re.match(r"^.*?:(\d+):\d+(?:\(\d+\))?:\s*(.*)$", msg)
         if m:
@@ -142,6 +148,29 @@ def _read_document(path: Path):
     if len(doc) == 0:
         raise SymstrainInputError(path, "empty file: no data_ block")
     return doc, replaced
+
+
+_TOKEN = re.compile(r"""'[^']*'(?=\s|$)|"[^"]*"(?=\s|$)|\S+""")
+
+
+def _unquoted_non_ascii(text: str) -> tuple[int, str] | None:
+    """(line number, token) of the first bare (unquoted, outside ;-text fields and comments) value holding a
+    character outside ASCII, which gemmi's CIF 1.1 grammar refuses; None when there is none."""
+    if text.isascii():
+        return None
+    in_text = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(";"):
+            in_text = not in_text
+            continue
+        if in_text or line.isascii():
+            continue
+        for tok in _TOKEN.findall(line):
+            if tok.startswith("#"):
+                break
+            if tok[0] not in "'\"" and not tok.isascii():
+                return n, tok
+    return None
 
 
 def list_blocks(path) -> list[str]:

@@ -131,7 +131,8 @@ class DomainPair:
     twin_law: np.ndarray
     twin_law_text: str
     #: reflections h of state j whose twin T·h is Laue-equivalent to h (they coincide exactly), as zone equations
-    #: ("h = 0"); ("all",) when every reflection coincides, () when none does
+    #: ("h = 0"), alternatives (a reflection in any one of them coincides); ("all",) when every reflection
+    #: coincides, () when none does
     exact_coincidence: tuple[str, ...]
     ferroelastic: bool
     ferroelectric: bool
@@ -196,7 +197,7 @@ class DomainStates:
         for p in self.pairs:
             j, k = p.states
             out.append(f"  pair {j}–{k}: twin law {p.twin_law_text} ({p.point_operation}); exact coincidence: "
-                       f"{', '.join(p.exact_coincidence) or 'none'}")
+                       f"{' or '.join(p.exact_coincidence) or 'none'}")
             out.append(f"    {p.quadric}; {p.walls.verdict}"
                        + (f"; obliquity {p.walls.obliquity:.4f}°" if p.walls.obliquity else ""))
             for w in p.walls.walls:

@@ -185,7 +185,8 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     warnings = []
     if kind == "line through 2 rows":
         warnings.append(WarningText("expansion_two_rows", "thermal_expansion",
-                                    f"{key or 'rows without a group'}: 2 rows: the line goes through both, no s.u."))
+                                    f"thermal expansion of {key or 'the rows without a group'}: 2 rows: the line "
+                                    "goes through both, no s.u."))
     return PhaseExpansion(key, int(number), n, float(T[0]), float(T[-1]), float(T[0]), slope * MK, su * MK,
                           lam * MK, lam_su * MK, vec, uvw, float(vs_[0] / V_ref * MK), float(vsu[0] / V_ref * MK),
                           kind, labels, tuple(warnings))
@@ -227,13 +228,20 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
     return ThermalExpansion(tuple(phases), tuple(warnings))
 
 
+def row_index(table, labels) -> np.ndarray:
+    """(n,) positions in ``table`` of the rows labelled ``labels`` (the first row of a label), by one dictionary
+    built once (a scan of the table per label is N² on 10⁴ rows)."""
+    lab = table["label"].astype(str).to_numpy()
+    first = {v: i for i, v in reversed(list(enumerate(lab)))}
+    return np.array([first[str(r)] for r in labels], dtype=int)
+
+
 def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:
     """(n, 3) strain of the phase's rows along its principal axes, v_kᵀ·e(T)·v_k (for figures), in the order of
     ``phase.rows``."""
     from .strain_kernel import pair_strains
 
-    lab = table["label"].astype(str).to_numpy()
-    idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in phase.rows])
+    idx = row_index(table, phase.rows)
     p = table[list(CELL_NAMES)].to_numpy(dtype=float)[idx]
     e = pair_strains(np.tile(p[0], (len(p), 1)), p).e
     E = np.zeros((len(p), 3, 3))

@@ -33,6 +33,15 @@ WARNING_CODES = {
 
 #: the options that replace the automatic choice, named in its text and in its errors
 OVERRIDES = "--parent CIF, --baseline MODEL --baseline-range TMIN:TMAX, --baseline-cells CSV or --no-reference"
+#: how the reason begins when relate() failed on a pair (a bug, not the scientific "not a subgroup")
+INTERNAL = "internal error while relating:"
+
+
+def refusal(group: str, paraphase, why: str) -> str:
+    """'<group> is not a subgroup of the paraphase <P>: why', or '… could not be related to …' for an internal
+    error (which is no answer about the groups)."""
+    what = "could not be related to" if why.startswith(INTERNAL) else "is not a subgroup of"
+    return f"{group} {what} the paraphase {paraphase}: {why}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +188,7 @@ def relate_groups(cells, para_key, groups, rows, phases=None, *, tol: float = 0.
         except (KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:  # a bug of relate on these two: the rows are listed as failed, the rest goes on
-            refuted[key] = f"internal error while relating: {type(exc).__name__}: {exc}"
+            refuted[key] = f"{INTERNAL} {type(exc).__name__}: {exc}"
             continue
         if rel.holds:
             relations[key] = rel if rel.index > 1 else None

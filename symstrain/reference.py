@@ -415,6 +415,7 @@ def fit_cell_baseline(temperatures, cells, *, model: str = "linear", degree: int
     if exact_fits:  # said once for the cell
         b = baselines[exact_fits[0]]
         what = "line" if b.model == "linear" else "polynomial"
-        warnings.append(WarningText("baseline_exact", source, f"{source}: {what} through {b.n} point(s) for "
-                                    f"{', '.join(exact_fits)}: no residual, no s.u. from the scatter"))
+        warnings.append(WarningText("baseline_exact", source, f"{source}: reference baseline: {what} through "
+                                    f"{b.n} point(s) for {', '.join(exact_fits)}: no residual, no s.u. from the "
+                                    "scatter"))
     return CellBaseline(model, baselines, constants, float(T.min()), float(T.max()), len(T), source, tuple(warnings))

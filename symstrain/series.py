@@ -96,8 +96,10 @@ def _row_plan(table, choice, relations, P, sb_components, nsb_components):
         uniq, gidx = np.unique(keys, return_inverse=True)
         for key in uniq:
             if key in choice.refuted:
-                items.append({"rel": None, "para": False, "group": None, "fail": f"{key} is not a subgroup of the "
-                              f"paraphase {choice.paraphase}: {choice.refuted[key]}"})
+                from .paraphase import refusal
+
+                items.append({"rel": None, "para": False, "group": None,
+                              "fail": refusal(key, choice.paraphase, choice.refuted[key])})
                 continue
             rel = choice.relations.get(key)
             items.append({"rel": rel, "para": rel is None and (key == choice.paraphase or key in choice.relations),

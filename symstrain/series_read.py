@@ -61,7 +61,10 @@ _ALIASES = {
     "beta": ("beta", "be", "β", "cell_beta", "angle_beta"),
     "gamma": ("gamma", "ga", "γ", "cell_gamma", "angle_gamma"),
     "branch": ("branch", "direction", "dir", "ramp", "mode", "heating_cooling"),
-    "label": ("label", "file", "name", "run", "scan", "id", "block"),
+    "label": ("label", "name", "run", "scan", "id"),
+    # the table's own CSV (and many users') carries both: they make the row's label "file:block" together
+    "file": ("file", "filename", "cif"),
+    "block": ("block", "data_block", "datablock"),
     "spacegroup": ("spacegroup", "space_group", "sg", "phase", "group"),
 }
 _SU_PATTERNS = ("{}_su", "{}_esd", "{}_err", "{}_error", "{}_sigma", "{}_s.u.", "su_{}", "esd_{}", "sigma_{}",
@@ -123,8 +126,9 @@ def read_cells_csv(path, *, branch: str | None = None):
 
     Required columns: a temperature (T, temperature, temp …), a, b, c. Optional: alpha, beta, gamma (90°
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …, or ``10.234(3)``), a
-    branch column (heating/cooling, h/c, up/down), a label column and a space-group column (symbol or number, in
-    the setting of the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
+    branch column (heating/cooling, h/c, up/down), a label column (or file and block columns, as the CSV of
+    ``symstrain table`` has: label "file:block") and a space-group column (symbol or number, in the setting of
+    the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
     with a warning. Raises :class:`SymstrainInputError` naming the file for missing columns, non-numeric or
     missing values, impossible cells or T < 0. ``branch`` sets the branch of every row that has none; rows
     without either take it from their label when the label says heating/cooling.
@@ -136,7 +140,7 @@ def read_cells_csv(path, *, branch: str | None = None):
     columns = {"T": Column(_ALIASES["T"], label="temperature")}
     for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
         columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
-    for name in ("branch", "label", "spacegroup"):
+    for name in ("branch", "label", "file", "block", "spacegroup"):
         columns[name] = Column(_ALIASES[name], required=False, kind="text")
     for p in CELL_NAMES:
         columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
@@ -149,9 +153,14 @@ def read_cells_csv(path, *, branch: str | None = None):
                                     f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}"))
     n = len(got)
     df = pd.DataFrame(index=range(n))
+    named = [c for c in ("file", "block") if c in got]
     if "label" in got:
         labels = np.array([str(v).strip() for v in got["label"]], dtype=object)
         df["label"], df["block"] = labels, labels
+    elif named:  # a file and/or block column (the CSV of `symstrain table`): label "file:block", block the block
+        parts = [np.array([str(v).strip() for v in got[c]], dtype=object) for c in named]
+        df["label"] = parts[0] if len(parts) == 1 else np.array([f"{f}:{b}" for f, b in zip(*parts)], dtype=object)
+        df["block"] = parts[-1]
     else:
         name = Path(path).name
         df["label"] = [f"{name}:{ln}" for ln in table.lines.tolist()]
@@ -204,18 +213,45 @@ def read_cells_csv(path, *, branch: str | None = None):
 
 
 def _check_cells(df, src: str, lines) -> None:
-    """Impossible cells and negative temperatures, vectorised; the first bad row is named."""
+    """Impossible cells, the CIF reader's plausibility limits (``cif_values``: lengths, interplanar spacings,
+    temperature), negative s.u.'s and negative temperatures, vectorised; the first bad row is named."""
+    from .cif_values import CELL_LENGTH_RANGE, MIN_SPACING, T_MAX
+
     p = df[list(CELL_NAMES)].to_numpy(dtype=float)
     bad = (p[:, :3].min(axis=1) <= 0) | (p[:, 3:].min(axis=1) <= 0) | (p[:, 3:].max(axis=1) >= 180)
     bad |= ~(volume(p) > 0)
     if bad.any():
         i = int(np.argmax(bad))
         raise SymstrainInputError(src, f"row {lines[i]}: impossible cell {tuple(float(x) for x in p[i])}")
+    lo, hi = CELL_LENGTH_RANGE
+    out = (p[:, :3] < lo) | (p[:, :3] > hi)
+    if out.any():
+        i, j = np.argwhere(out)[0]
+        raise SymstrainInputError(src, f"row {lines[i]}: cell length {CELL_NAMES[j]} = {p[i, j]:g} Å is outside "
+                                  f"the plausible range {lo:g}–{hi:g} Å")
+    # interplanar spacings d100 = a·V/(abc)/sin α, …: a cell squashed flatter than MIN_SPACING is no crystal's
+    f = volume(p) / np.prod(p[:, :3], axis=1)
+    d = p[:, :3] * f[:, None] / np.sin(np.radians(p[:, 3:]))
+    flat = d.min(axis=1) < MIN_SPACING
+    if flat.any():
+        i = int(np.argmax(flat))
+        raise SymstrainInputError(src, f"row {lines[i]}: the cell is squashed flat: an interplanar spacing is "
+                                  f"{d[i].min():.3g} Å, below {MIN_SPACING:g} Å")
+    S = df[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float)
+    neg_su = S < 0
+    if neg_su.any():
+        i, j = np.argwhere(neg_su)[0]
+        raise SymstrainInputError(src, f"row {lines[i]}: the s.u. of {CELL_NAMES[j]} is negative ({S[i, j]:g})")
     T = df["T"].to_numpy(dtype=float)
     neg = ~(T >= 0)
     if neg.any():
         i = int(np.argmax(neg))
         raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]} K is below 0 K")
+    hot = T > T_MAX
+    if hot.any():
+        i = int(np.argmax(hot))
+        raise SymstrainInputError(src, f"row {lines[i]}: temperature {T[i]:g} K is above {T_MAX:g} K (not a "
+                                  "temperature a crystal is measured at)")
 
 
 def _reader_warnings(ph: Phase) -> list[WarningText]:

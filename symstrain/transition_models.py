@@ -13,7 +13,9 @@ Statistics
 ----------
 With s.u.'s on every proxy value the fits are weighted and χ² = Σ(r/σ)². Without, σ² is estimated once per
 transition as the smallest residual variance RSS/(n − k) among the models (the best fit's scatter), and
-χ² = RSS/σ̂² for every model (σ treated as known, as in Mallows' C_p). The criterion is AICc =
+χ² = RSS/σ̂² for every model (σ treated as known, as in Mallows' C_p); σ̂'s degrees of freedom n − k are reported
+with the evidence, since with few of them σ̂² (relative s.d. √(2/(n − k))) and every Δχ² built on it are
+uncertain. The criterion is AICc =
 χ² + 2k + 2k(k+1)/(n − k − 1) (Hurvich & Tsai 1989): series have few rows per phase, where the small-sample
 correction matters and BIC's penalty k·ln n is weaker than AIC's below n = 8; BIC is reported too. A model with
 n ≤ k + 1 has no AICc (it cannot be ranked); when no model has one, plain AIC ranks them and the result says so. Evidence for the
@@ -102,6 +104,10 @@ class ModelComparison:
     ordered_below: bool
     #: "aicc", or "aic" when no model has n > k + 1 (then said in the evidence)
     criterion: str = "aicc"
+    #: degrees of freedom n − k of the residual variance σ was estimated from (None with s.u.'s or no estimate):
+    #: with few, σ̂ — and so every χ² difference and the evidence — is itself uncertain (relative s.d. of σ̂²
+    #: √(2/dof)), which the reports say next to the evidence
+    sigma_dof: int | None = None
 
     def fit(self, model: str) -> ModelFit | None:
         return next((f for f in self.fits if f.model == model), None)
@@ -220,12 +226,14 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
                                "none", ordered_below, "none")
     # σ: from the s.u.'s, else from the most flexible model with degrees of freedom left
     floor = 1e-12 * max(float(np.max(np.abs(y))), 1e-300)
+    sigma_dof = None
     if weighted:
         sigma2, sigma_from = 1.0, "s.u.'s"
     else:
         var = {name: r[2] / (n - r[3]) for name, r in raw.items() if n - r[3] > 0}
         sigma_from = min(var, key=var.get) if var else "none"
         sigma2 = max(var[sigma_from], floor**2) if var else math.nan
+        sigma_dof = n - raw[sigma_from][3] if var else None
     fits = []
     for name, (q, cov, rss, k, Tc_fixed, at_bound) in raw.items():
         chi2 = rss / sigma2 if math.isfinite(sigma2) else math.nan
@@ -254,11 +262,12 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     sigma = math.sqrt(sigma2) if math.isfinite(sigma2) and not weighted else (1.0 if weighted else math.nan)
     if not ranked:
         return ModelComparison(tuple(fits), None, math.nan, f"{n} ordered rows: no noise estimate, the models "
-                               "cannot be ranked", sigma, sigma_from, ordered_below, criterion)
+                               "cannot be ranked", sigma, sigma_from, ordered_below, criterion, sigma_dof)
     best = score[ranked[0].model]
     weights = {f.model: math.exp(-0.5 * (score[f.model] - best)) for f in ranked}
     tot = sum(weights.values())
     fits = [ModelFit(**{**f.__dict__, "weight": weights.get(f.model, 0.0) / tot}) for f in fits]
     delta = max(score[ranked[1].model] - best, 0.0) if len(ranked) > 1 else math.inf
     words = evidence_words(delta) + ("" if criterion == "aicc" else f" (by AIC: {n} rows are too few for AICc)")
-    return ModelComparison(tuple(fits), ranked[0].model, delta, words, sigma, sigma_from, ordered_below, criterion)
+    return ModelComparison(tuple(fits), ranked[0].model, delta, words, sigma, sigma_from, ordered_below, criterion,
+                           sigma_dof)

@@ -3,7 +3,8 @@
 What lives here
 ---------------
 * :func:`find_brackets` — per branch (heating, cooling, unspecified), the rows sorted by T; wherever the space-group
-  number changes between neighbouring rows, a :class:`Bracket` (the two rows, their groups and temperatures).
+  number changes between neighbouring temperatures, a :class:`Bracket` (the two rows, their groups and
+  temperatures; coexistence of two groups at one temperature handled independently of the rows' order).
 * :func:`find_transitions` — on a normalised cell table: for each bracket the relation between the two
   groups (``relate``), the coupling of strain to the order parameter (``coupling.py``), the proxy — the strain of
   the ordered rows against a baseline through the high-symmetry rows (linear for ≥ 3 rows, a line through 2, that
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .contract import finite_or_none
+from .errors import SymstrainInputError
+from .paraphase import INTERNAL
 from .coupling import COUPLINGS, SOURCE, coupling_of
 from .phase import CELL_NAMES
 from .transition_models import ModelComparison, compare_models
@@ -64,25 +67,55 @@ class Bracket:
 
 
 def find_brackets(cells) -> list[Bracket]:
-    """Every symmetry change between neighbouring rows (by T) of one branch; rows without a known group are
-    skipped. Branches in the order heating, cooling, unspecified."""
+    """Every symmetry change between neighbouring temperatures of one branch; rows without a known group are
+    skipped. Branches in the order heating, cooling, unspecified.
+
+    Where rows of two groups share a temperature (coexistence), the answer does not depend on the rows' order:
+    a change is bracketed between neighbouring *single-group* temperatures (a coexistence temperature between
+    them lies inside the bracket); coexistence after the last single-group temperature (or before the first)
+    brackets the change from that temperature to the first (last) one where the other group is seen. A
+    temperature where only a group seen on both sides coexists with another brackets nothing."""
     from .series_read import BRANCH_ORDER
 
     out = []
     num = cells["sg_number"].to_numpy(dtype=int)
     br = cells["branch"].fillna("").astype(str).to_numpy()
+    T_all = cells["T"].to_numpy(float)
+    labels = cells["label"].astype(str).to_numpy()
+    groups = cells["spacegroup"].astype(str).to_numpy()
+
+    def make(b, lo, hi):  # lo, hi: row indices of the two sides
+        return Bracket(b, float(T_all[lo]), float(T_all[hi]), labels[lo], labels[hi], groups[lo], groups[hi],
+                       int(num[lo]), int(num[hi]))
+
     for b in sorted(set(br), key=lambda x: BRANCH_ORDER.get(x, 3)):
         idx = np.flatnonzero((br == b) & (num > 0))
-        idx = idx[np.argsort(cells["T"].to_numpy(float)[idx], kind="stable")]
-        T = cells["T"].to_numpy(float)[idx]
-        n = num[idx]
-        for j in np.flatnonzero(n[1:] != n[:-1]):
-            i0, i1 = idx[j], idx[j + 1]
-            if T[j + 1] <= T[j]:
-                continue  # two groups at one temperature: no bracket
-            r0, r1 = cells.iloc[i0], cells.iloc[i1]
-            out.append(Bracket(b, float(T[j]), float(T[j + 1]), str(r0["label"]), str(r1["label"]),
-                               str(r0["spacegroup"]), str(r1["spacegroup"]), int(n[j]), int(n[j + 1])))
+        idx = idx[np.lexsort((num[idx], T_all[idx]))]  # by T, then by group: ties in a fixed order
+        temps, first = np.unique(T_all[idx], return_index=True)
+        rows_at = np.split(idx, first[1:])  # the rows of each temperature
+        sets = [set(num[r].tolist()) for r in rows_at]
+        pure = [j for j, st in enumerate(sets) if len(st) == 1]
+        for j, k in zip(pure, pure[1:]):
+            if sets[j] != sets[k]:
+                out.append(make(b, rows_at[j][0], rows_at[k][0]))
+        if not pure:
+            continue
+        # coexistence after the last single-group temperature: the other groups first seen there
+        j = pure[-1]
+        (g,) = sets[j]
+        seen = set()
+        for k in range(j + 1, len(temps)):
+            for h in sorted(sets[k] - {g} - seen):
+                seen.add(h)
+                out.append(make(b, rows_at[j][0], next(i for i in rows_at[k] if num[i] == h)))
+        # ... and before the first: the other groups last seen there
+        j = pure[0]
+        (g,) = sets[j]
+        seen = set()
+        for k in range(j - 1, -1, -1):
+            for h in sorted(sets[k] - {g} - seen):
+                seen.add(h)
+                out.append(make(b, next(i for i in rows_at[k] if num[i] == h), rows_at[j][0]))
     return out
 
 
@@ -137,7 +170,7 @@ def _baseline_through(cells, idx):
     sub = cells.iloc[idx]
     T = sub["T"].to_numpy(float)
     if len(idx) == 1 or np.ptp(T) == 0:
-        return table_cells(sub)[0], f"the cell of {sub['label'].iloc[0]}"
+        return table_cells(sub)[0], f"cell of {sub['label'].iloc[0]}"
     exact = len(idx) == 2
     bl = fit_cell_baseline(T, _arrays(sub), model="linear", exact=exact,
                            source=f"{sub['spacegroup'].iloc[0]} rows")
@@ -218,8 +251,12 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
             try:
                 rel = relate(ph, pl, tol=tol, check_reverse=False)
                 rel_cache[key] = (rel, None) if rel.holds else (None, rel.reason)
-            except Exception as exc:  # noqa: BLE001 — one bad pair must not stop the others
-                rel_cache[key] = (None, getattr(exc, "problem", f"{type(exc).__name__}: {exc}"))
+            except SymstrainInputError as exc:
+                rel_cache[key] = (None, exc.problem)
+            except (KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as exc:  # noqa: BLE001 — one bad pair must not stop the others; said as what it is
+                rel_cache[key] = (None, f"{INTERNAL} {type(exc).__name__}: {exc}")
         rel, why = rel_cache[key]
         low_number = b.number_below if low == kb else b.number_above
         high_number = b.number_above if low == kb else b.number_below
@@ -229,8 +266,8 @@ def find_transitions(cells, phases=None, *, tol: float = 0.08) -> tuple[list[Tra
         empty = np.zeros(0)
         if rel is None or rel.index == 1:
             why = why or "the two groups are the same group in different settings"
-            warnings.append(f"{b.below} → {b.above}: {low} is not a subgroup of {high}: {why}; only the bracket is "
-                            "reported")
+            what = "could not be related to" if why.startswith(INTERNAL) else "is not a subgroup of"
+            warnings.append(f"{b.below} → {b.above}: {low} {what} {high}: {why}; only the bracket is reported")
             out.append(Transition(b, high, low, high_number, low_number, None, why, None, None, "", T_all[seg],
                                   empty, empty, tuple(labels[seg]), T_all[other], empty, None, b.middle,
                                   b.su_uniform))
@@ -265,11 +302,15 @@ def transition_to_dict(tr: Transition, cells=None, groups: dict | None = None) -
         d = spacegroup_from_number(number)
         return {**d, "symbol": key, "setting": key, "standard_setting": key == d["symbol"]} if d else None
 
+    # label → (file, block) once: a look-up per point, not a scan of the table per point (N² on 10⁴ rows)
+    where = {} if cells is None else dict(zip(cells["label"].astype(str).to_numpy()[::-1],
+                                             zip(cells["file"].to_numpy()[::-1], cells["block"].to_numpy()[::-1])))
+
     def row(label):
         if cells is None:
             return {"file": None, "block": label}
-        r = cells[cells["label"].astype(str) == label].iloc[0]
-        return {"file": r["file"], "block": r["block"]}
+        f, blk = where[str(label)]  # the first row of that label (reversed above so that it wins)
+        return {"file": f, "block": blk}
 
     b = tr.bracket
     cmp_ = tr.comparison
@@ -295,7 +336,8 @@ def transition_to_dict(tr: Transition, cells=None, groups: dict | None = None) -
         "evidence": None if cmp_ is None else cmp_.evidence,
         "criterion": None if cmp_ is None else cmp_.criterion,
         "delta": None if cmp_ is None else finite_or_none(cmp_.delta),
-        "sigma": None if cmp_ is None else {"value": finite_or_none(cmp_.sigma), "from": cmp_.sigma_from},
+        "sigma": None if cmp_ is None else {"value": finite_or_none(cmp_.sigma), "from": cmp_.sigma_from,
+                                            "dof": cmp_.sigma_dof},
         "models": [] if cmp_ is None else [f.to_dict() for f in cmp_.fits],
         "points": [{**row(lab), "T": quantity(t), "proxy": quantity(v, s)}
                    for lab, t, v, s in zip(tr.rows, tr.T, tr.y, tr.y_su)] if len(tr.y) else [],

@@ -343,3 +343,43 @@ def test_cli_lawsonite_unrestricted_words(shared_cifs):
     doc = json.loads(out)
     validate("domains", doc)
     assert doc["pairs"] == [] and doc["ferroelastic_walls"] is False and doc["splitting"]["rows"] == []
+
+
+def test_cli_strain_table_is_the_csv_that_table_writes(tmp_path):
+    """The CSV of `symstrain table` (columns file and block, and many more) feeds `domains --strain-table`: every
+    row's splitting of (1 0 1) follows from that row's cell by the monoclinic d-spacing formula; the branch comes
+    back from the block name."""
+    import pandas as pd
+
+    hs = read_cif(HS).cell
+    cells = tmp_path / "cells.csv"
+    rows = [("heating_200K", 200.0, "Pccn", 16.90, 14.65, 16.97, 90.0),
+            ("heating_300K", 300.0, "P21/c", hs.a, hs.b, hs.c, hs.beta),
+            ("heating_320K", 320.0, "P21/c", hs.a + 0.01, hs.b, hs.c + 0.02, hs.beta + 0.2)]
+    cells.write_text("label,T,spacegroup,a,b,c,alpha,beta,gamma\n"
+                     + "".join(f"{n},{t},{g},{a},{b},{c},90,{be},90\n" for n, t, g, a, b, c, be in rows))
+    rc, out, err = _cli(["table", "--cells", str(cells), "--out", str(tmp_path / "t"), "--no-plots", "--json"])
+    assert rc == 0, err
+    table = tmp_path / "t" / "table.csv"
+    assert {"file", "block"} <= set(pd.read_csv(table, comment="#").columns)
+    rc, out, err = _cli(["domains", str(LS), str(HS), "--strain-table", str(table), "--hkl", "1,0,1", "--json"])
+    assert rc == 0, err
+    got = json.loads(out)["splitting"]["rows"]
+    assert [r["T"]["value"] for r in got] == [200.0, 300.0, 320.0]
+    assert {r["branch"] for r in got} == {"heating"}
+    for r, (_, _, _, a, b, c, be) in zip(got, rows):
+        cell = Cell(a, b, c, 90.0, be, 90.0)
+        d1, d2 = _d_mono(cell, 1, 0, 1), _d_mono(cell, -1, 0, 1)
+        assert r["d"]["value"] == pytest.approx(d1, rel=1e-9) and r["d_twin"]["value"] == pytest.approx(d2, rel=1e-9)
+        assert r["delta_two_theta"]["value"] == pytest.approx(_tt(d2) - _tt(d1), abs=1e-9)
+
+
+def test_cli_text_names_the_coinciding_zones_as_alternatives():
+    """(hkl) and its twin (h̄kl) of the monoclinic cell have equal d exactly when h·l·cos β = 0 (the textbook
+    formula): either zone h = 0 or zone l = 0 — read as 'h = 0 or l = 0', not as the row h = l = 0."""
+    c = read_cif(HS).cell
+    for h, k, l in ((0, 2, 3), (2, 1, 0), (0, 3, 0)):
+        assert _d_mono(c, h, k, l) == pytest.approx(_d_mono(c, -h, k, l), rel=1e-14)
+    assert abs(_d_mono(c, 1, 0, 1) - _d_mono(c, -1, 0, 1)) > 1e-3
+    rc, out, err = _cli(["domains", str(LS), str(HS), "--hkl", "1,0,1"])
+    assert rc == 0 and "exact coincidence: h = 0 or l = 0" in out

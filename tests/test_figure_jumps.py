@@ -115,3 +115,40 @@ def test_first_order_step_fit_is_drawn_with_a_connector(monkeypatch):
     conn = [ln for ln in dashed_verticals(ax) if ln.get_color() == "tab:orange"]
     assert pieces and len(conn) == 1 and conn[0].get_xdata()[0] == pytest.approx(step.Tc)
     assert sorted(np.abs(conn[0].get_ydata())) == pytest.approx([0.0, abs(step.A) * 1e3])
+
+
+def test_splitting_figure_shades_and_labels_the_phases_and_keeps_its_legend_outside(monkeypatch):
+    """Issue 13 item 8 for the domains figure: the phases of the rows shaded and named, the brackets of the symmetry
+    changes marked (dotted lines at the last row of one group and the first of the next, per branch), and the
+    legend below the panels instead of over the data."""
+    from matplotlib.patches import Rectangle
+
+    from symstrain.domains import analyse_domains
+    from symstrain.plots import domains as plots
+    from symstrain.relation import relate
+
+    files = sorted((ROOT / "cifs" / "series").glob("model_*.cif"))
+    phases = [symstrain.read_cif(f) for f in files]
+    branches = ["heating" if "heating" in f.name else "cooling" for f in files]
+    cells = symstrain.cells_from_phases(phases, branches=branches, detect=False)
+    rel = relate(symstrain.read_cif(ROOT / "cifs" / "model_LS_Pccn_90K.cif"),
+                 symstrain.read_cif(ROOT / "cifs" / "model_HS_P21c_300K.cif"))
+    res = analyse_domains(rel, hkl=np.array([[3, 0, -4]]), cells=cells)
+    fig = captured(monkeypatch, plots, lambda: plots.plot_splitting(res.splitting, "x.png"))
+    # the brackets by hand: per branch, the last row of one group and the first row of the other
+    edges = set()
+    for br in ("heating", "cooling"):
+        rows = sorted((p.temperature, p.spacegroup.number) for p, b in zip(phases, branches) if b == br)
+        edges |= {t for (t0, g0), (t1, g1) in zip(rows, rows[1:]) if g0 != g1 for t in (t0, t1)}
+    assert len(edges) == 4
+    for ax in fig.axes[:2]:
+        assert ax.get_legend() is None
+        names = {t.get_text() for t in ax.texts}
+        assert {"Pccn", "P2₁/c"} <= names
+        spans = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_transform() != ax.transData]
+        assert len(spans) >= 3  # Pccn, hysteresis, P2₁/c
+        dotted = {ln.get_xdata()[0] for ln in ax.lines if ln.get_linestyle() == ":"}
+        assert dotted == edges
+    assert len(fig.legends) == 1
+    labels = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"Pccn", "P2₁/c"} <= labels and any("(3 0 -4)" in s for s in labels)

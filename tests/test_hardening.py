@@ -151,6 +151,22 @@ def test_non_utf8_in_label_and_formula_read_with_replacement_and_warning(tmp_pat
     assert len(ph.atoms) == 40
 
 
+def test_bare_value_outside_ascii_is_refused_naming_its_line_and_value(tmp_path):
+    """gemmi's grammar takes characters outside ASCII only inside quotes or text fields; its own message names the
+    loop ('Wrong number of values in loop' at the loop's first line). The refusal names the line and the value."""
+    text = model_text()
+    lines = text.splitlines()
+    n = next(i for i, ln in enumerate(lines, start=1) if ln.startswith("N1A "))
+    for raw, shown, what in (("N1\u00e9".encode(), "N1\u00e9", "outside ASCII"),
+                             (b"N1\xe9", "N1\ufffd", "not UTF-8")):
+        data = text.encode().replace(b"\nN1A ", b"\n" + raw + b" ")
+        msg = refused(write(tmp_path, data), f"line {n}:", repr(shown), what, "quote the value")
+        assert "loop" not in msg
+    # quoted, the same characters are read (as before)
+    ph = read_cif(write(tmp_path, text.replace("\nN1A ", "\n'N1\u00e9' ")))
+    assert any(a.label == "N1\u00e9" for a in ph.atoms)
+
+
 def test_phase_from_block_of_a_caller_read_non_utf8_block(tmp_path):
     import gemmi
 

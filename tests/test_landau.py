@@ -407,3 +407,17 @@ def test_gibbs_maps_colour_scale_does_not_saturate():
     assert np.mean((dG < norm.vmin) | (dG > norm.vmax)) == 0.0
     barrier = eq.loc[eq.kind == "saddle", "G"].max() - g.min()
     assert np.sum(levels <= barrier) >= 8 and np.all(np.diff(levels) > 0)
+
+
+def test_gibbs_maps_colour_bars_are_labelled_with_the_quantity_and_unit(monkeypatch):
+    """Issue 13 item 8: each G(q, η) map's colour bar says what it shows and in which unit (G − G_min in the
+    energy unit of a1·K, the model's) and starts at the lowest minimum: G − G_min ≥ 0 by definition."""
+    m = LandauModel.paper()
+    s = m.sweep(np.arange(150.0, 300.5, 1.0))
+    fig = _captured_figure(monkeypatch, lambda plots: plots.fig5(m, s, [150.0, 226.5, 300.0], "x.png", nq=41, neta=41))
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 3
+    for cb in bars:
+        label = cb.get_ylabel()
+        assert label.startswith("G − G_min") and "a1·K" in label
+        assert cb.get_ylim()[0] == 0.0

@@ -852,3 +852,38 @@ def test_three_fold_supercell_parent_lattice_condition_is_exact():
     h = rc.table["h"].to_numpy()
     assert np.array_equal(rc.table["class"].to_numpy() == "SB", h % 3 != 0)
     assert rc.counts["absent"] == 0
+
+
+def test_section_of_measured_data_shows_observed_reflections_absent_in_both(tmp_path, monkeypatch):
+    """Issue 13 item 8: observed reflections that violate both groups are not tiny grey crosses. In the h0l
+    section of Pccn → P2₁/c, (1 0 1) and (3 0 1) (l odd) are absent in both groups (P2₁/c keeps the c-glide ⊥ b);
+    measured at I = 500 ± 10 (50σ) and 20 ± 10 (2σ), only the first is drawn as observed, sized like the other
+    spots."""
+    import pandas as pd
+
+    import symstrain.plots.reflections as plots
+
+    cell = Cell(5.0, 8.0, 10.0, 90, 90, 90)
+    rc = reflections_from_groups(PCCN, P21C, ID, ZERO, cell, 1.5)
+    t = rc.table.copy()
+    t["I"], t["sigma"] = np.where(t["class"] == "absent", 0.0, 100.0), 10.0  # absent ones: nothing measured
+    for (h, k, l), I in (((1, 0, 1), 500.0), ((3, 0, 1), 20.0)):
+        sel = (t.h == h) & (t.k == k) & (t.l == l)
+        assert sel.sum() == 1 and t.loc[sel, "class"].iloc[0] == "absent"
+        t.loc[sel, "I"] = I
+    seen = {}
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path, *a, **k: seen.setdefault("fig", fig) and str(path))
+    plots.plot_section(t, cell, tmp_path / "s.png", (0, 1, 0), 0)
+    ax = seen["fig"].axes[0]
+    by_label = {c.get_label(): c for c in ax.collections}
+    obs = [c for lab, c in by_label.items() if lab.startswith("observed (I > 3σ) but absent in both groups")]
+    assert len(obs) == 1 and obs[0].get_label().endswith("(1)")
+    # its position: (1 0 1) in the h0l plane of an orthogonal cell, |x| = 1/a along a*, |y| = 1/c along c*
+    (x, y), = obs[0].get_offsets()
+    assert (abs(x), abs(y)) == (pytest.approx(1 / 5.0), pytest.approx(1 / 10.0))
+    n_absent = int(((t.k == 0) & (t["class"] == "absent")).sum())
+    crosses = [c for lab, c in by_label.items() if lab.startswith("absent in both")]
+    assert len(crosses) == 1 and crosses[0].get_label() == f"absent in both ({n_absent - 1})"
+    assert obs[0].get_sizes()[0] >= 30.0
+    # the legend sits below the section (inside, it covered the spots of the upper right corner)
+    assert ax.get_legend() is None and len(seen["fig"].legends) == 1

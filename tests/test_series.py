@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -350,3 +351,24 @@ def test_join_on_temperature_nearest_within_tolerance_and_branch():
     assert jb["eta_strain"].tolist() == [0.0, 0.98]
     with pytest.raises(SymstrainInputError, match="missing column"):
         join_on_temperature(eta, table, ["eta_strainX"])
+
+
+@pytest.mark.parametrize(
+    "row, match",
+    [
+        ("300,10,12,1e9,90,90,90,", "cell length c = 1e+09 Å is outside the plausible range 0.5–1000 Å"),
+        ("300,0.1,12,15,90,90,90,", "cell length a = 0.1 Å is outside the plausible range"),
+        # α = 179.9°, β = γ = 90°: V/(abc) = sin α, so d100 = a·sin α/sin α = 10, d010 = b·sin α/sin β
+        # = 0.0209 and d001 = c·sin α/sin γ = 0.0262 Å: below 0.5 Å
+        ("300,10,12,15,179.9,90,90,", "squashed flat: an interplanar spacing is 0.0209 Å"),
+        ("1e308,10,12,15,90,90,90,", "temperature 1e+308 K is above 10000 K"),
+        ("300,10,12,15,90,90,90,-0.001", "the s.u. of a is negative"),
+    ],
+)
+def test_csv_cells_meet_the_readers_plausibility_limits(expect_refusal, row, match):
+    """Issue 11 item 4 for cell tables: the limits the CIF reader states (cif_values) hold for CSV rows too; a CSV
+    c = 1e9 Å went on into relate and came out as an internal error reported as 'not a subgroup'."""
+    assert math.isclose(12 * math.sin(math.radians(179.9)), 0.0209, rel_tol=1e-2)
+    text = "T,a,b,c,alpha,beta,gamma,a_su\n100,10,12,15,90,90,90,\n" + row + "\n"
+    f, err = expect_refusal(read_cells_csv, "bad.csv", text, match=re.escape(match))
+    assert err.source == str(f) and "row 3:" in str(err)

@@ -277,3 +277,48 @@ def test_cli_table_csv_with_spacegroups_and_branch_labels(capsys, tmp_path, monk
     # the Cmcm line b(T) = 8.764 + 1e-4·T exactly: a Pmcn row's e22 = b/b0 − 1
     assert rows[150]["strain"]["e22"]["value"] == pytest.approx((8.76 + 0.015) / (8.764 + 0.015) - 1, abs=1e-12)
     assert rows[150]["strain"]["e11"]["value"] == 0.0 and rows[150]["coupling"] == "quadratic_nsb"
+
+
+def test_two_row_paraphase_warnings_say_which_fit_they_concern(capsys, tmp_path):
+    """Two paraphase rows give two exact lines — the reference baseline and the phase's thermal expansion — and each
+    warning says which one it concerns (read as a duplicate otherwise); each appears once."""
+    csv = tmp_path / "cells.csv"
+    rows = [(100.0, "Pmcn", 5.8630, 8.7660), (150.0, "Pmcn", 5.8620, 8.7700), (200.0, "Pmcn", 5.8610, 8.7760),
+            *((T, "Cmcm", a, b) for T, a, b, _ in [(285.0, 5.85424, 8.79471, 0), (300.0, 5.8543, 8.79679, 0)])]
+    csv.write_text("T,spacegroup,a,b,c\n" + "".join(f"{T},{g},{a},{b},13.13\n" for T, g, a, b in rows))
+    rc, out, err = _run(capsys, "table", "--cells", csv, "--json", "--no-plots", "--out", tmp_path / "o")
+    assert rc == 0, err
+    w = json.loads(out)["warnings"]
+    exact = [x["message"] for x in w if x["code"] == "baseline_exact"]
+    two = [x["message"] for x in w if x["code"] == "expansion_two_rows"]
+    assert len(exact) == 1 and "reference baseline" in exact[0]
+    assert len(two) == 1 and "thermal expansion of C m c m" in two[0]
+    assert len({x["message"] for x in w}) == len(w)
+
+
+def test_json_detected_group_is_a_spacegroup_object(capsys, tmp_path):
+    """CONTRACT: a space group is an object, never 'Pna2_1 (33)' text — also the group spglib detects in each row.
+    Oracle: spglib on the atoms gemmi expands from each file."""
+    import warnings
+
+    import gemmi
+    import spglib
+
+    from symstrain.contract import validate
+
+    files = [ROOT / "cifs" / "model_LS_Pccn_90K.cif", ROOT / "cifs" / "model_HS_P21c_300K.cif"]
+    rc, out, err = _run(capsys, "table", *files, "--json", "--no-plots", "--out", tmp_path / "o")
+    assert rc == 0, err
+    d = json.loads(out)
+    validate("table", d)
+    for r, f in zip(d["results"], files):
+        st = gemmi.read_small_structure(str(f))
+        sites = st.get_all_unit_cell_sites()
+        frac = [[s.fract.x, s.fract.y, s.fract.z] for s in sites]
+        num = [s.element.atomic_number for s in sites]
+        lat = np.array(st.cell.orth.mat).T
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # spglib's note on its error handling
+            ds = spglib.get_symmetry_dataset((lat, frac, num), symprec=0.01)
+        det = r["spacegroup_detected"]
+        assert isinstance(det, dict) and det["number"] == ds.number and det["standard_setting"] is True

@@ -87,6 +87,8 @@ def test_noisy_tricritical_data_models_and_aicc_against_brute_force():
     for m in rss:
         assert c.fit(m).rss <= rss[m] * (1 + 1e-9) and c.fit(m).rss == pytest.approx(rss[m], rel=2e-3)
     sigma2 = min(rss[m] / (n - k[m]) for m in rss)
+    m_sigma = min(rss, key=lambda m: rss[m] / (n - k[m]))  # σ̂ from this model's scatter, with n − k dof
+    assert c.sigma_from == m_sigma and c.sigma_dof == n - k[m_sigma]
     aicc = {m: rss[m] / sigma2 + 2 * k[m] + 2 * k[m] * (k[m] + 1) / (n - k[m] - 1) for m in rss}
     for m in rss:
         assert c.fit(m).aicc == pytest.approx(aicc[m], rel=5e-3)
@@ -106,7 +108,7 @@ def test_weighted_chi2_and_a_pure_step():
     su = np.full(6, 1e-5)
     y = np.array([3.0e-4, 3.1e-4, 2.9e-4, 3.0e-4, 3.05e-4, 2.95e-4])  # flat: a jump at T_c, no further change
     c = compare_models(T, y, su, T_low=200.0, T_high=210.0, ordered_below=True)
-    assert c.sigma_from == "s.u.'s" and c.preferred == "first_order_step"
+    assert c.sigma_from == "s.u.'s" and c.preferred == "first_order_step" and c.sigma_dof is None
     f = c.fit("first_order_step")
     assert f.Tc == 205.0 and f.Tc_su == pytest.approx(10.0 / math.sqrt(12.0))  # the bracket: uniform
     # χ² of the step = Σ((y − ȳ)/σ)² when the free slope comes out negative (a pure step: B = 0)
@@ -166,5 +168,128 @@ def test_lawsonite_two_transitions(capsys, tmp_path, monkeypatch, shared_cifs):
         assert r["preferred_model"] in ("second_order", "tricritical", "free_beta", "first_order_step")
         assert r["coupling"] == "quadratic_nsb" and r["proxy"] == "e_nsb"
         assert r["direction"] == "descending"
+    k = {"second_order": 2, "tricritical": 2, "free_beta": 3, "first_order_step": 3}
+    for r in d["results"]:  # σ̂ from a residual scatter (no s.u.'s in these files): its dof are said
+        assert r["sigma"]["dof"] == len(r["points"]) - k[r["sigma"]["from"]]
+    rc, text, err = _run(capsys, "transitions", *files, "--no-plots", "--out", tmp_path / "t")
+    dofs = [r["sigma"]["dof"] for r in d["results"]]
+    assert [f"degree{'' if n == 1 else 's'} of freedom" in text for n in dofs] == [True, True]
     assert [r["high_symmetry"]["symbol"] for r in d["results"]] == ["P m c n", "C m c m"]
     assert [r["low_symmetry"]["symbol"] for r in d["results"]] == ["P 21 c n", "P m c n"]
+
+
+def test_a_phase_has_one_colour_in_every_panel_and_figure(capsys, tmp_path, monkeypatch):
+    """Issue 13 item 8: the transitions figure shades each phase in the colour the table's figures give it (Pmcn is
+    the low side of one panel and the high side of the other); the rows are given out of T order on purpose.
+    Cells: the published lawsonite cells (Meyer et al. 2001, COD 9002543–9002551), all angles 90°."""
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    import symstrain.plots.strain as pstrain
+    import symstrain.plots.transitions as ptrans
+
+    rows = [(300, "Cmcm", 5.8543, 8.79679, 13.1387), (2, "P21cn", 5.86465, 8.7652, 13.1002),
+            (130, "Pmcn", 5.86243, 8.76981, 13.1063), (50, "P21cn", 5.8639, 8.76442, 13.099),
+            (175, "Pmcn", 5.86092, 8.77586, 13.1132), (100, "P21cn", 5.86332, 8.76659, 13.1021),
+            (225, "Pmcn", 5.85942, 8.78269, 13.1209), (268, "Pmcn", 5.85539, 8.79152, 13.1326),
+            (285, "Cmcm", 5.85424, 8.79471, 13.1365)]
+    csv = tmp_path / "law.csv"
+    csv.write_text("T,spacegroup,a,b,c,alpha,beta,gamma\n"
+                   + "".join(f"{t},{g},{a},{b},{c},90,90,90\n" for t, g, a, b, c in rows))
+    figs = []
+    for mod in (pstrain, ptrans):
+        monkeypatch.setattr(mod, "save_figure", lambda fig, path, *a, **k: figs.append(fig) or str(path))
+    monkeypatch.chdir(tmp_path)
+    assert _run(capsys, "table", "--cells", csv)[0] == 0
+    assert _run(capsys, "transitions", "--cells", csv)[0] == 0
+    probe = {"P21cn": 50.0, "Pmcn": 200.0, "Cmcm": 295.0}  # a temperature inside each phase
+    seen = {g: set() for g in probe}
+    for fig in figs:
+        for ax in fig.axes:
+            for p in ax.patches:
+                if not isinstance(p, Rectangle) or p.get_fill() is False or p.get_facecolor()[3] == 0:
+                    continue
+                x0, x1 = sorted((p.get_x(), p.get_x() + p.get_width()))
+                for g, t in probe.items():
+                    if x0 < t < x1:
+                        seen[g].add(to_hex(p.get_facecolor()))
+    assert all(len(c) == 1 for c in seen.values()), seen  # one colour per phase everywhere
+    assert len({next(iter(c)) for c in seen.values()}) == 3  # and three phases, three colours
+
+
+def test_json_points_name_their_rows(capsys, tmp_path, monkeypatch):
+    """Each proxy point of a transition names the file and block of its own row (a dictionary look-up since the
+    per-point scan of the table was N² on 10⁴ rows): rows labelled by hand, the Pmcn rows are the ordered ones."""
+    rows = [("r300", 300, "Cmcm", 5.8543, 8.79679, 13.1387), ("r285", 285, "Cmcm", 5.85424, 8.79471, 13.1365),
+            ("r268", 268, "Pmcn", 5.85539, 8.79152, 13.1326), ("r225", 225, "Pmcn", 5.85942, 8.78269, 13.1209),
+            ("r175", 175, "Pmcn", 5.86092, 8.77586, 13.1132), ("r130", 130, "Pmcn", 5.86243, 8.76981, 13.1063)]
+    csv = tmp_path / "law.csv"
+    csv.write_text("label,T,spacegroup,a,b,c\n" + "".join(f"{n},{t},{g},{a},{b},{c}\n" for n, t, g, a, b, c in rows))
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--json", "--no-plots")
+    assert rc == 0, err
+    (tr,) = json.loads(out)["results"]
+    got = {(p["block"], p["T"]["value"]) for p in tr["points"]}
+    assert got == {(n, float(t)) for n, t, g, *_ in rows if g == "Pmcn"}
+    assert all(p["file"] == str(csv) for p in tr["points"])
+    assert tr["bracket"]["below"]["block"] == "r268" and tr["bracket"]["above"]["block"] == "r285"
+
+
+def test_brackets_with_coexistence_do_not_depend_on_the_row_order():
+    """Two groups at one temperature of one branch (coexistence at a first-order transition): by hand, heating
+    A(100) A+B(150) B(200) changes between 100 and 200 K (150 K lies inside); cooling A(90) A+B(130) ends in
+    coexistence, so B is first seen at 130 K: 90–130 K; unspecified A+B(50) A(80) starts in it: B last seen at
+    50 K, 50–80 K. The same brackets for every order of the rows (before, one order gave none)."""
+    from symstrain.transitions import find_brackets
+
+    A, B = (62, "P m c n"), (33, "P 21 c n")
+    rows = [(100, "heating", *A), (150, "heating", *A), (150, "heating", *B), (200, "heating", *B),
+            (90, "cooling", *A), (130, "cooling", *A), (130, "cooling", *B),
+            (50, "", *B), (50, "", *A), (80, "", *A)]
+    want = [("heating", 100, 200, 62, 33), ("cooling", 90, 130, 62, 33), ("", 50, 80, 33, 62)]
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        order = rng.permutation(len(rows))
+        got = [(b.branch, b.T_below, b.T_above, b.number_below, b.number_above)
+               for b in find_brackets(_table([rows[i] for i in order]))]
+        assert got == want
+
+
+def test_one_high_symmetry_row_reference_reads_once(capsys, tmp_path, monkeypatch):
+    """With one high-symmetry row the proxy's reference is that row's cell, said once ('against the cell of …',
+    not 'against the the cell of …'); the proxy of the single ordered row is e_nsb of its cell against that cell:
+    orthorhombic to orthorhombic, e_ii = x/x0 − 1, so |proxy| = √(Σ e_ii²) by hand."""
+    csv = tmp_path / "c.csv"
+    csv.write_text("label,T,spacegroup,a,b,c\nhot,300,Cmcm,5.85,8.79,13.13\ncold,250,Pmcn,5.86,8.78,13.12\n")
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots")
+    assert rc == 0 and "against the cell of" in out and "the the" not in out
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots", "--json")
+    (tr,) = json.loads(out)["results"]
+    assert tr["reference"].startswith("cell of ")
+    e = np.array([5.86 / 5.85, 8.78 / 8.79, 13.12 / 13.13]) - 1
+    assert abs(tr["points"][0]["proxy"]["value"]) == pytest.approx(np.linalg.norm(e), rel=1e-9)
+
+
+def test_a_failure_of_relate_is_not_reported_as_not_a_subgroup(capsys, tmp_path, monkeypatch):
+    """A bug inside relate (simulated here) is no answer about the groups: transitions says the pair could not be
+    related (code relate_failed) and table lists those rows as failed (exit 3) with the same words — neither says
+    'not a subgroup', which is a scientific claim."""
+    import symstrain.relation as relation
+
+    def broken(*a, **k):
+        raise ValueError("broadcast dimensions too large.")
+
+    csv = tmp_path / "c.csv"
+    csv.write_text("T,spacegroup,a,b,c\n300,Cmcm,5.85,8.79,13.13\n250,Pmcn,5.86,8.78,13.12\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(relation, "relate", broken)
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots", "--json")
+    d = json.loads(out)
+    assert rc == 0 and [w["code"] for w in d["warnings"] if w["code"].startswith("relate")] == ["relate_failed"]
+    assert "not a subgroup" not in json.dumps(d["warnings"])
+    rc, out, err = _run(capsys, "transitions", "--cells", csv, "--no-plots")
+    assert "could not be related: internal error while relating: ValueError" in out
+    rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots")
+    assert rc == 3 and "P m c n could not be related to the paraphase C m c m: internal error" in out
+    assert "not a subgroup" not in out + err

@@ -26,7 +26,7 @@ def run(args):
     import math
 
     from ..plots.strain import short_symbol
-    from ..transitions import find_transitions, transition_to_dict
+    from ..transitions import INTERNAL, find_transitions, transition_to_dict
     from . import CommandResult, output_dir
     from ..contract import warning_records
     from .table import failures, read_inputs
@@ -40,10 +40,12 @@ def run(args):
     written = [str(out / "transitions.csv")]
     csv_frame(trs).to_csv(written[0], index=False)
     if not args.no_plots:
+        from ..plots.strain import group_colours
         from ..plots.transitions import plot_transitions
 
         written.append(plot_transitions(trs, out / "transitions.png", title="order-parameter proxy against T, "
-                                        "each model fitted on the low-symmetry side, the bracket hatched"))
+                                        "each model fitted on the low-symmetry side, the bracket hatched",
+                                        colours=group_colours(cells)))
     failed = failures(cells.attrs.get("failed", []))
     data = {
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),
@@ -60,7 +62,8 @@ def run(args):
                 f"{b.T_below:g} K ({short_symbol(b.group_below)}) and {b.T_above:g} K ({short_symbol(b.group_above)})")
         lines.append(head)
         if t.comparison is None:
-            lines.append(f"  not a group–subgroup pair: {t.not_subgroup}; T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K "
+            what = "could not be related" if t.not_subgroup.startswith(INTERNAL) else "not a group–subgroup pair"
+            lines.append(f"  {what}: {t.not_subgroup}; T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K "
                          "(the bracket)")
             continue
         rel = t.relation
@@ -71,8 +74,11 @@ def run(args):
         if t.preferred is None:
             lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K (the bracket): {t.comparison.evidence}")
             continue
+        dof = t.comparison.sigma_dof
+        noise = ("" if dof is None else f"; σ from the scatter of {t.comparison.sigma_from}, {dof} degree"
+                 f"{'' if dof == 1 else 's'} of freedom")
         lines.append(f"  T_c = {t.Tc:.4g} ± {t.Tc_su:.2g} K  preferred: {t.preferred} ({t.comparison.evidence}; "
-                     f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'})")
+                     f"Δ{crit_name} = {'—' if not math.isfinite(delta) else f'{max(delta, 0.0):.3g}'}{noise})")
         for f in t.comparison.fits:
             crit = getattr(f, t.comparison.criterion)
             beta = "—" if not math.isfinite(f.beta) else f"{f.beta:.3g}"
@@ -90,6 +96,7 @@ def run(args):
 #: codes of the warnings of :func:`symstrain.transitions.find_transitions` (given there as plain lines)
 WARNING_CODES = {
     "not_a_subgroup": "the groups on the two sides of a bracket are not a group–subgroup pair: only the bracket",
+    "relate_failed": "relating the groups on the two sides of a bracket failed (an internal error): only the bracket",
     "no_preferred_model": "no model of the order-parameter proxy is preferred: T_c is the bracket's middle",
 }
 
@@ -99,11 +106,13 @@ def coded(trs, notes) -> list:
     belongs to: it gives them in the order of its transitions, one for a pair that is not group–subgroup
     (``relation`` None), else that transition's own ``warnings`` (no preferred model)."""
     from ..errors import WarningRecord
+    from ..transitions import INTERNAL
 
     out, k = [], 0
     for t in trs:
         if t.relation is None:
-            msgs, code = notes[k:k + 1], "not_a_subgroup"
+            msgs = notes[k:k + 1]
+            code = "relate_failed" if (t.not_subgroup or "").startswith(INTERNAL) else "not_a_subgroup"
         else:
             msgs, code = list(t.warnings), "no_preferred_model"
         k += len(msgs)

@@ -4,7 +4,9 @@
 PNG with 2θ of each reflection and of its twin against T (left) and Δ2θ = 2θ_twin − 2θ against T (right), and
 returns its path. Heating and cooling rows are drawn with the markers of the strain figures, and joined by the same
 rule (:func:`~symstrain.plots.strain.joined_runs`): lines only between neighbours of one group on a known branch, so
-that no line bridges the symmetry change (the jump of Δ2θ at T↑ and T↓ shows as a gap).
+that no line bridges the symmetry change (the jump of Δ2θ at T↑ and T↓ shows as a gap). As every figure along T:
+the phases of the rows are shaded and labelled with their groups (hatched where heating and cooling disagree), the
+symmetry changes marked at their brackets, and the legend sits below the panels (it hides no data).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import save_figure
-from .strain import STYLE, join_neighbours
+from .strain import STYLE, group_colours, join_neighbours, mark_transitions, phase_segments, shade_phases, short_symbol
 
 
 def _label(r) -> str:
@@ -51,6 +53,7 @@ def plot_splitting(splitting, path, title: str | None = None) -> str:
             ax2.errorbar(T, d2, yerr=np.nan_to_num(su) if np.isfinite(su).any() else None, capsize=2,
                          label=f"{lab}{suffix}", **kw, **mark)
             join_neighbours(ax2, T, d2, grp, br, ls="-", **kw)
+    _phases(df, (ax1, ax2))
     ax1.set_xlabel("T (K)")
     ax1.set_ylabel("2θ (°)   twin: × (dashed)")
     ax2.set_xlabel("T (K)")
@@ -59,8 +62,40 @@ def plot_splitting(splitting, path, title: str | None = None) -> str:
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
     if groups:
-        ax2.legend(fontsize=7, loc="best")
+        from matplotlib.patches import Patch
+
+        handles, labels = ax2.get_legend_handles_labels()
+        handles += [Patch(color=c, label=short_symbol(g)) for g, c in _colours(df).items() if g]
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), fontsize=7,
+                   frameon=False)
     else:
         ax2.text(0.5, 0.5, "no twin-related reflections split", ha="center", va="center", transform=ax2.transAxes)
     fig.suptitle(title or f"twin-related reflections, λ = {splitting.wavelength:g} Å")
     return save_figure(fig, path)
+
+
+def _rows(df):
+    """One row per (branch, T, group): the structures behind the table (each carries several reflections)."""
+    rows = df.drop_duplicates(["branch", "T", "spacegroup"]).copy()
+    rows["branch"] = rows["branch"].fillna("").astype(str)
+    return rows.sort_values("T")
+
+
+def _colours(df) -> dict:
+    return group_colours(_rows(df)) if "spacegroup" in df and len(df) else {}
+
+
+def _phases(df, axes) -> None:
+    """Shade and label the phases of the rows and mark each symmetry change (as the strain figures do)."""
+    if "spacegroup" not in df or not len(df) or not (df["spacegroup"].astype(str) != "").any():
+        return
+    from ..series_read import spacegroup_of
+    from ..transitions import find_brackets
+
+    rows = _rows(df)
+    rows["sg_number"] = [spacegroup_of(g)[1] for g in rows["spacegroup"].astype(str)]
+    rows["label"] = rows["block"].astype(str) if "block" in rows else rows["T"].astype(str)
+    segments, colours, brackets = phase_segments(rows), group_colours(rows), find_brackets(rows)
+    for ax in axes:
+        shade_phases(ax, segments, colours, label=True)
+        mark_transitions(ax, brackets)

@@ -2,7 +2,8 @@
 
 * :func:`plot_section`: a reciprocal-lattice section drawn like a precession image — spots with area
   proportional to intensity (predicted or measured), SB reflections in red, reflections allowed in
-  both groups in black, reflections absent in both as small grey crosses.
+  both groups in black, reflections absent in both as small grey crosses — unless measured above 3σ: those are
+  drawn as open purple squares sized by intensity (observed although both groups extinguish them).
 * :func:`plot_eta_series`: η_intensity(T) of a temperature series, with the branch markers of the strain figures
   (the branch the ``branch`` column or the data files' names say) and their rule for lines
   (:func:`~symstrain.plots.strain.joined_runs`: data sets of no stated branch are markers only).
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from . import save_figure
 
-_COL = {"allowed": "black", "SB": "tab:red", "absent": "0.55"}
+_COL = {"allowed": "black", "SB": "tab:red", "absent": "0.55", "observed_absent": "tab:purple"}
 
 
 def section_name(normal, level: int = 0) -> str:
@@ -81,7 +82,8 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
     ``table`` needs columns h, k, l, class and (optionally) ``I_col``; duplicate indices are averaged.
     Spot area ∝ √(I/I_max) (``scale="sqrt"``, i.e. ∝ |F|, so weak SB spots stay visible) or ∝ I/I_max
     (``scale="linear"``), I clipped at 0 (predicted or measured; a small floor keeps every spot visible);
-    SB reflections red, allowed black, absent-in-both grey crosses.
+    SB reflections red, allowed black, absent-in-both grey crosses; with a ``sigma`` column (measured data),
+    absent-in-both reflections with I > 3σ are open purple squares sized like the other spots.
     """
     t = table
     if I_col in t and t.duplicated(["h", "k", "l"]).any():
@@ -108,9 +110,19 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
             ax.scatter(x[m], y[m], s=area[m], c=_COL[c], edgecolors="none",
                        label=f"{'allowed in both' if c == 'allowed' else 'symmetry-breaking'} ({int(m.sum())})")
     m = cls == "absent"
-    if m.any():
-        ax.scatter(x[m], y[m], s=10, marker="x", c=_COL["absent"], linewidths=0.6,
-                   label=f"absent in both ({int(m.sum())})")
+    # measured data: a reflection both groups extinguish but that is observed (I > 3σ) is a finding (a wrong
+    # group, a twin, multiple diffraction): drawn like the other spots, sized by I, as an open purple square
+    seen = np.zeros(len(rows), bool)
+    if I_col in rows and "sigma" in rows:
+        sig = rows["sigma"].to_numpy(dtype=float)
+        seen = m & np.isfinite(sig) & (sig > 0) & (rows[I_col].to_numpy(dtype=float) > 3 * sig)
+    if (m & ~seen).any():
+        ax.scatter(x[m & ~seen], y[m & ~seen], s=10, marker="x", c=_COL["absent"], linewidths=0.6,
+                   label=f"absent in both ({int((m & ~seen).sum())})")
+    if seen.any():
+        ax.scatter(x[seen], y[seen], s=np.maximum(area[seen], 30.0), marker="s", facecolors="none",
+                   edgecolors=_COL["observed_absent"], linewidths=1.2, zorder=4,
+                   label=f"observed (I > 3σ) but absent in both groups ({int(seen.sum())})")
     ax.plot([0], [0], "+", color="0.3")
     lim = 1.1 * max(float(np.max(np.abs(x))) if len(x) else 0.0, float(np.max(np.abs(y))) if len(y) else 0.0, 0.1)
     ax.set_xlim(-lim, lim)
@@ -121,10 +133,12 @@ def plot_section(table: pd.DataFrame, cell, path, normal=(1, 0, 0), level: int =
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
     ax.set_title(title or f"{section_name(normal, level)} section")
-    if I_col in rows:
-        fig.text(0.01, 0.005, f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}", fontsize=7, color="0.4")
-    if len(rows):
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+    note = f"spot area ∝ {'√I' if scale == 'sqrt' else 'I'}" if I_col in rows else None
+    if len(rows):  # below the section: a legend inside the axes would cover spots
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=7, frameon=False,
+                   title=note, title_fontsize=7)
+    elif note:
+        fig.text(0.01, 0.005, note, fontsize=7, color="0.4")
     return save_figure(fig, path, dpi=120)
 
 

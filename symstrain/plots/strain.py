@@ -108,7 +108,12 @@ def mark_transitions(ax, brackets) -> None:
 
 
 def group_colours(df) -> dict:
-    groups = list(dict.fromkeys(df["spacegroup"].astype(str))) if "spacegroup" in df else []
+    """group → shading colour, in the order of each group's lowest T (so that every figure of one series, whatever
+    the order of its rows, gives a group the same colour)."""
+    if "spacegroup" not in df:
+        return {}
+    g = df.sort_values("T", kind="stable") if "T" in df else df
+    groups = list(dict.fromkeys(g["spacegroup"].astype(str)))
     return {g: _PHASE_COLOURS[i % len(_PHASE_COLOURS)] for i, g in enumerate(groups)}
 
 
@@ -306,7 +311,7 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
     fitted lines, and V; the coefficients (MK⁻¹) in the legend."""
     from matplotlib.lines import Line2D
 
-    from ..expansion import principal_strains
+    from ..expansion import principal_strains, row_index
     from ..lattice import volume
 
     fig, axes = _axes(2, width=5.0, ncol=2)
@@ -314,8 +319,7 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
     styles = ("-", "--", ":")
     extra = []
     for ph in te.phases:
-        lab = table["label"].astype(str).to_numpy()
-        idx = np.array([int(np.flatnonzero(lab == r)[0]) for r in ph.rows])
+        idx = row_index(table, ph.rows)
         T = table["T"].to_numpy(float)[idx]
         e = principal_strains(table, ph) * STRAIN_SCALE
         for k in range(3):

@@ -26,9 +26,11 @@ def _scale(proxy: str | None) -> float:
     return STRAIN_SCALE
 
 
-def plot_transitions(transitions, path, title: str | None = None) -> str:
+def plot_transitions(transitions, path, title: str | None = None, colours: dict | None = None) -> str:
     """One panel per :class:`~symstrain.transitions.Transition`; a transition without a relation (only a bracket)
-    is drawn as its bracket with the reason."""
+    is drawn as its bracket with the reason. ``colours``: group → shading colour (``plots.strain.group_colours`` of
+    the series, so that a phase has one colour in every panel and in the table's figures); default: the
+    low-symmetry side orange, the high-symmetry side blue."""
     n = max(len(transitions), 1)
     ncol = min(n, 2)
     nrow = -(-n // ncol)
@@ -41,13 +43,13 @@ def plot_transitions(transitions, path, title: str | None = None) -> str:
                      va="center", transform=axes[0].transAxes)
         axes[0].set(xlabel="T (K)")
     for ax, tr in zip(axes, transitions):
-        _panel(ax, tr)
+        _panel(ax, tr, colours or {})
     if title:
         fig.suptitle(title, fontsize=9)
     return save_figure(fig, path)
 
 
-def _panel(ax, tr) -> None:
+def _panel(ax, tr, colours: dict) -> None:
     b = tr.bracket
     st = STYLE.get(b.branch, STYLE[""])
     k = _scale(tr.proxy)
@@ -58,8 +60,8 @@ def _panel(ax, tr) -> None:
     # phases on both sides of the bracket, the bracket hatched
     low_side = (lo, b.T_below) if tr.ordered_below else (b.T_above, hi)
     high_side = (b.T_above, hi) if tr.ordered_below else (lo, b.T_below)
-    ax.axvspan(*low_side, color="#fbe3cf", lw=0, zorder=0)
-    ax.axvspan(*high_side, color="#d9e8f5", lw=0, zorder=0)
+    ax.axvspan(*low_side, color=colours.get(tr.low, "#fbe3cf"), lw=0, zorder=0)
+    ax.axvspan(*high_side, color=colours.get(tr.high, "#d9e8f5"), lw=0, zorder=0)
     ax.axvspan(b.T_below, b.T_above, facecolor="none", edgecolor="0.5", hatch="///", lw=0, zorder=0,
                label=f"bracket {b.T_below:g}–{b.T_above:g} K")
     for (a, c), name in ((low_side, tr.low), (high_side, tr.high)):
@@ -107,6 +109,9 @@ def _panel(ax, tr) -> None:
 
     crit = {"aicc": "AICc", "aic": "AIC"}.get(tr.comparison.criterion, "")
     ax.set_title("\n".join(textwrap.wrap(f"{short_symbol(tr.high)} → {short_symbol(tr.low)} ({b.branch or 'no branch'})"
-                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}", 70)),
+                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}"
+                                          + ("" if tr.comparison.sigma_dof is None else
+                                             f" (σ from a residual scatter with {tr.comparison.sigma_dof} dof)"),
+                                          70)),
                  fontsize=8, pad=14)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False, ncol=1)
