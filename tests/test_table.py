@@ -322,3 +322,27 @@ def test_json_detected_group_is_a_spacegroup_object(capsys, tmp_path):
             ds = spglib.get_symmetry_dataset((lat, frac, num), symprec=0.01)
         det = r["spacegroup_detected"]
         assert isinstance(det, dict) and det["number"] == ds.number and det["standard_setting"] is True
+
+
+def test_text_of_a_long_table_shows_its_ends_and_json_has_every_row(capsys, tmp_path):
+    """A table longer than MAX_TEXT_ROWS prints its first and last half of that many rows and says how many are left
+    out (every row is in table.csv and in --json); the baseline line of a falling parameter reads '−', not '+ -'."""
+    from symstrain.cli.table import MAX_TEXT_ROWS
+
+    n_para, n_child = 30, 70
+    temps = [80 + 2 * k for k in range(n_para)] + [200 + 2 * k for k in range(n_child)]
+    csv = tmp_path / "cells.csv"
+    csv.write_text("T,spacegroup,a,b,c\n" + "".join(
+        f"{T},{'Cmcm' if k < n_para else 'Pmcn'},{5.85 + 1e-5 * T},{8.80 - 1e-4 * T + (0.004 if k >= n_para else 0)},"
+        f"13.1\n" for k, T in enumerate(temps)))
+    rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots", "--out", tmp_path / "t")
+    assert rc == 0, err
+    rows = [line for line in out.splitlines() if line[:8].strip().replace(".", "").isdigit()]
+    half = MAX_TEXT_ROWS // 2
+    shown = sorted(temps)[:half] + sorted(temps)[-half:]
+    assert [float(line.split()[0]) for line in rows] == shown
+    assert f"{n_para + n_child - 2 * half} more rows: every row is in table.csv" in out
+    assert "b(T) = " in out and "Å − " in out and "+ -" not in out
+    rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots", "--json", "--out", tmp_path / "j")
+    assert rc == 0, err
+    assert len(json.loads(out)["results"]) == n_para + n_child

@@ -23,7 +23,7 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -45,7 +45,8 @@ ENVELOPE = ("command", "version", "status", "warnings", "files")
 class CommandResult:
     """What a command hands back: ``data`` for ``--json`` (the command's keys), ``text`` for people, ``files``
     written, ``warnings`` (:class:`~symstrain.errors.WarningRecord`, shown once each) and ``status``:
-    "ok", "refuted" (a scientific no) or "partial" (a batch with failed inputs)."""
+    "ok", "refuted" (a scientific no) or "partial" (a batch with failed inputs). ``data`` and ``text`` may be
+    zero-argument callables: only the one the output asks for is computed (a table of 10⁴ rows)."""
 
     data: dict
     text: str
@@ -191,7 +192,7 @@ def envelope(command: str, result: CommandResult) -> dict:
     from .. import __version__
     from ..contract import warning_records
 
-    data = dict(result.data)
+    data = dict(result.data() if callable(result.data) else result.data)
     clash = [k for k in ENVELOPE if k in data and k != "files"]
     if clash:  # warnings travel in CommandResult.warnings, never in data
         raise RuntimeError(f"command {command} writes envelope key(s) {clash}")
@@ -238,11 +239,11 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("SYMSTRAIN_DEBUG"):
             raise
         return EXIT_INTERNAL
-    doc = envelope(command, result)
+    doc = envelope(command, result if args.json else replace(result, data={}))
     if args.json:
         sys.stdout.write(json.dumps(to_jsonable(doc), indent=1, allow_nan=False) + "\n")
     else:
-        text = result.text.rstrip("\n")
+        text = (result.text() if callable(result.text) else result.text).rstrip("\n")
         shown = [w["message"] for w in doc["warnings"] if f"warning: {w['message']}" not in text]
         sys.stdout.write(text + "".join(f"\nwarning: {m}" for m in shown) + "\n")
     return EXIT_STATUS[result.status]

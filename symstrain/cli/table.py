@@ -197,7 +197,7 @@ def run(args):
     warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
                                + list(df.attrs.get("warnings", [])) + list(te.warnings), "table")
     groups = {} if choice is None else choice.groups
-    data = {
+    data = lambda: {  # noqa: E731 — built only for --json
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),
         "n_rows": len(df),
         "reference": ({"mode": "none", "model": "none", "description": df.attrs["reference"]} if choice is None
@@ -212,7 +212,7 @@ def run(args):
         "transitions": [{"branch": b.branch or None, "T_below": b.T_below, "T_above": b.T_above,
                          "below": b.group_below, "above": b.group_above} for b in brackets],
     }
-    text = text_report(df, choice, te, brackets, failed, written, np)
+    text = lambda: text_report(df, choice, te, brackets, failed, written, np)  # noqa: E731 — only without --json
     return CommandResult(data, text, written, warnings=warnings, status="partial" if failed else "ok")
 
 
@@ -289,6 +289,10 @@ def json_rows(df, groups) -> list[dict]:
     return rows
 
 
+#: the text output lists every row of a table up to this many, else the first and last half of it (the CSV has all)
+MAX_TEXT_ROWS = 40
+
+
 def text_report(df, choice, te, brackets, failed, written, np) -> str:
     from ..notation import format_su
     from ..paraphase import OVERRIDES, refusal
@@ -308,7 +312,8 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
                 p = name.split(": ")[-1]
                 if b.model == "linear":
                     (c0, c1), (s0, s1) = b.params, b.param_su
-                    lines.append(f"  {p}(T) = {format_su(c0, s0)} Å + {format_su(c1, s1)} Å/K · (T − {b.T_ref:g} K)"
+                    lines.append(f"  {p}(T) = {format_su(c0, s0)} Å {'−' if c1 < 0 else '+'} {format_su(abs(c1), s1)} Å/K"
+                                 f" · (T − {b.T_ref:g} K)"
                                  .replace(" Å", "" if p in ("alpha", "beta", "gamma") else " Å"))
                 else:
                     ps = ", ".join(f"{n}={format_su(v, s)}" for n, v, s in zip(b.param_names, b.params, b.param_su))
@@ -328,7 +333,12 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
     sus = {c: df[f"{c}_su"].to_numpy() if f"{c}_su" in df else np.full(n, None) for c in cols}
     zeros = df["zero_by_symmetry"].astype(str).to_numpy() if "zero_by_symmetry" in df else np.full(n, "")
     groups = {g: short_symbol(g)[:10] for g in set(df["spacegroup"].astype(str))}
+    n_shown = n if n <= MAX_TEXT_ROWS else MAX_TEXT_ROWS // 2
     for k, (T, br, g) in enumerate(zip(df["T"].to_numpy(), df["branch"].to_numpy(), df["spacegroup"].astype(str))):
+        if n_shown <= k < n - n_shown:
+            if k == n_shown:
+                lines.append(f"{'…':>8} {n - 2 * n_shown} more rows: every row is in table.csv")
+            continue
         zero = set(zeros[k].split())
         cells = []
         for c in cols:

@@ -154,6 +154,10 @@ def draw_jump(ax, T: float, y_before: float, y_after: float, **kw) -> None:
     ax.plot([T, T], [y_before, y_after], **kw)
 
 
+#: the most error bars one series draws; a denser series gets a bar on every k-th point (markers on all)
+MAX_BARS = 400
+
+
 def draw_series(ax, g, y, s, branch: str) -> None:
     """Points of one branch (error bars where an s.u. is known) and, for a known branch, lines between
     neighbours of the same group only (:func:`joined_runs`)."""
@@ -161,8 +165,11 @@ def draw_series(ax, g, y, s, branch: str) -> None:
     T = g["T"].to_numpy(float)
     has = None if s is None else np.isfinite(s) & (s > 0)  # exact values (s.u. 0) and unknown s.u.'s: no bar
     yerr = None if has is None or not has.any() else np.where(has, s, 0.0)
-    ax.errorbar(T, y, yerr=yerr, ls="none", ms=5, capsize=2, color=st["color"], marker=st["marker"],
-                mfc=st["mfc"], zorder=3)
+    # a dense series (more than MAX_BARS rows): smaller markers, and a bar on every k-th point only (each bar where
+    # it belongs: a sample of the same s.u.'s)
+    every = max(1, -(-len(T) // MAX_BARS))
+    ax.errorbar(T, y, yerr=yerr, ls="none", ms=5 if every == 1 else 2, capsize=2 if every == 1 else 0,
+                errorevery=every, color=st["color"], marker=st["marker"], mfc=st["mfc"], zorder=3)
     grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else None
     join_neighbours(ax, T, y, grp, branch, ls="-", lw=0.8, color=st["color"], zorder=2)
 
