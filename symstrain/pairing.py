@@ -22,6 +22,9 @@ import numpy as np
 from .errors import SymstrainInputError
 
 _GRID = 24  # origin shifts are searched on a 1/24 grid (covers 1/2, 1/3, 1/4, 1/6, 1/8)
+#: margin (Å) by which an atom's nearest partner must beat every other candidate for the pairing to be read off the
+#: nearest neighbours without a matching
+_UNIQUE = 1e-6
 
 
 class NoPairing(Exception):
@@ -69,10 +72,21 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
         fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
         kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))  # image s, atom b: s·nb + b
         tree_b = cKDTree(fb[kept] @ A.T)
-        near, _ = tree_b.query(pa, k=1)
+        kq = min(2, len(kept))
+        dq, jq = tree_b.query(pa, k=kq)
+        dq, jq = dq.reshape(len(ia), kq), jq.reshape(len(ia), kq)
+        near = dq[:, 0]
         if np.max(near) > rmax:
             k = int(np.argmax(near))
             raise NoPairing("no partner", float(near[k]), int(ia[k]))
+        col = kept[jq[:, 0]] % nb
+        if kq == 1 or (np.all(dq[:, 1] > near + _UNIQUE) and len(np.unique(col)) == len(col)):
+            # every atom's nearest partner is nearer than any other candidate by a margin, and no two atoms share
+            # one: each term of Σ d² is at its strict minimum, so this is the unique optimal pairing (no matching)
+            j_out[ia] = ib[col]
+            L_out[ia] = shifts[kept[jq[:, 0]] // nb] + wa
+            d_out[ia] = near
+            continue
         sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
         full = kept[sdm["j"]]
         rows, cols, dist, img = sdm["i"], full % nb, sdm["v"], full // nb
