@@ -50,8 +50,6 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
     images that come within ``rmax`` of the cell, so the work grows with the number of atoms times the neighbours
     each has, never N². Raises :class:`NoPairing`.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
     from scipy.spatial import cKDTree
 
     n = len(xa)
@@ -87,6 +85,9 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
             L_out[ia] = shifts[kept[jq[:, 0]] // nb] + wa
             d_out[ia] = near
             continue
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
         sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
         full = kept[sdm["j"]]
         rows, cols, dist, img = sdm["i"], full % nb, sdm["v"], full // nb
