@@ -162,20 +162,16 @@ def valid_origins(parent_sg, child_sg, P: np.ndarray, p0: np.ndarray, polar: np.
     cands = grid[ok]
     V = P @ polar if polar.size else np.zeros((3, 0))
     lat = (_images(1)[:, None, :] + cent[None, :, :]).reshape(-1, 3)
-    reps: list[np.ndarray] = []
+    # two shifts are one class when they differ by a parent translation plus a shift along the polar directions:
+    # compare the differences with the polar part projected out (Q: projector onto the complement of span V)
+    Q = np.eye(3) - V @ np.linalg.pinv(V) if V.shape[1] else np.eye(3)
+    reps = np.zeros((0, 3))
     for s in cands:
-        if any(_same_class(s - r, lat, V) for r in reps):
+        r = ((s - reps)[:, None, :] - lat[None, :, :]) @ Q.T
+        if np.any(np.all(np.abs(r) < 1e-9, axis=2)):
             continue
-        reps.append(s)
-    return np.array([(p0 + s) for s in reps])
-
-
-def _same_class(d: np.ndarray, lat: np.ndarray, V: np.ndarray) -> bool:
-    r = d[None, :] - lat
-    if V.shape[1]:
-        coef, *_ = np.linalg.lstsq(V, r.T, rcond=None)
-        r = r - (V @ coef).T
-    return bool(np.any(np.all(np.abs(r) < 1e-9, axis=1)))
+        reps = np.vstack([reps, s])
+    return p0 + reps
 
 
 def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
