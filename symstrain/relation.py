@@ -74,9 +74,6 @@ class Relation:
     symmetry_breaking_strain: tuple[str, ...]
     #: strain components allowed in the parent point group (non-symmetry-breaking), same frame
     non_symmetry_breaking_strain: tuple[str, ...]
-    #: parent reflection conditions the child breaks (``conditions.BrokenCondition.to_dict``): each a dict with
-    #: "child_indexing" and "parent_indexing" ({zone, rule, absent, kind, operation}), "parent_text", "contained_in"
-    broken_conditions: tuple[dict, ...] = ()
     #: finite-strain norm of the child cell against the parent lattice mapped by P: the largest |eigenvalue| of the
     #: Green–Lagrange strain E = ½(L⁻¹·G_child·L⁻ᵀ − I), G_parent(P) = L·Lᵀ (dimensionless; ``finite_strain_norm``)
     lattice_misfit: float = 0.0
@@ -101,6 +98,17 @@ class Relation:
     def _cosets(self):
         """``_cosets_in_order`` of this relation, made once (``relate`` leaves the ones it made here)."""
         return _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
+
+    @cached_property
+    def broken_conditions(self) -> tuple[dict, ...]:
+        """Parent reflection conditions the child breaks (``conditions.BrokenCondition.to_dict``): each a dict with
+        "child_indexing" and "parent_indexing" ({zone, rule, absent, kind, operation}), "parent_text",
+        "contained_in" and "appears". Worked out when first asked (the relate command's output; the commands that
+        only need the relation, like order and pseudo, never pay for the extinction algebra)."""
+        from .conditions import reflection_conditions
+
+        G, H = self.parent.spacegroup, self.child.spacegroup
+        return tuple(bc.to_dict() for bc in reflection_conditions(G, H, self.P, self.p))
 
     @property
     def basis(self) -> str:
@@ -320,12 +328,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if len(cosets) != counts["index"]:
         warnings.append(f"found {len(cosets)} cosets for index {counts['index']}; the coset list may be incomplete")
 
-    from .conditions import reflection_conditions
-
     rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell),
-                   lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol,
-                   broken_conditions=tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p)),
-                   warnings=tuple(warnings))
+                   lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))
     rel.__dict__["_cosets"] = (cosets, texts)  # the cosets found above (cached_property's slot)
     return rel
 
