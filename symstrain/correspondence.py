@@ -102,7 +102,19 @@ class _Search:
                 "very short axis beside long ones)")
         grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
         ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
-        vecs = (ints[None, :, :] + centring[:, None, :]).reshape(-1, 3)
+        cent = np.asarray(centring, dtype=float).reshape(-1, 3)
+        # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
+        # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
+        # the exact test below on the vectors it keeps, in the same order as the whole box
+        nG = ints @ self.G_p
+        len2 = (np.einsum("ij,ij->i", nG, ints)[None, :] + 2 * (cent @ nG.T)
+                + np.einsum("ij,jk,ik->i", cent, self.G_p, cent)[:, None])
+        length = np.sqrt(np.maximum(len2, 0.0))
+        loose = np.zeros(length.shape, dtype=bool)
+        for L in self.L_c:
+            loose |= np.abs(length / L - 1) <= tol + 1e-6
+        ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
+        vecs = ints[ik] + cent[ic]
         vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
         ratio = np.linalg.norm(vecs @ A_p.T, axis=1)[:, None] / self.L_c[None, :]  # parent vector / child axis
         near = np.abs(ratio - 1) <= tol
