@@ -7,8 +7,8 @@ does more: the lattice correspondence, the origin, every child operation checked
 written out, strain-tensor invariants, broken reflection conditions. Rounds are interleaved (relate, spglib×2, relate, …).
 
 ``warm``: relate called again on the same pair (what a series does: the exact algebra of the conditions, the
-fixed sets of the index box, fractions, point-group descriptions and the words for the reflections a broken
-condition opens are remembered per distinct input); ``cold``:
+fixed sets of the index box, fractions, point-group descriptions, the words for the reflections a broken
+condition opens, the strain-tensor invariants and the cosets are remembered per distinct input); ``cold``:
 those memories emptied before every call. Pairs: the lawsonite series (../shared/cifs/lawsonite: Cmcm → Pmcn, Pmcn →
 P2₁cn, Cmcm → P2₁cn) and the model pair of cifs/ (Pccn → P2₁/c).
 
@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clear_caches():
     """Forget every remembered derivation (conditions, box fixed sets, fractions, descriptions, lattice translations)."""
-    from symstrain import appearing, conditions, ferroic, notation, ops
+    from symstrain import appearing, conditions, ferroic, notation, ops, relation
 
     for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, ferroic._describe_rotations,
-              ops._lattice_translations):
+              ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached):
         f.cache_clear()
     appearing._DESCRIBERS.clear()
 

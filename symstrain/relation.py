@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .cosets import left_cosets, op_readability, readable_coset
 from .errors import SymstrainInputError, WarningRecord
 from .ferroic import ferroic_character, point_group_symbol
 from .notation import basis_string, fmt_vector
+from .ops import SymOps
 from .phase import Cell, Phase, SpaceGroupInfo
 
 
@@ -350,11 +351,26 @@ def _indices(P: np.ndarray, point_index: int, n_cent_p: int, n_cent_c: int, sour
 
 def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):
     """The left cosets (``cosets.left_cosets``) and their parent-setting triplets: H first, then the lost cosets
-    by the readability of their most readable member (the order of ``Relation.lost_cosets``)."""
-    cosets = left_cosets(parent.symops, child.symops, P, p)
+    by the readability of their most readable member (the order of ``Relation.lost_cosets``). Remembered per
+    distinct input (the two operation lists, P and p), as read-only arrays: a series relates the same groups again."""
+    key = tuple(np.ascontiguousarray(a, dtype=float).tobytes() for a in (
+        parent.rotations, parent.translations, child.rotations, child.translations, P, p))
+    cosets, texts = _cosets_cached(key)
+    return list(cosets), list(texts)
+
+
+@lru_cache(maxsize=64)
+def _cosets_cached(key: tuple) -> tuple[tuple, tuple]:
+    Rp, tp, Rc, tc, P, p = (np.frombuffer(b) for b in key)
+    parent, child = SymOps(Rp.reshape(-1, 3, 3), tp.reshape(-1, 3)), SymOps(Rc.reshape(-1, 3, 3), tc.reshape(-1, 3))
+    P, p = P.reshape(3, 3), p.reshape(3)
+    cosets = left_cosets(parent, child, P, p)
     texts = [readable_coset(c, P, p) for c in cosets]
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
-    return [cosets[k] for k in order], [texts[k] for k in order]
+    for c in cosets:
+        for m in c:
+            m.setflags(write=False)
+    return tuple(tuple(cosets[k]) for k in order), tuple(texts[k] for k in order)
 
 
 def _cell_str(c: Cell) -> str:
