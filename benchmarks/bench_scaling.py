@@ -17,8 +17,9 @@ project and scatter grow n-fold. Stages, each timed as the median of ``--repeat`
 
 The answers are checked at every size (the same amplitudes, the same supergroups and displacements). The fitted
 exponent α of time ∝ N^α is printed over all sizes and above 500 atoms, the log–log figure with the fits is saved
-(``--png``), and the peak memory of each stage at the largest size is measured in a fresh process: tracemalloc's
-peak of the call (numpy's arrays included) and the process's peak resident set (imports included).
+(``--png``), and the peak memory of each stage at the largest sizes (``--memory-sizes``, default the last three) is
+measured in a fresh process: tracemalloc's peak of the call (numpy's arrays included), with its fitted exponent
+against atoms, and the process's peak resident set (imports included).
 
 Run: ``python benchmarks/bench_scaling.py [--sizes 1,2,3,4,6,9,12,18,24,36] [--repeat 3] [--png scaling.png]``.
 """
@@ -154,6 +155,7 @@ def main():
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--png", type=Path, default=Path("scaling.png"))
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--memory-sizes", type=int, default=3, help="peak memory at this many of the largest sizes")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     from symstrain.relation import relate
@@ -189,10 +191,20 @@ def main():
                               f"parent {parent.spacegroup.hm})")
     print(f"figure: {args.png}")
     if not args.no_memory:
+        # peaks at the last sizes too (a fresh process each): the exponent of tracemalloc's peak against atoms says
+        # whether memory grows linearly
+        msizes = sizes[-args.memory_sizes:]
         for s in stages:
-            m = peak(s, sizes[-1])
+            tops = []
+            for n in msizes:
+                m = peak(s, n)
+                tops.append(m.get("tracemalloc_peak_mib", float("nan")))
             print(f"{s:>10} at {N[-1]} atoms: peak memory " + ", ".join(
                 f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items()))
+            if len(msizes) > 1:
+                a, _ = fit(N[-len(msizes):], tops)
+                print(f"{'':>10} tracemalloc peak (MiB) at {N[-len(msizes):]} atoms: "
+                      + ", ".join(f"{t:.1f}" for t in tops) + f"; memory ∝ N^{a:.2f}")
 
 
 def _atoms(phase) -> int:

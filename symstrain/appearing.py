@@ -235,6 +235,7 @@ class Describer:
         self.box, self.allows = np.asarray(box), np.asarray(child_allows, dtype=bool)
         self.N_child = _denominator(self.tc)
         self._boxes: dict[int, tuple] = {}
+        self._found: dict[tuple, Appearing] = {}
 
     def _small(self, N: int):
         """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
@@ -250,8 +251,15 @@ class Describer:
 
     def __call__(self, cond) -> Appearing:
         """The set the condition ``cond`` (a ``conditions.ReflectionCondition`` in the child basis, of a parent
-        operation the child lost) extinguishes in the parent while the child allows it, in words, checked."""
+        operation the child lost) extinguishes in the parent while the child allows it, in words, checked
+        (remembered per condition: the same child loses the same conditions in every structure of a series)."""
         R, t = np.asarray(cond.R, dtype=float), np.asarray(cond.t, dtype=float)
+        key = (R.tobytes(), t.tobytes(), cond.zone, cond.absent)
+        if key not in self._found:
+            self._found[key] = self._describe(cond, R, t)
+        return self._found[key]
+
+    def _describe(self, cond, R: np.ndarray, t: np.ndarray) -> Appearing:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
         box, h, allows, fixed, ext = self._small(N)
         zone_M = R - np.eye(3)
@@ -292,6 +300,29 @@ class Describer:
             removed |= admitted & z.contains(box)
         found = Appearing(main, tuple(exceptions))
         return found if np.array_equal(found.contains(box), target) else fallback
+
+
+#: the describers made (by :func:`describer`), the most recent last; at most _KEEP
+_DESCRIBERS: dict[tuple, Describer] = {}
+_KEEP = 64
+
+
+def describer(child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray) -> Describer:
+    """The :class:`Describer` of these child operations, index box and allowed set, one kept per distinct input
+    (the last 64), so that the relations of a series describe each opened set once."""
+    Rc = np.ascontiguousarray(child_rotations, dtype=float)
+    tc = np.ascontiguousarray(child_translations, dtype=float)
+    box, allows = np.asarray(box), np.asarray(child_allows, dtype=bool)
+    # the box by identity (the conditions' box is one array, made once): a kept describer holds its box, so the id
+    # cannot be reused while the entry lives
+    key = (Rc.tobytes(), tc.tobytes(), id(box), np.packbits(allows).tobytes())
+    found = _DESCRIBERS.pop(key, None)
+    if found is None or found.box is not box:
+        found = Describer(Rc, tc, box, allows)
+        while len(_DESCRIBERS) >= _KEEP:
+            del _DESCRIBERS[next(iter(_DESCRIBERS))]
+    _DESCRIBERS[key] = found
+    return found
 
 
 def appearing(cond, child_rotations, child_translations, box: np.ndarray, child_allows: np.ndarray) -> Appearing:

@@ -420,7 +420,7 @@ def reflection_conditions(group, child=None, P=None, p=None):
 
 
 def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
-    from .appearing import Describer
+    from .appearing import describer
 
     P = np.eye(3) if P is None else np.asarray(P, dtype=float)
     p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
@@ -451,7 +451,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
         out.append([cc, cp, sb])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -int(x[2].sum()))
-    describe = Describer(Rc, tc, box, child_allows)
+    describe = describer(Rc, tc, box, child_allows)
     result = []
     for i, (cc, cp, sb) in enumerate(out):
         container = None

@@ -48,6 +48,8 @@ MAX_TRIALS = 5_000
 MAX_BOX = 2_000_000
 #: pairs or pair × vector tests made at once (memory of one block: ~16 bytes each)
 _BLOCK = 2_000_000
+#: box vectors whose length is pre-filtered at once (memory of one block: ~20 bytes each)
+_PREFILTER_BLOCK = 200_000
 
 
 def correspondences(parent: Cell, centring: np.ndarray, child: Cell, tol: float,
@@ -102,7 +104,23 @@ class _Search:
                 "very short axis beside long ones)")
         grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
         ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
-        vecs = (ints[None, :, :] + centring[:, None, :]).reshape(-1, 3)
+        cent = np.asarray(centring, dtype=float).reshape(-1, 3)
+        # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
+        # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
+        # the exact test below on the vectors it keeps, in the same order as the whole box
+        nG = ints @ self.G_p
+        nGn = np.einsum("ij,ij->i", nG, ints)
+        cGc = np.einsum("ij,jk,ik->i", cent, self.G_p, cent)
+        kept = []
+        rows = max(1, _PREFILTER_BLOCK // len(ints))  # centrings at a time: memory of the shell, not of the box
+        for c0 in range(0, len(cent), rows):
+            length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T) + cGc[c0:c0 + rows, None], 0.0))
+            loose = np.zeros(length.shape, dtype=bool)
+            for L in self.L_c:
+                loose |= np.abs(length / L - 1) <= tol + 1e-6
+            ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
+            kept.append(ints[ik] + cent[c0 + ic])
+        vecs = np.concatenate(kept)
         vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
         ratio = np.linalg.norm(vecs @ A_p.T, axis=1)[:, None] / self.L_c[None, :]  # parent vector / child axis
         near = np.abs(ratio - 1) <= tol

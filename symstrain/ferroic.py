@@ -89,10 +89,24 @@ def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarr
     = parent basis · P), by field name: ``parent_point_group``, ``child_point_group``, ``aizu``, ``ferroelastic``,
     ``ferroelectric``, ``symmetry_breaking_strain``, ``non_symmetry_breaking_strain`` (child Cartesian frame),
     ``symmetry_breaking_strain_parent_frame`` and ``orientation``. Tensors are taken on the ideal (unstrained) child
-    lattice, the parent lattice mapped by P."""
-    rot_p, rot_c = parent.symops.unique_rotations(), child.symops.unique_rotations().astype(float)
-    pg_p, pg_c = point_group_symbol(parent.rotations), point_group_symbol(child.rotations)
-    A_p = parent_cell.matrix()
+    lattice, the parent lattice mapped by P. Remembered per distinct input (the rotations, P and the parent cell):
+    every relation of a series asks again."""
+    rot_p, rot_c = parent.symops.unique_rotations(), child.symops.unique_rotations()
+    A_p = np.ascontiguousarray(parent_cell.matrix(), dtype=float)
+    P = np.ascontiguousarray(P, dtype=float)
+    return dict(_ferroic_cached(np.ascontiguousarray(rot_p, dtype=np.int64).tobytes(),
+                                np.ascontiguousarray(rot_c, dtype=np.int64).tobytes(), P.tobytes(), A_p.tobytes()))
+
+
+@lru_cache(maxsize=256)
+def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_bytes: bytes) -> tuple:
+    """:func:`ferroic_character` of distinct rotations (int64 bytes), P and the parent cell matrix (float bytes),
+    as (name, value) pairs."""
+    rot_p = np.frombuffer(rot_p_bytes, dtype=np.int64).reshape(-1, 3, 3)
+    rot_c = np.frombuffer(rot_c_bytes, dtype=np.int64).reshape(-1, 3, 3).astype(float)
+    P = np.frombuffer(P_bytes).reshape(3, 3)
+    A_p = np.frombuffer(A_p_bytes).reshape(3, 3)
+    pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)
     A_c = Cell(*params_from_matrix(A_p @ P)).matrix()
     Pi = np.linalg.inv(P)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
@@ -104,7 +118,7 @@ def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarr
                                            invariant_tensors(cartesian_rotations(rot_p, A_p)))
     polar_c = invariant_vectors(cartesian_rotations(rot_c, A_c))
     polar_p = invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
-    return {
+    return tuple({
         "parent_point_group": pg_p,
         "child_point_group": pg_c,
         "aizu": f"{pg_p}F{pg_c}",
@@ -114,5 +128,5 @@ def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarr
         "non_symmetry_breaking_strain": name_components(inv_p),
         "symmetry_breaking_strain_parent_frame": name_components(sb_parent),
         "orientation": "child point group in the parent basis: "
-        + describe_elements(rot_c_in_parent, parent_cell.metric()),
-    }
+        + describe_elements(rot_c_in_parent, A_p.T @ A_p),
+    }.items())

@@ -104,8 +104,8 @@ def zone_boundary(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> b
     Gs = np.linalg.inv(metric)
     rng = np.arange(-2, 3)
     K = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
-    ok = np.array([in_reciprocal_lattice(v, cent) for v in K])
-    K = K[ok]
+    ph = K @ np.asarray(cent, dtype=float).reshape(-1, 3).T  # K is integral: in_reciprocal_lattice on every row at once
+    K = K[np.all(np.abs(ph - np.round(ph)) < 1e-6, axis=1)]
     d = k_conv[None, :] - K
     dist = np.einsum("ni,ij,nj->n", d, Gs, d)
     dmin = dist.min()

@@ -39,6 +39,8 @@ Warnings: :data:`WARNING_CODES` (this module's own), plus those of the relation,
 
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -212,10 +214,14 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
                           None, src.disorder_group))
         imgs = (np.einsum("mab,b->ma", parent.spacegroup.rotations, xp[i]) + parent.spacegroup.translations) % 1.0
         imgs[imgs >= 1.0] = 0.0
-        cand = np.unique(np.concatenate([np.asarray(n, dtype=int) for n in tree.query_ball_point(imgs, r=radius)]))
-        d = xp[cand][:, None, :] - imgs[None, :, :]
+        # each image against the atoms its ball found (not every atom found against every image: that grows with
+        # the square of the number of operations, i.e. of a supercell's atoms)
+        balls = tree.query_ball_point(imgs, r=radius)
+        m = np.repeat(np.arange(len(imgs)), [len(b) for b in balls])
+        cand = np.fromiter(itertools.chain.from_iterable(balls), dtype=int, count=len(m))
+        d = xp[cand] - imgs[m]
         d -= np.round(d)
-        taken[cand[np.min(np.linalg.norm(d @ A.T, axis=2), axis=1) < 0.05]] = True
+        taken[cand[np.linalg.norm(d @ A.T, axis=1) < 0.05]] = True
     return Phase(
         cell=cell,
         spacegroup=parent.spacegroup,

@@ -22,6 +22,9 @@ import numpy as np
 from .errors import SymstrainInputError
 
 _GRID = 24  # origin shifts are searched on a 1/24 grid (covers 1/2, 1/3, 1/4, 1/6, 1/8)
+#: margin (Å) by which an atom's nearest partner must beat every other candidate for the pairing to be read off the
+#: nearest neighbours without a matching
+_UNIQUE = 1e-6
 
 
 class NoPairing(Exception):
@@ -47,8 +50,6 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
     images that come within ``rmax`` of the cell, so the work grows with the number of atoms times the neighbours
     each has, never N². Raises :class:`NoPairing`.
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
     from scipy.spatial import cKDTree
 
     n = len(xa)
@@ -69,10 +70,24 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
         fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
         kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))  # image s, atom b: s·nb + b
         tree_b = cKDTree(fb[kept] @ A.T)
-        near, _ = tree_b.query(pa, k=1)
+        kq = min(2, len(kept))
+        dq, jq = tree_b.query(pa, k=kq)
+        dq, jq = dq.reshape(len(ia), kq), jq.reshape(len(ia), kq)
+        near = dq[:, 0]
         if np.max(near) > rmax:
             k = int(np.argmax(near))
             raise NoPairing("no partner", float(near[k]), int(ia[k]))
+        col = kept[jq[:, 0]] % nb
+        if kq == 1 or (np.all(dq[:, 1] > near + _UNIQUE) and len(np.unique(col)) == len(col)):
+            # every atom's nearest partner is nearer than any other candidate by a margin, and no two atoms share
+            # one: each term of Σ d² is at its strict minimum, so this is the unique optimal pairing (no matching)
+            j_out[ia] = ib[col]
+            L_out[ia] = shifts[kept[jq[:, 0]] // nb] + wa
+            d_out[ia] = near
+            continue
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
         sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
         full = kept[sdm["j"]]
         rows, cols, dist, img = sdm["i"], full % nb, sdm["v"], full // nb
@@ -147,20 +162,16 @@ def valid_origins(parent_sg, child_sg, P: np.ndarray, p0: np.ndarray, polar: np.
     cands = grid[ok]
     V = P @ polar if polar.size else np.zeros((3, 0))
     lat = (_images(1)[:, None, :] + cent[None, :, :]).reshape(-1, 3)
-    reps: list[np.ndarray] = []
+    # two shifts are one class when they differ by a parent translation plus a shift along the polar directions:
+    # compare the differences with the polar part projected out (Q: projector onto the complement of span V)
+    Q = np.eye(3) - V @ np.linalg.pinv(V) if V.shape[1] else np.eye(3)
+    reps = np.zeros((0, 3))
     for s in cands:
-        if any(_same_class(s - r, lat, V) for r in reps):
+        r = ((s - reps)[:, None, :] - lat[None, :, :]) @ Q.T
+        if np.any(np.all(np.abs(r) < 1e-9, axis=2)):
             continue
-        reps.append(s)
-    return np.array([(p0 + s) for s in reps])
-
-
-def _same_class(d: np.ndarray, lat: np.ndarray, V: np.ndarray) -> bool:
-    r = d[None, :] - lat
-    if V.shape[1]:
-        coef, *_ = np.linalg.lstsq(V, r.T, rcond=None)
-        r = r - (V @ coef).T
-    return bool(np.any(np.all(np.abs(r) < 1e-9, axis=1)))
+        reps = np.vstack([reps, s])
+    return p0 + reps
 
 
 def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .cosets import left_cosets, op_readability, readable_coset
 from .errors import SymstrainInputError, WarningRecord
 from .ferroic import ferroic_character, point_group_symbol
 from .notation import basis_string, fmt_vector
+from .ops import SymOps
 from .phase import Cell, Phase, SpaceGroupInfo
 
 
@@ -74,9 +75,6 @@ class Relation:
     symmetry_breaking_strain: tuple[str, ...]
     #: strain components allowed in the parent point group (non-symmetry-breaking), same frame
     non_symmetry_breaking_strain: tuple[str, ...]
-    #: parent reflection conditions the child breaks (``conditions.BrokenCondition.to_dict``): each a dict with
-    #: "child_indexing" and "parent_indexing" ({zone, rule, absent, kind, operation}), "parent_text", "contained_in"
-    broken_conditions: tuple[dict, ...] = ()
     #: finite-strain norm of the child cell against the parent lattice mapped by P: the largest |eigenvalue| of the
     #: Green–Lagrange strain E = ½(L⁻¹·G_child·L⁻ᵀ − I), G_parent(P) = L·Lᵀ (dimensionless; ``finite_strain_norm``)
     lattice_misfit: float = 0.0
@@ -101,6 +99,17 @@ class Relation:
     def _cosets(self):
         """``_cosets_in_order`` of this relation, made once (``relate`` leaves the ones it made here)."""
         return _cosets_in_order(self.parent.spacegroup, self.child.spacegroup, self.P, self.p)
+
+    @cached_property
+    def broken_conditions(self) -> tuple[dict, ...]:
+        """Parent reflection conditions the child breaks (``conditions.BrokenCondition.to_dict``): each a dict with
+        "child_indexing" and "parent_indexing" ({zone, rule, absent, kind, operation}), "parent_text",
+        "contained_in" and "appears". Worked out when first asked (the relate command's output; the commands that
+        only need the relation, like order and pseudo, never pay for the extinction algebra)."""
+        from .conditions import reflection_conditions
+
+        G, H = self.parent.spacegroup, self.child.spacegroup
+        return tuple(bc.to_dict() for bc in reflection_conditions(G, H, self.P, self.p))
 
     @property
     def basis(self) -> str:
@@ -320,12 +329,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if len(cosets) != counts["index"]:
         warnings.append(f"found {len(cosets)} cosets for index {counts['index']}; the coset list may be incomplete")
 
-    from .conditions import reflection_conditions
-
     rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell),
-                   lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol,
-                   broken_conditions=tuple(bc.to_dict() for bc in reflection_conditions(G, H, P, p)),
-                   warnings=tuple(warnings))
+                   lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))
     rel.__dict__["_cosets"] = (cosets, texts)  # the cosets found above (cached_property's slot)
     return rel
 
@@ -346,11 +351,26 @@ def _indices(P: np.ndarray, point_index: int, n_cent_p: int, n_cent_c: int, sour
 
 def _cosets_in_order(parent: SpaceGroupInfo, child: SpaceGroupInfo, P, p):
     """The left cosets (``cosets.left_cosets``) and their parent-setting triplets: H first, then the lost cosets
-    by the readability of their most readable member (the order of ``Relation.lost_cosets``)."""
-    cosets = left_cosets(parent.symops, child.symops, P, p)
+    by the readability of their most readable member (the order of ``Relation.lost_cosets``). Remembered per
+    distinct input (the two operation lists, P and p), as read-only arrays: a series relates the same groups again."""
+    key = tuple(np.ascontiguousarray(a, dtype=float).tobytes() for a in (
+        parent.rotations, parent.translations, child.rotations, child.translations, P, p))
+    cosets, texts = _cosets_cached(key)
+    return list(cosets), list(texts)
+
+
+@lru_cache(maxsize=64)
+def _cosets_cached(key: tuple) -> tuple[tuple, tuple]:
+    Rp, tp, Rc, tc, P, p = (np.frombuffer(b) for b in key)
+    parent, child = SymOps(Rp.reshape(-1, 3, 3), tp.reshape(-1, 3)), SymOps(Rc.reshape(-1, 3, 3), tc.reshape(-1, 3))
+    P, p = P.reshape(3, 3), p.reshape(3)
+    cosets = left_cosets(parent, child, P, p)
     texts = [readable_coset(c, P, p) for c in cosets]
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
-    return [cosets[k] for k in order], [texts[k] for k in order]
+    for c in cosets:
+        for m in c:
+            m.setflags(write=False)
+    return tuple(tuple(cosets[k]) for k in order), tuple(texts[k] for k in order)
 
 
 def _cell_str(c: Cell) -> str:

@@ -157,7 +157,9 @@ def parse_vector(text: str, source: str = "--p") -> np.ndarray:
     return np.array([_number(x, source) for x in parts])
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``only`` (a module name of :data:`COMMANDS`) of that one command: a run
+    of one command does not import (and, without byte-code caches, compile) the fifteen others."""
     from .. import __version__
 
     parser = _ArgumentParser(
@@ -167,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"symstrain {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             mod = importlib.import_module(f".{name}", __name__)
         except ModuleNotFoundError as exc:
@@ -208,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..relation import NotSubgroupError
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = argv[0].replace("-", "_") if argv and "_" not in argv[0] else ""  # a command's name, as typed
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

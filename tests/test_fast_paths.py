@@ -1,0 +1,105 @@
+"""The shortcuts taken for speed give what the long way gives (issues 10 and 12: answers unchanged).
+
+Each test holds a shortcut against an oracle written here in a few lines of numpy: the pairing read off the nearest
+neighbours (``pairing.pair_atoms``), the length pre-filter of the lattice-vector box (``correspondence._Search``),
+the kept describers of broken conditions (``appearing.describer``), and the parser of one command (``cli.main``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from symstrain import appearing, pairing
+from symstrain.correspondence import _Search
+from symstrain.phase import Cell
+
+
+def _points(rng, n, A, min_sep):
+    """n fractional points in the cell A (columns, Å) at least ``min_sep`` Å apart (periodic)."""
+    pts = []
+    while len(pts) < n:
+        x = rng.random(3)
+        if all(np.linalg.norm(((x - q) - np.round(x - q)) @ A.T) > min_sep for q in pts):
+            pts.append(x)
+    return np.array(pts)
+
+
+@pytest.mark.parametrize("force_matching", [False, True])
+def test_pairing_of_a_jittered_permutation_is_that_permutation(monkeypatch, force_matching):
+    rng = np.random.default_rng(7)
+    A = np.diag([9.0, 10.0, 11.0])
+    x = _points(rng, 60, A, 1.5)
+    z = np.array([8, 14] * 30)
+    perm = rng.permutation(60)
+    perm = np.concatenate([p[rng.permutation(len(p))] for p in (np.flatnonzero(z == 8), np.flatnonzero(z == 14))])
+    perm_full = np.empty(60, dtype=int)
+    perm_full[np.flatnonzero(z == 8)] = perm[:30]
+    perm_full[np.flatnonzero(z == 14)] = perm[30:]
+    jitter = rng.normal(0.0, 0.02, (60, 3)) / np.diag(A)  # ≈ 0.02 Å, far below the 1.5 Å separation
+    shift = rng.integers(-1, 2, (60, 3))  # images in other cells: L must name them
+    y = x[perm_full] + jitter + shift
+    if force_matching:
+        monkeypatch.setattr(pairing, "_UNIQUE", np.inf)  # never read off the nearest: always the sparse matching
+    j, L, dist = pairing.pair_atoms(y, z, x, z, A, 1.0)
+    assert np.array_equal(j, perm_full)
+    assert np.array_equal(L, shift)  # xb[j] + L is the image nearest to xa
+    assert np.allclose(dist, np.linalg.norm(jitter @ A.T, axis=1), atol=1e-12)
+
+
+def test_pairing_shortcut_and_matching_agree_bit_for_bit(monkeypatch):
+    rng = np.random.default_rng(3)
+    A = np.array([[8.0, 0.0, 1.0], [0.0, 9.0, 0.0], [0.0, 0.0, 10.0]])
+    x = _points(rng, 40, A, 1.2)
+    z = np.zeros(40, dtype=int)
+    y = -x + np.array([0.5, 0.0, 0.25]) + rng.normal(0.0, 0.003, x.shape)
+    try:
+        fast = pairing.pair_atoms(y, z, x, z, A, 3.0)
+    except pairing.NoPairing:
+        pytest.skip("no pairing for this draw")
+    monkeypatch.setattr(pairing, "_UNIQUE", np.inf)
+    slow = pairing.pair_atoms(y, z, x, z, A, 3.0)
+    for a, b in zip(fast, slow):
+        assert np.array_equal(a, b)
+
+
+def test_box_prefilter_keeps_exactly_the_vectors_that_fit_an_axis():
+    parent = Cell(5.8, 8.8, 13.1, 90.0, 95.0, 90.0)
+    child = Cell(11.7, 8.75, 13.2, 90.0, 94.0, 90.0)
+    cent = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    tol = 0.08
+    s = _Search(parent, cent, child, tol, "test")
+    # oracle: every n + c of a generous box, nonzero, whose length is within tol of some child axis length
+    A = parent.matrix()
+    L = np.sqrt(np.diag(child.metric()))
+    r = np.arange(-6, 7)
+    n = np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    v = (n[None] + cent[:, None]).reshape(-1, 3)
+    v = v[np.any(np.abs(v) > 1e-9, axis=1)]
+    ok = np.any(np.abs(np.linalg.norm(v @ A.T, axis=1)[:, None] / L - 1) <= tol, axis=1)
+    want = {tuple(np.round(u * 2).astype(int)) for u in v[ok]}
+    got = {tuple(np.round(u * 2).astype(int)) for u in s.vecs}
+    assert got == want
+
+
+def test_a_describer_is_kept_per_child_group_and_answers_the_same():
+    Rc = np.array([np.eye(3), -np.eye(3)])
+    tc = np.zeros((2, 3))
+    box = np.stack(np.meshgrid(*[np.arange(-4, 5)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    allows = np.ones(len(box), dtype=bool)
+    d1 = appearing.describer(Rc, tc, box, allows)
+    d2 = appearing.describer(Rc.copy(), tc.copy(), box, allows.copy())
+    assert d1 is d2
+    assert appearing.describer(Rc, tc + np.array([0.5, 0.0, 0.0]), box, allows) is not d1
+    assert len(appearing._DESCRIBERS) <= appearing._KEEP
+
+
+def test_one_command_imports_only_its_own_module():
+    code = ("import sys\nfrom symstrain.cli import main\n"
+            "try:\n    main(['relate', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('symstrain.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "['symstrain.cli.relate']"
