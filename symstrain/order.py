@@ -59,8 +59,12 @@ WARNING_CODES = {
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
 DEFINITIONS = {
-    "eta_strain": "Frobenius norm of the symmetry-breaking strain against the parent cell (dimensionless; √2·|e13| for "
-                  "mmm → 2/m); null when the relation breaks no strain component (non-ferroelastic)",
+    "eta_strain": "η from the strain against the parent cell that the relation couples to the order parameter "
+                  "(dimensionless; each row names its coupling): e_sb, the norm of the symmetry-breaking strain "
+                  "(√2·|e13| for mmm → 2/m) where λ·e·Q is allowed; √e_sb for a k ≠ 0 relation (λ·e·Q²); √e_nsb, "
+                  "e_nsb the norm of the components allowed in both groups, where no strain component is broken "
+                  "(k-type or polar t-subgroups). The e_nsb route includes the thermal expansion between the two "
+                  "files' temperatures (no baseline: 'symstrain table' has one)",
     "eps13": "ε13 = ½·c·cos β / c0 (dimensionless); exactly 0 when the child's point group forbids e13",
     "eta_intensity": "√(ΣI_SB/ΣI_all) of intensities predicted from the child structure (dimensionless)",
     "eta_modes": "total amplitude of the symmetry-mode decomposition against the child averaged back over the lost "
@@ -247,7 +251,8 @@ class OrderResult:
     ``relation`` parent ⊃ child; ``strain`` the :class:`~symstrain.spontaneous_strain.StrainResult` against the
     parent cell; ``modes`` the decomposition against the averaged child (η_modes, irreps); ``distortion`` the
     symmetrised structure and per-atom displacements at the decomposition's origin. ``eta_strain``/``eta_strain_su``
-    dimensionless, NaN when the relation breaks no strain component; ``eps13``/``eps13_su`` dimensionless, exactly 0
+    dimensionless, from the strain the relation couples to η (``coupling``, a key of
+    :data:`symstrain.coupling.COUPLINGS`); ``eps13``/``eps13_su`` dimensionless, exactly 0
     with s.u. 0 when the child's point group forbids e13; ``eta_intensity`` dimensionless (predicted, no s.u.).
     """
 
@@ -260,6 +265,7 @@ class OrderResult:
     eps13: float
     eps13_su: float
     eta_intensity: float
+    coupling: str = "linear"
 
     @property
     def eta_modes(self) -> float:
@@ -287,6 +293,7 @@ class OrderResult:
             "index": rel.index,
             "basis_change": contract.basis_change(rel.P, self.modes.origin),
             "eta_strain": contract.quantity(self.eta_strain, self.eta_strain_su),
+            "coupling": self.coupling,
             "eps13": contract.quantity(self.eps13, self.eps13_su),
             "eta_intensity": contract.quantity(self.eta_intensity, None),
             "eta_modes": contract.quantity(self.eta_modes, self.eta_modes_su),
@@ -320,12 +327,13 @@ class OrderSeries:
                  "T": nan if r.relation.child.temperature is None else r.relation.child.temperature,
                  "T_su": nan if r.relation.child.temperature_su is None else r.relation.child.temperature_su,
                  "spacegroup": r.relation.child.spacegroup.hm, "index": r.relation.index,
-                 "eta_strain": r.eta_strain, "eta_strain_su": r.eta_strain_su, "eps13": r.eps13,
+                 "eta_strain": r.eta_strain, "eta_strain_su": r.eta_strain_su, "coupling": r.coupling,
+                 "eps13": r.eps13,
                  "eps13_su": r.eps13_su, "eta_intensity": r.eta_intensity, "eta_intensity_su": nan,
                  "eta_modes": r.eta_modes, "eta_modes_su": r.eta_modes_su, "max_displacement": r.max_displacement,
                  "irrep": irrep_text(r.modes)} for r in self.results]
         df = pd.DataFrame(rows, columns=["file", "block", "T", "T_su", "spacegroup", "index", "eta_strain",
-                                         "eta_strain_su", "eps13", "eps13_su", "eta_intensity", "eta_intensity_su",
+                                         "eta_strain_su", "coupling", "eps13", "eps13_su", "eta_intensity", "eta_intensity_su",
                                          "eta_modes", "eta_modes_su", "max_displacement", "irrep"])
         for col in ETA_COLUMNS:
             top = df[col].abs().max() if len(df) else nan
@@ -366,6 +374,7 @@ def _e13_allowed(child: Phase) -> bool:
 def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,
               radiation: str = "xray") -> OrderResult:
     """The :class:`OrderResult` of one child (arguments as :func:`order_series`)."""
+    from .coupling import eta_from_strain_result
     from .intensities import eta_intensity, predict_intensities
     from .modes import decompose
     from .reflection_classes import reflections
@@ -374,16 +383,15 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
 
     rel = relate(parent, child, tol=tol).require()
     st = strain(rel)
-    # no symmetry-breaking strain component exists for a non-ferroelastic relation: η_strain is undefined
-    eta_s, eta_s_su = (st.e_sb, st.e_sb_su) if rel.symmetry_breaking_strain else (float("nan"), float("nan"))
+    eta = eta_from_strain_result(st, rel)  # η ∝ e_sb, or η² ∝ e_sb / e_nsb: the coupling the relation allows
     eps13, eps13_su = (st.eps13, st.eps13_su) if _e13_allowed(child) else (0.0, 0.0)
     cls = reflections(rel, dmin=dmin)
     I = predict_intensities(child, cls.table[["h", "k", "l"]].to_numpy(), radiation)
     dec = decompose(relation=rel, reference="symmetrized", max_distance=max_distance)
     same = np.allclose(dec.origin, rel.p, atol=1e-9)
     dist = symmetrize(rel if same else replace(rel, p=dec.origin), max_distance=max_distance)
-    return OrderResult(rel, st, dec, dist, eta_s, eta_s_su, eps13, eps13_su,
-                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()))
+    return OrderResult(rel, st, dec, dist, eta["eta"], eta["eta_su"], eps13, eps13_su,
+                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"])
 
 
 def order_series(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,

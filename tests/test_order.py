@@ -121,9 +121,18 @@ def test_order_cli_non_ferroelastic_real_series(shared_cifs, tmp_path, capsys):
     d = json.loads(capsys.readouterr().out)
     rows = d["results"]
     assert [r["T"]["value"] for r in rows] == sorted(r["T"]["value"] for r in rows)
-    assert all(r["eta_strain"]["value"] is None for r in rows)  # Cmcm → Pmcn keeps mmm: no symmetry-breaking strain
+    # Cmcm → Pmcn keeps mmm: no symmetry-breaking strain, so η² ∝ e_nsb (issue 13.5), by hand e_ii = a_i/a0_i − 1
+    import gemmi
+
+    c0 = gemmi.read_small_structure(str(law / "9002551.cif")).cell
+    assert len(rows) == 2
+    for r in rows:
+        c = gemmi.read_small_structure(r["file"]).cell
+        e = [x / x0 - 1 for x, x0 in zip((c.a, c.b, c.c), (c0.a, c0.b, c0.c))]
+        assert r["coupling"] == "quadratic_nsb"
+        assert r["eta_strain"]["value"] == pytest.approx(sum(x * x for x in e) ** 0.25, rel=1e-9)
     assert all(r["eta_modes"]["value"] > 0 and all(ir["zone_boundary"] for ir in r["irreps"]) for r in rows)
-    assert d["proportionality"][0]["slope"] is None
+    assert d["proportionality"][0]["n"] == 2
     assert (tmp_path / "o" / "order.png").exists()
     # the symmetrised structures are written as CIFs that read back with the parent's group
     from symstrain.cif import read_cif

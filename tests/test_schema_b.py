@@ -94,7 +94,14 @@ def test_order_orthorhombic_child_has_eps13_exactly_zero(capsys, tmp_path, share
     check("order", doc)
     (row,) = doc["results"]
     assert row["eps13"] == {"value": 0.0, "su": 0.0}  # mm2 forbids e13: zero by symmetry, never 3e-17
-    assert row["eta_strain"]["value"] is None  # mmm → mm2 breaks no strain component
+    # mmm → mm2 breaks no strain component: η² ∝ e_nsb, the norm of e11, e22, e33 against the parent cell (issue 13.5);
+    # by hand from the two orthorhombic cells in the same axes: e_ii = a_i/a0_i − 1
+    import gemmi
+
+    cells = [gemmi.read_small_structure(str(law(shared_cifs, n))).cell for n in POLAR]
+    e = [x / x0 - 1 for x, x0 in zip((cells[1].a, cells[1].b, cells[1].c), (cells[0].a, cells[0].b, cells[0].c))]
+    assert row["coupling"] == "quadratic_nsb"
+    assert row["eta_strain"]["value"] == pytest.approx(sum(x * x for x in e) ** 0.25, rel=1e-9)
     assert row["irreps"][0]["label"] == "Γ:B3u" and row["polar_shift"]["value"][0] != 0
 
 
@@ -104,6 +111,7 @@ def test_order_k_type_pair(capsys, tmp_path, shared_cifs):
     (row,) = check("order", doc)["results"]
     assert row["irreps"][0]["k_label"] == "Y" and row["irreps"][0]["zone_boundary"]
     assert row["eps13"] == {"value": 0.0, "su": 0.0}
+    assert row["coupling"] == "quadratic_nsb" and row["eta_strain"]["value"] > 0  # never a silent null
 
 
 def test_order_batch_lists_the_failed_child_and_exits_3(capsys, tmp_path, shared_cifs):

@@ -84,7 +84,10 @@ def run(args):
         else:
             lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, Pearson r {c['r']:.5f}, "
                          f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
-    lines.append("η_strain: norm of the symmetry-breaking strain (√2·|e13| for mmm → 2/m); η_intensity: √(ΣI_SB/ΣI_all) "
+    from ..coupling import COUPLINGS
+
+    couplings = dict.fromkeys(r.coupling for r in series.results)
+    lines.append("η_strain: " + "; ".join(COUPLINGS[c] for c in couplings) + "; η_intensity: √(ΣI_SB/ΣI_all) "
                  f"of {RADIATIONS[radiation][2]} intensities predicted to {args.dmin} Å; η_modes: distortion amplitude, "
                  "Å per parent primitive cell (symmetry modes against the averaged child)")
     lines += [f"failed: {f['file']}: {f['message']}" for f in failed]

@@ -18,8 +18,8 @@ from . import save_figure
 from .strain import STYLE, join_neighbours
 
 _PANELS = (
-    ("eta_strain", "η_strain (dimensionless)", "o", "tab:blue", "norm of the symmetry-breaking strain",
-     "undefined: the relation breaks no strain component"),
+    ("eta_strain", "η_strain (dimensionless)", "o", "tab:blue", "from the strain coupled to η (e_sb, √e_sb or √e_nsb)",
+     "undefined: no strain against the parent"),
     ("eta_intensity", "η_intensity (dimensionless)", "s", "tab:red", "√(ΣI_SB / ΣI_all), predicted",
      "undefined: no intensity"),
     ("eta_modes", "η_modes (Å per parent cell)", "^", "tab:green", "symmetry-mode amplitude",
