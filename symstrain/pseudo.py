@@ -173,7 +173,7 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
     from .expand import expand_to_cell
 
-    frac, species, _, _ = expand_to_cell(child)
+    frac, species, _, occ = expand_to_cell(child)
     if len(frac) == 0:
         raise SymstrainInputError(child.name, "no atoms: pseudo-symmetry needs atomic positions")
     A = child.cell.matrix()
@@ -215,7 +215,8 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                 # least-squares position of the added operation along the polar directions (w → w + V·c),
                 # realised by moving the child's origin instead, so that G keeps rational translations:
                 # conjugating by the translation τ ∈ span(V) turns (W, w + V·c) into (W, w + V·c + (I − W)·τ)
-                c, *_ = np.linalg.lstsq(A @ V, (mism @ A.T).mean(axis=0), rcond=None)
+                # the mean mismatch weighted by occupancy (a mixed Al/Fe site counts once, as in modes' polar shift)
+                c, *_ = np.linalg.lstsq(A @ V, occ @ (mism @ A.T) / occ.sum(), rcond=None)
                 x, *_ = np.linalg.lstsq((np.eye(3) - W) @ V, -(V @ c), rcond=None)
                 if np.allclose((np.eye(3) - W) @ V @ x, -(V @ c), atol=1e-9):
                     tau = V @ x

@@ -69,3 +69,17 @@ def test_lawsonite_parents_are_found(shared_cifs, tmp_path):
     res = pseudo_supergroups(pmcn, depth=1, max_distance=1.0)
     assert [s.number for s in res] == [63]
     assert res[0].relation.kind == "k" and res[0].relation.lattice_index == 2
+
+
+def test_polar_child_placed_like_the_modes_polar_shift(shared_cifs):
+    """P2₁cn lawsonite has mixed sites listed twice (one per element): the supergroup's place along the polar axis is
+    the occupancy-weighted mean mismatch, the same rule as the polar shift the mode decomposition removes, so
+    pseudo's Pmcn amplitude is the amplitude of the child against its own average (modes, reference symmetrized)."""
+    from symstrain.cif import read_cif
+    from symstrain.modes import decompose
+    from symstrain.pseudo import pseudo_supergroups
+
+    child = read_cif(shared_cifs / "lawsonite" / "9002545.cif")
+    pmcn = next(c for c in pseudo_supergroups(child, depth=1) if c.number == 62)
+    dec = decompose(relation=pmcn.relation, reference="symmetrized")
+    assert pmcn.amplitude == pytest.approx(dec.amplitude, rel=1e-6)
