@@ -72,9 +72,11 @@ def run(args):
     for s, r in zip(stems, series.results):
         write_cif(r.distortion.symmetrized, out / f"{s}_symmetrized.cif")
         files += [str(out / f"{s}_symmetrized.cif"), write_atoms(out / f"{s}_displacements.csv", r.modes)]
-    groups = sorted({r.relation.child.spacegroup.hm for r in series.results})
+    from ..plots.strain import short_symbol
+
+    groups = dict.fromkeys(short_symbol(r.relation.child.spacegroup.hm) for r in series.results)  # in T order
     files.append(plot_order_parameters(df, out / "order.png",
-                                       title=f"{parent.spacegroup.hm} → {', '.join(groups)}"))
+                                       title=f"{short_symbol(parent.spacegroup.hm)} → {', '.join(groups)}"))
     checks = series.proportionality()
     lines = [df[["T", "spacegroup", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
              .to_string(index=False, float_format=lambda v: f"{v:.4g}")]

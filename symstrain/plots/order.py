@@ -71,12 +71,12 @@ def plot_order_parameters(df, path, title: str = "") -> str:
                 if known:  # along T only: the file order is no trend
                     join_neighbours(ax, x[m], y[m], None if group is None else group[m], br, color=colour, lw=1.0)
             top = float(np.nanmax(y + (np.nan_to_num(su) if err is not None else 0.0)))
-            ax.set_ylim(0, 1.15 * top if top > 0 else 1.0)
+            ax.set_ylim(-0.04 * top if top > 0 else -0.04, 1.15 * top if top > 0 else 1.0)  # a 0 stays in view
             if ok.sum() == 1 or np.ptp(y[ok]) <= 1e-6 * max(top, 1e-300):  # one value: say it
                 ax.axhline(float(y[ok][0]), color=colour, lw=0.6, ls=":")
                 ax.text(0.01, 0.08, f"{'constant ' if ok.sum() > 1 else ''}{float(y[ok][0]):.4g}",
                         transform=ax.transAxes, fontsize=8, color=colour)
-            ax.legend(fontsize=7, loc="lower right")
+            ax.legend(fontsize=7, loc="best")  # where it covers the fewest points
         else:
             ax.set_ylim(0, 1)
             ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes, fontsize=8, color="0.4")
