@@ -88,16 +88,31 @@ class PseudoSupergroup:
 
 
 def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
-    """Integer matrices W (|entries| ≤ 1, det ±1) with WᵀGW equal to G within finite strain ``lattice_tol``."""
+    """Integer matrices W (det ±1, in the basis of metric ``G``) with WᵀGW equal to G within finite strain
+    ``lattice_tol``: the lattice's (pseudo-)symmetry, found as spglib finds it — entries −1, 0, 1 in a
+    Delaunay-reduced basis (``spglib.delaunay_reduce``), where every lattice symmetry has such entries — and written
+    back in the given basis, so a cell written on a non-reduced basis (c′ = a + c) keeps all of its symmetry."""
+    import spglib
+
+    from .lattice import matrix_from_metric
+    from .spacegroup import spglib_call
+
+    A = matrix_from_metric(G)  # columns a, b, c
+    red = spglib_call(spglib.delaunay_reduce, A.T, eps=1e-5)
+    M = np.eye(3) if red is None else np.rint(np.linalg.solve(A, np.asarray(red, float).T))
+    if abs(round(abs(np.linalg.det(M)))) != 1:  # pragma: no cover - a reduction is unimodular
+        M = np.eye(3)
+    Gr = M.T @ G @ M
     vals = np.array([-1, 0, 1])
     grids = np.stack(np.meshgrid(*([vals] * 9), indexing="ij"), -1).reshape(-1, 3, 3)
     det = np.round(np.linalg.det(grids))
     grids = grids[np.abs(det) == 1]
     # quick filter on the lengths, then the exact finite-strain check
-    GW = np.einsum("nji,jk,nkl->nil", grids, G, grids)
-    diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(G)) - 1) <= lattice_tol, axis=1)
-    out = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if finite_strain_norm(G, g) <= lattice_tol]
-    return np.array(out, dtype=int)
+    GW = np.einsum("nji,jk,nkl->nil", grids, Gr, grids)
+    diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(Gr)) - 1) <= lattice_tol, axis=1)
+    Wr = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if finite_strain_norm(Gr, g) <= lattice_tol]
+    Mi = np.linalg.inv(M)
+    return np.array([np.rint(M @ W @ Mi) for W in Wr], dtype=int).reshape(-1, 3, 3)
 
 
 def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:

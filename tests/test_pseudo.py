@@ -83,3 +83,25 @@ def test_polar_child_placed_like_the_modes_polar_shift(shared_cifs):
     pmcn = next(c for c in pseudo_supergroups(child, depth=1) if c.number == 62)
     dec = decompose(relation=pmcn.relation, reference="symmetrized")
     assert pmcn.amplitude == pytest.approx(dec.amplitude, rel=1e-6)
+
+
+def test_lattice_symmetry_of_a_cell_on_a_non_reduced_basis():
+    """Issue 10: an orthorhombic lattice written on (a, b, a + c) has all 8 operations of mmm — the diagonal sign
+    matrices D conjugated into that basis, P⁻¹·D·P — not only the 4 whose entries stay in −1..1; and the HS model
+    written on that basis still finds its Pccn parent."""
+    import itertools
+
+    from symstrain.models import model_phase
+    from symstrain.phase import Cell
+    from symstrain.pseudo import _pseudo_holohedry
+
+    P = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 1]])
+    cell = Cell(10.0, 12.0, 15.0, 90, 90, 90).transformed(P)
+    expected = {tuple(np.rint(np.linalg.inv(P) @ np.diag(d) @ P).astype(int).ravel())
+                for d in itertools.product((1, -1), repeat=3)}
+    got = {tuple(W.ravel()) for W in _pseudo_holohedry(cell.metric(), 0.01)}
+    assert got == expected and len(got) == 8
+    assert any(np.abs(np.array(w)).max() == 2 for w in got)  # an entry outside −1..1 in this basis
+    hs = model_phase(q=1, eta=0.3).transformed(P)
+    res = pseudo_supergroups(hs, depth=1)
+    assert res and res[0].number == 56
