@@ -63,3 +63,17 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
     assert main(["relate", str(bad), HS, "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and captured.err.startswith("symstrain: error: ")
+
+
+def test_to_jsonable_leaves_and_numpy_values():
+    """Non-finite floats (Python or numpy) become null, numpy scalars and arrays plain values, tuples lists; bools stay
+    bools (not 1/0), strings and None unchanged."""
+    import numpy as np
+
+    from symstrain.cli import to_jsonable
+
+    doc = {"nan": float("nan"), "inf": np.float64("inf"), "x": np.float32(0.5), "n": np.int64(3), "b": np.bool_(True),
+           "t": (1, 2.5, None), "a": np.array([[1.0, np.nan]]), "s": "Pccn", "ok": False, 7: 1.25}
+    assert to_jsonable(doc) == {"nan": None, "inf": None, "x": 0.5, "n": 3, "b": True, "t": [1, 2.5, None],
+                                "a": [[1.0, None]], "s": "Pccn", "ok": False, "7": 1.25}
+    assert type(to_jsonable(np.bool_(False))) is bool and type(to_jsonable(np.int64(1))) is int

@@ -63,6 +63,11 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 def to_jsonable(obj):
     """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values."""
+    t = type(obj)
+    if t is str or t is int or t is bool or obj is None:  # the common leaves first (10⁶ of them in a big table)
+        return obj
+    if t is float:
+        return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -245,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     doc = envelope(command, result if args.json else replace(result, data={}))
     if args.json:
-        sys.stdout.write(json.dumps(to_jsonable(doc), indent=1, allow_nan=False) + "\n")
+        # indented for a person at a terminal; compact (json's C encoder, ~10× faster on a 10⁵-row table) for a pipe
+        indent = 1 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(to_jsonable(doc), indent=indent, allow_nan=False) + "\n")
     else:
         text = (result.text() if callable(result.text) else result.text).rstrip("\n")
         shown = [w["message"] for w in doc["warnings"] if f"warning: {w['message']}" not in text]
