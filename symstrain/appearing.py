@@ -25,6 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
+from .conditions import _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -62,6 +63,15 @@ class Congruence:
         return f"{e} = {d}n" + (f"+{r}" if r else "")
 
 
+def _zero_cols(X: np.ndarray) -> np.ndarray:
+    """(N,) bool: every |X[:, j]| < ε (X (N, m), any m)."""
+    A = np.abs(X)
+    m = np.ones(len(X), dtype=bool)
+    for j in range(A.shape[1]):
+        m &= A[:, j] < _EPS
+    return m
+
+
 @dataclass(frozen=True, eq=False)
 class Zone:
     """A set of reflections {h : h·M = 0} (``M`` (3, m) float) with its ITA-style name, and congruences on it."""
@@ -72,7 +82,7 @@ class Zone:
 
     def contains(self, hkl) -> np.ndarray:
         hkl = np.asarray(hkl).reshape(-1, 3)
-        m = np.all(np.abs(hkl.astype(float) @ self.M) < _EPS, axis=1)
+        m = _zero_cols(hkl.astype(float) @ self.M)
         for c in self.rules:
             m &= c.holds(hkl)
         return m
@@ -241,10 +251,11 @@ class Describer:
         """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
         allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
         if N not in self._boxes:
-            sel = np.all(np.abs(self.box) <= 2 * N + 2, axis=1)
+            A, n = np.abs(self.box), 2 * N + 2
+            sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
             box = self.box[sel]
             h = box.astype(float)
-            fixed = np.all(np.abs(np.einsum("mi,oij->omj", h, self.Rc) - h) < _EPS, axis=2)
+            fixed = _zero_rows(h @ self.Rc - h)  # (n_ops, M): h·R = h
             ph = self.tc @ h.T
             self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & ~(np.abs(ph - np.round(ph)) < _EPS))
         return self._boxes[N]
@@ -263,7 +274,7 @@ class Describer:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
         box, h, allows, fixed, ext = self._small(N)
         zone_M = R - np.eye(3)
-        in_zone = np.all(np.abs(h @ zone_M) < _EPS, axis=1)
+        in_zone = _zero_rows(h @ zone_M)
         target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & allows
         # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
         subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}

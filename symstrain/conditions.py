@@ -40,6 +40,13 @@ def _is_int(x: np.ndarray) -> np.ndarray:
     return np.abs(x - np.round(x)) < _EPS
 
 
+def _zero_rows(X: np.ndarray) -> np.ndarray:
+    """(...,) bool: every |X[..., k]| < ε over the last axis (length 3); three column tests, several times faster
+    than ``np.all(..., axis=-1)`` on a length-3 axis."""
+    A = np.abs(X)
+    return (A[..., 0] < _EPS) & (A[..., 1] < _EPS) & (A[..., 2] < _EPS)
+
+
 def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fraction]]]:
     """Row vectors h with h·M = 0: (free index list, basis vectors), pivots chosen from the right.
 
@@ -195,8 +202,7 @@ _CHUNK = 16_384
 
 
 def _op_absent(hkl: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
-    fixed = np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1)
-    return fixed & ~_is_int(hkl @ t)
+    return _zero_rows(hkl @ R - hkl) & ~_is_int(hkl @ t)
 
 
 def _by_rotation(rotations, translations, only_nonintegral: bool):
@@ -234,8 +240,7 @@ def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None
     near = np.abs(V @ hkl.T) <= 3 * _EPS  # (U, N)
     for u, row in zip(real, near):
         cand = np.flatnonzero(row)
-        X = np.abs(hkl[cand] @ Ms[u])
-        out[u] = cand[(X[:, 0] < _EPS) & (X[:, 1] < _EPS) & (X[:, 2] < _EPS)]
+        out[u] = cand[_zero_rows(hkl[cand] @ Ms[u])]
     return out
 
 
