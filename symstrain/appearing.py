@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .conditions import _zero_rows
+from .conditions import _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -64,8 +64,8 @@ class Congruence:
 
 
 def _zero_cols(X: np.ndarray) -> np.ndarray:
-    """(N,) bool: every |X[:, j]| < ε (X (N, m), any m)."""
-    A = np.abs(X)
+    """(N,) bool: every |X[:, j]| < ε (X (N, m), any m). ``X`` is overwritten: pass a temporary."""
+    A = np.abs(X, out=X)
     m = np.ones(len(X), dtype=bool)
     for j in range(A.shape[1]):
         m &= A[:, j] < _EPS
@@ -255,9 +255,10 @@ class Describer:
             sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
             box = self.box[sel]
             h = box.astype(float)
-            fixed = _zero_rows(h @ self.Rc - h)  # (n_ops, M): h·R = h
-            ph = self.tc @ h.T
-            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & ~(np.abs(ph - np.round(ph)) < _EPS))
+            X = h @ self.Rc
+            X -= h
+            fixed = _zero_rows(X)  # (n_ops, M): h·R = h
+            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS))
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -275,7 +276,7 @@ class Describer:
         box, h, allows, fixed, ext = self._small(N)
         zone_M = R - np.eye(3)
         in_zone = _zero_rows(h @ zone_M)
-        target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & allows
+        target = in_zone & (_dist_int(h @ t) >= _EPS) & allows
         # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
         subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)):

@@ -36,14 +36,23 @@ _BOX = 12
 
 
 # --------------------------------------------------------------------------- small algebra
+# The index boxes make work arrays of 10⁴–10⁵ values: the helpers below reuse one array where numpy expressions
+# would allocate a temporary per operation (fresh large arrays cost page faults, several times the arithmetic).
+def _dist_int(x: np.ndarray) -> np.ndarray:
+    """|x − the nearest integer|, elementwise (a new array; ``x`` is left as it was)."""
+    d = np.rint(x)
+    np.subtract(x, d, out=d)
+    return np.abs(d, out=d)
+
+
 def _is_int(x: np.ndarray) -> np.ndarray:
-    return np.abs(x - np.round(x)) < _EPS
+    return _dist_int(x) < _EPS
 
 
 def _zero_rows(X: np.ndarray) -> np.ndarray:
-    """(...,) bool: every |X[..., k]| < ε over the last axis (length 3); three column tests, several times faster
-    than ``np.all(..., axis=-1)`` on a length-3 axis."""
-    A = np.abs(X)
+    """(...,) bool: every |X[..., k]| < ε over the last axis (length 3), by three column tests (several times
+    faster than ``np.all(..., axis=-1)`` on a length-3 axis). ``X`` is overwritten: pass a temporary."""
+    A = np.abs(X, out=X)
     return (A[..., 0] < _EPS) & (A[..., 1] < _EPS) & (A[..., 2] < _EPS)
 
 
@@ -237,7 +246,8 @@ def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None
     if not real:
         return out
     V = np.stack([Ms[u] @ _PROBE for u in real])  # (U, 3)
-    near = np.abs(V @ hkl.T) <= 3 * _EPS  # (U, N)
+    near = V @ hkl.T  # (U, N)
+    near = np.abs(near, out=near) <= 3 * _EPS
     for u, row in zip(real, near):
         cand = np.flatnonzero(row)
         out[u] = cand[_zero_rows(hkl[cand] @ Ms[u])]
@@ -262,7 +272,7 @@ def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
     out = np.empty(len(hkl), dtype=bool)
     for s in range(0, len(hkl), _CHUNK):
         ph = hkl[s:s + _CHUNK] @ T.T
-        off = np.abs(ph - np.rint(ph)) >= _EPS
+        off = _dist_int(ph) >= _EPS
         out[s:s + _CHUNK] = off[:, 0] if off.shape[1] == 1 else off.any(axis=1)
     return out
 
@@ -309,7 +319,7 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
         if not len(sub):
             continue
         ph = sub @ ts[ops].T
-        ext = (np.abs(ph - np.rint(ph)) >= _EPS).T
+        ext = (_dist_int(ph) >= _EPS).T
         if idx is None:
             out[ops] = ext
         else:
