@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .conditions import _dist_int, _zero_rows
+from .conditions import _BOX, _box, _box_fixed_mask, _box_within, _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -251,13 +251,19 @@ class Describer:
         """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
         allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
         if N not in self._boxes:
-            A, n = np.abs(self.box), 2 * N + 2
-            sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
-            box = self.box[sel]
-            h = box.astype(float)
-            X = h @ self.Rc
-            X -= h
-            fixed = _zero_rows(X)  # (n_ops, M): h·R = h
+            n = min(2 * N + 2, _BOX)
+            if self.box is _box():  # the conditions' box: its sub-box and the fixed sets of rotations are remembered
+                sel, h = _box_within(n)
+                box = h
+                fixed = np.array([_box_fixed_mask(R - np.eye(3), sel) for R in self.Rc]).reshape(len(self.Rc), -1)
+            else:
+                A = np.abs(self.box)
+                sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
+                box = self.box[sel]
+                h = box.astype(float)
+                X = h @ self.Rc
+                X -= h
+                fixed = _zero_rows(X)  # (n_ops, M): h·R = h
             self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS))
         return self._boxes[N]
 

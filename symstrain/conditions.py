@@ -356,6 +356,32 @@ def _box(n: int = _BOX) -> np.ndarray:
     return h
 
 
+@lru_cache(maxsize=16)
+def _box_within(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The reflections of :func:`_box` with |h|, |k|, |l| ≤ n (n ≤ ``_BOX``): (their positions in the box (M,) int,
+    the reflections (M, 3) float), both read-only, in box order; made once per n (they depend on nothing else)."""
+    r = np.arange(-n, n + 1)
+    h = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    h = h[np.any(h != 0, axis=1)]
+    w = 2 * _BOX + 1
+    flat = ((h[:, 0] + _BOX) * w + h[:, 1] + _BOX) * w + h[:, 2] + _BOX
+    idx = flat - (flat > (w**3) // 2)  # the origin, in the middle of the grid, is not in the box
+    h = h.astype(float)
+    for a in (idx, h):
+        a.setflags(write=False)
+    return idx, h
+
+
+def _box_fixed_mask(M: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """(len(where),) bool: h·M = 0 for the box reflections at positions ``where`` (from the remembered fixed set)."""
+    idx = _box_fixed(np.ascontiguousarray(M, dtype=float).tobytes())
+    if idx is None:
+        return np.ones(len(where), dtype=bool)
+    full = np.zeros(len(_box()), dtype=bool)
+    full[idx] = True
+    return full[where]
+
+
 def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:
     """(rotations, translations) as float arrays of a SymOps, a SpaceGroupInfo or a pair."""
     ops = SymOps.coerce(g)
