@@ -83,8 +83,10 @@ class Zone:
     def contains(self, hkl) -> np.ndarray:
         hkl = np.asarray(hkl).reshape(-1, 3)
         m = _zero_cols(hkl.astype(float) @ self.M)
-        for c in self.rules:
-            m &= c.holds(hkl)
+        if self.rules:
+            hi = np.asarray(hkl, dtype=np.int64)
+            for c in self.rules:
+                m &= c.holds(hi)
         return m
 
     @property
@@ -300,11 +302,13 @@ class Describer:
         admitted = main.contains(box)
         removed = np.zeros(len(box), dtype=bool)
         exceptions = []
+        found_mask = admitted.copy()  # Appearing(main, exceptions).contains(box), built up as the exceptions come
         zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
-        for m, M in zones:  # larger zones first; the smaller ones inside a zone are left to their own turn
+        sizes = [int(m.sum()) for m, _ in zones]
+        for (m, M), size in zip(zones, sizes):  # larger zones first; the smaller ones inside a zone: their own turn
             inner = np.zeros(len(box), dtype=bool)
-            for m2, _ in zones:
-                if m2.sum() < m.sum() and not (m2 & ~m).any():
+            for (m2, _), size2 in zip(zones, sizes):
+                if size2 < size and not (m2 & ~m).any():
                     inner |= m2
             care = m & admitted & ~removed & ~inner
             out = care & ~target
@@ -315,9 +319,11 @@ class Describer:
                 return fallback
             z = Zone(_name_of(m, box, M), M, sub)
             exceptions.append(z)
-            removed |= admitted & z.contains(box)
+            in_z = z.contains(box)
+            removed |= admitted & in_z
+            found_mask &= ~in_z
         found = Appearing(main, tuple(exceptions))
-        return found if np.array_equal(found.contains(box), target) else fallback
+        return found if np.array_equal(found_mask, target) else fallback
 
 
 #: the describers made (by :func:`describer`), the most recent last; at most _KEEP
