@@ -141,11 +141,18 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     H4[:, :3, 3] = child.translations
     H4[:, 3, 3] = 1.0
     cosets = []
-    for k in np.sort(first):
+    reps = np.sort(first)
+    for k in reps:
         g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
         cosets.append(_reduced_all(g @ H4, P, T, Ti))
-    # the coset containing the identity (H itself) first
-    cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
+    # the coset containing the identity (H itself) first: the coset of the candidate (I, 0) when the parent lists
+    # the identity with a zero translation, else the one whose representative is a child operation
+    ident = np.flatnonzero(np.all(gR == np.eye(3, dtype=gR.dtype), axis=(1, 2)) & np.all(np.abs(gt) < TOL, axis=1))
+    if len(ident):
+        is_h = (labels[reps] == labels[ident[0]]).tolist()
+        cosets = [c for c, h in zip(cosets, is_h) if h] + [c for c, h in zip(cosets, is_h) if not h]
+    else:
+        cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
     return cosets
 
 

@@ -67,13 +67,7 @@ def _describe_rotations(W_bytes: bytes, n: int) -> str:
             if det == -1:
                 parts.append("-1")
             continue
-        vals, vecs = np.linalg.eig(Wp)
-        axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
-        axis = axis / np.max(np.abs(axis))
-        axis = np.round(axis * 6) / 6
-        ints = axis * np.lcm.reduce([Fraction(x).limit_denominator(6).denominator for x in axis])
-        if ints[np.nonzero(np.round(ints))[0][0]] < 0:
-            ints = -ints
+        ints = _axis(Wp, order)
         d = "[" + "".join(str(int(round(x))) if x >= 0 else f"-{int(round(-x))}" for x in ints) + "]"
         if det == 1:
             parts.append(f"{order} ∥ {d}")
@@ -84,14 +78,38 @@ def _describe_rotations(W_bytes: bytes, n: int) -> str:
     return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
 
 
-def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, parent_cell: Cell) -> dict:
+def _axis(Wp: np.ndarray, order: int) -> np.ndarray:
+    """The axis of a proper rotation ``Wp`` (integer 3×3) of the given order as the primitive integer vector whose
+    first non-zero entry is positive: a column of Σ_k Wp^k, the projector (times the order) onto the axis, divided
+    by its entries' gcd; the eigenvector of eigenvalue 1, scaled, when that sum is not of rank one."""
+    S = np.eye(3, dtype=np.int64)
+    Wk = np.eye(3, dtype=np.int64)
+    for _ in range(order - 1):
+        Wk = Wk @ Wp.astype(np.int64)
+        S = S + Wk
+    col = S[:, np.argmax(np.abs(S).sum(axis=0))]
+    r = int(np.argmax(np.abs(col)))
+    if order > 1 and col[r] and np.array_equal(S * col[r], np.outer(col, S[r])):  # rank one
+        ints = col // np.gcd.reduce(np.abs(col))
+        return -ints if ints[np.flatnonzero(ints)[0]] < 0 else ints
+    vals, vecs = np.linalg.eig(Wp)
+    axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
+    axis = axis / np.max(np.abs(axis))
+    axis = np.round(axis * 6) / 6
+    ints = axis * np.lcm.reduce([Fraction(x).limit_denominator(6).denominator for x in axis])
+    return -ints if ints[np.nonzero(np.round(ints))[0][0]] < 0 else ints
+
+
+def ferroic_character(parent: SpaceGroupInfo, child: SpaceGroupInfo, P: np.ndarray, parent_cell: Cell,
+                      rotations: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """The fields of a :class:`~symstrain.relation.Relation` that follow from the two point groups and P (child basis
     = parent basis · P), by field name: ``parent_point_group``, ``child_point_group``, ``aizu``, ``ferroelastic``,
     ``ferroelectric``, ``symmetry_breaking_strain``, ``non_symmetry_breaking_strain`` (child Cartesian frame),
     ``symmetry_breaking_strain_parent_frame`` and ``orientation``. Tensors are taken on the ideal (unstrained) child
     lattice, the parent lattice mapped by P. Remembered per distinct input (the rotations, P and the parent cell):
-    every relation of a series asks again."""
-    rot_p, rot_c = parent.symops.unique_rotations(), child.symops.unique_rotations()
+    every relation of a series asks again. ``rotations``: the two groups' ``unique_rotations()`` when the caller has
+    them already."""
+    rot_p, rot_c = rotations or (parent.symops.unique_rotations(), child.symops.unique_rotations())
     A_p = np.ascontiguousarray(parent_cell.matrix(), dtype=float)
     P = np.ascontiguousarray(P, dtype=float)
     return dict(_ferroic_cached(np.ascontiguousarray(rot_p, dtype=np.int64).tobytes(),

@@ -293,7 +293,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"not a subgroup of {parent.name}: no parent-lattice vectors match the child cell "
             f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
         )
-    n_rot_p, n_rot_c = len(ops_p.unique_rotations()), len(ops_c.unique_rotations())
+    rots = ops_p.unique_rotations(), ops_c.unique_rotations()
+    n_rot_p, n_rot_c = len(rots[0]), len(rots[1])
     if n_rot_p % n_rot_c:
         raise NotSubgroupError(
             name_c,
@@ -329,7 +330,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if len(cosets) != counts["index"]:
         warnings.append(f"found {len(cosets)} cosets for index {counts['index']}; the coset list may be incomplete")
 
-    rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell),
+    rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell, rots),
                    lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))
     rel.__dict__["_cosets"] = (cosets, texts)  # the cosets found above (cached_property's slot)
     return rel
