@@ -199,5 +199,15 @@ def op_readability(xyz: str) -> tuple:
 
 def readable_coset(members, P, p) -> tuple[str, ...]:
     """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
+    return readable_cosets([members], P, p)[0]
+
+
+def readable_cosets(cosets, P, p) -> list[tuple[str, ...]]:
+    """:func:`readable_coset` of every coset (lists of members of one size), their members transformed at once."""
+    if not len(cosets):
+        return []
     T = affine_matrix(P, p)
-    return tuple(sorted(_parent_triplets(np.asarray(members), P, T, np.linalg.inv(T)), key=op_readability))
+    members = np.asarray(cosets, dtype=float)  # (n_cosets, |H|, 4, 4)
+    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, np.linalg.inv(T))
+    n = members.shape[1]
+    return [tuple(sorted(flat[k * n:(k + 1) * n], key=op_readability)) for k in range(len(cosets))]

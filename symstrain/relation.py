@@ -26,7 +26,7 @@ import numpy as np
 from . import contract
 from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
-from .cosets import left_cosets, op_readability, readable_coset
+from .cosets import left_cosets, op_readability, readable_cosets
 from .errors import SymstrainInputError, WarningRecord
 from .ferroic import ferroic_character, point_group_symbol
 from .notation import basis_string, fmt_vector
@@ -366,7 +366,7 @@ def _cosets_cached(key: tuple) -> tuple[tuple, tuple]:
     parent, child = SymOps(Rp.reshape(-1, 3, 3), tp.reshape(-1, 3)), SymOps(Rc.reshape(-1, 3, 3), tc.reshape(-1, 3))
     P, p = P.reshape(3, 3), p.reshape(3)
     cosets = left_cosets(parent, child, P, p)
-    texts = [readable_coset(c, P, p) for c in cosets]
+    texts = readable_cosets(cosets, P, p)
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
     for c in cosets:
         for m in c:
