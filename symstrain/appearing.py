@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .conditions import _BOX, _box, _box_fixed_mask, _box_within, _dist_int, _zero_rows
+from .conditions import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -257,7 +257,7 @@ class Describer:
             if self.box is _box():  # the conditions' box: its sub-box and the fixed sets of rotations are remembered
                 sel, h = _box_within(n)
                 box = h
-                fixed = np.array([_box_fixed_mask(R - np.eye(3), sel) for R in self.Rc]).reshape(len(self.Rc), -1)
+                fixed = _box_fixed_masks(self.Rc - np.eye(3), sel)
             else:
                 A = np.abs(self.box)
                 sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)

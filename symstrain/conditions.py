@@ -254,17 +254,40 @@ def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None
     return out
 
 
-@lru_cache(maxsize=512)
-def _box_fixed(M_bytes: bytes) -> np.ndarray | None:
-    idx = _fixed_rows(_box(), [np.frombuffer(M_bytes).reshape(3, 3)])[0]
-    if idx is not None:
-        idx.setflags(write=False)
-    return idx
+class _BoxFixedSets:
+    """The fixed sets {h in the box : h·M = 0} (:func:`_fixed_rows` on :func:`_box`), remembered per M (its float
+    bytes), the last ``maxsize``; the ones not yet known are found together (one product for all of them).
+    ``cache_clear()`` forgets them (as for an ``lru_cache``)."""
+
+    def __init__(self, maxsize: int = 512):
+        self._known: dict[bytes, np.ndarray | None] = {}
+        self.maxsize = maxsize
+
+    def many(self, keys: list[bytes]) -> list[np.ndarray | None]:
+        missing = list(dict.fromkeys(k for k in keys if k not in self._known))
+        if missing:
+            found = _fixed_rows(_box(), [np.frombuffer(k).reshape(3, 3) for k in missing])
+            for k, idx in zip(missing, found):
+                if idx is not None:
+                    idx.setflags(write=False)
+                while len(self._known) >= self.maxsize:
+                    del self._known[next(iter(self._known))]
+                self._known[k] = idx
+        return [self._known[k] for k in keys]
+
+    def __call__(self, M_bytes: bytes) -> np.ndarray | None:
+        return self.many([M_bytes])[0]
+
+    def cache_clear(self) -> None:
+        self._known.clear()
+
+
+_box_fixed = _BoxFixedSets()
 
 
 def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
     """:func:`_fixed_rows` for ``hkl`` = :func:`_box` (the conditions' index box), remembered per rotation."""
-    return [_box_fixed(np.ascontiguousarray(M, dtype=float).tobytes()) for M in Ms]
+    return _box_fixed.many([np.ascontiguousarray(M, dtype=float).tobytes() for M in Ms])
 
 
 def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -372,14 +395,17 @@ def _box_within(n: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, h
 
 
-def _box_fixed_mask(M: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """(len(where),) bool: h·M = 0 for the box reflections at positions ``where`` (from the remembered fixed set)."""
-    idx = _box_fixed(np.ascontiguousarray(M, dtype=float).tobytes())
-    if idx is None:
-        return np.ones(len(where), dtype=bool)
+def _box_fixed_masks(Ms, where: np.ndarray) -> np.ndarray:
+    """(len(Ms), len(where)) bool: h·M = 0 for the box reflections at positions ``where``, per M (from the
+    remembered fixed sets)."""
+    out = np.ones((len(Ms), len(where)), dtype=bool)
     full = np.zeros(len(_box()), dtype=bool)
-    full[idx] = True
-    return full[where]
+    for row, idx in zip(out, _box_fixed_rows(_box(), list(Ms))):
+        if idx is not None:
+            full[:] = False
+            full[idx] = True
+            row[:] = full[where]
+    return out
 
 
 def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:
