@@ -79,7 +79,7 @@ def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.
     if np.max(np.abs(W - np.rint(W))) < TOL:
         out = M.copy()
         out[:3, 3] %= 1.0
-        out[:3, 3][np.isclose(out[:3, 3], 1.0)] = 0.0
+        out[:3, 3][np.abs(out[:3, 3] - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
         return out
     Mp = T @ M @ Ti  # parent coordinates: reduce into the box of the Hermite basis of R·P·Z³
     R = np.rint(Mp[:3, :3])
@@ -174,7 +174,8 @@ def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.n
     Mp = T @ np.asarray(members) @ Ti
     t = Mp[:, :3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
-    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
+    Pr = np.round(P)
+    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.all(np.abs(P - Pr) <= 1e-8 + 1e-5 * np.abs(Pr)):  # allclose
         t %= 1.0
         t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
     R = np.round(Mp[:, :3, :3]).astype(np.int64)
