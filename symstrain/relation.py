@@ -28,7 +28,7 @@ from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
 from .cosets import left_cosets, op_readability, readable_cosets
 from .errors import SymstrainInputError, WarningRecord
-from .ferroic import ferroic_character, point_group_symbol
+from .ferroic import ferroic_character, point_group_symbol, unique_matrices
 from .notation import basis_string, fmt_vector
 from .ops import SymOps
 from .phase import Cell, Phase, SpaceGroupInfo
@@ -293,7 +293,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"not a subgroup of {parent.name}: no parent-lattice vectors match the child cell "
             f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
         )
-    rots = ops_p.unique_rotations(), ops_c.unique_rotations()
+    rots = unique_matrices(ops_p.rotations), unique_matrices(ops_c.rotations)  # = SymOps.unique_rotations()
     n_rot_p, n_rot_c = len(rots[0]), len(rots[1])
     if n_rot_p % n_rot_c:
         raise NotSubgroupError(

@@ -144,3 +144,18 @@ def test_rotation_axes_are_fixed_primitive_and_positive_on_every_setting():
             e = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
             assert np.linalg.norm(np.cross(e, v)) < 1e-9 * np.linalg.norm(v)
     assert len(seen) > 30
+
+
+def test_unique_matrices_is_numpy_unique_over_rows():
+    """``ferroic.unique_matrices`` (one integer code per matrix) against ``np.unique(axis=0)``: random integer
+    stacks with repeats and negative entries, in int32 and int64, and an empty stack."""
+    from symstrain.ferroic import unique_matrices
+
+    rng = np.random.default_rng(12)
+    for dtype in (np.intc, np.int64):
+        for n, hi in ((1, 1), (24, 1), (48, 2), (200, 6), (30, 70)):
+            R = rng.integers(-hi, hi + 1, size=(n, 3, 3)).astype(dtype)
+            R = np.concatenate([R, R[: n // 2]])
+            got, want = unique_matrices(R), np.unique(R, axis=0)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert unique_matrices(np.zeros((0, 3, 3), dtype=int)).shape == (0, 3, 3)
