@@ -36,11 +36,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def clear_caches():
-    """Forget every remembered derivation (conditions, box fixed sets, fractions, descriptions, lattice translations)."""
-    from symstrain import appearing, conditions, ferroic, notation, ops, relation
+    """Forget every remembered derivation that depends on the input (conditions, box fixed sets, fractions,
+    descriptions, lattice translations, point-group symbols, coset triplets, cosets, ferroic character, describers).
+
+    Kept: the tables that depend on nothing (the conditions' index box and its cuts, the congruences mod N): made once
+    per process, they are in the whole-process time of ``symstrain relate``, not in a cold call's."""
+    from symstrain import appearing, conditions, cosets, ferroic, notation, ops, relation
 
     for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, ferroic._describe_rotations,
-              ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached):
+              ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached, ferroic._point_group,
+              cosets._triplet):
         f.cache_clear()
     appearing._DESCRIBERS.clear()
 

@@ -25,6 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
+from .conditions import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -62,6 +63,15 @@ class Congruence:
         return f"{e} = {d}n" + (f"+{r}" if r else "")
 
 
+def _zero_cols(X: np.ndarray) -> np.ndarray:
+    """(N,) bool: every |X[:, j]| < ε (X (N, m), any m). ``X`` is overwritten: pass a temporary."""
+    A = np.abs(X, out=X)
+    m = np.ones(len(X), dtype=bool)
+    for j in range(A.shape[1]):
+        m &= A[:, j] < _EPS
+    return m
+
+
 @dataclass(frozen=True, eq=False)
 class Zone:
     """A set of reflections {h : h·M = 0} (``M`` (3, m) float) with its ITA-style name, and congruences on it."""
@@ -72,9 +82,11 @@ class Zone:
 
     def contains(self, hkl) -> np.ndarray:
         hkl = np.asarray(hkl).reshape(-1, 3)
-        m = np.all(np.abs(hkl.astype(float) @ self.M) < _EPS, axis=1)
-        for c in self.rules:
-            m &= c.holds(hkl)
+        m = _zero_cols(hkl.astype(float) @ self.M)
+        if self.rules:
+            hi = np.asarray(hkl, dtype=np.int64)
+            for c in self.rules:
+                m &= c.holds(hi)
         return m
 
     @property
@@ -241,12 +253,20 @@ class Describer:
         """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
         allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
         if N not in self._boxes:
-            sel = np.all(np.abs(self.box) <= 2 * N + 2, axis=1)
-            box = self.box[sel]
-            h = box.astype(float)
-            fixed = np.all(np.abs(np.einsum("mi,oij->omj", h, self.Rc) - h) < _EPS, axis=2)
-            ph = self.tc @ h.T
-            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & ~(np.abs(ph - np.round(ph)) < _EPS))
+            n = min(2 * N + 2, _BOX)
+            if self.box is _box():  # the conditions' box: its sub-box and the fixed sets of rotations are remembered
+                sel, h = _box_within(n)
+                box = h
+                fixed = _box_fixed_masks(self.Rc - np.eye(3), sel)
+            else:
+                A = np.abs(self.box)
+                sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
+                box = self.box[sel]
+                h = box.astype(float)
+                X = h @ self.Rc
+                X -= h
+                fixed = _zero_rows(X)  # (n_ops, M): h·R = h
+            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS))
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -263,8 +283,8 @@ class Describer:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
         box, h, allows, fixed, ext = self._small(N)
         zone_M = R - np.eye(3)
-        in_zone = np.all(np.abs(h @ zone_M) < _EPS, axis=1)
-        target = in_zone & ~(np.abs(h @ t - np.round(h @ t)) < _EPS) & allows
+        in_zone = _zero_rows(h @ zone_M)
+        target = in_zone & (_dist_int(h @ t) >= _EPS) & allows
         # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
         subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)):
@@ -282,11 +302,13 @@ class Describer:
         admitted = main.contains(box)
         removed = np.zeros(len(box), dtype=bool)
         exceptions = []
+        found_mask = admitted.copy()  # Appearing(main, exceptions).contains(box), built up as the exceptions come
         zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
-        for m, M in zones:  # larger zones first; the smaller ones inside a zone are left to their own turn
+        sizes = [int(m.sum()) for m, _ in zones]
+        for (m, M), size in zip(zones, sizes):  # larger zones first; the smaller ones inside a zone: their own turn
             inner = np.zeros(len(box), dtype=bool)
-            for m2, _ in zones:
-                if m2.sum() < m.sum() and not (m2 & ~m).any():
+            for (m2, _), size2 in zip(zones, sizes):
+                if size2 < size and not (m2 & ~m).any():
                     inner |= m2
             care = m & admitted & ~removed & ~inner
             out = care & ~target
@@ -297,9 +319,11 @@ class Describer:
                 return fallback
             z = Zone(_name_of(m, box, M), M, sub)
             exceptions.append(z)
-            removed |= admitted & z.contains(box)
+            in_z = z.contains(box)
+            removed |= admitted & in_z
+            found_mask &= ~in_z
         found = Appearing(main, tuple(exceptions))
-        return found if np.array_equal(found.contains(box), target) else fallback
+        return found if np.array_equal(found_mask, target) else fallback
 
 
 #: the describers made (by :func:`describer`), the most recent last; at most _KEEP

@@ -36,8 +36,24 @@ _BOX = 12
 
 
 # --------------------------------------------------------------------------- small algebra
+# The index boxes make work arrays of 10⁴–10⁵ values: the helpers below reuse one array where numpy expressions
+# would allocate a temporary per operation (fresh large arrays cost page faults, several times the arithmetic).
+def _dist_int(x: np.ndarray) -> np.ndarray:
+    """|x − the nearest integer|, elementwise (a new array; ``x`` is left as it was)."""
+    d = np.rint(x)
+    np.subtract(x, d, out=d)
+    return np.abs(d, out=d)
+
+
 def _is_int(x: np.ndarray) -> np.ndarray:
-    return np.abs(x - np.round(x)) < _EPS
+    return _dist_int(x) < _EPS
+
+
+def _zero_rows(X: np.ndarray) -> np.ndarray:
+    """(...,) bool: every |X[..., k]| < ε over the last axis (length 3), by three column tests (several times
+    faster than ``np.all(..., axis=-1)`` on a length-3 axis). ``X`` is overwritten: pass a temporary."""
+    A = np.abs(X, out=X)
+    return (A[..., 0] < _EPS) & (A[..., 1] < _EPS) & (A[..., 2] < _EPS)
 
 
 def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fraction]]]:
@@ -195,8 +211,7 @@ _CHUNK = 16_384
 
 
 def _op_absent(hkl: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
-    fixed = np.all(np.abs(hkl @ R - hkl) < _EPS, axis=1)
-    return fixed & ~_is_int(hkl @ t)
+    return _zero_rows(hkl @ R - hkl) & ~_is_int(hkl @ t)
 
 
 def _by_rotation(rotations, translations, only_nonintegral: bool):
@@ -231,25 +246,48 @@ def _fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None
     if not real:
         return out
     V = np.stack([Ms[u] @ _PROBE for u in real])  # (U, 3)
-    near = np.abs(V @ hkl.T) <= 3 * _EPS  # (U, N)
+    near = V @ hkl.T  # (U, N)
+    near = np.abs(near, out=near) <= 3 * _EPS
     for u, row in zip(real, near):
         cand = np.flatnonzero(row)
-        X = np.abs(hkl[cand] @ Ms[u])
-        out[u] = cand[(X[:, 0] < _EPS) & (X[:, 1] < _EPS) & (X[:, 2] < _EPS)]
+        out[u] = cand[_zero_rows(hkl[cand] @ Ms[u])]
     return out
 
 
-@lru_cache(maxsize=512)
-def _box_fixed(M_bytes: bytes) -> np.ndarray | None:
-    idx = _fixed_rows(_box(), [np.frombuffer(M_bytes).reshape(3, 3)])[0]
-    if idx is not None:
-        idx.setflags(write=False)
-    return idx
+class _BoxFixedSets:
+    """The fixed sets {h in the box : h·M = 0} (:func:`_fixed_rows` on :func:`_box`), remembered per M (its float
+    bytes), the last ``maxsize``; the ones not yet known are found together (one product for all of them).
+    ``cache_clear()`` forgets them (as for an ``lru_cache``)."""
+
+    def __init__(self, maxsize: int = 512):
+        self._known: dict[bytes, np.ndarray | None] = {}
+        self.maxsize = maxsize
+
+    def many(self, keys: list[bytes]) -> list[np.ndarray | None]:
+        missing = list(dict.fromkeys(k for k in keys if k not in self._known))
+        if missing:
+            found = _fixed_rows(_box(), [np.frombuffer(k).reshape(3, 3) for k in missing])
+            for k, idx in zip(missing, found):
+                if idx is not None:
+                    idx.setflags(write=False)
+                while len(self._known) >= self.maxsize:
+                    del self._known[next(iter(self._known))]
+                self._known[k] = idx
+        return [self._known[k] for k in keys]
+
+    def __call__(self, M_bytes: bytes) -> np.ndarray | None:
+        return self.many([M_bytes])[0]
+
+    def cache_clear(self) -> None:
+        self._known.clear()
+
+
+_box_fixed = _BoxFixedSets()
 
 
 def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
     """:func:`_fixed_rows` for ``hkl`` = :func:`_box` (the conditions' index box), remembered per rotation."""
-    return [_box_fixed(np.ascontiguousarray(M, dtype=float).tobytes()) for M in Ms]
+    return _box_fixed.many([np.ascontiguousarray(M, dtype=float).tobytes() for M in Ms])
 
 
 def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -257,7 +295,7 @@ def _nonintegral_any(hkl: np.ndarray, T: np.ndarray) -> np.ndarray:
     out = np.empty(len(hkl), dtype=bool)
     for s in range(0, len(hkl), _CHUNK):
         ph = hkl[s:s + _CHUNK] @ T.T
-        off = np.abs(ph - np.rint(ph)) >= _EPS
+        off = _dist_int(ph) >= _EPS
         out[s:s + _CHUNK] = off[:, 0] if off.shape[1] == 1 else off.any(axis=1)
     return out
 
@@ -304,7 +342,7 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
         if not len(sub):
             continue
         ph = sub @ ts[ops].T
-        ext = (np.abs(ph - np.rint(ph)) >= _EPS).T
+        ext = (_dist_int(ph) >= _EPS).T
         if idx is None:
             out[ops] = ext
         else:
@@ -339,6 +377,35 @@ def _box(n: int = _BOX) -> np.ndarray:
     h = h[np.any(h != 0, axis=1)].astype(float)
     h.setflags(write=False)
     return h
+
+
+@lru_cache(maxsize=16)
+def _box_within(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The reflections of :func:`_box` with |h|, |k|, |l| ≤ n (n ≤ ``_BOX``): (their positions in the box (M,) int,
+    the reflections (M, 3) float), both read-only, in box order; made once per n (they depend on nothing else)."""
+    r = np.arange(-n, n + 1)
+    h = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    h = h[np.any(h != 0, axis=1)]
+    w = 2 * _BOX + 1
+    flat = ((h[:, 0] + _BOX) * w + h[:, 1] + _BOX) * w + h[:, 2] + _BOX
+    idx = flat - (flat > (w**3) // 2)  # the origin, in the middle of the grid, is not in the box
+    h = h.astype(float)
+    for a in (idx, h):
+        a.setflags(write=False)
+    return idx, h
+
+
+def _box_fixed_masks(Ms, where: np.ndarray) -> np.ndarray:
+    """(len(Ms), len(where)) bool: h·M = 0 for the box reflections at positions ``where``, per M (from the
+    remembered fixed sets)."""
+    out = np.ones((len(Ms), len(where)), dtype=bool)
+    full = np.zeros(len(_box()), dtype=bool)
+    for row, idx in zip(out, _box_fixed_rows(_box(), list(Ms))):
+        if idx is not None:
+            full[:] = False
+            full[idx] = True
+            row[:] = full[where]
+    return out
 
 
 def _group_arrays(g) -> tuple[np.ndarray, np.ndarray]:

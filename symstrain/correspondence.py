@@ -306,5 +306,5 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     centred = cands - np.round(cands)  # nearest-origin representative in (−1/2, 1/2]
     best = cands[np.argmin(np.linalg.norm(centred, axis=1) + 1e-9 * np.arange(len(cands)))]
     best = best - np.round(best)
-    best[np.isclose(best, -0.5)] = 0.5
+    best[np.abs(best + 0.5) <= 1e-8 + 1e-5 * 0.5] = 0.5  # np.isclose(best, -0.5), without its overhead
     return best + 0.0, None

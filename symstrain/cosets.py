@@ -79,7 +79,7 @@ def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.
     if np.max(np.abs(W - np.rint(W))) < TOL:
         out = M.copy()
         out[:3, 3] %= 1.0
-        out[:3, 3][np.isclose(out[:3, 3], 1.0)] = 0.0
+        out[:3, 3][np.abs(out[:3, 3] - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
         return out
     Mp = T @ M @ Ti  # parent coordinates: reduce into the box of the Hermite basis of R·P·Z³
     R = np.rint(Mp[:3, :3])
@@ -141,11 +141,18 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     H4[:, :3, 3] = child.translations
     H4[:, 3, 3] = 1.0
     cosets = []
-    for k in np.sort(first):
+    reps = np.sort(first)
+    for k in reps:
         g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
         cosets.append(_reduced_all(g @ H4, P, T, Ti))
-    # the coset containing the identity (H itself) first
-    cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
+    # the coset containing the identity (H itself) first: the coset of the candidate (I, 0) when the parent lists
+    # the identity with a zero translation, else the one whose representative is a child operation
+    ident = np.flatnonzero(np.all(gR == np.eye(3, dtype=gR.dtype), axis=(1, 2)) & np.all(np.abs(gt) < TOL, axis=1))
+    if len(ident):
+        is_h = (labels[reps] == labels[ident[0]]).tolist()
+        cosets = [c for c, h in zip(cosets, is_h) if h] + [c for c, h in zip(cosets, is_h) if not h]
+    else:
+        cosets.sort(key=lambda c: 0 if child.contains(c[0][:3, :3], c[0][:3, 3]) else 1)
     return cosets
 
 
@@ -167,7 +174,8 @@ def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.n
     Mp = T @ np.asarray(members) @ Ti
     t = Mp[:, :3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
-    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.allclose(P, np.round(P)):
+    Pr = np.round(P)
+    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.all(np.abs(P - Pr) <= 1e-8 + 1e-5 * np.abs(Pr)):  # allclose
         t %= 1.0
         t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
     R = np.round(Mp[:, :3, :3]).astype(np.int64)
@@ -192,5 +200,15 @@ def op_readability(xyz: str) -> tuple:
 
 def readable_coset(members, P, p) -> tuple[str, ...]:
     """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
+    return readable_cosets([members], P, p)[0]
+
+
+def readable_cosets(cosets, P, p) -> list[tuple[str, ...]]:
+    """:func:`readable_coset` of every coset (lists of members of one size), their members transformed at once."""
+    if not len(cosets):
+        return []
     T = affine_matrix(P, p)
-    return tuple(sorted(_parent_triplets(np.asarray(members), P, T, np.linalg.inv(T)), key=op_readability))
+    members = np.asarray(cosets, dtype=float)  # (n_cosets, |H|, 4, 4)
+    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, np.linalg.inv(T))
+    n = members.shape[1]
+    return [tuple(sorted(flat[k * n:(k + 1) * n], key=op_readability)) for k in range(len(cosets))]

@@ -60,7 +60,7 @@ def triplet(R, t, *, reduce: bool = False, exact_for: str | None = None) -> str:
     t = np.asarray(t, dtype=float).reshape(3).copy()
     if reduce:
         t %= 1.0
-        t[np.isclose(t, 1.0)] = 0.0
+        t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0), without its ~15 µs of overhead per call
     if exact_for is not None:
         for v in t:
             if not is_simple_fraction(v):

@@ -26,9 +26,9 @@ import numpy as np
 from . import contract
 from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
-from .cosets import left_cosets, op_readability, readable_coset
+from .cosets import left_cosets, op_readability, readable_cosets
 from .errors import SymstrainInputError, WarningRecord
-from .ferroic import ferroic_character, point_group_symbol
+from .ferroic import ferroic_character, point_group_symbol, unique_matrices
 from .notation import basis_string, fmt_vector
 from .ops import SymOps
 from .phase import Cell, Phase, SpaceGroupInfo
@@ -293,7 +293,8 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"not a subgroup of {parent.name}: no parent-lattice vectors match the child cell "
             f"{_cell_str(child.cell)} within strain tolerance {tol} (parent cell {_cell_str(parent.cell)})",
         )
-    n_rot_p, n_rot_c = len(ops_p.unique_rotations()), len(ops_c.unique_rotations())
+    rots = unique_matrices(ops_p.rotations), unique_matrices(ops_c.rotations)  # = SymOps.unique_rotations()
+    n_rot_p, n_rot_c = len(rots[0]), len(rots[1])
     if n_rot_p % n_rot_c:
         raise NotSubgroupError(
             name_c,
@@ -329,7 +330,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
     if len(cosets) != counts["index"]:
         warnings.append(f"found {len(cosets)} cosets for index {counts['index']}; the coset list may be incomplete")
 
-    rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell),
+    rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell, rots),
                    lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))
     rel.__dict__["_cosets"] = (cosets, texts)  # the cosets found above (cached_property's slot)
     return rel
@@ -365,7 +366,7 @@ def _cosets_cached(key: tuple) -> tuple[tuple, tuple]:
     parent, child = SymOps(Rp.reshape(-1, 3, 3), tp.reshape(-1, 3)), SymOps(Rc.reshape(-1, 3, 3), tc.reshape(-1, 3))
     P, p = P.reshape(3, 3), p.reshape(3)
     cosets = left_cosets(parent, child, P, p)
-    texts = [readable_coset(c, P, p) for c in cosets]
+    texts = readable_cosets(cosets, P, p)
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
     for c in cosets:
         for m in c:

@@ -103,3 +103,59 @@ def test_one_command_imports_only_its_own_module():
             "print(sorted(m for m in sys.modules if m.startswith('symstrain.cli.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "['symstrain.cli.relate']"
+
+
+def test_sub_box_positions_are_the_box_rows_within_n():
+    """``conditions._box_within(n)`` (positions computed, not searched) against a plain filter of the box."""
+    from symstrain import conditions
+
+    box = conditions._box()
+    for n in (1, 4, 6, 12):
+        idx, h = conditions._box_within(n)
+        want = np.flatnonzero(np.abs(box).max(axis=1) <= n)
+        assert np.array_equal(idx, want)
+        assert np.array_equal(h, box[want])
+        assert len(h) == (2 * n + 1) ** 3 - 1
+
+
+def test_rotation_axes_are_fixed_primitive_and_positive_on_every_setting():
+    """``ferroic._axis`` (a column of Σ W^k) for every proper rotation of every gemmi setting: W·v = v, the entries'
+    gcd is 1, the first non-zero entry is positive, and v is parallel to numpy's eigenvector of eigenvalue 1."""
+    import gemmi
+
+    from symstrain.ferroic import _axis
+
+    seen = set()
+    for sg in gemmi.spacegroup_table():
+        for op in sg.operations().sym_ops:
+            W = np.array(op.rot) // 24
+            W = W * round(np.linalg.det(W))
+            key = W.tobytes()
+            tr = int(np.trace(W))
+            if key in seen or tr == 3:
+                continue
+            seen.add(key)
+            order = {-1: 2, 0: 3, 1: 4, 2: 6}[tr]
+            v = _axis(W, order)
+            assert np.array_equal(W @ v, v)
+            assert np.gcd.reduce(np.abs(v).astype(int)) == 1
+            assert v[np.flatnonzero(v)[0]] > 0
+            vals, vecs = np.linalg.eig(W)
+            e = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
+            assert np.linalg.norm(np.cross(e, v)) < 1e-9 * np.linalg.norm(v)
+    assert len(seen) > 30
+
+
+def test_unique_matrices_is_numpy_unique_over_rows():
+    """``ferroic.unique_matrices`` (one integer code per matrix) against ``np.unique(axis=0)``: random integer
+    stacks with repeats and negative entries, in int32 and int64, and an empty stack."""
+    from symstrain.ferroic import unique_matrices
+
+    rng = np.random.default_rng(12)
+    for dtype in (np.intc, np.int64):
+        for n, hi in ((1, 1), (24, 1), (48, 2), (200, 6), (30, 70)):
+            R = rng.integers(-hi, hi + 1, size=(n, 3, 3)).astype(dtype)
+            R = np.concatenate([R, R[: n // 2]])
+            got, want = unique_matrices(R), np.unique(R, axis=0)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert unique_matrices(np.zeros((0, 3, 3), dtype=int)).shape == (0, 3, 3)
