@@ -322,6 +322,7 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"{reasons[0]}",
         )
     misfit, P, p = found
+    misfit = 0.0 if misfit < 1e-12 else float(misfit)  # identical lattices: exactly 0, never 1e-17 of rounding
     P = np.where(np.abs(P - np.round(P * 12) / 12) < 1e-9, np.round(P * 12) / 12, P)
     counts = _indices(P, n_rot_p // n_rot_c, len(cent_p), len(ops_c.centring_vectors()), name_c)
 

@@ -288,3 +288,14 @@ def test_refutation_is_an_answer_with_the_reverse(model):
     no2 = relate(ls, p21m)
     assert no2.holds is False and no2.reverse is None and no2.to_dict()["reverse"] is None
     assert relate(ls, hs).holds is True and relate(ls, hs).require() is not None
+
+
+def test_a_structure_related_to_itself_has_a_lattice_misfit_of_exactly_zero():
+    """Identical lattices: the misfit is 0 by construction, never 1e-17 of rounding (no noise shown as a value)."""
+    from pathlib import Path
+
+    from symstrain.cif import read_cif
+
+    hs = read_cif(Path(__file__).resolve().parents[1] / "cifs" / "model_HS_P21c_300K.cif")
+    r = relate(hs, hs)
+    assert r.index == 1 and r.lattice_misfit == 0.0 and r.to_dict()["lattice_misfit"] == 0.0
