@@ -191,17 +191,12 @@ class NearestOfKind:
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
         crosses = side != 0
         kinds = np.asarray(kinds, dtype=np.int64)
-        pis, qs = [], []
-        for c in _COMBOS8:  # own bin, then the neighbours across the faces the ball crosses (8 at most)
-            if c.any():
-                pi = np.flatnonzero(np.logical_and.reduce([crosses[:, k] for k in range(3) if c[k]]))
-                bb = b[pi] + c * side[pi]
-                bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
-            else:
-                pi, bb = np.arange(len(points)), b
-            pis.append(pi)
-            qs.append(self._key(kinds[pi], bb))
-        pi, q = np.concatenate(pis), np.concatenate(qs)
+        # own bin, then the neighbours across the faces the ball crosses (8 at most): the pairs (combination, point)
+        # where every axis of the combination is crossed, all at once
+        ci, pi = np.nonzero(np.all(crosses[None, :, :] | (_COMBOS8[:, None, :] == 0), axis=2))
+        bb = b[pi] + _COMBOS8[ci] * side[pi]
+        bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
+        q = self._key(kinds[pi], bb)
         by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
         pi, q = pi[by], q[by]
         lo = np.searchsorted(self.sorted_keys, q, "left")
