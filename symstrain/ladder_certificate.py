@@ -317,14 +317,17 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
     same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
     own = np.zeros(len(ct), dtype=bool)
-    hits = 0
-    for k, g in zip(*np.nonzero(same)):
-        sel = np.flatnonzero(cw == k)
-        d = ct[sel] - t[g]
-        d -= np.rint(d)
-        close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
-        hits += int(close.sum())
-        own[sel[close]] = True
+    kk, gg = np.nonzero(same)  # (candidate rotation, group operation) with the same rotation
+    by_w = np.argsort(cw, kind="stable")  # the candidates of each rotation, contiguous
+    n_w = np.bincount(cw, minlength=len(W))
+    first_w = np.cumsum(n_w) - n_w
+    reps = n_w[kk]
+    sel = by_w[np.repeat(first_w[kk] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))]
+    d = ct[sel] - t[np.repeat(gg, reps)]
+    d -= np.rint(d)
+    close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+    hits = int(close.sum())
+    own[sel[close]] = True
     if hits != len(refs) * len(R) or int(own.sum()) != hits:
         return False
     # every other candidate on a few atoms first, then on every atom where those did not refute it
