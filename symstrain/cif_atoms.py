@@ -94,7 +94,7 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
 
 #: a column of plain decimals, each with or without a bracketed integer s.u. (``0.1234(5)``), one per line: the form
 #: nearly every coordinate column has, read at once by :func:`_plain_column`
-_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:\((\d+)\))?$", re.M)
+_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:\((\d{1,15})\))?$", re.M)
 #: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
 _POW10 = np.array([10.0**d for d in range(41)])
 
@@ -107,7 +107,7 @@ def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
     if not raw or text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
         return None
     found = _PLAIN_COLUMN_RE.findall(text)
-    if len(found) != len(raw) or any(len(e) > 15 for _, e in found):
+    if len(found) != len(raw):  # also an s.u. of more than 15 digits
         return None
     mant = [m for m, _ in found]
     value = np.array(mant, dtype=float)
@@ -368,6 +368,10 @@ def _read_aniso(block, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
+    every = [_checked_column(c, scale, values.U_RANGE) for c in cols]
+    if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
+        rows = np.column_stack(every).tolist()
+        return {values.unquote(lab).strip(): tuple(r) for lab, r in zip(labels, rows)}
     for i, lab in enumerate(labels):
         label = values.unquote(lab).strip()
         vals = []
