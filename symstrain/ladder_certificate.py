@@ -302,10 +302,10 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     point = Rf[first_op]
     W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
     W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
-    kinds, counts = np.unique(types, return_counts=True)
-    rare = kinds[counts == counts.min()]
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    rare = counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()  # (n,) atoms of a rarest type
     eq = np.asarray(ds.equivalent_atoms)
-    refs = np.flatnonzero(np.isin(types, rare) & (eq == np.arange(n)))
+    refs = np.flatnonzero(rare & (eq == np.arange(n)))
     cw, ct = [], []
     for a in refs:
         js = np.flatnonzero(types == types[a])
@@ -333,7 +333,12 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     if hits != len(refs) * len(R) or int(own.sum()) != hits:
         return False
     # every other candidate on a few atoms first, then on every atom where those did not refute it
-    pool = np.setdiff1d(np.arange(n), refs) if len(refs) < n else np.arange(n)
+    if len(refs) < n:
+        others = np.ones(n, dtype=bool)
+        others[refs] = False
+        pool = np.flatnonzero(others)
+    else:
+        pool = np.arange(n)
     screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
     alive = np.flatnonzero(~own)  # candidates not refuted yet
 
