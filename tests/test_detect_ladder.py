@@ -136,5 +136,7 @@ def test_certificate_from_a_step_up_spares_the_calls_above():
     assert [n for _, n, _ in rep.ladder] == [107] + [225] * 6
     assert rep.spglib_tolerances == (1e-4, 1e-3, 0.01)
     lattice, pos, types, _ = spglib_cell(ph)
-    ds = spglib.get_symmetry_dataset((lattice, pos, types), symprec=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = spglib.get_symmetry_dataset((lattice, pos, types), symprec=0.01)
     assert certified_from(lattice, pos, types, ds, LADDER, 0.01) == LADDER.index(0.01)
