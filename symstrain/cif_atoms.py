@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,6 +30,7 @@ def _listing(names, k=6) -> str:
     return ", ".join(names[:k]) + (" …" if len(names) > k else "")
 
 
+@lru_cache(maxsize=4096)
 def _element_from(symbol: str | None, strict_case: bool) -> str | None:
     """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw')."""
     import gemmi
@@ -90,6 +92,50 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     return u
 
 
+#: a column of plain decimals, each with or without a bracketed integer s.u. (``0.1234(5)``), one per line: the form
+#: nearly every coordinate column has, read at once by :func:`_plain_column`
+_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:\((\d{1,15})\))?$", re.M)
+#: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
+_POW10 = np.array([10.0**d for d in range(41)])
+
+
+def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values, s.u.'s NaN where none) of a column whose every entry is a plain decimal with an optional integer s.u.
+    — the numbers :func:`~symstrain.cif_values.parse_number` gives, from one regular-expression pass over the
+    column; None when any entry has another form (the caller then reads entry by entry)."""
+    text = "\n".join(raw)
+    if not raw or text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
+        return None
+    found = _PLAIN_COLUMN_RE.findall(text)
+    if len(found) != len(raw):  # also an s.u. of more than 15 digits
+        return None
+    mant = [m for m, _ in found]
+    value = np.array(mant, dtype=float)
+    if not np.all(np.isfinite(value)):
+        return None
+    su = np.full(len(found), np.nan)
+    has = [i for i, (_, e) in enumerate(found) if e]
+    if has:
+        dec = np.array([len(mant[i]) - mant[i].index(".") - 1 if "." in mant[i] else 0 for i in has])
+        if dec.max() >= len(_POW10):
+            return None
+        su[has] = np.array([float(int(found[i][1])) for i in has]) / _POW10[dec]
+    return value, su
+
+
+def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
+    """``scale`` × the values of a column of plain numbers (:func:`_plain_column`) when every one lies within
+    ``bounds``; None for an absent column, any other form or any value out of bounds (read entry by entry then)."""
+    if raw is None:
+        return None
+    plain = _plain_column(raw)
+    if plain is None:
+        return None
+    v = plain[0] * scale
+    lo, hi = bounds
+    return v if bool(np.all((lo <= v) & (v <= hi))) else None
+
+
 def _coordinates(coords_raw, labels, kind, source):
     """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete."""
     n = len(coords_raw[0])
@@ -97,6 +143,10 @@ def _coordinates(coords_raw, labels, kind, source):
     xyz_su = np.full((n, 3), np.nan)
     complete = np.ones(n, dtype=bool)
     for k in range(3):
+        plain = _plain_column(coords_raw[k])
+        if plain is not None and (kind != "fract" or np.abs(plain[0]).max() <= values.MAX_ABS_FRACT):
+            xyz[:, k], xyz_su[:, k] = plain
+            continue
         for i, raw in enumerate(coords_raw[k]):
             if values.is_null(raw):
                 complete[i] = False
@@ -156,6 +206,11 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
                                                                    xyz_su[complete], warnings)
 
+    # columns of plain numbers that pass every check are read at once (the per-atom path gives the same numbers and
+    # says what is wrong with the others)
+    occ_all = _checked_column(cols["occ"], 1.0, (0.0, values.MAX_OCCUPANCY))
+    uiso_all = _checked_column(cols["uiso"], 1.0, values.U_RANGE)
+    biso_all = None if uiso_all is not None else _checked_column(cols["biso"], 1.0 / _EIGHT_PI2, values.U_RANGE)
     aniso = _read_aniso(block, source, warnings)
     formula_elements = _formula_elements(formula)
     from_label_notes: list[str] = []
@@ -180,14 +235,24 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         if element is None:
             skipped.append(label)
             continue
-        occ = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
+        if occ_all is None:
+            occ = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
+        else:
+            occ = float(occ_all[i])
+            if occ > 1.0 + 1e-6:
+                over_one.append(f"{label} {occ:g}")
         if occ == 0:
             zero_occ.append(label)
         u = None
-        if cols["uiso"] is not None:
-            u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
-        if u is None and cols["biso"] is not None:
-            u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
+        if uiso_all is not None:
+            u = float(uiso_all[i])
+        elif biso_all is not None:
+            u = float(biso_all[i])
+        else:
+            if cols["uiso"] is not None:
+                u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
+            if u is None and cols["biso"] is not None:
+                u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
         if u is not None and u < 0:
             neg_u.append(f"{label} {u:g}")
         dis = "" if cols["dis"] is None or values.is_null(cols["dis"][i]) else values.unquote(cols["dis"][i]).strip()
@@ -303,6 +368,10 @@ def _read_aniso(block, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
+    every = [_checked_column(c, scale, values.U_RANGE) for c in cols]
+    if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
+        rows = np.column_stack(every).tolist()
+        return {values.unquote(lab).strip(): tuple(r) for lab, r in zip(labels, rows)}
     for i, lab in enumerate(labels):
         label = values.unquote(lab).strip()
         vals = []

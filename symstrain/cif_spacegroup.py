@@ -174,10 +174,10 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
     hm, hm_tag = items.hm, items.hm_tag
     hall, hall_tag = items.hall, items.hall_tag
     number, number_tag = items.number, items.number_tag
-    gops, op_tag = _parse_operators(items, source), items.operators_tag
+    op_tag = items.operators_tag
 
-    if gops:
-        info, extra = _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings)
+    if items.operators:
+        info, extra = _spacegroup_from_ops(items.operators, op_tag, hm, cell, source, warnings)
         if extra is None and number is not None:
             n = _it_number(number, number_tag, source, warnings)
             if n is not None and n != info.number:
@@ -315,8 +315,60 @@ def _check_number(sg, number, number_tag, source, warnings):
         raise SymstrainInputError(source, f"the space group is {sg.xhm()} ({sg.number}) but the IT number given is {n}")
 
 
-def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
-    ops = SymOps.from_gemmi(gops)
+#: per-process memo of the cell-independent work on an operator list (parsing, checks, naming the group), keyed by
+#: the operators as written, their tag and the H-M symbol: the files of one setting repeat constantly in a corpus
+_OPS_MEMO: dict = {}
+_OPS_MEMO_MAX = 4096
+#: stands for the file while a result is memoised (messages never depend on it; it is put back on the way out)
+_ANY_SOURCE = "\0memo"
+
+
+def _memoised(key, func, *args):
+    """``func(*args, _ANY_SOURCE, warnings)`` once per ``key``: its result and the (code, message) of its warnings; a
+    :class:`SymstrainInputError` it raises is not kept (bad input is rare and cheap to redo)."""
+    hit = _OPS_MEMO.get(key)
+    if hit is None:
+        found: list = []
+        result = func(*args, _ANY_SOURCE, found)
+        if len(_OPS_MEMO) >= _OPS_MEMO_MAX:
+            _OPS_MEMO.clear()
+        hit = _OPS_MEMO[key] = (result, tuple((w.record.code, w.record.message) for w in found))
+    return hit
+
+
+def _replay(hit, source, warnings):
+    """The result of a memoised call, its warnings appended to ``warnings`` as coming from ``source``."""
+    result, found = hit
+    warnings.extend(WarningText(code, source, message) for code, message in found)
+    return result
+
+
+def _with_source(call, source):
+    """Run ``call()``; a :class:`SymstrainInputError` raised under :data:`_ANY_SOURCE` names ``source`` instead."""
+    try:
+        return call()
+    except SymstrainInputError as exc:
+        if exc.source == _ANY_SOURCE:
+            raise SymstrainInputError(source, exc.problem) from None
+        raise
+
+
+def _spacegroup_from_ops(operators, op_tag, hm, cell, source, warnings):
+    """The declared group of an operator list (``operators`` as written): ``(SpaceGroupInfo, None)`` or
+    ``(pending, extra_translations)`` as :func:`declared_spacegroup` returns them. The work that does not depend on
+    the cell is memoised per process (:data:`_OPS_MEMO`); the metric check runs for every file."""
+    rot, trans = _with_source(lambda: _replay(_memoised(("ops", operators, op_tag), _checked_ops, operators, op_tag),
+                                              source, warnings), source)
+    check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
+    lattice = cell.matrix()
+    return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops, rot, trans, op_tag,
+                                                  hm, lattice), source, warnings), source)
+
+
+def _checked_ops(operators, op_tag, source, warnings):
+    """(rotations, translations) of the distinct operators, after the checks that make them a group (else raises)."""
+    items = SymmetryItems(operators=operators, operators_tag=op_tag)
+    ops = SymOps.from_gemmi(_parse_operators(items, source))
     keep = ops.unique_indices()
     if len(keep) != len(ops):
         warnings.append(WarningText("duplicate_operators", source,
@@ -332,12 +384,20 @@ def _spacegroup_from_ops(gops, op_tag, hm, hall, cell, source, warnings):
     problem = _closure_problem(ops, op_tag)
     if problem:
         raise SymstrainInputError(source, problem)
-    check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
+    rot.flags.writeable = False
+    trans.flags.writeable = False
+    return rot, trans
+
+
+def _named_ops(rot, trans, op_tag, hm, lattice, source, warnings):
+    """The group of checked operators (``lattice``, columns in Å, only helps spglib's tolerance, which the exact
+    operators never need: the result depends on the operators and ``hm`` alone)."""
+    ops = SymOps(rot, trans)
     extra = ops.pure_translations()
     if centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
-    ident = identify_operations(rot, trans, cell.matrix())
+    ident = identify_operations(rot, trans, lattice)
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .expand import MERGE_TOLERANCE, expand_cell
-from .ladder_certificate import ladder_certified
+from .ladder_certificate import certified_from
 from .phase import Phase
 from .spacegroup import spglib_call
 
@@ -57,7 +57,8 @@ class SymmetryReport:
     n_sites_used: int
     n_atoms_cell: int
     #: tolerances (Å, ascending) at which spglib was actually run: ``symprec`` alone when the certificate held
-    #: (:func:`~symstrain.ladder_certificate.ladder_certified`), else the other steps of ``ladder`` lie between two
+    #: (:func:`~symstrain.ladder_certificate.ladder_certified`; from some step up: ``certified_from``, then the
+    #: steps below are bisected), else the other steps of ``ladder`` lie between two
     #: tolerances that found the same group and take that answer (see :func:`_ladder`). Not part of ``to_dict``.
     spglib_tolerances: tuple = ()
     #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)
@@ -117,7 +118,7 @@ def spglib_cell(phase: Phase):
 LADDER = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)
 
 
-def _ladder(run, tolerances, known=(), bisect: bool = True) -> tuple:
+def _ladder(run, tolerances, known=(), bisect: bool = True, given=None) -> tuple:
     """((tol, number | None, symbol | None), ...) for the sorted ``tolerances``.
 
     ``run(tol)`` returns spglib's dataset or None. With ``bisect`` spglib runs at the two ends and at the tolerances
@@ -128,7 +129,8 @@ def _ladder(run, tolerances, known=(), bisect: bool = True) -> tuple:
     """
     tols = sorted(float(x) for x in tolerances)
     uniq = sorted(set(tols))
-    found: dict[int, tuple] = {}
+    # ``given``: {tolerance: (number, symbol)} known without a call (certified steps), taken as tried
+    found: dict[int, tuple] = {k: given[t] for k, t in enumerate(uniq) if given and t in given}
 
     def at(k: int) -> tuple:
         if k not in found:
@@ -151,7 +153,7 @@ def _ladder(run, tolerances, known=(), bisect: bool = True) -> tuple:
     if uniq:
         known = {float(t) for t in known}
         anchors = (range(len(uniq)) if not bisect
-                   else sorted({0, len(uniq) - 1} | {k for k, t in enumerate(uniq) if t in known}))
+                   else sorted({0, len(uniq) - 1} | {k for k, t in enumerate(uniq) if t in known} | set(found)))
         for k in anchors:
             at(k)
         for lo, hi in zip(anchors, anchors[1:]):
@@ -168,7 +170,9 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     spglib runs at ``symprec``; when the operations it finds there provably give spglib's answer at every step of
     the ladder (:func:`~symstrain.ladder_certificate.ladder_certified`: they move no atom by more than an eighth of
     the smallest step, and every other operation spglib could try moves some atom farther than the largest step),
-    that is the ladder, for one spglib call. Otherwise (or with ``certify=False``) the ladder is bisected
+    that is the ladder, for one spglib call. When it holds only from some step up (the operations move an atom by
+    more than an eighth of the smallest steps: :func:`~symstrain.ladder_certificate.certified_from`), those steps
+    take that answer and the steps below are bisected. Otherwise (or with ``certify=False``) the ladder is bisected
     (:func:`_ladder`): spglib runs at its ends, and again only where the group changes. ``full_ladder=True`` runs
     spglib at every tolerance (the reference both are tested against).
     Returns a :class:`SymmetryReport`.
@@ -188,12 +192,16 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
 
     main = run(symprec)
     tols = sorted({float(x) for x in ladder} | {float(symprec)})
-    if (main is not None and len(ladder) and certify and not full_ladder
-            and ladder_certified(lattice, positions, types, main, tols)):
+    k = None
+    if main is not None and len(ladder) and certify and not full_ladder:
+        k = certified_from(lattice, positions, types, main, tols, symprec)
+    if k == 0:
         found = (int(main.number), str(main.international))
         steps = tuple((x, *found) for x in sorted(float(v) for v in ladder))
     else:
-        steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder)
+        # with k, the steps from tols[k] up are certified: spglib's answer there is main's, without a call
+        given = {} if k is None else {t: (int(main.number), str(main.international)) for t in tols[k:]}
+        steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder, given=given)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")
     sg = phase.spacegroup

@@ -90,8 +90,10 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
     """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
-    seen: dict[bytes, int] = {}
     X = np.ascontiguousarray(X)
+    if len(X) > 32:  # one sort beats a loop over the rows
+        return np.sort(np.unique(X, axis=0, return_index=True)[1]).astype(np.int64)
+    seen: dict[bytes, int] = {}
     for i in range(len(X)):
         seen.setdefault(X[i].tobytes(), i)
     return np.array(sorted(seen.values()), dtype=np.int64)
@@ -241,13 +243,41 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     on every shared and bundled file and on structures built to lie near each step
     (tests/test_ladder_certificate.py).
     """
+    return _certificate(lattice, positions, types, ds, tolerances)[0]
+
+
+def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | None:
+    """The smallest k such that :func:`ladder_certified` holds for the sorted ``tolerances[k:]`` (which must keep
+    ``symprec``, the tolerance of ``ds``), or None: the whole ladder is tried first and, when only its smallest steps
+    fail — the group's operations move some atom by μ, more than an eighth of the smallest step but no more than an
+    eighth of ``symprec`` — once more from the first step ≥ 8μ. The steps below k are then left to spglib."""
+    tols = sorted({float(x) for x in tolerances})
+    if float(symprec) not in tols:
+        return None
+    s = tols.index(float(symprec))
+    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[s])
+    if ok:
+        return 0
+    if mu is None:
+        return None
+    k = next((i for i, t in enumerate(tols) if mu <= _ACCEPT_FRACTION * t), None)
+    if k is None or k == 0 or k > s:
+        return None
+    return k if _certificate(lattice, positions, types, ds, tols[k:])[0] else None
+
+
+def _certificate(lattice, positions, types, ds, tolerances, reach: float | None = None) -> tuple[bool, float | None]:
+    """:func:`ladder_certified`, and μ (Å) when the "no" came from μ above an eighth of the smallest step and μ is at
+    most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
+    an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
+    two atoms of a type within 2·``reach``, which step 2 refuses."""
     from .neighbours import NearestOfKind
 
     if not _spglib_modelled():
-        return False
+        return False, None
     tols = sorted({float(x) for x in tolerances})
     if not tols or tols[0] <= 0:
-        return False
+        return False, None
     tmin, tmax = tols[0], tols[-1]
     lat = np.asarray(lattice, dtype=float)
     A = lat.T  # cell vectors as columns
@@ -259,51 +289,52 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     t = np.asarray(ds.translations, dtype=float)
     G = A.T @ A
     if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
-        return False
+        return False, None
     spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
     accept = _ACCEPT_FRACTION * tmin
     r_max = tmax * (1 + _SLACK) + 6 * accept + 1e-9  # the rejection distance at its largest
     if 2 * r_max > spacing.min():
-        return False
+        return False, None
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
     is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
     pure = np.flatnonzero(is_pure)
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
     if not starts:
-        return False
+        return False, None
     first_op = _first_rows(R.reshape(-1, 9))
     ops = np.concatenate([first_op, pure])
     images = (pos @ Rf[ops].transpose(0, 2, 1) + t[ops][:, None, :]).reshape(-1, 3)
     search = NearestOfKind(pos, types, A, r_max)
-    moved = _moved_exactly(pos, types, A, images, np.tile(types, len(ops)), accept, search)
+    reach = accept if reach is None else min(max(accept, float(reach)), r_max)  # μ measured up to there
+    moved = _moved_exactly(pos, types, A, images, np.tile(types, len(ops)), reach, search)
     if moved is None:
-        return False
+        return False, None
     moved = moved.reshape(len(ops), n)
     mu = float(moved[:len(first_op)].max() + moved[len(first_op):].max())
     if not mu <= accept:
-        return False
+        return False, (mu if mu <= reach else None)
     r_reject = tmax * (1 + _SLACK) + 6 * mu + 1e-9
     # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
     if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
-        return False
+        return False, None
     # 3. the rotations spglib may try at each step: it reduces its primitive basis at τ, then again (primitive.c,
     # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger
     # tolerance (which keeps more)
     bases = spglib_bases(starts, tols)
     if bases is None:
-        return False
+        return False, None
     M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
-        return False
+        return False, None
     M = _distinct(M)
     Ainv = np.linalg.inv(A)
     point = Rf[first_op]
     W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
     W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
-    kinds, counts = np.unique(types, return_counts=True)
-    rare = kinds[counts == counts.min()]
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    rare = counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()  # (n,) atoms of a rarest type
     eq = np.asarray(ds.equivalent_atoms)
-    refs = np.flatnonzero(np.isin(types, rare) & (eq == np.arange(n)))
+    refs = np.flatnonzero(rare & (eq == np.arange(n)))
     cw, ct = [], []
     for a in refs:
         js = np.flatnonzero(types == types[a])
@@ -317,18 +348,26 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
     same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
     own = np.zeros(len(ct), dtype=bool)
-    hits = 0
-    for k, g in zip(*np.nonzero(same)):
-        sel = np.flatnonzero(cw == k)
-        d = ct[sel] - t[g]
-        d -= np.rint(d)
-        close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
-        hits += int(close.sum())
-        own[sel[close]] = True
+    kk, gg = np.nonzero(same)  # (candidate rotation, group operation) with the same rotation
+    by_w = np.argsort(cw, kind="stable")  # the candidates of each rotation, contiguous
+    n_w = np.bincount(cw, minlength=len(W))
+    first_w = np.cumsum(n_w) - n_w
+    reps = n_w[kk]
+    sel = by_w[np.repeat(first_w[kk] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))]
+    d = ct[sel] - t[np.repeat(gg, reps)]
+    d -= np.rint(d)
+    close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+    hits = int(close.sum())
+    own[sel[close]] = True
     if hits != len(refs) * len(R) or int(own.sum()) != hits:
-        return False
+        return False, None
     # every other candidate on a few atoms first, then on every atom where those did not refute it
-    pool = np.setdiff1d(np.arange(n), refs) if len(refs) < n else np.arange(n)
+    if len(refs) < n:
+        others = np.ones(n, dtype=bool)
+        others[refs] = False
+        pool = np.flatnonzero(others)
+    else:
+        pool = np.arange(n)
     screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
     alive = np.flatnonzero(~own)  # candidates not refuted yet
 
@@ -342,4 +381,4 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     refute(screen[:1])
     refute(screen[1:])
     refute(np.arange(n))
-    return len(alive) == 0
+    return len(alive) == 0, mu

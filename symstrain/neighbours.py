@@ -49,7 +49,7 @@ def _too_small(d, n: int, r: float, source: str, need: str) -> SymstrainInputErr
                 f"atoms: a search for neighbours within {r:g} Å would need {need}")
 
 
-def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> np.ndarray:
+def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.ndarray | None = None) -> np.ndarray:
     """(k, 2) pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy.
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
@@ -60,7 +60,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> np.nd
     candidates, but only through one Python call per atom and per neighbour found: 2–3× slower here.)
     """
     n = len(frac)
-    d = _spacings(A, source)
+    d = _spacings(A, source) if d is None else d  # d: the spacings when the caller has them
     # the bound of the former image-based search: a cell that holds far fewer atoms than given is refused early
     volume = abs(np.linalg.det(A))
     width = max(r, (volume / n) ** (1 / 3))
@@ -107,7 +107,8 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
     if len(frac) < 2 or not r > 0:
         return empty
-    pairs = _candidates(frac, A, r, source)
+    d = _spacings(A, source)
+    pairs = _candidates(frac, A, r, source, d)
     if len(pairs) == 0:
         return empty
     i, j = pairs[:, 0], pairs[:, 1]
@@ -115,7 +116,6 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     diff -= np.rint(diff)
     # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
     # candidates of neighbouring bins that cannot come within r go before any distance is computed
-    d = _spacings(A, source)
     near = np.flatnonzero((np.abs(diff) * d).max(axis=1) < r)
     i, j, diff = i[near], j[near], diff[near]
     v = diff @ A.T
@@ -191,17 +191,12 @@ class NearestOfKind:
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
         crosses = side != 0
         kinds = np.asarray(kinds, dtype=np.int64)
-        pis, qs = [], []
-        for c in _COMBOS8:  # own bin, then the neighbours across the faces the ball crosses (8 at most)
-            if c.any():
-                pi = np.flatnonzero(np.logical_and.reduce([crosses[:, k] for k in range(3) if c[k]]))
-                bb = b[pi] + c * side[pi]
-                bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
-            else:
-                pi, bb = np.arange(len(points)), b
-            pis.append(pi)
-            qs.append(self._key(kinds[pi], bb))
-        pi, q = np.concatenate(pis), np.concatenate(qs)
+        # own bin, then the neighbours across the faces the ball crosses (8 at most): the pairs (combination, point)
+        # where every axis of the combination is crossed, all at once
+        ci, pi = np.nonzero(np.all(crosses[None, :, :] | (_COMBOS8[:, None, :] == 0), axis=2))
+        bb = b[pi] + _COMBOS8[ci] * side[pi]
+        bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
+        q = self._key(kinds[pi], bb)
         by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
         pi, q = pi[by], q[by]
         lo = np.searchsorted(self.sorted_keys, q, "left")

@@ -86,7 +86,13 @@ class Cell:
         ``frame="cstar"``: X ∥ a, Y in the ab plane, Z ∥ c* (gemmi / PDB convention).
         ``frame="c"``: Z ∥ c, Y in the bc plane, X ∥ a*.
         """
+        if frame == "cstar":  # the one most asked for, several times per structure: made once, a copy per call
+            return self._matrix_cstar.copy()
         return lattice.cell_matrix(self.params, frame)
+
+    @cached_property
+    def _matrix_cstar(self) -> np.ndarray:
+        return lattice.cell_matrix(self.params, "cstar")
 
     def metric(self) -> np.ndarray:
         """(3, 3) metric tensor G = Aᵀ·A (Å²)."""

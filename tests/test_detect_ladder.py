@@ -116,3 +116,27 @@ def test_ladder_keeps_order_and_duplicates_of_the_request():
     steps = _ladder(run, (0.3, 1e-3, 0.3, 0.05), known=())
     assert [t for t, _, _ in steps] == [1e-3, 0.05, 0.3, 0.3]
     assert sorted(calls) == [1e-3, 0.3]
+
+
+def test_certificate_from_a_step_up_spares_the_calls_above():
+    # rock salt with the Na sublattice moved by δ = 3e-4 Å along c: spglib sees I4mm (107) at 1e-4 Å and Fm-3m (225)
+    # from 1e-3 Å up (the lost mirror maps +δ onto −δ, 6e-4 Å away). Fm-3m's operations move Na by ~2δ: more than
+    # an eighth of 1e-4 and 1e-3 Å, less than an eighth of 0.01 Å, so the certificate holds from 0.01 Å up and spglib
+    # runs only at 1e-4 and 1e-3 Å besides symprec — the ladder still that of spglib at every step
+    from symstrain.ladder_certificate import certified_from
+
+    rs = Phase(Cell(5.64, 5.64, 5.64, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"),
+               (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan))))
+    frac, z, _, _ = expand_to_cell(rs)
+    frac = frac.copy()
+    frac[z == 11, 2] += 3e-4 / 5.64
+    ph = Phase(rs.cell, SpaceGroupInfo.from_symbol("P 1"), _sites(frac, z))
+    rep = detect_symmetry(ph)
+    assert rep.ladder == full_ladder(ph)
+    assert [n for _, n, _ in rep.ladder] == [107] + [225] * 6
+    assert rep.spglib_tolerances == (1e-4, 1e-3, 0.01)
+    lattice, pos, types, _ = spglib_cell(ph)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = spglib.get_symmetry_dataset((lattice, pos, types), symprec=0.01)
+    assert certified_from(lattice, pos, types, ds, LADDER, 0.01) == LADDER.index(0.01)
