@@ -24,6 +24,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 
@@ -48,8 +49,8 @@ class CommandResult:
     "ok", "refuted" (a scientific no) or "partial" (a batch with failed inputs). ``data`` and ``text`` may be
     zero-argument callables: only the one the output asks for is computed (a table of 10⁴ rows)."""
 
-    data: dict
-    text: str
+    data: dict | Callable[[], dict]
+    text: str | Callable[[], str]
     files: list[str] = field(default_factory=list)
     warnings: list = field(default_factory=list)
     status: str = "ok"
