@@ -100,7 +100,7 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     A = matrix_from_metric(G)  # columns a, b, c
     red = spglib_call(spglib.delaunay_reduce, A.T, eps=1e-5)
     M = np.eye(3) if red is None else np.rint(np.linalg.solve(A, np.asarray(red, float).T))
-    if abs(round(abs(np.linalg.det(M)))) != 1:  # pragma: no cover - a reduction is unimodular
+    if round(abs(np.linalg.det(M))) != 1:  # pragma: no cover - a reduction is unimodular
         M = np.eye(3)
     Gr = M.T @ G @ M
     vals = np.array([-1, 0, 1])
