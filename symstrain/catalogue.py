@@ -322,6 +322,7 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     """
     from .corpus_entry import FileScan, failure_row, scan_file, sha1_hex
     from .parallel import ItemFailure, imap_items
+    from .structure_info import WORKER_IMPORTS  # scan_file reads and detects as info does
 
     if not symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
@@ -345,7 +346,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
         pending: list = []
         last = time.monotonic()
         n_blocks = n_known = 0
-        for i, res in imap_items(scan_file, jobs_list, jobs=jobs, dask=dask, weights=weights):
+        for i, res in imap_items(scan_file, jobs_list, jobs=jobs, dask=dask, weights=weights,
+                                 preload=WORKER_IMPORTS):
             if isinstance(res, ItemFailure):  # the worker died on this file, or a bug outside the block loop
                 f = jobs_list[i][0]
                 st = os.stat(f)

@@ -29,7 +29,9 @@ Rules
   items, so the workers finish together even where a name-sorted corpus keeps its heavy files side by side.
   Serial runs go in input order.
 * Workers: ``jobs = N`` starts N local processes from a ``forkserver`` (never ``fork``: the caller may hold
-  threads, e.g. a database connection) that has imported ``func``'s module once; ``dask="local"`` starts a
+  threads, e.g. a database connection) that has imported ``func``'s module and the modules named in ``preload``
+  once (name there what ``func`` imports lazily — gemmi, spglib, the readers — or each worker imports it again on
+  its first item); ``dask="local"`` starts a
   ``distributed.LocalCluster`` of ``jobs`` single-threaded worker processes (all cores when ``jobs`` is None);
   ``dask="tcp://host:port"`` uses a running scheduler — its workers must import the same symstrain and see the
   same files at the same paths.
@@ -157,9 +159,11 @@ def _call_chunk(func, chunk: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
 
 
 def imap_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: str | None = None,
-               weights: Sequence[float] | None = None, max_chunk: int = 64) -> Iterator[tuple[int, Any]]:
+               weights: Sequence[float] | None = None, max_chunk: int = 64,
+               preload: Sequence[str] = ()) -> Iterator[tuple[int, Any]]:
     """``(index, func(items[index]))`` for every item, as the items complete (any order; in input order when
-    serial). A result is an :class:`ItemFailure` when the call failed or its worker died (module docstring)."""
+    serial). A result is an :class:`ItemFailure` when the call failed or its worker died (module docstring).
+    ``preload``: modules the local workers' forkserver imports before the workers start (ignored by Dask)."""
     from .errors import SymstrainInputError
 
     items = list(items)
@@ -173,17 +177,18 @@ def imap_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: s
     chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), n, max_chunk)
     if dask:
         return _imap_dask(func, items, chunks, dask, n)
-    return _imap_local(func, items, chunks, n)
+    return _imap_local(func, items, chunks, n, tuple(preload))
 
 
 def map_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: str | None = None,
               weights: Sequence[float] | None = None, progress: Callable[[int], Any] | None = None,
-              max_chunk: int = 64) -> list:
+              max_chunk: int = 64, preload: Sequence[str] = ()) -> list:
     """``[func(item) for item in items]`` in input order, run as :func:`imap_items` runs it; failed items are
     :class:`ItemFailure` values. ``progress(n)`` is called with the number of items just completed."""
     items = list(items)
     out: list = [None] * len(items)
-    for i, result in imap_items(func, items, jobs=jobs, dask=dask, weights=weights, max_chunk=max_chunk):
+    for i, result in imap_items(func, items, jobs=jobs, dask=dask, weights=weights, max_chunk=max_chunk,
+                                preload=preload):
         out[i] = result
         if progress is not None:
             progress(1)
@@ -192,14 +197,14 @@ def map_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: st
 
 def run_batch(fn: Callable, items: Sequence, *, files: Sequence | None = None, block: str | None = None,
               jobs: int | None = 1, dask: str | None = None, weights: Sequence[float] | None = None,
-              progress=None, desc: str = "") -> tuple[list, list[Failure]]:
+              progress=None, desc: str = "", preload: Sequence[str] = ()) -> tuple[list, list[Failure]]:
     """``(results, failures)`` of a batch command: ``fn(item)`` for every item, results in input order (None where
     the item failed) and one :class:`Failure` per failed item, in input order.
 
     ``files``: the name each item is reported under (default ``str(item)``); ``block``: the data block asked for,
-    carried into each :class:`Failure`; ``jobs``, ``dask`` and ``weights`` as in :func:`imap_items` (a batch of
-    one runs in this process unless ``dask`` is given). ``progress``: a wrapper ``progress(iterable, total=,
-    desc=)`` (e.g. a tqdm bar on stderr) or None.
+    carried into each :class:`Failure`; ``jobs``, ``dask``, ``weights`` and ``preload`` as in :func:`imap_items`
+    (a batch of one runs in this process unless ``dask`` is given). ``progress``: a wrapper ``progress(iterable,
+    total=, desc=)`` (e.g. a tqdm bar on stderr) or None.
     """
     items = list(items)
     names = [str(x) for x in (files if files is not None else items)]
@@ -207,7 +212,8 @@ def run_batch(fn: Callable, items: Sequence, *, files: Sequence | None = None, b
         from .errors import SymstrainInputError
 
         raise SymstrainInputError("--jobs", f"must be at least 1, got {jobs}")
-    done = imap_items(fn, items, jobs=jobs if dask or len(items) > 1 else 1, dask=dask, weights=weights)
+    done = imap_items(fn, items, jobs=jobs if dask or len(items) > 1 else 1, dask=dask, weights=weights,
+                      preload=preload)
     out: list = [None] * len(items)
     for i, result in (progress(done, total=len(items), desc=desc) if progress else done):
         out[i] = result
@@ -218,27 +224,27 @@ def run_batch(fn: Callable, items: Sequence, *, files: Sequence | None = None, b
 # ------------------------------------------------------------------------------------------ local processes
 
 
-def _imap_local(func, items, chunks, jobs):
+def _imap_local(func, items, chunks, jobs, preload=()):
     """Chunks on ``jobs`` processes; after a worker death, the items in flight run again one by one, and each item
     still in flight at a second death runs alone in its own process (a death there is that item's failure)."""
     pending = deque(chunks)
     isolate: deque = deque()
     while pending or isolate:
         if pending:
-            lost = yield from _pool_round(func, items, pending, jobs, 2 * jobs)
+            lost = yield from _pool_round(func, items, pending, jobs, 2 * jobs, preload)
             for chunk in lost:
                 if len(chunk) > 1:
                     pending.extend([i] for i in chunk)
                 else:
                     isolate.append(chunk)
         else:
-            lost = yield from _pool_round(func, items, isolate, 1, 1)
+            lost = yield from _pool_round(func, items, isolate, 1, 1, preload)
             for (i,) in lost:
                 yield i, ItemFailure(i, "worker_lost", "the worker process died while working on this item alone "
                                      "(killed, crashed or out of memory)")
 
 
-def _pool_round(func, items, queue: deque, workers: int, in_flight: int):
+def _pool_round(func, items, queue: deque, workers: int, in_flight: int, preload=()):
     """Run chunks from ``queue`` on one fresh pool, keeping at most ``in_flight`` submitted; yields the results.
     Stops when the queue is empty or the pool breaks; returns the chunks that were in flight when it broke (the
     chunks never submitted stay in ``queue``)."""
@@ -248,8 +254,8 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int):
 
     ctx = multiprocessing.get_context("forkserver")
     module = getattr(func.func if isinstance(func, partial) else func, "__module__", None)
-    if module and module != "__main__":
-        ctx.set_forkserver_preload([module])  # workers start with the function's imports done (when not yet running)
+    # workers start with the function's imports done (taken when the forkserver is not yet running)
+    ctx.set_forkserver_preload(([module] if module and module != "__main__" else []) + list(preload))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     running: dict = {}
     lost: list = []

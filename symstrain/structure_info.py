@@ -205,6 +205,11 @@ class InfoBatch:
                 "results": [r.to_dict() for r in self.results], "failed": [f.to_dict() for f in self.failed]}
 
 
+#: what :func:`info` imports on its first call: the workers of a batch start with them imported (once, in their
+#: forkserver) instead of importing them each on their first file
+WORKER_IMPORTS = ("gemmi", "spglib", "symstrain.cif", "symstrain.detect", "symstrain.neighbours", "symstrain.expand")
+
+
 def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
                dask: str | None = None, progress=None) -> InfoBatch:
     """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
@@ -217,5 +222,5 @@ def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: 
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
     sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
     results, failed = run_batch(partial(info, block=block, symprec=symprec), paths, block=block, jobs=jobs,
-                                dask=dask, weights=sizes, progress=progress, desc="info")
+                                dask=dask, weights=sizes, progress=progress, desc="info", preload=WORKER_IMPORTS)
     return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))

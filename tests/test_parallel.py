@@ -117,3 +117,25 @@ def test_info_on_a_dask_local_cluster_equals_info_here(tmp_path, capsys):
         assert main(["info", *files, "--json", *extra]) == 3
         docs.append(json.loads(capsys.readouterr().out))
     assert docs[0] == docs[1] and docs[0]["n_read"] == 2 and docs[0]["failed"][0]["file"] == files[-1]
+
+
+def test_workers_start_with_the_preloaded_modules_imported(tmp_path):
+    # a fresh process each time (the forkserver takes its preload list once, when it starts): the workers find the
+    # module named in `preload` already imported at their first item, and without it they do not
+    import os
+    from pathlib import Path
+
+    (tmp_path / "preload_probe.py").write_text("import sys\n\ndef imported(name):\n    return name in sys.modules\n")
+    (tmp_path / "run.py").write_text(
+        "import sys\nfrom symstrain.parallel import map_items\n"
+        "if __name__ == '__main__':\n"
+        "    import preload_probe\n"
+        "    print(map_items(preload_probe.imported, ['colorsys'] * 4, jobs=2, preload=sys.argv[1:]))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])])}
+
+    def run(*preload):
+        return subprocess.run([sys.executable, str(tmp_path / "run.py"), *preload], capture_output=True, text=True,
+                              env=env, check=True).stdout.strip()
+
+    assert run("colorsys") == "[True, True, True, True]"
+    assert run() == "[False, False, False, False]"

@@ -44,3 +44,22 @@ def test_setting_change_round_trip():
     assert t.cell.volume == pytest.approx(ph.cell.volume, rel=1e-12)
     back = t.transformed(np.linalg.inv(P))
     assert np.allclose(back.atoms[0].xyz, [0.1, 0.2, 0.3]) and back.spacegroup.hm == "P 1 21/c 1"
+
+
+def test_an_atom_survives_pickling_bit_for_bit():
+    # batch results cross process boundaries pickled; an Atom travels as plain floats and must come back as the
+    # same float64 arrays, NaN s.u.'s, anisotropic U and all
+    import pickle
+
+    import numpy as np
+
+    from symstrain.phase import Atom
+
+    xyz = np.array([np.nextafter(0.1, 1.0), 1 / 3, -0.0])
+    a = Atom("Fe1", "Fe", xyz, np.array([2e-5, np.nan, 0.0]), 0.875, None, (0.01, 0.02, 0.03, 0.0, -1e-3, 0.0), "2")
+    b = pickle.loads(pickle.dumps(a))
+    assert b.xyz.dtype == np.float64 and b.xyz_su.dtype == np.float64
+    assert b.xyz.tobytes() == xyz.tobytes()  # -0.0 and the last bit kept
+    assert np.isnan(b.xyz_su[1]) and b.xyz_su[0] == 2e-5 and b.xyz_su[2] == 0.0
+    assert (b.label, b.element, b.occupancy, b.u_iso, b.u_aniso, b.disorder_group) == \
+        ("Fe1", "Fe", 0.875, None, (0.01, 0.02, 0.03, 0.0, -1e-3, 0.0), "2")
