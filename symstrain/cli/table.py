@@ -460,13 +460,14 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
     vals = {c: df[c].to_numpy() if c in df else np.full(n, None) for c in cols}
     sus = {c: df[f"{c}_su"].to_numpy() if f"{c}_su" in df else np.full(n, None) for c in cols}
     zeros = df["zero_by_symmetry"].astype(str).to_numpy() if "zero_by_symmetry" in df else np.full(n, "")
-    groups = {g: short_symbol(g)[:10] for g in set(df["spacegroup"].astype(str))}
+    groups = {g: short_symbol(g)[:10] for g in df["spacegroup"].astype(str).unique()}
     n_shown = n if n <= MAX_TEXT_ROWS else MAX_TEXT_ROWS // 2
-    for k, (T, br, g) in enumerate(zip(df["T"].to_numpy(), df["branch"].to_numpy(), df["spacegroup"].astype(str))):
-        if n_shown <= k < n - n_shown:
-            if k == n_shown:
-                lines.append(f"{'…':>8} {n - 2 * n_shown} more rows: every row is in table.csv")
-            continue
+    shown = list(range(n_shown)) + list(range(max(n - n_shown, n_shown), n))  # only the rows printed are visited
+    Ts, brs, gs = df["T"].to_numpy(), df["branch"].to_numpy(), df["spacegroup"].astype(str).to_numpy()
+    for k in shown:
+        T, br, g = Ts[k], brs[k], gs[k]
+        if k == n - n_shown and n_shown < n - n_shown:
+            lines.append(f"{'…':>8} {n - 2 * n_shown} more rows: every row is in table.csv")
         zero = set(zeros[k].split())
         cells = []
         for c in cols:

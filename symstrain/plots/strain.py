@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from . import save_figure
 
@@ -186,6 +185,8 @@ def _legend(fig, df, colours, extra=()) -> None:
 
 
 def _axes(n, width=4.0, height=3.0, ncol=3):
+    from matplotlib.figure import Figure  # here, not at import: the text report uses this module's helpers only
+
     ncol = min(n, ncol)
     nrow = -(-n // ncol)
     fig = Figure(figsize=(width * ncol, height * nrow + 0.8), layout="constrained")
@@ -252,12 +253,14 @@ def strain_panels(df) -> list[tuple[str, str]]:
     """(column, axis label) of every strain quantity worth a panel: components not zero by symmetry in every row
     and finite somewhere, ε13 where it differs from e13, the volume strain."""
     names = {"e11": "e₁₁", "e22": "e₂₂", "e33": "e₃₃", "e23": "e₂₃", "e13": "e₁₃", "e12": "e₁₂"}
-    zero = df["zero_by_symmetry"].fillna("").astype(str) if "zero_by_symmetry" in df else None
+    # the distinct lists of zero components (one per group of rows), not one split per row
+    zero = ([z.split() for z in df["zero_by_symmetry"].fillna("").astype(str).unique()]
+            if "zero_by_symmetry" in df else None)
     out = []
     for c, lab in names.items():
         if c not in df or not np.isfinite(df[c].to_numpy(float)).any():
             continue
-        if zero is not None and zero.str.split().apply(lambda z: c in z).all():
+        if zero is not None and all(c in z for z in zero):
             continue
         out.append((c, f"{lab} (×10⁻³)"))
     if "eps13" in df and np.isfinite(df["eps13"].to_numpy(float)).any():
