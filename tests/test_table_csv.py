@@ -63,3 +63,25 @@ def test_float_rows_are_repr(values):
     want = ["" if np.isnan(v) else repr(v) for v in M[:, 0].tolist()]
     assert tb._float_rows(M) == want
     assert tb._float_rows(M, None) == want
+
+
+def test_thinned_markers_cover_every_point():
+    """Each point of a dense series lies in the grid cell of a drawn marker (≤ 1/GRID of the range away in x and y),
+    the extremes are drawn (same axis limits), and a small series is drawn whole."""
+    from symstrain.plots import strain as ps
+
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(80, 400, 60_000))
+    y = np.sqrt(x - 79) + rng.normal(0, 0.05, len(x))
+    y[::977] = np.nan
+    keep = ps.thinned(x, y)
+    assert len(keep) < len(x) / 2
+    ok = np.isfinite(y)
+    assert np.all(ok[keep])
+    for v in (x, y):
+        assert v[ok].min() in v[keep] and v[ok].max() in v[keep]
+    cx = np.floor((x - x[ok].min()) / np.ptp(x[ok]) * ps.GRID).clip(0, ps.GRID - 1)
+    cy = np.floor((y - np.nanmin(y)) / (np.nanmax(y) - np.nanmin(y)) * ps.GRID).clip(0, ps.GRID - 1)
+    drawn = set(zip(cx[keep].tolist(), cy[keep].tolist()))
+    assert all(c in drawn for c in zip(cx[ok].tolist(), cy[ok].tolist()))
+    assert np.array_equal(ps.thinned(x[:100], y[:100]), np.arange(100))
