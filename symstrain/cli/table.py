@@ -365,56 +365,63 @@ def _spacegroup(key, number, groups):
 
 
 def json_rows(df, groups) -> list[dict]:
-    """Rows under the contract: T, cell and strains as quantities, the space group as an object."""
+    """Rows under the contract: T, cell and strains as quantities, the space group as an object. Built column by
+    column (one comprehension per object kind, each distinct text converted once): every value is JSON already
+    (finite float or None, str or None, bool), so the list is marked :class:`~symstrain.cli.JsonReady`."""
     import numpy as np
 
     from ..phase import CELL_NAMES
     from ..strain_math import COMPONENTS
+    from . import JsonReady
+
+    n = len(df)
 
     def listed(x):
         """Python floats, None where not finite (converted once per column, not per value)."""
         x = np.where(np.isfinite(x), x, np.nan).tolist()
         return [None if v != v else v for v in x]
 
-    def cols(name):
-        v = df[name].to_numpy(dtype=float) if name in df else np.full(len(df), np.nan)
-        s = df[f"{name}_su"].to_numpy(dtype=float) if f"{name}_su" in df else np.full(len(df), np.nan)
-        return listed(v), listed(s)
+    def quantities(name):
+        v = listed(df[name].to_numpy(dtype=float)) if name in df else [None] * n
+        s = listed(df[f"{name}_su"].to_numpy(dtype=float)) if f"{name}_su" in df else [None] * n
+        return [{"value": a, "su": b} for a, b in zip(v, s)]
 
-    def q(v, s):
-        return {"value": v, "su": s}
+    def texts(name, fn=None):
+        """The column's values (None where missing), or ``fn`` of each value as stored; once per distinct value."""
+        done = {}
+        out = []
+        for v in df[name].tolist():
+            if v not in done:
+                done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
+            out.append(done[v])
+        return out
 
-    arrays = {n: cols(n) for n in list(CELL_NAMES) + ["V", "T"] + [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]
-              + list(COMPONENTS) + ["eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain", "eta2_strain",
-                                    "principal1", "principal2", "principal3"]}
+    Q = {k: quantities(k) for k in list(CELL_NAMES) + ["V", "T"] + [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]
+         + list(COMPONENTS) + ["eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain", "eta2_strain",
+                               "principal1", "principal2", "principal3"]}
+    names = list(CELL_NAMES) + ["volume"]
+    cells = [dict(zip(names, t)) for t in zip(*(Q[k] for k in list(CELL_NAMES) + ["V"]))]
+    refs = [dict(zip(names, t)) if t[0]["value"] is not None else None
+            for t in zip(*(Q[k] for k in [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]))]
+    strains = [dict(zip(COMPONENTS, t)) for t in zip(*(Q[k] for k in COMPONENTS))]
+    principal = [list(t) for t in zip(Q["principal1"], Q["principal2"], Q["principal3"])]
     sg_cache = {}
-    rows = []
-    for k, r in enumerate(df[["file", "block", "branch", "spacegroup", "sg_number", "sg_detected", "reference_kind",
-                              "coupling", "relation", "zero_by_symmetry", "has_su"]].itertuples(index=False)):
-        key = (r.spacegroup, r.sg_number)
+    sgs = []
+    for key in zip(df["spacegroup"].tolist(), df["sg_number"].tolist()):
         if key not in sg_cache:
-            sg_cache[key] = _spacegroup(r.spacegroup, r.sg_number, groups)
-        cell = {n: q(arrays[n][0][k], arrays[n][1][k]) for n in CELL_NAMES}
-        cell["volume"] = q(*(a[k] for a in arrays["V"]))
-        has_ref = arrays["ref_a"][0][k] is not None
-        ref = None
-        if has_ref:
-            ref = {n: q(arrays[f"ref_{n}"][0][k], arrays[f"ref_{n}"][1][k]) for n in CELL_NAMES}
-            ref["volume"] = q(*(a[k] for a in arrays["ref_V"]))
-        rows.append({
-            "file": r.file, "block": r.block, "T": q(*(a[k] for a in arrays["T"])), "branch": r.branch or None,
-            "spacegroup": sg_cache[key], "spacegroup_detected": _detected(r.sg_detected),
-            "relation": r.relation or None, "cell": cell, "reference_cell": ref, "reference_kind": r.reference_kind,
-            "strain": {n: q(arrays[n][0][k], arrays[n][1][k]) for n in COMPONENTS},
-            "zero_by_symmetry": str(r.zero_by_symmetry).split(),
-            "eps13": q(*(a[k] for a in arrays["eps13"])), "volume_strain": q(*(a[k] for a in arrays["vs"])),
-            "e_ss": q(*(a[k] for a in arrays["e_ss"])), "e_sb": q(*(a[k] for a in arrays["e_sb"])),
-            "e_nsb": q(*(a[k] for a in arrays["e_nsb"])),
-            "principal": [q(arrays[f"principal{i}"][0][k], arrays[f"principal{i}"][1][k]) for i in (1, 2, 3)],
-            "eta": q(*(a[k] for a in arrays["eta_strain"])), "eta2": q(*(a[k] for a in arrays["eta2_strain"])),
-            "coupling": r.coupling or None, "has_su": bool(r.has_su),
-        })
-    return rows
+            sg_cache[key] = _spacegroup(key[0], key[1], groups)
+        sgs.append(sg_cache[key])
+    zeros = [list(z) for z in texts("zero_by_symmetry", lambda z: str(z).split())]
+    rows = [{"file": f, "block": b, "T": T, "branch": br or None, "spacegroup": sg, "spacegroup_detected": det,
+             "relation": rel or None, "cell": cell, "reference_cell": ref, "reference_kind": kind, "strain": st,
+             "zero_by_symmetry": z, "eps13": eps, "volume_strain": vs, "e_ss": ess, "e_sb": esb, "e_nsb": ensb,
+             "principal": pr, "eta": eta, "eta2": eta2, "coupling": cp or None, "has_su": bool(h)}
+            for (f, b, T, br, sg, det, rel, cell, ref, kind, st, z, eps, vs, ess, esb, ensb, pr, eta, eta2, cp, h)
+            in zip(texts("file"), texts("block"), Q["T"], texts("branch"), sgs, texts("sg_detected", _detected),
+                   texts("relation"), cells, refs, texts("reference_kind"), strains, zeros, Q["eps13"], Q["vs"],
+                   Q["e_ss"], Q["e_sb"], Q["e_nsb"], principal, Q["eta_strain"], Q["eta2_strain"],
+                   texts("coupling"), df["has_su"].tolist())]
+    return JsonReady(rows)
 
 
 #: the text output lists every row of a table up to this many, else the first and last half of it (the CSV has all)
