@@ -260,14 +260,14 @@ def write_csv(frame, fh) -> None:
     fh.write(",".join(quoted(n) for n in names) + "\n")
     if len(frame) == 0:
         return
-    parts, block = [], []
+    parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
     for k, name in enumerate(frame.columns):
         col = frame.iloc[:, k]
         if col.dtype == np.float64:
             block.append(k)
             continue
         if block:
-            parts.append(_float_rows(frame.iloc[:, block].to_numpy(np.float64)))
+            parts.append(frame.iloc[:, block].to_numpy(np.float64))
             block = []
         values = col.to_numpy(dtype=object)
         if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
@@ -277,8 +277,16 @@ def write_csv(frame, fh) -> None:
             texts = np.array([cell(v) for v in uniques.tolist()], dtype=object)[codes].tolist()
         parts.append(texts)
     if block:
-        parts.append(_float_rows(frame.iloc[:, block].to_numpy(np.float64)))
-    fh.write("\n".join(map(",".join, zip(*parts))) + "\n")
+        parts.append(frame.iloc[:, block].to_numpy(np.float64))
+    n = len(frame)
+    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+        hi = min(lo + _ROWS_AT_ONCE, n)
+        chunk = [_float_rows(x[lo:hi]) if isinstance(x, np.ndarray) else x[lo:hi] for x in parts]
+        fh.write("\n".join(map(",".join, zip(*chunk))) + "\n")
+
+
+#: rows of table.csv formatted and written at once
+_ROWS_AT_ONCE = 4096
 
 
 def _float_rows(M, dumps="auto") -> list[str]:
