@@ -85,3 +85,22 @@ def test_thinned_markers_cover_every_point():
     drawn = set(zip(cx[keep].tolist(), cy[keep].tolist()))
     assert all(c in drawn for c in zip(cx[ok].tolist(), cy[ok].tolist()))
     assert np.array_equal(ps.thinned(x[:100], y[:100]), np.arange(100))
+
+
+def test_su_column_with_gaps_reads_each_number_and_nan_for_each_gap(tmp_path):
+    """An s.u. column with gaps ("", "?", ".", "nan", "NA") keeps the vectorised path: the numbers are float(text)
+    and the gaps NaN; a non-finite or non-numeric cell is still an error naming its row."""
+    from symstrain.csv_input import Column, read_csv_table
+    from symstrain.errors import SymstrainInputError
+
+    cells = ["0.0002", "", "?", "1e-5", ".", "nan", "NA", "3.5E-04", "+0.01"]
+    p = tmp_path / "t.csv"
+    p.write_text("T,a_su\n" + "".join(f"{100 + k},{c}\n" for k, c in enumerate(cells)), encoding="utf-8")
+    cols = {"T": Column(("t",)), "a_su": Column(("a_su",), required=False, missing_ok=True)}
+    got = read_csv_table(p, cols).data["a_su"].to_numpy()
+    want = np.array([float(c) if c not in ("", "?", ".", "nan", "NA") else np.nan for c in cells])
+    assert np.array_equal(got, want, equal_nan=True)
+    for bad in ("inf", "1.2.3"):
+        p.write_text(f"T,a_su\n100,0.1\n200,{bad}\n", encoding="utf-8")
+        with pytest.raises(SymstrainInputError, match="row 3"):
+            read_csv_table(p, cols)
