@@ -7,7 +7,8 @@ TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice
 (``--out``, default ``./symstrain-table``): ``table.csv`` (one row per structure), ``expansion.csv`` (thermal
 expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
-This module also holds the input options and reading shared with ``transitions``.
+This module also holds the input options and reading shared with ``transitions``, and :func:`write_csv`, which
+writes table.csv with exactly pandas' text at a fraction of its time (10⁵ rows × 70 float columns).
 """
 
 from __future__ import annotations
