@@ -11,13 +11,16 @@ Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and
 * ``uncertainties``: the ``uncertainties`` package (ufloat cell parameters, the same orthogonalisation written
   with ``umath``, ``unumpy.ulinalg.inv``), one pair at a time, tensor only (``--loops``; slow).
 
-``--cli N``: also ``symstrain table --cells`` on an N-row CSV (whole process, default reference chosen by the
-program from the Pccn rows) against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
-baseline fit, the pymatgen loop), interleaved, 3 rounds.
+``--cli N``: also ``symstrain table --cells`` on an N-row CSV (whole processes, default reference chosen by the
+program from the Pccn rows), as a user runs it (table.csv, expansion.csv, four figures, the text), with
+``--no-plots`` and with ``--json``, against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
+baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 3) after a warm-up; ``--cli-only``
+skips the in-process comparison.
 
 Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s. The
 answers are compared too (volume strain, and the principal strains to second order): speed is only worth comparing
-when they agree. Run: ``python benchmarks/bench_strain.py [--n 10000] [--repeats 7] [--loops] [--cli 100000]``.
+when they agree. Run: ``python benchmarks/bench_strain.py [--n 10000] [--repeats 7] [--loops] [--cli 100000]
+[--cli-repeats 3] [--cli-only]``.
 """
 
 from __future__ import annotations
@@ -90,37 +93,52 @@ def pymatgen_loop(refs: np.ndarray, cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def cli_comparison(n: int, rng) -> None:
-    """``symstrain table --cells`` on an n-row CSV against the pymatgen script on the same file (whole processes)."""
+def cli_cells(n: int, rng) -> pd.DataFrame:
+    """The n-row cell CSV of ``--cli``: a tenth of the rows (at least 3) Pccn cells at 80–180 K (the paraphase the
+    program finds and fits its baseline to), the rest monoclinic at 200–400 K."""
+    n_para = max(3, n // 10)
+    para = make_cells(n_para, rng)
+    para["T"] = np.linspace(80, 180, n_para)
+    para["label"] = [f"p{k}" for k in range(n_para)]
+    para["spacegroup"], para["beta"], para["beta_su"] = "P c c n", 90.0, np.nan
+    return pd.concat([para, make_cells(n - n_para, rng)], ignore_index=True)
+
+
+#: the runs of ``symstrain table --cells`` compared: as a user runs it (CSV, figures, text), without figures, --json
+CLI_VARIANTS = {"table --cells": [], "table --cells --no-plots": ["--no-plots"], "table --cells --json": ["--json"]}
+
+
+def cli_comparison(n: int, rng, repeats: int = 3) -> None:
+    """``symstrain table --cells`` on an n-row CSV (each of :data:`CLI_VARIANTS`) against the pymatgen script on the
+    same file; whole processes, interleaved (A, B, C, D, A, B, …), medians and minima of the paired ratios."""
     import json
     import os
     import sys
     import tempfile
     from pathlib import Path
 
-    from timing import interleaved_processes, python_env, report
+    from timing import compile_package, interleaved_processes, python_env, report
 
     root = Path(__file__).resolve().parents[1]
-    n_para = max(3, n // 10)
-    para = make_cells(n_para, rng)
-    para["T"] = np.linspace(80, 180, n_para)
-    para["label"] = [f"p{k}" for k in range(n_para)]
-    para["spacegroup"], para["beta"], para["beta_su"] = "P c c n", 90.0, np.nan
-    child = make_cells(n - n_para, rng)
-    df = pd.concat([para, child], ignore_index=True)
+    compile_package(root)
+    df = cli_cells(n, rng)
+    n_para = int((df["spacegroup"] == "P c c n").sum())
+    alt = "pymatgen script"
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "cells.csv"
         df.to_csv(csv, index=False)
-        cmds = {"symstrain table --cells": [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), "--json"],
-                "pymatgen script": [sys.executable, str(Path(__file__).with_name("alt_pymatgen_strain.py")), str(csv)]}
+        cmds = {name: [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), *extra]
+                for name, extra in CLI_VARIANTS.items()}
+        cmds[alt] = [sys.executable, str(Path(__file__).with_name("alt_pymatgen_strain.py")), str(csv)]
         here = os.getcwd()
         os.chdir(tmp)  # each symstrain run writes a fresh symstrain-table[-N] folder here (it never overwrites)
         try:
-            times = interleaved_processes(cmds, repeats=3, warmup=0, env=python_env(root))
+            times = interleaved_processes(cmds, repeats=repeats, warmup=1, env=python_env(root))
         finally:
             os.chdir(here)
-        print(f"table --cells on {n} rows ({n_para} Pccn rows fit the baseline), whole processes, 3 rounds:")
-        print("\n".join(report(times, [("symstrain table --cells", "pymatgen script")], unit=1.0, unit_name="s")))
+        print(f"table --cells on {n} rows ({n_para} Pccn rows fit the baseline), whole processes, {repeats} "
+              "interleaved rounds after a warm-up (ratio > 1: symstrain is faster):")
+        print("\n".join(report(times, [(alt, name) for name in CLI_VARIANTS], unit=1.0, unit_name="s")))
         codes = {k: v["result"] for k, v in times.items()}
         if any(codes.values()):
             print(f"  exit codes: {json.dumps(codes)}")
@@ -138,8 +156,13 @@ def main():
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--loops", action="store_true", help="also the strain() loop and the uncertainties package")
     ap.add_argument("--cli", type=int, default=0, metavar="N", help="also table --cells on an N-row CSV")
+    ap.add_argument("--cli-only", action="store_true", help="only the --cli comparison")
+    ap.add_argument("--cli-repeats", type=int, default=3, help="rounds of the --cli comparison (default 3)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
+    if args.cli_only:
+        cli_comparison(args.cli or 100_000, rng, args.cli_repeats)
+        return
     cells, bl = make_cells(args.n, rng), baseline()
     refs = np.array([bl.cell_at(T).params for T in cells["T"]])
     params = cells[["a", "b", "c", "alpha", "beta", "gamma"]].to_numpy(float)
@@ -179,7 +202,7 @@ def main():
         print(f"  uncertainties (first {m} rows, once): {t_unc * 1e3:.3f} ms/cell, {t_unc / t_tab:.1f}× the table "
               f"per cell; max |Δσ(e13)|/σ = {np.max(np.abs(df['e13_su'].to_numpy()[:m] - s13) / s13):.1e}")
     if args.cli:
-        cli_comparison(args.cli, rng)
+        cli_comparison(args.cli, rng, args.cli_repeats)
 
 
 if __name__ == "__main__":

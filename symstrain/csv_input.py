@@ -154,11 +154,16 @@ def _numbers(cells, col: Column, name: str, hdr: str, lines: np.ndarray, src: st
     """(values, s.u.'s in brackets) of one column of stripped cell texts, vectorised; errors name the first bad row."""
     import pandas as pd
 
-    # fast path: a column of plain finite numbers (the usual case) needs no regular expression
+    # fast path: a column of plain finite numbers (the usual case) needs no regular expression; missing cells
+    # where they may be missing (s.u. columns with gaps) keep it
     plain = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float)
-    if np.isfinite(plain).all() and not cells.str.contains(r"[()]", regex=True).any():
+    finite = np.isfinite(plain)
+    if finite.all() and not cells.str.contains(r"[()]", regex=True).any():
         return plain, np.full(len(plain), np.nan)
     missing = cells.isin(_MISSING).to_numpy()
+    if col.missing_ok and (finite | missing).all() and not (finite & missing).any() \
+            and not cells.str.contains(r"[()]", regex=True).any():
+        return np.where(missing, np.nan, plain), np.full(len(plain), np.nan)
     parts = cells.str.fullmatch(_WITH_SU if col.su_in_brackets else _NUMBER)
     bad = ~missing & ~parts.to_numpy(dtype=bool)
     stop = bad | (missing & (not col.missing_ok))

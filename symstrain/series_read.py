@@ -155,10 +155,10 @@ def read_cells_csv(path, *, branch: str | None = None):
     df = pd.DataFrame(index=range(n))
     named = [c for c in ("file", "block") if c in got]
     if "label" in got:
-        labels = np.array([str(v).strip() for v in got["label"]], dtype=object)
+        labels = _stripped(got["label"])
         df["label"], df["block"] = labels, labels
     elif named:  # a file and/or block column (the CSV of `symstrain table`): label "file:block", block the block
-        parts = [np.array([str(v).strip() for v in got[c]], dtype=object) for c in named]
+        parts = [_stripped(got[c]) for c in named]
         df["label"] = parts[0] if len(parts) == 1 else np.array([f"{f}:{b}" for f, b in zip(*parts)], dtype=object)
         df["block"] = parts[-1]
     else:
@@ -182,13 +182,17 @@ def read_cells_csv(path, *, branch: str | None = None):
     brs[brs == ""] = default
     if not default:
         unset = np.flatnonzero(brs == "")
-        brs[unset] = [branch_from_name(lab) for lab in df["label"].to_numpy()[unset]]
+        if len(unset) and "label" not in got and not named:  # labels "name:line": the words are the name's
+            brs[unset] = branch_from_name(Path(path).name)
+        elif len(unset):
+            brs[unset] = _each_distinct(branch_from_name, df["label"].to_numpy()[unset])
     df["branch"] = brs
     if "spacegroup" in got:
-        texts = [str(v) for v in got["spacegroup"]]
-        found = [spacegroup_of(t) for t in texts]
-        df["spacegroup"] = [f[0] for f in found]
-        df["sg_number"] = np.array([f[1] for f in found], dtype=int)
+        codes, uniques = pd.factorize(np.asarray(got["spacegroup"], dtype=object), use_na_sentinel=False)
+        texts = [str(v) for v in uniques.tolist()]
+        found = [spacegroup_of(t) for t in texts]  # once per distinct text
+        df["spacegroup"] = np.array([f[0] for f in found], dtype=object)[codes]
+        df["sg_number"] = np.array([f[1] for f in found], dtype=int)[codes]
         unknown = sorted({t for t, f in zip(texts, found) if not f[1] and t.strip() and t.strip().lower() != "nan"})
         if unknown:
             warnings.append(WarningText("spacegroup_not_recognised", src, f"{src}: space group(s) "
@@ -210,6 +214,20 @@ def read_cells_csv(path, *, branch: str | None = None):
     df.attrs["warnings"] = warnings
     df.attrs["failed"] = []
     return df
+
+
+def _stripped(column) -> np.ndarray:
+    """(n,) object array: ``str(v).strip()`` of every cell of a text column, each distinct cell done once."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
+    return np.array([str(v).strip() for v in uniques.tolist()], dtype=object)[codes]
+
+
+def _each_distinct(fn, values) -> list:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value."""
+    done = {}
+    return [done[v] if v in done else done.setdefault(v, fn(v)) for v in values]
 
 
 def _check_cells(df, src: str, lines) -> None:

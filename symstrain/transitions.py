@@ -91,31 +91,40 @@ def find_brackets(cells) -> list[Bracket]:
     for b in sorted(set(br), key=lambda x: BRANCH_ORDER.get(x, 3)):
         idx = np.flatnonzero((br == b) & (num > 0))
         idx = idx[np.lexsort((num[idx], T_all[idx]))]  # by T, then by group: ties in a fixed order
+        if not len(idx):
+            continue
         temps, first = np.unique(T_all[idx], return_index=True)
-        rows_at = np.split(idx, first[1:])  # the rows of each temperature
-        sets = [set(num[r].tolist()) for r in rows_at]
-        pure = [j for j, st in enumerate(sets) if len(st) == 1]
-        for j, k in zip(pure, pure[1:]):
-            if sets[j] != sets[k]:
-                out.append(make(b, rows_at[j][0], rows_at[k][0]))
-        if not pure:
+        # the rows of temperature j are idx[first[j]:end[j]], their groups ascending: one group iff first == last
+        end = np.append(first[1:], len(idx))
+        nums = num[idx]
+        pure = np.flatnonzero(nums[first] == nums[end - 1])
+
+        def groups_at(k):
+            return set(nums[first[k]:end[k]].tolist())
+
+        def row_of(k, h):  # the first row of temperature k in group h
+            return idx[first[k] + int(np.argmax(nums[first[k]:end[k]] == h))]
+
+        for c in np.flatnonzero(nums[first[pure[:-1]]] != nums[first[pure[1:]]]):  # neighbouring pure T differ
+            out.append(make(b, idx[first[pure[c]]], idx[first[pure[c + 1]]]))
+        if not len(pure):
             continue
         # coexistence after the last single-group temperature: the other groups first seen there
         j = pure[-1]
-        (g,) = sets[j]
+        g = nums[first[j]]
         seen = set()
         for k in range(j + 1, len(temps)):
-            for h in sorted(sets[k] - {g} - seen):
+            for h in sorted(groups_at(k) - {g} - seen):
                 seen.add(h)
-                out.append(make(b, rows_at[j][0], next(i for i in rows_at[k] if num[i] == h)))
+                out.append(make(b, idx[first[j]], row_of(k, h)))
         # ... and before the first: the other groups last seen there
         j = pure[0]
-        (g,) = sets[j]
+        g = nums[first[j]]
         seen = set()
         for k in range(j - 1, -1, -1):
-            for h in sorted(sets[k] - {g} - seen):
+            for h in sorted(groups_at(k) - {g} - seen):
                 seen.add(h)
-                out.append(make(b, next(i for i in rows_at[k] if num[i] == h), rows_at[j][0]))
+                out.append(make(b, row_of(k, h), idx[first[j]]))
     return out
 
 

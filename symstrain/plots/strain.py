@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from . import save_figure
 
@@ -113,7 +112,7 @@ def group_colours(df) -> dict:
     if "spacegroup" not in df:
         return {}
     g = df.sort_values("T", kind="stable") if "T" in df else df
-    groups = list(dict.fromkeys(g["spacegroup"].astype(str)))
+    groups = g["spacegroup"].astype(str).unique().tolist()  # in order of appearance
     return {g: _PHASE_COLOURS[i % len(_PHASE_COLOURS)] for i, g in enumerate(groups)}
 
 
@@ -154,8 +153,36 @@ def draw_jump(ax, T: float, y_before: float, y_after: float, **kw) -> None:
     ax.plot([T, T], [y_before, y_after], **kw)
 
 
-#: the most error bars one series draws; a denser series gets a bar on every k-th point (markers on all)
+#: the most error bars one series draws; a denser series gets a bar on every k-th point (markers on all points)
 MAX_BARS = 400
+#: a series of more points than this draws its markers thinned by :func:`thinned` (one per occupied grid cell)
+MAX_MARKERS = 5000
+#: cells per axis of the thinning grid over a series' range: < 1 px in a 4-inch panel at 110 dpi (a marker: 3 px)
+GRID = 500
+
+
+def thinned(x, y) -> np.ndarray:
+    """Sorted indices of the points of (x, y) to draw markers at: every point up to :data:`MAX_MARKERS`; beyond,
+    the first point in each occupied cell of a :data:`GRID` × :data:`GRID` grid over the points' range (a marker
+    within a pixel of each point of the cloud: it looks the same, at a fraction of the drawing) and the
+    extreme points (the axis limits stay those of all points). Non-finite points are never drawn."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) <= MAX_MARKERS:
+        return np.arange(len(x))
+    idx = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if not len(idx):
+        return idx
+    xs, ys = x[idx], y[idx]
+
+    def cell(v):
+        span = np.ptp(v)
+        if not span > 0:
+            return np.zeros(len(v), np.int64)
+        return np.minimum(((v - v.min()) / span * GRID).astype(np.int64), GRID - 1)
+
+    _, first = np.unique(cell(xs) * GRID + cell(ys), return_index=True)
+    ends = [np.argmin(xs), np.argmax(xs), np.argmin(ys), np.argmax(ys)]
+    return idx[np.union1d(first, ends)]
 
 
 def draw_series(ax, g, y, s, branch: str) -> None:
@@ -168,8 +195,16 @@ def draw_series(ax, g, y, s, branch: str) -> None:
     # a dense series (more than MAX_BARS rows): smaller markers, and a bar on every k-th point only (each bar where
     # it belongs: a sample of the same s.u.'s)
     every = max(1, -(-len(T) // MAX_BARS))
-    ax.errorbar(T, y, yerr=yerr, ls="none", ms=5 if every == 1 else 2, capsize=2 if every == 1 else 0,
-                errorevery=every, color=st["color"], marker=st["marker"], mfc=st["mfc"], zorder=3)
+    if len(T) <= MAX_MARKERS:
+        ax.errorbar(T, y, yerr=yerr, ls="none", ms=5 if every == 1 else 2, capsize=2 if every == 1 else 0,
+                    errorevery=every, color=st["color"], marker=st["marker"], mfc=st["mfc"], zorder=3)
+    else:  # the same bars; the markers thinned (10⁵ overlapping markers cost a second a panel to draw)
+        y = np.asarray(y, float)
+        keep = thinned(T, y)
+        ax.plot(T[keep], y[keep], ls="none", ms=2, color=st["color"], marker=st["marker"], mfc=st["mfc"], zorder=3)
+        if yerr is not None:
+            ax.errorbar(T[::every], y[::every], yerr=yerr[::every], ls="none", capsize=0, color=st["color"],
+                        zorder=3)
     grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else None
     join_neighbours(ax, T, y, grp, branch, ls="-", lw=0.8, color=st["color"], zorder=2)
 
@@ -186,6 +221,8 @@ def _legend(fig, df, colours, extra=()) -> None:
 
 
 def _axes(n, width=4.0, height=3.0, ncol=3):
+    from matplotlib.figure import Figure  # here, not at import: the text report uses this module's helpers only
+
     ncol = min(n, ncol)
     nrow = -(-n // ncol)
     fig = Figure(figsize=(width * ncol, height * nrow + 0.8), layout="constrained")
@@ -252,12 +289,14 @@ def strain_panels(df) -> list[tuple[str, str]]:
     """(column, axis label) of every strain quantity worth a panel: components not zero by symmetry in every row
     and finite somewhere, ε13 where it differs from e13, the volume strain."""
     names = {"e11": "e₁₁", "e22": "e₂₂", "e33": "e₃₃", "e23": "e₂₃", "e13": "e₁₃", "e12": "e₁₂"}
-    zero = df["zero_by_symmetry"].fillna("").astype(str) if "zero_by_symmetry" in df else None
+    # the distinct lists of zero components (one per group of rows), not one split per row
+    zero = ([z.split() for z in df["zero_by_symmetry"].fillna("").astype(str).unique()]
+            if "zero_by_symmetry" in df else None)
     out = []
     for c, lab in names.items():
         if c not in df or not np.isfinite(df[c].to_numpy(float)).any():
             continue
-        if zero is not None and zero.str.split().apply(lambda z: c in z).all():
+        if zero is not None and all(c in z for z in zero):
             continue
         out.append((c, f"{lab} (×10⁻³)"))
     if "eps13" in df and np.isfinite(df["eps13"].to_numpy(float)).any():
@@ -307,7 +346,8 @@ def plot_eta(df, path, *, brackets=None) -> str:
         ax.set_ylabel(lab)
     from ..coupling import COUPLINGS
 
-    used = [f"{c}: {COUPLINGS.get(c, c)}" for c in dict.fromkeys(df.get("coupling", [])) if c and c != "none"]
+    couplings = df["coupling"].unique().tolist() if "coupling" in df else []  # in order of appearance
+    used = [f"{c}: {COUPLINGS.get(c, c)}" for c in couplings if c and c != "none"]
     _legend(fig, df, colours)
     fig.suptitle("\n".join(["order parameter from strain (η = 0 in the paraphase by symmetry)"] + used), fontsize=8)
     return save_figure(fig, path)
@@ -331,10 +371,12 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
         e = principal_strains(table, ph) * STRAIN_SCALE
         for k in range(3):
             ax = axes[0]
-            ax.plot(T, e[:, k], marker="os^"[k], ls="none", color="k", mfc="none", ms=5, zorder=3)
+            keep = thinned(T, e[:, k])
+            ax.plot(T[keep], e[keep, k], marker="os^"[k], ls="none", color="k", mfc="none", ms=5, zorder=3)
             ax.plot(T, ph.alpha[k] * 1e-6 * (T - ph.T_ref) * STRAIN_SCALE, styles[k], color="k", lw=1, zorder=2)
         V = volume(table[list(CELL_NAMES)].to_numpy(float)[idx])
-        axes[1].plot(T, V, "o", color="k", mfc="none", ms=5, zorder=3)
+        keep = thinned(T, V)
+        axes[1].plot(T[keep], V[keep], "o", color="k", mfc="none", ms=5, zorder=3)
         V_ref = V[np.argmin(T)]
         axes[1].plot(T, V_ref * (1 + ph.alpha_V * 1e-6 * (T - ph.T_ref)), "-", color="k", lw=1, zorder=2)
         su = lambda x: "" if not np.isfinite(x) else f"({x:.2g})"  # noqa: E731
