@@ -1,4 +1,4 @@
-"""table.csv is written by ``cli.table.write_csv`` (floats a block at a time): the text must be exactly what pandas'
+"""table.csv is written by ``csv_output.write_csv`` (floats a block at a time): the text must be exactly what pandas'
 ``to_csv`` writes — the oracle in every test here is pandas (or Python's repr) itself."""
 
 import io
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symstrain.cli import table as tb
+from symstrain import csv_output as tb
 
 
 def _frame(n, seed=0):
