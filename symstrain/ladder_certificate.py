@@ -3,7 +3,8 @@
 What lives here: the test that the operations spglib finds at one tolerance are, provably from spglib's algorithm,
 what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
 and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
-group's operations). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
+group's operations), and :func:`p1_certified`, the test that spglib finds nothing but the identity at the small
+steps (atoms a little off a symmetry found at larger ones). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
 (``neighbours.py``).
 
 What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
@@ -369,17 +370,78 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         pool = np.flatnonzero(others)
     else:
         pool = np.arange(n)
-    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
-    alive = np.flatnonzero(~own)  # candidates not refuted yet
+    return len(_surviving(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject)) == 0, mu
 
-    def refute(sub):
-        nonlocal alive
+
+def _surviving(pos, types, W, cw, ct, alive, pool, search, r: float) -> np.ndarray:
+    """The candidates among ``alive`` (indices of the candidate operations (W[cw], ct): rotation, translation) that
+    leave every atom within ``r`` Å of an atom of its type — tried on a few atoms of ``pool`` first (most candidates
+    fail on one of them), then on every atom where those did not refute them."""
+    n = len(pos)
+    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
+    for sub in (screen[:1], screen[1:], np.arange(n)):
         if len(alive) and len(sub):
             img = pos[sub] @ W[cw[alive]].transpose(0, 2, 1) + ct[alive][:, None, :]
-            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r_reject)
-            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r_reject]
+            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r)
+            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r]
+    return alive
 
-    refute(screen[:1])
-    refute(screen[1:])
-    refute(np.arange(n))
-    return len(alive) == 0, mu
+
+def p1_certified(lattice, positions, types, tolerances) -> bool:
+    """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds P 1 (number 1, "P1"): no operation but
+    the identity — so those steps of a ladder need no spglib call (:func:`symstrain.detect.detect_symmetry` asks this
+    of the steps below ``symprec`` when :func:`certified_from` does not cover them, e.g. atoms a little off a
+    symmetry that the larger steps find).
+
+    With τ_max the largest tolerance (and the slack of the other tests): no two atoms of one type lie within τ_max
+    (else spglib refuses the cell), and every operation spglib could try at a step — the lattice rotations it finds in
+    the file's cell Delaunay-reduced twice at τ (:func:`spglib_bases`, :func:`_lattice_rotations` at 1.05·τ_max, which
+    keeps more; at most 48), with the translations from every atom of each rarest type to every atom of its type —
+    other than the identity leaves some atom farther than τ_max from every atom of its type. Then spglib finds no pure
+    translation (its primitive cell is the file's cell, the start of those bases) and no operation but the identity,
+    at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False.
+    """
+    from .neighbours import NearestOfKind
+
+    if not _spglib_modelled():
+        return False
+    tols = sorted({float(x) for x in tolerances})
+    if not tols or tols[0] <= 0:
+        return False
+    A = np.asarray(lattice, dtype=float).T  # cell vectors as columns
+    pos = np.asarray(positions, dtype=float) % 1.0
+    types = np.asarray(types, dtype=np.int64)
+    n = len(pos)
+    r = tols[-1] * (1 + _SLACK) + 1e-9
+    if n == 0 or abs(np.linalg.det(A)) < 1e-9:
+        return False
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    if 2 * r > spacing.min():
+        return False
+    search = NearestOfKind(pos, types, A, r)
+    if n > 1 and search.distance(pos, types, exclude=np.arange(n)).min() <= r:
+        return False
+    bases = spglib_bases([A], tols)
+    if bases is None:
+        return False
+    M, counts = _lattice_rotations(np.array(bases), 1.05 * r)
+    if len(counts) == 0 or counts.max() > 48:
+        return False
+    Ainv = np.linalg.inv(A)
+    W = _distinct(Ainv @ _distinct(M) @ A)
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    refs = np.flatnonzero(counts.reshape(-1)[kind_of.reshape(-1)] == counts.min())  # every atom of a rarest type
+    cw, ct, cb, ca = [], [], [], []
+    for a in refs:
+        js = np.flatnonzero(types == types[a])
+        cw.append(np.repeat(np.arange(len(W)), len(js)))
+        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
+        cb.append(np.tile(js, len(W)))
+        ca.append(np.full(len(W) * len(js), a))
+    cw, ct, cb, ca = (np.concatenate(x) for x in (cw, ct, cb, ca))
+    identity = np.all(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64) == np.rint(np.eye(3).reshape(9) * 1e6),
+                      axis=1)
+    if not identity.any():
+        return False
+    alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
+    return len(_surviving(pos, types, W, cw, ct, alive, np.arange(n), search, r)) == 0
