@@ -138,6 +138,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
 #: bin width of :class:`NearestOfKind` in units of its r (≥ 2: a ball then reaches one neighbour per axis at most)
 _BIN_WIDTH = 6.0
 _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
+_COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
 
 
 class NearestOfKind:
@@ -189,14 +190,17 @@ class NearestOfKind:
         w = u - b  # position inside the bin, 0 … 1
         reach = r / self.spacing * nb  # the ball's half-width in bin units along each axis (≤ 1/2)
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
-        crosses = side != 0
         kinds = np.asarray(kinds, dtype=np.int64)
-        # own bin, then the neighbours across the faces the ball crosses (8 at most): the pairs (combination, point)
-        # where every axis of the combination is crossed, all at once
-        ci, pi = np.nonzero(np.all(crosses[None, :, :] | (_COMBOS8[:, None, :] == 0), axis=2))
-        bb = b[pi] + _COMBOS8[ci] * side[pi]
+        # own bin of every point, then, for the few points whose ball crosses a face, the neighbours across the faces
+        # it crosses (7 at most): the pairs (combination, point) where every axis of the combination is crossed
+        crossed = (side != 0) @ np.array([1, 2, 4])  # bit k: the ball crosses a face along axis k
+        ext = np.flatnonzero(crossed)
+        ci, pe = np.nonzero((_COMBO_BITS[1:, None] & ~crossed[ext][None, :]) == 0)
+        pe = ext[pe]
+        bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
-        q = self._key(kinds[pi], bb)
+        pi = np.concatenate([np.arange(len(points)), pe])
+        q = np.concatenate([self._key(kinds, b), self._key(kinds[pe], bb)])
         by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
         pi, q = pi[by], q[by]
         lo = np.searchsorted(self.sorted_keys, q, "left")
