@@ -370,21 +370,40 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         pool = np.flatnonzero(others)
     else:
         pool = np.arange(n)
-    return len(_surviving(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject)) == 0, mu
+    return _all_refuted(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject), mu
 
 
-def _surviving(pos, types, W, cw, ct, alive, pool, search, r: float) -> np.ndarray:
-    """The candidates among ``alive`` (indices of the candidate operations (W[cw], ct): rotation, translation) that
-    leave every atom within ``r`` Å of an atom of its type — tried on a few atoms of ``pool`` first (most candidates
-    fail on one of them), then on every atom where those did not refute them."""
+def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float) -> bool:
+    """True when every candidate among ``alive`` (indices of the candidate operations (W[cw], ct): rotation,
+    translation) leaves some atom farther than ``r`` Å from every atom of its type. The candidates are tried on 1, then
+    3, 12, 48, … more atoms of ``pool`` spread over it (most candidates fail on the first; an operation close to a
+    symmetry fails on a few), then on every atom not tried yet, a few candidates at a time: the first that survives
+    ends the search (the answer is then False)."""
     n = len(pos)
-    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
-    for sub in (screen[:1], screen[1:], np.arange(n)):
-        if len(alive) and len(sub):
-            img = pos[sub] @ W[cw[alive]].transpose(0, 2, 1) + ct[alive][:, None, :]
-            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r)
-            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r]
-    return alive
+
+    def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
+        if not len(sub):
+            return cand
+        img = pos[sub] @ W[cw[cand]].transpose(0, 2, 1) + ct[cand][:, None, :]
+        d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(cand)), r=r)
+        return cand[d.reshape(len(cand), len(sub)).max(axis=1) <= r]
+
+    order = pool[np.argsort((np.arange(len(pool)) * 0.6180339887498949) % 1.0, kind="stable")]  # spread out
+    lo, hi = 0, 1
+    while len(alive) and lo < len(order) and hi < n:
+        alive = refute(alive, order[lo:hi])
+        lo, hi = hi, 4 * hi
+    if not len(alive):
+        return True
+    tried = np.zeros(n, dtype=bool)
+    tried[order[:lo]] = True
+    rest = np.flatnonzero(~tried)
+    start, step = 0, 1
+    while start < len(alive):
+        if len(refute(alive[start:start + step], rest)):
+            return False
+        start, step = start + step, 2 * step
+    return True
 
 
 def p1_certified(lattice, positions, types, tolerances) -> bool:
@@ -444,4 +463,4 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     if not identity.any():
         return False
     alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
-    return len(_surviving(pos, types, W, cw, ct, alive, np.arange(n), search, r)) == 0
+    return _all_refuted(pos, types, W, cw, ct, alive, np.arange(n), search, r)
