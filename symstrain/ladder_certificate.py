@@ -36,6 +36,8 @@ _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)],
 _ACCEPT_FRACTION = 0.125
 #: atoms each candidate operation is tried on first (most candidates fail on one of them)
 _N_SCREEN = 4
+#: the P 1 certificate gives up after measuring this many atom images per atom (beyond one per candidate)
+_P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
 
@@ -373,13 +375,15 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     return _all_refuted(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject), mu
 
 
-def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float) -> bool:
+def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float, budget: int | None = None) -> bool:
     """True when every candidate among ``alive`` (indices of the candidate operations (W[cw], ct): rotation,
     translation) leaves some atom farther than ``r`` Å from every atom of its type. The candidates are tried on 1, then
     3, 12, 48, … more atoms of ``pool`` spread over it (most candidates fail on the first; an operation close to a
     symmetry fails on a few), then on every atom not tried yet, a few candidates at a time: the first that survives
-    ends the search (the answer is then False)."""
+    ends the search (the answer is then False). With ``budget``, False as soon as more than that many atom images
+    would have been measured (a search that costs more than what it saves is not made)."""
     n = len(pos)
+    spent = 0
 
     def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
         if not len(sub):
@@ -391,6 +395,9 @@ def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float) -> bool:
     order = pool[np.argsort((np.arange(len(pool)) * 0.6180339887498949) % 1.0, kind="stable")]  # spread out
     lo, hi = 0, 1
     while len(alive) and lo < len(order) and hi < n:
+        spent += len(alive) * len(order[lo:hi])
+        if budget is not None and spent > budget:
+            return False
         alive = refute(alive, order[lo:hi])
         lo, hi = hi, 4 * hi
     if not len(alive):
@@ -400,6 +407,9 @@ def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float) -> bool:
     rest = np.flatnonzero(~tried)
     start, step = 0, 1
     while start < len(alive):
+        spent += len(alive[start:start + step]) * len(rest)
+        if budget is not None and spent > budget:
+            return False
         if len(refute(alive[start:start + step], rest)):
             return False
         start, step = start + step, 2 * step
@@ -463,4 +473,5 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     if not identity.any():
         return False
     alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
-    return _all_refuted(pos, types, W, cw, ct, alive, np.arange(n), search, r)
+    # at most about as many atom images measured as spglib's own search at one step would (it is what is saved)
+    return _all_refuted(pos, types, W, cw, ct, alive, np.arange(n), search, r, budget=_P1_BUDGET * n + len(alive))

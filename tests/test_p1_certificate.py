@@ -54,15 +54,18 @@ def test_exact_inversion_is_never_certified_p1():
         assert not p1_certified(*cell, LADDER[:k])
 
 
-def test_atoms_off_the_inversion():
+def test_atoms_off_the_inversion(monkeypatch):
     # moved by 0.0015 Å: P 1 at 1e-4 and 1e-3 Å, P-1 from 0.01 Å up (spglib's own answers, checked here)
     phase, cell = centrosymmetric(1, 0.0015)
     assert [spglib_group(cell, t) for t in LADDER] == [(1, "P1")] * 2 + [(2, "P-1")] * 5
     assert p1_certified(*cell, LADDER[:1]) and p1_certified(*cell, LADDER[:2])
     assert not p1_certified(*cell, LADDER[:3])  # 0.01 Å finds the inversion
+    truth = [spglib_group(cell, t) for t in LADDER]
+    assert [(n, s) for _, n, s in detect_symmetry(phase).ladder] == truth
+    monkeypatch.setattr("symstrain.detect._P1_MIN_ATOMS", 1)  # detection tries it on cells this small too
     rep = detect_symmetry(phase)
-    assert [(n, s) for _, n, s in rep.ladder] == [spglib_group(cell, t) for t in LADDER]
-    assert 1e-4 not in rep.spglib_tolerances  # the certified step took no spglib call
+    assert [(n, s) for _, n, s in rep.ladder] == truth
+    assert 1e-4 not in rep.spglib_tolerances and 1e-3 not in rep.spglib_tolerances  # the certified steps: no call
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,7 +78,8 @@ def test_certified_steps_are_p1_for_spglib(seed, log_noise, k):
 
 
 @pytest.mark.parametrize("f", [0.3, 0.9, 1.1, 3.0])
-def test_noise_near_the_smallest_steps(f):
+def test_noise_near_the_smallest_steps(f, monkeypatch):
+    monkeypatch.setattr("symstrain.detect._P1_MIN_ATOMS", 1)
     for tol in LADDER[:2]:
         phase, cell = centrosymmetric(7, f * tol)
         truth = [spglib_group(cell, t) for t in LADDER]
