@@ -30,11 +30,22 @@ MAX_IMAGES = 2_000_000
 _BLOCK = 200_000
 
 
+#: spacings of the last few cells (keyed by the bytes of A): one structure asks for its own several times
+_SPACINGS: dict[bytes, np.ndarray] = {}
+
+
 def _spacings(A: np.ndarray, source: str) -> np.ndarray:
     """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å); a cell without volume is bad input."""
-    if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
-        raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
-    return 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    key = np.ascontiguousarray(A, dtype=float).tobytes()
+    d = _SPACINGS.get(key)
+    if d is None:
+        if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
+            raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
+        if len(_SPACINGS) >= 64:
+            _SPACINGS.clear()
+        d = _SPACINGS[key] = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+        d.flags.writeable = False
+    return d
 
 
 #: neighbour bins of a bin, half of them (lexicographically positive): each unordered pair of bins once
