@@ -50,13 +50,17 @@ def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
     lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
     lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
     ok = np.all(np.abs(lr - lo) <= tol, axis=1)
-    for a, b in ((0, 1), (0, 2), (1, 2)):
-        c1 = G[:, a, b] / lo[:, a] / lo[:, b]
-        c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
-        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
-        sin2 = 1 - x * x
-        ok &= ~((sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol))
-    return ok
+    a, b = _PAIRS  # the three pairs of axes at once, (k, 3)
+    c1 = G[:, a, b] / lo[:, a] / lo[:, b]
+    c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
+    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+    sin2 = 1 - x * x
+    bad = (sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol)
+    return ok & ~bad.any(axis=1)
+
+
+#: the pairs of axes (0, 1), (0, 2), (1, 2) as two index arrays
+_PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
 
 
 def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
@@ -83,12 +87,15 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     i0 = t // (n[1, bi] * n[2, bi])
     W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
                   _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
-    keep = np.abs(np.rint(np.linalg.det(W))) == 1
+    # det W written out (entries −1, 0, 1: exact in floating point), cheaper than LAPACK on many tiny matrices
+    det = (W[:, 0, 0] * (W[:, 1, 1] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 1])
+           - W[:, 0, 1] * (W[:, 1, 0] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 0])
+           + W[:, 0, 2] * (W[:, 1, 0] * W[:, 2, 1] - W[:, 1, 1] * W[:, 2, 0]))
+    keep = np.abs(det) == 1
     bi, W = bi[keep], W[keep]
     keep = _metric_kept(G[bi], W, tol)
     bi, W = bi[keep], W[keep]
-    B = bases[bi]
-    return B @ W @ np.linalg.inv(B), np.bincount(bi, minlength=nbas)
+    return bases[bi] @ W @ np.linalg.inv(bases)[bi], np.bincount(bi, minlength=nbas)
 
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
