@@ -264,9 +264,9 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     elements = [a.element for a in phase.atoms]
     groups = [a.disorder_group for a in phase.atoms]
     rad_by_el = {e: float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in set(elements)}
-    radius = np.array([rad_by_el[elements[s]] for s in site])
+    radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & set(elements))
-    positive = np.array([oxide and elements[s] in _HARD_CATIONS for s in site])
+    positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
     groups_code = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)[1]
     has_group = np.array([bool(g) for g in groups])
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
