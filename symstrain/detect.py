@@ -97,7 +97,8 @@ def spglib_cell(phase: Phase):
     n_zero = sum(1 for a in phase.atoms if a.occupancy <= 0)
     if n_zero:
         notes.append(f"{n_zero} site(s) with occupancy 0 left out")
-    partial = sorted({(phase.atoms[i].element, round(float(o), 3)) for i, o in zip(site, occ) if o < 1 - 1e-6})
+    some = np.flatnonzero(occ < 1 - 1e-6)  # partially occupied atoms of the cell (the loop runs over them alone)
+    partial = sorted({(phase.atoms[i].element, round(float(o), 3)) for i, o in zip(site[some], occ[some])})
     if partial:
         notes.append(
             "partially occupied sites are distinct species per (element, occupancy): "
