@@ -54,6 +54,23 @@ _HALF_SHELL = np.array([o for o in itertools.product((-1, 0, 1), repeat=3) if o 
 MAX_CANDIDATES = 50_000_000
 
 
+#: bins beyond this many (plus 8 per atom) are looked up by bisection of the sorted keys rather than in a table
+_TABLE_BINS = 65_536
+
+
+def _bin_table(sorted_keys: np.ndarray, n: int, n_bins: float | None = None):
+    """``(start, count)`` per bin key 0 … ``n_bins`` − 1 (default max(key)), int64 arrays: where a key's run begins in
+    ``sorted_keys`` and how long it is (what ``searchsorted`` left and right give, without the bisection); None when
+    the keys are negative or spread over more than :data:`_TABLE_BINS` + 8·n bins."""
+    if len(sorted_keys) == 0 or sorted_keys[0] < 0:
+        return None
+    size = int(sorted_keys[-1]) + 1 if n_bins is None else int(n_bins)
+    if size > _TABLE_BINS + 8 * n or size < int(sorted_keys[-1]) + 1:
+        return None
+    count = np.bincount(sorted_keys, minlength=size)
+    return np.cumsum(count) - count, count
+
+
 def _too_small(d, n: int, r: float, source: str, need: str) -> SymstrainInputError:
     return SymstrainInputError(
         source, f"the cell (interplanar spacings {', '.join(f'{x:.3g}' for x in d)} Å) is too small for its {n} "
@@ -88,10 +105,15 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
     offsets = _HALF_SHELL[np.all((_HALF_SHELL == 0) | (nb > 1), axis=1)]
     nbk = (b[None, :, :] + offsets[:, None, :]) % nb
     q = ((nbk[..., 0] * nb[1] + nbk[..., 1]) * nb[2] + nbk[..., 2]).ravel()
-    lo = np.searchsorted(sk, q, "left")
-    count = np.searchsorted(sk, q, "right") - lo
-    # the atom's own bin: the atoms after it in its run of the sorted keys
-    run_end = np.searchsorted(sk, sk, "right")
+    table = _bin_table(sk, n, float(np.prod(nb.astype(float))))
+    if table is None:
+        lo = np.searchsorted(sk, q, "left")
+        count = np.searchsorted(sk, q, "right") - lo
+        # the atom's own bin: the atoms after it in its run of the sorted keys
+        run_end = np.searchsorted(sk, sk, "right")
+    else:  # the same numbers read from a table of the bins
+        lo, count = table[0][q], table[1][q]
+        run_end = table[0][sk] + table[1][sk]
     pos = np.arange(n)
     starts = np.concatenate([lo, pos + 1])
     count = np.concatenate([count, run_end - pos - 1])
@@ -179,6 +201,7 @@ class NearestOfKind:
         key = self._key(kinds, b)
         self.order = np.argsort(key, kind="stable")
         self.sorted_keys = key[self.order]
+        self._table = _bin_table(self.sorted_keys, len(key))
 
     def _key(self, kinds, b):
         nb = self.nb
@@ -212,10 +235,16 @@ class NearestOfKind:
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
         q = np.concatenate([self._key(kinds, b), self._key(kinds[pe], bb)])
-        by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
-        pi, q = pi[by], q[by]
-        lo = np.searchsorted(self.sorted_keys, q, "left")
-        count = np.searchsorted(self.sorted_keys, q, "right") - lo
+        if self._table is None:
+            by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
+            pi, q = pi[by], q[by]
+            lo = np.searchsorted(self.sorted_keys, q, "left")
+            count = np.searchsorted(self.sorted_keys, q, "right") - lo
+        else:  # the same numbers from the table of bins (a query key outside it: no atom)
+            start, per = self._table
+            inside = (q >= 0) & (q < len(per))
+            qi = np.where(inside, q, 0)
+            lo, count = start[qi], np.where(inside, per[qi], 0)
         total = int(count.sum())
         if total == 0:
             return out
