@@ -7,27 +7,15 @@ small steps find P 1 and the larger ones P-1, and the exact arrangement (where t
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-import spglib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symstrain.detect import LADDER, detect_symmetry, spglib_cell
 from symstrain.ladder_certificate import p1_certified
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
-
-
-def spglib_group(cell, tol):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            ds = spglib.get_symmetry_dataset(cell, symprec=tol)
-        except Exception:  # spglib ≥ 2.5 may raise where it used to return None
-            ds = None
-    return None if ds is None else (int(ds.number), str(ds.international))
+from test_ladder_certificate import spglib_ladder  # spglib at every step of LADDER, one call each
 
 
 def centrosymmetric(seed: int, noise: float):
@@ -49,7 +37,7 @@ def centrosymmetric(seed: int, noise: float):
 
 def test_exact_inversion_is_never_certified_p1():
     _, cell = centrosymmetric(0, 0.0)
-    assert spglib_group(cell, 1e-4) == (2, "P-1")
+    assert spglib_ladder(cell)[0] == (2, "P-1")
     for k in range(1, len(LADDER) + 1):
         assert not p1_certified(*cell, LADDER[:k])
 
@@ -57,10 +45,10 @@ def test_exact_inversion_is_never_certified_p1():
 def test_atoms_off_the_inversion(monkeypatch):
     # moved by 0.0015 Å: P 1 at 1e-4 and 1e-3 Å, P-1 from 0.01 Å up (spglib's own answers, checked here)
     phase, cell = centrosymmetric(1, 0.0015)
-    assert [spglib_group(cell, t) for t in LADDER] == [(1, "P1")] * 2 + [(2, "P-1")] * 5
+    truth = spglib_ladder(cell)
+    assert truth == [(1, "P1")] * 2 + [(2, "P-1")] * 5
     assert p1_certified(*cell, LADDER[:1]) and p1_certified(*cell, LADDER[:2])
     assert not p1_certified(*cell, LADDER[:3])  # 0.01 Å finds the inversion
-    truth = [spglib_group(cell, t) for t in LADDER]
     assert [(n, s) for _, n, s in detect_symmetry(phase).ladder] == truth
     monkeypatch.setattr("symstrain.detect._P1_MIN_ATOMS", 1)  # detection tries it on cells this small too
     rep = detect_symmetry(phase)
@@ -74,7 +62,7 @@ def test_certified_steps_are_p1_for_spglib(seed, log_noise, k):
     # near each step: whenever the certificate holds, spglib finds P 1 at every one of those steps
     _, cell = centrosymmetric(seed, 10**log_noise)
     if p1_certified(*cell, LADDER[:k]):
-        assert all(spglib_group(cell, t) == (1, "P1") for t in LADDER[:k])
+        assert spglib_ladder(cell)[:k] == [(1, "P1")] * k
 
 
 @pytest.mark.parametrize("f", [0.3, 0.9, 1.1, 3.0])
@@ -82,7 +70,7 @@ def test_noise_near_the_smallest_steps(f, monkeypatch):
     monkeypatch.setattr("symstrain.detect._P1_MIN_ATOMS", 1)
     for tol in LADDER[:2]:
         phase, cell = centrosymmetric(7, f * tol)
-        truth = [spglib_group(cell, t) for t in LADDER]
+        truth = spglib_ladder(cell)
         for k in range(1, 3):
             if p1_certified(*cell, LADDER[:k]):
                 assert truth[:k] == [(1, "P1")] * k
