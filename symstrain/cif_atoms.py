@@ -331,6 +331,9 @@ def _merge_duplicates(atoms: list[Atom], source, warnings) -> list[Atom]:
     scale = 10**_DUPLICATE_DECIMALS
     xyz = np.array([a.xyz for a in atoms], dtype=float)
     grid = np.rint(xyz * scale).astype(np.int64) % scale
+    rows = np.ascontiguousarray(grid).view(np.dtype((np.void, 3 * grid.itemsize))).reshape(-1)
+    if len(np.unique(rows)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
+        return atoms
     kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
     keys = np.column_stack([kind.reshape(-1), grid])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)

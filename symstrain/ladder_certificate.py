@@ -3,8 +3,9 @@
 What lives here: the test that the operations spglib finds at one tolerance are, provably from spglib's algorithm,
 what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
 and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
-group's operations). What does not: running spglib or the bisected ladder (``detect.py``), the neighbour search
-(``neighbours.py``).
+group's operations), and :func:`p1_certified`, the test that spglib finds nothing but the identity at the small
+steps (atoms a little off a symmetry found at larger ones). What does not: running spglib or the bisected ladder
+(``detect.py``), the neighbour search (``neighbours.py``).
 
 What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
 delaunay.c, overlap.c):
@@ -35,6 +36,8 @@ _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)],
 _ACCEPT_FRACTION = 0.125
 #: atoms each candidate operation is tried on first (most candidates fail on one of them)
 _N_SCREEN = 4
+#: the P 1 certificate gives up after measuring this many atom images per atom (beyond one per candidate)
+_P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
 
@@ -47,13 +50,17 @@ def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
     lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
     lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
     ok = np.all(np.abs(lr - lo) <= tol, axis=1)
-    for a, b in ((0, 1), (0, 2), (1, 2)):
-        c1 = G[:, a, b] / lo[:, a] / lo[:, b]
-        c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
-        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
-        sin2 = 1 - x * x
-        ok &= ~((sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol))
-    return ok
+    a, b = _PAIRS  # the three pairs of axes at once, (k, 3)
+    c1 = G[:, a, b] / lo[:, a] / lo[:, b]
+    c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
+    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+    sin2 = 1 - x * x
+    bad = (sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol)
+    return ok & ~bad.any(axis=1)
+
+
+#: the pairs of axes (0, 1), (0, 2), (1, 2) as two index arrays
+_PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
 
 
 def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
@@ -80,19 +87,23 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     i0 = t // (n[1, bi] * n[2, bi])
     W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
                   _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
-    keep = np.abs(np.rint(np.linalg.det(W))) == 1
+    # det W written out (entries −1, 0, 1: exact in floating point), cheaper than LAPACK on many tiny matrices
+    det = (W[:, 0, 0] * (W[:, 1, 1] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 1])
+           - W[:, 0, 1] * (W[:, 1, 0] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 0])
+           + W[:, 0, 2] * (W[:, 1, 0] * W[:, 2, 1] - W[:, 1, 1] * W[:, 2, 0]))
+    keep = np.abs(det) == 1
     bi, W = bi[keep], W[keep]
     keep = _metric_kept(G[bi], W, tol)
     bi, W = bi[keep], W[keep]
-    B = bases[bi]
-    return B @ W @ np.linalg.inv(B), np.bincount(bi, minlength=nbas)
+    return bases[bi] @ W @ np.linalg.inv(bases)[bi], np.bincount(bi, minlength=nbas)
 
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
     """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
     X = np.ascontiguousarray(X)
-    if len(X) > 32:  # one sort beats a loop over the rows
-        return np.sort(np.unique(X, axis=0, return_index=True)[1]).astype(np.int64)
+    if len(X) > 16:  # one sort of the rows as byte strings (5× faster than ``np.unique(axis=0)``) beats a loop
+        rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).reshape(-1)
+        return np.sort(np.unique(rows, return_index=True)[1]).astype(np.int64)
     seen: dict[bytes, int] = {}
     for i in range(len(X)):
         seen.setdefault(X[i].tobytes(), i)
@@ -368,17 +379,106 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         pool = np.flatnonzero(others)
     else:
         pool = np.arange(n)
-    screen = pool[np.unique(np.linspace(0, len(pool) - 1, min(len(pool), _N_SCREEN)).astype(np.int64))]
-    alive = np.flatnonzero(~own)  # candidates not refuted yet
+    return _all_refuted(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject), mu
 
-    def refute(sub):
-        nonlocal alive
-        if len(alive) and len(sub):
-            img = pos[sub] @ W[cw[alive]].transpose(0, 2, 1) + ct[alive][:, None, :]
-            d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(alive)), r=r_reject)
-            alive = alive[d.reshape(len(alive), len(sub)).max(axis=1) <= r_reject]
 
-    refute(screen[:1])
-    refute(screen[1:])
-    refute(np.arange(n))
-    return len(alive) == 0, mu
+def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float, budget: int | None = None) -> bool:
+    """True when every candidate among ``alive`` (indices of the candidate operations (W[cw], ct): rotation,
+    translation) leaves some atom farther than ``r`` Å from every atom of its type. The candidates are tried on 1, then
+    3, 12, 48, … more atoms of ``pool`` spread over it (most candidates fail on the first; an operation close to a
+    symmetry fails on a few), then on every atom not tried yet, a few candidates at a time: the first that survives
+    ends the search (the answer is then False). With ``budget``, False as soon as more than that many atom images
+    would have been measured (a search that costs more than what it saves is not made)."""
+    n = len(pos)
+    spent = 0
+
+    def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
+        if not len(sub):
+            return cand
+        img = pos[sub] @ W[cw[cand]].transpose(0, 2, 1) + ct[cand][:, None, :]
+        d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(cand)), r=r)
+        return cand[d.reshape(len(cand), len(sub)).max(axis=1) <= r]
+
+    order = pool[np.argsort((np.arange(len(pool)) * 0.6180339887498949) % 1.0, kind="stable")]  # spread out
+    lo, hi = 0, 1
+    while len(alive) and lo < len(order) and hi < n:
+        spent += len(alive) * len(order[lo:hi])
+        if budget is not None and spent > budget:
+            return False
+        alive = refute(alive, order[lo:hi])
+        lo, hi = hi, 4 * hi
+    if not len(alive):
+        return True
+    tried = np.zeros(n, dtype=bool)
+    tried[order[:lo]] = True
+    rest = np.flatnonzero(~tried)
+    start, step = 0, 1
+    while start < len(alive):
+        spent += len(alive[start:start + step]) * len(rest)
+        if budget is not None and spent > budget:
+            return False
+        if len(refute(alive[start:start + step], rest)):
+            return False
+        start, step = start + step, 2 * step
+    return True
+
+
+def p1_certified(lattice, positions, types, tolerances) -> bool:
+    """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds P 1 (number 1, "P1"): no operation but
+    the identity — so those steps of a ladder need no spglib call (:func:`symstrain.detect.detect_symmetry` asks this
+    of the steps below ``symprec`` when :func:`certified_from` does not cover them, e.g. atoms a little off a
+    symmetry that the larger steps find).
+
+    With τ_max the largest tolerance (and the slack of the other tests): no two atoms of one type lie within τ_max
+    (else spglib refuses the cell), and every operation spglib could try at a step — the lattice rotations it finds in
+    the file's cell Delaunay-reduced twice at τ (:func:`spglib_bases`, :func:`_lattice_rotations` at 1.05·τ_max, which
+    keeps more; at most 48), with the translations from every atom of each rarest type to every atom of its type —
+    other than the identity leaves some atom farther than τ_max from every atom of its type. Then spglib finds no pure
+    translation (its primitive cell is the file's cell, the start of those bases) and no operation but the identity,
+    at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False.
+    """
+    from .neighbours import NearestOfKind
+
+    if not _spglib_modelled():
+        return False
+    tols = sorted({float(x) for x in tolerances})
+    if not tols or tols[0] <= 0:
+        return False
+    A = np.asarray(lattice, dtype=float).T  # cell vectors as columns
+    pos = np.asarray(positions, dtype=float) % 1.0
+    types = np.asarray(types, dtype=np.int64)
+    n = len(pos)
+    r = tols[-1] * (1 + _SLACK) + 1e-9
+    if n == 0 or abs(np.linalg.det(A)) < 1e-9:
+        return False
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    if 2 * r > spacing.min():
+        return False
+    search = NearestOfKind(pos, types, A, r)
+    if n > 1 and search.distance(pos, types, exclude=np.arange(n)).min() <= r:
+        return False
+    bases = spglib_bases([A], tols)
+    if bases is None:
+        return False
+    M, counts = _lattice_rotations(np.array(bases), 1.05 * r)
+    if len(counts) == 0 or counts.max() > 48:
+        return False
+    Ainv = np.linalg.inv(A)
+    W = _distinct(Ainv @ _distinct(M) @ A)
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    refs = np.flatnonzero(counts.reshape(-1)[kind_of.reshape(-1)] == counts.min())  # every atom of a rarest type
+    cw, ct, cb, ca = [], [], [], []
+    for a in refs:
+        js = np.flatnonzero(types == types[a])
+        cw.append(np.repeat(np.arange(len(W)), len(js)))
+        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
+        cb.append(np.tile(js, len(W)))
+        ca.append(np.full(len(W) * len(js), a))
+    cw, ct, cb, ca = (np.concatenate(x) for x in (cw, ct, cb, ca))
+    identity = np.all(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64) == np.rint(np.eye(3).reshape(9) * 1e6),
+                      axis=1)
+    if not identity.any():
+        return False
+    alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
+    # at most about as many atom images measured as spglib's own search at one step would (it is what is saved)
+    return _all_refuted(pos, types, W, cw, ct, alive, np.arange(n), search, r, budget=_P1_BUDGET * n + len(alive))

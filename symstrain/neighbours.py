@@ -30,17 +30,45 @@ MAX_IMAGES = 2_000_000
 _BLOCK = 200_000
 
 
+#: spacings of the last few cells (keyed by the bytes of A): one structure asks for its own several times
+_SPACINGS: dict[bytes, np.ndarray] = {}
+
+
 def _spacings(A: np.ndarray, source: str) -> np.ndarray:
     """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å); a cell without volume is bad input."""
-    if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
-        raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
-    return 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    key = np.ascontiguousarray(A, dtype=float).tobytes()
+    d = _SPACINGS.get(key)
+    if d is None:
+        if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
+            raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
+        if len(_SPACINGS) >= 64:
+            _SPACINGS.clear()
+        d = _SPACINGS[key] = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+        d.flags.writeable = False
+    return d
 
 
 #: neighbour bins of a bin, half of them (lexicographically positive): each unordered pair of bins once
 _HALF_SHELL = np.array([o for o in itertools.product((-1, 0, 1), repeat=3) if o > (0, 0, 0)], dtype=np.int64)
 #: at most this many candidate pairs in one search (about 1.6 GB of index arrays): beyond it the cell is refused
 MAX_CANDIDATES = 50_000_000
+
+
+#: bins beyond this many (plus 8 per atom) are looked up by bisection of the sorted keys rather than in a table
+_TABLE_BINS = 65_536
+
+
+def _bin_table(sorted_keys: np.ndarray, n: int, n_bins: float | None = None):
+    """``(start, count)`` per bin key 0 … ``n_bins`` − 1 (default max(key)), int64 arrays: where a key's run begins in
+    ``sorted_keys`` and how long it is (what ``searchsorted`` left and right give, without the bisection); None when
+    the keys are negative or spread over more than :data:`_TABLE_BINS` + 8·n bins."""
+    if len(sorted_keys) == 0 or sorted_keys[0] < 0:
+        return None
+    size = int(sorted_keys[-1]) + 1 if n_bins is None else int(n_bins)
+    if size > _TABLE_BINS + 8 * n or size < int(sorted_keys[-1]) + 1:
+        return None
+    count = np.bincount(sorted_keys, minlength=size)
+    return np.cumsum(count) - count, count
 
 
 def _too_small(d, n: int, r: float, source: str, need: str) -> SymstrainInputError:
@@ -77,10 +105,15 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
     offsets = _HALF_SHELL[np.all((_HALF_SHELL == 0) | (nb > 1), axis=1)]
     nbk = (b[None, :, :] + offsets[:, None, :]) % nb
     q = ((nbk[..., 0] * nb[1] + nbk[..., 1]) * nb[2] + nbk[..., 2]).ravel()
-    lo = np.searchsorted(sk, q, "left")
-    count = np.searchsorted(sk, q, "right") - lo
-    # the atom's own bin: the atoms after it in its run of the sorted keys
-    run_end = np.searchsorted(sk, sk, "right")
+    table = _bin_table(sk, n, float(np.prod(nb.astype(float))))
+    if table is None:
+        lo = np.searchsorted(sk, q, "left")
+        count = np.searchsorted(sk, q, "right") - lo
+        # the atom's own bin: the atoms after it in its run of the sorted keys
+        run_end = np.searchsorted(sk, sk, "right")
+    else:  # the same numbers read from a table of the bins
+        lo, count = table[0][q], table[1][q]
+        run_end = table[0][sk] + table[1][sk]
     pos = np.arange(n)
     starts = np.concatenate([lo, pos + 1])
     count = np.concatenate([count, run_end - pos - 1])
@@ -138,6 +171,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
 #: bin width of :class:`NearestOfKind` in units of its r (≥ 2: a ball then reaches one neighbour per axis at most)
 _BIN_WIDTH = 6.0
 _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
+_COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
 
 
 class NearestOfKind:
@@ -167,6 +201,7 @@ class NearestOfKind:
         key = self._key(kinds, b)
         self.order = np.argsort(key, kind="stable")
         self.sorted_keys = key[self.order]
+        self._table = _bin_table(self.sorted_keys, len(key))
 
     def _key(self, kinds, b):
         nb = self.nb
@@ -189,18 +224,27 @@ class NearestOfKind:
         w = u - b  # position inside the bin, 0 … 1
         reach = r / self.spacing * nb  # the ball's half-width in bin units along each axis (≤ 1/2)
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
-        crosses = side != 0
         kinds = np.asarray(kinds, dtype=np.int64)
-        # own bin, then the neighbours across the faces the ball crosses (8 at most): the pairs (combination, point)
-        # where every axis of the combination is crossed, all at once
-        ci, pi = np.nonzero(np.all(crosses[None, :, :] | (_COMBOS8[:, None, :] == 0), axis=2))
-        bb = b[pi] + _COMBOS8[ci] * side[pi]
+        # own bin of every point, then, for the few points whose ball crosses a face, the neighbours across the faces
+        # it crosses (7 at most): the pairs (combination, point) where every axis of the combination is crossed
+        crossed = (side != 0) @ np.array([1, 2, 4])  # bit k: the ball crosses a face along axis k
+        ext = np.flatnonzero(crossed)
+        ci, pe = np.nonzero((_COMBO_BITS[1:, None] & ~crossed[ext][None, :]) == 0)
+        pe = ext[pe]
+        bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
-        q = self._key(kinds[pi], bb)
-        by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
-        pi, q = pi[by], q[by]
-        lo = np.searchsorted(self.sorted_keys, q, "left")
-        count = np.searchsorted(self.sorted_keys, q, "right") - lo
+        pi = np.concatenate([np.arange(len(points)), pe])
+        q = np.concatenate([self._key(kinds, b), self._key(kinds[pe], bb)])
+        if self._table is None:
+            by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
+            pi, q = pi[by], q[by]
+            lo = np.searchsorted(self.sorted_keys, q, "left")
+            count = np.searchsorted(self.sorted_keys, q, "right") - lo
+        else:  # the same numbers from the table of bins (a query key outside it: no atom)
+            start, per = self._table
+            inside = (q >= 0) & (q < len(per))
+            qi = np.where(inside, q, 0)
+            lo, count = start[qi], np.where(inside, per[qi], 0)
         total = int(count.sum())
         if total == 0:
             return out
@@ -249,9 +293,9 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     elements = [a.element for a in phase.atoms]
     groups = [a.disorder_group for a in phase.atoms]
     rad_by_el = {e: float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in set(elements)}
-    radius = np.array([rad_by_el[elements[s]] for s in site])
+    radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & set(elements))
-    positive = np.array([oxide and elements[s] in _HARD_CATIONS for s in site])
+    positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
     groups_code = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)[1]
     has_group = np.array([bool(g) for g in groups])
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
