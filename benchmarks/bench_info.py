@@ -3,8 +3,8 @@
 Cases (each over every file of a corpus, one pass per round, rounds interleaved A, B, C, D, A, …):
 
 * ``symstrain``: ``read_cif`` + ``detect_symmetry`` (main tolerance 0.01 Å and the 7-step ladder: one spglib call
-  where the certificate of ``ladder_certificate.py`` holds, else bisected) + ``close_contacts`` +
-  ``expand_to_cell(include_zero_occupancy=True)`` — the work of ``info`` for one file;
+  where the certificate of ``ladder_certificate.py`` holds, else also at each step it does not prove) +
+  ``close_contacts`` + ``expand_to_cell(include_zero_occupancy=True)`` — the work of ``info`` for one file;
 * ``gemmi+spglib ladder``: gemmi reads and expands, spglib at the same seven tolerances (one call each): the same
   reading and detection, no checks (``alt_gemmi_spglib_info.read_and_detect``);
 * ``gemmi+spglib 1 tol``: the same with spglib at 0.01 Å only — the floor, NOT what ``info`` reports;

@@ -1,9 +1,8 @@
 """The symmetry a structure actually has: spglib on the expanded cell, at a ladder of tolerances.
 
 What lives here: :func:`detect_symmetry` → :class:`SymmetryReport`, :func:`spglib_cell` (the structure as
-spglib is given it, with the species rule), and :func:`_ladder`, the ladder bisected (spglib only at its ends and
-where the group changes) when the certificate of ``ladder_certificate.py`` (no call beyond the one at ``symprec``)
-does not hold. What does not: the group a file declares (``cif_spacegroup.py``), naming a group from operations
+spglib is given it, with the species rule), and :func:`_ladder`, spglib at every step of the ladder that the
+certificates of ``ladder_certificate.py`` do not prove (no call beyond the one at ``symprec`` where they hold). What does not: the group a file declares (``cif_spacegroup.py``), naming a group from operations
 (``spacegroup.py``), expanding to the cell (``expand.py``), the certificate itself (``ladder_certificate.py``).
 
 Conventions
@@ -57,9 +56,9 @@ class SymmetryReport:
     n_sites_used: int
     n_atoms_cell: int
     #: tolerances (Å, ascending) at which spglib was actually run: ``symprec`` alone when the certificate held
-    #: (:func:`~symstrain.ladder_certificate.ladder_certified`; from some step up: ``certified_from``, then the
-    #: steps below are bisected), else the other steps of ``ladder`` lie between two
-    #: tolerances that found the same group and take that answer (see :func:`_ladder`). Not part of ``to_dict``.
+    #: (:func:`~symstrain.ladder_certificate.ladder_certified`); else also every step it does not prove (it may
+    #: prove the steps from some one up, ``certified_from``, and P 1 at the smallest, ``p1_certified``). Not part
+    #: of ``to_dict``.
     spglib_tolerances: tuple = ()
     #: one-line notes on how the structure was presented to spglib (species, disorder, exclusions)
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -119,47 +118,22 @@ def spglib_cell(phase: Phase):
 LADDER = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)
 
 
-def _ladder(run, tolerances, known=(), bisect: bool = True, given=None) -> tuple:
-    """((tol, number | None, symbol | None), ...) for the sorted ``tolerances``.
+def _ladder(run, tolerances, given=None) -> tuple:
+    """((tol, number | None, symbol | None), ...) for the sorted ``tolerances``: ``given[tol]`` (a (number, symbol)
+    proven without a call) where given, else spglib's answer there — ``run(tol)`` returns its dataset or None, and
+    is called once per distinct tolerance not given.
 
-    ``run(tol)`` returns spglib's dataset or None. With ``bisect`` spglib runs at the two ends and at the tolerances
-    in ``known`` (already computed), and between two tried tolerances that gave the same (number, symbol) the ones in
-    between take that answer without a call; where they differ the middle one is tried and both halves bisected again.
-    The premise — a tolerance between two that find the same group finds it too — held at every step of the full
-    ladder on every file of ../shared/cifs and of the benchmark corpus (tests/test_detect.py compares the two).
+    Every step not proven is run: spglib is not monotone in the tolerance (a cubic cell strained by 1 % and with
+    atoms moved by ~0.01 Å: P 1 at 0.01 and 0.1 Å, Cm at 0.05 Å), so two steps finding one group say nothing of the
+    steps between them.
     """
     tols = sorted(float(x) for x in tolerances)
-    uniq = sorted(set(tols))
-    # ``given``: {tolerance: (number, symbol)} known without a call (certified steps), taken as tried
-    found: dict[int, tuple] = {k: given[t] for k, t in enumerate(uniq) if given and t in given}
-
-    def at(k: int) -> tuple:
-        if k not in found:
-            ds = run(uniq[k])
-            found[k] = (None, None) if ds is None else (int(ds.number), str(ds.international))
-        return found[k]
-
-    def fill(lo: int, hi: int) -> None:  # at(lo) and at(hi) known
-        if hi - lo < 2:
-            return
-        if at(lo) == at(hi):
-            for k in range(lo + 1, hi):
-                found.setdefault(k, found[lo])
-            return
-        mid = (lo + hi) // 2
-        at(mid)
-        fill(lo, mid)
-        fill(mid, hi)
-
-    if uniq:
-        known = {float(t) for t in known}
-        anchors = (range(len(uniq)) if not bisect
-                   else sorted({0, len(uniq) - 1} | {k for k, t in enumerate(uniq) if t in known} | set(found)))
-        for k in anchors:
-            at(k)
-        for lo, hi in zip(anchors, anchors[1:]):
-            fill(lo, hi)
-    return tuple((t, *found[uniq.index(t)]) for t in tols)
+    found: dict[float, tuple] = dict(given or {})
+    for t in dict.fromkeys(tols):
+        if t not in found:
+            ds = run(t)
+            found[t] = (None, None) if ds is None else (int(ds.number), str(ds.international))
+    return tuple((t, *found[t]) for t in tols)
 
 
 #: cells with fewer atoms do not try :func:`_p1_steps`: a spglib call on them costs less than the certificate
@@ -189,11 +163,11 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     the smallest step, and every other operation spglib could try moves some atom farther than the largest step),
     that is the ladder, for one spglib call. When it holds only from some step up (the operations move an atom by
     more than an eighth of the smallest steps: :func:`~symstrain.ladder_certificate.certified_from`), those steps
-    take that answer and the steps below are bisected; of those, the smallest steps where spglib provably finds P 1
-    (:func:`~symstrain.ladder_certificate.p1_certified`: atoms a little off the symmetry found at ``symprec``) take
-    that answer without a call. Otherwise (or with ``certify=False``) the ladder is bisected
-    (:func:`_ladder`): spglib runs at its ends, and again only where the group changes. ``full_ladder=True`` runs
-    spglib at every tolerance (the reference both are tested against).
+    take that answer and spglib runs at the steps below, except the smallest ones where spglib provably finds P 1
+    (:func:`~symstrain.ladder_certificate.p1_certified`: atoms a little off the symmetry found at ``symprec``).
+    Otherwise spglib runs at every step (:func:`_ladder`; a step is never inferred from the steps around it: spglib
+    is not monotone in the tolerance). ``certify=False`` or ``full_ladder=True``: spglib at every step, no
+    certificate (the reference the certificates are tested against).
     Returns a :class:`SymmetryReport`.
     """
     import spglib
@@ -223,7 +197,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
         if (main is not None and int(main.number) != 1 and certify and not full_ladder
                 and len(types) >= _P1_MIN_ATOMS):
             given.update({t: (1, "P1") for t in _p1_steps(lattice, positions, types, tols, symprec)})
-        steps = _ladder(run, ladder, known=(float(symprec),), bisect=not full_ladder, given=given)
+        steps = _ladder(run, ladder, given=given)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")
     sg = phase.spacegroup

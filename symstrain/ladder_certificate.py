@@ -4,7 +4,7 @@ What lives here: the test that the operations spglib finds at one tolerance are,
 what it finds at every tolerance of a ladder — so :func:`symstrain.detect.detect_symmetry` needs no further call —
 and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
 group's operations), and :func:`p1_certified`, the test that spglib finds nothing but the identity at the small
-steps (atoms a little off a symmetry found at larger ones). What does not: running spglib or the bisected ladder
+steps (atoms a little off a symmetry found at larger ones). What does not: running spglib at the steps not proven
 (``detect.py``), the neighbour search (``neighbours.py``).
 
 What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
