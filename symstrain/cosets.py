@@ -26,8 +26,8 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
-from .notation import frac, triplet
-from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell
+from .notation import triplet
+from .ops import CODE_DEN, SymOps, TOL, denominators, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
 #: the coset search handles at most this many products g·h (parent operations × lattice shifts × child operations)
@@ -93,8 +93,8 @@ def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
     from functools import reduce
     import math
 
-    Pi = np.linalg.inv(P)
-    N = [reduce(math.lcm, (frac(x, 10_000).denominator for x in Pi[:, k]), 1) for k in range(3)]
+    den = denominators(np.linalg.inv(P))  # of frac(x, 10_000), x in P⁻¹
+    N = [reduce(math.lcm, den[:, k].tolist(), 1) for k in range(3)]
     linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
     for _ in range(3):  # close the "mixed" relation over the three axes
         for i in range(3):
