@@ -11,6 +11,7 @@ What does not: finding P and p (``correspondence.py``), the tensor algebra itsel
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -69,12 +70,13 @@ def describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> st
 @lru_cache(maxsize=256)
 def _describe_rotations(W_bytes: bytes, n: int) -> str:
     """:func:`describe_elements` of n distinct integer rotations (their bytes); the same point group in the same
-    orientation comes back in every relation of a series."""
+    orientation comes back in every relation of a series. In Python integers (3×3 matrices: a numpy call per
+    determinant, trace and power cost more than the arithmetic)."""
     parts = []
-    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3):
-        det = round(np.linalg.det(W))
-        Wp = W * det
-        tr = round(np.trace(Wp))
+    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3).tolist():
+        det = _det3(W)
+        Wp = [[x * det for x in row] for row in W]
+        tr = Wp[0][0] + Wp[1][1] + Wp[2][2]
         order = {3: 1, -1: 2, 0: 3, 1: 4, 2: 6}.get(tr, 0)
         if order == 1:
             if det == -1:
@@ -91,21 +93,31 @@ def _describe_rotations(W_bytes: bytes, n: int) -> str:
     return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
 
 
-def _axis(Wp: np.ndarray, order: int) -> np.ndarray:
-    """The axis of a proper rotation ``Wp`` (integer 3×3) of the given order as the primitive integer vector whose
-    first non-zero entry is positive: a column of Σ_k Wp^k, the projector (times the order) onto the axis, divided
-    by its entries' gcd; the eigenvector of eigenvalue 1, scaled, when that sum is not of rank one."""
-    S = np.eye(3, dtype=np.int64)
-    Wk = np.eye(3, dtype=np.int64)
+def _det3(W) -> int:
+    """Determinant of an integer 3×3 matrix (nested lists)."""
+    (a, b, c), (d, e, f), (g, h, i) = W
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+
+
+def _axis(Wp, order: int):
+    """The axis of a proper rotation ``Wp`` (integer 3×3, nested lists) of the given order as the primitive integer
+    vector whose first non-zero entry is positive: a column of Σ_k Wp^k, the projector (times the order) onto the
+    axis, divided by its entries' gcd; the eigenvector of eigenvalue 1, scaled, when that sum is not of rank one."""
+    S = [[int(i == j) for j in range(3)] for i in range(3)]
+    Wk = S
     for _ in range(order - 1):
-        Wk = Wk @ Wp.astype(np.int64)
-        S = S + Wk
-    col = S[:, np.argmax(np.abs(S).sum(axis=0))]
-    r = int(np.argmax(np.abs(col)))
-    if order > 1 and col[r] and np.array_equal(S * col[r], np.outer(col, S[r])):  # rank one
-        ints = col // np.gcd.reduce(np.abs(col))
-        return -ints if ints[np.flatnonzero(ints)[0]] < 0 else ints
-    vals, vecs = np.linalg.eig(Wp)
+        Wk = [[sum(Wk[i][m] * Wp[m][j] for m in range(3)) for j in range(3)] for i in range(3)]
+        S = [[S[i][j] + Wk[i][j] for j in range(3)] for i in range(3)]
+    sums = [sum(abs(S[i][j]) for i in range(3)) for j in range(3)]
+    jc = sums.index(max(sums))
+    col = [S[i][jc] for i in range(3)]
+    mags = [abs(x) for x in col]
+    r = mags.index(max(mags))
+    if order > 1 and col[r] and all(S[i][j] * col[r] == col[i] * S[r][j] for i in range(3) for j in range(3)):
+        g = math.gcd(*col)
+        ints = [x // g for x in col]
+        return [-x for x in ints] if next(x for x in ints if x) < 0 else ints
+    vals, vecs = np.linalg.eig(np.array(Wp, dtype=float))
     axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
     axis = axis / np.max(np.abs(axis))
     axis = np.round(axis * 6) / 6
