@@ -130,13 +130,19 @@ def _lattice_translations(P_bytes: bytes) -> np.ndarray:
     den = denominators(Pi)
     if np.all(np.abs(np.rint(Pi * den) / den - Pi) < 1e-9):  # the nearest fractions are Pi within 1e-9
         N = [reduce(math.lcm, den[:, k].tolist(), 1) for k in range(3)]
+        if N == [1, 1, 1]:  # P⁻¹ integral: Z³ is in the new lattice, only the zero vector (what the box gives)
+            uniq = np.zeros((1, 3))
+            uniq.setflags(write=False)
+            return uniq
         rng = [np.arange(n) for n in N]
     else:
         span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
         rng = [np.arange(-span, span + 1)] * 3
     n = np.stack(np.meshgrid(*rng, indexing="ij"), axis=-1).reshape(-1, 3)
     v = _wrap(n @ Pi.T)
-    _, first = np.unique(np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN, axis=0, return_index=True)
+    c = np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN
+    # rows ordered as np.unique(axis=0) orders them, by one int64 each (CODE_DEN³ < 2⁶³), first occurrences
+    _, first = np.unique((c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], return_index=True)
     uniq = v[first]
     uniq = uniq[np.argsort(np.abs(uniq).sum(axis=1), kind="stable")]
     if len(uniq) < m:
