@@ -19,11 +19,14 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .phase import Cell, SpaceGroupInfo, params_from_matrix
+from .ops import _rotation_codes
 from .tensors import (
     cartesian_rotations,
+    invariant_projectors,
     invariant_tensors,
     invariant_vectors,
     name_components,
+    subspace_names,
     symmetry_breaking_subspace,
 )
 
@@ -155,21 +158,59 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
+    if _is_group(rot_p) and _is_group(rot_c):  # the usual case: projectors onto the invariants (no SVD)
+        fields = _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
+    else:
+        fields = _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
+    return tuple({
+        "parent_point_group": pg_p,
+        "child_point_group": pg_c,
+        "aizu": f"{pg_p}F{pg_c}",
+        **fields,
+        "orientation": "child point group in the parent basis: "
+        + describe_elements(rot_c_in_parent, A_p.T @ A_p),
+    }.items())
+
+
+def _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict:
+    """The ferroic and strain fields of :func:`ferroic_character` from bases of the invariant tensors (SVD): for any
+    sets of rotations (``rot_*`` (n, 3, 3) float; child-frame ones on the cell A_c, parent-frame ones on A_p)."""
     inv_c = invariant_tensors(cartesian_rotations(rot_c, A_c))
     inv_p = invariant_tensors(cartesian_rotations(rot_p_in_child, A_c))
     sb_parent = symmetry_breaking_subspace(invariant_tensors(cartesian_rotations(rot_c_in_parent, A_p)),
                                            invariant_tensors(cartesian_rotations(rot_p, A_p)))
     polar_c = invariant_vectors(cartesian_rotations(rot_c, A_c))
     polar_p = invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
-    return tuple({
-        "parent_point_group": pg_p,
-        "child_point_group": pg_c,
-        "aizu": f"{pg_p}F{pg_c}",
+    return {
         "ferroelastic": bool(len(inv_c) > len(inv_p)),
         "ferroelectric": bool(polar_c > polar_p),
         "symmetry_breaking_strain": name_components(symmetry_breaking_subspace(inv_c, inv_p)),
         "non_symmetry_breaking_strain": name_components(inv_p),
         "symmetry_breaking_strain_parent_frame": name_components(sb_parent),
-        "orientation": "child point group in the parent basis: "
-        + describe_elements(rot_c_in_parent, A_p.T @ A_p),
-    }.items())
+    }
+
+
+def _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict:
+    """:func:`_tensor_fields` where ``rot_p`` and ``rot_c`` are groups (their conjugates too): the invariant tensors of
+    a group are the column space of its averaging projector (``tensors.invariant_projectors``, all four at once),
+    their number its trace, the symmetry-breaking ones the column space of child projector − parent projector; the
+    polar directions number the mean trace of the rotations (the character formula: dim of the fixed vectors)."""
+    n_c, n_p = len(rot_c), len(rot_p)
+    S = np.concatenate([cartesian_rotations(np.concatenate([rot_c, rot_p_in_child]), A_c),
+                        cartesian_rotations(np.concatenate([rot_c_in_parent, rot_p]), A_p)])
+    cc, pc, cp, pp = invariant_projectors(S, [n_c, n_p, n_c, n_p])
+    tr = lambda R: int(round(np.trace(R, axis1=1, axis2=2).sum() / len(R)))  # noqa: E731
+    return {
+        "ferroelastic": bool(round(np.trace(cc)) > round(np.trace(pc))),
+        "ferroelectric": bool(tr(rot_c) > tr(rot_p)),
+        "symmetry_breaking_strain": subspace_names(cc - pc),
+        "non_symmetry_breaking_strain": subspace_names(pc),
+        "symmetry_breaking_strain_parent_frame": subspace_names(cp - pp),
+    }
+
+
+def _is_group(R: np.ndarray) -> bool:
+    """Do the distinct integer matrices R (n, 3, 3) contain every product of two of them?"""
+    R = np.rint(np.asarray(R, dtype=float)).astype(np.int64)
+    have = set(_rotation_codes(R).tolist())
+    return -1 not in have and set(_rotation_codes(R[:, None] @ R[None]).tolist()) <= have

@@ -1,0 +1,166 @@
+"""The shortcuts of a cold ``relate`` (issue 12) against independent oracles: denominators and fractions against
+``Fraction.limit_denominator``, parent lattice translations against a brute-force enumeration, the Python row
+reduction against numpy's row arithmetic, invariant-tensor projectors against the SVD null space and the textbook
+counts, and the index box's fixed sets against a full scan."""
+
+from fractions import Fraction
+
+import gemmi
+import numpy as np
+import pytest
+
+from symstrain.phase import Cell, SpaceGroupInfo, params_from_matrix
+
+
+def _values():
+    vals = [p / q for q in range(1, 60) for p in range(-3 * q, 3 * q + 1)]
+    vals += list(np.random.default_rng(3).normal(size=3000) * 3)
+    vals += [1e-10, -1e-10, 0.5 + 1e-10, 1 / 3 + 2e-10, 0.999999999, 1e-300, -0.0, 7 / 9973, 1 / 10001, 0.1, 2 / 3]
+    return np.array(vals)
+
+
+def test_denominators_are_those_of_limit_denominator():
+    from symstrain.ops import denominators
+
+    vals = _values()
+    for max_den in (6, 12, 48, 10_000):
+        want = [Fraction(float(v)).limit_denominator(max_den).denominator for v in vals]
+        assert denominators(vals, max_den).tolist() == want
+    assert denominators(vals.reshape(-1, 1)[:9].reshape(3, 3)).shape == (3, 3)
+
+
+def test_frac_is_limit_denominator():
+    from symstrain.notation import _frac
+
+    for max_den in (6, 12, 48, 10_000):
+        for v in _values().tolist():
+            _frac.cache_clear()
+            assert _frac(v, max_den) == Fraction(v).limit_denominator(max_den), (v, max_den)
+
+
+PS = [np.eye(3), [[0, -1, 0], [1, 0, 0], [0, 0, 1]], [[2, 0, 0], [0, 1, 0], [0, 0, 1]],
+      [[1, -1, 0], [1, 1, 0], [0, 0, 1]], [[2, 0, 0], [0, 2, 0], [0, 0, 2]], [[2, 1, 0], [-1, 1, 0], [0, 0, 3]],
+      [[0.5, 0.5, 0], [-0.5, 0.5, 0], [0, 0, 1]], [[1, 0, 1], [0, 3, 0], [-1, 0, 1]]]
+
+
+@pytest.mark.parametrize("P", PS, ids=range(len(PS)))
+def test_lattice_translations_are_every_class_of_the_old_lattice(P):
+    """P⁻¹·n mod 1 over a cube of n that holds every class (|n_i| ≤ 6 covers det P ≤ 18 here): the same set,
+    zero first, sums of components non-decreasing, one per class."""
+    from symstrain import ops
+
+    P = np.asarray(P, dtype=float)
+    ops._lattice_translations.cache_clear()
+    got = ops.lattice_translations(P)
+    r = np.arange(-6, 7)
+    n = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    v = (n @ np.linalg.inv(P).T) % 1.0
+    v[np.abs(v - 1) < 1e-9] = 0.0
+    want = {tuple(np.round(x * 720).astype(int) % 720) for x in v}
+    have = [tuple(np.round(x * 720).astype(int) % 720) for x in got]
+    assert set(have) == want and len(have) == len(want)
+    assert not np.any(got[0]) and np.all(np.diff(np.abs(got).sum(axis=1)) >= -1e-12)
+    assert len(got) == max(1, round(abs(np.linalg.det(P))))
+
+
+def _rref_numpy(rows, tol=1e-8):
+    """Row reduction with numpy row arithmetic (the oracle: partial pivoting on the largest entry, first of ties)."""
+    M = np.array(rows, dtype=float, copy=True).reshape(-1, 6)
+    r = 0
+    for col in range(6):
+        if r >= len(M):
+            break
+        pivot = np.argmax(np.abs(M[r:, col])) + r
+        if abs(M[pivot, col]) < tol:
+            continue
+        M[[r, pivot]] = M[[pivot, r]]
+        M[r] /= M[r, col]
+        for i in range(len(M)):
+            if i != r:
+                M[i] -= M[i, col] * M[r]
+        r += 1
+    M = M[:r]
+    M[np.abs(M) < 1e-12] = 0.0
+    return M
+
+
+def test_rref_is_numpy_row_reduction_bit_for_bit():
+    from symstrain.tensors import rref
+
+    rng = np.random.default_rng(7)
+    for k in range(200):
+        n = int(rng.integers(0, 8))
+        X = rng.normal(size=(n, 6)) if k % 2 else rng.integers(-3, 4, size=(n, 6)) / rng.integers(1, 5, size=(n, 6))
+        if n > 2 and k % 3 == 0:
+            X[-1] = X[0] - 2 * X[1]  # rank deficient
+        for tol in (1e-8, 1e-10):
+            got, want = rref(X, tol=tol), _rref_numpy(X, tol=tol)
+            assert got.shape == want.shape and np.array_equal(got, want)
+
+
+def _invariant_cell(R):
+    """A cell (3×3 columns) whose metric every rotation in R keeps: a random metric averaged over the group."""
+    G0 = np.array([[30.0, 2.0, 1.0], [2.0, 40.0, 3.0], [1.0, 3.0, 50.0]])
+    G = sum(W.T @ G0 @ W for W in R.astype(float)) / len(R)
+    return np.linalg.cholesky(G).T  # Aᵀ·A = G
+
+
+def _subgroups(R):
+    """Some subgroups of the point group R: itself, its proper rotations, {±1} ∩ R, and each cyclic subgroup."""
+    out = [R, R[np.linalg.det(R) > 0]]
+    out.append(R[[np.array_equal(W, np.eye(3)) or np.array_equal(W, -np.eye(3)) for W in R]])
+    for W in R[::3]:
+        c, Wk = [np.eye(3, dtype=int)], W.copy()
+        while not np.array_equal(Wk, np.eye(3)):
+            c.append(Wk)
+            Wk = Wk @ W
+        out.append(np.array(c))
+    return out
+
+
+def test_projector_fields_equal_the_svd_fields_on_the_space_group_table():
+    """``ferroic._tensor_fields_of_groups`` (projectors, traces) and ``_tensor_fields`` (SVD null spaces, the general
+    path) give the same strain names, ferroelastic and ferroelectric flags for point groups of every 7th gemmi
+    setting and their subgroups, in the child's own frame and in the parent's."""
+    from symstrain.ferroic import _is_group, _tensor_fields, _tensor_fields_of_groups, unique_matrices
+
+    n = 0
+    for sg in list(gemmi.spacegroup_table())[::7]:
+        Rp = unique_matrices(np.array([op.rot for op in sg.operations().sym_ops]) // 24).astype(np.int64)
+        A_p = _invariant_cell(Rp)
+        for Rc in _subgroups(Rp):
+            Rc = unique_matrices(Rc)
+            assert _is_group(Rp) and _is_group(Rc)
+            for P in (np.eye(3), np.array([[1.0, 1, 0], [0, 1, 0], [0, 0, 1]])):  # the child basis, sheared
+                Pi = np.linalg.inv(P)
+                A_c = Cell(*params_from_matrix(A_p @ P)).matrix()  # as ferroic_character: X ∥ a_c, Z ∥ c*_c
+                Rc_child, Rp_child = (np.rint(Pi @ R @ P) for R in (Rc.astype(float), Rp.astype(float)))
+                args = (Rp.astype(float), Rc_child, Rp_child, Rc.astype(float), A_p, A_c)
+                assert _tensor_fields_of_groups(*args) == _tensor_fields(*args), sg.xhm()
+                n += 1
+    assert n > 400
+
+
+def test_is_group():
+    from symstrain.ferroic import _is_group
+
+    R = np.array([np.eye(3), np.diag([-1, -1, 1])], dtype=np.int64)
+    assert _is_group(R)
+    assert not _is_group(np.array([np.eye(3), [[0, -1, 0], [1, 0, 0], [0, 0, 1]]], dtype=np.int64))  # 4 without 4²
+
+
+@pytest.mark.parametrize("symbol,cell,n_tensor,n_vector", [
+    ("P 1", Cell(5, 6, 7, 80, 85, 95), 6, 3), ("P 1 m 1", Cell(5, 6, 7, 90, 100, 90), 4, 2),
+    ("P m m 2", Cell(5, 6, 7, 90, 90, 90), 3, 1), ("P 4 m m", Cell(5, 5, 7, 90, 90, 90), 2, 1),
+    ("P 6/m m m", Cell(5, 5, 7, 90, 90, 120), 2, 0), ("R -3 m:H", Cell(5, 5, 14, 90, 90, 120), 2, 0),
+    ("P m -3 m", Cell(5, 5, 5, 90, 90, 90), 1, 0)])
+def test_projector_traces_are_the_textbook_counts(symbol, cell, n_tensor, n_vector):
+    """Nye's counts of independent strain components and polar directions, as the trace of the averaging projector
+    and the mean trace of the rotations."""
+    from symstrain.tensors import cartesian_rotations, invariant_projectors
+
+    R = np.unique(SpaceGroupInfo.from_symbol(symbol).rotations, axis=0)
+    (proj,) = invariant_projectors(cartesian_rotations(R, cell.matrix()), [len(R)])
+    assert np.allclose(proj @ proj, proj, atol=1e-12)
+    assert round(np.trace(proj)) == n_tensor
+    assert round(np.trace(R, axis1=1, axis2=2).mean()) == n_vector
