@@ -158,9 +158,10 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
+    fields = None
     if _is_group(rot_p) and _is_group(rot_c):  # the usual case: projectors onto the invariants (no SVD)
         fields = _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
-    else:
+    if fields is None:
         fields = _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
     return tuple({
         "parent_point_group": pg_p,
@@ -190,14 +191,17 @@ def _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> d
     }
 
 
-def _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict:
-    """:func:`_tensor_fields` where ``rot_p`` and ``rot_c`` are groups (their conjugates too): the invariant tensors of
+def _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict | None:
+    """:func:`_tensor_fields` where ``rot_p`` and ``rot_c`` are groups (their conjugates too) of isometries of the cells
+    (None when they are not, e.g. an orthorhombic pseudo-symmetry of a monoclinic cell): the invariant tensors of
     a group are the column space of its averaging projector (``tensors.invariant_projectors``, all four at once),
     their number its trace, the symmetry-breaking ones the column space of child projector − parent projector; the
     polar directions number the mean trace of the rotations (the character formula: dim of the fixed vectors)."""
     n_c, n_p = len(rot_c), len(rot_p)
     S = np.concatenate([cartesian_rotations(np.concatenate([rot_c, rot_p_in_child]), A_c),
                         cartesian_rotations(np.concatenate([rot_c_in_parent, rot_p]), A_p)])
+    if np.abs(S @ np.swapaxes(S, 1, 2) - np.eye(3)).max() > 1e-9:
+        return None  # not isometries of the cells (a pseudo-symmetric parent): the projectors are not orthogonal
     cc, pc, cp, pp = invariant_projectors(S, [n_c, n_p, n_c, n_p])
     tr = lambda R: int(round(np.trace(R, axis1=1, axis2=2).sum() / len(R)))  # noqa: E731
     return {

@@ -164,3 +164,16 @@ def test_projector_traces_are_the_textbook_counts(symbol, cell, n_tensor, n_vect
     assert np.allclose(proj @ proj, proj, atol=1e-12)
     assert round(np.trace(proj)) == n_tensor
     assert round(np.trace(R, axis1=1, axis2=2).mean()) == n_vector
+
+
+def test_projectors_refuse_rotations_that_are_not_isometries():
+    """An orthorhombic point group on a monoclinic cell (a pseudo-symmetric parent): the averaging projectors are not
+    orthogonal there, their difference is not the Frobenius complement — the general path answers instead."""
+    from symstrain.ferroic import _tensor_fields_of_groups
+
+    Rp = np.unique(SpaceGroupInfo.from_symbol("P m m m").rotations, axis=0).astype(float)
+    Rc = np.unique(SpaceGroupInfo.from_symbol("P 1 2/m 1").rotations, axis=0).astype(float)
+    A = Cell(17.1, 14.9, 17.3, 90, 93.1, 90).matrix()
+    assert _tensor_fields_of_groups(Rp, Rc, Rp, Rc, A, A) is None
+    A = Cell(17.1, 14.9, 17.3, 90, 90, 90).matrix()
+    assert _tensor_fields_of_groups(Rp, Rc, Rp, Rc, A, A)["symmetry_breaking_strain"] == ("e13",)
