@@ -266,7 +266,11 @@ class _BoxFixedSets:
     def many(self, keys: list[bytes]) -> list[np.ndarray | None]:
         missing = list(dict.fromkeys(k for k in keys if k not in self._known))
         if missing:
-            found = _fixed_rows(_box(), [np.frombuffer(k).reshape(3, 3) for k in missing])
+            Ms = [np.frombuffer(k).reshape(3, 3) for k in missing]
+            found = [_integer_fixed_positions(M) for M in Ms]  # integral M: the lattice points, enumerated
+            scan = [u for u, f in enumerate(found) if f is False]
+            for u, idx in zip(scan, _fixed_rows(_box(), [Ms[u] for u in scan])):
+                found[u] = idx
             for k, idx in zip(missing, found):
                 if idx is not None:
                     idx.setflags(write=False)
@@ -283,6 +287,78 @@ class _BoxFixedSets:
 
 
 _box_fixed = _BoxFixedSets()
+
+
+def _integer_fixed_positions(M: np.ndarray):
+    """:func:`_fixed_rows` of the box (:func:`_box`) for one M whose entries are integers: the positions (sorted, int)
+    of the h ≠ 0 with |h_i| ≤ ``_BOX`` and h·M = 0, found by enumerating the integer points of the left null space
+    instead of testing every reflection (h·M is then an exact integer: the same set); None when M = 0 (every row),
+    False when M is not integral (then the box is scanned)."""
+    m = np.asarray(M, dtype=float).reshape(3, 3).tolist()
+    if any(x != round(x) or abs(x) > 1_000 for row in m for x in row):
+        return False
+    c = [[int(m[i][j]) for i in range(3)] for j in range(3)]  # the columns of M: h·M = 0 ⇔ h ⟂ every column
+    if not any(any(col) for col in c):
+        return None
+    n, w = _BOX, 2 * _BOX + 1
+    weight = (w * w, w, 1)  # position in the full grid: Σ (h_i + n)·weight_i; the box leaves out its centre
+    crosses = [_cross(c[i], c[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
+    nonzero = [x for x in crosses if any(x)]
+    if nonzero:  # rank ≥ 2: h along the common normal d of the columns, or only 0 (rank 3)
+        d = nonzero[0]
+        if any(sum(a * b for a, b in zip(d, col)) for col in c):
+            return np.zeros(0, dtype=np.intp)
+        g = math.gcd(*d)
+        d = [x // g for x in d]
+        K = n // max(abs(x) for x in d)
+        step = sum(x * y for x, y in zip(d, weight))
+        k = np.arange(-K, K + 1) if step > 0 else np.arange(K, -K - 1, -1)  # positions rising with k·step
+        flat = k[k != 0] * step + (w**3) // 2
+        return flat - (flat > (w**3) // 2)
+    else:  # rank 1: the plane h·v = 0, v a non-zero column: two indices (a, b) free, the third solved
+        v = next(col for col in c if any(col))
+        g = math.gcd(*v)
+        v = [x // g for x in v]
+        j = max(range(3), key=lambda i: abs(v[i]))
+        if sum(x != 0 for x in v) == 1:  # a plane h_j = 0 (a mirror ⟂ an axis): a table
+            return _axis_plane(j)
+        f0, f1 = (i for i in range(3) if i != j)
+        a, b = _plane_grid()
+        num = -(a * v[f0] + b * v[f1])
+        if abs(v[j]) == 1:
+            hj = num * v[j]
+            keep = np.abs(hj) <= n
+        else:
+            hj = num // v[j]
+            keep = (num % v[j] == 0) & (np.abs(hj) <= n)
+        flat = a[keep] * weight[f0] + b[keep] * weight[f1] + hj[keep] * weight[j]
+        flat = flat[flat != 0]
+    centre = (w**3) // 2
+    flat = np.sort(flat + centre)  # from offsets around the centre to grid positions
+    return (flat - (flat > centre)).astype(np.intp)
+
+
+@lru_cache(maxsize=3)
+def _axis_plane(j: int) -> np.ndarray:
+    """Positions in :func:`_box` of the reflections with h_j = 0 (sorted, read-only; a table made once per j)."""
+    box = _box()
+    pos = np.flatnonzero(box[:, j] == 0)
+    pos.setflags(write=False)
+    return pos
+
+
+@lru_cache(maxsize=1)
+def _plane_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) with |a|, |b| ≤ ``_BOX`` as two int64 arrays (a table made once)."""
+    r = np.arange(-_BOX, _BOX + 1, dtype=np.int64)
+    a, b = (x.ravel() for x in np.meshgrid(r, r, indexing="ij"))
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def _cross(a, b):
+    return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 
 
 def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:

@@ -177,3 +177,29 @@ def test_projectors_refuse_rotations_that_are_not_isometries():
     assert _tensor_fields_of_groups(Rp, Rc, Rp, Rc, A, A) is None
     A = Cell(17.1, 14.9, 17.3, 90, 90, 90).matrix()
     assert _tensor_fields_of_groups(Rp, Rc, Rp, Rc, A, A)["symmetry_breaking_strain"] == ("e13",)
+
+
+def test_fixed_sets_of_the_box_by_enumeration_are_the_scanned_ones():
+    """``conditions._integer_fixed_positions`` (points of the null space, enumerated) against a scan of the whole
+    index box with |h·M| < 1e-6 in numpy: every R − I of gemmi's settings, random integer matrices of rank 1, 2 and 3;
+    a non-integral M is left to the scan (False), M = 0 means every row (None)."""
+    from symstrain.conditions import _box, _integer_fixed_positions
+
+    box = _box()
+    rng = np.random.default_rng(5)
+    Ms = {(np.array(op.rot) // 24 - np.eye(3, dtype=int)).tobytes()
+          for sg in gemmi.spacegroup_table() for op in sg.operations().sym_ops}
+    Ms = [np.frombuffer(b, dtype=int).reshape(3, 3) for b in Ms]
+    Ms += [rng.integers(-3, 4, size=(3, 3)) for _ in range(100)]
+    Ms += [np.outer(rng.integers(-2, 3, 3), rng.integers(-2, 3, 3)) for _ in range(100)]
+    Ms += [np.outer(rng.integers(-2, 3, 3), rng.integers(-2, 3, 3))
+           + np.outer(rng.integers(-2, 3, 3), rng.integers(-2, 3, 3)) for _ in range(100)]
+    for M in Ms:
+        M = M.astype(float)
+        got = _integer_fixed_positions(M)
+        if not M.any():
+            assert got is None
+            continue
+        want = np.flatnonzero(np.all(np.abs(box @ M) < 1e-6, axis=1))
+        assert np.array_equal(got, want), M
+    assert _integer_fixed_positions(np.diag([0.5, 0.0, 0.0])) is False
