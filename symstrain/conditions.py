@@ -426,6 +426,28 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     return out
 
 
+def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
+    """Per operation (W_k, w_k) (child basis), the reflections of the box (:func:`_box`) it alone extinguishes that
+    the child allows (``allows`` (M,) bool): their positions, sorted, or None when there are none — the non-zero rows
+    of ``extinction_sets(box, W, w) & allows``, without the (n_ops, M) array (the fixed set of each rotation is
+    small: only its rows are tested)."""
+    box = _box()
+    ts = np.asarray(w, dtype=float).reshape(-1, 3)
+    out: list[np.ndarray | None] = [None] * len(ts)
+    groups = _by_rotation(W, ts, only_nonintegral=True)
+    for (_, ops), idx in zip(groups, _box_fixed_rows(box, [M for M, _ in groups])):
+        sub = box if idx is None else box[idx]
+        if not len(sub):
+            continue
+        ext = _dist_int(sub @ ts[ops].T) >= _EPS  # (m, ops)
+        ext &= (allows if idx is None else allows[idx])[:, None]
+        for col, k in enumerate(ops.tolist()):
+            sel = np.flatnonzero(ext[:, col])
+            if len(sel):
+                out[k] = sel if idx is None else idx[sel]
+    return out
+
+
 def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np.ndarray, np.ndarray]:
     """The parent group in the child basis and origin: (n·m, 3, 3) float, (n·m, 3) float.
 
@@ -577,12 +599,12 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     Rp = np.asarray(Rp, dtype=float)
     W = np.concatenate([np.repeat(np.eye(3)[None], len(L), axis=0), np.einsum("ij,njk,kl->nil", Pi, Rp, P)])
     w = np.concatenate([L, ((np.asarray(tp, dtype=float) + Rp @ p - p) @ Pi.T) % 1.0])
-    sb_sets = _extinction_sets(box, W, w, _box_fixed_rows) & child_allows
     out = []
     seen = set()
-    for k in np.flatnonzero(sb_sets.any(axis=1)):
-        sb = sb_sets[k]
-        key = np.packbits(sb).tobytes()
+    for k, pos in enumerate(_sb_positions(W, w, child_allows)):
+        if pos is None:
+            continue
+        key = pos.tobytes()  # the set, as its sorted positions in the box
         if key in seen:
             continue
         if k < len(L):
@@ -591,16 +613,18 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             cc = condition_from_op(W[k], w[k])
             cp = condition_from_op(Rp[k - len(L)], np.asarray(tp, dtype=float)[k - len(L)])
         seen.add(key)
-        out.append([cc, cp, sb])
+        sb = np.zeros(len(box), dtype=bool)
+        sb[pos] = True
+        out.append([cc, cp, sb, len(pos)])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
-    out.sort(key=lambda x: -int(x[2].sum()))
+    out.sort(key=lambda x: -x[3])
     describe = describer(Rc, tc, box, child_allows)
     result = []
-    for i, (cc, cp, sb) in enumerate(out):
+    for i, (cc, cp, sb, n) in enumerate(out):
         container = None
-        for j, (cc2, _, sb2) in enumerate(out):
-            if j != i and sb2.sum() > sb.sum() and not (sb & ~sb2).any():
+        for j, (cc2, _, sb2, n2) in enumerate(out):
+            if j != i and n2 > n and not (sb & ~sb2).any():
                 container = cc2.label
                 break
-        result.append(BrokenCondition(cc, cp, int(sb.sum()), container, describe(cc)))
+        result.append(BrokenCondition(cc, cp, n, container, describe(cc)))
     return result

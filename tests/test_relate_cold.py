@@ -203,3 +203,30 @@ def test_fixed_sets_of_the_box_by_enumeration_are_the_scanned_ones():
         want = np.flatnonzero(np.all(np.abs(box @ M) < 1e-6, axis=1))
         assert np.array_equal(got, want), M
     assert _integer_fixed_positions(np.diag([0.5, 0.0, 0.0])) is False
+
+
+def test_sb_positions_are_the_rows_of_the_extinction_sets():
+    """``conditions._sb_positions`` (per operation, the allowed reflections it extinguishes, from the rotation's
+    fixed set) against the dense ``extinction_sets(box, W, w) & allows`` for every 10th gemmi setting against P1 and
+    against its operations with rotation ±I, in the child basis of P = I and of a doubled cell."""
+    from symstrain.conditions import _box, _group_arrays, _sb_positions, absent_mask, extinction_sets
+    from symstrain.ops import lattice_translations
+
+    box = _box()
+    n = 0
+    for sg in list(gemmi.spacegroup_table_itb())[::10]:
+        Rp, tp = _group_arrays(SpaceGroupInfo.from_gemmi(sg, "H-M"))
+        keep = [i for i, R in enumerate(Rp) if abs(abs(np.trace(R)) - 3) < 1e-9]
+        for P in (np.eye(3), np.diag([2.0, 1.0, 1.0])):
+            Pi = np.linalg.inv(P)
+            L = lattice_translations(P)[1:]
+            W = np.concatenate([np.repeat(np.eye(3)[None], len(L), axis=0), Pi @ Rp @ P])
+            w = np.concatenate([L, (tp @ Pi.T) % 1.0])
+            for child in ((np.eye(3)[None], np.zeros((1, 3))), (Rp[keep], tp[keep])):
+                allows = ~absent_mask(box, *child)
+                dense = extinction_sets(box, W, w) & allows
+                got = _sb_positions(W, w, allows)
+                for row, pos in zip(dense, got):
+                    assert (pos is None and not row.any()) or np.array_equal(np.flatnonzero(row), pos)
+                    n += 1
+    assert n > 1000
