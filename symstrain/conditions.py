@@ -62,8 +62,9 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
     Pivoting on the right-most columns makes the free parameters the left-most indices, so a
     mirror swapping x and y gives the zone written "hhl" (free h, l) as in ITA.
     """
-    # h·M = 0  ⇔  Mᵀ·hᵀ = 0; eliminate on Mᵀ with columns in reversed order
-    A = [[M[j][i] for j in range(3)] for i in range(3)]  # Mᵀ
+    # h·M = 0  ⇔  Mᵀ·hᵀ = 0; eliminate on Mᵀ with columns in reversed order. Integral entries are kept as ints
+    # (exact quotients stay ints): the same values as with Fractions throughout, at a fraction of their cost
+    A = [[_exact(M[j][i]) for j in range(3)] for i in range(3)]  # Mᵀ
     order = [2, 1, 0]
     rows = [r[:] for r in A]
     pivots: list[int] = []
@@ -74,11 +75,11 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
             continue
         rows[r], rows[piv] = rows[piv], rows[r]
         pv = rows[r][col]
-        rows[r] = [v / pv for v in rows[r]]
+        rows[r] = [_quotient(v, pv) for v in rows[r]]
         for i in range(3):
             if i != r and rows[i][col] != 0:
                 f = rows[i][col]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+                rows[i] = [_exact(a - f * b) for a, b in zip(rows[i], rows[r])]
         pivots.append(col)
         r += 1
         if r == 3:
@@ -92,6 +93,19 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
             v[pc] = -rows[i][f]
         basis.append(v)
     return free, basis
+
+
+def _exact(x):
+    """A rational (int or Fraction) as an int when it is one."""
+    return x.numerator if type(x) is Fraction and x.denominator == 1 else x
+
+
+def _quotient(a, b):
+    """a / b exactly: an int when both are ints and b divides a, else a Fraction."""
+    if type(a) is int and type(b) is int:
+        q, rem = divmod(a, b)
+        return q if rem == 0 else Fraction(a, b)
+    return _exact(Fraction(a) / b)
 
 
 _LET = "hkl"
@@ -174,13 +188,18 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     t = np.frombuffer(t_bytes).copy()
     R.setflags(write=False)
     t.setflags(write=False)
-    M = [[_frac(R[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
+    Rl, tl = R.tolist(), t.tolist()
+    M = [[_frac(Rl[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
     free, basis = _nullspace_rows(M)
     if not free:
         return None
     # integral basis vectors (a row like (h, -h/2, 0) is written (2h, -h, 0), the parameter being h)
-    basis = [[x * reduce(math.lcm, (y.denominator for y in b), 1) for x in b] for b in basis]
-    res = {f: (sum(b[i] * _frac(t[i]) for i in range(3))) % 1 for f, b in zip(free, basis)}
+    basis = [[_exact(x * reduce(math.lcm, (y.denominator for y in b), 1)) for x in b] for b in basis]
+    # h·t on each basis vector, mod 1: t = tn / Q over the common denominator Q, in integers
+    tf = [_frac(x) for x in tl]
+    Q = reduce(math.lcm, (x.denominator for x in tf), 1)
+    tn = [x.numerator * (Q // x.denominator) for x in tf]
+    res = {f: Fraction(sum(int(b[i]) * tn[i] for i in range(3)) % Q, Q) for f, b in zip(free, basis)}
     if all(r == 0 for r in res.values()):
         return None
     D = reduce(math.lcm, (r.denominator for r in res.values()), 1)
