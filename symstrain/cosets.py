@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
-from .notation import triplet
+from .notation import triplet_text
 from .ops import CODE_DEN, SymOps, TOL, denominators, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
@@ -186,7 +186,7 @@ def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.n
 def _triplet(R_bytes: bytes, t_bytes: bytes) -> str:
     """``triplet`` of an integer rotation and a translation (their bytes), remembered: the members of the cosets of
     one group pair come back in every relation of a series."""
-    return triplet(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3), np.frombuffer(t_bytes))
+    return triplet_text(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3).tolist(), np.frombuffer(t_bytes).tolist())
 
 
 def op_readability(xyz: str) -> tuple:

@@ -80,8 +80,14 @@ def triplet(R, t, *, reduce: bool = False, exact_for: str | None = None) -> str:
                 from .errors import SymstrainInputError
 
                 raise SymstrainInputError(exact_for, f"translation {v} of a symmetry operation is not a simple fraction")
+    return triplet_text(R.tolist(), t.tolist())
+
+
+def triplet_text(rows, tvals) -> str:
+    """:func:`triplet` of R given as three rows of numbers and t as three numbers (Python lists: element access on
+    numpy scalars costs more than the text), t as it is written (no reduction)."""
     out = []
-    for row, ti in zip(R.tolist(), t.tolist()):  # Python floats: element access on numpy scalars costs more
+    for row, ti in zip(rows, tvals):
         terms = ""
         for c, axis in zip(row, _AXES):
             if abs(c) < 1e-9:
