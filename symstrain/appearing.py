@@ -174,6 +174,22 @@ def _atom_scores(N: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(int(x) for x in _score(c)[:6]) for c in _atoms(N)[0])
 
 
+@lru_cache(maxsize=16)
+def _atom_index(N: int) -> dict:
+    """{congruence: its row in :func:`_atoms` (N)} (a table made once per N)."""
+    return {c: i for i, c in enumerate(_atoms(N)[0])}
+
+
+@lru_cache(maxsize=8)
+def _atom_masks(N: int) -> np.ndarray:
+    """(n_atoms,) uint64 for N³ ≤ 64: bit r set where atom i of :func:`_atoms` (N) holds on residue class r (a table
+    made once per N)."""
+    truth = _atoms(N)[1]
+    out = (truth.astype(np.uint64) << np.arange(N**3, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    out.setflags(write=False)
+    return out
+
+
 def _residue_codes(points: np.ndarray, N: int) -> np.ndarray:
     """(n,) int64: the residue class (h, k, l) mod N of integer points (n, 3), coded (h·N + k)·N + l."""
     res = np.mod(np.rint(points).astype(np.int64), N)
@@ -203,6 +219,15 @@ def _rules_of(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence,
         return ()
     atoms, truth = _atoms(N)
     scores = _atom_scores(N)
+    if N**3 <= 64:  # a truth pattern is one machine word: bits of the residue classes (bit r: class r)
+        masks = _atom_masks(N)
+        bits = np.uint64(1) << present.astype(np.uint64)
+        P, goal = np.bitwise_or.reduce(bits), int(np.bitwise_or.reduce(bits[want]))
+        m = masks & P  # each atom's pattern on the classes present
+        useful = np.flatnonzero((m != 0) & (m != P) & ((np.uint64(goal) & ~m) == 0))
+        first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
+        cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
+        return _best_combination(cands, goal, atoms, scores)
     truth = truth[:, present]
     useful = np.flatnonzero(truth.any(axis=1) & ~truth.all(axis=1) & ~(want & ~truth).any(axis=1))
     goal = int.from_bytes(np.packbits(want).tobytes(), "big")
@@ -216,6 +241,12 @@ def _rules_of(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence,
     else:
         first = np.sort(np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True)[1]).tolist()
         cands = [(int.from_bytes(packed[j].tobytes(), "big"), int(useful[j])) for j in first]
+    return _best_combination(cands, goal, atoms, scores)
+
+
+def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...] | None:
+    """The simplest conjunction of one, two or three candidates ((pattern, atom index), one per pattern, simplest
+    first) whose patterns AND to ``goal``, its congruences ordered by their first index; None when there is none."""
     for k in (1, 2, 3):
         pool = cands if k < 3 else cands[:60]  # three rules: among the simplest sixty (C(60, 3) = 34 220 tries)
         found = [combo for combo in itertools.combinations(pool, k)
@@ -301,7 +332,7 @@ class Describer:
                 fixed = _zero_rows(X)  # (n_ops, M): h·R = h
             hi = np.asarray(box, dtype=np.int64)
             self._boxes[N] = _SmallBox(box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS),
-                                       hi, _residue_codes(h, N), hi == 0)
+                                       hi, _residue_codes(h, N), hi == 0, N)
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -382,11 +413,17 @@ class _SmallBox:
     code: np.ndarray
     zero: np.ndarray
 
+    N: int = 0
+
     def holds(self, rules) -> np.ndarray:
-        """(M,) bool: every congruence of ``rules`` holds (as :meth:`Zone.contains` tests them)."""
+        """(M,) bool: every congruence of ``rules`` holds (as :meth:`Zone.contains` tests them). A congruence mod
+        d | N is a function of the residues mod N: the atoms' truth table (:func:`_atoms`) read at each point's
+        residue class, for the congruences that are atoms of N (all the describer makes)."""
         m = np.ones(len(self.hi), dtype=bool)
+        index = _atom_index(self.N)
         for c in rules:
-            m &= c.holds(self.hi)
+            i = index.get(c)
+            m &= c.holds(self.hi) if i is None else _atoms(self.N)[1][i][self.code]
         return m
 
 
