@@ -246,8 +246,11 @@ def _by_rotation(rotations, translations, only_nonintegral: bool):
     keys = np.rint(Rs[ops].reshape(len(ops), 9) * 1e6).astype(np.int64)
     for k, key in zip(ops.tolist(), keys):
         groups.setdefault(key.tobytes(), []).append(k)
-    return [(Rs[g[0]] - np.eye(3), np.array(g)) for g in groups.values()]
+    return [(Rs[g[0]] - _I3, np.array(g)) for g in groups.values()]
 
+
+_I3 = np.eye(3)
+_I3.setflags(write=False)
 
 #: a direction that no small rational vector is orthogonal to within 1e-5: h·M·v = 0 sorts out the candidates
 _PROBE = np.array([1.0, 1 / np.sqrt(3.0), np.sqrt(2.0) - 1.0])
@@ -407,13 +410,14 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
 
 
 def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
+    whole_box = hkl is _box()
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
     for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
         if idx is None:
-            absent |= _nonintegral_any(hkl, ts[ops])
+            absent |= _box_nonintegral(ts[ops]).any(axis=1) if whole_box else _nonintegral_any(hkl, ts[ops])
         elif len(idx):
             absent[idx[_nonintegral_any(hkl[idx], ts[ops])]] = True
     return absent
@@ -445,6 +449,43 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     return out
 
 
+def _box_nonintegral(T: np.ndarray) -> np.ndarray:
+    """(M, k) bool: h·t ∉ ℤ (beyond ε) for every reflection h of :func:`_box` and translation t of T (k, 3).
+
+    When every entry of T is within 1e-9 of a multiple of 1/Q, Q ≤ 12, h·t mod 1 depends only on h mod Q: the test
+    is made on the Q³ residue classes and read at each reflection's class (the float test on h and on its class's
+    representative decide the same exact rational question: their rounding errors are ~1e-14, ε = 1e-6); else on
+    every reflection."""
+    T = np.asarray(T, dtype=float).reshape(-1, 3)
+    Q = _small_denominator(T)
+    if Q is None:
+        return _dist_int(_box() @ T.T) >= _EPS
+    reps, codes = _box_residues(Q)
+    return (_dist_int(reps @ T.T) >= _EPS)[codes]
+
+
+def _small_denominator(T: np.ndarray) -> int | None:
+    """The least Q ≤ 12 with every entry of T within 1e-9 of a multiple of 1/Q, or None."""
+    for Q in (1, 2, 3, 4, 6, 8, 12):
+        X = T * Q
+        if np.all(np.abs(X - np.rint(X)) < 1e-9):
+            return Q
+    return None
+
+
+@lru_cache(maxsize=8)
+def _box_residues(Q: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the Q³ residue classes (h, k, l) mod Q as float rows, (M,) the class of each reflection of :func:`_box`,
+    coded (h·Q + k)·Q + l) — a table made once per Q."""
+    r = np.arange(Q, dtype=float)
+    reps = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    res = np.mod(_box().astype(np.int64), Q)
+    codes = (res[:, 0] * Q + res[:, 1]) * Q + res[:, 2]
+    for a in (reps, codes):
+        a.setflags(write=False)
+    return reps, codes
+
+
 def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
     """Per operation (W_k, w_k) (child basis), the reflections of the box (:func:`_box`) it alone extinguishes that
     the child allows (``allows`` (M,) bool): their positions, sorted, or None when there are none — the non-zero rows
@@ -458,7 +499,7 @@ def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
         sub = box if idx is None else box[idx]
         if not len(sub):
             continue
-        ext = _dist_int(sub @ ts[ops].T) >= _EPS  # (m, ops)
+        ext = _box_nonintegral(ts[ops]) if idx is None else _dist_int(sub @ ts[ops].T) >= _EPS  # (m, ops)
         ext &= (allows if idx is None else allows[idx])[:, None]
         for col, k in enumerate(ops.tolist()):
             sel = np.flatnonzero(ext[:, col])

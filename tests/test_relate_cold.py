@@ -230,3 +230,19 @@ def test_sb_positions_are_the_rows_of_the_extinction_sets():
                     assert (pos is None and not row.any()) or np.array_equal(np.flatnonzero(row), pos)
                     n += 1
     assert n > 1000
+
+
+def test_box_nonintegral_by_residue_classes_is_the_direct_test():
+    """``conditions._box_nonintegral`` (h·t ∉ ℤ read from h mod Q) against |h·t − rint(h·t)| ≥ 1e-6 on every reflection
+    of the box: translations that are multiples of 1/Q (Q = 1…12, several at once), perturbed by 1e-12, and ones
+    with no small denominator (the direct test itself)."""
+    from symstrain.conditions import _box, _box_nonintegral
+
+    box = _box()
+    rng = np.random.default_rng(11)
+    Ts = [rng.integers(0, Q, size=(int(rng.integers(1, 4)), 3)) / Q for Q in (1, 2, 3, 4, 6, 8, 12, 5, 7, 24)
+          for _ in range(4)]
+    Ts += [T + 1e-12 for T in Ts[:10]] + [rng.random((2, 3))]
+    for T in Ts:
+        want = np.abs(box @ T.T - np.rint(box @ T.T)) >= 1e-6
+        assert np.array_equal(_box_nonintegral(T), want), T
