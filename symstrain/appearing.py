@@ -204,10 +204,13 @@ def describe(points: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence
     return _rules_of(_residue_codes(points, N), target, N)
 
 
-def _rules_of(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence, ...] | None:
-    """:func:`describe` of points given by their residue codes (:func:`_residue_codes`)."""
+def _rules_of(code: np.ndarray, target: np.ndarray, N: int, words: bool = True) -> tuple[Congruence, ...] | None:
+    """:func:`describe` of points given by their residue codes (:func:`_residue_codes`); ``words``: sets of residue
+    classes as machine words where N³ ≤ 64 (:func:`_rules_of_word`, the same answer)."""
     if not len(code):
         return ()
+    if words and N**3 <= 64:
+        return _rules_of_word(code, np.asarray(target, dtype=bool), N)
     n_all = np.bincount(code, minlength=N**3)
     n_in = np.bincount(code, weights=target.astype(float), minlength=N**3)
     present = np.flatnonzero(n_all)
@@ -219,15 +222,6 @@ def _rules_of(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence,
         return ()
     atoms, truth = _atoms(N)
     scores = _atom_scores(N)
-    if N**3 <= 64:  # a truth pattern is one machine word: bits of the residue classes (bit r: class r)
-        masks = _atom_masks(N)
-        bits = np.uint64(1) << present.astype(np.uint64)
-        P, goal = np.bitwise_or.reduce(bits), int(np.bitwise_or.reduce(bits[want]))
-        m = masks & P  # each atom's pattern on the classes present
-        useful = np.flatnonzero((m != 0) & (m != P) & ((np.uint64(goal) & ~m) == 0))
-        first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
-        cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
-        return _best_combination(cands, goal, atoms, scores)
     truth = truth[:, present]
     useful = np.flatnonzero(truth.any(axis=1) & ~truth.all(axis=1) & ~(want & ~truth).any(axis=1))
     goal = int.from_bytes(np.packbits(want).tobytes(), "big")
@@ -242,6 +236,25 @@ def _rules_of(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence,
         first = np.sort(np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True)[1]).tolist()
         cands = [(int.from_bytes(packed[j].tobytes(), "big"), int(useful[j])) for j in first]
     return _best_combination(cands, goal, atoms, scores)
+
+
+def _rules_of_word(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence, ...] | None:
+    """:func:`_rules_of` for N³ ≤ 64: a set of residue classes is one machine word (bit r: class r) — the classes
+    present, those of the target points and those of the others are three OR-reductions; a class in both is a
+    residue that does not decide membership (None); each atom's truth pattern is its mask (a table per N) on the
+    classes present."""
+    b = np.left_shift(np.uint64(1), code.astype(np.uint64))
+    P = np.bitwise_or.reduce(b)
+    goal = np.bitwise_or.reduce(b[target])
+    if goal & np.bitwise_or.reduce(b[~target]):
+        return None  # two points with the same residues, one in the set and one not
+    if goal == P:
+        return ()
+    m = _atom_masks(N) & P  # each atom's pattern on the classes present
+    useful = np.flatnonzero((m != 0) & (m != P) & ((goal & ~m) == 0))
+    first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
+    cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
+    return _best_combination(cands, int(goal), _atoms(N)[0], _atom_scores(N))
 
 
 def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...] | None:

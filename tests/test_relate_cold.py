@@ -246,3 +246,34 @@ def test_box_nonintegral_by_residue_classes_is_the_direct_test():
     for T in Ts:
         want = np.abs(box @ T.T - np.rint(box @ T.T)) >= 1e-6
         assert np.array_equal(_box_nonintegral(T), want), T
+
+
+def test_rules_from_words_are_the_rules_from_residue_counts():
+    """``appearing._rules_of`` with sets of residue classes as machine words (N³ ≤ 64) and with per-class counts give
+    the same congruences (or None) on random point sets, for targets defined by congruences, by random residues
+    and by points (two points of one class on both sides: None); and the answer is true exactly on the target."""
+    from symstrain.appearing import _residue_codes, _rules_of
+
+    rng = np.random.default_rng(13)
+    n = 0
+    for N in (2, 3, 4):
+        for trial in range(150):
+            pts = rng.integers(-6, 7, size=(int(rng.integers(1, 120)), 3))
+            c = rng.integers(-2, 3, size=3)
+            if trial % 3 == 0:
+                target = (pts @ c) % N == 0
+            elif trial % 3 == 1:
+                classes = rng.random(N**3) < 0.5
+                target = classes[_residue_codes(pts, N)]
+            else:
+                target = rng.random(len(pts)) < 0.5
+            code = _residue_codes(pts, N)
+            a, b = _rules_of(code, target, N), _rules_of(code, target, N, words=False)
+            assert a == b
+            if a is not None:
+                got = np.ones(len(pts), dtype=bool)
+                for cong in a:
+                    got &= cong.holds(pts)
+                assert np.array_equal(got, target)
+                n += 1
+    assert n > 100
