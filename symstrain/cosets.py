@@ -140,11 +140,13 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     H4[:, :3, :3] = child.rotations
     H4[:, :3, 3] = child.translations
     H4[:, 3, 3] = 1.0
-    cosets = []
     reps = np.sort(first)
-    for k in reps:
-        g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
-        cosets.append(_reduced_all(g @ H4, P, T, Ti))
+    G4 = np.zeros((len(reps), 4, 4))
+    G4[:, :3, :3] = gR[reps]
+    G4[:, :3, 3] = gt[reps]
+    G4[:, 3, 3] = 1.0
+    members = (Ti @ G4 @ T)[:, None] @ H4[None]  # the representatives in child coordinates, times each h
+    cosets = [_reduced_all(mem, P, T, Ti) for mem in members]
     # the coset containing the identity (H itself) first: the coset of the candidate (I, 0) when the parent lists
     # the identity with a zero translation, else the one whose representative is a child operation
     ident = np.flatnonzero(np.all(gR == np.eye(3, dtype=gR.dtype), axis=(1, 2)) & np.all(np.abs(gt) < TOL, axis=1))
