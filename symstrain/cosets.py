@@ -195,8 +195,14 @@ def op_readability(xyz: str) -> tuple:
     """Sort key for triplets, most readable first: pure translations, then the inversion, then the rest;
     shorter first."""
     parts = xyz.split(",")
-    pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
-    inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
+    if len(parts) == 3:  # a triplet: the tests below written out (no generators; sorting calls this per member)
+        x, y, z = parts
+        pure = (x.startswith("x") and "-x" not in x and y.startswith("y") and "-y" not in y
+                and z.startswith("z") and "-z" not in z)
+        inv = x.startswith("-x") and y.startswith("-y") and z.startswith("-z")
+    else:
+        pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
+        inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
     return (0 if pure else 1 if inv else 2, len(xyz), xyz)
 
 
