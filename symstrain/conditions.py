@@ -419,7 +419,8 @@ def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
         if idx is None:
             absent |= _box_nonintegral(ts[ops]).any(axis=1) if whole_box else _nonintegral_any(hkl, ts[ops])
         elif len(idx):
-            absent[idx[_nonintegral_any(hkl[idx], ts[ops])]] = True
+            off = _box_nonintegral(ts[ops], idx).any(axis=1) if whole_box else _nonintegral_any(hkl[idx], ts[ops])
+            absent[idx[off]] = True
     return absent
 
 
@@ -449,8 +450,9 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     return out
 
 
-def _box_nonintegral(T: np.ndarray) -> np.ndarray:
-    """(M, k) bool: h·t ∉ ℤ (beyond ε) for every reflection h of :func:`_box` and translation t of T (k, 3).
+def _box_nonintegral(T: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """(M, k) bool: h·t ∉ ℤ (beyond ε) for every reflection h of :func:`_box` (or those at positions ``idx``) and
+    translation t of T (k, 3).
 
     When every entry of T is within 1e-9 of a multiple of 1/Q, Q ≤ 12, h·t mod 1 depends only on h mod Q: the test
     is made on the Q³ residue classes and read at each reflection's class (the float test on h and on its class's
@@ -459,9 +461,9 @@ def _box_nonintegral(T: np.ndarray) -> np.ndarray:
     T = np.asarray(T, dtype=float).reshape(-1, 3)
     Q = _small_denominator(T)
     if Q is None:
-        return _dist_int(_box() @ T.T) >= _EPS
+        return _dist_int((_box() if idx is None else _box()[idx]) @ T.T) >= _EPS
     reps, codes = _box_residues(Q)
-    return (_dist_int(reps @ T.T) >= _EPS)[codes]
+    return (_dist_int(reps @ T.T) >= _EPS)[codes if idx is None else codes[idx]]
 
 
 def _small_denominator(T: np.ndarray) -> int | None:
@@ -496,10 +498,9 @@ def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
     out: list[np.ndarray | None] = [None] * len(ts)
     groups = _by_rotation(W, ts, only_nonintegral=True)
     for (_, ops), idx in zip(groups, _box_fixed_rows(box, [M for M, _ in groups])):
-        sub = box if idx is None else box[idx]
-        if not len(sub):
+        if idx is not None and not len(idx):
             continue
-        ext = _box_nonintegral(ts[ops]) if idx is None else _dist_int(sub @ ts[ops].T) >= _EPS  # (m, ops)
+        ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
         ext &= (allows if idx is None else allows[idx])[:, None]
         for col, k in enumerate(ops.tolist()):
             sel = np.flatnonzero(ext[:, col])
