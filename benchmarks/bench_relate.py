@@ -39,8 +39,9 @@ def clear_caches():
     """Forget every remembered derivation that depends on the input (conditions, box fixed sets, fractions,
     descriptions, lattice translations, point-group symbols, coset triplets, cosets, ferroic character, describers).
 
-    Kept: the tables that depend on nothing (the conditions' index box and its cuts, the congruences mod N): made once
-    per process, they are in the whole-process time of ``symstrain relate``, not in a cold call's."""
+    Kept: the tables that depend on nothing (the conditions' index box, its cuts, its axis planes and its residue
+    classes mod Q; the congruences mod N with their scores, masks and index): made once per process, they are in the
+    whole-process time of ``symstrain relate``, not in a cold call's."""
     from symstrain import appearing, conditions, cosets, ferroic, notation, ops, relation
 
     for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, ferroic._describe_rotations,

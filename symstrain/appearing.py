@@ -167,36 +167,106 @@ def _atoms(N: int) -> tuple[tuple[Congruence, ...], np.ndarray]:
     return tuple(out), np.array([c.holds(residues) for c in out])
 
 
+@lru_cache(maxsize=16)
+def _atom_scores(N: int) -> tuple[tuple[int, ...], ...]:
+    """The first six entries of :func:`_score` of every atom of :func:`_atoms` (N), in its order (a table made once
+    per N: the choice among equivalent combinations sums them)."""
+    return tuple(tuple(int(x) for x in _score(c)[:6]) for c in _atoms(N)[0])
+
+
+@lru_cache(maxsize=16)
+def _atom_index(N: int) -> dict:
+    """{congruence: its row in :func:`_atoms` (N)} (a table made once per N)."""
+    return {c: i for i, c in enumerate(_atoms(N)[0])}
+
+
+@lru_cache(maxsize=8)
+def _atom_masks(N: int) -> np.ndarray:
+    """(n_atoms,) uint64 for N³ ≤ 64: bit r set where atom i of :func:`_atoms` (N) holds on residue class r (a table
+    made once per N)."""
+    truth = _atoms(N)[1]
+    out = (truth.astype(np.uint64) << np.arange(N**3, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+    out.setflags(write=False)
+    return out
+
+
+def _residue_codes(points: np.ndarray, N: int) -> np.ndarray:
+    """(n,) int64: the residue class (h, k, l) mod N of integer points (n, 3), coded (h·N + k)·N + l."""
+    res = np.mod(np.rint(points).astype(np.int64), N)
+    return (res[:, 0] * N + res[:, 1]) * N + res[:, 2]
+
+
 def describe(points: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence, ...] | None:
     """The simplest conjunction of at most three congruences (mod divisors of ``N``) true exactly on the ``target``
     points among ``points`` (N, 3) int, or None when there is none (or membership is not a matter of residues)."""
     if not len(points):
         return ()
-    res = np.mod(np.rint(points).astype(np.int64), N)
-    code = (res[:, 0] * N + res[:, 1]) * N + res[:, 2]
+    return _rules_of(_residue_codes(points, N), target, N)
+
+
+def _rules_of(code: np.ndarray, target: np.ndarray, N: int, words: bool = True) -> tuple[Congruence, ...] | None:
+    """:func:`describe` of points given by their residue codes (:func:`_residue_codes`); ``words``: sets of residue
+    classes as machine words where N³ ≤ 64 (:func:`_rules_of_word`, the same answer)."""
+    if not len(code):
+        return ()
+    if words and N**3 <= 64:
+        return _rules_of_word(code, np.asarray(target, dtype=bool), N)
     n_all = np.bincount(code, minlength=N**3)
     n_in = np.bincount(code, weights=target.astype(float), minlength=N**3)
     present = np.flatnonzero(n_all)
-    if np.any((n_in[present] != 0) & (n_in[present] != n_all[present])):
+    n_in, n_all = n_in[present], n_all[present]
+    if np.any((n_in != 0) & (n_in != n_all)):
         return None  # two points with the same residues, one in the set and one not
-    want = n_in[present] > 0
+    want = n_in > 0
     if want.all():
         return ()
     atoms, truth = _atoms(N)
+    scores = _atom_scores(N)
     truth = truth[:, present]
     useful = np.flatnonzero(truth.any(axis=1) & ~truth.all(axis=1) & ~(want & ~truth).any(axis=1))
     goal = int.from_bytes(np.packbits(want).tobytes(), "big")
-    best: dict[int, Congruence] = {}  # one congruence (the simplest: atoms are sorted) per truth pattern
-    for i, row in zip(useful, np.packbits(truth[useful], axis=1)):
-        best.setdefault(int.from_bytes(row.tobytes(), "big"), atoms[i])
-    cands = list(best.items())
+    # one congruence per truth pattern, the simplest (atoms are sorted: the first with it), patterns in the order of
+    # their first congruence
+    packed = np.packbits(truth[useful], axis=1)
+    if packed.shape[1] <= 7:  # a pattern is one int64: int.from_bytes(row, "big")
+        keys = packed.astype(np.int64) @ (256 ** np.arange(packed.shape[1] - 1, -1, -1, dtype=np.int64))
+        first = np.sort(np.unique(keys, return_index=True)[1]).tolist()
+        cands = [(int(keys[j]), int(useful[j])) for j in first]
+    else:
+        first = np.sort(np.unique(packed.view(f"V{packed.shape[1]}").ravel(), return_index=True)[1]).tolist()
+        cands = [(int.from_bytes(packed[j].tobytes(), "big"), int(useful[j])) for j in first]
+    return _best_combination(cands, goal, atoms, scores)
+
+
+def _rules_of_word(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congruence, ...] | None:
+    """:func:`_rules_of` for N³ ≤ 64: a set of residue classes is one machine word (bit r: class r) — the classes
+    present, those of the target points and those of the others are three OR-reductions; a class in both is a
+    residue that does not decide membership (None); each atom's truth pattern is its mask (a table per N) on the
+    classes present."""
+    b = np.left_shift(np.uint64(1), code.astype(np.uint64))
+    P = np.bitwise_or.reduce(b)
+    goal = np.bitwise_or.reduce(b[target])
+    if goal & np.bitwise_or.reduce(b[~target]):
+        return None  # two points with the same residues, one in the set and one not
+    if goal == P:
+        return ()
+    m = _atom_masks(N) & P  # each atom's pattern on the classes present
+    useful = np.flatnonzero((m != 0) & (m != P) & ((goal & ~m) == 0))
+    first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
+    cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
+    return _best_combination(cands, int(goal), _atoms(N)[0], _atom_scores(N))
+
+
+def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...] | None:
+    """The simplest conjunction of one, two or three candidates ((pattern, atom index), one per pattern, simplest
+    first) whose patterns AND to ``goal``, its congruences ordered by their first index; None when there is none."""
     for k in (1, 2, 3):
         pool = cands if k < 3 else cands[:60]  # three rules: among the simplest sixty (C(60, 3) = 34 220 tries)
         found = [combo for combo in itertools.combinations(pool, k)
                  if reduce(lambda a, b: a & b, (b for b, _ in combo)) == goal]
         if found:
-            combo = min(found, key=lambda cb: [sum(x) for x in zip(*(_score(c)[:6] for _, c in cb))])
-            return tuple(sorted((c for _, c in combo), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
+            combo = min(found, key=lambda cb: [sum(x) for x in zip(*(scores[i] for _, i in cb))])
+            return tuple(sorted((atoms[i] for _, i in combo), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
     return None
 
 
@@ -218,19 +288,26 @@ def _zone_name(M: np.ndarray) -> str:
 
 
 def _denominator(values) -> int:
-    """Least common denominator (≤ 48 each) of fractional values."""
-    v = np.abs(np.asarray(values, dtype=float).ravel())[:, None] * np.arange(1, 49)
-    dens = 1 + np.argmax(np.abs(v - np.round(v)) < _EPS, axis=1)
-    return reduce(math.lcm, set(dens.tolist()), 1)
+    """Least common denominator (≤ 48 each; 1 for a value that has none) of fractional values."""
+    out = 1
+    for x in np.abs(np.asarray(values, dtype=float).ravel()).tolist():
+        for d in range(1, 49):
+            y = x * d
+            if abs(y - round(y)) < _EPS:
+                out = math.lcm(out, d)
+                break
+    return out
 
 
-def _name_of(mask: np.ndarray, box: np.ndarray, M: np.ndarray) -> str:
+def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None = None) -> str:
     """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
-    being zero, else from its equations ``M``."""
-    zero = np.all(box[mask] == 0, axis=0)
-    if np.array_equal(mask, np.all(box[:, zero] == 0, axis=1)):
+    being zero, else from its equations ``M`` (3, m) (or a callable making them). ``zero_idx``: ``box == 0``, when
+    known."""
+    Z = box == 0 if zero_idx is None else zero_idx
+    zero = np.all(Z[mask], axis=0)
+    if np.array_equal(mask, np.all(Z[:, zero], axis=1)):
         return "".join("0" if z else _LET[i] for i, z in enumerate(zero))
-    return _zone_name(M)
+    return _zone_name(M() if callable(M) else M)
 
 
 class Describer:
@@ -249,7 +326,7 @@ class Describer:
         self._boxes: dict[int, tuple] = {}
         self._found: dict[tuple, Appearing] = {}
 
-    def _small(self, N: int):
+    def _small(self, N: int) -> "_SmallBox":
         """Reflections with |h|, |k|, |l| ≤ 2N + 2 (every residue class mod N of every zone), whether the child
         allows them, and per child operation its fixed zone and what it extinguishes there ((n, M) bool)."""
         if N not in self._boxes:
@@ -266,7 +343,9 @@ class Describer:
                 X = h @ self.Rc
                 X -= h
                 fixed = _zero_rows(X)  # (n_ops, M): h·R = h
-            self._boxes[N] = (box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS))
+            hi = np.asarray(box, dtype=np.int64)
+            self._boxes[N] = _SmallBox(box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS),
+                                       hi, _residue_codes(h, N), hi == 0, N)
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -281,49 +360,84 @@ class Describer:
 
     def _describe(self, cond, R: np.ndarray, t: np.ndarray) -> Appearing:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
-        box, h, allows, fixed, ext = self._small(N)
+        sb = self._small(N)
+        box, h, allows, fixed, ext = sb.box, sb.h, sb.allows, sb.fixed, sb.ext
         zone_M = R - np.eye(3)
         in_zone = _zero_rows(h @ zone_M)
         target = in_zone & (_dist_int(h @ t) >= _EPS) & allows
-        # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections
-        subzones: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
-        for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)):
+        # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections,
+        # each with the first operation that gives it (its equations are made only for the zones an exception uses)
+        subzones: dict[bytes, tuple[np.ndarray, int]] = {}
+        for k in np.flatnonzero(np.any(ext & in_zone, axis=1) & np.any(in_zone & ~fixed, axis=1)).tolist():
             m = in_zone & fixed[k]
-            subzones.setdefault(np.packbits(m).tobytes(), (m, np.hstack([zone_M, self.Rc[k] - np.eye(3)])))
+            subzones.setdefault(np.packbits(m).tobytes(), (m, k))
         generic = in_zone.copy()
         for m, _ in subzones.values():
             generic &= ~m
-        fallback = Appearing(Zone(cond.zone, zone_M, ()), (), exact=False, absent=cond.absent,
+
+        def fallback():
+            return Appearing(Zone(cond.zone, zone_M, ()), (), exact=False, absent=cond.absent,
                              definition=((R, t), (self.Rc, self.tc)))
-        rules = describe(box[generic], target[generic], N)
+
+        rules = _rules_of(sb.code[generic], target[generic], N)
         if rules is None:
-            return fallback
+            return fallback()
         main = Zone(cond.zone, zone_M, rules)
-        admitted = main.contains(box)
+        admitted = in_zone & sb.holds(rules)  # main.contains(box): its zone is in_zone
         removed = np.zeros(len(box), dtype=bool)
         exceptions = []
         found_mask = admitted.copy()  # Appearing(main, exceptions).contains(box), built up as the exceptions come
-        zones = sorted(subzones.values(), key=lambda x: (-int(x[0].sum()), tuple(box[np.argmax(x[0])])))
-        sizes = [int(m.sum()) for m, _ in zones]
-        for (m, M), size in zip(zones, sizes):  # larger zones first; the smaller ones inside a zone: their own turn
+        sized = [(int(m.sum()), m, k) for m, k in subzones.values()]
+        sized.sort(key=lambda x: (-x[0], tuple(box[np.argmax(x[1])])))
+        for size, m, k in sized:  # larger zones first; the smaller ones inside a zone: their own turn
             inner = np.zeros(len(box), dtype=bool)
-            for (m2, _), size2 in zip(zones, sizes):
+            for size2, m2, _ in sized:
                 if size2 < size and not (m2 & ~m).any():
                     inner |= m2
             care = m & admitted & ~removed & ~inner
             out = care & ~target
             if not out.any():
                 continue
-            sub = describe(box[care], out[care], N)
+            sub = _rules_of(sb.code[care], out[care], N)
             if sub is None:
-                return fallback
-            z = Zone(_name_of(m, box, M), M, sub)
+                return fallback()
+            M = np.hstack([zone_M, self.Rc[k] - np.eye(3)])
+            z = Zone(_name_of(m, box, M, sb.zero), M, sub)
             exceptions.append(z)
-            in_z = z.contains(box)
+            in_z = m & sb.holds(sub)  # z.contains(box): its zone {h·M = 0} is m
             removed |= admitted & in_z
             found_mask &= ~in_z
         found = Appearing(main, tuple(exceptions))
-        return found if np.array_equal(found_mask, target) else fallback
+        return found if np.array_equal(found_mask, target) else fallback()
+
+
+@dataclass(frozen=True, eq=False)
+class _SmallBox:
+    """A describer's index box for one N (:meth:`Describer._small`): ``box`` (M, 3) as given, ``h`` float, ``hi``
+    int64, ``allows`` (M,) bool, ``fixed`` and ``ext`` (n_ops, M) bool (h·R = h; and h·t ∉ ℤ there), ``code`` (M,)
+    residue classes mod N (:func:`_residue_codes`), ``zero`` (M, 3) bool: which indices are 0."""
+
+    box: np.ndarray
+    h: np.ndarray
+    allows: np.ndarray
+    fixed: np.ndarray
+    ext: np.ndarray
+    hi: np.ndarray
+    code: np.ndarray
+    zero: np.ndarray
+
+    N: int = 0
+
+    def holds(self, rules) -> np.ndarray:
+        """(M,) bool: every congruence of ``rules`` holds (as :meth:`Zone.contains` tests them). A congruence mod
+        d | N is a function of the residues mod N: the atoms' truth table (:func:`_atoms`) read at each point's
+        residue class, for the congruences that are atoms of N (all the describer makes)."""
+        m = np.ones(len(self.hi), dtype=bool)
+        index = _atom_index(self.N)
+        for c in rules:
+            i = index.get(c)
+            m &= c.holds(self.hi) if i is None else _atoms(self.N)[1][i][self.code]
+        return m
 
 
 #: the describers made (by :func:`describer`), the most recent last; at most _KEEP

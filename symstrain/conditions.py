@@ -62,8 +62,9 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
     Pivoting on the right-most columns makes the free parameters the left-most indices, so a
     mirror swapping x and y gives the zone written "hhl" (free h, l) as in ITA.
     """
-    # h·M = 0  ⇔  Mᵀ·hᵀ = 0; eliminate on Mᵀ with columns in reversed order
-    A = [[M[j][i] for j in range(3)] for i in range(3)]  # Mᵀ
+    # h·M = 0  ⇔  Mᵀ·hᵀ = 0; eliminate on Mᵀ with columns in reversed order. Integral entries are kept as ints
+    # (exact quotients stay ints): the same values as with Fractions throughout, at a fraction of their cost
+    A = [[_exact(M[j][i]) for j in range(3)] for i in range(3)]  # Mᵀ
     order = [2, 1, 0]
     rows = [r[:] for r in A]
     pivots: list[int] = []
@@ -74,11 +75,11 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
             continue
         rows[r], rows[piv] = rows[piv], rows[r]
         pv = rows[r][col]
-        rows[r] = [v / pv for v in rows[r]]
+        rows[r] = [_quotient(v, pv) for v in rows[r]]
         for i in range(3):
             if i != r and rows[i][col] != 0:
                 f = rows[i][col]
-                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+                rows[i] = [_exact(a - f * b) for a, b in zip(rows[i], rows[r])]
         pivots.append(col)
         r += 1
         if r == 3:
@@ -92,6 +93,19 @@ def _nullspace_rows(M: list[list[Fraction]]) -> tuple[list[int], list[list[Fract
             v[pc] = -rows[i][f]
         basis.append(v)
     return free, basis
+
+
+def _exact(x):
+    """A rational (int or Fraction) as an int when it is one."""
+    return x.numerator if type(x) is Fraction and x.denominator == 1 else x
+
+
+def _quotient(a, b):
+    """a / b exactly: an int when both are ints and b divides a, else a Fraction."""
+    if type(a) is int and type(b) is int:
+        q, rem = divmod(a, b)
+        return q if rem == 0 else Fraction(a, b)
+    return _exact(Fraction(a) / b)
 
 
 _LET = "hkl"
@@ -174,13 +188,18 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     t = np.frombuffer(t_bytes).copy()
     R.setflags(write=False)
     t.setflags(write=False)
-    M = [[_frac(R[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
+    Rl, tl = R.tolist(), t.tolist()
+    M = [[_frac(Rl[i][j] - (1.0 if i == j else 0.0)) for j in range(3)] for i in range(3)]
     free, basis = _nullspace_rows(M)
     if not free:
         return None
     # integral basis vectors (a row like (h, -h/2, 0) is written (2h, -h, 0), the parameter being h)
-    basis = [[x * reduce(math.lcm, (y.denominator for y in b), 1) for x in b] for b in basis]
-    res = {f: (sum(b[i] * _frac(t[i]) for i in range(3))) % 1 for f, b in zip(free, basis)}
+    basis = [[_exact(x * reduce(math.lcm, (y.denominator for y in b), 1)) for x in b] for b in basis]
+    # h·t on each basis vector, mod 1: t = tn / Q over the common denominator Q, in integers
+    tf = [_frac(x) for x in tl]
+    Q = reduce(math.lcm, (x.denominator for x in tf), 1)
+    tn = [x.numerator * (Q // x.denominator) for x in tf]
+    res = {f: Fraction(sum(int(b[i]) * tn[i] for i in range(3)) % Q, Q) for f, b in zip(free, basis)}
     if all(r == 0 for r in res.values()):
         return None
     D = reduce(math.lcm, (r.denominator for r in res.values()), 1)
@@ -227,8 +246,11 @@ def _by_rotation(rotations, translations, only_nonintegral: bool):
     keys = np.rint(Rs[ops].reshape(len(ops), 9) * 1e6).astype(np.int64)
     for k, key in zip(ops.tolist(), keys):
         groups.setdefault(key.tobytes(), []).append(k)
-    return [(Rs[g[0]] - np.eye(3), np.array(g)) for g in groups.values()]
+    return [(Rs[g[0]] - _I3, np.array(g)) for g in groups.values()]
 
+
+_I3 = np.eye(3)
+_I3.setflags(write=False)
 
 #: a direction that no small rational vector is orthogonal to within 1e-5: h·M·v = 0 sorts out the candidates
 _PROBE = np.array([1.0, 1 / np.sqrt(3.0), np.sqrt(2.0) - 1.0])
@@ -266,7 +288,11 @@ class _BoxFixedSets:
     def many(self, keys: list[bytes]) -> list[np.ndarray | None]:
         missing = list(dict.fromkeys(k for k in keys if k not in self._known))
         if missing:
-            found = _fixed_rows(_box(), [np.frombuffer(k).reshape(3, 3) for k in missing])
+            Ms = [np.frombuffer(k).reshape(3, 3) for k in missing]
+            found = [_integer_fixed_positions(M) for M in Ms]  # integral M: the lattice points, enumerated
+            scan = [u for u, f in enumerate(found) if f is False]
+            for u, idx in zip(scan, _fixed_rows(_box(), [Ms[u] for u in scan])):
+                found[u] = idx
             for k, idx in zip(missing, found):
                 if idx is not None:
                     idx.setflags(write=False)
@@ -283,6 +309,78 @@ class _BoxFixedSets:
 
 
 _box_fixed = _BoxFixedSets()
+
+
+def _integer_fixed_positions(M: np.ndarray):
+    """:func:`_fixed_rows` of the box (:func:`_box`) for one M whose entries are integers: the positions (sorted, int)
+    of the h ≠ 0 with |h_i| ≤ ``_BOX`` and h·M = 0, found by enumerating the integer points of the left null space
+    instead of testing every reflection (h·M is then an exact integer: the same set); None when M = 0 (every row),
+    False when M is not integral (then the box is scanned)."""
+    m = np.asarray(M, dtype=float).reshape(3, 3).tolist()
+    if any(x != round(x) or abs(x) > 1_000 for row in m for x in row):
+        return False
+    c = [[int(m[i][j]) for i in range(3)] for j in range(3)]  # the columns of M: h·M = 0 ⇔ h ⟂ every column
+    if not any(any(col) for col in c):
+        return None
+    n, w = _BOX, 2 * _BOX + 1
+    weight = (w * w, w, 1)  # position in the full grid: Σ (h_i + n)·weight_i; the box leaves out its centre
+    crosses = [_cross(c[i], c[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
+    nonzero = [x for x in crosses if any(x)]
+    if nonzero:  # rank ≥ 2: h along the common normal d of the columns, or only 0 (rank 3)
+        d = nonzero[0]
+        if any(sum(a * b for a, b in zip(d, col)) for col in c):
+            return np.zeros(0, dtype=np.intp)
+        g = math.gcd(*d)
+        d = [x // g for x in d]
+        K = n // max(abs(x) for x in d)
+        step = sum(x * y for x, y in zip(d, weight))
+        k = np.arange(-K, K + 1) if step > 0 else np.arange(K, -K - 1, -1)  # positions rising with k·step
+        flat = k[k != 0] * step + (w**3) // 2
+        return flat - (flat > (w**3) // 2)
+    else:  # rank 1: the plane h·v = 0, v a non-zero column: two indices (a, b) free, the third solved
+        v = next(col for col in c if any(col))
+        g = math.gcd(*v)
+        v = [x // g for x in v]
+        j = max(range(3), key=lambda i: abs(v[i]))
+        if sum(x != 0 for x in v) == 1:  # a plane h_j = 0 (a mirror ⟂ an axis): a table
+            return _axis_plane(j)
+        f0, f1 = (i for i in range(3) if i != j)
+        a, b = _plane_grid()
+        num = -(a * v[f0] + b * v[f1])
+        if abs(v[j]) == 1:
+            hj = num * v[j]
+            keep = np.abs(hj) <= n
+        else:
+            hj = num // v[j]
+            keep = (num % v[j] == 0) & (np.abs(hj) <= n)
+        flat = a[keep] * weight[f0] + b[keep] * weight[f1] + hj[keep] * weight[j]
+        flat = flat[flat != 0]
+    centre = (w**3) // 2
+    flat = np.sort(flat + centre)  # from offsets around the centre to grid positions
+    return (flat - (flat > centre)).astype(np.intp)
+
+
+@lru_cache(maxsize=3)
+def _axis_plane(j: int) -> np.ndarray:
+    """Positions in :func:`_box` of the reflections with h_j = 0 (sorted, read-only; a table made once per j)."""
+    box = _box()
+    pos = np.flatnonzero(box[:, j] == 0)
+    pos.setflags(write=False)
+    return pos
+
+
+@lru_cache(maxsize=1)
+def _plane_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) with |a|, |b| ≤ ``_BOX`` as two int64 arrays (a table made once)."""
+    r = np.arange(-_BOX, _BOX + 1, dtype=np.int64)
+    a, b = (x.ravel() for x in np.meshgrid(r, r, indexing="ij"))
+    a.setflags(write=False)
+    b.setflags(write=False)
+    return a, b
+
+
+def _cross(a, b):
+    return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 
 
 def _box_fixed_rows(hkl: np.ndarray, Ms: list[np.ndarray]) -> list[np.ndarray | None]:
@@ -312,15 +410,17 @@ def absent_mask(hkl, rotations, translations) -> np.ndarray:
 
 
 def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
+    whole_box = hkl is _box()
     hkl = np.asarray(hkl, dtype=float).reshape(-1, 3)
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
     for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
         if idx is None:
-            absent |= _nonintegral_any(hkl, ts[ops])
+            absent |= _box_nonintegral(ts[ops]).any(axis=1) if whole_box else _nonintegral_any(hkl, ts[ops])
         elif len(idx):
-            absent[idx[_nonintegral_any(hkl[idx], ts[ops])]] = True
+            off = _box_nonintegral(ts[ops], idx).any(axis=1) if whole_box else _nonintegral_any(hkl[idx], ts[ops])
+            absent[idx[off]] = True
     return absent
 
 
@@ -347,6 +447,65 @@ def _extinction_sets(hkl, rotations, translations, fixed_rows) -> np.ndarray:
             out[ops] = ext
         else:
             out[np.ix_(ops, idx)] = ext
+    return out
+
+
+def _box_nonintegral(T: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """(M, k) bool: h·t ∉ ℤ (beyond ε) for every reflection h of :func:`_box` (or those at positions ``idx``) and
+    translation t of T (k, 3).
+
+    When every entry of T is within 1e-9 of a multiple of 1/Q, Q ≤ 12, h·t mod 1 depends only on h mod Q: the test
+    is made on the Q³ residue classes and read at each reflection's class (the float test on h and on its class's
+    representative decide the same exact rational question: their rounding errors are ~1e-14, ε = 1e-6); else on
+    every reflection."""
+    T = np.asarray(T, dtype=float).reshape(-1, 3)
+    Q = _small_denominator(T)
+    if Q is None:
+        return _dist_int((_box() if idx is None else _box()[idx]) @ T.T) >= _EPS
+    reps, codes = _box_residues(Q)
+    return (_dist_int(reps @ T.T) >= _EPS)[codes if idx is None else codes[idx]]
+
+
+def _small_denominator(T: np.ndarray) -> int | None:
+    """The least Q ≤ 12 with every entry of T within 1e-9 of a multiple of 1/Q, or None."""
+    for Q in (1, 2, 3, 4, 6, 8, 12):
+        X = T * Q
+        if np.all(np.abs(X - np.rint(X)) < 1e-9):
+            return Q
+    return None
+
+
+@lru_cache(maxsize=8)
+def _box_residues(Q: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the Q³ residue classes (h, k, l) mod Q as float rows, (M,) the class of each reflection of :func:`_box`,
+    coded (h·Q + k)·Q + l) — a table made once per Q."""
+    r = np.arange(Q, dtype=float)
+    reps = np.stack(np.meshgrid(r, r, r, indexing="ij"), axis=-1).reshape(-1, 3)
+    res = np.mod(_box().astype(np.int64), Q)
+    codes = (res[:, 0] * Q + res[:, 1]) * Q + res[:, 2]
+    for a in (reps, codes):
+        a.setflags(write=False)
+    return reps, codes
+
+
+def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
+    """Per operation (W_k, w_k) (child basis), the reflections of the box (:func:`_box`) it alone extinguishes that
+    the child allows (``allows`` (M,) bool): their positions, sorted, or None when there are none — the non-zero rows
+    of ``extinction_sets(box, W, w) & allows``, without the (n_ops, M) array (the fixed set of each rotation is
+    small: only its rows are tested)."""
+    box = _box()
+    ts = np.asarray(w, dtype=float).reshape(-1, 3)
+    out: list[np.ndarray | None] = [None] * len(ts)
+    groups = _by_rotation(W, ts, only_nonintegral=True)
+    for (_, ops), idx in zip(groups, _box_fixed_rows(box, [M for M, _ in groups])):
+        if idx is not None and not len(idx):
+            continue
+        ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
+        ext &= (allows if idx is None else allows[idx])[:, None]
+        for col, k in enumerate(ops.tolist()):
+            sel = np.flatnonzero(ext[:, col])
+            if len(sel):
+                out[k] = sel if idx is None else idx[sel]
     return out
 
 
@@ -501,12 +660,12 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     Rp = np.asarray(Rp, dtype=float)
     W = np.concatenate([np.repeat(np.eye(3)[None], len(L), axis=0), np.einsum("ij,njk,kl->nil", Pi, Rp, P)])
     w = np.concatenate([L, ((np.asarray(tp, dtype=float) + Rp @ p - p) @ Pi.T) % 1.0])
-    sb_sets = _extinction_sets(box, W, w, _box_fixed_rows) & child_allows
     out = []
     seen = set()
-    for k in np.flatnonzero(sb_sets.any(axis=1)):
-        sb = sb_sets[k]
-        key = np.packbits(sb).tobytes()
+    for k, pos in enumerate(_sb_positions(W, w, child_allows)):
+        if pos is None:
+            continue
+        key = pos.tobytes()  # the set, as its sorted positions in the box
         if key in seen:
             continue
         if k < len(L):
@@ -515,16 +674,18 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             cc = condition_from_op(W[k], w[k])
             cp = condition_from_op(Rp[k - len(L)], np.asarray(tp, dtype=float)[k - len(L)])
         seen.add(key)
-        out.append([cc, cp, sb])
+        sb = np.zeros(len(box), dtype=bool)
+        sb[pos] = True
+        out.append([cc, cp, sb, len(pos)])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
-    out.sort(key=lambda x: -int(x[2].sum()))
+    out.sort(key=lambda x: -x[3])
     describe = describer(Rc, tc, box, child_allows)
     result = []
-    for i, (cc, cp, sb) in enumerate(out):
+    for i, (cc, cp, sb, n) in enumerate(out):
         container = None
-        for j, (cc2, _, sb2) in enumerate(out):
-            if j != i and sb2.sum() > sb.sum() and not (sb & ~sb2).any():
+        for j, (cc2, _, sb2, n2) in enumerate(out):
+            if j != i and n2 > n and not (sb & ~sb2).any():
                 container = cc2.label
                 break
-        result.append(BrokenCondition(cc, cp, int(sb.sum()), container, describe(cc)))
+        result.append(BrokenCondition(cc, cp, n, container, describe(cc)))
     return result

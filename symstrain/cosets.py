@@ -26,8 +26,8 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
-from .notation import frac, triplet
-from .ops import CODE_DEN, SymOps, TOL, lattice_basis, reduce_into_cell
+from .notation import triplet_text
+from .ops import CODE_DEN, SymOps, TOL, denominators, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
 
 #: the coset search handles at most this many products g·h (parent operations × lattice shifts × child operations)
@@ -93,8 +93,8 @@ def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
     from functools import reduce
     import math
 
-    Pi = np.linalg.inv(P)
-    N = [reduce(math.lcm, (frac(x, 10_000).denominator for x in Pi[:, k]), 1) for k in range(3)]
+    den = denominators(np.linalg.inv(P))  # of frac(x, 10_000), x in P⁻¹
+    N = [reduce(math.lcm, den[:, k].tolist(), 1) for k in range(3)]
     linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
     for _ in range(3):  # close the "mixed" relation over the three axes
         for i in range(3):
@@ -140,11 +140,13 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     H4[:, :3, :3] = child.rotations
     H4[:, :3, 3] = child.translations
     H4[:, 3, 3] = 1.0
-    cosets = []
     reps = np.sort(first)
-    for k in reps:
-        g = Ti @ _op4(gR[k], gt[k]) @ T  # the representative in child coordinates
-        cosets.append(_reduced_all(g @ H4, P, T, Ti))
+    G4 = np.zeros((len(reps), 4, 4))
+    G4[:, :3, :3] = gR[reps]
+    G4[:, :3, 3] = gt[reps]
+    G4[:, 3, 3] = 1.0
+    members = (Ti @ G4 @ T)[:, None] @ H4[None]  # the representatives in child coordinates, times each h
+    cosets = [_reduced_all(mem, P, T, Ti) for mem in members]
     # the coset containing the identity (H itself) first: the coset of the candidate (I, 0) when the parent lists
     # the identity with a zero translation, else the one whose representative is a child operation
     ident = np.flatnonzero(np.all(gR == np.eye(3, dtype=gR.dtype), axis=(1, 2)) & np.all(np.abs(gt) < TOL, axis=1))
@@ -186,15 +188,21 @@ def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.n
 def _triplet(R_bytes: bytes, t_bytes: bytes) -> str:
     """``triplet`` of an integer rotation and a translation (their bytes), remembered: the members of the cosets of
     one group pair come back in every relation of a series."""
-    return triplet(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3), np.frombuffer(t_bytes))
+    return triplet_text(np.frombuffer(R_bytes, dtype=np.int64).reshape(3, 3).tolist(), np.frombuffer(t_bytes).tolist())
 
 
 def op_readability(xyz: str) -> tuple:
     """Sort key for triplets, most readable first: pure translations, then the inversion, then the rest;
     shorter first."""
     parts = xyz.split(",")
-    pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
-    inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
+    if len(parts) == 3:  # a triplet: the tests below written out (no generators; sorting calls this per member)
+        x, y, z = parts
+        pure = (x.startswith("x") and "-x" not in x and y.startswith("y") and "-y" not in y
+                and z.startswith("z") and "-z" not in z)
+        inv = x.startswith("-x") and y.startswith("-y") and z.startswith("-z")
+    else:
+        pure = all(p.startswith(a) and ("-" + a) not in p for p, a in zip(parts, "xyz"))
+        inv = all(p.startswith("-" + a) for p, a in zip(parts, "xyz"))
     return (0 if pure else 1 if inv else 2, len(xyz), xyz)
 
 

@@ -11,6 +11,7 @@ What does not: finding P and p (``correspondence.py``), the tensor algebra itsel
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -18,11 +19,14 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .phase import Cell, SpaceGroupInfo, params_from_matrix
+from .ops import _rotation_codes
 from .tensors import (
     cartesian_rotations,
+    invariant_projectors,
     invariant_tensors,
     invariant_vectors,
     name_components,
+    subspace_names,
     symmetry_breaking_subspace,
 )
 
@@ -69,12 +73,13 @@ def describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> st
 @lru_cache(maxsize=256)
 def _describe_rotations(W_bytes: bytes, n: int) -> str:
     """:func:`describe_elements` of n distinct integer rotations (their bytes); the same point group in the same
-    orientation comes back in every relation of a series."""
+    orientation comes back in every relation of a series. In Python integers (3×3 matrices: a numpy call per
+    determinant, trace and power cost more than the arithmetic)."""
     parts = []
-    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3):
-        det = round(np.linalg.det(W))
-        Wp = W * det
-        tr = round(np.trace(Wp))
+    for W in np.frombuffer(W_bytes, dtype=np.int64).reshape(n, 3, 3).tolist():
+        det = _det3(W)
+        Wp = [[x * det for x in row] for row in W]
+        tr = Wp[0][0] + Wp[1][1] + Wp[2][2]
         order = {3: 1, -1: 2, 0: 3, 1: 4, 2: 6}.get(tr, 0)
         if order == 1:
             if det == -1:
@@ -91,21 +96,31 @@ def _describe_rotations(W_bytes: bytes, n: int) -> str:
     return ", ".join(sorted(set(parts), key=lambda s: (len(s), s))) or "1"
 
 
-def _axis(Wp: np.ndarray, order: int) -> np.ndarray:
-    """The axis of a proper rotation ``Wp`` (integer 3×3) of the given order as the primitive integer vector whose
-    first non-zero entry is positive: a column of Σ_k Wp^k, the projector (times the order) onto the axis, divided
-    by its entries' gcd; the eigenvector of eigenvalue 1, scaled, when that sum is not of rank one."""
-    S = np.eye(3, dtype=np.int64)
-    Wk = np.eye(3, dtype=np.int64)
+def _det3(W) -> int:
+    """Determinant of an integer 3×3 matrix (nested lists)."""
+    (a, b, c), (d, e, f), (g, h, i) = W
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+
+
+def _axis(Wp, order: int):
+    """The axis of a proper rotation ``Wp`` (integer 3×3, nested lists) of the given order as the primitive integer
+    vector whose first non-zero entry is positive: a column of Σ_k Wp^k, the projector (times the order) onto the
+    axis, divided by its entries' gcd; the eigenvector of eigenvalue 1, scaled, when that sum is not of rank one."""
+    S = [[int(i == j) for j in range(3)] for i in range(3)]
+    Wk = S
     for _ in range(order - 1):
-        Wk = Wk @ Wp.astype(np.int64)
-        S = S + Wk
-    col = S[:, np.argmax(np.abs(S).sum(axis=0))]
-    r = int(np.argmax(np.abs(col)))
-    if order > 1 and col[r] and np.array_equal(S * col[r], np.outer(col, S[r])):  # rank one
-        ints = col // np.gcd.reduce(np.abs(col))
-        return -ints if ints[np.flatnonzero(ints)[0]] < 0 else ints
-    vals, vecs = np.linalg.eig(Wp)
+        Wk = [[sum(Wk[i][m] * Wp[m][j] for m in range(3)) for j in range(3)] for i in range(3)]
+        S = [[S[i][j] + Wk[i][j] for j in range(3)] for i in range(3)]
+    sums = [sum(abs(S[i][j]) for i in range(3)) for j in range(3)]
+    jc = sums.index(max(sums))
+    col = [S[i][jc] for i in range(3)]
+    mags = [abs(x) for x in col]
+    r = mags.index(max(mags))
+    if order > 1 and col[r] and all(S[i][j] * col[r] == col[i] * S[r][j] for i in range(3) for j in range(3)):
+        g = math.gcd(*col)
+        ints = [x // g for x in col]
+        return [-x for x in ints] if next(x for x in ints if x) < 0 else ints
+    vals, vecs = np.linalg.eig(np.array(Wp, dtype=float))
     axis = np.real(vecs[:, np.argmin(np.abs(vals - 1))])
     axis = axis / np.max(np.abs(axis))
     axis = np.round(axis * 6) / 6
@@ -143,21 +158,63 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
+    fields = None
+    if _is_group(rot_p) and _is_group(rot_c):  # the usual case: projectors onto the invariants (no SVD)
+        fields = _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
+    if fields is None:
+        fields = _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
+    return tuple({
+        "parent_point_group": pg_p,
+        "child_point_group": pg_c,
+        "aizu": f"{pg_p}F{pg_c}",
+        **fields,
+        "orientation": "child point group in the parent basis: "
+        + describe_elements(rot_c_in_parent, A_p.T @ A_p),
+    }.items())
+
+
+def _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict:
+    """The ferroic and strain fields of :func:`ferroic_character` from bases of the invariant tensors (SVD): for any
+    sets of rotations (``rot_*`` (n, 3, 3) float; child-frame ones on the cell A_c, parent-frame ones on A_p)."""
     inv_c = invariant_tensors(cartesian_rotations(rot_c, A_c))
     inv_p = invariant_tensors(cartesian_rotations(rot_p_in_child, A_c))
     sb_parent = symmetry_breaking_subspace(invariant_tensors(cartesian_rotations(rot_c_in_parent, A_p)),
                                            invariant_tensors(cartesian_rotations(rot_p, A_p)))
     polar_c = invariant_vectors(cartesian_rotations(rot_c, A_c))
     polar_p = invariant_vectors(cartesian_rotations(rot_p_in_child, A_c))
-    return tuple({
-        "parent_point_group": pg_p,
-        "child_point_group": pg_c,
-        "aizu": f"{pg_p}F{pg_c}",
+    return {
         "ferroelastic": bool(len(inv_c) > len(inv_p)),
         "ferroelectric": bool(polar_c > polar_p),
         "symmetry_breaking_strain": name_components(symmetry_breaking_subspace(inv_c, inv_p)),
         "non_symmetry_breaking_strain": name_components(inv_p),
         "symmetry_breaking_strain_parent_frame": name_components(sb_parent),
-        "orientation": "child point group in the parent basis: "
-        + describe_elements(rot_c_in_parent, A_p.T @ A_p),
-    }.items())
+    }
+
+
+def _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c) -> dict | None:
+    """:func:`_tensor_fields` where ``rot_p`` and ``rot_c`` are groups (their conjugates too) of isometries of the cells
+    (None when they are not, e.g. an orthorhombic pseudo-symmetry of a monoclinic cell): the invariant tensors of
+    a group are the column space of its averaging projector (``tensors.invariant_projectors``, all four at once),
+    their number its trace, the symmetry-breaking ones the column space of child projector − parent projector; the
+    polar directions number the mean trace of the rotations (the character formula: dim of the fixed vectors)."""
+    n_c, n_p = len(rot_c), len(rot_p)
+    S = np.concatenate([cartesian_rotations(np.concatenate([rot_c, rot_p_in_child]), A_c),
+                        cartesian_rotations(np.concatenate([rot_c_in_parent, rot_p]), A_p)])
+    if np.abs(S @ np.swapaxes(S, 1, 2) - np.eye(3)).max() > 1e-9:
+        return None  # not isometries of the cells (a pseudo-symmetric parent): the projectors are not orthogonal
+    cc, pc, cp, pp = invariant_projectors(S, [n_c, n_p, n_c, n_p])
+    tr = lambda R: int(round(np.trace(R, axis1=1, axis2=2).sum() / len(R)))  # noqa: E731
+    return {
+        "ferroelastic": bool(round(np.trace(cc)) > round(np.trace(pc))),
+        "ferroelectric": bool(tr(rot_c) > tr(rot_p)),
+        "symmetry_breaking_strain": subspace_names(cc - pc),
+        "non_symmetry_breaking_strain": subspace_names(pc),
+        "symmetry_breaking_strain_parent_frame": subspace_names(cp - pp),
+    }
+
+
+def _is_group(R: np.ndarray) -> bool:
+    """Do the distinct integer matrices R (n, 3, 3) contain every product of two of them?"""
+    R = np.rint(np.asarray(R, dtype=float)).astype(np.int64)
+    have = set(_rotation_codes(R).tolist())
+    return -1 not in have and set(_rotation_codes(R[:, None] @ R[None]).tolist()) <= have

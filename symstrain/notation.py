@@ -29,9 +29,22 @@ def frac(v: float, max_den: int = 48) -> Fraction:
     return _frac(float(v), int(max_den))
 
 
+#: denominators tried first by :func:`_frac` (a v·d within 1e-9 of an integer for one of them settles it)
+_FAST_DENS = (1, 2, 4, 3, 6, 8, 12, 24, 48)
+
+
 @lru_cache(maxsize=8192)
 def _frac(v: float, max_den: int) -> Fraction:
-    # the same few values (0, ±1, 1/2, 1/4 …) come back thousands of times in operations and conditions
+    # the same few values (0, ±1, 1/2, 1/4 …) come back thousands of times in operations and conditions.
+    # A v within 1e-9/d of p/d (d ≤ max_den) has p/d as its nearest fraction of denominator ≤ max_den: any other
+    # such fraction lies at least 1/(d·max_den) ≥ 2·10⁻⁶ from p/d for max_den ≤ 10,000. Else the general search.
+    for d in _FAST_DENS:
+        if d > max_den:
+            break
+        x = v * d
+        n = round(x)
+        if abs(x - n) < 1e-9:
+            return Fraction(n, d)
     return Fraction(v).limit_denominator(max_den)
 
 
@@ -67,24 +80,29 @@ def triplet(R, t, *, reduce: bool = False, exact_for: str | None = None) -> str:
                 from .errors import SymstrainInputError
 
                 raise SymstrainInputError(exact_for, f"translation {v} of a symmetry operation is not a simple fraction")
+    return triplet_text(R.tolist(), t.tolist())
+
+
+def triplet_text(rows, tvals) -> str:
+    """:func:`triplet` of R given as three rows of numbers and t as three numbers (Python lists: element access on
+    numpy scalars costs more than the text), t as it is written (no reduction)."""
     out = []
-    for i in range(3):
+    for row, ti in zip(rows, tvals):
         terms = ""
-        for j in range(3):
-            c = R[i, j]
+        for c, axis in zip(row, _AXES):
             if abs(c) < 1e-9:
                 continue
             ci = int(round(c))
             if abs(c - ci) > 1e-6:
-                terms += ("+" if c > 0 and terms else "") + f"{frac_str(c)}*{_AXES[j]}"
+                terms += ("+" if c > 0 and terms else "") + f"{frac_str(c)}*{axis}"
             elif ci == 1:
-                terms += ("+" if terms else "") + _AXES[j]
+                terms += ("+" if terms else "") + axis
             elif ci == -1:
-                terms += "-" + _AXES[j]
+                terms += "-" + axis
             else:
-                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{_AXES[j]}"
-        if abs(t[i]) > 1e-9:
-            s = frac_str(t[i])
+                terms += ("+" if ci > 0 and terms else "") + f"{ci}*{axis}"
+        if abs(ti) > 1e-9:
+            s = frac_str(ti)
             terms += s if s.startswith("-") else ("+" + s if terms else s)
         out.append(terms or "0")
     return ",".join(out)

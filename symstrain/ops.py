@@ -90,6 +90,25 @@ def _as_rotations(R) -> np.ndarray:
     return R.reshape(1, 3, 3) if R.shape == (3, 3) else R.reshape(-1, 3, 3)
 
 
+_SMALL_K = np.arange(1, 49, dtype=float)
+
+
+def denominators(values, max_den: int = 10_000) -> np.ndarray:
+    """Denominators (same shape, int) of ``Fraction(float(x)).limit_denominator(max_den)`` for every value.
+
+    Values within 1e-9 of a fraction with denominator ≤ 48 are found by one vectorised test (the nearest fraction
+    with denominator ≤ max_den is then that one: any other lies at least 1/(48·max_den) away); the rest, if any,
+    by ``Fraction`` as stated."""
+    x = np.asarray(values, dtype=float)
+    X = np.abs(x.reshape(-1, 1)) * _SMALL_K
+    ok = np.abs(X - np.rint(X)) < 1e-9
+    den = 1 + np.argmax(ok, axis=1)
+    if max_den >= 48 and ok.any(axis=1).all():
+        return den.reshape(x.shape)
+    return np.array([Fraction(float(v)).limit_denominator(max_den).denominator for v in x.ravel()],
+                    dtype=np.int64).reshape(x.shape)
+
+
 def lattice_translations(P) -> np.ndarray:
     """(m, 3) translations of the old lattice Z³ in new fractional coordinates, modulo the new lattice.
 
@@ -108,16 +127,22 @@ def _lattice_translations(P_bytes: bytes) -> np.ndarray:
     m = max(1, int(round(abs(np.linalg.det(P)))))
     # n in a box [0, N_1)×[0, N_2)×[0, N_3) with N_k·e_k in the new lattice (N_k·P⁻¹·e_k integral) holds every class
     # of Z³ modulo the new lattice (reduce n_k mod N_k); a P with irrational entries falls back to a symmetric box
-    dens = [[Fraction(float(x)).limit_denominator(10_000) for x in Pi[:, k]] for k in range(3)]
-    if all(abs(float(f) - x) < 1e-9 for k in range(3) for f, x in zip(dens[k], Pi[:, k])):
-        N = [reduce(math.lcm, (f.denominator for f in dens[k]), 1) for k in range(3)]
+    den = denominators(Pi)
+    if np.all(np.abs(np.rint(Pi * den) / den - Pi) < 1e-9):  # the nearest fractions are Pi within 1e-9
+        N = [reduce(math.lcm, den[:, k].tolist(), 1) for k in range(3)]
+        if N == [1, 1, 1]:  # P⁻¹ integral: Z³ is in the new lattice, only the zero vector (what the box gives)
+            uniq = np.zeros((1, 3))
+            uniq.setflags(write=False)
+            return uniq
         rng = [np.arange(n) for n in N]
     else:
         span = int(np.ceil(np.abs(P).sum(axis=1).max())) + 1
         rng = [np.arange(-span, span + 1)] * 3
     n = np.stack(np.meshgrid(*rng, indexing="ij"), axis=-1).reshape(-1, 3)
     v = _wrap(n @ Pi.T)
-    _, first = np.unique(np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN, axis=0, return_index=True)
+    c = np.rint(v * CODE_DEN).astype(np.int64) % CODE_DEN
+    # rows ordered as np.unique(axis=0) orders them, by one int64 each (CODE_DEN³ < 2⁶³), first occurrences
+    _, first = np.unique((c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], return_index=True)
     uniq = v[first]
     uniq = uniq[np.argsort(np.abs(uniq).sum(axis=1), kind="stable")]
     if len(uniq) < m:

@@ -48,6 +48,28 @@ def invariant_tensors(cart_rots: np.ndarray) -> np.ndarray:
     return Vt[rank:]
 
 
+_VI, _VJ = np.array(VOIGT_PAIRS).T
+
+
+def invariant_projectors(cart_rots: np.ndarray, sizes) -> np.ndarray:
+    """(len(sizes), 6, 6): for each group of Cartesian rotations (``cart_rots`` (Σ sizes, 3, 3), the groups one
+    after the other, each a group) the average of its action on Voigt coordinates, column k the image of the basis
+    tensor k: the projector onto the group's invariant symmetric tensors (orthogonal in the Frobenius metric, the
+    rotations being orthogonal). Its column space is :func:`invariant_tensors`' span, its trace that span's
+    dimension, and the difference of a group's and a supergroup's is the projector onto the symmetry-breaking
+    subspace (:func:`symmetry_breaking_subspace`)."""
+    S = np.asarray(cart_rots, dtype=float).reshape(-1, 3, 3)
+    X = S[:, None] @ _B[None] @ np.swapaxes(S, 1, 2)[:, None]  # (n, 6 basis tensors, 3, 3)
+    D = X[:, :, _VI, _VJ]  # (n, k, component)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    return np.swapaxes(np.add.reduceat(D, starts, axis=0), 1, 2) / np.asarray(sizes, dtype=float)[:, None, None]
+
+
+def subspace_names(projector: np.ndarray) -> tuple[str, ...]:
+    """:func:`name_components` of the column space of a (6, 6) projector (its rows, reduced, read the same)."""
+    return tuple(name_row(row) for row in rref(np.asarray(projector).T))
+
+
 def invariant_vectors(cart_rots: np.ndarray) -> int:
     A = np.vstack([S - np.eye(3) for S in cart_rots])
     sv = np.linalg.svd(A, compute_uv=False)
@@ -56,24 +78,28 @@ def invariant_vectors(cart_rots: np.ndarray) -> int:
 
 def rref(rows: np.ndarray, tol: float = 1e-8) -> np.ndarray:
     """Reduced row-echelon form of the rows (k, 6), zero rows dropped: the simplest readable basis of their span
-    (single components where the span allows, pivots scaled to 1)."""
-    M = np.array(rows, dtype=float, copy=True).reshape(-1, 6)
+    (single components where the span allows, pivots scaled to 1). In Python floats (a handful of short rows: the
+    same operations, one rounding each, as numpy's row arithmetic, without its per-call cost)."""
+    M = np.array(rows, dtype=float, copy=True).reshape(-1, 6).tolist()
+    n = len(M)
     piv_row = 0
     for col in range(6):
-        if piv_row >= len(M):
+        if piv_row >= n:
             break
-        pivot = np.argmax(np.abs(M[piv_row:, col])) + piv_row
-        if abs(M[pivot, col]) < tol:
+        pivot = max(range(piv_row, n), key=lambda i: abs(M[i][col]))  # the first of the largest, as np.argmax
+        if abs(M[pivot][col]) < tol:
             continue
-        M[[piv_row, pivot]] = M[[pivot, piv_row]]
-        M[piv_row] /= M[piv_row, col]
-        for r in range(len(M)):
+        M[piv_row], M[pivot] = M[pivot], M[piv_row]
+        d = M[piv_row][col]
+        top = M[piv_row] = [x / d for x in M[piv_row]]
+        for r in range(n):
             if r != piv_row:
-                M[r] -= M[r, col] * M[piv_row]
+                f = M[r][col]
+                M[r] = [x - f * y for x, y in zip(M[r], top)]
         piv_row += 1
-    M = M[:piv_row]
-    M[np.abs(M) < 1e-12] = 0.0
-    return M
+    out = np.array(M[:piv_row], dtype=float).reshape(-1, 6)
+    out[np.abs(out) < 1e-12] = 0.0
+    return out
 
 
 def name_row(row: np.ndarray) -> str:
