@@ -34,9 +34,9 @@ from symstrain.reflection_classes import classify_reflections, enumerate_hkl  # 
 
 def clear_caches():
     """Forget every remembered derivation (fractions, conditions, fixed sets of the index box)."""
-    from symstrain import conditions, notation
+    from symstrain import conditions, index_box, notation
 
-    for f in (notation._frac, conditions._condition_cached, conditions._box_fixed):
+    for f in (notation._frac, conditions._condition_cached, index_box._box_fixed):
         f.cache_clear()
 
 

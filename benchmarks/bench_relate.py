@@ -42,9 +42,9 @@ def clear_caches():
     Kept: the tables that depend on nothing (the conditions' index box, its cuts, its axis planes and its residue
     classes mod Q; the congruences mod N with their scores, masks and index): made once per process, they are in the
     whole-process time of ``symstrain relate``, not in a cold call's."""
-    from symstrain import appearing, conditions, cosets, ferroic, notation, ops, relation
+    from symstrain import appearing, conditions, cosets, ferroic, index_box, notation, ops, relation
 
-    for f in (notation._frac, conditions._condition_cached, conditions._box_fixed, ferroic._describe_rotations,
+    for f in (notation._frac, conditions._condition_cached, index_box._box_fixed, ferroic._describe_rotations,
               ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached, ferroic._point_group,
               cosets._triplet):
         f.cache_clear()

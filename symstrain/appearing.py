@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .conditions import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
+from .index_box import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6

@@ -22,8 +22,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from .conditions import _broken_conditions, _group_arrays, _is_int, absent_mask
+from .conditions import _broken_conditions, _group_arrays, absent_mask
 from .errors import SymstrainInputError
+from .index_box import _is_int
 from .reflection_classes import CLASSES, classify_reflections
 
 #: radiations :func:`predict_intensities` knows → (gemmi calculator, unit of F, words for text output)

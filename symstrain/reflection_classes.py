@@ -34,12 +34,12 @@ from .conditions import (
     _broken_conditions,
     _group_arrays,
     _group_name,
-    _is_int,
     absent_mask,
     parent_ops_in_child,
 )
 from . import contract
 from .errors import SymstrainInputError, WarningRecord
+from .index_box import _is_int
 from .notation import triplet
 from .ops import SymOps
 

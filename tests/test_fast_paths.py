@@ -106,12 +106,12 @@ def test_one_command_imports_only_its_own_module():
 
 
 def test_sub_box_positions_are_the_box_rows_within_n():
-    """``conditions._box_within(n)`` (positions computed, not searched) against a plain filter of the box."""
-    from symstrain import conditions
+    """``index_box._box_within(n)`` (positions computed, not searched) against a plain filter of the box."""
+    from symstrain import index_box
 
-    box = conditions._box()
+    box = index_box._box()
     for n in (1, 4, 6, 12):
-        idx, h = conditions._box_within(n)
+        idx, h = index_box._box_within(n)
         want = np.flatnonzero(np.abs(box).max(axis=1) <= n)
         assert np.array_equal(idx, want)
         assert np.array_equal(h, box[want])

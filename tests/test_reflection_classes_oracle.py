@@ -131,7 +131,7 @@ def test_fixed_set_probe_never_loses_a_reflection():
     # every fixed reflection of every rotation of m-3m, ±60 in each index, is found
     G = SpaceGroupInfo.from_symbol("F m -3 m")
     hkl = hkl_box(6) * 10 + np.array([0, 1, -1])
-    from symstrain.conditions import _fixed_rows
+    from symstrain.index_box import _fixed_rows
 
     Ms = [R - np.eye(3) for R in np.unique(G.rotations, axis=0).astype(float)]
     for M, idx in zip(Ms, _fixed_rows(hkl.astype(float), Ms)):

@@ -180,10 +180,10 @@ def test_projectors_refuse_rotations_that_are_not_isometries():
 
 
 def test_fixed_sets_of_the_box_by_enumeration_are_the_scanned_ones():
-    """``conditions._integer_fixed_positions`` (points of the null space, enumerated) against a scan of the whole
+    """``index_box._integer_fixed_positions`` (points of the null space, enumerated) against a scan of the whole
     index box with |h·M| < 1e-6 in numpy: every R − I of gemmi's settings, random integer matrices of rank 1, 2 and 3;
     a non-integral M is left to the scan (False), M = 0 means every row (None)."""
-    from symstrain.conditions import _box, _integer_fixed_positions
+    from symstrain.index_box import _box, _integer_fixed_positions
 
     box = _box()
     rng = np.random.default_rng(5)
@@ -209,7 +209,8 @@ def test_sb_positions_are_the_rows_of_the_extinction_sets():
     """``conditions._sb_positions`` (per operation, the allowed reflections it extinguishes, from the rotation's
     fixed set) against the dense ``extinction_sets(box, W, w) & allows`` for every 10th gemmi setting against P1 and
     against its operations with rotation ±I, in the child basis of P = I and of a doubled cell."""
-    from symstrain.conditions import _box, _group_arrays, _sb_positions, absent_mask, extinction_sets
+    from symstrain.conditions import _group_arrays, _sb_positions, absent_mask, extinction_sets
+    from symstrain.index_box import _box
     from symstrain.ops import lattice_translations
 
     box = _box()
@@ -233,10 +234,10 @@ def test_sb_positions_are_the_rows_of_the_extinction_sets():
 
 
 def test_box_nonintegral_by_residue_classes_is_the_direct_test():
-    """``conditions._box_nonintegral`` (h·t ∉ ℤ read from h mod Q) against |h·t − rint(h·t)| ≥ 1e-6 on every reflection
+    """``index_box._box_nonintegral`` (h·t ∉ ℤ read from h mod Q) against |h·t − rint(h·t)| ≥ 1e-6 on every reflection
     of the box: translations that are multiples of 1/Q (Q = 1…12, several at once), perturbed by 1e-12, and ones
     with no small denominator (the direct test itself)."""
-    from symstrain.conditions import _box, _box_nonintegral
+    from symstrain.index_box import _box, _box_nonintegral
 
     box = _box()
     rng = np.random.default_rng(11)
