@@ -21,7 +21,10 @@ corpus (start-up, worker start and JSON output included), interleaved; the speed
 the parallel efficiency (speed-up / 2), the CPU-time efficiency (CPU seconds of the serial run / CPU seconds of
 the 2-worker run, workers included: 1 means no work added by running in parallel) and the core occupancy of the
 2-worker run (its CPU seconds / (2 × wall)), with the load average before and after: on a 2-core machine any other
-running process takes from the second worker first. The two JSON outputs are compared first.
+running process takes from the second worker first. In the same rounds, the machine's own ceiling: two equal
+pure-Python loops on two forked processes against one after the other (no start-up, nothing sent: what any
+parallel program gets from the second core in the same minute), and info's speed-up as a share of it. The two
+JSON outputs are compared first.
 
 Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen] [--jobs-scaling]
 [--no-loops]`` (``--no-loops``: only the whole-process parts).
@@ -121,18 +124,34 @@ def agreement(results: dict, files) -> list[str]:
     return lines
 
 
+#: the machine's own yield from a second process: two equal pure-Python loops run one after the other (argument 1)
+#: or on two forked processes (argument 2) — no start-up, no transport, nothing to share: the ceiling any parallel
+#: program reaches on this machine in the same minute (on a shared 2-vCPU machine it is not 2)
+PROBE = ("import sys, multiprocessing as mp\n"
+         "def work(n):\n    s = 0\n    for i in range(n):\n        s += i * i % 7\n    return s\n"
+         "if __name__ == '__main__':\n"
+         "    n = 6_000_000\n"
+         "    if sys.argv[1] == '1':\n        [work(n) for _ in range(2)]\n"
+         "    else:\n        with mp.get_context('fork').Pool(2) as p:\n            p.map(work, [n, n])\n")
+
+
 def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
-    """``info --jobs 2`` against ``--jobs 1``, whole processes, interleaved; the lines of the report."""
+    """``info --jobs 2`` against ``--jobs 1``, whole processes, interleaved with the machine's ceiling (:data:`PROBE`
+    on one and on two processes, in the same rounds); the lines of the report."""
     base = [sys.executable, "-m", "symstrain", "info", *files, "--json"]
     cmds = {"info --jobs 1": base + ["--jobs", "1"], "info --jobs 2": base + ["--jobs", "2"]}
     outputs = {k: subprocess.run(c, capture_output=True, env=env).stdout for k, c in cmds.items()}
     docs = [json.loads(o) for o in outputs.values()]
     same = docs[0] == docs[1]
+    cmds.update({"ceiling: 1 process": [sys.executable, "-c", PROBE, "1"],
+                 "ceiling: 2 processes": [sys.executable, "-c", PROBE, "2"]})
     load0 = os.getloadavg()
     t = interleaved_processes(cmds, repeats, env=env)
     load1 = os.getloadavg()
     one, two = t["info --jobs 1"], t["info --jobs 2"]
     speed = [a / b for a, b in zip(one["wall"], two["wall"])]
+    ceiling = [a / b for a, b in zip(t["ceiling: 1 process"]["wall"], t["ceiling: 2 processes"]["wall"])]
+    of_ceiling = [s / c for s, c in zip(speed, ceiling)]
     cpu_eff = [a / b for a, b in zip(one["cpu"], two["cpu"])]
     occupancy = [c / (2 * w) for c, w in zip(two["cpu"], two["wall"])]
     m = statistics.median
@@ -146,6 +165,9 @@ def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
         f"  CPU-time efficiency (cpu jobs 1 / cpu jobs 2, workers included): median {m(cpu_eff):.1%}, "
         f"min {min(cpu_eff):.1%}",
         f"  core occupancy of --jobs 2 (cpu / 2 wall): median {m(occupancy):.1%}",
+        f"  the machine's ceiling (two pure-Python loops on 2 forked processes vs 1, same rounds): median "
+        f"{m(ceiling):.3f}×, min {min(ceiling):.3f}×, best {max(ceiling):.3f}×",
+        f"  info's speed-up / the ceiling of its round: median {m(of_ceiling):.1%}, min {min(of_ceiling):.1%}",
         f"  load average (1, 5, 15 min): before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, "
         f"after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}",
     ]
