@@ -59,9 +59,9 @@ def _sites(frac, z):
                  for i, (f, zz) in enumerate(zip(frac, z)))
 
 
-def test_bisection_finds_a_change_inside_the_ladder():
+def test_a_change_inside_the_ladder_is_found():
     # rock salt with the Na sublattice moved by 0.02 c = 0.113 Å: I4mm (107) up to 0.2 Å, Fm-3m (225) at 0.3 Å
-    # (the lost mirror maps +δ onto −δ, 0.226 Å away); the ends differ, so the bisection must look inside
+    # (the lost mirror maps +δ onto −δ, 0.226 Å away): the change between two steps is reported where spglib sees it
     rs = Phase(Cell(5.64, 5.64, 5.64, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"),
                (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan))))
     frac, z, _, _ = expand_to_cell(rs)
