@@ -18,8 +18,8 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
+from .ops import rotations_closed
 from .phase import Cell, SpaceGroupInfo, params_from_matrix
-from .ops import _rotation_codes
 from .tensors import (
     cartesian_rotations,
     invariant_projectors,
@@ -159,7 +159,7 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)
     fields = None
-    if _is_group(rot_p) and _is_group(rot_c):  # the usual case: projectors onto the invariants (no SVD)
+    if rotations_closed(rot_p) and rotations_closed(rot_c):  # the usual case: projectors onto the invariants (no SVD)
         fields = _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
     if fields is None:
         fields = _tensor_fields(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p, A_c)
@@ -211,10 +211,3 @@ def _tensor_fields_of_groups(rot_p, rot_c, rot_p_in_child, rot_c_in_parent, A_p,
         "non_symmetry_breaking_strain": subspace_names(pc),
         "symmetry_breaking_strain_parent_frame": subspace_names(cp - pp),
     }
-
-
-def _is_group(R: np.ndarray) -> bool:
-    """Do the distinct integer matrices R (n, 3, 3) contain every product of two of them?"""
-    R = np.rint(np.asarray(R, dtype=float)).astype(np.int64)
-    have = set(_rotation_codes(R).tolist())
-    return -1 not in have and set(_rotation_codes(R[:, None] @ R[None]).tolist()) <= have

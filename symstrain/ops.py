@@ -64,6 +64,15 @@ def _rotation_codes(rotations: np.ndarray) -> np.ndarray:
     return code
 
 
+def rotations_closed(rotations) -> bool:
+    """Do the distinct integer matrices (n, 3, 3) contain every product of two of them (a point group)? The rotation
+    part of :meth:`SymOps.is_group`, without translations: what the point-group algebra of a relation asks, several
+    times cheaper than building a :class:`SymOps` of zero translations."""
+    R = np.rint(np.asarray(rotations, dtype=float)).astype(np.int64).reshape(-1, 3, 3)
+    have = set(_rotation_codes(R).tolist())
+    return -1 not in have and set(_rotation_codes(R[:, None] @ R[None]).tolist()) <= have
+
+
 _D3 = CODE_DEN**3
 
 

@@ -122,7 +122,8 @@ def test_projector_fields_equal_the_svd_fields_on_the_space_group_table():
     """``ferroic._tensor_fields_of_groups`` (projectors, traces) and ``_tensor_fields`` (SVD null spaces, the general
     path) give the same strain names, ferroelastic and ferroelectric flags for point groups of every 7th gemmi
     setting and their subgroups, in the child's own frame and in the parent's."""
-    from symstrain.ferroic import _is_group, _tensor_fields, _tensor_fields_of_groups, unique_matrices
+    from symstrain.ferroic import _tensor_fields, _tensor_fields_of_groups, unique_matrices
+    from symstrain.ops import rotations_closed
 
     n = 0
     for sg in list(gemmi.spacegroup_table())[::7]:
@@ -130,7 +131,7 @@ def test_projector_fields_equal_the_svd_fields_on_the_space_group_table():
         A_p = _invariant_cell(Rp)
         for Rc in _subgroups(Rp):
             Rc = unique_matrices(Rc)
-            assert _is_group(Rp) and _is_group(Rc)
+            assert rotations_closed(Rp) and rotations_closed(Rc)
             for P in (np.eye(3), np.array([[1.0, 1, 0], [0, 1, 0], [0, 0, 1]])):  # the child basis, sheared
                 Pi = np.linalg.inv(P)
                 A_c = Cell(*params_from_matrix(A_p @ P)).matrix()  # as ferroic_character: X ∥ a_c, Z ∥ c*_c
@@ -141,12 +142,27 @@ def test_projector_fields_equal_the_svd_fields_on_the_space_group_table():
     assert n > 400
 
 
-def test_is_group():
-    from symstrain.ferroic import _is_group
+def test_rotations_closed_is_symops_is_group_without_translations():
+    # oracle: SymOps.is_group on the same rotations with zero translations, on every gemmi point group (closed) and
+    # on random subsets of them (mostly not closed)
+    from symstrain.ops import SymOps, rotations_closed
 
     R = np.array([np.eye(3), np.diag([-1, -1, 1])], dtype=np.int64)
-    assert _is_group(R)
-    assert not _is_group(np.array([np.eye(3), [[0, -1, 0], [1, 0, 0], [0, 0, 1]]], dtype=np.int64))  # 4 without 4²
+    assert rotations_closed(R)
+    assert not rotations_closed(np.array([np.eye(3), [[0, -1, 0], [1, 0, 0], [0, 0, 1]]], dtype=np.int64))  # 4, no 4²
+    rng = np.random.default_rng(0)
+    closed = n = 0
+    for sg in list(gemmi.spacegroup_table())[::3]:
+        G = np.unique(np.array([op.rot for op in sg.operations().sym_ops]) // 24, axis=0)
+        assert rotations_closed(G)
+        for _ in range(3):
+            sub = G[rng.random(len(G)) < 0.5]
+            if len(sub):
+                want = SymOps(sub, np.zeros((len(sub), 3))).is_group()
+                assert rotations_closed(sub) == want
+                closed += want
+                n += 1
+    assert n > 300 and 0 < closed < n
 
 
 @pytest.mark.parametrize("symbol,cell,n_tensor,n_vector", [
