@@ -2,8 +2,9 @@
 
 What lives here: :func:`detect_symmetry` → :class:`SymmetryReport`, :func:`spglib_cell` (the structure as
 spglib is given it, with the species rule), and :func:`_ladder`, spglib at every step of the ladder that the
-certificates of ``ladder_certificate.py`` do not prove (no call beyond the one at ``symprec`` where they hold). What does not: the group a file declares (``cif_spacegroup.py``), naming a group from operations
-(``spacegroup.py``), expanding to the cell (``expand.py``), the certificate itself (``ladder_certificate.py``).
+certificates of ``ladder_certificate.py`` do not prove (no call beyond the one at ``symprec`` where they hold).
+What does not: the group a file declares (``cif_spacegroup.py``), naming a group from operations
+(``spacegroup.py``), expanding to the cell (``expand.py``), the certificates themselves (``ladder_certificate.py``).
 
 Conventions
 -----------
@@ -185,8 +186,9 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
 
     main = run(symprec)
     tols = sorted({float(x) for x in ladder} | {float(symprec)})
+    certify = certify and not full_ladder  # the two say the same: spglib at every step
     k = None
-    if main is not None and len(ladder) and certify and not full_ladder:
+    if main is not None and len(ladder) and certify:
         k = certified_from(lattice, positions, types, main, tols, symprec)
     if k == 0:
         found = (int(main.number), str(main.international))
@@ -194,8 +196,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     else:
         # with k, the steps from tols[k] up are certified: spglib's answer there is main's, without a call
         given = {} if k is None else {t: (int(main.number), str(main.international)) for t in tols[k:]}
-        if (main is not None and int(main.number) != 1 and certify and not full_ladder
-                and len(types) >= _P1_MIN_ATOMS):
+        if main is not None and int(main.number) != 1 and certify and len(types) >= _P1_MIN_ATOMS:
             given.update({t: (1, "P1") for t in _p1_steps(lattice, positions, types, tols, symprec)})
         steps = _ladder(run, ladder, given=given)
     if main is None:
