@@ -216,18 +216,18 @@ def read_cells_csv(path, *, branch: str | None = None):
     return df
 
 
-def _stripped(column) -> np.ndarray:
-    """(n,) object array: ``str(v).strip()`` of every cell of a text column, each distinct cell done once."""
+def _each_distinct(fn, values) -> np.ndarray:
+    """(n,) object array ``[fn(v) for v in values]`` (``fn`` returning a string), ``fn`` called once per distinct
+    value (branch words and group symbols repeat down a table; labels may all differ)."""
     import pandas as pd
 
-    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
-    return np.array([str(v).strip() for v in uniques.tolist()], dtype=object)[codes]
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return np.array([fn(v) for v in uniques.tolist()], dtype=object)[codes]
 
 
-def _each_distinct(fn, values) -> list:
-    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value."""
-    done = {}
-    return [done[v] if v in done else done.setdefault(v, fn(v)) for v in values]
+def _stripped(column) -> np.ndarray:
+    """(n,) object array: ``str(v).strip()`` of every cell of a text column."""
+    return _each_distinct(lambda v: str(v).strip(), column)
 
 
 def _check_cells(df, src: str, lines) -> None:
