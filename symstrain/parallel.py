@@ -21,7 +21,9 @@ Rules
   alone in a fresh process) is an :class:`ItemFailure` of kind ``"worker_lost"``. Dask: the scheduler reschedules
   the task of a lost worker (``distributed.scheduler.allowed-failures`` times); a chunk that still fails is split
   into single items the same way. ``jobs=1`` without Dask runs in this process, so there a crash of ``func`` (a
-  segfault) ends the run: use ``jobs ≥ 2`` to isolate crashes.
+  segfault) ends the run: use ``jobs ≥ 2`` to isolate crashes. When nothing comes back from the first round and
+  a probe shows that no worker can start at all (a script calling the map without ``if __name__ ==
+  "__main__":``), the map raises RuntimeError at once instead of retrying every item alone.
 * Scheduling (:func:`balanced_chunks`): items go to the workers in chunks, heaviest first when ``weights`` (e.g.
   file sizes) are given, else in input order, and the chunks shrink as the work runs out (guided
   self-scheduling): each holds about 1/(``CHUNKS_PER_WORKER`` · workers) of the weight not yet handed out, at
@@ -229,9 +231,13 @@ def _imap_local(func, items, chunks, jobs, preload=()):
     still in flight at a second death runs alone in its own process (a death there is that item's failure)."""
     pending = deque(chunks)
     isolate: deque = deque()
+    first = True
     while pending or isolate:
         if pending:
             lost = yield from _pool_round(func, items, pending, jobs, 2 * jobs, preload)
+            if first and lost and sum(map(len, lost)) + sum(map(len, pending)) == len(items):
+                _check_workers_start(preload)  # nothing came back: can a worker start at all?
+            first = False
             for chunk in lost:
                 if len(chunk) > 1:
                     pending.extend([i] for i in chunk)
@@ -242,6 +248,27 @@ def _imap_local(func, items, chunks, jobs, preload=()):
             for (i,) in lost:
                 yield i, ItemFailure(i, "worker_lost", "the worker process died while working on this item alone "
                                      "(killed, crashed or out of memory)")
+
+
+def _check_workers_start(preload=()) -> None:
+    """Raise RuntimeError when no worker process can start at all — above all a script that calls the map at module
+    level, without ``if __name__ == "__main__":``: each worker re-imports the script and fails while
+    bootstrapping, and retrying its items one by one would only repeat that for every item."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        pool.submit(os.getpid).result()
+    except BrokenProcessPool:
+        raise RuntimeError("symstrain.parallel: no worker process could start. A script that runs a parallel map "
+                           "must call it under 'if __name__ == \"__main__\":' (multiprocessing re-imports the "
+                           "script in each worker); or use jobs=1") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pool_round(func, items, queue: deque, workers: int, in_flight: int, preload=()):

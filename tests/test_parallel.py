@@ -139,3 +139,36 @@ def test_workers_start_with_the_preloaded_modules_imported(tmp_path):
 
     assert run("colorsys") == "[True, True, True, True]"
     assert run() == "[False, False, False, False]"
+
+
+def _die(x):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_items_that_all_kill_their_worker_are_each_lost_not_an_error():
+    # nothing comes back from the first round, but workers do start: each item is its own "worker_lost" failure
+    from symstrain.parallel import map_items
+
+    out = map_items(_die, ["a", "b", "c"], jobs=2)
+    assert [(f.index, f.kind) for f in out] == [(0, "worker_lost"), (1, "worker_lost"), (2, "worker_lost")]
+
+
+def test_a_script_without_a_main_guard_fails_fast_with_the_reason(tmp_path):
+    # each worker re-imports such a script and dies bootstrapping; 500 items used to be retried one process each
+    # (114 s); now one probe process shows no worker can start and the map raises at once
+    import os
+    import time
+    from pathlib import Path
+
+    script = tmp_path / "noguard.py"
+    script.write_text("import math\nfrom symstrain.parallel import map_items\n"
+                      "print(map_items(math.sqrt, list(range(200)), jobs=2))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    t = time.monotonic()
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1 and time.monotonic() - t < 30
+    assert "RuntimeError: symstrain.parallel: no worker process could start" in proc.stderr
+    assert "if __name__ == \"__main__\":" in proc.stderr.splitlines()[-1]
