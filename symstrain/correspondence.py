@@ -28,12 +28,13 @@ answer is a one-line :class:`~symstrain.errors.SymstrainInputError` asking for a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
 from .errors import SymstrainInputError
 from .notation import triplet as op_to_xyz
-from .ops import TOL
+from .ops import TOL, _rotation_codes
 from .phase import Cell, SpaceGroupInfo
 
 #: misfit bounds of the first steps of :func:`correspondences` (below the tolerance; four decimals, as the order)
@@ -232,7 +233,9 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     W, tw = _map_child_ops(P, child)
     Wi = np.round(W)
     bad = np.max(np.abs(W - Wi), axis=(1, 2)) > 1e-6
-    in_point_group = G.has_rotations(Wi)
+    own = G._rot_codes  # one code per parent rotation (−1: not a valid rotation)
+    w_code = _rotation_codes(Wi)
+    in_point_group = np.isin(w_code, own[own >= 0])  # = G.has_rotations(Wi)
     for n in range(len(W)):
         if bad[n] or not in_point_group[n]:
             return None, (
@@ -241,17 +244,18 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
                 "which is not a rotation of the parent point group"
             )
     n_grid = _ORIGIN_GRID
-    W_int = Wi.astype(np.int64)
     I_W = np.eye(3)[None] - Wi
-    own = G.rotations.astype(np.int64)
+    # the right sides 24·(t − P w_c) mod 24 for every (child operation, parent operation (W, t) of its rotation),
+    # kept where they are integral within the tolerance of the operations; coded as one number (code below)
+    m = n_grid * (G.translations[None, :, :] - tw[:, None, :])
+    mi = np.rint(m)
+    keep = (w_code[:, None] == own[None, :]) & np.all(np.abs(m - mi) < TOL * n_grid, axis=2)
+    mi %= n_grid
+    want_all = (mi[..., 0] * n_grid + mi[..., 1]) * n_grid + mi[..., 2]
 
     def targets(n: int) -> np.ndarray:
-        """(m, 3) integers mod 24: the right sides 24·(t − P w_c) for the parent operations (W, t) of the child
-        operation's rotation, kept where they are integral within the tolerance of the operations."""
-        t = G.translations[np.all(own == W_int[n], axis=(1, 2))]
-        m = n_grid * (t - tw[n])
-        mi = np.rint(m)
-        return mi[np.all(np.abs(m - mi) < TOL * n_grid, axis=1)] % n_grid
+        """(m, 3) integers mod 24: the right sides of child operation n (see above)."""
+        return mi[n][keep[n]]
 
     def code(v: np.ndarray) -> np.ndarray:
         return (v[:, 0] * n_grid + v[:, 1]) * n_grid + v[:, 2]
@@ -259,7 +263,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     def solutions(n: int, k: np.ndarray) -> np.ndarray:
         """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
         (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
-        want = code(targets(n))
+        want = want_all[n][keep[n]]
         if not len(want) or not len(k):
             return np.zeros(len(k), dtype=bool)
         got = code((k @ I_W[n].T) % n_grid)  # exact: small integers in float64
@@ -270,9 +274,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         M = I_W[n]
         if np.any(M - np.diag(np.diag(M))):
             return _ORIGIN_K[solutions(n, _ORIGIN_K)]
-        axis = np.arange(n_grid, dtype=float)
-        found = [np.stack(np.meshgrid(*[axis[(d * axis - m) % n_grid == 0] for d, m in zip(np.diag(M), row)],
-                                      indexing="ij"), axis=-1).reshape(-1, 3) for row in targets(n)]
+        found = [_diagonal_solutions(np.diag(M).tolist(), row) for row in targets(n).tolist()]
         if not found:
             return np.zeros((0, 3))
         k = np.concatenate(found)
@@ -293,8 +295,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 
     # the set of origins that work does not depend on the order of the tests: the operations that pin p most
     # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest
-    rank = np.linalg.matrix_rank(I_W)
-    k, failed = sift(np.argsort(-rank, kind="stable"))
+    k, failed = sift(np.argsort(-_ranks(I_W), kind="stable"))
     if failed is not None:
         _, n = sift(range(len(W)))  # the file's order names the operation at fault, as it always has
         return None, (
@@ -308,3 +309,34 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     best = best - np.round(best)
     best[np.abs(best + 0.5) <= 1e-8 + 1e-5 * 0.5] = 0.5  # np.isclose(best, -0.5), without its overhead
     return best + 0.0, None
+
+
+def _diagonal_solutions(d: list, row: list) -> np.ndarray:
+    """(m, 3) grid points k (float, in grid order) with d_i·k_i ≡ row_i (mod 24) on each axis (I − W diagonal)."""
+    axes = [_axis_solutions(int(di), int(ri)) for di, ri in zip(d, row)]
+    if not all(len(a) for a in axes):
+        return np.zeros((0, 3))
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+
+
+@lru_cache(maxsize=None)
+def _axis_solutions(d: int, r: int) -> np.ndarray:
+    """The k in 0…23 with d·k ≡ r (mod 24), as floats (a table: d and r are small integers)."""
+    out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0).astype(float)
+    out.setflags(write=False)
+    return out
+
+
+#: flat indices of the 2×2 minors of a 3×3 matrix: minor (i, j) = M[a]·M[d] − M[b]·M[c]
+_MINOR = np.array([[3 * r0 + c0, 3 * r0 + c1, 3 * r1 + c0, 3 * r1 + c1]
+                   for r0, r1 in ((1, 2), (0, 2), (0, 1)) for c0, c1 in ((1, 2), (0, 2), (0, 1))]).T
+
+
+def _ranks(M: np.ndarray) -> np.ndarray:
+    """(n,) exact ranks of integer matrices (n, 3, 3) given as floats (small entries: exact products): 3 where
+    det ≠ 0, 2 where some 2×2 minor is not 0, 1 where some entry is not 0 — what ``np.linalg.matrix_rank`` gives
+    them, without an SVD."""
+    F = M.reshape(-1, 9)
+    minors = F[:, _MINOR[0]] * F[:, _MINOR[3]] - F[:, _MINOR[1]] * F[:, _MINOR[2]]  # (n, 9), row-major (i, j)
+    det = F[:, 0] * minors[:, 0] - F[:, 1] * minors[:, 1] + F[:, 2] * minors[:, 2]
+    return np.where(det != 0, 3, np.where(minors.any(axis=1), 2, np.where(F.any(axis=1), 1, 0)))
