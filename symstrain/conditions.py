@@ -28,6 +28,7 @@ from functools import lru_cache, reduce
 import numpy as np
 
 from .index_box import _EPS, _box, _box_fixed_rows, _box_nonintegral, _dist_int, _fixed_rows, _is_int, _zero_rows
+from .matrix3 import inverse
 from .notation import frac as _frac, triplet
 from .ops import SymOps, lattice_translations as parent_lattice_translations
 
@@ -318,7 +319,7 @@ def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np
     """
     P = np.asarray(P, dtype=float)
     p = np.asarray(p, dtype=float).reshape(3)
-    Pi = np.linalg.inv(P)
+    Pi = inverse(P)
     Rs = np.asarray(parent_rotations, dtype=float)
     ts = np.asarray(parent_translations, dtype=float)
     Wc = np.einsum("ij,njk,kl->nil", Pi, Rs, P)
@@ -415,7 +416,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     Rc, tc = _group_arrays(child)
     box = _box()
     child_allows = ~_absent_mask(box, Rc, tc, _box_fixed_rows)
-    Pi = np.linalg.inv(P)
+    Pi = inverse(P)
     # candidates, in this order: parent lattice translations P⁻¹·n (child supercells), then every parent operation
     # in the child basis; each one's SB set on the box first, the condition texts only for the distinct sets
     L = parent_lattice_translations(P)[1:]

@@ -34,6 +34,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .notation import triplet as op_to_xyz
+from .matrix3 import inverse, ranks
 from .ops import TOL, _rotation_codes
 from .phase import Cell, SpaceGroupInfo
 
@@ -222,9 +223,13 @@ _ORIGIN_K.setflags(write=False)
 
 def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
     """Child rotations in the parent basis, W_p = P W_c P⁻¹, and the child translations P·w_c."""
-    Pi = np.linalg.inv(P)
-    W = np.einsum("ij,njk,kl->nil", P, child.rotations.astype(float), Pi)
+    W = P @ child.rotations.astype(float) @ inverse(P)
     return W, child.translations @ P.T
+
+
+#: the most (operation, grid point, parent operation) comparisons made at once when the origins left by the first
+#: operation are tested against all the others together (else one operation at a time)
+_MAX_JOINT = 200_000
 
 
 def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
@@ -235,9 +240,9 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     bad = np.max(np.abs(W - Wi), axis=(1, 2)) > 1e-6
     own = G._rot_codes  # one code per parent rotation (−1: not a valid rotation)
     w_code = _rotation_codes(Wi)
-    in_point_group = np.isin(w_code, own[own >= 0])  # = G.has_rotations(Wi)
-    for n in range(len(W)):
-        if bad[n] or not in_point_group[n]:
+    valid = set(own.tolist()) - {-1}
+    for n, c in enumerate(w_code.tolist()):
+        if bad[n] or c not in valid:  # not a parent rotation (G.has_rotations)
             return None, (
                 f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} has rotation part "
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
@@ -252,13 +257,10 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     keep = (w_code[:, None] == own[None, :]) & np.all(np.abs(m - mi) < TOL * n_grid, axis=2)
     mi %= n_grid
     want_all = (mi[..., 0] * n_grid + mi[..., 1]) * n_grid + mi[..., 2]
-
-    def targets(n: int) -> np.ndarray:
-        """(m, 3) integers mod 24: the right sides of child operation n (see above)."""
-        return mi[n][keep[n]]
+    want_all[~keep] = -1  # never a code
 
     def code(v: np.ndarray) -> np.ndarray:
-        return (v[:, 0] * n_grid + v[:, 1]) * n_grid + v[:, 2]
+        return (v[..., 0] * n_grid + v[..., 1]) * n_grid + v[..., 2]
 
     def solutions(n: int, k: np.ndarray) -> np.ndarray:
         """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
@@ -274,7 +276,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         M = I_W[n]
         if np.any(M - np.diag(np.diag(M))):
             return _ORIGIN_K[solutions(n, _ORIGIN_K)]
-        found = [_diagonal_solutions(np.diag(M).tolist(), row) for row in targets(n).tolist()]
+        found = [_diagonal_solutions(np.diag(M).tolist(), row) for row in mi[n][keep[n]].tolist()]
         if not found:
             return np.zeros((0, 3))
         k = np.concatenate(found)
@@ -294,8 +296,17 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         return k, None
 
     # the set of origins that work does not depend on the order of the tests: the operations that pin p most
-    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest
-    k, failed = sift(np.argsort(-_ranks(I_W), kind="stable"))
+    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest,
+    # which are then tested together where that is small
+    order = np.argsort(-ranks(I_W), kind="stable")
+    k = first(order[0])
+    rest = order[1:]
+    if len(k) and len(rest) and len(rest) * len(k) * want_all.shape[1] <= _MAX_JOINT:
+        got = code(np.einsum("kj,nij->nki", k, I_W[rest]) % n_grid)  # (rest, k)
+        k = k[(got[:, :, None] == want_all[rest][:, None, :]).any(axis=2).all(axis=0)]
+        failed = None if len(k) else -1
+    else:
+        k, failed = sift(order)
     if failed is not None:
         _, n = sift(range(len(W)))  # the file's order names the operation at fault, as it always has
         return None, (
@@ -325,18 +336,3 @@ def _axis_solutions(d: int, r: int) -> np.ndarray:
     out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0).astype(float)
     out.setflags(write=False)
     return out
-
-
-#: flat indices of the 2×2 minors of a 3×3 matrix: minor (i, j) = M[a]·M[d] − M[b]·M[c]
-_MINOR = np.array([[3 * r0 + c0, 3 * r0 + c1, 3 * r1 + c0, 3 * r1 + c1]
-                   for r0, r1 in ((1, 2), (0, 2), (0, 1)) for c0, c1 in ((1, 2), (0, 2), (0, 1))]).T
-
-
-def _ranks(M: np.ndarray) -> np.ndarray:
-    """(n,) exact ranks of integer matrices (n, 3, 3) given as floats (small entries: exact products): 3 where
-    det ≠ 0, 2 where some 2×2 minor is not 0, 1 where some entry is not 0 — what ``np.linalg.matrix_rank`` gives
-    them, without an SVD."""
-    F = M.reshape(-1, 9)
-    minors = F[:, _MINOR[0]] * F[:, _MINOR[3]] - F[:, _MINOR[1]] * F[:, _MINOR[2]]  # (n, 9), row-major (i, j)
-    det = F[:, 0] * minors[:, 0] - F[:, 1] * minors[:, 1] + F[:, 2] * minors[:, 2]
-    return np.where(det != 0, 3, np.where(minors.any(axis=1), 2, np.where(F.any(axis=1), 1, 0)))

@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
+from .matrix3 import inverse
 from .ops import rotations_closed
 from .phase import Cell, SpaceGroupInfo, params_from_matrix
 from .tensors import (
@@ -154,7 +155,7 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     A_p = np.frombuffer(A_p_bytes).reshape(3, 3)
     pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)
     A_c = Cell(*params_from_matrix(A_p @ P)).matrix()
-    Pi = np.linalg.inv(P)
+    Pi = inverse(P)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)

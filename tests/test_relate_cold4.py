@@ -1,0 +1,121 @@
+"""More shortcuts of a cold ``relate`` (issue 12) against independent oracles: the exact inverses and ranks of
+``matrix3`` against Fraction arithmetic and numpy's LAPACK/SVD, and ``find_origin``'s joint test of the operations
+against a brute-force scan of the whole 1/24 origin grid (and against its one-operation-at-a-time path)."""
+
+from fractions import Fraction
+
+import gemmi
+import numpy as np
+import pytest
+
+from symstrain.phase import SpaceGroupInfo
+
+
+def _random_integer_matrices(n, seed, lo=-3, hi=4):
+    rng = np.random.default_rng(seed)
+    M = rng.integers(lo, hi, size=(n, 3, 3)).astype(float)
+    M[::3, 2] = 2 * M[::3, 0]  # rank ≤ 2
+    M[::5, 1] = 0
+    M[::7] = 0
+    M[::11, 1] = M[::11, 0]
+    M[::11, 2] = -M[::11, 0]  # rank ≤ 1
+    return M
+
+
+def test_ranks_are_matrix_rank():
+    from symstrain.matrix3 import ranks
+
+    M = _random_integer_matrices(20_000, 0)
+    got = ranks(M)
+    assert got.tolist() == np.linalg.matrix_rank(M).tolist()
+    assert set(got.tolist()) == {0, 1, 2, 3}
+
+
+def test_inverse_of_an_integer_matrix_is_the_nearest_float_of_each_fraction():
+    from symstrain.matrix3 import inverse
+
+    for P in _random_integer_matrices(3000, 1):
+        Pf = [[Fraction(int(x)) for x in row] for row in P.tolist()]
+        det = (Pf[0][0] * (Pf[1][1] * Pf[2][2] - Pf[1][2] * Pf[2][1]) - Pf[0][1] * (Pf[1][0] * Pf[2][2] - Pf[1][2] * Pf[2][0])
+               + Pf[0][2] * (Pf[1][0] * Pf[2][1] - Pf[1][1] * Pf[2][0]))
+        if det == 0:
+            continue
+        got = inverse(P)
+        # oracle: P·X = I solved in Fractions (Gauss–Jordan), each entry rounded once to the nearest float
+        A = [row[:] + [Fraction(int(i == j)) for j in range(3)] for i, row in enumerate(Pf)]
+        for c in range(3):
+            r = next(r for r in range(c, 3) if A[r][c] != 0)
+            A[c], A[r] = A[r], A[c]
+            A[c] = [x / A[c][c] for x in A[c]]
+            for r in range(3):
+                if r != c and A[r][c] != 0:
+                    A[r] = [x - A[r][c] * y for x, y in zip(A[r], A[c])]
+        want = np.array([[float(x) for x in row[3:]] for row in A])
+        assert np.array_equal(got, want), P
+        assert not got.flags.writeable
+    P = np.array([[0.5, 0.5, 0], [-0.5, 0.5, 0], [0, 0, 1]])  # not integral: LAPACK's inverse
+    assert np.allclose(inverse(P) @ P, np.eye(3), atol=1e-15)
+
+
+def test_unimodular_inverses_of_every_gemmi_rotation():
+    from symstrain.matrix3 import unimodular_inverses
+
+    R = np.array([np.array(op.rot) // 24 for sg in gemmi.spacegroup_table() for op in sg.operations()])
+    inv = unimodular_inverses(R)
+    assert np.array_equal(inv, np.rint(np.linalg.inv(R.astype(float))))
+    assert np.array_equal(np.einsum("nij,njk->nik", inv, R), np.broadcast_to(np.eye(3), R.shape))
+
+
+def _shifted(info: SpaceGroupInfo, p0, proper_only=False) -> SpaceGroupInfo:
+    """The group ``info`` (or its operations with det R = +1) with the origin moved to p0: x_parent = x_child + p0."""
+    R, t = info.rotations, info.translations
+    if proper_only:
+        keep = np.round(np.linalg.det(R.astype(float))) > 0
+        R, t = R[keep], t[keep]
+    w = (t + R @ p0 - p0) % 1.0  # x_c = x_p − p0: (R, t) → (R, t + R·p0 − p0)
+    return SpaceGroupInfo(info.number, info.hm, info.hall, info.setting, "test", R, w)
+
+
+def _grid_oracle(parent: SpaceGroupInfo, child: SpaceGroupInfo):
+    """The nearest origin p = k/24 (first in grid order among the nearest) making every child operation a parent
+    operation, by testing all 24³ grid points directly; None when there is none."""
+    k = np.stack(np.meshgrid(*[np.arange(24.0)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+    p = k / 24
+    ok = np.ones(len(k), dtype=bool)
+    for W, w in zip(child.rotations.astype(float), child.translations):
+        wp = w + p - p @ W.T  # (W, w + p − W p)
+        same = np.all(parent.rotations == W.astype(int), axis=(1, 2))
+        d = wp[:, None, :] - parent.translations[same][None, :, :]
+        ok &= np.any(np.all(np.abs(d - np.rint(d)) < 1e-6, axis=2), axis=1)
+    if not ok.any():
+        return None
+    cands = p[ok]
+    best = cands[np.argmin(np.linalg.norm(cands - np.round(cands), axis=1) + 1e-9 * np.arange(len(cands)))]
+    best = best - np.round(best)
+    best[np.isclose(best, -0.5)] = 0.5
+    return best
+
+
+@pytest.mark.parametrize("joint", [True, False])
+def test_find_origin_is_the_nearest_grid_origin(joint, monkeypatch):
+    from symstrain import correspondence
+
+    if not joint:
+        monkeypatch.setattr(correspondence, "_MAX_JOINT", 0)
+    rng = np.random.default_rng(5)
+    groups = [sg for sg in gemmi.spacegroup_table() if len(sg.operations()) <= 48][::9]
+    for sg in groups:
+        G = SpaceGroupInfo.from_gemmi(sg, "H-M")
+        for proper in (False, True):
+            H = _shifted(G, rng.integers(0, 8, 3) / 8, proper)
+            want = _grid_oracle(G, H)
+            got, why = correspondence.find_origin(np.eye(3), G, H)
+            assert want is not None and why is None, sg.xhm()
+            assert np.allclose(got, want, atol=1e-12), (sg.xhm(), got, want)
+            # a child operation moved by 1/3 along a free direction is no parent operation for any origin
+            bad = SpaceGroupInfo(H.number, H.hm, H.hall, H.setting, "test", H.rotations,
+                                 (H.translations + (np.arange(len(H.translations)) == len(H.translations) - 1)[:, None]
+                                  * np.array([1 / 3, 1 / 3, 1 / 3])) % 1.0)
+            if _grid_oracle(G, bad) is None:
+                got, why = correspondence.find_origin(np.eye(3), G, bad)
+                assert got is None and "for any origin shift" in why
