@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .index_box import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
+from .index_box import _BOX, _box, _box_fixed_within, _box_within, _dist_int, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -190,6 +190,22 @@ def _atom_masks(N: int) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=16)
+def _within_tables(n: int, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the sub-box :func:`~symstrain.index_box._box_within` (n): its rows as int64, their residue classes mod N
+    (:func:`_residue_codes`) and which indices are 0 — tables that depend on nothing else (made once per (n, N))."""
+    h = _box_within(n)[1]
+    hi = np.asarray(h, dtype=np.int64)
+    out = (hi, _residue_codes(h, N), hi == 0)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+_I3 = np.eye(3)
+_I3.setflags(write=False)
+
+
 def _residue_codes(points: np.ndarray, N: int) -> np.ndarray:
     """(n,) int64: the residue class (h, k, l) mod N of integer points (n, 3), coded (h·N + k)·N + l."""
     res = np.mod(np.rint(points).astype(np.int64), N)
@@ -250,11 +266,15 @@ def _rules_of_word(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congru
         return None  # two points with the same residues, one in the set and one not
     if goal == P:
         return ()
-    m = _atom_masks(N) & P  # each atom's pattern on the classes present
-    useful = np.flatnonzero((m != 0) & (m != P) & ((goal & ~m) == 0))
-    first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
-    cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
-    return _best_combination(cands, int(goal), _atoms(N)[0], _atom_scores(N))
+    m = (_atom_masks(N) & P).tolist()  # each atom's pattern on the classes present
+    # the useful patterns (not empty, not all, every goal class kept), the first atom of each, in atom order
+    P, goal = int(P), int(goal)
+    cands, seen = [], set()
+    for i, x in enumerate(m):
+        if x and x != P and not goal & ~x and x not in seen:
+            seen.add(x)
+            cands.append((x, i))
+    return _best_combination(cands, goal, _atoms(N)[0], _atom_scores(N))
 
 
 def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...] | None:
@@ -334,7 +354,8 @@ class Describer:
             if self.box is _box():  # the conditions' box: its sub-box and the fixed sets of rotations are remembered
                 sel, h = _box_within(n)
                 box = h
-                fixed = _box_fixed_masks(self.Rc - np.eye(3), sel)
+                fixed = _box_fixed_within(self.Rc - _I3, n)
+                hi, code, zero = _within_tables(n, N)
             else:
                 A = np.abs(self.box)
                 sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
@@ -343,9 +364,10 @@ class Describer:
                 X = h @ self.Rc
                 X -= h
                 fixed = _zero_rows(X)  # (n_ops, M): h·R = h
-            hi = np.asarray(box, dtype=np.int64)
+                hi = np.asarray(box, dtype=np.int64)
+                code, zero = _residue_codes(h, N), hi == 0
             self._boxes[N] = _SmallBox(box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS),
-                                       hi, _residue_codes(h, N), hi == 0, N)
+                                       hi, code, zero, N, n if self.box is _box() else None)
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -362,8 +384,10 @@ class Describer:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
         sb = self._small(N)
         box, h, allows, fixed, ext = sb.box, sb.h, sb.allows, sb.fixed, sb.ext
-        zone_M = R - np.eye(3)
-        in_zone = _zero_rows(h @ zone_M)
+        zone_M = R - _I3
+        # the zone's points: from the remembered fixed set of the rotation in the conditions' box (the SB sets found
+        # it), else by the product
+        in_zone = _zero_rows(h @ zone_M) if sb.n is None else _box_fixed_within([zone_M], sb.n)[0]
         target = in_zone & (_dist_int(h @ t) >= _EPS) & allows
         # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections,
         # each with the first operation that gives it (its equations are made only for the zones an exception uses)
@@ -427,6 +451,9 @@ class _SmallBox:
     zero: np.ndarray
 
     N: int = 0
+    #: the half-width of the sub-box of the conditions' box (:func:`~symstrain.index_box._box_within`) these rows
+    #: are, or None for another box
+    n: int | None = None
 
     def holds(self, rules) -> np.ndarray:
         """(M,) bool: every congruence of ``rules`` holds (as :meth:`Zone.contains` tests them). A congruence mod

@@ -119,3 +119,43 @@ def test_find_origin_is_the_nearest_grid_origin(joint, monkeypatch):
             if _grid_oracle(G, bad) is None:
                 got, why = correspondence.find_origin(np.eye(3), G, bad)
                 assert got is None and "for any origin shift" in why
+
+
+def test_small_denominator_of_a_few_translations_is_the_least_period():
+    from symstrain.index_box import _small_denominator
+
+    rng = np.random.default_rng(7)
+    for i in range(20_000):
+        k = int(rng.integers(1, 20))
+        T = rng.integers(0, 24, (k, 3)) / rng.choice([1, 2, 3, 4, 5, 6, 7, 8, 12, 24], size=(k, 3))
+        if i % 3 == 0:
+            T = T + rng.choice([0, 1e-10, -1e-10, 5e-10, 2e-9], size=T.shape)
+        want = next((Q for Q in (1, 2, 3, 4, 6, 8, 12) if np.all(np.abs(T * Q - np.rint(T * Q)) < 1e-9)), None)
+        assert _small_denominator(T) == want, T
+    assert _small_denominator(np.array([[np.nan, 0, 0]])) is None
+    assert _small_denominator(np.array([[0.5, 0.25, 1 / 3]])) == 12
+
+
+def test_fixed_sets_within_a_sub_box_are_the_scanned_ones():
+    from symstrain.index_box import _box_fixed, _box_fixed_within, _box_within
+
+    Ms = [np.array(op.rot) // 24 - np.eye(3) for op in gemmi.SpaceGroup("F d -3 m").operations()][:48:5]
+    Ms += [np.array([[0.5, 0, 0], [0, 0, 0], [0, 0, 0]]), np.zeros((3, 3))]  # a non-integral M; R = I
+    for n in (2, 4, 6):
+        _box_fixed.cache_clear()
+        h = _box_within(n)[1]
+        got = _box_fixed_within(Ms, n)
+        want = np.array([np.all(np.abs(h @ M) < 1e-6, axis=1) for M in Ms])
+        assert np.array_equal(got, want)
+
+
+def test_sub_box_tables_are_those_of_its_rows():
+    from symstrain.appearing import _within_tables
+    from symstrain.index_box import _box_within
+
+    for n, N in ((6, 2), (4, 3), (12, 4)):
+        h = _box_within(n)[1]
+        hi, code, zero = _within_tables(n, N)
+        assert np.array_equal(hi, h.astype(np.int64)) and np.array_equal(zero, h == 0)
+        r = np.mod(h.astype(int), N)
+        assert np.array_equal(code, r[:, 0] * N * N + r[:, 1] * N + r[:, 2])
