@@ -56,13 +56,47 @@ def point_group_symbol(rots: np.ndarray) -> str:
 
 @lru_cache(maxsize=256)
 def _point_group(R_bytes: bytes, n: int) -> str | None:
-    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again."""
+    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again.
+    spglib names the class by how many rotations of each type (det, trace) the set has; where those counts are a
+    class's (:data:`_CLASSES`) the symbol is read from the table (no spglib call), else spglib is asked."""
+    R = np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3)
+    counts = [0] * 10
+    for W in R.tolist():
+        k = _ROTATION_TYPE.get((_det3(W), W[0][0] + W[1][1] + W[2][2]))
+        if k is None:
+            break
+        counts[k] += 1
+    else:
+        found = _CLASSES.get(tuple(counts))
+        if found is not None:
+            return found
     import spglib
 
     from .spacegroup import spglib_call
 
-    found = spglib_call(spglib.get_pointgroup, np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3).copy())
+    found = spglib_call(spglib.get_pointgroup, R.copy())
     return None if found is None else found[0].strip()
+
+
+#: rotation type (−6, −4, −3, −2, −1, 1, 2, 3, 4, 6 as 0…9) by (determinant, trace)
+_ROTATION_TYPE = {(-1, -2): 0, (-1, -1): 1, (-1, 0): 2, (-1, 1): 3, (-1, -3): 4,
+                  (1, 3): 5, (1, -1): 6, (1, 0): 7, (1, 1): 8, (1, 2): 9}
+#: the 32 crystal classes by their numbers of rotations of each type (−6, −4, −3, −2, −1, 1, 2, 3, 4, 6), with
+#: spglib's symbols (ITA Table 10.1.2.2; every setting of gemmi's table gives spglib's symbol, tested)
+_CLASSES = {
+    (0, 0, 0, 0, 0, 1, 0, 0, 0, 0): "1", (0, 0, 0, 0, 1, 1, 0, 0, 0, 0): "-1", (0, 0, 0, 0, 0, 1, 1, 0, 0, 0): "2",
+    (0, 0, 0, 1, 0, 1, 0, 0, 0, 0): "m", (0, 0, 0, 1, 1, 1, 1, 0, 0, 0): "2/m", (0, 0, 0, 0, 0, 1, 3, 0, 0, 0): "222",
+    (0, 0, 0, 2, 0, 1, 1, 0, 0, 0): "mm2", (0, 0, 0, 3, 1, 1, 3, 0, 0, 0): "mmm", (0, 0, 0, 0, 0, 1, 1, 0, 2, 0): "4",
+    (0, 2, 0, 0, 0, 1, 1, 0, 0, 0): "-4", (0, 2, 0, 1, 1, 1, 1, 0, 2, 0): "4/m", (0, 0, 0, 0, 0, 1, 5, 0, 2, 0): "422",
+    (0, 0, 0, 4, 0, 1, 1, 0, 2, 0): "4mm", (0, 2, 0, 2, 0, 1, 3, 0, 0, 0): "-42m",
+    (0, 2, 0, 5, 1, 1, 5, 0, 2, 0): "4/mmm", (0, 0, 0, 0, 0, 1, 0, 2, 0, 0): "3", (0, 0, 2, 0, 1, 1, 0, 2, 0, 0): "-3",
+    (0, 0, 0, 0, 0, 1, 3, 2, 0, 0): "32", (0, 0, 0, 3, 0, 1, 0, 2, 0, 0): "3m", (0, 0, 2, 3, 1, 1, 3, 2, 0, 0): "-3m",
+    (0, 0, 0, 0, 0, 1, 1, 2, 0, 2): "6", (2, 0, 0, 1, 0, 1, 0, 2, 0, 0): "-6", (2, 0, 2, 1, 1, 1, 1, 2, 0, 2): "6/m",
+    (0, 0, 0, 0, 0, 1, 7, 2, 0, 2): "622", (0, 0, 0, 6, 0, 1, 1, 2, 0, 2): "6mm",
+    (2, 0, 0, 4, 0, 1, 3, 2, 0, 0): "-6m2", (2, 0, 2, 7, 1, 1, 7, 2, 0, 2): "6/mmm",
+    (0, 0, 0, 0, 0, 1, 3, 8, 0, 0): "23", (0, 0, 8, 3, 1, 1, 3, 8, 0, 0): "m-3", (0, 0, 0, 0, 0, 1, 9, 8, 6, 0): "432",
+    (0, 6, 0, 6, 0, 1, 3, 8, 0, 0): "-43m", (0, 6, 8, 9, 1, 1, 9, 8, 6, 0): "m-3m",
+}
 
 
 def describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:

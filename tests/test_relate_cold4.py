@@ -159,3 +159,28 @@ def test_sub_box_tables_are_those_of_its_rows():
         assert np.array_equal(hi, h.astype(np.int64)) and np.array_equal(zero, h == 0)
         r = np.mod(h.astype(int), N)
         assert np.array_equal(code, r[:, 0] * N * N + r[:, 1] * N + r[:, 2])
+
+
+def test_point_group_symbols_from_the_class_table_are_spglibs():
+    import spglib
+
+    from symstrain.ferroic import _point_group
+    from symstrain.spacegroup import spglib_call  # spglib itself, its errors as None
+
+    rng = np.random.default_rng(11)
+    sets = []
+    for sg in gemmi.spacegroup_table():
+        R = np.unique(np.array([np.array(op.rot) // 24 for op in sg.operations()]), axis=0).astype(np.intc)
+        sets.append(R)
+        sets.append(R[rng.random(len(R)) < 0.5])  # mostly not groups: spglib names them by the counts too
+    sets.append(np.array([np.eye(3), 2 * np.eye(3)], dtype=np.intc))  # not rotations: spglib says None
+    n_table = 0
+    for R in sets:
+        if not len(R):
+            continue
+        _point_group.cache_clear()
+        want = spglib_call(spglib.get_pointgroup, np.ascontiguousarray(R))
+        got = _point_group(np.ascontiguousarray(R).tobytes(), len(R))
+        assert got == (None if want is None else want[0].strip()), R
+        n_table += got is not None
+    assert n_table > len(list(gemmi.spacegroup_table()))
