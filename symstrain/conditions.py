@@ -87,7 +87,7 @@ def _quotient(a, b):
 _LET = "hkl"
 
 
-def _lin(coeffs: dict[int, Fraction]) -> str:
+def _lin(coeffs: dict[int, Fraction | int]) -> str:
     """Text of Σ c_i·letter_i, e.g. {0: 1, 1: -1} → "h-k"."""
     s = ""
     for i in sorted(coeffs):
@@ -191,7 +191,7 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     c = {f: (v - D if v > D / 2 else v) for f, v in c.items()}
     if sum(v < 0 for v in c.values()) > sum(v > 0 for v in c.values()):
         c = {f: -v for f, v in c.items()}
-    expr = _lin({f: Fraction(v) for f, v in c.items()})
+    expr = _lin(c)  # integers: the same text as their Fractions
     zone = _zone_text(free, basis)
     rule = f"{expr} = {D}n"
     absent = f"{expr} odd" if D == 2 else f"{expr} ≠ {D}n"

@@ -104,8 +104,7 @@ class _Search:
                 source, f"child cell is too large a supercell of the parent to search: {n_box:,} parent-lattice vectors "
                 f"up to {self.L_c.max() * (1 + tol):.4g} Å long (more than {MAX_BOX:,}; a very large supercell, or a "
                 "very short axis beside long ones)")
-        grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
-        ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+        ints = (np.indices(2 * nmax + 1).reshape(3, -1).T - nmax).astype(float, order="C")  # the box, row-major
         cent = np.asarray(centring, dtype=float).reshape(-1, 3)
         # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
         # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
