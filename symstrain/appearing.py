@@ -319,13 +319,20 @@ def _denominator(values) -> int:
     return out
 
 
-def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None = None) -> str:
+def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None = None,
+             size_n: tuple[int, int] | None = None) -> str:
     """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
     being zero, else from its equations ``M`` (3, m) (or a callable making them). ``zero_idx``: ``box == 0``, when
-    known."""
+    known. ``size_n``: (the number of points of ``mask``, n) when ``box`` is the whole cube |h|, |k|, |l| ≤ n without
+    0 — the zone of the indices zero on every point of the mask (which holds the mask) has (2n + 1)^(3 − zeros) − 1
+    points there, so it is the mask exactly when the numbers agree."""
     Z = box == 0 if zero_idx is None else zero_idx
     zero = np.all(Z[mask], axis=0)
-    if np.array_equal(mask, np.all(Z[:, zero], axis=1)):
+    if size_n is not None:
+        same = size_n[0] == (2 * size_n[1] + 1) ** (3 - int(zero.sum())) - 1
+    else:
+        same = np.array_equal(mask, np.all(Z[:, zero], axis=1))
+    if same:
         return "".join("0" if z else _LET[i] for i, z in enumerate(zero))
     return _zone_name(M() if callable(M) else M)
 
@@ -412,7 +419,7 @@ class Describer:
         exceptions = []
         found_mask = admitted.copy()  # Appearing(main, exceptions).contains(box), built up as the exceptions come
         sized = [(int(m.sum()), m, k) for m, k in subzones.values()]
-        sized.sort(key=lambda x: (-x[0], tuple(box[np.argmax(x[1])])))
+        sized.sort(key=lambda x: (-x[0], tuple(box[int(np.argmax(x[1]))].tolist())))
         for size, m, k in sized:  # larger zones first; the smaller ones inside a zone: their own turn
             inner = np.zeros(len(box), dtype=bool)
             for size2, m2, _ in sized:
@@ -425,8 +432,8 @@ class Describer:
             sub = _rules_of(sb.code[care], out[care], N)
             if sub is None:
                 return fallback()
-            M = np.hstack([zone_M, self.Rc[k] - np.eye(3)])
-            z = Zone(_name_of(m, box, M, sb.zero), M, sub)
+            M = np.concatenate((zone_M, self.Rc[k] - _I3), axis=1)
+            z = Zone(_name_of(m, box, M, sb.zero, None if sb.n is None else (size, sb.n)), M, sub)
             exceptions.append(z)
             in_z = m & sb.holds(sub)  # z.contains(box): its zone {h·M = 0} is m
             removed |= admitted & in_z

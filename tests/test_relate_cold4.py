@@ -184,3 +184,21 @@ def test_point_group_symbols_from_the_class_table_are_spglibs():
         assert got == (None if want is None else want[0].strip()), R
         n_table += got is not None
     assert n_table > len(list(gemmi.spacegroup_table()))
+
+
+def test_zone_names_by_counting_are_the_compared_ones():
+    from symstrain.appearing import _name_of
+    from symstrain.index_box import _box_within
+
+    rng = np.random.default_rng(13)
+    for n in (4, 6):
+        h = _box_within(n)[1]
+        Z = h == 0
+        masks = [np.all(Z[:, list(z)], axis=1) for z in ([0], [1], [2], [0, 1], [0, 2], [1, 2], [])]
+        masks += [np.all(np.abs(h @ M) < 1e-6, axis=1) for M in
+                  (np.array([[1.0], [-1], [0]]), np.array([[1.0, 0], [0, 1], [-1, 0]]), np.array([[1.0], [1], [1]]))]
+        masks += [m & (rng.random(len(m)) < 0.9) for m in masks[:7]]  # zones with points missing
+        masks += [np.zeros(len(h), dtype=bool)]
+        for m in masks:
+            M = np.array([[1.0], [-1], [0]])  # "hhl": never a name of indices being zero
+            assert _name_of(m, h, lambda: M, Z, (int(m.sum()), n)) == _name_of(m, h, lambda: M, Z), m.sum()
