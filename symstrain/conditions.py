@@ -27,7 +27,8 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .index_box import _EPS, _box, _box_fixed_rows, _box_nonintegral, _dist_int, _fixed_rows, _is_int, _zero_rows
+from .index_box import (_EPS, _box, _box_fixed_rows, _box_nonintegral, _box_residues, _dist_int, _fixed_rows, _is_int,
+                        _small_denominator, _zero_rows)
 from .matrix3 import inverse
 from .notation import frac as _frac, triplet
 from .ops import SymOps, lattice_translations as parent_lattice_translations
@@ -299,10 +300,19 @@ def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
     ts = np.asarray(w, dtype=float).reshape(-1, 3)
     out: list[np.ndarray | None] = [None] * len(ts)
     groups = _by_rotation(W, ts, only_nonintegral=True)
+    # h·t ∉ ℤ on the residue classes mod Q for every translation at once when one Q serves them all (as
+    # _box_nonintegral decides it per rotation: the same exact question), read per rotation at its fixed set
+    Q = _small_denominator(ts) if len(ts) else None
+    if Q is not None:
+        reps, codes = _box_residues(Q)
+        table = _dist_int(reps @ ts.T) >= _EPS  # (Q³, n_ops)
     for (_, ops), idx in zip(groups, _box_fixed_rows(box, [M for M, _ in groups])):
         if idx is not None and not len(idx):
             continue
-        ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
+        if Q is None:
+            ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
+        else:
+            ext = table[codes if idx is None else codes[idx]][:, ops]
         ext &= (allows if idx is None else allows[idx])[:, None]
         for col, k in enumerate(ops.tolist()):
             sel = np.flatnonzero(ext[:, col])
