@@ -312,7 +312,7 @@ def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
         if Q is None:
             ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
         else:
-            ext = table[codes if idx is None else codes[idx]][:, ops]
+            ext = table[:, ops][codes if idx is None else codes[idx]]  # columns first: few rows
         ext &= (allows if idx is None else allows[idx])[:, None]
         for col, k in enumerate(ops.tolist()):
             sel = np.flatnonzero(ext[:, col])
