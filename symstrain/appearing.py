@@ -282,8 +282,12 @@ def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...]
     first) whose patterns AND to ``goal``, its congruences ordered by their first index; None when there is none."""
     for k in (1, 2, 3):
         pool = cands if k < 3 else cands[:60]  # three rules: among the simplest sixty (C(60, 3) = 34 220 tries)
-        found = [combo for combo in itertools.combinations(pool, k)
-                 if reduce(lambda a, b: a & b, (b for b, _ in combo)) == goal]
+        if k == 1:
+            found = [(x,) for x in pool if x[0] == goal]
+        elif k == 2:
+            found = [(x, y) for x, y in itertools.combinations(pool, 2) if x[0] & y[0] == goal]
+        else:
+            found = [(x, y, z) for x, y, z in itertools.combinations(pool, 3) if x[0] & y[0] & z[0] == goal]
         if found:
             combo = min(found, key=lambda cb: [sum(x) for x in zip(*(scores[i] for _, i in cb))])
             return tuple(sorted((atoms[i] for _, i in combo), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))

@@ -171,7 +171,8 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     if not free:
         return None
     # integral basis vectors (a row like (h, -h/2, 0) is written (2h, -h, 0), the parameter being h)
-    basis = [[_exact(x * reduce(math.lcm, (y.denominator for y in b), 1)) for x in b] for b in basis]
+    lcms = [reduce(math.lcm, (y.denominator for y in b), 1) for b in basis]
+    basis = [[_exact(x * m) for x in b] for b, m in zip(basis, lcms)]
     # h·t on each basis vector, mod 1: t = tn / Q over the common denominator Q, in integers
     tf = [_frac(x) for x in tl]
     Q = reduce(math.lcm, (x.denominator for x in tf), 1)

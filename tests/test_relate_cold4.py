@@ -202,3 +202,30 @@ def test_zone_names_by_counting_are_the_compared_ones():
         for m in masks:
             M = np.array([[1.0], [-1], [0]])  # "hhl": never a name of indices being zero
             assert _name_of(m, h, lambda: M, Z, (int(m.sum()), n)) == _name_of(m, h, lambda: M, Z), m.sum()
+
+
+def test_best_combination_is_the_simplest_conjunction_found_by_brute_force():
+    import itertools
+
+    from symstrain.appearing import _atom_scores, _atoms, _best_combination
+
+    atoms, scores = _atoms(2)[0], _atom_scores(2)
+    rng = np.random.default_rng(17)
+    hits = 0
+    for _ in range(300):
+        n = int(rng.integers(1, 70))
+        pats = rng.integers(1, 2**8, n).tolist()
+        idx = sorted(rng.choice(len(atoms), n, replace=False).tolist())
+        cands = list(dict(zip(pats, idx)).items())  # one candidate per pattern
+        goal = pats[0] & pats[-1] if rng.random() < 0.5 else int(rng.integers(1, 2**8))
+        want = None
+        for k in (1, 2, 3):
+            pool = cands if k < 3 else cands[:60]
+            found = [c for c in itertools.combinations(pool, k) if np.bitwise_and.reduce([b for b, _ in c]) == goal]
+            if found:
+                best = min(found, key=lambda cb: [sum(x) for x in zip(*(scores[i] for _, i in cb))])
+                want = tuple(sorted((atoms[i] for _, i in best), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
+                break
+        assert _best_combination(cands, goal, atoms, scores) == want
+        hits += want is not None
+    assert hits > 100
