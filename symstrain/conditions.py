@@ -448,18 +448,21 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             cc = condition_from_op(W[k], w[k])
             cp = condition_from_op(Rp[k - len(L)], np.asarray(tp, dtype=float)[k - len(L)])
         seen.add(key)
-        sb = np.zeros(len(box), dtype=bool)
-        sb[pos] = True
-        out.append([cc, cp, sb, len(pos)])
+        out.append([cc, cp, pos, len(pos)])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -x[3])
     describe = describer(Rc, tc, box, child_allows)
     result = []
-    for i, (cc, cp, sb, n) in enumerate(out):
+    dense: dict[int, np.ndarray] = {}  # SB sets as box masks, made for the sets asked about as containers
+    for i, (cc, cp, pos, n) in enumerate(out):
         container = None
-        for j, (cc2, _, sb2, n2) in enumerate(out):
-            if j != i and n2 > n and not (sb & ~sb2).any():
-                container = cc2.label
-                break
+        for j, (cc2, _, pos2, n2) in enumerate(out):
+            if j != i and n2 > n:
+                if j not in dense:
+                    dense[j] = np.zeros(len(box), dtype=bool)
+                    dense[j][pos2] = True
+                if dense[j][pos].all():  # every position of this set is in set j
+                    container = cc2.label
+                    break
         result.append(BrokenCondition(cc, cp, n, container, describe(cc)))
     return result

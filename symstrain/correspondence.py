@@ -111,14 +111,12 @@ class _Search:
         # the exact test below on the vectors it keeps, in the same order as the whole box
         nG = ints @ self.G_p
         nGn = np.einsum("ij,ij->i", nG, ints)
-        cGc = np.einsum("ij,jk,ik->i", cent, self.G_p, cent)
+        cGc = np.einsum("ij,ij->i", cent @ self.G_p, cent)  # a loose pre-filter: any rounding of |c|² serves
         kept = []
         rows = max(1, _PREFILTER_BLOCK // len(ints))  # centrings at a time: memory of the shell, not of the box
         for c0 in range(0, len(cent), rows):
             length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T) + cGc[c0:c0 + rows, None], 0.0))
-            loose = np.zeros(length.shape, dtype=bool)
-            for L in self.L_c:
-                loose |= np.abs(length / L - 1) <= tol + 1e-6
+            loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
             ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
             kept.append(ints[ik] + cent[c0 + ic])
         vecs = np.concatenate(kept)

@@ -17,10 +17,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import lattice
 from .errors import SymstrainInputError
 from .matrix3 import inverse
 from .ops import rotations_closed
-from .phase import Cell, SpaceGroupInfo, params_from_matrix
+from .phase import Cell, SpaceGroupInfo
 from .tensors import (
     cartesian_rotations,
     invariant_projectors,
@@ -187,8 +188,11 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     rot_c = np.frombuffer(rot_c_bytes, dtype=np.int64).reshape(-1, 3, 3).astype(float)
     P = np.frombuffer(P_bytes).reshape(3, 3)
     A_p = np.frombuffer(A_p_bytes).reshape(3, 3)
-    pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)
-    A_c = Cell(*params_from_matrix(A_p @ P)).matrix()
+    # distinct rotations already (the caller's unique_rotations()): named without point_group_symbol's unique
+    pg_p, pg_c = (_point_group(np.ascontiguousarray(R, dtype=np.intc).tobytes(), len(R)) for R in (rot_p, rot_c))
+    if pg_p is None or pg_c is None:
+        pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)  # raises, naming the rotations
+    A_c = lattice.cell_matrix(lattice.params_from_matrix(A_p @ P), "cstar")  # = Cell(*params).matrix()
     Pi = inverse(P)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
