@@ -273,11 +273,12 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         M = I_W[n]
         if np.any(M - np.diag(np.diag(M))):
             return _ORIGIN_K[solutions(n, _ORIGIN_K)]
-        found = [_diagonal_solutions(np.diag(M).tolist(), row) for row in mi[n][keep[n]].tolist()]
-        if not found:
-            return np.zeros((0, 3))
-        k = np.concatenate(found)
-        return k[np.unique(code(k), return_index=True)[1]]
+        # the union over the right sides of boxes of axis solutions, marked on the grid (C order = grid order)
+        d = [int(x) for x in np.diag(M).tolist()]
+        grid = np.zeros((n_grid,) * 3, dtype=bool)
+        for row in mi[n][keep[n]].tolist():
+            grid[np.ix_(*(_axis_solutions(di, int(ri)) for di, ri in zip(d, row)))] = True
+        return _ORIGIN_K[np.flatnonzero(grid)]
 
     def sift(order):
         """Grid points k (origins k/24, in grid order) that make the operations ``order`` parent operations,
@@ -319,17 +320,9 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     return best + 0.0, None
 
 
-def _diagonal_solutions(d: list, row: list) -> np.ndarray:
-    """(m, 3) grid points k (float, in grid order) with d_i·k_i ≡ row_i (mod 24) on each axis (I − W diagonal)."""
-    axes = [_axis_solutions(int(di), int(ri)) for di, ri in zip(d, row)]
-    if not all(len(a) for a in axes):
-        return np.zeros((0, 3))
-    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
-
-
 @lru_cache(maxsize=None)
 def _axis_solutions(d: int, r: int) -> np.ndarray:
-    """The k in 0…23 with d·k ≡ r (mod 24), as floats (a table: d and r are small integers)."""
-    out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0).astype(float)
+    """The k in 0…23 with d·k ≡ r (mod 24) (a table: d and r are small integers)."""
+    out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0)
     out.setflags(write=False)
     return out
