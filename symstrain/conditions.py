@@ -257,8 +257,20 @@ def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
+    # on the whole box with one Q ≤ 12 for every translation: h·t ∉ ℤ on the residue classes mod Q, all at once
+    Q = _small_denominator(ts) if whole_box and len(ts) else None
+    if Q is not None:
+        reps, codes = _box_residues(Q)
+        table = _dist_int(reps @ ts.T) >= _EPS  # (Q³, n_ops)
     for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
-        if idx is None:
+        if Q is not None:
+            if idx is None or len(idx):
+                off = table[:, ops].any(axis=1)[codes if idx is None else codes[idx]]
+                if idx is None:
+                    absent |= off
+                else:
+                    absent[idx[off]] = True
+        elif idx is None:
             absent |= _box_nonintegral(ts[ops]).any(axis=1) if whole_box else _nonintegral_any(hkl, ts[ops])
         elif len(idx):
             off = _box_nonintegral(ts[ops], idx).any(axis=1) if whole_box else _nonintegral_any(hkl[idx], ts[ops])

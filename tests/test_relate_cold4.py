@@ -229,3 +229,20 @@ def test_best_combination_is_the_simplest_conjunction_found_by_brute_force():
         assert _best_combination(cands, goal, atoms, scores) == want
         hits += want is not None
     assert hits > 100
+
+
+def test_absent_mask_of_the_box_is_the_direct_test():
+    from symstrain.conditions import _absent_mask
+    from symstrain.index_box import _box, _box_fixed, _box_fixed_rows
+
+    box = _box()
+    for sg in list(gemmi.spacegroup_table())[::23]:
+        G = SpaceGroupInfo.from_gemmi(sg, "H-M")
+        _box_fixed.cache_clear()
+        got = _absent_mask(box, G.rotations, G.translations, _box_fixed_rows)
+        want = np.zeros(len(box), dtype=bool)
+        for R, t in zip(G.rotations.astype(float), G.translations):
+            fixed = np.all(np.abs(box @ R - box) < 1e-6, axis=1)
+            ht = box @ t
+            want |= fixed & (np.abs(ht - np.rint(ht)) >= 1e-6)
+        assert np.array_equal(got, want), sg.xhm()
