@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .index_box import _BOX, _box, _box_fixed_within, _box_within, _dist_int, _zero_rows
+from .index_box import _BOX, _box, _box_fixed_within, _box_within, _dist_int, _within_tables, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -190,18 +190,6 @@ def _atom_masks(N: int) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=16)
-def _within_tables(n: int, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the sub-box :func:`~symstrain.index_box._box_within` (n): its rows as int64, their residue classes mod N
-    (:func:`_residue_codes`) and which indices are 0 — tables that depend on nothing else (made once per (n, N))."""
-    h = _box_within(n)[1]
-    hi = np.asarray(h, dtype=np.int64)
-    out = (hi, _residue_codes(h, N), hi == 0)
-    for a in out:
-        a.setflags(write=False)
-    return out
-
-
 _I3 = np.eye(3)
 _I3.setflags(write=False)
 
@@ -327,9 +315,9 @@ def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None =
              size_n: tuple[int, int] | None = None) -> str:
     """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
     being zero, else from its equations ``M`` (3, m) (or a callable making them). ``zero_idx``: ``box == 0``, when
-    known. ``size_n``: (the number of points of ``mask``, n) when ``box`` is the whole cube |h|, |k|, |l| ≤ n without
-    0 — the zone of the indices zero on every point of the mask (which holds the mask) has (2n + 1)^(3 − zeros) − 1
-    points there, so it is the mask exactly when the numbers agree."""
+    known. ``size_n``: (the number of points of ``mask``, n) when ``box`` is the whole cube |h|, |k|, |l| ≤ n
+    without 0 — the zone of the indices zero on every point of the mask (which holds the mask) has
+    (2n + 1)^(3 − zeros) − 1 points there, so it is the mask exactly when the numbers agree."""
     Z = box == 0 if zero_idx is None else zero_idx
     zero = np.all(Z[mask], axis=0)
     if size_n is not None:

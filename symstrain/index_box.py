@@ -253,6 +253,18 @@ def _box_within(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=16)
+def _within_tables(n: int, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the sub-box :func:`_box_within` (n): its rows as int64, their residue classes (h, k, l) mod N coded
+    (h·N + k)·N + l, and which indices are 0 — tables that depend on nothing else (made once per (n, N))."""
+    hi = np.rint(_box_within(n)[1]).astype(np.int64)
+    res = np.mod(hi, N)
+    out = (hi, (res[:, 0] * N + res[:, 1]) * N + res[:, 2], hi == 0)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=16)
 def _box_within_lookup(n: int) -> np.ndarray:
     """(len(_box()),) int: each box reflection's row in :func:`_box_within` (n), −1 outside it (a table per n)."""
     idx, _ = _box_within(n)

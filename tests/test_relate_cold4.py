@@ -36,7 +36,8 @@ def test_inverse_of_an_integer_matrix_is_the_nearest_float_of_each_fraction():
 
     for P in _random_integer_matrices(3000, 1):
         Pf = [[Fraction(int(x)) for x in row] for row in P.tolist()]
-        det = (Pf[0][0] * (Pf[1][1] * Pf[2][2] - Pf[1][2] * Pf[2][1]) - Pf[0][1] * (Pf[1][0] * Pf[2][2] - Pf[1][2] * Pf[2][0])
+        det = (Pf[0][0] * (Pf[1][1] * Pf[2][2] - Pf[1][2] * Pf[2][1])
+               - Pf[0][1] * (Pf[1][0] * Pf[2][2] - Pf[1][2] * Pf[2][0])
                + Pf[0][2] * (Pf[1][0] * Pf[2][1] - Pf[1][1] * Pf[2][0]))
         if det == 0:
             continue
@@ -150,7 +151,7 @@ def test_fixed_sets_within_a_sub_box_are_the_scanned_ones():
 
 
 def test_sub_box_tables_are_those_of_its_rows():
-    from symstrain.appearing import _within_tables
+    from symstrain.index_box import _within_tables
     from symstrain.index_box import _box_within
 
     for n, N in ((6, 2), (4, 3), (12, 4)):
@@ -224,7 +225,8 @@ def test_best_combination_is_the_simplest_conjunction_found_by_brute_force():
             found = [c for c in itertools.combinations(pool, k) if np.bitwise_and.reduce([b for b, _ in c]) == goal]
             if found:
                 best = min(found, key=lambda cb: [sum(x) for x in zip(*(scores[i] for _, i in cb))])
-                want = tuple(sorted((atoms[i] for _, i in best), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
+                chosen = (atoms[i] for _, i in best)
+                want = tuple(sorted(chosen, key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
                 break
         assert _best_combination(cands, goal, atoms, scores) == want
         hits += want is not None
