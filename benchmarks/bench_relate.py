@@ -44,9 +44,10 @@ def clear_caches():
     residue codes and zero indices, its axis planes and its residue classes mod Q; the congruences mod N with their
     scores, masks and index; the origin grid's axis solutions): made once per process, they are in the
     whole-process time of ``symstrain relate``, not in a cold call's."""
-    from symstrain import appearing, conditions, cosets, ferroic, index_box, matrix3, notation, ops, relation
+    from symstrain import appearing, conditions, cosets, ferroic, index_box, matrix_exact, notation, ops
+    from symstrain import relation
 
-    for f in (matrix3._inverse, notation._frac, conditions._condition_cached, index_box._box_fixed,
+    for f in (matrix_exact._inverse, notation._frac, conditions._condition_cached, index_box._box_fixed,
               ferroic._describe_rotations, ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached,
               ferroic._point_group, cosets._triplet):
         f.cache_clear()

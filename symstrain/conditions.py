@@ -29,7 +29,7 @@ import numpy as np
 
 from .index_box import (_EPS, _box, _box_fixed_rows, _box_nonintegral, _box_residues, _dist_int, _fixed_rows, _is_int,
                         _small_denominator, _zero_rows)
-from .matrix3 import inverse
+from .matrix_exact import inverse
 from .notation import frac as _frac, triplet
 from .ops import SymOps, lattice_translations as parent_lattice_translations
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from .errors import SymstrainInputError
 from .notation import triplet as op_to_xyz
-from .matrix3 import inverse, ranks
+from .matrix_exact import inverse, ranks
 from .ops import TOL, _rotation_codes
 from .phase import Cell, SpaceGroupInfo
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
-from .matrix3 import inverse, unimodular_inverses
+from .matrix_exact import inverse, unimodular_inverses
 from .notation import triplet_text
 from .ops import CODE_DEN, SymOps, TOL, denominators, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import lattice
 from .errors import SymstrainInputError
-from .matrix3 import inverse
+from .matrix_exact import inverse
 from .ops import rotations_closed
 from .phase import Cell, SpaceGroupInfo
 from .tensors import (

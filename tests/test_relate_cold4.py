@@ -1,6 +1,8 @@
 """More shortcuts of a cold ``relate`` (issue 12) against independent oracles: the exact inverses and ranks of
-``matrix3`` against Fraction arithmetic and numpy's LAPACK/SVD, and ``find_origin``'s joint test of the operations
-against a brute-force scan of the whole 1/24 origin grid (and against its one-operation-at-a-time path)."""
+``matrix_exact`` against Fraction arithmetic and numpy's LAPACK/SVD, ``find_origin``'s joint test of the operations
+against a brute-force scan of the 1/24 origin grid (and its one-operation-at-a-time path), point groups named by
+the class table against spglib, and the residue-class and fixed-set shortcuts of the conditions against direct
+tests."""
 
 from fractions import Fraction
 
@@ -23,7 +25,7 @@ def _random_integer_matrices(n, seed, lo=-3, hi=4):
 
 
 def test_ranks_are_matrix_rank():
-    from symstrain.matrix3 import ranks
+    from symstrain.matrix_exact import ranks
 
     M = _random_integer_matrices(20_000, 0)
     got = ranks(M)
@@ -32,7 +34,7 @@ def test_ranks_are_matrix_rank():
 
 
 def test_inverse_of_an_integer_matrix_is_the_nearest_float_of_each_fraction():
-    from symstrain.matrix3 import inverse
+    from symstrain.matrix_exact import inverse
 
     for P in _random_integer_matrices(3000, 1):
         Pf = [[Fraction(int(x)) for x in row] for row in P.tolist()]
@@ -59,7 +61,7 @@ def test_inverse_of_an_integer_matrix_is_the_nearest_float_of_each_fraction():
 
 
 def test_unimodular_inverses_of_every_gemmi_rotation():
-    from symstrain.matrix3 import unimodular_inverses
+    from symstrain.matrix_exact import unimodular_inverses
 
     R = np.array([np.array(op.rot) // 24 for sg in gemmi.spacegroup_table() for op in sg.operations()])
     inv = unimodular_inverses(R)
