@@ -37,16 +37,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clear_caches():
     """Forget every remembered derivation that depends on the input (conditions, box fixed sets, fractions,
-    descriptions, lattice translations, point-group symbols, coset triplets, cosets, ferroic character, describers).
+    descriptions, lattice translations, inverses of P, point-group symbols, coset triplets, cosets, ferroic character,
+    describers).
 
-    Kept: the tables that depend on nothing (the conditions' index box, its cuts, its axis planes and its residue
-    classes mod Q; the congruences mod N with their scores, masks and index): made once per process, they are in the
+    Kept: the tables that depend on nothing (the conditions' index box, its cuts, their position tables, int rows,
+    residue codes and zero indices, its axis planes and its residue classes mod Q; the congruences mod N with their
+    scores, masks and index; the origin grid's axis solutions): made once per process, they are in the
     whole-process time of ``symstrain relate``, not in a cold call's."""
-    from symstrain import appearing, conditions, cosets, ferroic, index_box, notation, ops, relation
+    from symstrain import appearing, conditions, cosets, ferroic, index_box, matrix_exact, notation, ops
+    from symstrain import relation
 
-    for f in (notation._frac, conditions._condition_cached, index_box._box_fixed, ferroic._describe_rotations,
-              ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached, ferroic._point_group,
-              cosets._triplet):
+    for f in (matrix_exact._inverse, notation._frac, conditions._condition_cached, index_box._box_fixed,
+              ferroic._describe_rotations, ops._lattice_translations, ferroic._ferroic_cached, relation._cosets_cached,
+              ferroic._point_group, cosets._triplet):
         f.cache_clear()
     appearing._DESCRIBERS.clear()
 

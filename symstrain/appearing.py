@@ -25,7 +25,7 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .index_box import _BOX, _box, _box_fixed_masks, _box_within, _dist_int, _zero_rows
+from .index_box import _BOX, _box, _box_fixed_within, _box_within, _dist_int, _within_tables, _zero_rows
 from .notation import frac
 
 _EPS = 1e-6
@@ -190,6 +190,10 @@ def _atom_masks(N: int) -> np.ndarray:
     return out
 
 
+_I3 = np.eye(3)
+_I3.setflags(write=False)
+
+
 def _residue_codes(points: np.ndarray, N: int) -> np.ndarray:
     """(n,) int64: the residue class (h, k, l) mod N of integer points (n, 3), coded (h·N + k)·N + l."""
     res = np.mod(np.rint(points).astype(np.int64), N)
@@ -250,11 +254,15 @@ def _rules_of_word(code: np.ndarray, target: np.ndarray, N: int) -> tuple[Congru
         return None  # two points with the same residues, one in the set and one not
     if goal == P:
         return ()
-    m = _atom_masks(N) & P  # each atom's pattern on the classes present
-    useful = np.flatnonzero((m != 0) & (m != P) & ((goal & ~m) == 0))
-    first = np.sort(np.unique(m[useful], return_index=True)[1]).tolist()
-    cands = [(int(m[useful[j]]), int(useful[j])) for j in first]
-    return _best_combination(cands, int(goal), _atoms(N)[0], _atom_scores(N))
+    m = (_atom_masks(N) & P).tolist()  # each atom's pattern on the classes present
+    # the useful patterns (not empty, not all, every goal class kept), the first atom of each, in atom order
+    P, goal = int(P), int(goal)
+    cands, seen = [], set()
+    for i, x in enumerate(m):
+        if x and x != P and not goal & ~x and x not in seen:
+            seen.add(x)
+            cands.append((x, i))
+    return _best_combination(cands, goal, _atoms(N)[0], _atom_scores(N))
 
 
 def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...] | None:
@@ -262,8 +270,12 @@ def _best_combination(cands, goal: int, atoms, scores) -> tuple[Congruence, ...]
     first) whose patterns AND to ``goal``, its congruences ordered by their first index; None when there is none."""
     for k in (1, 2, 3):
         pool = cands if k < 3 else cands[:60]  # three rules: among the simplest sixty (C(60, 3) = 34 220 tries)
-        found = [combo for combo in itertools.combinations(pool, k)
-                 if reduce(lambda a, b: a & b, (b for b, _ in combo)) == goal]
+        if k == 1:
+            found = [(x,) for x in pool if x[0] == goal]
+        elif k == 2:
+            found = [(x, y) for x, y in itertools.combinations(pool, 2) if x[0] & y[0] == goal]
+        else:
+            found = [(x, y, z) for x, y, z in itertools.combinations(pool, 3) if x[0] & y[0] & z[0] == goal]
         if found:
             combo = min(found, key=lambda cb: [sum(x) for x in zip(*(scores[i] for _, i in cb))])
             return tuple(sorted((atoms[i] for _, i in combo), key=lambda c: [i for i, x in enumerate(c.coeffs) if x]))
@@ -299,13 +311,20 @@ def _denominator(values) -> int:
     return out
 
 
-def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None = None) -> str:
+def _name_of(mask: np.ndarray, box: np.ndarray, M, zero_idx: np.ndarray | None = None,
+             size_n: tuple[int, int] | None = None) -> str:
     """Name of a zone given as its points ``mask`` of ``box``: "h0l", "00l"… when it is the zone of some indices
     being zero, else from its equations ``M`` (3, m) (or a callable making them). ``zero_idx``: ``box == 0``, when
-    known."""
+    known. ``size_n``: (the number of points of ``mask``, n) when ``box`` is the whole cube |h|, |k|, |l| ≤ n
+    without 0 — the zone of the indices zero on every point of the mask (which holds the mask) has
+    (2n + 1)^(3 − zeros) − 1 points there, so it is the mask exactly when the numbers agree."""
     Z = box == 0 if zero_idx is None else zero_idx
     zero = np.all(Z[mask], axis=0)
-    if np.array_equal(mask, np.all(Z[:, zero], axis=1)):
+    if size_n is not None:
+        same = size_n[0] == (2 * size_n[1] + 1) ** (3 - int(zero.sum())) - 1
+    else:
+        same = np.array_equal(mask, np.all(Z[:, zero], axis=1))
+    if same:
         return "".join("0" if z else _LET[i] for i, z in enumerate(zero))
     return _zone_name(M() if callable(M) else M)
 
@@ -334,7 +353,8 @@ class Describer:
             if self.box is _box():  # the conditions' box: its sub-box and the fixed sets of rotations are remembered
                 sel, h = _box_within(n)
                 box = h
-                fixed = _box_fixed_masks(self.Rc - np.eye(3), sel)
+                fixed = _box_fixed_within(self.Rc - _I3, n)
+                hi, code, zero = _within_tables(n, N)
             else:
                 A = np.abs(self.box)
                 sel = (A[:, 0] <= n) & (A[:, 1] <= n) & (A[:, 2] <= n)
@@ -343,9 +363,10 @@ class Describer:
                 X = h @ self.Rc
                 X -= h
                 fixed = _zero_rows(X)  # (n_ops, M): h·R = h
-            hi = np.asarray(box, dtype=np.int64)
+                hi = np.asarray(box, dtype=np.int64)
+                code, zero = _residue_codes(h, N), hi == 0
             self._boxes[N] = _SmallBox(box, h, self.allows[sel], fixed, fixed & (_dist_int(self.tc @ h.T) >= _EPS),
-                                       hi, _residue_codes(h, N), hi == 0, N)
+                                       hi, code, zero, N, n if self.box is _box() else None)
         return self._boxes[N]
 
     def __call__(self, cond) -> Appearing:
@@ -362,8 +383,10 @@ class Describer:
         N = min(math.lcm(self.N_child, _denominator(t)), 12)
         sb = self._small(N)
         box, h, allows, fixed, ext = sb.box, sb.h, sb.allows, sb.fixed, sb.ext
-        zone_M = R - np.eye(3)
-        in_zone = _zero_rows(h @ zone_M)
+        zone_M = R - _I3
+        # the zone's points: from the remembered fixed set of the rotation in the conditions' box (the SB sets found
+        # it), else by the product
+        in_zone = _zero_rows(h @ zone_M) if sb.n is None else _box_fixed_within([zone_M], sb.n)[0]
         target = in_zone & (_dist_int(h @ t) >= _EPS) & allows
         # smaller zones (the zone ∩ the fixed zone of a child operation) on which the child extinguishes reflections,
         # each with the first operation that gives it (its equations are made only for the zones an exception uses)
@@ -388,7 +411,7 @@ class Describer:
         exceptions = []
         found_mask = admitted.copy()  # Appearing(main, exceptions).contains(box), built up as the exceptions come
         sized = [(int(m.sum()), m, k) for m, k in subzones.values()]
-        sized.sort(key=lambda x: (-x[0], tuple(box[np.argmax(x[1])])))
+        sized.sort(key=lambda x: (-x[0], tuple(box[int(np.argmax(x[1]))].tolist())))
         for size, m, k in sized:  # larger zones first; the smaller ones inside a zone: their own turn
             inner = np.zeros(len(box), dtype=bool)
             for size2, m2, _ in sized:
@@ -401,8 +424,8 @@ class Describer:
             sub = _rules_of(sb.code[care], out[care], N)
             if sub is None:
                 return fallback()
-            M = np.hstack([zone_M, self.Rc[k] - np.eye(3)])
-            z = Zone(_name_of(m, box, M, sb.zero), M, sub)
+            M = np.concatenate((zone_M, self.Rc[k] - _I3), axis=1)
+            z = Zone(_name_of(m, box, M, sb.zero, None if sb.n is None else (size, sb.n)), M, sub)
             exceptions.append(z)
             in_z = m & sb.holds(sub)  # z.contains(box): its zone {h·M = 0} is m
             removed |= admitted & in_z
@@ -427,6 +450,9 @@ class _SmallBox:
     zero: np.ndarray
 
     N: int = 0
+    #: the half-width of the sub-box of the conditions' box (:func:`~symstrain.index_box._box_within`) these rows
+    #: are, or None for another box
+    n: int | None = None
 
     def holds(self, rules) -> np.ndarray:
         """(M,) bool: every congruence of ``rules`` holds (as :meth:`Zone.contains` tests them). A congruence mod

@@ -27,7 +27,9 @@ from functools import lru_cache, reduce
 
 import numpy as np
 
-from .index_box import _EPS, _box, _box_fixed_rows, _box_nonintegral, _dist_int, _fixed_rows, _is_int, _zero_rows
+from .index_box import (_EPS, _box, _box_fixed_rows, _box_nonintegral, _box_residues, _dist_int, _fixed_rows, _is_int,
+                        _small_denominator, _zero_rows)
+from .matrix_exact import inverse
 from .notation import frac as _frac, triplet
 from .ops import SymOps, lattice_translations as parent_lattice_translations
 
@@ -86,7 +88,7 @@ def _quotient(a, b):
 _LET = "hkl"
 
 
-def _lin(coeffs: dict[int, Fraction]) -> str:
+def _lin(coeffs: dict[int, Fraction | int]) -> str:
     """Text of Σ c_i·letter_i, e.g. {0: 1, 1: -1} → "h-k"."""
     s = ""
     for i in sorted(coeffs):
@@ -169,7 +171,8 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     if not free:
         return None
     # integral basis vectors (a row like (h, -h/2, 0) is written (2h, -h, 0), the parameter being h)
-    basis = [[_exact(x * reduce(math.lcm, (y.denominator for y in b), 1)) for x in b] for b in basis]
+    lcms = [reduce(math.lcm, (y.denominator for y in b), 1) for b in basis]
+    basis = [[_exact(x * m) for x in b] for b, m in zip(basis, lcms)]
     # h·t on each basis vector, mod 1: t = tn / Q over the common denominator Q, in integers
     tf = [_frac(x) for x in tl]
     Q = reduce(math.lcm, (x.denominator for x in tf), 1)
@@ -190,7 +193,7 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     c = {f: (v - D if v > D / 2 else v) for f, v in c.items()}
     if sum(v < 0 for v in c.values()) > sum(v > 0 for v in c.values()):
         c = {f: -v for f, v in c.items()}
-    expr = _lin({f: Fraction(v) for f, v in c.items()})
+    expr = _lin(c)  # integers: the same text as their Fractions
     zone = _zone_text(free, basis)
     rule = f"{expr} = {D}n"
     absent = f"{expr} odd" if D == 2 else f"{expr} ≠ {D}n"
@@ -254,8 +257,20 @@ def _absent_mask(hkl, rotations, translations, fixed_rows) -> np.ndarray:
     ts = np.asarray(translations, dtype=float).reshape(-1, 3)
     absent = np.zeros(len(hkl), dtype=bool)
     groups = _by_rotation(rotations, ts, only_nonintegral=True)
+    # on the whole box with one Q ≤ 12 for every translation: h·t ∉ ℤ on the residue classes mod Q, all at once
+    Q = _small_denominator(ts) if whole_box and len(ts) else None
+    if Q is not None:
+        reps, codes = _box_residues(Q)
+        table = _dist_int(reps @ ts.T) >= _EPS  # (Q³, n_ops)
     for (_, ops), idx in zip(groups, fixed_rows(hkl, [M for M, _ in groups])):
-        if idx is None:
+        if Q is not None:
+            if idx is None or len(idx):
+                off = table[:, ops].any(axis=1)[codes if idx is None else codes[idx]]
+                if idx is None:
+                    absent |= off
+                else:
+                    absent[idx[off]] = True
+        elif idx is None:
             absent |= _box_nonintegral(ts[ops]).any(axis=1) if whole_box else _nonintegral_any(hkl, ts[ops])
         elif len(idx):
             off = _box_nonintegral(ts[ops], idx).any(axis=1) if whole_box else _nonintegral_any(hkl[idx], ts[ops])
@@ -298,10 +313,19 @@ def _sb_positions(W, w, allows: np.ndarray) -> list[np.ndarray | None]:
     ts = np.asarray(w, dtype=float).reshape(-1, 3)
     out: list[np.ndarray | None] = [None] * len(ts)
     groups = _by_rotation(W, ts, only_nonintegral=True)
+    # h·t ∉ ℤ on the residue classes mod Q for every translation at once when one Q serves them all (as
+    # _box_nonintegral decides it per rotation: the same exact question), read per rotation at its fixed set
+    Q = _small_denominator(ts) if len(ts) else None
+    if Q is not None:
+        reps, codes = _box_residues(Q)
+        table = _dist_int(reps @ ts.T) >= _EPS  # (Q³, n_ops)
     for (_, ops), idx in zip(groups, _box_fixed_rows(box, [M for M, _ in groups])):
         if idx is not None and not len(idx):
             continue
-        ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
+        if Q is None:
+            ext = _box_nonintegral(ts[ops], idx)  # (m, ops)
+        else:
+            ext = table[:, ops][codes if idx is None else codes[idx]]  # columns first: few rows
         ext &= (allows if idx is None else allows[idx])[:, None]
         for col, k in enumerate(ops.tolist()):
             sel = np.flatnonzero(ext[:, col])
@@ -318,7 +342,7 @@ def parent_ops_in_child(parent_rotations, parent_translations, P, p) -> tuple[np
     """
     P = np.asarray(P, dtype=float)
     p = np.asarray(p, dtype=float).reshape(3)
-    Pi = np.linalg.inv(P)
+    Pi = inverse(P)
     Rs = np.asarray(parent_rotations, dtype=float)
     ts = np.asarray(parent_translations, dtype=float)
     Wc = np.einsum("ij,njk,kl->nil", Pi, Rs, P)
@@ -415,7 +439,7 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
     Rc, tc = _group_arrays(child)
     box = _box()
     child_allows = ~_absent_mask(box, Rc, tc, _box_fixed_rows)
-    Pi = np.linalg.inv(P)
+    Pi = inverse(P)
     # candidates, in this order: parent lattice translations P⁻¹·n (child supercells), then every parent operation
     # in the child basis; each one's SB set on the box first, the condition texts only for the distinct sets
     L = parent_lattice_translations(P)[1:]
@@ -436,18 +460,21 @@ def _broken_conditions(Rp, tp, child, P, p) -> list[BrokenCondition]:
             cc = condition_from_op(W[k], w[k])
             cp = condition_from_op(Rp[k - len(L)], np.asarray(tp, dtype=float)[k - len(L)])
         seen.add(key)
-        sb = np.zeros(len(box), dtype=bool)
-        sb[pos] = True
-        out.append([cc, cp, sb, len(pos)])
+        out.append([cc, cp, pos, len(pos)])
     # order: larger SB sets first; a set inside another (or equal, already removed) is "contained"
     out.sort(key=lambda x: -x[3])
     describe = describer(Rc, tc, box, child_allows)
     result = []
-    for i, (cc, cp, sb, n) in enumerate(out):
+    dense: dict[int, np.ndarray] = {}  # SB sets as box masks, made for the sets asked about as containers
+    for i, (cc, cp, pos, n) in enumerate(out):
         container = None
-        for j, (cc2, _, sb2, n2) in enumerate(out):
-            if j != i and n2 > n and not (sb & ~sb2).any():
-                container = cc2.label
-                break
+        for j, (cc2, _, pos2, n2) in enumerate(out):
+            if j != i and n2 > n:
+                if j not in dense:
+                    dense[j] = np.zeros(len(box), dtype=bool)
+                    dense[j][pos2] = True
+                if dense[j][pos].all():  # every position of this set is in set j
+                    container = cc2.label
+                    break
         result.append(BrokenCondition(cc, cp, n, container, describe(cc)))
     return result

@@ -28,12 +28,14 @@ answer is a one-line :class:`~symstrain.errors.SymstrainInputError` asking for a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 
 from .errors import SymstrainInputError
 from .notation import triplet as op_to_xyz
-from .ops import TOL
+from .matrix_exact import inverse, ranks
+from .ops import TOL, _rotation_codes
 from .phase import Cell, SpaceGroupInfo
 
 #: misfit bounds of the first steps of :func:`correspondences` (below the tolerance; four decimals, as the order)
@@ -102,22 +104,19 @@ class _Search:
                 source, f"child cell is too large a supercell of the parent to search: {n_box:,} parent-lattice vectors "
                 f"up to {self.L_c.max() * (1 + tol):.4g} Å long (more than {MAX_BOX:,}; a very large supercell, or a "
                 "very short axis beside long ones)")
-        grids = np.meshgrid(*[np.arange(-n, n + 1) for n in nmax], indexing="ij")
-        ints = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+        ints = (np.indices(2 * nmax + 1).reshape(3, -1).T - nmax).astype(float, order="C")  # the box, row-major
         cent = np.asarray(centring, dtype=float).reshape(-1, 3)
         # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
         # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
         # the exact test below on the vectors it keeps, in the same order as the whole box
         nG = ints @ self.G_p
         nGn = np.einsum("ij,ij->i", nG, ints)
-        cGc = np.einsum("ij,jk,ik->i", cent, self.G_p, cent)
+        cGc = np.einsum("ij,ij->i", cent @ self.G_p, cent)  # a loose pre-filter: any rounding of |c|² serves
         kept = []
         rows = max(1, _PREFILTER_BLOCK // len(ints))  # centrings at a time: memory of the shell, not of the box
         for c0 in range(0, len(cent), rows):
             length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T) + cGc[c0:c0 + rows, None], 0.0))
-            loose = np.zeros(length.shape, dtype=bool)
-            for L in self.L_c:
-                loose |= np.abs(length / L - 1) <= tol + 1e-6
+            loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
             ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
             kept.append(ints[ik] + cent[c0 + ic])
         vecs = np.concatenate(kept)
@@ -221,9 +220,13 @@ _ORIGIN_K.setflags(write=False)
 
 def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
     """Child rotations in the parent basis, W_p = P W_c P⁻¹, and the child translations P·w_c."""
-    Pi = np.linalg.inv(P)
-    W = np.einsum("ij,njk,kl->nil", P, child.rotations.astype(float), Pi)
+    W = P @ child.rotations.astype(float) @ inverse(P)
     return W, child.translations @ P.T
+
+
+#: the most (operation, grid point, parent operation) comparisons made at once when the origins left by the first
+#: operation are tested against all the others together (else one operation at a time)
+_MAX_JOINT = 200_000
 
 
 def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
@@ -232,34 +235,34 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     W, tw = _map_child_ops(P, child)
     Wi = np.round(W)
     bad = np.max(np.abs(W - Wi), axis=(1, 2)) > 1e-6
-    in_point_group = G.has_rotations(Wi)
-    for n in range(len(W)):
-        if bad[n] or not in_point_group[n]:
+    own = G._rot_codes  # one code per parent rotation (−1: not a valid rotation)
+    w_code = _rotation_codes(Wi)
+    valid = set(own.tolist()) - {-1}
+    for n, c in enumerate(w_code.tolist()):
+        if bad[n] or c not in valid:  # not a parent rotation (G.has_rotations)
             return None, (
                 f"child operation {op_to_xyz(child.rotations[n], child.translations[n])} has rotation part "
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
                 "which is not a rotation of the parent point group"
             )
     n_grid = _ORIGIN_GRID
-    W_int = Wi.astype(np.int64)
     I_W = np.eye(3)[None] - Wi
-    own = G.rotations.astype(np.int64)
-
-    def targets(n: int) -> np.ndarray:
-        """(m, 3) integers mod 24: the right sides 24·(t − P w_c) for the parent operations (W, t) of the child
-        operation's rotation, kept where they are integral within the tolerance of the operations."""
-        t = G.translations[np.all(own == W_int[n], axis=(1, 2))]
-        m = n_grid * (t - tw[n])
-        mi = np.rint(m)
-        return mi[np.all(np.abs(m - mi) < TOL * n_grid, axis=1)] % n_grid
+    # the right sides 24·(t − P w_c) mod 24 for every (child operation, parent operation (W, t) of its rotation),
+    # kept where they are integral within the tolerance of the operations; coded as one number (code below)
+    m = n_grid * (G.translations[None, :, :] - tw[:, None, :])
+    mi = np.rint(m)
+    keep = (w_code[:, None] == own[None, :]) & np.all(np.abs(m - mi) < TOL * n_grid, axis=2)
+    mi %= n_grid
+    want_all = (mi[..., 0] * n_grid + mi[..., 1]) * n_grid + mi[..., 2]
+    want_all[~keep] = -1  # never a code
 
     def code(v: np.ndarray) -> np.ndarray:
-        return (v[:, 0] * n_grid + v[:, 1]) * n_grid + v[:, 2]
+        return (v[..., 0] * n_grid + v[..., 1]) * n_grid + v[..., 2]
 
     def solutions(n: int, k: np.ndarray) -> np.ndarray:
         """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
         (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
-        want = code(targets(n))
+        want = want_all[n][keep[n]]
         if not len(want) or not len(k):
             return np.zeros(len(k), dtype=bool)
         got = code((k @ I_W[n].T) % n_grid)  # exact: small integers in float64
@@ -270,13 +273,12 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         M = I_W[n]
         if np.any(M - np.diag(np.diag(M))):
             return _ORIGIN_K[solutions(n, _ORIGIN_K)]
-        axis = np.arange(n_grid, dtype=float)
-        found = [np.stack(np.meshgrid(*[axis[(d * axis - m) % n_grid == 0] for d, m in zip(np.diag(M), row)],
-                                      indexing="ij"), axis=-1).reshape(-1, 3) for row in targets(n)]
-        if not found:
-            return np.zeros((0, 3))
-        k = np.concatenate(found)
-        return k[np.unique(code(k), return_index=True)[1]]
+        # the union over the right sides of boxes of axis solutions, marked on the grid (C order = grid order)
+        d = [int(x) for x in np.diag(M).tolist()]
+        grid = np.zeros((n_grid,) * 3, dtype=bool)
+        for row in mi[n][keep[n]].tolist():
+            grid[np.ix_(*(_axis_solutions(di, int(ri)) for di, ri in zip(d, row)))] = True
+        return _ORIGIN_K[np.flatnonzero(grid)]
 
     def sift(order):
         """Grid points k (origins k/24, in grid order) that make the operations ``order`` parent operations,
@@ -292,9 +294,17 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         return k, None
 
     # the set of origins that work does not depend on the order of the tests: the operations that pin p most
-    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest
-    rank = np.linalg.matrix_rank(I_W)
-    k, failed = sift(np.argsort(-rank, kind="stable"))
+    # (largest rank of I − W: the inversion fixes all three coordinates) go first and leave few origins for the rest,
+    # which are then tested together where that is small
+    order = np.argsort(-ranks(I_W), kind="stable")
+    k = first(order[0])
+    rest = order[1:]
+    if len(k) and len(rest) and len(rest) * len(k) * want_all.shape[1] <= _MAX_JOINT:
+        got = code(np.einsum("kj,nij->nki", k, I_W[rest]) % n_grid)  # (rest, k)
+        k = k[(got[:, :, None] == want_all[rest][:, None, :]).any(axis=2).all(axis=0)]
+        failed = None if len(k) else -1
+    else:
+        k, failed = sift(order)
     if failed is not None:
         _, n = sift(range(len(W)))  # the file's order names the operation at fault, as it always has
         return None, (
@@ -308,3 +318,11 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     best = best - np.round(best)
     best[np.abs(best + 0.5) <= 1e-8 + 1e-5 * 0.5] = 0.5  # np.isclose(best, -0.5), without its overhead
     return best + 0.0, None
+
+
+@lru_cache(maxsize=None)
+def _axis_solutions(d: int, r: int) -> np.ndarray:
+    """The k in 0…23 with d·k ≡ r (mod 24) (a table: d and r are small integers)."""
+    out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0)
+    out.setflags(write=False)
+    return out

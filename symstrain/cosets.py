@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import SymstrainInputError
+from .matrix_exact import inverse, unimodular_inverses
 from .notation import triplet_text
 from .ops import CODE_DEN, SymOps, TOL, denominators, lattice_basis, reduce_into_cell
 from .ops import _rotation_codes
@@ -40,6 +41,11 @@ def affine_matrix(P: np.ndarray, p: np.ndarray) -> np.ndarray:
     M[:3, :3] = P
     M[:3, 3] = p
     return M
+
+
+def _affine_inverse(Pi: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """4×4 inverse of :func:`affine_matrix` (P, p) from P⁻¹: x_child = P⁻¹·x_parent − P⁻¹·p."""
+    return affine_matrix(Pi, -(Pi @ p))
 
 
 def _op4(R, t) -> np.ndarray:
@@ -61,8 +67,8 @@ def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
     rot_codes = _rotation_codes(XR)
     # R⁻¹ per distinct rotation (at most the parent point group's order of them)
     _, first, inv = np.unique(rot_codes, return_index=True, return_inverse=True)
-    R_inv = np.rint(np.linalg.inv(XR[first].astype(float)))[np.asarray(inv).reshape(-1)]
-    u = np.einsum("ij,Mjk,Mk->Mi", np.linalg.inv(P), R_inv, Xt)
+    R_inv = unimodular_inverses(XR[first])[np.asarray(inv).reshape(-1)]
+    u = np.einsum("ij,Mjk,Mk->Mi", inverse(P), R_inv, Xt)
     u -= np.floor(u)
     u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
     # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank among the distinct ones
@@ -93,7 +99,7 @@ def _shift_box(P: np.ndarray, rotations: np.ndarray) -> list[int]:
     from functools import reduce
     import math
 
-    den = denominators(np.linalg.inv(P))  # of frac(x, 10_000), x in P⁻¹
+    den = denominators(inverse(P))  # of frac(x, 10_000), x in P⁻¹
     N = [reduce(math.lcm, den[:, k].tolist(), 1) for k in range(3)]
     linked = np.any(np.abs(np.asarray(rotations, dtype=float)) > 1e-9, axis=0) if len(rotations) else np.eye(3, dtype=bool)
     for _ in range(3):  # close the "mixed" relation over the three axes
@@ -129,13 +135,12 @@ def left_cosets(parent: SymOps, child: SymOps, P: np.ndarray, p: np.ndarray) -> 
     # candidates g = (R, t + s) in parent coordinates: parent operation major, lattice shift minor
     gR = np.repeat(parent.rotations, len(shifts), axis=0)
     gt = np.repeat(parent.translations, len(shifts), axis=0) + np.tile(shifts, (len(parent), 1))
-    Pi = np.linalg.inv(P)
-    HR = np.rint(np.einsum("ij,njk,kl->nil", P, child.rotations.astype(float), Pi)).astype(int)
+    Pi = inverse(P)
+    HR = np.rint(P @ child.rotations.astype(float) @ Pi).astype(int)
     Ht = child.translations @ P.T + p - HR @ p
     labels = _coset_labels(gR, gt, HR, Ht, P)
     _, first = np.unique(labels, return_index=True)
-    T = affine_matrix(P, p)
-    Ti = np.linalg.inv(T)
+    T, Ti = affine_matrix(P, p), _affine_inverse(Pi, p)
     H4 = np.zeros((len(child), 4, 4))
     H4[:, :3, :3] = child.rotations
     H4[:, :3, 3] = child.translations
@@ -215,8 +220,8 @@ def readable_cosets(cosets, P, p) -> list[tuple[str, ...]]:
     """:func:`readable_coset` of every coset (lists of members of one size), their members transformed at once."""
     if not len(cosets):
         return []
-    T = affine_matrix(P, p)
+    T, Ti = affine_matrix(P, p), _affine_inverse(inverse(P), np.asarray(p, dtype=float).reshape(3))
     members = np.asarray(cosets, dtype=float)  # (n_cosets, |H|, 4, 4)
-    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, np.linalg.inv(T))
+    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, Ti)
     n = members.shape[1]
     return [tuple(sorted(flat[k * n:(k + 1) * n], key=op_readability)) for k in range(len(cosets))]

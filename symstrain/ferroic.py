@@ -17,9 +17,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import lattice
 from .errors import SymstrainInputError
+from .matrix_exact import inverse
 from .ops import rotations_closed
-from .phase import Cell, SpaceGroupInfo, params_from_matrix
+from .phase import Cell, SpaceGroupInfo
 from .tensors import (
     cartesian_rotations,
     invariant_projectors,
@@ -55,13 +57,47 @@ def point_group_symbol(rots: np.ndarray) -> str:
 
 @lru_cache(maxsize=256)
 def _point_group(R_bytes: bytes, n: int) -> str | None:
-    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again."""
+    """spglib's point-group symbol of n distinct rotations (their intc bytes), remembered: a series asks again.
+    spglib names the class by how many rotations of each type (det, trace) the set has; where those counts are a
+    class's (:data:`_CLASSES`) the symbol is read from the table (no spglib call), else spglib is asked."""
+    R = np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3)
+    counts = [0] * 10
+    for W in R.tolist():
+        k = _ROTATION_TYPE.get((_det3(W), W[0][0] + W[1][1] + W[2][2]))
+        if k is None:
+            break
+        counts[k] += 1
+    else:
+        found = _CLASSES.get(tuple(counts))
+        if found is not None:
+            return found
     import spglib
 
     from .spacegroup import spglib_call
 
-    found = spglib_call(spglib.get_pointgroup, np.frombuffer(R_bytes, dtype=np.intc).reshape(n, 3, 3).copy())
+    found = spglib_call(spglib.get_pointgroup, R.copy())
     return None if found is None else found[0].strip()
+
+
+#: rotation type (−6, −4, −3, −2, −1, 1, 2, 3, 4, 6 as 0…9) by (determinant, trace)
+_ROTATION_TYPE = {(-1, -2): 0, (-1, -1): 1, (-1, 0): 2, (-1, 1): 3, (-1, -3): 4,
+                  (1, 3): 5, (1, -1): 6, (1, 0): 7, (1, 1): 8, (1, 2): 9}
+#: the 32 crystal classes by their numbers of rotations of each type (−6, −4, −3, −2, −1, 1, 2, 3, 4, 6), with
+#: spglib's symbols (ITA Table 10.1.2.2; every setting of gemmi's table gives spglib's symbol, tested)
+_CLASSES = {
+    (0, 0, 0, 0, 0, 1, 0, 0, 0, 0): "1", (0, 0, 0, 0, 1, 1, 0, 0, 0, 0): "-1", (0, 0, 0, 0, 0, 1, 1, 0, 0, 0): "2",
+    (0, 0, 0, 1, 0, 1, 0, 0, 0, 0): "m", (0, 0, 0, 1, 1, 1, 1, 0, 0, 0): "2/m", (0, 0, 0, 0, 0, 1, 3, 0, 0, 0): "222",
+    (0, 0, 0, 2, 0, 1, 1, 0, 0, 0): "mm2", (0, 0, 0, 3, 1, 1, 3, 0, 0, 0): "mmm", (0, 0, 0, 0, 0, 1, 1, 0, 2, 0): "4",
+    (0, 2, 0, 0, 0, 1, 1, 0, 0, 0): "-4", (0, 2, 0, 1, 1, 1, 1, 0, 2, 0): "4/m", (0, 0, 0, 0, 0, 1, 5, 0, 2, 0): "422",
+    (0, 0, 0, 4, 0, 1, 1, 0, 2, 0): "4mm", (0, 2, 0, 2, 0, 1, 3, 0, 0, 0): "-42m",
+    (0, 2, 0, 5, 1, 1, 5, 0, 2, 0): "4/mmm", (0, 0, 0, 0, 0, 1, 0, 2, 0, 0): "3", (0, 0, 2, 0, 1, 1, 0, 2, 0, 0): "-3",
+    (0, 0, 0, 0, 0, 1, 3, 2, 0, 0): "32", (0, 0, 0, 3, 0, 1, 0, 2, 0, 0): "3m", (0, 0, 2, 3, 1, 1, 3, 2, 0, 0): "-3m",
+    (0, 0, 0, 0, 0, 1, 1, 2, 0, 2): "6", (2, 0, 0, 1, 0, 1, 0, 2, 0, 0): "-6", (2, 0, 2, 1, 1, 1, 1, 2, 0, 2): "6/m",
+    (0, 0, 0, 0, 0, 1, 7, 2, 0, 2): "622", (0, 0, 0, 6, 0, 1, 1, 2, 0, 2): "6mm",
+    (2, 0, 0, 4, 0, 1, 3, 2, 0, 0): "-6m2", (2, 0, 2, 7, 1, 1, 7, 2, 0, 2): "6/mmm",
+    (0, 0, 0, 0, 0, 1, 3, 8, 0, 0): "23", (0, 0, 8, 3, 1, 1, 3, 8, 0, 0): "m-3", (0, 0, 0, 0, 0, 1, 9, 8, 6, 0): "432",
+    (0, 6, 0, 6, 0, 1, 3, 8, 0, 0): "-43m", (0, 6, 8, 9, 1, 1, 9, 8, 6, 0): "m-3m",
+}
 
 
 def describe_elements(rots_parent_basis: np.ndarray, G_parent: np.ndarray) -> str:
@@ -152,9 +188,12 @@ def _ferroic_cached(rot_p_bytes: bytes, rot_c_bytes: bytes, P_bytes: bytes, A_p_
     rot_c = np.frombuffer(rot_c_bytes, dtype=np.int64).reshape(-1, 3, 3).astype(float)
     P = np.frombuffer(P_bytes).reshape(3, 3)
     A_p = np.frombuffer(A_p_bytes).reshape(3, 3)
-    pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)
-    A_c = Cell(*params_from_matrix(A_p @ P)).matrix()
-    Pi = np.linalg.inv(P)
+    # distinct rotations already (the caller's unique_rotations()): named without point_group_symbol's unique
+    pg_p, pg_c = (_point_group(np.ascontiguousarray(R, dtype=np.intc).tobytes(), len(R)) for R in (rot_p, rot_c))
+    if pg_p is None or pg_c is None:
+        pg_p, pg_c = point_group_symbol(rot_p), point_group_symbol(rot_c)  # raises, naming the rotations
+    A_c = lattice.cell_matrix(lattice.params_from_matrix(A_p @ P), "cstar")  # = Cell(*params).matrix()
+    Pi = inverse(P)
     # parent rotations that are not integer in the child basis still act on tensors: use them as given
     rot_p_in_child = np.round(np.einsum("ij,njk,kl->nil", Pi, rot_p.astype(float), P), 9)
     rot_c_in_parent = np.einsum("ij,njk,kl->nil", P, rot_c, Pi)

@@ -196,10 +196,19 @@ def _box_nonintegral(T: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray
 
 
 def _small_denominator(T: np.ndarray) -> int | None:
-    """The least Q ≤ 12 with every entry of T within 1e-9 of a multiple of 1/Q, or None."""
+    """The least Q ≤ 12 with every entry of T within 1e-9 of a multiple of 1/Q, or None. A few entries (the
+    translations of one rotation) in Python floats: the same products and rounding (half to even) as numpy's."""
+    if T.size > 48:
+        for Q in (1, 2, 3, 4, 6, 8, 12):
+            X = T * Q
+            if np.all(np.abs(X - np.rint(X)) < 1e-9):
+                return Q
+        return None
+    values = T.ravel().tolist()
+    if not all(map(math.isfinite, values)):
+        return None  # as numpy's test decides: no Q
     for Q in (1, 2, 3, 4, 6, 8, 12):
-        X = T * Q
-        if np.all(np.abs(X - np.rint(X)) < 1e-9):
+        if all(abs(x * Q - round(x * Q)) < 1e-9 for x in values):
             return Q
     return None
 
@@ -243,14 +252,36 @@ def _box_within(n: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, h
 
 
-def _box_fixed_masks(Ms, where: np.ndarray) -> np.ndarray:
-    """(len(Ms), len(where)) bool: h·M = 0 for the box reflections at positions ``where``, per M (from the
-    remembered fixed sets)."""
-    out = np.ones((len(Ms), len(where)), dtype=bool)
-    full = np.zeros(len(_box()), dtype=bool)
+@lru_cache(maxsize=16)
+def _within_tables(n: int, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the sub-box :func:`_box_within` (n): its rows as int64, their residue classes (h, k, l) mod N coded
+    (h·N + k)·N + l, and which indices are 0 — tables that depend on nothing else (made once per (n, N))."""
+    hi = np.rint(_box_within(n)[1]).astype(np.int64)
+    res = np.mod(hi, N)
+    out = (hi, (res[:, 0] * N + res[:, 1]) * N + res[:, 2], hi == 0)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _box_within_lookup(n: int) -> np.ndarray:
+    """(len(_box()),) int: each box reflection's row in :func:`_box_within` (n), −1 outside it (a table per n)."""
+    idx, _ = _box_within(n)
+    out = np.full(len(_box()), -1, dtype=np.intp)
+    out[idx] = np.arange(len(idx))
+    out.setflags(write=False)
+    return out
+
+
+def _box_fixed_within(Ms, n: int) -> np.ndarray:
+    """(len(Ms), M) bool: h·M = 0 for the reflections of the sub-box :func:`_box_within` (n), per M (from the
+    remembered fixed sets, their rows in the sub-box found by a table)."""
+    lookup = _box_within_lookup(n)
+    out = np.ones((len(Ms), len(_box_within(n)[0])), dtype=bool)
     for row, idx in zip(out, _box_fixed_rows(_box(), list(Ms))):
         if idx is not None:
-            full[:] = False
-            full[idx] = True
-            row[:] = full[where]
+            row[:] = False
+            j = lookup[idx]
+            row[j[j >= 0]] = True
     return out
