@@ -58,9 +58,33 @@ def _element_from(symbol: str | None, strict_case: bool) -> str | None:
     return None
 
 
-def _column(block, tag):
-    col = block.find_values(tag)
-    return [str(v) for v in col] if col is not None and len(col) > 0 else None
+class _Columns:
+    """The raw values of a block's columns by tag (``None`` for an absent or empty column), the values of each loop
+    fetched from gemmi once: one call for the whole loop instead of one per value."""
+
+    def __init__(self, block):
+        self.block = block
+        self._loops: dict = {}
+
+    def __call__(self, tag) -> list[str] | None:
+        col = self.block.find_values(tag)
+        if col is None or len(col) == 0:
+            return None
+        loop = col.get_loop()
+        if loop is None:
+            return list(col)
+        tags = loop.tags
+        key = tuple(tags)
+        hit = self._loops.get(key)
+        if hit is None:
+            try:
+                hit = self._loops[key] = (loop.values, len(tags))
+            except UnicodeDecodeError:  # (a block read by the caller from a non-UTF-8 file) only the columns asked
+                hit = self._loops[key] = (None, 0)  # for may fail, as they would one by one
+        values, width = hit
+        if values is None:
+            return list(col)
+        return values[tags.index(col.tag)::width]
 
 
 def _formula_elements(formula: str | None) -> set[str] | None:
@@ -171,10 +195,11 @@ def _coordinates(coords_raw, labels, kind, source):
 def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     """The atom sites of ``block`` (rules in ``cif.py``'s docstring, limits in ``cif_values.py``'s); warnings appended
     to ``warnings``."""
-    labels = _column(block, "_atom_site_label")
-    types = _column(block, "_atom_site_type_symbol")
-    fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
-    cart = [_column(block, f"_atom_site_Cartn_{k}") for k in "xyz"]
+    column = _Columns(block)
+    labels = column("_atom_site_label")
+    types = column("_atom_site_type_symbol")
+    fx = [column(f"_atom_site_fract_{k}") for k in "xyz"]
+    cart = [column(f"_atom_site_Cartn_{k}") for k in "xyz"]
     if fx[0] is not None:
         if any(c is None for c in fx):
             raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")
@@ -192,10 +217,10 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     if labels is None:
         labels = [f"{(values.unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
     cols = {
-        "occ": _column(block, "_atom_site_occupancy"),
-        "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
-        "biso": _column(block, "_atom_site_B_iso_or_equiv"),
-        "dis": _column(block, "_atom_site_disorder_group"),
+        "occ": column("_atom_site_occupancy"),
+        "uiso": column("_atom_site_U_iso_or_equiv"),
+        "biso": column("_atom_site_B_iso_or_equiv"),
+        "dis": column("_atom_site_disorder_group"),
     }
     for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
         if col is not None and len(col) != n:
@@ -211,7 +236,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     occ_all = _checked_column(cols["occ"], 1.0, (0.0, values.MAX_OCCUPANCY))
     uiso_all = _checked_column(cols["uiso"], 1.0, values.U_RANGE)
     biso_all = None if uiso_all is not None else _checked_column(cols["biso"], 1.0 / _EIGHT_PI2, values.U_RANGE)
-    aniso = _read_aniso(block, source, warnings)
+    aniso = _read_aniso(column, source, warnings)
     formula_elements = _formula_elements(formula)
     from_label_notes: list[str] = []
     atoms: list[Atom] = []
@@ -355,15 +380,15 @@ def _merge_duplicates(atoms: list[Atom], source, warnings) -> list[Atom]:
     return [a for a, k in zip(atoms, keep) if k]
 
 
-def _read_aniso(block, source, warnings) -> dict:
-    labels = _column(block, "_atom_site_aniso_label")
+def _read_aniso(column, source, warnings) -> dict:
+    labels = column("_atom_site_aniso_label")
     if labels is None:
         return {}
     names = ("11", "22", "33", "12", "13", "23")
-    cols = [_column(block, f"_atom_site_aniso_U_{k}") for k in names]
+    cols = [column(f"_atom_site_aniso_U_{k}") for k in names]
     scale, letter = 1.0, "U"
     if any(c is None for c in cols):
-        cols = [_column(block, f"_atom_site_aniso_B_{k}") for k in names]
+        cols = [column(f"_atom_site_aniso_B_{k}") for k in names]
         scale, letter = 1.0 / _EIGHT_PI2, "B"
         if any(c is None for c in cols):
             return {}
