@@ -131,6 +131,10 @@ def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> No
     rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     G = cell.metric()
     GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+    # the usual case, operations that keep G to 1e-12 of its smallest diagonal entry: lengths then change by < 1e-12
+    # (relative) and cosines by < 3e-12, so angles by < 3e-4° even next to 0° or 180° — far below METRIC_WARN
+    if np.abs(GR - G).max() <= 1e-12 * G.diagonal().min():
+        return
     lengths = np.sqrt(np.einsum("nii->ni", GR))
     base = np.sqrt(np.diag(G))
     d_len = np.abs(lengths / base - 1).max(axis=1)
@@ -140,11 +144,11 @@ def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> No
     angles0 = np.degrees(np.arccos(np.clip(cos0[[1, 0, 0], [2, 2, 1]], -1, 1)))
     d_ang = np.abs(angles - angles0).max(axis=1)
     k = int(np.argmax(np.maximum(d_len / METRIC_ERROR[0], d_ang / METRIC_ERROR[1])))
-    text = (f"{what} change the cell's lengths by up to "
-            f"{100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
-            f"{triplet(rot[k], np.zeros(3))})")
     if d_len[k] > METRIC_ERROR[0] or d_ang[k] > METRIC_ERROR[1]:
-        raise SymstrainInputError(source, f"the cell does not have the symmetry of its space group: {text}")
+        raise SymstrainInputError(
+            source, f"the cell does not have the symmetry of its space group: {what} change the cell's lengths by up "
+            f"to {100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
+            f"{triplet(rot[k], np.zeros(3))})")
     if d_len.max() > METRIC_WARN[0] or d_ang.max() > METRIC_WARN[1]:
         k = int(np.argmax(np.maximum(d_len / METRIC_WARN[0], d_ang / METRIC_WARN[1])))
         warnings.append(WarningText(

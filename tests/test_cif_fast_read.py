@@ -1,0 +1,49 @@
+"""The CIF reader's shortcuts give what the long way gives (issue 12: ``read_cif`` cheaper per file, answers unchanged).
+
+Each test puts a file just inside and just outside the condition a shortcut tests, with the expected outcome worked out
+by hand: the metric check's early return for operations that keep the cell's metric (``cif_spacegroup.check_metric``),
+and the other shortcuts of ``cif_atoms`` as they are added below.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.errors import SymstrainInputError
+
+P4_OPS = "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-y,x,z\n-x,-y,z\ny,-x,z\n"
+ATOMS = ("loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+         "C1 C 0.1 0.2 0.3\n")
+
+
+def _cell(a=10.0, b=10.0, c=7.0, alpha=90.0, beta=90.0, gamma=90.0) -> str:
+    return (f"data_t\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha {alpha}\n"
+            f"_cell_angle_beta {beta}\n_cell_angle_gamma {gamma}\n")
+
+
+def _metric_codes(tmp_path, **cell):
+    p = tmp_path / "m.cif"
+    p.write_text(_cell(**cell) + P4_OPS + ATOMS)
+    return [w.code for w in read_cif(p).warnings if w.code == "metric_not_symmetric"]
+
+
+@pytest.mark.parametrize("cell, warned", [
+    ({}, False),  # the metric of P 4 exactly
+    # the 4-fold maps a onto b: lengths change by b/a − 1 = 0.099 % (below 0.1 %) and 0.101 % (above)
+    ({"b": 10.0099}, False), ({"b": 10.0101}, True),
+    # the 4-fold maps γ to 180° − γ: angles change by 2(γ − 90°) = 0.098° and 0.102° (either side of 0.1°)
+    ({"gamma": 90.049}, False), ({"gamma": 90.051}, True),
+    # a tiny deviation (1e-9 relative): above the shortcut's 1e-12, far below the warning: the long way, no warning
+    ({"b": 10.00000001}, False),
+])
+def test_metric_check_either_side_of_the_warning(tmp_path, cell, warned):
+    assert _metric_codes(tmp_path, **cell) == (["metric_not_symmetric"] if warned else [])
+
+
+@pytest.mark.parametrize("cell, change", [({"b": 10.6}, "by up to 6 %"), ({"gamma": 93}, "by up to 6°")])
+def test_metric_check_error_beyond_five(tmp_path, cell, change):
+    # b/a − 1 = 6 % > 5 %; 2 × 3° = 6° > 5°: the cell does not have the symmetry (an error naming the operation)
+    with pytest.raises(SymstrainInputError, match="does not have the symmetry") as ei:
+        _metric_codes(tmp_path, **cell)
+    assert change in str(ei.value) and "(operation -y,x,z)" in str(ei.value)
