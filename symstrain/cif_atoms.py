@@ -487,8 +487,14 @@ def check_room(cell, spacegroup, atoms, source) -> None:
         raise SymstrainInputError(
             source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} images to expand: more than the "
             f"{values.MAX_EXPANSION:,} this reader expands")
-    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
     occ = np.array([a.occupancy for a in atoms], dtype=float)
+    volume = cell.volume
+    # every site on a general position (multiplicity len(rot)) is the most the cell can hold: when that fits both
+    # limits (with a margin far above the rounding of the sums below), so do the counts, and nothing is refused
+    most = float(np.sum(np.where(occ > 0, occ, 0.0))) * len(rot)
+    if upper * (1 + 1e-9) <= values.MAX_CELL_ATOMS and most * (1 + 1e-9) * values.MIN_VOLUME_PER_ATOM <= volume:
+        return
+    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
     A = cell.matrix()
     stabiliser = np.empty(len(atoms))
     for s0 in range(0, len(atoms), 4096):  # (block, m, 3) image − site, a few MB at a time
@@ -503,7 +509,6 @@ def check_room(cell, spacegroup, atoms, source) -> None:
             source, f"{n_cell:,.0f} atoms in the cell: more than the {values.MAX_CELL_ATOMS:,} the commands handle "
             "within memory and time")
     count = float(np.sum(np.where(occ > 0, occ, 0.0) * multiplicity))
-    volume = cell.volume
     if count * values.MIN_VOLUME_PER_ATOM > volume:
         raise SymstrainInputError(
             source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: {count:.4g} atoms in it, "

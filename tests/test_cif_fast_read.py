@@ -47,3 +47,30 @@ def test_metric_check_error_beyond_five(tmp_path, cell, change):
     with pytest.raises(SymstrainInputError, match="does not have the symmetry") as ei:
         _metric_codes(tmp_path, **cell)
     assert change in str(ei.value) and "(operation -y,x,z)" in str(ei.value)
+
+
+PM1_OPS = "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+ATOM_OCC = ("loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+            "_atom_site_fract_z\n_atom_site_occupancy\n")
+
+
+@pytest.mark.parametrize("edge, ops, sites, refused_with", [
+    # P 1, V = 1 Å³: one atom is 1 Å³ per atom (allowed), two are 0.5 (refused), two half-occupied ones count as one
+    (1.0, "", ["Li1 Li 0 0 0 1"], None),
+    (1.0, "", ["Li1 Li 0 0 0 1", "Li2 Li 0.5 0.5 0.5 1"], "2 atoms in it, 0.5 Å³ per atom"),
+    (1.0, "", ["Li1 Li 0 0 0 0.5", "Li2 Li 0.5 0.5 0.5 0.5"], None),
+    # P -1, V = 1.2³ = 1.728 Å³: an atom on the inversion centre is one atom in the cell (allowed although the bound
+    # of two images per site is not), an atom on a general position two (refused)
+    (1.2, PM1_OPS, ["Li1 Li 0 0 0 1"], None),
+    (1.2, PM1_OPS, ["Li1 Li 0.1 0.2 0.3 1"], "2 atoms in it, 0.864 Å³ per atom"),
+])
+def test_room_for_the_atoms_either_side_of_the_limit(tmp_path, edge, ops, sites, refused_with):
+    p = tmp_path / "r.cif"
+    p.write_text(_cell(edge, edge, edge) + (ops or "_symmetry_space_group_name_H-M 'P 1'\n") + ATOM_OCC
+                 + "".join(s + "\n" for s in sites))
+    if refused_with is None:
+        assert len(read_cif(p).atoms) == len(sites)
+    else:
+        with pytest.raises(SymstrainInputError, match="cannot hold its atoms") as ei:
+            read_cif(p)
+        assert refused_with in str(ei.value)
