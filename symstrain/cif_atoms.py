@@ -94,6 +94,32 @@ def _formula_elements(formula: str | None) -> set[str] | None:
     return found or None
 
 
+def _elements(label_text, types, complete, formula_elements) -> tuple[list, list[str]]:
+    """(element or None of each site, notes on elements guessed from labels): the type symbol's element, else the
+    label's (a water 'Wat…' is O unless the formula has W); sites without coordinates are left None, unnoted."""
+    if types is None:
+        elements = [None] * len(label_text)
+    else:
+        type_text = values.texts(types)
+        of_type = {t: _element_from(t, strict_case=False) for t in set(type_text) if t not in values.NULL_TEXTS}
+        elements = [of_type.get(t) for t in type_text]
+    notes = []
+    for i, element in enumerate(elements):
+        if element is not None or not complete[i]:
+            continue
+        label = label_text[i]
+        element = _element_from(label, strict_case=True)
+        in_formula = formula_elements is None or element in formula_elements or (
+            element == "D" and "H" in formula_elements)
+        if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
+            element = "O"  # 'Wat1': a water oxygen, not tungsten
+            notes.append(f"{label}→O")
+        elif element is not None and not in_formula:
+            notes.append(f"{label}→{element} (not in the formula)")
+        elements[i] = element
+    return elements, notes
+
+
 def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     """U (Å²) from a U or B item (``scale`` 1 or 1/8π²): None when absent or text (noted in ``warnings_u``);
     refused when not finite or outside the plausible range."""
@@ -117,8 +143,9 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
 
 
 #: a column of plain decimals, each with or without a bracketed integer s.u. (``0.1234(5)``), one per line: the form
-#: nearly every coordinate column has, read at once by :func:`_plain_column`
-_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:\((\d{1,15})\))?$", re.M)
+#: nearly every coordinate column has, read at once by :func:`_plain_column`; groups: the number, its decimals (one of
+#: the two groups, the other empty) and the s.u.
+_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?(\d*)|\.(\d+)))(?:\((\d{1,15})\))?$", re.M)
 #: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
 _POW10 = np.array([10.0**d for d in range(41)])
 
@@ -127,32 +154,47 @@ def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
     """(values, s.u.'s NaN where none) of a column whose every entry is a plain decimal with an optional integer s.u.
     — the numbers :func:`~symstrain.cif_values.parse_number` gives, from one regular-expression pass over the
     column; None when any entry has another form (the caller then reads entry by entry)."""
+    if not raw:
+        return None
     text = "\n".join(raw)
-    if not raw or text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
+    if text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
         return None
     found = _PLAIN_COLUMN_RE.findall(text)
     if len(found) != len(raw):  # also an s.u. of more than 15 digits
         return None
-    mant = [m for m, _ in found]
+    mant, decimals, decimals0, sus = zip(*found)
     value = np.array(mant, dtype=float)
-    if not np.all(np.isfinite(value)):
+    if not np.isfinite(value).all():
         return None
     su = np.full(len(found), np.nan)
-    has = [i for i, (_, e) in enumerate(found) if e]
+    has = [i for i, e in enumerate(sus) if e]
     if has:
-        dec = np.array([len(mant[i]) - mant[i].index(".") - 1 if "." in mant[i] else 0 for i in has])
-        if dec.max() >= len(_POW10):
+        dec = [len(decimals[i]) + len(decimals0[i]) for i in has]
+        if max(dec) >= len(_POW10):
             return None
-        su[has] = np.array([float(int(found[i][1])) for i in has]) / _POW10[dec]
+        su[has] = np.array([sus[i] for i in has], dtype=float) / _POW10[dec]
     return value, su
 
 
-def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
-    """``scale`` × the values of a column of plain numbers (:func:`_plain_column`) when every one lies within
-    ``bounds``; None for an absent column, any other form or any value out of bounds (read entry by entry then)."""
-    if raw is None:
-        return None
-    plain = _plain_column(raw)
+def _plain_columns(cols: list) -> list:
+    """:func:`_plain_column` of each of ``cols`` (None for an absent column), from one pass over them all when every
+    entry of every column is plain (each entry is read alone, so the numbers are the same either way)."""
+    present = [c for c in cols if c is not None]
+    whole = _plain_column([v for c in present for v in c]) if len(present) > 1 else None
+    if whole is None:
+        return [None if c is None else _plain_column(c) for c in cols]
+    out, start = [], 0
+    for c in cols:
+        if c is None:
+            out.append(None)
+            continue
+        out.append((whole[0][start:start + len(c)], whole[1][start:start + len(c)]))
+        start += len(c)
+    return out
+
+
+def _within(plain, scale: float, bounds) -> np.ndarray | None:
+    """``scale`` × the values of a :func:`_plain_column` result when every one lies within ``bounds``, else None."""
     if plain is None:
         return None
     v = plain[0] * scale
@@ -160,14 +202,21 @@ def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
     return v if bool(np.all((lo <= v) & (v <= hi))) else None
 
 
-def _coordinates(coords_raw, labels, kind, source):
-    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete."""
+def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
+    """``scale`` × the values of a column of plain numbers (:func:`_plain_column`) when every one lies within
+    ``bounds``; None for an absent column, any other form or any value out of bounds (read entry by entry then)."""
+    return None if raw is None else _within(_plain_column(raw), scale, bounds)
+
+
+def _coordinates(coords_raw, labels, kind, source, plains):
+    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete.
+    ``plains``: :func:`_plain_column` of each of the three columns."""
     n = len(coords_raw[0])
     xyz = np.zeros((n, 3))
     xyz_su = np.full((n, 3), np.nan)
     complete = np.ones(n, dtype=bool)
     for k in range(3):
-        plain = _plain_column(coords_raw[k])
+        plain = plains[k]
         if plain is not None and (kind != "fract" or np.abs(plain[0]).max() <= values.MAX_ABS_FRACT):
             xyz[:, k], xyz_su[:, k] = plain
             continue
@@ -226,62 +275,60 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         if col is not None and len(col) != n:
             raise SymstrainInputError(source, f"_atom_site_ columns have different lengths ({name})")
 
-    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source)
+    # the numbers of plain columns, all read in one pass when every entry is plain; columns that pass every check are
+    # used at once (the per-atom path gives the same numbers and says what is wrong with the others)
+    plain = _plain_columns([*coords_raw, cols["occ"], cols["uiso"], cols["biso"]])
+    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source, plain[:3])
     if kind == "Cartn":
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
                                                                    xyz_su[complete], warnings)
-
-    # columns of plain numbers that pass every check are read at once (the per-atom path gives the same numbers and
-    # says what is wrong with the others)
-    occ_all = _checked_column(cols["occ"], 1.0, (0.0, values.MAX_OCCUPANCY))
-    uiso_all = _checked_column(cols["uiso"], 1.0, values.U_RANGE)
-    biso_all = None if uiso_all is not None else _checked_column(cols["biso"], 1.0 / _EIGHT_PI2, values.U_RANGE)
+    occ_all = _within(plain[3], 1.0, (0.0, values.MAX_OCCUPANCY))
+    uiso_all = _within(plain[4], 1.0, values.U_RANGE)
+    biso_all = None if uiso_all is not None else _within(plain[5], 1.0 / _EIGHT_PI2, values.U_RANGE)
     aniso = _read_aniso(column, source, warnings)
-    formula_elements = _formula_elements(formula)
-    from_label_notes: list[str] = []
-    atoms: list[Atom] = []
-    skipped, no_xyz, q_occ, zero_occ, over_one, neg_u, text_u = [], [], [], [], [], [], []
-    for i in range(n):
-        label = values.unquote(labels[i]).strip()
-        if not complete[i]:
-            no_xyz.append(label)
-            continue
-        tsym = None if types is None or values.is_null(types[i]) else values.unquote(types[i]).strip()
-        element = _element_from(tsym, strict_case=False) if tsym else None
-        if element is None:
-            element = _element_from(label, strict_case=True)
-            in_formula = formula_elements is None or element in formula_elements or (
-                element == "D" and "H" in formula_elements)
-            if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
-                element = "O"  # 'Wat1': a water oxygen, not tungsten
-                from_label_notes.append(f"{label}→O")
-            elif element is not None and not in_formula:
-                from_label_notes.append(f"{label}→{element} (not in the formula)")
-        if element is None:
-            skipped.append(label)
-            continue
-        if occ_all is None:
-            occ = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
-        else:
-            occ = float(occ_all[i])
-            if occ > 1.0 + 1e-6:
-                over_one.append(f"{label} {occ:g}")
-        if occ == 0:
-            zero_occ.append(label)
-        u = None
-        if uiso_all is not None:
-            u = float(uiso_all[i])
-        elif biso_all is not None:
-            u = float(biso_all[i])
-        else:
-            if cols["uiso"] is not None:
-                u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
-            if u is None and cols["biso"] is not None:
-                u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
-        if u is not None and u < 0:
-            neg_u.append(f"{label} {u:g}")
-        dis = "" if cols["dis"] is None or values.is_null(cols["dis"][i]) else values.unquote(cols["dis"][i]).strip()
-        atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
+    label_text = values.texts(labels)
+    elements, from_label_notes = _elements(label_text, types, complete, _formula_elements(formula))
+    keep = [i for i in range(n) if complete[i] and elements[i] is not None]
+    no_xyz = [] if complete.all() else [label_text[i] for i in range(n) if not complete[i]]
+    skipped = [label_text[i] for i in range(n) if complete[i] and elements[i] is None]
+    q_occ, over_one, text_u = [], [], []
+    if (occ_all is not None or cols["occ"] is None) and (
+            uiso_all is not None or biso_all is not None or (cols["uiso"] is None and cols["biso"] is None)):
+        # every occupancy and U read column-wise: nothing left to refuse or to note site by site
+        occ = [1.0] * len(keep) if occ_all is None else occ_all[keep].tolist()
+        u_all = uiso_all if uiso_all is not None else biso_all
+        u_iso = [None] * len(keep) if u_all is None else u_all[keep].tolist()
+        over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
+    else:
+        occ, u_iso = [], []
+        for i in keep:
+            label = label_text[i]
+            if occ_all is None:
+                o = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
+            else:
+                o = float(occ_all[i])
+                if o > 1.0 + 1e-6:
+                    over_one.append(f"{label} {o:g}")
+            u = None
+            if uiso_all is not None:
+                u = float(uiso_all[i])
+            elif biso_all is not None:
+                u = float(biso_all[i])
+            else:
+                if cols["uiso"] is not None:
+                    u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
+                if u is None and cols["biso"] is not None:
+                    u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
+            occ.append(float(o))
+            u_iso.append(u)
+    zero_occ = [label_text[i] for i, o in zip(keep, occ) if o == 0]
+    neg_u = [f"{label_text[i]} {u:g}" for i, u in zip(keep, u_iso) if u is not None and u < 0]
+    dis_text = [""] * n if cols["dis"] is None else [
+        "" if t in values.NULL_TEXTS else t for t in values.texts(cols["dis"])]
+    # one array per structure, each atom's coordinates a row of it (the atoms' own, as no other atom shares a row)
+    xyz_kept, su_kept = xyz[keep], xyz_su[keep]
+    atoms = [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
+             for i, x, s, o, u in zip(keep, xyz_kept, su_kept, occ, u_iso)]
 
     def warn(code, message):
         warnings.append(WarningText(code, source, message))
@@ -321,7 +368,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         if no_xyz:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")
-    return _merge_duplicates(atoms, source, warnings)
+    return _merge_duplicates(atoms, source, warnings, xyz_kept)
 
 
 def _occupancy(col, i, label, source, q_occ, over_one) -> float:
@@ -348,16 +395,16 @@ def _occupancy(col, i, label, source, q_occ, over_one) -> float:
     return float(occ)
 
 
-def _merge_duplicates(atoms: list[Atom], source, warnings) -> list[Atom]:
+def _merge_duplicates(atoms: list[Atom], source, warnings, xyz) -> list[Atom]:
     """Sites equal in element, occupancy, disorder group and coordinates (to 1e-5, modulo 1) kept once (the
-    first), before any pair search: one atom line repeated 10,000 times must not make the cell quadratic."""
+    first), before any pair search: one atom line repeated 10,000 times must not make the cell quadratic.
+    ``xyz`` (n, 3): the atoms' coordinates."""
     if len(atoms) < 2:
         return atoms
     scale = 10**_DUPLICATE_DECIMALS
-    xyz = np.array([a.xyz for a in atoms], dtype=float)
     grid = np.rint(xyz * scale).astype(np.int64) % scale
-    rows = np.ascontiguousarray(grid).view(np.dtype((np.void, 3 * grid.itemsize))).reshape(-1)
-    if len(np.unique(rows)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
+    point = (grid[:, 0] * scale + grid[:, 1]) * scale + grid[:, 2]  # one integer per grid point (< 10¹⁵)
+    if len(np.unique(point)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
         return atoms
     kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
     keys = np.column_stack([kind.reshape(-1), grid])
@@ -396,10 +443,10 @@ def _read_aniso(column, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
-    every = [_checked_column(c, scale, values.U_RANGE) for c in cols]
+    every = [_within(p, scale, values.U_RANGE) for p in _plain_columns(cols)]
     if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
         rows = np.column_stack(every).tolist()
-        return {values.unquote(lab).strip(): tuple(r) for lab, r in zip(labels, rows)}
+        return dict(zip(values.texts(labels), map(tuple, rows)))
     for i, lab in enumerate(labels):
         label = values.unquote(lab).strip()
         vals = []
