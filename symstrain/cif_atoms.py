@@ -146,6 +146,8 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
 #: nearly every coordinate column has, read at once by :func:`_plain_column`; groups: the number, its decimals (one of
 #: the two groups, the other empty) and the s.u.
 _PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?(\d*)|\.(\d+)))(?:\((\d{1,15})\))?$", re.M)
+#: a character that is none of 0-9 . + - and the line break
+_NOT_DECIMAL_CHAR = re.compile(r"[^0-9.+\-\n]")
 #: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
 _POW10 = np.array([10.0**d for d in range(41)])
 
@@ -159,6 +161,14 @@ def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
     text = "\n".join(raw)
     if text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
         return None
+    if "(" not in text and text.isascii() and not _NOT_DECIMAL_CHAR.search(text):
+        # no s.u.'s: over the characters 0-9 . + - a text is a number for float() exactly when it is one for
+        # _PLAIN_COLUMN_RE (no exponent, no inf/nan, no blanks or underscores can occur), so float() does both
+        try:
+            value = np.array(raw, dtype=float)
+        except ValueError:
+            return None
+        return (value, np.full(len(raw), np.nan)) if np.isfinite(value).all() else None
     found = _PLAIN_COLUMN_RE.findall(text)
     if len(found) != len(raw):  # also an s.u. of more than 15 digits
         return None
@@ -176,20 +186,25 @@ def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
     return value, su
 
 
+#: a character no plain number (:data:`_PLAIN_COLUMN_RE`) holds: a column with one is read entry by entry
+_NOT_PLAIN_CHAR = re.compile(r"[^\d.+\-()\n]")
+
+
 def _plain_columns(cols: list) -> list:
-    """:func:`_plain_column` of each of ``cols`` (None for an absent column), from one pass over them all when every
-    entry of every column is plain (each entry is read alone, so the numbers are the same either way)."""
-    present = [c for c in cols if c is not None]
-    whole = _plain_column([v for c in present for v in c]) if len(present) > 1 else None
+    """:func:`_plain_column` of each of ``cols`` (None for an absent column), from one pass over all the columns that
+    may be plain when every entry of them is (each entry is read alone, so the numbers are the same either way)."""
+    out = [None] * len(cols)
+    tried = [k for k, c in enumerate(cols) if c is not None and not _NOT_PLAIN_CHAR.search("\n".join(c))]
+    whole = _plain_column([v for k in tried for v in cols[k]]) if len(tried) > 1 else None
     if whole is None:
-        return [None if c is None else _plain_column(c) for c in cols]
-    out, start = [], 0
-    for c in cols:
-        if c is None:
-            out.append(None)
-            continue
-        out.append((whole[0][start:start + len(c)], whole[1][start:start + len(c)]))
-        start += len(c)
+        for k in tried:
+            out[k] = _plain_column(cols[k])
+        return out
+    start = 0
+    for k in tried:
+        end = start + len(cols[k])
+        out[k] = (whole[0][start:end], whole[1][start:end])
+        start = end
     return out
 
 
@@ -404,7 +419,7 @@ def _merge_duplicates(atoms: list[Atom], source, warnings, xyz) -> list[Atom]:
     scale = 10**_DUPLICATE_DECIMALS
     grid = np.rint(xyz * scale).astype(np.int64) % scale
     point = (grid[:, 0] * scale + grid[:, 1]) * scale + grid[:, 2]  # one integer per grid point (< 10¹⁵)
-    if len(np.unique(point)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
+    if len(set(point.tolist())) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
         return atoms
     kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
     keys = np.column_stack([kind.reshape(-1), grid])
