@@ -419,27 +419,25 @@ def _merge_duplicates(atoms: list[Atom], source, warnings, xyz) -> list[Atom]:
     scale = 10**_DUPLICATE_DECIMALS
     grid = np.rint(xyz * scale).astype(np.int64) % scale
     point = (grid[:, 0] * scale + grid[:, 1]) * scale + grid[:, 2]  # one integer per grid point (< 10¹⁵)
-    if len(set(point.tolist())) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
+    points = point.tolist()
+    if len(set(points)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
         return atoms
-    kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
-    keys = np.column_stack([kind.reshape(-1), grid])
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    if len(first) == len(atoms):
+    first_of: dict = {}  # (element|occupancy|disorder group, grid point) → the first site there
+    first = [first_of.setdefault((f"{a.element}|{a.occupancy!r}|{a.disorder_group}", p), i)
+             for i, (a, p) in enumerate(zip(atoms, points))]
+    dropped = [i for i, f in enumerate(first) if f != i]
+    if not dropped:
         return atoms
-    inverse = inverse.reshape(-1)
-    keep = np.zeros(len(atoms), dtype=bool)
-    keep[first] = True
-    dropped = np.flatnonzero(~keep)
     counts: dict[str, int] = {}
     for k in dropped:
-        name = f"{atoms[k].label}={atoms[first[inverse[k]]].label}"
+        name = f"{atoms[k].label}={atoms[first[k]].label}"
         counts[name] = counts.get(name, 0) + 1
     shown = [f"{name} (×{c})" if c > 1 else name for name, c in counts.items()]
     warnings.append(WarningText(
         "duplicate_sites_merged", source,
         f"{len(dropped)} atom site(s) coincide with an earlier site of the same element, occupancy and disorder "
         f"group and were merged into it: {_listing(shown)}"))
-    return [a for a, k in zip(atoms, keep) if k]
+    return [a for i, a in enumerate(atoms) if first[i] == i]
 
 
 def _read_aniso(column, source, warnings) -> dict:

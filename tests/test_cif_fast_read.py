@@ -92,3 +92,16 @@ def test_plain_column_without_su_refuses_what_is_not_a_plain_decimal(entry):
     from symstrain.cif_atoms import _plain_column
 
     assert _plain_column(["0.5", entry]) is None
+
+
+def test_duplicate_sites_named_in_file_order(tmp_path):
+    # Si1 and O1 each written again (Si1 twice, once a cell away); O1 again in another disorder group is kept
+    rows = ["Si1 Si 0.1 0.2 0.3 . 1", "O1 O 0.4 0.5 0.6 . 1", "Si1b Si 0.1 0.2 0.3 . 1", "O1b O 0.4 0.5 0.6 . 1",
+            "Si1c Si 1.1 0.2 -0.7 . 1", "O1d O 0.4 0.5 0.6 2 1", "Si1 Si 0.1 0.2 0.3 . 1"]
+    p = tmp_path / "d.cif"
+    p.write_text(_cell(10, 11, 12) + "_symmetry_space_group_name_H-M 'P 1'\n" + ATOM_OCC.replace(
+        "_atom_site_occupancy", "_atom_site_disorder_group\n_atom_site_occupancy") + "".join(r + "\n" for r in rows))
+    ph = read_cif(p)
+    assert [a.label for a in ph.atoms] == ["Si1", "O1", "O1d"]
+    (w,) = [w for w in ph.warnings if w.code == "duplicate_sites_merged"]
+    assert str(w).startswith("4 atom site(s) coincide") and str(w).endswith(": Si1b=Si1, O1b=O1, Si1c=Si1, Si1=Si1")
