@@ -297,45 +297,13 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     if kind == "Cartn":
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
                                                                    xyz_su[complete], warnings)
-    occ_all = _within(plain[3], 1.0, (0.0, values.MAX_OCCUPANCY))
-    uiso_all = _within(plain[4], 1.0, values.U_RANGE)
-    biso_all = None if uiso_all is not None else _within(plain[5], 1.0 / _EIGHT_PI2, values.U_RANGE)
     aniso = _read_aniso(column, source, warnings)
     label_text = values.texts(labels)
     elements, from_label_notes = _elements(label_text, types, complete, _formula_elements(formula))
     keep = [i for i in range(n) if complete[i] and elements[i] is not None]
     no_xyz = [] if complete.all() else [label_text[i] for i in range(n) if not complete[i]]
     skipped = [label_text[i] for i in range(n) if complete[i] and elements[i] is None]
-    q_occ, over_one, text_u = [], [], []
-    if (occ_all is not None or cols["occ"] is None) and (
-            uiso_all is not None or biso_all is not None or (cols["uiso"] is None and cols["biso"] is None)):
-        # every occupancy and U read column-wise: nothing left to refuse or to note site by site
-        occ = [1.0] * len(keep) if occ_all is None else occ_all[keep].tolist()
-        u_all = uiso_all if uiso_all is not None else biso_all
-        u_iso = [None] * len(keep) if u_all is None else u_all[keep].tolist()
-        over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
-    else:
-        occ, u_iso = [], []
-        for i in keep:
-            label = label_text[i]
-            if occ_all is None:
-                o = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
-            else:
-                o = float(occ_all[i])
-                if o > 1.0 + 1e-6:
-                    over_one.append(f"{label} {o:g}")
-            u = None
-            if uiso_all is not None:
-                u = float(uiso_all[i])
-            elif biso_all is not None:
-                u = float(biso_all[i])
-            else:
-                if cols["uiso"] is not None:
-                    u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
-                if u is None and cols["biso"] is not None:
-                    u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
-            occ.append(float(o))
-            u_iso.append(u)
+    occ, u_iso, q_occ, over_one, text_u = _occupancies_and_u(cols, plain[3:], keep, label_text, source)
     zero_occ = [label_text[i] for i, o in zip(keep, occ) if o == 0]
     neg_u = [f"{label_text[i]} {u:g}" for i, u in zip(keep, u_iso) if u is not None and u < 0]
     dis_text = [""] * n if cols["dis"] is None else [
@@ -384,6 +352,74 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")
     return _merge_duplicates(atoms, source, warnings, xyz_kept)
+
+
+def _null_or_plain(raw, plain, scale: float, bounds):
+    """(``scale`` × the numbers, NaN where the entry is null ('?', '.'); the entries' texts, None when none is null)
+    of a column whose every entry is null or a plain number (``plain``: its :func:`_plain_column`) within ``bounds``;
+    None for any other column (read entry by entry then)."""
+    if plain is not None:
+        v = _within(plain, scale, bounds)
+        return None if v is None else (v, None)
+    text = values.texts(raw)
+    known = [i for i, t in enumerate(text) if t not in values.NULL_TEXTS]
+    if len(known) == len(raw):
+        return None
+    v = np.full(len(raw), np.nan)
+    if known:
+        numbers = _within(_plain_column([raw[i] for i in known]), scale, bounds)
+        if numbers is None:
+            return None
+        v[known] = numbers
+    return v, text
+
+
+def _occupancies_and_u(cols, plain, keep, label_text, source):
+    """(occupancies, U_iso or None, sites with occupancy '?', 'label occ' of occupancies above 1, 'label item text'
+    of U's that are not numbers) of the sites ``keep``: column-wise where a column holds only plain numbers within
+    the limits and nulls, else site by site (which refuses a bad value at the first site that has one, an occupancy
+    before the U of the same site, as it always has)."""
+    occ_col, uiso_col, biso_col = cols["occ"], cols["uiso"], cols["biso"]
+    occ = u_iso = None
+    q_occ, over_one, text_u = [], [], []
+    if occ_col is None:
+        occ = [1.0] * len(keep)
+    else:
+        known = _null_or_plain(occ_col, plain[0], 1.0, (0.0, values.MAX_OCCUPANCY))
+        if known is not None:
+            v, text = known
+            occ = [1.0 if o != o else o for o in v[keep].tolist()]  # (NaN: '?' or '.', taken as 1)
+            if text is not None:
+                q_occ = [label_text[i] for i in keep if text[i] == "?"]
+            over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
+    uiso_all = _within(plain[1], 1.0, values.U_RANGE)
+    biso_all = None if uiso_all is not None else _within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+    if uiso_all is not None or biso_all is not None:  # a whole column of numbers: used for every site
+        u_iso = (uiso_all if uiso_all is not None else biso_all)[keep].tolist()
+    elif uiso_col is None and biso_col is None:
+        u_iso = [None] * len(keep)
+    else:  # U where given, else B, else none
+        ku = None if uiso_col is None else _null_or_plain(uiso_col, plain[1], 1.0, values.U_RANGE)
+        kb = None if biso_col is None else _null_or_plain(biso_col, plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+        if (ku is not None or uiso_col is None) and (kb is not None or biso_col is None):
+            nan = [math.nan] * len(keep)
+            u_iso = [None if u != u and b != b else (u if u == u else b)
+                     for u, b in zip(nan if ku is None else ku[0][keep].tolist(),
+                                     nan if kb is None else kb[0][keep].tolist())]
+    if occ is not None and u_iso is not None:
+        return occ, u_iso, q_occ, over_one, text_u
+    occ_sites, u_sites = [], []
+    for k, i in enumerate(keep):
+        label = label_text[i]
+        occ_sites.append(occ[k] if occ is not None else _occupancy(occ_col, i, label, source, q_occ, over_one))
+        if u_iso is not None:
+            u = u_iso[k]
+        else:
+            u = None if uiso_col is None else _u_value(uiso_col[i], 1.0, "U_iso", label, source, text_u)
+            if u is None and biso_col is not None:
+                u = _u_value(biso_col[i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
+        u_sites.append(u)
+    return occ_sites, u_sites, q_occ, over_one, text_u
 
 
 def _occupancy(col, i, label, source, q_occ, over_one) -> float:

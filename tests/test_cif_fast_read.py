@@ -105,3 +105,42 @@ def test_duplicate_sites_named_in_file_order(tmp_path):
     assert [a.label for a in ph.atoms] == ["Si1", "O1", "O1d"]
     (w,) = [w for w in ph.warnings if w.code == "duplicate_sites_merged"]
     assert str(w).startswith("4 atom site(s) coincide") and str(w).endswith(": Si1b=Si1, O1b=O1, Si1c=Si1, Si1=Si1")
+
+
+SITE_COLS = ("loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\n_atom_site_occupancy\n_atom_site_U_iso_or_equiv\n{b}")
+
+
+def _sites(tmp_path, rows, b_column=False):
+    p = tmp_path / "s.cif"
+    p.write_text(_cell(10, 11, 12) + "_symmetry_space_group_name_H-M 'P 1'\n"
+                 + SITE_COLS.format(b="_atom_site_B_iso_or_equiv\n" if b_column else "")
+                 + "".join(r + "\n" for r in rows))
+    return read_cif(p)
+
+
+def test_occupancy_and_u_columns_with_unknown_entries(tmp_path):
+    ph = _sites(tmp_path, ["C1 C 0.1 0.1 0.1 0.5(1) 0.02(1) ?", "C2 C 0.2 0.2 0.2 ? ? 1.5",
+                           "C3 C 0.3 0.3 0.3 . ? ?", "C4 C 0.4 0.4 0.4 1.05 -0.001 2"], b_column=True)
+    # occupancy '?' and '.' are 1 (only '?' noted); U where given, else B / 8π², else none
+    assert [a.occupancy for a in ph.atoms] == [0.5, 1.0, 1.0, 1.05]
+    u = [a.u_iso for a in ph.atoms]
+    assert u[0] == 0.02 and u[1] == pytest.approx(1.5 / (8 * np.pi**2), rel=1e-15) and u[2] is None and u[3] == -0.001
+    notes = {w.code: str(w) for w in ph.warnings}
+    assert notes["occupancy_unknown"] == "occupancy '?' taken as 1 for 1 site(s): C2"
+    assert notes["occupancy_above_one"].endswith("for 1 site(s): C4 1.05")
+    assert notes["negative_u"].endswith("for 1 site(s): C4 -0.001")
+
+
+def test_bad_values_on_skipped_sites_are_not_read(tmp_path):
+    # C2 has no coordinates and is skipped before its occupancy 5 (above 1.1) and U 99 (above 10 Å²) are looked at
+    ph = _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.02", "C2 C ? 0.2 0.2 5 99"])
+    assert [a.label for a in ph.atoms] == ["C1"]
+
+
+def test_first_bad_site_named_occupancy_before_u(tmp_path):
+    # C2's U and C3's occupancy are both out of range: C2 comes first; on C4 both are, and the occupancy is named
+    with pytest.raises(SymstrainInputError, match=r"atom 'C2': U_iso '12' gives U = 12 Å²"):
+        _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.02", "C2 C 0.2 0.2 0.2 1 12", "C3 C 0.3 0.3 0.3 1.5 0.02"])
+    with pytest.raises(SymstrainInputError, match=r"atom 'C4': occupancy 1.5 is above 1.1"):
+        _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.02", "C4 C 0.2 0.2 0.2 1.5 12"])
