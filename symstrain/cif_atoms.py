@@ -6,7 +6,8 @@ fractions such as ``1/4``, or Cartesian with the file's matrix), occupancies, U 
 disorder groups; skipping sites without coordinates or element, merging coincident duplicate sites, and
 :func:`check_room` (volume per atom, atoms in the expanded cell). The rules and the plausibility limits
 are stated once, in ``cif_values.py``'s docstring, and their values are the constants there. Called by
-``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s.
+``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s; reading whole
+columns of plain numbers at once is ``cif_columns.py``'s (what is not plain is read here, entry by entry).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import cif_values as values
+from .cif_columns import Columns, null_or_plain, plain_columns, within
 from .errors import SymstrainInputError, WarningText
 from .phase import Atom
 
@@ -56,35 +58,6 @@ def _element_from(symbol: str | None, strict_case: bool) -> str | None:
     if len(letters) == 2:
         return valid(letters)
     return None
-
-
-class _Columns:
-    """The raw values of a block's columns by tag (``None`` for an absent or empty column), the values of each loop
-    fetched from gemmi once: one call for the whole loop instead of one per value."""
-
-    def __init__(self, block):
-        self.block = block
-        self._loops: dict = {}
-
-    def __call__(self, tag) -> list[str] | None:
-        col = self.block.find_values(tag)
-        if col is None or len(col) == 0:
-            return None
-        loop = col.get_loop()
-        if loop is None:
-            return list(col)
-        tags = loop.tags
-        key = tuple(tags)
-        hit = self._loops.get(key)
-        if hit is None:
-            try:
-                hit = self._loops[key] = (loop.values, len(tags))
-            except UnicodeDecodeError:  # (a block read by the caller from a non-UTF-8 file) only the columns asked
-                hit = self._loops[key] = (None, 0)  # for may fail, as they would one by one
-        values, width = hit
-        if values is None:
-            return list(col)
-        return values[tags.index(col.tag)::width]
 
 
 def _formula_elements(formula: str | None) -> set[str] | None:
@@ -142,90 +115,9 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     return u
 
 
-#: a column of plain decimals, each with or without a bracketed integer s.u. (``0.1234(5)``), one per line: the form
-#: nearly every coordinate column has, read at once by :func:`_plain_column`; groups: the number, its decimals (one of
-#: the two groups, the other empty) and the s.u.
-_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?(\d*)|\.(\d+)))(?:\((\d{1,15})\))?$", re.M)
-#: a character that is none of 0-9 . + - and the line break
-_NOT_DECIMAL_CHAR = re.compile(r"[^0-9.+\-\n]")
-#: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
-_POW10 = np.array([10.0**d for d in range(41)])
-
-
-def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
-    """(values, s.u.'s NaN where none) of a column whose every entry is a plain decimal with an optional integer s.u.
-    — the numbers :func:`~symstrain.cif_values.parse_number` gives, from one regular-expression pass over the
-    column; None when any entry has another form (the caller then reads entry by entry)."""
-    if not raw:
-        return None
-    text = "\n".join(raw)
-    if text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
-        return None
-    if "(" not in text and text.isascii() and not _NOT_DECIMAL_CHAR.search(text):
-        # no s.u.'s: over the characters 0-9 . + - a text is a number for float() exactly when it is one for
-        # _PLAIN_COLUMN_RE (no exponent, no inf/nan, no blanks or underscores can occur), so float() does both
-        try:
-            value = np.array(raw, dtype=float)
-        except ValueError:
-            return None
-        return (value, np.full(len(raw), np.nan)) if np.isfinite(value).all() else None
-    found = _PLAIN_COLUMN_RE.findall(text)
-    if len(found) != len(raw):  # also an s.u. of more than 15 digits
-        return None
-    mant, decimals, decimals0, sus = zip(*found)
-    value = np.array(mant, dtype=float)
-    if not np.isfinite(value).all():
-        return None
-    su = np.full(len(found), np.nan)
-    has = [i for i, e in enumerate(sus) if e]
-    if has:
-        dec = [len(decimals[i]) + len(decimals0[i]) for i in has]
-        if max(dec) >= len(_POW10):
-            return None
-        su[has] = np.array([sus[i] for i in has], dtype=float) / _POW10[dec]
-    return value, su
-
-
-#: a character no plain number (:data:`_PLAIN_COLUMN_RE`) holds: a column with one is read entry by entry
-_NOT_PLAIN_CHAR = re.compile(r"[^\d.+\-()\n]")
-
-
-def _plain_columns(cols: list) -> list:
-    """:func:`_plain_column` of each of ``cols`` (None for an absent column), from one pass over all the columns that
-    may be plain when every entry of them is (each entry is read alone, so the numbers are the same either way)."""
-    out = [None] * len(cols)
-    tried = [k for k, c in enumerate(cols) if c is not None and not _NOT_PLAIN_CHAR.search("\n".join(c))]
-    whole = _plain_column([v for k in tried for v in cols[k]]) if len(tried) > 1 else None
-    if whole is None:
-        for k in tried:
-            out[k] = _plain_column(cols[k])
-        return out
-    start = 0
-    for k in tried:
-        end = start + len(cols[k])
-        out[k] = (whole[0][start:end], whole[1][start:end])
-        start = end
-    return out
-
-
-def _within(plain, scale: float, bounds) -> np.ndarray | None:
-    """``scale`` × the values of a :func:`_plain_column` result when every one lies within ``bounds``, else None."""
-    if plain is None:
-        return None
-    v = plain[0] * scale
-    lo, hi = bounds
-    return v if bool(np.all((lo <= v) & (v <= hi))) else None
-
-
-def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
-    """``scale`` × the values of a column of plain numbers (:func:`_plain_column`) when every one lies within
-    ``bounds``; None for an absent column, any other form or any value out of bounds (read entry by entry then)."""
-    return None if raw is None else _within(_plain_column(raw), scale, bounds)
-
-
 def _coordinates(coords_raw, labels, kind, source, plains):
     """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete.
-    ``plains``: :func:`_plain_column` of each of the three columns."""
+    ``plains``: :func:`plain_column` of each of the three columns."""
     n = len(coords_raw[0])
     xyz = np.zeros((n, 3))
     xyz_su = np.full((n, 3), np.nan)
@@ -259,7 +151,7 @@ def _coordinates(coords_raw, labels, kind, source, plains):
 def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     """The atom sites of ``block`` (rules in ``cif.py``'s docstring, limits in ``cif_values.py``'s); warnings appended
     to ``warnings``."""
-    column = _Columns(block)
+    column = Columns(block)
     labels = column("_atom_site_label")
     types = column("_atom_site_type_symbol")
     fx = [column(f"_atom_site_fract_{k}") for k in "xyz"]
@@ -292,7 +184,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
 
     # the numbers of plain columns, all read in one pass when every entry is plain; columns that pass every check are
     # used at once (the per-atom path gives the same numbers and says what is wrong with the others)
-    plain = _plain_columns([*coords_raw, cols["occ"], cols["uiso"], cols["biso"]])
+    plain = plain_columns([*coords_raw, cols["occ"], cols["uiso"], cols["biso"]])
     xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source, plain[:3])
     if kind == "Cartn":
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
@@ -354,26 +246,6 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     return _merge_duplicates(atoms, source, warnings, xyz_kept)
 
 
-def _null_or_plain(raw, plain, scale: float, bounds):
-    """(``scale`` × the numbers, NaN where the entry is null ('?', '.'); the entries' texts, None when none is null)
-    of a column whose every entry is null or a plain number (``plain``: its :func:`_plain_column`) within ``bounds``;
-    None for any other column (read entry by entry then)."""
-    if plain is not None:
-        v = _within(plain, scale, bounds)
-        return None if v is None else (v, None)
-    text = values.texts(raw)
-    known = [i for i, t in enumerate(text) if t not in values.NULL_TEXTS]
-    if len(known) == len(raw):
-        return None
-    v = np.full(len(raw), np.nan)
-    if known:
-        numbers = _within(_plain_column([raw[i] for i in known]), scale, bounds)
-        if numbers is None:
-            return None
-        v[known] = numbers
-    return v, text
-
-
 def _occupancies_and_u(cols, plain, keep, label_text, source):
     """(occupancies, U_iso or None, sites with occupancy '?', 'label occ' of occupancies above 1, 'label item text'
     of U's that are not numbers) of the sites ``keep``: column-wise where a column holds only plain numbers within
@@ -385,22 +257,22 @@ def _occupancies_and_u(cols, plain, keep, label_text, source):
     if occ_col is None:
         occ = [1.0] * len(keep)
     else:
-        known = _null_or_plain(occ_col, plain[0], 1.0, (0.0, values.MAX_OCCUPANCY))
+        known = null_or_plain(occ_col, plain[0], 1.0, (0.0, values.MAX_OCCUPANCY))
         if known is not None:
             v, text = known
             occ = [1.0 if o != o else o for o in v[keep].tolist()]  # (NaN: '?' or '.', taken as 1)
             if text is not None:
                 q_occ = [label_text[i] for i in keep if text[i] == "?"]
             over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
-    uiso_all = _within(plain[1], 1.0, values.U_RANGE)
-    biso_all = None if uiso_all is not None else _within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+    uiso_all = within(plain[1], 1.0, values.U_RANGE)
+    biso_all = None if uiso_all is not None else within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
     if uiso_all is not None or biso_all is not None:  # a whole column of numbers: used for every site
         u_iso = (uiso_all if uiso_all is not None else biso_all)[keep].tolist()
     elif uiso_col is None and biso_col is None:
         u_iso = [None] * len(keep)
     else:  # U where given, else B, else none
-        ku = None if uiso_col is None else _null_or_plain(uiso_col, plain[1], 1.0, values.U_RANGE)
-        kb = None if biso_col is None else _null_or_plain(biso_col, plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+        ku = None if uiso_col is None else null_or_plain(uiso_col, plain[1], 1.0, values.U_RANGE)
+        kb = None if biso_col is None else null_or_plain(biso_col, plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
         if (ku is not None or uiso_col is None) and (kb is not None or biso_col is None):
             nan = [math.nan] * len(keep)
             u_iso = [None if u != u and b != b else (u if u == u else b)
@@ -492,7 +364,7 @@ def _read_aniso(column, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
-    every = [_within(p, scale, values.U_RANGE) for p in _plain_columns(cols)]
+    every = [within(p, scale, values.U_RANGE) for p in plain_columns(cols)]
     if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
         rows = np.column_stack(every).tolist()
         return dict(zip(values.texts(labels), map(tuple, rows)))

@@ -78,20 +78,20 @@ def test_room_for_the_atoms_either_side_of_the_limit(tmp_path, edge, ops, sites,
 
 
 def test_plain_column_without_su_reads_as_float_does():
-    from symstrain.cif_atoms import _plain_column
+    from symstrain.cif_columns import plain_column
 
     column = ["+.5", "-0.25", "1.", "12", "0.000001", "-.0625"]
-    v, s = _plain_column(column)
+    v, s = plain_column(column)
     assert v.tolist() == [0.5, -0.25, 1.0, 12.0, 1e-6, -0.0625] and np.isnan(s).all()
 
 
-@pytest.mark.parametrize("entry", ["+", "-", ".", "1.2.3", "--1", "1-2", "+-1", "1e5", "1E5", "0x1", "1_0", "inf", "nan",
-                                   "1" + "0" * 400])
+@pytest.mark.parametrize("entry", ["+", "-", ".", "1.2.3", "--1", "1-2", "+-1", "1e5", "1E5", "0x1", "1_0", "inf",
+                                   "nan", "1" + "0" * 400])
 def test_plain_column_without_su_refuses_what_is_not_a_plain_decimal(entry):
     # each is left to the entry-by-entry reader (which refuses it or reads its exponent): not [+-]digits[.digits]
-    from symstrain.cif_atoms import _plain_column
+    from symstrain.cif_columns import plain_column
 
-    assert _plain_column(["0.5", entry]) is None
+    assert plain_column(["0.5", entry]) is None
 
 
 def test_duplicate_sites_named_in_file_order(tmp_path):
