@@ -120,7 +120,7 @@ def within(plain, scale: float, bounds) -> np.ndarray | None:
         return None
     v = plain[0] * scale
     lo, hi = bounds
-    return v if bool(np.all((lo <= v) & (v <= hi))) else None
+    return v if not len(v) or (v.min() >= lo and v.max() <= hi) else None  # (NaN fails both)
 
 
 def checked_column(raw, scale: float, bounds) -> np.ndarray | None:
