@@ -144,3 +144,11 @@ def test_first_bad_site_named_occupancy_before_u(tmp_path):
         _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.02", "C2 C 0.2 0.2 0.2 1 12", "C3 C 0.3 0.3 0.3 1.5 0.02"])
     with pytest.raises(SymstrainInputError, match=r"atom 'C4': occupancy 1.5 is above 1.1"):
         _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.02", "C4 C 0.2 0.2 0.2 1.5 12"])
+
+
+def test_missing_file_and_directory_named_as_before(tmp_path):
+    # the file is read before any check: the checks (and their messages) come only when reading fails
+    with pytest.raises(SymstrainInputError, match="no such file"):
+        read_cif(tmp_path / "absent.cif")
+    with pytest.raises(SymstrainInputError, match="is a directory, not a CIF file"):
+        read_cif(tmp_path)
