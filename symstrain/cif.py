@@ -52,7 +52,7 @@ from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
 from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
-                         item_number, item_text, not_a_number, parse_number, unquote)
+                         item_number, item_text, not_a_number, parse_number, texts, unquote)
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -393,7 +393,7 @@ def _symmetry_items(block) -> SymmetryItems:
     for tag in _SYMOP_TAGS:
         col = block.find_values(tag)
         if col and len(col) > 0:
-            operators, op_tag = tuple(unquote(raw).strip() for raw in col), tag
+            operators, op_tag = tuple(texts(list(col))), tag
             break
     return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag)
 
