@@ -124,7 +124,8 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")
     replaced = False
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # (ASCII is UTF-8: nothing to check)
+            data.decode("utf-8")
         source = data
     except UnicodeDecodeError:
         source, replaced = data.decode("utf-8", errors="replace"), True

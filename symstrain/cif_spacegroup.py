@@ -364,9 +364,8 @@ def _spacegroup_from_ops(operators, op_tag, hm, cell, source, warnings):
     rot, trans = _with_source(lambda: _replay(_memoised(("ops", operators, op_tag), _checked_ops, operators, op_tag),
                                               source, warnings), source)
     check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
-    lattice = cell.matrix()
     return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops, rot, trans, op_tag,
-                                                  hm, lattice), source, warnings), source)
+                                                  hm, cell), source, warnings), source)
 
 
 def _checked_ops(operators, op_tag, source, warnings):
@@ -393,15 +392,15 @@ def _checked_ops(operators, op_tag, source, warnings):
     return rot, trans
 
 
-def _named_ops(rot, trans, op_tag, hm, lattice, source, warnings):
-    """The group of checked operators (``lattice``, columns in Å, only helps spglib's tolerance, which the exact
-    operators never need: the result depends on the operators and ``hm`` alone)."""
+def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
+    """The group of checked operators (``cell``'s matrix only helps spglib's tolerance, which the exact operators never
+    need: the result depends on the operators and ``hm`` alone)."""
     ops = SymOps(rot, trans)
     extra = ops.pure_translations()
     if centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
-    ident = identify_operations(rot, trans, lattice)
+    ident = identify_operations(rot, trans, cell.matrix())
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
