@@ -1,8 +1,9 @@
 """The CIF reader's shortcuts give what the long way gives (issue 12: ``read_cif`` cheaper per file, answers unchanged).
 
 Each test puts a file just inside and just outside the condition a shortcut tests, with the expected outcome worked out
-by hand: the metric check's early return for operations that keep the cell's metric (``cif_spacegroup.check_metric``),
-and the other shortcuts of ``cif_atoms`` as they are added below.
+by hand, or holds the shortcut against gemmi or float(): the metric check's early return (``check_metric``), the room
+check's bound (``check_room``), the numbers of whole columns (``cif_columns``), occupancies and U read column-wise with
+'?' and '.', the duplicate-site merge, the missing-file checks after the read.
 """
 
 from __future__ import annotations
@@ -152,3 +153,21 @@ def test_missing_file_and_directory_named_as_before(tmp_path):
         read_cif(tmp_path / "absent.cif")
     with pytest.raises(SymstrainInputError, match="is a directory, not a CIF file"):
         read_cif(tmp_path)
+
+
+def test_columns_are_gemmi_columns():
+    """cif_columns.Columns (one gemmi call per loop) gives every column as gemmi gives it value by value, also with
+    quoted and text-field values, pairs, several loops and tags repeated in another loop or case (check_level=0)."""
+    import gemmi
+
+    from symstrain.cif_columns import Columns
+
+    text = ("data_a\n_cell_length_a 5\nloop_\n_atom_site_label\n_atom_site_type_symbol\n_ATOM_SITE_FRACT_X\n"
+            "'O 1' O 0.1(2)\n\"O2\" O .5\n;\nO3\n;\nO ?\nloop_\n_atom_site_label\n_atom_site_U_iso_or_equiv\nX 0.01\n"
+            "_atom_site_type_symbol Fe\n")
+    block = gemmi.cif.read_string(text, check_level=0)[0]
+    columns = Columns(block)
+    for tag in ("_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_U_iso_or_equiv",
+                "_cell_length_a", "_ATOM_SITE_LABEL", "_atom_site_occupancy"):
+        expected = [str(v) for v in block.find_values(tag)] or None
+        assert columns(tag) == expected, tag
