@@ -52,7 +52,7 @@ from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
 from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
-                         item_number, item_text, parse_number, unquote)
+                         item_number, item_text, not_a_number, parse_number, texts, unquote)
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -102,12 +102,17 @@ def _read_document(path: Path):
     """(gemmi Document, replaced): ``replaced`` is True when bytes that are not UTF-8 were read as U+FFFD."""
     import gemmi
 
-    if not path.exists():
-        raise SymstrainInputError(path, "no such file")
-    if path.is_dir():
-        raise SymstrainInputError(path, "is a directory, not a CIF file")
     try:
         data = path.read_bytes()
+    except OSError:  # the same checks and messages as before reading, now only when reading failed
+        data = None
+    if data is None and not path.exists():
+        raise SymstrainInputError(path, "no such file")
+    if data is None and path.is_dir():
+        raise SymstrainInputError(path, "is a directory, not a CIF file")
+    try:
+        if data is None:
+            data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as fh:
                 data = fh.read(_MAX_GUNZIP + 1)
@@ -119,7 +124,8 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")
     replaced = False
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # (ASCII is UTF-8: nothing to check)
+            data.decode("utf-8")
         source = data
     except UnicodeDecodeError:
         source, replaced = data.decode("utf-8", errors="replace"), True
@@ -332,7 +338,10 @@ def _read_cell(block, source, warnings) -> Cell:
             raise SymstrainInputError(source, f"no cell: {tag} is missing")
         if is_null(raw):
             raise SymstrainInputError(source, f"{tag} is {unquote(raw)!r} (unknown); the cell is incomplete")
-        v, s = item_number(block, tag, source)
+        try:
+            v, s = parse_number(raw)
+        except ValueError as exc:  # (item_number's message, without looking the item up again)
+            raise SymstrainInputError(source, f"{tag} {not_a_number(exc)}: {unquote(raw)!r}") from None
         vals.append(v)
         sus.append(s)
     a, b, c, al, be, ga = vals
@@ -364,11 +373,12 @@ def _read_cell(block, source, warnings) -> Cell:
     cell = Cell(a, b, c, al, be, ga, tuple(sus))
     v_given, v_su = item_number(block, "_cell_volume", source)
     if v_given is not None and v_given > 0:
-        tol = max(3 * (v_su or 0.0), 0.005 * cell.volume)
-        if abs(v_given - cell.volume) > tol:
+        volume = cell.volume
+        tol = max(3 * (v_su or 0.0), 0.005 * volume)
+        if abs(v_given - volume) > tol:
             warnings.append(WarningText(
                 "cell_volume_mismatch", source,
-                f"_cell_volume {v_given:g} Å³ differs from {cell.volume:.2f} Å³ computed from the cell parameters"))
+                f"_cell_volume {v_given:g} Å³ differs from {volume:.2f} Å³ computed from the cell parameters"))
     return cell
 
 
@@ -384,7 +394,7 @@ def _symmetry_items(block) -> SymmetryItems:
     for tag in _SYMOP_TAGS:
         col = block.find_values(tag)
         if col and len(col) > 0:
-            operators, op_tag = tuple(unquote(raw).strip() for raw in col), tag
+            operators, op_tag = tuple(texts(list(col))), tag
             break
     return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag)
 

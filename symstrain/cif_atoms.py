@@ -6,7 +6,8 @@ fractions such as ``1/4``, or Cartesian with the file's matrix), occupancies, U 
 disorder groups; skipping sites without coordinates or element, merging coincident duplicate sites, and
 :func:`check_room` (volume per atom, atoms in the expanded cell). The rules and the plausibility limits
 are stated once, in ``cif_values.py``'s docstring, and their values are the constants there. Called by
-``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s.
+``cif.phase_from_block``; nothing here opens files. The space group is ``cif_spacegroup.py``'s; reading whole
+columns of plain numbers at once is ``cif_columns.py``'s (what is not plain is read here, entry by entry).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import cif_values as values
+from .cif_columns import Columns, null_or_plain, plain_columns, within
 from .errors import SymstrainInputError, WarningText
 from .phase import Atom
 
@@ -58,16 +60,37 @@ def _element_from(symbol: str | None, strict_case: bool) -> str | None:
     return None
 
 
-def _column(block, tag):
-    col = block.find_values(tag)
-    return [str(v) for v in col] if col is not None and len(col) > 0 else None
-
-
 def _formula_elements(formula: str | None) -> set[str] | None:
     if not formula:
         return None
     found = set(re.findall(r"([A-Z][a-z]?)", formula))
     return found or None
+
+
+def _elements(label_text, types, complete, formula_elements) -> tuple[list, list[str]]:
+    """(element or None of each site, notes on elements guessed from labels): the type symbol's element, else the
+    label's (a water 'Wat…' is O unless the formula has W); sites without coordinates are left None, unnoted."""
+    if types is None:
+        elements = [None] * len(label_text)
+    else:
+        type_text = values.texts(types)
+        of_type = {t: _element_from(t, strict_case=False) for t in set(type_text) if t not in values.NULL_TEXTS}
+        elements = [of_type.get(t) for t in type_text]
+    notes = []
+    for i, element in enumerate(elements):
+        if element is not None or not complete[i]:
+            continue
+        label = label_text[i]
+        element = _element_from(label, strict_case=True)
+        in_formula = formula_elements is None or element in formula_elements or (
+            element == "D" and "H" in formula_elements)
+        if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
+            element = "O"  # 'Wat1': a water oxygen, not tungsten
+            notes.append(f"{label}→O")
+        elif element is not None and not in_formula:
+            notes.append(f"{label}→{element} (not in the formula)")
+        elements[i] = element
+    return elements, notes
 
 
 def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
@@ -92,58 +115,15 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     return u
 
 
-#: a column of plain decimals, each with or without a bracketed integer s.u. (``0.1234(5)``), one per line: the form
-#: nearly every coordinate column has, read at once by :func:`_plain_column`
-_PLAIN_COLUMN_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:\((\d{1,15})\))?$", re.M)
-#: 10.0**-d as :func:`~symstrain.cif_values.parse_number` computes it (int(su) / 10.0**d), for d up to 40
-_POW10 = np.array([10.0**d for d in range(41)])
-
-
-def _plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
-    """(values, s.u.'s NaN where none) of a column whose every entry is a plain decimal with an optional integer s.u.
-    — the numbers :func:`~symstrain.cif_values.parse_number` gives, from one regular-expression pass over the
-    column; None when any entry has another form (the caller then reads entry by entry)."""
-    text = "\n".join(raw)
-    if not raw or text.count("\n") != len(raw) - 1:  # an entry over several lines (a text field)
-        return None
-    found = _PLAIN_COLUMN_RE.findall(text)
-    if len(found) != len(raw):  # also an s.u. of more than 15 digits
-        return None
-    mant = [m for m, _ in found]
-    value = np.array(mant, dtype=float)
-    if not np.all(np.isfinite(value)):
-        return None
-    su = np.full(len(found), np.nan)
-    has = [i for i, (_, e) in enumerate(found) if e]
-    if has:
-        dec = np.array([len(mant[i]) - mant[i].index(".") - 1 if "." in mant[i] else 0 for i in has])
-        if dec.max() >= len(_POW10):
-            return None
-        su[has] = np.array([float(int(found[i][1])) for i in has]) / _POW10[dec]
-    return value, su
-
-
-def _checked_column(raw, scale: float, bounds) -> np.ndarray | None:
-    """``scale`` × the values of a column of plain numbers (:func:`_plain_column`) when every one lies within
-    ``bounds``; None for an absent column, any other form or any value out of bounds (read entry by entry then)."""
-    if raw is None:
-        return None
-    plain = _plain_column(raw)
-    if plain is None:
-        return None
-    v = plain[0] * scale
-    lo, hi = bounds
-    return v if bool(np.all((lo <= v) & (v <= hi))) else None
-
-
-def _coordinates(coords_raw, labels, kind, source):
-    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete."""
+def _coordinates(coords_raw, labels, kind, source, plains):
+    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete.
+    ``plains``: :func:`plain_column` of each of the three columns."""
     n = len(coords_raw[0])
     xyz = np.zeros((n, 3))
     xyz_su = np.full((n, 3), np.nan)
     complete = np.ones(n, dtype=bool)
     for k in range(3):
-        plain = _plain_column(coords_raw[k])
+        plain = plains[k]
         if plain is not None and (kind != "fract" or np.abs(plain[0]).max() <= values.MAX_ABS_FRACT):
             xyz[:, k], xyz_su[:, k] = plain
             continue
@@ -171,10 +151,11 @@ def _coordinates(coords_raw, labels, kind, source):
 def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     """The atom sites of ``block`` (rules in ``cif.py``'s docstring, limits in ``cif_values.py``'s); warnings appended
     to ``warnings``."""
-    labels = _column(block, "_atom_site_label")
-    types = _column(block, "_atom_site_type_symbol")
-    fx = [_column(block, f"_atom_site_fract_{k}") for k in "xyz"]
-    cart = [_column(block, f"_atom_site_Cartn_{k}") for k in "xyz"]
+    column = Columns(block)
+    labels = column("_atom_site_label")
+    types = column("_atom_site_type_symbol")
+    fx = [column(f"_atom_site_fract_{k}") for k in "xyz"]
+    cart = [column(f"_atom_site_Cartn_{k}") for k in "xyz"]
     if fx[0] is not None:
         if any(c is None for c in fx):
             raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")
@@ -192,71 +173,37 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     if labels is None:
         labels = [f"{(values.unquote(t) if types else 'X')}{i + 1}" for i, t in enumerate(types or [""] * n)]
     cols = {
-        "occ": _column(block, "_atom_site_occupancy"),
-        "uiso": _column(block, "_atom_site_U_iso_or_equiv"),
-        "biso": _column(block, "_atom_site_B_iso_or_equiv"),
-        "dis": _column(block, "_atom_site_disorder_group"),
+        "occ": column("_atom_site_occupancy"),
+        "uiso": column("_atom_site_U_iso_or_equiv"),
+        "biso": column("_atom_site_B_iso_or_equiv"),
+        "dis": column("_atom_site_disorder_group"),
     }
     for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
         if col is not None and len(col) != n:
             raise SymstrainInputError(source, f"_atom_site_ columns have different lengths ({name})")
 
-    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source)
+    # the numbers of plain columns, all read in one pass when every entry is plain; columns that pass every check are
+    # used at once (the per-atom path gives the same numbers and says what is wrong with the others)
+    plain = plain_columns([*coords_raw, cols["occ"], cols["uiso"], cols["biso"]])
+    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source, plain[:3])
     if kind == "Cartn":
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
                                                                    xyz_su[complete], warnings)
-
-    # columns of plain numbers that pass every check are read at once (the per-atom path gives the same numbers and
-    # says what is wrong with the others)
-    occ_all = _checked_column(cols["occ"], 1.0, (0.0, values.MAX_OCCUPANCY))
-    uiso_all = _checked_column(cols["uiso"], 1.0, values.U_RANGE)
-    biso_all = None if uiso_all is not None else _checked_column(cols["biso"], 1.0 / _EIGHT_PI2, values.U_RANGE)
-    aniso = _read_aniso(block, source, warnings)
-    formula_elements = _formula_elements(formula)
-    from_label_notes: list[str] = []
-    atoms: list[Atom] = []
-    skipped, no_xyz, q_occ, zero_occ, over_one, neg_u, text_u = [], [], [], [], [], [], []
-    for i in range(n):
-        label = values.unquote(labels[i]).strip()
-        if not complete[i]:
-            no_xyz.append(label)
-            continue
-        tsym = None if types is None or values.is_null(types[i]) else values.unquote(types[i]).strip()
-        element = _element_from(tsym, strict_case=False) if tsym else None
-        if element is None:
-            element = _element_from(label, strict_case=True)
-            in_formula = formula_elements is None or element in formula_elements or (
-                element == "D" and "H" in formula_elements)
-            if label.lower().startswith("wat") and not (formula_elements and "W" in formula_elements):
-                element = "O"  # 'Wat1': a water oxygen, not tungsten
-                from_label_notes.append(f"{label}→O")
-            elif element is not None and not in_formula:
-                from_label_notes.append(f"{label}→{element} (not in the formula)")
-        if element is None:
-            skipped.append(label)
-            continue
-        if occ_all is None:
-            occ = _occupancy(cols["occ"], i, label, source, q_occ, over_one)
-        else:
-            occ = float(occ_all[i])
-            if occ > 1.0 + 1e-6:
-                over_one.append(f"{label} {occ:g}")
-        if occ == 0:
-            zero_occ.append(label)
-        u = None
-        if uiso_all is not None:
-            u = float(uiso_all[i])
-        elif biso_all is not None:
-            u = float(biso_all[i])
-        else:
-            if cols["uiso"] is not None:
-                u = _u_value(cols["uiso"][i], 1.0, "U_iso", label, source, text_u)
-            if u is None and cols["biso"] is not None:
-                u = _u_value(cols["biso"][i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
-        if u is not None and u < 0:
-            neg_u.append(f"{label} {u:g}")
-        dis = "" if cols["dis"] is None or values.is_null(cols["dis"][i]) else values.unquote(cols["dis"][i]).strip()
-        atoms.append(Atom(label, element, xyz[i].copy(), xyz_su[i].copy(), float(occ), u, aniso.get(label), dis))
+    aniso = _read_aniso(column, source, warnings)
+    label_text = values.texts(labels)
+    elements, from_label_notes = _elements(label_text, types, complete, _formula_elements(formula))
+    keep = [i for i in range(n) if complete[i] and elements[i] is not None]
+    no_xyz = [] if complete.all() else [label_text[i] for i in range(n) if not complete[i]]
+    skipped = [label_text[i] for i in range(n) if complete[i] and elements[i] is None]
+    occ, u_iso, q_occ, over_one, text_u = _occupancies_and_u(cols, plain[3:], keep, label_text, source)
+    zero_occ = [label_text[i] for i, o in zip(keep, occ) if o == 0]
+    neg_u = [f"{label_text[i]} {u:g}" for i, u in zip(keep, u_iso) if u is not None and u < 0]
+    dis_text = [""] * n if cols["dis"] is None else [
+        "" if t in values.NULL_TEXTS else t for t in values.texts(cols["dis"])]
+    # one array per structure, each atom's coordinates a row of it (the atoms' own, as no other atom shares a row)
+    xyz_kept, su_kept = xyz[keep], xyz_su[keep]
+    atoms = [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
+             for i, x, s, o, u in zip(keep, xyz_kept, su_kept, occ, u_iso)]
 
     def warn(code, message):
         warnings.append(WarningText(code, source, message))
@@ -296,7 +243,55 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         if no_xyz:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")
-    return _merge_duplicates(atoms, source, warnings)
+    return _merge_duplicates(atoms, source, warnings, xyz_kept)
+
+
+def _occupancies_and_u(cols, plain, keep, label_text, source):
+    """(occupancies, U_iso or None, sites with occupancy '?', 'label occ' of occupancies above 1, 'label item text'
+    of U's that are not numbers) of the sites ``keep``: column-wise where a column holds only plain numbers within
+    the limits and nulls, else site by site (which refuses a bad value at the first site that has one, an occupancy
+    before the U of the same site, as it always has)."""
+    occ_col, uiso_col, biso_col = cols["occ"], cols["uiso"], cols["biso"]
+    occ = u_iso = None
+    q_occ, over_one, text_u = [], [], []
+    if occ_col is None:
+        occ = [1.0] * len(keep)
+    else:
+        known = null_or_plain(occ_col, plain[0], 1.0, (0.0, values.MAX_OCCUPANCY))
+        if known is not None:
+            v, text = known
+            occ = [1.0 if o != o else o for o in v[keep].tolist()]  # (NaN: '?' or '.', taken as 1)
+            if text is not None:
+                q_occ = [label_text[i] for i in keep if text[i] == "?"]
+            over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
+    uiso_all = within(plain[1], 1.0, values.U_RANGE)
+    biso_all = None if uiso_all is not None else within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+    if uiso_all is not None or biso_all is not None:  # a whole column of numbers: used for every site
+        u_iso = (uiso_all if uiso_all is not None else biso_all)[keep].tolist()
+    elif uiso_col is None and biso_col is None:
+        u_iso = [None] * len(keep)
+    else:  # U where given, else B, else none
+        ku = None if uiso_col is None else null_or_plain(uiso_col, plain[1], 1.0, values.U_RANGE)
+        kb = None if biso_col is None else null_or_plain(biso_col, plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+        if (ku is not None or uiso_col is None) and (kb is not None or biso_col is None):
+            nan = [math.nan] * len(keep)
+            u_iso = [None if u != u and b != b else (u if u == u else b)
+                     for u, b in zip(nan if ku is None else ku[0][keep].tolist(),
+                                     nan if kb is None else kb[0][keep].tolist())]
+    if occ is not None and u_iso is not None:
+        return occ, u_iso, q_occ, over_one, text_u
+    occ_sites, u_sites = [], []
+    for k, i in enumerate(keep):
+        label = label_text[i]
+        occ_sites.append(occ[k] if occ is not None else _occupancy(occ_col, i, label, source, q_occ, over_one))
+        if u_iso is not None:
+            u = u_iso[k]
+        else:
+            u = None if uiso_col is None else _u_value(uiso_col[i], 1.0, "U_iso", label, source, text_u)
+            if u is None and biso_col is not None:
+                u = _u_value(biso_col[i], 1.0 / _EIGHT_PI2, "B_iso", label, source, text_u)
+        u_sites.append(u)
+    return occ_sites, u_sites, q_occ, over_one, text_u
 
 
 def _occupancy(col, i, label, source, q_occ, over_one) -> float:
@@ -323,47 +318,45 @@ def _occupancy(col, i, label, source, q_occ, over_one) -> float:
     return float(occ)
 
 
-def _merge_duplicates(atoms: list[Atom], source, warnings) -> list[Atom]:
+def _merge_duplicates(atoms: list[Atom], source, warnings, xyz) -> list[Atom]:
     """Sites equal in element, occupancy, disorder group and coordinates (to 1e-5, modulo 1) kept once (the
-    first), before any pair search: one atom line repeated 10,000 times must not make the cell quadratic."""
+    first), before any pair search: one atom line repeated 10,000 times must not make the cell quadratic.
+    ``xyz`` (n, 3): the atoms' coordinates."""
     if len(atoms) < 2:
         return atoms
     scale = 10**_DUPLICATE_DECIMALS
-    xyz = np.array([a.xyz for a in atoms], dtype=float)
     grid = np.rint(xyz * scale).astype(np.int64) % scale
-    rows = np.ascontiguousarray(grid).view(np.dtype((np.void, 3 * grid.itemsize))).reshape(-1)
-    if len(np.unique(rows)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
+    point = (grid[:, 0] * scale + grid[:, 1]) * scale + grid[:, 2]  # one integer per grid point (< 10¹⁵)
+    points = point.tolist()
+    if len(set(points)) == len(atoms):  # no two sites at one point: nothing to merge (the usual case)
         return atoms
-    kind = np.unique([f"{a.element}|{a.occupancy!r}|{a.disorder_group}" for a in atoms], return_inverse=True)[1]
-    keys = np.column_stack([kind.reshape(-1), grid])
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    if len(first) == len(atoms):
+    first_of: dict = {}  # (element|occupancy|disorder group, grid point) → the first site there
+    first = [first_of.setdefault((f"{a.element}|{a.occupancy!r}|{a.disorder_group}", p), i)
+             for i, (a, p) in enumerate(zip(atoms, points))]
+    dropped = [i for i, f in enumerate(first) if f != i]
+    if not dropped:
         return atoms
-    inverse = inverse.reshape(-1)
-    keep = np.zeros(len(atoms), dtype=bool)
-    keep[first] = True
-    dropped = np.flatnonzero(~keep)
     counts: dict[str, int] = {}
     for k in dropped:
-        name = f"{atoms[k].label}={atoms[first[inverse[k]]].label}"
+        name = f"{atoms[k].label}={atoms[first[k]].label}"
         counts[name] = counts.get(name, 0) + 1
     shown = [f"{name} (×{c})" if c > 1 else name for name, c in counts.items()]
     warnings.append(WarningText(
         "duplicate_sites_merged", source,
         f"{len(dropped)} atom site(s) coincide with an earlier site of the same element, occupancy and disorder "
         f"group and were merged into it: {_listing(shown)}"))
-    return [a for a, k in zip(atoms, keep) if k]
+    return [a for i, a in enumerate(atoms) if first[i] == i]
 
 
-def _read_aniso(block, source, warnings) -> dict:
-    labels = _column(block, "_atom_site_aniso_label")
+def _read_aniso(column, source, warnings) -> dict:
+    labels = column("_atom_site_aniso_label")
     if labels is None:
         return {}
     names = ("11", "22", "33", "12", "13", "23")
-    cols = [_column(block, f"_atom_site_aniso_U_{k}") for k in names]
+    cols = [column(f"_atom_site_aniso_U_{k}") for k in names]
     scale, letter = 1.0, "U"
     if any(c is None for c in cols):
-        cols = [_column(block, f"_atom_site_aniso_B_{k}") for k in names]
+        cols = [column(f"_atom_site_aniso_B_{k}") for k in names]
         scale, letter = 1.0 / _EIGHT_PI2, "B"
         if any(c is None for c in cols):
             return {}
@@ -371,10 +364,10 @@ def _read_aniso(block, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
-    every = [_checked_column(c, scale, values.U_RANGE) for c in cols]
+    every = [within(p, scale, values.U_RANGE) for p in plain_columns(cols)]
     if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
         rows = np.column_stack(every).tolist()
-        return {values.unquote(lab).strip(): tuple(r) for lab, r in zip(labels, rows)}
+        return dict(zip(values.texts(labels), map(tuple, rows)))
     for i, lab in enumerate(labels):
         label = values.unquote(lab).strip()
         vals = []
@@ -462,8 +455,14 @@ def check_room(cell, spacegroup, atoms, source) -> None:
         raise SymstrainInputError(
             source, f"{len(atoms)} sites × {len(rot)} operations = {upper:,} images to expand: more than the "
             f"{values.MAX_EXPANSION:,} this reader expands")
-    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
     occ = np.array([a.occupancy for a in atoms], dtype=float)
+    volume = cell.volume
+    # every site on a general position (multiplicity len(rot)) is the most the cell can hold: when that fits both
+    # limits (with a margin far above the rounding of the sums below), so do the counts, and nothing is refused
+    most = float(np.sum(np.where(occ > 0, occ, 0.0))) * len(rot)
+    if upper * (1 + 1e-9) <= values.MAX_CELL_ATOMS and most * (1 + 1e-9) * values.MIN_VOLUME_PER_ATOM <= volume:
+        return
+    X = np.array([a.xyz for a in atoms], dtype=float) % 1.0
     A = cell.matrix()
     stabiliser = np.empty(len(atoms))
     for s0 in range(0, len(atoms), 4096):  # (block, m, 3) image − site, a few MB at a time
@@ -478,7 +477,6 @@ def check_room(cell, spacegroup, atoms, source) -> None:
             source, f"{n_cell:,.0f} atoms in the cell: more than the {values.MAX_CELL_ATOMS:,} the commands handle "
             "within memory and time")
     count = float(np.sum(np.where(occ > 0, occ, 0.0) * multiplicity))
-    volume = cell.volume
     if count * values.MIN_VOLUME_PER_ATOM > volume:
         raise SymstrainInputError(
             source, f"the cell ({volume:.4g} Å³) cannot hold its atoms: {count:.4g} atoms in it, "

@@ -131,6 +131,10 @@ def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> No
     rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     G = cell.metric()
     GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+    # the usual case, operations that keep G to 1e-12 of its smallest diagonal entry: lengths then change by < 1e-12
+    # (relative) and cosines by < 3e-12, so angles by < 3e-4° even next to 0° or 180° — far below METRIC_WARN
+    if np.abs(GR - G).max() <= 1e-12 * G.diagonal().min():
+        return
     lengths = np.sqrt(np.einsum("nii->ni", GR))
     base = np.sqrt(np.diag(G))
     d_len = np.abs(lengths / base - 1).max(axis=1)
@@ -140,11 +144,11 @@ def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> No
     angles0 = np.degrees(np.arccos(np.clip(cos0[[1, 0, 0], [2, 2, 1]], -1, 1)))
     d_ang = np.abs(angles - angles0).max(axis=1)
     k = int(np.argmax(np.maximum(d_len / METRIC_ERROR[0], d_ang / METRIC_ERROR[1])))
-    text = (f"{what} change the cell's lengths by up to "
-            f"{100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
-            f"{triplet(rot[k], np.zeros(3))})")
     if d_len[k] > METRIC_ERROR[0] or d_ang[k] > METRIC_ERROR[1]:
-        raise SymstrainInputError(source, f"the cell does not have the symmetry of its space group: {text}")
+        raise SymstrainInputError(
+            source, f"the cell does not have the symmetry of its space group: {what} change the cell's lengths by up "
+            f"to {100 * d_len[k]:.2g} % and its angles by up to {d_ang[k]:.3g}° (operation "
+            f"{triplet(rot[k], np.zeros(3))})")
     if d_len.max() > METRIC_WARN[0] or d_ang.max() > METRIC_WARN[1]:
         k = int(np.argmax(np.maximum(d_len / METRIC_WARN[0], d_ang / METRIC_WARN[1])))
         warnings.append(WarningText(
@@ -360,9 +364,8 @@ def _spacegroup_from_ops(operators, op_tag, hm, cell, source, warnings):
     rot, trans = _with_source(lambda: _replay(_memoised(("ops", operators, op_tag), _checked_ops, operators, op_tag),
                                               source, warnings), source)
     check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
-    lattice = cell.matrix()
     return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops, rot, trans, op_tag,
-                                                  hm, lattice), source, warnings), source)
+                                                  hm, cell), source, warnings), source)
 
 
 def _checked_ops(operators, op_tag, source, warnings):
@@ -389,15 +392,15 @@ def _checked_ops(operators, op_tag, source, warnings):
     return rot, trans
 
 
-def _named_ops(rot, trans, op_tag, hm, lattice, source, warnings):
-    """The group of checked operators (``lattice``, columns in Å, only helps spglib's tolerance, which the exact
-    operators never need: the result depends on the operators and ``hm`` alone)."""
+def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
+    """The group of checked operators (``cell``'s matrix only helps spglib's tolerance, which the exact operators never
+    need: the result depends on the operators and ``hm`` alone)."""
     ops = SymOps(rot, trans)
     extra = ops.pure_translations()
     if centring_type(extra) is None:
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
-    ident = identify_operations(rot, trans, lattice)
+    ident = identify_operations(rot, trans, cell.matrix())
     sg_hm = _sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states

@@ -177,9 +177,21 @@ def unquote(v: str) -> str:
     return gemmi.cif.as_string(v) if v and v[0] in "'\";" else v
 
 
+#: the texts of a null value (unknown ``?``, inapplicable ``.``, empty), quotes removed
+NULL_TEXTS = ("", "?", ".")
+
+
 def is_null(v: str | None) -> bool:
     """True for an absent value, ``?`` or ``.`` (unknown or inapplicable)."""
-    return v is None or unquote(v).strip() in ("", "?", ".")
+    return v is None or unquote(v).strip() in NULL_TEXTS
+
+
+def texts(col) -> list[str]:
+    """``unquote(v).strip()`` of every value of a column, in one pass."""
+    import gemmi
+
+    as_string = gemmi.cif.as_string
+    return [(as_string(v) if v and v[0] in "'\";" else v).strip() for v in col]
 
 
 # ----------------------------------------------------------------------------- items of a block

@@ -1,4 +1,4 @@
-"""Column-wise reading of atom-site numbers (cif_atoms._plain_column / _checked_column): the same numbers as the
+"""Column-wise reading of atom-site numbers (cif_columns.plain_column / checked_column): the same numbers as the
 entry-by-entry reader, worked out by hand here, and the entry-by-entry path for every other form."""
 
 import math
@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from symstrain.cif_atoms import _checked_column, _plain_column
+from symstrain.cif_columns import checked_column as _checked_column
+from symstrain.cif_columns import plain_column as _plain_column
 
 
 def test_plain_column_values_and_su():
