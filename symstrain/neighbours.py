@@ -77,8 +77,29 @@ def _too_small(d, n: int, r: float, source: str, need: str) -> SymstrainInputErr
                 f"atoms: a search for neighbours within {r:g} Å would need {need}")
 
 
-def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.ndarray | None = None) -> np.ndarray:
-    """(k, 2) pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy.
+#: up to this many points every pair is a candidate (one vectorised step, cheaper than binning so few points)
+_ALL_PAIRS_MAX = 160
+#: (i, j) of every pair i < j of n points, for the last few n (row-major: sorted by (i, j))
+_ALL_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` of every pair i < j of ``n`` points, sorted by (i, j) (read-only arrays, shared between calls)."""
+    ij = _ALL_PAIRS.get(n)
+    if ij is None:
+        if len(_ALL_PAIRS) >= 64:
+            _ALL_PAIRS.clear()
+        ij = _ALL_PAIRS[n] = tuple(np.triu_indices(n, 1))
+        for x in ij:
+            x.flags.writeable = False
+    return ij
+
+
+def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
+                d: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)``: pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy — or, for
+    at most :data:`_ALL_PAIRS_MAX` points, every pair (a superset of the cell list's candidates that
+    :func:`pairs_within` filters down to the same pairs, those with every |Δx_k|·d_k < r).
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
     under 3), so that two points with an image within r lie in the same or neighbouring bins, wrapping around the
@@ -95,6 +116,8 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
     images = float(n) * float(np.prod(np.maximum(1, np.ceil(3 * width / d - 1e-9))))
     if images > MAX_IMAGES:
         raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    if n <= _ALL_PAIRS_MAX:
+        return _all_pairs(n)
     nb = np.floor(d / r * (1 - 1e-9))
     nb = np.where(nb >= 3, np.minimum(nb, 1 << 20), 1).astype(np.int64)
     f = np.asarray(frac, dtype=float) % 1.0
@@ -124,7 +147,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
     i = np.repeat(first, count)
     j = order[np.repeat(starts - np.cumsum(count) + count, count) + np.arange(total)]
     code = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
-    return np.column_stack([code // n, code % n])
+    return code // n, code % n
 
 
 def pairs_within(frac, A, r: float, source: str = "cell"):
@@ -141,16 +164,20 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     if len(frac) < 2 or not r > 0:
         return empty
     d = _spacings(A, source)
-    pairs = _candidates(frac, A, r, source, d)
-    if len(pairs) == 0:
+    i, j = _candidates(frac, A, r, source, d)
+    if len(i) == 0:
         return empty
-    i, j = pairs[:, 0], pairs[:, 1]
+    # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
+    # candidates that cannot come within r go before any distance is computed, one axis at a time (each axis
+    # leaves fewer candidates to the next)
+    cols = frac.T.copy()
+    for k in range(3):
+        dk = cols[k, j] - cols[k, i]
+        dk -= np.rint(dk)
+        near = np.flatnonzero(np.abs(dk) * d[k] < r)
+        i, j = i[near], j[near]
     diff = frac[j] - frac[i]
     diff -= np.rint(diff)
-    # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
-    # candidates of neighbouring bins that cannot come within r go before any distance is computed
-    near = np.flatnonzero((np.abs(diff) * d).max(axis=1) < r)
-    i, j, diff = i[near], j[near], diff[near]
     v = diff @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     # an image shorter than half the smallest interplanar spacing is the shortest (any other lattice vector
