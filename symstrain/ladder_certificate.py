@@ -40,62 +40,47 @@ _N_SCREEN = 4
 _P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
-
-
-def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
-    """(k,) bool: spglib's metric test (``is_identity_metric``, angle tolerance unset) of bases of metric ``G``
-    (k, 3, 3) against the bases they are sent to by the integer matrices ``W`` (k, 3, 3) at tolerance ``tol`` Å:
-    lengths within tol, and sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes."""
-    Gr = W.transpose(0, 2, 1) @ G @ W
-    lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
-    lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
-    ok = np.all(np.abs(lr - lo) <= tol, axis=1)
-    a, b = _PAIRS  # the three pairs of axes at once, (k, 3)
-    c1 = G[:, a, b] / lo[:, a] / lo[:, b]
-    c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
-    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
-    sin2 = 1 - x * x
-    bad = (sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol)
-    return ok & ~bad.any(axis=1)
-
-
 #: the pairs of axes (0, 1), (0, 2), (1, 2) as two index arrays
 _PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
+#: (26, 26, 26) bool: |det W| = 1 for W with columns (_AXES[d0], _AXES[d1], _AXES[d2]) — the triple product
+#: d0·(d1 × d2), exact on these small integers
+_UNIMODULAR = np.abs(np.einsum("ai,bci->abc", _AXES, np.cross(_AXES[:, None, :], _AXES[None, :, :]))) == 1
 
 
 def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
     ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
     ``tol`` is larger), with the count per basis: ``(maps, counts)``. Each column of W is one of the 26 directions
-    whose length in that basis is within ``tol`` of the column's own; the products of those few choices are formed
-    for all bases at once (no loop over bases or over the 26³ matrices)."""
+    whose length in that basis is within ``tol`` of the column's own (``is_identity_metric``: lengths within tol);
+    the angle test (sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes, angle tolerance unset) is made once
+    per pair of axes and pair of those few directions, and det W = ±1 read from a table, so the triples of choices
+    are only combined — no loop over the 26³ matrices."""
     bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
-    nbas = len(bases)
     G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
-    lengths = np.linalg.norm(np.einsum("dk,bjk->bdj", _AXES, bases), axis=2)  # (b, 26) lengths of B·axis
-    ok = np.abs(lengths[:, :, None] - np.sqrt(np.diagonal(G, axis1=1, axis2=2))[:, None, :]) <= tol  # (b, 26, 3)
-    lists = [np.nonzero(ok[:, :, k]) for k in range(3)]  # (basis, direction) of the choices for column k, sorted
-    n = np.stack([np.bincount(bi, minlength=nbas) for bi, _ in lists])  # (3, b)
-    start = np.concatenate([np.zeros((3, 1), dtype=np.int64), np.cumsum(n, axis=1)[:, :-1]], axis=1)
-    total = n.prod(axis=0)
-    if total.sum() == 0:
-        return np.zeros((0, 3, 3)), np.zeros(nbas, dtype=np.int64)
-    bi = np.repeat(np.arange(nbas), total)
-    t = np.arange(total.sum()) - np.repeat(np.cumsum(total) - total, total)
-    i2 = t % n[2, bi]
-    i1 = (t // n[2, bi]) % n[1, bi]
-    i0 = t // (n[1, bi] * n[2, bi])
-    W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
-                  _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
-    # det W written out (entries −1, 0, 1: exact in floating point), cheaper than LAPACK on many tiny matrices
-    det = (W[:, 0, 0] * (W[:, 1, 1] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 1])
-           - W[:, 0, 1] * (W[:, 1, 0] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 0])
-           + W[:, 0, 2] * (W[:, 1, 0] * W[:, 2, 1] - W[:, 1, 1] * W[:, 2, 0]))
-    keep = np.abs(det) == 1
-    bi, W = bi[keep], W[keep]
-    keep = _metric_kept(G[bi], W, tol)
-    bi, W = bi[keep], W[keep]
-    return bases[bi] @ W @ np.linalg.inv(bases)[bi], np.bincount(bi, minlength=nbas)
+    a, b = _PAIRS
+    Ws, counts = [], np.zeros(len(bases), dtype=np.int64)
+    for k in range(len(bases)):
+        D = _AXES @ G[k] @ _AXES.T  # (26, 26) dot products of the directions
+        ld = np.sqrt(D.diagonal())
+        lo = np.sqrt(G[k].diagonal())
+        ok = np.abs(ld[:, None] - lo[None, :]) <= tol  # (26, 3): direction d may be column j
+        u = np.flatnonzero(ok.any(axis=1))  # the few directions that may be some column
+        lu, ok = ld[u], ok[u]
+        c1 = (G[k][a, b] / lo[a] / lo[b])[:, None, None]  # (3, 1, 1): the basis's own angles
+        c2 = D[np.ix_(u, u)] / lu[:, None] / lu[None, :]  # angles between the directions
+        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+        sin2 = 1 - x * x
+        kept = (sin2 <= 1e-12) | (sin2 * (lo[a, None] + lu)[:, :, None] * (lo[b, None] + lu)[:, None, :] / 4
+                                  <= tol * tol)  # (3, m, m): pairs (0, 1), (0, 2), (1, 2)
+        keep = (_UNIMODULAR[np.ix_(u, u, u)] & (ok[:, 0, None] & kept[0] & ok[None, :, 1])[:, :, None]
+                & (kept[1] & ok[None, :, 2])[:, None, :] & kept[2][None, :, :])
+        i0, i1, i2 = np.nonzero(keep)  # in the order of the directions, as spglib tries them
+        counts[k] = len(i0)
+        W = np.stack([_AXES[u[i0]], _AXES[u[i1]], _AXES[u[i2]]], axis=-1)  # (c, 3, 3), columns
+        Ws.append(bases[k] @ W @ np.linalg.inv(bases[k]))
+    if not counts.sum():
+        return np.zeros((0, 3, 3)), counts
+    return np.concatenate(Ws), counts
 
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
@@ -117,24 +102,26 @@ def _distinct(W: np.ndarray) -> np.ndarray:
     return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
 
 
-def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
-    """spglib's Delaunay reduction (rows in, rows out, Å) — the C function ``del_delaunay_reduce`` spglib runs inside
-    its symmetry search, called as ``spglib.delaunay_reduce`` calls it (without that wrapper's deprecation warning
-    machinery, which costs more than the reduction); None when it fails."""
+def _delaunay_in_place(lat: np.ndarray, eps: float) -> bool:
+    """spglib's Delaunay reduction of ``lat`` (3, 3 C-ordered float64, cell vectors as columns, Å) in place, at
+    ``eps`` — the C function ``del_delaunay_reduce`` spglib runs inside its symmetry search, called as
+    ``spglib.delaunay_reduce`` calls it (without that wrapper's copies and deprecation-warning machinery, which cost
+    more than the reduction); False when it fails."""
     try:
         from spglib import _spglib
     except ImportError:  # pragma: no cover - another layout of the package
         import spglib
 
-        return spglib.delaunay_reduce(basis_rows, eps=eps)
-    lat = np.array(np.transpose(basis_rows), dtype="double", order="C")
+        out = spglib.delaunay_reduce(lat.T, eps=eps)
+        if out is None:
+            return False
+        lat[:] = out.T
+        return True
     try:
         ok = _spglib.delaunay_reduce(lat, float(eps))
     except Exception:
-        return None
-    if ok is not None and not ok:
-        return None
-    return np.array(np.transpose(lat), dtype="double", order="C")
+        return False
+    return ok is None or bool(ok)
 
 
 def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
@@ -167,12 +154,12 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     primitive cell, symmetry.c reduces it again); None when a reduction fails."""
     out = {}
     for start in starts:
+        lat0 = np.array(start, dtype="double", order="C")  # columns, as the C function takes them
         for tau in tolerances:
-            B = _delaunay(np.asarray(start, dtype=float).T, tau)
-            B = None if B is None else _delaunay(B, tau)
-            if B is None:
+            lat = lat0.copy()
+            if not (_delaunay_in_place(lat, tau) and _delaunay_in_place(lat, tau)):
                 return None
-            out.setdefault(np.rint(B * 1e6).astype(np.int64).tobytes(), B.T)  # each distinct basis once
+            out.setdefault(np.rint(lat * 1e6).astype(np.int64).tobytes(), lat)  # each distinct basis once
     return list(out.values())
 
 
