@@ -199,6 +199,9 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
 _BIN_WIDTH = 6.0
 _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
 _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
+#: up to this many (query point, atom of its kind) pairs in one query, :class:`NearestOfKind` measures every one of
+#: them rather than looking in bins
+_DENSE_PAIRS = 4096
 
 
 class NearestOfKind:
@@ -221,18 +224,26 @@ class NearestOfKind:
         self.spacing = d = _spacings(self.A, source)
         if not 0 < 2 * self.r <= d.min():
             raise _too_small(d, len(self.frac), self.r, source, "a neighbour search over more than one cell")
-        nb = np.floor(d / (_BIN_WIDTH * self.r) * (1 - 1e-9))
-        self.nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
-        kinds = np.asarray(kinds, dtype=np.int64)
-        b = np.minimum((self.frac * self.nb).astype(np.int64), self.nb - 1)
-        key = self._key(kinds, b)
-        self.order = np.argsort(key, kind="stable")
-        self.sorted_keys = key[self.order]
-        self._table = _bin_table(self.sorted_keys, len(key))
+        self.kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
+        # the atoms grouped by kind (for a query that measures every atom of its kind)
+        self._by_kind = np.argsort(self.kinds, kind="stable")
+        sk = self.kinds[self._by_kind]
+        first = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])) if len(sk) else np.zeros(0, dtype=int)
+        self._kind_values, self._kind_start = sk[first], first
+        self._kind_count = np.diff(np.append(first, len(sk)))
+        self._bins = None  # the cell list, made on the first query that needs it
 
-    def _key(self, kinds, b):
-        nb = self.nb
-        return ((kinds * nb[0] + b[..., 0]) * nb[1] + b[..., 1]) * nb[2] + b[..., 2]
+    def _binned(self):
+        """``(nb, order, sorted_keys, table)`` of the cell list (made once)."""
+        if self._bins is None:
+            nb = np.floor(self.spacing / (_BIN_WIDTH * self.r) * (1 - 1e-9))
+            nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
+            b = np.minimum((self.frac * nb).astype(np.int64), nb - 1)
+            key = ((self.kinds * nb[0] + b[:, 0]) * nb[1] + b[:, 1]) * nb[2] + b[:, 2]
+            order = np.argsort(key, kind="stable")
+            sorted_keys = key[order]
+            self._bins = (nb, order, sorted_keys, _bin_table(sorted_keys, len(key)))
+        return self._bins
 
     def distance(self, points, kinds, r: float | None = None, exclude=None) -> np.ndarray:
         """(M,) Å from each point (M, 3, fractional) to the nearest atom of its kind (M,), ``inf`` where none lies
@@ -245,13 +256,29 @@ class NearestOfKind:
         out = np.full(len(points), np.inf)
         if len(points) == 0 or len(self.frac) == 0:
             return out
-        nb = self.nb
+        kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
+        # few pairs (point, atom of its kind) in all: every one measured, no bins (cheaper for the small cells)
+        kv = self._kind_values
+        ki = np.minimum(np.searchsorted(kv, kinds), len(kv) - 1)
+        per = np.where(kv[ki] == kinds, self._kind_count[ki], 0)
+        total = int(per.sum())
+        if total <= _DENSE_PAIRS:
+            if total == 0:
+                return out
+            pi = np.repeat(np.arange(len(points)), per)
+            end = np.cumsum(per)
+            aj = self._by_kind[np.repeat(self._kind_start[ki] - end + per, per) + np.arange(total)]
+            dist = self._distances(points, pi, aj, exclude)
+            some = np.flatnonzero(per)
+            out[some] = np.minimum.reduceat(dist, (end - per)[some])
+            out[out > r] = np.inf
+            return out
+        nb, order, sorted_keys, table = self._binned()
         u = (points % 1.0) * nb
         b = np.minimum(u.astype(np.int64), nb - 1)
         w = u - b  # position inside the bin, 0 … 1
         reach = r / self.spacing * nb  # the ball's half-width in bin units along each axis (≤ 1/2)
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
-        kinds = np.asarray(kinds, dtype=np.int64)
         # own bin of every point, then, for the few points whose ball crosses a face, the neighbours across the faces
         # it crosses (7 at most): the pairs (combination, point) where every axis of the combination is crossed
         crossed = (side != 0) @ np.array([1, 2, 4])  # bit k: the ball crosses a face along axis k
@@ -261,14 +288,18 @@ class NearestOfKind:
         bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
-        q = np.concatenate([self._key(kinds, b), self._key(kinds[pe], bb)])
-        if self._table is None:
+
+        def key(k, x):
+            return ((k * nb[0] + x[..., 0]) * nb[1] + x[..., 1]) * nb[2] + x[..., 2]
+
+        q = np.concatenate([key(kinds, b), key(kinds[pe], bb)])
+        if table is None:
             by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
             pi, q = pi[by], q[by]
-            lo = np.searchsorted(self.sorted_keys, q, "left")
-            count = np.searchsorted(self.sorted_keys, q, "right") - lo
+            lo = np.searchsorted(sorted_keys, q, "left")
+            count = np.searchsorted(sorted_keys, q, "right") - lo
         else:  # the same numbers from the table of bins (a query key outside it: no atom)
-            start, per = self._table
+            start, per = table
             inside = (q >= 0) & (q < len(per))
             qi = np.where(inside, q, 0)
             lo, count = start[qi], np.where(inside, per[qi], 0)
@@ -276,16 +307,21 @@ class NearestOfKind:
         if total == 0:
             return out
         pi = np.repeat(pi, count)
-        aj = self.order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        aj = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        np.minimum.at(out, pi, self._distances(points, pi, aj, exclude))
+        out[out > r] = np.inf
+        return out
+
+    def _distances(self, points, pi, aj, exclude) -> np.ndarray:
+        """Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj`` is the
+        excluded atom of the point."""
         diff = self.frac[aj] - points[pi]
         diff -= np.rint(diff)
         v = diff @ self.A.T
         dist = np.sqrt(np.einsum("pk,pk->p", v, v))
         if exclude is not None:
             dist[aj == np.asarray(exclude)[pi]] = np.inf
-        np.minimum.at(out, pi, dist)
-        out[out > r] = np.inf
-        return out
+        return dist
 
 
 # ----------------------------------------------------------------------------- impossible contacts

@@ -162,9 +162,12 @@ def test_close_contacts_match_brute_force_on_a_crowded_random_oxide():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_nearest_of_kind_equals_brute_force(seed):
+@pytest.mark.parametrize("dense_pairs", [0, 10**9])  # always the bins; always every atom of the kind
+def test_nearest_of_kind_equals_brute_force(seed, dense_pairs, monkeypatch):
     # oracle: every periodic image within one cell of every atom, measured in numpy
     from symstrain.neighbours import NearestOfKind
+
+    monkeypatch.setattr(neighbours, "_DENSE_PAIRS", dense_pairs)
 
     rng = np.random.default_rng(seed)
     A = np.array([[9.0, 1.5, -0.7], [0.0, 10.0, 2.0], [0.0, 0.0, 11.0]]) if seed % 2 else np.diag([8.0, 9.5, 12.0])
