@@ -214,7 +214,8 @@ class NearestOfKind:
     that only for a point within r of the bin's face: one axis in three on average): a few look-ups of a sorted key
     array per point (the queries sorted first), no Python loop per point. Requires 2r ≤ the smallest spacing (the
     shortest image within r is then the one with fractional differences in (−1/2, 1/2], which is the one measured);
-    a larger r is bad input.
+    a larger r is bad input. A query with at most :data:`_DENSE_PAIRS` (point, atom of its kind) pairs in all
+    measures every one of them instead (no bins; the bins are made on the first query that needs them).
     """
 
     def __init__(self, frac, kinds, A, r: float, source: str = "cell"):
