@@ -95,11 +95,40 @@ def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return ij
 
 
+#: a search whose reach r is so short that a point has at most about this many others within r/d_k along the axis k
+#: of the largest spacing d_k (were the points spread evenly) sweeps along that axis instead of binning
+_SWEEP_PER_POINT = 8.0
+
+
+def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)``: every pair i < j, sorted, of the coordinates ``x`` (N,) in [0, 1) that lie less than ``w`` (< 1/2)
+    apart around the circle of circumference 1: the points sorted once, each one's partners read off as a run of the
+    sorted array (``searchsorted``) ahead of it, and one more run across the wrap at 1."""
+    n = len(x)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    p = np.arange(n)
+    ahead = np.searchsorted(xs, xs + w, "left")  # partners p < q < ahead: xs[q] − xs[p] < w
+    wrap = np.maximum(np.searchsorted(xs, xs + (1 - w), "right"), ahead)  # q ≥ wrap: 1 − (xs[q] − xs[p]) < w
+    n1, n2 = ahead - p - 1, n - wrap
+    count = n1 + n2
+    total = int(count.sum())
+    first = np.repeat(p, count)
+    # each point's partners: its run ahead, then its run across the wrap
+    start = np.cumsum(count) - count
+    offset = np.arange(total) - np.repeat(start, count)
+    q = np.where(offset < np.repeat(n1, count), first + 1 + offset, np.repeat(wrap - n1, count) + offset)
+    i, j = order[first], order[q]
+    code = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
+    return code // n, code % n
+
+
 def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
                 d: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(i, j)``: pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy — or, for
-    at most :data:`_ALL_PAIRS_MAX` points, every pair (a superset of the cell list's candidates that
-    :func:`pairs_within` filters down to the same pairs, those with every |Δx_k|·d_k < r).
+    at most :data:`_ALL_PAIRS_MAX` points, every pair, and for a short reach, the pairs close along one axis
+    (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
+    pairs, those with every |Δx_k|·d_k < r.
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
     under 3), so that two points with an image within r lie in the same or neighbouring bins, wrapping around the
@@ -118,6 +147,10 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
         raise _too_small(d, n, r, source, f"{images:.3g} atom images")
     if n <= _ALL_PAIRS_MAX:
         return _all_pairs(n)
+    k = int(np.argmax(d))
+    w = r / d[k] + 1e-9  # the widest fractional |Δx_k| of a pair within r, and a margin for the rounding of x mod 1
+    if n * w <= _SWEEP_PER_POINT:
+        return _sweep(frac[:, k] % 1.0, w)
     nb = np.floor(d / r * (1 - 1e-9))
     nb = np.where(nb >= 3, np.minimum(nb, 1 << 20), 1).astype(np.int64)
     f = np.asarray(frac, dtype=float) % 1.0

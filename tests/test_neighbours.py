@@ -51,17 +51,25 @@ def test_pairs_match_brute_force(params, n, r, all_pairs_max, monkeypatch):
     assert np.all(i < j) and list(zip(i, j)) == sorted(zip(i, j))
 
 
-@pytest.mark.parametrize("n, r", [(150, 0.02), (150, 2.5), (150, 7.0), (40, 4.0)])
-def test_every_pair_as_candidate_gives_the_cell_lists_answer_to_the_bit(n, r, monkeypatch):
-    # few points take every pair as a candidate instead of the cell list's: the same pairs (those with every
-    # |Δx_k|·d_k < r) get measured in the same order, so the distances are the same floats; atoms on special
-    # positions (images 0.01 Å apart) and on a cell face as well as random ones, in an oblique cell
+@pytest.mark.parametrize("n, r", [(150, 0.02), (150, 2.5), (150, 7.0), (40, 4.0), (600, 0.02), (600, 0.1),
+                                  (600, 1.5)])
+def test_other_candidates_give_the_cell_lists_answer_to_the_bit(n, r, monkeypatch):
+    # few points take every pair as a candidate instead of the cell list's, a short reach the pairs close along one
+    # axis: the same pairs (those with every |Δx_k|·d_k < r) get measured in the same order, so the distances are
+    # the same floats; atoms on special positions (images ~0.01 Å apart), on cell faces (x = 0 and x just under 1)
+    # as well as random ones, in an oblique cell
+    sweep = neighbours._sweep
     rng = np.random.default_rng(n)
     A = cell_matrix((7.3, 8.1, 9.4, 84, 97, 103))
     frac = rng.random((n, 3))
     frac[: n // 3] = np.rint(frac[: n // 3] * 4) / 4 + rng.normal(size=(n // 3, 3)) * 1e-3
+    frac[n // 3: n // 3 + 10, 2] = [0.0, 1 - 1e-13] * 5
+    swept = []
+    monkeypatch.setattr(neighbours, "_sweep", lambda *a: swept.append(1) or sweep(*a))
     got = pairs_within(frac, A, r)
+    assert bool(swept) == (n > neighbours._ALL_PAIRS_MAX and r < 1)  # the path meant to be tested was taken
     monkeypatch.setattr(neighbours, "_ALL_PAIRS_MAX", 0)
+    monkeypatch.setattr(neighbours, "_SWEEP_PER_POINT", 0.0)
     want = pairs_within(frac, A, r)
     assert len(want[0]) > 0
     for g, w in zip(got, want):
