@@ -83,6 +83,15 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     return np.concatenate(Ws), counts
 
 
+def _of_rarest_type(types: np.ndarray) -> np.ndarray:
+    """(n,) bool: the atoms whose type (``types`` (n,) int, n ≥ 1) has the fewest atoms."""
+    if types.min() >= 0 and types.max() <= 4 * len(types) + 64:  # spglib's small labels: count them directly
+        counts = np.bincount(types)
+        return counts[types] == counts[counts > 0].min()
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    return counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()
+
+
 def _first_rows(X: np.ndarray) -> np.ndarray:
     """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
     X = np.ascontiguousarray(X)
@@ -102,14 +111,22 @@ def _distinct(W: np.ndarray) -> np.ndarray:
     return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
 
 
+#: spglib's C extension (imported on first use), or False when this spglib has none by that name
+_SPGLIB_C = None
+
+
 def _delaunay_in_place(lat: np.ndarray, eps: float) -> bool:
     """spglib's Delaunay reduction of ``lat`` (3, 3 C-ordered float64, cell vectors as columns, Å) in place, at
     ``eps`` — the C function ``del_delaunay_reduce`` spglib runs inside its symmetry search, called as
     ``spglib.delaunay_reduce`` calls it (without that wrapper's copies and deprecation-warning machinery, which cost
     more than the reduction); False when it fails."""
-    try:
-        from spglib import _spglib
-    except ImportError:  # pragma: no cover - another layout of the package
+    global _SPGLIB_C
+    if _SPGLIB_C is None:
+        try:
+            from spglib import _spglib as _SPGLIB_C
+        except ImportError:  # pragma: no cover - another layout of the package
+            _SPGLIB_C = False
+    if _SPGLIB_C is False:  # pragma: no cover
         import spglib
 
         out = spglib.delaunay_reduce(lat.T, eps=eps)
@@ -118,7 +135,7 @@ def _delaunay_in_place(lat: np.ndarray, eps: float) -> bool:
         lat[:] = out.T
         return True
     try:
-        ok = _spglib.delaunay_reduce(lat, float(eps))
+        ok = _SPGLIB_C.delaunay_reduce(lat, float(eps))
     except Exception:
         return False
     return ok is None or bool(ok)
@@ -167,6 +184,8 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
 #: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
 #: boundary
 _GRID = 7200
+#: the place value of each grid coordinate in :func:`_moved_exactly`'s key (the kind above them)
+_GRID_PLACES = np.array([_GRID * _GRID, _GRID, 1], dtype=np.int64)
 
 
 def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.ndarray | None:
@@ -177,7 +196,7 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
     point (they lie within 1e-3 Å of each other: no certificate)."""
     def key(frac, kinds):
         g = np.rint(np.asarray(frac) * _GRID).astype(np.int64) % _GRID
-        return ((np.asarray(kinds, dtype=np.int64) * _GRID + g[:, 0]) * _GRID + g[:, 1]) * _GRID + g[:, 2]
+        return g @ _GRID_PLACES + np.asarray(kinds, dtype=np.int64) * _GRID ** 3
 
     k = key(pos, types)
     order = np.argsort(k)
@@ -189,7 +208,8 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
     j = order[at]
     d = images - pos[j]
     d -= np.rint(d)
-    dist = np.linalg.norm(d @ A.T, axis=1)
+    v = d @ A.T
+    dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     miss = np.flatnonzero((sk[at] != q) | (dist > r))
     if len(miss):
         dist[miss] = search.distance(images[miss], np.asarray(image_types)[miss], r=r)
@@ -269,7 +289,8 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
     an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
     two atoms of a type within 2·``reach``, which step 2 refuses."""
-    from .neighbours import NearestOfKind
+    from .errors import SymstrainInputError
+    from .neighbours import NearestOfKind, _spacings
 
     if not _spglib_modelled():
         return False, None
@@ -288,7 +309,10 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     G = A.T @ A
     if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
         return False, None
-    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    try:
+        spacing = _spacings(A, "cell")
+    except SymstrainInputError:  # no volume
+        return False, None
     accept = _ACCEPT_FRACTION * tmin
     r_max = tmax * (1 + _SLACK) + 6 * accept + 1e-9  # the rejection distance at its largest
     if 2 * r_max > spacing.min():
@@ -324,13 +348,11 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
         return False, None
-    M = _distinct(M)
     Ainv = np.linalg.inv(A)
     point = Rf[first_op]
-    W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
+    W = _distinct(np.concatenate([Ainv @ M @ A, point]))  # in the file's basis, each once
     W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
-    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
-    rare = counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()  # (n,) atoms of a rarest type
+    rare = _of_rarest_type(types)  # (n,) bool
     eq = np.asarray(ds.equivalent_atoms)
     refs = np.flatnonzero(rare & (eq == np.arange(n)))
     cw, ct = [], []
@@ -452,8 +474,7 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
         return False
     Ainv = np.linalg.inv(A)
     W = _distinct(Ainv @ _distinct(M) @ A)
-    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
-    refs = np.flatnonzero(counts.reshape(-1)[kind_of.reshape(-1)] == counts.min())  # every atom of a rarest type
+    refs = np.flatnonzero(_of_rarest_type(types))  # every atom of a rarest type
     cw, ct, cb, ca = [], [], [], []
     for a in refs:
         js = np.flatnonzero(types == types[a])
