@@ -355,31 +355,34 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     rare = _of_rarest_type(types)  # (n,) bool
     eq = np.asarray(ds.equivalent_atoms)
     refs = np.flatnonzero(rare & (eq == np.arange(n)))
-    cw, ct = [], []
-    for a in refs:
-        js = np.flatnonzero(types == types[a])
-        cw.append(np.repeat(np.arange(len(W)), len(js)))
-        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
-    cw, ct = np.concatenate(cw), np.concatenate(ct)
+    nr, nw = len(refs), len(W)
+    if nr == 0:
+        return False, None
+    # the candidates as a block (reference atom, rotation, atom of its type): every rarest type has c atoms
+    ra, js = np.nonzero(types[refs][:, None] == types[None, :])
+    c = len(js) // nr
+    js = js.reshape(nr, c)
+    ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
+    cw = np.broadcast_to(np.arange(nw)[None, :, None], (nr, nw, c)).reshape(-1)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
     # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
-    wcode = np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64)
+    wcode = np.rint(W.reshape(nw, 9) * 1e6).astype(np.int64)
     rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
-    same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
-    own = np.zeros(len(ct), dtype=bool)
-    kk, gg = np.nonzero(same)  # (candidate rotation, group operation) with the same rotation
-    by_w = np.argsort(cw, kind="stable")  # the candidates of each rotation, contiguous
-    n_w = np.bincount(cw, minlength=len(W))
-    first_w = np.cumsum(n_w) - n_w
-    reps = n_w[kk]
-    sel = by_w[np.repeat(first_w[kk] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))]
-    d = ct[sel] - t[np.repeat(gg, reps)]
+    kk, gg = np.nonzero(np.all(wcode[:, None, :] == rcode[None, :, :], axis=2))  # same rotation; kk ascending
+    if len(kk) == 0:
+        return False, None
+    d = ct[:, kk] - t[gg][None, :, None, :]  # (nr, len(kk), c, 3)
     d -= np.rint(d)
-    close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+    v = d @ A.T
+    close = np.einsum("...k,...k->...", v, v) <= (2 * mu + 1e-9) ** 2
     hits = int(close.sum())
-    own[sel[close]] = True
-    if hits != len(refs) * len(R) or int(own.sum()) != hits:
+    first = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
+    own = np.zeros((nr, nw, c), dtype=bool)
+    own[:, kk[first]] = np.logical_or.reduceat(close, first, axis=1)
+    own = own.reshape(-1)
+    ct = ct.reshape(-1, 3)
+    if hits != nr * len(R) or int(own.sum()) != hits:
         return False, None
     # every other candidate on a few atoms first, then on every atom where those did not refute it
     if len(refs) < n:
