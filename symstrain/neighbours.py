@@ -393,7 +393,8 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & set(elements))
     positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
-    groups_code = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)[1]
+    codes: dict[str, int] = {}
+    groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
     has_group = np.array([bool(g) for g in groups])
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
     # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)
