@@ -58,6 +58,7 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
     G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
     a, b = _PAIRS
+    Binv = np.linalg.inv(bases)
     Ws, counts = [], np.zeros(len(bases), dtype=np.int64)
     for k in range(len(bases)):
         D = _AXES @ G[k] @ _AXES.T  # (26, 26) dot products of the directions
@@ -67,17 +68,18 @@ def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
         u = np.flatnonzero(ok.any(axis=1))  # the few directions that may be some column
         lu, ok = ld[u], ok[u]
         c1 = (G[k][a, b] / lo[a] / lo[b])[:, None, None]  # (3, 1, 1): the basis's own angles
-        c2 = D[np.ix_(u, u)] / lu[:, None] / lu[None, :]  # angles between the directions
+        c2 = D[u[:, None], u[None, :]] / lu[:, None] / lu[None, :]  # angles between the directions
         x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
         sin2 = 1 - x * x
         kept = (sin2 <= 1e-12) | (sin2 * (lo[a, None] + lu)[:, :, None] * (lo[b, None] + lu)[:, None, :] / 4
                                   <= tol * tol)  # (3, m, m): pairs (0, 1), (0, 2), (1, 2)
-        keep = (_UNIMODULAR[np.ix_(u, u, u)] & (ok[:, 0, None] & kept[0] & ok[None, :, 1])[:, :, None]
+        keep = (_UNIMODULAR[u[:, None, None], u[None, :, None], u[None, None, :]]
+                & (ok[:, 0, None] & kept[0] & ok[None, :, 1])[:, :, None]
                 & (kept[1] & ok[None, :, 2])[:, None, :] & kept[2][None, :, :])
         i0, i1, i2 = np.nonzero(keep)  # in the order of the directions, as spglib tries them
         counts[k] = len(i0)
         W = np.stack([_AXES[u[i0]], _AXES[u[i1]], _AXES[u[i2]]], axis=-1)  # (c, 3, 3), columns
-        Ws.append(bases[k] @ W @ np.linalg.inv(bases[k]))
+        Ws.append(bases[k] @ W @ Binv[k])
     if not counts.sum():
         return np.zeros((0, 3, 3)), counts
     return np.concatenate(Ws), counts

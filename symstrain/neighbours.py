@@ -16,7 +16,9 @@ pairs) is bad input (:class:`SymstrainInputError`), refused before the big array
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 
 import numpy as np
 
@@ -30,22 +32,30 @@ MAX_IMAGES = 2_000_000
 _BLOCK = 200_000
 
 
-#: spacings of the last few cells (keyed by the bytes of A): one structure asks for its own several times
-_SPACINGS: dict[bytes, np.ndarray] = {}
+#: spacings and volume of the last few cells (keyed by the bytes of A): one structure asks for its own several times
+_SPACINGS: dict[bytes, tuple[np.ndarray, float]] = {}
 
 
-def _spacings(A: np.ndarray, source: str) -> np.ndarray:
-    """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å); a cell without volume is bad input."""
+def _cell_numbers(A: np.ndarray, source: str) -> tuple[np.ndarray, float]:
+    """``(d, volume)``: the (3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å, read-only) and |det A| (Å³); a cell
+    without volume is bad input."""
     key = np.ascontiguousarray(A, dtype=float).tobytes()
-    d = _SPACINGS.get(key)
-    if d is None:
-        if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
+    got = _SPACINGS.get(key)
+    if got is None:
+        volume = abs(np.linalg.det(A)) if np.all(np.isfinite(A)) else 0.0
+        if not volume >= 1e-12:
             raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
         if len(_SPACINGS) >= 64:
             _SPACINGS.clear()
-        d = _SPACINGS[key] = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+        d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
         d.flags.writeable = False
-    return d
+        got = _SPACINGS[key] = (d, float(volume))
+    return got
+
+
+def _spacings(A: np.ndarray, source: str) -> np.ndarray:
+    """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å, read-only); a cell without volume is bad input."""
+    return _cell_numbers(A, source)[0]
 
 
 #: neighbour bins of a bin, half of them (lexicographically positive): each unordered pair of bins once
@@ -123,8 +133,7 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     return code // n, code % n
 
 
-def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
-                d: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray]:
     """``(i, j)``: pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy — or, for
     at most :data:`_ALL_PAIRS_MAX` points, every pair, and for a short reach, the pairs close along one axis
     (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
@@ -138,11 +147,12 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
     candidates, but only through one Python call per atom and per neighbour found: 2–3× slower here.)
     """
     n = len(frac)
-    d = _spacings(A, source) if d is None else d  # d: the spacings when the caller has them
+    d, volume = _cell_numbers(A, source)
     # the bound of the former image-based search: a cell that holds far fewer atoms than given is refused early
-    volume = abs(np.linalg.det(A))
     width = max(r, (volume / n) ** (1 / 3))
-    images = float(n) * float(np.prod(np.maximum(1, np.ceil(3 * width / d - 1e-9))))
+    images = float(n)
+    for dk in d.tolist():
+        images *= max(1, math.ceil(3 * width / dk - 1e-9))
     if images > MAX_IMAGES:
         raise _too_small(d, n, r, source, f"{images:.3g} atom images")
     if n <= _ALL_PAIRS_MAX:
@@ -183,6 +193,14 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str,
     return code // n, code % n
 
 
+@functools.lru_cache(maxsize=64)
+def _shifts(reach: tuple[int, int, int]) -> np.ndarray:
+    """(k, 3) every lattice translation with |n_k| ≤ reach[k] (read-only)."""
+    grid = np.array(np.meshgrid(*[np.arange(-k, k + 1) for k in reach], indexing="ij")).reshape(3, -1).T
+    grid.flags.writeable = False
+    return grid
+
+
 def pairs_within(frac, A, r: float, source: str = "cell"):
     """Every pair of points closer than ``r`` Å: ``(i, j, distance)``, arrays with i < j, sorted by (i, j).
 
@@ -197,7 +215,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     if len(frac) < 2 or not r > 0:
         return empty
     d = _spacings(A, source)
-    i, j = _candidates(frac, A, r, source, d)
+    i, j = _candidates(frac, A, r, source)
     if len(i) == 0:
         return empty
     # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
@@ -217,8 +235,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k
     far = np.flatnonzero(dist > 0.5 * d.min())
     if len(far):
-        reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
-        shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+        shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
         for s0 in range(0, len(far), step):
             sel = far[s0:s0 + step]
