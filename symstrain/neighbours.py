@@ -111,7 +111,7 @@ _SWEEP_PER_POINT = 8.0
 
 
 def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(i, j)``: every pair i < j, sorted, of the coordinates ``x`` (N,) in [0, 1) that lie less than ``w`` (< 1/2)
+    """``(i, j)``: every pair i < j (in no particular order) of the coordinates ``x`` (N,) in [0, 1) that lie less than ``w`` (< 1/2)
     apart around the circle of circumference 1: the points sorted once, each one's partners read off as a run of the
     sorted array (``searchsorted``) ahead of it, and one more run across the wrap at 1."""
     n = len(x)
@@ -129,12 +129,12 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     offset = np.arange(total) - np.repeat(start, count)
     q = np.where(offset < np.repeat(n1, count), first + 1 + offset, np.repeat(wrap - n1, count) + offset)
     i, j = order[first], order[q]
-    code = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
-    return code // n, code % n
+    return np.minimum(i, j), np.maximum(i, j)
 
 
-def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(i, j)``: pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy — or, for
+def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
+    (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for
     at most :data:`_ALL_PAIRS_MAX` points, every pair, and for a short reach, the pairs close along one axis
     (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
     pairs, those with every |Δx_k|·d_k < r.
@@ -156,11 +156,11 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     if images > MAX_IMAGES:
         raise _too_small(d, n, r, source, f"{images:.3g} atom images")
     if n <= _ALL_PAIRS_MAX:
-        return _all_pairs(n)
+        return (*_all_pairs(n), True)
     k = int(np.argmax(d))
     w = r / d[k] + 1e-9  # the widest fractional |Δx_k| of a pair within r, and a margin for the rounding of x mod 1
     if n * w <= _SWEEP_PER_POINT:
-        return _sweep(frac[:, k] % 1.0, w)
+        return (*_sweep(frac[:, k] % 1.0, w), False)
     nb = np.floor(d / r * (1 - 1e-9))
     nb = np.where(nb >= 3, np.minimum(nb, 1 << 20), 1).astype(np.int64)
     f = np.asarray(frac, dtype=float) % 1.0
@@ -189,8 +189,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
         raise _too_small(d, n, r, source, f"{total:.3g} candidate pairs")
     i = np.repeat(first, count)
     j = order[np.repeat(starts - np.cumsum(count) + count, count) + np.arange(total)]
-    code = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
-    return code // n, code % n
+    return np.minimum(i, j), np.maximum(i, j), False
 
 
 @functools.lru_cache(maxsize=64)
@@ -215,18 +214,21 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     if len(frac) < 2 or not r > 0:
         return empty
     d = _spacings(A, source)
-    i, j = _candidates(frac, A, r, source)
+    i, j, ordered = _candidates(frac, A, r, source)
     if len(i) == 0:
         return empty
     # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
     # candidates that cannot come within r go before any distance is computed, one axis at a time (each axis
-    # leaves fewer candidates to the next)
+    # leaves fewer candidates to the next); those left are put in (i, j) order
     cols = frac.T.copy()
     for k in range(3):
         dk = cols[k, j] - cols[k, i]
         dk -= np.rint(dk)
         near = np.flatnonzero(np.abs(dk) * d[k] < r)
         i, j = i[near], j[near]
+    if not ordered:
+        by = np.argsort(i * len(frac) + j)
+        i, j = i[by], j[by]
     diff = frac[j] - frac[i]
     diff -= np.rint(diff)
     v = diff @ A.T
