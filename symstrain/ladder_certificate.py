@@ -34,8 +34,6 @@ import numpy as np
 _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
 #: an operation of the group must move no atom farther than this fraction of the smallest ladder tolerance
 _ACCEPT_FRACTION = 0.125
-#: atoms each candidate operation is tried on first (most candidates fail on one of them)
-_N_SCREEN = 4
 #: the P 1 certificate gives up after measuring this many atom images per atom (beyond one per candidate)
 _P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
