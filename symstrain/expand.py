@@ -27,15 +27,18 @@ MERGE_TOLERANCE = 0.02
 _CACHE: "weakref.WeakKeyDictionary[Phase, dict]" = weakref.WeakKeyDictionary()
 
 
-def _atomic_numbers(elements) -> np.ndarray:
-    import gemmi
+#: atomic number of each element symbol met so far (gemmi's table; D and T count as 1)
+_Z: dict[str, int] = {}
 
-    cache: dict[str, int] = {}
+
+def _atomic_numbers(elements) -> np.ndarray:
     out = np.empty(len(elements), dtype=int)
     for i, e in enumerate(elements):
-        z = cache.get(e)
+        z = _Z.get(e)
         if z is None:
-            z = cache[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
+            import gemmi
+
+            z = _Z[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
         out[i] = z
     return out
 
@@ -113,9 +116,9 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
     site = np.repeat(idx, m)
     z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
     occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
-    op = np.tile(np.arange(m), len(idx))
     # kind of atom for cross-site merging: atomic number, or the element symbol itself (isotopes apart)
     if with_ops:
+        op = np.tile(np.arange(m), len(idx))
         _, kind = np.unique([phase.atoms[i].element.strip().capitalize() for i in idx], return_inverse=True)
         kind = np.repeat(kind.reshape(-1), m)
     else:

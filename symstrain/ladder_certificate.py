@@ -34,68 +34,62 @@ import numpy as np
 _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
 #: an operation of the group must move no atom farther than this fraction of the smallest ladder tolerance
 _ACCEPT_FRACTION = 0.125
-#: atoms each candidate operation is tried on first (most candidates fail on one of them)
-_N_SCREEN = 4
 #: the P 1 certificate gives up after measuring this many atom images per atom (beyond one per candidate)
 _P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
-
-
-def _metric_kept(G: np.ndarray, W: np.ndarray, tol: float) -> np.ndarray:
-    """(k,) bool: spglib's metric test (``is_identity_metric``, angle tolerance unset) of bases of metric ``G``
-    (k, 3, 3) against the bases they are sent to by the integer matrices ``W`` (k, 3, 3) at tolerance ``tol`` Å:
-    lengths within tol, and sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes."""
-    Gr = W.transpose(0, 2, 1) @ G @ W
-    lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))
-    lr = np.sqrt(np.diagonal(Gr, axis1=1, axis2=2))
-    ok = np.all(np.abs(lr - lo) <= tol, axis=1)
-    a, b = _PAIRS  # the three pairs of axes at once, (k, 3)
-    c1 = G[:, a, b] / lo[:, a] / lo[:, b]
-    c2 = Gr[:, a, b] / lr[:, a] / lr[:, b]
-    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
-    sin2 = 1 - x * x
-    bad = (sin2 > 1e-12) & (sin2 * (lo[:, a] + lr[:, a]) * (lo[:, b] + lr[:, b]) / 4 > tol * tol)
-    return ok & ~bad.any(axis=1)
-
-
 #: the pairs of axes (0, 1), (0, 2), (1, 2) as two index arrays
 _PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
+#: (26, 26, 26) bool: |det W| = 1 for W with columns (_AXES[d0], _AXES[d1], _AXES[d2]) — the triple product
+#: d0·(d1 × d2), exact on these small integers
+_UNIMODULAR = np.abs(np.einsum("ai,bci->abc", _AXES, np.cross(_AXES[:, None, :], _AXES[None, :, :]))) == 1
 
 
 def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
     """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
     ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
     ``tol`` is larger), with the count per basis: ``(maps, counts)``. Each column of W is one of the 26 directions
-    whose length in that basis is within ``tol`` of the column's own; the products of those few choices are formed
-    for all bases at once (no loop over bases or over the 26³ matrices)."""
+    whose length in that basis is within ``tol`` of the column's own (``is_identity_metric``: lengths within tol);
+    the angle test (sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes, angle tolerance unset) is made once
+    per pair of axes and pair of those few directions, and det W = ±1 read from a table, so the triples of choices
+    are only combined — no loop over the 26³ matrices."""
     bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
-    nbas = len(bases)
     G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
-    lengths = np.linalg.norm(np.einsum("dk,bjk->bdj", _AXES, bases), axis=2)  # (b, 26) lengths of B·axis
-    ok = np.abs(lengths[:, :, None] - np.sqrt(np.diagonal(G, axis1=1, axis2=2))[:, None, :]) <= tol  # (b, 26, 3)
-    lists = [np.nonzero(ok[:, :, k]) for k in range(3)]  # (basis, direction) of the choices for column k, sorted
-    n = np.stack([np.bincount(bi, minlength=nbas) for bi, _ in lists])  # (3, b)
-    start = np.concatenate([np.zeros((3, 1), dtype=np.int64), np.cumsum(n, axis=1)[:, :-1]], axis=1)
-    total = n.prod(axis=0)
-    if total.sum() == 0:
-        return np.zeros((0, 3, 3)), np.zeros(nbas, dtype=np.int64)
-    bi = np.repeat(np.arange(nbas), total)
-    t = np.arange(total.sum()) - np.repeat(np.cumsum(total) - total, total)
-    i2 = t % n[2, bi]
-    i1 = (t // n[2, bi]) % n[1, bi]
-    i0 = t // (n[1, bi] * n[2, bi])
-    W = np.stack([_AXES[lists[0][1][start[0, bi] + i0]], _AXES[lists[1][1][start[1, bi] + i1]],
-                  _AXES[lists[2][1][start[2, bi] + i2]]], axis=-1)  # (c, 3, 3), columns
-    # det W written out (entries −1, 0, 1: exact in floating point), cheaper than LAPACK on many tiny matrices
-    det = (W[:, 0, 0] * (W[:, 1, 1] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 1])
-           - W[:, 0, 1] * (W[:, 1, 0] * W[:, 2, 2] - W[:, 1, 2] * W[:, 2, 0])
-           + W[:, 0, 2] * (W[:, 1, 0] * W[:, 2, 1] - W[:, 1, 1] * W[:, 2, 0]))
-    keep = np.abs(det) == 1
-    bi, W = bi[keep], W[keep]
-    keep = _metric_kept(G[bi], W, tol)
-    bi, W = bi[keep], W[keep]
-    return bases[bi] @ W @ np.linalg.inv(bases)[bi], np.bincount(bi, minlength=nbas)
+    a, b = _PAIRS
+    Binv = np.linalg.inv(bases)
+    Ws, counts = [], np.zeros(len(bases), dtype=np.int64)
+    for k in range(len(bases)):
+        D = _AXES @ G[k] @ _AXES.T  # (26, 26) dot products of the directions
+        ld = np.sqrt(D.diagonal())
+        lo = np.sqrt(G[k].diagonal())
+        ok = np.abs(ld[:, None] - lo[None, :]) <= tol  # (26, 3): direction d may be column j
+        u = np.flatnonzero(ok.any(axis=1))  # the few directions that may be some column
+        lu, ok = ld[u], ok[u]
+        c1 = (G[k][a, b] / lo[a] / lo[b])[:, None, None]  # (3, 1, 1): the basis's own angles
+        c2 = D[u[:, None], u[None, :]] / lu[:, None] / lu[None, :]  # angles between the directions
+        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+        sin2 = 1 - x * x
+        kept = (sin2 <= 1e-12) | (sin2 * (lo[a, None] + lu)[:, :, None] * (lo[b, None] + lu)[:, None, :] / 4
+                                  <= tol * tol)  # (3, m, m): pairs (0, 1), (0, 2), (1, 2)
+        keep = (_UNIMODULAR[u[:, None, None], u[None, :, None], u[None, None, :]]
+                & (ok[:, 0, None] & kept[0] & ok[None, :, 1])[:, :, None]
+                & (kept[1] & ok[None, :, 2])[:, None, :] & kept[2][None, :, :])
+        i0, i1, i2 = np.nonzero(keep)  # in the order of the directions, as spglib tries them
+        counts[k] = len(i0)
+        W = np.stack([_AXES[u[i0]], _AXES[u[i1]], _AXES[u[i2]]], axis=-1)  # (c, 3, 3), columns
+        Ws.append(bases[k] @ W @ Binv[k])
+    if not counts.sum():
+        return np.zeros((0, 3, 3)), counts
+    return np.concatenate(Ws), counts
+
+
+def _of_rarest_type(types: np.ndarray) -> np.ndarray:
+    """(n,) bool: the atoms whose type (``types`` (n,) int, n ≥ 1) has the fewest atoms."""
+    if types.min() >= 0 and types.max() <= 4 * len(types) + 64:  # spglib's small labels: count them directly
+        counts = np.bincount(types)
+        return counts[types] == counts[counts > 0].min()
+    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
+    return counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()
 
 
 def _first_rows(X: np.ndarray) -> np.ndarray:
@@ -117,24 +111,34 @@ def _distinct(W: np.ndarray) -> np.ndarray:
     return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
 
 
-def _delaunay(basis_rows: np.ndarray, eps: float) -> np.ndarray | None:
-    """spglib's Delaunay reduction (rows in, rows out, Å) — the C function ``del_delaunay_reduce`` spglib runs inside
-    its symmetry search, called as ``spglib.delaunay_reduce`` calls it (without that wrapper's deprecation warning
-    machinery, which costs more than the reduction); None when it fails."""
-    try:
-        from spglib import _spglib
-    except ImportError:  # pragma: no cover - another layout of the package
+#: spglib's C extension (imported on first use), or False when this spglib has none by that name
+_SPGLIB_C = None
+
+
+def _delaunay_in_place(lat: np.ndarray, eps: float) -> bool:
+    """spglib's Delaunay reduction of ``lat`` (3, 3 C-ordered float64, cell vectors as columns, Å) in place, at
+    ``eps`` — the C function ``del_delaunay_reduce`` spglib runs inside its symmetry search, called as
+    ``spglib.delaunay_reduce`` calls it (without that wrapper's copies and deprecation-warning machinery, which cost
+    more than the reduction); False when it fails."""
+    global _SPGLIB_C
+    if _SPGLIB_C is None:
+        try:
+            from spglib import _spglib as _SPGLIB_C
+        except ImportError:  # pragma: no cover - another layout of the package
+            _SPGLIB_C = False
+    if _SPGLIB_C is False:  # pragma: no cover
         import spglib
 
-        return spglib.delaunay_reduce(basis_rows, eps=eps)
-    lat = np.array(np.transpose(basis_rows), dtype="double", order="C")
+        out = spglib.delaunay_reduce(lat.T, eps=eps)
+        if out is None:
+            return False
+        lat[:] = out.T
+        return True
     try:
-        ok = _spglib.delaunay_reduce(lat, float(eps))
+        ok = _SPGLIB_C.delaunay_reduce(lat, float(eps))
     except Exception:
-        return None
-    if ok is not None and not ok:
-        return None
-    return np.array(np.transpose(lat), dtype="double", order="C")
+        return False
+    return ok is None or bool(ok)
 
 
 def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
@@ -167,12 +171,12 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     primitive cell, symmetry.c reduces it again); None when a reduction fails."""
     out = {}
     for start in starts:
+        lat0 = np.array(start, dtype="double", order="C")  # columns, as the C function takes them
         for tau in tolerances:
-            B = _delaunay(np.asarray(start, dtype=float).T, tau)
-            B = None if B is None else _delaunay(B, tau)
-            if B is None:
+            lat = lat0.copy()
+            if not (_delaunay_in_place(lat, tau) and _delaunay_in_place(lat, tau)):
                 return None
-            out.setdefault(np.rint(B * 1e6).astype(np.int64).tobytes(), B.T)  # each distinct basis once
+            out.setdefault(np.rint(lat * 1e6).astype(np.int64).tobytes(), lat)  # each distinct basis once
     return list(out.values())
 
 
@@ -180,6 +184,8 @@ def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
 #: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
 #: boundary
 _GRID = 7200
+#: the place value of each grid coordinate in :func:`_moved_exactly`'s key (the kind above them)
+_GRID_PLACES = np.array([_GRID * _GRID, _GRID, 1], dtype=np.int64)
 
 
 def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.ndarray | None:
@@ -190,7 +196,7 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
     point (they lie within 1e-3 Å of each other: no certificate)."""
     def key(frac, kinds):
         g = np.rint(np.asarray(frac) * _GRID).astype(np.int64) % _GRID
-        return ((np.asarray(kinds, dtype=np.int64) * _GRID + g[:, 0]) * _GRID + g[:, 1]) * _GRID + g[:, 2]
+        return g @ _GRID_PLACES + np.asarray(kinds, dtype=np.int64) * _GRID ** 3
 
     k = key(pos, types)
     order = np.argsort(k)
@@ -202,7 +208,8 @@ def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.n
     j = order[at]
     d = images - pos[j]
     d -= np.rint(d)
-    dist = np.linalg.norm(d @ A.T, axis=1)
+    v = d @ A.T
+    dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     miss = np.flatnonzero((sk[at] != q) | (dist > r))
     if len(miss):
         dist[miss] = search.distance(images[miss], np.asarray(image_types)[miss], r=r)
@@ -282,7 +289,8 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
     an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
     two atoms of a type within 2·``reach``, which step 2 refuses."""
-    from .neighbours import NearestOfKind
+    from .errors import SymstrainInputError
+    from .neighbours import NearestOfKind, _spacings
 
     if not _spglib_modelled():
         return False, None
@@ -301,7 +309,10 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     G = A.T @ A
     if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
         return False, None
-    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    try:
+        spacing = _spacings(A, "cell")
+    except SymstrainInputError:  # no volume
+        return False, None
     accept = _ACCEPT_FRACTION * tmin
     r_max = tmax * (1 + _SLACK) + 6 * accept + 1e-9  # the rejection distance at its largest
     if 2 * r_max > spacing.min():
@@ -337,40 +348,41 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
         return False, None
-    M = _distinct(M)
     Ainv = np.linalg.inv(A)
     point = Rf[first_op]
-    W = Ainv @ np.concatenate([M, A @ point @ Ainv]) @ A
+    W = _distinct(np.concatenate([Ainv @ M @ A, point]))  # in the file's basis, each once
     W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
-    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
-    rare = counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()  # (n,) atoms of a rarest type
+    rare = _of_rarest_type(types)  # (n,) bool
     eq = np.asarray(ds.equivalent_atoms)
     refs = np.flatnonzero(rare & (eq == np.arange(n)))
-    cw, ct = [], []
-    for a in refs:
-        js = np.flatnonzero(types == types[a])
-        cw.append(np.repeat(np.arange(len(W)), len(js)))
-        ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
-    cw, ct = np.concatenate(cw), np.concatenate(ct)
+    nr, nw = len(refs), len(W)
+    if nr == 0:
+        return False, None
+    # the candidates as a block (reference atom, rotation, atom of its type): every rarest type has c atoms
+    ra, js = np.nonzero(types[refs][:, None] == types[None, :])
+    c = len(js) // nr
+    js = js.reshape(nr, c)
+    ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
+    cw = np.broadcast_to(np.arange(nw)[None, :, None], (nr, nw, c)).reshape(-1)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
     # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
-    wcode = np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64)
+    wcode = np.rint(W.reshape(nw, 9) * 1e6).astype(np.int64)
     rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
-    same = np.all(wcode[:, None, :] == rcode[None, :, :], axis=2)  # (len(W), len(R))
-    own = np.zeros(len(ct), dtype=bool)
-    kk, gg = np.nonzero(same)  # (candidate rotation, group operation) with the same rotation
-    by_w = np.argsort(cw, kind="stable")  # the candidates of each rotation, contiguous
-    n_w = np.bincount(cw, minlength=len(W))
-    first_w = np.cumsum(n_w) - n_w
-    reps = n_w[kk]
-    sel = by_w[np.repeat(first_w[kk] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))]
-    d = ct[sel] - t[np.repeat(gg, reps)]
+    kk, gg = np.nonzero(np.all(wcode[:, None, :] == rcode[None, :, :], axis=2))  # same rotation; kk ascending
+    if len(kk) == 0:
+        return False, None
+    d = ct[:, kk] - t[gg][None, :, None, :]  # (nr, len(kk), c, 3)
     d -= np.rint(d)
-    close = np.linalg.norm(d @ A.T, axis=1) <= 2 * mu + 1e-9
+    v = d @ A.T
+    close = np.einsum("...k,...k->...", v, v) <= (2 * mu + 1e-9) ** 2
     hits = int(close.sum())
-    own[sel[close]] = True
-    if hits != len(refs) * len(R) or int(own.sum()) != hits:
+    first = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
+    own = np.zeros((nr, nw, c), dtype=bool)
+    own[:, kk[first]] = np.logical_or.reduceat(close, first, axis=1)
+    own = own.reshape(-1)
+    ct = ct.reshape(-1, 3)
+    if hits != nr * len(R) or int(own.sum()) != hits:
         return False, None
     # every other candidate on a few atoms first, then on every atom where those did not refute it
     if len(refs) < n:
@@ -465,8 +477,7 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
         return False
     Ainv = np.linalg.inv(A)
     W = _distinct(Ainv @ _distinct(M) @ A)
-    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
-    refs = np.flatnonzero(counts.reshape(-1)[kind_of.reshape(-1)] == counts.min())  # every atom of a rarest type
+    refs = np.flatnonzero(_of_rarest_type(types))  # every atom of a rarest type
     cw, ct, cb, ca = [], [], [], []
     for a in refs:
         js = np.flatnonzero(types == types[a])

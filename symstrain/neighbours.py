@@ -16,7 +16,9 @@ pairs) is bad input (:class:`SymstrainInputError`), refused before the big array
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 
 import numpy as np
 
@@ -30,22 +32,30 @@ MAX_IMAGES = 2_000_000
 _BLOCK = 200_000
 
 
-#: spacings of the last few cells (keyed by the bytes of A): one structure asks for its own several times
-_SPACINGS: dict[bytes, np.ndarray] = {}
+#: spacings and volume of the last few cells (keyed by the bytes of A): one structure asks for its own several times
+_SPACINGS: dict[bytes, tuple[np.ndarray, float]] = {}
 
 
-def _spacings(A: np.ndarray, source: str) -> np.ndarray:
-    """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å); a cell without volume is bad input."""
+def _cell_numbers(A: np.ndarray, source: str) -> tuple[np.ndarray, float]:
+    """``(d, volume)``: the (3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å, read-only) and |det A| (Å³); a cell
+    without volume is bad input."""
     key = np.ascontiguousarray(A, dtype=float).tobytes()
-    d = _SPACINGS.get(key)
-    if d is None:
-        if not np.all(np.isfinite(A)) or abs(np.linalg.det(A)) < 1e-12:
+    got = _SPACINGS.get(key)
+    if got is None:
+        volume = abs(np.linalg.det(A)) if np.all(np.isfinite(A)) else 0.0
+        if not volume >= 1e-12:
             raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
         if len(_SPACINGS) >= 64:
             _SPACINGS.clear()
-        d = _SPACINGS[key] = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+        d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
         d.flags.writeable = False
-    return d
+        got = _SPACINGS[key] = (d, float(volume))
+    return got
+
+
+def _spacings(A: np.ndarray, source: str) -> np.ndarray:
+    """(3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å, read-only); a cell without volume is bad input."""
+    return _cell_numbers(A, source)[0]
 
 
 #: neighbour bins of a bin, half of them (lexicographically positive): each unordered pair of bins once
@@ -77,8 +87,57 @@ def _too_small(d, n: int, r: float, source: str, need: str) -> SymstrainInputErr
                 f"atoms: a search for neighbours within {r:g} Å would need {need}")
 
 
-def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.ndarray | None = None) -> np.ndarray:
-    """(k, 2) pairs i < j, sorted, with some image within r Å (a superset), from a cell list in numpy.
+#: up to this many points every pair is a candidate (one vectorised step, cheaper than binning so few points)
+_ALL_PAIRS_MAX = 160
+#: (i, j) of every pair i < j of n points, for the last few n (row-major: sorted by (i, j))
+_ALL_PAIRS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` of every pair i < j of ``n`` points, sorted by (i, j) (read-only arrays, shared between calls)."""
+    ij = _ALL_PAIRS.get(n)
+    if ij is None:
+        if len(_ALL_PAIRS) >= 64:
+            _ALL_PAIRS.clear()
+        ij = _ALL_PAIRS[n] = tuple(np.triu_indices(n, 1))
+        for x in ij:
+            x.flags.writeable = False
+    return ij
+
+
+#: a search whose reach r is so short that a point has at most about this many others within r/d_k along the axis k
+#: of the largest spacing d_k (were the points spread evenly) sweeps along that axis instead of binning
+_SWEEP_PER_POINT = 8.0
+
+
+def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)``: every pair i < j (in no particular order) of the coordinates ``x`` (N,) in [0, 1) that lie less than ``w`` (< 1/2)
+    apart around the circle of circumference 1: the points sorted once, each one's partners read off as a run of the
+    sorted array (``searchsorted``) ahead of it, and one more run across the wrap at 1."""
+    n = len(x)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    p = np.arange(n)
+    ahead = np.searchsorted(xs, xs + w, "left")  # partners p < q < ahead: xs[q] − xs[p] < w
+    wrap = np.maximum(np.searchsorted(xs, xs + (1 - w), "right"), ahead)  # q ≥ wrap: 1 − (xs[q] − xs[p]) < w
+    n1, n2 = ahead - p - 1, n - wrap
+    count = n1 + n2
+    total = int(count.sum())
+    first = np.repeat(p, count)
+    # each point's partners: its run ahead, then its run across the wrap
+    start = np.cumsum(count) - count
+    offset = np.arange(total) - np.repeat(start, count)
+    q = np.where(offset < np.repeat(n1, count), first + 1 + offset, np.repeat(wrap - n1, count) + offset)
+    i, j = order[first], order[q]
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
+    (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for
+    at most :data:`_ALL_PAIRS_MAX` points, every pair, and for a short reach, the pairs close along one axis
+    (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
+    pairs, those with every |Δx_k|·d_k < r.
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
     under 3), so that two points with an image within r lie in the same or neighbouring bins, wrapping around the
@@ -88,13 +147,20 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
     candidates, but only through one Python call per atom and per neighbour found: 2–3× slower here.)
     """
     n = len(frac)
-    d = _spacings(A, source) if d is None else d  # d: the spacings when the caller has them
+    d, volume = _cell_numbers(A, source)
     # the bound of the former image-based search: a cell that holds far fewer atoms than given is refused early
-    volume = abs(np.linalg.det(A))
     width = max(r, (volume / n) ** (1 / 3))
-    images = float(n) * float(np.prod(np.maximum(1, np.ceil(3 * width / d - 1e-9))))
+    images = float(n)
+    for dk in d.tolist():
+        images *= max(1, math.ceil(3 * width / dk - 1e-9))
     if images > MAX_IMAGES:
         raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    if n <= _ALL_PAIRS_MAX:
+        return (*_all_pairs(n), True)
+    k = int(np.argmax(d))
+    w = r / d[k] + 1e-9  # the widest fractional |Δx_k| of a pair within r, and a margin for the rounding of x mod 1
+    if n * w <= _SWEEP_PER_POINT:
+        return (*_sweep(frac[:, k] % 1.0, w), False)
     nb = np.floor(d / r * (1 - 1e-9))
     nb = np.where(nb >= 3, np.minimum(nb, 1 << 20), 1).astype(np.int64)
     f = np.asarray(frac, dtype=float) % 1.0
@@ -123,8 +189,15 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str, d: np.nd
         raise _too_small(d, n, r, source, f"{total:.3g} candidate pairs")
     i = np.repeat(first, count)
     j = order[np.repeat(starts - np.cumsum(count) + count, count) + np.arange(total)]
-    code = np.sort(np.minimum(i, j) * n + np.maximum(i, j))
-    return np.column_stack([code // n, code % n])
+    return np.minimum(i, j), np.maximum(i, j), False
+
+
+@functools.lru_cache(maxsize=64)
+def _shifts(reach: tuple[int, int, int]) -> np.ndarray:
+    """(k, 3) every lattice translation with |n_k| ≤ reach[k] (read-only)."""
+    grid = np.array(np.meshgrid(*[np.arange(-k, k + 1) for k in reach], indexing="ij")).reshape(3, -1).T
+    grid.flags.writeable = False
+    return grid
 
 
 def pairs_within(frac, A, r: float, source: str = "cell"):
@@ -141,24 +214,30 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     if len(frac) < 2 or not r > 0:
         return empty
     d = _spacings(A, source)
-    pairs = _candidates(frac, A, r, source, d)
-    if len(pairs) == 0:
+    i, j, ordered = _candidates(frac, A, r, source)
+    if len(i) == 0:
         return empty
-    i, j = pairs[:, 0], pairs[:, 1]
+    # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
+    # candidates that cannot come within r go before any distance is computed, one axis at a time (each axis
+    # leaves fewer candidates to the next); those left are put in (i, j) order
+    cols = frac.T.copy()
+    for k in range(3):
+        dk = cols[k, j] - cols[k, i]
+        dk -= np.rint(dk)
+        near = np.flatnonzero(np.abs(dk) * d[k] < r)
+        i, j = i[near], j[near]
+    if not ordered:
+        by = np.argsort(i * len(frac) + j)
+        i, j = i[by], j[by]
     diff = frac[j] - frac[i]
     diff -= np.rint(diff)
-    # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
-    # candidates of neighbouring bins that cannot come within r go before any distance is computed
-    near = np.flatnonzero((np.abs(diff) * d).max(axis=1) < r)
-    i, j, diff = i[near], j[near], diff[near]
     v = diff @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     # an image shorter than half the smallest interplanar spacing is the shortest (any other lattice vector
     # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k
     far = np.flatnonzero(dist > 0.5 * d.min())
     if len(far):
-        reach = [np.arange(-k, k + 1) for k in np.ceil(r / d).astype(int)]
-        shifts = np.array(np.meshgrid(*reach, indexing="ij")).reshape(3, -1).T
+        shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
         for s0 in range(0, len(far), step):
             sel = far[s0:s0 + step]
@@ -172,6 +251,9 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
 _BIN_WIDTH = 6.0
 _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
 _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
+#: up to this many (query point, atom of its kind) pairs in one query, :class:`NearestOfKind` measures every one of
+#: them rather than looking in bins
+_DENSE_PAIRS = 4096
 
 
 class NearestOfKind:
@@ -184,7 +266,8 @@ class NearestOfKind:
     that only for a point within r of the bin's face: one axis in three on average): a few look-ups of a sorted key
     array per point (the queries sorted first), no Python loop per point. Requires 2r ≤ the smallest spacing (the
     shortest image within r is then the one with fractional differences in (−1/2, 1/2], which is the one measured);
-    a larger r is bad input.
+    a larger r is bad input. A query with at most :data:`_DENSE_PAIRS` (point, atom of its kind) pairs in all
+    measures every one of them instead (no bins; the bins are made on the first query that needs them).
     """
 
     def __init__(self, frac, kinds, A, r: float, source: str = "cell"):
@@ -194,18 +277,26 @@ class NearestOfKind:
         self.spacing = d = _spacings(self.A, source)
         if not 0 < 2 * self.r <= d.min():
             raise _too_small(d, len(self.frac), self.r, source, "a neighbour search over more than one cell")
-        nb = np.floor(d / (_BIN_WIDTH * self.r) * (1 - 1e-9))
-        self.nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
-        kinds = np.asarray(kinds, dtype=np.int64)
-        b = np.minimum((self.frac * self.nb).astype(np.int64), self.nb - 1)
-        key = self._key(kinds, b)
-        self.order = np.argsort(key, kind="stable")
-        self.sorted_keys = key[self.order]
-        self._table = _bin_table(self.sorted_keys, len(key))
+        self.kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
+        # the atoms grouped by kind (for a query that measures every atom of its kind)
+        self._by_kind = np.argsort(self.kinds, kind="stable")
+        sk = self.kinds[self._by_kind]
+        first = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])) if len(sk) else np.zeros(0, dtype=int)
+        self._kind_values, self._kind_start = sk[first], first
+        self._kind_count = np.diff(np.append(first, len(sk)))
+        self._bins = None  # the cell list, made on the first query that needs it
 
-    def _key(self, kinds, b):
-        nb = self.nb
-        return ((kinds * nb[0] + b[..., 0]) * nb[1] + b[..., 1]) * nb[2] + b[..., 2]
+    def _binned(self):
+        """``(nb, order, sorted_keys, table)`` of the cell list (made once)."""
+        if self._bins is None:
+            nb = np.floor(self.spacing / (_BIN_WIDTH * self.r) * (1 - 1e-9))
+            nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
+            b = np.minimum((self.frac * nb).astype(np.int64), nb - 1)
+            key = ((self.kinds * nb[0] + b[:, 0]) * nb[1] + b[:, 1]) * nb[2] + b[:, 2]
+            order = np.argsort(key, kind="stable")
+            sorted_keys = key[order]
+            self._bins = (nb, order, sorted_keys, _bin_table(sorted_keys, len(key)))
+        return self._bins
 
     def distance(self, points, kinds, r: float | None = None, exclude=None) -> np.ndarray:
         """(M,) Å from each point (M, 3, fractional) to the nearest atom of its kind (M,), ``inf`` where none lies
@@ -218,13 +309,29 @@ class NearestOfKind:
         out = np.full(len(points), np.inf)
         if len(points) == 0 or len(self.frac) == 0:
             return out
-        nb = self.nb
+        kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
+        # few pairs (point, atom of its kind) in all: every one measured, no bins (cheaper for the small cells)
+        kv = self._kind_values
+        ki = np.minimum(np.searchsorted(kv, kinds), len(kv) - 1)
+        per = np.where(kv[ki] == kinds, self._kind_count[ki], 0)
+        total = int(per.sum())
+        if total <= _DENSE_PAIRS:
+            if total == 0:
+                return out
+            pi = np.repeat(np.arange(len(points)), per)
+            end = np.cumsum(per)
+            aj = self._by_kind[np.repeat(self._kind_start[ki] - end + per, per) + np.arange(total)]
+            dist = self._distances(points, pi, aj, exclude)
+            some = np.flatnonzero(per)
+            out[some] = np.minimum.reduceat(dist, (end - per)[some])
+            out[out > r] = np.inf
+            return out
+        nb, order, sorted_keys, table = self._binned()
         u = (points % 1.0) * nb
         b = np.minimum(u.astype(np.int64), nb - 1)
         w = u - b  # position inside the bin, 0 … 1
         reach = r / self.spacing * nb  # the ball's half-width in bin units along each axis (≤ 1/2)
         side = np.where(w >= 0.5, 1, -1) * ((np.minimum(w, 1 - w) < reach) & (nb > 1))
-        kinds = np.asarray(kinds, dtype=np.int64)
         # own bin of every point, then, for the few points whose ball crosses a face, the neighbours across the faces
         # it crosses (7 at most): the pairs (combination, point) where every axis of the combination is crossed
         crossed = (side != 0) @ np.array([1, 2, 4])  # bit k: the ball crosses a face along axis k
@@ -234,14 +341,18 @@ class NearestOfKind:
         bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
-        q = np.concatenate([self._key(kinds, b), self._key(kinds[pe], bb)])
-        if self._table is None:
+
+        def key(k, x):
+            return ((k * nb[0] + x[..., 0]) * nb[1] + x[..., 1]) * nb[2] + x[..., 2]
+
+        q = np.concatenate([key(kinds, b), key(kinds[pe], bb)])
+        if table is None:
             by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
             pi, q = pi[by], q[by]
-            lo = np.searchsorted(self.sorted_keys, q, "left")
-            count = np.searchsorted(self.sorted_keys, q, "right") - lo
+            lo = np.searchsorted(sorted_keys, q, "left")
+            count = np.searchsorted(sorted_keys, q, "right") - lo
         else:  # the same numbers from the table of bins (a query key outside it: no atom)
-            start, per = self._table
+            start, per = table
             inside = (q >= 0) & (q < len(per))
             qi = np.where(inside, q, 0)
             lo, count = start[qi], np.where(inside, per[qi], 0)
@@ -249,16 +360,21 @@ class NearestOfKind:
         if total == 0:
             return out
         pi = np.repeat(pi, count)
-        aj = self.order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        aj = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        np.minimum.at(out, pi, self._distances(points, pi, aj, exclude))
+        out[out > r] = np.inf
+        return out
+
+    def _distances(self, points, pi, aj, exclude) -> np.ndarray:
+        """Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj`` is the
+        excluded atom of the point."""
         diff = self.frac[aj] - points[pi]
         diff -= np.rint(diff)
         v = diff @ self.A.T
         dist = np.sqrt(np.einsum("pk,pk->p", v, v))
         if exclude is not None:
             dist[aj == np.asarray(exclude)[pi]] = np.inf
-        np.minimum.at(out, pi, dist)
-        out[out > r] = np.inf
-        return out
+        return dist
 
 
 # ----------------------------------------------------------------------------- impossible contacts
@@ -296,7 +412,8 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & set(elements))
     positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
-    groups_code = np.unique(np.array(groups, dtype=object).astype(str), return_inverse=True)[1]
+    codes: dict[str, int] = {}
+    groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
     has_group = np.array([bool(g) for g in groups])
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
     # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)

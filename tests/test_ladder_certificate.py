@@ -226,3 +226,17 @@ def test_lattice_rotations_equal_spglibs_search_written_out(seed):
         return sorted(map(tuple, np.rint(X.reshape(-1, 9) * 1e6).astype(np.int64).tolist()))
 
     assert key(M) == key(np.concatenate(want))
+
+
+@pytest.mark.parametrize("labels", [[1, 1, 2, 3, 3, 3, 2, 4, 4], [5], [-3, 7, 7, -3, 10**9, 10**9, 2, 2, 2],
+                                    [0, 0, 1, 1]])
+def test_atoms_of_the_rarest_types(labels):
+    # oracle: the counts of a Counter; small positive labels (spglib's) and any others (negative, huge) alike
+    from collections import Counter
+
+    from symstrain.ladder_certificate import _of_rarest_type
+
+    counts = Counter(labels)
+    fewest = min(counts.values())
+    want = [counts[x] == fewest for x in labels]
+    assert _of_rarest_type(np.array(labels, dtype=np.int64)).tolist() == want

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from symstrain.errors import SymstrainInputError
+from symstrain import neighbours
 from symstrain.neighbours import close_contacts, pairs_within
 from symstrain.lattice import cell_matrix
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
@@ -36,7 +37,9 @@ def brute_force(frac, A, r):
     ((40.0, 3.0, 3.1, 90, 90, 90), 30, 3.2),       # long thin cell
     ((6.0, 6.0, 6.0, 40, 40, 40), 20, 3.0),        # very oblique (rhombohedral, 40°)
 ])
-def test_pairs_match_brute_force(params, n, r):
+@pytest.mark.parametrize("all_pairs_max", [0, 10_000])  # the cell list alone; every pair a candidate
+def test_pairs_match_brute_force(params, n, r, all_pairs_max, monkeypatch):
+    monkeypatch.setattr(neighbours, "_ALL_PAIRS_MAX", all_pairs_max)
     rng = np.random.default_rng(3)
     frac = rng.random((n, 3)) * 1.3 - 0.15  # outside [0, 1) as well
     A = cell_matrix(params)
@@ -46,6 +49,31 @@ def test_pairs_match_brute_force(params, n, r):
     for a, b, x in zip(i, j, dist):
         assert x == pytest.approx(want[(a, b)], abs=1e-9)
     assert np.all(i < j) and list(zip(i, j)) == sorted(zip(i, j))
+
+
+@pytest.mark.parametrize("n, r", [(150, 0.02), (150, 2.5), (150, 7.0), (40, 4.0), (600, 0.02), (600, 0.1),
+                                  (600, 1.5)])
+def test_other_candidates_give_the_cell_lists_answer_to_the_bit(n, r, monkeypatch):
+    # few points take every pair as a candidate instead of the cell list's, a short reach the pairs close along one
+    # axis: the same pairs (those with every |Δx_k|·d_k < r) get measured in the same order, so the distances are
+    # the same floats; atoms on special positions (images ~0.01 Å apart), on cell faces (x = 0 and x just under 1)
+    # as well as random ones, in an oblique cell
+    sweep = neighbours._sweep
+    rng = np.random.default_rng(n)
+    A = cell_matrix((7.3, 8.1, 9.4, 84, 97, 103))
+    frac = rng.random((n, 3))
+    frac[: n // 3] = np.rint(frac[: n // 3] * 4) / 4 + rng.normal(size=(n // 3, 3)) * 1e-3
+    frac[n // 3: n // 3 + 10, 2] = [0.0, 1 - 1e-13] * 5
+    swept = []
+    monkeypatch.setattr(neighbours, "_sweep", lambda *a: swept.append(1) or sweep(*a))
+    got = pairs_within(frac, A, r)
+    assert bool(swept) == (n > neighbours._ALL_PAIRS_MAX and r < 1)  # the path meant to be tested was taken
+    monkeypatch.setattr(neighbours, "_ALL_PAIRS_MAX", 0)
+    monkeypatch.setattr(neighbours, "_SWEEP_PER_POINT", 0.0)
+    want = pairs_within(frac, A, r)
+    assert len(want[0]) > 0
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
 
 
 def test_tiny_cell_is_refused_without_allocating():
@@ -142,9 +170,12 @@ def test_close_contacts_match_brute_force_on_a_crowded_random_oxide():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_nearest_of_kind_equals_brute_force(seed):
+@pytest.mark.parametrize("dense_pairs", [0, 10**9])  # always the bins; always every atom of the kind
+def test_nearest_of_kind_equals_brute_force(seed, dense_pairs, monkeypatch):
     # oracle: every periodic image within one cell of every atom, measured in numpy
     from symstrain.neighbours import NearestOfKind
+
+    monkeypatch.setattr(neighbours, "_DENSE_PAIRS", dense_pairs)
 
     rng = np.random.default_rng(seed)
     A = np.array([[9.0, 1.5, -0.7], [0.0, 10.0, 2.0], [0.0, 0.0, 11.0]]) if seed % 2 else np.diag([8.0, 9.5, 12.0])
