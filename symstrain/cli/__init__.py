@@ -61,15 +61,11 @@ class _ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-class JsonReady(list):
-    """A list whose items are plain JSON values already (str keys; finite floats or None; no numpy, no tuples):
-    :func:`to_jsonable` passes it through instead of walking its 10⁶ leaves (the rows of a big table)."""
-
-
 def to_jsonable(obj):
-    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values."""
+    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values; anything else is kept (a
+    table's :class:`~symstrain.json_output.Rows` is written by :func:`~symstrain.json_output.write_json`)."""
     t = type(obj)
-    if t is str or t is int or t is bool or obj is None or t is JsonReady:  # the common leaves first
+    if t is str or t is int or t is bool or obj is None:  # the common leaves first
         return obj
     if t is float:
         return obj if math.isfinite(obj) else None
