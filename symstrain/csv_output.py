@@ -14,6 +14,8 @@ import re
 
 #: a field the csv module quotes (QUOTE_MINIMAL, delimiter ",", quote '"', line end "\\n")
 _QUOTE = re.compile(r'[,"\r\n]')
+#: a field the csv module does more than put between quotes
+_QUOTE_MORE = re.compile(r'["\r\n]')
 
 
 def write_csv(frame, fh) -> None:
@@ -38,6 +40,19 @@ def write_csv(frame, fh) -> None:
     def cell(v) -> str:
         return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else quoted(str(v))
 
+    def cells(values: list) -> list[str]:  # cell of each value; texts and gaps (None, NaN) checked in one search
+        kinds = set(map(type, values))
+        if not kinds <= {str, float, type(None)} or (float in kinds and any(v == v for v in values
+                                                                              if type(v) is float)):
+            return [cell(v) for v in values]
+        texts = [v if type(v) is str else "" for v in values]
+        joined = "\x00".join(texts)
+        if not _QUOTE.search(joined):
+            return texts
+        if not _QUOTE_MORE.search(joined):  # commas only: quoted as they are
+            return [f'"{t}"' if "," in t else t for t in texts]
+        return list(map(quoted, texts))
+
     if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
         frame.to_csv(fh, index=False)
         return
@@ -56,10 +71,10 @@ def write_csv(frame, fh) -> None:
             block = []
         values = col.to_numpy(dtype=object)
         if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
-            texts = [cell(v) for v in values.tolist()]
+            texts = cells(values.tolist())
         else:  # one dtype: each distinct value formatted once
             codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            texts = np.array([cell(v) for v in uniques.tolist()], dtype=object)[codes].tolist()
+            texts = np.array(cells(uniques.tolist()), dtype=object)[codes].tolist()
         parts.append(texts)
     if block:
         parts.append(frame.iloc[:, block].to_numpy(np.float64))
