@@ -118,22 +118,21 @@ def _objects(field, n: int) -> list:
 
 
 def _encoded(items: list) -> list[str]:
-    """The JSON text of each item (as ``json.dumps`` writes it), each distinct item encoded once."""
+    """The JSON text of each item (as ``json.dumps`` writes it), each distinct item encoded once: by value, or by
+    identity for unhashable items (dicts, lists) and columns that mix kinds of numbers (1, 1.0 and True are one
+    dictionary key and three texts)."""
     try:
         table = dict.fromkeys(items)
-        kinds = {type(k) for k in table} - {str, type(None)}
-        if len(kinds) > 1:  # 1, 1.0 and True are one key, and are written differently: by type and value
-            raise TypeError
-        for k in table:
-            table[k] = encode_basestring_ascii(k) if type(k) is str else json.dumps(k, allow_nan=False)
-        return list(map(table.__getitem__, items))
-    except TypeError:  # unhashable (dicts, lists: by identity) or mixed kinds of numbers
-        keys = [id(v) if isinstance(v, (dict, list)) else (type(v), v) for v in items]
-        done = {}
-        for k, v in zip(keys, items):
-            if k not in done:
-                done[k] = json.dumps(v, allow_nan=False)
-        return list(map(done.__getitem__, keys))
+        by_id = len({type(k) for k in table} - {str, type(None)}) > 1
+    except TypeError:
+        by_id = True
+    keys = list(map(id, items)) if by_id else items
+    if by_id:
+        table = dict(zip(keys, items))
+    for k, v in table.items():
+        v = v if by_id else k
+        table[k] = encode_basestring_ascii(v) if type(v) is str else json.dumps(v, allow_nan=False)
+    return list(map(table.__getitem__, keys))
 
 
 def _compile(field, n: int, before: str = "") -> list:

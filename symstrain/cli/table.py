@@ -258,13 +258,11 @@ def json_rows(df, groups):
 
     def texts(name, fn=None):
         """The column's values (None where missing), or ``fn`` of each value as stored; once per distinct value."""
-        done = {}
-        out = []
-        for v in df[name].tolist():
-            if v not in done:
-                done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
-            out.append(done[v])
-        return Values(out)
+        values = df[name].tolist()
+        done = dict.fromkeys(values)
+        for v in done:
+            done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
+        return Values(list(map(done.__getitem__, values)))
 
     names = list(CELL_NAMES) + ["volume"]
     cell = Obj({k: q(c) for k, c in zip(names, list(CELL_NAMES) + ["V"])})
