@@ -8,7 +8,8 @@ TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice
 expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
-:func:`symstrain.csv_output.write_csv`.
+:func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
+column by column, never 10⁵ dicts).
 """
 
 from __future__ import annotations
