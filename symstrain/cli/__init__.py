@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import math
 import re
 import sys
@@ -62,15 +61,11 @@ class _ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-class JsonReady(list):
-    """A list whose items are plain JSON values already (str keys; finite floats or None; no numpy, no tuples):
-    :func:`to_jsonable` passes it through instead of walking its 10⁶ leaves (the rows of a big table)."""
-
-
 def to_jsonable(obj):
-    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values."""
+    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values; anything else is kept (a
+    table's :class:`~symstrain.json_output.Rows` is written by :func:`~symstrain.json_output.write_json`)."""
     t = type(obj)
-    if t is str or t is int or t is bool or obj is None or t is JsonReady:  # the common leaves first
+    if t is str or t is int or t is bool or obj is None:  # the common leaves first
         return obj
     if t is float:
         return obj if math.isfinite(obj) else None
@@ -256,9 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     doc = envelope(command, result if args.json else replace(result, data={}))
     if args.json:
-        # indented for a person at a terminal; compact (json's C encoder, ~10× faster on a 10⁵-row table) for a pipe
-        indent = 1 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(to_jsonable(doc), indent=indent, allow_nan=False) + "\n")
+        from ..json_output import write_json
+
+        # indented for a person at a terminal; compact for a pipe (a table's rows streamed: json_output.Rows)
+        write_json(to_jsonable(doc), sys.stdout, indent=1 if sys.stdout.isatty() else None)
+        sys.stdout.write("\n")
     else:
         text = (result.text() if callable(result.text) else result.text).rstrip("\n")
         shown = [w["message"] for w in doc["warnings"] if f"warning: {w['message']}" not in text]

@@ -8,7 +8,8 @@ TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice
 expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
-:func:`symstrain.csv_output.write_csv`.
+:func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
+column by column, never 10⁵ dicts).
 """
 
 from __future__ import annotations
@@ -238,64 +239,61 @@ def _spacegroup(key, number, groups):
     return spacegroup(groups[key] if key in groups else group_from_symbol(key))
 
 
-def json_rows(df, groups) -> list[dict]:
-    """Rows under the contract: T, cell and strains as quantities, the space group as an object. Built column by
-    column (one comprehension per object kind, each distinct text converted once): every value is JSON already
-    (finite float or None, str or None, bool), so the list is marked :class:`~symstrain.cli.JsonReady`."""
+def json_rows(df, groups):
+    """Rows under the contract (a :class:`~symstrain.json_output.Rows`, written as text without building 10⁵ dicts;
+    ``.to_list()`` gives the objects): T, cell and strains as quantities (null where not finite), the space group
+    as an object; each distinct text of a column converted once."""
     import numpy as np
 
+    from ..json_output import Arr, Obj, Rows, Values, quantity
     from ..phase import CELL_NAMES
     from ..strain_math import COMPONENTS
-    from . import JsonReady
 
     n = len(df)
 
-    def listed(x):
-        """Python floats, None where not finite (converted once per column, not per value)."""
-        x = np.where(np.isfinite(x), x, np.nan).tolist()
-        return [None if v != v else v for v in x]
+    def column(name):
+        return df[name].to_numpy(dtype=float) if name in df else None
 
-    def quantities(name):
-        v = listed(df[name].to_numpy(dtype=float)) if name in df else [None] * n
-        s = listed(df[f"{name}_su"].to_numpy(dtype=float)) if f"{name}_su" in df else [None] * n
-        return [{"value": a, "su": b} for a, b in zip(v, s)]
+    def q(name):
+        return quantity(column(name), column(f"{name}_su"), n)
 
     def texts(name, fn=None):
         """The column's values (None where missing), or ``fn`` of each value as stored; once per distinct value."""
-        done = {}
-        out = []
-        for v in df[name].tolist():
-            if v not in done:
-                done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
-            out.append(done[v])
-        return out
+        values = df[name].tolist()
+        done = dict.fromkeys(values)
+        for v in done:
+            done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
+        return Values(list(map(done.__getitem__, values)))
 
-    Q = {k: quantities(k) for k in list(CELL_NAMES) + ["V", "T"] + [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]
-         + list(COMPONENTS) + ["eps13", "vs", "e_ss", "e_sb", "e_nsb", "eta_strain", "eta2_strain",
-                               "principal1", "principal2", "principal3"]}
     names = list(CELL_NAMES) + ["volume"]
-    cells = [dict(zip(names, t)) for t in zip(*(Q[k] for k in list(CELL_NAMES) + ["V"]))]
-    refs = [dict(zip(names, t)) if t[0]["value"] is not None else None
-            for t in zip(*(Q[k] for k in [f"ref_{n}" for n in CELL_NAMES] + ["ref_V"]))]
-    strains = [dict(zip(COMPONENTS, t)) for t in zip(*(Q[k] for k in COMPONENTS))]
-    principal = [list(t) for t in zip(Q["principal1"], Q["principal2"], Q["principal3"])]
+    cell = Obj({k: q(c) for k, c in zip(names, list(CELL_NAMES) + ["V"])})
+    ref_a = column(f"ref_{CELL_NAMES[0]}")
+    ref = Obj({k: q(c) for k, c in zip(names, [f"ref_{c}" for c in CELL_NAMES] + ["ref_V"])},
+              null=np.ones(n, bool) if ref_a is None else ~np.isfinite(ref_a))
     sg_cache = {}
     sgs = []
     for key in zip(df["spacegroup"].tolist(), df["sg_number"].tolist()):
         if key not in sg_cache:
             sg_cache[key] = _spacegroup(key[0], key[1], groups)
         sgs.append(sg_cache[key])
-    zeros = [list(z) for z in texts("zero_by_symmetry", lambda z: str(z).split())]
-    rows = [{"file": f, "block": b, "T": T, "branch": br or None, "spacegroup": sg, "spacegroup_detected": det,
-             "relation": rel or None, "cell": cell, "reference_cell": ref, "reference_kind": kind, "strain": st,
-             "zero_by_symmetry": z, "eps13": eps, "volume_strain": vs, "e_ss": ess, "e_sb": esb, "e_nsb": ensb,
-             "principal": pr, "eta": eta, "eta2": eta2, "coupling": cp or None, "has_su": bool(h)}
-            for (f, b, T, br, sg, det, rel, cell, ref, kind, st, z, eps, vs, ess, esb, ensb, pr, eta, eta2, cp, h)
-            in zip(texts("file"), texts("block"), Q["T"], texts("branch"), sgs, texts("sg_detected", _detected),
-                   texts("relation"), cells, refs, texts("reference_kind"), strains, zeros, Q["eps13"], Q["vs"],
-                   Q["e_ss"], Q["e_sb"], Q["e_nsb"], principal, Q["eta_strain"], Q["eta2_strain"],
-                   texts("coupling"), df["has_su"].tolist())]
-    return JsonReady(rows)
+    return Rows(n, {
+        "file": texts("file"), "block": texts("block"), "T": q("T"), "branch": _or_none(texts("branch")),
+        "spacegroup": Values(sgs), "spacegroup_detected": texts("sg_detected", _detected),
+        "relation": _or_none(texts("relation")), "cell": cell, "reference_cell": ref,
+        "reference_kind": texts("reference_kind"), "strain": Obj({c: q(c) for c in COMPONENTS}),
+        "zero_by_symmetry": texts("zero_by_symmetry", lambda z: str(z).split()), "eps13": q("eps13"),
+        "volume_strain": q("vs"), "e_ss": q("e_ss"), "e_sb": q("e_sb"), "e_nsb": q("e_nsb"),
+        "principal": Arr((q("principal1"), q("principal2"), q("principal3"))), "eta": q("eta_strain"),
+        "eta2": q("eta2_strain"), "coupling": _or_none(texts("coupling")),
+        "has_su": Values([bool(h) for h in df["has_su"].tolist()]),
+    })
+
+
+def _or_none(values):
+    """``v or None`` of each value (an empty text is no value)."""
+    from ..json_output import Values
+
+    return Values([v or None for v in values.items])
 
 
 #: the text output lists every row of a table up to this many, else the first and last half of it (the CSV has all)

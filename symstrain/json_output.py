@@ -1,0 +1,235 @@
+"""Writing JSON documents that hold big tables fast: a list of row objects given column by column (:class:`Rows`) is
+written as exactly the text ``json.dumps`` gives for the same objects (separators ", " and ": ", ASCII escapes,
+Python's repr of every float, null for a missing or non-finite number), a block of rows at a time: the floats of a
+block formatted at once (:func:`symstrain.csv_output.float_columns`), each distinct string or object encoded once,
+the pieces joined by ``str.join`` (``symstrain table --json``: 10⁵ rows × 62 numbers, ≈ 230 MB).
+
+What lives here: :class:`Rows` and the kinds of its fields (:class:`Floats`, :class:`Values`, :class:`Obj`,
+:class:`Arr`, :func:`quantity`), and :func:`write_json`, which streams a document holding Rows. What does not: the
+float formatting (``csv_output.py``), what the rows of a command are (``cli/table.py``), the envelope
+(``cli/__init__.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import chain, repeat
+from json.encoder import encode_basestring_ascii
+
+import numpy as np
+
+#: rows formatted and written at once (a few MB of text)
+ROWS_AT_ONCE = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class Floats:
+    """A number per row: ``values`` (n,) float; NaN and ±inf are null."""
+
+    values: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Values:
+    """A JSON value per row: ``items`` a list of n plain JSON values (str, None, bool, int, dict, list — no numpy,
+    no NaN), each distinct one encoded once (strings by value, dicts and lists by identity)."""
+
+    items: list
+
+
+@dataclass(frozen=True, eq=False)
+class Obj:
+    """An object per row: ``fields`` {key: field} in the order written; ``null`` (n,) bool marks the rows where the
+    whole object is null (None: never)."""
+
+    fields: dict
+    null: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Arr:
+    """A list of fixed length per row: ``items`` a tuple of fields."""
+
+    items: tuple
+
+
+def quantity(value, su=None, n: int | None = None) -> Obj:
+    """The contract's Quantity ``{"value", "su"}`` per row from two (n,) arrays; None for a missing column (all null,
+    needs ``n``)."""
+    def col(x):
+        return Floats(np.full(n, np.nan) if x is None else np.asarray(x, dtype=float))
+
+    return Obj({"value": col(value), "su": col(su)})
+
+
+class Rows:
+    """A list of ``n`` JSON row objects given column by column: ``fields`` {key: field} in the order written.
+
+    :meth:`write` writes ``json.dumps(self.to_list())`` without building the objects; :meth:`to_list` builds them
+    (the library's view, and the text for ``indent``)."""
+
+    def __init__(self, n: int, fields: dict):
+        self.n = int(n)
+        self.row = Obj(dict(fields))
+        self._program = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    # -------------------------------------------------------------------------------------------- Python objects
+
+    def to_list(self) -> list:
+        """The rows as Python objects (dicts, lists, floats, None …): ``json.loads`` of :meth:`write`'s text."""
+        return _objects(self.row, self.n)
+
+    # -------------------------------------------------------------------------------------------- text
+
+    def write(self, fh, rows_at_once: int = ROWS_AT_ONCE) -> None:
+        """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time."""
+        if self._program is None:
+            self._program = _compile(self.row, self.n, ", ")
+        fh.write("[")
+        for lo in range(0, self.n, rows_at_once):
+            text = "".join(chain.from_iterable(zip(*_columns(self._program, lo, min(lo + rows_at_once, self.n)))))
+            fh.write(text[2:] if lo == 0 else text)  # the first row has no ", " before it
+        fh.write("]")
+
+
+def _objects(field, n: int) -> list:
+    """The Python objects of ``field`` for the n rows."""
+    if isinstance(field, Floats):
+        x = np.asarray(field.values, dtype=float)
+        x = np.where(np.isfinite(x), x, np.nan).tolist()
+        return [None if v != v else v for v in x]
+    if isinstance(field, Values):
+        return list(field.items)
+    if isinstance(field, Arr):
+        return [list(t) for t in zip(*(_objects(f, n) for f in field.items))] if field.items else [[] for _ in
+                                                                                                    range(n)]
+    keys = list(field.fields)
+    if keys:
+        out = [dict(zip(keys, t)) for t in zip(*(_objects(f, n) for f in field.fields.values()))]
+    else:
+        out = [{} for _ in range(n)]
+    if field.null is not None:
+        out = [None if z else d for d, z in zip(out, np.asarray(field.null, dtype=bool).tolist())]
+    return out
+
+
+def _encoded(items: list) -> list[str]:
+    """The JSON text of each item (as ``json.dumps`` writes it), each distinct item encoded once: by value, or by
+    identity for unhashable items (dicts, lists) and columns that mix kinds of numbers (1, 1.0 and True are one
+    dictionary key and three texts)."""
+    try:
+        table = dict.fromkeys(items)
+        by_id = len({type(k) for k in table} - {str, type(None)}) > 1
+    except TypeError:
+        by_id = True
+    keys = list(map(id, items)) if by_id else items
+    if by_id:
+        table = dict(zip(keys, items))
+    for k, v in table.items():
+        v = v if by_id else k
+        table[k] = encode_basestring_ascii(v) if type(v) is str else json.dumps(v, allow_nan=False)
+    return list(map(table.__getitem__, keys))
+
+
+def _compile(field, n: int, before: str = "") -> list:
+    """The pieces of ``field``'s text after the literal ``before``: literal strings (adjacent ones merged), Floats
+    (formatted a block at a time), lists of n texts (encoded values) and ``(program, null)`` for an object that
+    may be null (its text per row, or "null")."""
+    out = [before]
+
+    def lit(s):
+        if isinstance(out[-1], str):
+            out[-1] += s
+        else:
+            out.append(s)
+
+    def walk(f):
+        if isinstance(f, Floats):
+            out.append(f)
+        elif isinstance(f, Values):
+            out.append(_encoded(list(f.items)))
+        elif isinstance(f, Obj) and f.null is not None:
+            out.append((_compile(Obj(f.fields), n), np.asarray(f.null, dtype=bool)))
+        elif isinstance(f, Obj):
+            lit("{")
+            for k, (key, sub) in enumerate(f.fields.items()):
+                lit((", " if k else "") + encode_basestring_ascii(str(key)) + ": ")
+                walk(sub)
+            lit("}")
+        else:
+            lit("[")
+            for k, sub in enumerate(f.items):
+                if k:
+                    lit(", ")
+                walk(sub)
+            lit("]")
+
+    walk(field)
+    return [p for p in out if not (isinstance(p, str) and not p)]
+
+
+def _columns(program: list, lo: int, hi: int) -> list:
+    """The pieces of rows lo…hi-1, each an iterable of one text per row, in the order written."""
+    m = hi - lo
+    floats = iter(_float_block([p for p in program if isinstance(p, Floats)], lo, hi))
+    out = []
+    for p in program:
+        if isinstance(p, str):
+            out.append(repeat(p, m))
+        elif isinstance(p, Floats):
+            out.append(next(floats))
+        elif isinstance(p, list):
+            out.append(p[lo:hi])
+        else:
+            sub, null = p
+            rows = list(map("".join, zip(*_columns(sub, lo, hi))))
+            for k in np.flatnonzero(null[lo:hi]).tolist():
+                rows[k] = "null"
+            out.append(rows)
+    return out
+
+
+def _float_block(floats: list, lo: int, hi: int) -> list[list[str]]:
+    """The JSON texts of rows lo…hi-1 of each Floats column, formatted in one call."""
+    from .csv_output import float_columns
+
+    if not floats:
+        return []
+    return float_columns(np.stack([np.asarray(f.values, dtype=np.float64)[lo:hi] for f in floats]))
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+
+def write_json(doc, fh, indent=None) -> None:
+    """Write ``json.dumps(doc, indent=indent, allow_nan=False)`` to ``fh`` for a ``doc`` of plain JSON values that
+    may hold :class:`Rows` anywhere (each written as its list). Compact (``indent`` None): the rest of the document is
+    dumped once with a placeholder for each Rows and the rows are streamed in its place; indented: the rows are
+    built as objects and the whole is ``json.dumps``."""
+    found = []
+
+    def swap(o, mark):
+        if isinstance(o, Rows):
+            found.append(o)
+            return mark(o)
+        if isinstance(o, dict):
+            return {k: swap(v, mark) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [swap(v, mark) for v in o]
+        return o
+
+    if indent is None:
+        text = json.dumps(swap(doc, lambda o: f"\x00symstrain rows {len(found) - 1}\x00"), allow_nan=False)
+        parts = text.split('"\\u0000symstrain rows ')
+        if len(parts) == len(found) + 1 and all(p.startswith(f'{k}\\u0000"') for k, p in enumerate(parts[1:])):
+            fh.write(parts[0])
+            for k, (rows, part) in enumerate(zip(found, parts[1:])):
+                rows.write(fh)
+                fh.write(part[len(f'{k}\\u0000"'):])
+            return
+        found.clear()
+    fh.write(json.dumps(swap(doc, lambda o: o.to_list()), indent=indent, allow_nan=False))
