@@ -265,7 +265,8 @@ def _occupancies_and_u(cols, plain, keep, label_text, source):
                 q_occ = [label_text[i] for i in keep if text[i] == "?"]
             over_one = [f"{label_text[i]} {o:g}" for i, o in zip(keep, occ) if o > 1.0 + 1e-6]
     uiso_all = within(plain[1], 1.0, values.U_RANGE)
-    biso_all = None if uiso_all is not None else within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
+    # B for every site only when no site gives a U (else U where given, B where U is unknown, below)
+    biso_all = None if uiso_col is not None else within(plain[2], 1.0 / _EIGHT_PI2, values.U_RANGE)
     if uiso_all is not None or biso_all is not None:  # a whole column of numbers: used for every site
         u_iso = (uiso_all if uiso_all is not None else biso_all)[keep].tolist()
     elif uiso_col is None and biso_col is None:

@@ -171,3 +171,11 @@ def test_columns_are_gemmi_columns():
                 "_cell_length_a", "_ATOM_SITE_LABEL", "_atom_site_occupancy"):
         expected = [str(v) for v in block.find_values(tag)] or None
         assert columns(tag) == expected, tag
+
+
+def test_u_where_given_even_when_every_site_has_a_b(tmp_path):
+    # C1 gives U = 0.01 and B = 4.0 (B / 8π² = 0.0507: disagreeing on purpose), C2 only B = 1.5: U is the item read
+    # where a site gives it, B only where U is unknown — also when the B column is complete and U's is not
+    ph = _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.01 4.0", "C2 C 0.2 0.2 0.2 1 ? 1.5"], b_column=True)
+    u = [a.u_iso for a in ph.atoms]
+    assert u[0] == 0.01 and u[1] == pytest.approx(1.5 / (8 * np.pi**2), rel=1e-15)
