@@ -256,6 +256,11 @@ _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as 
 _DENSE_PAIRS = 4096
 
 
+def _bin_key(kinds: np.ndarray, b: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """(m,) one integer per (kind, bin): ``kinds`` (m,), bins ``b`` (m, 3) of a grid of ``nb`` (3,) bins per axis."""
+    return ((kinds * nb[0] + b[:, 0]) * nb[1] + b[:, 1]) * nb[2] + b[:, 2]
+
+
 class NearestOfKind:
     """Atoms of a periodic cell binned once for many queries: the distance from each query point to the nearest atom
     of the same kind (an integer label, e.g. a spglib type), shortest periodic image, when it is within ``r`` Å.
@@ -292,7 +297,7 @@ class NearestOfKind:
             nb = np.floor(self.spacing / (_BIN_WIDTH * self.r) * (1 - 1e-9))
             nb = np.clip(nb, 1, 1 << 16).astype(np.int64)
             b = np.minimum((self.frac * nb).astype(np.int64), nb - 1)
-            key = ((self.kinds * nb[0] + b[:, 0]) * nb[1] + b[:, 1]) * nb[2] + b[:, 2]
+            key = _bin_key(self.kinds, b, nb)
             order = np.argsort(key, kind="stable")
             sorted_keys = key[order]
             self._bins = (nb, order, sorted_keys, _bin_table(sorted_keys, len(key)))
@@ -341,11 +346,7 @@ class NearestOfKind:
         bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
-
-        def key(k, x):
-            return ((k * nb[0] + x[..., 0]) * nb[1] + x[..., 1]) * nb[2] + x[..., 2]
-
-        q = np.concatenate([key(kinds, b), key(kinds[pe], bb)])
+        q = np.concatenate([_bin_key(kinds, b, nb), _bin_key(kinds[pe], bb, nb)])
         if table is None:
             by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
             pi, q = pi[by], q[by]
