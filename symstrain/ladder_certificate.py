@@ -449,7 +449,7 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     translation (its primitive cell is the file's cell, the start of those bases) and no operation but the identity,
     at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False.
     """
-    from .neighbours import NearestOfKind
+    from .neighbours import NearestOfKind, _spacings
 
     if not _spglib_modelled():
         return False
@@ -463,7 +463,7 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     r = tols[-1] * (1 + _SLACK) + 1e-9
     if n == 0 or abs(np.linalg.det(A)) < 1e-9:
         return False
-    spacing = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
+    spacing = _spacings(A, "cell")  # (a cell of volume ≥ 1e-9 Å³: never refused there)
     if 2 * r > spacing.min():
         return False
     search = NearestOfKind(pos, types, A, r)
