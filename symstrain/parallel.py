@@ -250,17 +250,24 @@ def _imap_local(func, items, chunks, jobs, preload=()):
                                      "(killed, crashed or out of memory)")
 
 
+def _forkserver_pool(workers: int, preload):
+    """A ProcessPoolExecutor of ``workers`` processes from the forkserver, which imports the modules ``preload``
+    (taken when the forkserver is not yet running)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def _check_workers_start(preload=()) -> None:
     """Raise RuntimeError when no worker process can start at all — above all a script that calls the map at module
     level, without ``if __name__ == "__main__":``: each worker re-imports the script and fails while
     bootstrapping, and retrying its items one by one would only repeat that for every item."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(preload))
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    pool = _forkserver_pool(1, preload)
     try:
         pool.submit(os.getpid).result()
     except BrokenProcessPool:
@@ -275,15 +282,12 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int, preload
     """Run chunks from ``queue`` on one fresh pool, keeping at most ``in_flight`` submitted; yields the results.
     Stops when the queue is empty or the pool breaks; returns the chunks that were in flight when it broke (the
     chunks never submitted stay in ``queue``)."""
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = multiprocessing.get_context("forkserver")
     module = getattr(func.func if isinstance(func, partial) else func, "__module__", None)
-    # workers start with the function's imports done (taken when the forkserver is not yet running)
-    ctx.set_forkserver_preload(([module] if module and module != "__main__" else []) + list(preload))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    # workers start with the function's imports done
+    pool = _forkserver_pool(workers, ([module] if module and module != "__main__" else []) + list(preload))
     running: dict = {}
     lost: list = []
     broken = False
