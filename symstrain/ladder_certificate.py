@@ -237,8 +237,8 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     spglib's primitive cell at τ is the file's cell when the group has no pure translation but the identity, else the
     one primitive.c builds from the group's pure translations (:func:`primitive_starts`: every start it may take);
     the basis its lattice search works in is that start Delaunay-reduced at τ twice, computed here with spglib's own
-    function (:func:`spglib_bases`). With μ the largest distance by which an operation of the group moves an atom off
-    an atom of its type:
+    function (:func:`spglib_bases`). With G the group of ``ds`` (its operations) and μ the largest distance by which an
+    operation of G moves an atom off an atom of its type:
 
     1. every rotation of the group keeps the metric exactly and μ ≤ min(τ)/8: each of its operations passes every
        test at every τ (spglib's translation, taken from one atom, is within 2μ of the exact one; its primitive cell
@@ -250,36 +250,69 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
        identity with them (the pure translations) — leaves some atom farther than max(τ) + 6μ from every atom of its
        type, so no step keeps it, whichever atom spglib starts from (the 6μ covers the orbit and a rotation that is
        not exactly orthogonal, and the averaging); spglib's distances (minimum image of its basis) are never shorter
-       than these.
+       than these;
+    4. 3(max(τ) + 6μ) is shorter than every vector of spglib's primitive lattice L (bounded below by the plane
+       spacings of each of its bases).
 
-    Then at each step spglib finds the group's pure translations and no other, no lattice rotation beyond 48, the
-    group's operations and no other, at the first attempt; the group it names from them is the one it named at
-    ``symprec`` (the same operations, translations within 2μ of the same values). Any doubt — a spglib of another
-    major version, an operation near a tolerance, an inexact metric, a cell thinner than 2·max(τ), two atoms of a
-    type within 1e-3 Å,
-    more than 48 lattice rotations — returns False and the caller runs spglib. Tested against spglib at every step
-    on every shared and bundled file and on structures built to lie near each step
-    (tests/test_ladder_certificate.py).
+    Then at each step τ, at the first attempt (spglib retries only after a failure): (a) the pure translations are
+    those from its first atom of the rarest type to the atoms of that atom's orbit under G's (2μ ≤ τ; the atoms it
+    adds by chaining a translation are the same ones), so its primitive lattice is L — the first triple of the list
+    whose volume is V/k, cleaned, which no τ decides (a triple that passes has volume ≈ V/k ≫ τ) — reduced at τ; its
+    trimming groups exactly the orbits (members within μ of each other, other atoms beyond τ_max + 5μ) and averages
+    them, and the mean of an orbit is moved by an operation of G no farther than its members are (≤ μ); (b) the
+    lattice rotations: G's (exact isometries) among at most 48; (c) per rotation of G the translation to the partner of
+    its first atom, within μ of G's (each image within 2μ ≤ τ of an atom), and every other candidate refuted by 3
+    (in the file's cell its image of each atom is within 4μ of the primitive cell's); (d) naming from those
+    operations S: a type M that spglib's Hall-symbol match accepts at τ (each operation of S within τ of the
+    candidate's after its origin shift, modulo L) is a group G_M with G's rotations and translations within τ + μ of
+    G's; their difference d is a 1-cocycle modulo L whose values, lifted to vectors shorter than τ + μ, satisfy the
+    cocycle identity up to a vector of L shorter than 3(τ + μ) — hence exactly (4): a cocycle of a finite group into
+    R³ is a coboundary, d(R) = (I − R)u, and G_M is G with its origin moved by u — the same type. So spglib names no
+    type but G's. That it does name G's at τ, and that its refinement (exact positions, Wyckoff letters: the site
+    symmetries of an atom are the operations moving it by ≤ μ, every other beyond τ_max + 5μ) succeeds, rests on
+    τ − μ ≥ 7μ covering the error of the origin shift spglib solves from at most three generator translations, each
+    off by ≤ μ: that margin, not (a)–(c) (which need τ ≥ 2μ), is what the fraction 1/8 pays for, and its constant
+    (the Cartesian size of spglib's origin-shift solution in an oblique conventional cell) is not derived here; the
+    tests, spglib at every step on every file, carry it.
+
+    The steps need not include the tolerance ``ds`` came from: G is spglib's dataset (the database operations of its
+    Hall symbol with its origin shift), and nothing above uses what spglib accepted there (see
+    :func:`certified_from`). Any doubt — a spglib of another major version, an operation near a tolerance, an inexact
+    metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å, more than 48 lattice rotations, a short
+    primitive lattice — returns False and the caller runs spglib. Tested against spglib at every step on every shared
+    and bundled file, the corpus's re-descriptions, structures built to lie near each step and random displacements
+    of real structures (tests/test_ladder_certificate.py).
     """
     return _certificate(lattice, positions, types, ds, tolerances)[0]
 
 
 def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | None:
-    """The smallest k such that :func:`ladder_certified` holds for the sorted ``tolerances[k:]`` (which must keep
-    ``symprec``, the tolerance of ``ds``), or None: the whole ladder is tried first and, when only its smallest steps
-    fail — the group's operations move some atom by μ, more than an eighth of the smallest step but no more than an
-    eighth of ``symprec`` — once more from the first step ≥ 8μ. The steps below k are then left to spglib."""
+    """The smallest k such that :func:`ladder_certified` holds for the sorted ``tolerances[k:]``, or None (``symprec``,
+    the tolerance ``ds`` came from, must be one of ``tolerances``; k may lie above it): the whole ladder is tried
+    first and, when only its smallest steps fail — the group's operations move some atom by μ, more than an eighth of
+    the smallest step but no more than an eighth of the largest — once more from the first step ≥ 8μ. The steps below
+    k (and ``symprec``, already run) are left to spglib.
+
+    A k above ``symprec`` needs nothing more than k = 0: the proof of :func:`ladder_certified` at a step τ uses ``ds``
+    only as an exact group G (spglib's dataset operations are the database ones of its Hall symbol with its origin
+    shift, not the ones it accepted at ``symprec``) that moves no atom by more than μ ≤ τ/8; it never uses that spglib
+    ran at a step of the certified range. What spglib computes at each certified τ — the pure translations (from its
+    first atom of the rarest type to the atoms of the same orbit), the averaged primitive cell, and for each rotation
+    of G the translation to the partner atom — is the same set of atoms and the same affine maps (Cartesian, modulo
+    the primitive lattice) at every certified τ, each within μ of G's; only the basis it writes them in (Delaunay
+    reduced at τ) changes. That spglib, at ``symprec``, accepted maps farther from G than τ/8 (or found them at a
+    reduced tolerance) says nothing about them: its translations there enter no step of the proof.
+    """
     tols = sorted({float(x) for x in tolerances})
     if float(symprec) not in tols:
         return None
-    s = tols.index(float(symprec))
-    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[s])
+    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[-1])
     if ok:
         return 0
     if mu is None:
         return None
     k = next((i for i, t in enumerate(tols) if mu <= _ACCEPT_FRACTION * t), None)
-    if k is None or k == 0 or k > s:
+    if not k:  # None (μ above every step's eighth) or 0 (the "no" was not μ)
         return None
     return k if _certificate(lattice, positions, types, ds, tols[k:])[0] else None
 
@@ -344,6 +377,10 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     # tolerance (which keeps more)
     bases = spglib_bases(starts, tols)
     if bases is None:
+        return False, None
+    # naming (4. of ladder_certified): no space-group type but G's lies within τ + μ of the operations spglib names
+    # from when 3(τ + μ) is shorter than every vector of the primitive lattice (at least the plane spacings of a basis)
+    if 3 * r_reject >= 1 / np.linalg.norm(np.linalg.inv(np.array(bases)), axis=2).max():
         return False, None
     M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
