@@ -21,16 +21,17 @@ from hypothesis import strategies as st
 from symstrain.cif import read_cif
 from symstrain.detect import LADDER, detect_symmetry, spglib_cell
 from symstrain.errors import SymstrainInputError
-from symstrain.ladder_certificate import ladder_certified
+from symstrain.ladder_certificate import certified_from, ladder_certified
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
 
 BUNDLED = Path(__file__).resolve().parents[1] / "cifs"
+SHARED_PRESENT = (Path(__file__).resolve().parents[2] / "shared" / "cifs").is_dir()
 
 
-def spglib_ladder(cell):
-    """((number, symbol) | None per tolerance of LADDER): one spglib call per tolerance."""
+def spglib_ladder(cell, tolerances=LADDER):
+    """((number, symbol) | None per tolerance of ``tolerances``): one spglib call per tolerance."""
     out = []
-    for tol in LADDER:
+    for tol in tolerances:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             try:
@@ -240,3 +241,154 @@ def test_atoms_of_the_rarest_types(labels):
     fewest = min(counts.values())
     want = [counts[x] == fewest for x in labels]
     assert _of_rarest_type(np.array(labels, dtype=np.int64)).tolist() == want
+
+
+# ------------------------------------------------------------------ steps certified above symprec (certified_from)
+
+def dataset(cell, symprec):
+    """spglib's dataset at ``symprec``, or None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return spglib.get_symmetry_dataset(cell, symprec=symprec)
+        except Exception:  # spglib ≥ 2.5 may raise where it used to return None
+            return None
+
+
+def certificate_agrees(cell, symprec=0.01):
+    """(k, tolerances, spglib's ladder): :func:`certified_from` on spglib's dataset at ``symprec`` over
+    LADDER ∪ {symprec}, after asserting that spglib itself finds that dataset's group at every step from k up (k None:
+    the certificate declined, which is always allowed)."""
+    tols = sorted(set(LADDER) | {float(symprec)})
+    truth = spglib_ladder(cell, tols)
+    ds = dataset(cell, symprec)
+    if ds is None:
+        return None, tols, truth
+    k = certified_from(*cell, ds, tols, symprec)
+    if k is not None:
+        main = (int(ds.number), str(ds.international))
+        assert truth[k:] == [main] * (len(tols) - k), f"wrong certificate from {tols[k]}: {truth}"
+    return k, tols, truth
+
+
+def largest_move(cell, ds):
+    """μ (Å) written out: the largest distance from the image of an atom under any operation of ``ds`` to the nearest
+    atom of its type (minimum image over the 27 neighbouring cells) — for small cells."""
+    lattice, pos, types = (np.asarray(x, dtype=float) for x in cell)
+    shifts = np.array(list(itertools.product((-1, 0, 1), repeat=3)), dtype=float)
+    same = types[:, None] == types[None, :]
+    worst = 0.0
+    for R, t in zip(ds.rotations, ds.translations):
+        d = (pos @ np.asarray(R, float).T + t)[:, None, :] - pos[None, :, :]
+        d -= np.rint(d)
+        dist = np.linalg.norm((d[:, :, None, :] + shifts) @ lattice, axis=-1).min(axis=2)
+        worst = max(worst, float(np.where(same, dist, np.inf).min(axis=1).max()))
+    return worst
+
+
+def rutile(moved=0.0, direction=(0.3, -0.5, 0.8)):
+    """TiO₂ rutile (P4₂/mnm, primitive: one operation per rotation, so μ is the move of the one O atom shifted by
+    ``moved`` Å along ``direction``) as a spglib cell."""
+    a, c, u = 4.594, 2.959, 0.3053
+    frac = np.array([[0, 0, 0], [.5, .5, .5], [u, u, 0], [-u, -u, 0], [.5 + u, .5 - u, .5], [.5 - u, .5 + u, .5]])
+    v = np.asarray(direction, float)
+    frac[2] += v / np.linalg.norm(v) * moved / [a, a, c]
+    return np.diag([a, a, c]), frac % 1.0, np.array([1, 1, 2, 2, 2, 2], dtype=np.intc)
+
+
+#: (symprec, step above it) pairs where spglib still finds the group at symprec with μ just above the step's eighth
+ABOVE = [(0.01, 0.05), (0.05, 0.1), (0.05, 0.2), (0.05, 0.3)]
+
+
+@pytest.mark.parametrize("symprec, tau", ABOVE)
+@pytest.mark.parametrize("side", [0.97, 1.03])
+def test_moves_just_under_and_over_an_eighth_of_a_step_above_symprec(symprec, tau, side):
+    # one O atom moved so that μ = side·τ/8 (μ is linear in the move: the Ti atoms, where spglib's translations start,
+    # stay put, and a mirror through the O atom moves it by up to twice the move): just under, the certificate may
+    # cover the steps from τ up (and does where spglib finds rutile there); just over, at most from the next step.
+    # Either way what it claims is spglib's ladder.
+    per_angstrom = largest_move(rutile(1e-4), dataset(rutile(1e-4), 0.01)) / 1e-4
+    cell = rutile(side * tau / 8 / per_angstrom)
+    ds = dataset(cell, symprec)
+    assert ds is not None and int(ds.number) == 136
+    mu = largest_move(cell, ds)
+    assert (mu < tau / 8) == (side < 1)  # the structure sits where it was meant to
+    k, tols, truth = certificate_agrees(cell, symprec)
+    if side < 1 and truth[tols.index(tau):] == [(136, "P4_2/mnm")] * (len(tols) - tols.index(tau)):
+        assert k is not None and tols[k] <= tau
+    if k is not None:
+        assert mu <= tols[k] / 8
+
+
+@pytest.mark.parametrize("moved", [1e-3, 2e-3, 3e-3, 4e-3])
+def test_centred_cell_with_one_atom_off_certified_above_symprec(moved):
+    # rock salt (F: spglib averages each atom over the four centring translations) with one Na moved by 1–4e-3 Å (its
+    # mirrors move it by up to twice that): Fm-3m at 0.01 Å with μ above 0.01/8, so only steps above symprec can be
+    # certified
+    cell_, frac, el = rock_salt()
+    frac = np.array(frac, float)
+    frac[0] += np.array([0.6, 0.0, 0.8]) * moved / 5.64
+    cell = (np.diag([5.64] * 3), frac % 1.0, np.array([1] * 4 + [2] * 4, dtype=np.intc))
+    ds = dataset(cell, 0.01)
+    assert int(ds.number) == 225 and largest_move(cell, ds) > 0.01 / 8
+    certificate_agrees(cell, 0.01)
+
+
+def test_group_change_between_steps_above_symprec_is_left_to_spglib():
+    # rock salt with the Na sublattice moved by 0.06 Å along c (I4mm; Fm-3m once the tolerance passes 0.12 Å) and one
+    # Cl moved by 3e-3 Å (μ of I4mm above 0.01/8): the steps above symprec change group, so no certificate may cover
+    # 0.2 and 0.3 Å — and detect_symmetry reports spglib's ladder
+    _, frac, el = rock_salt(shift=0.06)
+    frac = np.array(frac, float)
+    frac[5] += np.array([0.48, 0.6, 0.64]) * 3e-3 / 5.64
+    cell = (np.diag([5.64] * 3), frac % 1.0, np.array([1] * 4 + [2] * 4, dtype=np.intc))
+    k, tols, truth = certificate_agrees(cell, 0.01)
+    assert truth[tols.index(0.01)] == (107, "I4mm") and truth[-1] == (225, "Fm-3m")
+    assert k is None or tols[k] > 0.2
+    ph = phase_of(Cell(5.64, 5.64, 5.64, 90, 90, 90), frac, el)
+    rep = detect_symmetry(ph)
+    assert [None if n is None else (n, s) for _, n, s in rep.ladder] == spglib_ladder(spglib_cell(ph)[:3])
+    assert {0.2, 0.3} <= set(rep.spglib_tolerances)
+
+
+def _real_cells(shared_cifs):
+    """Spglib cells of the real structures the fuzz moves: the bundled models and the shared files of ≤ 200 atoms."""
+    files = [BUNDLED / "model_LS_Pccn_90K.cif", BUNDLED / "model_HS_P21c_300K.cif"]
+    if shared_cifs is not None:
+        files += sorted(shared_cifs.glob("*/*.cif"))
+    cells = []
+    for f in files:
+        try:
+            lattice, pos, types, _ = spglib_cell(read_cif(f))
+        except SymstrainInputError:
+            continue
+        if len(types) <= 200 or f.parent == BUNDLED:
+            cells.append((lattice, pos, types))
+    return cells
+
+
+def random_displacement(cells, rng):
+    """(cell, symprec): a real structure with one, some or all atoms moved by a log-uniform 10^-5.5 … 10^-1.3 Å in
+    random directions, the cell strained a little one time in three, symprec 0.01 Å (or 1e-3, 0.05)."""
+    lattice, pos, types = cells[rng.integers(len(cells))]
+    n = len(types)
+    size = 10 ** rng.uniform(-5.5, -1.3)
+    moved = rng.choice([np.arange(n) == rng.integers(n), rng.random(n) < 0.1, np.ones(n, bool)])
+    step = rng.normal(size=(n, 3))
+    step *= (size * rng.uniform(0.5, 1.0, n) / np.linalg.norm(step, axis=1))[:, None] * moved[:, None]
+    lattice = np.asarray(lattice, float)
+    if rng.random() < 1 / 3:
+        lattice = lattice @ (np.eye(3) + rng.normal(size=(3, 3)) * 10 ** rng.uniform(-6, -3))
+    pos = (pos + step @ np.linalg.inv(lattice)) % 1.0
+    return (lattice, pos, types), float(rng.choice([0.01, 0.01, 0.01, 1e-3, 0.05]))
+
+
+@pytest.mark.parametrize("block", range(6))
+def test_random_displacements_of_real_structures(block, request):
+    # 300 cases (6 × 50): the certificate never claims a step where spglib finds another group
+    shared = request.getfixturevalue("shared_cifs") if SHARED_PRESENT else None
+    cells = _real_cells(shared)
+    rng = np.random.default_rng(1000 + block)
+    for _ in range(50):
+        cell, symprec = random_displacement(cells, rng)
+        certificate_agrees(cell, symprec)
