@@ -164,8 +164,9 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     the smallest step, and every other operation spglib could try moves some atom farther than the largest step),
     that is the ladder, for one spglib call. When it holds only from some step up (the operations move an atom by
     more than an eighth of the smallest steps: :func:`~symstrain.ladder_certificate.certified_from`; that step may lie
-    above ``symprec``), those steps take that answer and spglib runs at the steps below, except the smallest ones where spglib provably finds P 1
-    (:func:`~symstrain.ladder_certificate.p1_certified`: atoms a little off the symmetry found at ``symprec``).
+    above ``symprec``), those steps take that answer and spglib runs at the steps below, except the smallest ones
+    where spglib provably finds P 1 (:func:`~symstrain.ladder_certificate.p1_certified`: atoms a little off the
+    symmetry found at ``symprec``).
     Otherwise spglib runs at every step (:func:`_ladder`; a step is never inferred from the steps around it: spglib
     is not monotone in the tolerance). ``certify=False`` or ``full_ladder=True``: spglib at every step, no
     certificate (the reference the certificates are tested against).

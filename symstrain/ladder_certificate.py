@@ -293,15 +293,11 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | 
     the smallest step but no more than an eighth of the largest — once more from the first step ≥ 8μ. The steps below
     k (and ``symprec``, already run) are left to spglib.
 
-    A k above ``symprec`` needs nothing more than k = 0: the proof of :func:`ladder_certified` at a step τ uses ``ds``
-    only as an exact group G (spglib's dataset operations are the database ones of its Hall symbol with its origin
-    shift, not the ones it accepted at ``symprec``) that moves no atom by more than μ ≤ τ/8; it never uses that spglib
-    ran at a step of the certified range. What spglib computes at each certified τ — the pure translations (from its
-    first atom of the rarest type to the atoms of the same orbit), the averaged primitive cell, and for each rotation
-    of G the translation to the partner atom — is the same set of atoms and the same affine maps (Cartesian, modulo
-    the primitive lattice) at every certified τ, each within μ of G's; only the basis it writes them in (Delaunay
-    reduced at τ) changes. That spglib, at ``symprec``, accepted maps farther from G than τ/8 (or found them at a
-    reduced tolerance) says nothing about them: its translations there enter no step of the proof.
+    A k above ``symprec`` needs nothing more than k = 0: the proof uses ``ds`` only as the exact group G (spglib's
+    dataset holds the database operations of its Hall symbol with its origin shift, not the ones it accepted), and
+    what spglib computes at each certified τ (pure translations, averaged primitive cell, the partner atom of each
+    rotation) is the same atoms and affine maps at every such τ, each within μ of G's; what it accepted at
+    ``symprec``, or at a tolerance it reduced to there, enters no step.
     """
     tols = sorted({float(x) for x in tolerances})
     if float(symprec) not in tols:
@@ -312,7 +308,7 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | 
     if mu is None:
         return None
     k = next((i for i, t in enumerate(tols) if mu <= _ACCEPT_FRACTION * t), None)
-    if not k:  # None (μ above every step's eighth) or 0 (the "no" was not μ)
+    if not k:  # None: μ above an eighth of every step (0 cannot follow a "no" that came from μ)
         return None
     return k if _certificate(lattice, positions, types, ds, tols[k:])[0] else None
 
