@@ -257,29 +257,29 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     Then at each step τ, at the first attempt (spglib retries only after a failure): (a) the pure translations are
     those from its first atom of the rarest type to the atoms of that atom's orbit under G's (2μ ≤ τ; the atoms it
     adds by chaining a translation are the same ones), so its primitive lattice is L — the first triple of the list
-    whose volume is V/k, cleaned, which no τ decides (a triple that passes has volume ≈ V/k ≫ τ) — reduced at τ; its
-    trimming groups exactly the orbits (members within μ of each other, other atoms beyond τ_max + 5μ) and averages
-    them, and the mean of an orbit is moved by an operation of G no farther than its members are (≤ μ); (b) the
-    lattice rotations: G's (exact isometries) among at most 48; (c) per rotation of G the translation to the partner of
-    its first atom, within μ of G's (each image within 2μ ≤ τ of an atom), and every other candidate refuted by 3
-    (in the file's cell its image of each atom is within 4μ of the primitive cell's); (d) naming from those
-    operations S: a type M that spglib's Hall-symbol match accepts at τ (each operation of S within τ of the
-    candidate's after its origin shift, modulo L) is a group G_M with G's rotations and translations within τ + μ of
-    G's; their difference d is a 1-cocycle modulo L whose values, lifted to vectors shorter than τ + μ, satisfy the
-    cocycle identity up to a vector of L shorter than 3(τ + μ) — hence exactly (4): a cocycle of a finite group into
-    R³ is a coboundary, d(R) = (I − R)u, and G_M is G with its origin moved by u — the same type. So spglib names no
-    type but G's. That it does name G's at τ, and that its refinement (exact positions, Wyckoff letters: the site
-    symmetries of an atom are the operations moving it by ≤ μ, every other beyond τ_max + 5μ) succeeds, rests on
-    τ − μ ≥ 7μ covering the error of the origin shift spglib solves from at most three generator translations, each
-    off by ≤ μ: that margin, not (a)–(c) (which need τ ≥ 2μ), is what the fraction 1/8 pays for, and its constant
-    (the Cartesian size of spglib's origin-shift solution in an oblique conventional cell) is not derived here; the
-    tests, spglib at every step on every file, carry it.
+    whose volume is V/k, cleaned, which no τ decides (a triple that passes has volume above V/(k + ½), refused
+    unless above max(τ)) — reduced at τ; its trimming groups exactly the orbits (members within μ of each other,
+    other atoms beyond τ_max + 5μ) and averages them, and the mean of an orbit is moved by an operation of G no
+    farther than its members are (≤ μ); (b) the lattice rotations: G's (exact isometries) among at most 48; (c) per
+    rotation of G the translation to the partner of its first atom, within μ of G's (each image within 2μ ≤ τ of an
+    atom), and every other candidate refuted by 3 (in the file's cell its image of each atom is within 4μ of the
+    primitive cell's); (d) naming from those operations S: a type M that spglib's Hall-symbol match accepts at τ
+    (each operation of S within τ of the candidate's after its origin shift, modulo L) is a group G_M with G's
+    rotations and translations within τ + μ of G's; their difference d is a 1-cocycle modulo L whose values, lifted
+    to vectors shorter than τ + μ, satisfy the cocycle identity up to a vector of L shorter than 3(τ + μ) — hence
+    exactly (4): a cocycle of a finite group into R³ is a coboundary, d(R) = (I − R)u, and G_M is G with its origin
+    moved by u — the same type. So spglib names no type but G's. That it does name G's at τ, and that its refinement
+    (exact positions, Wyckoff letters: the site symmetries of an atom are the operations moving it by ≤ μ, every
+    other beyond τ_max + 5μ) succeeds, rests on τ − μ ≥ 7μ covering the error of the origin shift spglib solves from
+    at most three generator translations, each off by ≤ μ: that margin, not (a)–(c) (which need τ ≥ 2μ), is what the
+    fraction 1/8 pays for, and its constant (the Cartesian size of spglib's origin-shift solution in an oblique
+    conventional cell) is not derived here; the tests, spglib at every step on every file, carry it.
 
     The steps need not include the tolerance ``ds`` came from: G is spglib's dataset (the database operations of its
     Hall symbol with its origin shift), and nothing above uses what spglib accepted there (see
     :func:`certified_from`). Any doubt — a spglib of another major version, an operation near a tolerance, an inexact
     metric, a cell thinner than 2·max(τ), two atoms of a type within 1e-3 Å, more than 48 lattice rotations, a short
-    primitive lattice — returns False and the caller runs spglib. Tested against spglib at every step on every shared
+    or small primitive lattice — returns False and the caller runs spglib. Tested against spglib at every step on every shared
     and bundled file, the corpus's re-descriptions, structures built to lie near each step and random displacements
     of real structures (tests/test_ladder_certificate.py).
     """
@@ -350,7 +350,8 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
     pure = np.flatnonzero(is_pure)
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
-    if not starts:
+    # a triple primitive.c takes has volume above V/(k + ½): above max(τ), its test "volume > τ" decides nothing
+    if not starts or abs(np.linalg.det(A)) / (len(pure) + 0.5) <= tmax:
         return False, None
     first_op = _first_rows(R.reshape(-1, 9))
     ops = np.concatenate([first_op, pure])

@@ -392,3 +392,14 @@ def test_random_displacements_of_real_structures(block, request):
     for _ in range(50):
         cell, symprec = random_displacement(cells, rng)
         certificate_agrees(cell, symprec)
+
+
+@pytest.mark.parametrize("a, certified", [(0.8, False), (1.0, True)])
+def test_no_certificate_where_another_space_group_type_could_be_named(a, certified):
+    # a cubic lattice of one atom, a Å: the naming argument (a group of another type whose operations lie within
+    # τ + μ of spglib's is G moved by an origin shift) needs every lattice vector longer than 3(τ_max + 6μ) = 0.9 Å
+    # here — 0.8 Å passes every other test (plane spacing above 2·0.3 Å) but is declined
+    cell = (np.eye(3) * a, np.zeros((1, 3)), np.array([1], dtype=np.intc))
+    ds = dataset(cell, 0.01)
+    assert spglib_ladder(cell) == [(221, "Pm-3m")] * len(LADDER)
+    assert ladder_certified(*cell, ds, LADDER) is certified
