@@ -132,6 +132,19 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(i, j), np.maximum(i, j)
 
 
+def _refuse_crowded(A: np.ndarray, n: int, r: float, source: str) -> np.ndarray:
+    """The (3,) spacings of the cell, after refusing a cell that holds far fewer atoms than the ``n`` given (the bound
+    of the former image-based search: more than :data:`MAX_IMAGES` atom images in a box of three search widths)."""
+    d, volume = _cell_numbers(A, source)
+    width = max(r, (volume / n) ** (1 / 3))
+    images = float(n)
+    for dk in d.tolist():
+        images *= max(1, math.ceil(3 * width / dk - 1e-9))
+    if images > MAX_IMAGES:
+        raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    return d
+
+
 def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
     (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for
@@ -147,14 +160,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     candidates, but only through one Python call per atom and per neighbour found: 2–3× slower here.)
     """
     n = len(frac)
-    d, volume = _cell_numbers(A, source)
-    # the bound of the former image-based search: a cell that holds far fewer atoms than given is refused early
-    width = max(r, (volume / n) ** (1 / 3))
-    images = float(n)
-    for dk in d.tolist():
-        images *= max(1, math.ceil(3 * width / dk - 1e-9))
-    if images > MAX_IMAGES:
-        raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    d = _refuse_crowded(A, n, r, source)
     if n <= _ALL_PAIRS_MAX:
         return (*_all_pairs(n), True)
     k = int(np.argmax(d))
@@ -200,6 +206,17 @@ def _shifts(reach: tuple[int, int, int]) -> np.ndarray:
     return grid
 
 
+def _no_pairs():
+    return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+
+
+#: up to this many points (and at most :data:`_ALL_PAIRS_MAX`), the three axes of every pair are tested at once on a
+#: (pairs, 3) array rather than one axis after the other (fewer numpy calls: cheaper for so few pairs)
+_FUSED_MAX = 24
+#: a pair whose every image is provably at least r·(1 + this) long is left out before its images are measured
+_FAR_MARGIN = 1e-9
+
+
 def pairs_within(frac, A, r: float, source: str = "cell"):
     """Every pair of points closer than ``r`` Å: ``(i, j, distance)``, arrays with i < j, sorted by (i, j).
 
@@ -210,32 +227,45 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     """
     frac = np.asarray(frac, dtype=float).reshape(-1, 3)
     A = np.asarray(A, dtype=float)
-    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
-    if len(frac) < 2 or not r > 0:
-        return empty
-    d = _spacings(A, source)
-    i, j, ordered = _candidates(frac, A, r, source)
-    if len(i) == 0:
-        return empty
+    n = len(frac)
+    if n < 2 or not r > 0:
+        return _no_pairs()
     # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
     # candidates that cannot come within r go before any distance is computed, one axis at a time (each axis
     # leaves fewer candidates to the next); those left are put in (i, j) order
-    cols = frac.T.copy()
-    for k in range(3):
-        dk = cols[k, j] - cols[k, i]
-        dk -= np.rint(dk)
-        near = np.flatnonzero(np.abs(dk) * d[k] < r)
-        i, j = i[near], j[near]
-    if not ordered:
-        by = np.argsort(i * len(frac) + j)
-        i, j = i[by], j[by]
-    diff = frac[j] - frac[i]
-    diff -= np.rint(diff)
+    if n <= min(_FUSED_MAX, _ALL_PAIRS_MAX):  # every pair, the three axes at once (the same test, the same pairs)
+        d = _refuse_crowded(A, n, r, source)
+        i, j = _all_pairs(n)
+        diff = frac[j] - frac[i]
+        diff -= np.rint(diff)
+        near = np.flatnonzero((np.abs(diff) * d < r).all(axis=1))
+        i, j, diff = i[near], j[near], diff[near]
+    else:
+        d = _spacings(A, source)
+        i, j, ordered = _candidates(frac, A, r, source)
+        if len(i) == 0:
+            return _no_pairs()
+        cols = frac.T.copy()
+        for k in range(3):
+            dk = cols[k, j] - cols[k, i]
+            dk -= np.rint(dk)
+            near = np.flatnonzero(np.abs(dk) * d[k] < r)
+            i, j = i[near], j[near]
+        if not ordered:
+            by = np.argsort(i * len(frac) + j)
+            i, j = i[by], j[by]
+        diff = frac[j] - frac[i]
+        diff -= np.rint(diff)
     v = diff @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     # an image shorter than half the smallest interplanar spacing is the shortest (any other lattice vector
-    # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k
+    # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k — except
+    # the pairs no image of which comes within r: the image measured is not, and every other one is at least
+    # min_k d_k·(1 − |Δ_k|) long (some |Δ_k + n_k| ≥ 1 − |Δ_k| with n_k ≠ 0)
     far = np.flatnonzero(dist > 0.5 * d.min())
+    if len(far):
+        lim = r * (1 + _FAR_MARGIN)
+        far = far[(dist[far] < lim) | (((1 - np.abs(diff[far])) * d).min(axis=1) < lim)]
     if len(far):
         shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
