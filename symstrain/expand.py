@@ -87,7 +87,19 @@ def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float =
     and isotopes kept apart when merging sites (:func:`expand_to_cell_ops`).
 
     Computed once per (phase, arguments) and remembered while the phase lives; every call gets its own copies
-    of the arrays."""
+    of the arrays (:func:`expanded`: the remembered arrays themselves, for callers that only read them)."""
+    return tuple(x.copy() if isinstance(x, np.ndarray) else x for x in _remembered(phase, include_zero_occupancy,
+                                                                                     tol, with_ops))
+
+
+def expanded(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """:func:`expand_to_cell`'s ``(frac, species, site_index, occupancy)`` without copies: the arrays remembered for
+    the phase, read-only and shared by every caller (cheaper for the many callers that only read them)."""
+    return _remembered(phase, include_zero_occupancy, tol, False)[:4]
+
+
+def _remembered(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool) -> tuple:
+    """The result of :func:`_expand` for these arguments, made once per phase (arrays read-only)."""
     if include_zero_occupancy and all(a.occupancy > 0 for a in phase.atoms):
         include_zero_occupancy = False  # the same cell
     key = (bool(include_zero_occupancy), float(tol), bool(with_ops))
@@ -95,9 +107,13 @@ def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float =
         done = _CACHE.setdefault(phase, {})
     except TypeError:  # not weakly referable (a subclass with slots): no memory
         done = {}
-    if key not in done:
-        done[key] = _expand(phase, include_zero_occupancy, tol, with_ops)
-    return tuple(x.copy() if isinstance(x, np.ndarray) else x for x in done[key])
+    got = done.get(key)
+    if got is None:
+        got = done[key] = _expand(phase, include_zero_occupancy, tol, with_ops)
+        for x in got:
+            if isinstance(x, np.ndarray):
+                x.flags.writeable = False
+    return got
 
 
 def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool):

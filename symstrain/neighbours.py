@@ -175,8 +175,14 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     order = np.argsort(key, kind="stable")
     sk = key[order]
     offsets = _HALF_SHELL[np.all((_HALF_SHELL == 0) | (nb > 1), axis=1)]
-    nbk = (b[None, :, :] + offsets[:, None, :]) % nb
-    q = ((nbk[..., 0] * nb[1] + nbk[..., 1]) * nb[2] + nbk[..., 2]).ravel()
+    # each neighbour's key, (b₀'·n₁ + b₁')·n₂ + b₂' with b' = b + offset wrapped around the cell: the three terms of
+    # each axis (offset −1, 0, +1) made once, then added per offset (no integer division)
+    below, above = b - 1, b + 1
+    below += nb * (below < 0)
+    above -= nb * (above >= nb)
+    term = np.stack([below, b, above]) * np.array([nb[1] * nb[2], nb[2], 1])  # (offset + 1, atom, axis)
+    o = offsets + 1
+    q = (term[o[:, 0], :, 0] + term[o[:, 1], :, 1] + term[o[:, 2], :, 2]).ravel()
     table = _bin_table(sk, n, float(np.prod(nb.astype(float))))
     if table is None:
         lo = np.searchsorted(sk, q, "left")
@@ -412,6 +418,18 @@ class NearestOfKind:
 
 #: cations that never bond to each other in oxides and fluorides (no metal–metal bonds), for :func:`close_contacts`
 _HARD_CATIONS = frozenset("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+#: covalent radius (Å, gemmi's table) of each element symbol met so far
+_COVALENT_RADIUS: dict[str, float] = {}
+
+
+def _covalent_radius(element: str) -> float:
+    """gemmi's covalent radius of ``element`` (Å; D and T as H)."""
+    r = _COVALENT_RADIUS.get(element)
+    if r is None:
+        import gemmi
+
+        r = _COVALENT_RADIUS[element] = float(gemmi.Element("H" if element in ("D", "T") else element).covalent_r)
+    return r
 
 
 def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> list[tuple[str, str, float, float, str]]:
@@ -428,49 +446,53 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     summing to ≤ 1, or in different non-empty disorder groups. One line per label pair, shortest
     first, at most ``max_pairs``. Minimum-image distances are exact for any cell shape.
     """
-    import gemmi
+    from .expand import expanded
 
-    from .expand import expand_to_cell
-
-    frac, z, site, occ = expand_to_cell(phase)
+    frac, _, site, occ = expanded(phase)
     if len(frac) < 2:
         return []
     A = phase.cell.matrix()
-    labels = [a.label for a in phase.atoms]
     elements = [a.element for a in phase.atoms]
-    groups = [a.disorder_group for a in phase.atoms]
-    rad_by_el = {e: float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in set(elements)}
+    kinds = set(elements)
+    rad_by_el = {e: _covalent_radius(e) for e in kinds}
     radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
-    oxide = bool({"O", "F"} & set(elements))
-    positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
-    codes: dict[str, int] = {}
-    groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
-    has_group = np.array([bool(g) for g in groups])
+    oxide = bool({"O", "F"} & kinds)
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
     # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)
     r_overlap = overlap * 2.0 * max(rad_by_el.values())
     i, j, dist = pairs_within(frac, A, r_overlap, source=phase.name)
-    hard = np.flatnonzero(positive)
-    r_cation = max((2 * rad_by_el[e] for e in rad_by_el if e in _HARD_CATIONS), default=0.0) if oxide else 0.0
-    if len(hard) > 1 and r_cation > r_overlap:
-        hi, hj, hd = pairs_within(frac[hard], A, r_cation, source=phase.name)
-        code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
-                                return_index=True)
-        i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
+    if oxide and len(kinds & _HARD_CATIONS):
+        positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool)[site]
+        hard = np.flatnonzero(positive)
+        r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
+        if len(hard) > 1 and r_cation > r_overlap:
+            hi, hj, hd = pairs_within(frac[hard], A, r_cation, source=phase.name)
+            code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
+                                    return_index=True)
+            i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
+    else:
+        positive = None
     if len(i) == 0:
         return []
     rsum = radius[i] + radius[j]
     si, sj = site[i], site[j]
-    alternative = ((occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)) | (
-        has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
-    )
+    alternative = (occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)
+    groups = [a.disorder_group for a in phase.atoms]
+    if any(groups):
+        codes: dict[str, int] = {}
+        groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
+        has_group = np.array([bool(g) for g in groups])
+        alternative |= has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
     bad_overlap = (dist < overlap * rsum) & ~alternative
-    bad_cation = positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap
+    rules = [(bad_overlap, "overlap", overlap)]
+    if positive is not None:
+        rules.append((positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
+    labels = [a.label for a in phase.atoms]
     out: dict[tuple[str, str], tuple] = {}
-    for mask, kind, factor in ((bad_overlap, "overlap", overlap), (bad_cation, "cation-cation", 1.0)):
-        for k in np.nonzero(mask)[0]:
-            key = tuple(sorted((labels[si[k]], labels[sj[k]])))
-            cand = (key[0], key[1], float(dist[k]), float(factor * rsum[k]), kind)
-            if key not in out or cand[2] < out[key][2]:
-                out[key] = cand
+    for mask, kind, factor in rules:
+        k = np.flatnonzero(mask)
+        for a, b, d, lim in zip(si[k].tolist(), sj[k].tolist(), dist[k].tolist(), (factor * rsum[k]).tolist()):
+            key = (labels[a], labels[b]) if labels[a] <= labels[b] else (labels[b], labels[a])
+            if key not in out or d < out[key][2]:
+                out[key] = (key[0], key[1], d, lim, kind)
     return sorted(out.values(), key=lambda c: c[2])[:max_pairs]
