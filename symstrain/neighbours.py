@@ -242,10 +242,10 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     if n <= min(_FUSED_MAX, _ALL_PAIRS_MAX):  # every pair, the three axes at once (the same test, the same pairs)
         d = _refuse_crowded(A, n, r, source)
         i, j = _all_pairs(n)
-        diff = frac[j] - frac[i]
+        diff = frac.take(j, axis=0) - frac.take(i, axis=0)  # (rows by take: several times faster than frac[j])
         diff -= np.rint(diff)
         near = np.flatnonzero((np.abs(diff) * d < r).all(axis=1))
-        i, j, diff = i[near], j[near], diff[near]
+        i, j, diff = i[near], j[near], diff.take(near, axis=0)
     else:
         d = _spacings(A, source)
         i, j, ordered = _candidates(frac, A, r, source)
@@ -260,7 +260,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
         if not ordered:
             by = np.argsort(i * len(frac) + j)
             i, j = i[by], j[by]
-        diff = frac[j] - frac[i]
+        diff = frac.take(j, axis=0) - frac.take(i, axis=0)
         diff -= np.rint(diff)
     v = diff @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
@@ -271,13 +271,13 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     far = np.flatnonzero(dist > 0.5 * d.min())
     if len(far):
         lim = r * (1 + _FAR_MARGIN)
-        far = far[(dist[far] < lim) | (((1 - np.abs(diff[far])) * d).min(axis=1) < lim)]
+        far = far[(dist[far] < lim) | (((1 - np.abs(diff.take(far, axis=0))) * d).min(axis=1) < lim)]
     if len(far):
         shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
         for s0 in range(0, len(far), step):
             sel = far[s0:s0 + step]
-            blk = (diff[sel, None, :] + shifts[None, :, :]) @ A.T
+            blk = (diff.take(sel, axis=0)[:, None, :] + shifts[None, :, :]) @ A.T
             dist[sel] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
     keep = dist < r
     return i[keep], j[keep], dist[keep]
@@ -379,7 +379,7 @@ class NearestOfKind:
         ext = np.flatnonzero(crossed)
         ci, pe = np.nonzero((_COMBO_BITS[1:, None] & ~crossed[ext][None, :]) == 0)
         pe = ext[pe]
-        bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
+        bb = b.take(pe, axis=0) + _COMBOS8.take(ci + 1, axis=0) * side.take(pe, axis=0)
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
         q = np.concatenate([_bin_key(kinds, b, nb), _bin_key(kinds[pe], bb, nb)])
@@ -405,7 +405,7 @@ class NearestOfKind:
     def _distances(self, points, pi, aj, exclude) -> np.ndarray:
         """Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj`` is the
         excluded atom of the point."""
-        diff = self.frac[aj] - points[pi]
+        diff = self.frac.take(aj, axis=0) - points.take(pi, axis=0)  # (rows by take: faster than frac[aj])
         diff -= np.rint(diff)
         v = diff @ self.A.T
         dist = np.sqrt(np.einsum("pk,pk->p", v, v))
@@ -466,7 +466,7 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
         hard = np.flatnonzero(positive)
         r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
         if len(hard) > 1 and r_cation > r_overlap:
-            hi, hj, hd = pairs_within(frac[hard], A, r_cation, source=phase.name)
+            hi, hj, hd = pairs_within(frac.take(hard, axis=0), A, r_cation, source=phase.name)
             code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
                                     return_index=True)
             i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
