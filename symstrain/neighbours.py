@@ -289,7 +289,7 @@ _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)],
 _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
 #: up to this many (query point, atom of its kind) pairs in one query, :class:`NearestOfKind` measures every one of
 #: them rather than looking in bins
-_DENSE_PAIRS = 4096
+_DENSE_PAIRS = 16_384
 
 
 def _bin_key(kinds: np.ndarray, b: np.ndarray, nb: np.ndarray) -> np.ndarray:
@@ -362,9 +362,9 @@ class NearestOfKind:
             pi = np.repeat(np.arange(len(points)), per)
             end = np.cumsum(per)
             aj = self._by_kind[np.repeat(self._kind_start[ki] - end + per, per) + np.arange(total)]
-            dist = self._distances(points, pi, aj, exclude)
             some = np.flatnonzero(per)
-            out[some] = np.minimum.reduceat(dist, (end - per)[some])
+            # the smallest square, then its root (the root of the smallest is the smallest root, to the bit)
+            out[some] = np.sqrt(np.minimum.reduceat(self._squares(points, pi, aj, exclude), (end - per)[some]))
             out[out > r] = np.inf
             return out
         nb, order, sorted_keys, table = self._binned()
@@ -398,20 +398,21 @@ class NearestOfKind:
             return out
         pi = np.repeat(pi, count)
         aj = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
-        np.minimum.at(out, pi, self._distances(points, pi, aj, exclude))
+        np.minimum.at(out, pi, self._squares(points, pi, aj, exclude))
+        np.sqrt(out, out=out)
         out[out > r] = np.inf
         return out
 
-    def _distances(self, points, pi, aj, exclude) -> np.ndarray:
-        """Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj`` is the
-        excluded atom of the point."""
+    def _squares(self, points, pi, aj, exclude) -> np.ndarray:
+        """Squared Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj``
+        is the excluded atom of the point."""
         diff = self.frac.take(aj, axis=0) - points.take(pi, axis=0)  # (rows by take: faster than frac[aj])
         diff -= np.rint(diff)
         v = diff @ self.A.T
-        dist = np.sqrt(np.einsum("pk,pk->p", v, v))
+        sq = np.einsum("pk,pk->p", v, v)
         if exclude is not None:
-            dist[aj == np.asarray(exclude)[pi]] = np.inf
-        return dist
+            sq[aj == np.asarray(exclude)[pi]] = np.inf
+        return sq
 
 
 # ----------------------------------------------------------------------------- impossible contacts
