@@ -139,15 +139,15 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
         kind = np.repeat(kind.reshape(-1), m)
     else:
         kind = z
-    i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)
-    n_cross = 0
+    i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)  # (i < j)
+    if len(i) == 0:  # no two images within tol: every one is an atom
+        return Y, z, site, occ, (op if with_ops else 0)
+    same_site = site[i] == site[j]
+    same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+    merge = np.flatnonzero(same_site | same_kind)
+    i, j, same_site = i[merge], j[merge], same_site[merge]
     keep = np.ones(len(Y), dtype=bool)
-    if len(i):
-        same_site = site[i] == site[j]
-        same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
-        merge = same_site | same_kind
-        i, j, same_site = i[merge], j[merge], same_site[merge]
-        lo, hi = np.minimum(i, j), np.maximum(i, j)
-        keep[hi] = False
-        n_cross = int(len(np.unique(hi[~same_site & keep[lo]])))
-    return Y[keep], z[keep], site[keep], occ[keep], (op[keep] if with_ops else n_cross)
+    keep[j] = False
+    n_cross = len(set(j[~same_site & keep[i]].tolist()))
+    k = np.flatnonzero(keep)
+    return (Y.take(k, axis=0), z[k], site[k], occ[k], (op[k] if with_ops else n_cross))
