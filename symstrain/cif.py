@@ -220,7 +220,7 @@ def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None
         if index is None:
             raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
         return _phase_from_file_block(doc[index], str(path), replaced)
-    index = next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
+    index = 0 if len(names) == 1 else next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
     try:
         return _phase_from_file_block(doc[index], str(path), replaced)
     except SymstrainInputError as exc:
