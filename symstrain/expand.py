@@ -1,4 +1,5 @@
-"""Every atom of the unit cell from the asymmetric unit: :func:`expand_to_cell` and :func:`expand_to_cell_ops`.
+"""Every atom of the unit cell from the asymmetric unit: :func:`expand_to_cell` and :func:`expand_to_cell_ops`
+(and :func:`expanded`, the same arrays read-only and shared, for callers that only read them).
 
 What lives here: applying a phase's operations to its sites (vectorised) and merging images that fall on one
 position (special positions, sites listed twice). What does not: the pair search it uses (``neighbours.py``),
