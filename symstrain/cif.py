@@ -199,9 +199,19 @@ def read_cif(path, block: str | None = None) -> Phase:
     that cannot be read without guessing; when the default block cannot be read but others can, the
     message names them.
     """
+    return read_cif_and_blocks(path, block)[0]
+
+
+def read_cif_and_blocks(path, block: str | None = None) -> tuple[Phase, list[str]]:
+    """:func:`read_cif` and :func:`list_blocks` from one parse of the file: ``(phase, names of every block)``."""
     path = Path(path)
     doc, replaced = _read_document(path)
     names = [b.name for b in doc]
+    return _phase_of_document(doc, names, path, replaced, block), names
+
+
+def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None) -> Phase:
+    """The phase of :func:`read_cif` from the parsed document ``doc`` (block ``names``) of ``path``."""
     if block is not None:
         wanted = block[5:] if block.lower().startswith("data_") else block
         index = next((i for i, n in enumerate(names) if n == wanted), None)
@@ -210,7 +220,7 @@ def read_cif(path, block: str | None = None) -> Phase:
         if index is None:
             raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
         return _phase_from_file_block(doc[index], str(path), replaced)
-    index = next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
+    index = 0 if len(names) == 1 else next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
     try:
         return _phase_from_file_block(doc[index], str(path), replaced)
     except SymstrainInputError as exc:

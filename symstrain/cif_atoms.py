@@ -155,7 +155,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     labels = column("_atom_site_label")
     types = column("_atom_site_type_symbol")
     fx = [column(f"_atom_site_fract_{k}") for k in "xyz"]
-    cart = [column(f"_atom_site_Cartn_{k}") for k in "xyz"]
+    cart = [None] * 3 if fx[0] is not None else [column(f"_atom_site_Cartn_{k}") for k in "xyz"]
     if fx[0] is not None:
         if any(c is None for c in fx):
             raise SymstrainInputError(source, "_atom_site_fract_x, _y and _z are not all present")

@@ -71,7 +71,7 @@ def plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
         # no s.u.'s: over the characters 0-9 . + - a text is a number for float() exactly when it is one for
         # _PLAIN_COLUMN_RE (no exponent, no inf/nan, no blanks or underscores can occur), so float() does both
         try:
-            value = np.array(raw, dtype=float)
+            value = np.array(list(map(float, raw)), dtype=float)  # (float() per entry: twice numpy's str → float)
         except ValueError:
             return None
         return (value, np.full(len(raw), np.nan)) if np.isfinite(value).all() else None
@@ -79,7 +79,7 @@ def plain_column(raw) -> tuple[np.ndarray, np.ndarray] | None:
     if len(found) != len(raw):  # also an s.u. of more than 15 digits
         return None
     mant, decimals, decimals0, sus = zip(*found)
-    value = np.array(mant, dtype=float)
+    value = np.array(list(map(float, mant)), dtype=float)
     if not np.isfinite(value).all():
         return None
     su = np.full(len(found), np.nan)

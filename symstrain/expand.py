@@ -1,4 +1,5 @@
-"""Every atom of the unit cell from the asymmetric unit: :func:`expand_to_cell` and :func:`expand_to_cell_ops`.
+"""Every atom of the unit cell from the asymmetric unit: :func:`expand_to_cell` and :func:`expand_to_cell_ops`
+(and :func:`expanded`, the same arrays read-only and shared, for callers that only read them).
 
 What lives here: applying a phase's operations to its sites (vectorised) and merging images that fall on one
 position (special positions, sites listed twice). What does not: the pair search it uses (``neighbours.py``),
@@ -87,7 +88,19 @@ def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float =
     and isotopes kept apart when merging sites (:func:`expand_to_cell_ops`).
 
     Computed once per (phase, arguments) and remembered while the phase lives; every call gets its own copies
-    of the arrays."""
+    of the arrays (:func:`expanded`: the remembered arrays themselves, for callers that only read them)."""
+    return tuple(x.copy() if isinstance(x, np.ndarray) else x for x in _remembered(phase, include_zero_occupancy,
+                                                                                     tol, with_ops))
+
+
+def expanded(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
+    """:func:`expand_to_cell`'s ``(frac, species, site_index, occupancy)`` without copies: the arrays remembered for
+    the phase, read-only and shared by every caller (cheaper for the many callers that only read them)."""
+    return _remembered(phase, include_zero_occupancy, tol, False)[:4]
+
+
+def _remembered(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool) -> tuple:
+    """The result of :func:`_expand` for these arguments, made once per phase (arrays read-only)."""
     if include_zero_occupancy and all(a.occupancy > 0 for a in phase.atoms):
         include_zero_occupancy = False  # the same cell
     key = (bool(include_zero_occupancy), float(tol), bool(with_ops))
@@ -95,9 +108,13 @@ def expand_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float =
         done = _CACHE.setdefault(phase, {})
     except TypeError:  # not weakly referable (a subclass with slots): no memory
         done = {}
-    if key not in done:
-        done[key] = _expand(phase, include_zero_occupancy, tol, with_ops)
-    return tuple(x.copy() if isinstance(x, np.ndarray) else x for x in done[key])
+    got = done.get(key)
+    if got is None:
+        got = done[key] = _expand(phase, include_zero_occupancy, tol, with_ops)
+        for x in got:
+            if isinstance(x, np.ndarray):
+                x.flags.writeable = False
+    return got
 
 
 def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool):
@@ -123,15 +140,15 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
         kind = np.repeat(kind.reshape(-1), m)
     else:
         kind = z
-    i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)
-    n_cross = 0
+    i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)  # (i < j)
+    if len(i) == 0:  # no two images within tol: every one is an atom
+        return Y, z, site, occ, (op if with_ops else 0)
+    same_site = site[i] == site[j]
+    same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+    merge = np.flatnonzero(same_site | same_kind)
+    i, j, same_site = i[merge], j[merge], same_site[merge]
     keep = np.ones(len(Y), dtype=bool)
-    if len(i):
-        same_site = site[i] == site[j]
-        same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
-        merge = same_site | same_kind
-        i, j, same_site = i[merge], j[merge], same_site[merge]
-        lo, hi = np.minimum(i, j), np.maximum(i, j)
-        keep[hi] = False
-        n_cross = int(len(np.unique(hi[~same_site & keep[lo]])))
-    return Y[keep], z[keep], site[keep], occ[keep], (op[keep] if with_ops else n_cross)
+    keep[j] = False
+    n_cross = len(set(j[~same_site & keep[i]].tolist()))
+    k = np.flatnonzero(keep)
+    return (Y.take(k, axis=0), z[k], site[k], occ[k], (op[k] if with_ops else n_cross))

@@ -132,6 +132,19 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(i, j), np.maximum(i, j)
 
 
+def _refuse_crowded(A: np.ndarray, n: int, r: float, source: str) -> np.ndarray:
+    """The (3,) spacings of the cell, after refusing a cell that holds far fewer atoms than the ``n`` given (the bound
+    of the former image-based search: more than :data:`MAX_IMAGES` atom images in a box of three search widths)."""
+    d, volume = _cell_numbers(A, source)
+    width = max(r, (volume / n) ** (1 / 3))
+    images = float(n)
+    for dk in d.tolist():
+        images *= max(1, math.ceil(3 * width / dk - 1e-9))
+    if images > MAX_IMAGES:
+        raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    return d
+
+
 def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
     (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for
@@ -147,14 +160,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     candidates, but only through one Python call per atom and per neighbour found: 2–3× slower here.)
     """
     n = len(frac)
-    d, volume = _cell_numbers(A, source)
-    # the bound of the former image-based search: a cell that holds far fewer atoms than given is refused early
-    width = max(r, (volume / n) ** (1 / 3))
-    images = float(n)
-    for dk in d.tolist():
-        images *= max(1, math.ceil(3 * width / dk - 1e-9))
-    if images > MAX_IMAGES:
-        raise _too_small(d, n, r, source, f"{images:.3g} atom images")
+    d = _refuse_crowded(A, n, r, source)
     if n <= _ALL_PAIRS_MAX:
         return (*_all_pairs(n), True)
     k = int(np.argmax(d))
@@ -169,8 +175,14 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     order = np.argsort(key, kind="stable")
     sk = key[order]
     offsets = _HALF_SHELL[np.all((_HALF_SHELL == 0) | (nb > 1), axis=1)]
-    nbk = (b[None, :, :] + offsets[:, None, :]) % nb
-    q = ((nbk[..., 0] * nb[1] + nbk[..., 1]) * nb[2] + nbk[..., 2]).ravel()
+    # each neighbour's key, (b₀'·n₁ + b₁')·n₂ + b₂' with b' = b + offset wrapped around the cell: the three terms of
+    # each axis (offset −1, 0, +1) made once, then added per offset (no integer division)
+    below, above = b - 1, b + 1
+    below += nb * (below < 0)
+    above -= nb * (above >= nb)
+    term = np.stack([below, b, above]) * np.array([nb[1] * nb[2], nb[2], 1])  # (offset + 1, atom, axis)
+    o = offsets + 1
+    q = (term[o[:, 0], :, 0] + term[o[:, 1], :, 1] + term[o[:, 2], :, 2]).ravel()
     table = _bin_table(sk, n, float(np.prod(nb.astype(float))))
     if table is None:
         lo = np.searchsorted(sk, q, "left")
@@ -200,6 +212,17 @@ def _shifts(reach: tuple[int, int, int]) -> np.ndarray:
     return grid
 
 
+def _no_pairs():
+    return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+
+
+#: up to this many points (and at most :data:`_ALL_PAIRS_MAX`), the three axes of every pair are tested at once on a
+#: (pairs, 3) array rather than one axis after the other (fewer numpy calls: cheaper for so few pairs)
+_FUSED_MAX = 24
+#: a pair whose every image is provably at least r·(1 + this) long is left out before its images are measured
+_FAR_MARGIN = 1e-9
+
+
 def pairs_within(frac, A, r: float, source: str = "cell"):
     """Every pair of points closer than ``r`` Å: ``(i, j, distance)``, arrays with i < j, sorted by (i, j).
 
@@ -210,38 +233,51 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     """
     frac = np.asarray(frac, dtype=float).reshape(-1, 3)
     A = np.asarray(A, dtype=float)
-    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
-    if len(frac) < 2 or not r > 0:
-        return empty
-    d = _spacings(A, source)
-    i, j, ordered = _candidates(frac, A, r, source)
-    if len(i) == 0:
-        return empty
+    n = len(frac)
+    if n < 2 or not r > 0:
+        return _no_pairs()
     # every image is at least d_k·|Δ_k| long along each axis k (|Δ_k| ≤ 1/2 is the smallest over the images):
     # candidates that cannot come within r go before any distance is computed, one axis at a time (each axis
     # leaves fewer candidates to the next); those left are put in (i, j) order
-    cols = frac.T.copy()
-    for k in range(3):
-        dk = cols[k, j] - cols[k, i]
-        dk -= np.rint(dk)
-        near = np.flatnonzero(np.abs(dk) * d[k] < r)
-        i, j = i[near], j[near]
-    if not ordered:
-        by = np.argsort(i * len(frac) + j)
-        i, j = i[by], j[by]
-    diff = frac[j] - frac[i]
-    diff -= np.rint(diff)
+    if n <= min(_FUSED_MAX, _ALL_PAIRS_MAX):  # every pair, the three axes at once (the same test, the same pairs)
+        d = _refuse_crowded(A, n, r, source)
+        i, j = _all_pairs(n)
+        diff = frac.take(j, axis=0) - frac.take(i, axis=0)  # (rows by take: several times faster than frac[j])
+        diff -= np.rint(diff)
+        near = np.flatnonzero((np.abs(diff) * d < r).all(axis=1))
+        i, j, diff = i[near], j[near], diff.take(near, axis=0)
+    else:
+        d = _spacings(A, source)
+        i, j, ordered = _candidates(frac, A, r, source)
+        if len(i) == 0:
+            return _no_pairs()
+        cols = frac.T.copy()
+        for k in range(3):
+            dk = cols[k, j] - cols[k, i]
+            dk -= np.rint(dk)
+            near = np.flatnonzero(np.abs(dk) * d[k] < r)
+            i, j = i[near], j[near]
+        if not ordered:
+            by = np.argsort(i * len(frac) + j)
+            i, j = i[by], j[by]
+        diff = frac.take(j, axis=0) - frac.take(i, axis=0)
+        diff -= np.rint(diff)
     v = diff @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     # an image shorter than half the smallest interplanar spacing is the shortest (any other lattice vector
-    # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k
+    # added is at least that long); the others try every lattice shift that can matter, |Δ_k| ≤ |v|/d_k — except
+    # the pairs no image of which comes within r: the image measured is not, and every other one is at least
+    # min_k d_k·(1 − |Δ_k|) long (some |Δ_k + n_k| ≥ 1 − |Δ_k| with n_k ≠ 0)
     far = np.flatnonzero(dist > 0.5 * d.min())
+    if len(far):
+        lim = r * (1 + _FAR_MARGIN)
+        far = far[(dist[far] < lim) | (((1 - np.abs(diff.take(far, axis=0))) * d).min(axis=1) < lim)]
     if len(far):
         shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
         for s0 in range(0, len(far), step):
             sel = far[s0:s0 + step]
-            blk = (diff[sel, None, :] + shifts[None, :, :]) @ A.T
+            blk = (diff.take(sel, axis=0)[:, None, :] + shifts[None, :, :]) @ A.T
             dist[sel] = np.sqrt(np.einsum("psk,psk->ps", blk, blk).min(axis=1))
     keep = dist < r
     return i[keep], j[keep], dist[keep]
@@ -253,7 +289,7 @@ _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)],
 _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
 #: up to this many (query point, atom of its kind) pairs in one query, :class:`NearestOfKind` measures every one of
 #: them rather than looking in bins
-_DENSE_PAIRS = 4096
+_DENSE_PAIRS = 16_384
 
 
 def _bin_key(kinds: np.ndarray, b: np.ndarray, nb: np.ndarray) -> np.ndarray:
@@ -326,9 +362,9 @@ class NearestOfKind:
             pi = np.repeat(np.arange(len(points)), per)
             end = np.cumsum(per)
             aj = self._by_kind[np.repeat(self._kind_start[ki] - end + per, per) + np.arange(total)]
-            dist = self._distances(points, pi, aj, exclude)
             some = np.flatnonzero(per)
-            out[some] = np.minimum.reduceat(dist, (end - per)[some])
+            # the smallest square, then its root (the root of the smallest is the smallest root, to the bit)
+            out[some] = np.sqrt(np.minimum.reduceat(self._squares(points, pi, aj, exclude), (end - per)[some]))
             out[out > r] = np.inf
             return out
         nb, order, sorted_keys, table = self._binned()
@@ -343,7 +379,7 @@ class NearestOfKind:
         ext = np.flatnonzero(crossed)
         ci, pe = np.nonzero((_COMBO_BITS[1:, None] & ~crossed[ext][None, :]) == 0)
         pe = ext[pe]
-        bb = b[pe] + _COMBOS8[ci + 1] * side[pe]
+        bb = b.take(pe, axis=0) + _COMBOS8.take(ci + 1, axis=0) * side.take(pe, axis=0)
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
         q = np.concatenate([_bin_key(kinds, b, nb), _bin_key(kinds[pe], bb, nb)])
@@ -362,26 +398,39 @@ class NearestOfKind:
             return out
         pi = np.repeat(pi, count)
         aj = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
-        np.minimum.at(out, pi, self._distances(points, pi, aj, exclude))
+        np.minimum.at(out, pi, self._squares(points, pi, aj, exclude))
+        np.sqrt(out, out=out)
         out[out > r] = np.inf
         return out
 
-    def _distances(self, points, pi, aj, exclude) -> np.ndarray:
-        """Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj`` is the
-        excluded atom of the point."""
-        diff = self.frac[aj] - points[pi]
+    def _squares(self, points, pi, aj, exclude) -> np.ndarray:
+        """Squared Å from ``points[pi]`` to atoms ``aj`` (fractional differences in (−1/2, 1/2]); ``inf`` where ``aj``
+        is the excluded atom of the point."""
+        diff = self.frac.take(aj, axis=0) - points.take(pi, axis=0)  # (rows by take: faster than frac[aj])
         diff -= np.rint(diff)
         v = diff @ self.A.T
-        dist = np.sqrt(np.einsum("pk,pk->p", v, v))
+        sq = np.einsum("pk,pk->p", v, v)
         if exclude is not None:
-            dist[aj == np.asarray(exclude)[pi]] = np.inf
-        return dist
+            sq[aj == np.asarray(exclude)[pi]] = np.inf
+        return sq
 
 
 # ----------------------------------------------------------------------------- impossible contacts
 
 #: cations that never bond to each other in oxides and fluorides (no metal–metal bonds), for :func:`close_contacts`
 _HARD_CATIONS = frozenset("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+#: covalent radius (Å, gemmi's table) of each element symbol met so far
+_COVALENT_RADIUS: dict[str, float] = {}
+
+
+def _covalent_radius(element: str) -> float:
+    """gemmi's covalent radius of ``element`` (Å; D and T as H)."""
+    r = _COVALENT_RADIUS.get(element)
+    if r is None:
+        import gemmi
+
+        r = _COVALENT_RADIUS[element] = float(gemmi.Element("H" if element in ("D", "T") else element).covalent_r)
+    return r
 
 
 def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> list[tuple[str, str, float, float, str]]:
@@ -398,49 +447,53 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     summing to ≤ 1, or in different non-empty disorder groups. One line per label pair, shortest
     first, at most ``max_pairs``. Minimum-image distances are exact for any cell shape.
     """
-    import gemmi
+    from .expand import expanded
 
-    from .expand import expand_to_cell
-
-    frac, z, site, occ = expand_to_cell(phase)
+    frac, _, site, occ = expanded(phase)
     if len(frac) < 2:
         return []
     A = phase.cell.matrix()
-    labels = [a.label for a in phase.atoms]
     elements = [a.element for a in phase.atoms]
-    groups = [a.disorder_group for a in phase.atoms]
-    rad_by_el = {e: float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in set(elements)}
+    kinds = set(elements)
+    rad_by_el = {e: _covalent_radius(e) for e in kinds}
     radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
-    oxide = bool({"O", "F"} & set(elements))
-    positive = np.array([oxide and e in _HARD_CATIONS for e in elements], dtype=bool)[site]
-    codes: dict[str, int] = {}
-    groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
-    has_group = np.array([bool(g) for g in groups])
+    oxide = bool({"O", "F"} & kinds)
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
     # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)
     r_overlap = overlap * 2.0 * max(rad_by_el.values())
     i, j, dist = pairs_within(frac, A, r_overlap, source=phase.name)
-    hard = np.flatnonzero(positive)
-    r_cation = max((2 * rad_by_el[e] for e in rad_by_el if e in _HARD_CATIONS), default=0.0) if oxide else 0.0
-    if len(hard) > 1 and r_cation > r_overlap:
-        hi, hj, hd = pairs_within(frac[hard], A, r_cation, source=phase.name)
-        code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
-                                return_index=True)
-        i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
+    if oxide and len(kinds & _HARD_CATIONS):
+        positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool)[site]
+        hard = np.flatnonzero(positive)
+        r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
+        if len(hard) > 1 and r_cation > r_overlap:
+            hi, hj, hd = pairs_within(frac.take(hard, axis=0), A, r_cation, source=phase.name)
+            code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
+                                    return_index=True)
+            i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
+    else:
+        positive = None
     if len(i) == 0:
         return []
     rsum = radius[i] + radius[j]
     si, sj = site[i], site[j]
-    alternative = ((occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)) | (
-        has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
-    )
+    alternative = (occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)
+    groups = [a.disorder_group for a in phase.atoms]
+    if any(groups):
+        codes: dict[str, int] = {}
+        groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
+        has_group = np.array([bool(g) for g in groups])
+        alternative |= has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
     bad_overlap = (dist < overlap * rsum) & ~alternative
-    bad_cation = positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap
+    rules = [(bad_overlap, "overlap", overlap)]
+    if positive is not None:
+        rules.append((positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
+    labels = [a.label for a in phase.atoms]
     out: dict[tuple[str, str], tuple] = {}
-    for mask, kind, factor in ((bad_overlap, "overlap", overlap), (bad_cation, "cation-cation", 1.0)):
-        for k in np.nonzero(mask)[0]:
-            key = tuple(sorted((labels[si[k]], labels[sj[k]])))
-            cand = (key[0], key[1], float(dist[k]), float(factor * rsum[k]), kind)
-            if key not in out or cand[2] < out[key][2]:
-                out[key] = cand
+    for mask, kind, factor in rules:
+        k = np.flatnonzero(mask)
+        for a, b, d, lim in zip(si[k].tolist(), sj[k].tolist(), dist[k].tolist(), (factor * rsum[k]).tolist()):
+            key = (labels[a], labels[b]) if labels[a] <= labels[b] else (labels[b], labels[a])
+            if key not in out or d < out[key][2]:
+                out[key] = (key[0], key[1], d, lim, kind)
     return sorted(out.values(), key=lambda c: c[2])[:max_pairs]

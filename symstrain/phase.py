@@ -67,9 +67,9 @@ class Cell:
         """
         return any(s is not None for s in self.su)
 
-    @property
+    @cached_property
     def volume(self) -> float:
-        """Cell volume V (Å³)."""
+        """Cell volume V (Å³) (computed once per cell: the reader and its checks ask for it several times)."""
         return lattice.volume(self.params)
 
     @property

@@ -157,7 +157,7 @@ def info(source, block: str | None = None, symprec: float = 0.01) -> StructureIn
     """:class:`StructureInfo` of a CIF file (``source`` a path; ``block`` its data block, default the first with a
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
     the detected group (the ladder of tolerances is always run)."""
-    from .expand import expand_to_cell
+    from .expand import expanded
     from .neighbours import close_contacts
 
     if not (isinstance(symprec, (int, float)) and symprec > 0):
@@ -166,12 +166,12 @@ def info(source, block: str | None = None, symprec: float = 0.01) -> StructureIn
         phase = source
         blocks = (phase.block,) if phase.block else ()
     else:
-        from .cif import list_blocks, read_cif
+        from .cif import read_cif_and_blocks
 
-        phase = read_cif(source, block=block)
-        blocks = tuple(list_blocks(source))
+        phase, names = read_cif_and_blocks(source, block=block)  # (one parse for both)
+        blocks = tuple(names)
     report = detect_symmetry(phase, symprec=symprec)
-    frac_all, _, _, _ = expand_to_cell(phase, include_zero_occupancy=True)
+    frac_all = expanded(phase, include_zero_occupancy=True)[0]
     contacts = tuple(Contact(*c) for c in close_contacts(phase))
     name = str(phase.source)
     warnings = contract.warning_records(phase.warnings, source=name) + [

@@ -406,6 +406,17 @@ def test_blocks(tmp_path):
     assert read_cif(both, block="second").spacegroup.number == 2
     with pytest.raises(SymstrainInputError, match="blocks available: global, first, second"):
         read_cif(both, block="third")
+    # the phase and the block names from one parse, as read_cif and list_blocks give them
+    from symstrain.cif import read_cif_and_blocks
+
+    for blk in (None, "second"):
+        ph, names = read_cif_and_blocks(both, block=blk)
+        ref = read_cif(both, block=blk)
+        assert names == ["global", "first", "second"]
+        assert (ph.block, ph.spacegroup.number, ph.cell, len(ph.atoms)) == (ref.block, ref.spacegroup.number,
+                                                                             ref.cell, len(ref.atoms))
+    with pytest.raises(SymstrainInputError, match="blocks available: global, first, second"):
+        read_cif_and_blocks(both, block="third")
 
 
 @pytest.mark.parametrize(

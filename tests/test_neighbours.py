@@ -76,6 +76,33 @@ def test_other_candidates_give_the_cell_lists_answer_to_the_bit(n, r, monkeypatc
         assert g.dtype == w.dtype and np.array_equal(g, w)
 
 
+@pytest.mark.parametrize("params, n, r", [
+    ((7.0, 8.0, 9.0, 90, 100, 90), 24, 2.5),       # few points: every pair, the three axes at once
+    ((2.0, 2.5, 3.0, 80, 95, 110), 12, 4.5),       # r beyond half the spacings: images of other cells measured
+    ((6.0, 6.0, 6.0, 40, 40, 40), 20, 3.0),        # very oblique: many pairs whose first image is not the shortest
+    ((7.3, 8.1, 9.4, 84, 97, 103), 150, 4.2),      # every pair, one axis after the other
+    ((7.3, 8.1, 9.4, 84, 97, 103), 600, 3.9),      # the cell list
+])
+def test_shortcuts_give_the_same_floats(params, n, r, monkeypatch):
+    # the fused test of the three axes and the pairs left out before their images are measured (none of which can
+    # come within r) change no pair and no bit of any distance: compared with the search without them, and with the
+    # brute-force oracle
+    rng = np.random.default_rng(n)
+    A = cell_matrix(params)
+    frac = rng.random((n, 3)) * 1.2 - 0.1
+    got = pairs_within(frac, A, r)
+    monkeypatch.setattr(neighbours, "_FUSED_MAX", 0)
+    monkeypatch.setattr(neighbours, "_FAR_MARGIN", np.inf)  # every pair beyond half a spacing measured over images
+    want = pairs_within(frac, A, r)
+    assert len(want[0]) > 0
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+    if n <= 150:
+        oracle = brute_force(frac, A, r)
+        assert set(zip(got[0].tolist(), got[1].tolist())) == set(oracle)
+        assert np.allclose(got[2], [oracle[k] for k in zip(got[0].tolist(), got[1].tolist())], rtol=0, atol=1e-9)
+
+
 def test_tiny_cell_is_refused_without_allocating():
     A = cell_matrix((1e-9, 5, 5, 90, 90, 90))
     with pytest.raises(SymstrainInputError, match="too small"):

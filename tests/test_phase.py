@@ -63,3 +63,17 @@ def test_an_atom_survives_pickling_bit_for_bit():
     assert np.isnan(b.xyz_su[1]) and b.xyz_su[0] == 2e-5 and b.xyz_su[2] == 0.0
     assert (b.label, b.element, b.occupancy, b.u_iso, b.u_aniso, b.disorder_group) == \
         ("Fe1", "Fe", 0.875, None, (0.01, 0.02, 0.03, 0.0, -1e-3, 0.0), "2")
+
+
+def test_cell_volume_is_computed_once_and_stays_the_closed_form():
+    import math
+    import pickle
+
+    from symstrain.phase import Cell
+
+    c = Cell(5.0, 6.0, 7.0, 80.0, 100.0, 110.0)
+    ca, cb, cg = (math.cos(math.radians(x)) for x in (80.0, 100.0, 110.0))
+    want = 5 * 6 * 7 * math.sqrt(1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg)
+    assert c.volume == pytest.approx(want, rel=1e-12) and c.volume is c.volume  # remembered
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c and hash(back) == hash(c) and back.volume == c.volume

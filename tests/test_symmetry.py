@@ -64,6 +64,20 @@ def test_expand_zero_occupancy_and_duplicated_site():
     assert any("occupancy 0" in n for n in rep.notes)
 
 
+def test_expanded_is_the_remembered_cell_read_only_and_expand_to_cell_gives_copies():
+    from symstrain.expand import expanded
+
+    p = phase(*ROCKSALT)
+    shared = expanded(p)
+    assert all(not x.flags.writeable for x in shared)
+    assert all(a is b for a, b in zip(shared, expanded(p)))  # made once per phase
+    mine = expand_to_cell(p)
+    for a, b in zip(mine, shared):
+        assert a.flags.writeable and a is not b and np.array_equal(a, b)
+    mine[0][:] = 0.5  # a caller's copy changes nothing remembered
+    assert len(np.unique(np.round(expanded(p)[0], 9), axis=0)) == 8 and len(expand_to_cell(p)[0]) == 8
+
+
 def test_detect_rocksalt_declared_p1_differs():
     frac, z, _, _ = expand_to_cell(phase(*ROCKSALT))
     sites = [(f"{'Na' if zz == 11 else 'Cl'}{i}", "Na" if zz == 11 else "Cl", f, 1.0) for i, (f, zz) in enumerate(zip(frac, z))]
