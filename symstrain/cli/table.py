@@ -9,8 +9,7 @@ expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
 :func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
-column by column, never 10⁵ dicts). On a big table (:data:`FIGURES_ELSEWHERE_ROWS`) the figures are drawn by a
-worker process (:class:`Figures`) while this one writes the tables: the same files, in about half the time on 2 cores.
+column by column, never 10⁵ dicts).
 """
 
 from __future__ import annotations

@@ -9,9 +9,7 @@ lines only between neighbours of the same group (no line bridges a first-order j
 markers only: :func:`joined_runs`, the rule every figure along T in ``plots/`` uses; a model curve with a
 first-order jump (Landau branches, the first-order step fit) stops at it and shows it as a dashed vertical
 connector (:func:`draw_jump`). Components zero by symmetry are not plotted; strains are drawn ×10³ without an offset.
-Every ``plot_*`` function takes a table from :func:`symstrain.series.strain_table`, writes one PNG to ``path`` and
-returns it; :func:`table_figures` writes the four of ``symstrain table`` (in a worker process on big tables,
-:func:`warm_up` importing what they need beforehand).
+Every function takes a table from :func:`symstrain.series.strain_table`, writes one PNG to ``path`` and returns it.
 """
 
 from __future__ import annotations
