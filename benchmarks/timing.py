@@ -35,6 +35,25 @@ def interleaved(cases: dict[str, Callable[[], object]], repeats: int = 7, warmup
     return out
 
 
+def forget_caches(package: str = "symstrain") -> int:
+    """Empty every per-process memory of ``package`` (functions under ``functools`` caches, module-level memo
+    dicts named ``*_MEMO``): the state a new process starts in. An in-process pass timed after a warm-up would
+    otherwise reuse what the warm-up learnt (named groups of operator lists, element symbols) — work a real
+    ``info`` run over the same files does once. Returns how many memories were emptied."""
+    n = 0
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not (name == package or name.startswith(package + ".")):
+            continue
+        for key, value in list(vars(mod).items()):
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
+                n += 1
+            elif key.endswith("_MEMO") and isinstance(value, dict):
+                value.clear()
+                n += 1
+    return n
+
+
 def ratio(times: dict, a: str, b: str, kind: str = "wall") -> tuple[float, float]:
     """(median, min) over the rounds of time(a) / time(b)."""
     r = [x / y for x, y in zip(times[a][kind], times[b][kind]) if y > 0]

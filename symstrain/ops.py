@@ -46,6 +46,10 @@ _ROT_BASE = 2 * _ROT_MAX + 1  # 101⁹ < 2⁶³: a rotation is one int64
 
 
 _ROT_WEIGHTS = _ROT_BASE ** np.arange(8, -1, -1, dtype=np.int64)
+#: the code of the identity matrix (:func:`_rotation_codes`)
+_IDENTITY_CODE = int((np.eye(3, dtype=np.int64).reshape(9) + _ROT_MAX) @ _ROT_WEIGHTS)
+#: sets of more operations than this are first proved closed by cosets of their pure translations (closure.py)
+_COSET_CLOSURE_MIN = 32
 
 
 def _rotation_codes(rotations: np.ndarray) -> np.ndarray:
@@ -444,6 +448,11 @@ class SymOps:
         n = len(self)
         if n == 0:
             return ClosureDefect("", "", "x,y,z")
+        if n > _COSET_CLOSURE_MIN:
+            from .closure import closed_by_cosets
+
+            if closed_by_cosets(self):
+                return None
         # rotation codes of the n² products from the k² products of the distinct rotations (k ≤ 48)
         _, first, which = np.unique(self._rot_codes, return_index=True, return_inverse=True)
         U = self.rotations[first]

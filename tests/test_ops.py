@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from symstrain.errors import SymstrainInputError
+from symstrain.closure import closed_by_cosets
 from symstrain.ops import SymOps, lattice_translations, supercell_factor
 
 
@@ -199,3 +200,63 @@ def test_membership_does_not_depend_on_the_code_grid():
     got = ops.contains_many(np.eye(3, dtype=int), queries)
     assert got.tolist() == want.tolist()
     assert got[:40].all() and not got[40:80].any() and got[-1]
+
+
+def _closed_by_brute_force(ops: SymOps) -> bool:
+    """The oracle: every one of the n² products, by gemmi's operator arithmetic, is in the set (exact 1/24 keys)."""
+    g = [gemmi.Op(s) for s in ops.triplets()]  # one by one (a GroupOps would regroup them by centring)
+    have = gemmi_keys(g)
+    return all((tuple(map(tuple, w.rot)), tuple(w.tran)) in have for w in ((a * b).wrap() for a in g for b in g))
+
+
+def test_coset_closure_proof_agrees_with_every_product():
+    """The shortcut for centred sets (pure translations T, one operation per rotation) proves closure only of
+    groups: on every tabulated setting of more than 32 operations it proves the group closed, and on sets made
+    from them by leaving out an operation, moving one operation's translation by a centring-like vector or by
+    1/24, or adding one foreign operation, it never claims a set closed that the n² products show is not."""
+    rng = np.random.default_rng(3)
+    checked = 0
+    for sg in gemmi.spacegroup_table_itb():
+        ops = SymOps.from_gemmi(sg.operations())
+        if len(ops) <= 32 or len(ops.pure_translations()) == 0:
+            continue
+        assert closed_by_cosets(ops), sg.xhm()
+        assert ops.closure_defect() is None
+        n = len(ops)
+        R, t = ops.rotations, ops.translations
+        variants = [ops.subset(np.arange(n) != rng.integers(1, n))]
+        for shift in ((0.5, 0.5, 0.0), (0.0, 0.0, 1 / 24), (1 / 3, 2 / 3, 0.0)):
+            k = int(rng.integers(1, n))
+            t2 = t.copy()
+            t2[k] += shift
+            variants.append(SymOps(R, t2))
+        variants.append(SymOps(np.concatenate([R, R[1:2]]), np.concatenate([t, t[1:2] + (0.25, 0, 0)])))
+        for v in variants:
+            closed = _closed_by_brute_force(v)
+            if closed_by_cosets(v):
+                assert closed, sg.xhm()
+            assert (v.closure_defect() is None) == closed, sg.xhm()
+            checked += 1
+    assert checked > 100
+
+
+def test_coset_closure_proof_checks_the_translations_themselves():
+    """Sets built as cosets s + T of a group's operations that still are not groups: T not closed under addition
+    (cyclic axes along [111] with T = {0, (⅓,⅓,⅓)}: τ + τ is missing), and T not kept by a rotation (x↔y with
+    T = {0, (½,0,0)}: (0,½,0) is missing), and a T that is fine with representatives that are no group. None may be proved closed; the n² test names the missing product."""
+    cyclic = (["x,y,z", "z,x,y", "y,z,x"], (1 / 3, 1 / 3, 1 / 3))
+    swap = (["x,y,z", "y,x,z"], (0.5, 0.0, 0.0))
+    # and one where T is fine but the operations per rotation are no group: 2z and x↔y without -y,-x,z
+    open_set = (["x,y,z", "-x,-y,z", "y,x,z"], (0.5, 0.5, 0.5))
+    for triplets, tau in (cyclic, swap, open_set):
+        S = SymOps.from_triplets(triplets)
+        R = np.concatenate([S.rotations, S.rotations])
+        t = np.concatenate([S.translations, S.translations + np.array(tau)])
+        ops = SymOps(R, t)
+        assert not _closed_by_brute_force(ops)
+        assert not closed_by_cosets(ops)
+        assert ops.closure_defect() is not None
+    # the same construction with a T that is a group kept by the rotations is a group (I-centring of 2/m)
+    S = SymOps.from_triplets(["x,y,z", "-x,y,-z", "-x,-y,-z", "x,-y,z"])
+    ops = SymOps(np.concatenate([S.rotations] * 2), np.concatenate([S.translations, S.translations + 0.5]))
+    assert _closed_by_brute_force(ops) and closed_by_cosets(ops) and ops.closure_defect() is None
