@@ -1,8 +1,9 @@
 """Writing JSON documents that hold big tables fast: a list of row objects given column by column (:class:`Rows`) is
 written as exactly the text ``json.dumps`` gives for the same objects (separators ", " and ": ", ASCII escapes,
 Python's repr of every float, null for a missing or non-finite number), a block of rows at a time: the floats of a
-block formatted at once (:func:`symstrain.csv_output.float_columns`), each distinct string or object encoded once,
-the pieces joined by ``str.join`` (``symstrain table --json``: 10⁵ rows × 62 numbers, ≈ 230 MB).
+block formatted at once (:func:`symstrain.csv_output.float_texts`), each distinct string or object encoded once,
+the row's text a %-template filled for the whole block by one ``%`` (``symstrain table --json``: 10⁵ rows × 62
+numbers, ≈ 230 MB).
 
 What lives here: :class:`Rows` and the kinds of its fields (:class:`Floats`, :class:`Values`, :class:`Obj`,
 :class:`Arr`, :func:`quantity`), and :func:`write_json`, which streams a document holding Rows. What does not: the
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii
 
 import numpy as np
@@ -86,13 +86,17 @@ class Rows:
     # -------------------------------------------------------------------------------------------- text
 
     def write(self, fh, rows_at_once: int = ROWS_AT_ONCE) -> None:
-        """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time."""
+        """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time: the row's
+        text is a %-template with a hole per number or value (:func:`_compile`), filled for a block of rows by one
+        ``%`` over the texts of every hole of every row of it (:func:`_fill`)."""
         if self._program is None:
-            self._program = _compile(self.row, self.n, ", ")
+            self._program = _compile(self.row)
+        template = self._program[0]
         fh.write("[")
         for lo in range(0, self.n, rows_at_once):
-            text = "".join(chain.from_iterable(zip(*_columns(self._program, lo, min(lo + rows_at_once, self.n)))))
-            fh.write(text[2:] if lo == 0 else text)  # the first row has no ", " before it
+            hi = min(lo + rows_at_once, self.n)
+            text = ", ".join([template] * (hi - lo)) % tuple(_fill(self._program, lo, hi))
+            fh.write(text if lo == 0 else ", " + text)
         fh.write("]")
 
 
@@ -135,31 +139,29 @@ def _encoded(items: list) -> list[str]:
     return list(map(table.__getitem__, keys))
 
 
-def _compile(field, n: int, before: str = "") -> list:
-    """The pieces of ``field``'s text after the literal ``before``: literal strings (adjacent ones merged), Floats
-    (formatted a block at a time), lists of n texts (encoded values) and ``(program, null)`` for an object that
-    may be null (its text per row, or "null")."""
-    out = [before]
+def _compile(field) -> tuple[str, list]:
+    """``(template, holes)`` of ``field``'s text: the literal text with "%s" for each hole (and "%" written "%%"), and
+    the holes in order: a Floats, a list of n texts (encoded Values), or ``((template, holes), null)`` for an object
+    that may be null (its own text per row, or "null")."""
+    parts, holes = [], []
 
     def lit(s):
-        if isinstance(out[-1], str):
-            out[-1] += s
-        else:
-            out.append(s)
+        parts.append(s.replace("%", "%%"))
 
     def walk(f):
         if isinstance(f, Floats):
-            out.append(f)
+            holes.append(f)
         elif isinstance(f, Values):
-            out.append(_encoded(list(f.items)))
+            holes.append(_encoded(list(f.items)))
         elif isinstance(f, Obj) and f.null is not None:
-            out.append((_compile(Obj(f.fields), n), np.asarray(f.null, dtype=bool)))
+            holes.append((_compile(Obj(f.fields)), np.asarray(f.null, dtype=bool)))
         elif isinstance(f, Obj):
             lit("{")
             for k, (key, sub) in enumerate(f.fields.items()):
                 lit((", " if k else "") + encode_basestring_ascii(str(key)) + ": ")
                 walk(sub)
             lit("}")
+            return
         else:
             lit("[")
             for k, sub in enumerate(f.items):
@@ -167,39 +169,39 @@ def _compile(field, n: int, before: str = "") -> list:
                     lit(", ")
                 walk(sub)
             lit("]")
+            return
+        parts.append("%s")
 
     walk(field)
-    return [p for p in out if not (isinstance(p, str) and not p)]
+    return "".join(parts), holes
 
 
-def _columns(program: list, lo: int, hi: int) -> list:
-    """The pieces of rows lo…hi-1, each an iterable of one text per row, in the order written."""
+def _fill(program, lo: int, hi: int) -> list[str]:
+    """The texts of the holes of rows lo…hi-1, row after row (the arguments of the block's template): the numbers of
+    every Floats hole formatted in one call (:func:`symstrain.csv_output.float_texts`), each hole's texts put in place
+    by one slice assignment."""
+    from .csv_output import float_texts
+
     m = hi - lo
-    floats = iter(_float_block([p for p in program if isinstance(p, Floats)], lo, hi))
-    out = []
-    for p in program:
-        if isinstance(p, str):
-            out.append(repeat(p, m))
-        elif isinstance(p, Floats):
-            out.append(next(floats))
-        elif isinstance(p, list):
-            out.append(p[lo:hi])
-        else:
-            sub, null = p
-            rows = list(map("".join, zip(*_columns(sub, lo, hi))))
-            for k in np.flatnonzero(null[lo:hi]).tolist():
-                rows[k] = "null"
-            out.append(rows)
+    holes = program[1]
+    H = len(holes)
+    out = [""] * (m * H)
+    floats = [j for j, h in enumerate(holes) if isinstance(h, Floats)]
+    if floats and m:
+        k = len(floats)
+        texts = float_texts(np.stack([np.asarray(holes[j].values, dtype=np.float64)[lo:hi] for j in floats], axis=1))
+        for c, j in enumerate(floats):
+            out[j::H] = texts[c::k]
+    for j, h in enumerate(holes):
+        if isinstance(h, list):
+            out[j::H] = h[lo:hi]
+        elif isinstance(h, tuple):
+            sub, null = h
+            rows = ((sub[0] + "\x00") * m % tuple(_fill(sub, lo, hi))).split("\x00")[:-1]
+            for i in np.flatnonzero(null[lo:hi]).tolist():
+                rows[i] = "null"
+            out[j::H] = rows
     return out
-
-
-def _float_block(floats: list, lo: int, hi: int) -> list[list[str]]:
-    """The JSON texts of rows lo…hi-1 of each Floats column, formatted in one call."""
-    from .csv_output import float_columns
-
-    if not floats:
-        return []
-    return float_columns(np.stack([np.asarray(f.values, dtype=np.float64)[lo:hi] for f in floats]))
 
 
 # ------------------------------------------------------------------------------------------------ documents
