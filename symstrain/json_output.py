@@ -33,9 +33,18 @@ class Floats:
 @dataclass(frozen=True, eq=False)
 class Values:
     """A JSON value per row: ``items`` a list of n plain JSON values (str, None, bool, int, dict, list — no numpy,
-    no NaN), each distinct one encoded once (strings by value, dicts and lists by identity)."""
+    no NaN), each distinct one encoded once (strings by value, dicts and lists by identity); or, with ``codes``
+    ((n,) int), the value of row i is ``items[codes[i]]`` (each item encoded once: a column factorized once by its
+    maker, e.g. with pandas)."""
 
     items: list
+    codes: np.ndarray | None = None
+
+    def each(self) -> list:
+        """The n values, one per row."""
+        if self.codes is None:
+            return list(self.items)
+        return list(map(self.items.__getitem__, np.asarray(self.codes).tolist()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +116,7 @@ def _objects(field, n: int) -> list:
         x = np.where(np.isfinite(x), x, np.nan).tolist()
         return [None if v != v else v for v in x]
     if isinstance(field, Values):
-        return list(field.items)
+        return field.each()
     if isinstance(field, Arr):
         return [list(t) for t in zip(*(_objects(f, n) for f in field.items))] if field.items else [[] for _ in
                                                                                                     range(n)]
@@ -151,6 +160,9 @@ def _compile(field) -> tuple[str, list]:
     def walk(f):
         if isinstance(f, Floats):
             holes.append(f)
+        elif isinstance(f, Values) and f.codes is not None:
+            texts = [encode_basestring_ascii(v) if type(v) is str else json.dumps(v, allow_nan=False) for v in f.items]
+            holes.append(np.array(texts, dtype=object)[np.asarray(f.codes, dtype=np.intp)].tolist())
         elif isinstance(f, Values):
             holes.append(_encoded(list(f.items)))
         elif isinstance(f, Obj) and f.null is not None:
