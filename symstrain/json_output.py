@@ -2,7 +2,7 @@
 written as exactly the text ``json.dumps`` gives for the same objects (separators ", " and ": ", ASCII escapes,
 Python's repr of every float, null for a missing or non-finite number), a block of rows at a time: the floats of a
 block formatted at once (:func:`symstrain.csv_output.float_texts`), each distinct string or object encoded once,
-the row's text a %-template filled for the whole block by one ``%`` (``symstrain table --json``: 10⁵ rows × 62
+the row's text a %-template filled for the whole block by ``%`` (``symstrain table --json``: 10⁵ rows × 62
 numbers, ≈ 230 MB).
 
 What lives here: :class:`Rows` and the kinds of its fields (:class:`Floats`, :class:`Values`, :class:`Obj`,
@@ -96,15 +96,13 @@ class Rows:
 
     def write(self, fh, rows_at_once: int = ROWS_AT_ONCE) -> None:
         """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time: the row's
-        text is a %-template with a hole per number or value (:func:`_compile`), filled for a block of rows by one
-        ``%`` over the texts of every hole of every row of it (:func:`_fill`)."""
+        text is a %-template with a hole per number or value (:func:`_compile`), a block of rows filled by ``%``
+        (:func:`_block`)."""
         if self._program is None:
             self._program = _compile(self.row)
-        template = self._program[0]
         fh.write("[")
         for lo in range(0, self.n, rows_at_once):
-            hi = min(lo + rows_at_once, self.n)
-            text = ", ".join([template] * (hi - lo)) % tuple(_fill(self._program, lo, hi))
+            text = _block(self._program, lo, min(lo + rows_at_once, self.n), ", ")
             fh.write(text if lo == 0 else ", " + text)
         fh.write("]")
 
@@ -148,14 +146,15 @@ def _encoded(items: list) -> list[str]:
     return list(map(table.__getitem__, keys))
 
 
-def _compile(field) -> tuple[str, list]:
-    """``(template, holes)`` of ``field``'s text: the literal text with "%s" for each hole (and "%" written "%%"), and
-    the holes in order: a Floats, a list of n texts (encoded Values), or ``((template, holes), null)`` for an object
-    that may be null (its own text per row, or "null")."""
-    parts, holes = [], []
+def _compile(field) -> tuple[str, bool, list]:
+    """``(template, two_stages, holes)`` of ``field``'s text. ``holes`` in order: a Floats, a list of n texts (encoded
+    Values), or ``(program, null)`` for an object that may be null (its own text per row, or "null"). The template
+    is the literal text with "%s" for each Floats; when there are other holes (``two_stages``), "%%s" for each of
+    them and "%" written "%%%%" (a first ``%`` puts the numbers in, a second the rest), else "%" written "%%"."""
+    parts, holes = [""], []
 
     def lit(s):
-        parts.append(s.replace("%", "%%"))
+        parts[-1] += s
 
     def walk(f):
         if isinstance(f, Floats):
@@ -182,38 +181,42 @@ def _compile(field) -> tuple[str, list]:
                 walk(sub)
             lit("]")
             return
-        parts.append("%s")
+        parts.append("")
 
     walk(field)
-    return "".join(parts), holes
+    two = not all(isinstance(h, Floats) for h in holes)
+    text = [parts[0].replace("%", "%%%%" if two else "%%")]
+    for h, p in zip(holes, parts[1:]):
+        text += ["%s" if isinstance(h, Floats) else "%%s", p.replace("%", "%%%%" if two else "%%")]
+    return "".join(text), two, holes
 
 
-def _fill(program, lo: int, hi: int) -> list[str]:
-    """The texts of the holes of rows lo…hi-1, row after row (the arguments of the block's template): the numbers of
-    every Floats hole formatted in one call (:func:`symstrain.csv_output.float_texts`), each hole's texts put in place
-    by one slice assignment."""
+def _block(program, lo: int, hi: int, sep: str) -> str:
+    """The text of rows lo…hi-1 joined by ``sep`` (no "%" in it): the numbers of every Floats hole of every row
+    formatted in one call (:func:`symstrain.csv_output.float_texts`, row after row: the arguments of the first
+    ``%`` as they come), then the other holes' texts, put row after row by a slice assignment per hole, by a
+    second ``%``."""
     from .csv_output import float_texts
 
+    template, two, holes = program
     m = hi - lo
-    holes = program[1]
-    H = len(holes)
-    out = [""] * (m * H)
-    floats = [j for j, h in enumerate(holes) if isinstance(h, Floats)]
-    if floats and m:
-        k = len(floats)
-        texts = float_texts(np.stack([np.asarray(holes[j].values, dtype=np.float64)[lo:hi] for j in floats], axis=1))
-        for c, j in enumerate(floats):
-            out[j::H] = texts[c::k]
-    for j, h in enumerate(holes):
+    floats = [np.asarray(h.values, dtype=np.float64)[lo:hi] for h in holes if isinstance(h, Floats)]
+    text = sep.join([template] * m) % tuple(float_texts(np.stack(floats, axis=1)) if floats else ())
+    if not two:
+        return text
+    others = [h for h in holes if not isinstance(h, Floats)]
+    V = len(others)
+    args = [""] * (m * V)
+    for j, h in enumerate(others):
         if isinstance(h, list):
-            out[j::H] = h[lo:hi]
-        elif isinstance(h, tuple):
+            args[j::V] = h[lo:hi]
+        else:
             sub, null = h
-            rows = ((sub[0] + "\x00") * m % tuple(_fill(sub, lo, hi))).split("\x00")[:-1]
+            rows = _block(sub, lo, hi, "\x00").split("\x00")
             for i in np.flatnonzero(null[lo:hi]).tolist():
                 rows[i] = "null"
-            out[j::H] = rows
-    return out
+            args[j::V] = rows
+    return text % tuple(args)
 
 
 # ------------------------------------------------------------------------------------------------ documents
