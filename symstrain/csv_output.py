@@ -4,7 +4,7 @@ minimal quoting, "\\n" line ends), formatting a block of float columns at a time
 (``symstrain table``'s table.csv: 10⁵ rows × 70 float columns, 6.7 s → 1.9 s).
 
 What lives here: the writer and its float formatting (orjson's numpy serialiser when installed and checked against
-repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_columns`). What does not: what the
+repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_texts`). What does not: what the
 columns are (``cli/table.py``), reading CSV (``csv_input.py``), JSON documents (``json_output.py``).
 """
 
@@ -92,9 +92,11 @@ _ROWS_AT_ONCE = 4096
 def _float_rows(M, dumps="auto") -> list[str]:
     """(n, k) float64 → n strings "x1,x2,…,xk", each x Python's repr of the float ("inf", "-inf") and "" for NaN.
 
-    With orjson (when installed and checked, :func:`_orjson`) the whole block is one call (:func:`_float_text`);
+    With orjson (when installed and checked, :func:`_orjson`) the whole block is one call, the floats whose text is
+    not repr's (:func:`_awkward`, and ±inf) written as a marker and put back with their own text (:func:`_texts`);
     without it, repr column by column."""
     import numpy as np
+    from itertools import chain
 
     if dumps == "auto":
         dumps = _orjson()
@@ -107,71 +109,118 @@ def _float_rows(M, dumps="auto") -> list[str]:
             texts[np.isnan(x)] = ""
             cols.append(texts.tolist())
         return list(map(",".join, zip(*cols))) if k else [""] * n
-    return _float_text(M, dumps, "")[2:-2].split("],[") if n else []
+    if n == 0:
+        return []
+    M = np.ascontiguousarray(M, dtype=np.float64)
+    hole = _awkward(M) | np.isinf(M)
+    if hole.any():
+        text = dumps(np.where(hole, _MARK, M)).decode()
+        order, texts = _texts(M[hole], dumps, "")
+        reps = [""] * (len(texts) + 1)
+        for i, t in zip(order.tolist(), texts):
+            reps[i] = t
+        text = "".join(chain.from_iterable(zip(text.split(_MARK_TEXT), reps)))
+    else:
+        text = dumps(M).decode()
+    if np.isnan(M).any():
+        text = text.replace("null", "")
+    return text[2:-2].split("],[")
 
 
-def float_columns(M, dumps="auto") -> list[list[str]]:
-    """(k, n) float64 → k lists of n JSON numbers, as ``json.dumps`` writes them: Python's repr of each finite
-    float, "null" for NaN and ±inf. One orjson call for the block when available (:func:`_float_text`), else repr
-    row by row. Used by ``json_output`` (each row of ``M`` is one column of a table)."""
+def float_texts(M, dumps="auto") -> list[str]:
+    """The JSON number of each float of the array ``M`` (C order), as ``json.dumps`` writes it: Python's repr of each
+    finite float, "null" for NaN and ±inf. One orjson call for the block when available, the floats whose text is
+    not repr's (:func:`_awkward`) put back with their own text (:func:`_texts`); else repr one by one. Used by
+    ``json_output``."""
     import numpy as np
 
-    k, n = M.shape
-    if k == 0 or n == 0:
-        return [[] for _ in range(k)]
-    M = np.where(np.isfinite(M), M, np.nan)
+    x = np.ascontiguousarray(M, dtype=np.float64).ravel()
+    if x.size == 0:
+        return []
+    x = np.where(np.isfinite(x), x, np.nan)
     if dumps == "auto":
         dumps = _orjson()
     if dumps is None:
-        out = []
-        for x in M:
-            texts = np.array(list(map(repr, x.tolist())), dtype=object)
-            texts[np.isnan(x)] = "null"
-            out.append(texts.tolist())
-        return out
-    return [c.split(",") for c in _float_text(M, dumps, "null")[2:-2].split("],[")]
+        texts = np.array(list(map(repr, x.tolist())), dtype=object)
+        texts[np.isnan(x)] = "null"
+        return texts.tolist()
+    out = dumps(x).decode()[1:-1].split(",")
+    idx = np.flatnonzero(_awkward(x))
+    if len(idx):
+        order, texts = _texts(x[idx], dumps, "null")
+        for i, t in zip(idx[order].tolist(), texts):
+            out[i] = t
+    return out
 
 
-def _float_text(M, dumps, nan: str) -> str:
-    """orjson's text of the (n, k) block, "[[x11,…,x1k],…]", with every number as Python's repr writes it, NaN as
-    ``nan`` and ±inf as "inf", "-inf" (~50 ns a float against ~500 ns for repr).
+#: written by orjson in place of the floats put back afterwards (:func:`_float_rows`): its text is no part of any
+#: other float's, and a float of that magnitude is itself put back (:func:`_awkward`)
+_MARK, _MARK_TEXT = 5e-324, "5e-324"
 
-    orjson's shortest digits are repr's; its text differs only for 1e-9 ≤ |x| < 1e-4 ("0.000012", "1.2e-7" where
-    repr writes "1.2e-05", "1.2e-07"). Those values and the non-finite ones (orjson writes NaN and ±inf as "null")
-    are left as holes and filled with their own text."""
+
+def _awkward(x):
+    """Mask of the floats whose orjson text is not repr's: 1e-9 ≤ |x| < 1e-4 (orjson writes "0.0000123" and "1.2e-7"
+    where repr writes "1.23e-05" and "1.2e-07"), and ±5e-324 (the magnitude of :data:`_MARK`)."""
     import numpy as np
-    from itertools import chain
 
-    M = np.ascontiguousarray(M, dtype=np.float64)
-    a = np.abs(M)
-    e5 = (a >= 1e-5) & (a < 1e-4)  # the printed exponent is -5 exactly when the double is in this range
+    a = np.abs(x)
+    return ((a >= 1e-9) & (a < 1e-4)) | (a == _MARK)
+
+
+def _texts(x, dumps, nan: str):
+    """``(order, texts)``: ``texts[i]`` is the repr of ``x[order[i]]`` (``nan`` for NaN) for every float of the 1-D
+    ``x``, made from orjson's text of them with a few replacements over the text of many at once (no Python step per
+    float): for 1e-9 ≤ |x| < 1e-5 "1.2e-7" → "1.2e-07"; for 1e-5 ≤ |x| < 1e-4 (the exponent is -5 exactly in that
+    range) "0.0000123" → "1.23e-05" (:func:`_e5_texts`); the others (±inf, ±5e-324) by repr. The caller puts each
+    text in its place."""
+    import numpy as np
+
+    a = np.abs(x)
+    e5 = (a >= 1e-5) & (a < 1e-4)
     e9 = (a >= 1e-9) & (a < 1e-5)
-    finite = np.isfinite(M)
-    hole = e5 | e9 | ~finite
-    text = dumps(np.ascontiguousarray(np.where(hole, np.nan, M))).decode()
-    if hole.any() and (nan != "null" or e5.any() or e9.any() or not np.isnan(M[~finite]).all()):
-        flat, h = M.ravel(), hole.ravel()
-        x, f5, f9 = flat[h], e5.ravel()[h], e9.ravel()[h]
-        reps = np.full(len(x), nan, dtype=object)
-        inf = np.isinf(x)
-        reps[inf] = [repr(v) for v in x[inf].tolist()]
-        if f5.any():  # "0.0000123" → "1.23e-05", "-0.00001" → "-1e-05"
-            digits = dumps(x[f5]).decode()[1:-1].replace("0.0000", "").split(",")
-            reps[f5] = [(f"-{d[1]}.{d[2:]}e-05" if len(d) > 2 else f"{d}e-05") if d[0] == "-"
-                        else (f"{d[0]}.{d[1:]}e-05" if len(d) > 1 else f"{d}e-05") for d in digits]
-        if f9.any():  # "1.2e-7" → "1.2e-07"
-            reps[f9] = dumps(x[f9]).decode()[1:-1].replace("e-", "e-0").split(",")
-        reps = reps.tolist()
-        reps.append("")
-        text = "".join(chain.from_iterable(zip(text.split("null"), reps)))
-    return text
+    order, texts = _e5_texts(x, np.flatnonzero(e5), dumps) if e5.any() else ([], [])
+    orders = [order]
+    if e9.any():
+        orders.append(np.flatnonzero(e9))
+        texts += dumps(x[e9]).decode()[1:-1].replace("e-", "e-0").split(",")
+    nan_ = np.isnan(x)
+    if nan_.any():
+        orders.append(np.flatnonzero(nan_))
+        texts += [nan] * len(orders[-1])
+    rest = np.flatnonzero(~(e5 | e9 | nan_))
+    if len(rest):
+        orders.append(rest)
+        texts += [repr(v) for v in x[rest].tolist()]
+    return np.concatenate(orders).astype(np.int64), texts
+
+
+def _e5_texts(x, idx, dumps):
+    """``(order, texts)`` of the floats ``x[idx]``, every one with 1e-5 ≤ |x| < 1e-4, which orjson writes "0.0000"
+    and the digits ("-0.0000123", "0.00001"): the values grouped by their first digit and by whether it is the only
+    one (read in orjson's text), each group's text made repr's by one replacement ("0.00001" → "1.") and "e-05" put
+    after every number by one more."""
+    import numpy as np
+
+    y = x[idx]
+    u = np.frombuffer(dumps(y), dtype=np.uint8)  # b"[0.0000123,-0.00001]"
+    ends = np.flatnonzero((u == 44) | (u == 93))  # "," and "]" after each number
+    starts = np.concatenate([[1], ends[:-1] + 1])
+    first = starts + (u[starts] == 45) + 6  # the first digit, after "-" and "0.0000"
+    key = (u[first] - 48).astype(np.int64) * 2 + (ends - first > 1)  # the digit, and whether more follow it
+    groups, texts = [], []
+    for k in np.unique(key).tolist():
+        sel = np.flatnonzero(key == k)
+        d = str(k // 2)
+        groups.append(idx[sel])
+        texts.append(dumps(y[sel]).decode()[1:-1].replace("0.0000" + d, d + "." if k % 2 else d))
+    return np.concatenate(groups), (",".join(texts) + ",").replace(",", "e-05,")[:-1].split(",")
 
 
 _ORJSON = []
 
 
 def _orjson():
-    """orjson's numpy serialiser when it is installed and :func:`_float_rows` and :func:`float_columns` with it give
+    """orjson's numpy serialiser when it is installed and :func:`_float_rows` and :func:`float_texts` with it give
     exactly Python's repr on a probe of every decade and the awkward values (checked once); else None (the repr loop
     is used)."""
     if not _ORJSON:
@@ -191,7 +240,7 @@ def _orjson():
             probe = probe[np.isfinite(probe)]
             probe = np.concatenate([probe, -probe, [np.nan, np.inf, -np.inf]]).reshape(-1, 3)
             if (_float_rows(probe, dumps) == _float_rows(probe, None)
-                    and float_columns(probe.T, dumps) == float_columns(probe.T, None)):
+                    and float_texts(probe, dumps) == float_texts(probe, None)):
                 _ORJSON[0] = dumps
         except Exception:  # not installed, or another version's text: the repr loop
             pass

@@ -154,7 +154,7 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     T, p, s = rows_T[order], p[order], s[order]
     labels = tuple(np.asarray(labels)[order])
     n = len(T)
-    r = pair_strains(np.tile(p[0], (n, 1)), p, None, s0=None, s=s, frame=frame)
+    r = pair_strains(np.tile(p[0], (n, 1)), p, None, s0=None, s=s, frame=frame, strain_only=True)
     e_su = np.where(r.child_has_su[:, None], r.e_su, np.nan)
     # the reference row's strain is 0 exactly; its weight is the s.u. of its own cell (an error of the reference
     # shifts every row alike: the intercept, not the slope)
@@ -243,7 +243,7 @@ def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:
 
     idx = row_index(table, phase.rows)
     p = table[list(CELL_NAMES)].to_numpy(dtype=float)[idx]
-    e = pair_strains(np.tile(p[0], (len(p), 1)), p).e
+    e = pair_strains(np.tile(p[0], (len(p), 1)), p, strain_only=True).e
     E = np.zeros((len(p), 3, 3))
     for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
         E[:, i, j] = E[:, j, i] = e[:, k]

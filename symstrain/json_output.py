@@ -1,8 +1,9 @@
 """Writing JSON documents that hold big tables fast: a list of row objects given column by column (:class:`Rows`) is
 written as exactly the text ``json.dumps`` gives for the same objects (separators ", " and ": ", ASCII escapes,
 Python's repr of every float, null for a missing or non-finite number), a block of rows at a time: the floats of a
-block formatted at once (:func:`symstrain.csv_output.float_columns`), each distinct string or object encoded once,
-the pieces joined by ``str.join`` (``symstrain table --json``: 10⁵ rows × 62 numbers, ≈ 230 MB).
+block formatted at once (:func:`symstrain.csv_output.float_texts`), each distinct string or object encoded once,
+the row's text a %-template filled for the whole block by ``%`` (``symstrain table --json``: 10⁵ rows × 62
+numbers, ≈ 230 MB).
 
 What lives here: :class:`Rows` and the kinds of its fields (:class:`Floats`, :class:`Values`, :class:`Obj`,
 :class:`Arr`, :func:`quantity`), and :func:`write_json`, which streams a document holding Rows. What does not: the
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii
 
 import numpy as np
@@ -33,9 +33,18 @@ class Floats:
 @dataclass(frozen=True, eq=False)
 class Values:
     """A JSON value per row: ``items`` a list of n plain JSON values (str, None, bool, int, dict, list — no numpy,
-    no NaN), each distinct one encoded once (strings by value, dicts and lists by identity)."""
+    no NaN), each distinct one encoded once (strings by value, dicts and lists by identity); or, with ``codes``
+    ((n,) int), the value of row i is ``items[codes[i]]`` (each item encoded once: a column factorized once by its
+    maker, e.g. with pandas)."""
 
     items: list
+    codes: np.ndarray | None = None
+
+    def each(self) -> list:
+        """The n values, one per row."""
+        if self.codes is None:
+            return list(self.items)
+        return list(map(self.items.__getitem__, np.asarray(self.codes).tolist()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,13 +95,15 @@ class Rows:
     # -------------------------------------------------------------------------------------------- text
 
     def write(self, fh, rows_at_once: int = ROWS_AT_ONCE) -> None:
-        """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time."""
+        """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time: the row's
+        text is a %-template with a hole per number or value (:func:`_compile`), a block of rows filled by ``%``
+        (:func:`_block`)."""
         if self._program is None:
-            self._program = _compile(self.row, self.n, ", ")
+            self._program = _compile(self.row)
         fh.write("[")
         for lo in range(0, self.n, rows_at_once):
-            text = "".join(chain.from_iterable(zip(*_columns(self._program, lo, min(lo + rows_at_once, self.n)))))
-            fh.write(text[2:] if lo == 0 else text)  # the first row has no ", " before it
+            text = _block(self._program, lo, min(lo + rows_at_once, self.n), ", ")
+            fh.write(text if lo == 0 else ", " + text)
         fh.write("]")
 
 
@@ -103,7 +114,7 @@ def _objects(field, n: int) -> list:
         x = np.where(np.isfinite(x), x, np.nan).tolist()
         return [None if v != v else v for v in x]
     if isinstance(field, Values):
-        return list(field.items)
+        return field.each()
     if isinstance(field, Arr):
         return [list(t) for t in zip(*(_objects(f, n) for f in field.items))] if field.items else [[] for _ in
                                                                                                     range(n)]
@@ -135,31 +146,33 @@ def _encoded(items: list) -> list[str]:
     return list(map(table.__getitem__, keys))
 
 
-def _compile(field, n: int, before: str = "") -> list:
-    """The pieces of ``field``'s text after the literal ``before``: literal strings (adjacent ones merged), Floats
-    (formatted a block at a time), lists of n texts (encoded values) and ``(program, null)`` for an object that
-    may be null (its text per row, or "null")."""
-    out = [before]
+def _compile(field) -> tuple[str, bool, list]:
+    """``(template, two_stages, holes)`` of ``field``'s text. ``holes`` in order: a Floats, a list of n texts (encoded
+    Values), or ``(program, null)`` for an object that may be null (its own text per row, or "null"). The template
+    is the literal text with "%s" for each Floats; when there are other holes (``two_stages``), "%%s" for each of
+    them and "%" written "%%%%" (a first ``%`` puts the numbers in, a second the rest), else "%" written "%%"."""
+    parts, holes = [""], []
 
     def lit(s):
-        if isinstance(out[-1], str):
-            out[-1] += s
-        else:
-            out.append(s)
+        parts[-1] += s
 
     def walk(f):
         if isinstance(f, Floats):
-            out.append(f)
+            holes.append(f)
+        elif isinstance(f, Values) and f.codes is not None:
+            texts = [encode_basestring_ascii(v) if type(v) is str else json.dumps(v, allow_nan=False) for v in f.items]
+            holes.append(np.array(texts, dtype=object)[np.asarray(f.codes, dtype=np.intp)].tolist())
         elif isinstance(f, Values):
-            out.append(_encoded(list(f.items)))
+            holes.append(_encoded(list(f.items)))
         elif isinstance(f, Obj) and f.null is not None:
-            out.append((_compile(Obj(f.fields), n), np.asarray(f.null, dtype=bool)))
+            holes.append((_compile(Obj(f.fields)), np.asarray(f.null, dtype=bool)))
         elif isinstance(f, Obj):
             lit("{")
             for k, (key, sub) in enumerate(f.fields.items()):
                 lit((", " if k else "") + encode_basestring_ascii(str(key)) + ": ")
                 walk(sub)
             lit("}")
+            return
         else:
             lit("[")
             for k, sub in enumerate(f.items):
@@ -167,39 +180,43 @@ def _compile(field, n: int, before: str = "") -> list:
                     lit(", ")
                 walk(sub)
             lit("]")
+            return
+        parts.append("")
 
     walk(field)
-    return [p for p in out if not (isinstance(p, str) and not p)]
+    two = not all(isinstance(h, Floats) for h in holes)
+    text = [parts[0].replace("%", "%%%%" if two else "%%")]
+    for h, p in zip(holes, parts[1:]):
+        text += ["%s" if isinstance(h, Floats) else "%%s", p.replace("%", "%%%%" if two else "%%")]
+    return "".join(text), two, holes
 
 
-def _columns(program: list, lo: int, hi: int) -> list:
-    """The pieces of rows lo…hi-1, each an iterable of one text per row, in the order written."""
+def _block(program, lo: int, hi: int, sep: str) -> str:
+    """The text of rows lo…hi-1 joined by ``sep`` (no "%" in it): the numbers of every Floats hole of every row
+    formatted in one call (:func:`symstrain.csv_output.float_texts`, row after row: the arguments of the first
+    ``%`` as they come), then the other holes' texts, put row after row by a slice assignment per hole, by a
+    second ``%``."""
+    from .csv_output import float_texts
+
+    template, two, holes = program
     m = hi - lo
-    floats = iter(_float_block([p for p in program if isinstance(p, Floats)], lo, hi))
-    out = []
-    for p in program:
-        if isinstance(p, str):
-            out.append(repeat(p, m))
-        elif isinstance(p, Floats):
-            out.append(next(floats))
-        elif isinstance(p, list):
-            out.append(p[lo:hi])
+    floats = [np.asarray(h.values, dtype=np.float64)[lo:hi] for h in holes if isinstance(h, Floats)]
+    text = sep.join([template] * m) % tuple(float_texts(np.stack(floats, axis=1)) if floats else ())
+    if not two:
+        return text
+    others = [h for h in holes if not isinstance(h, Floats)]
+    V = len(others)
+    args = [""] * (m * V)
+    for j, h in enumerate(others):
+        if isinstance(h, list):
+            args[j::V] = h[lo:hi]
         else:
-            sub, null = p
-            rows = list(map("".join, zip(*_columns(sub, lo, hi))))
-            for k in np.flatnonzero(null[lo:hi]).tolist():
-                rows[k] = "null"
-            out.append(rows)
-    return out
-
-
-def _float_block(floats: list, lo: int, hi: int) -> list[list[str]]:
-    """The JSON texts of rows lo…hi-1 of each Floats column, formatted in one call."""
-    from .csv_output import float_columns
-
-    if not floats:
-        return []
-    return float_columns(np.stack([np.asarray(f.values, dtype=np.float64)[lo:hi] for f in floats]))
+            sub, null = h
+            rows = _block(sub, lo, hi, "\x00").split("\x00")
+            for i in np.flatnonzero(null[lo:hi]).tolist():
+                rows[i] = "null"
+            args[j::V] = rows
+    return text % tuple(args)
 
 
 # ------------------------------------------------------------------------------------------------ documents

@@ -251,9 +251,12 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     if reference is None:
         out["has_su"] = np.isfinite(s[:, 4])
     out["frame"] = np.full(N, frame, dtype=object)
-    out = {k: np.asarray(v)[ok] for k, v in out.items()}
+    out = {k: np.asarray(v) for k, v in out.items()}
+    if not ok.all():  # (else no copy here: the rows are taken in order below)
+        out = {k: v[ok] for k, v in out.items()}
     couplings = _eta_columns(out, gidx[ok], items, reference, sb_components, eta_from, warnings)
-    rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in out["branch"]])
+    codes, branches = pd.factorize(np.asarray(out["branch"], dtype=object), use_na_sentinel=False)
+    rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in branches.tolist()], dtype=int)[codes]
     order = np.lexsort((out["T"].astype(float), rank))
     out = pd.DataFrame({k: out[k][order] for k in _column_order(out)})
     out.attrs["warnings"] = list(dict.fromkeys(warnings))

@@ -152,22 +152,22 @@ def read_cells_csv(path, *, branch: str | None = None):
         warnings.append(WarningText("ignored_columns", src,
                                     f"{src}: column(s) ignored: {', '.join(map(str, table.ignored))}"))
     n = len(got)
-    df = pd.DataFrame(index=range(n))
+    cols = {}  # the columns, made into one DataFrame at the end (no column inserted one by one, no reordering copy)
     named = [c for c in ("file", "block") if c in got]
     if "label" in got:
         labels = _stripped(got["label"])
-        df["label"], df["block"] = labels, labels
+        cols["label"] = cols["block"] = pd.array(labels, dtype="str")  # converted to pandas' text once, for both
     elif named:  # a file and/or block column (the CSV of `symstrain table`): label "file:block", block the block
         parts = [_stripped(got[c]) for c in named]
-        df["label"] = parts[0] if len(parts) == 1 else np.array([f"{f}:{b}" for f, b in zip(*parts)], dtype=object)
-        df["block"] = parts[-1]
+        labels = parts[0] if len(parts) == 1 else np.array([f"{f}:{b}" for f, b in zip(*parts)], dtype=object)
+        cols["label"], cols["block"] = labels, parts[-1]
     else:
         name = Path(path).name
-        df["label"] = [f"{name}:{ln}" for ln in table.lines.tolist()]
-        df["block"] = [f"line {ln}" for ln in table.lines.tolist()]
-    df["file"] = src
-    df["T"] = got["T"].to_numpy()
-    df["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
+        labels = [f"{name}:{ln}" for ln in table.lines.tolist()]
+        cols["label"], cols["block"] = labels, [f"line {ln}" for ln in table.lines.tolist()]
+    cols["file"] = src
+    cols["T"] = got["T"].to_numpy()
+    cols["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
     default = normalise_branch(branch) if branch else ""
     if "branch" in got:
         raw = got["branch"].astype(str).str.strip().str.lower().replace({"nan": ""})
@@ -185,32 +185,32 @@ def read_cells_csv(path, *, branch: str | None = None):
         if len(unset) and "label" not in got and not named:  # labels "name:line": the words are the name's
             brs[unset] = branch_from_name(Path(path).name)
         elif len(unset):
-            brs[unset] = _each_distinct(branch_from_name, df["label"].to_numpy()[unset])
-    df["branch"] = brs
+            brs[unset] = _each_distinct(branch_from_name, np.asarray(labels, dtype=object)[unset])
+    cols["branch"] = brs
     if "spacegroup" in got:
         codes, uniques = pd.factorize(np.asarray(got["spacegroup"], dtype=object), use_na_sentinel=False)
         texts = [str(v) for v in uniques.tolist()]
         found = [spacegroup_of(t) for t in texts]  # once per distinct text
-        df["spacegroup"] = np.array([f[0] for f in found], dtype=object)[codes]
-        df["sg_number"] = np.array([f[1] for f in found], dtype=int)[codes]
+        cols["spacegroup"] = np.array([f[0] for f in found], dtype=object)[codes]
+        cols["sg_number"] = np.array([f[1] for f in found], dtype=int)[codes]
         unknown = sorted({t for t, f in zip(texts, found) if not f[1] and t.strip() and t.strip().lower() != "nan"})
         if unknown:
             warnings.append(WarningText("spacegroup_not_recognised", src, f"{src}: space group(s) "
                                         f"{', '.join(map(repr, unknown[:5]))} not recognised: those rows have no group"))
     else:
-        df["spacegroup"], df["sg_number"] = "", 0
-    df["sg_detected"] = ""
+        cols["spacegroup"], cols["sg_number"] = "", 0
+    cols["sg_detected"] = ""
     for p in CELL_NAMES:
         if p in got:
-            df[p] = got[p].to_numpy()
+            cols[p] = got[p].to_numpy()
         else:
-            df[p] = 90.0
+            cols[p] = 90.0
             if p in ("alpha", "beta", "gamma"):
                 warnings.append(WarningText("angle_assumed", src, f"{src}: no {p} column: {p} = 90° assumed"))
     for p in CELL_NAMES:
-        df[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
+        cols[f"{p}_su"] = got[f"{p}_su"].to_numpy() if f"{p}_su" in got else table.su.get(p, np.full(n, np.nan))
+    df = pd.DataFrame({c: cols[c] for c in CELL_TABLE_COLUMNS}, index=range(n))
     _check_cells(df, src, table.lines)
-    df = df[CELL_TABLE_COLUMNS]
     df.attrs["warnings"] = warnings
     df.attrs["failed"] = []
     return df
@@ -226,8 +226,9 @@ def _each_distinct(fn, values) -> np.ndarray:
 
 
 def _stripped(column) -> np.ndarray:
-    """(n,) object array: ``str(v).strip()`` of every cell of a text column."""
-    return _each_distinct(lambda v: str(v).strip(), column)
+    """(n,) object array: ``str(v).strip()`` of every cell of a text column (labels: mostly all different)."""
+    return np.array([v.strip() if type(v) is str else str(v).strip() for v in np.asarray(column, dtype=object).tolist()],
+                    dtype=object)
 
 
 def _check_cells(df, src: str, lines) -> None:

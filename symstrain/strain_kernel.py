@@ -166,10 +166,10 @@ def projected(x: np.ndarray, V: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of: np.ndarray | None,
-              cosines=None) -> dict:
+              cosines=None, strain_only: bool = False) -> dict:
     """Every reported quantity for (M, 12) samples [reference params, child params]; ``T`` (M, 6, 6) or None
     (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
-    angle cosines (reference, child) when known."""
+    angle cosines (reference, child) when known; ``strain_only``: e, V and V0 only (the same numbers)."""
     cosines = cosines or (None, None)
     g0 = metric_voigt(X[:, :6], cosines[0])
     if T is not None:
@@ -178,6 +178,8 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     e_c, V, V0 = _strain_voigt(g, g0)
     e = e_c if frame == "cstar" else _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
     out = {"e": e, "V": V, "V0": V0}
+    if strain_only:
+        return out
     out["vs"] = V / V0 - 1.0
     out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -223,11 +225,14 @@ def input_sigmas(p0, s0, p, s):
     return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
 
 
-def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None) -> PairStrains:
+def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None,
+                 strain_only: bool = False) -> PairStrains:
     """Strains of N pairs: reference parameters ``p0`` (N, 6) in the reference basis, child parameters ``p``
     (N, 6); ``P`` None (identity), (3, 3) or (N, 3, 3) with child basis = reference basis · P; s.u.'s ``s0``/``s``
     (N, 6) with NaN where unknown (None: none at all). ``splits`` a sequence of (SB rows, NSB rows) Voigt bases
     (``strain_math.split_spec``) and ``split_of`` (N,) int the split of each row (−1 or None: no split).
+    ``strain_only``: only ``e``, ``V``, ``V0`` and their s.u.'s are computed (the same numbers, bit for bit: every
+    output is propagated by itself); the other quantities are NaN.
     Rows that are no cell come back with ``valid`` False and NaN values. See :class:`PairStrains`."""
     p0 = np.atleast_2d(np.asarray(p0, dtype=float))
     p = np.atleast_2d(np.asarray(p, dtype=float))
@@ -251,13 +256,16 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     for lo in range(0, N, CHUNK):
         sl = slice(lo, min(lo + CHUNK, N))
         parts.append(_chunk(x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
-                            None if split_of is None else split_of[sl]))
+                            None if split_of is None else split_of[sl], strain_only))
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
     norm_su_floor(vals, sus, (("e_ss", "e", _W), ("e_sb", "sb_coordinates", None),
                               ("e_nsb", "nsb_coordinates", None)))
     for k in sus:
         sus[k][~has_su] = np.nan
+    for k, shape in (("eps13", ()), ("vs", ()), ("e_ss", ()), ("principal", (3,)), ("e_sb", ()), ("e_nsb", ())):
+        if k not in vals:  # strain_only
+            vals[k], sus[k] = np.full((N,) + shape, np.nan), np.full((N,) + shape, np.nan)
     valid = np.isfinite(vals["e"]).all(axis=1) & np.isfinite(vals["V0"]) & (vals["V0"] > 0)
     return PairStrains(frame, vals["e"], sus["e"], vals["eps13"], sus["eps13"], vals["vs"], sus["vs"],
                        vals["e_ss"], sus["e_ss"], vals["principal"], sus["principal"], vals["e_sb"], sus["e_sb"],
@@ -265,7 +273,7 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
                        ref_has, child_has)
 
 
-def _chunk(x0, sig, active, T, frame, splits, split_of):
+def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False):
     """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs)."""
     cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]]))
 
@@ -275,7 +283,7 @@ def _chunk(x0, sig, active, T, frame, splits, split_of):
         for j, col in enumerate((3, 4, 5, 9, 10, 11)):
             cos[:, j] = np.cos(np.radians(X[:, col])) if col in active else cos0[rows, j]
         return _evaluate(X, None if T is None else T[rows], frame, splits,
-                         None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T))
+                         None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T), strain_only)
 
     return propagate(fun, x0, sig, active)
 

@@ -138,3 +138,14 @@ def test_write_json_streams_rows_inside_a_document(monkeypatch):
     buf = io.StringIO()
     jo.write_json(doc, buf)
     _same(buf.getvalue(), json.dumps(want, allow_nan=False))
+
+
+def test_coded_values_are_each_rows_item():
+    """Values given as distinct items and a code per row: the text and the objects are those of the item of each
+    row (strings with quotes and non-ASCII, None, lists, objects, booleans)."""
+    items = ['a"b', "é–x", None, ["e13", "e23"], {"number": 14, "symbol": "P 1 21/c 1"}, True, ""]
+    codes = np.random.default_rng(5).integers(0, len(items), 200)
+    want = [{"v": items[c], "k": k} for k, c in enumerate(codes.tolist())]
+    rows = jo.Rows(len(codes), {"v": jo.Values(items, codes), "k": jo.Values(list(range(len(codes))))})
+    _same(_text(rows, 7), json.dumps(want))
+    assert rows.to_list() == want

@@ -507,3 +507,30 @@ def test_propagate_output_by_output_is_the_stacked_jacobian_bit_for_bit():
         assert np.array_equal(np.concatenate([vals[k].reshape(N, -1) for k in res], axis=1), flat[:, 0])
         exact = np.sqrt((sigma[:, cols] ** 2) @ (A[cols] ** 2))  # a linear map: σ_y² = Σ_j σ_j² A_jk²
         assert np.allclose(sus["lin"], exact, rtol=1e-6, atol=1e-15)
+
+
+def test_strain_only_gives_the_same_strain_and_su_bit_for_bit():
+    """pair_strains(strain_only=True) (the thermal expansion's call) skips every quantity but e, V and V0: those and
+    their s.u.'s are the full call's bit for bit (P, frames, missing s.u.'s, a row without any), the rest NaN; and
+    e agrees with the deformation applied by hand (oracle: a cell stretched by known factors)."""
+    from symstrain.strain_kernel import pair_strains
+
+    rng = np.random.default_rng(8)
+    N = 300
+    p0 = np.column_stack([rng.uniform(5, 12, (N, 3)), rng.uniform(80, 100, (N, 3))])
+    p = p0 * rng.normal(1.0, 2e-3, (N, 6))
+    s0 = np.where(rng.random((N, 6)) < 0.3, np.nan, rng.uniform(1e-5, 1e-3, (N, 6)))
+    s = np.where(rng.random((N, 6)) < 0.3, np.nan, rng.uniform(1e-5, 1e-3, (N, 6)))
+    s[5] = np.nan
+    s0[5] = np.nan
+    for P, frame in ((None, "cstar"), (np.array([[0, 1, 0], [-1, 0, 0], [0, 0, 1]]), "c")):
+        full = pair_strains(p0, p, P, s0=s0, s=s, frame=frame)
+        light = pair_strains(p0, p, P, s0=s0, s=s, frame=frame, strain_only=True)
+        for k in ("e", "e_su", "V", "V_su", "V0", "V0_su", "valid", "has_su", "child_has_su"):
+            a, b = np.asarray(getattr(full, k)), np.asarray(getattr(light, k))
+            assert a.shape == b.shape and np.array_equal(a.view(np.uint8), b.view(np.uint8)), k
+        assert np.isnan(light.principal).all() and np.isnan(light.e_ss_su).all()
+    a = np.array([10.0, 11.0, 12.0, 90.0, 90.0, 90.0])
+    stretched = a * np.array([1.001, 0.998, 1.0005, 1, 1, 1])
+    e = pair_strains(a[None], stretched[None], strain_only=True).e[0]
+    assert np.allclose(e, [1e-3, -2e-3, 5e-4, 0, 0, 0], atol=1e-15)

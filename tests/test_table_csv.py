@@ -104,3 +104,26 @@ def test_su_column_with_gaps_reads_each_number_and_nan_for_each_gap(tmp_path):
         p.write_text(f"T,a_su\n100,0.1\n200,{bad}\n", encoding="utf-8")
         with pytest.raises(SymstrainInputError, match="row 3"):
             read_csv_table(p, cols)
+
+
+def test_small_magnitudes_are_repr():
+    """1e-9 ≤ |x| < 1e-4, where orjson's text is not repr's ("0.0000123", "1.2e-7"): one digit and many, every first
+    digit, both signs, the ends of the ranges, mixed with NaN, ±inf and ordinary numbers — against repr."""
+    rng = np.random.default_rng(11)
+    vals = [s * d * 10.0 ** e for s in (1, -1) for d in range(1, 10) for e in range(-9, -3)]
+    vals += [s * x for s in (1, -1) for x in (1.5e-05, 9.999999999999999e-05, 1.0000000000000001e-05,
+                                               9.999999999999999e-06, 1e-9, 9.99999999999999e-10, 5e-324)]
+    vals += (rng.uniform(1, 10, 300) * 10.0 ** rng.integers(-10, -3, 300)).tolist()
+    vals += [np.nan, np.inf, -np.inf, 0.0, 90.0, 12345.678, 0.1, 7.5, -3.25, 1e300]
+    M = np.array(rng.permutation(np.array(vals, dtype=float)), dtype=float).reshape(-1, 3)
+    want = [",".join("" if np.isnan(v) else repr(v) for v in row) for row in M.tolist()]
+    want_json = ["null" if not np.isfinite(v) else repr(v) for v in M.ravel().tolist()]
+    assert tb._float_rows(M) == want
+    assert tb.float_texts(M) == want_json
+    orjson = pytest.importorskip("orjson")  # the fast path itself (not the probe-checked choice, which falls back)
+
+    def dumps(X):
+        return orjson.dumps(X, option=orjson.OPT_SERIALIZE_NUMPY)
+
+    assert tb._float_rows(M, dumps) == want
+    assert tb.float_texts(M, dumps) == want_json

@@ -258,34 +258,35 @@ def json_rows(df, groups):
         return quantity(column(name), column(f"{name}_su"), n)
 
     def texts(name, fn=None):
-        """The column's values (None where missing), or ``fn`` of each value as stored; once per distinct value."""
-        values = df[name].tolist()
-        done = dict.fromkeys(values)
-        for v in done:
-            done[v] = (None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
-        return Values(list(map(done.__getitem__, values)))
+        """The column's values (None where missing), or ``fn`` of each value as stored; once per distinct value
+        (the column factorized by pandas: the rows carry codes, never 10⁵ Python values)."""
+        codes, uniques = df[name].factorize(use_na_sentinel=False)
+        items = [(None if v is None or (isinstance(v, float) and v != v) else v) if fn is None else fn(v)
+                 for v in uniques.tolist()]
+        return Values(items, codes)
 
     names = list(CELL_NAMES) + ["volume"]
     cell = Obj({k: q(c) for k, c in zip(names, list(CELL_NAMES) + ["V"])})
     ref_a = column(f"ref_{CELL_NAMES[0]}")
     ref = Obj({k: q(c) for k, c in zip(names, [f"ref_{c}" for c in CELL_NAMES] + ["ref_V"])},
               null=np.ones(n, bool) if ref_a is None else ~np.isfinite(ref_a))
-    sg_cache = {}
-    sgs = []
-    for key in zip(df["spacegroup"].tolist(), df["sg_number"].tolist()):
-        if key not in sg_cache:
-            sg_cache[key] = _spacegroup(key[0], key[1], groups)
-        sgs.append(sg_cache[key])
+    sg_codes, sg_keys = df["spacegroup"].factorize(use_na_sentinel=False)  # the group of each (symbol, number)
+    num_codes, num_keys = df["sg_number"].factorize(use_na_sentinel=False)
+    width = max(len(num_keys), 1)
+    pairs, sg_of = np.unique(sg_codes.astype(np.int64) * width + num_codes, return_inverse=True)
+    sg_keys, num_keys = sg_keys.tolist(), num_keys.tolist()
+    sgs = Values([_spacegroup(sg_keys[k // width], num_keys[k % width], groups) for k in pairs.tolist()],
+                 sg_of.ravel())
     return Rows(n, {
         "file": texts("file"), "block": texts("block"), "T": q("T"), "branch": _or_none(texts("branch")),
-        "spacegroup": Values(sgs), "spacegroup_detected": texts("sg_detected", _detected),
+        "spacegroup": sgs, "spacegroup_detected": texts("sg_detected", _detected),
         "relation": _or_none(texts("relation")), "cell": cell, "reference_cell": ref,
         "reference_kind": texts("reference_kind"), "strain": Obj({c: q(c) for c in COMPONENTS}),
         "zero_by_symmetry": texts("zero_by_symmetry", lambda z: str(z).split()), "eps13": q("eps13"),
         "volume_strain": q("vs"), "e_ss": q("e_ss"), "e_sb": q("e_sb"), "e_nsb": q("e_nsb"),
         "principal": Arr((q("principal1"), q("principal2"), q("principal3"))), "eta": q("eta_strain"),
         "eta2": q("eta2_strain"), "coupling": _or_none(texts("coupling")),
-        "has_su": Values([bool(h) for h in df["has_su"].tolist()]),
+        "has_su": Values([False, True], df["has_su"].to_numpy(dtype=bool).astype(np.intp)),
     })
 
 
@@ -293,7 +294,7 @@ def _or_none(values):
     """``v or None`` of each value (an empty text is no value)."""
     from ..json_output import Values
 
-    return Values([v or None for v in values.items])
+    return Values([v or None for v in values.items], values.codes)
 
 
 #: the text output lists every row of a table up to this many, else the first and last half of it (the CSV has all)
