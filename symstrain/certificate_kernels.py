@@ -6,8 +6,9 @@ made on first use), the exact grid matching that measures how far a group's oper
 (:func:`_moved_exactly`), the rounds that refute candidate operations (:func:`_all_refuted`), rows deduplicated and
 matched by a checked 64-bit hash (:func:`_first_rows`, :func:`_distinct`, :func:`_equal_rows`), and products of a
 3 × 3 matrix with a stack of them as one BLAS call (:func:`_left`, :func:`_right`, :func:`_rows_times`: a call per
-3 × 3 matrix costs more than its arithmetic; the numbers are the same). What does not: what spglib does and the
-proofs built on it (``ladder_certificate.py``), the general neighbour search (``neighbours.py``).
+3 × 3 matrix costs more than its arithmetic; the same numbers, bit for bit, on every corpus cell). What does not:
+what spglib does and the proofs built on it (``ladder_certificate.py``), the general neighbour search
+(``neighbours.py``).
 
 Every distance is the one a NearestOfKind measures (fractional differences taken to (−1/2, 1/2], then
 ``einsum("pk,pk->p")`` of the Cartesian vector): the certificates decide the same whichever path measured it.
