@@ -5,7 +5,8 @@ what it finds at every tolerance of a ladder — so :func:`symstrain.detect.dete
 and its pieces (the reduced bases spglib works in, the lattice rotations it tries there, the exactness of the
 group's operations), and :func:`p1_certified`, the test that spglib finds nothing but the identity at the small
 steps (atoms a little off a symmetry found at larger ones). What does not: running spglib at the steps not proven
-(``detect.py``), the neighbour search (``neighbours.py``).
+(``detect.py``), the numeric kernels the tests run on (distances to the nearest atom of a type, the grid matching,
+the refutation rounds, deduplication: ``certificate_kernels.py``), the neighbour search (``neighbours.py``).
 
 What spglib does at a tolerance τ (``symprec``, Å; spglib 2.x: spglib.c, determination.c, primitive.c, symmetry.c,
 delaunay.c, overlap.c):
@@ -26,9 +27,16 @@ Conventions: cell vectors as columns (Å) unless stated; fractional coordinates 
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
+
+from .certificate_kernels import (_DENSE_PAIRS, _SameKind, _all_refuted, _distinct, _equal_rows,
+                                  _first_rows, _left, _moved_exactly, _of_rarest_type, _right, _rows_times,
+                                  _spread, _type_sizes)
+from .errors import SymstrainInputError
+from .neighbours import _spacings
 
 #: lattice directions with components in {−1, 0, 1} (26): the columns spglib tries for a lattice rotation
 _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
@@ -38,6 +46,8 @@ _ACCEPT_FRACTION = 0.125
 _P1_BUDGET = 64
 #: relative slack on the tolerances (lengths, dot products) so that rounding never decides
 _SLACK = 1e-6
+#: the identity as a row of 9 integers
+_IDENTITY9 = np.eye(3, dtype=np.int64).reshape(9)
 #: the pairs of axes (0, 1), (0, 2), (1, 2) as two index arrays
 _PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
 #: (26, 26, 26) bool: |det W| = 1 for W with columns (_AXES[d0], _AXES[d1], _AXES[d2]) — the triple product
@@ -45,70 +55,44 @@ _PAIRS = (np.array([0, 0, 1]), np.array([1, 2, 2]))
 _UNIMODULAR = np.abs(np.einsum("ai,bci->abc", _AXES, np.cross(_AXES[:, None, :], _AXES[None, :, :]))) == 1
 
 
-def _lattice_rotations(bases: np.ndarray, tol: float) -> np.ndarray:
+def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | None = None) -> np.ndarray:
     """(k, 3, 3) Cartesian maps B·W·B⁻¹ of every W that spglib takes as a rotation of the lattice in any of the
-    ``bases`` (b, 3, 3; columns, Å) at tolerance ``tol`` (step 3 of the module docstring; the test keeps more when
-    ``tol`` is larger), with the count per basis: ``(maps, counts)``. Each column of W is one of the 26 directions
-    whose length in that basis is within ``tol`` of the column's own (``is_identity_metric``: lengths within tol);
-    the angle test (sin²(Δangle)·(mean lengths)² ≤ tol² for each pair of axes, angle tolerance unset) is made once
-    per pair of axes and pair of those few directions, and det W = ±1 read from a table, so the triples of choices
-    are only combined — no loop over the 26³ matrices."""
+    ``bases`` (b, 3, 3; columns, Å; ``inverses`` their inverses when already at hand) at tolerance ``tol`` (step 3
+    of the module docstring; the test keeps more when ``tol`` is larger), with the count per basis: ``(maps,
+    counts)``. Each column of W is one of the 26 directions whose length in that basis is within ``tol`` of the
+    column's own (``is_identity_metric``: lengths within tol); the angle test (sin²(Δangle)·(mean lengths)² ≤ tol²
+    for each pair of axes, angle tolerance unset) is made once per pair of axes and pair of directions, and det W = ±1
+    read from a table, so the triples of choices are only combined — no loop over the 26³ matrices, nor over the
+    bases."""
     bases = np.asarray(bases, dtype=float).reshape(-1, 3, 3)
     G = bases.transpose(0, 2, 1) @ bases  # (b, 3, 3)
     a, b = _PAIRS
-    Binv = np.linalg.inv(bases)
-    Ws, counts = [], np.zeros(len(bases), dtype=np.int64)
-    for k in range(len(bases)):
-        D = _AXES @ G[k] @ _AXES.T  # (26, 26) dot products of the directions
-        ld = np.sqrt(D.diagonal())
-        lo = np.sqrt(G[k].diagonal())
-        ok = np.abs(ld[:, None] - lo[None, :]) <= tol  # (26, 3): direction d may be column j
-        u = np.flatnonzero(ok.any(axis=1))  # the few directions that may be some column
-        lu, ok = ld[u], ok[u]
-        c1 = (G[k][a, b] / lo[a] / lo[b])[:, None, None]  # (3, 1, 1): the basis's own angles
-        c2 = D[u[:, None], u[None, :]] / lu[:, None] / lu[None, :]  # angles between the directions
-        x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
-        sin2 = 1 - x * x
-        kept = (sin2 <= 1e-12) | (sin2 * (lo[a, None] + lu)[:, :, None] * (lo[b, None] + lu)[:, None, :] / 4
-                                  <= tol * tol)  # (3, m, m): pairs (0, 1), (0, 2), (1, 2)
-        keep = (_UNIMODULAR[u[:, None, None], u[None, :, None], u[None, None, :]]
-                & (ok[:, 0, None] & kept[0] & ok[None, :, 1])[:, :, None]
-                & (kept[1] & ok[None, :, 2])[:, None, :] & kept[2][None, :, :])
-        i0, i1, i2 = np.nonzero(keep)  # in the order of the directions, as spglib tries them
-        counts[k] = len(i0)
-        W = np.stack([_AXES[u[i0]], _AXES[u[i1]], _AXES[u[i2]]], axis=-1)  # (c, 3, 3), columns
-        Ws.append(bases[k] @ W @ Binv[k])
-    if not counts.sum():
+    D = _AXES @ G @ _AXES.T  # (b, 26, 26) dot products of the directions
+    ld = np.sqrt(np.diagonal(D, axis1=1, axis2=2))  # (b, 26)
+    lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))  # (b, 3)
+    ok = np.abs(ld[:, :, None] - lo[:, None, :]) <= tol  # (b, 26, 3): direction d may be column j
+    u = np.flatnonzero(ok.any(axis=(0, 2)))  # the few directions that may be some column in some basis
+    ld, ok = ld[:, u], ok[:, u]
+    c1 = (G[:, a, b] / lo[:, a] / lo[:, b])[:, :, None, None]  # (b, 3, 1, 1): the basis's own angles
+    c2 = (D[:, u[:, None], u[None, :]] / ld[:, :, None] / ld[:, None, :])[:, None]  # (b, 1, m, m): between directions
+    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+    sin2 = 1 - x * x
+    kept = (sin2 <= 1e-12) | (sin2 * (lo[:, a, None] + ld[:, None, :])[:, :, :, None]
+                              * (lo[:, b, None] + ld[:, None, :])[:, :, None, :] / 4
+                              <= tol * tol)  # (b, 3, m, m): pairs (0, 1), (0, 2), (1, 2)
+    # the first two columns, then the third for each such pair; in the order of the directions, as spglib tries them
+    k, i0, i1 = np.nonzero(ok[:, :, 0, None] & kept[:, 0] & ok[:, None, :, 1])
+    p, i2 = np.nonzero(_UNIMODULAR[u[i0, None], u[i1, None], u[None, :]] & kept[k, 1, i0] & ok[k, :, 2]
+                       & kept[k, 2, i1])
+    k, i0, i1, i2 = k[p], u[i0[p]], u[i1[p]], u[i2]
+    counts = np.bincount(k, minlength=len(bases))
+    if not len(k):
         return np.zeros((0, 3, 3)), counts
-    return np.concatenate(Ws), counts
-
-
-def _of_rarest_type(types: np.ndarray) -> np.ndarray:
-    """(n,) bool: the atoms whose type (``types`` (n,) int, n ≥ 1) has the fewest atoms."""
-    if types.min() >= 0 and types.max() <= 4 * len(types) + 64:  # spglib's small labels: count them directly
-        counts = np.bincount(types)
-        return counts[types] == counts[counts > 0].min()
-    _, kind_of, counts = np.unique(types, return_inverse=True, return_counts=True)
-    return counts.reshape(-1)[kind_of.reshape(-1)] == counts.min()
-
-
-def _first_rows(X: np.ndarray) -> np.ndarray:
-    """Sorted indices of the first occurrence of each distinct row of the integer array ``X`` (k, m)."""
-    X = np.ascontiguousarray(X)
-    if len(X) > 16:  # one sort of the rows as byte strings (5× faster than ``np.unique(axis=0)``) beats a loop
-        rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).reshape(-1)
-        return np.sort(np.unique(rows, return_index=True)[1]).astype(np.int64)
-    seen: dict[bytes, int] = {}
-    for i in range(len(X)):
-        seen.setdefault(X[i].tobytes(), i)
-    return np.array(sorted(seen.values()), dtype=np.int64)
-
-
-def _distinct(W: np.ndarray) -> np.ndarray:
-    """The distinct matrices of a stack (k, 3, 3), first occurrences in order, compared to 1e-6."""
-    if len(W) == 0:
-        return W
-    return W[_first_rows(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64))]
+    Binv = np.linalg.inv(bases) if inverses is None else inverses
+    W = np.stack([_AXES[i0], _AXES[i1], _AXES[i2]], axis=-1)  # (c, 3, 3), columns
+    ends = np.cumsum(counts)  # (k ascending: each basis's matrices in one run)
+    return np.concatenate([_right(_left(bases[q], W[e - c:e]), Binv[q]) for q, (c, e) in enumerate(zip(counts, ends))
+                           if c]), counts
 
 
 #: spglib's C extension (imported on first use), or False when this spglib has none by that name
@@ -141,6 +125,14 @@ def _delaunay_in_place(lat: np.ndarray, eps: float) -> bool:
     return ok is None or bool(ok)
 
 
+@functools.lru_cache(maxsize=64)
+def _triples(m: int) -> np.ndarray:
+    """(C, 3) every combination of three of range(m), in the order of ``itertools.combinations`` (read-only)."""
+    out = np.array(list(itertools.combinations(range(m), 3)), dtype=np.intp).reshape(-1, 3)
+    out.flags.writeable = False
+    return out
+
+
 def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
     """Every basis (3, 3 columns, Å) spglib may start its primitive cell from when the pure translations are ``pure``
     (k, 3, fractional; the null one among them): primitive.c takes, from the list (the translations in the order of
@@ -152,74 +144,43 @@ def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
     t = t[np.linalg.norm(t - np.rint(t), axis=1) > 1e-9]  # the null translation is not a candidate
     k = len(t) + 1
     vectors = np.vstack([t, np.eye(3)])
-    out = []
-    for c in itertools.combinations(range(len(vectors)), 3):
-        rel = vectors[list(c)].T  # columns
-        det = abs(np.linalg.det(rel))
-        if det < 1e-9 or int(np.rint(1 / det)) != k:
-            continue
-        inv = np.rint(np.linalg.inv(rel))
-        if abs(round(np.linalg.det(inv))) != k:
-            return []  # spglib would keep that triple uncleaned: not reproduced here
-        out.append(A @ np.linalg.inv(inv))
-    return out
+    rel = vectors[_triples(len(vectors))].transpose(0, 2, 1)  # (C, 3, 3): each triple as columns
+    det = np.abs(np.linalg.det(rel))
+    spans = det >= 1e-9
+    rel, det = rel[spans], det[spans]
+    rel = rel[np.rint(1 / det) == k]  # the triples spanning a cell k times smaller
+    if not len(rel):
+        return []
+    inv = np.rint(np.linalg.inv(rel))
+    if np.any(np.abs(np.rint(np.linalg.det(inv))) != k):
+        return []  # spglib would keep that triple uncleaned: not reproduced here
+    return list(_left(A, np.linalg.inv(inv)))
 
 
 def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
     """The bases (3, 3 columns) spglib's lattice search works in at each tolerance when its primitive cell has the
     basis ``start`` (columns): the Delaunay reduction at τ of the Delaunay reduction at τ (primitive.c reduces the
     primitive cell, symmetry.c reduces it again); None when a reduction fails."""
-    out = {}
+    out, seen = {}, set()
+    taus = [float(tau) for tau in tolerances]
     for start in starts:
         lat0 = np.array(start, dtype="double", order="C")  # columns, as the C function takes them
-        for tau in tolerances:
+        for tau in taus:
             lat = lat0.copy()
             if not (_delaunay_in_place(lat, tau) and _delaunay_in_place(lat, tau)):
                 return None
-            out.setdefault(np.rint(lat * 1e6).astype(np.int64).tobytes(), lat)  # each distinct basis once
+            raw = lat.tobytes()
+            if raw not in seen:  # (the same numbers as a basis already kept: the same key)
+                seen.add(raw)
+                out.setdefault(np.rint(lat * 1e6).astype(np.int64).tobytes(), lat)  # each distinct basis once
     return list(out.values())
-
-
-#: grid (per unit of fractional coordinate) on which :func:`_moved_exactly` matches an image to an atom: 2⁵·3²·5²,
-#: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
-#: boundary
-_GRID = 7200
-#: the place value of each grid coordinate in :func:`_moved_exactly`'s key (the kind above them)
-_GRID_PLACES = np.array([_GRID * _GRID, _GRID, 1], dtype=np.int64)
-
-
-def _moved_exactly(pos, types, A, images, image_types, r: float, search) -> np.ndarray | None:
-    """(M,) Å from each image (M, 3, fractional) to the nearest atom of its type, ``inf`` beyond ``r`` (small: the
-    test of step 1). Most images are matched in one sorted look-up to the atom that rounds to the same point of a
-    1/:data:`_GRID` grid; the others (an image on a rounding boundary, or off every atom) are measured by
-    ``search`` (a :class:`~symstrain.neighbours.NearestOfKind`). None when two atoms of one type round to one
-    point (they lie within 1e-3 Å of each other: no certificate)."""
-    def key(frac, kinds):
-        g = np.rint(np.asarray(frac) * _GRID).astype(np.int64) % _GRID
-        return g @ _GRID_PLACES + np.asarray(kinds, dtype=np.int64) * _GRID ** 3
-
-    k = key(pos, types)
-    order = np.argsort(k)
-    sk = k[order]
-    if len(sk) > 1 and np.any(sk[1:] == sk[:-1]):
-        return None
-    q = key(images, image_types)
-    at = np.minimum(np.searchsorted(sk, q), len(sk) - 1)
-    j = order[at]
-    d = images - pos[j]
-    d -= np.rint(d)
-    v = d @ A.T
-    dist = np.sqrt(np.einsum("pk,pk->p", v, v))
-    miss = np.flatnonzero((sk[at] != q) | (dist > r))
-    if len(miss):
-        dist[miss] = search.distance(images[miss], np.asarray(image_types)[miss], r=r)
-    return dist
 
 
 #: spglib major versions whose algorithm (the module docstring) the certificate follows and was tested against
 _SPGLIB_MAJOR = (2,)
 
 
+@functools.cache
 def _spglib_modelled() -> bool:
     """True for a spglib whose major version is in :data:`_SPGLIB_MAJOR` (another may search differently)."""
     import spglib
@@ -318,21 +279,18 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
     an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
     two atoms of a type within 2·``reach``, which step 2 refuses."""
-    from .errors import SymstrainInputError
-    from .neighbours import NearestOfKind, _spacings
-
     if not _spglib_modelled():
         return False, None
     tols = sorted({float(x) for x in tolerances})
     if not tols or tols[0] <= 0:
         return False, None
     tmin, tmax = tols[0], tols[-1]
-    lat = np.asarray(lattice, dtype=float)
-    A = lat.T  # cell vectors as columns
+    A = np.asarray(lattice, dtype=float).T  # cell vectors as columns
     pos = np.asarray(positions, dtype=float) % 1.0
     types = np.asarray(types, dtype=np.int64)
     n = len(pos)
     R = np.asarray(ds.rotations, dtype=np.int64)
+    R9 = R.reshape(-1, 9)
     Rf = R.astype(float)
     t = np.asarray(ds.translations, dtype=float)
     G = A.T @ A
@@ -347,27 +305,30 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if 2 * r_max > spacing.min():
         return False, None
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
-    is_pure = np.all(R == np.eye(3, dtype=np.int64), axis=(1, 2))
-    pure = np.flatnonzero(is_pure)
+    pure = np.flatnonzero((R9 == _IDENTITY9).all(axis=1))
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
     # a triple primitive.c takes has volume above V/(k + ½): above max(τ), its test "volume > τ" decides nothing
     if not starts or abs(np.linalg.det(A)) / (len(pure) + 0.5) <= tmax:
         return False, None
-    first_op = _first_rows(R.reshape(-1, 9))
-    ops = np.concatenate([first_op, pure])
-    images = (pos @ Rf[ops].transpose(0, 2, 1) + t[ops][:, None, :]).reshape(-1, 3)
-    search = NearestOfKind(pos, types, A, r_max)
+    first_op = _first_rows(R9)
+    # the identity (with translation 0) moves no atom: its images are the atoms themselves, at distance 0
+    identity = (R9 == _IDENTITY9).all(axis=1) & (t == 0).all(axis=1)
+    rot, tra = first_op[~identity[first_op]], pure[~identity[pure]]
+    ops = np.concatenate([rot, tra])
+    images = _rows_times(pos, Rf[ops]) + t[ops][:, None, :]  # (operations, atoms, 3)
+    sizes = _type_sizes(types)
+    search = _SameKind(pos, types, A, r_max, sizes)
     reach = accept if reach is None else min(max(accept, float(reach)), r_max)  # μ measured up to there
-    moved = _moved_exactly(pos, types, A, images, np.tile(types, len(ops)), reach, search)
+    moved = _moved_exactly(pos, types, A, images, reach, search)
     if moved is None:
         return False, None
     moved = moved.reshape(len(ops), n)
-    mu = float(moved[:len(first_op)].max() + moved[len(first_op):].max())
+    mu = float((moved[:len(rot)].max() if len(rot) else 0.0) + (moved[len(rot):].max() if len(tra) else 0.0))
     if not mu <= accept:
         return False, (mu if mu <= reach else None)
     r_reject = tmax * (1 + _SLACK) + 6 * mu + 1e-9
     # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
-    if search.distance(pos, types, exclude=np.arange(n)).min() <= r_reject:
+    if search.pair_within(r_reject):
         return False, None
     # 3. the rotations spglib may try at each step: it reduces its primitive basis at τ, then again (primitive.c,
     # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger
@@ -375,47 +336,42 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     bases = spglib_bases(starts, tols)
     if bases is None:
         return False, None
+    bases = np.array(bases)
+    inverses = np.linalg.inv(bases)
     # naming (4. of ladder_certified): no space-group type but G's lies within τ + μ of the operations spglib names
     # from when 3(τ + μ) is shorter than every vector of the primitive lattice (at least the plane spacings of a basis)
-    if 3 * r_reject >= 1 / np.linalg.norm(np.linalg.inv(np.array(bases)), axis=2).max():
+    if 3 * r_reject >= 1 / np.linalg.norm(inverses, axis=2).max():
         return False, None
-    M, counts = _lattice_rotations(np.array(bases), 1.05 * tmax * (1 + _SLACK))
+    M, counts = _lattice_rotations(bases, 1.05 * tmax * (1 + _SLACK), inverses)
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
         return False, None
-    Ainv = np.linalg.inv(A)
     point = Rf[first_op]
-    W = _distinct(np.concatenate([Ainv @ M @ A, point]))  # in the file's basis, each once
-    W = _distinct((W[:, None] @ point[None]).reshape(-1, 3, 3))
-    rare = _of_rarest_type(types)  # (n,) bool
-    eq = np.asarray(ds.equivalent_atoms)
-    refs = np.flatnonzero(rare & (eq == np.arange(n)))
+    W, _ = _distinct(np.concatenate([_right(_left(np.linalg.inv(A), M), A), point]))  # in the file's basis, each once
+    products = (W.reshape(-1, 3) @ point.transpose(1, 0, 2).reshape(3, -1)).reshape(len(W), 3, len(point), 3)
+    W, wcode = _distinct(products.transpose(0, 2, 1, 3).reshape(-1, 3, 3))  # W·P for each W, then each P
+    refs = np.flatnonzero((sizes == sizes.min()) & (np.asarray(ds.equivalent_atoms) == np.arange(n)))
     nr, nw = len(refs), len(W)
     if nr == 0:
         return False, None
     # the candidates as a block (reference atom, rotation, atom of its type): every rarest type has c atoms
-    ra, js = np.nonzero(types[refs][:, None] == types[None, :])
+    js = np.nonzero(types[refs][:, None] == types[None, :])[1]
     c = len(js) // nr
     js = js.reshape(nr, c)
     ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
-    cw = np.broadcast_to(np.arange(nw)[None, :, None], (nr, nw, c)).reshape(-1)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
     # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
-    wcode = np.rint(W.reshape(nw, 9) * 1e6).astype(np.int64)
-    rcode = np.rint(Rf.reshape(len(Rf), 9) * 1e6).astype(np.int64)
-    kk, gg = np.nonzero(np.all(wcode[:, None, :] == rcode[None, :, :], axis=2))  # same rotation; kk ascending
+    kk, gg = _equal_rows(wcode, R9 * 1000000)  # same rotation; kk ascending
     if len(kk) == 0:
         return False, None
     d = ct[:, kk] - t[gg][None, :, None, :]  # (nr, len(kk), c, 3)
     d -= np.rint(d)
-    v = d @ A.T
-    close = np.einsum("...k,...k->...", v, v) <= (2 * mu + 1e-9) ** 2
+    v = d.reshape(-1, 3) @ A.T
+    close = (np.einsum("pk,pk->p", v, v) <= (2 * mu + 1e-9) ** 2).reshape(d.shape[:-1])
     hits = int(close.sum())
     first = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
     own = np.zeros((nr, nw, c), dtype=bool)
     own[:, kk[first]] = np.logical_or.reduceat(close, first, axis=1)
-    own = own.reshape(-1)
-    ct = ct.reshape(-1, 3)
     if hits != nr * len(R) or int(own.sum()) != hits:
         return False, None
     # every other candidate on a few atoms first, then on every atom where those did not refute it
@@ -425,48 +381,12 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         pool = np.flatnonzero(others)
     else:
         pool = np.arange(n)
-    return _all_refuted(pos, types, W, cw, ct, np.flatnonzero(~own), pool, search, r_reject), mu
-
-
-def _all_refuted(pos, types, W, cw, ct, alive, pool, search, r: float, budget: int | None = None) -> bool:
-    """True when every candidate among ``alive`` (indices of the candidate operations (W[cw], ct): rotation,
-    translation) leaves some atom farther than ``r`` Å from every atom of its type. The candidates are tried on 1, then
-    3, 12, 48, … more atoms of ``pool`` spread over it (most candidates fail on the first; an operation close to a
-    symmetry fails on a few), then on every atom not tried yet, a few candidates at a time: the first that survives
-    ends the search (the answer is then False). With ``budget``, False as soon as more than that many atom images
-    would have been measured (a search that costs more than what it saves is not made)."""
-    n = len(pos)
-    spent = 0
-
-    def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
-        if not len(sub):
-            return cand
-        img = pos[sub] @ W[cw[cand]].transpose(0, 2, 1) + ct[cand][:, None, :]
-        d = search.distance(img.reshape(-1, 3), np.tile(types[sub], len(cand)), r=r)
-        return cand[d.reshape(len(cand), len(sub)).max(axis=1) <= r]
-
-    order = pool[np.argsort((np.arange(len(pool)) * 0.6180339887498949) % 1.0, kind="stable")]  # spread out
-    lo, hi = 0, 1
-    while len(alive) and lo < len(order) and hi < n:
-        spent += len(alive) * len(order[lo:hi])
-        if budget is not None and spent > budget:
-            return False
-        alive = refute(alive, order[lo:hi])
-        lo, hi = hi, 4 * hi
-    if not len(alive):
-        return True
-    tried = np.zeros(n, dtype=bool)
-    tried[order[:lo]] = True
-    rest = np.flatnonzero(~tried)
-    start, step = 0, 1
-    while start < len(alive):
-        spent += len(alive[start:start + step]) * len(rest)
-        if budget is not None and spent > budget:
-            return False
-        if len(refute(alive[start:start + step], rest)):
-            return False
-        start, step = start + step, 2 * step
-    return True
+    order = pool.take(_spread(len(pool)))
+    alive = np.flatnonzero(~own.reshape(-1))  # candidate (a, w, j) is number (a·nw + w)·c + j
+    # the first round on as many atoms (up to 4) as one block of distances measures: fewer rounds
+    first = min(4, max(1, int(np.searchsorted(np.cumsum(sizes.take(order[:4])) * len(alive), _DENSE_PAIRS, "right"))))
+    return _all_refuted(pos, types, W, (alive // c) % nw, ct.reshape(-1, 3)[alive], order, search, r_reject,
+                        first=first), mu
 
 
 def p1_certified(lattice, positions, types, tolerances) -> bool:
@@ -483,8 +403,6 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     translation (its primitive cell is the file's cell, the start of those bases) and no operation but the identity,
     at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False.
     """
-    from .neighbours import NearestOfKind, _spacings
-
     if not _spglib_modelled():
         return False
     tols = sorted({float(x) for x in tolerances})
@@ -500,8 +418,8 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     spacing = _spacings(A, "cell")  # (a cell of volume ≥ 1e-9 Å³: never refused there)
     if 2 * r > spacing.min():
         return False
-    search = NearestOfKind(pos, types, A, r)
-    if n > 1 and search.distance(pos, types, exclude=np.arange(n)).min() <= r:
+    search = _SameKind(pos, types, A, r)
+    if n > 1 and search.pair_within(r):
         return False
     bases = spglib_bases([A], tols)
     if bases is None:
@@ -509,8 +427,7 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     M, counts = _lattice_rotations(np.array(bases), 1.05 * r)
     if len(counts) == 0 or counts.max() > 48:
         return False
-    Ainv = np.linalg.inv(A)
-    W = _distinct(Ainv @ _distinct(M) @ A)
+    W, wcode = _distinct(_right(_left(np.linalg.inv(A), _distinct(M)[0]), A))
     refs = np.flatnonzero(_of_rarest_type(types))  # every atom of a rarest type
     cw, ct, cb, ca = [], [], [], []
     for a in refs:
@@ -520,10 +437,10 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
         cb.append(np.tile(js, len(W)))
         ca.append(np.full(len(W) * len(js), a))
     cw, ct, cb, ca = (np.concatenate(x) for x in (cw, ct, cb, ca))
-    identity = np.all(np.rint(W.reshape(len(W), 9) * 1e6).astype(np.int64) == np.rint(np.eye(3).reshape(9) * 1e6),
-                      axis=1)
+    identity = (wcode == _IDENTITY9 * 1000000).all(axis=1)
     if not identity.any():
         return False
     alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
     # at most about as many atom images measured as spglib's own search at one step would (it is what is saved)
-    return _all_refuted(pos, types, W, cw, ct, alive, np.arange(n), search, r, budget=_P1_BUDGET * n + len(alive))
+    return _all_refuted(pos, types, W, cw[alive], ct[alive], _spread(n), search, r,
+                        budget=_P1_BUDGET * n + len(alive))
