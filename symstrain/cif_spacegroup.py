@@ -107,20 +107,26 @@ def _parse_operators(items: SymmetryItems, source):
 
     if not items.operators:
         return None
-    ops = []
+    ops, unread = [], None
     for s in items.operators:
         try:
-            op = gemmi.Op(s).wrap()
+            ops.append(gemmi.Op(s).wrap())
         except (ValueError, RuntimeError) as exc:
+            unread = (s, exc)
+            break
+    if ops:  # the matrices of the operators read so far, checked at once; the first bad one is named
+        r = np.array([op.rot for op in ops])
+        den = ops[0].DEN
+        bad = np.any(r % den, axis=(1, 2)) | np.any(np.abs(r) > 4 * den, axis=(1, 2))
+        if bad.any():
             raise SymstrainInputError(
-                source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
-            ) from None
-        r = np.array(op.rot)
-        if np.any(r % op.DEN) or np.any(np.abs(r) > 4 * op.DEN):
-            raise SymstrainInputError(
-                source, f"symmetry operator {s!r} in {items.operators_tag} is not a crystallographic operation "
-                "(its matrix entries must be small integers)")
-        ops.append(op)
+                source, f"symmetry operator {items.operators[int(np.argmax(bad))]!r} in {items.operators_tag} is not "
+                "a crystallographic operation (its matrix entries must be small integers)")
+    if unread is not None:
+        s, exc = unread
+        raise SymstrainInputError(
+            source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
+        ) from None
     return ops
 
 

@@ -422,6 +422,15 @@ def test_fractional_rotation_entries_refused(tmp_path):
     refused(write(tmp_path, _ops_cif(["x,y,z", "x/2,y,z"])), "not a crystallographic operation")
 
 
+def test_first_bad_operator_is_the_one_named(tmp_path):
+    """Operators are judged in the order written: a fractional matrix before an unreadable triplet is named as such,
+    and an unreadable triplet before a fractional matrix is named as unreadable."""
+    with pytest.raises(SymstrainInputError, match=r"'x/2,y,z'.*not a crystallographic operation"):
+        read_cif(write(tmp_path, _ops_cif(["x,y,z", "-x,-y,-z", "x/2,y,z", "q,y,z", "y/3,x,z"])))
+    with pytest.raises(SymstrainInputError, match=r"cannot read symmetry operator 'q,y,z'"):
+        read_cif(write(tmp_path, _ops_cif(["x,y,z", "q,y,z", "x/2,y,z"])))
+
+
 # ----------------------------------------------------------------------------- item 8: what a careful reader takes
 
 
