@@ -287,6 +287,8 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
 _BIN_WIDTH = 6.0
 _COMBOS8 = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)  # (0,0,0) first
 _COMBO_BITS = _COMBOS8 @ np.array([1, 2, 4])  # the axes of each combination as bits
+#: :class:`NearestOfKind` looks kinds up in a table when they are integers from 0 to this (plus 4 per atom)
+_KIND_TABLE = 1024
 #: up to this many (query point, atom of its kind) pairs in one query, :class:`NearestOfKind` measures every one of
 #: them rather than looking in bins
 _DENSE_PAIRS = 16_384
@@ -318,14 +320,32 @@ class NearestOfKind:
         self.spacing = d = _spacings(self.A, source)
         if not 0 < 2 * self.r <= d.min():
             raise _too_small(d, len(self.frac), self.r, source, "a neighbour search over more than one cell")
-        self.kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
-        # the atoms grouped by kind (for a query that measures every atom of its kind)
-        self._by_kind = np.argsort(self.kinds, kind="stable")
-        sk = self.kinds[self._by_kind]
-        first = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])) if len(sk) else np.zeros(0, dtype=int)
-        self._kind_values, self._kind_start = sk[first], first
-        self._kind_count = np.diff(np.append(first, len(sk)))
+        self.kinds = k = np.asarray(kinds, dtype=np.int64).reshape(-1)
+        # the atoms grouped by kind (for a query that measures every atom of its kind), and where each kind's run of
+        # them starts and how long it is, per kind + 1 in tables with a 0 at both ends (a query's kind out of range
+        # clips to an end: no atom) — kinds are small integers in practice; others are looked up by bisection
+        self._by_kind = np.argsort(k, kind="stable")
+        self._count = None
+        if len(k) and 0 <= k.min() and k.max() <= _KIND_TABLE + 4 * len(k):
+            count = np.zeros(int(k.max()) + 3, dtype=np.int64)
+            count[1:-1] = np.bincount(k)
+            self._count, self._start = count, np.cumsum(count) - count
+        else:
+            sk = k[self._by_kind]
+            first = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])) if len(sk) else np.zeros(0, dtype=int)
+            self._kind_values, self._kind_start = sk[first], first
+            self._kind_count = np.diff(np.append(first, len(sk)))
         self._bins = None  # the cell list, made on the first query that needs it
+
+    def _runs(self, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(count, start)`` (M,) int for query kinds (M,): how many atoms are of each one's kind (0 for a kind no atom
+        has) and where their run begins in ``_by_kind``."""
+        if self._count is not None:
+            at = kinds + 1
+            return self._count.take(at, mode="clip"), self._start.take(at, mode="clip")
+        kv = self._kind_values
+        ki = np.minimum(np.searchsorted(kv, kinds), len(kv) - 1)
+        return np.where(kv[ki] == kinds, self._kind_count[ki], 0), self._kind_start[ki]
 
     def _binned(self):
         """``(nb, order, sorted_keys, table)`` of the cell list (made once)."""
@@ -352,19 +372,22 @@ class NearestOfKind:
             return out
         kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
         # few pairs (point, atom of its kind) in all: every one measured, no bins (cheaper for the small cells)
-        kv = self._kind_values
-        ki = np.minimum(np.searchsorted(kv, kinds), len(kv) - 1)
-        per = np.where(kv[ki] == kinds, self._kind_count[ki], 0)
+        per, start = self._runs(kinds)
         total = int(per.sum())
         if total <= _DENSE_PAIRS:
             if total == 0:
                 return out
             pi = np.repeat(np.arange(len(points)), per)
-            end = np.cumsum(per)
-            aj = self._by_kind[np.repeat(self._kind_start[ki] - end + per, per) + np.arange(total)]
-            some = np.flatnonzero(per)
+            begin = np.cumsum(per)
+            begin -= per  # each point's first pair
+            aj = self._by_kind[np.repeat(start - begin, per) + np.arange(total)]
+            sq = self._squares(points, pi, aj, exclude)
             # the smallest square, then its root (the root of the smallest is the smallest root, to the bit)
-            out[some] = np.sqrt(np.minimum.reduceat(self._squares(points, pi, aj, exclude), (end - per)[some]))
+            if per.all():  # every point has atoms of its kind (the usual case)
+                out = np.sqrt(np.minimum.reduceat(sq, begin))
+            else:
+                some = np.flatnonzero(per)
+                out[some] = np.sqrt(np.minimum.reduceat(sq, begin[some]))
             out[out > r] = np.inf
             return out
         nb, order, sorted_keys, table = self._binned()
