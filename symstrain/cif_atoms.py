@@ -259,12 +259,12 @@ def _new_atoms(label_text, elements, xyz, xyz_su, occ, u_iso, aniso, dis_text, k
     if not _PLAIN_ATOM:  # (a field, ``__post_init__`` or slots added to Atom: its own constructor)
         return [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
                 for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso)]
-    new, out = object.__new__, []
+    new, put, out = object.__new__, object.__setattr__, []
     for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso):
         label = label_text[i]
         atom = new(Atom)
-        vars(atom).update(label=label, element=elements[i], xyz=x, xyz_su=s, occupancy=o, u_iso=u,
-                          u_aniso=aniso.get(label), disorder_group=dis_text[i])
+        put(atom, "__dict__", {"label": label, "element": elements[i], "xyz": x, "xyz_su": s, "occupancy": o,
+                               "u_iso": u, "u_aniso": aniso.get(label), "disorder_group": dis_text[i]})
         out.append(atom)
     return out
 
