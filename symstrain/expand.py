@@ -142,12 +142,12 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
     i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)  # (i < j)
     if len(i) == 0:  # no two images within tol: every one is an atom
         return Y, z, site, occ, (op if with_ops else 0)
-    same_site = site[i] == site[j]
-    same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+    same_site = site.take(i) == site.take(j)
+    same_kind = (kind.take(i) == kind.take(j)) & (np.abs(occ.take(i) - occ.take(j)) < 1e-6)
     merge = np.flatnonzero(same_site | same_kind)
-    i, j, same_site = i[merge], j[merge], same_site[merge]
+    i, j, same_site = i.take(merge), j.take(merge), same_site.take(merge)
     keep = np.ones(len(Y), dtype=bool)
     keep[j] = False
-    n_cross = len(set(j[~same_site & keep[i]].tolist()))
+    n_cross = len(set(j[~same_site & keep.take(i)].tolist()))
     k = np.flatnonzero(keep)
-    return (Y.take(k, axis=0), z[k], site[k], occ[k], (op[k] if with_ops else n_cross))
+    return (Y.take(k, axis=0), z.take(k), site.take(k), occ.take(k), (op.take(k) if with_ops else n_cross))

@@ -116,7 +116,7 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     sorted array (``searchsorted``) ahead of it, and one more run across the wrap at 1."""
     n = len(x)
     order = np.argsort(x, kind="stable")
-    xs = x[order]
+    xs = x.take(order)
     p = np.arange(n)
     ahead = np.searchsorted(xs, xs + w, "left")  # partners p < q < ahead: xs[q] − xs[p] < w
     wrap = np.maximum(np.searchsorted(xs, xs + (1 - w), "right"), ahead)  # q ≥ wrap: 1 − (xs[q] − xs[p]) < w
@@ -128,7 +128,7 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     start = np.cumsum(count) - count
     offset = np.arange(total) - np.repeat(start, count)
     q = np.where(offset < np.repeat(n1, count), first + 1 + offset, np.repeat(wrap - n1, count) + offset)
-    i, j = order[first], order[q]
+    i, j = order.take(first), order.take(q)
     return np.minimum(i, j), np.maximum(i, j)
 
 
@@ -173,7 +173,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     b = np.minimum((f * nb).astype(np.int64), nb - 1)
     key = (b[:, 0] * nb[1] + b[:, 1]) * nb[2] + b[:, 2]
     order = np.argsort(key, kind="stable")
-    sk = key[order]
+    sk = key.take(order)
     offsets = _HALF_SHELL[np.all((_HALF_SHELL == 0) | (nb > 1), axis=1)]
     # each neighbour's key, (b₀'·n₁ + b₁')·n₂ + b₂' with b' = b + offset wrapped around the cell: the three terms of
     # each axis (offset −1, 0, +1) made once, then added per offset (no integer division)
@@ -190,8 +190,8 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
         # the atom's own bin: the atoms after it in its run of the sorted keys
         run_end = np.searchsorted(sk, sk, "right")
     else:  # the same numbers read from a table of the bins
-        lo, count = table[0][q], table[1][q]
-        run_end = table[0][sk] + table[1][sk]
+        lo, count = table[0].take(q), table[1].take(q)
+        run_end = table[0].take(sk) + table[1].take(sk)
     pos = np.arange(n)
     starts = np.concatenate([lo, pos + 1])
     count = np.concatenate([count, run_end - pos - 1])
@@ -200,7 +200,7 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     if total > MAX_CANDIDATES:
         raise _too_small(d, n, r, source, f"{total:.3g} candidate pairs")
     i = np.repeat(first, count)
-    j = order[np.repeat(starts - np.cumsum(count) + count, count) + np.arange(total)]
+    j = order.take(np.repeat(starts - np.cumsum(count) + count, count) + np.arange(total))
     return np.minimum(i, j), np.maximum(i, j), False
 
 
@@ -245,7 +245,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
         diff = frac.take(j, axis=0) - frac.take(i, axis=0)  # (rows by take: several times faster than frac[j])
         diff -= np.rint(diff)
         near = np.flatnonzero((np.abs(diff) * d < r).all(axis=1))
-        i, j, diff = i[near], j[near], diff.take(near, axis=0)
+        i, j, diff = i.take(near), j.take(near), diff.take(near, axis=0)
     else:
         d = _spacings(A, source)
         i, j, ordered = _candidates(frac, A, r, source)
@@ -253,13 +253,13 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
             return _no_pairs()
         cols = frac.T.copy()
         for k in range(3):
-            dk = cols[k, j] - cols[k, i]
+            dk = cols[k].take(j) - cols[k].take(i)  # (1-D take: about twice as fast as cols[k, j])
             dk -= np.rint(dk)
             near = np.flatnonzero(np.abs(dk) * d[k] < r)
-            i, j = i[near], j[near]
+            i, j = i.take(near), j.take(near)
         if not ordered:
             by = np.argsort(i * len(frac) + j)
-            i, j = i[by], j[by]
+            i, j = i.take(by), j.take(by)
         diff = frac.take(j, axis=0) - frac.take(i, axis=0)
         diff -= np.rint(diff)
     v = diff @ A.T
@@ -271,7 +271,7 @@ def pairs_within(frac, A, r: float, source: str = "cell"):
     far = np.flatnonzero(dist > 0.5 * d.min())
     if len(far):
         lim = r * (1 + _FAR_MARGIN)
-        far = far[(dist[far] < lim) | (((1 - np.abs(diff.take(far, axis=0))) * d).min(axis=1) < lim)]
+        far = far[(dist.take(far) < lim) | (((1 - np.abs(diff.take(far, axis=0))) * d).min(axis=1) < lim)]
     if len(far):
         shifts = _shifts(tuple(math.ceil(r / dk) for dk in d.tolist()))
         step = max(1, _BLOCK // len(shifts))
@@ -355,7 +355,7 @@ class NearestOfKind:
             b = np.minimum((self.frac * nb).astype(np.int64), nb - 1)
             key = _bin_key(self.kinds, b, nb)
             order = np.argsort(key, kind="stable")
-            sorted_keys = key[order]
+            sorted_keys = key.take(order)
             self._bins = (nb, order, sorted_keys, _bin_table(sorted_keys, len(key)))
         return self._bins
 
@@ -380,7 +380,7 @@ class NearestOfKind:
             pi = np.repeat(np.arange(len(points)), per)
             begin = np.cumsum(per)
             begin -= per  # each point's first pair
-            aj = self._by_kind[np.repeat(start - begin, per) + np.arange(total)]
+            aj = self._by_kind.take(np.repeat(start - begin, per) + np.arange(total))
             sq = self._squares(points, pi, aj, exclude)
             # the smallest square, then its root (the root of the smallest is the smallest root, to the bit)
             if per.all():  # every point has atoms of its kind (the usual case)
@@ -401,26 +401,26 @@ class NearestOfKind:
         crossed = (side != 0) @ np.array([1, 2, 4])  # bit k: the ball crosses a face along axis k
         ext = np.flatnonzero(crossed)
         ci, pe = np.nonzero((_COMBO_BITS[1:, None] & ~crossed[ext][None, :]) == 0)
-        pe = ext[pe]
+        pe = ext.take(pe)
         bb = b.take(pe, axis=0) + _COMBOS8.take(ci + 1, axis=0) * side.take(pe, axis=0)
         bb = np.where(bb < 0, bb + nb, np.where(bb >= nb, bb - nb, bb))
         pi = np.concatenate([np.arange(len(points)), pe])
-        q = np.concatenate([_bin_key(kinds, b, nb), _bin_key(kinds[pe], bb, nb)])
+        q = np.concatenate([_bin_key(kinds, b, nb), _bin_key(kinds.take(pe), bb, nb)])
         if table is None:
             by = np.argsort(q)  # sorted queries: searchsorted walks the keys in order
-            pi, q = pi[by], q[by]
+            pi, q = pi.take(by), q.take(by)
             lo = np.searchsorted(sorted_keys, q, "left")
             count = np.searchsorted(sorted_keys, q, "right") - lo
         else:  # the same numbers from the table of bins (a query key outside it: no atom)
             start, per = table
             inside = (q >= 0) & (q < len(per))
             qi = np.where(inside, q, 0)
-            lo, count = start[qi], np.where(inside, per[qi], 0)
+            lo, count = start.take(qi), np.where(inside, per.take(qi), 0)
         total = int(count.sum())
         if total == 0:
             return out
         pi = np.repeat(pi, count)
-        aj = order[np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total)]
+        aj = order.take(np.repeat(lo - np.cumsum(count) + count, count) + np.arange(total))
         np.minimum.at(out, pi, self._squares(points, pi, aj, exclude))
         np.sqrt(out, out=out)
         out[out > r] = np.inf
@@ -434,7 +434,7 @@ class NearestOfKind:
         v = diff @ self.A.T
         sq = np.einsum("pk,pk->p", v, v)
         if exclude is not None:
-            sq[aj == np.asarray(exclude)[pi]] = np.inf
+            sq[aj == np.asarray(exclude).take(pi)] = np.inf
         return sq
 
 
@@ -479,43 +479,45 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     elements = [a.element for a in phase.atoms]
     kinds = set(elements)
     rad_by_el = {e: _covalent_radius(e) for e in kinds}
-    radius = np.array([rad_by_el[e] for e in elements])[site]  # per site, then per atom of the cell
+    radius = np.array([rad_by_el[e] for e in elements]).take(site)  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & kinds)
     # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
     # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)
     r_overlap = overlap * 2.0 * max(rad_by_el.values())
     i, j, dist = pairs_within(frac, A, r_overlap, source=phase.name)
     if oxide and len(kinds & _HARD_CATIONS):
-        positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool)[site]
+        positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool).take(site)
         hard = np.flatnonzero(positive)
         r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
         if len(hard) > 1 and r_cation > r_overlap:
             hi, hj, hd = pairs_within(frac.take(hard, axis=0), A, r_cation, source=phase.name)
-            code, first = np.unique(np.concatenate([i, hard[hi]]) * len(frac) + np.concatenate([j, hard[hj]]),
+            code, first = np.unique(np.concatenate([i, hard.take(hi)]) * len(frac) + np.concatenate([j, hard.take(hj)]),
                                     return_index=True)
-            i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd])[first]
+            i, j, dist = code // len(frac), code % len(frac), np.concatenate([dist, hd]).take(first)
     else:
         positive = None
     if len(i) == 0:
         return []
-    rsum = radius[i] + radius[j]
-    si, sj = site[i], site[j]
-    alternative = (occ[i] < 1) & (occ[j] < 1) & (occ[i] + occ[j] <= 1 + 1e-3)
+    rsum = radius.take(i) + radius.take(j)
+    si, sj = site.take(i), site.take(j)
+    oi, oj = occ.take(i), occ.take(j)
+    alternative = (oi < 1) & (oj < 1) & (oi + oj <= 1 + 1e-3)
     groups = [a.disorder_group for a in phase.atoms]
     if any(groups):
         codes: dict[str, int] = {}
         groups_code = np.array([codes.setdefault(str(g), len(codes)) for g in groups], dtype=np.int64)
         has_group = np.array([bool(g) for g in groups])
-        alternative |= has_group[si] & has_group[sj] & (groups_code[si] != groups_code[sj])
+        alternative |= has_group.take(si) & has_group.take(sj) & (groups_code.take(si) != groups_code.take(sj))
     bad_overlap = (dist < overlap * rsum) & ~alternative
     rules = [(bad_overlap, "overlap", overlap)]
     if positive is not None:
-        rules.append((positive[i] & positive[j] & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
+        rules.append((positive.take(i) & positive.take(j) & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
     labels = [a.label for a in phase.atoms]
     out: dict[tuple[str, str], tuple] = {}
     for mask, kind, factor in rules:
         k = np.flatnonzero(mask)
-        for a, b, d, lim in zip(si[k].tolist(), sj[k].tolist(), dist[k].tolist(), (factor * rsum[k]).tolist()):
+        for a, b, d, lim in zip(si.take(k).tolist(), sj.take(k).tolist(), dist.take(k).tolist(),
+                                (factor * rsum.take(k)).tolist()):
             key = (labels[a], labels[b]) if labels[a] <= labels[b] else (labels[b], labels[a])
             if key not in out or d < out[key][2]:
                 out[key] = (key[0], key[1], d, lim, kind)
