@@ -83,3 +83,30 @@ def test_columns_read_the_same_as_entry_by_entry(tmp_path, b1, u13):
         assert fe.u_aniso is None
     else:
         assert fe.u_aniso == pytest.approx((0.011, 0.012, 0.013, 0.001, 0.002, 0.0))
+
+
+def test_plain_character_checks_agree_with_the_character_classes():
+    # oracle: the regular expressions' negated classes (\d matches every Unicode decimal digit in a str pattern, so a
+    # non-ASCII digit is a plain character there, and float() reads it), on texts built from every kind of character
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from symstrain import cif_columns
+
+    not_plain = re.compile(r"[^\d.+\-()\n]")
+    not_decimal = re.compile(r"[^0-9.+\-\n]")
+    alphabet = st.sampled_from(list("0123456789.+-()\n eE?'x/_") + ["\u0663", "\u00e9", "\ufffd", "\t", "\r"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(text):
+        assert cif_columns._plain_chars_only(text) == (not not_plain.search(text))
+        ascii_decimal = text.isascii() and not text.encode("ascii").translate(None, cif_columns._DECIMAL_BYTES)
+        assert ascii_decimal == (text.isascii() and not not_decimal.search(text))
+
+    check()
+    # a column of Arabic-Indic digits is plain characters, read entry by entry as float() reads it
+    assert cif_columns._plain_chars_only("\u0663.5\n0.25")
+    assert not cif_columns._plain_chars_only("0.5\n0.2x")
