@@ -21,13 +21,21 @@ from . import cif_values as values
 
 class Columns:
     """The raw values of a block's columns by tag (``None`` for an absent or empty column), the values of each loop
-    fetched from gemmi once: one call for the whole loop instead of one per value."""
+    fetched from gemmi once: one call for the whole loop instead of one per value, and the other columns of a loop
+    already fetched read from it without asking gemmi again (a tag occurs once in a block: gemmi refuses a duplicate
+    tag, in any case, as it reads; only ASCII tags, matched as gemmi matches them, case-insensitively)."""
 
     def __init__(self, block):
         self.block = block
         self._loops: dict = {}
+        #: ASCII tag in lower case → (values, width, column) of the loop fetched that holds it
+        self._known: dict = {}
 
     def __call__(self, tag) -> list[str] | None:
+        known = self._known.get(tag.lower()) if tag.isascii() else None
+        if known is not None:
+            values, width, k = known
+            return values[k::width] or None
         col = self.block.find_values(tag)
         if col is None or len(col) == 0:
             return None
@@ -42,6 +50,10 @@ class Columns:
                 hit = self._loops[key] = (loop.values, len(tags))
             except UnicodeDecodeError:  # (a block read by the caller from a non-UTF-8 file) only the columns asked
                 hit = self._loops[key] = (None, 0)  # for may fail, as they would one by one
+            else:
+                for k, t in enumerate(tags):
+                    if t.isascii():
+                        self._known.setdefault(t.lower(), (hit[0], hit[1], k))
         values, width = hit
         if values is None:
             return list(col)

@@ -110,3 +110,24 @@ def test_plain_character_checks_agree_with_the_character_classes():
     # a column of Arabic-Indic digits is plain characters, read entry by entry as float() reads it
     assert cif_columns._plain_chars_only("\u0663.5\n0.25")
     assert not cif_columns._plain_chars_only("0.5\n0.2x")
+
+
+def test_columns_give_what_gemmi_gives_for_every_tag():
+    # oracle: gemmi's own find_values, asked tag by tag (after the loop's other columns were read from memory), in any
+    # letter case, for tags of two loops, a pair, a tag no loop holds and an empty answer
+    import gemmi
+
+    from symstrain.cif_columns import Columns
+
+    doc = gemmi.cif.read_string(
+        "data_x\n_cell_length_a 5\nloop_\n_atom_site_label\n_Atom_Site_Fract_X\n_atom_site_fract_y\n"
+        "A1 0.1 0.2\nB2 0.3 0.4\nC3 0.5 0.6\nloop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\nA1 0.01\n")
+    block = doc.sole_block()
+    tags = ["_atom_site_label", "_atom_site_fract_x", "_ATOM_SITE_FRACT_Y", "_atom_site_Fract_x",
+            "_atom_site_aniso_U_11", "_atom_site_aniso_label", "_cell_length_a", "_atom_site_fract_z", "_nothing"]
+    column = Columns(block)
+    for tag in tags + tags[::-1]:
+        col = block.find_values(tag)
+        want = None if col is None or len(col) == 0 else list(col)
+        assert column(tag) == want, tag
+    assert column("_atom_site_fract_x") == ["0.1", "0.3", "0.5"]
