@@ -246,25 +246,22 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     return _merge_duplicates(atoms, source, warnings, xyz_kept)
 
 
-#: the fields of :class:`Atom`, in order, when it is the plain frozen record :func:`_new_atoms` may fill directly
-_ATOM_FIELDS = ("label", "element", "xyz", "xyz_su", "occupancy", "u_iso", "u_aniso", "disorder_group")
-_PLAIN_ATOM = (tuple(f.name for f in dataclasses.fields(Atom)) == _ATOM_FIELDS and not hasattr(Atom, "__post_init__")
-               and "__slots__" not in vars(Atom))
+#: Atom is the plain frozen record of these fields (no __post_init__, no slots): :func:`_new_atoms` may fill it directly
+_PLAIN_ATOM = (tuple(f.name for f in dataclasses.fields(Atom)) == ("label", "element", "xyz", "xyz_su", "occupancy",
+               "u_iso", "u_aniso", "disorder_group") and not hasattr(Atom, "__post_init__") and "__slots__" not in vars(Atom))
 
 
 def _new_atoms(label_text, elements, xyz, xyz_su, occ, u_iso, aniso, dis_text, keep) -> list[Atom]:
-    """The :class:`Atom` of each site ``keep[k]`` (coordinates and s.u.'s ``xyz[k]``, ``xyz_su[k]``, occupancy and U
-    ``occ[k]``, ``u_iso[k]``). Its fields are set as the dataclass's ``__init__`` sets them, without the frozen
-    record's guarded ``__setattr__`` per field (a third of the time of this step for thousands of sites)."""
-    if not _PLAIN_ATOM:  # (a field, ``__post_init__`` or slots added to Atom: its own constructor)
+    """The :class:`Atom` of each site ``keep[k]`` (``xyz[k]``, ``xyz_su[k]``, ``occ[k]``, ``u_iso[k]``): the fields set as
+    the dataclass's ``__init__`` sets them, less its frozen ``__setattr__`` per field (a third of this step's time)."""
+    if not _PLAIN_ATOM:
         return [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
                 for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso)]
     new, put, out = object.__new__, object.__setattr__, []
     for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso):
-        label = label_text[i]
         atom = new(Atom)
-        put(atom, "__dict__", {"label": label, "element": elements[i], "xyz": x, "xyz_su": s, "occupancy": o,
-                               "u_iso": u, "u_aniso": aniso.get(label), "disorder_group": dis_text[i]})
+        put(atom, "__dict__", {"label": label_text[i], "element": elements[i], "xyz": x, "xyz_su": s, "occupancy": o,
+                               "u_iso": u, "u_aniso": aniso.get(label_text[i]), "disorder_group": dis_text[i]})
         out.append(atom)
     return out
 
