@@ -33,15 +33,11 @@ _Z: dict[str, int] = {}
 
 
 def _atomic_numbers(elements) -> np.ndarray:
-    out = np.empty(len(elements), dtype=int)
-    for i, e in enumerate(elements):
-        z = _Z.get(e)
-        if z is None:
-            import gemmi
+    for e in set(elements).difference(_Z):
+        import gemmi
 
-            z = _Z[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
-        out[i] = z
-    return out
+        _Z[e] = 1 if e.upper() in ("D", "T") else int(gemmi.Element(e).atomic_number)
+    return np.array([_Z[e] for e in elements], dtype=int)
 
 
 def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: float = MERGE_TOLERANCE):
@@ -119,11 +115,14 @@ def _remembered(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops
 
 def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bool):
     """The work of :func:`expand_cell`, uncached."""
-    idx = np.array([i for i, a in enumerate(phase.atoms) if include_zero_occupancy or a.occupancy > 0], dtype=int)
-    if len(idx) == 0:
+    atoms = phase.atoms
+    used = range(len(atoms)) if include_zero_occupancy else [i for i, a in enumerate(atoms) if a.occupancy > 0]
+    if len(used) == 0:
         return (np.zeros((0, 3)), np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0),
                 np.zeros(0, dtype=int) if with_ops else 0)
-    X = np.array([phase.atoms[i].xyz for i in idx], dtype=float)  # (n, 3)
+    kept = [atoms[i] for i in used]
+    idx = np.array(used, dtype=int)
+    X = np.array([a.xyz for a in kept], dtype=float)  # (n, 3)
     R = np.asarray(phase.spacegroup.rotations, dtype=float)  # (m, 3, 3)
     t = np.asarray(phase.spacegroup.translations, dtype=float)  # (m, 3)
     m = len(R)
@@ -131,24 +130,24 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
     Y -= np.floor(Y)
     Y[Y >= 1.0] = 0.0  # floor of -1e-17 leaves 1.0
     site = np.repeat(idx, m)
-    z = np.repeat(_atomic_numbers([phase.atoms[i].element for i in idx]), m)
-    occ = np.repeat(np.array([phase.atoms[i].occupancy for i in idx], dtype=float), m)
+    z = np.repeat(_atomic_numbers([a.element for a in kept]), m)
+    occ = np.repeat(np.array([a.occupancy for a in kept], dtype=float), m)
     # kind of atom for cross-site merging: atomic number, or the element symbol itself (isotopes apart)
     if with_ops:
         op = np.tile(np.arange(m), len(idx))
-        _, kind = np.unique([phase.atoms[i].element.strip().capitalize() for i in idx], return_inverse=True)
+        _, kind = np.unique([a.element.strip().capitalize() for a in kept], return_inverse=True)
         kind = np.repeat(kind.reshape(-1), m)
     else:
         kind = z
     i, j, _ = pairs_within(Y, phase.cell.matrix(), tol, source=phase.name)  # (i < j)
     if len(i) == 0:  # no two images within tol: every one is an atom
         return Y, z, site, occ, (op if with_ops else 0)
-    same_site = site[i] == site[j]
-    same_kind = (kind[i] == kind[j]) & (np.abs(occ[i] - occ[j]) < 1e-6)
+    same_site = site.take(i) == site.take(j)
+    same_kind = (kind.take(i) == kind.take(j)) & (np.abs(occ.take(i) - occ.take(j)) < 1e-6)
     merge = np.flatnonzero(same_site | same_kind)
-    i, j, same_site = i[merge], j[merge], same_site[merge]
+    i, j, same_site = i.take(merge), j.take(merge), same_site.take(merge)
     keep = np.ones(len(Y), dtype=bool)
     keep[j] = False
-    n_cross = len(set(j[~same_site & keep[i]].tolist()))
+    n_cross = len(set(j[~same_site & keep.take(i)].tolist()))
     k = np.flatnonzero(keep)
-    return (Y.take(k, axis=0), z[k], site[k], occ[k], (op[k] if with_ops else n_cross))
+    return (Y.take(k, axis=0), z.take(k), site.take(k), occ.take(k), (op.take(k) if with_ops else n_cross))

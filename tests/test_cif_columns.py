@@ -83,3 +83,51 @@ def test_columns_read_the_same_as_entry_by_entry(tmp_path, b1, u13):
         assert fe.u_aniso is None
     else:
         assert fe.u_aniso == pytest.approx((0.011, 0.012, 0.013, 0.001, 0.002, 0.0))
+
+
+def test_plain_character_checks_agree_with_the_character_classes():
+    # oracle: the regular expressions' negated classes (\d matches every Unicode decimal digit in a str pattern, so a
+    # non-ASCII digit is a plain character there, and float() reads it), on texts built from every kind of character
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from symstrain import cif_columns
+
+    not_plain = re.compile(r"[^\d.+\-()\n]")
+    not_decimal = re.compile(r"[^0-9.+\-\n]")
+    alphabet = st.sampled_from(list("0123456789.+-()\n eE?'x/_") + ["\u0663", "\u00e9", "\ufffd", "\t", "\r"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(text):
+        assert cif_columns._plain_chars_only(text) == (not not_plain.search(text))
+        ascii_decimal = text.isascii() and not text.encode("ascii").translate(None, cif_columns._DECIMAL_BYTES)
+        assert ascii_decimal == (text.isascii() and not not_decimal.search(text))
+
+    check()
+    # a column of Arabic-Indic digits is plain characters, read entry by entry as float() reads it
+    assert cif_columns._plain_chars_only("\u0663.5\n0.25")
+    assert not cif_columns._plain_chars_only("0.5\n0.2x")
+
+
+def test_columns_give_what_gemmi_gives_for_every_tag():
+    # oracle: gemmi's own find_values, asked tag by tag (after the loop's other columns were read from memory), in any
+    # letter case, for tags of two loops, a pair, a tag no loop holds and an empty answer
+    import gemmi
+
+    from symstrain.cif_columns import Columns
+
+    doc = gemmi.cif.read_string(
+        "data_x\n_cell_length_a 5\nloop_\n_atom_site_label\n_Atom_Site_Fract_X\n_atom_site_fract_y\n"
+        "A1 0.1 0.2\nB2 0.3 0.4\nC3 0.5 0.6\nloop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\nA1 0.01\n")
+    block = doc.sole_block()
+    tags = ["_atom_site_label", "_atom_site_fract_x", "_ATOM_SITE_FRACT_Y", "_atom_site_Fract_x",
+            "_atom_site_aniso_U_11", "_atom_site_aniso_label", "_cell_length_a", "_atom_site_fract_z", "_nothing"]
+    column = Columns(block)
+    for tag in tags + tags[::-1]:
+        col = block.find_values(tag)
+        want = None if col is None or len(col) == 0 else list(col)
+        assert column(tag) == want, tag
+    assert column("_atom_site_fract_x") == ["0.1", "0.3", "0.5"]

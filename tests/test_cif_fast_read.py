@@ -179,3 +179,40 @@ def test_u_where_given_even_when_every_site_has_a_b(tmp_path):
     ph = _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.01 4.0", "C2 C 0.2 0.2 0.2 1 ? 1.5"], b_column=True)
     u = [a.u_iso for a in ph.atoms]
     assert u[0] == 0.01 and u[1] == pytest.approx(1.5 / (8 * np.pi**2), rel=1e-15)
+
+
+def test_atoms_filled_directly_equal_the_constructors(tmp_path, monkeypatch):
+    # the reader fills each Atom's fields without the frozen dataclass's __init__: every field must equal what
+    # Atom(...) gives (the constructor is the oracle), the record must stay frozen, and the written values are the file's
+    import dataclasses
+
+    from symstrain import cif_atoms
+    from symstrain.phase import Atom
+
+    p = tmp_path / "a.cif"
+    p.write_text(_cell() + P4_OPS + "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+                 "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n_atom_site_U_iso_or_equiv\n"
+                 "_atom_site_disorder_group\nC1 C 0.1 0.2(3) 0.3 0.5 0.012 1\nO1 O 0.25 0.35 0.45 1 . .\n"
+                 "loop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\n_atom_site_aniso_U_22\n_atom_site_aniso_U_33\n"
+                 "_atom_site_aniso_U_12\n_atom_site_aniso_U_13\n_atom_site_aniso_U_23\nO1 0.01 0.02 0.03 0 0 0.004\n")
+    assert cif_atoms._PLAIN_ATOM
+    fast = read_cif(p).atoms
+    monkeypatch.setattr(cif_atoms, "_PLAIN_ATOM", False)
+    slow = read_cif(p).atoms
+    assert len(fast) == len(slow) == 2
+    for a, b in zip(fast, slow):
+        assert type(a) is Atom and list(vars(a)) == [f.name for f in dataclasses.fields(Atom)]
+        for f in dataclasses.fields(Atom):
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if isinstance(x, np.ndarray):
+                assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
+            else:
+                assert x == y and type(x) is type(y)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            a.label = "X"
+    c1, o1 = fast
+    assert (c1.label, c1.element, c1.occupancy, c1.u_iso, c1.u_aniso, c1.disorder_group) == ("C1", "C", 0.5, 0.012,
+                                                                                              None, "1")
+    assert c1.xyz.tolist() == [0.1, 0.2, 0.3] and c1.xyz_su[1] == pytest.approx(0.3)
+    assert (o1.occupancy, o1.u_iso, o1.u_aniso, o1.disorder_group) == (1.0, None, (0.01, 0.02, 0.03, 0.0, 0.0, 0.004),
+                                                                       "")

@@ -196,6 +196,19 @@ def test_close_contacts_match_brute_force_on_a_crowded_random_oxide():
         assert got[k] == pytest.approx(d, abs=1e-9)
 
 
+def _brute_nearest(frac, kinds, A, q, qk, r):
+    """Oracle: Å from each point q (M, 3) to the nearest atom of its kind qk within r (inf beyond), every periodic image
+    within one cell measured in numpy."""
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3, indexing="ij")).reshape(3, -1).T
+    diff = frac[None, :, :] - q[:, None, :]
+    diff -= np.rint(diff)
+    d = np.linalg.norm((diff[:, :, None, :] + shifts[None, None]) @ A.T, axis=3).min(axis=2)
+    d[kinds[None, :] != qk[:, None]] = np.inf
+    want = d.min(axis=1)
+    want[want > r] = np.inf
+    return want
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("dense_pairs", [0, 10**9])  # always the bins; always every atom of the kind
 def test_nearest_of_kind_equals_brute_force(seed, dense_pairs, monkeypatch):
@@ -216,12 +229,7 @@ def test_nearest_of_kind_equals_brute_force(seed, dense_pairs, monkeypatch):
     shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3, indexing="ij")).reshape(3, -1).T
     for rr in (r, r / 7):
         got = search.distance(q, qk, r=rr)
-        diff = frac[None, :, :] - q[:, None, :]
-        diff -= np.rint(diff)
-        d = np.linalg.norm((diff[:, :, None, :] + shifts[None, None]) @ A.T, axis=3).min(axis=2)
-        d[kinds[None, :] != qk[:, None]] = np.inf
-        want = d.min(axis=1)
-        want[want > rr] = np.inf
+        want = _brute_nearest(frac, kinds, A, q, qk, rr)
         assert np.array_equal(np.isinf(got), np.isinf(want))
         assert np.allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=0, atol=1e-12)
     # the atoms themselves, each excluded: the nearest other atom of its kind
@@ -235,3 +243,27 @@ def test_nearest_of_kind_equals_brute_force(seed, dense_pairs, monkeypatch):
     want[want > r] = np.inf
     assert np.array_equal(np.isinf(got), np.isinf(want))
     assert np.allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("labels", [(0, 1, 2), (1, 5, 9), (-3, 7, 10**12)])  # table of kinds; bisection of them
+def test_nearest_of_kind_with_absent_and_odd_kinds(labels):
+    # oracle: brute force in numpy; query kinds that no atom has (below, between and above the atoms' kinds,
+    # also beyond the table) find nothing
+    from symstrain.neighbours import NearestOfKind
+
+    rng = np.random.default_rng(7)
+    A = np.array([[7.0, 0.8, 0.0], [0.0, 8.0, 1.1], [0.0, 0.0, 9.0]])
+    n = 60
+    frac = rng.random((n, 3))
+    kinds = np.array(labels)[rng.integers(0, 3, n)]
+    r = 1.5
+    search = NearestOfKind(frac, kinds, A, r)
+    absent = [-1, 3, 6, 10**12 + 1, -(10**12)]
+    q = rng.random((80, 3))
+    qk = np.array(list(labels) + absent)[rng.integers(0, 3 + len(absent), len(q))]
+    want = _brute_nearest(frac, kinds, A, q, qk, r)
+    got = search.distance(q, qk)
+    assert np.isinf(got[np.isin(qk, absent)]).all()
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    assert np.allclose(got[np.isfinite(got)], want[np.isfinite(want)], rtol=0, atol=1e-12)
+    assert np.isinf(search.distance(q[:5], np.full(5, absent[1]))).all()
