@@ -12,7 +12,6 @@ columns of plain numbers at once is ``cif_columns.py``'s (what is not plain is r
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from functools import lru_cache
@@ -203,7 +202,8 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         "" if t in values.NULL_TEXTS else t for t in values.texts(cols["dis"])]
     # one array per structure, each atom's coordinates a row of it (the atoms' own, as no other atom shares a row)
     xyz_kept, su_kept = xyz[keep], xyz_su[keep]
-    atoms = _new_atoms(label_text, elements, xyz_kept, su_kept, occ, u_iso, aniso, dis_text, keep)
+    atoms = [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
+             for i, x, s, o, u in zip(keep, xyz_kept, su_kept, occ, u_iso)]
 
     def warn(code, message):
         warnings.append(WarningText(code, source, message))
@@ -244,26 +244,6 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")
     return _merge_duplicates(atoms, source, warnings, xyz_kept)
-
-
-#: Atom is the plain frozen record of these fields (no __post_init__, no slots): :func:`_new_atoms` may fill it directly
-_PLAIN_ATOM = (tuple(f.name for f in dataclasses.fields(Atom)) == ("label", "element", "xyz", "xyz_su", "occupancy",
-               "u_iso", "u_aniso", "disorder_group") and not hasattr(Atom, "__post_init__") and "__slots__" not in vars(Atom))
-
-
-def _new_atoms(label_text, elements, xyz, xyz_su, occ, u_iso, aniso, dis_text, keep) -> list[Atom]:
-    """The :class:`Atom` of each site ``keep[k]`` (``xyz[k]``, ``xyz_su[k]``, ``occ[k]``, ``u_iso[k]``): the fields set as
-    the dataclass's ``__init__`` sets them, less its frozen ``__setattr__`` per field (a third of this step's time)."""
-    if not _PLAIN_ATOM:
-        return [Atom(label_text[i], elements[i], x, s, o, u, aniso.get(label_text[i]), dis_text[i])
-                for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso)]
-    new, put, out = object.__new__, object.__setattr__, []
-    for i, x, s, o, u in zip(keep, xyz, xyz_su, occ, u_iso):
-        atom = new(Atom)
-        put(atom, "__dict__", {"label": label_text[i], "element": elements[i], "xyz": x, "xyz_su": s, "occupancy": o,
-                               "u_iso": u, "u_aniso": aniso.get(label_text[i]), "disorder_group": dis_text[i]})
-        out.append(atom)
-    return out
 
 
 def _occupancies_and_u(cols, plain, keep, label_text, source):
