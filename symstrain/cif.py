@@ -33,6 +33,9 @@ Rules applied (in this order of precedence)
   item; anywhere else (labels, type symbols, formula, title, authors) they are read as U+FFFD (�) with one
   warning naming the items — a label stays usable as a name, and nothing numeric is guessed.
 * A file of several blocks whose chosen block cannot be read says which blocks can (``--block``).
+* A tag given twice in a block (CIF forbids it; AMCSD files repeat ``_chemical_formula_sum`` with ``''``): a tag
+  that is not read is a warning; a read tag (cell, symmetry, atom sites, formula, temperature) given as single
+  items whose values agree once ``?``/``.``/empty are set aside is read with a warning; otherwise an error.
 
 Plausibility limits
 -------------------
@@ -52,7 +55,7 @@ from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
 from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
-                         item_number, item_text, not_a_number, parse_number, texts, unquote)
+                         item_number, item_text, not_a_number, parse_number, repeated_tags, texts, unquote)
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -99,7 +102,9 @@ _STRICT_TAG_RE = re.compile(
 
 
 def _read_document(path: Path):
-    """(gemmi Document, replaced): ``replaced`` is True when bytes that are not UTF-8 were read as U+FFFD."""
+    """(gemmi Document, replaced, repeated): ``replaced`` is True when bytes that are not UTF-8 were read as U+FFFD,
+    ``repeated`` when some block gives a tag twice (read without gemmi's duplicate check; judged by
+    :func:`~symstrain.cif_values.repeated_tags`)."""
     import gemmi
 
     try:
@@ -132,6 +137,11 @@ def _read_document(path: Path):
     try:
         doc = gemmi.cif.read_string(source)
     except (ValueError, RuntimeError) as exc:
+        if "duplicate tag" in str(exc):  # judged per block as it is read (repeated_tags); other checks kept
+            doc = gemmi.cif.read_string(source, check_level=0)
+            names = [b.name.lower() for b in doc]
+            if len(set(names)) == len(names):
+                return doc, replaced, True
         bare = _unquoted_non_ascii(source if isinstance(source, str) else data.decode("utf-8"))
         if bare:  # gemmi names the loop or a later token; the cause is the first bare value outside ASCII
             what = "bytes that are not UTF-8 (shown as �)" if "\ufffd" in bare[1] else "characters outside ASCII"
@@ -153,7 +163,7 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, f"cannot parse as CIF: {msg}") from None
     if len(doc) == 0:
         raise SymstrainInputError(path, "empty file: no data_ block")
-    return doc, replaced
+    return doc, replaced, False
 
 
 _TOKEN = re.compile(r"""'[^']*'(?=\s|$)|"[^"]*"(?=\s|$)|\S+""")
@@ -181,7 +191,7 @@ def _unquoted_non_ascii(text: str) -> tuple[int, str] | None:
 
 def list_blocks(path) -> list[str]:
     """Names of the data blocks in a CIF file, in file order."""
-    doc, _ = _read_document(Path(path))
+    doc = _read_document(Path(path))[0]
     return [b.name for b in doc]
 
 
@@ -205,12 +215,13 @@ def read_cif(path, block: str | None = None) -> Phase:
 def read_cif_and_blocks(path, block: str | None = None) -> tuple[Phase, list[str]]:
     """:func:`read_cif` and :func:`list_blocks` from one parse of the file: ``(phase, names of every block)``."""
     path = Path(path)
-    doc, replaced = _read_document(path)
+    doc, replaced, repeated = _read_document(path)
     names = [b.name for b in doc]
-    return _phase_of_document(doc, names, path, replaced, block), names
+    return _phase_of_document(doc, names, path, replaced, block, repeated), names
 
 
-def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None) -> Phase:
+def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None,
+                       repeated: bool = False) -> Phase:
     """The phase of :func:`read_cif` from the parsed document ``doc`` (block ``names``) of ``path``."""
     if block is not None:
         wanted = block[5:] if block.lower().startswith("data_") else block
@@ -219,14 +230,14 @@ def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None
             index = next((i for i, n in enumerate(names) if n.lower() == wanted.lower()), None)
         if index is None:
             raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
-        return _phase_from_file_block(doc[index], str(path), replaced)
+        return _phase_from_file_block(doc[index], str(path), replaced, repeated)
     index = 0 if len(names) == 1 else next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
     try:
-        return _phase_from_file_block(doc[index], str(path), replaced)
+        return _phase_from_file_block(doc[index], str(path), replaced, repeated)
     except SymstrainInputError as exc:
         if len(names) < 2:
             raise
-        readable = _readable_blocks(doc, str(path), replaced, skip=index)
+        readable = _readable_blocks(doc, str(path), replaced, repeated, skip=index)
         if not readable:
             raise
         raise SymstrainInputError(
@@ -234,7 +245,7 @@ def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None
             f"{', '.join(readable)} (choose one with --block)") from None
 
 
-def _readable_blocks(doc, source, replaced, skip, limit=50) -> list[str]:
+def _readable_blocks(doc, source, replaced, repeated, skip, limit=50) -> list[str]:
     """Names of the blocks (other than ``skip``, at most ``limit`` tried) that read without error."""
     out = []
     for i, b in enumerate(doc):
@@ -244,15 +255,23 @@ def _readable_blocks(doc, source, replaced, skip, limit=50) -> list[str]:
             out.append("…")
             break
         try:
-            _phase_from_file_block(b, source, replaced)
+            _phase_from_file_block(b, source, replaced, repeated)
         except SymstrainInputError:
             continue
         out.append(b.name)
     return out
 
 
-def _phase_from_file_block(block, source: str, replaced: bool) -> Phase:
-    """:func:`phase_from_block` with the items that held bytes that are not UTF-8 checked first."""
+def _phase_from_file_block(block, source: str, replaced: bool, repeated: bool = False) -> Phase:
+    """:func:`phase_from_block` with the items that held bytes that are not UTF-8 (``replaced``) and the tags given
+    twice (``repeated``) checked first."""
+    if repeated:
+        notes = repeated_tags(block, source)
+        if notes:
+            from dataclasses import replace
+
+            phase = _phase_from_file_block(block, source, replaced)
+            return replace(phase, warnings=tuple(notes) + tuple(phase.warnings))
     if not replaced:
         return phase_from_block(block, source)
     bad = _undecodable_tags(block)

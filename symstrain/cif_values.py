@@ -2,10 +2,10 @@
 
 What lives here: :func:`parse_number` (``12.370(2)`` → (12.370, 0.002), fractions such as ``1/4`` on request, never
 ±inf or NaN), :func:`unquote`, :func:`is_null` and the block look-ups :func:`item_text`, :func:`first_item_text` and
-:func:`item_number` (a number or one error line naming the item); the plausibility limits every reader module
-applies, and :data:`WARNING_CODES`, every code the reader's warnings carry. What does not: which items are read and what
-they mean (``cif.py``: documents, cell, symmetry items, temperature, Z; ``cif_atoms.py``: atom sites;
-``cif_spacegroup.py``: the declared group).
+:func:`item_number` (a number or one error line naming the item), :func:`repeated_tags` (a tag a block gives twice);
+the plausibility limits every reader module applies, and :data:`WARNING_CODES`, every code the reader's warnings
+carry. What does not: which items are read and what they mean (``cif.py``: documents, cell, symmetry items,
+temperature, Z; ``cif_atoms.py``: atom sites; ``cif_spacegroup.py``: the declared group).
 
 Plausibility limits (one place; applied on read)
 ------------------------------------------------
@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 
 #: plausibility limits (the module docstring says why)
 CELL_LENGTH_RANGE = (0.5, 1000.0)
@@ -65,6 +65,7 @@ Z_MAX = 10_000.0
 #: every warning code the reader gives (``Phase.warnings[i].code``) and what it means
 WARNING_CODES = {
     "non_utf8_text": "bytes that are not UTF-8 in a text item were read as U+FFFD",
+    "duplicate_tag": "a tag given more than once in a block; its values agree (or it is not read)",
     "cell_volume_mismatch": "_cell_volume differs from the volume of the cell parameters",
     "temperature_range": "the temperature is a range; its midpoint is used",
     "temperature_unit": "the temperature carries a unit and was converted",
@@ -221,3 +222,46 @@ def item_number(block, tag, source) -> tuple[float | None, float | None]:
         return parse_number(v)
     except ValueError as exc:
         raise SymstrainInputError(source, f"{tag} {not_a_number(exc)}: {unquote(v)!r}") from None
+
+
+# ----------------------------------------------------------------------------- tags given twice
+
+
+#: tags whose value is read (a repeated one with values that disagree is an error, see :func:`repeated_tags`)
+_READ_TAG_RE = re.compile(r"^_(cell_|symmetry_|space_group|atom_site|diffrn_ambient_temperature|"
+                          r"chemical_formula_sum$|publ_section_title$)", re.I)
+
+
+def repeated_tags(block, source: str) -> list:
+    """The warnings on the tags ``block`` gives more than once (gemmi's check was off; tags compared without case).
+    A read tag (:data:`_READ_TAG_RE`) given as single items whose values other than ``?``/``.``/empty agree is set to
+    that value (the first item is the one read); in a loop, or with values that disagree, it is an error."""
+    seen: dict = {}
+    for item in block:
+        if item.pair is not None:
+            seen.setdefault(item.pair[0].lower(), []).append(item.pair)
+        elif item.loop is not None:
+            for tag in item.loop.tags:
+                seen.setdefault(tag.lower(), []).append(None)
+    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    ignored, notes = [], []
+    for key, items in repeated.items():
+        if not _READ_TAG_RE.match(key):
+            ignored.append(key)
+            continue
+        if None in items:
+            raise SymstrainInputError(source, f"{key} is given {len(items)} times (in a loop): CIF allows a tag once "
+                                              "per block, and which one holds cannot be told")
+        known = list(dict.fromkeys(" ".join(unquote(v).split()) for _, v in items if not is_null(v)))
+        if len(known) > 1:
+            raise SymstrainInputError(source, f"{key} is given {len(items)} times with different values "
+                                      f"({', '.join(repr(k) for k in known[:3])}): which one holds cannot be told")
+        if known:
+            block.set_pair(items[0][0], next(v for _, v in items if not is_null(v)))
+        shown = ", ".join(repr(unquote(v)) for _, v in items)
+        notes.append(WarningText("duplicate_tag", source, f"{key} is given {len(items)} times ({shown}); "
+                                 + (f"{known[0]!r} is used" if known else "no value is known")))
+    if ignored:
+        notes.append(WarningText("duplicate_tag", source, f"tag(s) given more than once, not read: "
+                                 f"{', '.join(ignored[:6])}" + (" …" if len(ignored) > 6 else "")))
+    return notes

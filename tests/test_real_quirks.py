@@ -1,0 +1,71 @@
+"""Quirks of real CIFs met in a sweep over public files nobody had shown symstrain (PyXtal's AMCSD files, the COD's
+tool tests), each as a minimal inline reproduction with the expected answer derived by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.structure_info import info
+
+#: rock salt, F m -3 m by its H-M symbol alone: Na at 4a and Cl at 4b, 4 + 4 = 8 atoms in the cell (by hand)
+NACL = """data_global
+_chemical_name_mineral 'Halite'
+{formula}
+_cell_length_a 5.64
+_cell_length_b 5.64
+_cell_length_c 5.64
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'F m -3 m'
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Na 0 0 0
+Cl 0.5 0.5 0.5
+"""
+
+
+def _codes(phase):
+    return [w.code for w in phase.warnings]
+
+
+@pytest.mark.parametrize("formula", [
+    "_chemical_formula_sum 'Na Cl'\n_chemical_formula_sum ''",  # as the AMCSD files write it
+    "_chemical_formula_sum ''\n_chemical_formula_sum 'Na Cl'",  # the known value second
+    "_chemical_formula_sum 'Na Cl'\n_CHEMICAL_FORMULA_SUM 'Na  Cl'",  # tags and values compared as CIF does
+])
+def test_repeated_tag_with_one_known_value_is_read_with_a_warning(text_file, formula):
+    # AMCSD files (PyXtal's database) give _chemical_formula_sum twice, the second ''; gemmi refuses a duplicate tag
+    path = text_file("amcsd.cif", NACL.format(formula=formula))
+    ph = read_cif(path)
+    assert ph.formula == "Na Cl"
+    assert _codes(ph).count("duplicate_tag") == 1
+    assert ph.spacegroup.number == 225
+    assert info(path).n_atoms_cell == 8
+
+
+def test_repeated_tag_that_is_not_read_is_a_warning(text_file):
+    path = text_file("journal.cif", NACL.format(formula="_journal_year 1975\n_journal_year 1976"))
+    ph = read_cif(path)
+    assert _codes(ph) == ["duplicate_tag"] and "_journal_year" in ph.warnings[0]
+    assert ph.spacegroup.number == 225
+
+
+def test_repeated_read_tag_with_values_that_disagree_is_refused(expect_refusal):
+    text = NACL.format(formula="").replace("_cell_length_a 5.64", "_cell_length_a 5.64\n_cell_length_a 5.70")
+    expect_refusal(read_cif, "two_a.cif", text, match=r"_cell_length_a is given 2 times with different values "
+                                                     r"\('5.64', '5.70'\)")
+
+
+def test_read_tag_repeated_in_a_loop_is_refused(expect_refusal):
+    text = NACL.format(formula="_atom_site_fract_x 0.25")
+    expect_refusal(read_cif, "loop.cif", text, match=r"_atom_site_fract_x is given 2 times \(in a loop\)")
+
+
+def test_repeated_block_name_still_refused(expect_refusal):
+    text = NACL.format(formula="_journal_year 1975\n_journal_year 1975") + NACL.format(formula="")
+    expect_refusal(read_cif, "two_blocks.cif", text, match="duplicate block name")
