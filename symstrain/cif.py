@@ -25,7 +25,8 @@ Rules applied (in this order of precedence)
   are read, both with a warning; words such as ``RT`` are not numbers (warning).
 * Occupancy ``?`` → 1 with a warning, ``.`` or absent → 1. B values are converted to U = B / (8π²).
 * An atom site whose coordinate is ``?`` or ``.`` (a dummy or unrefined atom) is skipped with a warning
-  naming it; the rest of the structure is read. Coincident duplicate sites (same element, occupancy,
+  naming it; the rest of the structure is read. So is a dummy site (``_atom_site_calc_flag dum``: a ring
+  centroid, or unlocated hydrogens parked at −1, −1, −1), whatever its coordinates. Coincident duplicate sites (same element, occupancy,
   disorder group and coordinates, e.g. one atom line repeated) are merged, the first kept, with a warning.
 * ``_cell_formula_units_Z`` that is not a plausible number (e.g. 'see paper') → Z None with a warning.
 * Text: the file is read as UTF-8. Bytes that are not UTF-8 inside a value that is read as a number or a

@@ -115,20 +115,20 @@ def _u_value(raw, scale, what, label, source, warnings_u) -> float | None:
     return u
 
 
-def _coordinates(coords_raw, labels, kind, source, plains):
-    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete.
-    ``plains``: :func:`plain_column` of each of the three columns."""
+def _coordinates(coords_raw, labels, kind, source, plains, dummy):
+    """(xyz (n, 3), xyz_su (n, 3) NaN where unknown, complete (n,) bool): '?'/'.' leave a site incomplete, and so
+    does ``dummy`` (n,) bool, whose coordinates are not read. ``plains``: :func:`plain_column` of each column."""
     n = len(coords_raw[0])
     xyz = np.zeros((n, 3))
     xyz_su = np.full((n, 3), np.nan)
-    complete = np.ones(n, dtype=bool)
+    complete = ~dummy
     for k in range(3):
         plain = plains[k]
-        if plain is not None and (kind != "fract" or np.abs(plain[0]).max() <= values.MAX_ABS_FRACT):
+        if plain is not None and (kind != "fract" or np.abs(plain[0][~dummy]).max(initial=0) <= values.MAX_ABS_FRACT):
             xyz[:, k], xyz_su[:, k] = plain
             continue
         for i, raw in enumerate(coords_raw[k]):
-            if values.is_null(raw):
+            if dummy[i] or values.is_null(raw):
                 complete[i] = False
                 continue
             try:
@@ -177,6 +177,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         "uiso": column("_atom_site_U_iso_or_equiv"),
         "biso": column("_atom_site_B_iso_or_equiv"),
         "dis": column("_atom_site_disorder_group"),
+        "calc": column("_atom_site_calc_flag"),
     }
     for name, col in [("label", labels), ("type", types), *[(k, c) for k, c in cols.items()]]:
         if col is not None and len(col) != n:
@@ -185,7 +186,11 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     # the numbers of plain columns, all read in one pass when every entry is plain; columns that pass every check are
     # used at once (the per-atom path gives the same numbers and says what is wrong with the others)
     plain = plain_columns([*coords_raw, cols["occ"], cols["uiso"], cols["biso"]])
-    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source, plain[:3])
+    # a dummy site (calc flag 'dum': a ring centroid, or hydrogens not located, parked at -1,-1,-1 with an occupancy
+    # counting them) is no atom: left out before anything is read of it
+    dummy = np.zeros(n, dtype=bool) if cols["calc"] is None else np.array(
+        [t.lower() == "dum" for t in values.texts(cols["calc"])], dtype=bool)
+    xyz, xyz_su, complete = _coordinates(coords_raw, labels, kind, source, plain[:3], dummy)
     if kind == "Cartn":
         xyz[complete], xyz_su[complete] = _cartesian_to_fractional(block, source, cell, xyz[complete],
                                                                    xyz_su[complete], warnings)
@@ -193,7 +198,8 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     label_text = values.texts(labels)
     elements, from_label_notes = _elements(label_text, types, complete, _formula_elements(formula))
     keep = [i for i in range(n) if complete[i] and elements[i] is not None]
-    no_xyz = [] if complete.all() else [label_text[i] for i in range(n) if not complete[i]]
+    no_xyz = [] if complete.all() else [label_text[i] for i in range(n) if not complete[i] and not dummy[i]]
+    dummies = [label_text[i] for i in np.flatnonzero(dummy)]
     skipped = [label_text[i] for i in range(n) if complete[i] and elements[i] is None]
     occ, u_iso, q_occ, over_one, text_u = _occupancies_and_u(cols, plain[3:], keep, label_text, source)
     zero_occ = [label_text[i] for i, o in zip(keep, occ) if o == 0]
@@ -213,6 +219,9 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
     if skipped:
         warn("site_without_element",
              f"{len(skipped)} atom site(s) with no recognisable element skipped: {_listing(skipped)}")
+    if dummies:
+        warn("dummy_site", f"{len(dummies)} dummy site(s) (_atom_site_calc_flag 'dum': no atom) skipped: "
+                           f"{_listing(dummies)}")
     if no_xyz:
         warn("site_without_coordinates",
              f"{len(no_xyz)} atom site(s) with an unknown ('?' or '.') coordinate skipped: {_listing(no_xyz)}")
@@ -240,6 +249,8 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         warn("disorder", "the file has an _atom_site_disorder_group column (no group given) but no occupancies: "
                          "every site is taken as fully occupied")
     if not atoms:
+        if dummies and len(dummies) == n:
+            raise SymstrainInputError(source, f"every atom site is a dummy (_atom_site_calc_flag 'dum'): no atoms")
         if no_xyz:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")

@@ -77,6 +77,7 @@ WARNING_CODES = {
     "element_from_label": "the element was guessed from the site label",
     "site_without_element": "atom sites with no recognisable element were skipped",
     "site_without_coordinates": "atom sites with '?' or '.' coordinates were skipped",
+    "dummy_site": "dummy atom sites (_atom_site_calc_flag 'dum') were skipped",
     "duplicate_sites_merged": "coincident duplicate atom sites were merged",
     "occupancy_unknown": "occupancy '?' taken as 1",
     "occupancy_above_one": "occupancy slightly above 1 kept as written",

@@ -69,3 +69,47 @@ def test_read_tag_repeated_in_a_loop_is_refused(expect_refusal):
 def test_repeated_block_name_still_refused(expect_refusal):
     text = NACL.format(formula="_journal_year 1975\n_journal_year 1975") + NACL.format(formula="")
     expect_refusal(read_cif, "two_blocks.cif", text, match="duplicate block name")
+
+
+#: rock salt with a calc-flag column; {extra} adds sites
+NACL_FLAGS = """data_flags
+_cell_length_a 5.64
+_cell_length_b 5.64
+_cell_length_c 5.64
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_chemical_formula_sum 'H Na Cl'
+_symmetry_space_group_name_H-M 'F m -3 m'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+_atom_site_calc_flag
+Na Na 0 0 0 1. d
+Cl Cl 0.5 0.5 0.5 1. d
+{extra}
+"""
+
+
+@pytest.mark.parametrize("extra, dummies", [
+    ("H8 H1+ -1. -1. -1. 5. dum", ["H8"]),  # COD 1000451: five unlocated H parked at -1,-1,-1 with occupancy 5
+    ("H1 H1+ -1. -1. -1. 1. dum", ["H1"]),  # COD 1100015: read as an H on the Na site before
+    ("Cg1 C 0.25 0.25 0.25 . DUM\nCp2 C . . . . dum", ["Cg1", "Cp2"]),  # ring centroids (COD 2013971, 2009668)
+])
+def test_dummy_sites_are_no_atoms(text_file, extra, dummies):
+    path = text_file("dummy.cif", NACL_FLAGS.format(extra=extra))
+    ph = read_cif(path)
+    assert [a.label for a in ph.atoms] == ["Na", "Cl"]
+    notes = [w for w in ph.warnings if w.code == "dummy_site"]
+    assert len(notes) == 1 and all(d in notes[0] for d in dummies)
+    result = info(path)
+    assert result.n_atoms_cell == 8 and result.contacts == ()
+
+
+def test_only_dummy_sites_is_refused(expect_refusal):
+    text = NACL_FLAGS.format(extra="").replace(" d\n", " dum\n")
+    expect_refusal(read_cif, "all_dummy.cif", text, match="every atom site is a dummy")
