@@ -36,7 +36,8 @@ Rules applied (in this order of precedence)
 * A file of several blocks whose chosen block cannot be read says which blocks can (``--block``).
 * A tag given twice in a block (CIF forbids it; AMCSD files repeat ``_chemical_formula_sum`` with ``''``): a tag
   that is not read is a warning; a read tag (cell, symmetry, atom sites, formula, temperature) given as single
-  items whose values agree once ``?``/``.``/empty are set aside is read with a warning; otherwise an error.
+  items whose values agree once ``?``/``.``/empty are set aside is read with a warning; an optional one
+  (temperature, formula, title, Z) whose values disagree is not used, with a warning; otherwise an error.
 
 Plausibility limits
 -------------------

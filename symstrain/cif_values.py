@@ -65,7 +65,7 @@ Z_MAX = 10_000.0
 #: every warning code the reader gives (``Phase.warnings[i].code``) and what it means
 WARNING_CODES = {
     "non_utf8_text": "bytes that are not UTF-8 in a text item were read as U+FFFD",
-    "duplicate_tag": "a tag given more than once in a block; its values agree (or it is not read)",
+    "duplicate_tag": "a tag given more than once in a block: its values agree, or it is not read or not used",
     "cell_volume_mismatch": "_cell_volume differs from the volume of the cell parameters",
     "temperature_range": "the temperature is a range; its midpoint is used",
     "temperature_unit": "the temperature carries a unit and was converted",
@@ -231,22 +231,27 @@ def item_number(block, tag, source) -> tuple[float | None, float | None]:
 #: tags whose value is read (a repeated one with values that disagree is an error, see :func:`repeated_tags`)
 _READ_TAG_RE = re.compile(r"^_(cell_|symmetry_|space_group|atom_site|diffrn_ambient_temperature|"
                           r"chemical_formula_sum$|publ_section_title$)", re.I)
+#: read tags that are optional (temperature, formula, title, Z): given twice with values that disagree, not used
+_OPTIONAL_TAG_RE = re.compile(r"^_((diffrn_ambient|cell_measurement)_temperature(_c)?|chemical_formula_sum|"
+                              r"publ_section_title|cell_formula_units_z)$", re.I)
 
 
 def repeated_tags(block, source: str) -> list:
     """The warnings on the tags ``block`` gives more than once (gemmi's check was off; tags compared without case).
     A read tag (:data:`_READ_TAG_RE`) given as single items whose values other than ``?``/``.``/empty agree is set to
-    that value (the first item is the one read); in a loop, or with values that disagree, it is an error."""
-    seen: dict = {}
+    that value (the first item is the one read); with values that disagree, an optional one (:data:`_OPTIONAL_TAG_RE`)
+    is set to ``?`` (not used) with a warning, any other is an error, as is a read tag in a loop."""
+    seen: dict = {}  # tag without case → [tag as first written, its pairs (None for a loop column)...]
     for item in block:
         if item.pair is not None:
-            seen.setdefault(item.pair[0].lower(), []).append(item.pair)
+            seen.setdefault(item.pair[0].lower(), [item.pair[0]]).append(item.pair)
         elif item.loop is not None:
             for tag in item.loop.tags:
-                seen.setdefault(tag.lower(), []).append(None)
-    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+                seen.setdefault(tag.lower(), [tag]).append(None)
     ignored, notes = [], []
-    for key, items in repeated.items():
+    for key, *items in seen.values():
+        if len(items) < 2:
+            continue
         if not _READ_TAG_RE.match(key):
             ignored.append(key)
             continue
@@ -254,12 +259,17 @@ def repeated_tags(block, source: str) -> list:
             raise SymstrainInputError(source, f"{key} is given {len(items)} times (in a loop): CIF allows a tag once "
                                               "per block, and which one holds cannot be told")
         known = list(dict.fromkeys(" ".join(unquote(v).split()) for _, v in items if not is_null(v)))
+        shown = ", ".join(repr(unquote(v)) for _, v in items)
+        if len(known) > 1 and _OPTIONAL_TAG_RE.match(key):
+            block.set_pair(items[0][0], "?")
+            notes.append(WarningText("duplicate_tag", source, f"{key} is given {len(items)} times with different "
+                                     f"values ({shown}): not used"))
+            continue
         if len(known) > 1:
             raise SymstrainInputError(source, f"{key} is given {len(items)} times with different values "
                                       f"({', '.join(repr(k) for k in known[:3])}): which one holds cannot be told")
         if known:
             block.set_pair(items[0][0], next(v for _, v in items if not is_null(v)))
-        shown = ", ".join(repr(unquote(v)) for _, v in items)
         notes.append(WarningText("duplicate_tag", source, f"{key} is given {len(items)} times ({shown}); "
                                  + (f"{known[0]!r} is used" if known else "no value is known")))
     if ignored:

@@ -113,3 +113,13 @@ def test_dummy_sites_are_no_atoms(text_file, extra, dummies):
 def test_only_dummy_sites_is_refused(expect_refusal):
     text = NACL_FLAGS.format(extra="").replace(" d\n", " dum\n")
     expect_refusal(read_cif, "all_dummy.cif", text, match="every atom site is a dummy")
+
+
+def test_optional_tag_repeated_with_values_that_disagree_is_not_used(text_file):
+    # a JOC supplement (COD tests jo026649z) gives _diffrn_ambient_temperature as 298 and as 298(2): the temperature is
+    # optional, so it is left unused (the next temperature item is read) rather than the structure refused
+    extra = "_diffrn_ambient_temperature 298\n_cell_measurement_temperature 100(1)\n_diffrn_ambient_temperature 298(2)"
+    ph = read_cif(text_file("temps.cif", NACL.format(formula=extra)))
+    assert (ph.temperature, ph.temperature_su, ph.temperature_source) == (100.0, 1.0, "_cell_measurement_temperature")
+    assert _codes(ph) == ["duplicate_tag"] and "not used" in ph.warnings[0]
+    assert ph.spacegroup.number == 225
