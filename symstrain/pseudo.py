@@ -161,7 +161,8 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
 
 
 def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float, tau=None):
-    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None.
+    """The candidate G (in the child's basis) verified with relate(), measured with symmetrize() and decomposed into
+    its irreps (``distortion.modes``), or None when any of the three fails.
     ``tau`` (polar groups): the child's atoms are first moved by τ along its polar directions."""
     from .order import symmetrize
 
@@ -172,6 +173,10 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     try:
         rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
         dist = symmetrize(rel, max_distance=max_distance)
+        # the decomposition that names the candidate's irrep: where the atoms pair inconsistently under the lost
+        # operations, no average has G's symmetry and there is none — such a G is not verified (it made the whole
+        # answer an error when the irrep was asked for)
+        dist.modes
     except SymstrainInputError:
         return None
     sym = dist.symmetrized

@@ -123,3 +123,49 @@ def test_optional_tag_repeated_with_values_that_disagree_is_not_used(text_file):
     assert (ph.temperature, ph.temperature_su, ph.temperature_source) == (100.0, 1.0, "_cell_measurement_temperature")
     assert _codes(ph) == ["duplicate_tag"] and "not used" in ph.warnings[0]
     assert ph.spacegroup.number == 225
+
+
+#: dyscrasite Ag3Sb (PyXtal's AMCSD file 'Pmm2.cif'), P m m 2: four atoms, polar along z
+AG3SB = """data_dyscrasite
+_cell_length_a 3.008
+_cell_length_b 4.828
+_cell_length_c 5.214
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P m m 2'
+loop_
+_space_group_symop_operation_xyz
+'x,y,z'
+'x,-y,z'
+'-x,y,z'
+'-x,-y,z'
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Sb 0 0 -0.02488
+Ag1 0.5 0 0.5
+Ag2 0 0.5 0.64808
+Ag3 0.5 0.5 0.16016
+"""
+
+
+def test_pseudo_answers_when_some_candidate_has_no_symmetric_average(text_file, symstrain_cli):
+    # several index-2/4 candidates of this structure pair its three Ag sites inconsistently under the lost operations,
+    # so their averaged structure has no parent symmetry and no irrep: the whole command used to fail (exit 2, naming
+    # "pseudo-25" as the bad input). The centrosymmetric P m m m must still be found, its distortion the polar z mode,
+    # which transforms as B1u in mmm (character table of D2h)
+    import json
+
+    from symstrain.contract import validate
+
+    path = text_file("ag3sb.cif", AG3SB)
+    proc = symstrain_cli("pseudo", path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    validate("pseudo", doc)
+    found = {(c["spacegroup"]["number"], c["index"]): c["irrep"] for c in doc["candidates"]}
+    assert found.get((47, 2)) == "B1u"
+    assert all(isinstance(v, str) and v for v in found.values())
