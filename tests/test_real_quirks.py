@@ -8,18 +8,21 @@ import pytest
 from symstrain.cif import read_cif
 from symstrain.structure_info import info
 
-#: rock salt, F m -3 m by its H-M symbol alone: Na at 4a and Cl at 4b, 4 + 4 = 8 atoms in the cell (by hand)
-NACL = """data_global
-_chemical_name_mineral 'Halite'
-{formula}
-_cell_length_a 5.64
+#: a cubic cell of 5.64 Å in F m -3 m (the cell of both rock-salt files below)
+CUBIC_FM3M = """_cell_length_a 5.64
 _cell_length_b 5.64
 _cell_length_c 5.64
 _cell_angle_alpha 90
 _cell_angle_beta 90
 _cell_angle_gamma 90
 _symmetry_space_group_name_H-M 'F m -3 m'
-loop_
+"""
+
+#: rock salt, F m -3 m by its H-M symbol alone: Na at 4a and Cl at 4b, 4 + 4 = 8 atoms in the cell (by hand)
+NACL = """data_global
+_chemical_name_mineral 'Halite'
+{formula}
+""" + CUBIC_FM3M + """loop_
 _atom_site_label
 _atom_site_fract_x
 _atom_site_fract_y
@@ -73,15 +76,8 @@ def test_repeated_block_name_still_refused(expect_refusal):
 
 #: rock salt with a calc-flag column; {extra} adds sites
 NACL_FLAGS = """data_flags
-_cell_length_a 5.64
-_cell_length_b 5.64
-_cell_length_c 5.64
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
 _chemical_formula_sum 'H Na Cl'
-_symmetry_space_group_name_H-M 'F m -3 m'
-loop_
+""" + CUBIC_FM3M + """loop_
 _atom_site_label
 _atom_site_type_symbol
 _atom_site_fract_x
