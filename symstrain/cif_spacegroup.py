@@ -21,7 +21,8 @@ Conventions
   cell) are an error. The one completion: a list that is exactly the H-M group without its centring
   translations (a common defect) is completed from the symbol, with a warning. Without operators, an H-M
   symbol and an IT number of different groups are an error (nothing decides between them).
-* H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces.
+* H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces;
+  a screw axis with its subscript in parentheses (SHELXTL's ``P2(1)/c``) is read as ``P21/c``.
 * A reduced lattice is given by the basis B (columns = new basis vectors in old fractional units):
   x_new = B⁻¹·x_old, R_new = B⁻¹·R·B, t_new = B⁻¹·t.
 * Every assumption is appended to the caller's ``warnings`` list as a
@@ -32,6 +33,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,10 +76,15 @@ def _clean_hm(symbol: str) -> str:
     return s
 
 
+#: a screw axis written with its subscript in parentheses, as SHELXTL writes them: 'P2(1)/c', 'P4(2)/mnm'
+_SCREW_IN_PARENTHESES = re.compile(r"([2346])\(([1-5])\)")
+
+
 def _sg_from_hm(symbol: str):
     import gemmi
 
-    for cand in (symbol.strip(), _clean_hm(symbol), _clean_hm(symbol).replace(" ", "")):
+    plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(symbol))
+    for cand in (symbol.strip(), _clean_hm(symbol), _clean_hm(symbol).replace(" ", ""), plain, plain.replace(" ", "")):
         try:
             sg = gemmi.find_spacegroup_by_name(cand)
         except (ValueError, RuntimeError):

@@ -165,3 +165,20 @@ def test_pseudo_answers_when_some_candidate_has_no_symmetric_average(text_file, 
     found = {(c["spacegroup"]["number"], c["index"]): c["irrep"] for c in doc["candidates"]}
     assert found.get((47, 2)) == "B1u"
     assert all(isinstance(v, str) and v for v in found.values())
+
+
+@pytest.mark.parametrize("symbol, number, xhm, n_general", [
+    ("P2(1)/c", 14, "P 1 21/c 1", 4),  # COD tests converted_new7000002: no operators, so the symbol is all there is
+    ("P2(1)2(1)2(1)", 19, "P 21 21 21", 4),
+    ("P6(3)/mmc", 194, "P 63/m m c", 24),  # multiplicities of the general positions from ITA
+])
+def test_screw_axis_subscript_in_parentheses(text_file, symbol, number, xhm, n_general):
+    # SHELXTL writes screw axes as 2(1), 6(3): the group is the one with the subscript written plainly
+    cell = "_cell_angle_gamma 120" if number == 194 else "_cell_angle_gamma 90"
+    text = (f"data_shelxtl\n_cell_length_a 7.1\n_cell_length_b {7.1 if number == 194 else 8.2}\n_cell_length_c 9.3\n"
+            f"_cell_angle_alpha 90\n_cell_angle_beta 90\n{cell}\n_symmetry_space_group_name_H-M '{symbol}'\n"
+            "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nC1 0.11 0.17 0.23\n")
+    path = text_file("shelxtl.cif", text)
+    ph = read_cif(path)
+    assert (ph.spacegroup.number, ph.spacegroup.hm, ph.spacegroup.source) == (number, xhm, "H-M")
+    assert info(path).n_atoms_cell == n_general
