@@ -42,6 +42,38 @@ def _images(n: int = 1) -> np.ndarray:
     return np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3).astype(float)
 
 
+#: connected parts of a pairing graph up to this many atoms are matched densely (scipy's linear_sum_assignment, 32 MB
+#: at most); larger ones by scipy's sparse min_weight_full_bipartite_matching, which never returns on some small
+#: feasible graphs (scipy 1.17: a 6 × 6 one met in the pseudo-symmetry search of a PyXtal Pr(OH)3 structure)
+_DENSE_MAX = 2000
+
+
+def _min_weight_matching(graph):
+    """(rows, columns) of a minimum-weight full matching of the square sparse bipartite ``graph`` (an entry = an edge,
+    its weight > 0), solved on each connected part on its own; ValueError when there is none."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import bmat
+    from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+
+    graph = graph.tocsr()
+    n = graph.shape[0]
+    n_parts, part = connected_components(bmat([[None, graph], [graph.T, None]]), directed=False)
+    rows, cols = [], []
+    for k in range(n_parts):
+        rr, cc = np.flatnonzero(part[:n] == k), np.flatnonzero(part[n:] == k)
+        if len(rr) != len(cc):
+            raise ValueError("no full matching")
+        sub = graph[rr][:, cc]
+        if len(rr) > _DENSE_MAX:
+            r, c = min_weight_full_bipartite_matching(sub)
+        else:
+            dense = sub.toarray()
+            r, c = linear_sum_assignment(np.where(dense > 0, dense, np.inf))  # ValueError when infeasible
+        rows.append(rr[r])
+        cols.append(cc[c])
+    return np.concatenate(rows), np.concatenate(cols)
+
+
 def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
     """One-to-one pairing of atoms a → b of the same species minimising Σ d² (periodic, cell A columns in Å).
 
@@ -86,7 +118,6 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
             d_out[ia] = near
             continue
         from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
         sdm = cKDTree(pa).sparse_distance_matrix(tree_b, rmax, output_type="ndarray")
         full = kept[sdm["j"]]
@@ -98,7 +129,7 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
         rows, cols, dist, img = rows[first], cols[first], dist[first], img[first]
         graph = csr_matrix((dist**2 + 1e-12, (rows, cols)), shape=(len(ia), nb))
         try:
-            r, c = min_weight_full_bipartite_matching(graph)
+            r, c = _min_weight_matching(graph)
         except ValueError:
             raise NoPairing("no one-to-one pairing", float(np.max(near)), int(ia[int(np.argmax(near))])) from None
         # the candidates are sorted by (row, column), one per pair: find each matched pair's entry

@@ -3,6 +3,7 @@ tool tests), each as a minimal inline reproduction with the expected answer deri
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from symstrain.cif import read_cif
@@ -182,3 +183,83 @@ def test_screw_axis_subscript_in_parentheses(text_file, symbol, number, xhm, n_g
     ph = read_cif(path)
     assert (ph.spacegroup.number, ph.spacegroup.hm, ph.spacegroup.source) == (number, xhm, "H-M")
     assert info(path).n_atoms_cell == n_general
+
+
+#: PyXtal's 'dist_6_1.cif', Pr(OH)3 written in P m (one of its mirrors only): 14 atoms
+PR_OH3 = """data_from_pyxtal
+_cell_length_a 6.552521
+_cell_length_b 3.746938
+_cell_length_c 6.574206
+_cell_angle_alpha 90
+_cell_angle_beta 119.133402
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_as_xyz
+'x, y, z'
+'x, -y, z'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Pr1 Pr 0.671517 0.0 0.328734
+Pr2 Pr 0.330775 0.5 0.663204
+H1 H 0.845421 0.5 0.700867
+H2 H 0.858107 0.5 0.121573
+H3 H 0.708558 0.0 0.849799
+H4 H 0.293448 0.5 0.142286
+H5 H 0.143953 0.0 0.869053
+H6 H 0.156897 0.0 0.291312
+O1 O 0.914160 0.5 0.598961
+O2 O 0.692279 0.5 0.074340
+O3 O 0.602685 0.0 0.682542
+O4 O 0.399633 0.5 0.309400
+O5 O 0.310063 0.0 0.917436
+O6 O 0.088101 0.0 0.393138
+"""
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # spglib's own, about its error handling
+def test_pseudo_finishes_where_the_sparse_matching_never_returned(text_file, symstrain_cli):
+    # one candidate's pairing graph (6 x 6) sent scipy's min_weight_full_bipartite_matching into an endless loop:
+    # 'symstrain pseudo' never returned. The closest supergroup must be the group spglib finds at 0.01 A (the oracle)
+    import json
+
+    import spglib
+
+    rows = [line.split() for line in PR_OH3.split("_atom_site_fract_z\n")[1].splitlines()]
+    a, b, c, beta = 6.552521, 3.746938, 6.574206, np.radians(119.133402)
+    lattice = [[a, 0, 0], [0, b, 0], [c * np.cos(beta), 0, c * np.sin(beta)]]
+    # every site lies on a mirror of P m (y = 0 or 1/2), so the sites are the whole cell
+    positions = [(r[1], tuple(map(float, r[2:5]))) for r in rows]
+    numbers = [{"Pr": 59, "H": 1, "O": 8}[e] for e, _ in positions]
+    expected = spglib.get_symmetry_dataset((lattice, [p for _, p in positions], numbers), symprec=0.01).number
+    assert expected == 11
+
+    proc = symstrain_cli("pseudo", text_file("proh3.cif", PR_OH3), "--json", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    first = json.loads(proc.stdout)["candidates"][0]
+    assert (first["spacegroup"]["number"], first["index"]) == (expected, 2)
+    assert first["max_displacement"]["value"] < 0.01
+
+
+def test_matching_of_a_graph_the_sparse_solver_never_finished():
+    # the 6 x 6 graph (squared distances, Å²) of that candidate; the minimum weight checked against all 720 permutations
+    import itertools
+
+    from scipy.sparse import csr_matrix
+
+    from symstrain.pairing import _min_weight_matching
+
+    edges = {(0, 1): 1.44453168, (0, 2): 3.45349496, (0, 4): 3.68196892, (1, 0): 1.44453168, (1, 2): 3.45349496,
+             (1, 3): 3.68196892, (2, 0): 3.45349496, (2, 1): 3.45349496, (2, 5): 3.67543971, (3, 1): 3.68196892,
+             (3, 5): 2.28050049, (4, 0): 3.68196892, (4, 5): 2.28050049, (5, 2): 3.67543971, (5, 3): 2.28050049,
+             (5, 4): 2.28050049}
+    i, j = zip(*edges)
+    graph = csr_matrix((list(edges.values()), (i, j)), shape=(6, 6))
+    best = min(sum(edges[k, p[k]] for k in range(6)) for p in itertools.permutations(range(6))
+               if all((k, p[k]) in edges for k in range(6)))
+    r, c = _min_weight_matching(graph)
+    assert sorted(r.tolist()) == list(range(6)) and sorted(c.tolist()) == list(range(6))
+    assert sum(edges[a, b] for a, b in zip(r.tolist(), c.tolist())) == pytest.approx(best, rel=1e-12)
