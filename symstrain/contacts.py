@@ -13,8 +13,11 @@ import numpy as np
 
 from .phase import Phase
 
-#: cations that never bond to each other in oxides and fluorides (no metal–metal bonds), for :func:`close_contacts`
-_HARD_CATIONS = frozenset("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+#: small, highly charged cations that never bond to each other in oxides and fluorides and never come closer than
+#: the sum of their covalent radii there (MgO 2.98 Å > 2.82, Al₂O₃ 2.65 > 2.42), for :func:`close_contacts`. The large
+#: alkali and alkaline-earth cations are not among them: their covalent radii are longer than their real contacts
+#: (Li₂O 2.31 Å < 2.56, Na₂O 2.78 < 3.32, CaO 3.40 < 3.52, BaO 3.91 < 4.30, BaTiO₃ Ba–Ba 4.00 < 4.30)
+_HARD_CATIONS = frozenset("Be Mg Al Si".split())
 #: covalent radius (Å, gemmi's table) of each element symbol met so far
 _COVALENT_RADIUS: dict[str, float] = {}
 
@@ -36,7 +39,7 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
 
     * ``"overlap"``: any two atoms closer than ``overlap`` × (r_i + r_j);
     * ``"cation-cation"``: in a structure with O or F, two cations that never bond to each other there
-      (alkali and alkaline-earth metals, Al, Si) closer than r_i + r_j — e.g. Al–Si at 2.29 Å (limit
+      (Be, Mg, Al, Si: :data:`_HARD_CATIONS`) closer than r_i + r_j — e.g. Al–Si at 2.29 Å (limit
       2.32 Å) in the lawsonite Cmcm files. Transition metals are left out: W–W or Mo–Mo bonds are real.
 
     Pairs that are alternatives of each other are skipped: both partially occupied with occupancies

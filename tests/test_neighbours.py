@@ -144,7 +144,7 @@ def brute_contacts(phase, overlap=0.6):
 
     frac, _, site, occ = expand_to_cell(phase)
     A = phase.cell.matrix()
-    hard = set("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+    hard = set("Be Mg Al Si".split())
     els = [a.element for a in phase.atoms]
     oxide = bool({"O", "F"} & set(els))
     rad = [float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in els]

@@ -146,6 +146,39 @@ def test_close_contacts_rocksalt_mgo():
     assert d == pytest.approx(3.8 / np.sqrt(2), abs=1e-9) and lim == pytest.approx(2.82, abs=0.02)
 
 
+@pytest.mark.parametrize("cell, symbol, sites, shortest", [
+    # rock salt CaO, a = 4.8105 Å: Ca–Ca = a/√2 = 3.40 Å, under r(Ca)+r(Ca) = 3.52 Å
+    ((4.8105,) * 3 + (90,) * 3, "F m -3 m", [("Ca", "Ca", (0, 0, 0), 1.0), ("O", "O", (0.5, 0.5, 0.5), 1.0)],
+     4.8105 / np.sqrt(2)),
+    # rock salt BaO, a = 5.523 Å: Ba–Ba = 3.905 Å, under 4.30 Å
+    ((5.523,) * 3 + (90,) * 3, "F m -3 m", [("Ba", "Ba", (0, 0, 0), 1.0), ("O", "O", (0.5, 0.5, 0.5), 1.0)],
+     5.523 / np.sqrt(2)),
+    # antifluorite Li2O, a = 4.6114 Å: Li on 8c, Li–Li = a/2 = 2.31 Å, under 2.56 Å
+    ((4.6114,) * 3 + (90,) * 3, "F m -3 m", [("Li", "Li", (0.25, 0.25, 0.25), 1.0), ("O", "O", (0, 0, 0), 1.0)],
+     4.6114 / 2),
+    # cubic perovskite BaTiO3, a = 4.00 Å, written as a 2a × a × a cell in P 1 (two Ba, not one and its image):
+    # Ba–Ba = a, under 4.30 Å
+    ((8.00, 4.00, 4.00, 90, 90, 90), "P 1",
+     [(f"{e}{k}", e, ((x + k) / 2, y, z), 1.0) for k in (0, 1) for e, (x, y, z) in
+      (("Ba", (0, 0, 0)), ("Ti", (0.5, 0.5, 0.5)), ("O", (0.5, 0.5, 0)), ("O", (0.5, 0, 0.5)), ("O", (0, 0.5, 0.5)))],
+     4.00),
+])
+def test_close_contacts_leave_real_alkali_and_alkaline_earth_oxides_alone(cell, symbol, sites, shortest):
+    """Large cations touch closer than their covalent radii in real oxides (sweep of real CIFs: ~75 false 'impossible
+    contact' warnings on Li2O, CaO, BaO, BaTiO3 …): only Be, Mg, Al, Si follow the cation–cation rule."""
+    from symstrain.neighbours import close_contacts, pairs_within
+
+    ph = phase(cell, symbol, sites)
+    big = sites[0][1]
+    r = 2 * __import__("gemmi").Element(big).covalent_r
+    assert shortest < r  # the covalent sum the old rule used would have called this contact impossible
+    frac, _, site, _ = expand_to_cell(ph)
+    cat = np.flatnonzero(np.array([ph.atoms[s].element == big for s in site]))
+    _, _, d = pairs_within(frac[cat], ph.cell.matrix(), r)
+    assert d.min() == pytest.approx(shortest, abs=1e-9)
+    assert close_contacts(ph) == []
+
+
 def test_close_contacts_overlap_and_alternatives():
     from symstrain.neighbours import close_contacts
 
