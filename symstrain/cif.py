@@ -366,6 +366,10 @@ def _read_cell(block, source, warnings) -> Cell:
         tag = _CELL_TAGS[name]
         raw = block.find_value(tag)
         if raw is None:
+            dotted = "_cell." + tag[len("_cell_"):]
+            if block.find_value(dotted) is not None:  # DDLm / mmCIF names: another dictionary's, not read
+                raise SymstrainInputError(source, f"no cell: {tag} is missing ({dotted} and the other dotted "
+                                          "DDLm/mmCIF names are not read: symstrain reads the core CIF names)")
             raise SymstrainInputError(source, f"no cell: {tag} is missing")
         if is_null(raw):
             raise SymstrainInputError(source, f"{tag} is {unquote(raw)!r} (unknown); the cell is incomplete")

@@ -263,3 +263,18 @@ def test_matching_of_a_graph_the_sparse_solver_never_finished():
     r, c = _min_weight_matching(graph)
     assert sorted(r.tolist()) == list(range(6)) and sorted(c.tolist()) == list(range(6))
     assert sum(edges[a, b] for a, b in zip(r.tolist(), c.tolist())) == pytest.approx(best, rel=1e-12)
+
+
+def test_dotted_ddlm_cell_names_are_named_in_the_refusal(tmp_path):
+    """A block with DDLm/mmCIF names (_cell.length_a) has no core-CIF cell: the one-line refusal names both spellings
+    instead of only saying _cell_length_a is missing (the COD's DDLm test files)."""
+    from symstrain.errors import SymstrainInputError
+
+    text = NACL.format(formula="").replace(CUBIC_FM3M, CUBIC_FM3M.replace("_cell_", "_cell."))
+    assert "_cell.length_a 5.64" in text and "_cell_length_a" not in text
+    path = tmp_path / "dotted.cif"
+    path.write_text(text)
+    with pytest.raises(SymstrainInputError) as err:
+        read_cif(path)
+    msg = str(err.value)
+    assert "\n" not in msg and "_cell_length_a is missing" in msg and "_cell.length_a" in msg and "DDLm" in msg
