@@ -275,11 +275,13 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     n_p = abs(float(np.linalg.det(P))) * n_cent
     polar = child.spacegroup.symops.polar_directions()
     origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(rel.p, float), polar)
+    n_valid = len(origins)  # classes modulo the polar shift; _polar_origins adds shifted copies of them
     best, failures = None, []
     pf = pz = psite = None
     if reference == "parent":
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
         check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
+        origins = np.vstack([origins, _polar_origins(origins, frac, species, pf, pz, P, A, polar)])
     for p in origins:
         if reference == "parent":
             X, src = parent_in_child_cell(pf, P, p)
@@ -310,8 +312,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     amp, p, ref, ref_site, dist, U, shift = best
     u_frac = U @ np.linalg.inv(A).T
     U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
-    if len(origins) > 1:
-        warns.append(WarningRecord("origin_chosen", child.name, f"{len(origins)} origins are valid for the two "
+    if n_valid > 1:
+        warns.append(WarningRecord("origin_chosen", child.name, f"{n_valid} origins are valid for the two "
                                    f"groups; p = {fmt_k(p)} gives the smallest amplitude"))
     if np.linalg.norm(shift) > 1e-9:
         warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
@@ -331,7 +333,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     if abs(resid) < 1e-12 * max(amp**2, 1e-300):
         resid = 0.0
     return ModeDecomposition(
-        relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=len(origins),
+        relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=n_valid,
         polar_shift=shift, polar_shift_frac=shift @ np.linalg.inv(A).T, amplitude=amp, quadrature_residual=resid,
         n_parent_cells=n_p, irreps=irreps, strain=strain_irreps(rel, gamma, warns), splitting=splits,
         labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
@@ -378,6 +380,31 @@ def reference_lattice(A: np.ndarray, P: np.ndarray, parent_rotations: np.ndarray
     Wc = np.einsum("ij,njk,kl->nil", Pi, np.asarray(parent_rotations, float), P)
     Gs = np.einsum("nji,jk,nkl->il", Wc, G, Wc) / len(Wc)
     return np.linalg.cholesky((Gs + Gs.T) / 2).T
+
+
+def _polar_origins(origins, frac, species, pf, pz, P, A, polar) -> np.ndarray:
+    """Extra origins (parent fractional, (m, 3)) that move each of ``origins`` along the child's polar directions
+    ``polar`` (3, k; child fractional) so that one atom of the child's rarest species sits on a parent atom of that
+    species. A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
+    away from the relation's origin, where pairing at that origin fails or picks wrong partners; the residual
+    shift is then removed by :func:`_remove_polar` as before."""
+    if polar.size == 0:
+        return np.zeros((0, 3))
+    kinds, counts = np.unique(species, return_counts=True)
+    s = kinds[np.argmin(counts)]
+    x0 = frac[np.flatnonzero(species == s)[0]]
+    V = A @ polar
+    out = []
+    for p in origins:
+        X, src = parent_in_child_cell(pf, P, p)
+        d = x0 - X[pz[src] == s]
+        d -= np.round(d)
+        c = np.linalg.lstsq(V, (d @ A.T).T, rcond=None)[0]  # (k, m) least-squares shift along the polar axes
+        delta = (polar @ c).T  # child fractional
+        delta = delta[np.linalg.norm(delta @ A.T, axis=1) > 1e-6]
+        delta = np.unique(np.round(delta - np.round(delta), 9), axis=0)
+        out.extend(p - delta @ np.asarray(P, float).T)
+    return np.array(out).reshape(-1, 3)
 
 
 def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
