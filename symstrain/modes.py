@@ -278,9 +278,11 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     n_valid = len(origins)  # classes modulo the polar shift; _polar_origins adds shifted copies of them
     best, failures = None, []
     pf = pz = psite = None
-    if reference == "parent":
+    if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
-        check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
+        if reference == "parent":
+            check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
+        # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
         origins = np.vstack([origins, _polar_origins(origins, frac, species, pf, pz, P, A, polar)])
     for p in origins:
         if reference == "parent":
