@@ -19,10 +19,10 @@ P4MM_OPS = ["x,y,z", "-x,-y,z", "-y,x,z", "y,-x,z", "x,-y,z", "-x,y,z", "-y,-x,z
 PMM2_OPS = ["x,y,z", "-x,-y,z", "x,-y,z", "-x,y,z"]
 
 
-def _cif(name, ops, atoms):
+def _cif(name, ops, atoms, a=A, b=A, c=C):
     rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
     symops = "\n".join(f"'{o}'" for o in ops)
-    return (f"data_{name}\n_cell_length_a {A}\n_cell_length_b {A}\n_cell_length_c {C}\n_cell_angle_alpha 90\n"
+    return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
             f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
             f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
             f"_atom_site_fract_z\n{rows}\n")
@@ -65,20 +65,12 @@ def test_averaged_child_of_a_polar_child_of_a_centrosymmetric_parent(tmp_path):
     pmmm = ["x,y,z", "-x,-y,z", "-x,y,-z", "x,-y,-z", "-x,-y,-z", "x,y,-z", "x,-y,z", "-x,y,z"]
     pmm2 = ["x,y,z", "-x,-y,z", "x,-y,z", "-x,y,z"]
 
-    def cif(name, ops, atoms):
-        rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
-        symops = "\n".join(f"'{o}'" for o in ops)
-        return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
-                f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
-                f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
-                f"_atom_site_fract_z\n{rows}\n")
-
     parent = [("A", "Sr", 0, 0, 0), ("B", "Ti", 0, 0, .5), ("X", "O", .5, .5, .2)]
     child = [("A", "Sr", 0, 0, 2 * eps), ("B", "Ti", 0, 0, .5), ("X1", "O", .5, .5, .2 - eps),
              ("X2", "O", .5, .5, .8 - eps)]
     child = [(lab, el, x, y, (z + shift) % 1.0) for lab, el, x, y, z in child]
-    (tmp_path / "p.cif").write_text(cif("pmmm", pmmm, parent))
-    (tmp_path / "c.cif").write_text(cif("pmm2", pmm2, child))
+    (tmp_path / "p.cif").write_text(_cif("pmmm", pmmm, parent, a, b, c))
+    (tmp_path / "c.cif").write_text(_cif("pmm2", pmm2, child, a, b, c))
     p, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
     for reference in ("parent", "symmetrized"):
         d = decompose(p, ch, reference=reference)
