@@ -37,6 +37,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+import itertools
 from itertools import combinations
 
 import numpy as np
@@ -44,6 +45,7 @@ import numpy as np
 from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
 from .kvectors import K_LABEL_SOURCE, fmt_k
+from .notation import basis_string
 from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, no_pairing_message, pair_atoms,
                       parent_in_child_cell, splitting, symmetrized_positions, valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
@@ -57,6 +59,8 @@ WARNING_CODES = {
     "no_parent_atoms": "the parent file has no atoms: the reference is the child averaged back over the lost operations",
     "origin_chosen": "several origins are valid for the pair: the one with the smallest amplitude is used",
     "polar_shift_removed": "a uniform shift along a polar axis is removed from the displacements",
+    "basis_chosen": "two lattice correspondences fit the groups equally: the one mapping the parent structure onto "
+                    "the child's is used",
     "no_su": "the child gives no coordinate s.u.'s: the amplitudes have none",
     "isotropy_mismatch": "a component is not invariant under the child group (pairing or threshold problem)",
     "no_primary_irrep": "no set of active irreps has the child's group as its isotropy subgroup",
@@ -268,50 +272,64 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         warns.append(WarningRecord("no_parent_atoms", parent.name, "the parent file has no atoms: the reference is "
                                    "the child averaged back over the lost cosets"))
     A = child.cell.matrix()
-    P = np.asarray(rel.P, float)
-    As = reference_lattice(A, P, parent.spacegroup.rotations)
-    to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
     n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
-    n_p = abs(float(np.linalg.det(P))) * n_cent
     polar = child.spacegroup.symops.polar_directions()
-    origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(rel.p, float), polar)
     best, failures = None, []
     pf = pz = psite = None
-    if reference == "parent":
+    if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
-        check_composition(child, parent, species, pz[parent_in_child_cell(pf, P, np.asarray(rel.p, float))[1]])
-    for p in origins:
         if reference == "parent":
-            X, src = parent_in_child_cell(pf, P, p)
-            try:
-                j, L, dist = pair_atoms(frac, species, X, pz[src], A, max_distance)
-            except NoPairing as exc:
-                failures.append((p, exc))
-                continue
-            ref = X[j] + L
-            ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
-        else:
-            cos = replace(rel, p=p).coset_representatives()
-            try:
-                ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
-                                            [child.atoms[i].label for i in site])
-            except SymstrainInputError as exc:
-                failures.append((p, exc))
-                continue
-            dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
-            ref_site = None
-        U, shift = _remove_polar((frac - ref) @ A.T, occ, A @ polar)
-        amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
-        if best is None or amp < best[0] - 1e-9:
-            best = (amp, p, ref, ref_site, dist, U, shift)
+            check_composition(child, parent, species,
+                              pz[parent_in_child_cell(pf, np.asarray(rel.P, float), np.asarray(rel.p, float))[1]])
+    for r in [rel] + (_equivalent_relations(rel) if reference == "parent" else []):
+        P = np.asarray(r.P, float)
+        As = reference_lattice(A, P, parent.spacegroup.rotations)
+        to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
+        n_p = abs(float(np.linalg.det(P))) * n_cent
+        origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar)
+        if r is rel:
+            n_valid = len(origins)  # classes modulo the polar shift; _polar_origins adds shifted copies of them
+        if parent.atoms:
+            # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
+            origins = np.vstack([origins, _polar_origins(origins, frac, species, pf, pz, P, A, polar)])
+        for p in origins:
+            if reference == "parent":
+                X, src = parent_in_child_cell(pf, P, p)
+                try:
+                    j, L, dist = pair_atoms(frac, species, X, pz[src], A, max_distance)
+                except NoPairing as exc:
+                    failures.append((p, exc))
+                    continue
+                ref = X[j] + L
+                ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
+            else:
+                cos = replace(r, p=p).coset_representatives()
+                try:
+                    ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
+                                                [child.atoms[i].label for i in site])
+                except SymstrainInputError as exc:
+                    failures.append((p, exc))
+                    continue
+                dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
+                ref_site = None
+            U, shift = _remove_polar((frac - ref) @ A.T, occ, A @ polar)
+            amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
+            if best is None or amp < best[0] - 1e-9:
+                best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
-    amp, p, ref, ref_site, dist, U, shift = best
+    amp, p, ref, ref_site, dist, U, shift, chosen, As, to_ref, n_p = best
+    if chosen is not rel:
+        warns.append(WarningRecord("basis_chosen", child.name, f"P = {basis_string(rel.P)} and P = "
+                                   f"{basis_string(chosen.P)} both make the child's operations parent operations "
+                                   "(they differ by a symmetry of the parent's lattice that its structure lacks); "
+                                   f"P = {basis_string(chosen.P)} maps the parent structure onto the child's"))
+        rel = chosen
     u_frac = U @ np.linalg.inv(A).T
     U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
-    if len(origins) > 1:
-        warns.append(WarningRecord("origin_chosen", child.name, f"{len(origins)} origins are valid for the two "
+    if n_valid > 1:
+        warns.append(WarningRecord("origin_chosen", child.name, f"{n_valid} origins are valid for the two "
                                    f"groups; p = {fmt_k(p)} gives the smallest amplitude"))
     if np.linalg.norm(shift) > 1e-9:
         warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
@@ -331,7 +349,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     if abs(resid) < 1e-12 * max(amp**2, 1e-300):
         resid = 0.0
     return ModeDecomposition(
-        relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=len(origins),
+        relation=rel, reference=reference, origin=np.asarray(p, float), n_origins=n_valid,
         polar_shift=shift, polar_shift_frac=shift @ np.linalg.inv(A).T, amplitude=amp, quadrature_residual=resid,
         n_parent_cells=n_p, irreps=irreps, strain=strain_irreps(rel, gamma, warns), splitting=splits,
         labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
@@ -378,6 +396,60 @@ def reference_lattice(A: np.ndarray, P: np.ndarray, parent_rotations: np.ndarray
     Wc = np.einsum("ij,njk,kl->nil", Pi, np.asarray(parent_rotations, float), P)
     Gs = np.einsum("nji,jk,nkl->il", Wc, G, Wc) / len(Wc)
     return np.linalg.cholesky((Gs + Gs.T) / 2).T
+
+
+def _equivalent_relations(rel, limit: int = 200) -> list:
+    """Relations for the same pair with another lattice correspondence P of the same misfit that also makes every
+    child operation a parent operation: P's that differ from ``rel.P`` by a symmetry of the parent's lattice that
+    is not in the parent's point group (a 4-fold for −42m). The groups cannot tell them apart, the structures can.
+    One P per class W·P·V (W, V rotations of the parent and the child); the first ``limit`` correspondences."""
+    from .correspondence import correspondences, find_origin
+    from .relation import _cosets_in_order
+
+    G, H = rel.parent.spacegroup, rel.child.spacegroup
+    Wp, Vc = np.unique(G.rotations, axis=0).astype(float), np.unique(H.rotations, axis=0).astype(float)
+
+    def orbit(P):
+        return {tuple(np.round(m, 6).ravel()) for m in np.einsum("aij,jk,bkl->abil", Wp, P, Vc).reshape(-1, 3, 3)}
+
+    seen, out = orbit(np.asarray(rel.P, float)), []
+    cands = correspondences(rel.parent.cell, G.symops.centring_vectors(), rel.child.cell, rel.tolerance,
+                            source=rel.child.name)
+    for misfit, P2 in itertools.islice(cands, limit):
+        if misfit > rel.lattice_misfit + 1e-6 or tuple(np.round(P2, 6).ravel()) in seen:
+            continue
+        seen |= orbit(P2)
+        p2, _ = find_origin(P2, G, H)
+        if p2 is None:
+            continue
+        _, texts = _cosets_in_order(G, H, P2, p2)
+        out.append(replace(rel, P=P2, p=p2, lost_cosets=tuple(texts[1:])))
+    return out
+
+
+def _polar_origins(origins, frac, species, pf, pz, P, A, polar) -> np.ndarray:
+    """Extra origins (parent fractional, (m, 3)) that move each of ``origins`` along the child's polar directions
+    ``polar`` (3, k; child fractional) so that one atom of the child's rarest species sits on a parent atom of that
+    species. A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
+    away from the relation's origin, where pairing at that origin fails or picks wrong partners; the residual
+    shift is then removed by :func:`_remove_polar` as before."""
+    if polar.size == 0:
+        return np.zeros((0, 3))
+    kinds, counts = np.unique(species, return_counts=True)
+    s = kinds[np.argmin(counts)]
+    x0 = frac[np.flatnonzero(species == s)[0]]
+    V = A @ polar
+    out = []
+    for p in origins:
+        X, src = parent_in_child_cell(pf, P, p)
+        d = x0 - X[pz[src] == s]
+        d -= np.round(d)
+        c = np.linalg.lstsq(V, (d @ A.T).T, rcond=None)[0]  # (k, m) least-squares shift along the polar axes
+        delta = (polar @ c).T  # child fractional
+        delta = delta[np.linalg.norm(delta @ A.T, axis=1) > 1e-6]
+        delta = np.unique(np.round(delta - np.round(delta), 9), axis=0)
+        out.extend(p - delta @ np.asarray(P, float).T)
+    return np.array(out).reshape(-1, 3)
 
 
 def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):

@@ -228,16 +228,26 @@ def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
 
 def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str,
                           labels=None, op_names=None) -> np.ndarray:
-    """The child averaged over the lost cosets g_k (4×4, child coordinates, g_0 = identity), with the near-linear
-    pairing (:func:`pair_atoms`): s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki, d_ki the mismatch from g_k·x_i to its partner.
+    """The child averaged over the lost cosets g_k·H (``cosets``: the left-coset representatives g_k, 4×4, child
+    coordinates, g_0 = identity), with the near-linear pairing (:func:`pair_atoms`): s_i = x_i + (1/n) Σ_k W_k·d_ki,
+    d_ki the mismatch from g_k⁻¹·x_i (g_k⁻¹ runs over the right cosets H·g_k⁻¹) to its partner.
     Raises :class:`SymstrainInputError` when an image has no partner within ``rmax`` Å, naming the atom (``labels``,
     one per row of ``frac``) and the operation (``op_names``, one per coset) when given."""
     shift = np.zeros_like(frac)
     for k, g in enumerate(cosets[1:], start=1):
+        # the average over G of an H-invariant structure is the mean of g⁻¹·(its partner near g·x) over one g per
+        # RIGHT coset H·g (the sum over H then adds nothing); the inverse of a left-coset representative g_k·H is
+        # one of H·g_k⁻¹. With left-coset representatives the mean is G-invariant only when H is normal in G.
+        g = np.linalg.inv(g)
         W, w = g[:3, :3], g[:3, 3]
         y = frac @ W.T + w
         try:
-            j, L, _ = pair_atoms(y, species, frac, species, A, rmax)
+            if np.allclose(W, np.round(W), atol=1e-9):
+                j, L, _ = pair_atoms(y, species, frac, species, A, rmax)
+            else:
+                # W does not map the child's lattice onto itself (a supercell the parent's rotation turns into
+                # another one): the images are no permutation of the cell's atoms, each has its nearest partner
+                j, L = _nearest_partners(y, species, frac, species, A, rmax)
         except NoPairing as exc:
             who = f"atom {labels[exc.index]}" if labels is not None and exc.index >= 0 else "an atom"
             op = f" {op_names[k]}" if op_names is not None else ""
@@ -248,6 +258,27 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
         d = frac[j] + L - y
         shift += d @ np.linalg.inv(W).T
     return frac + shift / len(cosets)
+
+
+def _nearest_partners(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
+    """Nearest atom of b of the same species for every atom of a, periodic and not one-to-one: ``(j, L)`` with
+    xb[j] + L nearest to xa[i]. Raises :class:`NoPairing` naming the first atom without one within ``rmax`` Å."""
+    from scipy.spatial import cKDTree
+
+    n = _images(1)
+    j_out, L_out, dist = np.full(len(xa), -1), np.zeros((len(xa), 3)), np.full(len(xa), np.inf)
+    base = np.floor(xa)
+    for z in np.unique(za):
+        ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
+        if len(ib) == 0:
+            continue
+        pts = (xb[ib][None, :, :] + n[:, None, :]).reshape(-1, 3) @ A.T
+        d, q = cKDTree(pts).query((xa[ia] - base[ia]) @ A.T)
+        j_out[ia], L_out[ia], dist[ia] = ib[q % len(ib)], n[q // len(ib)] + base[ia], d
+    bad = np.flatnonzero(dist > rmax)
+    if len(bad):
+        raise NoPairing(f"no partner within {rmax} Å", float(dist[bad[0]]), int(bad[0]))
+    return j_out, L_out
 
 
 def check_composition(child, parent, zc, zp) -> None:

@@ -1,0 +1,77 @@
+"""Mode amplitudes of a child written with its origin moved along a polar axis (symstrain.modes).
+
+A polar child's origin along its polar axis is free: a file may put it anywhere. The decomposition must find the
+shift itself, not only remove what is left of it after pairing with the parent at the relation's origin. Expected
+amplitudes are built by hand from the displacements imposed on the parent."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.modes import decompose
+
+A, C = 4.0, 4.1
+P4MM_OPS = ["x,y,z", "-x,-y,z", "-y,x,z", "y,-x,z", "x,-y,z", "-x,y,z", "-y,-x,z", "y,x,z"]
+PMM2_OPS = ["x,y,z", "-x,-y,z", "x,-y,z", "-x,y,z"]
+
+
+def _cif(name, ops, atoms, a=A, b=A, c=C):
+    rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
+    symops = "\n".join(f"'{o}'" for o in ops)
+    return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
+            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
+            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+            f"_atom_site_fract_z\n{rows}\n")
+
+
+def _pair(tmp_path, shift, delta):
+    """P4mm perovskite parent and a Pmm2 child (the 4-fold lost) whose two O of the parent's 2c orbit move by
+    ±delta along c (a B1 mode: no mean shift), the whole child then moved by ``shift`` along c."""
+    parent = [("Pb", "Pb", 0, 0, 0), ("Ti", "Ti", .5, .5, .52), ("O1", "O", .5, .5, .1), ("O2", "O", .5, 0, .6)]
+    child = [("Pb", "Pb", 0, 0, 0), ("Ti", "Ti", .5, .5, .52), ("O1", "O", .5, .5, .1),
+             ("O2", "O", .5, 0, .6 + delta), ("O3", "O", 0, .5, .6 - delta)]
+    child = [(lab, el, x, y, (z + shift) % 1.0) for lab, el, x, y, z in child]
+    pp, cp = tmp_path / "p4mm.cif", tmp_path / "pmm2.cif"
+    pp.write_text(_cif("p4mm", P4MM_OPS, parent))
+    cp.write_text(_cif("pmm2", PMM2_OPS, child))
+    return read_cif(pp), read_cif(cp)
+
+
+@pytest.mark.parametrize("reference", ["parent", "symmetrized"])
+@pytest.mark.parametrize("shift", [0.0, 0.3, 0.5, 0.75])
+def test_amplitude_does_not_depend_on_the_origin_along_the_polar_axis(tmp_path, shift, reference):
+    """The B1 pattern has no totally symmetric part: the child averaged over P4mm is the parent, so both references
+    give the amplitude by hand."""
+    delta = 0.01
+    parent, child = _pair(tmp_path, shift, delta)
+    expected = math.sqrt(2) * delta * C  # two O atoms moved by delta·c, one parent primitive cell
+    d = decompose(parent, child, reference=reference)
+    assert d.amplitude == pytest.approx(expected, rel=1e-6)
+    # the uniform shift is along c only
+    assert abs(d.polar_shift[0]) < 1e-9 and abs(d.polar_shift[1]) < 1e-9
+
+
+def test_averaged_child_of_a_polar_child_of_a_centrosymmetric_parent(tmp_path):
+    """Pmmm → Pmm2 (inversion lost, polar along c), the child moved by 0.3·c: the lost inversion at the relation's
+    origin sends the child 0.6·c away from itself, so the averaged child must be taken about the origin the parent's
+    atoms fix. The pattern A +2ε, X1 and X2 −ε along c has no mean and no totally symmetric part (A, B are on fixed
+    sites; the X pair's free mode is z1 = −z2), so the averaged child is the parent and the amplitude by hand is
+    c·ε·√6 (one parent cell)."""
+    a, b, c, eps, shift = 4.0, 4.5, 6.0, 0.004, 0.3
+    pmmm = ["x,y,z", "-x,-y,z", "-x,y,-z", "x,-y,-z", "-x,-y,-z", "x,y,-z", "x,-y,z", "-x,y,z"]
+    pmm2 = ["x,y,z", "-x,-y,z", "x,-y,z", "-x,y,z"]
+
+    parent = [("A", "Sr", 0, 0, 0), ("B", "Ti", 0, 0, .5), ("X", "O", .5, .5, .2)]
+    child = [("A", "Sr", 0, 0, 2 * eps), ("B", "Ti", 0, 0, .5), ("X1", "O", .5, .5, .2 - eps),
+             ("X2", "O", .5, .5, .8 - eps)]
+    child = [(lab, el, x, y, (z + shift) % 1.0) for lab, el, x, y, z in child]
+    (tmp_path / "p.cif").write_text(_cif("pmmm", pmmm, parent, a, b, c))
+    (tmp_path / "c.cif").write_text(_cif("pmm2", pmm2, child, a, b, c))
+    p, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
+    for reference in ("parent", "symmetrized"):
+        d = decompose(p, ch, reference=reference)
+        assert d.amplitude == pytest.approx(c * eps * math.sqrt(6), rel=1e-6)
