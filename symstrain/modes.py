@@ -291,7 +291,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             n_valid = len(origins)  # classes modulo the polar shift; _polar_origins adds shifted copies of them
         if parent.atoms:
             # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
-            origins = np.vstack([origins, _polar_origins(origins, frac, species, pf, pz, P, A, polar)])
+            origins = np.vstack([origins, _polar_origins(origins, frac, species, pf, pz, P, A, polar,
+                                                         parent.spacegroup.symops.centring_vectors())])
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
@@ -427,7 +428,7 @@ def _equivalent_relations(rel, limit: int = 200) -> list:
     return out
 
 
-def _polar_origins(origins, frac, species, pf, pz, P, A, polar) -> np.ndarray:
+def _polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> np.ndarray:
     """Extra origins (parent fractional, (m, 3)) that move each of ``origins`` along the child's polar directions
     ``polar`` (3, k; child fractional) so that one atom of the child's rarest species sits on a parent atom of that
     species. A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
@@ -449,7 +450,25 @@ def _polar_origins(origins, frac, species, pf, pz, P, A, polar) -> np.ndarray:
         delta = delta[np.linalg.norm(delta @ A.T, axis=1) > 1e-6]
         delta = np.unique(np.round(delta - np.round(delta), 9), axis=0)
         out.extend(p - delta @ np.asarray(P, float).T)
-    return np.array(out).reshape(-1, 3)
+    if not out:
+        return np.zeros((0, 3))
+    # one origin per class modulo the parent's lattice and ``centring`` (its other pure translations, parent
+    # fractional): an origin and its image by a parent translation pair the same atoms, so on an n-fold supercell
+    # the n images of a shift are one origin and their number does not grow with the cell; those of the given
+    # origins are left out
+    T = np.vstack([np.zeros((1, 3)), np.asarray(centring, float).reshape(-1, 3)])
+
+    def key(q):  # the smallest of q's images by the parent's centring translations, modulo 1, rounded
+        img = np.round((np.asarray(q, float).reshape(-1, 1, 3) + T[None]) % 1.0, 6) % 1.0
+        return [min(map(tuple, x)) for x in img.tolist()]
+
+    known = set(key(origins))
+    keep, seen = [], set()
+    for i, k in enumerate(key(np.array(out))):
+        if k not in known and k not in seen:
+            seen.add(k)
+            keep.append(i)
+    return np.array(out)[keep].reshape(-1, 3)
 
 
 def _remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
