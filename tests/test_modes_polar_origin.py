@@ -84,7 +84,7 @@ def test_polar_origins_are_one_per_class_of_parent_translations():
     the origin, child on (a, b, 3c) (P = diag(1, 1, 3)) with its first Pb at z = 0.1/3; the parent's Pb sit at
     z = 0, 1/3, 2/3 of the child cell, so the shifts are 0.1/3, 0.1/3 − 1/3, 0.1/3 − 2/3 of the child's c, i.e.
     0.1, −0.9, −1.9 of the parent's: origins −0.1, 0.9, 1.9, all −0.1 modulo 1 — one origin."""
-    from symstrain.modes import _polar_origins
+    from symstrain.mode_reference import polar_origins
 
     P = np.diag([1.0, 1.0, 3.0])
     cell = np.diag([A, A, 3 * C])
@@ -92,11 +92,11 @@ def test_polar_origins_are_one_per_class_of_parent_translations():
     species = np.array([82, 82, 82])
     pf, pz = np.zeros((1, 3)), np.array([82])
     polar = np.array([[0.0], [0.0], [1.0]])
-    got = _polar_origins(np.zeros((1, 3)), frac, species, pf, pz, P, cell, polar)
+    got = polar_origins(np.zeros((1, 3)), frac, species, pf, pz, P, cell, polar)
     assert got.shape == (1, 3)
     assert got[0, :2] == pytest.approx([0.0, 0.0], abs=1e-12)
     assert got[0, 2] % 1.0 == pytest.approx(0.9, abs=1e-9)
     # a centring translation (0, 0, 1/2) of the parent makes −0.1 and 0.4 one origin as well
-    got2 = _polar_origins(np.zeros((1, 3)), frac, species, np.array([[0, 0, 0], [0, 0, 0.5]]), np.array([82, 82]),
+    got2 = polar_origins(np.zeros((1, 3)), frac, species, np.array([[0, 0, 0], [0, 0, 0.5]]), np.array([82, 82]),
                           P, cell, polar, centring=np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.5]]))
     assert len(got2) == 1 and got2[0, 2] % 0.5 == pytest.approx(0.4, abs=1e-9)
