@@ -13,11 +13,13 @@ import numpy as np
 
 from .phase import Phase
 
-#: small, highly charged cations that never bond to each other in oxides and fluorides and never come closer than
-#: the sum of their covalent radii there (MgO 2.98 Å > 2.82, Al₂O₃ 2.65 > 2.42), for :func:`close_contacts`. The large
-#: alkali and alkaline-earth cations are not among them: their covalent radii are longer than their real contacts
-#: (Li₂O 2.31 Å < 2.56, Na₂O 2.78 < 3.32, CaO 3.40 < 3.52, BaO 3.91 < 4.30, BaTiO₃ Ba–Ba 4.00 < 4.30)
-_HARD_CATIONS = frozenset("Be Mg Al Si".split())
+#: cations that never bond to each other in oxides and fluorides (no metal–metal bonds), for :func:`close_contacts`
+_HARD_CATIONS = frozenset("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split())
+#: the small, highly charged ones: a pair of hard cations is held to the sum of their covalent radii only when one
+#: of the two is among these (MgO 2.98 Å > 2.82, Al₂O₃ 2.65 > 2.42, CaSiO₃ Ca–Si 3.1 > 2.87). Two large alkali or
+#: alkaline-earth cations touch closer than that sum in ordinary oxides (Li₂O 2.31 Å < 2.56, Na₂O 2.78 < 3.32,
+#: CaO 3.40 < 3.52, BaO 3.91 < 4.30, BaTiO₃ Ba–Ba 4.00 < 4.30): they are never held to it
+_SMALL_HARD_CATIONS = frozenset("Be Mg Al Si".split())
 #: covalent radius (Å, gemmi's table) of each element symbol met so far
 _COVALENT_RADIUS: dict[str, float] = {}
 
@@ -39,7 +41,7 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
 
     * ``"overlap"``: any two atoms closer than ``overlap`` × (r_i + r_j);
     * ``"cation-cation"``: in a structure with O or F, two cations that never bond to each other there
-      (Be, Mg, Al, Si: :data:`_HARD_CATIONS`) closer than r_i + r_j — e.g. Al–Si at 2.29 Å (limit
+      (alkali and alkaline-earth metals, Al, Si), one of them Be, Mg, Al or Si, closer than r_i + r_j — e.g. Al–Si at 2.29 Å (limit
       2.32 Å) in the lawsonite Cmcm files. Transition metals are left out: W–W or Mo–Mo bonds are real.
 
     Pairs that are alternatives of each other are skipped: both partially occupied with occupancies
@@ -64,6 +66,7 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     i, j, dist = pairs_within(frac, A, r_overlap, source=phase.name)
     if oxide and len(kinds & _HARD_CATIONS):
         positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool).take(site)
+        small = np.array([e in _SMALL_HARD_CATIONS for e in elements], dtype=bool).take(site)
         hard = np.flatnonzero(positive)
         r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
         if len(hard) > 1 and r_cation > r_overlap:
@@ -88,7 +91,8 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     bad_overlap = (dist < overlap * rsum) & ~alternative
     rules = [(bad_overlap, "overlap", overlap)]
     if positive is not None:
-        rules.append((positive.take(i) & positive.take(j) & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
+        held = positive.take(i) & positive.take(j) & (small.take(i) | small.take(j))
+        rules.append((held & (dist < rsum) & ~alternative & ~bad_overlap, "cation-cation", 1.0))
     labels = [a.label for a in phase.atoms]
     out: dict[tuple[str, str], tuple] = {}
     for mask, kind, factor in rules:

@@ -144,7 +144,7 @@ def brute_contacts(phase, overlap=0.6):
 
     frac, _, site, occ = expand_to_cell(phase)
     A = phase.cell.matrix()
-    hard = set("Be Mg Al Si".split())
+    hard, small = set("Li Na K Rb Cs Be Mg Ca Sr Ba Al Si".split()), set("Be Mg Al Si".split())
     els = [a.element for a in phase.atoms]
     oxide = bool({"O", "F"} & set(els))
     rad = [float(gemmi.Element("H" if e in ("D", "T") else e).covalent_r) for e in els]
@@ -157,7 +157,7 @@ def brute_contacts(phase, overlap=0.6):
                 groups[si] and groups[sj] and groups[si] != groups[sj]):
             continue
         rs = rad[si] + rad[sj]
-        if d < overlap * rs or (oxide and els[si] in hard and els[sj] in hard and d < rs):
+        if d < overlap * rs or (oxide and els[si] in hard and els[sj] in hard and {els[si], els[sj]} & small and d < rs):
             key = tuple(sorted((phase.atoms[si].label, phase.atoms[sj].label)))
             out[key] = min(out.get(key, np.inf), d)
     return out

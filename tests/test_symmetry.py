@@ -165,7 +165,7 @@ def test_close_contacts_rocksalt_mgo():
 ])
 def test_close_contacts_leave_real_alkali_and_alkaline_earth_oxides_alone(cell, symbol, sites, shortest):
     """Large cations touch closer than their covalent radii in real oxides (sweep of real CIFs: ~75 false 'impossible
-    contact' warnings on Li2O, CaO, BaO, BaTiO3 …): only Be, Mg, Al, Si follow the cation–cation rule."""
+    contact' warnings on Li2O, CaO, BaO, BaTiO3 …): two of them are never held to the cation–cation rule."""
     from symstrain.neighbours import close_contacts, pairs_within
 
     ph = phase(cell, symbol, sites)
@@ -177,6 +177,20 @@ def test_close_contacts_leave_real_alkali_and_alkaline_earth_oxides_alone(cell, 
     _, _, d = pairs_within(frac[cat], ph.cell.matrix(), r)
     assert d.min() == pytest.approx(shortest, abs=1e-9)
     assert close_contacts(ph) == []
+
+
+def test_close_contacts_still_hold_a_large_cation_to_a_small_one():
+    """Cubic perovskite CaSiO3 squeezed to a = 3.2 Å: Ca–Si = a·√3/2 = 2.771 Å, under r(Ca) + r(Si) = 2.87 Å, is
+    reported (Si is small and highly charged); Ca–Ca = a = 3.2 Å, under 3.52 Å, is not (two large cations)."""
+    import gemmi
+
+    from symstrain.neighbours import close_contacts
+
+    sites = [("Ca", "Ca", (0, 0, 0), 1.0), ("Si", "Si", (0.5, 0.5, 0.5), 1.0), ("O", "O", (0.5, 0.5, 0), 1.0)]
+    (a, b, d, lim, kind), = close_contacts(phase((3.2,) * 3 + (90,) * 3, "P m -3 m", sites))
+    assert (a, b, kind) == ("Ca", "Si", "cation-cation")
+    assert d == pytest.approx(3.2 * np.sqrt(3) / 2, abs=1e-9)
+    assert lim == pytest.approx(gemmi.Element("Ca").covalent_r + gemmi.Element("Si").covalent_r, abs=1e-6)
 
 
 def test_close_contacts_overlap_and_alternatives():
