@@ -274,6 +274,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                    "the child averaged back over the lost cosets"))
     A = child.cell.matrix()
     n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
+    centring = parent.spacegroup.symops.centring_vectors()
     polar = child.spacegroup.symops.polar_directions()
     best, failures = None, []
     pf = pz = psite = None
@@ -289,11 +290,10 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_p = abs(float(np.linalg.det(P))) * n_cent
         origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar)
         if r is rel:
-            n_valid = len(origins)  # classes modulo the polar shift; _polar_origins adds shifted copies of them
+            n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
         if parent.atoms:
             # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
-            origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar,
-                                                         parent.spacegroup.symops.centring_vectors())])
+            origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar, centring)])
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
