@@ -51,10 +51,13 @@ def expand_to_cell(phase: Phase, include_zero_occupancy: bool = False, tol: floa
     * ``occupancy`` (N,) float occupancy of that site.
 
     Two generated atoms closer than ``tol`` Å (minimum-image distance in the cell metric) are
-    kept once (the one generated first: site order, then operation order, so the identity image,
-    i.e. the site as written, wins) when they are images of the same site (a special position) or
-    images of two sites with the same element and occupancy (a site listed twice in the file, as
-    some files list symmetry copies). Atoms of different elements or occupancies are never merged
+    one atom when they are images of the same site (a special position) or images of two sites
+    with the same element and occupancy (a site listed twice in the file, as some files list
+    symmetry copies). Images linked through such pairs form one atom: the one generated first
+    (site order, then operation order, so the identity image, i.e. the site as written) carries
+    its site index and operation, placed at the mean of the images (on the special position when
+    the file's coordinates miss it by rounding; unchanged, bit for bit, when the images coincide
+    within 10⁻⁶ Å). Atoms of different elements or occupancies are never merged
     (mixed sites such as Al/Fe on one position keep both). ``tol`` = 0.02 Å by default: large enough
     for special positions written to 4 decimals (0.3333 in a 20 Å cell misses 1/3 by 0.0007 Å, and an
     operation can triple that), far below any real interatomic distance. Sites with occupancy 0 are
@@ -69,8 +72,8 @@ def expand_to_cell_ops(phase: Phase, include_zero_occupancy: bool = False, tol: 
     must carry more than a position (an anisotropic U transforms with the operation's rotation).
 
     Returns ``(frac, species, site_index, occupancy, op_index)``; ``op_index`` (N,) int indexes
-    ``phase.spacegroup.rotations``/``translations``: atom k is ``R[op_index[k]]·x_site + t[...]`` modulo 1.
-    Merging as in :func:`expand_to_cell` (same ``tol``, the first image wins), except that two different
+    ``phase.spacegroup.rotations``/``translations``: atom k is ``R[op_index[k]]·x_site + t[...]`` modulo 1 (to within
+    ``tol``: a merged atom sits at the mean of its images). Merging as in :func:`expand_to_cell` (same ``tol``), except that two different
     sites merge only when their element symbols are equal, not just their atomic numbers: H and D
     (or T) on one position with equal occupancies are two atoms here (they scatter neutrons differently).
     """
@@ -146,8 +149,55 @@ def _expand(phase: Phase, include_zero_occupancy: bool, tol: float, with_ops: bo
     same_kind = (kind.take(i) == kind.take(j)) & (np.abs(occ.take(i) - occ.take(j)) < 1e-6)
     merge = np.flatnonzero(same_site | same_kind)
     i, j, same_site = i.take(merge), j.take(merge), same_site.take(merge)
-    keep = np.ones(len(Y), dtype=bool)
-    keep[j] = False
-    n_cross = len(set(j[~same_site & keep.take(i)].tolist()))
+    rep = _cluster_representatives(len(Y), i, j)
+    keep = rep == np.arange(len(Y))
+    dropped = np.flatnonzero(~keep)
+    n_cross = int(np.count_nonzero(site.take(dropped) != site.take(rep.take(dropped))))
+    Y = _merged_positions(Y, rep, dropped, phase.cell.matrix())
     k = np.flatnonzero(keep)
     return (Y.take(k, axis=0), z.take(k), site.take(k), occ.take(k), (op.take(k) if with_ops else n_cross))
+
+
+#: images of one atom whose spread is below this (Å) are the same position written twice (rounding of the
+#: operations' arithmetic): the first image is kept as it is, bit for bit
+_SAME_POSITION = 1e-6
+
+
+def _cluster_representatives(n: int, i, j):
+    """For each of ``n`` atoms the smallest index linked to it through the merged pairs ``(i, j)``: the atom each
+    image merges into (labels propagated along the pairs until none changes; clusters are a few images)."""
+    rep = np.arange(n)
+    while True:
+        low = rep.copy()
+        np.minimum.at(low, j, low.take(i))
+        np.minimum.at(low, i, low.take(j))
+        low = low.take(low)
+        if np.array_equal(low, rep):
+            return rep
+        rep = low
+
+
+def _merged_positions(Y, rep, dropped, A):
+    """``Y`` with each kept atom that absorbed images (``rep``: the atom each image merges into; ``dropped``: the images
+    that are not kept) moved to the mean of its images (minimum image, fractional; reduced to [0, 1)): a site written
+    0.0106 Å off a mirror (COD 12917's O3 in P6₃mc) becomes one atom on the mirror, where keeping the first image left
+    it off the mirror and the cell without it. An atom whose images all lie within :data:`_SAME_POSITION` of it
+    (equal but for the operations' rounding) keeps its position bit for bit."""
+    if len(dropped) == 0:
+        return Y
+    owner = rep.take(dropped)
+    d = Y.take(dropped, axis=0) - Y.take(owner, axis=0)
+    d -= np.round(d)
+    spread = np.linalg.norm(d @ np.asarray(A, float).T, axis=1) >= _SAME_POSITION
+    if not spread.any():
+        return Y
+    owners, counts = np.unique(owner, return_counts=True)
+    owners_spread = np.isin(owners, owner.compress(spread))
+    owners, counts = owners.compress(owners_spread), counts.compress(owners_spread)
+    shift = np.zeros((len(Y), 3))
+    np.add.at(shift, owner, d)
+    Y = Y.copy()
+    Y[owners] += shift[owners] / (counts[:, None] + 1)
+    Y[owners] -= np.floor(Y[owners])
+    Y[Y >= 1.0] = 0.0
+    return Y

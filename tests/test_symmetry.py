@@ -51,6 +51,31 @@ def test_expand_merges_rounded_special_positions():
     assert np.bincount(site).tolist() == [1, 3]
 
 
+def test_merged_images_sit_at_their_mean_on_the_special_position():
+    # P 3, 1b written (0.3333, 0.6667): its three images are (0.3333, 0.6667), (0.3333, 0.6666), (0.3334, 0.6667);
+    # their mean is (1/3, 2/3) exactly (the x's sum to 1.0, the y's to 2.0)
+    p = phase((12.9, 12.9, 7.0, 90, 90, 120), "P 3", [("Si", "Si", (0.3333, 0.6667, 0.1), 1.0)])
+    frac, _, _, _ = expand_to_cell(p)
+    assert frac == pytest.approx(np.array([[1 / 3, 2 / 3, 0.1]]), abs=1e-12)
+
+
+def test_site_off_a_mirror_by_rounding_is_one_atom_on_the_mirror():
+    # COD 12917's O3 in P6₃mc (a = 5.318 Å): (0.532, 0.062, 0.151) and its mirror image (-x+y, y, z) =
+    # (0.530, 0.062, 0.151) are 0.002·a = 0.0106 Å apart: one atom at the mean (0.531, 0.062, 0.151), on the mirror
+    # (-0.531 + 0.062 = -0.469 ≡ 0.531), so 6c: six atoms and the declared group at 0.01 Å
+    cell = (5.318, 5.318, 12.837, 90, 90, 120)
+    p = phase(cell, "P 63 m c", [("Ba", "Ba", (1 / 3, 2 / 3, 0.0), 1.0), ("O3", "O", (0.532, 0.062, 0.151), 1.0)])
+    frac, z, site, _ = expand_to_cell(p)
+    assert np.bincount(site).tolist() == [2, 6]
+    first = frac[site == 1][0]
+    assert first == pytest.approx([0.531, 0.062, 0.151], abs=1e-12)
+    x, y = frac[z == 8, 0], frac[z == 8, 1]
+    # every O on one of the three mirrors through the 6-fold axis: x = 2y, y = 2x or x = -y (mod 1)
+    on = [np.isclose(((a - b) + 0.5) % 1 - 0.5, 0, atol=1e-12) for a, b in ((x, 2 * y), (y, 2 * x), (x, -y))]
+    assert np.all(np.any(on, axis=0))
+    assert detect_symmetry(p, symprec=0.01).number == 186
+
+
 def test_expand_zero_occupancy_and_duplicated_site():
     sites = [("A", "Fe", (0.1, 0.2, 0.3), 1.0), ("A*", "Fe", (0.9, 0.8, 0.7), 1.0), ("Z", "O", (0.3, 0.3, 0.3), 0.0)]
     p = phase((6, 7, 8, 90, 90, 90), "P -1", sites)
