@@ -163,7 +163,7 @@ def scan_file(job) -> FileScan:
         blocks = tuple((k, name, sha1_hex(t)) for k, (name, t) in enumerate(split))
         return FileScan(**base, blocks=blocks)
     try:
-        doc = _read_document(path)
+        doc, replaced, repeated = _read_document(path)
     except SymstrainInputError as exc:
         sha = sha1_hex(data)
         rows = () if sha in known else (failure_row(base, None, None, sha, f"{exc.problem}"),)
@@ -180,18 +180,19 @@ def scan_file(job) -> FileScan:
         seen.add(sha)
         blocks.append((k, blk.name, sha))
         if sha not in known:
-            rows.append(block_row(base, k, blk, sha, symprec))
+            rows.append(block_row(base, k, blk, sha, symprec, replaced, repeated))
     return FileScan(**base, blocks=tuple(blocks), rows=tuple(rows))
 
 
 def _read_document(path):
-    """The gemmi document, after the CIF reader's own checks (one-line errors for junk, empty, broken files)."""
-    import gemmi
+    """``(gemmi document, replaced, repeated)`` parsed once by the CIF reader, with its checks and one-line errors
+    for junk, empty and broken files, and its flags (bytes that are not UTF-8, tags given twice) that each block's
+    reading needs to give ``info``'s answer (``cif._phase_from_file_block``)."""
+    from pathlib import Path
 
-    from .cif import list_blocks
+    from .cif import _read_document as read_document
 
-    list_blocks(path)
-    return gemmi.cif.read(str(path))
+    return read_document(Path(path))
 
 
 def failure_row(base: dict, block_index, block, sha1: str, reason: str, status: str = "failed") -> dict:
@@ -200,9 +201,11 @@ def failure_row(base: dict, block_index, block, sha1: str, reason: str, status: 
             "failure": " ".join(str(reason).split()), "warnings": []}
 
 
-def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT_SYMPREC) -> dict:
-    """The catalogue row of one gemmi block (a failure row when it is not a readable structure)."""
-    from .cif import phase_from_block
+def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT_SYMPREC, replaced: bool = False,
+              repeated: bool = False) -> dict:
+    """The catalogue row of one gemmi block (a failure row when it is not a readable structure), read as ``info``
+    reads it (``replaced``, ``repeated``: the document's flags from :func:`_read_document`)."""
+    from .cif import _phase_from_file_block
 
     has_cell = block.find_value("_cell_length_a") is not None
     has_atoms = any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x"))
@@ -210,7 +213,7 @@ def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT
         return failure_row(base, index, block.name, sha1, "neither a cell nor atom sites: not a structure",
                            status="not_structure")
     try:
-        phase = phase_from_block(block, base["file"])
+        phase = _phase_from_file_block(block, base["file"], replaced, repeated)
         return _structure_row(base, index, block, sha1, phase, symprec)
     except SymstrainInputError as exc:
         return failure_row(base, index, block.name, sha1, exc.problem)
