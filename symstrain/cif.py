@@ -56,8 +56,9 @@ from pathlib import Path
 from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
-from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
-                         item_number, item_text, not_a_number, parse_number, repeated_tags, texts, unquote)
+from .cif_values import (CELL_LENGTH_RANGE, DOTTED_NAME, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
+                         item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags, texts,
+                         unquote)
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -165,6 +166,8 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, f"cannot parse as CIF: {msg}") from None
     if len(doc) == 0:
         raise SymstrainInputError(path, "empty file: no data_ block")
+    if DOTTED_NAME.search(data):  # DDLm / mmCIF names: read as the core names they stand for
+        read_dotted_names(doc)
     return doc, replaced, False
 
 
@@ -366,10 +369,6 @@ def _read_cell(block, source, warnings) -> Cell:
         tag = _CELL_TAGS[name]
         raw = block.find_value(tag)
         if raw is None:
-            dotted = "_cell." + tag[len("_cell_"):]
-            if block.find_value(dotted) is not None:  # DDLm / mmCIF names: another dictionary's, not read
-                raise SymstrainInputError(source, f"no cell: {tag} is missing ({dotted} and the other dotted "
-                                          "DDLm/mmCIF names are not read: symstrain reads the core CIF names)")
             raise SymstrainInputError(source, f"no cell: {tag} is missing")
         if is_null(raw):
             raise SymstrainInputError(source, f"{tag} is {unquote(raw)!r} (unknown); the cell is incomplete")

@@ -2,7 +2,8 @@
 
 What lives here: :func:`parse_number` (``12.370(2)`` → (12.370, 0.002), fractions such as ``1/4`` on request, never
 ±inf or NaN), :func:`unquote`, :func:`is_null` and the block look-ups :func:`item_text`, :func:`first_item_text` and
-:func:`item_number` (a number or one error line naming the item), :func:`repeated_tags` (a tag a block gives twice);
+:func:`item_number` (a number or one error line naming the item), :func:`repeated_tags` (a tag a block gives twice),
+:func:`read_dotted_names` (DDLm/mmCIF ``_category.item`` names as the core ``_category_item``);
 the plausibility limits every reader module applies, and :data:`WARNING_CODES`, every code the reader's warnings
 carry. What does not: which items are read and what they mean (``cif.py``: documents, cell, symmetry items,
 temperature, Z; ``cif_atoms.py``: atom sites; ``cif_spacegroup.py``: the declared group).
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from .errors import SymstrainInputError, WarningText
 
@@ -276,3 +278,52 @@ def repeated_tags(block, source: str) -> list:
         notes.append(WarningText("duplicate_tag", source, f"tag(s) given more than once, not read: "
                                  f"{', '.join(ignored[:6])}" + (" …" if len(ignored) > 6 else "")))
     return notes
+
+
+#: a DDLm / mmCIF name at the start of a line: ``_category.item`` (a fast test on the file's bytes before
+#: :func:`read_dotted_names` looks at the tags)
+DOTTED_NAME = re.compile(rb"(?m)^[ \t]*_[A-Za-z0-9_]+\.[A-Za-z]")
+
+
+#: mmCIF's spelling of the Cartesian → fractional map: ``_atom_sites.fract_transf_matrix[1][2]`` is the core
+#: ``_atom_sites_fract_tran_matrix_12``, ``_atom_sites.fract_transf_vector[3]`` is ``_atom_sites_fract_tran_vector_3``
+_MMCIF_TRANSF = re.compile(r"^_atom_sites\.fract_transf_(matrix|vector)\[(\d)\](?:\[(\d)\])?$", re.I)
+
+
+def read_dotted_names(doc) -> None:
+    """Rename, in every block of the gemmi document ``doc``, each DDLm/mmCIF name ``_category.item`` to the core CIF
+    name ``_category_item`` it is the alias of (``_cell.length_a`` → ``_cell_length_a``, ``_atom_site.fract_x``,
+    ``_space_group_symop.operation_xyz``, ``_symmetry.space_group_name_H-M`` …, and mmCIF's
+    ``_atom_sites.fract_transf_matrix[i][j]`` → ``_atom_sites_fract_tran_matrix_ij``), so that the reader finds them. A
+    dotted name whose core name the block also gives, or that another dotted name also stands for, is left as it is
+    (the core one is read, or the item is missing). Every dot becomes
+    "_" (``_cell.length.c``, a broken name COD 8000008 writes, is ``_cell_length_c``). Values are kept exactly as
+    written; loops keep their rows."""
+    for block in doc:
+        have = set()
+        for item in block:
+            if item.pair is not None:
+                have.add(item.pair[0].lower())
+            elif item.loop is not None:
+                have.update(t.lower() for t in item.loop.tags)
+
+        def plain(tag):
+            return _MMCIF_TRANSF.sub(lambda m: f"_atom_sites_fract_tran_{m[1]}_{m[2]}{m[3] or ''}", tag).replace(".", "_")
+
+        named = Counter(plain(t).lower() for t in have)  # two tags with one core name: neither is renamed
+
+        def core(tag):
+            name = plain(tag)
+            return tag if name == tag or name.lower() in have or named[name.lower()] > 1 else name
+
+        pairs = [item.pair for item in block if item.pair is not None and core(item.pair[0]) != item.pair[0]]
+        loops = [list(item.loop.tags) for item in block
+                 if item.loop is not None and any(core(t) != t for t in item.loop.tags)]
+        for tag, value in pairs:
+            block.find_pair_item(tag).erase()
+            block.set_pair(core(tag), value)
+        for tags in loops:
+            item = block.find_loop_item(tags[0].lower())  # (gemmi finds a loop by its lower-case tag)
+            values, width = list(item.loop.values), item.loop.width()
+            item.erase()
+            block.init_loop("", [core(t) for t in tags]).set_all_values([values[k::width] for k in range(width)])
