@@ -430,7 +430,8 @@ def _symmetry_items(block) -> SymmetryItems:
         if col and len(col) > 0:
             operators, op_tag = tuple(texts(list(col))), tag
             break
-    return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag)
+    hm_ref, hm_ref_tag = first_item_text(block, ("_space_group_name_H-M_ref",))
+    return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag, hm_ref, hm_ref_tag)
 
 
 # ----------------------------------------------------------------------------- temperature

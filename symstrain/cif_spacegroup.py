@@ -13,7 +13,9 @@ Conventions
 -----------
 * Operators are kept as written, translations reduced mod 1 into [0, 1); rotations are integer matrices on
   fractional coordinates, x' = R·x + t (as in :class:`~symstrain.phase.SpaceGroupInfo`).
-* Precedence: operators → H-M symbol → Hall symbol → IT number → P 1 assumed with a warning. With an H-M and
+* Precedence: operators → H-M symbol → Hall symbol → ``_space_group_name_H-M_ref`` (the reference setting, with a
+  warning) → IT number → P 1 assumed with a warning. An H-M symbol may carry its setting in words or letters
+  ('F d -3 m {origin @ centre (-3m)}', '(origin choice 1)', '(hexagonal axes)', ICSD's S / Z). With an H-M and
   a Hall symbol of the same type but another setting, the Hall symbol wins because it fixes the origin.
 * One policy on every path: operators that form a group are authoritative, and an H-M symbol or IT number
   of another group is a warning (``symbol_disagrees``, ``number_disagrees``); operators that do not form a
@@ -69,6 +71,10 @@ class SymmetryItems:
     hall_tag: str | None = None
     number: str | None = None
     number_tag: str | None = None
+    #: ``_space_group_name_H-M_ref``: the group's symbol in its reference setting (read only when nothing else names
+    #: the group)
+    hm_ref: str | None = None
+    hm_ref_tag: str | None = None
 
 
 def _clean_hm(symbol: str) -> str:
@@ -80,18 +86,57 @@ def _clean_hm(symbol: str) -> str:
 _SCREW_IN_PARENTHESES = re.compile(r"([2346])\(([1-5])\)")
 
 
+#: a setting written after the symbol in words: 'F d -3 m {origin @ centre (-3m)}', 'P n n n (origin choice 1)',
+#: 'R -3 m (hexagonal axes)'
+_SETTING_IN_WORDS = re.compile(r"^(.*?)\s*[{(]\s*((?:origin|hexagonal|rhombohedral)\b.*?)\s*[)}]?\s*$", re.I)
+#: ICSD's letters after the symbol: S (origin choice 1, "standard") and Z (origin choice 2, at the centre)
+_SETTING_LETTER = re.compile(r"^(.*\S)\s*([SZ])$")
+
+
+def _setting_qualifier(symbol: str) -> tuple[str, str] | None:
+    """``(symbol without it, gemmi's extension '1', '2', 'H' or 'R')`` for a setting written after the symbol in
+    words or as ICSD's S / Z letter; None when there is none or its words are not understood."""
+    m = _SETTING_IN_WORDS.match(symbol.strip())
+    if m:
+        words = m[2].lower()
+        if "rhomb" in words:
+            return m[1], "R"
+        if "hex" in words:
+            return m[1], "H"
+        if re.search(r"cent|-1|inversion|choice\s*2|\b2\b", words):
+            return m[1], "2"
+        if re.search(r"choice\s*1|\b1\b", words):
+            return m[1], "1"
+        return None
+    m = _SETTING_LETTER.match(symbol.strip())
+    return (m[1], "1" if m[2] == "S" else "2") if m else None
+
+
 def _sg_from_hm(symbol: str):
+    """gemmi's space group for an H-M symbol as files write it (spaces, underscores, SHELXTL's 'P2(1)/c', a setting
+    after the symbol in words or as ICSD's S / Z letter), or None."""
     import gemmi
 
-    plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(symbol))
-    for cand in (symbol.strip(), _clean_hm(symbol), _clean_hm(symbol).replace(" ", ""), plain, plain.replace(" ", "")):
-        try:
-            sg = gemmi.find_spacegroup_by_name(cand)
-        except (ValueError, RuntimeError):
-            sg = None
-        if sg is not None:
-            return sg
-    return None
+    def find(name):
+        plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(name))
+        for cand in (name.strip(), _clean_hm(name), _clean_hm(name).replace(" ", ""), plain, plain.replace(" ", "")):
+            try:
+                sg = gemmi.find_spacegroup_by_name(cand)
+            except (ValueError, RuntimeError):
+                sg = None
+            if sg is not None:
+                return sg
+        return None
+
+    sg = find(symbol)
+    qualifier = None if sg is not None else _setting_qualifier(symbol)
+    if qualifier is None:
+        return sg
+    base, ext = qualifier
+    sg = find(base)
+    if sg is None or sg.ext in ("", "\x00"):  # a group with one setting: the words change nothing
+        return sg
+    return find(f"{_clean_hm(base)}:{ext}")
 
 
 def _sg_from_hall(symbol: str):
@@ -184,8 +229,9 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
     The second form is returned when the operators carry pure translations that are no conventional
     centring (the true lattice is smaller): ``pending`` is then the tuple (rotations, translations, H-M
     symbol, operator tag) to hand to :func:`reduce_to_true_lattice` together with the atoms and
-    ``extra_translations`` ((k, 3) fractional). Precedence: operators → H-M → Hall → IT number → P 1
-    (with a warning). Raises :class:`SymstrainInputError` for operators that are not a group and for
+    ``extra_translations`` ((k, 3) fractional). Precedence: operators → H-M → Hall → H-M ref → IT number → P 1
+    (with a warning); ``_space_group_name_H-M_ref`` alone names the group in its reference setting (with a
+    warning). Raises :class:`SymstrainInputError` for operators that are not a group and for
     symbols that contradict each other when there are no operators.
     """
     hm, hm_tag = items.hm, items.hm_tag
@@ -229,6 +275,17 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
             raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
         _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
+
+    if items.hm_ref is not None:
+        sg = _sg_from_hm(items.hm_ref)
+        if sg is None:
+            raise SymstrainInputError(source, f"unknown space-group symbol {items.hm_ref!r} in {items.hm_ref_tag} and "
+                                              "no operators")
+        warnings.append(WarningText("reference_setting_assumed", source,
+                                    f"the group is named only by {items.hm_ref_tag} {items.hm_ref!r} (its reference "
+                                    f"setting): the file's setting is taken to be {sg.xhm()}"))
+        _check_number(sg, number, number_tag, source, warnings)
+        return SpaceGroupInfo.from_gemmi(sg, "H-M ref"), None
 
     if number is not None:
         import gemmi
@@ -398,6 +455,15 @@ def _checked_ops(operators, op_tag, source, warnings):
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
     problem = _closure_problem(ops, op_tag)
+    identity = np.all(rot == np.eye(3, dtype=rot.dtype), axis=(1, 2)) & np.all(trans == 0, axis=1)
+    if problem and not identity.any():  # a list that leaves out only x,y,z (COD 8103382 lists 3 of Pna2₁'s 4)
+        with_identity = SymOps(np.concatenate([np.eye(3, dtype=rot.dtype)[None], rot]),
+                               np.concatenate([np.zeros((1, 3)), trans]))
+        if with_identity.closure_defect() is None:
+            warnings.append(WarningText("identity_added", source, f"the {len(ops)} symmetry operators in {op_tag} "
+                                        "leave out the identity x,y,z; it is added"))
+            ops, problem = with_identity, None
+            rot, trans = ops.rotations, ops.translations
     if problem:
         raise SymstrainInputError(source, problem)
     rot.flags.writeable = False

@@ -104,6 +104,9 @@ WARNING_CODES = {
     "metric_not_symmetric": "the cell parameters deviate (0.1 %–5 %, 0.1°–5°) from the space group's symmetry",
     "setting_assumed": "only an IT number: the setting was assumed or chosen by atom overlaps",
     "assumed_p1": "no symmetry information: P 1 assumed",
+    "identity_added": "the operator list leaves out only the identity x,y,z: it is added",
+    "reference_setting_assumed": "the group is named only in its reference setting (_space_group_name_H-M_ref): "
+                                 "that setting is assumed",
 }
 
 _NUM_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+)?(?:\((\d*\.?\d*)\))?([eE][+-]?\d+)?$")

@@ -137,7 +137,8 @@ class SpaceGroupInfo:
     ``rotations`` (n, 3, 3) int and ``translations`` (n, 3) float in [0, 1) list every
     operation modulo the lattice of the given cell, centring included.
     ``source`` says where the group came from: from a CIF, ``"symops"`` (the file's operator list), ``"H-M"``,
-    ``"Hall"``, ``"number"`` or ``"assumed P1"`` (with a warning in the Phase); ``"spglib"`` for a structure
+    ``"Hall"``, ``"H-M ref"`` (``_space_group_name_H-M_ref`` alone: the reference setting, with a warning),
+    ``"number"`` or ``"assumed P1"`` (with a warning in the Phase); ``"spglib"`` for a structure
     imported from pymatgen or ASE (``interop``); ``"pseudo-symmetry"`` for a supergroup found by ``pseudo``. A
     setting change (:meth:`Phase.transformed`) keeps the source.
     """

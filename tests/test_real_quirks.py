@@ -358,3 +358,111 @@ def test_scan_reads_a_repeated_tag_and_non_utf8_text_as_info_does(tmp_path):
         row = rows.loc[name]
         assert row["status"] == "ok" and row["declared_number"] == 225 and row["detected_number"] == 225
         assert code in [w["code"] for w in row["warnings"]]
+
+
+def _cubic_block(symbol_line: str, site: str, a: float = 3.5666) -> str:
+    return f"""data_x
+_cell_length_a {a}
+_cell_length_b {a}
+_cell_length_c {a}
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+{symbol_line}
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+C {site}
+"""
+
+
+@pytest.mark.parametrize("symbol, site", [
+    ("'F d -3 m {origin @ centre (-3m)}'", "0.125 0.125 0.125"),  # COD 2101499 (diamond)
+    ("'F d -3 m (origin choice 2)'", "0.125 0.125 0.125"),
+    ("'F d -3 m Z'", "0.125 0.125 0.125"),  # ICSD: Z = origin choice 2, at the centre
+    ("'F d -3 m S'", "0 0 0"),  # ICSD: S = origin choice 1
+    ("'F d -3 m (origin choice 1)'", "0 0 0"),
+])
+def test_setting_written_after_the_symbol_is_read(tmp_path, symbol, site):
+    """Diamond: 8a of Fd-3m is (1/8, 1/8, 1/8) in origin choice 2 and (0, 0, 0) in origin choice 1 (ITA); either way
+    8 atoms in the cell. In the other origin choice the same coordinates are 16c (16 atoms), so the count checks that
+    the setting was read, not only the group."""
+    path = tmp_path / "diamond.cif"
+    path.write_text(_cubic_block(f"_symmetry_space_group_name_H-M {symbol}", site))
+    ph = read_cif(path)
+    assert ph.spacegroup.number == 227
+    assert info(path).n_atoms_cell == 8
+
+
+def test_rhombohedral_symbol_with_hexagonal_axes_in_words(tmp_path):
+    # R -3 m on hexagonal axes: 3a (0, 0, 0) is 3 atoms (the R centring), on rhombohedral axes 1
+    text = NACL.format(formula="").replace(CUBIC_FM3M, """_cell_length_a 4.0
+_cell_length_b 4.0
+_cell_length_c 12.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 120
+_symmetry_space_group_name_H-M 'R -3 m (hexagonal axes)'
+""").replace("Cl 0.5 0.5 0.5\n", "")
+    path = tmp_path / "r3m.cif"
+    path.write_text(text)
+    assert read_cif(path).spacegroup.hm == "R -3 m:H"
+    assert info(path).n_atoms_cell == 3
+
+
+def test_setting_words_not_understood_are_refused(tmp_path):
+    from symstrain.errors import SymstrainInputError
+
+    path = tmp_path / "odd.cif"
+    path.write_text(_cubic_block("_symmetry_space_group_name_H-M 'F d -3 m {origin @ nowhere}'", "0 0 0"))
+    with pytest.raises(SymstrainInputError, match="unknown space-group symbol"):
+        read_cif(path)
+
+
+def test_reference_setting_symbol_alone_names_the_group_with_a_warning(tmp_path):
+    """diffpy's Ni_ref.cif names its group only by _space_group_name_H-M_ref 'F m -3 m': Ni at 4a, 4 atoms (fcc)."""
+    path = tmp_path / "ni.cif"
+    path.write_text(_cubic_block("_space_group_name_H-M_ref 'F m -3 m'", "0 0 0", a=3.562).replace("C 0 0 0", "Ni 0 0 0"))
+    ph = read_cif(path)
+    assert ph.spacegroup.number == 225 and ph.spacegroup.source == "H-M ref"
+    assert _codes(ph) == ["reference_setting_assumed"]
+    assert info(path).n_atoms_cell == 4
+
+
+def _pna21_block(operators) -> str:
+    ops = "\n".join(f"'{o}'" for o in operators)
+    return f"""data_x
+_cell_length_a 10.313
+_cell_length_b 8.194
+_cell_length_c 4.993
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_as_xyz
+{ops}
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Si 0.1 0.2 0.3
+"""
+
+
+def test_operator_list_leaving_out_only_the_identity_is_completed(tmp_path):
+    """COD 8103382 lists three of Pna2₁'s four operations (x,y,z left out): the identity is added with a warning, and
+    a general position has 4 images. A list that is no group even with the identity is still refused."""
+    from symstrain.errors import SymstrainInputError
+
+    path = tmp_path / "pna21.cif"
+    path.write_text(_pna21_block(["1/2-x, 1/2+y, 1/2+z", "1/2+x, 1/2-y, z", "-x, -y, 1/2+z"]))
+    ph = read_cif(path)
+    assert ph.spacegroup.number == 33 and len(ph.spacegroup.rotations) == 4
+    assert _codes(ph) == ["identity_added"]
+    assert info(path).n_atoms_cell == 4
+    path.write_text(_pna21_block(["1/2-x, 1/2+y, 1/2+z", "-x, -y, 1/2+z"]))  # their product is not in the list
+    with pytest.raises(SymstrainInputError, match="do not form a group"):
+        read_cif(path)
