@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "cifs"
 
 #: mutation kinds understood by :func:`apply_mutation`
-KINDS = ("token", "bytes", "delete", "duplicate", "truncate", "operator", "swap", "char")
+KINDS = ("token", "bytes", "delete", "duplicate", "truncate", "operator", "swap", "char", "dot")
 #: edge values that replace a token
 TOKENS = ("1e309", "-1e309", "1e308", "-1e308", "1e-9", "1e9", "1e-320", "0", "-0", "nan", "inf", "-inf", "?", ".",
           "1/4", "-1/3", "1/0", "99999999999999999999999", "0.5(", "1(2)(3)", "1e309(2)", "1(1e5)", "-", "+", "1..2",
@@ -111,6 +111,17 @@ def apply_mutation(data: bytes, line: int, kind: str, arg: int, payload) -> tupl
             ch = payload if isinstance(payload, bytes) else str(payload).encode()
             lines[i] = s[:pos] + ch[:1] + s[pos + 1:]
             what += f" at {pos}: {ch[:1]!r}"
+    elif kind == "dot":
+        # the tag line nearest at or after i: one of its name's underscores (after the first) made a dot, as DDLm
+        # and mmCIF names (and broken ones) are written
+        j = next((k for k in list(range(i, len(lines))) + list(range(0, i))
+                  if re.match(rb"^\s*_\S*_", lines[k])), i)
+        tag_end = len(lines[j].split()[0]) + (len(lines[j]) - len(lines[j].lstrip())) if lines[j].strip() else 0
+        spots = [m.start() for m in re.finditer(rb"_", lines[j][:tag_end])][1:]
+        if spots:
+            pos = spots[arg % len(spots)]
+            lines[j] = lines[j][:pos] + b"." + lines[j][pos + 1:]
+            what = f"line {j + 1} dot at {pos}"
     else:
         raise ValueError(kind)
     return b"\n".join(lines), what
