@@ -176,10 +176,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         # the decomposition that names the candidate's irrep: where the atoms pair inconsistently under the lost
         # operations, no average has G's symmetry and there is none — such a G is not verified (it made the whole
         # answer an error when the irrep was asked for)
-        try:
-            dist.modes
-        except RuntimeError:  # the decomposition's own limit, not the candidate's: a child operation whose
-            pass  # translation is off its factor group's grid (n·a supercells, n = 9, 18 …); G stays verified above
+        dist.modes
     except SymstrainInputError:
         return None
     sym = dist.symmetrized

@@ -105,3 +105,50 @@ def test_lattice_symmetry_of_a_cell_on_a_non_reduced_basis():
     hs = model_phase(q=1, eta=0.3).transformed(P)
     res = pseudo_supergroups(hs, depth=1)
     assert res and res[0].number == 56
+
+
+def _on_na(phase, n):
+    """``phase`` written on the (n a, b, c) cell: its operations conjugated by S = diag(n, 1, 1) and repeated with the
+    n pure translations (i/n, 0, 0), its atoms at S⁻¹·x."""
+    from dataclasses import replace
+
+    from symstrain.phase import SpaceGroupInfo
+
+    S = np.diag([float(n), 1.0, 1.0])
+    Si = np.linalg.inv(S)
+    sg = phase.spacegroup
+    R = np.rint(Si @ sg.rotations @ S).astype(int)
+    t = sg.translations @ Si.T
+    rots = np.concatenate([R] * n)
+    trans = np.concatenate([(t + [i / n, 0.0, 0.0]) % 1.0 for i in range(n)])
+    new = SpaceGroupInfo(sg.number, sg.hm, sg.hall, f"{sg.hm} on ({n}a, b, c)", "symops", rots, trans, False)
+    return replace(phase, cell=phase.cell.transformed(S), spacegroup=new,
+                   atoms=tuple(replace(a, xyz=(Si @ a.xyz) % 1.0) for a in phase.atoms))
+
+
+@pytest.mark.parametrize("n", [1, 5, 7])
+def test_supercell_with_off_grid_translations_names_the_irrep(n):
+    """The toy child (test_order) on an orthogonal cell, written on (n a, b, c) with the pure translations (i/n, 0, 0):
+    the Pccn found there has those translations too, off any 1/48 grid for n = 5, 7 (they once broke its factor
+    group, and the irrep could not be named). By hand: O1 and O2 (4 images each per small cell) move by A·u and
+    A·W·u, |A·W·u| = |A·u| on an orthogonal cell, so the amplitude per parent primitive cell (the small cell, n of
+    them in the supercell) is √8·|A·u| at every n, all of it in B2g (u is odd under the lost 2z and P = identity)."""
+    from symstrain.phase import Phase, SpaceGroupInfo
+
+    from test_order import A0, CELL_P, T2Z, atom
+
+    u = np.array([0.01, -0.02, 0.004])
+    small = Phase(CELL_P, SpaceGroupInfo.from_symbol("P 1 21/c 1"),
+                  (atom("Fe1", "Fe", [0.25, 0.25, 0.1]), atom("O1", "O", A0 + u),
+                   atom("O2", "O", (W2Z @ A0 + T2Z - W2Z @ u) % 1.0)), source="toy-child")
+    found = {s.number: s for s in pseudo_supergroups(_on_na(small, n), depth=1)}
+    pccn = found[56]
+    expected = np.sqrt(8) * np.linalg.norm(CELL_P.matrix() @ u)
+    assert pccn.max_displacement == pytest.approx(np.linalg.norm(CELL_P.matrix() @ u), rel=1e-9)
+    assert pccn.irrep == "B2g"
+    modes = pccn.distortion.modes
+    assert modes.n_parent_cells == pytest.approx(n)
+    assert modes.amplitude == pytest.approx(expected, rel=1e-9)
+    amps = {ir.name: ir.amplitude for ir in modes.irreps}
+    assert amps["B2g"] == pytest.approx(expected, rel=1e-9)
+    assert sum(a ** 2 for a in amps.values()) == pytest.approx(expected ** 2, rel=1e-9)
