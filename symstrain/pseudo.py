@@ -161,8 +161,8 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
 
 
 def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float, tau=None):
-    """The candidate G (in the child's basis) verified with relate(), measured with symmetrize() and decomposed into
-    its irreps (``distortion.modes``), or None when any of the three fails.
+    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None when
+    either fails or the symmetrised structure does not have G's symmetry (:func:`_keeps_symmetry`).
     ``tau`` (polar groups): the child's atoms are first moved by τ along its polar directions."""
     from .order import symmetrize
 
@@ -173,11 +173,19 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     try:
         rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
         dist = symmetrize(rel, max_distance=max_distance)
-        # the decomposition that names the candidate's irrep: where the atoms pair inconsistently under the lost
-        # operations, no average has G's symmetry and there is none — such a G is not verified (it made the whole
-        # answer an error when the irrep was asked for)
-        dist.modes
     except SymstrainInputError:
+        return None
+    # where the atoms pair inconsistently under the lost operations the average has no G symmetry: such a G is not
+    # verified (its symmetrised structure would not be one of G, and its irrep could not be named). Checked on the
+    # averaged child itself (a k-d tree per generator of G); the decomposition decides only where G's rotations do
+    # not keep the child's cell
+    keeps = _keeps_symmetry(dist)
+    if keeps is None:
+        try:
+            dist.modes
+        except SymstrainInputError:
+            return None
+    elif not keeps:
         return None
     sym = dist.symmetrized
     if np.any(tau):
@@ -187,6 +195,19 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         sym = replace(sym, warnings=sym.warnings + (note,))
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
                             sym, dist, tau)
+
+
+def _keeps_symmetry(dist) -> bool | None:
+    """Whether the child averaged over G (``dist``, a :class:`~symstrain.order.Distortion`) has G's symmetry
+    (:func:`symstrain.pairing.keeps_symmetry`; None where G's rotations do not keep the child's cell)."""
+    from .expand import expand_to_cell_ops
+    from .pairing import keeps_symmetry, species_kinds
+
+    rel = dist.relation
+    frac, species, _, occ, _ = expand_to_cell_ops(rel.child)
+    A = rel.child.cell.matrix()
+    s = frac - dist.displacements @ np.linalg.inv(A).T  # the averaged child: displacements u = (x − s)·Aᵀ
+    return keeps_symmetry(s, species_kinds(species, occ), A, rel.parent.spacegroup, rel.P, rel.p)
 
 
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
