@@ -314,18 +314,19 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 except SymstrainInputError as exc:
                     failures.append((p, exc))
                     continue
-                if keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
-                    # the atoms pair inconsistently under the lost operations at this origin: the average is no
-                    # structure of the parent group there (another origin may give one)
-                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_k(p)} the child "
-                                                            "averaged over the lost operations does not have the "
-                                                            "parent's symmetry (its atoms pair inconsistently)")))
-                    continue
                 dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
                 ref_site = None
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
             amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
             if best is None or amp < best[0] - 1e-9:
+                if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
+                    # the atoms pair inconsistently under the lost operations at this origin: the average is no
+                    # structure of the parent group there (another origin may give one). Checked only where the
+                    # origin would be chosen: the others cannot be, whatever their symmetry
+                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_k(p)} the child "
+                                                            "averaged over the lost operations does not have the "
+                                                            "parent's symmetry (its atoms pair inconsistently)")))
+                    continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
