@@ -115,14 +115,18 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     return np.array([np.rint(M @ W @ Mi) for W in Wr], dtype=int).reshape(-1, 3, 3)
 
 
-def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:
-    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid)."""
+def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo, gens: list) -> np.ndarray:
+    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid); ``gens``
+    generators of H (:func:`symstrain.pairing.group_generators`)."""
     g = np.arange(_GRID) / _GRID
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
     Wi = np.round(np.linalg.inv(W)).astype(int)
     ops = H.symops
     ok = ops.contains_many(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
-    for R, t in ops:
+    # g·H·g⁻¹ = H when g conjugates a set of generators of H into H: one operation per rotation and a basis of the
+    # pure translations (the lattice Z³ is kept by the unimodular W) — not all |H| operations, which grow with a
+    # supercell's translations
+    for R, t in gens:
         if not ok.any():
             break
         Rc = W @ R @ Wi  # g h g⁻¹ = (W R W⁻¹, W t + w − W R W⁻¹ w)
@@ -213,6 +217,7 @@ def _keeps_symmetry(dist) -> bool | None:
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
     from .expand import expand_to_cell
+    from .pairing import group_generators
 
     frac, species, _, occ = expand_to_cell(child)
     if len(frac) == 0:
@@ -227,11 +232,12 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     failed: set = set()  # groups G whose atoms found no pairing, or that no space group names
     seen_free: set = set()
     found = []
+    gens = group_generators(H.rotations, H.translations)
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
         is_identity = np.array_equal(W, np.eye(3, dtype=int))
         if H.symops.has_rotations(W)[0] and not is_identity:
             continue  # the same cosets arise from the identity with new translations
-        for w in _normalising_translations(W, H):
+        for w in _normalising_translations(W, H, gens):
             if is_identity and np.allclose(w, 0):
                 continue
             if V.shape[1]:

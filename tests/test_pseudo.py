@@ -238,3 +238,34 @@ def test_keeps_symmetry_against_a_brute_force_oracle():
     cubic = SpaceGroupInfo.from_symbol("P m -3 m")
     assert keeps_symmetry(np.zeros((1, 3)), np.ones(1, int), Cell(4, 4, 8, 90, 90, 90).matrix(), cubic,
                           np.diag([1.0, 1.0, 2.0]), np.zeros(3)) is None
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_group_generators_generate_the_group(n):
+    """pairing.group_generators of Pccn written on (n a, b, c) (8·n operations modulo Z³): closing the few generators
+    under composition (a plain loop, modulo Z³) gives back every listed operation and no other."""
+    from symstrain.pairing import group_generators
+    from symstrain.phase import SpaceGroupInfo
+
+    G = SpaceGroupInfo.from_symbol("P c c n")
+    S = np.diag([float(n), 1.0, 1.0])
+    Si = np.linalg.inv(S)
+    R = np.concatenate([np.rint(Si @ G.rotations @ S).astype(int)] * n)
+    t = np.concatenate([(G.translations @ Si.T + [i / n, 0.0, 0.0]) % 1.0 for i in range(n)])
+
+    def key(Rm, tv):
+        return tuple(np.asarray(Rm, int).ravel()) + tuple(np.round(np.asarray(tv) % 1.0, 6) % 1.0)
+
+    gens = group_generators(R, t)
+    assert len(gens) <= 8 + 3
+    seen = {key(np.eye(3), np.zeros(3)): (np.eye(3, dtype=int), np.zeros(3))}
+    todo = list(seen.values())
+    while todo:
+        Ra, ta = todo.pop()
+        for Rg, tg in gens:
+            op = (Rg @ Ra, Rg @ ta + tg)
+            k = key(*op)
+            if k not in seen:
+                seen[k] = op
+                todo.append(op)
+    assert set(seen) == {key(Rm, tv) for Rm, tv in zip(R, t)} and len(seen) == 8 * n
