@@ -46,8 +46,9 @@ from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
 from .kvectors import K_LABEL_SOURCE, fmt_k
 from .notation import basis_string
-from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, no_pairing_message, pair_atoms,
-                      parent_in_child_cell, splitting, symmetrized_positions, valid_origins, wyckoff_positions)
+from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, keeps_symmetry, no_pairing_message,
+                      pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
+                      wyckoff_positions)
 from .expand import expand_to_cell_ops
 from .mode_reference import equivalent_relations, polar_origins, reference_lattice, remove_polar
 from .phase import Phase
@@ -273,6 +274,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         warns.append(WarningRecord("no_parent_atoms", parent.name, "the parent file has no atoms: the reference is "
                                    "the child averaged back over the lost cosets"))
     A = child.cell.matrix()
+    kinds = species_kinds(species, occ)
     n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     centring = parent.spacegroup.symops.centring_vectors()
     polar = child.spacegroup.symops.polar_directions()
@@ -317,6 +319,14 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
             amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
             if best is None or amp < best[0] - 1e-9:
+                if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
+                    # the atoms pair inconsistently under the lost operations at this origin: the average is no
+                    # structure of the parent group there (another origin may give one). Checked only where the
+                    # origin would be chosen: the others cannot be, whatever their symmetry
+                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_k(p)} the child "
+                                                            "averaged over the lost operations does not have the "
+                                                            "parent's symmetry (its atoms pair inconsistently)")))
+                    continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
@@ -338,7 +348,6 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                    f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))
     labels = tuple(child.atoms[i].label for i in site)
     elements = tuple(child.atoms[i].element for i in site)
-    kinds = species.astype(np.int64) * 1000 + np.round(occ * 999).astype(np.int64)
     irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, As, n_p, amp, threshold,
                                                   labels, ref_site, warns, (site, opi))
     amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
@@ -413,6 +422,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     try:
         pi_l = [perm(fg.W[l], fg.w[l]) for l in range(n_pt)]
         pi_t = [perm(np.eye(3), t) for t in fg.taus]
+        pi_c = [perm(np.eye(3), c) for c in fg.cent]
     except ValueError as exc:
         raise SymstrainInputError(rel.parent.name, f"the reference structure does not have the parent's symmetry: "
                                                    f"{exc}") from None
@@ -439,7 +449,6 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     H[list(h_idx)] = True
     # character of Ĝ on the fields periodic in K (the average over K's translations of the full trace)
     ar = np.arange(len(y_ref))
-    pi_c = [perm(np.eye(3), c) for c in fg.cent]
     fixed = np.mean([np.sum(pc[pi] == ar, axis=1) for pc in pi_c], axis=0)
     chi_disp = fixed * np.einsum("gii->g", fg.W)
 

@@ -169,6 +169,52 @@ class Permutations:
         return j
 
 
+def species_kinds(species: np.ndarray, occ: np.ndarray) -> np.ndarray:
+    """(N,) integer code of each atom's element and occupancy: atoms a symmetry may exchange have equal codes (two
+    elements sharing a mixed site stay apart)."""
+    return np.asarray(species, np.int64) * 1000 + np.round(np.asarray(occ, float) * 999).astype(np.int64)
+
+
+def group_generators(rotations: np.ndarray, translations: np.ndarray) -> list:
+    """(R, t) pairs generating the space group listed by ``rotations`` (n, 3, 3) int and ``translations`` (n, 3)
+    modulo Z³: the first operation of each rotation, then the non-integral vectors of a basis of its pure
+    translations (those of the identity). A few operations instead of all n, which grow with a supercell's
+    translations."""
+    from .spacegroup import lattice_basis_from_translations
+
+    rotations = np.asarray(rotations)
+    translations = np.asarray(translations, float)
+    _, first = np.unique(rotations.reshape(len(rotations), -1), axis=0, return_index=True)
+    gens = [(rotations[i], translations[i]) for i in np.sort(first)]
+    cent = translations[np.all(rotations == np.eye(3, dtype=int), axis=(1, 2))] % 1.0
+    cent = cent[np.any(np.minimum(cent, 1.0 - cent) > 1e-9, axis=1)]
+    if len(cent):
+        basis = lattice_basis_from_translations(cent, den=None).T
+        gens += [(np.eye(3, dtype=int), b) for b in basis if np.any(np.abs(b - np.round(b)) > 1e-9)]
+    return gens
+
+
+def keeps_symmetry(x: np.ndarray, kind: np.ndarray, A: np.ndarray, parent_sg, P, p, tol: float = 0.05) -> bool | None:
+    """Whether the atoms ``x`` (child fractional, (N, 3); ``kind`` (N,) codes as from :func:`species_kinds`) are
+    mapped onto themselves by the parent group placed by (P, p): for one operation per rotation and for the
+    generators of the pure translations (together they generate the group modulo the child's lattice), a one-to-one
+    map keeping the kind within ``tol`` Å (cell ``A``) — the test :class:`Permutations` makes, a periodic k-d tree
+    per operation. None when the parent's rotations do not keep the child's cell (no such map exists in it)."""
+    P, p = np.asarray(P, float), np.asarray(p, float)
+    Pi = np.linalg.inv(P)
+    R = parent_sg.rotations.astype(float)
+    W = np.einsum("ij,njk,kl->nil", Pi, R, P)  # child coordinates: W' = P⁻¹·W·P, w' = P⁻¹·(w + W·p − p)
+    if not np.allclose(W, np.round(W), atol=1e-9):
+        return None
+    perm = Permutations(x, kind, A, tol)
+    try:
+        for Wi, wi in group_generators(np.round(W).astype(int), (parent_sg.translations + R @ p - p) @ Pi.T):
+            perm(Wi, wi)
+    except ValueError:
+        return False
+    return True
+
+
 def valid_origins(parent_sg, child_sg, P: np.ndarray, p0: np.ndarray, polar: np.ndarray) -> np.ndarray:
     """Origins p (parent fractional) for which every child operation is a parent operation, one per class modulo
     the parent's translations and the free shift along the child's polar directions ``polar`` (3, k; child

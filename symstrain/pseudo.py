@@ -115,14 +115,18 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     return np.array([np.rint(M @ W @ Mi) for W in Wr], dtype=int).reshape(-1, 3, 3)
 
 
-def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo) -> np.ndarray:
-    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid)."""
+def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo, gens: list) -> np.ndarray:
+    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid); ``gens``
+    generators of H (:func:`symstrain.pairing.group_generators`)."""
     g = np.arange(_GRID) / _GRID
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
     Wi = np.round(np.linalg.inv(W)).astype(int)
     ops = H.symops
     ok = ops.contains_many(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
-    for R, t in ops:
+    # g·H·g⁻¹ = H when g conjugates a set of generators of H into H: one operation per rotation and a basis of the
+    # pure translations (the lattice Z³ is kept by the unimodular W) — not all |H| operations, which grow with a
+    # supercell's translations
+    for R, t in gens:
         if not ok.any():
             break
         Rc = W @ R @ Wi  # g h g⁻¹ = (W R W⁻¹, W t + w − W R W⁻¹ w)
@@ -161,8 +165,8 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
 
 
 def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float, tau=None):
-    """The candidate G (in the child's basis) verified with relate(), measured with symmetrize() and decomposed into
-    its irreps (``distortion.modes``), or None when any of the three fails.
+    """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None when
+    either fails or the symmetrised structure does not have G's symmetry (:func:`_keeps_symmetry`).
     ``tau`` (polar groups): the child's atoms are first moved by τ along its polar directions."""
     from .order import symmetrize
 
@@ -173,14 +177,19 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     try:
         rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
         dist = symmetrize(rel, max_distance=max_distance)
-        # the decomposition that names the candidate's irrep: where the atoms pair inconsistently under the lost
-        # operations, no average has G's symmetry and there is none — such a G is not verified (it made the whole
-        # answer an error when the irrep was asked for)
+    except SymstrainInputError:
+        return None
+    # where the atoms pair inconsistently under the lost operations the average has no G symmetry: such a G is not
+    # verified (its symmetrised structure would not be one of G, and its irrep could not be named). Checked on the
+    # averaged child itself (a k-d tree per generator of G); the decomposition decides only where G's rotations do
+    # not keep the child's cell
+    keeps = _keeps_symmetry(dist)
+    if keeps is None:
         try:
             dist.modes
-        except RuntimeError:  # the decomposition's own limit, not the candidate's: a child operation whose
-            pass  # translation is off its factor group's grid (n·a supercells, n = 9, 18 …); G stays verified above
-    except SymstrainInputError:
+        except SymstrainInputError:
+            return None
+    elif not keeps:
         return None
     sym = dist.symmetrized
     if np.any(tau):
@@ -192,9 +201,23 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
                             sym, dist, tau)
 
 
+def _keeps_symmetry(dist) -> bool | None:
+    """Whether the child averaged over G (``dist``, a :class:`~symstrain.order.Distortion`) has G's symmetry
+    (:func:`symstrain.pairing.keeps_symmetry`; None where G's rotations do not keep the child's cell)."""
+    from .expand import expand_to_cell_ops
+    from .pairing import keeps_symmetry, species_kinds
+
+    rel = dist.relation
+    frac, species, _, occ, _ = expand_to_cell_ops(rel.child)
+    A = rel.child.cell.matrix()
+    s = frac - dist.displacements @ np.linalg.inv(A).T  # the averaged child: displacements u = (x − s)·Aᵀ
+    return keeps_symmetry(s, species_kinds(species, occ), A, rel.parent.spacegroup, rel.P, rel.p)
+
+
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
     from .expand import expand_to_cell
+    from .pairing import group_generators
 
     frac, species, _, occ = expand_to_cell(child)
     if len(frac) == 0:
@@ -209,11 +232,12 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     failed: set = set()  # groups G whose atoms found no pairing, or that no space group names
     seen_free: set = set()
     found = []
+    gens = group_generators(H.rotations, H.translations)
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
         is_identity = np.array_equal(W, np.eye(3, dtype=int))
         if H.symops.has_rotations(W)[0] and not is_identity:
             continue  # the same cosets arise from the identity with new translations
-        for w in _normalising_translations(W, H):
+        for w in _normalising_translations(W, H, gens):
             if is_identity and np.allclose(w, 0):
                 continue
             if V.shape[1]:

@@ -562,3 +562,27 @@ def test_amplitude_su_against_monte_carlo():
     d0 = decompose(relation=toy(u))
     assert np.isnan(d0.amplitude_su) and np.isnan(d0.irrep("Γ:B2g").amplitude_su)
     assert "no_su" in {w.code for w in d0.warnings}
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_child_on_a_cell_with_extra_pure_translations(n):
+    """The toy pair of test_order (Pccn → P2₁/c, P = identity) with an orthogonal child cell, the child written on
+    (n a, b, c) with the pure translations (i/n, 0, 0) (off the 1/48 grid at n = 5): the same physics, so the same
+    irrep and amplitude as in the small cell — by hand √8·|A·u| (4 images of O1 moved by A·u and 4 of O2 by A·W·u
+    per parent cell, |A·W·u| = |A·u| on an orthogonal cell), all of it in Γ B2g (u odd under the lost 2z)."""
+    from symstrain.relation import relate
+
+    from test_order import A0, CELL_P, T2Z, W2Z, atom
+    from test_pseudo import _on_na
+
+    u = np.array([0.01, -0.02, 0.004])
+    parent = Phase(CELL_P, SpaceGroupInfo.from_symbol("P c c n"),
+                   (atom("Fe1", "Fe", [0.25, 0.25, 0.1]), atom("O1", "O", A0)), source="toy-parent")
+    small = Phase(CELL_P, SpaceGroupInfo.from_symbol("P 1 21/c 1"),
+                  (atom("Fe1", "Fe", [0.25, 0.25, 0.1]), atom("O1", "O", A0 + u),
+                   atom("O2", "O", (W2Z @ A0 + T2Z - W2Z @ u) % 1.0)), source="toy-child")
+    d = decompose(relation=relate(parent, _on_na(small, n)))
+    expected = np.sqrt(8) * np.linalg.norm(CELL_P.matrix() @ u)
+    assert d.n_parent_cells == pytest.approx(n)
+    assert d.amplitude == pytest.approx(expected, rel=1e-9)
+    assert [(ir.label, ir.amplitude) for ir in d.active] == [("Γ:B2g", pytest.approx(expected, rel=1e-9))]

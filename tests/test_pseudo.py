@@ -105,3 +105,167 @@ def test_lattice_symmetry_of_a_cell_on_a_non_reduced_basis():
     hs = model_phase(q=1, eta=0.3).transformed(P)
     res = pseudo_supergroups(hs, depth=1)
     assert res and res[0].number == 56
+
+
+def _on_na(phase, n):
+    """``phase`` written on the (n a, b, c) cell: its operations conjugated by S = diag(n, 1, 1) and repeated with the
+    n pure translations (i/n, 0, 0), its atoms at S⁻¹·x."""
+    from dataclasses import replace
+
+    from symstrain.phase import SpaceGroupInfo
+
+    S = np.diag([float(n), 1.0, 1.0])
+    Si = np.linalg.inv(S)
+    sg = phase.spacegroup
+    R = np.rint(Si @ sg.rotations @ S).astype(int)
+    t = sg.translations @ Si.T
+    rots = np.concatenate([R] * n)
+    trans = np.concatenate([(t + [i / n, 0.0, 0.0]) % 1.0 for i in range(n)])
+    new = SpaceGroupInfo(sg.number, sg.hm, sg.hall, f"{sg.hm} on ({n}a, b, c)", "symops", rots, trans, False)
+    return replace(phase, cell=phase.cell.transformed(S), spacegroup=new,
+                   atoms=tuple(replace(a, xyz=(Si @ a.xyz) % 1.0) for a in phase.atoms))
+
+
+@pytest.mark.parametrize("n", [1, 5, 7])
+def test_supercell_with_off_grid_translations_names_the_irrep(n):
+    """The toy child (test_order) on an orthogonal cell, written on (n a, b, c) with the pure translations (i/n, 0, 0):
+    the Pccn found there has those translations too, off any 1/48 grid for n = 5, 7 (they once broke its factor
+    group, and the irrep could not be named). By hand: O1 and O2 (4 images each per small cell) move by A·u and
+    A·W·u, |A·W·u| = |A·u| on an orthogonal cell, so the amplitude per parent primitive cell (the small cell, n of
+    them in the supercell) is √8·|A·u| at every n, all of it in B2g (u is odd under the lost 2z and P = identity)."""
+    from symstrain.phase import Phase, SpaceGroupInfo
+
+    from test_order import A0, CELL_P, T2Z, atom
+
+    u = np.array([0.01, -0.02, 0.004])
+    small = Phase(CELL_P, SpaceGroupInfo.from_symbol("P 1 21/c 1"),
+                  (atom("Fe1", "Fe", [0.25, 0.25, 0.1]), atom("O1", "O", A0 + u),
+                   atom("O2", "O", (W2Z @ A0 + T2Z - W2Z @ u) % 1.0)), source="toy-child")
+    found = {s.number: s for s in pseudo_supergroups(_on_na(small, n), depth=1)}
+    pccn = found[56]
+    expected = np.sqrt(8) * np.linalg.norm(CELL_P.matrix() @ u)
+    assert pccn.max_displacement == pytest.approx(np.linalg.norm(CELL_P.matrix() @ u), rel=1e-9)
+    assert pccn.irrep == "B2g"
+    modes = pccn.distortion.modes
+    assert modes.n_parent_cells == pytest.approx(n)
+    assert modes.amplitude == pytest.approx(expected, rel=1e-9)
+    amps = {ir.name: ir.amplitude for ir in modes.irreps}
+    assert amps["B2g"] == pytest.approx(expected, rel=1e-9)
+    assert sum(a ** 2 for a in amps.values()) == pytest.approx(expected ** 2, rel=1e-9)
+
+
+def _p1(cart):
+    """Three O atoms of a P1 child at the Cartesian positions ``cart`` (Å) near the origin of a triclinic cell whose
+    lattice has no symmetry beyond ±1."""
+    from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+
+    cell = Cell(9.1, 10.3, 11.2, 81.0, 87.0, 95.0)
+    frac = np.asarray(cart, float) @ np.linalg.inv(cell.matrix()).T % 1.0
+    atoms = tuple(Atom(f"O{i + 1}", "O", x, np.full(3, np.nan), 1.0, 0.02) for i, x in enumerate(frac))
+    return Phase(cell, SpaceGroupInfo.from_symbol("P 1"), atoms, source="p1-toy")
+
+
+def test_candidate_whose_average_lacks_its_symmetry_is_dropped():
+    """Three O atoms on a near-equilateral triangle (radius 0.3 Å) about a point c: under an inversion through c the
+    image of x_i is 2c − x_i, and the cheapest one-to-one pairing of images with atoms is a 3-cycle (by hand on
+    an equilateral triangle: Σ|x_i + x_π(i) − 2c|² = 3r² for a 3-cycle against 6r² for any pairing with a fixed
+    point; checked below with scipy). Averaging over {1, −1} with a 3-cycle gives s_i = c + (x_i − x_π(i))/2,
+    three points at 90°, 210°, 330° whose inverses through c are not among them: that average is no P-1 structure,
+    so P-1 is not a pseudo-supergroup (it once made the irrep, hence the answer, fail). Two atoms nearly symmetric
+    about a third on c do give P-1: the largest displacement by hand is the third atom's distance from the
+    centroid (the centre the search places at the least-squares point)."""
+    from scipy.optimize import linear_sum_assignment
+
+    ang = np.radians([0.0, 121.0, 238.0])
+    tri = 0.3 * np.column_stack([np.cos(ang), np.sin(ang), np.zeros(3)])
+    c = tri.mean(axis=0)
+    cost = np.sum((tri[:, None, :] + tri[None, :, :] - 2 * c) ** 2, axis=2)
+    _, perm = linear_sum_assignment(cost)
+    assert sorted(perm) == [0, 1, 2] and all(perm != np.arange(3))  # a 3-cycle, no atom paired with itself
+    assert pseudo_supergroups(_p1(tri), depth=1, max_distance=1.0) == []
+
+    pair = np.array([[0.3, 0.1, 0.0], [-0.25, -0.1, 0.02], [0.01, 0.0, 0.0]])
+    found = pseudo_supergroups(_p1(pair), depth=1, max_distance=1.0)
+    assert [s.number for s in found] == [2]
+    assert found[0].max_displacement == pytest.approx(np.linalg.norm(pair[2] - pair.mean(axis=0)), rel=1e-6)
+    assert found[0].irrep  # the decomposition names it
+
+
+def test_keeps_symmetry_against_a_brute_force_oracle():
+    """pairing.keeps_symmetry against every operation of the group checked by hand (all images against all atoms):
+    the Pccn toy parent's atoms expanded by its own operations are invariant; moved by 0.2 Å, or with the group's
+    origin moved by (0, 0, 0.1), they are not; written on (5a, b, c) with the translations (i/5, 0, 0) they are,
+    until one copy moves; a group whose rotations do not keep the cell (Pm-3m on (a, b, 2c)) gives None."""
+    from symstrain.pairing import keeps_symmetry
+    from symstrain.phase import Cell, SpaceGroupInfo
+
+    from test_order import A0, CELL_P
+
+    G = SpaceGroupInfo.from_symbol("P c c n")
+    R, t = G.rotations.astype(float), G.translations
+    x = np.unique(np.round((np.concatenate([R @ [0.25, 0.25, 0.1], R @ A0]) + np.tile(t, (2, 1))) % 1.0, 9), axis=0)
+    assert len(x) == 4 + 8  # Fe on 4c, O on 8e
+    A = CELL_P.matrix()
+    kind = np.ones(len(x), int)  # one kind for all: the oracle below pairs positions only
+
+    def oracle(y, ops_R, ops_t, A):
+        for Rm, tv in zip(ops_R, ops_t):
+            d = (y @ Rm.T + tv)[:, None, :] - y[None]
+            d -= np.round(d)
+            if np.linalg.norm(d @ A.T, axis=2).min(axis=1).max() > 0.05:
+                return False
+        return True
+
+    eye = np.eye(3)
+    assert oracle(x, R, t, A) and keeps_symmetry(x, kind, A, G, eye, np.zeros(3)) is True
+    moved = x.copy()
+    moved[3] += np.array([0.2, 0.0, 0.0]) / CELL_P.a
+    assert not oracle(moved, R, t, A) and keeps_symmetry(moved, kind, A, G, eye, np.zeros(3)) is False
+    p = np.array([0.0, 0.0, 0.1])
+    assert not oracle(x, R, t + R @ p - p, A) and keeps_symmetry(x, kind, A, G, eye, p) is False
+    # on (5a, b, c): the group of the supercell is Pccn's operations with the translations (i/5, 0, 0) added
+    n = 5
+    S = np.diag([n, 1.0, 1.0])
+    xs = np.concatenate([(x @ np.linalg.inv(S).T) + [i / n, 0, 0] for i in range(n)])
+    Rs = np.concatenate([np.linalg.inv(S) @ R @ S] * n)
+    ts = np.concatenate([t @ np.linalg.inv(S).T + [i / n, 0, 0] for i in range(n)])
+    Gs = SpaceGroupInfo(56, G.hm, G.hall, "Pccn on (5a, b, c)", "symops", np.rint(Rs).astype(int), ts % 1.0, False)
+    As = A @ S
+    ks = np.ones(len(xs), int)
+    assert oracle(xs, Rs, ts, As) and keeps_symmetry(xs, ks, As, Gs, eye, np.zeros(3)) is True
+    xs[len(x) + 3] += np.array([0.2, 0.0, 0.0]) / (n * CELL_P.a)  # one atom of the second copy only
+    assert not oracle(xs, Rs, ts, As) and keeps_symmetry(xs, ks, As, Gs, eye, np.zeros(3)) is False
+    cubic = SpaceGroupInfo.from_symbol("P m -3 m")
+    assert keeps_symmetry(np.zeros((1, 3)), np.ones(1, int), Cell(4, 4, 8, 90, 90, 90).matrix(), cubic,
+                          np.diag([1.0, 1.0, 2.0]), np.zeros(3)) is None
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_group_generators_generate_the_group(n):
+    """pairing.group_generators of Pccn written on (n a, b, c) (8·n operations modulo Z³): closing the few generators
+    under composition (a plain loop, modulo Z³) gives back every listed operation and no other."""
+    from symstrain.pairing import group_generators
+    from symstrain.phase import SpaceGroupInfo
+
+    G = SpaceGroupInfo.from_symbol("P c c n")
+    S = np.diag([float(n), 1.0, 1.0])
+    Si = np.linalg.inv(S)
+    R = np.concatenate([np.rint(Si @ G.rotations @ S).astype(int)] * n)
+    t = np.concatenate([(G.translations @ Si.T + [i / n, 0.0, 0.0]) % 1.0 for i in range(n)])
+
+    def key(Rm, tv):
+        return tuple(np.asarray(Rm, int).ravel()) + tuple(np.round(np.asarray(tv) % 1.0, 6) % 1.0)
+
+    gens = group_generators(R, t)
+    assert len(gens) <= 8 + 3
+    seen = {key(np.eye(3), np.zeros(3)): (np.eye(3, dtype=int), np.zeros(3))}
+    todo = list(seen.values())
+    while todo:
+        Ra, ta = todo.pop()
+        for Rg, tg in gens:
+            op = (Rg @ Ra, Rg @ ta + tg)
+            k = key(*op)
+            if k not in seen:
+                seen[k] = op
+                todo.append(op)
+    assert set(seen) == {key(Rm, tv) for Rm, tv in zip(R, t)} and len(seen) == 8 * n
