@@ -60,28 +60,76 @@ def write_csv(frame, fh) -> None:
     fh.write(",".join(quoted(n) for n in names) + "\n")
     if len(frame) == 0:
         return
-    parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
+    dumps = _orjson()
+    texts_of = {}  # column index → (n,) object array of its cells' texts, for every column that is not float64
     for k, name in enumerate(frame.columns):
         col = frame.iloc[:, k]
         if col.dtype == np.float64:
+            continue
+        values = col.to_numpy(dtype=object)
+        if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
+            texts_of[k] = np.array(cells(values.tolist()), dtype=object)
+        else:  # one dtype: each distinct value formatted once
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            texts_of[k] = np.array(cells(uniques.tolist()), dtype=object)[codes]
+    if dumps is None:
+        _write_rows_repr(frame, texts_of, fh)
+        return
+    fcols = [k for k in range(frame.shape[1]) if k not in texts_of]
+    M = frame.iloc[:, fcols].to_numpy(np.float64) if fcols else np.empty((len(frame), 0))
+    n, K = len(frame), frame.shape[1]
+    is_text = np.zeros(K, bool)
+    is_text[list(texts_of)] = True
+    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+        hi = min(lo + _ROWS_AT_ONCE, n)
+        F = np.full((hi - lo, K), _MARK)
+        F[:, fcols] = M[lo:hi]
+        fh.write(_rows_text(F, is_text, {k: t[lo:hi] for k, t in texts_of.items()}, dumps))
+
+
+def _rows_text(F, is_text, texts: dict, dumps) -> str:
+    """The CSV text ("\n" after every row) of the (m, K) rows of ``F``: column k is a float column, or, where
+    ``is_text[k]``, a column whose cells are ``texts[k]`` ((m,) texts). One orjson call writes the whole block with a
+    marker in every cell whose text is not orjson's (text cells, and the floats :func:`_awkward` or ±inf: their repr
+    by :func:`_texts`); the marker becomes "%s", "null" (NaN) "", the row brackets line ends, and one ``%`` puts the
+    texts of the marked cells in (a cell's text may hold "%": it is an argument, never part of the template)."""
+    import numpy as np
+
+    hole = _awkward(F) | np.isinf(F)
+    hole[:, is_text] = True
+    holes = np.empty(F.shape, dtype=object)
+    for k, t in texts.items():
+        holes[:, k] = t
+    odd = hole & ~is_text
+    if odd.any():
+        order, reps = _texts(F[odd], dumps, "")
+        vals = np.empty(len(reps), dtype=object)
+        vals[order] = reps
+        holes[odd] = vals
+    text = dumps(np.where(hole, _MARK, F)).decode()
+    template = text[2:-2].replace("],[", "\n").replace("null", "").replace(_MARK_TEXT, "%s") + "\n"
+    return template % tuple(holes[hole].tolist())
+
+
+def _write_rows_repr(frame, texts_of: dict, fh) -> None:
+    """The rows of :func:`write_csv` without orjson: repr of each float (:func:`_float_rows`), joined row by row."""
+    import numpy as np
+
+    parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
+    for k in range(frame.shape[1]):
+        if k not in texts_of:
             block.append(k)
             continue
         if block:
             parts.append(frame.iloc[:, block].to_numpy(np.float64))
             block = []
-        values = col.to_numpy(dtype=object)
-        if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
-            texts = cells(values.tolist())
-        else:  # one dtype: each distinct value formatted once
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            texts = np.array(cells(uniques.tolist()), dtype=object)[codes].tolist()
-        parts.append(texts)
+        parts.append(texts_of[k].tolist())
     if block:
         parts.append(frame.iloc[:, block].to_numpy(np.float64))
     n = len(frame)
-    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+    for lo in range(0, n, _ROWS_AT_ONCE):
         hi = min(lo + _ROWS_AT_ONCE, n)
-        chunk = [_float_rows(x[lo:hi]) if isinstance(x, np.ndarray) else x[lo:hi] for x in parts]
+        chunk = [_float_rows(x[lo:hi], None) if isinstance(x, np.ndarray) else x[lo:hi] for x in parts]
         fh.write("\n".join(map(",".join, zip(*chunk))) + "\n")
 
 

@@ -133,7 +133,7 @@ def run(args):
     from ..csv_output import write_csv
     from ..series import read_cells_csv, strain_table
     from ..transitions import find_brackets
-    from . import CommandResult, output_dir
+    from . import CommandResult, background, output_dir
     from .strain import parse_P, parse_sb
 
     if args.no_reference and (args.parent or args.baseline or args.baseline_cells):
@@ -183,18 +183,20 @@ def run(args):
     names = list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:]))
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
-    with open(written[0], "w", encoding="utf-8") as fh:
-        fh.write(UNITS + "\n")
-        write_csv(csv_frame(df), fh)
-    te.to_frame().to_csv(written[1], index=False)
-    if not args.no_plots:
-        from ..plots.strain import plot_eta, plot_expansion, plot_lattice, plot_strain
-
-        baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
-        written.append(plot_lattice(df, out / "lattice.png", baseline, brackets=brackets))
-        written.append(plot_strain(df, out / "strain.png", brackets=brackets))
-        written.append(plot_eta(df, out / "eta.png", brackets=brackets))
-        written.append(plot_expansion(te, cells, out / "expansion.png", brackets=brackets))
+    baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
+    # the figures drawn by a forked child while this process writes the CSV files (a big table: ~2 s each)
+    figures = (None if args.no_plots else
+               background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=len(df) >= FORK_ROWS))
+    try:
+        with open(written[0], "w", encoding="utf-8") as fh:
+            fh.write(UNITS + "\n")
+            write_csv(csv_frame(df), fh)
+        te.to_frame().to_csv(written[1], index=False)
+        if figures is not None:
+            written += figures.result()
+    finally:
+        if figures is not None:
+            figures.close()
 
     failed = failures(df.attrs.get("failed", []))
     warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
@@ -220,6 +222,20 @@ def run(args):
 
 
 # ------------------------------------------------------------------------------------------------ output
+
+#: a table of at least this many rows has its figures drawn by a forked child while table.csv is written
+#: (:mod:`symstrain.cli.background`); a smaller one's CSV takes milliseconds: drawn here, after it
+FORK_ROWS = 5000
+
+
+def draw_figures(out, df, te, cells, baseline, brackets) -> list[str]:
+    """The four figures of the table in the folder ``out``; their paths."""
+    from ..plots.strain import plot_eta, plot_expansion, plot_lattice, plot_strain
+
+    return [plot_lattice(df, out / "lattice.png", baseline, brackets=brackets),
+            plot_strain(df, out / "strain.png", brackets=brackets),
+            plot_eta(df, out / "eta.png", brackets=brackets),
+            plot_expansion(te, cells, out / "expansion.png", brackets=brackets)]
 
 
 def csv_frame(df):
