@@ -52,6 +52,8 @@ class Call:
             return value
         if kind == "input":
             raise SymstrainInputError(*value)
+        if kind == "named":  # an exception that cannot travel: one of the same type name and message
+            raise type(value[0], (Exception,), {})(value[1])
         raise value
 
     def close(self) -> None:
@@ -115,23 +117,23 @@ def _child(fn, args, w) -> None:
             import traceback
 
             traceback.print_exc()
-        payload = ("error", _portable(exc))
+        payload = _portable(exc)
     try:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 — a value that cannot travel is a bug of the caller
-        data = pickle.dumps(("error", _portable(exc)))
+        data = pickle.dumps(_portable(exc))
     view = memoryview(data)
     while view:
         view = view[os.write(w, view):]
     os.close(w)
 
 
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else an exception of the same type name and message."""
+def _portable(exc: BaseException) -> tuple:
+    """The payload of ``exc``: ``("error", exc)`` if it survives pickling, else ``("named", (type name, message))``."""
     try:
         back = pickle.loads(pickle.dumps(exc))
         if type(back) is type(exc) and str(back) == str(exc):
-            return exc
+            return "error", exc
     except Exception:  # noqa: BLE001
         pass
-    return type(type(exc).__name__, (Exception,), {})(str(exc))
+    return "named", (type(exc).__name__, str(exc))
