@@ -130,7 +130,7 @@ def run(args):
 
     from ..expansion import thermal_expansion
     from ..paraphase import choose_reference
-    from ..csv_output import write_csv
+    from ..csv_output import CsvText
     from ..series import read_cells_csv, strain_table
     from ..transitions import find_brackets
     from . import CommandResult, background, output_dir
@@ -184,24 +184,42 @@ def run(args):
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
-    # the figures drawn by a forked child while this process writes the CSV files (a big table: ~2 s each)
-    figures = (None if args.no_plots else
-               background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=len(df) >= FORK_ROWS))
+    groups = {} if choice is None else choice.groups
+    rows = json_rows(df, groups) if args.json else None
+    # a big table: the figures, and part of the text of table.csv or of the JSON rows, made by forked children
+    # while this process writes the rest (each ~2 s on 10⁵ rows); a small one here, in that order
+    fork = len(df) >= FORK_ROWS
+    figures, csv_tail, split = None, None, len(df)
+    table_csv = CsvText(csv_frame(df))
     try:
+        if not args.no_plots:
+            figures = background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=fork)
+        if fork and rows is not None:
+            lo = int(len(df) * (JSON_HERE_PLOTS if figures is not None else JSON_HERE))
+            rows.tail_from(lo, background.start(rows.text, lo, len(df)))
+        elif fork and figures is None:
+            split = len(df) // 2
+            csv_tail = background.start(table_csv.rows, split, len(df))
         with open(written[0], "w", encoding="utf-8") as fh:
-            fh.write(UNITS + "\n")
-            write_csv(csv_frame(df), fh)
+            fh.write(UNITS + "\n" + table_csv.header)
+            table_csv.write(fh, 0, split)
+            if csv_tail is not None:
+                csv_tail.write_to(fh)
         te.to_frame().to_csv(written[1], index=False)
         if figures is not None:
             written += figures.result()
+    except BaseException:
+        if rows is not None:
+            rows.close()
+        raise
     finally:
-        if figures is not None:
-            figures.close()
+        for call in (figures, csv_tail):
+            if call is not None:
+                call.close()
 
     failed = failures(df.attrs.get("failed", []))
     warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
                                + list(df.attrs.get("warnings", [])) + list(te.warnings), "table")
-    groups = {} if choice is None else choice.groups
     data = lambda: {  # noqa: E731 — built only for --json
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),
         "n_rows": len(df),
@@ -211,7 +229,7 @@ def run(args):
         "frame_description": df.attrs["frame_description"],
         "eps13_definition": df.attrs["eps13_definition"],
         "couplings": df.attrs.get("couplings", {}),
-        "results": json_rows(df, groups),
+        "results": rows,
         "failed": failed,
         "expansion": te.to_dict(),
         "transitions": [{"branch": b.branch or None, "T_below": b.T_below, "T_above": b.T_above,
@@ -224,8 +242,11 @@ def run(args):
 # ------------------------------------------------------------------------------------------------ output
 
 #: a table of at least this many rows has its figures drawn by a forked child while table.csv is written
-#: (:mod:`symstrain.cli.background`); a smaller one's CSV takes milliseconds: drawn here, after it
+#: (:mod:`symstrain.cli.background`), and part of table.csv's text (no figures: the second half) or of the JSON
+#: rows (all but the first JSON_HERE of them, JSON_HERE_PLOTS with figures) made by another; a smaller one's CSV
+#: takes milliseconds: all here, in that order
 FORK_ROWS = 5000
+JSON_HERE, JSON_HERE_PLOTS = 0.2, 0.75
 
 
 def draw_figures(out, df, te, cells, baseline, brackets) -> list[str]:
