@@ -3,9 +3,10 @@
 minimal quoting, "\\n" line ends), formatting a block of float columns at a time instead of one cell at a time
 (``symstrain table``'s table.csv: 10⁵ rows × 70 float columns, 6.7 s → 1.9 s).
 
-What lives here: the writer and its float formatting (orjson's numpy serialiser when installed and checked against
-repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_texts`). What does not: what the
-columns are (``cli/table.py``), reading CSV (``csv_input.py``), JSON documents (``json_output.py``).
+What lives here: the writer (:func:`write_csv`; :class:`CsvText`, the same text by parts of rows) and its float
+formatting (orjson's numpy serialiser when installed and checked against repr, else repr), also as JSON numbers for
+``json_output.py`` (:func:`float_texts`). What does not: what the columns are (``cli/table.py``), reading CSV
+(``csv_input.py``), JSON documents (``json_output.py``).
 """
 
 from __future__ import annotations

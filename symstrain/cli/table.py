@@ -8,8 +8,11 @@ TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice
 expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
-:func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
-column by column, never 10⁵ dicts).
+:class:`symstrain.csv_output.CsvText`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
+column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows the jobs that need nothing from each
+other once the table is computed run side by side (:mod:`symstrain.cli.background`, forked children on Linux): the
+figures, and part of table.csv's or of the JSON rows' text, while this process writes the rest; the files and the
+output are the same bytes as in one process, and a child's error is this command's error.
 """
 
 from __future__ import annotations
