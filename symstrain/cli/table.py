@@ -188,19 +188,19 @@ def run(args):
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
     groups = {} if choice is None else choice.groups
-    rows = json_rows(df, groups) if args.json else None
     # a big table: the figures, and part of the text of table.csv or of the JSON rows, made by forked children
     # while this process writes the rest (each ~2 s on 10⁵ rows); a small one here, in that order
     fork = len(df) >= FORK_ROWS
-    figures, csv_tail, split = None, None, len(df)
-    table_csv = CsvText(csv_frame(df))
+    figures, csv_tail, split, rows = None, None, len(df), None
     try:
-        if not args.no_plots:
+        if not args.no_plots:  # first: the longest job
             figures = background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=fork)
+        rows = json_rows(df, groups) if args.json else None
         if fork and rows is not None:
             lo = int(len(df) * (JSON_HERE_PLOTS if figures is not None else JSON_HERE))
             rows.tail_from(lo, background.start(rows.text, lo, len(df)))
-        elif fork and figures is None:
+        table_csv = CsvText(csv_frame(df))
+        if fork and figures is None and rows is None:
             split = len(df) // 2
             csv_tail = background.start(table_csv.rows, split, len(df))
         with open(written[0], "w", encoding="utf-8") as fh:
