@@ -35,7 +35,8 @@ class Call:
         self.fn, self.args, self.pid, self.fd = fn, args, pid, fd
 
     def result(self):
-        """``fn(*args)``'s value, waiting for the child; its exception raised here."""
+        """``fn(*args)``'s value, waiting for the child; its exception raised here. Ask once: the value is not
+        kept (a text may be large)."""
         if self.pid is None:
             return self.fn(*self.args)
         head = self._read(9)
