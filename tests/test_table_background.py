@@ -31,13 +31,36 @@ def _cells_csv(path):
 pytestmark = pytest.mark.skipif(not background.FORK, reason="fork is Linux-only here")
 
 
+#: the children started by the test running (recorded by the fixture below)
+PIDS = []
+
+
+@pytest.fixture(autouse=True)
+def _record_children(monkeypatch):
+    """Record the pid of every child ``background.start`` forks during a test."""
+    start = background.start
+
+    def recorded(fn, *args, **kw):
+        call = start(fn, *args, **kw)
+        if call.pid is not None:
+            PIDS.append(call.pid)
+        return call
+
+    PIDS.clear()
+    monkeypatch.setattr(background, "start", recorded)
+
+
 def _no_children():
-    """True when this process has no child left (running or zombie)."""
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+    """True when every child started by this test is gone (reaped: neither running nor a zombie). Other children
+    of this process (e.g. a forkserver of another test) are not ours to judge."""
+    assert PIDS, "no child was started"
+    for pid in PIDS:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
 
 
 def _pid_and(x):
