@@ -3,10 +3,9 @@
 minimal quoting, "\\n" line ends), formatting a block of float columns at a time instead of one cell at a time
 (``symstrain table``'s table.csv: 10⁵ rows × 70 float columns, 6.7 s → 1.9 s).
 
-What lives here: the writer (:func:`write_csv`; :class:`CsvText`, the same text by parts of rows) and its float
-formatting (orjson's numpy serialiser when installed and checked against repr, else repr), also as JSON numbers for
-``json_output.py`` (:func:`float_texts`). What does not: what the columns are (``cli/table.py``), reading CSV
-(``csv_input.py``), JSON documents (``json_output.py``).
+What lives here: the writer and its float formatting (orjson's numpy serialiser when installed and checked against
+repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_texts`). What does not: what the
+columns are (``cli/table.py``), reading CSV (``csv_input.py``), JSON documents (``json_output.py``).
 """
 
 from __future__ import annotations
@@ -22,100 +21,68 @@ _QUOTE_MORE = re.compile(r'["\r\n]')
 def write_csv(frame, fh) -> None:
     """Write ``frame`` to the text file ``fh`` exactly as ``frame.to_csv(fh, index=False)`` does (Python's repr of
     every float, an empty cell for NaN and None, the csv module's minimal quoting, "\\n" line ends), column by
-    column instead of cell by cell (:class:`CsvText`): pandas formats a 10⁵-row table's 7·10⁶ floats one numpy
-    string at a time (~7 s)."""
-    if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
-        frame.to_csv(fh, index=False)
-        return
-    text = CsvText(frame)
-    fh.write(text.header)
-    text.write(fh)
-
-
-class CsvText:
-    """The text of ``frame.to_csv(index=False)`` for a frame of ≥ 2 columns, by parts: :attr:`header` (the line of
-    column names) and :meth:`rows` / :meth:`write` (the lines of rows lo…hi−1), so that two processes may each
-    format a part. The columns that are not float64 become their cells' texts here, each distinct value formatted
-    once; the floats are formatted a block of columns and rows at a time when asked (:func:`_float_rows`) and the
-    rows joined by ``str.join``."""
-
-    def __init__(self, frame):
-        import numpy as np
-        import pandas as pd
-
-        self.header = ",".join(_quoted(str(c)) for c in frame.columns) + "\n"
-        self.n = len(frame)
-        parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
-        for k in range(frame.shape[1]):
-            col = frame.iloc[:, k]
-            if col.dtype == np.float64:
-                block.append(k)
-                continue
-            if block:
-                parts.append(frame.iloc[:, block].to_numpy(np.float64))
-                block = []
-            values = col.to_numpy(dtype=object)
-            if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
-                texts = _cells(values.tolist())
-            else:  # one dtype: each distinct value formatted once
-                codes, uniques = pd.factorize(values, use_na_sentinel=False)
-                texts = np.array(_cells(uniques.tolist()), dtype=object)[codes].tolist()
-            parts.append(texts)
-        if block:
-            parts.append(frame.iloc[:, block].to_numpy(np.float64))
-        self._parts = parts
-
-    def rows(self, lo: int = 0, hi: int | None = None) -> str:
-        """The lines of rows lo…hi−1 (each ending "\\n")."""
-        import io
-
-        buf = io.StringIO()
-        self.write(buf, lo, hi)
-        return buf.getvalue()
-
-    def write(self, fh, lo: int = 0, hi: int | None = None) -> None:
-        """Write the lines of rows lo…hi−1 to ``fh``, :data:`_ROWS_AT_ONCE` rows at a time (a few MB of text:
-        reused memory, no 10⁸-byte strings)."""
-        import numpy as np
-
-        hi = self.n if hi is None else min(hi, self.n)
-        for a in range(lo, hi, _ROWS_AT_ONCE):
-            b = min(a + _ROWS_AT_ONCE, hi)
-            chunk = [_float_rows(x[a:b]) if isinstance(x, np.ndarray) else x[a:b] for x in self._parts]
-            fh.write("\n".join(map(",".join, zip(*chunk))) + "\n")
-
-
-def _quoted(text: str) -> str:
-    """The field as the csv module writes it (QUOTE_MINIMAL, '"'), as in pandas."""
+    column instead of cell by cell: pandas formats a 10⁵-row table's 7·10⁶ floats one numpy string at a time
+    (~7 s). Floats are formatted by :func:`_float_rows` (a block of columns at once), the other columns once per
+    distinct value; the rows are joined by ``str.join``."""
     import csv
     import io
 
-    if text and not _QUOTE.search(text):
-        return text
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([text, ""])
-    return buf.getvalue()[:-2]
-
-
-def _cell(v) -> str:
+    import numpy as np
     import pandas as pd
 
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else _quoted(str(v))
+    def quoted(text: str) -> str:  # the csv module decides the quoting, as in pandas (QUOTE_MINIMAL, '"')
+        if text and not _QUOTE.search(text):
+            return text
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([text, ""])
+        return buf.getvalue()[:-2]
 
+    def cell(v) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else quoted(str(v))
 
-def _cells(values: list) -> list[str]:
-    """:func:`_cell` of each value; texts and gaps (None, NaN) checked in one search."""
-    kinds = set(map(type, values))
-    if not kinds <= {str, float, type(None)} or (float in kinds and any(v == v for v in values
-                                                                          if type(v) is float)):
-        return [_cell(v) for v in values]
-    texts = [v if type(v) is str else "" for v in values]
-    joined = "\x00".join(texts)
-    if not _QUOTE.search(joined):
-        return texts
-    if not _QUOTE_MORE.search(joined):  # commas only: quoted as they are
-        return [f'"{t}"' if "," in t else t for t in texts]
-    return list(map(_quoted, texts))
+    def cells(values: list) -> list[str]:  # cell of each value; texts and gaps (None, NaN) checked in one search
+        kinds = set(map(type, values))
+        if not kinds <= {str, float, type(None)} or (float in kinds and any(v == v for v in values
+                                                                              if type(v) is float)):
+            return [cell(v) for v in values]
+        texts = [v if type(v) is str else "" for v in values]
+        joined = "\x00".join(texts)
+        if not _QUOTE.search(joined):
+            return texts
+        if not _QUOTE_MORE.search(joined):  # commas only: quoted as they are
+            return [f'"{t}"' if "," in t else t for t in texts]
+        return list(map(quoted, texts))
+
+    if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
+        frame.to_csv(fh, index=False)
+        return
+    names = [str(c) for c in frame.columns]
+    fh.write(",".join(quoted(n) for n in names) + "\n")
+    if len(frame) == 0:
+        return
+    parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
+    for k, name in enumerate(frame.columns):
+        col = frame.iloc[:, k]
+        if col.dtype == np.float64:
+            block.append(k)
+            continue
+        if block:
+            parts.append(frame.iloc[:, block].to_numpy(np.float64))
+            block = []
+        values = col.to_numpy(dtype=object)
+        if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
+            texts = cells(values.tolist())
+        else:  # one dtype: each distinct value formatted once
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            texts = np.array(cells(uniques.tolist()), dtype=object)[codes].tolist()
+        parts.append(texts)
+    if block:
+        parts.append(frame.iloc[:, block].to_numpy(np.float64))
+    n = len(frame)
+    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+        hi = min(lo + _ROWS_AT_ONCE, n)
+        chunk = [_float_rows(x[lo:hi]) if isinstance(x, np.ndarray) else x[lo:hi] for x in parts]
+        fh.write("\n".join(map(",".join, zip(*chunk))) + "\n")
 
 
 #: rows of table.csv formatted and written at once

@@ -82,13 +82,6 @@ class Rows:
         self.n = int(n)
         self.row = Obj(dict(fields))
         self._program = None
-        self._tail = None  # (lo, call): the text of rows lo… made elsewhere, call.result() gives it
-
-    def tail_from(self, lo: int, call) -> None:
-        """Rows lo…n−1 are written by :meth:`write` as ``call.write_to(fh)`` writes them (the text of :meth:`text`
-        (lo, n), made elsewhere: another process, :mod:`symstrain.cli.background`); ``call.close()`` is its cleanup
-        when the text is not wanted."""
-        self._tail = (int(lo), call)
 
     def __len__(self) -> int:
         return self.n
@@ -97,14 +90,7 @@ class Rows:
 
     def to_list(self) -> list:
         """The rows as Python objects (dicts, lists, floats, None …): ``json.loads`` of :meth:`write`'s text."""
-        self.close()  # the text made elsewhere is not wanted
         return _objects(self.row, self.n)
-
-    def close(self) -> None:
-        """Give up the text of the rows made elsewhere (:meth:`tail_from`), if any: they are written here."""
-        if self._tail is not None:
-            self._tail[1].close()
-            self._tail = None
 
     # -------------------------------------------------------------------------------------------- text
 
@@ -112,32 +98,13 @@ class Rows:
         """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time: the row's
         text is a %-template with a hole per number or value (:func:`_compile`), a block of rows filled by ``%``
         (:func:`_block`)."""
-        end, tail = (self.n, None) if self._tail is None else self._tail
-        fh.write("[")
-        try:
-            self._write(fh, 0, end, rows_at_once)
-            if tail is not None and end < self.n:
-                fh.write(", " if end else "")
-                tail.write_to(fh)
-        finally:
-            if tail is not None:
-                tail.close()
-        fh.write("]")
-
-    def text(self, lo: int, hi: int, rows_at_once: int = ROWS_AT_ONCE) -> str:
-        """The text of rows lo…hi−1 as they stand in :meth:`write`'s list (joined by ", ", no brackets)."""
-        import io
-
-        buf = io.StringIO()
-        self._write(buf, lo, hi, rows_at_once)
-        return buf.getvalue()
-
-    def _write(self, fh, lo: int, hi: int, rows_at_once: int) -> None:
         if self._program is None:
             self._program = _compile(self.row)
-        for a in range(lo, hi, rows_at_once):
-            text = _block(self._program, a, min(a + rows_at_once, hi), ", ")
-            fh.write(text if a == lo else ", " + text)
+        fh.write("[")
+        for lo in range(0, self.n, rows_at_once):
+            text = _block(self._program, lo, min(lo + rows_at_once, self.n), ", ")
+            fh.write(text if lo == 0 else ", " + text)
+        fh.write("]")
 
 
 def _objects(field, n: int) -> list:

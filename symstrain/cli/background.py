@@ -1,7 +1,7 @@
 """A call run in a forked child process while this one goes on (Linux): :func:`start` and :class:`Call`.
 
 ``symstrain table`` on a big series has two long jobs that need nothing from each other once the table is computed:
-drawing the four figures and writing table.csv (each ~1–2 s on 10⁵ rows). :func:`start` forks (``os.fork``: the
+drawing the four figures and writing table.csv (~2.6 s and ~1.6 s of CPU on 10⁵ rows). :func:`start` forks (``os.fork``: the
 child shares the table's memory, nothing is pickled on the way in, and it starts at once) and the child runs
 ``fn(*args)``; :meth:`Call.result` waits for it and returns its value or raises its exception here, as the same
 call made in this process would have (a :class:`~symstrain.errors.SymstrainInputError` stays one, exit 2; any
@@ -17,7 +17,6 @@ process of ours holds none but its libraries' idle pools, which survive a fork).
 
 from __future__ import annotations
 
-import itertools
 import os
 import pickle
 import sys
@@ -36,60 +35,22 @@ class Call:
 
     def result(self):
         """``fn(*args)``'s value, waiting for the child; its exception raised here. Ask once: the value is not
-        kept (a text may be large)."""
+        kept."""
         if self.pid is None:
             return self.fn(*self.args)
-        head = self._read(9)
-        if head[:1] == b"t":  # a text, sent as it is
-            n = int.from_bytes(head[1:], "little")
-            data = self._read(n)
-            self._reap(kill=False)
-            if len(data) != n:
-                raise RuntimeError(f"the child process {self.fn.__name__} ended in the middle of its answer")
-            return data.decode("utf-8")
-        data = head + self._read(None)
+        data = self._read()
         self._reap(kill=False)
         if not data:  # killed, or died in a way that left no answer: made here instead
             return self.fn(*self.args)
         return _value(data)
 
-    def write_to(self, fh) -> None:
-        """Write ``fn(*args)``'s value, a text, to the text file ``fh``: a child's text is copied from the pipe to
-        ``fh``'s bytes a MB at a time (never held here whole) when ``fh`` has a binary buffer."""
-        buffer = getattr(fh, "buffer", None)
-        if self.pid is None or buffer is None:
-            fh.write(self.result())
-            return
-        head = self._read(9)
-        if head[:1] != b"t":
-            data = head + self._read(None)
-            self._reap(kill=False)
-            fh.write(self.fn(*self.args) if not data else _value(data))
-            return
-        n = int.from_bytes(head[1:], "little")
-        fh.flush()
+    def _read(self) -> bytes:
+        """Everything the child sends, until it closes the pipe; the child is stopped when this process is
+        interrupted meanwhile."""
+        chunks = []
         try:
-            while n and (chunk := os.read(self.fd, min(n, 1 << 20))):
-                buffer.write(chunk)
-                n -= len(chunk)
-        except BaseException:
-            self._reap(kill=True)
-            raise
-        self._reap(kill=False)
-        if n:
-            raise RuntimeError(f"the child process {self.fn.__name__} ended in the middle of its answer")
-
-    def _read(self, n: int | None) -> bytes:
-        """``n`` bytes from the child (fewer at its end; None: all until its end); the child is stopped when
-        this process is interrupted."""
-        chunks, got = [], 0
-        try:
-            while n is None or got < n:
-                chunk = os.read(self.fd, 1 << 20 if n is None else min(n - got, 1 << 20))
-                if not chunk:
-                    break
+            while chunk := os.read(self.fd, 1 << 20):
                 chunks.append(chunk)
-                got += len(chunk)
         except BaseException:  # interrupted here: the child goes too
             self._reap(kill=True)
             raise
@@ -157,24 +118,13 @@ def _child(fn, args, w) -> None:
 
             traceback.print_exc()
         payload = _portable(exc)
-    if payload[0] == "ok" and type(payload[1]) is str:  # a text: as it is, after its kind and length
-        text = payload[1]
-        if text.isascii():  # encoded a few MB at a time (no second copy of the whole)
-            step = 1 << 22
-            data = (text[i:i + step].encode("ascii") for i in range(0, len(text), step))
-            data = itertools.chain([b"t" + len(text).to_bytes(8, "little")], data)
-        else:
-            text = text.encode("utf-8")
-            data = [b"t" + len(text).to_bytes(8, "little"), text]
-    else:
-        try:
-            data = [pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)]
-        except Exception as exc:  # noqa: BLE001 — a value that cannot travel is a bug of the caller
-            data = [pickle.dumps(_portable(exc))]
-    for part in data:
-        view = memoryview(part)
-        while view:
-            view = view[os.write(w, view):]
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 — a value that cannot travel is a bug of the caller
+        data = pickle.dumps(_portable(exc))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(w, view):]
     os.close(w)
 
 

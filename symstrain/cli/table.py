@@ -8,11 +8,10 @@ TMIN:TMAX``, ``--baseline-cells CSV`` and ``--no-reference`` replace that choice
 expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.png``, ``expansion.png``.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
-:class:`symstrain.csv_output.CsvText`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
-column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows the jobs that need nothing from each
-other once the table is computed run side by side (:mod:`symstrain.cli.background`, forked children on Linux): the
-figures, and part of table.csv's or of the JSON rows' text, while this process writes the rest; the files and the
-output are the same bytes as in one process, and a child's error is this command's error.
+:func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
+column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows the figures are drawn by a forked child
+(:mod:`symstrain.cli.background`, Linux) while this process writes the CSV files: the same bytes as in one process,
+and an error of the child is this command's error.
 """
 
 from __future__ import annotations
@@ -133,7 +132,7 @@ def run(args):
 
     from ..expansion import thermal_expansion
     from ..paraphase import choose_reference
-    from ..csv_output import CsvText
+    from ..csv_output import write_csv
     from ..series import read_cells_csv, strain_table
     from ..transitions import find_brackets
     from . import CommandResult, background, output_dir
@@ -187,42 +186,25 @@ def run(args):
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
-    groups = {} if choice is None else choice.groups
-    # a big table: the figures, and part of the text of table.csv or of the JSON rows, made by forked children
-    # while this process writes the rest (each ~2 s on 10⁵ rows); a small one here, in that order
-    fork = len(df) >= FORK_ROWS
-    figures, csv_tail, split, rows = None, None, len(df), None
+    # a big table: the figures drawn by a forked child while this process writes the CSV files (~2.6 s and ~1.6 s
+    # of CPU on 10⁵ rows); a small one: here, after them
+    figures = (None if args.no_plots else
+               background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=len(df) >= FORK_ROWS))
     try:
-        if not args.no_plots:  # first: the longest job
-            figures = background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=fork)
-        rows = json_rows(df, groups) if args.json else None
-        if fork and rows is not None:
-            lo = int(len(df) * (JSON_HERE_PLOTS if figures is not None else JSON_HERE))
-            rows.tail_from(lo, background.start(rows.text, lo, len(df)))
-        table_csv = CsvText(csv_frame(df))
-        if fork and figures is None and rows is None:
-            split = len(df) // 2
-            csv_tail = background.start(table_csv.rows, split, len(df))
         with open(written[0], "w", encoding="utf-8") as fh:
-            fh.write(UNITS + "\n" + table_csv.header)
-            table_csv.write(fh, 0, split)
-            if csv_tail is not None:
-                csv_tail.write_to(fh)
+            fh.write(UNITS + "\n")
+            write_csv(csv_frame(df), fh)
         te.to_frame().to_csv(written[1], index=False)
         if figures is not None:
             written += figures.result()
-    except BaseException:
-        if rows is not None:
-            rows.close()
-        raise
     finally:
-        for call in (figures, csv_tail):
-            if call is not None:
-                call.close()
+        if figures is not None:
+            figures.close()
 
     failed = failures(df.attrs.get("failed", []))
     warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
                                + list(df.attrs.get("warnings", [])) + list(te.warnings), "table")
+    groups = {} if choice is None else choice.groups
     data = lambda: {  # noqa: E731 — built only for --json
         "n_files": len(cells) + len(cells.attrs.get("failed", [])),
         "n_rows": len(df),
@@ -232,7 +214,7 @@ def run(args):
         "frame_description": df.attrs["frame_description"],
         "eps13_definition": df.attrs["eps13_definition"],
         "couplings": df.attrs.get("couplings", {}),
-        "results": rows,
+        "results": json_rows(df, groups),
         "failed": failed,
         "expansion": te.to_dict(),
         "transitions": [{"branch": b.branch or None, "T_below": b.T_below, "T_above": b.T_above,
@@ -245,12 +227,10 @@ def run(args):
 # ------------------------------------------------------------------------------------------------ output
 
 #: a table of at least this many rows has its figures drawn by a forked child while table.csv is written
-#: (:mod:`symstrain.cli.background`), and part of table.csv's text (no figures: the second half) or of the JSON
-#: rows (all but the first JSON_HERE of them, JSON_HERE_PLOTS with figures) made by another; a smaller one's CSV
-#: takes milliseconds: all here, in that order. The shares balance two cores on 10⁵ rows (table.csv ~1.5 s of CPU,
-#: the JSON rows ~2.2 s, the figures ~2.6 s; the rows made here are written after the figures are done)
+#: (:mod:`symstrain.cli.background`); a smaller one's CSV takes milliseconds: drawn here, after it. (The text of
+#: table.csv or of the JSON rows made half in a child did not pay on the 2-core machine: each half took as long as
+#: the whole, and the copy of the child's text cost the rest.)
 FORK_ROWS = 5000
-JSON_HERE, JSON_HERE_PLOTS = 0.15, 0.25
 
 
 def draw_figures(out, df, te, cells, baseline, brackets) -> list[str]:
