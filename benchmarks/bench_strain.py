@@ -15,10 +15,10 @@ Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and
 program from the Pccn rows), as a user runs it (table.csv, expansion.csv, four figures, the text), with
 ``--no-plots`` and with ``--json``, against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
 baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 3) after a warm-up; ``--cli-only``
-skips the in-process comparison. On Linux a run of ≥ 5000 rows forks children (the figures, part of the text;
-``symstrain.cli.background``): the wall time is the whole command's, the CPU time includes the children's (they are
-reaped by the command), and the load average before and after is printed — on a 2-core machine the wall times of
-the two processes side by side only show when a core is free (another busy session takes its fair share first).
+skips the in-process comparison. On Linux a run of ≥ 5000 rows draws its figures in a forked child
+(``symstrain.cli.background``): the wall time is the whole command's, the CPU time includes the child's (reaped by
+the command), and the load average before and after is printed — on a 2-core machine the two processes side by
+side only save time when a core is free (another busy session takes its fair share first).
 
 Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s. The
 answers are compared too (volume strain, and the principal strains to second order): speed is only worth comparing
