@@ -31,6 +31,8 @@ def _cells_csv(path):
 pytestmark = pytest.mark.skipif(not background.FORK, reason="fork is Linux-only here")
 
 
+#: background.idle_cpu itself (the fixture below replaces it in every test)
+IDLE_CPU = background.idle_cpu
 #: the children started by the test running (recorded by the fixture below)
 PIDS = []
 
@@ -48,6 +50,7 @@ def _record_children(monkeypatch):
 
     PIDS.clear()
     monkeypatch.setattr(background, "start", recorded)
+    monkeypatch.setattr(background, "idle_cpu", lambda: True)  # forked whatever the load of the machine
 
 
 def _no_children():
@@ -61,6 +64,20 @@ def _no_children():
             continue
         return False
     return True
+
+
+@pytest.mark.parametrize("text, cpus, free", [
+    ("0.52 0.41 0.30 1/213 9000\n", 2, True),  # this process alone
+    ("1.90 1.20 1.00 2/213 9000\n", 2, False),  # another task running
+    ("3.10 2.20 1.00 3/213 9000\n", 4, True),
+    ("garbled", 2, True),  # unreadable: as if free
+])
+def test_idle_cpu_reads_the_running_count(tmp_path, text, cpus, free):
+    idle_cpu = IDLE_CPU  # the module's own (the fixture replaces the attribute)
+    p = tmp_path / "loadavg"
+    p.write_text(text, encoding="ascii")
+    assert idle_cpu(str(p), cpus) is free
+    assert idle_cpu(str(tmp_path / "missing"), cpus) is True
 
 
 def _pid_and(x):

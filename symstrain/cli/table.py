@@ -186,10 +186,11 @@ def run(args):
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
-    # a big table: the figures drawn by a forked child while this process writes the CSV files (~2.6 s and ~1.6 s
-    # of CPU on 10⁵ rows); a small one: here, after them
-    figures = (None if args.no_plots else
-               background.start(draw_figures, out, df, te, cells, baseline, brackets, fork=len(df) >= FORK_ROWS))
+    # a big table, a CPU free: the figures drawn by a forked child while this process writes the CSV files (~2.6 s
+    # and ~1.6 s of CPU on 10⁵ rows); else here, after them
+    fork = not args.no_plots and len(df) >= FORK_ROWS and background.idle_cpu()
+    figures = None if args.no_plots else background.start(draw_figures, out, df, te, cells, baseline, brackets,
+                                                          fork=fork)
     try:
         with open(written[0], "w", encoding="utf-8") as fh:
             fh.write(UNITS + "\n")
@@ -226,8 +227,8 @@ def run(args):
 
 # ------------------------------------------------------------------------------------------------ output
 
-#: a table of at least this many rows has its figures drawn by a forked child while table.csv is written
-#: (:mod:`symstrain.cli.background`); a smaller one's CSV takes milliseconds: drawn here, after it. (The text of
+#: a table of at least this many rows has its figures drawn by a forked child while table.csv is written, when a
+#: CPU is free (:mod:`symstrain.cli.background`); a smaller one's CSV takes milliseconds: drawn here, after it. (The text of
 #: table.csv or of the JSON rows made half in a child did not pay on the 2-core machine: each half took as long as
 #: the whole, and the copy of the child's text cost the rest.)
 FORK_ROWS = 5000
