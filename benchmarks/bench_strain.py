@@ -15,7 +15,10 @@ Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and
 program from the Pccn rows), as a user runs it (table.csv, expansion.csv, four figures, the text), with
 ``--no-plots`` and with ``--json``, against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
 baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 3) after a warm-up; ``--cli-only``
-skips the in-process comparison.
+skips the in-process comparison. On Linux a run of ≥ 5000 rows draws its figures in a forked child
+(``symstrain.cli.background``): the wall time is the whole command's, the CPU time includes the child's (reaped by
+the command), and the load average before and after is printed — on a 2-core machine the two processes side by
+side only save time when a core is free (another busy session takes its fair share first).
 
 Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s. The
 answers are compared too (volume strain, and the principal strains to second order): speed is only worth comparing
@@ -131,13 +134,15 @@ def cli_comparison(n: int, rng, repeats: int = 3) -> None:
                 for name, extra in CLI_VARIANTS.items()}
         cmds[alt] = [sys.executable, str(Path(__file__).with_name("alt_pymatgen_strain.py")), str(csv)]
         here = os.getcwd()
+        load0 = os.getloadavg()[0]
         os.chdir(tmp)  # each symstrain run writes a fresh symstrain-table[-N] folder here (it never overwrites)
         try:
             times = interleaved_processes(cmds, repeats=repeats, warmup=1, env=python_env(root))
         finally:
             os.chdir(here)
         print(f"table --cells on {n} rows ({n_para} Pccn rows fit the baseline), whole processes, {repeats} "
-              "interleaved rounds after a warm-up (ratio > 1: symstrain is faster):")
+              f"interleaved rounds after a warm-up (ratio > 1: symstrain is faster; 1-minute load average "
+              f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs):")
         print("\n".join(report(times, [(alt, name) for name in CLI_VARIANTS], unit=1.0, unit_name="s")))
         codes = {k: v["result"] for k, v in times.items()}
         if any(codes.values()):

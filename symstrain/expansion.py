@@ -231,9 +231,9 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
 def row_index(table, labels) -> np.ndarray:
     """(n,) positions in ``table`` of the rows labelled ``labels`` (the first row of a label), by one dictionary
     built once (a scan of the table per label is N² on 10⁴ rows)."""
-    lab = table["label"].astype(str).to_numpy()
-    first = {v: i for i, v in reversed(list(enumerate(lab)))}
-    return np.array([first[str(r)] for r in labels], dtype=int)
+    lab = table["label"].astype(str).to_numpy(dtype=object).tolist()
+    first = dict(zip(reversed(lab), range(len(lab) - 1, -1, -1)))
+    return np.fromiter(map(first.__getitem__, map(str, labels)), dtype=int, count=len(labels))
 
 
 def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:

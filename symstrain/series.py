@@ -80,6 +80,8 @@ def _row_plan(table, choice, relations, P, sb_components, nsb_components):
     """Rows grouped by what they share: ``(gidx (N,), items)``, one item per group with its relation (or None),
     paraphase flag, space group (for zero-by-symmetry), P, split names and failure message (a group that is not
     a subgroup of the paraphase)."""
+    import pandas as pd
+
     N = len(table)
     items = []
     if relations is not None:
@@ -93,7 +95,14 @@ def _row_plan(table, choice, relations, P, sb_components, nsb_components):
                           "group": getattr(getattr(r, "child", None), "spacegroup", None), "fail": None})
     elif choice is not None:
         keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(N, "")
-        uniq, gidx = np.unique(keys, return_inverse=True)
+        # np.unique(keys, return_inverse=True) without sorting 10⁵ texts: the distinct ones found by a hash table,
+        # then sorted
+        codes, found = pd.factorize(np.asarray(keys, dtype=object), use_na_sentinel=False)
+        rank = np.argsort(np.asarray(found, dtype=object), kind="stable")
+        uniq = np.asarray(found, dtype=object)[rank].tolist()
+        pos = np.empty(len(rank), dtype=int)
+        pos[rank] = np.arange(len(rank))
+        gidx = pos[codes]
         for key in uniq:
             if key in choice.refuted:
                 from .paraphase import refusal

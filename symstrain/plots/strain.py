@@ -116,11 +116,16 @@ def group_colours(df) -> dict:
     return {g: _PHASE_COLOURS[i % len(_PHASE_COLOURS)] for i, g in enumerate(groups)}
 
 
-def _branches(df):
-    for br in ("heating", "cooling", ""):
-        g = df[df["branch"].fillna("") == br]
-        if len(g):
-            yield br, g.sort_values("T")
+def _branches(df) -> list:
+    """[(branch, its rows sorted by T), ...] for heating, cooling and no branch, those that have rows (taken once per
+    figure: each is a copy of the table)."""
+    br = df["branch"].fillna("").to_numpy(dtype=object)
+    out = []
+    for b in ("heating", "cooling", ""):
+        m = br == b
+        if m.any():
+            out.append((b, df[m].sort_values("T")))
+    return out
 
 
 def joined_runs(T, groups=None, branch: str = "") -> list[np.ndarray]:
@@ -209,12 +214,12 @@ def draw_series(ax, g, y, s, branch: str) -> None:
     join_neighbours(ax, T, y, grp, branch, ls="-", lw=0.8, color=st["color"], zorder=2)
 
 
-def _legend(fig, df, colours, extra=()) -> None:
+def _legend(fig, branches, colours, extra=()) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [Line2D([], [], color=STYLE[b]["color"], marker=STYLE[b]["marker"], mfc=STYLE[b]["mfc"],
-                      ls="-" if b else "none", label=STYLE[b]["label"]) for b, _ in _branches(df)]
+                      ls="-" if b else "none", label=STYLE[b]["label"]) for b, _ in branches]
     handles += [Patch(color=c, label=short_symbol(g)) for g, c in colours.items() if g]
     handles += list(extra)
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
@@ -247,6 +252,7 @@ def plot_lattice(df, path, baseline=None, *, brackets=None) -> str:
     with its ±1 s.u. band, drawn over the table's range (solid where it was fitted)."""
     cols = [n for n in CELL_NAMES if n in ("a", "b", "c") or np.ptp(df[n].to_numpy(dtype=float)) > 1e-9] + ["V"]
     fig, axes = _axes(len(cols))
+    branches = _branches(df)
     colours, segments = group_colours(df), phase_segments(df)
     Tgrid = None
     if baseline is not None and len(df):
@@ -258,7 +264,7 @@ def plot_lattice(df, path, baseline=None, *, brackets=None) -> str:
         ref = baseline.cells_at(Tgrid)
         inside = (Tgrid >= baseline.T_min) & (Tgrid <= baseline.T_max)
     for k, (ax, col) in enumerate(zip(axes, cols)):
-        for br, g in _branches(df):
+        for br, g in branches:
             s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
             draw_series(ax, g, g[col].to_numpy(float), s, br)
         if Tgrid is not None:
@@ -279,7 +285,7 @@ def plot_lattice(df, path, baseline=None, *, brackets=None) -> str:
 
         extra = [Line2D([], [], color="k", ls="--", label=f"reference: {baseline.model} baseline "
                         f"(solid: fitted, {baseline.T_min:g}–{baseline.T_max:g} K)")]
-    _legend(fig, df, colours, extra)
+    _legend(fig, branches, colours, extra)
     fig.suptitle("lattice parameters" + (f" — reference {df.attrs['reference']}" if df.attrs.get("reference") else ""),
                  fontsize=9)
     return save_figure(fig, path)
@@ -314,9 +320,10 @@ def plot_strain(df, path, *, brackets=None) -> str:
     ×10³, against T. The frame and the reference are written in the title."""
     panels = strain_panels(df)
     fig, axes = _axes(max(len(panels), 1))
+    branches = _branches(df)
     colours, segments = group_colours(df), phase_segments(df)
     for k, (ax, (col, lab)) in enumerate(zip(axes, panels)):
-        for br, g in _branches(df):
+        for br, g in branches:
             s = g[f"{col}_su"].to_numpy(float) * STRAIN_SCALE if f"{col}_su" in g else None
             draw_series(ax, g, g[col].to_numpy(float) * STRAIN_SCALE, s, br)
         ax.axhline(0, color="0.6", lw=0.6)
@@ -325,7 +332,7 @@ def plot_strain(df, path, *, brackets=None) -> str:
     if not panels:
         axes[0].text(0.5, 0.5, "no strain component is defined (no reference)", ha="center", va="center",
                      transform=axes[0].transAxes)
-    _legend(fig, df, colours)
+    _legend(fig, branches, colours)
     fig.suptitle(f"strain, frame {df.attrs.get('frame', '?')} (X ∥ a, Z ∥ c* of each row's basis); reference: "
                  f"{df.attrs.get('reference', '?')}", fontsize=8)
     return save_figure(fig, path)
@@ -334,11 +341,12 @@ def plot_strain(df, path, *, brackets=None) -> str:
 def plot_eta(df, path, *, brackets=None) -> str:
     """η and η² from strain against T, with the coupling each row's relation allows named in the legend."""
     fig, axes = _axes(2, ncol=2)
+    branches = _branches(df)
     colours, segments = group_colours(df), phase_segments(df)
     for k, (ax, col, lab) in enumerate(zip(axes, ("eta_strain", "eta2_strain"),
                                            ("η from strain (normalised, dimensionless)",
                                             "η² from strain (normalised, dimensionless)"))):
-        for br, g in _branches(df):
+        for br, g in branches:
             s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
             draw_series(ax, g, g[col].to_numpy(float), s, br)
         ax.axhline(0, color="0.6", lw=0.6)
@@ -348,7 +356,7 @@ def plot_eta(df, path, *, brackets=None) -> str:
 
     couplings = df["coupling"].unique().tolist() if "coupling" in df else []  # in order of appearance
     used = [f"{c}: {COUPLINGS.get(c, c)}" for c in couplings if c and c != "none"]
-    _legend(fig, df, colours)
+    _legend(fig, branches, colours)
     fig.suptitle("\n".join(["order parameter from strain (η = 0 in the paraphase by symmetry)"] + used), fontsize=8)
     return save_figure(fig, path)
 

@@ -1,0 +1,222 @@
+"""``cli.background``: a call made in a forked child (``table`` draws its figures there while it writes table.csv).
+The oracle is the same call made in this process: the same value, the same exception (type, message, exit code),
+the same files; and no child is left behind (no zombie, no orphan)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from symstrain.cli import background
+from symstrain.errors import SymstrainInputError
+
+
+def _cells_csv(path):
+    """A monoclinic (P2₁/c, ≥ 200 K) / orthorhombic (Pccn) series on two branches, with s.u.'s and gaps."""
+    rows = ["T,a,b,c,alpha,beta,gamma,branch,spacegroup,a_su,b_su"]
+    for k in range(60):
+        T = 100.0 + 4 * k
+        hs = T >= 200
+        beta = 90.0 + (3.1 * ((T - 200) / 140) ** 0.5 + 0.5 if hs else 0.0)
+        rows.append(f"{T},{10 + 1e-4 * T + (0.02 if hs else 0):.5f},{12 - 2e-5 * T:.4f},{15 + 3e-4 * T:.5f},90,"
+                    f"{beta:.3f},90,{'heating' if k % 2 else 'cooling'},{'P 1 21/c 1' if hs else 'P c c n'},"
+                    f"{'' if k % 3 == 0 else 0.0003},0.0002")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+pytestmark = pytest.mark.skipif(not background.FORK, reason="fork is Linux-only here")
+
+
+#: background.idle_cpu itself (the fixture below replaces it in every test)
+IDLE_CPU = background.idle_cpu
+#: the children started by the test running (recorded by the fixture below)
+PIDS = []
+
+
+@pytest.fixture(autouse=True)
+def _record_children(monkeypatch):
+    """Record the pid of every child ``background.start`` forks during a test."""
+    start = background.start
+
+    def recorded(fn, *args, **kw):
+        call = start(fn, *args, **kw)
+        if call.pid is not None:
+            PIDS.append(call.pid)
+        return call
+
+    PIDS.clear()
+    monkeypatch.setattr(background, "start", recorded)
+    monkeypatch.setattr(background, "idle_cpu", lambda: True)  # forked whatever the load of the machine
+
+
+def _no_children():
+    """True when every child started by this test is gone (reaped: neither running nor a zombie). Other children
+    of this process (e.g. a forkserver of another test) are not ours to judge."""
+    assert PIDS, "no child was started"
+    for pid in PIDS:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
+@pytest.mark.parametrize("text, cpus, free", [
+    ("0.52 0.41 0.30 1/213 9000\n", 2, True),  # this process alone
+    ("1.90 1.20 1.00 2/213 9000\n", 2, False),  # another task running
+    ("3.10 2.20 1.00 3/213 9000\n", 4, True),
+    ("garbled", 2, True),  # unreadable: as if free
+])
+def test_idle_cpu_reads_the_running_count(tmp_path, text, cpus, free):
+    idle_cpu = IDLE_CPU  # the module's own (the fixture replaces the attribute)
+    p = tmp_path / "loadavg"
+    p.write_text(text, encoding="ascii")
+    assert idle_cpu(str(p), cpus) is free
+    assert idle_cpu(str(tmp_path / "missing"), cpus) is True
+
+
+def _pid_and(x):
+    return os.getpid(), x * 2
+
+
+class Unpicklable(Exception):
+    def __init__(self, a, b):  # pickle calls Unpicklable(message): fails
+        super().__init__(f"{a} and {b}")
+
+
+def _raise(kind):
+    if kind == "input":
+        raise SymstrainInputError("x.csv", "row 3: not a number")
+    if kind == "value":
+        raise ValueError("bad value 7")
+    raise Unpicklable("one", "two")
+
+
+def test_forked_call_returns_its_value_from_another_process():
+    c = background.start(_pid_and, 21)
+    pid, v = c.result()
+    assert v == 42 and pid != os.getpid()
+    assert _no_children()
+
+
+def test_without_fork_the_call_is_made_here_when_asked():
+    c = background.start(_pid_and, 5, fork=False)
+    assert c.pid is None
+    assert c.result() == (os.getpid(), 10)
+
+
+def test_exceptions_of_the_child_are_raised_here():
+    with pytest.raises(SymstrainInputError) as e:
+        background.start(_raise, "input").result()
+    assert (e.value.source, e.value.problem) == ("x.csv", "row 3: not a number")
+    with pytest.raises(ValueError, match="^bad value 7$"):
+        background.start(_raise, "value").result()
+    with pytest.raises(Exception) as e:  # cannot travel by pickle: same type name and message
+        background.start(_raise, "other").result()
+    assert type(e.value).__name__ == "Unpicklable" and str(e.value) == "one and two"
+    assert _no_children()
+
+
+def test_close_stops_and_reaps_a_child_still_running():
+    c = background.start(time.sleep, 30)
+    pid = c.pid
+    t = time.perf_counter()
+    c.close()
+    assert time.perf_counter() - t < 5
+    assert _no_children()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_child_killed_without_answer_is_made_here():
+    c = background.start(_pid_and_slow, os.getpid(), 4)
+    os.kill(c.pid, signal.SIGKILL)
+    assert c.result() == (os.getpid(), 8)
+    assert _no_children()
+
+
+def _pid_and_slow(parent, x):
+    if os.getpid() != parent:  # no answer from the child before it is killed
+        time.sleep(30)
+    return os.getpid(), x * 2
+
+
+# ------------------------------------------------------------------------------------------------ table
+
+
+def _table(tmp_path, name, *extra):
+    from symstrain.cli import main
+
+    out = tmp_path / name
+    csv = tmp_path / "cells.csv"
+    rc = main(["table", "--cells", str(csv if csv.exists() else _cells_csv(csv)), "--out", str(out), *extra])
+    return rc, out
+
+
+def test_table_figures_forked_give_the_files_of_the_serial_run(tmp_path, monkeypatch, capsys):
+    from symstrain.cli import table
+
+    monkeypatch.setattr(table, "FORK_ROWS", 10 ** 9)  # serial
+    rc1, serial = _table(tmp_path, "serial")
+    text1 = capsys.readouterr().out
+    monkeypatch.setattr(table, "FORK_ROWS", 0)  # forked, whatever the size
+    pids = []
+    draw = table.draw_figures
+    monkeypatch.setattr(table, "draw_figures", lambda *a: (pids.append(os.getpid()), draw(*a))[1])
+    rc2, forked = _table(tmp_path, "forked")
+    text2 = capsys.readouterr().out
+    assert rc1 == rc2 == 0
+    assert pids == []  # drawn in the child (its list is not ours)
+    names = sorted(p.name for p in serial.iterdir())
+    assert names == sorted(p.name for p in forked.iterdir()) and len(names) == 6
+    for n in names:
+        assert (serial / n).read_bytes() == (forked / n).read_bytes(), n
+    assert text1.replace(str(serial), "DIR") == text2.replace(str(forked), "DIR")
+    assert _no_children()
+
+
+@pytest.mark.parametrize("kind, code, line", [
+    ("input", 2, "symstrain: error: x.csv: row 3: not a number\n"),
+    ("value", 70, "symstrain: internal error: ValueError: bad value 7 "),
+])
+def test_an_error_in_the_figure_child_reaches_the_user(tmp_path, monkeypatch, capsys, kind, code, line):
+    from symstrain.cli import table
+
+    monkeypatch.setattr(table, "FORK_ROWS", 0)
+    monkeypatch.setattr(table, "draw_figures", lambda *a: _raise(kind))
+    rc, out = _table(tmp_path, "o")
+    captured = capsys.readouterr()
+    assert rc == code
+    assert captured.err.startswith(line) and captured.err.count("\n") == 1
+    assert captured.out == ""
+    assert _no_children()
+
+
+@pytest.mark.parametrize("extra", [["--no-plots"], ["--no-plots", "--json"], ["--json"]])
+def test_table_json_and_no_plots_give_the_serial_bytes(tmp_path, monkeypatch, capsys, extra):
+    """With --json the figures child too gives the files and stdout of the serial run; without figures no child
+    is started."""
+    from symstrain.cli import table
+
+    monkeypatch.setattr(table, "FORK_ROWS", 10 ** 9)
+    rc1, serial = _table(tmp_path, "serial", *extra)
+    out1 = capsys.readouterr().out
+    monkeypatch.setattr(table, "FORK_ROWS", 0)
+    started = []
+    start = background.start
+    monkeypatch.setattr(background, "start", lambda fn, *a, **k: (started.append(fn.__name__), start(fn, *a, **k))[1])
+    rc2, forked = _table(tmp_path, "forked", *extra)
+    out2 = capsys.readouterr().out
+    assert rc1 == rc2 == 0
+    names = sorted(p.name for p in serial.iterdir())
+    assert names == sorted(p.name for p in forked.iterdir())
+    for n in names:
+        assert (serial / n).read_bytes() == (forked / n).read_bytes(), n
+    assert out1.replace(str(serial), "DIR") == out2.replace(str(forked), "DIR")
+    assert started == (["draw_figures"] if "--no-plots" not in extra else [])
+    assert not started or _no_children()
