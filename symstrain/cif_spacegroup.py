@@ -1,7 +1,7 @@
 """The space group a CIF *declares*, worked out from its symmetry items (not detected from the atoms).
 
 What lives here: reading the operator list, the closure check (:meth:`SymOps.closure_defect` of
-``ops.py``), cleaning and looking up H-M and Hall symbols and the IT number, deciding which item wins and
+``ops.py``), looking up the IT number and the symbols (read by ``cif_symbols.py``), deciding which item wins and
 what a disagreement between them means (see the policy below), operator lists that lack the
 centring their symbol states, explicit pure translations that reveal a smaller true lattice, origin-shifted
 operator lists, and the choice of setting when only an IT number is given. ``cif.py`` reads the items out
@@ -35,11 +35,11 @@ Conventions
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from .cif_symbols import sg_from_hall, sg_from_hm
 from .errors import SymstrainInputError, WarningText
 from .notation import basis_string, fmt_vector, triplet
 from .ops import SymOps
@@ -75,82 +75,6 @@ class SymmetryItems:
     #: the group)
     hm_ref: str | None = None
     hm_ref_tag: str | None = None
-
-
-def _clean_hm(symbol: str) -> str:
-    s = " ".join(symbol.replace("_", "").split())
-    return s
-
-
-#: a screw axis written with its subscript in parentheses, as SHELXTL writes them: 'P2(1)/c', 'P4(2)/mnm'
-_SCREW_IN_PARENTHESES = re.compile(r"([2346])\(([1-5])\)")
-
-
-#: a setting written after the symbol in words: 'F d -3 m {origin @ centre (-3m)}', 'P n n n (origin choice 1)',
-#: 'R -3 m (hexagonal axes)'
-_SETTING_IN_WORDS = re.compile(r"^(.*?)\s*[{(]\s*((?:origin|hexagonal|rhombohedral)\b.*?)\s*[)}]?\s*$", re.I)
-#: ICSD's letters after the symbol: S (origin choice 1, "standard") and Z (origin choice 2, at the centre)
-_SETTING_LETTER = re.compile(r"^(.*\S)\s*([SZ])$")
-
-
-def _setting_qualifier(symbol: str) -> tuple[str, str] | None:
-    """``(symbol without it, gemmi's extension '1', '2', 'H' or 'R')`` for a setting written after the symbol in
-    words or as ICSD's S / Z letter; None when there is none or its words are not understood."""
-    m = _SETTING_IN_WORDS.match(symbol.strip())
-    if m:
-        words = m[2].lower()
-        if "rhomb" in words:
-            return m[1], "R"
-        if "hex" in words:
-            return m[1], "H"
-        if re.search(r"cent|-1|inversion|choice\s*2|\b2\b", words):
-            return m[1], "2"
-        if re.search(r"choice\s*1|\b1\b", words):
-            return m[1], "1"
-        return None
-    m = _SETTING_LETTER.match(symbol.strip())
-    return (m[1], "1" if m[2] == "S" else "2") if m else None
-
-
-def _sg_from_hm(symbol: str):
-    """gemmi's space group for an H-M symbol as files write it (spaces, underscores, SHELXTL's 'P2(1)/c', a setting
-    after the symbol in words or as ICSD's S / Z letter), or None."""
-    import gemmi
-
-    def find(name):
-        plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(name))
-        for cand in (name.strip(), _clean_hm(name), _clean_hm(name).replace(" ", ""), plain, plain.replace(" ", "")):
-            try:
-                sg = gemmi.find_spacegroup_by_name(cand)
-            except (ValueError, RuntimeError):
-                sg = None
-            if sg is not None:
-                return sg
-        return None
-
-    sg = find(symbol)
-    qualifier = None if sg is not None else _setting_qualifier(symbol)
-    if qualifier is None:
-        return sg
-    base, ext = qualifier
-    sg = find(base)
-    if sg is None or sg.ext in ("", "\x00"):  # a group with one setting: the words change nothing
-        return sg
-    return find(f"{_clean_hm(base)}:{ext}")
-
-
-def _sg_from_hall(symbol: str):
-    import gemmi
-
-    for cand in (symbol.strip(), " ".join(symbol.replace("_", " ").split())):
-        try:
-            ops = gemmi.symops_from_hall(cand)
-        except (ValueError, RuntimeError):
-            continue
-        sg = gemmi.find_spacegroup_by_ops(ops)
-        if sg is not None:
-            return sg
-    return None
 
 
 def _parse_operators(items: SymmetryItems, source):
@@ -251,11 +175,11 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
         return info, extra
 
     if hm is not None:
-        sg = _sg_from_hm(hm)
+        sg = sg_from_hm(hm)
         if sg is None:
             raise SymstrainInputError(source, f"unknown space-group symbol {hm!r} in {hm_tag} and no operators")
         if hall is not None:
-            sgh = _sg_from_hall(hall)
+            sgh = sg_from_hall(hall)
             if sgh is not None and SymOps.from_gemmi(sgh.operations()).key() != SymOps.from_gemmi(sg.operations()).key():
                 if sgh.number != sg.number:
                     raise SymstrainInputError(
@@ -270,14 +194,14 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
         return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
 
     if hall is not None:
-        sg = _sg_from_hall(hall)
+        sg = sg_from_hall(hall)
         if sg is None:
             raise SymstrainInputError(source, f"unknown Hall symbol {hall!r} in {hall_tag} and no operators")
         _check_number(sg, number, number_tag, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "Hall"), None
 
     if items.hm_ref is not None:
-        sg = _sg_from_hm(items.hm_ref)
+        sg = sg_from_hm(items.hm_ref)
         if sg is None:
             raise SymstrainInputError(source, f"unknown space-group symbol {items.hm_ref!r} in {items.hm_ref_tag} and "
                                               "no operators")
@@ -480,7 +404,7 @@ def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
         # pure translations that are no conventional centring: the true lattice is smaller
         return (rot, trans, hm, op_tag), extra
     ident = identify_operations(rot, trans, cell.matrix())
-    sg_hm = _sg_from_hm(hm) if hm is not None else None
+    sg_hm = sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
         hm_ops = SymOps.from_gemmi(sg_hm.operations())

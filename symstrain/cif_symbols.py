@@ -1,0 +1,88 @@
+"""Space-group symbols as CIF files write them, turned into gemmi's space group: :func:`sg_from_hm` (H-M symbols with
+any spacing, underscores, SHELXTL's subscripts in parentheses 'P2(1)/c', a setting written after the symbol in words
+'F d -3 m {origin @ centre (-3m)}' / '(origin choice 1)' / '(hexagonal axes)' or as ICSD's S / Z letter) and
+:func:`sg_from_hall`. Each returns None for a symbol it cannot read; the caller says what that means.
+
+What lives here: the reading of symbols only. What does not: which item gives the symbol and the precedence between
+operators, symbols and numbers (``cif_spacegroup.py``), naming a list of operations (``spacegroup.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _clean_hm(symbol: str) -> str:
+    s = " ".join(symbol.replace("_", "").split())
+    return s
+
+
+#: a screw axis written with its subscript in parentheses, as SHELXTL writes them: 'P2(1)/c', 'P4(2)/mnm'
+_SCREW_IN_PARENTHESES = re.compile(r"([2346])\(([1-5])\)")
+
+
+#: a setting written after the symbol in words: 'F d -3 m {origin @ centre (-3m)}', 'P n n n (origin choice 1)',
+#: 'R -3 m (hexagonal axes)'
+_SETTING_IN_WORDS = re.compile(r"^(.*?)\s*[{(]\s*((?:origin|hexagonal|rhombohedral)\b.*?)\s*[)}]?\s*$", re.I)
+#: ICSD's letters after the symbol: S (origin choice 1, "standard") and Z (origin choice 2, at the centre)
+_SETTING_LETTER = re.compile(r"^(.*\S)\s*([SZ])$")
+
+
+def _setting_qualifier(symbol: str) -> tuple[str, str] | None:
+    """``(symbol without it, gemmi's extension '1', '2', 'H' or 'R')`` for a setting written after the symbol in
+    words or as ICSD's S / Z letter; None when there is none or its words are not understood."""
+    m = _SETTING_IN_WORDS.match(symbol.strip())
+    if m:
+        words = m[2].lower()
+        if "rhomb" in words:
+            return m[1], "R"
+        if "hex" in words:
+            return m[1], "H"
+        if re.search(r"cent|-1|inversion|choice\s*2|\b2\b", words):
+            return m[1], "2"
+        if re.search(r"choice\s*1|\b1\b", words):
+            return m[1], "1"
+        return None
+    m = _SETTING_LETTER.match(symbol.strip())
+    return (m[1], "1" if m[2] == "S" else "2") if m else None
+
+
+def sg_from_hm(symbol: str):
+    """gemmi's space group for an H-M symbol as files write it (spaces, underscores, SHELXTL's 'P2(1)/c', a setting
+    after the symbol in words or as ICSD's S / Z letter), or None."""
+    import gemmi
+
+    def find(name):
+        plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(name))
+        for cand in (name.strip(), _clean_hm(name), _clean_hm(name).replace(" ", ""), plain, plain.replace(" ", "")):
+            try:
+                sg = gemmi.find_spacegroup_by_name(cand)
+            except (ValueError, RuntimeError):
+                sg = None
+            if sg is not None:
+                return sg
+        return None
+
+    sg = find(symbol)
+    qualifier = None if sg is not None else _setting_qualifier(symbol)
+    if qualifier is None:
+        return sg
+    base, ext = qualifier
+    sg = find(base)
+    if sg is None or sg.ext in ("", "\x00"):  # a group with one setting: the words change nothing
+        return sg
+    return find(f"{_clean_hm(base)}:{ext}")
+
+
+def sg_from_hall(symbol: str):
+    import gemmi
+
+    for cand in (symbol.strip(), " ".join(symbol.replace("_", " ").split())):
+        try:
+            ops = gemmi.symops_from_hall(cand)
+        except (ValueError, RuntimeError):
+            continue
+        sg = gemmi.find_spacegroup_by_ops(ops)
+        if sg is not None:
+            return sg
+    return None
