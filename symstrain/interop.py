@@ -76,11 +76,9 @@ def _merged_sites(phase: Phase):
     (M, 3) in [0, 1), species a list of M dicts element → occupancy, labels M strings, kinds (M,) int index in
     ``phase.atoms`` of the first site at each position.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
-    from .expand import expand_to_cell
+    from .expand import _cluster_representatives, expand_to_cell
 
     frac, _, site, occ = expand_to_cell(phase)
     if len(frac) == 0:
@@ -97,28 +95,23 @@ def _merged_sites(phase: Phase):
         diff = frac[pairs[:, 0]] - frac[pairs[:, 1]]
         diff -= np.rint(diff)
         pairs = pairs[np.linalg.norm(diff @ A.T, axis=1) < SAME_POSITION]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
-    first = np.full(group.max() + 1, n)
-    np.minimum.at(first, group, np.arange(n))
-    order = np.argsort(first, kind="stable")  # positions in the order of their first atom
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    species: list[dict[str, float]] = [{} for _ in order]
-    labels: list[list[str]] = [[] for _ in order]
+    rep = _cluster_representatives(n, pairs[:, 0], pairs[:, 1])  # the first atom at each atom's position
+    idx = np.flatnonzero(rep == np.arange(n))  # positions in the order of their first atom
+    rank = np.searchsorted(idx, rep)
+    species: list[dict[str, float]] = [{} for _ in idx]
+    labels: list[list[str]] = [[] for _ in idx]
     for k in range(n):
-        g = rank[group[k]]
+        g = rank[k]
         atom = phase.atoms[site[k]]
         species[g][atom.element] = species[g].get(atom.element, 0.0) + float(occ[k])
         if atom.label not in labels[g]:
             labels[g].append(atom.label)
     for g, sp in enumerate(species):
         if sum(sp.values()) > 1 + 1e-3:
-            xyz = ", ".join(f"{v:.4f}" for v in frac[first[order[g]]])
+            xyz = ", ".join(f"{v:.4f}" for v in frac[idx[g]])
             shown = " + ".join(f"{e} {o:g}" for e, o in sp.items())
             raise SymstrainInputError(phase.name, f"the position ({xyz}) holds occupancies summing above 1 "
                                                   f"({shown}): not one crystal site")
-    idx = first[order]
     return A.T.copy(), frac[idx], species, ["/".join(lb) for lb in labels], site[idx]
 
 
