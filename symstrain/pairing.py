@@ -180,14 +180,13 @@ def group_generators(rotations: np.ndarray, translations: np.ndarray) -> list:
     modulo Z³: the first operation of each rotation, then the non-integral vectors of a basis of its pure
     translations (those of the identity). A few operations instead of all n, which grow with a supercell's
     translations."""
+    from .ops import SymOps
     from .spacegroup import lattice_basis_from_translations
 
-    rotations = np.asarray(rotations)
-    translations = np.asarray(translations, float)
-    _, first = np.unique(rotations.reshape(len(rotations), -1), axis=0, return_index=True)
-    gens = [(rotations[i], translations[i]) for i in np.sort(first)]
-    cent = translations[np.all(rotations == np.eye(3, dtype=int), axis=(1, 2))] % 1.0
-    cent = cent[np.any(np.minimum(cent, 1.0 - cent) > 1e-9, axis=1)]
+    ops = SymOps(rotations, translations)
+    _, first = np.unique(ops.rotations.reshape(len(ops.rotations), -1), axis=0, return_index=True)
+    gens = [(ops.rotations[i], ops.translations[i]) for i in np.sort(first)]
+    cent = ops.pure_translations()
     if len(cent):
         basis = lattice_basis_from_translations(cent, den=None).T
         gens += [(np.eye(3, dtype=int), b) for b in basis if np.any(np.abs(b - np.round(b)) > 1e-9)]
