@@ -379,8 +379,7 @@ def _checked_ops(operators, op_tag, source, warnings):
     if not np.all(np.abs(np.rint(np.linalg.det(rot))) == 1):
         raise SymstrainInputError(source, f"symmetry operators in {op_tag} include a non-unimodular matrix")
     problem = _closure_problem(ops, op_tag)
-    identity = np.all(rot == np.eye(3, dtype=rot.dtype), axis=(1, 2)) & np.all(trans == 0, axis=1)
-    if problem and not identity.any():  # a list that leaves out only x,y,z (COD 8103382 lists 3 of Pna2₁'s 4)
+    if problem and not ops.contains_many(np.eye(3, dtype=int)[None], np.zeros((1, 3)))[0]:  # a list that leaves out only x,y,z (COD 8103382 lists 3 of Pna2₁'s 4)
         with_identity = SymOps(np.concatenate([np.eye(3, dtype=rot.dtype)[None], rot]),
                                np.concatenate([np.zeros((1, 3)), trans]))
         if with_identity.closure_defect() is None:
