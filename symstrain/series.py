@@ -97,12 +97,8 @@ def _row_plan(table, choice, relations, P, sb_components, nsb_components):
         keys = table["spacegroup"].astype(str).to_numpy() if "spacegroup" in table else np.full(N, "")
         # np.unique(keys, return_inverse=True) without sorting 10⁵ texts: the distinct ones found by a hash table,
         # then sorted
-        codes, found = pd.factorize(np.asarray(keys, dtype=object), use_na_sentinel=False)
-        rank = np.argsort(np.asarray(found, dtype=object), kind="stable")
-        uniq = np.asarray(found, dtype=object)[rank].tolist()
-        pos = np.empty(len(rank), dtype=int)
-        pos[rank] = np.arange(len(rank))
-        gidx = pos[codes]
+        gidx, found = pd.factorize(np.asarray(keys, dtype=object), sort=True, use_na_sentinel=False)
+        uniq = list(found)
         for key in uniq:
             if key in choice.refuted:
                 from .paraphase import refusal
