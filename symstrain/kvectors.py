@@ -13,8 +13,9 @@ Conventions
   parent's rotations, ±k merged.
 * k labels are the CDML labels (Cracknell, Davies, Miller & Love 1979) of special points of the parent's Bravais
   lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates and in
-  the axes of the parent file; they are given for the lattices oP, oC, tP, hP, cP, cF and cI (other lattices and
-  non-special points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
+  the axes of the parent file. Γ (k = 0, and every vector of the parent's reciprocal lattice) is given for every
+  lattice; the other special points for the lattices oP, oC, tP, hP, cP, cF and cI (other lattices and non-special
+  points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ K_LABELS = {
 
 K_LABEL_SOURCE = ("CDML labels (Cracknell, Davies, Miller & Love 1979) of the special points of the parent's Bravais "
                   "lattice as tabulated by the Bilbao Crystallographic Server (KVEC), conventional reciprocal "
-                  "coordinates in the axes of the parent file; given for oP, oC, tP, hP, cP, cF, cI")
+                  "coordinates in the axes of the parent file; Γ for every lattice, the other points for oP, oC, tP, hP, "
+                  "cP, cF, cI")
 
 
 def lattice_type(number: int, centring: str) -> str:
@@ -78,7 +80,10 @@ def stars(ks: np.ndarray, Rp: np.ndarray) -> list[list[int]]:
 
 
 def k_label(k_conv: np.ndarray, Rc_conv: np.ndarray, ltype: str, cent: np.ndarray):
-    """(label, representative) of the star of k among the CDML special points of the lattice, or (None, None)."""
+    """(label, representative) of the star of k among the CDML special points of the lattice, or (None, None); Γ
+    (k a vector of the parent's reciprocal lattice) whatever the lattice."""
+    if in_reciprocal_lattice(np.asarray(k_conv, dtype=float), cent):
+        return "Γ", np.zeros(3)
     table = K_LABELS.get(ltype)
     if not table:
         return None, None

@@ -586,3 +586,46 @@ def test_child_on_a_cell_with_extra_pure_translations(n):
     assert d.n_parent_cells == pytest.approx(n)
     assert d.amplitude == pytest.approx(expected, rel=1e-9)
     assert [(ir.label, ir.amplitude) for ir in d.active] == [("Γ:B2g", pytest.approx(expected, rel=1e-9))]
+
+
+# ------------------------------------------------------------------------------------------------ low-symmetry parents
+
+
+def _child_of(parent: Phase, symbol: str, lost, disp_frac) -> Phase:
+    """The parent re-described in its subgroup ``symbol`` (same cell and origin) with each parent site split into the
+    site x + u and its image by the lost operation (R, t), moved by −R·u: a displacement field odd under the lost
+    operation (``disp_frac``(i): u of site i, fractional)."""
+    R, t = lost
+    atoms = []
+    for i, a in enumerate(parent.atoms):
+        u = disp_frac(i)
+        atoms.append(Atom(a.label + "a", a.element, (a.xyz + u) % 1.0, NAN3))
+        atoms.append(Atom(a.label + "b", a.element, (R @ a.xyz + t - R @ u) % 1.0, NAN3))
+    return Phase(parent.cell, SpaceGroupInfo.from_symbol(symbol), tuple(atoms), source=f"model_{symbol}")
+
+
+def test_monoclinic_and_triclinic_parents_give_gamma_and_mulliken_labels():
+    """Γ is labelled on every lattice, so the Γ irreps of 2/m and −1 parents get their Mulliken symbols. By hand: a
+    displacement field odd under P2₁/c's 2₁ (−x, y+1/2, −z+1/2) and even under its inversion (the P −1 child keeps
+    it) transforms as Bg (χ(2) = −1, χ(−1) = +1) and carries all of the amplitude; one odd under the inversion of
+    P −1 (the P 1 child; its sum over the atoms is zero, so no uniform polar shift is removed) transforms as Au."""
+    hs = read_cif(HS)
+    rng = np.random.default_rng(7)
+    Ainv = np.linalg.inv(hs.cell.matrix())
+    u_mono = [Ainv @ rng.normal(0, 0.02, 3) for _ in hs.atoms]
+    two1 = (np.diag([-1, 1, -1]), np.array([0.0, 0.5, 0.5]))
+    p1bar = _child_of(hs, "P -1", two1, lambda i: u_mono[i])
+    d = decompose(hs, p1bar)
+    assert [(ir.k_label, ir.mulliken, ir.label) for ir in _active(d)] == [("Γ", "Bg", "Γ:Bg")]
+    assert _active(d)[0].fraction == pytest.approx(1.0, abs=1e-9)
+    assert {ir.mulliken for ir in d.irreps} == {"Ag", "Bg"}  # a centrosymmetric child: the u irreps have no modes
+
+    # P −1 → P 1: every P −1 site x + u and the inversion image −x − u moved by +u instead (odd under −1); the
+    # displacements summed over the cell are zero
+    inv = (-np.eye(3), np.zeros(3))
+    u_tri = [Ainv @ rng.normal(0, 0.02, 3) for _ in p1bar.atoms]
+    mean = np.mean(u_tri, axis=0)
+    p1 = _child_of(p1bar, "P 1", inv, lambda i: u_tri[i] - mean)
+    d = decompose(p1bar, p1)
+    assert [(ir.k_label, ir.label) for ir in _active(d)] == [("Γ", "Γ:Au")]
+    assert _active(d)[0].fraction == pytest.approx(1.0, abs=1e-9)
