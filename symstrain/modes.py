@@ -249,12 +249,16 @@ class ModeDecomposition:
 
 
 def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
-              tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4) -> ModeDecomposition:
+              tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4,
+              fixed_origin: bool = False) -> ModeDecomposition:
     """Decompose ``child`` against ``parent`` (or an existing ``relation``) into symmetry modes.
 
     ``reference``: "parent" (the parent structure mapped into the child cell; the child averaged back when the
     parent has no atoms) or "symmetrized" (the child averaged back). ``max_distance`` (Å) is the largest pairing
-    distance accepted; ``threshold`` (Å) the amplitude below which an irrep counts as inactive. Raises
+    distance accepted; ``threshold`` (Å) the amplitude below which an irrep counts as inactive. Every origin valid
+    for the two groups is tried and the one with the smallest amplitude kept; with ``fixed_origin`` only the
+    relation's own p (a :class:`~symstrain.order.Distortion` is the child against one placement of the parent
+    group, not its conjugates; a uniform shift along a polar axis is still removed). Raises
     :class:`SymstrainInputError` when no valid origin gives a pairing of the atoms within ``max_distance``.
     """
     if reference not in REFERENCES:
@@ -291,9 +295,11 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
         n_p = abs(float(np.linalg.det(P))) * n_cent
         origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar)
+        if fixed_origin:
+            origins = np.asarray(r.p, float).reshape(1, 3)
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
-        if parent.atoms:
+        if parent.atoms and not fixed_origin:
             # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
             origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar, centring)])
         for p in origins:

@@ -100,10 +100,13 @@ class Distortion:
 
     @cached_property
     def modes(self):
-        """:class:`~symstrain.modes.ModeDecomposition` of the child against itself averaged back (computed once)."""
+        """:class:`~symstrain.modes.ModeDecomposition` of the child against itself averaged back at this
+        distortion's origin (the relation's p, not another origin valid for the two groups: that would decompose the
+        child against a conjugate of the parent group, another structure than ``symmetrized``), computed once."""
         from .modes import decompose
 
-        return decompose(relation=self.relation, reference="symmetrized", max_distance=self.max_distance)
+        return decompose(relation=self.relation, reference="symmetrized", max_distance=self.max_distance,
+                         fixed_origin=True)
 
     @property
     def irrep(self) -> str:

@@ -171,12 +171,20 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     from .order import symmetrize
 
     tau = np.zeros(3) if tau is None else np.asarray(tau, float)
-    moved = child if not np.any(tau) else replace(
-        child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
     parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
-    try:
+
+    def placed(tau):
+        moved = child if not np.any(tau) else replace(
+            child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
         rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
-        dist = symmetrize(rel, max_distance=max_distance)
+        return symmetrize(rel, max_distance=max_distance)
+
+    try:
+        dist = placed(tau)
+        step = _polar_step(dist)
+        if step is not None:  # the child moved once more along its polar axes: no uniform shift left there
+            tau = tau + step
+            dist = placed(tau)
     except SymstrainInputError:
         return None
     # where the atoms pair inconsistently under the lost operations the average has no G symmetry: such a G is not
@@ -197,8 +205,50 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
                            f"({', '.join(f'{v:.5f}' for v in tau)}) along the polar axis, where the supergroup fits "
                            "best")
         sym = replace(sym, warnings=sym.warnings + (note,))
+    rel = dist.relation
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
                             sym, dist, tau)
+
+
+#: a uniform shift along the polar axes below this (Å) is left as it is (no second symmetrisation)
+_POLAR_SHIFT_MIN = 1e-6
+
+
+def _polar_step(dist) -> np.ndarray | None:
+    """The further move δ (3,) of the child (fractional, along its polar directions V) that leaves the displacements
+    of ``dist`` no uniform component along V, or None when that component is below :data:`_POLAR_SHIFT_MIN` (or the
+    child has no polar direction). Moving the child by δ changes every u_i by the same M·δ, M = (1/n)·Σ_k (I − W_k⁻¹)
+    over the n coset representatives of the relation (the identity included: see :func:`symstrain.order.symmetrize`),
+    so δ = V·x with x the least-squares solution of Q̂ᵀ·A·M·V·x = −Q̂ᵀ·ū (ū the occupancy-weighted mean displacement,
+    Q̂ an orthonormal basis of A·V). The origin along a polar axis is free: the amplitude is then the one ``modes``
+    gives after removing the uniform polar shift, and two placements of one supergroup along the axis coincide."""
+    from .expand import expanded
+
+    rel = dist.relation
+    V = rel.child.spacegroup.symops.polar_directions()
+    if not V.shape[1]:
+        return None
+    A = rel.child.cell.matrix()
+    occ = expanded(rel.child)[3]
+    Q = np.linalg.qr(A @ V)[0]
+    mean = occ @ dist.displacements / occ.sum()
+    if np.linalg.norm(Q.T @ mean) < _POLAR_SHIFT_MIN:
+        return None
+    M = np.mean([np.eye(3) - np.linalg.inv(g[:3, :3]) for g in rel.coset_representatives()], axis=0)
+    x, *_ = np.linalg.lstsq(Q.T @ A @ M @ V, -(Q.T @ mean), rcond=None)
+    if np.linalg.norm(A @ M @ V @ x) < _POLAR_SHIFT_MIN:
+        return None  # the lost operations keep the polar axes: no move changes the displacements
+    return V @ x
+
+
+def _placed_key(sg: SpaceGroupInfo, tau) -> bytes:
+    """The operations of ``sg`` acting on the child's own coordinates when it acts on the child moved by τ
+    ((W, w + (W − I)·τ)), rounded: two placements of one supergroup along a polar axis give one key."""
+    tau = np.zeros(3) if tau is None else np.asarray(tau, float)
+    w = (sg.translations + (sg.rotations - np.eye(3)) @ tau) % 1.0
+    w = np.rint(w * 1e5).astype(np.int64) % 100000
+    rows = np.concatenate([sg.rotations.reshape(len(w), 9).astype(np.int64), w], axis=1)
+    return np.unique(rows, axis=0).tobytes()
 
 
 def _keeps_symmetry(dist) -> bool | None:
@@ -312,5 +362,14 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         if not level:
             break
     out.sort(key=lambda s: (s.max_displacement, -s.index, -s.number))
-    return out
+    # one supergroup reached at two placements along a polar axis (a deeper level finds it from another candidate's
+    # symmetrised structure): both are the same operations on the child once placed, listed once
+    placed: set = set()
+    unique = []
+    for cand in out:
+        key = _placed_key(cand.relation.parent.spacegroup, cand.origin_shift)
+        if key not in placed:
+            placed.add(key)
+            unique.append(cand)
+    return unique
 

@@ -10,6 +10,7 @@ import pytest
 
 from symstrain.errors import SymstrainInputError
 from symstrain.pseudo import pseudo_supergroups
+from symstrain.phase import Phase, SpaceGroupInfo
 
 from test_order import CELL_C, W2Z, toy
 
@@ -269,3 +270,34 @@ def test_group_generators_generate_the_group(n):
                 seen[k] = op
                 todo.append(op)
     assert set(seen) == {key(Rm, tv) for Rm, tv in zip(R, t)} and len(seen) == 8 * n
+
+
+def _agcl_p21(dy_ag: float = 0.0) -> Phase:
+    """AgCl II (Hull & Keen 1999, AMCSD 0015203) as written in P2₁ with both atoms on y = 1/4, Ag moved by
+    ``dy_ag`` Å along b."""
+    from symstrain.phase import Atom, Cell
+
+    nan3 = np.full(3, np.nan)
+    cell = Cell(3.587, 3.992, 5.307, 90, 98.4, 90)
+    atoms = (Atom("Ag", "Ag", np.array([0.184, 0.25 + dy_ag / 3.992, 0.22]), nan3),
+             Atom("Cl", "Cl", np.array([0.300, 0.25, 0.713]), nan3))
+    return Phase(cell, SpaceGroupInfo.from_symbol("P 1 21 1"), atoms, source="agcl_p21")
+
+
+def test_a_polar_child_lists_each_supergroup_once_at_its_best_place_along_the_axis():
+    """By hand: with both atoms on y = 1/4 the structure is P2₁/m exactly (mirrors at y = 1/4, 3/4); P2₁/m with its
+    mirrors elsewhere along the free polar axis b is the same supergroup placed differently, not a second candidate
+    0.998 Å (b/4) away. With Ag moved by 0.1 Å along b the best placement leaves u = ±0.05 Å on each of the four
+    atoms of the cell (the uniform shift along b removed), A = √(4·0.05²/1) = 0.1 Å, and the distortion, odd under
+    the lost inversion and even under the kept 2₁, is Au — the decomposition at the candidate's own origin says the
+    same amplitude."""
+    found = [c for c in pseudo_supergroups(_agcl_p21()) if c.number == 11]
+    assert len(found) == 1
+    assert found[0].amplitude == pytest.approx(0.0, abs=1e-9)
+
+    found = [c for c in pseudo_supergroups(_agcl_p21(0.1)) if c.number == 11]
+    assert len(found) == 1
+    assert found[0].amplitude == pytest.approx(0.1, abs=1e-6)
+    assert found[0].max_displacement == pytest.approx(0.05, abs=1e-6)
+    assert found[0].irrep == "Au"
+    assert found[0].distortion.modes.amplitude == pytest.approx(0.1, abs=1e-6)
