@@ -181,10 +181,14 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
 
     try:
         dist = placed(tau)
-        step = _polar_step(dist)
-        if step is not None:  # the child moved once more along its polar axes: no uniform shift left there
-            tau = tau + step
-            dist = placed(tau)
+        for _ in range(_POLAR_ROUNDS):  # the child moved along its polar axes to its best place (atoms may re-pair)
+            step = _polar_step(dist)
+            if step is None:
+                break
+            trial = placed(tau + step)
+            if not trial.amplitude < dist.amplitude:
+                break
+            tau, dist = tau + step, trial
     except SymstrainInputError:
         return None
     # where the atoms pair inconsistently under the lost operations the average has no G symmetry: such a G is not
@@ -210,18 +214,22 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
                             sym, dist, tau)
 
 
-#: a uniform shift along the polar axes below this (Å) is left as it is (no second symmetrisation)
+#: a uniform shift along the polar axes below this (Å) is left as it is (no further symmetrisation)
 _POLAR_SHIFT_MIN = 1e-6
+#: at most this many moves of a polar child towards its best place (each re-pairs the atoms; one suffices unless
+#: the pairing changes)
+_POLAR_ROUNDS = 4
 
 
 def _polar_step(dist) -> np.ndarray | None:
-    """The further move δ (3,) of the child (fractional, along its polar directions V) that leaves the displacements
-    of ``dist`` no uniform component along V, or None when that component is below :data:`_POLAR_SHIFT_MIN` (or the
-    child has no polar direction). Moving the child by δ changes every u_i by the same M·δ, M = (1/n)·Σ_k (I − W_k⁻¹)
-    over the n coset representatives of the relation (the identity included: see :func:`symstrain.order.symmetrize`),
-    so δ = V·x with x the least-squares solution of Q̂ᵀ·A·M·V·x = −Q̂ᵀ·ū (ū the occupancy-weighted mean displacement,
-    Q̂ an orthonormal basis of A·V). The origin along a polar axis is free: the amplitude is then the one ``modes``
-    gives after removing the uniform polar shift, and two placements of one supergroup along the axis coincide."""
+    """The further move δ (3,) of the child (fractional, along its polar directions V) that gives the displacements
+    of ``dist`` the smallest amplitude, or None when it would change them by less than :data:`_POLAR_SHIFT_MIN` Å
+    (or the child has no polar direction). Moving the child by δ changes every u_i by the same M·δ,
+    M = (1/n)·Σ_k (I − W_k⁻¹) over the n coset representatives of the relation (the identity included: see
+    :func:`symstrain.order.symmetrize`), so δ = V·x with x the least-squares solution of A·M·V·x = −ū (ū the
+    occupancy-weighted mean displacement, Å). The origin along a polar axis is free: two placements of one supergroup
+    along it then coincide, and where the lost operations turn no polar axis into another direction (M·V within
+    span V) no uniform shift along the axes is left — the amplitude ``modes`` gives after removing it."""
     from .expand import expanded
 
     rel = dist.relation
@@ -230,14 +238,12 @@ def _polar_step(dist) -> np.ndarray | None:
         return None
     A = rel.child.cell.matrix()
     occ = expanded(rel.child)[3]
-    Q = np.linalg.qr(A @ V)[0]
     mean = occ @ dist.displacements / occ.sum()
-    if np.linalg.norm(Q.T @ mean) < _POLAR_SHIFT_MIN:
-        return None
     M = np.mean([np.eye(3) - np.linalg.inv(g[:3, :3]) for g in rel.coset_representatives()], axis=0)
-    x, *_ = np.linalg.lstsq(Q.T @ A @ M @ V, -(Q.T @ mean), rcond=None)
-    if np.linalg.norm(A @ M @ V @ x) < _POLAR_SHIFT_MIN:
-        return None  # the lost operations keep the polar axes: no move changes the displacements
+    B = A @ M @ V
+    x, *_ = np.linalg.lstsq(B, -mean, rcond=None)
+    if np.linalg.norm(B @ x) < _POLAR_SHIFT_MIN:
+        return None  # no shift left, or the lost operations keep the polar axes: no move changes the displacements
     return V @ x
 
 
