@@ -235,8 +235,14 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
 _D2H_MULLIKEN = {"z": "B1", "y": "B2", "x": "B3", None: "A"}
 
 
+#: mm2's one-dimensional irreps with the 2-fold along z (the standard setting): the mirror ⟂ y (σ(xz)) kept by B1,
+#: the one ⟂ x (σ(yz)) by B2
+_C2V_MULLIKEN = {(1, 1): "A1", (1, -1): "A2", (-1, 1): "B1", (-1, -1): "B2"}
+
+
 def mulliken_label(pg: str, names: list[str], chi) -> str:
-    """Mulliken symbol for mmm, 222, 2/m and −1 (axes as in the parent basis); otherwise the kept operations."""
+    """Mulliken symbol for mmm, 222, 2/m, −1, 2, m and mm2 (axes as in the parent basis; mm2's B1 and B2 only with
+    the 2-fold along c, as in the standard setting); otherwise the kept operations."""
     c = dict(zip(names, chi))
     inv = c.get("-x,-y,-z")
     parity = "" if inv is None else ("g" if inv == 1 else "u")
@@ -245,10 +251,16 @@ def mulliken_label(pg: str, names: list[str], chi) -> str:
         base = "A" if len(kept) == 3 else (_D2H_MULLIKEN[kept[0]] if len(kept) == 1 else None)
         if base:
             return base + parity
-    if pg in ("2/m", "-1"):
+    if pg in ("2/m", "-1", "2"):
         twofold = [n for n in names if n.count("-") == 2 and n != "-x,-y,-z"]
         if pg == "-1" or twofold:
             return ("A" if pg == "-1" or c[twofold[0]] == 1 else "B") + parity
+    if pg == "m":
+        mirror = [n for n in names if n.count("-") == 1]
+        if mirror:
+            return "A'" if c[mirror[0]] == 1 else "A''"
+    if pg == "mm2" and c.get("-x,-y,z") is not None and {"x,-y,z", "-x,y,z"} <= c.keys():
+        return _C2V_MULLIKEN[(c["-x,-y,z"], c["x,-y,z"])]
     return "χ = +1 on {" + ", ".join(n for n, v in c.items() if v == 1) + "}"
 
 

@@ -629,3 +629,34 @@ def test_monoclinic_and_triclinic_parents_give_gamma_and_mulliken_labels():
     d = decompose(p1bar, p1)
     assert [(ir.k_label, ir.label) for ir in _active(d)] == [("Γ", "Γ:Au")]
     assert _active(d)[0].fraction == pytest.approx(1.0, abs=1e-9)
+
+
+def _random_phase(symbol: str, cell: Cell, n_sites: int, seed: int) -> Phase:
+    """``n_sites`` atoms at random general positions of ``symbol`` (a structure with no more symmetry than that)."""
+    rng = np.random.default_rng(seed)
+    atoms = tuple(Atom(f"{el}{i}", el, rng.uniform(0.05, 0.95, 3), NAN3)
+                  for i, el in enumerate(["Fe", "O", "O", "N", "C", "C"][:n_sites]))
+    return Phase(cell, SpaceGroupInfo.from_symbol(symbol), atoms, source=f"random_{symbol}")
+
+
+@pytest.mark.parametrize("parent, child, lost, expected", [
+    # 2 → 1: odd under the lost 2₁ (−x, y+1/2, −z): B
+    ("P 1 21 1", "P 1", (np.diag([-1, 1, -1]), np.array([0.0, 0.5, 0.0])), "B"),
+    # m → 1: odd under the lost c-glide (x, −y, z+1/2): A''
+    ("P 1 c 1", "P 1", (np.diag([1, -1, 1]), np.array([0.0, 0.0, 0.5])), "A''"),
+    # mm2 → m (the mirror ⟂ a kept): odd under the lost 2₁ (−x+1/2, −y, z+1/2), so also under the n-glide ⟂ b
+    # (σ(xz)) and even under the mirror ⟂ a (σ(yz)): B2
+    ("P m n 21", "P m 1 1", (np.diag([-1, -1, 1]), np.array([0.5, 0.0, 0.5])), "B2"),
+])
+def test_mulliken_symbols_of_polar_and_monoclinic_point_groups(parent, child, lost, expected):
+    """By hand from the character tables of 2, m and mm2 (2-fold along the unique axis, mm2's along c): the
+    displacement field odd under the one lost coset transforms as the irrep with χ = −1 there."""
+    cell = Cell(7.1, 8.3, 9.7, 90, 101.0 if parent.startswith("P 1") else 90, 90)
+    p = _random_phase(parent, cell, 6, seed=3)
+    rng = np.random.default_rng(4)
+    Ainv = np.linalg.inv(cell.matrix())
+    u = [Ainv @ rng.normal(0, 0.03, 3) for _ in p.atoms]
+    c = _child_of(p, child, lost, lambda i: u[i])
+    d = decompose(p, c)
+    assert [(ir.k_label, ir.mulliken) for ir in _active(d)] == [("Γ", expected)]
+    assert _active(d)[0].fraction == pytest.approx(1.0, abs=1e-9)
