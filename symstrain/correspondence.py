@@ -50,8 +50,8 @@ MAX_TRIALS = 5_000
 MAX_BOX = 2_000_000
 #: pairs or pair × vector tests made at once (memory of one block: ~16 bytes each)
 _BLOCK = 2_000_000
-#: box vectors whose length is pre-filtered at once (memory of one block: ~20 bytes each)
-_PREFILTER_BLOCK = 200_000
+#: box vectors (times centrings) whose length is pre-filtered at once (memory of one block: ~100 bytes each)
+_PREFILTER_BLOCK = 8_192
 
 
 def correspondences(parent: Cell, centring: np.ndarray, child: Cell, tol: float,
@@ -104,21 +104,34 @@ class _Search:
                 source, f"child cell is too large a supercell of the parent to search: {n_box:,} parent-lattice vectors "
                 f"up to {self.L_c.max() * (1 + tol):.4g} Å long (more than {MAX_BOX:,}; a very large supercell, or a "
                 "very short axis beside long ones)")
-        ints = (np.indices(2 * nmax + 1).reshape(3, -1).T - nmax).astype(float, order="C")  # the box, row-major
+        dims = 2 * nmax + 1
         cent = np.asarray(centring, dtype=float).reshape(-1, 3)
         # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
         # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
-        # the exact test below on the vectors it keeps, in the same order as the whole box
-        nG = ints @ self.G_p
-        nGn = np.einsum("ij,ij->i", nG, ints)
+        # the exact test below on the vectors it keeps, in the same order as the whole box. The box is made in
+        # slices of at most _PREFILTER_BLOCK vectors (its rows in row-major order: np.indices' order), each centring
+        # against every slice, so memory is that of a slice and of the shell, not of the box
         cGc = np.einsum("ij,ij->i", cent @ self.G_p, cent)  # a loose pre-filter: any rounding of |c|² serves
+        n_ints = int(np.prod(dims))
+        step = min(n_ints, _PREFILTER_BLOCK)
+        rows = max(1, _PREFILTER_BLOCK // n_ints)  # centrings at a time (several only when the box is one slice)
+
+        def box(s0):  # rows s0 … s0 + step of the box, their n·G and |n|²
+            ints = (np.stack(np.unravel_index(np.arange(s0, min(s0 + step, n_ints)), dims), axis=1)
+                    - nmax).astype(float, order="C")
+            nG = ints @ self.G_p
+            return ints, nG, np.einsum("ij,ij->i", nG, ints)
+
+        whole = box(0) if step == n_ints else None
         kept = []
-        rows = max(1, _PREFILTER_BLOCK // len(ints))  # centrings at a time: memory of the shell, not of the box
         for c0 in range(0, len(cent), rows):
-            length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T) + cGc[c0:c0 + rows, None], 0.0))
-            loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
-            ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
-            kept.append(ints[ik] + cent[c0 + ic])
+            for s0 in range(0, n_ints, step):
+                ints, nG, nGn = whole or box(s0)
+                length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T)
+                                            + cGc[c0:c0 + rows, None], 0.0))
+                loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
+                ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
+                kept.append(ints[ik] + cent[c0 + ic])
         vecs = np.concatenate(kept)
         vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
         ratio = np.linalg.norm(vecs @ A_p.T, axis=1)[:, None] / self.L_c[None, :]  # parent vector / child axis
