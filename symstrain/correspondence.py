@@ -117,8 +117,9 @@ class _Search:
         rows = max(1, _PREFILTER_BLOCK // n_ints)  # centrings at a time (several only when the box is one slice)
 
         def box(s0):  # rows s0 … s0 + step of the box, their n·G and |n|²
-            ints = (np.stack(np.unravel_index(np.arange(s0, min(s0 + step, n_ints)), dims), axis=1)
-                    - nmax).astype(float, order="C")
+            rows_k = (np.indices(dims).reshape(3, -1).T if step == n_ints  # the whole box at once
+                      else np.stack(np.unravel_index(np.arange(s0, min(s0 + step, n_ints)), dims), axis=1))
+            ints = (rows_k - nmax).astype(float, order="C")
             nG = ints @ self.G_p
             return ints, nG, np.einsum("ij,ij->i", nG, ints)
 

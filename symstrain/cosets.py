@@ -69,21 +69,29 @@ def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
     (:data:`_LABEL_BLOCK` products at a time), so memory does not grow with m·|H|.
     """
     m, n = len(gR), len(HR)
-    # the distinct rotations of the products: those of the distinct gR times the distinct HR (every pair occurs)
-    ug = gR[np.unique(_rotation_codes(gR), return_index=True)[1]]
-    uh = HR[np.unique(_rotation_codes(HR), return_index=True)[1]]
-    table, first = np.unique(_rotation_codes(np.einsum("mab,hbc->mhac", ug, uh).reshape(-1, 3, 3)),
-                             return_index=True)
-    table_inv = unimodular_inverses(np.einsum("mab,hbc->mhac", ug, uh).reshape(-1, 3, 3)[first])
+    rows = max(1, _LABEL_BLOCK // max(n, 1))
+    table = None
+    if rows < m:  # several blocks: the distinct rotations of all products, those of the distinct gR times the HR
+        ug = gR[np.unique(_rotation_codes(gR), return_index=True)[1]]
+        uh = HR[np.unique(_rotation_codes(HR), return_index=True)[1]]
+        prods = np.einsum("mab,hbc->mhac", ug, uh).reshape(-1, 3, 3)
+        table, first = np.unique(_rotation_codes(prods), return_index=True)
+        table_inv = unimodular_inverses(prods[first])
     Pi = inverse(P)
     labels = np.empty(m, dtype=np.int64)
-    rows = max(1, _LABEL_BLOCK // max(n, 1))
     for r0 in range(0, m, rows):
         r1 = min(m, r0 + rows)
         XR = np.einsum("mab,hbc->mhac", gR[r0:r1], HR).reshape(-1, 3, 3)
         Xt = (np.einsum("mab,hb->mha", gR[r0:r1], Ht) + gt[r0:r1, None, :]).reshape(-1, 3)
-        inv = np.searchsorted(table, _rotation_codes(XR))
-        u = np.einsum("ij,Mjk,Mk->Mi", Pi, table_inv[inv], Xt)
+        codes = _rotation_codes(XR)
+        if table is None:  # one block: the ranks among its own distinct rotations (every product is in it)
+            _, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+            inv = np.asarray(inv).reshape(-1)
+            R_inv = unimodular_inverses(XR[first])[inv]
+        else:
+            inv = np.searchsorted(table, codes)
+            R_inv = table_inv[inv]
+        u = np.einsum("ij,Mjk,Mk->Mi", Pi, R_inv, Xt)
         u -= np.floor(u)
         u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
         # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank times CODE_DEN³
