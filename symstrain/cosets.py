@@ -55,9 +55,9 @@ def _op4(R, t) -> np.ndarray:
     return M
 
 
-#: products g·h labelled at once (memory of one block: ~250 bytes each): the candidates and the child's operations
+#: products g·h labelled at once (memory of one block: ~300 bytes each): the candidates and the child's operations
 #: both grow with a supercell whose group lists its extra translations, their products with its square
-_LABEL_BLOCK = 8_192
+_LABEL_BLOCK = 4_096
 
 
 def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
