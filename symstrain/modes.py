@@ -38,8 +38,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-import itertools
-from itertools import combinations
+from itertools import chain, combinations
 
 import numpy as np
 
@@ -436,8 +435,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
         return list(zip(fg.irreps[i0:i0 + per_ir], proj.reshape(-1, len(u), 3)))
 
     first = project(0)
-    components = itertools.chain(first, itertools.chain.from_iterable(
-        project(i0) for i0 in range(per_ir, len(fg.irreps), per_ir)))
+    components = chain(first, chain.from_iterable(project(i0) for i0 in range(per_ir, len(fg.irreps), per_ir)))
     # which elements of Ĝ are the child's operations
     h_idx = set()
     for R, t in zip(child.spacegroup.rotations, child.spacegroup.translations):
@@ -453,8 +451,8 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     ar = np.arange(len(y_ref))
     n_fixed = np.zeros(nG, dtype=np.int64)
     orbit_min = ar.copy()
-    for c in fg.cent:
-        pc = act(np.eye(3), c)
+    for t_c in fg.cent:
+        pc = act(np.eye(3), t_c)
         for g0, g1, pi in act.blocks():
             pcg = pc[pi]
             n_fixed[g0:g1] += np.sum(pcg == ar, axis=1)
