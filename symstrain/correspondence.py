@@ -50,8 +50,8 @@ MAX_TRIALS = 5_000
 MAX_BOX = 2_000_000
 #: pairs or pair × vector tests made at once (memory of one block: ~16 bytes each)
 _BLOCK = 2_000_000
-#: box vectors whose length is pre-filtered at once (memory of one block: ~20 bytes each)
-_PREFILTER_BLOCK = 200_000
+#: box vectors (times centrings) whose length is pre-filtered at once (memory of one block: ~100 bytes each)
+_PREFILTER_BLOCK = 8_192
 
 
 def correspondences(parent: Cell, centring: np.ndarray, child: Cell, tol: float,
@@ -104,21 +104,35 @@ class _Search:
                 source, f"child cell is too large a supercell of the parent to search: {n_box:,} parent-lattice vectors "
                 f"up to {self.L_c.max() * (1 + tol):.4g} Å long (more than {MAX_BOX:,}; a very large supercell, or a "
                 "very short axis beside long ones)")
-        ints = (np.indices(2 * nmax + 1).reshape(3, -1).T - nmax).astype(float, order="C")  # the box, row-major
+        dims = 2 * nmax + 1
         cent = np.asarray(centring, dtype=float).reshape(-1, 3)
         # a loose pre-filter on the lengths |n + c| (from |n|², n·G·c and |c|², without forming the vectors: the box
         # grows with the cube of the longest axis, the shell of lengths that can fit one axis is a part of it), then
-        # the exact test below on the vectors it keeps, in the same order as the whole box
-        nG = ints @ self.G_p
-        nGn = np.einsum("ij,ij->i", nG, ints)
+        # the exact test below on the vectors it keeps, in the same order as the whole box. The box is made in
+        # slices of at most _PREFILTER_BLOCK vectors (its rows in row-major order: np.indices' order), each centring
+        # against every slice, so memory is that of a slice and of the shell, not of the box
         cGc = np.einsum("ij,ij->i", cent @ self.G_p, cent)  # a loose pre-filter: any rounding of |c|² serves
+        n_ints = int(np.prod(dims))
+        step = min(n_ints, _PREFILTER_BLOCK)
+        rows = max(1, _PREFILTER_BLOCK // n_ints)  # centrings at a time (several only when the box is one slice)
+
+        def box(s0):  # rows s0 … s0 + step of the box, their n·G and |n|²
+            rows_k = (np.indices(dims).reshape(3, -1).T if step == n_ints  # the whole box at once
+                      else np.stack(np.unravel_index(np.arange(s0, min(s0 + step, n_ints)), dims), axis=1))
+            ints = (rows_k - nmax).astype(float, order="C")
+            nG = ints @ self.G_p
+            return ints, nG, np.einsum("ij,ij->i", nG, ints)
+
+        whole = box(0) if step == n_ints else None
         kept = []
-        rows = max(1, _PREFILTER_BLOCK // len(ints))  # centrings at a time: memory of the shell, not of the box
         for c0 in range(0, len(cent), rows):
-            length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T) + cGc[c0:c0 + rows, None], 0.0))
-            loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
-            ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
-            kept.append(ints[ik] + cent[c0 + ic])
+            for s0 in range(0, n_ints, step):
+                ints, nG, nGn = whole or box(s0)
+                length = np.sqrt(np.maximum(nGn[None, :] + 2 * (cent[c0:c0 + rows] @ nG.T)
+                                            + cGc[c0:c0 + rows, None], 0.0))
+                loose = (np.abs(length[..., None] / self.L_c - 1) <= tol + 1e-6).any(axis=-1)  # some child axis
+                ic, ik = np.nonzero(loose)  # row-major: centring-major, as (ints + centring) reshaped
+                kept.append(ints[ik] + cent[c0 + ic])
         vecs = np.concatenate(kept)
         vecs = vecs[np.any(np.abs(vecs) > 1e-9, axis=1)]
         ratio = np.linalg.norm(vecs @ A_p.T, axis=1)[:, None] / self.L_c[None, :]  # parent vector / child axis
@@ -224,6 +238,9 @@ def _map_child_ops(P: np.ndarray, child: SpaceGroupInfo):
     return W, child.translations @ P.T
 
 
+#: up to this many (child operation, parent operation) pairs the right sides of :func:`find_origin` are made for all
+#: pairs at once; beyond (groups listing a supercell's translations), only for the pairs of one rotation
+_DENSE_PAIRS = 4_096
 #: the most (operation, grid point, parent operation) comparisons made at once when the origins left by the first
 #: operation are tested against all the others together (else one operation at a time)
 _MAX_JOINT = 200_000
@@ -249,12 +266,44 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     I_W = np.eye(3)[None] - Wi
     # the right sides 24·(t − P w_c) mod 24 for every (child operation, parent operation (W, t) of its rotation),
     # kept where they are integral within the tolerance of the operations; coded as one number (code below)
-    m = n_grid * (G.translations[None, :, :] - tw[:, None, :])
-    mi = np.rint(m)
-    keep = (w_code[:, None] == own[None, :]) & np.all(np.abs(m - mi) < TOL * n_grid, axis=2)
-    mi %= n_grid
-    want_all = (mi[..., 0] * n_grid + mi[..., 1]) * n_grid + mi[..., 2]
-    want_all[~keep] = -1  # never a code
+    if len(W) * len(G.translations) <= _DENSE_PAIRS:  # all pairs at once, those of another rotation never kept
+        m = n_grid * (G.translations[None, :, :] - tw[:, None, :])
+        mi = np.rint(m)
+        keep = (w_code[:, None] == own[None, :]) & np.all(np.abs(m - mi) < TOL * n_grid, axis=2)
+        mi %= n_grid
+        want_all = (mi[..., 0] * n_grid + mi[..., 1]) * n_grid + mi[..., 2]
+        want_all[~keep] = -1  # never a code
+
+        def sides(n: int):  # the codes and the rows of the right sides of child operation n
+            return want_all[n][keep[n]], mi[n][keep[n]]
+
+        def sides_of(rest):  # (len(rest), ·) codes, −1 where none
+            return want_all[rest]
+    else:
+        # only the pairs of one rotation (child operation n: rows starts[n] … starts[n + 1], parent operations in
+        # their order), not all |H|·|G|: a group that lists a supercell's translations has the square of them
+        by_rot = np.argsort(own, kind="stable")
+        lo, hi = np.searchsorted(own[by_rot], w_code, "left"), np.searchsorted(own[by_rot], w_code, "right")
+        counts = hi - lo
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        pair_g = by_rot[np.repeat(lo, counts) + np.arange(starts[-1]) - np.repeat(starts[:-1], counts)]
+        m = n_grid * (G.translations[pair_g] - np.repeat(tw, counts, axis=0))
+        mi = np.rint(m)
+        keep = np.all(np.abs(m - mi) < TOL * n_grid, axis=1)
+        mi %= n_grid
+        want_pairs = (mi[:, 0] * n_grid + mi[:, 1]) * n_grid + mi[:, 2]
+        want_pairs[~keep] = -1
+
+        def sides(n: int):
+            rows = slice(starts[n], starts[n + 1])
+            return want_pairs[rows][keep[rows]], mi[rows][keep[rows]]
+
+        def sides_of(rest):
+            cr = counts[rest]
+            col = np.arange(cr.sum()) - np.repeat(np.cumsum(cr) - cr, cr)
+            out = np.full((len(rest), max(int(cr.max()), 1)), -1.0)
+            out[np.repeat(np.arange(len(rest)), cr), col] = want_pairs[np.repeat(starts[rest], cr) + col]
+            return out
 
     def code(v: np.ndarray) -> np.ndarray:
         return (v[..., 0] * n_grid + v[..., 1]) * n_grid + v[..., 2]
@@ -262,7 +311,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     def solutions(n: int, k: np.ndarray) -> np.ndarray:
         """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
         (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
-        want = want_all[n][keep[n]]
+        want = sides(n)[0]
         if not len(want) or not len(k):
             return np.zeros(len(k), dtype=bool)
         got = code((k @ I_W[n].T) % n_grid)  # exact: small integers in float64
@@ -276,7 +325,7 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         # the union over the right sides of boxes of axis solutions, marked on the grid (C order = grid order)
         d = [int(x) for x in np.diag(M).tolist()]
         grid = np.zeros((n_grid,) * 3, dtype=bool)
-        for row in mi[n][keep[n]].tolist():
+        for row in sides(n)[1].tolist():
             grid[np.ix_(*(_axis_solutions(di, int(ri)) for di, ri in zip(d, row)))] = True
         return _ORIGIN_K[np.flatnonzero(grid)]
 
@@ -299,9 +348,9 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
     order = np.argsort(-ranks(I_W), kind="stable")
     k = first(order[0])
     rest = order[1:]
-    if len(k) and len(rest) and len(rest) * len(k) * want_all.shape[1] <= _MAX_JOINT:
+    if len(k) and len(rest) and len(rest) * len(k) * len(G.translations) <= _MAX_JOINT:
         got = code(np.einsum("kj,nij->nki", k, I_W[rest]) % n_grid)  # (rest, k)
-        k = k[(got[:, :, None] == want_all[rest][:, None, :]).any(axis=2).all(axis=0)]
+        k = k[(got[:, :, None] == sides_of(rest)[:, None, :]).any(axis=2).all(axis=0)]
         failed = None if len(k) else -1
     else:
         k, failed = sift(order)

@@ -55,28 +55,50 @@ def _op4(R, t) -> np.ndarray:
     return M
 
 
+#: products g·h labelled at once (memory of one block: ~300 bytes each): the candidates and the child's operations
+#: both grow with a supercell whose group lists its extra translations, their products with its square
+_LABEL_BLOCK = 4_096
+
+
 def _coset_labels(gR, gt, HR, Ht, P) -> np.ndarray:
     """(m,) int label of the coset g·H of each candidate g = (gR, gt) (parent coordinates): equal ⇔ same coset.
 
-    The right class x·T_H of x = (R, t) is coded by (R, P⁻¹R⁻¹t mod 1); a coset's label is the smallest class
-    code among its members g·h (ranks of the sorted codes), so every g of one coset gets the same label.
+    The right class x·T_H of x = (R, t) is coded by (R, P⁻¹R⁻¹t mod 1) as one int64 (the rotation's rank among the
+    distinct products' rotations, then the translation's code); a coset's label is the smallest class code among its
+    members g·h, so every g of one coset gets the same label. The products are made for blocks of candidates
+    (:data:`_LABEL_BLOCK` products at a time), so memory does not grow with m·|H|.
     """
     m, n = len(gR), len(HR)
-    XR = np.einsum("mab,hbc->mhac", gR, HR).reshape(-1, 3, 3)
-    Xt = (np.einsum("mab,hb->mha", gR, Ht) + gt[:, None, :]).reshape(-1, 3)
-    rot_codes = _rotation_codes(XR)
-    # R⁻¹ per distinct rotation (at most the parent point group's order of them)
-    _, first, inv = np.unique(rot_codes, return_index=True, return_inverse=True)
-    R_inv = unimodular_inverses(XR[first])[np.asarray(inv).reshape(-1)]
-    u = np.einsum("ij,Mjk,Mk->Mi", inverse(P), R_inv, Xt)
-    u -= np.floor(u)
-    u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
-    # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank among the distinct ones
-    # (inv, from the sorted unique codes) times CODE_DEN³ (< 2.8·10¹⁶), plus the translation code
-    key = (np.asarray(inv).reshape(-1).astype(np.int64) * CODE_DEN**3
-           + (u_codes[:, 0] * CODE_DEN + u_codes[:, 1]) * CODE_DEN + u_codes[:, 2])
-    _, ids = np.unique(key, return_inverse=True)
-    return np.asarray(ids).reshape(m, n).min(axis=1)
+    rows = max(1, _LABEL_BLOCK // max(n, 1))
+    table = None
+    if rows < m:  # several blocks: the distinct rotations of all products, those of the distinct gR times the HR
+        ug = gR[np.unique(_rotation_codes(gR), return_index=True)[1]]
+        uh = HR[np.unique(_rotation_codes(HR), return_index=True)[1]]
+        prods = np.einsum("mab,hbc->mhac", ug, uh).reshape(-1, 3, 3)
+        table, first = np.unique(_rotation_codes(prods), return_index=True)
+        table_inv = unimodular_inverses(prods[first])
+    Pi = inverse(P)
+    labels = np.empty(m, dtype=np.int64)
+    for r0 in range(0, m, rows):
+        r1 = min(m, r0 + rows)
+        XR = np.einsum("mab,hbc->mhac", gR[r0:r1], HR).reshape(-1, 3, 3)
+        Xt = (np.einsum("mab,hb->mha", gR[r0:r1], Ht) + gt[r0:r1, None, :]).reshape(-1, 3)
+        codes = _rotation_codes(XR)
+        if table is None:  # one block: the ranks among its own distinct rotations (every product is in it)
+            _, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+            inv = np.asarray(inv).reshape(-1)
+            R_inv = unimodular_inverses(XR[first])[inv]
+        else:
+            inv = np.searchsorted(table, codes)
+            R_inv = table_inv[inv]
+        u = np.einsum("ij,Mjk,Mk->Mi", Pi, R_inv, Xt)
+        u -= np.floor(u)
+        u_codes = np.rint(u * CODE_DEN).astype(np.int64) % CODE_DEN
+        # one int64 per row, ordered like the rows (rotation, then u): the rotation's rank times CODE_DEN³
+        # (< 2.8·10¹⁶), plus the translation code
+        key = inv.astype(np.int64) * CODE_DEN**3 + (u_codes[:, 0] * CODE_DEN + u_codes[:, 1]) * CODE_DEN + u_codes[:, 2]
+        labels[r0:r1] = key.reshape(r1 - r0, n).min(axis=1)
+    return labels
 
 
 def _reduced(M: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> np.ndarray:

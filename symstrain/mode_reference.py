@@ -42,10 +42,15 @@ def equivalent_relations(rel, limit: int = 200) -> list:
         return {tuple(np.round(m, 6).ravel()) for m in np.einsum("aij,jk,bkl->abil", Wp, P, Vc).reshape(-1, 3, 3)}
 
     seen, out = orbit(np.asarray(rel.P, float)), []
-    cands = correspondences(rel.parent.cell, G.symops.centring_vectors(), rel.child.cell, rel.tolerance,
-                            source=rel.child.name)
+    bound = rel.lattice_misfit + 1e-6
+    # searched within 2·bound, not the relation's whole tolerance: the candidates of misfit ≤ bound (the only ones
+    # kept) all pass the length and angle pre-filters of 2·bound (ratios within 1/√(1 ± 2·bound), cosines within
+    # 2·bound/(1 − 2·bound), for bound < 0.19) and come in the same order, while the shell of parent-lattice
+    # vectors searched for each child axis is thin: on an n-fold supercell it grows like n³ at the full tolerance
+    cands = correspondences(rel.parent.cell, G.symops.centring_vectors(), rel.child.cell,
+                            min(rel.tolerance, 2 * bound), source=rel.child.name)
     for misfit, P2 in itertools.islice(cands, limit):
-        if misfit > rel.lattice_misfit + 1e-6 or tuple(np.round(P2, 6).ravel()) in seen:
+        if misfit > bound or tuple(np.round(P2, 6).ravel()) in seen:
             continue
         seen |= orbit(P2)
         p2, _ = find_origin(P2, G, H)

@@ -38,7 +38,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import combinations
+from itertools import chain, combinations
 
 import numpy as np
 
@@ -46,7 +46,7 @@ from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
 from .kvectors import K_LABEL_SOURCE, fmt_k
 from .notation import basis_string
-from .pairing import (NoPairing, Permutations, SiteSplit, check_composition, keeps_symmetry, no_pairing_message,
+from .pairing import (GroupAction, NoPairing, SiteSplit, check_composition, keeps_symmetry, no_pairing_message,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
 from .expand import expand_to_cell_ops
@@ -71,6 +71,9 @@ WARNING_CODES = {
 AMPLITUDE_NORMALISATION = ("A = sqrt(sum_i occ_i |u_i|^2 / n_p) over the child cell, n_p = parent primitive cells in "
                            "it; |u| in Å in the child cell averaged over the parent's point group (AMPLIMODES)")
 REFERENCES = ("parent", "symmetrized")
+#: numbers in one block of the factor group's action (elements × atoms of the working cell × 3): the projections and
+#: the isotropy tests run over blocks of Ĝ of this size (8 MiB of floats), so memory is O(N) per block
+_BLOCK = 1 << 20
 
 
 
@@ -307,8 +310,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 X, src = parent_in_child_cell(pf, P, p)
                 try:
                     j, L, dist = pair_atoms(frac, species, X, pz[src], A, max_distance)
-                except NoPairing as exc:
-                    failures.append((p, exc))
+                except NoPairing as exc:  # kept without its traceback: the frames hold the pairing's arrays
+                    failures.append((p, exc.with_traceback(None)))
                     continue
                 ref = X[j] + L
                 ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
@@ -318,7 +321,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                     ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
                                                 [child.atoms[i].label for i in site])
                 except SymstrainInputError as exc:
-                    failures.append((p, exc))
+                    failures.append((p, exc.with_traceback(None)))
                     continue
                 dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
                 ref_site = None
@@ -407,7 +410,8 @@ def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarr
 
 def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labels, ref_site, warns, sites):
     """Project the displacements on every irrep (working cell of the factor group), find each active component's
-    isotropy subgroup and order-parameter direction, and the primary irreps."""
+    isotropy subgroup and order-parameter direction, and the primary irreps. Ĝ acts in blocks of at most
+    :data:`_BLOCK` numbers (:class:`~symstrain.pairing.GroupAction`): memory is O(N) per block, never |Ĝ|·N."""
     from .irreps import _closure_mod1
 
     parent, child = rel.parent, rel.child
@@ -423,26 +427,21 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     Aw = A @ M
     n_pw = n_p * abs(np.linalg.det(M))
     kind = np.tile(kinds, len(tw))
-    perm = Permutations(y_ref, kind, Aw)
-    n_pt = fg.n_point
-    try:
-        pi_l = [perm(fg.W[l], fg.w[l]) for l in range(n_pt)]
-        pi_t = [perm(np.eye(3), t) for t in fg.taus]
-        pi_c = [perm(np.eye(3), c) for c in fg.cent]
-    except ValueError as exc:
-        raise SymstrainInputError(rel.parent.name, f"the reference structure does not have the parent's symmetry: "
-                                                   f"{exc}") from None
-    pi = np.array([pt[pl] for pt in pi_t for pl in pi_l])  # element i·n_pt + l = (E, τ_i)·c_l
     nG = fg.order
-
-    def act(v):  # (g·v) for every g: (nG, Nw, 3)
-        out = np.empty((nG,) + v.shape)
-        out[np.arange(nG)[:, None], pi] = np.einsum("gij,nj->gni", fg.W, v)
-        return out
-
-    F = act(u)
+    # Ĝ acts block by block (pairing.GroupAction): no (|Ĝ|, N, 3) field is made, memory is O(N) per block
+    act = GroupAction(fg, y_ref, kind, Aw, _BLOCK, rel.parent.name)
     coef = np.array([ir.chars * ir.dim / (nG * ir.nu) for ir in fg.irreps])
-    proj = (coef @ F.reshape(nG, -1)).reshape(len(fg.irreps), -1, 3)
+    per_ir = max(1, _BLOCK // (len(u) * 3))  # irreps projected at once: their components fill one block
+
+    def project(i0):  # the isotypic components of u of irreps i0 … (coef @ F, accumulated over blocks of Ĝ)
+        proj = None
+        for g0, g1, pi in act.blocks():
+            part = coef[i0:i0 + per_ir, g0:g1] @ act.act(u, g0, g1, pi).reshape(g1 - g0, -1)
+            proj = part if proj is None else proj + part
+        return list(zip(fg.irreps[i0:i0 + per_ir], proj.reshape(-1, len(u), 3)))
+
+    first = project(0)
+    components = chain(first, chain.from_iterable(project(i0) for i0 in range(per_ir, len(fg.irreps), per_ir)))
     # which elements of Ĝ are the child's operations
     h_idx = set()
     for R, t in zip(child.spacegroup.rotations, child.spacegroup.translations):
@@ -453,9 +452,18 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             h_idx.add(i)
     H = np.zeros(nG, dtype=bool)
     H[list(h_idx)] = True
-    # character of Ĝ on the fields periodic in K (the average over K's translations of the full trace)
+    # character of Ĝ on the fields periodic in K (the average over K's translations of the full trace), and the
+    # smallest atom of each orbit of the working cell's atoms (the labels of the averaged child's orbits)
     ar = np.arange(len(y_ref))
-    fixed = np.mean([np.sum(pc[pi] == ar, axis=1) for pc in pi_c], axis=0)
+    n_fixed = np.zeros(nG, dtype=np.int64)
+    orbit_min = ar.copy()
+    for t_c in fg.cent:
+        pc = act(np.eye(3), t_c)
+        for g0, g1, pi in act.blocks():
+            pcg = pc[pi]
+            n_fixed[g0:g1] += np.sum(pcg == ar, axis=1)
+            np.minimum(orbit_min, pcg.min(axis=0), out=orbit_min)
+    fixed = n_fixed / len(fg.cent)
     chi_disp = fixed * np.einsum("gii->g", fg.W)
 
     def norm2(v):
@@ -463,7 +471,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
 
     total2 = norm2(u)
     out, amps2, isos = [], [], []
-    for ir, c in zip(fg.irreps, proj):
+    for ir, c in components:
         mult = int(round(float(ir.chars @ chi_disp) / (nG * ir.nu)))
         f_h = fixed_subspace(ir.matrices[H]).shape[1]
         n_modes = mult * f_h
@@ -475,8 +483,10 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             a = a2 = 0.0
         iso = direction = iso_id = is_child = None
         if a >= threshold:
-            diff = act(c) - c[None]
-            d2 = np.einsum("gnk,n->g", (diff @ Aw.T) ** 2, w_occ)
+            d2 = np.empty(nG)
+            for g0, g1, pi in act.blocks():
+                diff = act.act(c, g0, g1, pi) - c[None]
+                d2[g0:g1] = np.einsum("gnk,n->g", (diff @ Aw.T) ** 2, w_occ)
             iso = d2 <= (1e-3**2) * a2 + 1e-18
             direction = direction_pattern(fixed_subspace(ir.matrices[iso]))
             n_c = len(fg.cent)
@@ -500,9 +510,9 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     irreps = tuple(IrrepAmplitude(ir.label, ir.k, ir.k_label, ir.zone_boundary, ir.star, ir.dim, nm, a,
                                   a**2 / amp**2 if amp > 0 else 0.0, d, iso_id, isc, role, ir.mulliken, a_su)
                    for ir, nm, a, d, iso_id, isc, _iso, a_su, role in out)
-    orbit_min = np.min([np.min(pc[pi], axis=0) for pc in pi_c], axis=0)[:N] % N
+    orbit_min = orbit_min[:N] % N
     orbit_labels = tuple(labels[k] for k in orbit_min)
-    gamma = [(ir, ir.chars[:n_pt]) for ir in fg.irreps if np.allclose(ir.k, 0)]
+    gamma = [(ir, ir.chars[:fg.n_point]) for ir in fg.irreps if np.allclose(ir.k, 0)]
     return irreps, resid, (fg, gamma), orbit_labels
 
 

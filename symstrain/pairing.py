@@ -169,6 +169,54 @@ class Permutations:
         return j
 
 
+class GroupAction:
+    """The permutations of the atoms ``x`` (fractional, (N, 3), invariant under the group) by every element of a
+    factor group Ĝ (an :class:`~symstrain.irreps.FactorGroup`: element i·n_point + l is (E, τ_i)·c_l), made block by
+    block of elements: π of (E, τ_i)·c_l is π_{τ_i}[π_{c_l}], composed from the n_point permutations of the point
+    operations (kept) and those of the translations τ_i (made for each block). Memory is O(N) per block: a block
+    holds at most ``budget`` numbers (its elements × N × ``width``), and the whole table is kept only where it is one
+    such block, so no |Ĝ|·N array is made for a group that grows with the cell. ``source`` names the structure in
+    the :class:`SymstrainInputError` raised when it is not invariant under an element."""
+
+    def __init__(self, fg, x: np.ndarray, kind: np.ndarray, A: np.ndarray, budget: int, source: str):
+        self.perm = Permutations(x, kind, A)
+        self.fg, self.n, self.budget, self.source = fg, len(x), int(budget), source
+        self.n_pt = fg.n_point
+        self.pi_l = [self(fg.W[l], fg.w[l]) for l in range(self.n_pt)]
+        self._whole = None
+
+    def __call__(self, W: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """π of one operation (:class:`Permutations`)."""
+        try:
+            return self.perm(W, w)
+        except ValueError as exc:
+            raise SymstrainInputError(self.source, "the reference structure does not have the parent's symmetry: "
+                                                   f"{exc}") from None
+
+    def _table(self, i0: int, i1: int) -> np.ndarray:
+        """(n_point·(i1 − i0), N) π of the elements of the translations τ_i0 … τ_i1−1."""
+        pts = [self(np.eye(3), t) for t in self.fg.taus[i0:i1]]
+        return np.array([pt[pl] for pt in pts for pl in self.pi_l])
+
+    def blocks(self, width: int = 3):
+        """(g0, g1, π) for consecutive blocks of elements g0 … g1 − 1 (whole translations τ_i each), with
+        (g1 − g0)·N·``width`` ≤ ``budget`` where a translation's n_point elements fit, else one translation each."""
+        n_tau = len(self.fg.taus)
+        per = max(1, self.budget // max(1, self.n_pt * self.n * width))
+        if self._whole is None and n_tau * self.n_pt * self.n * 3 <= self.budget:
+            self._whole = self._table(0, n_tau)  # the whole table is one block of a field: kept for the other passes
+        for i0 in range(0, n_tau, per):
+            i1 = min(i0 + per, n_tau)
+            pi = self._whole[i0 * self.n_pt:i1 * self.n_pt] if self._whole is not None else self._table(i0, i1)
+            yield i0 * self.n_pt, i1 * self.n_pt, pi
+
+    def act(self, v: np.ndarray, g0: int, g1: int, pi: np.ndarray) -> np.ndarray:
+        """(g1 − g0, N, 3): g·v for the elements g0 … g1 − 1 of a field ``v`` (N, 3) (working fractional)."""
+        out = np.empty((g1 - g0,) + v.shape)
+        out[np.arange(g1 - g0)[:, None], pi] = np.einsum("gij,nj->gni", self.fg.W[g0:g1], v)
+        return out
+
+
 def species_kinds(species: np.ndarray, occ: np.ndarray) -> np.ndarray:
     """(N,) integer code of each atom's element and occupancy: atoms a symmetry may exchange have equal codes (two
     elements sharing a mixed site stay apart)."""
