@@ -206,14 +206,18 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
 _SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
 
 
-def input_sigmas(p0, s0, p, s):
+def input_sigmas(p0, s0, p, s, notes: bool = True):
     """(N, 12) s.u.'s of (reference, child) with 0 where treated as exact; per-cell "has any s.u." masks (N,) and
     (N, 6) masks of the reference's and child's lengths / non-special angles (not 90°, 120°, 60°) that lack one in a
-    cell that has others (treated as exact, and said). The one rule for every strain in the package."""
+    cell that has others (treated as exact, and said; None without ``notes``). The one rule for every strain in the
+    package."""
     s0 = np.asarray(s0, dtype=float)
     s = np.asarray(s, dtype=float)
     ref_has = np.isfinite(s0).any(axis=1)
     child_has = np.isfinite(s).any(axis=1)
+    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
+    if not notes:
+        return sig, ref_has, child_has, None, None
 
     def noted(par, sig, has):
         special = np.any(np.abs(par[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
@@ -221,7 +225,6 @@ def input_sigmas(p0, s0, p, s):
         miss[:, 3:] &= ~special
         return miss & has[:, None]
 
-    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
     return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
 
 
@@ -246,7 +249,7 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
             T = None if np.array_equal(P, np.eye(3)) else np.broadcast_to(basis_change_matrix(P), (N, 6, 6))
         elif not np.all(P == np.eye(3)):
             T = basis_change_matrix(P)
-    sig, ref_has, child_has, _, _ = input_sigmas(p0, s0, p, s)
+    sig, ref_has, child_has, _, _ = input_sigmas(p0, s0, p, s, notes=False)
     has_su = ref_has | child_has
     sig[~has_su] = 0.0
     active = np.flatnonzero((sig > 0).any(axis=0))

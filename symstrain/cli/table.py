@@ -192,8 +192,8 @@ def run(args):
     figures = None if args.no_plots else background.start(draw_figures, out, df, te, cells, baseline, brackets,
                                                           fork=fork)
     try:
-        with open(written[0], "w", encoding="utf-8") as fh:
-            fh.write(UNITS + "\n")
+        with open(written[0], "wb") as fh:  # UTF-8 bytes: the rows are made as bytes (csv_output)
+            fh.write((UNITS + "\n").encode())
             write_csv(csv_frame(df), fh)
         te.to_frame().to_csv(written[1], index=False)
         if figures is not None:
