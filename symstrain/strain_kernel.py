@@ -198,7 +198,12 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
         has = split_of >= 0
         e_sb[has] = np.sqrt(np.einsum("mk,mk->m", y_sb[has], y_sb[has]))
         e_nsb[has] = np.sqrt(np.einsum("mk,mk->m", y_nsb[has], y_nsb[has]))
-        out["sb_coordinates"], out["nsb_coordinates"] = y_sb, y_nsb
+        # the coordinates (for the s.u. floor of the norms) without the columns that are 0 in every split: their
+        # s.u.'s are 0 and add nothing (trailing: the sums of the others are the same)
+        for key, y, w in (("sb_coordinates", y_sb, max((len(projector(b)) for b, _ in splits), default=0)),
+                          ("nsb_coordinates", y_nsb, max((len(projector(b)) for _, b in splits), default=0))):
+            if w:
+                out[key] = y[:, :w]
     out["e_sb"], out["e_nsb"] = e_sb, e_nsb
     return out
 
