@@ -133,10 +133,7 @@ def _rows_bytes(columns: list, dumps) -> bytes:
     columns = list(columns)
     for j in {0, k - 1}:  # the first and last cell of a row are text cells
         if columns[j].dtype == np.float64:
-            texts = np.empty(m, dtype=object)
-            order, t = _texts(columns[j], dumps, "", as_bytes=True)
-            texts[order] = t
-            columns[j] = texts
+            columns[j] = np.array(_number_texts(columns[j], dumps, csv=True), dtype=object)
     fc = [j for j, c in enumerate(columns) if c.dtype == np.float64]
     tc = [j for j, c in enumerate(columns) if c.dtype != np.float64]
     F = np.full((m, k), _PLACE)
@@ -264,9 +261,8 @@ def _float_rows(M, dumps="auto") -> list[str]:
 
 def float_texts(M, dumps="auto") -> list[str]:
     """The JSON number of each float of the array ``M`` (C order), as ``json.dumps`` writes it: Python's repr of each
-    finite float, "null" for NaN and ±inf. One orjson call for the block when available, the floats whose text is
-    not repr's (:func:`_awkward`) put back with their own text (:func:`_texts`); else repr one by one. Used by
-    ``json_output``."""
+    finite float, "null" for NaN and ±inf. One orjson call for the block when available (:func:`_number_texts`);
+    else repr one by one. Used by ``json_output``."""
     import numpy as np
 
     x = np.ascontiguousarray(M, dtype=np.float64).ravel()
@@ -279,14 +275,29 @@ def float_texts(M, dumps="auto") -> list[str]:
         texts = np.array(list(map(repr, x.tolist())), dtype=object)
         texts[np.isnan(x)] = "null"
         return texts.tolist()
-    out = dumps(x).decode()[1:-1].split(",")
-    idx = np.flatnonzero(_awkward(x))
-    if len(idx):
-        order, texts = _texts(x[idx], dumps, "null")
-        out = np.array(out, dtype=object)
-        out[idx[order]] = texts
-        out = out.tolist()
-    return out
+    return _number_texts(x, dumps)
+
+
+def _number_texts(x, dumps, csv: bool = False) -> list:
+    """The text of each float of the 1-D ``x`` from one orjson call, the floats whose orjson text is not repr's
+    (:func:`_awkward`) rewritten in place in its bytes (:func:`_repr_windows`), then split: JSON numbers as str
+    ("null" for NaN and ±inf), or with ``csv`` the cells of table.csv as bytes (repr, "inf", "-inf", b"" for NaN)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    odd = _awkward(x) | (np.isinf(x) if csv else False)
+    nan = np.isnan(x) if csv else np.zeros(len(x), bool)
+    if not odd.any() and not nan.any():
+        text = dumps(x)[1:-1]
+    else:
+        u = np.frombuffer(dumps(np.where(odd, _PLACE, x)), dtype=np.uint8).copy()  # b"[x,x,…]"
+        d = np.flatnonzero((u == 44) | (u == 93))
+        starts = np.concatenate([[1], d[:-1] + 1])
+        sliding_window_view(u, 4, writeable=True)[starts[nan]] = 0  # "null" → ""
+        if odd.any():
+            _repr_windows(x[odd], dumps, sliding_window_view(u, _WIDTH, writeable=True), starts[odd])
+        text = u[u != 0].tobytes()[1:-1]
+    return text.split(b",") if csv else text.decode().split(",")
 
 
 def _awkward(x):
@@ -296,60 +307,6 @@ def _awkward(x):
 
     a = np.abs(x)
     return (a >= 1e-9) & (a < 1e-4)
-
-
-def _texts(x, dumps, nan: str, as_bytes: bool = False):
-    """``(order, texts)``: ``texts[i]`` is the repr of ``x[order[i]]`` (``nan`` for NaN) for every float of the 1-D
-    ``x``, made from orjson's text of them with a few replacements over the text of many at once (no Python step per
-    float): for 1e-9 ≤ |x| < 1e-5 "1.2e-7" → "1.2e-07"; for 1e-5 ≤ |x| < 1e-4 (the exponent is -5 exactly in that
-    range) "0.0000123" → "1.23e-05" (:func:`_e5_texts`); the others (±inf, …) by repr. The caller puts each
-    text in its place. ``as_bytes``: the texts as UTF-8 bytes (for :func:`_rows_bytes`), else str."""
-    import numpy as np
-
-    lit = str.encode if as_bytes else str
-    raw = bytes if as_bytes else bytes.decode
-    a = np.abs(x)
-    e5 = (a >= 1e-5) & (a < 1e-4)
-    e9 = (a >= 1e-9) & (a < 1e-5)
-    order, texts = _e5_texts(x, np.flatnonzero(e5), dumps, as_bytes) if e5.any() else ([], [])
-    orders = [order]
-    if e9.any():
-        orders.append(np.flatnonzero(e9))
-        texts += raw(dumps(x[e9]))[1:-1].replace(lit("e-"), lit("e-0")).split(lit(","))
-    nan_ = np.isnan(x)
-    if nan_.any():
-        orders.append(np.flatnonzero(nan_))
-        texts += [lit(nan)] * len(orders[-1])
-    rest = np.flatnonzero(~(e5 | e9 | nan_))
-    if len(rest):
-        orders.append(rest)
-        texts += [lit(repr(v)) for v in x[rest].tolist()]
-    return np.concatenate(orders).astype(np.int64), texts
-
-
-def _e5_texts(x, idx, dumps, as_bytes: bool = False):
-    """``(order, texts)`` of the floats ``x[idx]``, every one with 1e-5 ≤ |x| < 1e-4, which orjson writes "0.0000"
-    and the digits ("-0.0000123", "0.00001"): the values grouped by their first digit and by whether it is the only
-    one (read in orjson's text), each group's text made repr's by one replacement ("0.00001" → "1.") and "e-05" put
-    after every number by one more. ``as_bytes``: bytes, else str."""
-    import numpy as np
-
-    lit = str.encode if as_bytes else str
-    raw = bytes if as_bytes else bytes.decode
-    y = x[idx]
-    u = np.frombuffer(dumps(y), dtype=np.uint8)  # b"[0.0000123,-0.00001]"
-    ends = np.flatnonzero((u == 44) | (u == 93))  # "," and "]" after each number
-    starts = np.concatenate([[1], ends[:-1] + 1])
-    first = starts + (u[starts] == 45) + 6  # the first digit, after "-" and "0.0000"
-    key = (u[first] - 48).astype(np.int64) * 2 + (ends - first > 1)  # the digit, and whether more follow it
-    groups, texts = [], []
-    for k in np.unique(key).tolist():
-        sel = np.flatnonzero(key == k)
-        d = str(k // 2)
-        groups.append(idx[sel])
-        texts.append(raw(dumps(y[sel]))[1:-1].replace(lit("0.0000" + d), lit(d + "." if k % 2 else d)))
-    comma = lit(",")
-    return np.concatenate(groups), (comma.join(texts) + comma).replace(comma, lit("e-05,"))[:-1].split(comma)
 
 
 _ORJSON = []
