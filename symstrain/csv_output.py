@@ -72,12 +72,13 @@ def write_csv(frame, fh) -> None:
         if col.dtype == np.float64:
             columns.append(col.to_numpy(np.float64))
             continue
-        values = col.to_numpy(dtype=object)
         if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
-            codes, uniques = pd.factorize(np.array(cells(values.tolist()), dtype=object), use_na_sentinel=False)
+            texts = cells(col.to_numpy(dtype=object).tolist())
+            codes, uniques = pd.factorize(np.array(texts, dtype=object), use_na_sentinel=False)
             texts = uniques.tolist()
-        else:  # one dtype: each distinct value formatted once
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        else:  # one dtype: each distinct value formatted once (factorized by the column's own array: no object
+            # per cell)
+            codes, uniques = col.factorize(use_na_sentinel=False)
             texts = cells(uniques.tolist())
         if not columns or not isinstance(columns[-1], list):
             columns.append([])
