@@ -59,25 +59,19 @@ def _ref_arrays(reference, T):
         head = (f"{reference.model} baseline fitted to {reference.n} parent cells at "
                 f"{reference.T_min:g}–{reference.T_max:g} K, evaluated at ")
         # f"{head}{t:g} K ({f'extrapolated {x:.4g} K beyond' if x > 0 else 'inside'} the fitted range)" of every
-        # row, by two %-templates filled for all rows at once (no Python step per row)
-        out = d > 0
+        # row, by %-templates filled for all rows at once (no Python step per row)
+        def filled(template, args, per=1):
+            return ("\0".join([template] * (len(args) // per)) % tuple(args)).split("\0") if args else []
+
         mids = np.full(N, "inside", dtype=object)
-        if out.any():
-            mids[out] = _filled("extrapolated %.4g K beyond", d[out].tolist())
+        mids[d > 0] = filled("extrapolated %.4g K beyond", d[d > 0].tolist())
         args = [None] * (2 * N)
         args[0::2], args[1::2] = T.tolist(), mids.tolist()
-        return p0, s0, np.array(_filled(head.replace("%", "%%") + "%g K (%s the fitted range)", args, 2), dtype=object)
+        return p0, s0, np.array(filled(head.replace("%", "%%") + "%g K (%s the fitted range)", args, 2), dtype=object)
     cell = reference.cell if isinstance(reference, Phase) else reference
     p0 = np.tile(cell.params, (N, 1))
     s0 = np.tile(cell.su_array, (N, 1))
     return p0, s0, np.full(N, "explicit cell", dtype=object)
-
-
-def _filled(template: str, args: list, per: int = 1) -> list[str]:
-    """``[template % args[i·per:(i+1)·per] for each i]``, by one ``%`` on the template repeated (no "\\0" in it)."""
-    if not args:
-        return []
-    return ("\0".join([template] * (len(args) // per)) % tuple(args)).split("\0")
 
 
 def _rows_text(labels, n_all: int) -> str:
