@@ -60,7 +60,8 @@ class CsvTable:
 
     #: the path as given (the source of every error)
     source: str
-    #: one column per name found, in the order asked: float64 for numbers (NaN = missing), str for text
+    #: one column per name found, in the order asked: float64 for numbers (NaN = missing), object (Python str as
+    #: written) for text
     data: "object"
     #: per number column with ``su_in_brackets``: (n,) s.u.'s written in brackets, NaN where none
     su: dict = field(default_factory=dict)
@@ -109,22 +110,22 @@ def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
         raise SymstrainInputError(src, "the table has no rows")
     lines = np.array(content[1:] if len(content) - 1 == len(raw) else np.arange(len(raw)) + 2, dtype=int)
     headers = _match_headers(raw.columns, columns, src)
-    data = pd.DataFrame(index=range(len(raw)))
-    su = {}
+    data, su = {}, {}
     for name, hdr in headers.items():
         col = columns[name]
-        if col.kind == "text":
-            data[name] = raw[hdr].to_numpy()
+        if col.kind == "text":  # Python str objects as read (no conversion to pandas' text dtype and back)
+            data[name] = pd.Series(raw[hdr].to_numpy(dtype=object), dtype=object, copy=False)
             continue
         if hdr in numbers:  # plain finite numbers, converted by the parser: no s.u. in brackets
             values, brackets = numbers[hdr], np.full(len(raw), np.nan)
         else:
             values, brackets = _numbers(raw[hdr].astype(str).str.strip(), col, name, hdr, lines, src)
-        data[name] = values
+        data[name] = pd.Series(values, copy=False)
         if col.su_in_brackets:
             su[name] = brackets
     ignored = tuple(h for h in raw.columns if h not in headers.values())
-    return CsvTable(src, data, su, headers, ignored, lines)
+    return CsvTable(src, pd.DataFrame(data, index=pd.RangeIndex(len(raw))) if data else
+                    pd.DataFrame(index=range(len(raw))), su, headers, ignored, lines)
 
 
 def _read_strings(text: str, sep: str, src: str):

@@ -1,7 +1,8 @@
 """Writing wide numeric tables as CSV text fast: :func:`write_csv` gives exactly the text of pandas'
 ``frame.to_csv(fh, index=False)`` (Python's repr of every float, an empty cell for NaN and None, the csv module's
-minimal quoting, "\\n" line ends), formatting a block of float columns at a time instead of one cell at a time
-(``symstrain table``'s table.csv: 10⁵ rows × 70 float columns, 6.7 s → 1.9 s).
+minimal quoting, "\\n" line ends), a block of rows at a time instead of one cell at a time: one orjson call per block,
+the floats whose text is not repr's rewritten in place in its bytes (``symstrain table``'s table.csv: 10⁵ rows ×
+70 float columns, 6.7 s → 1.9 s → 1.2 s).
 
 What lives here: the writer and its float formatting (orjson's numpy serialiser when installed and checked against
 repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_texts`). What does not: what the
@@ -10,6 +11,7 @@ columns are (``cli/table.py``), reading CSV (``csv_input.py``), JSON documents (
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: a field the csv module quotes (QUOTE_MINIMAL, delimiter ",", quote '"', line end "\\n")
@@ -19,11 +21,12 @@ _QUOTE_MORE = re.compile(r'["\r\n]')
 
 
 def write_csv(frame, fh) -> None:
-    """Write ``frame`` to the text file ``fh`` exactly as ``frame.to_csv(fh, index=False)`` does (Python's repr of
-    every float, an empty cell for NaN and None, the csv module's minimal quoting, "\\n" line ends), column by
-    column instead of cell by cell: pandas formats a 10⁵-row table's 7·10⁶ floats one numpy string at a time
-    (~7 s). Floats are formatted by :func:`_float_rows` (a block of columns at once), the other columns once per
-    distinct value; the rows are joined by ``str.join``."""
+    """Write ``frame`` to ``fh`` exactly as ``frame.to_csv(fh, index=False)`` does (Python's repr of every float, an
+    empty cell for NaN and None, the csv module's minimal quoting, "\\n" line ends), column by column instead of cell
+    by cell: pandas formats a 10⁵-row table's 7·10⁶ floats one numpy string at a time (~7 s). ``fh`` is a text file
+    or a binary one (UTF-8 bytes written: no text object of the rows is built). The floats of a block of rows are
+    formatted at once and the row texts assembled in one join (:func:`_rows_bytes`); the other columns are
+    formatted once per distinct value."""
     import csv
     import io
 
@@ -53,85 +56,214 @@ def write_csv(frame, fh) -> None:
             return [f'"{t}"' if "," in t else t for t in texts]
         return list(map(quoted, texts))
 
+    binary = isinstance(fh, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(fh, "mode", "")
     if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
-        frame.to_csv(fh, index=False)
+        text = frame.to_csv(index=False)
+        fh.write(text.encode() if binary else text)
         return
     names = [str(c) for c in frame.columns]
-    fh.write(",".join(quoted(n) for n in names) + "\n")
+    head = ",".join(quoted(n) for n in names) + "\n"
+    fh.write(head.encode() if binary else head)
     if len(frame) == 0:
         return
-    parts, block = [], []  # per column or block of float columns: a list of texts or an (n, k) array
+    columns = []  # per column: (n,) float64, or a run of text columns: [(distinct cells' UTF-8 bytes, (n,) codes)…]
     for k, name in enumerate(frame.columns):
         col = frame.iloc[:, k]
         if col.dtype == np.float64:
-            block.append(k)
+            columns.append(col.to_numpy(np.float64))
             continue
-        if block:
-            parts.append(frame.iloc[:, block].to_numpy(np.float64))
-            block = []
-        values = col.to_numpy(dtype=object)
         if col.dtype == object:  # 1 and 1.0 and True are one dictionary key, and are written differently
-            texts = cells(values.tolist())
-        else:  # one dtype: each distinct value formatted once
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            texts = np.array(cells(uniques.tolist()), dtype=object)[codes].tolist()
-        parts.append(texts)
-    if block:
-        parts.append(frame.iloc[:, block].to_numpy(np.float64))
+            texts = cells(col.to_numpy(dtype=object).tolist())
+            codes, uniques = pd.factorize(np.array(texts, dtype=object), use_na_sentinel=False)
+            texts = uniques.tolist()
+        else:  # one dtype: each distinct value formatted once (factorized by the column's own array: no object
+            # per cell)
+            codes, uniques = col.factorize(use_na_sentinel=False)
+            texts = cells(uniques.tolist())
+        if not columns or not isinstance(columns[-1], list):
+            columns.append([])
+        columns[-1].append(([t.encode() for t in texts], codes))
+    columns = [c if isinstance(c, np.ndarray) else _run_cells(c) for c in columns]
     n = len(frame)
+    dumps = _orjson()
     for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
-        hi = min(lo + _ROWS_AT_ONCE, n)
-        chunk = [_float_rows(x[lo:hi]) if isinstance(x, np.ndarray) else x[lo:hi] for x in parts]
-        fh.write("\n".join(map(",".join, zip(*chunk))) + "\n")
+        data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
+        fh.write(data if binary else data.decode())
+
+
+def _run_cells(run: list):
+    """(n,) object array: the cells of a run of text columns side by side, joined by "," (one cell of
+    :func:`_rows_bytes`); ``run`` is [(distinct texts as bytes, (n,) codes) per column]; each distinct combination of
+    the columns joined once."""
+    import numpy as np
+    import pandas as pd
+
+    texts, codes = run[0]
+    combo = np.asarray(codes, dtype=np.int64)
+    for texts_k, codes_k in run[1:]:
+        combo = pd.factorize(combo * len(texts_k) + np.asarray(codes_k, dtype=np.int64))[0]
+    first = np.unique(combo, return_index=True)[1]  # a row of each combination (codes in order of appearance)
+    cols = [np.array(t, dtype=object)[np.asarray(c)[first]] for t, c in run]
+    return np.array([b",".join(row) for row in zip(*cols)] if len(run) > 1 else cols[0], dtype=object)[combo]
 
 
 #: rows of table.csv formatted and written at once
 _ROWS_AT_ONCE = 4096
 
 
-def _float_rows(M, dumps="auto") -> list[str]:
-    """(n, k) float64 → n strings "x1,x2,…,xk", each x Python's repr of the float ("inf", "-inf") and "" for NaN.
+def _rows_bytes(columns: list, dumps) -> bytes:
+    """The CSV text (UTF-8, "\\n" after each row) of m rows given as k ≥ 1 columns: (m,) float64 arrays (Python's
+    repr, "" for NaN) or (m,) object arrays of the cells' bytes.
 
-    With orjson (when installed and checked, :func:`_orjson`) the whole block is one call, the floats whose text is
-    not repr's (:func:`_awkward`, and ±inf) written as a marker and put back with their own text (:func:`_texts`);
-    without it, repr column by column."""
+    With orjson (``dumps``, :func:`_orjson`) the block is one call on an (m, k) array in which the text cells and the
+    floats whose orjson text is not repr's (:func:`_awkward`, ±inf) are :data:`_PLACE`, a float written in
+    :data:`_WIDTH` bytes; each of those is overwritten in place in the bytes (found from the commas) — a float by its
+    repr (:func:`_repr_windows`), a text cell by the byte 1 — and NaN's "null" by zero bytes, which are then dropped
+    in one pass. The first and last column are text cells in every row, so that the text between two of them is
+    "," inside a row and "],[" between rows: one split at the byte 1 and one join put the texts and "\\n" there (no
+    Python object per float). Without orjson, repr of every float and the cells joined row by row."""
     import numpy as np
-    from itertools import chain
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    m, k = len(columns[0]), len(columns)
+    if dumps is None or not any(c.dtype == np.float64 for c in columns):
+        R = np.empty((m, k), dtype=object)
+        for j, c in enumerate(columns):
+            R[:, j] = _repr_bytes(c) if c.dtype == np.float64 else c
+        return b"".join(b",".join(row) + b"\n" for row in R.tolist())
+    columns = list(columns)
+    for j in {0, k - 1}:  # the first and last cell of a row are text cells
+        if columns[j].dtype == np.float64:
+            columns[j] = np.array(_number_texts(columns[j], dumps, csv=True), dtype=object)
+    fc = [j for j, c in enumerate(columns) if c.dtype == np.float64]
+    tc = [j for j, c in enumerate(columns) if c.dtype != np.float64]
+    F = np.full((m, k), _PLACE)
+    V = np.stack([columns[j] for j in fc], axis=1) if fc else np.zeros((m, 0))
+    odd = _awkward(V) | np.isinf(V)
+    F[:, fc] = np.where(odd, _PLACE, V)
+    u = np.frombuffer(dumps(F), dtype=np.uint8).copy()  # b"[[x,x,…],[…]]"
+    d = np.flatnonzero((u == 44) | (u == 93))  # "," and "]"
+    ends = d[u[d - 1] != 93]  # … after a number: one per cell, row after row
+    if len(ends) != m * k:
+        return _rows_bytes(columns, None)
+    starts = np.empty(m * k, dtype=np.int64)
+    starts[0] = 2
+    starts[1:] = ends[:-1] + 1
+    starts[k::k] += 2  # after "],["
+    S = starts.reshape(m, k)
+    at = sliding_window_view(u, _WIDTH, writeable=True)  # at[i]: the W bytes from i (a view: rows written in place)
+    if fc:
+        SF = S[:, fc]
+        sliding_window_view(u, 4, writeable=True)[SF[np.isnan(V)]] = 0  # "null" → ""
+        if odd.any():
+            _repr_windows(V[odd], dumps, at, SF[odd])
+    hole = np.zeros(_WIDTH, dtype=np.uint8)
+    hole[0] = 1
+    at[S[:, tc].ravel()] = hole
+    pieces = u[u != 0].tobytes().split(b"\x01")
+    nt = len(tc)
+    R = np.empty((m, nt), dtype=object)
+    for i, j in enumerate(tc):
+        R[:, i] = columns[j]
+    out = np.empty(2 * m * nt + 1, dtype=object)
+    out[0::2] = pieces
+    out[1::2] = R.ravel()
+    out[2 * nt * np.arange(1, m + 1)] = b"\n"  # the piece after the last text cell of each row: "],[" ("]]")
+    out[0] = b""  # "[["
+    return b"".join(out.tolist())
+
+
+#: a float whose orjson text has :data:`_WIDTH` bytes, at least those of repr of any float (:func:`_rows_bytes`)
+_PLACE, _WIDTH = -1.2345678901234567e-100, 24
+
+
+def _repr_windows(x, dumps, at, where) -> None:
+    """Write Python's repr of each float of ``x`` (1e-9 ≤ |x| < 1e-4, or ±inf) as bytes padded with zeros into the
+    rows ``at[where]`` of a (·, :data:`_WIDTH`) uint8 view, made from orjson's text of them by moving bytes in a
+    fixed-width window (no Python step per float): 1e-5 ≤ |x| < 1e-4, written "-0.0000" and the digits, becomes
+    the first digit, "." and the others when there are others, and "e-05"; 1e-9 ≤ |x| < 1e-5, written "1.2e-7",
+    gets "0" after "e-". The move depends only on the sign and the length of the text: one fancy index per such
+    shape (:func:`_window_move`)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    W = _WIDTH
+    inf = np.isinf(x)
+    for sign, text in ((1, b"inf"), (-1, b"-inf")):
+        m = inf & (np.sign(x) == sign)
+        if m.any():
+            at[where[m]] = np.frombuffer(text.ljust(W, b"\x00"), dtype=np.uint8)
+    fin = np.flatnonzero(~inf)
+    if not len(fin):
+        return
+    y, where = x[fin], where[fin]
+    v = np.frombuffer(dumps(y), dtype=np.uint8)  # b"[0.0000123,-1.2e-7]"
+    ends = np.flatnonzero((v == 44) | (v == 93))
+    starts = np.concatenate([[1], ends[:-1] + 1])
+    L = ends - starts
+    # each token in a window of W bytes (what follows it is never moved), then "." "e" "-" "0" "5" and a zero
+    tok = np.empty((len(y), W + 6), dtype=np.uint8)
+    tok[:, :W] = sliding_window_view(np.concatenate([v, np.zeros(W, np.uint8)]), W)[starts]
+    tok[:, W:] = np.frombuffer(b".e-05\x00", dtype=np.uint8)
+    neg = tok[:, 0] == 45
+    key = (np.where(np.abs(y) >= 1e-5, neg * 64, 128) + L).astype(np.int16)  # the shape of the token
+    order = np.argsort(key, kind="stable")
+    ks, first = np.unique(key[order], return_index=True)
+    bounds = np.append(first, len(order)).tolist()
+    for kk, lo, hi in zip(ks.tolist(), bounds[:-1], bounds[1:]):
+        rows = order[lo:hi]
+        at[where[rows]] = tok[rows][:, _window_move(kk)]
+
+
+@functools.lru_cache(maxsize=None)
+def _window_move(key: int):
+    """(:data:`_WIDTH`,) indices into a token window (bytes 0…W−1, then "." "e" "-" "0" "5" and a zero) giving the
+    repr of a token of shape ``key`` (:func:`_repr_windows`): ``neg·64 + L`` for "-0.0000ddd" (1e-5 ≤ |x| < 1e-4),
+    ``128 + e·64 + L`` for "1.2e-7" ("e" at e)."""
+    import numpy as np
+
+    W = _WIDTH
+    dot, ee, minus, zero, five, none = range(W, W + 6)
+    if key < 128:
+        neg, L = divmod(key, 64)
+        nd = L - neg - 6  # the digits after "0.0000"
+        src = list(range(neg)) + [neg + 6] + ([dot] + list(range(neg + 7, L)) if nd > 1 else []) + [ee, minus, zero, five]
+    else:
+        L = key - 128
+        e = L - 3
+        src = list(range(e + 2)) + [zero] + list(range(e + 2, L))
+    return np.array(src + [none] * (W - len(src)), dtype=np.intp)
+
+
+def _repr_bytes(x) -> list:
+    """Python's repr of each float of ``x`` as bytes, b"" for NaN (the path without orjson)."""
+    import numpy as np
+
+    texts = np.array([repr(v).encode() for v in x.tolist()], dtype=object)
+    texts[np.isnan(x)] = b""
+    return texts
+
+
+def _float_rows(M, dumps="auto") -> list[str]:
+    """(n, k) float64 → n strings "x1,x2,…,xk", each x Python's repr of the float ("inf", "-inf") and "" for NaN:
+    the rows :func:`_rows_bytes` writes (with orjson when installed and checked, :func:`_orjson`, else repr)."""
+    import numpy as np
 
     if dumps == "auto":
         dumps = _orjson()
     n, k = M.shape
-    if dumps is None or k == 0:
-        cols = []
-        for j in range(k):
-            x = M[:, j]
-            texts = np.array(list(map(repr, x.tolist())), dtype=object)
-            texts[np.isnan(x)] = ""
-            cols.append(texts.tolist())
-        return list(map(",".join, zip(*cols))) if k else [""] * n
+    if k == 0:
+        return [""] * n
     if n == 0:
         return []
-    M = np.ascontiguousarray(M, dtype=np.float64)
-    hole = _awkward(M) | np.isinf(M)
-    if hole.any():
-        text = dumps(np.where(hole, _MARK, M)).decode()
-        order, texts = _texts(M[hole], dumps, "")
-        reps = [""] * (len(texts) + 1)
-        for i, t in zip(order.tolist(), texts):
-            reps[i] = t
-        text = "".join(chain.from_iterable(zip(text.split(_MARK_TEXT), reps)))
-    else:
-        text = dumps(M).decode()
-    if np.isnan(M).any():
-        text = text.replace("null", "")
-    return text[2:-2].split("],[")
+    M = np.asarray(M, dtype=np.float64)
+    return _rows_bytes([np.ascontiguousarray(M[:, j]) for j in range(k)], dumps).decode().split("\n")[:-1]
 
 
 def float_texts(M, dumps="auto") -> list[str]:
     """The JSON number of each float of the array ``M`` (C order), as ``json.dumps`` writes it: Python's repr of each
-    finite float, "null" for NaN and ±inf. One orjson call for the block when available, the floats whose text is
-    not repr's (:func:`_awkward`) put back with their own text (:func:`_texts`); else repr one by one. Used by
-    ``json_output``."""
+    finite float, "null" for NaN and ±inf. One orjson call for the block when available (:func:`_number_texts`);
+    else repr one by one. Used by ``json_output``."""
     import numpy as np
 
     x = np.ascontiguousarray(M, dtype=np.float64).ravel()
@@ -144,76 +276,38 @@ def float_texts(M, dumps="auto") -> list[str]:
         texts = np.array(list(map(repr, x.tolist())), dtype=object)
         texts[np.isnan(x)] = "null"
         return texts.tolist()
-    out = dumps(x).decode()[1:-1].split(",")
-    idx = np.flatnonzero(_awkward(x))
-    if len(idx):
-        order, texts = _texts(x[idx], dumps, "null")
-        for i, t in zip(idx[order].tolist(), texts):
-            out[i] = t
-    return out
+    return _number_texts(x, dumps)
 
 
-#: written by orjson in place of the floats put back afterwards (:func:`_float_rows`): its text is no part of any
-#: other float's, and a float of that magnitude is itself put back (:func:`_awkward`)
-_MARK, _MARK_TEXT = 5e-324, "5e-324"
+def _number_texts(x, dumps, csv: bool = False) -> list:
+    """The text of each float of the 1-D ``x`` from one orjson call, the floats whose orjson text is not repr's
+    (:func:`_awkward`) rewritten in place in its bytes (:func:`_repr_windows`), then split: JSON numbers as str
+    ("null" for NaN and ±inf), or with ``csv`` the cells of table.csv as bytes (repr, "inf", "-inf", b"" for NaN)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    odd = _awkward(x) | (np.isinf(x) if csv else False)
+    nan = np.isnan(x) if csv else np.zeros(len(x), bool)
+    if not odd.any() and not nan.any():
+        text = dumps(x)[1:-1]
+    else:
+        u = np.frombuffer(dumps(np.where(odd, _PLACE, x)), dtype=np.uint8).copy()  # b"[x,x,…]"
+        d = np.flatnonzero((u == 44) | (u == 93))
+        starts = np.concatenate([[1], d[:-1] + 1])
+        sliding_window_view(u, 4, writeable=True)[starts[nan]] = 0  # "null" → ""
+        if odd.any():
+            _repr_windows(x[odd], dumps, sliding_window_view(u, _WIDTH, writeable=True), starts[odd])
+        text = u[u != 0].tobytes()[1:-1]
+    return text.split(b",") if csv else text.decode().split(",")
 
 
 def _awkward(x):
-    """Mask of the floats whose orjson text is not repr's: 1e-9 ≤ |x| < 1e-4 (orjson writes "0.0000123" and "1.2e-7"
-    where repr writes "1.23e-05" and "1.2e-07"), and ±5e-324 (the magnitude of :data:`_MARK`)."""
+    """Mask of the finite floats whose orjson text is not repr's: 1e-9 ≤ |x| < 1e-4 (orjson writes "0.0000123" and
+    "1.2e-7" where repr writes "1.23e-05" and "1.2e-07")."""
     import numpy as np
 
     a = np.abs(x)
-    return ((a >= 1e-9) & (a < 1e-4)) | (a == _MARK)
-
-
-def _texts(x, dumps, nan: str):
-    """``(order, texts)``: ``texts[i]`` is the repr of ``x[order[i]]`` (``nan`` for NaN) for every float of the 1-D
-    ``x``, made from orjson's text of them with a few replacements over the text of many at once (no Python step per
-    float): for 1e-9 ≤ |x| < 1e-5 "1.2e-7" → "1.2e-07"; for 1e-5 ≤ |x| < 1e-4 (the exponent is -5 exactly in that
-    range) "0.0000123" → "1.23e-05" (:func:`_e5_texts`); the others (±inf, ±5e-324) by repr. The caller puts each
-    text in its place."""
-    import numpy as np
-
-    a = np.abs(x)
-    e5 = (a >= 1e-5) & (a < 1e-4)
-    e9 = (a >= 1e-9) & (a < 1e-5)
-    order, texts = _e5_texts(x, np.flatnonzero(e5), dumps) if e5.any() else ([], [])
-    orders = [order]
-    if e9.any():
-        orders.append(np.flatnonzero(e9))
-        texts += dumps(x[e9]).decode()[1:-1].replace("e-", "e-0").split(",")
-    nan_ = np.isnan(x)
-    if nan_.any():
-        orders.append(np.flatnonzero(nan_))
-        texts += [nan] * len(orders[-1])
-    rest = np.flatnonzero(~(e5 | e9 | nan_))
-    if len(rest):
-        orders.append(rest)
-        texts += [repr(v) for v in x[rest].tolist()]
-    return np.concatenate(orders).astype(np.int64), texts
-
-
-def _e5_texts(x, idx, dumps):
-    """``(order, texts)`` of the floats ``x[idx]``, every one with 1e-5 ≤ |x| < 1e-4, which orjson writes "0.0000"
-    and the digits ("-0.0000123", "0.00001"): the values grouped by their first digit and by whether it is the only
-    one (read in orjson's text), each group's text made repr's by one replacement ("0.00001" → "1.") and "e-05" put
-    after every number by one more."""
-    import numpy as np
-
-    y = x[idx]
-    u = np.frombuffer(dumps(y), dtype=np.uint8)  # b"[0.0000123,-0.00001]"
-    ends = np.flatnonzero((u == 44) | (u == 93))  # "," and "]" after each number
-    starts = np.concatenate([[1], ends[:-1] + 1])
-    first = starts + (u[starts] == 45) + 6  # the first digit, after "-" and "0.0000"
-    key = (u[first] - 48).astype(np.int64) * 2 + (ends - first > 1)  # the digit, and whether more follow it
-    groups, texts = [], []
-    for k in np.unique(key).tolist():
-        sel = np.flatnonzero(key == k)
-        d = str(k // 2)
-        groups.append(idx[sel])
-        texts.append(dumps(y[sel]).decode()[1:-1].replace("0.0000" + d, d + "." if k % 2 else d))
-    return np.concatenate(groups), (",".join(texts) + ",").replace(",", "e-05,")[:-1].split(",")
+    return (a >= 1e-9) & (a < 1e-4)
 
 
 _ORJSON = []

@@ -82,6 +82,7 @@ class Rows:
         self.n = int(n)
         self.row = Obj(dict(fields))
         self._program = None
+        self._spooled = None  # the text made by spool(): an anonymous temporary file
 
     def __len__(self) -> int:
         return self.n
@@ -94,10 +95,28 @@ class Rows:
 
     # -------------------------------------------------------------------------------------------- text
 
+    def spool(self) -> None:
+        """Make the text of :meth:`write` now, into an anonymous temporary file that :meth:`write` then copies (the
+        rows made while another process works, e.g. ``table --json`` while its child draws the figures)."""
+        import io
+        import tempfile
+
+        self._spooled = None
+        tmp = tempfile.TemporaryFile()
+        text = io.TextIOWrapper(tmp, encoding="utf-8", newline="")
+        self.write(text)
+        text.detach()
+        self._spooled = tmp
+
     def write(self, fh, rows_at_once: int = ROWS_AT_ONCE) -> None:
         """Write ``json.dumps(self.to_list())`` to the text file ``fh``, ``rows_at_once`` rows at a time: the row's
         text is a %-template with a hole per number or value (:func:`_compile`), a block of rows filled by ``%``
-        (:func:`_block`)."""
+        (:func:`_block`); or the text made by :meth:`spool`, copied."""
+        if self._spooled is not None:
+            self._spooled.seek(0)
+            while chunk := self._spooled.read(1 << 22):  # whole characters: the text is ASCII (escaped as json's)
+                fh.write(chunk.decode("utf-8"))
+            return
         if self._program is None:
             self._program = _compile(self.row)
         fh.write("[")

@@ -169,14 +169,16 @@ def read_cells_csv(path, *, branch: str | None = None):
     cols["T"] = got["T"].to_numpy()
     cols["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
     default = normalise_branch(branch) if branch else ""
-    if "branch" in got:
-        raw = got["branch"].astype(str).str.strip().str.lower().replace({"nan": ""})
-        bad = ~raw.isin(list(_BRANCH_WORDS))
-        if bad.any():
-            i = int(np.argmax(bad.to_numpy()))
+    if "branch" in got:  # each distinct spelling read once
+        codes, spelt = pd.factorize(np.asarray(got["branch"], dtype=object), use_na_sentinel=False)
+        keys = [str(v).strip().lower() for v in spelt.tolist()]
+        keys = ["" if k == "nan" else k for k in keys]
+        bad = [k for k, key in enumerate(keys) if key not in _BRANCH_WORDS]
+        if bad:
+            i = int(np.argmax(np.isin(codes, bad)))
             raise SymstrainInputError(src, f"row {table.lines[i]}: branch {got['branch'].iloc[i]!r} is neither "
                                       "heating nor cooling")
-        brs = raw.map(_BRANCH_WORDS).to_numpy(dtype=object)
+        brs = np.array([_BRANCH_WORDS[k] for k in keys], dtype=object)[codes]
     else:
         brs = np.full(n, "", dtype=object)
     brs[brs == ""] = default

@@ -198,7 +198,12 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
         has = split_of >= 0
         e_sb[has] = np.sqrt(np.einsum("mk,mk->m", y_sb[has], y_sb[has]))
         e_nsb[has] = np.sqrt(np.einsum("mk,mk->m", y_nsb[has], y_nsb[has]))
-        out["sb_coordinates"], out["nsb_coordinates"] = y_sb, y_nsb
+        # the coordinates (for the s.u. floor of the norms) without the columns that are 0 in every split: their
+        # s.u.'s are 0 and add nothing (trailing: the sums of the others are the same)
+        for key, y, w in (("sb_coordinates", y_sb, max((len(projector(b)) for b, _ in splits), default=0)),
+                          ("nsb_coordinates", y_nsb, max((len(projector(b)) for _, b in splits), default=0))):
+            if w:
+                out[key] = y[:, :w]
     out["e_sb"], out["e_nsb"] = e_sb, e_nsb
     return out
 
@@ -206,14 +211,18 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
 _SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
 
 
-def input_sigmas(p0, s0, p, s):
+def input_sigmas(p0, s0, p, s, notes: bool = True):
     """(N, 12) s.u.'s of (reference, child) with 0 where treated as exact; per-cell "has any s.u." masks (N,) and
     (N, 6) masks of the reference's and child's lengths / non-special angles (not 90°, 120°, 60°) that lack one in a
-    cell that has others (treated as exact, and said). The one rule for every strain in the package."""
+    cell that has others (treated as exact, and said; None without ``notes``). The one rule for every strain in the
+    package."""
     s0 = np.asarray(s0, dtype=float)
     s = np.asarray(s, dtype=float)
     ref_has = np.isfinite(s0).any(axis=1)
     child_has = np.isfinite(s).any(axis=1)
+    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
+    if not notes:
+        return sig, ref_has, child_has, None, None
 
     def noted(par, sig, has):
         special = np.any(np.abs(par[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
@@ -221,7 +230,6 @@ def input_sigmas(p0, s0, p, s):
         miss[:, 3:] &= ~special
         return miss & has[:, None]
 
-    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
     return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
 
 
@@ -246,7 +254,7 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
             T = None if np.array_equal(P, np.eye(3)) else np.broadcast_to(basis_change_matrix(P), (N, 6, 6))
         elif not np.all(P == np.eye(3)):
             T = basis_change_matrix(P)
-    sig, ref_has, child_has, _, _ = input_sigmas(p0, s0, p, s)
+    sig, ref_has, child_has, _, _ = input_sigmas(p0, s0, p, s, notes=False)
     has_su = ref_has | child_has
     sig[~has_su] = 0.0
     active = np.flatnonzero((sig > 0).any(axis=0))

@@ -149,3 +149,17 @@ def test_coded_values_are_each_rows_item():
     rows = jo.Rows(len(codes), {"v": jo.Values(items, codes), "k": jo.Values(list(range(len(codes))))})
     _same(_text(rows, 7), json.dumps(want))
     assert rows.to_list() == want
+
+
+def test_spooled_rows_are_the_same_text():
+    """Rows made in advance (``spool``: into a temporary file, then copied) are the same text as rows written
+    directly: json.dumps of the oracle's dicts, written twice, and inside a document."""
+    v, s, names, labels, null = _case(5000, 6)
+    want = _oracle(v, s, names, labels, null)
+    rows = _rows(v, s, names, labels, null)
+    rows.spool()
+    _same(_text(rows), json.dumps(want, allow_nan=False))
+    _same(_text(rows), json.dumps(want, allow_nan=False))
+    buf = io.StringIO()
+    jo.write_json({"results": rows, "n": 1}, buf)
+    _same(buf.getvalue(), json.dumps({"results": want, "n": 1}, allow_nan=False))

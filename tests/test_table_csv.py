@@ -127,3 +127,35 @@ def test_small_magnitudes_are_repr():
 
     assert tb._float_rows(M, dumps) == want
     assert tb.float_texts(M, dumps) == want_json
+
+
+def test_rows_made_in_place_match_pandas_for_every_token_shape():
+    """The orjson block written in place (csv_output._rows_bytes): floats of every length of digits from 1e-9 to 1e-4
+    (each shape of orjson's text: "0.0000d", "-0.0000ddd…", "d.de-7"), NaN, ±inf, ±0 and 5e-324, in the first and
+    last column too (float columns there are written apart) and around text columns with commas and quotes — against
+    pandas' to_csv, to a text file and to a binary one; and the path without orjson; the same floats as JSON numbers
+    against repr."""
+    rng = np.random.default_rng(5)
+    vals = []
+    for digits in range(1, 18):  # 1e-5 ≤ |x| < 1e-4 and 1e-9 ≤ |x| < 1e-5 with 1…17 significant digits
+        for e in (-5, -6, -7, -8, -9):
+            d = [int(rng.integers(1, 10))] + rng.integers(0, 10, digits - 1).tolist()
+            d[-1] = d[-1] or 7  # the last digit is not 0: the text has exactly that many digits
+            text = f"{d[0]}.{''.join(map(str, d[1:]))}e{e}" if digits > 1 else f"{d[0]}e{e}"
+            vals += [float(text), -float(text)]
+    vals += [np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -5e-324, 1e-4, 9.999999999999999e-05, 1e-9, 1e16, 90.0]
+    x = np.array(vals)
+    n = len(x)
+    df = pd.DataFrame({"first": rng.permutation(x), "a": x, "t": [f'a,"{k}"' if k % 3 else f"r{k}" for k in range(n)],
+                       "b": rng.permutation(x), "u": ["x"] * n, "last": rng.permutation(x)})
+    want = _pandas(df)
+    assert _ours(df) == want
+    buf = io.BytesIO()
+    tb.write_csv(df, buf)
+    assert buf.getvalue().decode() == want
+    want_json = ["null" if not np.isfinite(v) else repr(v) for v in x.tolist()]  # JSON numbers: the same floats
+    assert tb.float_texts(x) == tb.float_texts(x, None) == want_json
+    if tb._orjson() is not None:
+        cols = [df[c].to_numpy() if df[c].dtype == float else np.array([s.encode() for s in df[c]], dtype=object)
+                for c in df.columns]
+        assert tb._rows_bytes(cols, tb._orjson()) == tb._rows_bytes(cols, None)
