@@ -247,14 +247,11 @@ def _polar_step(dist) -> np.ndarray | None:
     return V @ x
 
 
-def _placed_key(sg: SpaceGroupInfo, tau) -> bytes:
+def _placed_key(sg: SpaceGroupInfo, tau) -> frozenset:
     """The operations of ``sg`` acting on the child's own coordinates when it acts on the child moved by τ
-    ((W, w + (W − I)·τ)), rounded: two placements of one supergroup along a polar axis give one key."""
+    ((W, w + (W − I)·τ)), as :meth:`SymOps.key`: two placements of one supergroup along a polar axis give one key."""
     tau = np.zeros(3) if tau is None else np.asarray(tau, float)
-    w = (sg.translations + (sg.rotations - np.eye(3)) @ tau) % 1.0
-    w = np.rint(w * 1e5).astype(np.int64) % 100000
-    rows = np.concatenate([sg.rotations.reshape(len(w), 9).astype(np.int64), w], axis=1)
-    return np.unique(rows, axis=0).tobytes()
+    return SymOps(sg.rotations, sg.translations + (sg.rotations - np.eye(3)) @ tau).key()
 
 
 def _keeps_symmetry(dist) -> bool | None:
