@@ -122,9 +122,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         As = reference_lattice(A, P, parent.spacegroup.rotations)
         to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
         n_p = abs(float(np.linalg.det(P))) * n_cent
-        origins = valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar)
-        if fixed_origin:
-            origins = np.asarray(r.p, float).reshape(1, 3)
+        origins = (np.asarray(r.p, float).reshape(1, 3) if fixed_origin
+                   else valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar))
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
         if parent.atoms and not fixed_origin:
