@@ -24,7 +24,9 @@ Conventions
   atoms), and the symmetrised position is s_i = x_i + (1/n) Σ_k W_k⁻¹·d_ki with d_ki = x_j + L − g_k·x_i (L the
   lattice vector of the nearest image). The result is exactly invariant under the parent group; for a child that
   already has the parent symmetry it returns the input.
-* Displacements u_i = x_i − s_i are converted to Å with the child cell; the amplitude is
+* Displacements u_i = x_i − s_i are converted to Å with the symmetrised cell (below; the reference lattice of
+  :func:`symstrain.modes.decompose`), so that ``symmetrize``, ``pseudo`` and ``modes`` give one amplitude for one
+  distortion; the amplitude is
   A = √(Σ_i occ_i·|u_i|² / n_p), the sum over every atom of the child's conventional cell and n_p the number of
   parent primitive cells it contains (AMPLIMODES' normalisation: amplitude per parent primitive cell, in Å). Its
   s.u. is propagated to first order from the coordinate s.u.'s of the child's sites
@@ -77,10 +79,10 @@ class Distortion:
     """The child seen as the symmetrised parent structure plus a symmetry-breaking distortion.
 
     ``symmetrized`` is the pseudo-symmetric structure in the parent's setting and space group;
-    ``displacements`` (N, 3) Cartesian Å (child frame X ∥ a, Y in the ab plane, Z ∥ c*) for every atom of the child
-    cell (``labels``, ``elements`` alongside); ``amplitude`` in Å per parent primitive cell (module docstring) and
-    ``amplitude_su`` its first-order s.u. (Å; NaN when the child gives no coordinate s.u.'s); ``max_displacement``
-    the largest |u_i| in Å; ``n_parent_cells`` n_p; ``warnings`` structured (:class:`~symstrain.errors.WarningRecord`).
+    ``displacements`` (N, 3) Cartesian Å in the symmetrised cell (frame X ∥ a, Y in the ab plane, Z ∥ c* of the
+    child basis) for every atom of the child cell (``labels``, ``elements`` alongside); ``amplitude`` in Å per
+    parent primitive cell (module docstring) and ``amplitude_su`` its first-order s.u. (Å; NaN when the child gives
+    no coordinate s.u.'s); ``max_displacement`` the largest |u_i| in Å; ``n_parent_cells`` n_p; ``warnings`` structured (:class:`~symstrain.errors.WarningRecord`).
     ``modes`` (computed when first asked) is the decomposition of this distortion by the parent's irreps
     (:func:`symstrain.modes.decompose` against the averaged child); ``irrep`` and ``irrep_weights`` are read from it.
     """
@@ -120,7 +122,7 @@ class Distortion:
         return {ir.name: ir.fraction for ir in self.modes.active}
 
     def to_frame(self):
-        """Per-atom displacements: label (site), element, ux, uy, uz, u (Å, child frame X ∥ a, Z ∥ c*)."""
+        """Per-atom displacements: label (site), element, ux, uy, uz, u (Å in the symmetrised cell, X ∥ a, Z ∥ c*)."""
         import pandas as pd
 
         U = self.displacements
@@ -159,6 +161,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     between an atom's image and its partner; beyond it the child is too far from the parent symmetry and an error
     says which atom and which lost operation."""
     from .expand import expand_to_cell_ops
+    from .mode_reference import reference_lattice
     from .modes import amplitude_su
     from .pairing import symmetrized_positions
 
@@ -170,7 +173,9 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     labels = tuple(child.atoms[i].label for i in site)
     s = symmetrized_positions(frac, species, relation.coset_representatives(), A, max_distance, child.name, labels,
                               ("identity",) + tuple(c[0] for c in relation.lost_cosets))
-    U = (frac - s) @ A.T
+    # measured in the reference lattice (the child's metric averaged over the parent's point group: the symmetrised
+    # cell's), as the decomposition measures them: one amplitude for one distortion in symmetrize, pseudo and modes
+    U = (frac - s) @ reference_lattice(A, np.asarray(relation.P, float), relation.parent.spacegroup.rotations).T
     n_cent_p = int(np.sum(np.all(relation.parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))
     n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
     amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))

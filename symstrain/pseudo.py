@@ -227,16 +227,18 @@ def _polar_step(dist) -> np.ndarray | None:
     (or the child has no polar direction). Moving the child by δ changes every u_i by the same M·δ,
     M = (1/n)·Σ_k (I − W_k⁻¹) over the n coset representatives of the relation (the identity included: see
     :func:`symstrain.order.symmetrize`), so δ = V·x with x the least-squares solution of A·M·V·x = −ū (ū the
-    occupancy-weighted mean displacement, Å). The origin along a polar axis is free: two placements of one supergroup
-    along it then coincide, and where the lost operations turn no polar axis into another direction (M·V within
-    span V) no uniform shift along the axes is left — the amplitude ``modes`` gives after removing it."""
+    occupancy-weighted mean displacement, Å; A the symmetrised cell, as for the displacements). The origin along a
+    polar axis is free: two placements of one supergroup along it then coincide, and where the lost operations turn
+    no polar axis into another direction (M·V within span V) no uniform shift along the axes is left — the
+    amplitude ``modes`` gives after removing it."""
     from .expand import expanded
+    from .mode_reference import reference_lattice
 
     rel = dist.relation
     V = rel.child.spacegroup.symops.polar_directions()
     if not V.shape[1]:
         return None
-    A = rel.child.cell.matrix()
+    A = reference_lattice(rel.child.cell.matrix(), np.asarray(rel.P, float), rel.parent.spacegroup.rotations)
     occ = expanded(rel.child)[3]
     mean = occ @ dist.displacements / occ.sum()
     M = np.mean([np.eye(3) - np.linalg.inv(g[:3, :3]) for g in rel.coset_representatives()], axis=0)

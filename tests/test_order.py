@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from symstrain.errors import SymstrainInputError
+from symstrain.modes import decompose
 from symstrain.order import symmetrize
 from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
 from symstrain.relation import relate
@@ -232,3 +233,30 @@ def test_amplitude_su_against_monte_carlo():
     # without s.u.'s in the file: NaN and a note, never 0
     d0 = symmetrize(toy(u))
     assert np.isnan(d0.amplitude_su) and "no coordinate s.u." in d0.warnings[0].message
+
+def test_amplitude_in_the_symmetrised_cell_at_point_group_index_4():
+    """P4/mmm → P222 (a ≠ b): the distortion measured in the symmetrised cell (a_s = b_s = √((a² + b²)/2)), as modes.
+
+    Child built by hand from the parent's general position p0: the orbit representatives g_k·p0 + d_k over the coset
+    representatives 1, 4z, −1, −4z of 222 in 4/mmm, with d_0 = d_2 = (δ, 0, 0), d_1 = d_3 = 0, so Σ W_k⁻¹·d_k = 0:
+    the average over the lost cosets is the parent structure itself and the displacements are the d_k (turned by the
+    operations of 222 within each orbit). Eight atoms move by δ along a: A = √8·δ·a_s (n_p = 1). In the child's own
+    cell it would be √8·δ·a (4.1 here, not 4.2012): at index 2 the two metrics give one amplitude, here they do not."""
+    a, b, c, delta = 4.1, 4.3, 5.0, 0.004
+    p0 = np.array([0.1, 0.2, 0.3])
+    reps = [np.eye(3), np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]]), -np.eye(3),
+            -np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]])]
+    d = [np.array([delta, 0, 0]), np.zeros(3), np.array([delta, 0, 0]), np.zeros(3)]
+    assert np.allclose(sum(np.linalg.inv(W) @ dk for W, dk in zip(reps, d)), 0)
+    parent = Phase(Cell(4.2, 4.2, c, 90, 90, 90), SpaceGroupInfo.from_symbol("P 4/m m m"), (atom("Si1", "Si", p0),),
+                   source="toy-tetragonal")
+    child = Phase(Cell(a, b, c, 90, 90, 90), SpaceGroupInfo.from_symbol("P 2 2 2"),
+                  tuple(atom(f"Si{k + 1}", "Si", (W @ p0 + dk) % 1.0) for k, (W, dk) in enumerate(zip(reps, d))),
+                  source="toy-orthorhombic")
+    rel = relate(parent, child)
+    dist = symmetrize(rel.require())
+    a_s = np.sqrt((a * a + b * b) / 2)
+    assert dist.amplitude == pytest.approx(np.sqrt(8) * delta * a_s, rel=1e-9)
+    assert dist.max_displacement == pytest.approx(delta * a_s, rel=1e-9)
+    dec = decompose(relation=dist.relation, reference="symmetrized", fixed_origin=True)
+    assert dec.amplitude == pytest.approx(dist.amplitude, rel=1e-12)
