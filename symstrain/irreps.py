@@ -29,6 +29,7 @@ from fractions import Fraction
 import numpy as np
 
 from .kvectors import fmt_k, k_label, lattice_type, stars, zone_boundary
+from .mulliken import mulliken_label
 
 
 def _affine(R, t) -> np.ndarray:
@@ -224,47 +225,14 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     from .notation import triplet
 
     names = tuple(triplet(R, np.zeros(3)) for R in Rc)
-    irreps = _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, parent_metric, names, point_group, cent)
+    irreps = _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, parent_metric, names, point_group, cent, Rc)
     total = sum(ir.dim ** 2 / ir.nu for ir in irreps)
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
     return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
 
 
-#: Mulliken symbols of the one-dimensional irreps of mmm/222 by the axis whose 2-fold is kept
-_D2H_MULLIKEN = {"z": "B1", "y": "B2", "x": "B3", None: "A"}
-
-
-#: mm2's one-dimensional irreps with the 2-fold along z (the standard setting): the mirror ⟂ y (σ(xz)) kept by B1,
-#: the one ⟂ x (σ(yz)) by B2
-_C2V_MULLIKEN = {(1, 1): "A1", (1, -1): "A2", (-1, 1): "B1", (-1, -1): "B2"}
-
-
-def mulliken_label(pg: str, names: list[str], chi) -> str:
-    """Mulliken symbol for mmm, 222, 2/m, −1, 2, m and mm2 (axes as in the parent basis; mm2's B1 and B2 only with
-    the 2-fold along c, as in the standard setting); otherwise the kept operations."""
-    c = dict(zip(names, chi))
-    inv = c.get("-x,-y,-z")
-    parity = "" if inv is None else ("g" if inv == 1 else "u")
-    if pg in ("mmm", "222"):
-        kept = [ax for ax, op in (("x", "x,-y,-z"), ("y", "-x,y,-z"), ("z", "-x,-y,z")) if c.get(op) == 1]
-        base = "A" if len(kept) == 3 else (_D2H_MULLIKEN[kept[0]] if len(kept) == 1 else None)
-        if base:
-            return base + parity
-    if pg in ("2/m", "-1", "2"):
-        twofold = [n for n in names if n.count("-") == 2 and n != "-x,-y,-z"]
-        if pg == "-1" or twofold:
-            return ("A" if pg == "-1" or c[twofold[0]] == 1 else "B") + parity
-    if pg == "m":
-        mirror = [n for n in names if n.count("-") == 1]
-        if mirror:
-            return "A'" if c[mirror[0]] == 1 else "A''"
-    if pg == "mm2" and c.get("-x,-y,z") is not None and {"x,-y,z", "-x,y,z"} <= c.keys():
-        return _C2V_MULLIKEN[(c["-x,-y,z"], c["x,-y,z"])]
-    return "χ = +1 on {" + ", ".join(n for n, v in c.items() if v == 1) + "}"
-
-
-def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent):
+def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent, Rc):
     """Every physically irreducible representation (see the module docstring), star by star."""
     from spgrep import get_spacegroup_irreps_from_primitive_symmetry
 
@@ -337,11 +305,9 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent)
                 continue  # the conjugate of an irrep already listed
             seen_chars.append(chars)
             mull = None
-            if label == "Γ" and Dr.shape[1] == 1:
-                chi_pt = [int(round(c)) for c in chars[:n_pt]]  # the first n_pt elements are the c_l (τ = 0)
-                if all(abs(c) == 1 for c in chi_pt) and all(np.array_equal(R @ R, np.eye(3, dtype=int)) for R in Rp):
-                    m_lab = mulliken_label(pg, list(names), chi_pt)
-                    mull = None if m_lab.startswith("χ") else m_lab
+            if label == "Γ":  # the first n_pt elements are the c_l (τ = 0): the point group's characters
+                m_lab = mulliken_label(pg, list(names), chars[:n_pt], Rc, metric)
+                mull = None if m_lab.startswith("χ") else m_lab
             out.append(PhysIrrep(k_conv, arms_conv, label, boundary, a + 1, Dr.shape[1], nu,
                                  np.where(np.abs(chars) < 1e-12, 0.0, chars), Dr, mull))
     return out
