@@ -270,7 +270,12 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     codes, branches = pd.factorize(np.asarray(out["branch"], dtype=object), use_na_sentinel=False)
     rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in branches.tolist()], dtype=int)[codes]
     order = np.lexsort((out["T"].astype(float), rank))
-    out = pd.DataFrame({k: out[k][order] for k in _column_order(out)})
+    if ok.all():  # the text columns of the cell table as they are (pandas' text arrays: not converted back)
+        out.update({c: table[c].array for c in _PASSED if c in out and str(table[c].dtype) == "str"})
+    if np.array_equal(order, np.arange(len(order))):  # rows in order already (sorted input): no copy of each column
+        out = pd.DataFrame({k: out[k] for k in _column_order(out)})
+    else:
+        out = pd.DataFrame({k: out[k][order] for k in _column_order(out)})
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
     out.attrs["failed"] = failed
     out.attrs["frame"] = frame
@@ -280,6 +285,10 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     out.attrs["eta_from"] = eta_from
     out.attrs["couplings"] = couplings
     return out
+
+
+#: text columns of the cell table that strain_table passes on unchanged
+_PASSED = ("label", "file", "block", "branch", "spacegroup", "sg_detected")
 
 
 def _describe_reference(reference, choice) -> str:
