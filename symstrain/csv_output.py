@@ -76,6 +76,9 @@ def write_csv(frame, fh) -> None:
             texts = cells(col.to_numpy(dtype=object).tolist())
             codes, uniques = pd.factorize(np.array(texts, dtype=object), use_na_sentinel=False)
             texts = uniques.tolist()
+        elif _mostly_distinct(col):  # labels, per-row descriptions: hashing 10⁵ long texts to find them all
+            # distinct costs more than formatting each (the same cells)
+            texts, codes = cells(col.to_numpy(dtype=object).tolist()), np.arange(len(col))
         else:  # one dtype: each distinct value formatted once (factorized by the column's own array: no object
             # per cell)
             codes, uniques = col.factorize(use_na_sentinel=False)
@@ -86,9 +89,36 @@ def write_csv(frame, fh) -> None:
     columns = [c if isinstance(c, np.ndarray) else _run_cells(c) for c in columns]
     n = len(frame)
     dumps = _orjson()
-    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
-        data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
-        fh.write(data if binary else data.decode())
+    blocks = range(0, n, _ROWS_AT_ONCE)  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+    if len(blocks) < 3:
+        for lo in blocks:
+            data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
+            fh.write(data if binary else data.decode())
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a block is written by a thread (the file's write lets go of the GIL) while the next one is made: one write at
+    # a time, in order; an error of a write is raised here
+    with ThreadPoolExecutor(1) as pool:
+        pending = None
+        for lo in blocks:
+            data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(fh.write, data if binary else data.decode())
+        pending.result()
+
+
+def _mostly_distinct(col, probe: int = 1000) -> bool:
+    """True when most of the first ``probe`` values of a long column differ (a column to format cell by cell rather
+    than factorize); only a choice of the faster way, never of the text."""
+    if len(col) < 4 * probe:
+        return False
+    head = col.iloc[:probe].to_numpy(dtype=object).tolist()
+    try:
+        return len(set(head)) > probe // 2
+    except TypeError:  # unhashable values: factorize decides
+        return False
 
 
 def _run_cells(run: list):
