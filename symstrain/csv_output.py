@@ -167,10 +167,14 @@ def _rows_bytes(columns: list, dumps) -> bytes:
             columns[j] = np.array(_number_texts(columns[j], dumps, csv=True), dtype=object)
     fc = [j for j, c in enumerate(columns) if c.dtype == np.float64]
     tc = [j for j, c in enumerate(columns) if c.dtype != np.float64]
-    F = np.full((m, k), _PLACE)
-    V = np.stack([columns[j] for j in fc], axis=1) if fc else np.zeros((m, 0))
-    odd = _awkward(V) | np.isinf(V)
-    F[:, fc] = np.where(odd, _PLACE, V)
+    F = np.empty((m, k))
+    if tc:
+        F[:, tc] = _PLACE
+    for j in fc:
+        F[:, j] = columns[j]
+    odd = _awkward(F) | np.isinf(F)  # (_PLACE, in the text cells, is neither)
+    awkward = F[odd]
+    F[odd] = _PLACE
     u = np.frombuffer(dumps(F), dtype=np.uint8).copy()  # b"[[x,x,…],[…]]"
     d = np.flatnonzero((u == 44) | (u == 93))  # "," and "]"
     ends = d[u[d - 1] != 93]  # … after a number: one per cell, row after row
@@ -182,11 +186,9 @@ def _rows_bytes(columns: list, dumps) -> bytes:
     starts[k::k] += 2  # after "],["
     S = starts.reshape(m, k)
     at = sliding_window_view(u, _WIDTH, writeable=True)  # at[i]: the W bytes from i (a view: rows written in place)
-    if fc:
-        SF = S[:, fc]
-        sliding_window_view(u, 4, writeable=True)[SF[np.isnan(V)]] = 0  # "null" → ""
-        if odd.any():
-            _repr_windows(V[odd], dumps, at, SF[odd])
+    sliding_window_view(u, 4, writeable=True)[S[np.isnan(F)]] = 0  # "null" → ""
+    if len(awkward):
+        _repr_windows(awkward, dumps, at, S[odd])
     hole = np.zeros(_WIDTH, dtype=np.uint8)
     hole[0] = 1
     at[S[:, tc].ravel()] = hole
