@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lattice import metric_voigt
+from .lattice import _cosines
 from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
@@ -91,27 +91,40 @@ def basis_change_matrix(P: np.ndarray) -> np.ndarray:
     return T
 
 
-def _upper(g: np.ndarray):
+def _upper(g):
     """Entries (u11, u12, u13, u22, u23, u33) of the upper-triangular U with positive diagonal and UᵀU = G
-    (the cell vectors as columns, X ∥ a, Z ∥ c*); NaN where G is not positive definite."""
+    (the cell vectors as columns, X ∥ a, Z ∥ c*); NaN where G is not positive definite. ``g``: the six Voigt
+    components (G11, G22, G33, G23, G13, G12) as arrays."""
+    g11, g22, g33, g23, g13, g12 = g
     with np.errstate(invalid="ignore", divide="ignore"):
-        u11 = np.sqrt(g[..., 0])
-        u12 = g[..., 5] / u11
-        u13 = g[..., 4] / u11
-        u22 = np.sqrt(g[..., 1] - u12 * u12)
-        u23 = (g[..., 3] - u12 * u13) / u22
-        u33 = np.sqrt(g[..., 2] - u13 * u13 - u23 * u23)
+        u11 = np.sqrt(g11)
+        u12 = g12 / u11
+        u13 = g13 / u11
+        u22 = np.sqrt(g22 - u12 * u12)
+        u23 = (g23 - u12 * u13) / u22
+        u33 = np.sqrt(g33 - u13 * u13 - u23 * u23)
     return u11, u12, u13, u22, u23, u33
+
+
+def _metric_cols(a, b, c, ca, cb, cg):
+    """The six Voigt components of the metric (``lattice.metric_voigt``, the same products) as arrays, not stacked."""
+    return a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg
+
+
+def _columns(x: np.ndarray) -> tuple:
+    """The six trailing components of a (..., 6) array as arrays."""
+    return tuple(x[..., k] for k in range(6))
 
 
 def _strain_voigt(g: np.ndarray, g0: np.ndarray):
     """Linear strain (Voigt, cstar frame of the child basis), V and V0 for child metric g and mapped reference g0."""
-    cols, V, V0 = _strain_cols(g, g0)
+    cols, V, V0 = _strain_cols(_columns(g), _columns(g0))
     return np.stack(cols, axis=-1), V, V0
 
 
-def _strain_cols(g: np.ndarray, g0: np.ndarray):
-    """:func:`_strain_voigt` with the strain as six contiguous (M,) arrays (e11 … e12), not stacked."""
+def _strain_cols(g, g0):
+    """:func:`_strain_voigt` of metrics given as their six Voigt components (arrays), the strain as six contiguous
+    (M,) arrays (e11 … e12), not stacked."""
     a11, a12, a13, a22, a23, a33 = _upper(g)
     b11, b12, b13, b22, b23, b33 = _upper(g0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -183,17 +196,20 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     Component by component on contiguous (M,) arrays; the norms are the sums ``np.einsum`` makes of the stacked
     components, in its order (:func:`_sums`)."""
     cosines = cosines or (None, None)
-    g0 = metric_voigt(X[:, :6], cosines[0])
+    cos0 = _cosines(X[:, :6])[1:] if cosines[0] is None else cosines[0]
+    cos1 = _cosines(X[:, 6:])[1:] if cosines[1] is None else cosines[1]
+    g0c = _metric_cols(X[:, 0], X[:, 1], X[:, 2], *cos0)
     if T is not None:
-        g0 = np.einsum("mvu,mu->mv", T, g0)
-    g = metric_voigt(X[:, 6:], cosines[1])
-    cols, V, V0 = _strain_cols(g, g0)
+        g0c = _columns(np.einsum("mvu,mu->mv", T, np.stack(g0c, axis=-1)))
+    gc = _metric_cols(X[:, 6], X[:, 7], X[:, 8], *cos1)
+    cols, V, V0 = _strain_cols(gc, g0c)
     e_c = np.stack(cols, axis=-1)
     if frame == "cstar":
         e, ecols = e_c, cols
     else:
+        g, g0 = np.stack(gc, axis=-1), np.stack(g0c, axis=-1)
         e = _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
-        ecols = tuple(e[:, k] for k in range(6))
+        ecols = _columns(e)
     out = {"e": e, "V": V, "V0": V0}
     if strain_only:
         return out
@@ -201,7 +217,7 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     out["vs"] = V / V0 - 1.0
     out["e_ss"] = np.sqrt(np.maximum(weighted(e, ecols), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0[:, 2])
+        out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0c[2])
     out["principal"] = np.stack(_eigvals_cols(*ecols), axis=-1)
     e_sb = np.full(len(X), np.nan)
     e_nsb = np.full(len(X), np.nan)
@@ -366,15 +382,16 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
 
 def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False):
     """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs)."""
-    cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]]))
+    cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]])).T.copy()  # (6, N)
 
     def fun(X, rows):
         # the cosine of an angle that no sample perturbs is that of the row: computed once per row, not per sample
-        cos = np.empty((len(X), 6))
+        cos = cos0[:, rows]
         for j, col in enumerate((3, 4, 5, 9, 10, 11)):
-            cos[:, j] = np.cos(np.radians(X[:, col])) if col in active else cos0[rows, j]
+            if col in active:
+                cos[j] = np.cos(np.radians(X[:, col]))
         return _evaluate(X, None if T is None else T[rows], frame, splits,
-                         None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T), strain_only)
+                         None if split_of is None else split_of[rows], (tuple(cos[:3]), tuple(cos[3:])), strain_only)
 
     return propagate(fun, x0, sig, active)
 
