@@ -436,20 +436,29 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     res = fun(X.reshape(N * S, n), np.repeat(np.arange(N), S))
     two_h = (2 * h)[:, :, None]
     w = (sigma[:, cols] ** 2)[:, :, None]
+    # every output side by side in one (N, S, K) array: the same operations on each element as output by output,
+    # in a few numpy calls per chunk instead of a dozen per output
+    keys = list(res)
+    if not keys:
+        return {}, {}
+    blocks = [np.reshape(np.asarray(res[k], dtype=np.float64), (N, S, -1)) for k in keys]
+    a = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=2)
+    J = a[:, 1 : m + 1] - a[:, m + 1 :]
+    J /= two_h
+    np.square(J, out=J)
+    J *= w
+    # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
+    # a sum along a contiguous axis would pair the terms differently and change the last bits)
+    s2 = np.zeros((N, a.shape[2])) if m == 0 else J[:, 0].copy()
+    for j in range(1, m):
+        s2 += J[:, j]
+    su = np.sqrt(s2)
     values, sus = {}, {}
-    for key, arr in res.items():  # output by output, in place (no copy of every output side by side)
-        shape = np.shape(arr)[1:]
-        a = np.reshape(np.asarray(arr, dtype=np.float64), (N, S, -1))
-        J = a[:, 1 : m + 1] - a[:, m + 1 :]
-        J /= two_h
-        np.square(J, out=J)
-        J *= w
-        # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
-        # a sum along a contiguous axis would pair the terms differently and change the last bits)
-        s2 = np.zeros((N, a.shape[2])) if m == 0 else J[:, 0].copy()
-        for j in range(1, m):
-            s2 += J[:, j]
-        # a copy: a view of a[:, 0] would keep every sample of every chunk alive (~340 MB at 10⁵ rows)
-        values[key] = a[:, 0].copy().reshape((N,) + shape)
-        sus[key] = np.sqrt(s2).reshape((N,) + shape)
+    at = 0
+    for key, b in zip(keys, blocks):
+        shape, width = np.shape(res[key])[1:], b.shape[2]
+        # copies: a view of a[:, 0] would keep every sample of every chunk alive (~340 MB at 10⁵ rows)
+        values[key] = a[:, 0, at:at + width].copy().reshape((N,) + shape)
+        sus[key] = su[:, at:at + width].copy().reshape((N,) + shape)
+        at += width
     return values, sus
