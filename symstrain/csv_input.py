@@ -118,6 +118,8 @@ def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
             continue
         if hdr in numbers:  # plain finite numbers, converted by the parser: no s.u. in brackets
             values, brackets = numbers[hdr], np.full(len(raw), np.nan)
+        elif col.missing_ok and _all_missing(raw[hdr]):  # an empty column (s.u.'s of the angles): what _numbers gives
+            values, brackets = np.full(len(raw), np.nan), np.full(len(raw), np.nan)
         else:
             values, brackets = _numbers(raw[hdr].astype(str).str.strip(), col, name, hdr, lines, src)
         data[name] = pd.Series(values, copy=False)
@@ -126,6 +128,18 @@ def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
     ignored = tuple(h for h in raw.columns if h not in headers.values())
     return CsvTable(src, pd.DataFrame(data, index=pd.RangeIndex(len(raw))) if data else
                     pd.DataFrame(index=range(len(raw))), su, headers, ignored, lines)
+
+
+def _all_missing(column) -> bool:
+    """Every cell of a text column is one of the spellings of a missing number (:data:`_MISSING`), judged on its
+    distinct values (no per-cell text work)."""
+    import pandas as pd
+
+    try:
+        distinct = pd.unique(column.to_numpy(dtype=object))
+    except TypeError:
+        return False
+    return all(type(v) is str and v in _MISSING for v in distinct.tolist())
 
 
 def _read_strings(text: str, sep: str, src: str):

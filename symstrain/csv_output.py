@@ -76,6 +76,9 @@ def write_csv(frame, fh) -> None:
             texts = cells(col.to_numpy(dtype=object).tolist())
             codes, uniques = pd.factorize(np.array(texts, dtype=object), use_na_sentinel=False)
             texts = uniques.tolist()
+        elif _mostly_distinct(col):  # labels, per-row descriptions: hashing 10⁵ long texts to find them all
+            # distinct costs more than formatting each (the same cells)
+            texts, codes = cells(col.to_numpy(dtype=object).tolist()), np.arange(len(col))
         else:  # one dtype: each distinct value formatted once (factorized by the column's own array: no object
             # per cell)
             codes, uniques = col.factorize(use_na_sentinel=False)
@@ -86,9 +89,36 @@ def write_csv(frame, fh) -> None:
     columns = [c if isinstance(c, np.ndarray) else _run_cells(c) for c in columns]
     n = len(frame)
     dumps = _orjson()
-    for lo in range(0, n, _ROWS_AT_ONCE):  # a few MB of text at a time: reused memory, no 10⁸-byte strings
-        data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
-        fh.write(data if binary else data.decode())
+    blocks = range(0, n, _ROWS_AT_ONCE)  # a few MB of text at a time: reused memory, no 10⁸-byte strings
+    if len(blocks) < 3:
+        for lo in blocks:
+            data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
+            fh.write(data if binary else data.decode())
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a block is written by a thread (the file's write lets go of the GIL) while the next one is made: one write at
+    # a time, in order; an error of a write is raised here
+    with ThreadPoolExecutor(1) as pool:
+        pending = None
+        for lo in blocks:
+            data = _rows_bytes([c[lo:lo + _ROWS_AT_ONCE] for c in columns], dumps)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(fh.write, data if binary else data.decode())
+        pending.result()
+
+
+def _mostly_distinct(col, probe: int = 1000) -> bool:
+    """True when most of the first ``probe`` values of a long column differ (a column to format cell by cell rather
+    than factorize); only a choice of the faster way, never of the text."""
+    if len(col) < 4 * probe:
+        return False
+    head = col.iloc[:probe].to_numpy(dtype=object).tolist()
+    try:
+        return len(set(head)) > probe // 2
+    except TypeError:  # unhashable values: factorize decides
+        return False
 
 
 def _run_cells(run: list):
@@ -137,10 +167,14 @@ def _rows_bytes(columns: list, dumps) -> bytes:
             columns[j] = np.array(_number_texts(columns[j], dumps, csv=True), dtype=object)
     fc = [j for j, c in enumerate(columns) if c.dtype == np.float64]
     tc = [j for j, c in enumerate(columns) if c.dtype != np.float64]
-    F = np.full((m, k), _PLACE)
-    V = np.stack([columns[j] for j in fc], axis=1) if fc else np.zeros((m, 0))
-    odd = _awkward(V) | np.isinf(V)
-    F[:, fc] = np.where(odd, _PLACE, V)
+    F = np.empty((m, k))
+    for j in tc:  # (column by column: a fancy index over the columns costs more than all of them)
+        F[:, j] = _PLACE
+    for j in fc:
+        F[:, j] = columns[j]
+    odd = _awkward(F) | np.isinf(F)  # (_PLACE, in the text cells, is neither)
+    awkward = F[odd]
+    F[odd] = _PLACE
     u = np.frombuffer(dumps(F), dtype=np.uint8).copy()  # b"[[x,x,…],[…]]"
     d = np.flatnonzero((u == 44) | (u == 93))  # "," and "]"
     ends = d[u[d - 1] != 93]  # … after a number: one per cell, row after row
@@ -152,15 +186,13 @@ def _rows_bytes(columns: list, dumps) -> bytes:
     starts[k::k] += 2  # after "],["
     S = starts.reshape(m, k)
     at = sliding_window_view(u, _WIDTH, writeable=True)  # at[i]: the W bytes from i (a view: rows written in place)
-    if fc:
-        SF = S[:, fc]
-        sliding_window_view(u, 4, writeable=True)[SF[np.isnan(V)]] = 0  # "null" → ""
-        if odd.any():
-            _repr_windows(V[odd], dumps, at, SF[odd])
+    sliding_window_view(u, 4, writeable=True)[S[np.isnan(F)]] = 0  # "null" → ""
+    if len(awkward):
+        _repr_windows(awkward, dumps, at, S[odd])
     hole = np.zeros(_WIDTH, dtype=np.uint8)
     hole[0] = 1
     at[S[:, tc].ravel()] = hole
-    pieces = u[u != 0].tobytes().split(b"\x01")
+    pieces = u.tobytes().translate(None, b"\x00").split(b"\x01")  # the zero bytes dropped (faster than u[u != 0])
     nt = len(tc)
     R = np.empty((m, nt), dtype=object)
     for i, j in enumerate(tc):
@@ -212,7 +244,7 @@ def _repr_windows(x, dumps, at, where) -> None:
     bounds = np.append(first, len(order)).tolist()
     for kk, lo, hi in zip(ks.tolist(), bounds[:-1], bounds[1:]):
         rows = order[lo:hi]
-        at[where[rows]] = tok[rows][:, _window_move(kk)]
+        at[where[rows]] = tok[rows[:, None], _window_move(kk)]
 
 
 @functools.lru_cache(maxsize=None)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lattice import metric_voigt
+from .lattice import _cosines
 from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
@@ -91,21 +91,40 @@ def basis_change_matrix(P: np.ndarray) -> np.ndarray:
     return T
 
 
-def _upper(g: np.ndarray):
+def _upper(g):
     """Entries (u11, u12, u13, u22, u23, u33) of the upper-triangular U with positive diagonal and UᵀU = G
-    (the cell vectors as columns, X ∥ a, Z ∥ c*); NaN where G is not positive definite."""
+    (the cell vectors as columns, X ∥ a, Z ∥ c*); NaN where G is not positive definite. ``g``: the six Voigt
+    components (G11, G22, G33, G23, G13, G12) as arrays."""
+    g11, g22, g33, g23, g13, g12 = g
     with np.errstate(invalid="ignore", divide="ignore"):
-        u11 = np.sqrt(g[..., 0])
-        u12 = g[..., 5] / u11
-        u13 = g[..., 4] / u11
-        u22 = np.sqrt(g[..., 1] - u12 * u12)
-        u23 = (g[..., 3] - u12 * u13) / u22
-        u33 = np.sqrt(g[..., 2] - u13 * u13 - u23 * u23)
+        u11 = np.sqrt(g11)
+        u12 = g12 / u11
+        u13 = g13 / u11
+        u22 = np.sqrt(g22 - u12 * u12)
+        u23 = (g23 - u12 * u13) / u22
+        u33 = np.sqrt(g33 - u13 * u13 - u23 * u23)
     return u11, u12, u13, u22, u23, u33
+
+
+def _metric_cols(a, b, c, ca, cb, cg):
+    """The six Voigt components of the metric (``lattice.metric_voigt``, the same products) as arrays, not stacked."""
+    return a * a, b * b, c * c, b * c * ca, a * c * cb, a * b * cg
+
+
+def _columns(x: np.ndarray) -> tuple:
+    """The six trailing components of a (..., 6) array as arrays."""
+    return tuple(x[..., k] for k in range(6))
 
 
 def _strain_voigt(g: np.ndarray, g0: np.ndarray):
     """Linear strain (Voigt, cstar frame of the child basis), V and V0 for child metric g and mapped reference g0."""
+    cols, V, V0 = _strain_cols(_columns(g), _columns(g0))
+    return np.stack(cols, axis=-1), V, V0
+
+
+def _strain_cols(g, g0):
+    """:func:`_strain_voigt` of metrics given as their six Voigt components (arrays), the strain as six contiguous
+    (M,) arrays (e11 … e12), not stacked."""
     a11, a12, a13, a22, a23, a33 = _upper(g)
     b11, b12, b13, b22, b23, b33 = _upper(g0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -113,24 +132,28 @@ def _strain_voigt(g: np.ndarray, g0: np.ndarray):
         f12 = (a12 - f11 * b12) / b22
         f23 = (a23 - f22 * b23) / b33
         f13 = (a13 - f11 * b13 - f12 * b23) / b33
-    e = np.stack([f11 - 1.0, f22 - 1.0, f33 - 1.0, 0.5 * f23, 0.5 * f13, 0.5 * f12], axis=-1)
-    return e, a11 * a22 * a33, b11 * b22 * b33
+    return (f11 - 1.0, f22 - 1.0, f33 - 1.0, 0.5 * f23, 0.5 * f13, 0.5 * f12), a11 * a22 * a33, b11 * b22 * b33
 
 
 def sym_eigvalsh(x: np.ndarray) -> np.ndarray:
     """(..., 3) ascending eigenvalues of symmetric 3×3 tensors given as (..., 6) Voigt vectors (closed form)."""
-    q = (x[..., 0] + x[..., 1] + x[..., 2]) / 3.0
-    d0, d1, d2 = x[..., 0] - q, x[..., 1] - q, x[..., 2] - q
-    off = x[..., 3] ** 2 + x[..., 4] ** 2 + x[..., 5] ** 2
+    return np.stack(_eigvals_cols(*(x[..., k] for k in range(6))), axis=-1)
+
+
+def _eigvals_cols(x0, x1, x2, x3, x4, x5):
+    """:func:`sym_eigvalsh` of the six Voigt components given as arrays: (lowest, middle, highest)."""
+    q = (x0 + x1 + x2) / 3.0
+    d0, d1, d2 = x0 - q, x1 - q, x2 - q
+    off = x3 ** 2 + x4 ** 2 + x5 ** 2
     p = np.sqrt((d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * off) / 6.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        det = (d0 * (d1 * d2 - x[..., 3] ** 2) - x[..., 5] * (x[..., 5] * d2 - x[..., 3] * x[..., 4])
-               + x[..., 4] * (x[..., 5] * x[..., 3] - d1 * x[..., 4]))
+        det = (d0 * (d1 * d2 - x3 ** 2) - x5 * (x5 * d2 - x3 * x4)
+               + x4 * (x5 * x3 - d1 * x4))
         r = np.where(p > 0, det / (2.0 * p**3), 0.0)
     phi = np.arccos(np.clip(r, -1.0, 1.0)) / 3.0
     hi = q + 2.0 * p * np.cos(phi)
     lo = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
-    return np.stack([lo, 3.0 * q - hi - lo, hi], axis=-1)
+    return lo, 3.0 * q - hi - lo, hi
 
 
 def projector(V: np.ndarray) -> np.ndarray:
@@ -169,43 +192,119 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
               cosines=None, strain_only: bool = False) -> dict:
     """Every reported quantity for (M, 12) samples [reference params, child params]; ``T`` (M, 6, 6) or None
     (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
-    angle cosines (reference, child) when known; ``strain_only``: e, V and V0 only (the same numbers)."""
+    angle cosines (reference, child) when known; ``strain_only``: e, V and V0 only (the same numbers).
+    Component by component on contiguous (M,) arrays; the norms are the sums ``np.einsum`` makes of the stacked
+    components, in its order (:func:`_sums`)."""
     cosines = cosines or (None, None)
-    g0 = metric_voigt(X[:, :6], cosines[0])
+    cos0 = _cosines(X[:, :6])[1:] if cosines[0] is None else cosines[0]
+    cos1 = _cosines(X[:, 6:])[1:] if cosines[1] is None else cosines[1]
+    g0c = _metric_cols(X[:, 0], X[:, 1], X[:, 2], *cos0)
     if T is not None:
-        g0 = np.einsum("mvu,mu->mv", T, g0)
-    g = metric_voigt(X[:, 6:], cosines[1])
-    e_c, V, V0 = _strain_voigt(g, g0)
-    e = e_c if frame == "cstar" else _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
+        g0c = _columns(np.einsum("mvu,mu->mv", T, np.stack(g0c, axis=-1)))
+    gc = _metric_cols(X[:, 6], X[:, 7], X[:, 8], *cos1)
+    cols, V, V0 = _strain_cols(gc, g0c)
+    e_c = np.stack(cols, axis=-1)
+    if frame == "cstar":
+        e, ecols = e_c, cols
+    else:
+        g, g0 = np.stack(gc, axis=-1), np.stack(g0c, axis=-1)
+        e = _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
+        ecols = _columns(e)
     out = {"e": e, "V": V, "V0": V0}
     if strain_only:
         return out
+    squares, weighted = _sums()
     out["vs"] = V / V0 - 1.0
-    out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
+    out["e_ss"] = np.sqrt(np.maximum(weighted(e, ecols), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0[:, 2])
-    out["principal"] = sym_eigvalsh(e)
+        out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0c[2])
+    out["principal"] = np.stack(_eigvals_cols(*ecols), axis=-1)
     e_sb = np.full(len(X), np.nan)
     e_nsb = np.full(len(X), np.nan)
     if split_of is not None:
-        y_sb, y_nsb = np.zeros((len(X), 6)), np.zeros((len(X), 6))
-        for k, (sbV, nsbV) in enumerate(splits):
-            m = split_of == k
-            if m.all():
-                y_sb, y_nsb = projected(e_c, sbV), projected(e_c, nsbV)
-            elif m.any():
-                y_sb[m], y_nsb[m] = projected(e_c[m], sbV), projected(e_c[m], nsbV)
-        has = split_of >= 0
-        e_sb[has] = np.sqrt(np.einsum("mk,mk->m", y_sb[has], y_sb[has]))
-        e_nsb[has] = np.sqrt(np.einsum("mk,mk->m", y_nsb[has], y_nsb[has]))
-        # the coordinates (for the s.u. floor of the norms) without the columns that are 0 in every split: their
-        # s.u.'s are 0 and add nothing (trailing: the sums of the others are the same)
-        for key, y, w in (("sb_coordinates", y_sb, max((len(projector(b)) for b, _ in splits), default=0)),
-                          ("nsb_coordinates", y_nsb, max((len(projector(b)) for _, b in splits), default=0))):
-            if w:
-                out[key] = y[:, :w]
+        widths = (max((len(projector(b)) for b, _ in splits), default=0),
+                  max((len(projector(b)) for _, b in splits), default=0))
+        one = split_of[0] if len(split_of) and split_of[0] >= 0 and (split_of == split_of[0]).all() else None
+        if one is not None:  # every sample in one split (the usual case): no masks
+            ys = [_projected_cols(cols, V) for V in splits[one]]
+            e_sb, e_nsb = (np.sqrt(squares(y, len(X))) for y in ys)
+            for key, y, w in (("sb_coordinates", ys[0], widths[0]), ("nsb_coordinates", ys[1], widths[1])):
+                if w:
+                    c = np.zeros((len(X), w))
+                    for r, yr in enumerate(y):
+                        c[:, r] = yr
+                    out[key] = c
+        else:
+            y_sb, y_nsb = np.zeros((len(X), 6)), np.zeros((len(X), 6))
+            for k, (sbV, nsbV) in enumerate(splits):
+                m = split_of == k
+                if m.any():
+                    y_sb[m], y_nsb[m] = projected(e_c[m], sbV), projected(e_c[m], nsbV)
+            has = split_of >= 0
+            e_sb[has] = np.sqrt(np.einsum("mk,mk->m", y_sb[has], y_sb[has]))
+            e_nsb[has] = np.sqrt(np.einsum("mk,mk->m", y_nsb[has], y_nsb[has]))
+            # the coordinates (for the s.u. floor of the norms) without the columns that are 0 in every split: their
+            # s.u.'s are 0 and add nothing (trailing: the sums of the others are the same)
+            for key, y, w in (("sb_coordinates", y_sb, widths[0]), ("nsb_coordinates", y_nsb, widths[1])):
+                if w:
+                    out[key] = y[:, :w]
     out["e_sb"], out["e_nsb"] = e_sb, e_nsb
     return out
+
+
+def _projected_cols(cols, V) -> list:
+    """:func:`projected` of Voigt vectors given as six (M,) arrays: the non-zero coordinates, each an (M,) array
+    (the same sums, term by term, as :func:`projected`)."""
+    out = []
+    for row in projector(V):
+        y = np.zeros(len(cols[0]))
+        for k in np.flatnonzero(np.abs(row) > 0):
+            y += row[k] * cols[k]
+        out.append(y)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _sums():
+    """(squares, weighted): ``squares(ys)`` = np.einsum("mk,mk->m", Y, Y) of the (M, 6) zero-padded stack Y of the
+    (M,) arrays ``ys`` (M rows), ``weighted(e, cols)`` = np.einsum("mk,mk,k->m", e, e, VOIGT_WEIGHTS) with ``cols`` the
+    columns of ``e`` — the same bits, from the columns without stacking them: einsum adds the terms of a row of six
+    in two interleaved runs (even and odd k) with two operands and in order with three, as this numpy does (checked
+    here once on a probe; where it does not, the stacked arrays go through einsum itself)."""
+    def squares(ys, M):
+        sq = [y * y for y in ys]
+        if not sq:
+            return np.zeros(M)
+        even, odd = sq[0], (sq[1] if len(sq) > 1 else None)
+        for t in sq[2::2]:
+            even = even + t
+        for t in sq[3::2]:
+            odd = odd + t
+        return even if odd is None else even + odd
+
+    def weighted(e, cols):
+        acc = cols[0] * cols[0] * _W[0]
+        for k in range(1, 6):
+            acc += cols[k] * cols[k] * _W[k]
+        return acc
+
+    def squares_einsum(ys, M):
+        Y = np.zeros((M, 6))
+        for r, y in enumerate(ys):
+            Y[:, r] = y
+        return np.einsum("mk,mk->m", Y, Y)
+
+    def weighted_einsum(e, cols):
+        return np.einsum("mk,mk,k->m", e, e, _W)
+
+    rng = np.random.default_rng(11)
+    Y = rng.standard_normal((4099, 6)) * 10.0 ** rng.integers(-12, 2, (4099, 6))
+    ok = np.array_equal(weighted(Y, tuple(Y[:, k].copy() for k in range(6))), weighted_einsum(Y, None))
+    for w in range(0, 7):
+        Yw = np.zeros_like(Y)
+        Yw[:, :w] = Y[:, :w]
+        ok &= np.array_equal(squares([Y[:, r].copy() for r in range(w)], len(Y)), np.einsum("mk,mk->m", Yw, Yw))
+    return (squares, weighted) if ok else (squares_einsum, weighted_einsum)
 
 
 _SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
@@ -283,15 +382,16 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
 
 def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False):
     """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs)."""
-    cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]]))
+    cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]])).T.copy()  # (6, N)
 
     def fun(X, rows):
         # the cosine of an angle that no sample perturbs is that of the row: computed once per row, not per sample
-        cos = np.empty((len(X), 6))
+        cos = cos0[:, rows]
         for j, col in enumerate((3, 4, 5, 9, 10, 11)):
-            cos[:, j] = np.cos(np.radians(X[:, col])) if col in active else cos0[rows, j]
+            if col in active:
+                cos[j] = np.cos(np.radians(X[:, col]))
         return _evaluate(X, None if T is None else T[rows], frame, splits,
-                         None if split_of is None else split_of[rows], (cos[:, :3].T, cos[:, 3:].T), strain_only)
+                         None if split_of is None else split_of[rows], (tuple(cos[:3]), tuple(cos[3:])), strain_only)
 
     return propagate(fun, x0, sig, active)
 
@@ -336,20 +436,29 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     res = fun(X.reshape(N * S, n), np.repeat(np.arange(N), S))
     two_h = (2 * h)[:, :, None]
     w = (sigma[:, cols] ** 2)[:, :, None]
+    # every output side by side in one (N, S, K) array: the same operations on each element as output by output,
+    # in a few numpy calls per chunk instead of a dozen per output
+    keys = list(res)
+    if not keys:
+        return {}, {}
+    blocks = [np.reshape(np.asarray(res[k], dtype=np.float64), (N, S, -1)) for k in keys]
+    a = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=2)
+    J = a[:, 1 : m + 1] - a[:, m + 1 :]
+    J /= two_h
+    np.square(J, out=J)
+    J *= w
+    # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
+    # a sum along a contiguous axis would pair the terms differently and change the last bits)
+    s2 = np.zeros((N, a.shape[2])) if m == 0 else J[:, 0].copy()
+    for j in range(1, m):
+        s2 += J[:, j]
+    su = np.sqrt(s2)
     values, sus = {}, {}
-    for key, arr in res.items():  # output by output, in place (no copy of every output side by side)
-        shape = np.shape(arr)[1:]
-        a = np.reshape(np.asarray(arr, dtype=np.float64), (N, S, -1))
-        J = a[:, 1 : m + 1] - a[:, m + 1 :]
-        J /= two_h
-        np.square(J, out=J)
-        J *= w
-        # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
-        # a sum along a contiguous axis would pair the terms differently and change the last bits)
-        s2 = np.zeros((N, a.shape[2])) if m == 0 else J[:, 0].copy()
-        for j in range(1, m):
-            s2 += J[:, j]
-        # a copy: a view of a[:, 0] would keep every sample of every chunk alive (~340 MB at 10⁵ rows)
-        values[key] = a[:, 0].copy().reshape((N,) + shape)
-        sus[key] = np.sqrt(s2).reshape((N,) + shape)
+    at = 0
+    for key, b in zip(keys, blocks):
+        shape, width = np.shape(res[key])[1:], b.shape[2]
+        # copies: a view of a[:, 0] would keep every sample of every chunk alive (~340 MB at 10⁵ rows)
+        values[key] = a[:, 0, at:at + width].copy().reshape((N,) + shape)
+        sus[key] = su[:, at:at + width].copy().reshape((N,) + shape)
+        at += width
     return values, sus
