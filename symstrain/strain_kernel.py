@@ -193,8 +193,7 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     """Every reported quantity for (M, 12) samples [reference params, child params]; ``T`` (M, 6, 6) or None
     (identity P); ``split_of`` (M,) the index of each sample's split in ``splits`` (−1: none); ``cosines`` the six
     angle cosines (reference, child) when known; ``strain_only``: e, V and V0 only (the same numbers).
-    Component by component on contiguous (M,) arrays; the norms are the sums ``np.einsum`` makes of the stacked
-    components, in its order (:func:`_sums`)."""
+    Component by component on contiguous (M,) arrays; the norms by ``np.einsum`` on the stacked components."""
     cosines = cosines or (None, None)
     cos0 = _cosines(X[:, :6])[1:] if cosines[0] is None else cosines[0]
     cos1 = _cosines(X[:, 6:])[1:] if cosines[1] is None else cosines[1]
@@ -213,9 +212,8 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     out = {"e": e, "V": V, "V0": V0}
     if strain_only:
         return out
-    squares, weighted = _sums()
     out["vs"] = V / V0 - 1.0
-    out["e_ss"] = np.sqrt(np.maximum(weighted(e, ecols), 0.0))
+    out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0c[2])
     out["principal"] = np.stack(_eigvals_cols(*ecols), axis=-1)
@@ -227,7 +225,7 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
         one = split_of[0] if len(split_of) and split_of[0] >= 0 and (split_of == split_of[0]).all() else None
         if one is not None:  # every sample in one split (the usual case): no masks
             ys = [_projected_cols(cols, V) for V in splits[one]]
-            e_sb, e_nsb = (np.sqrt(squares(y, len(X))) for y in ys)
+            e_sb, e_nsb = (np.sqrt(_norms2(y, len(X))) for y in ys)
             for key, y, w in (("sb_coordinates", ys[0], widths[0]), ("nsb_coordinates", ys[1], widths[1])):
                 if w:
                     c = np.zeros((len(X), w))
@@ -264,47 +262,13 @@ def _projected_cols(cols, V) -> list:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _sums():
-    """(squares, weighted): ``squares(ys)`` = np.einsum("mk,mk->m", Y, Y) of the (M, 6) zero-padded stack Y of the
-    (M,) arrays ``ys`` (M rows), ``weighted(e, cols)`` = np.einsum("mk,mk,k->m", e, e, VOIGT_WEIGHTS) with ``cols`` the
-    columns of ``e`` — the same bits, from the columns without stacking them: einsum adds the terms of a row of six
-    in two interleaved runs (even and odd k) with two operands and in order with three, as this numpy does (checked
-    here once on a probe; where it does not, the stacked arrays go through einsum itself)."""
-    def squares(ys, M):
-        sq = [y * y for y in ys]
-        if not sq:
-            return np.zeros(M)
-        even, odd = sq[0], (sq[1] if len(sq) > 1 else None)
-        for t in sq[2::2]:
-            even = even + t
-        for t in sq[3::2]:
-            odd = odd + t
-        return even if odd is None else even + odd
-
-    def weighted(e, cols):
-        acc = cols[0] * cols[0] * _W[0]
-        for k in range(1, 6):
-            acc += cols[k] * cols[k] * _W[k]
-        return acc
-
-    def squares_einsum(ys, M):
-        Y = np.zeros((M, 6))
-        for r, y in enumerate(ys):
-            Y[:, r] = y
-        return np.einsum("mk,mk->m", Y, Y)
-
-    def weighted_einsum(e, cols):
-        return np.einsum("mk,mk,k->m", e, e, _W)
-
-    rng = np.random.default_rng(11)
-    Y = rng.standard_normal((4099, 6)) * 10.0 ** rng.integers(-12, 2, (4099, 6))
-    ok = np.array_equal(weighted(Y, tuple(Y[:, k].copy() for k in range(6))), weighted_einsum(Y, None))
-    for w in range(0, 7):
-        Yw = np.zeros_like(Y)
-        Yw[:, :w] = Y[:, :w]
-        ok &= np.array_equal(squares([Y[:, r].copy() for r in range(w)], len(Y)), np.einsum("mk,mk->m", Yw, Yw))
-    return (squares, weighted) if ok else (squares_einsum, weighted_einsum)
+def _norms2(ys, M: int) -> np.ndarray:
+    """Σ_k y_k² per row of the (M,) arrays ``ys`` (at most six), as :func:`np.einsum` sums the zero-padded (M, 6)
+    stack of them: the same bits as the stacked code path."""
+    Y = np.zeros((M, 6))
+    for r, y in enumerate(ys):
+        Y[:, r] = y
+    return np.einsum("mk,mk->m", Y, Y)
 
 
 _SPECIAL_ANGLES = np.array([90.0, 120.0, 60.0])
