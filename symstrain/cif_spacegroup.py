@@ -358,8 +358,30 @@ def _spacegroup_from_ops(operators, op_tag, hm, cell, source, warnings):
     rot, trans = _with_source(lambda: _replay(_memoised(("ops", operators, op_tag), _checked_ops, operators, op_tag),
                                               source, warnings), source)
     check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
-    return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops, rot, trans, op_tag,
-                                                  hm, cell), source, warnings), source)
+    return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops_of_set, rot, trans,
+                                                  op_tag, hm, cell), source, warnings), source)
+
+
+def _named_ops_of_set(rot, trans, op_tag, hm, cell, source, warnings):
+    """:func:`_named_ops` once per operator *set* (:meth:`SymOps.key`: the same operations in another order or
+    written otherwise — a corpus's files repeat a setting's operations under several spellings), memoised in
+    :data:`_OPS_MEMO` beside the lists as written: naming depends on the set and ``hm`` alone, and a group named
+    from the operators gets this list's own order of ``rot``, ``trans`` back. A result that still awaits the true
+    lattice (pure translations that are no centring, listed in the order of the list) is not shared."""
+    from dataclasses import replace
+
+    key = ("set", SymOps(rot, trans).key(), op_tag, hm)
+    hit = _OPS_MEMO.get(key)
+    if hit is not None:
+        (info, own), found = hit
+        warnings.extend(WarningText(code, source, message) for code, message in found)
+        return (replace(info, rotations=rot, translations=trans) if own else info), None
+    found: list = []
+    info, extra = _named_ops(rot, trans, op_tag, hm, cell, source, found)
+    warnings.extend(found)
+    if extra is None:
+        _OPS_MEMO[key] = ((info, info.rotations is rot), tuple((w.record.code, w.record.message) for w in found))
+    return info, extra
 
 
 def _checked_ops(operators, op_tag, source, warnings):

@@ -48,10 +48,16 @@ def centring_type(translations: np.ndarray) -> str | None:
     if len(t) == 0:
         return "P"
     have = _translation_set(t)
-    for letter, vecs in _CENTRINGS.items():
-        if _translation_set(vecs) == have:
+    for letter, key in _centring_keys():
+        if key == have:
             return letter[0]
     return None
+
+
+@lru_cache(maxsize=None)
+def _centring_keys() -> tuple:
+    """((letter, key of its translation set), ...) of :data:`_CENTRINGS`, in its order (constant; made once)."""
+    return tuple((letter, _translation_set(vecs)) for letter, vecs in _CENTRINGS.items())
 
 
 def _translation_set(vectors) -> frozenset:
