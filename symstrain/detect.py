@@ -15,6 +15,7 @@ x_standardised = P·x + p (mod 1).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,6 +116,17 @@ def spglib_cell(phase: Phase):
     return phase.cell.matrix().T.copy(), frac, (types + 1).astype(np.intc), notes
 
 
+def _near(phase: Phase):
+    """``(frac, i, j, reach)``: the pairs of the overlap rule of the contacts (``contacts.overlap_pairs``, remembered
+    with the phase: ``info`` asks for them next), for the certificate's test of two atoms of one type close together
+    (the atoms of the cell given to spglib are those of the contacts)."""
+    from .contacts import overlap_pairs
+    from .expand import expanded
+
+    i, j, _, reach = overlap_pairs(phase)
+    return expanded(phase)[0], i, j, reach
+
+
 #: the default tolerance ladder (Å) of :func:`detect_symmetry`
 LADDER = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)
 
@@ -190,7 +202,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     certify = certify and not full_ladder  # the two say the same: spglib at every step
     k = None
     if main is not None and len(ladder) and certify:
-        k = certified_from(lattice, positions, types, main, tols, symprec)
+        k = certified_from(lattice, positions, types, main, tols, symprec, near=functools.partial(_near, phase))
     if k == 0:
         found = (int(main.number), str(main.international))
         steps = tuple((x, *found) for x in sorted(float(v) for v in ladder))
