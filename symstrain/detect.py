@@ -99,7 +99,9 @@ def spglib_cell(phase: Phase):
     if n_zero:
         notes.append(f"{n_zero} site(s) with occupancy 0 left out")
     some = np.flatnonzero(occ < 1 - 1e-6)  # partially occupied atoms of the cell (the loop runs over them alone)
-    partial = sorted({(phase.atoms[i].element, round(float(o), 3)) for i, o in zip(site[some], occ[some])})
+    sites, first = np.unique(site.take(some), return_index=True)  # (one occupancy per site: a loop per site)
+    partial = sorted({(phase.atoms[i].element, round(o, 3))
+                      for i, o in zip(sites.tolist(), occ.take(some).take(first).tolist())})
     if partial:
         notes.append(
             "partially occupied sites are distinct species per (element, occupancy): "
