@@ -96,14 +96,17 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     radius = np.array([rad_by_el[e] for e in elements]).take(site)  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & kinds)
     # two searches, each as short as its rule allows: every pair within the overlap reach (shared with the ladder
-    # certificate: :func:`overlap_pairs`), and the hard cations among themselves within twice the largest of their
-    # radii (the longer reach, but over far fewer atoms)
+    # certificate: :func:`overlap_pairs`), and the hard cations among themselves within the largest radius of a small
+    # one plus the largest of a hard one (a pair the rule holds has one of each; the longer reach, but over far fewer
+    # atoms) — none when no small one is present
     i, j, dist, r_overlap = overlap_pairs(phase, overlap)
     if oxide and len(kinds & _HARD_CATIONS):
         positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool).take(site)
         small = np.array([e in _SMALL_HARD_CATIONS for e in elements], dtype=bool).take(site)
         hard = np.flatnonzero(positive)
-        r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
+        smalls = kinds & _SMALL_HARD_CATIONS
+        r_cation = (max(rad_by_el[e] for e in smalls) + max(rad_by_el[e] for e in kinds & _HARD_CATIONS)
+                    if smalls else 0.0)
         if len(hard) > 1 and r_cation > r_overlap:
             hi, hj, hd = pairs_within(frac.take(hard, axis=0), A, r_cation, source=phase.name)
             code, first = np.unique(np.concatenate([i, hard.take(hi)]) * len(frac) + np.concatenate([j, hard.take(hj)]),
