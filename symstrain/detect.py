@@ -82,6 +82,20 @@ class SymmetryReport:
         }
 
 
+def _ranks(key: np.ndarray) -> np.ndarray:
+    """(n,) int: the rank of each entry of ``key`` (n,) among its distinct values, ascending (what
+    ``np.unique(key, return_inverse=True)`` gives as the inverse, from one stable sort)."""
+    order = np.argsort(key, kind="stable")
+    ks = key.take(order)
+    step = np.empty(len(ks), dtype=np.int64)
+    if len(ks):
+        step[0] = 0
+        np.not_equal(ks[1:], ks[:-1], out=step[1:], casting="unsafe")
+    out = np.empty(len(ks), dtype=np.int64)
+    out[order] = np.cumsum(step)
+    return out
+
+
 def spglib_cell(phase: Phase):
     """``(lattice, positions, types, notes)`` as handed to spglib, with the species rule applied.
 
@@ -93,7 +107,7 @@ def spglib_cell(phase: Phase):
     """
     frac, z, site, occ, n_cross = expand_cell(phase, False, MERGE_TOLERANCE)
     key = z.astype(np.int64) * 10_000 + np.rint(occ * 1000).astype(np.int64)
-    uniq, types = np.unique(key, return_inverse=True)
+    types = _ranks(key)
     notes = []
     n_zero = sum(1 for a in phase.atoms if a.occupancy <= 0)
     if n_zero:
