@@ -146,13 +146,26 @@ class _SameKind:
         v = diff.reshape(-1, 3) @ self.A.T
         return np.einsum("pk,pk->p", v, v).reshape(diff.shape[:-1])
 
-    def pair_within(self, r: float) -> bool:
-        """True when two atoms of one type lie within ``r`` Å (≤ the reach) of each other."""
+    def pair_within(self, r: float, near=None) -> bool:
+        """True when two atoms of one type lie within ``r`` Å (≤ the reach) of each other. ``near``: None, or a
+        callable giving ``(frac, i, j, reach)``, every pair i < j of the atoms ``frac`` (n, 3) with a shortest image
+        shorter than ``reach`` Å, already searched for another purpose (``contacts.overlap_pairs``): when those atoms
+        are these and ``reach`` > ``r``, the pairs of one type among them are measured (the shortest image is never
+        longer than the one measured here, so they include every pair this test can find) instead of a search."""
         n = len(self.pos)
         order = np.argsort(self.types, kind="stable")
         bounds = np.flatnonzero(np.diff(self.types.take(order), prepend=-1, append=-1))  # the runs of each type
         sizes = np.diff(bounds)
         if int((sizes * (sizes - 1)).sum()) > 2 * _DENSE_PAIRS or not np.array_equal(self.frac, self.pos):
+            known = near() if near is not None else None
+            if known is not None and known[3] > r * (1 + 1e-9) and known[0].shape == self.pos.shape \
+                    and np.array_equal(known[0], self.pos) and np.array_equal(self.frac, self.pos):
+                i, j = known[1], known[2]
+                same = np.flatnonzero(self.types.take(i) == self.types.take(j))
+                if not len(same):
+                    return False
+                sq = self._squares(self.frac.take(j.take(same), axis=0) - self.pos.take(i.take(same), axis=0))
+                return bool(np.sqrt(sq.min()) <= r)
             return bool(self.search.distance(self.pos, self.types, exclude=np.arange(n)).min() <= r)
         pairs = [_pairs_of(int(c)) + s for s, c in zip(bounds[:-1].tolist(), sizes.tolist()) if c > 1]
         if not pairs:

@@ -56,7 +56,7 @@ from pathlib import Path
 from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
-from .cif_values import (CELL_LENGTH_RANGE, DOTTED_NAME, MIN_SPACING, T_MAX, Z_MAX, first_item_text, is_null,
+from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, has_dotted_name, is_null,
                          item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags, texts,
                          unquote)
 from .errors import SymstrainInputError, WarningText
@@ -166,7 +166,7 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, f"cannot parse as CIF: {msg}") from None
     if len(doc) == 0:
         raise SymstrainInputError(path, "empty file: no data_ block")
-    if DOTTED_NAME.search(data):  # DDLm / mmCIF names: read as the core names they stand for
+    if has_dotted_name(data):  # DDLm / mmCIF names: read as the core names they stand for
         read_dotted_names(doc)
     return doc, replaced, False
 

@@ -77,12 +77,12 @@ class SymmetryItems:
     hm_ref_tag: str | None = None
 
 
-def _parse_operators(items: SymmetryItems, source):
-    """gemmi operators (translations wrapped into [0, 1)) from the operator strings, or None when there are none."""
+def _parse_operators(items: SymmetryItems, source) -> SymOps:
+    """The operators (translations wrapped into [0, 1)) read from the operator strings by gemmi, as a
+    :class:`SymOps` in the order written (``items.operators`` must not be empty). Each gemmi operator's numbers are
+    read out once (``SymOps.from_gemmi`` would read them again)."""
     import gemmi
 
-    if not items.operators:
-        return None
     ops, unread = [], None
     for s in items.operators:
         try:
@@ -90,9 +90,9 @@ def _parse_operators(items: SymmetryItems, source):
         except (ValueError, RuntimeError) as exc:
             unread = (s, exc)
             break
+    r = np.array([op.rot for op in ops], dtype=np.int64).reshape(-1, 3, 3)
+    den = gemmi.Op.DEN
     if ops:  # the matrices of the operators read so far, checked at once; the first bad one is named
-        r = np.array([op.rot for op in ops])
-        den = ops[0].DEN
         bad = np.any(r % den, axis=(1, 2)) | np.any(np.abs(r) > 4 * den, axis=(1, 2))
         if bad.any():
             raise SymstrainInputError(
@@ -103,7 +103,7 @@ def _parse_operators(items: SymmetryItems, source):
         raise SymstrainInputError(
             source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
         ) from None
-    return ops
+    return SymOps(r // den, np.array([op.tran for op in ops], dtype=float).reshape(-1, 3) / den)
 
 
 def check_metric(rotations, cell: Cell, what: str, source, warnings: list) -> None:
@@ -358,14 +358,36 @@ def _spacegroup_from_ops(operators, op_tag, hm, cell, source, warnings):
     rot, trans = _with_source(lambda: _replay(_memoised(("ops", operators, op_tag), _checked_ops, operators, op_tag),
                                               source, warnings), source)
     check_metric(rot, cell, f"the operators in {op_tag}", source, warnings)
-    return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops, rot, trans, op_tag,
-                                                  hm, cell), source, warnings), source)
+    return _with_source(lambda: _replay(_memoised(("group", operators, op_tag, hm), _named_ops_of_set, rot, trans,
+                                                  op_tag, hm, cell), source, warnings), source)
+
+
+def _named_ops_of_set(rot, trans, op_tag, hm, cell, source, warnings):
+    """:func:`_named_ops` once per operator *set* (:meth:`SymOps.key`: the same operations in another order or
+    written otherwise — a corpus's files repeat a setting's operations under several spellings), memoised in
+    :data:`_OPS_MEMO` beside the lists as written: naming depends on the set and ``hm`` alone, and a group named
+    from the operators gets this list's own order of ``rot``, ``trans`` back. A result that still awaits the true
+    lattice (pure translations that are no centring, listed in the order of the list) is not shared."""
+    from dataclasses import replace
+
+    key = ("set", SymOps(rot, trans).key(), op_tag, hm)
+    hit = _OPS_MEMO.get(key)
+    if hit is not None:
+        (info, own), found = hit
+        warnings.extend(WarningText(code, source, message) for code, message in found)
+        return (replace(info, rotations=rot, translations=trans) if own else info), None
+    found: list = []
+    info, extra = _named_ops(rot, trans, op_tag, hm, cell, source, found)
+    warnings.extend(found)
+    if extra is None:
+        _OPS_MEMO[key] = ((info, info.rotations is rot), tuple((w.record.code, w.record.message) for w in found))
+    return info, extra
 
 
 def _checked_ops(operators, op_tag, source, warnings):
     """(rotations, translations) of the distinct operators, after the checks that make them a group (else raises)."""
     items = SymmetryItems(operators=operators, operators_tag=op_tag)
-    ops = SymOps.from_gemmi(_parse_operators(items, source))
+    ops = _parse_operators(items, source)
     keep = ops.unique_indices()
     if len(keep) != len(ops):
         warnings.append(WarningText("duplicate_operators", source,

@@ -9,6 +9,8 @@ What lives here: the two rules, their radii (gemmi's covalent radii) and which p
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .phase import Phase
@@ -32,6 +34,39 @@ def _covalent_radius(element: str) -> float:
 
         r = _COVALENT_RADIUS[element] = float(gemmi.Element("H" if element in ("D", "T") else element).covalent_r)
     return r
+
+
+#: :func:`overlap_pairs` already searched, per phase (a Phase is frozen and compared by identity; the entry goes with
+#: it): ``info``'s symmetry certificate asks for them first (``detect.py``), the contacts then read them
+_PAIRS: "weakref.WeakKeyDictionary[Phase, dict]" = weakref.WeakKeyDictionary()
+
+
+def overlap_pairs(phase: Phase, overlap: float = 0.6) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(i, j, distance, r)``: every pair i < j of the atoms of the cell (``expand.expanded(phase)``: occupancy > 0,
+    merged at the default tolerance) closer than r = ``overlap`` × twice the largest covalent radius of the phase's
+    elements (Å; :func:`~symstrain.neighbours.pairs_within`, shortest image, sorted by (i, j)) — the search of the
+    overlap rule of :func:`close_contacts`. Made once per (phase, ``overlap``) and remembered while the phase lives
+    (arrays read-only); empty arrays (and r 0) for fewer than two atoms."""
+    from .expand import expanded
+    from .neighbours import pairs_within
+
+    key = float(overlap)
+    try:
+        done = _PAIRS.setdefault(phase, {})
+    except TypeError:  # not weakly referable: no memory
+        done = {}
+    got = done.get(key)
+    if got is None:
+        frac = expanded(phase)[0]
+        if len(frac) < 2:
+            got = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0), 0.0)
+        else:
+            r = key * 2.0 * max(_covalent_radius(e) for e in {a.element for a in phase.atoms})
+            got = (*pairs_within(frac, phase.cell.matrix(), r, source=phase.name), r)
+        for x in got[:3]:
+            x.flags.writeable = False
+        done[key] = got
+    return got
 
 
 def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> list[tuple[str, str, float, float, str]]:
@@ -60,15 +95,18 @@ def close_contacts(phase: Phase, overlap: float = 0.6, max_pairs: int = 6) -> li
     rad_by_el = {e: _covalent_radius(e) for e in kinds}
     radius = np.array([rad_by_el[e] for e in elements]).take(site)  # per site, then per atom of the cell
     oxide = bool({"O", "F"} & kinds)
-    # two searches, each as short as its rule allows: every pair within the overlap reach, and the hard cations
-    # among themselves within twice the largest of their radii (the longer reach, but over far fewer atoms)
-    r_overlap = overlap * 2.0 * max(rad_by_el.values())
-    i, j, dist = pairs_within(frac, A, r_overlap, source=phase.name)
+    # two searches, each as short as its rule allows: every pair within the overlap reach (shared with the ladder
+    # certificate: :func:`overlap_pairs`), and the hard cations among themselves within the largest radius of a small
+    # one plus the largest of a hard one (a pair the rule holds has one of each; the longer reach, but over far fewer
+    # atoms) — none when no small one is present
+    i, j, dist, r_overlap = overlap_pairs(phase, overlap)
     if oxide and len(kinds & _HARD_CATIONS):
         positive = np.array([e in _HARD_CATIONS for e in elements], dtype=bool).take(site)
         small = np.array([e in _SMALL_HARD_CATIONS for e in elements], dtype=bool).take(site)
         hard = np.flatnonzero(positive)
-        r_cation = max(2 * rad_by_el[e] for e in kinds & _HARD_CATIONS)
+        smalls = kinds & _SMALL_HARD_CATIONS
+        r_cation = (max(rad_by_el[e] for e in smalls) + max(rad_by_el[e] for e in kinds & _HARD_CATIONS)
+                    if smalls else 0.0)
         if len(hard) > 1 and r_cation > r_overlap:
             hi, hj, hd = pairs_within(frac.take(hard, axis=0), A, r_cation, source=phase.name)
             code, first = np.unique(np.concatenate([i, hard.take(hi)]) * len(frac) + np.concatenate([j, hard.take(hj)]),

@@ -15,6 +15,7 @@ x_standardised = P·x + p (mod 1).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,6 +82,20 @@ class SymmetryReport:
         }
 
 
+def _ranks(key: np.ndarray) -> np.ndarray:
+    """(n,) int: the rank of each entry of ``key`` (n,) among its distinct values, ascending (what
+    ``np.unique(key, return_inverse=True)`` gives as the inverse, from one stable sort)."""
+    order = np.argsort(key, kind="stable")
+    ks = key.take(order)
+    step = np.empty(len(ks), dtype=np.int64)
+    if len(ks):
+        step[0] = 0
+        np.not_equal(ks[1:], ks[:-1], out=step[1:], casting="unsafe")
+    out = np.empty(len(ks), dtype=np.int64)
+    out[order] = np.cumsum(step)
+    return out
+
+
 def spglib_cell(phase: Phase):
     """``(lattice, positions, types, notes)`` as handed to spglib, with the species rule applied.
 
@@ -92,13 +107,15 @@ def spglib_cell(phase: Phase):
     """
     frac, z, site, occ, n_cross = expand_cell(phase, False, MERGE_TOLERANCE)
     key = z.astype(np.int64) * 10_000 + np.rint(occ * 1000).astype(np.int64)
-    uniq, types = np.unique(key, return_inverse=True)
+    types = _ranks(key)
     notes = []
     n_zero = sum(1 for a in phase.atoms if a.occupancy <= 0)
     if n_zero:
         notes.append(f"{n_zero} site(s) with occupancy 0 left out")
     some = np.flatnonzero(occ < 1 - 1e-6)  # partially occupied atoms of the cell (the loop runs over them alone)
-    partial = sorted({(phase.atoms[i].element, round(float(o), 3)) for i, o in zip(site[some], occ[some])})
+    sites, first = np.unique(site.take(some), return_index=True)  # (one occupancy per site: a loop per site)
+    partial = sorted({(phase.atoms[i].element, round(o, 3))
+                      for i, o in zip(sites.tolist(), occ.take(some).take(first).tolist())})
     if partial:
         notes.append(
             "partially occupied sites are distinct species per (element, occupancy): "
@@ -113,6 +130,17 @@ def spglib_cell(phase: Phase):
     if any(a.disorder_group for a in phase.atoms):
         notes.append("disorder groups are not separated: every alternative position is present at once")
     return phase.cell.matrix().T.copy(), frac, (types + 1).astype(np.intc), notes
+
+
+def _near(phase: Phase):
+    """``(frac, i, j, reach)``: the pairs of the overlap rule of the contacts (``contacts.overlap_pairs``, remembered
+    with the phase: ``info`` asks for them next), for the certificate's test of two atoms of one type close together
+    (the atoms of the cell given to spglib are those of the contacts)."""
+    from .contacts import overlap_pairs
+    from .expand import expanded
+
+    i, j, _, reach = overlap_pairs(phase)
+    return expanded(phase)[0], i, j, reach
 
 
 #: the default tolerance ladder (Å) of :func:`detect_symmetry`
@@ -190,7 +218,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     certify = certify and not full_ladder  # the two say the same: spglib at every step
     k = None
     if main is not None and len(ladder) and certify:
-        k = certified_from(lattice, positions, types, main, tols, symprec)
+        k = certified_from(lattice, positions, types, main, tols, symprec, near=functools.partial(_near, phase))
     if k == 0:
         found = (int(main.number), str(main.international))
         steps = tuple((x, *found) for x in sorted(float(v) for v in ladder))

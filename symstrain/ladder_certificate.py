@@ -247,7 +247,7 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     return _certificate(lattice, positions, types, ds, tolerances)[0]
 
 
-def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | None:
+def certified_from(lattice, positions, types, ds, tolerances, symprec, near=None) -> int | None:
     """The smallest k such that :func:`ladder_certified` holds for the sorted ``tolerances[k:]``, or None (``symprec``,
     the tolerance ``ds`` came from, must be one of ``tolerances``; k may lie above it): the whole ladder is tried
     first and, when only its smallest steps fail — the group's operations move some atom by μ, more than an eighth of
@@ -259,11 +259,14 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | 
     what spglib computes at each certified τ (pure translations, averaged primitive cell, the partner atom of each
     rotation) is the same atoms and affine maps at every such τ, each within μ of G's; what it accepted at
     ``symprec``, or at a tolerance it reduced to there, enters no step.
+
+    ``near``: how the test "no two atoms of one type within the rejection distance" may read pairs already searched
+    (:meth:`~symstrain.certificate_kernels._SameKind.pair_within`); the answer does not depend on it.
     """
     tols = sorted({float(x) for x in tolerances})
     if float(symprec) not in tols:
         return None
-    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[-1])
+    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[-1], near=near)
     if ok:
         return 0
     if mu is None:
@@ -271,10 +274,11 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec) -> int | 
     k = next((i for i, t in enumerate(tols) if mu <= _ACCEPT_FRACTION * t), None)
     if not k:  # None: μ above an eighth of every step (0 cannot follow a "no" that came from μ)
         return None
-    return k if _certificate(lattice, positions, types, ds, tols[k:])[0] else None
+    return k if _certificate(lattice, positions, types, ds, tols[k:], near=near)[0] else None
 
 
-def _certificate(lattice, positions, types, ds, tolerances, reach: float | None = None) -> tuple[bool, float | None]:
+def _certificate(lattice, positions, types, ds, tolerances, reach: float | None = None,
+                 near=None) -> tuple[bool, float | None]:
     """:func:`ladder_certified`, and μ (Å) when the "no" came from μ above an eighth of the smallest step and μ is at
     most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
     an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
@@ -328,7 +332,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         return False, (mu if mu <= reach else None)
     r_reject = tmax * (1 + _SLACK) + 6 * mu + 1e-9
     # 2. two atoms of one type within the largest tolerance: spglib refuses the cell there
-    if search.pair_within(r_reject):
+    if search.pair_within(r_reject, near):
         return False, None
     # 3. the rotations spglib may try at each step: it reduces its primitive basis at τ, then again (primitive.c,
     # symmetry.c), and searches that basis — the same C function on the same numbers here, the search at a larger

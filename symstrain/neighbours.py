@@ -110,6 +110,12 @@ def _all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
 _SWEEP_PER_POINT = 8.0
 
 
+#: from this many points on, a search short enough to sweep (:data:`_SWEEP_PER_POINT`) sweeps even when every pair could
+#: be a candidate (:data:`_ALL_PAIRS_MAX`): the merging of images at 0.02 Å in ``expand.py`` (measured over the
+#: benchmark corpus's cells: all pairs cost more from about 40–60 points on)
+_SWEEP_MIN_POINTS = 60
+
+
 def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
     """``(i, j)``: every pair i < j (in no particular order) of the coordinates ``x`` (N,) in [0, 1) that lie less than ``w`` (< 1/2)
     apart around the circle of circumference 1: the points sorted once, each one's partners read off as a run of the
@@ -147,9 +153,9 @@ def _refuse_crowded(A: np.ndarray, n: int, r: float, source: str) -> np.ndarray:
 
 def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
-    (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for
-    at most :data:`_ALL_PAIRS_MAX` points, every pair, and for a short reach, the pairs close along one axis
-    (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
+    (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for at most
+    :data:`_ALL_PAIRS_MAX` points, every pair (fewer than :data:`_SWEEP_MIN_POINTS`, or a reach too long to sweep), and
+    for a short reach, the pairs close along one axis (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
     pairs, those with every |Δx_k|·d_k < r.
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
@@ -161,10 +167,10 @@ def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple
     """
     n = len(frac)
     d = _refuse_crowded(A, n, r, source)
-    if n <= _ALL_PAIRS_MAX:
-        return (*_all_pairs(n), True)
     k = int(np.argmax(d))
     w = r / d[k] + 1e-9  # the widest fractional |Δx_k| of a pair within r, and a margin for the rounding of x mod 1
+    if n <= _ALL_PAIRS_MAX and (n < _SWEEP_MIN_POINTS or n * w > _SWEEP_PER_POINT):
+        return (*_all_pairs(n), True)
     if n * w <= _SWEEP_PER_POINT:
         return (*_sweep(frac[:, k] % 1.0, w), False)
     nb = np.floor(d / r * (1 - 1e-9))

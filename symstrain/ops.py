@@ -353,8 +353,12 @@ class SymOps:
         """Sorted indices of the first occurrence of each distinct operation (duplicates modulo the lattice dropped)."""
         if len(self) == 0:
             return np.zeros(0, dtype=int)
-        _, first = np.unique(self.codes(), axis=0, return_index=True)
-        return np.sort(first)
+        c = self.codes()
+        order = np.lexsort(c.T[::-1])  # by rotation code, then translation; stable: equal rows in input order
+        cs = c.take(order, axis=0)
+        first = np.ones(len(c), dtype=bool)
+        first[1:] = (cs[1:] != cs[:-1]).any(axis=1)
+        return np.sort(order.compress(first))
 
     # ------------------------------------------------------------------ membership
     @cached_property

@@ -48,10 +48,16 @@ def centring_type(translations: np.ndarray) -> str | None:
     if len(t) == 0:
         return "P"
     have = _translation_set(t)
-    for letter, vecs in _CENTRINGS.items():
-        if _translation_set(vecs) == have:
+    for letter, key in _centring_keys():
+        if key == have:
             return letter[0]
     return None
+
+
+@lru_cache(maxsize=None)
+def _centring_keys() -> tuple:
+    """((letter, key of its translation set), ...) of :data:`_CENTRINGS`, in its order (constant; made once)."""
+    return tuple((letter, _translation_set(vecs)) for letter, vecs in _CENTRINGS.items())
 
 
 def _translation_set(vectors) -> frozenset:
@@ -131,13 +137,15 @@ def _lookup_gemmi(ops: SymOps):
 
 
 @lru_cache(maxsize=None)
-def _settings_of(number: int) -> tuple:
+def _settings_of(number: int, every: bool = False) -> tuple:
     """gemmi's tabulated settings of space group ``number``: (gemmi SpaceGroup, its SymOps, the set of its rotation
-    codes) each, made once per process (constant tables)."""
+    codes) each, made once per process (constant tables). Those of International Tables vol. B, or with ``every`` the
+    whole table gemmi's look-up by operations walks (the same, then settings with other origins, e.g.
+    'P 21212(a)'), in the table's order."""
     import gemmi
 
     out = []
-    for cand in gemmi.spacegroup_table_itb():
+    for cand in (gemmi.spacegroup_table() if every else gemmi.spacegroup_table_itb()):
         if cand.number == number:
             table = SymOps.from_gemmi(cand.operations())
             out.append((cand, table, frozenset(table._rot_codes.tolist())))
@@ -151,23 +159,29 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
     the origin shifted by multiples of 1/8 and 1/6; spglib's identification of the group type.
     ``lattice`` has the cell vectors as columns (Å) and only helps spglib. Returns :class:`OpsIdentity`,
     or None when the operators are not a space group any of these recognise.
+
+    spglib names the type first, so that the table is searched among that type's settings alone (gemmi's own
+    look-up walks the whole table: most of the time of naming a list in a shifted origin, which it cannot find);
+    the first setting of the table with exactly these operations is the one gemmi's look-up returns. gemmi's look-up
+    still decides wherever spglib names nothing, or a type none of whose settings match.
     """
-    import gemmi
+    import spglib
 
     ops = SymOps(rotations, translations)
     rot, trans = ops.rotations, ops.translations
-    sg = _lookup_gemmi(ops)
-    if sg is not None:
-        return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()), tabulated=True)
-    import spglib
-
     lat_rows = None if lattice is None else np.asarray(lattice, dtype=float).T
     st = spglib_call(spglib.get_spacegroup_type_from_symmetry, rot.astype(np.intc), np.array(trans), lat_rows,
                      symprec=1e-5)
     if st is None:
-        return None
+        return _tabulated(_lookup_gemmi(ops))
     number = int(st.number)
     rots = frozenset(ops._rot_codes.tolist())
+    key = None
+    for cand, table, table_rots in _settings_of(number, every=True):  # gemmi's whole table, in its order
+        if table_rots == rots and len(table) == len(ops):
+            key = ops.key() if key is None else key
+            if table.key() == key:
+                return _tabulated(cand)
     for cand, table, table_rots in _settings_of(number):
         if table_rots != rots:  # an origin shift keeps the rotations: this setting cannot match
             continue
@@ -178,11 +192,21 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
                 f"{fmt_vector(p)} in the file's coordinates"
             )
             return OpsIdentity(number, cand.xhm(), cand.hall, False, p, note)
+    sg = _lookup_gemmi(ops)
+    if sg is not None:
+        return _tabulated(sg)
     hm = str(st.international_full)
     return OpsIdentity(
         number, hm, "", False, np.zeros(3),
         f"operators identified by spglib as {hm} ({number}) in a setting that matches no tabulated setting",
     )
+
+
+def _tabulated(sg) -> OpsIdentity | None:
+    """The :class:`OpsIdentity` of an operator set that is exactly gemmi's setting ``sg`` (None for None)."""
+    if sg is None:
+        return None
+    return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()), tabulated=True)
 
 
 def spglib_call(func, *args, **kwargs):

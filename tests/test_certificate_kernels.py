@@ -50,6 +50,41 @@ def test_same_kind_distances_against_brute_force(monkeypatch, dense, seed):
         assert sk.all_within(img, sub, r).tolist() == (want.max(axis=1) <= r).tolist()
 
 
+class _NoSearch:
+    def distance(self, *args, **kwargs):
+        raise AssertionError("searched although a pair list answers")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pair_within_reads_pairs_already_searched(monkeypatch, seed):
+    """The test of two atoms of one type within r, answered from a pair list searched at a longer reach (the
+    contacts'), against brute force; a list searched too short, or of other atoms, is not used."""
+    from symstrain.neighbours import pairs_within
+
+    monkeypatch.setattr(ck, "_DENSE_PAIRS", 0)  # the path that would otherwise search
+    pos, types, A, _ = cell(seed)
+    closest = min(nearest(A, pos, types, pos[i], types[i], exclude=i) for i in range(len(pos)))
+    asked = []
+
+    def near(reach, frac=pos):
+        def give():
+            asked.append(reach)
+            return (frac, *pairs_within(frac, A, reach)[:2], reach)
+        return give
+
+    for r in (0.5 * closest, 0.999 * closest, 1.001 * closest):
+        if r > 1.2:
+            continue
+        want = bool(closest <= r)
+        used = ck._SameKind(pos, types, A, 1.2)
+        used._search = _NoSearch()  # the list must answer: no search of its own
+        assert used.pair_within(r, near(1.3)) is want
+        assert ck._SameKind(pos, types, A, 1.2).pair_within(r, near(0.99 * r)) is want  # too short: searched here
+        other = (pos + 0.01) % 1.0
+        assert ck._SameKind(pos, types, A, 1.2).pair_within(r, near(1.3, other)) is want  # other atoms: not used
+    assert asked  # the lists were offered
+
+
 @pytest.mark.parametrize("collide", [False, True])  # True: every row hashes alike, the exact fallback decides
 def test_rows_deduplicated_and_matched(monkeypatch, collide):
     if collide:

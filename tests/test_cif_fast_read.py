@@ -179,3 +179,22 @@ def test_u_where_given_even_when_every_site_has_a_b(tmp_path):
     ph = _sites(tmp_path, ["C1 C 0.1 0.1 0.1 1 0.01 4.0", "C2 C 0.2 0.2 0.2 1 ? 1.5"], b_column=True)
     u = [a.u_iso for a in ph.atoms]
     assert u[0] == 0.01 and u[1] == pytest.approx(1.5 / (8 * np.pi**2), rel=1e-15)
+
+
+@pytest.mark.parametrize("data, dotted", [
+    (b"_cell.length_a 3\n", True),  # at the very start
+    (b"data_x\n  \t_space_group_symop.operation_xyz\n", True),  # after blanks on its line
+    (b"data_x\r\n_atom_site.fract_x\r\n", True),  # CRLF lines
+    (b"data_x\n_cell_length_a 3.5\n_cell_angle_beta 90.0\n", False),  # core names: dots only in values
+    (b"data_x\n# _cell.length_a in a comment\n", False),  # not at the start of the line
+    (b"data_x\n_cell.5\n", False),  # a dot, then no letter
+    (b"", False),
+])
+def test_dotted_names_found_at_a_line_start_only(data, dotted):
+    """The fast scan for DDLm / mmCIF names answers what a line-anchored pattern does (the cases by hand)."""
+    import re
+
+    from symstrain.cif_values import has_dotted_name
+
+    assert has_dotted_name(data) is dotted
+    assert (re.search(rb"(?m)^[ \t]*_[A-Za-z0-9_]+\.[A-Za-z]", data) is not None) is dotted

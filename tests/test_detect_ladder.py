@@ -173,3 +173,13 @@ def test_certificate_from_a_step_up_spares_the_calls_above():
         warnings.simplefilter("ignore", DeprecationWarning)
         ds = spglib.get_symmetry_dataset((lattice, pos, types), symprec=0.01)
     assert certified_from(lattice, pos, types, ds, LADDER, 0.01) == LADDER.index(0.01)
+
+
+def test_species_ranks_are_numpys_unique_inverse():
+    """The spglib species of a cell: each key's rank among the distinct keys (oracle: np.unique's inverse)."""
+    from symstrain.detect import _ranks
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 2, 7, 300):
+        key = rng.integers(1, 40, n) * 10_000 + rng.integers(0, 3, n) * 500
+        assert _ranks(key).tolist() == np.unique(key, return_inverse=True)[1].reshape(-1).tolist()

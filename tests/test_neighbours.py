@@ -67,7 +67,11 @@ def test_other_candidates_give_the_cell_lists_answer_to_the_bit(n, r, monkeypatc
     swept = []
     monkeypatch.setattr(neighbours, "_sweep", lambda *a: swept.append(1) or sweep(*a))
     got = pairs_within(frac, A, r)
-    assert bool(swept) == (n > neighbours._ALL_PAIRS_MAX and r < 1)  # the path meant to be tested was taken
+    d_max = (1 / np.linalg.norm(np.linalg.inv(A), axis=1)).max()  # a sweep runs along the axis of widest spacing
+    short = n * r / d_max <= neighbours._SWEEP_PER_POINT
+    # the path meant to be tested was taken: a short reach sweeps unless the points are few
+    assert bool(swept) == (short and (n > neighbours._ALL_PAIRS_MAX or n >= neighbours._SWEEP_MIN_POINTS))
+    assert bool(swept) == (r < 1)  # (the cases above: every short reach sweeps)
     monkeypatch.setattr(neighbours, "_ALL_PAIRS_MAX", 0)
     monkeypatch.setattr(neighbours, "_SWEEP_PER_POINT", 0.0)
     want = pairs_within(frac, A, r)

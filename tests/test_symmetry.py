@@ -281,3 +281,22 @@ def test_real_files(shared_cifs):
     ph = read_cif(shared_cifs / "quirks" / "2208311-zero-occupancies.cif")
     rep = detect_symmetry(ph)
     assert rep.number == 14 and rep.n_sites_used == len(ph.atoms) - 2
+
+
+def test_tabulated_settings_named_as_gemmis_lookup_names_them():
+    """Every operator set of gemmi's table (also its settings outside International Tables vol. B, e.g. the
+    other origins 'P 21212(a)'), in shuffled order, is named as gemmi's own look-up by operations names it."""
+    import gemmi
+
+    from symstrain.ops import SymOps
+
+    rng = np.random.default_rng(7)
+    table = list(gemmi.spacegroup_table())
+    extras = table[len(list(gemmi.spacegroup_table_itb())):]
+    assert any(e.xhm() == "P 21212(a)" for e in extras)
+    for entry in table[::7] + extras:
+        ops = SymOps.from_gemmi(entry.operations())
+        order = rng.permutation(len(ops))
+        want = gemmi.find_spacegroup_by_ops(entry.operations())
+        ident = identify_operations(ops.rotations[order], ops.translations[order])
+        assert ident.tabulated and (ident.number, ident.hm, ident.hall) == (want.number, want.xhm(), want.hall)
