@@ -117,14 +117,15 @@ def group_colours(df) -> dict:
 
 
 def _branches(df) -> list:
-    """[(branch, its rows sorted by T), ...] for heating, cooling and no branch, those that have rows (taken once per
-    figure: each is a copy of the table)."""
+    """[(branch, its rows sorted by T, their groups as text or None), ...] for heating, cooling and no branch, those
+    that have rows (taken once per figure: each is a copy of the table; the groups once for all its panels)."""
     br = df["branch"].fillna("").to_numpy(dtype=object)
     out = []
     for b in ("heating", "cooling", ""):
         m = br == b
         if m.any():
-            out.append((b, df[m].sort_values("T")))
+            g = df[m].sort_values("T")
+            out.append((b, g, g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else None))
     return out
 
 
@@ -190,9 +191,9 @@ def thinned(x, y) -> np.ndarray:
     return idx[np.union1d(first, ends)]
 
 
-def draw_series(ax, g, y, s, branch: str) -> None:
+def draw_series(ax, g, y, s, branch: str, groups=None) -> None:
     """Points of one branch (error bars where an s.u. is known) and, for a known branch, lines between
-    neighbours of the same group only (:func:`joined_runs`)."""
+    neighbours of the same group only (:func:`joined_runs`; ``groups``: the rows' groups as text, if known)."""
     st = STYLE[branch]
     T = g["T"].to_numpy(float)
     has = None if s is None else np.isfinite(s) & (s > 0)  # exact values (s.u. 0) and unknown s.u.'s: no bar
@@ -210,7 +211,7 @@ def draw_series(ax, g, y, s, branch: str) -> None:
         if yerr is not None:
             ax.errorbar(T[::every], y[::every], yerr=yerr[::every], ls="none", capsize=0, color=st["color"],
                         zorder=3)
-    grp = g["spacegroup"].astype(str).to_numpy() if "spacegroup" in g else None
+    grp = groups if groups is not None or "spacegroup" not in g else g["spacegroup"].astype(str).to_numpy()
     join_neighbours(ax, T, y, grp, branch, ls="-", lw=0.8, color=st["color"], zorder=2)
 
 
@@ -219,7 +220,7 @@ def _legend(fig, branches, colours, extra=()) -> None:
     from matplotlib.patches import Patch
 
     handles = [Line2D([], [], color=STYLE[b]["color"], marker=STYLE[b]["marker"], mfc=STYLE[b]["mfc"],
-                      ls="-" if b else "none", label=STYLE[b]["label"]) for b, _ in branches]
+                      ls="-" if b else "none", label=STYLE[b]["label"]) for b, *_ in branches]
     handles += [Patch(color=c, label=short_symbol(g)) for g, c in colours.items() if g]
     handles += list(extra)
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
@@ -264,9 +265,9 @@ def plot_lattice(df, path, baseline=None, *, brackets=None) -> str:
         ref = baseline.cells_at(Tgrid)
         inside = (Tgrid >= baseline.T_min) & (Tgrid <= baseline.T_max)
     for k, (ax, col) in enumerate(zip(axes, cols)):
-        for br, g in branches:
+        for br, g, grp in branches:
             s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
-            draw_series(ax, g, g[col].to_numpy(float), s, br)
+            draw_series(ax, g, g[col].to_numpy(float), s, br, grp)
         if Tgrid is not None:
             from ..lattice import volume
 
@@ -323,9 +324,9 @@ def plot_strain(df, path, *, brackets=None) -> str:
     branches = _branches(df)
     colours, segments = group_colours(df), phase_segments(df)
     for k, (ax, (col, lab)) in enumerate(zip(axes, panels)):
-        for br, g in branches:
+        for br, g, grp in branches:
             s = g[f"{col}_su"].to_numpy(float) * STRAIN_SCALE if f"{col}_su" in g else None
-            draw_series(ax, g, g[col].to_numpy(float) * STRAIN_SCALE, s, br)
+            draw_series(ax, g, g[col].to_numpy(float) * STRAIN_SCALE, s, br, grp)
         ax.axhline(0, color="0.6", lw=0.6)
         _decorate(ax, df, colours, segments, brackets, top=k < 3)
         ax.set_ylabel(lab)
@@ -346,9 +347,9 @@ def plot_eta(df, path, *, brackets=None) -> str:
     for k, (ax, col, lab) in enumerate(zip(axes, ("eta_strain", "eta2_strain"),
                                            ("η from strain (normalised, dimensionless)",
                                             "η² from strain (normalised, dimensionless)"))):
-        for br, g in branches:
+        for br, g, grp in branches:
             s = g[f"{col}_su"].to_numpy(float) if f"{col}_su" in g else None
-            draw_series(ax, g, g[col].to_numpy(float), s, br)
+            draw_series(ax, g, g[col].to_numpy(float), s, br, grp)
         ax.axhline(0, color="0.6", lw=0.6)
         _decorate(ax, df, colours, segments, brackets, top=True)
         ax.set_ylabel(lab)
