@@ -103,7 +103,11 @@ def _axial_label(R: np.ndarray, chi: np.ndarray, G: np.ndarray) -> str | None:
     if top < 4 and np.any((order == 4) & (det == -1)):
         main = first((order == 4) & (det == -1))  # −4, −42m: the principal rotation is −4
     z = axes[main]
-    a = next(e for e in np.eye(3) if cos(e, z) < 1e-6)  # the reference direction ⟂ the principal axis
+    # the reference direction ⟂ the principal axis: a (or b, c) where one is ⟂ it, else a projected on the plane ⟂ it
+    # (rhombohedral axes: no cell vector is ⟂ the 3-fold; there the 2-folds ⟂ it are one class, any one serves)
+    a = next((e for e in np.eye(3) if cos(e, z) < 1e-6), None)
+    if a is None:
+        a = np.eye(3)[0] - (z @ G @ np.eye(3)[0]) / (z @ G @ z) * z
     perp = np.array([n > 1 and cos(axes[i], z) < 1e-6 for i, n in enumerate(order)])
     along = np.array([n > 1 and abs(cos(axes[i], z) - 1) < 1e-6 for i, n in enumerate(order)])
     prime = ""

@@ -48,13 +48,13 @@ def characters(W_cart, funcs):
     return np.array(out)
 
 
-def group(symbol):
+def group(symbol, cell=None):
     """The point operations of ``symbol`` (conventional basis, one per rotation), their Cartesian matrices (x ∥ a,
     z ∥ c) and the conventional metric."""
     sg = gemmi.SpaceGroup(symbol)
     rots = np.unique(np.array([np.array(op.rot) // gemmi.Op.DEN for op in sg.operations()]), axis=0)
     system = sg.crystal_system_str()
-    cell = {"cubic": (5, 5, 5, 90, 90, 90), "tetragonal": (5, 5, 7, 90, 90, 90), "orthorhombic": (5, 6, 7, 90, 90, 90),
+    cell = cell or {"cubic": (5, 5, 5, 90, 90, 90), "tetragonal": (5, 5, 7, 90, 90, 90), "orthorhombic": (5, 6, 7, 90, 90, 90),
             "trigonal": (5, 5, 7, 90, 90, 120), "hexagonal": (5, 5, 7, 90, 90, 120)}[system]
     A = np.array(gemmi.UnitCell(*cell).orth.mat)
     return rots, np.einsum("ij,njk,kl->nil", A, rots.astype(float), np.linalg.inv(A)), A.T @ A
@@ -90,6 +90,22 @@ CASES = {
     "P m -3": {"(x,y,z)": "Tu", "xyz": "Au", "(xy,yz,zx)": "Tg", "(2z2-x2-y2,x2-y2)": "Eg"},
     "P 2 3": {"(x,y,z)": "T", "xyz": "A", "(2z2-x2-y2,x2-y2)": "E"},
 }
+
+
+def test_rhombohedral_axes():
+    """R −3 m in rhombohedral axes (no cell vector ⟂ the 3-fold along [111]): the same names as in hexagonal axes,
+    with z along the 3-fold — here the Cartesian frame is turned so that it is: z → A2u, (x, y) → Eu, x² + y² → A1g."""
+    rots, cart, metric = group("R -3 m:R", cell=(5, 5, 5, 80, 80, 80))
+    A = np.array(gemmi.UnitCell(5, 5, 5, 80, 80, 80).orth.mat)
+    z = A @ np.ones(3)  # the 3-fold [111]
+    z /= np.linalg.norm(z)
+    x = np.cross([0.0, 1.0, 0.0], z)
+    x /= np.linalg.norm(x)
+    frame = np.array([x, np.cross(z, x), z])  # rows: the new x, y, z
+    turned = np.einsum("ij,njk,lk->nil", frame, cart, frame)
+    names = [triplet(R, np.zeros(3)) for R in rots]
+    for funcs, expected in {"z": "A2u", "(x,y)": "Eu", "x2+y2": "A1g"}.items():
+        assert mulliken_label("-3m", names, characters(turned, F[funcs]), rots, metric) == expected
 
 
 @pytest.mark.parametrize("symbol", list(CASES))
