@@ -154,9 +154,9 @@ def _refuse_crowded(A: np.ndarray, n: int, r: float, source: str) -> np.ndarray:
 def _candidates(frac: np.ndarray, A: np.ndarray, r: float, source: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(i, j, ordered)``: pairs i < j, each once, with some image within r Å (a superset), from a cell list in numpy
     (in no particular order: ``ordered`` False, :func:`pairs_within` sorts those it keeps) — or, for at most
-    :data:`_ALL_PAIRS_MAX` points, every pair (fewer than :data:`_SWEEP_MIN_POINTS`, or a reach too long to sweep), and
-    for a short reach, the pairs close along one axis (:func:`_sweep`): supersets of the cell list's candidates that :func:`pairs_within` filters down to the same
-    pairs, those with every |Δx_k|·d_k < r.
+    :data:`_ALL_PAIRS_MAX` points, every pair (fewer than :data:`_SWEEP_MIN_POINTS`, or a reach too long to sweep),
+    and for a short reach, the pairs close along one axis (:func:`_sweep`): supersets of the cell list's candidates
+    that :func:`pairs_within` filters down to the same pairs, those with every |Δx_k|·d_k < r.
 
     The cell is cut into n_k = ⌊d_k / r⌋ slabs along each axis (d_k the interplanar spacing; one slab when that is
     under 3), so that two points with an image within r lie in the same or neighbouring bins, wrapping around the

@@ -82,7 +82,8 @@ class Distortion:
     ``displacements`` (N, 3) Cartesian Å in the symmetrised cell (frame X ∥ a, Y in the ab plane, Z ∥ c* of the
     child basis) for every atom of the child cell (``labels``, ``elements`` alongside); ``amplitude`` in Å per
     parent primitive cell (module docstring) and ``amplitude_su`` its first-order s.u. (Å; NaN when the child gives
-    no coordinate s.u.'s); ``max_displacement`` the largest |u_i| in Å; ``n_parent_cells`` n_p; ``warnings`` structured (:class:`~symstrain.errors.WarningRecord`).
+    no coordinate s.u.'s); ``max_displacement`` the largest |u_i| in Å; ``n_parent_cells`` n_p; ``warnings``
+    structured (:class:`~symstrain.errors.WarningRecord`).
     ``modes`` (computed when first asked) is the decomposition of this distortion by the parent's irreps
     (:func:`symstrain.modes.decompose` against the averaged child); ``irrep`` and ``irrep_weights`` are read from it.
     """

@@ -298,8 +298,8 @@ def _frame(columns: dict):
     for k, v in columns.items():
         if isinstance(v, np.ndarray) and (not v.flags.owndata or not v.flags.writeable or id(v) in seen):
             v = v.copy()
-        elif isinstance(v, pd.api.extensions.ExtensionArray):  # a new array object (pandas' text: its data shared, immutable)
-            v = v.copy()
+        elif isinstance(v, pd.api.extensions.ExtensionArray):
+            v = v.copy()  # a new array object (pandas' text: its data shared, immutable)
         seen.add(id(v))
         cols[k] = v
     return pd.DataFrame(cols, copy=False)

@@ -54,8 +54,9 @@ def group(symbol, cell=None):
     sg = gemmi.SpaceGroup(symbol)
     rots = np.unique(np.array([np.array(op.rot) // gemmi.Op.DEN for op in sg.operations()]), axis=0)
     system = sg.crystal_system_str()
-    cell = cell or {"cubic": (5, 5, 5, 90, 90, 90), "tetragonal": (5, 5, 7, 90, 90, 90), "orthorhombic": (5, 6, 7, 90, 90, 90),
-            "trigonal": (5, 5, 7, 90, 90, 120), "hexagonal": (5, 5, 7, 90, 90, 120)}[system]
+    cell = cell or {"cubic": (5, 5, 5, 90, 90, 90), "tetragonal": (5, 5, 7, 90, 90, 90),
+                    "orthorhombic": (5, 6, 7, 90, 90, 90),
+                    "trigonal": (5, 5, 7, 90, 90, 120), "hexagonal": (5, 5, 7, 90, 90, 120)}[system]
     A = np.array(gemmi.UnitCell(*cell).orth.mat)
     return rots, np.einsum("ij,njk,kl->nil", A, rots.astype(float), np.linalg.inv(A)), A.T @ A
 
