@@ -13,6 +13,11 @@ Method (index-2 steps, iterated)
    ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
    symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
 4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
+5. Each candidate found is then described in its standard setting, as Bilbao's PSEUDO gives it: the relation
+   (P, p) from the supergroup's conventional cell to the child (the axes nearest the child's, then the origin),
+   the symmetrised structure on that cell (smaller than the child's where the child lost translations) and the
+   distortion measured again at the same placement, so that its irreps carry the standard setting's CDML k labels
+   (X = (1/2, 0, 0) of Pccn, not k = (1, 0, 0) of the child's doubled cell). The displacements do not change.
 
 Displacements are in Å, measured with the child's cell. The symmetrised structure's warnings are those of
 :func:`symstrain.order.symmetrize` plus :data:`WARNING_CODES`.
@@ -20,6 +25,7 @@ Displacements are in Å, measured with the child's cell. The symmetrised structu
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,8 +46,8 @@ WARNING_CODES = {
 class PseudoSupergroup:
     """One candidate supergroup G ⊃ H of the child, with the distortion the child has from it.
 
-    ``relation`` is the verified relation G ⊃ H (G written in the child's basis, so P is the identity or a
-    sub-lattice); ``max_displacement`` (Å) the largest atomic shift from the child to the symmetrised structure;
+    ``relation`` is the verified relation G ⊃ H, G in its standard setting (P, p: the child's basis and origin in
+    it); ``max_displacement`` (Å) the largest atomic shift from the child to the symmetrised structure;
     ``amplitude`` (Å per parent primitive cell, as :mod:`symstrain.order`) and ``amplitude_su`` its first-order s.u.
     (NaN when the child gives no coordinate s.u.'s); ``symmetrized`` the pseudo-symmetric structure with G's
     symmetry (writable with :func:`symstrain.writer.write_cif`); ``distortion`` the
@@ -174,9 +180,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     parent = replace(child, spacegroup=sg, source=f"pseudo-{sg.number}", block="", warnings=())
 
     def placed(tau):
-        moved = child if not np.any(tau) else replace(
-            child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
-        rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
+        rel = relate(parent, _moved(child, tau), tol=max(lattice_tol, 0.01), check_reverse=False).require()
         return symmetrize(rel, max_distance=max_distance)
 
     try:
@@ -203,15 +207,132 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
             return None
     elif not keeps:
         return None
-    sym = dist.symmetrized
-    if np.any(tau):
-        note = WarningText("moved_along_polar_axis", child.name, f"coordinates of {child.name} moved by "
-                           f"({', '.join(f'{v:.5f}' for v in tau)}) along the polar axis, where the supergroup fits "
-                           "best")
-        sym = replace(sym, warnings=sym.warnings + (note,))
     rel = dist.relation
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
-                            sym, dist, tau)
+                            _noted(dist.symmetrized, child, tau), dist, tau)
+
+
+def _noted(sym: Phase, child: Phase, tau) -> Phase:
+    """The symmetrised structure, with the warning that the child was moved along its polar axis (when it was)."""
+    if not np.any(tau):
+        return sym
+    note = WarningText("moved_along_polar_axis", child.name, f"coordinates of {child.name} moved by "
+                       f"({', '.join(f'{v:.5f}' for v in tau)}) along the polar axis, where the supergroup fits best")
+    return replace(sym, warnings=sym.warnings + (note,))
+
+
+def _moved(child: Phase, tau) -> Phase:
+    """The child with every atom moved by the fractional shift τ (the child itself when τ = 0)."""
+    if not np.any(tau):
+        return child
+    return replace(child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
+
+
+def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] | None:
+    """(T, t) with x_std = T·x + t: from the setting ``sg`` is written in (the child's basis) to the standard setting
+    of its type as spglib gives it (ITA's standard settings, a conventional cell of the group's own lattice: smaller
+    than the child's when the group has translations the child lost). Read off three generic orbits of the group's
+    operations (a structure whose symmetry is exactly the group), so it depends on the operations and the metric
+    only. None when spglib names another type."""
+    import spglib
+
+    from .spacegroup import spglib_call
+
+    ops = sg.symops
+    points = np.random.default_rng(20261128).random((3, 3))  # fixed: the same basis on every run
+    orbit = (np.einsum("nij,kj->kni", ops.rotations.astype(float), points) + ops.translations[None]) % 1.0
+    cell3 = (cell.matrix().T, orbit.reshape(-1, 3), np.repeat([1, 2, 3], len(ops)))
+    ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5)
+    if ds is None or int(ds.number) != sg.number:
+        return None
+    T, t = np.array(ds.transformation_matrix, dtype=float), np.array(ds.origin_shift, dtype=float)
+    # spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2): twelfths, 48ths
+    T = np.where(np.abs(T * 12 - np.rint(T * 12)) < 1e-6, np.rint(T * 12) / 12, T)
+    t = np.where(np.abs(t * 48 - np.rint(t * 48)) < 1e-6, np.rint(t * 48) / 48, t)
+    return T, t
+
+
+#: the 24 signed permutation matrices of determinant +1: the axis changes that may keep a standard setting
+_AXIS_CHANGES = np.array([s * np.eye(3, dtype=int)[list(perm)] for perm in itertools.permutations(range(3))
+                          for s in (np.array(signs)[:, None] for signs in itertools.product((1, -1), repeat=3))
+                          if round(np.linalg.det(s * np.eye(3)[list(perm)])) == 1])
+
+
+def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.ndarray, p: np.ndarray):
+    """Among the standard settings equivalent to x_std = T·x + t (the same operations after a change of axes M
+    and origin s that the group's affine normaliser allows: x' = M·x_std + s), the one whose relation to the child
+    (P' = M·T·P) comes first in ``relate``'s order (the simplest, closest to the child's own axes), then with the
+    child's origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c))."""
+    from .correspondence import order
+    from .spacegroup import _SHIFTS
+
+    Q = np.linalg.inv(T)
+    target = sg.symops.in_basis(Q, -Q @ t)
+    codes = set(target._rot_codes.tolist())
+    eye = np.eye(3, dtype=int)
+    options = []
+    for M in _AXIS_CHANGES:
+        moved = target.in_basis(M.T)  # x_std = Mᵀ·x' (M⁻¹ = Mᵀ): the operations in the new axes
+        if set(moved._rot_codes.tolist()) != codes:
+            continue
+        R, w = moved.rotations, moved.translations
+        fits = np.ones(len(_SHIFTS), dtype=bool)
+        for k in np.argsort(-np.linalg.matrix_rank(R - eye), kind="stable"):
+            fits[fits] = target.contains_many(R[k], w[k] + _SHIFTS[fits] @ (R[k] - eye).T)
+            if not fits.any():
+                break
+        for shift in _SHIFTS[fits]:  # x'' = x' − shift has exactly the operations of the standard setting
+            options.append((M @ T, M @ t - shift))
+    if not options:
+        return T, t
+    Ps = np.array([Tn @ P for Tn, _ in options])
+    origin = [float(np.linalg.norm((Tn @ p + tn + 0.5) % 1.0 - 0.5)) for Tn, tn in options]
+    first = order(np.zeros(len(Ps)), Ps)[0]
+    same = [i for i in range(len(Ps)) if np.allclose(Ps[i], Ps[first], atol=1e-9)]  # that P, at any origin
+    return options[min(same, key=lambda i: (round(origin[i], 9), i))]
+
+
+def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: float,
+                         lattice_tol: float) -> PseudoSupergroup:
+    """The candidate described in its supergroup's standard setting (as Bilbao's PSEUDO gives it): the relation
+    from there to the child (P, p composed with the basis change), the symmetrised structure on the group's
+    conventional cell, and the distortion measured again at that same placement, so that its irreps are those of
+    the standard setting (CDML k labels; k in the supergroup's own reciprocal basis, not the child's). The
+    displacements are the same numbers. The candidate as it is when it is in that setting already, or when the
+    standard setting cannot be found."""
+    from .order import symmetrize
+    from .relation import NotSubgroupError, relation_at
+    from .spacegroup import identify_operations
+
+    rel = cand.relation
+    sg = rel.parent.spacegroup
+    basis = _standard_basis(sg, rel.parent.cell)
+    if basis is None:
+        return cand
+    T, t = _nearest_equivalent(sg, *basis, np.asarray(rel.P, float), np.asarray(rel.p, float))
+    if np.allclose(T, np.eye(3), atol=1e-9) and np.allclose(t - np.rint(t), 0, atol=1e-9):
+        return cand
+    Q, q = np.linalg.inv(T), -np.linalg.solve(T, t)  # x_old = Q·x_std + q
+    sym = cand.symmetrized
+    try:
+        ops = sg.symops.in_basis(Q, q, source=child.name)
+        cell = sym.cell.transformed(Q)
+        ident = identify_operations(ops.rotations, ops.translations, cell.matrix())
+        if ident is None:
+            return cand
+        std = SpaceGroupInfo(ident.number, ident.hm, ident.hall, ident.hm, "pseudo-symmetry", ops.rotations,
+                             ops.translations, ident.is_standard)
+        parent = replace(sym, cell=cell, spacegroup=std, warnings=(), atoms=tuple(
+            replace(a, xyz=(T @ a.xyz + t) % 1.0) for a in sym.atoms))
+        moved = _moved(child, cand.origin_shift)
+        new = relation_at(parent, moved, T @ np.asarray(rel.P, float), T @ np.asarray(rel.p, float) + t,
+                          tol=max(lattice_tol, 0.01))
+        dist = symmetrize(new, max_distance=max_distance)
+    except NotSubgroupError:
+        return cand
+    return replace(cand, symbol=std.hm, relation=new, max_displacement=dist.max_displacement,
+                   amplitude=dist.amplitude, symmetrized=_noted(dist.symmetrized, child, cand.origin_shift),
+                   distortion=dist)
 
 
 #: a uniform shift along the polar axes below this (Å) is left as it is (no further symmetrisation)
@@ -376,5 +497,5 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         if key not in placed:
             placed.add(key)
             unique.append(cand)
-    return unique
+    return [_in_standard_setting(c, child, max_distance, lattice_tol) for c in unique]
 

@@ -322,9 +322,41 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"{reasons[0]}",
         )
     misfit, P, p = found
+    return _relation(parent, child, P, p, misfit, tol, rots)
+
+
+def relation_at(parent: Phase, child: Phase, P, p, *, tol: float = 0.08) -> Relation:
+    """The relation parent ⊃ child at a basis change (P, p) the caller already knows (``x_parent = P·x_child + p``),
+    not one searched for: ``pseudo`` moves a supergroup it built in the child's basis to its standard setting and
+    keeps the placement it measured. Raises :class:`NotSubgroupError` when some child operation is not a parent
+    operation there, or the lattices differ by more than ``tol`` (finite strain)."""
+    P, p = np.asarray(P, dtype=float), np.asarray(p, dtype=float).reshape(3)
+    G, H = parent.spacegroup, child.spacegroup
+    mapped = H.symops.in_basis(np.linalg.inv(P), -np.linalg.solve(P, p), source=child.name)
+    inside = G.symops.contains_many(mapped.rotations, mapped.translations)
+    if not np.all(inside):
+        bad = int(np.flatnonzero(~inside)[0])
+        raise NotSubgroupError(child.name, f"not a subgroup of {parent.name} at P = {basis_string(P)}, p = "
+                                           f"{fmt_vector(p)}: child operation {mapped.triplets()[bad]} (parent "
+                                           "setting) is not a parent operation")
+    misfit = finite_strain_norm(P.T @ parent.cell.metric() @ P, child.cell.metric())
+    if not misfit <= tol:
+        raise NotSubgroupError(child.name, f"not a subgroup of {parent.name} within strain tolerance {tol}: the "
+                                           f"lattices at P = {basis_string(P)} differ by {misfit:.4f}")
+    return _relation(parent, child, P, p, misfit, tol,
+                     (unique_matrices(G.symops.rotations), unique_matrices(H.symops.rotations)))
+
+
+def _relation(parent: Phase, child: Phase, P, p, misfit: float, tol: float, rots) -> Relation:
+    """The :class:`Relation` at a verified (P, p): indices, cosets, ferroic character (``rots``: the two groups'
+    distinct rotations)."""
+    G, H = parent.spacegroup, child.spacegroup
+    name_c = child.name
+    cent_p = G.symops.centring_vectors()
+    n_rot_p, n_rot_c = len(rots[0]), len(rots[1])
     misfit = 0.0 if misfit < 1e-12 else float(misfit)  # identical lattices: exactly 0, never 1e-17 of rounding
     P = np.where(np.abs(P - np.round(P * 12) / 12) < 1e-9, np.round(P * 12) / 12, P)
-    counts = _indices(P, n_rot_p // n_rot_c, len(cent_p), len(ops_c.centring_vectors()), name_c)
+    counts = _indices(P, n_rot_p // n_rot_c, len(cent_p), len(H.symops.centring_vectors()), name_c)
 
     cosets, texts = _cosets_in_order(G, H, P, p)
     warnings = []

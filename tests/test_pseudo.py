@@ -302,3 +302,40 @@ def test_a_polar_child_lists_each_supergroup_once_at_its_best_place_along_the_ax
     assert found[0].max_displacement == pytest.approx(0.05, abs=1e-6)
     assert found[0].irrep == "Au"
     assert found[0].distortion.modes.amplitude == pytest.approx(0.1, abs=1e-6)
+
+
+def test_candidate_on_a_doubled_cell_is_given_in_its_standard_setting():
+    """The Pccn model written on (2a, b, c) with every atom moved by +δ along z in one half and −δ in the other (a
+    k = X = (1/2, 0, 0) distortion of Pccn): pseudo must give Pccn (index 4: the lost 2-fold and the lost a/2) and
+    P2₁/c on a (index 2) in their standard settings, i.e. on the small cell with child = (2a, b, c) at the origin (not
+    spglib's (−2b, −a, −c)), with the distortion at X: "X:…" for Pccn (CDML X = (1/2, 0, 0) of oP) and
+    k = (1/2, 0, 0) for P2₁/c (mP has no tabulated labels). By hand, every one of the N = 632 atoms of the child cell is
+    δ = 0.05 Å from its place in the supergroup, and the child cell holds n_p = 2 parent primitive cells: largest
+    displacement δ, amplitude √(N·δ²/n_p) = √(632 · 0.0025 / 2) Å."""
+    from symstrain.expand import expand_to_cell
+    from symstrain.interop import phase_from_sites
+    from symstrain.models import model_phase
+    from symstrain.phase import Cell
+
+    ls = model_phase(q=-1, eta=0.0)
+    frac, z, site, _ = expand_to_cell(ls)
+    half = frac * [0.5, 1.0, 1.0]
+    xyz = np.concatenate([half, half + [0.5, 0.0, 0.0]])
+    delta = 0.05
+    xyz[:, 2] += np.repeat([1.0, -1.0], len(frac)) * delta / ls.cell.c
+    elements = [{ls.atoms[i].element: 1.0} for i in site] * 2
+    big = Cell(2 * ls.cell.a, ls.cell.b, ls.cell.c, 90.0, 90.0, 90.0)
+    child = phase_from_sites(big.matrix().T, xyz % 1.0, elements, symprec=1e-4, source="pccn-on-2a")
+    assert child.spacegroup.number == 14
+    n = 2 * len(frac)
+    found = {s.number: s for s in pseudo_supergroups(child, depth=2)}
+    for number, index in ((56, 4), (14, 2)):
+        s = found[number]
+        assert s.index == index
+        assert np.allclose(s.relation.P, np.diag([2, 1, 1])) and np.allclose(s.relation.p, 0)
+        assert s.relation.parent.spacegroup.is_standard_setting
+        assert s.symmetrized.cell.a == pytest.approx(ls.cell.a, rel=1e-9)
+        assert s.max_displacement == pytest.approx(delta, rel=1e-6)
+        assert s.amplitude == pytest.approx(np.sqrt(n * delta ** 2 / 2), rel=1e-6)
+    assert found[56].symbol.replace(" ", "") == "Pccn" and found[56].irrep.startswith("X:")
+    assert found[14].irrep.startswith("k=(1/2, 0, 0):")

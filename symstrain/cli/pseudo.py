@@ -40,9 +40,21 @@ def run(args):
         lines.append("  none: no supergroup is reached by displacements within the tolerance")
     for s in found:
         lines.append(f"  {s.symbol} ({s.number})  index {s.index}  largest displacement {s.max_displacement:.3f} Å  "
-                     f"amplitude {s.amplitude:.3f} Å  {s.relation.aizu}  distortion {s.irrep}")
+                     f"amplitude {s.amplitude:.3f} Å  {s.relation.aizu}  distortion {s.irrep}{_basis(s.relation)}")
     if files:
         lines.append(f"wrote {', '.join(files)}")
     data = {"child": structure(child), "max_distance": args.max_distance, "lattice_tol": args.lattice_tol,
             "depth": args.depth, "candidates": [s.to_dict() for s in found]}
     return CommandResult(data, "\n".join(lines), files, warnings=warning_records(child.warnings, child.name))
+
+
+def _basis(rel) -> str:
+    """'  child = (2a, b, c) at (0, 0, 1/2)' where the child's basis or origin is not the supergroup's, else ''."""
+    import numpy as np
+
+    from ..notation import basis_string, fmt_vector
+
+    P, p = np.asarray(rel.P, float), np.asarray(rel.p, float)
+    if np.allclose(P, np.eye(3)) and np.allclose((p + 0.5) % 1.0 - 0.5, 0):
+        return ""
+    return f"  child = {basis_string(P)}" + ("" if np.allclose((p + 0.5) % 1.0 - 0.5, 0) else f" at {fmt_vector(p)}")
