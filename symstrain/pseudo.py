@@ -25,6 +25,7 @@ Displacements are in Å, measured with the child's cell. The symmetrised structu
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, replace
 
@@ -228,9 +229,28 @@ def _moved(child: Phase, tau) -> Phase:
     return replace(child, atoms=tuple(replace(a, xyz=(a.xyz + tau) % 1.0) for a in child.atoms))
 
 
+@functools.cache
+def _origin_choice_2() -> dict[int, int]:
+    """Space-group number → spglib's Hall number of origin choice 2 (the 24 groups with two origin choices)."""
+    import warnings
+
+    import spglib
+
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # spglib's notice about its old error handling
+        for hall in range(1, 531):
+            st = spglib.get_spacegroup_type(hall)
+            if st.choice == "2":
+                out.setdefault(int(st.number), hall)
+    return out
+
+
+
 def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] | None:
     """(T, t) with x_std = T·x + t: from the setting ``sg`` is written in (the child's basis) to the standard setting
-    of its type as spglib gives it (ITA's standard settings, a conventional cell of the group's own lattice: smaller
+    of its type as spglib gives it (ITA's standard settings, origin choice 2 where there are two, as Bilbao and
+    ISODISTORT use; a conventional cell of the group's own lattice: smaller
     than the child's when the group has translations the child lost). Read off three generic orbits of the group's
     operations (a structure whose symmetry is exactly the group), so it depends on the operations and the metric
     only. None when spglib names another type."""
@@ -245,6 +265,10 @@ def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] |
     ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5)
     if ds is None or int(ds.number) != sg.number:
         return None
+    if sg.number in _origin_choice_2():  # Bilbao's (and ISODISTORT's) origin: at the centre of symmetry
+        ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5, hall_number=_origin_choice_2()[sg.number])
+        if ds is None or int(ds.number) != sg.number:
+            return None
     T, t = np.array(ds.transformation_matrix, dtype=float), np.array(ds.origin_shift, dtype=float)
     # spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2): twelfths, 48ths
     T = np.where(np.abs(T * 12 - np.rint(T * 12)) < 1e-6, np.rint(T * 12) / 12, T)
@@ -306,7 +330,7 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
 
     rel = cand.relation
     sg = rel.parent.spacegroup
-    basis = _standard_basis(sg, rel.parent.cell)
+    basis = _standard_basis(sg, cand.symmetrized.cell)  # the child's metric averaged over G: G's lattice symmetry
     if basis is None:
         return cand
     T, t = _nearest_equivalent(sg, *basis, np.asarray(rel.P, float), np.asarray(rel.p, float))
@@ -325,8 +349,9 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
         parent = replace(sym, cell=cell, spacegroup=std, warnings=(), atoms=tuple(
             replace(a, xyz=(T @ a.xyz + t) % 1.0) for a in sym.atoms))
         moved = _moved(child, cand.origin_shift)
-        new = relation_at(parent, moved, T @ np.asarray(rel.P, float), T @ np.asarray(rel.p, float) + t,
-                          tol=max(lattice_tol, 0.01))
+        origin = (T @ np.asarray(rel.p, float) + t) % 1.0  # modulo the supergroup's lattice
+        origin[np.isclose(origin, 1.0, rtol=0, atol=1e-12)] = 0.0
+        new = relation_at(parent, moved, T @ np.asarray(rel.P, float), origin, tol=max(lattice_tol, 0.01))
         dist = symmetrize(new, max_distance=max_distance)
     except NotSubgroupError:
         return cand

@@ -299,3 +299,25 @@ def test_a_structure_related_to_itself_has_a_lattice_misfit_of_exactly_zero():
     hs = read_cif(Path(__file__).resolve().parents[1] / "cifs" / "model_HS_P21c_300K.cif")
     r = relate(hs, hs)
     assert r.index == 1 and r.lattice_misfit == 0.0 and r.to_dict()["lattice_misfit"] == 0.0
+
+
+def test_relation_at_a_given_basis_change():
+    """relation_at keeps the (P, p) it is given. Pccn ⊃ P2₁/c on (b, −a, c) (the conjugate of test_conjugate_b_minus_a_c,
+    lost coset by hand in the module docstring) gives that relation again, and the child on (a, b, c) with origin
+    (1/4, 0, 0) is refuted: the child's inversion through (1/4, 0, 0) of the parent is no Pccn operation (Pccn's
+    only operation −1·(−x, −y, −z) up to translations puts its centres at (i/2, j/2, k/2)); a child cell 10 % off
+    the parent's is refuted by the strain tolerance."""
+    from symstrain.relation import relation_at
+
+    parent = phase(PARENT_CELL, "P c c n", "LS")
+    child = phase(Cell(11.98, 10.05, 15.10, 90, 93.1, 90), "P 1 21/c 1", "HS-conj")
+    P = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]], float)
+    r = relation_at(parent, child, P, np.zeros(3))
+    assert basis_string(r.P) == "(b, -a, c)" and np.allclose(r.p, 0)
+    assert set(r.lost_cosets[0]) == {"-x+1/2,-y+1/2,z", "-x,y+1/2,-z+1/2", "x+1/2,y+1/2,-z", "x,-y+1/2,z+1/2"}
+    assert (r.index, r.kind, r.aizu) == (2, "t", "mmmF2/m")
+    assert r.lattice_misfit == pytest.approx(relate(parent, child).lattice_misfit, rel=1e-12)
+    with pytest.raises(NotSubgroupError, match="not a parent operation"):
+        relation_at(parent, phase(CHILD_CELL, "P 1 21/c 1", "HS"), np.eye(3), [0.25, 0.0, 0.0])
+    with pytest.raises(NotSubgroupError, match="strain tolerance"):
+        relation_at(parent, phase(Cell(11.0, 12.0, 15.0, 90, 90, 90), "P 1 21/c 1", "HS-far"), np.eye(3), np.zeros(3))
