@@ -19,7 +19,8 @@ Method (index-2 steps, iterated)
    distortion measured again at the same placement, so that its irreps carry the standard setting's CDML k labels
    (X = (1/2, 0, 0) of Pccn, not k = (1, 0, 0) of the child's doubled cell). The displacements do not change.
 
-Displacements are in Å, measured with the child's cell. The symmetrised structure's warnings are those of
+Displacements are in Å, measured in the symmetrised cell (the child's metric averaged over the supergroup's point
+group), as :mod:`symstrain.modes` measures them. The symmetrised structure's warnings are those of
 :func:`symstrain.order.symmetrize` plus :data:`WARNING_CODES`.
 """
 
@@ -246,14 +247,13 @@ def _origin_choice_2() -> dict[int, int]:
     return out
 
 
-
 def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] | None:
     """(T, t) with x_std = T·x + t: from the setting ``sg`` is written in (the child's basis) to the standard setting
     of its type as spglib gives it (ITA's standard settings, origin choice 2 where there are two, as Bilbao and
-    ISODISTORT use; a conventional cell of the group's own lattice: smaller
-    than the child's when the group has translations the child lost). Read off three generic orbits of the group's
-    operations (a structure whose symmetry is exactly the group), so it depends on the operations and the metric
-    only. None when spglib names another type."""
+    ISODISTORT use; a conventional cell of the group's own lattice: smaller than the child's when the group has
+    translations the child lost). Read off three generic orbits of the group's operations (a structure whose
+    symmetry is exactly the group) on ``cell``, which must have the group's lattice symmetry (the symmetrised
+    cell), so it depends on the operations and the metric only. None when spglib names another type."""
     import spglib
 
     from .spacegroup import spglib_call
@@ -277,9 +277,10 @@ def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] |
 
 
 #: the 24 signed permutation matrices of determinant +1: the axis changes that may keep a standard setting
-_AXIS_CHANGES = np.array([s * np.eye(3, dtype=int)[list(perm)] for perm in itertools.permutations(range(3))
-                          for s in (np.array(signs)[:, None] for signs in itertools.product((1, -1), repeat=3))
-                          if round(np.linalg.det(s * np.eye(3)[list(perm)])) == 1])
+_AXIS_CHANGES = np.array([M for M in (np.diag(signs) @ np.eye(3, dtype=int)[list(perm)]
+                                     for perm in itertools.permutations(range(3))
+                                     for signs in itertools.product((1, -1), repeat=3))
+                          if round(np.linalg.det(M)) == 1])
 
 
 def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.ndarray, p: np.ndarray):
@@ -325,7 +326,7 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
     displacements are the same numbers. The candidate as it is when it is in that setting already, or when the
     standard setting cannot be found."""
     from .order import symmetrize
-    from .relation import NotSubgroupError, relation_at
+    from .relation import relation_at
     from .spacegroup import identify_operations
 
     rel = cand.relation
@@ -353,7 +354,7 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
         origin[np.isclose(origin, 1.0, rtol=0, atol=1e-12)] = 0.0
         new = relation_at(parent, moved, T @ np.asarray(rel.P, float), origin, tol=max(lattice_tol, 0.01))
         dist = symmetrize(new, max_distance=max_distance)
-    except NotSubgroupError:
+    except SymstrainInputError:  # not expected (the same operations, placement and atoms): keep the child's basis
         return cand
     return replace(cand, symbol=std.hm, relation=new, max_displacement=dist.max_displacement,
                    amplitude=dist.amplitude, symmetrized=_noted(dist.symmetrized, child, cand.origin_shift),
