@@ -302,8 +302,8 @@ def test_a_structure_related_to_itself_has_a_lattice_misfit_of_exactly_zero():
 
 
 def test_relation_at_a_given_basis_change():
-    """relation_at keeps the (P, p) it is given. Pccn ⊃ P2₁/c on (b, −a, c) (the conjugate of test_conjugate_b_minus_a_c,
-    lost coset by hand in the module docstring) gives that relation again, and the child on (a, b, c) with origin
+    """relation_at keeps the (P, p) it is given. Pccn ⊃ P2₁/c on (b, −a, c) (the conjugate of
+    test_conjugate_b_minus_a_c, lost coset by hand in the module docstring) gives that relation again, and the child on (a, b, c) with origin
     (1/4, 0, 0) is refuted: the child's inversion through (1/4, 0, 0) of the parent is no Pccn operation (Pccn's
     only operation −1·(−x, −y, −z) up to translations puts its centres at (i/2, j/2, k/2)); a child cell 10 % off
     the parent's is refuted by the strain tolerance."""
