@@ -155,11 +155,13 @@ class ModeDecomposition:
         direction, isotropy, role."""
         import pandas as pd
 
+        columns = ["label", "k", "k_label", "dimension", "n_modes", "amplitude", "amplitude_su", "fraction",
+                   "direction", "isotropy", "role"]  # also when there is no irrep (no atom moved: amplitude 0)
         return pd.DataFrame([{"label": ir.label, "k": fmt_k(ir.k), "k_label": ir.k_label or "",
                               "dimension": ir.dimension, "n_modes": ir.n_modes, "amplitude": ir.amplitude,
                               "amplitude_su": ir.amplitude_su, "fraction": ir.fraction, "direction": ir.direction or "",
                               "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
-                              "role": ir.role} for ir in self.irreps])
+                              "role": ir.role} for ir in self.irreps], columns=columns)
 
     def to_dict(self) -> dict:
         from .contract import basis_change, clean, quantity, quantity_array, structure

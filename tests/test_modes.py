@@ -660,3 +660,29 @@ def test_mulliken_symbols_of_polar_and_monoclinic_point_groups(parent, child, lo
     d = decompose(p, c)
     assert [(ir.k_label, ir.mulliken) for ir in _active(d)] == [("Γ", expected)]
     assert _active(d)[0].fraction == pytest.approx(1.0, abs=1e-9)
+
+
+def test_cli_child_without_atomic_distortion(tmp_path, capsys):
+    """SrTiO₃-like P4/mmm and a Pmmm child with every atom on the same special positions, only the cell distorted
+    (a ≠ b): no atom can move (the positions are fixed by both groups), so the amplitude is exactly 0 and there is
+    no irrep. ``modes`` once failed here with an internal error (KeyError, empty irrep table, PyXtal's PbTiO₃ Pmmm);
+    it must say so, exit 0 and still write modes.csv with its header."""
+    from dataclasses import replace
+
+    from symstrain.cli import main
+    from symstrain.writer import write_cif
+
+    parent = _perovskite()
+    # in Pmmm, O at (1/2, 0, 1/2) and (0, 1/2, 1/2) are two sites
+    atoms = parent.atoms + (Atom("O3", "O", np.array([0., .5, .5]), NAN3),)
+    child = replace(parent, cell=Cell(3.9, 3.95, 4.1, 90, 90, 90), spacegroup=SpaceGroupInfo.from_symbol("P m m m"),
+                    atoms=atoms, source="model_Pmmm")
+    write_cif(parent, tmp_path / "p.cif")
+    write_cif(child, tmp_path / "c.cif")
+    assert decompose(parent, child).amplitude == 0.0
+    out = tmp_path / "m"
+    assert main(["modes", str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--out", str(out)]) == 0
+    assert "no atomic distortion" in capsys.readouterr().out
+    lines = (out / "modes.csv").read_text().splitlines()
+    assert lines[0].startswith("# units:") and lines[1].startswith("file,block,T,T_su,label,")
+    assert len(lines) == 2

@@ -92,9 +92,12 @@ def _write_modes(path, results) -> str:
                      "direction": ir.direction or "",
                      "isotropy": "" if ir.isotropy is None else f"{ir.isotropy[1]} ({ir.isotropy[0]})",
                      "role": ir.role, "total_amplitude": r.amplitude, "total_amplitude_su": r.amplitude_su})
+    columns = ["file", "block", "T", "T_su", "label", "k", "k_label", "zone_boundary", "dimension", "n_modes",
+               "amplitude", "amplitude_su", "fraction", "direction", "isotropy", "role", "total_amplitude",
+               "total_amplitude_su"]  # the header also when no child has a distortion (no irrep rows)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(_UNITS + "\n")
-        pd.DataFrame(rows).to_csv(fh, index=False)
+        pd.DataFrame(rows, columns=columns).to_csv(fh, index=False)
     return str(path)
 
 
@@ -146,11 +149,14 @@ def _text(results, failed, files) -> str:
         if any(r.polar_shift):
             lines.append(f"  uniform polar shift removed: {r.polar_shift.round(5).tolist()} Å")
         df = r.irreps_frame()
-        if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
+        if df.empty:  # every atom where the parent puts it (e.g. all on special positions): only the cell distorts
+            lines.append("  no atomic distortion: every atom of the child is on its place in the parent (amplitude 0)")
+        elif df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
             df = df.drop(columns="amplitude_su")
         # an unknown s.u. (the file gives none for that irrep) is "—", never "NaN"
-        lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}", na_rep="—")
-                     .replace("\n", "\n  "))
+        if not df.empty:
+            lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}", na_rep="—")
+                         .replace("\n", "\n  "))
         if r.strain:
             lines.append("  strain by irreps of the parent point group: "
                          + ", ".join(f"{s.label} {s.amplitude:.5f}" for s in r.strain))
