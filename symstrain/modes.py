@@ -76,6 +76,9 @@ _BLOCK = 1 << 20
 
 
 
+#: a total amplitude below this (Å) is rounding (coordinates hold ~1e-16 of a cell): written as exactly 0
+ZERO_AMPLITUDE = 1e-12
+
 def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
               tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4,
               fixed_origin: bool = False) -> ModeDecomposition:
@@ -165,6 +168,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
     amp, p, ref, ref_site, dist, U, shift, chosen, As, to_ref, n_p = best
+    if amp < ZERO_AMPLITUDE:  # the child is its reference up to rounding: exactly 0, no irrep's "share" of 1e-16 Å
+        amp, U = 0.0, np.zeros_like(U)
     if chosen is not rel:
         warns.append(WarningRecord("basis_chosen", child.name, f"P = {basis_string(rel.P)} and P = "
                                    f"{basis_string(chosen.P)} both make the child's operations parent operations "

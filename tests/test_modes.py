@@ -686,3 +686,21 @@ def test_cli_child_without_atomic_distortion(tmp_path, capsys):
     lines = (out / "modes.csv").read_text().splitlines()
     assert lines[0].startswith("# units:") and lines[1].startswith("file,block,T,T_su,label,")
     assert len(lines) == 2
+
+
+def test_undistorted_child_has_exactly_zero_amplitude():
+    """The Pccn model declared as its P2₁/c subgroup (each Pccn orbit written as two P2₁/c sites: x and 2z·x) is not
+    distorted at all: the amplitude is exactly 0 and so is every irrep's, with fraction 0. The averaging left
+    ~5e-15 Å of rounding, shared out as 'fractions' 0.014 and 0.22 of Ag and B2g (PyXtal's I-4c2 NAlF₄, truly
+    I4/mcm, gave A1g 'fraction 0.45' of a 3e-16 Å amplitude)."""
+    from dataclasses import replace
+
+    from symstrain.models import model_phase
+
+    ls = model_phase(q=-1, eta=0.0)
+    W, w = np.diag([-1, -1, 1]), np.array([0.5, 0.5, 0.0])  # Pccn's 2z, lost in P2₁/c
+    atoms = ls.atoms + tuple(replace(a, label=a.label + "b", xyz=(W @ a.xyz + w) % 1.0) for a in ls.atoms)
+    child = replace(ls, spacegroup=SpaceGroupInfo.from_symbol("P 1 21/c 1"), atoms=atoms, source="ls-as-p21c")
+    d = decompose(ls, child, reference="symmetrized")
+    assert d.amplitude == 0.0
+    assert d.irreps and all(ir.amplitude == 0.0 and ir.fraction == 0.0 for ir in d.irreps)
