@@ -44,8 +44,7 @@ import numpy as np
 
 from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
-from .kvectors import fmt_k
-from .notation import basis_string
+from .notation import basis_string, fmt_vector
 from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry, no_pairing_message,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
@@ -159,7 +158,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                     # the atoms pair inconsistently under the lost operations at this origin: the average is no
                     # structure of the parent group there (another origin may give one). Checked only where the
                     # origin would be chosen: the others cannot be, whatever their symmetry
-                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_k(p)} the child "
+                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_vector(p)} the child "
                                                             "averaged over the lost operations does not have the "
                                                             "parent's symmetry (its atoms pair inconsistently)")))
                     continue
@@ -180,7 +179,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
     if n_valid > 1:
         warns.append(WarningRecord("origin_chosen", child.name, f"{n_valid} origins are valid for the two "
-                                   f"groups; p = {fmt_k(p)} gives the smallest amplitude"))
+                                   f"groups; p = {fmt_vector(p)} gives the smallest amplitude"))
     if np.linalg.norm(shift) > 1e-9:
         warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
                                    f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))

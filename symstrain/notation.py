@@ -59,8 +59,11 @@ def is_simple_fraction(v: float, max_den: int = 48, tol: float = 1e-6) -> bool:
 
 
 def fmt_vector(v, max_den: int = 48) -> str:
-    """``(1/4, 0, 0)`` for a fractional vector."""
-    return "(" + ", ".join(frac_str(x, max_den) for x in np.asarray(v, dtype=float).reshape(-1)) + ")"
+    """``(1/4, 0, 0)`` for a fractional vector; a component that is no fraction with denominator ≤ ``max_den``
+    (within 1e-6: an origin along a polar axis is any number) as a decimal, ``(-0.07528, 0, 1/4)``, never rounded to
+    a fraction it is not."""
+    return "(" + ", ".join(frac_str(x, max_den) if is_simple_fraction(x, max_den) else f"{x:.5f}"
+                           for x in np.asarray(v, dtype=float).reshape(-1)) + ")"
 
 
 def triplet(R, t, *, reduce: bool = False, exact_for: str | None = None) -> str:
