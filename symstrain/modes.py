@@ -119,7 +119,10 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         if reference == "parent":
             check_composition(child, parent, species,
                               pz[parent_in_child_cell(pf, np.asarray(rel.P, float), np.asarray(rel.p, float))[1]])
-    for r in [rel] + (equivalent_relations(rel) if reference == "parent" else []):
+    # the other lattice correspondences the groups allow: against the parent's atoms, the one mapping them onto the
+    # child's; against the child's own average (free origin), the one giving the smallest amplitude, like the origin
+    # (pseudo's parent written in its standard setting may be one relate does not find first)
+    for r in [rel] + (equivalent_relations(rel) if reference == "parent" or not fixed_origin else []):
         P = np.asarray(r.P, float)
         As = reference_lattice(A, P, parent.spacegroup.rotations)
         to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice
@@ -173,7 +176,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         warns.append(WarningRecord("basis_chosen", child.name, f"P = {basis_string(rel.P)} and P = "
                                    f"{basis_string(chosen.P)} both make the child's operations parent operations "
                                    "(they differ by a symmetry of the parent's lattice that its structure lacks); "
-                                   f"P = {basis_string(chosen.P)} maps the parent structure onto the child's"))
+                                   f"P = {basis_string(chosen.P)} "
+                                   + ("maps the parent structure onto the child's" if reference == "parent"
+                                      else "gives the smallest amplitude")))
         rel = chosen
     u_frac = U @ np.linalg.inv(A).T
     U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
