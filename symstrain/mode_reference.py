@@ -112,3 +112,30 @@ def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
     mean = (occ @ U) / occ.sum()
     shift = Qv @ (Qv.T @ mean)
     return U - shift, shift
+
+
+def fitted_polar_origins(origins, frac, species, pf, pz, P, A, polar, max_distance: float) -> np.ndarray:
+    """Each origin (parent fractional, (m, 3)) moved along the child's polar directions ``polar`` (3, k; child
+    fractional) to the least-squares placement of the parent's atoms on the child's: the child's atoms paired with
+    the parent's (one-to-one, same species, within ``max_distance`` Å) and the mean offset along the polar axes
+    removed. :func:`polar_origins` puts one atom on its partner, which is off by that atom's own displacement (half
+    an ångström in PyXtal's layered MoWTe₂-type Cm, where no other origin then paired); origins whose atoms do not
+    pair are left out."""
+    from .pairing import NoPairing, pair_atoms
+
+    if polar.size == 0 or len(origins) == 0:
+        return np.zeros((0, 3))
+    V = A @ polar
+    out = []
+    for p in origins:
+        X, src = parent_in_child_cell(pf, P, p)
+        try:
+            j, L, _ = pair_atoms(frac, species, X, pz[src], A, max_distance)
+        except NoPairing:
+            continue
+        mean = np.mean((frac - X[j] - L) @ A.T, axis=0)  # Å, child minus parent
+        c = np.linalg.lstsq(V, mean, rcond=None)[0]
+        delta = polar @ c
+        if np.linalg.norm(delta @ A.T) > 1e-6:
+            out.append(p - delta @ np.asarray(P, float).T)
+    return np.array(out).reshape(-1, 3)

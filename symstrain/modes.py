@@ -49,7 +49,7 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
 from .expand import expand_to_cell_ops
-from .mode_reference import equivalent_relations, polar_origins, reference_lattice, remove_polar
+from .mode_reference import equivalent_relations, fitted_polar_origins, polar_origins, reference_lattice, remove_polar
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
@@ -134,6 +134,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         if parent.atoms and not fixed_origin:
             # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
             origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar, centring)])
+            if reference == "symmetrized":  # the average decides, not the parent's atoms: their best placement too
+                origins = np.vstack([origins, fitted_polar_origins(origins, frac, species, pf, pz, P, A, polar,
+                                                                   max_distance)])
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
