@@ -417,7 +417,9 @@ def _keeps_symmetry(dist) -> bool | None:
 
 
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
-    """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å."""
+    """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å,
+    written in the child's basis (the search's own steps; :func:`pseudo_supergroups` gives them in their standard
+    settings)."""
     from .expand import expand_to_cell
     from .pairing import group_generators
 
