@@ -4,9 +4,9 @@ What lives here: :func:`correspondences` — every P (child basis = parent basis
 det > 0) that maps the parent lattice onto the child cell within a finite-strain tolerance, lazily, in the order
 ``relate`` tries them (smallest misfit, then the simplest P), and :func:`lattice_candidates`, those of one misfit
 bound at once; :func:`finite_strain_norm(s) <finite_strain_norm>` — the misfit measure; :func:`find_origin` — the
-origin shifts p (on a 1/24 grid) that make every child operation a parent operation for one P. What does not: the
-verdict and the relation record (``relation.py``), what a relation implies for tensors and domains (``ferroic.py``),
-the lost cosets (``cosets.py``).
+origin shifts p (on a 1/24 grid, finer for a fractional P) that make every child operation a parent operation for one
+P. What does not: the verdict and the relation record (``relation.py``), what a relation implies for tensors and
+domains (``ferroic.py``), the lost cosets (``cosets.py``).
 
 Conventions are ``relation.py``'s: child basis = parent basis · P, x_parent = P·x_child + p; a child operation
 (W_c, w_c) is the parent operation W_p = P W_c P⁻¹, w_p = P w_c + p − W_p p (modulo parent lattice translations).
@@ -247,7 +247,41 @@ _MAX_JOINT = 200_000
 
 
 def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
-    """Origin shifts p making every child op a parent op, or (None, reason). Vectorised over a p grid."""
+    """Origin shifts p making every child op a parent op, or (None, reason). Vectorised over a p grid: 1/24, and
+    where P has fractional entries (a child cell of the parent's centred lattice) and none is found there, 1/(24·q)
+    with q the entries' common denominator: a child origin at 1/24 then lies at 1/48 in the parent (P = (a, b,
+    −1/2a + 1/2c) with the child's origin at (3/8, 5/12, 1/24): no origin was found)."""
+    p, why = _find_origin_on(P, parent, child, _ORIGIN_GRID)
+    if p is None:
+        q = _denominator(P)
+        if q > 1:
+            p2, _ = _find_origin_on(P, parent, child, _ORIGIN_GRID * q)
+            if p2 is not None:
+                return p2, None
+    return p, why
+
+
+def _denominator(P: np.ndarray) -> int:
+    """The least common denominator (≤ 12) of the entries of P; 1 for an integer matrix."""
+    from fractions import Fraction
+    from math import lcm
+
+    return lcm(*(Fraction(float(x)).limit_denominator(12).denominator for x in np.asarray(P, float).ravel()))
+
+
+@lru_cache(maxsize=None)
+def _origin_grid(n_grid: int) -> np.ndarray:
+    """Every k of the n_grid³ origin grid (origins k/n_grid), in C order, as floats (exact small integers)."""
+    if n_grid == _ORIGIN_GRID:
+        return _ORIGIN_K
+    k = np.stack(np.meshgrid(*[np.arange(n_grid, dtype=float)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+    k.setflags(write=False)
+    return k
+
+
+def _find_origin_on(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo, n_grid: int):
+    """:func:`find_origin` on the grid of origins k/n_grid."""
+    grid_k = _origin_grid(n_grid)
     G = parent.symops
     W, tw = _map_child_ops(P, child)
     Wi = np.round(W)
@@ -262,7 +296,6 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
                 f"{op_to_xyz(Wi[n] if not bad[n] else W[n], np.zeros(3))} in the parent basis, "
                 "which is not a rotation of the parent point group"
             )
-    n_grid = _ORIGIN_GRID
     I_W = np.eye(3)[None] - Wi
     # the right sides 24·(t − P w_c) mod 24 for every (child operation, parent operation (W, t) of its rotation),
     # kept where they are integral within the tolerance of the operations; coded as one number (code below)
@@ -309,8 +342,8 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         return (v[..., 0] * n_grid + v[..., 1]) * n_grid + v[..., 2]
 
     def solutions(n: int, k: np.ndarray) -> np.ndarray:
-        """(len(k),) bool: with p = k/24, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
-        (mod 1)? That is (I − W)·k ≡ 24·(t − P w_c) (mod 24) for a parent operation (W, t)."""
+        """(len(k),) bool: with p = k/n_grid, is w_p(p) = P w_c + p − W p a parent translation for the rotation W
+        (mod 1)? That is (I − W)·k ≡ n·(t − P w_c) (mod n), n = n_grid, for a parent operation (W, t)."""
         want = sides(n)[0]
         if not len(want) or not len(k):
             return np.zeros(len(k), dtype=bool)
@@ -321,16 +354,16 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
         """Every grid k (sorted like the grid) that serves operation n: axis by axis when I − W is diagonal."""
         M = I_W[n]
         if np.any(M - np.diag(np.diag(M))):
-            return _ORIGIN_K[solutions(n, _ORIGIN_K)]
+            return grid_k[solutions(n, grid_k)]
         # the union over the right sides of boxes of axis solutions, marked on the grid (C order = grid order)
         d = [int(x) for x in np.diag(M).tolist()]
         grid = np.zeros((n_grid,) * 3, dtype=bool)
         for row in sides(n)[1].tolist():
-            grid[np.ix_(*(_axis_solutions(di, int(ri)) for di, ri in zip(d, row)))] = True
-        return _ORIGIN_K[np.flatnonzero(grid)]
+            grid[np.ix_(*(_axis_solutions(di, int(ri), n_grid) for di, ri in zip(d, row)))] = True
+        return grid_k[np.flatnonzero(grid)]
 
     def sift(order):
-        """Grid points k (origins k/24, in grid order) that make the operations ``order`` parent operations,
+        """Grid points k (origins k/n_grid, in grid order) that make the operations ``order`` parent operations,
         tested in that order, and the first operation that left none (None when some are left)."""
         order = list(order)
         k = first(order[0])
@@ -370,8 +403,8 @@ def find_origin(P: np.ndarray, parent: SpaceGroupInfo, child: SpaceGroupInfo):
 
 
 @lru_cache(maxsize=None)
-def _axis_solutions(d: int, r: int) -> np.ndarray:
-    """The k in 0…23 with d·k ≡ r (mod 24) (a table: d and r are small integers)."""
-    out = np.flatnonzero((d * np.arange(_ORIGIN_GRID) - r) % _ORIGIN_GRID == 0)
+def _axis_solutions(d: int, r: int, n_grid: int = _ORIGIN_GRID) -> np.ndarray:
+    """The k in 0…n_grid − 1 with d·k ≡ r (mod n_grid) (a table: d and r are small integers)."""
+    out = np.flatnonzero((d * np.arange(n_grid) - r) % n_grid == 0)
     out.setflags(write=False)
     return out

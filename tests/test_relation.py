@@ -321,3 +321,22 @@ def test_relation_at_a_given_basis_change():
         relation_at(parent, phase(CHILD_CELL, "P 1 21/c 1", "HS"), np.eye(3), [0.25, 0.0, 0.0])
     with pytest.raises(NotSubgroupError, match="strain tolerance"):
         relation_at(parent, phase(Cell(11.0, 12.0, 15.0, 90, 90, 90), "P 1 21/c 1", "HS-far"), np.eye(3), np.zeros(3))
+
+
+def test_origin_on_a_finer_grid_for_a_fractional_basis_change():
+    """F222 ⊃ C2 with the child on P = (a, b, −1/2a + 1/2c), a cell of the F lattice (the relation of PyXtal's
+    JVASP-42300 to pseudo's parent), and the child's origin then moved to (3/8, 5/12, 1/24) of its own cell. In the
+    parent that origin is P·(3/8, 5/12, 1/24) = (3/8 − 1/48, 5/12, 1/48): off the 1/24 grid of origins, and relate
+    said "not a subgroup" in every setting of such a child. Now it holds with the same P and index, at an origin on
+    the 1/48 grid (not on the 1/24 one), where every child operation is a parent operation (relation_at)."""
+    from symstrain.relation import relation_at
+
+    parent = phase(Cell(5.6, 8.76, 16.66, 90, 90, 90), "F 2 2 2", "f222")
+    P = np.array([[1, 0, -0.5], [0, 1, 0], [0, 0, 0.5]])
+    child = phase(parent.cell.transformed(P), "C 1 2 1", "c2")
+    assert relate(parent, child).index == 2
+    moved = child.transformed(np.eye(3), (3 / 8, 5 / 12, 1 / 24))
+    r = relate(parent, moved)
+    assert r.holds and r.index == 2 and basis_string(r.P) == "(a, b, -1/2a+1/2c)"
+    assert np.allclose(np.rint(r.p * 48), r.p * 48) and not np.allclose(np.rint(r.p * 24), r.p * 24)
+    assert relation_at(parent, moved, r.P, r.p).index == 2
