@@ -289,24 +289,17 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     (P' = M·T·P) comes first in ``relate``'s order (the simplest, closest to the child's own axes), then with the
     child's origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c))."""
     from .correspondence import order
-    from .spacegroup import _SHIFTS
+    from .spacegroup import matching_shifts
 
     Q = np.linalg.inv(T)
     target = sg.symops.in_basis(Q, -Q @ t)
     codes = set(target._rot_codes.tolist())
-    eye = np.eye(3, dtype=int)
     options = []
     for M in _AXIS_CHANGES:
         moved = target.in_basis(M.T)  # x_std = Mᵀ·x' (M⁻¹ = Mᵀ): the operations in the new axes
         if set(moved._rot_codes.tolist()) != codes:
             continue
-        R, w = moved.rotations, moved.translations
-        fits = np.ones(len(_SHIFTS), dtype=bool)
-        for k in np.argsort(-np.linalg.matrix_rank(R - eye), kind="stable"):
-            fits[fits] = target.contains_many(R[k], w[k] + _SHIFTS[fits] @ (R[k] - eye).T)
-            if not fits.any():
-                break
-        for shift in _SHIFTS[fits]:  # x'' = x' − shift has exactly the operations of the standard setting
+        for shift in matching_shifts(moved, target):  # x'' = x' − shift: exactly the standard setting's operations
             options.append((M @ T, M @ t - shift))
     if not options:
         return T, t

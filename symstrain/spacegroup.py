@@ -99,8 +99,15 @@ class OpsIdentity:
 def _ops_match_with_shift(ops: SymOps, table: SymOps) -> np.ndarray | None:
     """Origin shift p (3,) with {(R, t + (R − I)p)} == ``table`` modulo the lattice, or None: the first of
     :data:`_SHIFTS` (in its order) that fits every operation."""
+    fits = matching_shifts(ops, table)
+    return fits[0] if len(fits) else None
+
+
+def matching_shifts(ops: SymOps, table: SymOps) -> np.ndarray:
+    """Every origin shift p of :data:`_SHIFTS` (multiples of 1/8 and 1/6, in its order; (k, 3)) with
+    {(R, t + (R − I)p)} == ``table`` modulo the lattice: the operations written with the origin moved to p."""
     if len(ops) != len(table):
-        return None
+        return np.zeros((0, 3))
     shifts = _SHIFTS
     eye = np.eye(3, dtype=int)
     R, t = ops.rotations, ops.translations
@@ -112,14 +119,13 @@ def _ops_match_with_shift(ops: SymOps, table: SymOps) -> np.ndarray | None:
             break
         shifts = shifts[table.contains_many(R[k], t[k] + shifts @ (R[k] - eye).T)]
         if len(shifts) == 0:
-            return None
+            return shifts
     else:
-        return shifts[0]
+        return shifts
     rest = order[done:]
     moved = t[rest][None] + np.einsum("kab,cb->cka", R[rest] - eye, shifts)  # (shifts, operations, 3)
     fits = table.contains_many(np.tile(R[rest], (len(shifts), 1, 1)), moved.reshape(-1, 3))
-    fits = fits.reshape(len(shifts), len(rest)).all(axis=1)
-    return shifts[np.argmax(fits)] if fits.any() else None
+    return shifts[fits.reshape(len(shifts), len(rest)).all(axis=1)]
 
 
 #: below this many candidate origin shifts, :func:`_ops_match_with_shift` tests them on all operations at once
