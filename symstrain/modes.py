@@ -74,9 +74,9 @@ REFERENCES = ("parent", "symmetrized")
 _BLOCK = 1 << 20
 
 
-
 #: a total amplitude below this (Å) is rounding (coordinates hold ~1e-16 of a cell): written as exactly 0
 ZERO_AMPLITUDE = 1e-12
+
 
 def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
               tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4,
