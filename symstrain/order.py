@@ -397,8 +397,10 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
     cls = reflections(rel, dmin=dmin)
     I = predict_intensities(child, cls.table[["h", "k", "l"]].to_numpy(), radiation)
     dec = decompose(relation=rel, reference="symmetrized", max_distance=max_distance)
-    same = np.allclose(dec.origin, rel.p, atol=1e-9)
-    dist = symmetrize(rel if same else replace(rel, p=dec.origin), max_distance=max_distance)
+    # the distortion at the decomposition's own correspondence and origin (either may differ from relate's first)
+    chosen = dec.relation
+    same = np.allclose(dec.origin, chosen.p, atol=1e-9)
+    dist = symmetrize(chosen if same else replace(chosen, p=dec.origin), max_distance=max_distance)
     return OrderResult(rel, st, dec, dist, eta["eta"], eta["eta_su"], eps13, eps13_su,
                        eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"])
 

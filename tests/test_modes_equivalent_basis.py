@@ -45,6 +45,22 @@ def test_child_in_a_rotated_basis(tmp_path, reference):
     assert d.amplitude == pytest.approx(np.sqrt(8 * u @ u), rel=1e-6)
 
 
+def _pa3_p213(d, dp):
+    """Pa-3 (N on 24d at x₁) and its P2₁3 child (N1 = x₁ + d, N2 = −x₁ + d′; d, d′ in Å) on a 6 Å cube, and the child
+    written on (a, c, −b)."""
+    from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+
+    nan3 = np.full(3, np.nan)
+    a = 6.0
+    x1 = np.array([0.11, 0.23, 0.37])
+    cubic = Cell(a, a, a, 90, 90, 90)
+    parent = Phase(cubic, SpaceGroupInfo.from_symbol("P a -3"), (Atom("N", "N", x1, nan3),), source="pa-3")
+    child = Phase(cubic, SpaceGroupInfo.from_symbol("P 21 3"), (Atom("N1", "N", (x1 + d / a) % 1, nan3),
+                                                                Atom("N2", "N", (-x1 + dp / a) % 1, nan3)),
+                  source="p213")
+    return parent, child, child.transformed(np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]))
+
+
 def test_symmetrized_reference_tries_the_other_correspondences():
     """Pa-3 parent (N on the general 24d position x₁) and a P2₁3 child (the inversion lost: its two 12b orbits N1 =
     x₁ + d, N2 = −x₁ + d′, d and d′ in Å), the child written in the basis (a, c, −b): a 4-fold of the cubic lattice
@@ -54,22 +70,28 @@ def test_symmetrized_reference_tries_the_other_correspondences():
     24 atoms of the cell by as much: amplitude √24·|d + d′|/2 against the child's own average, in either basis;
     √(12·|d|² + 12·|d′|²) against the parent's atoms."""
     from symstrain.notation import basis_string
-    from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
     from symstrain.relation import relate
 
-    nan3 = np.full(3, np.nan)
-    a = 6.0
-    x1 = np.array([0.11, 0.23, 0.37])
     d, dp = np.array([0.03, -0.02, 0.05]), np.array([0.01, 0.04, -0.02])
-    cubic = Cell(a, a, a, 90, 90, 90)
-    parent = Phase(cubic, SpaceGroupInfo.from_symbol("P a -3"), (Atom("N", "N", x1, nan3),), source="pa-3")
-    child = Phase(cubic, SpaceGroupInfo.from_symbol("P 21 3"), (Atom("N1", "N", (x1 + d / a) % 1, nan3),
-                                                                Atom("N2", "N", (-x1 + dp / a) % 1, nan3)),
-                  source="p213")
-    rotated = child.transformed(np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]]))
+    parent, child, rotated = _pa3_p213(d, dp)
     assert basis_string(relate(parent, rotated).P) == "(a, b, c)"
     for c in (child, rotated):
         sym = decompose(parent, c, reference="symmetrized")
         assert sym.amplitude == pytest.approx(np.sqrt(24) * np.linalg.norm(d + dp) / 2, rel=1e-9)
         assert decompose(parent, c).amplitude == pytest.approx(np.sqrt(12 * (d @ d + dp @ dp)), rel=1e-9)
     assert basis_string(sym.relation.P) == "(a, c, -b)"
+
+
+def test_order_measures_the_distortion_where_the_decomposition_chose():
+    """``order`` symmetrises the child at the decomposition's correspondence and origin: with the rotated P2₁3 child
+    above that is P = (a, c, −b), not relate's (a, b, c) with the decomposition's origin (a placement no
+    decomposition chose), and the amplitude is √24·|d + d′|/2 again."""
+    from symstrain.notation import basis_string
+    from symstrain.order import order_one
+
+    d, dp = np.array([0.03, -0.02, 0.05]), np.array([0.01, 0.04, -0.02])
+    parent, _, rotated = _pa3_p213(d, dp)
+    r = order_one(parent, rotated)
+    assert basis_string(r.distortion.relation.P) == basis_string(r.modes.relation.P) == "(a, c, -b)"
+    assert np.allclose(r.distortion.relation.p, r.modes.origin)
+    assert r.distortion.amplitude == pytest.approx(np.sqrt(24) * np.linalg.norm(d + dp) / 2, rel=1e-9)
