@@ -262,13 +262,12 @@ def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] |
     points = np.random.default_rng(20261128).random((3, 3))  # fixed: the same basis on every run
     orbit = (np.einsum("nij,kj->kni", ops.rotations.astype(float), points) + ops.translations[None]) % 1.0
     cell3 = (cell.matrix().T, orbit.reshape(-1, 3), np.repeat([1, 2, 3], len(ops)))
-    ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5)
+    # origin choice 2 where there are two: Bilbao's (and ISODISTORT's) origin, at the centre of symmetry (a Hall
+    # number of another type than the one found is ignored by spglib; 0: its default setting)
+    ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5,
+                     hall_number=_origin_choice_2().get(sg.number, 0))
     if ds is None or int(ds.number) != sg.number:
         return None
-    if sg.number in _origin_choice_2():  # Bilbao's (and ISODISTORT's) origin: at the centre of symmetry
-        ds = spglib_call(spglib.get_symmetry_dataset, cell3, symprec=1e-5, hall_number=_origin_choice_2()[sg.number])
-        if ds is None or int(ds.number) != sg.number:
-            return None
     T, t = np.array(ds.transformation_matrix, dtype=float), np.array(ds.origin_shift, dtype=float)
     # spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2): twelfths, 48ths
     T = np.where(np.abs(T * 12 - np.rint(T * 12)) < 1e-6, np.rint(T * 12) / 12, T)

@@ -151,10 +151,10 @@ def _text(results, failed, files) -> str:
         df = r.irreps_frame()
         if df.empty:  # every atom where the parent puts it (e.g. all on special positions): only the cell distorts
             lines.append("  no atomic distortion: every atom of the child is on its place in the parent (amplitude 0)")
-        elif df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
-            df = df.drop(columns="amplitude_su")
-        # an unknown s.u. (the file gives none for that irrep) is "—", never "NaN"
-        if not df.empty:
+        else:
+            if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
+                df = df.drop(columns="amplitude_su")
+            # an unknown s.u. (the file gives none for that irrep) is "—", never "NaN"
             lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}", na_rep="—")
                          .replace("\n", "\n  "))
         if r.strain:

@@ -55,6 +55,7 @@ def _basis(rel) -> str:
     from ..notation import basis_string, fmt_vector
 
     P, p = np.asarray(rel.P, float), np.asarray(rel.p, float)
-    if np.allclose(P, np.eye(3)) and np.allclose((p + 0.5) % 1.0 - 0.5, 0):
+    at_origin = np.allclose((p + 0.5) % 1.0 - 0.5, 0)  # modulo the lattice
+    if np.allclose(P, np.eye(3)) and at_origin:
         return ""
-    return f"  child = {basis_string(P)}" + ("" if np.allclose((p + 0.5) % 1.0 - 0.5, 0) else f" at {fmt_vector(p)}")
+    return f"  child = {basis_string(P)}" + ("" if at_origin else f" at {fmt_vector(p)}")
