@@ -2,9 +2,11 @@
 
 What lives here: the lattice the displacements are measured in (:func:`reference_lattice`), the other lattice
 correspondences the two groups cannot tell apart but the structures can (:func:`equivalent_relations`), the origins
-along a polar child's free axes (:func:`polar_origins`, one per class of parent translations) and the uniform polar
-shift removed from the displacements (:func:`remove_polar`). What does not: the decomposition itself (``modes``),
-atom pairing and averaged structures (``pairing``), relations and cosets (``relation``, ``cosets``).
+along a polar child's free axes (:func:`polar_origins` from the parent's atoms, :func:`own_polar_origins` from the
+child's own, one per class of parent translations; :func:`distinct_placements` keeps one origin per placement of the
+lost operations) and the uniform polar shift removed from the displacements (:func:`remove_polar`). What does not:
+the decomposition itself (``modes``), atom pairing and averaged structures (``pairing``), relations and cosets
+(``relation``, ``cosets``).
 """
 
 from __future__ import annotations
@@ -63,20 +65,20 @@ def equivalent_relations(rel, limit: int = 200) -> list:
 
 def polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> np.ndarray:
     """Extra origins (parent fractional, (m, 3)) that move each of ``origins`` along the child's polar directions
-    ``polar`` (3, k; child fractional) so that one atom of the child's rarest species sits on a parent atom of that
-    species. A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
+    ``polar`` (3, k; child fractional) so that an atom of the child's rarest species sits on a parent atom of that
+    species (every such pair: the set does not depend on which atom the file lists first). A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
     away from the relation's origin, where pairing at that origin fails or picks wrong partners; the residual
     shift is then removed by :func:`remove_polar` as before."""
     if polar.size == 0:
         return np.zeros((0, 3))
     kinds, counts = np.unique(species, return_counts=True)
     s = kinds[np.argmin(counts)]
-    x0 = frac[np.flatnonzero(species == s)[0]]
+    x0 = frac[species == s]
     V = A @ polar
     out = []
     for p in origins:
         X, src = parent_in_child_cell(pf, P, p)
-        d = x0 - X[pz[src] == s]
+        d = (x0[:, None, :] - X[pz[src] == s][None, :, :]).reshape(-1, 3)
         d -= np.round(d)
         c = np.linalg.lstsq(V, (d @ A.T).T, rcond=None)[0]  # (k, m) least-squares shift along the polar axes
         delta = (polar @ c).T  # child fractional
@@ -85,23 +87,176 @@ def polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> n
         out.extend(p - delta @ np.asarray(P, float).T)
     if not out:
         return np.zeros((0, 3))
-    # one origin per class modulo the parent's lattice and ``centring`` (its other pure translations, parent
-    # fractional): an origin and its image by a parent translation pair the same atoms, so on an n-fold supercell
-    # the n images of a shift are one origin and their number does not grow with the cell; those of the given
-    # origins are left out
+    return _distinct_origins(np.array(out), origins, centring)
+
+
+def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_distance: float) -> np.ndarray:
+    """Origins (parent fractional, (m, 3)) along the child's polar directions ``polar`` (3, k; child fractional) from
+    each of ``origins``, found from the child's own atoms: against its own average the parent's atoms do not decide
+    where the lost operations sit along a polar axis. The starts: a mesh over one period of the parent's lattice
+    along the axes (:func:`_polar_grid`, images moving by at most :data:`POLAR_GRID_STEP` Å from one start to the
+    next); for a triclinic child (k = 3), where a mesh is too large, the placements that put a lost operation's image
+    of one atom of its rarest species on another atom of that species (every pair within ``max_distance`` Å). Each
+    start is then centred on the pairing it gives (:func:`_centred`), as ``pseudo`` places a candidate. Such a set
+    covers every pairing whatever the setting or origin of the file (starts from the parent's atoms, or from the
+    first atom the file lists, gave a set, and an amplitude, that depended on them). Moving the origin by δ (child
+    fractional) adds (W − I)·δ to the translation of each operation (W, w) written in child coordinates; the origin
+    becomes p + P·δ."""
+    from scipy.spatial import cKDTree
+
+    if polar.size == 0 or len(origins) == 0:
+        return np.zeros((0, 3))
+    kinds, counts = np.unique(species, return_counts=True)
+    xs = frac[species == kinds[np.argmin(counts)]]
+    P = np.asarray(rel.P, float)
+    images = np.stack(np.meshgrid(*[np.arange(-1, 2)] * 3, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    trees = {z: cKDTree((frac[species == z][None] + images[:, None]).reshape(-1, 3) @ A.T) for z in kinds}
+    rows = [np.flatnonzero(species == z) for z in kinds]
+    w_occ = np.asarray(occ, float)
+    grid, period = _polar_grid(rel, polar, A, centring)
+    period_inv = np.linalg.inv(period)
+    out = []
+    for p in origins:
+        ops = [(g[:3, :3], g[:3, 3]) for g in replace(rel, p=p).coset_representatives()[1:]]
+        ops = [(W, w, A @ (W - np.eye(3)) @ polar) for W, w in ops]
+        ops = [op for op in ops if np.linalg.norm(op[2]) > 1e-9]  # the others keep the polar axes
+        if not ops:
+            continue
+        if polar.shape[1] < 3:
+            starts = grid
+        else:  # a triclinic child (P1): too many grid points; starts from pairs of atoms of its rarest species
+            starts = []
+            for W, w, B in ops:
+                d = (xs[None, :, :] - (xs @ W.T + w)[:, None, :]).reshape(-1, 3)
+                d = (d - np.round(d)) @ A.T  # Å, image of atom a to atom b, nearest lattice image
+                c = np.linalg.lstsq(B, d.T, rcond=None)[0]  # (3, n²)
+                starts.extend(c[:, np.linalg.norm(d - (B @ c).T, axis=1) <= max_distance].T)
+            if not starts:
+                continue
+            # modulo the parent's lattice (on a supercell the images of one pair by its translations are one start),
+            # and one start per cell of a 0.1 Å mesh of image moves: nearer starts are centred on one pairing
+            u = np.array(starts) @ period_inv.T
+            mesh = np.array([max(1, int(np.ceil(max(np.linalg.norm(B @ period[:, i]) for *_, B in ops) / 0.1)))
+                             for i in range(3)])
+            u = np.unique(np.floor((u - np.floor(u + 1e-9)) * mesh + 1e-9), axis=0) / mesh
+            starts = u @ period.T
+        c = np.unique(np.round(np.asarray(starts, float), 9), axis=0)  # (S, k)
+        # all starts at once (in blocks of ~10⁶ images): their images, nearest partners and mean mismatches
+        block = max(1, 1_000_000 // (len(frac) * len(ops)))
+        for _ in range(2):  # two rounds (a pairing may change once); starts that met are moved on once
+            c = np.vstack([_centred(c[i:i + block], ops, frac, A, polar, kinds, rows, trees, w_occ)
+                           for i in range(0, len(c), block)])
+            c = np.unique(np.round(c, 9), axis=0)
+        delta = c @ polar.T
+        delta = delta[np.linalg.norm(delta @ A.T, axis=1) > 1e-6]
+        out.extend(p + delta @ P.T)
+    if not out:
+        return np.zeros((0, 3))
+    return _distinct_origins(np.array(out), origins, centring)
+
+
+def _centred(c, ops, frac, A, polar, kinds, rows, trees, w_occ) -> np.ndarray:
+    """Starts ``c`` (S, k) along the polar directions each moved to where the occupancy-weighted
+    mean mismatch between the lost operations' images of the atoms and their nearest partners of the same species
+    (``trees``: a k-d tree per species of the atoms and their 26 neighbouring images, Cartesian) is 0 along the
+    axes: least squares over the operations ``ops`` ((W, w, A·(W − I)·polar) in child coordinates): one step."""
+    pinv = np.linalg.pinv(np.vstack([B for *_, B in ops]))  # the same least squares for every start
+    delta = c @ polar.T  # (S, 3)
+    rhs = []
+    for W, w, _ in ops:
+        y = (frac @ W.T + w)[None] + (delta @ (W - np.eye(3)).T)[:, None]  # (S, n, 3)
+        y = (y - np.floor(y)) @ A.T
+        mism = np.empty_like(y)
+        for z, ia in zip(kinds, rows):
+            _, q = trees[z].query(y[:, ia].reshape(-1, 3))
+            mism[:, ia] = trees[z].data[q].reshape(len(c), len(ia), 3) - y[:, ia]
+        rhs.append(np.einsum("n,snj->sj", w_occ, mism) / w_occ.sum())
+    return c + np.hstack(rhs) @ pinv.T
+
+
+#: starts of :func:`own_polar_origins` along a polar axis: a lost operation's images move by at most this (Å)
+#: from one start to the next (a pairing holds over a wider range: each start is then centred on its own)
+POLAR_GRID_STEP = 0.4
+
+
+def _polar_grid(rel, polar, A, centring):
+    """Starts (n, k) in the coordinates of ``polar`` (3, k; child fractional) covering one period of the parent's
+    lattice along the polar directions, spaced so that no lost operation's image moves by more than
+    :data:`POLAR_GRID_STEP` Å between neighbours (one start, 0, for k = 3), and that period: (k, k), its columns the
+    shortest independent parent translations (its lattice and ``centring``, parent fractional) lying along the
+    polar directions, in the coordinates of ``polar``."""
+    P = np.asarray(rel.P, float)
+    Pi = np.linalg.inv(P)
+    k = polar.shape[1]
+    r = np.arange(-2, 3)
+    n = np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    T = (n[:, None, :] + np.vstack([np.zeros((1, 3)), np.asarray(centring, float).reshape(-1, 3)])[None]).reshape(-1, 3)
+    t = T @ Pi.T  # child fractional
+    c = np.linalg.lstsq(polar, t.T, rcond=None)[0].T  # (m, k)
+    along = np.all(np.abs(c @ polar.T - t) < 1e-9, axis=1) & (np.linalg.norm(t @ A.T, axis=1) > 1e-6)
+    c = c[along][np.argsort(np.linalg.norm(t[along] @ A.T, axis=1), kind="stable")]
+    basis = []
+    for v in c:  # the shortest translations along the axes, independent
+        if np.linalg.matrix_rank(np.array(basis + [v]), tol=1e-9) == len(basis) + 1:
+            basis.append(v)
+        if len(basis) == k:
+            break
+    if len(basis) < k:  # no parent translation along an axis (not met): the child's own period
+        basis = list(np.eye(k))
+    cos = replace(rel, p=np.asarray(rel.p, float)).coset_representatives()[1:]
+    moves = [A @ (g[:3, :3] - np.eye(3)) @ polar for g in cos]
+    counts = [max(1, int(np.ceil(max(np.linalg.norm(B @ b) for B in moves) / POLAR_GRID_STEP))) for b in basis]
+    if k == 3:
+        counts = [1, 1, 1]  # no grid for a triclinic child: only the period (see own_polar_origins)
+    steps = np.stack(np.meshgrid(*[np.arange(m) / m for m in counts], indexing="ij"), -1).reshape(-1, k)
+    return steps @ np.array(basis), np.array(basis).T
+
+
+def _distinct_origins(cands: np.ndarray, known: np.ndarray, centring) -> np.ndarray:
+    """``cands`` less those equal to another or to one of ``known`` modulo the parent's lattice and ``centring`` (its
+    other pure translations, parent fractional): an origin and its image by a parent translation pair the same
+    atoms, so on an n-fold supercell the n images of a shift are one origin and their number does not grow with
+    the cell."""
     T = np.vstack([np.zeros((1, 3)), np.asarray(centring, float).reshape(-1, 3)])
 
     def key(q):  # the smallest of q's images by the parent's centring translations, modulo 1, rounded
         img = np.round((np.asarray(q, float).reshape(-1, 1, 3) + T[None]) % 1.0, 6) % 1.0
         return [min(map(tuple, x)) for x in img.tolist()]
 
-    known = set(key(origins))
-    keep, seen = [], set()
-    for i, k in enumerate(key(np.array(out))):
-        if k not in known and k not in seen:
+    seen = set(key(known))
+    keep = []
+    for i, k in enumerate(key(cands)):
+        if k not in seen:
             seen.add(k)
             keep.append(i)
-    return np.array(out)[keep].reshape(-1, 3)
+    return cands[keep].reshape(-1, 3)
+
+
+def distinct_placements(rel, origins) -> np.ndarray:
+    """The indices of ``origins`` (parent fractional) that place the parent's operations differently on the child,
+    the first of each placement kept: the average of the child over the lost operations depends on the operations
+    only, and origins a translation of the normaliser apart (along a polar axis, half a lattice period for an
+    operation that reverses it) give the same ones. Two origins are one placement when the operations of G they give
+    on the child's coordinates are the same modulo the child's lattice."""
+    H = rel.child.spacegroup
+    R, t = H.rotations.astype(float), np.asarray(H.translations, float)
+    reps = rel.coset_representatives()
+    Wk, wk = reps[:, :3, :3], reps[:, :3, 3]
+    rot = np.round(np.einsum("kij,hjl->khil", Wk, R).reshape(-1, 9)).astype(np.int64)
+    Pi = np.linalg.inv(np.asarray(rel.P, float))
+    keep, seen = [], set()
+    for i, p in enumerate(origins):
+        # moving the origin by P·δ adds (W − I)·δ to each operation's translation on the child's coordinates
+        delta = Pi @ (np.asarray(p, float) - np.asarray(rel.p, float))
+        w = wk + (Wk - np.eye(3)) @ delta
+        tr = (np.einsum("kij,hj->khi", Wk, t) + w[:, None, :]).reshape(-1, 3)
+        code = np.hstack([rot, np.round((tr % 1.0) * 1e6).astype(np.int64) % 1000000])
+        code = code[np.lexsort(code.T[::-1])]
+        key = code.tobytes()
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    return np.array(keep, dtype=int)
 
 
 def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):

@@ -49,7 +49,8 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
 from .expand import expand_to_cell_ops
-from .mode_reference import equivalent_relations, fitted_polar_origins, polar_origins, reference_lattice, remove_polar
+from .mode_reference import (distinct_placements, equivalent_relations, fitted_polar_origins, own_polar_origins, polar_origins,
+                             reference_lattice, remove_polar)
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
@@ -129,6 +130,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_p = abs(float(np.linalg.det(P))) * n_cent
         origins = (np.asarray(r.p, float).reshape(1, 3) if fixed_origin
                    else valid_origins(parent.spacegroup, child.spacegroup, P, np.asarray(r.p, float), polar))
+        n_classes = len(origins)
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
         if parent.atoms and not fixed_origin:
@@ -137,6 +139,12 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             if reference == "symmetrized":  # the average decides, not the parent's atoms: their best placement too
                 origins = np.vstack([origins, fitted_polar_origins(origins, frac, species, pf, pz, P, A, polar,
                                                                    max_distance)])
+        if reference == "symmetrized" and not fixed_origin:
+            classes = origins[:n_classes][distinct_placements(r, origins[:n_classes])]
+            # and from the child's own atoms: a mesh of placements along the polar axes, each centred on its pairing
+            origins = np.vstack([origins, own_polar_origins(r, classes, frac, species, occ, A, polar, centring,
+                                                            max_distance)])
+            origins = origins[distinct_placements(r, origins)]  # equal operations: equal averages, tried once
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)

@@ -7,6 +7,7 @@ amplitudes are built by hand from the displacements imposed on the parent."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -122,3 +123,43 @@ def test_fitted_polar_origin_is_the_least_squares_placement():
     rough = polar_origins(np.zeros((1, 3)), frac, pz, pf, pz, np.eye(3), A, polar)
     # the rarest species is S (one atom, u = −0.02): its placement misses −t by u along x
     assert np.any(np.isclose((rough[:, 0] + t[0] + 0.5) % 1.0 - 0.5, 0.02, atol=1e-9))
+
+
+P21M_OPS = ["x,y,z", "-x,y+1/2,-z", "-x,-y,-z", "x,-y+1/2,z"]
+P21_OPS = ["x,y,z", "-x,y+1/2,-z"]
+
+
+def _monoclinic_cif(name, ops, atoms, a, b, c, beta):
+    text = _cif(name, ops, atoms, a, b, c)
+    return text.replace("_cell_angle_beta 90", f"_cell_angle_beta {beta}")
+
+
+@pytest.mark.parametrize("shift, reverse", [(0.0, False), (0.13, False), (0.37, True), (0.5, True), (0.81, False)])
+def test_averaged_child_is_found_along_the_polar_axis_from_the_childs_own_atoms(tmp_path, shift, reverse):
+    """P2₁/m → P2₁ (inversion lost, polar along b) against the child's own average, the parent file without atoms:
+    nothing but the child tells where the lost inversion sits along b. Each child atom pair related by the lost
+    inversion is moved by the same vector (an inversion-odd pattern; the Fe on the mirror moves along b only), so the
+    average is the P2₁/m structure and the amplitude by hand is √(Σ|u|² − N·ū_b²) (one parent cell, ū_b the mean
+    displacement along b, removed as the free polar shift). The child is written with its origin moved along b by
+    ``shift`` and its atoms listed in either order: the amplitude may depend on neither (before, it came from the
+    file's own origin and was wrong for every shift but 0)."""
+    a, b, c, beta = 7.0, 6.0, 8.0, 100.0
+    u_fe, u_o, u_n = np.array([0, .015, 0]), np.array([.004, .01, -.003]), np.array([-.005, .006, .004])
+    fe, o, n = np.array([.1, .25, .2]), np.array([.3, .05, .4]), np.array([.62, .12, .83])
+    child = [("Fe1", "Fe", *(fe + u_fe)), ("O1", "O", *(o + u_o)), ("O2", "O", *(-o + u_o)),
+             ("N1", "N", *(n + u_n)), ("N2", "N", *(-n + u_n))]
+    child = [(lab, el, x % 1.0, (y + shift) % 1.0, z % 1.0) for lab, el, x, y, z in child]
+    if reverse:
+        child = child[::-1]
+    (tmp_path / "p.cif").write_text(_monoclinic_cif("p21m", P21M_OPS, [("Fe", "Fe", *fe)], a, b, c, beta))
+    (tmp_path / "c.cif").write_text(_monoclinic_cif("p21", P21_OPS, child, a, b, c, beta))
+    # Cartesian displacements by hand: a along x, b along y, c in the xz plane at β from a
+    M = np.array([[a, 0, c * math.cos(math.radians(beta))], [0, b, 0], [0, 0, c * math.sin(math.radians(beta))]])
+    R = np.diag([-1.0, 1.0, -1.0])  # the 2₁ axis on a displacement: each orbit's second atom moves by R·u
+    cart = [M @ v for v in (u_fe, R @ u_fe, u_o, R @ u_o, u_o, R @ u_o, u_n, R @ u_n, u_n, R @ u_n)]
+    total = sum(float(v @ v) for v in cart)
+    mean_b = sum(v[1] for v in cart) / len(cart)
+    expected = math.sqrt(total - len(cart) * mean_b**2)
+    parent = replace(read_cif(tmp_path / "p.cif"), atoms=())  # the group and cell only
+    d = decompose(parent, read_cif(tmp_path / "c.cif"), reference="symmetrized")
+    assert d.amplitude == pytest.approx(expected, rel=1e-6)
