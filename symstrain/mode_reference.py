@@ -66,9 +66,10 @@ def equivalent_relations(rel, limit: int = 200) -> list:
 def polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> np.ndarray:
     """Extra origins (parent fractional, (m, 3)) that move each of ``origins`` along the child's polar directions
     ``polar`` (3, k; child fractional) so that an atom of the child's rarest species sits on a parent atom of that
-    species (every such pair: the set does not depend on which atom the file lists first). A polar child's origin along its polar axes is free: a file may put it anywhere, up to half a period
-    away from the relation's origin, where pairing at that origin fails or picks wrong partners; the residual
-    shift is then removed by :func:`remove_polar` as before."""
+    species (every such pair: the set does not depend on which atom the file lists first). A polar child's origin
+    along its polar axes is free: a file may put it anywhere, up to half a period away from the relation's origin,
+    where pairing at that origin fails or picks wrong partners; the residual shift is then removed by
+    :func:`remove_polar` as before. Used against the parent's atoms (the average: :func:`own_polar_origins`)."""
     if polar.size == 0:
         return np.zeros((0, 3))
     kinds, counts = np.unique(species, return_counts=True)
@@ -267,30 +268,3 @@ def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
     mean = (occ @ U) / occ.sum()
     shift = Qv @ (Qv.T @ mean)
     return U - shift, shift
-
-
-def fitted_polar_origins(origins, frac, species, pf, pz, P, A, polar, max_distance: float) -> np.ndarray:
-    """Each origin (parent fractional, (m, 3)) moved along the child's polar directions ``polar`` (3, k; child
-    fractional) to the least-squares placement of the parent's atoms on the child's: the child's atoms paired with
-    the parent's (one-to-one, same species, within ``max_distance`` Å) and the mean offset along the polar axes
-    removed. :func:`polar_origins` puts one atom on its partner, which is off by that atom's own displacement (half
-    an ångström in PyXtal's layered MoWTe₂-type Cm, where no other origin then paired); origins whose atoms do not
-    pair are left out."""
-    from .pairing import NoPairing, pair_atoms
-
-    if polar.size == 0 or len(origins) == 0:
-        return np.zeros((0, 3))
-    V = A @ polar
-    out = []
-    for p in origins:
-        X, src = parent_in_child_cell(pf, P, p)
-        try:
-            j, L, _ = pair_atoms(frac, species, X, pz[src], A, max_distance)
-        except NoPairing:
-            continue
-        mean = np.mean((frac - X[j] - L) @ A.T, axis=0)  # Å, child minus parent
-        c = np.linalg.lstsq(V, mean, rcond=None)[0]
-        delta = polar @ c
-        if np.linalg.norm(delta @ A.T) > 1e-6:
-            out.append(p - delta @ np.asarray(P, float).T)
-    return np.array(out).reshape(-1, 3)

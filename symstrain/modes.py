@@ -49,7 +49,7 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
 from .expand import expand_to_cell_ops
-from .mode_reference import (distinct_placements, equivalent_relations, fitted_polar_origins, own_polar_origins, polar_origins,
+from .mode_reference import (distinct_placements, equivalent_relations, own_polar_origins, polar_origins,
                              reference_lattice, remove_polar)
 from .phase import Phase
 from .relation import relate
@@ -133,12 +133,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_classes = len(origins)
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
-        if parent.atoms and not fixed_origin:
-            # the averaged child depends on the origin too: the parent's atoms place it along the polar axes
+        if reference == "parent" and not fixed_origin:
+            # the parent's atoms place the parent along the polar axes
             origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar, centring)])
-            if reference == "symmetrized":  # the average decides, not the parent's atoms: their best placement too
-                origins = np.vstack([origins, fitted_polar_origins(origins, frac, species, pf, pz, P, A, polar,
-                                                                   max_distance)])
         if reference == "symmetrized" and not fixed_origin:
             classes = origins[:n_classes][distinct_placements(r, origins[:n_classes])]
             # and from the child's own atoms: a mesh of placements along the polar axes, each centred on its pairing

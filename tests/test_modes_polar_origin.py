@@ -103,28 +103,6 @@ def test_polar_origins_are_one_per_class_of_parent_translations():
     assert len(got2) == 1 and got2[0, 2] % 0.5 == pytest.approx(0.4, abs=1e-9)
 
 
-def test_fitted_polar_origin_is_the_least_squares_placement():
-    """Parent atoms X (fractional, P = identity, origin 0) and a child whose atoms are X + t + u_i with a shift t
-    along the polar axis x and displacements u_i of zero mean: the fitted origin is −t exactly (the parent's atoms
-    placed on the child's in the mean), while polar_origins, which puts the child's rarest atom on its partner, is
-    off by that atom's own u (PyXtal's layered Cm MoWTe₂-type: 0.54 Å, and then no origin paired)."""
-    from symstrain.mode_reference import fitted_polar_origins, polar_origins
-
-    A = np.diag([5.0, 4.0, 10.0])
-    pf = np.array([[0.0, 0.0, 0.1], [0.5, 0.0, 0.3], [0.0, 0.0, 0.3], [0.5, 0.0, 0.6]])
-    pz = np.array([74, 52, 52, 16])
-    u = np.array([[0.06, 0.0, 0.0], [-0.01, 0.0, 0.0], [-0.03, 0.0, 0.0], [-0.02, 0.0, 0.0]])  # fractional, mean 0
-    t = np.array([0.237, 0.0, 0.0])
-    frac = (pf + t + u) % 1.0
-    polar = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]])  # x and z (a mirror ⊥ b)
-    fitted = fitted_polar_origins(np.zeros((1, 3)), frac, pz, pf, pz, np.eye(3), A, polar, 2.0)
-    assert fitted.shape == (1, 3)
-    assert np.allclose((fitted[0] + t + 0.5) % 1.0 - 0.5, 0.0, atol=1e-12)
-    rough = polar_origins(np.zeros((1, 3)), frac, pz, pf, pz, np.eye(3), A, polar)
-    # the rarest species is S (one atom, u = −0.02): its placement misses −t by u along x
-    assert np.any(np.isclose((rough[:, 0] + t[0] + 0.5) % 1.0 - 0.5, 0.02, atol=1e-9))
-
-
 P21M_OPS = ["x,y,z", "-x,y+1/2,-z", "-x,-y,-z", "x,-y+1/2,z"]
 P21_OPS = ["x,y,z", "-x,y+1/2,-z"]
 
@@ -139,8 +117,8 @@ def test_averaged_child_is_found_along_the_polar_axis_from_the_childs_own_atoms(
     """P2₁/m → P2₁ (inversion lost, polar along b) against the child's own average, the parent file without atoms:
     nothing but the child tells where the lost inversion sits along b. Each child atom pair related by the lost
     inversion is moved by the same vector (an inversion-odd pattern; the Fe on the mirror moves along b only), so the
-    average is the P2₁/m structure and the amplitude by hand is √(Σ|u|² − N·ū_b²) (one parent cell, ū_b the mean
-    displacement along b, removed as the free polar shift). The child is written with its origin moved along b by
+    average is the P2₁/m structure and the amplitude by hand is √(Σ|u|² − N·ū_b²) (one parent cell, ū_b the
+    mean displacement along b, removed as the free polar shift). The child is written with its origin moved along b by
     ``shift`` and its atoms listed in either order: the amplitude may depend on neither (before, it came from the
     file's own origin and was wrong for every shift but 0)."""
     a, b, c, beta = 7.0, 6.0, 8.0, 100.0
