@@ -14,8 +14,8 @@ Conventions
 * k labels are the CDML labels (Cracknell, Davies, Miller & Love 1979) of special points of the parent's Bravais
   lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates and in
   the axes of the parent file. Γ (k = 0, and every vector of the parent's reciprocal lattice) is given for every
-  lattice; the other special points for the lattices oP, oC, tP, hP, cP, cF and cI (other lattices and non-special
-  points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
+  lattice; the other special points for every lattice but the A- or B-centred settings of oC (hR only in hexagonal
+  axes; non-special points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
 """
 
 from __future__ import annotations
@@ -37,19 +37,35 @@ K_LABELS = {
     "cP": {"Γ": (0, 0, 0), "X": (0, 1 / 2, 0), "M": (1 / 2, 1 / 2, 0), "R": (1 / 2, 1 / 2, 1 / 2)},
     "cF": {"Γ": (0, 0, 0), "X": (0, 1, 0), "L": (1 / 2, 1 / 2, 1 / 2), "W": (1 / 2, 1, 0)},
     "cI": {"Γ": (0, 0, 0), "H": (0, 1, 0), "N": (1 / 2, 1 / 2, 0), "P": (1 / 2, 1 / 2, 1 / 2)},
+    # the other lattices as in Bilbao's tables of P-1, P2/m, C2/m, Immm, Fmmm, I4/mmm and R-3m (standard settings:
+    # unique axis b, cell choice 1; R in hexagonal axes, obverse)
+    "aP": {"Γ": (0, 0, 0), "X": (1 / 2, 0, 0), "Y": (0, 1 / 2, 0), "Z": (0, 0, 1 / 2), "V": (1 / 2, 1 / 2, 0),
+           "U": (1 / 2, 0, 1 / 2), "T": (0, 1 / 2, 1 / 2), "R": (1 / 2, 1 / 2, 1 / 2)},
+    "mP": {"Γ": (0, 0, 0), "Y": (1 / 2, 0, 0), "Z": (0, 1 / 2, 0), "B": (0, 0, 1 / 2), "C": (1 / 2, 1 / 2, 0),
+           "A": (1 / 2, 0, 1 / 2), "D": (0, 1 / 2, 1 / 2), "E": (1 / 2, 1 / 2, 1 / 2)},
+    "mC": {"Γ": (0, 0, 0), "Y": (0, 1, 0), "A": (0, 0, 1 / 2), "M": (0, 1, 1 / 2), "V": (1 / 2, 1 / 2, 0),
+           "L": (1 / 2, 1 / 2, 1 / 2)},
+    "oI": {"Γ": (0, 0, 0), "X": (0, 0, 1), "R": (1 / 2, 0, 1 / 2), "S": (0, 1 / 2, 1 / 2), "T": (1 / 2, 1 / 2, 0),
+           "W": (1 / 2, 1 / 2, 1 / 2)},
+    "oF": {"Γ": (0, 0, 0), "T": (1, 0, 0), "Y": (0, 1, 0), "Z": (0, 0, 1), "L": (1 / 2, 1 / 2, 1 / 2)},
+    "tI": {"Γ": (0, 0, 0), "M": (0, 0, 1), "X": (1 / 2, 1 / 2, 0), "N": (1 / 2, 0, 1 / 2), "P": (1 / 2, 1 / 2, 1 / 2)},
+    "hR": {"Γ": (0, 0, 0), "T": (0, 0, 3 / 2), "F": (0, 1 / 2, 1), "L": (-1 / 2, 1 / 2, 1 / 2)},
 }
+
+#: the space groups of the rhombohedral lattice (hR whatever the axes of the file)
+R_GROUPS = frozenset({146, 148, 155, 160, 161, 166, 167})
 
 K_LABEL_SOURCE = ("CDML labels (Cracknell, Davies, Miller & Love 1979) of the special points of the parent's Bravais "
                   "lattice as tabulated by the Bilbao Crystallographic Server (KVEC), conventional reciprocal "
-                  "coordinates in the axes of the parent file; Γ for every lattice, the other points for oP, oC, tP, hP, "
-                  "cP, cF, cI")
+                  "coordinates in the axes of the parent file (standard settings; hR in hexagonal axes); Γ for "
+                  "every lattice, the other points for aP, mP, mC, oP, oC, oI, oF, tP, tI, hR, hP, cP, cF, cI")
 
 
 def lattice_type(number: int, centring: str) -> str:
     """Pearson-style lattice symbol (oP, oC, tP, hP, cF, ...) from the space-group number and centring letter."""
     system = ("a" if number <= 2 else "m" if number <= 15 else "o" if number <= 74 else "t" if number <= 142
               else "h" if number <= 194 else "c")
-    if system == "h" and centring == "R":
+    if number in R_GROUPS:  # in rhombohedral axes the cell has no centring: still hR, not hP
         return "hR"
     return system + centring
 
@@ -85,6 +101,8 @@ def k_label(k_conv: np.ndarray, Rc_conv: np.ndarray, ltype: str, cent: np.ndarra
     if in_reciprocal_lattice(np.asarray(k_conv, dtype=float), cent):
         return "Γ", np.zeros(3)
     table = K_LABELS.get(ltype)
+    if ltype == "hR" and len(np.asarray(cent).reshape(-1, 3)) == 0:
+        table = None  # rhombohedral axes: the table's coordinates are those of the hexagonal axes
     if not table:
         return None, None
     arms = [s * (np.linalg.inv(R).T @ k_conv) for R in Rc_conv for s in (1, -1)]

@@ -704,3 +704,60 @@ def test_undistorted_child_has_exactly_zero_amplitude():
     d = decompose(ls, child, reference="symmetrized")
     assert d.amplitude == 0.0
     assert d.irreps and all(ir.amplitude == 0.0 and ir.fraction == 0.0 for ir in d.irreps)
+
+
+#: Bilbao's special points (KVEC; conventional reciprocal coordinates of the standard setting) of the lattices the
+#: HPKOT comparison above does not cover, with their CDML labels, and, by hand, another point of each label's class
+#: (a reciprocal-lattice vector of the centred lattice away, or another arm of the star)
+_BILBAO = {
+    ("aP", "P -1"): {"X": (.5, 0, 0), "Y": (0, .5, 0), "Z": (0, 0, .5), "V": (.5, .5, 0), "U": (.5, 0, .5),
+                     "T": (0, .5, .5), "R": (.5, .5, .5)},
+    ("mP", "P 1 2/m 1"): {"Y": (.5, 0, 0), "Z": (0, .5, 0), "B": (0, 0, .5), "C": (.5, .5, 0), "A": (.5, 0, .5),
+                          "D": (0, .5, .5), "E": (.5, .5, .5)},
+    ("mC", "C 1 2/m 1"): {"Y": (0, 1, 0), "A": (0, 0, .5), "M": (0, 1, .5), "V": (.5, .5, 0), "L": (.5, .5, .5)},
+    ("oI", "I m m m"): {"X": (1, 1, 1), "R": (.5, 0, .5), "S": (0, .5, .5), "T": (.5, .5, 0), "W": (.5, .5, .5)},
+    ("oF", "F m m m"): {"T": (1, 0, 0), "Y": (0, 1, 0), "Z": (0, 0, 1), "L": (.5, .5, .5)},
+    ("tI", "I 4/m m m"): {"M": (1, 1, 1), "N": (.5, 0, .5), "P": (.5, .5, .5), "X": (.5, .5, 0)},
+    ("hR", "R -3 m:H"): {"F": (0, .5, 1), "L": (-.5, .5, .5), "T": (0, 0, 1.5)},
+}
+_BY_HAND = {  # (lattice, point): its label, derived here from the centring or a rotation of the holohedry
+    ("mC", (1, 0, 0)): "Y",  # (1, 0, 0) − (0, 1, 0) = (1, −1, 0), h + k even: a C-lattice reciprocal vector
+    ("oI", (0, 0, 1)): "X",  # (1, 1, 1) − (0, 0, 1) = (1, 1, 0), h + k + l even: an I-lattice reciprocal vector
+    ("oI", (1, 0, 0)): "X",
+    ("tI", (0, 0, 1)): "M",
+    ("tI", (0, .5, .5)): "N",  # the 4-fold turns (1/2, 0, 1/2) into (0, 1/2, 1/2)
+    ("mP", (-.5, 0, .5)): "A",  # (1, 0, 0) away
+    ("oF", (1, 1, 1)): "Γ",  # h, k, l all odd: an F-lattice reciprocal vector
+}
+
+
+@pytest.mark.parametrize("key", list(_BILBAO), ids=[k[0] for k in _BILBAO])
+def test_k_labels_of_the_other_lattices_are_bilbaos(key):
+    from symstrain.kvectors import k_label, lattice_type
+    from symstrain.ops import SymOps
+
+    ltype, symbol = key
+    sg = SpaceGroupInfo.from_symbol(symbol)
+    cent = SymOps(sg.rotations, sg.translations).pure_translations()
+    assert lattice_type(sg.number, symbol[0]) == ltype
+    for name, k in _BILBAO[key].items():
+        assert k_label(np.array(k, float), sg.rotations, ltype, cent)[0] == name, (ltype, name, k)
+    for (lt, k), name in _BY_HAND.items():
+        if lt == ltype:
+            assert k_label(np.array(k, float), sg.rotations, ltype, cent)[0] == name, (ltype, name, k)
+    assert k_label(np.array([0.1, 0.23, 0.37]), sg.rotations, ltype, cent) == (None, None)
+
+
+def test_a_rhombohedral_parent_in_rhombohedral_axes_gets_no_hexagonal_labels():
+    """In rhombohedral axes the cell has no centring: the lattice is still hR (before: hP, and the hexagonal
+    lattice's labels — A at (0, 0, 1/2) — were given to points they do not name), and the table, written in
+    hexagonal axes, does not apply: Γ only."""
+    from symstrain.kvectors import k_label, lattice_type
+    from symstrain.ops import SymOps
+
+    sg = SpaceGroupInfo.from_symbol("R -3 m:R")
+    cent = SymOps(sg.rotations, sg.translations).pure_translations()
+    assert lattice_type(sg.number, "P") == "hR"
+    assert k_label(np.array([0, 0, .5]), sg.rotations, "hR", cent) == (None, None)
+    assert k_label(np.array([.5, .5, .5]), sg.rotations, "hR", cent) == (None, None)
+    assert k_label(np.array([1, 0, 0]), sg.rotations, "hR", cent)[0] == "Γ"
