@@ -230,7 +230,8 @@ def _distinct_origins(cands: np.ndarray, known: np.ndarray, centring) -> np.ndar
         if k not in seen:
             seen.add(k)
             keep.append(i)
-    return cands[keep].reshape(-1, 3)
+    # written in [0, 1): the same origin modulo the lattice, as a reader expects it
+    return (np.round(cands[keep], 12) % 1.0).reshape(-1, 3)
 
 
 def distinct_placements(rel, origins) -> np.ndarray:

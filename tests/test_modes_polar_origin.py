@@ -141,3 +141,4 @@ def test_averaged_child_is_found_along_the_polar_axis_from_the_childs_own_atoms(
     parent = replace(read_cif(tmp_path / "p.cif"), atoms=())  # the group and cell only
     d = decompose(parent, read_cif(tmp_path / "c.cif"), reference="symmetrized")
     assert d.amplitude == pytest.approx(expected, rel=1e-6)
+    assert np.all((d.origin >= 0) & (d.origin < 1))  # written in [0, 1), not as (0, −0.7, 0)
