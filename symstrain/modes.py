@@ -81,7 +81,7 @@ ZERO_AMPLITUDE = 1e-12
 
 def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
               tol: float = 0.08, max_distance: float = 2.0, threshold: float = 1e-4,
-              fixed_origin: bool = False) -> ModeDecomposition:
+              fixed_origin: bool = False, fixed_basis: bool = False) -> ModeDecomposition:
     """Decompose ``child`` against ``parent`` (or an existing ``relation``) into symmetry modes.
 
     ``reference``: "parent" (the parent structure mapped into the child cell; the child averaged back when the
@@ -91,6 +91,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     relation's own p (a :class:`~symstrain.order.Distortion` is the child against one placement of the parent
     group, not its conjugates; a uniform shift along a polar axis is still removed). Raises
     :class:`SymstrainInputError` when no valid origin gives a pairing of the atoms within ``max_distance``.
+    ``fixed_basis``: only the relation's own lattice correspondence (one the user gave), not the equivalent ones.
     """
     if reference not in REFERENCES:
         raise SymstrainInputError("--reference", f"unknown reference {reference!r}: use 'parent' or 'symmetrized'")
@@ -123,7 +124,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     # the other lattice correspondences the groups allow: against the parent's atoms, the one mapping them onto the
     # child's; against the child's own average (free origin), the one giving the smallest amplitude, like the origin
     # (pseudo's parent written in its standard setting may be one relate does not find first)
-    for r in [rel] + (equivalent_relations(rel) if reference == "parent" or not fixed_origin else []):
+    others = not fixed_basis and (reference == "parent" or not fixed_origin)
+    for r in [rel] + (equivalent_relations(rel) if others else []):
         P = np.asarray(r.P, float)
         As = reference_lattice(A, P, parent.spacegroup.rotations)
         to_ref = np.linalg.inv(A).T @ As.T  # Cartesian displacement in the child cell → in the reference lattice

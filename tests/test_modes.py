@@ -416,6 +416,27 @@ def test_cli_writes_tables_and_figure(tmp_path):
     assert (out / "modes.csv").read_text().startswith("# units:")
 
 
+def test_cli_basis_and_origin_given(tmp_path, capsys):
+    """--P and --p as pseudo prints them: the decomposition at that correspondence and origin only (one origin
+    tried, not the 8 valid ones), the same numbers as the search where it chose them; a --P whose lattice is not
+    the child's is refused in one line (exit 2)."""
+    import json
+
+    from symstrain.cli import main
+
+    def run(*extra):
+        assert main(["modes", str(LS), str(HS), "--json", "--out", str(tmp_path / f"o{len(extra)}"), *extra]) == 0
+        return json.loads(capsys.readouterr().out)["results"][0]
+
+    free, given = run(), run("--P", "a,b,c", "--p", "0,0,0")
+    assert free["n_origins"] == 8 and given["n_origins"] == 1
+    assert given["basis_change"]["basis"] == "(a, b, c)" and given["basis_change"]["p"] == [0.0, 0.0, 0.0]
+    assert given["amplitude"] == free["amplitude"]
+    assert main(["modes", str(LS), str(HS), "--P", "b,a,c", "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "model_HS_P21c_300K" in err[0] and "(b, a, c)" in err[0]
+
+
 def test_cli_series_tables_and_amplitude_against_temperature(tmp_path, monkeypatch, capsys):
     """Three children of the bundled cooling series against the LS parent: one row per child and irrep in
     modes.csv with the file's temperature (read here with gemmi), the B2g amplitude of each equal to the averaged-

@@ -16,6 +16,13 @@ def add_arguments(p):
                    help="decompose against the parent structure mapped into the child cell (default; AMPLIMODES) "
                         "or against the child averaged back over the lost operations")
     p.add_argument("--tol", type=float, default=0.08, help="lattice tolerance of relate (finite strain)")
+    p.add_argument("--P", dest="P", metavar="BASIS",
+                   help="the lattice correspondence: child basis in parent terms, e.g. 'b,-a,c' or "
+                        "'1/2b-1/2c,-a,c' (as pseudo prints it), or nine numbers (rows of P); default: found by "
+                        "relate, and the equivalent ones tried")
+    p.add_argument("--p", dest="p", metavar="X,Y,Z",
+                   help="the child origin in parent fractional coordinates, e.g. '3/4,0,0' (only this origin, "
+                        "less a uniform shift along a polar axis; default: every valid origin tried)")
     p.add_argument("--max-distance", type=float, default=2.0,
                    help="largest distance (Å) between a child atom and its partner in the reference (default 2.0)")
     p.add_argument("--threshold", type=float, default=1e-4,
@@ -30,16 +37,21 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..modes import decompose
     from ..plots.modes import plot_modes
-    from . import CommandResult, output_dir
+    from . import CommandResult, output_dir, parse_basis, parse_vector
 
     if not args.max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
+    P = parse_basis(args.P, "--P") if args.P else None
+    p = parse_vector(args.p, "--p") if args.p else None
     parent = read_cif(args.parent)
     results, failed = [], []
     for f in args.children:
         try:
-            results.append(decompose(parent, read_cif(f), reference=args.reference, tol=args.tol,
-                                     max_distance=args.max_distance, threshold=args.threshold))
+            child = read_cif(f)
+            rel = None if P is None and p is None else given_relation(parent, child, P, p, args.tol)
+            results.append(decompose(parent, child, relation=rel, reference=args.reference, tol=args.tol,
+                                     max_distance=args.max_distance, threshold=args.threshold,
+                                     fixed_origin=p is not None, fixed_basis=rel is not None))
         except SymstrainInputError as exc:
             if len(args.children) == 1:
                 raise
@@ -60,6 +72,24 @@ def run(args):
     warnings = warning_records([w for r in results for w in r.all_warnings()], source="modes")
     return CommandResult(data, _text(results, failed, files), files, warnings=warnings,
                          status="partial" if failed else "ok")
+
+
+def given_relation(parent, child, P, p, tol):
+    """The relation at ``--P`` (default: the identity) and ``--p`` (default: an origin found for that P), checked:
+    every child operation a parent operation there, the lattices within ``tol``."""
+    import numpy as np
+
+    from ..correspondence import find_origin
+    from ..errors import SymstrainInputError
+    from ..relation import relation_at
+
+    P = np.eye(3) if P is None else np.asarray(P, float)
+    if p is None:
+        p, why = find_origin(P, parent.spacegroup, child.spacegroup)
+        if p is None:
+            raise SymstrainInputError(child.name, f"no origin makes the child's operations parent operations at "
+                                                  f"--P: {why}")
+    return relation_at(parent, child, P, p, tol=tol)
 
 
 def child_stems(children) -> list[str]:
