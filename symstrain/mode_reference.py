@@ -220,16 +220,15 @@ def _distinct_origins(cands: np.ndarray, known: np.ndarray, centring) -> np.ndar
     the cell."""
     T = np.vstack([np.zeros((1, 3)), np.asarray(centring, float).reshape(-1, 3)])
 
-    def key(q):  # the smallest of q's images by the parent's centring translations, modulo 1, rounded
+    def key(q):  # the smallest of q's images by the parent's centring translations, modulo 1, to 1e-6 (one int64)
         img = np.round((np.asarray(q, float).reshape(-1, 1, 3) + T[None]) % 1.0, 6) % 1.0
-        return [min(map(tuple, x)) for x in img.tolist()]
+        n = np.round(img * 1_000_000).astype(np.int64) % 1_000_000
+        return ((n[..., 0] * 1_000_000 + n[..., 1]) * 1_000_000 + n[..., 2]).min(axis=1)
 
-    seen = set(key(known))
-    keep = []
-    for i, k in enumerate(key(cands)):
-        if k not in seen:
-            seen.add(k)
-            keep.append(i)
+    k = key(cands)
+    _, first = np.unique(k, return_index=True)  # the first of each key, in the order given
+    keep = np.sort(first)
+    keep = keep[~np.isin(k[keep], key(known))]
     # written in [0, 1): the same origin modulo the lattice, as a reader expects it
     return (np.round(cands[keep], 12) % 1.0).reshape(-1, 3)
 
