@@ -135,8 +135,10 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_classes = len(origins)
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
-        if reference == "parent" and not fixed_origin:
-            # the parent's atoms place the parent along the polar axes
+        if parent.atoms and not fixed_origin:
+            # the parent's atoms place the parent along the polar axes (against the average too: a placement that
+            # puts the parent's atoms on the child's pairs the child consistently, where the mesh below may find
+            # only placements of lower amplitude whose pairing the parent's symmetry refuses)
             origins = np.vstack([origins, polar_origins(origins, frac, species, pf, pz, P, A, polar, centring)])
         if reference == "symmetrized" and not fixed_origin:
             classes = origins[:n_classes][distinct_placements(r, origins[:n_classes])]
