@@ -204,7 +204,7 @@ def _polar_grid(rel, polar, A, centring):
             break
     if len(basis) < k:  # no parent translation along an axis (not met): the child's own period
         basis = list(np.eye(k))
-    cos = replace(rel, p=np.asarray(rel.p, float)).coset_representatives()[1:]
+    cos = rel.coset_representatives()[1:]
     moves = [A @ (g[:3, :3] - np.eye(3)) @ polar for g in cos]
     counts = [max(1, int(np.ceil(max(np.linalg.norm(B @ b) for B in moves) / POLAR_GRID_STEP))) for b in basis]
     if k == 3:
