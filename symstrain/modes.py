@@ -37,7 +37,6 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import chain, combinations
 
 import numpy as np
@@ -49,8 +48,8 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
                       wyckoff_positions)
 from .expand import expand_to_cell_ops
-from .mode_reference import (distinct_placements, equivalent_relations, own_polar_origins, polar_origins,
-                             reference_lattice, remove_polar)
+from .mode_reference import (coset_reps_at, distinct_placements, equivalent_relations, own_polar_origins,
+                             polar_origins, reference_lattice, remove_polar)
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
@@ -157,7 +156,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref = X[j] + L
                 ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
             else:
-                cos = replace(r, p=p).coset_representatives()
+                cos = coset_reps_at(r, p)
                 try:
                     ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
                                                 [child.atoms[i].label for i in site])
