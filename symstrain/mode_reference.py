@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .pairing import parent_in_child_cell
+from .pairing import _images, parent_in_child_cell
 
 
 def reference_lattice(A: np.ndarray, P: np.ndarray, parent_rotations: np.ndarray) -> np.ndarray:
@@ -72,9 +72,7 @@ def polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> n
     :func:`remove_polar` as before. Used against the parent's atoms (the average: :func:`own_polar_origins`)."""
     if polar.size == 0:
         return np.zeros((0, 3))
-    kinds, counts = np.unique(species, return_counts=True)
-    s = kinds[np.argmin(counts)]
-    x0 = frac[species == s]
+    s, x0 = _rarest(frac, species)
     V = A @ polar
     out = []
     for p in origins:
@@ -89,6 +87,14 @@ def polar_origins(origins, frac, species, pf, pz, P, A, polar, centring=()) -> n
     if not out:
         return np.zeros((0, 3))
     return _distinct_origins(np.array(out), origins, centring)
+
+
+def _rarest(frac, species):
+    """The species with the fewest atoms in the cell, and its atoms (fractional): the starts of the polar
+    placements."""
+    kinds, counts = np.unique(species, return_counts=True)
+    z = kinds[np.argmin(counts)]
+    return z, frac[species == z]
 
 
 def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_distance: float) -> np.ndarray:
@@ -107,10 +113,10 @@ def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_
 
     if polar.size == 0 or len(origins) == 0:
         return np.zeros((0, 3))
-    kinds, counts = np.unique(species, return_counts=True)
-    xs = frac[species == kinds[np.argmin(counts)]]
+    kinds = np.unique(species)
+    _, xs = _rarest(frac, species)
     P = np.asarray(rel.P, float)
-    images = np.stack(np.meshgrid(*[np.arange(-1, 2)] * 3, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    images = _images(1)
     trees = {z: cKDTree((frac[species == z][None] + images[:, None]).reshape(-1, 3) @ A.T) for z in kinds}
     rows = [np.flatnonzero(species == z) for z in kinds]
     w_occ = np.asarray(occ, float)
@@ -204,11 +210,11 @@ def _polar_grid(rel, polar, A, centring):
             break
     if len(basis) < k:  # no parent translation along an axis (not met): the child's own period
         basis = list(np.eye(k))
-    cos = rel.coset_representatives()[1:]
-    moves = [A @ (g[:3, :3] - np.eye(3)) @ polar for g in cos]
-    counts = [max(1, int(np.ceil(max(np.linalg.norm(B @ b) for B in moves) / POLAR_GRID_STEP))) for b in basis]
     if k == 3:
         counts = [1, 1, 1]  # no grid for a triclinic child: only the period (see own_polar_origins)
+    else:
+        moves = [A @ (g[:3, :3] - np.eye(3)) @ polar for g in rel.coset_representatives()[1:]]
+        counts = [max(1, int(np.ceil(max(np.linalg.norm(B @ b) for B in moves) / POLAR_GRID_STEP))) for b in basis]
     steps = np.stack(np.meshgrid(*[np.arange(m) / m for m in counts], indexing="ij"), -1).reshape(-1, k)
     return steps @ np.array(basis), np.array(basis).T
 
