@@ -209,7 +209,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                    "no s.u."))
     parent_sites = ref_site if ref_site is not None else orbit_labels
     splits = splitting(parent_sites, labels, elements, U, wyckoff_positions(parent) if ref_site is not None else {},
-                       wyckoff_positions(child))
+                       wyckoff_positions(child), zero=ZERO_AMPLITUDE)
     if abs(resid) < 1e-12 * max(amp**2, 1e-300):
         resid = 0.0
     return ModeDecomposition(

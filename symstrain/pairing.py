@@ -458,14 +458,15 @@ def wyckoff_positions(phase) -> dict:
     return out
 
 
-def splitting(parent_sites, labels, elements, U, wyck_p, wyck_c) -> tuple[SiteSplit, ...]:
+def splitting(parent_sites, labels, elements, U, wyck_p, wyck_c, zero: float = 0.0) -> tuple[SiteSplit, ...]:
     """The Wyckoff-splitting table: per parent orbit (``parent_sites``, one per child atom), the child sites its
-    atoms went to, with the largest displacement |U| (Å); ``wyck_p``/``wyck_c`` map site labels to Wyckoff positions."""
+    atoms went to, with the largest displacement |U| (Å; below ``zero`` Å rounding, written as exactly 0);
+    ``wyck_p``/``wyck_c`` map site labels to Wyckoff positions."""
     rows: dict = {}
     for ps, lab, el, u in zip(parent_sites, labels, elements, np.linalg.norm(U, axis=1)):
         r = rows.setdefault((ps, el), {"n": 0, "child": {}, "umax": 0.0})
         r["n"] += 1
         r["child"][lab] = r["child"].get(lab, 0) + 1
         r["umax"] = max(r["umax"], float(u))
-    return tuple(SiteSplit(ps, el, r["n"], tuple((c, n, wyck_c.get(c)) for c, n in r["child"].items()), r["umax"],
-                           wyck_p.get(ps)) for (ps, el), r in rows.items())
+    return tuple(SiteSplit(ps, el, r["n"], tuple((c, n, wyck_c.get(c)) for c, n in r["child"].items()),
+                           r["umax"] if r["umax"] >= zero else 0.0, wyck_p.get(ps)) for (ps, el), r in rows.items())

@@ -52,6 +52,10 @@ def test_amplitude_does_not_depend_on_the_origin_along_the_polar_axis(tmp_path, 
     expected = math.sqrt(2) * delta * C  # two O atoms moved by delta·c, one parent primitive cell
     d = decompose(parent, child, reference=reference)
     assert d.amplitude == pytest.approx(expected, rel=1e-6)
+    # Pb, Ti and O1 sit on sites both groups fix: their largest displacement is exactly 0, not rounding (2e-16 Å
+    # at the shift 0.3 before); O2's pair moves by delta·c
+    assert {s.parent_site: s.max_displacement for s in d.splitting if s.parent_site != "O2"} == {
+        "Pb": 0.0, "Ti": 0.0, "O1": 0.0}
     # the uniform shift is along c only
     assert abs(d.polar_shift[0]) < 1e-9 and abs(d.polar_shift[1]) < 1e-9
 
