@@ -101,6 +101,16 @@ def output_dir(out, command: str, names=()):
     return d
 
 
+def refuse_existing(out, names) -> None:
+    """Refuse, before any work, an ``--out`` that is a file or already holds one of ``names`` (the files a command
+    will write whatever it finds): the same one-line input error :func:`output_dir` gives, without the minutes of
+    computing first. No ``--out``: nothing to check (a new folder is chosen)."""
+    if out is not None:
+        from .files import destination
+
+        destination(out, "", names)
+
+
 def progress_bar(enabled: bool = True):
     """A wrapper ``progress(iterable, total=None, desc=None)`` drawing a tqdm bar on stderr (never stdout;
     silent when stderr is not a terminal), or None when disabled."""

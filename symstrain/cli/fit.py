@@ -42,13 +42,15 @@ def run(args):
     from ..magnetism import read_chimt_csv
     from ..plots.landau import fit_figure
     from . import CommandResult
-    from . import output_dir
+    from . import output_dir, refuse_existing
     from .landau import parse_params
 
     if args.q and args.chimt:
         raise SymstrainInputError("--q/--chimt", "give q or χMT data, not both")
     if not (args.q or args.chimt or args.eta):
         raise SymstrainInputError("fit", "give --q (or --chimt) and/or --eta")
+    names = ["fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"]
+    refuse_existing(args.out, names)
     warnings = []
     qd = read_branch_csv(args.q, "q", args.q_column) if args.q else None
     if args.chimt:
@@ -78,7 +80,6 @@ def run(args):
         if exc.source == "free":
             raise SymstrainInputError("--free", exc.problem) from None
         raise
-    names = ["fit_parameters.csv", "fit_correlation.csv", "fit_curves.csv", "fit_residuals.csv", "fit.png"]
     out = output_dir(args.out, "fit", names)
     files = [str(out / n) for n in names]
     with open(files[0], "w", encoding="utf-8") as fh:

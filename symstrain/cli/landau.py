@@ -76,7 +76,7 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..landau import SEED_OBSERVED, LandauModel, analyse
     from ..plots import landau as plots
-    from . import CommandResult, output_dir
+    from . import CommandResult, output_dir, refuse_existing
 
     model = parse_params(args.param, LandauModel.paper())
     grid = model.default_grid()
@@ -90,6 +90,7 @@ def run(args):
     names = ["sweep.csv", "transitions.csv", "barriers.csv", "equilibria.csv", "fig1.png", "fig2cd.png", "fig5.png"]
     if axes:
         names += ["phase_diagram.csv", "phase_diagram.png"]
+    refuse_existing(args.out, names)
     T = np.linspace(tmin, tmax, args.n)
     res = analyse(model, T, axes)
     tr = res.sweep.transitions

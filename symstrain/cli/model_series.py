@@ -20,9 +20,10 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..landau import LandauModel
     from ..model_series import write_model_series
-    from . import CommandResult, output_dir
+    from . import CommandResult, output_dir, refuse_existing
     from .landau import parse_params
 
+    refuse_existing(args.out, ["series.csv"])
     if not (0 < args.tmin <= args.tmax) or not args.step > 0:
         raise SymstrainInputError("--tmin/--tmax/--step", "need 0 < tmin ≤ tmax and step > 0")
     n = int(round((args.tmax - args.tmin) / args.step)) + 1

@@ -37,12 +37,13 @@ def run(args):
     from ..errors import SymstrainInputError
     from ..modes import decompose
     from ..plots.modes import plot_modes
-    from . import CommandResult, output_dir, parse_basis, parse_vector
+    from . import CommandResult, output_dir, parse_basis, parse_vector, refuse_existing
 
     if not args.max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     P = parse_basis(args.P, "--P") if args.P else None
     p = parse_vector(args.p, "--p") if args.p else None
+    refuse_existing(args.out, ["modes.csv", "modes_strain.csv", "modes.png"])
     parent = read_cif(args.parent)
     results, failed = [], []
     for f in args.children:

@@ -38,7 +38,7 @@ def run(args):
     from ..order import ETA_COLUMNS, order_series
     from ..plots.order import plot_order_parameters
     from ..writer import write_cif
-    from . import CommandResult, output_dir, progress_bar
+    from . import CommandResult, output_dir, progress_bar, refuse_existing
     from .modes import child_stems, write_atoms
 
     if not args.dmin > 0:
@@ -46,6 +46,7 @@ def run(args):
     if not args.max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     radiation = check_radiation(args.radiation)
+    refuse_existing(args.out, ["order.csv", "order.png"])
     parent = read_cif(args.parent)
     batch = len(args.children) > 1
     children, failed = [], []

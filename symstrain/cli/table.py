@@ -137,7 +137,7 @@ def run(args):
     from ..csv_output import write_csv
     from ..series import read_cells_csv, strain_table
     from ..transitions import find_brackets
-    from . import CommandResult, background, output_dir
+    from . import CommandResult, background, output_dir, refuse_existing
     from .strain import parse_P, parse_sb
 
     if args.no_reference and (args.parent or args.baseline or args.baseline_cells):
@@ -152,6 +152,7 @@ def run(args):
                                   "(or give --baseline-cells CSV)")
     P = parse_P(args.P) if args.P else None
     sb = parse_sb(args.sb)
+    refuse_existing(args.out, list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:])))
     cells, phases = read_inputs(args, "table")
 
     choice = None

@@ -27,12 +27,13 @@ def run(args):
 
     from ..plots.strain import short_symbol
     from ..transitions import INTERNAL, find_transitions, transition_to_dict
-    from . import CommandResult, output_dir
+    from . import CommandResult, output_dir, refuse_existing
     from ..contract import warning_records
     from .table import failures, read_inputs
 
     from ..paraphase import group_of_rows
 
+    refuse_existing(args.out, list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:])))
     cells, phases = read_inputs(args, "transitions")
     trs, notes = find_transitions(cells, phases, tol=args.tol)
     groups = group_of_rows(cells, phases)[0]
