@@ -128,6 +128,13 @@ def basis_string(P) -> str:
     return "(" + ", ".join(cols) + ")"
 
 
+def fixed(value, decimals: int = 5) -> str:
+    """``value`` with ``decimals`` decimals, an exact 0 (zero by symmetry, or nothing there) as ``0``: never
+    ``0.00000`` (which reads as a small number rounded) nor ``-0.00000``."""
+    v = float(value)
+    return "0" if v == 0 else f"{v:.{decimals}f}"
+
+
 def format_su(value, su=None, digits: int = 6) -> str:
     """A value with its standard uncertainty in the crystallographers' notation, e.g. ``12.370(2)``.
 

@@ -483,6 +483,10 @@ def test_text_shows_an_unknown_su_as_a_dash(tmp_path, shared_cifs, capsys):
     text = capsys.readouterr().out
     row = next(line for line in text.splitlines() if line.strip().startswith("Y:"))
     assert "amplitude_su" in text and "NaN" not in text and "—" in row
+    # the fully symmetric irrep, zero by construction against the averaged child: "0", never "0.00000"
+    ag = next(line for line in text.splitlines() if line.strip().startswith("Γ:Ag")).split()
+    assert ag[ag.index("inactive") - 3:ag.index("inactive")] == ["0", "0", "0"]  # amplitude, its s.u., fraction
+    assert "0.00000" not in text.split("strain by irreps")[0]
 
 
 

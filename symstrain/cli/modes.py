@@ -167,7 +167,7 @@ def write_atoms(path, r) -> str:
 
 def _text(results, failed, files) -> str:
     from ..kvectors import K_LABEL_SOURCE
-    from ..notation import basis_string, fmt_vector, format_su
+    from ..notation import basis_string, fixed, fmt_vector, format_su
 
     lines = []
     for r in results:
@@ -186,11 +186,11 @@ def _text(results, failed, files) -> str:
             if df["amplitude_su"].isna().all():  # the file gives no s.u.'s (a warning says so): no column of NaN
                 df = df.drop(columns="amplitude_su")
             # an unknown s.u. (the file gives none for that irrep) is "—", never "NaN"
-            lines.append("  " + df.to_string(index=False, float_format=lambda v: f"{v:.5f}", na_rep="—")
+            lines.append("  " + df.to_string(index=False, float_format=fixed, na_rep="—")
                          .replace("\n", "\n  "))
         if r.strain:
             lines.append("  strain by irreps of the parent point group: "
-                         + ", ".join(f"{s.label} {s.amplitude:.5f}" for s in r.strain))
+                         + ", ".join(f"{s.label} {fixed(s.amplitude)}" for s in r.strain))
     for f in failed:
         lines.append(f"failed: {f['file']}: {f['message']}")
     lines.append(f"k labels: {K_LABEL_SOURCE}")
