@@ -319,6 +319,42 @@ def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
     return X, src
 
 
+def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
+    """:func:`pair_atoms` of each of K image sets ``ys`` (K, n, 3) of the atoms ``xb`` (n, 3; species ``zb``, the
+    images' species too) with those atoms, where it is read off the nearest neighbours: one k-d tree per species
+    and one query for all K sets. Returns ``(j (K, n), L (K, n, 3), done (K,))``; ``done[k]`` False where set k
+    needs :func:`pair_atoms` itself (an atom without a partner within ``rmax``, or a nearest partner not nearer by
+    the margin than every other candidate, or shared): there its rows are undefined. Where done, the result is
+    :func:`pair_atoms`' (the unique optimal pairing, found the same way)."""
+    from scipy.spatial import cKDTree
+
+    K, n = ys.shape[:2]
+    shifts = _images(1)
+    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
+    j_out = np.full((K, n), -1)
+    L_out = np.zeros((K, n, 3))
+    done = np.ones(K, dtype=bool)
+    for z in np.unique(zb):
+        ib = np.flatnonzero(zb == z)
+        nb = len(ib)
+        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+        kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))
+        y = ys[:, ib].reshape(-1, 3)  # (K·nb, 3): set k, atom ib[i] at row k·nb + i
+        kq = min(2, len(kept))
+        dq, jq = cKDTree(fb[kept] @ A.T).query((y % 1.0) @ A.T, k=kq)
+        dq, jq = dq.reshape(K, nb, kq), jq.reshape(K, nb, kq)
+        near = dq[..., 0]
+        col = kept[jq[..., 0]] % nb  # (K, nb)
+        ok = near.max(axis=1) <= rmax
+        if kq > 1:
+            ok &= np.all(dq[..., 1] > near + _UNIQUE, axis=1)
+        ok &= (np.diff(np.sort(col, axis=1), axis=1) > 0).all(axis=1)  # no two atoms share a partner
+        done &= ok
+        j_out[:, ib] = ib[col]
+        L_out[:, ib] = shifts[kept[jq[..., 0]] // nb] + (y - y % 1.0).reshape(K, nb, 3)
+    return j_out, L_out, done
+
+
 def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str,
                           labels=None, op_names=None) -> np.ndarray:
     """The child averaged over the lost cosets g_k·H (``cosets``: the left-coset representatives g_k, 4×4, child
@@ -327,15 +363,22 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
     Raises :class:`SymstrainInputError` when an image has no partner within ``rmax`` Å, naming the atom (``labels``,
     one per row of ``frac``) and the operation (``op_names``, one per coset) when given."""
     shift = np.zeros_like(frac)
-    for k, g in enumerate(cosets[1:], start=1):
-        # the average over G of an H-invariant structure is the mean of g⁻¹·(its partner near g·x) over one g per
-        # RIGHT coset H·g (the sum over H then adds nothing); the inverse of a left-coset representative g_k·H is
-        # one of H·g_k⁻¹. With left-coset representatives the mean is G-invariant only when H is normal in G.
-        g = np.linalg.inv(g)
-        W, w = g[:3, :3], g[:3, 3]
-        y = frac @ W.T + w
+    # the average over G of an H-invariant structure is the mean of g⁻¹·(its partner near g·x) over one g per
+    # RIGHT coset H·g (the sum over H then adds nothing); the inverse of a left-coset representative g_k·H is
+    # one of H·g_k⁻¹. With left-coset representatives the mean is G-invariant only when H is normal in G.
+    inv = np.linalg.inv(np.asarray(cosets, float)[1:])
+    Ws, ws = inv[:, :3, :3], inv[:, :3, 3]
+    ys = np.stack([frac @ W.T + w for W, w in zip(Ws, ws)]) if len(Ws) else np.zeros((0,) + frac.shape)
+    integral = np.all(np.abs(Ws - np.round(Ws)) <= 1e-9, axis=(1, 2))
+    fast = np.flatnonzero(integral)
+    j_all, L_all, done = pair_images(ys[fast], frac, species, A, rmax)
+    read_off = dict(zip(fast.tolist(), zip(j_all, L_all, done)))
+    for k in range(1, len(cosets)):
+        W, y = Ws[k - 1], ys[k - 1]
         try:
-            if np.allclose(W, np.round(W), atol=1e-9):
+            if k - 1 in read_off and read_off[k - 1][2]:
+                j, L = read_off[k - 1][:2]
+            elif integral[k - 1]:
                 j, L, _ = pair_atoms(y, species, frac, species, A, rmax)
             else:
                 # W does not map the child's lattice onto itself (a supercell the parent's rotation turns into
