@@ -164,7 +164,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     from .expand import expand_to_cell_ops
     from .mode_reference import reference_lattice
     from .modes import amplitude_su
-    from .pairing import symmetrized_positions
+    from .pairing import species_kinds, symmetrized_positions
 
     child = relation.child
     frac, species, site, occ, opi = expand_to_cell_ops(child)
@@ -185,7 +185,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: no s.u. for the amplitude"),)
     return Distortion(
         relation=relation,
-        symmetrized=_symmetrized_phase(relation, s, site),
+        symmetrized=_symmetrized_phase(relation, s, site, species_kinds(species, occ)),
         labels=labels,
         elements=tuple(child.atoms[i].element for i in site),
         displacements=U,
@@ -198,8 +198,10 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     )
 
 
-def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray) -> Phase:
-    """The averaged structure in the parent setting: symmetrised cell, orbit representatives as atoms."""
+def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray, kind: np.ndarray) -> Phase:
+    """The averaged structure in the parent setting: symmetrised cell, orbit representatives as atoms. ``kind`` (N,)
+    the element-and-occupancy code of each atom (``pairing.species_kinds``): an orbit holds atoms of one kind, so
+    the elements sharing a mixed site (Al 0.97 + Fe 0.03 at one position) each keep their own orbit."""
     from scipy.spatial import cKDTree
 
     P, p = relation.P, relation.p
@@ -234,7 +236,7 @@ def _symmetrized_phase(relation: Relation, s_child: np.ndarray, site: np.ndarray
         cand = np.fromiter(itertools.chain.from_iterable(balls), dtype=int, count=len(m))
         d = xp[cand] - imgs[m]
         d -= np.round(d)
-        taken[cand[np.linalg.norm(d @ A.T, axis=1) < 0.05]] = True
+        taken[cand[(np.linalg.norm(d @ A.T, axis=1) < 0.05) & (kind[cand] == kind[i])]] = True
     return Phase(
         cell=cell,
         spacegroup=parent.spacegroup,
