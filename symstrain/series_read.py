@@ -50,7 +50,13 @@ WARNING_CODES = {
     "angle_assumed": "no column for an angle of the cell CSV: 90° assumed",
     "detected_group_differs": "spglib detects another group than the CIF declares",
     "detection_failed": "space-group detection failed on a structure (the row is kept, without a detected group)",
+    "mixed_compositions": "the structures of a series hold different compounds (their strains compare unlike cells)",
 }
+
+#: two structures of a series hold the same compound when the shares of every element among their atoms other than
+#: H and D (often not located) differ by at most this (a few per cent substitution stays one compound: lawsonite with
+#: 3 % Fe on the Al site differs from the pure one by 0.4 %)
+COMPOSITION_TOLERANCE = 0.02
 
 _ALIASES = {
     "T": ("t", "temperature", "temp", "t_k", "tk", "temperature_k"),
@@ -322,11 +328,58 @@ def cells_from_phases(phases, temperatures=None, branches=None, *, detect: bool 
         r, w = _phase_row(ph, T, br, detect)
         rows.append(r)
         warnings.extend(w)
+    warnings.extend(_composition_warnings(phases))
     df = pd.DataFrame(rows, columns=CELL_TABLE_COLUMNS)
     df["sg_number"] = df["sg_number"].astype(int)
     df.attrs["warnings"] = warnings
     df.attrs["failed"] = []
     return df
+
+
+def composition(phase: Phase) -> dict[int, float] | None:
+    """Share of each element (atomic number → fraction) among the atoms of the cell, occupancies counted, H and D
+    left out; None for a structure without such atoms (a cell only)."""
+    from .expand import expand_to_cell_ops
+
+    if not phase.atoms:
+        return None
+    _, species, _, occ, _ = expand_to_cell_ops(phase)
+    keep = species != 1
+    total = float(np.sum(occ[keep]))
+    if total <= 0:
+        return None
+    Z = species[keep]
+    return {int(z): float(np.sum(occ[keep][Z == z])) / total for z in np.unique(Z)}
+
+
+def _composition_warnings(phases) -> list[WarningText]:
+    """One warning when the structures of a series hold more than one compound (element shares differing by more
+    than :data:`COMPOSITION_TOLERANCE`): each compound with its files, the most frequent first."""
+    import gemmi
+
+    groups: list[tuple[dict, list]] = []  # (composition of the first member, members)
+    for ph in phases:
+        c = composition(ph)
+        if c is None:
+            continue
+        for ref, members in groups:
+            if max(abs(c.get(z, 0.0) - ref.get(z, 0.0)) for z in set(c) | set(ref)) <= COMPOSITION_TOLERANCE:
+                members.append(ph)
+                break
+        else:
+            groups.append((c, [ph]))
+    if len(groups) < 2:
+        return []
+    groups.sort(key=lambda g: -len(g[1]))
+
+    def described(ref, members):
+        what = members[0].formula or " ".join(gemmi.Element(z).name for z in sorted(ref, key=lambda z: -ref[z]))
+        names = ", ".join(m.name for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+        return f"{what} ({len(members)}: {names})"
+
+    return [WarningText("mixed_compositions", "series",
+                        f"the series holds {len(groups)} different compounds, so its strains compare unlike cells: "
+                        + "; ".join(described(*g) for g in groups))]
 
 
 def _temperatures(phases, temperatures):
