@@ -101,6 +101,30 @@ def output_dir(out, command: str, names=()):
     return d
 
 
+def _warning_lines(warnings) -> list[str]:
+    """The text of each warning record: its message, with the file it is about in front when the warnings come
+    from more than one file (a parent and a child, a series) and the message does not name it already
+    (``cod1_9002543.cif:9002543: 2 origins are valid …``); a run on one file, or a warning about no file (the
+    series, an option), keeps the message alone."""
+    from pathlib import PurePath
+
+    def short(source: str) -> str:
+        path, sep, block = source.rpartition(":") if ".cif:" in source.lower() else (source, "", "")
+        return PurePath(path).name + sep + block
+
+    def is_file(source: str) -> bool:
+        return ".cif" in source.lower() or "/" in source
+
+    files = {w["source"] for w in warnings if is_file(w["source"])}
+    out = []
+    for w in warnings:
+        m, src = w["message"], w["source"]
+        if len(files) > 1 and is_file(src) and src not in m and short(src) not in m:
+            m = f"{short(src)}: {m}"
+        out.append(m)
+    return out
+
+
 def refuse_existing(out, names) -> None:
     """Refuse, before any work, an ``--out`` that is a file or already holds one of ``names`` (the files a command
     will write whatever it finds): the same one-line input error :func:`output_dir` gives, without the minutes of
@@ -268,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
     else:
         text = (result.text() if callable(result.text) else result.text).rstrip("\n")
-        shown = [w["message"] for w in doc["warnings"] if f"warning: {w['message']}" not in text]
+        shown = [m for m in _warning_lines(doc["warnings"]) if f"warning: {m}" not in text]
         sys.stdout.write(text + "".join(f"\nwarning: {m}" for m in shown) + "\n")
     return EXIT_STATUS[result.status]
 
