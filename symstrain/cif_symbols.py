@@ -64,6 +64,8 @@ def sg_from_hm(symbol: str):
         return None
 
     sg = find(symbol)
+    if sg is None:
+        sg = _with_table_qualifier(symbol, find)
     qualifier = None if sg is not None else _setting_qualifier(symbol)
     if qualifier is None:
         return sg
@@ -72,6 +74,28 @@ def sg_from_hm(symbol: str):
     if sg is None or sg.ext in ("", "\x00"):  # a group with one setting: the words change nothing
         return sg
     return find(f"{_clean_hm(base)}:{ext}")
+
+
+#: a setting written after the symbol as the International Tables' (and SgInfo's, cctbx's) qualifier: 'C2:b1'
+#: (unique axis b, cell choice 1), 'P21/c:b2', 'C2/c:-b1', 'P 21 21 2:cab'
+_TABLE_QUALIFIER = re.compile(r"^(.*\S)\s*:\s*(-?[abc][1-3]?|[-abc]{3})$")
+
+
+def _with_table_qualifier(symbol: str, find):
+    """gemmi's setting for 'SYMBOL:QUALIFIER' with the qualifier of the tables (b1, -c2, cab, …): the setting of
+    SYMBOL's group with exactly that qualifier, or None (no such group or setting)."""
+    import gemmi
+
+    m = _TABLE_QUALIFIER.match(symbol.strip())
+    if not m:
+        return None
+    base = find(m[1])
+    if base is None:
+        return None
+    for cand in gemmi.spacegroup_table():
+        if cand.number == base.number and cand.qualifier == m[2]:
+            return cand
+    return None
 
 
 def sg_from_hall(symbol: str):

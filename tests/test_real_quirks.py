@@ -466,3 +466,47 @@ def test_operator_list_leaving_out_only_the_identity_is_completed(tmp_path):
     path.write_text(_pna21_block(["1/2-x, 1/2+y, 1/2+z", "-x, -y, 1/2+z"]))  # their product is not in the list
     with pytest.raises(SymstrainInputError, match="do not form a group"):
         read_cif(path)
+
+
+MONO_BLOCK = """data_mono
+_cell_length_a 5.411
+_cell_length_b 9.0
+_cell_length_c 10.25
+_cell_angle_alpha 90
+_cell_angle_beta 100.3
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M {symbol}
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Si 0.1 0.2 0.3
+"""
+
+
+@pytest.mark.parametrize("symbol, hm, centring", [
+    ("C2:b1", "C 1 2 1", (0.5, 0.5, 0.0)),  # diffpy's badspacegroup.cif test input: SgInfo's C 1 2 1
+    ("'C 2:b2'", "A 1 2 1", (0.0, 0.5, 0.5)),  # cell choice 2: the A-centred cell
+    ("'P21/c:b2'", "P 1 21/n 1", None),
+    ("'C2/c:-b1'", "A 1 2/a 1", (0.0, 0.5, 0.5)),
+])
+def test_table_qualifier_after_the_symbol_is_read(tmp_path, symbol, hm, centring):
+    """The International Tables' setting qualifier after a short symbol (SgInfo and cctbx write 'C2:b1'): the
+    setting with exactly that qualifier (ITA Table 4.3.2.1), its centring checked on the operators read."""
+    path = tmp_path / "mono.cif"
+    path.write_text(MONO_BLOCK.format(symbol=symbol))
+    ph = read_cif(path)
+    assert ph.spacegroup.hm == hm
+    pure = ph.spacegroup.translations[np.all(ph.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))]
+    shifts = {tuple(np.round(t % 1.0, 6)) for t in pure} - {(0.0, 0.0, 0.0)}
+    assert shifts == (set() if centring is None else {centring})
+
+
+def test_unknown_table_qualifier_is_refused(tmp_path):
+    from symstrain.errors import SymstrainInputError
+
+    path = tmp_path / "mono.cif"
+    path.write_text(MONO_BLOCK.format(symbol="C2:b9"))
+    with pytest.raises(SymstrainInputError, match="unknown space-group symbol"):
+        read_cif(path)
