@@ -84,3 +84,23 @@ def test_symmetrized_structure_keeps_both_elements_of_a_mixed_site(tmp_path):
     # the two elements of the site move together: one displacement for Ti and Zr
     U = dict(zip(dist.elements, map(tuple, np.round(dist.displacements, 12))))
     assert U["Ti"] == U["Zr"] and abs(U["Ti"][2]) > 0.05
+
+
+def test_order_text_shows_missing_values_as_a_dash(tmp_path, capsys):
+    """order's text table on a child with no temperature whose cell equals the parent's (η from strain 0 for the only
+    child: its normalisation 0/0 has no value): "—" where JSON has null and the CSV an empty field, never "NaN"."""
+    import json
+
+    from symstrain.cli import main
+
+    _write(tmp_path / "p.cif", "p", PMMM, PARENT)
+    _write(tmp_path / "c.cif", "c", PMM2, CHILD)
+    assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--out", str(tmp_path / "o")]) == 0
+    text = capsys.readouterr().out
+    row = text.splitlines()[1].split()
+    assert "NaN" not in text and "nan" not in text
+    assert row[0] == "—"  # T: the file gives none
+    assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--out", str(tmp_path / "o2"),
+                 "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)["results"][0]
+    assert res["T"] is None or res["T"].get("value") is None

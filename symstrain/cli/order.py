@@ -80,7 +80,7 @@ def run(args):
                                        title=f"{short_symbol(parent.spacegroup.hm)} → {', '.join(groups)}"))
     checks = series.proportionality()
     lines = [df[["T", "spacegroup", "eps13"] + [c + "_norm" for c in ETA_COLUMNS] + ["max_displacement", "irrep"]]
-             .to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+             .to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="—")]  # no value: "—", never NaN
     for c in checks:
         if np.isnan(c["slope"]):
             lines.append(f"{c['y']} vs {c['x']}: undefined ({c['n']} usable points)")
