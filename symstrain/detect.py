@@ -143,6 +143,30 @@ def _near(phase: Phase):
     return expanded(phase)[0], i, j, reach
 
 
+def _why_no_group(tol: float, phase: Phase, lattice, positions, types) -> str:
+    """Why spglib may find no group at ``tol`` (Å): two atoms of one type closer than the tolerance (spglib refuses
+    such a cell), named with their distance; else only that it finds none."""
+    from scipy.spatial import cKDTree
+
+    A = np.asarray(lattice, float).T  # columns
+    shifts = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], float)
+    best = (np.inf, -1, -1)
+    for t in np.unique(types):
+        idx = np.flatnonzero(types == t)
+        pts = ((positions[idx][None] + shifts[:, None]).reshape(-1, 3)) @ A.T
+        d, q = cKDTree(pts).query(positions[idx] @ A.T, k=2)
+        k = int(np.argmin(d[:, 1]))
+        if d[k, 1] < best[0]:
+            best = (float(d[k, 1]), int(idx[k]), int(idx[q[k, 1] % len(idx)]))
+    d, i, j = best
+    if d < tol:
+        site = expand_cell(phase, False, MERGE_TOLERANCE)[2]  # the atoms of spglib_cell, in its order
+        a, b = phase.atoms[site[i]].label, phase.atoms[site[j]].label
+        return (f"spglib finds no group from {tol:g} Å on: two atoms of one species ({a} and {b}, same element and "
+                f"occupancy) lie {d:.3f} Å apart, closer than the tolerance, and spglib refuses such a cell")
+    return f"spglib finds no group at {tol:g} Å (no two atoms of one species lie closer than {d:.3f} Å)"
+
+
 #: the default tolerance ladder (Å) of :func:`detect_symmetry`
 LADDER = (1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3)
 
@@ -230,6 +254,9 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
         steps = _ladder(run, ladder, given=given)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")
+    empty = [t for t, number, _ in steps if number is None] + ([float(symprec)] if main is None else [])
+    if empty and len(types):
+        notes.append(_why_no_group(min(empty), phase, lattice, positions, types))
     sg = phase.spacegroup
     return SymmetryReport(
         symprec=float(symprec),

@@ -183,3 +183,27 @@ def test_species_ranks_are_numpys_unique_inverse():
     for n in (0, 1, 2, 7, 300):
         key = rng.integers(1, 40, n) * 10_000 + rng.integers(0, 3, n) * 500
         assert _ranks(key).tolist() == np.unique(key, return_inverse=True)[1].reshape(-1).tolist()
+
+
+def test_an_empty_step_is_explained_by_two_atoms_of_one_species_closer_than_it(tmp_path):
+    """Two Si 0.030 Å apart (a split site, x differing by 0.003 of a = 10 Å; by hand) in a cubic P1 cell: spglib
+    refuses the cell from 0.05 Å on, and the note says which atoms and how far apart; with them 0.5 Å apart nothing
+    is empty and no such note is made."""
+    def cif(dx):
+        return (f"data_s\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n_cell_angle_alpha 90\n"
+                f"_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P 1'\nloop_\n"
+                f"_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                f"_atom_site_fract_z\nSi1 Si 0.1 0.2 0.3\nSi2 Si {0.1 + dx} 0.2 0.3\nO1 O 0.6 0.7 0.8\n")
+    path = tmp_path / "split.cif"
+    path.write_text(cif(0.003))
+    ph = read_cif(path)
+    rep = detect_symmetry(ph)
+    assert [n for _, n, _ in rep.ladder] == [n for _, n, _ in full_ladder(ph)]  # spglib's own ladder
+    empty = [t for t, n, _ in rep.ladder if n is None]
+    assert empty and min(empty) == 0.05
+    note = next(n for n in rep.notes if n.startswith("spglib finds no group"))
+    assert "from 0.05 Å on" in note and "Si1 and Si2" in note and "0.030 Å apart" in note
+    path.write_text(cif(0.05))
+    rep = detect_symmetry(read_cif(path))
+    assert all(n is not None for _, n, _ in rep.ladder)
+    assert not any(n.startswith("spglib finds no group") for n in rep.notes)
