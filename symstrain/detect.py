@@ -148,8 +148,10 @@ def _why_no_group(tol: float, phase: Phase, lattice, positions, types) -> str:
     such a cell), named with their distance; else only that it finds none."""
     from scipy.spatial import cKDTree
 
+    from .pairing import _images
+
     A = np.asarray(lattice, float).T  # columns
-    shifts = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], float)
+    shifts = _images(1)
     best = (np.inf, -1, -1)
     for t in np.unique(types):
         idx = np.flatnonzero(types == t)
