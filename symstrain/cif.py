@@ -128,8 +128,12 @@ def _read_document(path: Path):
                 raise SymstrainInputError(path, f"decompresses to more than {_MAX_GUNZIP >> 20} MB; not a CIF")
     except (OSError, EOFError, zlib.error) as exc:
         raise SymstrainInputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise SymstrainInputError(path, "UTF-16 text; a CIF is UTF-8 (or ASCII): save it as UTF-8")
     if b"\x00" in data:
         raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")
+    if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (Windows editors write one; CIF 2.0 allows it)
+        data = data[3:]
     replaced = False
     try:
         if not data.isascii():  # (ASCII is UTF-8: nothing to check)

@@ -115,3 +115,20 @@ def test_manifest_error_rows(shared_cifs):
         path = shared_cifs / row["file"].split(" + ")[0]
         r = run_info(path)
         assert_one_line_error(r, path, "")
+
+
+def test_utf8_byte_order_mark_is_read_and_utf16_is_named(tmp_path):
+    """A UTF-8 BOM (Windows editors write one; CIF 2.0 allows it) is not part of the first value; a UTF-16 file is
+    refused naming its encoding, not as binary."""
+    body = GOOD_HEAD + P21C + ATOMS
+    plain = tmp_path / "plain.cif"
+    plain.write_text(body)
+    bom = tmp_path / "bom.cif"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.replace("\n", "\r\n").encode())
+    a, b = run_info(str(plain), "--json"), run_info(str(bom), "--json")
+    assert a.returncode == 0 and b.returncode == 0, b.stderr
+    ra, rb = json.loads(a.stdout)["results"][0], json.loads(b.stdout)["results"][0]
+    assert ra["cell"] == rb["cell"] and ra["spacegroup"] == rb["spacegroup"] and ra["atoms"] == rb["atoms"]
+    u16 = tmp_path / "u16.cif"
+    u16.write_bytes(body.encode("utf-16"))
+    assert_one_line_error(run_info(str(u16)), u16, "UTF-16")
