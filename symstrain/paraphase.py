@@ -219,8 +219,12 @@ def _paraphase_key(cells, groups, rows) -> str:
     numbers = {int(groups[k].number) for k in groups}
     if len(numbers) == 1:
         k = next(iter(groups))
-        raise SymstrainInputError("table", f"no paraphase row: every row is {groups[k].hm} "
-                                  f"({groups[k].number}), so the higher-symmetry reference is not among them; "
+        failed = cells.attrs.get("failed", [])
+        lost = (f" ({len(failed)} input(s) could not be read, which may hold it: "
+                + "; ".join(f"{f['source']}: {f['problem']}" for f in failed[:3])
+                + (" …" if len(failed) > 3 else "") + ")") if failed else ""
+        raise SymstrainInputError("table", f"no paraphase row: every row read is {groups[k].hm} "
+                                  f"({groups[k].number}), so the higher-symmetry reference is not among them{lost}; "
                                   f"give {OVERRIDES}")
     P = cells[list(CELL_NAMES)].to_numpy(dtype=float)
     dens = {k: symmetry_density(groups[k], P[rows[k][0]]) for k in groups}

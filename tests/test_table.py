@@ -149,6 +149,13 @@ def test_no_paraphase_row_and_no_groups_are_one_line_errors(model_series):
     with pytest.raises(SymstrainInputError, match="no paraphase row") as exc:
         choose_reference(sub, [p for p, m in zip(phases, mono) if m])
     assert "--parent" in exc.value.problem and "--no-reference" in exc.value.problem
+    assert "could not be read" not in exc.value.problem  # nothing failed: nothing to say about it
+    # the paraphase file was given but could not be read: the error names it, and what was wrong with it
+    sub.attrs["failed"] = [{"source": "hot.cif", "problem": "cell length a = 0 Å is not positive", "file": "hot.cif",
+                            "block": None}]
+    with pytest.raises(SymstrainInputError, match="no paraphase row") as exc:
+        choose_reference(sub, [p for p, m in zip(phases, mono) if m])
+    assert "1 input(s) could not be read" in exc.value.problem and "hot.cif: cell length a = 0" in exc.value.problem
     bare = cells.assign(spacegroup="", sg_number=0)
     with pytest.raises(SymstrainInputError, match="paraphase cannot be chosen"):
         choose_reference(bare)
