@@ -254,7 +254,15 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
         if no_xyz:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")
-    return _merge_duplicates(atoms, source, warnings, xyz_kept)
+    atoms = _merge_duplicates(atoms, source, warnings, xyz_kept)
+    seen: dict[str, int] = {}
+    for a in atoms:
+        seen[a.label] = seen.get(a.label, 0) + 1
+    shared = [f"{lab} ({k} sites)" for lab, k in seen.items() if k > 1]
+    if shared:  # the numbers do not use labels; per-atom tables do, and their rows could not be told apart
+        warn("duplicate_labels", f"{len(shared)} label(s) name more than one site, so per-atom output rows with them "
+                                 f"cannot be told apart: {_listing(shared)}")
+    return atoms
 
 
 def _occupancies_and_u(cols, plain, keep, label_text, source):

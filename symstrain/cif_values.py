@@ -81,6 +81,7 @@ WARNING_CODES = {
     "site_without_coordinates": "atom sites with '?' or '.' coordinates were skipped",
     "dummy_site": "dummy atom sites (_atom_site_calc_flag 'dum') were skipped",
     "duplicate_sites_merged": "coincident duplicate atom sites were merged",
+    "duplicate_labels": "one label names several different sites (per-atom output rows cannot be told apart)",
     "occupancy_unknown": "occupancy '?' taken as 1",
     "occupancy_above_one": "occupancy slightly above 1 kept as written",
     "zero_occupancy": "sites of occupancy 0 kept but left out of symmetry detection",
