@@ -104,3 +104,22 @@ def test_order_text_shows_missing_values_as_a_dash(tmp_path, capsys):
                  "--json"]) == 0
     res = json.loads(capsys.readouterr().out)["results"][0]
     assert res["T"] is None or res["T"].get("value") is None
+
+
+def test_order_summary_lines_say_why_and_do_not_overstate(tmp_path, capsys):
+    """Two children: the Pearson r of 2 points is ±1 by construction and is not printed as a finding; a measure that
+    is 0 for every child (η from intensities where no extinction condition is broken: Pmmm → Pmm2 keeps every
+    translation and loses no glide) is named as the reason the comparison is undefined."""
+    from symstrain.cli import main
+
+    _write(tmp_path / "p.cif", "p", PMMM, PARENT)
+    for k, dz in enumerate((0.03, 0.015)):
+        (tmp_path / f"c{k}.cif").write_text(HEAD.format(name=f"c{k}", ops=PMM2, atoms=CHILD.replace(
+            "0.53", f"{0.5 + dz}")).replace("_cell_angle_gamma 90\n", f"_cell_angle_gamma 90\n_diffrn_ambient_temperature "
+                                           f"{100 + 50 * k}\n").replace("_cell_length_c 4.30", f"_cell_length_c {4.30 + dz}"))
+    assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c0.cif"), str(tmp_path / "c1.cif"),
+                 "--out", str(tmp_path / "o")]) == 0
+    text = capsys.readouterr().out
+    assert "eta_intensity vs eta_modes: undefined (eta_intensity is 0 for every child)" in text
+    assert "eta_strain vs eta_modes (raw values): slope" in text  # the cells strain: two points with both measures
+    assert "Pearson r — (±1 for 2 points by construction)" in text and "Pearson r 1.00000" not in text

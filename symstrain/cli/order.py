@@ -83,9 +83,14 @@ def run(args):
              .to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="—")]  # no value: "—", never NaN
     for c in checks:
         if np.isnan(c["slope"]):
-            lines.append(f"{c['y']} vs {c['x']}: undefined ({c['n']} usable points)")
+            zero = [q for q in (c["y"], c["x"]) if q in df and c["n"] >= 2
+                    and not np.any(np.abs(df[q].to_numpy(float)) > 0)]
+            why = (f"{zero[0]} is 0 for every child" if zero
+                   else f"{c['n']} child(ren) with both measures, 2 needed")
+            lines.append(f"{c['y']} vs {c['x']}: undefined ({why})")
         else:
-            lines.append(f"{c['y']} vs {c['x']}: slope {c['slope']:.4g}, Pearson r {c['r']:.5f}, "
+            r = f"Pearson r {c['r']:.5f}" if c["n"] > 2 else "Pearson r — (±1 for 2 points by construction)"
+            lines.append(f"{c['y']} vs {c['x']} (raw values): slope {c['slope']:.4g}, {r}, "
                          f"largest relative deviation {c['max_rel_dev']:.3g} (n = {c['n']})")
     from ..coupling import COUPLINGS
 
