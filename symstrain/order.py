@@ -57,6 +57,7 @@ from .relation import Relation
 WARNING_CODES = {
     "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
     "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
+    "composition_differs": "the child cell holds other atoms than the parent mapped into it (η of another structure)",
 }
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
@@ -277,6 +278,7 @@ class OrderResult:
     eps13_su: float
     eta_intensity: float
     coupling: str = "linear"
+    notes: tuple = ()
 
     @property
     def eta_modes(self) -> float:
@@ -294,8 +296,8 @@ class OrderResult:
     def all_warnings(self) -> list[WarningRecord]:
         # the strain repeats the relation's warnings (the same records, merged here); the distortion's warnings
         # (no s.u.) repeat the decomposition's, which gives η_modes
-        return contract.warning_records(self.modes.all_warnings() + self.strain.warning_records(),
-                                        self.relation.child.name)
+        return contract.warning_records(list(self.notes) + self.modes.all_warnings()
+                                        + self.strain.warning_records(), self.relation.child.name)
 
     def to_dict(self, normalised: dict | None = None) -> dict:
         rel = self.relation
@@ -403,8 +405,14 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
     chosen = dec.relation
     same = np.allclose(dec.origin, chosen.p, atol=1e-9)
     dist = symmetrize(chosen if same else replace(chosen, p=dec.origin), max_distance=max_distance)
+    from .pairing import composition_mismatch
+
+    diff = composition_mismatch(child, parent, rel.P, rel.p)
+    notes = () if diff is None else (WarningRecord(
+        "composition_differs", child.name, f"the child cell holds other atoms than {parent.name} mapped into it "
+        f"({diff}): its η from intensities and modes is that of another structure (atoms lost, or not located)"),)
     return OrderResult(rel, st, dec, dist, eta["eta"], eta["eta_su"], eps13, eps13_su,
-                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"])
+                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"], notes)
 
 
 def order_series(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,

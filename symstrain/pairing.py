@@ -417,19 +417,41 @@ def _nearest_partners(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.nda
     return j_out, L_out
 
 
-def check_composition(child, parent, zc, zp) -> None:
-    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
-    origin): say which differ."""
+def _count_difference(zc, zp) -> str | None:
+    """'H: 0 against 16, …' for the elements whose numbers of atoms differ between ``zc`` and ``zp`` (atomic
+    numbers, one per atom), or None when every element has as many."""
     import gemmi
 
     uc, nc = np.unique(zc, return_counts=True)
     up, n_p = np.unique(zp, return_counts=True)
     a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
-    if a != b:
-        diff = ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
-                         for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+    if a == b:
+        return None
+    return ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
+                     for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+
+
+def check_composition(child, parent, zc, zp) -> None:
+    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
+    origin): say which differ."""
+    diff = _count_difference(zc, zp)
+    if diff is not None:
         raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
                                               f"({diff}): no pairing of the two structures exists")
+
+
+def composition_mismatch(child, parent, P, p) -> str | None:
+    """Which elements the child cell holds in other numbers than the parent mapped into it by (P, p) ('H: 0 against
+    16'), or None (also when either has no atoms). For the measures that do not pair the two structures (intensities,
+    the child's own average): a child that lost atoms (a file cut short, hydrogens not located) still gives numbers,
+    of another structure."""
+    from .expand import expand_to_cell_ops
+
+    if not child.atoms or not parent.atoms:
+        return None
+    zc = expand_to_cell_ops(child)[1]
+    pf, pz = expand_to_cell_ops(parent)[:2]
+    return _count_difference(zc, pz[parent_in_child_cell(pf, np.asarray(P, float), np.asarray(p, float))[1]])
 
 
 def no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:

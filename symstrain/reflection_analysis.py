@@ -32,6 +32,8 @@ WARNING_CODES = {
     "twinned_data": "twinned data: the SB classification uses the indices of one twin individual",
     "hkl_cell_mismatch": "the cell of a reflection file differs from the structure's",
     "strong_absent_reflections": "reflections absent in both groups are observed strong",
+    "composition_differs": "the child cell holds other atoms than the parent mapped into it (predicted intensities "
+                           "of another structure)",
 }
 
 
@@ -277,6 +279,13 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
 
     rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, dmin)
     rc = rc.with_intensities(predict_intensities(child, rc.table[["h", "k", "l"]].to_numpy(), radiation))
+    from .pairing import composition_mismatch
+
+    diff = composition_mismatch(child, parent, P, p)
+    if diff is not None:
+        warnings.append(WarningRecord("composition_differs", child.name, f"the child cell holds other atoms than "
+                                      f"{parent.name} mapped into it ({diff}): the predicted intensities and η are "
+                                      "those of another structure (atoms lost, or not located)"))
     warnings += list(rc.warnings)
     predicted = rc.intensity_summary(top)
     strongest = predicted.pop("strongest")

@@ -123,3 +123,27 @@ def test_order_summary_lines_say_why_and_do_not_overstate(tmp_path, capsys):
     assert "eta_intensity vs eta_modes: undefined (eta_intensity is 0 for every child)" in text
     assert "eta_strain vs eta_modes (raw values): slope" in text  # the cells strain: two points with both measures
     assert "Pearson r — (±1 for 2 points by construction)" in text and "Pearson r 1.00000" not in text
+
+
+def test_a_child_with_atoms_lost_is_said_by_order_and_reflections(tmp_path, capsys):
+    """A child file cut short (its last O site gone: 5 atoms in the cell where the parent mapped into it has 6) still
+    gives intensities and an averaged child, of another structure: order and reflections say which element differs
+    and by how much (by hand: O 2 against 3), where modes against the parent refuses."""
+    import json
+
+    from symstrain.cli import main
+
+    _write(tmp_path / "p.cif", "p", PMMM, PARENT)
+    _write(tmp_path / "c.cif", "c", PMM2, "\n".join(CHILD.splitlines()[:-1]))
+    assert main(["reflections", str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--json",
+                 "--out", str(tmp_path / "r")]) == 0
+    w = [x for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "composition_differs"]
+    assert len(w) == 1 and "(O: 2 against 3)" in w[0]["message"]
+    assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--json", "--out", str(tmp_path / "o")]) == 0
+    w = [x for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "composition_differs"]
+    assert len(w) == 1 and "(O: 2 against 3)" in w[0]["message"]
+    # the intact child: no such warning
+    _write(tmp_path / "c2.cif", "c2", PMM2, CHILD)
+    assert main(["reflections", str(tmp_path / "p.cif"), str(tmp_path / "c2.cif"), "--json",
+                 "--out", str(tmp_path / "r2")]) == 0
+    assert "composition_differs" not in {x["code"] for x in json.loads(capsys.readouterr().out)["warnings"]}
