@@ -58,6 +58,8 @@ WARNING_CODES = {
     "degenerate_principal_strains": "principal strains nearly degenerate: their directions are ill-defined",
     "no_su": "no s.u. for β (no reference): no s.u. for ε13",
     "no_reference": "no reference cell: only ε13 = ½·cos β (c0 = c) is defined",
+    "eps13_oblique_reference": "the reference's β in the child basis is not 90°: ε13 measures the child's obliquity, "
+                               "not a strain against the reference (e13 does)",
 }
 
 EPS13_DEFINITION = "ε13 = ½·c·cos β / c0 (c, β of the child; c0 = |c| of the reference mapped into the child basis)"
@@ -393,6 +395,12 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     if np.any(gaps < 1e-6) or (has_su and np.any(gaps < 3 * np.max(sus["principal"]))):
         warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains nearly "
                                     "degenerate: their directions are ill-defined (and so their s.u.'s)"))
+    beta0 = float(vals["ref_mapped"][4])
+    if abs(beta0 - 90.0) > 1e-3:
+        warnings.append(WarningText("eps13_oblique_reference", job.child_label, f"the reference has β = {beta0:.4g}° "
+                                    "in the child basis, not 90°: ε13 = ½·c·cos β / c0 measures the child's "
+                                    f"obliquity (here {float(vals['eps13']):.4g}), not a strain against the "
+                                    f"reference; e13 = {float(np.asarray(vals['e'])[0, 2]):.4g} is that strain"))
     split, e_sb, e_sb_su, e_nsb, e_nsb_su = {}, math.nan, math.nan, math.nan, math.nan
     if job.split_basis is not None:
         for k, name in enumerate(job.sb_components):

@@ -534,3 +534,17 @@ def test_strain_only_gives_the_same_strain_and_su_bit_for_bit():
     stretched = a * np.array([1.001, 0.998, 1.0005, 1, 1, 1])
     e = pair_strains(a[None], stretched[None], strain_only=True).e[0]
     assert np.allclose(e, [1e-3, -2e-3, 5e-4, 0, 0, 0], atol=1e-15)
+
+
+def test_eps13_against_an_oblique_reference_is_flagged():
+    """ε13 = ½·c·cos β / c0 is the spontaneous shear only against a reference with β = 90° in the child basis.
+    Between two C2/c gypsum-like cells (β 114.1° and 114.4°) it is ½·cos β ≈ −0.2 while e13 is a few 10⁻³: a coded
+    warning says so and gives e13; against an orthogonal reference there is none."""
+    ref = Cell(6.28, 15.2, 6.52, 90, 114.1, 90)
+    child = Cell(6.20, 15.0, 6.40, 90, 114.4, 90)
+    r = strain(ref, child)
+    assert r.eps13 == pytest.approx(0.5 * 6.40 * math.cos(math.radians(114.4)) / 6.52, rel=1e-9)
+    w = [x for x in r.warnings if x.code == "eps13_oblique_reference"]
+    assert len(w) == 1 and "β = 114.1°" in str(w[0]) and f"{r.e[0, 2]:.4g}" in str(w[0])
+    ortho = strain(Cell(10.0, 12.0, 15.0, 90, 90, 90), Cell(10.05, 11.98, 15.10, 90, 93.1, 90))
+    assert not [x for x in ortho.warnings if x.code == "eps13_oblique_reference"]
