@@ -44,6 +44,8 @@ WARNING_CODES = {
     "su_treated_as_exact": "some lattice parameters have no s.u.: treated as exact",
     "eta_undefined": "the strain η is measured by is zero in every row: η_strain is undefined",
     "no_coupling": "no relation and no symmetry-breaking components: η_strain is not defined",
+    "baseline_extrapolated": "the reference baseline is extrapolated farther from its fitted range than the range is "
+                             "wide: those rows' strains depend on the extrapolation",
 }
 _SOURCE = "strain_table"
 
@@ -72,6 +74,26 @@ def _ref_arrays(reference, T):
     p0 = np.tile(cell.params, (N, 1))
     s0 = np.tile(cell.su_array, (N, 1))
     return p0, s0, np.full(N, "explicit cell", dtype=object)
+
+
+def _extrapolation_warning(reference, T, labels, warnings) -> None:
+    """Warn when a baseline (:class:`~symstrain.reference.CellBaseline`) is evaluated farther outside its fitted
+    temperature range than that range is wide (a line through 285–300 K carried down to 2 K): those rows' strains
+    are the extrapolation's as much as the data's."""
+    from .reference import CellBaseline
+
+    if not isinstance(reference, CellBaseline):
+        return
+    d = np.maximum(np.maximum(reference.T_min - T, T - reference.T_max), 0.0)
+    span = reference.T_max - reference.T_min
+    far = d > max(span, 0.0)
+    if far.any():
+        warnings.append(WarningText(
+            "baseline_extrapolated", _SOURCE,
+            f"the {reference.model} baseline fitted to {reference.n} cells at {reference.T_min:g}–{reference.T_max:g} K "
+            f"is extrapolated up to {d.max():.4g} K beyond that range, more than its width ({span:.4g} K), for "
+            f"{_rows_text(labels[far], len(labels))}: their strains depend on the "
+            "extrapolation; a wider paraphase range, --baseline-cells or --parent constrain it better"))
 
 
 def _rows_text(labels, n_all: int) -> str:
@@ -214,6 +236,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         if isinstance(reference, (Cell, Phase)):
             check_cell(reference.cell if isinstance(reference, Phase) else reference, "reference")
         p0, s0, kinds = _ref_arrays(reference, T)
+        _extrapolation_warning(reference, T, labels, warnings)
         # P and the split of every group of rows
         para_names = None
         if choice is not None and choice.paraphase_group is not None and sb_components is None:

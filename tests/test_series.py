@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from symstrain.errors import SymstrainInputError
@@ -372,3 +373,26 @@ def test_csv_cells_meet_the_readers_plausibility_limits(expect_refusal, row, mat
     text = "T,a,b,c,alpha,beta,gamma,a_su\n100,10,12,15,90,90,90,\n" + row + "\n"
     f, err = expect_refusal(read_cells_csv, "bad.csv", text, match=re.escape(match))
     assert err.source == str(f) and "row 3:" in str(err)
+
+
+def test_baseline_extrapolated_beyond_its_width_is_warned():
+    """A line fitted to 285–300 K (15 K wide) and evaluated at 2–268 K: the rows more than 15 K outside the range
+    (those below 270 K, by hand: all four here) are named in one coded warning; evaluated within one width of the
+    range, nothing is said."""
+    T0 = np.array([285.0, 300.0])
+    base = fit_cell_baseline(T0, [Cell(5.85 + 1e-4 * t, 8.79, 13.13, 90, 90, 90, (2e-4, 2e-4, 2e-4, None, None, None))
+                                  for t in T0], model="linear")
+    rows = pd.DataFrame({"label": ["r2", "r50", "r100", "r268"], "T": [2.0, 50.0, 100.0, 268.0],
+                         "branch": "", "spacegroup": "P 21 c n", "sg_detected": "",
+                         "a": 5.85, "b": 8.79, "c": 13.13, "alpha": 90.0, "beta": 90.0, "gamma": 90.0,
+                         "a_su": np.nan, "b_su": np.nan, "c_su": np.nan, "alpha_su": np.nan, "beta_su": np.nan,
+                         "gamma_su": np.nan})
+    rows.attrs["warnings"], rows.attrs["failed"] = [], []
+    df = strain_table(rows, base)
+    w = [x for x in df.attrs["warnings"] if x.code == "baseline_extrapolated"]
+    assert len(w) == 1 and "up to 283 K beyond" in str(w[0]) and "more than its width (15 K)" in str(w[0])
+    assert "every row" in str(w[0])  # 2, 50, 100 K: 283, 235, 185 K out; 268 K: 17 K out, also beyond 15 K
+    near = rows[rows["T"] == 268.0].reset_index(drop=True)
+    near.attrs["warnings"], near.attrs["failed"] = [], []
+    near.loc[0, "T"] = 275.0  # 10 K below the range: within its width
+    assert not [x for x in strain_table(near, base).attrs["warnings"] if x.code == "baseline_extrapolated"]
