@@ -113,6 +113,11 @@ class ModelComparison:
         return next((f for f in self.fits if f.model == model), None)
 
 
+#: with a noise estimate from fewer degrees of freedom than this (no s.u.'s), "strong" and "decisive" are not said:
+#: σ̂² itself is uncertain by √(2/dof) (≥ 82 %), and so is every Δχ² built on it
+_SURE_DOF = 3
+
+
 def evidence_words(delta: float) -> str:
     """Burnham & Anderson's reading of an AICc difference."""
     if not math.isfinite(delta):
@@ -269,5 +274,8 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     fits = [ModelFit(**{**f.__dict__, "weight": weights.get(f.model, 0.0) / tot}) for f in fits]
     delta = max(score[ranked[1].model] - best, 0.0) if len(ranked) > 1 else math.inf
     words = evidence_words(delta) + ("" if criterion == "aicc" else f" (by AIC: {n} rows are too few for AICc)")
+    if sigma_dof is not None and sigma_dof < _SURE_DOF and evidence_words(delta) in ("strong", "decisive"):
+        # σ̂² from so few degrees of freedom is uncertain by √(2/dof) (141 % for one): every χ² difference with it
+        words = f"not sure ({words} by the criterion alone, with σ from too few degrees of freedom)"
     return ModelComparison(tuple(fits), ranked[0].model, delta, words, sigma, sigma_from, ordered_below, criterion,
                            sigma_dof)

@@ -293,3 +293,19 @@ def test_a_failure_of_relate_is_not_reported_as_not_a_subgroup(capsys, tmp_path,
     rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots")
     assert rc == 3 and "P m c n could not be related to the paraphase C m c m: internal error" in out
     assert "not a subgroup" not in out + err
+
+
+def test_evidence_is_not_called_decisive_on_a_noise_estimate_of_one_degree_of_freedom():
+    """COD lawsonite's Cmcm → Pmcn proxy (4 ordered rows, no s.u.'s): σ comes from the free-β fit's residual,
+    4 − 3 = 1 degree of freedom, and ΔAICc ≈ 90 was read "decisive". With σ̂² uncertain by √(2/1) the words now say
+    "not sure" and keep the criterion's reading inside; with s.u.'s (σ known) the reading stands."""
+    from symstrain.transition_models import compare_models
+
+    T = np.array([130.0, 175.0, 225.0, 268.0])
+    y = np.array([0.00165534, 0.00139484, 0.00114143, 0.000252442])  # e_nsb of COD 9002546–9002549
+    c = compare_models(T, y, T_low=268.0, T_high=285.0, ordered_below=True)
+    assert c.sigma_dof == 1
+    assert c.evidence.startswith("not sure (") and "by the criterion alone" in c.evidence
+    assert c.delta > 10  # the criterion alone would have said decisive
+    w = compare_models(T, y, np.full(4, 2e-5), T_low=268.0, T_high=285.0, ordered_below=True)
+    assert w.sigma_dof is None and not w.evidence.startswith("not sure")
