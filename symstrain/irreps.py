@@ -219,7 +219,11 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     # wave vectors: the reciprocal of the working lattice modulo the parent's, in primitive reciprocal units
     kgens = np.linalg.inv(L @ K)  # rows: k vectors dual to the basis of K (k·(L·K) = identity)
     ks = _closure_mod1(kgens)
-    tp = tc @ Qi.T
+    # spgrep's list of irreps at k (and so the number in a label such as Y:4) depends on the translations it is given:
+    # it gets the operations written at the tabulated origin of the group's setting (same abstract elements, the
+    # translation t + (R − I)·p0, not reduced), so that a file with the origin shifted names its irreps as one in
+    # the tabulated origin does (lawsonite's Cmcm with the origin at (1/4, 1/4, 0): Y:7 → Y:4, as the standard file)
+    tp = (tc + np.einsum("nij,j->ni", Rc - np.eye(3, dtype=int), _tabulated_origin(R_all, t_all))) @ Qi.T
     letter = centring_type(cent) or "P"
     ltype = lattice_type(int(parent_sg.number), letter)
     from .notation import triplet
@@ -230,6 +234,17 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
     return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
+
+
+def _tabulated_origin(R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(3,) where the tabulated setting's origin lies in the coordinates of the operations (R, t) when they are that
+    setting with the origin shifted (``spacegroup.identify_operations``); 0 otherwise (tabulated as they are, or in a
+    setting the tables do not hold)."""
+    from .spacegroup import identify_operations
+
+    ident = identify_operations(R, t)
+    shift = None if ident is None else getattr(ident, "origin_shift", None)
+    return np.zeros(3) if shift is None else np.asarray(shift, float)
 
 
 def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent, Rc):

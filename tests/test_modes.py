@@ -786,3 +786,32 @@ def test_a_rhombohedral_parent_in_rhombohedral_axes_gets_no_hexagonal_labels():
     assert k_label(np.array([0, 0, .5]), sg.rotations, "hR", cent) == (None, None)
     assert k_label(np.array([.5, .5, .5]), sg.rotations, "hR", cent) == (None, None)
     assert k_label(np.array([1, 0, 0]), sg.rotations, "hR", cent)[0] == "Γ"
+
+
+def test_irrep_names_do_not_depend_on_the_parent_files_origin(shared_cifs):
+    """COD's Cmcm lawsonite writes its operators with the origin at (1/4, 1/4, 0); the same structure re-described
+    with the tabulated origin (Phase.transformed, x_old = x_new + p) must give the same irreps under the same names —
+    the Pmcn order parameter was Y:7 from the shifted file and Y:4 from a standard one (AMCSD 01788) — and the same
+    amplitudes to rounding."""
+    from symstrain.irreps import build_factor_group
+
+    law = shared_cifs / "lawsonite"
+    shifted = read_cif(law / "9002551.cif")
+    std = shifted.transformed(np.eye(3), (0.25, 0.25, 0.0))
+    assert std.spacegroup.hm == "C m c m" and not np.allclose(shifted.spacegroup.translations % 1,
+                                                               std.spacegroup.translations % 1)
+    child = read_cif(law / "9002549.cif")  # Pmcn at 225 K, in the file's own origin
+    a = decompose(shifted, child, reference="symmetrized")
+    b = decompose(std, child, reference="symmetrized")
+    amp = lambda d: {ir.label: round(ir.amplitude, 7) for ir in d.irreps if ir.amplitude > 1e-9}  # noqa: E731
+    assert amp(a) == amp(b) and set(amp(a)) == {"Y:4"}
+    # the factor groups' irreps, name by name, in both origins: same names, same dimensions, homomorphisms both
+    P1 = SpaceGroupInfo.from_symbol("P 1")
+    fa = build_factor_group(shifted.spacegroup, P1, np.eye(3), np.zeros(3), shifted.cell.metric(), "mmm")
+    fb = build_factor_group(std.spacegroup, P1, np.eye(3), np.zeros(3), std.cell.metric(), "mmm")
+    assert [(i.label, i.dim) for i in fa.irreps] == [(i.label, i.dim) for i in fb.irreps]
+    rng = np.random.default_rng(1)
+    for x, y in rng.integers(0, fa.order, size=(30, 2)):
+        z = fa.index_of(fa.W[x] @ fa.W[y], fa.W[x] @ fa.w[y] + fa.w[x])
+        for ir in fa.irreps:
+            assert np.allclose(ir.matrices[x] @ ir.matrices[y], ir.matrices[z], atol=1e-8)
