@@ -46,6 +46,8 @@ WARNING_CODES = {
     "no_coupling": "no relation and no symmetry-breaking components: η_strain is not defined",
     "baseline_extrapolated": "the reference baseline is extrapolated farther from its fitted range than the range is "
                              "wide: those rows' strains depend on the extrapolation",
+    "eps13_oblique_reference": "the reference's β in a row's basis is not 90°: ε13 measures the child's obliquity, "
+                               "not a strain against the reference (e13 does)",
 }
 _SOURCE = "strain_table"
 
@@ -74,6 +76,21 @@ def _ref_arrays(reference, T):
     p0 = np.tile(cell.params, (N, 1))
     s0 = np.tile(cell.su_array, (N, 1))
     return p0, s0, np.full(N, "explicit cell", dtype=object)
+
+
+def _oblique_reference_warning(p0, Ps, labels, ok, warnings) -> None:
+    """Warn when the reference mapped into a row's basis has β ≠ 90° (as ``strain()`` does for one pair): there
+    ε13 = ½·c·cos β / c0 is the child's obliquity, not a strain against the reference; e13 is."""
+    from .lattice import metric, params_from_metric
+
+    beta0 = params_from_metric(np.einsum("nji,njk,nkl->nil", Ps, metric(p0), Ps))[:, 4]
+    bad = ok & (np.abs(beta0 - 90.0) > 1e-3)
+    if bad.any():
+        warnings.append(WarningText(
+            "eps13_oblique_reference", _SOURCE,
+            f"the reference has β = {beta0[bad][0]:.4g}° in the basis of {_rows_text(labels[bad], int(ok.sum()))}, "
+            "not 90°: there ε13 = ½·c·cos β / c0 measures the child's obliquity, not a strain against the "
+            "reference; e13 is that strain"))
 
 
 def _extrapolation_warning(reference, T, labels, warnings) -> None:
@@ -266,6 +283,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
         r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of)
         ok &= _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed)
+        _oblique_reference_warning(p0, Ps, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
         _strain_columns(out, r, p0, s0, Ps, kinds, frame)
         # zero by symmetry: per group of rows and frame, computed once

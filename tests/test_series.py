@@ -396,3 +396,19 @@ def test_baseline_extrapolated_beyond_its_width_is_warned():
     near.attrs["warnings"], near.attrs["failed"] = [], []
     near.loc[0, "T"] = 275.0  # 10 K below the range: within its width
     assert not [x for x in strain_table(near, base).attrs["warnings"] if x.code == "baseline_extrapolated"]
+
+
+def test_table_flags_eps13_against_an_oblique_reference():
+    """As strain() does for one pair: a reference with β = 114.1° (a C2/c phase against itself) makes ε13 the
+    child's ½·cos β, not a strain — one coded warning; an orthogonal reference gives none."""
+    rows = pd.DataFrame({"label": ["g1", "g2"], "T": [300.0, 310.0], "branch": "", "spacegroup": "C 1 2/c 1",
+                         "sg_detected": "", "a": 6.20, "b": 15.0, "c": 6.40, "alpha": 90.0, "beta": 114.4,
+                         "gamma": 90.0, "a_su": np.nan, "b_su": np.nan, "c_su": np.nan, "alpha_su": np.nan,
+                         "beta_su": np.nan, "gamma_su": np.nan})
+    rows.attrs["warnings"], rows.attrs["failed"] = [], []
+    df = strain_table(rows, Cell(6.28, 15.2, 6.52, 90, 114.1, 90))
+    w = [x for x in df.attrs["warnings"] if x.code == "eps13_oblique_reference"]
+    assert len(w) == 1 and "β = 114.1°" in str(w[0]) and "every row" in str(w[0])
+    assert df["eps13"].to_numpy() == pytest.approx(0.5 * 6.40 * math.cos(math.radians(114.4)) / 6.52, rel=1e-9)
+    df = strain_table(rows, Cell(6.28, 15.2, 6.0, 90, 90, 90))
+    assert not [x for x in df.attrs["warnings"] if x.code == "eps13_oblique_reference"]
