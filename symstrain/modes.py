@@ -118,8 +118,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
         if reference == "parent":
-            check_composition(child, parent, species,
-                              pz[parent_in_child_cell(pf, np.asarray(rel.P, float), np.asarray(rel.p, float))[1]])
+            check_composition(child, parent, rel.P, rel.p)
     # the other lattice correspondences the groups allow: against the parent's atoms, the one mapping them onto the
     # child's; against the child's own average (free origin), the one giving the smallest amplitude, like the origin
     # (pseudo's parent written in its standard setting may be one relate does not find first)

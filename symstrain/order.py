@@ -57,7 +57,6 @@ from .relation import Relation
 WARNING_CODES = {
     "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
     "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
-    "composition_differs": "the child cell holds other atoms than the parent mapped into it (η of another structure)",
 }
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
@@ -405,12 +404,10 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
     chosen = dec.relation
     same = np.allclose(dec.origin, chosen.p, atol=1e-9)
     dist = symmetrize(chosen if same else replace(chosen, p=dec.origin), max_distance=max_distance)
-    from .pairing import composition_mismatch
+    from .pairing import composition_warning
 
-    diff = composition_mismatch(child, parent, rel.P, rel.p)
-    notes = () if diff is None else (WarningRecord(
-        "composition_differs", child.name, f"the child cell holds other atoms than {parent.name} mapped into it "
-        f"({diff}): its η from intensities and modes is that of another structure (atoms lost, or not located)"),)
+    note = composition_warning(child, parent, rel.P, rel.p, "its η values from intensities and modes")
+    notes = () if note is None else (note,)
     return OrderResult(rel, st, dec, dist, eta["eta"], eta["eta_su"], eps13, eps13_su,
                        eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"], notes)
 

@@ -21,6 +21,12 @@ import numpy as np
 
 from .errors import SymstrainInputError
 
+#: codes of the warnings made here
+WARNING_CODES = {
+    "composition_differs": "the child cell holds other atoms than the parent mapped into it (the numbers of a measure "
+                           "that does not pair them are those of another structure)",
+}
+
 _GRID = 24  # origin shifts are searched on a 1/24 grid (covers 1/2, 1/3, 1/4, 1/6, 1/8)
 #: margin (Å) by which an atom's nearest partner must beat every other candidate for the pairing to be read off the
 #: nearest neighbours without a matching
@@ -431,13 +437,27 @@ def _count_difference(zc, zp) -> str | None:
                      for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
 
 
-def check_composition(child, parent, zc, zp) -> None:
-    """The child cell and the parent mapped into it must hold the same atoms of each element (whatever the
-    origin): say which differ."""
-    diff = _count_difference(zc, zp)
+def check_composition(child, parent, P, p) -> None:
+    """The child cell and the parent mapped into it by (P, p) must hold the same atoms of each element (whatever
+    the origin): say which differ."""
+    diff = composition_mismatch(child, parent, P, p)
     if diff is not None:
         raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
                                               f"({diff}): no pairing of the two structures exists")
+
+
+def composition_warning(child, parent, P, p, what: str):
+    """The ``composition_differs`` warning (a :class:`~symstrain.errors.WarningRecord`, or None) of a measure that
+    does not pair the two structures and so still gives numbers for a child that lost atoms: ``what`` names those
+    numbers ("the predicted intensities and η")."""
+    from .errors import WarningRecord
+
+    diff = composition_mismatch(child, parent, P, p)
+    if diff is None:
+        return None
+    return WarningRecord("composition_differs", child.name, f"the child cell holds other atoms than {parent.name} "
+                         f"mapped into it ({diff}): {what} are those of another structure (atoms lost, or not "
+                         "located)")
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

@@ -32,8 +32,6 @@ WARNING_CODES = {
     "twinned_data": "twinned data: the SB classification uses the indices of one twin individual",
     "hkl_cell_mismatch": "the cell of a reflection file differs from the structure's",
     "strong_absent_reflections": "reflections absent in both groups are observed strong",
-    "composition_differs": "the child cell holds other atoms than the parent mapped into it (predicted intensities "
-                           "of another structure)",
 }
 
 
@@ -279,13 +277,11 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
 
     rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, dmin)
     rc = rc.with_intensities(predict_intensities(child, rc.table[["h", "k", "l"]].to_numpy(), radiation))
-    from .pairing import composition_mismatch
+    from .pairing import composition_warning
 
-    diff = composition_mismatch(child, parent, P, p)
-    if diff is not None:
-        warnings.append(WarningRecord("composition_differs", child.name, f"the child cell holds other atoms than "
-                                      f"{parent.name} mapped into it ({diff}): the predicted intensities and η are "
-                                      "those of another structure (atoms lost, or not located)"))
+    note = composition_warning(child, parent, P, p, "the predicted intensities and η")
+    if note is not None:
+        warnings.append(note)
     warnings += list(rc.warnings)
     predicted = rc.intensity_summary(top)
     strongest = predicted.pop("strongest")
