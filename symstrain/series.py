@@ -59,7 +59,7 @@ def _ref_arrays(reference, T):
     N = len(T)
     if isinstance(reference, CellBaseline):
         p0, s0 = reference.cells_at(T), reference.su_at(T)
-        d = np.maximum(np.maximum(reference.T_min - T, T - reference.T_max), 0.0)
+        d = _outside(reference, T)
         head = (f"{reference.model} baseline fitted to {reference.n} parent cells at "
                 f"{reference.T_min:g}–{reference.T_max:g} K, evaluated at ")
         # f"{head}{t:g} K ({f'extrapolated {x:.4g} K beyond' if x > 0 else 'inside'} the fitted range)" of every
@@ -76,6 +76,11 @@ def _ref_arrays(reference, T):
     p0 = np.tile(cell.params, (N, 1))
     s0 = np.tile(cell.su_array, (N, 1))
     return p0, s0, np.full(N, "explicit cell", dtype=object)
+
+
+def _outside(baseline, T) -> np.ndarray:
+    """(N,) how far (K) each temperature lies outside the baseline's fitted range (0 inside)."""
+    return np.maximum(np.maximum(baseline.T_min - T, T - baseline.T_max), 0.0)
 
 
 def _oblique_reference_warning(p0, Ps, labels, ok, warnings) -> None:
@@ -101,7 +106,7 @@ def _extrapolation_warning(reference, T, labels, warnings) -> None:
 
     if not isinstance(reference, CellBaseline):
         return
-    d = np.maximum(np.maximum(reference.T_min - T, T - reference.T_max), 0.0)
+    d = _outside(reference, T)
     span = reference.T_max - reference.T_min
     far = d > max(span, 0.0)
     if far.any():

@@ -152,7 +152,8 @@ def run(args):
                                   "(or give --baseline-cells CSV)")
     P = parse_P(args.P) if args.P else None
     sb = parse_sb(args.sb)
-    refuse_existing(args.out, list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:])))
+    names = list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:]))
+    refuse_existing(args.out, names)
     cells, phases = read_inputs(args, "table")
 
     choice = None
@@ -186,7 +187,6 @@ def run(args):
     te = thermal_expansion(cells, groups=None if choice is None else groups)
     brackets = find_brackets(cells)
 
-    names = list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:]))
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None

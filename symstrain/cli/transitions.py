@@ -33,11 +33,12 @@ def run(args):
 
     from ..paraphase import group_of_rows
 
-    refuse_existing(args.out, list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:])))
+    names = list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:]))
+    refuse_existing(args.out, names)
     cells, phases = read_inputs(args, "transitions")
     trs, notes = find_transitions(cells, phases, tol=args.tol)
     groups = group_of_rows(cells, phases)[0]
-    out = output_dir(args.out, "transitions", list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:])))
+    out = output_dir(args.out, "transitions", names)
     written = [str(out / "transitions.csv")]
     csv_frame(trs).to_csv(written[0], index=False)
     if not args.no_plots:
