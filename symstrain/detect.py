@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import SymstrainInputError
 from .expand import MERGE_TOLERANCE, expand_cell
 from .ladder_certificate import certified_from, p1_certified
 from .phase import Phase
@@ -144,29 +145,22 @@ def _near(phase: Phase):
 
 
 def _why_no_group(tol: float, phase: Phase, lattice, positions, types) -> str:
-    """Why spglib may find no group at ``tol`` (Å): two atoms of one type closer than the tolerance (spglib refuses
-    such a cell), named with their distance; else only that it finds none."""
-    from scipy.spatial import cKDTree
+    """Why spglib may find no group at ``tol`` (Å): the closest two atoms of one type within the tolerance (spglib
+    refuses such a cell), named with their distance; else only that it finds none."""
+    from .neighbours import pairs_within
 
-    from .pairing import _images
-
-    A = np.asarray(lattice, float).T  # columns
-    shifts = _images(1)
-    best = (np.inf, -1, -1)
-    for t in np.unique(types):
-        idx = np.flatnonzero(types == t)
-        pts = ((positions[idx][None] + shifts[:, None]).reshape(-1, 3)) @ A.T
-        d, q = cKDTree(pts).query(positions[idx] @ A.T, k=2)
-        k = int(np.argmin(d[:, 1]))
-        if d[k, 1] < best[0]:
-            best = (float(d[k, 1]), int(idx[k]), int(idx[q[k, 1] % len(idx)]))
-    d, i, j = best
-    if d < tol:
-        site = expand_cell(phase, False, MERGE_TOLERANCE)[2]  # the atoms of spglib_cell, in its order
-        a, b = phase.atoms[site[i]].label, phase.atoms[site[j]].label
-        return (f"spglib finds no group from {tol:g} Å on: two atoms of one species ({a} and {b}, same element and "
-                f"occupancy) lie {d:.3f} Å apart, closer than the tolerance, and spglib refuses such a cell")
-    return f"spglib finds no group at {tol:g} Å (no two atoms of one species lie closer than {d:.3f} Å)"
+    try:
+        i, j, d = pairs_within(positions, np.asarray(lattice, float).T, tol)
+    except SymstrainInputError:  # a cell too small for the search: nothing more to say
+        i = j = d = np.zeros(0)
+    same = np.flatnonzero(types[i] == types[j]) if len(d) else np.zeros(0, int)
+    if not len(same):
+        return f"spglib finds no group at {tol:g} Å (no two atoms of one species lie within it)"
+    k = same[np.argmin(d[same])]
+    site = expand_cell(phase, False, MERGE_TOLERANCE)[2]  # the atoms of spglib_cell, in its order
+    a, b = phase.atoms[site[i[k]]].label, phase.atoms[site[j[k]]].label
+    return (f"spglib finds no group from {tol:g} Å on: two atoms of one species ({a} and {b}, same element and "
+            f"occupancy) lie {d[k]:.3f} Å apart, closer than the tolerance, and spglib refuses such a cell")
 
 
 #: the default tolerance ladder (Å) of :func:`detect_symmetry`
