@@ -11,7 +11,7 @@ Printed per n: atoms, cosets, the wall time of ``modes.decompose`` for both refe
 for the symmetrized reference's averaging (``pairing.symmetrized_positions`` over the relation's cosets) the batched
 pairing against the pairing of one coset at a time (``pairing.pair_atoms`` in a loop: what it was before
 ``pair_images``), interleaved, with their ratio and a check that both give the same positions. Then the fitted
-exponents of time ∝ atoms^α. Run: ``python benchmarks/bench_p1_supercell.py [--sizes 4,8,16,24,32] [--repeat 3]``.
+exponents of time ∝ atoms^α. Run: ``python benchmarks/bench_p1_supercell.py [--sizes 4,8,16,24,32,48] [--repeat 3]``.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main():
     from symstrain.relation import relate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="4,8,16,24,32")
+    ap.add_argument("--sizes", default="4,8,16,24,32,48")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

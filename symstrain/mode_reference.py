@@ -148,10 +148,15 @@ def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_
             u = np.unique(np.floor((u - np.floor(u + 1e-9)) * mesh + 1e-9), axis=0) / mesh
             starts = u @ period.T
         c = np.unique(np.round(np.asarray(starts, float), 9), axis=0)  # (S, k)
-        # all starts at once (in blocks of ~10⁶ images): their images, nearest partners and mean mismatches
-        block = max(1, 1_000_000 // (len(frac) * len(ops)))
-        for _ in range(2):  # two rounds (a pairing may change once); starts that met are moved on once
-            c = np.vstack([_centred(c[i:i + block], ops, frac, A, polar, kinds, rows, trees, w_occ)
+        # a first round with one operation per rotation (on a supercell the lost operations are its rotations times
+        # many lost translations, and the starts many): the starts of one pairing meet there, and only the places
+        # they meet at go through the rounds over every operation
+        few = _one_per_rotation(ops)
+        rounds = ([few] if len(few) < len(ops) else []) + [ops, ops]
+        for these in rounds:  # two rounds on every operation (a pairing may change once); starts that met move on once
+            # all starts at once (in blocks of ~10⁶ images): their images, nearest partners and mean mismatches
+            block = max(1, 1_000_000 // (len(frac) * len(these)))
+            c = np.vstack([_centred(c[i:i + block], these, frac, A, polar, kinds, rows, trees, w_occ)
                            for i in range(0, len(c), block)])
             c = np.unique(np.round(c, 9), axis=0)
         delta = c @ polar.T
@@ -160,6 +165,17 @@ def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_
     if not out:
         return np.zeros((0, 3))
     return _distinct_origins(np.array(out), origins, centring)
+
+
+def _one_per_rotation(ops) -> list:
+    """The first of ``ops`` ((W, w, B) each) with each distinct rotation W: their B's span what all of them span."""
+    seen, out = set(), []
+    for op in ops:
+        key = np.round(op[0], 6).tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(op)
+    return out
 
 
 def _centred(c, ops, frac, A, polar, kinds, rows, trees, w_occ) -> np.ndarray:
