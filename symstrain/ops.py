@@ -78,16 +78,30 @@ def rotations_closed(rotations) -> bool:
 
 
 _D3 = CODE_DEN**3
+_D2 = CODE_DEN**2
+#: translations below this size are coded without reducing them modulo 1 first (t·CODE_DEN stays an exact integer
+#: range for the rounding: the same codes, in fewer passes)
+_PLAIN_T = 1e9
 
 
 def _translation_codes(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(m,) int64 code of each translation modulo 1 on the 1/CODE_DEN grid, and (m,) bool: some component lies
     so close to a rounding boundary that a value within TOL of it could round the other way."""
-    x = (np.asarray(t, dtype=float).reshape(-1, 3) % 1.0) * CODE_DEN
+    t = np.asarray(t, dtype=float).reshape(-1, 3)
+    if len(t) and not np.abs(t).max() < _PLAIN_T:  # huge or not finite: reduced modulo 1 first
+        x = (t % 1.0) * CODE_DEN
+        r = np.rint(x)
+        near = np.any(np.abs(x - r) > 0.5 - TOL * CODE_DEN, axis=1)
+        c = r.astype(np.int64) % CODE_DEN
+        return (c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], near
+    x = t * float(CODE_DEN)
     r = np.rint(x)
-    near = np.any(np.abs(x - r) > 0.5 - TOL * CODE_DEN, axis=1)
-    c = r.astype(np.int64) % CODE_DEN
-    return (c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], near
+    x -= r
+    np.abs(x, out=x)
+    near = x.max(axis=1, initial=0.0) > 0.5 - TOL * CODE_DEN
+    r -= CODE_DEN * np.floor(r / CODE_DEN)  # modulo CODE_DEN, exactly (integers far below 2⁵³)
+    c = r.astype(np.int64)
+    return c[:, 0] * _D2 + c[:, 1] * CODE_DEN + c[:, 2], near
 
 
 def _wrap(t: np.ndarray) -> np.ndarray:
@@ -390,6 +404,12 @@ class SymOps:
             return self._contains_within_tol(q, t)
         rank = np.minimum(np.searchsorted(rots, q), len(rots) - 1)
         valid = (q >= 0) & (rots[rank] == q)
+        if not valid.all():  # a rotation the set lacks is never a member: its translations need no code
+            hit = np.zeros(len(q), dtype=bool)
+            some = np.flatnonzero(valid)
+            if len(some):
+                hit[some] = self._contains_codes(q.take(some), t.take(some, axis=0))
+            return hit
         tc, near = _translation_codes(t)
         key = rank * _D3 + tc
         pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)

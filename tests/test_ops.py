@@ -260,3 +260,17 @@ def test_coset_closure_proof_checks_the_translations_themselves():
     S = SymOps.from_triplets(["x,y,z", "-x,y,-z", "-x,-y,-z", "x,-y,z"])
     ops = SymOps(np.concatenate([S.rotations] * 2), np.concatenate([S.translations, S.translations + 0.5]))
     assert _closed_by_brute_force(ops) and closed_by_cosets(ops) and ops.closure_defect() is None
+
+
+def test_membership_with_rotations_the_set_lacks_and_large_translations():
+    """Rows whose rotation is not in the set are never members, whatever their translation, and the rows around
+    them are still decided (the oracle: P 1 21/c 1's four operations written out by hand, modulo 1). Translations
+    far outside [0, 1) (1e12, and a non-finite one) are reduced modulo 1 like small ones."""
+    ops = sg_ops("P 1 21/c 1")
+    two = np.diag([-1, 1, -1])
+    four = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]])  # a 4-fold rotation: not in the group
+    R = np.array([two, four, np.eye(3, dtype=int), -np.eye(3, dtype=int), four, two])
+    t = np.array([[0, 0.5, 0.5], [0, 0.5, 0.5], [3, -2, 1e12], [0, 0, 0.5], [0, 0, 0], [0, 0.5, 0]])
+    assert ops.contains_many(R, t).tolist() == [True, False, True, False, False, False]
+    assert ops.contains_many(four, np.zeros((3, 3))).tolist() == [False] * 3
+    assert ops.contains_many(np.eye(3, dtype=int), [[np.inf, 0, 0], [1e300, 0.5, 0]]).tolist() == [False, False]
