@@ -305,7 +305,7 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     Ps = np.array([Tn @ P for Tn, _ in options])
     origin = [float(np.linalg.norm((Tn @ p + tn + 0.5) % 1.0 - 0.5)) for Tn, tn in options]
     first = order(np.zeros(len(Ps)), Ps)[0]
-    same = [i for i in range(len(Ps)) if np.allclose(Ps[i], Ps[first], atol=1e-9)]  # that P, at any origin
+    same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
     return options[min(same, key=lambda i: (round(origin[i], 9), i))]
 
 
