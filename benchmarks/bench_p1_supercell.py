@@ -7,7 +7,8 @@ along a*. Against the parent (``--reference parent``) the work is one pairing pe
 average (``symmetrized``) every lost coset's images are paired and, the child being triclinic, the origins along its
 three polar directions are searched from its own atoms: work ∝ cosets × atoms ∝ n², and more with the origins.
 
-Printed per n: atoms, cosets, the wall time of ``modes.decompose`` for both references (median of ``--repeat``), and
+Printed per n: atoms, cosets, the wall time of ``modes.decompose`` for both references (median of ``--repeat``), of
+``pseudo_supergroups`` on the child (depth 2, timed once), and
 for the symmetrized reference's averaging (``pairing.symmetrized_positions`` over the relation's cosets) the batched
 pairing against the pairing of one coset at a time (``pairing.pair_atoms`` in a loop: what it was before
 ``pair_images``), interleaved, with their ratio and a check that both give the same positions. Then the fitted
@@ -73,6 +74,7 @@ def main():
     from symstrain import modes
     from symstrain.expand import expand_to_cell_ops
     from symstrain.pairing import symmetrized_positions
+    from symstrain.pseudo import pseudo_supergroups
     from symstrain.relation import relate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,18 +83,20 @@ def main():
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
-    print(f"{'n':>3} {'atoms':>5} {'cosets':>6} {'parent s':>9} {'symm. s':>8} {'average: batched':>17} "
+    print(f"{'n':>3} {'atoms':>5} {'cosets':>6} {'parent s':>9} {'symm. s':>8} {'pseudo s':>9} {'average: batched':>17} "
           f"{'one at a time':>14} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         parent, child = structures(Path(tmp), sizes[0])  # warm-up: imports and per-process tables not timed
         for ref in ("parent", "symmetrized"):
             modes.decompose(parent, child, reference=ref)
+        pseudo_supergroups(child)
         for n in sizes:
             parent, child = structures(Path(tmp), n)
             rel = relate(parent, child).require()
             t_par = median_time(lambda: modes.decompose(parent, child, relation=rel), args.repeat)
             t_sym = median_time(lambda: modes.decompose(parent, child, relation=rel, reference="symmetrized"),
                                 args.repeat)
+            t_pse = median_time(lambda: pseudo_supergroups(child), 1)  # (seconds each: timed once)
             frac, species = expand_to_cell_ops(child)[:2]
             A = child.cell.matrix()
             cos = rel.coset_representatives()
@@ -108,13 +112,13 @@ def main():
                 one_at_a_time(frac, species, cos, A, 2.0)
                 tl.append(time.perf_counter() - t)
             mb, ml = statistics.median(tb), statistics.median(tl)
-            rows.append((len(child.atoms), t_par, t_sym))
-            print(f"{n:>3} {len(child.atoms):>5} {len(cos) - 1:>6} {t_par:>9.3f} {t_sym:>8.3f} {mb * 1e3:>14.1f} ms "
+            rows.append((len(child.atoms), t_par, t_sym, t_pse))
+            print(f"{n:>3} {len(child.atoms):>5} {len(cos) - 1:>6} {t_par:>9.3f} {t_sym:>8.3f} {t_pse:>9.2f} {mb * 1e3:>14.1f} ms "
                   f"{ml * 1e3:>11.1f} ms {ml / mb:>5.1f}×", flush=True)
     N = np.log([r[0] for r in rows])
-    for k, name in ((1, "parent"), (2, "symmetrized")):
+    for k, name in ((1, "modes --reference parent"), (2, "modes --reference symmetrized"), (3, "pseudo")):
         alpha = np.polyfit(N, np.log([r[k] for r in rows]), 1)[0] if len(rows) > 1 else float("nan")
-        print(f"modes --reference {name}: time ∝ atoms^{alpha:.2f} over {rows[0][0]}–{rows[-1][0]} atoms")
+        print(f"{name}: time ∝ atoms^{alpha:.2f} over {rows[0][0]}–{rows[-1][0]} atoms")
 
 
 if __name__ == "__main__":
