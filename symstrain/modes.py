@@ -45,8 +45,8 @@ from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
 from .notation import basis_string, fmt_vector
 from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry, no_pairing_message,
-                      pair_atoms, parent_in_child_cell, species_kinds, splitting, symmetrized_positions, valid_origins,
-                      wyckoff_positions)
+                      pair_atoms, parent_in_child_cell, shifted_average, species_kinds, splitting, symmetrized_positions,
+                      valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
 from .mode_reference import (coset_reps_at, distinct_placements, equivalent_relations, own_polar_origins,
                              polar_origins, reference_lattice, remove_polar)
@@ -144,6 +144,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             origins = np.vstack([origins, own_polar_origins(r, classes, frac, species, occ, A, polar, centring,
                                                             max_distance)])
             origins = origins[distinct_placements(r, origins)]  # equal operations: equal averages, tried once
+        anchors = []  # (δ, average, room) of the averages computed at this relation: nearby origins move them
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
@@ -156,12 +157,19 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
             else:
                 cos = coset_reps_at(r, p)
-                try:
-                    ref = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
-                                                [child.atoms[i].label for i in site])
-                except SymstrainInputError as exc:
-                    failures.append((p, exc.with_traceback(None)))
-                    continue
+                # an origin near one already averaged (on a supercell, the parent's atoms give one per subcell a few
+                # hundredths of an Å apart) pairs the same atoms: its average is that one moved as a whole
+                delta = np.linalg.solve(P, np.asarray(p, float) - np.asarray(r.p, float))
+                ref = next((x for x in (shifted_average(a, room, r.coset_representatives(), A, delta - d)
+                                        for d, a, room in anchors) if x is not None), None)
+                if ref is None:
+                    try:
+                        ref, room = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
+                                                          [child.atoms[i].label for i in site], slack=True)
+                    except SymstrainInputError as exc:
+                        failures.append((p, exc.with_traceback(None)))
+                        continue
+                    anchors.append((delta, ref, room))
                 dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
                 ref_site = None
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)

@@ -325,13 +325,17 @@ def parent_in_child_cell(parent_frac: np.ndarray, P: np.ndarray, p: np.ndarray):
     return X, src
 
 
-def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
+def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float, slack: bool = False):
     """:func:`pair_atoms` of each of K image sets ``ys`` (K, n, 3) of the atoms ``xb`` (n, 3; species ``zb``, the
     images' species too) with those atoms, where it is read off the nearest neighbours: one k-d tree per species
     and one query for all K sets. Returns ``(j (K, n), L (K, n, 3), done (K,))``; ``done[k]`` False where set k
     needs :func:`pair_atoms` itself (an atom without a partner within ``rmax``, or a nearest partner not nearer by
     the margin than every other candidate, or shared): there its rows are undefined. Where done, the result is
-    :func:`pair_atoms`' (the unique optimal pairing, found the same way)."""
+    :func:`pair_atoms`' (the unique optimal pairing, found the same way).
+
+    ``slack``: also (K,) Å, how far every image of set k may move (all by one vector) with the same partners found
+    the same way: half the least of (the second-nearest candidate, or ``rmax`` if nearer, less the nearest, less the
+    margin) — the nearest partner, moved by v, stays within ``rmax`` and nearer by the margin than every other."""
     from scipy.spatial import cKDTree
 
     K, n = ys.shape[:2]
@@ -340,6 +344,7 @@ def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, r
     j_out = np.full((K, n), -1)
     L_out = np.zeros((K, n, 3))
     done = np.ones(K, dtype=bool)
+    room = np.full(K, np.inf)
     for z in np.unique(zb):
         ib = np.flatnonzero(zb == z)
         nb = len(ib)
@@ -358,16 +363,24 @@ def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, r
         done &= ok
         j_out[:, ib] = ib[col]
         L_out[:, ib] = shifts[kept[jq[..., 0]] // nb] + (y - y % 1.0).reshape(K, nb, 3)
+        if slack:
+            second = np.minimum(dq[..., 1], rmax) if kq > 1 else np.full(near.shape, float(rmax))
+            np.minimum(room, ((second - near).min(axis=1) - _UNIQUE) / 2, out=room)
+    if slack:
+        return j_out, L_out, done, np.where(done, room, -np.inf)
     return j_out, L_out, done
 
 
 def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax: float, source: str,
-                          labels=None, op_names=None) -> np.ndarray:
+                          labels=None, op_names=None, slack: bool = False):
     """The child averaged over the lost cosets g_k·H (``cosets``: the left-coset representatives g_k, 4×4, child
     coordinates, g_0 = identity), with the near-linear pairing (:func:`pair_atoms`): s_i = x_i + (1/n) Σ_k W_k·d_ki,
     d_ki the mismatch from g_k⁻¹·x_i (g_k⁻¹ runs over the right cosets H·g_k⁻¹) to its partner.
     Raises :class:`SymstrainInputError` when an image has no partner within ``rmax`` Å, naming the atom (``labels``,
-    one per row of ``frac``) and the operation (``op_names``, one per coset) when given."""
+    one per row of ``frac``) and the operation (``op_names``, one per coset) when given.
+    ``slack``: returns ``(positions, room)``, room (len(cosets) − 1,) Å how far the images of each lost coset may move
+    together with the same pairing (:func:`pair_images`; −inf where it was not read off the nearest neighbours):
+    :func:`shifted_average` then gives the average for translations moved that little."""
     shift = np.zeros_like(frac)
     # the average over G of an H-invariant structure is the mean of g⁻¹·(its partner near g·x) over one g per
     # RIGHT coset H·g (the sum over H then adds nothing); the inverse of a left-coset representative g_k·H is
@@ -377,7 +390,7 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
     ys = np.stack([frac @ W.T + w for W, w in zip(Ws, ws)]) if len(Ws) else np.zeros((0,) + frac.shape)
     integral = np.all(np.abs(Ws - np.round(Ws)) <= 1e-9, axis=(1, 2))
     fast = np.flatnonzero(integral)
-    j_all, L_all, done = pair_images(ys[fast], frac, species, A, rmax)
+    j_all, L_all, done, *room_fast = pair_images(ys[fast], frac, species, A, rmax, slack=slack)
     read_off = dict(zip(fast.tolist(), zip(j_all, L_all, done)))
     for k in range(1, len(cosets)):
         W, y = Ws[k - 1], ys[k - 1]
@@ -399,7 +412,27 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
                                               "from the parent symmetry to symmetrise") from None
         d = frac[j] + L - y
         shift += d @ np.linalg.inv(W).T
+    if slack:
+        room = np.full(len(Ws), -np.inf)
+        if len(fast):
+            room[fast] = room_fast[0]
+        return frac + shift / len(cosets), room
     return frac + shift / len(cosets)
+
+
+def shifted_average(average, room, cosets, A, delta):
+    """The child averaged over the lost cosets ``cosets`` (as :func:`symmetrized_positions`, which gave
+    ``average`` and ``room`` for them) after every translation w_k moved by (W_k − I)·``delta`` (child fractional:
+    the origin of the relation moved by δ), or None when that could change a pairing. The images of coset k move by
+    (W_k⁻¹ − I)·δ, all of them alike; within ``room`` the partners are the same, and each mismatch changes by that
+    move, so the average moves as a whole by −(1/n) Σ_k (I − W_k)·δ."""
+    W = np.asarray(cosets, float)[1:, :3, :3]
+    delta = np.asarray(delta, float)
+    move = np.einsum("kij,j->ki", np.linalg.inv(W), delta) - delta  # (W_k⁻¹ − I)·δ
+    length = np.linalg.norm(move @ A.T, axis=1)
+    if not np.all((length == 0) | (length < room)):
+        return None
+    return average - (len(W) * delta - np.einsum("kij,j->i", W, delta)) / len(cosets)
 
 
 def _nearest_partners(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
