@@ -423,8 +423,15 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
         e_sb=e_sb, e_sb_su=e_sb_su, e_nsb=e_nsb, e_nsb_su=e_nsb_su,
         reference_label=job.ref_label, child_label=job.child_label, reference_kind=job.reference_kind,
         has_su=has_su, warnings=tuple(warnings),
-        V=float(vals["V"]), V_su=float(sus["V"]), V0=float(vals["V0"]), V0_su=float(sus["V0"]),
+        V=float(vals["V"]), V_su=float(sus["V"]) if _any_su(job.child_cell) else math.nan,
+        V0=float(vals["V0"]), V0_su=float(sus["V0"]) if _any_su(job.ref_cell) else math.nan,
     )
+
+
+def _any_su(cell) -> bool:
+    """True when ``cell`` (a Cell, or None) gives an s.u. for some parameter: a volume computed from a cell without
+    any has none (not 0), whatever the other cell of the pair gives."""
+    return cell is not None and any(s is not None and math.isfinite(s) for s in (cell.su or ()))
 
 
 def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> StrainResult:

@@ -548,3 +548,20 @@ def test_eps13_against_an_oblique_reference_is_flagged():
     assert len(w) == 1 and "β = 114.1°" in str(w[0]) and f"{r.e[0, 2]:.4g}" in str(w[0])
     ortho = strain(Cell(10.0, 12.0, 15.0, 90, 90, 90), Cell(10.05, 11.98, 15.10, 90, 93.1, 90))
     assert not [x for x in ortho.warnings if x.code == "eps13_oblique_reference"]
+
+
+def test_volume_su_comes_from_its_own_cell_only():
+    """A reference cell without s.u.'s has a volume without one (null, never 0), even when the child gives s.u.'s;
+    the child's volume s.u. is the propagated one: for an orthogonal cell σ_V = V·√((σa/a)² + (σb/b)² + (σc/c)²)."""
+    from symstrain.phase import Cell
+    from symstrain.spontaneous_strain import strain
+
+    ref = Cell(10.0, 12.0, 15.0, 90.0, 90.0, 90.0)
+    child = Cell(10.1, 12.0, 15.2, 90.0, 90.0, 90.0, (0.002, 0.003, 0.004, None, None, None))
+    d = strain(ref, child).to_dict()
+    assert d["V0"]["su"] is None and d["V0"]["value"] == pytest.approx(1800.0)
+    V = 10.1 * 12.0 * 15.2
+    want = V * math.sqrt((0.002 / 10.1) ** 2 + (0.003 / 12.0) ** 2 + (0.004 / 15.2) ** 2)
+    assert d["V"]["su"] == pytest.approx(want, rel=1e-6)
+    back = strain(child, ref).to_dict()  # the other way round: the reference's volume has the s.u.
+    assert back["V"]["su"] is None and back["V0"]["su"] == pytest.approx(want, rel=1e-6)
