@@ -37,6 +37,8 @@ COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains
 #: exit status of each result status (see the module docstring)
 EXIT_STATUS = {"ok": 0, "refuted": 1, "partial": 3}
 EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 2, 70, 130
+#: the reader of the output went away (``symstrain … | head``): 128 + SIGPIPE, as a shell reports a process it stopped
+EXIT_PIPE_CLOSED = 141
 #: keys of the envelope, written here and never by a command
 ENVELOPE = ("command", "version", "status", "warnings", "files")
 
@@ -273,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("symstrain: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # (a row streamed to a closed pipe)
+        return _pipe_closed()
     except Exception as exc:  # a bug of ours: still one line, and a hint for the traceback
         sys.stderr.write(
             f"symstrain: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
@@ -284,17 +288,33 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return EXIT_INTERNAL
     doc = envelope(command, result if args.json else replace(result, data={}))
-    if args.json:
-        from ..json_output import write_json
+    try:
+        if args.json:
+            from ..json_output import write_json
 
-        # indented for a person at a terminal; compact for a pipe (a table's rows streamed: json_output.Rows)
-        write_json(to_jsonable(doc), sys.stdout, indent=1 if sys.stdout.isatty() else None)
-        sys.stdout.write("\n")
-    else:
-        text = (result.text() if callable(result.text) else result.text).rstrip("\n")
-        shown = [m for m in _warning_lines(doc["warnings"]) if f"warning: {m}" not in text]
-        sys.stdout.write(text + "".join(f"\nwarning: {m}" for m in shown) + "\n")
+            # indented for a person at a terminal; compact for a pipe (a table's rows streamed: json_output.Rows)
+            write_json(to_jsonable(doc), sys.stdout, indent=1 if sys.stdout.isatty() else None)
+            sys.stdout.write("\n")
+        else:
+            text = (result.text() if callable(result.text) else result.text).rstrip("\n")
+            shown = [m for m in _warning_lines(doc["warnings"]) if f"warning: {m}" not in text]
+            sys.stdout.write(text + "".join(f"\nwarning: {m}" for m in shown) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _pipe_closed()
     return EXIT_STATUS[result.status]
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout went away (``| head``): what it read is all it wanted, so no message. stdout is pointed
+    at the null device, so that the interpreter's last flush of the unread rest raises nothing either."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (stdout replaced in-process)
+        pass
+    return EXIT_PIPE_CLOSED
 
 
 def entry() -> None:
