@@ -60,6 +60,7 @@ WARNING_CODES = {
     "no_reference": "no reference cell: only ε13 = ½·cos β (c0 = c) is defined",
     "eps13_oblique_reference": "the reference's β in the child basis is not 90°: ε13 measures the child's obliquity, "
                                "not a strain against the reference (e13 does)",
+    "eps13_not_monoclinic": "no reference and α or γ is not 90°: ½·cos β is no shear strain of an orthogonal parent",
 }
 
 EPS13_DEFINITION = "ε13 = ½·c·cos β / c0 (c, β of the child; c0 = |c| of the reference mapped into the child basis)"
@@ -445,6 +446,11 @@ def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> S
         warnings.append(WarningText("no_su", label, f"{label}: no s.u. for β: no s.u. is reported for ε13"))
     warnings.append(WarningText("no_reference", label, "no reference cell: only ε13 = ½·cos β (c0 = c "
                                 "approximation) is defined"))
+    if abs(child.alpha - 90.0) > 1e-3 or abs(child.gamma - 90.0) > 1e-3:
+        warnings.append(WarningText("eps13_not_monoclinic", label, f"the cell is not monoclinic with b unique "
+                                    f"(α = {child.alpha:.4g}°, γ = {child.gamma:.4g}°): ½·cos β = {eps:.4g} is the "
+                                    "obliquity of its a and c, not a shear strain from an orthogonal parent; give a "
+                                    "reference cell"))
     nan3 = np.full((3, 3), np.nan)
     return StrainResult(
         frame=frame, frame_description=FRAMES[frame], reference=None, reference_mapped=None, child=child,

@@ -201,6 +201,10 @@ def test_no_reference_approximation():
     assert r.eps13_su == pytest.approx(0.5 * math.sin(D(93.1)) * D(0.02), rel=1e-12)
     assert "c0 = c" in r.eps13_definition and "c0 = c" in r.reference_kind
     assert math.isnan(r.volume_strain) and np.all(np.isnan(r.e))
+    assert "eps13_not_monoclinic" not in {w.record.code for w in r.warnings}
+    rhombohedral = strain(None, Cell(5.47, 5.47, 5.47, 53.74, 53.74, 53.74))  # V2O3 (ICSD 647605), R-3c
+    assert rhombohedral.eps13 == pytest.approx(0.5 * math.cos(D(53.74)), abs=1e-15)  # 0.2957: the value stays
+    assert "eps13_not_monoclinic" in {w.record.code for w in rhombohedral.warnings}
 
 
 def test_frame_and_to_frame_and_summary():
