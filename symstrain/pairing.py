@@ -479,18 +479,23 @@ def check_composition(child, parent, P, p) -> None:
                                               f"({diff}): no pairing of the two structures exists")
 
 
-def composition_warning(child, parent, P, p, what: str):
+def composition_warning(child, parent, P, p, what: str | None = None):
     """The ``composition_differs`` warning (a :class:`~symstrain.errors.WarningRecord`, or None) of a measure that
     does not pair the two structures and so still gives numbers for a child that lost atoms: ``what`` names those
-    numbers ("the predicted intensities and η")."""
+    numbers ("the predicted intensities and η"); None: the relation itself (``relate``, ``strain``), which holds for
+    the cells and operations whatever the atoms."""
     from .errors import WarningRecord
 
     diff = composition_mismatch(child, parent, P, p)
     if diff is None:
         return None
-    return WarningRecord("composition_differs", child.name, f"the child cell holds other atoms than {parent.name} "
-                         f"mapped into it ({diff}): {what} are those of another structure (atoms lost, or not "
-                         "located)")
+    head = f"the child cell holds other atoms than {parent.name} mapped into it ({diff}): "
+    if what is None:
+        return WarningRecord("composition_differs", child.name, head + "the relation holds for the cells and "
+                             "symmetry operations, but the child is no distortion of this parent structure (another "
+                             "phase, or atoms lost or not located)")
+    return WarningRecord("composition_differs", child.name, head + f"{what} are those of another structure (atoms "
+                         "lost, or not located)")
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

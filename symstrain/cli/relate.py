@@ -24,6 +24,10 @@ def run(args):
 
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
+    from ..pairing import composition_warning
+
     rel = relate(parent, child, tol=args.tol)
-    return CommandResult(rel.to_dict(), rel.summary(), warnings=rel.all_warnings(),
-                         status="ok" if rel.holds else "refuted")
+    warnings = list(rel.all_warnings())
+    if rel.holds:
+        warnings += [w for w in [composition_warning(child, parent, rel.P, rel.p)] if w is not None]
+    return CommandResult(rel.to_dict(), rel.summary(), warnings=warnings, status="ok" if rel.holds else "refuted")

@@ -114,4 +114,9 @@ def run(args):
                         reference_cells=cells, cells_source=args.reference_cells or "reference cells",
                         baseline=args.baseline or "linear", degree=2 if args.degree is None else args.degree,
                         theta_s=args.theta_s, T_range=T_range, T=args.temperature, tol=args.tol, max_strain=args.max_strain)
-    return CommandResult(an.to_dict(), an.summary(), warnings=list(an.warnings))
+    warnings = list(an.warnings)
+    if parent is not None and an.relation is not None:
+        from ..pairing import composition_warning
+
+        warnings += [w for w in [composition_warning(child, parent, an.relation.P, an.relation.p)] if w is not None]
+    return CommandResult(an.to_dict(), an.summary(), warnings=warnings)
