@@ -378,6 +378,11 @@ def norm_su_floor(values: dict, sus: dict, pairs) -> None:
         sus[norm] = np.where(low, np.fmax(sus[norm], floor), sus[norm])
 
 
+#: an s.u. below this fraction of max(1, |value|) is the rounding noise of the central differences (~1e-14 of the
+#: value for a quantity the inputs do not move): it is reported as exactly 0
+_NOISE_SU = 1e-12
+
+
 def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict, dict]:
     """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
 
@@ -417,6 +422,9 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     for j in range(1, m):
         s2 += J[:, j]
     su = np.sqrt(s2)
+    # an s.u. of rounding noise alone (a quantity that no input moves: a component zero by symmetry, whose
+    # differences are ~1e-21) is exactly 0, as its value is; every real s.u. is many orders above this floor
+    su[su < _NOISE_SU * np.maximum(1.0, np.abs(a[:, 0]))] = 0.0
     values, sus = {}, {}
     at = 0
     for key, b in zip(keys, blocks):

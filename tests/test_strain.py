@@ -569,3 +569,16 @@ def test_volume_su_comes_from_its_own_cell_only():
     assert d["V"]["su"] == pytest.approx(want, rel=1e-6)
     back = strain(child, ref).to_dict()  # the other way round: the reference's volume has the s.u.
     assert back["V"]["su"] is None and back["V0"]["su"] == pytest.approx(want, rel=1e-6)
+
+
+def test_components_zero_by_symmetry_have_su_exactly_zero():
+    """Two orthogonal cells with exact 90° angles (no s.u. for them): e12, e13, e23 and ε13 are 0 whatever the
+    lengths, so their s.u. is exactly 0 (the central differences give ~1e-21 of rounding noise, sweep 3: GUMMUW);
+    the diagonal keeps its propagated s.u., by hand σ(e11) = (a/a0)·√((σa/a)² + (σa0/a0)²) ≈ σa/a0 for e11 = a/a0 − 1."""
+    ref = Cell(8.7108, 5.1683, 10.9562, 90, 90, 90, (0.0008, 0.0005, 0.0009, None, None, None))
+    child = Cell(8.7208, 5.1583, 10.9662, 90, 90, 90, (0.0008, 0.0005, 0.0009, None, None, None))
+    r = strain(ref, child)
+    assert r.e_su[0, 1] == 0.0 and r.e_su[0, 2] == 0.0 and r.e_su[1, 2] == 0.0 and r.eps13_su == 0.0
+    a0, a = 8.7108, 8.7208
+    assert r.e_su[0, 0] == pytest.approx((a / a0) * math.hypot(0.0008 / a, 0.0008 / a0), rel=1e-6)
+    assert "ε13 = 0(0)" in r.summary()
