@@ -330,8 +330,8 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             continue
         a2 = norm2(c)
         a = float(np.sqrt(a2 / n_pw))
-        if a < 1e-12 * max(amp, 1e-300):  # zero by symmetry or by construction: exactly 0, never 1e-16
-            a = a2 = 0.0
+        if a < max(1e-12 * amp, ZERO_AMPLITUDE):  # zero by symmetry or by construction: exactly 0, never 1e-16
+            a = a2 = 0.0  # (also beside a tiny total: 4e-16 Å of Γ:A1 next to 5e-6 Å, sweep 3)
         iso = direction = iso_id = is_child = None
         if a >= threshold:
             d2 = np.empty(nG)
