@@ -149,7 +149,9 @@ class ReflectionAnalysis:
                          f"ΣI_SB/ΣI_all = {pr['sb_fraction']:.4g}, η_intensity = {pr['eta_intensity']:.4g}")
             lines.append("Strongest SB reflections to monitor:")
             lines += [f"  {r.h:4d}{r.k:4d}{r.l:4d}  d = {r.d:.3f} Å  I = {r.I:.4g}  ({r.broken})"
-                      for r in self.strongest.itertuples()]
+                      for r in self.strongest.itertuples()] or [
+                "  none: every SB reflection has |F|² = 0 in this structure (its distortion leaves them extinct; "
+                "another child structure of the same group may not)"]
         from .notation import format_su
 
         for m in self.measured:

@@ -287,7 +287,7 @@ class ReflectionClasses:
             "mean_I_allowed": float(np.nanmean(I[al])) if al.any() else None,
             "sb_fraction": float(np.nansum(I[sb]) / tot) if tot > 0 else None,
             "eta_intensity": eta_intensity(I, sb),
-            "strongest": strongest(t, "SB", top),
+            "strongest": strongest(t[t["I"] > 0], "SB", top),  # (an SB reflection this structure leaves at 0: none)
         }
 
     def n_opened(self) -> list[int]:

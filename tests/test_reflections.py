@@ -887,3 +887,23 @@ def test_section_of_measured_data_shows_observed_reflections_absent_in_both(tmp_
     assert obs[0].get_sizes()[0] >= 30.0
     # the legend sits below the section (inside, it covered the spots of the upper right corner)
     assert ax.get_legend() is None and len(seen["fig"].legends) == 1
+
+
+def test_a_reflection_the_structure_leaves_extinct_is_exactly_zero(tmp_path):
+    """P 1 with two Fe atoms b/2 apart: F(0k0) = f·(1 + e^{iπk}) is 0 for odd k although no operation of the group
+    extinguishes it (the sum leaves ~1e-15·f of rounding: reported as exactly 0, sweep 3), and 2f for even k, so
+    I(020) = 4·I(020) of one atom; the one-atom value is gemmi's own for that atom alone."""
+    from symstrain.cif import read_cif
+    from symstrain.intensities import predict_intensities
+
+    head = ("data_{n}\n_cell_length_a 5\n_cell_length_b 6\n_cell_length_c 7\n_cell_angle_alpha 90\n"
+            "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P 1'\n"
+            "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+            "_atom_site_fract_z\n_atom_site_U_iso_or_equiv\n")
+    (tmp_path / "two.cif").write_text(head.format(n="two") + "Fe1 Fe 0.1 0.2 0.3 0.01\nFe2 Fe 0.1 0.7 0.3 0.01\n")
+    (tmp_path / "one.cif").write_text(head.format(n="one") + "Fe1 Fe 0.1 0.2 0.3 0.01\n")
+    hkl = np.array([[0, 1, 0], [0, 3, 0], [0, 2, 0], [1, 1, 0]])
+    two = predict_intensities(read_cif(tmp_path / "two.cif"), hkl)
+    one = predict_intensities(read_cif(tmp_path / "one.cif"), hkl)
+    assert two[0] == 0.0 and two[1] == 0.0 and two[3] == 0.0  # (110): k odd too
+    assert two[2] == pytest.approx(4 * one[2], rel=1e-12) and one[2] > 1.0
