@@ -408,7 +408,10 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
 
     note = composition_warning(child, parent, rel.P, rel.p, "its η values from intensities and modes")
     notes = () if note is None else (note,)
-    return OrderResult(rel, st, dec, dist, eta["eta"], eta["eta_su"], eps13, eps13_su,
+    from . import contract
+
+    # (dimensionless: below 1e-12 is rounding, e.g. ½·cos 90° = 3e-17 — exactly 0, as strain prints it)
+    return OrderResult(rel, st, dec, dist, contract.clean(eta["eta"]), eta["eta_su"], contract.clean(eps13), eps13_su,
                        eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"], notes)
 
 
