@@ -456,13 +456,21 @@ def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
                 "symbol_other_setting", source,
                 f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "
                 "another setting or origin of the same group; the operators are used"))
+    name = ident.hm
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
     if np.any(ident.origin_shift):
         setting = (
             f"{ident.hm} with its origin at {fmt_vector(ident.origin_shift)} of the file's coordinates "
             f"(non-standard origin, {ident.number})"
         )
-    info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", rot, trans, ident.is_standard)
+    elif not ident.tabulated and not ident.hall:
+        # spglib named the type only: its symbol is that of the standard setting, not of these axes (F 1 1 2 came out
+        # as "C 1 2 1"); the file's own symbol names this setting when its centring letter is the operators'
+        own = hm is not None and hm.strip()[:1].upper() == (centring_type(extra) or "?")
+        name = " ".join(hm.split()) if own else ident.hm
+        setting = (f"{name} as written in the file (not a tabulated setting; the type of {ident.hm}, {ident.number})"
+                   if own else f"a setting of {ident.hm} ({ident.number}) that matches no tabulated setting")
+    info = SpaceGroupInfo(ident.number, name, ident.hall, setting, "symops", rot, trans, ident.is_standard)
     return info, None
 
 

@@ -198,7 +198,8 @@ def phase_to_cif_string(phase: Phase) -> str:
         block.set_pair("_cell_formula_units_Z", str(int(z)) if float(z).is_integer() else format_number(z, None, 3))
     block.set_pair("_space_group_crystal_system", _crystal_system(sg.number))
     block.set_pair("_space_group_IT_number", str(sg.number))
-    block.set_pair("_space_group_name_H-M_alt", quote(sg.hm))
+    if _symbol_fits(sg):
+        block.set_pair("_space_group_name_H-M_alt", quote(sg.hm))
     if sg.hall:
         block.set_pair("_space_group_name_Hall", quote(sg.hall.strip()))
     loop = block.init_loop("_space_group_symop_", ["id", "operation_xyz"])
@@ -253,3 +254,19 @@ def write_cif(phase: Phase, path, *, overwrite: bool = False) -> Path:
     except OSError as exc:
         raise SymstrainInputError(path, f"cannot write: {exc.strerror or exc}") from None
     return path
+
+
+def _symbol_fits(sg) -> bool:
+    """True when ``sg.hm`` is a symbol gemmi knows whose rotations are those of ``sg``'s operations (the same setting
+    of the axes, whatever the origin): a symbol of another setting (spglib's standard one for an untabulated setting)
+    would contradict the operators written beside it, so it is left out (IT number and operators say it all)."""
+    import gemmi
+
+    from .ops import SymOps
+
+    try:
+        table = SymOps.from_gemmi(gemmi.SpaceGroup(sg.hm).operations())
+    except (ValueError, RuntimeError):
+        return False
+    return set(table._rot_codes.tolist()) == set(SymOps(sg.rotations, sg.translations)._rot_codes.tolist())
+

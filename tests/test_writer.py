@@ -291,3 +291,29 @@ def test_awkward_strings_are_quoted_by_gemmi_and_read_back_unchanged(tmp_path):
     back = read_cif(write_cif(phase, tmp_path / "odd.cif"))
     assert [a.label for a in back.atoms] == labels
     assert np.allclose([a.xyz for a in back.atoms], [a.xyz for a in atoms])
+
+
+def test_an_untabulated_setting_keeps_the_files_symbol_and_writes_no_other(tmp_path):
+    """F 1 1 2 (C2 with the 2-fold along c and an F-centred cell: in no table; sweep 3, a cif2cell file) was named
+    "C 1 2 1", the standard setting's symbol, whose 2-fold lies along b. The file's symbol names the setting (its
+    centring letter is the operators'), the type is said beside it, and a CIF written from it gives the IT number and
+    the operators but no H-M symbol of another setting."""
+    from symstrain.cif import read_cif
+    from symstrain.writer import write_cif
+
+    cen = [("", "", ""), ("", "+1/2", "+1/2"), ("+1/2", "", "+1/2"), ("+1/2", "+1/2", "")]
+    ops = [f"'{sx}x{tx},{sy}y{ty},z{tz}'" for sx, sy in (("", ""), ("-", "-")) for tx, ty, tz in cen]
+    text = ("data_f112\n_cell_length_a 8.1\n_cell_length_b 12.9\n_cell_length_c 14.2\n_cell_angle_alpha 90\n"
+            "_cell_angle_beta 90\n_cell_angle_gamma 91.2\n_symmetry_space_group_name_H-M 'F 1 1 2'\n"
+            "loop_\n_symmetry_equiv_pos_as_xyz\n" + "\n".join(ops) + "\nloop_\n_atom_site_label\n"
+            "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+            "Si1 Si 0.1 0.2 0.3\nO1 O 0.15 0.33 0.41\n")
+    (tmp_path / "f112.cif").write_text(text)
+    ph = read_cif(tmp_path / "f112.cif")
+    assert ph.spacegroup.number == 5 and ph.spacegroup.hm == "F 1 1 2"
+    assert "C 1 2 1" in ph.spacegroup.setting and "not a tabulated setting" in ph.spacegroup.setting
+    write_cif(ph, tmp_path / "out.cif")
+    written = (tmp_path / "out.cif").read_text()
+    assert "_space_group_name_H-M_alt" not in written and "_space_group_IT_number            5" in written
+    back = read_cif(tmp_path / "out.cif")
+    assert back.spacegroup.number == 5 and len(back.spacegroup.rotations) == 8
