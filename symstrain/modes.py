@@ -76,6 +76,8 @@ _BLOCK = 1 << 20
 
 #: a total amplitude below this (Å) is rounding (coordinates hold ~1e-16 of a cell): written as exactly 0
 ZERO_AMPLITUDE = 1e-12
+#: an origin tries this many of the nearest averages already computed (:func:`~symstrain.pairing.shifted_average`)
+_ANCHORS_TRIED = 3
 
 
 def decompose(parent: Phase | None = None, child: Phase | None = None, *, relation=None, reference: str = "parent",
@@ -145,6 +147,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                                             max_distance)])
             origins = origins[distinct_placements(r, origins)]  # equal operations: equal averages, tried once
         anchors = []  # (δ, average, room) of the averages computed at this relation: nearby origins move them
+        inverses = None  # the inverse rotations of the relation's cosets, once
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
@@ -160,8 +163,14 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 # an origin near one already averaged (on a supercell, the parent's atoms give one per subcell a few
                 # hundredths of an Å apart) pairs the same atoms: its average is that one moved as a whole
                 delta = np.linalg.solve(P, np.asarray(p, float) - np.asarray(r.p, float))
-                ref = next((x for x in (shifted_average(a, room, r.coset_representatives(), A, delta - d)
-                                        for d, a, room in anchors) if x is not None), None)
+                ref = None
+                if anchors:  # the few nearest anchors only (each origin trying every anchor grew as their product)
+                    near = np.argsort(np.linalg.norm((delta - np.array([d for d, *_ in anchors])) @ A.T, axis=1))
+                    if inverses is None:
+                        inverses = np.linalg.inv(np.asarray(r.coset_representatives(), float)[1:, :3, :3])
+                    ref = next((x for x in (shifted_average(anchors[i][1], anchors[i][2], r.coset_representatives(),
+                                                            A, delta - anchors[i][0], inverses)
+                                            for i in near[:_ANCHORS_TRIED]) if x is not None), None)
                 if ref is None:
                     try:
                         ref, room = symmetrized_positions(frac, species, cos, A, max_distance, child.name,

@@ -420,15 +420,16 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
     return frac + shift / len(cosets)
 
 
-def shifted_average(average, room, cosets, A, delta):
+def shifted_average(average, room, cosets, A, delta, inverses=None):
     """The child averaged over the lost cosets ``cosets`` (as :func:`symmetrized_positions`, which gave
     ``average`` and ``room`` for them) after every translation w_k moved by (W_k − I)·``delta`` (child fractional:
     the origin of the relation moved by δ), or None when that could change a pairing. The images of coset k move by
     (W_k⁻¹ − I)·δ, all of them alike; within ``room`` the partners are the same, and each mismatch changes by that
-    move, so the average moves as a whole by −(1/n) Σ_k (I − W_k)·δ."""
+    move, so the average moves as a whole by −(1/n) Σ_k (I − W_k)·δ. ``inverses``: the W_k⁻¹ when already at hand."""
     W = np.asarray(cosets, float)[1:, :3, :3]
     delta = np.asarray(delta, float)
-    move = np.einsum("kij,j->ki", np.linalg.inv(W), delta) - delta  # (W_k⁻¹ − I)·δ
+    Wi = np.linalg.inv(W) if inverses is None else inverses
+    move = np.einsum("kij,j->ki", Wi, delta) - delta  # (W_k⁻¹ − I)·δ
     length = np.linalg.norm(move @ A.T, axis=1)
     if not np.all((length == 0) | (length < room)):
         return None

@@ -195,6 +195,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
             if not trial.amplitude < dist.amplitude:
                 break
             tau, dist = tau + step, trial
+        tau, dist = _best_polar_place(dist, tau, placed, max_distance)
     except SymstrainInputError:
         return None
     # where the atoms pair inconsistently under the lost operations the average has no G symmetry: such a G is not
@@ -212,6 +213,45 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     rel = dist.relation
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
                             _noted(dist.symmetrized, child, tau), dist, tau)
+
+
+def _best_polar_place(dist, tau, placed, max_distance: float):
+    """(τ, distortion) at the child's best place along its polar axes: the local steps above stop at the first
+    minimum, where another placement of the lost operations may need less displacement (sweep 3: NiS in Cm → C2/m,
+    1.58 Å where 1.31 Å exists). The decomposition against the child's own average searches every placement
+    (:func:`symstrain.mode_reference.own_polar_origins`, the origin of least amplitude); its origin δ (child
+    fractional, moved from the relation's) is the child moved by δ here (moving the atoms by τ adds (W − I)·τ to each
+    lost operation's translation, as moving the origin by τ does), then centred by the same steps, and kept when it
+    needs less displacement."""
+    from .modes import decompose
+
+    rel = dist.relation
+    if rel.child.spacegroup.symops.polar_directions().shape[1] not in (1, 2):
+        # (a P 1 child, three free axes: the search starts from every pair of its rarest atoms, seconds per
+        # candidate on a supercell — left to the local steps)
+        return tau, dist
+    try:
+        dec = decompose(relation=rel, reference="symmetrized", max_distance=max_distance, fixed_basis=True)
+    except SymstrainInputError:
+        return tau, dist
+    if not np.allclose(dec.relation.P, rel.P) or np.allclose(dec.origin, rel.p, atol=1e-9):
+        return tau, dist
+    delta = np.linalg.solve(np.asarray(rel.P, float), np.asarray(dec.origin, float) - np.asarray(rel.p, float))
+    try:
+        t2, trial = tau + delta, placed(tau + delta)  # that pairing; then centred on it, as the steps above do
+        for _ in range(_POLAR_ROUNDS):
+            step = _polar_step(trial)
+            if step is None:
+                break
+            nxt = placed(t2 + step)
+            if not nxt.amplitude < trial.amplitude:
+                break
+            t2, trial = t2 + step, nxt
+    except SymstrainInputError:
+        return tau, dist
+    if trial.amplitude < dist.amplitude - 1e-9:
+        return t2, trial
+    return tau, dist
 
 
 def _noted(sym: Phase, child: Phase, tau) -> Phase:
