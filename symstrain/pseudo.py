@@ -186,15 +186,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         return symmetrize(rel, max_distance=max_distance)
 
     try:
-        dist = placed(tau)
-        for _ in range(_POLAR_ROUNDS):  # the child moved along its polar axes to its best place (atoms may re-pair)
-            step = _polar_step(dist)
-            if step is None:
-                break
-            trial = placed(tau + step)
-            if not trial.amplitude < dist.amplitude:
-                break
-            tau, dist = tau + step, trial
+        tau, dist = _stepped(tau, placed(tau), placed)
         tau, dist = _best_polar_place(dist, tau, placed, max_distance)
     except SymstrainInputError:
         return None
@@ -213,6 +205,21 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     rel = dist.relation
     return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
                             _noted(dist.symmetrized, child, tau), dist, tau)
+
+
+def _stepped(tau, dist, placed):
+    """(τ, distortion) after the child is moved along its polar axes by the steps of :func:`_polar_step`, each kept
+    while it lowers the amplitude (atoms may re-pair), at most :data:`_POLAR_ROUNDS` of them; ``placed(τ)`` gives the
+    distortion with the child moved by τ."""
+    for _ in range(_POLAR_ROUNDS):
+        step = _polar_step(dist)
+        if step is None:
+            break
+        trial = placed(tau + step)
+        if not trial.amplitude < dist.amplitude:
+            break
+        tau, dist = tau + step, trial
+    return tau, dist
 
 
 def _best_polar_place(dist, tau, placed, max_distance: float):
@@ -238,15 +245,7 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
         return tau, dist
     delta = np.linalg.solve(np.asarray(rel.P, float), np.asarray(dec.origin, float) - np.asarray(rel.p, float))
     try:
-        t2, trial = tau + delta, placed(tau + delta)  # that pairing; then centred on it, as the steps above do
-        for _ in range(_POLAR_ROUNDS):
-            step = _polar_step(trial)
-            if step is None:
-                break
-            nxt = placed(t2 + step)
-            if not nxt.amplitude < trial.amplitude:
-                break
-            t2, trial = t2 + step, nxt
+        t2, trial = _stepped(tau + delta, placed(tau + delta), placed)  # that pairing, centred on it
     except SymstrainInputError:
         return tau, dist
     if trial.amplitude < dist.amplitude - 1e-9:
