@@ -89,10 +89,11 @@ def _translation_codes(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     so close to a rounding boundary that a value within TOL of it could round the other way."""
     t = np.asarray(t, dtype=float).reshape(-1, 3)
     if len(t) and not np.abs(t).max() < _PLAIN_T:  # huge or not finite: reduced modulo 1 first
-        x = (t % 1.0) * CODE_DEN
-        r = np.rint(x)
-        near = np.any(np.abs(x - r) > 0.5 - TOL * CODE_DEN, axis=1)
-        c = r.astype(np.int64) % CODE_DEN
+        with np.errstate(invalid="ignore"):  # (a non-finite translation: a code that matches nothing)
+            x = (t % 1.0) * CODE_DEN
+            r = np.rint(x)
+            near = np.any(np.abs(x - r) > 0.5 - TOL * CODE_DEN, axis=1)
+            c = r.astype(np.int64) % CODE_DEN
         return (c[:, 0] * CODE_DEN + c[:, 1]) * CODE_DEN + c[:, 2], near
     x = t * float(CODE_DEN)
     r = np.rint(x)
