@@ -237,8 +237,9 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
         # (a P 1 child, three free axes: the search starts from every pair of its rarest atoms, seconds per
         # candidate on a supercell — left to the local steps)
         return tau, dist
-    try:
-        dec = decompose(relation=rel, reference="symmetrized", max_distance=max_distance, fixed_basis=True)
+    try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)
+        dec = decompose(relation=replace(rel, parent=replace(rel.parent, atoms=())), reference="symmetrized",
+                        max_distance=max_distance, fixed_basis=True)
     except SymstrainInputError:
         return tau, dist
     if not np.allclose(dec.relation.P, rel.P) or np.allclose(dec.origin, rel.p, atol=1e-9):
