@@ -222,6 +222,11 @@ def _stepped(tau, dist, placed):
     return tau, dist
 
 
+#: the placement search of :func:`_best_polar_place` runs when its starts along the polar axes times the atoms of the
+#: cell stay below this (its cost grows as their product: seconds per candidate on a supercell along a polar axis)
+_PLACEMENT_BUDGET = 50_000
+
+
 def _best_polar_place(dist, tau, placed, max_distance: float):
     """(τ, distortion) at the child's best place along its polar axes: the local steps above stop at the first
     minimum, where another placement of the lost operations may need less displacement (sweep 3: NiS in Cm → C2/m,
@@ -237,6 +242,13 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
         # (a P 1 child, three free axes: the search starts from every pair of its rarest atoms, seconds per
         # candidate on a supercell — left to the local steps)
         return tau, dist
+    from .expand import expand_to_cell_ops
+    from .mode_reference import _polar_grid
+
+    grid, _ = _polar_grid(rel, rel.child.spacegroup.symops.polar_directions(), rel.child.cell.matrix(),
+                          rel.parent.spacegroup.symops.centring_vectors())
+    if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET:
+        return tau, dist  # (a long polar axis: a supercell along it, where the local steps have to do)
     try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)
         dec = decompose(relation=replace(rel, parent=replace(rel.parent, atoms=())), reference="symmetrized",
                         max_distance=max_distance, fixed_basis=True)
