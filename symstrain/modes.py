@@ -147,7 +147,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                                             max_distance)])
             origins = origins[distinct_placements(r, origins)]  # equal operations: equal averages, tried once
         anchors = []  # (δ, average, room) of the averages computed at this relation: nearby origins move them
-        inverses = None  # the inverse rotations of the relation's cosets, once
+        reps = inverses = None  # the relation's cosets and their inverse rotations, once
         for p in origins:
             if reference == "parent":
                 X, src = parent_in_child_cell(pf, P, p)
@@ -166,10 +166,11 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref = None
                 if anchors:  # the few nearest anchors only (each origin trying every anchor grew as their product)
                     near = np.argsort(np.linalg.norm((delta - np.array([d for d, *_ in anchors])) @ A.T, axis=1))
-                    if inverses is None:
-                        inverses = np.linalg.inv(np.asarray(r.coset_representatives(), float)[1:, :3, :3])
-                    ref = next((x for x in (shifted_average(anchors[i][1], anchors[i][2], r.coset_representatives(),
-                                                            A, delta - anchors[i][0], inverses)
+                    if inverses is None:  # (the relation's cosets, built once)
+                        reps = r.coset_representatives()
+                        inverses = np.linalg.inv(np.asarray(reps, float)[1:, :3, :3])
+                    ref = next((x for x in (shifted_average(anchors[i][1], anchors[i][2], reps, A,
+                                                            delta - anchors[i][0], inverses)
                                             for i in near[:_ANCHORS_TRIED]) if x is not None), None)
                 if ref is None:
                     try:
