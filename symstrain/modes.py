@@ -159,7 +159,6 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref = X[j] + L
                 ref_site = tuple(parent.atoms[psite[src[k]]].label for k in j)
             else:
-                cos = coset_reps_at(r, p)
                 # an origin near one already averaged (on a supercell, the parent's atoms give one per subcell a few
                 # hundredths of an Å apart) pairs the same atoms: its average is that one moved as a whole
                 delta = np.linalg.solve(P, np.asarray(p, float) - np.asarray(r.p, float))
@@ -174,8 +173,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                             for i in near[:_ANCHORS_TRIED]) if x is not None), None)
                 if ref is None:
                     try:
-                        ref, room = symmetrized_positions(frac, species, cos, A, max_distance, child.name,
-                                                          [child.atoms[i].label for i in site], slack=True)
+                        ref, room = symmetrized_positions(frac, species, coset_reps_at(r, p), A, max_distance,
+                                                          child.name, [child.atoms[i].label for i in site], slack=True)
                     except SymstrainInputError as exc:
                         failures.append((p, exc.with_traceback(None)))
                         continue

@@ -238,15 +238,15 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
     from .modes import decompose
 
     rel = dist.relation
-    if rel.child.spacegroup.symops.polar_directions().shape[1] not in (1, 2):
+    polar = rel.child.spacegroup.symops.polar_directions()
+    if polar.shape[1] not in (1, 2):
         # (a P 1 child, three free axes: the search starts from every pair of its rarest atoms, seconds per
         # candidate on a supercell — left to the local steps)
         return tau, dist
     from .expand import expand_to_cell_ops
     from .mode_reference import _polar_grid
 
-    grid, _ = _polar_grid(rel, rel.child.spacegroup.symops.polar_directions(), rel.child.cell.matrix(),
-                          rel.parent.spacegroup.symops.centring_vectors())
+    grid, _ = _polar_grid(rel, polar, rel.child.cell.matrix(), rel.parent.spacegroup.symops.centring_vectors())
     if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET:
         return tau, dist  # (a long polar axis: a supercell along it, where the local steps have to do)
     try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)

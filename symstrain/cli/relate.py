@@ -19,15 +19,15 @@ def add_arguments(p):
 
 def run(args):
     from ..cif import read_cif
+    from ..pairing import composition_warning
     from ..relation import relate
     from . import CommandResult
 
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
-    from ..pairing import composition_warning
-
     rel = relate(parent, child, tol=args.tol)
     warnings = list(rel.all_warnings())
-    if rel.holds:
-        warnings += [w for w in [composition_warning(child, parent, rel.P, rel.p)] if w is not None]
+    note = composition_warning(child, parent, rel.P, rel.p) if rel.holds else None
+    if note is not None:
+        warnings.append(note)
     return CommandResult(rel.to_dict(), rel.summary(), warnings=warnings, status="ok" if rel.holds else "refuted")

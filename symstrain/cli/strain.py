@@ -118,5 +118,7 @@ def run(args):
     if parent is not None and an.relation is not None:
         from ..pairing import composition_warning
 
-        warnings += [w for w in [composition_warning(child, parent, an.relation.P, an.relation.p)] if w is not None]
+        note = composition_warning(child, parent, an.relation.P, an.relation.p)
+        if note is not None:
+            warnings.append(note)
     return CommandResult(an.to_dict(), an.summary(), warnings=warnings)
