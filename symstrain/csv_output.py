@@ -20,13 +20,14 @@ _QUOTE = re.compile(r'[,"\r\n]')
 _QUOTE_MORE = re.compile(r'["\r\n]')
 
 
-def write_csv(frame, fh) -> None:
+def write_csv(frame, fh, header: bool = True) -> None:
     """Write ``frame`` to ``fh`` exactly as ``frame.to_csv(fh, index=False)`` does (Python's repr of every float, an
     empty cell for NaN and None, the csv module's minimal quoting, "\\n" line ends), column by column instead of cell
     by cell: pandas formats a 10⁵-row table's 7·10⁶ floats one numpy string at a time (~7 s). ``fh`` is a text file
     or a binary one (UTF-8 bytes written: no text object of the rows is built). The floats of a block of rows are
     formatted at once and the row texts assembled in one join (:func:`_rows_bytes`); the other columns are
-    formatted once per distinct value."""
+    formatted once per distinct value. ``header`` False: the rows only (the text that follows the header line,
+    e.g. the second part of a table written in two parts)."""
     import csv
     import io
 
@@ -58,12 +59,12 @@ def write_csv(frame, fh) -> None:
 
     binary = isinstance(fh, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(fh, "mode", "")
     if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
-        text = frame.to_csv(index=False)
+        text = frame.to_csv(index=False, header=header)
         fh.write(text.encode() if binary else text)
         return
-    names = [str(c) for c in frame.columns]
-    head = ",".join(quoted(n) for n in names) + "\n"
-    fh.write(head.encode() if binary else head)
+    if header:
+        head = ",".join(quoted(str(n)) for n in frame.columns) + "\n"
+        fh.write(head.encode() if binary else head)
     if len(frame) == 0:
         return
     columns = []  # per column: (n,) float64, or a run of text columns: [(distinct cells' UTF-8 bytes, (n,) codes)…]

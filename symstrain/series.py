@@ -175,7 +175,8 @@ def _row_plan(table, choice, relations, P, sb_components, nsb_components):
 
 
 def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_components=None, relations=None,
-                 frame: str = "cstar", max_strain: float = 0.1, eta_from: str = "auto", progress=None):
+                 frame: str = "cstar", max_strain: float = 0.1, eta_from: str = "auto", progress=None,
+                 chunk_map=None):
     """Strain of every cell of a series against a reference; a pandas DataFrame sorted by T within each branch.
 
     ``cells``: a normalised cell table (:func:`read_cells_csv`, :func:`read_series`, :func:`cells_from_phases`)
@@ -191,7 +192,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     (``coupling.py``: η ∝ e_sb, or η² ∝ e_sb or e_nsb; η = 0 in the paraphase), normalised to the largest value
     among the rows of one coupling — or the name of a column whose |value| normalised to its maximum is
     ``eta_strain`` (ε13 without a reference). The s.u. of the maximum itself is not included.
-    ``progress`` is accepted for compatibility and not used (the table is one numpy pass).
+    ``progress`` is accepted for compatibility and not used (the table is one numpy pass). ``chunk_map``: how the
+    chunks of rows are computed (:func:`symstrain.strain_kernel.pair_strains`; default here, in order).
 
     Columns zero by symmetry for a row's space group (when known) are exactly 0 with s.u. 0 and listed in
     ``zero_by_symmetry``; |values| below 1e-12 are 0. A row whose strain cannot be computed is left out and listed
@@ -286,7 +288,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         Ps = gP[gidx]
         split_of = g_split[gidx]
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
-        r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of)
+        r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
+                         chunk_map=chunk_map)
         ok &= _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed)
         _oblique_reference_warning(p0, Ps, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)

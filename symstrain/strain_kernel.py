@@ -297,13 +297,16 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
 
 
 def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None,
-                 strain_only: bool = False) -> PairStrains:
+                 strain_only: bool = False, chunk_map=None) -> PairStrains:
     """Strains of N pairs: reference parameters ``p0`` (N, 6) in the reference basis, child parameters ``p``
     (N, 6); ``P`` None (identity), (3, 3) or (N, 3, 3) with child basis = reference basis · P; s.u.'s ``s0``/``s``
     (N, 6) with NaN where unknown (None: none at all). ``splits`` a sequence of (SB rows, NSB rows) Voigt bases
     (``strain_math.split_spec``) and ``split_of`` (N,) int the split of each row (−1 or None: no split).
     ``strain_only``: only ``e``, ``V``, ``V0`` and their s.u.'s are computed (the same numbers, bit for bit: every
     output is propagated by itself); the other quantities are NaN.
+    ``chunk_map``: how the chunks of rows are computed, ``chunk_map(fn, args)`` → ``[fn(*a) for a in args]`` in
+    order (default: that loop here; the command line passes ``cli.background.split_map`` for big tables: the
+    same numbers, half of them made by a forked child).
     Rows that are no cell come back with ``valid`` False and NaN values. See :class:`PairStrains`."""
     p0 = np.atleast_2d(np.asarray(p0, dtype=float))
     p = np.atleast_2d(np.asarray(p, dtype=float))
@@ -323,11 +326,12 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     active = np.flatnonzero((sig > 0).any(axis=0))
     split_of = None if split_of is None else np.asarray(split_of, dtype=int)
     x0 = np.hstack([p0, p])
-    parts = []
+    jobs = []
     for lo in range(0, N, CHUNK):
         sl = slice(lo, min(lo + CHUNK, N))
-        parts.append(_chunk(x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
-                            None if split_of is None else split_of[sl], strain_only))
+        jobs.append((x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
+                     None if split_of is None else split_of[sl], strain_only))
+    parts = [_chunk(*a) for a in jobs] if chunk_map is None else chunk_map(_chunk, jobs)
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
     norm_su_floor(vals, sus, (("e_ss", "e", _W), ("e_sb", "sb_coordinates", None),

@@ -165,13 +165,15 @@ def test_table_figures_forked_give_the_files_of_the_serial_run(tmp_path, monkeyp
     rc1, serial = _table(tmp_path, "serial")
     text1 = capsys.readouterr().out
     monkeypatch.setattr(table, "FORK_ROWS", 0)  # forked, whatever the size
-    pids = []
+    drawn_here = []
     draw = table.draw_figures
-    monkeypatch.setattr(table, "draw_figures", lambda *a: (pids.append(os.getpid()), draw(*a))[1])
+    monkeypatch.setattr(table, "draw_figures", lambda *a: (drawn_here.append((os.getpid(), tuple(a[-1]))),
+                                                          draw(*a))[1])
     rc2, forked = _table(tmp_path, "forked")
     text2 = capsys.readouterr().out
     assert rc1 == rc2 == 0
-    assert pids == []  # drawn in the child (its list is not ours)
+    # the child's figures are not in our list (its memory is its own); this process drew eta.png after table.csv
+    assert drawn_here == [(os.getpid(), ("eta",))] and table.HERE_AFTER_CSV == ("eta",)
     names = sorted(p.name for p in serial.iterdir())
     assert names == sorted(p.name for p in forked.iterdir()) and len(names) == 6
     for n in names:
@@ -218,5 +220,77 @@ def test_table_json_and_no_plots_give_the_serial_bytes(tmp_path, monkeypatch, ca
     for n in names:
         assert (serial / n).read_bytes() == (forked / n).read_bytes(), n
     assert out1.replace(str(serial), "DIR") == out2.replace(str(forked), "DIR")
-    assert started == (["draw_figures"] if "--no-plots" not in extra else [])
-    assert not started or _no_children()
+    # the expansion beside the strain table; then the figures (or, without them, the second half of table.csv's rows:
+    # the 60 rows are one chunk of the strain kernel, not split)
+    assert started == ["_expansion_and_brackets", "draw_figures" if "--no-plots" not in extra else "_write_rows"]
+    assert _no_children()
+    assert not list(forked.glob(".*"))  # no part file left
+
+
+def test_split_map_gives_the_values_of_the_loop_in_order():
+    args = [(k,) for k in range(7)]
+    assert background.split_map(_pid_and, args) != [_pid_and(k) for k in range(7)]  # some made elsewhere
+    assert [v for _, v in background.split_map(_pid_and, args)] == [2 * k for k in range(7)]
+    pids = [p for p, _ in background.split_map(_pid_and, args)]
+    assert pids[:3] == [os.getpid()] * 3 and set(pids[3:]) != {os.getpid()} and len(set(pids[3:])) == 1
+    assert background.split_map(_pid_and, [(1,)]) == [(os.getpid(), 2)]  # one item: here
+    assert background.split_map(_pid_and, args, fork=False) == [(os.getpid(), 2 * k) for k in range(7)]
+    assert _no_children()
+
+
+def test_an_error_of_the_other_half_is_raised_here():
+    with pytest.raises(ValueError, match="^bad value 7$"):
+        background.split_map(_fine_or_raise, [(1,), ("value",)])  # the second item: made by the child
+    assert _no_children()
+
+
+def _fine_or_raise(x):
+    return x if x == 1 else _raise(x)
+
+
+def test_pair_strains_split_over_a_child_is_bit_for_bit_the_loop(monkeypatch):
+    import numpy as np
+
+    from symstrain import strain_kernel
+
+    monkeypatch.setattr(strain_kernel, "CHUNK", 7)  # 50 rows: 8 chunks, 4 made by the child
+    rng = np.random.default_rng(3)
+    p0 = np.column_stack([rng.uniform(5, 15, (50, 3)), np.full((50, 3), 90.0)])
+    p = p0 * np.r_[rng.uniform(0.99, 1.01, 3), 1, 1, 1] + np.r_[0, 0, 0, 0, 1.5, 0]
+    s = np.full((50, 6), np.nan)
+    s[:, :3], s[:, 4] = 1e-4, 0.01
+    a = strain_kernel.pair_strains(p0, p, s=s)
+    b = strain_kernel.pair_strains(p0, p, s=s, chunk_map=background.split_map)
+    for name in ("e", "e_su", "vs", "vs_su", "principal", "principal_su", "eps13", "eps13_su", "V0"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert np.isfinite(a.e_su).all() and (a.e_su[:, 4] > 0).all()
+    assert _no_children()
+
+
+def test_table_csv_written_in_two_parts_is_the_whole(tmp_path):
+    import pandas as pd
+
+    from symstrain.cli import table
+
+    frame = pd.DataFrame({"label": [f"r{k}" for k in range(11)], "x": [0.1 * k for k in range(11)],
+                          "y": [1.5e-5 if k % 2 else float("nan") for k in range(11)],
+                          "note": ["a, b" if k == 7 else "" for k in range(11)]})
+    table.write_table_csv(tmp_path / "one.csv", frame)
+    table.write_table_csv(tmp_path / "two.csv", frame, split=True)
+    one = (tmp_path / "one.csv").read_bytes()
+    assert one == (tmp_path / "two.csv").read_bytes()
+    assert one == (table.UNITS + "\n" + frame.to_csv(index=False)).encode()  # pandas' own text, by another writer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.csv", "two.csv"]  # the part file removed
+    assert _no_children()
+
+
+def test_a_failing_part_leaves_no_part_file(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from symstrain.cli import table
+
+    monkeypatch.setattr(table, "_write_rows", lambda *a: _raise("value"))
+    with pytest.raises(ValueError, match="^bad value 7$"):
+        table.write_table_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), split=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+    assert _no_children()

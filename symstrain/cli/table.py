@@ -9,16 +9,19 @@ expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
 :func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
-column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows the figures are drawn by a forked child
-(:mod:`symstrain.cli.background`, Linux) while this process writes the CSV files and, with ``--json`` to a pipe, makes
-the rows' text (``Rows.spool``): the same bytes as in one process, and an error of the child is this command's
-error.
+column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows, when a CPU is free, the second CPU
+works through forked children (:mod:`symstrain.cli.background`, Linux): the thermal expansion while the strain table is
+computed, half of the strain kernel's chunks (``background.split_map``), then three of the figures while this process
+writes the CSV files and draws the fourth (and, with ``--json`` to a pipe, makes the rows' text, ``Rows.spool``) —
+or, without figures, the second half of table.csv's rows. The same bytes as in one process; an error of a child is
+this command's error.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 from ..contract import warning_records
 from ..errors import SymstrainInputError, WarningRecord
@@ -132,11 +135,8 @@ WARNING_CODES = {
 def run(args):
     import numpy as np
 
-    from ..expansion import thermal_expansion
     from ..paraphase import choose_reference
-    from ..csv_output import write_csv
-    from ..series import read_cells_csv, strain_table
-    from ..transitions import find_brackets
+    from ..series import read_cells_csv
     from . import CommandResult, background, output_dir, refuse_existing
     from .strain import parse_P, parse_sb
 
@@ -166,46 +166,42 @@ def run(args):
         bcells = read_cells_csv(args.baseline_cells) if args.baseline_cells else None
         choice = choose_reference(cells, phases, parent=parent, model=args.baseline, T_range=T_range,
                                   baseline_cells=bcells, degree=args.degree, theta_s=args.theta_s, tol=args.tol)
-    notes = []
-    if choice is None:
-        df = strain_table(cells, None, frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain)
-    elif P is not None:
-        notes.append(WarningRecord("p_replaces_relations", "--P", "--P given: it replaces the relations' P for "
-                                   "every row"))
-        df = strain_table(cells, choice.reference, P=P, sb_components=sb, frame=args.frame,
-                          eta_from=args.eta_from, max_strain=args.max_strain)
-    else:
-        if sb is not None:
-            notes.append(WarningRecord("sb_replaces_relations", "--sb", "--sb given: it replaces the relations' "
-                                       "symmetry-breaking components"))
-        df = strain_table(cells, choice, sb_components=sb, frame=args.frame, eta_from=args.eta_from,
-                          max_strain=args.max_strain)
+    # a big table, a CPU free: the thermal expansion and the symmetry changes (~0.25 s on 10⁵ rows; they need only the
+    # cells and the groups) made by a forked child while this process computes the strain table
+    spare = len(cells) >= FORK_ROWS and background.idle_cpu()
+    side = background.start(_expansion_and_brackets, cells, None if choice is None else choice.groups, fork=spare)
+    with side:
+        # the rows' strains made half by a forked child when a CPU is free besides the one of the expansion
+        df, notes = _strain_table(args, cells, choice, P, sb, chunk_map=background.split_map if spare else None)
+        te, brackets = side.result()
     if len(df) == 0:
         raise SymstrainInputError("table", "no row could be computed: " + "; ".join(
             f"{f['source']}: {f['problem']}" for f in df.attrs.get("failed", [])))
     groups = {} if choice is None else choice.groups
-    te = thermal_expansion(cells, groups=None if choice is None else groups)
-    brackets = find_brackets(cells)
 
     out = output_dir(args.out, "table", names)
     written = [str(out / "table.csv"), str(out / "expansion.csv")]
     baseline = choice.reference if choice is not None and hasattr(choice.reference, "baselines") else None
-    # a big table, a CPU free: the figures drawn by a forked child (~2.6 s of CPU on 10⁵ rows) while this process
-    # writes the CSV files (~1.2 s) and, for --json to a pipe, makes the rows' text (~1.9 s); else here, after them
+    # a big table, a CPU free: the figures drawn by a forked child (~1.7 s of CPU on 10⁵ rows) while this process
+    # writes the CSV files (~0.9 s), then draws the figures of HERE_AFTER_CSV (the two take about as long) and, for
+    # --json to a pipe, makes the rows' text (~1.9 s); else all here, after the CSV files. Without figures the free
+    # CPU writes the second half of table.csv's rows instead.
     fork = not args.no_plots and len(df) >= FORK_ROWS and background.idle_cpu()
-    figures = None if args.no_plots else background.start(draw_figures, out, df, te, cells, baseline, brackets,
-                                                          fork=fork)
+    figure_args = (out, df, te, cells, baseline, brackets)
+    figures = None if args.no_plots else background.start(
+        draw_figures, *figure_args, [f for f in FIGURES if not fork or f not in HERE_AFTER_CSV], fork=fork)
     rows = None
     try:
-        with open(written[0], "wb") as fh:  # UTF-8 bytes: the rows are made as bytes (csv_output)
-            fh.write((UNITS + "\n").encode())
-            write_csv(csv_frame(df), fh)
+        write_table_csv(written[0], csv_frame(df), split=args.no_plots and len(df) >= FORK_ROWS
+                        and background.idle_cpu())
         te.to_frame().to_csv(written[1], index=False)
+        if figures is not None:
+            mine = draw_figures(*figure_args, HERE_AFTER_CSV) if fork else []
         if args.json and fork and not sys.stdout.isatty():
             rows = json_rows(df, groups)
             rows.spool()
         if figures is not None:
-            written += figures.result()
+            written += sorted(figures.result() + mine, key=lambda path: FIGURES.index(Path(path).stem))
     finally:
         if figures is not None:
             figures.close()
@@ -232,6 +228,86 @@ def run(args):
     return CommandResult(data, text, written, warnings=warnings, status="partial" if failed else "ok")
 
 
+def _strain_table(args, cells, choice, P, sb, chunk_map=None):
+    """(the strain table the options ask for, the warnings this command adds to it)."""
+    from ..series import strain_table
+
+    notes = []
+    if choice is None:
+        df = strain_table(cells, None, frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain,
+                          chunk_map=chunk_map)
+    elif P is not None:
+        notes.append(WarningRecord("p_replaces_relations", "--P", "--P given: it replaces the relations' P for "
+                                   "every row"))
+        df = strain_table(cells, choice.reference, P=P, sb_components=sb, frame=args.frame,
+                          eta_from=args.eta_from, max_strain=args.max_strain, chunk_map=chunk_map)
+    else:
+        if sb is not None:
+            notes.append(WarningRecord("sb_replaces_relations", "--sb", "--sb given: it replaces the relations' "
+                                       "symmetry-breaking components"))
+        df = strain_table(cells, choice, sb_components=sb, frame=args.frame, eta_from=args.eta_from,
+                          max_strain=args.max_strain, chunk_map=chunk_map)
+    return df, notes
+
+
+def _expansion_and_brackets(cells, groups):
+    """(thermal expansion of each phase, symmetry changes of each branch) of the cell table."""
+    from ..expansion import thermal_expansion
+    from ..transitions import find_brackets
+
+    return thermal_expansion(cells, groups=groups), find_brackets(cells)
+
+
+def write_table_csv(path, frame, split: bool = False) -> None:
+    """table.csv: the units line, then ``frame`` as :func:`~symstrain.csv_output.write_csv` writes it. ``split``
+    (a big table, a CPU free, Linux): a forked child writes the second half of the rows to a hidden part file in the
+    same folder while this process writes the first half; the part is then appended by the kernel
+    (``os.copy_file_range``) and removed — the same bytes as in one process."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ..csv_output import write_csv
+    from . import background
+
+    half = len(frame) // 2 if split and background.FORK else len(frame)
+    part = Path(path).with_name(f".{Path(path).name}.part")
+    second = background.start(_write_rows, frame.iloc[half:], str(part), fork=True) if half < len(frame) else None
+    try:
+        with open(path, "wb") as fh:  # UTF-8 bytes: the rows are made as bytes (csv_output)
+            fh.write((UNITS + "\n").encode())
+            write_csv(frame.iloc[:half], fh)
+            if second is not None:
+                second.result()
+                fh.flush()
+                with open(part, "rb") as src:
+                    try:
+                        size = os.fstat(src.fileno()).st_size
+                        while size > 0:
+                            done = os.copy_file_range(src.fileno(), fh.fileno(), size)
+                            if done == 0:
+                                break
+                            size -= done
+                        if size:
+                            raise OSError("short copy")
+                    except (AttributeError, OSError):  # no copy_file_range here: copied through this process
+                        src.seek(0)
+                        fh.seek(0, os.SEEK_END)
+                        shutil.copyfileobj(src, fh, 1 << 22)
+    finally:
+        if second is not None:
+            second.close()
+            part.unlink(missing_ok=True)
+
+
+def _write_rows(frame, path) -> None:
+    """The rows of ``frame`` without a header line, written to ``path`` (the second part of table.csv)."""
+    from ..csv_output import write_csv
+
+    with open(path, "wb") as fh:
+        write_csv(frame, fh, header=False)
+
+
 # ------------------------------------------------------------------------------------------------ output
 
 #: a table of at least this many rows has its figures drawn by a forked child while table.csv is written, when a
@@ -241,14 +317,22 @@ def run(args):
 FORK_ROWS = 5000
 
 
-def draw_figures(out, df, te, cells, baseline, brackets) -> list[str]:
-    """The four figures of the table in the folder ``out``; their paths."""
+#: the figures of the table, each written to ``<name>.png``
+FIGURES = ("lattice", "strain", "eta", "expansion")
+#: the figures this process draws after table.csv while a forked child draws the others (10⁵ rows: the child's three
+#: ~1.2 s with matplotlib's import, table.csv and eta.png here ~1.3 s)
+HERE_AFTER_CSV = ("eta",)
+
+
+def draw_figures(out, df, te, cells, baseline, brackets, which=FIGURES) -> list[str]:
+    """The figures ``which`` (default all four, :data:`FIGURES`) of the table in the folder ``out``; their paths."""
     from ..plots.strain import plot_eta, plot_expansion, plot_lattice, plot_strain
 
-    return [plot_lattice(df, out / "lattice.png", baseline, brackets=brackets),
-            plot_strain(df, out / "strain.png", brackets=brackets),
-            plot_eta(df, out / "eta.png", brackets=brackets),
-            plot_expansion(te, cells, out / "expansion.png", brackets=brackets)]
+    draw = {"lattice": lambda path: plot_lattice(df, path, baseline, brackets=brackets),
+            "strain": lambda path: plot_strain(df, path, brackets=brackets),
+            "eta": lambda path: plot_eta(df, path, brackets=brackets),
+            "expansion": lambda path: plot_expansion(te, cells, path, brackets=brackets)}
+    return [draw[name](out / f"{name}.png") for name in FIGURES if name in which]
 
 
 def csv_frame(df):
