@@ -15,10 +15,12 @@ Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and
 program from the Pccn rows), as a user runs it (table.csv, expansion.csv, four figures, the text), with
 ``--no-plots`` and with ``--json``, against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
 baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 3) after a warm-up; ``--cli-only``
-skips the in-process comparison. On Linux a run of ≥ 5000 rows draws its figures in a forked child
-(``symstrain.cli.background``): the wall time is the whole command's, the CPU time includes the child's (reaped by
-the command), and the load average before and after is printed — on a 2-core machine the two processes side by
-side only save time when a core is free (another busy session takes its fair share first).
+skips the in-process comparison. On Linux a run of ≥ 5000 rows gives work to a second CPU when one is free
+(forked children, ``symstrain.cli.background``: the expansion, half the strain chunks, figures or half of
+table.csv): the wall time is the whole command's, the CPU time includes the children's (reaped by the command), and
+the load average before and after is printed — on a 2-core machine the processes side by side only save time when a
+core is free (another busy session takes its fair share first). ``--no-plots, one process`` is the same run with
+SYMSTRAIN_ONE_PROCESS=1 (no child: one CPU, like the pymatgen script).
 
 Cells: N monoclinic cells (β ≈ 90.5–93.6°) with s.u.'s against a linear orthorhombic baseline with s.u.'s. The
 answers are compared too (volume strain, and the principal strains to second order): speed is only worth comparing
@@ -107,8 +109,13 @@ def cli_cells(n: int, rng) -> pd.DataFrame:
     return pd.concat([para, make_cells(n - n_para, rng)], ignore_index=True)
 
 
-#: the runs of ``symstrain table --cells`` compared: as a user runs it (CSV, figures, text), without figures, --json
-CLI_VARIANTS = {"table --cells": [], "table --cells --no-plots": ["--no-plots"], "table --cells --json": ["--json"]}
+#: the runs of ``symstrain table --cells`` compared: as a user runs it (CSV, figures, text), without figures, --json;
+#: and without figures in one process (SYMSTRAIN_ONE_PROCESS=1: no forked child takes the second CPU, as the
+#: pymatgen script has none)
+CLI_VARIANTS = {"table --cells": [], "table --cells --no-plots": ["--no-plots"], "table --cells --json": ["--json"],
+                "table --cells --no-plots, one process": ["--no-plots"]}
+#: the variants run with SYMSTRAIN_ONE_PROCESS=1
+ONE_PROCESS = {"table --cells --no-plots, one process"}
 
 
 def cli_comparison(n: int, rng, repeats: int = 3) -> None:
@@ -130,7 +137,8 @@ def cli_comparison(n: int, rng, repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "cells.csv"
         df.to_csv(csv, index=False)
-        cmds = {name: [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), *extra]
+        cmds = {name: (["env", "SYMSTRAIN_ONE_PROCESS=1"] if name in ONE_PROCESS else [])
+                + [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), *extra]
                 for name, extra in CLI_VARIANTS.items()}
         cmds[alt] = [sys.executable, str(Path(__file__).with_name("alt_pymatgen_strain.py")), str(csv)]
         here = os.getcwd()

@@ -294,3 +294,14 @@ def test_a_failing_part_leaves_no_part_file(tmp_path, monkeypatch):
         table.write_table_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), split=True)
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
     assert _no_children()
+
+
+@pytest.mark.parametrize("value, fork", [("1", False), ("0", True), ("", True)])
+def test_one_process_is_asked_for_by_the_environment(value, fork):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SYMSTRAIN_ONE_PROCESS=value)
+    out = subprocess.run([sys.executable, "-c", "from symstrain.cli import background; print(background.FORK)"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(fork)

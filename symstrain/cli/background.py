@@ -24,8 +24,11 @@ import sys
 
 from ..errors import SymstrainInputError
 
-#: fork available and used (Linux only: elsewhere fork is unsafe with some system frameworks or missing)
-FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
+#: fork available and used (Linux only: elsewhere fork is unsafe with some system frameworks or missing); the
+#: environment variable SYMSTRAIN_ONE_PROCESS=1 turns it off (everything made in the command's own process: the
+#: same output, one CPU)
+FORK = (hasattr(os, "fork") and sys.platform.startswith("linux")
+        and os.environ.get("SYMSTRAIN_ONE_PROCESS", "") in ("", "0"))
 
 
 def idle_cpu(path: str = "/proc/loadavg", cpus: int | None = None) -> bool:
