@@ -409,32 +409,38 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     res = fun(X.reshape(N * S, n), np.repeat(np.arange(N), S))
     two_h = (2 * h)[:, :, None]
     w = (sigma[:, cols] ** 2)[:, :, None]
-    # every output side by side in one (N, S, K) array: the same operations on each element as output by output,
-    # in a few numpy calls per chunk instead of a dozen per output
+    # every output's differences side by side in one (N, m, K) array: the same operations on each element as output
+    # by output, in a few numpy calls per chunk instead of a dozen per output
     keys = list(res)
     if not keys:
         return {}, {}
     blocks = [np.reshape(np.asarray(res[k], dtype=np.float64), (N, S, -1)) for k in keys]
-    a = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=2)
-    J = a[:, 1 : m + 1] - a[:, m + 1 :]
+    widths = [b.shape[2] for b in blocks]
+    # the differences written block by block into one array (no copy of every sample side by side first)
+    J = np.empty((N, m, sum(widths)))
+    a0 = np.empty((N, sum(widths)))  # the values (sample 0)
+    at = 0
+    for b, width in zip(blocks, widths):
+        np.subtract(b[:, 1 : m + 1], b[:, m + 1 :], out=J[:, :, at:at + width])
+        a0[:, at:at + width] = b[:, 0]
+        at += width
     J /= two_h
     np.square(J, out=J)
     J *= w
     # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
     # a sum along a contiguous axis would pair the terms differently and change the last bits)
-    s2 = np.zeros((N, a.shape[2])) if m == 0 else J[:, 0].copy()
+    s2 = np.zeros((N, a0.shape[1])) if m == 0 else J[:, 0].copy()
     for j in range(1, m):
         s2 += J[:, j]
     su = np.sqrt(s2)
     # an s.u. of rounding noise alone (a quantity that no input moves: a component zero by symmetry, whose
     # differences are ~1e-21) is exactly 0, as its value is; every real s.u. is many orders above this floor
-    su[su < _NOISE_SU * np.maximum(1.0, np.abs(a[:, 0]))] = 0.0
+    su[su < _NOISE_SU * np.maximum(1.0, np.abs(a0))] = 0.0
     values, sus = {}, {}
     at = 0
-    for key, b in zip(keys, blocks):
-        shape, width = np.shape(res[key])[1:], b.shape[2]
-        # copies: a view of a[:, 0] would keep every sample of every chunk alive (~340 MB at 10⁵ rows)
-        values[key] = a[:, 0, at:at + width].copy().reshape((N,) + shape)
+    for key, width in zip(keys, widths):
+        shape = np.shape(res[key])[1:]
+        values[key] = a0[:, at:at + width].copy().reshape((N,) + shape)
         sus[key] = su[:, at:at + width].copy().reshape((N,) + shape)
         at += width
     return values, sus
