@@ -32,17 +32,24 @@ def _listing(names, k=6) -> str:
     return ", ".join(names[:k]) + (" …" if len(names) > k else "")
 
 
+_LETTERS = re.compile(r"^([A-Za-z]{1,2})")
+
+
 @lru_cache(maxsize=4096)
 def _element_from(symbol: str | None, strict_case: bool) -> str | None:
-    """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw')."""
-    import gemmi
-
+    """Element symbol from a type symbol ('Ta5+', 'O2-', 'Fe') or a site label ('Ca1', 'O2', 'Dw'): decided by its
+    first one or two letters alone (:func:`_element_of_letters`, met once per spelling: C1 … C385 are one)."""
     if not symbol:
         return None
-    m = re.match(r"^([A-Za-z]{1,2})", symbol)
-    if not m:
-        return None
-    letters = m.group(1)
+    m = _LETTERS.match(symbol)
+    return _element_of_letters(m.group(1), strict_case) if m else None
+
+
+@lru_cache(maxsize=1024)
+def _element_of_letters(letters: str, strict_case: bool) -> str | None:
+    """The element of a symbol's leading letters (one or two): the two-letter element when it exists (and, with
+    ``strict_case``, the second letter is lower case: 'CA1' is C), else the one-letter one, else None."""
+    import gemmi
 
     def valid(s):
         s = s[0].upper() + s[1:].lower()
