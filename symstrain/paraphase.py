@@ -161,9 +161,13 @@ def _nearest(T_from: np.ndarray, T_to: np.ndarray) -> int:
     return int(np.argmin(d))
 
 
-def relate_groups(cells, para_key, groups, rows, phases=None, *, tol: float = 0.08, parent: Phase | None = None):
+def relate_groups(cells, para_key, groups, rows, phases=None, *, tol: float = 0.08, parent: Phase | None = None,
+                  notes: list | None = None):
     """(relations, refuted): key → Relation from the paraphase (or ``parent``) to a representative row of every
-    other group (the rows nearest in T to each other), key → reason where the group is not a subgroup."""
+    other group (the rows nearest in T to each other), key → reason where the group is not a subgroup. ``notes``
+    (a list) receives the ``composition_differs`` warning of each related pair whose atoms differ (structures read
+    from CIFs: a file of another compound or phase in the series), as ``relate`` gives it."""
+    from .pairing import composition_warning
     from .relation import relate
 
     T = cells["T"].to_numpy(dtype=float)
@@ -192,6 +196,9 @@ def relate_groups(cells, para_key, groups, rows, phases=None, *, tol: float = 0.
             continue
         if rel.holds:
             relations[key] = rel if rel.index > 1 else None
+            note = composition_warning(c_ph, p_ph, rel.P, rel.p) if notes is not None else None
+            if note is not None:
+                notes.append(note)
         else:
             refuted[key] = rel.reason
     return relations, refuted
@@ -267,9 +274,9 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
     if parent is not None:
         pkey = parent.spacegroup.hm
         groups = {**groups, pkey: groups.get(pkey, parent.spacegroup)}
-        rels, refuted = relate_groups(cells, pkey, groups, rows, phases, tol=tol, parent=parent)
+        rels, refuted = relate_groups(cells, pkey, groups, rows, phases, tol=tol, parent=parent, notes=warnings)
         return ReferenceChoice("parent", "explicit cell", parent.cell, pkey, groups, (), None, rels, refuted,
-                               source=parent.name)
+                               source=parent.name, warnings=tuple(warnings))
 
     para = None
     explicit = model is not None or baseline_cells is not None
@@ -286,7 +293,7 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
     elif not explicit:
         raise SymstrainInputError("table", "no space group is known for the rows, so the paraphase cannot be "
                                   f"chosen: give {OVERRIDES} (or a spacegroup column in the cell table)")
-    rels, refuted = (relate_groups(cells, para, groups, rows, phases, tol=tol) if para else ({}, {}))
+    rels, refuted = (relate_groups(cells, para, groups, rows, phases, tol=tol, notes=warnings) if para else ({}, {}))
     if not groups:
         warnings.append(WarningRecord("no_space_groups", "table", "no space group is known for the rows: "
                                       "P = identity and no row is checked against the paraphase"))
