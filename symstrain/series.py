@@ -86,9 +86,10 @@ def _outside(baseline, T) -> np.ndarray:
 def _oblique_reference_warning(p0, Ps, labels, ok, warnings) -> None:
     """Warn when the reference mapped into a row's basis has β ≠ 90° (as ``strain()`` does for one pair): there
     ε13 = ½·c·cos β / c0 is the child's obliquity, not a strain against the reference; e13 is."""
-    from .lattice import metric, params_from_metric
+    from .lattice import metric
 
-    beta0 = params_from_metric(np.einsum("nji,njk,nkl->nil", Ps, metric(p0), Ps))[:, 4]
+    G = np.swapaxes(Ps, -1, -2) @ metric(p0) @ Ps  # the reference's metric in each row's basis
+    beta0 = np.degrees(np.arccos(np.clip(G[:, 0, 2] / np.sqrt(G[:, 0, 0] * G[:, 2, 2]), -1.0, 1.0)))
     bad = ok & (np.abs(beta0 - 90.0) > 1e-3)
     if bad.any():
         warnings.append(WarningText(
