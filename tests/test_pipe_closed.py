@@ -45,3 +45,26 @@ def test_closed_pipe_ends_quietly(tmp_path, mode):
     else:  # the text is short: it may all fit in the pipe before the reader leaves (then exit 0)
         assert code in (0, 141), err.decode()
     assert err == b""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a real process and its files")
+def test_the_quick_exit_keeps_every_byte_and_the_exit_code(tmp_path):
+    """The command line leaves with os._exit once stdout and stderr are flushed (no interpreter tear-down): the whole
+    JSON document reaches a reader, the files written are complete (table.csv: the units line, the header and one
+    line per row: 2 + 3000 by construction), and the exit code is the command's (2 for a missing file)."""
+    import json
+
+    csv = _cells_csv(tmp_path / "cells.csv", 3000)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    argv = [sys.executable, "-m", "symstrain", "table", "--cells", str(csv), "--no-plots", "--json",
+            "--out", str(tmp_path / "o")]
+    proc = subprocess.run(argv, capture_output=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    doc = json.loads(proc.stdout)
+    assert doc["n_rows"] == 3000 and len(doc["results"]) == 3000
+    lines = (tmp_path / "o" / "table.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 + 3000 and lines[0].startswith("# units")
+    assert (tmp_path / "o" / "expansion.csv").read_text(encoding="utf-8").count("\n") >= 3
+    bad = subprocess.run([sys.executable, "-m", "symstrain", "info", str(tmp_path / "missing.cif")],
+                         capture_output=True, env=env, cwd=tmp_path, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.decode().count("\n") == 1 and b"missing.cif" in bad.stderr
