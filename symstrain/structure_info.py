@@ -135,8 +135,11 @@ class StructureInfo:
                      f"setting {sg.setting}")
         found = f"{det.symbol} ({det.number})" if det.number else "not found"
         flag = "  ** differs from declared **" if det.differs_from_declared else ""
-        lines.append(f"  detected     {found} at symprec {det.symprec:g} Å{flag}")
-        lines.append("  ladder       " + ", ".join(f"{t:g}: {s or '-'}" for t, _, s in det.ladder))
+        if det.not_run:
+            lines.append("  detected     not run: too many atoms for spglib (see the note)")
+        else:
+            lines.append(f"  detected     {found} at symprec {det.symprec:g} Å{flag}")
+            lines.append("  ladder       " + ", ".join(f"{t:g}: {s or '-'}" for t, _, s in det.ladder))
         n_zero = sum(1 for a in ph.atoms if a.occupancy <= 0)
         lines.append(f"  atoms        {len(ph.atoms)} in the asymmetric unit, {self.n_atoms_cell} in the cell"
                      + (f" ({n_zero} zero-occupancy site(s))" if n_zero else ""))
@@ -148,15 +151,25 @@ class StructureInfo:
         ph, det = self.phase, self.detection
         T = "?" if ph.temperature is None else f"{ph.temperature:g}"
         found = f"{det.symbol} ({det.number})" if det.number else "none"
-        return (f"{self.file}: {ph.spacegroup.hm} ({ph.spacegroup.number}) declared, {found} detected"
+        found = "detection not run (too many atoms)" if det.not_run else f"{found} detected"
+        return (f"{self.file}: {ph.spacegroup.hm} ({ph.spacegroup.number}) declared, {found}"
                 f"{' ** differs **' if det.differs_from_declared else ''}; T = {T} K; "
                 f"{self.n_atoms_cell} atoms in the cell")
 
 
-def info(source, block: str | None = None, symprec: float = 0.01) -> StructureInfo:
+#: codes of the warnings :func:`info` writes itself (the reader's keep their own)
+WARNING_CODES = {
+    "impossible_contact": "two sites closer than any real structure allows (overlap, or two cations)",
+    "detection_not_run": "too many atoms for spglib's search (detect.DETECT_MAX_PAIRS): no detected group; the "
+                         "declared one is not checked",
+}
+
+
+def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: bool = True) -> StructureInfo:
     """:class:`StructureInfo` of a CIF file (``source`` a path; ``block`` its data block, default the first with a
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
-    the detected group (the ladder of tolerances is always run)."""
+    the detected group (the ladder of tolerances is always run). ``detect_limit`` False: spglib runs whatever the
+    number of atoms (else not above :data:`symstrain.detect.DETECT_MAX_PAIRS`: minutes)."""
     from .expand import expanded
     from .neighbours import close_contacts
 
@@ -170,13 +183,15 @@ def info(source, block: str | None = None, symprec: float = 0.01) -> StructureIn
 
         phase, names = read_cif_and_blocks(source, block=block)  # (one parse for both)
         blocks = tuple(names)
-    report = detect_symmetry(phase, symprec=symprec)
+    report = detect_symmetry(phase, symprec=symprec, limit=detect_limit)
     frac_all = expanded(phase, include_zero_occupancy=True)[0]
     contacts = tuple(Contact(*c) for c in close_contacts(phase))
     name = str(phase.source)
     warnings = contract.warning_records(phase.warnings, source=name) + [
         WarningRecord("impossible_contact", name, f"impossible contact {c.site_1}–{c.site_2} {c.distance:.2f} Å "
                                                   f"({c.kind}: below {c.limit:.2f} Å)") for c in contacts]
+    if report.not_run:
+        warnings.append(WarningRecord("detection_not_run", name, report.notes[0]))
     return StructureInfo(phase, blocks, report, int(len(frac_all)), contacts, tuple(warnings))
 
 
@@ -211,7 +226,7 @@ WORKER_IMPORTS = ("gemmi", "spglib", "symstrain.cif", "symstrain.detect", "symst
 
 
 def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
-               dask: str | None = None, progress=None) -> InfoBatch:
+               dask: str | None = None, progress=None, detect_limit: bool = True) -> InfoBatch:
     """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
     address), the biggest files first; a file that fails — bad input, a bug, or a crash of its worker process — is
     listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`)."""
@@ -221,6 +236,6 @@ def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: 
     if not (isinstance(symprec, (int, float)) and symprec > 0):
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
     sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
-    results, failed = run_batch(partial(info, block=block, symprec=symprec), paths, block=block, jobs=jobs,
+    results, failed = run_batch(partial(info, block=block, symprec=symprec, detect_limit=detect_limit), paths, block=block, jobs=jobs,
                                 dask=dask, weights=sizes, progress=progress, desc="info", preload=WORKER_IMPORTS)
     return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))

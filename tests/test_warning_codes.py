@@ -26,8 +26,7 @@ HS = ROOT / "cifs" / "model_HS_P21c_300K.cif"
 SERIES = sorted((ROOT / "cifs" / "series").glob("*.cif"))
 #: modules owned by other branches that write coded warnings but keep no table of them yet (their codes here)
 UNLISTED = {"symstrain.landau_fit": {"strongly_correlated", "no_su", "not_identifiable", "ill_conditioned", "no_jump",
-                                     "not_converged"},
-            "symstrain.structure_info": {"impossible_contact"}}
+                                     "not_converged"}}
 
 
 def code_tables() -> dict[str, dict]:

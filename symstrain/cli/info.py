@@ -22,6 +22,9 @@ def add_arguments(p):
     p.add_argument("--symprec", type=float, default=0.01,
                    help="spglib tolerance in Å for the detected group (default 0.01); the ladder is always reported")
     p.add_argument("--csv", metavar="FILE", help="write the summary table (one row per file read) to this new CSV")
+    p.add_argument("--no-detect-limit", action="store_true",
+                   help="run spglib on any structure (by default not where atoms × atoms of the rarest species "
+                        "exceed 25 million, e.g. a protein: minutes per file; the warning detection_not_run says so)")
     add_parallel_arguments(p)
 
 
@@ -45,10 +48,11 @@ def run(args):
         if not csv.parent.is_dir():
             raise SymstrainInputError(args.csv, f"folder {csv.parent} does not exist")
     if len(args.files) == 1:  # a batch of one: its error, if any, is the command's (exit 2, or 70 for a bug)
-        batch = InfoBatch((info(args.files[0], args.block, args.symprec),), (), 1)
+        batch = InfoBatch((info(args.files[0], args.block, args.symprec, not args.no_detect_limit),), (), 1)
     else:
         batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, dask=args.dask,
-                           progress=progress_bar(not (args.json or args.no_progress)))
+                           progress=progress_bar(not (args.json or args.no_progress)),
+                           detect_limit=not args.no_detect_limit)
     if not batch.results:
         raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
                                                  f"{batch.failed[0].message})")
