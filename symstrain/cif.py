@@ -78,6 +78,15 @@ _SYMOP_TAGS = (
     "_space_group_symop_operation_xyz",
     "_space_group_symop.operation_xyz",
 )
+#: a magnetic CIF (mCIF: ISODISTORT, Bilbao MAGNDATA) gives its operations with a fourth field, time reversal ±1,
+#: and its (anti-)centrings apart: the positions' symmetry is every operation times every centring, time reversal
+#: dropped (the moments are not read)
+_MAGN_OP_TAGS = ("_space_group_symop_magn_operation.xyz", "_space_group_symop.magn_operation_xyz",
+                 "_space_group_symop_magn_operation_xyz")
+_MAGN_CENTRING_TAGS = ("_space_group_symop_magn_centering.xyz", "_space_group_symop.magn_centering_xyz",
+                       "_space_group_symop_magn_centering_xyz")
+_MAGN_NAME_TAGS = ("_space_group_magn.name_BNS", "_space_group_magn_name_BNS", "_space_group.magn_name_BNS",
+                   "_space_group_magn.name_OG", "_space_group_magn_name_OG")
 _HM_TAGS = ("_symmetry_space_group_name_H-M", "_space_group_name_H-M_alt", "_space_group.name_H-M_alt")
 _HALL_TAGS = ("_symmetry_space_group_name_Hall", "_space_group_name_Hall", "_space_group.name_Hall")
 _NUMBER_TAGS = ("_symmetry_Int_Tables_number", "_space_group_IT_number", "_space_group.IT_number")
@@ -325,7 +334,11 @@ def _phase_from_block(block, source: str) -> Phase:
     warnings: list[str] = []
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
-    sg, extra_translations = declared_spacegroup(_symmetry_items(block), cell, source, warnings)
+    items = _symmetry_items(block)
+    note = magnetic_warning(block, items.operators_tag, source)
+    if note is not None:
+        warnings.append(note)
+    sg, extra_translations = declared_spacegroup(items, cell, source, warnings)
     formula = item_text(block, "_chemical_formula_sum")
     atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
     if extra_translations is not None:
@@ -434,8 +447,45 @@ def _symmetry_items(block) -> SymmetryItems:
         if col and len(col) > 0:
             operators, op_tag = tuple(texts(list(col))), tag
             break
+    if operators is None:
+        operators, op_tag = _magnetic_operators(block)
     hm_ref, hm_ref_tag = first_item_text(block, ("_space_group_name_H-M_ref",))
     return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag, hm_ref, hm_ref_tag)
+
+
+def _magnetic_operators(block) -> tuple[tuple[str, ...] | None, str | None]:
+    """(operators, tag) of a magnetic CIF: every operation of ``_space_group_symop_magn_operation.xyz`` times every
+    centring of ``_space_group_symop_magn_centering.xyz`` ("x,y,z,+1" alone when absent), time reversal (the fourth
+    field) dropped — the symmetry of the positions; (None, None) when the block has no such operations. An operation
+    that cannot be read is passed on as written (less its fourth field): the operator reader then says what is
+    wrong with it."""
+    import gemmi
+
+    for tag in _MAGN_OP_TAGS:
+        col = block.find_values(tag)
+        if col and len(col) > 0:
+            break
+    else:
+        return None, None
+    ops = [",".join(t.split(",")[:3]) for t in texts(list(col))]
+    cen = next((texts(list(c)) for c in map(block.find_values, _MAGN_CENTRING_TAGS) if c and len(c) > 0),
+               ["x,y,z,+1"])
+    cen = [",".join(t.split(",")[:3]) for t in cen]
+    try:
+        combined = dict.fromkeys((gemmi.Op(o) * gemmi.Op(c)).wrap().triplet() for o in ops for c in cen)
+    except (RuntimeError, ValueError):
+        return tuple(ops), tag
+    return tuple(combined), tag
+
+
+def magnetic_warning(block, op_tag: str | None, source: str) -> WarningText | None:
+    """The ``magnetic_operations`` note of a block whose operators came from a magnetic CIF's loops (None else)."""
+    if op_tag not in _MAGN_OP_TAGS:
+        return None
+    name, _ = first_item_text(block, _MAGN_NAME_TAGS)
+    return WarningText("magnetic_operations", source, f"magnetic CIF{f' ({name})' if name else ''}: the positions "
+                       f"have the operations of {op_tag} times its centrings with time reversal dropped; the "
+                       "magnetic moments are not read")
 
 
 # ----------------------------------------------------------------------------- temperature

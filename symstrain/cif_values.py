@@ -66,6 +66,8 @@ T_MAX = 10_000.0
 Z_MAX = 10_000.0
 #: every warning code the reader gives (``Phase.warnings[i].code``) and what it means
 WARNING_CODES = {
+    "magnetic_operations": "a magnetic CIF: the positions' symmetry is its operations times its centrings, time "
+                           "reversal dropped; moments not read",
     "non_utf8_text": "bytes that are not UTF-8 in a text item were read as U+FFFD",
     "duplicate_tag": "a tag given more than once in a block: its values agree, or it is not read or not used",
     "cell_volume_mismatch": "_cell_volume differs from the volume of the cell parameters",

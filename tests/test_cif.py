@@ -470,3 +470,65 @@ def test_hkl_bearing_cifs_read_as_structures(shared_cifs):
     assert a.spacegroup.number == 2 and len(a.atoms) == 3
     b = read_cif(shared_cifs / "hkl" / "2020013.cif")
     assert b.spacegroup.number == 166 and b.temperature == pytest.approx(303.3)
+
+
+_MCIF = """data_magnetic
+_cell_length_a 4.0
+_cell_length_b 4.0
+_cell_length_c 5.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_space_group_magn.number_BNS "12.62"
+_space_group_magn.name_BNS "C_c2/m"
+loop_
+_space_group_symop_magn_operation.id
+_space_group_symop_magn_operation.xyz
+1 x,y,z,+1
+2 -x,-y,-z,+1
+3 -x,-y,z,-1
+4 x,y,-z,-1
+loop_
+_space_group_symop_magn_centering.id
+_space_group_symop_magn_centering.xyz
+1 x,y,z,+1
+2 x+1/2,y+1/2,z,-1
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Ni1 Ni 0 0 0
+O1 O 0 0 0.5
+loop_
+_atom_site_moment.label
+_atom_site_moment.crystalaxis_x
+_atom_site_moment.crystalaxis_y
+_atom_site_moment.crystalaxis_z
+Ni1 0 0 2.0
+"""
+
+
+def test_a_magnetic_cif_is_read_with_its_operations_and_centrings(tmp_path):
+    """sweep 4: mCIF files (ISODISTORT, MAGNDATA) give their operations as x,y,z,±1 in
+    _space_group_symop_magn_operation.xyz and their (anti-)centrings apart; they were read as P 1 with 7 of 72 atoms.
+    By hand: the 4 point operations {1, -1, 2z, mz} times the centrings {0, (1/2, 1/2, 0)} (time reversal dropped)
+    are 8 operations; the centring lies in the plane normal to the 2-fold axis, so the lattice is primitive
+    monoclinic on ((a+b)/2, (a−b)/2, c): P 2/m, number 10 (not C 2/m, 12, whose centring contains the axis). Ni at
+    0,0,0 and O at 0,0,1/2 give 4 atoms in the cell."""
+    from symstrain.expand import expand_to_cell
+
+    p = tmp_path / "m.mcif"
+    p.write_text(_MCIF, encoding="utf-8")
+    ph = read_cif(p)
+    assert ph.spacegroup.number == 10 and len(ph.spacegroup.rotations) == 8
+    assert len(expand_to_cell(ph)[0]) == 4
+    codes = [w.record.code for w in ph.warnings]
+    assert "magnetic_operations" in codes
+    note = next(w for w in ph.warnings if w.record.code == "magnetic_operations")
+    assert "C_c2/m" in note and "time reversal dropped" in note
+    # an operation that cannot be read: one line naming it, as for any operator list
+    p.write_text(_MCIF.replace("4 x,y,-z,-1", "4 x,y,-q,-1"), encoding="utf-8")
+    with pytest.raises(SymstrainInputError, match="x,y,-q"):
+        read_cif(p)
