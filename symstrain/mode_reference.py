@@ -258,11 +258,22 @@ def _distinct_origins(cands: np.ndarray, known: np.ndarray, centring) -> np.ndar
 def coset_reps_at(rel, p) -> np.ndarray:
     """The relation's left-coset representatives (4×4, child coordinates, the identity first) with the origin moved
     to ``p`` (parent fractional; another valid origin of the same P): moving the origin by P·δ conjugates every
-    operation by that translation, adding (W − I)·δ to its translation on the child's coordinates. The same cosets
-    as ``replace(rel, p=p).coset_representatives()`` without building their labels again (0.9 s per origin for
-    a 768-atom P1 supercell, whose listed translations make the cosets many)."""
+    operation by that translation, adding (W − I)·δ to its translation on the child's coordinates. That gives the
+    cosets of the child's group H only where the translation by δ keeps H (conjugated, H is itself; always for a
+    P 1 child): there the same cosets as ``replace(rel, p=p).coset_representatives()`` without building their labels
+    again (0.9 s per origin for a 768-atom P1 supercell, whose listed translations make the cosets many); elsewhere
+    those are built (sweep 4: P-1 in C2/m, the conjugated "representatives" held the inversion of H itself and
+    missed a lost coset)."""
+    from dataclasses import replace
+
     reps = rel.coset_representatives().copy()
     delta = np.linalg.solve(np.asarray(rel.P, float), np.asarray(p, float) - np.asarray(rel.p, float))
+    if not np.any(np.abs(delta) > 0):
+        return reps
+    ops = rel.child.spacegroup.symops
+    R = np.asarray(ops.rotations, float)
+    if not ops.contains_many(R, np.asarray(ops.translations, float) + (R - np.eye(3)) @ delta).all():
+        return replace(rel, p=np.asarray(p, float)).coset_representatives()
     reps[:, :3, 3] += (reps[:, :3, :3] - np.eye(3)) @ delta
     return reps
 
