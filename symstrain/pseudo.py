@@ -203,8 +203,16 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     elif not keeps:
         return None
     rel = dist.relation
-    return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, dist.max_displacement, dist.amplitude,
+    return PseudoSupergroup(sg.number, sg.hm, rel.index, rel, _exact(dist.max_displacement), _exact(dist.amplitude),
                             _noted(dist.symmetrized, child, tau), dist, tau)
+
+
+def _exact(x: float) -> float:
+    """A displacement or amplitude (Å) below ``modes.ZERO_AMPLITUDE`` is exactly 0: a child that already has the
+    supergroup's symmetry needs none (never 7e-16 Å, sweep 4)."""
+    from .modes import ZERO_AMPLITUDE
+
+    return 0.0 if x < ZERO_AMPLITUDE else float(x)
 
 
 def _stepped(tau, dist, placed):
@@ -400,8 +408,8 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
         dist = symmetrize(new, max_distance=max_distance)
     except SymstrainInputError:  # not expected (the same operations, placement and atoms): keep the child's basis
         return cand
-    return replace(cand, symbol=std.hm, relation=new, max_displacement=dist.max_displacement,
-                   amplitude=dist.amplitude, symmetrized=_noted(dist.symmetrized, child, cand.origin_shift),
+    return replace(cand, symbol=std.hm, relation=new, max_displacement=_exact(dist.max_displacement),
+                   amplitude=_exact(dist.amplitude), symmetrized=_noted(dist.symmetrized, child, cand.origin_shift),
                    distortion=dist)
 
 

@@ -80,3 +80,27 @@ def test_the_cosets_at_every_valid_origin_are_the_cosets_built_there():
             delta = np.asarray(p, float) - np.asarray(base, float)
             moved += bool(np.any(np.abs(2 * delta - np.round(2 * delta)) > 1e-9))  # 2δ no child translation
     assert moved  # some moves (e.g. by (1/4, 1/4, 0)) are ones where conjugating by δ does not keep H
+
+
+def test_domain_strains_of_rounding_size_are_exactly_zero():
+    """Sweep 4: a child whose cell is the reference's gave per-state strains of −1.1e-16 (168 entries) where
+    ``strain`` says 0, and strain differences of −1.2e-16 with s.u.'s of 1e-37. A strain of rounding size (here one
+    of 1e-16 put in by hand, the rest exactly 0) is exactly 0 in every state, difference and s.u."""
+    from symstrain.domains import domain_states
+    from symstrain.spontaneous_strain import strain
+
+    parent, child = _pair()
+    rel = relate(parent, child).require()
+    st = strain(rel)
+    noise = np.zeros((3, 3))
+    noise[0, 0] = -1.1e-16
+    noise[0, 2] = noise[2, 0] = 3e-17
+    tiny = replace(st, e=noise, e_su=np.full((3, 3), 1e-19))
+    ds = domain_states(rel, strain=tiny)
+    for s in ds.states:
+        assert np.all(s.strain == 0.0) and np.all((s.strain_su == 0.0) | np.isnan(s.strain_su)), s.strain
+    for p in ds.pairs:
+        assert np.all(p.strain_difference == 0.0) and np.all(p.strain_difference_su == 0.0)
+    # a real strain is kept to every digit
+    real = replace(st, e=np.diag([1e-3, -2e-3, 5e-4]), e_su=np.full((3, 3), 1e-5))
+    assert any(np.abs(s.strain).max() > 1e-4 for s in domain_states(rel, strain=real).states)

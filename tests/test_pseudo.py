@@ -388,3 +388,22 @@ def test_polar_child_gets_its_least_displacement_placement(tmp_path):
     write_cif(c2m.symmetrized, tmp_path / "c2m.cif")
     dec = decompose(read_cif(tmp_path / "c2m.cif"), child)
     assert dec.amplitude == pytest.approx(c2m.amplitude, abs=1e-6)
+
+
+def test_a_child_that_already_has_the_supergroup_needs_exactly_no_displacement():
+    """Sweep 4: a P 1 file of a molecule that has more symmetry gave candidates with largest displacement 6.9e-16 Å
+    and amplitude 1.55e-15 Å; a child with the supergroup's symmetry needs none: exactly 0. Here a monoclinic cell
+    in P 1 whose atoms are inversion pairs by construction ((0.1, 0.2, 0.3) and (0.9, 0.8, 0.7), …): P -1 needs no
+    displacement (it gave 4.8e-16 Å)."""
+    import numpy as np
+
+    from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+    from symstrain.pseudo import pseudo_supergroups
+
+    z = np.full(3, np.nan)
+    sites = [("Si", (0.1, 0.2, 0.3)), ("Si", (0.9, 0.8, 0.7)), ("O", (0.35, 0.45, 0.15)), ("O", (0.65, 0.55, 0.85))]
+    atoms = tuple(Atom(f"{el}{k}", el, np.array(x, float), z) for k, (el, x) in enumerate(sites))
+    child = Phase(Cell(5.1, 6.3, 7.7, 90, 101.3, 90), SpaceGroupInfo.from_symbol("P 1"), atoms, source="pairs")
+    inversion = [c for c in pseudo_supergroups(child) if c.symbol == "P -1"]
+    assert len(inversion) == 1
+    assert inversion[0].max_displacement == 0.0 and inversion[0].amplitude == 0.0
