@@ -298,6 +298,26 @@ def cell_content(phase) -> dict[str, float]:
     return content
 
 
+def formula_mismatch(phase) -> str | None:
+    """What the atoms of the cell lack or hold beyond ``_chemical_formula_sum`` × Z ('O: 4 against 8'), or None
+    (also when the file gives no formula or no Z). H and D are not compared (often not located); a count within 5 %
+    or half an atom of the formula's agrees. A file cut short in its atom loop, sites missing, or solvent the formula
+    counts and the sites do not (e.g. squeezed) all show here."""
+    counts = _parse_formula(phase.formula) if phase.formula else None
+    z = phase.z
+    if not counts or not z or not z > 0 or not phase.atoms:
+        return None
+    content = cell_content(phase)
+    diffs = []
+    for e in sorted(set(counts) | set(content), key=lambda e: (e not in counts, e)):
+        if e in ("H", "D"):
+            continue
+        want, got = counts.get(e, 0.0) * z, content.get(e, 0.0)
+        if abs(got - want) > max(0.05 * max(want, got), 0.5):
+            diffs.append(f"{e}: {got:.4g} against {want:.4g}")
+    return "; ".join(diffs) or None
+
+
 def _z_from_content(formula: str | None, content: dict) -> float | None:
     counts = _parse_formula(formula) if formula else None
     if not counts:

@@ -162,6 +162,7 @@ WARNING_CODES = {
     "impossible_contact": "two sites closer than any real structure allows (overlap, or two cations)",
     "detection_not_run": "too many atoms for spglib's search (detect.DETECT_MAX_PAIRS): no detected group; the "
                          "declared one is not checked",
+    "formula_differs": "the atoms of the cell are not _chemical_formula_sum × Z (H not compared)",
 }
 
 
@@ -192,6 +193,13 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
                                                   f"({c.kind}: below {c.limit:.2f} Å)") for c in contacts]
     if report.not_run:
         warnings.append(WarningRecord("detection_not_run", name, report.notes[0]))
+    from .corpus_entry import formula_mismatch
+
+    diff = formula_mismatch(phase)
+    if diff:
+        warnings.append(WarningRecord("formula_differs", name, f"the atoms of the cell are not _chemical_formula_sum "
+                                      f"{phase.formula!r} × Z = {phase.z:g} ({diff}; H not compared): sites missing "
+                                      "(a file cut short?), or the formula counts atoms the sites do not"))
     return StructureInfo(phase, blocks, report, int(len(frac_all)), contacts, tuple(warnings))
 
 

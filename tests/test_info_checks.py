@@ -1,6 +1,10 @@
-"""spglib's search grows as (atoms of the rarest species) × (atoms): 1.8 s for 2,500 random atoms of one species,
-40 s for 10,000, 125 s for 20,000 (sweep 4: ``info`` on a 200k-atom P 1 file ran past two minutes). Above
-``detect.DETECT_MAX_PAIRS`` detection is not run, and said; ``info --no-detect-limit`` runs it."""
+"""Checks ``info`` makes beyond reading (sweep 4).
+
+* spglib's search grows as (atoms of the rarest species) × (atoms): 1.8 s for 2,500 random atoms of one species,
+  40 s for 10,000, 125 s for 20,000 (``info`` on a 200k-atom P 1 file ran past two minutes). Above
+  ``detect.DETECT_MAX_PAIRS`` detection is not run, and said; ``info --no-detect-limit`` runs it.
+* The atoms of the cell against ``_chemical_formula_sum`` × Z (a file cut off inside its atom loop read as
+  complete)."""
 
 from __future__ import annotations
 
@@ -68,3 +72,51 @@ def test_info_on_a_huge_p1_file_answers_at_once_and_says_why(tmp_path, capsys):
     assert det["notes"][0].startswith(SKIPPED_NOTE)
     assert main(["info", str(path)]) == 0
     assert "detected     not run: too many atoms for spglib" in capsys.readouterr().out
+
+
+_VO2 = """data_vo2
+_chemical_formula_sum 'O2 V'
+_cell_formula_units_Z 4
+_cell_length_a 5.743
+_cell_length_b 4.517
+_cell_length_c 5.375
+_cell_angle_alpha 90
+_cell_angle_beta 122.6
+_cell_angle_gamma 90
+_space_group_name_H-M_alt 'P 1 21/c 1'
+loop_
+_space_group_symop_operation_xyz
+x,y,z
+-x,y+1/2,-z+1/2
+-x,-y,-z
+x,-y+1/2,z+1/2
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+V V 0.242 0.975 0.025
+O1 O 0.100 0.210 0.200
+O2 O 0.390 0.690 0.290
+"""
+
+
+def test_info_says_when_the_atoms_are_not_the_formula_times_z(tmp_path, capsys):
+    """Sweep 4: a CIF cut off inside its atom loop (VO₂ M1 without its last O site) read as complete, "formula O2 V,
+    Z = 4" beside 8 atoms in the cell. By hand: 3 general sites of P2₁/c, 4 images each: V4 O8 = (O2 V) × 4; without
+    O2, O is 4 against 8. The intact file says nothing; hydrogen is never compared (often not located)."""
+    from symstrain.cli import main
+
+    ok, cut = tmp_path / "vo2.cif", tmp_path / "vo2_cut.cif"
+    ok.write_text(_VO2, encoding="utf-8")
+    cut.write_text(_VO2.rsplit("O2 O", 1)[0], encoding="utf-8")
+    assert main(["info", str(ok), "--json"]) == 0
+    assert "formula_differs" not in {w["code"] for w in json.loads(capsys.readouterr().out)["warnings"]}
+    assert main(["info", str(cut), "--json"]) == 0
+    w = [x for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "formula_differs"]
+    assert len(w) == 1 and "(O: 4 against 8; H not compared)" in w[0]["message"]
+    h = tmp_path / "vo2_h.cif"  # a formula with H the sites lack: not said
+    h.write_text(_VO2.replace("'O2 V'", "'H2 O2 V'"), encoding="utf-8")
+    assert main(["info", str(h), "--json"]) == 0
+    assert "formula_differs" not in {w["code"] for w in json.loads(capsys.readouterr().out)["warnings"]}
