@@ -55,6 +55,7 @@ BIG = SHARED / "quirks" / "9014915.cif"
 def symstrain_info(path):
     """What ``info`` does for one file (less formatting): the group at 0.01 Å, or None when unreadable."""
     from symstrain.cif import read_cif
+    from symstrain.corpus_entry import formula_mismatch
     from symstrain.detect import detect_symmetry
     from symstrain.errors import SymstrainInputError
     from symstrain.expand import expand_to_cell
@@ -67,6 +68,7 @@ def symstrain_info(path):
     rep = detect_symmetry(ph, symprec=0.01)
     close_contacts(ph)
     expand_to_cell(ph, include_zero_occupancy=True)
+    formula_mismatch(ph)  # (info's check of the atoms against the formula × Z)
     return rep.number
 
 
