@@ -485,8 +485,8 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     diagonal = bool(np.allclose(B, np.diag(np.diag(B))))
     if diagonal:
         su = tuple(None if s is None else s * (abs(B[i, i]) if i < 3 else 1.0) for i, s in enumerate(cell.su))
-    else:
-        su = (None,) * 6
+    else:  # each new parameter's s.u. by first-order propagation (inputs independent, as everywhere)
+        su = _transformed_su(cell, B)
     new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
     new_ops = SymOps(rot, trans).in_basis(B, source=source)
     new_rot, new_trans = new_ops.rotations, new_ops.translations
@@ -511,6 +511,28 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
         code = "origin_shifted_operators" if np.any(ident.origin_shift) else "operators_identified_by_spglib"
         warnings.append(WarningText(code, source, ident.note))
     setting = ident.hm if ident.is_standard else f"{ident.hm} (non-standard setting of {ident.number})"
+    if not ident.tabulated and not ident.hall:  # spglib named the type only (a primitive cell of C c, say)
+        setting = f"a setting of {ident.hm} ({ident.number}) that matches no tabulated setting"
     info = SpaceGroupInfo(ident.number, ident.hm, ident.hall, setting, "symops", new_rot, new_trans, ident.is_standard)
     return new_cell, info, new_atoms
+
+
+def _transformed_su(cell, B) -> tuple:
+    """s.u.'s of the parameters of the cell on the basis (a, b, c)·B, by first-order propagation of the cell's own
+    (independent; a missing one of a cell that has others is exact); None where no input with an s.u. moves the
+    parameter, and each when the cell has none."""
+    from .lattice import metric, params_from_metric
+    from .strain_kernel import propagate
+
+    s = np.array([np.nan if x is None else float(x) for x in cell.su])
+    if not np.isfinite(s).any():
+        return (None,) * 6
+    B = np.asarray(B, float)
+
+    def fun(X, rows):
+        return {"p": params_from_metric(B.T @ metric(X) @ B)}
+
+    _, sus = propagate(fun, np.asarray(cell.params, float)[None], np.nan_to_num(s, nan=0.0)[None])
+    # a parameter that only exact inputs move (an angle of 90 given without s.u.) has no s.u., not 0
+    return tuple(float(x) if x > 0 else None for x in sus["p"][0])
 

@@ -532,3 +532,43 @@ def test_a_magnetic_cif_is_read_with_its_operations_and_centrings(tmp_path):
     p.write_text(_MCIF.replace("4 x,y,-z,-1", "4 x,y,-q,-1"), encoding="utf-8")
     with pytest.raises(SymstrainInputError, match="x,y,-q"):
         read_cif(p)
+
+
+def test_a_cell_reduced_to_its_true_lattice_keeps_propagated_sus(tmp_path):
+    """Sweep 4 (COD 2105506, 'X c'): a cell whose operators hold the pure translations (1/2, 0, 1/2), (1/4, 1/2, 3/4),
+    (3/4, 1/2, 1/4) is reduced to the true lattice, on a basis that is not diagonal; its s.u.'s were dropped. By
+    hand (β = 90°): a' = |a/4 + b/2 + 3c/4| = 13.118 Å, and σ(a')² = Σ (∂a'/∂x·σx)² over a, b, c and β:
+    (a/16/a'·σa)² + (b/4/a'·σb)² + (9c/16/a'·σc)² + (3ac/16/a'·σβ[rad])² → σ(a') = 0.00103 Å. α' stays the file's
+    exact 90° (given without s.u.): no s.u., never 0."""
+    text = """data_x
+_cell_length_a 37.8883(18)
+_cell_length_b 4.7233(2)
+_cell_length_c 11.6835(12)
+_cell_angle_alpha 90
+_cell_angle_beta 90.000(7)
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_as_xyz
+x,y,z
+x+1/2,y,z+1/2
+x+1/4,y+1/2,z+3/4
+x+3/4,y+1/2,z+1/4
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+C1 0.1 0.2 0.3
+"""
+    p = tmp_path / "x.cif"
+    p.write_text(text, encoding="utf-8")
+    ph = read_cif(p)
+    a, b, c = 37.8883, 4.7233, 11.6835
+    a1 = math.sqrt((a / 4) ** 2 + (b / 2) ** 2 + (3 * c / 4) ** 2)
+    s1 = math.sqrt((a / 16 / a1 * 0.0018) ** 2 + (b / 4 / a1 * 0.0002) ** 2 + (9 * c / 16 / a1 * 0.0012) ** 2
+                   + (3 * a * c / 16 / a1 * math.radians(0.007)) ** 2)
+    lengths = sorted(zip(ph.cell.params[:3], ph.cell.su[:3]))
+    match = [(v, s) for v, s in lengths if abs(v - a1) < 1e-3]
+    assert len(match) == 1 and match[0][1] == pytest.approx(s1, rel=1e-4)
+    assert all(s is not None and s > 0 for s in ph.cell.su[:3])
+    assert ph.cell.su[3] is None  # α' = α = 90 exactly: no s.u.
