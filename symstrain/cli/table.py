@@ -282,6 +282,7 @@ def write_table_csv(path, frame, split: bool = False) -> None:
             if second is not None:
                 second.result()
                 fh.flush()
+                start = fh.tell()
                 with open(part, "rb") as src:
                     try:
                         size = os.fstat(src.fileno()).st_size
@@ -292,9 +293,11 @@ def write_table_csv(path, frame, split: bool = False) -> None:
                             size -= done
                         if size:
                             raise OSError("short copy")
-                    except (AttributeError, OSError):  # no copy_file_range here: copied through this process
+                    except (AttributeError, OSError):  # no copy_file_range here (or it stopped): copied through
+                        # this process, from where the part begins (what a copy that stopped wrote is cut off)
+                        fh.seek(start)
+                        fh.truncate()
                         src.seek(0)
-                        fh.seek(0, os.SEEK_END)
                         shutil.copyfileobj(src, fh, 1 << 22)
     finally:
         if second is not None:
