@@ -46,7 +46,9 @@ class PhaseExpansion:
     ``alpha`` (3,) principal coefficients ascending, ``alpha_su`` (3,); ``directions`` (3, 3) unit vectors as
     columns (Cartesian, same frame), ``directions_uvw`` (3, 3) the same as lattice directions (columns, largest
     |component| 1). ``alpha_V``/``alpha_V_su`` volume coefficient. ``fit``: "weighted", "unweighted" or
-    "line through 2 rows"; ``rows``: labels of the rows used.
+    "line through 2 rows"; ``rows``: labels of the rows used. ``row_T`` (n,) K, ``row_principal`` (n, 3) the strain
+    of each row along the principal axes (v_kᵀ·e·v_k against the lowest-T row, :func:`principal_strains`) and
+    ``row_V`` (n,) Å³, in the order of ``rows``: what the figure draws (not in ``to_dict``).
     """
 
     group: str
@@ -66,6 +68,9 @@ class PhaseExpansion:
     fit: str
     rows: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    row_T: np.ndarray | None = None
+    row_principal: np.ndarray | None = None
+    row_V: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         from .contract import quantity, quantity_array, spacegroup_from_number
@@ -189,7 +194,15 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
                                     "goes through both, no s.u."))
     return PhaseExpansion(key, int(number), n, float(T[0]), float(T[-1]), float(T[0]), slope * MK, su * MK,
                           lam * MK, lam_su * MK, vec, uvw, float(vs_[0] / V_ref * MK), float(vsu[0] / V_ref * MK),
-                          kind, labels, tuple(warnings))
+                          kind, labels, tuple(warnings), T, _along(r.e, vec), V)
+
+
+def _along(e: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """(n, 3) v_kᵀ·e·v_k of (n, 6) Voigt strains along the unit vectors ``directions`` (3, 3; columns)."""
+    E = np.zeros((len(e), 3, 3))
+    for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
+        E[:, i, j] = E[:, j, i] = e[:, k]
+    return np.einsum("ik,nij,jk->nk", directions, E, directions)
 
 
 def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
@@ -241,11 +254,9 @@ def principal_strains(table, phase: PhaseExpansion) -> np.ndarray:
     ``phase.rows``."""
     from .strain_kernel import pair_strains
 
+    if phase.row_principal is not None:
+        return phase.row_principal
     idx = row_index(table, phase.rows)
     p = table[list(CELL_NAMES)].to_numpy(dtype=float)[idx]
-    e = pair_strains(np.tile(p[0], (len(p), 1)), p, strain_only=True).e
-    E = np.zeros((len(p), 3, 3))
-    for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
-        E[:, i, j] = E[:, j, i] = e[:, k]
-    return np.einsum("ik,nij,jk->nk", phase.directions, E, phase.directions)
+    return _along(pair_strains(np.tile(p[0], (len(p), 1)), p, strain_only=True).e, phase.directions)
 

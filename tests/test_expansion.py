@@ -82,6 +82,12 @@ def test_monoclinic_against_a_numpy_oracle():
         assert abs(abs(ph.directions[:, k] @ vec[:, k]) - 1) < 1e-9
     assert ph.tensor[4] == pytest.approx(alpha[0, 2] * 1e6, rel=1e-7)
     assert ph.tensor[3] == 0.0 and ph.tensor[5] == 0.0  # e23, e12 zero by symmetry in 2/m (b unique)
+    # what the figure draws, kept with the phase: each row's strain along the principal axes (the oracle's
+    # v_kᵀ·E·v_k against the first row), its T and volume
+    along = np.einsum("ik,nij,jk->nk", ph.directions, E, ph.directions)
+    assert ph.row_principal == pytest.approx(along, abs=1e-12)
+    assert np.array_equal(ph.row_T, T)
+    assert ph.row_V == pytest.approx([np.linalg.det(matrix(p)) for p in cells], rel=1e-12)
 
 
 def test_two_rows_and_one_row():

@@ -375,15 +375,15 @@ def plot_expansion(te, table, path, *, brackets=None) -> str:
     styles = ("-", "--", ":")
     extra = []
     for ph in te.phases:
-        idx = row_index(table, ph.rows)
-        T = table["T"].to_numpy(float)[idx]
+        idx = None if ph.row_T is not None else row_index(table, ph.rows)
+        T = ph.row_T if idx is None else table["T"].to_numpy(float)[idx]
         e = principal_strains(table, ph) * STRAIN_SCALE
         for k in range(3):
             ax = axes[0]
             keep = thinned(T, e[:, k])
             ax.plot(T[keep], e[keep, k], marker="os^"[k], ls="none", color="k", mfc="none", ms=5, zorder=3)
             ax.plot(T, ph.alpha[k] * 1e-6 * (T - ph.T_ref) * STRAIN_SCALE, styles[k], color="k", lw=1, zorder=2)
-        V = volume(table[list(CELL_NAMES)].to_numpy(float)[idx])
+        V = ph.row_V if idx is None else volume(table[list(CELL_NAMES)].to_numpy(float)[idx])
         keep = thinned(T, V)
         axes[1].plot(T[keep], V[keep], "o", color="k", mfc="none", ms=5, zorder=3)
         V_ref = V[np.argmin(T)]
