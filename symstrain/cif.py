@@ -335,7 +335,7 @@ def _phase_from_block(block, source: str) -> Phase:
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
     items = _symmetry_items(block)
-    note = magnetic_warning(block, items.operators_tag, source)
+    note = _magnetic_warning(block, items.operators_tag, source)
     if note is not None:
         warnings.append(note)
     sg, extra_translations = declared_spacegroup(items, cell, source, warnings)
@@ -478,7 +478,7 @@ def _magnetic_operators(block) -> tuple[tuple[str, ...] | None, str | None]:
     return tuple(combined), tag
 
 
-def magnetic_warning(block, op_tag: str | None, source: str) -> WarningText | None:
+def _magnetic_warning(block, op_tag: str | None, source: str) -> WarningText | None:
     """The ``magnetic_operations`` note of a block whose operators came from a magnetic CIF's loops (None else)."""
     if op_tag not in _MAGN_OP_TAGS:
         return None

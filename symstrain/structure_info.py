@@ -171,6 +171,7 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
     the detected group (the ladder of tolerances is always run). ``detect_limit`` False: spglib runs whatever the
     number of atoms (else not above :data:`symstrain.detect.DETECT_MAX_PAIRS`: minutes)."""
+    from .corpus_entry import formula_mismatch
     from .expand import expanded
     from .neighbours import close_contacts
 
@@ -193,8 +194,6 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
                                                   f"({c.kind}: below {c.limit:.2f} Å)") for c in contacts]
     if report.not_run:
         warnings.append(WarningRecord("detection_not_run", name, report.notes[0]))
-    from .corpus_entry import formula_mismatch
-
     diff = formula_mismatch(phase)
     if diff:
         warnings.append(WarningRecord("formula_differs", name, f"the atoms of the cell are not _chemical_formula_sum "
