@@ -528,6 +528,16 @@ def no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference
     else:
         detail = str(exc)
     hint = "; try --reference symmetrized or a larger --max-distance" if reference == "parent" else ""
+    if reference == "parent" and parent.atoms:
+        from .neighbours import close_contacts
+
+        # a parent whose own atoms clash (its coordinates written for another origin than its operators, as the
+        # Cmcm lawsonite files of ../shared) pairs with nothing: say so, it is the likelier cause
+        bad = close_contacts(parent, max_pairs=1)
+        if bad:
+            a, b, d, _, kind = bad[0]
+            hint += (f" (note: {parent.name} has an impossible contact {a}–{b} {d:.2f} Å, {kind}: its atoms may not "
+                     "fit its operators)")
     return (f"no pairing of its atoms with those of {parent.name} mapped into the child cell by "
             f"P = {basis_string(rel.P)} within {rmax} Å for any of the {len(failures)} valid origins: "
             f"{detail}{hint}")

@@ -104,3 +104,22 @@ def test_domain_strains_of_rounding_size_are_exactly_zero():
     # a real strain is kept to every digit
     real = replace(st, e=np.diag([1e-3, -2e-3, 5e-4]), e_su=np.full((3, 3), 1e-5))
     assert any(np.abs(s.strain).max() > 1e-4 for s in domain_states(rel, strain=real).states)
+
+
+def test_no_pairing_names_a_parent_whose_atoms_clash(shared_cifs):
+    """The Cmcm lawsonite files write their atoms for another origin than their operators (../shared/cifs/README.md:
+    Al at (0, 1/4, 0), 2.29 Å from Si). ``modes`` against such a parent pairs nothing; its one-line error now names
+    the parent's impossible contact, the likelier cause, beside the closest attempt. A parent without clashes (the
+    Pmcn file against the P2₁cn one) pairs."""
+    import pytest
+
+    from symstrain.cif import read_cif
+    from symstrain.errors import SymstrainInputError
+    from symstrain.modes import decompose
+
+    law = shared_cifs / "lawsonite"
+    with pytest.raises(SymstrainInputError) as e:
+        decompose(read_cif(law / "9002551.cif"), read_cif(law / "9002549.cif"))
+    msg = e.value.problem
+    assert "atom Al is 2.20 Å" in msg and "impossible contact Al–Si 2.29 Å" in msg and "\n" not in msg
+    assert decompose(read_cif(law / "9002547.cif"), read_cif(law / "9002543.cif")).amplitude > 0
