@@ -53,7 +53,6 @@ from .errors import SymstrainInputError, WarningRecord
 WARNING_CODES = {
     "z_from_atoms": "no _cell_formula_units_Z: Z taken from the atoms",
     "formula_from_atoms": "the formula is taken from the cell content",
-    "detection_not_run": "too many atoms for spglib's search (detect.DETECT_MAX_PAIRS): no detected group",
 }
 
 #: detection tolerance (Å) of the ``detected_*`` columns unless the caller chooses another
@@ -225,13 +224,14 @@ def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT
 
 def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
     from .contract import spacegroup_from_number, warning_records
-    from .detect import detect_symmetry
+    from .detect import detect_symmetry, not_run_warning
 
     source = base["file"]
     warnings = list(warning_records(phase.warnings, source=source))
     report = detect_symmetry(phase, symprec=symprec, ladder=())
-    if report.not_run:
-        warnings.append(WarningRecord("detection_not_run", source, report.notes[0]))
+    skipped = not_run_warning(report, source)
+    if skipped is not None:
+        warnings.append(skipped.record)
     formula, divisor, formula_source, content = _formula(phase, warnings, source)
     z, z_source = (phase.z, "_cell_formula_units_Z") if phase.z else (None, None)
     if formula_source != "_chemical_formula_sum":  # the formula is the cell content over its divisor

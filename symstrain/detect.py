@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import SymstrainInputError
+from .errors import SymstrainInputError, WarningText
 from .expand import MERGE_TOLERANCE, expand_cell
 from .ladder_certificate import certified_from, p1_certified
 from .phase import Phase
@@ -213,14 +213,23 @@ DETECT_MAX_PAIRS = 25_000_000
 
 #: how the note of a detection not run begins
 SKIPPED_NOTE = "spglib not run"
+#: codes of the warnings this module writes (for the callers that report a detection: ``info``, ``scan``, ``table``)
+WARNING_CODES = {
+    "detection_not_run": "too many atoms for spglib's search (DETECT_MAX_PAIRS): no detected group; the declared "
+                         "one is not checked",
+}
 
 
-def _not_run(phase: Phase, symprec: float, ladder, n_atoms: int, n_rarest: int, limit: int,
-             notes: list) -> SymmetryReport:
-    """The report of a detection too costly to run (above ``limit``, :data:`DETECT_MAX_PAIRS`): no group at any step,
-    and why."""
+def not_run_warning(report: SymmetryReport, source: str, prefix: str = "") -> WarningText | None:
+    """The ``detection_not_run`` warning (its note, after ``prefix``) of a report whose detection was not run, else
+    None."""
+    return WarningText("detection_not_run", source, prefix + report.notes[0]) if report.not_run else None
+
+
+def _not_run(phase: Phase, symprec: float, ladder, n_atoms: int, n_rarest: int, notes: list) -> SymmetryReport:
+    """The report of a detection too costly to run (above :data:`DETECT_MAX_PAIRS`): no group at any step, and why."""
     notes.insert(0, f"{SKIPPED_NOTE}: {n_atoms:,} atoms in the cell, {n_rarest:,} of the rarest species — spglib's "
-                    f"search grows as their product ({n_atoms * n_rarest:,}, above {limit:,}: minutes); the "
+                    f"search grows as their product ({n_atoms * n_rarest:,}, above {DETECT_MAX_PAIRS:,}: minutes); the "
                     "declared group is not checked (info --no-detect-limit runs it)")
     sg = phase.spacegroup
     return SymmetryReport(
@@ -259,7 +268,7 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     counts = np.unique(types, return_counts=True)[1]
     pairs = int(counts.min()) * len(types) if len(counts) else 0
     if limit and pairs > DETECT_MAX_PAIRS:
-        return _not_run(phase, symprec, ladder, len(types), int(counts.min()), DETECT_MAX_PAIRS, notes)
+        return _not_run(phase, symprec, ladder, len(types), int(counts.min()), notes)
 
     results: dict[float, object] = {}
 

@@ -49,7 +49,6 @@ WARNING_CODES = {
     "spacegroup_not_recognised": "space-group names of the cell CSV that name no group: those rows have none",
     "angle_assumed": "no column for an angle of the cell CSV: 90° assumed",
     "detected_group_differs": "spglib detects another group than the CIF declares",
-    "detection_not_run": "too many atoms for spglib's search (detect.DETECT_MAX_PAIRS): no detected group",
     "detection_failed": "space-group detection failed on a structure (the row is kept, without a detected group)",
     "mixed_compositions": "the structures of a series hold different compounds (their strains compare unlike cells)",
 }
@@ -295,12 +294,13 @@ def _phase_row(ph: Phase, T: float | None, branch: str, detect: bool) -> tuple[d
     sg_det = ""
     if detect and ph.atoms:
         try:
-            from .detect import detect_symmetry
+            from .detect import detect_symmetry, not_run_warning
 
             rep = detect_symmetry(ph, ladder=())
             sg_det = f"{rep.symbol} ({rep.number})" if rep.number else ""
-            if rep.not_run:
-                warnings.append(WarningText("detection_not_run", ph.name, f"{ph.name}: {rep.notes[0]}"))
+            skipped = not_run_warning(rep, ph.name, f"{ph.name}: ")
+            if skipped is not None:
+                warnings.append(skipped)
             if rep.differs_from_declared:
                 warnings.append(WarningText("detected_group_differs", ph.name, f"{ph.name}: detected {sg_det}, "
                                             f"declared {ph.spacegroup.hm} ({ph.spacegroup.number})"))

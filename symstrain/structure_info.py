@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from . import contract
-from .detect import SymmetryReport, detect_symmetry
+from .detect import SymmetryReport, detect_symmetry, not_run_warning
 from .errors import SymstrainInputError, WarningRecord
 from .notation import format_su
 from .parallel import Failure, run_batch
@@ -160,8 +160,6 @@ class StructureInfo:
 #: codes of the warnings :func:`info` writes itself (the reader's keep their own)
 WARNING_CODES = {
     "impossible_contact": "two sites closer than any real structure allows (overlap, or two cations)",
-    "detection_not_run": "too many atoms for spglib's search (detect.DETECT_MAX_PAIRS): no detected group; the "
-                         "declared one is not checked",
     "formula_differs": "the atoms of the cell are not _chemical_formula_sum × Z (H not compared)",
 }
 
@@ -192,8 +190,9 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     warnings = contract.warning_records(phase.warnings, source=name) + [
         WarningRecord("impossible_contact", name, f"impossible contact {c.site_1}–{c.site_2} {c.distance:.2f} Å "
                                                   f"({c.kind}: below {c.limit:.2f} Å)") for c in contacts]
-    if report.not_run:
-        warnings.append(WarningRecord("detection_not_run", name, report.notes[0]))
+    skipped = not_run_warning(report, name)
+    if skipped is not None:
+        warnings.append(skipped.record)
     diff = formula_mismatch(phase)
     if diff:
         warnings.append(WarningRecord("formula_differs", name, f"the atoms of the cell are not _chemical_formula_sum "

@@ -48,6 +48,9 @@ def test_a_structure_below_the_limit_is_detected_as_before(monkeypatch):
     assert [n for _, n, _ in rep.ladder] == [None] * len(detect.LADDER) and not rep.differs_from_declared
     assert rep.notes[0].startswith(SKIPPED_NOTE) and "8 atoms in the cell, 4 of the rarest species" in rep.notes[0]
     assert rep.n_atoms_cell == 8 and rep.declared_number == 225
+    w = detect.not_run_warning(rep, "NaCl", "NaCl: ")  # what info, scan and table write
+    assert w.record.code == "detection_not_run" and w == "NaCl: " + rep.notes[0]
+    assert detect.not_run_warning(detect_symmetry(_rock_salt(), limit=False), "NaCl") is None
     rep = detect_symmetry(_rock_salt(), limit=False)  # asked for: run whatever it costs
     assert rep.number == 225 and not rep.not_run
     monkeypatch.setattr(detect, "DETECT_MAX_PAIRS", 32)  # at the limit: run

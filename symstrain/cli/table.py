@@ -235,20 +235,18 @@ def _strain_table(args, cells, choice, P, sb, chunk_map=None):
     from ..series import strain_table
 
     notes = []
+    common = dict(frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain, chunk_map=chunk_map)
     if choice is None:
-        df = strain_table(cells, None, frame=args.frame, eta_from=args.eta_from, max_strain=args.max_strain,
-                          chunk_map=chunk_map)
+        df = strain_table(cells, None, **common)
     elif P is not None:
         notes.append(WarningRecord("p_replaces_relations", "--P", "--P given: it replaces the relations' P for "
                                    "every row"))
-        df = strain_table(cells, choice.reference, P=P, sb_components=sb, frame=args.frame,
-                          eta_from=args.eta_from, max_strain=args.max_strain, chunk_map=chunk_map)
+        df = strain_table(cells, choice.reference, P=P, sb_components=sb, **common)
     else:
         if sb is not None:
             notes.append(WarningRecord("sb_replaces_relations", "--sb", "--sb given: it replaces the relations' "
                                        "symmetry-breaking components"))
-        df = strain_table(cells, choice, sb_components=sb, frame=args.frame, eta_from=args.eta_from,
-                          max_strain=args.max_strain, chunk_map=chunk_map)
+        df = strain_table(cells, choice, sb_components=sb, **common)
     return df, notes
 
 
@@ -267,7 +265,6 @@ def write_table_csv(path, frame, split: bool = False) -> None:
     (``os.copy_file_range``) and removed — the same bytes as in one process."""
     import os
     import shutil
-    from pathlib import Path
 
     from ..csv_output import write_csv
     from . import background
