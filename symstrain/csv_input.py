@@ -173,7 +173,7 @@ def _read_typed(text: str, head: str, sep: str, columns: dict[str, Column]):
     """(table, {header: float64 values}) of the CSV ``text`` (``head``: its lines up to the header) read by pandas'
     C parser with the number columns converted as it reads (no text object per cell: 10⁵ rows ~2× faster), or None
     when that is not exactly what :func:`_numbers` would give (a column the parser made anything but plain finite
-    numbers or text, a parse or header error: the caller reads the cells as text and says what is wrong, in its
+    numbers — with gaps (NaN) where the column may have them — or text, a parse or header error: the caller reads the cells as text and says what is wrong, in its
     order). Text columns are read as text; a number column the parser kept as text (brackets, gaps, words) is
     returned as text for :func:`_numbers`. The parser converts a number as Python's float() does (correctly
     rounded; checked in the tests), as ``pd.to_numeric`` in :func:`_numbers`."""
@@ -188,9 +188,12 @@ def _read_typed(text: str, head: str, sep: str, columns: dict[str, Column]):
         names = pd.read_csv(io.StringIO(head), nrows=0, dtype=str, **opts).columns
         headers = _match_headers(names, columns, "")
         text_cols = {h for n, h in headers.items() if columns[n].kind == "text"}
+        # a number column that may have gaps: the spellings of a missing number (stripped of leading spaces, as
+        # :func:`_numbers` strips them; one with trailing spaces stays text and goes there) are NaN as it reads
+        gaps = {h: list(_MISSING) for n, h in headers.items() if columns[n].kind == "number" and columns[n].missing_ok}
         # text columns as Python str objects: what .to_numpy() of pandas' text columns gives, without arrow
         # (the text's UTF-8 bytes: the C parser reads bytes ~25 % faster than a text stream it has to encode)
-        raw = pd.read_csv(io.BytesIO(text.encode()), dtype={h: object for h in text_cols}, **opts)
+        raw = pd.read_csv(io.BytesIO(text.encode()), dtype={h: object for h in text_cols}, na_values=gaps, **opts)
     except Exception:  # SymstrainInputError included: the text reader says what is wrong, in its order
         return None
     if list(raw.columns) != list(names):
@@ -205,7 +208,7 @@ def _read_typed(text: str, head: str, sep: str, columns: dict[str, Column]):
         if kind not in (np.float64, np.int64):
             return None
         values = raw[hdr].to_numpy(dtype=float)
-        if not np.isfinite(values).all():
+        if (np.isinf(values) if hdr in gaps else ~np.isfinite(values)).any():  # NaN only from a gap's spelling
             return None
         numbers[hdr] = values
     return raw, numbers

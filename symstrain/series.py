@@ -83,13 +83,19 @@ def _outside(baseline, T) -> np.ndarray:
     return np.maximum(np.maximum(baseline.T_min - T, T - baseline.T_max), 0.0)
 
 
-def _oblique_reference_warning(p0, Ps, labels, ok, warnings) -> None:
+def _oblique_reference_warning(p0, gP, gidx, labels, ok, warnings) -> None:
     """Warn when the reference mapped into a row's basis has β ≠ 90° (as ``strain()`` does for one pair): there
-    ε13 = ½·c·cos β / c0 is the child's obliquity, not a strain against the reference; e13 is."""
+    ε13 = ½·c·cos β / c0 is the child's obliquity, not a strain against the reference; e13 is. ``gP`` (G, 3, 3)
+    the P of each group of rows, ``gidx`` (N,) the group of each row: the rows of a group whose P is the identity
+    keep the reference's own β (no metric built for them)."""
     from .lattice import metric
 
-    G = np.swapaxes(Ps, -1, -2) @ metric(p0) @ Ps  # the reference's metric in each row's basis
-    beta0 = np.degrees(np.arccos(np.clip(G[:, 0, 2] / np.sqrt(G[:, 0, 0] * G[:, 2, 2]), -1.0, 1.0)))
+    beta0 = p0[:, 4].copy()
+    moved = ~np.all(gP == np.eye(3), axis=(1, 2))[gidx]
+    if moved.any():
+        Ps = gP[gidx[moved]]
+        G = np.swapaxes(Ps, -1, -2) @ metric(p0[moved]) @ Ps  # the reference's metric in each row's basis
+        beta0[moved] = np.degrees(np.arccos(np.clip(G[:, 0, 2] / np.sqrt(G[:, 0, 0] * G[:, 2, 2]), -1.0, 1.0)))
     bad = ok & (np.abs(beta0 - 90.0) > 1e-3)
     if bad.any():
         warnings.append(WarningText(
@@ -286,15 +292,14 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
                 splits.append(basis)
                 split_names.append((sbn, nsbn))
             g_split[g] = seen_split[skey]
-        Ps = gP[gidx]
         split_of = g_split[gidx]
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
-        r = pair_strains(p0, p, None if same_P else Ps, s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
+        r = pair_strains(p0, p, None if same_P else gP[gidx], s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
                          chunk_map=chunk_map)
-        ok &= _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed)
-        _oblique_reference_warning(p0, Ps, labels, ok, warnings)
+        ok &= _invalid_and_incompatible(table, r, ok, max_strain, failed)
+        _oblique_reference_warning(p0, gP, gidx, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
-        _strain_columns(out, r, p0, s0, Ps, kinds, frame)
+        _strain_columns(out, r, p0, s0, np.abs(np.linalg.det(gP))[gidx], kinds, frame)
         # zero by symmetry: per group of rows and frame, computed once
         g_zero = np.zeros((len(items), 6), bool)
         for g, it in enumerate(items):
@@ -408,7 +413,7 @@ def _no_reference_columns(out, p, s, frame, warnings) -> None:
                                 "no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined"))
 
 
-def _invalid_and_incompatible(table, r, p0, Ps, ok, max_strain, failed) -> np.ndarray:
+def _invalid_and_incompatible(table, r, ok, max_strain, failed) -> np.ndarray:
     """(N,) mask of rows whose strain exists and whose lattices correspond; failures appended."""
     keep = np.ones(len(ok), bool)
     for i in np.flatnonzero(~r.valid & ok):
@@ -456,8 +461,9 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
                                         f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})"))
 
 
-def _strain_columns(out, r, p0, s0, Ps, kinds, frame) -> None:
-    detP = np.abs(np.linalg.det(Ps))
+def _strain_columns(out, r, p0, s0, detP, kinds, frame) -> None:
+    """The strain table's columns of the reference, the volumes and the strains (``detP`` (N,) |det P| of each
+    row: the reference's volume in its own basis is V0 / |det P|)."""
     out["V"] = r.V
     out["V_su"] = np.where(r.child_has_su, r.V_su, np.nan)
     for k, n in enumerate(CELL_NAMES):

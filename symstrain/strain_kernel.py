@@ -288,10 +288,14 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
         return sig, ref_has, child_has, None, None
 
     def noted(par, sig, has):
-        special = np.any(np.abs(par[:, 3:, None] - _SPECIAL_ANGLES) < 1e-9, axis=-1)
-        miss = ~np.isfinite(sig)
-        miss[:, 3:] &= ~special
-        return miss & has[:, None]
+        miss = ~np.isfinite(sig) & has[:, None]
+        if miss[:, 3:].any():  # (one comparison per special angle: no (N, 3, 3) temporary)
+            angles = par[:, 3:]
+            special = np.zeros(angles.shape, bool)
+            for value in _SPECIAL_ANGLES.tolist():
+                special |= np.abs(angles - value) < 1e-9
+            miss[:, 3:] &= ~special
+        return miss
 
     return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
 

@@ -217,6 +217,40 @@ def test_typed_reading_leaves_odd_columns_to_the_text_reader(tmp_path, monkeypat
         _same_table(fast, slow)
 
 
+@pytest.mark.parametrize("gap", ["", "?", ".", "nan", "NaN", "NA", " ", "  ?", '"?"', "? ", "NAN", "-nan", "inf",
+                                 "-Infinity", "n/a", "none"])
+def test_gaps_of_a_column_that_may_have_them_read_as_the_text_reader_reads_them(tmp_path, monkeypatch, gap):
+    """The spellings of a missing number in a column that may have gaps are NaN as the parser reads (the typed path
+    is taken: no text per cell); any other word, ±inf or a gap with trailing spaces gives the text path's table or
+    its one-line error."""
+    import symstrain.csv_input as ci
+
+    p = _write(tmp_path, f"T,s\n1,0.25\n2,{gap}\n3,1e-5\n")
+    cols = {"T": Column(("T",)), "s": Column(("s",), missing_ok=True, su_in_brackets=True)}
+    seen = []
+    real = ci._read_typed
+    with monkeypatch.context() as m:
+        m.setattr(ci, "_read_typed", lambda *a: seen.append(real(*a)) or seen[-1])
+        try:
+            fast = read_csv_table(p, cols)
+        except SymstrainInputError as exc:
+            fast = exc
+    with monkeypatch.context() as m:
+        m.setattr(ci, "_read_typed", lambda *a: None)
+        try:
+            slow = read_csv_table(p, cols)
+        except SymstrainInputError as exc:
+            slow = exc
+    if isinstance(slow, SymstrainInputError):
+        assert isinstance(fast, SymstrainInputError) and str(fast) == str(slow)
+        return
+    _same_table(fast, slow)
+    values = fast.data["s"].tolist()
+    assert values[0] == 0.25 and np.isnan(values[1]) and values[2] == 1e-5
+    if gap.strip(' "') in ("", "?", ".", "nan", "NaN", "NA") and not gap.endswith(" "):
+        assert "s" in seen[0][1]  # converted by the parser, gaps included
+
+
 def test_content_lines_skip_blank_and_comment_lines():
     from symstrain.csv_input import _content_lines
 
