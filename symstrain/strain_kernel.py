@@ -406,11 +406,14 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     m = len(cols)
     S = 2 * m + 1
     h = 1e-6 * np.maximum(1.0, np.abs(x0[:, cols]))  # (N, m)
-    X = np.repeat(x0[:, None, :], S, axis=1)  # (N, 2m+1, n)
-    idx = np.arange(m)
-    X[:, 1 + idx, cols] += h
-    X[:, 1 + m + idx, cols] -= h
-    res = fun(X.reshape(N * S, n), np.repeat(np.arange(N), S))
+    # the samples input by input: (n, N, 2m+1) in memory, handed to ``fun`` as the (N·(2m+1), n) transposed view,
+    # whose columns (one input of every sample) are contiguous — what the closed forms read, column by column
+    XT = np.empty((n, N, S))
+    XT[...] = x0.T[:, :, None]
+    for j, col in enumerate(cols.tolist()):
+        XT[col, :, 1 + j] += h[:, j]
+        XT[col, :, 1 + m + j] -= h[:, j]
+    res = fun(XT.reshape(n, N * S).T, np.repeat(np.arange(N), S))
     two_h = (2 * h)[:, :, None]
     w = (sigma[:, cols] ** 2)[:, :, None]
     # every output's differences side by side in one (N, m, K) array: the same operations on each element as output
