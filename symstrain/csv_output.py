@@ -16,8 +16,6 @@ import re
 
 #: a field the csv module quotes (QUOTE_MINIMAL, delimiter ",", quote '"', line end "\\n")
 _QUOTE = re.compile(r'[,"\r\n]')
-#: a field the csv module does more than put between quotes
-_QUOTE_MORE = re.compile(r'["\r\n]')
 
 
 def write_csv(frame, fh, header: bool = True) -> None:
@@ -44,18 +42,24 @@ def write_csv(frame, fh, header: bool = True) -> None:
     def cell(v) -> str:
         return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else quoted(str(v))
 
-    def cells(values: list) -> list[str]:  # cell of each value; texts and gaps (None, NaN) checked in one search
+    def cells(values: list) -> list[bytes]:  # UTF-8 cell of each value; texts and gaps (None, NaN) checked at once
         kinds = set(map(type, values))
         if not kinds <= {str, float, type(None)} or (float in kinds and any(v == v for v in values
                                                                               if type(v) is float)):
-            return [cell(v) for v in values]
+            return [cell(v).encode() for v in values]
         texts = [v if type(v) is str else "" for v in values]
         joined = "\x00".join(texts)
-        if not _QUOTE.search(joined):
-            return texts
-        if not _QUOTE_MORE.search(joined):  # commas only: quoted as they are
-            return [f'"{t}"' if "," in t else t for t in texts]
-        return list(map(quoted, texts))
+        if joined.count("\x00") != len(texts) - 1:  # a text holds the separator itself: cell by cell
+            return [cell(v).encode() for v in values]
+        # (plain substring tests: a regular expression over 10⁵ joined texts costs ~10× more)
+        if not any(ch in joined for ch in ',"\r\n'):
+            return joined.encode().split(b"\x00")  # one encoding of every text
+        if not any(ch in joined for ch in '"\r\n'):  # commas only: those texts quoted as they are
+            has = [("," in t) for t in texts]
+            if all(has):
+                return ('"' + '"\x00"'.join(texts) + '"').encode().split(b"\x00")
+            return "\x00".join([f'"{t}"' if h else t for t, h in zip(texts, has)]).encode().split(b"\x00")
+        return [quoted(t).encode() for t in texts]
 
     binary = isinstance(fh, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(fh, "mode", "")
     if frame.shape[1] < 2:  # a row of one field is quoted when empty: pandas' own writer
@@ -79,14 +83,17 @@ def write_csv(frame, fh, header: bool = True) -> None:
             texts = uniques.tolist()
         elif _mostly_distinct(col):  # labels, per-row descriptions: hashing 10⁵ long texts to find them all
             # distinct costs more than formatting each (the same cells)
-            texts, codes = cells(col.to_numpy(dtype=object).tolist()), np.arange(len(col))
+            texts = _arrow_cells(col)
+            if texts is None:
+                texts = cells(col.to_numpy(dtype=object).tolist())
+            codes = np.arange(len(col))
         else:  # one dtype: each distinct value formatted once (factorized by the column's own array: no object
             # per cell)
             codes, uniques = col.factorize(use_na_sentinel=False)
             texts = cells(uniques.tolist())
         if not columns or not isinstance(columns[-1], list):
             columns.append([])
-        columns[-1].append(([t.encode() for t in texts], codes))
+        columns[-1].append((texts, codes))
     columns = [c if isinstance(c, np.ndarray) else _run_cells(c) for c in columns]
     n = len(frame)
     dumps = _orjson()
@@ -108,6 +115,35 @@ def write_csv(frame, fh, header: bool = True) -> None:
                 pending.result()
             pending = pool.submit(fh.write, data if binary else data.decode())
         pending.result()
+
+
+def _arrow_cells(col) -> list | None:
+    """The UTF-8 cells of a text column that pandas keeps in arrow (its ``str`` dtype), made by arrow's kernels (no
+    Python text per cell): a missing value "", a text with a comma between quotes (what the csv module does to a
+    field with the delimiter and no quote or line break). None for any other column, or when some text holds a
+    quote or a line break (the caller's cell-by-cell path quotes those)."""
+    import pandas as pd
+
+    if not (isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(col.array)  # the column's own arrow array (no copy)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    data = arr.buffers()[2]
+    if data is not None and any(ch in data.to_pybytes() for ch in (b'"', b"\r", b"\n")):
+        return None  # (all the buffer, also what a slice leaves out: that only costs the slow path)
+    if arr.null_count:
+        arr = arr.fill_null("")
+    comma = pc.match_substring(arr, ",")
+    if pc.any(comma).as_py():
+        quote, empty = pa.scalar('"', arr.type), pa.scalar("", arr.type)
+        quoted = pc.binary_join_element_wise(quote, arr, quote, empty)
+        arr = quoted if pc.all(comma).as_py() else pc.if_else(comma, quoted, arr)
+    binary = pa.large_binary() if pa.types.is_large_string(arr.type) else pa.binary()
+    return arr.cast(binary).to_numpy(zero_copy_only=False).tolist()
 
 
 def _mostly_distinct(col, probe: int = 1000) -> bool:

@@ -31,3 +31,24 @@ def test_many_blocks_and_distinct_texts_are_pandas_text(tmp_path):
     text = io.StringIO()  # a text file too
     csv_output.write_csv(df, text)
     assert text.getvalue() == expected.getvalue()
+
+
+def test_distinct_texts_made_by_arrow_are_pandas_text_also_for_a_slice(tmp_path):
+    """Texts kept in arrow are made by arrow's kernels (commas in some texts, missing values, non-ASCII): the rows of
+    a slice of the table (what the second part of a table written in two parts gets: arrow arrays with an offset)
+    are pandas' text; a column with a quote or a line break anywhere goes cell by cell, with the same text."""
+    n = 4 * 1000 + 321
+    cells = [f"T = {k} K – inside" if k % 3 else f"{k}, extrapolated" for k in range(n)]
+    cells[7] = None
+    odd = [f"r{k}" if k != 50 else "line\nbreak" for k in range(n)]
+    df = pd.DataFrame({"kind": pd.array(cells, dtype="str"), "x": np.linspace(0, 1, n),
+                       "odd": pd.array(odd, dtype="str"), "y": 1e-5})
+    part = df.iloc[1234:]
+    assert csv_output._arrow_cells(part["kind"]) is not None  # the arrow path is the one tested
+    assert csv_output._arrow_cells(part["odd"]) is None
+    for frame in (df, part):
+        expected = io.StringIO()
+        frame.to_csv(expected, index=False, header=False)
+        got = io.BytesIO()
+        csv_output.write_csv(frame, got, header=False)
+        assert got.getvalue().decode() == expected.getvalue()
