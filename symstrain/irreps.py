@@ -14,7 +14,10 @@ Conventions
 * Wave vectors are fractional coordinates in the parent's *conventional* reciprocal basis (a*, b*, c*), as in
   Bilbao's KVEC and ISODISTORT; a field with wave vector k carries the representation e^{−2πi k·t} of the
   translation t (spgrep's convention).
-* k labels and stars: ``kvectors.py``.
+* k labels and stars: ``kvectors.py``. The labels (k letter, spgrep's number of an irrep at k, Mulliken symbol) are
+  those of the parent group's ITA standard setting, whatever the setting and origin of the file: the irreps are
+  built on the operations written in that setting (:func:`_standard_setting`), their k vectors then written in the
+  file's axes.
 * A physically irreducible representation is real: a complex irrep D of G whose character is not real is paired with
   its conjugate (real dimension 2·dim D, ν = 2); a real-type irrep (Frobenius–Schur indicator +1) is brought to real
   matrices (ν = 1); a quaternionic one is doubled (ν = 4). Its isotypic projector on any real representation V is
@@ -23,7 +26,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -219,32 +222,93 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     # wave vectors: the reciprocal of the working lattice modulo the parent's, in primitive reciprocal units
     kgens = np.linalg.inv(L @ K)  # rows: k vectors dual to the basis of K (k·(L·K) = identity)
     ks = _closure_mod1(kgens)
-    # spgrep's list of irreps at k (and so the number in a label such as Y:4) depends on the translations it is given:
-    # it gets the operations written at the tabulated origin of the group's setting (same abstract elements, the
-    # translation t + (R − I)·p0, not reduced), so that a file with the origin shifted names its irreps as one in
-    # the tabulated origin does (lawsonite's Cmcm with the origin at (1/4, 1/4, 0): Y:7 → Y:4, as the standard file)
-    tp = (tc + np.einsum("nij,j->ni", Rc - np.eye(3, dtype=int), _tabulated_origin(R_all, t_all))) @ Qi.T
-    letter = centring_type(cent) or "P"
-    ltype = lattice_type(int(parent_sg.number), letter)
     from .notation import triplet
 
     names = tuple(triplet(R, np.zeros(3)) for R in Rc)
-    irreps = _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, parent_metric, names, point_group, cent, Rc)
+    # the labels (k letter, the number spgrep gives an irrep at k, Mulliken symbol) are those of the group's ITA
+    # standard setting, whatever the setting and origin of the parent file: spgrep's list at k depends on the
+    # translations it is given, the letters on the axes. The irreps are built on the same elements written in the
+    # standard setting (x_std = B·x + b: rotations B·R·B⁻¹, translations B·t + b − R'·b, k_std = B⁻ᵀ·k) and their k
+    # vectors brought back to the file's axes. (lawsonite's Cmcm with the origin at (1/4, 1/4, 0): Y:7 → Y:4, as the
+    # standard file; in B b m m axes "k=(1, 0, 0):8" → Y:4.)
+    B, b = _standard_setting(R_all, t_all, Q)
+    Bi = np.linalg.inv(B)
+    Rc_s = np.round(np.einsum("ij,njk,kl->nil", B, Rc.astype(float), Bi)).astype(int)
+    tc_s = tc @ B.T + b - np.einsum("nij,j->ni", Rc_s, b)
+    # the lattice's translations in the standard setting (with a change of cell, its own centring)
+    cent_s = (cent @ B.T) % 1.0 if np.isclose(abs(np.linalg.det(B)), 1) else _standard_centring(int(parent_sg.number))
+    Q_s = _int_hnf_basis(cent_s, None) if len(cent_s) else np.eye(3)
+    Q_si = np.linalg.inv(Q_s)
+    S = np.round(Q_si @ B @ Q).astype(float)  # parent primitive coordinates → the standard setting's (unimodular)
+    Rp_s = np.round(np.einsum("ij,njk,kl->nil", Q_si, Rc_s.astype(float), Q_s)).astype(int)
+    tp_s = tc_s @ Q_si.T
+    letter = centring_type(cent_s) or "P"
+    ltype = lattice_type(int(parent_sg.number), letter)
+    names_s = [triplet(R, np.zeros(3)) for R in Rc_s]
+    irreps = _all_irreps(Rp_s, tp_s, ks @ np.linalg.inv(S), Q_s, S @ L, tau_of, coset, ltype,
+                         Bi.T @ parent_metric @ Bi, names_s, point_group, cent_s, Rc_s)
+    irreps = [replace(ir, k=ir.k @ B, star=ir.star @ B) for ir in irreps]  # k_file = Bᵀ·k_std
     total = sum(ir.dim ** 2 / ir.nu for ir in irreps)
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
     return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
 
 
-def _tabulated_origin(R: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """(3,) where the tabulated setting's origin lies in the coordinates of the operations (R, t) when they are that
-    setting with the origin shifted (``spacegroup.identify_operations``); 0 otherwise (tabulated as they are, or in a
-    setting the tables do not hold)."""
+def _standard_setting(R: np.ndarray, t: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B, b) with x_std = B·x + b from the coordinates of the operations (R, t) (centring included) to the ITA
+    standard setting of their group (gemmi's reference setting: its tabulated origin, unique axis b, hexagonal axes
+    for R): the setting and origin ``spacegroup.identify_operations`` names, then gemmi's change of basis of that
+    setting. Checked: every operation so transformed is one of the standard setting's, with as many lattice points
+    per cell, and B maps the primitive basis ``Q`` (columns) onto one of the standard setting's lattice. (identity,
+    the origin shift alone) where no tabulated setting is named or the check fails: the file's own axes."""
+    import gemmi
+
+    from .ops import SymOps
     from .spacegroup import identify_operations
 
+    none = np.eye(3), np.zeros(3)
     ident = identify_operations(R, t)
-    shift = None if ident is None else getattr(ident, "origin_shift", None)
-    return np.zeros(3) if shift is None else np.asarray(shift, float)
+    if ident is None:
+        return none
+    p0 = np.asarray(getattr(ident, "origin_shift", np.zeros(3)), float)  # x_setting = x − p0
+    try:
+        setting = gemmi.find_spacegroup_by_ops(gemmi.symops_from_hall(ident.hall)) if ident.hall else None
+    except (RuntimeError, ValueError):
+        setting = None
+    standard = next((g for g in gemmi.spacegroup_table() if g.number == ident.number and g.is_reference_setting()),
+                    None)
+    if setting is None or standard is None:
+        return np.eye(3), -p0
+    std_ops = SymOps.from_gemmi(standard.operations())
+    n_std = 1 + len(std_ops.pure_translations())  # lattice points per cell
+    R = np.asarray(R, int)
+    t = np.asarray(t, float)
+    n_file = 1 + len(SymOps(R, t).pure_translations())
+    for Z in (setting.basisop.inverse(), setting.basisop):  # gemmi's basisop: standard → setting
+        B = np.array(Z.rot, float) / Z.DEN
+        b = np.array(Z.tran, float) / Z.DEN - B @ p0
+        W = np.einsum("ij,njk,kl->nil", B, R.astype(float), np.linalg.inv(B))
+        if not np.allclose(W, np.round(W), atol=1e-9):
+            continue
+        W = np.round(W).astype(int)
+        w = t @ B.T + b - np.einsum("nij,j->ni", W, b)
+        if abs(n_file / abs(np.linalg.det(B)) - n_std) < 1e-6 and std_ops.contains_many(W, w).all():
+            cent = std_ops.pure_translations()
+            Qs = _int_hnf_basis(cent, None) if len(cent) else np.eye(3)
+            S = np.linalg.inv(Qs) @ B @ Q
+            if np.allclose(S, np.round(S), atol=1e-9) and abs(abs(np.linalg.det(np.round(S))) - 1) < 1e-9:
+                return B, b
+    return np.eye(3), -p0
+
+
+def _standard_centring(number: int) -> np.ndarray:
+    """(n, 3) pure translations of the ITA standard setting of group ``number`` (gemmi's reference setting)."""
+    import gemmi
+
+    from .ops import SymOps
+
+    standard = next(g for g in gemmi.spacegroup_table() if g.number == number and g.is_reference_setting())
+    return SymOps.from_gemmi(standard.operations()).pure_translations()
 
 
 def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent, Rc):

@@ -12,10 +12,11 @@ Conventions
   Bilbao's KVEC and ISODISTORT, unless a function says primitive; a star is the set of k' = R⁻ᵀ·k (mod 1) under the
   parent's rotations, ±k merged.
 * k labels are the CDML labels (Cracknell, Davies, Miller & Love 1979) of special points of the parent's Bravais
-  lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates and in
-  the axes of the parent file. Γ (k = 0, and every vector of the parent's reciprocal lattice) is given for every
-  lattice; the other special points for every lattice but the A- or B-centred settings of oC (hR only in hexagonal
-  axes; non-special points: coordinates only). They match Bilbao's only when the parent is in its standard setting.
+  lattice, as tabulated by the Bilbao Crystallographic Server (KVEC), in conventional reciprocal coordinates of the
+  ITA standard setting: :func:`k_label` is given k, rotations and centring in that setting (``irreps.py`` writes
+  the parent's operations there, whatever the file's setting, and brings k back to the file's axes). Γ (k = 0, and
+  every vector of the parent's reciprocal lattice) is given for every lattice; the other special points for the
+  standard settings of the 14 lattices (hR in hexagonal axes; non-special points: coordinates only).
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ K_LABELS = {
 R_GROUPS = frozenset({146, 148, 155, 160, 161, 166, 167})
 
 K_LABEL_SOURCE = ("CDML labels (Cracknell, Davies, Miller & Love 1979) of the special points of the parent's Bravais "
-                  "lattice as tabulated by the Bilbao Crystallographic Server (KVEC), conventional reciprocal "
-                  "coordinates in the axes of the parent file (standard settings; hR in hexagonal axes); Γ for "
-                  "every lattice, the other points for aP, mP, mC, oP, oC, oI, oF, tP, tI, hR, hP, cP, cF, cI")
+                  "lattice as tabulated by the Bilbao Crystallographic Server (KVEC); labels (k letter, irrep number, "
+                  "Mulliken symbol) of the parent group's ITA standard setting whatever the file's setting, k vectors "
+                  "in the conventional reciprocal axes of the parent file; Γ for every lattice, the other points for "
+                  "aP, mP, mC, oP, oC, oI, oF, tP, tI, hR, hP, cP, cF, cI")
 
 
 def lattice_type(number: int, centring: str) -> str:

@@ -356,7 +356,9 @@ def test_lawsonite_polar_primary_irrep_free_of_the_rigid_shift(shared_cifs):
         for ref in ("parent", "symmetrized"):
             d = decompose(par, child, reference=ref)
             (prim,) = d.primary
-            assert np.allclose(prim.k, 0) and prim.label == "Γ:B3u"
+            # labels are those of the standard setting: Pmcn is Pnma with a and b exchanged, so the polar irrep along
+            # the file's a is B2u of Pnma (polar along its b), as Bilbao and ISODISTORT name it
+            assert np.allclose(prim.k, 0) and prim.label == "Γ:B2u"
             assert prim.isotropy[0] == 33  # P2₁cn (Pna2₁): polar
             assert prim.amplitude == pytest.approx(expected, abs=1e-6)
             assert np.linalg.norm(d.polar_shift) > 0 and d.polar_shift[1] == 0 and d.polar_shift[2] == 0
@@ -786,6 +788,55 @@ def test_a_rhombohedral_parent_in_rhombohedral_axes_gets_no_hexagonal_labels():
     assert k_label(np.array([0, 0, .5]), sg.rotations, "hR", cent) == (None, None)
     assert k_label(np.array([.5, .5, .5]), sg.rotations, "hR", cent) == (None, None)
     assert k_label(np.array([1, 0, 0]), sg.rotations, "hR", cent)[0] == "Γ"
+
+
+def test_irrep_labels_are_the_standard_settings_in_any_axes(shared_cifs):
+    """The same pair in other axes (Cmcm → Pmcn written as B b m m → P b n m and A m m a → P n m a) names its irreps
+    as in the standard axes — k letter, number and Mulliken symbol of the standard setting — with the same amplitudes,
+    and its k vectors in the file's own axes (k_new = Pᵀ·k_old). Before, B b m m gave "k=(1, 0, 0):8" for Y:4."""
+    law = shared_cifs / "lawsonite"
+    par, ch = read_cif(law / "9002551.cif"), read_cif(law / "9002549.cif")
+    par = par.transformed(np.eye(3), (0.25, 0.25, 0.0))  # the file's Cmcm at its tabulated origin
+    base = decompose(par, ch, reference="symmetrized")
+    amp = lambda d: {ir.label: round(ir.amplitude, 7) for ir in d.irreps}  # noqa: E731
+    (k0,) = [ir.k for ir in base.primary]
+    cyclic = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0]])  # (a, b, c)·P = (b, c, a)
+    for P, symbol in ((cyclic, "B b m m"), (cyclic @ cyclic, "A m m a")):
+        p2, c2 = par.transformed(P), ch.transformed(P)
+        assert p2.spacegroup.hm == symbol
+        d = decompose(p2, c2, reference="symmetrized")
+        assert amp(d) == amp(base) and set(amp(d)) >= {"Y:4", "Γ:Ag"}
+        (prim,) = d.primary
+        assert prim.k_label == "Y" and np.allclose(np.abs(prim.k), np.abs(P.T @ k0))
+    # a Γ irrep whose Mulliken symbol depends on the axes: Pmcn → P2₁cn written in the Pnma axes of the parent
+    # (a, b, c)·P = (c, a, b) gives the same symbol, B2u (polar along b of Pnma, along a of the Pmcn file)
+    par, ch = read_cif(law / "9002546.cif"), read_cif(law / "9002545.cif")
+    swap = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    assert par.transformed(swap).spacegroup.hm == "P n m a"
+    for a, b in ((par, ch), (par.transformed(swap), ch.transformed(swap))):
+        (prim,) = decompose(a, b, reference="symmetrized").primary
+        assert prim.label == "Γ:B2u"
+
+
+def test_a_rhombohedral_parent_in_rhombohedral_axes_gets_the_hexagonal_labels():
+    """R-3m in rhombohedral axes, every k of its doubled cell: the special points are named as Bilbao names them in
+    the hexagonal axes of the standard setting (T, F, L; before: coordinates only), with the numbers of irreps at each
+    that the same group in hexagonal axes gives; the k vectors stay in the file's rhombohedral axes (T = (½, ½, ½))."""
+    from symstrain.irreps import build_factor_group
+    from symstrain.lattice import metric
+
+    P1 = SpaceGroupInfo.from_symbol("P 1")
+    labels = {}
+    for symbol, cell in (("R -3 m:R", [5.0, 5.0, 5.0, 60, 60, 60]), ("R -3 m:H", [5.0, 5.0, 12.25, 90, 90, 120])):
+        fg = build_factor_group(SpaceGroupInfo.from_symbol(symbol), P1, 2 * np.eye(3), np.zeros(3),
+                                metric(np.array(cell, float)), "-3m")
+        labels[symbol] = {ir.label for ir in fg.irreps if ir.k_label}
+        if symbol == "R -3 m:R":
+            assert all(ir.k_label for ir in fg.irreps)  # every k of the doubled rhombohedral cell is special
+            (t,) = {tuple(ir.k) for ir in fg.irreps if ir.k_label == "T"}
+            assert np.allclose(t, [0.5, 0.5, 0.5])
+    assert labels["R -3 m:R"] == labels["R -3 m:H"]
+    assert {lab.split(":")[0] for lab in labels["R -3 m:R"]} == {"Γ", "T", "F", "L"}
 
 
 def test_irrep_names_do_not_depend_on_the_parent_files_origin(shared_cifs):
