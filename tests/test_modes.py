@@ -835,6 +835,9 @@ def test_a_rhombohedral_parent_in_rhombohedral_axes_gets_the_hexagonal_labels():
             assert all(ir.k_label for ir in fg.irreps)  # every k of the doubled rhombohedral cell is special
             (t,) = {tuple(ir.k) for ir in fg.irreps if ir.k_label == "T"}
             assert np.allclose(t, [0.5, 0.5, 0.5])
+        else:  # a wave vector that is no special point is its shortest copy: (0, ½, ½), not (−3, ½, ½)
+            assert max(np.abs(ir.k).max() for ir in fg.irreps) <= 1.5 + 1e-9  # T = (0, 0, 3/2) is Bilbao's own
+            assert "k=(0, 1/2, 1/2):1" in {ir.label for ir in fg.irreps}
     assert labels["R -3 m:R"] == labels["R -3 m:H"]
     assert {lab.split(":")[0] for lab in labels["R -3 m:R"]} == {"Γ", "T", "F", "L"}
 
