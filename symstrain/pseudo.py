@@ -13,6 +13,11 @@ Method (index-2 steps, iterated)
    ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
    symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
 4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
+4b. Supergroups that no chain of index-2 steps reaches — an index-3 or -4 step whose rotations do not keep the
+   child's cell (tetragonal → cubic, orthorhombic → hexagonal, trigonal → cubic: SrTiO₃'s I4/mcm → Pm-3m, index 6)
+   — are those spglib finds in the child at the tolerances of :data:`DETECT_TOLERANCES` (up to 2·``max_distance``),
+   taken in their standard setting with spglib's basis change, verified and measured as the others
+   (:func:`detected_supergroups`); one per space-group type and index that step 4 did not give.
 5. Each candidate found is then described in its standard setting, as Bilbao's PSEUDO gives it: the relation
    (P, p) from the supergroup's conventional cell to the child (the axes nearest the child's, then the origin),
    the symmetrised structure on that cell (smaller than the child's where the child lost translations) and the
@@ -538,6 +543,101 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     return found
 
 
+#: the tolerances (Å) at which :func:`detected_supergroups` asks spglib for the child's group (those up to twice
+#: ``max_distance``: an image lies up to twice an atom's displacement from its partner)
+DETECT_TOLERANCES = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0)
+
+
+def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
+                         lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
+    """The supergroups of ``child``'s group that spglib finds in the structure at the tolerances of
+    :data:`DETECT_TOLERANCES` (up to 2·``max_distance``), each in its standard setting (origin choice 2 where there
+    are two) with spglib's basis change, verified as a supergroup (:func:`~symstrain.relation.relation_at`, else
+    :func:`~symstrain.relation.relate`) and measured by :func:`~symstrain.order.symmetrize` (placed along the polar
+    axes as the index-2 candidates are), one per space-group type and index, in the order found. They include
+    supergroups whose rotations do not keep the child's cell (SrTiO₃'s I4/mcm → Pm-3m, index 6: the cubic 3-fold
+    is no operation of the √2×√2×2 cell), which the index-2 steps cannot build. None where spglib is not run on
+    the cell (:data:`symstrain.detect.DETECT_MAX_PAIRS`)."""
+    import spglib
+
+    from .detect import DETECT_MAX_PAIRS, spglib_cell
+    from .order import symmetrize
+    from .phase import Cell
+    from .relation import relation_at
+    from .spacegroup import spglib_call
+
+    lattice, positions, types, _ = spglib_cell(child)
+    counts = np.unique(types, return_counts=True)[1]
+    if not len(types) or int(counts.min()) * len(types) > DETECT_MAX_PAIRS:
+        return []
+    H = child.spacegroup
+    n_child = len(H.symops.centring_vectors()) * len(np.unique(H.rotations.reshape(len(H.rotations), -1), axis=0))
+    tried: set = set()
+    found = []
+    for tol in (t for t in DETECT_TOLERANCES if t <= 2 * max_distance):
+        ds = spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=tol)
+        if ds is None or len(ds.rotations) <= n_child:  # (per child cell: no more operations than the child's)
+            continue
+        number = int(ds.number)
+        # the standard setting as the other candidates are given it: origin choice 2 where there are two
+        ds = spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=tol,
+                         hall_number=_origin_choice_2().get(number, 0)) or ds
+        if int(ds.number) != number or number in tried:
+            continue
+        tried.add(number)
+        sg = _group_of_hall(str(ds.hall), number)
+        if sg is None:
+            continue
+        cell = Cell(*_params(np.array(ds.std_lattice, float).T))
+        parent = replace(child, cell=cell, spacegroup=sg, atoms=(), source=f"pseudo-{number}", block="", warnings=())
+        P = _rational(np.array(ds.transformation_matrix, float), 12)
+        p = _rational(np.array(ds.origin_shift, float), 48)
+
+        def placed(tau, parent=parent, P=P, p=p):
+            moved = _moved(child, tau)
+            try:
+                rel = relation_at(parent, moved, P, p, tol=max(lattice_tol, 0.01))
+            except SymstrainInputError:
+                rel = relate(parent, moved, tol=max(lattice_tol, 0.01), check_reverse=False).require()
+            return symmetrize(rel, max_distance=max_distance)
+
+        try:
+            tau, dist = _stepped(np.zeros(3), placed(np.zeros(3)), placed)
+            tau, dist = _best_polar_place(dist, tau, placed, max_distance)
+        except SymstrainInputError:
+            continue
+        if _keeps_symmetry(dist) is False:
+            continue
+        rel = dist.relation
+        if rel.index <= 1:
+            continue
+        found.append(PseudoSupergroup(number, sg.hm, rel.index, rel, _exact(dist.max_displacement),
+                                      _exact(dist.amplitude), _noted(dist.symmetrized, child, tau), dist, tau))
+    return found
+
+
+def _group_of_hall(hall: str, number: int) -> SpaceGroupInfo | None:
+    """The setting of spglib's Hall symbol as gemmi tabulates it (source "pseudo-symmetry"), or None."""
+    import gemmi
+
+    try:
+        sg = gemmi.find_spacegroup_by_ops(gemmi.symops_from_hall(hall))
+    except (RuntimeError, ValueError):
+        return None
+    return None if sg is None or sg.number != number else SpaceGroupInfo.from_gemmi(sg, "pseudo-symmetry")
+
+
+def _params(A: np.ndarray) -> tuple:
+    from .phase import params_from_matrix
+
+    return params_from_matrix(A)
+
+
+def _rational(x: np.ndarray, den: int) -> np.ndarray:
+    """spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2), on a grid of 1/``den``."""
+    return np.where(np.abs(x * den - np.rint(x * den)) < 1e-6, np.rint(x * den) / den, x)
+
+
 def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08,
                        depth: int = 2) -> list[PseudoSupergroup]:
     """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å,
@@ -567,6 +667,12 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         level = nxt
         if not level:
             break
+    # supergroups no chain of index-2 steps reaches (index 3 or 4 steps whose rotations do not keep the child's
+    # cell: tetragonal → cubic, orthorhombic → hexagonal, trigonal → cubic): those spglib finds in the child at
+    # growing tolerances, verified and measured as the others
+    known = {(s.number, s.index) for s in out}
+    out.extend(c for c in detected_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
+               if (c.number, c.index) not in known)
     out.sort(key=lambda s: (s.max_displacement, -s.index, -s.number))
     # one supergroup reached at two placements along a polar axis (a deeper level finds it from another candidate's
     # symmetrised structure): both are the same operations on the child once placed, listed once

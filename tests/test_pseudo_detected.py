@@ -1,0 +1,68 @@
+"""pseudo finds supergroups no chain of index-2 steps reaches: those whose rotations do not keep the child's cell
+(tetragonal → cubic: the 3-fold of Pm-3m is no operation of SrTiO₃'s √2×√2×2 I4/mcm cell), from spglib's detection
+of the child at growing tolerances (pseudo.detected_supergroups), verified and measured as the index-2 ones."""
+
+import numpy as np
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.modes import decompose
+from symstrain.pseudo import pseudo_supergroups
+
+HEAD = """_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_U_iso_or_equiv
+"""
+
+#: SrTiO₃ below 105 K (a⁰a⁰c⁻ tilts): O2 at (x, x + ½, 0), x = ¼ − 0.0076
+STO_I4MCM = ("data_sto\n_cell_length_a 5.5066(2)\n_cell_length_b 5.5066(2)\n_cell_length_c 7.7950(3)\n"
+             "_symmetry_space_group_name_H-M 'I 4/m c m'\n" + HEAD +
+             "Sr1 Sr 0 0.5 0.25 0.005\nTi1 Ti 0 0 0 0.003\nO1 O 0 0 0.25 0.006\nO2 O 0.2424(3) 0.7424(3) 0 0.006\n")
+#: CaTiO₃ (a⁻a⁻c⁺, Pbnm: a non-standard setting of Pnma)
+CTO_PBNM = ("data_cto\n_cell_length_a 5.3796(1)\n_cell_length_b 5.4423(1)\n_cell_length_c 7.6401(2)\n"
+            "_symmetry_space_group_name_H-M 'P b n m'\n" + HEAD +
+            "Ca1 Ca 0.9934(2) 0.0349(2) 0.25 0.008\nTi1 Ti 0 0.5 0 0.005\nO1 O 0.0707(5) 0.4841(5) 0.25 0.008\n"
+            "O2 O 0.7108(4) 0.2888(4) 0.0371(3) 0.008\n")
+CUBIC = ("data_cub\n_cell_length_a 3.8400(1)\n_cell_length_b 3.8400(1)\n_cell_length_c 3.8400(1)\n"
+         "_symmetry_space_group_name_H-M 'P m -3 m'\n" + HEAD +
+         "Ca1 Ca 0.5 0.5 0.5 0.008\nTi1 Ti 0 0 0 0.005\nO1 O 0.5 0 0 0.01\n")
+
+
+def _read(tmp_path, name, text):
+    path = tmp_path / f"{name}.cif"
+    path.write_text(text)
+    return read_cif(path)
+
+
+def test_tetragonal_strontium_titanate_finds_its_cubic_parent(tmp_path):
+    child = _read(tmp_path, "sto", STO_I4MCM)
+    found = {(c.number, c.index): c for c in pseudo_supergroups(child)}
+    cub = found[(221, 6)]  # Pm-3m, index 6 = 3 (m-3m ⊃ 4/mmm) × 2 (lattice)
+    # by hand: the cubic average puts O2 at x = ¼; the 8 O2 of the cell move by 0.0076·(1, 1, 0) in the cell of the
+    # child's metric averaged over m-3m (a_p² = mean of 2·(a/√2)² and (c/2)², a_sym = √2·a_p): |u| = 0.0076·√2·a_sym,
+    # A² = Σ|u|² per parent cell (4 in the child's cell)
+    a_p = np.sqrt((2 * (5.5066 / np.sqrt(2)) ** 2 + (7.7950 / 2) ** 2) / 3)
+    u = 0.0076 * np.sqrt(2) * np.sqrt(2) * a_p
+    assert cub.max_displacement == pytest.approx(u, rel=1e-4)
+    assert cub.amplitude == pytest.approx(np.sqrt(8 * u**2 / 4), rel=1e-4)
+    assert cub.irrep.startswith("R:")  # the tilt: the R point of the cubic zone
+    assert found[(123, 2)].max_displacement == pytest.approx(u, rel=1e-3)  # P4/mmm, the index-2 step, as before
+
+
+def test_orthorhombic_calcium_titanate_in_pbnm_finds_pm3m_as_modes_measures_it(tmp_path):
+    child = _read(tmp_path, "cto", CTO_PBNM)
+    found = {(c.number, c.index): c for c in pseudo_supergroups(child)}
+    cub = found[(221, 24)]  # index 24 = 6 × 4 over Pnma
+    # the same distortion measured by modes against a cubic parent file (its own relation search, the child
+    # averaged back at each valid origin, the least amplitude kept)
+    d = decompose(_read(tmp_path, "cub", CUBIC), child, reference="symmetrized")
+    assert d.relation.index == 24
+    assert cub.amplitude == pytest.approx(d.amplitude, rel=1e-6)
+    assert {lab.split(":")[0] for lab in cub.irrep.replace(" + ", "|").split("|")} >= {"R", "M"}
