@@ -266,20 +266,17 @@ def _standard_setting(R: np.ndarray, t: np.ndarray, Q: np.ndarray) -> tuple[np.n
     from .ops import SymOps
     from .spacegroup import identify_operations
 
-    none = np.eye(3), np.zeros(3)
     ident = identify_operations(R, t)
     if ident is None:
-        return none
+        return np.eye(3), np.zeros(3)
     p0 = np.asarray(getattr(ident, "origin_shift", np.zeros(3)), float)  # x_setting = x − p0
     try:
         setting = gemmi.find_spacegroup_by_ops(gemmi.symops_from_hall(ident.hall)) if ident.hall else None
     except (RuntimeError, ValueError):
         setting = None
-    standard = next((g for g in gemmi.spacegroup_table() if g.number == ident.number and g.is_reference_setting()),
-                    None)
-    if setting is None or standard is None:
+    if setting is None:
         return np.eye(3), -p0
-    std_ops = SymOps.from_gemmi(standard.operations())
+    std_ops = SymOps.from_gemmi(_standard_group(ident.number).operations())
     n_std = 1 + len(std_ops.pure_translations())  # lattice points per cell
     R = np.asarray(R, int)
     t = np.asarray(t, float)
@@ -301,14 +298,18 @@ def _standard_setting(R: np.ndarray, t: np.ndarray, Q: np.ndarray) -> tuple[np.n
     return np.eye(3), -p0
 
 
-def _standard_centring(number: int) -> np.ndarray:
-    """(n, 3) pure translations of the ITA standard setting of group ``number`` (gemmi's reference setting)."""
+def _standard_group(number: int):
+    """gemmi's reference setting of group ``number`` (the ITA standard one)."""
     import gemmi
 
+    return next(g for g in gemmi.spacegroup_table() if g.number == number and g.is_reference_setting())
+
+
+def _standard_centring(number: int) -> np.ndarray:
+    """(n, 3) pure translations of the ITA standard setting of group ``number``."""
     from .ops import SymOps
 
-    standard = next(g for g in gemmi.spacegroup_table() if g.number == number and g.is_reference_setting())
-    return SymOps.from_gemmi(standard.operations()).pure_translations()
+    return SymOps.from_gemmi(_standard_group(number).operations()).pure_translations()
 
 
 def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent, Rc):

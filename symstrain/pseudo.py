@@ -333,11 +333,8 @@ def _standard_basis(sg: SpaceGroupInfo, cell) -> tuple[np.ndarray, np.ndarray] |
                      hall_number=_origin_choice_2().get(sg.number, 0))
     if ds is None or int(ds.number) != sg.number:
         return None
-    T, t = np.array(ds.transformation_matrix, dtype=float), np.array(ds.origin_shift, dtype=float)
-    # spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2): twelfths, 48ths
-    T = np.where(np.abs(T * 12 - np.rint(T * 12)) < 1e-6, np.rint(T * 12) / 12, T)
-    t = np.where(np.abs(t * 48 - np.rint(t * 48)) < 1e-6, np.rint(t * 48) / 48, t)
-    return T, t
+    # spglib's rational entries as exact as floats hold them: twelfths, 48ths
+    return _rational(np.array(ds.transformation_matrix, dtype=float), 12), _rational(np.array(ds.origin_shift, dtype=float), 48)
 
 
 #: the 24 signed permutation matrices of determinant +1: the axis changes that may keep a standard setting
@@ -562,7 +559,7 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
 
     from .detect import DETECT_MAX_PAIRS, spglib_cell
     from .order import symmetrize
-    from .phase import Cell
+    from .phase import Cell, params_from_matrix
     from .relation import relation_at
     from .spacegroup import spglib_call
 
@@ -588,7 +585,7 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
         sg = _group_of_hall(str(ds.hall), number)
         if sg is None:
             continue
-        cell = Cell(*_params(np.array(ds.std_lattice, float).T))
+        cell = Cell(*params_from_matrix(np.array(ds.std_lattice, float).T))
         parent = replace(child, cell=cell, spacegroup=sg, atoms=(), source=f"pseudo-{number}", block="", warnings=())
         P = _rational(np.array(ds.transformation_matrix, float), 12)
         p = _rational(np.array(ds.origin_shift, float), 48)
@@ -627,12 +624,6 @@ def _group_of_hall(hall: str, number: int) -> SpaceGroupInfo | None:
     return None if sg is None or sg.number != number else SpaceGroupInfo.from_gemmi(sg, "pseudo-symmetry")
 
 
-def _params(A: np.ndarray) -> tuple:
-    from .phase import params_from_matrix
-
-    return params_from_matrix(A)
-
-
 def _rational(x: np.ndarray, den: int) -> np.ndarray:
     """spglib's rational entries as exact as floats hold them (2.0000000000000004 → 2), on a grid of 1/``den``."""
     return np.where(np.abs(x * den - np.rint(x * den)) < 1e-6, np.rint(x * den) / den, x)
@@ -640,9 +631,10 @@ def _rational(x: np.ndarray, den: int) -> np.ndarray:
 
 def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08,
                        depth: int = 2) -> list[PseudoSupergroup]:
-    """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å,
-    sorted by the largest atomic displacement needed (then by higher symmetry). Each deeper candidate is
-    found from the symmetrised structure of a shallower one and re-verified against the child itself."""
+    """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å, and those
+    of any index spglib finds in it (:func:`detected_supergroups`), sorted by the largest atomic displacement needed
+    (then by higher symmetry). Each deeper candidate is found from the symmetrised structure of a shallower one and
+    re-verified against the child itself."""
     if depth < 1:
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
     if max_distance <= 0:
