@@ -77,6 +77,11 @@ def test_synthetic_series_recovers_baseline_and_eps13_step(tmp_path):
     assert np.allclose(df["vs"], df["V"] / V0 - 1, atol=1e-9)
     assert df.attrs["frame"] == "cstar"
     assert "extrapolated" in df.loc[df["T"] == 320.0, "reference_kind"].iloc[0]
+    # every row's description, as one f-string per row writes it (the table makes them all at once)
+    far = np.maximum(np.maximum(bl.T_min - T, T - bl.T_max), 0.0)
+    assert df["reference_kind"].tolist() == [
+        f"{bl.model} baseline fitted to {bl.n} parent cells at {bl.T_min:g}–{bl.T_max:g} K, evaluated at {t:g} K "
+        f"({f'extrapolated {x:.4g} K beyond' if x > 0 else 'inside'} the fitted range)" for t, x in zip(T, far)]
     # the baseline has s.u.'s from the scatter (here ~0) but the CSV cells have none: the table says so
     assert any("no standard uncertainties" in w or "no s.u." in w for w in df.attrs["warnings"])
 
