@@ -81,6 +81,21 @@ def _ref_arrays(reference, T):
     return p0, s0, np.full(N, "explicit cell", dtype=object)
 
 
+def _texts_by_code(values: list, codes: np.ndarray):
+    """The texts ``values[codes]``, row by row: pandas' text array when pandas keeps text in arrow (decoded by arrow
+    from the codes: no Python text per row, nothing converted when the table is made), else an object array."""
+    import pandas as pd
+
+    kind = pd.Series(["x"]).dtype
+    if not (isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow"):
+        return np.array(values, dtype=object)[codes]
+    import pyarrow as pa
+
+    text = pa.large_string()
+    coded = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), pa.array(values, text))
+    return pd.array(coded.cast(text), dtype=kind)
+
+
 def _joined_texts(*parts):
     """The per-row texts made of ``parts`` (strings, the same in every row, or lists of one string per row) joined
     row by row, as pandas' text array when pandas keeps text in arrow (its default ``str`` dtype there): made by
@@ -272,9 +287,10 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         ok[i] = False
         failed.append(_fail(table, i, f"impossible cell parameters {tuple(float(x) for x in p[i])}"))
 
-    # columns as numpy arrays; one DataFrame at the end (masked and sorted once)
-    out = {c: table[c].to_numpy() for c in ("label", "file", "block", "T", "T_su", "branch", "spacegroup",
-                                             "sg_number", "sg_detected")}
+    # columns as numpy arrays (the cell table's text columns as pandas' text arrays, as they are: not converted to
+    # Python texts and back); one DataFrame at the end (masked and sorted once)
+    out = {c: table[c].array if str(table[c].dtype) == "str" else table[c].to_numpy()
+           for c in ("label", "file", "block", "T", "T_su", "branch", "spacegroup", "sg_number", "sg_detected")}
     for k, n in enumerate(CELL_NAMES):
         out[n], out[f"{n}_su"] = p[:, k], s[:, k]
     if reference is None:
@@ -329,16 +345,16 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
                 g_zero[g] = ~allowed_components(it["group"], p[rows_g[0]], frame)
         zero = g_zero[gidx]
         _apply_zero(out, zero)
-        out["zero_by_symmetry"] = np.array([" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in g_zero],
-                                           dtype=object)[gidx]
+        zero_texts = [" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in g_zero]
+        out["zero_by_symmetry"] = _texts_by_code(zero_texts, gidx)
         g_nosb = np.array([k >= 0 and len(split_names[k][0]) == 0 for k in g_split], bool)
         no_sb = g_nosb[gidx]
         out["e_sb"][no_sb], out["e_sb_su"][no_sb] = 0.0, 0.0
-        out["relation"] = np.array([_relation_text(it["rel"], it["para"]) for it in items], dtype=object)[gidx]
+        out["relation"] = _texts_by_code([_relation_text(it["rel"], it["para"]) for it in items], gidx)
     out["has_su"] = np.isfinite(s).any(axis=1) | (False if reference is None else np.isfinite(s0).any(axis=1))
     if reference is None:
         out["has_su"] = np.isfinite(s[:, 4])
-    out["frame"] = np.full(N, frame, dtype=object)
+    out["frame"] = _texts_by_code([frame], np.zeros(N, dtype=np.intp))
     out = {k: v if isinstance(v, pd.api.extensions.ExtensionArray) else np.asarray(v) for k, v in out.items()}
     if not ok.all():  # (else no copy here: the rows are taken in order below)
         out = {k: v[ok] for k, v in out.items()}
@@ -346,8 +362,6 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     codes, branches = pd.factorize(np.asarray(out["branch"], dtype=object), use_na_sentinel=False)
     rank = np.array([BRANCH_ORDER.get(b, 3) if isinstance(b, str) else 3 for b in branches.tolist()], dtype=int)[codes]
     order = np.lexsort((out["T"].astype(float), rank))
-    if ok.all():  # the text columns of the cell table as they are (pandas' text arrays: not converted back)
-        out.update({c: table[c].array for c in _PASSED if c in out and str(table[c].dtype) == "str"})
     if np.array_equal(order, np.arange(len(order))):  # rows in order already (sorted input): no copy of each column
         out = _frame({k: out[k] for k in _column_order(out)})
     else:
@@ -379,10 +393,6 @@ def _frame(columns: dict):
         seen.add(id(v))
         cols[k] = v
     return pd.DataFrame(cols, copy=False)
-
-
-#: text columns of the cell table that strain_table passes on unchanged
-_PASSED = ("label", "file", "block", "branch", "spacegroup", "sg_detected")
 
 
 def _describe_reference(reference, choice) -> str:
@@ -548,7 +558,7 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
         else:
             g_kind.append("unknown")
     kinds = np.array(g_kind, dtype=object)[gidx]
-    out["coupling"] = kinds
+    out["coupling"] = _texts_by_code(g_kind, gidx)
     used = {}
     for c in dict.fromkeys(kinds):
         m = kinds == c
