@@ -81,13 +81,22 @@ def _ref_arrays(reference, T):
     return p0, s0, np.full(N, "explicit cell", dtype=object)
 
 
+def _arrow_text_dtype():
+    """pandas' default text dtype when it keeps text in arrow (pandas 3's ``str`` with pyarrow installed), else
+    None (texts are Python objects there)."""
+    import pandas as pd
+
+    kind = pd.Series(["x"]).dtype
+    return kind if isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow" else None
+
+
 def _texts_by_code(values: list, codes: np.ndarray):
     """The texts ``values[codes]``, row by row: pandas' text array when pandas keeps text in arrow (decoded by arrow
     from the codes: no Python text per row, nothing converted when the table is made), else an object array."""
     import pandas as pd
 
-    kind = pd.Series(["x"]).dtype
-    if not (isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow"):
+    kind = _arrow_text_dtype()
+    if kind is None:
         return np.array(values, dtype=object)[codes]
     import pyarrow as pa
 
@@ -103,8 +112,8 @@ def _joined_texts(*parts):
     ~0.1 s less than Python texts converted by pandas). None elsewhere (the caller makes Python texts)."""
     import pandas as pd
 
-    kind = pd.Series(["x"]).dtype
-    if not (isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow"):
+    kind = _arrow_text_dtype()
+    if kind is None:
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
