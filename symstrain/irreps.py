@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .kvectors import fmt_k, k_label, lattice_type, stars, zone_boundary
+from .kvectors import fmt_k, k_label, lattice_type, shortest_copy, stars, zone_boundary
 from .mulliken import mulliken_label
 
 
@@ -339,8 +339,8 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
         k_conv = np.linalg.inv(Q).T @ k  # conventional reciprocal units: k_conv·x_conv = k·x_prim
         Rc_conv = np.round(np.einsum("ij,njk,kl->nil", Q, Rp.astype(float), np.linalg.inv(Q))).astype(int)
         label, rep_pt = k_label(k_conv, Rc_conv, ltype, cent)
-        k_conv = rep_pt if rep_pt is not None else _shortest_copy(k_conv, metric, cent)
-        arms_conv = np.array([_shortest_copy(a, metric, cent) for a in arms @ np.linalg.inv(Q)])
+        k_conv = rep_pt if rep_pt is not None else shortest_copy(k_conv, metric, cent)
+        arms_conv = np.array([shortest_copy(a, metric, cent) for a in arms @ np.linalg.inv(Q)])
         boundary = zone_boundary(k_conv, metric, cent)
         S4 = [_affine(Rp[i], tp[i]) for i in reps]
         S4i = [np.linalg.inv(s) for s in S4]
@@ -390,26 +390,6 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
             out.append(PhysIrrep(k_conv, arms_conv, label, boundary, a + 1, Dr.shape[1], nu,
                                  np.where(np.abs(chars) < 1e-12, 0.0, chars), Dr, mull))
     return out
-
-
-def _shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> np.ndarray:
-    """k (conventional reciprocal units) moved by a vector of the parent's reciprocal lattice onto its shortest copy
-    (reciprocal metric), where one is strictly shorter: a wave vector chosen in (−½, ½] of primitive units can be
-    long in the conventional units of a centred cell (R in hexagonal axes: (−3, ½, ½) for (0, ½, ½)). A copy so found
-    is written with its first non-zero coordinate positive (k and −k are one star): (0, 0, 1), not (0, 0, −1)."""
-    rng = np.arange(-3, 4)
-    G = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
-    ph = G @ np.asarray(cent, dtype=float).reshape(-1, 3).T  # a reciprocal-lattice vector: integral on each centring
-    G = G[np.all(np.abs(ph - np.round(ph)) < 1e-6, axis=1)]
-    copies = np.asarray(k_conv, float)[None, :] - G
-    length = np.einsum("ni,ij,nj->n", copies, np.linalg.inv(metric), copies)
-    own = float(np.asarray(k_conv, float) @ np.linalg.inv(metric) @ np.asarray(k_conv, float))
-    i = int(np.argmin(length))
-    if not length[i] < own - 1e-9 * max(own, 1e-12):
-        return np.asarray(k_conv, float)
-    k = copies[i]
-    first = k[np.abs(k) > 1e-9]
-    return -k if len(first) and first[0] < 0 else k
 
 
 def _real_form(D: np.ndarray) -> np.ndarray:

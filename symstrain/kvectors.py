@@ -2,9 +2,9 @@
 
 What lives here: :data:`K_LABELS` (special points per Bravais lattice) and :data:`K_LABEL_SOURCE`,
 :func:`lattice_type` (oP, oC, tP, … from the IT number and centring), :func:`k_label` (the label of a k-star, if
-special), :func:`stars` (wave vectors grouped into stars), :func:`zone_boundary`, :func:`in_reciprocal_lattice` and
-:func:`fmt_k`. What does not: the representations carried by the wave vectors (``irreps.py``), mode amplitudes
-(``modes.py``).
+special), :func:`stars` (wave vectors grouped into stars), :func:`zone_boundary`, :func:`shortest_copy` (the shortest
+copy of k), :func:`reciprocal_points`, :func:`in_reciprocal_lattice` and :func:`fmt_k`. What does not: the
+representations carried by the wave vectors (``irreps.py``), mode amplitudes (``modes.py``).
 
 Conventions
 -----------
@@ -124,13 +124,38 @@ def in_reciprocal_lattice(d: np.ndarray, cent: np.ndarray) -> bool:
     return all(abs(v - round(v)) < 1e-6 for v in (np.round(d) @ c for c in cent))
 
 
+def reciprocal_points(cent: np.ndarray, reach: int) -> np.ndarray:
+    """(n, 3) the vectors of the parent's reciprocal lattice (conventional units) with every coordinate in
+    [−reach, reach]: the integer ones that are integral on every centring translation (:func:`in_reciprocal_lattice`
+    on every row at once)."""
+    rng = np.arange(-reach, reach + 1)
+    K = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
+    ph = K @ np.asarray(cent, dtype=float).reshape(-1, 3).T
+    return K[np.all(np.abs(ph - np.round(ph)) < 1e-6, axis=1)]
+
+
+def shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> np.ndarray:
+    """k (conventional reciprocal units) moved by a vector of the parent's reciprocal lattice onto its shortest copy
+    (reciprocal metric), where one is strictly shorter: a wave vector chosen in (−½, ½] of primitive units can be
+    long in the conventional units of a centred cell (R in hexagonal axes: (−3, ½, ½) for (0, ½, ½)). A copy so found
+    is written with its first non-zero coordinate positive (k and −k are one star): (0, 0, 1), not (0, 0, −1)."""
+    k = np.asarray(k_conv, float)
+    Gs = np.linalg.inv(metric)
+    copies = k[None, :] - reciprocal_points(cent, 3)
+    length = np.einsum("ni,ij,nj->n", copies, Gs, copies)
+    own = float(k @ Gs @ k)
+    i = int(np.argmin(length))
+    if not length[i] < own - 1e-9 * max(own, 1e-12):
+        return k
+    moved = copies[i]
+    first = moved[np.abs(moved) > 1e-9]
+    return -moved if len(first) and first[0] < 0 else moved
+
+
 def zone_boundary(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> bool:
     """True when k lies on the Brillouin-zone surface: two reciprocal-lattice points are equally nearest to it."""
     Gs = np.linalg.inv(metric)
-    rng = np.arange(-2, 3)
-    K = np.stack(np.meshgrid(rng, rng, rng, indexing="ij"), -1).reshape(-1, 3).astype(float)
-    ph = K @ np.asarray(cent, dtype=float).reshape(-1, 3).T  # K is integral: in_reciprocal_lattice on every row at once
-    K = K[np.all(np.abs(ph - np.round(ph)) < 1e-6, axis=1)]
+    K = reciprocal_points(cent, 2)
     d = k_conv[None, :] - K
     dist = np.einsum("ni,ij,nj->n", d, Gs, d)
     dmin = dist.min()
