@@ -205,7 +205,7 @@ POLAR_GRID_STEP = 0.4
 def _polar_grid(rel, polar, A, centring):
     """Starts (n, k) in the coordinates of ``polar`` (3, k; child fractional) covering one period of the parent's
     lattice along the polar directions, spaced so that no lost operation's image moves by more than
-    :data:`POLAR_GRID_STEP` Å between neighbours (one start, 0, for k = 3), and that period: (k, k), its columns the
+    :data:`POLAR_GRID_STEP` Å between neighbours (one start, 0, for k = 3 or when no operation is lost), and that period: (k, k), its columns the
     shortest independent parent translations (its lattice and ``centring``, parent fractional) lying along the
     polar directions, in the coordinates of ``polar``."""
     P = np.asarray(rel.P, float)
@@ -226,10 +226,10 @@ def _polar_grid(rel, polar, A, centring):
             break
     if len(basis) < k:  # no parent translation along an axis (not met): the child's own period
         basis = list(np.eye(k))
-    if k == 3:
-        counts = [1, 1, 1]  # no grid for a triclinic child: only the period (see own_polar_origins)
+    moves = [] if k == 3 else [A @ (g[:3, :3] - np.eye(3)) @ polar for g in rel.coset_representatives()[1:]]
+    if not moves:  # a triclinic child (see own_polar_origins), or no lost operation (index 1): one start
+        counts = [1] * k
     else:
-        moves = [A @ (g[:3, :3] - np.eye(3)) @ polar for g in rel.coset_representatives()[1:]]
         counts = [max(1, int(np.ceil(max(np.linalg.norm(B @ b) for B in moves) / POLAR_GRID_STEP))) for b in basis]
     steps = np.stack(np.meshgrid(*[np.arange(m) / m for m in counts], indexing="ij"), -1).reshape(-1, k)
     return steps @ np.array(basis), np.array(basis).T

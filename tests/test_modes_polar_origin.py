@@ -146,3 +146,25 @@ def test_averaged_child_is_found_along_the_polar_axis_from_the_childs_own_atoms(
     d = decompose(parent, read_cif(tmp_path / "c.cif"), reference="symmetrized")
     assert d.amplitude == pytest.approx(expected, rel=1e-6)
     assert np.all((d.origin >= 0) & (d.origin < 1))  # written in [0, 1), not as (0, −0.7, 0)
+
+
+def test_index_one_pair_of_a_polar_group(tmp_path):
+    """P4mm → P4mm (no operation lost; sweep 5 crashed with 'max() arg is an empty sequence' in the polar grid).
+    The child is the parent with its O2 pair moved by +delta along c (a totally symmetric A1 pattern) and the
+    whole child moved by 0.3·c. Against the parent: the uniform shift comes off and what is left is the A1 pattern,
+    by hand: the mean shift over the 5 atoms is 2·delta·c/5, so the amplitude is c·delta·√(2·(3/5)² + 3·(2/5)²)
+    = c·delta·√(6/5). Against the averaged child: nothing is lost, the averaged child is the child, amplitude 0."""
+    delta, shift = 0.01, 0.3
+    parent = [("Pb", "Pb", 0, 0, 0), ("Ti", "Ti", .5, .5, .52), ("O1", "O", .5, .5, .1), ("O2", "O", .5, 0, .6)]
+    child = [("Pb", "Pb", 0, 0, 0), ("Ti", "Ti", .5, .5, .52), ("O1", "O", .5, .5, .1), ("O2", "O", .5, 0, .6 + delta)]
+    child = [(lab, el, x, y, (z + shift) % 1.0) for lab, el, x, y, z in child]
+    (tmp_path / "p.cif").write_text(_cif("p", P4MM_OPS, parent))
+    (tmp_path / "c.cif").write_text(_cif("c", P4MM_OPS, child))
+    p, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
+    d = decompose(p, ch)
+    assert d.amplitude == pytest.approx(C * delta * math.sqrt(6 / 5), rel=1e-6)
+    assert decompose(p, ch, reference="symmetrized").amplitude == 0.0
+    from symstrain.order import order_series
+
+    (res,) = order_series(p, [ch]).results
+    assert res.eta_modes == 0.0
