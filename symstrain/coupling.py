@@ -50,9 +50,13 @@ def coupling_of(relation) -> str:
 def eta_from_strain(coupling: str, e_sb=None, e_nsb=None, e_sb_su=None, e_nsb_su=None, *, normalise: bool = False):
     """``(eta, eta_su, eta2, eta2_su)`` arrays from the strain scalars of rows sharing one coupling.
 
-    Unnormalised, η ∝ e_sb (linear) or η² ∝ e_sb / e_nsb (quadratic); the other power follows (η = √η², s.u. by
-    first-order propagation, NaN at η = 0). ``normalise`` divides by the largest value (the s.u. of that maximum
-    is not included). Coupling ``"none"`` gives exact zeros with s.u. 0. Unknown s.u.'s stay NaN.
+    Unnormalised, η ∝ e_sb (linear) or η² ∝ e_sb / e_nsb (quadratic); the other power follows. A strain scalar
+    below 1e-12 is rounding (a strain zero by the cells, e.g. 1e-16 from cos 90°) and is exactly 0 before any power
+    is taken: √ of 1e-16 would be an η of 1e-8. η = √η², its s.u. by first-order propagation,
+    s/(2η), where η² is resolved from zero (η² > its s.u. s); where it is not (η² ≤ s, η = 0 included), that blows
+    up, and η's s.u. is √s instead, the η the noise of η² alone gives (as a norm not resolved from zero takes
+    the quadrature sum of its components' s.u.'s). ``normalise`` divides by the largest value (the s.u. of that
+    maximum is not included). Coupling ``"none"`` gives exact zeros with s.u. 0. Unknown s.u.'s stay NaN.
     """
     src, power = SOURCE[coupling]
     if src is None:
@@ -60,6 +64,7 @@ def eta_from_strain(coupling: str, e_sb=None, e_nsb=None, e_sb_su=None, e_nsb_su
         z = np.zeros(n)
         return z, z.copy(), z.copy(), z.copy()
     x = np.atleast_1d(np.asarray(e_sb if src == "e_sb" else e_nsb, dtype=float))
+    x = np.where(np.abs(x) < 1e-12, 0.0, x)  # rounding, not strain (dimensionless)
     su = e_sb_su if src == "e_sb" else e_nsb_su
     s = np.full_like(x, np.nan) if su is None else np.atleast_1d(np.asarray(su, dtype=float))
     if normalise:
@@ -73,7 +78,7 @@ def eta_from_strain(coupling: str, e_sb=None, e_nsb=None, e_sb_su=None, e_nsb_su
         else:
             eta2, eta2_su = x, s
             eta = np.sqrt(np.maximum(x, 0.0))
-            eta_su = np.where(eta > 0, s / (2.0 * eta), np.nan)
+            eta_su = np.where(x > s, s / (2.0 * eta), np.sqrt(s))  # NaN s stays NaN in both branches
     return eta, eta_su, eta2, eta2_su
 
 

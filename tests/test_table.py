@@ -175,7 +175,17 @@ def test_coupling_of_each_kind_of_relation():
     e = np.array([0.004, 0.001, 0.0])
     eta, eta_su, eta2, eta2_su = eta_from_strain("quadratic_nsb", e_nsb=e, e_nsb_su=np.full(3, 1e-4), normalise=True)
     assert np.allclose(eta2, [1.0, 0.25, 0.0]) and np.allclose(eta, [1.0, 0.5, 0.0])
-    assert eta_su[1] == pytest.approx(1e-4 / 0.004 / (2 * 0.5)) and math.isnan(eta_su[2])
+    # η = 0 (η² not resolved from zero): first order would divide by 0; the s.u. is √(s.u. of η²) = √(1e-4/0.004)
+    assert eta_su[1] == pytest.approx(1e-4 / 0.004 / (2 * 0.5)) and eta_su[2] == pytest.approx(math.sqrt(0.025))
+    # sweep 5: e_nsb = 1.1e-16 of rounding (cells equal by symmetry) gave η = 1.05e-8 with s.u. 3.8e4; it is 0, with
+    # s.u. √(8.06e-4) = 0.02839; an η² below its s.u. (5e-4 < 1e-3) keeps its value, s.u. √1e-3; above it, s/(2η)
+    eta, eta_su, _, _ = eta_from_strain("quadratic_nsb", e_nsb=[1.1104e-16, 5e-4, 0.04], e_nsb_su=[8.06e-4, 1e-3, 1e-3])
+    assert eta[0] == 0.0 and eta_su[0] == pytest.approx(0.028390, abs=1e-6)
+    assert eta[1] == pytest.approx(math.sqrt(5e-4)) and eta_su[1] == pytest.approx(math.sqrt(1e-3))
+    assert eta[2] == pytest.approx(0.2) and eta_su[2] == pytest.approx(1e-3 / 0.4)
+    # no s.u. of the strain: none of η either, never 0
+    eta, eta_su, _, _ = eta_from_strain("quadratic_nsb", e_nsb=[0.0, 0.04])
+    assert eta.tolist() == [0.0, 0.2] and np.isnan(eta_su).all()
     # η ∝ e_sb: η² = η², s.u. 2η·σ
     eta, eta_su, eta2, eta2_su = eta_from_strain("linear", e_sb=e, e_sb_su=np.full(3, 1e-4), normalise=True)
     assert np.allclose(eta2, [1.0, 1 / 16, 0.0]) and eta2_su[1] == pytest.approx(2 * 0.25 * 0.025)
