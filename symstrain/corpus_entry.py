@@ -26,7 +26,9 @@ Rules
   V / n_formula_units (Å³) is per *normalised* formula. Without ``_cell_formula_units_Z``, Z is the ratio of
   the cell content to the formula (median over the elements other than H and D) when it is within 0.1 of a
   positive integer (warning ``z_from_atoms``), else unknown (None). A formula taken from the cell content has
-  ``n_formula_units`` = that divisor (the content is per cell, whatever Z says).
+  ``n_formula_units`` = that divisor (the content is per cell, whatever Z says); so has a formula sum that *is*
+  the cell content while Z ≠ 1 (pymatgen's CifWriter, every Materials Project CIF: 'Si3 O6', Z = 3, for a 9-atom
+  quartz cell; warning ``formula_is_cell_content``).
 * **Niggli cell**: the primitive lattice of the declared group's centring (the Hermite normal form of the
   centring translations, ``spacegroup.lattice_basis_from_translations``), reduced by ``spglib.niggli_reduce``.
   Equal for the same structure described in any setting or origin.
@@ -52,6 +54,7 @@ from .errors import SymstrainInputError, WarningRecord
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
 WARNING_CODES = {
     "z_from_atoms": "no _cell_formula_units_Z: Z taken from the atoms",
+    "formula_is_cell_content": "_chemical_formula_sum is the content of the cell, Z per reduced formula (pymatgen)",
     "formula_from_atoms": "the formula is taken from the cell content",
 }
 
@@ -236,6 +239,9 @@ def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
     z, z_source = (phase.z, "_cell_formula_units_Z") if phase.z else (None, None)
     if formula_source != "_chemical_formula_sum":  # the formula is the cell content over its divisor
         n_fu = divisor if formula else None
+    elif formula_is_cell_content(phase):  # the formula sum is the cell: its divisor counts the formula units
+        n_fu = divisor
+        warnings.append(WarningRecord("formula_is_cell_content", source, _cell_content_text(phase)))
     else:
         if z is None:
             z = _z_from_content(formula, cell_content(phase))
@@ -286,6 +292,11 @@ def _formula(phase, warnings, source):
     return formula, divisor, "atom sites", content
 
 
+def _cell_content_text(phase) -> str:
+    return (f"_chemical_formula_sum {phase.formula!r} is the content of the cell (the atoms are the formula × 1, "
+            f"not × Z = {phase.z:g}): pymatgen's CifWriter convention, Z per reduced formula")
+
+
 def cell_content(phase) -> dict[str, float]:
     """{element: atoms per cell} (each site's images in the cell × its occupancy)."""
     from .expand import expand_to_cell
@@ -298,16 +309,17 @@ def cell_content(phase) -> dict[str, float]:
     return content
 
 
-def formula_mismatch(phase) -> str | None:
+def formula_mismatch(phase, z: float | None = None, content: dict | None = None) -> str | None:
     """What the atoms of the cell lack or hold beyond ``_chemical_formula_sum`` × Z ('O: 4 against 8'), or None
-    (also when the file gives no formula or no Z). H and D are not compared (often not located); a count within 5 %
-    or half an atom of the formula's agrees. A file cut short in its atom loop, sites missing, or solvent the formula
+    (also when the file gives no formula or no Z). ``z`` replaces the file's Z; ``content`` is
+    :func:`cell_content` when already known. H and D are not compared (often not located); a count within 5 % or
+    half an atom of the formula's agrees. A file cut short in its atom loop, sites missing, or solvent the formula
     counts and the sites do not (e.g. squeezed) all show here."""
     counts = _parse_formula(phase.formula) if phase.formula else None
-    z = phase.z
+    z = phase.z if z is None else z
     if not counts or not z or not z > 0 or not phase.atoms:
         return None
-    content = cell_content(phase)
+    content = cell_content(phase) if content is None else content
     diffs = []
     for e in sorted(set(counts) | set(content), key=lambda e: (e not in counts, e)):
         if e in ("H", "D"):
@@ -316,6 +328,17 @@ def formula_mismatch(phase) -> str | None:
         if abs(got - want) > max(0.05 * max(want, got), 0.5):
             diffs.append(f"{e}: {got:.4g} against {want:.4g}")
     return "; ".join(diffs) or None
+
+
+def formula_is_cell_content(phase, content: dict | None = None) -> bool:
+    """True when the file's Z is not 1 but the atoms of the cell are ``_chemical_formula_sum`` × 1, not × Z: the
+    formula sum written as the content of the cell and Z per reduced formula (pymatgen's CifWriter and every
+    Materials Project CIF: 'Si3 O6' with Z = 3 for a 9-atom quartz cell). Compared as :func:`formula_mismatch`."""
+    z = phase.z
+    if not z or z == 1 or not phase.formula or not phase.atoms:
+        return False
+    content = cell_content(phase) if content is None else content
+    return formula_mismatch(phase, z, content) is not None and formula_mismatch(phase, 1.0, content) is None
 
 
 def _z_from_content(formula: str | None, content: dict) -> float | None:

@@ -161,6 +161,7 @@ class StructureInfo:
 WARNING_CODES = {
     "impossible_contact": "two sites closer than any real structure allows (overlap, or two cations)",
     "formula_differs": "the atoms of the cell are not _chemical_formula_sum × Z (H not compared)",
+    "formula_is_cell_content": "_chemical_formula_sum is the content of the cell, Z per reduced formula (pymatgen)",
 }
 
 
@@ -169,7 +170,7 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
     the detected group (the ladder of tolerances is always run). ``detect_limit`` False: spglib runs whatever the
     number of atoms (else not above :data:`symstrain.detect.DETECT_MAX_PAIRS`: minutes)."""
-    from .corpus_entry import formula_mismatch
+    from .corpus_entry import _cell_content_text, formula_is_cell_content, formula_mismatch
     from .expand import expanded
     from .neighbours import close_contacts
 
@@ -194,7 +195,9 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     if skipped is not None:
         warnings.append(skipped.record)
     diff = formula_mismatch(phase)
-    if diff:
+    if diff and formula_is_cell_content(phase):
+        warnings.append(WarningRecord("formula_is_cell_content", name, _cell_content_text(phase)))
+    elif diff:
         warnings.append(WarningRecord("formula_differs", name, f"the atoms of the cell are not _chemical_formula_sum "
                                       f"{phase.formula!r} × Z = {phase.z:g} ({diff}; H not compared): sites missing "
                                       "(a file cut short?), or the formula counts atoms the sites do not"))

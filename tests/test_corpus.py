@@ -459,3 +459,29 @@ def test_command_line_errors_are_one_line(tmp_path, capsys):
     assert main(["scan", str(MODELS), "--catalogue", str(tmp_path / "c.parquet")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 4 and all(e.startswith("symstrain: error: ") for e in err)
+
+
+def test_formula_sum_written_as_the_cell_content(tmp_path, capsys):
+    """Sweep 5 (F1): pymatgen's CifWriter (every Materials Project CIF) writes _chemical_formula_sum as the content
+    of the cell and Z per reduced formula ('Si3 O6', Z = 3, for 9 atoms of quartz). Taken as formula × Z, the
+    volume per formula unit came out Z times too small and `pairs` dropped real pairs. The LS model (4 Fe in the
+    cell, Z = 4) written that way, 'C168 Fe4 H112 N24 S8' with Z = 4, must give the original's 4 formula units and
+    volume per formula unit; `info` says which convention it is, not "a file cut short"."""
+    text = (MODELS / "model_LS_Pccn_90K.cif").read_text()
+    assert "'C42 H28 Fe N6 S2'" in text and "_cell_formula_units_Z             4" in text
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "orig.cif").write_text(text)
+    (corpus / "pmg.cif").write_text(text.replace("'C42 H28 Fe N6 S2'", "'C168 H112 Fe4 N24 S8'"))
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = {Path(r["file"]).name: r for _, r in c.rows().iterrows()}
+    o, p = rows["orig.cif"], rows["pmg.cif"]
+    assert o["n_formula_units"] == 4 and p["n_formula_units"] == 4 and p["formula"] == "C42 Fe H28 N6 S2"
+    assert p["volume_per_formula_unit"] == pytest.approx(o["volume"] / 4, rel=1e-12)
+    codes = [{w["code"] for w in r["warnings"]} for r in (o, p)]
+    assert "formula_is_cell_content" not in codes[0] and "formula_is_cell_content" in codes[1]
+    assert main(["info", str(corpus / "pmg.cif"), "--json"]) == 0
+    codes = {w["code"] for w in json.loads(capsys.readouterr().out)["warnings"]}
+    assert "formula_is_cell_content" in codes and "formula_differs" not in codes
