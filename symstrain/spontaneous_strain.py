@@ -177,11 +177,13 @@ class StrainResult:
         Cell objects, P as a basis change (the origin p does not enter the strain and is given as 0). Values below
         1e-12 (dimensionless) are exactly 0. The warnings are not in it: see :meth:`warning_records`."""
 
+        # (values below 1e-12 and s.u.'s that are rounding of the finite differences are exactly 0, e.g. the s.u. of
+        # a principal direction's component along itself, 1e-12 beside 0.04: see contract.clean_su)
         def q(v, s):
-            return contract.quantity(contract.clean(v), s if self.has_su else None)
+            return contract.quantity(contract.clean(v), contract.clean_su(s) if self.has_su else None)
 
         def qa(v, s):
-            return contract.quantity_array(contract.clean(v), s if self.has_su else None)
+            return contract.quantity_array(contract.clean(v), contract.clean_su(s) if self.has_su else None)
 
         return {
             "frame": self.frame,
@@ -389,6 +391,12 @@ def _as_cell(x, what: str) -> tuple[Cell, str]:
     raise SymstrainInputError(what, f"expected a Cell, a Phase or a Relation, got {type(x).__name__}")
 
 
+def _mapped_su(su, has_su: bool) -> tuple:
+    """The s.u.'s of the reference cell in the child basis, propagated from the reference's: None where nothing
+    with an s.u. reaches a parameter (an angle fixed by symmetry stays without one, as in the file)."""
+    return tuple(float(x) if has_su and x > 0 else None for x in np.asarray(su, dtype=float).ravel())
+
+
 def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin) -> StrainResult:
     """The record of one computed pair (values and s.u.'s as returned by ``run_jobs``)."""
     warnings = job.warnings
@@ -412,7 +420,8 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
         e_nsb, e_nsb_su = float(vals["e_nsb"]), float(sus["e_nsb"])
     return StrainResult(
         frame=frame, frame_description=FRAMES[frame], reference=job.ref_cell,
-        reference_mapped=Cell(*(float(x) for x in vals["ref_mapped"])), child=job.child_cell, P=job.P,
+        reference_mapped=Cell(*(float(x) for x in vals["ref_mapped"]), su=_mapped_su(sus["ref_mapped"], has_su)),
+        child=job.child_cell, P=job.P,
         F=vals["F"], e=vals["e"], e_su=sus["e"],
         eps13=float(vals["eps13"]), eps13_su=float(sus["eps13"]), eps13_definition=EPS13_DEFINITION,
         volume_strain=float(vals["vs"]), volume_strain_su=float(sus["vs"]),

@@ -79,11 +79,15 @@ class ModelFit:
         return y
 
     def to_dict(self) -> dict:
-        from .contract import quantity
+        from .contract import clean, quantity
 
+        # a slope or residual that is rounding beside the amplitude (8.5e-21 /K for a step through two equal rows)
+        # is 0: the slope on the scale |A|/T_c, the residual sum of squares on A²
+        scale = abs(self.A) if math.isfinite(self.A) else 0.0
+        slope = None if self.model != "first_order_step" else clean(self.B, scale / max(abs(self.Tc), 1.0))
         return {"model": self.model, "beta": quantity(self.beta, self.beta_su), "T_c": quantity(self.Tc, self.Tc_su),
-                "amplitude": quantity(self.A, self.A_su), "slope": None if self.model != "first_order_step" else self.B,
-                "chi2": self.chi2, "rss": self.rss, "n": self.n, "k": self.k, "aicc": finite_or_none(self.aicc),
+                "amplitude": quantity(self.A, self.A_su), "slope": slope,
+                "chi2": self.chi2, "rss": clean(self.rss, scale * scale) if math.isfinite(self.rss) else self.rss, "n": self.n, "k": self.k, "aicc": finite_or_none(self.aicc),
                 "aic": finite_or_none(self.aic), "bic": finite_or_none(self.bic), "akaike_weight": finite_or_none(self.weight),
                 "at_bound": self.at_bound}
 

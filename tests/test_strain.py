@@ -582,3 +582,29 @@ def test_components_zero_by_symmetry_have_su_exactly_zero():
     a0, a = 8.7108, 8.7208
     assert r.e_su[0, 0] == pytest.approx((a / a0) * math.hypot(0.0008 / a, 0.0008 / a0), rel=1e-6)
     assert "ε13 = 0(0)" in r.summary()
+
+
+def test_reference_cell_in_the_child_basis_keeps_its_su():
+    """Sweep 5 (F7): the reference cell mapped into the child basis was reported without s.u.'s, even for P = I.
+    For P = I they are the reference's; for P = (b, a, −c) the lengths' s.u.'s are permuted; an angle without an
+    s.u. in the input has none (not 0); for P = (a + b, −a + b, c) on a reference a = 4.0(2·10⁻³) Å
+    with b written without an s.u. (exact, as the package treats it): a' = √(a² + b²) = a√2 and s.u.(a') =
+    (a/a')·s.u.(a) = s.u.(a)/√2."""
+    from symstrain.phase import Cell
+    from symstrain.spontaneous_strain import strain
+
+    ref = Cell(4.0, 4.0, 4.1, 90, 90, 90, su=(0.002, 0.002, 0.003, None, None, None))
+    child = Cell(4.01, 3.99, 4.12, 90, 90, 90, su=(0.001, 0.001, 0.001, None, None, None))
+    m = strain(ref, child).to_dict()["reference_cell_in_child_basis"]
+    assert [m[k]["su"] for k in ("a", "b", "c")] == pytest.approx([0.002, 0.002, 0.003], rel=1e-8)
+    assert [m[k]["su"] for k in ("alpha", "beta", "gamma")] == [None, None, None]
+    m = strain(ref, child, P=np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1]])).to_dict()["reference_cell_in_child_basis"]
+    assert [m[k]["su"] for k in ("a", "b", "c")] == pytest.approx([0.002, 0.002, 0.003], rel=1e-8)
+    big = Cell(5.66, 5.64, 4.12, 90, 90, 90, su=(0.001, 0.001, 0.001, None, None, None))
+    ref_single = Cell(4.0, 4.0, 4.1, 90, 90, 90, su=(0.002, None, 0.003, None, None, None))  # b = a: no own s.u.
+    m = strain(ref_single, big, P=np.array([[1, -1, 0], [1, 1, 0], [0, 0, 1]])).to_dict()[
+        "reference_cell_in_child_basis"]
+    assert m["a"]["value"] == pytest.approx(4.0 * math.sqrt(2)) and m["c"]["su"] == pytest.approx(0.003, rel=1e-8)
+    assert m["a"]["su"] == pytest.approx(0.002 / math.sqrt(2), rel=1e-6)
+    no_su = strain(Cell(4.0, 4.0, 4.1, 90, 90, 90), child).to_dict()["reference_cell_in_child_basis"]
+    assert all(v["su"] is None for v in no_su.values())
