@@ -284,21 +284,28 @@ def distinct_placements(rel, origins) -> np.ndarray:
     only, and origins a translation of the normaliser apart (along a polar axis, half a lattice period for an
     operation that reverses it) give the same ones. Two origins are one placement when the operations of G they give
     on the child's coordinates are the same modulo the child's lattice."""
-    H = rel.child.spacegroup
-    R, t = H.rotations.astype(float), np.asarray(H.translations, float)
-    Wk = rel.coset_representatives()[:, :3, :3]
-    rot = np.round(np.einsum("kij,hjl->khil", Wk, R).reshape(-1, 9)).astype(np.int64)
     keep, seen = [], set()
-    for i, p in enumerate(origins):
-        w = coset_reps_at(rel, p)[:, :3, 3]
-        tr = (np.einsum("kij,hj->khi", Wk, t) + w[:, None, :]).reshape(-1, 3)
-        code = np.hstack([rot, np.round((tr % 1.0) * 1e6).astype(np.int64) % 1000000])
-        code = code[np.lexsort(code.T[::-1])]
-        key = code.tobytes()
+    for i, key in enumerate(placement_keys(rel, origins)):
         if key not in seen:
             seen.add(key)
             keep.append(i)
     return np.array(keep, dtype=int)
+
+
+def placement_keys(rel, origins) -> list[bytes]:
+    """One key per origin (parent fractional), equal for two origins when the operations of G they give on the
+    child's coordinates are the same modulo the child's lattice (see :func:`distinct_placements`)."""
+    H = rel.child.spacegroup
+    R, t = H.rotations.astype(float), np.asarray(H.translations, float)
+    Wk = rel.coset_representatives()[:, :3, :3]
+    rot = np.round(np.einsum("kij,hjl->khil", Wk, R).reshape(-1, 9)).astype(np.int64)
+    keys = []
+    for p in origins:
+        w = coset_reps_at(rel, p)[:, :3, 3]
+        tr = (np.einsum("kij,hj->khi", Wk, t) + w[:, None, :]).reshape(-1, 3)
+        code = np.hstack([rot, np.round((tr % 1.0) * 1e6).astype(np.int64) % 1000000])
+        keys.append(code[np.lexsort(code.T[::-1])].tobytes())
+    return keys
 
 
 def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):

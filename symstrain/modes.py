@@ -37,6 +37,7 @@ Conventions
 
 from __future__ import annotations
 
+import math
 from itertools import chain, combinations
 
 import numpy as np
@@ -49,7 +50,7 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
 from .mode_reference import (coset_reps_at, distinct_placements, equivalent_relations, own_polar_origins,
-                             polar_origins, reference_lattice, remove_polar)
+                             placement_keys, polar_origins, reference_lattice, remove_polar)
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
@@ -119,6 +120,12 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     polar = child.spacegroup.symops.polar_directions()
     best, failures = None, []
     pf = pz = psite = None
+    # against the child's own average every origin of one class gives the same amplitude; they may still place the
+    # parent's atoms differently, and so name the irreps differently (one Pmmn → Pnma distortion Z:6 or Z:7): the tie
+    # goes to the origin whose average lies nearest the parent's atoms, the one the parent reference takes
+    tie_break = reference == "symmetrized" and bool(parent.atoms) and not fixed_origin
+    best_gap = gap = None
+    placements: dict = {}
     if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
         if reference == "parent":
@@ -147,6 +154,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             # and from the child's own atoms: a mesh of placements along the polar axes, each centred on its pairing
             origins = np.vstack([origins, own_polar_origins(r, classes, frac, species, occ, A, polar, centring,
                                                             max_distance)])
+            if tie_break:  # (every origin of a placement, for the tie-break below)
+                placements[id(r)] = origins
             origins = origins[distinct_placements(r, origins)]  # equal operations: equal averages, tried once
         anchors = []  # (δ, average, room) of the averages computed at this relation: nearby origins move them
         reps = inverses = None  # the relation's cosets and their inverse rotations, once
@@ -185,7 +194,13 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref_site = None
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
             amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
-            if best is None or amp < best[0] - 1e-9:
+            tie = best is not None and tie_break and abs(amp - best[0]) <= _TIE
+            if tie:  # equal amplitudes: the average nearest the parent's atoms, as the parent reference chooses
+                if best_gap is None:
+                    best_gap = _parent_gap(best[2], best[7], best[1], species, pf, pz, A, occ, polar, max_distance)
+                gap = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
+                tie = gap < best_gap - _TIE
+            if best is None or amp < best[0] - (_TIE if tie_break else 1e-9) or tie:
                 if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
                     # the atoms pair inconsistently under the lost operations at this origin: the average is no
                     # structure of the parent group there (another origin may give one). Checked only where the
@@ -195,10 +210,14 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                                             "parent's symmetry (its atoms pair inconsistently)")))
                     continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
+                best_gap = gap if tie else None
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
     amp, p, ref, ref_site, dist, U, shift, chosen, As, to_ref, n_p = best
+    if tie_break:  # origins of the same placement give the same average: again the one nearest the parent's atoms
+        p = _nearest_parent_placement(chosen, p, ref, placements.get(id(chosen), np.zeros((0, 3))), species, pf, pz,
+                                      A, occ, polar, max_distance)
     if amp < ZERO_AMPLITUDE:  # the child is its reference up to rounding: exactly 0, no irrep's "share" of 1e-16 Å
         amp, U = 0.0, np.zeros_like(U)
     if chosen is not rel:
@@ -213,7 +232,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     U = U @ to_ref  # displacements measured in the reference lattice, like the amplitudes
     if n_valid > 1:
         warns.append(WarningRecord("origin_chosen", child.name, f"{n_valid} origins are valid for the two "
-                                   f"groups; p = {fmt_vector(p)} gives the smallest amplitude"))
+                                   f"groups; p = {fmt_vector(p)} gives the smallest amplitude"
+                                   + (" (of those that tie, the average nearest the parent's atoms)" if tie_break
+                                      else "")))
     if np.linalg.norm(shift) > 1e-9:
         warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
                                    f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))
@@ -236,6 +257,35 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_parent_cells=n_p, irreps=irreps, strain=strain_irreps(rel, gamma, warns), splitting=splits,
         labels=labels, elements=elements, parent_sites=tuple(parent_sites), displacements=U,
         reference_frac=ref, pair_distances=dist, warnings=tuple(warns), amplitude_su=amp_su)
+
+
+#: amplitudes (Å) this close are equal (printed to 1e-5 Å), and so are two distances of an average to the parent
+_TIE = 1e-6
+
+
+def _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance) -> float:
+    """√(Σ occ·d²) (Å) between the averaged child ``ref`` (child fractional) and the parent's atoms placed at origin
+    ``p`` of relation ``r``, a uniform shift along the polar axes removed; inf when they do not pair."""
+    X, src = parent_in_child_cell(pf, np.asarray(r.P, float), p)
+    try:
+        j, L, _ = pair_atoms(ref, species, X, pz[src], A, max_distance)
+    except NoPairing:
+        return math.inf
+    U, _ = remove_polar((ref - X[j] - L) @ A.T, occ, A @ polar)
+    return float(np.sqrt(np.sum(occ[:, None] * U**2)))
+
+
+def _nearest_parent_placement(r, p, ref, origins, species, pf, pz, A, occ, polar, max_distance) -> np.ndarray:
+    """Of ``p`` and the ``origins`` that place G's operations as ``p`` does (same average ``ref``), the one whose
+    parent atoms lie nearest ``ref`` (:func:`_parent_gap`); ``p`` unless another is nearer by more than _TIE."""
+    keys = placement_keys(r, np.vstack([np.reshape(p, (1, 3)), origins]))
+    best, best_gap = np.asarray(p, float), _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
+    for q, key in zip(origins, keys[1:]):
+        if key == keys[0] and not np.allclose(q, best, atol=1e-9):
+            gap = _parent_gap(ref, r, q, species, pf, pz, A, occ, polar, max_distance)
+            if gap < best_gap - _TIE:
+                best, best_gap = np.asarray(q, float), gap
+    return best
 
 
 def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarray, n_p: float, amp: float) -> float:

@@ -1,0 +1,87 @@
+"""One distortion, one irrep label: `modes` against the parent and `order` (against the child's own average) take
+the same origin among those the two groups allow (sweep 5, F5: one Pmmn → Pnma distortion was Z:6 from `modes` and
+Z:7 from `order`).
+
+Against the child's average every origin of a class gives the same amplitude, yet origins a translation of the
+parent's normaliser apart name the irreps differently. The tie goes to the origin whose average lies nearest the
+parent's atoms — the one the parent reference picks. Here a fictitious A2BX6-type Pmmn parent is distorted into
+Pnma (cell (2c, a, b)) by small displacements allowed by each child site's symmetry, with the parent placed at
+origin p = (0, 1/2, 1/2) of the child: that is the origin both commands must report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symstrain.cif import read_cif
+from symstrain.modes import decompose
+from symstrain.ops import SymOps
+from symstrain.order import order_series
+
+PMMN = ["x,y,z", "-x+1/2,-y+1/2,z", "-x,y+1/2,-z", "x+1/2,-y,-z", "-x,-y,-z", "x+1/2,y+1/2,-z", "x,-y+1/2,z",
+        "-x+1/2,y,z"]
+PNMA = ["x,y,z", "-x+1/2,-y,z+1/2", "-x,y+1/2,-z", "x+1/2,-y+1/2,-z+1/2", "-x,-y,-z", "x+1/2,y,-z+1/2",
+        "x,-y+1/2,z", "-x+1/2,y+1/2,z+1/2"]
+ATOMS = [("Mg", "Mg", .25, .25, .26), ("W", "W", .25, .75, .73), ("Pb", "Pb", .49, .25, .79),
+         ("O1", "O", .25, .97, .50), ("O2", "O", .25, .01, .97), ("O3", "O", .99, .25, .23)]
+CELL = (8.05, 5.80, 5.81)
+
+
+def _ops(triplets):
+    s = SymOps.from_triplets(triplets)
+    return np.asarray(s.rotations, float), np.asarray(s.translations, float)
+
+
+def _child_atoms(p, rng):
+    P = np.array([[0, 1, 0], [0, 0, 1], [2, 0, 0]], float)  # child (2c, a, b)
+    Pi = np.linalg.inv(P)
+    Rp, tp = _ops(PMMN)
+    Rc, tc = _ops(PNMA)
+    child = []
+    for lab, el, *x in ATOMS:
+        xs = np.einsum("nij,j->ni", Rp, np.array(x)) + tp
+        xs = np.unique(np.round(xs % 1.0, 6), axis=0)
+        xs = np.vstack([xs, xs + [0, 0, 1]])  # the two parent cells in the child cell
+        xc = np.round(((xs - p) @ Pi.T) % 1.0, 6) % 1.0
+        left = [tuple(v) for v in xc]
+        k = 0
+        while left:
+            x0 = np.array(left[0])
+            orbit = np.round((np.einsum("nij,j->ni", Rc, x0) + tc) % 1.0, 6) % 1.0
+            stab = [i for i, y in enumerate(orbit) if np.allclose(y, x0, atol=1e-6)]
+            u = rng.normal(0, 0.01, 3)
+            u = np.mean([Rc[i] @ u for i in stab], axis=0)  # allowed by the site symmetry
+            k += 1
+            child.append((f"{lab}_{k}", el, *(x0 + u)))
+            orbit_set = {tuple(v) for v in orbit}
+            left = [v for v in left if tuple(np.round(np.array(v), 6) % 1.0) not in orbit_set]
+    return child
+
+
+def _cif(name, ops_, atoms, cell):
+    rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
+    symops = "\n".join(f"'{o}'" for o in ops_)
+    a, b, c = cell
+    return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
+            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
+            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+            f"_atom_site_fract_z\n{rows}\n")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_modes_and_order_take_the_origin_the_parent_atoms_give(tmp_path, seed):
+    p = np.array([0.0, 0.5, 0.5])
+    (tmp_path / "p.cif").write_text(_cif("p", PMMN, ATOMS, CELL))
+    child = _child_atoms(p, np.random.default_rng(seed))
+    (tmp_path / "c.cif").write_text(_cif("c", PNMA, child, (2 * CELL[2], CELL[0], CELL[1])))
+    parent, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
+    against_parent = decompose(parent, ch)
+    against_average = decompose(parent, ch, reference="symmetrized")
+    (res,) = order_series(parent, [ch]).results
+    for d in (against_parent, against_average, res.modes):
+        assert np.allclose(d.origin, p, atol=1e-9)
+    labels = [sorted(ir.label for ir in d.primary) for d in (against_parent, against_average, res.modes)]
+    assert labels[0] == labels[1] == labels[2] and labels[0][0].startswith("Z:")
+    # the amplitudes against the average do not depend on the origin: the same as at the first origin tried
+    first = decompose(parent, ch, reference="symmetrized", fixed_origin=True)
+    assert against_average.amplitude == pytest.approx(first.amplitude, abs=1e-9)
