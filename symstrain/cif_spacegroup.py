@@ -24,7 +24,8 @@ Conventions
   translations (a common defect) is completed from the symbol, with a warning. Without operators, an H-M
   symbol and an IT number of different groups are an error (nothing decides between them).
 * H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces;
-  a screw axis with its subscript in parentheses (SHELXTL's ``P2(1)/c``) is read as ``P21/c``.
+  a screw axis with its subscript in parentheses (SHELXTL's ``P2(1)/c``) is read as ``P21/c``, and a full symbol
+  (ISODISTORT's ``P 4/m 2/m 2/m``) as its short symbol in the same setting (``cif_symbols.short_from_full``).
 * A reduced lattice is given by the basis B (columns = new basis vectors in old fractional units):
   x_new = B⁻¹·x_old, R_new = B⁻¹·R·B, t_new = B⁻¹·t.
 * Every assumption is appended to the caller's ``warnings`` list as a

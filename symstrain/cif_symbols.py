@@ -1,7 +1,8 @@
 """Space-group symbols as CIF files write them, turned into gemmi's space group: :func:`sg_from_hm` (H-M symbols with
 any spacing, underscores, SHELXTL's subscripts in parentheses 'P2(1)/c', a setting written after the symbol in words
-'F d -3 m {origin @ centre (-3m)}' / '(origin choice 1)' / '(hexagonal axes)' or as ICSD's S / Z letter) and
-:func:`sg_from_hall`. Each returns None for a symbol it cannot read; the caller says what that means.
+'F d -3 m {origin @ centre (-3m)}' / '(origin choice 1)' / '(hexagonal axes)' or as ICSD's S / Z letter, full
+symbols such as ISODISTORT's 'P 4/m 2/m 2/m' or 'P 21/b 21/n 21/m', read as their short symbol: :func:`short_from_full`)
+and :func:`sg_from_hall`. Each returns None for a symbol it cannot read; the caller says what that means.
 
 What lives here: the reading of symbols only. What does not: which item gives the symbol and the precedence between
 operators, symbols and numbers (``cif_spacegroup.py``), naming a list of operations (``spacegroup.py``).
@@ -54,7 +55,11 @@ def sg_from_hm(symbol: str):
 
     def find(name):
         plain = _SCREW_IN_PARENTHESES.sub(r"\1\2", _clean_hm(name))
-        for cand in (name.strip(), _clean_hm(name), _clean_hm(name).replace(" ", ""), plain, plain.replace(" ", "")):
+        short = short_from_full(plain)
+        for cand in (name.strip(), _clean_hm(name), _clean_hm(name).replace(" ", ""), plain, plain.replace(" ", ""),
+                     short):
+            if cand is None:
+                continue
             try:
                 sg = gemmi.find_spacegroup_by_name(cand)
             except (ValueError, RuntimeError):
@@ -74,6 +79,49 @@ def sg_from_hm(symbol: str):
     if sg is None or sg.ext in ("", "\x00"):  # a group with one setting: the words change nothing
         return sg
     return find(f"{_clean_hm(base)}:{ext}")
+
+
+#: one position of an H-M symbol: a rotoinversion, a rotation (or screw) over a mirror or glide, a rotation, a mirror or
+#: glide — how a symbol written without spaces ('P4/m2/m2/m') is split
+_HM_POSITION = re.compile(r"-[1-6]|[1-6][1-5]?/[abcdemn]|[1-6][1-5]?|[abcdemn]")
+#: a full symbol: lattice letter, positions, and an optional setting qualifier after a colon (':2', ':H', ':cab')
+_FULL_SYMBOL = re.compile(r"^([PABCFIR])\s*([^:]*?)\s*(:\s*\S+)?$", re.I)
+
+
+def short_from_full(symbol: str) -> str | None:
+    """The short H-M symbol, in the same setting, of a full symbol ('P 4/m 2/m 2/m' → 'P 4/m m m', 'P 21/b 21/n 21/m'
+    → 'P b n m', 'F 41/d -3 2/m:2' → 'F d -3 m:2'); None for a symbol with no axis over a plane ('r/x') to drop.
+
+    The International Tables' rule for short symbols: an axis written over its plane ('2/m', '21/c') keeps only the
+    plane, except the main axis of a tetragonal or hexagonal group ('4/m', '42/n', '63/m', kept) and a monoclinic
+    symbol's one axis ('P 1 21/c 1', already a symbol gemmi reads). Only axes that can stand over a plane there are
+    dropped (2 and 21; also 4, 41, 42 and 43 in the first position of a cubic symbol); anything else is no full
+    symbol (None). A full symbol names no more of the origin than its short one ('P 4/n 2/b 2/m', either origin
+    choice), so it is read as the short one is.
+    """
+    s = " ".join(symbol.replace("_", "").split())
+    m = _FULL_SYMBOL.match(s)
+    if "/" not in s or not m:
+        return None
+    lattice, body, qualifier = m[1].upper(), m[2], (m[3] or "").replace(" ", "")
+    positions = body.split() if " " in body else _HM_POSITION.findall(body)
+    if "".join(positions) != body.replace(" ", "") or not all(_HM_POSITION.fullmatch(p) for p in positions):
+        return None
+    if len(positions) not in (2, 3) or positions.count("1") == 2:  # one position, or monoclinic: full is short
+        return None
+    cubic = positions[1] in ("3", "-3")
+    short, dropped = [], False
+    for i, p in enumerate(positions):
+        if "/" in p:
+            axis, plane = p.split("/")
+            if i == 0 and axis[0] in "46" and not cubic:
+                pass  # the main axis of a tetragonal or hexagonal symbol is kept
+            elif axis in ("2", "21") or (i == 0 and cubic and axis in ("4", "41", "42", "43")):
+                p, dropped = plane, True
+            else:
+                return None
+        short.append(p)
+    return f"{lattice} {' '.join(short)}{qualifier}" if dropped else None
 
 
 #: a setting written after the symbol as the International Tables' (and SgInfo's, cctbx's) qualifier: 'C2:b1'
