@@ -33,6 +33,8 @@ Rules applied (in this order of precedence)
   symmetry item (cell, operators, symbols, IT number, coordinates, occupancy, U) are an error naming the
   item; anywhere else (labels, type symbols, formula, title, authors) they are read as U+FFFD (�) with one
   warning naming the items — a label stays usable as a name, and nothing numeric is guessed.
+* A block without atom sites whose last item is the operator loop (a file cut inside or right after that loop) is
+  said to be cut short, ahead of what its operators show (a list cut short is seldom a group).
 * A file of several blocks whose chosen block cannot be read says which blocks can (``--block``).
 * A tag given twice in a block (CIF forbids it; AMCSD files repeat ``_chemical_formula_sum`` with ``''``): a tag
   that is not read is a warning; a read tag (cell, symmetry, atom sites, formula, temperature) given as single
@@ -338,7 +340,16 @@ def _phase_from_block(block, source: str) -> Phase:
     note = _magnetic_warning(block, items.operators_tag, source)
     if note is not None:
         warnings.append(note)
-    sg, extra_translations = declared_spacegroup(items, cell, source, warnings)
+    cut = _ends_in_operator_loop(block, items)
+    try:
+        sg, extra_translations = declared_spacegroup(items, cell, source, warnings)
+    except SymstrainInputError as exc:
+        if cut:  # the operators' defect is what a list cut short shows: say so first
+            raise SymstrainInputError(source, f"{cut} and has no atom sites: the operator list is probably cut short "
+                                      f"({exc.problem})") from None
+        raise
+    if cut:
+        raise SymstrainInputError(source, f"no atom sites: {cut}, so it is probably cut short")
     formula = item_text(block, "_chemical_formula_sum")
     atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
     if extra_translations is not None:
@@ -363,6 +374,22 @@ def _phase_from_block(block, source: str) -> Phase:
         z=z,
         warnings=tuple(warnings),
     )
+
+
+def _ends_in_operator_loop(block, items: SymmetryItems) -> str | None:
+    """What a block shows when its file was cut inside or just after the symmetry-operator loop: the block has no
+    atom sites and its last item is the operator loop. Then the words for the message ('the file ends in its
+    symmetry-operator loop TAG'), else None. (Such a block cannot be read anyway — it has no atoms; the check only
+    decides which message comes first.)"""
+    if not items.operators or any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x")):
+        return None
+    last = None
+    for item in block:
+        if item.pair is not None or item.loop is not None or item.frame is not None:
+            last = item
+    if last is None or last.loop is None or items.operators_tag.lower() not in (t.lower() for t in last.loop.tags):
+        return None
+    return f"the file ends in its symmetry-operator loop {items.operators_tag}"
 
 
 # ----------------------------------------------------------------------------- cell

@@ -12,6 +12,7 @@ import spglib
 
 from symstrain.cif import read_cif
 from symstrain.cif_symbols import sg_from_hm, short_from_full
+from symstrain.errors import SymstrainInputError
 from symstrain.ops import SymOps
 from symstrain.spacegroup import spglib_call
 
@@ -129,3 +130,50 @@ def test_full_symbol_of_two_origins_is_compared_like_its_short_symbol(tmp_path):
                                                                                                   "90", "90")))
     assert ph.spacegroup.number == 125
     assert [w.code for w in ph.warnings] == ["symbol_other_setting"]
+
+
+# ----------------------------------------------------------------------------- 2. a file cut in its operator loop
+
+
+def test_file_cut_inside_the_operator_loop_is_said_to_be_cut(tmp_path):
+    ops = _triplets("P m -3 m")[:28]  # 28 of 48: no group
+    path = _cif(tmp_path / "cut.cif", "P m -3 m", ops, atoms=False, cell=("4", "4", "4", "90", "90", "90"))
+    with pytest.raises(SymstrainInputError) as info:
+        read_cif(path)
+    assert info.value.problem.startswith(
+        "the file ends in its symmetry-operator loop _symmetry_equiv_pos_as_xyz and has no atom sites: the operator "
+        "list is probably cut short (the 28 symmetry operators in _symmetry_equiv_pos_as_xyz do not form a group: ")
+
+
+def test_file_cut_right_after_the_operator_loop_is_said_to_be_cut(tmp_path):
+    path = _cif(tmp_path / "cut.cif", "P 4/m m m", _triplets("P 4/m m m"), atoms=False)
+    with pytest.raises(SymstrainInputError) as info:
+        read_cif(path)
+    assert info.value.problem == ("no atom sites: the file ends in its symmetry-operator loop "
+                                  "_symmetry_equiv_pos_as_xyz, so it is probably cut short")
+
+
+def test_operators_that_are_no_group_keep_their_message_when_the_file_goes_on(tmp_path):
+    """Not a cut: atoms follow the bad operator list, or something else ends the file; either way the old message,
+    and only the cut file gets the new one."""
+    ops = _triplets("P m -3 m")[:28]
+    closure = "the 28 symmetry operators in _symmetry_equiv_pos_as_xyz do not form a group: "
+    cell = ("4", "4", "4", "90", "90", "90")
+    for name, kw in (("atoms.cif", {}), ("tail.cif", {"atoms": False, "tail": "_refine_ls_R_factor_all 0.01\n"})):
+        with pytest.raises(SymstrainInputError) as info:
+            read_cif(_cif(tmp_path / name, "P m -3 m", ops, cell=cell, **kw))
+        assert info.value.problem.startswith(closure)
+    with pytest.raises(SymstrainInputError) as info:
+        read_cif(_cif(tmp_path / "cut.cif", "P m -3 m", ops, cell=cell, atoms=False))
+    assert not info.value.problem.startswith(closure)
+
+
+def test_cut_file_is_one_line_and_exit_2(tmp_path, symstrain_cli):
+    path = _cif(tmp_path / "cut.cif", "P m -3 m", _triplets("P m -3 m")[:28], atoms=False,
+                cell=("4", "4", "4", "90", "90", "90"))
+    run = symstrain_cli("info", path)
+    assert run.returncode == 2 and run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"symstrain: error: {path}: the file ends in its symmetry-operator loop")
+    assert "probably cut short" in lines[0]
