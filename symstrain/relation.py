@@ -276,7 +276,37 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08, check_reverse: boo
                 reverse = _relate(child, parent, tol)
             except SymstrainInputError:  # not a subgroup either, or past the search's bounds: no hint
                 reverse = None
-        return Refutation(parent, child, exc.problem, reverse, tol)
+        return Refutation(parent, child, exc.problem + _enantiomorph_note(parent, child, tol), reverse, tol)
+
+
+#: the 11 pairs of enantiomorphic space-group types (ITA Vol. A), each IT number with its partner's: the mirror
+#: image of a group of one type (x → −x) is a group of the other
+ENANTIOMORPHS = {76: 78, 91: 95, 92: 96, 144: 145, 151: 153, 152: 154, 169: 170, 171: 172, 178: 179, 180: 181,
+                 212: 213}
+ENANTIOMORPHS.update({b: a for a, b in list(ENANTIOMORPHS.items())})
+
+
+def _enantiomorph_note(parent: Phase, child: Phase, tol: float) -> str:
+    """The clause added to a refutation when the parent's type is one of an enantiomorphic pair and the child's group
+    is a subgroup of the parent's mirror image (its operations conjugated by the inversion: (W, w) → (W, −w), the
+    enantiomorph in the same setting): the two structures are of opposite hand. '' otherwise (a group of any other
+    type is its own mirror image up to a change of setting, which the search already covers)."""
+    import gemmi
+    from dataclasses import replace
+
+    G = parent.spacegroup
+    other = ENANTIOMORPHS.get(G.number)
+    if other is None:
+        return ""
+    name = gemmi.find_spacegroup_by_number(other).xhm()
+    mirror = replace(G, number=other, hm=name, hall="", setting=f"mirror image of {G.setting}",
+                     translations=np.mod(-G.translations, 1.0))
+    try:
+        _relate(replace(parent, spacegroup=mirror), child, tol)
+    except SymstrainInputError:
+        return ""
+    return (f"; but the child's group is a subgroup of {name} ({other}), the enantiomorph of the parent's {G.hm} "
+            f"({G.number}): the two structures are of opposite hand (the child's mirror image would relate)")
 
 
 def _relate(parent: Phase, child: Phase, tol: float) -> Relation:

@@ -5,6 +5,8 @@ Every input is built here (tmp_path or in memory)."""
 
 from __future__ import annotations
 
+import json
+
 import gemmi
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from symstrain.cif import read_cif
 from symstrain.cif_symbols import sg_from_hm, short_from_full
 from symstrain.errors import SymstrainInputError
 from symstrain.ops import SymOps
+from symstrain.phase import Cell, Phase, SpaceGroupInfo
+from symstrain.relation import ENANTIOMORPHS, relate
 from symstrain.spacegroup import spglib_call
 
 
@@ -177,3 +181,59 @@ def test_cut_file_is_one_line_and_exit_2(tmp_path, symstrain_cli):
     assert len(lines) == 1
     assert lines[0].startswith(f"symstrain: error: {path}: the file ends in its symmetry-operator loop")
     assert "probably cut short" in lines[0]
+
+
+# ----------------------------------------------------------------------------- 3. the enantiomorph named
+
+
+def _phase(symbol, cell, name):
+    return Phase(cell, SpaceGroupInfo.from_gemmi(gemmi.find_spacegroup_by_name(symbol), "H-M"), (), source=name)
+
+
+QUARTZ_HT = Cell(5.01, 5.01, 5.47, 90, 90, 120)
+QUARTZ_LT = Cell(4.91, 4.91, 5.40, 90, 90, 120)
+
+
+def test_quartz_of_the_other_hand_is_refused_naming_the_enantiomorph():
+    parent = _phase("P 62 2 2", QUARTZ_HT, "ht")
+    assert relate(parent, _phase("P 32 2 1", QUARTZ_LT, "lt")).holds
+    ref = relate(parent, _phase("P 31 2 1", QUARTZ_LT, "lt-other-hand"))
+    assert not ref.holds
+    assert "some child operation is not a parent operation" in ref.reason
+    assert ref.reason.endswith(
+        "; but the child's group is a subgroup of P 64 2 2 (181), the enantiomorph of the parent's P 62 2 2 (180): "
+        "the two structures are of opposite hand (the child's mirror image would relate)")
+    # a parent of a type that is its own mirror image: nothing said of hands (P3₁21 needs a tripled c under P622)
+    ref = relate(_phase("P 6 2 2", QUARTZ_HT, "p622"), _phase("P 31 2 1", QUARTZ_LT, "lt-other-hand"))
+    assert not ref.holds and "enantiomorph" not in ref.reason
+    # both hands: the P3₂21 child refused by a P6₄22 parent names P6₂22
+    ref = relate(_phase("P 64 2 2", QUARTZ_HT, "ht-other-hand"), _phase("P 32 2 1", QUARTZ_LT, "lt"))
+    assert "a subgroup of P 62 2 2 (180), the enantiomorph of the parent's P 64 2 2 (181)" in ref.reason
+
+
+@pytest.mark.parametrize("a", sorted(ENANTIOMORPHS))
+def test_each_enantiomorphic_pair_is_named(a):
+    b = ENANTIOMORPHS[a]
+    assert len(ENANTIOMORPHS) == 22 and ENANTIOMORPHS[b] == a
+    ga, gb = gemmi.find_spacegroup_by_number(a), gemmi.find_spacegroup_by_number(b)
+    cell = Cell(6, 6, 6, 90, 90, 90) if a in (212, 213) else (
+        Cell(5, 5, 7, 90, 90, 90) if a < 143 else Cell(5, 5, 7, 90, 90, 120))
+    ref = relate(_phase(ga.xhm(), cell, "p"), _phase(gb.xhm(), cell, "c"))
+    assert not ref.holds
+    assert f"the enantiomorph of the parent's {ga.xhm()} ({a})" in ref.reason
+
+
+def test_enantiomorph_in_relate_json(tmp_path, symstrain_cli):
+    def write(name, symbol, cell):
+        return _cif(tmp_path / name, symbol, _triplets(symbol), cell=cell, atoms=False,
+                    tail="loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                         "_atom_site_fract_z\nSi1 Si 0.5 0 0\n")
+
+    ht = write("ht.cif", "P 62 2 2", ("5.01", "5.01", "5.47", "90", "90", "120"))
+    lt = write("lt.cif", "P 31 2 1", ("4.91", "4.91", "5.40", "90", "90", "120"))
+    run = symstrain_cli("relate", ht, lt, "--json")
+    assert run.returncode == 1
+    out = json.loads(run.stdout)
+    assert out["status"] == "refuted" and out["holds"] is False
+    assert out["reason"].endswith("the two structures are of opposite hand (the child's mirror image would relate)")
+    assert "P 64 2 2 (181)" in out["reason"]
