@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cif_text import cif_text
 
 from symstrain.cif import read_cif
 from symstrain.modes import decompose
@@ -22,12 +23,7 @@ P4 = ["x,y,z", "-x,-y,z", "y,-x,-z", "-y,x,-z"]
 
 
 def _cif(name, ops, atoms):
-    rows = "\n".join(f"{lab} {el} {x:.8f} {y:.8f} {z:.8f}" for lab, el, (x, y, z) in atoms)
-    symops = "\n".join(f"'{o}'" for o in ops)
-    return (f"data_{name}\n_cell_length_a {A}\n_cell_length_b {A}\n_cell_length_c {C}\n_cell_angle_alpha 90\n"
-            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
-            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
-            f"_atom_site_fract_z\n{rows}\n")
+    return cif_text(name, ops, [(lab, el, *x) for lab, el, x in atoms], (A, A, C), digits=8)
 
 
 @pytest.mark.parametrize("reference", ["parent", "symmetrized"])

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from cif_text import cif_text
 
 from symstrain import modes
 from symstrain.cif import read_cif
@@ -43,13 +44,8 @@ def _cif(name, signs_list, atoms, n=1, cell=CELL) -> str:
     """A CIF on the (n a, b, c) cell whose symmetry operations are those of ``signs_list`` times the pure
     translations (i/n, 0, 0); ``atoms`` in the small cell's coordinates (x → x/n)."""
     ops = [_triplet(s, Fraction(i, n)) for i in range(n) for s in signs_list]
-    rows = "\n".join(f"{lab} {el} {x / n:.8f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
-    symops = "\n".join(f"'{o}'" for o in ops)
     a, b, c = cell
-    return (f"data_{name}\n_cell_length_a {a * n}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
-            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
-            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
-            f"_atom_site_fract_z\n{rows}\n")
+    return cif_text(name, ops, [(lab, el, x / n, y, z) for lab, el, x, y, z in atoms], (a * n, b, c), digits=8)
 
 
 @pytest.fixture(scope="module")

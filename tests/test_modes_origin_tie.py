@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cif_text import cif_text
 
 from symstrain.cif import read_cif
 from symstrain.modes import decompose
@@ -58,22 +59,12 @@ def _child_atoms(p, rng):
     return child
 
 
-def _cif(name, ops_, atoms, cell):
-    rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
-    symops = "\n".join(f"'{o}'" for o in ops_)
-    a, b, c = cell
-    return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
-            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
-            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
-            f"_atom_site_fract_z\n{rows}\n")
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_modes_and_order_take_the_origin_the_parent_atoms_give(tmp_path, seed):
     p = np.array([0.0, 0.5, 0.5])
-    (tmp_path / "p.cif").write_text(_cif("p", PMMN, ATOMS, CELL))
+    (tmp_path / "p.cif").write_text(cif_text("p", PMMN, ATOMS, CELL))
     child = _child_atoms(p, np.random.default_rng(seed))
-    (tmp_path / "c.cif").write_text(_cif("c", PNMA, child, (2 * CELL[2], CELL[0], CELL[1])))
+    (tmp_path / "c.cif").write_text(cif_text("c", PNMA, child, (2 * CELL[2], CELL[0], CELL[1])))
     parent, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
     against_parent = decompose(parent, ch)
     against_average = decompose(parent, ch, reference="symmetrized")

@@ -12,6 +12,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from cif_text import cif_text
+
 from symstrain.cif import read_cif
 from symstrain.modes import decompose
 
@@ -21,12 +23,7 @@ PMM2_OPS = ["x,y,z", "-x,-y,z", "x,-y,z", "-x,y,z"]
 
 
 def _cif(name, ops, atoms, a=A, b=A, c=C):
-    rows = "\n".join(f"{lab} {el} {x:.6f} {y:.6f} {z:.6f}" for lab, el, x, y, z in atoms)
-    symops = "\n".join(f"'{o}'" for o in ops)
-    return (f"data_{name}\n_cell_length_a {a}\n_cell_length_b {b}\n_cell_length_c {c}\n_cell_angle_alpha 90\n"
-            f"_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_space_group_symop_operation_xyz\n{symops}\n"
-            f"loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
-            f"_atom_site_fract_z\n{rows}\n")
+    return cif_text(name, ops, atoms, (a, b, c))
 
 
 def _pair(tmp_path, shift, delta):
@@ -112,8 +109,7 @@ P21_OPS = ["x,y,z", "-x,y+1/2,-z"]
 
 
 def _monoclinic_cif(name, ops, atoms, a, b, c, beta):
-    text = _cif(name, ops, atoms, a, b, c)
-    return text.replace("_cell_angle_beta 90", f"_cell_angle_beta {beta}")
+    return cif_text(name, ops, atoms, (a, b, c), (90, beta, 90))
 
 
 @pytest.mark.parametrize("shift, reverse", [(0.0, False), (0.13, False), (0.37, True), (0.5, True), (0.81, False)])
