@@ -316,6 +316,8 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
     """Every physically irreducible representation (see the module docstring), star by star."""
     from spgrep import get_spacegroup_irreps_from_primitive_symmetry
 
+    from .spacegroup import quiet_spglib
+
     n_pt = len(Rp)
     out = []
     tau_prim = tau_of @ (L).T  # working-coordinate translations in parent primitive units
@@ -323,10 +325,11 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
         k = ks[star[0]].copy()
         k[np.isclose(k, 1.0, atol=1e-9)] = 0.0
         k = np.where(k > 0.5 + 1e-9, k - 1.0, k)  # representative in (−1/2, 1/2]
-        try:
-            small, mapping = get_spacegroup_irreps_from_primitive_symmetry(Rp, tp, k, method="Neto")
-        except Exception:  # noqa: BLE001 - fall back on spgrep's other construction
-            small, mapping = get_spacegroup_irreps_from_primitive_symmetry(Rp, tp, k, method="random")
+        with quiet_spglib():  # (spgrep's point-group search prints spglib's notes on a non-standard orientation)
+            try:
+                small, mapping = get_spacegroup_irreps_from_primitive_symmetry(Rp, tp, k, method="Neto")
+            except Exception:  # noqa: BLE001 - fall back on spgrep's other construction
+                small, mapping = get_spacegroup_irreps_from_primitive_symmetry(Rp, tp, k, method="random")
         little = {Rp[i].tobytes(): (pos, i) for pos, i in enumerate(mapping)}
         # coset representatives s_j of G^k in G and the arms k_j = R_j^{-T} k
         reps, arms = [], []

@@ -16,6 +16,8 @@ An origin shift p of a tabulated setting means x_table = x_file − p, so the fi
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -215,10 +217,11 @@ def _tabulated(sg) -> OpsIdentity | None:
     return OpsIdentity(sg.number, sg.xhm(), sg.hall, bool(sg.is_reference_setting()), tabulated=True)
 
 
-def spglib_call(func, *args, **kwargs):
-    """Call a spglib function; None when it finds nothing or reports an error (never an exception, and nothing
-    printed: spglib's C library writes its failures to stderr unless ``SPGLIB_WARNING=OFF``, set for the call)."""
-    import os
+@contextlib.contextmanager
+def quiet_spglib():
+    """spglib silent for the block: its C library writes its failures to stderr unless ``SPGLIB_WARNING=OFF`` (set
+    here, then restored), and its Python layer warns of its old error handling (ignored). For calls made through
+    another library (spgrep's irreps call spglib's point-group search)."""
     import warnings
 
     before = os.environ.get("SPGLIB_WARNING")
@@ -226,12 +229,19 @@ def spglib_call(func, *args, **kwargs):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                return func(*args, **kwargs)
-            except Exception:  # spglib ≥ 2.5 may raise instead of returning None
-                return None
+            yield
     finally:
         if before is None:
             del os.environ["SPGLIB_WARNING"]
         else:
             os.environ["SPGLIB_WARNING"] = before
+
+
+def spglib_call(func, *args, **kwargs):
+    """Call a spglib function; None when it finds nothing or reports an error (never an exception, and nothing
+    printed: :func:`quiet_spglib`)."""
+    with quiet_spglib():
+        try:
+            return func(*args, **kwargs)
+        except Exception:  # spglib ≥ 2.5 may raise instead of returning None
+            return None
