@@ -250,9 +250,10 @@ def group_generators(rotations: np.ndarray, translations: np.ndarray) -> list:
 def keeps_symmetry(x: np.ndarray, kind: np.ndarray, A: np.ndarray, parent_sg, P, p, tol: float = 0.05) -> bool | None:
     """Whether the atoms ``x`` (child fractional, (N, 3); ``kind`` (N,) codes as from :func:`species_kinds`) are
     mapped onto themselves by the parent group placed by (P, p): for one operation per rotation and for the
-    generators of the pure translations (together they generate the group modulo the child's lattice), a one-to-one
-    map keeping the kind within ``tol`` Å (cell ``A``) — the test :class:`Permutations` makes, a periodic k-d tree
-    per operation. None when the parent's rotations do not keep the child's cell (no such map exists in it)."""
+    generators of the pure translations, the parent's lattice included (together they generate the group modulo the
+    child's lattice), a one-to-one map keeping the kind within ``tol`` Å (cell ``A``) — the test
+    :class:`Permutations` makes, a periodic k-d tree per operation. None when the parent's rotations do not keep the
+    child's cell (no such map exists in it)."""
     P, p = np.asarray(P, float), np.asarray(p, float)
     Pi = np.linalg.inv(P)
     R = parent_sg.rotations.astype(float)
@@ -260,8 +261,12 @@ def keeps_symmetry(x: np.ndarray, kind: np.ndarray, A: np.ndarray, parent_sg, P,
     if not np.allclose(W, np.round(W), atol=1e-9):
         return None
     perm = Permutations(x, kind, A, tol)
+    # with the parent's lattice translations P⁻¹·e_k: those the child lost are no operation listed in the parent's
+    # setting when its cell is smaller than the child's (P1 → P1 with c halved lists the identity alone)
+    rots = np.concatenate([np.round(W).astype(int), np.repeat(np.eye(3, dtype=int)[None], 3, axis=0)])
+    trans = np.concatenate([(parent_sg.translations + R @ p - p) @ Pi.T, Pi.T])
     try:
-        for Wi, wi in group_generators(np.round(W).astype(int), (parent_sg.translations + R @ p - p) @ Pi.T):
+        for Wi, wi in group_generators(rots, trans):
             perm(Wi, wi)
     except ValueError:
         return False
