@@ -46,8 +46,8 @@ from .errors import SymstrainInputError, WarningRecord
 from .irreps import build_factor_group, direction_pattern, fixed_subspace
 from .notation import basis_string, fmt_vector
 from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry, no_pairing_message,
-                      pair_atoms, parent_in_child_cell, shifted_average, species_kinds, splitting, symmetrized_positions,
-                      valid_origins, wyckoff_positions)
+                      orbit_average, pair_atoms, parent_in_child_cell, shifted_average, species_kinds, splitting,
+                      symmetrized_positions, valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
 from .mode_reference import (coset_reps_at, distinct_placements, equivalent_relations, own_polar_origins,
                              placement_keys, polar_origins, reference_lattice, remove_polar)
@@ -202,13 +202,23 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 tie = gap < best_gap - _TIE
             if best is None or amp < best[0] - (_TIE if tie_break else 1e-9) or tie:
                 if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
-                    # the atoms pair inconsistently under the lost operations at this origin: the average is no
-                    # structure of the parent group there (another origin may give one). Checked only where the
-                    # origin would be chosen: the others cannot be, whatever their symmetry
-                    failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_vector(p)} the child "
-                                                            "averaged over the lost operations does not have the "
-                                                            "parent's symmetry (its atoms pair inconsistently)")))
-                    continue
+                    # the atoms pair inconsistently under the lost operations at this origin (a tie broken atom by
+                    # atom): averaged orbit by orbit instead, else the average is no structure of the parent group
+                    # there (another origin may give one). Checked only where the origin would be chosen: the others
+                    # cannot be, whatever their symmetry
+                    ref = orbit_average(frac, kinds, site, child.spacegroup.rotations, child.spacegroup.translations,
+                                        coset_reps_at(r, p), A, max_distance)
+                    if ref is None:
+                        failures.append((p, SymstrainInputError(child.name, f"at origin p = {fmt_vector(p)} the "
+                                                                "child averaged over the lost operations does not "
+                                                                "have the parent's symmetry (its atoms pair "
+                                                                "inconsistently)")))
+                        continue
+                    dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
+                    U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
+                    amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
+                    if not (best is None or amp < best[0] - 1e-9):
+                        continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
                 best_gap = gap if tie else None
     if best is None:

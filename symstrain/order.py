@@ -160,11 +160,13 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     """Average the child over the lost cosets (pairing atoms by element and position) and return the
     :class:`Distortion`. ``max_distance`` (Å, default 2.0 as in Bilbao's PSEUDO) is the largest mismatch accepted
     between an atom's image and its partner; beyond it the child is too far from the parent symmetry and an error
-    says which atom and which lost operation."""
+    says which atom and which lost operation. Where the atoms paired one by one give an average without the parent's
+    symmetry (a tie between equally near partners broken inconsistently), it is averaged orbit by orbit
+    (:func:`~symstrain.pairing.orbit_average`) when that finds a consistent pairing."""
     from .expand import expand_to_cell_ops
     from .mode_reference import reference_lattice
     from .modes import amplitude_su
-    from .pairing import species_kinds, symmetrized_positions
+    from .pairing import keeps_symmetry, orbit_average, species_kinds, symmetrized_positions
 
     child = relation.child
     frac, species, site, occ, opi = expand_to_cell_ops(child)
@@ -172,8 +174,16 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         raise SymstrainInputError(child.name, "no atoms to symmetrise")
     A = child.cell.matrix()
     labels = tuple(child.atoms[i].label for i in site)
-    s = symmetrized_positions(frac, species, relation.coset_representatives(), A, max_distance, child.name, labels,
+    cosets = relation.coset_representatives()
+    s = symmetrized_positions(frac, species, cosets, A, max_distance, child.name, labels,
                               ("identity",) + tuple(c[0] for c in relation.lost_cosets))
+    kind = species_kinds(species, occ)
+    if keeps_symmetry(s, kind, A, relation.parent.spacegroup, relation.P, relation.p) is False:
+        # atoms paired one by one broke a tie inconsistently: averaged orbit by orbit instead (when that works)
+        H = child.spacegroup
+        by_orbit = orbit_average(frac, kind, site, H.rotations, H.translations, cosets, A, max_distance)
+        if by_orbit is not None:
+            s = by_orbit
     # measured in the reference lattice (the child's metric averaged over the parent's point group: the symmetrised
     # cell's), as the decomposition measures them: one amplitude for one distortion in symmetrize, pseudo and modes
     U = (frac - s) @ reference_lattice(A, np.asarray(relation.P, float), relation.parent.spacegroup.rotations).T
@@ -185,7 +195,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: no s.u. for the amplitude"),)
     return Distortion(
         relation=relation,
-        symmetrized=_symmetrized_phase(relation, s, site, species_kinds(species, occ)),
+        symmetrized=_symmetrized_phase(relation, s, site, kind),
         labels=labels,
         elements=tuple(child.atoms[i].element for i in site),
         displacements=U,

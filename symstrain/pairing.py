@@ -2,7 +2,8 @@
 
 What lives here: the origins (P, p) valid for a group–subgroup relation (:func:`valid_origins`), the parent
 structure mapped into the child cell (:func:`parent_in_child_cell`, AMPLIMODES' reference), the child averaged
-back over the lost cosets (:func:`symmetrized_positions`), a one-to-one pairing of two atom sets by element and
+back over the lost cosets (:func:`symmetrized_positions`; orbit by orbit where pairing atom by atom breaks a tie
+inconsistently, :func:`orbit_average`), a one-to-one pairing of two atom sets by element and
 position that is near-linear in the number of atoms (:func:`pair_atoms`: neighbour candidates from a k-d tree, then
 scipy's sparse minimum-weight full bipartite matching), and the permutation of the atoms by an operation
 (:class:`Permutations`), the checks and messages when no pairing exists (:func:`check_composition`,
@@ -15,6 +16,7 @@ the child cell (X ∥ a, Z ∥ c*).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -423,6 +425,101 @@ def symmetrized_positions(frac, species, cosets: np.ndarray, A: np.ndarray, rmax
             room[fast] = room_fast[0]
         return frac + shift / len(cosets), room
     return frac + shift / len(cosets)
+
+
+#: at most this many choices of partners (one per lost coset, nearest first) are tried for an orbit by
+#: :func:`orbit_average`
+_ORBIT_CHOICES = 64
+#: partners of an orbit's representative farther than the nearest by more than this (Å) are not tried
+_ORBIT_SPREAD = 0.5
+
+
+def orbit_average(frac, kind, site, rotations, translations, cosets, A, rmax: float):
+    """The child averaged over G = ∪ g_k·H orbit by orbit, so that the result has G's symmetry: positions s (N, 3),
+    or None when no orbit choice below works.
+
+    :func:`symmetrized_positions` pairs every atom on its own: where an image is as near two atoms (a tie the child's
+    symmetry makes: R3c → R3m on the rhombohedral cell, each O image 1.47 Å from two O), the matching may break the
+    tie atom by atom inconsistently, and the average has no G symmetry. Here each H-orbit (``site``: atoms of one
+    site of the child's asymmetric unit) is averaged at one representative r only, s_r = x_r + (1/n) Σ_k W_k·d_k
+    (d_k from g_k⁻¹·x_r to a partner), and every atom is then given a point of the G-orbit of s_r (images under
+    g_k·h, h = (``rotations``, ``translations``) the child's operations in its cell), paired one to one (Σd²
+    least, :func:`pair_atoms`) with the atoms of the orbits whose partners were used. The choices of partners are
+    tried, least Σ|d_k|² first (those within :data:`_ORBIT_SPREAD` Å of each nearest, at most
+    :data:`_ORBIT_CHOICES`), until the G-orbit has as many points as those atoms (a consistent choice; an
+    inconsistent one scatters it). ``kind``: species codes (:func:`species_kinds`); ``cosets`` (n, 4, 4) child
+    coordinates, g_0 the identity; ``A`` the cell (columns, Å); ``rmax`` (Å) the largest mismatch accepted."""
+    from scipy.spatial import cKDTree
+
+    frac = np.asarray(frac, float)
+    cosets = np.asarray(cosets, float)
+    n = len(cosets)
+    Wk, wk = cosets[:, :3, :3], cosets[:, :3, 3]
+    R, t = np.asarray(rotations, float), np.asarray(translations, float)
+    GW = np.einsum("kij,mjl->kmil", Wk, R).reshape(-1, 3, 3)  # g_k·h
+    Gw = (np.einsum("kij,mj->kmi", Wk, t) + wk[:, None, :]).reshape(-1, 3)
+    inv = np.linalg.inv(cosets[1:])
+    Wi, wi = inv[:, :3, :3], inv[:, :3, 3]
+    # candidate partners of an image (wrapped into the cell): every atom image within rmax, Cartesian, from as many
+    # lattice shells as the cell's interplanar spacings need (an acute cell reaches past the first)
+    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
+    shifts = _images(int(np.ceil(np.max(reach))))
+    base = frac % 1.0
+    pts = (base[None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+    keep = np.flatnonzero(np.all((pts > -reach) & (pts < 1.0 + reach), axis=1))
+    tree = cKDTree(pts[keep] @ A.T)
+    N = len(frac)
+    s = np.full((N, 3), np.nan)
+    for a in np.unique(site):
+        members = np.flatnonzero(site == a)
+        if not np.isnan(s[members[0], 0]):
+            continue  # given its points with another orbit
+        r = members[0]
+        options = []
+        for k in range(n - 1):
+            y = Wi[k] @ frac[r] + wi[k]
+            y -= np.floor(y)
+            cand = keep[np.asarray(tree.query_ball_point(y @ A.T, rmax), dtype=int)]
+            j = cand % N
+            cand = cand[(kind[j] == kind[r]) & np.isnan(s[j, 0])]
+            if not len(cand):
+                return None
+            d = pts[cand] - y  # partner x_j + L − y, fractional
+            length = np.linalg.norm(d @ A.T, axis=1)
+            o = np.argsort(length, kind="stable")
+            o = o[length[o] <= length[o[0]] + _ORBIT_SPREAD]
+            options.append(list(zip(cand[o] % N, d[o], length[o] ** 2)))
+        # the nearest few per coset, so that the choices stay countable for a large index
+        width = max(1, int(np.floor(_ORBIT_CHOICES ** (1.0 / max(1, n - 1)))))
+        options = [opt[:width] for opt in options]
+        combos = sorted(itertools.product(*options), key=lambda c: sum(x[2] for x in c))
+        for combo in combos:
+            sr = frac[r] + sum(Wk[k + 1] @ d for k, (_, d, _) in enumerate(combo)) / n
+            Q = (GW @ sr + Gw) % 1.0
+            Q[Q >= 1.0] = 0.0
+            Q = _distinct_points(Q)
+            atoms = np.flatnonzero(np.isin(site, [a] + [int(site[j]) for j, _, _ in combo]))
+            if len(atoms) != len(Q) or not np.all(np.isnan(s[atoms, 0])):
+                continue
+            try:
+                jj, L, _ = pair_atoms(frac[atoms], kind[atoms], Q, np.full(len(Q), kind[r]), A, rmax)
+            except NoPairing:
+                continue
+            s[atoms] = Q[jj] + L
+            break
+        else:
+            return None
+    return s
+
+
+def _distinct_points(Q: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """The points of ``Q`` (fractional, in [0, 1)), those that coincide modulo 1 (within ``tol`` in each coordinate)
+    counted once: the first of each."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(Q, boxsize=1.0)
+    first = np.array([min(b) for b in tree.query_ball_point(Q, tol, p=np.inf)])
+    return Q[np.unique(first)]
 
 
 def shifted_average(average, room, cosets, A, delta, inverses=None):

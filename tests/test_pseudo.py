@@ -167,16 +167,21 @@ def _p1(cart):
     return Phase(cell, SpaceGroupInfo.from_symbol("P 1"), atoms, source="p1-toy")
 
 
-def test_candidate_whose_average_lacks_its_symmetry_is_dropped():
+def test_candidate_whose_cheapest_pairing_is_inconsistent_is_averaged_orbit_by_orbit():
     """Three O atoms on a near-equilateral triangle (radius 0.3 Å) about a point c: under an inversion through c the
     image of x_i is 2c − x_i, and the cheapest one-to-one pairing of images with atoms is a 3-cycle (by hand on
     an equilateral triangle: Σ|x_i + x_π(i) − 2c|² = 3r² for a 3-cycle against 6r² for any pairing with a fixed
-    point; checked below with scipy). Averaging over {1, −1} with a 3-cycle gives s_i = c + (x_i − x_π(i))/2,
-    three points at 90°, 210°, 330° whose inverses through c are not among them: that average is no P-1 structure,
-    so P-1 is not a pseudo-supergroup (it once made the irrep, hence the answer, fail). Two atoms nearly symmetric
-    about a third on c do give P-1: the largest displacement by hand is the third atom's distance from the
-    centroid (the centre the search places at the least-squares point)."""
+    point; checked below with scipy). Averaging over {1, −1} with a 3-cycle gives three points at 90°, 210°, 330°
+    whose inverses through c are not among them: no P-1 structure (it once made the irrep, hence the answer, fail;
+    then P-1 was dropped). Averaged orbit by orbit (pairing.orbit_average) the pairing is an involution: atom i on
+    the centre C, j and k swapped, s_j,k = C ± (x_j − x_k)/2, so u_i = x_i − C, u_j = u_k = (x_j + x_k)/2 − C. The
+    least Σ|u|² puts C on the centroid c and i on the atom nearest it: largest displacement min|x_i − c|, amplitude
+    √(1.5)·min|x_i − c| (one parent cell). Two atoms nearly symmetric about a third on c give P-1 too: the largest
+    displacement by hand is the third atom's distance from the centroid (the centre the search places at the
+    least-squares point)."""
     from scipy.optimize import linear_sum_assignment
+
+    from symstrain.pseudo import _keeps_symmetry
 
     ang = np.radians([0.0, 121.0, 238.0])
     tri = 0.3 * np.column_stack([np.cos(ang), np.sin(ang), np.zeros(3)])
@@ -184,7 +189,13 @@ def test_candidate_whose_average_lacks_its_symmetry_is_dropped():
     cost = np.sum((tri[:, None, :] + tri[None, :, :] - 2 * c) ** 2, axis=2)
     _, perm = linear_sum_assignment(cost)
     assert sorted(perm) == [0, 1, 2] and all(perm != np.arange(3))  # a 3-cycle, no atom paired with itself
-    assert pseudo_supergroups(_p1(tri), depth=1, max_distance=1.0) == []
+    found = pseudo_supergroups(_p1(tri), depth=1, max_distance=1.0)
+    assert [s.number for s in found] == [2]
+    r = np.min(np.linalg.norm(tri - c, axis=1))
+    assert found[0].max_displacement == pytest.approx(r, rel=1e-6)
+    assert found[0].amplitude == pytest.approx(np.sqrt(1.5) * r, rel=1e-6)
+    assert _keeps_symmetry(found[0].distortion) is True
+    assert found[0].irrep  # the decomposition names it
 
     pair = np.array([[0.3, 0.1, 0.0], [-0.25, -0.1, 0.02], [0.01, 0.0, 0.0]])
     found = pseudo_supergroups(_p1(pair), depth=1, max_distance=1.0)
