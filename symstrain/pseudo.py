@@ -568,12 +568,14 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
     if not len(types) or int(counts.min()) * len(types) > DETECT_MAX_PAIRS:
         return []
     H = child.spacegroup
-    n_child = len(H.symops.centring_vectors()) * len(np.unique(H.rotations.reshape(len(H.rotations), -1), axis=0))
+    # operations per Å³ of the child's group (its rotations times its translations in the cell, over the cell's volume)
+    volume = abs(float(np.linalg.det(lattice)))
+    density = _distinct_rotations(H.rotations) * len(H.symops.centring_vectors()) / volume
     tried: set = set()
     found = []
     for tol in (t for t in DETECT_TOLERANCES if t <= 2 * max_distance):
         ds = spglib_call(spglib.get_symmetry_dataset, (lattice, positions, types), symprec=tol)
-        if ds is None or len(ds.rotations) <= n_child:  # (per child cell: no more operations than the child's)
+        if ds is None or not _denser(ds, density):  # (no more operations than the child's: its own group)
             continue
         number = int(ds.number)
         # the standard setting as the other candidates are given it: origin choice 2 where there are two
@@ -611,6 +613,27 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
         found.append(PseudoSupergroup(number, sg.hm, rel.index, rel, _exact(dist.max_displacement),
                                       _exact(dist.amplitude), _noted(dist.symmetrized, child, tau), dist, tau))
     return found
+
+
+def _distinct_rotations(rotations: np.ndarray) -> int:
+    """How many distinct 3×3 matrices ``rotations`` (n, 3, 3) holds: the order of the point group they make."""
+    return len(np.unique(np.asarray(rotations).reshape(len(rotations), -1), axis=0))
+
+
+def _denser(ds, density: float) -> bool:
+    """Whether spglib's group (dataset ``ds``) has more operations per Å³ than ``density`` (the child's group's): the
+    order of its point group over the volume of its primitive cell. Not the operations spglib lists in the child's
+    cell (``ds.rotations``), which are only those whose rotations keep that cell: R-3m → Fm-3m (t4) on R-3m's
+    hexagonal cell keeps R-3m's 36 operations alone there."""
+    import spglib
+
+    from .spacegroup import spglib_call
+
+    table = spglib_call(spglib.get_symmetry_from_database, int(ds.hall_number))
+    if table is None:  # pragma: no cover - spglib's own Hall number
+        return False
+    volume = abs(float(np.linalg.det(np.asarray(ds.primitive_lattice, float))))
+    return _distinct_rotations(table["rotations"]) / volume > density * (1 + 1e-6)
 
 
 def _group_of_hall(hall: str, number: int) -> SpaceGroupInfo | None:
