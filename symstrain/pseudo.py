@@ -8,10 +8,14 @@ Method (index-2 steps, iterated)
 1. Candidate rotations W: integer matrices (entries −1, 0, 1) that preserve the child's metric within a finite
    strain ``lattice_tol`` (the pseudo-holohedry of the lattice), including the identity (for lost translations).
 2. For each W, every translation w on a 1/24 grid such that g = (W, w) normalises the child group H and
-   g² ∈ H; then G = H ∪ gH is a supergroup of index 2.
+   g² ∈ H; then G = H ∪ gH is a supergroup of index 2. Translations that differ by (I − W)·τ, τ along the child's
+   polar axes, are one G placed at different points: of each such class the one whose atoms pair best
+   (:func:`_placements`), so that the answer does not depend on the order of the grid, i.e. on the child's axes.
 3. Atoms are matched under g by element and position (a one-to-one pairing among neighbours within
-   ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each distinct G is then verified with :func:`symstrain.relate` and the child is
-   symmetrised with :func:`symstrain.order.symmetrize`, giving the largest atomic displacement needed.
+   ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each
+   distinct G is then verified with :func:`symstrain.relate` and the child is symmetrised with
+   :func:`symstrain.order.symmetrize` (orbit by orbit where atom-by-atom pairing breaks a tie inconsistently:
+   :func:`symstrain.pairing.orbit_average`), giving the largest atomic displacement needed.
 4. With ``depth`` > 1 the search repeats on each symmetrised structure (index 4, 8, … supergroups).
 4b. Supergroups that no chain of index-2 steps reaches — an index-3 or -4 step whose rotations do not keep the
    child's cell (tetragonal → cubic, orthorhombic → hexagonal, trigonal → cubic: SrTiO₃'s I4/mcm → Pm-3m, index 6)
@@ -470,6 +474,77 @@ def _keeps_symmetry(dist) -> bool | None:
     return keeps_symmetry(s, species_kinds(species, occ), A, rel.parent.spacegroup, rel.P, rel.p)
 
 
+def _group_key(H: SpaceGroupInfo, W: np.ndarray, w: np.ndarray) -> frozenset:
+    """The key (:meth:`SymOps.key`) of G = H ∪ (W, w)·H, in the child's basis."""
+    gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)
+    return SymOps(np.concatenate([H.rotations, gH.rotations]), np.concatenate([H.translations, gH.translations])).key()
+
+
+#: at most this many translations of one class (that differ by a move of the child along its polar axes) are paired
+#: by :func:`_placements` to choose where the added operation sits: every point of a polar line of the 1/24 grid; on a
+#: polar plane, or a P 1 child's three free directions, :data:`_PLANE_TRIES` of a coarser grid
+_LINE_TRIES = 24
+_PLANE_TRIES = 8
+
+
+def _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored):
+    """(w, largest mismatch Å, (N, 3) fractional mismatches) for the translations ``ws`` of the added operation (W,
+    w): each group G = H ∪ (W, w)·H is matched once (:func:`_match`, remembered in ``scored`` by its key; those
+    without a pairing added to ``failed``), and one found before (``seen``) not given again.
+
+    Moving the child by τ along its polar directions (``Vo``: orthonormal columns) turns (W, w) into
+    (W, w + (I − W)·τ): translations that differ by (I − W)·span(V) are one supergroup placed at different points,
+    which the placement search then moves by τ. Of each such class, the group whose atoms pair with the least
+    mismatch (Σ occupancy·d², the uniform part along the polar axes left out; ties broken by the group's key), among
+    at most :data:`_LINE_TRIES` of its translations — not the first on the grid, which depends on the axes the
+    child is written in (R3c → R-3c on rhombohedral axes met a pairing 1.5 Å off first, on hexagonal ones the right
+    one). Every rotation of the added coset, and every centring shift of a class, lists the same groups: the same
+    one is chosen from each. Where W keeps the polar directions (a lost translation, W = I) each translation is its
+    own class."""
+    B = (np.eye(3) - W) @ Vo
+    if B.shape[1]:
+        u, sv, _ = np.linalg.svd(B, full_matrices=False)
+        B = u[:, sv > 1e-9]
+    classes: dict = {}
+    for w in ws:
+        w_fixed = w - B @ (B.T @ w)
+        classes.setdefault(tuple(np.round(((w_fixed + 1e-9) % 1.0) * _GRID).astype(int) % _GRID), []).append(w)
+    for line in classes.values():
+        best = None
+        for w in _spread(line, _LINE_TRIES if B.shape[1] <= 1 else _PLANE_TRIES):
+            g_key = _group_key(H, W, w)
+            if g_key in failed:
+                continue
+            if g_key not in scored:
+                worst, mism = _match(frac, species, A, W, w, max_distance)
+                if not np.isfinite(worst):
+                    failed.add(g_key)
+                    continue
+                d = mism @ A.T
+                if Vo.shape[1]:
+                    d = d - (occ @ d / occ.sum()) @ (A @ Vo) @ np.linalg.pinv(A @ Vo)  # uniform polar part removed
+                # (placements the structure's own symmetry makes equally good: the group's key decides)
+                scored[g_key] = ((round(float(occ @ np.sum(d**2, axis=1)), 6), tuple(sorted(g_key))), worst, mism)
+            score, worst, mism = scored[g_key]
+            if best is None or score < best[0]:
+                best = (score, g_key, w, worst, mism)
+        if best is not None and best[1] not in seen:
+            yield best[2:]
+
+
+def _spread(line: list, most: int) -> list:
+    """At most ``most`` of the grid translations ``line``, spread over it: those on the finest sub-grid (every m-th
+    point of the 1/24 grid on each axis, m dividing 24) that keeps at most that many, else the first ones."""
+    if len(line) <= most:
+        return line
+    idx = np.rint(np.asarray(line) * _GRID).astype(int) % _GRID
+    for m in (2, 3, 4, 6, 8, 12, 24):
+        on = np.flatnonzero(np.all(idx % m == 0, axis=1))
+        if 0 < len(on) <= most:
+            return [line[i] for i in on]
+    return line[:most]
+
+
 def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08) -> list[PseudoSupergroup]:
     """Every index-2 supergroup of ``child``'s group that the structure approximates within ``max_distance`` Å,
     written in the child's basis (the search's own steps; :func:`pseudo_supergroups` gives them in their standard
@@ -488,33 +563,18 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     Vo = np.linalg.qr(V)[0] if V.shape[1] else np.zeros((3, 0))
     seen: set = {H.symops.key()}
     failed: set = set()  # groups G whose atoms found no pairing, or that no space group names
-    seen_free: set = set()
+    placed: set = set()  # the groups tried, as they act on the child moved to their least-squares place
+    scored: dict = {}  # group key → (score, largest mismatch, mismatches) of its pairing (_placements)
     found = []
     gens = group_generators(H.rotations, H.translations)
     for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
         is_identity = np.array_equal(W, np.eye(3, dtype=int))
         if H.symops.has_rotations(W)[0] and not is_identity:
             continue  # the same cosets arise from the identity with new translations
-        for w in _normalising_translations(W, H, gens):
-            if is_identity and np.allclose(w, 0):
-                continue
-            if V.shape[1]:
-                w_fixed = w - Vo @ (Vo.T @ w)
-                free_key = (W.astype(int).tobytes(), tuple(np.round(((w_fixed + 1e-9) % 1.0) * _GRID).astype(int) % _GRID))
-                if free_key in seen_free:
-                    continue
-                seen_free.add(free_key)
-            # G = H ∪ gH is the same group for every w that differs by a translation of H: its atoms pair up the
-            # same way (h permutes the child's atoms), so each G is matched once
-            gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)
-            g_key = SymOps(np.concatenate([H.rotations, gH.rotations]),
-                           np.concatenate([H.translations, gH.translations])).key()
-            if g_key in seen or g_key in failed:
-                continue
-            worst, mism = _match(frac, species, A, W, w, max_distance)
-            if not np.isfinite(worst):
-                failed.add(g_key)
-                continue
+        ws = _normalising_translations(W, H, gens)
+        if is_identity:
+            ws = ws[~np.all(np.abs(ws) < 1e-9, axis=1)]
+        for w, worst, mism in _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored):
             tau = np.zeros(3)
             if V.shape[1] and not is_identity:
                 # least-squares position of the added operation along the polar directions (w → w + V·c),
@@ -527,12 +587,18 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                     tau = V @ x
             sg = _supergroup_info(H, W, w, child.cell)
             if sg is None:
-                failed.add(g_key)
+                failed.add(_group_key(H, W, w))
                 continue
             key = sg.symops.key()
             if key in seen:
                 continue
             seen.add(key)
+            # one supergroup met at several points of the polar axes (from the classes of other rotations of its
+            # added coset): one once centred by τ, verified once
+            key = _placed_key(sg, tau)
+            if key in placed:
+                continue
+            placed.add(key)
             cand = _verified(child, sg, max_distance, lattice_tol, tau)
             if cand is not None:
                 found.append(cand)
