@@ -124,8 +124,18 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     # parent's atoms differently, and so name the irreps differently (one Pmmn → Pnma distortion Z:6 or Z:7): the tie
     # goes to the origin whose average lies nearest the parent's atoms, the one the parent reference takes
     tie_break = reference == "symmetrized" and bool(parent.atoms) and not fixed_origin
-    best_gap = gap = None
+    margin = _TIE if tie_break else 1e-9  # a smaller amplitude by more than this replaces the best
     placements: dict = {}
+    gaps: dict = {"best": None, "last": None}  # _parent_gap of the best so far and of the last candidate
+
+    def wins_tie(amp, ref, r, p) -> bool:
+        """Whether a candidate whose amplitude ties the best's is nearer the parent's atoms (tie_break only)."""
+        if best is None or not tie_break or abs(amp - best[0]) > _TIE:
+            return False
+        if gaps["best"] is None:
+            gaps["best"] = _parent_gap(best[2], best[7], best[1], species, pf, pz, A, occ, polar, max_distance)
+        gaps["last"] = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
+        return gaps["last"] < gaps["best"] - _TIE
     if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
         if reference == "parent":
@@ -194,13 +204,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref_site = None
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
             amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
-            tie = best is not None and tie_break and abs(amp - best[0]) <= _TIE
-            if tie:  # equal amplitudes: the average nearest the parent's atoms, as the parent reference chooses
-                if best_gap is None:
-                    best_gap = _parent_gap(best[2], best[7], best[1], species, pf, pz, A, occ, polar, max_distance)
-                gap = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
-                tie = gap < best_gap - _TIE
-            if best is None or amp < best[0] - (_TIE if tie_break else 1e-9) or tie:
+            tie = wins_tie(amp, ref, r, p)
+            if best is None or amp < best[0] - margin or tie:
                 if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
                     # the atoms pair inconsistently under the lost operations at this origin (a tie broken atom by
                     # atom): averaged orbit by orbit instead, else the average is no structure of the parent group
@@ -217,10 +222,11 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                     dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
                     U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
                     amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
-                    if not (best is None or amp < best[0] - 1e-9):
+                    tie = wins_tie(amp, ref, r, p)
+                    if not (best is None or amp < best[0] - margin or tie):
                         continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
-                best_gap = gap if tie else None
+                gaps["best"] = gaps["last"] if tie else None
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
