@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .kvectors import fmt_k, k_label, lattice_type, shortest_copy, stars, zone_boundary
+from .kvectors import fmt_k, k_label, lattice_type, positive_first, shortest_copy, stars, zone_boundary
 from .mulliken import mulliken_label
 
 
@@ -247,7 +247,8 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     names_s = [triplet(R, np.zeros(3)) for R in Rc_s]
     irreps = _all_irreps(Rp_s, tp_s, ks @ np.linalg.inv(S), Q_s, S @ L, tau_of, coset, ltype,
                          Bi.T @ parent_metric @ Bi, names_s, point_group, cent_s, Rc_s)
-    irreps = [replace(ir, k=ir.k @ B, star=ir.star @ B) for ir in irreps]  # k_file = Bᵀ·k_std
+    # k_file = Bᵀ·k_std, first non-zero coordinate positive (a change of axes may turn (1/2, 0, 0) into its −k)
+    irreps = [replace(ir, k=positive_first(ir.k @ B), star=ir.star @ B) for ir in irreps]
     total = sum(ir.dim ** 2 / ir.nu for ir in irreps)
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")

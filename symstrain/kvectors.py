@@ -147,9 +147,15 @@ def shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> n
     i = int(np.argmin(length))
     if not length[i] < own - 1e-9 * max(own, 1e-12):
         return k
-    moved = copies[i]
-    first = moved[np.abs(moved) > 1e-9]
-    return -moved if len(first) and first[0] < 0 else moved
+    return positive_first(copies[i])
+
+
+def positive_first(k: np.ndarray) -> np.ndarray:
+    """k written with its first non-zero coordinate positive: k and −k name one physically irreducible
+    representation (a real one holds both), so (−1/2, 0, 0) and (1/2, 0, 0) are written alike."""
+    k = np.asarray(k, float)
+    first = k[np.abs(k) > 1e-9]
+    return -k + 0.0 if len(first) and first[0] < 0 else k
 
 
 def zone_boundary(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> bool:

@@ -348,11 +348,16 @@ _AXIS_CHANGES = np.array([M for M in (np.diag(signs) @ np.eye(3, dtype=int)[list
                           if round(np.linalg.det(M)) == 1])
 
 
-def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.ndarray, p: np.ndarray):
+def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.ndarray, p: np.ndarray,
+                        structure=None):
     """Among the standard settings equivalent to x_std = T·x + t (the same operations after a change of axes M
-    and origin s that the group's affine normaliser allows: x' = M·x_std + s), the one whose relation to the child
-    (P' = M·T·P) comes first in ``relate``'s order (the simplest, closest to the child's own axes), then with the
-    child's origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c))."""
+    and origin s that the group's affine normaliser allows: x' = M·x_std + s), those whose relation to the child
+    (P' = M·T·P) comes first in ``relate``'s order (the simplest: the parent's axes follow the child's), and of
+    these the one in which the supergroup's structure reads first (:func:`_description_key`), then with the child's
+    origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c)). The
+    structure, not the child's origin, fixes the origin: a Pmmn parent at one origin names a Pnma distortion Z:5, at
+    another Z:8, and a child file with its origin moved must not change that. ``structure``: (frac (N, 3) child
+    fractional, atomic numbers (N,), metric (3, 3) of the child basis, Å²), or None (origin nearest the child's)."""
     from .correspondence import order
     from .spacegroup import matching_shifts
 
@@ -372,7 +377,22 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     origin = [float(np.linalg.norm((Tn @ p + tn + 0.5) % 1.0 - 0.5)) for Tn, tn in options]
     first = order(np.zeros(len(Ps)), Ps)[0]
     same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
+    if structure is not None:
+        keys = {i: _description_key(*options[i], *structure) for i in same}
+        same = [i for i in same if keys[i] == min(keys.values())]
     return options[min(same, key=lambda i: (round(origin[i], 9), i))]
+
+
+def _description_key(T: np.ndarray, t: np.ndarray, frac: np.ndarray, z: np.ndarray, metric: np.ndarray) -> tuple:
+    """How a structure reads in the setting x_std = T·x + t: its cell lengths (to 1e-4 Å), then its atoms (heaviest
+    first, then by x, y, z in [0, 1), to 1e-4). The least key is a fixed choice among equivalent descriptions of one
+    structure, whatever origin it came with: the heaviest atoms as near the origin as the normaliser allows."""
+    x = (frac @ T.T + t) % 1.0
+    x = np.round(x, 4) % 1.0
+    order_ = np.lexsort((x[:, 2], x[:, 1], x[:, 0], -z))
+    Q = np.linalg.inv(T)
+    lengths = np.round(np.sqrt(np.diag(Q.T @ metric @ Q)), 4)
+    return (tuple(lengths.tolist()),) + tuple(map(tuple, np.column_stack([-z[order_], x[order_]]).tolist()))
 
 
 def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: float,
@@ -392,7 +412,11 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
     basis = _standard_basis(sg, cand.symmetrized.cell)  # the child's metric averaged over G: G's lattice symmetry
     if basis is None:
         return cand
-    T, t = _nearest_equivalent(sg, *basis, np.asarray(rel.P, float), np.asarray(rel.p, float))
+    from .expand import expand_to_cell
+
+    frac, z, _, _ = expand_to_cell(cand.symmetrized)
+    structure = (frac, z.astype(float), cand.symmetrized.cell.metric())
+    T, t = _nearest_equivalent(sg, *basis, np.asarray(rel.P, float), np.asarray(rel.p, float), structure)
     if np.allclose(T, np.eye(3), atol=1e-9) and np.allclose(t - np.rint(t), 0, atol=1e-9):
         return cand
     Q, q = np.linalg.inv(T), -np.linalg.solve(T, t)  # x_old = Q·x_std + q

@@ -76,3 +76,26 @@ def test_modes_and_order_take_the_origin_the_parent_atoms_give(tmp_path, seed):
     # the amplitudes against the average do not depend on the origin: the same as at the first origin tried
     first = decompose(parent, ch, reference="symmetrized", fixed_origin=True)
     assert against_average.amplitude == pytest.approx(first.amplitude, abs=1e-9)
+
+
+@pytest.mark.parametrize("shift", [(0.0, 0.5, 0.5), (0.5, 0.0, 0.0), (-0.25, -0.25, -0.25), (0.25, 0.0, 0.125)])
+def test_pseudo_names_one_irrep_whatever_the_childs_origin(tmp_path, shift):
+    """The same Pnma child written with its origin moved by ``shift`` (atoms x + s, operations (R, t + s − R·s):
+    the same structure at another origin; the half cells keep the operations, a normaliser translation) gets the
+    same Pmmn candidate from `pseudo`, with the same irrep: the candidate's origin is fixed by its structure, not by
+    the child file's (sweep 5: Z:5 at one origin, Z:8 at another)."""
+    from symstrain.notation import triplet
+    from symstrain.pseudo import pseudo_supergroups
+
+    s = np.array(shift)
+    child = _child_atoms(np.array([0.0, 0.5, 0.5]), np.random.default_rng(3))
+    moved = [(lab, el, *((np.array(x) + s) % 1.0)) for lab, el, *x in child]
+    R, t = _ops(PNMA)
+    moved_ops = [triplet(np.rint(r).astype(int), (w + s - r @ s) % 1.0) for r, w in zip(R, t)]
+    found = []
+    for name, ops, atoms in (("c", PNMA, child), ("moved", moved_ops, moved)):
+        (tmp_path / f"{name}.cif").write_text(cif_text(name, ops, atoms, (2 * CELL[2], CELL[0], CELL[1])))
+        cands = {c.number: c for c in pseudo_supergroups(read_cif(tmp_path / f"{name}.cif"), depth=1)}
+        found.append(cands[59])
+    assert found[0].irrep == found[1].irrep and found[0].irrep.startswith("Z:")
+    assert found[0].amplitude == pytest.approx(found[1].amplitude, abs=1e-6)
