@@ -308,6 +308,17 @@ def placement_keys(rel, origins) -> list[bytes]:
     return keys
 
 
+def description_key(frac: np.ndarray, z: np.ndarray, T: np.ndarray, t: np.ndarray) -> tuple:
+    """How atoms ``frac`` (fractional, (N, 3); atomic numbers ``z``) read in the coordinates x' = T·x + t: heaviest
+    first, then by x', y', z' in [0, 1) to 1e-4. The least key among equivalent descriptions of one structure (origins
+    or axes a normaliser relates) is a fixed choice, whatever setting the structure came in: the heaviest atoms as
+    near the origin as it allows."""
+    x = np.round((np.asarray(frac, float) @ np.asarray(T, float).T + t) % 1.0, 4) % 1.0
+    z = np.asarray(z, float)
+    order = np.lexsort((x[:, 2], x[:, 1], x[:, 0], -z))
+    return tuple(map(tuple, np.column_stack([-z[order], x[order]]).tolist()))
+
+
 def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):
     """U less the occupancy-weighted mean displacement projected on the Cartesian directions V (3, k)."""
     if V.shape[1] == 0:

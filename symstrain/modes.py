@@ -49,8 +49,8 @@ from .pairing import (GroupAction, NoPairing, check_composition, keeps_symmetry,
                       orbit_average, pair_atoms, parent_in_child_cell, shifted_average, species_kinds, splitting,
                       symmetrized_positions, valid_origins, wyckoff_positions)
 from .expand import expand_to_cell_ops
-from .mode_reference import (coset_reps_at, distinct_placements, equivalent_relations, own_polar_origins,
-                             placement_keys, polar_origins, reference_lattice, remove_polar)
+from .mode_reference import (coset_reps_at, description_key, distinct_placements, equivalent_relations,
+                             own_polar_origins, placement_keys, polar_origins, reference_lattice, remove_polar)
 from .phase import Phase
 from .relation import relate
 from .spacegroup import identify_operations
@@ -123,19 +123,28 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     # against the child's own average every origin of one class gives the same amplitude; they may still place the
     # parent's atoms differently, and so name the irreps differently (one Pmmn → Pnma distortion Z:6 or Z:7): the tie
     # goes to the origin whose average lies nearest the parent's atoms, the one the parent reference takes
-    tie_break = reference == "symmetrized" and bool(parent.atoms) and not fixed_origin
+    tie_break = reference == "symmetrized" and not fixed_origin
     margin = _TIE if tie_break else 1e-9  # a smaller amplitude by more than this replaces the best
     placements: dict = {}
-    gaps: dict = {"best": None, "last": None}  # _parent_gap of the best so far and of the last candidate
+    ranks: dict = {"best": None, "last": None}  # rank() of the best so far and of the last candidate
+
+    def rank(ref, r, p) -> tuple:
+        """Which of origins that tie comes first: against the parent's atoms, the one whose average lies nearest
+        them (the parent reference's choice, :func:`_parent_gap`, to _TIE); without them, the one in which the
+        average, in the parent's coordinates, reads first (:func:`mode_reference.description_key`)."""
+        if pf is not None:
+            gap = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
+            return (round(gap / _TIE) if math.isfinite(gap) else math.inf,)
+        return description_key(ref, species.astype(float), np.asarray(r.P, float), np.asarray(p, float))
 
     def wins_tie(amp, ref, r, p) -> bool:
-        """Whether a candidate whose amplitude ties the best's is nearer the parent's atoms (tie_break only)."""
+        """Whether a candidate whose amplitude ties the best's comes first by rank() (tie_break only)."""
         if best is None or not tie_break or abs(amp - best[0]) > _TIE:
             return False
-        if gaps["best"] is None:
-            gaps["best"] = _parent_gap(best[2], best[7], best[1], species, pf, pz, A, occ, polar, max_distance)
-        gaps["last"] = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
-        return gaps["last"] < gaps["best"] - _TIE
+        if ranks["best"] is None:
+            ranks["best"] = rank(best[2], best[7], best[1])
+        ranks["last"] = rank(ref, r, p)
+        return ranks["last"] < ranks["best"]
     if parent.atoms:
         pf, pz, psite, _pocc, _ = expand_to_cell_ops(parent)
         if reference == "parent":
@@ -226,14 +235,13 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                     if not (best is None or amp < best[0] - margin or tie):
                         continue
                 best = (amp, p, ref, ref_site, dist, U, shift, r, As, to_ref, n_p)
-                gaps["best"] = gaps["last"] if tie else None
+                ranks["best"] = ranks["last"] if tie else None
     if best is None:
         raise SymstrainInputError(child.name, no_pairing_message(child, parent, rel, failures, frac, site,
                                                                   max_distance, reference))
     amp, p, ref, ref_site, dist, U, shift, chosen, As, to_ref, n_p = best
-    if tie_break:  # origins of the same placement give the same average: again the one nearest the parent's atoms
-        p = _nearest_parent_placement(chosen, p, ref, placements.get(id(chosen), np.zeros((0, 3))), species, pf, pz,
-                                      A, occ, polar, max_distance)
+    if tie_break:  # origins of the same placement give the same average: again the first by rank()
+        p = _first_placement(chosen, p, ref, placements.get(id(chosen), np.zeros((0, 3))), rank)
     if amp < ZERO_AMPLITUDE:  # the child is its reference up to rounding: exactly 0, no irrep's "share" of 1e-16 Å
         amp, U = 0.0, np.zeros_like(U)
     if chosen is not rel:
@@ -291,16 +299,16 @@ def _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance) -> floa
     return float(np.sqrt(np.sum(occ[:, None] * U**2)))
 
 
-def _nearest_parent_placement(r, p, ref, origins, species, pf, pz, A, occ, polar, max_distance) -> np.ndarray:
-    """Of ``p`` and the ``origins`` that place G's operations as ``p`` does (same average ``ref``), the one whose
-    parent atoms lie nearest ``ref`` (:func:`_parent_gap`); ``p`` unless another is nearer by more than _TIE."""
+def _first_placement(r, p, ref, origins, rank) -> np.ndarray:
+    """Of ``p`` and the ``origins`` that place G's operations as ``p`` does (the same average ``ref``), the first
+    by ``rank(ref, r, origin)``; ``p`` where none comes before it."""
     keys = placement_keys(r, np.vstack([np.reshape(p, (1, 3)), origins]))
-    best, best_gap = np.asarray(p, float), _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
+    best, best_rank = np.asarray(p, float), rank(ref, r, p)
     for q, key in zip(origins, keys[1:]):
         if key == keys[0] and not np.allclose(q, best, atol=1e-9):
-            gap = _parent_gap(ref, r, q, species, pf, pz, A, occ, polar, max_distance)
-            if gap < best_gap - _TIE:
-                best, best_gap = np.asarray(q, float), gap
+            q_rank = rank(ref, r, q)
+            if q_rank < best_rank:
+                best, best_rank = np.asarray(q, float), q_rank
     return best
 
 

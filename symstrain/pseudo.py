@@ -387,12 +387,11 @@ def _description_key(T: np.ndarray, t: np.ndarray, frac: np.ndarray, z: np.ndarr
     """How a structure reads in the setting x_std = T·x + t: its cell lengths (to 1e-4 Å), then its atoms (heaviest
     first, then by x, y, z in [0, 1), to 1e-4). The least key is a fixed choice among equivalent descriptions of one
     structure, whatever origin it came with: the heaviest atoms as near the origin as the normaliser allows."""
-    x = (frac @ T.T + t) % 1.0
-    x = np.round(x, 4) % 1.0
-    order_ = np.lexsort((x[:, 2], x[:, 1], x[:, 0], -z))
+    from .mode_reference import description_key
+
     Q = np.linalg.inv(T)
     lengths = np.round(np.sqrt(np.diag(Q.T @ metric @ Q)), 4)
-    return (tuple(lengths.tolist()),) + tuple(map(tuple, np.column_stack([-z[order_], x[order_]]).tolist()))
+    return (tuple(lengths.tolist()),) + description_key(frac, z, T, t)
 
 
 def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: float,

@@ -84,14 +84,10 @@ def test_pseudo_names_one_irrep_whatever_the_childs_origin(tmp_path, shift):
     the same structure at another origin; the half cells keep the operations, a normaliser translation) gets the
     same Pmmn candidate from `pseudo`, with the same irrep: the candidate's origin is fixed by its structure, not by
     the child file's (sweep 5: Z:5 at one origin, Z:8 at another)."""
-    from symstrain.notation import triplet
     from symstrain.pseudo import pseudo_supergroups
 
-    s = np.array(shift)
     child = _child_atoms(np.array([0.0, 0.5, 0.5]), np.random.default_rng(3))
-    moved = [(lab, el, *((np.array(x) + s) % 1.0)) for lab, el, *x in child]
-    R, t = _ops(PNMA)
-    moved_ops = [triplet(np.rint(r).astype(int), (w + s - r @ s) % 1.0) for r, w in zip(R, t)]
+    moved_ops, moved = _written_at(child, np.array(shift, float))
     found = []
     for name, ops, atoms in (("c", PNMA, child), ("moved", moved_ops, moved)):
         (tmp_path / f"{name}.cif").write_text(cif_text(name, ops, atoms, (2 * CELL[2], CELL[0], CELL[1])))
@@ -99,3 +95,33 @@ def test_pseudo_names_one_irrep_whatever_the_childs_origin(tmp_path, shift):
         found.append(cands[59])
     assert found[0].irrep == found[1].irrep and found[0].irrep.startswith("Z:")
     assert found[0].amplitude == pytest.approx(found[1].amplitude, abs=1e-6)
+
+
+def _written_at(child, s):
+    """``child`` (Pnma atoms) and its operations written with the origin moved by ``s``: atoms x + s, operations
+    (R, t + s − R·s)."""
+    from symstrain.notation import triplet
+
+    R, t = _ops(PNMA)
+    ops = [triplet(np.rint(r).astype(int), (w + s - r @ s) % 1.0) for r, w in zip(R, t)]
+    return ops, [(lab, el, *((np.array(x) + s) % 1.0)) for lab, el, *x in child]
+
+
+def test_without_parent_atoms_the_label_does_not_depend_on_the_childs_origin(tmp_path):
+    """A parent file with the group and cell only: the child's own average is the reference, and the origins that
+    tie are ranked by how that average reads in the parent's coordinates (heaviest atoms nearest the origin), not
+    by the order they are tried in — which follows the child file's origin (Z:7 at one, Z:6 at another before)."""
+    from dataclasses import replace
+
+    (tmp_path / "p.cif").write_text(cif_text("p", PMMN, ATOMS, CELL))
+    parent = replace(read_cif(tmp_path / "p.cif"), atoms=())
+    child = _child_atoms(np.array([0.0, 0.5, 0.5]), np.random.default_rng(3))
+    labels, amps = set(), []
+    for i, s in enumerate([(0, 0, 0), (0, 0.5, 0.5), (-0.25, -0.25, -0.25), (0.25, 0, 0.125), (0.5, 0, 0)]):
+        ops, atoms = _written_at(child, np.array(s, float))
+        (tmp_path / f"c{i}.cif").write_text(cif_text("c", ops, atoms, (2 * CELL[2], CELL[0], CELL[1])))
+        d = decompose(parent, read_cif(tmp_path / f"c{i}.cif"), reference="symmetrized")
+        labels.add(tuple(sorted(ir.label for ir in d.primary)))
+        amps.append(d.amplitude)
+    assert len(labels) == 1 and next(iter(labels))[0].startswith("Z:")
+    assert max(amps) - min(amps) < 1e-9
