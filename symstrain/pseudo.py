@@ -5,11 +5,13 @@ low-symmetry (e.g. HS P2₁/c) structure finds the parent (e.g. Pccn) and how fa
 
 Method (index-2 steps, iterated)
 --------------------------------
-1. Candidate rotations W: integer matrices (entries −1, 0, 1) that preserve the child's metric within a finite
-   strain ``lattice_tol`` (the pseudo-holohedry of the lattice), including the identity (for lost translations).
-2. For each W, every translation w on a 1/24 grid such that g = (W, w) normalises the child group H and
-   g² ∈ H; then G = H ∪ gH is a supergroup of index 2. Translations that differ by (I − W)·τ, τ along the child's
-   polar axes, are one G placed at different points: of each such class the one whose atoms pair best
+1. Candidate rotations W: integer matrices (entries −1, 0, 1 in a reduced basis of the cell, and of the lattice of
+   H's translations where that is finer: a supercell's small cell) that preserve the child's metric within a
+   finite strain ``lattice_tol`` (the pseudo-holohedry of the lattice), including the identity (for lost
+   translations).
+2. For each W, every translation w on a 1/24 grid of H's lattice such that g = (W, w) normalises H and g² ∈ H;
+   then G = H ∪ gH is a supergroup of index 2. Translations that differ by (I − W)·τ, τ along the child's polar
+   axes, are one G placed at different points: of each such class the one whose atoms pair best
    (:func:`_placements`), so that the answer does not depend on the order of the grid, i.e. on the child's axes.
 3. Atoms are matched under g by element and position (a one-to-one pairing among neighbours within
    ``max_distance`` Å, :func:`symstrain.pairing.pair_atoms`); candidates with no such pairing are dropped. Each
@@ -132,11 +134,51 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     return np.array([np.rint(M @ W @ Mi) for W in Wr], dtype=int).reshape(-1, 3, 3)
 
 
-def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo, gens: list) -> np.ndarray:
-    """Grid translations w with (W, w) normalising H and (W, w)² ∈ H (vectorised over the 1/24 grid); ``gens``
-    generators of H (:func:`symstrain.pairing.group_generators`)."""
+def _candidate_rotations(G: np.ndarray, lattice: np.ndarray, lattice_tol: float) -> np.ndarray:
+    """The rotations W to add (the child's basis): :func:`_pseudo_holohedry` of the cell, and where H's lattice is
+    finer than the cell (``lattice``, :func:`_lattice_basis`) also that of H's lattice written in the cell's basis,
+    those whose matrix stays integral (they keep the cell). A supercell's reduced basis may mix its long axis into
+    another (P2₁/c on (12a, b, c) reduced to (b, a + c, …)), where a symmetry of the small cell has an entry 2 and the
+    cell's own search, entries −1…1, misses it (Pccn lost from n = 12 on)."""
+    Ws = _pseudo_holohedry(G, lattice_tol)
+    if np.allclose(lattice, np.eye(3)):
+        return Ws
+    Li = np.linalg.inv(lattice)
+    seen = {W.tobytes() for W in Ws}
+    extra = []
+    for Wl in _pseudo_holohedry(lattice.T @ G @ lattice, lattice_tol):
+        W = lattice @ Wl @ Li
+        if np.allclose(W, np.rint(W), atol=1e-9):
+            W = np.rint(W).astype(int)
+            if W.tobytes() not in seen:
+                seen.add(W.tobytes())
+                extra.append(W)
+    return np.concatenate([Ws, np.array(extra, dtype=int).reshape(-1, 3, 3)]) if extra else Ws
+
+
+def _lattice_basis(H: SpaceGroupInfo) -> np.ndarray:
+    """(3, 3) basis (columns, the child's fractional units) of the lattice of H's translations: the identity for a
+    primitive cell, a smaller cell where H lists pure translations (a centring, or a supercell's (i/n, 0, 0)). The
+    translations of an added operation are searched on a 1/24 grid of *this* lattice, so that a cell written n times
+    too long (whose supergroup's translations are 1/(24n) of it) is searched as the small cell is."""
+    from fractions import Fraction
+    from math import lcm
+
+    from .spacegroup import lattice_basis_from_translations
+
+    cent = H.symops.centring_vectors()[1:]
+    if not len(cent):
+        return np.eye(3)
+    den = lcm(*(Fraction(float(v)).limit_denominator(10_000).denominator for v in cent.ravel()))
+    return lattice_basis_from_translations(cent, den)
+
+
+def _normalising_translations(W: np.ndarray, H: SpaceGroupInfo, gens: list, B: np.ndarray) -> np.ndarray:
+    """Translations w on the 1/24 grid of the lattice basis ``B`` (:func:`_lattice_basis`) with (W, w) normalising
+    H and (W, w)² ∈ H (vectorised over the grid); ``gens`` generators of H
+    (:func:`symstrain.pairing.group_generators`)."""
     g = np.arange(_GRID) / _GRID
-    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3) @ np.asarray(B, float).T % 1.0
     Wi = np.round(np.linalg.inv(W)).astype(int)
     ops = H.symops
     ok = ops.contains_many(W @ W, grid @ W.T + grid)  # g² = (W², W w + w)
@@ -510,7 +552,7 @@ _LINE_TRIES = 24
 _PLANE_TRIES = 8
 
 
-def _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored):
+def _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored, lattice):
     """(w, largest mismatch Å, (N, 3) fractional mismatches) for the translations ``ws`` of the added operation (W,
     w): each group G = H ∪ (W, w)·H is matched once (:func:`_match`, remembered in ``scored`` by its key; those
     without a pairing added to ``failed``), and one found before (``seen``) not given again.
@@ -523,18 +565,19 @@ def _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed,
     child is written in (R3c → R-3c on rhombohedral axes met a pairing 1.5 Å off first, on hexagonal ones the right
     one). Every rotation of the added coset, and every centring shift of a class, lists the same groups: the same
     one is chosen from each. Where W keeps the polar directions (a lost translation, W = I) each translation is its
-    own class."""
+    own class. ``lattice``: the basis of the grid (:func:`_lattice_basis`)."""
     B = (np.eye(3) - W) @ Vo
     if B.shape[1]:
         u, sv, _ = np.linalg.svd(B, full_matrices=False)
         B = u[:, sv > 1e-9]
+    to_grid = np.linalg.inv(lattice)  # the grid's own coordinates (:func:`_lattice_basis`)
     classes: dict = {}
     for w in ws:
-        w_fixed = w - B @ (B.T @ w)
+        w_fixed = to_grid @ (w - B @ (B.T @ w))
         classes.setdefault(tuple(np.round(((w_fixed + 1e-9) % 1.0) * _GRID).astype(int) % _GRID), []).append(w)
     for line in classes.values():
         best = None
-        for w in _spread(line, _LINE_TRIES if B.shape[1] <= 1 else _PLANE_TRIES):
+        for w in _spread(line, _LINE_TRIES if B.shape[1] <= 1 else _PLANE_TRIES, to_grid):
             g_key = _group_key(H, W, w)
             if g_key in failed:
                 continue
@@ -555,12 +598,13 @@ def _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed,
             yield best[2:]
 
 
-def _spread(line: list, most: int) -> list:
+def _spread(line: list, most: int, to_grid: np.ndarray) -> list:
     """At most ``most`` of the grid translations ``line``, spread over it: those on the finest sub-grid (every m-th
-    point of the 1/24 grid on each axis, m dividing 24) that keeps at most that many, else the first ones."""
+    point of the 1/24 grid on each axis, m dividing 24; in the grid's coordinates ``to_grid``·w) that keeps at most
+    that many, else the first ones."""
     if len(line) <= most:
         return line
-    idx = np.rint(np.asarray(line) * _GRID).astype(int) % _GRID
+    idx = np.rint(np.asarray(line) @ to_grid.T * _GRID).astype(int) % _GRID
     for m in (2, 3, 4, 6, 8, 12, 24):
         on = np.flatnonzero(np.all(idx % m == 0, axis=1))
         if 0 < len(on) <= most:
@@ -590,14 +634,16 @@ def index2_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     scored: dict = {}  # group key → (score, largest mismatch, mismatches) of its pairing (_placements)
     found = []
     gens = group_generators(H.rotations, H.translations)
-    for W in _pseudo_holohedry(child.cell.metric(), lattice_tol):
+    lattice = _lattice_basis(H)
+    for W in _candidate_rotations(child.cell.metric(), lattice, lattice_tol):
         is_identity = np.array_equal(W, np.eye(3, dtype=int))
         if H.symops.has_rotations(W)[0] and not is_identity:
             continue  # the same cosets arise from the identity with new translations
-        ws = _normalising_translations(W, H, gens)
+        ws = _normalising_translations(W, H, gens, lattice)
         if is_identity:
             ws = ws[~np.all(np.abs(ws) < 1e-9, axis=1)]
-        for w, worst, mism in _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored):
+        for w, worst, mism in _placements(ws, W, H, frac, species, occ, A, Vo, max_distance, seen, failed, scored,
+                                          lattice):
             tau = np.zeros(3)
             if V.shape[1] and not is_identity:
                 # least-squares position of the added operation along the polar directions (w → w + V·c),
@@ -756,17 +802,19 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     keys = {s.relation.parent.spacegroup.symops.key() for s in out}
     for _ in range(depth - 1):
         nxt = []
-        for cand in level:
-            # the symmetrised structure is in the child's basis (G was built there), so search it directly
-            for up in index2_supergroups(cand.symmetrized, max_distance=max_distance, lattice_tol=lattice_tol):
+        for shallow in level:
+            # the symmetrised structure is in the child's basis (G was built there), so search it directly; it is the
+            # child moved by the shallower candidate's placement along the polar axes, where the deeper group was
+            # found: it is verified from there (from the child's own place it may pair no atoms: R3c → R3m → R-3m)
+            for up in index2_supergroups(shallow.symmetrized, max_distance=max_distance, lattice_tol=lattice_tol):
                 sg = up.relation.parent.spacegroup
                 key = sg.symops.key()
                 if key in keys:
                     continue
                 keys.add(key)
-                cand = _verified(child, sg, max_distance, lattice_tol)
-                if cand is not None:
-                    nxt.append(cand)
+                deeper = _verified(child, sg, max_distance, lattice_tol, tau=shallow.origin_shift)
+                if deeper is not None:
+                    nxt.append(deeper)
         out.extend(nxt)
         level = nxt
         if not level:

@@ -128,7 +128,7 @@ def _on_na(phase, n):
                    atoms=tuple(replace(a, xyz=(Si @ a.xyz) % 1.0) for a in phase.atoms))
 
 
-@pytest.mark.parametrize("n", [1, 5, 7])
+@pytest.mark.parametrize("n", [1, 5, 7, 12, 16])
 def test_supercell_with_off_grid_translations_names_the_irrep(n):
     """The toy child (test_order) on an orthogonal cell, written on (n a, b, c) with the pure translations (i/n, 0, 0):
     the Pccn found there has those translations too, off any 1/48 grid for n = 5, 7 (they once broke its factor
@@ -418,3 +418,24 @@ def test_a_child_that_already_has_the_supergroup_needs_exactly_no_displacement()
     inversion = [c for c in pseudo_supergroups(child) if c.symbol == "P -1"]
     assert len(inversion) == 1
     assert inversion[0].max_displacement == 0.0 and inversion[0].amplitude == 0.0
+
+
+@pytest.mark.parametrize("n", [12, 24])
+def test_monoclinic_supercell_finds_the_supergroup_of_its_small_cell(n):
+    """The HS model (P2₁/c, β = 93.1°) written on (n a, b, c) with the pure translations (i/n, 0, 0): the same
+    structure, so the same Pccn at index 2 with the same amplitude per parent primitive cell (n of them in the
+    supercell) and the same irrep as the small cell. Lost before from n = 12 on: the supercell's reduced basis mixes
+    its 202 Å axis into c, where the lost 2-fold has an entry 2 (the rotations were searched with entries −1…1 in
+    that basis only), and from n = 24 on the lost operation's translations (1/4 of the small cell) fall off the
+    cell's 1/24 grid (now the grid of the lattice of H's translations)."""
+    from pathlib import Path
+
+    from symstrain.cif import read_cif
+
+    hs = read_cif(Path(__file__).resolve().parents[1] / "cifs" / "model_HS_P21c_300K.cif")
+    (small,) = [c for c in pseudo_supergroups(hs, depth=1) if c.number == 56]
+    big = [c for c in pseudo_supergroups(_on_na(hs, n), depth=1) if c.number == 56]
+    assert len(big) == 1 and big[0].index == 2 == small.index
+    assert big[0].amplitude == pytest.approx(small.amplitude, rel=1e-9)
+    assert big[0].max_displacement == pytest.approx(small.max_displacement, rel=1e-9)
+    assert big[0].irrep == small.irrep == "B2g"

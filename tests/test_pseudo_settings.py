@@ -127,8 +127,10 @@ def test_r3c_lists_r3m_with_the_hand_derived_displacement(r3c_found, setting):
 
 
 def test_r3c_candidates_do_not_depend_on_the_axes(r3c_found):
+    """Index 2 (R-3c, R3m) and index 4 (R-3m, reached from R3m's symmetrised structure: verified from R3m's place
+    along the polar axis, where it was found — from the child's own place it paired in one setting only)."""
     ref = r3c_found["hexagonal"]
-    assert {(167, 2), (160, 2)} <= set(ref)
+    assert {(167, 2), (160, 2), (166, 4)} <= set(ref)
     for setting in ("rhombohedral", "reverse"):
         assert set(r3c_found[setting]) == set(ref), setting
         for key, cand in ref.items():
