@@ -608,3 +608,49 @@ def test_reference_cell_in_the_child_basis_keeps_its_su():
     assert m["a"]["su"] == pytest.approx(0.002 / math.sqrt(2), rel=1e-6)
     no_su = strain(Cell(4.0, 4.0, 4.1, 90, 90, 90), child).to_dict()["reference_cell_in_child_basis"]
     assert all(v["su"] is None for v in no_su.values())
+
+
+def test_symmetry_breaking_component_in_rhombohedral_axes_is_exact():
+    """Sweep 6 (F2): Fm-3m → R-3m with the child in rhombohedral axes. The symmetry-breaking strain is the trigonal
+    elongation along the 3-fold n ∥ a + b + c: E = n·nᵀ − I/3 in the child's frame (X ∥ a, Y in ab, Z ∥ c*) of the
+    reference mapped into the child basis (α = 60°), by hand: n ∝ (2, 2/√3, √(2/3)), so E/E11 = (1, −1/3, −2/3;
+    e23 √2/3, e13 √(2/3), e12 2/√3). Its name was written with fractions of denominator ≤ 12 (5/11, 9/11, 8/7) and the
+    value computed from that rounded name, 2 % off; the name is now exact and its value Σ coefficient × e_ij."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_order import atom
+
+    from symstrain.phase import Phase, SpaceGroupInfo
+    from symstrain.relation import relate
+    from symstrain.strain_math import parse_components
+
+    a = 4.4456
+    par = Phase(Cell(a, a, a, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"),
+                (atom("Mn", "Mn", [0, 0, 0]), atom("O", "O", [0.5, 0.5, 0.5])), source="p")
+    ar = a / math.sqrt(2) * 1.002
+    ch = Phase(Cell(ar, ar, ar, 60.54, 60.54, 60.54), SpaceGroupInfo.from_symbol("R -3 m:R"),
+               (atom("Mn", "Mn", [0, 0, 0]), atom("O", "O", [0.5, 0.5, 0.5])), source="c")
+    rel = relate(par, ch).require()
+    (name,) = rel.symmetry_breaking_strain
+    expected = np.array([1, -1 / 3, -2 / 3, math.sqrt(2) / 3, math.sqrt(2 / 3), 2 / math.sqrt(3)])
+    assert parse_components([name])[0] == pytest.approx(expected, abs=1e-12)
+    r = strain(rel)
+    e = np.asarray(r.e)
+    literal = float(expected @ [e[0, 0], e[1, 1], e[2, 2], e[1, 2], e[0, 2], e[0, 1]])
+    assert r.split[name][0] == pytest.approx(literal, rel=1e-12, abs=1e-15)
+    # the fractions 5/11, 9/11, 8/7 would give a value off by more than 1 %
+    rounded = np.array([1, -1 / 3, -2 / 3, 5 / 11, 9 / 11, 8 / 7])
+    assert abs(rounded @ [e[0, 0], e[1, 1], e[2, 2], e[1, 2], e[0, 2], e[0, 1]] - literal) > 0.005 * abs(literal)
+
+
+def test_component_names_read_back_exactly():
+    from symstrain.strain_math import parse_components
+    from symstrain.tensors import name_row
+
+    rows = np.array([[1, -1 / 3, -2 / 3, math.sqrt(2) / 3, 0, 0], [0, 1, -1, 0, 0, 0], [1, 0.5, 0, 0, 1e-7, 2.25]])
+    for row in rows:
+        assert parse_components([name_row(row)])[0] == pytest.approx(row, abs=1e-12)
+    assert name_row(np.array([1, -1, 0, 0, 0, 0])) == "e11-e22"
+    assert name_row(np.array([2, -1, -1, 0, 0, 0])) == "2*e11-e22-e33"
+    assert name_row(np.array([1, 0.5, 0, 0, 0, 0])) == "e11+1/2*e22"
