@@ -126,6 +126,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     tie_break = reference == "symmetrized" and not fixed_origin
     margin = _TIE if tie_break else 1e-9  # a smaller amplitude by more than this replaces the best
     placements: dict = {}
+    tried: list = []  # (amplitude, origin, relation) of every average made: the next ones where the best fails
     ranks: dict = {"best": None, "last": None}  # rank() of the best so far and of the last candidate
 
     def rank(ref, r, p) -> tuple:
@@ -213,6 +214,8 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                 ref_site = None
             U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
             amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
+            if reference == "symmetrized":
+                tried.append((amp, np.array(p, float), r))
             tie = wins_tie(amp, ref, r, p)
             if best is None or amp < best[0] - margin or tie:
                 if reference == "symmetrized" and keeps_symmetry(ref, kinds, A, parent.spacegroup, P, p) is False:
@@ -257,15 +260,24 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     if n_valid > 1:
         warns.append(WarningRecord("origin_chosen", child.name, f"{n_valid} origins are valid for the two "
                                    f"groups; p = {fmt_vector(p)} gives the smallest amplitude"
-                                   + (" (of those that tie, the average nearest the parent's atoms)" if tie_break
-                                      else "")))
+                                   + ("" if not tie_break else " (of those that tie, the average nearest the "
+                                      "parent's atoms)" if pf is not None else " (of those that tie, the one "
+                                      "where the average reads first in the parent's coordinates)")))
     if np.linalg.norm(shift) > 1e-9:
         warns.append(WarningRecord("polar_shift_removed", child.name, "a uniform shift of "
                                    f"{np.linalg.norm(shift):.4f} Å along the polar direction was removed"))
     labels = tuple(child.atoms[i].label for i in site)
     elements = tuple(child.atoms[i].element for i in site)
-    irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, As, n_p, amp, threshold,
-                                                  labels, ref_site, warns, (site, opi))
+    try:
+        irreps, resid, gamma, orbit_labels = _analyse(rel, p, frac, ref, u_frac, occ, kinds, As, n_p, amp, threshold,
+                                                      labels, ref_site, warns, (site, opi))
+    except SymstrainInputError as exc:
+        if reference != "symmetrized" or "does not have the parent's symmetry" not in exc.problem:
+            raise
+        # where the parent's rotations do not keep the child's cell, the average cannot be checked before the
+        # irreps are built (keeps_symmetry gives None): an origin whose atoms paired inconsistently shows only
+        # here. The next origins by amplitude, each on its own (Fd-3m → Pna2₁, index 24: sweep 6)
+        return _next_origin(tried, p, chosen, exc, max_distance, threshold, n_valid, child.name)
     amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
     if not np.isfinite(amp_su):
         warns.append(WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: the amplitudes have "
@@ -297,6 +309,36 @@ def _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance) -> floa
         return math.inf
     U, _ = remove_polar((ref - X[j] - L) @ A.T, occ, A @ polar)
     return float(np.sqrt(np.sum(occ[:, None] * U**2)))
+
+
+#: at most this many further origins are tried by :func:`_next_origin`
+_NEXT_ORIGINS = 12
+
+
+def _next_origin(tried, p, chosen, exc, max_distance, threshold, n_valid, name) -> ModeDecomposition:
+    """The decomposition against the child's own average at the next origin, by amplitude, whose average has the
+    parent's symmetry (at most :data:`_NEXT_ORIGINS` tried, each with its origin and lattice correspondence fixed),
+    with a warning; ``exc`` (the failure at the best origin ``p`` of ``chosen``) re-raised when none does."""
+    from dataclasses import replace
+
+    seen = [(np.asarray(p, float), chosen)]
+    for amp, q, r in sorted(tried, key=lambda x: x[0]):
+        if len(seen) > _NEXT_ORIGINS:
+            break
+        if any(r is r0 and np.allclose(q, q0, atol=1e-9) for q0, r0 in seen):
+            continue
+        seen.append((q, r))
+        try:
+            d = decompose(relation=replace(r, p=q), reference="symmetrized", max_distance=max_distance,
+                          threshold=threshold, fixed_origin=True, fixed_basis=True)
+        except SymstrainInputError:
+            continue
+        note = WarningRecord("origin_chosen", name, f"{n_valid} origins are valid for the two groups; at those of "
+                             f"less amplitude the child's average lacks the parent's symmetry (its atoms pair "
+                             f"inconsistently): p = {fmt_vector(q)} is the first whose average has it")
+        return replace(d, n_origins=n_valid, warnings=tuple(w for w in d.warnings if w.code != "origin_chosen")
+                       + (note,))
+    raise exc
 
 
 def _first_placement(r, p, ref, origins, rank) -> np.ndarray:

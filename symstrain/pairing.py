@@ -173,7 +173,10 @@ class Permutations:
         dist = np.linalg.norm(d @ self.A.T, axis=1)
         bad = np.max(dist, initial=0.0) > self.tol or np.any(self.kind[j] != self.kind)
         if bad or len(np.unique(j)) != len(j):
-            raise ValueError(f"the reference is not invariant under the operation (mismatch {np.max(dist):.3g} Å)")
+            from .notation import triplet
+
+            raise ValueError(f"the reference is not invariant under {triplet(np.rint(W).astype(int), w % 1.0)} "
+                             f"(working coordinates; an atom {np.max(dist):.3g} Å from its image)")
         return j
 
 

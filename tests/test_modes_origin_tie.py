@@ -125,3 +125,38 @@ def test_without_parent_atoms_the_label_does_not_depend_on_the_childs_origin(tmp
         amps.append(d.amplitude)
     assert len(labels) == 1 and next(iter(labels))[0].startswith("Z:")
     assert max(amps) - min(amps) < 1e-9
+
+
+def test_an_average_without_the_parents_symmetry_falls_to_the_next_origin(tmp_path, monkeypatch):
+    """Where the parent's rotations do not keep the child's cell, an average whose atoms paired inconsistently is
+    seen only when the irreps are built (sweep 6: Fd-3m → Pna2₁, index 24: `order` exited 2 'the reference structure
+    does not have the parent's symmetry' where `modes` against the parent answered). The next origin by amplitude
+    is then taken, with a warning. Here the first analysis is made to fail: the result is another valid origin of
+    the same amplitude (the eight origins of this pair tie against the average)."""
+    from symstrain import modes
+    from symstrain.errors import SymstrainInputError
+
+    (tmp_path / "p.cif").write_text(cif_text("p", PMMN, ATOMS, CELL))
+    child = _child_atoms(np.array([0.0, 0.5, 0.5]), np.random.default_rng(1))
+    (tmp_path / "c.cif").write_text(cif_text("c", PNMA, child, (2 * CELL[2], CELL[0], CELL[1])))
+    parent, ch = read_cif(tmp_path / "p.cif"), read_cif(tmp_path / "c.cif")
+    plain = decompose(parent, ch, reference="symmetrized")
+    real, calls = modes._analyse, []
+
+    def failing_once(rel, p, *args, **kwargs):
+        calls.append(np.array(p, float))
+        if len(calls) == 1:
+            raise SymstrainInputError("p", "the reference structure does not have the parent's symmetry: test")
+        return real(rel, p, *args, **kwargs)
+
+    monkeypatch.setattr(modes, "_analyse", failing_once)
+    d = decompose(parent, ch, reference="symmetrized")
+    assert len(calls) == 2 and not np.allclose(calls[0], calls[1])
+    assert np.allclose(calls[0], plain.origin) and np.allclose(d.origin, calls[1])
+    assert d.amplitude == pytest.approx(plain.amplitude, abs=1e-9) and d.n_origins == plain.n_origins
+    assert any("lacks the parent's symmetry" in w.message for w in d.warnings if w.code == "origin_chosen")
+    # every origin failing: the first failure is raised, as before
+    monkeypatch.setattr(modes, "_analyse", lambda *a, **k: (_ for _ in ()).throw(
+        SymstrainInputError("p", "the reference structure does not have the parent's symmetry: test")))
+    with pytest.raises(SymstrainInputError, match="does not have the parent's symmetry"):
+        decompose(parent, ch, reference="symmetrized")
