@@ -232,7 +232,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     """Strain of every cell of a series against a reference; a pandas DataFrame sorted by T within each branch.
 
     ``cells``: a normalised cell table (:func:`read_cells_csv`, :func:`read_series`, :func:`cells_from_phases`)
-    or a list of Phases (their own temperatures).
+    or a list of Phases (their own temperatures; the rows of one group brought into one setting, as
+    :func:`read_series` does).
     ``reference``: a :class:`~symstrain.paraphase.ReferenceChoice` (the automatic or explicit choice of
     :func:`~symstrain.paraphase.choose_reference`: its reference, and the relation of every row's group), a Cell or
     Phase (one explicit reference for every row), a :class:`~symstrain.reference.CellBaseline` (evaluated at each
@@ -260,7 +261,10 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     from .strain_math import FRAMES, as_P, check_cell, split_spec
 
     if isinstance(cells, (list, tuple)) and cells and isinstance(cells[0], Phase):
-        cells = cells_from_phases(cells)
+        from .series_settings import common_settings
+
+        phases = list(cells)
+        cells = common_settings(cells_from_phases(phases), phases)[0]  # one setting per group (series_settings.py)
     table = cells.reset_index(drop=True)
     for col, default in (("file", None), ("block", None), ("T_su", np.nan), ("sg_number", 0)):
         if col not in table:

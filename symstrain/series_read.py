@@ -415,8 +415,14 @@ def _failure(source, problem, block=None) -> dict:
     return {"source": str(source), "problem": " ".join(str(problem).split()), "file": str(source), "block": block}
 
 
-def read_series(paths, temperatures=None, branches=None, *, detect: bool = True, progress=None):
+def read_series(paths, temperatures=None, branches=None, *, detect: bool = True, progress=None,
+                common_setting: bool = True, tol: float = 0.08):
     """Read many CIFs into the normalised cell table; returns ``(table, phases)`` (phases aligned with the rows).
+
+    With ``common_setting`` (default) the rows of one space-group type are brought into one setting
+    (:func:`symstrain.series_settings.common_settings`, lattice tolerance ``tol``): a file written in other axes of
+    its group (Pnma among Pmcn rows) has its cell, structure and group key mapped onto the series' setting, with a
+    ``setting_mapped`` warning, so that the rows of one phase are compared, fitted and strained in the same axes.
 
     A file that cannot be read — an input error or any other exception, which is then named as an internal
     error — is recorded in ``table.attrs["failed"]`` and skipped; the others go on. ``temperatures`` (one per
@@ -457,6 +463,10 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         return df, []
     df = cells_from_phases(phases, None if temps is None else Ts, kept_br, detect=detect)
     df.attrs["failed"] = failed
+    if common_setting:
+        from .series_settings import common_settings
+
+        df, phases = common_settings(df, phases, tol=tol)
     return df, phases
 
 

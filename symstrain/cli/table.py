@@ -109,7 +109,7 @@ def read_inputs(args, command: str):
         branches = ([args.branch or ""] * len(args.files) + ["heating"] * len(args.heating)
                     + ["cooling"] * len(args.cooling))
         cells, phases = read_series(files, temps, branches, detect=not args.no_detect,
-                                    progress=progress_bar(not args.no_progress and not args.json))
+                                    progress=progress_bar(not args.no_progress and not args.json), tol=args.tol)
     else:
         cells, phases = read_cells_csv(args.cells, branch=args.branch), None
     if len(cells) == 0:
