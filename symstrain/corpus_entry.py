@@ -20,15 +20,17 @@ Rules
 * **Formula** (``normalise_formula``): the elements of ``_chemical_formula_sum`` (parenthesised groups with
   their multipliers expanded) sorted alphabetically, counts divided by their greatest common divisor when they
   are all integers (``"Ca (Al1.94 Fe.06) Si2 O10 D4"`` → ``"Al1.94 Ca D4 Fe0.06 O10 Si2"``; ``"C12 H8 O4"`` →
-  ``"C3 H2 O"``). Without a usable formula sum, the content of the cell (sites × multiplicity × occupancy) is
-  used and said so (warning ``formula_from_atoms``).
+  ``"C3 H2 O"``). Without a usable formula sum, the content of the cell (sites × multiplicity × occupancy),
+  divided by ``_cell_formula_units_Z`` where the file gives it (per formula unit, as a formula sum is; without
+  Z by the greatest common divisor of its integer counts, where fractional occupancies leave others) is used and
+  said so (warning ``formula_from_atoms``).
 * **Formula units.** ``n_formula_units`` = Z × the divisor of that reduction, so ``volume_per_formula_unit`` =
   V / n_formula_units (Å³) is per *normalised* formula. Without ``_cell_formula_units_Z``, Z is the ratio of
   the cell content to the formula (median over the elements other than H and D) when it is within 0.1 of a
   positive integer (warning ``z_from_atoms``), else unknown (None). A formula taken from the cell content has
-  ``n_formula_units`` = that divisor (the content is per cell, whatever Z says); so has a formula sum that *is*
-  the cell content while Z ≠ 1 (pymatgen's CifWriter, every Materials Project CIF: 'Si3 O6', Z = 3, for a 9-atom
-  quartz cell; warning ``formula_is_cell_content``).
+  ``n_formula_units`` = Z × that divisor (Z = 1 when the file gives none: the content is then per cell). A formula
+  sum that *is* the cell content while Z ≠ 1 (pymatgen's CifWriter, every Materials Project CIF: 'Si3 O6', Z = 3,
+  for a 9-atom quartz cell; warning ``formula_is_cell_content``) has ``n_formula_units`` = its divisor.
 * **Niggli cell**: the primitive lattice of the declared group's centring (the Hermite normal form of the
   centring translations, ``spacegroup.lattice_basis_from_translations``), reduced by ``spglib.niggli_reduce``.
   Equal for the same structure described in any setting or origin.
@@ -134,11 +136,18 @@ def _parse_formula(text: str) -> dict[str, float] | None:
     return counts or None
 
 
-def _format_counts(counts: dict[str, float]) -> tuple[str, float]:
+def _format_counts(counts: dict[str, float], partial: bool = False) -> tuple[str, float]:
+    """(formula, divisor): the counts divided by their greatest common divisor when all are integers; with
+    ``partial`` (a cell's content, which fractional occupancies leave without one), by that of the integer counts
+    when those leave the others with at most 4 decimals (Al7.76 Ca4 D16 Fe0.24 O40 Si8 → Al1.94 Ca D4 Fe0.06 O10
+    Si2, as the formula sum of the same structure reads)."""
     vals = list(counts.values())
     divisor = 1.0
-    if all(abs(v - round(v)) < 1e-6 for v in vals):
-        divisor = float(reduce(math.gcd, (int(round(v)) for v in vals)))
+    integral = [int(round(v)) for v in vals if abs(v - round(v)) < 1e-6 and round(v) > 0]
+    if len(integral) == len(vals) or (partial and integral):
+        d = float(reduce(math.gcd, integral))
+        if all(abs(v / d * 1e4 - round(v / d * 1e4)) < 1e-6 for v in vals):
+            divisor = d
 
     def num(v):
         v = v / divisor
@@ -279,17 +288,21 @@ def _formula(phase, warnings, source):
     norm = normalise_formula(phase.formula)
     if norm is not None:
         return norm[0], norm[1], "_chemical_formula_sum", None
+    per = f"the content of the cell / Z = {phase.z:g}" if phase.z else "the content of the cell"
     if phase.formula:
         warnings.append(WarningRecord("formula_from_atoms", source, f"_chemical_formula_sum {phase.formula!r} is "
-                                      "not a formula; the formula is the content of the cell"))
+                                      f"not a formula; the formula is {per}"))
     else:
-        warnings.append(WarningRecord("formula_from_atoms", source, "no _chemical_formula_sum; the formula is the "
-                                      "content of the cell"))
+        warnings.append(WarningRecord("formula_from_atoms", source, f"no _chemical_formula_sum; the formula is {per}"))
     content = cell_content(phase)
     if not content:
         return None, 1.0, None, content
-    formula, divisor = _format_counts(content)
-    return formula, divisor, "atom sites", content
+    # per formula unit where the file gives Z, as a formula sum is: with fractional occupancies the counts have no
+    # common divisor to find, and the same structure with and without a formula sum must name one compound
+    # (lawsonite's Al7.76 Ca4 … per cell is Al1.94 Ca … per formula unit: sweep 6)
+    z = phase.z or 1.0
+    formula, divisor = _format_counts({e: n / z for e, n in content.items()}, partial=True)
+    return formula, divisor * z, "atom sites", content
 
 
 def _cell_content_text(phase) -> str:

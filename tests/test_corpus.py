@@ -485,3 +485,32 @@ def test_formula_sum_written_as_the_cell_content(tmp_path, capsys):
     assert main(["info", str(corpus / "pmg.cif"), "--json"]) == 0
     codes = {w["code"] for w in json.loads(capsys.readouterr().out)["warnings"]}
     assert "formula_is_cell_content" in codes and "formula_differs" not in codes
+
+
+def test_formula_from_the_atoms_with_fractional_occupancies(tmp_path, shared_cifs):
+    """Sweep 6 (F6): lawsonite (Al 0.97 / Fe 0.03 on one site) without its formula sum named its cell content
+    'Al7.76 Ca4 D16 Fe0.24 O40 Si8' with 1 formula unit — another compound than the same structure with its formula
+    sum ('Ca (Al1.94 Fe.06) Si2 O10 D4' → 'Al1.94 Ca D4 Fe0.06 O10 Si2', Z = 4), so `pairs` never compared them.
+    Without the formula sum the content is divided by Z (given), or by the common divisor of its integer counts (Ca4
+    D16 O40 Si8: 4) when Z is absent too: the file's own formula and 4 formula units either way."""
+    import re
+
+    text = (shared_cifs / "lawsonite" / "9002549.cif").read_text()
+    assert "_cell_formula_units_Z" not in text  # (Z = 4 from the atoms against the formula sum)
+    no_z = re.sub(r"(?m)^_chemical_formula_sum.*\n", "", text)
+    no_formula = re.sub(r"(?m)^(data_.*\n)", r"\1_cell_formula_units_Z 4\n", no_z)
+    assert no_z != text and "_cell_formula_units_Z 4" in no_formula
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, t in (("orig.cif", text), ("noformula.cif", no_formula), ("noformula_noz.cif", no_z)):
+        (corpus / name).write_text(t)
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = {Path(r["file"]).name: r for _, r in c.rows().iterrows()}
+    assert rows["orig.cif"]["formula"] == "Al1.94 Ca D4 Fe0.06 O10 Si2" and rows["orig.cif"]["n_formula_units"] == 4
+    for name in ("noformula.cif", "noformula_noz.cif"):
+        r = rows[name]
+        assert r["formula_source"] == "atom sites" and r["formula"] == rows["orig.cif"]["formula"], name
+        assert r["n_formula_units"] == 4 and r["volume_per_formula_unit"] == pytest.approx(
+            rows["orig.cif"]["volume_per_formula_unit"], rel=1e-12)
