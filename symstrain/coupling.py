@@ -33,6 +33,11 @@ COUPLINGS = {
                      "allowed in both groups)",
     "none": "paraphase: η = 0 by symmetry",
 }
+#: a strain scalar below this is no strain (dimensionless): lattice parameters are measured to ~1e-6 relative at
+#: best, and the rounding of a cell's written digits (six decimals of 5 Å: 1e-7) reaches this (sweep 6: e_nsb of
+#: 2–9e-8 between a child and the parent `pseudo` wrote for it gave η_strain 1e-4, normalised to 1)
+STRAIN_FLOOR = 1e-7
+
 #: the strain scalar each coupling reads and the power of η it is proportional to
 SOURCE = {"linear": ("e_sb", 1), "quadratic_sb": ("e_sb", 2), "quadratic_nsb": ("e_nsb", 2), "none": (None, 0)}
 
@@ -51,8 +56,9 @@ def eta_from_strain(coupling: str, e_sb=None, e_nsb=None, e_sb_su=None, e_nsb_su
     """``(eta, eta_su, eta2, eta2_su)`` arrays from the strain scalars of rows sharing one coupling.
 
     Unnormalised, η ∝ e_sb (linear) or η² ∝ e_sb / e_nsb (quadratic); the other power follows. A strain scalar
-    below 1e-12 is rounding (a strain zero by the cells, e.g. 1e-16 from cos 90°) and is exactly 0 before any power
-    is taken: √ of 1e-16 would be an η of 1e-8. η = √η², its s.u. by first-order propagation,
+    below :data:`STRAIN_FLOOR` is no strain and is exactly 0 before any power is taken: rounding of the cells
+    (1e-16 from cos 90°) or of their written digits (a parent written to six decimals, 1e-8), whose √ would be an η
+    of 1e-4 and, normalised, 1. η = √η², its s.u. by first-order propagation,
     s/(2η), where η² is resolved from zero (η² > its s.u. s); where it is not (η² ≤ s, η = 0 included), that blows
     up, and η's s.u. is √s instead, the η the noise of η² alone gives (as a norm not resolved from zero takes
     the quadrature sum of its components' s.u.'s). ``normalise`` divides by the largest value (the s.u. of that
@@ -64,7 +70,7 @@ def eta_from_strain(coupling: str, e_sb=None, e_nsb=None, e_sb_su=None, e_nsb_su
         z = np.zeros(n)
         return z, z.copy(), z.copy(), z.copy()
     x = np.atleast_1d(np.asarray(e_sb if src == "e_sb" else e_nsb, dtype=float))
-    x = np.where(np.abs(x) < 1e-12, 0.0, x)  # rounding, not strain (dimensionless)
+    x = np.where(np.abs(x) < STRAIN_FLOOR, 0.0, x)  # rounding, not strain (dimensionless)
     su = e_sb_su if src == "e_sb" else e_nsb_su
     s = np.full_like(x, np.nan) if su is None else np.atleast_1d(np.asarray(su, dtype=float))
     if normalise:

@@ -177,6 +177,9 @@ def test_coupling_of_each_kind_of_relation():
     assert np.allclose(eta2, [1.0, 0.25, 0.0]) and np.allclose(eta, [1.0, 0.5, 0.0])
     # η = 0 (η² not resolved from zero): first order would divide by 0; the s.u. is √(s.u. of η²) = √(1e-4/0.004)
     assert eta_su[1] == pytest.approx(1e-4 / 0.004 / (2 * 0.5)) and eta_su[2] == pytest.approx(math.sqrt(0.025))
+    # sweep 6: e_nsb of 3.3e-8 (a parent written to six decimals) gave η = 1.8e-4, normalised to 1: below 1e-7 it is 0
+    eta, _, _, _ = eta_from_strain("quadratic_nsb", e_nsb=[3.3e-8, 2e-7], e_nsb_su=[np.nan, np.nan])
+    assert eta[0] == 0.0 and eta[1] == pytest.approx(math.sqrt(2e-7))
     # sweep 5: e_nsb = 1.1e-16 of rounding (cells equal by symmetry) gave η = 1.05e-8 with s.u. 3.8e4; it is 0, with
     # s.u. √(8.06e-4) = 0.02839; an η² below its s.u. (5e-4 < 1e-3) keeps its value, s.u. √1e-3; above it, s/(2η)
     eta, eta_su, _, _ = eta_from_strain("quadratic_nsb", e_nsb=[1.1104e-16, 5e-4, 0.04], e_nsb_su=[8.06e-4, 1e-3, 1e-3])
