@@ -401,9 +401,18 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     """The record of one computed pair (values and s.u.'s as returned by ``run_jobs``)."""
     warnings = job.warnings
     gaps = np.diff(vals["principal"])
-    if np.any(gaps < 1e-6) or (has_su and np.any(gaps < 3 * np.max(sus["principal"]))):
+    close = (gaps < 1e-6) | (has_su and gaps < 3 * np.max(sus["principal"]))
+    if np.any(close):
         warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains nearly "
                                     "degenerate: their directions are ill-defined (and so their s.u.'s)"))
+        # a direction within a degenerate pair is any in their plane: no s.u. (finite differences gave 353); all
+        # three degenerate (no strain, or an isotropic one): every direction is principal, the axes are given
+        tied = np.zeros(3, bool)
+        tied[:-1] |= close
+        tied[1:] |= close
+        sus = {**sus, "directions": np.where(tied[None, :], np.nan, sus["directions"])}
+        if tied.all():
+            vals = {**vals, "directions": np.eye(3)}
     beta0 = float(vals["ref_mapped"][4])
     if abs(beta0 - 90.0) > 1e-3:
         warnings.append(WarningText("eps13_oblique_reference", job.child_label, f"the reference has β = {beta0:.4g}° "

@@ -47,3 +47,22 @@ def test_step_through_two_equal_rows_has_slope_zero():
     out = step.to_dict()
     assert out["slope"] == 0.0 and out["rss"] == 0.0
     assert out["amplitude"]["value"] == pytest.approx(0.0101, rel=1e-12)
+
+
+def test_degenerate_principal_directions_have_no_su():
+    """Sweep 6 (F9): a tetragonal child of a cubic reference has e11 = e22: any direction in that plane is principal,
+    and the finite differences gave those directions an s.u. of 353. Their s.u. is now none (null); the unique axis
+    keeps its own. With no strain at all every direction is principal: the axes, with no s.u., not a random rotation
+    of rounding."""
+    ref = Cell(4.006, 4.006, 4.006, 90, 90, 90, su=(0.002, 0.002, 0.002, None, None, None))
+    tet = Cell(3.986, 3.986, 4.036, 90, 90, 90, su=(0.001, 0.001, 0.001, None, None, None))
+    d = strain(ref, tet).to_dict()["principal"]
+    vals, su = d["values"]["value"], d["directions"]["su"]
+    assert vals[0] == pytest.approx(vals[1]) and vals[2] > vals[0]
+    assert [row[0] for row in su] == [None] * 3 and [row[1] for row in su] == [None] * 3  # the tied pair's columns
+    assert all(row[2] is not None for row in su)
+    same = strain(ref, ref).to_dict()["principal"]
+    assert same["values"]["value"] == [0.0, 0.0, 0.0]
+    assert same["directions"]["value"] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    su = same["directions"]["su"]  # none at all (null), or none for each
+    assert su is None or all(v is None for row in su for v in row)
