@@ -85,6 +85,11 @@ def run(args):
     warnings = result.all_warnings()
     if cells is not None:
         warnings += warning_records(cells.attrs.get("warnings", []), args.strain_table)
+    from ..pairing import composition_warning
+
+    note = composition_warning(child, parent, rel.P, rel.p, "the predicted intensities that choose the reflections")
+    if note is not None:  # as relate and strain say it (sweep 6: ε-Pu → α-Pu, 16 atoms against 14)
+        warnings.append(note)
     files = []
     text = result.summary()
     if args.plot:
