@@ -27,7 +27,12 @@ from .errors import SymstrainInputError
 WARNING_CODES = {
     "composition_differs": "the child cell holds other atoms than the parent mapped into it (the numbers of a measure "
                            "that does not pair them are those of another structure)",
+    "lost_operations_kept": "the child's atoms keep operations its declared group lacks: symmetry lost on paper only",
 }
+
+#: at most this many lost cosets are tested by :func:`kept_operations_warning` (an index past it is a supercell
+#: whose first cosets tell already)
+_KEPT_TESTS = 256
 
 _GRID = 24  # origin shifts are searched on a 1/24 grid (covers 1/2, 1/3, 1/4, 1/6, 1/8)
 #: margin (Å) by which an atom's nearest partner must beat every other candidate for the pairing to be read off the
@@ -602,6 +607,42 @@ def composition_warning(child, parent, P, p, what: str | None = None):
                              "phase, or atoms lost or not located)")
     return WarningRecord("composition_differs", child.name, head + f"{what} are those of another structure (atoms "
                          "lost, or not located)")
+
+
+def kept_operations_warning(rel, tol: float = 0.05):
+    """The ``lost_operations_kept`` warning (a :class:`~symstrain.errors.WarningRecord`), or None: the operations of
+    the parent that the relation counts as lost but that map the child's atoms onto themselves within ``tol`` Å (one
+    per lost coset, at most :data:`_KEPT_TESTS` cosets). A child declared in too low a group (P 1 for a structure
+    with more symmetry, a supercell written without its translations) is a subgroup on paper: its domain states,
+    antiphase states and symmetry-breaking reflections count operations its structure keeps (sweep 6: a 24-atom P 1
+    cell of graphene, 'k12' with 12 antiphase states)."""
+    from .errors import WarningRecord
+    from .expand import expand_to_cell
+    from .notation import triplet
+
+    child = rel.child
+    if not child.atoms:
+        return None
+    frac, species, _, occ = expand_to_cell(child)
+    if len(frac) == 0:
+        return None
+    perm = Permutations(frac, species_kinds(species, occ), child.cell.matrix(), tol)
+    reps = rel.coset_representatives()[1:]
+    kept = []
+    for g in reps[:_KEPT_TESTS]:
+        try:
+            perm(g[:3, :3], g[:3, 3])
+        except ValueError:
+            continue
+        kept.append(triplet(np.rint(g[:3, :3]).astype(int), g[:3, 3] % 1.0))
+    if not kept:
+        return None
+    tested = min(len(reps), _KEPT_TESTS)
+    return WarningRecord("lost_operations_kept", child.name, f"the child's atoms keep {len(kept)} of the {tested} lost "
+                         f"cosets tested (e.g. {', '.join(kept[:3])}, child coordinates, within {tol:g} Å): its "
+                         "structure has more symmetry than its declared group, so the index, the domain and antiphase "
+                         "states and the symmetry-breaking reflections count operations it keeps (declare its true "
+                         "group, or see `symstrain info` for the group detected)")
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

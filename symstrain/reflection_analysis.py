@@ -276,6 +276,11 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
         rel = relate(parent, child, tol=tol).require()
         P, p, source = rel.P, rel.p, "relate"
         warnings += rel.all_warnings()
+        from .pairing import kept_operations_warning
+
+        kept = kept_operations_warning(rel)
+        if kept is not None:
+            warnings.append(kept)
 
     rc = reflections_from_groups(parent.spacegroup, child.spacegroup, P, p, child.cell, dmin)
     rc = rc.with_intensities(predict_intensities(child, rc.table[["h", "k", "l"]].to_numpy(), radiation))

@@ -191,3 +191,28 @@ def test_table_says_when_a_row_is_no_distortion_of_the_paraphase(tmp_path, capsy
             assert len(w) == 1 and "(O: 2 against 3)" in w[0]["message"] and "no distortion" in w[0]["message"]
         else:
             assert w == []
+
+
+def test_a_child_declared_in_too_low_a_group_is_said_to_keep_lost_operations(tmp_path, capsys):
+    """Sweep 6 (F7): a child written in P 1 whose atoms keep the parent's inversion is a subgroup on paper only (its
+    'antiphase' or orientation states, symmetry-breaking reflections, are those of a symmetry it has): relate and
+    domains say so. The same child with one atom moved by 0.1 Å (beyond 0.05 Å) breaks the inversion: no warning."""
+    import json
+
+    from cif_text import cif_text
+
+    from symstrain.cli import main
+
+    cell = (5.0, 6.0, 7.0)
+    parent = [("A", "Fe", 0.1, 0.2, 0.3), ("B", "O", 0.5, 0.0, 0.0)]
+    child = [("A1", "Fe", 0.1, 0.2, 0.3), ("A2", "Fe", 0.9, 0.8, 0.7), ("B", "O", 0.5, 0.0, 0.0)]
+    moved = [("A1", "Fe", 0.1, 0.2, 0.3), ("A2", "Fe", 0.92, 0.8, 0.7), ("B", "O", 0.5, 0.0, 0.0)]
+    (tmp_path / "p.cif").write_text(cif_text("p", ["x,y,z", "-x,-y,-z"], parent, cell, (80, 85, 95)))
+    (tmp_path / "c.cif").write_text(cif_text("c", ["x,y,z"], child, cell, (80, 85, 95)))
+    (tmp_path / "m.cif").write_text(cif_text("m", ["x,y,z"], moved, cell, (80, 85, 95)))
+    for command in ("relate", "domains"):
+        assert main([command, str(tmp_path / "p.cif"), str(tmp_path / "c.cif"), "--json"]) == 0
+        w = [x for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "lost_operations_kept"]
+        assert len(w) == 1 and "keep 1 of the 1 lost cosets" in w[0]["message"] and "-x,-y,-z" in w[0]["message"]
+        assert main([command, str(tmp_path / "p.cif"), str(tmp_path / "m.cif"), "--json"]) == 0
+        assert "lost_operations_kept" not in {x["code"] for x in json.loads(capsys.readouterr().out)["warnings"]}

@@ -85,11 +85,13 @@ def run(args):
     warnings = result.all_warnings()
     if cells is not None:
         warnings += warning_records(cells.attrs.get("warnings", []), args.strain_table)
-    from ..pairing import composition_warning
+    from ..pairing import composition_warning, kept_operations_warning
 
-    note = composition_warning(child, parent, rel.P, rel.p, "the predicted intensities that choose the reflections")
-    if note is not None:  # as relate and strain say it (sweep 6: ε-Pu → α-Pu, 16 atoms against 14)
-        warnings.append(note)
+    # as relate says them (sweep 6: ε-Pu → α-Pu, 16 atoms against 14; a P 1 cell of graphene, 12 antiphase states)
+    for note in (composition_warning(child, parent, rel.P, rel.p, "the predicted intensities that choose the "
+                                     "reflections"), kept_operations_warning(rel)):
+        if note is not None:
+            warnings.append(note)
     files = []
     text = result.summary()
     if args.plot:
