@@ -244,6 +244,12 @@ def _spread(m: int) -> np.ndarray:
     return out
 
 
+#: at most this many atom images (candidate operations × atoms) are made at once by :func:`_all_refuted`: the
+#: candidates of a large P 1 cell (every difference of two atoms of the rarest type, ~N²) times the atoms they are
+#: tried on made arrays of gigabytes (sweep 6: 18.4 GB for a 1,324-atom graphene bilayer)
+_IMAGE_BLOCK = 1 << 20
+
+
 def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | None = None, first: int = 1) -> bool:
     """True when every candidate operation (W[cw], ct) (rotation, translation; (k,) and (k, 3)) leaves some atom
     farther than ``r`` Å from every atom of its type (``search`` a :class:`_SameKind` of the atoms ``pos``,
@@ -259,6 +265,9 @@ def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | N
     def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
         if not len(sub):
             return cand
+        step = max(1, _IMAGE_BLOCK // len(sub))
+        if len(cand) > step:  # candidates × atoms images in blocks: O(block) memory, not O(candidates × atoms)
+            return np.concatenate([refute(cand[i:i + step], sub) for i in range(0, len(cand), step)])
         p = pos.take(sub, axis=0)
         if len(cand) > len(W):  # each rotation's images of ``sub`` once
             img = _rows_times(p, W).take(cw.take(cand), axis=0)

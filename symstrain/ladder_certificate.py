@@ -360,6 +360,8 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     # the candidates as a block (reference atom, rotation, atom of its type): every rarest type has c atoms
     js = np.nonzero(types[refs][:, None] == types[None, :])[1]
     c = len(js) // nr
+    if nr * nw * c > _P1_CANDIDATES:  # (a block of gigabytes on a large cell: spglib at each step costs less)
+        return False, None
     js = js.reshape(nr, c)
     ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
@@ -391,6 +393,11 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     first = min(4, max(1, int(np.searchsorted(np.cumsum(sizes.take(order[:4])) * len(alive), _DENSE_PAIRS, "right"))))
     return _all_refuted(pos, types, W, (alive // c) % nw, ct.reshape(-1, 3)[alive], order, search, r_reject,
                         first=first), mu
+
+
+#: :func:`p1_certified` gives up (spglib runs at those steps) beyond this many candidate operations (rotations ×
+#: pairs of atoms of a rarest type): each holds a rotation, a translation and two atom indices, ~50 bytes
+_P1_CANDIDATES = 2_000_000
 
 
 def p1_certified(lattice, positions, types, tolerances) -> bool:
@@ -433,6 +440,9 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
         return False
     W, wcode = _distinct(_right(_left(np.linalg.inv(A), _distinct(M)[0]), A))
     refs = np.flatnonzero(_of_rarest_type(types))  # every atom of a rarest type
+    n_candidates = len(W) * sum(int(np.count_nonzero(types == types[a])) for a in refs)
+    if n_candidates > _P1_CANDIDATES:  # (counted before they are made: ~N² of them in a large P 1 cell)
+        return False  # spglib at those steps costs less than making them (sweep 6: 42 M candidates, 18 GB)
     cw, ct, cb, ca = [], [], [], []
     for a in refs:
         js = np.flatnonzero(types == types[a])
