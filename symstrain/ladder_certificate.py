@@ -358,11 +358,10 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if nr == 0:
         return False, None
     # the candidates as a block (reference atom, rotation, atom of its type): every rarest type has c atoms
-    js = np.nonzero(types[refs][:, None] == types[None, :])[1]
-    c = len(js) // nr
+    c = int(sizes[refs[0]])  # (every reference is of a rarest type; counted before anything of size nr·c is made)
     if nr * nw * c > _P1_CANDIDATES:  # (a block of gigabytes on a large cell: spglib at each step costs less)
         return False, None
-    js = js.reshape(nr, c)
+    js = np.stack([np.flatnonzero(types == types[a]) for a in refs])  # (nr, c), O(N) each
     ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
