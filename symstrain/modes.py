@@ -122,7 +122,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
     pf = pz = psite = None
     # against the child's own average every origin of one class gives the same amplitude; they may still place the
     # parent's atoms differently, and so name the irreps differently (one Pmmn → Pnma distortion Z:6 or Z:7): the tie
-    # goes to the origin whose average lies nearest the parent's atoms, the one the parent reference takes
+    # goes to the first by rank() below
     tie_break = reference == "symmetrized" and not fixed_origin
     margin = _TIE if tie_break else 1e-9  # a smaller amplitude by more than this replaces the best
     placements: dict = {}
@@ -137,6 +137,11 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
             gap = _parent_gap(ref, r, p, species, pf, pz, A, occ, polar, max_distance)
             return (round(gap / _TIE) if math.isfinite(gap) else math.inf,)
         return description_key(ref, species.astype(float), np.asarray(r.P, float), np.asarray(p, float))
+
+    def measured(ref, to_ref, n_p):
+        """(U, polar shift, amplitude) of the child against the reference positions ``ref`` (child fractional)."""
+        U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
+        return U, shift, float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
 
     def wins_tie(amp, ref, r, p) -> bool:
         """Whether a candidate whose amplitude ties the best's comes first by rank() (tie_break only)."""
@@ -212,8 +217,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                     anchors.append((delta, ref, room))
                 dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
                 ref_site = None
-            U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
-            amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
+            U, shift, amp = measured(ref, to_ref, n_p)
             if reference == "symmetrized":
                 tried.append((amp, np.array(p, float), r))
             tie = wins_tie(amp, ref, r, p)
@@ -232,8 +236,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
                                                                 "inconsistently)")))
                         continue
                     dist = np.linalg.norm((frac - ref) @ A.T, axis=1)
-                    U, shift = remove_polar((frac - ref) @ A.T, occ, A @ polar)
-                    amp = float(np.sqrt(np.sum(occ[:, None] * (U @ to_ref) ** 2) / n_p))
+                    U, shift, amp = measured(ref, to_ref, n_p)
                     tie = wins_tie(amp, ref, r, p)
                     if not (best is None or amp < best[0] - margin or tie):
                         continue
