@@ -237,7 +237,17 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
         return symmetrize(rel, max_distance=max_distance)
 
     try:
-        tau, dist = _stepped(tau, placed(tau), placed)
+        try:
+            start = placed(tau)
+        except SymstrainInputError:
+            # the least-squares centre along the polar axes can carry an atom past the pairing limit that every atom
+            # met where the candidate was matched (lawsonite P2₁cn → Pccn: an H 1.98 Å from its partner there,
+            # 2.27 Å at the centre; found only with the child written in other axes): the steps start from there
+            if not np.any(tau):
+                raise
+            tau = np.zeros(3)
+            start = placed(tau)
+        tau, dist = _stepped(tau, start, placed)
         tau, dist = _best_polar_place(dist, tau, placed, max_distance)
     except SymstrainInputError:
         return None
@@ -266,16 +276,28 @@ def _exact(x: float) -> float:
     return 0.0 if x < ZERO_AMPLITUDE else float(x)
 
 
+#: a step of :func:`_stepped` after which some atom has no partner within the pairing limit is halved at most this
+#: many times before the steps stop
+_STEP_HALVINGS = 3
+
+
 def _stepped(tau, dist, placed):
     """(τ, distortion) after the child is moved along its polar axes by the steps of :func:`_polar_step`, each kept
-    while it lowers the amplitude (atoms may re-pair), at most :data:`_POLAR_ROUNDS` of them; ``placed(τ)`` gives the
-    distortion with the child moved by τ."""
+    while it lowers the amplitude (atoms may re-pair), at most :data:`_POLAR_ROUNDS` of them; a step after which an
+    atom has no partner is halved (:data:`_STEP_HALVINGS`); ``placed(τ)`` gives the distortion with the child moved by
+    τ."""
     for _ in range(_POLAR_ROUNDS):
         step = _polar_step(dist)
         if step is None:
             break
-        trial = placed(tau + step)
-        if not trial.amplitude < dist.amplitude:
+        trial = None
+        for _ in range(_STEP_HALVINGS + 1):
+            try:
+                trial = placed(tau + step)
+                break
+            except SymstrainInputError:  # the full step carried an atom past the pairing limit: a shorter one
+                step = step / 2
+        if trial is None or not trial.amplitude < dist.amplitude:
             break
         tau, dist = tau + step, trial
     return tau, dist

@@ -184,3 +184,40 @@ def test_keeps_symmetry_checks_the_translations_the_child_lost():
     apart = np.array([[0.1, 0.2, 0.1], [0.3, 0.2, 0.6]])  # 0.8 Å off the translated copy
     assert keeps_symmetry(paired, kind, A, p1, P, np.zeros(3)) is True
     assert keeps_symmetry(apart, kind, A, p1, P, np.zeros(3)) is False
+
+
+def test_lawsonite_p21cn_lists_the_same_supergroups_in_other_axes_and_origin(shared_cifs, tmp_path):
+    """Lawsonite at 100 K (P2₁cn, polar along a) rewritten on the axes (b, c, a) (P b n 2₁, polar along c) with its
+    origin moved by 0.1 along the polar axis is the same structure: the same supergroups with the same displacements.
+    Pccn (index 2) needs ~1 Å and was listed only in the other axes (sweep 6): in the file's own axes its least-squares
+    centre along a carried an H atom 2.27 Å from its partner, past the 2 Å pairing limit that every atom met where the
+    candidate was matched (1.98 Å), and the candidate was dropped; the steps now start from the matched place."""
+    from symstrain.cif import read_cif
+
+    own = read_cif(shared_cifs / "lawsonite" / "9002545.cif")
+    T = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]], float)  # x' = T·x + t: (a', b', c') = (b, c, a)
+    t = np.array([0.0, 0.0, 0.1])
+    ops = [(T @ W @ T.T, (T @ w + t - T @ W @ T.T @ t) % 1.0)
+           for W, w in zip(own.spacegroup.rotations.astype(float), own.spacegroup.translations)]
+    G = T @ own.cell.metric() @ T.T
+    names = ("a", "b", "c", "alpha", "beta", "gamma")
+    cell = "".join(f"_cell_{'length' if i < 3 else 'angle'}_{n} {v:.10f}\n" for i, (n, v) in enumerate(zip(names, _params(G))))
+    sites = "".join(f"{a.label} {a.element} {' '.join(f'{v:.10f}' for v in (T @ a.xyz + t) % 1.0)} {a.occupancy}\n"
+                    for a in own.atoms)
+    path = tmp_path / "pbn21.cif"
+    path.write_text(f"data_pbn21\n{cell}loop_\n_space_group_symop_operation_xyz\n"
+                    + "".join(f"'{_triplet(W, w)}'\n" for W, w in ops)
+                    + "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                    f"_atom_site_fract_z\n_atom_site_occupancy\n{sites}")
+    other = read_cif(path)
+    assert other.spacegroup.number == 33 and other.spacegroup.hm.replace(" ", "") == "Pbn21"
+
+    def found(child):
+        return {(s.number, s.index): (s.max_displacement, s.amplitude) for s in pseudo_supergroups(child)}
+
+    mine, theirs = found(own), found(other)
+    assert set(mine) == set(theirs) == {(62, 2), (40, 2), (60, 2), (63, 4), (56, 2)}
+    for key in mine:
+        assert mine[key] == pytest.approx(theirs[key], abs=2e-3)
+    # Pccn: the largest displacement just under 1 Å (an H atom), the amplitude 6.37 Å, in both
+    assert mine[(56, 2)] == pytest.approx((0.983, 6.367), abs=2e-3)
