@@ -22,6 +22,8 @@ n ≤ k + 1 has no AICc (it cannot be ranked); when no model has one, plain AIC 
 preferred model from Δ = AICc(runner-up) − AICc(best) (Burnham & Anderson 2002): < 2 "not distinguished",
 2–4 "positive", 4–10 "strong", ≥ 10 "decisive". The s.u. of T_c is the fit's, capped by the bracket
 (a uniform distribution over it, width/√12), and that bracket value where T_c is at a bound or read from a step.
+Without s.u.'s, a model with as many fitted parameters as rows has no degrees of freedom: its parameters get no s.u.
+(nothing measures their spread; T_c's is the bracket's), flagged ``no_dof``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class ModelFit:
     at_bound: bool = False
     #: y ∝ Q^power: the power laws are A·|T − T_c|^{power·β}
     power: int = 2
+    #: as many fitted parameters as rows, without s.u.'s: no degrees of freedom, and no s.u. on the parameters
+    no_dof: bool = False
 
     def curve(self, T, ordered_below: bool) -> np.ndarray:
         """The fitted proxy at T (0 on the disordered side)."""
@@ -89,7 +93,7 @@ class ModelFit:
                 "amplitude": quantity(self.A, self.A_su), "slope": slope,
                 "chi2": self.chi2, "rss": clean(self.rss, scale * scale) if math.isfinite(self.rss) else self.rss, "n": self.n, "k": self.k, "aicc": finite_or_none(self.aicc),
                 "aic": finite_or_none(self.aic), "bic": finite_or_none(self.bic), "akaike_weight": finite_or_none(self.weight),
-                "at_bound": self.at_bound}
+                "at_bound": self.at_bound, "no_dof": self.no_dof}
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,6 +252,11 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
         chi2 = rss / sigma2 if math.isfinite(sigma2) else math.nan
         C = cov * (sigma2 if math.isfinite(sigma2) else math.nan)
         su = np.sqrt(np.maximum(np.diag(C), 0.0)) if np.all(np.isfinite(C)) else np.full(len(q), np.nan)
+        no_dof = not weighted and n <= len(q)
+        if no_dof:
+            # as many fitted parameters as rows: no degrees of freedom, nothing measures their spread (σ̂ is another
+            # model's scatter); no s.u., and T_c's is the bracket's
+            su = np.full(len(q), np.nan)
         if name == "first_order_step":
             A, A_su, B, Tc, Tc_su, beta, beta_su = q[0], su[0], q[1], Tc_fixed, su_uniform, math.nan, math.nan
         else:
@@ -260,7 +269,7 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
         bic = chi2 + k * math.log(n) if n > 0 else math.nan
         fits.append(ModelFit(name, float(beta), float(beta_su), float(Tc), float(Tc_su), float(A), float(A_su),
                              float(B), float(chi2), float(rss), n, k, aicc, aic, bic, at_bound=bool(at_bound),
-                             power=power))
+                             power=power, no_dof=no_dof))
     criterion = "aicc"
     if not any(math.isfinite(f.aicc) for f in fits):
         criterion = "aic"  # too few rows for the small-sample correction of any model: plain AIC, said so

@@ -309,3 +309,26 @@ def test_evidence_is_not_called_decisive_on_a_noise_estimate_of_one_degree_of_fr
     assert c.delta > 10  # the criterion alone would have said decisive
     w = compare_models(T, y, np.full(4, 2e-5), T_low=268.0, T_high=285.0, ordered_below=True)
     assert w.sigma_dof is None and not w.evidence.startswith("not sure")
+
+
+def test_a_fit_with_no_degrees_of_freedom_has_no_su():
+    """Three rows exactly on y = 2·(128 − T)^(2·0.3) below a 125–135 K bracket: the free-β law (A, T_c, β: three
+    parameters, three rows) passes through them with χ² ≈ 0 — no degrees of freedom, so no s.u. on β or A, and T_c's
+    is the bracket's, 10/√12 K (sweep 6 printed "T_c = 122.6 ± 0.0026 K" for such a fit). The two-parameter laws keep
+    theirs."""
+    import math
+
+    from symstrain.transition_models import compare_models
+
+    T = np.array([100.0, 110.0, 120.0])
+    y = 2.0 * (128.0 - T) ** 0.6
+    cmp_ = compare_models(T, y, None, T_low=125.0, T_high=135.0, ordered_below=True)
+    free = cmp_.fit("free_beta")
+    assert free.no_dof and free.n == 3
+    assert free.beta == pytest.approx(0.3, abs=1e-4) and free.Tc == pytest.approx(128.0, abs=1e-2)
+    assert math.isnan(free.beta_su) and math.isnan(free.A_su)
+    assert free.Tc_su == pytest.approx(10.0 / math.sqrt(12.0))
+    d = free.to_dict()
+    assert d["no_dof"] is True and d["beta"]["su"] is None
+    second = cmp_.fit("second_order")
+    assert not second.no_dof and math.isfinite(second.Tc_su) and second.Tc_su > 0

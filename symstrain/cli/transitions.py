@@ -86,7 +86,8 @@ def run(args):
             beta = "—" if not math.isfinite(f.beta) else f"{f.beta:.3g}"
             lines.append(f"    {f.model:17} β = {beta:>6}  T_c = {f.Tc:8.4g} ± {f.Tc_su:<7.2g} K  χ² = {f.chi2:9.4g}"
                          f"  {crit_name} = {'—' if not math.isfinite(crit) else f'{crit:.4g}':>9}"
-                         f"  weight {f.weight:.3f}{'  (at a bound)' if f.at_bound else ''}")
+                         f"  weight {f.weight:.3f}{'  (at a bound)' if f.at_bound else ''}"
+                         f"{f'  (no degrees of freedom: {f.n} rows)' if f.no_dof else ''}")
     for f in failed:
         lines.append(f"failed: {f['file']}: {f['message']}")
     lines.append("wrote: " + ", ".join(written))
