@@ -174,6 +174,10 @@ def _read_document(path: Path):
                 raise SymstrainInputError(path, f"not a CIF file (line {line}: {what})") from None
             if "Wrong number of values in loop" in what:
                 raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
+            listed = _cif2_list(source if isinstance(source, str) else data.decode("utf-8"), int(line))
+            if listed:
+                raise SymstrainInputError(path, f"line {line}: the value {listed!r} begins with '[': a CIF 2.0 list, "
+                                          "which is not read (CIF 1.1 reserves '[': one value per tag, or quote it)") from None
             raise SymstrainInputError(path, f"CIF syntax error at line {line}: {what}") from None
         m = re.match(r"^(?:string|data):(\d+)\s*(.*)$", msg)
         if m:
@@ -187,6 +191,18 @@ def _read_document(path: Path):
 
 
 _TOKEN = re.compile(r"""'[^']*'(?=\s|$)|"[^"]*"(?=\s|$)|\S+""")
+
+
+def _cif2_list(text: str, line: int) -> str | None:
+    """The bracketed list written at ``line`` (1-based; or on the line before, which gemmi may name the next of)
+    when the file uses CIF 2.0's list syntax there (``_cell_length_a [4.0094 4.0094]``), else None."""
+    lines = text.splitlines()
+    for n in (line, line - 1):
+        if 1 <= n <= len(lines) and not lines[n - 1].startswith(";"):
+            m = re.search(r"(?:^|\s)(\[[^\]]*\]?)", lines[n - 1].split("#", 1)[0])
+            if m:
+                return m.group(1).strip()
+    return None
 
 
 def _unquoted_non_ascii(text: str) -> tuple[int, str] | None:

@@ -167,6 +167,14 @@ def test_bare_value_outside_ascii_is_refused_naming_its_line_and_value(tmp_path)
     assert any(a.label == "N1\u00e9" for a in ph.atoms)
 
 
+def test_cif2_list_value_is_refused_as_such(tmp_path):
+    """A CIF 2.0 list (``_cell_length_a [4.0094 4.0094]``, sweep 6) is not CIF 1.1: gemmi says only "parse error"; the
+    refusal names the line, the value and what it is."""
+    text = "#\\#CIF_2.0\n" + model_text().replace("_cell_length_a ", "_cell_length_a [4.0094 4.0094] #", 1)
+    n = next(i for i, ln in enumerate(text.splitlines(), start=1) if ln.startswith("_cell_length_a"))
+    refused(write(tmp_path, text.encode()), f"line {n}:", "'[4.0094 4.0094]'", "CIF 2.0 list")
+
+
 def test_phase_from_block_of_a_caller_read_non_utf8_block(tmp_path):
     import gemmi
 
