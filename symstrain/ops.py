@@ -228,6 +228,33 @@ def reduce_into_cell(t, basis) -> np.ndarray:
     return t
 
 
+#: translation codes in 1/24ths, (a, b, c) → (a·24 + b)·24 + c, and how many there are
+_CODE24 = np.array([576, 24, 1], dtype=np.int64)
+_N24 = 24**3
+
+
+def _closed_in_24ths(R: np.ndarray, t: np.ndarray, rots: np.ndarray, which: np.ndarray, q: np.ndarray) -> bool:
+    """True when every product of the operations (R, t) lies in the set, decided in exact integer arithmetic modulo
+    24 for translations within 1e-9 of the 1/24 grid (every list gemmi reads); False when some product is missing
+    or a translation is off that grid (the caller's test then decides and names the product). ``rots``: the sorted
+    distinct rotation codes, ``which`` (n,): each operation's rotation among them, ``q`` (n²,): the code of each
+    product's rotation, row-major. On the grid :meth:`SymOps.contains_many`'s comparisons are exact too: the same
+    answer."""
+    x = t * 24.0
+    r = np.rint(x)
+    if np.abs(x - r).max(initial=0.0) > 1e-9 or rots[0] < 0:
+        return False
+    t24 = r.astype(np.int64) % 24
+    rank = np.searchsorted(rots, q)
+    if np.any(rank >= len(rots)) or np.any(rots.take(rank) != q):
+        return False  # a product's rotation is not in the set
+    member = np.zeros(len(rots) * _N24, dtype=bool)
+    member[which * _N24 + t24 @ _CODE24] = True
+    n = len(t24)
+    prod = (np.matmul(R.astype(np.int64), t24.T).transpose(0, 2, 1) + t24[:, None, :]) % 24  # (i, j): R_i·t_j + t_i
+    return bool(member.take(rank * _N24 + prod.reshape(n * n, 3) @ _CODE24).all())
+
+
 @dataclass(frozen=True)
 class ClosureDefect:
     """Why a set of operations is not a group: the product ``left``·``right`` of two of its operations (xyz
@@ -479,11 +506,13 @@ class SymOps:
             if closed_by_cosets(self):
                 return None
         # rotation codes of the n² products from the k² products of the distinct rotations (k ≤ 48)
-        _, first, which = np.unique(self._rot_codes, return_index=True, return_inverse=True)
+        rots, first, which = np.unique(self._rot_codes, return_index=True, return_inverse=True)
         U = self.rotations[first]
         table = _rotation_codes(np.matmul(U[:, None], U[None, :])).reshape(len(U), len(U))
         which = np.asarray(which).reshape(-1)
         q = table[which[:, None], which[None, :]].reshape(-1)
+        if _closed_in_24ths(self.rotations, self.translations, rots, which, q):
+            return None
         t = np.matmul(self.rotations, self.translations.T).transpose(0, 2, 1) + self.translations[:, None, :]
         t = t.reshape(-1, 3)
         ok = self._contains_codes(q, t)
