@@ -45,7 +45,7 @@ from .errors import SymstrainInputError, WarningText
 from .notation import basis_string, fmt_vector, triplet
 from .ops import SymOps
 from .phase import Atom, Cell, Phase, SpaceGroupInfo
-from .spacegroup import centring_type, identify_operations, lattice_basis_from_translations
+from .spacegroup import centring_type, identify_operations, lattice_basis_from_translations, table_ops
 
 
 #: longest operator list read: 192 operations (F m -3 m) on a 2×2×2 supercell
@@ -429,7 +429,7 @@ def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
     sg_hm = sg_from_hm(hm) if hm is not None else None
     if sg_hm is not None and (ident is None or ident.number != sg_hm.number):
         # a common defect: the list gives the point operations but leaves out the centring the symbol states
-        hm_ops = SymOps.from_gemmi(sg_hm.operations())
+        hm_ops = table_ops(sg_hm)
         n_cen = len(sg_hm.operations().cen_ops)
         if n_cen > 1 and len(hm_ops) == n_cen * len(ops) and hm_ops.contains_many(rot, trans).all():
             warnings.append(WarningText(
@@ -452,7 +452,7 @@ def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
                 "symbol_disagrees", source,
                 f"the H-M symbol {hm!r} ({sg_hm.number}) disagrees with the symmetry operators in {op_tag} "
                 f"({ident.hm}, {ident.number}), which form a group and are used"))
-        elif SymOps.from_gemmi(sg_hm.operations()).key() != ops.key():
+        elif table_ops(sg_hm).key() != ops.key():
             warnings.append(WarningText(
                 "symbol_other_setting", source,
                 f"the operators are not those of the H-M symbol {hm!r} as tabulated ({sg_hm.xhm()}): "

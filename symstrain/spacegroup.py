@@ -195,6 +195,20 @@ def _lookup_gemmi(ops: SymOps):
         return None
 
 
+#: the operations of gemmi's tabulated settings met so far, per Hall symbol (which fixes them): :func:`table_ops`
+_TABLE_OPS_MEMO: dict[str, SymOps] = {}
+
+
+def table_ops(sg) -> SymOps:
+    """The operations of gemmi's tabulated space group ``sg`` (centring included, in gemmi's order) as a
+    :class:`SymOps`, read out of gemmi once per process per Hall symbol (a symbol named by many files, or a setting
+    looked at by many look-ups, is read once; the same arrays are shared, read-only)."""
+    ops = _TABLE_OPS_MEMO.get(sg.hall)
+    if ops is None:
+        ops = _TABLE_OPS_MEMO[sg.hall] = SymOps.from_gemmi(sg.operations())
+    return ops
+
+
 @lru_cache(maxsize=None)
 def _settings_of(number: int, every: bool = False) -> tuple:
     """gemmi's tabulated settings of space group ``number``: (gemmi SpaceGroup, its SymOps, the set of its rotation
@@ -206,7 +220,7 @@ def _settings_of(number: int, every: bool = False) -> tuple:
     out = []
     for cand in (gemmi.spacegroup_table() if every else gemmi.spacegroup_table_itb()):
         if cand.number == number:
-            table = SymOps.from_gemmi(cand.operations())
+            table = table_ops(cand)
             out.append((cand, table, frozenset(table._rot_codes.tolist())))
     return tuple(out)
 
