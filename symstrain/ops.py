@@ -231,8 +231,18 @@ def reduce_into_cell(t, basis) -> np.ndarray:
 
 
 #: translation codes in 1/24ths, (a, b, c) → (a·24 + b)·24 + c, and how many there are
-_CODE24 = np.array([576, 24, 1], dtype=np.int64)
-_N24 = 24**3
+CODE24 = np.array([576, 24, 1], dtype=np.int64)
+N24 = 24**3
+
+
+def in_24ths(t) -> np.ndarray | None:
+    """(m, 3) int64 in 0..23: translations ``t`` (m, 3) in units of 1/24 (modulo 1) when every component lies within
+    1e-9 of such a multiple (gemmi reads operators and keeps its tables in 1/24ths), else None."""
+    x = np.asarray(t, dtype=float) * 24.0
+    r = np.rint(x)
+    if len(x) and np.abs(x - r).max() > 1e-9:
+        return None
+    return r.astype(np.int64) % 24
 
 
 def _closed_in_24ths(R: np.ndarray, t: np.ndarray, rots: np.ndarray, which: np.ndarray, q: np.ndarray) -> bool:
@@ -242,19 +252,17 @@ def _closed_in_24ths(R: np.ndarray, t: np.ndarray, rots: np.ndarray, which: np.n
     distinct rotation codes, ``which`` (n,): each operation's rotation among them, ``q`` (n²,): the code of each
     product's rotation, row-major. On the grid :meth:`SymOps.contains_many`'s comparisons are exact too: the same
     answer."""
-    x = t * 24.0
-    r = np.rint(x)
-    if np.abs(x - r).max(initial=0.0) > 1e-9 or rots[0] < 0:
+    t24 = in_24ths(t)
+    if t24 is None or rots[0] < 0:
         return False
-    t24 = r.astype(np.int64) % 24
     rank = np.searchsorted(rots, q)
     if np.any(rank >= len(rots)) or np.any(rots.take(rank) != q):
         return False  # a product's rotation is not in the set
-    member = np.zeros(len(rots) * _N24, dtype=bool)
-    member[which * _N24 + t24 @ _CODE24] = True
+    member = np.zeros(len(rots) * N24, dtype=bool)
+    member[which * N24 + t24 @ CODE24] = True
     n = len(t24)
     prod = (np.matmul(R.astype(np.int64), t24.T).transpose(0, 2, 1) + t24[:, None, :]) % 24  # (i, j): R_i·t_j + t_i
-    return bool(member.take(rank * _N24 + prod.reshape(n * n, 3) @ _CODE24).all())
+    return bool(member.take(rank * N24 + prod.reshape(n * n, 3) @ CODE24).all())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from .notation import fmt_vector
-from .ops import SymOps, lattice_basis
+from .ops import CODE24, N24, SymOps, in_24ths, lattice_basis
 
 #: conventional centring translation sets (without the null vector), compared modulo 1
 _CENTRINGS = {
@@ -110,7 +110,7 @@ def matching_shifts(ops: SymOps, table: SymOps) -> np.ndarray:
     {(R, t + (R − I)p)} == ``table`` modulo the lattice: the operations written with the origin moved to p."""
     if len(ops) != len(table):
         return np.zeros((0, 3))
-    t24, table24 = _in_24ths(ops.translations), _in_24ths(table.translations)
+    t24, table24 = in_24ths(ops.translations), in_24ths(table.translations)
     if t24 is not None and table24 is not None:  # (every list gemmi reads, and every table of gemmi's)
         return _SHIFTS[_shift_indices_24(ops, t24, table, table24)]
     shifts = _SHIFTS
@@ -139,34 +139,20 @@ _FEW_SHIFTS = 16
 #: :data:`_SHIFTS` in units of 1/24 (1/8 = 3/24, 1/6 = 4/24), int64
 _SHIFTS24 = np.rint(_SHIFTS * 24).astype(np.int64)
 _SHIFTS24.flags.writeable = False
-#: the code of a translation in 1/24ths, (a, b, c) → (a·24 + b)·24 + c, and the number of codes
-_CODE24 = np.array([576, 24, 1], dtype=np.int64)
-_N24 = 24**3
-
-
-def _in_24ths(t) -> np.ndarray | None:
-    """(m, 3) int64 in 0..23: translations ``t`` (m, 3) in units of 1/24 (modulo 1) when every component lies within
-    1e-9 of such a multiple (gemmi reads operators and keeps its tables in 1/24ths), else None."""
-    x = np.asarray(t, dtype=float) * 24.0
-    r = np.rint(x)
-    if len(x) and np.abs(x - r).max() > 1e-9:
-        return None
-    return r.astype(np.int64) % 24
 
 
 def _shift_indices_24(ops: SymOps, t24: np.ndarray, table: SymOps, table24: np.ndarray) -> np.ndarray:
     """Indices into :data:`_SHIFTS` (ascending) of :func:`matching_shifts` for translations on the 1/24 grid
-    (``t24``, ``table24``: :func:`_in_24ths` of each), in exact integer arithmetic modulo 24: the same shifts as the
-    general search, whose comparisons of such translations are exact too. A membership table of (rotation of the
+    (``t24``, ``table24``: :func:`~symstrain.ops.in_24ths` of each), in exact integer arithmetic modulo 24: the same
+    shifts as the general search, whose comparisons of such translations are exact too. A membership table of (rotation of the
     table, translation code) replaces the sorted search; the operations that pin the shift most go first, pruning,
     and the last few shifts are tried on every remaining operation at once."""
     rots = np.unique(table._rot_codes)
     rank = np.searchsorted(rots, ops._rot_codes)
     if np.any(rank >= len(rots)) or np.any(rots[np.minimum(rank, len(rots) - 1)] != ops._rot_codes):
         return np.zeros(0, dtype=np.int64)  # a rotation the table lacks: no shift fits
-    member = np.zeros(len(rots) * _N24, dtype=bool)
-    member[np.searchsorted(rots, table._rot_codes) * _N24 + table24 @ _CODE24] = True
-    base = rank * _N24 + t24 @ _CODE24  # each operation's own key, to which (R − I)·p adds a translation
+    member = np.zeros(len(rots) * N24, dtype=bool)
+    member[np.searchsorted(rots, table._rot_codes) * N24 + table24 @ CODE24] = True
     M = ops.rotations.astype(np.int64) - np.eye(3, dtype=np.int64)
     order = np.argsort(-np.linalg.matrix_rank(M), kind="stable")
     idx = np.arange(len(_SHIFTS24))
@@ -174,14 +160,14 @@ def _shift_indices_24(ops: SymOps, t24: np.ndarray, table: SymOps, table24: np.n
         if len(idx) <= _FEW_SHIFTS:
             break
         moved = (t24[k] + _SHIFTS24.take(idx, axis=0) @ M[k].T) % 24
-        idx = idx.compress(member.take(rank[k] * _N24 + moved @ _CODE24))
+        idx = idx.compress(member.take(rank[k] * N24 + moved @ CODE24))
         if len(idx) == 0:
             return idx
     else:
         return idx
     rest = order[done:]
     moved = (t24[rest][None] + np.einsum("kab,cb->cka", M[rest], _SHIFTS24.take(idx, axis=0))) % 24  # (shifts, ops, 3)
-    fits = member.take(rank[rest][None] * _N24 + moved @ _CODE24).all(axis=1)
+    fits = member.take(rank[rest][None] * N24 + moved @ CODE24).all(axis=1)
     return idx.compress(fits)
 
 
