@@ -316,8 +316,10 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
     fractional, moved from the relation's) is the child moved by δ here (moving the atoms by τ adds (W − I)·τ to each
     lost operation's translation, as moving the origin by τ does), then centred by the same steps, and kept when it
     needs less displacement."""
-    from .modes import decompose
+    from .modes import ZERO_AMPLITUDE, decompose
 
+    if dist.amplitude < ZERO_AMPLITUDE:
+        return tau, dist  # the child already has the supergroup's symmetry here: no place needs less
     rel = dist.relation
     polar = rel.child.spacegroup.symops.polar_directions()
     if polar.shape[1] not in (1, 2):
