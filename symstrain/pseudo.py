@@ -445,7 +445,8 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
     if structure is not None:
         keys = {i: _description_key(*options[i], *structure) for i in same}
-        same = [i for i in same if keys[i] == min(keys.values())]
+        least = min(keys.values())
+        same = [i for i in same if keys[i] == least]
     return options[min(same, key=lambda i: (round(origin[i], 9), i))]
 
 
