@@ -57,7 +57,7 @@ def median_time(path: Path, repeats: int) -> tuple[float, int]:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--n", type=int, default=100_000)
     args = ap.parse_args()
     files = sorted((SHARED / "hkl").glob("*")) + [SHARED / "quirks" / "1552546.cif", SHARED / "quirks" / "2019572.cif"]

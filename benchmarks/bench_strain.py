@@ -14,7 +14,7 @@ Interleaved (A, B, A, B …, ``--repeats`` rounds after one warm-up; medians and
 ``--cli N``: also ``symstrain table --cells`` on an N-row CSV (whole processes, default reference chosen by the
 program from the Pccn rows), as a user runs it (table.csv, expansion.csv, four figures, the text), with
 ``--no-plots`` and with ``--json``, against ``benchmarks/alt_pymatgen_strain.py`` on the same CSV (pandas, a numpy
-baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 3) after a warm-up; ``--cli-only``
+baseline fit, the pymatgen loop), interleaved, ``--cli-repeats`` rounds (default 7) after a warm-up; ``--cli-only``
 skips the in-process comparison. On Linux a run of ≥ 5000 rows gives work to a second CPU when one is free
 (forked children, ``symstrain.cli.background``: the expansion, half the strain chunks, figures or half of
 table.csv): the wall time is the whole command's, the CPU time includes the children's (reaped by the command), and
@@ -170,7 +170,7 @@ def main():
     ap.add_argument("--loops", action="store_true", help="also the strain() loop and the uncertainties package")
     ap.add_argument("--cli", type=int, default=0, metavar="N", help="also table --cells on an N-row CSV")
     ap.add_argument("--cli-only", action="store_true", help="only the --cli comparison")
-    ap.add_argument("--cli-repeats", type=int, default=3, help="rounds of the --cli comparison (default 3)")
+    ap.add_argument("--cli-repeats", type=int, default=7, help="rounds of the --cli comparison (default 7)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     if args.cli_only:
