@@ -153,10 +153,8 @@ class _SameKind:
         are these and ``reach`` > ``r``, the pairs of one type among them are measured (the shortest image is never
         longer than the one measured here, so they include every pair this test can find) instead of a search."""
         n = len(self.pos)
-        order = np.argsort(self.types, kind="stable")
-        bounds = np.flatnonzero(np.diff(self.types.take(order), prepend=-1, append=-1))  # the runs of each type
-        sizes = np.diff(bounds)
-        if int((sizes * (sizes - 1)).sum()) > 2 * _DENSE_PAIRS or not np.array_equal(self.frac, self.pos):
+        # Σ over atoms of (atoms of its type − 1) = Σ over types of c(c − 1): twice the pairs of one type
+        if int(self.sizes.sum()) - n > 2 * _DENSE_PAIRS or not np.array_equal(self.frac, self.pos):
             known = near() if near is not None else None
             if known is not None and known[3] > r * (1 + 1e-9) and known[0].shape == self.pos.shape \
                     and np.array_equal(known[0], self.pos) and np.array_equal(self.frac, self.pos):
@@ -167,7 +165,10 @@ class _SameKind:
                 sq = self._squares(self.frac.take(j.take(same), axis=0) - self.pos.take(i.take(same), axis=0))
                 return bool(np.sqrt(sq.min()) <= r)
             return bool(self.search.distance(self.pos, self.types, exclude=np.arange(n)).min() <= r)
-        pairs = [_pairs_of(int(c)) + s for s, c in zip(bounds[:-1].tolist(), sizes.tolist()) if c > 1]
+        order = np.argsort(self.types, kind="stable")
+        cut = (np.flatnonzero(self.types.take(order[1:]) != self.types.take(order[:-1])) + 1).tolist()
+        # the runs [s, e) of each type in ``order``
+        pairs = [_pairs_of(e - s) + s for s, e in zip([0, *cut], [*cut, n]) if e - s > 1]
         if not pairs:
             return False
         i, j = order.take(np.concatenate(pairs, axis=1), axis=0)  # each pair of atoms of one type once
