@@ -195,8 +195,13 @@ class _SameKind:
 #: so that the special coordinates (multiples of 1/24) and decimals of up to five digits never lie on a rounding
 #: boundary
 _GRID = 7200
-#: the place value of each grid coordinate in :func:`_moved_exactly`'s key (the kind above them)
+#: the place value of each grid coordinate in :func:`_moved_exactly`'s key (the kind above them), as integers and
+#: as floats
 _GRID_PLACES = np.array([_GRID * _GRID, _GRID, 1], dtype=np.int64)
+_GRID_PLACES_FLOAT = _GRID_PLACES.astype(float)
+#: from this many images on, :func:`_moved_exactly` sorts them before its look-up (a bisection of sorted keys, each
+#: starting where the previous one ended, costs less than the sort beyond it)
+_SORTED_LOOKUP = 2048
 
 
 def _moved_exactly(pos, types, A, images, r: float, search) -> np.ndarray | None:
@@ -205,35 +210,35 @@ def _moved_exactly(pos, types, A, images, r: float, search) -> np.ndarray | None
     to the atom that rounds to the same point of a 1/:data:`_GRID` grid; the others (an image on a rounding boundary,
     or off every atom) are measured by ``search`` (a :class:`_SameKind`). None when two
     atoms of one type round to one point (they lie within 1e-3 Å of each other: no certificate)."""
+    n = len(pos)
+    both = np.concatenate([pos[None], images])  # the atoms' keys and the images' in one go: (m + 1, n, 3)
     if types.min() >= 0 and types.max() < 20000:  # keys below 2⁵³: integers exact in floating point (faster)
-        places, kind = _GRID_PLACES.astype(float), types * float(_GRID) ** 3
-
-        def key(frac):
-            g = np.rint(frac * _GRID)
-            g -= _GRID * np.floor(g / _GRID)  # g mod _GRID, exactly (integers)
-            return g @ places + kind
+        g = np.rint(both * _GRID)
+        g -= _GRID * np.floor(g / _GRID)  # g mod _GRID, exactly (integers)
+        keys = g @ _GRID_PLACES_FLOAT + types * float(_GRID) ** 3
     else:
-        places, kind = _GRID_PLACES, types * _GRID ** 3
-
-        def key(frac):
-            return (np.rint(frac * _GRID).astype(np.int64) % _GRID) @ places + kind
-
-    k = key(pos)
+        keys = (np.rint(both * _GRID).astype(np.int64) % _GRID) @ _GRID_PLACES + types * _GRID ** 3
+    k = keys[0]
     order = np.argsort(k)
     sk = k[order]
-    if len(sk) > 1 and np.any(sk[1:] == sk[:-1]):
+    if n > 1 and np.any(sk[1:] == sk[:-1]):
         return None
-    q = key(images).reshape(-1)
+    q = keys[1:].reshape(-1)
     images = images.reshape(-1, 3)
-    at = np.searchsorted(sk, q)
-    np.minimum(at, len(sk) - 1, out=at)
+    if len(q) >= _SORTED_LOOKUP:
+        by = np.argsort(q)
+        at = np.empty(len(q), dtype=np.intp)
+        at[by] = np.searchsorted(sk, q.take(by))
+    else:
+        at = np.searchsorted(sk, q)
+    np.minimum(at, n - 1, out=at)
     d = images - pos.take(order.take(at), axis=0)
     d -= np.rint(d)
     v = d @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
     miss = np.flatnonzero((sk.take(at) != q) | (dist > r))
     if len(miss):
-        dist[miss] = search.search.distance(images[miss], types[miss % len(pos)], r=r)
+        dist[miss] = search.search.distance(images[miss], types[miss % n], r=r)
     return dist
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from .certificate_kernels import (_DENSE_PAIRS, _SameKind, _all_refuted, _distin
                                   _first_rows, _left, _moved_exactly, _of_rarest_type, _right, _rows_times,
                                   _spread, _type_sizes)
 from .errors import SymstrainInputError
-from .neighbours import _spacings
+from .neighbours import _cell_numbers, _spacings
 
 #: lattice directions with components in {−1, 0, 1} (26): the columns spglib tries for a lattice rotation
 _AXES = np.array([v for v in itertools.product((-1, 0, 1), repeat=3) if any(v)], dtype=float)
@@ -75,7 +76,7 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
     ld, ok = ld[:, u], ok[:, u]
     c1 = (G[:, a, b] / lo[:, a] / lo[:, b])[:, :, None, None]  # (b, 3, 1, 1): the basis's own angles
     c2 = (D[:, u[:, None], u[None, :]] / ld[:, :, None] / ld[:, None, :])[:, None]  # (b, 1, m, m): between directions
-    x = c1 * c2 + np.sqrt(np.clip(1 - c1 * c1, 0, None)) * np.sqrt(np.clip(1 - c2 * c2, 0, None))
+    x = c1 * c2 + np.sqrt(np.maximum(1 - c1 * c1, 0.0)) * np.sqrt(np.maximum(1 - c2 * c2, 0.0))
     sin2 = 1 - x * x
     kept = (sin2 <= 1e-12) | (sin2 * (lo[:, a, None] + ld[:, None, :])[:, :, :, None]
                               * (lo[:, b, None] + ld[:, None, :])[:, :, None, :] / 4
@@ -89,7 +90,9 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
     if not len(k):
         return np.zeros((0, 3, 3)), counts
     Binv = np.linalg.inv(bases) if inverses is None else inverses
-    W = np.stack([_AXES[i0], _AXES[i1], _AXES[i2]], axis=-1)  # (c, 3, 3), columns
+    W = _AXES[np.array([i0, i1, i2])].transpose(1, 2, 0)  # (c, 3, 3), columns
+    if len(bases) == 1:
+        return _right(_left(bases[0], W), Binv[0]), counts
     ends = np.cumsum(counts)  # (k ascending: each basis's matrices in one run)
     return np.concatenate([_right(_left(bases[q], W[e - c:e]), Binv[q]) for q, (c, e) in enumerate(zip(counts, ends))
                            if c]), counts
@@ -301,7 +304,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if n == 0 or len(R) == 0 or np.abs(Rf.transpose(0, 2, 1) @ G @ Rf - G).max() > 1e-9 * np.abs(G).max():
         return False, None
     try:
-        spacing = _spacings(A, "cell")
+        spacing, volume, A_inv = _cell_numbers(A, "cell")  # (A_inv: np.linalg.inv(A))
     except SymstrainInputError:  # no volume
         return False, None
     accept = _ACCEPT_FRACTION * tmin
@@ -309,14 +312,15 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if 2 * r_max > spacing.min():
         return False, None
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
-    pure = np.flatnonzero((R9 == _IDENTITY9).all(axis=1))
+    unrotated = (R9 == _IDENTITY9).all(axis=1)
+    pure = np.flatnonzero(unrotated)
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
     # a triple primitive.c takes has volume above V/(k + ½): above max(τ), its test "volume > τ" decides nothing
-    if not starts or abs(np.linalg.det(A)) / (len(pure) + 0.5) <= tmax:
+    if not starts or volume / (len(pure) + 0.5) <= tmax:
         return False, None
     first_op = _first_rows(R9)
     # the identity (with translation 0) moves no atom: its images are the atoms themselves, at distance 0
-    identity = (R9 == _IDENTITY9).all(axis=1) & (t == 0).all(axis=1)
+    identity = unrotated & (t == 0).all(axis=1)
     rot, tra = first_op[~identity[first_op]], pure[~identity[pure]]
     ops = np.concatenate([rot, tra])
     images = _rows_times(pos, Rf[ops]) + t[ops][:, None, :]  # (operations, atoms, 3)
@@ -344,13 +348,13 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     inverses = np.linalg.inv(bases)
     # naming (4. of ladder_certified): no space-group type but G's lies within τ + μ of the operations spglib names
     # from when 3(τ + μ) is shorter than every vector of the primitive lattice (at least the plane spacings of a basis)
-    if 3 * r_reject >= 1 / np.linalg.norm(inverses, axis=2).max():
+    if 3 * r_reject >= 1 / math.sqrt((inverses * inverses).sum(axis=2).max()):  # (the largest row norm)
         return False, None
     M, counts = _lattice_rotations(bases, 1.05 * tmax * (1 + _SLACK), inverses)
     if len(counts) and counts.max() > 48:  # spglib fails at that step and retries lower
         return False, None
     point = Rf[first_op]
-    W, _ = _distinct(np.concatenate([_right(_left(np.linalg.inv(A), M), A), point]))  # in the file's basis, each once
+    W, _ = _distinct(np.concatenate([_right(_left(A_inv, M), A), point]))  # in the file's basis, each once
     products = (W.reshape(-1, 3) @ point.transpose(1, 0, 2).reshape(3, -1)).reshape(len(W), 3, len(point), 3)
     W, wcode = _distinct(products.transpose(0, 2, 1, 3).reshape(-1, 3, 3))  # W·P for each W, then each P
     refs = np.flatnonzero((sizes == sizes.min()) & (np.asarray(ds.equivalent_atoms) == np.arange(n)))
@@ -361,7 +365,11 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     c = int(sizes[refs[0]])  # (every reference is of a rarest type; counted before anything of size nr·c is made)
     if nr * nw * c > _P1_CANDIDATES:  # (a block of gigabytes on a large cell: spglib at each step costs less)
         return False, None
-    js = np.stack([np.flatnonzero(types == types[a]) for a in refs])  # (nr, c), O(N) each
+    kinds = types.take(refs)
+    if (kinds == kinds[0]).all():  # (one rarest type, the usual case: its atoms once)
+        js = np.broadcast_to(np.flatnonzero(types == kinds[0]), (nr, c))
+    else:
+        js = np.stack([np.flatnonzero(types == kind) for kind in kinds.tolist()])  # (nr, c), O(N) each
     ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
@@ -389,7 +397,13 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     order = pool.take(_spread(len(pool)))
     alive = np.flatnonzero(~own.reshape(-1))  # candidate (a, w, j) is number (a·nw + w)·c + j
     # the first round on as many atoms (up to 4) as one block of distances measures: fewer rounds
-    first = min(4, max(1, int(np.searchsorted(np.cumsum(sizes.take(order[:4])) * len(alive), _DENSE_PAIRS, "right"))))
+    first, pairs = 0, 0
+    for size in sizes.take(order[:4]).tolist():
+        pairs += size * len(alive)
+        if pairs > _DENSE_PAIRS:
+            break
+        first += 1
+    first = max(1, first)
     return _all_refuted(pos, types, W, (alive // c) % nw, ct.reshape(-1, 3)[alive], order, search, r_reject,
                         first=first), mu
 

@@ -32,13 +32,14 @@ MAX_IMAGES = 2_000_000
 _BLOCK = 200_000
 
 
-#: spacings and volume of the last few cells (keyed by the bytes of A): one structure asks for its own several times
-_SPACINGS: dict[bytes, tuple[np.ndarray, float]] = {}
+#: spacings, volume and inverse of the last few cells (keyed by the bytes of A): one structure asks for its own
+#: several times
+_SPACINGS: dict[bytes, tuple[np.ndarray, float, np.ndarray]] = {}
 
 
-def _cell_numbers(A: np.ndarray, source: str) -> tuple[np.ndarray, float]:
-    """``(d, volume)``: the (3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å, read-only) and |det A| (Å³); a cell
-    without volume is bad input."""
+def _cell_numbers(A: np.ndarray, source: str) -> tuple[np.ndarray, float, np.ndarray]:
+    """``(d, volume, inverse)``: the (3,) interplanar spacings d_k = 1/|row k of A⁻¹| (Å), |det A| (Å³) and A⁻¹
+    (``np.linalg.inv(A)``; arrays read-only); a cell without volume is bad input."""
     key = np.ascontiguousarray(A, dtype=float).tobytes()
     got = _SPACINGS.get(key)
     if got is None:
@@ -47,9 +48,10 @@ def _cell_numbers(A: np.ndarray, source: str) -> tuple[np.ndarray, float]:
             raise SymstrainInputError(source, "the cell has no volume: no distances can be measured in it")
         if len(_SPACINGS) >= 64:
             _SPACINGS.clear()
-        d = 1.0 / np.linalg.norm(np.linalg.inv(A), axis=1)
-        d.flags.writeable = False
-        got = _SPACINGS[key] = (d, float(volume))
+        inverse = np.linalg.inv(A)
+        d = 1.0 / np.linalg.norm(inverse, axis=1)
+        d.flags.writeable = inverse.flags.writeable = False
+        got = _SPACINGS[key] = (d, float(volume), inverse)
     return got
 
 
@@ -141,7 +143,7 @@ def _sweep(x: np.ndarray, w: float) -> tuple[np.ndarray, np.ndarray]:
 def _refuse_crowded(A: np.ndarray, n: int, r: float, source: str) -> np.ndarray:
     """The (3,) spacings of the cell, after refusing a cell that holds far fewer atoms than the ``n`` given (the bound
     of the former image-based search: more than :data:`MAX_IMAGES` atom images in a box of three search widths)."""
-    d, volume = _cell_numbers(A, source)
+    d, volume, _ = _cell_numbers(A, source)
     width = max(r, (volume / n) ** (1 / 3))
     images = float(n)
     for dk in d.tolist():
