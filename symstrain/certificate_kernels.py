@@ -93,7 +93,7 @@ def _first_rows(X: np.ndarray) -> np.ndarray:
     new[0] = True
     np.not_equal(hs[1:], hs[:-1], out=new[1:])
     lead = order[new]  # the first row of each hash
-    if (X[order] == X[lead[np.cumsum(new) - 1]]).all():
+    if (X.take(order, axis=0) == X.take(lead.take(np.cumsum(new) - 1), axis=0)).all():
         return np.sort(lead)
     rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).reshape(-1)
     return np.sort(np.unique(rows, return_index=True)[1]).astype(np.int64)
@@ -179,13 +179,16 @@ class _SameKind:
         reach) of an atom of that atom's type."""
         k, m = img.shape[:2]
         ts = self.types.take(sub)
-        if k * int(self.sizes.take(sub).sum()) > _DENSE_PAIRS:
+        per = self.sizes.take(sub)  # (each atom of ``sub`` is of its own type: ≥ 1)
+        if k * int(per.sum()) > _DENSE_PAIRS:
             d = self.search.distance(img.reshape(-1, 3), np.tile(ts, k), r=r)
             return d.reshape(k, m).max(axis=1) <= r
         ps, aj = np.nonzero(ts[:, None] == self.types[None, :])  # the pairs (s, atom of its type), by s
         sq = self._squares(self.frac.take(aj, axis=0) - img.take(ps, axis=1))  # (k, pairs)
         if m > 1:
-            sq = np.minimum.reduceat(sq, np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]]), axis=1).max(axis=1)
+            begin = np.cumsum(per)
+            begin -= per  # where the pairs of each s begin
+            sq = np.minimum.reduceat(sq, begin, axis=1).max(axis=1)
         else:
             sq = sq.min(axis=1)
         return np.sqrt(sq) <= r
