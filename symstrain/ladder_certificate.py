@@ -144,6 +144,16 @@ def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
     order (which spares reproducing the atoms' order), cleaned the same way; [] when none, or when one would not
     clean (spglib then keeps it as it is)."""
     t = np.asarray(pure, dtype=float).reshape(-1, 3) % 1.0
+    cleaned = _cleaned_triples(t.tobytes())
+    return [] if cleaned is None else list(_left(A, cleaned))
+
+
+@functools.lru_cache(maxsize=64)
+def _cleaned_triples(raw: bytes) -> np.ndarray | None:
+    """The cleaned triples of :func:`primitive_starts` (C, 3, 3; columns, fractional; read-only) for the pure
+    translations whose float64 bytes (k·3, in [0, 1)) are ``raw``, or None (no start) — a few centrings recur over
+    many files."""
+    t = np.frombuffer(raw, dtype=float).reshape(-1, 3)
     t = t[np.linalg.norm(t - np.rint(t), axis=1) > 1e-9]  # the null translation is not a candidate
     k = len(t) + 1
     vectors = np.vstack([t, np.eye(3)])
@@ -153,11 +163,13 @@ def primitive_starts(A: np.ndarray, pure: np.ndarray) -> list[np.ndarray]:
     rel, det = rel[spans], det[spans]
     rel = rel[np.rint(1 / det) == k]  # the triples spanning a cell k times smaller
     if not len(rel):
-        return []
+        return None
     inv = np.rint(np.linalg.inv(rel))
     if np.any(np.abs(np.rint(np.linalg.det(inv))) != k):
-        return []  # spglib would keep that triple uncleaned: not reproduced here
-    return list(_left(A, np.linalg.inv(inv)))
+        return None  # spglib would keep that triple uncleaned: not reproduced here
+    out = np.linalg.inv(inv)
+    out.flags.writeable = False
+    return out
 
 
 def spglib_bases(starts, tolerances) -> list[np.ndarray] | None:
