@@ -98,6 +98,17 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
                            if c]), counts
 
 
+@functools.lru_cache(maxsize=256)
+def _rotation_parts(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, unrotated)`` for the rotations whose int64 bytes (k·9, rows of 9) are ``raw``: the sorted indices of
+    the first occurrence of each distinct rotation, and (k,) bool which are the identity (read-only) — a group's
+    rotations in a setting recur over many files."""
+    R9 = np.frombuffer(raw, dtype=np.int64).reshape(-1, 9)
+    first, unrotated = _first_rows(R9), (R9 == _IDENTITY9).all(axis=1)
+    first.flags.writeable = unrotated.flags.writeable = False
+    return first, unrotated
+
+
 #: spglib's C extension (imported on first use), or False when this spglib has none by that name
 _SPGLIB_C = None
 
@@ -324,13 +335,12 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if 2 * r_max > spacing.min():
         return False, None
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
-    unrotated = (R9 == _IDENTITY9).all(axis=1)
+    first_op, unrotated = _rotation_parts(R9.tobytes())
     pure = np.flatnonzero(unrotated)
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
     # a triple primitive.c takes has volume above V/(k + ½): above max(τ), its test "volume > τ" decides nothing
     if not starts or volume / (len(pure) + 0.5) <= tmax:
         return False, None
-    first_op = _first_rows(R9)
     # the identity (with translation 0) moves no atom: its images are the atoms themselves, at distance 0
     identity = unrotated & (t == 0).all(axis=1)
     rot, tra = first_op[~identity[first_op]], pure[~identity[pure]]
