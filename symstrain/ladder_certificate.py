@@ -73,19 +73,21 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
     lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))  # (b, 3)
     ok = np.abs(ld[:, :, None] - lo[:, None, :]) <= tol  # (b, 26, 3): direction d may be column j
     u = np.flatnonzero(ok.any(axis=(0, 2)))  # the few directions that may be some column in some basis
-    ld, ok = ld[:, u], ok[:, u]
-    c1 = (G[:, a, b] / lo[:, a] / lo[:, b])[:, :, None, None]  # (b, 3, 1, 1): the basis's own angles
-    c2 = (D[:, u[:, None], u[None, :]] / ld[:, :, None] / ld[:, None, :])[:, None]  # (b, 1, m, m): between directions
+    ld, ok = ld.take(u, axis=1), ok.take(u, axis=1)
+    la, lb = lo.take(a, axis=1), lo.take(b, axis=1)  # (b, 3): the lengths of the two axes of each pair
+    c1 = (G[:, a, b] / la / lb)[:, :, None, None]  # (b, 3, 1, 1): the basis's own angles
+    # (b, 1, m, m): the angles between directions
+    c2 = (D.take(u, axis=1).take(u, axis=2) / ld[:, :, None] / ld[:, None, :])[:, None]
     x = c1 * c2 + np.sqrt(np.maximum(1 - c1 * c1, 0.0)) * np.sqrt(np.maximum(1 - c2 * c2, 0.0))
     sin2 = 1 - x * x
-    kept = (sin2 <= 1e-12) | (sin2 * (lo[:, a, None] + ld[:, None, :])[:, :, :, None]
-                              * (lo[:, b, None] + ld[:, None, :])[:, :, None, :] / 4
+    kept = (sin2 <= 1e-12) | (sin2 * (la[:, :, None] + ld[:, None, :])[:, :, :, None]
+                              * (lb[:, :, None] + ld[:, None, :])[:, :, None, :] / 4
                               <= tol * tol)  # (b, 3, m, m): pairs (0, 1), (0, 2), (1, 2)
     # the first two columns, then the third for each such pair; in the order of the directions, as spglib tries them
     k, i0, i1 = np.nonzero(ok[:, :, 0, None] & kept[:, 0] & ok[:, None, :, 1])
     p, i2 = np.nonzero(_UNIMODULAR[u[i0, None], u[i1, None], u[None, :]] & kept[k, 1, i0] & ok[k, :, 2]
                        & kept[k, 2, i1])
-    k, i0, i1, i2 = k[p], u[i0[p]], u[i1[p]], u[i2]
+    k, i0, i1, i2 = k.take(p), u.take(i0.take(p)), u.take(i1.take(p)), u.take(i2)
     counts = np.bincount(k, minlength=len(bases))
     if not len(k):
         return np.zeros((0, 3, 3)), counts
