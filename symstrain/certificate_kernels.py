@@ -70,7 +70,7 @@ def _equal_rows(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pairs (i, j) with X[i] = Y[j] (int64 arrays (k, m), (l, m)), i ascending then j: candidates by hash,
     each then compared entry by entry (a collision, never met, compares every pair)."""
     X, Y = np.ascontiguousarray(X, dtype=np.int64), np.ascontiguousarray(Y, dtype=np.int64)
-    i, j = np.nonzero(_row_hash(X)[:, None] == _row_hash(Y)[None, :])
+    i, j = (_row_hash(X)[:, None] == _row_hash(Y)[None, :]).nonzero()
     if (X.take(i, axis=0) == Y.take(j, axis=0)).all():
         return i, j
     return np.nonzero((X[:, None, :] == Y[None, :, :]).all(axis=2))
@@ -87,13 +87,13 @@ def _first_rows(X: np.ndarray) -> np.ndarray:
             seen.setdefault(row.tobytes(), i)
         return np.array(sorted(seen.values()), dtype=np.int64)
     h = _row_hash(X)
-    order = np.argsort(h, kind="stable")  # equal hashes in the order of the rows
+    order = h.argsort(kind="stable")  # equal hashes in the order of the rows
     hs = h[order]
     new = np.empty(len(h), dtype=bool)
     new[0] = True
     np.not_equal(hs[1:], hs[:-1], out=new[1:])
     lead = order[new]  # the first row of each hash
-    if (X.take(order, axis=0) == X.take(lead.take(np.cumsum(new) - 1), axis=0)).all():
+    if (X.take(order, axis=0) == X.take(lead.take(new.cumsum() - 1), axis=0)).all():
         return np.sort(lead)
     rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).reshape(-1)
     return np.sort(np.unique(rows, return_index=True)[1]).astype(np.int64)
@@ -159,14 +159,14 @@ class _SameKind:
             if known is not None and known[3] > r * (1 + 1e-9) and known[0].shape == self.pos.shape \
                     and np.array_equal(known[0], self.pos) and np.array_equal(self.frac, self.pos):
                 i, j = known[1], known[2]
-                same = np.flatnonzero(self.types.take(i) == self.types.take(j))
+                same = (self.types.take(i) == self.types.take(j)).nonzero()[0]
                 if not len(same):
                     return False
                 sq = self._squares(self.frac.take(j.take(same), axis=0) - self.pos.take(i.take(same), axis=0))
                 return bool(np.sqrt(sq.min()) <= r)
             return bool(self.search.distance(self.pos, self.types, exclude=np.arange(n)).min() <= r)
-        order = np.argsort(self.types, kind="stable")
-        cut = (np.flatnonzero(self.types.take(order[1:]) != self.types.take(order[:-1])) + 1).tolist()
+        order = self.types.argsort(kind="stable")
+        cut = ((self.types.take(order[1:]) != self.types.take(order[:-1])).nonzero()[0] + 1).tolist()
         # the runs [s, e) of each type in ``order``
         pairs = [_pairs_of(e - s) + s for s, e in zip([0, *cut], [*cut, n]) if e - s > 1]
         if not pairs:
@@ -183,10 +183,10 @@ class _SameKind:
         if k * int(per.sum()) > _DENSE_PAIRS:
             d = self.search.distance(img.reshape(-1, 3), np.tile(ts, k), r=r)
             return d.reshape(k, m).max(axis=1) <= r
-        ps, aj = np.nonzero(ts[:, None] == self.types[None, :])  # the pairs (s, atom of its type), by s
+        ps, aj = (ts[:, None] == self.types[None, :]).nonzero()  # the pairs (s, atom of its type), by s
         sq = self._squares(self.frac.take(aj, axis=0) - img.take(ps, axis=1))  # (k, pairs)
         if m > 1:
-            begin = np.cumsum(per)
+            begin = per.cumsum()
             begin -= per  # where the pairs of each s begin
             sq = np.minimum.reduceat(sq, begin, axis=1).max(axis=1)
         else:
@@ -222,14 +222,14 @@ def _moved_exactly(pos, types, A, images, r: float, search) -> np.ndarray | None
     else:
         keys = (np.rint(both * _GRID).astype(np.int64) % _GRID) @ _GRID_PLACES + types * _GRID ** 3
     k = keys[0]
-    order = np.argsort(k)
+    order = k.argsort()
     sk = k[order]
-    if n > 1 and np.any(sk[1:] == sk[:-1]):
+    if n > 1 and (sk[1:] == sk[:-1]).any():
         return None
     q = keys[1:].reshape(-1)
     images = images.reshape(-1, 3)
     if len(q) >= _SORTED_LOOKUP:
-        by = np.argsort(q)
+        by = q.argsort()
         at = np.empty(len(q), dtype=np.intp)
         at[by] = np.searchsorted(sk, q.take(by))
     else:
@@ -239,7 +239,7 @@ def _moved_exactly(pos, types, A, images, r: float, search) -> np.ndarray | None
     d -= np.rint(d)
     v = d @ A.T
     dist = np.sqrt(np.einsum("pk,pk->p", v, v))
-    miss = np.flatnonzero((sk.take(at) != q) | (dist > r))
+    miss = ((sk.take(at) != q) | (dist > r)).nonzero()[0]
     if len(miss):
         dist[miss] = search.search.distance(images[miss], types[miss % n], r=r)
     return dist
@@ -297,7 +297,7 @@ def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | N
         return True
     tried = np.zeros(n, dtype=bool)
     tried[order[:lo]] = True
-    rest = np.flatnonzero(~tried)
+    rest = (~tried).nonzero()[0]
     start, step = 0, 1
     while start < len(alive):
         spent += len(alive[start:start + step]) * len(rest)

@@ -72,7 +72,7 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
     ld = np.sqrt(np.diagonal(D, axis1=1, axis2=2))  # (b, 26)
     lo = np.sqrt(np.diagonal(G, axis1=1, axis2=2))  # (b, 3)
     ok = np.abs(ld[:, :, None] - lo[:, None, :]) <= tol  # (b, 26, 3): direction d may be column j
-    u = np.flatnonzero(ok.any(axis=(0, 2)))  # the few directions that may be some column in some basis
+    u = ok.any(axis=(0, 2)).nonzero()[0]  # the few directions that may be some column in some basis
     ld, ok = ld.take(u, axis=1), ok.take(u, axis=1)
     la, lb = lo.take(a, axis=1), lo.take(b, axis=1)  # (b, 3): the lengths of the two axes of each pair
     c1 = (G[:, a, b] / la / lb)[:, :, None, None]  # (b, 3, 1, 1): the basis's own angles
@@ -84,9 +84,9 @@ def _lattice_rotations(bases: np.ndarray, tol: float, inverses: np.ndarray | Non
                               * (lb[:, :, None] + ld[:, None, :])[:, :, None, :] / 4
                               <= tol * tol)  # (b, 3, m, m): pairs (0, 1), (0, 2), (1, 2)
     # the first two columns, then the third for each such pair; in the order of the directions, as spglib tries them
-    k, i0, i1 = np.nonzero(ok[:, :, 0, None] & kept[:, 0] & ok[:, None, :, 1])
-    p, i2 = np.nonzero(_UNIMODULAR[u[i0, None], u[i1, None], u[None, :]] & kept[k, 1, i0] & ok[k, :, 2]
-                       & kept[k, 2, i1])
+    k, i0, i1 = (ok[:, :, 0, None] & kept[:, 0] & ok[:, None, :, 1]).nonzero()
+    p, i2 = (_UNIMODULAR[u[i0, None], u[i1, None], u[None, :]] & kept[k, 1, i0] & ok[k, :, 2]
+             & kept[k, 2, i1]).nonzero()
     k, i0, i1, i2 = k.take(p), u.take(i0.take(p)), u.take(i1.take(p)), u.take(i2)
     counts = np.bincount(k, minlength=len(bases))
     if not len(k):
@@ -338,7 +338,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         return False, None
     # 1. μ: one operation per rotation, and the pure translations (every operation is one of each)
     first_op, unrotated = _rotation_parts(R9.tobytes())
-    pure = np.flatnonzero(unrotated)
+    pure = unrotated.nonzero()[0]
     starts = [A] if len(pure) == 1 else primitive_starts(A, t[pure])
     # a triple primitive.c takes has volume above V/(k + ½): above max(τ), its test "volume > τ" decides nothing
     if not starts or volume / (len(pure) + 0.5) <= tmax:
@@ -381,7 +381,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     W, _ = _distinct(np.concatenate([_right(_left(A_inv, M), A), point]))  # in the file's basis, each once
     products = (W.reshape(-1, 3) @ point.transpose(1, 0, 2).reshape(3, -1)).reshape(len(W), 3, len(point), 3)
     W, wcode = _distinct(products.transpose(0, 2, 1, 3).reshape(-1, 3, 3))  # W·P for each W, then each P
-    refs = np.flatnonzero((sizes == sizes.min()) & (np.asarray(ds.equivalent_atoms) == np.arange(n)))
+    refs = ((sizes == sizes.min()) & (np.asarray(ds.equivalent_atoms) == np.arange(n))).nonzero()[0]
     nr, nw = len(refs), len(W)
     if nr == 0:
         return False, None
@@ -391,9 +391,9 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         return False, None
     kinds = types.take(refs)
     if (kinds == kinds[0]).all():  # (one rarest type, the usual case: its atoms once)
-        js = np.broadcast_to(np.flatnonzero(types == kinds[0]), (nr, c))
+        js = np.broadcast_to((types == kinds[0]).nonzero()[0], (nr, c))
     else:
-        js = np.stack([np.flatnonzero(types == kind) for kind in kinds.tolist()])  # (nr, c), O(N) each
+        js = np.stack([(types == kind).nonzero()[0] for kind in kinds.tolist()])  # (nr, c), O(N) each
     ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
@@ -406,7 +406,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     v = d.reshape(-1, 3) @ A.T
     close = (np.einsum("pk,pk->p", v, v) <= (2 * mu + 1e-9) ** 2).reshape(d.shape[:-1])
     hits = int(close.sum())
-    first = np.flatnonzero(np.concatenate([[True], kk[1:] != kk[:-1]]))
+    first = np.concatenate([[True], kk[1:] != kk[:-1]]).nonzero()[0]
     own = np.zeros((nr, nw, c), dtype=bool)
     own[:, kk[first]] = np.logical_or.reduceat(close, first, axis=1)
     if hits != nr * len(R) or int(own.sum()) != hits:
@@ -415,11 +415,11 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if len(refs) < n:
         others = np.ones(n, dtype=bool)
         others[refs] = False
-        pool = np.flatnonzero(others)
+        pool = others.nonzero()[0]
     else:
         pool = np.arange(n)
     order = pool.take(_spread(len(pool)))
-    alive = np.flatnonzero(~own.reshape(-1))  # candidate (a, w, j) is number (a·nw + w)·c + j
+    alive = (~own.reshape(-1)).nonzero()[0]  # candidate (a, w, j) is number (a·nw + w)·c + j
     # the first round on as many atoms (up to 4) as one block of distances measures: fewer rounds
     first, pairs = 0, 0
     for size in sizes.take(order[:4]).tolist():
