@@ -390,11 +390,11 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
     if nr * nw * c > _P1_CANDIDATES:  # (a block of gigabytes on a large cell: spglib at each step costs less)
         return False, None
     kinds = types.take(refs)
-    if (kinds == kinds[0]).all():  # (one rarest type, the usual case: its atoms once)
-        js = np.broadcast_to((types == kinds[0]).nonzero()[0], (nr, c))
-    else:
-        js = np.stack([(types == kind).nonzero()[0] for kind in kinds.tolist()])  # (nr, c), O(N) each
-    ct = pos[js][:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
+    if (kinds == kinds[0]).all():  # (one rarest type, the usual case: its atoms once, (1, c, 3))
+        partners = pos.take((types == kinds[0]).nonzero()[0], axis=0)[None]
+    else:  # (nr, c, 3), O(N) each
+        partners = pos[np.stack([(types == kind).nonzero()[0] for kind in kinds.tolist()])]
+    ct = partners[:, None, :, :] - np.einsum("wij,aj->awi", W, pos[refs])[:, :, None, :]  # (nr, nw, c, 3)
     # the group's own operations among the candidates (one per operation and orbit representative): same rotation,
     # translation within 2μ (every other candidate with that rotation is off by a vector between two atoms of a
     # type, longer than r_reject by step 2); they need no more measuring (step 1 measured them)
