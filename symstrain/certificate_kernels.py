@@ -214,13 +214,17 @@ def _moved_exactly(pos, types, A, images, r: float, search) -> np.ndarray | None
     or off every atom) are measured by ``search`` (a :class:`_SameKind`). None when two
     atoms of one type round to one point (they lie within 1e-3 Å of each other: no certificate)."""
     n = len(pos)
-    both = np.concatenate([pos[None], images])  # the atoms' keys and the images' in one go: (m + 1, n, 3)
+    # the atoms' keys and the images' in one go ((m + 1, n); the grid coordinates overwrite the stacked copy: no
+    # more arrays of the images' size at once than the keys of the images alone made)
+    g = np.concatenate([pos[None], images])
+    g *= _GRID
+    np.rint(g, out=g)
     if types.min() >= 0 and types.max() < 20000:  # keys below 2⁵³: integers exact in floating point (faster)
-        g = np.rint(both * _GRID)
         g -= _GRID * np.floor(g / _GRID)  # g mod _GRID, exactly (integers)
         keys = g @ _GRID_PLACES_FLOAT + types * float(_GRID) ** 3
     else:
-        keys = (np.rint(both * _GRID).astype(np.int64) % _GRID) @ _GRID_PLACES + types * _GRID ** 3
+        keys = (g.astype(np.int64) % _GRID) @ _GRID_PLACES + types * _GRID ** 3
+    del g
     k = keys[0]
     order = k.argsort()
     sk = k[order]
