@@ -159,13 +159,14 @@ def eta_intensity(I, is_sb) -> float:
     """η_intensity = √(ΣI_SB / ΣI_all): a measure of the order parameter from intensities.
 
     √I_SB ∝ η, so this ratio is proportional to η for one crystal and one data-collection strategy
-    (comparable across temperatures); negative measured sums are clipped to 0. NaN when ΣI_all ≤ 0.
+    (comparable across temperatures); negative measured sums are clipped to 0. NaN when ΣI_all ≤ 0, and when no
+    reflection is symmetry-breaking (a relation that breaks no reflection condition: nothing measures η there).
     """
     I = np.asarray(I, dtype=float)
     m = np.asarray(is_sb, dtype=bool)
     ok = np.isfinite(I)
     tot = I[ok].sum()
-    if not tot > 0:
+    if not tot > 0 or not (ok & m).any():
         return float("nan")
     return float(math.sqrt(max(I[ok & m].sum(), 0.0) / tot))
 

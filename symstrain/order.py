@@ -57,6 +57,7 @@ from .relation import Relation
 WARNING_CODES = {
     "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
     "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
+    "no_symmetry_breaking_reflections": "the relation breaks no reflection condition to d_min: η_intensity is undefined",
 }
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
@@ -418,11 +419,17 @@ def order_one(parent: Phase, child: Phase, *, dmin: float = 1.0, tol: float = 0.
 
     note = composition_warning(child, parent, rel.P, rel.p, "its η values from intensities and modes")
     notes = () if note is None else (note,)
+    is_sb = (cls.table["class"] == "SB").to_numpy()
+    if not is_sb.any():
+        notes += (WarningRecord("no_symmetry_breaking_reflections", child.name,
+                                f"the relation breaks no reflection condition (no symmetry-breaking reflection to "
+                                f"{dmin:g} Å): η_intensity is undefined; η_strain and η_modes measure the order "
+                                "parameter"),)
     from . import contract
 
     # (dimensionless: below 1e-12 is rounding, e.g. ½·cos 90° = 3e-17 — exactly 0, as strain prints it)
     return OrderResult(rel, st, dec, dist, contract.clean(eta["eta"]), eta["eta_su"], contract.clean(eps13), eps13_su,
-                       eta_intensity(I, (cls.table["class"] == "SB").to_numpy()), eta["coupling"], notes)
+                       eta_intensity(I, is_sb), eta["coupling"], notes)
 
 
 def order_series(parent: Phase, children, *, dmin: float = 1.0, tol: float = 0.08, max_distance: float = 2.0,

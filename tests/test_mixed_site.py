@@ -108,8 +108,11 @@ def test_order_text_shows_missing_values_as_a_dash(tmp_path, capsys):
 
 def test_order_summary_lines_say_why_and_do_not_overstate(tmp_path, capsys):
     """Two children: the Pearson r of 2 points is ±1 by construction and is not printed as a finding; a measure that
-    is 0 for every child (η from intensities where no extinction condition is broken: Pmmm → Pmm2 keeps every
-    translation and loses no glide) is named as the reason the comparison is undefined."""
+    is undefined for every child (η from intensities where no extinction condition is broken: Pmmm → Pmm2 keeps every
+    translation and loses no glide; sweep 7 found quartz β → α printing η_intensity = 0 in --json) is named as the
+    reason the comparison is undefined, and is null in JSON."""
+    import json
+
     from symstrain.cli import main
 
     _write(tmp_path / "p.cif", "p", PMMM, PARENT)
@@ -120,9 +123,16 @@ def test_order_summary_lines_say_why_and_do_not_overstate(tmp_path, capsys):
     assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c0.cif"), str(tmp_path / "c1.cif"),
                  "--out", str(tmp_path / "o")]) == 0
     text = capsys.readouterr().out
-    assert "eta_intensity vs eta_modes: undefined (eta_intensity is 0 for every child)" in text
+    # no symmetry-breaking reflection: η_intensity is undefined (not 0, which would read as "no order"), and said
+    assert "eta_intensity vs eta_modes: undefined (eta_intensity is undefined for every child)" in text
+    assert text.count("the relation breaks no reflection condition") == 2
     assert "eta_strain vs eta_modes (raw values): slope" in text  # the cells strain: two points with both measures
     assert "Pearson r — (±1 for 2 points by construction)" in text and "Pearson r 1.00000" not in text
+    assert main(["order", str(tmp_path / "p.cif"), str(tmp_path / "c0.cif"), "--out", str(tmp_path / "o3"),
+                 "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["results"][0]["eta_intensity"]["value"] is None
+    assert "no_symmetry_breaking_reflections" in {w["code"] for w in doc["warnings"]}
 
 
 def test_a_child_with_atoms_lost_is_said_by_order_and_reflections(tmp_path, capsys):

@@ -85,7 +85,9 @@ def run(args):
         if np.isnan(c["slope"]):
             zero = [q for q in (c["y"], c["x"]) if q in df and c["n"] >= 2
                     and not np.any(np.abs(df[q].to_numpy(float)) > 0)]
+            none = [q for q in (c["y"], c["x"]) if q in df and len(df) >= 2 and df[q].isna().all()]
             why = (f"{zero[0]} is 0 for every child" if zero
+                   else f"{none[0]} is undefined for every child" if none
                    else f"{c['n']} child(ren) with both measures, 2 needed")
             lines.append(f"{c['y']} vs {c['x']}: undefined ({why})")
         else:
