@@ -25,9 +25,11 @@ Rules
   child cell). A relation of index 1 (same group, same lattice) is not a pair: it is reported with the refuted
   candidates, as is every candidate ``relate`` refutes (with its reason).
 * **Series**: each compound of two or more entries, in temperature order (entries without T last), with the
-  reference (parent) entry — the most symmetric (most operations per volume), the hottest among equals — and the
-  command line of ``symstrain table`` for it (``table_ready`` false when a member is not the first structure
-  block of its file, which ``table`` would read instead).
+  reference (parent) entry — the one whose group or verified children's groups hold the most members, then the most
+  symmetric (most operations per volume), the hottest among equals — and the command line of ``symstrain table`` for it; ``table_ready`` false,
+  and ``table_not_ready`` saying why, when that line would not run as it is: a member is not the first structure
+  block of its file (``table`` would read another), a member gives no temperature, or a member's group is neither
+  the reference's nor that of a verified child of it (its row would fail).
 """
 
 from __future__ import annotations
@@ -272,16 +274,38 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
             pairs.append({"compound": k, **res})
         else:
             refuted.append({"compound": k, **res})
-    series = [_series(k, g) for k, g in enumerate(groups, 1) if len(g) > 1]
+    verified: dict[int, dict] = {}  # compound → {(file, block) of a parent: the groups of its verified children}
+    for p in pairs:
+        own = verified.setdefault(p["compound"], {})
+        own.setdefault((p["parent"]["file"], p["parent"]["block"]), set()).add(p["child"]["spacegroup"]["number"])
+    series = [_series(k, g, verified.get(k, {})) for k, g in enumerate(groups, 1) if len(g) > 1]
     return PairsResult(sum(len(g) for g in groups), len(groups), len(jobs_list), volume_tol, tol, dmin,
                        pairs, refuted, failed, series)
 
 
-def _series(k: int, group: list[Entry]) -> dict:
+def _series(k: int, group: list[Entry], verified: dict) -> dict:
+    """The series of compound ``k``; ``verified``: {(file, block) of a parent: the group numbers of its verified
+    children}. A member is covered by a reference in its group or in the group of one of its verified children
+    (``table`` relates each row to the parent: one relation per group)."""
     members = sorted(group, key=lambda e: (e.T is None, e.T if e.T is not None else 0.0, e.file, e.block))
     top = max(e.density for e in group)
-    ref = max((e for e in group if e.density >= top * (1 - 1e-3)),
-              key=lambda e: (e.T if e.T is not None else -np.inf, -e.niggli_volume))
+
+    def uncovered(ref):
+        groups = verified.get((ref.file, ref.block), set()) | {ref.spacegroup["number"]}
+        return [e for e in members if e.spacegroup["number"] not in groups]
+
+    ref = max(group, key=lambda e: (-len(uncovered(e)), e.density >= top * (1 - 1e-3),
+                                    e.T if e.T is not None else -np.inf, -e.niggli_volume))
+    why = []  # what stops the command line from running as it is
+    if not all(e.first_in_file for e in members):
+        why.append("a member is not the first structure block of its file: table would read another block")
+    no_T = sum(e.T is None for e in members)
+    if no_T:
+        why.append(f"{no_T} of {len(members)} members give no temperature: table needs them (--temperatures)")
+    left = uncovered(ref)
+    if left:
+        why.append(f"{len(left)} member(s) in a group the reference is no verified parent of "
+                   f"({', '.join(sorted({e.spacegroup['symbol'] for e in left}))}): their rows would fail")
     vfu = [e.volume_per_formula_unit for e in group]
     return {
         "compound": k, "formula": group[0].formula,
@@ -290,7 +314,8 @@ def _series(k: int, group: list[Entry]) -> dict:
         "members": [{**e.structure(), "volume_per_formula_unit": e.volume_per_formula_unit,
                      "copies": [{"file": f, "block": b} for f, b in e.copies]} for e in members],
         "table_command": ["symstrain", "table", *[e.file for e in members], "--parent", ref.file],
-        "table_ready": all(e.first_in_file for e in members),
+        "table_ready": not why,
+        "table_not_ready": "; ".join(why) or None,
     }
 
 

@@ -514,3 +514,36 @@ def test_formula_from_the_atoms_with_fractional_occupancies(tmp_path, shared_cif
         assert r["formula_source"] == "atom sites" and r["formula"] == rows["orig.cif"]["formula"], name
         assert r["n_formula_units"] == 4 and r["volume_per_formula_unit"] == pytest.approx(
             rows["orig.cif"]["volume_per_formula_unit"], rel=1e-12)
+
+
+def _entry(name, number, symbol, n_ops, volume, T):
+    from symstrain.corpus_pairs import Entry
+
+    sg = {"number": number, "symbol": symbol, "hall": None, "setting": symbol, "standard_setting": True}
+    return Entry(f"{name}.cif", name, name, 1, 1, "Mg O3 Si", volume / 4, volume, volume, T, None, sg, n_ops)
+
+
+def test_series_says_why_its_table_command_would_not_run():
+    """Sweep 7: `pairs` gave every compound a table command marked ready, though no member had a temperature (table
+    exits 2) and the reference was a parent relate had refuted (clinoenstatite P2₁/c for enstatite Pbca: that row
+    would fail). The reference is the entry whose group, or its verified children's, hold the most members."""
+    from symstrain.corpus_pairs import _series
+
+    clino = _entry("clino", 14, "P 1 21/c 1", 4, 400.0, None)
+    ortho = _entry("ortho", 61, "P b c a", 8, 800.0, None)
+    s = _series(1, [clino, ortho], {})  # no verified pair: the most symmetric per volume (equal) then the smaller
+    assert not s["table_ready"]
+    assert "2 of 2 members give no temperature" in s["table_not_ready"]
+    assert "1 member(s) in a group the reference is no verified parent of" in s["table_not_ready"]
+    # a series with temperatures where the reference is the verified parent of every other group: ready
+    cub = _entry("cub", 221, "P m -3 m", 48, 60.0, 400.0)
+    cub2 = _entry("cub2", 221, "P m -3 m", 48, 60.03, 500.0)
+    tet = _entry("tet", 99, "P 4 m m", 8, 64.0, 300.0)
+    ort = _entry("ort", 38, "A m m 2", 8, 128.0, 250.0)
+    s = _series(2, [tet, cub, ort, cub2], {("cub.cif", "cub"): {99, 38}})
+    assert s["reference"] == {"file": "cub.cif", "block": "cub"}  # the verified parent, not the hotter cub2
+    assert s["table_ready"] and s["table_not_ready"] is None
+    assert [m["file"] for m in s["members"]] == ["ort.cif", "tet.cif", "cub.cif", "cub2.cif"]  # by temperature
+    # without the verified pairs the hottest of the most symmetric is taken, and the other groups are said
+    s = _series(2, [tet, cub, ort, cub2], {})
+    assert s["reference"]["file"] == "cub2.cif" and "2 member(s)" in s["table_not_ready"]

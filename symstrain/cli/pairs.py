@@ -76,7 +76,7 @@ def run(args):
     for s in res.series:
         lines.append(f"series [{s['compound']}] {s['formula']}: " + ", ".join(_name(m) for m in s["members"]))
         lines.append("  " + " ".join(s["table_command"]) + ("" if s["table_ready"] else
-                     "   (a member is not the first block of its file: table would read another block)"))
+                     f"   (not ready: {s['table_not_ready']})"))
     lines += [f"failed: {f['file']}{':' + f['block'] if f['block'] else ''}: {f['message']}" for f in res.failed]
     lines.append(f"tables pairs, refuted and series written to {args.catalogue}")
     return CommandResult(data, "\n".join(lines), [str(args.catalogue)], status="partial" if res.failed else "ok")
