@@ -256,6 +256,15 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     # averaged child itself (a k-d tree per generator of G); the decomposition decides only where G's rotations do
     # not keep the child's cell
     keeps = _keeps_symmetry(dist)
+    if keeps is False:
+        # at the place the local steps reached, the atoms pair inconsistently; on a cell too big for the placement
+        # search (:data:`_PLACEMENT_BUDGET`) it was skipped: it runs now, or the candidate would be lost only for the
+        # size of the cell it is written in (lawsonite P2₁cn → Pccn on (36a, b, c) against (a, b, c))
+        try:
+            tau, dist = _best_polar_place(dist, tau, placed, max_distance, whatever_size=True)
+        except SymstrainInputError:
+            return None
+        keeps = _keeps_symmetry(dist)
     if keeps is None:
         try:
             dist.modes
@@ -308,14 +317,15 @@ def _stepped(tau, dist, placed):
 _PLACEMENT_BUDGET = 50_000
 
 
-def _best_polar_place(dist, tau, placed, max_distance: float):
+def _best_polar_place(dist, tau, placed, max_distance: float, whatever_size: bool = False):
     """(τ, distortion) at the child's best place along its polar axes: the local steps above stop at the first
     minimum, where another placement of the lost operations may need less displacement (sweep 3: NiS in Cm → C2/m,
     1.58 Å where 1.31 Å exists). The decomposition against the child's own average searches every placement
     (:func:`symstrain.mode_reference.own_polar_origins`, the origin of least amplitude); its origin δ (child
     fractional, moved from the relation's) is the child moved by δ here (moving the atoms by τ adds (W − I)·τ to each
     lost operation's translation, as moving the origin by τ does), then centred by the same steps, and kept when it
-    needs less displacement."""
+    needs less displacement. Skipped (the local steps' place kept) where the search's starts times the cell's atoms
+    exceed :data:`_PLACEMENT_BUDGET`, unless ``whatever_size``."""
     from .modes import ZERO_AMPLITUDE, decompose
 
     if dist.amplitude < ZERO_AMPLITUDE:
@@ -330,7 +340,7 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
     from .mode_reference import _polar_grid
 
     grid, _ = _polar_grid(rel, polar, rel.child.cell.matrix(), rel.parent.spacegroup.symops.centring_vectors())
-    if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET:
+    if not whatever_size and len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET:
         return tau, dist  # (a long polar axis: a supercell along it, where the local steps have to do)
     try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)
         dec = decompose(relation=replace(rel, parent=replace(rel.parent, atoms=())), reference="symmetrized",

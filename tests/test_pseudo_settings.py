@@ -221,3 +221,18 @@ def test_lawsonite_p21cn_lists_the_same_supergroups_in_other_axes_and_origin(sha
         assert mine[key] == pytest.approx(theirs[key], abs=2e-3)
     # Pccn: the largest displacement just under 1 Å (an H atom), the amplitude 6.37 Å, in both
     assert mine[(56, 2)] == pytest.approx((0.983, 6.367), abs=2e-3)
+
+
+def test_lawsonite_pccn_does_not_depend_on_the_placement_budget(shared_cifs, monkeypatch):
+    """The placement search along the polar axes is skipped on cells too big for it (_PLACEMENT_BUDGET: a 36-fold
+    supercell of lawsonite, 3,024 atoms); where the local steps leave a candidate whose atoms pair inconsistently it
+    runs anyway, else Pccn (index 2, 0.983 Å) was found on (a, b, c) and (12a, b, c) but lost on (36a, b, c). Here the
+    budget is made 0 on the small cell: the same candidates, the same numbers."""
+    import symstrain.pseudo as ps
+    from symstrain.cif import read_cif
+
+    child = read_cif(shared_cifs / "lawsonite" / "9002545.cif")
+    full = {(s.number, s.index): round(s.max_displacement, 6) for s in pseudo_supergroups(child, depth=1)}
+    monkeypatch.setattr(ps, "_PLACEMENT_BUDGET", 0)
+    small = {(s.number, s.index): round(s.max_displacement, 6) for s in pseudo_supergroups(child, depth=1)}
+    assert small == full and full[(56, 2)] == pytest.approx(0.983, abs=1e-3)
