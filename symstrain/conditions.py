@@ -159,6 +159,11 @@ def condition_from_op(R, t, *, kind: str | None = None) -> ReflectionCondition |
     return _condition_cached(R.tobytes(), t.tobytes(), kind)
 
 
+#: largest denominator of a translation read exactly by :func:`condition_from_op`: a lattice translation of an n-fold
+#: supercell is k/n (a 51-fold cell's 1/51 was read as 1/48 with the 48 of operators, and 17/51 as 1/3)
+_TRANSLATION_DEN = 10_000
+
+
 @lru_cache(maxsize=1024)
 def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> ReflectionCondition | None:
     R = np.frombuffer(R_bytes).reshape(3, 3).copy()
@@ -174,7 +179,7 @@ def _condition_cached(R_bytes: bytes, t_bytes: bytes, kind: str | None) -> Refle
     lcms = [reduce(math.lcm, (y.denominator for y in b), 1) for b in basis]
     basis = [[_exact(x * m) for x in b] for b, m in zip(basis, lcms)]
     # h·t on each basis vector, mod 1: t = tn / Q over the common denominator Q, in integers
-    tf = [_frac(x) for x in tl]
+    tf = [_frac(x, _TRANSLATION_DEN) for x in tl]
     Q = reduce(math.lcm, (x.denominator for x in tf), 1)
     tn = [x.numerator * (Q // x.denominator) for x in tf]
     res = {f: Fraction(sum(int(b[i]) * tn[i] for i in range(3)) % Q, Q) for f, b in zip(free, basis)}

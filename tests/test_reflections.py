@@ -907,3 +907,17 @@ def test_a_reflection_the_structure_leaves_extinct_is_exactly_zero(tmp_path):
     one = predict_intensities(read_cif(tmp_path / "one.cif"), hkl)
     assert two[0] == 0.0 and two[1] == 0.0 and two[3] == 0.0  # (110): k odd too
     assert two[2] == pytest.approx(4 * one[2], rel=1e-12) and one[2] > 1.0
+
+
+def test_conditions_of_a_supercell_beyond_48_are_exact():
+    """A lattice translation of an n-fold supercell is k/n: with n = 51 (a fuzzed lawsonite file whose a became 300 Å
+    relates to the real one with index 51) the exact algebra read 1/51 as 1/48 and some translations as nothing at
+    all, and `reflections` failed (AttributeError) where the numeric sets had found extinctions. By hand: (1/51, 0, 0)
+    extinguishes h ≠ 51n, (17/51, 0, 0) = (1/3, 0, 0) h ≠ 3n."""
+    import numpy as np
+
+    from symstrain.conditions import condition_from_op
+
+    assert condition_from_op(np.eye(3), np.array([1 / 51, 0, 0]), kind="parent lattice").label == "hkl: h = 51n"
+    assert condition_from_op(np.eye(3), np.array([17 / 51, 0, 0]), kind="parent lattice").label == "hkl: h = 3n"
+    assert condition_from_op(np.eye(3), np.array([0.5, 0.5, 0]), kind="centring").label == "hkl: h+k = 2n"
