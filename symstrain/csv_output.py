@@ -281,7 +281,7 @@ def _repr_windows(x, dumps, at, where) -> None:
     bounds = np.append(first, len(order)).tolist()
     for kk, lo, hi in zip(ks.tolist(), bounds[:-1], bounds[1:]):
         rows = order[lo:hi]
-        at[where[rows]] = tok[rows[:, None], _window_move(kk)]
+        at[where[rows]] = tok.take(rows, axis=0).take(_window_move(kk), axis=1)  # (rows, then bytes: ~3× one 2-D index)
 
 
 @functools.lru_cache(maxsize=None)
