@@ -256,15 +256,6 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     # averaged child itself (a k-d tree per generator of G); the decomposition decides only where G's rotations do
     # not keep the child's cell
     keeps = _keeps_symmetry(dist)
-    if keeps is False:
-        # at the place the local steps reached, the atoms pair inconsistently; on a cell too big for the placement
-        # search (:data:`_PLACEMENT_BUDGET`) it was skipped: it runs now, or the candidate would be lost only for the
-        # size of the cell it is written in (lawsonite P2₁cn → Pccn on (36a, b, c) against (a, b, c))
-        try:
-            tau, dist = _best_polar_place(dist, tau, placed, max_distance, whatever_size=True)
-        except SymstrainInputError:
-            return None
-        keeps = _keeps_symmetry(dist)
     if keeps is None:
         try:
             dist.modes
@@ -317,7 +308,7 @@ def _stepped(tau, dist, placed):
 _PLACEMENT_BUDGET = 50_000
 
 
-def _best_polar_place(dist, tau, placed, max_distance: float, whatever_size: bool = False):
+def _best_polar_place(dist, tau, placed, max_distance: float):
     """(τ, distortion) at the child's best place along its polar axes: the local steps above stop at the first
     minimum, where another placement of the lost operations may need less displacement (sweep 3: NiS in Cm → C2/m,
     1.58 Å where 1.31 Å exists). The decomposition against the child's own average searches every placement
@@ -325,7 +316,8 @@ def _best_polar_place(dist, tau, placed, max_distance: float, whatever_size: boo
     fractional, moved from the relation's) is the child moved by δ here (moving the atoms by τ adds (W − I)·τ to each
     lost operation's translation, as moving the origin by τ does), then centred by the same steps, and kept when it
     needs less displacement. Skipped (the local steps' place kept) where the search's starts times the cell's atoms
-    exceed :data:`_PLACEMENT_BUDGET`, unless ``whatever_size``."""
+    exceed :data:`_PLACEMENT_BUDGET`, unless the atoms pair inconsistently at that place (the candidate would then be
+    lost only for the size of the cell it is written in: lawsonite P2₁cn → Pccn on (36a, b, c) against (a, b, c))."""
     from .modes import ZERO_AMPLITUDE, decompose
 
     if dist.amplitude < ZERO_AMPLITUDE:
@@ -340,7 +332,7 @@ def _best_polar_place(dist, tau, placed, max_distance: float, whatever_size: boo
     from .mode_reference import _polar_grid
 
     grid, _ = _polar_grid(rel, polar, rel.child.cell.matrix(), rel.parent.spacegroup.symops.centring_vectors())
-    if not whatever_size and len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET:
+    if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET and _keeps_symmetry(dist) is not False:
         return tau, dist  # (a long polar axis: a supercell along it, where the local steps have to do)
     try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)
         dec = decompose(relation=replace(rel, parent=replace(rel.parent, atoms=())), reference="symmetrized",
