@@ -645,6 +645,14 @@ def kept_operations_warning(rel, tol: float = 0.05):
                          "group, or see `symstrain info` for the group detected)")
 
 
+def relation_notes(rel, what: str | None = None) -> list:
+    """The warnings on what a holding relation's structures say beyond their groups (as ``relate`` gives them):
+    :func:`composition_warning` (``what``: the measures it affects) and :func:`kept_operations_warning`, those that
+    apply."""
+    notes = (composition_warning(rel.child, rel.parent, rel.P, rel.p, what), kept_operations_warning(rel))
+    return [n for n in notes if n is not None]
+
+
 def composition_mismatch(child, parent, P, p) -> str | None:
     """Which elements the child cell holds in other numbers than the parent mapped into it by (P, p) ('H: 0 against
     16'), or None (also when either has no atoms). For the measures that do not pair the two structures (intensities,

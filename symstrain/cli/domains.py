@@ -85,13 +85,10 @@ def run(args):
     warnings = result.all_warnings()
     if cells is not None:
         warnings += warning_records(cells.attrs.get("warnings", []), args.strain_table)
-    from ..pairing import composition_warning, kept_operations_warning
+    from ..pairing import relation_notes
 
     # as relate says them (sweep 6: ε-Pu → α-Pu, 16 atoms against 14; a P 1 cell of graphene, 12 antiphase states)
-    for note in (composition_warning(child, parent, rel.P, rel.p, "the predicted intensities that choose the "
-                                     "reflections"), kept_operations_warning(rel)):
-        if note is not None:
-            warnings.append(note)
+    warnings += relation_notes(rel, "the predicted intensities that choose the reflections")
     files = []
     text = result.summary()
     if args.plot:

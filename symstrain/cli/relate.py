@@ -19,7 +19,7 @@ def add_arguments(p):
 
 def run(args):
     from ..cif import read_cif
-    from ..pairing import composition_warning, kept_operations_warning
+    from ..pairing import relation_notes
     from ..relation import relate
     from . import CommandResult
 
@@ -27,8 +27,6 @@ def run(args):
     child = read_cif(args.child, block=args.child_block)
     rel = relate(parent, child, tol=args.tol)
     warnings = list(rel.all_warnings())
-    for note in ((composition_warning(child, parent, rel.P, rel.p), kept_operations_warning(rel)) if rel.holds
-                 else ()):
-        if note is not None:
-            warnings.append(note)
+    if rel.holds:
+        warnings += relation_notes(rel)
     return CommandResult(rel.to_dict(), rel.summary(), warnings=warnings, status="ok" if rel.holds else "refuted")
