@@ -176,8 +176,9 @@ def _read_document(path: Path):
                 raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
             listed = _cif2_list(source if isinstance(source, str) else data.decode("utf-8"), int(line))
             if listed:
-                raise SymstrainInputError(path, f"line {line}: the value {listed!r} begins with '[': a CIF 2.0 list, "
-                                          "which is not read (CIF 1.1 reserves '[': one value per tag, or quote it)") from None
+                raise SymstrainInputError(
+                    path, f"line {line}: the value {listed!r} begins with '[': a CIF 2.0 list, which is not read "
+                    "(CIF 1.1 reserves '[': one value per tag, or quote it)") from None
             raise SymstrainInputError(path, f"CIF syntax error at line {line}: {what}") from None
         m = re.match(r"^(?:string|data):(\d+)\s*(.*)$", msg)
         if m:

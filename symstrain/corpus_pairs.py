@@ -26,10 +26,10 @@ Rules
   candidates, as is every candidate ``relate`` refutes (with its reason).
 * **Series**: each compound of two or more entries, in temperature order (entries without T last), with the
   reference (parent) entry — the one whose group or verified children's groups hold the most members, then the most
-  symmetric (most operations per volume), the hottest among equals — and the command line of ``symstrain table`` for it; ``table_ready`` false,
-  and ``table_not_ready`` saying why, when that line would not run as it is: a member is not the first structure
-  block of its file (``table`` would read another), a member gives no temperature, or a member's group is neither
-  the reference's nor that of a verified child of it (its row would fail).
+  symmetric (most operations per volume), the hottest among equals — and the command line of ``symstrain table``
+  for it; ``table_ready`` false, and ``table_not_ready`` saying why, when that line would not run as it is: a member
+  is not the first structure block of its file (``table`` would read another), a member gives no temperature, or a
+  member's group is neither the reference's nor that of a verified child of it (its row would fail).
 """
 
 from __future__ import annotations

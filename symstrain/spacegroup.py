@@ -144,9 +144,9 @@ _SHIFTS24.flags.writeable = False
 def _shift_indices_24(ops: SymOps, t24: np.ndarray, table: SymOps, table24: np.ndarray) -> np.ndarray:
     """Indices into :data:`_SHIFTS` (ascending) of :func:`matching_shifts` for translations on the 1/24 grid
     (``t24``, ``table24``: :func:`~symstrain.ops.in_24ths` of each), in exact integer arithmetic modulo 24: the same
-    shifts as the general search, whose comparisons of such translations are exact too. A membership table of (rotation of the
-    table, translation code) replaces the sorted search; the operations that pin the shift most go first, pruning,
-    and the last few shifts are tried on every remaining operation at once."""
+    shifts as the general search, whose comparisons of such translations are exact too. A membership table of
+    (rotation of the table, translation code) replaces the sorted search; the operations that pin the shift most go
+    first, pruning, and the last few shifts are tried on every remaining operation at once."""
     rots = np.unique(table._rot_codes)
     rank = np.searchsorted(rots, ops._rot_codes)
     if np.any(rank >= len(rots)) or np.any(rots[np.minimum(rank, len(rots) - 1)] != ops._rot_codes):
