@@ -198,11 +198,12 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
 
 
 def _along(e: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """(n, 3) v_kᵀ·e·v_k of (n, 6) Voigt strains along the unit vectors ``directions`` (3, 3; columns)."""
-    E = np.zeros((len(e), 3, 3))
-    for k, (i, j) in enumerate(((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))):
-        E[:, i, j] = E[:, j, i] = e[:, k]
-    return np.einsum("ik,nij,jk->nk", directions, E, directions)
+    """(n, 3) v_kᵀ·e·v_k of (n, 6) Voigt strains along the unit vectors ``directions`` (3, 3; columns): the
+    Voigt components times the weights v_ik·v_jk (twice for i ≠ j), one (n, 6) × (6, 3) product (an (n, 3, 3)
+    tensor contracted by einsum took ~30 ms on 10⁵ rows)."""
+    weights = np.stack([directions[i] * directions[j] * (1.0 if i == j else 2.0)
+                        for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))])  # (6, 3)
+    return np.asarray(e, dtype=float) @ weights
 
 
 def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
