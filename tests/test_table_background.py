@@ -227,15 +227,80 @@ def test_table_json_and_no_plots_give_the_serial_bytes(tmp_path, monkeypatch, ca
     assert not list(forked.glob(".*"))  # no part file left
 
 
+def _pid_and_after(x, seconds):
+    time.sleep(seconds)
+    return _pid_and(x)
+
+
 def test_split_map_gives_the_values_of_the_loop_in_order():
-    args = [(k,) for k in range(7)]
-    assert background.split_map(_pid_and, args) != [_pid_and(k) for k in range(7)]  # some made elsewhere
-    assert [v for _, v in background.split_map(_pid_and, args)] == [2 * k for k in range(7)]
-    pids = [p for p, _ in background.split_map(_pid_and, args)]
-    assert pids[:3] == [os.getpid()] * 3 and set(pids[3:]) != {os.getpid()} and len(set(pids[3:])) == 1
+    args = [(k, 0.05) for k in range(12)]
+    made = background.split_map(_pid_and_after, args)
+    assert [v for _, v in made] == [2 * k for k in range(12)]  # every item once, in order
+    pids = {p for p, _ in made}
+    assert os.getpid() in pids and len(pids) == 2  # this process and one child took items from the queue
     assert background.split_map(_pid_and, [(1,)]) == [(os.getpid(), 2)]  # one item: here
+    args = [(k,) for k in range(7)]
     assert background.split_map(_pid_and, args, fork=False) == [(os.getpid(), 2 * k) for k in range(7)]
     assert _no_children()
+
+
+def test_split_map_shares_the_items_by_who_is_free():
+    # items of unequal cost: the first half slow, so a static half each would leave one process idle; from the
+    # queue the child takes more of the quick ones while this process works through a slow one
+    args = [(k, 0.2 if k < 4 else 0.01) for k in range(8)]
+    t = time.perf_counter()
+    made = background.split_map(_pid_and_after, args)
+    wall = time.perf_counter() - t
+    assert [v for _, v in made] == [2 * k for k in range(8)]
+    assert wall < 0.65  # two slow items each: ~0.45 s; a static half each: 4 × 0.2 s in this process
+    assert _no_children()
+
+
+def test_split_map_makes_here_what_a_killed_child_claimed():
+    parent = os.getpid()
+    made = background.split_map(_die_in_child, [(k, parent) for k in range(6)])
+    assert [v for _, v in made] == [2 * k for k in range(6)] and {p for p, _ in made} == {parent}
+    assert _no_children()
+
+
+def _die_in_child(x, parent):
+    if os.getpid() != parent:
+        os._exit(9)  # the child dies holding the item it claimed: no answer
+    time.sleep(0.02)
+    return _pid_and(x)
+
+
+def test_work_queue_gives_each_number_once_and_refuses_what_the_pipe_cannot_hold():
+    q = background._work_queue(1000)
+    try:
+        assert [k for k, _ in background._claimed(lambda: None, [()] * 1000, q)] == list(range(1000))
+        assert background._claimed(lambda: None, [()] * 1000, q) == []  # empty: no wait
+    finally:
+        os.close(q)
+    assert background._work_queue(10 ** 6) is None  # 4 MB of numbers: more than a pipe holds
+
+
+def test_arrays_come_back_through_the_shared_file_equal_and_writable():
+    import numpy as np
+
+    c = background.start(_arrays, 200_000)
+    assert c.shared is not None
+    got = c.result()
+    want = _arrays(200_000)
+    assert got.keys() == want.keys()
+    for k in want:
+        assert np.array_equal(got[k], want[k]) and got[k].dtype == want[k].dtype and got[k].flags.writeable
+    got["x"][0] = -1.0  # (a private map: this process's copy)
+    assert c.shared is None  # closed once read
+    assert _no_children()
+
+
+def _arrays(n):
+    import numpy as np
+
+    x = np.arange(n, dtype=float) / 7
+    return {"x": x, "odd": x[::3], "ints": np.arange(5, dtype=np.int32), "fortran": np.asfortranarray(
+        x[:600].reshape(20, 30)), "objects": np.array(["a", None], dtype=object), "empty": np.zeros(0)}
 
 
 def test_an_error_of_the_other_half_is_raised_here():
