@@ -1,16 +1,16 @@
 """A call run in a forked child process while this one goes on (Linux): :func:`start` and :class:`Call`.
 
-``symstrain table`` on a big series has jobs that need nothing from each other: the thermal expansion beside the
-strain table, the strain kernel's chunks (:func:`split_map`: both processes take the next chunk from one queue),
-drawing the figures beside writing table.csv, or the two halves of table.csv's rows (~0.25, 0.6, 1.7 and 0.9 s of
-CPU on 10⁵ rows). :func:`start` forks (``os.fork``: the child shares the table's memory, nothing is pickled on
-the way in, and it starts at once) and the child runs ``fn(*args)``; its answer comes back pickled, the memory of
-its arrays through a shared file in memory (mapped here, not copied); :meth:`Call.result` waits for it and returns its value or raises its exception here, as the same
-call made in this process would have (a :class:`~symstrain.errors.SymstrainInputError` stays one, exit 2; any
-other exception keeps its type name and message: "internal error", exit 70). A child that ends without an answer
-(killed) is not an answer: the call is made again here. :meth:`Call.close` (also on leaving a ``with``) stops and
-reaps a child whose result is no longer wanted: no zombie, no orphan left writing files. Where fork is not
-available (:data:`FORK` false: not Linux, or turned off), the call is made here, when :meth:`Call.result` asks.
+``symstrain table`` on a big series has jobs that need nothing from each other: the thermal expansion beside the strain
+table, the strain kernel's chunks (:func:`split_map`: both processes take the next chunk from one queue), drawing the
+figures beside writing table.csv, or the two halves of table.csv's rows (~0.25, 0.6, 1.7 and 0.9 s of CPU on 10⁵ rows).
+:func:`start` forks (``os.fork``: the child shares the table's memory, nothing is pickled on the way in, and it starts
+at once) and the child runs ``fn(*args)``; its answer comes back pickled, the memory of its arrays through a shared file
+in memory (mapped here, not copied); :meth:`Call.result` waits for it and returns its value or raises its exception
+here, as the same call made in this process would have (a :class:`~symstrain.errors.SymstrainInputError` stays one, exit
+2; any other exception keeps its type name and message: "internal error", exit 70). A child that ends without an answer
+(killed) is not an answer: the call is made again here. :meth:`Call.close` (also on leaving a ``with``) stops and reaps
+a child whose result is no longer wanted: no zombie, no orphan left writing files. Where fork is not available
+(:data:`FORK` false: not Linux, or turned off), the call is made here, when :meth:`Call.result` asks.
 
 What lives here: the process mechanics only. What does not: what is run (``cli/table.py``), pools of workers over
 many items (``parallel.py``: forkserver, never fork, because a library caller may hold threads; a command-line
