@@ -4,6 +4,7 @@ the same files; and no child is left behind (no zombie, no orphan)."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import time
@@ -78,6 +79,14 @@ def test_idle_cpu_reads_the_running_count(tmp_path, text, cpus, free):
     p.write_text(text, encoding="ascii")
     assert idle_cpu(str(p), cpus) is free
     assert idle_cpu(str(tmp_path / "missing"), cpus) is True
+
+
+def test_idle_cpu_takes_a_moment_of_another_task_for_a_free_cpu(monkeypatch):
+    readings = iter(["0.1 0.1 0.1 2/200 1\n", "0.1 0.1 0.1 2/200 1\n", "0.1 0.1 0.1 1/200 1\n"])
+    monkeypatch.setattr("builtins.open", lambda *a, **k: io.StringIO(next(readings)))
+    assert IDLE_CPU("/proc/loadavg", 2, gap=0) is True  # free at the third look
+    readings = iter(["0.1 0.1 0.1 2/200 1\n"] * 3 + ["0.1 0.1 0.1 1/200 1\n"])
+    assert IDLE_CPU("/proc/loadavg", 2, gap=0) is False  # busy at each of the three looks
 
 
 def _pid_and(x):

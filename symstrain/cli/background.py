@@ -32,17 +32,26 @@ FORK = (hasattr(os, "fork") and sys.platform.startswith("linux")
         and os.environ.get("SYMSTRAIN_ONE_PROCESS", "") in ("", "0"))
 
 
-def idle_cpu(path: str = "/proc/loadavg", cpus: int | None = None) -> bool:
+def idle_cpu(path: str = "/proc/loadavg", cpus: int | None = None, looks: int = 3, gap: float = 0.002) -> bool:
     """True when a CPU is free now for a second process of ours: fewer tasks running than CPUs, this process
-    counted (the running count of ``path``, Linux's /proc/loadavg); True where it cannot be read. On a busy 2-core
-    machine the scheduler gives each busy session its share whatever it forks, and two processes of ours there were
-    ~5 % slower than one."""
-    try:
-        with open(path, encoding="ascii") as fh:
-            running = int(fh.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return True
-    return running < (cpus or os.cpu_count() or 1)
+    counted (the running count of ``path``, Linux's /proc/loadavg), at one of ``looks`` readings ``gap`` seconds
+    apart — a task that runs for a moment (a kernel thread: ~2 % of single readings on an idle 2-core machine) is
+    not a busy CPU, another session's work is there at every reading. True where it cannot be read. On a busy
+    2-core machine the scheduler gives each busy session its share whatever it forks, and two processes of ours
+    there were ~5 % slower than one."""
+    import time
+
+    for look in range(looks):
+        if look:
+            time.sleep(gap)
+        try:
+            with open(path, encoding="ascii") as fh:
+                running = int(fh.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return True
+        if running < (cpus or os.cpu_count() or 1):
+            return True
+    return False
 
 
 class Call:
