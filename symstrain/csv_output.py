@@ -314,7 +314,8 @@ def _window_move(key: int):
     if key < 128:
         neg, L = divmod(key, 64)
         nd = L - neg - 6  # the digits after "0.0000"
-        src = list(range(neg)) + [neg + 6] + ([dot] + list(range(neg + 7, L)) if nd > 1 else []) + [ee, minus, zero, five]
+        src = (list(range(neg)) + [neg + 6] + ([dot] + list(range(neg + 7, L)) if nd > 1 else [])
+               + [ee, minus, zero, five])
     else:
         L = key - 128
         e = L - 3
