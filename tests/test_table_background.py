@@ -304,6 +304,20 @@ def test_arrays_come_back_through_the_shared_file_equal_and_writable():
     assert _no_children()
 
 
+def test_arrays_come_back_through_the_pipe_when_the_shared_file_has_no_room(monkeypatch):
+    import errno
+
+    import numpy as np
+
+    def full(fd, buffers):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(background, "_write_buffers", full)  # (the forked child has the same attribute)
+    got = background.start(_arrays, 50_000).result()
+    assert all(np.array_equal(got[k], v) for k, v in _arrays(50_000).items())
+    assert _no_children()
+
+
 def _arrays(n):
     import numpy as np
 

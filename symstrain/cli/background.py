@@ -235,7 +235,11 @@ def _child(fn, args, w, shared=None) -> None:
     try:  # the arrays' memory apart (pickle protocol 5: out of band), when there is a shared file to put it in
         data = pickle.dumps(payload, protocol=5, buffer_callback=None if shared is None else buffers.append)
         if buffers:
-            data = pickle.dumps(("shared", (data, _write_buffers(shared, buffers))), protocol=5)
+            try:
+                data = pickle.dumps(("shared", (data, _write_buffers(shared, buffers))), protocol=5)
+            except OSError:  # no room in memory for the file (ENOSPC, ENOMEM): the whole answer through the pipe
+                buffers.clear()
+                data = pickle.dumps(payload, protocol=5)
     except Exception as exc:  # noqa: BLE001 — a value that cannot travel is a bug of the caller
         data = pickle.dumps(_portable(exc))
     view = memoryview(data)
