@@ -279,14 +279,26 @@ def _die_in_child(x, parent):
     return _pid_and(x)
 
 
-def test_work_queue_gives_each_number_once_and_refuses_what_the_pipe_cannot_hold():
-    q = background._work_queue(1000)
+def test_work_queue_gives_each_item_once_in_runs_the_pipe_can_hold():
+    import fcntl
+
+    fd, per = background._work_queue(1000)
     try:
-        assert [k for k, _ in background._claimed(lambda: None, [()] * 1000, q)] == list(range(1000))
-        assert background._claimed(lambda: None, [()] * 1000, q) == []  # empty: no wait
+        assert per == 1
+        assert [k for k, _ in background._claimed(lambda: None, [()] * 1000, fd, per)] == list(range(1000))
+        assert background._claimed(lambda: None, [()] * 1000, fd, per) == []  # empty: no wait
     finally:
-        os.close(q)
-    assert background._work_queue(10 ** 6) is None  # 4 MB of numbers: more than a pipe holds
+        os.close(fd)
+    n = 10 ** 6  # 4 MB of numbers: more than a pipe holds, so each number is a run of items
+    fd, per = background._work_queue(n)
+    try:
+        r, w = os.pipe()
+        room = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ) // background._ITEM
+        os.close(r), os.close(w)
+        assert per == -(-n // room) > 1
+        assert [k for k, _ in background._claimed(lambda: None, [()] * n, fd, per)] == list(range(n))
+    finally:
+        os.close(fd)
 
 
 def test_arrays_come_back_through_the_shared_file_equal_and_writable():

@@ -161,49 +161,57 @@ def split_map(fn, args: list, fork: bool = True) -> list:
     both take the next item from one queue (:func:`_work_queue`) until it is empty, so neither waits for the other
     at the end (a static half each left one idle for ~50 ms of 0.3 s on a 10⁵-row table). The same values in the
     same order (the child's come back pickled); an item the child claimed but did not answer (killed) is made here.
-    Fewer than two items, or no fork: all here."""
-    if len(args) < 2 or not (fork and FORK):
+    Fewer than two items, no fork or no pipe: all here."""
+    queue = _work_queue(len(args)) if len(args) >= 2 and fork and FORK else None
+    if queue is None:
         return [fn(*a) for a in args]
-    queue = _work_queue(len(args))
-    if queue is None:  # (more items than the pipe holds: the halves, each in one process)
-        half = len(args) // 2
-        with start(_each, fn, args[half:], fork=True) as rest:
-            first = [fn(*a) for a in args[:half]]
-            return first + rest.result()
+    fd, per = queue
     try:
-        with start(_claimed, fn, args, queue, fork=True) as other:
-            done = dict(_claimed(fn, args, queue))
+        with start(_claimed, fn, args, fd, per, fork=True) as other:
+            done = dict(_claimed(fn, args, fd, per))
             done.update(other.result())
     finally:
-        os.close(queue)
+        os.close(fd)
     return [done[k] if k in done else fn(*a) for k, a in enumerate(args)]
 
 
-#: bytes of an item's number in the queue of :func:`split_map`
+#: bytes of a number in the queue of :func:`split_map`
 _ITEM = 4
 
 
-def _work_queue(n: int) -> int | None:
-    """The read end of a pipe holding the numbers 0 … n−1 (:data:`_ITEM` bytes each), not blocking when empty; None
-    when they do not fit in the pipe at once. Two processes reading it get each number once: a read of a pipe is
-    one copy under the pipe's lock (Linux), and all numbers are written before either reads."""
-    r, w = os.pipe()
+def _work_queue(n: int) -> tuple[int, int] | None:
+    """``(fd, per)``: the read end of a pipe holding the numbers 0, 1, … of the runs of ``per`` consecutive items
+    that cover n items (:data:`_ITEM` bytes each; ``per`` 1 unless the pipe cannot hold n numbers), not blocking
+    when empty; None when no pipe can be made or filled. Two processes reading it get each number once: a read of a
+    pipe is one copy under the pipe's lock (Linux), and all numbers are written before either reads."""
+    import fcntl
+
     try:
+        r, w = os.pipe()
+    except OSError:
+        return None
+    try:
+        try:
+            room = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ) // _ITEM
+        except (AttributeError, OSError):
+            room = 4096 // _ITEM  # one page: what any pipe holds
+        per = -(-n // room)
         os.set_blocking(w, False)
-        data = b"".join(k.to_bytes(_ITEM, "little") for k in range(n))
+        data = b"".join(k.to_bytes(_ITEM, "little") for k in range(-(-n // per)))
         if os.write(w, data) != len(data):
             raise BlockingIOError
-    except OSError:  # (BlockingIOError: the pipe is full before the last number)
+    except OSError:  # (BlockingIOError: the pipe full before the last number)
         os.close(r)
         return None
     finally:
         os.close(w)
     os.set_blocking(r, False)
-    return r
+    return r, per
 
 
-def _claimed(fn, args: list, queue: int) -> list:
-    """``[(k, fn(*args[k]))]`` for each number k taken from ``queue`` (:func:`_work_queue`) until it is empty."""
+def _claimed(fn, args: list, queue: int, per: int = 1) -> list:
+    """``[(k, fn(*args[k]))]`` for the items of each run number taken from ``queue`` (:func:`_work_queue`; ``per``
+    items a run) until it is empty."""
     out = []
     while True:
         try:
@@ -212,12 +220,8 @@ def _claimed(fn, args: list, queue: int) -> list:
             return out
         if len(item) < _ITEM:
             return out
-        k = int.from_bytes(item, "little")
-        out.append((k, fn(*args[k])))
-
-
-def _each(fn, args: list) -> list:
-    return [fn(*a) for a in args]
+        first = int.from_bytes(item, "little") * per
+        out.extend((k, fn(*args[k])) for k in range(first, min(first + per, len(args))))
 
 
 def _child(fn, args, w, shared=None) -> None:
