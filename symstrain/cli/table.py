@@ -9,12 +9,12 @@ expansion of each phase) and the figures ``lattice.png``, ``strain.png``, ``eta.
 Files that cannot be read or related are listed one line each and the rest goes on (status "partial", exit 3).
 This module also holds the input options and reading shared with ``transitions``; table.csv is written by
 :func:`symstrain.csv_output.write_csv`, the rows of ``--json`` by :class:`symstrain.json_output.Rows` (text written
-column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows, when a CPU is free, the second CPU
-works through forked children (:mod:`symstrain.cli.background`, Linux): the thermal expansion while the strain table is
-computed, half of the strain kernel's chunks (``background.split_map``), then three of the figures while this process
-writes the CSV files and draws the fourth (and, with ``--json`` to a pipe, makes the rows' text, ``Rows.spool``) —
-or, without figures, the second half of table.csv's rows. The same bytes as in one process; an error of a child is
-this command's error.
+column by column, never 10⁵ dicts). On a table of ≥ :data:`FORK_ROWS` rows, when a CPU is free, the second CPU works
+through forked children (:mod:`symstrain.cli.background`, Linux): the thermal expansion while the strain table is
+computed, the strain kernel's chunks it takes from a queue shared with this process (``background.split_map``), then
+three of the figures while this process writes the CSV files and draws the fourth (and, with ``--json`` to a pipe, makes
+the rows' text, ``Rows.spool``) — or, without figures, the second half of table.csv's rows. The same bytes as in one
+process; an error of a child is this command's error.
 """
 
 from __future__ import annotations
