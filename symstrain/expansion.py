@@ -176,9 +176,7 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     big = np.argmax(np.abs(vec), axis=0)
     vec = vec * np.where(vec[big, np.arange(3)] < 0, -1.0, 1.0)
     vec = np.where(np.abs(vec) < 1e-12, 0.0, vec)
-    # ∂λ_k/∂α_v = v_ik v_jk (times 2 for an off-diagonal Voigt component)
-    D = np.stack([vec[i] * vec[j] * (1.0 if i == j else 2.0)
-                  for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))], axis=-1)  # (3, 6)
+    D = _voigt_weights(vec).T  # (3, 6): ∂λ_k/∂α_v
     lam_su = np.sqrt(np.sum((D * su) ** 2, axis=1))
     uvw = np.linalg.solve(cell_matrix(p[0], frame), vec)
     uvw = uvw / np.abs(uvw).max(axis=0)
@@ -197,13 +195,19 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
                           kind, labels, tuple(warnings), T, _along(r.e, vec), V)
 
 
+def _voigt_weights(directions: np.ndarray) -> np.ndarray:
+    """(6, 3): row v, column k is v_ik·v_jk (twice for i ≠ j) for the Voigt component v = (i, j) and the unit vector
+    k of ``directions`` (3, 3; columns) — so that x·w_k = v_kᵀ·X·v_k for a Voigt vector x of a symmetric tensor X,
+    and the derivative of an eigenvalue λ_k of X by x_v is w_vk."""
+    return np.stack([directions[i] * directions[j] * (1.0 if i == j else 2.0)
+                     for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))])
+
+
 def _along(e: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """(n, 3) v_kᵀ·e·v_k of (n, 6) Voigt strains along the unit vectors ``directions`` (3, 3; columns): the
-    Voigt components times the weights v_ik·v_jk (twice for i ≠ j), one (n, 6) × (6, 3) product (an (n, 3, 3)
-    tensor contracted by einsum took ~30 ms on 10⁵ rows)."""
-    weights = np.stack([directions[i] * directions[j] * (1.0 if i == j else 2.0)
-                        for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))])  # (6, 3)
-    return np.asarray(e, dtype=float) @ weights
+    """(n, 3) v_kᵀ·e·v_k of (n, 6) Voigt strains along the unit vectors ``directions`` (3, 3; columns): one
+    (n, 6) × (6, 3) product with :func:`_voigt_weights` (an (n, 3, 3) tensor contracted by einsum took ~30 ms on 10⁵
+    rows)."""
+    return np.asarray(e, dtype=float) @ _voigt_weights(directions)
 
 
 def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
