@@ -245,6 +245,30 @@ def in_24ths(t) -> np.ndarray | None:
     return r.astype(np.int64) % 24
 
 
+def ranks_in(rots: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """The position of each rotation code of ``codes`` among the sorted distinct codes ``rots``, or None when some
+    code is not among them."""
+    rank = np.searchsorted(rots, codes)
+    if np.any(rank >= len(rots)) or np.any(rots.take(rank) != codes):
+        return None
+    return rank
+
+
+class Table24:
+    """A set of operations on the 1/24 grid as a membership table over (rotation, translation code): exact, and one
+    look-up for many operations. ``rank`` (n,): each operation's rotation among ``n_rots`` sorted distinct codes
+    (:func:`ranks_in`); ``t24`` (n, 3): its translation in 1/24ths (:func:`in_24ths`)."""
+
+    def __init__(self, n_rots: int, rank: np.ndarray, t24: np.ndarray):
+        self._member = np.zeros(n_rots * N24, dtype=bool)
+        self._member[rank * N24 + t24 @ CODE24] = True
+
+    def contains(self, rank, t24) -> np.ndarray:
+        """Whether each (rotation rank, translation in 1/24ths, 0..23) is in the set; ``rank`` (…) and ``t24``
+        (…, 3) broadcast."""
+        return self._member.take(rank * N24 + t24 @ CODE24)
+
+
 def _closed_in_24ths(R: np.ndarray, t: np.ndarray, rots: np.ndarray, which: np.ndarray, q: np.ndarray) -> bool:
     """True when every product of the operations (R, t) lies in the set, decided in exact integer arithmetic modulo
     24 for translations within 1e-9 of the 1/24 grid (every list gemmi reads); False when some product is missing
@@ -255,14 +279,12 @@ def _closed_in_24ths(R: np.ndarray, t: np.ndarray, rots: np.ndarray, which: np.n
     t24 = in_24ths(t)
     if t24 is None or rots[0] < 0:
         return False
-    rank = np.searchsorted(rots, q)
-    if np.any(rank >= len(rots)) or np.any(rots.take(rank) != q):
+    rank = ranks_in(rots, q)
+    if rank is None:
         return False  # a product's rotation is not in the set
-    member = np.zeros(len(rots) * N24, dtype=bool)
-    member[which * N24 + t24 @ CODE24] = True
     n = len(t24)
     prod = (np.matmul(R.astype(np.int64), t24.T).transpose(0, 2, 1) + t24[:, None, :]) % 24  # (i, j): R_i·t_j + t_i
-    return bool(member.take(rank * N24 + prod.reshape(n * n, 3) @ CODE24).all())
+    return bool(Table24(len(rots), which, t24).contains(rank, prod.reshape(n * n, 3)).all())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from .notation import fmt_vector
-from .ops import CODE24, N24, SymOps, in_24ths, lattice_basis
+from .ops import SymOps, Table24, in_24ths, lattice_basis, ranks_in
 
 #: conventional centring translation sets (without the null vector), compared modulo 1
 _CENTRINGS = {
@@ -148,11 +148,10 @@ def _shift_indices_24(ops: SymOps, t24: np.ndarray, table: SymOps, table24: np.n
     (rotation of the table, translation code) replaces the sorted search; the operations that pin the shift most go
     first, pruning, and the last few shifts are tried on every remaining operation at once."""
     rots = np.unique(table._rot_codes)
-    rank = np.searchsorted(rots, ops._rot_codes)
-    if np.any(rank >= len(rots)) or np.any(rots[np.minimum(rank, len(rots) - 1)] != ops._rot_codes):
+    rank = ranks_in(rots, ops._rot_codes)
+    if rank is None:
         return np.zeros(0, dtype=np.int64)  # a rotation the table lacks: no shift fits
-    member = np.zeros(len(rots) * N24, dtype=bool)
-    member[np.searchsorted(rots, table._rot_codes) * N24 + table24 @ CODE24] = True
+    member = Table24(len(rots), np.searchsorted(rots, table._rot_codes), table24)
     M = ops.rotations.astype(np.int64) - np.eye(3, dtype=np.int64)
     order = np.argsort(-np.linalg.matrix_rank(M), kind="stable")
     idx = np.arange(len(_SHIFTS24))
@@ -160,14 +159,14 @@ def _shift_indices_24(ops: SymOps, t24: np.ndarray, table: SymOps, table24: np.n
         if len(idx) <= _FEW_SHIFTS:
             break
         moved = (t24[k] + _SHIFTS24.take(idx, axis=0) @ M[k].T) % 24
-        idx = idx.compress(member.take(rank[k] * N24 + moved @ CODE24))
+        idx = idx.compress(member.contains(rank[k], moved))
         if len(idx) == 0:
             return idx
     else:
         return idx
     rest = order[done:]
     moved = (t24[rest][None] + np.einsum("kab,cb->cka", M[rest], _SHIFTS24.take(idx, axis=0))) % 24  # (shifts, ops, 3)
-    fits = member.take(rank[rest][None] * N24 + moved @ CODE24).all(axis=1)
+    fits = member.contains(rank[rest][None], moved).all(axis=1)
     return idx.compress(fits)
 
 
