@@ -65,6 +65,44 @@ def test_an_atom_survives_pickling_bit_for_bit():
         ("Fe1", "Fe", 0.875, None, (0.01, 0.02, 0.03, 0.0, -1e-3, 0.0), "2")
 
 
+def test_a_phase_survives_pickling_with_its_atoms_as_columns():
+    # a Phase pickles its atoms as columns (two (n, 3) arrays and a tuple per other field): every field of every
+    # atom must come back bit for bit, in order, each atom's coordinates its own writeable (3,) row
+    import pickle
+    from dataclasses import fields
+
+    import numpy as np
+
+    from symstrain.phase import Atom, Cell, Phase, SpaceGroupInfo
+
+    atoms = (Atom("Fe1", "Fe", np.array([np.nextafter(0.1, 1.0), 1 / 3, -0.0]), np.array([2e-5, np.nan, 0.0]),
+                  0.875, None, (0.01, 0.02, 0.03, 0.0, -1e-3, 0.0), "2"),
+             Atom("O1", "O", np.array([0.5, 0.25, 0.75]), np.full(3, np.nan), 1.0, 0.012, None, ""))
+    ph = Phase(Cell(5.0, 6.0, 7.0, 90.0, 93.1, 90.0, su=(1e-4, None, 2e-4, None, 0.01, None)),
+               SpaceGroupInfo.from_symbol("P 1 21/c 1"), atoms, source="x.cif", block="b", temperature=300.0,
+               temperature_su=0.5, temperature_source="_diffrn_ambient_temperature", formula="Fe O", z=4.0,
+               warnings=("a note",))
+    back = pickle.loads(pickle.dumps(ph, protocol=5))
+    assert type(back) is Phase and len(back.atoms) == 2
+    for f in fields(Phase):
+        if f.name != "atoms":
+            assert getattr(back, f.name) == getattr(ph, f.name) or f.name == "spacegroup"
+    assert back.spacegroup.hall == ph.spacegroup.hall and np.array_equal(back.spacegroup.rotations,
+                                                                         ph.spacegroup.rotations)
+    for a, b in zip(atoms, back.atoms):
+        assert type(b) is Atom
+        for k in ("xyz", "xyz_su"):
+            got = getattr(b, k)
+            assert got.shape == (3,) and got.dtype == np.float64 and got.flags.writeable
+            assert got.tobytes() == getattr(a, k).tobytes()  # -0.0, NaN and the last bit kept
+        assert [getattr(b, f.name) for f in fields(Atom) if f.name not in ("xyz", "xyz_su")] == \
+            [getattr(a, f.name) for f in fields(Atom) if f.name not in ("xyz", "xyz_su")]
+    back.atoms[0].xyz[0] = 0.9  # one atom's coordinates are its own
+    assert back.atoms[1].xyz[0] == 0.5 and back.atoms[0].moved([0.1, 0.2, 0.3]).xyz[2] == 0.3
+    empty = pickle.loads(pickle.dumps(Phase(ph.cell, ph.spacegroup, ())))
+    assert empty.atoms == ()
+
+
 def test_cell_volume_is_computed_once_and_stays_the_closed_form():
     import math
     import pickle
