@@ -6,7 +6,8 @@ the row's text a %-template filled for the whole block by ``%`` (``symstrain tab
 numbers, ≈ 230 MB).
 
 What lives here: :class:`Rows` and the kinds of its fields (:class:`Floats`, :class:`Values`, :class:`Obj`,
-:class:`Arr`, :func:`quantity`), and :func:`write_json`, which streams a document holding Rows. What does not: the
+:class:`Arr`, :func:`quantity`), :class:`RawJSON` (a value given as its JSON text, made beforehand) and
+:func:`write_json`, which streams a document holding Rows and RawJSON. What does not: the
 float formatting (``csv_output.py``), what the rows of a command are (``cli/table.py``), the envelope
 (``cli/__init__.py``).
 """
@@ -14,6 +15,7 @@ float formatting (``csv_output.py``), what the rows of a command are (``cli/tabl
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 
@@ -241,15 +243,51 @@ def _block(program, lo: int, hi: int, sep: str) -> str:
 # ------------------------------------------------------------------------------------------------ documents
 
 
+def jsonable(obj):
+    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values; anything else is kept (a
+    table's :class:`Rows` and a :class:`RawJSON` are written by :func:`write_json`)."""
+    t = type(obj)
+    if t is str or t is int or t is bool or obj is None:  # the common leaves first
+        return obj
+    if t is float:
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if hasattr(obj, "to_dict"):
+        return jsonable(obj.to_dict())
+    return obj
+
+
+@dataclass(frozen=True, eq=False)
+class RawJSON:
+    """A value given as its JSON text, made beforehand (``json.dumps`` of plain JSON values, compact, ASCII; e.g. by
+    the worker process that made the value, :attr:`symstrain.structure_info.StructureInfo.json_text`):
+    :func:`write_json` writes the text where the value stands."""
+
+    text: str
+
+
 def write_json(doc, fh, indent=None) -> None:
     """Write ``json.dumps(doc, indent=indent, allow_nan=False)`` to ``fh`` for a ``doc`` of plain JSON values that
-    may hold :class:`Rows` anywhere (each written as its list). Compact (``indent`` None): the rest of the document is
-    dumped once with a placeholder for each Rows and the rows are streamed in its place; indented: the rows are
-    built as objects and the whole is ``json.dumps``."""
+    may hold :class:`Rows` (each written as its list) and :class:`RawJSON` (each written as its text) anywhere.
+    Compact (``indent`` None): the rest of the document is dumped once with a placeholder for each of them and the
+    rows are streamed, the texts written, in its place; indented: the rows are built as objects, the texts parsed,
+    and the whole is ``json.dumps``."""
     found = []
 
     def swap(o, mark):
-        if isinstance(o, Rows):
+        if isinstance(o, (Rows, RawJSON)):
             found.append(o)
             return mark(o)
         if isinstance(o, dict):
@@ -263,9 +301,13 @@ def write_json(doc, fh, indent=None) -> None:
         parts = text.split('"\\u0000symstrain rows ')
         if len(parts) == len(found) + 1 and all(p.startswith(f'{k}\\u0000"') for k, p in enumerate(parts[1:])):
             fh.write(parts[0])
-            for k, (rows, part) in enumerate(zip(found, parts[1:])):
-                rows.write(fh)
+            for k, (value, part) in enumerate(zip(found, parts[1:])):
+                if isinstance(value, RawJSON):
+                    fh.write(value.text)
+                else:
+                    value.write(fh)
                 fh.write(part[len(f'{k}\\u0000"'):])
             return
         found.clear()
-    fh.write(json.dumps(swap(doc, lambda o: o.to_list()), indent=indent, allow_nan=False))
+    fh.write(json.dumps(swap(doc, lambda o: json.loads(o.text) if isinstance(o, RawJSON) else o.to_list()),
+                        indent=indent, allow_nan=False))

@@ -13,7 +13,7 @@ Conventions: lengths Å, angles degrees, volumes Å³, temperatures K, spglib to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from . import contract
 from .detect import SymmetryReport, detect_symmetry, not_run_warning
@@ -98,6 +98,17 @@ class StructureInfo:
             },
             "contacts": [c.to_dict() for c in self.contacts],
         }
+
+    @cached_property
+    def json_text(self) -> str:
+        """:meth:`to_dict` as compact JSON text (``json.dumps`` of its plain JSON values, ASCII), made once: a
+        batch's workers make it beside the result when asked (:func:`info_batch` ``encode``), so that the process
+        writing the document only copies it."""
+        import json
+
+        from .json_output import jsonable
+
+        return json.dumps(jsonable(self.to_dict()), allow_nan=False)
 
     def row(self) -> dict:
         """One flat row of a batch table (CSV): file, block, T and T_su (K), cell and volume with ``_su`` columns
@@ -223,10 +234,15 @@ class InfoBatch:
 
         return pd.DataFrame([r.row() for r in self.results])
 
-    def to_dict(self) -> dict:
-        """The batch object of the JSON contract: results, failed, n_files, n_read, n_failed."""
+    def to_dict(self, encoded: bool = False) -> dict:
+        """The batch object of the JSON contract: results, failed, n_files, n_read, n_failed. ``encoded``: each
+        result as its :attr:`~StructureInfo.json_text` in a :class:`~symstrain.json_output.RawJSON` (for
+        :func:`~symstrain.json_output.write_json`), not as a dict."""
+        from .json_output import RawJSON
+
+        results = [RawJSON(r.json_text) for r in self.results] if encoded else [r.to_dict() for r in self.results]
         return {"n_files": self.n_files, "n_read": len(self.results), "n_failed": len(self.failed),
-                "results": [r.to_dict() for r in self.results], "failed": [f.to_dict() for f in self.failed]}
+                "results": results, "failed": [f.to_dict() for f in self.failed]}
 
 
 #: what :func:`info` imports on its first call: the workers of a batch start with them imported (once, in their
@@ -234,17 +250,27 @@ class InfoBatch:
 WORKER_IMPORTS = ("gemmi", "spglib", "symstrain.cif", "symstrain.detect", "symstrain.neighbours", "symstrain.expand")
 
 
+def _info_encoded(source, **options) -> StructureInfo:
+    """:func:`info` with its :attr:`~StructureInfo.json_text` made (it travels with the result)."""
+    result = info(source, **options)
+    result.json_text  # noqa: B018 (made here, in the worker)
+    return result
+
+
 def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
-               dask: str | None = None, progress=None, detect_limit: bool = True) -> InfoBatch:
+               dask: str | None = None, progress=None, detect_limit: bool = True, encode: bool = False) -> InfoBatch:
     """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
     address), the biggest files first; a file that fails — bad input, a bug, or a crash of its worker process — is
-    listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`)."""
+    listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`). ``encode``:
+    each result's :attr:`~StructureInfo.json_text` is made where the result is made (by the workers, in parallel)
+    for a caller that writes the batch as JSON."""
     import os
 
     paths = [str(p) for p in paths]
     if not (isinstance(symprec, (int, float)) and symprec > 0):
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
     sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
-    results, failed = run_batch(partial(info, block=block, symprec=symprec, detect_limit=detect_limit), paths, block=block, jobs=jobs,
-                                dask=dask, weights=sizes, progress=progress, desc="info", preload=WORKER_IMPORTS)
+    read = partial(_info_encoded if encode else info, block=block, symprec=symprec, detect_limit=detect_limit)
+    results, failed = run_batch(read, paths, block=block, jobs=jobs, dask=dask, weights=sizes, progress=progress,
+                                desc="info", preload=WORKER_IMPORTS)
     return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))

@@ -163,3 +163,22 @@ def test_spooled_rows_are_the_same_text():
     buf = io.StringIO()
     jo.write_json({"results": rows, "n": 1}, buf)
     _same(buf.getvalue(), json.dumps({"results": want, "n": 1}, allow_nan=False))
+
+
+def test_raw_json_is_written_as_its_text():
+    """A value given as its JSON text (RawJSON) is written where it stands: the document is json.dumps of it with
+    the text parsed back, compact (the text copied) and indented, beside Rows, and when a string in the document
+    looks like the placeholder."""
+    v, s, names, labels, null = _case(20, 3)
+    rows = _rows(v, s, names, labels, null)
+    values = [{"a": [1, 2.5, None], "s": "é \"x\""}, [], "text", 3, None]
+    raw = [jo.RawJSON(json.dumps(x, allow_nan=False)) for x in values]
+    doc = {"n": 5, "results": raw, "rows": rows, "last": {"r": raw[0]}}
+    want = {"n": 5, "results": values, "rows": rows.to_list(), "last": {"r": values[0]}}
+    tricky = {**doc, "tricky": "\x00symstrain rows 0\x00"}
+    for d, indent in ((doc, None), (doc, 1), (tricky, None)):
+        buf = io.StringIO()
+        jo.write_json(d, buf, indent=indent)
+        _same(buf.getvalue(), json.dumps({**want, **{k: v for k, v in d.items() if k == "tricky"}}, indent=indent,
+                                         allow_nan=False))
+    assert jo.jsonable(doc)["results"][0] is raw[0]  # kept as it is for write_json

@@ -173,3 +173,31 @@ def test_a_script_without_a_main_guard_fails_fast_with_the_reason(tmp_path):
     reason = [line for line in proc.stderr.splitlines() if line.startswith("RuntimeError: symstrain.parallel")]
     assert len(reason) == 1 and "no worker process could start" in reason[0]
     assert "if __name__ == \"__main__\":" in reason[0]  # one line that says what to do
+
+
+def test_an_encoded_info_batch_carries_each_results_json_text(tmp_path):
+    # info_batch(encode=True): each result's JSON text is made by the worker that read the file and comes back with
+    # the result; it is json.dumps of the result's dict, and the batch written from the texts is the same document
+    import io
+
+    from symstrain.json_output import jsonable, write_json
+    from symstrain.models import write_model_cifs
+    from symstrain.structure_info import info_batch
+
+    files = [str(p) for p in write_model_cifs(tmp_path)]
+    (tmp_path / "broken.cif").write_text("data_x\n_cell_length_a 5\n")
+    files.append(str(tmp_path / "broken.cif"))
+    plain = info_batch(files)
+    for jobs in (1, 2):
+        batch = info_batch(files, jobs=jobs, encode=True)
+        assert len(batch.results) == 2 and len(batch.failed) == 1
+        for r in batch.results:
+            assert "json_text" in r.__dict__  # made where the result was made, not here on demand
+            assert json.loads(r.json_text) == json.loads(json.dumps(jsonable(r.to_dict())))
+        texts = []
+        for b, encoded in ((plain, False), (batch, True)):
+            buf = io.StringIO()
+            write_json(jsonable(b.to_dict(encoded=encoded)), buf)
+            texts.append(buf.getvalue())
+        assert texts[0] == texts[1]
+    assert all("json_text" not in r.__dict__ for r in plain.results)  # not made unless asked

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import math
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import SymstrainInputError
+from ..json_output import jsonable as to_jsonable  # (the name the commands and tests use)
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
 COMMANDS = ("demo", "info", "relate", "strain", "table", "reflections", "domains", "order", "modes", "pseudo", "landau",
@@ -61,32 +61,6 @@ class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other input error
         sys.stderr.write(f"symstrain: error: {self.prog}: {message}\n")
         raise SystemExit(2)
-
-
-def to_jsonable(obj):
-    """Convert numpy scalars/arrays, tuples and non-finite floats into plain JSON values; anything else is kept (a
-    table's :class:`~symstrain.json_output.Rows` is written by :func:`~symstrain.json_output.write_json`)."""
-    t = type(obj)
-    if t is str or t is int or t is bool or obj is None:  # the common leaves first
-        return obj
-    if t is float:
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if hasattr(obj, "to_dict"):
-        return to_jsonable(obj.to_dict())
-    return obj
 
 
 def output_dir(out, command: str, names=()):

@@ -52,7 +52,7 @@ def run(args):
     else:
         batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, dask=args.dask,
                            progress=progress_bar(not (args.json or args.no_progress)),
-                           detect_limit=not args.no_detect_limit)
+                           detect_limit=not args.no_detect_limit, encode=args.json)
     if not batch.results:
         raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
                                                  f"{batch.failed[0].message})")
@@ -68,5 +68,6 @@ def run(args):
         lines.append(f"{len(batch.results)} read, {len(batch.failed)} failed"
                      + (f"; table in {args.csv}" if args.csv else ""))
         text = "\n".join(lines)
-    return CommandResult(batch.to_dict(), text, files, warnings=warnings,
+    # --json: each result's text was made by the worker that read the file (written as it is: json_output.RawJSON)
+    return CommandResult(batch.to_dict(encoded=args.json), text, files, warnings=warnings,
                          status="partial" if batch.failed else "ok")
