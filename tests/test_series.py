@@ -136,6 +136,30 @@ def test_bad_csv(expect_refusal, text, match):
     assert err.source == str(f)
 
 
+def test_cell_csv_line_ends_read_alike(tmp_path):
+    # the reader takes the file's bytes as they are where they hold no "\r" and otherwise the text with its line
+    # ends made "\n" (as a text-mode read): LF, CRLF and CR files give the same table, the same numbers as written,
+    # and the same line in an error
+    import pandas as pd
+
+    lines = ["# cooling run", "T,a,b,c,beta,label", "100,10.0,12.0,15.5,90.0,x1", "",
+             "200,10.01,12.02,15.52,93.1,x2", "300,10.02,12.04,15.54,93.2,x3"]
+    frames, errors = [], []
+    for end in ("\n", "\r\n", "\r"):
+        f = tmp_path / f"cells{len(frames)}.csv"
+        f.write_bytes(end.join(lines).encode() + end.encode())
+        frames.append(read_cells_csv(f).drop(columns=["file"]))
+        bad = tmp_path / f"bad{len(errors)}.csv"
+        bad.write_bytes(end.join(lines[:5] + ["300,10.02,x12.04,15.54,93.2,x3"]).encode())
+        with pytest.raises(SymstrainInputError) as err:
+            read_cells_csv(bad)
+        errors.append(err.value.problem)
+    for df in frames[1:]:
+        pd.testing.assert_frame_equal(df, frames[0])
+    assert frames[0]["c"].tolist() == [15.5, 15.52, 15.54] and frames[0]["label"].tolist() == ["x1", "x2", "x3"]
+    assert errors[0] == errors[1] == errors[2] and errors[0].startswith("row 6, column 'b'")
+
+
 def _phase(cell, T, name):
     return Phase(cell, SpaceGroupInfo.from_symbol("P 1 21/c 1"), (), source=name, temperature=T)
 
