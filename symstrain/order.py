@@ -101,6 +101,11 @@ class Distortion:
     warnings: tuple[WarningRecord, ...] = ()
     #: largest pairing distance (Å) used, passed on to the decomposition
     max_distance: float = 2.0
+    #: whether the averaged child has the parent group's symmetry (:func:`symstrain.pairing.keeps_symmetry` of the
+    #: averaged positions, judged by :func:`symmetrize`): False where its atoms paired inconsistently under the lost
+    #: operations; None where the parent's rotations do not keep the child's cell (or the distortion was not made
+    #: by :func:`symmetrize`)
+    parent_symmetry: bool | None = None
 
     @cached_property
     def modes(self):
@@ -179,12 +184,15 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     s = symmetrized_positions(frac, species, cosets, A, max_distance, child.name, labels,
                               ("identity",) + tuple(c[0] for c in relation.lost_cosets))
     kind = species_kinds(species, occ)
-    if keeps_symmetry(s, kind, A, relation.parent.spacegroup, relation.P, relation.p) is False:
+    G = relation.parent.spacegroup
+    keeps = keeps_symmetry(s, kind, A, G, relation.P, relation.p)
+    if keeps is False:
         # atoms paired one by one broke a tie inconsistently: averaged orbit by orbit instead (when that works)
         H = child.spacegroup
         by_orbit = orbit_average(frac, kind, site, H.rotations, H.translations, cosets, A, max_distance)
         if by_orbit is not None:
             s = by_orbit
+            keeps = keeps_symmetry(s, kind, A, G, relation.P, relation.p)
     # measured in the reference lattice (the child's metric averaged over the parent's point group: the symmetrised
     # cell's), as the decomposition measures them: one amplitude for one distortion in symmetrize, pseudo and modes
     U = (frac - s) @ reference_lattice(A, np.asarray(relation.P, float), relation.parent.spacegroup.rotations).T
@@ -206,6 +214,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
         n_parent_cells=n_p,
         warnings=notes,
         max_distance=max_distance,
+        parent_symmetry=keeps,
     )
 
 

@@ -554,16 +554,10 @@ def _placed_key(sg: SpaceGroupInfo, tau) -> frozenset:
 
 
 def _keeps_symmetry(dist) -> bool | None:
-    """Whether the child averaged over G (``dist``, a :class:`~symstrain.order.Distortion`) has G's symmetry
-    (:func:`symstrain.pairing.keeps_symmetry`; None where G's rotations do not keep the child's cell)."""
-    from .expand import expand_to_cell_ops
-    from .pairing import keeps_symmetry, species_kinds
-
-    rel = dist.relation
-    frac, species, _, occ, _ = expand_to_cell_ops(rel.child)
-    A = rel.child.cell.matrix()
-    s = frac - dist.displacements @ np.linalg.inv(A).T  # the averaged child: displacements u = (x − s)·Aᵀ
-    return keeps_symmetry(s, species_kinds(species, occ), A, rel.parent.spacegroup, rel.P, rel.p)
+    """Whether the child averaged over G (``dist``, a :class:`~symstrain.order.Distortion`) has G's symmetry (None
+    where G's rotations do not keep the child's cell): judged by :func:`~symstrain.order.symmetrize` on the averaged
+    positions themselves when it made ``dist``."""
+    return dist.parent_symmetry
 
 
 def _group_key(H: SpaceGroupInfo, W: np.ndarray, w: np.ndarray) -> frozenset:

@@ -236,3 +236,50 @@ def test_lawsonite_pccn_does_not_depend_on_the_placement_budget(shared_cifs, mon
     monkeypatch.setattr(ps, "_PLACEMENT_BUDGET", 0)
     small = {(s.number, s.index): round(s.max_displacement, 6) for s in pseudo_supergroups(child, depth=1)}
     assert small == full and full[(56, 2)] == pytest.approx(0.983, abs=1e-3)
+
+
+def test_each_candidates_symmetry_is_judged_once_where_it_is_averaged(shared_cifs, monkeypatch):
+    """Whether a candidate's averaged child has G's symmetry (a k-d tree per generator of G) is judged by symmetrize
+    on the averaged positions themselves and kept in the Distortion; pseudo (which judged it again, twice on a cell over
+    the placement budget, from positions rebuilt with the child's own lattice instead of the reference lattice the
+    displacements are measured in) only reads it. Each verdict equals keeps_symmetry of the positions rebuilt from
+    the displacements with the reference lattice; the answers are those of the budget test above."""
+    import symstrain.order as order
+    import symstrain.pairing as pairing
+    import symstrain.pseudo as ps
+    from symstrain.cif import read_cif
+    from symstrain.expand import expand_to_cell_ops
+    from symstrain.mode_reference import reference_lattice
+
+    child = read_cif(shared_cifs / "lawsonite" / "9002545.cif")
+    monkeypatch.setattr(ps, "_PLACEMENT_BUDGET", 0)
+    import sys
+
+    made, callers, spans = [], [], []
+    own_sym, own_keeps = order.symmetrize, pairing.keeps_symmetry
+
+    def symmetrize(rel, **kw):
+        before = len(callers)
+        dist = own_sym(rel, **kw)
+        made.append(dist)
+        spans.append(len(callers) - before)
+        return dist
+
+    def keeps(*a, **k):
+        callers.append(sys._getframe(1).f_code.co_name)
+        return own_keeps(*a, **k)
+
+    monkeypatch.setattr(order, "symmetrize", symmetrize)
+    monkeypatch.setattr(pairing, "keeps_symmetry", keeps)
+    found = {(s.number, s.index): round(s.max_displacement, 6) for s in pseudo_supergroups(child, depth=1)}
+    assert found[(56, 2)] == pytest.approx(0.983, abs=1e-3) and made
+    assert all(n in (1, 2) for n in spans)  # once per averaged child (twice where it was averaged again by orbits)
+    assert set(callers) <= {"symmetrize", "decompose"}  # (the decomposition judges its own reference)
+    for dist in made:
+        rel = dist.relation
+        frac, species, _, occ, _ = expand_to_cell_ops(rel.child)
+        A = rel.child.cell.matrix()
+        L = reference_lattice(A, np.asarray(rel.P, float), rel.parent.spacegroup.rotations)
+        s = frac - dist.displacements @ np.linalg.inv(L).T
+        want = own_keeps(s, pairing.species_kinds(species, occ), A, rel.parent.spacegroup, rel.P, rel.p)
+        assert dist.parent_symmetry is want
