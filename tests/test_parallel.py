@@ -201,3 +201,24 @@ def test_an_encoded_info_batch_carries_each_results_json_text(tmp_path):
             texts.append(buf.getvalue())
         assert texts[0] == texts[1]
     assert all("json_text" not in r.__dict__ for r in plain.results)  # not made unless asked
+
+
+def test_info_workers_preload_every_module_an_info_imports(tmp_path):
+    # the forkserver imports WORKER_IMPORTS once; a module info() imports beyond them is imported again by every
+    # worker on its first file. A fresh process: after the preload, info on real structures (the bundled models,
+    # and the quirks when present) imports no further symstrain module
+    from pathlib import Path
+
+    from symstrain.models import write_model_cifs
+
+    files = [str(p) for p in write_model_cifs(tmp_path)]
+    quirks = Path(__file__).resolve().parents[2] / "shared" / "cifs" / "quirks"
+    files += sorted(str(p) for p in quirks.glob("*.cif"))[:20] if quirks.is_dir() else []
+    code = ("import importlib, sys\nimport symstrain.structure_info as s\n"
+            "for m in s.WORKER_IMPORTS: importlib.import_module(m)\n"
+            "before = set(sys.modules)\n"
+            f"for f in {files!r}:\n"
+            "    try:\n        s._info_encoded(f)\n    except Exception:\n        pass\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.startswith('symstrain')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
