@@ -171,12 +171,14 @@ def _extrapolation_warning(reference, T, labels, warnings) -> None:
 
 
 def _rows_text(labels, n_all: int) -> str:
-    labels = list(labels)
-    if len(labels) == n_all and n_all > 1:
+    """"every row", the one label, or "N rows: the first three …" of ``labels`` (a list or an array: only the
+    first three are read)."""
+    n, first = len(labels), [str(x) for x in labels[:3]]
+    if n == n_all and n_all > 1:
         return "every row"
-    if len(labels) == 1:
-        return labels[0]
-    return f"{len(labels)} rows: {', '.join(labels[:3])}{' …' if len(labels) > 3 else ''}"
+    if n == 1:
+        return first[0]
+    return f"{n} rows: {', '.join(first)}{' …' if n > 3 else ''}"
 
 
 def _row_plan(table, choice, relations, P, sb_components, nsb_components):
@@ -496,11 +498,14 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
         rows = np.flatnonzero(noted.any(axis=1) & ok)
         if not len(rows):
             continue
-        patterns = {}
-        for i in rows:
-            patterns.setdefault(", ".join(CELL_NAMES[j] for j in np.flatnonzero(noted[i])), []).append(labels[i])
-        for names, labs in patterns.items():
+        # the rows grouped by which s.u.'s they lack (a code per row, no Python step per row), in the order each
+        # group's first row comes
+        codes = noted[rows].astype(np.int64) @ (1 << np.arange(noted.shape[1], dtype=np.int64))
+        distinct, first, which = np.unique(codes, return_index=True, return_inverse=True)
+        for k in np.argsort(first, kind="stable").tolist():
+            names = ", ".join(CELL_NAMES[j] for j in range(noted.shape[1]) if int(distinct[k]) >> j & 1)
             head = f"{who}: " if who else ""
+            labs = np.asarray(labels, dtype=object)[rows[which.reshape(-1) == k]]
             warnings.append(WarningText("su_treated_as_exact", _SOURCE,
                                         f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})"))
 

@@ -283,7 +283,7 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
     s = np.asarray(s, dtype=float)
     ref_has = np.isfinite(s0).any(axis=1)
     child_has = np.isfinite(s).any(axis=1)
-    sig = np.nan_to_num(np.hstack([s0, s]), nan=0.0)
+    sig = np.nan_to_num(np.hstack([s0, s]), copy=False, nan=0.0)  # (the stacked copy is ours)
     if not notes:
         return sig, ref_has, child_has, None, None
 

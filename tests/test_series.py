@@ -441,3 +441,25 @@ def test_table_flags_eps13_against_an_oblique_reference():
     assert df["eps13"].to_numpy() == pytest.approx(0.5 * 6.40 * math.cos(math.radians(114.4)) / 6.52, rel=1e-9)
     df = strain_table(rows, Cell(6.28, 15.2, 6.0, 90, 90, 90))
     assert not [x for x in df.attrs["warnings"] if x.code == "eps13_oblique_reference"]
+
+
+def test_missing_su_notes_group_the_rows_by_what_they_lack(tmp_path):
+    # a cell that has s.u.'s but lacks some is computed with those treated as exact, and said once per pattern of
+    # missing s.u.'s, patterns in the order of their first row, with the count and the first three labels (the
+    # special angles, 90° here, need none and are not named)
+    from symstrain.phase import Cell
+
+    rows = [  # label, b_su, c_su, beta_su ("" = missing)
+        ("r1", "", "2e-4", "0.01"), ("r2", "1e-4", "", ""), ("r3", "", "2e-4", "0.01"), ("r4", "1e-4", "2e-4", "0.01"),
+        ("r5", "1e-4", "2e-4", ""), ("r6", "", "2e-4", "0.01"), ("r7", "", "2e-4", "0.01"),
+    ]
+    text = "T,a,b,c,alpha,beta,gamma,a_su,b_su,c_su,beta_su,label\n" + "".join(
+        f"{100 + 10 * k},10.01,12.02,15.53,90,93.1,90,1e-4,{b},{c},{be},{lab}\n" for k, (lab, b, c, be) in enumerate(rows))
+    f = tmp_path / "cells.csv"
+    f.write_text(text)
+    ref = Cell(10.0, 12.0, 15.5, 90.0, 90.0, 90.0, su=(1e-4, 1e-4, 1e-4, None, None, None))
+    df = strain_table(read_cells_csv(f), ref)
+    notes = [str(w) for w in df.attrs["warnings"] if w.record.code == "su_treated_as_exact"]
+    assert notes == ["no s.u. for b; treated as exact (4 rows: r1, r3, r6 …)",
+                     "no s.u. for c, beta; treated as exact (r2)",
+                     "no s.u. for beta; treated as exact (r5)"]
