@@ -237,9 +237,9 @@ def _match_headers(names, columns: dict[str, Column], src: str) -> dict[str, str
 
 
 def _read_text(path: Path, src: str) -> tuple[str, bytes | None]:
-    """(the file's text as a text-mode read gives it — UTF-8, "\\r\\n" and "\\r" made "\\n" —, its bytes when they are
-    that text's UTF-8, i.e. hold no "\\r", else None). Read as bytes and decoded once: ~2× faster than a text-mode
-    read of a 15 MB table, and the parser gets the bytes without a second encoding."""
+    """(the file's text as a text-mode read gives it — UTF-8, "\\r\\n" and "\\r" made "\\n" —, its bytes when
+    they are that text's UTF-8, i.e. hold no "\\r", else None). Read as bytes and decoded once: ~2× faster than a
+    text-mode read of a 15 MB table, and the parser gets the bytes without a second encoding."""
     if not path.exists():
         raise SymstrainInputError(src, "file not found")
     if not path.is_file():

@@ -225,7 +225,7 @@ def _supergroup_info(H: SpaceGroupInfo, W, w, cell) -> SpaceGroupInfo:
 
 def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol: float, tau=None):
     """The candidate G (in the child's basis) verified with relate() and measured with symmetrize(), or None when
-    either fails or the symmetrised structure does not have G's symmetry (:func:`_keeps_symmetry`).
+    either fails or the symmetrised structure does not have G's symmetry (``Distortion.parent_symmetry``).
     ``tau`` (polar groups): the child's atoms are first moved by τ along its polar directions."""
     from .order import symmetrize
 
@@ -255,7 +255,7 @@ def _verified(child: Phase, sg: SpaceGroupInfo, max_distance: float, lattice_tol
     # verified (its symmetrised structure would not be one of G, and its irrep could not be named). Checked on the
     # averaged child itself (a k-d tree per generator of G); the decomposition decides only where G's rotations do
     # not keep the child's cell
-    keeps = _keeps_symmetry(dist)
+    keeps = dist.parent_symmetry
     if keeps is None:
         try:
             dist.modes
@@ -332,7 +332,7 @@ def _best_polar_place(dist, tau, placed, max_distance: float):
     from .mode_reference import _polar_grid
 
     grid, _ = _polar_grid(rel, polar, rel.child.cell.matrix(), rel.parent.spacegroup.symops.centring_vectors())
-    if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET and _keeps_symmetry(dist) is not False:
+    if len(grid) * len(expand_to_cell_ops(rel.child)[0]) > _PLACEMENT_BUDGET and dist.parent_symmetry is not False:
         return tau, dist  # (a long polar axis: a supercell along it, where the local steps have to do)
     try:  # (the parent without atoms: they are the child's own here, and would only add starts near those)
         dec = decompose(relation=replace(rel, parent=replace(rel.parent, atoms=())), reference="symmetrized",
@@ -553,13 +553,6 @@ def _placed_key(sg: SpaceGroupInfo, tau) -> frozenset:
     return SymOps(sg.rotations, sg.translations + (sg.rotations - np.eye(3)) @ tau).key()
 
 
-def _keeps_symmetry(dist) -> bool | None:
-    """Whether the child averaged over G (``dist``, a :class:`~symstrain.order.Distortion`) has G's symmetry (None
-    where G's rotations do not keep the child's cell): judged by :func:`~symstrain.order.symmetrize` on the averaged
-    positions themselves when it made ``dist``."""
-    return dist.parent_symmetry
-
-
 def _group_key(H: SpaceGroupInfo, W: np.ndarray, w: np.ndarray) -> frozenset:
     """The key (:meth:`SymOps.key`) of G = H ∪ (W, w)·H, in the child's basis."""
     gH = SymOps(W[None], np.asarray(w, dtype=float)[None]).compose(H.symops)
@@ -761,7 +754,7 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
             tau, dist = _best_polar_place(dist, tau, placed, max_distance)
         except SymstrainInputError:
             continue
-        if _keeps_symmetry(dist) is False:
+        if dist.parent_symmetry is False:
             continue
         rel = dist.relation
         if rel.index <= 1:
