@@ -505,7 +505,7 @@ def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
         for k in np.argsort(first, kind="stable").tolist():
             names = ", ".join(CELL_NAMES[j] for j in range(noted.shape[1]) if int(distinct[k]) >> j & 1)
             head = f"{who}: " if who else ""
-            labs = np.asarray(labels, dtype=object)[rows[which.reshape(-1) == k]]
+            labs = labels[rows[which.reshape(-1) == k]]
             warnings.append(WarningText("su_treated_as_exact", _SOURCE,
                                         f"{head}no s.u. for {names}; treated as exact ({_rows_text(labs, n)})"))
 

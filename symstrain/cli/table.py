@@ -457,7 +457,8 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
     rows = df.iloc[shown]  # (their texts converted alone: 10⁵ rows of text columns made objects cost ~12 ms)
     vals = {c: df[c].to_numpy() if c in df else np.full(n, None) for c in cols}
     sus = {c: df[f"{c}_su"].to_numpy() if f"{c}_su" in df else np.full(n, None) for c in cols}
-    zeros = dict(zip(shown, rows["zero_by_symmetry"].astype(str).tolist() if "zero_by_symmetry" in df else [""] * n))
+    zeros = dict(zip(shown, rows["zero_by_symmetry"].astype(str).tolist() if "zero_by_symmetry" in df else
+                     [""] * len(shown)))
     Ts, brs = (dict(zip(shown, rows[c].tolist())) for c in ("T", "branch"))
     gs = dict(zip(shown, rows["spacegroup"].astype(str).tolist()))
     groups = {g: short_symbol(g)[:10] for g in set(gs.values())}
