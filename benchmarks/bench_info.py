@@ -17,7 +17,8 @@ The corpus: ~500 real-structure CIFs made by re-describing ../shared/cifs in oth
 alternative scripts; the package's .pyc files are written first, as an installation does). The groups each side
 finds at 0.01 Å are compared: speed is only worth comparing when the answers agree.
 
-With ``--jobs-scaling``: ``symstrain info FILES --json --jobs 2`` against ``--jobs 1`` as whole processes over the
+With ``--small-batches 10,40,100``: the same comparison on the first 10, 40 and 100 files (where starting the
+workers weighs most). With ``--jobs-scaling``: ``symstrain info FILES --json --jobs 2`` against ``--jobs 1`` as whole processes over the
 corpus (start-up, worker start and JSON output included), interleaved; the speed-up (median, min and best round),
 the parallel efficiency (speed-up / 2), the CPU-time efficiency (CPU seconds of the serial run / CPU seconds of
 the 2-worker run, workers included: 1 means no work added by running in parallel) and the core occupancy of the
@@ -28,7 +29,7 @@ parallel program gets from the second core in the same minute), and info's speed
 JSON outputs are compared first.
 
 Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen] [--jobs-scaling]
-[--no-loops]`` (``--no-loops``: only the whole-process parts).
+[--small-batches K,K,...] [--no-loops]`` (``--no-loops``: only the whole-process parts).
 """
 
 from __future__ import annotations
@@ -183,6 +184,20 @@ def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
     ]
 
 
+def small_batches(files: list[str], sizes: list[int], repeats: int, env: dict) -> list[str]:
+    """``info --jobs 2`` against ``--jobs 1`` on the first k files of the corpus for each k of ``sizes``: where the
+    workers' start-up is most of the gain (whole processes, interleaved); the lines of the report."""
+    lines = [f"whole process, small batches, --jobs 2 vs --jobs 1, {repeats} interleaved rounds (ratio > 1: --jobs 2 "
+             "is faster):"]
+    for k in sizes:
+        base = [sys.executable, "-m", "symstrain", "info", *files[:k], "--json"]
+        t = interleaved_processes({"1": base + ["--jobs", "1"], "2": base + ["--jobs", "2"]}, repeats, env=env)
+        m, mn = ratio(t, "1", "2")
+        lines.append(f"  {k:4d} files: --jobs 1 {med(t, '1'):.3f} s, --jobs 2 {med(t, '2'):.3f} s (medians); "
+                     f"ratio median {m:.3f}, min {mn:.3f}")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500, help="corpus size (default 500)")
@@ -191,6 +206,8 @@ def main():
     ap.add_argument("--no-pymatgen", action="store_true")
     ap.add_argument("--jobs-scaling", action="store_true", help="also time info --jobs 2 against --jobs 1")
     ap.add_argument("--no-loops", action="store_true", help="skip the in-process loops (whole-process parts only)")
+    ap.add_argument("--small-batches", metavar="K,K,...", help="also info --jobs 2 against --jobs 1 on the first K "
+                    "files of the corpus, e.g. 10,40,100")
     args = ap.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"no input files: {SHARED} is absent")
@@ -199,7 +216,7 @@ def main():
         files = [str(p) for p in make_corpus(Path(tmp), args.n)]
         if not args.no_loops:
             in_process(files, args)
-        if args.whole_process or args.jobs_scaling:
+        if args.whole_process or args.jobs_scaling or args.small_batches:
             compile_package(ROOT)
             env = python_env(ROOT)
         if args.whole_process:
@@ -207,6 +224,10 @@ def main():
         if args.jobs_scaling:
             print()
             print("\n".join(jobs_scaling(files, args.repeats, env)))
+        if args.small_batches:
+            print()
+            print("\n".join(small_batches(files, [int(k) for k in args.small_batches.split(",")], args.repeats,
+                                           env)))
 
 
 def in_process(files: list[str], args) -> None:

@@ -259,12 +259,14 @@ def _info_encoded(source, **options) -> StructureInfo:
 
 
 def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
-               dask: str | None = None, progress=None, detect_limit: bool = True, encode: bool = False) -> InfoBatch:
+               dask: str | None = None, progress=None, detect_limit: bool = True, encode: bool = False,
+               fork: bool = False) -> InfoBatch:
     """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
     address), the biggest files first; a file that fails — bad input, a bug, or a crash of its worker process — is
     listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`). ``encode``:
     each result's :attr:`~StructureInfo.json_text` is made where the result is made (by the workers, in parallel)
-    for a caller that writes the batch as JSON."""
+    for a caller that writes the batch as JSON. ``fork``: the caller holds no thread of its own (the command line):
+    the local workers may be forked from this process (:mod:`symstrain.parallel`)."""
     import os
 
     paths = [str(p) for p in paths]
@@ -273,5 +275,5 @@ def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: 
     sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
     read = partial(_info_encoded if encode else info, block=block, symprec=symprec, detect_limit=detect_limit)
     results, failed = run_batch(read, paths, block=block, jobs=jobs, dask=dask, weights=sizes, progress=progress,
-                                desc="info", preload=WORKER_IMPORTS)
+                                desc="info", preload=WORKER_IMPORTS, fork=fork)
     return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))

@@ -222,3 +222,85 @@ def test_info_workers_preload_every_module_an_info_imports(tmp_path):
             "print(sorted(m for m in set(sys.modules) - before if m.startswith('symstrain')))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+_FORK_PROBE = '''\
+import os, signal, threading
+
+def parent(x):
+    return os.getppid()
+
+def dies_on_two(x):
+    if x == 2:
+        os._exit(1)  # a crash in a native library kills the worker process
+    if x == 3:
+        raise KeyError("oops")
+    return 10 * x
+'''
+
+_FORK_RUN = '''\
+import json, os, sys, threading
+from symstrain.parallel import map_items, run_batch
+import fork_probe
+if __name__ == "__main__":
+    me = os.getpid()
+    out = {"forked": set(map_items(fork_probe.parent, range(6), jobs=2, fork=True)) == {me},
+           "forkserver": me not in map_items(fork_probe.parent, range(6), jobs=2)}
+    results, failed = run_batch(fork_probe.dies_on_two, [1, 2, 3, 4], jobs=2, fork=True)
+    out["dying"] = [results, [(f.file, f.internal, f.problem) for f in failed]]
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:  # another thread runs: a fork could copy a lock it holds, so the forkserver starts the workers
+        out["with_a_thread"] = me not in map_items(fork_probe.parent, range(6), jobs=2, fork=True)
+    finally:
+        stop.set()
+        t.join()
+    print(json.dumps(out))
+'''
+
+
+def test_fork_starts_workers_from_this_process_only_where_no_other_thread_runs(tmp_path):
+    # the parent of each worker tells how it started: this process (fork) or the forkserver. A fresh process: the
+    # test runner's own threads must not decide
+    import os
+    from pathlib import Path
+
+    (tmp_path / "fork_probe.py").write_text(_FORK_PROBE)
+    (tmp_path / "run.py").write_text(_FORK_RUN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])])}
+    out = json.loads(subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True,
+                                    env=env, check=True, timeout=120).stdout)
+    assert out["forked"] and out["forkserver"] and out["with_a_thread"]
+    # a worker that dies costs its item only, as from the forkserver (test_schema_a)
+    results, failed = out["dying"]
+    assert results == [10, None, None, 40]
+    assert [f[:2] for f in failed] == [["2", True], ["3", True]]
+    assert failed[0][2].startswith("internal error: the process reading it died")
+    assert failed[1][2] == "internal error: KeyError: 'oops'"
+
+
+def test_cli_info_forks_its_workers_and_writes_the_same_document(tmp_path):
+    # info --jobs 2 from the command line forks its workers (the forkserver is never started: the stand-in below
+    # raises) and writes what --jobs 1 writes: the JSON document, and the text with the progress bar's wrapper in
+    # the way (tqdm, silent off a terminal, starts no monitor thread that would forbid the fork)
+    from symstrain.models import write_model_cifs
+
+    files = [str(p) for p in write_model_cifs(tmp_path)]
+    (tmp_path / "broken.cif").write_text("data_x\n_cell_length_a 5\n")
+    files.append(str(tmp_path / "broken.cif"))
+    code = ("import io, contextlib, json, sys, threading\nimport symstrain.parallel as p\nfrom symstrain.cli import main\n"
+            "def no_forkserver(*a, **k):\n    raise AssertionError('forkserver started')\n"
+            "out = []\n"
+            "for extra in (['--json'], ['--jobs', '2', '--json'], [], ['--jobs', '2']):\n"
+            "    buf = io.StringIO()\n"
+            "    if '--jobs' in extra:\n        p._forkserver_pool = no_forkserver\n"
+            "    with contextlib.redirect_stdout(buf):\n"
+            f"        rc = main(['info', *{files!r}, *extra])\n"
+            "    out.append([rc, json.loads(buf.getvalue()) if '--json' in extra else buf.getvalue()])\n"
+            "print(json.dumps([out, threading.active_count()]))\n")
+    out, threads = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                             check=True, timeout=120).stdout)
+    assert [rc for rc, _ in out] == [3, 3, 3, 3] and threads == 1
+    assert out[0][1] == out[1][1] and out[0][1]["n_read"] == 2
+    assert out[2][1] == out[3][1] and "2 read, 1 failed" in out[2][1]

@@ -113,10 +113,14 @@ def refuse_existing(out, names) -> None:
 
 def progress_bar(enabled: bool = True):
     """A wrapper ``progress(iterable, total=None, desc=None)`` drawing a tqdm bar on stderr (never stdout;
-    silent when stderr is not a terminal), or None when disabled."""
+    silent when stderr is not a terminal), or None when disabled. Without tqdm's monitor thread (it only redraws a
+    bar whose updates stall; every bar here moves per item): this process then runs no thread of its own, so a
+    worker pool may fork it (:func:`symstrain.parallel.fork_is_safe`)."""
     if not enabled:
         return None
     from tqdm import tqdm
+
+    tqdm.monitor_interval = 0
 
     def progress(iterable, **kw):
         return tqdm(iterable, file=sys.stderr, disable=None, leave=False, **kw)

@@ -52,7 +52,7 @@ def run(args):
     else:
         batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, dask=args.dask,
                            progress=progress_bar(not (args.json or args.no_progress)),
-                           detect_limit=not args.no_detect_limit, encode=args.json)
+                           detect_limit=not args.no_detect_limit, encode=args.json, fork=True)
     if not batch.results:
         raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
                                                  f"{batch.failed[0].message})")
