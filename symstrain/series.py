@@ -477,10 +477,12 @@ def _invalid_and_incompatible(table, r, ok, max_strain, failed) -> np.ndarray:
 
 
 def _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings) -> None:
-    """The notes about missing s.u.'s, each said once with the rows it concerns."""
-    from .strain_kernel import input_sigmas
+    """The notes about missing s.u.'s, each said once with the rows it concerns (``r``: the kernel's result for
+    ``p0``, ``s0``, ``p``, ``s``, whose masks of cells with s.u.'s are read, not made again)."""
+    from .strain_kernel import missing_sus
 
-    _, ref_has, child_has, ref_noted, child_noted = input_sigmas(p0, s0, p, s)
+    ref_has, child_has = r.ref_has_su, r.child_has_su
+    ref_noted, child_noted = missing_sus(p0, s0, ref_has), missing_sus(p, s, child_has)
     n = int(ok.sum())
     none = ~(ref_has | child_has) & ok
     if none.any():

@@ -286,18 +286,21 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
     sig = np.nan_to_num(np.hstack([s0, s]), copy=False, nan=0.0)  # (the stacked copy is ours)
     if not notes:
         return sig, ref_has, child_has, None, None
+    return sig, ref_has, child_has, missing_sus(p0, s0, ref_has), missing_sus(p, s, child_has)
 
-    def noted(par, sig, has):
-        miss = ~np.isfinite(sig) & has[:, None]
-        if miss[:, 3:].any():  # (one comparison per special angle: no (N, 3, 3) temporary)
-            angles = par[:, 3:]
-            special = np.zeros(angles.shape, bool)
-            for value in _SPECIAL_ANGLES.tolist():
-                special |= np.abs(angles - value) < 1e-9
-            miss[:, 3:] &= ~special
-        return miss
 
-    return sig, ref_has, child_has, noted(p0, s0, ref_has), noted(p, s, child_has)
+def missing_sus(par, sig, has) -> np.ndarray:
+    """(N, 6) mask of the lengths and non-special angles (not 90°, 120°, 60°) of cells ``par`` (N, 6) that lack an
+    s.u. in ``sig`` (NaN) while their cell has others (``has`` (N,), as :func:`input_sigmas` gives it): the inputs
+    treated as exact that a caller must say so about."""
+    miss = ~np.isfinite(np.asarray(sig, dtype=float)) & has[:, None]
+    if miss[:, 3:].any():  # (one comparison per special angle: no (N, 3, 3) temporary)
+        angles = np.asarray(par, dtype=float)[:, 3:]
+        special = np.zeros(angles.shape, bool)
+        for value in _SPECIAL_ANGLES.tolist():
+            special |= np.abs(angles - value) < 1e-9
+        miss[:, 3:] &= ~special
+    return miss
 
 
 def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None,
