@@ -25,8 +25,10 @@ the 2-worker run, workers included: 1 means no work added by running in parallel
 2-worker run (its CPU seconds / (2 × wall)), with the load average before and after: on a 2-core machine any other
 running process takes from the second worker first. In the same rounds, the machine's own ceiling: two equal
 pure-Python loops on two forked processes against one after the other (no start-up, nothing sent: what any
-parallel program gets from the second core in the same minute), and info's speed-up as a share of it. The two
-JSON outputs are compared first.
+parallel program gets from the second core in the same minute), and info's speed-up as a share of it; and the
+start-up S (``info`` on the corpus's smallest file: interpreter, imports, output), which ``--jobs 1`` pays as well,
+with the speed-up Amdahl allows, (S + W) / (S + W / ceiling) for the rest W of the ``--jobs 1`` run. The two JSON
+outputs are compared first.
 
 Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen] [--jobs-scaling]
 [--small-batches K,K,...] [--no-loops]`` (``--no-loops``: only the whole-process parts).
@@ -154,8 +156,10 @@ def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
     outputs = {k: subprocess.run(c, capture_output=True, env=env).stdout for k, c in cmds.items()}
     docs = [json.loads(o) for o in outputs.values()]
     same = docs[0] == docs[1]
+    small = min(files, key=os.path.getsize)  # the start-up: interpreter, imports, one small file, the output
     cmds.update({"ceiling: 1 process": [sys.executable, "-c", PROBE, "1"],
-                 "ceiling: 2 processes": [sys.executable, "-c", PROBE, "2"]})
+                 "ceiling: 2 processes": [sys.executable, "-c", PROBE, "2"],
+                 "start-up: info on 1 small file": [sys.executable, "-m", "symstrain", "info", small, "--json"]})
     load0 = os.getloadavg()
     t = interleaved_processes(cmds, repeats, env=env)
     load1 = os.getloadavg()
@@ -163,6 +167,11 @@ def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
     speed = [a / b for a, b in zip(one["wall"], two["wall"])]
     ceiling = [a / b for a, b in zip(t["ceiling: 1 process"]["wall"], t["ceiling: 2 processes"]["wall"])]
     of_ceiling = [s / c for s, c in zip(speed, ceiling)]
+    # Amdahl with the start-up S serial (--jobs 1 runs it too) and the rest W of --jobs 1 sped up by the ceiling c
+    # of the round: the best --jobs 2 can do here, (S + W) / (S + W / c)
+    start = t["start-up: info on 1 small file"]["wall"]
+    bound = [a / (s0 + (a - s0) / c) for a, s0, c in zip(one["wall"], start, ceiling)]
+    of_bound = [s / b for s, b in zip(speed, bound)]
     cpu_eff = [a / b for a, b in zip(one["cpu"], two["cpu"])]
     occupancy = [c / (2 * w) for c, w in zip(two["cpu"], two["wall"])]
     m = statistics.median
@@ -179,6 +188,9 @@ def jobs_scaling(files: list[str], repeats: int, env: dict) -> list[str]:
         f"  the machine's ceiling (two pure-Python loops on 2 forked processes vs 1, same rounds): median "
         f"{m(ceiling):.3f}×, min {min(ceiling):.3f}×, best {max(ceiling):.3f}×",
         f"  info's speed-up / the ceiling of its round: median {m(of_ceiling):.1%}, min {min(of_ceiling):.1%}",
+        f"  start-up S (info on one small file: interpreter, imports, output) {m(start):.3f} s of --jobs 1's "
+        f"{m(one['wall']):.3f} s; the bound (S + W) / (S + W / ceiling), W = the rest: median {m(bound):.3f}×; "
+        f"info's speed-up / the bound: median {m(of_bound):.1%}, min {min(of_bound):.1%}",
         f"  load average (1, 5, 15 min): before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, "
         f"after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}",
     ]
