@@ -38,7 +38,7 @@ _API = {
     "SymOps": "ops",
     "relate": "relation",
     "Relation": "relation",
-    "NotSubgroupError": "relation",
+    "NotSubgroupError": "errors",
     "write_cif": "writer",
     "phase_to_cif_string": "writer",
     "strain": "spontaneous_strain",

@@ -25,6 +25,17 @@ class SymstrainInputError(ValueError):
         super().__init__(f"{self.source}: {self.problem}")
 
 
+class NotSubgroupError(SymstrainInputError):
+    """Raised by :meth:`symstrain.relation.Refutation.require` where a command cannot go on without a
+    group–subgroup relation; carries the :class:`~symstrain.relation.Refutation` (``refutation``), which the command
+    line reports as the answer "no" (exit 1), not as an error. (Here, beside the error it refines, so that catching
+    it imports nothing: ``symstrain.relation`` re-exports it.)"""
+
+    def __init__(self, source, problem, refutation=None):
+        super().__init__(source, problem)
+        self.refutation = refutation
+
+
 @dataclass(frozen=True)
 class WarningRecord:
     """One structured warning: a stable snake_case ``code``, the ``source`` it concerns (file, option, module)

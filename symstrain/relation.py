@@ -27,6 +27,7 @@ from . import contract
 from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
 from .cosets import left_cosets, op_readability, readable_cosets
+from .errors import NotSubgroupError  # noqa: F401  (defined there; re-exported: the API and tests import it from here)
 from .errors import SymstrainInputError, WarningRecord
 from .ferroic import ferroic_character, point_group_symbol, unique_matrices
 from .notation import basis_string, fmt_vector
@@ -193,15 +194,6 @@ class Relation:
             lines.append(f"broken reflection condition: {ci['zone']}: {ci['rule']} ({ci['kind']} "
                          f"{ci['operation']}){inside}; {cond['appears']['text']}")
         return "\n".join(lines)
-
-
-class NotSubgroupError(SymstrainInputError):
-    """Raised by :meth:`Refutation.require` where a command cannot go on without a relation; carries the
-    :class:`Refutation` (``refutation``), which the command line reports as the answer "no" (exit 1)."""
-
-    def __init__(self, source, problem, refutation: "Refutation | None" = None):
-        super().__init__(source, problem)
-        self.refutation = refutation
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import SymstrainInputError
+from ..errors import NotSubgroupError, SymstrainInputError
 from ..json_output import jsonable as to_jsonable  # (the name the commands and tests use)
 
 #: command modules, in the order ``--help`` lists them; a missing module is skipped
@@ -227,8 +227,6 @@ def envelope(command: str, result: CommandResult) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     import warnings as _warnings
-
-    from ..relation import NotSubgroupError
 
     argv = sys.argv[1:] if argv is None else list(argv)
     first = argv[0].replace("-", "_") if argv and "_" not in argv[0] else ""  # a command's name, as typed
