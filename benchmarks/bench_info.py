@@ -17,8 +17,7 @@ The corpus: ~500 real-structure CIFs made by re-describing ../shared/cifs in oth
 alternative scripts; the package's .pyc files are written first, as an installation does). The groups each side
 finds at 0.01 Å are compared: speed is only worth comparing when the answers agree.
 
-With ``--small-batches 10,40,100``: the same comparison on the first 10, 40 and 100 files (where starting the
-workers weighs most). With ``--jobs-scaling``: ``symstrain info FILES --json --jobs 2`` against ``--jobs 1`` as whole processes over the
+With ``--jobs-scaling``: ``symstrain info FILES --json --jobs 2`` against ``--jobs 1`` as whole processes over the
 corpus (start-up, worker start and JSON output included), interleaved; the speed-up (median, min and best round),
 the parallel efficiency (speed-up / 2), the CPU-time efficiency (CPU seconds of the serial run / CPU seconds of
 the 2-worker run, workers included: 1 means no work added by running in parallel) and the core occupancy of the
@@ -28,7 +27,8 @@ pure-Python loops on two forked processes against one after the other (no start-
 parallel program gets from the second core in the same minute), and info's speed-up as a share of it; and the
 start-up S (``info`` on the corpus's smallest file: interpreter, imports, output), which ``--jobs 1`` pays as well,
 with the speed-up Amdahl allows, (S + W) / (S + W / ceiling) for the rest W of the ``--jobs 1`` run. The two JSON
-outputs are compared first.
+outputs are compared first. With ``--small-batches 10,40,100``: the same comparison on the first 10, 40 and 100
+files (where starting the workers weighs most).
 
 Run: ``python benchmarks/bench_info.py [--n 500] [--repeats 7] [--whole-process] [--no-pymatgen] [--jobs-scaling]
 [--small-batches K,K,...] [--no-loops]`` (``--no-loops``: only the whole-process parts).

@@ -211,8 +211,8 @@ def run_batch(fn: Callable, items: Sequence, *, files: Sequence | None = None, b
     the item failed) and one :class:`Failure` per failed item, in input order.
 
     ``files``: the name each item is reported under (default ``str(item)``); ``block``: the data block asked for,
-    carried into each :class:`Failure`; ``jobs``, ``dask``, ``weights``, ``preload`` and ``fork`` as in :func:`imap_items`
-    (a batch of one runs in this process unless ``dask`` is given). ``progress``: a wrapper ``progress(iterable,
+    carried into each :class:`Failure`; ``jobs``, ``dask``, ``weights``, ``preload`` and ``fork`` as in
+    :func:`imap_items` (a batch of one runs in this process unless ``dask`` is given). ``progress``: a wrapper ``progress(iterable,
     total=, desc=)`` (e.g. a tqdm bar on stderr) or None.
     """
     items = list(items)

@@ -288,7 +288,8 @@ def test_cli_info_forks_its_workers_and_writes_the_same_document(tmp_path):
     files = [str(p) for p in write_model_cifs(tmp_path)]
     (tmp_path / "broken.cif").write_text("data_x\n_cell_length_a 5\n")
     files.append(str(tmp_path / "broken.cif"))
-    code = ("import io, contextlib, json, sys, threading\nimport symstrain.parallel as p\nfrom symstrain.cli import main\n"
+    code = ("import io, contextlib, json, sys, threading\nimport symstrain.parallel as p\n"
+            "from symstrain.cli import main\n"
             "def no_forkserver(*a, **k):\n    raise AssertionError('forkserver started')\n"
             "out = []\n"
             "for extra in (['--json'], ['--jobs', '2', '--json'], [], ['--jobs', '2']):\n"
