@@ -246,7 +246,7 @@ class InfoBatch:
 
 
 #: what :func:`info` imports on its first call: the workers of a batch start with them imported (once, in their
-#: forkserver) instead of importing them each on their first file
+#: forkserver, or here before they are forked) instead of importing them each on their first file
 WORKER_IMPORTS = ("gemmi", "spglib", "symstrain.cif", "symstrain.detect", "symstrain.neighbours", "symstrain.expand",
                   "symstrain.closure", "symstrain.corpus_entry", "symstrain.json_output")
 
