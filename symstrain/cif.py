@@ -174,7 +174,14 @@ def _read_document(path: Path):
                 raise SymstrainInputError(path, f"not a CIF file (line {line}: {what})") from None
             if "Wrong number of values in loop" in what:
                 raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
-            listed = _cif2_list(source if isinstance(source, str) else data.decode("utf-8"), int(line))
+            text = source if isinstance(source, str) else data.decode("utf-8")
+            header = _spaced_block_name(text, int(line))
+            if header:
+                name, rest = header
+                raise SymstrainInputError(
+                    path, f"line {line}: the block header {'data_' + name!r} is followed by {rest!r} on its line; a "
+                    "block name is one word (no spaces): put the rest after a '#' or on a line of its own") from None
+            listed = _cif2_list(text, int(line))
             if listed:
                 raise SymstrainInputError(
                     path, f"line {line}: the value {listed!r} begins with '[': a CIF 2.0 list, which is not read "
@@ -192,6 +199,21 @@ def _read_document(path: Path):
 
 
 _TOKEN = re.compile(r"""'[^']*'(?=\s|$)|"[^"]*"(?=\s|$)|\S+""")
+#: a block header with words after its name that are neither a tag nor a comment ("data_maleic.1   Pc", "data_Modulated
+#: structure of Sr2Nb2O7": Jmol's sample files), which CIF's grammar refuses
+_SPACED_HEADER = re.compile(r"^data_(\S+)[ \t]+([^#_\s][^#]*?)\s*(?:#.*)?$", re.IGNORECASE)
+
+
+def _spaced_block_name(text: str, line: int) -> tuple[str, str] | None:
+    """(block name, the words after it) when the line ``line`` (1-based; or the one before, which the parser may
+    name the next of) is a block header followed on its line by text that is not a tag or a comment, else None."""
+    lines = text.splitlines()
+    for n in (line, line - 1):
+        if 1 <= n <= len(lines):
+            m = _SPACED_HEADER.match(lines[n - 1].strip())
+            if m:
+                return m.group(1), m.group(2)
+    return None
 
 
 def _cif2_list(text: str, line: int) -> str | None:

@@ -175,6 +175,25 @@ def test_cif2_list_value_is_refused_as_such(tmp_path):
     refused(write(tmp_path, text.encode()), f"line {n}:", "'[4.0094 4.0094]'", "CIF 2.0 list")
 
 
+def test_block_header_with_words_after_its_name_is_refused_as_such(tmp_path):
+    """Jmol's sample files write ``data_maleic.1     Pc`` and ``data_Modulated structure of Sr2Nb2O7`` (sweep 8): a
+    block name is one word, and gemmi says only "parse error" at line 1. The refusal names the line, the name and the
+    words after it; a comment or a tag after the name stays valid CIF (read as before)."""
+    lines = model_text().splitlines()
+    n = next(i for i, ln in enumerate(lines) if ln.startswith("data_"))
+
+    def with_header(header):
+        return "\n".join(lines[:n] + [header] + lines[n + 1:]) + "\n"
+
+    for header, name, rest in (("data_maleic.1     Pc", "'data_maleic.1'", "'Pc'"),
+                               ("data_Modulated structure of Sr2Nb2O7  # title", "'data_Modulated'",
+                                "'structure of Sr2Nb2O7'")):
+        msg = refused(write(tmp_path, with_header(header)), f"line {n + 1}:", name, rest, "one word")
+        assert "parse error" not in msg
+    ph = read_cif(write(tmp_path, with_header("data_maleic   # Pc")))
+    assert ph.block == "maleic" and len(ph.atoms) == len(read_cif(write(tmp_path, model_text(), "m.cif")).atoms)
+
+
 def test_phase_from_block_of_a_caller_read_non_utf8_block(tmp_path):
     import gemmi
 
