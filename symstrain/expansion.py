@@ -9,9 +9,12 @@ directions [uvw]), and the volume coefficient α_V = (dV/dT)/V(T_ref) from a str
 strain against a paraphase (``series.py``), figures (``plots/strain.py``).
 
 Conventions (as PASCal, Cliffe & Goodwin, J. Appl. Cryst. 45, 1321 (2012), with a linear fit): the reference
-cell is the phase's lowest-T row; the fit is weighted (w = 1/σ², absolute covariance) when every row of the phase
-carries an s.u. for the quantity, else unweighted with the s.u. of the slope from the scatter (n ≥ 3; with two
-rows the line goes through both and has no s.u.). The principal s.u.'s are first-order (∂α_k/∂α_ij = v_ik·v_jk),
+cell is the phase's lowest-T row; the fits (tensor components and V alike) are weighted (w = 1/σ²) when every row
+of the phase carries an s.u. for every component (one known exactly, s.u. 0, as a shear strain between cells with
+angles fixed at 90°, aside), the s.u. of a slope then from the covariance of the s.u.'s, scaled by the reduced χ²
+where the rows scatter more than their s.u.'s allow (χ²/(n − 2) > 1: the Birge ratio, as a refinement's s.u.'s are
+scaled by its goodness of fit), else unweighted with the s.u. of the slope from the scatter (n ≥ 3; with two rows
+the line goes through both and has no s.u.). The principal s.u.'s are first-order (∂α_k/∂α_ij = v_ik·v_jk),
 components of α zero by the phase's point group are exactly 0 (s.u. 0). Differs from PASCal in fitting the tensor
 components and diagonalising the fitted tensor (the Nye definition α_ij = de_ij/dT) rather than fitting the
 principal strains of each temperature; the two agree when the axes are fixed by symmetry.
@@ -124,8 +127,9 @@ class ThermalExpansion:
 
 def line_fits(T: np.ndarray, Y: np.ndarray, S: np.ndarray | None):
     """Straight lines y = p0 + p1·(T − T̄) through the columns of Y (n, m) at once: (slopes (m,), slope s.u.'s (m,),
-    intercepts at T̄ (m,), T̄, kind). Weighted (absolute covariance) where every point of a column has a positive
-    s.u. in S (n, m); else unweighted, the s.u. from the scatter (NaN with 2 points)."""
+    intercepts at T̄ (m,), T̄, kind). Weighted where every point of a column has a positive s.u. in S (n, m), the
+    slope's s.u. from those s.u.'s, times √(χ²/(n − 2)) where that exceeds 1; else unweighted, the s.u. from the
+    scatter (NaN with 2 points). ``kind`` "weighted" when every column is weighted or known exactly (s.u.'s all 0)."""
     n = len(T)
     Tm = float(np.mean(T))
     x = T - Tm
@@ -144,9 +148,16 @@ def line_fits(T: np.ndarray, Y: np.ndarray, S: np.ndarray | None):
     resid = Y - icpt - slope * x[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         var_u = np.where(n > 2, (resid**2).sum(0) / (n - 2), np.nan) / Sxx
-        var_w = 1.0 / Sxx
+        # the covariance from the s.u.'s, scaled by the reduced χ² where the points scatter more than their s.u.'s
+        # say (the Birge ratio; crystallographic s.u.'s of cells are often too small): never below the s.u.'s own
+        chi2 = (W * resid**2).sum(0) / (n - 2) if n > 2 else np.ones(m)
+        var_w = np.maximum(chi2, 1.0) / Sxx
     su = np.sqrt(np.where(weighted, var_w, var_u))
-    kind = "line through 2 rows" if n == 2 and not weighted.all() else ("weighted" if weighted.all() else "unweighted")
+    # a column known exactly (every s.u. 0: a shear strain of cells whose angles are fixed at 90°) has no weights to
+    # use, and its line (through exact points) no s.u.: it does not make the fit an unweighted one
+    exact = np.zeros(m, bool) if S is None else np.all(S == 0, axis=0)
+    done = (weighted | exact).all()
+    kind = "line through 2 rows" if n == 2 and not done else ("weighted" if done else "unweighted")
     return slope, su, icpt, Tm, kind
 
 
@@ -183,7 +194,9 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     uvw = np.where(np.abs(uvw) < 1e-9, 0.0, uvw)
     V = volume(p)
     V_s = np.where(np.isfinite(s).any(axis=1), volume_su(p, s), np.nan)
-    vs_, vsu, vi, Tm, _ = line_fits(T, V[:, None], V_s[:, None] if np.isfinite(V_s).all() else None)
+    # V weighted as the tensor is (one ``fit`` says how both were made)
+    vs_, vsu, vi, Tm, _ = line_fits(T, V[:, None], V_s[:, None] if kind == "weighted" and np.isfinite(V_s).all()
+                                    else None)
     V_ref = float(vi[0] + vs_[0] * (T[0] - Tm))
     warnings = []
     if kind == "line through 2 rows":

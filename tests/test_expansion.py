@@ -105,3 +105,43 @@ def test_two_rows_and_one_row():
     assert ph.alpha == pytest.approx([(x1 / x0 - 1) / 15.0 * 1e6 for x0, x1 in
                                       ((5.85424, 5.8543), (13.1365, 13.1387), (8.79471, 8.79679))], rel=1e-9)
     assert any("P m c n" in w and "one temperature" in w for w in te.warnings)
+
+
+def test_weighted_su_is_scaled_by_the_scatter_where_it_exceeds_the_sus():
+    """Weighted fits (every row with s.u.'s): the slope's s.u. is the covariance of the s.u.'s, times √(χ²/(n − 2))
+    where the rows scatter more than their s.u.'s allow (sweep 8: a 17-row series gave αV = 316 ± 1.2 MK⁻¹ against a
+    scatter worth ± 61). Oracle: np.polyfit with w = 1/σ (its cov=True scales by χ²/(n − 2), "unscaled" does not).
+    The volume is fitted as the tensor is, and one ``fit`` says so."""
+    from symstrain.expansion import thermal_expansion
+
+    rng = np.random.default_rng(7)
+    T = np.linspace(100.0, 300.0, 9)
+    for scatter, sigma in ((5e-4, 1e-4), (2e-5, 1e-4)):  # χ² well above 1, then below it
+        a = 10.0 * (1 + 15e-6 * (T - 100.0)) + rng.normal(0, scatter, len(T))
+        b, c = 12.0 * (1 + 5e-6 * (T - 100)), 15.0 * (1 + 25e-6 * (T - 100))
+        cells = [[x, y, z, 90, 90, 90] for x, y, z in zip(a, b, c)]
+        su = [sigma, sigma, sigma, np.nan, np.nan, np.nan]
+        (ph,) = thermal_expansion(_table(T, cells, su=su)).phases
+        assert ph.fit == "weighted"
+        e11, w = a / a[0] - 1, a[0] / sigma  # σ(e11) = σ_a / a(T_ref)
+        p, C = np.polyfit(T, e11, 1, w=np.full(len(T), w), cov="unscaled")
+        chi2 = np.sum((w * (e11 - np.polyval(p, T))) ** 2) / (len(T) - 2)
+        assert (chi2 > 10) == (scatter > sigma) and (chi2 < 1) == (scatter < sigma)
+        k = int(np.argmin(np.abs(ph.alpha - p[0] * 1e6)))
+        assert ph.alpha[k] == pytest.approx(p[0] * 1e6, rel=1e-9)
+        assert ph.alpha_su[k] == pytest.approx(math.sqrt(C[0, 0] * max(chi2, 1.0)) * 1e6, rel=1e-9)
+        # V weighted by its propagated s.u. (σ_V/V = σ·√(1/a² + 1/b² + 1/c²), orthogonal cell), the same rule
+        V = a * b * c
+        sV = V * sigma * np.sqrt(1 / a**2 + 1 / b**2 + 1 / c**2)
+        q, D = np.polyfit(T, V, 1, w=1 / sV, cov="unscaled")
+        chi2_V = np.sum(((V - np.polyval(q, T)) / sV) ** 2) / (len(T) - 2)
+        V_ref = np.polyval(q, T[0])
+        assert ph.alpha_V == pytest.approx(q[0] / V_ref * 1e6, rel=1e-9)
+        assert ph.alpha_V_su == pytest.approx(math.sqrt(D[0, 0] * max(chi2_V, 1.0)) / V_ref * 1e6, rel=1e-9)
+    # one row without s.u.'s: every fit unweighted, the volume's too (not weighted under an "unweighted" label)
+    su_rows = _table(T, cells, su=su)
+    su_rows.loc[3, ["a_su", "b_su", "c_su"]] = np.nan
+    (ph,) = thermal_expansion(su_rows).phases
+    q, D = np.polyfit(T, V, 1, cov=True)
+    assert ph.fit == "unweighted"
+    assert ph.alpha_V_su == pytest.approx(math.sqrt(D[0, 0]) / np.polyval(q, T[0]) * 1e6, rel=1e-9)
