@@ -127,6 +127,22 @@ def test_not_a_subgroup_is_refused_with_reason():
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(Cell(7, 9, 21, 90, 100, 90), "P 1 21/c 1", "far")).require()
 
 
+def test_one_group_refused_only_by_the_strain_tolerance_is_not_told_to_swap():
+    """Two cells of one group (index 1) 7.8 % apart along a: the Green–Lagrange strain is measured on the first
+    file's lattice, (1.078² − 1)/2 = 0.0810 > 0.08 one way and (1 − 1/1.078²)/2 = 0.0697 the other (sweep 8: P-1
+    at 98 and 374 K). The reverse "holds", but swapping two files of one group changes nothing: the hint says the
+    tolerance decided."""
+    a, b = Cell(10.0, 12.0, 15.0, 90, 90, 90), Cell(10.78, 12.0, 15.0, 90, 90, 90)
+    ref = relate(phase(a, "P c c n", "cold"), phase(b, "P c c n", "hot"))
+    assert not ref.holds and ref.reverse is not None and ref.reverse.index == 1
+    for text in (ref.message(), ref.summary()):
+        assert "swap" not in text and "index 1" in text and "give a larger --tol" in text
+    assert relate(phase(a, "P c c n", "cold"), phase(b, "P c c n", "hot"), tol=0.09).holds
+    # a reverse of index > 1 is still told to swap, with the right article
+    rev = relate(phase(CHILD_CELL, "P 1 21/c 1", "HS"), phase(PARENT_CELL, "P c c n", "LS"))
+    assert "is a t2 subgroup of index 2" in rev.message() and "swap PARENT and CHILD" in rev.summary()
+
+
 def test_tolerance_is_user_settable():
     with pytest.raises(NotSubgroupError):
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01).require()
