@@ -159,6 +159,8 @@ def own_polar_origins(rel, origins, frac, species, occ, A, polar, centring, max_
             c = np.vstack([_centred(c[i:i + block], these, frac, A, polar, kinds, rows, trees, w_occ)
                            for i in range(0, len(c), block)])
             c = np.unique(np.round(c, 9), axis=0)
+        if polar.shape[1] == 3:  # (a P 1 child: every pair of its rarest atoms was a start, most of them no pairing)
+            c = c[_all_paired(c, coset_reps_at(rel, p)[1:], frac, A, polar, kinds, rows, trees, max_distance)]
         delta = c @ polar.T
         delta = delta[np.linalg.norm(delta @ A.T, axis=1) > 1e-6]
         out.extend(p + delta @ P.T)
@@ -195,6 +197,34 @@ def _centred(c, ops, frac, A, polar, kinds, rows, trees, w_occ) -> np.ndarray:
             mism[:, ia] = trees[z].data[q].reshape(len(c), len(ia), 3) - y[:, ia]
         rhs.append(np.einsum("n,snj->sj", w_occ, mism) / w_occ.sum())
     return c + np.hstack(rhs) @ pinv.T
+
+
+def _all_paired(c, cosets, frac, A, polar, kinds, rows, trees, rmax: float) -> np.ndarray:
+    """(S,) bool: at the starts ``c`` (S, k), every atom's image under the inverse of each lost coset (``cosets``
+    (m, 4, 4), child coordinates, at the origin the starts move from) has an atom of its species within ``rmax`` Å —
+    what :func:`~symstrain.pairing.symmetrized_positions` needs at that origin, and refuses without (a start that fails
+    here is an origin that fails there; only the cost of trying it goes). Moving the origin by δ adds (W − I)·δ to
+    each translation w, so the inverse maps x to W⁻¹·(x − w) − (I − W⁻¹)·δ. All True when ``rmax`` reaches beyond the
+    26 neighbouring cells of the trees (the nearest atom might lie farther out)."""
+    from .neighbours import _spacings
+
+    keep = np.ones(len(c), dtype=bool)
+    if not len(c) or rmax >= _spacings(A, "cell").min():
+        return keep
+    delta = c @ polar.T  # (S, 3)
+    limit = rmax * (1 + 1e-6) + 1e-9  # (the pairing's own test decides at the boundary)
+    block = max(1, 1_000_000 // len(frac))
+    for g in np.asarray(cosets, float):
+        Wi = np.linalg.inv(g[:3, :3])
+        base = (frac - g[:3, 3]) @ Wi.T  # (n, 3)
+        move = delta @ (np.eye(3) - Wi).T  # (S, 3)
+        for i in range(0, len(c), block):
+            y = base[None] - move[i:i + block, None]  # (s, n, 3)
+            y = (y - np.floor(y)) @ A.T
+            for z, ia in zip(kinds, rows):
+                d, _ = trees[z].query(y[:, ia].reshape(-1, 3))
+                keep[i:i + block] &= d.reshape(len(y), len(ia)).max(axis=1) <= limit
+    return keep
 
 
 #: starts of :func:`own_polar_origins` along a polar axis: a lost operation's images move by at most this (Å)
