@@ -271,6 +271,27 @@ def read_cif(path, block: str | None = None) -> Phase:
     return read_cif_and_blocks(path, block)[0]
 
 
+def read_structures(path) -> list[tuple[str, "Phase | SymstrainInputError"]]:
+    """Every structure of a CIF file, from one parse: ``(block name, Phase)`` per data block with a cell and atom
+    sites, in file order, or ``(block name, SymstrainInputError)`` for such a block that cannot be read (the others
+    are still read; a variable-temperature study often deposits one block per temperature). A file with at most one
+    such block is read as :func:`read_cif` reads it (one phase, or its error raised)."""
+    path = Path(path)
+    doc, replaced, repeated = _read_document(path)
+    names = [b.name for b in doc]
+    which = [i for i, b in enumerate(doc) if _has_structure(b)]
+    if len(which) < 2:
+        ph = _phase_of_document(doc, names, path, replaced, None, repeated)
+        return [(ph.block, ph)]
+    out = []
+    for i in which:
+        try:
+            out.append((names[i], _phase_from_file_block(doc[i], str(path), replaced, repeated)))
+        except SymstrainInputError as exc:
+            out.append((names[i], exc))
+    return out
+
+
 def read_cif_and_blocks(path, block: str | None = None) -> tuple[Phase, list[str]]:
     """:func:`read_cif` and :func:`list_blocks` from one parse of the file: ``(phase, names of every block)``."""
     path = Path(path)

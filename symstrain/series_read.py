@@ -29,6 +29,7 @@ in ``DataFrame.attrs["failed"]`` (``{"source", "problem", "file", "block"}``).
 from __future__ import annotations
 
 import math
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,7 @@ WARNING_CODES = {
     "detected_group_differs": "spglib detects another group than the CIF declares",
     "detection_failed": "space-group detection failed on a structure (the row is kept, without a detected group)",
     "mixed_compositions": "the structures of a series hold different compounds (their strains compare unlike cells)",
+    "structure_given_twice": "one structure (file and data block) given more than once: a row each",
 }
 
 #: two structures of a series hold the same compound when the shares of every element among their atoms other than
@@ -431,7 +433,7 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
     """
     import pandas as pd
 
-    from .cif import read_cif
+    from .cif import read_structures
 
     paths = [str(p) for p in paths]
     temps = None if temperatures is None else list(temperatures)
@@ -439,10 +441,10 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         raise SymstrainInputError("--temperatures", f"{len(temps)} temperatures for {len(paths)} files")
     brs = _branches(len(paths), branches)
     it = progress(paths) if progress else paths
-    phases, Ts, kept_br, failed = [], [], [], []
+    phases, Ts, kept_br, failed, seen, twice = [], [], [], [], set(), []
     for k, path in enumerate(it):
         try:
-            ph = read_cif(path)
+            items = read_structures(path)  # (a file of one block per temperature: a row per block)
         except SymstrainInputError as exc:
             failed.append(_failure(exc.source, exc.problem))
             continue
@@ -454,15 +456,31 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         except Exception as exc:  # a bug of the reader on this file: list it, go on with the others
             failed.append(_failure(path, f"internal error while reading: {type(exc).__name__}: {exc}"))
             continue
-        phases.append(ph)
-        Ts.append(None if temps is None else float(temps[k]))
-        kept_br.append(brs[k])
+        if temps is not None and len(items) > 1:
+            raise SymstrainInputError("--temperatures", f"one temperature per file, but {path} holds {len(items)} "
+                                      "structures (data blocks), a row each: leave their temperatures to the file, "
+                                      "or split it")
+        for name, ph in items:
+            if isinstance(ph, SymstrainInputError):
+                failed.append(_failure(ph.source, ph.problem, name))
+                continue
+            key = (os.path.realpath(path), ph.block)
+            if key in seen:
+                twice.append(ph.name)
+            seen.add(key)
+            phases.append(ph)
+            Ts.append(None if temps is None else float(temps[k]))
+            kept_br.append(brs[k])
     if not phases:
         df = pd.DataFrame(columns=CELL_TABLE_COLUMNS)
         df.attrs["warnings"], df.attrs["failed"] = [], failed
         return df, []
     df = cells_from_phases(phases, None if temps is None else Ts, kept_br, detect=detect)
     df.attrs["failed"] = failed
+    if twice:
+        df.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(
+            "structure_given_twice", "series", f"{len(twice)} structure(s) given more than once, a row each: "
+            + ", ".join(dict.fromkeys(twice)))]
     if common_setting:
         from .series_settings import common_settings
 

@@ -210,6 +210,40 @@ def test_lawsonite_series_against_cmcm(lawsonite_files):
     assert "P 21 c n" in set(df["spacegroup"]) or "P 21 c n" in " ".join(df["spacegroup"])
 
 
+def test_a_file_of_one_block_per_temperature_gives_a_row_per_block(tmp_path):
+    """A variable-temperature study deposited as one CIF with a data block per temperature (sweep 8: Hashizume's 20
+    blocks, 98–374 K) is a series: every block with a cell and atoms is a row, with its own temperature and cell, in
+    file order; a block that cannot be read is listed as failed with its name, the others go on. One temperature per
+    file cannot serve such a file (refused, saying why), and a structure given twice is warned about."""
+    repo = Path(__file__).resolve().parents[1] / "cifs" / "series"
+    texts = [f.read_text() for f in sorted(repo.glob("model_heating_*.cif"))[:3]]
+    blocks = []
+    for k, text in enumerate(texts):
+        lines = text.splitlines()
+        n = next(i for i, ln in enumerate(lines) if ln.startswith("data_"))
+        blocks.append("\n".join([f"data_t{k}"] + lines[n + 1:]))
+    broken = "data_bad\n_cell_length_a 5\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n" \
+             "_atom_site_fract_z\nC1 0 0 0\n"
+    many = tmp_path / "vt.cif"
+    many.write_text("\n".join(blocks[:2] + [broken] + blocks[2:]) + "\n")
+    cells, phases = read_series([many], detect=False)
+    one = [read_series([f], detect=False)[0] for f in sorted(repo.glob("model_heating_*.cif"))[:3]]
+    assert list(cells["block"]) == ["t0", "t1", "t2"] and [p.block for p in phases] == ["t0", "t1", "t2"]
+    assert list(cells["T"]) == [float(c["T"].iloc[0]) for c in one]
+    abc = ["a", "b", "c", "beta"]
+    assert np.allclose(cells[abc].to_numpy(), [c[abc].to_numpy()[0] for c in one])
+    (bad,) = cells.attrs["failed"]
+    assert bad["block"] == "bad" and "no cell" in bad["problem"]
+    with pytest.raises(SymstrainInputError, match="holds 4 structures"):
+        read_series([many], temperatures=[300.0], detect=False)
+    twice = tmp_path / "one.cif"
+    twice.write_text(texts[0])
+    cells, _ = read_series([twice, str(twice)], detect=False)
+    assert len(cells) == 2 and any(w.record.code == "structure_given_twice" for w in cells.attrs["warnings"])
+    once = read_series([many], detect=False)[0].attrs["warnings"]
+    assert not any(w.record.code == "structure_given_twice" for w in once)
+
+
 # ------------------------------------------------------------------------------------------------ command line
 
 
