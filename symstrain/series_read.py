@@ -377,14 +377,20 @@ def _composition_warnings(phases) -> list[WarningText]:
         return []
     groups.sort(key=lambda g: -len(g[1]))
 
-    def described(ref, members):
-        what = members[0].formula or " ".join(gemmi.Element(z).name for z in sorted(ref, key=lambda z: -ref[z]))
+    def shares(ref):  # the atoms of the cell by element, per cent (H, D left out): what the groups differ in
+        return " ".join(f"{gemmi.Element(z).name} {100 * ref[z]:.1f} %" for z in sorted(ref, key=lambda z: -ref[z]))
+
+    whats = [members[0].formula or shares(ref) for ref, members in groups]
+    if len(set(whats)) < len(whats):  # (formulas alike, or the same elements: say by how much they differ)
+        whats = [shares(ref) for ref, _ in groups]
+
+    def described(what, members):
         names = ", ".join(m.name for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
         return f"{what} ({len(members)}: {names})"
 
     return [WarningText("mixed_compositions", "series",
                         f"the series holds {len(groups)} different compounds, so its strains compare unlike cells: "
-                        + "; ".join(described(*g) for g in groups))]
+                        + "; ".join(described(w, g[1]) for w, g in zip(whats, groups)))]
 
 
 def _temperatures(phases, temperatures):

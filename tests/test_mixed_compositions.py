@@ -77,3 +77,28 @@ def test_one_compound_with_substitution_or_missing_hydrogen(tmp_path):
     assert max(abs(shares[2].get(z, 0) - shares[0].get(z, 0)) for z in shares[0] | shares[2]) < COMPOSITION_TOLERANCE
     assert shares[1] == pytest.approx(shares[0], abs=1e-12)  # hydrogen does not count
     assert not [x for x in cells_from_phases(phases).attrs["warnings"] if x.code == "mixed_compositions"]
+
+
+def test_compounds_of_one_formula_text_are_told_apart_by_their_shares(tmp_path):
+    """Two compounds whose names would read alike (sweep 8: DUT-49 files under one formula text; or no formula and
+    the same elements) are named by the share of each element among the cell's atoms (H left out), per cent: the
+    warning shows what differs. Here every N site but the first is made C (the file's formula text unchanged)."""
+    a, b, c = _files()
+    seen = []
+
+    def n_to_c(p):
+        if p[1] == "N":
+            seen.append(p[0])
+            if len(seen) > 1:
+                return " ".join([p[0], "C"] + p[2:])
+        return " ".join(p)
+
+    other = _variant(tmp_path, "other.cif", c, n_to_c)
+    phases = [read_cif(a), read_cif(b), read_cif(other)]
+    (w,) = [x for x in cells_from_phases(phases).attrs["warnings"] if x.code == "mixed_compositions"]
+    shares = [composition(ph) for ph in (phases[0], phases[2])]
+    for s in shares:  # each compound by its shares, as written (the first site's N stays: the same elements)
+        text = " ".join(f"{el} {100 * s[z]:.1f} %" for el, z in sorted(
+            (("C", 6), ("N", 7), ("S", 16), ("Fe", 26)), key=lambda e: -s[e[1]]))
+        assert text in str(w), (text, str(w))
+    assert phases[0].formula == phases[2].formula and phases[0].formula not in str(w)
