@@ -157,6 +157,8 @@ def common_settings(cells, phases, *, tol: float = 0.08):
             Q = np.linalg.inv(rel.P)
             Q = np.where(np.abs(Q - np.round(Q * 12) / 12) < 1e-9, np.round(Q * 12) / 12, Q)
             q = -Q @ np.asarray(rel.p, dtype=float)
+            if np.array_equal(Q, np.eye(3)) and not np.any(np.abs(q - np.round(q)) > 1e-9):
+                continue  # already in the series' axes (only farther than tol from the coldest row): nothing to map
             params, su = mapped_cell(P_all[i], S_all[i], Q)
             cell = Cell(*map(float, params), su=tuple(None if not np.isfinite(x) else float(x) for x in su))
             ph = phases[i]

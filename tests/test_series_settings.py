@@ -272,3 +272,29 @@ def test_mapped_cell_permutes_cells_and_su_exactly():
     new2, su2 = mapped_cell(p, s, Q2)
     np.testing.assert_allclose(new2, Cell(*p).transformed(Q2).params, rtol=1e-12)
     assert np.all(np.isfinite(su2[[0, 1, 2, 4]]))
+
+
+def test_a_row_already_in_the_series_axes_is_not_said_to_be_mapped(tmp_path):
+    """A row of the series' own setting that lies farther than the tolerance from the coldest row (a = 16.93 Å →
+    +10 %: (1.1² − 1)/2 = 0.105 > 0.08) but near the next one (+5 %: 0.051 and 0.049) relates to that one by the
+    identity: nothing to map, so no ``setting_mapped`` warning (sweep 8: 'mapped onto it (new basis (a, b, c) …)' for
+    the hottest rows of a P-1 series)."""
+    import re
+
+    from symstrain.series import read_series
+
+    files = sorted((REPO / "cifs" / "series").glob("model_heating_*.cif"))[:3]
+    if len(files) < 3:
+        pytest.skip("the bundled model series is not present")
+    out, want = [], []
+    for k, f in enumerate(files):
+        text = f.read_text()
+        a = float(re.search(r"_cell_length_a\s+(\S+)", text).group(1))
+        want.append(round(a * (1 + 0.05 * k), 6))
+        text = re.sub(r"(_cell_length_a\s+)\S+", lambda m: f"{m.group(1)}{want[-1]:.6f}", text)
+        out.append(tmp_path / f.name)
+        out[-1].write_text(text)
+    cells, _ = read_series(out, detect=False)
+    codes = [w.record.code for w in cells.attrs["warnings"]]
+    assert "setting_mapped" not in codes and "setting_not_mapped" not in codes
+    assert cells["a"].tolist() == pytest.approx(want, rel=1e-12)  # as written
