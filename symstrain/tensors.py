@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .notation import frac
 from .notation import frac_str as _frac
-from .notation import is_simple_fraction
 
 #: Voigt order of a symmetric rank-2 tensor, by name and by (row, column)
 STRAIN_COMPONENTS = ("e11", "e22", "e33", "e23", "e13", "e12")
@@ -106,14 +106,17 @@ def rref(rows: np.ndarray, tol: float = 1e-8) -> np.ndarray:
 def name_row(row: np.ndarray) -> str:
     """Readable name of one combination of Voigt components, e.g. 'e13', 'e11-e22', 'e11+1/2*e22'. The name is also
     the definition strain computes from (``strain_math.parse_components``), so a coefficient is written exactly: as
-    a fraction with denominator ≤ 12 when it is one (to 1e-9), else as a decimal to 1e-12 ('0.487826337*e23': in
-    rhombohedral axes the symmetry-breaking combination depends on α, and 5/11 for 0.4878 made its value 2 % off)."""
+    a fraction with denominator ≤ 12 when it is one to 1e-6 of it (a cell whose a and b differ by 1e-8, as DFT writes a
+    hexagonal one, gave 0.999999998784: the ideal value is the one meant, and off by far less than any s.u.), else
+    as a decimal to 1e-12 ('0.487826337*e23': in rhombohedral axes the symmetry-breaking combination depends on α,
+    and 5/11 for 0.4878 made its value 2 % off)."""
     terms = ""
     for k in range(6):
         c = row[k]
         if abs(c) < 1e-8:
             continue
-        mag = _frac(abs(c), 12) if is_simple_fraction(abs(c), 12, tol=1e-9) else _decimal(abs(c))
+        f = float(frac(abs(c), 12))
+        mag = _frac(abs(c), 12) if f > 0 and abs(abs(c) - f) <= 1e-6 * f else _decimal(abs(c))
         sign = "-" if c < 0 else ("+" if terms else "")
         terms += f"{sign}{'' if mag == '1' else mag + '*'}{STRAIN_COMPONENTS[k]}"
     return terms

@@ -654,3 +654,16 @@ def test_component_names_read_back_exactly():
     assert name_row(np.array([1, -1, 0, 0, 0, 0])) == "e11-e22"
     assert name_row(np.array([2, -1, -1, 0, 0, 0])) == "2*e11-e22-e33"
     assert name_row(np.array([1, 0.5, 0, 0, 0, 0])) == "e11+1/2*e22"
+
+
+def test_a_coefficient_within_1e6_of_a_simple_fraction_is_named_as_that_fraction():
+    """Sweep 8: a DFT hexagonal cell with a and b 1e-8 apart named its combination 'e11+0.999999998784*e22'. A
+    coefficient within 1e-6 of a fraction (relative) with denominator ≤ 12 is that fraction; one that is no such fraction keeps
+    its decimals (rhombohedral axes: 0.487826337, which 5/11 would have made 2 % off)."""
+    from symstrain.tensors import name_row
+
+    assert name_row(np.array([1, 0.999999998784, 0, 0, 0, 0])) == "e11+e22"
+    assert name_row(np.array([1, 0, 0, 0, 0, -(1 / 3 + 2e-7)])) == "e11-1/3*e12"
+    assert name_row(np.array([1, 0, 0, 0, 1e-7, 0])) == "e11+0.0000001*e13"  # (no fraction but 0 near it)
+    assert name_row(np.array([0, 0, 0, 0.487826337, 1, 0])) == "0.487826337*e23+e13"
+    assert name_row(np.array([1, 0, -1, 0, 0, 0.186937909607])) == "e11-e33+0.186937909607*e12"
