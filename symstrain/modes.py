@@ -377,10 +377,11 @@ def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarr
     one next to others being fixed by symmetry), sites independent and ``grad`` taken in the reference lattice
     (the child's operations rotated with the child cell: exact for orthogonal pairs, first order in the strain
     otherwise). NaN when a
-    contributing site has no s.u. at all; 0 when A = 0.
+    contributing site has no s.u. at all; 0 when A = 0 and every site has one (NaN when some site has none).
     """
-    if amp <= 0:
-        return 0.0
+    if amp <= 0:  # 0 where every site's coordinates carry an s.u.; unknown (NaN) where the file gives none
+        known = all(np.isfinite(np.asarray(a.xyz_su, float)).any() for a in child.atoms)
+        return 0.0 if known else float("nan")
     A = child.cell.matrix()
     R = child.spacegroup.rotations.astype(float)
     Wc = np.einsum("ij,njk,kl->nil", A, R, np.linalg.inv(A))  # Cartesian rotations of the child operations

@@ -809,8 +809,8 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
                        depth: int = 2) -> list[PseudoSupergroup]:
     """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å, and those
     of any index spglib finds in it (:func:`detected_supergroups`), sorted by the largest atomic displacement needed
-    (then by higher symmetry). Each deeper candidate is found from the symmetrised structure of a shallower one and
-    re-verified against the child itself."""
+    (to 1e-4 Å), then by higher symmetry. Each deeper candidate is found from the symmetrised structure of a
+    shallower one and re-verified against the child itself."""
     if depth < 1:
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
     if max_distance <= 0:
@@ -843,7 +843,9 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     known = {(s.number, s.index) for s in out}
     out.extend(c for c in detected_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
                if (c.number, c.index) not in known)
-    out.sort(key=lambda s: (s.max_displacement, -s.index, -s.number))
+    # displacements equal to 1e-4 Å (a file's own precision: 1.4e-5 Å for graphite in P6/mmm, 0 in its subgroups)
+    # are one: the highest symmetry first, not 47 of its subgroups before it
+    out.sort(key=lambda s: (round(s.max_displacement, 4), -s.index, -s.number))
     # one supergroup reached at two placements along a polar axis (a deeper level finds it from another candidate's
     # symmetrised structure): both are the same operations on the child once placed, listed once
     placed: set = set()

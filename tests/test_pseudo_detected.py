@@ -101,3 +101,23 @@ def test_an_origin_spglib_averaged_inexactly_is_taken_on_its_grid(tmp_path, monk
     child = _read(tmp_path, "nacl2", NACL_P213)
     found = {(c.number, c.index): (c.amplitude, c.irrep, tuple(c.relation.p)) for c in pseudo_supergroups(child)}
     assert found == exact
+
+
+#: AA graphite (P6/mmm) in its orthohexagonal cell, written as P 1 with y = 0.33333 for 1/3: 7e-6 Å off P6/mmm,
+#: exactly on its orthorhombic and monoclinic subgroups (sweep 8: RASPA's graphite_ortho.cif)
+GRAPHITE_P1 = ("data_gr\n_cell_length_a 2.4600\n_cell_length_b 4.2608\n_cell_length_c 3.3500\n"
+               "_symmetry_space_group_name_H-M 'P 1'\n" + HEAD.replace("_atom_site_U_iso_or_equiv\n", "")
+               + "C1 C 0 0 0\nC2 C 0.5 0.5 0\nC3 C 0 0.33333 0\nC4 C 0.5 0.83333 0\n")
+
+
+def test_a_supergroup_within_the_files_precision_comes_before_its_subgroups(tmp_path):
+    """Candidates are sorted by their largest displacement to 1e-4 Å, then by higher symmetry: P6/mmm, which the
+    structure has to the file's 5 decimals (7e-6 Å), is listed first, not after the subgroups it holds exactly (the
+    sweep's graphite listed 47 of them, each 0.000 Å, before it). No amplitude has an s.u. where the file gives none,
+    an exact 0 included."""
+    found = pseudo_supergroups(_read(tmp_path, "gr", GRAPHITE_P1), depth=1)
+    assert (found[0].number, found[0].index) == (191, 48)
+    assert 0 < found[0].max_displacement < 1e-4 and all(c.max_displacement < 1e-4 for c in found[:5])
+    assert [c.index for c in found[1:5]] == sorted((c.index for c in found[1:5]), reverse=True)
+    # the file gives no coordinate s.u.: no amplitude has one, the exact zeros included (they printed 0 or null)
+    assert all(np.isnan(c.amplitude_su) for c in found)
