@@ -28,11 +28,19 @@ from .correspondence import MAX_TRIALS, correspondences, find_origin
 from .correspondence import finite_strain_norm  # noqa: F401  (re-exported: pseudo.py imports it from here)
 from .cosets import left_cosets, op_readability, readable_cosets
 from .errors import NotSubgroupError  # noqa: F401  (defined there; re-exported: the API and tests import it from here)
-from .errors import SymstrainInputError, WarningRecord
+from .errors import SymstrainInputError, WarningRecord, WarningText
 from .ferroic import ferroic_character, point_group_symbol, unique_matrices
 from .notation import basis_string, fmt_vector
 from .ops import SymOps
 from .phase import Cell, Phase, SpaceGroupInfo
+
+
+#: codes of the warnings a relation carries (``Relation.warnings``)
+WARNING_CODES = {
+    "own_axes_relate": "one group on both sides related by a basis change other than the identity, which relates them "
+                       "too (with more strain): the files' axes may be the physical correspondence",
+    "cosets_incomplete": "fewer lost cosets found than the index (the coset list may be incomplete)",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -357,7 +365,28 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"{reasons[0]}",
         )
     misfit, P, p = found
-    return _relation(parent, child, P, p, misfit, tol, rots)
+    rel = _relation(parent, child, P, p, misfit, tol, rots)
+    note = _own_axes_note(rel, G, H, tol)
+    if note:
+        rel.__dict__["warnings"] = rel.warnings + (note,)
+    return rel
+
+
+def _own_axes_note(rel: "Relation", G, H, tol: float) -> WarningText | None:
+    """For one group on both sides (index 1) related by a basis change that is not the identity: the note that the
+    files' own axes relate them too, with their larger strain (sweep 8: P-1 at 98 and 374 K, α passing through 90°
+    between them: P = (-a, b, -c) strains the lattice least, 0.087, while the continuous correspondence across the
+    series is the identity, 0.136). None otherwise."""
+    if rel.index != 1 or np.array_equal(rel.P, np.eye(3)):
+        return None
+    own = finite_strain_norm(rel.parent.cell.metric(), rel.child.cell.metric())
+    if not own <= tol or find_origin(np.eye(3), G, H)[0] is None:
+        return None
+    return WarningText("own_axes_relate", rel.child.name,
+                       f"P = {basis_string(rel.P)} strains the lattice least ({rel.lattice_misfit:.4f}); the files' "
+                       f"own axes, P = (a, b, c), relate the groups as well ({own:.4f}): where the two structures "
+                       "connect continuously (an angle passing through 90° between them, along a series), those may "
+                       "be the physical correspondence (--P a,b,c)")
 
 
 def relation_at(parent: Phase, child: Phase, P, p, *, tol: float = 0.08) -> Relation:
@@ -396,7 +425,8 @@ def _relation(parent: Phase, child: Phase, P, p, misfit: float, tol: float, rots
     cosets, texts = _cosets_in_order(G, H, P, p)
     warnings = []
     if len(cosets) != counts["index"]:
-        warnings.append(f"found {len(cosets)} cosets for index {counts['index']}; the coset list may be incomplete")
+        warnings.append(WarningText("cosets_incomplete", name_c, f"found {len(cosets)} cosets for index "
+                                    f"{counts['index']}; the coset list may be incomplete"))
 
     rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell, rots),
                    lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))

@@ -143,6 +143,23 @@ def test_one_group_refused_only_by_the_strain_tolerance_is_not_told_to_swap():
     assert "is a t2 subgroup of index 2" in rev.message() and "swap PARENT and CHILD" in rev.summary()
 
 
+def test_one_group_related_by_another_basis_notes_the_files_own_axes():
+    """Sweep 8's P-1 pair (98 and 374 K, α from 93.0° to 85.9°): P = (-a, b, -c) strains the lattice least, but the
+    identity relates the two as well and is the correspondence that runs continuously along the series: a coded
+    warning says so, with both strains (the Green–Lagrange norm of each, computed here). Not where the identity is
+    the one chosen."""
+    from symstrain.correspondence import finite_strain_norm
+
+    cold = Cell(8.7038, 12.2040, 4.9747, 93.02, 90.62, 90.32)
+    hot = Cell(8.6337, 13.1782, 5.2242, 85.95, 91.71, 88.03)
+    r = relate(phase(cold, "P -1", "cold"), phase(hot, "P -1", "hot"), tol=0.2)
+    assert r.holds and basis_string(r.P) == "(-a, b, -c)"
+    (w,) = [w for w in r.warnings if w.record.code == "own_axes_relate"]
+    own = finite_strain_norm(cold.metric(), hot.metric())
+    assert f"({own:.4f})" in w and f"({r.lattice_misfit:.4f})" in w and r.lattice_misfit < own <= 0.2
+    assert not relate(phase(cold, "P -1", "cold"), phase(cold, "P -1", "same")).warnings
+
+
 def test_tolerance_is_user_settable():
     with pytest.raises(NotSubgroupError):
         relate(phase(PARENT_CELL, "P c c n", "LS"), phase(CHILD_CELL, "P 1 21/c 1", "HS"), tol=0.01).require()
