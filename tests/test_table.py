@@ -260,7 +260,7 @@ def test_cli_table_batch_goes_on_when_one_file_raises(capsys, tmp_path, monkeypa
     import symstrain.cif as cif
 
     monkeypatch.chdir(tmp_path)
-    real = cif.read_cif
+    real = cif.read_structures  # (what a series reads each file with: every structure block of it)
     bad = SERIES / "model_heating_0200.0K.cif"
 
     def flaky(path, *a, **k):
@@ -268,7 +268,7 @@ def test_cli_table_batch_goes_on_when_one_file_raises(capsys, tmp_path, monkeypa
             raise RuntimeError("simulated bug")
         return real(path, *a, **k)
 
-    monkeypatch.setattr(cif, "read_cif", flaky)
+    monkeypatch.setattr(cif, "read_structures", flaky)
     rc, out, err = _run(capsys, "table", *sorted(SERIES.glob("*.cif")), "--json", "--no-plots", "--no-detect")
     assert rc == 3, err
     d = json.loads(out)
