@@ -58,6 +58,7 @@ WARNING_CODES = {
     "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
     "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
     "no_symmetry_breaking_reflections": "the relation breaks no reflection condition to d_min: η_intensity is undefined",
+    "children_differ": "the children of one order run are of different groups: their η are different order parameters",
 }
 #: the three measures of η, in the order tables and figures give them
 ETA_COLUMNS = ("eta_strain", "eta_intensity", "eta_modes")
@@ -378,8 +379,18 @@ class OrderSeries:
         return [proportionality(df, "eta_modes", y) for y in ("eta_strain", "eta_intensity")]
 
     def all_warnings(self) -> list[WarningRecord]:
-        return contract.warning_records([w for r in self.results for w in r.all_warnings()],
-                                        source=self.parent.name)
+        out = [w for r in self.results for w in r.all_warnings()]
+        groups = {}  # child space-group type → the children of it, in T order
+        for r in self.results:
+            sg = r.relation.child.spacegroup
+            groups.setdefault((int(sg.number), sg.hm), []).append(r.relation.child.name)
+        if len(groups) > 1:  # (sweep 8: MFI's monoclinic and para children on one scale of η)
+            out.append(WarningRecord("children_differ", self.parent.name, "the children are of different groups ("
+                                     + "; ".join(f"{hm} ({n}): {', '.join(names)}" for (n, hm), names in
+                                                 groups.items())
+                                     + "): their η measure different order parameters, so the normalised columns "
+                                     "and the slopes between them compare unlike quantities"))
+        return contract.warning_records(out, source=self.parent.name)
 
     def to_dict(self) -> dict:
         df = self.to_frame()

@@ -260,3 +260,21 @@ def test_amplitude_in_the_symmetrised_cell_at_point_group_index_4():
     assert dist.max_displacement == pytest.approx(delta * a_s, rel=1e-9)
     dec = decompose(relation=dist.relation, reference="symmetrized", fixed_origin=True)
     assert dec.amplitude == pytest.approx(dist.amplitude, rel=1e-12)
+
+
+def test_children_of_different_groups_are_warned_about():
+    """Sweep 8: MFI's monoclinic (P2₁/n11) and para (P2₁2₁2₁) children ran as one series, their η normalised on one
+    scale and compared by slopes, without a word. Children of different groups give a coded warning naming each
+    group and its children; children of one group do not."""
+    from symstrain.expand import expand_to_cell
+    from symstrain.order import order_series
+
+    rel1, rel2 = toy(np.array([0.004, 0.002, -0.003])), toy(np.array([0.008, 0.004, -0.006]))
+    frac, _, site, _ = expand_to_cell(rel2.child)  # the second child written in P 1 (its atoms in the cell)
+    p1 = Phase(CELL_C, SpaceGroupInfo.from_symbol("P 1"),
+               tuple(atom(f"X{k}", rel2.child.atoms[s].element, frac[k]) for k, s in enumerate(site)), source="p1")
+    codes = [w.code for w in order_series(rel1.parent, [rel1.child, rel2.child], dmin=1.5).all_warnings()]
+    assert "children_differ" not in codes
+    (w,) = [w for w in order_series(rel1.parent, [rel1.child, p1], dmin=1.5).all_warnings()
+            if w.code == "children_differ"]
+    assert "P 1 21/c 1 (14): toy-child" in w.message and "P 1 (1): p1" in w.message
