@@ -658,8 +658,8 @@ def test_component_names_read_back_exactly():
 
 def test_a_coefficient_within_1e6_of_a_simple_fraction_is_named_as_that_fraction():
     """Sweep 8: a DFT hexagonal cell with a and b 1e-8 apart named its combination 'e11+0.999999998784*e22'. A
-    coefficient within 1e-6 of a fraction (relative) with denominator ≤ 12 is that fraction; one that is no such fraction keeps
-    its decimals (rhombohedral axes: 0.487826337, which 5/11 would have made 2 % off)."""
+    coefficient within 1e-6 (relative) of a fraction with denominator ≤ 12 is that fraction; one that is no such
+    fraction keeps its decimals (rhombohedral axes: 0.487826337, which 5/11 would have made 2 % off)."""
     from symstrain.tensors import name_row
 
     assert name_row(np.array([1, 0.999999998784, 0, 0, 0, 0])) == "e11+e22"
