@@ -667,3 +667,16 @@ def test_a_coefficient_within_1e6_of_a_simple_fraction_is_named_as_that_fraction
     assert name_row(np.array([1, 0, 0, 0, 1e-7, 0])) == "e11+0.0000001*e13"  # (no fraction but 0 near it)
     assert name_row(np.array([0, 0, 0, 0.487826337, 1, 0])) == "0.487826337*e23+e13"
     assert name_row(np.array([1, 0, -1, 0, 0, 0.186937909607])) == "e11-e33+0.186937909607*e12"
+
+
+def test_no_reference_eps13_of_a_right_angle_is_exactly_zero_in_values_and_words():
+    """ε13 = ½·cos β without a reference: cos 90° in floating point is 6e-17, which the warning of a cell that is not
+    monoclinic printed as "½·cos β = 3.062e-17" (sweep 8). At β = 90° exactly it is 0, in the value and the text."""
+    from symstrain.phase import Cell
+    from symstrain.spontaneous_strain import strain
+
+    r = strain(None, Cell(5.0, 5.0, 7.0, 90, 90, 120))
+    assert r.eps13 == 0.0 and math.copysign(1.0, r.eps13) == 1.0
+    (w,) = [w for w in r.warnings if w.record.code == "eps13_not_monoclinic"]
+    assert "½·cos β = 0 is" in w and "e-17" not in w
+    assert strain(None, Cell(5.0, 6.0, 7.0, 90, 93.1, 90)).eps13 == pytest.approx(0.5 * math.cos(math.radians(93.1)))
