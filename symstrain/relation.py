@@ -365,28 +365,24 @@ def _relate(parent: Phase, child: Phase, tol: float) -> Relation:
             f"{reasons[0]}",
         )
     misfit, P, p = found
-    rel = _relation(parent, child, P, p, misfit, tol, rots)
-    note = _own_axes_note(rel, G, H, tol)
-    if note:
-        rel.__dict__["warnings"] = rel.warnings + (note,)
-    return rel
+    return _relation(parent, child, P, p, misfit, tol, rots, searched=True)
 
 
-def _own_axes_note(rel: "Relation", G, H, tol: float) -> WarningText | None:
-    """For one group on both sides (index 1) related by a basis change that is not the identity: the note that the
-    files' own axes relate them too, with their larger strain (sweep 8: P-1 at 98 and 374 K, α passing through 90°
-    between them: P = (-a, b, -c) strains the lattice least, 0.087, while the continuous correspondence across the
-    series is the identity, 0.136). None otherwise."""
-    if rel.index != 1 or np.array_equal(rel.P, np.eye(3)):
+def _own_axes_note(parent: Phase, child: Phase, P, misfit: float, tol: float) -> WarningText | None:
+    """For one group on both sides (index 1) that the search related by a basis change ``P`` other than the identity
+    (the least strain, ``misfit``): the note that the files' own axes relate them too, with their larger strain
+    (sweep 8: P-1 at 98 and 374 K, α passing through 90° between them: P = (-a, b, -c) strains the lattice least,
+    0.087, while the continuous correspondence across the series is the identity, 0.136). None otherwise."""
+    if np.array_equal(P, np.eye(3)):
         return None
-    own = finite_strain_norm(rel.parent.cell.metric(), rel.child.cell.metric())
-    if not own <= tol or find_origin(np.eye(3), G, H)[0] is None:
+    own = finite_strain_norm(parent.cell.metric(), child.cell.metric())
+    if not own <= tol or find_origin(np.eye(3), parent.spacegroup, child.spacegroup)[0] is None:
         return None
-    return WarningText("own_axes_relate", rel.child.name,
-                       f"P = {basis_string(rel.P)} strains the lattice least ({rel.lattice_misfit:.4f}); the files' "
-                       f"own axes, P = (a, b, c), relate the groups as well ({own:.4f}): where the two structures "
-                       "connect continuously (an angle passing through 90° between them, along a series), those may "
-                       "be the physical correspondence (--P a,b,c)")
+    return WarningText("own_axes_relate", child.name,
+                       f"P = {basis_string(P)} strains the lattice least ({misfit:.4f}); the files' own axes, P = (a, "
+                       f"b, c), relate the groups as well ({own:.4f}): where the two structures connect continuously "
+                       "(an angle passing through 90° between them, along a series), those may be the physical "
+                       "correspondence (--P a,b,c)")
 
 
 def relation_at(parent: Phase, child: Phase, P, p, *, tol: float = 0.08) -> Relation:
@@ -411,9 +407,9 @@ def relation_at(parent: Phase, child: Phase, P, p, *, tol: float = 0.08) -> Rela
                      (unique_matrices(G.symops.rotations), unique_matrices(H.symops.rotations)))
 
 
-def _relation(parent: Phase, child: Phase, P, p, misfit: float, tol: float, rots) -> Relation:
+def _relation(parent: Phase, child: Phase, P, p, misfit: float, tol: float, rots, searched: bool = False) -> Relation:
     """The :class:`Relation` at a verified (P, p): indices, cosets, ferroic character (``rots``: the two groups'
-    distinct rotations)."""
+    distinct rotations). ``searched``: (P, p) is the search's choice, of least strain (:func:`_own_axes_note`)."""
     G, H = parent.spacegroup, child.spacegroup
     name_c = child.name
     cent_p = G.symops.centring_vectors()
@@ -427,6 +423,9 @@ def _relation(parent: Phase, child: Phase, P, p, misfit: float, tol: float, rots
     if len(cosets) != counts["index"]:
         warnings.append(WarningText("cosets_incomplete", name_c, f"found {len(cosets)} cosets for index "
                                     f"{counts['index']}; the coset list may be incomplete"))
+    note = _own_axes_note(parent, child, P, misfit, tol) if searched and counts["index"] == 1 else None
+    if note is not None:
+        warnings.append(note)
 
     rel = Relation(parent=parent, child=child, P=P, p=p, **counts, **ferroic_character(G, H, P, parent.cell, rots),
                    lost_cosets=tuple(texts[1:]), lattice_misfit=misfit, tolerance=tol, warnings=tuple(warnings))
