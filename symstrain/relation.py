@@ -385,15 +385,30 @@ def _own_axes_note(parent: Phase, child: Phase, P, misfit: float, tol: float) ->
                        "correspondence (--P a,b,c)")
 
 
+#: origins within this (fractions of the parent's axes) of a multiple of 1/48 are that multiple (:func:`relation_at`)
+_ORIGIN_SLACK = 1e-5
+
+
+def _on_origin_grid(p: np.ndarray) -> np.ndarray:
+    """``p`` with each component within :data:`_ORIGIN_SLACK` of a multiple of 1/48 (every origin shift between two
+    settings of a space group lies on that grid, but along a free polar axis) put on it, exactly."""
+    steps = np.rint(p * 48)
+    return np.where(np.abs(p * 48 - steps) < 48 * _ORIGIN_SLACK, steps / 48 + 0.0, p)  # (+ 0.0: never -0.0)
+
+
 def relation_at(parent: Phase, child: Phase, P, p, *, tol: float = 0.08) -> Relation:
     """The relation parent ⊃ child at a basis change (P, p) the caller already knows (``x_parent = P·x_child + p``),
     not one searched for: ``pseudo`` moves a supergroup it built in the child's basis to its standard setting and
     keeps the placement it measured. Raises :class:`NotSubgroupError` when some child operation is not a parent
     operation there, or the lattices differ by more than ``tol`` (finite strain)."""
-    P, p = np.asarray(P, dtype=float), np.asarray(p, dtype=float).reshape(3)
+    P, given = np.asarray(P, dtype=float), np.asarray(p, dtype=float).reshape(3)
     G, H = parent.spacegroup, child.spacegroup
-    mapped = H.symops.in_basis(np.linalg.inv(P), -np.linalg.solve(P, p), source=child.name)
-    inside = G.symops.contains_many(mapped.rotations, mapped.translations)
+    for p in dict.fromkeys((_on_origin_grid(given).tobytes(), given.tobytes())):  # the exact origin first
+        p = np.frombuffer(p).copy()
+        mapped = H.symops.in_basis(np.linalg.inv(P), -np.linalg.solve(P, p), source=child.name)
+        inside = G.symops.contains_many(mapped.rotations, mapped.translations)
+        if inside.all():
+            break
     if not np.all(inside):
         bad = int(np.flatnonzero(~inside)[0])
         raise NotSubgroupError(child.name, f"not a subgroup of {parent.name} at P = {basis_string(P)}, p = "

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from symstrain.cif import read_cif
+from symstrain.errors import SymstrainInputError
 from symstrain.modes import decompose
 from symstrain.pseudo import pseudo_supergroups
 
@@ -121,3 +122,23 @@ def test_a_supergroup_within_the_files_precision_comes_before_its_subgroups(tmp_
     assert [c.index for c in found[1:5]] == sorted((c.index for c in found[1:5]), reverse=True)
     # the file gives no coordinate s.u.: no amplitude has one, the exact zeros included (they printed 0 or null)
     assert all(np.isnan(c.amplitude_su) for c in found)
+
+
+def test_relation_at_takes_an_origin_rounding_puts_off_its_grid_on_it(tmp_path):
+    """relation_at accepts an origin within 1e-6 of a parent origin (the operations' comparison tolerance), and the
+    modes of that relation use the exact factor group: Fm-3m ⊃ P2₁3 (the distorted NaCl) at p = (0, 0, ½) + 3.7e-7
+    (MOF-5's error) stopped ``decompose`` with an internal error (a child operation not in the factor group). The
+    relation now holds the grid's origin, and the amplitude is the exact relation's (0.039 Å: Na moved √3·0.004·a)."""
+    from symstrain.relation import relation_at
+
+    child = _read(tmp_path, "nacl", NACL_P213)
+    exact = next(c for c in pseudo_supergroups(child) if (c.number, c.index) == (225, 16)).relation
+    want = decompose(relation=exact).amplitude
+    assert want == pytest.approx(np.sqrt(3) * 0.004 * 5.64, rel=1e-3)
+    for error in (3.7e-7, -8e-7):
+        rel = relation_at(exact.parent, exact.child, exact.P, np.asarray(exact.p) + error)
+        assert rel.p.tolist() == list(exact.p) and not np.signbit(rel.p).any()
+        assert decompose(relation=rel).amplitude == pytest.approx(want, rel=1e-9)
+    # a real shift is not rounded away: 0.01 along each axis moves the 2₁ axes off Fm-3m's
+    with pytest.raises(SymstrainInputError):
+        relation_at(exact.parent, exact.child, exact.P, np.asarray(exact.p) + 0.01)

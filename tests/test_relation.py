@@ -373,3 +373,14 @@ def test_origin_on_a_finer_grid_for_a_fractional_basis_change():
     assert r.holds and r.index == 2 and basis_string(r.P) == "(a, b, -1/2a+1/2c)"
     assert np.allclose(np.rint(r.p * 48), r.p * 48) and not np.allclose(np.rint(r.p * 24), r.p * 24)
     assert relation_at(parent, moved, r.P, r.p).index == 2
+
+
+def test_relation_at_keeps_a_free_polar_origin_and_rounds_a_near_grid_one():
+    """P4mm ⊃ Pmm2 (z polar in both): any origin along z relates them; relation_at keeps 0.1234567 as given and puts
+    0.125 + 4e-7 (rounding) on the 1/48 grid, exactly 1/8."""
+    from symstrain.relation import relation_at
+
+    parent = phase(Cell(4.0, 4.0, 5.0, 90, 90, 90), "P 4 m m", "p4mm")
+    child = phase(Cell(4.0, 4.01, 5.0, 90, 90, 90), "P m m 2", "pmm2")
+    assert relation_at(parent, child, np.eye(3), [0, 0, 0.1234567]).p.tolist() == [0, 0, 0.1234567]
+    assert relation_at(parent, child, np.eye(3), [0, 0, 0.125 + 4e-7]).p.tolist() == [0, 0, 0.125]
