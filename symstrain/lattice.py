@@ -30,9 +30,28 @@ import numpy as np
 _FLIP = np.eye(3)[::-1]
 
 
+#: cos of 0°, 30°, 60°, …, 330° (√3/2 as the double nearest it: sqrt is correctly rounded, /2 exact)
+_STEPS_30 = np.array([1.0, np.sqrt(3.0) / 2, 0.5, 0.0, -0.5, -np.sqrt(3.0) / 2,
+                      -1.0, -np.sqrt(3.0) / 2, -0.5, 0.0, 0.5, np.sqrt(3.0) / 2])
+
+
+def cos_degrees(x):
+    """cos of ``x`` degrees (a number or an array), exact at the multiples of 30° (0, ±½, ±1; ±√3/2 to the nearest
+    double): ``np.cos(np.radians(90))`` is 6e-17 and that of 120° is −0.49999999999999978, so a right angle or a
+    hexagonal γ gives the exact metric and ½·cos β (0 at 90°) here. A float for a number."""
+    x = np.asarray(x, dtype=float)
+    out = np.cos(np.radians(x))
+    steps = x / 30.0
+    whole = np.rint(steps)
+    exact = steps == whole
+    if exact.any():
+        out = np.where(exact, _STEPS_30.take(np.where(exact, whole, 0).astype(np.int64) % 12), out)
+    return float(out) if out.ndim == 0 else out
+
+
 def _cosines(p: np.ndarray):
     p = np.asarray(p, dtype=float)
-    return p, np.cos(np.radians(p[..., 3])), np.cos(np.radians(p[..., 4])), np.cos(np.radians(p[..., 5]))
+    return p, cos_degrees(p[..., 3]), cos_degrees(p[..., 4]), cos_degrees(p[..., 5])
 
 
 #: index of each entry of a 3×3 symmetric tensor in its Voigt vector (G11, G22, G33, G23, G13, G12)

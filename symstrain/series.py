@@ -439,13 +439,13 @@ def _relation_text(rel, is_para: bool) -> str:
 
 
 def _no_reference_columns(out, p, s, frame, warnings) -> None:
-    from .lattice import volume, volume_su
+    from .lattice import cos_degrees, volume, volume_su
 
     N = len(p)
     out["V"] = volume(p)
     out["V_su"] = np.where(np.isfinite(s).any(axis=1), volume_su(p, s), np.nan)
     beta = np.radians(p[:, 4])
-    out["eps13"] = clean(0.5 * np.cos(beta))
+    out["eps13"] = 0.5 * cos_degrees(p[:, 4])  # (exactly 0 at 90°)
     out["eps13_su"] = 0.5 * np.sin(beta) * np.radians(s[:, 4])
     for n in ("e11", "e22", "e33", "e23", "e13", "e12", "vs", "e_ss", "e_sb", "e_nsb", "principal1", "principal2",
               "principal3"):

@@ -455,8 +455,10 @@ def _any_su(cell) -> bool:
 
 def _no_reference(child: Cell, label: str, frame: str, warnings: list[str]) -> StrainResult:
     """ε13 = ½·cos β (c0 = c) with its s.u. from β's; every other quantity NaN."""
+    from .lattice import cos_degrees
+
     beta = math.radians(child.beta)
-    eps = 0.0 if child.beta == 90 else 0.5 * math.cos(beta)  # (cos of 90° in floating point is 6e-17, not 0)
+    eps = 0.5 * cos_degrees(child.beta)  # (exactly 0 at 90°)
     sb = child.su_array[4]
     has_su = bool(np.isfinite(sb))
     eps_su = 0.5 * math.sin(beta) * math.radians(sb) if has_su else math.nan

@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import SymstrainInputError, WarningText
-from .lattice import matrix_from_metric, metric, params_from_metric
+from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
 from .strain_kernel import input_sigmas, norm_su_floor, projected, propagate
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
@@ -158,7 +158,7 @@ def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, fin
     out["vs"] = out["V"] / out["V0"] - 1.0
     out["e_ss"] = np.sqrt(np.sum(e * e, axis=(-1, -2)))
     out["c0"] = np.sqrt(G0[:, 2, 2])
-    out["eps13"] = 0.5 * p[:, 2] * np.cos(np.radians(p[:, 4])) / out["c0"]
+    out["eps13"] = 0.5 * p[:, 2] * cos_degrees(p[:, 4]) / out["c0"]
     w, v = np.linalg.eigh(e)
     # sign convention for directions: the largest |component| of each eigenvector is positive
     k = np.argmax(np.abs(v), axis=-2)

@@ -100,3 +100,21 @@ def test_has_su_means_any_and_missing_angles_are_exact():
                                                              + (V / 15 * 0.003) ** 2), rel=1e-12)
     none = Cell(10, 12, 15, 90, 90, 90)
     assert not none.has_su and none.volume_su is None
+
+
+def test_cosines_of_right_and_hexagonal_angles_are_exact():
+    """cos_degrees is exact at the multiples of 30° (np.cos(np.radians(90)) is 6.1e-17, that of 120° is
+    −0.49999999999999978), and within 1 ulp-ish of np.cos elsewhere: a hexagonal metric has G12 = −ab/2 and G13 = G23 = 0
+    exactly, an orthorhombic cell a diagonal metric and matrix, and ½·cos β of a right angle is 0."""
+    from symstrain.lattice import cos_degrees, metric
+    from symstrain.strain_math import compute_strain
+
+    assert cos_degrees(90) == 0.0 and cos_degrees(120) == -0.5 and cos_degrees(-60) == 0.5
+    assert cos_degrees(180) == -1.0 and cos_degrees(270) == 0.0 and cos_degrees(30) == np.sqrt(3) / 2
+    x = np.linspace(-400, 400, 8001)
+    assert np.allclose(cos_degrees(x), np.cos(np.radians(x)), rtol=0, atol=1e-15)
+    assert np.isnan(cos_degrees(np.nan))
+    G = metric(np.array([3.0, 3.0, 5.0, 90, 90, 120]))
+    assert G[0, 1] == -4.5 and G[0, 2] == 0.0 and G[1, 2] == 0.0
+    ortho = np.array([[5.0, 6.0, 7.0, 90, 90, 90]])
+    assert compute_strain(ortho, ortho * [1.01, 1, 1, 1, 1, 1], np.eye(3), "cstar", ())["eps13"][0] == 0.0
