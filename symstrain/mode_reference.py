@@ -190,11 +190,7 @@ def _centred(c, ops, frac, A, polar, kinds, rows, trees, w_occ) -> np.ndarray:
     rhs = []
     for W, w, _ in ops:
         y = (frac @ W.T + w)[None] + (delta @ (W - np.eye(3)).T)[:, None]  # (S, n, 3)
-        y = (y - np.floor(y)) @ A.T
-        mism = np.empty_like(y)
-        for z, ia in zip(kinds, rows):
-            _, q = trees[z].query(y[:, ia].reshape(-1, 3))
-            mism[:, ia] = trees[z].data[q].reshape(len(c), len(ia), 3) - y[:, ia]
+        mism = _nearest(y, A, kinds, rows, trees, partners=True)[1]
         rhs.append(np.einsum("n,snj->sj", w_occ, mism) / w_occ.sum())
     return c + np.hstack(rhs) @ pinv.T
 
@@ -219,12 +215,25 @@ def _all_paired(c, cosets, frac, A, polar, kinds, rows, trees, rmax: float) -> n
         base = (frac - g[:3, 3]) @ Wi.T  # (n, 3)
         move = delta @ (np.eye(3) - Wi).T  # (S, 3)
         for i in range(0, len(c), block):
-            y = base[None] - move[i:i + block, None]  # (s, n, 3)
-            y = (y - np.floor(y)) @ A.T
-            for z, ia in zip(kinds, rows):
-                d, _ = trees[z].query(y[:, ia].reshape(-1, 3))
-                keep[i:i + block] &= d.reshape(len(y), len(ia)).max(axis=1) <= limit
+            d = _nearest(base[None] - move[i:i + block, None], A, kinds, rows, trees)[0]  # (s, n)
+            keep[i:i + block] &= d.max(axis=1) <= limit
     return keep
+
+
+def _nearest(y, A, kinds, rows, trees, partners: bool = False):
+    """``(distance, offset)`` of the images ``y`` (S, n, 3; child fractional, any cell): each image's distance (Å,
+    (S, n)) to the nearest atom of its species (``trees``: a k-d tree per species of the atoms and their 26
+    neighbouring images, Cartesian; ``kinds``/``rows``: the species and their atoms' columns), and with ``partners``
+    that atom's position minus the image's (Å, (S, n, 3); else None)."""
+    y = (y - np.floor(y)) @ A.T
+    dist = np.empty(y.shape[:2])
+    offset = np.empty_like(y) if partners else None
+    for z, ia in zip(kinds, rows):
+        d, q = trees[z].query(y[:, ia].reshape(-1, 3))
+        dist[:, ia] = d.reshape(len(y), len(ia))
+        if partners:
+            offset[:, ia] = trees[z].data[q].reshape(len(y), len(ia), 3) - y[:, ia]
+    return dist, offset
 
 
 #: starts of :func:`own_polar_origins` along a polar axis: a lost operation's images move by at most this (Å)
