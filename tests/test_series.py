@@ -210,7 +210,7 @@ def test_lawsonite_series_against_cmcm(lawsonite_files):
     assert "P 21 c n" in set(df["spacegroup"]) or "P 21 c n" in " ".join(df["spacegroup"])
 
 
-def test_a_file_of_one_block_per_temperature_gives_a_row_per_block(tmp_path):
+def test_a_file_of_one_block_per_temperature_gives_a_row_per_block(tmp_path, capsys):
     """A variable-temperature study deposited as one CIF with a data block per temperature (sweep 8: Hashizume's 20
     blocks, 98–374 K) is a series: every block with a cell and atoms is a row, with its own temperature and cell, in
     file order; a block that cannot be read is listed as failed with its name, the others go on. One temperature per
@@ -242,6 +242,18 @@ def test_a_file_of_one_block_per_temperature_gives_a_row_per_block(tmp_path):
     assert len(cells) == 2 and any(w.record.code == "structure_given_twice" for w in cells.attrs["warnings"])
     once = read_series([many], detect=False)[0].attrs["warnings"]
     assert not any(w.record.code == "structure_given_twice" for w in once)
+    # the command's JSON counts the file given once, its structures as rows and failures
+    import json
+
+    from symstrain.cli import main
+
+    for command in ("table", "transitions"):
+        out = tmp_path / f"out-{command}"
+        extra = ["--no-reference"] if command == "table" else []
+        assert main([command, str(many), "--json", "--no-plots", "--no-detect", "--no-progress", "--out",
+                     str(out), *extra]) == 3
+        d = json.loads(capsys.readouterr().out)
+        assert (d["n_files"], d["n_rows"], len(d["failed"])) == (1, 3, 1), command
 
 
 # ------------------------------------------------------------------------------------------------ command line

@@ -118,6 +118,12 @@ def read_inputs(args, command: str):
     return cells, phases
 
 
+def n_input_files(args) -> int:
+    """The files the series was read from, as given: the CIFs (positional, ``--heating``, ``--cooling``), or the one
+    ``--cells`` table (a CIF of several temperature blocks is one file, however many rows it gives)."""
+    return 1 if args.cells else len(args.files) + len(args.heating) + len(args.cooling)
+
+
 def failures(items) -> list[dict]:
     """The failures of a run under the contract (``{"file", "block", "message"}``)."""
     from ..contract import failure
@@ -212,7 +218,7 @@ def run(args):
     warnings = warning_records((list(choice.warnings) if choice is not None else []) + notes
                                + list(df.attrs.get("warnings", [])) + list(te.warnings), "table")
     data = lambda: {  # noqa: E731 — built only for --json
-        "n_files": len(cells) + len(cells.attrs.get("failed", [])),
+        "n_files": n_input_files(args),
         "n_rows": len(df),
         "reference": ({"mode": "none", "model": "none", "description": df.attrs["reference"]} if choice is None
                       else choice.to_dict()),

@@ -29,7 +29,7 @@ def run(args):
     from ..transitions import INTERNAL, find_transitions, transition_to_dict
     from . import CommandResult, output_dir, refuse_existing
     from ..contract import warning_records
-    from .table import failures, read_inputs
+    from .table import failures, n_input_files, read_inputs
 
     from ..paraphase import group_of_rows
 
@@ -50,7 +50,7 @@ def run(args):
                                         colours=group_colours(cells)))
     failed = failures(cells.attrs.get("failed", []))
     data = {
-        "n_files": len(cells) + len(cells.attrs.get("failed", [])),
+        "n_files": n_input_files(args),
         "n_rows": len(cells),
         "criterion": "AICc = chi2 + 2k + 2k(k+1)/(n-k-1) (AIC when no model has n > k + 1); chi2 with the proxies' "
                      "s.u.'s, else with sigma from the best fit's residual variance",
