@@ -174,6 +174,15 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     # lattice bases on the exact denominators of the translations (den None): a group written on a supercell has
     # pure translations i/n for any n (i/9 on (9a, b, c)), which a fixed 1/48 grid would round onto other lattices
     Q = _int_hnf_basis(cent, None) if len(cent) else np.eye(3)  # primitive basis, conventional units
+    # the labels (k letter, the number spgrep gives an irrep at k, Mulliken symbol) are those of the group's ITA
+    # standard setting, whatever the setting and origin of the parent file: spgrep's list at k depends on the
+    # translations it is given, the letters on the axes. The irreps are built on the same elements written in the
+    # standard setting (x_std = B·x + b: rotations B·R·B⁻¹, translations B·t + b − R'·b, k_std = B⁻ᵀ·k) and their k
+    # vectors brought back to the file's axes. (lawsonite's Cmcm with the origin at (1/4, 1/4, 0): Y:7 → Y:4, as the
+    # standard file; in B b m m axes "k=(1, 0, 0):8" → Y:4.) The coset representatives are those of the standard
+    # setting's table, in its order (:func:`_standard_order`): spgrep numbers the irreps from them
+    B, b = _standard_setting(R_all, t_all, Q)
+    Rc, tc = _standard_order(Rc, tc, B, b, int(parent_sg.number), SymOps(R_all, t_all))
     Qi = np.linalg.inv(Q)
     P = np.asarray(P, float)
     Pi = np.linalg.inv(P)
@@ -225,13 +234,6 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     from .notation import triplet
 
     names = tuple(triplet(R, np.zeros(3)) for R in Rc)
-    # the labels (k letter, the number spgrep gives an irrep at k, Mulliken symbol) are those of the group's ITA
-    # standard setting, whatever the setting and origin of the parent file: spgrep's list at k depends on the
-    # translations it is given, the letters on the axes. The irreps are built on the same elements written in the
-    # standard setting (x_std = B·x + b: rotations B·R·B⁻¹, translations B·t + b − R'·b, k_std = B⁻ᵀ·k) and their k
-    # vectors brought back to the file's axes. (lawsonite's Cmcm with the origin at (1/4, 1/4, 0): Y:7 → Y:4, as the
-    # standard file; in B b m m axes "k=(1, 0, 0):8" → Y:4.)
-    B, b = _standard_setting(R_all, t_all, Q)
     Bi = np.linalg.inv(B)
     Rc_s = np.round(np.einsum("ij,njk,kl->nil", B, Rc.astype(float), Bi)).astype(int)
     tc_s = tc @ B.T + b - np.einsum("nij,j->ni", Rc_s, b)
@@ -253,6 +255,45 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
     return FactorGroup(ops_W, ops_w, coset, M, names, tuple(irreps), ltype, taus, K, cent_w, keys)
+
+
+def _standard_order(Rc: np.ndarray, tc: np.ndarray, B: np.ndarray, b: np.ndarray, number: int, group):
+    """The coset representatives ``(Rc, tc)`` (one operation per rotation, file coordinates) as the standard setting's
+    table lists them (gemmi's ``sym_ops``, ITA order, with its translations), written back in the file's coordinates
+    (x_std = B·x + b). spgrep numbers the irreps at k from the operations it is given: their order, and their
+    translations modulo the centring, must come from the group, not from how the file lists it (one cristobalite
+    distortion was X:3 from the CIF's list and X:4 from pseudo's of the same Fd-3m:2 operations). Unchanged where the
+    table does not match (no tabulated setting was found: B, b are the identity and an origin shift)."""
+    Bi = np.linalg.inv(B)
+    Rs = np.einsum("ij,njk,kl->nil", B, Rc.astype(float), Bi)
+    if not np.allclose(Rs, np.round(Rs), atol=1e-9):
+        return _identity_first(Rc, tc)
+    Rs = np.round(Rs).astype(np.int64)
+    table = _standard_group(number).operations().sym_ops
+    where = {R.tobytes(): i for i, R in enumerate(Rs)}
+    order, trans = [], []
+    for op in table:
+        i = where.get((np.array(op.rot, dtype=np.int64) // op.DEN).tobytes())
+        if i is None or i in order:
+            return _identity_first(Rc, tc)
+        order.append(i)
+        trans.append(Bi @ (np.array(op.tran, float) / op.DEN - b + Rs[i] @ b))
+    if len(order) != len(Rc):
+        return _identity_first(Rc, tc)
+    Rn, tn = Rc[order], np.array(trans)
+    if not group.contains_many(Rn, tn).all():  # (the same operations modulo the lattice, or the file's own)
+        return _identity_first(Rc, tc)
+    return Rn, tn
+
+
+def _identity_first(Rc: np.ndarray, tc: np.ndarray):
+    """The coset representatives with the identity first and translation 0 (spgrep takes the first operation for the
+    identity): a file may list x, y, z later, or as x+1/2, y+1/2, z of a centred cell."""
+    k = next(i for i, R in enumerate(Rc) if np.array_equal(R, np.eye(3)))
+    order = [k] + [i for i in range(len(Rc)) if i != k]
+    Rn, tn = Rc[order], np.array(tc, float)[order]
+    tn[0] = 0.0
+    return Rn, tn
 
 
 def _standard_setting(R: np.ndarray, t: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -160,3 +160,68 @@ def test_an_average_without_the_parents_symmetry_falls_to_the_next_origin(tmp_pa
         SymstrainInputError("p", "the reference structure does not have the parent's symmetry: test")))
     with pytest.raises(SymstrainInputError, match="does not have the parent's symmetry"):
         decompose(parent, ch, reference="symmetrized")
+
+
+#: β-cristobalite, ideal (Fd-3m origin choice 2: Si on 8a, O on 16c), and α-cristobalite (P4₁2₁2, Downs & Palmer 1994,
+#: 298 K): the X-point distortion of the α–β transition (index 12)
+BETA = ("data_beta\n_cell_length_a 7.16\n_cell_length_b 7.16\n_cell_length_c 7.16\n_cell_angle_alpha 90\n"
+        "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'F d -3 m :2'\nloop_\n"
+        "_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+        "Si1 Si 0.125 0.125 0.125\nO1 O 0 0 0\n")
+ALPHA = ("data_alpha\n_cell_length_a 4.9709\n_cell_length_b 4.9709\n_cell_length_c 6.9278\n_cell_angle_alpha 90\n"
+         "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P 41 21 2'\nloop_\n"
+         "_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+         "Si1 Si 0.3003 0.3003 0\nO1 O 0.2392 0.1044 0.1787\n")
+
+
+def test_irrep_names_do_not_depend_on_how_the_file_lists_its_operations(tmp_path):
+    """spgrep numbers the irreps at k from the coset representatives it is given; they came from the parent's list as
+    written (its order, and the translation of each rotation modulo the centring). Sweep 9: pseudo's Fd-3m:2 parent
+    named the cristobalite distortion X:4 where the CIF's Fd-3m:2 (the same 192 operations, listed otherwise) named it
+    X:3. The representatives now follow the standard setting's table. Here the parent's operations in reverse order
+    (x, y, z first), each but x, y, z moved by a centring vector, give the label, amplitude and origin of the list as read."""
+    from dataclasses import replace
+
+    (tmp_path / "beta.cif").write_text(BETA)
+    (tmp_path / "alpha.cif").write_text(ALPHA)
+    beta, alpha = read_cif(tmp_path / "beta.cif"), read_cif(tmp_path / "alpha.cif")
+    want = decompose(beta, alpha)
+    labels = [(ir.label, round(ir.amplitude, 6)) for ir in want.irreps]
+    assert want.relation.index == 12 and [lab for lab, _ in labels] == ["Γ:Eu", "X:3"]
+    sg = beta.spacegroup
+    order = [0] + list(range(len(sg.rotations) - 1, 0, -1))  # (x, y, z first, as a CIF lists it)
+    R, t = np.asarray(sg.rotations)[order], np.asarray(sg.translations)[order]
+    shift = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])[np.arange(len(t)) % 4]
+    listed = replace(beta, spacegroup=replace(sg, rotations=R.copy(), translations=(t + shift) % 1.0))
+    assert listed.spacegroup.symops.key() == sg.symops.key()  # (the same group)
+    got = decompose(listed, alpha)
+    assert [(ir.label, round(ir.amplitude, 6)) for ir in got.irreps] == labels
+    assert np.allclose(got.origin, want.origin) and got.amplitude == pytest.approx(want.amplitude, rel=1e-12)
+
+
+def test_a_list_without_x_y_z_first_builds_the_same_factor_group(tmp_path, monkeypatch):
+    """spgrep takes the first representative for the identity: a list with x, y, z last stopped the decomposition
+    ("Specify symmetry operations in primitive cell!"). Where no tabulated setting is found to order the
+    representatives by, the identity is still put first with translation 0 (here that lookup is made to fail)."""
+    from dataclasses import replace
+
+    import symstrain.irreps as irreps
+
+    (tmp_path / "beta.cif").write_text(BETA)
+    (tmp_path / "alpha.cif").write_text(ALPHA)
+    beta, alpha = read_cif(tmp_path / "beta.cif"), read_cif(tmp_path / "alpha.cif")
+    want = decompose(beta, alpha)
+    monkeypatch.setattr(irreps, "_standard_group", lambda number: _p1())
+    sg = beta.spacegroup
+    R, t = np.asarray(sg.rotations)[::-1].copy(), np.asarray(sg.translations)[::-1].copy()
+    assert not np.array_equal(R[0], np.eye(3))  # (x, y, z last; its first rotation with a centring translation)
+    listed = replace(beta, spacegroup=replace(sg, rotations=R, translations=t))
+    got = decompose(listed, alpha)
+    assert got.amplitude == pytest.approx(want.amplitude, rel=1e-12)
+    assert sorted(round(ir.amplitude, 6) for ir in got.irreps) == sorted(round(ir.amplitude, 6) for ir in want.irreps)
+
+
+def _p1():
+    import gemmi
+
+    return gemmi.find_spacegroup_by_number(1)
