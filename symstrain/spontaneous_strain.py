@@ -129,6 +129,9 @@ class StrainResult:
     V_su: float = math.nan
     V0: float = math.nan
     V0_su: float = math.nan
+    #: components (e11 … e12, in ``frame``) the child's point group holds at 0: exactly 0 with s.u. 0 in e, in the
+    #: finite strains and (e13) in ε13, whatever the inputs' s.u.'s; empty when the child's group is not known
+    zero_by_symmetry: tuple[str, ...] = ()
 
     def principal_directions_uvw(self) -> np.ndarray:
         """Principal directions as child lattice directions [uvw] (columns), scaled so the largest |component| is 1."""
@@ -179,11 +182,13 @@ class StrainResult:
 
         # (values below 1e-12 and s.u.'s that are rounding of the finite differences are exactly 0, e.g. the s.u. of
         # a principal direction's component along itself, 1e-12 beside 0.04: see contract.clean_su)
+        # (without input s.u.'s only a value exact by symmetry has one: 0)
         def q(v, s):
-            return contract.quantity(contract.clean(v), contract.clean_su(s) if self.has_su else None)
+            return contract.quantity(contract.clean(v), contract.clean_su(s) if self.has_su else 0.0 if s == 0 else None)
 
         def qa(v, s):
-            return contract.quantity_array(contract.clean(v), contract.clean_su(s) if self.has_su else None)
+            exact = np.where(np.asarray(s, dtype=float) == 0, 0.0, np.nan)
+            return contract.quantity_array(contract.clean(v), contract.clean_su(s) if self.has_su else exact)
 
         return {
             "frame": self.frame,
@@ -218,6 +223,7 @@ class StrainResult:
                 "e_nsb": q(self.e_nsb, self.e_nsb_su),
             },
             "has_su": self.has_su,
+            "zero_by_symmetry": list(self.zero_by_symmetry),
         }
 
     def warning_records(self) -> list[WarningRecord]:
@@ -319,8 +325,10 @@ def strain(
         ref_cell, ref_label = rel.parent.cell, (labels[0] if labels else rel.parent.name)
         if child is None:
             child_cell, child_label = rel.child.cell, (labels[1] if labels else rel.child.name)
+            child_group = rel.child.spacegroup
         else:
             child_cell, child_label = _as_cell(child, child_label)
+            child_group = child.spacegroup if isinstance(child, Phase) else None
         if P is None:
             P = rel.P
         if sb_components is None:
@@ -334,6 +342,7 @@ def strain(
         if child is None:
             raise SymstrainInputError("child", "no child cell given")
         child_cell, child_label = _as_cell(child, "child")
+        child_group = child.spacegroup if isinstance(child, Phase) else None
         ref_cell = None
         if reference is not None:
             ref_cell, ref_label = _as_cell(reference, "reference")
@@ -353,7 +362,33 @@ def strain(
     out = strain_batch([job], frame, fin, max_strain)[0]
     if isinstance(out, SymstrainInputError):
         raise out
-    return out
+    return out if child_group is None else zeroed_by_symmetry(out, child_group)
+
+
+def zeroed_by_symmetry(result: StrainResult, group) -> StrainResult:
+    """``result`` with the components the child's space group ``group`` holds at 0 (its point group, on the child's
+    cell in the result's frame: :func:`~symstrain.paraphase.allowed_components`, as the strain table takes them) set
+    to exactly 0 with s.u. 0 in e, the finite strains and, for e13, ε13; named in ``zero_by_symmetry``."""
+    from dataclasses import replace
+
+    from .paraphase import allowed_components
+
+    zero = ~allowed_components(group, result.child.params, result.frame)
+    names = tuple(n for n, z in zip(COMPONENTS, zero) if z)
+    if not names:
+        return result
+
+    def zeroed(E, Es):
+        E, Es = np.array(E, dtype=float), np.array(Es, dtype=float)
+        for n in names:
+            i, j = COMPONENT_INDEX[n]
+            E[i, j] = E[j, i] = Es[i, j] = Es[j, i] = 0.0
+        return E, Es
+
+    e, e_su = zeroed(result.e, result.e_su)
+    eps13, eps13_su = (0.0, 0.0) if "e13" in names else (result.eps13, result.eps13_su)
+    return replace(result, e=e, e_su=e_su, finite={k: zeroed(*v) for k, v in result.finite.items()}, eps13=eps13,
+                   eps13_su=eps13_su, zero_by_symmetry=names)
 
 
 def strain_batch(jobs: list[StrainJob], frame: str, finite: tuple[str, ...] = (), max_strain: float = 0.1) -> list:

@@ -169,8 +169,11 @@ def test_strain_model_pair(capsys):
     s = 1.05 ** (1 / 3)  # the HS model: lengths scaled by s, β = 93.1° (see test_demo)
     assert doc["eps13"] == {"value": pytest.approx(0.5 * s / math.tan(math.radians(93.1)), rel=1e-6), "su": None}
     assert doc["volume_strain"]["value"] == pytest.approx(0.05, rel=1e-6)
-    assert doc["components"]["e12"] == {"value": 0.0, "su": None}  # zero by symmetry: exactly 0
-    assert doc["e"]["su"] is None and doc["split"]["symmetry_breaking"] == ["e13"]
+    # zero by symmetry (P2₁/c, b unique: e12 and e23): exactly 0 with s.u. 0, the others unknown (no input s.u.)
+    assert doc["components"]["e12"] == {"value": 0.0, "su": 0.0} and doc["zero_by_symmetry"] == ["e23", "e12"]
+    assert doc["components"]["e13"]["su"] is None and doc["components"]["e11"]["su"] is None
+    assert doc["e"]["su"] == [[None, 0.0, None], [0.0, None, 0.0], [None, 0.0, None]]
+    assert doc["split"]["symmetry_breaking"] == ["e13"]
     assert doc["parent"]["file"] == LS and doc["child"]["T"] == {"value": 300.0, "su": None}
     assert not [k for k in keys(doc) if k.endswith("_su") and k != "has_su"] and "warnings" not in doc["relation"]
     assert [w["code"] for w in doc["warnings"]] == ["no_su"]
@@ -183,7 +186,8 @@ def test_strain_lawsonite_pairs(shared_cifs, capsys, parent, child):
     p, c = (gemmi.read_small_structure(law(shared_cifs, x)).cell for x in (parent, child))
     e = doc["e"]["value"]
     assert np.allclose(np.diag(e), [c.a / p.a - 1, c.b / p.b - 1, c.c / p.c - 1], atol=1e-12)
-    assert e[0][1] == e[0][2] == e[1][2] == 0.0 and doc["e"]["su"] is None
+    assert e[0][1] == e[0][2] == e[1][2] == 0.0 and doc["zero_by_symmetry"] == ["e23", "e13", "e12"]
+    assert doc["e"]["su"] == [[None, 0.0, 0.0], [0.0, None, 0.0], [0.0, 0.0, None]]  # exact zeros, the rest unknown
     assert doc["split"]["symmetry_breaking"] == [] and doc["relation"]["index"] == 2
     assert doc["child"]["T"]["value"] == gemmi_T(law(shared_cifs, child))
     assert any(w["code"] == "no_su" for w in doc["warnings"])

@@ -266,7 +266,10 @@ def test_lawsonite_pmcn_against_cmcm(lawsonite):
     assert r.e[2, 2] == pytest.approx(13.1326 / 13.1387 - 1, abs=1e-9)
     assert abs(r.e[0, 2]) < 1e-12 and r.eps13 == pytest.approx(0, abs=1e-12)
     assert r.volume_strain == pytest.approx(676.037 / 676.630 - 1, abs=2e-6)  # volumes as printed in the files
-    assert not r.has_su and np.all(np.isnan(r.e_su))
+    # Pmcn (mmm) holds the shears at 0: exactly 0 with s.u. 0; the other s.u.'s are unknown (no input s.u.)
+    assert not r.has_su and r.zero_by_symmetry == ("e23", "e13", "e12") and r.eps13 == 0.0 == r.eps13_su
+    assert np.isnan(np.diag(r.e_su)).all() and (r.e_su[~np.eye(3, dtype=bool)] == 0).all()
+    assert (r.e[~np.eye(3, dtype=bool)] == 0).all()
     assert any("no standard uncertainties" in w for w in r.warnings)
 
 
@@ -440,7 +443,8 @@ def test_lawsonite_other_pairs(lawsonite, parent, child):
     p, c = lawsonite(parent).cell, lawsonite(child).cell
     assert np.allclose(np.diag(r.e), [c.a / p.a - 1, c.b / p.b - 1, c.c / p.c - 1], atol=1e-12)
     assert r.e_sb == 0.0 and r.sb_components == ()  # mmm → mm2: not ferroelastic, no symmetry-breaking strain
-    assert any("no standard uncertainties" in w for w in r.warnings) and r.to_dict()["e"]["su"] is None
+    assert any("no standard uncertainties" in w for w in r.warnings)
+    assert r.to_dict()["e"]["su"] == [[None, 0.0, 0.0], [0.0, None, 0.0], [0.0, 0.0, None]]  # (shears 0 by symmetry)
 
 
 def test_principal_directions_as_lattice_directions():
