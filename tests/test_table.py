@@ -366,3 +366,23 @@ def test_text_of_a_long_table_shows_its_ends_and_json_has_every_row(capsys, tmp_
     rc, out, err = _run(capsys, "table", "--cells", csv, "--no-plots", "--json", "--out", tmp_path / "j")
     assert rc == 0, err
     assert len(json.loads(out)["results"]) == n_para + n_child
+
+
+def test_cli_table_brackets_no_symmetry_change_through_a_refused_row(capsys, tmp_path, monkeypatch):
+    """A row the reference refuses (another polymorph: not a subgroup of the paraphase) is no phase of the table, so
+    no symmetry change is bracketed through it (sweep 9: quartz rows refused by a cristobalite paraphase still gave
+    "P3₂21 at 298 K → Fd-3m at 600 K"). Here the model's heating rows at 200 K (Pccn) and 280 K (P2₁/c) and a
+    hexagonal P6₂22 cell at 240 K: one change, Pccn at 200 K → P2₁/c at 280 K, not two through the quartz row."""
+    monkeypatch.chdir(tmp_path)
+    quartz = tmp_path / "quartz.cif"
+    quartz.write_text("data_hq\n_cell_length_a 4.9965\n_cell_length_b 4.9965\n_cell_length_c 5.4570\n"
+                      "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+                      "_symmetry_space_group_name_H-M 'P 62 2 2'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+                      "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nSi1 Si 0.5 0 0\nO1 O 0.2083 0.4167 0.6667\n")
+    files = [SERIES / "model_heating_0200.0K.cif", quartz, SERIES / "model_heating_0280.0K.cif"]
+    rc, out, err = _run(capsys, "table", *files, "--temperatures", "200,240,280", "--branch", "heating",
+                        "--parent", SERIES / "model_heating_0200.0K.cif", "--json", "--no-plots", "--no-detect")
+    assert rc == 3, err
+    d = json.loads(out)
+    assert d["n_rows"] == 2 and [f["file"] for f in d["failed"]] == [str(quartz)]
+    assert [(t["T_below"], t["T_above"]) for t in d["transitions"]] == [(200.0, 280.0)]
