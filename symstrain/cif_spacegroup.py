@@ -21,8 +21,10 @@ Conventions
   of another group is a warning (``symbol_disagrees``, ``number_disagrees``); operators that do not form a
   group (:meth:`SymOps.closure_defect`, checked before anything else, also where pure translations shrink the
   cell) are an error. The one completion: a list that is exactly the H-M group without its centring
-  translations (a common defect) is completed from the symbol, with a warning. Without operators, an H-M
-  symbol and an IT number of different groups are an error (nothing decides between them).
+  translations (a common defect) is completed from the symbol, with a warning. The one exception: a list of
+  several lines that are all x, y, z up to lattice translations (COD 2001925: x,y,z; x-1,y-1,z; x-1,y,z beside
+  'P 1 21/n 1' and '-P 2yn') states no group, and the symbols are used (``operators_degenerate``). Without
+  operators, an H-M symbol and an IT number of different groups are an error (nothing decides between them).
 * H-M symbols are looked up as written, with underscores removed and whitespace collapsed, and without spaces;
   a screw axis with its subscript in parentheses (SHELXTL's ``P2(1)/c``) is read as ``P21/c``, and a full symbol
   (ISODISTORT's ``P 4/m 2/m 2/m``) as its short symbol in the same setting (``cif_symbols.short_from_full``).
@@ -36,7 +38,7 @@ Conventions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -165,7 +167,25 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
     op_tag = items.operators_tag
 
     if items.operators:
-        info, extra = _spacegroup_from_ops(items.operators, op_tag, hm, cell, source, warnings)
+        found: list = []
+        info, extra = _spacegroup_from_ops(items.operators, op_tag, hm, cell, source, found)
+        if extra is None and info.order == 1 and len(items.operators) > 1 and (hm is not None or hall is not None):
+            # every line is x, y, z up to a lattice translation: a broken list, which names no group; the symbols do
+            symbols: list = []
+            try:
+                named, _ = declared_spacegroup(replace(items, operators=None, operators_tag=None), cell, source,
+                                               symbols)
+            except SymstrainInputError:  # (symbols that contradict each other: the list as read, with its warnings)
+                named = info
+            if named.order > 1:
+                warnings.append(WarningText(
+                    "operators_degenerate", source,
+                    f"the {len(items.operators)} symmetry operators in {op_tag} are all x,y,z up to lattice "
+                    f"translations (a broken list: it names no group); the group is taken from the symbols "
+                    f"({named.hm}, {named.number})"))
+                warnings.extend(symbols)
+                return named, None
+        warnings.extend(found)
         if extra is None and number is not None:
             n = _it_number(number, number_tag, source, warnings)
             if n is not None and n != info.number:

@@ -99,6 +99,8 @@ WARNING_CODES = {
     "operators_identified_by_spglib": "operators match no tabulated setting; the group named by spglib",
     "symbol_not_recognised": "the H-M symbol is not known; the group is taken from the operators",
     "symbol_disagrees": "the H-M symbol names another group than the operators; the operators are used",
+    "operators_degenerate": "the operator lines are all x,y,z up to lattice translations (a broken list); the "
+                            "group is taken from the H-M / Hall symbols",
     "symbol_other_setting": "the operators are another setting or origin of the H-M symbol's group",
     "number_disagrees": "the IT number names another group than the operators; the operators are used",
     "number_not_used": "the IT number is not a number from 1 to 230 and is not used",

@@ -161,6 +161,22 @@ def test_operators_inconsistent_with_symbol(tmp_path):
     assert [w.code for w in ph.warnings if "'P 21/c'" in w] == ["symbol_disagrees"]
 
 
+def test_operator_lines_that_are_all_the_identity_give_way_to_the_symbols(tmp_path):
+    """COD 2001925 (sweep 9) lists x,y,z; x-1,y-1,z; x-1,y,z beside 'P 1 21/n 1' and '-P 2yn': a broken list that
+    names no group. It was read as P 1 (the formula then "explained" as pymatgen's cell content); the symbols are now
+    used, with a warning. One x,y,z line alone is a list (P 1, the symbol disagreeing), and symbols that contradict
+    each other leave the list as read."""
+    ops = ["x,y,z", "x-1,y-1,z", "x-1,y,z"]
+    ph = read_cif(make_cif(tmp_path, ops=ops, symbol="P 1 21/n 1", hall="-P 2yn"))
+    assert (ph.spacegroup.number, ph.spacegroup.order, ph.spacegroup.hm) == (14, 4, "P 1 21/n 1")
+    assert [w.code for w in ph.warnings] == ["operators_degenerate"]
+    assert (read_cif(make_cif(tmp_path, ops=ops, symbol="P 21/c")).spacegroup.number, 14) == (14, 14)
+    alone = read_cif(make_cif(tmp_path, ops=["x,y,z"], symbol="P 21/c"))
+    assert alone.spacegroup.number == 1 and "symbol_disagrees" in [w.code for w in alone.warnings]
+    torn = read_cif(make_cif(tmp_path, ops=ops, symbol="P 21/c", hall="P 2ac 2ab"))  # (P2₁2₁2₁)
+    assert torn.spacegroup.number == 1 and "duplicate_operators" in [w.code for w in torn.warnings]
+
+
 def test_operators_missing_the_centring_are_completed(tmp_path):
     # C 2/c written with only its four point operations: completed from the symbol, with a warning
     ops = ["x,y,z", "-x,y,1/2-z", "-x,-y,-z", "x,-y,1/2+z"]
