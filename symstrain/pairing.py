@@ -28,6 +28,8 @@ WARNING_CODES = {
     "composition_differs": "the child cell holds other atoms than the parent mapped into it (the numbers of a measure "
                            "that does not pair them are those of another structure)",
     "lost_operations_kept": "the child's atoms keep operations its declared group lacks: symmetry lost on paper only",
+    "origins_several": "more than one origin (not a parent translation apart) relates the groups; they place the "
+                       "child's structure differently, and the atoms decide",
 }
 
 #: at most this many lost cosets are tested by :func:`kept_operations_warning` (an index past it is a supercell
@@ -651,6 +653,50 @@ def relation_notes(rel, what: str | None = None) -> list:
     apply."""
     notes = (composition_warning(rel.child, rel.parent, rel.P, rel.p, what), kept_operations_warning(rel))
     return [n for n in notes if n is not None]
+
+
+def origins_warning(rel, max_distance: float = 2.0):
+    """The ``origins_several`` warning (a :class:`~symstrain.errors.WarningRecord`) of a holding relation, or None: the origins :func:`valid_origins` finds (one
+    per class modulo the parent's translations and the child's polar shift) when there are several. Each puts the
+    child's structure elsewhere in the parent's, which the groups cannot tell apart; where both phases have atoms
+    and the child no polar axis, it names the origin whose pairing of the child's atoms with the parent's is
+    tightest (:func:`pair_atoms` within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
+    is the relation's own (sweep 9: quartz's P6₂22 ⊃ P3₂21 at p = (0, 0, −1/6) leaves Si 0.91 Å from every parent
+    Si site; at (0, 0, 1/3) it lies on one)."""
+    from .errors import WarningRecord
+    from .expand import expand_to_cell_ops
+    from .kvectors import fmt_k
+
+    parent, child = rel.parent, rel.child
+    polar = child.spacegroup.symops.polar_directions()
+    P, p = np.asarray(rel.P, float), np.asarray(rel.p, float)
+    origins = valid_origins(parent.spacegroup, child.spacegroup, P, p, polar)
+    if len(origins) < 2:
+        return None
+    text = (f"{len(origins)} origins relate the groups: p = " + ", ".join(fmt_k(o) for o in origins)
+            + "; each places the child's structure differently in the parent's, and the groups cannot choose")
+    if parent.atoms and child.atoms and polar.size == 0:
+        frac, species = expand_to_cell_ops(child)[:2]
+        pf, pz = expand_to_cell_ops(parent)[:2]
+        A = child.cell.matrix()
+        worst = []
+        for o in origins:
+            X, src = parent_in_child_cell(pf, P, o)
+            try:
+                worst.append(float(pair_atoms(frac, species, X, pz[src], A, max_distance)[2].max()))
+            except NoPairing:
+                worst.append(np.inf)
+        k = int(np.argmin(worst))
+        if np.isfinite(worst[k]):
+            if k == 0:
+                text += (f"; the atoms decide for p = {fmt_k(origins[0])}, given here (every child atom within "
+                         f"{worst[0]:.3g} Å of a parent atom of its element)")
+            else:
+                own = f"{worst[0]:.3g} Å" if np.isfinite(worst[0]) else f"no pairing within {max_distance:g} Å"
+                text += (f"; the atoms decide for p = {fmt_k(origins[k])} (every child atom within {worst[k]:.3g} Å "
+                         f"of a parent atom of its element; at p = {fmt_k(origins[0])}, given here: {own}), which modes "
+                         f"and order take (modes --p {fmt_k(origins[k]).strip('()').replace(' ', '')} fixes it)")
+    return WarningRecord("origins_several", child.name, text)
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

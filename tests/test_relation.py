@@ -384,3 +384,32 @@ def test_relation_at_keeps_a_free_polar_origin_and_rounds_a_near_grid_one():
     child = phase(Cell(4.0, 4.01, 5.0, 90, 90, 90), "P m m 2", "pmm2")
     assert relation_at(parent, child, np.eye(3), [0, 0, 0.1234567]).p.tolist() == [0, 0, 0.1234567]
     assert relation_at(parent, child, np.eye(3), [0, 0, 0.125 + 4e-7]).p.tolist() == [0, 0, 0.125]
+
+
+BETA_QUARTZ = ("data_hq\n_cell_length_a 4.9965\n_cell_length_b 4.9965\n_cell_length_c 5.4570\n_cell_angle_alpha 90\n"
+               "_cell_angle_beta 90\n_cell_angle_gamma 120\n_symmetry_space_group_name_H-M 'P 62 2 2'\nloop_\n"
+               "_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+               "Si 0.5 0 0\nO 0.4152 0.2076 0.16667\n")  # Kihara 1990, 848 K
+ALPHA_QUARTZ = ("data_lq\n_cell_length_a 5.0278\n_cell_length_b 5.0278\n_cell_length_c 5.5189\n_cell_angle_alpha 90\n"
+                "_cell_angle_beta 90\n_cell_angle_gamma 120\n_symmetry_space_group_name_H-M 'P 32 2 1'\nloop_\n"
+                "_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+                "Si 0 0.47729 0.33333\nO 0.16074 0.745703 0.537334\n")
+
+
+def test_relate_names_every_origin_and_the_one_the_atoms_take(tmp_path, capsys):
+    """β → α quartz (P6₂22 ⊃ P3₂21, index 2): two origins relate the groups, (0, 0, −1/6) and (0, 0, 1/3) (a shift
+    s with (I − W)·s a lattice vector for every child rotation W: s = (0, 0, 1/2)). relate gives the first; the
+    atoms take the second: α's Si (0, 0.477, 1/3) moved by (0, 0, 1/3) lies 0.023·a = 0.12 Å from β's Si at
+    (0, 1/2, 2/3), and modes chooses it. relate now says so (sweep 9), and the relation itself is unchanged."""
+    import json
+
+    from symstrain.cli import main
+
+    (tmp_path / "hq.cif").write_text(BETA_QUARTZ)
+    (tmp_path / "lq.cif").write_text(ALPHA_QUARTZ)
+    assert main(["relate", str(tmp_path / "hq.cif"), str(tmp_path / "lq.cif"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["basis_change"]["origin"] == "(0, 0, -1/6)" and d["index"] == 2
+    (w,) = [w for w in d["warnings"] if w["code"] == "origins_several"]
+    assert "p = (0, 0, -1/6), (0, 0, 1/3)" in w["message"] and "the atoms decide for p = (0, 0, 1/3)" in w["message"]
+    assert "modes --p 0,0,1/3" in w["message"]
