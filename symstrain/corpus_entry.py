@@ -313,13 +313,16 @@ def _cell_content_text(phase) -> str:
 
 def cell_content(phase) -> dict[str, float]:
     """{element: atoms per cell} (each site's images in the cell × its occupancy)."""
-    from .expand import expand_to_cell
+    import numpy as np
 
-    _, _, site, occ = expand_to_cell(phase)
+    from .expand import expanded
+
+    _, _, site, occ = expanded(phase)  # (the remembered arrays: read, not copied)
+    per_site = np.bincount(site, weights=occ, minlength=len(phase.atoms)).tolist()  # occupancy summed per site
     content: dict[str, float] = {}
-    for s, o in zip(site, occ):
+    for s in dict.fromkeys(site.tolist()):  # (sites in order of first appearance, as the atoms of the cell come)
         e = phase.atoms[s].element
-        content[e] = content.get(e, 0.0) + float(o)
+        content[e] = content.get(e, 0.0) + per_site[s]
     return content
 
 
