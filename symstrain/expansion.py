@@ -36,7 +36,13 @@ MK = 1e6  # K⁻¹ → MK⁻¹
 WARNING_CODES = {
     "expansion_two_rows": "a phase of two rows: the line goes through both, no s.u.",
     "expansion_one_temperature": "a phase whose rows are all at one temperature: no thermal expansion",
+    "expansion_cells_differ": "the rows of a phase are not one lattice (other cells or settings of its group): no "
+                              "thermal expansion",
 }
+
+#: a row whose cell lengths differ from the phase's coldest row by more than this (relative; angles in radians) is
+#: not the same lattice: no expansion is fitted through it (the lattice tolerance of ``relate``)
+LATTICE_TOL = 0.08
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,6 +249,18 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
             warnings.append(WarningText("expansion_one_temperature", "thermal_expansion",
                                         f"{key or 'rows without a group'}: {int(m.sum())} row(s) at one temperature: "
                                         "no thermal expansion"))
+            continue
+        Pm = P[m]
+        cold = Pm[np.argmin(T[m])]
+        off = np.maximum(np.abs(Pm[:, :3] / cold[:3] - 1).max(axis=1), np.radians(np.abs(Pm[:, 3:] - cold[3:])).max(axis=1))
+        if not (off <= LATTICE_TOL).all():  # (NaN too: a cell that is none)
+            far = int(np.argmax(np.where(np.isfinite(off), off, np.inf)))
+            warnings.append(WarningText("expansion_cells_differ", "thermal_expansion",
+                                        f"{key or 'rows without a group'}: {labels[m][far]} differs from the coldest "
+                                        f"row's cell by {100 * off[far]:.3g} % (cells "
+                                        + " ".join(f"{x:.5g}" for x in Pm[far][:3]) + " against "
+                                        + " ".join(f"{x:.5g}" for x in cold[:3]) + " Å): not one lattice (another "
+                                        "cell or setting of the group), no thermal expansion"))
             continue
         num = int(numbers[m][0])
         g = None

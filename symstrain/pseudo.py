@@ -441,8 +441,9 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
             options.append((M @ T, M @ t - shift))
     if not options:
         return T, t
-    Ps = np.array([Tn @ P for Tn, _ in options])
-    origin = [float(np.linalg.norm((Tn @ p + tn + 0.5) % 1.0 - 0.5)) for Tn, tn in options]
+    Ts, ts = np.array([Tn for Tn, _ in options]), np.array([tn for _, tn in options])
+    Ps = Ts @ P
+    origin = np.linalg.norm((Ts @ p + ts + 0.5) % 1.0 - 0.5, axis=1).tolist()  # (one pass over the options)
     first = order(np.zeros(len(Ps)), Ps)[0]
     same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
     if structure is not None:

@@ -145,3 +145,21 @@ def test_weighted_su_is_scaled_by_the_scatter_where_it_exceeds_the_sus():
     q, D = np.polyfit(T, V, 1, cov=True)
     assert ph.fit == "unweighted"
     assert ph.alpha_V_su == pytest.approx(math.sqrt(D[0, 0]) / np.polyval(q, T[0]) * 1e6, rel=1e-9)
+
+
+def test_rows_of_one_group_on_other_lattices_give_no_expansion():
+    """Sweep 10: four CsSnI₃ phases exported as P 1 (cubic 6.13 Å, tetragonal 8.54 × 6.21 Å, two orthorhombic
+    supercells) were fitted as one phase: αV = −3.09e3 MK⁻¹. Rows of one group whose cells differ from the coldest
+    row's by more than 8 % (lengths, or angles in radians) are not one lattice: that phase gets no expansion and a
+    warning; a group whose rows are one lattice is fitted as before (here 10 MK⁻¹ along a)."""
+    from symstrain.expansion import thermal_expansion
+
+    T = np.array([250.0, 300.0, 380.0, 500.0])
+    cells = [[10.379, 4.6856, 17.574, 90, 90, 90], [8.775, 12.236, 8.3621, 90, 90, 90],
+             [8.5441, 8.5441, 6.2057, 90, 90, 90], [6.1304, 6.1304, 6.1304, 90, 90, 90]]
+    te = thermal_expansion(_table(T, cells, group="P 1", number=1))
+    assert te.phases == () and [w.record.code for w in te.warnings] == ["expansion_cells_differ"]
+    assert "161 %" in te.warnings[0]  # (b: 12.236 against 4.6856 of the coldest row)
+    one = [[10.0 * (1 + 10e-6 * (t - 250.0)), 12.0, 15.0, 90, 90, 90] for t in T]
+    (ph,) = thermal_expansion(_table(T, one, group="P 1", number=1)).phases
+    assert ph.alpha[-1] == pytest.approx(10.0, rel=1e-9)

@@ -386,3 +386,23 @@ def test_cli_table_brackets_no_symmetry_change_through_a_refused_row(capsys, tmp
     d = json.loads(out)
     assert d["n_rows"] == 2 and [f["file"] for f in d["failed"]] == [str(quartz)]
     assert [(t["T_below"], t["T_above"]) for t in d["transitions"]] == [(200.0, 280.0)]
+
+
+def test_cli_table_fits_the_expansion_through_the_rows_of_the_table_only(capsys, tmp_path, monkeypatch):
+    """A row refused by the reference (here a P2₁/c cell with a doubled: 'lattice incompatible with the reference
+    mapped by P') is no row of the table, and the P2₁/c phase's thermal expansion is fitted through the two rows the
+    table holds (sweep 10: CsSnI₃ rows refused so were fitted, αV = −3.09e3 MK⁻¹)."""
+    monkeypatch.chdir(tmp_path)
+    text = (SERIES / "model_heating_0270.0K.cif").read_text()
+    double = tmp_path / "double_a_270.cif"
+    double.write_text(text.replace("_cell_length_a           17.270062", "_cell_length_a           34.540124"))
+    files = [SERIES / "model_heating_0200.0K.cif", SERIES / "model_heating_0260.0K.cif", double,
+             SERIES / "model_heating_0280.0K.cif"]
+    rc, out, err = _run(capsys, "table", *files, "--temperatures", "200,260,270,280", "--parent", files[0],
+                        "--json", "--no-plots", "--no-detect")
+    assert rc == 3, err
+    d = json.loads(out)
+    assert [f["file"] for f in d["failed"]] == [str(double)] and "lattice incompatible" in d["failed"][0]["message"]
+    (mono,) = [ph for ph in d["expansion"]["phases"] if ph["spacegroup"]["number"] == 14]
+    assert mono["n_rows"] == 2 and mono["T_range"] == [260, 280]
+    assert not [w for w in d["warnings"] if w["code"] == "expansion_cells_differ"]

@@ -181,10 +181,9 @@ def run(args):
         df, notes = _strain_table(args, cells, choice, P, sb, chunk_map=background.split_map if spare else None)
         te, brackets = side.result()
     left_out = {f["source"] for f in df.attrs.get("failed", [])}
-    if left_out:  # symmetry changes only between rows of the table (a row refused by the reference is no phase of it)
-        from ..transitions import find_brackets
-
-        brackets = find_brackets(cells[~cells["label"].astype(str).isin(left_out)])
+    if left_out:  # expansion and symmetry changes from the rows of the table alone (a refused row is no phase of it)
+        te, brackets = _expansion_and_brackets(cells[~cells["label"].astype(str).isin(left_out)],
+                                               None if choice is None else choice.groups)
     if len(df) == 0:
         raise SymstrainInputError("table", "no row could be computed: " + "; ".join(
             f"{f['source']}: {f['problem']}" for f in df.attrs.get("failed", [])))
