@@ -348,7 +348,11 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
         r = pair_strains(p0, p, None if same_P else gP[gidx], s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
                          chunk_map=chunk_map)
-        ok &= _invalid_and_incompatible(table, r, ok, max_strain, failed)
+        strays = {str(w.record.source) for w in warnings
+                  if getattr(getattr(w, "record", None), "code", None) == "setting_not_mapped"}
+        mixed = frozenset(table.loc[table["label"].astype(str).isin(strays), "spacegroup"].astype(str)) if strays and \
+            "spacegroup" in table else frozenset()
+        ok &= _invalid_and_incompatible(table, r, ok, max_strain, failed, mixed)
         _oblique_reference_warning(p0, gP, gidx, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
         _strain_columns(out, r, p0, s0, np.abs(np.linalg.det(gP))[gidx], kinds, frame)
@@ -459,8 +463,9 @@ def _no_reference_columns(out, p, s, frame, warnings) -> None:
                                 "no reference cell: only ε13 = ½·cos β (c0 = c approximation) is defined"))
 
 
-def _invalid_and_incompatible(table, r, ok, max_strain, failed) -> np.ndarray:
-    """(N,) mask of rows whose strain exists and whose lattices correspond; failures appended."""
+def _invalid_and_incompatible(table, r, ok, max_strain, failed, mixed=frozenset()) -> np.ndarray:
+    """(N,) mask of rows whose strain exists and whose lattices correspond; failures appended. ``mixed``: the group
+    keys whose rows are not one lattice (a row left ``setting_not_mapped``): a refusal of their rows says so."""
     keep = np.ones(len(ok), bool)
     for i in np.flatnonzero(~r.valid & ok):
         keep[i] = False
@@ -470,9 +475,12 @@ def _invalid_and_incompatible(table, r, ok, max_strain, failed) -> np.ndarray:
     big = (np.abs(e[np.arange(len(e)), worst]) > max_strain) | (np.abs(r.vs) > 3 * max_strain)
     for i in np.flatnonzero(big & ok & r.valid):
         keep[i] = False
+        key = str(table["spacegroup"].iloc[i]) if "spacegroup" in table else ""
+        why = (f"; the rows of {key} are not one lattice (setting_not_mapped) and the table uses one P per group: "
+               "relate or strain this row alone" if key in mixed else "; wrong P or wrong reference?")
         failed.append(_fail(table, i, f"lattice incompatible with the reference mapped by P: "
                                       f"{COMPONENTS[worst[i]]} = {e[i, worst[i]]:.3g} and volume ratio "
-                                      f"{r.V[i] / r.V0[i]:.4g} (|e_ij| > {max_strain:g}; wrong P or wrong reference?)"))
+                                      f"{r.V[i] / r.V0[i]:.4g} (|e_ij| > {max_strain:g}{why})"))
     return keep
 
 
