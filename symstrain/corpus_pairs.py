@@ -73,6 +73,9 @@ class Entry:
     first_in_file: bool = True
     #: other (file, block) holding the same block text
     copies: tuple = ()
+    #: the group spglib finds in the structure (ITA number and symbol; None when none was found or not run)
+    detected_number: int | None = None
+    detected_symbol: str | None = None
 
     @property
     def density(self) -> float:
@@ -110,7 +113,9 @@ def entries(rows) -> list[Entry]:
                                float(r.volume_per_formula_unit), float(r.volume),
                                float(_none(r.niggli_volume) or r.volume),  # spglib could not reduce: the cell
                                _none(r.T), _none(r.T_su), sg, int(r.n_operations),
-                               first.get(r.file) == r.block_index)
+                               first.get(r.file) == r.block_index, (),
+                               None if _none(getattr(r, "detected_number", None)) is None else int(r.detected_number),
+                               _none(getattr(r, "detected_symbol", None)))
         copies[r.sha1] = []
     return [Entry(**{**e.__dict__, "copies": tuple(copies[s])}) for s, e in by_sha.items()]
 
@@ -256,6 +261,7 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
     if not dmin > 0:
         raise SymstrainInputError("--dmin", f"must be a positive d-spacing in Å, got {dmin:g}")
     groups = [g for g in compounds(entries(rows), volume_tol)]
+    by_ref = {(e.file, e.block): e for g in groups for e in g}
     jobs_list, owner = [], []
     for k, g in enumerate(groups, 1):
         for a, b in candidates(g):
@@ -271,6 +277,10 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
             failed.append(failure(ref[0], res.message, ref[1]) if ref else
                           failure(job[0][0], f"pair with {job[1][0]}: {res.message}", job[0][1]))
         elif res["holds"]:
+            note = _declared_only(by_ref.get((res["parent"]["file"], res["parent"]["block"])),
+                                  by_ref.get((res["child"]["file"], res["child"]["block"])))
+            if note:
+                res = {**res, "notes": [*res["notes"], note]}
             pairs.append({"compound": k, **res})
         else:
             refuted.append({"compound": k, **res})
@@ -281,6 +291,21 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
     series = [_series(k, g, verified.get(k, {})) for k, g in enumerate(groups, 1) if len(g) > 1]
     return PairsResult(sum(len(g) for g in groups), len(groups), len(jobs_list), volume_tol, tol, dmin,
                        pairs, refuted, failed, series)
+
+
+def _declared_only(parent: Entry | None, child: Entry | None) -> str | None:
+    """The note of a verified pair whose files declare another group than spglib finds in their structures (at
+    the catalogue's tolerance), or None: the relation holds between the declared groups, which need not be the
+    structures' (sweep 10: P 1 exports of CsSnI₃'s cubic and orthorhombic phases paired as "index 4, 1F1", where the
+    structures relate as Pm-3m ⊃ Pnma, index 24; SnS Pnma "⊃" a P2₁3 polymorph)."""
+    odd = [f"{who} declared {e.spacegroup['symbol']} ({e.spacegroup['number']}), detected {e.detected_symbol} "
+           f"({e.detected_number})" for who, e in (("parent", parent), ("child", child))
+           if e is not None and e.detected_number is not None and e.detected_number != e.spacegroup["number"]]
+    if not odd:
+        return None
+    return ("declared groups compared: " + "; ".join(odd) + ". The relation holds for the groups the files declare; "
+            "the structures' own symmetry differs (a file written in a lower group, e.g. a P 1 export), so this "
+            "may be no symmetry-breaking pair of the structures")
 
 
 def _series(k: int, group: list[Entry], verified: dict) -> dict:

@@ -547,3 +547,39 @@ def test_series_says_why_its_table_command_would_not_run():
     # without the verified pairs the hottest of the most symmetric is taken, and the other groups are said
     s = _series(2, [tet, cub, ort, cub2], {})
     assert s["reference"]["file"] == "cub2.cif" and "2 member(s)" in s["table_not_ready"]
+
+
+def _p1_perovskite(a: float, cells: int, shift: float = 0.0) -> str:
+    """CsSnI₃-like cubic perovskite (Sn at 0, Cs at ½½½, I at ½00 …) written in P 1 on ``cells`` cubic cells along a,
+    the Cs of the first cell moved by ``shift`` (fractional, along c)."""
+    lines = ["data_p1", f"_cell_length_a {a * cells}", f"_cell_length_b {a}", f"_cell_length_c {a}",
+             "_cell_angle_alpha 90", "_cell_angle_beta 90", "_cell_angle_gamma 90", "_chemical_formula_sum 'Cs I3 Sn'",
+             f"_cell_formula_units_Z {cells}", "_symmetry_space_group_name_H-M 'P 1'", "loop_",
+             "_symmetry_equiv_pos_as_xyz", "x,y,z", "loop_", "_atom_site_label", "_atom_site_type_symbol",
+             "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z"]
+    for k in range(cells):
+        x0 = k / cells
+        lines += [f"Sn{k} Sn {x0:.6f} 0 0", f"Cs{k} Cs {x0 + 0.5 / cells:.6f} 0.5 {0.5 + (shift if k == 0 else 0):.6f}",
+                  f"Ia{k} I {x0 + 0.5 / cells:.6f} 0 0", f"Ib{k} I {x0:.6f} 0.5 0", f"Ic{k} I {x0:.6f} 0 0.5"]
+    return "\n".join(lines) + "\n"
+
+
+def test_pairs_says_when_the_files_declare_lower_groups_than_their_structures(tmp_path):
+    """Sweep 10: P 1 exports (VESTA) of one compound's phases pair as P 1 ⊃ P 1 supercells ("index 4, 1F1"), true
+    for the declared groups, while the structures are Pm-3m and Pnma. Here a cubic perovskite in P 1 (detected
+    Pm-3m) and a 2×1×1 supercell with one Cs moved 0.06 Å along c (detected Pmm2): the pair of index 2 is verified as
+    before, and its notes say which groups were declared and which detected."""
+    from symstrain.corpus_pairs import find_pairs
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "cubic.cif").write_text(_p1_perovskite(6.13, 1))
+    (corpus / "double.cif").write_text(_p1_perovskite(6.13, 2, shift=0.01))
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        res = find_pairs(c.rows())
+    p = _find(res.pairs, "cubic.cif", "double.cif")
+    assert p["index"] == 2 and p["parent"]["spacegroup"]["number"] == 1 == p["child"]["spacegroup"]["number"]
+    (note,) = [n for n in p["notes"] if n.startswith("declared groups compared")]
+    assert "parent declared P 1 (1), detected P m -3 m (221)" in note and "child declared P 1 (1), detected P m m 2" in note

@@ -73,6 +73,7 @@ def run(args):
         lines.append(f"  [{p['compound']}] {_name(p['parent'])} → {_name(p['child'])}: index {p['index']} "
                      f"{p['type']}, P = {p['basis_change']['basis']}, p = {p['basis_change']['origin']}, "
                      f"{p['aizu']}; SB reflections {c['SB']} (d ≥ {p['reflections']['dmin']:g} Å){strain}")
+        lines += [f"      note: {n}" for n in p.get("notes", ())]
     for s in res.series:
         lines.append(f"series [{s['compound']}] {s['formula']}: " + ", ".join(_name(m) for m in s["members"]))
         lines.append("  " + " ".join(s["table_command"]) + ("" if s["table_ready"] else
