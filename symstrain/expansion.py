@@ -252,7 +252,8 @@ def thermal_expansion(table, *, groups: dict | None = None) -> ThermalExpansion:
             continue
         Pm = P[m]
         cold = Pm[np.argmin(T[m])]
-        off = np.maximum(np.abs(Pm[:, :3] / cold[:3] - 1).max(axis=1), np.radians(np.abs(Pm[:, 3:] - cold[3:])).max(axis=1))
+        off = np.maximum(np.abs(Pm[:, :3] / cold[:3] - 1).max(axis=1),
+                         np.radians(np.abs(Pm[:, 3:] - cold[3:])).max(axis=1))
         if not (off <= LATTICE_TOL).all():  # (NaN too: a cell that is none)
             far = int(np.argmax(np.where(np.isfinite(off), off, np.inf)))
             warnings.append(WarningText("expansion_cells_differ", "thermal_expansion",

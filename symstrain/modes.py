@@ -480,9 +480,13 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
             iso = d2 <= (1e-3**2) * a2 + 1e-18
             direction = direction_pattern(fixed_subspace(ir.matrices[iso]))
             n_c = len(fg.cent)
-            ident = identify_operations(np.tile(np.round(fg.W[iso]).astype(int), (n_c, 1, 1)),
-                              (fg.w[iso][None] + fg.cent[:, None]).reshape(-1, 3) % 1.0, Aw)
-            iso_id = None if ident is None else (int(ident.number), str(ident.hm), ident.hall, ident.is_standard)
+            if iso.all():  # the whole parent group (an identity irrep): named as the parent is, not in the child's axes
+                g = parent.spacegroup
+                iso_id = (int(g.number), str(g.hm), g.hall, bool(g.is_standard_setting))
+            else:
+                ident = identify_operations(np.tile(np.round(fg.W[iso]).astype(int), (n_c, 1, 1)),
+                                            (fg.w[iso][None] + fg.cent[:, None]).reshape(-1, 3) % 1.0, Aw)
+                iso_id = None if ident is None else (int(ident.number), str(ident.hm), ident.hall, ident.is_standard)
             is_child = bool(np.array_equal(iso, H))
             if np.any(H & ~iso):
                 warns.append(WarningRecord("isotropy_mismatch", child.name, f"the {ir.label} component is not "

@@ -656,8 +656,9 @@ def relation_notes(rel, what: str | None = None) -> list:
 
 
 def origins_warning(rel, max_distance: float = 2.0):
-    """The ``origins_several`` warning (a :class:`~symstrain.errors.WarningRecord`) of a holding relation, or None: the origins :func:`valid_origins` finds (one
-    per class modulo the parent's translations and the child's polar shift) when there are several. Each puts the
+    """The ``origins_several`` warning (a :class:`~symstrain.errors.WarningRecord`) of a holding relation, or
+    None: the origins :func:`valid_origins` finds (one per class modulo the parent's translations and the child's
+    polar shift) when there are several. Each puts the
     child's structure elsewhere in the parent's, which the groups cannot tell apart; where both phases have atoms
     and the child no polar axis, it names the origin whose pairing of the child's atoms with the parent's is
     tightest (:func:`pair_atoms` within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
@@ -693,9 +694,10 @@ def origins_warning(rel, max_distance: float = 2.0):
                          f"{worst[0]:.3g} Å of a parent atom of its element)")
             else:
                 own = f"{worst[0]:.3g} Å" if np.isfinite(worst[0]) else f"no pairing within {max_distance:g} Å"
+                fix = fmt_k(origins[k]).strip("()").replace(" ", "")
                 text += (f"; the atoms decide for p = {fmt_k(origins[k])} (every child atom within {worst[k]:.3g} Å "
-                         f"of a parent atom of its element; at p = {fmt_k(origins[0])}, given here: {own}), which modes "
-                         f"and order take (modes --p {fmt_k(origins[k]).strip('()').replace(' ', '')} fixes it)")
+                         f"of a parent atom of its element; at p = {fmt_k(origins[0])}, given here: {own}), "
+                         f"which modes and order take (modes --p {fix} fixes it)")
     return WarningRecord("origins_several", child.name, text)
 
 

@@ -253,7 +253,11 @@ def identify_operations(rotations: np.ndarray, translations: np.ndarray, lattice
     sg = _lookup_gemmi(ops)
     if sg is not None:
         return _tabulated(sg)
-    hm = str(st.international_full)
+    from .cif_symbols import short_from_full
+
+    # (the standard setting's symbol, naming the type: short and without underscores, as gemmi writes symbols)
+    full = str(st.international_full).replace("_", "")
+    hm = short_from_full(full) or full
     return OpsIdentity(
         number, hm, "", False, np.zeros(3),
         f"operators identified by spglib as {hm} ({number}) in a setting that matches no tabulated setting",

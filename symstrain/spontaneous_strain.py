@@ -184,7 +184,8 @@ class StrainResult:
         # a principal direction's component along itself, 1e-12 beside 0.04: see contract.clean_su)
         # (without input s.u.'s only a value exact by symmetry has one: 0)
         def q(v, s):
-            return contract.quantity(contract.clean(v), contract.clean_su(s) if self.has_su else 0.0 if s == 0 else None)
+            su = contract.clean_su(s) if self.has_su else (0.0 if s == 0 else None)
+            return contract.quantity(contract.clean(v), su)
 
         def qa(v, s):
             exact = np.where(np.asarray(s, dtype=float) == 0, 0.0, np.nan)

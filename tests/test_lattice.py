@@ -104,8 +104,8 @@ def test_has_su_means_any_and_missing_angles_are_exact():
 
 def test_cosines_of_right_and_hexagonal_angles_are_exact():
     """cos_degrees is exact at the multiples of 30° (np.cos(np.radians(90)) is 6.1e-17, that of 120° is
-    −0.49999999999999978), and within 1 ulp-ish of np.cos elsewhere: a hexagonal metric has G12 = −ab/2 and G13 = G23 = 0
-    exactly, an orthorhombic cell a diagonal metric and matrix, and ½·cos β of a right angle is 0."""
+    −0.49999999999999978), and within 1e-15 of np.cos elsewhere: a hexagonal metric has G12 = −ab/2 and
+    G13 = G23 = 0 exactly, and ½·cos β of a right angle is 0."""
     from symstrain.lattice import cos_degrees, metric
     from symstrain.strain_math import compute_strain
 

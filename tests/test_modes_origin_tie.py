@@ -179,7 +179,8 @@ def test_irrep_names_do_not_depend_on_how_the_file_lists_its_operations(tmp_path
     written (its order, and the translation of each rotation modulo the centring). Sweep 9: pseudo's Fd-3m:2 parent
     named the cristobalite distortion X:4 where the CIF's Fd-3m:2 (the same 192 operations, listed otherwise) named it
     X:3. The representatives now follow the standard setting's table. Here the parent's operations in reverse order
-    (x, y, z first), each but x, y, z moved by a centring vector, give the label, amplitude and origin of the list as read."""
+    (x, y, z first), each but x, y, z moved by a centring vector, give the label, amplitude and origin of the list as
+    read."""
     from dataclasses import replace
 
     (tmp_path / "beta.cif").write_text(BETA)
@@ -225,3 +226,24 @@ def _p1():
     import gemmi
 
     return gemmi.find_spacegroup_by_number(1)
+
+
+def test_isotropy_subgroups_are_named_as_the_files_name_groups(tmp_path):
+    """Sweep 10: the identity irrep's isotropy subgroup (the parent group itself) was named in the child's axes and
+    origin — 'P 2_1/m 2_1/m 2/n' for this Pmmn parent, 'A 1 2/n 1' for titanite's 'A 1 2/a 1' — and a setting no
+    table lists got spglib's full symbol ('C 2/m 2/c 2_1/m' beside 'C m c m'). The whole group is now named as the
+    parent file names it, and an untabulated setting by its type's short symbol without underscores (cristobalite's
+    X:3 isotropy subgroup 'P 41 21 2', was 'P 4_1 2_1 2')."""
+    p = np.array([0.0, 0.5, 0.5])
+    (tmp_path / "p.cif").write_text(cif_text("p", PMMN, ATOMS, CELL))
+    (tmp_path / "c.cif").write_text(cif_text("c", PNMA, _child_atoms(p, np.random.default_rng(1)),
+                                             (2 * CELL[2], CELL[0], CELL[1])))
+    parent = read_cif(tmp_path / "p.cif")
+    d = decompose(parent, read_cif(tmp_path / "c.cif"))
+    iso = {ir.label: ir.isotropy for ir in d.irreps}
+    assert iso["Γ:Ag"][:2] == (59, parent.spacegroup.hm) == (59, "P m m n:2")
+    (tmp_path / "beta.cif").write_text(BETA)
+    (tmp_path / "alpha.cif").write_text(ALPHA)
+    beta, alpha = read_cif(tmp_path / "beta.cif"), read_cif(tmp_path / "alpha.cif")
+    x = {ir.label: ir.isotropy for ir in decompose(beta, alpha).irreps}
+    assert x["X:3"][:2] == (92, "P 41 21 2") and x["Γ:Eu"][:2] == (98, "I 41 2 2")

@@ -378,7 +378,8 @@ def test_cli_table_brackets_no_symmetry_change_through_a_refused_row(capsys, tmp
     quartz.write_text("data_hq\n_cell_length_a 4.9965\n_cell_length_b 4.9965\n_cell_length_c 5.4570\n"
                       "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
                       "_symmetry_space_group_name_H-M 'P 62 2 2'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
-                      "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nSi1 Si 0.5 0 0\nO1 O 0.2083 0.4167 0.6667\n")
+                      "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+                      "Si1 Si 0.5 0 0\nO1 O 0.2083 0.4167 0.6667\n")
     files = [SERIES / "model_heating_0200.0K.cif", quartz, SERIES / "model_heating_0280.0K.cif"]
     rc, out, err = _run(capsys, "table", *files, "--temperatures", "200,240,280", "--branch", "heating",
                         "--parent", SERIES / "model_heating_0200.0K.cif", "--json", "--no-plots", "--no-detect")
