@@ -421,8 +421,8 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     """Among the standard settings equivalent to x_std = T·x + t (the same operations after a change of axes M
     and origin s that the group's affine normaliser allows: x' = M·x_std + s), those whose relation to the child
     (P' = M·T·P) comes first in ``relate``'s order (the simplest: the parent's axes follow the child's), and of
-    these the one in which the supergroup's structure reads first (:func:`_description_key`), then with the child's
-    origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c)). The
+    these the one in which the supergroup's structure reads first (:func:`_least_descriptions`), then with the
+    child's origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c)). The
     structure, not the child's origin, fixes the origin: a Pmmn parent at one origin names a Pnma distortion Z:5, at
     another Z:8, and a child file with its origin moved must not change that. ``structure``: (frac (N, 3) child
     fractional, atomic numbers (N,), metric (3, 3) of the child basis, Å²), or None (origin nearest the child's)."""
@@ -446,22 +446,26 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     origin = np.linalg.norm((Ts @ p + ts + 0.5) % 1.0 - 0.5, axis=1).tolist()  # (one pass over the options)
     first = order(np.zeros(len(Ps)), Ps)[0]
     same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
-    if structure is not None:
-        keys = {i: _description_key(*options[i], *structure) for i in same}
-        least = min(keys.values())
-        same = [i for i in same if keys[i] == least]
+    if structure is not None and len(same) > 1:  # (all of one T: the cell lengths tie, the atoms decide)
+        same = [same[k] for k in _least_descriptions(Ts[same[0]], ts[same], *structure[:2])]
     return options[min(same, key=lambda i: (round(origin[i], 9), i))]
 
 
-def _description_key(T: np.ndarray, t: np.ndarray, frac: np.ndarray, z: np.ndarray, metric: np.ndarray) -> tuple:
-    """How a structure reads in the setting x_std = T·x + t: its cell lengths (to 1e-4 Å), then its atoms (heaviest
-    first, then by x, y, z in [0, 1), to 1e-4). The least key is a fixed choice among equivalent descriptions of one
-    structure, whatever origin it came with: the heaviest atoms as near the origin as the normaliser allows."""
-    from .mode_reference import description_key
-
-    Q = np.linalg.inv(T)
-    lengths = np.round(np.sqrt(np.diag(Q.T @ metric @ Q)), 4)
-    return (tuple(lengths.tolist()),) + description_key(frac, z, T, t)
+def _least_descriptions(T: np.ndarray, ts: np.ndarray, frac: np.ndarray, z: np.ndarray) -> list[int]:
+    """The indices of the origins ``ts`` (k, 3) at which the atoms read first in x' = T·x + t
+    (:func:`~symstrain.mode_reference.description_key`, all of them at once): each atom as one integer, heaviest
+    first, then x', y', z' in [0, 1) to 1e-4 (four decimal digits each), sorted per origin; the least rows. The least
+    is a fixed choice among equivalent descriptions of one structure, whatever origin it came with: the heaviest atoms
+    as near the origin as the normaliser allows (the cell lengths, the first part of the order, are those of T for
+    every origin here)."""
+    x = np.round(((np.asarray(frac, float) @ np.asarray(T, float).T)[None] + np.asarray(ts, float)[:, None]) % 1.0,
+                 4) % 1.0  # (k, N, 3), rounded as description_key rounds
+    q = np.rint(x * 10_000).astype(np.int64)
+    code = -np.rint(np.asarray(z, float)).astype(np.int64)[None] * 10**12 + q[..., 0] * 10**8 + q[..., 1] * 10**4 \
+        + q[..., 2]
+    code.sort(axis=1)
+    least = np.lexsort(code.T[::-1])[0]
+    return np.flatnonzero((code == code[least]).all(axis=1)).tolist()
 
 
 def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: float,
