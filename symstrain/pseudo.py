@@ -432,23 +432,24 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     Q = np.linalg.inv(T)
     target = sg.symops.in_basis(Q, -Q @ t)
     codes = set(target._rot_codes.tolist())
-    options = []
+    blocks = []  # (M, the origin shifts s that go with it)
     for M in _AXIS_CHANGES:
         moved = target.in_basis(M.T)  # x_std = Mᵀ·x' (M⁻¹ = Mᵀ): the operations in the new axes
         if set(moved._rot_codes.tolist()) != codes:
             continue
-        for shift in matching_shifts(moved, target):  # x'' = x' − shift: exactly the standard setting's operations
-            options.append((M @ T, M @ t - shift))
-    if not options:
+        shifts = np.asarray(matching_shifts(moved, target), float).reshape(-1, 3)  # x'' = x' − s: exactly the table's
+        if len(shifts):
+            blocks.append((M, shifts))
+    if not blocks:
         return T, t
-    Ts, ts = np.array([Tn for Tn, _ in options]), np.array([tn for _, tn in options])
-    Ps = Ts @ P
-    origin = np.linalg.norm((Ts @ p + ts + 0.5) % 1.0 - 0.5, axis=1).tolist()  # (one pass over the options)
-    first = order(np.zeros(len(Ps)), Ps)[0]
-    same = np.flatnonzero(np.isclose(Ps, Ps[first], atol=1e-9).all(axis=(1, 2))).tolist()  # that P, at any origin
+    # one P per change of axes (P' = M·T·P: distinct M, distinct P), the first in relate's order; then its origins
+    M, shifts = blocks[order(np.zeros(len(blocks)), np.array([M @ T @ P for M, _ in blocks]))[0]]
+    Tn, ts = M @ T, (M @ t)[None] - shifts
+    origin = np.linalg.norm((ts + Tn @ p + 0.5) % 1.0 - 0.5, axis=1)
+    same = list(range(len(ts)))
     if structure is not None and len(same) > 1:  # (all of one T: the cell lengths tie, the atoms decide)
-        same = [same[k] for k in _least_descriptions(Ts[same[0]], ts[same], *structure[:2])]
-    return options[min(same, key=lambda i: (round(origin[i], 9), i))]
+        same = _least_descriptions(Tn, ts, *structure[:2])
+    return Tn, ts[min(same, key=lambda i: (round(float(origin[i]), 9), i))]
 
 
 def _least_descriptions(T: np.ndarray, ts: np.ndarray, frac: np.ndarray, z: np.ndarray) -> list[int]:
