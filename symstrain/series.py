@@ -348,10 +348,9 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
         r = pair_strains(p0, p, None if same_P else gP[gidx], s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
                          chunk_map=chunk_map)
-        strays = {str(w.record.source) for w in warnings
-                  if getattr(getattr(w, "record", None), "code", None) == "setting_not_mapped"}
-        mixed = frozenset(table.loc[table["label"].astype(str).isin(strays), "spacegroup"].astype(str)) if strays and \
-            "spacegroup" in table else frozenset()
+        strays = cells.attrs.get("not_mapped", ())  # (series_settings: rows of a group on another lattice)
+        mixed = frozenset(table.loc[table["label"].astype(str).isin(strays), "spacegroup"].astype(str)) if len(strays) \
+            and "spacegroup" in table else frozenset()
         ok &= _invalid_and_incompatible(table, r, ok, max_strain, failed, mixed)
         _oblique_reference_warning(p0, gP, gidx, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)

@@ -22,7 +22,7 @@ independent (the s.u.'s of a transformed cell are correlated; the file's own ref
 
 Each mapped row gets a warning ``setting_mapped`` naming its setting and the basis change, and
 ``attrs["basis_changes"]`` of the table holds label → Q (the row's new basis in its file's axes, e.g. "(b, c, a)").
-A row that cannot be related stays as it is, with ``setting_not_mapped``. A cell table without structures (a CSV
+A row that cannot be related stays as it is, with ``setting_not_mapped``, its label in ``attrs["not_mapped"]``. A cell table without structures (a CSV
 of cells) carries no setting beyond its symbol and is not touched: that hot path does no work per row here.
 """
 
@@ -110,7 +110,8 @@ def common_settings(cells, phases, *, tol: float = 0.08):
     """(cells, phases) with every row of one space-group type in one setting (see the module docstring). ``cells``: a
     normalised cell table; ``phases`` aligned with its rows (None: returned as they are, nothing done). The inputs
     are not changed; the new table carries the warnings of the old plus one per row mapped or left, and
-    ``attrs["basis_changes"]`` (label → the basis change Q applied to that row)."""
+    ``attrs["basis_changes"]`` (label → the basis change Q applied to that row) and ``attrs["not_mapped"]`` (the labels
+    of the rows left as written)."""
     from .correspondence import finite_strain_norm
     from .lattice import metric
     from .notation import basis_string
@@ -126,7 +127,7 @@ def common_settings(cells, phases, *, tol: float = 0.08):
     S_all = cells[[f"{n}_su" for n in CELL_NAMES]].to_numpy(dtype=float, copy=True)
     new_phases = list(phases)
     new_keys = np.array(keys, dtype=object)
-    changes, notes = {}, []
+    changes, notes, strays = {}, [], []
     changed = np.zeros(len(cells), bool)
     for n in sorted(set(num[num > 0].tolist())):
         idx = np.flatnonzero(num == n)
@@ -150,6 +151,7 @@ def common_settings(cells, phases, *, tol: float = 0.08):
             except Exception as exc:  # noqa: BLE001 — one row that cannot be related stays as written, said so
                 why = f"{type(exc).__name__}: {exc}"
             if why is not None:
+                strays.append(labels[i])
                 notes.append(WarningText("setting_not_mapped", labels[i], f"{labels[i]}: {phases[i].spacegroup.hm} "
                                          f"could not be brought into the series' {key} setting ({why}): left as "
                                          "written, so its strain compares other axes"))
@@ -186,4 +188,5 @@ def common_settings(cells, phases, *, tol: float = 0.08):
     out.attrs = dict(cells.attrs)
     out.attrs["warnings"] = list(cells.attrs.get("warnings", [])) + notes
     out.attrs["basis_changes"] = changes
+    out.attrs["not_mapped"] = tuple(strays)
     return out, new_phases
