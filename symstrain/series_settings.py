@@ -22,8 +22,9 @@ independent (the s.u.'s of a transformed cell are correlated; the file's own ref
 
 Each mapped row gets a warning ``setting_mapped`` naming its setting and the basis change, and
 ``attrs["basis_changes"]`` of the table holds label → Q (the row's new basis in its file's axes, e.g. "(b, c, a)").
-A row that cannot be related stays as it is, with ``setting_not_mapped``, its label in ``attrs["not_mapped"]``. A cell table without structures (a CSV
-of cells) carries no setting beyond its symbol and is not touched: that hot path does no work per row here.
+A row that cannot be related stays as it is, with ``setting_not_mapped``, its label in ``attrs["not_mapped"]``. A
+cell table without structures (a CSV of cells) carries no setting beyond its symbol and is not touched: that hot path
+does no work per row here.
 """
 
 from __future__ import annotations
