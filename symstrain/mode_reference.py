@@ -347,15 +347,24 @@ def placement_keys(rel, origins) -> list[bytes]:
     return keys
 
 
+def description_codes(frac: np.ndarray, z: np.ndarray, T: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """(k, N) int64: how atoms ``frac`` (fractional, (N, 3); atomic numbers ``z``) read in the coordinates
+    x' = T·x + t at each origin t of ``ts`` (k, 3): each atom one integer — heaviest first, then x', y', z' in [0, 1)
+    to 1e-4 (four decimal digits each) — sorted ascending per origin. Rows compare lexicographically as the
+    descriptions do; the least among equivalent descriptions of one structure (origins or axes a normaliser relates)
+    is a fixed choice, whatever setting the structure came in: the heaviest atoms as near the origin as it allows."""
+    x = np.round(((np.asarray(frac, float) @ np.asarray(T, float).T)[None] + np.asarray(ts, float)[:, None]) % 1.0,
+                 4) % 1.0  # (k, N, 3)
+    q = np.rint(x * 10_000).astype(np.int64)
+    code = -np.rint(np.asarray(z, float)).astype(np.int64)[None] * 10**12 + q[..., 0] * 10**8 + q[..., 1] * 10**4 \
+        + q[..., 2]
+    code.sort(axis=1)
+    return code
+
+
 def description_key(frac: np.ndarray, z: np.ndarray, T: np.ndarray, t: np.ndarray) -> tuple:
-    """How atoms ``frac`` (fractional, (N, 3); atomic numbers ``z``) read in the coordinates x' = T·x + t: heaviest
-    first, then by x', y', z' in [0, 1) to 1e-4. The least key among equivalent descriptions of one structure (origins
-    or axes a normaliser relates) is a fixed choice, whatever setting the structure came in: the heaviest atoms as
-    near the origin as it allows."""
-    x = np.round((np.asarray(frac, float) @ np.asarray(T, float).T + t) % 1.0, 4) % 1.0
-    z = np.asarray(z, float)
-    order = np.lexsort((x[:, 2], x[:, 1], x[:, 0], -z))
-    return tuple(map(tuple, np.column_stack([-z[order], x[order]]).tolist()))
+    """:func:`description_codes` at the one origin ``t``, as a tuple (compared with the keys of other origins)."""
+    return tuple(description_codes(frac, z, T, np.asarray(t, float).reshape(1, 3))[0].tolist())
 
 
 def remove_polar(U: np.ndarray, occ: np.ndarray, V: np.ndarray):

@@ -425,7 +425,7 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     child's origin nearest the parent's. spglib picks any of them (Pccn on (2a, b, c) came back as (−2b, −a, −c)). The
     structure, not the child's origin, fixes the origin: a Pmmn parent at one origin names a Pnma distortion Z:5, at
     another Z:8, and a child file with its origin moved must not change that. ``structure``: (frac (N, 3) child
-    fractional, atomic numbers (N,), metric (3, 3) of the child basis, Å²), or None (origin nearest the child's)."""
+    fractional, atomic numbers (N,)), or None (origin nearest the child's)."""
     from .correspondence import order
     from .spacegroup import matching_shifts
 
@@ -448,23 +448,17 @@ def _nearest_equivalent(sg: SpaceGroupInfo, T: np.ndarray, t: np.ndarray, P: np.
     origin = np.linalg.norm((ts + Tn @ p + 0.5) % 1.0 - 0.5, axis=1)
     same = list(range(len(ts)))
     if structure is not None and len(same) > 1:  # (all of one T: the cell lengths tie, the atoms decide)
-        same = _least_descriptions(Tn, ts, *structure[:2])
+        same = _least_descriptions(Tn, ts, *structure)
     return Tn, ts[min(same, key=lambda i: (round(float(origin[i]), 9), i))]
 
 
 def _least_descriptions(T: np.ndarray, ts: np.ndarray, frac: np.ndarray, z: np.ndarray) -> list[int]:
     """The indices of the origins ``ts`` (k, 3) at which the atoms read first in x' = T·x + t
-    (:func:`~symstrain.mode_reference.description_key`, all of them at once): each atom as one integer, heaviest
-    first, then x', y', z' in [0, 1) to 1e-4 (four decimal digits each), sorted per origin; the least rows. The least
-    is a fixed choice among equivalent descriptions of one structure, whatever origin it came with: the heaviest atoms
-    as near the origin as the normaliser allows (the cell lengths, the first part of the order, are those of T for
-    every origin here)."""
-    x = np.round(((np.asarray(frac, float) @ np.asarray(T, float).T)[None] + np.asarray(ts, float)[:, None]) % 1.0,
-                 4) % 1.0  # (k, N, 3), rounded as description_key rounds
-    q = np.rint(x * 10_000).astype(np.int64)
-    code = -np.rint(np.asarray(z, float)).astype(np.int64)[None] * 10**12 + q[..., 0] * 10**8 + q[..., 1] * 10**4 \
-        + q[..., 2]
-    code.sort(axis=1)
+    (:func:`~symstrain.mode_reference.description_codes`, all of them at once; the cell lengths, the first part of
+    the order, are those of T for every origin here)."""
+    from .mode_reference import description_codes
+
+    code = description_codes(frac, z, T, ts)
     least = np.lexsort(code.T[::-1])[0]
     return np.flatnonzero((code == code[least]).all(axis=1)).tolist()
 
@@ -489,7 +483,7 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
     from .expand import expand_to_cell
 
     frac, z, _, _ = expand_to_cell(cand.symmetrized)
-    structure = (frac, z.astype(float), cand.symmetrized.cell.metric())
+    structure = (frac, z.astype(float))
     T, t = _nearest_equivalent(sg, *basis, np.asarray(rel.P, float), np.asarray(rel.p, float), structure)
     if np.allclose(T, np.eye(3), atol=1e-9) and np.allclose(t - np.rint(t), 0, atol=1e-9):
         return cand
