@@ -698,6 +698,9 @@ def origins_warning(rel, max_distance: float = 2.0):
                 text += (f"; the atoms decide for p = {fmt_k(origins[k])} (every child atom within {worst[k]:.3g} Å "
                          f"of a parent atom of its element; at p = {fmt_k(origins[0])}, given here: {own}), "
                          f"which modes and order take (modes --p {fix} fixes it)")
+        else:
+            text += (f"; the atoms decide for none: at each, some child atom lies farther than {max_distance:g} Å "
+                     "from every parent atom of its element (an atom misplaced in either file, or another structure)")
     return WarningRecord("origins_several", child.name, text)
 
 

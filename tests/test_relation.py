@@ -413,3 +413,21 @@ def test_relate_names_every_origin_and_the_one_the_atoms_take(tmp_path, capsys):
     (w,) = [w for w in d["warnings"] if w["code"] == "origins_several"]
     assert "p = (0, 0, -1/6), (0, 0, 1/3)" in w["message"] and "the atoms decide for p = (0, 0, 1/3)" in w["message"]
     assert "modes --p 0,0,1/3" in w["message"]
+
+
+def test_origins_warning_says_when_the_atoms_decide_for_no_origin(tmp_path):
+    """The same quartz pair with a pairing radius of 0.05 Å: at the better origin α's Si lies 0.12 Å off β's, so
+    at neither origin does every child atom pair, and the warning says so instead of naming none silently (s23:
+    lawsonite's Cmcm → Pmcn, whose Cmcm files misplace Al)."""
+    from symstrain.cif import read_cif
+    from symstrain.pairing import origins_warning
+    from symstrain.relation import relate
+
+    (tmp_path / "hq.cif").write_text(BETA_QUARTZ)
+    (tmp_path / "lq.cif").write_text(ALPHA_QUARTZ)
+    rel = relate(read_cif(tmp_path / "hq.cif"), read_cif(tmp_path / "lq.cif"))
+    loose = origins_warning(rel, max_distance=2.0).message
+    assert "the atoms decide for p = (0, 0, 1/3)" in loose and "decide for none" not in loose
+    tight = origins_warning(rel, max_distance=0.05).message
+    assert "the atoms decide for none" in tight and "farther than 0.05 Å" in tight
+    assert tight.startswith("2 origins relate the groups: p = (0, 0, -1/6), (0, 0, 1/3)")
