@@ -31,6 +31,8 @@ def read_and_detect(path, tolerances=LADDER) -> dict:
     lat = np.array(st.cell.orth.mat).T
     pos = np.array([s.fract.tolist() for s in sites]) % 1.0
     num = np.array([s.element.atomic_number for s in sites], dtype=np.intc)
+    if not np.isfinite(pos).all():  # gemmi reads a '?' coordinate as NaN, on which spglib crashes the process
+        raise ValueError("a coordinate is not a number")
     ladder = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -17,6 +17,7 @@ Every distance is the one a NearestOfKind measures (fractional differences taken
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 
@@ -263,7 +264,13 @@ def _spread(m: int) -> np.ndarray:
 _IMAGE_BLOCK = 1 << 20
 
 
-def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | None = None, first: int = 1) -> bool:
+#: with a deadline, :func:`_all_refuted` makes at most this many atom images at once, so that it looks at the clock
+#: every few tens of milliseconds
+_TIMED_BLOCK = 1 << 16
+
+
+def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | None = None, first: int = 1,
+                 deadline: float | None = None) -> bool:
     """True when every candidate operation (W[cw], ct) (rotation, translation; (k,) and (k, 3)) leaves some atom
     farther than ``r`` Å from every atom of its type (``search`` a :class:`_SameKind` of the atoms ``pos``,
     ``types``). The candidates are tried on the first ``first`` atoms of ``order``, then on 3, 12, 48, … times as many
@@ -271,14 +278,17 @@ def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | N
     tried yet, a few candidates at a time: the first that survives ends the search (the answer is then False). Without
     ``budget`` the answer does not depend on ``order`` or ``first`` (every candidate meets every atom until refuted).
     With ``budget``, False as soon as more than that many atom images would have been measured (a search that costs
-    more than what it saves is not made)."""
+    more than what it saves is not made); with ``deadline`` (a ``time.perf_counter()`` value), False once it has
+    passed (the caller then runs spglib: the answer never depends on the clock, only the path to it)."""
     n = len(pos)
-    spent = 0
+    block = _IMAGE_BLOCK if deadline is None else _TIMED_BLOCK
 
     def refute(cand, sub):  # the candidates that leave every atom of ``sub`` within r of an atom of its type
         if not len(sub):
             return cand
-        step = max(1, _IMAGE_BLOCK // len(sub))
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _OutOfTime
+        step = max(1, block // len(sub))
         if len(cand) > step:  # candidates × atoms images in blocks: O(block) memory, not O(candidates × atoms)
             return np.concatenate([refute(cand[i:i + step], sub) for i in range(0, len(cand), step)])
         p = pos.take(sub, axis=0)
@@ -289,7 +299,21 @@ def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | N
         img += ct[cand][:, None, :]
         return cand[search.all_within(img, sub, r)]
 
-    alive = np.arange(len(cw))
+    try:
+        return _refuted_in_rounds(refute, n, len(cw), order, first, budget)
+    except _OutOfTime:
+        return False
+
+
+class _OutOfTime(Exception):
+    """Raised inside :func:`_all_refuted` when its deadline has passed."""
+
+
+def _refuted_in_rounds(refute, n: int, k: int, order, first: int, budget: int | None) -> bool:
+    """The rounds of :func:`_all_refuted` over its ``k`` candidates (``refute(candidates, atoms)``: those that
+    survive these atoms)."""
+    spent = 0
+    alive = np.arange(k)
     lo, hi = 0, first
     while len(alive) and lo < len(order) and hi < n:
         spent += len(alive) * len(order[lo:hi])

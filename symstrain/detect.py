@@ -16,6 +16,7 @@ x_standardised = P·x + p (mod 1).
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,15 +194,52 @@ def _ladder(run, tolerances, given=None) -> tuple:
 _P1_MIN_ATOMS = 400
 
 
-def _p1_steps(lattice, positions, types, tols, symprec) -> list[float]:
+def _p1_steps(lattice, positions, types, tols, symprec, deadline=None) -> list[float]:
     """The smallest steps of ``tols`` below ``symprec`` at which spglib provably finds P 1
     (:func:`~symstrain.ladder_certificate.p1_certified`): the smallest alone first, then one more at a time; [] when
-    the smallest is not certified."""
+    the smallest is not certified (or ``deadline`` passes first)."""
     low = [t for t in tols if t < float(symprec)]
     m = 0
-    while m < len(low) and p1_certified(lattice, positions, types, low[:m + 1]):
+    while m < len(low) and p1_certified(lattice, positions, types, low[:m + 1], deadline=deadline):
         m += 1
     return low[:m]
+
+
+#: a certificate may take as long as the spglib calls it would spare (each as long as the slowest call measured so
+#: far), and never less than this (s): the certificates cost a few ms on most cells, and a clock is not exact
+_CERTIFICATE_MIN_SECONDS = 0.02
+#: when the certificate of the whole ladder fails, more certificates are tried — when a spglib call takes at least this
+#: long (s; below that, a failed certificate costs about what the call it spares does): spglib's search grows with the
+#: tolerance (an 844-atom nanotube: 0.2 s at 0.01 Å, 3.8 s at 0.2 Å, 19 s at 0.3 Å)
+_MORE_CERTIFICATES_SECONDS = 0.005
+
+
+def _certify_more(run, seconds, certify_from, tols, symprec, main, given) -> None:
+    """Adds to ``given`` the steps of ``tols`` that certificates other than the whole ladder's prove, while spglib's
+    calls (``seconds`` per tolerance) cost :data:`_MORE_CERTIFICATES_SECONDS` or more. ``certify_from(ds, steps,
+    at)``: the index from which ``steps`` are certified by the dataset ``ds`` of the step ``at``, or None.
+
+    * Down: ``main``'s dataset (at ``symprec``) for the steps up to ``symprec`` (its group there, a larger one above).
+    * Up: spglib runs at the lowest step above ``symprec`` not given yet (``run``), and its dataset is tried for the
+      steps above it; then at the next step not given, and so on.
+    """
+    def worth() -> bool:
+        return max(seconds.values()) >= _MORE_CERTIFICATES_SECONDS
+
+    def add(ds, steps) -> None:
+        k = certify_from(ds, steps, steps[0] if ds is not main else symprec)
+        if k is not None:
+            given.update({t: (int(ds.number), str(ds.international)) for t in steps[k:]})
+
+    below = [t for t in tols if t <= symprec and t not in given]
+    if len(below) >= 2 and worth():
+        add(main, below)
+    pending = [t for t in tols if t > symprec and t not in given]
+    while len(pending) >= 2 and worth():
+        ds = run(pending[0])
+        if ds is not None:
+            add(ds, pending)
+        pending = [t for t in pending[1:] if t not in given]
 
 
 #: spglib's search costs about (atoms of the rarest species) × (atoms) distance tests per lattice rotation: P 1 with
@@ -271,27 +309,42 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
         return _not_run(phase, symprec, ladder, len(types), int(counts.min()), notes)
 
     results: dict[float, object] = {}
+    seconds: dict[float, float] = {}  # how long each spglib call took: what a certificate may spend to spare one
 
     def run(tol):
         tol = float(tol)
         if tol not in results:
+            start = time.perf_counter()
             results[tol] = spglib_call(spglib.get_symmetry_dataset, cell, symprec=tol) if len(types) else None
+            seconds[tol] = time.perf_counter() - start
         return results[tol]
+
+    def deadline(n_calls: int) -> float:  # what n spglib calls would cost, as measured so far
+        return time.perf_counter() + max(_CERTIFICATE_MIN_SECONDS, n_calls * max(seconds.values()))
+
+    near = functools.partial(_near, phase)
+
+    def certify_from(ds, steps, at):
+        return certified_from(lattice, positions, types, ds, steps, at, near=near, deadline=deadline(len(steps) - 1))
 
     main = run(symprec)
     tols = sorted({float(x) for x in ladder} | {float(symprec)})
     certify = certify and not full_ladder  # the two say the same: spglib at every step
     k = None
     if main is not None and len(ladder) and certify:
-        k = certified_from(lattice, positions, types, main, tols, symprec, near=functools.partial(_near, phase))
+        k = certify_from(main, tols, symprec)
     if k == 0:
         found = (int(main.number), str(main.international))
         steps = tuple((x, *found) for x in sorted(float(v) for v in ladder))
     else:
         # with k, the steps from tols[k] up are certified: spglib's answer there is main's, without a call
         given = {} if k is None else {t: (int(main.number), str(main.international)) for t in tols[k:]}
+        if main is not None and certify:
+            _certify_more(run, seconds, certify_from, tols, symprec, main, given)
         if main is not None and int(main.number) != 1 and certify and len(types) >= _P1_MIN_ATOMS:
-            given.update({t: (1, "P1") for t in _p1_steps(lattice, positions, types, tols, symprec)})
+            low = [t for t in tols if t < symprec and t not in given]
+            given.update({t: (1, "P1") for t in _p1_steps(lattice, positions, types, tols, symprec,
+                                                          deadline=deadline(len(low)))})
         steps = _ladder(run, ladder, given=given)
     if main is None:
         notes.append(f"spglib found no space group at symprec {symprec:g} Å")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import time
 
 import numpy as np
 
@@ -275,7 +276,8 @@ def ladder_certified(lattice, positions, types, ds, tolerances) -> bool:
     return _certificate(lattice, positions, types, ds, tolerances)[0]
 
 
-def certified_from(lattice, positions, types, ds, tolerances, symprec, near=None) -> int | None:
+def certified_from(lattice, positions, types, ds, tolerances, symprec, near=None,
+                   deadline: float | None = None) -> int | None:
     """The smallest k such that :func:`ladder_certified` holds for the sorted ``tolerances[k:]``, or None (``symprec``,
     the tolerance ``ds`` came from, must be one of ``tolerances``; k may lie above it): the whole ladder is tried
     first and, when only its smallest steps fail — the group's operations move some atom by μ, more than an eighth of
@@ -289,12 +291,15 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec, near=None
     ``symprec``, or at a tolerance it reduced to there, enters no step.
 
     ``near``: how the test "no two atoms of one type within the rejection distance" may read pairs already searched
-    (:meth:`~symstrain.certificate_kernels._SameKind.pair_within`); the answer does not depend on it.
+    (:meth:`~symstrain.certificate_kernels._SameKind.pair_within`); the answer does not depend on it. ``deadline``
+    (a ``time.perf_counter()`` value): past it, the search for a refutation stops and the steps it had not proven are
+    left to spglib (None).
     """
     tols = sorted({float(x) for x in tolerances})
     if float(symprec) not in tols:
         return None
-    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[-1], near=near)
+    ok, mu = _certificate(lattice, positions, types, ds, tols, reach=_ACCEPT_FRACTION * tols[-1], near=near,
+                          deadline=deadline)
     if ok:
         return 0
     if mu is None:
@@ -302,11 +307,11 @@ def certified_from(lattice, positions, types, ds, tolerances, symprec, near=None
     k = next((i for i, t in enumerate(tols) if mu <= _ACCEPT_FRACTION * t), None)
     if not k:  # None: μ above an eighth of every step (0 cannot follow a "no" that came from μ)
         return None
-    return k if _certificate(lattice, positions, types, ds, tols[k:], near=near)[0] else None
+    return k if _certificate(lattice, positions, types, ds, tols[k:], near=near, deadline=deadline)[0] else None
 
 
 def _certificate(lattice, positions, types, ds, tolerances, reach: float | None = None,
-                 near=None) -> tuple[bool, float | None]:
+                 near=None, deadline: float | None = None) -> tuple[bool, float | None]:
     """:func:`ladder_certified`, and μ (Å) when the "no" came from μ above an eighth of the smallest step and μ is at
     most ``reach`` (how far μ is measured; at least that eighth), else None. Measuring μ farther changes no "yes":
     an image matched on the grid to an atom farther than that eighth when another atom of its type lies closer needs
@@ -429,7 +434,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
         first += 1
     first = max(1, first)
     return _all_refuted(pos, types, W, (alive // c) % nw, ct.reshape(-1, 3)[alive], order, search, r_reject,
-                        first=first), mu
+                        first=first, deadline=deadline), mu
 
 
 #: :func:`p1_certified` gives up (spglib runs at those steps) beyond this many candidate operations (rotations ×
@@ -437,7 +442,7 @@ def _certificate(lattice, positions, types, ds, tolerances, reach: float | None 
 _P1_CANDIDATES = 2_000_000
 
 
-def p1_certified(lattice, positions, types, tolerances) -> bool:
+def p1_certified(lattice, positions, types, tolerances, deadline: float | None = None) -> bool:
     """True when spglib, run at each tolerance τ of ``tolerances`` (Å), finds P 1 (number 1, "P1"): no operation but
     the identity — so those steps of a ladder need no spglib call (:func:`symstrain.detect.detect_symmetry` asks this
     of the steps below ``symprec`` when :func:`certified_from` does not cover them, e.g. atoms a little off a
@@ -449,7 +454,8 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     keeps more; at most 48), with the translations from every atom of each rarest type to every atom of its type —
     other than the identity leaves some atom farther than τ_max from every atom of its type. Then spglib finds no pure
     translation (its primitive cell is the file's cell, the start of those bases) and no operation but the identity,
-    at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False.
+    at every step; its distances (minimum image of its basis) are never shorter than these. Any doubt returns False,
+    and so does a ``deadline`` (a ``time.perf_counter()`` value) passed before the proof is complete.
     """
     if not _spglib_modelled():
         return False
@@ -482,11 +488,15 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
         return False  # spglib at those steps costs less than making them (sweep 6: 42 M candidates, 18 GB)
     cw, ct, cb, ca = [], [], [], []
     for a in refs:
+        if deadline is not None and time.perf_counter() > deadline:
+            return False
         js = np.flatnonzero(types == types[a])
         cw.append(np.repeat(np.arange(len(W)), len(js)))
         ct.append((pos[js][None, :, :] - (W @ pos[a])[:, None, :]).reshape(-1, 3))
         cb.append(np.tile(js, len(W)))
         ca.append(np.full(len(W) * len(js), a))
+    if deadline is not None and time.perf_counter() > deadline:
+        return False
     cw, ct, cb, ca = (np.concatenate(x) for x in (cw, ct, cb, ca))
     identity = (wcode == _IDENTITY9 * 1000000).all(axis=1)
     if not identity.any():
@@ -494,4 +504,4 @@ def p1_certified(lattice, positions, types, tolerances) -> bool:
     alive = np.flatnonzero(~(identity[cw] & (cb == ca)))  # the identity (each atom to itself) is not refuted
     # at most about as many atom images measured as spglib's own search at one step would (it is what is saved)
     return _all_refuted(pos, types, W, cw[alive], ct[alive], _spread(n), search, r,
-                        budget=_P1_BUDGET * n + len(alive))
+                        budget=_P1_BUDGET * n + len(alive), deadline=deadline)

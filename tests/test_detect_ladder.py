@@ -207,3 +207,73 @@ def test_an_empty_step_is_explained_by_two_atoms_of_one_species_closer_than_it(t
     rep = detect_symmetry(read_cif(path))
     assert all(n is not None for _, n, _ in rep.ladder)
     assert not any(n.startswith("spglib finds no group") for n in rep.notes)
+
+
+def _rock_salt_na_moved(delta: float) -> Phase:
+    """Rock salt (a = 5.64 Å) in P 1 with the Na sublattice moved by ``delta`` Å along c."""
+    rs = Phase(Cell(5.64, 5.64, 5.64, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"),
+               (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan))))
+    frac, z, _, _ = expand_to_cell(rs)
+    frac = frac.copy()
+    frac[z == 11, 2] += delta / 5.64
+    return Phase(rs.cell, SpaceGroupInfo.from_symbol("P 1"), _sites(frac, z))
+
+
+@pytest.mark.parametrize("delta, calls", [(0.012, (0.01, 0.05, 0.1)), (0.02, (0.01, 0.05, 0.1, 0.2, 0.3))])
+def test_more_certificates_spare_calls_below_and_above(monkeypatch, delta, calls):
+    # rock salt with Na moved by δ along c: I4mm (107) up to 0.01 Å (Fm-3m's lost mirror maps +δ onto −δ, 2δ away),
+    # Fm-3m (225) from 0.05 Å. The whole ladder's certificate fails (a larger group above); with the further
+    # certificates (forced on: these calls are fast), I4mm's dataset at 0.01 proves 1e-4 and 1e-3 Å (its operations are
+    # exact; Fm-3m's move Na by 2δ, beyond 0.01 Å), and Fm-3m's at 0.05 Å proves the steps τ ≥ 8μ, μ ≈ 2δ: 0.2 and
+    # 0.3 Å for δ = 0.012 (μ = 0.024), none for δ = 0.02 (8μ = 0.32 Å). The ladder is spglib's at every step.
+    import symstrain.detect as detect
+
+    ph = _rock_salt_na_moved(delta)
+    want = full_ladder(ph)
+    assert [n for _, n, _ in want] == [107] * 3 + [225] * 4
+    monkeypatch.setattr(detect, "_MORE_CERTIFICATES_SECONDS", 0.0)
+    rep = detect_symmetry(ph)
+    assert rep.ladder == want
+    assert rep.spglib_tolerances == calls
+    monkeypatch.setattr(detect, "_MORE_CERTIFICATES_SECONDS", 1e9)  # never: spglib at every step the first does not prove
+    rep = detect_symmetry(ph)
+    assert rep.ladder == want and rep.spglib_tolerances == LADDER
+
+
+def test_more_certificates_keep_spglibs_ladder_on_shared_cifs(shared_cifs, monkeypatch):
+    import symstrain.detect as detect
+
+    monkeypatch.setattr(detect, "_MORE_CERTIFICATES_SECONDS", 0.0)
+    checked = 0
+    for f in sorted(shared_cifs.glob("*/*.cif")):
+        try:
+            ph = read_cif(f)
+        except SymstrainInputError:
+            continue
+        assert detect_symmetry(ph).ladder == full_ladder(ph), f.name
+        checked += 1
+    assert checked >= 30
+
+
+def test_a_certificate_past_its_deadline_proves_nothing():
+    # rock salt with Na moved by 0.012 Å: I4mm's dataset at 0.01 Å proves 1e-4 to 0.01 Å once Fm-3m's operations
+    # (and the others spglib may try) are refuted — not when the deadline has passed before; P 1 on a cell with no
+    # symmetry likewise. A certificate out of time leaves its steps to spglib: the ladder is the same
+    import time
+
+    from symstrain.ladder_certificate import certified_from, p1_certified
+
+    ph = _rock_salt_na_moved(0.012)
+    lattice, pos, types, _ = spglib_cell(ph)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ds = spglib.get_symmetry_dataset((lattice, pos, types), symprec=0.01)
+    assert int(ds.number) == 107
+    assert certified_from(lattice, pos, types, ds, LADDER[:3], 0.01) == 0
+    assert certified_from(lattice, pos, types, ds, LADDER[:3], 0.01, deadline=time.perf_counter() - 1) is None
+    rng = np.random.default_rng(7)
+    frac = rng.random((24, 3))
+    lattice = np.diag([9.0, 10.0, 11.0])
+    types = np.array([1] * 8 + [2] * 16, dtype=np.intc)
+    assert p1_certified(lattice, frac, types, LADDER[:2])
+    assert not p1_certified(lattice, frac, types, LADDER[:2], deadline=time.perf_counter() - 1)
