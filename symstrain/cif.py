@@ -22,7 +22,12 @@ Rules applied (in this order of precedence)
   a group are an error on every path (details in ``cif_spacegroup.py``).
 * Temperature (K): ``_diffrn_ambient_temperature`` → ``_cell_measurement_temperature`` → their
   ``_C`` variants (+273.15); ranges ``100-102K`` give the midpoint and values with a unit ``293K``
-  are read, both with a warning; words such as ``RT`` are not numbers (warning).
+  are read, both with a warning; words such as ``RT`` are not numbers (warning). A structure block of a pdCIF that
+  gives none takes the temperature, by the same rules, of the powder-pattern block(s) of its file it was refined from:
+  the blocks whose ``_pd_block_id`` its ``_pd_block_diffractogram_id`` names, and the pattern blocks that list its
+  ``_pd_block_id`` in ``_pd_phase_block_id`` (an overall block, which also points at diffractograms, is not one);
+  ``temperature_source`` then reads ``<item> from pattern block <name>``. Linked patterns measured at different
+  temperatures leave the cell without one: the block is refused, naming it.
 * Occupancy ``?`` → 1 with a warning, ``.`` or absent → 1. B values are converted to U = B / (8π²).
 * An atom site whose coordinate is ``?`` or ``.`` (a dummy or unrefined atom) is skipped with a warning
   naming it; the rest of the structure is read. So is a dummy site (``_atom_site_calc_flag dum``: a ring
@@ -58,9 +63,9 @@ from pathlib import Path
 from . import cif_atoms as _atoms
 from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
                              setting_from_number)
-from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, T_MAX, Z_MAX, first_item_text, has_dotted_name, is_null,
-                         item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags, texts,
-                         unquote)
+from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, NULL_TEXTS, T_MAX, Z_MAX, first_item_text, has_dotted_name,
+                         is_null, item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags,
+                         texts, unquote)
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
@@ -283,10 +288,10 @@ def read_structures(path) -> list[tuple[str, "Phase | SymstrainInputError"]]:
     if len(which) < 2:
         ph = _phase_of_document(doc, names, path, replaced, None, repeated)
         return [(ph.block, ph)]
-    out = []
+    out, links = [], _PatternLinks(doc)
     for i in which:
         try:
-            out.append((names[i], _phase_from_file_block(doc[i], str(path), replaced, repeated)))
+            out.append((names[i], _phase_in_document(doc, i, str(path), replaced, repeated, links)))
         except SymstrainInputError as exc:
             out.append((names[i], exc))
     return out
@@ -310,10 +315,10 @@ def _phase_of_document(doc, names, path: Path, replaced: bool, block: str | None
             index = next((i for i, n in enumerate(names) if n.lower() == wanted.lower()), None)
         if index is None:
             raise SymstrainInputError(path, f"no data block {block!r}; blocks available: {', '.join(names)}")
-        return _phase_from_file_block(doc[index], str(path), replaced, repeated)
+        return _phase_in_document(doc, index, str(path), replaced, repeated)
     index = 0 if len(names) == 1 else next((i for i, b in enumerate(doc) if _has_structure(b)), 0)
     try:
-        return _phase_from_file_block(doc[index], str(path), replaced, repeated)
+        return _phase_in_document(doc, index, str(path), replaced, repeated)
     except SymstrainInputError as exc:
         if len(names) < 2:
             raise
@@ -340,6 +345,17 @@ def _readable_blocks(doc, source, replaced, repeated, skip, limit=50) -> list[st
             continue
         out.append(b.name)
     return out
+
+
+def _phase_in_document(doc, index: int, source: str, replaced: bool, repeated: bool = False,
+                       links: "_PatternLinks | None" = None) -> Phase:
+    """:func:`_phase_from_file_block` of ``doc[index]``; a block that gives no temperature takes that of the pdCIF
+    powder-pattern block(s) of the document it links to (``links``: the document's :class:`_PatternLinks`, shared by
+    the blocks of one file; made here when not given)."""
+    phase = _phase_from_file_block(doc[index], source, replaced, repeated)
+    if phase.temperature is not None or len(doc) < 2:
+        return phase
+    return _pattern_temperature(phase, doc, index, links or _PatternLinks(doc), source)
 
 
 def _phase_from_file_block(block, source: str, replaced: bool, repeated: bool = False) -> Phase:
@@ -633,6 +649,86 @@ def _read_temperature(block, source, warnings):
                 "temperature_in_title", source,
                 f"no temperature item; the title mentions {m.group(0)!r}, which is not used as the temperature"))
     return result
+
+
+# ----------------------------------------------------------------------------- pdCIF pattern blocks
+
+
+#: pdCIF block pointers (Toby, Von Dreele & Larson 2003, J. Appl. Cryst. 36, 1290): ``_pd_block_id`` names a block;
+#: a phase block lists the diffractogram (pattern) blocks its phase was refined from in
+#: ``_pd_block_diffractogram_id``; a pattern block lists its phases' blocks in ``_pd_phase_block_id``. The
+#: measurement conditions, the temperature among them, are the pattern block's.
+_PD_BLOCK_ID = "_pd_block_id"
+_PD_PATTERNS = "_pd_block_diffractogram_id"
+_PD_PHASES = "_pd_phase_block_id"
+#: linked patterns whose temperatures differ by at most this (K) give one temperature
+_SAME_T = 1e-6
+
+
+def _pd_ids(block, tag) -> list[str]:
+    """The block ids an item (or a loop column) of ``block`` gives, as written (quotes and the whitespace at their
+    ends removed; ``?``, ``.`` and empty values left out)."""
+    return [t for t in texts(block.find_values(tag)) if t not in NULL_TEXTS]
+
+
+class _PatternLinks:
+    """The pdCIF block pointers of one document, indexed when first asked (a file none of whose structures lacks a
+    temperature never pays for it)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self._by_id: dict[str, list[int]] | None = None  # _pd_block_id → indices of the blocks it names
+        self._listing: dict[str, list[int]] = {}  # a phase's _pd_block_id → indices of pattern blocks listing it
+
+    def _index(self):
+        self._by_id = {}
+        for i, b in enumerate(self.doc):
+            for bid in _pd_ids(b, _PD_BLOCK_ID):
+                self._by_id.setdefault(bid, []).append(i)
+            if _pd_ids(b, _PD_PATTERNS):  # an overall block (it points at the patterns too) is no pattern block
+                continue
+            for bid in _pd_ids(b, _PD_PHASES):
+                self._listing.setdefault(bid, []).append(i)
+
+    def patterns(self, index: int) -> list[int]:
+        """Indices of the blocks linked to block ``index`` as its powder patterns (either way), in file order."""
+        if self._by_id is None:
+            self._index()
+        block = self.doc[index]
+        found = {i for bid in _pd_ids(block, _PD_PATTERNS) for i in self._by_id.get(bid, ())}
+        found.update(i for bid in _pd_ids(block, _PD_BLOCK_ID) for i in self._listing.get(bid, ()))
+        found.discard(index)
+        return sorted(found)
+
+
+def _pattern_temperature(phase: Phase, doc, index: int, links: _PatternLinks, source: str) -> Phase:
+    """``phase`` (of ``doc[index]``, which gives no temperature) with the temperature of the pattern blocks it is
+    linked to, read by :func:`_read_temperature`'s rules (their warnings named by the pattern block); ``phase``
+    itself when none gives one. Patterns measured at different temperatures: :class:`SymstrainInputError`."""
+    from dataclasses import replace
+
+    readings, notes = [], []
+    for i in links.patterns(index):
+        pattern, found = doc[i], []
+        T, su, tag = _read_temperature(pattern, source, found)
+        notes += [WarningText(w.code, source, f"pattern block {pattern.name}: {w}") for w in found
+                  if w.code != "temperature_in_title"]
+        if T is not None:
+            readings.append((T, su, tag, pattern.name))
+    if not readings:
+        return phase
+    if max(r[0] for r in readings) - min(r[0] for r in readings) > _SAME_T:
+        raise SymstrainInputError(source, f"block {doc[index].name!r} gives no temperature, and the powder patterns "
+                                  "it was refined from were measured at different ones ("
+                                  + ", ".join(f"{T:g} K in block {name!r}" for T, _, _, name in readings)
+                                  + "): its cell has no one temperature")
+    sus = [r[1] for r in readings if r[1] is not None]
+    tags = " and ".join(dict.fromkeys(r[2] for r in readings))
+    names = ", ".join(r[3] for r in readings)
+    kept = tuple(w for w in phase.warnings if getattr(w, "code", None) != "temperature_in_title")
+    return replace(phase, temperature=readings[0][0], temperature_su=max(sus) if sus else None,
+                   temperature_source=f"{tags} from pattern block{'s' if len(readings) > 1 else ''} {names}",
+                   warnings=kept + tuple(notes))
 
 
 # ----------------------------------------------------------------------------- Z

@@ -265,7 +265,8 @@ def _atom(label, element, xyz, xyz_su, occupancy, u_iso, u_aniso, disorder_group
 class Phase:
     """One crystal structure as read from a CIF block (or built by ``models``).
 
-    ``temperature`` in K or None; ``temperature_source`` names the CIF item it came from.
+    ``temperature`` in K or None; ``temperature_source`` names the CIF item it came from, followed by ``from pattern
+    block NAME`` when the item is the powder-pattern block's that a pdCIF phase block links to (``cif.py``).
     ``warnings`` are one-line notes on anything assumed while reading, each a :class:`~symstrain.errors.WarningText`
     (a ``str`` carrying its coded :class:`~symstrain.errors.WarningRecord` in ``.record``; codes in the
     ``WARNING_CODES`` of the module that built the Phase: ``cif_values`` for the CIF reader, ``models``,

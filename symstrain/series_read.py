@@ -393,20 +393,36 @@ def _composition_warnings(phases) -> list[WarningText]:
                         + "; ".join(described(w, g[1]) for w, g in zip(whats, groups)))]
 
 
+#: what ``--temperatures`` takes, in every message that asks for it or refuses it (one rule: a value per row)
+_PER_STRUCTURE = ("one per structure (a data block with a cell and atoms), in the order of the files and of the blocks "
+                 "in each")
+
+
+def _count(n: int, word: str) -> str:
+    """'1 structure', '10 structures'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _no_temperature(phases, n: int) -> SymstrainInputError:
+    """The error of a series whose structures ``phases`` lack a temperature; ``n`` structures in all."""
+    missing = [ph.name for ph in phases if ph.temperature is None]
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return SymstrainInputError(", ".join(missing[:3]) + more, "no temperature in the file, nor in a powder-pattern "
+                               f"block it links to; give --temperatures, {_count(n, 'value')}: " + _PER_STRUCTURE)
+
+
 def _temperatures(phases, temperatures):
     if temperatures is not None:
         Ts = [float(t) for t in temperatures]
         if len(Ts) != len(phases):
-            raise SymstrainInputError("--temperatures", f"{len(Ts)} temperatures for {len(phases)} structures")
+            raise SymstrainInputError("--temperatures", f"{_count(len(Ts), 'temperature')} for "
+                                      f"{_count(len(phases), 'structure')}: give " + _PER_STRUCTURE)
         neg = [t for t in Ts if not t >= 0]
         if neg:
             raise SymstrainInputError("--temperatures", f"temperature {neg[0]} K is below 0 K")
         return Ts
-    missing = [ph.name for ph in phases if ph.temperature is None]
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise SymstrainInputError(", ".join(missing[:3]) + more,
-                                  "no temperature in the file; give them with --temperatures (one per file)")
+    if any(ph.temperature is None for ph in phases):
+        raise _no_temperature(phases, len(phases))
     return [float(ph.temperature) for ph in phases]
 
 
@@ -433,9 +449,13 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
     ``setting_mapped`` warning, so that the rows of one phase are compared, fitted and strained in the same axes.
 
     A file that cannot be read — an input error or any other exception, which is then named as an internal
-    error — is recorded in ``table.attrs["failed"]`` and skipped; the others go on. ``temperatures`` (one per
-    path) override the files'. ``progress``: None, or a callable wrapping an iterable (e.g. ``tqdm``) for long
-    runs. Missing temperatures raise :class:`SymstrainInputError` (a series needs them all).
+    error — is recorded in ``table.attrs["failed"]`` and skipped; the others go on. ``temperatures`` override the
+    files': one per structure, i.e. per row a file gives (:func:`symstrain.cif.read_structures`: a data block with a
+    cell and atoms), in the order of ``paths`` and of the blocks in each — one per file for files of one structure; a
+    block that cannot be read takes its value too, and so does, as one, a file that cannot be read at all (a count
+    that does not match is refused, never shifted). ``branches`` go one per path. ``progress``: None, or a callable
+    wrapping an iterable (e.g. ``tqdm``) for long runs. Missing temperatures raise :class:`SymstrainInputError`,
+    saying how many values ``temperatures`` needs (a series needs them all).
     """
     import pandas as pd
 
@@ -443,12 +463,14 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
 
     paths = [str(p) for p in paths]
     temps = None if temperatures is None else list(temperatures)
-    if temps is not None and len(temps) != len(paths):
-        raise SymstrainInputError("--temperatures", f"{len(temps)} temperatures for {len(paths)} files")
     brs = _branches(len(paths), branches)
     it = progress(paths) if progress else paths
-    phases, Ts, kept_br, failed, seen, twice = [], [], [], [], set(), []
+    phases, rank, kept_br, failed, seen, twice = [], [], [], [], set(), []
+    held, total = [], 0  # structures each file holds (1 for a file that cannot be read), and their sum
     for k, path in enumerate(it):
+        before = total  # (the file's structures take --temperatures' values from here on)
+        held.append(1)
+        total += 1
         try:
             items = read_structures(path)  # (a file of one block per temperature: a row per block)
         except SymstrainInputError as exc:
@@ -462,11 +484,8 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         except Exception as exc:  # a bug of the reader on this file: list it, go on with the others
             failed.append(_failure(path, f"internal error while reading: {type(exc).__name__}: {exc}"))
             continue
-        if temps is not None and len(items) > 1:
-            raise SymstrainInputError("--temperatures", f"one temperature per file, but {path} holds {len(items)} "
-                                      "structures (data blocks), a row each: leave their temperatures to the file, "
-                                      "or split it")
-        for name, ph in items:
+        held[-1], total = len(items), before + len(items)
+        for j, (name, ph) in enumerate(items):
             if isinstance(ph, SymstrainInputError):
                 failed.append(_failure(ph.source, ph.problem, name))
                 continue
@@ -475,13 +494,20 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
                 twice.append(ph.name)
             seen.add(key)
             phases.append(ph)
-            Ts.append(None if temps is None else float(temps[k]))
+            rank.append(before + j)  # the structure's place among all the files' structures
             kept_br.append(brs[k])
     if not phases:
         df = pd.DataFrame(columns=CELL_TABLE_COLUMNS)
         df.attrs["warnings"], df.attrs["failed"] = [], failed
         return df, []
-    df = cells_from_phases(phases, None if temps is None else Ts, kept_br, detect=detect)
+    if temps is not None and len(temps) != total:
+        several = [f"{p} holds {n} structures" for p, n in zip(paths, held) if n > 1]
+        where = f" ({', '.join(several[:3])}{', …' if len(several) > 3 else ''})" if several else ""
+        raise SymstrainInputError("--temperatures", f"{_count(len(temps), 'temperature')} for "
+                                  f"{_count(total, 'structure')}: give {_PER_STRUCTURE}{where}")
+    if temps is None and any(ph.temperature is None for ph in phases):
+        raise _no_temperature(phases, total)
+    df = cells_from_phases(phases, None if temps is None else [float(temps[r]) for r in rank], kept_br, detect=detect)
     df.attrs["failed"] = failed
     if twice:
         df.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(

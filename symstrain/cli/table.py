@@ -44,7 +44,10 @@ def add_input_arguments(p):
     p.add_argument("--cells", metavar="CSV", help="cell table instead of CIFs: T, a, b, c, α, β, γ, s.u.'s, branch, "
                    "label, spacegroup (symbol or number, needed for the automatic paraphase)")
     p.add_argument("--temperatures", metavar="T1,T2,…",
-                   help="temperatures (K), one per CIF (order: positional, --heating, --cooling), overriding the files'")
+                   help="temperatures (K) overriding the files': one per structure, i.e. per row (a CIF of several "
+                        "structure blocks takes one per block, in file order), CIFs in the order positional, "
+                        "--heating, --cooling; by default each block's own, else that of the powder-pattern block a "
+                        "pdCIF phase block links to")
     p.add_argument("--branch", choices=("heating", "cooling"),
                    help="branch of every CIF (or CSV row without one); default: from the file or block name when it "
                         "says heating/cooling, up/down or warming, else none (such rows are never joined by lines)")
