@@ -265,8 +265,8 @@ _IMAGE_BLOCK = 1 << 20
 
 
 #: with a deadline, :func:`_all_refuted` makes at most this many atom images at once, so that it looks at the clock
-#: every few tens of milliseconds
-_TIMED_BLOCK = 1 << 16
+#: every ~20 ms at most
+_TIMED_BLOCK = 1 << 14
 
 
 def _all_refuted(pos, types, W, cw, ct, order, search, r: float, budget: int | None = None, first: int = 1,

@@ -319,13 +319,26 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
             seconds[tol] = time.perf_counter() - start
         return results[tol]
 
-    def deadline(n_calls: int) -> float:  # what n spglib calls would cost, as measured so far
-        return time.perf_counter() + max(_CERTIFICATE_MIN_SECONDS, n_calls * max(seconds.values()))
+    spent = [0.0]  # seconds spent on certificates for this cell
+
+    def deadline(n_calls: int) -> float:
+        """When a certificate sparing ``n_calls`` spglib calls stops: those calls' cost (each as long as the slowest
+        measured so far), and all certificates of the cell together no longer than the calls of the whole ladder."""
+        call = max(seconds.values())
+        left = max(_CERTIFICATE_MIN_SECONDS, (len(tols) - 1) * call) - spent[0]
+        return time.perf_counter() + min(left, max(_CERTIFICATE_MIN_SECONDS, n_calls * call))
 
     near = functools.partial(_near, phase)
 
     def certify_from(ds, steps, at):
-        return certified_from(lattice, positions, types, ds, steps, at, near=near, deadline=deadline(len(steps) - 1))
+        start = time.perf_counter()
+        until = deadline(len(steps) - 1)
+        if until <= start:
+            return None
+        try:
+            return certified_from(lattice, positions, types, ds, steps, at, near=near, deadline=until)
+        finally:
+            spent[0] += time.perf_counter() - start
 
     main = run(symprec)
     tols = sorted({float(x) for x in ladder} | {float(symprec)})
