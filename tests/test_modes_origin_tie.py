@@ -158,8 +158,28 @@ def test_an_average_without_the_parents_symmetry_falls_to_the_next_origin(tmp_pa
     # every origin failing: the first failure is raised, as before
     monkeypatch.setattr(modes, "_analyse", lambda *a, **k: (_ for _ in ()).throw(
         SymstrainInputError("p", "the reference structure does not have the parent's symmetry: test")))
-    with pytest.raises(SymstrainInputError, match="does not have the parent's symmetry"):
+    with pytest.raises(SymstrainInputError, match="does not have the parent's symmetry") as info:
         decompose(parent, ch, reference="symmetrized")
+    # and it says what the user can do (sweep 11: the inner reason alone named an internal step)
+    assert "lacks the parent's symmetry at every origin tried" in info.value.problem
+    assert "--reference parent" in info.value.problem and "partially occupied" not in info.value.problem
+
+
+def test_modes_and_order_name_every_child_that_failed(tmp_path, capsys):
+    """With several children and none done, the one-line error lists each child with its reason (sweep 11: only
+    the first was named)."""
+    from symstrain.cli import main
+
+    (tmp_path / "p.cif").write_text(cif_text("p", PMMN, ATOMS, CELL))
+    (tmp_path / "a.cif").write_text("data_a\n_cell_length_a 5\n")
+    (tmp_path / "b.cif").write_text("not a cif at all {")
+    for command in ("modes", "order"):
+        rc = main([command, str(tmp_path / "p.cif"), str(tmp_path / "a.cif"), str(tmp_path / "b.cif"),
+                   "--out", str(tmp_path / command)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert rc == 2 and len(err) == 1, err
+        assert "no child could be" in err[0] and "a.cif: " in err[0] and "b.cif: " in err[0]
+        assert not (tmp_path / command).exists()
 
 
 #: β-cristobalite, ideal (Fd-3m origin choice 2: Si on 8a, O on 16c), and α-cristobalite (P4₁2₁2, Downs & Palmer 1994,

@@ -58,7 +58,8 @@ def run(args):
                 raise
             failed.append(failure(f, exc.problem))
     if not results:
-        raise SymstrainInputError(failed[0]["file"], "no child could be decomposed: " + failed[0]["message"])
+        raise SymstrainInputError(args.parent, "no child could be decomposed: " + "; ".join(
+            f"{f['file']}: {f['message']}" for f in failed))
     stems = child_stems([r.relation.child for r in results])
     names = ["modes.csv", "modes_strain.csv", "modes.png"] + [f"{s}_displacements.csv" for s in stems]
     out = output_dir(args.out, "modes", names)

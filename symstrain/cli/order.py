@@ -61,7 +61,8 @@ def run(args):
                           radiation=radiation, progress=progress_bar(not args.json), keep_going=batch)
     failed += list(series.failed)
     if not series.results:
-        raise SymstrainInputError(failed[0]["file"], "no child could be done: " + failed[0]["message"])
+        raise SymstrainInputError(args.parent, "no child could be done: " + "; ".join(
+            f"{f['file']}: {f['message']}" for f in failed))
     df = series.to_frame()
     stems = child_stems([r.relation.child for r in series.results])
     per_child = [n for s in stems for n in (f"{s}_symmetrized.cif", f"{s}_displacements.csv")]
