@@ -18,7 +18,9 @@ with the evidence, since with few of them σ̂² (relative s.d. √(2/(n − k))
 uncertain. The criterion is AICc =
 χ² + 2k + 2k(k+1)/(n − k − 1) (Hurvich & Tsai 1989): series have few rows per phase, where the small-sample
 correction matters and BIC's penalty k·ln n is weaker than AIC's below n = 8; BIC is reported too. A model with
-n ≤ k + 1 has no AICc (it cannot be ranked); when no model has one, plain AIC ranks them and the result says so. Evidence for the
+n ≤ k + 1 has no AICc; when no model has one, plain AIC ranks those with n > k and the result says so. A model with
+n ≤ k passes through the rows exactly (an interpolation, χ² = 0): it is never ranked, and with no other model there
+is no preferred one (T_c is then the bracket's middle, ``transitions.py``). Evidence for the
 preferred model from Δ = AICc(runner-up) − AICc(best) (Burnham & Anderson 2002): < 2 "not distinguished",
 2–4 "positive", 4–10 "strong", ≥ 10 "decisive". The s.u. of T_c is the fit's, capped by the bracket
 (a uniform distribution over it, width/√12), and that bracket value where T_c is at a bound or read from a step.
@@ -273,14 +275,19 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     criterion = "aicc"
     if not any(math.isfinite(f.aicc) for f in fits):
         criterion = "aic"  # too few rows for the small-sample correction of any model: plain AIC, said so
-    score = {f.model: getattr(f, criterion) for f in fits}
+    # a model with as many parameters as rows (or more) passes through them exactly: an interpolation, not a fit, and
+    # its χ² (0) says nothing of it — it is not ranked (sweep 11: two rows "preferred" the tricritical law at
+    # T_c ± 0.14 K, ~6 K from the literature's)
+    score = {f.model: getattr(f, criterion) if f.n > f.k else math.inf for f in fits}
     order = list(MODELS)  # ties (equal to rounding) go to the model listed first
     ranked = sorted((f for f in fits if math.isfinite(score[f.model])),
                     key=lambda f: (round(score[f.model], 9), order.index(f.model)))
     sigma = math.sqrt(sigma2) if math.isfinite(sigma2) and not weighted else (1.0 if weighted else math.nan)
     if not ranked:
-        return ModelComparison(tuple(fits), None, math.nan, f"{n} ordered rows: no noise estimate, the models "
-                               "cannot be ranked", sigma, sigma_from, ordered_below, criterion, sigma_dof)
+        why = ("every model has as many parameters as rows or more (it passes through them exactly), so none is "
+               "preferred" if all(f.n <= f.k for f in fits) else "no noise estimate, the models cannot be ranked")
+        return ModelComparison(tuple(fits), None, math.nan, f"{n} ordered rows: {why}", sigma, sigma_from,
+                               ordered_below, criterion, sigma_dof)
     best = score[ranked[0].model]
     weights = {f.model: math.exp(-0.5 * (score[f.model] - best)) for f in ranked}
     tot = sum(weights.values())

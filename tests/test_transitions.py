@@ -332,3 +332,23 @@ def test_a_fit_with_no_degrees_of_freedom_has_no_su():
     assert d["no_dof"] is True and d["beta"]["su"] is None
     second = cmp_.fit("second_order")
     assert not second.no_dof and math.isfinite(second.Tc_su) and second.Tc_su > 0
+
+
+def test_two_rows_prefer_no_model():
+    """Two ordered rows with s.u.'s (sweep 11: MAPbI₃ I4/mcm at 190 and 300 K below the 327–330 K transition): the
+    two-parameter laws pass through both exactly (χ² = 0) and the step has three parameters — interpolations, not
+    fits. None is preferred, and the transition's T_c falls back to the bracket (its middle ± width/√12). With a
+    third row the laws have a degree of freedom and are ranked again."""
+    from symstrain.transition_models import compare_models
+
+    # a proxy of Q², y = A (T_c − T)^{2β} with A = 1e-3, T_c = 329 K, β = ½: the second-order law, which a third row
+    # prefers
+    T3 = np.array([190.0, 250.0, 300.0])
+    y3 = 1e-3 * (329.0 - T3)
+    c = compare_models(T3[[0, 2]], y3[[0, 2]], np.full(2, 1e-5), T_low=300.0, T_high=350.0, ordered_below=True)
+    assert c.preferred is None and math.isnan(c.delta)
+    assert "passes through them exactly" in c.evidence and c.evidence.startswith("2 ordered rows")
+    assert all(f.n <= f.k for f in c.fits)
+    c3 = compare_models(T3, y3, np.full(3, 1e-5), T_low=300.0, T_high=350.0, ordered_below=True)
+    assert c3.preferred == "second_order"
+    assert c3.fit("second_order").Tc == pytest.approx(329.0, abs=1e-3)
