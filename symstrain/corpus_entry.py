@@ -186,14 +186,16 @@ def scan_file(job) -> FileScan:
         shas = [sha1_hex(t) for _, t in split]
     else:  # an exotic layout: hash gemmi's own text of each block
         shas = [sha1_hex(b.as_string().encode("utf-8")) for b in doc]
-    blocks, rows, seen = [], [], set()
+    from .cif import _PatternLinks
+
+    blocks, rows, seen, links = [], [], set(), _PatternLinks(doc)  # (links: a pdCIF's pattern temperatures)
     for k, (blk, sha) in enumerate(zip(doc, shas)):
         if sha in seen:  # the same text twice in one file (gemmi's fallback text of two equal blocks): once
             continue
         seen.add(sha)
         blocks.append((k, blk.name, sha))
         if sha not in known:
-            rows.append(block_row(base, k, blk, sha, symprec, replaced, repeated))
+            rows.append(block_row(base, k, blk, sha, symprec, replaced, repeated, doc=doc, links=links))
     return FileScan(**base, blocks=tuple(blocks), rows=tuple(rows))
 
 
@@ -215,10 +217,12 @@ def failure_row(base: dict, block_index, block, sha1: str, reason: str, status: 
 
 
 def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT_SYMPREC, replaced: bool = False,
-              repeated: bool = False) -> dict:
+              repeated: bool = False, doc=None, links=None) -> dict:
     """The catalogue row of one gemmi block (a failure row when it is not a readable structure), read as ``info``
-    reads it (``replaced``, ``repeated``: the document's flags from :func:`_read_document`)."""
-    from .cif import _phase_from_file_block
+    reads it (``replaced``, ``repeated``: the document's flags from :func:`_read_document`; ``doc``: the document
+    the block is ``doc[index]`` of, whose pdCIF pattern blocks give a temperature the block lacks, with ``links``
+    their index shared by its blocks)."""
+    from .cif import _phase_from_file_block, _phase_in_document
 
     has_cell = block.find_value("_cell_length_a") is not None
     has_atoms = any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x"))
@@ -226,7 +230,10 @@ def block_row(base: dict, index: int, block, sha1: str, symprec: float = DEFAULT
         return failure_row(base, index, block.name, sha1, "neither a cell nor atom sites: not a structure",
                            status="not_structure")
     try:
-        phase = _phase_from_file_block(block, base["file"], replaced, repeated)
+        if doc is None:
+            phase = _phase_from_file_block(block, base["file"], replaced, repeated)
+        else:
+            phase = _phase_in_document(doc, index, base["file"], replaced, repeated, links)
         return _structure_row(base, index, block, sha1, phase, symprec)
     except SymstrainInputError as exc:
         return failure_row(base, index, block.name, sha1, exc.problem)

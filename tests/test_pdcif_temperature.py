@@ -153,3 +153,19 @@ def test_temperatures_give_one_value_per_structure_block(tmp_path, capsys):
                        "--json", "--no-plots", "--no-detect")
     assert rc == 0, err
     assert json.loads(out)["n_rows"] == 4
+
+
+def test_the_scan_catalogue_takes_the_pattern_temperatures_too(tmp_path):
+    """``scan`` reads each block of a file for the catalogue: a pdCIF's phase blocks get their pattern block's
+    temperature there as in ``info`` and ``table`` (the overall and pattern blocks are no structures)."""
+    from symstrain.corpus_entry import scan_file
+
+    f = write_pdcif(tmp_path / "insitu.cif")
+    rows = {r["block"]: r for r in scan_file((str(f), (), 0.01)).rows}
+    got = {b: (r["T"], r["T_su"], r["T_source"]) for b, r in rows.items() if r["status"] == "ok"}
+    assert got == {
+        "phase_CsCl_0": (30.0, None, "_diffrn_ambient_temperature from pattern block data_pattern_0"),
+        "phase_CsCl_1": (50.0, 0.2, "_diffrn_ambient_temperature from pattern block data_pattern_1"),
+        "phase_CsCl_2": (pytest.approx(100.0), None,
+                         "_diffrn_ambient_temperature_C from pattern block data_pattern_2"),
+    }
