@@ -181,6 +181,22 @@ def _rows_text(labels, n_all: int) -> str:
     return f"{n} rows: {', '.join(first)}{' …' if n > 3 else ''}"
 
 
+def paraphase_split(group, params) -> tuple[tuple, tuple[str, ...]]:
+    """(symmetry-breaking names, non-symmetry-breaking names) of a paraphase row: the split of its group against
+    itself, the one ``relate`` gives ``strain`` for such a pair (:func:`~symstrain.ferroic.ferroic_character`):
+    nothing breaks, and the non-symmetry-breaking strain is the strain the group leaves invariant (e11+e22+e33 for
+    a cubic group — not the single components it allows, e11, e22, e33, whose norm is another quantity with
+    another s.u. near 0). So e_nsb is one quantity in every row and in ``strain``. ``params``: a cell of the group,
+    its metric first averaged over the group (as :func:`~symstrain.paraphase.allowed_components` does)."""
+    from .ferroic import ferroic_character
+    from .lattice import metric, params_from_metric
+
+    R = np.unique(np.asarray(group.rotations, dtype=float), axis=0)
+    G = metric(np.asarray(params, dtype=float))
+    cell = Cell(*(float(x) for x in params_from_metric(np.mean(np.swapaxes(R, -1, -2) @ G @ R, axis=0))))
+    return (), tuple(ferroic_character(group, group, np.eye(3), cell)["non_symmetry_breaking_strain"])
+
+
 def _row_plan(table, choice, relations, P, sb_components, nsb_components):
     """Rows grouped by what they share: ``(gidx (N,), items)``, one item per group with its relation (or None),
     paraphase flag, space group (for zero-by-symmetry), P, split names and failure message (a group that is not
@@ -325,8 +341,7 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         if choice is not None and choice.paraphase_group is not None and sb_components is None:
             ip = np.flatnonzero(para)
             if len(ip):
-                mask = allowed_components(choice.paraphase_group, p[ip[0]], "cstar")
-                para_names = (), tuple(c for c, m in zip(COMPONENTS, mask) if m)
+                para_names = paraphase_split(choice.paraphase_group, p[ip[0]])
         splits, split_names, seen_split = [], [], {}
         gP = np.empty((len(items), 3, 3))
         g_split = np.full(len(items), -1)
@@ -346,8 +361,16 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
             g_split[g] = seen_split[skey]
         split_of = g_split[gidx]
         same_P = all(np.array_equal(x, np.eye(3)) for x in gP)
+        # zero by symmetry: per group of rows and frame, computed once (the principal strains are those of the tensor
+        # with these components exactly 0, as the table gives it)
+        g_zero = np.zeros((len(items), 6), bool)
+        for g, it in enumerate(items):
+            rows_g = np.flatnonzero(gidx == g)
+            if it["group"] is not None and len(rows_g):
+                g_zero[g] = ~allowed_components(it["group"], p[rows_g[0]], frame)
+        zero = g_zero[gidx]
         r = pair_strains(p0, p, None if same_P else gP[gidx], s0=s0, s=s, frame=frame, splits=splits, split_of=split_of,
-                         chunk_map=chunk_map)
+                         chunk_map=chunk_map, zero=zero)
         strays = cells.attrs.get("not_mapped", ())  # (series_settings: rows of a group on another lattice)
         mixed = frozenset(table.loc[table["label"].astype(str).isin(strays), "spacegroup"].astype(str)) if len(strays) \
             and "spacegroup" in table else frozenset()
@@ -355,13 +378,6 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
         _oblique_reference_warning(p0, gP, gidx, labels, ok, warnings)
         _su_notes(r, p0, s0, p, s, labels, ok, choice, reference, warnings)
         _strain_columns(out, r, p0, s0, np.abs(np.linalg.det(gP))[gidx], kinds, frame)
-        # zero by symmetry: per group of rows and frame, computed once
-        g_zero = np.zeros((len(items), 6), bool)
-        for g, it in enumerate(items):
-            rows_g = np.flatnonzero(gidx == g)
-            if it["group"] is not None and len(rows_g):
-                g_zero[g] = ~allowed_components(it["group"], p[rows_g[0]], frame)
-        zero = g_zero[gidx]
         _apply_zero(out, zero)
         zero_texts = [" ".join(c for c, z in zip(COMPONENTS, row) if z) for row in g_zero]
         out["zero_by_symmetry"] = _texts_by_code(zero_texts, gidx)

@@ -37,6 +37,14 @@ Conventions
   parameters evaluated in one vectorised batch). The two cells are independent; an angle without an s.u. is
   treated as exact (fixed by symmetry). A cell without any s.u. contributes nothing and the result says so in
   ``warnings``; when neither cell has s.u.'s every s.u. is ``None`` (NaN in arrays), never 0.
+* Principal strains (``strain_kernel.principal_strains``, the tables' rule too): the eigenvalues of e, with the
+  components the child's group holds at 0 exactly 0 (when the group is known); neighbours equal to 1e-12 (equal
+  by the components: e11 = e22 of a tetragonal cell, all three of a cubic one) are one value, printed identical.
+  The s.u. of a principal strain is that of the tensor's component along its direction (first-order perturbation)
+  where it is resolved from its neighbours; a cluster of k that is not (tied, or a gap below its own noise) takes
+  √(Σ σ² of the tensor's components within the cluster's principal plane or space / k), off-diagonal terms
+  counted twice — for a diagonal tensor the root mean square of the members' σ(e_ii): e11's s.u. for a principal
+  strain equal to e11 = e22. Never 0 unless those components are exact.
 """
 
 from __future__ import annotations
@@ -358,8 +366,13 @@ def strain(
         return _no_reference(child_cell, child_label, frame, warnings)
 
     check_cell(ref_cell, ref_label)
+    zero = None
+    if child_group is not None:  # (the principal strains are those of the tensor zeroed_by_symmetry gives)
+        from .paraphase import allowed_components
+
+        zero = ~allowed_components(child_group, child_cell.params, frame)
     job = StrainJob(ref_cell, child_cell, ref_label, child_label, as_P(P, "P"), sb_components, nsb_components,
-                    split_basis, reference_kind or "explicit cell", warnings)
+                    split_basis, reference_kind or "explicit cell", warnings, zero)
     out = strain_batch([job], frame, fin, max_strain)[0]
     if isinstance(out, SymstrainInputError):
         raise out

@@ -6,12 +6,15 @@ pairs of parameter vectors it returns every scalar of :meth:`symstrain.spontaneo
 (e_ij, ε13, vs, e_ss, e_sb, e_nsb, principal strains) plus V and V0, with their s.u.'s, as (N, …) arrays. And the
 helpers both strain engines share (this one and ``strain_math.compute_strain`` behind ``strain()``): which input
 s.u.'s count (:func:`input_sigmas`), the first-order propagation (:func:`propagate`) and the norm of a strain's
-projection on a subspace of Voigt vectors (:func:`projector`, :func:`projected`).
+projection on a subspace of Voigt vectors (:func:`projector`, :func:`projected`), and the principal strains with
+their s.u.'s from e and its covariance (:func:`principal_strains`: degenerate ones equal, and an s.u. that holds
+there).
 
 How: every quantity is written in closed form, element by element on (N,) arrays — metric → upper-triangular
 cell matrix (the transposed Cholesky factor, written out) → F = A·A0'⁻¹ (a product of triangular matrices) →
-e → norms and the eigenvalues of a symmetric 3×3 (trigonometric form) — so there is no per-row linear algebra and
-no Python loop over rows. The s.u.'s are those of :func:`propagate` (here; ``strain()`` uses it too)
+e → norms — so there is no per-row linear algebra and no Python loop over rows; the principal strains are
+diagonalised once per row (not per finite-difference sample; a diagonal tensor is read off), their s.u.'s from the
+covariance of e. The s.u.'s are those of :func:`propagate` (here; ``strain()`` uses it too)
 (central differences with steps 1e-6·max(1, |x|), every reported quantity differentiated itself, inputs
 independent, a missing s.u. of a cell that has others treated as exact, no s.u. at all when neither cell has
 one), restricted to the inputs that carry an s.u. in some row; the numbers therefore agree with
@@ -44,8 +47,9 @@ class PairStrains:
 
     ``e`` (N, 6): linear strain in Voigt order (e11, e22, e33, e23, e13, e12), frame ``frame`` of the child basis;
     ``eps13`` (N,) ½·c·cos β / c0; ``vs`` (N,) (V − V0')/V0'; ``e_ss`` (N,) √(Σ_ij e_ij²); ``principal`` (N, 3)
-    ascending; ``e_sb``/``e_nsb`` (N,) norms of the projections on the split of each row (NaN where a row has
-    none); ``V`` (N,) child volume and ``V0`` (N,) reference volume mapped into the child basis (Å³).
+    ascending (:func:`principal_strains`: tied ones equal, with their cluster's s.u.); ``e_sb``/``e_nsb`` (N,)
+    norms of the projections on the split of each row (NaN where a row has none); ``V`` (N,) child volume and
+    ``V0`` (N,) reference volume mapped into the child basis (Å³).
     ``valid`` (N,) False where the mapped reference or the child is no cell; ``has_su`` (N,) True where some input
     of the row carries an s.u.; ``ref_has_su``/``child_has_su`` (N,) the same per cell.
     """
@@ -135,25 +139,104 @@ def _strain_cols(g, g0):
     return (f11 - 1.0, f22 - 1.0, f33 - 1.0, 0.5 * f23, 0.5 * f13, 0.5 * f12), a11 * a22 * a33, b11 * b22 * b33
 
 
-def sym_eigvalsh(x: np.ndarray) -> np.ndarray:
-    """(..., 3) ascending eigenvalues of symmetric 3×3 tensors given as (..., 6) Voigt vectors (closed form)."""
-    return np.stack(_eigvals_cols(*(x[..., k] for k in range(6))), axis=-1)
+#: neighbouring principal strains closer than this are one value, equal by the tensor's components (as the tables'
+#: floating-point noise, ``series.NOISE``): the rounding of components equal by symmetry and of the eigensolver
+#: (~1e-17), far below any measured strain's s.u.
+PRINCIPAL_TIE = 1e-12
+#: (row, column) of each Voigt component, as arrays
+_VI, _VJ = (np.array(x) for x in zip(*VOIGT_PAIRS))
+#: shear components below this are the rounding of a zero: the tensor is read as diagonal
+_ROUNDING_SHEAR = 1e-15
 
 
-def _eigvals_cols(x0, x1, x2, x3, x4, x5):
-    """:func:`sym_eigvalsh` of the six Voigt components given as arrays: (lowest, middle, highest)."""
-    q = (x0 + x1 + x2) / 3.0
-    d0, d1, d2 = x0 - q, x1 - q, x2 - q
-    off = x3 ** 2 + x4 ** 2 + x5 ** 2
-    p = np.sqrt((d0 * d0 + d1 * d1 + d2 * d2 + 2.0 * off) / 6.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        det = (d0 * (d1 * d2 - x3 ** 2) - x5 * (x5 * d2 - x3 * x4)
-               + x4 * (x5 * x3 - d1 * x4))
-        r = np.where(p > 0, det / (2.0 * p**3), 0.0)
-    phi = np.arccos(np.clip(r, -1.0, 1.0)) / 3.0
-    hi = q + 2.0 * p * np.cos(phi)
-    lo = q + 2.0 * p * np.cos(phi + 2.0 * np.pi / 3.0)
-    return lo, 3.0 * q - hi - lo, hi
+def principal_strains(e: np.ndarray, cov: np.ndarray | None = None, zero=None) -> tuple[np.ndarray, np.ndarray]:
+    """Principal strains (N, 3) ascending and their s.u.'s (N, 3) of symmetric tensors given as (N, 6) Voigt vectors
+    ``e``, with the (N, 6, 6) first-order covariance ``cov`` of those components (None: no s.u., NaN); ``zero``
+    (N, 6) or (6,) bool: components zero by symmetry, exactly 0 in the tensor and in its covariance. The one rule of
+    the package (``strain()`` and the tables):
+
+    * Values: eigenvalues of the tensor (of a diagonal one — shear components below 1e-15, the rounding of 0 —
+      its diagonal: exact); neighbours within :data:`PRINCIPAL_TIE` are equal by the components (e11 = e22 of a
+      tetragonal cell) and are given as one value, their mean (a value equal in every member stays that value, bit
+      for bit).
+    * s.u.'s: with B the tensor's components in its principal frame (the eigenvectors at the value), a principal
+      strain's s.u. is that of its B_kk (first-order perturbation, v_kᵀ·δe·v_k). Where neighbours are not resolved
+      — tied, or their gap below its own noise √(σ²(B_aa − B_bb) + 4σ²(B_ab)), the norm rule of e_ss — first-order
+      perturbation does not hold (within a degenerate pair any direction is principal, and differences straddle
+      the crossing: they gave half the s.u., or 0 to the middle of three). Each member of such a cluster I of k
+      takes √(Σ_{a,b∈I} σ²(B_ab) / k), off-diagonal terms counted twice: the root mean square error of the
+      cluster's eigenvalues — σ² of their mean plus the noise of their spread, one Frobenius norm's, so that
+      correlations drop out. For a diagonal tensor it is the root mean square of the members' σ(e_ii) (with the
+      shear components between them): e11's s.u. for a principal strain equal to e11 = e22 of equal s.u.'s. An
+      s.u. is 0 only where every component it is made of is exact.
+    """
+    e = np.array(e, dtype=float).reshape(-1, 6)
+    N = len(e)
+    if cov is not None:
+        cov = np.array(cov, dtype=float).reshape(N, 6, 6)
+    if zero is not None:
+        z = np.broadcast_to(np.asarray(zero, bool), e.shape)
+        e[z] = 0.0
+        if cov is not None:
+            cov[np.broadcast_to(z[:, :, None], cov.shape) | np.broadcast_to(z[:, None, :], cov.shape)] = 0.0
+    lam, V = np.full((N, 3), np.nan), np.full((N, 3, 3), np.nan)
+    ok = np.isfinite(e).all(axis=1)
+    # diagonal: shear components 0, or rounding of 0 (cos 90° = 6e-17), which moves no eigenvalue by more than
+    # √2·1e-15 from the diagonal (Weyl), far below PRINCIPAL_TIE
+    diag = ok & (np.abs(e[:, 3:]) <= _ROUNDING_SHEAR).all(axis=1)
+    order = np.argsort(e[diag, :3], axis=1, kind="stable")
+    lam[diag] = np.take_along_axis(e[diag, :3], order, axis=1)
+    V[diag] = np.swapaxes(np.eye(3)[order], 1, 2)  # column k: the axis of the k-th smallest
+    rest = ok & ~diag
+    if rest.any():
+        E = np.zeros((int(rest.sum()), 3, 3))
+        E[:, _VI, _VJ] = E[:, _VJ, _VI] = e[rest]
+        lam[rest], V[rest] = np.linalg.eigh(E)
+    with np.errstate(invalid="ignore"):
+        gap = np.diff(lam, axis=1)  # (N, 2): λ2 − λ1, λ3 − λ2
+    tie = gap <= PRINCIPAL_TIE
+    values = lam.copy()
+    three = tie[:, 0] & tie[:, 1]
+    for k, (a, b) in enumerate(((0, 2), (1, 3))):
+        m = tie[:, k] & ~three
+        values[m, a:b] = (lam[m, a] + (lam[m, a + 1] - lam[m, a]) / 2)[:, None]
+    values[three] = (lam[three, 0] + ((lam[three, 1] - lam[three, 0]) + (lam[three, 2] - lam[three, 0])) / 3)[:, None]
+    if cov is None:
+        return values, np.full((N, 3), np.nan)
+    # M (8, 6, N): rows B11, B22, B33, B23, B13, B12 (the tensor in its principal frame), B11 − B22, B22 − B33;
+    # columns the Voigt components (i, j) of e: B_ab = Σ_ij V_ia·V_jb·e_ij. Entry by entry on contiguous (N,)
+    # arrays, and the variances mᵀ·cov·m the same way (a batched (8, 6)·(6, 6) product took 4× as long)
+    W = np.ascontiguousarray(np.moveaxis(V, 0, -1))  # (3, 3, N)
+    M = np.empty((8, 6, N))
+    for r, (a, b) in enumerate(VOIGT_PAIRS):
+        for k, (i, j) in enumerate(VOIGT_PAIRS):
+            if i != j:
+                np.add(W[i, a] * W[j, b], W[j, a] * W[i, b], out=M[r, k])
+            else:
+                np.multiply(W[i, a], W[i, b], out=M[r, k])
+    np.subtract(M[0], M[1], out=M[6])
+    np.subtract(M[1], M[2], out=M[7])
+    S = np.ascontiguousarray(np.moveaxis(cov, 0, -1))  # (6, 6, N)
+    var = np.zeros((8, N))
+    for k in range(6):
+        q = M[:, 0] * S[k, 0]
+        for j in range(1, 6):
+            q += M[:, j] * S[k, j]
+        var += q * M[:, k]
+    var = np.maximum(var, 0.0).T  # (N, 8) variances
+    together = tie.copy()
+    for k, (d, ab) in enumerate(((6, 5), (7, 3))):
+        with np.errstate(invalid="ignore"):
+            together[:, k] |= gap[:, k] <= np.sqrt(var[:, d] + 4 * var[:, ab])
+    su2 = var[:, :3].copy()
+    three = together[:, 0] & together[:, 1]
+    for k, (a, b, ab) in enumerate(((0, 1, 5), (1, 2, 3))):
+        m = together[:, k] & ~three
+        su2[m, a:b + 1] = ((var[m, a] + var[m, b] + 2 * var[m, ab]) / 2)[:, None]
+    su2[three] = ((var[three, :3].sum(axis=1) + 2 * var[three, 3:6].sum(axis=1)) / 3)[:, None]
+    su = np.sqrt(su2)
+    su[su < _NOISE_SU] = 0.0  # rounding of the differences of a quantity no input moves, as propagate says
+    return values, su
 
 
 def projector(V: np.ndarray) -> np.ndarray:
@@ -204,11 +287,10 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     cols, V, V0 = _strain_cols(gc, g0c)
     e_c = np.stack(cols, axis=-1)
     if frame == "cstar":
-        e, ecols = e_c, cols
+        e = e_c
     else:
         g, g0 = np.stack(gc, axis=-1), np.stack(g0c, axis=-1)
         e = _strain_voigt(g[:, _FLIP6], g0[:, _FLIP6])[0][:, _FLIP6]
-        ecols = _columns(e)
     out = {"e": e, "V": V, "V0": V0}
     if strain_only:
         return out
@@ -216,7 +298,6 @@ def _evaluate(X: np.ndarray, T: np.ndarray | None, frame: str, splits, split_of:
     out["e_ss"] = np.sqrt(np.maximum(np.einsum("mk,mk,k->m", e, e, _W), 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         out["eps13"] = 0.5 * X[:, 8] * np.cos(np.radians(X[:, 10])) / np.sqrt(g0c[2])
-    out["principal"] = np.stack(_eigvals_cols(*ecols), axis=-1)
     e_sb = np.full(len(X), np.nan)
     e_nsb = np.full(len(X), np.nan)
     if split_of is not None:
@@ -304,7 +385,7 @@ def missing_sus(par, sig, has) -> np.ndarray:
 
 
 def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None,
-                 strain_only: bool = False, chunk_map=None) -> PairStrains:
+                 strain_only: bool = False, chunk_map=None, zero=None) -> PairStrains:
     """Strains of N pairs: reference parameters ``p0`` (N, 6) in the reference basis, child parameters ``p``
     (N, 6); ``P`` None (identity), (3, 3) or (N, 3, 3) with child basis = reference basis · P; s.u.'s ``s0``/``s``
     (N, 6) with NaN where unknown (None: none at all). ``splits`` a sequence of (SB rows, NSB rows) Voigt bases
@@ -314,6 +395,8 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     ``chunk_map``: how the chunks of rows are computed, ``chunk_map(fn, args)`` → ``[fn(*a) for a in args]`` in
     order (default: that loop here; the command line passes ``cli.background.split_map`` for big tables: the
     same numbers, half of them made by a forked child).
+    ``zero`` (N, 6) bool: the components (in ``frame``) each row's group holds at 0, exactly 0 in the tensor whose
+    principal strains are taken (:func:`principal_strains`), as the table gives e; None: none.
     Rows that are no cell come back with ``valid`` False and NaN values. See :class:`PairStrains`."""
     p0 = np.atleast_2d(np.asarray(p0, dtype=float))
     p = np.atleast_2d(np.asarray(p, dtype=float))
@@ -332,12 +415,13 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     sig[~has_su] = 0.0
     active = np.flatnonzero((sig > 0).any(axis=0))
     split_of = None if split_of is None else np.asarray(split_of, dtype=int)
+    zero = None if zero is None else np.broadcast_to(np.asarray(zero, bool), (N, 6))
     x0 = np.hstack([p0, p])
     jobs = []
     for lo in range(0, N, CHUNK):
         sl = slice(lo, min(lo + CHUNK, N))
         jobs.append((x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
-                     None if split_of is None else split_of[sl], strain_only))
+                     None if split_of is None else split_of[sl], strain_only, None if zero is None else zero[sl]))
     parts = [_chunk(*a) for a in jobs] if chunk_map is None else chunk_map(_chunk, jobs)
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
@@ -355,8 +439,9 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
                        ref_has, child_has)
 
 
-def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False):
-    """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs)."""
+def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=None):
+    """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs; the principal strains from
+    e and its covariance, :func:`principal_strains`)."""
     cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]])).T.copy()  # (6, N)
 
     def fun(X, rows):
@@ -368,7 +453,11 @@ def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False):
         return _evaluate(X, None if T is None else T[rows], frame, splits,
                          None if split_of is None else split_of[rows], (tuple(cos[:3]), tuple(cos[3:])), strain_only)
 
-    return propagate(fun, x0, sig, active)
+    if strain_only:
+        return propagate(fun, x0, sig, active)
+    vals, sus = propagate(fun, x0, sig, active, covariance=("e",))
+    vals["principal"], sus["principal"] = principal_strains(vals["e"], sus.pop("e_cov"), zero)
+    return vals, sus
 
 
 def norm_su_floor(values: dict, sus: dict, pairs) -> None:
@@ -394,7 +483,7 @@ def norm_su_floor(values: dict, sus: dict, pairs) -> None:
 _NOISE_SU = 1e-12
 
 
-def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict, dict]:
+def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=()) -> tuple[dict, dict]:
     """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
 
     ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``active`` the input columns to differentiate
@@ -403,6 +492,8 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
     row, sample 0 is the value and samples 1..2m the central differences (steps 1e-6·max(1, |x|)); the s.u. is
     √(Σ_j (σ_j·∂y/∂x_j)²). Returns dicts of (N, …) arrays. The one propagation of the package (:func:`pair_strains`
     here, and ``strain()`` through :func:`symstrain.strain_math.run_jobs`).
+    ``covariance``: keys of outputs whose first-order covariance Σ_j σ_j²·(∂y/∂x_j)(∂y/∂x_j)ᵀ between their K
+    components is wanted too: (N, K, K) in the s.u. dict under ``key + "_cov"`` (components in C order).
     """
     N, n = x0.shape
     cols = np.arange(n) if active is None else np.asarray(active, dtype=int)
@@ -435,6 +526,11 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
         a0[:, at:at + width] = b[:, 0]
         at += width
     J /= two_h
+    covs = {}
+    for key in covariance:
+        at = sum(widths[:keys.index(key)])
+        Js = J[:, :, at:at + widths[keys.index(key)]] * sigma[:, cols][:, :, None]  # (N, m, K): σ_j·∂y/∂x_j
+        covs[key + "_cov"] = np.swapaxes(Js, 1, 2) @ Js
     np.square(J, out=J)
     J *= w
     # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
@@ -453,4 +549,5 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None) -> tuple[dict
         values[key] = a0[:, at:at + width].copy().reshape((N,) + shape)
         sus[key] = su[:, at:at + width].copy().reshape((N,) + shape)
         at += width
+    sus.update(covs)
     return values, sus

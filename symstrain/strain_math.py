@@ -24,7 +24,7 @@ import numpy as np
 from .errors import SymstrainInputError, WarningText
 from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
-from .strain_kernel import input_sigmas, norm_su_floor, projected, propagate
+from .strain_kernel import input_sigmas, norm_su_floor, principal_strains, projected, propagate
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
@@ -116,6 +116,10 @@ def _sym(M):
 
 def _voigt(e: np.ndarray) -> np.ndarray:
     return np.stack([e[..., i, j] for i, j in (COMPONENT_INDEX[c] for c in COMPONENTS)], axis=-1)
+
+
+#: positions of the Voigt components (e11 … e12) among the nine of a 3×3 tensor in C order
+_VOIGT_FLAT = np.array([3 * i + j for i, j in (COMPONENT_INDEX[c] for c in COMPONENTS)])
 
 
 def compute_strain(p0: np.ndarray, p: np.ndarray, P: np.ndarray, frame: str, finite: tuple[str, ...],
@@ -217,6 +221,9 @@ class StrainJob:
     split_basis: tuple | None
     reference_kind: str
     warnings: list
+    #: (6,) bool, the components (e11 … e12 in the result's frame) the child's group holds at 0: exactly 0 in the
+    #: tensor whose principal strains are taken (None: not known)
+    zero: np.ndarray | None = None
 
 
 def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +254,9 @@ def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
 def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
     """For every job, ``(values, s.u.'s, has_su)`` (dicts of the :func:`compute_strain` arrays for that pair, s.u.'s
     NaN without any input s.u.) or the :class:`SymstrainInputError` saying why not (impossible mapped cell,
-    lattices that do not correspond: |e_ij| > ``max_strain``), computed in one vectorised batch.
+    lattices that do not correspond: |e_ij| > ``max_strain``), computed in one vectorised batch. The principal
+    strains and their s.u.'s are those of :func:`symstrain.strain_kernel.principal_strains` (e and its covariance,
+    each job's ``zero`` components 0), as the tables take them; the directions are :func:`compute_strain`'s.
 
     All jobs must share the same split basis (the same symmetry-breaking components).
     """
@@ -266,14 +275,20 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
     def fun(X, rows):
         return compute_strain(X[:, :6], X[:, 6:], Ps[rows], frame, fin, split_basis)
 
+    zero = np.array([np.zeros(6, bool) if j.zero is None else np.asarray(j.zero, bool) for j in jobs])
     try:
         if np.any(has_su):
-            vals, sus = propagate(fun, x0, sig)
+            vals, sus = propagate(fun, x0, sig, covariance=("e",))
             norm_su_floor(vals, sus, (("e_ss", "e", None), ("e_sb", "sb_coordinates", None),
                                       ("e_nsb", "nsb_coordinates", None)))
+            cov = sus.pop("e_cov")[:, _VOIGT_FLAT][:, :, _VOIGT_FLAT]
         else:
             vals = fun(x0, np.arange(len(jobs)))
             sus = {k: np.full_like(np.asarray(v, dtype=float), np.nan) for k, v in vals.items()}
+            cov = None
+        # the principal strains from e and its covariance (not from differences of eigenvalues, which straddle a
+        # degeneracy): strain_kernel.principal_strains, as the tables take them
+        vals["principal"], sus["principal"] = principal_strains(_voigt(vals["e"]), cov, zero)
     except np.linalg.LinAlgError:
         if len(jobs) == 1:
             return [SymstrainInputError(jobs[0].ref_label, "the reference cell mapped by P is not a valid cell")]
