@@ -261,7 +261,8 @@ def strain_table(cells, reference=None, *, P=None, sb_components=None, nsb_compo
     row (a Relation, or None for a row of the reference's own group; explicit ``sb_components`` still win).
     ``eta_from``: "auto" (default) — η from the strain the relation of each row couples to the order parameter
     (``coupling.py``: η ∝ e_sb, or η² ∝ e_sb or e_nsb; η = 0 in the paraphase), normalised to the largest value
-    among the rows of one coupling — or the name of a column whose |value| normalised to its maximum is
+    among the rows of one coupling and one family of groups (linked by subgroup relations: :func:`_families`) — or
+    the name of a column whose |value| normalised to its maximum is
     ``eta_strain`` (ε13 without a reference). The s.u. of the maximum itself is not included.
     ``progress`` is accepted for compatibility and not used (the table is one numpy pass). ``chunk_map``: how the
     chunks of rows are computed (:func:`symstrain.strain_kernel.pair_strains`; default here, in order).
@@ -603,8 +604,9 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
     kinds = np.array(g_kind, dtype=object)[gidx]
     out["coupling"] = _texts_by_code(g_kind, gidx)
     used = {}
-    for c in dict.fromkeys(kinds):
-        m = kinds == c
+    family = _families(items, g_kind)[gidx]
+    for c, f in dict.fromkeys(zip(kinds.tolist(), family.tolist())):
+        m = (kinds == c) & (family == f)
         if c == "unknown":
             warnings.append(WarningText("no_coupling", _SOURCE, "no relation and no symmetry-breaking components: "
                                         f"η_strain is not defined ({_rows_text(out['label'][m], n)}); give the "
@@ -621,6 +623,44 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
         out["eta2_strain"][m], out["eta2_strain_su"][m] = eta2, eta2_su
         used[c] = COUPLINGS[c]
     return used
+
+
+def _families(items, kinds) -> np.ndarray:
+    """(len(items),) int: a family number per group, for η's normalisation. Groups of one coupling (``kinds``) whose
+    relations to the paraphase are known are one family when linked by subgroup relations (one a subgroup of the
+    other, through intermediate groups too: lawsonite's Pmcn and P2₁cn, where the first order parameter lives on in the
+    second phase); groups that are not (MAPbI₃'s I4/mcm and Pnma, two tilt systems of Pm-3m: sweep 11) are normalised
+    each to its own largest value. Other groups are one family per coupling."""
+    import itertools
+
+    from .relation import relate
+
+    root = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    known = [i for i, it in enumerate(items) if isinstance(getattr(it["rel"], "child", None), Phase)
+             and kinds[i] not in ("none", "unknown")]
+    unknown = {}
+    for i, it in enumerate(items):
+        if i not in known:
+            root[i] = unknown.setdefault(kinds[i], i)
+    for a, b in itertools.combinations(known, 2):
+        if kinds[a] != kinds[b] or find(a) == find(b):
+            continue
+        A, B = items[a]["rel"].child, items[b]["rel"].child
+        for big, small in ((A, B), (B, A)):
+            try:
+                linked = relate(big, small, check_reverse=False).holds
+            except SymstrainInputError:
+                linked = False
+            if linked:
+                root[find(b)] = find(a)
+                break
+    return np.array([find(i) for i in range(len(items))], dtype=np.int64)
 
 
 def _column_order(cols) -> list:

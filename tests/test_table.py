@@ -409,3 +409,33 @@ def test_cli_table_fits_the_expansion_through_the_rows_of_the_table_only(capsys,
     (mono,) = [ph for ph in d["expansion"]["phases"] if ph["spacegroup"]["number"] == 14]
     assert mono["n_rows"] == 2 and mono["T_range"] == [260, 280]
     assert not [w for w in d["warnings"] if w["code"] == "expansion_cells_differ"]
+
+
+def test_eta_is_normalised_per_family_of_groups(tmp_path):
+    """η of rows whose groups are not linked by a subgroup relation is normalised each to its own largest value
+    (sweep 11: MAPbI₃'s Pnma rows set η for its I4/mcm rows — two tilt systems of Pm-3m, two order parameters; I4/mcm
+    ⊅ Pnma, Pnma ⊅ I4/mcm). Cells in the settings of the neutron series (Pnma √2a·2a·√2a, I4/mcm √2a·√2a·2a); η² ∝ e_sb
+    (both couple quadratically). Oracle: e_sb / max over the rows of the same group. Lawsonite (Pmcn ⊃ P2₁cn: one
+    family) keeps one normalisation: test_lawsonite_default_reference_and_eta_from_e_nsb."""
+    from symstrain.paraphase import choose_reference
+    from symstrain.series import read_cells_csv, strain_table
+
+    (tmp_path / "cells.csv").write_text(
+        "label,T,a,b,c,alpha,beta,gamma,spacegroup\n"
+        "o10,10,8.8400,12.5900,8.5600,90,90,90,P n m a\n"
+        "o130,130,8.8600,12.6200,8.5800,90,90,90,P n m a\n"
+        "t190,190,8.8000,8.8000,12.6500,90,90,90,I 4/m c m\n"
+        "t300,300,8.8700,8.8700,12.6600,90,90,90,I 4/m c m\n"
+        "c350,350,6.3300,6.3300,6.3300,90,90,90,P m -3 m\n")
+    cells = read_cells_csv(tmp_path / "cells.csv")
+    df = strain_table(cells, choose_reference(cells))
+    assert set(df["coupling"][df["spacegroup"] != "P m -3 m"]) == {"quadratic_sb"}
+    for group in ("P n m a", "I 4/m c m"):
+        m = df["spacegroup"] == group
+        want = df.loc[m, "e_sb"] / df.loc[m, "e_sb"].max()
+        assert np.allclose(df.loc[m, "eta2_strain"], want, atol=1e-12), group
+        assert df.loc[m, "eta_strain"].max() == pytest.approx(1.0, abs=1e-12)
+    # the I4/mcm row at 300 K by hand: e_sb(300) / e_sb(190), against the cubic cell a0 = 6.33 Å
+    t = df.set_index("T")
+    assert t.loc[300.0, "eta2_strain"] == pytest.approx(t.loc[300.0, "e_sb"] / t.loc[190.0, "e_sb"], rel=1e-12)
+    assert t.loc[300.0, "eta2_strain"] < 0.6 < t.loc[10.0, "eta2_strain"]
