@@ -247,14 +247,30 @@ def _certify_more(run, seconds, certify_from, tols, symprec, main, given) -> Non
 #: 125 s at 20,000 (a 111k-atom protein: ~100 s). Above this product spglib is not run (a note says why; the declared
 #: group stands); ``limit=False`` (``info --no-detect-limit``) runs it whatever it costs
 DETECT_MAX_PAIRS = 25_000_000
+#: and above this many atoms in the cell, whatever the rarest species: the refinement of the positions and the overlap
+#: tests grow with the atoms themselves (sweep 12: a 56,136-atom P6₅ protein with 6 atoms of its rarest species, a
+#: product of 0.34 million, took 65 s at 0.01 Å and 12 s at each step where spglib fails)
+DETECT_MAX_ATOMS = 20_000
+
+
+def detection_too_costly(n_atoms: int, n_rarest: int) -> str | None:
+    """Why spglib is not run on a cell of ``n_atoms`` atoms, ``n_rarest`` of its rarest species (the text after
+    :data:`SKIPPED_NOTE`), or None when it is: above :data:`DETECT_MAX_PAIRS` or :data:`DETECT_MAX_ATOMS`."""
+    if n_atoms * n_rarest > DETECT_MAX_PAIRS:
+        return (f"{n_atoms:,} atoms in the cell, {n_rarest:,} of the rarest species — spglib's search grows as their "
+                f"product ({n_atoms * n_rarest:,}, above {DETECT_MAX_PAIRS:,}: minutes)")
+    if n_atoms > DETECT_MAX_ATOMS:
+        return (f"{n_atoms:,} atoms in the cell, above {DETECT_MAX_ATOMS:,}: spglib's refinement grows with the atoms "
+                "themselves (minutes)")
+    return None
 
 
 #: how the note of a detection not run begins
 SKIPPED_NOTE = "spglib not run"
 #: codes of the warnings this module writes (for the callers that report a detection: ``info``, ``scan``, ``table``)
 WARNING_CODES = {
-    "detection_not_run": "too many atoms for spglib's search (DETECT_MAX_PAIRS): no detected group; the declared "
-                         "one is not checked",
+    "detection_not_run": "too many atoms for spglib's search (DETECT_MAX_PAIRS, DETECT_MAX_ATOMS): no detected "
+                         "group; the declared one is not checked",
 }
 
 
@@ -264,11 +280,10 @@ def not_run_warning(report: SymmetryReport, source: str, prefix: str = "") -> Wa
     return WarningText("detection_not_run", source, prefix + report.notes[0]) if report.not_run else None
 
 
-def _not_run(phase: Phase, symprec: float, ladder, n_atoms: int, n_rarest: int, notes: list) -> SymmetryReport:
-    """The report of a detection too costly to run (above :data:`DETECT_MAX_PAIRS`): no group at any step, and why."""
-    notes.insert(0, f"{SKIPPED_NOTE}: {n_atoms:,} atoms in the cell, {n_rarest:,} of the rarest species — spglib's "
-                    f"search grows as their product ({n_atoms * n_rarest:,}, above {DETECT_MAX_PAIRS:,}: minutes); the "
-                    "declared group is not checked (info --no-detect-limit runs it)")
+def _not_run(phase: Phase, symprec: float, ladder, n_atoms: int, why: str, notes: list) -> SymmetryReport:
+    """The report of a detection too costly to run (:func:`detection_too_costly` says ``why``): no group at any step,
+    and why."""
+    notes.insert(0, f"{SKIPPED_NOTE}: {why}; the declared group is not checked (info --no-detect-limit runs it)")
     sg = phase.spacegroup
     return SymmetryReport(
         symprec=float(symprec), number=None, symbol=None, declared_number=int(sg.number), declared_symbol=sg.hm,
@@ -295,7 +310,8 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     Otherwise spglib runs at every step (:func:`_ladder`; a step is never inferred from the steps around it: spglib
     is not monotone in the tolerance). ``certify=False`` or ``full_ladder=True``: spglib at every step, no
     certificate (the reference the certificates are tested against). With ``limit``, where (atoms of the rarest
-    species) × (atoms) exceeds :data:`DETECT_MAX_PAIRS`, spglib is not run: no group at any step, ``not_run`` True,
+    species) × (atoms) exceeds :data:`DETECT_MAX_PAIRS`, or the atoms :data:`DETECT_MAX_ATOMS`, spglib is not run: no
+    group at any step, ``not_run`` True,
     and a note (the first of ``notes``, beginning with :data:`SKIPPED_NOTE`) says why.
     Returns a :class:`SymmetryReport`.
     """
@@ -304,9 +320,9 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     lattice, positions, types, notes = spglib_cell(phase)
     cell = (lattice, positions, types)
     counts = np.unique(types, return_counts=True)[1]
-    pairs = int(counts.min()) * len(types) if len(counts) else 0
-    if limit and pairs > DETECT_MAX_PAIRS:
-        return _not_run(phase, symprec, ladder, len(types), int(counts.min()), notes)
+    why = detection_too_costly(len(types), int(counts.min())) if limit and len(counts) else None
+    if why is not None:
+        return _not_run(phase, symprec, ladder, len(types), why, notes)
 
     results: dict[float, object] = {}
     seconds: dict[float, float] = {}  # how long each spglib call took: what a certificate may spend to spare one

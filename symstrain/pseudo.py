@@ -703,10 +703,10 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
     axes as the index-2 candidates are), one per space-group type and index, in the order found. They include
     supergroups whose rotations do not keep the child's cell (SrTiO₃'s I4/mcm → Pm-3m, index 6: the cubic 3-fold
     is no operation of the √2×√2×2 cell), which the index-2 steps cannot build. None where spglib is not run on
-    the cell (:data:`symstrain.detect.DETECT_MAX_PAIRS`)."""
+    the cell (:func:`symstrain.detect.detection_too_costly`)."""
     import spglib
 
-    from .detect import DETECT_MAX_PAIRS, spglib_cell
+    from .detect import detection_too_costly, spglib_cell
     from .order import symmetrize
     from .phase import Cell, params_from_matrix
     from .relation import relation_at
@@ -714,7 +714,7 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
 
     lattice, positions, types, _ = spglib_cell(child)
     counts = np.unique(types, return_counts=True)[1]
-    if not len(types) or int(counts.min()) * len(types) > DETECT_MAX_PAIRS:
+    if not len(types) or detection_too_costly(len(types), int(counts.min())) is not None:
         return []
     H = child.spacegroup
     # operations per Å³ of the child's group (its rotations times its translations in the cell, over the cell's volume)

@@ -180,7 +180,7 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     """:class:`StructureInfo` of a CIF file (``source`` a path; ``block`` its data block, default the first with a
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
     the detected group (the ladder of tolerances is always run). ``detect_limit`` False: spglib runs whatever the
-    number of atoms (else not above :data:`symstrain.detect.DETECT_MAX_PAIRS`: minutes)."""
+    number of atoms (else not where :func:`symstrain.detect.detection_too_costly` says why: minutes)."""
     from .corpus_entry import _cell_content_text, formula_is_cell_content, formula_mismatch
     from .expand import expanded
     from .neighbours import close_contacts

@@ -57,6 +57,22 @@ def test_a_structure_below_the_limit_is_detected_as_before(monkeypatch):
     assert detect_symmetry(_rock_salt()).number == 225
 
 
+def test_a_cell_of_many_atoms_is_not_detected_whatever_its_rarest_species(monkeypatch):
+    """The atoms alone stop spglib above DETECT_MAX_ATOMS (sweep 12: a 56,136-atom protein with 6 atoms of its
+    rarest species, 0.34 million pairs, took 65 s at 0.01 Å); rock salt's 8 atoms against a limit of 7 here."""
+    monkeypatch.setattr(detect, "DETECT_MAX_ATOMS", 7)
+    rep = detect_symmetry(_rock_salt())
+    assert rep.not_run and rep.number is None and rep.spglib_tolerances == ()
+    assert rep.notes[0] == (f"{SKIPPED_NOTE}: 8 atoms in the cell, above 7: spglib's refinement grows with the atoms "
+                            "themselves (minutes); the declared group is not checked (info --no-detect-limit runs it)")
+    assert detect_symmetry(_rock_salt(), limit=False).number == 225
+    monkeypatch.setattr(detect, "DETECT_MAX_ATOMS", 8)  # at the limit: run
+    assert detect_symmetry(_rock_salt()).number == 225
+    monkeypatch.undo()
+    assert detect.detection_too_costly(20_000, 1) is None
+    assert "above 20,000" in detect.detection_too_costly(20_001, 1)
+
+
 def test_info_on_a_huge_p1_file_answers_at_once_and_says_why(tmp_path, capsys):
     """6,000 atoms of one species: 3.6e7 pairs > 2.5e7 (spglib alone would take ~15 s); info answers in seconds,
     with the warning and no detected group."""
