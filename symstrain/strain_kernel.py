@@ -429,6 +429,7 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
                               ("e_nsb", "nsb_coordinates", None)))
     for k in sus:
         sus[k][~has_su] = np.nan
+    unknown_where_one_cell_lacks_su(sus, ref_has, child_has)
     for k, shape in (("eps13", ()), ("vs", ()), ("e_ss", ()), ("principal", (3,)), ("e_sb", ()), ("e_nsb", ())):
         if k not in vals:  # strain_only
             vals[k], sus[k] = np.full((N,) + shape, np.nan), np.full((N,) + shape, np.nan)
@@ -458,6 +459,26 @@ def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=
     vals, sus = propagate(fun, x0, sig, active, covariance=("e",))
     vals["principal"], sus["principal"] = principal_strains(vals["e"], sus.pop("e_cov"), zero)
     return vals, sus
+
+
+#: s.u.'s made from the reference cell alone: known whenever it carries s.u.'s, whatever the child's
+_REFERENCE_ONLY = ("ref_mapped", "V0")
+
+
+def unknown_where_one_cell_lacks_su(sus: dict, ref_has, child_has, exact=()) -> None:
+    """In place: where exactly one cell of a pair carries s.u.'s (``ref_has``, ``child_has`` (N,) bool), an s.u.
+    that comes out 0 is that cell's share alone (none) and says nothing of the other's, which is unknown: NaN, never
+    the 0 the contract reads as exact (sweep 12: e23 = 0(0) of a P 2₁/n cell against its P 1 export without
+    s.u.'s). Components zero by symmetry are made exact by the callers afterwards; the quantities of the reference
+    alone (:data:`_REFERENCE_ONLY`) keep theirs, and so do the keys in ``exact`` (0 by construction: the norm on an
+    empty subspace)."""
+    one = np.asarray(ref_has, bool) ^ np.asarray(child_has, bool)
+    if not one.any():
+        return
+    for k, a in sus.items():
+        if k in _REFERENCE_ONLY or k in exact or not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+            continue
+        a[one.reshape((-1,) + (1,) * (a.ndim - 1)) & (a == 0)] = np.nan
 
 
 def norm_su_floor(values: dict, sus: dict, pairs) -> None:

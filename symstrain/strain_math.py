@@ -24,7 +24,8 @@ import numpy as np
 from .errors import SymstrainInputError, WarningText
 from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
-from .strain_kernel import input_sigmas, norm_su_floor, principal_strains, projected, propagate
+from .strain_kernel import (input_sigmas, norm_su_floor, principal_strains, projected, propagate,
+                            unknown_where_one_cell_lacks_su)
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
@@ -226,9 +227,9 @@ class StrainJob:
     zero: np.ndarray | None = None
 
 
-def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) has-any-s.u.
-    (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was assumed (a cell without
+def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) whether the reference
+    and the child carry any (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was assumed (a cell without
     s.u.'s, a missing length or non-special angle s.u.)."""
     def su(c):
         return [np.nan if s is None else s for s in c.su]
@@ -248,7 +249,7 @@ def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray]:
                 names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted))
                 job.warnings.append(WarningText("su_treated_as_exact", label, f"{label}: no s.u. for {names}; "
                                                 "treated as exact"))
-    return sig, ref_has | child_has
+    return sig, ref_has, child_has
 
 
 def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
@@ -264,7 +265,8 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
         return []
     split_basis = jobs[0].split_basis
     x0 = np.array([np.concatenate([j.ref_cell.params, j.child_cell.params]) for j in jobs])
-    sig, has_su = _input_sigmas(jobs)
+    sig, ref_has, child_has = _input_sigmas(jobs)
+    has_su = ref_has | child_has
     for k in np.flatnonzero(~has_su):
         j = jobs[k]
         j.warnings[:] = [w for w in j.warnings if getattr(w, "code", None) != "cell_without_su"]
@@ -295,6 +297,11 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
         return [r for j in jobs for r in run_jobs([j], frame, fin, max_strain)]
     for key in sus:
         sus[key][~has_su] = np.nan
+    # (a norm on an empty subspace is 0 by construction, whatever the inputs: exact)
+    empty = () if split_basis is None else tuple(
+        k for V, keys in zip(split_basis, (("sb_values", "sb_coordinates", "e_sb"),
+                                           ("nsb_values", "nsb_coordinates", "e_nsb"))) if len(V) == 0 for k in keys)
+    unknown_where_one_cell_lacks_su(sus, ref_has, child_has, exact=empty)
     out = []
     for k, job in enumerate(jobs):
         v, s = {key: a[k] for key, a in vals.items()}, {key: a[k] for key, a in sus.items()}

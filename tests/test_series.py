@@ -371,7 +371,7 @@ def test_batched_table_equals_one_by_one_strain():
         single = r.to_row()
         for key in ("e11", "e13", "e12", "e23", "vs", "e_ss", "e_sb", "e_nsb", "principal1"):
             assert row[key] == pytest.approx(single[key], abs=1e-14)
-            assert row[key + "_su"] == pytest.approx(single[key + "_su"], rel=1e-9, abs=1e-15)
+            assert row[key + "_su"] == pytest.approx(single[key + "_su"], rel=1e-9, abs=1e-15), (k, key)
         assert row["ref_V"] == pytest.approx(ref.volume, rel=1e-12)
         if k % 2 == 0:
             assert math.isnan(row["V_su"])

@@ -1,0 +1,67 @@
+"""An s.u. of a pair whose one cell carries s.u.'s and the other none is unknown where only the unknown cell could
+move it: null, never the 0 the JSON contract reads as exact (sweep 12: a P 2₁/n MOF with s.u.'s against its P 1
+export without any printed e23 = 0(0), e12 = 0(0), |e_sb| = 0(0)).
+
+Oracle by hand: the cells are equal, so e = 0; e11 = a/a0 − 1 moves only with a and a0, σ(e11) = σ(a0)/a0 from the
+cell that has s.u.'s; e23 and e12 move only with α and γ, exact (90°, fixed by P 2₁/n) in the monoclinic cell and
+of unknown s.u. in the P 1 one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symstrain.cli import main
+
+MONO = ("data_mono\n_cell_length_a 9.778(3)\n_cell_length_b 13.212(4)\n_cell_length_c 10.266(3)\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 104.183(5)\n_cell_angle_gamma 90\n"
+        "_symmetry_space_group_name_H-M 'P 1 21/n 1'\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\nCo1 0.1 0.2 0.3\n")
+TRI = ("data_tri\n_cell_length_a 9.778\n_cell_length_b 13.212\n_cell_length_c 10.266\n"
+       "_cell_angle_alpha 90\n_cell_angle_beta 104.183\n_cell_angle_gamma 90\n"
+       "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+       "_atom_site_fract_y\n_atom_site_fract_z\nCo1 0.1 0.2 0.3\n")
+
+
+def _strain(capsys, *paths):
+    assert main(["strain", *map(str, paths), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_an_su_only_the_cell_without_sus_could_move_is_null(tmp_path, capsys):
+    (tmp_path / "mono.cif").write_text(MONO)
+    (tmp_path / "tri.cif").write_text(TRI)
+    d = _strain(capsys, tmp_path / "mono.cif", tmp_path / "tri.cif")
+    c = d["components"]
+    assert c["e11"]["value"] == 0.0 and c["e11"]["su"] == pytest.approx(0.003 / 9.778, rel=1e-6)
+    assert c["e22"]["su"] == pytest.approx(0.004 / 13.212, rel=1e-6)
+    for k in ("e23", "e12"):
+        assert c[k]["value"] == 0.0 and c[k]["su"] is None, k
+    assert d["split"]["e_sb"]["su"] is None and d["split"]["e_sb"]["value"] == 0.0
+    assert d["V"]["su"] is None and d["V0"]["su"] > 0
+    assert any(w["code"] == "cell_without_su" for w in d["warnings"])
+    assert d["zero_by_symmetry"] == []
+
+
+def test_the_table_row_of_such_a_pair_has_no_zero_su(tmp_path):
+    """The same pair as a table row (the monoclinic cell the reference): e23's s.u. is NaN (an empty CSV cell), e11's
+    σ(a0)/a0."""
+    from symstrain.phase import Cell
+    from symstrain.series import read_cells_csv, strain_table
+
+    (tmp_path / "cells.csv").write_text("label,T,a,b,c,alpha,beta,gamma,spacegroup\n"
+                                        "tri,100,9.778,13.212,10.266,90,104.183,90,P 1\n")
+    ref = Cell(9.778, 13.212, 10.266, 90, 104.183, 90, su=(0.003, 0.004, 0.003, None, 0.005, None))
+    df = strain_table(read_cells_csv(tmp_path / "cells.csv"), ref)
+    row = df.iloc[0]
+    assert row["e11"] == 0.0 and row["e11_su"] == pytest.approx(0.003 / 9.778, rel=1e-6)
+    assert row["e23"] == 0.0 and row["e23_su"] != row["e23_su"]  # NaN
+    assert row["e12_su"] != row["e12_su"]
+    # the other way round: the reference without s.u.'s, the row with them (e11 = a/a0 − 1: σ(a)/a0)
+    (tmp_path / "cells2.csv").write_text("label,T,a,a_su,b,b_su,c,c_su,alpha,beta,beta_su,gamma,spacegroup\n"
+                                         "tri,100,9.778,0.003,13.212,0.004,10.266,0.003,90,104.183,0.005,90,P 1\n")
+    df = strain_table(read_cells_csv(tmp_path / "cells2.csv"), Cell(9.778, 13.212, 10.266, 90, 104.183, 90))
+    row = df.iloc[0]
+    assert row["e11_su"] == pytest.approx(0.003 / 9.778, rel=1e-6)
+    assert row["e23_su"] != row["e23_su"] and row["e12_su"] != row["e12_su"]
