@@ -65,3 +65,34 @@ def test_the_table_row_of_such_a_pair_has_no_zero_su(tmp_path):
     row = df.iloc[0]
     assert row["e11_su"] == pytest.approx(0.003 / 9.778, rel=1e-6)
     assert row["e23_su"] != row["e23_su"] and row["e12_su"] != row["e12_su"]
+
+
+CUBIC = ("data_c\n_cell_length_a 4.006(1)\n_cell_length_b 4.006(1)\n_cell_length_c 4.006(1)\n_cell_angle_alpha 90\n"
+         "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P m -3 m'\nloop_\n"
+         "_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+         "Ba1 0 0 0\nTi1 0.5 0.5 0.5\nO1 0.5 0.5 0\n")
+ORTHO = ("data_o\n_cell_length_a 3.9909(2)\n_cell_length_b 5.6710(3)\n_cell_length_c 5.6885(3)\n_cell_angle_alpha 90\n"
+         "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'A m m 2'\nloop_\n"
+         "_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+         "Ba1 0 0 0\nTi1 0.5 0 0.51\nO1 0 0 0.49\nO2 0.5 0.25 0.26\n")
+
+
+def test_the_split_says_its_listed_combinations_are_not_orthonormal(tmp_path, capsys):
+    """Pm-3m → Amm2 (BaTiO₃-like; sweep 12: e11−e33 and e22−e33 listed, whose quadrature sum is not |e_sb|). By hand:
+    the cubic cell in the child basis is (a, a√2, a√2); e_ii = x_i/x0_i − 1; |e_sb| is the norm of the traceless
+    part, |e_nsb| = |e11 + e22 + e33|/√3."""
+    import math
+
+    (tmp_path / "c.cif").write_text(CUBIC)
+    (tmp_path / "o.cif").write_text(ORTHO)
+    assert main(["strain", str(tmp_path / "c.cif"), str(tmp_path / "o.cif")]) == 0
+    out = capsys.readouterr().out
+    assert "the combinations listed span each part, they are not orthonormal coordinates" in out
+    d = _strain(capsys, tmp_path / "c.cif", tmp_path / "o.cif")
+    a0 = 4.006
+    e = [3.9909 / a0 - 1, 5.6710 / (a0 * math.sqrt(2)) - 1, 5.6885 / (a0 * math.sqrt(2)) - 1]
+    tr = sum(e)
+    assert d["split"]["e_sb"]["value"] == pytest.approx(math.sqrt(sum((x - tr / 3) ** 2 for x in e)), rel=1e-9)
+    assert d["split"]["e_nsb"]["value"] == pytest.approx(abs(tr) / math.sqrt(3), rel=1e-9)
+    listed = [d["split"]["components"][k]["value"] for k in d["split"]["symmetry_breaking"]]
+    assert math.hypot(*listed) > 1.2 * d["split"]["e_sb"]["value"]  # a basis of the part, not its coordinates
