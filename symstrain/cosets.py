@@ -198,13 +198,17 @@ def _reduced_all(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarr
     return list(out)
 
 
-def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray) -> list[str]:
-    """Members (n, 4, 4) in child coordinates as parent-setting triplets (T: child → parent coordinates)."""
+def _parent_triplets(members: np.ndarray, P: np.ndarray, T: np.ndarray, Ti: np.ndarray,
+                     same_lattice: bool = False) -> list[str]:
+    """Members (n, 4, 4) in child coordinates as parent-setting triplets (T: child → parent coordinates).
+    ``same_lattice``: the child's translations are the parent's (lattice index 1), so every integer translation of
+    the parent is one of the child's too and a translation is written modulo 1."""
     Mp = T @ np.asarray(members) @ Ti
     t = Mp[:, :3, 3].copy()
     # keep translations as small non-negative fractions of the parent cell where the lattice allows
     Pr = np.round(P)
-    if abs(abs(np.linalg.det(P)) - 1) < 1e-9 and np.all(np.abs(P - Pr) <= 1e-8 + 1e-5 * np.abs(Pr)):  # allclose
+    if same_lattice or (abs(abs(np.linalg.det(P)) - 1) < 1e-9
+                        and np.all(np.abs(P - Pr) <= 1e-8 + 1e-5 * np.abs(Pr))):  # allclose
         t %= 1.0
         t[np.abs(t - 1.0) <= 1e-8 + 1e-5] = 0.0  # np.isclose(t, 1.0)
     R = np.round(Mp[:, :3, :3]).astype(np.int64)
@@ -233,17 +237,19 @@ def op_readability(xyz: str) -> tuple:
     return (0 if pure else 1 if inv else 2, len(xyz), xyz)
 
 
-def readable_coset(members, P, p) -> tuple[str, ...]:
+def readable_coset(members, P, p, same_lattice: bool = False) -> tuple[str, ...]:
     """A coset's members (child coordinates) as parent-setting triplets, its most readable member first."""
-    return readable_cosets([members], P, p)[0]
+    return readable_cosets([members], P, p, same_lattice)[0]
 
 
-def readable_cosets(cosets, P, p) -> list[tuple[str, ...]]:
-    """:func:`readable_coset` of every coset (lists of members of one size), their members transformed at once."""
+def readable_cosets(cosets, P, p, same_lattice: bool = False) -> list[tuple[str, ...]]:
+    """:func:`readable_coset` of every coset (lists of members of one size), their members transformed at once; each
+    distinct triplet once (``same_lattice``, the lattice index 1: members that differ by a parent lattice translation,
+    a child centring such as A's (0, ½, ½) mapped onto (0, 1, 0), are one operation of the parent's setting)."""
     if not len(cosets):
         return []
     T, Ti = affine_matrix(P, p), _affine_inverse(inverse(P), np.asarray(p, dtype=float).reshape(3))
     members = np.asarray(cosets, dtype=float)  # (n_cosets, |H|, 4, 4)
-    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, Ti)
+    flat = _parent_triplets(members.reshape(-1, 4, 4), P, T, Ti, same_lattice)
     n = members.shape[1]
-    return [tuple(sorted(flat[k * n:(k + 1) * n], key=op_readability)) for k in range(len(cosets))]
+    return [tuple(sorted(dict.fromkeys(flat[k * n:(k + 1) * n]), key=op_readability)) for k in range(len(cosets))]

@@ -478,7 +478,8 @@ def _cosets_cached(key: tuple) -> tuple[tuple, tuple]:
     parent, child = SymOps(Rp.reshape(-1, 3, 3), tp.reshape(-1, 3)), SymOps(Rc.reshape(-1, 3, 3), tc.reshape(-1, 3))
     P, p = P.reshape(3, 3), p.reshape(3)
     cosets = left_cosets(parent, child, P, p)
-    texts = readable_cosets(cosets, P, p)
+    same_lattice = round(abs(np.linalg.det(P)) * len(parent.centring_vectors()) / len(child.centring_vectors())) == 1
+    texts = readable_cosets(cosets, P, p, same_lattice)
     order = [0] + sorted(range(1, len(cosets)), key=lambda k: op_readability(texts[k][0]))
     for c in cosets:
         for m in c:

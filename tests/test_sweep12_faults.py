@@ -1,10 +1,12 @@
-"""An s.u. of a pair whose one cell carries s.u.'s and the other none is unknown where only the unknown cell could
-move it: null, never the 0 the JSON contract reads as exact (sweep 12: a P 2₁/n MOF with s.u.'s against its P 1
-export without any printed e23 = 0(0), e12 = 0(0), |e_sb| = 0(0)).
+"""Faults sweep 12 found on real CIFs (molecular crystals, CoRE MOFs, cif2cell's elements and BaTiO₃), each checked
+against a number derived by hand.
 
-Oracle by hand: the cells are equal, so e = 0; e11 = a/a0 − 1 moves only with a and a0, σ(e11) = σ(a0)/a0 from the
-cell that has s.u.'s; e23 and e12 move only with α and γ, exact (90°, fixed by P 2₁/n) in the monoclinic cell and
-of unknown s.u. in the P 1 one."""
+An s.u. of a pair whose one cell carries s.u.'s and the other none is unknown where only the unknown cell could
+move it: null, never the 0 the JSON contract reads as exact (a P 2₁/n MOF with s.u.'s against its P 1 export
+without any printed e23 = 0(0), e12 = 0(0), |e_sb| = 0(0)). Oracle: the cells are equal, so e = 0; e11 = a/a0 − 1
+moves only with a and a0, σ(e11) = σ(a0)/a0 from the cell that has s.u.'s; e23 and e12 move only with α and γ,
+exact (90°, fixed by P 2₁/n) in the monoclinic cell and of unknown s.u. in the P 1 one.
+"""
 
 from __future__ import annotations
 
@@ -96,3 +98,21 @@ def test_the_split_says_its_listed_combinations_are_not_orthonormal(tmp_path, ca
     assert d["split"]["e_nsb"]["value"] == pytest.approx(abs(tr) / math.sqrt(3), rel=1e-9)
     listed = [d["split"]["components"][k]["value"] for k in d["split"]["symmetry_breaking"]]
     assert math.hypot(*listed) > 1.2 * d["split"]["e_sb"]["value"]  # a basis of the part, not its coordinates
+
+
+def test_relate_lists_each_lost_operation_once(tmp_path, capsys):
+    """Pm-3m → Amm2, P = (a, b−c, b+c), index 12 = 12 × 1: the child's A-centring (0, ½, ½) is the parent's lattice
+    vector (0, 1, 0), so each lost coset holds |mm2| = 4 operations of the parent's setting, one per rotation — it
+    listed 8, each twice ('-x,-y,-z' and '-x,-y+1,-z': sweep 12)."""
+    import json
+
+    (tmp_path / "c.cif").write_text(CUBIC)
+    (tmp_path / "o.cif").write_text(ORTHO)
+    assert main(["relate", str(tmp_path / "c.cif"), str(tmp_path / "o.cif"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["index"] == 12
+    cosets = d["lost_cosets"]
+    assert len(cosets) == 11 and all(len(c) == 4 for c in cosets)
+    every = [op for c in cosets for op in c]
+    rotations = {",".join(part.rstrip("+0123456789/").replace("+", "") for part in op.split(",")) for op in every}
+    assert len(rotations) == 44 and "-x,-y,-z" in cosets[0] and "-x,-y+1,-z" not in cosets[0]
