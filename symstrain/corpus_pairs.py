@@ -27,9 +27,11 @@ Rules
 * **Series**: each compound of two or more entries, in temperature order (entries without T last), with the
   reference (parent) entry — the one whose group or verified children's groups hold the most members, then the most
   symmetric (most operations per volume), the hottest among equals — and the command line of ``symstrain table``
-  for it; ``table_ready`` false, and ``table_not_ready`` saying why, when that line would not run as it is: a member
-  is not the first structure block of its file (``table`` would read another), a member gives no temperature, or a
-  member's group is neither the reference's nor that of a verified child of it (its row would fail).
+  for it (each file once: ``table`` gives a row to every structure block of a file; ``--parent-block`` when the
+  reference is not the first block of its file); ``table_ready`` false, and ``table_not_ready`` saying why, when that
+  line would not run as it is: a member's file holds structure blocks that are not members (they would be rows too),
+  a member gives no temperature, or a member's group is neither the reference's nor that of a verified child of it
+  (its row would fail).
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Entry:
     #: the group spglib finds in the structure (ITA number and symbol; None when none was found or not run)
     detected_number: int | None = None
     detected_symbol: str | None = None
+    #: the structure blocks of its file (those the catalogue read: ``table`` gives a row to each)
+    file_blocks: tuple = ()
 
     @property
     def density(self) -> float:
@@ -101,6 +105,7 @@ def entries(rows) -> list[Entry]:
     """The distinct ok entries of a catalogue table (DataFrame of ``Catalogue.rows()``), copies merged."""
     ok = rows[(rows["status"] == "ok") & rows["formula"].notna() & rows["volume_per_formula_unit"].notna()]
     first = rows[rows["status"] == "ok"].groupby("file")["block_index"].min().to_dict()
+    blocks = {f: tuple(g) for f, g in rows[rows["status"] == "ok"].groupby("file")["block"]}
     by_sha: dict[str, Entry] = {}
     copies: dict[str, list] = {}
     for r in ok.sort_values(["file", "block_index"]).itertuples(index=False):
@@ -115,7 +120,7 @@ def entries(rows) -> list[Entry]:
                                _none(r.T), _none(r.T_su), sg, int(r.n_operations),
                                first.get(r.file) == r.block_index, (),
                                None if _none(getattr(r, "detected_number", None)) is None else int(r.detected_number),
-                               _none(getattr(r, "detected_symbol", None)))
+                               _none(getattr(r, "detected_symbol", None)), blocks.get(r.file, ()))
         copies[r.sha1] = []
     return [Entry(**{**e.__dict__, "copies": tuple(copies[s])}) for s, e in by_sha.items()]
 
@@ -322,8 +327,13 @@ def _series(k: int, group: list[Entry], verified: dict) -> dict:
     ref = max(group, key=lambda e: (-len(uncovered(e)), e.density >= top * (1 - 1e-3),
                                     e.T if e.T is not None else -np.inf, -e.niggli_volume))
     why = []  # what stops the command line from running as it is
-    if not all(e.first_in_file for e in members):
-        why.append("a member is not the first structure block of its file: table would read another block")
+    files = list(dict.fromkeys(e.file for e in members))  # table gives a row to every structure block of a file
+    rows_of = {(e.file, e.block) for e in members}
+    extra = sorted({f for f in files for b in next(e.file_blocks for e in members if e.file == f)
+                    if (f, b) not in rows_of})
+    if extra:
+        why.append(f"{len(extra)} file(s) hold structure blocks that are not members ({', '.join(extra[:3])}"
+                   f"{' …' if len(extra) > 3 else ''}): table would give them rows too")
     no_T = sum(e.T is None for e in members)
     if no_T:
         why.append(f"{no_T} of {len(members)} members give no temperature: table needs them (--temperatures)")
@@ -338,7 +348,8 @@ def _series(k: int, group: list[Entry], verified: dict) -> dict:
         "reference": {"file": ref.file, "block": ref.block},
         "members": [{**e.structure(), "volume_per_formula_unit": e.volume_per_formula_unit,
                      "copies": [{"file": f, "block": b} for f, b in e.copies]} for e in members],
-        "table_command": ["symstrain", "table", *[e.file for e in members], "--parent", ref.file],
+        "table_command": ["symstrain", "table", *files, "--parent", ref.file,
+                          *(() if ref.first_in_file else ("--parent-block", ref.block))],
         "table_ready": not why,
         "table_not_ready": "; ".join(why) or None,
     }

@@ -584,3 +584,49 @@ def test_pairs_says_when_the_files_declare_lower_groups_than_their_structures(tm
     (note,) = [n for n in p["notes"] if n.startswith("declared groups compared")]
     assert "parent declared P 1 (1), detected P m -3 m (221)" in note
     assert "child declared P 1 (1), detected P m m 2" in note
+
+
+def test_series_of_a_multi_block_file_names_it_once():
+    """Sweep 12: three temperatures of a spin-crossover complex in one file (blocks at 163, 230 and 293 K, all P-1)
+    gave `symstrain table F F F --parent F`, not ready because "a member is not the first structure block" — but table
+    reads every structure block of a file: that line made 9 rows, each twice more, and shrank the expansion's s.u.'s
+    by √3. The file is named once, the reference's block is given when it is not the file's first, and a file
+    holding structure blocks outside the series is what stops the line."""
+    from dataclasses import replace
+
+    from symstrain.corpus_pairs import _series
+
+    blocks = ("T163", "T230", "T293")
+    sco = [replace(_entry(b, 2, "P -1", 2, 1500.0 + 0.1 * k, 163.0 + 65 * k), file="sco.cif", first_in_file=k == 0,
+                   file_blocks=blocks) for k, b in enumerate(blocks)]
+    s = _series(1, sco, {})
+    assert s["reference"] == {"file": "sco.cif", "block": "T293"}  # the hottest of equals
+    assert s["table_command"] == ["symstrain", "table", "sco.cif", "--parent", "sco.cif", "--parent-block", "T293"]
+    assert s["table_ready"] and s["table_not_ready"] is None
+    # the same file holding a fourth structure, of another compound: its row would join the table
+    other = tuple(replace(e, file_blocks=(*blocks, "solvate")) for e in sco)
+    s = _series(1, list(other), {})
+    assert not s["table_ready"] and "1 file(s) hold structure blocks that are not members (sco.cif)" in s[
+        "table_not_ready"]
+
+
+def test_table_parent_block_reads_that_block(tmp_path, capsys):
+    """`table --parent F --parent-block B` takes block B of F as the reference (the command `pairs` writes)."""
+    import json
+
+    from symstrain.cli import main
+
+    cell = ("_cell_length_a {a}\n_cell_length_b {a}\n_cell_length_c {a}\n_cell_angle_alpha 90\n_cell_angle_beta 90\n"
+            "_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P m -3 m'\n_diffrn_ambient_temperature {T}\n"
+            "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nCs1 0 0 0\n"
+            "Cl1 0.5 0.5 0.5\n")
+    (tmp_path / "multi.cif").write_text("data_cold\n" + cell.format(a="4.1000", T=100) + "data_hot\n"
+                                        + cell.format(a="4.1200", T=300))
+    rc = main(["table", str(tmp_path / "multi.cif"), "--parent", str(tmp_path / "multi.cif"), "--parent-block", "hot",
+               "--json", "--no-plots", "--out", str(tmp_path / "t")])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    cold = next(r for r in d["results"] if r["T"]["value"] == 100)
+    assert cold["strain"]["e11"]["value"] == pytest.approx(4.1 / 4.12 - 1, rel=1e-9)
+    assert main(["table", str(tmp_path / "multi.cif"), "--parent-block", "hot", "--out", str(tmp_path / "u")]) == 2
+    assert "--parent-block" in capsys.readouterr().err

@@ -62,6 +62,8 @@ def add_arguments(p):
     add_input_arguments(p)
     g = p.add_argument_group("reference (paraphase) cell; default: the paraphase rows of the series")
     g.add_argument("--parent", metavar="CIF", help="parent CIF: one reference cell for every T, and the relations")
+    p.add_argument("--parent-block", metavar="NAME", help="data block of the --parent file (default: its first "
+                                                          "structure block)")
     g.add_argument("--baseline", choices=("linear", "poly", "salje"),
                    help="fit this baseline to the paraphase rows inside --baseline-range (or to --baseline-cells); "
                         "rows of other groups in the range are left out, each named")
@@ -151,6 +153,8 @@ def run(args):
 
     if args.no_reference and (args.parent or args.baseline or args.baseline_cells):
         raise SymstrainInputError("--no-reference", "cannot be combined with --parent or --baseline")
+    if args.parent_block and not args.parent:
+        raise SymstrainInputError("--parent-block", "names a block of the --parent file: give --parent too")
     if args.parent and (args.baseline or args.baseline_cells):
         raise SymstrainInputError("--parent", "give either --parent or --baseline, not both")
     if args.baseline_cells and not args.baseline:
@@ -171,7 +175,7 @@ def run(args):
         if args.parent:
             from ..cif import read_cif
 
-            parent = read_cif(args.parent)
+            parent = read_cif(args.parent, block=args.parent_block)
         bcells = read_cells_csv(args.baseline_cells) if args.baseline_cells else None
         choice = choose_reference(cells, phases, parent=parent, model=args.baseline, T_range=T_range,
                                   baseline_cells=bcells, degree=args.degree, theta_s=args.theta_s, tol=args.tol)
