@@ -198,7 +198,11 @@ def _pair(rel, dmin: float) -> dict:
     from .reflection_classes import reflections
     from .spontaneous_strain import strain
 
-    notes = []
+    from .pairing import relation_notes
+
+    # what the structures say beyond their groups, as relate says it (sweep 12: ε-Pu Im-3m ⊃ β-Pu I2/m was listed as
+    # verified, though β-Pu's cell holds 34 atoms against the 32 of ε-Pu mapped into it)
+    notes = [str(w.message) for w in relation_notes(rel)]
     try:
         st = strain(rel)
     except SymstrainInputError as exc:

@@ -630,3 +630,29 @@ def test_table_parent_block_reads_that_block(tmp_path, capsys):
     assert cold["strain"]["e11"]["value"] == pytest.approx(4.1 / 4.12 - 1, rel=1e-9)
     assert main(["table", str(tmp_path / "multi.cif"), "--parent-block", "hot", "--out", str(tmp_path / "u")]) == 2
     assert "--parent-block" in capsys.readouterr().err
+
+
+def test_a_verified_pair_says_when_the_child_holds_other_atoms(tmp_path):
+    """Sweep 12: ε-Pu Im-3m ⊃ β-Pu I2/m was listed as verified with no word, though β-Pu's cell holds 34 atoms
+    against the 32 of ε-Pu mapped into it (relate warned). Here CsCl (Pm-3m, Cs + Cl) and a P4/mmm cell of the same
+    lattice with one more atom (O at ½½0): the groups relate (index 3), the structures are no distortion of one
+    another, and the pair's notes say so as relate does; the same cell without the O has no such note."""
+    import os
+
+    from symstrain.corpus_pairs import relate_pair
+
+    def cif(name, group, extra=""):
+        path = tmp_path / f"{name}.cif"
+        path.write_text(f"data_{name}\n_cell_length_a 4.12\n_cell_length_b 4.12\n_cell_length_c 4.12\n"
+                        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                        f"_symmetry_space_group_name_H-M '{group}'\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+                        f"_atom_site_fract_y\n_atom_site_fract_z\nCs1 0 0 0\nCl1 0.5 0.5 0.5\n{extra}")
+        st = os.stat(path)
+        return (str(path), name, st.st_size, st.st_mtime_ns)
+
+    parent = cif("cub", "P m -3 m")
+    more = relate_pair((parent, cif("tet", "P 4/m m m", "O1 0.5 0.5 0\n"), 0.08, 1.0))
+    assert more["holds"] and more["index"] == 3
+    assert any("O: 1 against 0" in n and "no distortion of this parent structure" in n for n in more["notes"])
+    same = relate_pair((parent, cif("tet2", "P 4/m m m"), 0.08, 1.0))
+    assert same["holds"] and not any("other atoms" in n for n in same["notes"])
