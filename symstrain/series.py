@@ -48,6 +48,8 @@ WARNING_CODES = {
                              "wide: those rows' strains depend on the extrapolation",
     "eps13_oblique_reference": "the reference's β in a row's basis is not 90°: ε13 measures the child's obliquity, "
                                "not a strain against the reference (e13 does)",
+    "eta_without_transition": "every row is in one space group: η_strain (|ε13| normalised, no reference) measures "
+                              "how the cell's obliquity varies, not an order parameter",
 }
 _SOURCE = "strain_table"
 
@@ -589,6 +591,12 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
         else:
             warnings.append(WarningText("eta_undefined", _SOURCE,
                                         f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined"))
+        groups = set(np.asarray(out["spacegroup"], dtype=object).tolist()) if "spacegroup" in out else set()
+        if reference is None and eta_from == "auto" and len(groups) == 1 and "" not in groups:
+            # sweep 12: a spin-crossover complex at 163, 230 and 293 K, all P-1, got "η" = 0.49, 0.55, 1
+            warnings.append(WarningText("eta_without_transition", _SOURCE, f"every row is in {groups.pop()}: the "
+                                        "series has no symmetry change, so η_strain (|ε13| normalised to its largest "
+                                        "value) measures how the cell's obliquity varies, not an order parameter"))
         out["coupling"] = np.full(n, f"|{col}| / max", dtype=object)
         return {f"|{col}| / max": f"η_strain = |{col}| normalised to its largest value in the table"}
     g_kind = []

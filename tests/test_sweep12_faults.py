@@ -116,3 +116,26 @@ def test_relate_lists_each_lost_operation_once(tmp_path, capsys):
     every = [op for c in cosets for op in c]
     rotations = {",".join(part.rstrip("+0123456789/").replace("+", "") for part in op.split(",")) for op in every}
     assert len(rotations) == 44 and "-x,-y,-z" in cosets[0] and "-x,-y+1,-z" not in cosets[0]
+
+
+def test_eta_without_a_reference_in_a_series_of_one_group_is_called_what_it_is(tmp_path):
+    """Without a reference, η_strain is |ε13| = |½·cos β| normalised to its largest value. In a series of one space
+    group (sweep 12: a spin-crossover complex at 163, 230 and 293 K, all P-1) that is how the obliquity varies, not an
+    order parameter, and a warning says so; a series with a symmetry change (Pccn → P2₁/c) has none. The numbers are
+    unchanged: η = |cos β| / max |cos β|."""
+    import math
+
+    from symstrain.series import read_cells_csv, strain_table
+
+    rows = [("a", 163, 87.0), ("b", 230, 88.0), ("c", 293, 89.0)]
+    (tmp_path / "one.csv").write_text("label,T,a,b,c,alpha,beta,gamma,spacegroup\n" + "".join(
+        f"{k},{T},10,11,12,90,{b},90,P 1 21/c 1\n" for k, T, b in rows))
+    df = strain_table(read_cells_csv(tmp_path / "one.csv"), None)
+    codes = [w.code for w in df.attrs["warnings"]]
+    assert "eta_without_transition" in codes
+    assert df["eta_strain"].tolist() == pytest.approx([math.cos(math.radians(b)) / math.cos(math.radians(87.0))
+                                                      for _, _, b in rows], rel=1e-12)
+    (tmp_path / "two.csv").write_text("label,T,a,b,c,alpha,beta,gamma,spacegroup\n"
+                                      "a,163,10,11,12,90,90,90,P c c n\nb,293,10,11,12,90,92,90,P 1 21/c 1\n")
+    df = strain_table(read_cells_csv(tmp_path / "two.csv"), None)
+    assert "eta_without_transition" not in [w.code for w in df.attrs["warnings"]]
