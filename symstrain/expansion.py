@@ -176,7 +176,8 @@ def _phase_expansion(key, number, rows_T, p, s, labels, group, frame="cstar") ->
     T, p, s = rows_T[order], p[order], s[order]
     labels = tuple(np.asarray(labels)[order])
     n = len(T)
-    r = pair_strains(np.tile(p[0], (n, 1)), p, None, s0=None, s=s, frame=frame, strain_only=True)
+    # the reference row exact (s.u. 0, not unknown: its error shifts every row alike, see below)
+    r = pair_strains(np.tile(p[0], (n, 1)), p, None, s0=np.zeros((n, 6)), s=s, frame=frame, strain_only=True)
     e_su = np.where(r.child_has_su[:, None], r.e_su, np.nan)
     # the reference row's strain is 0 exactly; its weight is the s.u. of its own cell (an error of the reference
     # shifts every row alike: the intercept, not the slope)

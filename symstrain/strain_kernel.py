@@ -430,6 +430,13 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     for k in sus:
         sus[k][~has_su] = np.nan
     unknown_where_one_cell_lacks_su(sus, ref_has, child_has)
+    if P is None:
+        identity = np.ones(N, bool)
+    elif P.ndim == 2:
+        identity = np.full(N, np.array_equal(P, np.eye(3)))
+    else:
+        identity = (P == np.eye(3)).all(axis=(1, 2))
+    zero_against_itself(vals, sus, one_measurement(p0, s0, p, s, identity), p, s)
     for k, shape in (("eps13", ()), ("vs", ()), ("e_ss", ()), ("principal", (3,)), ("e_sb", ()), ("e_nsb", ())):
         if k not in vals:  # strain_only
             vals[k], sus[k] = np.full((N,) + shape, np.nan), np.full((N,) + shape, np.nan)
@@ -463,6 +470,40 @@ def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=
 
 #: s.u.'s made from the reference cell alone: known whenever it carries s.u.'s, whatever the child's
 _REFERENCE_ONLY = ("ref_mapped", "V0")
+#: the quantities that are exactly 0 for a cell against itself (:func:`one_measurement`), with no s.u.
+_ZERO_AGAINST_ITSELF = ("e", "vs", "e_ss", "e_sb", "e_nsb", "principal", "sb_values", "nsb_values", "sb_coordinates",
+                        "nsb_coordinates", "green", "euler")
+
+
+def one_measurement(p0, s0, p, s, identity) -> np.ndarray:
+    """(N,) bool: the pairs whose child cell is the reference's own — the same six numbers and the same s.u.'s, the
+    basis change the identity (``identity`` (N,) bool): one measurement, not two independent ones, so its strain is 0
+    exactly and without uncertainty (sweeps 11, 12: a table's parent row against itself read 0.0000(7))."""
+    p0, s0, p, s = (np.asarray(x, float).reshape(-1, 6) for x in (p0, s0, p, s))
+    same_su = (s0 == s) | (np.isnan(s0) & np.isnan(s))
+    return np.asarray(identity, bool) & (p0 == p).all(axis=1) & same_su.all(axis=1)
+
+
+def zero_against_itself(vals: dict, sus: dict, same: np.ndarray, p, s) -> None:
+    """In place, for the pairs ``same`` (:func:`one_measurement`): every strain 0 with s.u. 0 (F the identity), and
+    ε13 = ½·c·cos β / c0 = ½·cos β with the s.u. of β alone, ½·|sin β|·σ(β) (c/c0 is 1 exactly; σ(β) missing beside
+    other s.u.'s: exact; no s.u. at all: none)."""
+    if not np.any(same):
+        return
+    for k in _ZERO_AGAINST_ITSELF:
+        if k in vals:
+            vals[k][same] = 0.0
+            if k in sus:
+                sus[k][same] = 0.0
+    if "F" in vals:
+        vals["F"][same] = np.eye(3)
+        if "F" in sus:
+            sus["F"][same] = 0.0
+    p, s = np.asarray(p, float).reshape(-1, 6), np.asarray(s, float).reshape(-1, 6)
+    if "eps13" in sus:
+        beta = np.radians(p[same, 4])
+        sb = np.where(np.isfinite(s[same, 4]), s[same, 4], np.where(np.isfinite(s[same]).any(axis=1), 0.0, np.nan))
+        sus["eps13"][same] = 0.5 * np.abs(np.sin(beta)) * np.radians(sb)
 
 
 def unknown_where_one_cell_lacks_su(sus: dict, ref_has, child_has, exact=()) -> None:

@@ -24,8 +24,8 @@ import numpy as np
 from .errors import SymstrainInputError, WarningText
 from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
-from .strain_kernel import (input_sigmas, norm_su_floor, principal_strains, projected, propagate,
-                            unknown_where_one_cell_lacks_su)
+from .strain_kernel import (input_sigmas, norm_su_floor, one_measurement, principal_strains, projected, propagate,
+                            unknown_where_one_cell_lacks_su, zero_against_itself)
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
@@ -302,6 +302,10 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
         k for V, keys in zip(split_basis, (("sb_values", "sb_coordinates", "e_sb"),
                                            ("nsb_values", "nsb_coordinates", "e_nsb"))) if len(V) == 0 for k in keys)
     unknown_where_one_cell_lacks_su(sus, ref_has, child_has, exact=empty)
+    p0, p = x0[:, :6], x0[:, 6:]
+    s0 = np.array([[np.nan if v is None else v for v in j.ref_cell.su] for j in jobs], dtype=float).reshape(-1, 6)
+    s = np.array([[np.nan if v is None else v for v in j.child_cell.su] for j in jobs], dtype=float).reshape(-1, 6)
+    zero_against_itself(vals, sus, one_measurement(p0, s0, p, s, (Ps == np.eye(3)).all(axis=(1, 2))), p, s)
     out = []
     for k, job in enumerate(jobs):
         v, s = {key: a[k] for key, a in vals.items()}, {key: a[k] for key, a in sus.items()}

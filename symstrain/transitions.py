@@ -230,7 +230,9 @@ def _proxies(cells, idx, reference, relation, coupling, direction=None):
     y = z @ direction
     # s.u.: the projection is linear in e; components taken as independent (first order)
     g = direction @ C  # (6,) coefficients on the Voigt strain
-    ys = np.sqrt(np.sum((g * r.e_su) ** 2, axis=1))
+    # (a component only the reference could move, which gives no s.u., is unknown there (NaN): the reference's error
+    # is one systematic shift of every row, not their noise, so it counts 0 here)
+    ys = np.sqrt(np.sum((g * np.where(np.isnan(r.e_su) & r.child_has_su[:, None], 0.0, r.e_su)) ** 2, axis=1))
     ys = np.where(r.child_has_su, ys, np.nan)  # the baseline's s.u.'s alone: one systematic error, not noise
     y = np.where(np.abs(y) < 1e-12, 0.0, y)
     return y, ys, direction

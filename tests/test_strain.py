@@ -461,21 +461,25 @@ def test_principal_directions_as_lattice_directions():
 
 
 def test_a_norm_not_resolved_from_zero_has_the_noise_as_its_su():
-    """e_ss of a cell against itself is 0, and first-order propagation differentiates the norm at its tip to ≈ 0:
+    """e_ss of two cells that agree is ≈ 0, and first-order propagation differentiates the norm at its tip to ≈ 0:
     the s.u. is the noise the norm carries there, √(Σ_ij σ(e_ij)²), by hand √2·σ·√(Σ 1/a_i²) for an orthogonal
     cell whose lengths have s.u. σ in both cells (no cross terms; e_ii = a_i/a0_i − 1)."""
     from symstrain.strain_kernel import pair_strains
 
     sigma = 0.001
     cell = Cell(10.0, 11.0, 12.0, 90, 90, 90, (sigma, sigma, sigma, None, None, None))
+    # two measurements that agree to 1e-6 Å (the same numbers would be one measurement: strain 0, s.u. 0 exactly)
+    other = Cell(10.000001, 11.0, 12.0, 90, 90, 90, (sigma, sigma, sigma, None, None, None))
     by_hand = math.sqrt(2) * sigma * math.sqrt(1 / 100 + 1 / 121 + 1 / 144)
-    r = strain(cell, cell, sb_components=("e13",))
-    assert r.e_ss == pytest.approx(0.0, abs=1e-15)
+    r = strain(cell, other, sb_components=("e13",))
+    assert r.e_ss == pytest.approx(1e-7, rel=1e-3)
     assert r.e_ss_su == pytest.approx(by_hand, rel=1e-6)
     p = np.array([cell.params])
     s = np.array([[sigma, sigma, sigma, 0.0, 0.0, 0.0]])
-    k = pair_strains(p, p, s0=s, s=s)
-    assert k.e_ss[0] == 0.0 and k.e_ss_su[0] == pytest.approx(by_hand, rel=1e-6)
+    k = pair_strains(p, np.array([other.params]), s0=s, s=s)
+    assert k.e_ss[0] == pytest.approx(1e-7, rel=1e-3) and k.e_ss_su[0] == pytest.approx(by_hand, rel=1e-6)
+    # one measurement against itself: 0 exactly, and no uncertainty
+    assert strain(cell, cell, sb_components=("e13",)).e_ss_su == 0.0 and pair_strains(p, p, s0=s, s=s).e_ss_su[0] == 0
     # far from zero the first-order rule is kept: the monoclinic pair's e_ss s.u. stays well below e_ss
     mono = Cell(10.05, 11.98, 15.10, 90, 93.1, 90, (sigma, sigma, sigma, None, 0.02, None))
     ref = Cell(10.0, 12.0, 15.0, 90, 90, 90, (sigma, sigma, sigma, None, None, None))

@@ -25,8 +25,14 @@ TETRAGONAL = (f"data_tet_190K\n_diffrn_ambient_temperature 190\n_cell_length_a {
               f"_cell_length_c {C}(11)\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
               "_symmetry_space_group_name_H-M 'I 4/m c m'\n" + _ATOMS
               + "Pb1 Pb 0 0 0\nI1 I 0 0 0.25\nI2 I 0.21 0.71 0\nCs1 Cs 0 0.5 0.25\n")
-#: σ(e_ii) of the cubic cell against itself: a/a0 − 1 with a and a0 independent, each 2e-5
-SIGMA_CUBIC = math.sqrt(2) * S0 / A0
+#: a second measurement of the cubic cell (360 K), 2e-5 Å longer: its strain against the first is ~3e-6 per axis, all
+#: three equal (a triple degeneracy) and unresolved from their s.u.'s
+A0B = 6.30651
+CUBIC_360 = CUBIC.replace("data_cub_350K", "data_cub_360K").replace("temperature 350", "temperature 360").replace(
+    f"{A0}(2)", f"{A0B}(2)")
+#: σ(e_ii) of one cubic cell against the other: a/a0 − 1 with a and a0 independent, each 2e-5
+SIGMA_CUBIC = math.hypot(S0 / A0B, A0 * S0 / A0B**2)
+E_CUBIC = A0 / A0B - 1
 #: the tetragonal child against the cubic cell mapped by P: a0′ = √(a0² + b0²) = √2·a0, σ(a0′) = σ(a0)
 A0P = math.sqrt(2) * A0
 E11 = A / A0P - 1
@@ -38,7 +44,8 @@ def cifs(tmp_path_factory):
     d = tmp_path_factory.mktemp("mapbi")
     (d / "cub_350K.cif").write_text(CUBIC)
     (d / "tet_190K.cif").write_text(TETRAGONAL)
-    return d / "cub_350K.cif", d / "tet_190K.cif"
+    (d / "cub_360K.cif").write_text(CUBIC_360)
+    return d / "cub_350K.cif", d / "tet_190K.cif", d / "cub_360K.cif"
 
 
 def _json(capsys, *argv):
@@ -67,17 +74,35 @@ def table_rows(cifs, tmp_path_factory):
 
 
 def test_cubic_pair_principal_strains_are_one_value_with_e11s_su(cifs, capsys, table_rows):
-    """A cubic cell against itself: e11 = e22 = e33 = 0 ± σ. The principal strains were 0(4), 0(0), 0(4): the middle
-    one "exact" and the others σ·√3/2, from differences straddling the triple crossing. All three are 0 with the
-    s.u. of e11 — in ``strain`` and in the table's paraphase row alike; none is 0."""
-    doc = _json(capsys, "strain", cifs[0], cifs[0])
+    """A cubic cell against another cubic cell: e11 = e22 = e33 = a/a0 − 1 ± σ. The principal strains were given as
+    (4), 0(0), (4) for such a triple: the middle one "exact" and the others σ·√3/2, from differences straddling the
+    crossing. All three are e11 with the s.u. of e11 — in ``strain`` and in a table row against that cell alike. The
+    table's paraphase row is the reference's own cell: its strain is 0 exactly (one measurement, not two)."""
+    doc = _json(capsys, "strain", cifs[2], cifs[0])
     vals = doc["principal"]["values"]
-    assert vals["value"] == [0.0, 0.0, 0.0]
+    assert vals["value"] == pytest.approx([E_CUBIC] * 3, rel=1e-9) and len(set(vals["value"])) == 1
     assert vals["su"] == pytest.approx([SIGMA_CUBIC] * 3, rel=1e-6)
     assert doc["components"]["e11"]["su"] == pytest.approx(SIGMA_CUBIC, rel=1e-6)
-    row = table_rows[350.0]
-    assert [q["value"] for q in row["principal"]] == [0.0, 0.0, 0.0]
+    row = _table_against_360(cifs)[350.0]
+    assert [q["value"] for q in row["principal"]] == pytest.approx([E_CUBIC] * 3, rel=1e-9)
     assert [q["su"] for q in row["principal"]] == pytest.approx([SIGMA_CUBIC] * 3, rel=1e-6)
+    own = table_rows[350.0]
+    assert [q["value"] for q in own["principal"]] == [0.0] * 3 and [q["su"] for q in own["principal"]] == [0.0] * 3
+
+
+def _table_against_360(cifs):
+    """The rows of ``symstrain table`` over the 350 K cubic and 190 K tetragonal files against the 360 K cell."""
+    import contextlib
+    import io
+    import tempfile
+
+    from symstrain.cli import main
+
+    out = io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(out):
+        rc = main(["table", str(cifs[0]), "--parent", str(cifs[2]), "--no-plots", "--json", "--out", f"{tmp}/t"])
+    assert rc == 0
+    return {r["T"]["value"]: r for r in json.loads(out.getvalue())["results"]}
 
 
 def test_tetragonal_principal_pair_is_e11_exactly_with_its_su(cifs, capsys, table_rows):
@@ -153,14 +178,15 @@ def test_e_nsb_of_a_cubic_pair_is_one_quantity_in_strain_and_table(cifs, capsys,
     the table's paraphase row 0 ± 7.77e-6 — the norm of e11, e22, e33 taken singly, another quantity. The paraphase
     rows now take their group's split against itself, the relation's: by hand σ(e11+e22+e33)/√3 = σ(e11) (the three
     independent), the printed combination's s.u. over √3, in both commands."""
-    doc = _json(capsys, "strain", cifs[0], cifs[0])
+    doc = _json(capsys, "strain", cifs[2], cifs[0])
     split = doc["split"]
     assert split["non_symmetry_breaking"] == ["e11+e22+e33"]
     trace_su = split["components"]["e11+e22+e33"]["su"]
     assert trace_su == pytest.approx(math.sqrt(3) * SIGMA_CUBIC, rel=1e-6)
-    assert split["e_nsb"]["value"] == 0.0 and split["e_nsb"]["su"] == pytest.approx(trace_su / math.sqrt(3), rel=1e-9)
-    row = table_rows[350.0]
-    assert row["e_nsb"]["value"] == 0.0
+    assert split["e_nsb"]["value"] == pytest.approx(math.sqrt(3) * abs(E_CUBIC), rel=1e-6)  # |3e|/√3, unresolved:
+    assert split["e_nsb"]["su"] == pytest.approx(trace_su / math.sqrt(3), rel=1e-9)  # the floor, σ(trace)/√3
+    row = _table_against_360(cifs)[350.0]
+    assert row["e_nsb"]["value"] == pytest.approx(split["e_nsb"]["value"], rel=1e-9)
     assert row["e_nsb"]["su"] == pytest.approx(split["e_nsb"]["su"], rel=1e-9)
     assert row["e_ss"]["su"] == pytest.approx(doc["e_ss"]["su"], rel=1e-9)  # (e_ss: the nine components, both)
 

@@ -139,3 +139,22 @@ def test_eta_without_a_reference_in_a_series_of_one_group_is_called_what_it_is(t
                                       "a,163,10,11,12,90,90,90,P c c n\nb,293,10,11,12,90,92,90,P 1 21/c 1\n")
     df = strain_table(read_cells_csv(tmp_path / "two.csv"), None)
     assert "eta_without_transition" not in [w.code for w in df.attrs["warnings"]]
+
+
+def test_a_cell_against_itself_has_zero_strain_exactly(tmp_path, capsys):
+    """One measurement compared with itself (sweeps 11 and 12: a table's parent row read 0.0000(7), `strain F F`
+    0.000000(4)): every strain is 0 with s.u. 0; ε13 = ½·c·cos β / c0 = ½·cos β (c/c0 = 1 exactly) with the s.u. of β
+    alone, ½·sin β·σ(β). The same numbers with other s.u.'s are two measurements: s.u.'s as before."""
+    import math
+
+    (tmp_path / "mono.cif").write_text(MONO)
+    d = _strain(capsys, tmp_path / "mono.cif", tmp_path / "mono.cif")
+    assert all(q == {"value": 0.0, "su": 0.0} for q in d["components"].values())
+    assert d["volume_strain"] == {"value": 0.0, "su": 0.0} and d["e_ss"] == {"value": 0.0, "su": 0.0}
+    beta = math.radians(104.183)
+    assert d["eps13"]["value"] == pytest.approx(0.5 * math.cos(beta), rel=1e-12)
+    assert d["eps13"]["su"] == pytest.approx(0.5 * math.sin(beta) * math.radians(0.005), rel=1e-9)
+    (tmp_path / "mono2.cif").write_text(MONO.replace("9.778(3)", "9.778(4)"))
+    d = _strain(capsys, tmp_path / "mono.cif", tmp_path / "mono2.cif")
+    assert d["components"]["e11"]["value"] == 0.0 and d["components"]["e11"]["su"] == pytest.approx(
+        math.hypot(0.003, 0.004) / 9.778, rel=1e-6)
