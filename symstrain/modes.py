@@ -342,11 +342,12 @@ def _next_origin(tried, p, chosen, exc, max_distance, threshold, n_valid, name) 
         return replace(d, n_origins=n_valid, warnings=tuple(w for w in d.warnings if w.code != "origin_chosen")
                        + (note,))
     partial = list(dict.fromkeys(a.label for a in chosen.child.atoms if 0 < a.occupancy < 1))
-    cause = (f" (its {len(partial)} partially occupied site(s), {', '.join(partial[:4])}{' …' if len(partial) > 4 else ''}"
-             ", are averaged with the positions they share)" if partial else "")
-    raise SymstrainInputError(name, f"the child's own average (--reference symmetrized) lacks the parent's symmetry at "
-                                    f"every origin tried{cause}; --reference parent measures the displacements from the "
-                                    f"parent's atoms instead — {exc.problem}") from None
+    more = " …" if len(partial) > 4 else ""
+    cause = (f" (its {len(partial)} partially occupied site(s), {', '.join(partial[:4])}{more}, are averaged with "
+             "the positions they share)" if partial else "")
+    raise SymstrainInputError(name, "the child's own average (--reference symmetrized) lacks the parent's symmetry "
+                                    f"at every origin tried{cause}; --reference parent measures the displacements "
+                                    f"from the parent's atoms instead — {exc.problem}") from None
 
 
 def _bare(exc: BaseException) -> BaseException:

@@ -272,9 +272,9 @@ class StrainResult:
             if self.sb_components is not None:
                 sb = ", ".join(f"{n}={format_su(*self.split[n])}" for n in self.sb_components) or "none"
                 nsb = ", ".join(f"{n}={format_su(*self.split[n])}" for n in self.nsb_components)
-                lines.append("  split (cstar frame of the child basis; |e_sb| and |e_nsb| are the norms of the projections, "
-                             "over the nine e_ij: the combinations listed span each part, they are not orthonormal "
-                             "coordinates):")
+                lines.append("  split (cstar frame of the child basis; |e_sb| and |e_nsb| are the norms of the "
+                             "projections, over the nine e_ij: the combinations listed span each part, they are not "
+                             "orthonormal coordinates):")
                 lines.append(f"    symmetry-breaking: {sb}   |e_sb| = {format_su(self.e_sb, self.e_sb_su)}")
                 lines.append(f"    non-symmetry-breaking: {nsb}   |e_nsb| = {format_su(self.e_nsb, self.e_nsb_su)}")
             else:

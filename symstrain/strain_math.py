@@ -229,8 +229,8 @@ class StrainJob:
 
 def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) whether the reference
-    and the child carry any (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was assumed (a cell without
-    s.u.'s, a missing length or non-special angle s.u.)."""
+    and the child carry any (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was
+    assumed (a cell without s.u.'s, a missing length or non-special angle s.u.)."""
     def su(c):
         return [np.nan if s is None else s for s in c.su]
 

@@ -211,8 +211,8 @@ def test_an_empty_step_is_explained_by_two_atoms_of_one_species_closer_than_it(t
 
 def _rock_salt_na_moved(delta: float) -> Phase:
     """Rock salt (a = 5.64 Å) in P 1 with the Na sublattice moved by ``delta`` Å along c."""
-    rs = Phase(Cell(5.64, 5.64, 5.64, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"),
-               (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan))))
+    atoms = (Atom("Na", "Na", np.zeros(3), np.full(3, np.nan)), Atom("Cl", "Cl", np.full(3, 0.5), np.full(3, np.nan)))
+    rs = Phase(Cell(5.64, 5.64, 5.64, 90, 90, 90), SpaceGroupInfo.from_symbol("F m -3 m"), atoms)
     frac, z, _, _ = expand_to_cell(rs)
     frac = frac.copy()
     frac[z == 11, 2] += delta / 5.64
@@ -235,7 +235,7 @@ def test_more_certificates_spare_calls_below_and_above(monkeypatch, delta, calls
     rep = detect_symmetry(ph)
     assert rep.ladder == want
     assert rep.spglib_tolerances == calls
-    monkeypatch.setattr(detect, "_MORE_CERTIFICATES_SECONDS", 1e9)  # never: spglib at every step the first does not prove
+    monkeypatch.setattr(detect, "_MORE_CERTIFICATES_SECONDS", 1e9)  # never: spglib at each step the first leaves
     rep = detect_symmetry(ph)
     assert rep.ladder == want and rep.spglib_tolerances == LADDER
 
