@@ -310,6 +310,9 @@ class ScanResult:
     added: tuple = ()
     #: rows in the catalogue after the scan
     n_rows: int = 0
+    #: the failed rows of these files that earlier scans left in the catalogue (file, block, failure), which this one
+    #: skipped as known: the scan of these paths is as incomplete as when they failed
+    earlier_failed: tuple = ()
 
 
 def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, symprec: float = 0.01,
@@ -370,5 +373,11 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
         n_rows = len(cat)
+        new = {(r["file"], r["sha1"]) for r in added}
+        wanted = set(files)
+        earlier = tuple((f, b, why) for f, b, sha, why in cat.con.execute(
+            "SELECT file, block, sha1, failure FROM blocks WHERE status = 'failed' ORDER BY file, block_index NULLS "
+            "FIRST").fetchall() if f in wanted and (f, sha) not in new)
     added.sort(key=lambda r: (r["file"], -1 if r["block_index"] is None else r["block_index"]))
-    return ScanResult(str(catalogue), len(files), n_unchanged, n_blocks, len(added), n_known, tuple(added), n_rows)
+    return ScanResult(str(catalogue), len(files), n_unchanged, n_blocks, len(added), n_known, tuple(added), n_rows,
+                      earlier)

@@ -173,6 +173,14 @@ def test_scan_rows_junk_and_formula_units(tmp_path, capsys):
     assert ls["sha1"] == hashlib.sha1(text[start:]).hexdigest()
     junk = rows[rows["status"] == "failed"]
     assert junk["block"].isna().all() and len(junk) == 4
+    # the same command again: nothing to read, and the four failures are still those of these paths (sweep 12: a
+    # resumed scan said "ok" over them)
+    assert main(["scan", str(corpus), "--catalogue", str(cat), "--json"]) == 3
+    again = json.loads(capsys.readouterr().out)
+    validate("scan", again)
+    assert again["n_added"] == 0 and again["n_failed"] == 4 and again["status"] == "partial"
+    assert {Path(f["file"]).name for f in again["failed"]} == set(failed)
+    assert all(f["message"].startswith("(failed in an earlier scan; still in the catalogue) ") for f in again["failed"])
 
 
 def test_rescan_skips_what_is_known_and_replaces_what_changed(tmp_path, capsys):

@@ -2,7 +2,8 @@
 (a DuckDB file, see ``symstrain/catalogue.py``), resumable, on local processes or a Dask cluster.
 
 Every block gives a row, failures included (status "partial", exit 3, each failure listed); a rerun skips what
-the catalogue already holds, so an interrupted scan is completed by running the same command again.
+the catalogue already holds, so an interrupted scan is completed by running the same command again, and the
+failures earlier scans left for these files are listed again (status "partial", exit 3, as the first time).
 """
 
 NAME = "scan"
@@ -84,14 +85,21 @@ def run(args):
                         "warnings": [w.to_dict() for w in warning_records(r["warnings"] or [], source=r["file"])]})
         if r["status"] == "failed":
             failed.append(failure(r["file"], r["failure"], r["block"]))
+    n_now = len(failed)
+    # a rerun skips the blocks an earlier scan failed on: they are failures of these paths still (sweep 12: a resumed
+    # scan said "ok" over a catalogue holding 3 failed rows of them)
+    failed += [failure(f, f"(failed in an earlier scan; still in the catalogue) {why}", b)
+               for f, b, why in res.earlier_failed]
     data = {"catalogue": res.catalogue, "n_files": res.n_files, "n_unchanged": res.n_unchanged,
             "n_blocks": res.n_blocks, "n_added": res.n_added, "n_known": res.n_known, "n_failed": len(failed),
             "n_rows": res.n_rows, "results": results, "failed": failed}
     n_not = sum(1 for r in results if r["status"] == "not_structure")
     lines = [f"catalogue {res.catalogue}: {res.n_rows} rows",
              f"{res.n_files} files: {res.n_unchanged} unchanged since the last scan, {res.n_files - res.n_unchanged} "
-             f"read; {res.n_blocks} blocks: {res.n_added} added ({len(failed)} failed, {n_not} not structures), "
-             f"{res.n_known} already in the catalogue"]
+             f"read; {res.n_blocks} blocks: {res.n_added} added ({n_now} failed, {n_not} not structures), "
+             f"{res.n_known} already in the catalogue"
+             + (f"; {len(res.earlier_failed)} block(s) of these files failed in an earlier scan" if res.earlier_failed
+                else "")]
     lines += [f"failed: {f['file']}{':' + f['block'] if f['block'] else ''}: {f['message']}" for f in failed]
     # each row's warnings are in its result and in the catalogue, not repeated in the envelope
     return CommandResult(data, "\n".join(lines), [res.catalogue], status="partial" if failed else "ok")
