@@ -311,8 +311,8 @@ def detect_symmetry(phase: Phase, symprec: float = 0.01, ladder=LADDER, *, full_
     is not monotone in the tolerance). ``certify=False`` or ``full_ladder=True``: spglib at every step, no
     certificate (the reference the certificates are tested against). With ``limit``, where (atoms of the rarest
     species) × (atoms) exceeds :data:`DETECT_MAX_PAIRS`, or the atoms :data:`DETECT_MAX_ATOMS`, spglib is not run: no
-    group at any step, ``not_run`` True,
-    and a note (the first of ``notes``, beginning with :data:`SKIPPED_NOTE`) says why.
+    group at any step, ``not_run`` True, and a note (the first of ``notes``, beginning with :data:`SKIPPED_NOTE`) says
+    why.
     Returns a :class:`SymmetryReport`.
     """
     import spglib

@@ -227,10 +227,11 @@ class StrainJob:
     zero: np.ndarray | None = None
 
 
-def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, and (N,) whether the reference
-    and the child carry any (:func:`symstrain.strain_kernel.input_sigmas`); notes in each job's warnings what was
-    assumed (a cell without s.u.'s, a missing length or non-special angle s.u.)."""
+def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, ...]:
+    """(N, 12) s.u.'s of (reference, child) parameters with 0 where treated as exact, (N,) whether the reference and
+    the child carry any (:func:`symstrain.strain_kernel.input_sigmas`), and the (N, 6) s.u.'s of each as given (NaN
+    where none); notes in each job's warnings what was assumed (a cell without s.u.'s, a missing length or
+    non-special angle s.u.)."""
     def su(c):
         return [np.nan if s is None else s for s in c.su]
 
@@ -249,7 +250,7 @@ def _input_sigmas(jobs: list[StrainJob]) -> tuple[np.ndarray, np.ndarray, np.nda
                 names = ", ".join(CELL_NAMES[i] for i in np.flatnonzero(noted))
                 job.warnings.append(WarningText("su_treated_as_exact", label, f"{label}: no s.u. for {names}; "
                                                 "treated as exact"))
-    return sig, ref_has, child_has
+    return sig, ref_has, child_has, s0, s
 
 
 def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain: float) -> list:
@@ -265,7 +266,7 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
         return []
     split_basis = jobs[0].split_basis
     x0 = np.array([np.concatenate([j.ref_cell.params, j.child_cell.params]) for j in jobs])
-    sig, ref_has, child_has = _input_sigmas(jobs)
+    sig, ref_has, child_has, s0, s = _input_sigmas(jobs)
     has_su = ref_has | child_has
     for k in np.flatnonzero(~has_su):
         j = jobs[k]
@@ -303,8 +304,6 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
                                            ("nsb_values", "nsb_coordinates", "e_nsb"))) if len(V) == 0 for k in keys)
     unknown_where_one_cell_lacks_su(sus, ref_has, child_has, exact=empty)
     p0, p = x0[:, :6], x0[:, 6:]
-    s0 = np.array([[np.nan if v is None else v for v in j.ref_cell.su] for j in jobs], dtype=float).reshape(-1, 6)
-    s = np.array([[np.nan if v is None else v for v in j.child_cell.su] for j in jobs], dtype=float).reshape(-1, 6)
     zero_against_itself(vals, sus, one_measurement(p0, s0, p, s, (Ps == np.eye(3)).all(axis=(1, 2))), p, s)
     out = []
     for k, job in enumerate(jobs):
