@@ -218,6 +218,9 @@ def _proxies(cells, idx, reference, relation, coupling, direction=None):
         p0, s0 = reference.cells_at(T), reference.su_at(T)
     else:
         p0, s0 = np.tile(reference.params, (len(T), 1)), np.tile(reference.su_array, (len(T), 1))
+    # a reference without s.u.'s is exact here, as the thermal expansion takes its own: its error is one systematic
+    # shift of every row, not their noise (and not "unknown", which the kernel would make of a component only it moves)
+    s0 = np.where(np.isfinite(s0).any(axis=1, keepdims=True), s0, 0.0)
     sb, nsb = tuple(relation.symmetry_breaking_strain), tuple(relation.non_symmetry_breaking_strain)
     _, _, (sbV, nsbV) = split_spec(sb, nsb)
     r = pair_strains(p0, p, relation.P, s0=s0, s=s)
@@ -230,9 +233,7 @@ def _proxies(cells, idx, reference, relation, coupling, direction=None):
     y = z @ direction
     # s.u.: the projection is linear in e; components taken as independent (first order)
     g = direction @ C  # (6,) coefficients on the Voigt strain
-    # (a component only the reference could move, which gives no s.u., is unknown there (NaN): the reference's error
-    # is one systematic shift of every row, not their noise, so it counts 0 here)
-    ys = np.sqrt(np.sum((g * np.where(np.isnan(r.e_su) & r.child_has_su[:, None], 0.0, r.e_su)) ** 2, axis=1))
+    ys = np.sqrt(np.sum((g * r.e_su) ** 2, axis=1))
     ys = np.where(r.child_has_su, ys, np.nan)  # the baseline's s.u.'s alone: one systematic error, not noise
     y = np.where(np.abs(y) < 1e-12, 0.0, y)
     return y, ys, direction
