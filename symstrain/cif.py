@@ -281,20 +281,25 @@ def read_structures(path) -> list[tuple[str, "Phase | SymstrainInputError"]]:
     sites, in file order, or ``(block name, SymstrainInputError)`` for such a block that cannot be read (the others
     are still read; a variable-temperature study often deposits one block per temperature). A file with at most one
     such block is read as :func:`read_cif` reads it (one phase, or its error raised)."""
+    return read_structures_and_blocks(path)[0]
+
+
+def read_structures_and_blocks(path) -> tuple[list[tuple[str, "Phase | SymstrainInputError"]], list[str]]:
+    """:func:`read_structures` and :func:`list_blocks` from one parse of the file."""
     path = Path(path)
     doc, replaced, repeated = _read_document(path)
     names = [b.name for b in doc]
     which = [i for i, b in enumerate(doc) if _has_structure(b)]
     if len(which) < 2:
         ph = _phase_of_document(doc, names, path, replaced, None, repeated)
-        return [(ph.block, ph)]
+        return [(ph.block, ph)], names
     out, links = [], _PatternLinks(doc)
     for i in which:
         try:
             out.append((names[i], _phase_in_document(doc, i, str(path), replaced, repeated, links)))
         except SymstrainInputError as exc:
             out.append((names[i], exc))
-    return out
+    return out, names
 
 
 def read_cif_and_blocks(path, block: str | None = None) -> tuple[Phase, list[str]]:

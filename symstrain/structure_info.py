@@ -163,7 +163,8 @@ class StructureInfo:
         T = "?" if ph.temperature is None else f"{ph.temperature:g}"
         found = f"{det.symbol} ({det.number})" if det.number else "none"
         found = "detection not run (too many atoms)" if det.not_run else f"{found} detected"
-        return (f"{self.file}: {ph.spacegroup.hm} ({ph.spacegroup.number}) declared, {found}"
+        where = f"{self.file} [{ph.block}]" if len(self.blocks) > 1 else self.file
+        return (f"{where}: {ph.spacegroup.hm} ({ph.spacegroup.number}) declared, {found}"
                 f"{' ** differs **' if det.differs_from_declared else ''}; T = {T} K; "
                 f"{self.n_atoms_cell} atoms in the cell")
 
@@ -181,12 +182,7 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
     cell and atoms) or of a :class:`~symstrain.phase.Phase` already read; ``symprec`` (Å) is spglib's tolerance of
     the detected group (the ladder of tolerances is always run). ``detect_limit`` False: spglib runs whatever the
     number of atoms (else not where :func:`symstrain.detect.detection_too_costly` says why: minutes)."""
-    from .corpus_entry import _cell_content_text, formula_is_cell_content, formula_mismatch
-    from .expand import expanded
-    from .neighbours import close_contacts
-
-    if not (isinstance(symprec, (int, float)) and symprec > 0):
-        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+    _check_symprec(symprec)
     if isinstance(source, Phase):
         phase = source
         blocks = (phase.block,) if phase.block else ()
@@ -195,6 +191,39 @@ def info(source, block: str | None = None, symprec: float = 0.01, detect_limit: 
 
         phase, names = read_cif_and_blocks(source, block=block)  # (one parse for both)
         blocks = tuple(names)
+    return _summarised(phase, blocks, symprec, detect_limit)
+
+
+def info_blocks(source, symprec: float = 0.01, detect_limit: bool = True) -> tuple[tuple[StructureInfo, ...],
+                                                                                    tuple[tuple[str, str, str], ...]]:
+    """:func:`info` of every structure of the CIF file ``source`` (each data block with a cell and atom sites, in
+    file order; one parse): ``(results, failed)``, ``failed`` holding ``(block, source, problem)`` for each such
+    block that cannot be read (the others are still summarised). A file with one structure block is read as
+    :func:`info` reads it (its error raised)."""
+    from .cif import read_structures_and_blocks
+
+    _check_symprec(symprec)
+    structures, names = read_structures_and_blocks(source)
+    results, failed = [], []
+    for name, got in structures:
+        if isinstance(got, SymstrainInputError):
+            failed.append((name, str(got.source), got.problem))
+        else:
+            results.append(_summarised(got, tuple(names), symprec, detect_limit))
+    return tuple(results), tuple(failed)
+
+
+def _check_symprec(symprec) -> None:
+    if not (isinstance(symprec, (int, float)) and symprec > 0):
+        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+
+
+def _summarised(phase: Phase, blocks: tuple[str, ...], symprec: float, detect_limit: bool) -> StructureInfo:
+    """The :class:`StructureInfo` of ``phase`` (``blocks``: the names of its file's data blocks)."""
+    from .corpus_entry import _cell_content_text, formula_is_cell_content, formula_mismatch
+    from .expand import expanded
+    from .neighbours import close_contacts
+
     report = detect_symmetry(phase, symprec=symprec, limit=detect_limit)
     frac_all = expanded(phase, include_zero_occupancy=True)[0]
     contacts = tuple(Contact(*c) for c in close_contacts(phase))
@@ -258,22 +287,46 @@ def _info_encoded(source, **options) -> StructureInfo:
     return result
 
 
+def _info_blocks_encoded(source, encode: bool = False, **options):
+    """:func:`info_blocks`, with each result's :attr:`~StructureInfo.json_text` made when ``encode``."""
+    results, failed = info_blocks(source, **options)
+    if encode:
+        for r in results:
+            r.json_text  # noqa: B018 (made here, in the worker)
+    return results, failed
+
+
 def info_batch(paths, block: str | None = None, symprec: float = 0.01, *, jobs: int | None = 1,
                dask: str | None = None, progress=None, detect_limit: bool = True, encode: bool = False,
-               fork: bool = False) -> InfoBatch:
+               fork: bool = False, all_blocks: bool = False) -> InfoBatch:
     """:func:`info` on every path, here, on ``jobs`` worker processes or on Dask (``dask``: "local" or a scheduler
     address), the biggest files first; a file that fails — bad input, a bug, or a crash of its worker process — is
     listed in ``failed`` with its reason and the others go on (:func:`symstrain.parallel.run_batch`). ``encode``:
     each result's :attr:`~StructureInfo.json_text` is made where the result is made (by the workers, in parallel)
     for a caller that writes the batch as JSON. ``fork``: the caller holds no thread of its own (the command line):
-    the local workers may be forked from this process (:mod:`symstrain.parallel`)."""
+    the local workers may be forked from this process (:mod:`symstrain.parallel`). ``all_blocks``: every structure
+    block of each file (:func:`info_blocks`; ``block`` must then be None), a block that cannot be read listed in
+    ``failed`` with its block and the others kept."""
     import os
 
     paths = [str(p) for p in paths]
-    if not (isinstance(symprec, (int, float)) and symprec > 0):
-        raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec}")
+    _check_symprec(symprec)
+    if all_blocks and block is not None:
+        raise SymstrainInputError("--all-blocks", "reads every structure block: it cannot be given with --block")
     sizes = [os.path.getsize(p) if os.path.isfile(p) else 0 for p in paths]  # the cost grows with the atoms
-    read = partial(_info_encoded if encode else info, block=block, symprec=symprec, detect_limit=detect_limit)
+    if all_blocks:
+        read = partial(_info_blocks_encoded, encode=encode, symprec=symprec, detect_limit=detect_limit)
+    else:
+        read = partial(_info_encoded if encode else info, block=block, symprec=symprec, detect_limit=detect_limit)
     results, failed = run_batch(read, paths, block=block, jobs=jobs, dask=dask, weights=sizes, progress=progress,
                                 desc="info", preload=WORKER_IMPORTS, fork=fork)
-    return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))
+    if not all_blocks:
+        return InfoBatch(tuple(r for r in results if r is not None), tuple(failed), len(paths))
+    read_ok, failed_all, whole = [], [], iter(failed)  # (one failure per file that failed, in input order)
+    for path, got in zip(paths, results):
+        if got is None:
+            failed_all.append(next(whole))
+            continue
+        read_ok += got[0]
+        failed_all += [Failure(path, name, src, problem) for name, src, problem in got[1]]
+    return InfoBatch(tuple(read_ok), tuple(failed_all), len(paths))

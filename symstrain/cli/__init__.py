@@ -59,7 +59,8 @@ class CommandResult:
 
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other input error
-        sys.stderr.write(f"symstrain: error: {self.prog}: {message}\n")
+        where = self.prog.removeprefix("symstrain").strip()  # (a subcommand's name; none for the top parser)
+        sys.stderr.write(f"symstrain: error: {where + ': ' if where else ''}{message}\n")
         raise SystemExit(2)
 
 

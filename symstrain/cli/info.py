@@ -18,7 +18,11 @@ def add_arguments(p):
     from .scan import add_parallel_arguments
 
     p.add_argument("files", nargs="+", metavar="FILE", help="CIF file(s)")
-    p.add_argument("--block", help="data block name (default: the first block with a cell and atoms)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--block", help="data block name (default: the first block with a cell and atoms)")
+    which.add_argument("--all-blocks", action="store_true",
+                       help="every structure block of each file (a variable-temperature deposit holds one per "
+                            "temperature): one result per block; a block that cannot be read is listed as failed")
     p.add_argument("--symprec", type=float, default=0.01,
                    help="spglib tolerance in Å for the detected group (default 0.01); the ladder is always reported")
     p.add_argument("--csv", metavar="FILE", help="write the summary table (one row per file read) to this new CSV")
@@ -33,7 +37,8 @@ def run(args):
     from pathlib import Path
 
     from ..errors import SymstrainInputError, WarningRecord
-    from ..structure_info import InfoBatch, info, info_batch
+    from ..parallel import Failure
+    from ..structure_info import InfoBatch, info, info_batch, info_blocks
     from . import CommandResult, progress_bar
     from .files import write_atomically
     from .scan import check_parallel
@@ -47,21 +52,27 @@ def run(args):
             raise SymstrainInputError(args.csv, "exists; refusing to overwrite it (choose another --csv)")
         if not csv.parent.is_dir():
             raise SymstrainInputError(args.csv, f"folder {csv.parent} does not exist")
-    if len(args.files) == 1:  # a batch of one: its error, if any, is the command's (exit 2, or 70 for a bug)
+    if len(args.files) == 1 and args.all_blocks:  # its error, if any, is the command's (exit 2, or 70 for a bug)
+        results, failed = info_blocks(args.files[0], args.symprec, not args.no_detect_limit)
+        batch = InfoBatch(results, tuple(Failure(args.files[0], *f) for f in failed), 1)
+    elif len(args.files) == 1:
         batch = InfoBatch((info(args.files[0], args.block, args.symprec, not args.no_detect_limit),), (), 1)
     else:
         batch = info_batch(args.files, args.block, args.symprec, jobs=args.jobs, dask=args.dask,
                            progress=progress_bar(not (args.json or args.no_progress)),
-                           detect_limit=not args.no_detect_limit, encode=args.json, fork=True)
+                           detect_limit=not args.no_detect_limit, encode=args.json, fork=True,
+                           all_blocks=args.all_blocks)
     if not batch.results:
-        raise SymstrainInputError(args.files[0], f"no file could be read ({len(batch.failed)} failed; first: "
+        what = "no structure block" if args.all_blocks and len(args.files) == 1 else "no file"
+        raise SymstrainInputError(args.files[0], f"{what} could be read ({len(batch.failed)} failed; first: "
                                                  f"{batch.failed[0].message})")
     files = []
     if args.csv:
         files.append(write_atomically(args.csv, lambda tmp: batch.table().to_csv(tmp, index=False)))
     warnings = batch.warnings
-    if batch.n_files == 1:
-        text = batch.results[0].summary()
+    if batch.n_files == 1:  # (every structure block of it with --all-blocks)
+        text = "\n\n".join([r.summary() for r in batch.results]
+                             + [f"FAILED block {f.block}: {f.message}" for f in batch.failed])
     else:  # many files: each warning says which file it concerns
         warnings = [WarningRecord(w.code, w.source, f"{Path(w.source).name}: {w.message}") for w in warnings]
         lines = [r.line() for r in batch.results] + [f"FAILED {f.message}" for f in batch.failed]
