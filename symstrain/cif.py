@@ -97,6 +97,7 @@ _MAGN_NAME_TAGS = ("_space_group_magn.name_BNS", "_space_group_magn_name_BNS", "
 _HM_TAGS = ("_symmetry_space_group_name_H-M", "_space_group_name_H-M_alt", "_space_group.name_H-M_alt")
 _HALL_TAGS = ("_symmetry_space_group_name_Hall", "_space_group_name_Hall", "_space_group.name_Hall")
 _NUMBER_TAGS = ("_symmetry_Int_Tables_number", "_space_group_IT_number", "_space_group.IT_number")
+_CODE_TAGS = ("_space_group_IT_coordinate_system_code", "_space_group.IT_coordinate_system_code")
 _SUPERSPACE_TAGS = (
     "_space_group_symop_ssg_operation_algebraic",
     "_space_group_ssg_name",
@@ -558,7 +559,9 @@ def _symmetry_items(block) -> SymmetryItems:
     if operators is None:
         operators, op_tag = _magnetic_operators(block)
     hm_ref, hm_ref_tag = first_item_text(block, ("_space_group_name_H-M_ref",))
-    return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag, hm_ref, hm_ref_tag)
+    code, code_tag = first_item_text(block, _CODE_TAGS)
+    return SymmetryItems(operators, op_tag, hm, hm_tag, hall, hall_tag, number, number_tag, hm_ref, hm_ref_tag,
+                         code, code_tag)
 
 
 def _magnetic_operators(block) -> tuple[tuple[str, ...] | None, str | None]:

@@ -17,6 +17,8 @@ Conventions
   warning) → IT number → P 1 assumed with a warning. An H-M symbol may carry its setting in words or letters
   ('F d -3 m {origin @ centre (-3m)}', '(origin choice 1)', '(hexagonal axes)', ICSD's S / Z). With an H-M and
   a Hall symbol of the same type but another setting, the Hall symbol wins because it fixes the origin.
+  ``_space_group_IT_coordinate_system_code`` completes an H-M symbol or IT number that leaves the origin choice or
+  axes open (:func:`_coded_setting`).
 * One policy on every path: operators that form a group are authoritative, and an H-M symbol or IT number
   of another group is a warning (``symbol_disagrees``, ``number_disagrees``); operators that do not form a
   group (:meth:`SymOps.closure_defect`, checked before anything else, also where pure translations shrink the
@@ -78,6 +80,10 @@ class SymmetryItems:
     #: the group)
     hm_ref: str | None = None
     hm_ref_tag: str | None = None
+    #: ``_space_group_IT_coordinate_system_code``: the setting in IT's code — origin choice '1'/'2', axes 'h'/'r',
+    #: monoclinic cell 'b1', '-c2' …, orthorhombic axes 'ba-c' …, or both ('2ba-c'); it completes a symbol or number
+    coordinate_code: str | None = None
+    coordinate_code_tag: str | None = None
 
 
 def _parse_operators(items: SymmetryItems, source) -> SymOps:
@@ -212,6 +218,7 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                     "is used because it fixes the origin"))
                 return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
         _check_number(sg, number, number_tag, source, warnings)
+        sg = _coded_setting(sg, hm, items, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
 
     if hall is not None:
@@ -226,18 +233,22 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
         if sg is None:
             raise SymstrainInputError(source, f"unknown space-group symbol {items.hm_ref!r} in {items.hm_ref_tag} and "
                                               "no operators")
-        warnings.append(WarningText("reference_setting_assumed", source,
-                                    f"the group is named only by {items.hm_ref_tag} {items.hm_ref!r} (its reference "
-                                    f"setting): the file's setting is taken to be {sg.xhm()}"))
-        _check_number(sg, number, number_tag, source, warnings)
-        return SpaceGroupInfo.from_gemmi(sg, "H-M ref"), None
+        coded = _coded_setting(sg, items.hm_ref, items, source, warnings)
+        if coded is sg:
+            warnings.append(WarningText("reference_setting_assumed", source,
+                                        f"the group is named only by {items.hm_ref_tag} {items.hm_ref!r} (its "
+                                        f"reference setting): the file's setting is taken to be {sg.xhm()}"))
+        _check_number(coded, number, number_tag, source, warnings)
+        return SpaceGroupInfo.from_gemmi(coded, "H-M ref"), None
 
     if number is not None:
         import gemmi
 
         n = _it_number(number, number_tag, source, None)
         sg = gemmi.find_spacegroup_by_number(n)
-        return SpaceGroupInfo.from_gemmi(sg, "number"), None
+        coded = _coded_setting(sg, None, items, source, warnings)
+        # (with the setting named by the code, none is guessed from the atoms: setting_from_number)
+        return SpaceGroupInfo.from_gemmi(coded, "number" if coded is sg else "number and code"), None
 
     import gemmi
 
@@ -245,6 +256,60 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                                 "no symmetry information (no operators, H-M, Hall or IT number): P 1 assumed"))
     sg = gemmi.find_spacegroup_by_name("P 1")
     return SpaceGroupInfo.from_gemmi(sg, "assumed P1"), None
+
+
+def _code_settings(code: str, number: int) -> list:
+    """gemmi's tabulated settings of group ``number`` that IT's coordinate-system ``code`` fits: origin choice
+    ('1', '2'), axes ('h', 'r'), monoclinic unique axis and cell ('b1', '-c2'; 'b' where the group has one cell) or
+    orthorhombic axes ('abc', 'ba-c', …), alone or after an origin choice ('2ba-c')."""
+    import gemmi
+
+    c = "".join(code.split())
+    origin, axes = (c[0], c[1:]) if c[:1] in ("1", "2") else (None, c)
+    settings = [s for s in gemmi.spacegroup_table_itb() if s.number == number]
+    if origin is not None:
+        settings = [s for s in settings if s.ext == origin]
+    if axes.lower() in ("h", "r"):
+        return [s for s in settings if s.ext == axes.upper()]
+    if axes:
+        axes = "" if axes == "abc" else axes
+        settings = [s for s in settings if s.qualifier == axes
+                    or (len(axes) >= 2 and axes[-1] in "123" and s.qualifier == axes[:-1])]  # ('b1' for 'b')
+    return settings
+
+
+def _coded_setting(sg, symbol: str | None, items: SymmetryItems, source, warnings: list):
+    """``sg`` (gemmi's group read from the H-M ``symbol``, or from the IT number when ``symbol`` is None) in the
+    setting ``items.coordinate_code`` names, where the symbol leaves it open: "F d -3 m" with code 2 is origin
+    choice 2 (gemmi's "F d -3 m" alone is choice 1), "R -3 m" with code r rhombohedral axes. ``sg`` itself when there
+    is no code or it names sg's setting; a code that names no setting of the group is not used (a warning). A code
+    that contradicts the origin or axes the symbol states is an error; one that names other glide or cell axes than
+    a symbol's is not used (a warning: the symbol writes them out)."""
+    code, tag = items.coordinate_code, items.coordinate_code_tag
+    if code is None:
+        return sg
+    settings = _code_settings(code, sg.number)
+    if not settings:
+        warnings.append(WarningText("coordinate_code_not_used", source,
+                                    f"{tag} {code!r} names no setting of group {sg.number} ({sg.xhm()}); not used"))
+        return sg
+    if any(s.xhm() == sg.xhm() for s in settings):
+        return sg
+    same = [s for s in settings if s.hm == sg.hm]  # the same symbol in another origin choice or axes
+    if symbol is None and len(settings) == 1:
+        return settings[0]
+    if len(same) == 1:
+        from .cif_symbols import states_setting
+
+        if symbol is None or not states_setting(symbol):
+            return same[0]
+        raise SymstrainInputError(source, f"the H-M symbol {symbol!r} is {sg.xhm()} but {tag} {code!r} says "
+                                          f"{same[0].xhm()}: origin or axes contradict each other")
+    warnings.append(WarningText(
+        "coordinate_code_not_used", source,
+        f"{tag} {code!r} names {', '.join(s.xhm() for s in settings[:4])}, not {sg.xhm()}"
+        + (f" as the H-M symbol {symbol!r} writes it; the symbol is used" if symbol else "; not used")))
+    return sg
 
 
 def _it_number(text: str, tag: str, source, warnings: list | None) -> int | None:

@@ -48,6 +48,11 @@ def _setting_qualifier(symbol: str) -> tuple[str, str] | None:
     return (m[1], "1" if m[2] == "S" else "2") if m else None
 
 
+def states_setting(symbol: str) -> bool:
+    """True when the H-M ``symbol`` states its origin choice or axes itself (':2', ':H', words, ICSD's S / Z)."""
+    return ":" in symbol or _setting_qualifier(symbol) is not None
+
+
 def sg_from_hm(symbol: str):
     """gemmi's space group for an H-M symbol as files write it (spaces, underscores, SHELXTL's 'P2(1)/c', a setting
     after the symbol in words or as ICSD's S / Z letter), or None."""
