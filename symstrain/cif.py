@@ -61,8 +61,9 @@ import zlib
 from pathlib import Path
 
 from . import cif_atoms as _atoms
-from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, reduce_to_true_lattice,
-                             setting_from_number)
+from .cif_spacegroup import (SymmetryItems, check_metric, declared_spacegroup, origin_from_overlaps,
+                             reduce_to_true_lattice, setting_from_number)
+from .cif_symbols import states_setting
 from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, NULL_TEXTS, T_MAX, Z_MAX, first_item_text, has_dotted_name,
                          is_null, item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags,
                          texts, unquote)
@@ -439,6 +440,10 @@ def _phase_from_block(block, source: str) -> Phase:
     _atoms.check_room(cell, sg, atoms, source)
     if sg.source == "number":
         sg = setting_from_number(sg, cell, atoms, warnings, source)
+    elif sg.source in ("H-M", "H-M ref") and items.coordinate_code is None:
+        symbol, tag = (items.hm, items.hm_tag) if sg.source == "H-M" else (items.hm_ref, items.hm_ref_tag)
+        if not states_setting(symbol):
+            sg = origin_from_overlaps(sg, symbol, tag, cell, atoms, warnings, source)
     if sg.source != "symops":  # (operator lists are checked as they are read)
         check_metric(sg.rotations, cell, f"the operations of {sg.hm}", source, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)

@@ -354,8 +354,7 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
         return sg_info
 
     def overlaps(info):
-        ph = Phase(cell, info, tuple(atoms))
-        return [c for c in close_contacts(ph, max_pairs=1000) if c[4] == "overlap"]
+        return _overlaps(info, cell, atoms)
 
     ref_bad = overlaps(sg_info)
     n = sg_info.number
@@ -388,6 +387,44 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
         f"on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å); "
         + ("no" if not clean else f"{len(clean)}") + " other setting(s) avoid that"))
     return sg_info
+
+
+def _overlaps(sg_info, cell, atoms) -> list:
+    """The contacts of the kind "overlap" (two atoms on top of each other) of ``atoms`` expanded by ``sg_info``."""
+    from .neighbours import close_contacts
+
+    return [c for c in close_contacts(Phase(cell, sg_info, tuple(atoms)), max_pairs=1000) if c[4] == "overlap"]
+
+
+def origin_from_overlaps(sg_info, symbol: str, tag: str, cell, atoms, warnings, source="<memory>"):
+    """The origin choice of a group with two (``sg_info`` in choice 1, gemmi's reading of a symbol that states none,
+    e.g. 'F d -3 m'): choice 1, unless its atoms lie on top of each other and choice 2's do not (a file written in
+    choice 2 without saying so: silicon at 1/8, 1/8, 1/8 is 16 atoms per cell in choice 1, 8 in choice 2). A
+    warning (``origin_assumed``) says which was taken and why."""
+    import gemmi
+
+    if not sg_info.hm.endswith(":1"):
+        return sg_info
+    other = gemmi.find_spacegroup_by_name(sg_info.hm[:-1] + "2")
+    if other is None:
+        return sg_info
+    said = f"{tag} {symbol!r} does not state its origin choice"
+    first = _overlaps(sg_info, cell, atoms)
+    if not first:
+        warnings.append(WarningText("origin_assumed", source, f"{said}: origin choice 1 ({sg_info.hm}) is assumed "
+                                                              "(its atoms do not overlap)"))
+        return sg_info
+    worst = first[0]
+    second = SpaceGroupInfo.from_gemmi(other, sg_info.source)
+    if _overlaps(second, cell, atoms):
+        warnings.append(WarningText("origin_assumed", source, f"{said}: origin choice 1 ({sg_info.hm}) is assumed "
+                                                              "although atoms overlap in both choices"))
+        return sg_info
+    warnings.append(WarningText(
+        "origin_assumed", source,
+        f"{said}: origin choice 1 puts atoms on top of each other ({worst[0]}–{worst[1]} {worst[2]:.2f} Å) and "
+        f"choice 2 does not: {second.hm} is used"))
+    return second
 
 
 def _check_number(sg, number, number_tag, source, warnings):

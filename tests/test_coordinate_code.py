@@ -92,3 +92,23 @@ def test_monoclinic_code_against_the_symbol_is_a_warning_and_the_symbol_is_used(
     assert ph.spacegroup.hm == "P 1 21/n 1"
     w = [w for w in ph.warnings if getattr(w, "code", "") == "coordinate_code_not_used"]
     assert w and "P 1 21/c 1" in str(w[0])
+
+
+def test_a_symbol_without_its_origin_takes_the_choice_where_atoms_do_not_overlap(tmp_path):
+    """Spinel-type O at x = 0.2552 (origin choice 2's 32e): in choice 1 the images of O lie 0.13 Å apart
+    (a = 8.57 Å; sweep 13's Fe₃O₄ files without their coordinate-system code)."""
+    path = tmp_path / "sp.cif"
+    path.write_text("data_sp\n_cell_length_a 8.57\n_cell_length_b 8.57\n_cell_length_c 8.57\n_cell_angle_alpha 90\n"
+                    "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'F d -3 m'\n"
+                    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                    "_atom_site_fract_z\nFe1 Fe 0.125 0.125 0.125\nFe2 Fe 0.5 0.5 0.5\nO1 O 0.2552 0.2552 0.2552\n")
+    ph, n = _cell_atoms(path)
+    assert ph.spacegroup.hm == "F d -3 m:2" and n == 8 + 16 + 32  # Fe₂₄O₃₂: Fe₃O₄ × 8
+    w = [str(w) for w in ph.warnings if getattr(w, "code", "") == "origin_assumed"]
+    assert len(w) == 1 and "choice 2 does not" in w[0]
+
+
+def test_a_symbol_without_its_origin_keeps_choice_1_where_both_are_possible(tmp_path):
+    ph, n = _cell_atoms(_silicon(tmp_path, "_symmetry_space_group_name_H-M 'F d -3 m'"))
+    w = [str(w) for w in ph.warnings if getattr(w, "code", "") == "origin_assumed"]
+    assert ph.spacegroup.hm == "F d -3 m:1" and len(w) == 1 and "do not overlap" in w[0]
