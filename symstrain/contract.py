@@ -68,14 +68,14 @@ def clean(x, scale: float = 1.0, rel: float = 1e-12):
     return float(out) if out.ndim == 0 else out
 
 
-def clean_su(su):
+def clean_su(su, floor: float = 1e-12):
     """An array of s.u.'s from finite differences with the entries that are rounding set to exactly 0: below
-    1e-12, or below 1e-9 of the array's largest (a first-order s.u. that is 0, e.g. of the component of a unit
+    ``floor``, or below 1e-9 of the array's largest (a first-order s.u. that is 0, e.g. of the component of a unit
     vector along itself, comes out ~1e-12 beside real ones of 1e-2). NaN (unknown) stays NaN."""
     a = np.asarray(su, dtype=float)
     finite = a[np.isfinite(a)]
     top = float(np.max(np.abs(finite))) if finite.size else 0.0
-    out = np.where(np.abs(a) < max(1e-12, 1e-9 * top), 0.0, a) + 0.0
+    out = np.where(np.abs(a) < max(floor, 1e-9 * top), 0.0, a) + 0.0
     return float(out) if out.ndim == 0 else out
 
 

@@ -195,9 +195,9 @@ class StrainResult:
             su = contract.clean_su(s) if self.has_su else (0.0 if s == 0 else None)
             return contract.quantity(contract.clean(v), su)
 
-        def qa(v, s):
+        def qa(v, s, floor=1e-12):
             exact = np.where(np.asarray(s, dtype=float) == 0, 0.0, np.nan)
-            return contract.quantity_array(contract.clean(v), contract.clean_su(s) if self.has_su else exact)
+            return contract.quantity_array(contract.clean(v), contract.clean_su(s, floor) if self.has_su else exact)
 
         return {
             "frame": self.frame,
@@ -219,7 +219,9 @@ class StrainResult:
             "e_ss": q(self.e_ss, self.e_ss_su),
             "principal": {
                 "values": qa(self.principal, self.principal_su),
-                "directions": qa(self.principal_directions, self.principal_directions_su),
+                # (components of unit vectors: an s.u. below 1e-9 is the rounding of a direction no input turns —
+                # tied inputs add their rounding up, ~1e-11)
+                "directions": qa(self.principal_directions, self.principal_directions_su, 1e-9),
                 "directions_uvw": contract.quantity_array(contract.clean(self.principal_directions_uvw()), None),
             },
             "finite": {k: qa(E, Es) for k, (E, Es) in self.finite.items()},
@@ -453,17 +455,23 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     warnings = job.warnings
     gaps = np.diff(vals["principal"])
     close = (gaps < 1e-6) | (has_su and gaps < 3 * np.max(sus["principal"]))
-    if np.any(close):
+    # shear components zero by symmetry (an orthorhombic or higher child): the principal directions are the axes,
+    # whatever the values; only the order of values within their s.u.'s of each other is uncertain
+    axes_fixed = job.zero is not None and bool(np.all(np.asarray(job.zero, bool)[3:]))
+    if np.any(close) and axes_fixed:
+        warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains within their "
+                                    "s.u.'s of each other: their order is uncertain (their directions are the axes, "
+                                    "fixed by symmetry)"))
+    elif np.any(close):
         warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains nearly "
                                     "degenerate: their directions are ill-defined (and so their s.u.'s)"))
-        # a direction within a degenerate pair is any in their plane: no s.u. (finite differences gave 353); all
-        # three degenerate (no strain, or an isotropic one): every direction is principal, the axes are given
+        # a direction within a degenerate pair is any in their plane: no s.u. (finite differences gave 353). The
+        # directions stay the eigenvectors of the values given (all three tied — no strain or an isotropic one —
+        # every direction is principal)
         tied = np.zeros(3, bool)
         tied[:-1] |= close
         tied[1:] |= close
         sus = {**sus, "directions": np.where(tied[None, :], np.nan, sus["directions"])}
-        if tied.all():
-            vals = {**vals, "directions": np.eye(3)}
     beta0 = float(vals["ref_mapped"][4])
     if abs(beta0 - 90.0) > 1e-3:
         warnings.append(WarningText("eps13_oblique_reference", job.child_label, f"the reference has β = {beta0:.4g}° "

@@ -168,7 +168,8 @@ def principal_strains(e: np.ndarray, cov: np.ndarray | None = None, zero=None) -
       cluster's eigenvalues — σ² of their mean plus the noise of their spread, one Frobenius norm's, so that
       correlations drop out. For a diagonal tensor it is the root mean square of the members' σ(e_ii) (with the
       shear components between them): e11's s.u. for a principal strain equal to e11 = e22 of equal s.u.'s. An
-      s.u. is 0 only where every component it is made of is exact.
+      s.u. is 0 only where every component it is made of is exact. Where ``zero`` holds every shear component at 0
+      (the axes are principal by symmetry) only tied values form a cluster: the others keep their e_ii's s.u.
     """
     e = np.array(e, dtype=float).reshape(-1, 6)
     N = len(e)
@@ -225,9 +226,12 @@ def principal_strains(e: np.ndarray, cov: np.ndarray | None = None, zero=None) -
         var += q * M[:, k]
     var = np.maximum(var, 0.0).T  # (N, 8) variances
     together = tie.copy()
+    # shear components zero by symmetry: the principal axes are the cell's axes whatever the values, each value is
+    # its e_ii with e_ii's own s.u. (only values equal by the components, e11 = e22 of a tetragonal cell, tie)
+    axes_fixed = np.zeros(N, bool) if zero is None else z[:, 3:].all(axis=1)
     for k, (d, ab) in enumerate(((6, 5), (7, 3))):
         with np.errstate(invalid="ignore"):
-            together[:, k] |= gap[:, k] <= np.sqrt(var[:, d] + 4 * var[:, ab])
+            together[:, k] |= (gap[:, k] <= np.sqrt(var[:, d] + 4 * var[:, ab])) & ~axes_fixed
     su2 = var[:, :3].copy()
     three = together[:, 0] & together[:, 1]
     for k, (a, b, ab) in enumerate(((0, 1, 5), (1, 2, 3))):
@@ -370,6 +374,46 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
     return sig, ref_has, child_has, missing_sus(p0, s0, ref_has), missing_sus(p, s, child_has)
 
 
+def _tied_terms(J, sigma, cols, tied) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, terms)``: the rows of :func:`propagate` where ``tied`` joins inputs, and their terms σ_j·∂y/∂x_j
+    (R, m, K) from the derivatives ``J`` (N, m, K) of the ``cols`` inputs, each tied input's added to its
+    representative's (then 0)."""
+    if tied is None:
+        return np.zeros(0, int), None
+    tied = np.asarray(tied)
+    rows = np.flatnonzero((tied[:, cols] != cols[None, :]).any(axis=1))
+    if not len(rows):
+        return rows, None
+    Jt = J[rows] * sigma[rows][:, cols][:, :, None]
+    where = {c: j for j, c in enumerate(cols.tolist())}
+    for j, c in enumerate(cols.tolist()):
+        rep = tied[rows, c]
+        moved = np.flatnonzero(rep != c)
+        if len(moved):  # (a tied input has an s.u., and so has its representative: both are active)
+            to = np.array([where[r] for r in rep[moved].tolist()])
+            Jt[moved, to] += Jt[moved, j]
+            Jt[moved, j] = 0.0
+    return rows, Jt
+
+
+def tied_parameters(x0: np.ndarray, sig: np.ndarray) -> np.ndarray | None:
+    """(N, n) int: for each input column of the cells ``x0`` (N, 6·k: a, b, c, α, β, γ of each cell), the column
+    whose error it shares — the first of the cell's lengths (or angles) written with the same value and the same
+    s.u. (``sig`` > 0): one refined parameter written twice, as a = b of a tetragonal or hexagonal cell, a = b = c of
+    a cubic one and α = β = γ on rhombohedral axes are (a cell's symmetry constrains them equal); its own column
+    where none. None when no column is tied."""
+    x0, sig = np.asarray(x0, float), np.asarray(sig, float)
+    N, n = x0.shape
+    tied = np.broadcast_to(np.arange(n), (N, n)).copy()
+    for cell in range(0, n - n % 6, 6):
+        for first in (cell, cell + 3):  # lengths, then angles
+            for j in (first + 1, first + 2):
+                for i in range(first, j):
+                    same = (tied[:, j] == j) & (sig[:, j] > 0) & (x0[:, j] == x0[:, i]) & (sig[:, j] == sig[:, i])
+                    tied[same, j] = tied[same, i]
+    return None if (tied == np.arange(n)).all() else tied
+
+
 def missing_sus(par, sig, has) -> np.ndarray:
     """(N, 6) mask of the lengths and non-special angles (not 90°, 120°, 60°) of cells ``par`` (N, 6) that lack an
     s.u. in ``sig`` (NaN) while their cell has others (``has`` (N,), as :func:`input_sigmas` gives it): the inputs
@@ -417,11 +461,13 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     split_of = None if split_of is None else np.asarray(split_of, dtype=int)
     zero = None if zero is None else np.broadcast_to(np.asarray(zero, bool), (N, 6))
     x0 = np.hstack([p0, p])
+    tied = tied_parameters(x0, sig)
     jobs = []
     for lo in range(0, N, CHUNK):
         sl = slice(lo, min(lo + CHUNK, N))
         jobs.append((x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
-                     None if split_of is None else split_of[sl], strain_only, None if zero is None else zero[sl]))
+                     None if split_of is None else split_of[sl], strain_only, None if zero is None else zero[sl],
+                     None if tied is None else tied[sl]))
     parts = [_chunk(*a) for a in jobs] if chunk_map is None else chunk_map(_chunk, jobs)
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
@@ -447,7 +493,7 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
                        ref_has, child_has)
 
 
-def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=None):
+def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=None, tied=None):
     """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs; the principal strains from
     e and its covariance, :func:`principal_strains`)."""
     cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]])).T.copy()  # (6, N)
@@ -462,8 +508,8 @@ def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=
                          None if split_of is None else split_of[rows], (tuple(cos[:3]), tuple(cos[3:])), strain_only)
 
     if strain_only:
-        return propagate(fun, x0, sig, active)
-    vals, sus = propagate(fun, x0, sig, active, covariance=("e",))
+        return propagate(fun, x0, sig, active, tied=tied)
+    vals, sus = propagate(fun, x0, sig, active, covariance=("e",), tied=tied)
     vals["principal"], sus["principal"] = principal_strains(vals["e"], sus.pop("e_cov"), zero)
     return vals, sus
 
@@ -545,7 +591,7 @@ def norm_su_floor(values: dict, sus: dict, pairs) -> None:
 _NOISE_SU = 1e-12
 
 
-def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=()) -> tuple[dict, dict]:
+def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=(), tied=None) -> tuple[dict, dict]:
     """Values and first-order s.u.'s of every array ``fun`` returns, for N independent input vectors.
 
     ``x0`` (N, n) inputs, ``sigma`` (N, n) their s.u.'s (0 = exact); ``active`` the input columns to differentiate
@@ -556,6 +602,9 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=()
     here, and ``strain()`` through :func:`symstrain.strain_math.run_jobs`).
     ``covariance``: keys of outputs whose first-order covariance Σ_j σ_j²·(∂y/∂x_j)(∂y/∂x_j)ᵀ between their K
     components is wanted too: (N, K, K) in the s.u. dict under ``key + "_cov"`` (components in C order).
+    ``tied`` (N, n) int or None (:func:`tied_parameters`): inputs that share one error (one refined parameter written
+    twice, e.g. a = b of a tetragonal cell) — their terms σ_j·∂y/∂x_j are added before squaring (full correlation);
+    rows without a tie give the same bits as without ``tied``.
     """
     N, n = x0.shape
     cols = np.arange(n) if active is None else np.asarray(active, dtype=int)
@@ -593,6 +642,11 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=()
         at = sum(widths[:keys.index(key)])
         Js = J[:, :, at:at + widths[keys.index(key)]] * sigma[:, cols][:, :, None]  # (N, m, K): σ_j·∂y/∂x_j
         covs[key + "_cov"] = np.swapaxes(Js, 1, 2) @ Js
+    rows, Jt = _tied_terms(J, sigma, cols, tied)  # (rows with tied inputs: their terms, ties added up)
+    for key in covariance if len(rows) else ():
+        at = sum(widths[:keys.index(key)])
+        Js = Jt[:, :, at:at + widths[keys.index(key)]]
+        covs[key + "_cov"][rows] = np.swapaxes(Js, 1, 2) @ Js
     np.square(J, out=J)
     J *= w
     # Σ_j in the order j = 0, 1, …, m−1, one addition at a time (what numpy's sum over that axis does here;
@@ -600,6 +654,8 @@ def propagate(fun, x0: np.ndarray, sigma: np.ndarray, active=None, covariance=()
     s2 = np.zeros((N, a0.shape[1])) if m == 0 else J[:, 0].copy()
     for j in range(1, m):
         s2 += J[:, j]
+    if len(rows):
+        s2[rows] = np.einsum("rjk,rjk->rk", Jt, Jt)
     su = np.sqrt(s2)
     # an s.u. of rounding noise alone (a quantity that no input moves: a component zero by symmetry, whose
     # differences are ~1e-21) is exactly 0, as its value is; every real s.u. is many orders above this floor

@@ -25,7 +25,7 @@ from .errors import SymstrainInputError, WarningText
 from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
 from .phase import CELL_NAMES, Cell
 from .strain_kernel import (input_sigmas, norm_su_floor, one_measurement, principal_strains, projected, propagate,
-                            unknown_where_one_cell_lacks_su, zero_against_itself)
+                            tied_parameters, unknown_where_one_cell_lacks_su, zero_against_itself)
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
@@ -281,7 +281,7 @@ def run_jobs(jobs: list[StrainJob], frame: str, fin: tuple[str, ...], max_strain
     zero = np.array([np.zeros(6, bool) if j.zero is None else np.asarray(j.zero, bool) for j in jobs])
     try:
         if np.any(has_su):
-            vals, sus = propagate(fun, x0, sig, covariance=("e",))
+            vals, sus = propagate(fun, x0, sig, covariance=("e",), tied=tied_parameters(x0, sig))
             norm_su_floor(vals, sus, (("e_ss", "e", None), ("e_sb", "sb_coordinates", None),
                                       ("e_nsb", "nsb_coordinates", None)))
             cov = sus.pop("e_cov")[:, _VOIGT_FLAT][:, :, _VOIGT_FLAT]

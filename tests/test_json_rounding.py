@@ -29,8 +29,10 @@ def test_principal_direction_su_of_its_own_component_is_zero():
     """A cubic reference 4.006(2) Å mapped on an Amm2-like child with b' = b + c, c' = −b + c (P below): in the
     child's frame the strain has e23 ≠ 0, so two principal directions turn in the yz plane. To first order a unit
     vector's component along itself does not change (d|v|² = 2 v·dv = 0): its s.u. is 0 — it came out 1.2e-12
-    from the finite differences. The direction along x is fixed by symmetry: s.u. 0 throughout."""
-    ref = Cell(4.006, 4.006, 4.006, 90, 90, 90, su=(0.002, 0.002, 0.002, None, None, None))
+    from the finite differences. The direction along x is fixed by symmetry: s.u. 0 throughout. (b and c of the
+    reference are given different s.u.'s, so they are two parameters: equal ones are one refined parameter, whose
+    error scales the cubic cell as a whole and turns no direction — every s.u. is then 0.)"""
+    ref = Cell(4.006, 4.006, 4.006, 90, 90, 90, su=(0.002, 0.002, 0.003, None, None, None))
     child = Cell(3.99, 5.67, 5.69, 90, 90, 90, su=(0.001, 0.001, 0.001, None, None, None))
     P = np.array([[1, 0, 0], [0, 1, -1], [0, 1, 1]])
     d = strain(ref, child, P=P).to_dict()["principal"]["directions"]
@@ -38,6 +40,10 @@ def test_principal_direction_su_of_its_own_component_is_zero():
     own = [s[i, int(np.argmax(np.abs(v[i])))] for i in range(3)]
     assert own == [0.0, 0.0, 0.0]
     assert np.all((s == 0.0) | (s > 1e-6))  # every s.u. is either exactly 0 or a real one
+    assert s.max() > 1e-3  # (b and c of the reference apart: the yz directions turn)
+    one = Cell(4.006, 4.006, 4.006, 90, 90, 90, su=(0.002, 0.002, 0.002, None, None, None))
+    d = strain(one, child, P=P).to_dict()["principal"]["directions"]
+    assert np.array(d["su"], dtype=float).tolist() == np.zeros((3, 3)).tolist()
 
 
 def test_step_through_two_equal_rows_has_slope_zero():

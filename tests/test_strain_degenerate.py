@@ -2,8 +2,9 @@
 
 A cubic Pm-3m cell a0 = 6.30649(2) Å (MAPbI3 at 350 K) and its I4/mcm child a = b = 8.79948(6), c = 12.68821(11) Å at
 190 K (P = (a−b, a+b, 2c)). Expected numbers are closed forms of the cells: e_ii = a_i/a0_i′ − 1, σ(e_ii)² =
-(σ_a/a0′)² + (a·σ(a0′)/a0′²)² with the cells independent; the s.u. of a degenerate cluster is checked against a
-Monte Carlo sample of the eigenvalues themselves."""
+(σ_a/a0′)² + (a·σ(a0′)/a0′²)² with the cells independent, and a = b = c of the cubic cell (a = b of the tetragonal
+one) one refined parameter each, written with one value and one s.u.: their errors are one; the s.u. of a degenerate
+cluster is checked against a Monte Carlo sample of the eigenvalues themselves."""
 
 from __future__ import annotations
 
@@ -30,13 +31,15 @@ TETRAGONAL = (f"data_tet_190K\n_diffrn_ambient_temperature 190\n_cell_length_a {
 A0B = 6.30651
 CUBIC_360 = CUBIC.replace("data_cub_350K", "data_cub_360K").replace("temperature 350", "temperature 360").replace(
     f"{A0}(2)", f"{A0B}(2)")
-#: σ(e_ii) of one cubic cell against the other: a/a0 − 1 with a and a0 independent, each 2e-5
+#: σ(e_ii) of one cubic cell against the other: a/a0 − 1 with a and a0 independent, each 2e-5 (and e11 = e22 = e33
+#: move together: a = b = c is one parameter in each cell)
 SIGMA_CUBIC = math.hypot(S0 / A0B, A0 * S0 / A0B**2)
 E_CUBIC = A0 / A0B - 1
-#: the tetragonal child against the cubic cell mapped by P: a0′ = √(a0² + b0²) = √2·a0, σ(a0′) = σ(a0)
+#: the tetragonal child against the cubic cell mapped by P: a0′ = √(a0² + b0²) = √2·a0, σ(a0′) = √2·σ(a0) (a0 = b0
+#: one parameter; σ(a0) as two independent ones)
 A0P = math.sqrt(2) * A0
 E11 = A / A0P - 1
-SIGMA_E11 = math.hypot(SA / A0P, A * S0 / A0P**2)
+SIGMA_E11 = math.hypot(SA / A0P, A * math.sqrt(2) * S0 / A0P**2)
 
 
 @pytest.fixture(scope="module")
@@ -176,13 +179,14 @@ def test_no_su_of_a_principal_strain_is_zero_unless_exact():
 def test_e_nsb_of_a_cubic_pair_is_one_quantity_in_strain_and_table(cifs, capsys, table_rows):
     """The cubic cell against itself: ``strain`` (the relation's split: e_nsb = |e11+e22+e33|/√3) gave 0 ± 4.48e-6,
     the table's paraphase row 0 ± 7.77e-6 — the norm of e11, e22, e33 taken singly, another quantity. The paraphase
-    rows now take their group's split against itself, the relation's: by hand σ(e11+e22+e33)/√3 = σ(e11) (the three
-    independent), the printed combination's s.u. over √3, in both commands."""
+    rows now take their group's split against itself, the relation's: by hand σ(e11+e22+e33) = 3·σ(e11) (a = b = c
+    one parameter in each cell: the three move together), e_nsb's the printed combination's over √3, in both
+    commands."""
     doc = _json(capsys, "strain", cifs[2], cifs[0])
     split = doc["split"]
     assert split["non_symmetry_breaking"] == ["e11+e22+e33"]
     trace_su = split["components"]["e11+e22+e33"]["su"]
-    assert trace_su == pytest.approx(math.sqrt(3) * SIGMA_CUBIC, rel=1e-6)
+    assert trace_su == pytest.approx(3 * SIGMA_CUBIC, rel=1e-6)
     assert split["e_nsb"]["value"] == pytest.approx(math.sqrt(3) * abs(E_CUBIC), rel=1e-6)  # |3e|/√3, unresolved:
     assert split["e_nsb"]["su"] == pytest.approx(trace_su / math.sqrt(3), rel=1e-9)  # the floor, σ(trace)/√3
     row = _table_against_360(cifs)[350.0]
