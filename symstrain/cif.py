@@ -179,9 +179,14 @@ def _read_document(path: Path):
             line, what = m.groups()
             if what.startswith("expected block header") and int(line) <= 1:
                 raise SymstrainInputError(path, f"not a CIF file (line {line}: {what})") from None
-            if "Wrong number of values in loop" in what:
-                raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
             text = source if isinstance(source, str) else data.decode("utf-8")
+            if "Wrong number of values in loop" in what:
+                listed = _first_cif2_list(text, int(line))
+                if listed:  # gemmi counts a list's items as values: the loop looks broken, the cause is the list
+                    raise SymstrainInputError(
+                        path, f"line {listed[0]}: the loop value {listed[1]!r} is a CIF 2.0 list, which is not read "
+                        f"(gemmi: {what}); write one value per item (x, y, z in columns of their own)") from None
+                raise SymstrainInputError(path, f"truncated or broken loop at line {line}: {what}") from None
             header = _spaced_block_name(text, int(line))
             if header:
                 name, rest = header
@@ -220,6 +225,22 @@ def _spaced_block_name(text: str, line: int) -> tuple[str, str] | None:
             m = _SPACED_HEADER.match(lines[n - 1].strip())
             if m:
                 return m.group(1), m.group(2)
+    return None
+
+
+def _first_cif2_list(text: str, line: int) -> tuple[int, str] | None:
+    """(line number, list) of the first CIF 2.0 list value (``[0 0 0]``) from ``line`` (1-based: a loop's header) on,
+    outside ;-text fields and comments, in a file that declares CIF 2.0 (``#\\#CIF_2.0``); None else."""
+    if not text.lstrip("\ufeff").startswith("#\\#CIF_2.0"):
+        return None
+    in_text = False
+    for n, row in enumerate(text.splitlines()[line - 1:], start=line):
+        if row.startswith(";"):
+            in_text = not in_text
+            continue
+        m = None if in_text else re.search(r"(?:^|\s)(\[[^\]]*\]?)", row.split("#", 1)[0])
+        if m:
+            return n, m.group(1).strip()
     return None
 
 

@@ -391,14 +391,17 @@ def _read_aniso(column, source, warnings) -> dict:
         raise SymstrainInputError(source, "_atom_site_aniso_ columns have different lengths")
     out, text = {}, []
     lo, hi = values.U_RANGE
-    every = [within(p, scale, values.U_RANGE) for p in plain_columns(cols)]
+    # U11, U22, U33 in lo…hi; the off-diagonal U12, U13, U23 of either sign up to hi (|U_ij| ≤ √(U_ii·U_jj) of a
+    # real ellipsoid: −1.24 beside U33 = 6.12 is one, sweep 13)
+    ranges = [values.U_RANGE] * 3 + [(-hi, hi)] * 3
+    every = [within(p, scale, r) for p, r in zip(plain_columns(cols), ranges)]
     if all(u is not None for u in every):  # plain numbers, every one in range: read column-wise
         rows = np.column_stack(every).tolist()
         return dict(zip(values.texts(labels), map(tuple, rows)))
     for i, lab in enumerate(labels):
         label = values.unquote(lab).strip()
         vals = []
-        for name, c in zip(names, cols):
+        for name, c, (lo, hi) in zip(names, cols, ranges):
             try:
                 v = values.parse_number(c[i])[0]
             except values.NotFiniteError:

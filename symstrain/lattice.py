@@ -161,9 +161,36 @@ def volume_gradient(p) -> np.ndarray:
 
 
 def volume_su(p, su) -> np.ndarray | float:
-    """First-order s.u. of the volume (Å³) from (..., 6) parameters and their (..., 6) s.u.'s (NaN or 0 = exact,
-    parameters independent); a float for one cell."""
+    """First-order s.u. of the volume (Å³) from (..., 6) parameters and their (..., 6) s.u.'s (NaN or 0 = exact;
+    parameters independent but those :func:`tied_parameters` joins: one error); a float for one cell."""
     s = np.nan_to_num(np.asarray(su, dtype=float), nan=0.0)
+    p = np.asarray(p, dtype=float)
     g = volume_gradient(p)
-    out = np.sqrt(np.sum(np.where(s != 0, g * s, 0.0) ** 2, axis=-1))
+    terms = np.where(s != 0, g * s, 0.0).reshape(-1, 6)
+    tied = tied_parameters(p.reshape(-1, 6), s.reshape(-1, 6))
+    if tied is not None:  # each tied parameter's term added to its representative's
+        for j in range(1, 6):
+            moved = np.flatnonzero(tied[:, j] != j)
+            terms[moved, tied[moved, j]] += terms[moved, j]
+            terms[moved, j] = 0.0
+    out = np.sqrt(np.sum(terms ** 2, axis=-1)).reshape(np.shape(s)[:-1])
     return float(out) if np.ndim(out) == 0 else out
+
+
+def tied_parameters(x0: np.ndarray, sig: np.ndarray) -> np.ndarray | None:
+    """(N, n) int: for each input column of the cells ``x0`` (N, 6·k: a, b, c, α, β, γ of each cell), the column
+    whose error it shares — the first of the cell's lengths (or angles) written with the same value and the same
+    s.u. (``sig`` > 0): one refined parameter written twice, as a = b of a tetragonal or hexagonal cell, a = b = c of
+    a cubic one and α = β = γ on rhombohedral axes are (a cell's symmetry constrains them equal); its own column
+    where none. None when no column is tied."""
+    x0, sig = np.asarray(x0, float), np.asarray(sig, float)
+    N, n = x0.shape
+    tied = np.broadcast_to(np.arange(n), (N, n)).copy()
+    for cell in range(0, n - n % 6, 6):
+        for first in (cell, cell + 3):  # lengths, then angles
+            for j in (first + 1, first + 2):
+                for i in range(first, j):
+                    same = (tied[:, j] == j) & (sig[:, j] > 0) & (x0[:, j] == x0[:, i]) & (sig[:, j] == sig[:, i])
+                    tied[same, j] = tied[same, i]
+    return None if (tied == np.arange(n)).all() else tied
+

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lattice import _cosines
+from .lattice import _cosines, tied_parameters
 from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
@@ -394,24 +394,6 @@ def _tied_terms(J, sigma, cols, tied) -> tuple[np.ndarray, np.ndarray]:
             Jt[moved, to] += Jt[moved, j]
             Jt[moved, j] = 0.0
     return rows, Jt
-
-
-def tied_parameters(x0: np.ndarray, sig: np.ndarray) -> np.ndarray | None:
-    """(N, n) int: for each input column of the cells ``x0`` (N, 6·k: a, b, c, α, β, γ of each cell), the column
-    whose error it shares — the first of the cell's lengths (or angles) written with the same value and the same
-    s.u. (``sig`` > 0): one refined parameter written twice, as a = b of a tetragonal or hexagonal cell, a = b = c of
-    a cubic one and α = β = γ on rhombohedral axes are (a cell's symmetry constrains them equal); its own column
-    where none. None when no column is tied."""
-    x0, sig = np.asarray(x0, float), np.asarray(sig, float)
-    N, n = x0.shape
-    tied = np.broadcast_to(np.arange(n), (N, n)).copy()
-    for cell in range(0, n - n % 6, 6):
-        for first in (cell, cell + 3):  # lengths, then angles
-            for j in (first + 1, first + 2):
-                for i in range(first, j):
-                    same = (tied[:, j] == j) & (sig[:, j] > 0) & (x0[:, j] == x0[:, i]) & (sig[:, j] == sig[:, i])
-                    tied[same, j] = tied[same, i]
-    return None if (tied == np.arange(n)).all() else tied
 
 
 def missing_sus(par, sig, has) -> np.ndarray:

@@ -22,10 +22,10 @@ from fractions import Fraction
 import numpy as np
 
 from .errors import SymstrainInputError, WarningText
-from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric
+from .lattice import cos_degrees, matrix_from_metric, metric, params_from_metric, tied_parameters
 from .phase import CELL_NAMES, Cell
 from .strain_kernel import (input_sigmas, norm_su_floor, one_measurement, principal_strains, projected, propagate,
-                            tied_parameters, unknown_where_one_cell_lacks_su, zero_against_itself)
+                            unknown_where_one_cell_lacks_su, zero_against_itself)
 from .tensors import STRAIN_COMPONENTS, VOIGT_PAIRS, VOIGT_WEIGHTS, name_row, rref
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)

@@ -175,6 +175,20 @@ def test_cif2_list_value_is_refused_as_such(tmp_path):
     refused(write(tmp_path, text.encode()), f"line {n}:", "'[4.0094 4.0094]'", "CIF 2.0 list")
 
 
+def test_cif2_list_in_a_loop_is_refused_as_such(tmp_path):
+    """A CIF 2.0 file writing each site's coordinates as one list (``_atom_site.fract_xyz [0 0 0]``, COMCIFS'
+    multi-block example, sweep 13): gemmi counts the list's items as values and says "Wrong number of values in
+    loop", which read as "truncated or broken loop". The refusal names the list and its line; without the CIF 2.0
+    magic the loop message stays."""
+    body = ("data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n_cell_angle_alpha 90\n"
+            "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P 1'\n"
+            "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_xyz\nC1 C [0 0 0]\n"
+            "C2 C [0.5 0.5 0.5]\n")
+    n = body.splitlines().index("C1 C [0 0 0]") + 2  # (after the magic line)
+    refused(write(tmp_path, ("#\\#CIF_2.0\n" + body).encode()), f"line {n}:", "'[0 0 0]'", "CIF 2.0 list")
+    refused(write(tmp_path, body.encode()), "truncated or broken loop")
+
+
 def test_block_header_with_words_after_its_name_is_refused_as_such(tmp_path):
     """Jmol's sample files write ``data_maleic.1     Pc`` and ``data_Modulated structure of Sr2Nb2O7`` (sweep 8): a
     block name is one word, and gemmi says only "parse error" at line 1. The refusal names the line, the name and the
@@ -323,6 +337,19 @@ def test_aniso_non_finite_refused(tmp_path):
     extra = ("loop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\n_atom_site_aniso_U_22\n_atom_site_aniso_U_33\n"
              "_atom_site_aniso_U_12\n_atom_site_aniso_U_13\n_atom_site_aniso_U_23\nC1 0.01 0.01 1e309 0 0 0\n")
     refused(write(tmp_path, P1_HEAD + ATOM_COLS + "C1 C 0.1 0.1 0.1 1 0.01\n" + extra), "'C1'", "U_33", "finite")
+
+
+def test_aniso_off_diagonal_of_either_sign(tmp_path):
+    """U23 = −1.24 Å² beside U22 = 0.5, U33 = 6.12 (|U23| ≤ √(U22·U33) = 1.75: a real ellipsoid; sweep 13's
+    PF_sd_1615854 was refused as "outside −1…10"). An off-diagonal beyond ±10 Å² and a diagonal below −1 stay
+    refused."""
+    head = ("loop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\n_atom_site_aniso_U_22\n_atom_site_aniso_U_33\n"
+            "_atom_site_aniso_U_12\n_atom_site_aniso_U_13\n_atom_site_aniso_U_23\n")
+    base = P1_HEAD + ATOM_COLS + "C1 C 0.1 0.1 0.1 1 0.01\n" + head
+    ph = read_cif(write(tmp_path, base + "C1 0.3 0.5 6.12 0.1 -0.2 -1.24\n"))
+    assert ph.atoms[0].u_aniso == pytest.approx((0.3, 0.5, 6.12, 0.1, -0.2, -1.24))
+    refused(write(tmp_path, base + "C1 0.3 0.5 6.12 0.1 -0.2 -11\n", "b.cif"), "'C1'", "U_23")
+    refused(write(tmp_path, base + "C1 -1.5 0.5 6.12 0.1 -0.2 -1\n", "c.cif"), "'C1'", "U_11")
 
 
 @pytest.mark.parametrize("value,code", [("-5", "temperature_implausible"), ("20000", "temperature_implausible"),

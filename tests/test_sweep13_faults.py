@@ -67,3 +67,17 @@ def test_equal_lengths_written_alike_are_one_parameter(pair, capsys):
     diff = d["split"]["components"]["e11-e22"]
     assert diff["value"] == pytest.approx((A - B) / (math.sqrt(2) * A0), rel=1e-6)
     assert diff["su"] == pytest.approx(diff["value"] * SA0 / A0, rel=1e-4)
+
+
+def test_volume_su_of_a_tetragonal_cell_counts_a_once():
+    """V = a²·c with a = b one parameter: σ(V)/V = √((2σa/a)² + (σc/c)²) = 0.011275 (191.05 ± 2.154 Å³); two
+    independent lengths gave √(2(σa/a)² + (σc/c)²), 1.651 Å³. b written otherwise (3.94) is its own parameter."""
+    from symstrain.phase import Cell
+
+    c = Cell(A0, A0, C0, 90, 90, 90, su=(SA0, SA0, SC0, None, None, None))
+    V = A0 * A0 * C0
+    assert c.volume == pytest.approx(V, rel=1e-12)
+    assert c.volume_su == pytest.approx(V * math.hypot(2 * SA0 / A0, SC0 / C0), rel=1e-9)
+    other = Cell(A0, 3.94, C0, 90, 90, 90, su=(SA0, SA0, SC0, None, None, None))
+    assert other.volume_su == pytest.approx(A0 * 3.94 * C0 * math.sqrt((SA0 / A0) ** 2 + (SA0 / 3.94) ** 2
+                                                                       + (SC0 / C0) ** 2), rel=1e-9)
