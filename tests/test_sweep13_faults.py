@@ -81,3 +81,17 @@ def test_volume_su_of_a_tetragonal_cell_counts_a_once():
     other = Cell(A0, 3.94, C0, 90, 90, 90, su=(SA0, SA0, SC0, None, None, None))
     assert other.volume_su == pytest.approx(A0 * 3.94 * C0 * math.sqrt((SA0 / A0) ** 2 + (SA0 / 3.94) ** 2
                                                                        + (SC0 / C0) ** 2), rel=1e-9)
+
+
+def test_table_without_reference_on_an_orthorhombic_series_says_what_is_missing(pair, tmp_path, capsys):
+    """Without a reference, ε13 = ½·cos β is the one strain: 0 in every row of a β = 90° series. The table shows that
+    column (it showed none) and the warning says a reference is needed."""
+    assert main(["table", *pair, "--no-reference", "--temperatures", "300,100", "--no-plots",
+                 "--out", str(tmp_path / "t")]) == 0
+    out, err = capsys.readouterr()
+    head = next(line for line in out.splitlines() if line.strip().startswith("T/K"))
+    assert head.split()[3] == "eps13"
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(("100.00", "300.00"))]
+    assert [r[3] for r in rows] == ["0", "0"]
+    text = out + err  # (the warnings follow the table)
+    assert "η_strain is undefined (β = 90° in every row" in text and "a reference: --parent" in text

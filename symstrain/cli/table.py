@@ -464,6 +464,8 @@ def text_report(df, choice, te, brackets, failed, written, np) -> str:
     for c, d in df.attrs.get("couplings", {}).items():
         lines.append(f"  η: {c}: {d}")
     comps = [c for c, _ in strain_panels(df) if c not in ("vs",)]
+    if not comps and "eps13" in df:  # (without a reference ε13 is all there is: shown, also where it is 0)
+        comps = ["eps13"]
     cols = comps + ["vs", "e_sb", "e_nsb", "eta_strain", "eta2_strain"]
     head = {"vs": "vs", "eta_strain": "η", "eta2_strain": "η²"}
     lines.append(f"{'T/K':>8} {'branch':8} {'group':10} " + " ".join(f"{head.get(c, c):>14}" for c in cols))
