@@ -38,8 +38,9 @@ A value outside these is refused with one line naming the item, unless a warning
 * Occupancy ``0 ≤ occ ≤ 1.1`` (:data:`MAX_OCCUPANCY`); 1 < occ ≤ 1.1 (refined occupancies within their
   s.u.) is kept with a warning.
 * Displacement parameters U (Å², also U from B and the U_ii): ``−1 ≤ U ≤ 10`` (:data:`U_RANGE`; 10 Å² is an
-  rms displacement of 3.2 Å, longer than a bond), the off-diagonal U_ij of either sign ``|U_ij| ≤ 10``; a negative U_iso — a non-positive-definite refinement, seen
-  in real files — is kept with a warning. A U that is not a number (text) is ignored with a warning.
+  rms displacement of 3.2 Å, longer than a bond), the off-diagonal U_ij of either sign ``|U_ij| ≤ 10``; a
+  negative U_iso — a non-positive-definite refinement, seen in real files — is kept with a warning. A U that is
+  not a number (text) is ignored with a warning.
 * Temperature ``0 < T ≤ 10,000 K`` (:data:`T_MAX`): outside, the item is not used (warning), as the
   temperature is optional.
 * ``_cell_formula_units_Z``: a positive number ≤ 10,000; otherwise Z is None with a warning.

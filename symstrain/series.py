@@ -591,8 +591,8 @@ def _eta_columns(out, gidx, items, reference, sb_components, eta_from, warnings)
         else:
             hint = (" (β = 90° in every row: no monoclinic shear; the strain of another child needs a reference: "
                     "--parent, or a paraphase row)" if reference is None and col == "eps13" else "")
-            warnings.append(WarningText("eta_undefined", _SOURCE,
-                                        f"{col} is zero in every row (max |{col}| ≤ 1e-9): η_strain is undefined{hint}"))
+            warnings.append(WarningText("eta_undefined", _SOURCE, f"{col} is zero in every row (max |{col}| ≤ 1e-9): "
+                                        f"η_strain is undefined{hint}"))
         groups = set(np.asarray(out["spacegroup"], dtype=object).tolist()) if "spacegroup" in out else set()
         if reference is None and eta_from == "auto" and len(groups) == 1 and "" not in groups:
             # sweep 12: a spin-crossover complex at 163, 230 and 293 K, all P-1, got "η" = 0.49, 0.55, 1
