@@ -557,7 +557,12 @@ def _read_cell(block, source, warnings) -> Cell:
             source, f"the cell is squashed flat: interplanar spacing {worst} = {spacings[worst]:.3g} Å is below "
             f"{MIN_SPACING:g} Å (a={a:g}, b={b:g}, c={c:g} Å, α={al:g}°, β={be:g}°, γ={ga:g}°)")
     cell = Cell(a, b, c, al, be, ga, tuple(sus))
-    v_given, v_su = item_number(block, "_cell_volume", source)
+    try:
+        v_given, v_su = item_number(block, "_cell_volume", source)
+    except SymstrainInputError as exc:  # (the volume comes from the cell; the item only checks it: sweep 14's '??')
+        warnings.append(WarningText("cell_volume_not_used", source, f"{exc.problem}; not used (the volume is "
+                                    "computed from the cell parameters)"))
+        v_given = None
     if v_given is not None and v_given > 0:
         volume = cell.volume
         tol = max(3 * (v_su or 0.0), 0.005 * volume)

@@ -113,6 +113,7 @@ WARNING_CODES = {
     "identity_added": "the operator list leaves out only the identity x,y,z: it is added",
     "reference_setting_assumed": "the group is named only in its reference setting (_space_group_name_H-M_ref): "
                                  "that setting is assumed",
+    "cell_volume_not_used": "_cell_volume is not a number: not used (the volume is computed from the cell)",
     "origin_assumed": "an H-M symbol of a group with two origin choices states neither: choice 1 is taken unless "
                       "its atoms overlap and choice 2's do not",
     "coordinate_code_not_used": "_space_group_IT_coordinate_system_code names no setting of the group, or other "

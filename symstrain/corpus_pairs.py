@@ -198,11 +198,13 @@ def _pair(rel, dmin: float) -> dict:
     from .reflection_classes import reflections
     from .spontaneous_strain import strain
 
-    from .pairing import relation_notes
+    from .pairing import relation_notes, structure_warnings
 
     # what the structures say beyond their groups, as relate says it (sweep 12: ε-Pu Im-3m ⊃ β-Pu I2/m was listed as
-    # verified, though β-Pu's cell holds 34 atoms against the 32 of ε-Pu mapped into it)
-    notes = [str(w.message) for w in relation_notes(rel)]
+    # verified, though β-Pu's cell holds 34 atoms against the 32 of ε-Pu mapped into it; sweep 14: zeolites IWR and
+    # IWW, whose atoms pair at no origin, with no note). A note, not a refutation: one misplaced site does the same
+    # (lawsonite's Cmcm files put Al a/4 off, and Cmcm → Pmcn is a real transition)
+    notes = [str(w.message) for w in relation_notes(rel) + structure_warnings(rel)]
     try:
         st = strain(rel)
     except SymstrainInputError as exc:
@@ -384,6 +386,7 @@ def tables(result: PairsResult) -> dict:
         row["dmin"] = p["reflections"]["dmin"]
         for cls, n in p["reflections"]["counts"].items():
             row[f"n_{cls}"] = n
+        row["notes"] = " | ".join(p.get("notes", ()))  # (relate's notes on the structures; "" when none)
         pairs.append(row)
     refuted = [{"compound": r["compound"], **side("parent", r["parent"]), **side("child", r["child"]),
                 "reason": r["reason"]} for r in result.refuted]
@@ -396,7 +399,7 @@ def tables(result: PairsResult) -> dict:
     cols = {"pairs": ["compound", "parent_file", "parent_block", "parent_T", "parent_number", "parent_symbol",
                       "child_file", "child_block", "child_T", "child_number", "child_symbol", "index", "type", "P",
                       "basis", "p", "origin", "aizu", "ferroelastic", "ferroelectric", "e_ss", "e_ss_su", "vs",
-                      "vs_su", "e_sb", "e_sb_su", "symmetry_breaking", "dmin", "n_allowed", "n_SB", "n_absent"],
+                      "vs_su", "e_sb", "e_sb_su", "symmetry_breaking", "dmin", "n_allowed", "n_SB", "n_absent", "notes"],
             "refuted": ["compound", "parent_file", "parent_block", "parent_T", "parent_number", "parent_symbol",
                         "child_file", "child_block", "child_T", "child_number", "child_symbol", "reason"],
             "series": ["compound", "formula", "position", "file", "block", "T", "T_su", "declared_number",

@@ -30,6 +30,8 @@ WARNING_CODES = {
     "lost_operations_kept": "the child's atoms keep operations its declared group lacks: symmetry lost on paper only",
     "origins_several": "more than one origin (not a parent translation apart) relates the groups; they place the "
                        "child's structure differently, and the atoms decide",
+    "atoms_do_not_pair": "the one origin relating the groups leaves some child atom farther than 2 Å from every parent "
+                         "atom of its element: an atom misplaced, or another structure of the same composition",
 }
 
 #: at most this many lost cosets are tested by :func:`kept_operations_warning` (an index past it is a supercell
@@ -669,24 +671,13 @@ def origins_warning(rel, max_distance: float = 2.0):
     from .kvectors import fmt_k
 
     parent, child = rel.parent, rel.child
-    polar = child.spacegroup.symops.polar_directions()
-    P, p = np.asarray(rel.P, float), np.asarray(rel.p, float)
-    origins = valid_origins(parent.spacegroup, child.spacegroup, P, p, polar)
+    origins, polar = _origins(rel)
     if len(origins) < 2:
         return None
     text = (f"{len(origins)} origins relate the groups: p = " + ", ".join(fmt_k(o) for o in origins)
             + "; each places the child's structure differently in the parent's, and the groups cannot choose")
     if parent.atoms and child.atoms and polar.size == 0:
-        frac, species = expand_to_cell_ops(child)[:2]
-        pf, pz = expand_to_cell_ops(parent)[:2]
-        A = child.cell.matrix()
-        worst = []
-        for o in origins:
-            X, src = parent_in_child_cell(pf, P, o)
-            try:
-                worst.append(float(pair_atoms(frac, species, X, pz[src], A, max_distance)[2].max()))
-            except NoPairing:
-                worst.append(np.inf)
+        worst = _worst_distances(rel, origins, max_distance)
         k = int(np.argmin(worst))
         if np.isfinite(worst[k]):
             if k == 0:
@@ -702,6 +693,67 @@ def origins_warning(rel, max_distance: float = 2.0):
             text += (f"; the atoms decide for none: at each, some child atom lies farther than {max_distance:g} Å "
                      "from every parent atom of its element (an atom misplaced in either file, or another structure)")
     return WarningRecord("origins_several", child.name, text)
+
+
+def _origins(rel) -> tuple[np.ndarray, np.ndarray]:
+    """(the origins :func:`valid_origins` finds for a holding relation, the child's polar directions)."""
+    polar = rel.child.spacegroup.symops.polar_directions()
+    P, p = np.asarray(rel.P, float), np.asarray(rel.p, float)
+    return valid_origins(rel.parent.spacegroup, rel.child.spacegroup, P, p, polar), polar
+
+
+def _worst_distances(rel, origins, max_distance: float) -> list[float]:
+    """For each origin, the largest distance (Å) of the one-to-one pairing of the child's atoms with the parent's
+    mapped there (:func:`pair_atoms` within ``max_distance``; inf where they do not pair)."""
+    from .expand import expand_to_cell_ops
+
+    frac, species = expand_to_cell_ops(rel.child)[:2]
+    pf, pz = expand_to_cell_ops(rel.parent)[:2]
+    A, P = rel.child.cell.matrix(), np.asarray(rel.P, float)
+    worst = []
+    for o in origins:
+        X, src = parent_in_child_cell(pf, P, o)
+        try:
+            worst.append(float(pair_atoms(frac, species, X, pz[src], A, max_distance)[2].max()))
+        except NoPairing:
+            worst.append(np.inf)
+    return worst
+
+
+def unpaired_reason(rel, max_distance: float = 2.0) -> str | None:
+    """Why a holding relation's structures may not be one structure distorted, or None: at every origin relating the
+    groups (:func:`valid_origins`) some child atom lies farther than ``max_distance`` Å from every parent atom of its
+    element — an atom misplaced in either file, or another structure of the same composition (sweep 14: zeolite
+    frameworks IWR and IWW, same formula and volume, related groups, O 3.7 Å from any parent O at best). Not judged
+    (None) where a phase has no atoms, the child has a polar axis (the origin along it is free) or the compositions
+    differ (:func:`composition_warning`)."""
+    if not rel.parent.atoms or not rel.child.atoms:
+        return None
+    origins, polar = _origins(rel)
+    if polar.size or composition_mismatch(rel.child, rel.parent, rel.P, rel.p) is not None:
+        return None
+    if np.isfinite(_worst_distances(rel, origins, max_distance)).any():
+        return None
+    where = "the origin" if len(origins) == 1 else f"each of the {len(origins)} origins"
+    return (f"the groups relate (index {rel.index}) but the atoms do not pair: at {where} relating them some child "
+            f"atom lies farther than {max_distance:g} Å from every parent atom of its element (an atom misplaced in "
+            "either file, or another structure of the same composition)")
+
+
+def structure_warnings(rel, max_distance: float = 2.0) -> list:
+    """What ``relate`` says of a holding relation's structures beyond :func:`relation_notes`: the
+    :func:`origins_warning` (several origins), or with one origin ``atoms_do_not_pair`` when the child's atoms lie
+    nowhere near the parent's (:func:`unpaired_reason`)."""
+    from .errors import WarningRecord
+
+    several = origins_warning(rel, max_distance)
+    if several is not None:
+        return [several]
+    if len(_origins(rel)[0]) == 1:
+        why = unpaired_reason(rel, max_distance)
+        if why is not None:
+            return [WarningRecord("atoms_do_not_pair", rel.child.name, why)]
+    return []
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

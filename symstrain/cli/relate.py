@@ -19,7 +19,7 @@ def add_arguments(p):
 
 def run(args):
     from ..cif import read_cif
-    from ..pairing import origins_warning, relation_notes
+    from ..pairing import relation_notes, structure_warnings
     from ..relation import relate
     from . import CommandResult
 
@@ -28,5 +28,5 @@ def run(args):
     rel = relate(parent, child, tol=args.tol)
     warnings = list(rel.all_warnings())
     if rel.holds:
-        warnings += relation_notes(rel) + [w for w in (origins_warning(rel),) if w is not None]
+        warnings += relation_notes(rel) + structure_warnings(rel)
     return CommandResult(rel.to_dict(), rel.summary(), warnings=warnings, status="ok" if rel.holds else "refuted")
