@@ -23,8 +23,8 @@ Conventions
   reported as ``polar_shift``.
 * Amplitude (normalised to one parent primitive cell, ISODISTORT's A_p and AMPLIMODES'; A_s = √n_p·A): A =
   √(Σ_i occ_i·|u_i|² / n_p) over every atom of the child cell, n_p the number of parent primitive cells in it; per
-  irrep the same with u replaced by its isotypic component. The norm |u| is taken in the reference lattice: the child's cell averaged over the parent's point group (Ḡ = ⟨Wᵀ·G·W⟩, the
-  child's metric G made parent-symmetric: the lattice a reference structure with the parent's symmetry has). The
+  irrep the same with u replaced by its isotypic component. The norm |u| is taken in the reference lattice: the
+  child's cell averaged over the parent's point group (Ḡ = ⟨Wᵀ·G·W⟩, the child's metric G made parent-symmetric: the lattice a reference structure with the parent's symmetry has). The
   parent's rotations are isometries of it, so the isotypic components are orthogonal and Σ A_Γ² = A² exactly
   (``quadrature_residual`` reports the rounding); for an orthogonal pair Ḡ = G. Per-atom displacements are
   measured in the same lattice (so Σ occ·|u|²/n_p = A²); pairing distances in the child's own cell.
