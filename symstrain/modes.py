@@ -21,13 +21,14 @@ Conventions
   Y in the ab plane, Z ∥ c* of the child). A uniform shift along the child's polar directions (the free origin
   of a polar group) is removed first: the occupancy-weighted mean displacement projected on those directions,
   reported as ``polar_shift``.
-* Amplitude (normalised to one parent primitive cell, ISODISTORT's A_p and AMPLIMODES'; A_s = √n_p·A): A =
-  √(Σ_i occ_i·|u_i|² / n_p) over every atom of the child cell, n_p the number of parent primitive cells in it; per
-  irrep the same with u replaced by its isotypic component. The norm |u| is taken in the reference lattice: the
-  child's cell averaged over the parent's point group (Ḡ = ⟨Wᵀ·G·W⟩, the child's metric G made parent-symmetric: the lattice a reference structure with the parent's symmetry has). The
-  parent's rotations are isometries of it, so the isotypic components are orthogonal and Σ A_Γ² = A² exactly
-  (``quadrature_residual`` reports the rounding); for an orthogonal pair Ḡ = G. Per-atom displacements are
-  measured in the same lattice (so Σ occ·|u|²/n_p = A²); pairing distances in the child's own cell.
+* Amplitude (normalised to one parent primitive cell, ISODISTORT's A_p and AMPLIMODES'; A_s = √n_p·A): A = √(Σ_i
+  occ_i·|u_i|² / n_p) over every atom of the child cell, n_p the number of parent primitive cells in it; per irrep the
+  same with u replaced by its isotypic component. The norm |u| is taken in the reference lattice: the child's cell
+  averaged over the parent's point group (Ḡ = ⟨Wᵀ·G·W⟩, the child's metric G made parent-symmetric: the lattice a
+  reference structure with the parent's symmetry has). The parent's rotations are isometries of it, so the isotypic
+  components are orthogonal and Σ A_Γ² = A² exactly (``quadrature_residual`` reports the rounding); for an orthogonal
+  pair Ḡ = G. Per-atom displacements are measured in the same lattice (so Σ occ·|u|²/n_p = A²); pairing distances in
+  the child's own cell.
 * Irreps, k vectors and their labels: :mod:`symstrain.irreps` (spgrep's small representations; CDML k labels as
   tabulated by Bilbao, in the parent's axes). The order-parameter direction is written in the basis of the real
   irrep matrices built there: the subspace left fixed by the isotropy subgroup of the component, e.g. ``(a,0)``.
