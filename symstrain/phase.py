@@ -72,10 +72,11 @@ class Cell:
         """Cell volume V (Å³) (computed once per cell: the reader and its checks ask for it several times)."""
         return lattice.volume(self.params)
 
-    @property
+    @cached_property
     def volume_su(self) -> float | None:
         """s.u. of V (Å³), first-order propagation (closed-form gradient) from the parameters that carry an
-        s.u.; None when none do."""
+        s.u. (those written alike one parameter: :func:`~symstrain.lattice.tied_parameters`); None when none do
+        (computed once per cell)."""
         if not self.has_su:
             return None
         return lattice.volume_su(self.params, self.su_array)
