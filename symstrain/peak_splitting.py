@@ -233,8 +233,11 @@ def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
     if hkl is None:
         H = strongest_split_reflections(domains, top, dmin=dmin, wavelength=wavelength, resolution=resolution,
                                         radiation=radiation)
-        how = (f"the {len(H)} strongest reflections whose twins split (predicted {RADIATIONS[radiation][2]} |F|² of "
-               f"the child, d ≥ {dmin:g} Å)" if len(H) else "no reflection splits")
+        # (a twin not equivalent by the child's Laue symmetry: it splits where the states' lattices differ, and
+        # coincides exactly — "exact" — where they do not, e.g. a metrically cubic child of a cubic parent)
+        how = (f"the {len(H)} strongest reflections with twins not equivalent by the child's symmetry (predicted "
+               f"{RADIATIONS[radiation][2]} |F|² of the child, d ≥ {dmin:g} Å)" if len(H)
+               else "no reflection has a twin that is not equivalent to it")
     else:
         H = np.asarray(hkl, dtype=float).reshape(-1, 3)
         if not np.all(np.isfinite(H)) or np.any(np.abs(H - np.round(H)) > 1e-9) or np.any(np.all(H == 0, axis=1)):
