@@ -152,19 +152,21 @@ class _SameKind:
         callable giving ``(frac, i, j, reach)``, every pair i < j of the atoms ``frac`` (n, 3) with a shortest image
         shorter than ``reach`` Å, already searched for another purpose (``contacts.overlap_pairs``): when those atoms
         are these and ``reach`` > ``r``, the pairs of one type among them are measured (the shortest image is never
-        longer than the one measured here, so they include every pair this test can find) instead of a search."""
+        longer than the one measured here, so they include every pair this test can find) instead of a search or
+        the dense block of every pair of one type (``info`` needs those pairs for its contacts anyway)."""
         n = len(self.pos)
+        # the pairs already searched first (``info`` measures them next for its contacts: searched once, not twice)
+        known = near() if near is not None else None
+        if known is not None and known[3] > r * (1 + 1e-9) and known[0].shape == self.pos.shape \
+                and np.array_equal(known[0], self.pos) and np.array_equal(self.frac, self.pos):
+            i, j = known[1], known[2]
+            same = (self.types.take(i) == self.types.take(j)).nonzero()[0]
+            if not len(same):
+                return False
+            sq = self._squares(self.frac.take(j.take(same), axis=0) - self.pos.take(i.take(same), axis=0))
+            return bool(np.sqrt(sq.min()) <= r)
         # Σ over atoms of (atoms of its type − 1) = Σ over types of c(c − 1): twice the pairs of one type
         if int(self.sizes.sum()) - n > 2 * _DENSE_PAIRS or not np.array_equal(self.frac, self.pos):
-            known = near() if near is not None else None
-            if known is not None and known[3] > r * (1 + 1e-9) and known[0].shape == self.pos.shape \
-                    and np.array_equal(known[0], self.pos) and np.array_equal(self.frac, self.pos):
-                i, j = known[1], known[2]
-                same = (self.types.take(i) == self.types.take(j)).nonzero()[0]
-                if not len(same):
-                    return False
-                sq = self._squares(self.frac.take(j.take(same), axis=0) - self.pos.take(i.take(same), axis=0))
-                return bool(np.sqrt(sq.min()) <= r)
             return bool(self.search.distance(self.pos, self.types, exclude=np.arange(n)).min() <= r)
         order = self.types.argsort(kind="stable")
         cut = ((self.types.take(order[1:]) != self.types.take(order[:-1])).nonzero()[0] + 1).tolist()
