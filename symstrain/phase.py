@@ -96,7 +96,11 @@ class Cell:
         return lattice.cell_matrix(self.params, "cstar")
 
     def metric(self) -> np.ndarray:
-        """(3, 3) metric tensor G = Aᵀ·A (Å²)."""
+        """(3, 3) metric tensor G = Aᵀ·A (Å²) (made once per cell, a copy per call)."""
+        return self._metric.copy()
+
+    @cached_property
+    def _metric(self) -> np.ndarray:
         return lattice.metric(self.params)
 
     def reciprocal_metric(self) -> np.ndarray:
