@@ -98,7 +98,13 @@ class Entry:
 
 
 def _none(x):
-    return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else x
+    """``x``, or None for a missing catalogue value: None, NaN, or pandas' NA (an integer column with nulls: the
+    detected group of a block spglib was not run on, sweep 15)."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return None
+    import pandas as pd
+
+    return None if x is pd.NA or x is pd.NaT else x
 
 
 def entries(rows) -> list[Entry]:

@@ -81,3 +81,25 @@ def test_catalogue_pairs_table_carries_the_notes(tmp_path):
     finally:
         con.close()
     assert "4 origins relate the groups" in notes and "the atoms decide for p = (0, 0, 0)" in notes
+
+
+def test_pairs_over_blocks_spglib_was_not_run_on(tmp_path, monkeypatch):
+    """Sweep 15: a 16,000-atom supercell is catalogued with no detected group (spglib not run: the
+    detection_not_run warning); `pairs` then died on its null (pandas' NA in an integer column) with exit 70, and the
+    whole catalogue's pairs were lost. Here every block is over a lowered limit: the pair is still found."""
+    import symstrain.detect as detect
+
+    monkeypatch.setattr(detect, "DETECT_MAX_PAIRS", 1)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _cif(corpus / "cub.cif", "cub", "P m -3 m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"])
+    _cif(corpus / "tet.cif", "tet", "P 4/m m m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"], c=4.2)
+    cat = tmp_path / "cat.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = c.rows()
+        assert rows["detected_number"].isna().all()
+        res = find_pairs(rows)
+    (p,) = res.pairs
+    assert p["child"]["file"].endswith("tet.cif") and p["index"] == 3
+    assert main(["pairs", "--catalogue", str(cat), "--no-progress"]) == 0
