@@ -515,19 +515,21 @@ def one_measurement(p0, s0, p, s, identity) -> np.ndarray:
 def zero_against_itself(vals: dict, sus: dict, same: np.ndarray, p, s) -> None:
     """In place, for the pairs ``same`` (:func:`one_measurement`): every strain 0 with s.u. 0 (F the identity), and
     ε13 = ½·c·cos β / c0 = ½·cos β with the s.u. of β alone, ½·|sin β|·σ(β) (c/c0 is 1 exactly; σ(β) missing beside
-    other s.u.'s: exact; no s.u. at all: none)."""
+    other s.u.'s: exact). A cell without any s.u. keeps none (the values 0, the s.u.'s unknown, as for every pair of
+    cells without s.u.'s: sweep 15 printed 0(0) beside "no s.u. is reported")."""
     if not np.any(same):
         return
+    p, s = np.asarray(p, float).reshape(-1, 6), np.asarray(s, float).reshape(-1, 6)
+    exact = same & np.isfinite(s).any(axis=1)  # (the same s.u.'s in both cells: one_measurement)
     for k in _ZERO_AGAINST_ITSELF:
         if k in vals:
             vals[k][same] = 0.0
             if k in sus:
-                sus[k][same] = 0.0
+                sus[k][exact] = 0.0
     if "F" in vals:
         vals["F"][same] = np.eye(3)
         if "F" in sus:
-            sus["F"][same] = 0.0
-    p, s = np.asarray(p, float).reshape(-1, 6), np.asarray(s, float).reshape(-1, 6)
+            sus["F"][exact] = 0.0
     if "eps13" in sus:
         beta = np.radians(p[same, 4])
         sb = np.where(np.isfinite(s[same, 4]), s[same, 4], np.where(np.isfinite(s[same]).any(axis=1), 0.0, np.nan))

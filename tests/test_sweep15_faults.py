@@ -1,0 +1,42 @@
+"""Sweep 15's faults in `strain`: a cell against its own P 1 export, neither with an s.u., printed every strain as
+0(0) beside "no s.u. is reported"."""
+
+import json
+
+import pytest
+
+from symstrain.cli import main
+
+_ATOMS = ("loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+          "_atom_site_fract_z\n")
+
+
+def _cell(path, group, a="4.402", c="11.163", atoms=("Eu1 Eu 0 0 0",)):
+    path.write_text(f"data_{path.stem}\n_cell_length_a {a}\n_cell_length_b {a}\n_cell_length_c {c}\n"
+                    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                    f"_symmetry_space_group_name_H-M '{group}'\n" + _ATOMS + "".join(f"{x}\n" for x in atoms))
+    return str(path)
+
+
+def test_a_cell_against_itself_without_su_has_strain_zero_and_no_su(tmp_path, capsys):
+    parent = _cell(tmp_path / "tet.cif", "I 4/m m m")
+    child = _cell(tmp_path / "p1.cif", "P 1", atoms=("Eu1 Eu 0 0 0", "Eu2 Eu 0.5 0.5 0.5"))
+    assert main(["strain", parent, child, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["has_su"] is False
+    assert d["e"] == {"value": [[0.0] * 3] * 3, "su": None}
+    assert d["volume_strain"] == {"value": 0.0, "su": None}
+    assert d["e_ss"] == {"value": 0.0, "su": None}
+    assert d["principal"]["values"] == {"value": [0.0] * 3, "su": None}
+    assert d["split"]["e_sb"] == {"value": 0.0, "su": None}
+
+
+def test_with_su_the_same_cell_is_one_measurement_exactly_zero(tmp_path, capsys):
+    """The same numbers with the same s.u.'s: one measurement, strain 0 with s.u. 0 (sweep 12's rule, kept)."""
+    parent = _cell(tmp_path / "tet.cif", "I 4/m m m", a="4.402(2)", c="11.163(5)")
+    child = _cell(tmp_path / "p1.cif", "P 1", a="4.402(2)", c="11.163(5)", atoms=("Eu1 Eu 0 0 0",
+                                                                                    "Eu2 Eu 0.5 0.5 0.5"))
+    assert main(["strain", parent, child, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["volume_strain"] == {"value": 0.0, "su": 0.0}
+    assert d["e_ss"] == {"value": 0.0, "su": 0.0}
