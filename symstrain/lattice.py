@@ -162,9 +162,13 @@ def volume_gradient(p) -> np.ndarray:
 
 def volume_su(p, su) -> np.ndarray | float:
     """First-order s.u. of the volume (Å³) from (..., 6) parameters and their (..., 6) s.u.'s (NaN or 0 = exact;
-    parameters independent but those :func:`tied_parameters` joins: one error); a float for one cell."""
-    s = np.nan_to_num(np.asarray(su, dtype=float), nan=0.0)
+    parameters independent but those :func:`tied_parameters` joins: one error, also where one of them is written
+    without its s.u., :func:`constrained_sus`); a float for one cell."""
     p = np.asarray(p, dtype=float)
+    su = np.asarray(su, dtype=float)
+    if np.isnan(su).any():  # (a length written without the s.u. of the equal one it is constrained to: that one)
+        su = constrained_sus(p, su).reshape(su.shape)
+    s = np.nan_to_num(su, nan=0.0)
     g = volume_gradient(p)
     terms = np.where(s != 0, g * s, 0.0).reshape(-1, 6)
     tied = tied_parameters(p.reshape(-1, 6), s.reshape(-1, 6))
@@ -203,3 +207,33 @@ def tied_parameters(x0: np.ndarray, sig: np.ndarray) -> np.ndarray | None:
                     tied[same, j] = tied[same, i]
     return None if (tied == np.arange(n)).all() else tied
 
+
+def constrained_sus(par, sig) -> np.ndarray:
+    """(N, 6) s.u.'s of cells ``par`` (N, 6) with a missing one (NaN) — of a length, or of an angle that is not 90°,
+    120° or 60° — taken from a parameter of its kind in its cell with the same value and an s.u.: a parameter the
+    cell's symmetry makes equal to a refined one, written without its s.u. (GSAS writes a = b of a tetragonal cell
+    as a with an s.u. and b without): that one parameter (:func:`~symstrain.lattice.tied_parameters` then joins
+    them), not an exact one (sweep 15: e22 came out 2e-7 beside e11's 8e-7)."""
+    par = np.asarray(par, dtype=float).reshape(-1, 6)
+    sig = np.array(sig, dtype=float).reshape(-1, 6)  # (a copy: filled in place)
+    missing = ~np.isfinite(sig)
+    if not missing.any():
+        return sig
+    if len(par) == 1:  # (one cell, e.g. its volume's s.u.: the same rule in plain Python)
+        x, s = par[0].tolist(), sig[0].tolist()
+        for j in range(6):
+            if s[j] != s[j] and not (j >= 3 and any(abs(x[j] - v) < 1e-9 for v in (90.0, 120.0, 60.0))):
+                first = 3 * (j // 3)
+                s[j] = next((s[i] for i in range(first, first + 3) if i != j and s[i] == s[i] and x[i] == x[j]), s[j])
+        return np.array([s])
+    special = np.zeros(par.shape, bool)
+    for value in (90.0, 120.0, 60.0):
+        special[:, 3:] |= np.abs(par[:, 3:] - value) < 1e-9
+    for first in (0, 3):
+        for j in range(first, first + 3):
+            for i in range(first, first + 3):
+                if i != j:
+                    take = missing[:, j] & ~special[:, j] & np.isfinite(sig[:, i]) & (par[:, j] == par[:, i])
+                    sig[take, j] = sig[take, i]
+                    missing[take, j] = False
+    return sig

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lattice import _cosines, tied_parameters
+from .lattice import _cosines, constrained_sus, tied_parameters
 from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
@@ -364,8 +364,8 @@ def input_sigmas(p0, s0, p, s, notes: bool = True):
     (N, 6) masks of the reference's and child's lengths / non-special angles (not 90°, 120°, 60°) that lack one in a
     cell that has others (treated as exact, and said; None without ``notes``). The one rule for every strain in the
     package."""
-    s0 = np.asarray(s0, dtype=float)
-    s = np.asarray(s, dtype=float)
+    s0 = constrained_sus(p0, s0)
+    s = constrained_sus(p, s)
     ref_has = np.isfinite(s0).any(axis=1)
     child_has = np.isfinite(s).any(axis=1)
     sig = np.nan_to_num(np.hstack([s0, s]), copy=False, nan=0.0)  # (the stacked copy is ours)

@@ -596,8 +596,9 @@ def test_reference_cell_in_the_child_basis_keeps_its_su():
     """Sweep 5 (F7): the reference cell mapped into the child basis was reported without s.u.'s, even for P = I.
     For P = I they are the reference's; for P = (b, a, −c) the lengths' s.u.'s are permuted; an angle without an
     s.u. in the input has none (not 0); for P = (a + b, −a + b, c) on a reference a = 4.0(2·10⁻³) Å
-    with b written without an s.u. (exact, as the package treats it): a' = √(a² + b²) = a√2 and s.u.(a') =
-    (a/a')·s.u.(a) = s.u.(a)/√2."""
+    with b = a written without an s.u. (GSAS's way for a parameter the symmetry constrains: b is a's parameter,
+    sweep 15): a' = √(a² + b²) = a√2 and s.u.(a') = √2·s.u.(a). (As an exact b, as it was read before, it gave
+    (a/a')·s.u.(a) = s.u.(a)/√2.)"""
     from symstrain.phase import Cell
     from symstrain.spontaneous_strain import strain
 
@@ -613,7 +614,7 @@ def test_reference_cell_in_the_child_basis_keeps_its_su():
     m = strain(ref_single, big, P=np.array([[1, -1, 0], [1, 1, 0], [0, 0, 1]])).to_dict()[
         "reference_cell_in_child_basis"]
     assert m["a"]["value"] == pytest.approx(4.0 * math.sqrt(2)) and m["c"]["su"] == pytest.approx(0.003, rel=1e-8)
-    assert m["a"]["su"] == pytest.approx(0.002 / math.sqrt(2), rel=1e-6)
+    assert m["a"]["su"] == pytest.approx(0.002 * math.sqrt(2), rel=1e-6)
     no_su = strain(Cell(4.0, 4.0, 4.1, 90, 90, 90), child).to_dict()["reference_cell_in_child_basis"]
     assert all(v["su"] is None for v in no_su.values())
 

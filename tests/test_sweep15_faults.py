@@ -3,6 +3,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from symstrain.cli import main
@@ -40,3 +41,27 @@ def test_with_su_the_same_cell_is_one_measurement_exactly_zero(tmp_path, capsys)
     d = json.loads(capsys.readouterr().out)
     assert d["volume_strain"] == {"value": 0.0, "su": 0.0}
     assert d["e_ss"] == {"value": 0.0, "su": 0.0}
+
+
+def test_a_length_written_without_its_su_beside_an_equal_one_is_that_parameter(tmp_path, capsys):
+    """GSAS writes a tetragonal cell's b without an s.u. (b = a, constrained): b is a's parameter, not an exact number
+    (sweep 15: e22's s.u. came out 2e-7 beside e11's 8e-7). The strain and volume s.u.'s are those of the file that
+    writes b's s.u. too; an angle of 90° without one stays exact."""
+    from symstrain.phase import Cell
+
+    child = _cell(tmp_path / "ort.cif", "F m m m", a="5.56067", c="12.3350")
+    child_text = (tmp_path / "ort.cif").read_text().replace("_cell_length_b 5.56067", "_cell_length_b 5.51875")
+    (tmp_path / "ort.cif").write_text(child_text)
+    docs = []
+    for name, b in (("both.cif", "3.93(2)"), ("gsas.cif", "3.93")):
+        parent = _cell(tmp_path / name, "I 4/m m m", a="3.93(2)", c="12.37(6)")
+        text = (tmp_path / name).read_text().replace("_cell_length_b 3.93(2)", f"_cell_length_b {b}")
+        (tmp_path / name).write_text(text)
+        assert main(["strain", parent, child, "--json"]) == 0
+        docs.append(json.loads(capsys.readouterr().out))
+    both, gsas = docs
+    assert np.allclose(gsas["e"]["su"], both["e"]["su"], rtol=1e-12, atol=0)
+    assert gsas["volume_strain"]["su"] == pytest.approx(both["volume_strain"]["su"], rel=1e-12)
+    assert not any(w["code"] == "su_treated_as_exact" for w in gsas["warnings"])
+    assert Cell(3.93, 3.93, 12.37, 90, 90, 90, su=(0.02, None, 0.06, None, None, None)).volume_su == pytest.approx(
+        Cell(3.93, 3.93, 12.37, 90, 90, 90, su=(0.02, 0.02, 0.06, None, None, None)).volume_su, rel=1e-12)
