@@ -458,6 +458,8 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     # shear components zero by symmetry (an orthorhombic or higher child): the principal directions are the axes,
     # whatever the values; only the order of values within their s.u.'s of each other is uncertain
     axes_fixed = job.zero is not None and bool(np.all(np.asarray(job.zero, bool)[3:]))
+    if axes_fixed:  # values equal by symmetry (e11 = e22 of a tetragonal child) are no uncertain order
+        close &= gaps >= 1e-6
     if np.any(close) and axes_fixed:
         warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains within their "
                                     "s.u.'s of each other: their order is uncertain (their directions are the axes, "

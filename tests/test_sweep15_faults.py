@@ -65,3 +65,14 @@ def test_a_length_written_without_its_su_beside_an_equal_one_is_that_parameter(t
     assert not any(w["code"] == "su_treated_as_exact" for w in gsas["warnings"])
     assert Cell(3.93, 3.93, 12.37, 90, 90, 90, su=(0.02, None, 0.06, None, None, None)).volume_su == pytest.approx(
         Cell(3.93, 3.93, 12.37, 90, 90, 90, su=(0.02, 0.02, 0.06, None, None, None)).volume_su, rel=1e-12)
+
+
+def test_principal_strains_equal_by_symmetry_are_no_uncertain_order(tmp_path, capsys):
+    """A tetragonal child of a cubic cell, no s.u.'s: e11 = e22 by symmetry, the axes principal by symmetry. No
+    warning that the order of the values is uncertain (sweep 15 got one for LaAlO₃ without any s.u.)."""
+    parent = _cell(tmp_path / "cub.cif", "P m -3 m", a="4.0", c="4.0")
+    child = _cell(tmp_path / "tet.cif", "P 4/m m m", a="3.99", c="4.03")
+    assert main(["strain", parent, child, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["principal"]["values"]["value"] == pytest.approx([3.99 / 4 - 1, 3.99 / 4 - 1, 4.03 / 4 - 1], rel=1e-12)
+    assert not [w for w in d["warnings"] if w["code"] == "degenerate_principal_strains"]
