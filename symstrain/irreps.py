@@ -250,7 +250,8 @@ def build_factor_group(parent_sg, child_sg, P: np.ndarray, p: np.ndarray, parent
     irreps = _all_irreps(Rp_s, tp_s, ks @ np.linalg.inv(S), Q_s, S @ L, tau_of, coset, ltype,
                          Bi.T @ parent_metric @ Bi, names_s, point_group, cent_s, Rc_s)
     # k_file = Bᵀ·k_std, first non-zero coordinate positive (a change of axes may turn (1/2, 0, 0) into its −k)
-    irreps = [replace(ir, k=positive_first(ir.k @ B), star=ir.star @ B) for ir in irreps]
+    irreps = [replace(ir, k=positive_first(ir.k @ B), star=_k_first(positive_first(ir.k @ B), ir.star @ B))
+              for ir in irreps]
     total = sum(ir.dim ** 2 / ir.nu for ir in irreps)
     if abs(total - len(ops_W)) > 1e-6:  # Σ dim²/ν = |Ĝ| for a complete set: anything else is a bug
         raise RuntimeError(f"incomplete set of irreps: Σ dim²/ν = {total:g} for |Ĝ| = {len(ops_W)}")
@@ -385,7 +386,7 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
         Rc_conv = np.round(np.einsum("ij,njk,kl->nil", Q, Rp.astype(float), np.linalg.inv(Q))).astype(int)
         label, rep_pt = k_label(k_conv, Rc_conv, ltype, cent)
         k_conv = rep_pt if rep_pt is not None else shortest_copy(k_conv, metric, cent)
-        arms_conv = np.array([shortest_copy(a, metric, cent) for a in arms @ np.linalg.inv(Q)])
+        arms_conv = np.array([shortest_copy(a, metric, cent, positive=False) for a in arms @ np.linalg.inv(Q)])
         boundary = zone_boundary(k_conv, metric, cent)
         S4 = [_affine(Rp[i], tp[i]) for i in reps]
         S4i = [np.linalg.inv(s) for s in S4]
@@ -435,6 +436,14 @@ def _all_irreps(Rp, tp, ks, Q, L, tau_of, coset, ltype, metric, names, pg, cent,
             out.append(PhysIrrep(k_conv, arms_conv, label, boundary, a + 1, Dr.shape[1], nu,
                                  np.where(np.abs(chars) < 1e-12, 0.0, chars), Dr, mull))
     return out
+
+
+def _k_first(k: np.ndarray, star: np.ndarray) -> np.ndarray:
+    """The arms ``star`` (m, 3) with the one equal to ``k`` first (the others in their order), as written."""
+    hit = np.flatnonzero(np.all(np.abs(star - k) < 1e-9, axis=1))
+    if not len(hit) or hit[0] == 0:
+        return star
+    return np.concatenate([star[hit[:1]], np.delete(star, hit[0], axis=0)])
 
 
 def _real_form(D: np.ndarray) -> np.ndarray:

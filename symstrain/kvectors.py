@@ -134,11 +134,13 @@ def reciprocal_points(cent: np.ndarray, reach: int) -> np.ndarray:
     return K[np.all(np.abs(ph - np.round(ph)) < 1e-6, axis=1)]
 
 
-def shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> np.ndarray:
+def shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray, positive: bool = True) -> np.ndarray:
     """k (conventional reciprocal units) moved by a vector of the parent's reciprocal lattice onto its shortest copy
     (reciprocal metric), where one is strictly shorter: a wave vector chosen in (−½, ½] of primitive units can be
-    long in the conventional units of a centred cell (R in hexagonal axes: (−3, ½, ½) for (0, ½, ½)). A copy so found
-    is written with its first non-zero coordinate positive (k and −k are one star): (0, 0, 1), not (0, 0, −1)."""
+    long in the conventional units of a centred cell (R in hexagonal axes: (−3, ½, ½) for (0, ½, ½)). With
+    ``positive``, a copy so found is written with its first non-zero coordinate positive (k and −k are one star):
+    (0, 0, 1), not (0, 0, −1); an arm of a star keeps its sign (−k is an arm of its own where it is not k: sweep 15,
+    I4/mmm's (0, 0, 2/3) and (0, 0, −2/3) were both written (0, 0, 2/3))."""
     k = np.asarray(k_conv, float)
     Gs = np.linalg.inv(metric)
     copies = k[None, :] - reciprocal_points(cent, 3)
@@ -147,7 +149,7 @@ def shortest_copy(k_conv: np.ndarray, metric: np.ndarray, cent: np.ndarray) -> n
     i = int(np.argmin(length))
     if not length[i] < own - 1e-9 * max(own, 1e-12):
         return k
-    return positive_first(copies[i])
+    return positive_first(copies[i]) if positive else copies[i] + 0.0
 
 
 def positive_first(k: np.ndarray) -> np.ndarray:

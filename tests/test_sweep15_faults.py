@@ -76,3 +76,19 @@ def test_principal_strains_equal_by_symmetry_are_no_uncertain_order(tmp_path, ca
     d = json.loads(capsys.readouterr().out)
     assert d["principal"]["values"]["value"] == pytest.approx([3.99 / 4 - 1, 3.99 / 4 - 1, 4.03 / 4 - 1], rel=1e-12)
     assert not [w for w in d["warnings"] if w["code"] == "degenerate_principal_strains"]
+
+
+def test_star_of_a_k_whose_negative_is_another_arm_on_a_body_centred_lattice(tmp_path, capsys):
+    """I4/mmm, k = (0, 0, 2/3): −k differs from k by (0, 0, 4/3), no vector of the I lattice's reciprocal lattice
+    (h + k + l even), so the star has two arms, k and −k. Sweep 15 got [(0, 0, 2/3), (0, 0, 2/3)] (each arm's
+    shortest copy written with a positive first coordinate). The child: W on the I lattice in a P cell 3c long,
+    one site moved along c (so that the modes at k = ±1/3, ±2/3 are there)."""
+    parent = _cell(tmp_path / "par.cif", "I 4/m m m", a="4.4", c="11.2", atoms=("W1 W 0 0 0",))
+    child = _cell(tmp_path / "chi.cif", "P 4/m m m", a="4.4", c="33.6",
+                  atoms=("W1 W 0 0 0", "W2 W 0 0 0.34", "W3 W 0.5 0.5 0.1666667", "W4 W 0.5 0.5 0.5"))
+    assert main(["modes", parent, child, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    r = d["results"][0] if "results" in d else d
+    stars = {tuple(round(x, 6) for x in ir["k"]): ir["star"] for ir in r["irreps"]}
+    assert np.allclose(stars[(0.0, 0.0, 0.666667)], [[0, 0, 2 / 3], [0, 0, -2 / 3]])
+    assert np.allclose(stars[(0.0, 0.0, 0.333333)], [[0, 0, 1 / 3], [0, 0, -1 / 3]])
