@@ -81,7 +81,16 @@ def observed_jump(df, value, branch):
     rest = np.delete(dv, i)
     if span <= 0 or dv[i] < 0.25 * span or (rest.size and dv[i] < 5 * np.median(rest) + 1e-12):
         return None
-    return float(t[i]), float(t[i + 1])
+    lo, hi = float(t[i]), float(t[i + 1])
+    if lo == hi:  # the step lies within one temperature measured twice (one row switched, one not): the switch is
+        # known only to lie between the neighbouring temperatures (sweep 16: a bracket [234, 234] of width 0 gave
+        # T↑ an s.u. of 0, and the fit pinned T_SC there to 1e-6 K)
+        below, above = t[t < lo], t[t > hi]
+        lo = float(below.max()) if below.size else lo
+        hi = float(above.min()) if above.size else hi
+        if lo == hi:
+            return None
+    return lo, hi
 
 
 def common_bracket(a, b):

@@ -223,6 +223,8 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
 
     base = model if model is not None else LandauModel.paper()
     free = tuple(free)
+    if not free:
+        raise SymstrainInputError("free", f"no parameter to fit: name at least one of {', '.join(PARAMETERS)}")
     bad = [f for f in free if f not in PARAMETERS]
     if bad or len(set(free)) != len(free):
         raise SymstrainInputError("free", f"unknown or repeated parameter(s) {bad or free}; known: {', '.join(PARAMETERS)}")
@@ -379,6 +381,14 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
                     unidentified.setdefault(n, f"correlation {corr[i, j]:+.4f} with "
                                                f"{names[j] if n == names[i] else names[i]}")
                     sd[names.index(n)] = np.nan
+    # parameters the data do not move at all (a rank-deficient Jacobian: every q = −1, η = 0 everywhere): the
+    # pseudo-inverse gives them a variance of exactly 0, which would read as exact (sweep 16)
+    _, S, Vt = np.linalg.svd(J, full_matrices=False)
+    null = Vt[S <= 1e-10 * S[0]] if S.size and S[0] > 0 else np.eye(len(names))
+    for k in np.flatnonzero((np.abs(null) > 1e-6).any(axis=0)):
+        unidentified.setdefault(names[k], "the data do not depend on it here: the Jacobian of the fit is "
+                                          "rank-deficient along it")
+        sd[k] = np.nan
     if unidentified:
         t_su[2] = np.nan
         warns.append(WarningRecord("no_su", "T_eq", "T_eq depends on the undetermined combination of D and E: its "

@@ -37,6 +37,8 @@ group), as :mod:`symstrain.modes` measures them. The symmetrised structure's war
 
 from __future__ import annotations
 
+import math
+
 import functools
 import itertools
 from dataclasses import dataclass, replace
@@ -813,8 +815,10 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     shallower one and re-verified against the child itself."""
     if depth < 1:
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
-    if max_distance <= 0:
-        raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
+    if not (math.isfinite(max_distance) and max_distance > 0):
+        raise SymstrainInputError("--max-distance", f"must be a positive distance in Å, got {max_distance}")
+    if not (math.isfinite(lattice_tol) and lattice_tol >= 0):
+        raise SymstrainInputError("--lattice-tol", f"must be a finite tolerance ≥ 0, got {lattice_tol}")
     level = index2_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
     out = list(level)
     keys = {s.relation.parent.spacegroup.symops.key() for s in out}

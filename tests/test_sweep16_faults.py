@@ -1,0 +1,70 @@
+"""Sweep 16's faults in `fit`, `pseudo` and the commands of the Landau model.
+
+* A temperature measured twice on a branch, once switched and once not, made the jump bracket [T, T] of width 0: T↑'s
+  s.u. 0, its residual weighted 1e6, and T_SC pinned to that temperature to 1e-6 K.
+* Parameters the data do not move at all (every q = −1) came out with s.u. 0.0 (exact) instead of none.
+* `--free ,` and `pseudo --max-distance nan` ended in a traceback (exit 70)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from symstrain.cli import main
+from symstrain.errors import SymstrainInputError
+from symstrain.landau import LandauModel
+from symstrain.landau_data import observed_jump
+from symstrain.landau_fit import fit_landau
+
+P = LandauModel.paper()
+
+
+def _exact_q():
+    """q on both branches of the paper's model, 180–260 K every 2 K (noise-free): T↑ = 235 K."""
+    T = np.arange(180.0, 261.0, 2.0)
+    sw = P.sweep(T, refine=False)
+    return pd.concat([sw.heating.assign(branch="heating")[["T", "q", "branch"]],
+                      sw.cooling.assign(branch="cooling")[["T", "q", "branch"]]], ignore_index=True)
+
+
+def test_a_temperature_measured_twice_across_the_jump_is_no_exact_bracket():
+    q = _exact_q()
+    heat = q[q.branch == "heating"]
+    assert observed_jump(q, "q", "heating") == (234.0, 236.0)  # (the paper's T↑ = 235 K)
+    twice = pd.concat([q, pd.DataFrame({"T": [234.0], "q": [0.95], "branch": ["heating"]})], ignore_index=True)
+    assert float(heat.loc[heat["T"] == 234.0, "q"].iloc[0]) < 0  # (234 K on the heating branch: not yet switched)
+    assert observed_jump(twice, "q", "heating") == (232.0, 236.0)  # between the neighbours of 234 K
+    fit = fit_landau(twice, None, model=P.replace(T_SC=232.0, a1=0.5, D=-6.0))
+    assert fit.observed["T_up_obs_su"] == pytest.approx(4 / np.sqrt(12))  # (it was 0)
+    assert fit.su["T_SC"] > 0.1 and abs(fit.values["T_SC"] - 235.0) < 3 * fit.su["T_SC"] + 1.0
+
+
+def test_parameters_the_data_do_not_move_have_no_su():
+    """A sample that stays low-spin, 180–199 K: q = −1 at every row is the model's bound, where no parameter moves
+    it — the Jacobian is 0, and the pseudo-inverse's variances of exactly 0 read as exact."""
+    T = np.arange(180.0, 200.0, 1.0)
+    flat = pd.DataFrame({"T": np.concatenate([T, T]), "q": -1.0, "branch": ["heating"] * len(T) + ["cooling"] * len(T)})
+    fit = fit_landau(flat, None)
+    assert all(np.isnan(fit.su[k]) for k in ("T_SC", "a1", "D"))
+    assert "not_identifiable" in {w.code for w in fit.warnings}
+
+
+@pytest.mark.parametrize("free", [",", ""])
+def test_no_free_parameter_is_an_input_error(tmp_path, free):
+    path = tmp_path / "q.csv"
+    _exact_q().to_csv(path, index=False)
+    with pytest.raises(SymstrainInputError, match="no parameter to fit"):
+        fit_landau(_exact_q(), None, free=tuple(s for s in free.split(",") if s))
+    assert main(["fit", "--q", str(path), "--free", free, "--out", str(tmp_path / "o")]) == 2
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1"])
+def test_pseudo_refuses_a_distance_that_is_no_positive_number(tmp_path, capsys, value):
+    cif = tmp_path / "c.cif"
+    cif.write_text("data_c\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4.1\n_cell_angle_alpha 90\n"
+                   "_cell_angle_beta 90\n_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'P 4/m m m'\n"
+                   "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                   "_atom_site_fract_z\nCs1 Cs 0 0 0\nCl1 Cl 0.5 0.5 0.5\n")
+    assert main(["pseudo", str(cif), "--max-distance", value]) == 2
+    assert "--max-distance" in capsys.readouterr().err
