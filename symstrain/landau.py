@@ -123,6 +123,11 @@ class StationaryPoints:
     __slots__ = ("T", "qmin", "gmin", "xmin", "nmin", "qmax", "gmax", "xmax", "nmax")
 
 
+#: the largest |value| of a parameter (its units: K for T_SC and Tc, energy per unit of the order parameters for the
+#: rest; the paper's are 0.6–235): beyond it the sweep's states were found not to be minima (D = −1e5)
+MAX_PARAMETER = 1e4
+
+
 @dataclass(frozen=True)
 class LandauModel:
     """Parameters of Eq. 3 (defaults: the paper's strong-coupling preset, Eq. 4).
@@ -151,6 +156,9 @@ class LandauModel:
                 raise SymstrainInputError("LandauModel", f"parameter {name} must be a number, got {v!r}") from None
             if not math.isfinite(fv):
                 raise SymstrainInputError("LandauModel", f"parameter {name} must be finite, got {v!r}")
+            if abs(fv) > MAX_PARAMETER:  # (sweep 16: D = −1e5 gave states that are no minima, D = −1e200 a crash)
+                raise SymstrainInputError("LandauModel", f"parameter {name} = {fv:g} is beyond ±{MAX_PARAMETER:g}, "
+                                          "where the terms of G differ by more than the solver resolves")
             object.__setattr__(self, name, fv)
         if self.b <= 0:
             raise SymstrainInputError("LandauModel", f"b must be > 0 (G unbounded in η), got {self.b:g}")

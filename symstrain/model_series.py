@@ -116,15 +116,20 @@ class WrittenSeries:
 
 def write_model_series(directory, temperatures, model=None, *, branches=("heating", "cooling"),
                        alpha: float = ALPHA_LINEAR) -> WrittenSeries:
-    """Write :func:`model_series` as CIFs ``model_<branch>_<T>K.cif`` plus ``series.csv`` (T, branch, q, eta,
-    eta_model, file) into ``directory``; refuses to overwrite existing files. Returns the :class:`WrittenSeries`."""
+    """Write :func:`model_series` as CIFs ``model_<branch>_<T>K.cif`` (T with one decimal, or as many as keep the
+    temperatures apart) plus ``series.csv`` (T, branch, q, eta, eta_model, file) into ``directory``; refuses to
+    overwrite existing files. Returns the :class:`WrittenSeries`."""
     import pandas as pd
 
     from .writer import write_cif
 
     d = Path(directory)
     items = model_series(temperatures, model, branches=branches, alpha=alpha)
-    names = [f"model_{it['branch']}_{it['T']:06.1f}K.cif" for it in items]
+    # as many decimals as the temperatures need to stay apart (one by default: 0214.6K; a 0.05 K step wrote 214.55
+    # and 214.60 both as 0214.6K and refused its own second file, sweep 16)
+    temps = sorted({float(it["T"]) for it in items})
+    digits = next((k for k in range(1, 7) if len({f"{t:.{k}f}" for t in temps}) == len(temps)), 6)
+    names = [f"model_{it['branch']}_{it['T']:0{5 + digits}.{digits}f}K.cif" for it in items]
     clash = [n for n in names + ["series.csv"] if (d / n).exists()]
     if clash:
         raise SymstrainInputError(d, f"already contains {clash[0]} (refusing to overwrite)")

@@ -68,3 +68,38 @@ def test_pseudo_refuses_a_distance_that_is_no_positive_number(tmp_path, capsys, 
                    "_atom_site_fract_z\nCs1 Cs 0 0 0\nCl1 Cl 0.5 0.5 0.5\n")
     assert main(["pseudo", str(cif), "--max-distance", value]) == 2
     assert "--max-distance" in capsys.readouterr().err
+
+
+def test_transitions_of_cells_with_no_known_group_is_no_answer(tmp_path, capsys):
+    """A cell table without a spacegroup column: `transitions` said "0 symmetry change(s)" (β goes 92° → 90°);
+    without a group no change can be found or excluded — an input error, as `table` says."""
+    path = tmp_path / "cells.csv"
+    T = np.arange(150.0, 300.0, 10.0)
+    beta = np.where(T < 250, 90 + 2 * np.sqrt(np.clip((250 - T) / 100, 0, None)), 90.0)
+    pd.DataFrame({"T": T, "a": 10.0, "b": 12.0, "c": 8.0, "alpha": 90.0, "beta": beta, "gamma": 90.0}).to_csv(
+        path, index=False)
+    assert main(["transitions", "--cells", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "no space group is known" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_model_series_with_a_fine_step_names_each_file_apart(tmp_path, capsys):
+    """A 0.05 K step across the 214.57 K spinodal: 214.55 and 214.60 were both written 0214.6K, and the run refused
+    its own second file (exit 2, files left behind)."""
+    out = tmp_path / "m"
+    assert main(["model-series", "--tmin", "214.5", "--tmax", "214.7", "--step", "0.05", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.glob("model_heating_*.cif"))
+    assert names == [f"model_heating_{t}K.cif" for t in ("0214.50", "0214.55", "0214.60", "0214.65", "0214.70")]
+    series = pd.read_csv(out / "series.csv", comment="#")
+    assert len(series) == 10 and series["file"].nunique() == 10
+
+
+@pytest.mark.parametrize("value", ["-1e6", "-1e200"])
+def test_landau_refuses_a_parameter_beyond_what_its_solver_resolves(tmp_path, capsys, value):
+    """D = −1e6 listed states that are no minima (∂G/∂q ≠ 0 at q = −1) and invented transitions; D = −1e200 crashed
+    drawing the figure (exit 70)."""
+    assert main(["landau", "--param", f"D={value}", "--out", str(tmp_path / "l")]) == 2
+    assert "beyond ±10000" in capsys.readouterr().err
+    with pytest.raises(SymstrainInputError):
+        LandauModel.paper().replace(D=float(value))
+    assert LandauModel.paper().replace(D=-1e4).D == -1e4

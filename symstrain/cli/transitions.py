@@ -25,6 +25,9 @@ def add_arguments(p):
 def run(args):
     import math
 
+    import numpy as np
+
+    from ..errors import SymstrainInputError
     from ..plots.strain import short_symbol
     from ..transitions import INTERNAL, find_transitions, transition_to_dict
     from . import CommandResult, output_dir, refuse_existing
@@ -36,6 +39,10 @@ def run(args):
     names = list(FILES[:1]) + ([] if args.no_plots else list(FILES[1:]))
     refuse_existing(args.out, names)
     cells, phases = read_inputs(args, "transitions")
+    known = cells["sg_number"].to_numpy(dtype=int) > 0 if len(cells) else np.zeros(0, bool)
+    if len(cells) and not known.any():  # (a "no" here would be a guess: sweep 16 answered "0 symmetry changes")
+        raise SymstrainInputError("transitions", "no space group is known for the rows, so no symmetry change can be "
+                                  "found: give a spacegroup column in the cell table (or the CIFs)")
     trs, notes = find_transitions(cells, phases, tol=args.tol)
     groups = group_of_rows(cells, phases)[0]
     out = output_dir(args.out, "transitions", names)
