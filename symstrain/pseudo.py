@@ -130,8 +130,9 @@ def _pseudo_holohedry(G: np.ndarray, lattice_tol: float) -> np.ndarray:
     grids = grids[np.abs(det) == 1]
     # quick filter on the lengths, then the exact finite-strain check
     GW = np.einsum("nji,jk,nkl->nil", grids, Gr, grids)
-    diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(Gr)) - 1) <= lattice_tol, axis=1)
-    Wr = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if finite_strain_norm(Gr, g) <= lattice_tol]
+    tol = lattice_tol + 1e-12  # (an exact symmetry's strain comes out ~1e-17, not 0: tolerance 0 kept none)
+    diag_ok = np.all(np.abs(np.sqrt(np.einsum("nii->ni", GW)) / np.sqrt(np.diag(Gr)) - 1) <= tol, axis=1)
+    Wr = [W for W, g in zip(grids[diag_ok], GW[diag_ok]) if finite_strain_norm(Gr, g) <= tol]
     Mi = np.linalg.inv(M)
     return np.array([np.rint(M @ W @ Mi) for W in Wr], dtype=int).reshape(-1, 3, 3)
 
@@ -807,6 +808,11 @@ def _rational(x: np.ndarray, den: int, slack=1e-6) -> np.ndarray:
     return np.where(np.abs(x * den - np.rint(x * den)) < slack, np.rint(x * den) / den, x)
 
 
+#: the largest ``lattice_tol`` of :func:`pseudo_supergroups`: a finite strain of 0.3 is no pseudo-symmetry already,
+#: and at 0.5 four of lawsonite P2₁cn's five candidates were lost without a word (sweep 16)
+MAX_LATTICE_TOL = 0.3
+
+
 def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08,
                        depth: int = 2) -> list[PseudoSupergroup]:
     """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å, and those
@@ -817,8 +823,9 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
     if not (math.isfinite(max_distance) and max_distance > 0):
         raise SymstrainInputError("--max-distance", f"must be a positive distance in Å, got {max_distance}")
-    if not (math.isfinite(lattice_tol) and lattice_tol >= 0):
-        raise SymstrainInputError("--lattice-tol", f"must be a finite tolerance ≥ 0, got {lattice_tol}")
+    if not (math.isfinite(lattice_tol) and 0 <= lattice_tol <= MAX_LATTICE_TOL):
+        raise SymstrainInputError("--lattice-tol", f"must be a finite strain from 0 to {MAX_LATTICE_TOL:g}, got "
+                                  f"{lattice_tol} (a larger strain is no pseudo-symmetry)")
     level = index2_supergroups(child, max_distance=max_distance, lattice_tol=lattice_tol)
     out = list(level)
     keys = {s.relation.parent.spacegroup.symops.key() for s in out}

@@ -103,3 +103,21 @@ def test_landau_refuses_a_parameter_beyond_what_its_solver_resolves(tmp_path, ca
     with pytest.raises(SymstrainInputError):
         LandauModel.paper().replace(D=float(value))
     assert LandauModel.paper().replace(D=-1e4).D == -1e4
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "cifs"
+
+
+@pytest.mark.skipif(not (SHARED / "lawsonite" / "9002545.cif").exists(), reason="../shared/cifs is absent")
+def test_pseudo_lattice_tolerance_zero_keeps_the_exact_symmetry_and_a_huge_one_is_refused(capsys):
+    """Lawsonite P2₁cn (2 K) has five supergroup candidates on its own cell at the default 0.08 (Pnma, Ama2, Pbcn,
+    Cmcm, Pccn; pairs.tsv's Pmcn = Pnma and Cmcm among them). A tolerance of 0 kept only the one spglib finds (an
+    exact symmetry's strain is ~1e-17, not 0); 0.5 lost four without a word (now refused: above 0.3)."""
+    path = str(SHARED / "lawsonite" / "9002545.cif")
+    found = {}
+    for tol in ("0", "0.08"):
+        assert main(["pseudo", path, "--lattice-tol", tol, "--json"]) == 0
+        found[tol] = {c["spacegroup"]["number"] for c in json.loads(capsys.readouterr().out)["candidates"]}
+    assert found["0"] == found["0.08"] and {62, 63} <= found["0"]
+    assert main(["pseudo", path, "--lattice-tol", "0.5"]) == 2
+    assert "from 0 to 0.3" in capsys.readouterr().err
