@@ -22,6 +22,20 @@ def _cif(path, name, group, atoms, a=4.0, c=4.0):
     return str(path)
 
 
+def _cscl_pairs(tmp_path, cl: str, name: str = "c"):
+    """(catalogue path, find_pairs result) of CsCl (Pm-3m, a = 4 Å) and a P4/mmm cell (c = 4.2 Å) with Cs at the
+    origin and Cl at ``cl``, scanned into a new catalogue."""
+    corpus = tmp_path / name
+    corpus.mkdir()
+    _cif(corpus / "cub.cif", "cub", "P m -3 m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"])
+    _cif(corpus / "tet.cif", "tet", "P 4/m m m", ["Cs1 Cs 0 0 0", f"Cl1 Cl {cl}"], c=4.2)
+    cat = tmp_path / f"{name}.duckdb"
+    scan([corpus], cat)
+    with Catalogue(cat, create=False) as c:
+        rows = c.rows()
+    return cat, rows, find_pairs(rows)
+
+
 def _relate_warnings(capsys, parent, child) -> dict:
     assert main(["relate", parent, child, "--json"]) == 0
     return {w["code"]: w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]}
@@ -44,34 +58,17 @@ def test_pairs_notes_a_pair_whose_atoms_pair_nowhere(tmp_path):
     The pair is listed with relate's note (a misplaced site does the same: lawsonite's Cmcm files put Al a/4 off, and
     Cmcm → Pmcn is a real transition), in the JSON and the catalogue's table; with Cl at (½, ½, ½) it is CsCl
     stretched along c, and the note says the atoms decide for p = 0."""
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    _cif(corpus / "cub.cif", "cub", "P m -3 m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"])
-    _cif(corpus / "other.cif", "other", "P 4/m m m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0 0 0.5"], c=4.2)
-    cat = tmp_path / "cat.duckdb"
-    scan([corpus], cat)
-    with Catalogue(cat, create=False) as c:
-        res = find_pairs(c.rows())
+    res = _cscl_pairs(tmp_path, "0 0 0.5")[2]
     (p,) = res.pairs
-    assert p["child"]["file"].endswith("other.cif") and p["index"] == 3
+    assert p["child"]["file"].endswith("tet.cif") and p["index"] == 3
     assert any("the atoms decide for none" in n for n in p["notes"])
-    _cif(corpus / "other.cif", "other", "P 4/m m m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"], c=4.2)
-    cat2 = tmp_path / "cat2.duckdb"
-    scan([corpus], cat2)
-    with Catalogue(cat2, create=False) as c:
-        res = find_pairs(c.rows())
-    (p,) = res.pairs
+    (p,) = _cscl_pairs(tmp_path, "0.5 0.5 0.5", "c2")[2].pairs
     assert not any("decide for none" in n for n in p["notes"])
 
 
 def test_catalogue_pairs_table_carries_the_notes(tmp_path):
     """The catalogue's `pairs` table has relate's notes (it had no column for them)."""
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    _cif(corpus / "cub.cif", "cub", "P m -3 m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"])
-    _cif(corpus / "tet.cif", "tet", "P 4/m m m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"], c=4.2)
-    cat = tmp_path / "cat.duckdb"
-    scan([corpus], cat)
+    cat = _cscl_pairs(tmp_path, "0.5 0.5 0.5")[0]
     assert main(["pairs", "--catalogue", str(cat), "--no-progress", "--json"]) == 0
     import duckdb
 
@@ -90,16 +87,8 @@ def test_pairs_over_blocks_spglib_was_not_run_on(tmp_path, monkeypatch):
     import symstrain.detect as detect
 
     monkeypatch.setattr(detect, "DETECT_MAX_PAIRS", 1)
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    _cif(corpus / "cub.cif", "cub", "P m -3 m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"])
-    _cif(corpus / "tet.cif", "tet", "P 4/m m m", ["Cs1 Cs 0 0 0", "Cl1 Cl 0.5 0.5 0.5"], c=4.2)
-    cat = tmp_path / "cat.duckdb"
-    scan([corpus], cat)
-    with Catalogue(cat, create=False) as c:
-        rows = c.rows()
-        assert rows["detected_number"].isna().all()
-        res = find_pairs(rows)
+    cat, rows, res = _cscl_pairs(tmp_path, "0.5 0.5 0.5")
+    assert rows["detected_number"].isna().all()
     (p,) = res.pairs
     assert p["child"]["file"].endswith("tet.cif") and p["index"] == 3
     assert main(["pairs", "--catalogue", str(cat), "--no-progress"]) == 0

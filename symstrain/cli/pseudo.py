@@ -11,7 +11,8 @@ def add_arguments(p):
                    help="largest mismatch between an atom's image and its partner (Å, default 2.0)")
     p.add_argument("--depth", type=int, default=2, help="index-2 steps to climb (default 2: up to index 4); the "
                    "supergroups spglib finds in the child are added whatever their index")
-    p.add_argument("--lattice-tol", type=float, default=0.08, help="finite-strain tolerance of the pseudo-lattice (0 to 0.3; default 0.08)")
+    p.add_argument("--lattice-tol", type=float, default=0.08,
+                   help="finite-strain tolerance of the pseudo-lattice (0 to 0.3; default 0.08)")
     p.add_argument("--write", metavar="DIR", help="write each symmetrised structure as a CIF into DIR (new files only)")
 
 
