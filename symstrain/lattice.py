@@ -172,11 +172,8 @@ def volume_su(p, su) -> np.ndarray | float:
     g = volume_gradient(p)
     terms = np.where(s != 0, g * s, 0.0).reshape(-1, 6)
     tied = tied_parameters(p.reshape(-1, 6), s.reshape(-1, 6))
-    if tied is not None:  # each tied parameter's term added to its representative's
-        for j in range(1, 6):
-            moved = np.flatnonzero(tied[:, j] != j)
-            terms[moved, tied[moved, j]] += terms[moved, j]
-            terms[moved, j] = 0.0
+    if tied is not None:
+        merge_tied(terms[:, :, None], tied)
     out = np.sqrt(np.sum(terms ** 2, axis=-1)).reshape(np.shape(s)[:-1])
     return float(out) if np.ndim(out) == 0 else out
 
@@ -206,6 +203,22 @@ def tied_parameters(x0: np.ndarray, sig: np.ndarray) -> np.ndarray | None:
                     same = (tied[:, j] == j) & (sig[:, j] > 0) & (x0[:, j] == x0[:, i]) & (sig[:, j] == sig[:, i])
                     tied[same, j] = tied[same, i]
     return None if (tied == np.arange(n)).all() else tied
+
+
+def merge_tied(terms: np.ndarray, tied: np.ndarray, cols=None) -> None:
+    """In place: ``terms`` (N, m, …), the error terms σ_j·∂y/∂x_j of the inputs ``cols`` (m,; default all) of N rows,
+    with each input that ``tied`` (N, n, :func:`tied_parameters`) joins to another added to that one's term and set
+    to 0 (one error, full correlation). A tied input has an s.u., and so has its representative: both are in
+    ``cols``."""
+    cols = np.arange(terms.shape[1]) if cols is None else np.asarray(cols)
+    where = {c: j for j, c in enumerate(cols.tolist())}
+    for j, c in enumerate(cols.tolist()):
+        rep = tied[:, c]
+        moved = np.flatnonzero(rep != c)
+        if len(moved):
+            to = np.array([where[r] for r in rep[moved].tolist()])
+            terms[moved, to] += terms[moved, j]
+            terms[moved, j] = 0.0
 
 
 def constrained_sus(par, sig) -> np.ndarray:

@@ -657,7 +657,7 @@ def relation_notes(rel, what: str | None = None) -> list:
     return [n for n in notes if n is not None]
 
 
-def origins_warning(rel, max_distance: float = 2.0):
+def origins_warning(rel, max_distance: float = 2.0, found=None):
     """The ``origins_several`` warning (a :class:`~symstrain.errors.WarningRecord`) of a holding relation, or
     None: the origins :func:`valid_origins` finds (one per class modulo the parent's translations and the child's
     polar shift) when there are several. Each puts the
@@ -665,13 +665,13 @@ def origins_warning(rel, max_distance: float = 2.0):
     and the child no polar axis, it names the origin whose pairing of the child's atoms with the parent's is
     tightest (:func:`pair_atoms` within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
     is the relation's own (sweep 9: quartz's P6₂22 ⊃ P3₂21 at p = (0, 0, −1/6) leaves Si 0.91 Å from every parent
-    Si site; at (0, 0, 1/3) it lies on one)."""
+    Si site; at (0, 0, 1/3) it lies on one). ``found``: :func:`_origins` of the relation, when the caller has it."""
     from .errors import WarningRecord
     from .expand import expand_to_cell_ops
     from .kvectors import fmt_k
 
     parent, child = rel.parent, rel.child
-    origins, polar = _origins(rel)
+    origins, polar = _origins(rel) if found is None else found
     if len(origins) < 2:
         return None
     text = (f"{len(origins)} origins relate the groups: p = " + ", ".join(fmt_k(o) for o in origins)
@@ -720,16 +720,16 @@ def _worst_distances(rel, origins, max_distance: float) -> list[float]:
     return worst
 
 
-def unpaired_reason(rel, max_distance: float = 2.0) -> str | None:
+def unpaired_reason(rel, max_distance: float = 2.0, found=None) -> str | None:
     """Why a holding relation's structures may not be one structure distorted, or None: at every origin relating the
     groups (:func:`valid_origins`) some child atom lies farther than ``max_distance`` Å from every parent atom of its
     element — an atom misplaced in either file, or another structure of the same composition (sweep 14: zeolite
     frameworks IWR and IWW, same formula and volume, related groups, O 3.7 Å from any parent O at best). Not judged
     (None) where a phase has no atoms, the child has a polar axis (the origin along it is free) or the compositions
-    differ (:func:`composition_warning`)."""
+    differ (:func:`composition_warning`). ``found``: :func:`_origins` of the relation, when the caller has it."""
     if not rel.parent.atoms or not rel.child.atoms:
         return None
-    origins, polar = _origins(rel)
+    origins, polar = _origins(rel) if found is None else found
     if polar.size or composition_mismatch(rel.child, rel.parent, rel.P, rel.p) is not None:
         return None
     if np.isfinite(_worst_distances(rel, origins, max_distance)).any():
@@ -746,14 +746,11 @@ def structure_warnings(rel, max_distance: float = 2.0) -> list:
     nowhere near the parent's (:func:`unpaired_reason`)."""
     from .errors import WarningRecord
 
-    several = origins_warning(rel, max_distance)
-    if several is not None:
-        return [several]
-    if len(_origins(rel)[0]) == 1:
-        why = unpaired_reason(rel, max_distance)
-        if why is not None:
-            return [WarningRecord("atoms_do_not_pair", rel.child.name, why)]
-    return []
+    found = _origins(rel)  # (searched once for both)
+    if len(found[0]) > 1:
+        return [origins_warning(rel, max_distance, found)]
+    why = unpaired_reason(rel, max_distance, found) if len(found[0]) == 1 else None
+    return [] if why is None else [WarningRecord("atoms_do_not_pair", rel.child.name, why)]
 
 
 def composition_mismatch(child, parent, P, p) -> str | None:

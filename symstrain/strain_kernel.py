@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lattice import _cosines, constrained_sus, tied_parameters
+from .lattice import _cosines, constrained_sus, merge_tied, tied_parameters
 from .tensors import VOIGT_PAIRS, VOIGT_WEIGHTS as _W
 
 #: Voigt permutation of the axis reversal (i, j) → (2−i, 2−j), used for the frame "c"
@@ -385,14 +385,7 @@ def _tied_terms(J, sigma, cols, tied) -> tuple[np.ndarray, np.ndarray]:
     if not len(rows):
         return rows, None
     Jt = J[rows] * sigma[rows][:, cols][:, :, None]
-    where = {c: j for j, c in enumerate(cols.tolist())}
-    for j, c in enumerate(cols.tolist()):
-        rep = tied[rows, c]
-        moved = np.flatnonzero(rep != c)
-        if len(moved):  # (a tied input has an s.u., and so has its representative: both are active)
-            to = np.array([where[r] for r in rep[moved].tolist()])
-            Jt[moved, to] += Jt[moved, j]
-            Jt[moved, j] = 0.0
+    merge_tied(Jt, tied[rows], cols)
     return rows, Jt
 
 

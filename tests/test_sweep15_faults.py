@@ -92,3 +92,23 @@ def test_star_of_a_k_whose_negative_is_another_arm_on_a_body_centred_lattice(tmp
     stars = {tuple(round(x, 6) for x in ir["k"]): ir["star"] for ir in r["irreps"]}
     assert np.allclose(stars[(0.0, 0.0, 0.666667)], [[0, 0, 2 / 3], [0, 0, -2 / 3]])
     assert np.allclose(stars[(0.0, 0.0, 0.333333)], [[0, 0, 1 / 3], [0, 0, -1 / 3]])
+
+
+def test_one_cell_and_many_cells_follow_one_tie_rule():
+    """tied_parameters and constrained_sus answer one cell in plain Python (info asks per file) and many with arrays
+    (the tables): the same answer on every pattern of equal values and s.u.'s, missing ones and special angles."""
+    from symstrain.lattice import constrained_sus, tied_parameters
+
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        par = rng.choice([4.0, 5.0, 90.0, 55.3], size=6)
+        sig = rng.choice([np.nan, 0.0, 0.01, 0.02], size=6)
+        one, many = constrained_sus(par[None], sig[None]), constrained_sus(np.vstack([par, par]), np.vstack([sig, sig]))
+        assert np.array_equal(one[0], many[0], equal_nan=True) and np.array_equal(one[0], many[1], equal_nan=True)
+        filled = np.nan_to_num(one, nan=0.0)
+        t1 = tied_parameters(par[None], filled)
+        t2 = tied_parameters(np.vstack([par, par]), np.vstack([filled, filled]))
+        assert (t1 is None) == (t2 is None) and (t1 is None or (t1[0].tolist() == t2[0].tolist() == t2[1].tolist()))
+    # by hand: a = b = 4.0(1) tied, c apart; α = β = 55.3(2) tied, γ = 90 (no s.u.) exact and apart
+    assert tied_parameters(np.array([[4.0, 4.0, 5.0, 55.3, 55.3, 90.0]]),
+                           np.array([[0.1, 0.1, 0.1, 0.2, 0.2, 0.0]])).tolist() == [[0, 0, 2, 3, 3, 5]]
