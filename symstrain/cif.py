@@ -238,9 +238,9 @@ def _first_cif2_list(text: str, line: int) -> tuple[int, str] | None:
         if row.startswith(";"):
             in_text = not in_text
             continue
-        m = None if in_text else re.search(r"(?:^|\s)(\[[^\]]*\]?)", row.split("#", 1)[0])
-        if m:
-            return n, m.group(1).strip()
+        listed = None if in_text else _list_on(row)
+        if listed:
+            return n, listed
     return None
 
 
@@ -250,10 +250,20 @@ def _cif2_list(text: str, line: int) -> str | None:
     lines = text.splitlines()
     for n in (line, line - 1):
         if 1 <= n <= len(lines) and not lines[n - 1].startswith(";"):
-            m = re.search(r"(?:^|\s)(\[[^\]]*\]?)", lines[n - 1].split("#", 1)[0])
-            if m:
-                return m.group(1).strip()
+            listed = _list_on(lines[n - 1])
+            if listed:
+                return listed
     return None
+
+
+#: a CIF 2.0 list value: '[' after the start of a line or a blank, up to its ']' (or the line's end)
+_CIF2_LIST = re.compile(r"(?:^|\s)(\[[^\]]*\]?)")
+
+
+def _list_on(row: str) -> str | None:
+    """The first CIF 2.0 list value written on the line ``row`` (its comment left out), or None."""
+    m = _CIF2_LIST.search(row.split("#", 1)[0])
+    return m.group(1).strip() if m else None
 
 
 def _unquoted_non_ascii(text: str) -> tuple[int, str] | None:
