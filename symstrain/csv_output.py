@@ -4,9 +4,11 @@ minimal quoting, "\\n" line ends), a block of rows at a time instead of one cell
 the floats whose text is not repr's rewritten in place in its bytes (``symstrain table``'s table.csv: 10⁵ rows ×
 70 float columns, 6.7 s → 1.9 s → 1.2 s).
 
-What lives here: the writer and its float formatting (orjson's numpy serialiser when installed and checked against
-repr, else repr), also as JSON numbers for ``json_output.py`` (:func:`float_texts`). What does not: what the
-columns are (``cli/table.py``), reading CSV (``csv_input.py``), JSON documents (``json_output.py``).
+Every CSV symstrain writes starts with one ``# units: …`` line, then the header (:func:`write_frame`; read
+back with ``pandas.read_csv(path, skiprows=1)``). What lives here: the writers and their float formatting (orjson's
+numpy serialiser when installed and checked against repr, else repr), also as JSON numbers for ``json_output.py``
+(:func:`float_texts`). What does not: what the columns are and their units (``cli/table.py`` …), reading CSV
+(``csv_input.py``), JSON documents (``json_output.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ import re
 
 #: a field the csv module quotes (QUOTE_MINIMAL, delimiter ",", quote '"', line end "\\n")
 _QUOTE = re.compile(r'[,"\r\n]')
+
+
+def write_frame(path, frame, units: str, index: bool = False, **to_csv) -> str:
+    """``frame`` as CSV at ``path`` (pandas ``to_csv``: ``index``, ``**to_csv``), after its one units line;
+    ``units`` is that line, ``"# units: …"``. Returns ``str(path)``."""
+    if not units.startswith("# units: ") or "\n" in units:
+        raise ValueError(f"a units line is one line starting '# units: ', got {units!r}")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(units + "\n")
+        frame.to_csv(fh, index=index, **to_csv)
+    return str(path)
 
 
 def write_csv(frame, fh, header: bool = True) -> None:

@@ -29,6 +29,9 @@ from .phase import Cell
 
 ALPHA_LINEAR = 4.0e-5  # K⁻¹, assumed linear thermal expansion of every cell length
 T_REF = 90.0  # K, temperature of the LS reference cell
+#: the units line of series.csv
+SERIES_UNITS = ("# units: T in K; q (spin-state parameter) and eta (order parameter) dimensionless, the Landau "
+                "model's; eta_model = eta/eta_full, the fraction of the HS model's distortion; file: the CIF's name")
 
 
 def eta_full(model) -> float:
@@ -121,6 +124,7 @@ def write_model_series(directory, temperatures, model=None, *, branches=("heatin
     overwrite existing files. Returns the :class:`WrittenSeries`."""
     import pandas as pd
 
+    from .csv_output import write_frame
     from .writer import write_cif
 
     d = Path(directory)
@@ -140,7 +144,7 @@ def write_model_series(directory, temperatures, model=None, *, branches=("heatin
         paths.append(str(d / n))
     table = pd.DataFrame([{k: it[k] for k in ("T", "branch", "q", "eta", "eta_model")} for it in items])
     table["file"] = names
-    table.to_csv(d / "series.csv", index=False)
+    write_frame(d / "series.csv", table, SERIES_UNITS)
     paths.append(str(d / "series.csv"))
     from .landau import LandauModel
 

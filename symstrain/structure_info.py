@@ -23,6 +23,10 @@ from .parallel import Failure, run_batch
 from .phase import CELL_NAMES, Phase
 from .walls import snap  # entries within 1e-9 of a small fraction become it (spglib's rounding)
 
+#: the units line of the batch table (``info --csv``)
+TABLE_UNITS = ("# units: T in K; a, b, c in Å; alpha, beta, gamma in degrees; volume in Å³; *_su standard "
+               "uncertainty, empty when the file gives none; atoms_asym, atoms_cell, n_warnings counts")
+
 
 @dataclass(frozen=True, eq=False)
 class Contact:
@@ -110,7 +114,7 @@ class StructureInfo:
 
         return json.dumps(jsonable(self.to_dict()), allow_nan=False)
 
-    def row(self) -> dict:
+    def row(self) -> dict:  # (its units: TABLE_UNITS)
         """One flat row of a batch table (CSV): file, block, T and T_su (K), cell and volume with ``_su`` columns
         (empty where unknown), declared and detected group numbers and symbols, atom counts, number of warnings."""
         ph, det = self.phase, self.detection

@@ -35,7 +35,7 @@ def fe_n_mean(phase) -> float:
 def series(tmp_path_factory):
     d = tmp_path_factory.mktemp("series")
     write_model_series(d, np.arange(180.0, 281.0, 1.0))
-    index = pd.read_csv(d / "series.csv")
+    index = pd.read_csv(d / "series.csv", skiprows=1)
     phases = [read_cif(d / f) for f in index["file"]]
     return index, phases
 
@@ -111,10 +111,10 @@ def test_shipped_series_is_what_the_generator_writes(tmp_path):
     from pathlib import Path
 
     shipped = Path(__file__).resolve().parents[1] / "cifs" / "series"
-    index = pd.read_csv(shipped / "series.csv")
+    index = pd.read_csv(shipped / "series.csv", skiprows=1)
     assert len(index) == 42 and set(index["branch"]) == {"heating", "cooling"}
     write_model_series(tmp_path, np.arange(180.0, 281.0, 5.0))
-    fresh = pd.read_csv(tmp_path / "series.csv")
+    fresh = pd.read_csv(tmp_path / "series.csv", skiprows=1)
     assert list(fresh["file"]) == list(index["file"])
     assert np.allclose(fresh[["T", "q", "eta", "eta_model"]], index[["T", "q", "eta", "eta_model"]], atol=1e-9)
     for name in index["file"]:

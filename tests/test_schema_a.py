@@ -156,7 +156,7 @@ def test_info_csv_has_su_columns_empty_where_unknown(tmp_path, capsys):
     csv = tmp_path / "t.csv"
     code, out, err = run(capsys, "info", LS, HS, "--csv", csv)
     assert code == 0, err
-    t = pd.read_csv(csv)
+    t = pd.read_csv(csv, skiprows=1)
     assert list(t["file"]) == [LS, HS] and t["a"][0] == pytest.approx(16.87) and t["a_su"].isna().all()
     assert t["T"].tolist() == [90.0, 300.0] and t["T_su"].isna().all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]  # no temporary file left behind
@@ -232,7 +232,7 @@ def test_reflections_model_pair(tmp_path, capsys):
     out = tmp_path / "o"
     code, doc = run_json(capsys, "reflections", LS, HS, "--dmin", "1.5", "--out", out)
     assert code == 0 and doc["relation_source"] == "relate" and doc["parent"]["spacegroup"]["number"] == 56
-    t = pd.read_csv(out / "reflections.csv")
+    t = pd.read_csv(out / "reflections.csv", skiprows=1)
     h, k, l = (t[c].to_numpy() for c in "hkl")
     # Pccn → P2₁/c by hand: SB are hk0 with h+k odd (but not 0k0, k odd: the 2₁), 0kl with l odd (not 00l),
     # h00 with h odd
@@ -240,7 +240,7 @@ def test_reflections_model_pair(tmp_path, capsys):
             | ((k == 0) & (l == 0) & (h % 2 == 1)))
     assert np.array_equal((t["class"] == "SB").to_numpy(), hand) and doc["counts"]["SB"] == hand.sum()
     assert doc["predicted"]["n_SB"] == hand.sum() and len(doc["strongest_SB"]) == 10
-    cond = pd.read_csv(out / "broken_conditions.csv")
+    cond = pd.read_csv(out / "broken_conditions.csv", skiprows=1)
     assert list(cond["appears"]) == [c["appears"]["text"] for c in doc["broken_conditions"]]
     assert list(cond["n_SB_opened"]) == [c["n_SB"] for c in doc["broken_conditions"]]
     assert sorted(Path(f).name for f in doc["files"]) == sorted(p.name for p in out.iterdir())
@@ -253,7 +253,7 @@ def test_reflections_lawsonite_sentences_match_a_hand_count(shared_cifs, tmp_pat
     code, doc = run_json(capsys, "reflections", law(shared_cifs, 9002551), law(shared_cifs, 9002549), "--dmin", "1.0",
                          "--out", out)
     assert code == 0 and doc["counts"]["SB"] == 1272  # pairs.tsv
-    t = pd.read_csv(out / "reflections.csv")
+    t = pd.read_csv(out / "reflections.csv", skiprows=1)
     h, k, l = (t[c].to_numpy() for c in "hkl")
     sb = (t["class"] == "SB").to_numpy()
     h0l = (k == 0) & (h != 0) & (l != 0)
@@ -341,10 +341,10 @@ def test_reflections_measured_series_with_su(tmp_path, capsys):
     assert [r["T"]["value"] for r in ser] == [100.0, 250.0] and [r["file"] for r in ser] == [str(a), str(b)]
     assert ser[1]["eta_intensity"]["value"] == pytest.approx(math.sqrt(20 / 2020))
     assert ser[0]["eta_relative"]["value"] == pytest.approx(1.0)
-    csv = pd.read_csv(out / "eta_series.csv")
+    csv = pd.read_csv(out / "eta_series.csv", skiprows=1)
     assert {"T", "T_su", "eta_intensity", "eta_intensity_su"} <= set(csv.columns) and csv["T_su"].isna().all()
     assert csv["eta_intensity_su"][0] == pytest.approx(s_eta, rel=1e-5)
-    meas = pd.read_csv(out / "measured_01-a.csv")
+    meas = pd.read_csv(out / "measured_01-a.csv", skiprows=1)
     assert "I_su" in meas.columns and "sigma" not in meas.columns and list(meas["I_su"]) == [10, 10, 10, 5]
 
 

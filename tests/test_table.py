@@ -70,7 +70,7 @@ def test_model_series_branches_paraphase_and_baseline(model_series):
     from symstrain.paraphase import choose_reference
 
     files, cells, phases = model_series
-    index = pd.read_csv(SERIES / "series.csv")
+    index = pd.read_csv(SERIES / "series.csv", skiprows=1)
     # branches from the file names: 21 files each (hand count of series.csv)
     assert (cells["branch"] == "heating").sum() == (index["branch"] == "heating").sum() == 21
     assert (cells["branch"] == "cooling").sum() == 21
@@ -243,7 +243,7 @@ def test_cli_table_lawsonite_with_no_option(capsys, tmp_path, monkeypatch, share
         for name, q in r["strain"].items():  # no s.u. in the files: unknown (null), or exactly 0 by symmetry
             assert q["su"] is None or (q["su"] == 0 and q["value"] == 0 and name in r["zero_by_symmetry"])
         assert r["cell"]["volume"]["su"] is None
-    csv = pd.read_csv(tmp_path / "symstrain-table-2" / "table.csv", comment="#")
+    csv = pd.read_csv(tmp_path / "symstrain-table-2" / "table.csv", comment="#", skiprows=1)
     assert csv["e11_su"].isna().all() and csv["volume_su"].isna().all()
     assert {c for c in csv.columns if "label" in c} == set()
 

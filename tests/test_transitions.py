@@ -125,7 +125,7 @@ def test_model_series_brackets_and_step(capsys, tmp_path, monkeypatch):
     from symstrain.series import read_series
     from symstrain.transitions import find_transitions
 
-    index = pd.read_csv(SERIES / "series.csv")
+    index = pd.read_csv(SERIES / "series.csv", skiprows=1)
     cells, phases = read_series(sorted(SERIES.glob("*.cif")), detect=False)
     trs, _ = find_transitions(cells, phases)
     assert [t.bracket.branch for t in trs] == ["heating", "cooling"]

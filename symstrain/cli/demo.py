@@ -28,6 +28,7 @@ def run(args):
 
     from .. import contract
     from ..cif import read_cif
+    from ..csv_output import write_frame
     from ..detect import detect_symmetry
     from ..domains import analyse_domains
     from ..entropy import entropy_budget
@@ -50,6 +51,8 @@ def run(args):
     from ..writer import write_cif
     from . import CommandResult, progress_bar
     from .files import OutputFiles, destination
+    from .landau import UNITS as LANDAU_UNITS
+    from .reflections import UNITS as REFLECTION_UNITS
 
     folder = destination(args.out, "demo", ["report.md"])
     with OutputFiles(folder) as out:
@@ -71,8 +74,9 @@ def run(args):
         is_sb = (cls.table["class"] == "SB").to_numpy()
         sb_frac = float(I[is_sb].sum() / I.sum())
         top = strongest(cls.table, "SB", n=8)
-        top.to_csv(out.path("strongest_SB_reflections.csv"), index=False)
-        cls.table.to_csv(out.path("reflections.csv"), index=False)
+        predicted = REFLECTION_UNITS["predicted"].format(unit="electrons^2")  # X-ray |F|², as reflections writes
+        write_frame(out.path("strongest_SB_reflections.csv"), top, predicted)
+        write_frame(out.path("reflections.csv"), cls.table, predicted)
         for normal, name in (((1, 0, 0), "section_0kl.png"), ((0, 0, 1), "section_hk0.png")):
             plot_section(cls.table, hs.cell, out.path(name), normal=normal, level=0, I_col="I")
         dom = analyse_domains(rel, st)
@@ -86,7 +90,7 @@ def run(args):
         model = LandauModel.paper()
         sweep = model.sweep(np.linspace(150.0, 300.0, 3001))
         tr = sweep.transitions
-        sweep.to_frame().to_csv(out.path("landau_sweep.csv"), index=False)
+        write_frame(out.path("landau_sweep.csv"), sweep.to_frame(), LANDAU_UNITS["sweep.csv"])
         landau_plots.fig2cd(sweep, out.path("landau_q_eta.png"))
         T_in = 0.5 * (tr.T_up + tr.T_down)
         landau_plots.fig5(model, sweep, [150.0, T_in, 300.0], out.path("landau_gibbs_maps.png"))
@@ -145,7 +149,10 @@ def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, s
     its JSON and its lines of the report."""
     import numpy as np
 
+    from ..csv_output import write_frame
     from ..series import cells_from_phases
+    from .order import UNITS as ORDER_UNITS
+    from .table import UNITS as TABLE_UNITS, csv_frame
 
     temps = np.arange(170.0, 291.0, 10.0)
     items = model_series(temps, model)
@@ -156,12 +163,12 @@ def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, s
                              model="linear", source="LS model cells")
     rels = [relate(ls, ph).require() for ph in phases]
     table = strain_table(cells, base, relations=rels)
-    table.to_csv(out.path("series_strain_table.csv"), index=False)
+    write_frame(out.path("series_strain_table.csv"), csv_frame(table), TABLE_UNITS)  # as 'symstrain table' writes
     plot_lattice(table, out.path("series_lattice.png"), baseline=base)
     plot_strain(table, out.path("series_strain.png"))
     hs_items = [it for it in items if it["branch"] == "heating"]
     eta_df = order_parameters(ls, [it["phase"] for it in hs_items if it["eta"] > 0], dmin=1.2, progress=progress)
-    eta_df.to_csv(out.path("series_order_parameters.csv"), index=False)
+    write_frame(out.path("series_order_parameters.csv"), eta_df, ORDER_UNITS)
     if len(eta_df):
         plot_order_parameters(eta_df.assign(branch="heating"), out.path("series_order_parameters.png"),
                               title="model series, heating")

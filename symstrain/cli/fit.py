@@ -11,6 +11,14 @@ from __future__ import annotations
 NAME = "fit"
 HELP = "fit the coupled Landau model to q(T) and η(T) data (both branches), with s.u.'s and T↑, T↓, T_eq"
 
+#: the units lines of fit_parameters.csv, fit_correlation.csv, fit_curves.csv and fit_residuals.csv
+UNITS = ("# units: T_SC, Tc, T_up, T_down, T_eq in K; a1, a0 in energy unit/K; B, C, b, D, E in the energy unit; "
+         "eta_scale in data units of η per model unit; value_su empty where unknown or fixed",
+         "# units: correlation coefficients of the fitted parameters, dimensionless (empty where undefined)",
+         "# units: T in K; q and eta the model's (dimensionless); eta_scaled = eta_scale·eta in the data's η unit",
+         "# units: T in K; observed, model and residual = model − observed in the unit of the quantity's data (q "
+         "dimensionless, eta as in the --eta file)")
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--q", default=None, help="CSV with columns T, q, branch (heating/cooling)[, sigma]")
@@ -39,6 +47,7 @@ def run(args):
     from ..notation import format_su
     from ..landau_data import clean_branch_frame, read_branch_csv
     from ..landau_fit import fit_landau
+    from ..csv_output import write_frame
     from ..magnetism import read_chimt_csv
     from ..plots.landau import fit_figure
     from . import CommandResult
@@ -82,13 +91,8 @@ def run(args):
         raise
     out = output_dir(args.out, "fit", names)
     files = [str(out / n) for n in names]
-    with open(files[0], "w", encoding="utf-8") as fh:
-        fh.write("# units: T_SC, Tc, T_up, T_down, T_eq in K; a1, a0 in energy unit/K; B, C, b, D, E in the energy "
-                 "unit; eta_scale in data units of η per model unit; value_su empty where unknown or fixed\n")
-        fit.params_frame().to_csv(fh, index=False)
-    fit.correlation.to_csv(files[1])
-    fit.curves.to_csv(files[2], index=False)
-    fit.residuals.to_csv(files[3], index=False)
+    for path, frame, units in zip(files, (fit.params_frame(), fit.correlation, fit.curves, fit.residuals), UNITS):
+        write_frame(path, frame, units, index=frame is fit.correlation)
     fit_figure(fit, qd, ed, files[4])
     lines = ["Landau fit (" + ("converged" if fit.success else "NOT converged: " + fit.message) + ")"]
     for k, v in fit.values.items():

@@ -36,9 +36,10 @@ def run(args):
     import math
     from pathlib import Path
 
+    from ..csv_output import write_frame
     from ..errors import SymstrainInputError, WarningRecord
     from ..parallel import Failure
-    from ..structure_info import InfoBatch, info, info_batch, info_blocks
+    from ..structure_info import TABLE_UNITS, InfoBatch, info, info_batch, info_blocks
     from . import CommandResult, progress_bar
     from .files import write_atomically
     from .scan import check_parallel
@@ -68,7 +69,7 @@ def run(args):
                                                  f"{batch.failed[0].message})")
     files = []
     if args.csv:
-        files.append(write_atomically(args.csv, lambda tmp: batch.table().to_csv(tmp, index=False)))
+        files.append(write_atomically(args.csv, lambda tmp: write_frame(tmp, batch.table(), TABLE_UNITS)))
     warnings = batch.warnings
     if batch.n_files == 1:  # (every structure block of it with --all-blocks)
         text = "\n\n".join([r.summary() for r in batch.results]

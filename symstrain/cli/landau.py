@@ -12,6 +12,20 @@ from __future__ import annotations
 NAME = "landau"
 HELP = "Landau model of coupled spin crossover + symmetry breaking: hysteresis, transitions, figures"
 
+#: the units line of each CSV (energies in the model's own unit, that of a1·K; q and η are the model's own)
+_MODEL = "q (spin-state parameter) and eta (order parameter) dimensionless, in the model's own scale"
+UNITS = {
+    "sweep.csv": f"# units: T in K; {_MODEL}; G in the model's energy unit (that of a1·K); S = −∂G/∂T in that unit "
+                 "per K; n_minima a count",
+    "transitions.csv": f"# units: T in K; q_*, eta_*: {_MODEL}; dS = S_after − S_before in the model's energy unit "
+                       "per K",
+    "barriers.csv": f"# units: T in K; q_saddle, eta_saddle: {_MODEL}; G_saddle, dG_LH, dG_HL in the model's energy "
+                    "unit",
+    "equilibria.csv": f"# units: T in K; {_MODEL}; G, dG_from_lower, dG_from_higher in the model's energy unit",
+    "phase_diagram.csv": "# units: the parameter columns in their own units (T_SC, Tc in K; a1, a0 in energy unit per "
+                         "K; B, C, b, D, E in the model's energy unit); T_up, T_down, width in K; n_events a count",
+}
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--preset", choices=["paper"], default="paper",
@@ -73,6 +87,7 @@ def _parse_axes(spec):
 def run(args):
     import numpy as np
 
+    from ..csv_output import write_frame
     from ..errors import SymstrainInputError
     from ..landau import SEED_OBSERVED, LandauModel, analyse
     from ..plots import landau as plots
@@ -101,15 +116,15 @@ def run(args):
         files.append(str(out / name))
         return out / name
 
-    res.sweep.to_frame().to_csv(w("sweep.csv"), index=False)
-    tr.to_frame().to_csv(w("transitions.csv"), index=False)
-    res.sweep.barriers.to_csv(w("barriers.csv"), index=False)
-    res.equilibria.to_csv(w("equilibria.csv"), index=False)
+    write_frame(w("sweep.csv"), res.sweep.to_frame(), UNITS["sweep.csv"])
+    write_frame(w("transitions.csv"), tr.to_frame(), UNITS["transitions.csv"])
+    write_frame(w("barriers.csv"), res.sweep.barriers, UNITS["barriers.csv"])
+    write_frame(w("equilibria.csv"), res.equilibria, UNITS["equilibria.csv"])
     plots.fig1(model, w("fig1.png"), T)
     plots.fig2cd(res.sweep, w("fig2cd.png"))
     plots.fig5(model, res.sweep, res.map_temperatures, w("fig5.png"))
     if axes:
-        res.phase_diagram.to_csv(w("phase_diagram.csv"), index=False)
+        write_frame(w("phase_diagram.csv"), res.phase_diagram, UNITS["phase_diagram.csv"])
         plots.phase_diagram_figure(res.phase_diagram, axes[0][0], axes[1][0] if len(axes) > 1 else None,
                                    w("phase_diagram.png"))
     data = res.to_dict()

@@ -1,6 +1,8 @@
 """``symstrain modes PARENT CHILD...``: symmetry-mode decomposition (AMPLIMODES-style) of each child against the
 parent, with CSV tables of the mode amplitudes and the per-atom displacements and a figure."""
 
+from ..csv_output import write_frame
+
 NAME = "modes"
 HELP = ("symmetry-mode decomposition: amplitude (Å) per irrep of the parent space group at every k of the child's "
         "lattice, order-parameter directions, isotropy subgroups, strain by irreps")
@@ -127,10 +129,7 @@ def _write_modes(path, results) -> str:
     columns = ["file", "block", "T", "T_su", "label", "k", "k_label", "zone_boundary", "dimension", "n_modes",
                "amplitude", "amplitude_su", "fraction", "direction", "isotropy", "role", "total_amplitude",
                "total_amplitude_su"]  # the header also when no child has a distortion (no irrep rows)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(_UNITS + "\n")
-        pd.DataFrame(rows, columns=columns).to_csv(fh, index=False)
-    return str(path)
+    return write_frame(path, pd.DataFrame(rows, columns=columns), _UNITS)
 
 
 def _write_strain(path, results) -> str:
@@ -145,11 +144,9 @@ def _write_strain(path, results) -> str:
                          "T_su": ch.temperature_su, "label": s.label, "amplitude": s.amplitude,
                          "amplitude_su": s.amplitude_su, "symmetry_breaking": s.symmetry_breaking,
                          **{f"e{i + 1}{j + 1}": e[i, j] for i in range(3) for j in range(i, 3)}})
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("# units: strain dimensionless; frame: child Cartesian X ∥ a, Y in the ab plane, Z ∥ c*; "
-                 "amplitude = Frobenius norm of the part of e in the irrep of the parent point group\n")
-        pd.DataFrame(rows).to_csv(fh, index=False)
-    return str(path)
+    return write_frame(path, pd.DataFrame(rows), "# units: strain dimensionless; frame: child Cartesian X ∥ a, Y in "
+                       "the ab plane, Z ∥ c*; amplitude = Frobenius norm of the part of e in the irrep of the parent "
+                       "point group")
 
 
 def write_atoms(path, r) -> str:
@@ -158,12 +155,10 @@ def write_atoms(path, r) -> str:
     ref = r.reference_frac
     df["ref_x"], df["ref_y"], df["ref_z"] = ref[:, 0], ref[:, 1], ref[:, 2]
     s = r.polar_shift
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"# units: ux, uy, uz, u, pair_distance in Å; frame: child Cartesian X ∥ a, Y in the ab plane, "
-                 f"Z ∥ c*; ref_x, ref_y, ref_z: reference position ({r.reference}) in child fractional coordinates; "
-                 f"uniform polar shift removed: ({s[0]:.5f}, {s[1]:.5f}, {s[2]:.5f}) Å\n")
-        df.to_csv(fh, index=False, float_format="%.6f")
-    return str(path)
+    return write_frame(path, df, f"# units: ux, uy, uz, u, pair_distance in Å; frame: child Cartesian X ∥ a, Y in the "
+                                 f"ab plane, Z ∥ c*; ref_x, ref_y, ref_z: reference position ({r.reference}) in child "
+                                 f"fractional coordinates; uniform polar shift removed: ({s[0]:.5f}, {s[1]:.5f}, "
+                                 f"{s[2]:.5f}) Å", float_format="%.6f")
 
 
 def _text(results, failed, files) -> str:

@@ -5,13 +5,15 @@ back over the lost operations): ``order`` compares the three measures over a ser
 decomposition (see :mod:`symstrain.order`).
 """
 
+from ..csv_output import write_frame
+
 NAME = "order"
 HELP = ("η per temperature from strain, symmetry-breaking intensities and mode amplitudes (the decomposition of "
         "'symstrain modes' against the averaged child), side by side")
 
-_UNITS = ("# units: T in K; eta_strain, eps13, eta_intensity dimensionless; eta_modes and max_displacement in Å "
-          "(eta_modes per parent primitive cell, AMPLIMODES normalisation); *_su their s.u. (empty: unknown); "
-          "*_norm divided by the largest value of the series")
+UNITS = ("# units: T in K; eta_strain, eps13, eta_intensity dimensionless; eta_modes and max_displacement in Å "
+         "(eta_modes per parent primitive cell, AMPLIMODES normalisation); *_su their s.u. (empty: unknown); "
+         "*_norm divided by the largest value of the series")
 
 
 def add_arguments(p):
@@ -68,9 +70,7 @@ def run(args):
     per_child = [n for s in stems for n in (f"{s}_symmetrized.cif", f"{s}_displacements.csv")]
     out = output_dir(args.out, "order", ["order.csv", "order.png"] + per_child)
     files = [str(out / "order.csv")]
-    with open(files[0], "w", encoding="utf-8") as fh:
-        fh.write(_UNITS + "\n")
-        df.to_csv(fh, index=False)
+    write_frame(files[0], df, UNITS)
     for s, r in zip(stems, series.results):
         write_cif(r.distortion.symmetrized, out / f"{s}_symmetrized.cif")
         files += [str(out / f"{s}_symmetrized.cif"), write_atoms(out / f"{s}_displacements.csv", r.modes)]

@@ -18,6 +18,20 @@ from ..errors import SymstrainInputError
 NAME = "reflections"
 HELP = "symmetry-breaking reflections of a parent→child relation: conditions, predicted and measured intensities"
 
+_INDICES = "h, k, l in the child cell; h_parent, k_parent, l_parent the same reflection in the parent cell"
+#: the units line of each CSV; {unit}: the predicted intensities' unit (the radiation's)
+UNITS = {
+    "predicted": f"# units: {_INDICES}; d in Å; I the predicted |F|² from the child's atoms in {{unit}}; unique: one "
+                 "key per set of reflections equivalent in the child's Laue class; multiplicity a count",
+    "conditions": "# units: none (reflection conditions as text); n_SB_opened a count of reflections",
+    "measured": f"# units: {_INDICES}; I and I_su (its s.u., empty when unknown) in the --hkl file's own unit",
+    "statistics": "# units: n, n_significant counts; mean_I, sum_I and their s.u.'s in the --hkl file's own unit; "
+                  "mean_I_over_sigma, fraction_of_sum dimensionless",
+    "series": "# units: T in K; n, n_SB, n_SB_significant counts; sb_fraction = ΣI(SB)/ΣI and eta_intensity = "
+              "√sb_fraction dimensionless; eta_relative = eta_intensity over the series' largest; eta_strain (with "
+              "--strain-table) as in that table; *_su standard uncertainty, empty when unknown",
+}
+
 
 def add_arguments(p):
     p.add_argument("parent", help="CIF of the high-symmetry (parent) phase")
@@ -113,6 +127,7 @@ def _measured_csv(m):
 
 
 def run(args):
+    from ..csv_output import write_frame
     from ..plots.reflections import plot_eta_series, plot_section, section_name
     from ..reflection_analysis import analyse_reflections
     from . import CommandResult
@@ -127,22 +142,24 @@ def run(args):
                              strain_table_source=args.strain_table or "strain table", top=args.top, tol=args.tol)
     rc, t = an.classes, an.classes.table
     rad = {"xray": "X-ray", "neutron": "neutron", "electron": "electron"}[an.radiation]
+    predicted = UNITS["predicted"].format(unit=an.intensity_unit)
     with OutputFiles(out_dir) as out:
-        t.to_csv(out.path("reflections.csv"), index=False, float_format="%.6g")
-        an.strongest.to_csv(out.path("sb_strongest.csv"), index=False, float_format="%.6g")
-        rc.conditions_table().to_csv(out.path("broken_conditions.csv"), index=False)
+        write_frame(out.path("reflections.csv"), t, predicted, float_format="%.6g")
+        write_frame(out.path("sb_strongest.csv"), an.strongest, predicted, float_format="%.6g")
+        write_frame(out.path("broken_conditions.csv"), rc.conditions_table(), UNITS["conditions"])
         for u, n in sections:
             plot_section(t, child.cell, out.path(f"section_{_tag(u, n)}_predicted.png"), u, n,
                          title=f"{section_name(u, n)} (child indexing), {rad} predicted from {Path(args.child).name}")
         for i, m in enumerate(an.measured):
             stem = f"{i + 1:02d}-{Path(m.file).stem}"
-            _measured_csv(m).to_csv(out.path(f"measured_{stem}.csv"), index=False, float_format="%.6g")
-            m.statistics.to_csv(out.path(f"measured_{stem}_statistics.csv"), index=False, float_format="%.6g")
+            write_frame(out.path(f"measured_{stem}.csv"), _measured_csv(m), UNITS["measured"], float_format="%.6g")
+            write_frame(out.path(f"measured_{stem}_statistics.csv"), m.statistics, UNITS["statistics"],
+                        float_format="%.6g")
             for u, n in sections:
                 plot_section(m.classified, child.cell, out.path(f"section_{_tag(u, n)}_measured_{stem}.png"), u, n,
                              title=f"{section_name(u, n)}, measured {Path(m.file).name}")
         if an.series is not None:
-            an.series_table().to_csv(out.path("eta_series.csv"), index=False, float_format="%.6g")
+            write_frame(out.path("eta_series.csv"), an.series_table(), UNITS["series"], float_format="%.6g")
             plot_eta_series(an.series, out.path("eta_series.png"))
     files = out.written
     return CommandResult(an.to_dict(), an.summary() + "\nFiles: " + ", ".join(files), files,

@@ -33,6 +33,9 @@ FILES = ("table.csv", "expansion.csv", "lattice.png", "strain.png", "eta.png", "
 UNITS = ("# units: T K; a b c Å; alpha beta gamma degrees; volume Å³; strains (e11 … e12, eps13, volume_strain, "
          "e_ss, e_sb, e_nsb, principal1-3) dimensionless; eta, eta2 normalised; *_su: standard uncertainty, empty "
          "when unknown")
+EXPANSION_UNITS = ("# units: T_min, T_max, T_ref in K; alpha, alpha_su in MK⁻¹ (10⁻⁶ K⁻¹; axis V: the volume "
+                   "coefficient); x, y, z the principal direction (unit vector, Cartesian X ∥ a, Y in the ab plane, "
+                   "Z ∥ c* of the phase's basis); u, v, w the same as a lattice direction (largest component 1)")
 #: a negative number or a TMIN:TMAX range is a value, not an option (argparse would take "-20:200" for a flag)
 _NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-?\d*\.?\d+\s*[:,]\s*-?\d*\.?\d+$")
 
@@ -146,6 +149,7 @@ WARNING_CODES = {
 def run(args):
     import numpy as np
 
+    from ..csv_output import write_frame
     from ..paraphase import choose_reference
     from ..series import read_cells_csv
     from . import CommandResult, background, output_dir, refuse_existing
@@ -213,7 +217,7 @@ def run(args):
     try:
         write_table_csv(written[0], csv_frame(df), split=args.no_plots and len(df) >= FORK_ROWS
                         and background.idle_cpu())
-        te.to_frame().to_csv(written[1], index=False)
+        write_frame(written[1], te.to_frame(), EXPANSION_UNITS)
         if figures is not None:
             mine = draw_figures(*figure_args, here) if here else []
         if spool:

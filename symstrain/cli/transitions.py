@@ -10,6 +10,9 @@ NAME = "transitions"
 HELP = ("bracket every symmetry change of a temperature series (per branch) and estimate T_c with its s.u. from "
         "strain: second order, tricritical, free β and first-order step compared by AICc")
 FILES = ("transitions.csv", "transitions.png")
+UNITS = ("# units: T_below, T_above, T_c, model_T_c in K; beta (critical exponent), chi2, aicc, aic, bic and weight "
+         "(Akaike weight) dimensionless; n, k counts of rows and fitted parameters; *_su standard uncertainty, empty "
+         "when unknown, 0 for a fixed exponent")
 CRITERION = {"aicc": "AICc", "aic": "AIC", "none": "—"}
 
 
@@ -27,6 +30,7 @@ def run(args):
 
     import numpy as np
 
+    from ..csv_output import write_frame
     from ..errors import SymstrainInputError
     from ..plots.strain import short_symbol
     from ..transitions import INTERNAL, find_transitions, transition_to_dict
@@ -47,7 +51,7 @@ def run(args):
     groups = group_of_rows(cells, phases)[0]
     out = output_dir(args.out, "transitions", names)
     written = [str(out / "transitions.csv")]
-    csv_frame(trs).to_csv(written[0], index=False)
+    write_frame(written[0], csv_frame(trs), UNITS)
     if not args.no_plots:
         from ..plots.strain import group_colours
         from ..plots.transitions import plot_transitions
