@@ -58,6 +58,16 @@ from .landau_data import clean_branch_frame, common_bracket, observed_jump
 #: the parameters fitted by default (module docstring: why C, b and E are fixed)
 DEFAULT_FREE = ("T_SC", "a1", "D")
 
+WARNING_CODES = {
+    "strongly_correlated": "two fitted parameters correlate beyond ±0.95: the data determine a combination",
+    "not_identifiable": "a parameter the data do not determine: its s.u. is null",
+    "at_bound": "a parameter ended on one of its bounds: the data pull it beyond; its s.u. is null",
+    "no_su": "a derived temperature whose s.u. is not given",
+    "ill_conditioned": "the Jacobian's condition number exceeds 10⁸",
+    "no_jump": "no jump in the data: the spinodals are not constrained",
+    "not_converged": "the least-squares fit did not converge",
+}
+
 
 @dataclass(frozen=True)
 class LandauFit:
@@ -340,8 +350,9 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     if pinned and len(de) + (not use_scale) > 1 and de:
         for n in de:
             unidentified[n] = "the HS branch is pinned at q = 1 over the data, where D and E act only through " \
-                              "T↓ and s·√(−(2D+E)/b): " + ("one combination" if use_scale else "two combinations") + \
-                              " of D, E (and s) is determined; fix E (or D)"
+                              "T↓ and s·√(−(2D+E)/b): " + ("one combination of D, E (and s) is" if use_scale else
+                                                          "two combinations of D, E (and s) are") + \
+                              " determined; fix E (or D)"
             sd[names.index(n)] = np.nan
     full = m.sweep(np.linspace(tlo - pad, thi + pad, 2001))
     tr = full.transitions
@@ -389,6 +400,15 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
         unidentified.setdefault(names[k], "the data do not depend on it here: the Jacobian of the fit is "
                                           "rank-deficient along it")
         sd[k] = np.nan
+    # a parameter that ended on one of its bounds: the best fit lies beyond it, and the curvature there is no
+    # s.u. (sweep 16: T_SC = 300.0 ± 242 on --bound T_SC=300:400, reported as a plain converged fit)
+    for i, n in enumerate(names):
+        for side, b in (("lower", lo_a[i]), ("upper", hi_a[i])):
+            scale = hi_a[i] - lo_a[i] if math.isfinite(hi_a[i] - lo_a[i]) else max(abs(b), 1.0)
+            if math.isfinite(b) and abs(sol.x[i] - b) <= 1e-6 * scale:
+                warns.append(WarningRecord("at_bound", n, f"{n} = {sol.x[i]:.6g} ended on its {side} bound {b:g}: "
+                                           "the data pull it beyond; its s.u. is not given (null in JSON)"))
+                sd[i] = np.nan
     if unidentified:
         t_su[2] = np.nan
         warns.append(WarningRecord("no_su", "T_eq", "T_eq depends on the undetermined combination of D and E: its "

@@ -159,3 +159,16 @@ def test_jump_temperature_su_is_not_smaller_than_the_data_spacing(seed):
     assert abs(f.T_up - 235.0) < 2 * f.T_up_su
     # the floor never invents an s.u. that the covariance could not give, and never lowers a larger one
     assert math.isnan(jump_su(float("nan"), 1.4)) and jump_su(3.0, 1.4) == 3.0 and jump_su(0.2, None) == 0.2
+
+
+def test_parameter_on_its_bound_is_warned_and_has_no_su(data):
+    """Data made with T_SC = 235 K, T_SC bounded to 240–400 K: the fit ends on the lower bound, which is no
+    minimum, so the curvature there is no s.u. (sweep 16: 300.0 ± 242 and no warning on 300–400 K)."""
+    q, e, _ = data
+    f = fit_landau(q, e, bounds={"T_SC": (240.0, 400.0)})
+    assert f.values["T_SC"] == pytest.approx(240.0, abs=1e-3)
+    assert math.isnan(f.su["T_SC"])
+    assert [w.source for w in f.warnings if w.code == "at_bound"] == ["T_SC"]
+    # the bounds of an unconstrained fit are not reached: no such warning
+    free = fit_landau(q, e, model=P.replace(T_SC=232.0, a1=0.5, D=-6.0))
+    assert not [w for w in free.warnings if w.code == "at_bound"] and free.su["T_SC"] > 0
