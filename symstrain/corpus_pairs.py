@@ -204,13 +204,14 @@ def _pair(rel, dmin: float) -> dict:
     from .reflection_classes import reflections
     from .spontaneous_strain import strain
 
-    from .pairing import relation_notes, structure_warnings
+    from .pairing import on_atoms_origin, relation_notes
 
     # what the structures say beyond their groups, as relate says it (sweep 12: ε-Pu Im-3m ⊃ β-Pu I2/m was listed as
     # verified, though β-Pu's cell holds 34 atoms against the 32 of ε-Pu mapped into it; sweep 14: zeolites IWR and
     # IWW, whose atoms pair at no origin, with no note). A note, not a refutation: one misplaced site does the same
     # (lawsonite's Cmcm files put Al a/4 off, and Cmcm → Pmcn is a real transition)
-    notes = [str(w.message) for w in relation_notes(rel) + structure_warnings(rel)]
+    rel, on_structures = on_atoms_origin(rel)  # (P, p) at the origin the atoms choose, as relate prints it
+    notes = [str(w.message) for w in relation_notes(rel) + on_structures]
     try:
         st = strain(rel)
     except SymstrainInputError as exc:

@@ -740,13 +740,32 @@ def unpaired_reason(rel, max_distance: float = 2.0, found=None) -> str | None:
             "either file, or another structure of the same composition)")
 
 
-def structure_warnings(rel, max_distance: float = 2.0) -> list:
+def on_atoms_origin(rel, max_distance: float = 2.0, warnings: bool = True):
+    """``(relation, its structure_warnings)``: ``rel`` moved to the origin its atoms choose when several origins
+    relate the groups (:func:`origins_warning`: the tightest one-to-one pairing of the child's atoms with the
+    parent's), else ``rel`` itself. What ``relate`` prints is then the (P, p) that ``modes --P --p`` takes (sweep 18:
+    SrTiO₃ Pm-3m ⊃ I4/mcm printed p = (0, 0, 0), where no Ti pairs within 2 Å; the atoms want (½, ½, ½)).
+    ``warnings`` False: the relation only (the warnings list empty)."""
+    found = _origins(rel)
+    origins, polar = found
+    if len(origins) > 1 and rel.parent.atoms and rel.child.atoms and polar.size == 0:
+        worst = _worst_distances(rel, origins, max_distance)
+        k = int(np.argmin(worst))
+        if k and np.isfinite(worst[k]):
+            rel = rel.at_origin(origins[k])
+            order = [k] + [i for i in range(len(origins)) if i != k]
+            found = (origins[order], polar)
+    return rel, structure_warnings(rel, max_distance, found) if warnings else []
+
+
+def structure_warnings(rel, max_distance: float = 2.0, found=None) -> list:
     """What ``relate`` says of a holding relation's structures beyond :func:`relation_notes`: the
     :func:`origins_warning` (several origins), or with one origin ``atoms_do_not_pair`` when the child's atoms lie
-    nowhere near the parent's (:func:`unpaired_reason`)."""
+    nowhere near the parent's (:func:`unpaired_reason`). ``found``: :func:`_origins` of the relation, when the
+    caller has it."""
     from .errors import WarningRecord
 
-    found = _origins(rel)  # (searched once for both)
+    found = _origins(rel) if found is None else found  # (searched once for both)
     if len(found[0]) > 1:
         return [origins_warning(rel, max_distance, found)]
     why = unpaired_reason(rel, max_distance, found) if len(found[0]) == 1 else None

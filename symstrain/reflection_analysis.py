@@ -271,9 +271,10 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
             warnings.append(WarningRecord("lattice_misfit", "--P", f"the child cell differs from the parent lattice "
                                           f"mapped by --P by {100 * mis:.0f} % of the metric: check --P"))
     else:
+        from .pairing import on_atoms_origin
         from .relation import relate
 
-        rel = relate(parent, child, tol=tol).require()
+        rel = on_atoms_origin(relate(parent, child, tol=tol).require(), warnings=False)[0]  # p: as relate prints it
         P, p, source = rel.P, rel.p, "relate"
         warnings += rel.all_warnings()
         from .pairing import kept_operations_warning

@@ -132,6 +132,16 @@ class Relation:
         """This relation (a :class:`Refutation` raises here instead): for code that cannot go on without one."""
         return self
 
+    def at_origin(self, p) -> "Relation":
+        """The same relation (same P) at another origin ``p`` that relates the two groups (one of
+        ``pairing.valid_origins``): the origin the atoms choose when the groups cannot (``pairing.on_atoms_origin``).
+        Raises :class:`NotSubgroupError` when the groups do not relate there."""
+        import dataclasses
+
+        rel = relation_at(self.parent, self.child, self.P, p, tol=self.tolerance)
+        own = [w for w in self.warnings if w not in rel.warnings]  # e.g. the search's note on its own axes
+        return dataclasses.replace(rel, warnings=rel.warnings + tuple(own)) if own else rel
+
     def to_dict(self) -> dict:
         """The relation under the JSON contract (``symstrain/schemas/relate.json``)."""
         return {

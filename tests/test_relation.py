@@ -398,9 +398,10 @@ ALPHA_QUARTZ = ("data_lq\n_cell_length_a 5.0278\n_cell_length_b 5.0278\n_cell_le
 
 def test_relate_names_every_origin_and_the_one_the_atoms_take(tmp_path, capsys):
     """β → α quartz (P6₂22 ⊃ P3₂21, index 2): two origins relate the groups, (0, 0, −1/6) and (0, 0, 1/3) (a shift
-    s with (I − W)·s a lattice vector for every child rotation W: s = (0, 0, 1/2)). relate gives the first; the
+    s with (I − W)·s a lattice vector for every child rotation W: s = (0, 0, 1/2)). The search finds the first; the
     atoms take the second: α's Si (0, 0.477, 1/3) moved by (0, 0, 1/3) lies 0.023·a = 0.12 Å from β's Si at
-    (0, 1/2, 2/3), and modes chooses it. relate now says so (sweep 9), and the relation itself is unchanged."""
+    (0, 1/2, 2/3), and modes chooses it. relate says so (sweep 9) and, since sweeps 17 and 18, gives that origin:
+    the (P, p) it prints is the one modes --P --p takes; the rest of the relation is unchanged."""
     import json
 
     from symstrain.cli import main
@@ -409,10 +410,10 @@ def test_relate_names_every_origin_and_the_one_the_atoms_take(tmp_path, capsys):
     (tmp_path / "lq.cif").write_text(ALPHA_QUARTZ)
     assert main(["relate", str(tmp_path / "hq.cif"), str(tmp_path / "lq.cif"), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert d["basis_change"]["origin"] == "(0, 0, -1/6)" and d["index"] == 2
+    assert d["basis_change"]["origin"] == "(0, 0, 1/3)" and d["index"] == 2
     (w,) = [w for w in d["warnings"] if w["code"] == "origins_several"]
-    assert "p = (0, 0, -1/6), (0, 0, 1/3)" in w["message"] and "the atoms decide for p = (0, 0, 1/3)" in w["message"]
-    assert "modes --p 0,0,1/3" in w["message"]
+    assert "p = (0, 0, 1/3), (0, 0, -1/6)" in w["message"]
+    assert "the atoms decide for p = (0, 0, 1/3), given here" in w["message"]
 
 
 def test_origins_warning_says_when_the_atoms_decide_for_no_origin(tmp_path):

@@ -19,14 +19,16 @@ def add_arguments(p):
 
 def run(args):
     from ..cif import read_cif
-    from ..pairing import relation_notes, structure_warnings
+    from ..pairing import on_atoms_origin, relation_notes
     from ..relation import relate
     from . import CommandResult
 
     parent = read_cif(args.parent, block=args.parent_block)
     child = read_cif(args.child, block=args.child_block)
     rel = relate(parent, child, tol=args.tol)
+    if rel.holds:  # (at the origin its atoms choose, when the groups leave several)
+        rel, on_structures = on_atoms_origin(rel)
     warnings = list(rel.all_warnings())
     if rel.holds:
-        warnings += relation_notes(rel) + structure_warnings(rel)
+        warnings += relation_notes(rel) + on_structures
     return CommandResult(rel.to_dict(), rel.summary(), warnings=warnings, status="ok" if rel.holds else "refuted")

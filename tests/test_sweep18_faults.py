@@ -1,0 +1,55 @@
+"""Faults found by sweep 18 (real zone-boundary, polar and quartz pairs), each with the independent number it
+must give."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import gemmi
+import pytest
+
+from cif_text import cif_text
+from symstrain.cli import main
+
+U = 0.2577  # x of O2 in I4/mcm (8h at x, x+1/2, 0): the octahedra tilt about c
+A_T, C_T, A_C = 5.5312, 7.8317, 3.905
+
+
+def _ops(hm):
+    return [op.triplet() for op in gemmi.SpaceGroup(hm).operations()]
+
+
+@pytest.fixture
+def srtio3(tmp_path):
+    """SrTiO₃ Pm-3m (Sr on the origin) and its a0a0c− phase I4/mcm (Ti on the origin): P = (a−b, a+b, 2c), and
+    of the four origins relating the groups only p = (½, ½, ½) puts Ti on Ti (the child was written so)."""
+    parent, child = tmp_path / "cubic.cif", tmp_path / "tetragonal.cif"
+    parent.write_text(cif_text("STO_cubic", _ops("P m -3 m"), [("Sr1", "Sr", 0, 0, 0), ("Ti1", "Ti", .5, .5, .5),
+                                                               ("O1", "O", .5, .5, 0)], (A_C,) * 3))
+    child.write_text(cif_text("STO_tetragonal", _ops("I 4/m c m"),
+                              [("Ti1", "Ti", 0, 0, 0), ("O1", "O", 0, 0, .25), ("O2", "O", U, U + .5, 0),
+                               ("Sr1", "Sr", 0, .5, .25)], (A_T, A_T, C_T)))
+    return parent, child
+
+
+def test_relate_prints_the_origin_the_atoms_choose_and_modes_takes_it(srtio3, tmp_path, capsys):
+    """relate printed p = (0, 0, 0), where Ti lies 3.4 Å from every parent Ti, and warned that the atoms want
+    (½, ½, ½); modes given the printed (P, p) then refused. Now the printed p is the atoms' and modes takes it:
+    the R-point tilt amplitude is √(8·|u|²/4) with |u| = √2·(x − ¼)·a of the eight O2 (AMPLIMODES, per parent
+    cell; the child cell holds four)."""
+    parent, child = map(str, srtio3)
+    assert main(["relate", parent, child, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["basis_change"]["basis"] == "(a-b, a+b, 2c)" and d["basis_change"]["origin"] == "(1/2, 1/2, 1/2)"
+    w = [x["message"] for x in d["warnings"] if x["code"] == "origins_several"]
+    assert len(w) == 1 and "the atoms decide for p = (1/2, 1/2, 1/2), given here" in w[0]
+    assert main(["modes", parent, child, "--P", "a-b,a+b,2c", "--p", "1/2,1/2,1/2", "--json",
+                 "--out", str(tmp_path / "m")]) == 0
+    m = json.loads(capsys.readouterr().out)
+    u = math.sqrt(2) * (U - 0.25) * A_T
+    assert m["results"][0]["amplitude"]["value"] == pytest.approx(math.sqrt(8 * u * u / 4), rel=2e-3)
+    # reflections says the same p
+    assert main(["reflections", parent, child, "--json", "--out", str(tmp_path / "r")]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["basis_change"]["origin"] == "(1/2, 1/2, 1/2)" and r["relation_source"] == "relate"
