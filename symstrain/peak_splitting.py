@@ -29,6 +29,7 @@ WARNING_CODES = {
     "cells_in_child_basis": "the cells of the table are used as given, in the child basis",
     "no_twins": "one orientation state: no twin-related reflections",
     "no_splitting": "no reflection splits",
+    "reflection_absent": "a reflection given with --hkl is systematically absent in the child's group",
 }
 
 CU_KALPHA1 = 1.5406
@@ -243,6 +244,14 @@ def peak_splitting(domains, hkl=None, *, cells=None, source: str | None = None,
         if not np.all(np.isfinite(H)) or np.any(np.abs(H - np.round(H)) > 1e-9) or np.any(np.all(H == 0, axis=1)):
             raise SymstrainInputError("--hkl", "reflections must be three integers, not all zero")
         H, how = np.round(H).astype(int), "given"
+        from .conditions import absent_mask
+
+        sg = rel.child.spacegroup
+        gone = absent_mask(H, sg.rotations, sg.translations)
+        if gone.any():  # (sweep 18: R-3c's (2 0 0) was listed as "split", intensity 0, without a word)
+            warnings.append(WarningRecord("reflection_absent", "--hkl", ", ".join(
+                "(" + " ".join(map(str, h)) + ")" for h in H[gone]) + f" systematically absent in the child's group "
+                f"{sg.hm}: no intensity in state 1 (the d and 2θ listed are where the lattice would put it)"))
     rows_in = _as_cells(cells, rel, source)
     if cells is not None and not np.allclose(rel.P, np.eye(3)):
         warnings.append(WarningRecord("cells_in_child_basis", source or "cells", "the cells are used as given, in the "

@@ -53,3 +53,15 @@ def test_relate_prints_the_origin_the_atoms_choose_and_modes_takes_it(srtio3, tm
     assert main(["reflections", parent, child, "--json", "--out", str(tmp_path / "r")]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["basis_change"]["origin"] == "(1/2, 1/2, 1/2)" and r["relation_source"] == "relate"
+
+
+def test_domains_says_when_a_given_reflection_is_absent_in_the_child(srtio3, capsys):
+    """domains --hkl listed R-3c's (2 0 0) as "split" with intensity 0 and no word that the child's group forbids
+    it. (1 0 0) is absent in I4/mcm (I centring: h + k + l odd), (1 1 0) and (2 0 0) are not (gemmi agrees)."""
+    ops = gemmi.SpaceGroup("I 4/m c m").operations()
+    assert [ops.is_systematically_absent(h) for h in ([1, 0, 0], [1, 1, 0], [2, 0, 0])] == [True, False, False]
+    parent, child = map(str, srtio3)
+    assert main(["domains", parent, child, "--hkl", "1,0,0", "1,1,0", "2,0,0", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    absent = [w["message"] for w in d["warnings"] if w["code"] == "reflection_absent"]
+    assert len(absent) == 1 and absent[0].startswith("(1 0 0) systematically absent in the child's group")
