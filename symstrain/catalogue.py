@@ -85,7 +85,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("declared_setting", "VARCHAR", "the setting in words"),
     ("declared_standard_setting", "BOOLEAN", "true when the file uses the ITA reference setting"),
     ("declared_from", "VARCHAR", "where the group came from: symops, H-M, Hall, H-M ref, number, number and code, "
-     "assumed P1"),
+     "number and cell, assumed P1"),
     ("n_operations", "INTEGER", "operations of the declared group per cell (centring included)"),
     ("detected_number", "INTEGER", "ITA number spglib finds at detected_symprec; null when none"),
     ("detected_symbol", "VARCHAR", "full H-M symbol of the detected group in its reference setting"),

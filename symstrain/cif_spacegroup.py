@@ -219,6 +219,7 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                 return SpaceGroupInfo.from_gemmi(sgh, "Hall"), None
         _check_number(sg, number, number_tag, source, warnings)
         sg = _coded_setting(sg, hm, items, source, warnings)
+        sg = _axes_from_cell(sg, hm, items, cell, source, warnings)
         return SpaceGroupInfo.from_gemmi(sg, "H-M"), None
 
     if hall is not None:
@@ -233,7 +234,8 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
         if sg is None:
             raise SymstrainInputError(source, f"unknown space-group symbol {items.hm_ref!r} in {items.hm_ref_tag} and "
                                               "no operators")
-        coded = _coded_setting(sg, items.hm_ref, items, source, warnings)
+        coded = _axes_from_cell(_coded_setting(sg, items.hm_ref, items, source, warnings), items.hm_ref, items, cell,
+                                source, warnings)
         if coded is sg:
             warnings.append(WarningText("reference_setting_assumed", source,
                                         f"the group is named only by {items.hm_ref_tag} {items.hm_ref!r} (its "
@@ -246,9 +248,10 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
 
         n = _it_number(number, number_tag, source, None)
         sg = gemmi.find_spacegroup_by_number(n)
-        coded = _coded_setting(sg, None, items, source, warnings)
-        # (with the setting named by the code, none is guessed from the atoms: setting_from_number)
-        return SpaceGroupInfo.from_gemmi(coded, "number" if coded is sg else "number and code"), None
+        coded = _axes_from_cell(_coded_setting(sg, None, items, source, warnings), None, items, cell, source, warnings)
+        # (with the setting named by the code or the cell, none is guessed from the atoms: setting_from_number)
+        how = "number" if coded is sg else "number and code" if items.coordinate_code is not None else "number and cell"
+        return SpaceGroupInfo.from_gemmi(coded, how), None
 
     import gemmi
 
@@ -312,6 +315,36 @@ def _coded_setting(sg, symbol: str | None, items: SymmetryItems, source, warning
     return sg
 
 
+def _fits_metric(sg, G: np.ndarray) -> bool:
+    """Every rotation of gemmi's group ``sg`` keeps the cell metric ``G`` (within 0.2 % of its largest entry)."""
+    rot = SymOps.from_gemmi(sg.operations()).rotations
+    GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
+    return bool(np.allclose(GR, G, rtol=0, atol=2e-3 * np.abs(G).max()))
+
+
+def _axes_from_cell(sg, symbol: str | None, items: SymmetryItems, cell: Cell, source, warnings: list):
+    """A rhombohedral group read on hexagonal axes (gemmi's default for "R -3", or IT number 148) although neither
+    the symbol nor a coordinate-system code names the axes, and the cell is on rhombohedral axes (a = b = c,
+    α = β = γ, which the hexagonal setting's rotations do not keep): the rhombohedral setting, with a warning.
+    Else ``sg`` (sweep 17: AMCSD's FeCl₃, MgCO₃ and MgTiO₃ with 'R -3', a = b = c, α ≈ 50° were refused)."""
+    from .cif_symbols import states_setting
+
+    if sg.ext != "H" or items.coordinate_code is not None or (symbol is not None and states_setting(symbol)):
+        return sg
+    import gemmi
+
+    G = cell.metric()
+    rhombohedral = [s for s in gemmi.spacegroup_table_itb() if s.number == sg.number and s.ext == "R"]
+    if not rhombohedral or _fits_metric(sg, G) or not _fits_metric(rhombohedral[0], G):
+        return sg
+    named = f"{items.hm_tag} {symbol!r}" if symbol is not None else f"{items.number_tag} {sg.number}"
+    warnings.append(WarningText(
+        "axes_from_cell", source,
+        f"{named} does not name the axes, and the cell (a = b = c, α = β = γ = {cell.alpha:g}°) is on rhombohedral "
+        f"axes: {rhombohedral[0].xhm()} is used"))
+    return rhombohedral[0]
+
+
 def _it_number(text: str, tag: str, source, warnings: list | None) -> int | None:
     """The IT number 1–230 written in ``text``. When it is not one: with ``warnings`` a warning and None (the
     number only checks another item), without an error (it is the only symmetry item)."""
@@ -339,13 +372,8 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
     from .neighbours import close_contacts
 
     G = cell.metric()
-
-    def fits_metric(s):  # every rotation must preserve the metric of the cell (e.g. the unique axis)
-        rot = SymOps.from_gemmi(s.operations()).rotations
-        GR = np.einsum("nba,bc,ncd->nad", rot, G, rot)
-        return np.allclose(GR, G, rtol=0, atol=2e-3 * np.abs(G).max())
-
-    settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and fits_metric(s)]
+    # (every rotation must preserve the metric of the cell, e.g. the unique axis)
+    settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and _fits_metric(s, G)]
     if len(settings) <= 1:
         if sum(1 for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number) > 1:
             warnings.append(WarningText(

@@ -108,6 +108,7 @@ WARNING_CODES = {
     "hall_other_setting": "the Hall symbol is another setting than the H-M symbol and is used",
     "true_lattice_smaller": "pure translations in the operators: the cell was reduced",
     "metric_not_symmetric": "the cell parameters deviate (0.1 %–5 %, 0.1°–5°) from the space group's symmetry",
+    "axes_from_cell": "a rhombohedral group named without its axes, on a cell with rhombohedral axes: :R is used",
     "setting_assumed": "only an IT number: the setting was assumed or chosen by atom overlaps",
     "assumed_p1": "no symmetry information: P 1 assumed",
     "identity_added": "the operator list leaves out only the identity x,y,z: it is added",
