@@ -571,18 +571,22 @@ def _nearest_partners(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.nda
     return j_out, L_out
 
 
-def _count_difference(zc, zp) -> str | None:
+def _count_difference(zc, zp, wc=None, wp=None) -> str | None:
     """'H: 0 against 16, …' for the elements whose numbers of atoms differ between ``zc`` and ``zp`` (atomic
-    numbers, one per atom), or None when every element has as many."""
+    numbers, one per atom), or None when every element has as many. ``wc``, ``wp``: the atoms' occupancies, which
+    weigh them (a mixed or disordered site is part of an atom): totals equal within 1 % (or 0.05 atom) are equal."""
     import gemmi
 
-    uc, nc = np.unique(zc, return_counts=True)
-    up, n_p = np.unique(zp, return_counts=True)
-    a, b = dict(zip(uc.tolist(), nc.tolist())), dict(zip(up.tolist(), n_p.tolist()))
-    if a == b:
+    def totals(z, w):
+        u, inv = np.unique(z, return_inverse=True)
+        return dict(zip(u.tolist(), np.bincount(inv.reshape(-1), weights=None if w is None else w).tolist()))
+
+    a, b = totals(zc, wc), totals(zp, wp)
+    differ = [z for z in sorted(set(a) | set(b))
+              if abs(a.get(z, 0) - b.get(z, 0)) > max(0.05, 0.01 * max(a.get(z, 0), b.get(z, 0)))]
+    if not differ:
         return None
-    return ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0)} against {b.get(z, 0)}"
-                     for z in sorted(set(a) | set(b)) if a.get(z, 0) != b.get(z, 0))
+    return ", ".join(f"{gemmi.Element(int(z)).name}: {a.get(z, 0):.4g} against {b.get(z, 0):.4g}" for z in differ)
 
 
 def check_composition(child, parent, P, p) -> None:
@@ -592,6 +596,12 @@ def check_composition(child, parent, P, p) -> None:
     if diff is not None:
         raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold different atoms "
                                               f"({diff}): no pairing of the two structures exists")
+    sites = composition_mismatch(child, parent, P, p, weighted=False)
+    if sites is not None:
+        raise SymstrainInputError(child.name, f"the child cell and {parent.name} mapped into it hold the same atoms "
+                                              f"weighed by occupancy, on other numbers of sites ({sites}): an "
+                                              "order–disorder change, which no one-to-one pairing of displaced atoms "
+                                              "describes")
 
 
 def composition_warning(child, parent, P, p, what: str | None = None):
@@ -704,7 +714,10 @@ def _origins(rel) -> tuple[np.ndarray, np.ndarray]:
 
 def _worst_distances(rel, origins, max_distance: float) -> list[float]:
     """For each origin, the largest distance (Å) of the one-to-one pairing of the child's atoms with the parent's
-    mapped there (:func:`pair_atoms` within ``max_distance``; inf where they do not pair)."""
+    mapped there (:func:`pair_atoms` within ``max_distance``; inf where they do not pair). Where the two cells hold
+    an element on different numbers of sites (an order–disorder change: a mixed site splits into ordered ones, sweep
+    17's spinel Fd-3m → P4₁22), no one-to-one pairing exists: each child atom's distance to the nearest parent atom
+    of its element then (:func:`nearest_distances`)."""
     from .expand import expand_to_cell_ops
 
     frac, species = expand_to_cell_ops(rel.child)[:2]
@@ -713,11 +726,33 @@ def _worst_distances(rel, origins, max_distance: float) -> list[float]:
     worst = []
     for o in origins:
         X, src = parent_in_child_cell(pf, P, o)
+        if _count_difference(species, pz[src]) is not None:
+            worst.append(float(nearest_distances(frac, species, X, pz[src], A, max_distance).max()))
+            continue
         try:
             worst.append(float(pair_atoms(frac, species, X, pz[src], A, max_distance)[2].max()))
         except NoPairing:
             worst.append(np.inf)
     return worst
+
+
+def nearest_distances(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray,
+                      rmax: float) -> np.ndarray:
+    """(len(xa),) the distance (Å, periodic, cell ``A`` columns) from each atom a to the nearest atom b of its
+    species, inf beyond ``rmax`` or where b has none: many to one, unlike :func:`pair_atoms`."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(len(xa), np.inf)
+    shifts = _images(1)
+    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
+    for z in np.unique(za):
+        ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
+        if not len(ib):
+            continue
+        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+        kept = np.all((fb > -reach) & (fb < 1.0 + reach), axis=1)
+        out[ia] = cKDTree(fb[kept] @ A.T).query((xa[ia] % 1.0) @ A.T, distance_upper_bound=rmax)[0]
+    return out
 
 
 def unpaired_reason(rel, max_distance: float = 2.0, found=None) -> str | None:
@@ -772,18 +807,20 @@ def structure_warnings(rel, max_distance: float = 2.0, found=None) -> list:
     return [] if why is None else [WarningRecord("atoms_do_not_pair", rel.child.name, why)]
 
 
-def composition_mismatch(child, parent, P, p) -> str | None:
+def composition_mismatch(child, parent, P, p, weighted: bool = True) -> str | None:
     """Which elements the child cell holds in other numbers than the parent mapped into it by (P, p) ('H: 0 against
     16'), or None (also when either has no atoms). For the measures that do not pair the two structures (intensities,
     the child's own average): a child that lost atoms (a file cut short, hydrogens not located) still gives numbers,
-    of another structure."""
+    of another structure. ``weighted``: atoms weighed by their occupancies (sweep 17: spinel Fd-3m → P4₁22 orders
+    Ti and Mg, on 12 Ti-bearing sites against 8, 4 Ti both), else counted as sites."""
     from .expand import expand_to_cell_ops
 
     if not child.atoms or not parent.atoms:
         return None
-    zc = expand_to_cell_ops(child)[1]
-    pf, pz = expand_to_cell_ops(parent)[:2]
-    return _count_difference(zc, pz[parent_in_child_cell(pf, np.asarray(P, float), np.asarray(p, float))[1]])
+    _, zc, _, wc = expand_to_cell_ops(child)[:4]
+    pf, pz, _, wp = expand_to_cell_ops(parent)[:4]
+    src = parent_in_child_cell(pf, np.asarray(P, float), np.asarray(p, float))[1]
+    return _count_difference(zc, pz[src], wc, wp[src]) if weighted else _count_difference(zc, pz[src])
 
 
 def no_pairing_message(child, parent, rel, failures, frac, site, rmax, reference) -> str:

@@ -66,3 +66,54 @@ def test_hexagonal_cell_and_stated_axes_are_kept(tmp_path):
                            *(RHOMB["alpha"],) * 3))
     with pytest.raises(SymstrainInputError):
         read_cif(stated)
+
+
+def _brass(tmp_path):
+    """β-brass: disordered bcc Im-3m (Cu0.5Zn0.5 on 0, 0, 0) and ordered CsCl-type Pm-3m (Cu on 0, 0, 0, Zn on
+    ½, ½, ½), same cell: per cell 1 Cu and 1 Zn in both (occupancy-weighted), on 2 sites each in the parent."""
+    from cif_text import cif_text
+
+    lines = lambda hm: [op.triplet() for op in gemmi.SpaceGroup(hm).operations()]  # noqa: E731
+    parent, child = tmp_path / "bcc.cif", tmp_path / "b2.cif"
+    text = cif_text("bcc", lines("I m -3 m"), [("Cu1", "Cu", 0, 0, 0), ("Zn1", "Zn", 0, 0, 0)], (2.95,) * 3)
+    parent.write_text(text.replace("_atom_site_fract_z\n", "_atom_site_fract_z\n_atom_site_occupancy\n")
+                      .replace("0.000000\nZn1", "0.000000 0.5\nZn1").rstrip("\n") + " 0.5\n")
+    child.write_text(cif_text("b2", lines("P m -3 m"), [("Cu1", "Cu", 0, 0, 0), ("Zn1", "Zn", .5, .5, .5)],
+                              (2.95,) * 3))
+    return parent, child
+
+
+def test_order_disorder_pair_is_not_called_another_composition(tmp_path, capsys):
+    """Spinel Fd-3m → P4₁22 (cation ordering) was told "the child cell holds other atoms … (Ti: 8 against 12): the
+    child is no distortion of this parent" and "the atoms decide for none": sites were counted, not atoms, and only
+    a one-to-one pairing was tried. β-brass is the smallest such pair: 1 Cu + 1 Zn per cell on both sides."""
+    import json
+
+    from symstrain.cli import main
+
+    parent, child = _brass(tmp_path)
+    assert [a.occupancy for a in read_cif(parent).atoms] == [0.5, 0.5]
+    assert main(["relate", str(parent), str(child), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["index"] == 2 and d["type"] == "k"
+    assert not {"composition_differs", "atoms_do_not_pair"} & {w["code"] for w in d["warnings"]}
+    # a displacive decomposition cannot pair 2 Cu sites with 1: modes says why, in one line
+    assert main(["modes", str(parent), str(child), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "order–disorder" in err[0] and "Cu: 1 against 2" in err[0]
+
+
+def test_nearest_distances_against_brute_force():
+    """pairing.nearest_distances (many to one, periodic) against every image of every atom, by hand."""
+    from symstrain.pairing import nearest_distances
+
+    rng = np.random.default_rng(7)
+    A = np.array([[5.0, 0.4, 0.3], [0.0, 6.0, -0.2], [0.0, 0.0, 7.0]])
+    xa, xb = rng.random((40, 3)), rng.random((25, 3))
+    za, zb = rng.integers(1, 3, 40), rng.integers(1, 3, 25)
+    got = nearest_distances(xa, za, xb, zb, A, rmax=2.5)
+    shifts = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)], float)
+    for i in range(40):
+        same = xb[zb == za[i]]
+        d = np.linalg.norm(((same[:, None, :] + shifts[None] - xa[i] % 1.0) @ A.T), axis=2).min()
+        assert got[i] == (pytest.approx(d, abs=1e-12) if d <= 2.5 else np.inf)
