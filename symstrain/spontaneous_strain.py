@@ -460,6 +460,18 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
     axes_fixed = job.zero is not None and bool(np.all(np.asarray(job.zero, bool)[3:]))
     if axes_fixed:  # values equal by symmetry (e11 = e22 of a tetragonal child) are no uncertain order
         close &= gaps >= 1e-6
+        # and the directions are the axes, exactly, in the order of the values (principal_strains' diagonal rule): an
+        # eigen-solver's pair within e11 = e22 is any rotation in their plane (sweep 17: PZT R3c gave (0.979, 0.206,
+        # 0) with s.u.'s of 2.7 on a unit vector)
+        from .strain_kernel import PRINCIPAL_TIE
+
+        diag = np.diag(np.asarray(vals["e"], float))
+        order = sorted(range(3), key=lambda i: diag[i])
+        for k in (0, 1, 0):  # values tied (given as one) keep the axes' order: X before Y for e11 = e22
+            if diag[order[k + 1]] - diag[order[k]] <= PRINCIPAL_TIE and order[k] > order[k + 1]:
+                order[k], order[k + 1] = order[k + 1], order[k]
+        vals = {**vals, "directions": np.eye(3)[:, order]}
+        sus = {**sus, "directions": np.zeros((3, 3))}
     if np.any(close) and axes_fixed:
         warnings.append(WarningText("degenerate_principal_strains", job.child_label, "principal strains within their "
                                     "s.u.'s of each other: their order is uncertain (their directions are the axes, "

@@ -117,3 +117,27 @@ def test_nearest_distances_against_brute_force():
         same = xb[zb == za[i]]
         d = np.linalg.norm(((same[:, None, :] + shifts[None] - xa[i] % 1.0) @ A.T), axis=2).min()
         assert got[i] == (pytest.approx(d, abs=1e-12) if d <= 2.5 else np.inf)
+
+
+def test_principal_directions_of_a_trigonal_child_are_its_axes(tmp_path, capsys):
+    """Shear components zero by symmetry: the principal directions are the axes, exactly (README, Conventions).
+    For PZT Pm-3m → R3c (hexagonal child, e11 = e22) they came out as (0.979, ±0.206, 0) with s.u.'s of 2.7 on a
+    unit vector. Here P6/mmm → P-3m1 on one hexagonal lattice: e11 = e22 = 4.98/5 − 1, e33 = 6.05/6 − 1 by hand."""
+    import json
+
+    from cif_text import cif_text
+    from symstrain.cli import main
+
+    lines = lambda hm: [op.triplet() for op in gemmi.SpaceGroup(hm).operations()]  # noqa: E731
+    parent, child = tmp_path / "h.cif", tmp_path / "t.cif"
+    parent.write_text(cif_text("hex", lines("P 6/m m m"), [("Ti1", "Ti", 0, 0, 0)], (5.0, 5.0, 6.0), (90, 90, 120)))
+    child.write_text(cif_text("trig", lines("P -3 m 1"), [("Ti1", "Ti", 0, 0, 0), ("O1", "O", 1 / 3, 2 / 3, 0.2)],
+                              ("4.980(1)", "4.980(1)", "6.050(2)"), (90, 90, 120)))
+    assert main(["strain", str(parent), str(child), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    pr = d["principal"]
+    e1, e3 = 4.98 / 5 - 1, 6.05 / 6 - 1
+    assert pr["values"]["value"] == pytest.approx([e1, e1, e3], abs=1e-12)
+    assert pr["directions"]["value"] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    assert pr["directions"]["su"] == [[0.0] * 3] * 3
+    assert pr["values"]["su"][0] == pytest.approx(0.001 / 5, rel=1e-3)  # e11's own: σ(a)/a0
