@@ -141,3 +141,22 @@ def test_principal_directions_of_a_trigonal_child_are_its_axes(tmp_path, capsys)
     assert pr["directions"]["value"] == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     assert pr["directions"]["su"] == [[0.0] * 3] * 3
     assert pr["values"]["su"][0] == pytest.approx(0.001 / 5, rel=1e-3)  # e11's own: σ(a)/a0
+
+
+def test_detected_group_flags_its_setting_as_the_declared_one_is(tmp_path, capsys):
+    """Anatase in I 4₁/a m d origin choice 1 (gemmi's reference is choice 2): the declared group said
+    standard_setting false and the detected one, the same setting, true."""
+    import json
+
+    from cif_text import cif_text
+    from symstrain.cli import main
+
+    assert not gemmi.SpaceGroup("I 41/a m d:1").is_reference_setting()
+    p = tmp_path / "anatase.cif"
+    p.write_text(cif_text("anatase", [op.triplet() for op in gemmi.SpaceGroup("I 41/a m d:1").operations()],
+                          [("Ti1", "Ti", 0, 0, 0), ("O1", "O", 0, 0, 0.2081)], (3.785, 3.785, 9.514)))
+    assert main(["info", str(p), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)["results"][0]
+    declared, detected = r["spacegroup"], r["detected"]["spacegroup"]
+    assert declared["symbol"] == detected["symbol"] == "I 41/a m d:1"
+    assert declared["standard_setting"] is detected["standard_setting"] is False
