@@ -538,6 +538,9 @@ def _read_cell(block, source, warnings) -> Cell:
             v, s = parse_number(raw)
         except ValueError as exc:  # (item_number's message, without looking the item up again)
             raise SymstrainInputError(source, f"{tag} {not_a_number(exc)}: {unquote(raw)!r}") from None
+        if s is None and "(" in raw:  # '94.1300()': no CIF number; its value is plain (sweep 17, a SHELX deposit)
+            warnings.append(WarningText("su_brackets_empty", source, f"{tag} {unquote(raw)!r}: the s.u. brackets hold "
+                                        "no number; read without an s.u."))
         vals.append(v)
         sus.append(s)
     a, b, c, al, be, ga = vals

@@ -117,6 +117,7 @@ WARNING_CODES = {
     "cell_volume_not_used": "_cell_volume is not a number: not used (the volume is computed from the cell)",
     "origin_assumed": "an H-M symbol of a group with two origin choices states neither: choice 1 is taken unless "
                       "its atoms overlap and choice 2's do not",
+    "su_brackets_empty": "a cell parameter written with empty s.u. brackets ('94.13()'): read without an s.u.",
     "coordinate_code_not_used": "_space_group_IT_coordinate_system_code names no setting of the group, or other "
                                 "axes than the H-M symbol writes out: not used",
 }

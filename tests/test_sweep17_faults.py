@@ -160,3 +160,23 @@ def test_detected_group_flags_its_setting_as_the_declared_one_is(tmp_path, capsy
     declared, detected = r["spacegroup"], r["detected"]["spacegroup"]
     assert declared["symbol"] == detected["symbol"] == "I 41/a m d:1"
     assert declared["standard_setting"] is detected["standard_setting"] is False
+
+
+def test_empty_su_brackets_are_said(tmp_path, capsys):
+    """'_cell_angle_beta 94.1300()' (a SHELX deposit) is no CIF number: read as 94.13 without an s.u., and said."""
+    import json
+
+    from cif_text import cif_text
+    from symstrain.cli import main
+
+    p = tmp_path / "m.cif"
+    p.write_text(cif_text("m", [op.triplet() for op in gemmi.SpaceGroup("P 1 21/c 1").operations()],
+                          [("C1", "C", 0.1, 0.2, 0.3)], ("7.1(1)", "8.2(1)", "9.3(1)"), (90, "94.1300()", 90)))
+    ph = read_cif(p)
+    assert ph.cell.beta == 94.13 and ph.cell.su[4] is None and ph.cell.su[0] == 0.1
+    assert [w.code for w in ph.warnings if w.code == "su_brackets_empty"] == ["su_brackets_empty"]
+    q = tmp_path / "n.cif"
+    q.write_text(p.read_text().replace("data_m", "data_n"))
+    assert main(["info", str(p), str(q), "--json"]) == 0  # the batch reader says it too
+    d = json.loads(capsys.readouterr().out)
+    assert sum(w["code"] == "su_brackets_empty" for w in d["warnings"]) == 2
