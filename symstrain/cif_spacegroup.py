@@ -424,6 +424,20 @@ def _overlaps(sg_info, cell, atoms) -> list:
     return [c for c in close_contacts(Phase(cell, sg_info, tuple(atoms)), max_pairs=1000) if c[4] == "overlap"]
 
 
+def other_origin_fits(sg_info, cell, atoms) -> str | None:
+    """For a group with two origin choices whose atoms overlap in ``sg_info`` (the file's own operators): the other
+    choice's symbol when its operators put no two atoms on top of each other (the coordinates were probably
+    written for it: sweep 17's CoFe₂O₄, origin-1 coordinates with origin-2 operators, Fe–O 0.17 Å), else None."""
+    import gemmi
+
+    if sg_info.hm[-2:] not in (":1", ":2"):
+        return None
+    other = gemmi.find_spacegroup_by_name(sg_info.hm[:-1] + ("2" if sg_info.hm.endswith("1") else "1"))
+    if other is None or not _overlaps(sg_info, cell, atoms):
+        return None
+    return None if _overlaps(SpaceGroupInfo.from_gemmi(other, "symops"), cell, atoms) else other.xhm()
+
+
 def origin_from_overlaps(sg_info, symbol: str, tag: str, cell, atoms, warnings, source="<memory>"):
     """The origin choice of a group with two (``sg_info`` in choice 1, gemmi's reading of a symbol that states none,
     e.g. 'F d -3 m'): choice 1, unless its atoms lie on top of each other and choice 2's do not (a file written in

@@ -176,6 +176,7 @@ class StructureInfo:
 #: codes of the warnings :func:`info` writes itself (the reader's keep their own)
 WARNING_CODES = {
     "impossible_contact": "two sites closer than any real structure allows (overlap, or two cations)",
+    "other_origin_fits": "atoms that overlap under the file's operators do not under the other origin choice's",
     "formula_differs": "the atoms of the cell are not _chemical_formula_sum × Z (H not compared)",
     "formula_is_cell_content": "_chemical_formula_sum is the content of the cell, Z per reduced formula (pymatgen)",
 }
@@ -238,6 +239,15 @@ def _summarised(phase: Phase, blocks: tuple[str, ...], symprec: float, detect_li
     skipped = not_run_warning(report, name)
     if skipped is not None:
         warnings.append(skipped.record)
+    if any(c.kind == "overlap" for c in contacts):
+        from .cif_spacegroup import other_origin_fits
+
+        other = other_origin_fits(phase.spacegroup, phase.cell, phase.atoms)
+        if other is not None:
+            warnings.append(WarningRecord("other_origin_fits", name, f"the atoms overlap under the operators of "
+                                          f"{phase.spacegroup.hm} but not under those of {other}: the coordinates "
+                                          "are probably written for that origin choice (the file's operators are "
+                                          "used)"))
     diff = formula_mismatch(phase)
     if diff and formula_is_cell_content(phase):
         warnings.append(WarningRecord("formula_is_cell_content", name, _cell_content_text(phase)))

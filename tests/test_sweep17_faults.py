@@ -180,3 +180,30 @@ def test_empty_su_brackets_are_said(tmp_path, capsys):
     assert main(["info", str(p), str(q), "--json"]) == 0  # the batch reader says it too
     d = json.loads(capsys.readouterr().out)
     assert sum(w["code"] == "su_brackets_empty" for w in d["warnings"]) == 2
+
+
+def test_coordinates_of_the_other_origin_choice_are_pointed_out(tmp_path, capsys):
+    """AMCSD's CoFe₂O₄: origin-choice-1 coordinates (Co 0,0,0; Fe 5/8; O 0.387) with the operators of choice 2.
+    Under them Fe and O lie 0.17 Å apart (an overlap); under choice 1's no two atoms overlap (gemmi's operators,
+    checked here by the shortest Fe–O distance, 2.0 Å by hand: Fe at 5/8 and O at 0.387 with x − 3/8 = 0.012)."""
+    import json
+
+    from cif_text import cif_text
+    from symstrain.cli import main
+
+    atoms = [("Co", "Co", 0, 0, 0), ("Fe", "Fe", .625, .625, .625), ("O", "O", .387, .387, .387)]
+    a = 8.35
+
+    def shortest(hm, e1, e2):
+        ops = gemmi.SpaceGroup(hm).operations()
+        p1 = [np.array(op.apply_to_xyz(list(map(float, at[2:])))) for at in atoms if at[1] == e1 for op in ops]
+        p2 = [np.array(op.apply_to_xyz(list(map(float, at[2:])))) for at in atoms if at[1] == e2 for op in ops]
+        return min(np.linalg.norm(((x - y + 0.5) % 1.0 - 0.5) * a) for x in p1 for y in p2)
+
+    assert shortest("F d -3 m:2", "Fe", "O") < 0.2 and shortest("F d -3 m:1", "Fe", "O") > 1.9
+    p = tmp_path / "cofe2o4.cif"
+    p.write_text(cif_text("cofe2o4", [op.triplet() for op in gemmi.SpaceGroup("F d -3 m:2").operations()], atoms,
+                          (a, a, a)))
+    assert main(["info", str(p), "--json"]) == 0
+    w = [x["message"] for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "other_origin_fits"]
+    assert len(w) == 1 and "not under those of F d -3 m:1" in w[0]
