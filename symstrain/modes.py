@@ -68,6 +68,7 @@ WARNING_CODES = {
     "no_su": "the child gives no coordinate s.u.'s: the amplitudes have none",
     "isotropy_mismatch": "a component is not invariant under the child group (pairing or threshold problem)",
     "no_primary_irrep": "no set of active irreps has the child's group as its isotropy subgroup",
+    "impossible_contact": "the parent or the child has two sites closer than any real structure allows",
 }
 
 REFERENCES = ("parent", "symmetrized")
@@ -114,6 +115,15 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         reference = "symmetrized"
         warns.append(WarningRecord("no_parent_atoms", parent.name, "the parent file has no atoms: the reference is "
                                    "the child averaged back over the lost cosets"))
+    from .contacts import close_contacts
+
+    for which, ph in (("parent", parent), ("child", child)):  # (sweep 18: a P4mm file with Ti–O 1.16 Å gave a
+        bad = close_contacts(ph, max_pairs=1) if ph.atoms else []  # 1.07 Å "primary" mode without a word)
+        if bad:
+            a, b, d, _, kind = bad[0]
+            warns.append(WarningRecord("impossible_contact", ph.name, f"the {which} has an impossible contact {a}–{b} "
+                                       f"{d:.2f} Å ({kind}): its atoms may not fit its operators, and the amplitudes "
+                                       "measure that"))
     A = child.cell.matrix()
     kinds = species_kinds(species, occ)
     n_cent = int(np.sum(np.all(parent.spacegroup.rotations == np.eye(3, dtype=int), axis=(1, 2))))

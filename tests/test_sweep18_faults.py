@@ -65,3 +65,22 @@ def test_domains_says_when_a_given_reflection_is_absent_in_the_child(srtio3, cap
     d = json.loads(capsys.readouterr().out)
     absent = [w["message"] for w in d["warnings"] if w["code"] == "reflection_absent"]
     assert len(absent) == 1 and absent[0].startswith("(1 0 0) systematically absent in the child's group")
+
+
+def test_modes_says_when_a_structure_has_an_impossible_contact(tmp_path, capsys):
+    """A real P4mm BaTiO₃ file with Ti at z = 0.265 (Ti–O 1.16 Å) gave a 1.07 Å "primary" Γ mode without a word.
+    Here Ti at (½, ½, 0.265) and O1 at (½, ½, 0): Ti–O1 = 0.265·4.03 = 1.07 Å, below 0.6 × (r_Ti + r_O)."""
+    parent = tmp_path / "cubic.cif"
+    parent.write_text(cif_text("BTO_cubic", _ops("P m -3 m"), [("Ba1", "Ba", 0, 0, 0), ("Ti1", "Ti", .5, .5, .5),
+                                                               ("O1", "O", .5, .5, 0)], (4.0,) * 3))
+    ok = [("Ba1", "Ba", 0, 0, 0), ("Ti1", "Ti", .5, .5, .515), ("O1", "O", .5, .5, -.025), ("O2", "O", .5, 0, .485)]
+    bad = [ok[0], ("Ti1", "Ti", .5, .5, .265), ok[2], ok[3]]
+    assert 0.265 * 4.03 < 0.6 * (gemmi.Element("Ti").covalent_r + gemmi.Element("O").covalent_r)
+    codes = []
+    for name, atoms in (("ok", ok), ("bad", bad)):
+        child = tmp_path / f"{name}.cif"
+        child.write_text(cif_text(name, _ops("P 4 m m"), atoms, (3.99, 3.99, 4.03)))
+        assert main(["modes", str(parent), str(child), "--json", "--out", str(tmp_path / name)]) == 0
+        codes.append([w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]
+                      if w["code"] == "impossible_contact"])
+    assert codes[0] == [] and len(codes[1]) == 1 and codes[1][0].startswith("the child has an impossible contact")
