@@ -45,6 +45,7 @@ WARNING_CODES = {
     "intensities_from_amplitudes": "the file gives amplitudes: I = F², σ(I) = 2F·σ(F)",
     "twinned_data": "twinned data: each intensity is a sum over twin individuals",
     "twin_primary_individual": "twinned data classified by the indices of one individual only",
+    "more_reflection_blocks": "more data blocks of the file hold reflection data: only the first is read",
 }
 
 
@@ -365,15 +366,29 @@ def _read_cif_text(text: str, path: str, block_name: str | None) -> pd.DataFrame
         if block_name not in names:
             raise SymstrainInputError(path, f"no data block {block_name!r}; blocks: {', '.join(names)}")
         blocks = [b for b in blocks if b.name == block_name]
-    for b in blocks:
+    for i, b in enumerate(blocks):
         df = _read_block(b, path)
         if df is not None:
             df.attrs["block"] = b.name
             df.attrs["temperature"] = _temperature(b)
             df.attrs["cell"] = _cell(b)
+            more = [o.name for o in blocks[i + 1:] if _holds_reflections(o)]
+            if more:  # (sweep 16: a file of several data sets was read as its first one without a word)
+                df.attrs["warnings"].append(WarningText(
+                    "more_reflection_blocks", path, f"{len(more)} more data block(s) hold reflection data "
+                    f"({', '.join(more[:4])}{', …' if len(more) > 4 else ''}); only the first, {b.name}, is read"))
             return df
     raise SymstrainInputError(path, "no reflection data: no _refln_ loop with measured intensities, "
                                     "no _twin_refln_ loop and no _shelx_hkl_file text")
+
+
+def _holds_reflections(b) -> bool:
+    """Whether block ``b`` holds what :func:`_read_block` reads (without reading it)."""
+    cols = _loop_columns(b, "_refln")[0]
+    if cols is not None and (any(m in cols for m, _ in _I_PAIRS) or "f_meas" in cols):
+        return True
+    return (_loop_columns(b, "_twin_refln")[0] is not None or b.find_value("_shelx_hkl_file") is not None
+            or b.find_value("_shelx.hkl_file") is not None)
 
 
 def _read_block(b, path: str) -> pd.DataFrame | None:

@@ -297,3 +297,21 @@ def test_cif_loop_columns_read_as_gemmi_reads_each_value(values):
     got = numbers("_refln_F_squared_meas", "x")
     assert np.array_equal(got, expected, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(expected))
     assert np.array_equal(numbers("_refln_index_h", "x"), np.arange(len(values)))
+
+
+def test_a_file_of_several_reflection_blocks_says_only_the_first_is_read(tmp_path):
+    """Sweep 16: a CIF with one _refln_ loop per temperature was read as its first block without a word."""
+    def block(name, scale):
+        rows = "\n".join(f"{h} {k} {l} {scale * (h + k + l + 1):.1f} 1.0" for h, k, l in ((1, 0, 0), (0, 1, 1)))
+        return (f"data_{name}\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n_refln_F_squared_meas\n"
+                f"_refln_F_squared_sigma\n{rows}\n")
+
+    p = tmp_path / "three.cif"
+    p.write_text(block("t100", 10) + block("t200", 20) + "data_notes\n_journal_year 2020\n" + block("t300", 30))
+    df = read_hkl(p)
+    assert df.attrs["block"] == "t100" and df["I"].tolist() == [20.0, 30.0]
+    (w,) = [w for w in df.attrs["warnings"] if w.code == "more_reflection_blocks"]
+    assert "2 more data block(s) hold reflection data (t200, t300); only the first, t100, is read" in w
+    one = tmp_path / "one.cif"
+    one.write_text(block("t100", 10) + "data_notes\n_journal_year 2020\n")
+    assert not [w for w in read_hkl(one).attrs["warnings"] if w.code == "more_reflection_blocks"]
