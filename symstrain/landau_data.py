@@ -17,6 +17,8 @@ from .landau import LandauModel
 #: branch names accepted in the ``branch`` column (case-insensitive), and what they mean
 _BRANCH_NAMES = {"heating": "heating", "h": "heating", "up": "heating", "warming": "heating", "heat": "heating",
                  "cooling": "cooling", "c": "cooling", "down": "cooling", "cool": "cooling"}
+#: highest temperature (K) a data row may give: no crystal phase survives far above 4000 K
+MAX_T = 1e4
 
 
 def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame:
@@ -61,6 +63,10 @@ def clean_branch_frame(df, value, source) -> pd.DataFrame:
         raise SymstrainInputError(source, f"non-numeric or missing value in data row {int(np.argmax(bad)) + 1}")
     if (out["T"] <= 0).any():
         raise SymstrainInputError(source, "temperatures must be positive (K)")
+    if (out["T"] > MAX_T).any():  # (sweep 16: a row at 10⁹ K was fitted without a word)
+        raise SymstrainInputError(source, f"temperature {out['T'].max():g} K in data row "
+                                          f"{int(np.argmax(out['T'].to_numpy() > MAX_T)) + 1} is above {MAX_T:g} K, "
+                                          "where no crystal exists")
     if len(out) < 2:
         raise SymstrainInputError(source, "needs at least two data rows")
     if value == "q" and (out["q"].abs() > 1.2).any():

@@ -66,6 +66,7 @@ WARNING_CODES = {
     "ill_conditioned": "the Jacobian's condition number exceeds 10⁸",
     "no_jump": "no jump in the data: the spinodals are not constrained",
     "not_converged": "the least-squares fit did not converge",
+    "eta_sign_folded": "negative η data taken as |η| (the ±η domain states have one energy)",
 }
 
 
@@ -242,6 +243,7 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
         raise SymstrainInputError("fit", "give q data, η data or both")
     qd = clean_branch_frame(q_data, "q", "q data") if q_data is not None else None
     ed = clean_branch_frame(eta_data, "eta", "η data") if eta_data is not None else None
+    folded = int((ed["eta"] < 0).sum()) if ed is not None else 0
     if ed is not None:
         ed = ed.assign(eta=ed["eta"].abs())
     use_scale = bool(fit_eta_scale and ed is not None)
@@ -420,6 +422,9 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     if not math.isfinite(cond) or cond > 1e8:
         warns.append(WarningRecord("ill_conditioned", "fit", f"Jacobian condition number {cond:.3g}: some free "
                                                              "parameters are not identifiable"))
+    if folded:  # (sweep 16: taken as |η| without a word)
+        warns.append(WarningRecord("eta_sign_folded", "η data", f"{folded} negative η value(s) taken as |η|: the "
+                                   "two domain states ±η have one energy, and the model's η is ≥ 0"))
     if not jumps:
         warns.append(WarningRecord("no_jump", "fit", "no jump found in the data: spinodals are not constrained"))
     if not sol.success:

@@ -64,6 +64,7 @@ def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> 
     out = table.data[["T", "chimt"]].copy()
     if "branch" in table.data:
         out["branch"] = table.data["branch"].astype(str)
+    _check_products(chit_hs, chit_ls, "--chit-hs/--chit-ls")
     out["q"] = chimt_to_q(out["chimt"].to_numpy(), chit_hs, chit_ls)
     warnings = []
     nout = int((np.abs(out["q"]) > 1.0).sum())

@@ -172,3 +172,23 @@ def test_parameter_on_its_bound_is_warned_and_has_no_su(data):
     # the bounds of an unconstrained fit are not reached: no such warning
     free = fit_landau(q, e, model=P.replace(T_SC=232.0, a1=0.5, D=-6.0))
     assert not [w for w in free.warnings if w.code == "at_bound"] and free.su["T_SC"] > 0
+
+
+def test_fit_inputs_said_plainly(data, tmp_path, capsys):
+    """Sweep 16: χMT beyond χT_HS blamed the user for not converting χMT; a row at 10⁹ K was fitted; negative η
+    were folded to |η| without a word."""
+    q, e, _ = data
+    chi = tmp_path / "chi.csv"
+    q.assign(chiMT=q_to_chimt(q["q"].to_numpy(), 3.5, 0.0)).drop(columns="q").to_csv(chi, index=False)
+    assert main(["fit", "--chimt", str(chi), "--chit-hs", "1.0", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("symstrain: error: --chit-hs/--chit-ls: with χT_HS = 1 and χT_LS = 0") and "\n" not in err
+    hot = tmp_path / "hot.csv"
+    pd.concat([q, pd.DataFrame({"T": [1e9], "q": [1.0], "branch": ["heating"]})]).to_csv(hot, index=False)
+    with pytest.raises(SymstrainInputError, match="above 10000 K"):
+        read_branch_csv(hot, "q")
+    f = fit_landau(q, e.assign(eta=-e["eta"]), model=P.replace(T_SC=232.0, a1=0.5, D=-6.0))
+    n_neg = int((e["eta"] > 0).sum())
+    (w,) = [w for w in f.warnings if w.code == "eta_sign_folded"]
+    assert w.message.startswith(f"{n_neg} negative η value(s) taken as |η|")
+    assert f.values["T_SC"] == pytest.approx(P.T_SC, abs=1.0)  # the fit of |η| is the fit of η

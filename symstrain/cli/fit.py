@@ -41,6 +41,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args):
+    import numpy as np
+
     from ..contract import warning_records
     from ..errors import SymstrainInputError
     from ..landau import LandauModel
@@ -66,6 +68,12 @@ def run(args):
         cd, warnings = read_chimt_csv(args.chimt, args.chit_hs, args.chit_ls)
         if "branch" not in cd:
             raise SymstrainInputError(args.chimt, "needs a branch column (heating/cooling)")
+        q = cd["q"].to_numpy()
+        if (np.abs(q) > 1.2).any():  # (sweep 16: "convert χMT first", said to a user who gave χMT)
+            raise SymstrainInputError("--chit-hs/--chit-ls", f"with χT_HS = {args.chit_hs:g} and χT_LS = "
+                                      f"{args.chit_ls:g} cm³ K mol⁻¹ the χMT of {args.chimt} (up to "
+                                      f"{cd['chimt'].max():.4g}) give q from {q.min():.3g} to {q.max():.3g}, beyond "
+                                      "[−1, 1]: give the χT of this compound's pure HS and LS states")
         try:
             qd = clean_branch_frame(cd[["T", "q", "branch"]], "q", args.chimt)
         except SymstrainInputError as exc:
