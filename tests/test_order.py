@@ -278,3 +278,20 @@ def test_children_of_different_groups_are_warned_about():
     (w,) = [w for w in order_series(rel1.parent, [rel1.child, p1], dmin=1.5).all_warnings()
             if w.code == "children_differ"]
     assert "P 1 21/c 1 (14): toy-child" in w.message and "P 1 (1): p1" in w.message
+
+
+def test_pearson_r_is_undefined_for_a_measure_that_does_not_vary():
+    """Sweep 16: the demo gave r = 0.463 between η_strain and six equal η_modes (spread 2·10⁻¹⁶): r of rounding.
+    Slope and largest deviation stay defined; r is NaN. With real variation r is Pearson's, by hand here."""
+    import pandas as pd
+
+    from symstrain.order import proportionality
+
+    flat = pd.DataFrame({"eta_modes": 7.410649 + np.array([0, 1, 0, -1, 0, 1]) * 8.9e-16,
+                         "eta_strain": [0.039157, 0.039173, 0.039188, 0.039204, 0.039219, 0.039235]})
+    got = proportionality(flat)
+    assert np.isnan(got["r"]) and got["n"] == 6
+    assert got["slope"] == pytest.approx(flat["eta_strain"].mean() / 7.410649, rel=1e-12)
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([1.1, 1.9, 3.2])
+    r = ((x - 2) @ (y - y.mean())) / np.sqrt(((x - 2) @ (x - 2)) * ((y - y.mean()) @ (y - y.mean())))
+    assert proportionality(pd.DataFrame({"eta_modes": x, "eta_strain": y}))["r"] == pytest.approx(r, rel=1e-12)
