@@ -26,8 +26,10 @@ Rules
   gets a new row and the row of its old text is removed. The check is per file so that a resumed scan gives
   exactly the catalogue of an uninterrupted one even when two files hold the same block; ``corpus_pairs`` counts
   such copies once.
-* Rows of files that are not under the paths of a scan (or no longer exist) are kept: one catalogue can gather
-  several scans (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some).
+* Rows of files that are not under the paths of a scan are kept: one catalogue can gather several scans
+  (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some). The rows of a file under a folder scanned
+  that no longer exists are removed (and listed): a rescan gives the catalogue a fresh scan would (sweep 19:
+  ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files).
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
@@ -114,13 +116,22 @@ def corpus_files(paths) -> list[str]:
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                out.update(str(Path(root, f).resolve()) for f in files
+                out.update(_absolute(Path(root, f)) for f in files
                            if f.lower().endswith(".cif") and not f.startswith("."))
-        elif path.is_file():
-            out.add(str(path.resolve()))
+        elif path.exists() or path.is_symlink():  # (a dangling link or a FIFO given by name: a failed row)
+            out.add(_absolute(path))
         else:
             raise SymstrainInputError(p, "no such file or folder")
     return sorted(out)
+
+
+def _absolute(path: Path) -> str:
+    """The absolute path of the file a name leads to; a dangling link or a loop of links by its own name (it becomes
+    a failed row: sweep 19, where resolving a loop stopped the scan)."""
+    try:
+        return str(path.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
 
 
 @dataclass
@@ -253,6 +264,26 @@ class Catalogue:
             known[s.file] = _Known({sha: (s.file_size, s.file_mtime_ns, idx, blk) for idx, blk, sha in s.blocks})
         return len(inserts)
 
+    def remove_gone(self, folders, present: set) -> tuple:
+        """Remove the rows of the files under ``folders`` (absolute) that are not in ``present`` and no longer exist
+        on disk (a file skipped for its name, a hidden one, still exists and keeps its rows); in one transaction.
+        Returns those files, sorted."""
+        if not folders:
+            return ()
+        roots = tuple(f.rstrip(os.sep) + os.sep for f in folders)
+        gone = sorted(f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
+                      if f not in present and f.startswith(roots) and not os.path.lexists(f))
+        if gone:
+            self.con.execute("BEGIN")
+            try:
+                self.con.executemany("DELETE FROM blocks WHERE file = ?", [(f,) for f in gone])
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self._known = None
+        return tuple(gone)
+
     def replace_tables(self, tables: dict) -> None:
         """Create or replace result tables (name → pandas DataFrame) in one transaction; ``blocks`` is not one."""
         if {"blocks", "catalogue_info"} & set(tables):
@@ -314,6 +345,8 @@ class ScanResult:
     #: the failed rows of these files that earlier scans left in the catalogue (file, block, failure), which this one
     #: skipped as known: the scan of these paths is as incomplete as when they failed
     earlier_failed: tuple = ()
+    #: files under the folders scanned that the catalogue held and that no longer exist: their rows were removed
+    removed: tuple = ()
 
 
 def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, symprec: float = 0.01,
@@ -324,7 +357,7 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     :func:`symstrain.parallel.imap_items`; ``on_total(n)`` is told the number of files found and ``progress(n)``
     the number just done.
     """
-    from .corpus_entry import FileScan, failure_row, scan_file, sha1_hex
+    from .corpus_entry import scan_file, unreadable_reason, unreadable_scan
     from .parallel import ItemFailure, imap_items
     from .structure_info import WORKER_IMPORTS  # scan_file reads and detects as info does
 
@@ -337,29 +370,31 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     with Catalogue(catalogue) as cat:
         known = cat.known()
         jobs_list, weights, n_unchanged = [], [], 0
+        pending: list = []
         for f in files:
-            st = os.stat(f)
+            try:
+                st = os.stat(f)
+                why = unreadable_reason(f, st=st)
+            except OSError as exc:  # a dangling link, a loop of links, no permission on a folder
+                why = unreadable_reason(f, exc)
             k = known.get(f)
+            if why is not None:  # (a FIFO would hang the worker that opens it: sweep 19)
+                pending.append(unreadable_scan(f, why, tuple(k.blocks) if k else ()))
+                continue
             if k is not None and k.unchanged(st.st_size, st.st_mtime_ns):
                 n_unchanged += 1
                 continue
             jobs_list.append((f, tuple(k.blocks) if k else (), symprec))
             weights.append(st.st_size)
-        if progress is not None and n_unchanged:
-            progress(n_unchanged)
-        pending: list = []
+        if progress is not None and n_unchanged + len(pending):
+            progress(n_unchanged + len(pending))
         last = time.monotonic()
-        n_blocks = n_known = 0
+        n_blocks = sum(len(s.blocks) for s in pending)
+        n_known = n_blocks - sum(len(s.rows) for s in pending)
         for i, res in imap_items(scan_file, jobs_list, jobs=jobs, dask=dask, weights=weights,
                                  preload=WORKER_IMPORTS):
             if isinstance(res, ItemFailure):  # the worker died on this file, or a bug outside the block loop
-                f = jobs_list[i][0]
-                st = os.stat(f)
-                with open(f, "rb") as fh:
-                    sha = sha1_hex(fh.read())
-                base = {"file": f, "file_size": st.st_size, "file_mtime_ns": st.st_mtime_ns}
-                res = FileScan(**base, blocks=((None, None, sha),),
-                               rows=(failure_row(base, None, None, sha, res.message),))
+                res = unreadable_scan(jobs_list[i][0], res.message, jobs_list[i][1])
             pending.append(res)
             n_blocks += len(res.blocks)
             n_known += len(res.blocks) - len(res.rows)
@@ -373,6 +408,7 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
                 progress(1)
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
+        removed = cat.remove_gone(_folders(paths), set(files))
         n_rows = len(cat)
         new = {(r["file"], r["sha1"]) for r in added}
         wanted = set(files)
@@ -381,4 +417,9 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
             "FIRST").fetchall() if f in wanted and (f, sha) not in new)
     added.sort(key=lambda r: (r["file"], -1 if r["block_index"] is None else r["block_index"]))
     return ScanResult(str(catalogue), len(files), n_unchanged, n_blocks, len(added), n_known, tuple(added), n_rows,
-                      earlier)
+                      earlier, removed)
+
+
+def _folders(paths) -> list[str]:
+    """The folders among ``paths``, absolute and resolved as :func:`corpus_files` resolves the files under them."""
+    return [str(Path(p).resolve()) for p in paths if Path(p).is_dir()]

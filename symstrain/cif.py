@@ -70,8 +70,10 @@ from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, NULL_TEXTS, T_MAX, Z_MA
 from .errors import SymstrainInputError, WarningText
 from .phase import CELL_NAMES, Cell, Phase
 
-#: decompressed size allowed for a gzipped CIF (bytes)
-_MAX_GUNZIP = 512 * 1024 * 1024
+#: the largest CIF text read (bytes, after decompression): gemmi's document of a text takes ~35 times its size (a
+#: 200 MB file of 5 million atom sites took 6.9 GB before the site limit refused it, sweep 19); real structure files
+#: are a few MB, tens with embedded reflections
+MAX_CIF_BYTES = 64 << 20
 
 _CELL_TAGS = {
     "a": "_cell_length_a",
@@ -129,6 +131,14 @@ def _read_document(path: Path):
     import gemmi
 
     try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_CIF_BYTES:
+        raise SymstrainInputError(path, f"{size / 1e6:.0f} MB: larger than the {MAX_CIF_BYTES >> 20} MB of text this "
+                                        "reader parses (structure CIFs are a few MB; it would take ~35 times that in "
+                                        "memory)")
+    try:
         data = path.read_bytes()
     except OSError:  # the same checks and messages as before reading, now only when reading failed
         data = None
@@ -141,9 +151,10 @@ def _read_document(path: Path):
             data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as fh:
-                data = fh.read(_MAX_GUNZIP + 1)
-            if len(data) > _MAX_GUNZIP:
-                raise SymstrainInputError(path, f"decompresses to more than {_MAX_GUNZIP >> 20} MB; not a CIF")
+                data = fh.read(MAX_CIF_BYTES + 1)
+            if len(data) > MAX_CIF_BYTES:
+                raise SymstrainInputError(path, f"decompresses to more than the {MAX_CIF_BYTES >> 20} MB of text this "
+                                                "reader parses")
     except (OSError, EOFError, zlib.error) as exc:
         raise SymstrainInputError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

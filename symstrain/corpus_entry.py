@@ -162,14 +162,50 @@ def _format_counts(counts: dict[str, float], partial: bool = False) -> tuple[str
 # ---------------------------------------------------------------------------------------------- one file
 
 
+def unreadable_scan(path, why: str, known=()) -> FileScan:
+    """The :class:`FileScan` of a file that cannot be read at all (no permission, removed during the scan, a dangling
+    link, a FIFO): one failed row, keyed by the sha1 of ``why`` (a rescan that fails alike adds no second row), with
+    size and time null so that every scan tries it again (sweep 19: such a file stopped the whole scan); no row
+    when that sha1 is among ``known``."""
+    why = " ".join(str(why).split())
+    sha = sha1_hex(f"unreadable: {why}".encode())
+    base = {"file": str(path), "file_size": None, "file_mtime_ns": None}
+    rows = () if sha in known else (failure_row(base, None, None, sha, why),)
+    return FileScan(**base, blocks=((None, None, sha),), rows=rows)
+
+
+def unreadable_reason(path, exc: OSError | None = None, st=None) -> str | None:
+    """Why ``path`` cannot be scanned (from the OSError of stat or open, or its stat result ``st``: not a regular
+    file), or None."""
+    import stat
+
+    if exc is not None:
+        if isinstance(exc, FileNotFoundError):
+            return ("a symbolic link to nothing (dangling)" if os.path.islink(path)
+                    else "no longer exists (removed during the scan)")
+        if getattr(exc, "errno", None) == 40:  # ELOOP
+            return "a loop of symbolic links"
+        return f"cannot read: {exc.strerror or exc}"
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a FIFO, socket or device): not read"
+    return None
+
+
 def scan_file(job) -> FileScan:
     """The worker function: ``job = (path, known_sha1s, symprec)`` → :class:`FileScan`. Blocks whose sha1 is in
-    ``known_sha1s`` are only listed (no row); every other block gets a row, failures included."""
+    ``known_sha1s`` are only listed (no row); every other block gets a row, failures included; a file that cannot
+    be read is one failed row (:func:`unreadable_scan`)."""
     path, known, symprec = job
     known = frozenset(known)
-    st = os.stat(path)
-    with open(path, "rb") as fh:
-        data = fh.read()
+    try:
+        st = os.stat(path)
+        why = unreadable_reason(path, st=st)
+        if why is not None:
+            return unreadable_scan(path, why, known)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return unreadable_scan(path, unreadable_reason(path, exc), known)
     base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns)}
     split = split_blocks(data)
     if split and all(sha1_hex(t) in known for _, t in split):

@@ -173,7 +173,11 @@ def candidates(compound: list[Entry]) -> list[tuple[Entry, Entry]]:
 def _phase(file: str, block: str, size: int, mtime_ns: int):
     from .cif import read_cif
 
-    st = os.stat(file)
+    try:
+        st = os.stat(file)
+    except OSError:
+        raise SymstrainInputError(file, "no longer exists (or cannot be read) since it was scanned: run symstrain "
+                                        "scan again") from None
     if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
         raise SymstrainInputError(file, "changed since it was scanned: run symstrain scan again")
     return read_cif(file, block=block)
@@ -278,6 +282,12 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
         raise SymstrainInputError("--tol", f"must be between 0 and 0.5, got {tol:g}")
     if not dmin > 0:
         raise SymstrainInputError("--dmin", f"must be a positive d-spacing in Å, got {dmin:g}")
+    # rows of files deleted since their scan: left out, each file a failure (sweep 19: the deleted first copy of a
+    # structure was still tried, as a FileNotFoundError, while a copy of it was on disk)
+    exists = {f: os.path.lexists(f) for f in rows["file"].unique()}
+    stale = sorted(f for f, there in exists.items() if not there)
+    if stale:
+        rows = rows[rows["file"].map(exists).astype(bool)]
     groups = [g for g in compounds(entries(rows), volume_tol)]
     by_ref = {(e.file, e.block): e for g in groups for e in g}
     jobs_list, owner = [], []
@@ -288,7 +298,9 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
     if on_total is not None:
         on_total(len(jobs_list))
     results = map_items(relate_pair, jobs_list, jobs=jobs, dask=dask, progress=progress)
-    pairs, refuted, failed = [], [], []
+    pairs, refuted = [], []
+    failed = [failure(f, "no longer exists: the catalogue is out of date (run symstrain scan on its folder)")
+              for f in stale]
     for job, k, res in zip(jobs_list, owner, results):
         if isinstance(res, ItemFailure):
             ref = next((r for r in job[:2] if res.message.startswith(f"{r[0]}:")), None)

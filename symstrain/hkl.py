@@ -68,6 +68,12 @@ def read_hkl(path, block: str | None = None) -> pd.DataFrame:
     except OSError as exc:
         raise SymstrainInputError(path, f"cannot read: {exc.strerror or exc}") from exc
     if _looks_like_cif(text):
+        from .cif import MAX_CIF_BYTES
+
+        if len(text) > MAX_CIF_BYTES:  # (gemmi's document takes ~35 times the text: cif.MAX_CIF_BYTES)
+            raise SymstrainInputError(path, f"a CIF of {len(text) / 1e6:.0f} MB: larger than the "
+                                            f"{MAX_CIF_BYTES >> 20} MB of text this reader parses (write the "
+                                            "reflections as HKLF 4)")
         df = _read_cif_text(text, path, block)
     else:
         if block is not None:

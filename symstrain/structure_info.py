@@ -126,7 +126,8 @@ class StructureInfo:
         det_sg = contract.spacegroup_from_number(det.number)
         row.update({"declared_number": ph.spacegroup.number, "declared_symbol": ph.spacegroup.hm,
                     "detected_number": det.number, "detected_symbol": det_sg["symbol"] if det_sg else None,
-                    "differs": det.differs_from_declared, "atoms_asym": len(ph.atoms), "atoms_cell": self.n_atoms_cell,
+                    "differs": None if det.number is None else det.differs_from_declared,  # (unknown: empty)
+                    "atoms_asym": len(ph.atoms), "atoms_cell": self.n_atoms_cell,
                     "n_warnings": len(self.warnings)})
         return row
 
@@ -275,7 +276,14 @@ class InfoBatch:
         """pandas DataFrame: one :meth:`StructureInfo.row` per file read."""
         import pandas as pd
 
-        return pd.DataFrame([r.row() for r in self.results])
+        table = pd.DataFrame([r.row() for r in self.results])
+        # integers stay integers where a row has none (sweep 19: detected_number 99.0 beside a structure spglib was
+        # not run on); an unknown is an empty cell
+        if len(table):
+            for c in ("declared_number", "detected_number", "atoms_asym", "atoms_cell", "n_warnings"):
+                table[c] = table[c].astype("Int64")
+            table["differs"] = table["differs"].astype("boolean")
+        return table
 
     def to_dict(self, encoded: bool = False) -> dict:
         """The batch object of the JSON contract: results, failed, n_files, n_read, n_failed. ``encoded``: each

@@ -86,7 +86,7 @@ def test_star_of_a_k_whose_negative_is_another_arm_on_a_body_centred_lattice(tmp
     parent = _cell(tmp_path / "par.cif", "I 4/m m m", a="4.4", c="11.2", atoms=("W1 W 0 0 0",))
     child = _cell(tmp_path / "chi.cif", "P 4/m m m", a="4.4", c="33.6",
                   atoms=("W1 W 0 0 0", "W2 W 0 0 0.34", "W3 W 0.5 0.5 0.1666667", "W4 W 0.5 0.5 0.5"))
-    assert main(["modes", parent, child, "--json"]) == 0
+    assert main(["modes", parent, child, "--json", "--out", str(tmp_path / "m")]) == 0
     d = json.loads(capsys.readouterr().out)
     r = d["results"][0] if "results" in d else d
     stars = {tuple(round(x, 6) for x in ir["k"]): ir["star"] for ir in r["irreps"]}

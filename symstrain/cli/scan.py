@@ -92,7 +92,8 @@ def run(args):
                for f, b, why in res.earlier_failed]
     data = {"catalogue": res.catalogue, "n_files": res.n_files, "n_unchanged": res.n_unchanged,
             "n_blocks": res.n_blocks, "n_added": res.n_added, "n_known": res.n_known, "n_failed": len(failed),
-            "n_rows": res.n_rows, "results": results, "failed": failed}
+            "n_rows": res.n_rows, "n_removed": len(res.removed), "removed": list(res.removed), "results": results,
+            "failed": failed}
     n_not = sum(1 for r in results if r["status"] == "not_structure")
     lines = [f"catalogue {res.catalogue}: {res.n_rows} rows",
              f"{res.n_files} files: {res.n_unchanged} unchanged since the last scan, {res.n_files - res.n_unchanged} "
@@ -100,6 +101,9 @@ def run(args):
              f"{res.n_known} already in the catalogue"
              + (f"; {len(res.earlier_failed)} block(s) of these files failed in an earlier scan" if res.earlier_failed
                 else "")]
+    if res.removed:
+        lines.append(f"{len(res.removed)} file(s) under these folders no longer exist; their rows were removed: "
+                     + ", ".join(res.removed[:5]) + (", …" if len(res.removed) > 5 else ""))
     lines += [f"failed: {f['file']}{':' + f['block'] if f['block'] else ''}: {f['message']}" for f in failed]
     # each row's warnings are in its result and in the catalogue, not repeated in the envelope
     return CommandResult(data, "\n".join(lines), [res.catalogue], status="partial" if failed else "ok")
