@@ -27,7 +27,9 @@ Rules
 * **Formula units.** ``n_formula_units`` = Z × the divisor of that reduction, so ``volume_per_formula_unit`` =
   V / n_formula_units (Å³) is per *normalised* formula. Without ``_cell_formula_units_Z``, Z is the ratio of
   the cell content to the formula (median over the elements other than H and D) when it is within 0.1 of a
-  positive integer (warning ``z_from_atoms``), else unknown (None). A formula taken from the cell content has
+  positive integer (warning ``z_from_atoms``), else unknown (None); where the content then differs from the
+  formula sum × that Z ('O Sr Ti', a list of elements, for a cell of Sr₄Ti₄O₁₂), the formula is the content of the
+  cell (warning ``formula_from_atoms``). A formula taken from the cell content has
   ``n_formula_units`` = Z × that divisor (Z = 1 when the file gives none: the content is then per cell). A formula
   sum that *is* the cell content while Z ≠ 1 (pymatgen's CifWriter, every Materials Project CIF: 'Si3 O6', Z = 3,
   for a 9-atom quartz cell; warning ``formula_is_cell_content``) has ``n_formula_units`` = its divisor.
@@ -297,12 +299,23 @@ def _structure_row(base, index, block, sha1, phase, symprec) -> dict:
         warnings.append(WarningRecord("formula_is_cell_content", source, _cell_content_text(phase)))
     else:
         if z is None:
-            z = _z_from_content(formula, cell_content(phase))
-            if z is not None:
+            content = cell_content(phase)
+            z = _z_from_content(formula, content)
+            off = formula_mismatch(phase, z, content) if z is not None else None
+            if off is not None:  # no Z to make the formula sum the cell's content: it names another compound
+                # (sweep 19: SrTiO₃ files with 'O Sr Ti', an element list, grouped apart from 'O3 Sr Ti')
+                warnings.append(WarningRecord("formula_from_atoms", source, f"_chemical_formula_sum "
+                                              f"{phase.formula!r} is the content of the cell at no Z ({off} at Z = "
+                                              f"{z:g}) and the file gives no _cell_formula_units_Z: the formula is "
+                                              "the content of the cell"))
+                formula, divisor = _format_counts(content, partial=True)
+                formula_source, n_fu, z = "atom sites", divisor, None
+            elif z is not None:
                 z_source = "atom sites"
                 warnings.append(WarningRecord("z_from_atoms", source, f"no _cell_formula_units_Z: Z = {z:g} from "
                                               "the content of the cell against the formula sum"))
-        n_fu = None if z is None else z * divisor
+        if formula_source == "_chemical_formula_sum":
+            n_fu = None if z is None else z * divisor
     cell, sg = phase.cell, phase.spacegroup
     detected = spacegroup_from_number(report.number)
     row = {

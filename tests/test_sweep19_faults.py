@@ -146,3 +146,35 @@ def test_info_csv_keeps_integer_columns_where_a_row_has_no_detection(tmp_path, c
     assert t["detected_number"].tolist() == ["56", ""] and t["declared_number"].tolist() == ["56", "1"]
     assert t["differs"].tolist() == ["False", ""]
     assert lines[0].startswith("# units: ")
+
+
+def test_a_formula_sum_that_is_a_list_of_elements_does_not_split_a_compound(tmp_path, capsys):
+    """SrTiO₃ files writing _chemical_formula_sum 'O Sr Ti' (no Z) were grouped as the compound 'O Sr Ti', apart
+    from the I4/mcm phase's 'O3 Sr Ti', so pairs never tried them. Without a Z that makes the sum the cell's
+    content (O: 3 against 1), the formula is the content: Sr Ti O3, 59.55 Å³ per formula unit (3.905³)."""
+    import gemmi
+
+    from cif_text import cif_text
+    from symstrain.catalogue import Catalogue
+    from symstrain.corpus_pairs import find_pairs
+
+    ops = lambda hm: [op.triplet() for op in gemmi.SpaceGroup(hm).operations()]  # noqa: E731
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "cubic.cif").write_text(cif_text("cubic", ops("P m -3 m"), [("Sr1", "Sr", 0, 0, 0), ("Ti1", "Ti", .5, .5, .5),
+                                          ("O1", "O", .5, .5, 0)], (3.905,) * 3)
+                                 .replace("data_cubic\n", "data_cubic\n_chemical_formula_sum 'O Sr Ti'\n"))
+    (c / "tetra.cif").write_text(cif_text("tetra", ops("I 4/m c m"), [("Ti1", "Ti", 0, 0, 0), ("O1", "O", 0, 0, .25),
+                                          ("O2", "O", .2577, .7577, 0), ("Sr1", "Sr", 0, .5, .25)],
+                                          (5.5312, 5.5312, 7.8317))
+                                 .replace("data_tetra\n", "data_tetra\n_chemical_formula_sum 'O3 Sr Ti'\n"))
+    cat = tmp_path / "cat.duckdb"
+    code, d = _scan_json(capsys, c, "--catalogue", cat)
+    assert code == 0
+    cubic = next(r for r in d["results"] if r["file"].endswith("cubic.cif"))
+    assert cubic["formula"] == "O3 Sr Ti" and cubic["volume_per_formula_unit"] == pytest.approx(3.905 ** 3)
+    assert "formula_from_atoms" in {w["code"] for w in cubic["warnings"]}
+    with Catalogue(cat, create=False) as k:
+        res = find_pairs(k.rows())
+    assert [(p["index"], p["parent"]["spacegroup"]["number"], p["child"]["spacegroup"]["number"])
+            for p in res.pairs] == [(6, 221, 140)]
