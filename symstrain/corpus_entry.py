@@ -10,8 +10,9 @@ block into a :class:`~symstrain.phase.Phase` (``cif.py``), symmetry detection (`
 Rules
 -----
 * **Block text and sha1.** A block is the bytes from its ``data_`` line to the next ``data_`` line outside a
-  semicolon text field (or the end of the file); its sha1 is the hex SHA-1 of those bytes, so the same block
-  copied into another file with its header comments changed keeps its sha1. If this split does not give gemmi's
+  semicolon text field (or the end of the file); its sha1 is the hex SHA-1 of those bytes with Windows line ends
+  (CR LF) read as LF (:func:`block_sha1`), so the same block copied into another file with its header comments
+  changed, or saved on Windows, keeps its sha1. If this split does not give gemmi's
   list of block names (an exotic file), the sha1 is that of gemmi's serialisation of the block instead. A file
   that cannot be read at all is one row whose sha1 is that of the whole file.
 * **Status.** "ok" (a structure), "failed" (``failure`` says why in one line: the CIF reader's error or an
@@ -87,6 +88,12 @@ def sha1_hex(data: bytes) -> str:
     import hashlib  # (here: ~9 ms of OpenSSL's start that `info`, which never hashes, need not pay)
 
     return hashlib.sha1(data).hexdigest()
+
+
+def block_sha1(text: bytes) -> str:
+    """The sha1 of a block's text, CR LF line ends read as LF (sweep 19: a copy saved on Windows was another entry,
+    and paired again)."""
+    return sha1_hex(text.replace(b"\r\n", b"\n"))
 
 
 def split_blocks(data: bytes) -> list[tuple[str, bytes]]:
@@ -210,18 +217,18 @@ def scan_file(job) -> FileScan:
         return unreadable_scan(path, unreadable_reason(path, exc), known)
     base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns)}
     split = split_blocks(data)
-    if split and all(sha1_hex(t) in known for _, t in split):
-        blocks = tuple((k, name, sha1_hex(t)) for k, (name, t) in enumerate(split))
+    if split and all(block_sha1(t) in known for _, t in split):
+        blocks = tuple((k, name, block_sha1(t)) for k, (name, t) in enumerate(split))
         return FileScan(**base, blocks=blocks)
     try:
         doc, replaced, repeated = _read_document(path)
     except SymstrainInputError as exc:
-        sha = sha1_hex(data)
+        sha = block_sha1(data)
         rows = () if sha in known else (failure_row(base, None, None, sha, f"{exc.problem}"),)
         return FileScan(**base, blocks=((None, None, sha),), rows=rows)
     names = [b.name for b in doc]
     if [n.lower() for n, _ in split] == [n.lower() for n in names]:
-        shas = [sha1_hex(t) for _, t in split]
+        shas = [block_sha1(t) for _, t in split]
     else:  # an exotic layout: hash gemmi's own text of each block
         shas = [sha1_hex(b.as_string().encode("utf-8")) for b in doc]
     from .cif import _PatternLinks

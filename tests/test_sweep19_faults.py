@@ -178,3 +178,20 @@ def test_a_formula_sum_that_is_a_list_of_elements_does_not_split_a_compound(tmp_
         res = find_pairs(k.rows())
     assert [(p["index"], p["parent"]["spacegroup"]["number"], p["child"]["spacegroup"]["number"])
             for p in res.pairs] == [(6, 221, 140)]
+
+
+def test_a_copy_saved_with_windows_line_ends_is_the_same_entry(tmp_path):
+    """The same block with CR LF line ends had another sha1: another entry, paired again with every phase."""
+    from symstrain.catalogue import Catalogue, scan
+    from symstrain.corpus_pairs import entries
+
+    c = tmp_path / "c"
+    c.mkdir()
+    shutil.copy(LS, c / "ls.cif")
+    (c / "ls_windows.cif").write_bytes(LS.read_bytes().replace(b"\n", b"\r\n"))
+    scan([c], tmp_path / "cat.duckdb")
+    with Catalogue(tmp_path / "cat.duckdb", create=False) as k:
+        rows = k.rows()
+    assert rows["sha1"].nunique() == 1 and len(rows) == 2
+    (e,) = entries(rows)
+    assert [Path(f).name for f, _ in e.copies] == ["ls_windows.cif"]
