@@ -257,7 +257,7 @@ def read_atoms(block, source, cell, warnings, formula=None) -> list[Atom]:
                          "every site is taken as fully occupied")
     if not atoms:
         if dummies and len(dummies) == n:
-            raise SymstrainInputError(source, f"every atom site is a dummy (_atom_site_calc_flag 'dum'): no atoms")
+            raise SymstrainInputError(source, "every atom site is a dummy (_atom_site_calc_flag 'dum'): no atoms")
         if no_xyz:
             raise SymstrainInputError(source, f"no atom site with known coordinates ({len(no_xyz)} with '?' or '.')")
         raise SymstrainInputError(source, "no atom site with a recognisable element")

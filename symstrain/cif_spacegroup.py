@@ -369,8 +369,6 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
     """
     import gemmi
 
-    from .neighbours import close_contacts
-
     G = cell.metric()
     # (every rotation must preserve the metric of the cell, e.g. the unique axis)
     settings = [s for s in gemmi.spacegroup_table_itb() if s.number == sg_info.number and _fits_metric(s, G)]

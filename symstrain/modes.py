@@ -476,8 +476,7 @@ def _analyse(rel, p, frac, ref, u_frac, occ, kinds, A, n_p, amp, threshold, labe
     def norm2(v):
         return float(np.sum(w_occ[:, None] * (v @ Aw.T) ** 2))
 
-    total2 = norm2(u)
-    out, amps2, isos = [], [], []
+    out, amps2 = [], []
     for ir, c in components:
         mult = int(round(float(ir.chars @ chi_disp) / (nG * ir.nu)))
         f_h = fixed_subspace(ir.matrices[H]).shape[1]

@@ -609,6 +609,6 @@ class SymOps:
         """(3, k) fractional directions left invariant by every rotation (orthonormal columns, k = 0 to 3): the
         free origin of a polar group (k = 1 for 2, mm2, 4 …; 2 for m; 3 for 1)."""
         M = np.vstack([r - np.eye(3) for r in self.unique_rotations()])
-        _, sv, vt = np.linalg.svd(M)
+        _, sv, vt = np.linalg.svd(M, full_matrices=False)  # (3k ≥ 3 rows: every right vector, no 3k × 3k U)
         rank = int(np.sum(sv > 1e-9))
         return vt[rank:].T

@@ -667,7 +667,7 @@ def relation_notes(rel, what: str | None = None) -> list:
     return [n for n in notes if n is not None]
 
 
-def origins_warning(rel, max_distance: float = 2.0, found=None):
+def origins_warning(rel, max_distance: float = 2.0, found=None, worst=None):
     """The ``origins_several`` warning (a :class:`~symstrain.errors.WarningRecord`) of a holding relation, or
     None: the origins :func:`valid_origins` finds (one per class modulo the parent's translations and the child's
     polar shift) when there are several. Each puts the
@@ -675,9 +675,9 @@ def origins_warning(rel, max_distance: float = 2.0, found=None):
     and the child no polar axis, it names the origin whose pairing of the child's atoms with the parent's is
     tightest (:func:`pair_atoms` within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
     is the relation's own (sweep 9: quartz's P6₂22 ⊃ P3₂21 at p = (0, 0, −1/6) leaves Si 0.91 Å from every parent
-    Si site; at (0, 0, 1/3) it lies on one). ``found``: :func:`_origins` of the relation, when the caller has it."""
+    Si site; at (0, 0, 1/3) it lies on one). ``found``: :func:`_origins` of the relation, and ``worst``
+    :func:`_worst_distances` at those origins, when the caller has them."""
     from .errors import WarningRecord
-    from .expand import expand_to_cell_ops
     from .kvectors import fmt_k
 
     parent, child = rel.parent, rel.child
@@ -687,7 +687,7 @@ def origins_warning(rel, max_distance: float = 2.0, found=None):
     text = (f"{len(origins)} origins relate the groups: p = " + ", ".join(fmt_k(o) for o in origins)
             + "; each places the child's structure differently in the parent's, and the groups cannot choose")
     if parent.atoms and child.atoms and polar.size == 0:
-        worst = _worst_distances(rel, origins, max_distance)
+        worst = _worst_distances(rel, origins, max_distance) if worst is None else worst
         k = int(np.argmin(worst))
         if np.isfinite(worst[k]):
             if k == 0:
@@ -783,26 +783,27 @@ def on_atoms_origin(rel, max_distance: float = 2.0, warnings: bool = True):
     ``warnings`` False: the relation only (the warnings list empty)."""
     found = _origins(rel)
     origins, polar = found
+    worst = None
     if len(origins) > 1 and rel.parent.atoms and rel.child.atoms and polar.size == 0:
         worst = _worst_distances(rel, origins, max_distance)
         k = int(np.argmin(worst))
         if k and np.isfinite(worst[k]):
             rel = rel.at_origin(origins[k])
             order = [k] + [i for i in range(len(origins)) if i != k]
-            found = (origins[order], polar)
-    return rel, structure_warnings(rel, max_distance, found) if warnings else []
+            found, worst = (origins[order], polar), [worst[i] for i in order]
+    return rel, structure_warnings(rel, max_distance, found, worst) if warnings else []
 
 
-def structure_warnings(rel, max_distance: float = 2.0, found=None) -> list:
+def structure_warnings(rel, max_distance: float = 2.0, found=None, worst=None) -> list:
     """What ``relate`` says of a holding relation's structures beyond :func:`relation_notes`: the
     :func:`origins_warning` (several origins), or with one origin ``atoms_do_not_pair`` when the child's atoms lie
-    nowhere near the parent's (:func:`unpaired_reason`). ``found``: :func:`_origins` of the relation, when the
-    caller has it."""
+    nowhere near the parent's (:func:`unpaired_reason`). ``found``: :func:`_origins` of the relation, and ``worst``
+    the distances of :func:`_worst_distances` at those origins, when the caller has them."""
     from .errors import WarningRecord
 
     found = _origins(rel) if found is None else found  # (searched once for both)
     if len(found[0]) > 1:
-        return [origins_warning(rel, max_distance, found)]
+        return [origins_warning(rel, max_distance, found, worst)]
     why = unpaired_reason(rel, max_distance, found) if len(found[0]) == 1 else None
     return [] if why is None else [WarningRecord("atoms_do_not_pair", rel.child.name, why)]
 
