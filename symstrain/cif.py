@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import re
 import zlib
 from pathlib import Path
@@ -124,16 +125,27 @@ _STRICT_TAG_RE = re.compile(
 # ----------------------------------------------------------------------------- documents
 
 
+def regular_file_size(path) -> int:
+    """The size (bytes) of ``path`` when it is a regular file (0 when it cannot be stat'ed: the read says why);
+    :class:`SymstrainInputError` for a FIFO, socket or device, whose read would block for ever (sweep 19)."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        raise SymstrainInputError(path, "not a regular file (a FIFO, socket or device): not read")
+    return st.st_size
+
+
 def _read_document(path: Path):
     """(gemmi Document, replaced, repeated): ``replaced`` is True when bytes that are not UTF-8 were read as U+FFFD,
     ``repeated`` when some block gives a tag twice (read without gemmi's duplicate check; judged by
     :func:`~symstrain.cif_values.repeated_tags`)."""
     import gemmi
 
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
+    size = regular_file_size(path)
     if size > MAX_CIF_BYTES:
         raise SymstrainInputError(path, f"{size / 1e6:.0f} MB: larger than the {MAX_CIF_BYTES >> 20} MB of text this "
                                         "reader parses (structure CIFs are a few MB; it would take ~35 times that in "

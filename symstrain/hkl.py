@@ -61,7 +61,10 @@ def read_hkl(path, block: str | None = None) -> pd.DataFrame:
     Raises ``SymstrainInputError(path, problem)`` for unreadable lines, missing columns,
     non-integral indices, or a file with no reflections.
     """
+    from .cif import regular_file_size
+
     path = os.fspath(path)
+    regular_file_size(path)  # (a FIFO would block the read)
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as fh:
             text = fh.read()

@@ -195,3 +195,15 @@ def test_a_copy_saved_with_windows_line_ends_is_the_same_entry(tmp_path):
     assert rows["sha1"].nunique() == 1 and len(rows) == 2
     (e,) = entries(rows)
     assert [Path(f).name for f, _ in e.copies] == ["ls_windows.cif"]
+
+
+@pytest.mark.parametrize("command", [["info", "{fifo}"], ["relate", "{fifo}", str(LS)],
+                                     ["reflections", str(LS), str(HS), "--hkl", "{fifo}"]])
+def test_a_fifo_is_refused_not_waited_on(tmp_path, capsys, command):
+    """Reading a FIFO named *.cif blocks for ever (scan hung on one): every reader refuses it in one line."""
+    fifo = tmp_path / "pipe.cif"
+    os.mkfifo(fifo)
+    args = [a.format(fifo=fifo) for a in command] + ["--out", str(tmp_path / "o")] * (command[0] == "reflections")
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"symstrain: error: {fifo}: not a regular file (a FIFO, socket or device): not read"]
