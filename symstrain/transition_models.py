@@ -124,6 +124,9 @@ class ModelComparison:
 
 
 #: with a noise estimate from fewer degrees of freedom than this (no s.u.'s), "strong" and "decisive" are not said:
+#: reduced χ² of the preferred model above which the rows scatter beyond their s.u.'s (3σ per row on average): the
+#: ranking by the s.u.'s is then no evidence
+_SCATTER = 9.0
 #: σ̂² itself is uncertain by √(2/dof) (≥ 82 %), and so is every Δχ² built on it
 _SURE_DOF = 3
 
@@ -253,6 +256,8 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     for name, (q, cov, rss, k, Tc_fixed, at_bound) in raw.items():
         chi2 = rss / sigma2 if math.isfinite(sigma2) else math.nan
         C = cov * (sigma2 if math.isfinite(sigma2) else math.nan)
+        if weighted and n > k and chi2 > n - k:  # rows that scatter beyond their s.u.'s: the s.u.'s scaled by the
+            C = C * (chi2 / (n - k))  # Birge ratio, as a refinement's by its goodness of fit (and expansion.py)
         su = np.sqrt(np.maximum(np.diag(C), 0.0)) if np.all(np.isfinite(C)) else np.full(len(q), np.nan)
         no_dof = not weighted and n <= len(q)
         if no_dof:
@@ -297,5 +302,11 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     if sigma_dof is not None and sigma_dof < _SURE_DOF and evidence_words(delta) in ("strong", "decisive"):
         # σ̂² from so few degrees of freedom is uncertain by √(2/dof) (141 % for one): every χ² difference with it
         words = f"not sure ({words} by the criterion alone, with σ from too few degrees of freedom)"
+    top = ranked[0]
+    if weighted and top.n > top.k and top.chi2 / (top.n - top.k) > _SCATTER and delta >= 2:
+        # (sweep 16: one row off by 40 s.u.'s gave every model χ² ≈ 4·10⁴ and "first_order_step, decisive")
+        words = (f"not sure ({words} by the criterion alone: the preferred model leaves χ²/dof = "
+                 f"{top.chi2 / (top.n - top.k):.3g}, the rows scatter far beyond their s.u.'s — an outlier, or s.u.'s "
+                 "too small)")
     return ModelComparison(tuple(fits), ranked[0].model, delta, words, sigma, sigma_from, ordered_below, criterion,
                            sigma_dof)

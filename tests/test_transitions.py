@@ -307,8 +307,13 @@ def test_evidence_is_not_called_decisive_on_a_noise_estimate_of_one_degree_of_fr
     assert c.sigma_dof == 1
     assert c.evidence.startswith("not sure (") and "by the criterion alone" in c.evidence
     assert c.delta > 10  # the criterion alone would have said decisive
-    w = compare_models(T, y, np.full(4, 2e-5), T_low=268.0, T_high=285.0, ordered_below=True)
+    w = compare_models(T, y, np.full(4, 1e-4), T_low=268.0, T_high=285.0, ordered_below=True)
     assert w.sigma_dof is None and not w.evidence.startswith("not sure")
+    # s.u.'s five times smaller than the rows' scatter (χ²/dof = 36.5 for the preferred law): no evidence either
+    tight = compare_models(T, y, np.full(4, 2e-5), T_low=268.0, T_high=285.0, ordered_below=True)
+    top = tight.fit(tight.preferred)
+    assert top.chi2 / (top.n - top.k) > 9 and tight.evidence.startswith("not sure (")
+    assert "the rows scatter far beyond their s.u.'s" in tight.evidence
 
 
 def test_a_fit_with_no_degrees_of_freedom_has_no_su():
