@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SymstrainInputError, WarningRecord
+from .fitting import covariance
 from .landau import PARAMETERS, LandauModel
 from .landau_data import clean_branch_frame, common_bracket, observed_jump
 
@@ -334,7 +335,7 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     with_sigma = all("sigma" in d for d in frames)
     sv = np.linalg.svd(J, compute_uv=False)
     cond = float(sv[0] / sv[-1]) if sv[-1] > 0 else math.inf
-    cov = np.linalg.pinv(J.T @ J) * (1.0 if with_sigma else redchi2)
+    cov = covariance(J) * (1.0 if with_sigma else redchi2)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     names = list(free) + (["eta_scale"] if use_scale else [])
     with np.errstate(invalid="ignore", divide="ignore"):

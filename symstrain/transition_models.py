@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .contract import finite_or_none
+from .fitting import covariance
 
 #: the models compared, in the order ties go, with β where it is fixed (None: fitted, or no β for the step)
 MODELS = {"second_order": 0.5, "tricritical": 0.25, "free_beta": None, "first_order_step": None}
@@ -186,11 +187,7 @@ def _power_fit(T, y, w, lo, hi, ordered_below, beta=None, power=2):
     x0 = np.clip(x0, np.array(lb) + 1e-15, np.array(ub) - 1e-15)
     sol = least_squares(res, x0, bounds=(lb, ub), x_scale="jac", xtol=1e-14, ftol=1e-14, gtol=1e-14)
     q = sol.x
-    J = sol.jac
-    try:
-        cov = np.linalg.pinv(J.T @ J)
-    except np.linalg.LinAlgError:
-        cov = np.full((len(q), len(q)), np.nan)
+    cov = covariance(sol.jac)
     at_bound = bool(abs(q[1] - lo_b) < 1e-6 * max(hi - lo, 1e-9) or abs(q[1] - hi_b) < 1e-6 * max(hi - lo, 1e-9))
     if free_beta:
         at_bound |= bool(abs(q[2] - BETA_RANGE[0]) < 1e-6 or abs(q[2] - BETA_RANGE[1]) < 1e-6)
@@ -205,7 +202,7 @@ def _step_fit(T, y, w, Tc, ordered_below):
     q, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
     if q[1] < 0:  # the order parameter does not shrink away from T_c: a pure step
         q = np.array([np.sum(w * y) / np.sum(w), 0.0])
-    cov = np.linalg.pinv(X.T @ (X * w[:, None]))
+    cov = covariance(X * sw[:, None])
     return q, cov, float(np.sum(w * (y - X @ q) ** 2))
 
 
@@ -256,8 +253,10 @@ def compare_models(T, y, y_su=None, *, T_low: float, T_high: float, ordered_belo
     for name, (q, cov, rss, k, Tc_fixed, at_bound) in raw.items():
         chi2 = rss / sigma2 if math.isfinite(sigma2) else math.nan
         C = cov * (sigma2 if math.isfinite(sigma2) else math.nan)
-        if weighted and n > k and chi2 > n - k:  # rows that scatter beyond their s.u.'s: the s.u.'s scaled by the
-            C = C * (chi2 / (n - k))  # Birge ratio, as a refinement's by its goodness of fit (and expansion.py)
+        if n > k and chi2 > n - k:  # the rows scatter beyond σ (their s.u.'s, or the most flexible model's scatter)
+            # about this model: its s.u.'s scaled by its Birge ratio, as a refinement's by its goodness of fit (and
+            # the expansion fits); sweep 20's tricritical T_c ± 1.30 K on χ² = 12.9 for 2 dof is ± 3.3 K
+            C = C * (chi2 / (n - k))
         su = np.sqrt(np.maximum(np.diag(C), 0.0)) if np.all(np.isfinite(C)) else np.full(len(q), np.nan)
         no_dof = not weighted and n <= len(q)
         if no_dof:
