@@ -113,6 +113,15 @@ class ReferenceChoice:
 # ------------------------------------------------------------------------------------------------ groups
 
 
+def _baseline_group(cells) -> str | None:
+    """The one space group the cells of a baseline table name (its ``spacegroup`` column), or None (none, or
+    several)."""
+    if "spacegroup" not in cells:
+        return None
+    keys = {str(k).strip() for k in cells["spacegroup"] if isinstance(k, str) and str(k).strip()}
+    return keys.pop() if len(keys) == 1 else None
+
+
 @lru_cache(maxsize=128)
 def group_from_symbol(hm: str) -> SpaceGroupInfo:
     """The group of an H-M symbol of a setting gemmi knows (cached): for rows of a cell table, which carry no
@@ -307,6 +316,16 @@ def choose_reference(cells, phases=None, *, parent: Phase | None = None, model: 
         bl = fit_cell_baseline(sub["T"], _arrays(sub), model=model or "linear", degree=degree, theta_s=theta_s,
                                source=src, exact=True)
         warnings += _baseline_warnings(bl)
+        bkey = _baseline_group(sub)
+        if bkey is not None and bkey != para:
+            # the baseline's cells name their group: it is the paraphase, and every row's group is related to it
+            # (sweep 20: lawsonite's P2₁cn rows against a Pmcn baseline were "paraphase: η = 0 by symmetry")
+            group = groups.get(bkey) or group_from_symbol(bkey)
+            mid = 0.5 * (bl.T_min + bl.T_max)
+            ref = Phase(table_cells(sub)[int(np.argmin(np.abs(sub["T"].to_numpy(float) - mid)))], group, (),
+                        source=src, temperature=mid)
+            para, groups = bkey, {**groups, bkey: group}
+            rels, refuted = relate_groups(cells, para, groups, rows, phases, tol=tol, parent=ref, notes=warnings)
         return ReferenceChoice("baseline-cells", model or "linear", bl, para, groups, tuple(sub["label"].astype(str)),
                                (bl.T_min, bl.T_max), rels, refuted, (), src, tuple(warnings))
 

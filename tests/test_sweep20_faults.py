@@ -32,3 +32,43 @@ def test_tc_su_is_not_lost_to_the_scale_of_the_amplitude(amplitude):
     tc, tc_su = _linear_tc(T, y, su)  # 811.62 ± 0.85 K, inside the bracket (no bound acts)
     assert 810.0 < tc < 850.0 and fit.Tc == pytest.approx(tc, abs=1e-6)
     assert fit.Tc_su == pytest.approx(tc_su, rel=1e-6) and fit.Tc_su > 0.5
+
+
+PMCN = """T,a,b,c,alpha,beta,gamma,spacegroup
+130,5.86243,8.76981,13.1063,90,90,90,P m c n
+175,5.86092,8.77586,13.1132,90,90,90,P m c n
+225,5.85942,8.78269,13.1209,90,90,90,P m c n
+268,5.85539,8.79152,13.1326,90,90,90,P m c n
+"""
+P21CN = """T,a,b,c,alpha,beta,gamma,spacegroup
+2,5.86465,8.7652,13.1002,90,90,90,P 21 c n
+50,5.8639,8.76442,13.099,90,90,90,P 21 c n
+100,5.86332,8.76659,13.1021,90,90,90,P 21 c n
+"""
+
+
+def test_baseline_cells_name_the_paraphase_their_group(tmp_path, capsys):
+    """Lawsonite's P2₁cn cells (COD 9002543–45) against a linear baseline through its Pmcn cells (9002546–49):
+    every row was "paraphase: η = 0 by symmetry" (the rows' only group taken for the paraphase), though their
+    strain is 0.0024 at 2 K. The baseline's group is the paraphase: t, index 2, η² ∝ e_nsb (no symmetry-breaking
+    strain between mmm and mm2), checked here with numpy's straight lines through the Pmcn cells."""
+    import io
+    import json
+
+    import pandas as pd
+
+    from symstrain.cli import main
+
+    (tmp_path / "pmcn.csv").write_text(PMCN)
+    (tmp_path / "p21cn.csv").write_text(P21CN)
+    assert main(["table", "--cells", str(tmp_path / "p21cn.csv"), "--baseline", "linear", "--baseline-cells",
+                 str(tmp_path / "pmcn.csv"), "--out", str(tmp_path / "t"), "--no-plots", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["results"]
+    base, child = pd.read_csv(io.StringIO(PMCN)), pd.read_csv(io.StringIO(P21CN))
+    e = np.column_stack([child[x] / np.polyval(np.polyfit(base["T"], base[x], 1), child["T"]) - 1
+                         for x in ("a", "b", "c")])
+    e_nsb = np.linalg.norm(e, axis=1)  # 0.0024252 at 2 K
+    assert e_nsb[0] == pytest.approx(0.0024252, abs=1e-7)
+    assert [r["relation"] for r in rows] == ["t, index 2"] * 3
+    assert [r["e_nsb"]["value"] for r in rows] == pytest.approx(e_nsb.tolist(), rel=1e-9)
+    assert [r["eta"]["value"] for r in rows] == pytest.approx(np.sqrt(e_nsb / e_nsb.max()).tolist(), rel=1e-9)
