@@ -11,7 +11,10 @@ Conventions
 * Delimiter: the most frequent of ``,`` ``;`` and tab in the header line, else runs of spaces. Lines starting
   with ``#`` are comments; blank lines are skipped.
 * Headers match aliases after :func:`header_key`: lower case, a trailing unit in brackets dropped ("a (Å)" → "a",
-  "T [K]" → "t"), χ written chi, "·" dropped, spaces and hyphens as "_".
+  "T [K]" → "t"), χ written chi, "·" dropped, spaces and hyphens as "_". Two headers alike are an error.
+* Units: a column that declares the units it reads (:attr:`Column.units`: temperatures in K or °C, lengths in Å,
+  nm or pm, angles in degrees or radians) converts a unit written in its header's brackets and refuses one it does
+  not know ("T (°C)" was read as K, "a (nm)" as Å: sweep 20); a header without one is in the column's own unit.
 * Row numbers in messages are line numbers in the file (the header is on its line, comments count).
 * Missing numbers: empty, ``?``, ``.``, ``nan``, ``NaN``, ``NA``; an error in a required column, NaN where
   :attr:`Column.missing_ok`.
@@ -52,6 +55,29 @@ class Column:
     su_in_brackets: bool = False
     #: how messages name the column's values, e.g. "temperature" (default: the column's name)
     label: str | None = None
+    #: the units a header may write in brackets (normalised by :func:`header_unit`) → (scale, offset) to the
+    #: column's own unit (value · scale + offset; an s.u. · scale); None: a written unit is not checked
+    units: dict | None = None
+
+
+#: units of the columns that say them (the first of each the column's own)
+TEMPERATURE_UNITS = {"k": (1.0, 0.0), "kelvin": (1.0, 0.0), "°c": (1.0, 273.15), "degc": (1.0, 273.15),
+                     "c": (1.0, 273.15), "celsius": (1.0, 273.15)}
+TEMPERATURE_SU_UNITS = {u: (1.0, 0.0) for u in TEMPERATURE_UNITS}  # (an s.u. in °C is one in K)
+LENGTH_UNITS = {"å": (1.0, 0.0), "a": (1.0, 0.0), "ang": (1.0, 0.0), "angstrom": (1.0, 0.0), "nm": (10.0, 0.0),
+                "pm": (0.01, 0.0)}
+ANGLE_UNITS = {"°": (1.0, 0.0), "deg": (1.0, 0.0), "degree": (1.0, 0.0), "rad": (180.0 / np.pi, 0.0)}
+
+
+def header_unit(header) -> str | None:
+    """The unit a header writes in trailing brackets ("T (°C)" → "°c", "a [Å]" → "å"): lower case, without spaces,
+    plurals and "º" spelt as :data:`TEMPERATURE_UNITS` … spell them; None without brackets."""
+    m = re.search(r"[\(\[]([^\)\]]*)[\)\]]\s*$", str(header).strip())
+    if m is None:
+        return None
+    u = re.sub(r"\s+", "", m.group(1).lower()).replace("º", "°").replace("˚", "°")
+    u = {"degrees": "degree", "angstroms": "angstrom", "ångström": "å", "ångstrom": "å", "°k": "k"}.get(u, u)
+    return "°c" if u in ("°c", "degreec", "degreescelsius", "degreecelsius") else u
 
 
 @dataclass(frozen=True)
@@ -122,6 +148,18 @@ def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
             values, brackets = np.full(len(raw), np.nan), np.full(len(raw), np.nan)
         else:
             values, brackets = _numbers(raw[hdr].astype(str).str.strip(), col, name, hdr, lines, src)
+        unit = header_unit(hdr) if col.units is not None else None
+        if unit is not None:
+            if unit not in col.units:
+                first: dict = {}
+                for spelling, conversion in col.units.items():  # one spelling per unit, the first
+                    first.setdefault(conversion, spelling)
+                names = first.values()
+                raise SymstrainInputError(src, f"column {hdr!r}: unit {unit!r} is not one its values are read in "
+                                               f"({', '.join(names)})")
+            scale, offset = col.units[unit]
+            if (scale, offset) != (1.0, 0.0):
+                values, brackets = values * scale + offset, brackets * scale
         data[name] = pd.Series(values, copy=False)
         if col.su_in_brackets:
             su[name] = brackets
@@ -221,6 +259,13 @@ def _match_headers(names, columns: dict[str, Column], src: str) -> dict[str, str
     a header matches); :class:`SymstrainInputError` when two headers look like one column or a required one is
     missing."""
     keys = [header_key(h) for h in names]
+    # (pandas renames a repeated header "a" to "a.1": sweep 20's "T,a,b,c,a" read the first and ignored "a.1")
+    plain = [re.sub(r"\.\d+$", "", str(h)) if re.search(r"\.\d+$", str(h)) and re.sub(r"\.\d+$", "", str(h))
+             in map(str, names) else str(h) for h in names]
+    twice = sorted({h for h in plain if plain.count(h) > 1})
+    if twice:
+        raise SymstrainInputError(src, f"the header {twice[0]!r} is written {plain.count(twice[0])} times: which "
+                                       "column is meant?")
     headers: dict[str, str] = {}
     for name, col in columns.items():
         want = {header_key(a) for a in col.aliases}

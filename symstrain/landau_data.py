@@ -27,10 +27,10 @@ def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame
     ``column`` names the data column when it is not called ``value`` (e.g. an order-parameter column of
     a strain table); it is renamed to ``value``. File, column and number errors come from
     :func:`symstrain.csv_input.read_csv_table`; the values are then checked by :func:`clean_branch_frame`."""
-    from .csv_input import Column, read_csv_table
+    from .csv_input import TEMPERATURE_UNITS, Column, read_csv_table
 
     table = read_csv_table(path, {
-        "T": Column(("T",), label="temperature"),
+        "T": Column(("T",), label="temperature", units=TEMPERATURE_UNITS),
         value: Column((column,) if column is not None else (value,)),
         "branch": Column(("branch",), kind="text"),
         "sigma": Column(("sigma",), required=False),

@@ -57,9 +57,10 @@ def read_chimt_csv(path, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS) -> 
     for a missing/unreadable file, missing columns, non-numeric or non-finite values
     (:func:`symstrain.csv_input.read_csv_table`; headers such as "χMT (cm3 K mol-1)" or "T (K)" match).
     """
-    from .csv_input import Column, read_csv_table
+    from .csv_input import TEMPERATURE_UNITS, Column, read_csv_table
 
-    table = read_csv_table(path, {"T": Column(_T_NAMES, label="temperature"), "chimt": Column(_CHI_NAMES),
+    table = read_csv_table(path, {"T": Column(_T_NAMES, label="temperature", units=TEMPERATURE_UNITS),
+                                  "chimt": Column(_CHI_NAMES),
                                   "branch": Column(("branch",), required=False, kind="text")})
     out = table.data[["T", "chimt"]].copy()
     if "branch" in table.data:

@@ -136,23 +136,27 @@ def read_cells_csv(path, *, branch: str | None = None):
     assumed with a warning when absent), s.u. columns (``a_su``, ``a_esd``, ``sigma_a`` …, or ``10.234(3)``), a
     branch column (heating/cooling, h/c, up/down), a label column (or file and block columns, as the CSV of
     ``symstrain table`` has: label "file:block") and a space-group column (symbol or number, in the setting of
-    the cells). Units in brackets in the headers are ignored ("a (Å)"). Unknown columns are ignored
+    the cells). A unit in brackets in a header is converted ("T (°C)", "a (nm)", "beta (rad)") or refused when
+    unknown (``csv_input``: K, °C; Å, nm, pm; degrees, radians). Unknown columns are ignored
     with a warning. Raises :class:`SymstrainInputError` naming the file for missing columns, non-numeric or
     missing values, impossible cells or T < 0. ``branch`` sets the branch of every row that has none; rows
     without either take it from their label when the label says heating/cooling.
     """
     import pandas as pd
 
-    from .csv_input import Column, read_csv_table
+    from .csv_input import (ANGLE_UNITS, LENGTH_UNITS, TEMPERATURE_SU_UNITS, TEMPERATURE_UNITS, Column,
+                            read_csv_table)
 
-    columns = {"T": Column(_ALIASES["T"], label="temperature")}
+    units = {"T": TEMPERATURE_UNITS, **{p: LENGTH_UNITS if p in "abc" else ANGLE_UNITS for p in CELL_NAMES}}
+    columns = {"T": Column(_ALIASES["T"], label="temperature", su_in_brackets=True, units=TEMPERATURE_UNITS)}
     for p in CELL_NAMES:  # 10.234(3): s.u. in units of the last digit, as in CIF
-        columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True)
+        columns[p] = Column(_ALIASES[p], required=p in ("a", "b", "c"), su_in_brackets=True, units=units[p])
     for name in ("branch", "label", "file", "block", "spacegroup"):
         columns[name] = Column(_ALIASES[name], required=False, kind="text")
-    for p in CELL_NAMES:
+    for p in ("T",) + CELL_NAMES:  # (T_su: the column table.csv writes, read back: sweep 20)
         columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
-                                    required=False, missing_ok=True, label=f"the s.u. of {p}")
+                                    required=False, missing_ok=True, label=f"the s.u. of {p}",
+                                    units=TEMPERATURE_SU_UNITS if p == "T" else units[p])
     table = read_csv_table(path, columns)
     src, got = table.source, table.data
     warnings = []
@@ -175,7 +179,7 @@ def read_cells_csv(path, *, branch: str | None = None):
         cols["label"], cols["block"] = labels, [f"line {ln}" for ln in table.lines.tolist()]
     cols["file"] = src
     cols["T"] = got["T"].to_numpy()
-    cols["T_su"] = table.su.get("T", np.full(n, np.nan)) if "T" in table.su else np.nan
+    cols["T_su"] = got["T_su"].to_numpy() if "T_su" in got else table.su.get("T", np.full(n, np.nan))
     default = normalise_branch(branch) if branch else ""
     if "branch" in got:  # each distinct spelling read once
         codes, spelt = pd.factorize(np.asarray(got["branch"], dtype=object), use_na_sentinel=False)

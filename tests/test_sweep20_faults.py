@@ -72,3 +72,43 @@ def test_baseline_cells_name_the_paraphase_their_group(tmp_path, capsys):
     assert [r["relation"] for r in rows] == ["t, index 2"] * 3
     assert [r["e_nsb"]["value"] for r in rows] == pytest.approx(e_nsb.tolist(), rel=1e-9)
     assert [r["eta"]["value"] for r in rows] == pytest.approx(np.sqrt(e_nsb / e_nsb.max()).tolist(), rel=1e-9)
+
+
+def test_units_in_cell_table_headers_are_converted_or_refused(tmp_path):
+    """'T (°C)' was read as K and 'a (nm)' as Å, silently (a volume of 0.67 "Å³"); a header written twice was
+    renamed 'a.1' by pandas and ignored. By hand: 28.9 °C = 302.05 K; 0.586465 nm = 5.86465 Å; 1.5708 rad =
+    90.0002°."""
+    from symstrain.errors import SymstrainInputError
+    from symstrain.series import read_cells_csv
+
+    def table(text, name="t.csv"):
+        (tmp_path / name).write_text(text)
+        return read_cells_csv(tmp_path / name)
+
+    t = table("T (°C),a (nm),b (nm),c [Å],beta (rad),alpha,gamma,T_su (°C)\n"
+              "28.9,0.586465,0.876520,13.1002,1.5708,90,90,0.5\n")
+    assert t["T"][0] == pytest.approx(302.05) and t["T_su"][0] == 0.5
+    assert (t["a"][0], t["b"][0], t["c"][0]) == pytest.approx((5.86465, 8.7652, 13.1002))
+    assert t["beta"][0] == pytest.approx(np.degrees(1.5708))
+    same = table("T (K),a (Å),b (A),c (angstrom),alpha (deg),beta (°),gamma (degrees)\n300,5,6,7,90,91,90\n")
+    assert same[["T", "a", "b", "c", "beta"]].iloc[0].tolist() == [300.0, 5.0, 6.0, 7.0, 91.0]
+    with pytest.raises(SymstrainInputError, match=r"column 'a \(furlong\)': unit 'furlong' is not one its values "
+                                                  r"are read in \(å, nm, pm\)"):
+        table("T,a (furlong),b,c\n300,5,6,7\n")
+    with pytest.raises(SymstrainInputError, match="the header 'a' is written 2 times"):
+        table("T,a,b,c,a\n300,5,6,7,9\n")
+
+
+def test_the_temperature_su_of_table_csv_reads_back(tmp_path, capsys):
+    """table.csv writes T_su; --cells ignored it on reading back ('ignored_columns')."""
+    from symstrain.cli import main
+    from symstrain.series import read_cells_csv
+
+    (tmp_path / "c.csv").write_text("T,a,b,c,alpha,beta,gamma\n300(2),5,6,7,90,91,90\n310(2),5.01,6,7,90,91.1,90\n")
+    assert read_cells_csv(tmp_path / "c.csv")["T_su"].tolist() == [2.0, 2.0]
+    assert main(["table", "--cells", str(tmp_path / "c.csv"), "--no-reference", "--no-plots",
+                 "--out", str(tmp_path / "t")]) == 0
+    capsys.readouterr()
+    back = read_cells_csv(tmp_path / "t" / "table.csv")
+    ignored = " ".join(w for w in back.attrs["warnings"] if w.code == "ignored_columns")
+    assert back["T_su"].tolist() == [2.0, 2.0] and "T_su" not in ignored.split(": ")[-1].split(", ")
