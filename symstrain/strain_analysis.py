@@ -150,7 +150,7 @@ def analyse_strain(parent: Phase | None, child: Phase, *, P=None, sb_components=
                                                         "baseline")
             check_options(T=T)
         bl = fit_cell_baseline(reference_cells["T"], table_cells(reference_cells), model=baseline, degree=degree,
-                               theta_s=theta_s, T_range=T_range, source=cells_source)
+                               theta_s=theta_s, T_range=T_range, source=cells_source, exact=True)  # (as table)
         reference, kind = bl.cell_at(T), bl.describe(T)
         warnings += contract.warning_records(list(reference_cells.attrs.get("warnings", [])) + list(bl.warnings),
                                              cells_source)

@@ -112,3 +112,49 @@ def test_the_temperature_su_of_table_csv_reads_back(tmp_path, capsys):
     back = read_cells_csv(tmp_path / "t" / "table.csv")
     ignored = " ".join(w for w in back.attrs["warnings"] if w.code == "ignored_columns")
     assert back["T_su"].tolist() == [2.0, 2.0] and "T_su" not in ignored.split(": ")[-1].split(", ")
+
+
+def test_strain_takes_two_reference_cells_as_table_does(tmp_path, capsys):
+    """'strain --reference-cells' with two cells and --baseline linear was refused ("2 points cannot fix a linear
+    baseline"), while 'table' takes the same two (a line through both, warning baseline_exact). The LS cell at 90 K
+    and with a 0.01 Å longer at 100 K: at the child's 300 K the line gives a0 = a + 0.21 Å, and e11 = a/a0 − 1
+    (X ∥ a, P the identity); the other components are those against the LS cell itself."""
+    import json
+    from pathlib import Path
+
+    from symstrain.cif import read_cif
+    from symstrain.cli import main
+
+    models = Path(__file__).resolve().parents[1] / "cifs"
+    ls, hs = models / "model_LS_Pccn_90K.cif", models / "model_HS_P21c_300K.cif"
+    c = read_cif(ls).cell
+    row = f"{c.b},{c.c},{c.alpha},{c.beta},{c.gamma}"
+    (tmp_path / "ref.csv").write_text(f"T,a,b,c,alpha,beta,gamma\n90,{c.a},{row}\n100,{c.a + 0.01},{row}\n")
+    assert main(["strain", str(ls), str(hs), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["strain", str(ls), str(hs), "--reference-cells", str(tmp_path / "ref.csv"), "--baseline", "linear",
+                 "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    e, e0 = np.array(line["e"]["value"]), np.array(plain["e"]["value"])
+    assert e[0, 0] == pytest.approx(read_cif(hs).cell.a / (c.a + 0.21) - 1, abs=1e-12)
+    np.testing.assert_allclose(e[1:, 1:], e0[1:, 1:], rtol=0, atol=1e-12)
+    assert "baseline_exact" in {w["code"] for w in line["warnings"]}
+
+
+def test_transitions_csv_leaves_a_number_that_is_not_finite_empty(tmp_path, capsys):
+    """AICc of a model with n ≤ k + 1 rows is null in the JSON and was 'inf' in transitions.csv."""
+    import pandas as pd
+
+    from symstrain.cli import main
+
+    rows = ["T,a,b,c,alpha,beta,gamma,spacegroup"]
+    for T, beta in ((150, 91.6), (170, 91.3), (190, 90.9), (210, 90.9)):  # 4 rows: AICc of k = 3 is inf
+        rows.append(f"{T},10,12,8,90,{beta},90,P 1 21/c 1")
+    for T in (230, 250):
+        rows.append(f"{T},10.002,12.001,8.002,90,90,90,P c c n")
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n")
+    assert main(["transitions", "--cells", str(tmp_path / "c.csv"), "--no-plots", "--out", str(tmp_path / "t")]) == 0
+    capsys.readouterr()
+    text = (tmp_path / "t" / "transitions.csv").read_text()
+    t = pd.read_csv(tmp_path / "t" / "transitions.csv", skiprows=1)
+    assert "inf" not in text and t["aicc"].isna().any() and t["aicc"].notna().any()

@@ -136,6 +136,7 @@ def coded(trs, notes) -> list:
 
 def csv_frame(trs):
     """transitions.csv: one row per transition and model (T_c in K, β, χ², AICc, Akaike weight, preferred)."""
+    import numpy as np
     import pandas as pd
 
     rows = []
@@ -152,4 +153,8 @@ def csv_frame(trs):
             rows.append({**base, "model": f.model, "beta": f.beta, "beta_su": f.beta_su, "model_T_c": f.Tc,
                          "model_T_c_su": f.Tc_su, "chi2": f.chi2, "n": f.n, "k": f.k, "aicc": f.aicc, "aic": f.aic,
                          "bic": f.bic, "weight": f.weight, "at_bound": f.at_bound})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    numbers = frame.select_dtypes("number").columns
+    # a value that is no finite number (AICc of n ≤ k + 1: inf) is an empty cell, as it is null in the JSON (sweep 20)
+    frame[numbers] = frame[numbers].where(np.isfinite(frame[numbers].to_numpy(dtype=float)))
+    return frame
