@@ -158,3 +158,54 @@ def test_transitions_csv_leaves_a_number_that_is_not_finite_empty(tmp_path, caps
     text = (tmp_path / "t" / "transitions.csv").read_text()
     t = pd.read_csv(tmp_path / "t" / "transitions.csv", skiprows=1)
     assert "inf" not in text and t["aicc"].isna().any() and t["aicc"].notna().any()
+
+
+AG3CO = """T,a,b,c,alpha,beta,gamma,spacegroup
+95,6.6200,11.3500,6.6230,90,78.5000,90,C2/m
+120,6.6310,11.3622,6.6140,90,78.4680,90,C2/m
+145,6.6328,11.3643,6.6099,90,78.4700,90,C2/m
+170,6.6361,11.3759,6.6007,90,78.4330,90,C2/m
+195,6.6330,11.3829,6.6062,90,78.3690,90,C2/m
+220,6.6379,11.3883,6.6000,90,78.3790,90,C2/m
+245,6.6383,11.3969,6.5980,90,78.3720,90,C2/m
+270,6.6401,11.4091,6.5956,90,78.3490,90,C2/m
+300,6.6415,11.4251,6.5959,90,78.2840,90,C2/m
+"""
+
+
+def test_principal_expansion_su_is_that_of_the_strain_along_its_axis(tmp_path, capsys):
+    """Ag₃Co(CN)₆ phase II (PASCal's sample_T, Goodwin et al.): the principal coefficients' s.u.'s summed the
+    components' slope variances as if independent (2.88, 2.45 MK⁻¹); the components share the rows' errors. Here by
+    hand with numpy: strains against the 95 K cell (X ∥ a, Z ∥ c*), straight lines, the tensor's eigenvectors, and
+    the s.u. of the slope of each row's strain along them (OLS): 2.61 and 2.18 MK⁻¹ (PASCal, fitting principal
+    strains: 2.70 and 2.67)."""
+    import io
+    import json
+
+    import pandas as pd
+
+    from symstrain.cli import main
+
+    (tmp_path / "c.csv").write_text(AG3CO)
+    assert main(["table", "--cells", str(tmp_path / "c.csv"), "--no-reference", "--no-plots", "--json",
+                 "--out", str(tmp_path / "t")]) == 0
+    got = json.loads(capsys.readouterr().out)["expansion"]["phases"][0]["principal"]
+    t = pd.read_csv(io.StringIO(AG3CO))
+
+    def matrix(a, b, c, beta):  # gemmi's orthogonalisation for α = γ = 90°
+        cb, sb = np.cos(np.radians(beta)), np.sin(np.radians(beta))
+        return np.array([[a, 0, c * cb], [0, b, 0], [0, 0, c * sb]])
+
+    A = [matrix(*r) for r in t[["a", "b", "c", "beta"]].to_numpy()]
+    e = np.array([0.5 * (F + F.T) - np.eye(3) for F in (Ak @ np.linalg.inv(A[0]) for Ak in A)])
+    T = t["T"].to_numpy(float)
+    slopes = np.array([[np.polyfit(T, e[:, i, j], 1)[0] for j in range(3)] for i in range(3)])
+    lam, vec = np.linalg.eigh(slopes)
+    su = []
+    for k in range(3):
+        y = np.einsum("i,nij,j->n", vec[:, k], e, vec[:, k])
+        _, C = np.polyfit(T, y, 1, cov=True)
+        su.append(np.sqrt(C[0, 0]) * 1e6)
+    assert [p["alpha"]["value"] for p in got] == pytest.approx((lam * 1e6).tolist(), rel=1e-9)
+    assert [p["alpha"]["su"] for p in got] == pytest.approx(su, rel=1e-6)
+    assert [round(p["alpha"]["su"], 2) for p in got][:2] == [2.61, 2.18]
