@@ -209,3 +209,15 @@ def test_principal_expansion_su_is_that_of_the_strain_along_its_axis(tmp_path, c
     assert [p["alpha"]["value"] for p in got] == pytest.approx((lam * 1e6).tolist(), rel=1e-9)
     assert [p["alpha"]["su"] for p in got] == pytest.approx(su, rel=1e-6)
     assert [round(p["alpha"]["su"], 2) for p in got][:2] == [2.61, 2.18]
+
+
+def test_a_tc_pinned_at_the_edge_of_its_bracket_has_the_brackets_su():
+    """Rows linear in T below a 794–854 K bracket: the tricritical law (y ∝ (T_c − T)^½) can only fit them with
+    T_c at the last row, where its slope diverges and the covariance gave T_c ± 0.25 K (sweep 20: ± 0.002 K,
+    0.0004 K above the row). Within 10⁻³ of the bracket of its edge, T_c is at the bound: its s.u. is the
+    bracket's, 60/√12 K."""
+    T = np.arange(700.0, 795.0, 2.0)
+    y = 1e-4 * (800.0 - T)
+    c = compare_models(T, y, np.full(len(T), 1e-5), T_low=794.0, T_high=854.0, ordered_below=True)
+    tri = c.fit("tricritical")
+    assert tri.Tc - 794.0 < 0.06 and tri.at_bound and tri.Tc_su == pytest.approx(60 / np.sqrt(12))
