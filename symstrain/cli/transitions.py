@@ -80,8 +80,9 @@ def run(args):
                          "(the bracket)")
             continue
         rel = t.relation
-        lines.append(f"  relation {rel.kind}, index {rel.index}; {t.coupling}: proxy {t.proxy} "
-                     f"(∝ {'Q' if t.coupling == 'linear' else 'Q²'}) of {len(t.T)} row(s) against the {t.reference}")
+        lines.append(f"  relation {rel.kind}, index {rel.index}; {t.coupling}: proxy {t.proxy} along its mean "
+                     f"direction (∝ {'Q' if t.coupling == 'linear' else 'Q²'}; not the norm of 'table', which noise "
+                     f"biases upwards) of {len(t.T)} row(s) against the {t.reference}")
         crit_name = CRITERION[t.comparison.criterion]
         delta = t.comparison.delta
         if t.preferred is None:
