@@ -128,6 +128,18 @@ def find_brackets(cells) -> list[Bracket]:
     return out
 
 
+def coexistence(cells) -> list[tuple[str, float, tuple[str, ...]]]:
+    """``(branch, T, groups)`` of every temperature of a branch at which rows of two or more known groups lie
+    (phase coexistence, or a misassigned file): :func:`find_brackets` brackets the change around it."""
+    known = cells[cells["sg_number"].to_numpy(dtype=int) > 0]
+    out = []
+    for (branch, T), g in known.groupby([known["branch"].fillna("").astype(str), "T"], sort=True):
+        names = tuple(dict.fromkeys(g["spacegroup"].astype(str)))
+        if g["sg_number"].nunique() > 1:
+            out.append((branch, float(T), names))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ transitions
 
 

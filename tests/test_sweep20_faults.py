@@ -221,3 +221,24 @@ def test_a_tc_pinned_at_the_edge_of_its_bracket_has_the_brackets_su():
     c = compare_models(T, y, np.full(len(T), 1e-5), T_low=794.0, T_high=854.0, ordered_below=True)
     tri = c.fit("tricritical")
     assert tri.Tc - 794.0 < 0.06 and tri.at_bound and tri.Tc_su == pytest.approx(60 / np.sqrt(12))
+
+
+def test_two_groups_at_one_temperature_are_said(tmp_path, capsys):
+    """Rows of two groups at one temperature (coexistence, or a file of the wrong phase) widened the bracket to the
+    neighbouring single-group temperatures without a word."""
+    import json
+
+    from symstrain.cli import main
+
+    rows = ["T,a,b,c,alpha,beta,gamma,spacegroup"]
+    rows += [f"{T},10,12,8,90,{beta},90,P 1 21/c 1" for T, beta in ((150, 91.6), (170, 91.3), (190, 90.9))]
+    rows += ["190,10.002,12.001,8.002,90,90,90,P c c n"] + [f"{T},10.002,12.001,8.002,90,90,90,P c c n"
+                                                             for T in (210, 230)]
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n")
+    assert main(["transitions", "--cells", str(tmp_path / "c.csv"), "--no-plots", "--json",
+                 "--out", str(tmp_path / "t")]) == 0
+    d = json.loads(capsys.readouterr().out)
+    (w,) = [w["message"] for w in d["warnings"] if w["code"] == "groups_coexist"]
+    assert w.startswith("at 190 K rows of P 1 21/c 1 and P c c n coexist")
+    (t,) = d["results"]
+    assert (t["bracket"]["below"]["T"]["value"], t["bracket"]["above"]["T"]["value"]) == (170.0, 210.0)

@@ -103,8 +103,14 @@ def run(args):
     for f in failed:
         lines.append(f"failed: {f['file']}: {f['message']}")
     lines.append("wrote: " + ", ".join(written))
+    from ..errors import WarningRecord
+    from ..transitions import coexistence
+
+    both = [WarningRecord("groups_coexist", "transitions", f"at {T:g} K{f' ({b})' if b else ''} rows of "
+                          f"{' and '.join(names)} coexist: the change is bracketed by the neighbouring temperatures "
+                          "of one group") for b, T, names in coexistence(cells)]  # (sweep 20: said nothing)
     return CommandResult(data, "\n".join(lines), written,
-                         warnings=warning_records(list(cells.attrs.get("warnings", [])) + coded(trs, notes)),
+                         warnings=warning_records(list(cells.attrs.get("warnings", [])) + coded(trs, notes) + both),
                          status="partial" if failed else "ok")
 
 
@@ -113,6 +119,7 @@ WARNING_CODES = {
     "not_a_subgroup": "the groups on the two sides of a bracket are not a group–subgroup pair: only the bracket",
     "relate_failed": "relating the groups on the two sides of a bracket failed (an internal error): only the bracket",
     "no_preferred_model": "no model of the order-parameter proxy is preferred: T_c is the bracket's middle",
+    "groups_coexist": "rows of two groups at one temperature: the change is bracketed around it",
 }
 
 
