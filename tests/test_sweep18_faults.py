@@ -84,3 +84,15 @@ def test_modes_says_when_a_structure_has_an_impossible_contact(tmp_path, capsys)
         codes.append([w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]
                       if w["code"] == "impossible_contact"])
     assert codes[0] == [] and len(codes[1]) == 1 and codes[1][0].startswith("the child has an impossible contact")
+
+
+def test_an_origin_or_basis_printed_with_a_minus_sign_pastes_back(srtio3, tmp_path, capsys):
+    """relate prints e.g. p = (-1/8, 1/8, 3/4) or P = (-a+b, a+b, -2c); '--p -1/8,1/8,3/4' was read by argparse
+    as an option ('expected one argument'). Both now read as values: here the same tilt amplitude as with the
+    positive spelling of the same basis, √(8·|u|²/4)."""
+    parent, child = map(str, srtio3)
+    assert main(["modes", parent, child, "--P", "-a+b,a+b,-2c", "--p", "-1/2,1/2,1/2", "--json",
+                 "--out", str(tmp_path / "m")]) == 0
+    m = json.loads(capsys.readouterr().out)
+    u = math.sqrt(2) * (U - 0.25) * A_T
+    assert m["results"][0]["amplitude"]["value"] == pytest.approx(math.sqrt(8 * u * u / 4), rel=2e-3)

@@ -226,10 +226,22 @@ def envelope(command: str, result: CommandResult) -> dict:
             "warnings": [w.to_dict() for w in warnings], "files": files, **data}
 
 
+def _glued(argv: list[str]) -> list[str]:
+    """``--p -1/8,1/8,3/4`` and ``--P -a+b,a+b,-2c`` as ``--p=…``: argparse reads a value that starts with "-" and is
+    no plain number as an option, so the (P, p) that relate prints could not be pasted back (sweep 21)."""
+    out = []
+    for k, tok in enumerate(argv):
+        if out and out[-1] in ("--p", "--P") and tok.startswith("-") and "," in tok and k > 0:
+            out[-1] = f"{out[-1]}={tok}"
+            continue
+        out.append(tok)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     import warnings as _warnings
 
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _glued(sys.argv[1:] if argv is None else list(argv))
     first = argv[0].replace("-", "_") if argv and "_" not in argv[0] else ""  # a command's name, as typed
     parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
