@@ -180,7 +180,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         n_classes = len(origins)
         if r is rel:
             n_valid = len(origins)  # classes modulo the polar shift; polar_origins adds shifted copies of them
-        if parent.atoms and not fixed_origin:
+        if parent.atoms and (not fixed_origin or polar.size):
+            # (a given origin too: along a polar axis it is free — sweep 21: '--p 0,0,0' for a P4mm written with z
+            # shifted by ½ paired nothing within 2 Å, where (0, 0, ½) pairs every atom)
             # the parent's atoms place the parent along the polar axes (against the average too: a placement that
             # puts the parent's atoms on the child's pairs the child consistently, where the mesh below may find
             # only placements of lower amplitude whose pairing the parent's symmetry refuses)

@@ -686,18 +686,19 @@ def origins_warning(rel, max_distance: float = 2.0, found=None, worst=None):
         return None
     text = (f"{len(origins)} origins relate the groups: p = " + ", ".join(fmt_k(o) for o in origins)
             + "; each places the child's structure differently in the parent's, and the groups cannot choose")
-    if parent.atoms and child.atoms and polar.size == 0:
-        worst = _worst_distances(rel, origins, max_distance) if worst is None else worst
+    if parent.atoms and child.atoms and polar.shape[1] <= 1:
+        worst = _worst_distances(rel, origins, max_distance, polar) if worst is None else worst
         k = int(np.argmin(worst))
+        along = " once moved along the polar axis" if polar.shape[1] else ""
         if np.isfinite(worst[k]):
             if k == 0:
                 text += (f"; the atoms decide for p = {fmt_k(origins[0])}, given here (every child atom within "
-                         f"{worst[0]:.3g} Å of a parent atom of its element)")
+                         f"{worst[0]:.3g} Å of a parent atom of its element{along})")
             else:
                 own = f"{worst[0]:.3g} Å" if np.isfinite(worst[0]) else f"no pairing within {max_distance:g} Å"
                 fix = fmt_k(origins[k]).strip("()").replace(" ", "")
                 text += (f"; the atoms decide for p = {fmt_k(origins[k])} (every child atom within {worst[k]:.3g} Å "
-                         f"of a parent atom of its element; at p = {fmt_k(origins[0])}, given here: {own}), "
+                         f"of a parent atom of its element{along}; at p = {fmt_k(origins[0])}, given here: {own}), "
                          f"which modes and order take (modes --p {fix} fixes it)")
         else:
             text += (f"; the atoms decide for none: at each, some child atom lies farther than {max_distance:g} Å "
@@ -712,12 +713,15 @@ def _origins(rel) -> tuple[np.ndarray, np.ndarray]:
     return valid_origins(rel.parent.spacegroup, rel.child.spacegroup, P, p, polar), polar
 
 
-def _worst_distances(rel, origins, max_distance: float) -> list[float]:
+def _worst_distances(rel, origins, max_distance: float, polar=None) -> list[float]:
     """For each origin, the largest distance (Å) of the one-to-one pairing of the child's atoms with the parent's
     mapped there (:func:`pair_atoms` within ``max_distance``; inf where they do not pair). Where the two cells hold
     an element on different numbers of sites (an order–disorder change: a mixed site splits into ordered ones, sweep
     17's spinel Fd-3m → P4₁22), no one-to-one pairing exists: each child atom's distance to the nearest parent atom
-    of its element then (:func:`nearest_distances`)."""
+    of its element then (:func:`nearest_distances`). ``polar`` (3, 1): the child's polar direction (fractional),
+    along which its origin is free: each origin's distances at the child's best shift along it
+    (:func:`_best_polar_shift`; sweep 21: BaTiO₃ P4mm written with its origin on Ti got p = (0, 0, 0), where O lies
+    2.7 Å from every parent O, for (½, ½, 0))."""
     from .expand import expand_to_cell_ops
 
     frac, species = expand_to_cell_ops(rel.child)[:2]
@@ -726,14 +730,51 @@ def _worst_distances(rel, origins, max_distance: float) -> list[float]:
     worst = []
     for o in origins:
         X, src = parent_in_child_cell(pf, P, o)
+        if polar is not None and polar.shape[1] == 1:
+            shift = _best_polar_shift(frac, species, X, pz[src], A, polar[:, 0], max_distance)
+            if shift is None:
+                worst.append(np.inf)
+                continue
+            shifted = frac + shift
+        else:
+            shifted = frac
         if _count_difference(species, pz[src]) is not None:
-            worst.append(float(nearest_distances(frac, species, X, pz[src], A, max_distance).max()))
+            worst.append(float(nearest_distances(shifted, species, X, pz[src], A, max_distance).max()))
             continue
         try:
-            worst.append(float(pair_atoms(frac, species, X, pz[src], A, max_distance)[2].max()))
+            worst.append(float(pair_atoms(shifted, species, X, pz[src], A, max_distance)[2].max()))
         except NoPairing:
             worst.append(np.inf)
     return worst
+
+
+def _best_polar_shift(frac, species, X, zX, A, direction, max_distance: float):
+    """(3,) the shift t·v of the child's atoms ``frac`` along its polar axis (v the shortest lattice vector along the
+    fractional ``direction``, 0 ≤ t < 1) that brings every one nearest to a parent atom of its element (``X``,
+    ``zX``; cell ``A``): the largest such distance minimised over a grid of ≤ 0.2 Å steps, then refined; None when
+    at no step does every atom lie within ``max_distance`` Å."""
+    from scipy.optimize import minimize_scalar
+
+    d = np.asarray(direction, float)
+    d = d / np.abs(d[np.abs(d) > 1e-9]).min()
+    v = np.round(d)
+    if np.abs(d - v).max() > 1e-6:  # (a polar axis is a lattice direction: this does not happen)
+        return None
+    v = v / np.gcd.reduce(np.abs(v).astype(int))
+    n = max(8, int(np.ceil(np.linalg.norm(A @ v) / 0.2)))
+
+    def worst(t):
+        return float(nearest_distances(frac + t * v, species, X, zX, A, max_distance).max())
+
+    grid = np.arange(n) / n
+    scores = np.array([worst(t) for t in grid])
+    k = int(np.argmin(scores))
+    if not np.isfinite(scores[k]):
+        return None
+    best = minimize_scalar(worst, bounds=(grid[k] - 1 / n, grid[k] + 1 / n), method="bounded",
+                           options={"xatol": 1e-6})
+    t = best.x if best.fun <= scores[k] else grid[k]
+    return t * v
 
 
 def nearest_distances(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray,
@@ -784,8 +825,8 @@ def on_atoms_origin(rel, max_distance: float = 2.0, warnings: bool = True):
     found = _origins(rel)
     origins, polar = found
     worst = None
-    if len(origins) > 1 and rel.parent.atoms and rel.child.atoms and polar.size == 0:
-        worst = _worst_distances(rel, origins, max_distance)
+    if len(origins) > 1 and rel.parent.atoms and rel.child.atoms and polar.shape[1] <= 1:
+        worst = _worst_distances(rel, origins, max_distance, polar)
         k = int(np.argmin(worst))
         if k and np.isfinite(worst[k]):
             rel = rel.at_origin(origins[k])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import gemmi
 import pytest
@@ -96,3 +97,37 @@ def test_an_origin_or_basis_printed_with_a_minus_sign_pastes_back(srtio3, tmp_pa
     m = json.loads(capsys.readouterr().out)
     u = math.sqrt(2) * (U - 0.25) * A_T
     assert m["results"][0]["amplitude"]["value"] == pytest.approx(math.sqrt(8 * u * u / 4), rel=2e-3)
+
+
+def _bto(tmp_path, name, shift):
+    """BaTiO₃ P4mm (Ba 0,0,0; Ti ½,½,0.515; O1 ½,½,−0.025; O2 ½,0,0.485) written with its atoms moved by
+    ``shift``: the same structure at another origin (polar along c: every shift (0, 0, t) is one too)."""
+    atoms = [("Ba1", "Ba", 0, 0, 0), ("Ti1", "Ti", .5, .5, .515), ("O1", "O", .5, .5, -.025), ("O2", "O", .5, 0, .485)]
+    moved = [(lab, el, (x + shift[0]) % 1, (y + shift[1]) % 1, (z + shift[2]) % 1) for lab, el, x, y, z in atoms]
+    path = tmp_path / f"{name}.cif"
+    path.write_text(cif_text(name, _ops("P 4 m m"), moved, (3.99, 3.99, 4.03)))
+    return str(path)
+
+
+def test_a_polar_child_gets_the_origin_its_atoms_choose_and_modes_takes_it(tmp_path, capsys):
+    """BaTiO₃ P4mm written with its origin on Ti: relate printed p = (0, 0, 0), where O lies 2.7 Å from every
+    parent O, and 'modes --p 0,0,0' refused it; with every z moved by ½, modes refused the printed (0, 0, 0) too,
+    though along the polar axis the origin is free. Now relate names (½, ½, 0) (judged after the best shift along
+    c) and modes takes any origin along the axis: the three spellings of one structure give one amplitude."""
+    parent = tmp_path / "cubic.cif"
+    parent.write_text(cif_text("BTO_cubic", _ops("P m -3 m"), [("Ba1", "Ba", 0, 0, 0), ("Ti1", "Ti", .5, .5, .5),
+                                                               ("O1", "O", .5, .5, 0)], (4.0,) * 3))
+    s0, ti0 = _bto(tmp_path, "s0", (0, 0, 0)), _bto(tmp_path, "ti0", (.5, .5, -.015))
+    s5 = _bto(tmp_path, "s5", (0, 0, .5))
+    assert main(["relate", str(parent), ti0, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["basis_change"]["origin"] == "(1/2, 1/2, 0)"
+    (w,) = [w["message"] for w in d["warnings"] if w["code"] == "origins_several"]
+    assert "the atoms decide for p = (1/2, 1/2, 0), given here" in w and "once moved along the polar axis" in w
+    amplitudes = []
+    for child, extra in ((s0, []), (ti0, ["--P", "a,b,c", "--p", "1/2,1/2,0"]), (s5, ["--P", "a,b,c", "--p", "0,0,0"])):
+        assert main(["modes", str(parent), child, *extra, "--json", "--out", str(tmp_path / Path(child).stem)]) == 0
+        amplitudes.append(json.loads(capsys.readouterr().out)["results"][0]["amplitude"]["value"])
+    assert amplitudes[1] == pytest.approx(amplitudes[0], abs=1e-9) and amplitudes[2] == pytest.approx(amplitudes[0],
+                                                                                                        abs=1e-9)
+    assert 0.1 < amplitudes[0] < 0.15
