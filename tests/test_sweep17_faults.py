@@ -207,3 +207,15 @@ def test_coordinates_of_the_other_origin_choice_are_pointed_out(tmp_path, capsys
     assert main(["info", str(p), "--json"]) == 0
     w = [x["message"] for x in json.loads(capsys.readouterr().out)["warnings"] if x["code"] == "other_origin_fits"]
     assert len(w) == 1 and "not under those of F d -3 m:1" in w[0]
+
+
+def test_a_cell_refined_a_little_off_rhombohedral_is_still_on_rhombohedral_axes(tmp_path):
+    """Lengths 0.1 % apart (refined without the constraint): the file was refused for the hexagonal axes, 70 % away
+    from its metric; the warning of a cell accepted said 'a = b = c' of lengths that differ."""
+    p = tmp_path / "near.cif"
+    p.write_text(_cif("_symmetry_space_group_name_H-M 'R -3'", 5.54, 5.5455, 5.5345, *(RHOMB["alpha"],) * 3))
+    ph = read_cif(p)
+    assert ph.spacegroup.hm == "R -3:R"
+    (w,) = [w for w in ph.warnings if w.code == "axes_from_cell"]
+    assert "(a, b, c = 5.54, 5.5455, 5.5345 Å, α = β = γ = 54.39°)" in w
+    assert "metric_not_symmetric" in {w.code for w in ph.warnings}  # how far off, said by the metric check
