@@ -12,9 +12,10 @@ Rules
 * **Block text and sha1.** A block is the bytes from its ``data_`` line to the next ``data_`` line outside a
   semicolon text field (or the end of the file); its sha1 is the hex SHA-1 of those bytes with Windows line ends
   (CR LF) read as LF (:func:`block_sha1`), so the same block copied into another file with its header comments
-  changed, or saved on Windows, keeps its sha1. If this split does not give gemmi's
-  list of block names (an exotic file), the sha1 is that of gemmi's serialisation of the block instead. A file
-  that cannot be read at all is one row whose sha1 is that of the whole file.
+  changed, or saved on Windows, keeps its sha1. If this split does not give gemmi's list of block names (an exotic
+  file), the sha1 is that of gemmi's serialisation of the block instead. A file that is no CIF is one row whose sha1
+  is that of the whole file; one that cannot be read at all (no permission, removed, a dangling link, a FIFO) one
+  row keyed by the reason (:func:`unreadable_scan`).
 * **Status.** "ok" (a structure), "failed" (``failure`` says why in one line: the CIF reader's error or an
   internal error) or "not_structure" (a block with neither a cell nor atom sites, e.g. a publication-only
   block: recorded, not a failure).
@@ -186,13 +187,14 @@ def unreadable_scan(path, why: str, known=()) -> FileScan:
 def unreadable_reason(path, exc: OSError | None = None, st=None) -> str | None:
     """Why ``path`` cannot be scanned (from the OSError of stat or open, or its stat result ``st``: not a regular
     file), or None."""
+    import errno
     import stat
 
     if exc is not None:
         if isinstance(exc, FileNotFoundError):
             return ("a symbolic link to nothing (dangling)" if os.path.islink(path)
                     else "no longer exists (removed during the scan)")
-        if getattr(exc, "errno", None) == 40:  # ELOOP
+        if getattr(exc, "errno", None) == errno.ELOOP:
             return "a loop of symbolic links"
         return f"cannot read: {exc.strerror or exc}"
     if st is not None and not stat.S_ISREG(st.st_mode):

@@ -672,8 +672,9 @@ def origins_warning(rel, max_distance: float = 2.0, found=None, worst=None):
     None: the origins :func:`valid_origins` finds (one per class modulo the parent's translations and the child's
     polar shift) when there are several. Each puts the
     child's structure elsewhere in the parent's, which the groups cannot tell apart; where both phases have atoms
-    and the child no polar axis, it names the origin whose pairing of the child's atoms with the parent's is
-    tightest (:func:`pair_atoms` within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
+    and the child at most one polar axis (along which its origin is free: each origin judged at the best shift along
+    it), it names the origin whose pairing of the child's atoms with the parent's is tightest (:func:`pair_atoms`
+    within ``max_distance`` Å, the parent reference of ``modes``), and says whether it
     is the relation's own (sweep 9: quartz's P6₂22 ⊃ P3₂21 at p = (0, 0, −1/6) leaves Si 0.91 Å from every parent
     Si site; at (0, 0, 1/3) it lies on one). ``found``: :func:`_origins` of the relation, and ``worst``
     :func:`_worst_distances` at those origins, when the caller has them."""
