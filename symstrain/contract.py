@@ -118,7 +118,8 @@ def _detected_group(number: int) -> tuple:
     sg = gemmi.find_spacegroup_by_number(number)
     std = bool(sg.is_reference_setting())
     return (("number", number), ("symbol", sg.xhm()), ("hall", sg.hall),
-            ("setting", sg.xhm() if std else f"{sg.xhm()} (non-standard setting of {number})"), ("standard_setting", std))
+            ("setting", sg.xhm() if std else f"{sg.xhm()} (non-standard setting of {number})"),
+            ("standard_setting", std))
 
 
 def basis_change(P, p) -> dict:
