@@ -763,9 +763,10 @@ def _best_polar_shift(frac, species, X, zX, A, direction, max_distance: float):
         return None
     v = v / np.gcd.reduce(np.abs(v).astype(int))
     n = max(8, int(np.ceil(np.linalg.norm(A @ v) / 0.2)))
+    nearest = _NearestOfSpecies(X, zX, A, max_distance)  # (the parent's trees once, for every shift)
 
     def worst(t):
-        return float(nearest_distances(frac + t * v, species, X, zX, A, max_distance).max())
+        return float(nearest(frac + t * v, species).max())
 
     grid = np.arange(n) / n
     scores = np.array([worst(t) for t in grid])
@@ -782,19 +783,31 @@ def nearest_distances(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.nda
                       rmax: float) -> np.ndarray:
     """(len(xa),) the distance (Å, periodic, cell ``A`` columns) from each atom a to the nearest atom b of its
     species, inf beyond ``rmax`` or where b has none: many to one, unlike :func:`pair_atoms`."""
-    from scipy.spatial import cKDTree
+    return _NearestOfSpecies(xb, zb, A, rmax)(xa, za)
 
-    out = np.full(len(xa), np.inf)
-    shifts = _images(1)
-    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
-    for z in np.unique(za):
-        ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
-        if not len(ib):
-            continue
-        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
-        kept = np.all((fb > -reach) & (fb < 1.0 + reach), axis=1)
-        out[ia] = cKDTree(fb[kept] @ A.T).query((xa[ia] % 1.0) @ A.T, distance_upper_bound=rmax)[0]
-    return out
+
+class _NearestOfSpecies:
+    """The atoms b (fractional ``xb``, species ``zb``; cell ``A``) and their images within ``rmax`` Å of the cell, one
+    k-d tree per species, made once: called with atoms a (``xa``, ``za``), the distance from each to the nearest b of
+    its species (:func:`nearest_distances`; asked again and again for one parent by :func:`_best_polar_shift`)."""
+
+    def __init__(self, xb, zb, A, rmax: float):
+        from scipy.spatial import cKDTree
+
+        shifts = _images(1)
+        reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
+        self.A, self.rmax, self.trees = A, rmax, {}
+        for z in np.unique(zb):
+            fb = (xb[zb == z][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
+            self.trees[z] = cKDTree(fb[np.all((fb > -reach) & (fb < 1.0 + reach), axis=1)] @ A.T)
+
+    def __call__(self, xa, za) -> np.ndarray:
+        out = np.full(len(xa), np.inf)
+        for z in np.unique(za):
+            if z in self.trees:
+                ia = np.flatnonzero(za == z)
+                out[ia] = self.trees[z].query((xa[ia] % 1.0) @ self.A.T, distance_upper_bound=self.rmax)[0]
+        return out
 
 
 def unpaired_reason(rel, max_distance: float = 2.0, found=None) -> str | None:
