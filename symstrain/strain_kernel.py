@@ -77,6 +77,9 @@ class PairStrains:
     has_su: np.ndarray
     ref_has_su: np.ndarray
     child_has_su: np.ndarray
+    #: (N, 6, 6) first-order covariance of ``e`` (Voigt order; NaN where its s.u.'s are unknown, 0 where exact), when
+    #: asked for (``pair_strains(..., e_covariance=True)``), else None
+    e_cov: np.ndarray | None = None
 
 
 # ------------------------------------------------------------------------------------------------ closed forms
@@ -404,7 +407,7 @@ def missing_sus(par, sig, has) -> np.ndarray:
 
 
 def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits=(), split_of=None,
-                 strain_only: bool = False, chunk_map=None, zero=None) -> PairStrains:
+                 strain_only: bool = False, chunk_map=None, zero=None, e_covariance: bool = False) -> PairStrains:
     """Strains of N pairs: reference parameters ``p0`` (N, 6) in the reference basis, child parameters ``p``
     (N, 6); ``P`` None (identity), (3, 3) or (N, 3, 3) with child basis = reference basis · P; s.u.'s ``s0``/``s``
     (N, 6) with NaN where unknown (None: none at all). ``splits`` a sequence of (SB rows, NSB rows) Voigt bases
@@ -416,6 +419,8 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     same numbers, half of them made by a forked child).
     ``zero`` (N, 6) bool: the components (in ``frame``) each row's group holds at 0, exactly 0 in the tensor whose
     principal strains are taken (:func:`principal_strains`), as the table gives e; None: none.
+    ``e_covariance``: the (N, 6, 6) covariance of e too (:attr:`PairStrains.e_cov`: the components of one row share
+    its cells' errors — what a quantity made of several components, as a strain along a direction, needs).
     Rows that are no cell come back with ``valid`` False and NaN values. See :class:`PairStrains`."""
     p0 = np.atleast_2d(np.asarray(p0, dtype=float))
     p = np.atleast_2d(np.asarray(p, dtype=float))
@@ -442,10 +447,11 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
         sl = slice(lo, min(lo + CHUNK, N))
         jobs.append((x0[sl], sig[sl], active, None if T is None else T[sl], frame, splits,
                      None if split_of is None else split_of[sl], strain_only, None if zero is None else zero[sl],
-                     None if tied is None else tied[sl]))
+                     None if tied is None else tied[sl], e_covariance))
     parts = [_chunk(*a) for a in jobs] if chunk_map is None else chunk_map(_chunk, jobs)
     vals = {k: np.concatenate([v[k] for v, _ in parts]) for k in parts[0][0]}
     sus = {k: np.concatenate([u[k] for _, u in parts]) for k in parts[0][1]}
+    e_cov = sus.pop("e_cov", None)
     norm_su_floor(vals, sus, (("e_ss", "e", _W), ("e_sb", "sb_coordinates", None),
                               ("e_nsb", "nsb_coordinates", None)))
     for k in sus:
@@ -457,7 +463,11 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
         identity = np.full(N, np.array_equal(P, np.eye(3)))
     else:
         identity = (P == np.eye(3)).all(axis=(1, 2))
-    zero_against_itself(vals, sus, one_measurement(p0, s0, p, s, identity), p, s)
+    same = one_measurement(p0, s0, p, s, identity)
+    zero_against_itself(vals, sus, same, p, s)
+    if e_cov is not None:  # (the rules of the s.u.'s of e: unknown where they are, exact where e is)
+        e_cov[~np.isfinite(sus["e"]).all(axis=1)] = np.nan
+        e_cov[(sus["e"] == 0).all(axis=1)] = 0.0
     for k, shape in (("eps13", ()), ("vs", ()), ("e_ss", ()), ("principal", (3,)), ("e_sb", ()), ("e_nsb", ())):
         if k not in vals:  # strain_only
             vals[k], sus[k] = np.full((N,) + shape, np.nan), np.full((N,) + shape, np.nan)
@@ -465,12 +475,12 @@ def pair_strains(p0, p, P=None, *, s0=None, s=None, frame: str = "cstar", splits
     return PairStrains(frame, vals["e"], sus["e"], vals["eps13"], sus["eps13"], vals["vs"], sus["vs"],
                        vals["e_ss"], sus["e_ss"], vals["principal"], sus["principal"], vals["e_sb"], sus["e_sb"],
                        vals["e_nsb"], sus["e_nsb"], vals["V"], sus["V"], vals["V0"], sus["V0"], valid, has_su,
-                       ref_has, child_has)
+                       ref_has, child_has, e_cov)
 
 
-def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=None, tied=None):
+def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=None, tied=None, e_cov=False):
     """Values and s.u.'s of one chunk of rows (:func:`propagate` over the active inputs; the principal strains from
-    e and its covariance, :func:`principal_strains`)."""
+    e and its covariance, :func:`principal_strains`); ``e_cov``: e's covariance kept (``"e_cov"`` of the s.u.'s)."""
     cos0 = np.cos(np.radians(x0[:, [3, 4, 5, 9, 10, 11]])).T.copy()  # (6, N)
 
     def fun(X, rows):
@@ -483,9 +493,10 @@ def _chunk(x0, sig, active, T, frame, splits, split_of, strain_only=False, zero=
                          None if split_of is None else split_of[rows], (tuple(cos[:3]), tuple(cos[3:])), strain_only)
 
     if strain_only:
-        return propagate(fun, x0, sig, active, tied=tied)
+        return propagate(fun, x0, sig, active, covariance=("e",) if e_cov else (), tied=tied)
     vals, sus = propagate(fun, x0, sig, active, covariance=("e",), tied=tied)
-    vals["principal"], sus["principal"] = principal_strains(vals["e"], sus.pop("e_cov"), zero)
+    vals["principal"], sus["principal"] = principal_strains(vals["e"], sus["e_cov"] if e_cov else sus.pop("e_cov"),
+                                                            zero)
     return vals, sus
 
 
