@@ -50,3 +50,33 @@ def test_principal_expansion_sus_take_each_rows_components_as_correlated():
     draws = np.array(draws)
     assert got.alpha == pytest.approx(np.mean(draws, axis=0), abs=0.05)
     assert got.alpha_su == pytest.approx(np.std(draws, axis=0), rel=0.06)
+
+
+def test_pseudo_parents_of_other_cell_sizes_are_written_with_their_own_z(tmp_path):
+    """Sweep 22: ``pseudo --write`` gave a parent of another cell volume the child's Z (Fe₃Cl₈: a parent of twice the
+    child's volume with Z = 2, so ``scan`` counted half its content and ``pairs`` saw two compounds). Here rock salt
+    a little off Fm-3m in its primitive cell as P 1 (2 atoms, Z = 1): each parent found — C-centred ones of twice
+    the volume, Fm-3m of four times — is written with Z = its Na atoms per cell, counted with gemmi from the file."""
+    import gemmi
+
+    from symstrain.cif import read_cif
+    from symstrain.pseudo import pseudo_supergroups
+    from symstrain.writer import write_cif
+
+    a = 5.64 / 2 ** 0.5
+    lines = ["data_nacl_prim", f"_cell_length_a {a:.5f}", f"_cell_length_b {a:.5f}", f"_cell_length_c {a:.5f}",
+             "_cell_angle_alpha 60.1", "_cell_angle_beta 60", "_cell_angle_gamma 60",
+             "_symmetry_space_group_name_H-M 'P 1'", "_chemical_formula_sum 'Cl Na'", "_cell_formula_units_Z 1",
+             "loop_", "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y",
+             "_atom_site_fract_z", "Na1 Na 0 0 0", "Cl1 Cl 0.501 0.5 0.5"]
+    (tmp_path / "prim.cif").write_text("\n".join(lines) + "\n")
+    found = pseudo_supergroups(read_cif(tmp_path / "prim.cif"), max_distance=0.2, depth=1)
+    seen = {}
+    for k, cand in enumerate(found):
+        path = write_cif(cand.symmetrized, tmp_path / f"p{k}.cif")
+        st = gemmi.read_small_structure(str(path))
+        n_na = sum(1 for s in st.get_all_unit_cell_sites() if s.element.name == "Na")
+        z = float(gemmi.cif.read(str(path)).sole_block().find_value("_cell_formula_units_Z"))
+        assert z == n_na, (cand.symbol, z, n_na)
+        seen[cand.symbol] = z
+    assert seen["F m -3 m"] == 4 and seen["C 1 2 1"] == 2 and seen["P -1"] == 1
