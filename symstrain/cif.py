@@ -69,7 +69,7 @@ from .cif_values import (CELL_LENGTH_RANGE, MIN_SPACING, NULL_TEXTS, T_MAX, Z_MA
                          is_null, item_number, item_text, not_a_number, parse_number, read_dotted_names, repeated_tags,
                          texts, unquote)
 from .errors import SymstrainInputError, WarningText
-from .phase import CELL_NAMES, Cell, Phase
+from .phase import CELL_NAMES, Cell, Phase, formula_units_in
 
 #: the largest CIF text read (bytes, after decompression): gemmi's document of a text takes ~35 times its size (a
 #: 200 MB file of 5 million atom sites took 6.9 GB before the site limit refused it, sweep 19); real structure files
@@ -489,6 +489,7 @@ def _phase_from_block(block, source: str) -> Phase:
         raise SymstrainInputError(source, f"no atom sites: {cut}, so it is probably cut short")
     formula = item_text(block, "_chemical_formula_sum")
     atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
+    file_cell = cell
     if extra_translations is not None:
         cell, sg, atoms = reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)
     _atoms.check_room(cell, sg, atoms, source)
@@ -502,6 +503,8 @@ def _phase_from_block(block, source: str) -> Phase:
         check_metric(sg.rotations, cell, f"the operations of {sg.hm}", source, warnings)
     temp, temp_su, temp_src = _read_temperature(block, source, warnings)
     z = _read_z(block, source, warnings)
+    if cell is not file_cell:  # (the file's Z counts the formula units of its own cell)
+        z = formula_units_in(z, cell, file_cell)
     return Phase(
         cell=cell,
         spacegroup=sg,

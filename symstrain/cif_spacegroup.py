@@ -653,10 +653,39 @@ def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):
     return info, None
 
 
+def _conventional_basis(rot, trans, B, cell) -> np.ndarray:
+    """A basis (3, 3 columns, in the file's fractional units) of the conventional cell of the group of the operators
+    ``rot``, ``trans`` once the lattice is that of the basis ``B`` (the file's cell and its extra pure translations):
+    spglib's standard basis for the orbit of a general point (sweep 22: the lattice basis alone, (1/6a+1/2b+2/3c, b,
+    c) of an R-centred orthohexagonal cell, gave a = 14.8 Å, β = 9°, in no tabulated setting, and every strain in
+    its frame). ``B`` itself when spglib gives nothing better (no dataset, another type, no integral relation)."""
+    import spglib
+
+    from .spacegroup import spglib_call
+
+    try:
+        ops = SymOps(rot, trans).in_basis(B)
+    except SymstrainInputError:
+        return B
+    x0 = np.array([0.1234, 0.2345, 0.3456])
+    orbit = (np.einsum("nij,j->ni", ops.rotations.astype(float), x0) + ops.translations) % 1.0
+    lattice = (cell.matrix() @ B).T  # rows, Å
+    ds = spglib_call(spglib.get_symmetry_dataset, (lattice, orbit, np.ones(len(orbit), dtype=np.intc)),
+                     symprec=1e-4)
+    if ds is None or len(ds.rotations) != len(ops) * round(len(orbit) / max(1, len(ops))):
+        return B
+    P = np.asarray(ds.transformation_matrix, dtype=float)  # L_B = L_std·P: the standard basis is B·P⁻¹
+    Pi = np.linalg.inv(P)
+    if np.any(np.abs(Pi - np.rint(Pi * 12) / 12) > 1e-6) or abs(np.linalg.det(Pi)) < 1 - 1e-6:
+        return B
+    return B @ (np.rint(Pi * 12) / 12)
+
+
 def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
-    """Re-express a structure whose operators contain unconventional pure translations on the smaller cell."""
+    """Re-express a structure whose operators contain unconventional pure translations on the smaller cell: the
+    conventional cell of its group on the true lattice (:func:`_conventional_basis`)."""
     rot, trans, hm, op_tag = sg_parts
-    B = lattice_basis_from_translations(extra)
+    B = _conventional_basis(rot, trans, lattice_basis_from_translations(extra), cell)
     Binv = np.linalg.inv(B)
     new_cell_params = cell.transformed(B)
     # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only

@@ -129,6 +129,16 @@ class Cell:
         return d
 
 
+def formula_units_in(z: float | None, cell: Cell, of_cell: Cell) -> float | None:
+    """Z (formula units per cell) of a structure with ``z`` per ``of_cell`` once described in ``cell`` (another cell
+    of its lattice, a sub- or a superlattice): ``z`` scaled by the volume ratio, a whole number when within 10⁻³ of
+    one; None when ``z`` is."""
+    if z is None:
+        return None
+    scaled = float(z) * cell.volume / of_cell.volume
+    return float(round(scaled)) if abs(scaled - round(scaled)) < 1e-3 * max(1.0, scaled) else round(scaled, 4)
+
+
 def params_from_matrix(A: np.ndarray) -> tuple[float, ...]:
     """(a, b, c, α, β, γ) as floats from one cell's vectors given as the columns of A (batches:
     :func:`symstrain.lattice.params_from_matrix`)."""

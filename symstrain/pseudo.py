@@ -47,7 +47,7 @@ import numpy as np
 
 from .errors import SymstrainInputError, WarningText
 from .ops import SymOps
-from .phase import Phase, SpaceGroupInfo
+from .phase import Phase, SpaceGroupInfo, formula_units_in
 from .relation import Relation, finite_strain_norm, relate
 
 _GRID = 24
@@ -363,17 +363,6 @@ def _noted(sym: Phase, child: Phase, tau) -> Phase:
     return replace(sym, warnings=sym.warnings + (note,))
 
 
-def _z_in(z: float | None, cell, of_cell) -> float | None:
-    """The formula units Z of a structure of ``z`` per ``of_cell`` described in ``cell`` (another cell of the same
-    lattice or of a sub- or superlattice): Z scaled by the volume ratio (sweep 22: a parent of twice the child's
-    volume written with the child's Z, so that ``scan`` counted half its content and ``pairs`` two compounds); None
-    when ``z`` is."""
-    if z is None:
-        return None
-    scaled = float(z) * cell.volume / of_cell.volume
-    return float(round(scaled)) if abs(scaled - round(scaled)) < 1e-3 * max(1.0, scaled) else round(scaled, 4)
-
-
 def _moved(child: Phase, tau) -> Phase:
     """The child with every atom moved by the fractional shift τ (the child itself when τ = 0)."""
     if not np.any(tau):
@@ -511,7 +500,7 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
             return cand
         std = SpaceGroupInfo(ident.number, ident.hm, ident.hall, ident.hm, "pseudo-symmetry", ops.rotations,
                              ops.translations, ident.is_standard)
-        parent = replace(sym, cell=cell, spacegroup=std, warnings=(), z=_z_in(sym.z, cell, sym.cell), atoms=tuple(
+        parent = replace(sym, cell=cell, spacegroup=std, warnings=(), z=formula_units_in(sym.z, cell, sym.cell), atoms=tuple(
             replace(a, xyz=(T @ a.xyz + t) % 1.0) for a in sym.atoms))
         moved = _moved(child, cand.origin_shift)
         origin = (T @ np.asarray(rel.p, float) + t) % 1.0  # modulo the supergroup's lattice
@@ -752,7 +741,7 @@ def detected_supergroups(child: Phase, *, max_distance: float = 2.0,
             continue
         cell = Cell(*params_from_matrix(np.array(ds.std_lattice, float).T))
         parent = replace(child, cell=cell, spacegroup=sg, atoms=(), source=f"pseudo-{number}", block="", warnings=(),
-                         z=_z_in(child.z, cell, child.cell))
+                         z=formula_units_in(child.z, cell, child.cell))
         P = _rational(np.array(ds.transformation_matrix, float), 12)
         # spglib's origin is as exact as the atoms it averaged at ``tol`` (MOF-5 at 0.05 Å: 0.74999963, 1.8e-5 of a
         # 1/48 step off 3/4): within tol / length of a point of the grid it is that point (at most a quarter step)

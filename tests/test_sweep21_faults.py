@@ -80,3 +80,49 @@ def test_pseudo_parents_of_other_cell_sizes_are_written_with_their_own_z(tmp_pat
         assert z == n_na, (cand.symbol, z, n_na)
         seen[cand.symbol] = z
     assert seen["F m -3 m"] == 4 and seen["C 1 2 1"] == 2 and seen["P -1"] == 1
+
+
+def _c2m_in_doubled_b_cif(tmp_path):
+    """A C 1 2/m 1 structure (a 6.98, b 4.0098, c 7.6548 Å, β 107.7°; Ho 2a, K 2d, S 4i) written in a cell with b
+    doubled: its 16 operators carry the pure translations (0, ½, 0) and (½, ¼, 0), no conventional centring."""
+    ops = ['-x+1/2,-y+1/4,-z', '-x+1/2,-y+3/4,-z', '-x+1/2,y+1/4,-z', '-x+1/2,y+3/4,-z', '-x,-y+1/2,-z', '-x,-y,-z',
+           '-x,y+1/2,-z', '-x,y,-z', 'x+1/2,-y+1/4,z', 'x+1/2,-y+3/4,z', 'x+1/2,y+1/4,z', 'x+1/2,y+3/4,z',
+           'x,-y+1/2,z', 'x,-y,z', 'x,y+1/2,z', 'x,y,z']
+    lines = ["data_c2m_b2", "_cell_length_a 6.98", "_cell_length_b 8.0196", "_cell_length_c 7.6548",
+             "_cell_angle_alpha 90", "_cell_angle_beta 107.7", "_cell_angle_gamma 90",
+             "_chemical_formula_sum 'Ho K S2'", "_cell_formula_units_Z 4", "loop_", "_space_group_symop_operation_xyz"]
+    lines += [f"'{o}'" for o in ops]
+    lines += ["loop_", "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y",
+              "_atom_site_fract_z", "Ho1 Ho 0 0 0", "K1 K 0 0 0.5", "S1 S 0.3 0 0.2"]
+    path = tmp_path / "c2m_b2.cif"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_true_lattice_smaller_than_the_cell_is_given_its_conventional_cell(tmp_path):
+    """Sweep 22 (doubt 1): operators with pure translations that are no conventional centring were re-expressed on
+    the lattice's Hermite basis — for an R-centred orthohexagonal cell (1/6a+1/2b+2/3c, b, c): a = 14.8 Å, β = 9°, no
+    tabulated setting, every strain in that frame — and the file's Z kept for a cell of another volume. Now the
+    conventional cell of the group: here the C 1 2/m 1 cell the structure was built in (halving b), tabulated, with
+    Z = 2 (the file's 4 per doubled cell), Ho at 2a and S at 4i as built (gemmi counts on the original cell)."""
+    import gemmi
+
+    from symstrain.cif import read_cif
+
+    ph = read_cif(_c2m_in_doubled_b_cif(tmp_path))
+    assert ph.spacegroup.number == 12 and ph.spacegroup.hm == "C 1 2/m 1" and ph.spacegroup.is_standard_setting
+    assert ph.cell.params == pytest.approx((6.98, 4.0098, 7.6548, 90, 107.7, 90), abs=1e-6)
+    assert ph.z == 2
+    built = ["data_c2m", "_cell_length_a 6.98", "_cell_length_b 4.0098", "_cell_length_c 7.6548",
+             "_cell_angle_alpha 90", "_cell_angle_beta 107.7", "_cell_angle_gamma 90",
+             "_symmetry_space_group_name_H-M 'C 1 2/m 1'", "loop_", "_atom_site_label", "_atom_site_type_symbol",
+             "_atom_site_fract_x", "_atom_site_fract_y", "_atom_site_fract_z", "Ho1 Ho 0 0 0", "K1 K 0 0 0.5",
+             "S1 S 0.3 0 0.2"]
+    (tmp_path / "built.cif").write_text("\n".join(built) + "\n")
+    st = gemmi.read_small_structure(str(tmp_path / "built.cif"))
+    want = sorted(s.element.name for s in st.get_all_unit_cell_sites())
+    from symstrain.expand import expand_to_cell
+
+    frac, z, _, _ = expand_to_cell(ph)
+    got = sorted(gemmi.Element(int(n)).name for n in z)
+    assert got == want and len(got) == 8
