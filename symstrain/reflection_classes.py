@@ -252,8 +252,11 @@ class ReflectionClasses:
         lines = []
         for bc in self.conditions:
             par = "non-integral parent indices" if bc.parent is None else f"{bc.parent.zone}: {bc.parent.rule}"
-            line = (f"{bc.child.zone}: {bc.child.rule} broken ({bc.appears.text}; "
-                    f"parent indexing {par}; parent op {bc.parent.operation if bc.parent else bc.child.operation})")
+            # (no parent condition: the operation lost is a translation of the parent's lattice, which in parent
+            # coordinates is a whole one — written in the child's, where it is one; sweep 22 read it as a parent op)
+            op = (f"parent op {bc.parent.operation}" if bc.parent else
+                  f"parent lattice translation {bc.child.operation} in child coordinates")
+            line = f"{bc.child.zone}: {bc.child.rule} broken ({bc.appears.text}; parent indexing {par}; {op})"
             if bc.contained_in:
                 line += f" — contained in {bc.contained_in}"
             lines.append(line)

@@ -187,6 +187,11 @@ def test_parent_lattice_condition_for_a_supercell():
     df = classify_reflections(h, pm1, pm1, P, ZERO)
     assert np.array_equal((df["class"] == "SB").to_numpy(), odd(h[:, 2]))
     assert np.allclose(df["l_parent"], h[:, 2] / 2)
+    # in words: the operation lost is the parent's lattice translation c_p = (0, 0, 1/2) of the child, written in
+    # the child's coordinates, not a parent operation (sweep 22 read "parent op x,y,z+1/2" as one)
+    rc = reflections_from_groups(pm1, pm1, P, ZERO, Cell(5.0, 6.0, 14.0, 90, 90, 90), 1.0)
+    line, = rc.summary_lines()
+    assert "parent lattice translation x,y,z+1/2 in child coordinates" in line and "parent op" not in line
 
 
 def test_origin_shift_of_the_parent_setting_does_not_change_the_classes():
