@@ -254,14 +254,18 @@ def _read_typed(text: str, head: str, sep: str, columns: dict[str, Column], data
     return raw, numbers
 
 
+#: the suffix pandas gives a repeated header ("a" → "a.1")
+_REPEAT_SUFFIX = re.compile(r"\.\d+$")
+
+
 def _match_headers(names, columns: dict[str, Column], src: str) -> dict[str, str]:
     """name → header of the file for each column found (the first column, in the order of ``columns``, whose aliases
     a header matches); :class:`SymstrainInputError` when two headers look like one column or a required one is
     missing."""
     keys = [header_key(h) for h in names]
     # (pandas renames a repeated header "a" to "a.1": sweep 20's "T,a,b,c,a" read the first and ignored "a.1")
-    plain = [re.sub(r"\.\d+$", "", str(h)) if re.search(r"\.\d+$", str(h)) and re.sub(r"\.\d+$", "", str(h))
-             in map(str, names) else str(h) for h in names]
+    given = set(map(str, names))
+    plain = [base if (base := _REPEAT_SUFFIX.sub("", str(h))) in given else str(h) for h in names]
     twice = sorted({h for h in plain if plain.count(h) > 1})
     if twice:
         raise SymstrainInputError(src, f"the header {twice[0]!r} is written {plain.count(twice[0])} times: which "

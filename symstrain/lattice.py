@@ -51,7 +51,8 @@ def cos_degrees(x):
 
 def _cosines(p: np.ndarray):
     p = np.asarray(p, dtype=float)
-    return p, cos_degrees(p[..., 3]), cos_degrees(p[..., 4]), cos_degrees(p[..., 5])
+    c = cos_degrees(p[..., 3:6])  # (the three angles in one pass: the same numbers, a third of the calls)
+    return p, c[..., 0], c[..., 1], c[..., 2]
 
 
 #: index of each entry of a 3×3 symmetric tensor in its Voigt vector (G11, G22, G33, G23, G13, G12)

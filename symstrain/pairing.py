@@ -91,6 +91,16 @@ def _min_weight_matching(graph):
     return np.concatenate(rows), np.concatenate(cols)
 
 
+def _images_near_cell(xb: np.ndarray, A: np.ndarray, rmax: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(kept, fb)``: the atoms ``xb`` (fractional) and their 26 neighbouring images as fractional points ``fb``
+    (image s, atom b at s·nb + b), and the indices ``kept`` of those that can come within ``rmax`` Å of a point of
+    the cell (cell ``A``, columns in Å) — each fractional coordinate k within rmax/d_k of [0, 1), d_k the
+    interplanar spacing. The points a k-d tree of b is built on (:func:`pair_atoms`, :class:`_NearestOfSpecies`)."""
+    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
+    fb = (xb[None, :, :] + _images(1)[:, None, :]).reshape(-1, 3)
+    return np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1)), fb
+
+
 def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, rmax: float):
     """One-to-one pairing of atoms a → b of the same species minimising Σ d² (periodic, cell A columns in Å).
 
@@ -106,9 +116,6 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
     L_out = np.zeros((n, 3))
     d_out = np.full(n, np.inf)
     shifts = _images(1)
-    # an image point can be within rmax of a point of the cell only if each fractional coordinate k lies within
-    # rmax/d_k of [0, 1) (d_k the interplanar spacing)
-    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
     for z in np.unique(np.concatenate([za, zb])):
         ia, ib = np.flatnonzero(za == z), np.flatnonzero(zb == z)
         if len(ia) != len(ib):
@@ -116,8 +123,7 @@ def pair_atoms(xa: np.ndarray, za: np.ndarray, xb: np.ndarray, zb: np.ndarray, A
         nb = len(ib)
         pa = (xa[ia] % 1.0) @ A.T
         wa = xa[ia] - (xa[ia] % 1.0)  # the lattice vector taken off xa
-        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
-        kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))  # image s, atom b: s·nb + b
+        kept, fb = _images_near_cell(xb[ib], A, rmax)  # image s, atom b: s·nb + b
         tree_b = cKDTree(fb[kept] @ A.T)
         kq = min(2, len(kept))
         dq, jq = tree_b.query(pa, k=kq)
@@ -359,7 +365,6 @@ def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, r
 
     K, n = ys.shape[:2]
     shifts = _images(1)
-    reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
     j_out = np.full((K, n), -1)
     L_out = np.zeros((K, n, 3))
     done = np.ones(K, dtype=bool)
@@ -367,8 +372,7 @@ def pair_images(ys: np.ndarray, xb: np.ndarray, zb: np.ndarray, A: np.ndarray, r
     for z in np.unique(zb):
         ib = np.flatnonzero(zb == z)
         nb = len(ib)
-        fb = (xb[ib][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
-        kept = np.flatnonzero(np.all((fb > -reach) & (fb < 1.0 + reach), axis=1))
+        kept, fb = _images_near_cell(xb[ib], A, rmax)
         y = ys[:, ib].reshape(-1, 3)  # (K·nb, 3): set k, atom ib[i] at row k·nb + i
         kq = min(2, len(kept))
         dq, jq = cKDTree(fb[kept] @ A.T).query((y % 1.0) @ A.T, k=kq)
@@ -794,12 +798,10 @@ class _NearestOfSpecies:
     def __init__(self, xb, zb, A, rmax: float):
         from scipy.spatial import cKDTree
 
-        shifts = _images(1)
-        reach = rmax * np.linalg.norm(np.linalg.inv(A), axis=1) + 1e-9
         self.A, self.rmax, self.trees = A, rmax, {}
         for z in np.unique(zb):
-            fb = (xb[zb == z][None, :, :] + shifts[:, None, :]).reshape(-1, 3)
-            self.trees[z] = cKDTree(fb[np.all((fb > -reach) & (fb < 1.0 + reach), axis=1)] @ A.T)
+            kept, fb = _images_near_cell(xb[zb == z], A, rmax)
+            self.trees[z] = cKDTree(fb[kept] @ A.T)
 
     def __call__(self, xa, za) -> np.ndarray:
         out = np.full(len(xa), np.inf)

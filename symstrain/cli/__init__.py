@@ -230,8 +230,8 @@ def _glued(argv: list[str]) -> list[str]:
     """``--p -1/8,1/8,3/4`` and ``--P -a+b,a+b,-2c`` as ``--p=…``: argparse reads a value that starts with "-" and is
     no plain number as an option, so the (P, p) that relate prints could not be pasted back (sweep 21)."""
     out = []
-    for k, tok in enumerate(argv):
-        if out and out[-1] in ("--p", "--P") and tok.startswith("-") and "," in tok and k > 0:
+    for tok in argv:
+        if out and out[-1] in ("--p", "--P") and tok.startswith("-") and "," in tok:
             out[-1] = f"{out[-1]}={tok}"
             continue
         out.append(tok)
