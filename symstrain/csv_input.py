@@ -14,7 +14,8 @@ Conventions
   "T [K]" → "t"), χ written chi, "·" dropped, spaces and hyphens as "_". Two headers alike are an error.
 * Units: a column that declares the units it reads (:attr:`Column.units`: temperatures in K or °C, lengths in Å,
   nm or pm, angles in degrees or radians) converts a unit written in its header's brackets and refuses one it does
-  not know ("T (°C)" was read as K, "a (nm)" as Å: sweep 20); a header without one is in the column's own unit.
+  not know ("T (°C)" was read as K, "a (nm)" as Å: sweep 20); a header without one is in the column's own unit,
+  or, for a column that names one (:attr:`Column.unit_of`: an s.u. beside its value), in that column's unit.
 * Row numbers in messages are line numbers in the file (the header is on its line, comments count).
 * Missing numbers: empty, ``?``, ``.``, ``nan``, ``NaN``, ``NA``; an error in a required column, NaN where
   :attr:`Column.missing_ok`.
@@ -58,6 +59,9 @@ class Column:
     #: the units a header may write in brackets (normalised by :func:`header_unit`) → (scale, offset) to the
     #: column's own unit (value · scale + offset; an s.u. · scale); None: a written unit is not checked
     units: dict | None = None
+    #: the column (a name of the same table) whose header's unit this one's values are in when its own header writes
+    #: none — an s.u. column beside its value's: "a (nm), a_su" gives both in nm (sweep 21 read a_su in Å)
+    unit_of: str | None = None
 
 
 #: units of the columns that say them (the first of each the column's own)
@@ -149,6 +153,8 @@ def read_csv_table(path, columns: dict[str, Column]) -> CsvTable:
         else:
             values, brackets = _numbers(raw[hdr].astype(str).str.strip(), col, name, hdr, lines, src)
         unit = header_unit(hdr) if col.units is not None else None
+        if unit is None and col.units is not None and col.unit_of in headers:
+            unit = header_unit(headers[col.unit_of])
         if unit is not None:
             if unit not in col.units:
                 first: dict = {}

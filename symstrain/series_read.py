@@ -156,7 +156,7 @@ def read_cells_csv(path, *, branch: str | None = None):
     for p in ("T",) + CELL_NAMES:  # (T_su: the column table.csv writes, read back: sweep 20)
         columns[f"{p}_su"] = Column(tuple(pat.format(n) for n in _ALIASES[p] for pat in _SU_PATTERNS),
                                     required=False, missing_ok=True, label=f"the s.u. of {p}",
-                                    units=TEMPERATURE_SU_UNITS if p == "T" else units[p])
+                                    units=TEMPERATURE_SU_UNITS if p == "T" else units[p], unit_of=p)
     table = read_csv_table(path, columns)
     src, got = table.source, table.data
     warnings = []

@@ -1,4 +1,5 @@
-"""Faults found by sweep 21 (session 26) and fixed in session 27, each against a number derived independently."""
+"""Faults found by sweeps 21 and 22 (sessions 26 and 27) and fixed in session 27, each against a number derived
+independently."""
 
 from __future__ import annotations
 
@@ -126,3 +127,17 @@ def test_a_true_lattice_smaller_than_the_cell_is_given_its_conventional_cell(tmp
     frac, z, _, _ = expand_to_cell(ph)
     got = sorted(gemmi.Element(int(n)).name for n in z)
     assert got == want and len(got) == 8
+
+
+def test_an_su_column_without_a_unit_is_in_its_values_unit(tmp_path):
+    """Sweep 20 made 'a (nm)' convert; 'a_su' beside it (no unit of its own) was still read in Å, ten times too
+    small. By hand: 0.00002 nm = 0.0002 Å; 0.0001 rad = 0.0057296°; an s.u. with its own unit keeps it
+    (3 pm = 0.03 Å); 'T (°C)' with T_su 0.5: 0.5 K."""
+    from symstrain.series import read_cells_csv
+
+    (tmp_path / "t.csv").write_text("T (°C),T_su,a (nm),a_su,b (nm),b_su (pm),c,beta (rad),beta_su\n"
+                                    "28.9,0.5,0.586465,0.00002,0.876520,3,13.1002,1.5708,0.0001\n")
+    t = read_cells_csv(tmp_path / "t.csv")
+    assert t["a_su"][0] == pytest.approx(0.0002, rel=1e-9) and t["b_su"][0] == pytest.approx(0.03, rel=1e-9)
+    assert t["beta_su"][0] == pytest.approx(np.degrees(0.0001), rel=1e-9) and t["T_su"][0] == 0.5
+    assert t["c"][0] == 13.1002 and t["a"][0] == pytest.approx(5.86465)
