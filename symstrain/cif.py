@@ -321,15 +321,34 @@ def _has_structure(block) -> bool:
     return has_cell and has_atoms
 
 
-def read_cif(path, block: str | None = None) -> Phase:
+def read_cif(path, block: str | None = None, *, atoms_required: bool = True) -> Phase:
     """Read one structure from a CIF file.
 
     ``block`` picks a data block by name (without ``data_``); by default the first block that has
     both a cell and atom sites. Raises :class:`SymstrainInputError` naming the file for anything
     that cannot be read without guessing; when the default block cannot be read but others can, the
-    message names them.
+    message names them. ``atoms_required`` False: a block with a cell and a space group but no atom sites is
+    read too, with no atoms and the warning ``no_atom_sites`` (a parent known by its cell and group alone: what
+    ``relate``, ``strain``, ``reflections`` and ``domains`` need of it).
     """
-    return read_cif_and_blocks(path, block)[0]
+    try:
+        return read_cif_and_blocks(path, block)[0]
+    except SymstrainInputError as exc:
+        if atoms_required or not str(exc.problem).startswith(_NO_ATOMS):
+            raise
+    doc, _, _ = _read_document(Path(path))
+    names = [b.name for b in doc]
+    index = 0
+    if block is not None:
+        wanted = (block[5:] if block.lower().startswith("data_") else block).lower()
+        index = next(i for i, n in enumerate(names) if n.lower() == wanted)  # (found by the read above)
+    elif len(names) > 1:
+        index = next((i for i, b in enumerate(doc) if b.find_value("_cell_length_a") is not None), 0)
+    return _phase_from_block(doc[index], str(path), atoms_required=False)
+
+
+#: how the reader's error for a block without atom sites begins
+_NO_ATOMS = "no atom sites (_atom_site"
 
 
 def read_structures(path) -> list[tuple[str, "Phase | SymstrainInputError"]]:
@@ -469,7 +488,9 @@ def phase_from_block(block, source: str = "<memory>") -> Phase:
         raise SymstrainInputError(source, f"a value holds bytes that are not UTF-8 text ({exc.reason})") from None
 
 
-def _phase_from_block(block, source: str) -> Phase:
+def _phase_from_block(block, source: str, atoms_required: bool = True) -> Phase:
+    """:func:`phase_from_block`; ``atoms_required`` False: a block without atom sites gives a phase without atoms
+    (:func:`read_cif`)."""
     warnings: list[str] = []
     _reject_superspace(block, source)
     cell = _read_cell(block, source, warnings)
@@ -485,10 +506,17 @@ def _phase_from_block(block, source: str) -> Phase:
             raise SymstrainInputError(source, f"{cut} and has no atom sites: the operator list is probably cut short "
                                       f"({exc.problem})") from None
         raise
-    if cut:
+    no_atoms = not atoms_required and not any(block.find_values(t) for t in ("_atom_site_fract_x",
+                                                                             "_atom_site_Cartn_x"))
+    if cut and not no_atoms:
         raise SymstrainInputError(source, f"no atom sites: {cut}, so it is probably cut short")
     formula = item_text(block, "_chemical_formula_sum")
-    atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
+    if no_atoms:
+        atoms = []
+        warnings.append(WarningText("no_atom_sites", source, "no atom sites: the cell and the space group alone"
+                                    + (f" ({cut}: cut short?)" if cut else "")))
+    else:
+        atoms = _atoms.read_atoms(block, source, cell, warnings, formula)
     file_cell = cell
     if extra_translations is not None:
         cell, sg, atoms = reduce_to_true_lattice(cell, sg, atoms, extra_translations, source, warnings)

@@ -78,6 +78,8 @@ WARNING_CODES = {
     "temperature_implausible": "a temperature item is outside 0 < T ≤ 10,000 K and is not used",
     "temperature_in_title": "no temperature item; the title mentions one, which is not used",
     "z_not_used": "_cell_formula_units_Z is not a plausible number; Z is None",
+    "no_atom_sites": "a block without atom sites read for its cell and space group alone (a parent: relate, strain, "
+                     "reflections, domains, table --parent)",
     # atoms (cif_atoms.py)
     "element_from_label": "the element was guessed from the site label",
     "site_without_element": "atom sites with no recognisable element were skipped",

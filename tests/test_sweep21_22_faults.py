@@ -141,3 +141,70 @@ def test_an_su_column_without_a_unit_is_in_its_values_unit(tmp_path):
     assert t["a_su"][0] == pytest.approx(0.0002, rel=1e-9) and t["b_su"][0] == pytest.approx(0.03, rel=1e-9)
     assert t["beta_su"][0] == pytest.approx(np.degrees(0.0001), rel=1e-9) and t["T_su"][0] == 0.5
     assert t["c"][0] == 13.1002 and t["a"][0] == pytest.approx(5.86465)
+
+
+BTO_P4MM = """data_bto_p4mm
+_symmetry_space_group_name_H-M 'P 4 m m'
+_cell_length_a 3.992(2)
+_cell_length_b 3.992(2)
+_cell_length_c 4.036(2)
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Ba1 Ba 0 0 0
+Ti1 Ti 0.5 0.5 0.515
+O1 O 0.5 0.5 0.98
+O2 O 0.5 0 0.48
+"""
+CUBIC_CELL_ONLY = """data_cubic
+_cell_length_a 4.0
+_cell_length_b 4.0
+_cell_length_c 4.0
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P m -3 m'
+"""
+
+
+def test_a_parent_known_by_its_cell_and_group_alone(tmp_path, capsys):
+    """Left open in session 26 (the README spoke of a parent without atoms; every command refused one). A Pm-3m cell
+    of 4 Å, no atom sites, against BaTiO₃ P4mm (3.992, 3.992, 4.036 Å): relate gives index 6 (|m-3m| 48 / |4mm| 8);
+    strain by hand e11 = e22 = 3.992/4 − 1 = −0.002, e33 = 4.036/4 − 1 = 0.009, vs = 3.992²·4.036/64 − 1; modes
+    against the child's own average gives the amplitude by hand (Ti 0.515 − 0.5 and O 0.98 − 1, 0.48 − 0.5 along c,
+    less their mean, √Σ u² in Å of the averaged cell: 0.12796 Å, as with a cubic parent holding atoms); the commands that
+    need the parent's atoms say so (exit 2)."""
+    import json
+
+    from symstrain.cli import main
+
+    (tmp_path / "child.cif").write_text(BTO_P4MM)
+    (tmp_path / "parent.cif").write_text(CUBIC_CELL_ONLY)
+    parent, child = str(tmp_path / "parent.cif"), str(tmp_path / "child.cif")
+    assert main(["relate", parent, child, "--json"]) == 0
+    rel = json.loads(capsys.readouterr().out)
+    assert rel["index"] == 6 and "no_atom_sites" in [w["code"] for w in rel["warnings"]]
+    assert main(["strain", parent, child, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    e = np.array(got["e"]["value"])
+    assert np.diag(e) == pytest.approx([3.992 / 4 - 1, 3.992 / 4 - 1, 4.036 / 4 - 1], abs=1e-12)
+    assert got["volume_strain"]["value"] == pytest.approx(3.992 ** 2 * 4.036 / 64 - 1, abs=1e-12)
+    # modes against the child's own average: the displacements along c, less the polar shift (their mean), by hand
+    # (in Å of the averaged lattice, the child's metric averaged over the lost operations: c'² = (2·3.992² + 4.036²)/3)
+    c_avg = np.sqrt((2 * 3.992 ** 2 + 4.036 ** 2) / 3)
+    uz = np.array([0.0, 0.515 - 0.5, 0.98 - 1.0, 0.48 - 0.5, 0.48 - 0.5]) * c_avg  # Ba, Ti, O1, O2 ×2
+    want = float(np.sqrt(np.sum((uz - uz.mean()) ** 2)))
+    assert main(["modes", parent, child, "--reference", "symmetrized", "--json", "--out", str(tmp_path / "m")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    amp = doc["results"][0]["amplitude"]
+    assert (amp["value"] if isinstance(amp, dict) else amp) == pytest.approx(want, rel=1e-6)
+    for cmd in (["modes", parent, child, "--out", str(tmp_path / "m2")], ["order", parent, child, "--out",
+                                                                          str(tmp_path / "o")]):
+        assert main(cmd) == 2
+        assert "no atom sites" in capsys.readouterr().err

@@ -72,7 +72,7 @@ def run(args):
         if plot.exists():
             raise SymstrainInputError(args.plot, "already exists (refusing to overwrite; choose another --plot)")
     hkl = parse_hkl(args.hkl)
-    parent = read_cif(args.parent, block=args.parent_block)
+    parent = read_cif(args.parent, block=args.parent_block, atoms_required=False)
     child = read_cif(args.child, block=args.child_block)
     rel = relate(parent, child, tol=args.tol).require()
     cells = None

@@ -46,7 +46,10 @@ def run(args):
     P = parse_basis(args.P, "--P") if args.P else None
     p = parse_vector(args.p, "--p") if args.p else None
     refuse_existing(args.out, ["modes.csv", "modes_strain.csv", "modes.png"])
-    parent = read_cif(args.parent)
+    parent = read_cif(args.parent, atoms_required=False)
+    if not parent.atoms and args.reference != "symmetrized":  # (a parent known by its cell and group alone)
+        raise SymstrainInputError(args.parent, "no atom sites: the parent reference needs the parent's atoms "
+                                               "(--reference symmetrized decomposes against the child's own average)")
     results, failed = [], []
     for f in args.children:
         try:

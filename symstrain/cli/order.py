@@ -49,7 +49,10 @@ def run(args):
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     radiation = check_radiation(args.radiation)
     refuse_existing(args.out, ["order.csv", "order.png"])
-    parent = read_cif(args.parent)
+    parent = read_cif(args.parent, atoms_required=False)
+    if not parent.atoms:  # (a parent known by its cell and group alone: relate, strain, … take it; order cannot)
+        raise SymstrainInputError(args.parent, "no atom sites: order decomposes each child against the parent's "
+                                               "atoms (relate, strain and table take a parent without atoms)")
     batch = len(args.children) > 1
     children, failed = [], []
     for f in args.children:

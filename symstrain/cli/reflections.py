@@ -116,7 +116,7 @@ def _read_inputs(args):
     datasets = [read_hkl(f) for f in (args.hkl or [])]
     check_inputs(dmin=args.dmin, top=args.top, radiation=args.radiation, indexing=args.hkl_setting,
                  hkl_data=datasets, temperatures=args.temperatures, strain_table=strain_table)
-    parent = read_cif(args.parent, block=args.parent_block)
+    parent = read_cif(args.parent, block=args.parent_block, atoms_required=False)
     child = read_cif(args.child, block=args.child_block)
     return parent, child, P, p, sections, datasets, strain_table
 

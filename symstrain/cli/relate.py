@@ -23,7 +23,7 @@ def run(args):
     from ..relation import relate
     from . import CommandResult
 
-    parent = read_cif(args.parent, block=args.parent_block)
+    parent = read_cif(args.parent, block=args.parent_block, atoms_required=False)
     child = read_cif(args.child, block=args.child_block)
     rel = relate(parent, child, tol=args.tol)
     if rel.holds:  # (at the origin its atoms choose, when the groups leave several)

@@ -109,7 +109,7 @@ def run(args):
             raise SymstrainInputError(args.reference_cells, "file not found (--reference-cells)")
         cells = read_cells_csv(args.reference_cells)
     child = read_cif(args.child, block=args.child_block)
-    parent = None if args.no_reference else read_cif(args.parent, block=args.parent_block)
+    parent = None if args.no_reference else read_cif(args.parent, block=args.parent_block, atoms_required=False)
     an = analyse_strain(parent, child, P=P, sb_components=sb, frame=args.frame, finite=args.finite,
                         reference_cells=cells, cells_source=args.reference_cells or "reference cells",
                         baseline=args.baseline or "linear", degree=2 if args.degree is None else args.degree,

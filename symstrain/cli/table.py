@@ -179,7 +179,7 @@ def run(args):
         if args.parent:
             from ..cif import read_cif
 
-            parent = read_cif(args.parent, block=args.parent_block)
+            parent = read_cif(args.parent, block=args.parent_block, atoms_required=False)
         bcells = read_cells_csv(args.baseline_cells) if args.baseline_cells else None
         choice = choose_reference(cells, phases, parent=parent, model=args.baseline, T_range=T_range,
                                   baseline_cells=bcells, degree=args.degree, theta_s=args.theta_s, tol=args.tol)
