@@ -627,10 +627,17 @@ def composition_warning(child, parent, P, p, what: str | None = None):
                          "lost, or not located)")
 
 
+#: a lost operation is kept by the child only where its rotation is also a symmetry of the child's lattice: it moves no
+#: cell vector by more than this (Å; info's default spglib tolerance, at which it would detect the larger group)
+_KEPT_LATTICE_TOL = 0.01
+
+
 def kept_operations_warning(rel, tol: float = 0.05):
     """The ``lost_operations_kept`` warning (a :class:`~symstrain.errors.WarningRecord`), or None: the operations of
-    the parent that the relation counts as lost but that map the child's atoms onto themselves within ``tol`` Å (one
-    per lost coset, at most :data:`_KEPT_TESTS` cosets). A child declared in too low a group (P 1 for a structure
+    the parent that the relation counts as lost but that map the child's atoms onto themselves within ``tol`` Å and
+    its lattice onto itself within :data:`_KEPT_LATTICE_TOL` Å (one per lost coset, at most :data:`_KEPT_TESTS`
+    cosets; sweep 23: P4/mmm → Pmmm with a and b 1 % apart, atoms all on fixed special positions, was said to keep
+    −y,x,z, which no lattice with a ≠ b has). A child declared in too low a group (P 1 for a structure
     with more symmetry, a supercell written without its translations) is a subgroup on paper: its domain states,
     antiphase states and symmetry-breaking reflections count operations its structure keeps (sweep 6: a 24-atom P 1
     cell of graphene, 'k12' with 12 antiphase states)."""
@@ -644,10 +651,15 @@ def kept_operations_warning(rel, tol: float = 0.05):
     frac, species, _, occ = expand_to_cell(child)
     if len(frac) == 0:
         return None
-    perm = Permutations(frac, species_kinds(species, occ), child.cell.matrix(), tol)
+    A = child.cell.matrix()
+    perm = Permutations(frac, species_kinds(species, occ), A, tol)
     reps = rel.coset_representatives()[1:]
+    A_inv, longest = np.linalg.inv(A), float(np.linalg.norm(A, axis=0).max())
     kept = []
     for g in reps[:_KEPT_TESTS]:
+        M = A @ g[:3, :3] @ A_inv  # the rotation in Cartesian axes: orthogonal only where the lattice keeps it
+        if 0.5 * np.linalg.norm(M.T @ M - np.eye(3), 2) * longest > _KEPT_LATTICE_TOL:
+            continue
         try:
             perm(g[:3, :3], g[:3, 3])
         except ValueError:
