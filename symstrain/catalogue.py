@@ -52,8 +52,9 @@ from .errors import SymstrainInputError
 #: a commit costs ~25 ms (mostly the fsync of the log): when rows come in fast (a cluster), batches grow up to
 #: 10 × batch_rows rather than committing more often than this (s)
 MIN_COMMIT_INTERVAL = 0.25
-#: version of the table layout; a catalogue of another version is refused (rescan into a new file)
-SCHEMA_VERSION = 1
+#: version of the table layout; a catalogue of another version is refused (rescan into a new file), but for version 1,
+#: which gains the column ``file_ctime_ns`` (its files are read again on the next scan)
+SCHEMA_VERSION = 2
 
 _Q = "DOUBLE"
 #: (column, DuckDB type, meaning) of the table ``blocks``, in order
@@ -103,6 +104,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("n_sites", "INTEGER", "atom sites in the asymmetric unit"),
     ("n_atoms_cell", "INTEGER", "atoms in the cell given to spglib"),
     ("warnings", "STRUCT(code VARCHAR, source VARCHAR, message VARCHAR)[]", "warnings {code, source, message}"),
+    ("file_ctime_ns", "BIGINT", "file status-change time (ns since the epoch) when read: changed by every write, "
+                                "even one that restores the modification time (cp -p, rsync -t, tar x)"),
 )
 COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
 
@@ -136,12 +139,16 @@ def _absolute(path: Path) -> str:
 
 @dataclass
 class _Known:
-    """What the catalogue holds for one file: {sha1: (size, mtime_ns, block_index, block)}."""
+    """What the catalogue holds for one file: {sha1: (size, mtime_ns, block_index, block, ctime_ns)}."""
 
     blocks: dict = field(default_factory=dict)
 
-    def unchanged(self, size: int, mtime_ns: int) -> bool:
-        return bool(self.blocks) and all(v[0] == size and v[1] == mtime_ns for v in self.blocks.values())
+    def unchanged(self, size: int, mtime_ns: int, ctime_ns: int) -> bool:
+        """The file is as it was read: same size, modification and status-change times (sweep 23: a digit edited and
+        the modification time restored, as ``cp -p`` or ``rsync -t`` do, kept the old row; the status-change time
+        cannot be set back). A row without a ctime (a catalogue of schema 1) is read again."""
+        return bool(self.blocks) and all(v[0] == size and v[1] == mtime_ns and v[4] == ctime_ns
+                                         for v in self.blocks.values())
 
 
 class Catalogue:
@@ -190,6 +197,13 @@ class Catalogue:
         if "blocks" in tables:
             ver = self.con.execute("SELECT value FROM catalogue_info WHERE key = 'schema_version'").fetchone() \
                 if "catalogue_info" in tables else None
+            if ver is not None and int(ver[0]) == 1:  # (1 → 2: the ctime column, null until the file is read again)
+                self.con.execute("BEGIN")
+                self.con.execute('ALTER TABLE blocks ADD COLUMN "file_ctime_ns" BIGINT')
+                self.con.execute("UPDATE catalogue_info SET value = ? WHERE key = 'schema_version'",
+                                 [str(SCHEMA_VERSION)])
+                self.con.execute("COMMIT")
+                ver = (SCHEMA_VERSION,)
             if ver is None or int(ver[0]) != SCHEMA_VERSION:
                 raise SymstrainInputError(self.path, f"catalogue of schema version {ver[0] if ver else '?'}, this "
                                           f"symstrain writes version {SCHEMA_VERSION}: scan into a new file")
@@ -218,9 +232,10 @@ class Catalogue:
         """{file: what the catalogue holds for it} (read once, then kept up to date by :meth:`commit`)."""
         if self._known is None:
             self._known = {}
-            for f, sha, size, mtime, idx, blk in self.con.execute(
-                    "SELECT file, sha1, file_size, file_mtime_ns, block_index, block FROM blocks").fetchall():
-                self._known.setdefault(f, _Known()).blocks[sha] = (size, mtime, idx, blk)
+            for f, sha, size, mtime, idx, blk, ctime in self.con.execute(
+                    "SELECT file, sha1, file_size, file_mtime_ns, block_index, block, file_ctime_ns "
+                    "FROM blocks").fetchall():
+                self._known.setdefault(f, _Known()).blocks[sha] = (size, mtime, idx, blk, ctime)
         return self._known
 
     # ------------------------------------------------------------------------------------------- writing
@@ -235,9 +250,9 @@ class Catalogue:
         deletes, updates, inserts = [], [], []
         for s in scans:
             k = known.get(s.file, _Known())
-            now = {sha: (s.file_size, s.file_mtime_ns, idx, blk) for idx, blk, sha in s.blocks}
+            now = {sha: (s.file_size, s.file_mtime_ns, idx, blk, s.file_ctime_ns) for idx, blk, sha in s.blocks}
             deletes += [(s.file, sha) for sha in k.blocks if sha not in now]
-            updates += [(s.file_size, s.file_mtime_ns, v[2], v[3], s.file, sha) for sha, v in now.items()
+            updates += [(s.file_size, s.file_mtime_ns, v[4], v[2], v[3], s.file, sha) for sha, v in now.items()
                         if sha in k.blocks and k.blocks[sha] != v]
             inserts += [r for r in s.rows if r["sha1"] not in k.blocks]
         if not (deletes or updates or inserts):
@@ -250,8 +265,8 @@ class Catalogue:
             if deletes:
                 self.con.executemany("DELETE FROM blocks WHERE file = ? AND sha1 = ?", deletes)
             if updates:
-                self.con.executemany("UPDATE blocks SET file_size = ?, file_mtime_ns = ?, block_index = ?, block = ? "
-                                     "WHERE file = ? AND sha1 = ?", updates)
+                self.con.executemany("UPDATE blocks SET file_size = ?, file_mtime_ns = ?, file_ctime_ns = ?, "
+                                     "block_index = ?, block = ? WHERE file = ? AND sha1 = ?", updates)
             if inserts:
                 self.con.register("_batch", table)
                 self.con.execute("INSERT INTO blocks SELECT * FROM _batch")
@@ -261,7 +276,8 @@ class Catalogue:
             self.con.execute("ROLLBACK")
             raise
         for s in scans:
-            known[s.file] = _Known({sha: (s.file_size, s.file_mtime_ns, idx, blk) for idx, blk, sha in s.blocks})
+            known[s.file] = _Known({sha: (s.file_size, s.file_mtime_ns, idx, blk, s.file_ctime_ns)
+                                    for idx, blk, sha in s.blocks})
         return len(inserts)
 
     def remove_gone(self, folders, present: set) -> tuple:
@@ -381,7 +397,7 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
             if why is not None:  # (a FIFO would hang the worker that opens it: sweep 19)
                 pending.append(unreadable_scan(f, why, tuple(k.blocks) if k else ()))
                 continue
-            if k is not None and k.unchanged(st.st_size, st.st_mtime_ns):
+            if k is not None and k.unchanged(st.st_size, st.st_mtime_ns, st.st_ctime_ns):
                 n_unchanged += 1
                 continue
             jobs_list.append((f, tuple(k.blocks) if k else (), symprec))

@@ -74,10 +74,11 @@ _FORMULA_TOKEN = re.compile(r"\(|\)(\d*\.?\d*)|([A-Z][a-z]?)(\d*\.?\d*)|(\S)")
 class FileScan:
     """What a worker found in one file."""
 
-    #: absolute path, size (bytes) and modification time (ns) when read
+    #: absolute path, size (bytes), modification and status-change times (ns) when read
     file: str
     file_size: int
     file_mtime_ns: int
+    file_ctime_ns: int
     #: (block_index, block, sha1) of every block now in the file, in file order (one entry with block None
     #: and the file's sha1 when the file could not be read)
     blocks: tuple
@@ -179,7 +180,7 @@ def unreadable_scan(path, why: str, known=()) -> FileScan:
     when that sha1 is among ``known``."""
     why = " ".join(str(why).split())
     sha = sha1_hex(f"unreadable: {why}".encode())
-    base = {"file": str(path), "file_size": None, "file_mtime_ns": None}
+    base = {"file": str(path), "file_size": None, "file_mtime_ns": None, "file_ctime_ns": None}
     rows = () if sha in known else (failure_row(base, None, None, sha, why),)
     return FileScan(**base, blocks=((None, None, sha),), rows=rows)
 
@@ -217,7 +218,8 @@ def scan_file(job) -> FileScan:
             data = fh.read()
     except OSError as exc:
         return unreadable_scan(path, unreadable_reason(path, exc), known)
-    base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns)}
+    base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns),
+            "file_ctime_ns": int(st.st_ctime_ns)}
     split = split_blocks(data)
     if split and all(block_sha1(t) in known for _, t in split):
         blocks = tuple((k, name, block_sha1(t)) for k, (name, t) in enumerate(split))

@@ -86,9 +86,12 @@ class Entry:
         """Operations per Å³ of the declared group (an index-n subgroup has n times fewer)."""
         return self.n_operations / self.volume
 
+    #: status-change time (ns) of the file when scanned (None: a row of a schema-1 catalogue)
+    file_ctime_ns: int | None = None
+
     @property
     def ref(self) -> tuple:
-        return (self.file, self.block, self.file_size, self.file_mtime_ns)
+        return (self.file, self.block, self.file_size, self.file_mtime_ns, self.file_ctime_ns)
 
     def structure(self) -> dict:
         from .contract import quantity
@@ -126,7 +129,8 @@ def entries(rows) -> list[Entry]:
                                _none(r.T), _none(r.T_su), sg, int(r.n_operations),
                                first.get(r.file) == r.block_index, (),
                                None if _none(getattr(r, "detected_number", None)) is None else int(r.detected_number),
-                               _none(getattr(r, "detected_symbol", None)), blocks.get(r.file, ()))
+                               _none(getattr(r, "detected_symbol", None)), blocks.get(r.file, ()),
+                               None if _none(getattr(r, "file_ctime_ns", None)) is None else int(r.file_ctime_ns))
         copies[r.sha1] = []
     return [Entry(**{**e.__dict__, "copies": tuple(copies[s])}) for s, e in by_sha.items()]
 
@@ -170,7 +174,7 @@ def candidates(compound: list[Entry]) -> list[tuple[Entry, Entry]]:
 
 
 @lru_cache(maxsize=512)
-def _phase(file: str, block: str, size: int, mtime_ns: int):
+def _phase(file: str, block: str, size: int, mtime_ns: int, ctime_ns: int | None = None):
     from .cif import read_cif
 
     try:
@@ -178,7 +182,7 @@ def _phase(file: str, block: str, size: int, mtime_ns: int):
     except OSError:
         raise SymstrainInputError(file, "no longer exists (or cannot be read) since it was scanned: run symstrain "
                                         "scan again") from None
-    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+    if (st.st_size, st.st_mtime_ns) != (size, mtime_ns) or ctime_ns not in (None, st.st_ctime_ns):
         raise SymstrainInputError(file, "changed since it was scanned: run symstrain scan again")
     return read_cif(file, block=block)
 

@@ -1,7 +1,10 @@
-"""Faults found by sweeps 21 and 22 (sessions 26 and 27) and fixed in session 27, each against a number derived
+"""Faults found by sweeps 21–23 (sessions 26 and 27) and fixed in session 27, each against a number derived
 independently."""
 
 from __future__ import annotations
+
+import os
+import time
 
 import numpy as np
 import pandas as pd
@@ -237,3 +240,46 @@ def test_a_lost_operation_is_kept_only_where_the_childs_lattice_keeps_it_too(tmp
         assert main(["relate", str(tmp_path / "p.cif"), str(tmp_path / f"{name}.cif"), "--json"]) == 0
         codes = {w["code"] for w in json.loads(capsys.readouterr().out)["warnings"]}
         assert ("lost_operations_kept" in codes) is kept, name
+
+
+def test_a_file_edited_with_its_modification_time_restored_is_read_again(tmp_path):
+    """Sweep 23: scan took a file as unchanged from its size and modification time; a digit edited and the time set
+    back (as cp -p, rsync -t or tar x leave it) kept the old row (a = 5.62294 after the file said 5.62295). The
+    status-change time, which no tool sets back, is compared too. A catalogue of schema 1 (no such column) is
+    brought to schema 2 and its files read again once."""
+    pytest.importorskip("duckdb")
+    import duckdb
+
+    from symstrain.catalogue import scan
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    f = folder / "x.cif"
+    f.write_text(CUBIC_CELL_ONLY.replace("4.0\n", "5.62294\n") + "loop_\n_atom_site_label\n_atom_site_type_symbol\n"
+                 "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 Na 0 0 0\nCl1 Cl 0.5 0.5 0.5\n")
+    cat = tmp_path / "cat.duckdb"
+    scan([folder], cat)
+
+    def a_of():
+        con = duckdb.connect(str(cat), read_only=True)
+        try:
+            return [r[0] for r in con.execute("SELECT a FROM blocks").fetchall()]
+        finally:
+            con.close()
+
+    assert a_of() == [5.62294]
+    st = f.stat()
+    time.sleep(0.01)
+    f.write_text(f.read_text().replace("5.62294", "5.62295"))  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (f.stat().st_size, f.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    again = scan([folder], cat)
+    assert again.n_unchanged == 0 and a_of() == [5.62295]
+    assert scan([folder], cat).n_unchanged == 1  # (and left alone once read)
+    # a schema-1 catalogue: the column dropped, the version set back; the next scan migrates it and reads the file
+    con = duckdb.connect(str(cat))
+    con.execute('ALTER TABLE blocks DROP COLUMN "file_ctime_ns"')
+    con.execute("UPDATE catalogue_info SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    old = scan([folder], cat)
+    assert old.n_unchanged == 0 and scan([folder], cat).n_unchanged == 1 and a_of() == [5.62295]
