@@ -329,6 +329,7 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int, preload
     running: dict = {}
     lost: list = []
     broken = False
+    stopped = False
     try:
         while queue or running:
             while queue and not broken and len(running) < in_flight:
@@ -355,9 +356,23 @@ def _pool_round(func, items, queue: deque, workers: int, in_flight: int, preload
                 yield from results
             if broken and not running:
                 break
+    except BaseException:  # interrupted, terminated or closed early: the workers stop now, not after their chunks
+        stopped = True
+        _stop_workers(pool)
+        raise
     finally:
-        pool.shutdown(wait=not broken, cancel_futures=True)
+        pool.shutdown(wait=not (broken or stopped), cancel_futures=True)
     return lost
+
+
+def _stop_workers(pool) -> None:
+    """Terminate the worker processes of a ProcessPoolExecutor (SIGTERM; what ``shutdown`` cannot do: it waits for
+    the chunks they run). A SIGINT from the terminal reaches them itself; a SIGTERM to the program does not."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
 
 
 # ------------------------------------------------------------------------------------------------- Dask

@@ -283,3 +283,68 @@ def test_a_file_edited_with_its_modification_time_restored_is_read_again(tmp_pat
     con.close()
     old = scan([folder], cat)
     assert old.n_unchanged == 0 and scan([folder], cat).n_unchanged == 1 and a_of() == [5.62295]
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (Linux /proc: children of every thread, recursively)."""
+    from pathlib import Path
+
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            todo += [k for k in kids if k not in out]
+            out.update(kids)
+    return out
+
+
+def test_sigterm_stops_a_parallel_scan_and_its_workers(tmp_path):
+    """Sweep 23: SIGTERM (kill, timeout, a batch system's limit) to 'scan --jobs 2' killed the main process alone and
+    left its forkserver, resource tracker and two workers running. Now it leaves as on Ctrl-C: exit 143,
+    'terminated', every process it started gone within seconds, and the catalogue keeps what it committed."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/task").exists():
+        pytest.skip("needs Linux /proc")
+    pytest.importorskip("duckdb")
+    from test_corpus import _model_corpus
+
+    corpus = _model_corpus(tmp_path / "c", series_copies=3)  # 132 files
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-c", "from symstrain.cli import entry; entry()", "scan", str(corpus), "--catalogue",
+           str(tmp_path / "cat.duckdb"), "--jobs", "2", "--batch-rows", "4", "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started, kids = time.monotonic(), set()
+    while time.monotonic() - started < 60 and proc.poll() is None and len(kids) < 3:
+        kids = _descendants(proc.pid)  # the forkserver and its workers (and the resource tracker)
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.skip("the scan ended before its workers could be seen")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        err = proc.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:  # (its orphans hold stderr open: kill them all, then fail)
+        for k in kids | {proc.pid}:
+            try:
+                os.kill(k, signal.SIGKILL)
+            except OSError:
+                pass
+        proc.communicate()
+        raise AssertionError("scan did not end on SIGTERM: its processes still held stderr after 60 s") from None
+    assert proc.returncode == 143 and "symstrain: terminated" in err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{k}").exists() for k in kids):
+        time.sleep(0.05)
+    alive = [k for k in kids if Path(f"/proc/{k}").exists()
+             and Path(f"/proc/{k}/stat").read_text().split()[2] != "Z"]
+    for k in alive:  # (leave no orphan behind even when the test fails)
+        os.kill(k, signal.SIGKILL)
+    assert alive == []
