@@ -112,12 +112,20 @@ COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
 
 def corpus_files(paths) -> list[str]:
     """Absolute paths of the files to scan, sorted, each once: a file given is taken whatever its name; a folder
-    gives every ``*.cif`` under it (any case, recursively, hidden entries skipped)."""
+    gives every ``*.cif`` under it (any case, recursively, hidden entries skipped, symbolic links to folders followed
+    and each folder walked once, so that a loop of links ends: sweep 23 found a linked folder's files left out
+    without a word)."""
     out = set()
+    walked: set[str] = set()
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, followlinks=True):
+                real = os.path.realpath(root)
+                if real in walked:  # (a folder reached again through a link, or a loop of links)
+                    dirs[:] = []
+                    continue
+                walked.add(real)
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 out.update(_absolute(Path(root, f)) for f in files
                            if f.lower().endswith(".cif") and not f.startswith("."))

@@ -348,3 +348,20 @@ def test_sigterm_stops_a_parallel_scan_and_its_workers(tmp_path):
     for k in alive:  # (leave no orphan behind even when the test fails)
         os.kill(k, signal.SIGKILL)
     assert alive == []
+
+
+def test_scan_follows_links_to_folders_once(tmp_path):
+    """Sweep 23 (doubt 2): a symbolic link to a folder under the scanned one was not followed and its CIFs left out
+    without a word. Now followed, each folder once: a link back to an ancestor (a loop) ends, and a file reached two
+    ways is one file (its real path)."""
+    from symstrain.catalogue import corpus_files
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.cif").write_text(CUBIC_CELL_ONLY)
+    (tmp_path / "a" / "y.cif").write_text(CUBIC_CELL_ONLY)
+    (tmp_path / "a" / "linked").symlink_to(tmp_path / "other", target_is_directory=True)
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "a" / "same.cif").symlink_to(tmp_path / "a" / "y.cif")
+    got = corpus_files([tmp_path / "a"])
+    assert got == sorted([str((tmp_path / "other" / "x.cif").resolve()), str((tmp_path / "a" / "y.cif").resolve())])
