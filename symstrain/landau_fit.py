@@ -423,9 +423,11 @@ def fit_landau(q_data: pd.DataFrame | None = None, eta_data: pd.DataFrame | None
     if not math.isfinite(cond) or cond > 1e8:
         warns.append(WarningRecord("ill_conditioned", "fit", f"Jacobian condition number {cond:.3g}: some free "
                                                              "parameters are not identifiable"))
-    if folded:  # (sweep 16: taken as |η| without a word)
+    if folded:  # (sweep 16: taken as |η| without a word; sweep 23: noise about 0 folded put T_SC high in 7 fits of 8)
         warns.append(WarningRecord("eta_sign_folded", "η data", f"{folded} negative η value(s) taken as |η|: the "
-                                   "two domain states ±η have one energy, and the model's η is ≥ 0"))
+                                   "two domain states ±η have one energy, and the model's η is ≥ 0; where η "
+                                   "scatters about 0 (the phase where η vanishes) |η| is biased upwards: leave those "
+                                   "rows out, or give them as 0"))
     if not jumps:
         warns.append(WarningRecord("no_jump", "fit", "no jump found in the data: spinodals are not constrained"))
     if not sol.success:
