@@ -365,3 +365,20 @@ def test_scan_follows_links_to_folders_once(tmp_path):
     (tmp_path / "a" / "same.cif").symlink_to(tmp_path / "a" / "y.cif")
     got = corpus_files([tmp_path / "a"])
     assert got == sorted([str((tmp_path / "other" / "x.cif").resolve()), str((tmp_path / "a" / "y.cif").resolve())])
+
+
+def test_a_small_hysteresis_loop_is_classified_first_order():
+    """Sweep 24: the regime map called D = −2, E = 0 (the paper's a1, C, b, T_SC) "continuous SB, gradual SC"; with
+    B = 0 any D ≠ 0 makes q = 0 unstable at T_SC, and the system jumps. By hand, on the η ≠ 0 branch η² = −2Dq/b,
+    G(q) = a1(T_SC − T)q + C/4·q⁴ − D²q²/b, whose fold on cooling is at q_f = √(2D²/(3bC)),
+    T↓ = T_SC − (2D²q_f/b − C·q_f³)/a1 = 234.9224 K: a loop of 0.078 K, inside one step of a 0.5 K grid."""
+    from symstrain import LandauModel
+    from symstrain.landau import phase_diagram
+
+    a1, C, b, T_SC, D = 0.6, 35.0, 10.0, 235.0, -2.0
+    qf = np.sqrt(2 * D ** 2 / (3 * b * C))
+    T_down = T_SC - (2 * D ** 2 * qf / b - C * qf ** 3) / a1
+    df = phase_diagram(LandauModel.paper(), "D", [D], "E", [0.0], T=np.linspace(150, 320, 341))
+    row = df.iloc[0]
+    assert row["regime"] == "first-order SC + SB, hysteresis"
+    assert row["T_up"] == pytest.approx(T_SC, abs=1e-3) and row["T_down"] == pytest.approx(T_down, abs=1e-3)
