@@ -382,3 +382,21 @@ def test_a_small_hysteresis_loop_is_classified_first_order():
     row = df.iloc[0]
     assert row["regime"] == "first-order SC + SB, hysteresis"
     assert row["T_up"] == pytest.approx(T_SC, abs=1e-3) and row["T_down"] == pytest.approx(T_down, abs=1e-3)
+
+
+def test_notebook_04s_words_on_the_pccn_rows_hold():
+    """Sweep 24: notebook 04 said η_strain is NaN and η_intensity 0 in the Pccn rows of the heating series; the
+    reverse is true, as its own table showed. What the text now says, checked: in a row whose child has the parent's
+    group, η_strain and η_modes are 0 (every symmetry-breaking component is zero by symmetry) and η_intensity is NaN
+    (no symmetry-breaking reflection to sum over)."""
+    import symstrain as ss
+    from symstrain.landau import LandauModel
+    from symstrain.models import model_pair
+
+    ls, _ = model_pair()
+    heat = ss.model_series(np.array([200.0, 280.0]), LandauModel.paper(), branches=("heating",))
+    op = ss.order_parameters(ls, [it["phase"] for it in heat], dmin=1.5)
+    pccn, p21c = op[op.spacegroup == "P c c n"], op[op.spacegroup != "P c c n"]
+    assert len(pccn) == 1 and len(p21c) == 1
+    assert pccn["eta_strain"].iloc[0] == 0 and pccn["eta_modes"].iloc[0] == 0 and np.isnan(pccn["eta_intensity"].iloc[0])
+    assert p21c[["eta_strain", "eta_intensity", "eta_modes"]].iloc[0].gt(0).all()
