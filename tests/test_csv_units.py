@@ -4,6 +4,7 @@ Landau, fit and model-series CSVs (and reflections', transitions', info's, expan
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from symstrain.cli import main
@@ -69,7 +70,13 @@ def test_every_csv_starts_with_its_units_line(tmp_path, capsys):
     # the demo's strain table is written as 'symstrain table' writes table.csv: same units line, same columns
     demo_table = tmp_path / "demo" / "series_strain_table.csv"
     assert text["series_strain_table.csv"] == text["table.csv"]
-    assert {"volume", "volume_strain", "eta"} <= set(pd.read_csv(demo_table, skiprows=1).columns)
+    demo_rows = pd.read_csv(demo_table, skiprows=1)
+    assert {"volume", "volume_strain", "eta"} <= set(demo_rows.columns)
+    # its HS rows carry the model's spontaneous strain at every T (sweep 24: a baseline through the LS precursor rows
+    # made vs fall from 0.040 to 0.025): the model's HS cell is 5 % larger, as an isotropic 1.05^(1/3) − 1 per axis
+    hs = demo_rows[demo_rows["spacegroup"] != "P c c n"]
+    assert len(hs) >= 10 and np.allclose(hs["volume_strain"], 0.05, atol=1e-6)
+    assert np.allclose(hs["e11"], 1.05 ** (1 / 3) - 1, atol=1e-6)
 
 
 def test_fit_residual_sign_is_model_minus_observed(tmp_path, capsys):
