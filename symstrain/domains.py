@@ -46,7 +46,7 @@ from .phase import Cell, params_from_matrix
 from .tensors import invariant_tensors
 from .walls import (UNRESTRICTED, Wall, WallSolution, hkl_text, integer_indices, linear_form, nullspace,  # noqa: F401
                     permissible_walls, point_operation_name, rref_rows, snap)
-from .relation import Relation  # noqa: F401  (the input type; one import to re-point when modules move)
+from .relation import Relation, holding  # noqa: F401  (Relation: the input type)
 from .peak_splitting import CU_KALPHA1, PeakSplitting, peak_splitting, strongest_split_reflections  # noqa: F401
 from .spontaneous_strain import strain as spontaneous_strain
 
@@ -254,7 +254,7 @@ def domain_states(relation: Relation, strain=None) -> DomainStates:
     ``strain``: a :class:`~symstrain.strain.StrainResult` of the child (default: ``strain(relation)``, against the
     parent cell); its P must be the relation's. Raises :class:`SymstrainInputError` when it has no reference cell.
     """
-    rel = relation
+    rel = holding(relation, "domain_states")
     st = spontaneous_strain(rel) if strain is None else strain
     if st.reference is None:
         raise SymstrainInputError("strain", "domain states need the strain against a reference cell (not ε13 only)")

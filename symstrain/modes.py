@@ -53,7 +53,7 @@ from .expand import expand_to_cell_ops
 from .mode_reference import (coset_reps_at, description_key, distinct_placements, equivalent_relations,
                              own_polar_origins, placement_keys, polar_origins, reference_lattice, remove_polar)
 from .phase import Phase
-from .relation import relate
+from .relation import holding, relate
 from .spacegroup import identify_operations
 from .strain_irreps import strain_irreps
 from .mode_results import AMPLITUDE_NORMALISATION, IrrepAmplitude, ModeDecomposition  # noqa: F401 (public here too)
@@ -105,7 +105,7 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         raise SymstrainInputError("--max-distance", f"must be positive, got {max_distance}")
     if relation is None and (parent is None or child is None):
         raise SymstrainInputError("decompose", "give the parent and the child, or a relation")
-    rel = relation if relation is not None else relate(parent, child, tol=tol).require()
+    rel = holding(relation, "decompose") if relation is not None else relate(parent, child, tol=tol).require()
     parent, child = rel.parent, rel.child
     warns: list[WarningRecord] = []
     frac, species, site, occ, opi = expand_to_cell_ops(child)

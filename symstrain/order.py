@@ -171,6 +171,9 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     symmetry (a tie between equally near partners broken inconsistently), it is averaged orbit by orbit
     (:func:`~symstrain.pairing.orbit_average`) when that finds a consistent pairing."""
     from .expand import expand_to_cell_ops
+    from .relation import holding
+
+    relation = holding(relation, "symmetrize")
     from .mode_reference import reference_lattice
     from .modes import amplitude_su
     from .pairing import keeps_symmetry, orbit_average, species_kinds, symmetrized_positions

@@ -350,5 +350,8 @@ def reflections_from_groups(parent, child, P, p, child_cell, dmin: float = 0.8) 
 
 def reflections(relation, dmin: float = 0.8) -> ReflectionClasses:
     """:class:`ReflectionClasses` of a :class:`~symstrain.relation.Relation` to d ≥ dmin (Å) in the child cell."""
+    from .relation import holding
+
+    relation = holding(relation, "reflections")
     return reflections_from_groups(relation.parent.spacegroup, relation.child.spacegroup,
                                    relation.P, relation.p, relation.child.cell, dmin)

@@ -279,8 +279,36 @@ class Refutation:
 # ----------------------------------------------------------------------------------------------
 
 
+def holding(relation, what: str = "relation") -> "Relation":
+    """``relation`` itself when it is a :class:`Relation` (or has its parent, child, P and p). A :class:`Refutation` (what :func:`relate` returns when
+    the groups do not relate) raises :class:`NotSubgroupError` with its reason — and the hint when the reverse order
+    holds —; anything else :class:`SymstrainInputError` naming ``what`` (sweep 24: ``strain`` of a refutation said
+    "no child cell given", ``reflections`` and ``symmetrize`` raised AttributeErrors)."""
+    if isinstance(relation, Refutation):
+        relation.require()
+    if not all(hasattr(relation, a) for a in ("parent", "child", "P", "p")):  # (a Relation, or one alike)
+        raise SymstrainInputError(what, f"needs the Relation that relate(parent, child) returns, got "
+                                        f"{type(relation).__name__}")
+    return relation
+
+
+def _phase_arg(x, role: str) -> Phase:
+    """``x`` when a :class:`Phase`; a path (str or os.PathLike) read as a CIF (a parent may lack atom sites: its
+    cell and group suffice here); else :class:`SymstrainInputError`."""
+    import os
+
+    if isinstance(x, Phase):
+        return x
+    if isinstance(x, (str, os.PathLike)):
+        from .cif import read_cif
+
+        return read_cif(x, atoms_required=role != "child")
+    raise SymstrainInputError(role, f"needs a Phase (or the path of a CIF), got {type(x).__name__}")
+
+
 def relate(parent: Phase, child: Phase, *, tol: float = 0.08, check_reverse: bool = True) -> Relation | Refutation:
     """Verify that ``child``'s space group is a subgroup of ``parent``'s, in the settings of the two files.
+    ``parent`` and ``child`` are :class:`Phase` objects, or paths of CIFs (read with :func:`~symstrain.cif.read_cif`).
 
     ``tol`` is the largest finite (Green–Lagrange) strain accepted between the child cell and the parent
     lattice mapped by P (default 0.08, enough for ~5 % spontaneous strains). Returns a :class:`Relation` when the
@@ -290,6 +318,7 @@ def relate(parent: Phase, child: Phase, *, tol: float = 0.08, check_reverse: boo
     """
     if not (0 < tol < 0.5):
         raise SymstrainInputError("--tol", f"tolerance {tol} must be between 0 and 0.5")
+    parent, child = _phase_arg(parent, "parent"), _phase_arg(child, "child")
     try:
         return _relate(parent, child, tol)
     except NotSubgroupError as exc:

@@ -328,8 +328,10 @@ def strain(
     ``max_strain``: a component |e_ij| above this means the two lattices do not correspond (wrong P or wrong
     reference) and raises :class:`SymstrainInputError`.
     """
-    from .relation import Relation
+    from .relation import Refutation, Relation, holding
 
+    if isinstance(reference, Refutation):
+        holding(reference, "strain")  # (raises: why the groups do not relate)
     check_frame(frame)
     fin = finite_names(finite)
     ref_label, child_label = labels if labels else ("reference", "child")

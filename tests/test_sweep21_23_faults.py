@@ -400,3 +400,29 @@ def test_notebook_04s_words_on_the_pccn_rows_hold():
     assert len(pccn) == 1 and len(p21c) == 1
     assert pccn["eta_strain"].iloc[0] == 0 and pccn["eta_modes"].iloc[0] == 0 and np.isnan(pccn["eta_intensity"].iloc[0])
     assert p21c[["eta_strain", "eta_intensity", "eta_modes"]].iloc[0].gt(0).all()
+
+
+def test_a_refutation_passed_on_says_why_and_relate_takes_paths(tmp_path):
+    """Sweep 24 F4: relate(hs, ls) — the wrong way round — returns a Refutation; strain() of it said "no child cell
+    given", reflections() and symmetrize() raised AttributeErrors, and relate(ls, "file.cif") raised one too. Now
+    each says why there is no relation (NotSubgroupError: P2₁/c's point group 2/m, order 4, does not hold mmm's 8,
+    and the reverse order holds), and relate reads a path: the same t2 relation of index 2 as from Phases."""
+    import symstrain
+    from symstrain.domains import domain_states
+    from symstrain.errors import NotSubgroupError, SymstrainInputError
+    from symstrain.models import model_pair
+    from symstrain.writer import write_cif
+
+    ls, hs = model_pair()
+    refuted = symstrain.relate(hs, ls)
+    assert refuted.holds is False
+    for fn in (symstrain.strain, symstrain.reflections, symstrain.symmetrize, domain_states):
+        with pytest.raises(NotSubgroupError, match=r"does not divide the parent's \(2/m, order 4\).*swap PARENT"):
+            fn(refuted)
+    with pytest.raises(SymstrainInputError, match="needs the Relation"):
+        symstrain.reflections("not a relation")
+    path = write_cif(hs, tmp_path / "hs.cif")
+    by_path, by_phase = symstrain.relate(ls, str(path)), symstrain.relate(ls, hs)
+    assert by_path.holds and (by_path.index, by_path.basis) == (by_phase.index, by_phase.basis) == (2, by_phase.basis)
+    with pytest.raises(SymstrainInputError, match="needs a Phase"):
+        symstrain.relate(ls, 42)
