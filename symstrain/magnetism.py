@@ -36,7 +36,8 @@ def _check_products(chit_hs, chit_ls, source="chimt"):
 
 
 def q_to_chimt(q, chit_hs: float = CHIT_HS, chit_ls: float = CHIT_LS):
-    """χM·T (cm³ K mol⁻¹) of a mixture with order parameter q (array-like, −1 LS … +1 HS)."""
+    """χM·T (cm³ K mol⁻¹) of a mixture with order parameter q (array-like, −1 LS … +1 HS); unchecked, as
+    :func:`chimt_to_q` is unclipped: measured or simulated data with noise step a little past ±1."""
     _check_products(chit_hs, chit_ls)
     q = np.asarray(q, float)
     return 0.5 * (1.0 + q) * chit_hs + 0.5 * (1.0 - q) * chit_ls

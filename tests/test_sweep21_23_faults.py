@@ -426,3 +426,4 @@ def test_a_refutation_passed_on_says_why_and_relate_takes_paths(tmp_path):
     assert by_path.holds and (by_path.index, by_path.basis) == (by_phase.index, by_phase.basis) == (2, by_phase.basis)
     with pytest.raises(SymstrainInputError, match="needs a Phase"):
         symstrain.relate(ls, 42)
+
