@@ -500,8 +500,8 @@ def _in_standard_setting(cand: PseudoSupergroup, child: Phase, max_distance: flo
             return cand
         std = SpaceGroupInfo(ident.number, ident.hm, ident.hall, ident.hm, "pseudo-symmetry", ops.rotations,
                              ops.translations, ident.is_standard)
-        parent = replace(sym, cell=cell, spacegroup=std, warnings=(), z=formula_units_in(sym.z, cell, sym.cell), atoms=tuple(
-            replace(a, xyz=(T @ a.xyz + t) % 1.0) for a in sym.atoms))
+        parent = replace(sym, cell=cell, spacegroup=std, warnings=(), z=formula_units_in(sym.z, cell, sym.cell),
+                         atoms=tuple(replace(a, xyz=(T @ a.xyz + t) % 1.0) for a in sym.atoms))
         moved = _moved(child, cand.origin_shift)
         origin = (T @ np.asarray(rel.p, float) + t) % 1.0  # modulo the supergroup's lattice
         origin[np.isclose(origin, 1.0, rtol=0, atol=1e-12)] = 0.0

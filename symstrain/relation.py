@@ -280,10 +280,11 @@ class Refutation:
 
 
 def holding(relation, what: str = "relation") -> "Relation":
-    """``relation`` itself when it is a :class:`Relation` (or has its parent, child, P and p). A :class:`Refutation` (what :func:`relate` returns when
-    the groups do not relate) raises :class:`NotSubgroupError` with its reason — and the hint when the reverse order
-    holds —; anything else :class:`SymstrainInputError` naming ``what`` (sweep 24: ``strain`` of a refutation said
-    "no child cell given", ``reflections`` and ``symmetrize`` raised AttributeErrors)."""
+    """``relation`` itself when it is a :class:`Relation` (or has its parent, child, P and p). A
+    :class:`Refutation` (what :func:`relate` returns when the groups do not relate) raises
+    :class:`NotSubgroupError` with its reason — and the hint when the reverse order holds —; anything else
+    :class:`SymstrainInputError` naming ``what`` (sweep 24: ``strain`` of a refutation said "no child cell given",
+    ``reflections`` and ``symmetrize`` raised AttributeErrors)."""
     if isinstance(relation, Refutation):
         relation.require()
     if not all(hasattr(relation, a) for a in ("parent", "child", "P", "p")):  # (a Relation, or one alike)

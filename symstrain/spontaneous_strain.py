@@ -493,8 +493,8 @@ def _result(job: StrainJob, vals: dict, sus: dict, has_su: bool, frame: str, fin
         warnings.append(WarningText("eps13_oblique_reference", job.child_label, f"the reference has β = {beta0:.4g}° "
                                     "in the child basis, not 90°: ε13 = ½·c·cos β / c0 measures the child's "
                                     f"obliquity (here {float(vals['eps13']):.4g}), not a strain against the "
-                                    f"reference; e13 = {format_su(np.asarray(vals['e'])[0, 2], np.asarray(sus['e'])[0, 2], 4)}"
-                                    " is that strain"))
+                                    f"reference; e13 = {format_su(vals['e'][0][2], sus['e'][0][2], 4)} is that "
+                                    "strain"))
     split, e_sb, e_sb_su, e_nsb, e_nsb_su = {}, math.nan, math.nan, math.nan, math.nan
     if job.split_basis is not None:
         for k, name in enumerate(job.sb_components):

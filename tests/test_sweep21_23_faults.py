@@ -181,7 +181,8 @@ def test_a_parent_known_by_its_cell_and_group_alone(tmp_path, capsys):
     of 4 Å, no atom sites, against BaTiO₃ P4mm (3.992, 3.992, 4.036 Å): relate gives index 6 (|m-3m| 48 / |4mm| 8);
     strain by hand e11 = e22 = 3.992/4 − 1 = −0.002, e33 = 4.036/4 − 1 = 0.009, vs = 3.992²·4.036/64 − 1; modes
     against the child's own average gives the amplitude by hand (Ti 0.515 − 0.5 and O 0.98 − 1, 0.48 − 0.5 along c,
-    less their mean, √Σ u² in Å of the averaged cell: 0.12796 Å, as with a cubic parent holding atoms); the commands that
+    less their mean, √Σ u² in Å of the averaged cell: 0.12796 Å, as with a cubic parent holding
+    atoms); the commands that
     need the parent's atoms say so (exit 2)."""
     import json
 
@@ -398,7 +399,8 @@ def test_notebook_04s_words_on_the_pccn_rows_hold():
     op = ss.order_parameters(ls, [it["phase"] for it in heat], dmin=1.5)
     pccn, p21c = op[op.spacegroup == "P c c n"], op[op.spacegroup != "P c c n"]
     assert len(pccn) == 1 and len(p21c) == 1
-    assert pccn["eta_strain"].iloc[0] == 0 and pccn["eta_modes"].iloc[0] == 0 and np.isnan(pccn["eta_intensity"].iloc[0])
+    row = pccn.iloc[0]
+    assert row["eta_strain"] == 0 and row["eta_modes"] == 0 and np.isnan(row["eta_intensity"])
     assert p21c[["eta_strain", "eta_intensity", "eta_modes"]].iloc[0].gt(0).all()
 
 

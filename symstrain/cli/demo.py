@@ -181,7 +181,8 @@ def _series(out, ls, model, progress, model_series, fit_cell_baseline, relate, s
             "proportionality": proportionality(eta_df) if len(eta_df) > 1 else None}
     lines = [
         f"- {len(items)} model structures ({temps[0]:g}–{temps[-1]:g} K, heating and cooling) from the Landau sweep;",
-        f"  strain against a linear baseline through the LS rows without precursor (q = −1, {ls_T[0]:g}–{ls_T[-1]:g} K):",
+        "  strain against a linear baseline through the LS rows without precursor "
+        f"(q = −1, {ls_T[0]:g}–{ls_T[-1]:g} K):",
         "  `series_strain_table.csv`, `series_lattice.png`, `series_strain.png`;",
         "  three measures of η on heating: `series_order_parameters.csv`, `series_order_parameters.png`.",
     ]
