@@ -14,7 +14,7 @@ from symstrain.cif import read_cif
 from symstrain.errors import SymstrainInputError
 from symstrain.landau import LandauModel
 from symstrain.landau_fit import fit_landau
-from symstrain.model_series import eta_full, model_series, write_model_series
+from symstrain.series_models import eta_full, model_series, write_model_series
 from symstrain.order import order_parameters, proportionality
 from symstrain.reference import fit_cell_baseline
 from symstrain.relation import relate

@@ -34,7 +34,7 @@ def run(args):
     from ..entropy import entropy_budget
     from ..intensities import eta_intensity, predict_intensities, strongest
     from ..landau import LandauModel
-    from ..model_series import model_series
+    from ..series_models import model_series
     from ..models import model_pair
     from ..order import order_parameters, proportionality, symmetrize
     from ..plots import landau as landau_plots

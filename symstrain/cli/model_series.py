@@ -19,7 +19,7 @@ def run(args):
 
     from ..errors import SymstrainInputError
     from ..landau import LandauModel
-    from ..model_series import write_model_series
+    from ..series_models import write_model_series
     from . import CommandResult, output_dir, refuse_existing
     from .landau import parse_params
 
