@@ -667,12 +667,15 @@ def _conventional_basis(rot, trans, B, cell) -> np.ndarray:
         ops = SymOps(rot, trans).in_basis(B)
     except SymstrainInputError:
         return B
-    x0 = np.array([0.1234, 0.2345, 0.3456])
-    orbit = (np.einsum("nij,j->ni", ops.rotations.astype(float), x0) + ops.translations) % 1.0
+    # the orbits of two general points of two species: one orbit of a polar group lies at one height along the polar
+    # axis, and spglib adds the mirror across it (P4mm read as P4/mmm: sweep 25); a second, at another height, and of
+    # another species, leaves the group alone
+    x0 = np.array([[0.1234, 0.2345, 0.3456], [0.4321, 0.1111, 0.0789]])
+    orbit = (np.einsum("nij,pj->pni", ops.rotations.astype(float), x0) + ops.translations) % 1.0
+    kinds = np.repeat(np.array([1, 2], dtype=np.intc), len(ops))
     lattice = (cell.matrix() @ B).T  # rows, Å
-    ds = spglib_call(spglib.get_symmetry_dataset, (lattice, orbit, np.ones(len(orbit), dtype=np.intc)),
-                     symprec=1e-4)
-    if ds is None or len(ds.rotations) != len(ops) * round(len(orbit) / max(1, len(ops))):
+    ds = spglib_call(spglib.get_symmetry_dataset, (lattice, orbit.reshape(-1, 3), kinds), symprec=1e-4)
+    if ds is None or len(ds.rotations) != len(ops):
         return B
     P = np.asarray(ds.transformation_matrix, dtype=float)  # L_B = L_std·P: the standard basis is B·P⁻¹
     Pi = np.linalg.inv(P)

@@ -448,3 +448,41 @@ def test_the_package_level_model_series_stays_the_function():
 
     modules = {m.name for m in pkgutil.iter_modules([os.path.dirname(symstrain.__file__)])}
     assert not modules & set(symstrain.__all__)  # no exported name is also a submodule's
+
+
+def test_a_polar_group_in_a_supercell_gets_its_conventional_cell(tmp_path):
+    """Sweep 25: the conventional basis came from spglib's symmetry of one general orbit, which for a polar group lies
+    at one height along the polar axis and gains the mirror across it (P4mm seen as P4/mmm, 16 operations against 8):
+    the check failed and the Hermite basis stayed (a = 3.9, b = 5.5 Å, γ = 45°). BaTiO₃ P4mm written in its
+    (a+b, −a+b, 2c) supercell with the 32 operators that cell needs reads back in its own cell, a = 3.992,
+    c = 4.036 Å, Z = 1 (the file's 4), 5 atoms."""
+    import gemmi
+
+    from symstrain.cif import read_cif
+    from symstrain.expand import expand_to_cell
+    from symstrain.ops import SymOps
+
+    P = np.array([[1, -1, 0], [1, 1, 0], [0, 0, 2]], dtype=float)
+    ops = [gemmi.Op(t) for t in [o.triplet() for o in gemmi.SpaceGroup("P 4 m m").operations()]]
+    big = SymOps(np.array([o.rot for o in ops]) // 24, np.array([o.tran for o in ops]) / 24).in_basis(P)
+    triplets = []
+    for R, t in zip(big.rotations, big.translations):
+        op = gemmi.Op()
+        op.rot = (np.rint(R) * 24).astype(int).tolist()
+        op.tran = (np.rint((t % 1) * 24).astype(int) % 24).tolist()
+        triplets.append(op.triplet())
+    Pi = np.linalg.inv(P)
+    atoms = [(lab, el, *(Pi @ np.array(x)) % 1) for lab, el, x in
+             (("Ba1", "Ba", (0, 0, 0)), ("Ti1", "Ti", (0.5, 0.5, 0.515)), ("O1", "O", (0.5, 0.5, 0.98)),
+              ("O2", "O", (0.5, 0, 0.48)))]
+    from cif_text import cif_text
+
+    A = np.diag([3.992, 3.992, 4.036]) @ P
+    L = np.linalg.norm(A, axis=0)
+    text = cif_text("big", triplets, atoms, tuple(L), (90, 90, 90), digits=9)
+    (tmp_path / "big.cif").write_text(text.replace("loop_", "_cell_formula_units_Z 4\n_chemical_formula_sum "
+                                                            "'Ba O3 Ti'\nloop_", 1))
+    ph = read_cif(tmp_path / "big.cif")
+    assert len(triplets) == 32 and ph.spacegroup.number == 99 and ph.spacegroup.order == 8
+    assert ph.cell.params == pytest.approx((3.992, 3.992, 4.036, 90, 90, 90), abs=1e-6)
+    assert ph.z == 1 and len(expand_to_cell(ph)[0]) == 5
