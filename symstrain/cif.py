@@ -334,21 +334,36 @@ def read_cif(path, block: str | None = None, *, atoms_required: bool = True) -> 
     try:
         return read_cif_and_blocks(path, block)[0]
     except SymstrainInputError as exc:
-        if atoms_required or not str(exc.problem).startswith(_NO_ATOMS):
+        if atoms_required:
             raise
+        error = exc
     doc, _, _ = _read_document(Path(path))
     names = [b.name for b in doc]
-    index = 0
-    if block is not None:
+    if block is not None:  # (the block named exists: the read above found it)
+        if not str(error.problem).startswith(_NO_ATOMS):
+            raise error
         wanted = (block[5:] if block.lower().startswith("data_") else block).lower()
-        index = next(i for i, n in enumerate(names) if n.lower() == wanted)  # (found by the read above)
-    elif len(names) > 1:
-        index = next((i for i, b in enumerate(doc) if b.find_value("_cell_length_a") is not None), 0)
+        index = next(i for i, n in enumerate(names) if n.lower() == wanted)
+    elif any(_has_structure(b) for b in doc):  # (a block with atoms failed for its own reason: that stands)
+        raise error
+    else:  # the first block with a cell and a space group (sweep 25: 'data_global' first, or a cell-only block
+        # without symmetry before the one with it), else the first with a cell
+        cells = [i for i, b in enumerate(doc) if b.find_value("_cell_length_a") is not None]
+        named = [i for i in cells if _names_a_group(_symmetry_items(doc[i]))]
+        if not cells:
+            raise error
+        index = (named or cells)[0]
     return _phase_from_block(doc[index], str(path), atoms_required=False)
 
 
-#: how the reader's error for a block without atom sites begins
-_NO_ATOMS = "no atom sites (_atom_site"
+#: how the reader's errors for a block without atom sites begin (none at all, or a list of operators last, as in a
+#: file cut short)
+_NO_ATOMS = "no atom sites"
+
+
+def _names_a_group(items) -> bool:
+    """The block's symmetry items name a space group (operators, a symbol, a Hall symbol or a number)."""
+    return any(x is not None for x in (items.operators, items.hm, items.hall, items.number, items.hm_ref))
 
 
 def read_structures(path) -> list[tuple[str, "Phase | SymstrainInputError"]]:

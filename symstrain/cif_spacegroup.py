@@ -686,9 +686,18 @@ def _conventional_basis(rot, trans, B, cell) -> np.ndarray:
 
 def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     """Re-express a structure whose operators contain unconventional pure translations on the smaller cell: the
-    conventional cell of its group on the true lattice (:func:`_conventional_basis`)."""
+    lattice's Hermite basis (the file's axes, shortened: a P 1 cell written with a doubled, keeps its axes) where the
+    group is a tabulated setting there, else the conventional cell of its group on the true lattice
+    (:func:`_conventional_basis`)."""
     rot, trans, hm, op_tag = sg_parts
-    B = _conventional_basis(rot, trans, lattice_basis_from_translations(extra), cell)
+    B = lattice_basis_from_translations(extra)
+    try:
+        on_B = SymOps(rot, trans).in_basis(B, source=source)
+        tabulated = identify_operations(on_B.rotations, on_B.translations, cell.transformed(B).matrix())
+    except SymstrainInputError:
+        tabulated = None
+    if tabulated is None or not tabulated.tabulated:
+        B = _conventional_basis(rot, trans, B, cell)
     Binv = np.linalg.inv(B)
     new_cell_params = cell.transformed(B)
     # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only

@@ -489,3 +489,29 @@ def test_a_polar_group_in_a_supercell_gets_its_conventional_cell(tmp_path):
     assert len(triplets) == 32 and ph.spacegroup.number == 99 and ph.spacegroup.order == 8
     assert ph.cell.params == pytest.approx((3.992, 3.992, 4.036, 90, 90, 90), abs=1e-6)
     assert ph.z == 1 and len(expand_to_cell(ph)[0]) == 5
+
+
+def test_cell_only_parents_written_in_other_ways(tmp_path, capsys):
+    """Sweep 25 F1, F2: a cell-only parent whose operator loop comes last (as a file stripped of its atoms, or cut
+    short, looks) was refused; a file whose first block is 'data_global', or whose first block with a cell names no
+    group, was read from the wrong block. Each now gives the cubic parent: index 6 against BaTiO₃ P4mm."""
+    import json
+
+    import gemmi
+
+    from symstrain.cli import main
+
+    (tmp_path / "child.cif").write_text(BTO_P4MM)
+    ops = "loop_\n_space_group_symop_operation_xyz\n" + "\n".join(
+        f"'{o.triplet()}'" for o in gemmi.SpaceGroup("P m -3 m").operations()) + "\n"
+    cell = "".join(line + "\n" for line in CUBIC_CELL_ONLY.splitlines()[1:7])
+    variants = {
+        "ops_last.cif": "data_cubic\n" + cell + ops,
+        "global_first.cif": "data_global\n_journal_year 2026\n" + CUBIC_CELL_ONLY,
+        "cell_without_group_first.cif": "data_cell\n" + cell + "\n" + CUBIC_CELL_ONLY,
+    }
+    for name, text in variants.items():
+        (tmp_path / name).write_text(text)
+        assert main(["relate", str(tmp_path / name), str(tmp_path / "child.cif"), "--json"]) == 0, name
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["index"] == 6 and doc["parent"]["spacegroup"]["number"] == 221, name
