@@ -404,7 +404,8 @@ def setting_from_number(sg_info, cell, atoms, warnings, source="<memory>"):
         warnings.append(WarningText(
             "setting_assumed", source,
             f"only the IT number {n} is given: the reference setting {sg_info.hm} is assumed "
-            f"(the group has {len(settings)} tabulated settings; atoms do not overlap in it)"))
+            f"(the group has {len(settings)} tabulated settings; "
+            + ("no atom sites to choose by)" if not atoms else "atoms do not overlap in it)")))
         return sg_info
     worst = ref_bad[0]
     clean = []
@@ -467,8 +468,9 @@ def origin_from_overlaps(sg_info, symbol: str, tag: str, cell, atoms, warnings, 
     said = f"{tag} {symbol!r} does not state its origin choice"
     first = _overlaps(sg_info, cell, atoms)
     if not first:
+        why = "no atom sites to choose by" if not atoms else "its atoms do not overlap"  # (sweep 25: a cell-only file)
         warnings.append(WarningText("origin_assumed", source, f"{said}: origin choice 1 ({sg_info.hm}) is assumed "
-                                                              "(its atoms do not overlap)"))
+                                                              f"({why})"))
         return sg_info
     worst = first[0]
     second = SpaceGroupInfo.from_gemmi(other, sg_info.source)
