@@ -146,25 +146,18 @@ def test_an_su_column_without_a_unit_is_in_its_values_unit(tmp_path):
     assert t["c"][0] == 13.1002 and t["a"][0] == pytest.approx(5.86465)
 
 
-BTO_P4MM = """data_bto_p4mm
-_symmetry_space_group_name_H-M 'P 4 m m'
-_cell_length_a 3.992(2)
-_cell_length_b 3.992(2)
-_cell_length_c 4.036(2)
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Ba1 Ba 0 0 0
-Ti1 Ti 0.5 0.5 0.515
-O1 O 0.5 0.5 0.98
-O2 O 0.5 0 0.48
-"""
+def _bto_p4mm() -> str:
+    """BaTiO₃ P4mm (3.992(2), 3.992(2), 4.036(2) Å; Ti and O off their centric places along c)."""
+    import gemmi
+    from cif_text import cif_text
+
+    ops = [o.triplet() for o in gemmi.SpaceGroup("P 4 m m").operations()]
+    atoms = [("Ba1", "Ba", 0, 0, 0), ("Ti1", "Ti", 0.5, 0.5, 0.515), ("O1", "O", 0.5, 0.5, 0.98),
+             ("O2", "O", 0.5, 0, 0.48)]
+    return cif_text("bto_p4mm", ops, atoms, ("3.992(2)", "3.992(2)", "4.036(2)"), digits=3)
+
+
+BTO_P4MM = _bto_p4mm()
 CUBIC_CELL_ONLY = """data_cubic
 _cell_length_a 4.0
 _cell_length_b 4.0
