@@ -182,6 +182,9 @@ def imap_items(func: Callable, items: Sequence, *, jobs: int | None = 1, dask: s
     if not dask and (jobs or 1) == 1:
         return ((i, _call(func, i, item)) for i, item in enumerate(items))
     n = jobs if jobs is not None else (os.cpu_count() or 1)
+    # at most one worker per item, and locally at most MAX_JOBS_PER_CPU per CPU (sweep 26: --jobs 100000 on two files
+    # forked thousands of processes and ran past its time limit)
+    n = min(n, len(items)) if dask else min(n, len(items), MAX_JOBS_PER_CPU * (os.cpu_count() or 1))
     chunks = balanced_chunks(weights if weights is not None else [1.0] * len(items), n, max_chunk)
     if dask:
         return _imap_dask(func, items, chunks, dask, n)
@@ -270,6 +273,18 @@ def fork_is_safe() -> bool:
             and threading.active_count() == 1)
 
 
+#: local workers per CPU at most, whatever ``jobs`` asks
+MAX_JOBS_PER_CPU = 4
+
+
+def _worker_started() -> None:
+    """Each local worker's first act: SIGTERM back to its default (a forked worker inherits the command line's handler,
+    which turns SIGTERM into an exception: stopped by the pool, workers printed tracebacks, sweep 26)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _forkserver_pool(workers: int, preload):
     """A ProcessPoolExecutor of ``workers`` processes from the forkserver, which imports the modules ``preload``
     (taken when the forkserver is not yet running)."""
@@ -278,7 +293,7 @@ def _forkserver_pool(workers: int, preload):
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(preload))
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_started)
 
 
 def _worker_pool(workers: int, preload, fork: bool = False):
@@ -296,7 +311,8 @@ def _worker_pool(workers: int, preload, fork: bool = False):
         importlib.import_module(name)
     sys.stdout.flush()  # nothing buffered here is written again by a child
     sys.stderr.flush()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_worker_started)
 
 
 def _check_workers_start(preload=()) -> None:

@@ -814,6 +814,10 @@ def _rational(x: np.ndarray, den: int, slack=1e-6) -> np.ndarray:
 MAX_LATTICE_TOL = 0.3
 
 
+#: the largest ``max_distance`` (Å) taken: an atom 10 Å from its image is no pseudo-symmetry (Bilbao PSEUDO: 2 Å)
+MAX_DISTANCE = 10.0
+
+
 def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: float = 0.08,
                        depth: int = 2) -> list[PseudoSupergroup]:
     """Supergroups of ``child`` up to index 2^depth the structure approximates within ``max_distance`` Å, and those
@@ -822,8 +826,9 @@ def pseudo_supergroups(child: Phase, *, max_distance: float = 2.0, lattice_tol: 
     shallower one and re-verified against the child itself."""
     if depth < 1:
         raise SymstrainInputError("--depth", f"depth must be at least 1, got {depth}")
-    if not (math.isfinite(max_distance) and max_distance > 0):
-        raise SymstrainInputError("--max-distance", f"must be a positive distance in Å, got {max_distance}")
+    if not (math.isfinite(max_distance) and 0 < max_distance <= MAX_DISTANCE):  # (1e308: an image grid of 10³⁰⁸)
+        raise SymstrainInputError("--max-distance", f"must be a distance in Å above 0 and at most {MAX_DISTANCE:g} "
+                                                    f"(atoms farther apart are no pseudo-symmetry), got {max_distance}")
     if not (math.isfinite(lattice_tol) and 0 <= lattice_tol <= MAX_LATTICE_TOL):
         raise SymstrainInputError("--lattice-tol", f"must be a finite strain from 0 to {MAX_LATTICE_TOL:g}, got "
                                   f"{lattice_tol} (a larger strain is no pseudo-symmetry)")

@@ -69,6 +69,12 @@ _MAX_BOX = 50_000_000
 _SLAB = 2_000_000
 
 
+#: the smallest d_min (Å) taken: ~λ/2 of the shortest wavelengths of diffraction (hard X-rays, electrons: ~0.02 Å)
+MIN_DMIN = 0.01
+#: the largest d_min (Å) taken (far above any cell's largest d-spacing: no reflection is left)
+MAX_DMIN = 1e6
+
+
 def enumerate_hkl(cell, dmin: float) -> np.ndarray:
     """(N, 3) int: every reflection h ≠ 0 with d ≥ dmin (Å), full sphere (h and −h both listed).
 
@@ -78,6 +84,9 @@ def enumerate_hkl(cell, dmin: float) -> np.ndarray:
     """
     if not (dmin > 0 and math.isfinite(dmin)):
         raise SymstrainInputError("--dmin", f"d_min must be a positive number of Å, got {dmin}")
+    if not MIN_DMIN <= dmin <= MAX_DMIN:  # (1e-308: dmin³ underflowed to 0; 1e308: dmin² overflowed: sweep 26)
+        raise SymstrainInputError("--dmin", f"d_min = {dmin:g} Å is outside {MIN_DMIN:g}–{MAX_DMIN:g} Å: no "
+                                            "diffraction experiment reaches below, and no cell has a d above")
     expected = 4 * math.pi / 3 * cell.volume / dmin**3
     if expected > MAX_REFLECTIONS:
         fits = math.ceil(dmin * (expected / MAX_REFLECTIONS) ** (1 / 3) * 100) / 100

@@ -337,6 +337,7 @@ def test_sigterm_stops_a_parallel_scan_and_its_workers(tmp_path):
         proc.communicate()
         raise AssertionError("scan did not end on SIGTERM: its processes still held stderr after 60 s") from None
     assert proc.returncode == 143 and "symstrain: terminated" in err
+    assert "Traceback" not in err  # (forked workers inherited the handler and printed theirs: sweep 26)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{k}").exists() for k in kids):
         time.sleep(0.05)
@@ -508,3 +509,45 @@ def test_cell_only_parents_written_in_other_ways(tmp_path, capsys):
         assert main(["relate", str(tmp_path / name), str(tmp_path / "child.cif"), "--json"]) == 0, name
         doc = json.loads(capsys.readouterr().out)
         assert doc["index"] == 6 and doc["parent"]["spacegroup"]["number"] == 221, name
+
+
+@pytest.mark.parametrize("args, words", [
+    (["reflections", "{LS}", "{HS}", "--dmin", "1e-308"], "is outside 0.01–1e+06 Å"),
+    (["domains", "{LS}", "{HS}", "--dmin", "1e308"], "is outside 0.01–1e+06 Å"),
+    (["domains", "{LS}", "{HS}", "--wavelength", "1e308"], "--wavelength: must be a wavelength in Å"),
+    (["domains", "{LS}", "{HS}", "--hkl", "99999999999999999999999,1,1"], "indices above 1000"),
+    (["pseudo", "{HS}", "--max-distance", "1e308"], "at most 10"),
+    (["model-series", "--tmin", "1e308", "--tmax", "inf"], "tmin ≤ tmax ≤ 10⁴ K"),
+])
+def test_nonsense_option_values_are_one_line_errors(args, words, tmp_path, capsys):
+    """Sweep 26: these values ended in 'internal error' (exit 70: ZeroDivisionError, OverflowError, a TypeError
+    from gemmi, numpy's 'Maximum allowed size exceeded'); each is now a one-line error naming the option (exit 2)."""
+    from pathlib import Path
+
+    from symstrain.cli import main
+
+    cifs = Path(__file__).resolve().parents[1] / "cifs"
+    names = {"{LS}": str(cifs / "model_LS_Pccn_90K.cif"), "{HS}": str(cifs / "model_HS_P21c_300K.cif")}
+    argv = [names.get(a, a) for a in args]
+    if argv[0] in ("reflections", "model-series"):
+        argv += ["--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("symstrain: error: ") and words in err and "\n" not in err
+
+
+def test_more_jobs_than_files_starts_no_more_workers_than_files(capsys):
+    """Sweep 26: --jobs 100000 on two files forked thousands of processes and ran past a 60 s limit. At most one
+    worker per item (and 4 per CPU): the two files are read as with --jobs 2."""
+    from pathlib import Path
+
+    from symstrain.cli import main
+
+    cifs = Path(__file__).resolve().parents[1] / "cifs"
+    files = [str(cifs / "model_LS_Pccn_90K.cif"), str(cifs / "model_HS_P21c_300K.cif")]
+    started = time.monotonic()
+    assert main(["info", *files, "--jobs", "100000", "--json"]) == 0
+    assert time.monotonic() - started < 30
+    import json
+
+    assert json.loads(capsys.readouterr().out)["n_read"] == 2

@@ -36,6 +36,10 @@ def add_arguments(p):
     p.add_argument("--tol", type=float, default=0.08, help="strain tolerance passed to relate (default 0.08)")
 
 
+#: the largest Miller index taken (|h| ≤ a/d_min: 1000 is a 1000 Å cell at 1 Å)
+MAX_INDEX = 1000
+
+
 def parse_hkl(items, source: str = "--hkl"):
     """[(h, k, l), ...] from items such as '1,0,1', '-1 0 1' or '(3,0,-4)'."""
     from ..errors import SymstrainInputError
@@ -49,6 +53,8 @@ def parse_hkl(items, source: str = "--hkl"):
             raise SymstrainInputError(source, f"{item!r}: give three integers such as 1,0,1") from None
         if len(hkl) != 3 or not any(hkl):
             raise SymstrainInputError(source, f"{item!r}: give three integers, not all zero, such as 1,0,1")
+        if max(abs(h) for h in hkl) > MAX_INDEX:  # (10²³ overflowed gemmi's integers: sweep 26)
+            raise SymstrainInputError(source, f"{item!r}: indices above {MAX_INDEX} are no reflection of a crystal")
         out.append(hkl)
     return out or None
 
@@ -65,6 +71,9 @@ def run(args):
 
     if args.top < 1:
         raise SymstrainInputError("--top", f"{args.top}: give at least 1 reflection")
+    if not 0 < args.wavelength <= 100:  # (1e308 overflowed: sweep 26; cold neutrons reach ~20 Å)
+        raise SymstrainInputError("--wavelength", f"must be a wavelength in Å, above 0 and at most 100, got "
+                                                  f"{args.wavelength:g}")
     if args.plot:
         plot = Path(args.plot)
         if plot.suffix.lower() != ".png":

@@ -24,8 +24,8 @@ def run(args):
     from .landau import parse_params
 
     refuse_existing(args.out, ["series.csv"])
-    if not (0 < args.tmin <= args.tmax) or not args.step > 0:
-        raise SymstrainInputError("--tmin/--tmax/--step", "need 0 < tmin ≤ tmax and step > 0")
+    if not (0 < args.tmin <= args.tmax <= 1e4) or not args.step > 0:  # (inf: an OverflowError, sweep 26)
+        raise SymstrainInputError("--tmin/--tmax/--step", "need 0 < tmin ≤ tmax ≤ 10⁴ K and step > 0")
     n = int(round((args.tmax - args.tmin) / args.step)) + 1
     if n > 5000:
         raise SymstrainInputError("--step", f"{n} temperatures per branch is more than 5000")
