@@ -85,7 +85,30 @@ def read_hkl(path, block: str | None = None) -> pd.DataFrame:
         df.attrs.update({"format": "hklf4", "block": "", "temperature": None, "cell": None, "twinned": False,
                          "warnings": warns})
     df.attrs["source"] = path
+    _check_values(df, path)
     return df
+
+
+#: an intensity or s.u. of larger magnitude is no measurement (their sums overflowed to null beside a numeric s.u.:
+#: sweep 26)
+MAX_INTENSITY = 1e30
+
+
+def _check_values(df: pd.DataFrame, path: str) -> None:
+    """Refuse intensities or s.u.'s beyond :data:`MAX_INTENSITY`, and a table none of whose intensities is known (all
+    '?': it reported ΣI = 0, sweep 26)."""
+    for col, what in (("I", "intensity"), ("sigma", "s.u.")):
+        if col not in df:
+            continue
+        v = df[col].to_numpy(dtype=float)
+        big = np.abs(np.nan_to_num(v)) > MAX_INTENSITY
+        if big.any():
+            i = int(np.argmax(big))
+            raise SymstrainInputError(path, f"reflection {i + 1} ({int(df['h'].iloc[i])} {int(df['k'].iloc[i])} "
+                                            f"{int(df['l'].iloc[i])}): {what} {v[i]:g} is no measurement (above "
+                                            f"{MAX_INTENSITY:g})")
+    if "I" in df and len(df) and not np.isfinite(df["I"].to_numpy(dtype=float)).any():
+        raise SymstrainInputError(path, f"none of the {len(df)} reflections has an intensity ('?' or '.' throughout)")
 
 
 def _looks_like_cif(text: str) -> bool:

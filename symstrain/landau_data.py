@@ -19,6 +19,9 @@ _BRANCH_NAMES = {"heating": "heating", "h": "heating", "up": "heating", "warming
                  "cooling": "cooling", "c": "cooling", "down": "cooling", "cool": "cooling"}
 #: highest temperature (K) a data row may give: no crystal phase survives far above 4000 K
 MAX_T = 1e4
+#: |q| or |η| and their s.u.'s above this are no order parameter (the model's η is of order 1), below MIN_SIGMA no s.u.
+MAX_VALUE = 1e3
+MIN_SIGMA = 1e-9
 
 
 def read_branch_csv(path, value: str, column: str | None = None) -> pd.DataFrame:
@@ -58,9 +61,19 @@ def clean_branch_frame(df, value, source) -> pd.DataFrame:
         out["sigma"] = pd.to_numeric(df[cols["sigma"]], errors="coerce")
         if not (np.isfinite(out["sigma"]) & (out["sigma"] > 0)).all():
             raise SymstrainInputError(source, "sigma must be positive numbers")
+        if not out["sigma"].between(MIN_SIGMA, MAX_VALUE).all():  # (1e-300: the weighted residuals overflowed and
+            # the fit crashed or hung, sweep 26)
+            raise SymstrainInputError(source, f"sigma must lie between {MIN_SIGMA:g} and {MAX_VALUE:g} (an s.u. of a "
+                                              f"dimensionless {value}), got {out['sigma'].min():g} … "
+                                              f"{out['sigma'].max():g}")
     bad = ~np.isfinite(out[["T", value]].to_numpy()).all(axis=1)
     if bad.any():
         raise SymstrainInputError(source, f"non-numeric or missing value in data row {int(np.argmax(bad)) + 1}")
+    big = out[value].abs() > MAX_VALUE
+    if big.any():  # (η = 1e308: the residuals overflowed, exit 70: sweep 26)
+        raise SymstrainInputError(source, f"{value} = {out[value][big].iloc[0]:g} in data row "
+                                          f"{int(np.argmax(big.to_numpy())) + 1} is no order parameter (|{value}| at "
+                                          f"most {MAX_VALUE:g})")
     if (out["T"] <= 0).any():
         raise SymstrainInputError(source, "temperatures must be positive (K)")
     if (out["T"] > MAX_T).any():  # (sweep 16: a row at 10⁹ K was fitted without a word)

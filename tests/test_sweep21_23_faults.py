@@ -513,11 +513,18 @@ def test_cell_only_parents_written_in_other_ways(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["reflections", "{LS}", "{HS}", "--dmin", "1e-308"], "is outside 0.01–1e+06 Å"),
-    (["domains", "{LS}", "{HS}", "--dmin", "1e308"], "is outside 0.01–1e+06 Å"),
+    (["domains", "{LS}", "{HS}", "--dmin", "1e308"], "--dmin: must be a d-spacing in Å from 0.01 to 1e6"),
     (["domains", "{LS}", "{HS}", "--wavelength", "1e308"], "--wavelength: must be a wavelength in Å"),
     (["domains", "{LS}", "{HS}", "--hkl", "99999999999999999999999,1,1"], "indices above 1000"),
     (["pseudo", "{HS}", "--max-distance", "1e308"], "at most 10"),
     (["model-series", "--tmin", "1e308", "--tmax", "inf"], "tmin ≤ tmax ≤ 10⁴ K"),
+    (["domains", "{LS}", "{HS}", "--dmin", "-1"], "--dmin: must be a d-spacing"),
+    (["landau", "--phase-diagram", "B=nan:1:3"], "lo and hi must be finite"),
+    (["modes", "{LS}", "{HS}", "--threshold", "nan"], "--threshold: must be an amplitude"),
+    (["fit", "--eta", "{ETA_HUGE}"], "is no order parameter"),
+    (["fit", "--q", "{Q_SIGMA_TINY}"], "sigma must lie between 1e-09 and 1000"),
+    (["reflections", "{LS}", "{HS}", "--hkl", "{HKL_HUGE}"], "is no measurement"),
+    (["reflections", "{LS}", "{HS}", "--hkl", "{HKL_UNKNOWN}"], "none of the 2 reflections has an intensity"),
 ])
 def test_nonsense_option_values_are_one_line_errors(args, words, tmp_path, capsys):
     """Sweep 26: these values ended in 'internal error' (exit 70: ZeroDivisionError, OverflowError, a TypeError
@@ -527,9 +534,19 @@ def test_nonsense_option_values_are_one_line_errors(args, words, tmp_path, capsy
     from symstrain.cli import main
 
     cifs = Path(__file__).resolve().parents[1] / "cifs"
+    rows = "".join(f"{T},{v},heating,{{s}}\n" for T, v in ((200, 0.1), (210, 0.2), (220, 0.3), (230, 1e308)))
+    files = {"{ETA_HUGE}": ("eta.csv", "T,eta,branch,sigma\n" + rows.format(s=0.01)),
+             "{Q_SIGMA_TINY}": ("q.csv", "T,q,branch,sigma\n" + rows.replace("1e+308", "0.4").format(s=1e-300)),
+             "{HKL_HUGE}": ("huge.hkl", "   1   0   0 1e308   1.0\n   0   1   0   10.0    1.0\n"
+                                        "   0   0   0    0.0    0.0\n"),
+             "{HKL_UNKNOWN}": ("q.cif", "data_r\nloop_\n_refln_index_h\n_refln_index_k\n_refln_index_l\n"
+                               "_refln_F_squared_meas\n_refln_F_squared_sigma\n1 0 0 ? ?\n0 1 0 ? ?\n")}
     names = {"{LS}": str(cifs / "model_LS_Pccn_90K.cif"), "{HS}": str(cifs / "model_HS_P21c_300K.cif")}
+    for key, (name, text) in files.items():
+        (tmp_path / name).write_text(text)
+        names[key] = str(tmp_path / name)
     argv = [names.get(a, a) for a in args]
-    if argv[0] in ("reflections", "model-series"):
+    if argv[0] in ("reflections", "model-series", "landau", "modes", "fit"):
         argv += ["--out", str(tmp_path / "o")]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

@@ -8,6 +8,8 @@ fig2cd.png, fig5.png and, with --phase-diagram, phase_diagram.csv/.png.
 
 from __future__ import annotations
 
+import math
+
 
 NAME = "landau"
 HELP = "Landau model of coupled spin crossover + symmetry breaking: hysteresis, transitions, figures"
@@ -74,6 +76,8 @@ def _parse_axes(spec):
             raise SymstrainInputError("--phase-diagram", f"expected X=lo:hi:n, got {part!r}") from None
         if n < 1 or n > 200:
             raise SymstrainInputError("--phase-diagram", f"{key}: n must be 1..200, got {n}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):  # (nan: points silently invalid, sweep 26)
+            raise SymstrainInputError("--phase-diagram", f"{key}: lo and hi must be finite numbers, got {part!r}")
         from ..landau import PARAMETERS
 
         if key.strip() not in PARAMETERS:

@@ -43,6 +43,8 @@ def run(args):
 
     if not args.max_distance > 0:
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
+    if not 0 <= args.threshold < 1e3:  # (nan was taken: sweep 26)
+        raise SymstrainInputError("--threshold", f"must be an amplitude in Å, 0 or more, got {args.threshold}")
     P = parse_basis(args.P, "--P") if args.P else None
     p = parse_vector(args.p, "--p") if args.p else None
     refuse_existing(args.out, ["modes.csv", "modes_strain.csv", "modes.png"])
