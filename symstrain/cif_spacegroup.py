@@ -694,12 +694,13 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     rot, trans, hm, op_tag = sg_parts
     B = lattice_basis_from_translations(extra)
     try:
-        on_B = SymOps(rot, trans).in_basis(B, source=source)
-        tabulated = identify_operations(on_B.rotations, on_B.translations, cell.transformed(B).matrix())
+        new_ops = SymOps(rot, trans).in_basis(B, source=source)
+        ident = identify_operations(new_ops.rotations, new_ops.translations, cell.transformed(B).matrix())
     except SymstrainInputError:
-        tabulated = None
-    if tabulated is None or not tabulated.tabulated:
+        ident = None
+    if ident is None or not ident.tabulated:
         B = _conventional_basis(rot, trans, B, cell)
+        new_ops = ident = None  # (made again below, on the new basis)
     Binv = np.linalg.inv(B)
     new_cell_params = cell.transformed(B)
     # s.u.'s scale with the cell edges, and U_ij (referred to the reciprocal axes) are unchanged, only
@@ -710,9 +711,11 @@ def reduce_to_true_lattice(cell, sg_parts, atoms, extra, source, warnings):
     else:  # each new parameter's s.u. by first-order propagation (inputs independent, as everywhere)
         su = _transformed_su(cell, B)
     new_cell = Cell(*(float(x) for x in new_cell_params.params), su=su)
-    new_ops = SymOps(rot, trans).in_basis(B, source=source)
+    if new_ops is None:
+        new_ops = SymOps(rot, trans).in_basis(B, source=source)
     new_rot, new_trans = new_ops.rotations, new_ops.translations
-    ident = identify_operations(new_rot, new_trans, new_cell.matrix())
+    if ident is None:
+        ident = identify_operations(new_rot, new_trans, new_cell.matrix())
     if ident is None:
         raise SymstrainInputError(source, f"the symmetry operators in {op_tag} are not a recognisable space group")
     new_atoms = []
