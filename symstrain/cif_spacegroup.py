@@ -40,6 +40,7 @@ Conventions
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -86,12 +87,22 @@ class SymmetryItems:
     coordinate_code_tag: str | None = None
 
 
+_BASIS_LETTER = re.compile(r"[abcABC]")
+
+
 def _parse_operators(items: SymmetryItems, source) -> SymOps:
     """The operators (translations wrapped into [0, 1)) read from the operator strings by gemmi, as a
     :class:`SymOps` in the order written (``items.operators`` must not be empty). Each gemmi operator's numbers are
     read out once (``SymOps.from_gemmi`` would read them again)."""
     import gemmi
 
+    from .ops import operator_problem
+
+    letters = _BASIS_LETTER.search("".join(items.operators))
+    if letters:  # gemmi reads 'a,b,c' as a basis change, x,y,z: in an operator list it is a mistake, not an identity
+        s = next(s for s in items.operators if _BASIS_LETTER.search(s))
+        raise SymstrainInputError(source, f"symmetry operator {s!r} in {items.operators_tag} uses the basis letter "
+                                          f"{letters.group()!r}: operators are written in x, y, z")
     ops, unread = [], None
     for s in items.operators:
         try:
@@ -110,7 +121,7 @@ def _parse_operators(items: SymmetryItems, source) -> SymOps:
     if unread is not None:
         s, exc = unread
         raise SymstrainInputError(
-            source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {' '.join(str(exc).split())}"
+            source, f"cannot read symmetry operator {s!r} in {items.operators_tag}: {operator_problem(s, exc)}"
         ) from None
     return SymOps(r // den, np.array([op.tran for op in ops], dtype=float).reshape(-1, 3) / den)
 
@@ -199,6 +210,8 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                     "number_disagrees", source,
                     f"{number_tag} {n} disagrees with the symmetry operators ({info.hm}, {info.number}); "
                     "the operators are used"))
+        if extra is None and hall is not None:
+            _check_hall_against_ops(hall, hall_tag, op_tag, info, source, warnings)
         return info, extra
 
     if hm is not None:
@@ -595,6 +608,25 @@ def _checked_ops(operators, op_tag, source, warnings):
     rot.flags.writeable = False
     trans.flags.writeable = False
     return rot, trans
+
+
+def _check_hall_against_ops(hall, hall_tag, op_tag, info, source, warnings) -> None:
+    """The H-M symbol's rule for a Hall symbol beside operators: one gemmi cannot read is ``symbol_not_recognised``,
+    one of another group type than the operators' is ``symbol_disagrees``; the operators are used either way."""
+    import gemmi
+
+    try:
+        gemmi.symops_from_hall(" ".join(hall.replace("_", " ").split()))
+    except (ValueError, RuntimeError):
+        warnings.append(WarningText("symbol_not_recognised", source, f"Hall symbol {hall!r} in {hall_tag} not "
+                                                                     "recognised; the group is taken from the operators"))
+        return
+    sgh = sg_from_hall(hall)  # None for a readable Hall symbol of a setting gemmi does not tabulate: not judged
+    if sgh is not None and sgh.number != info.number:
+        warnings.append(WarningText(
+            "symbol_disagrees", source,
+            f"the Hall symbol {hall!r} ({sgh.number}) disagrees with the symmetry operators in {op_tag} "
+            f"({info.hm}, {info.number}), which form a group and are used"))
 
 
 def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):

@@ -372,7 +372,7 @@ class SymOps:
             try:
                 ops.append(gemmi.Op(s))
             except (ValueError, RuntimeError) as exc:
-                raise SymstrainInputError(source, f"cannot read symmetry operator {s!r}: {' '.join(str(exc).split())}") from None
+                raise SymstrainInputError(source, f"cannot read symmetry operator {s!r}: {operator_problem(s, exc)}") from None
         return cls.from_gemmi(ops)
 
     def to_gemmi(self):
@@ -612,3 +612,27 @@ class SymOps:
         _, sv, vt = np.linalg.svd(M, full_matrices=False)  # (3k ≥ 3 rows: every right vector, no 3k × 3k U)
         rank = int(np.sum(sv > 1e-9))
         return vt[rank:].T
+
+
+def operator_problem(text: str, exc: Exception) -> str:
+    """What is wrong with an operator string gemmi could not read (``exc``), in words that name the string's own
+    fault: gemmi's messages can blame the encoding of a valid UTF-8 '½' or quote an empty term."""
+    bad = next((ch for ch in text if not (ch.isascii() and ch.isprintable())), None)
+    if bad is not None:
+        return f"character {bad!r} (U+{ord(bad):04X}) is not allowed in an operator (write a fraction as 1/2)"
+    if not text.strip():
+        return "the operator is empty"
+    if ";" in text:
+        return "';' joins two operators: give one per line"
+    parts = text.split(",")
+    if len(parts) != 3:
+        return f"{len(parts)} term(s) separated by commas; an operator has 3, such as '-x+1/2,y,-z'"
+    for k, part in enumerate(parts):
+        term = part.strip()
+        if not term:
+            return f"coordinate term {k + 1} is empty"
+        if term[-1] in "+-":
+            return f"coordinate term {term!r} ends in a sign"
+    msg = " ".join(str(exc).split())
+    readable = msg.isascii() and msg.isprintable() and "codec" not in msg
+    return msg if readable else "not an operator such as '-x+1/2,y,-z'"

@@ -28,7 +28,6 @@ from .phase import Phase
 
 #: codes of the warnings this module writes (its own; those it passes on keep their codes)
 WARNING_CODES = {
-    "lattice_misfit": "the child cell differs from the parent lattice mapped by P",
     "twinned_data": "twinned data: the SB classification uses the indices of one twin individual",
     "hkl_cell_mismatch": "the cell of a reflection file differs from the structure's",
     "strong_absent_reflections": "reflections absent in both groups are observed strong",
@@ -251,6 +250,8 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
     from .hkl import primary_individual
     from .intensities import RADIATIONS, check_radiation, classify_measured, eta_series, measured_summary
     from .intensities import predict_intensities
+    from .correspondence import finite_strain_norm
+    from .notation import basis_string
     from .reflection_classes import check_subgroup, largest_d, reflections_from_groups
 
     temps = check_inputs(dmin=dmin, top=top, radiation=radiation, indexing=indexing, hkl_data=hkl_data,
@@ -266,10 +267,10 @@ def analyse_reflections(parent: Phase, child: Phase, *, dmin: float = 0.8, P=Non
         p = np.zeros(3) if p is None else np.asarray(p, dtype=float)
         check_subgroup(parent.spacegroup, child.spacegroup, P, p, source="--P/--p")
         source = "given"
-        mis = _metric_misfit(child.cell.metric(), P.T @ parent.cell.metric() @ P)
-        if mis > 0.05:
-            warnings.append(WarningRecord("lattice_misfit", "--P", f"the child cell differs from the parent lattice "
-                                          f"mapped by --P by {100 * mis:.0f} % of the metric: check --P"))
+        mis = finite_strain_norm(P.T @ parent.cell.metric() @ P, child.cell.metric())
+        if not mis <= tol:  # relate's and modes' rule: a lattice outside the strain tolerance is no relation
+            raise SymstrainInputError("--P", f"the child cell and the parent lattice mapped by P = {basis_string(P)} "
+                                             f"differ by {mis:.4f} (finite strain), above --tol {tol:g}: check --P")
     else:
         from .pairing import on_atoms_origin
         from .relation import relate

@@ -525,14 +525,17 @@ def test_cli_toy_with_two_temperatures(tmp_path, capsys):
     rc = main(["reflections", str(par), str(chi), "--dmin", "1.2", "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 2 and "already exists" in err and err.count("\n") == 1
-    # the (b, -a, c) conjugate as an override: same child-indexed rules, other parent-indexed ones
+    # the (b, -a, c) conjugate: a = 9, b = 10 Å make it a finite strain of (100/81 - 1)/2 = 0.1173 > --tol 0.08 →
+    # refused as relate and modes refuse it; within --tol 0.2: same child-indexed rules, other parent-indexed ones
+    rc = main(["reflections", str(par), str(chi), "--P", "b,-a,c", "--dmin", "1.5", "--out", str(tmp_path / "o2")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "differ by 0.1173" in err and err.count("\n") == 1 and not (tmp_path / "o2").exists()
     rc = main(["reflections", str(par), str(chi), "--P", "b,-a,c", "--dmin", "1.5", "--out", str(tmp_path / "o2"),
-               "--json"])
+               "--tol", "0.2", "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert {c["parent_text"] for c in doc["broken_conditions"] if c["contained_in"] is None} == \
         {"h0l: l = 2n", "hk0: h+k = 2n"}
-    assert any("differs from the parent lattice mapped by --P" in w["message"] for w in doc["warnings"])  # a ≠ b here
     # an origin that puts the child's inversion centre at x = 1/4 of Pccn: not a subgroup → one line, exit 2
     rc = main(["reflections", str(par), str(chi), "--p", "1/4,0,0", "--out", str(tmp_path / "o3")])
     err = capsys.readouterr().err

@@ -155,7 +155,8 @@ def _number(text: str, source: str) -> float:
 
 def parse_basis(text: str, source: str = "--P") -> np.ndarray:
     """3×3 P (columns = child basis vectors in parent units) from ``"b,-a,c"`` / ``"a-b,a+b,2c"`` /
-    ``"1/2a+1/2b,..."``, or from nine numbers row by row (``"0,-1,0; 1,0,0; 0,0,1"``); a singular P is refused."""
+    ``"1/2a+1/2b,..."``, or from nine numbers row by row (``"0,-1,0; 1,0,0; 0,0,1"``); a singular or left-handed
+    (det P < 0) P is refused."""
     t = text.replace(" ", "").replace("(", "").replace(")", "")
     if not re.search(r"[abc]", t):
         parts = [x for x in re.split(r"[,;\s]+", text.strip().strip("()")) if x]
@@ -177,8 +178,11 @@ def parse_basis(text: str, source: str = "--P") -> np.ndarray:
                 pos = m.end()
             if pos != len(col) or not col:
                 raise SymstrainInputError(source, f"cannot read {col!r} in {text!r}: use terms like a, -b, 2c, 1/2a+1/2b")
-    if abs(np.linalg.det(P)) < 1e-9:
+    det = np.linalg.det(P)
+    if abs(det) < 1e-9:
         raise SymstrainInputError(source, f"{text!r} is singular (det P = 0)")
+    if det < 0:  # crystallographic bases are right-handed: one policy for strain, reflections, modes and table
+        raise SymstrainInputError(source, f"{text!r} is left-handed (det P = {det:g} < 0): negate one basis vector")
     return P
 
 

@@ -1,0 +1,114 @@
+"""Faults found by sweep 26 (session 27) and fixed in session 28, each against a number or rule derived
+independently of symstrain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CIFS = Path(__file__).resolve().parents[1] / "cifs"
+LS, HS = CIFS / "model_LS_Pccn_90K.cif", CIFS / "model_HS_P21c_300K.cif"
+
+
+def _main(capsys, *args):
+    from symstrain.cli import main
+
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@pytest.mark.parametrize("command", ["strain", "reflections", "modes"])
+@pytest.mark.parametrize("basis", ["a,b,-c", "b,a,c"])
+def test_a_left_handed_P_is_refused_by_every_command(tmp_path, capsys, command, basis):
+    """det P = −1 (a,b,−c; b,a,c): strain refused it, reflections and modes ran with status "ok" (sweep 26). One
+    policy now: exit 2, one line naming --P, no output folder."""
+    P = {"a,b,-c": np.diag([1, 1, -1]), "b,a,c": np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]])}[basis]
+    assert np.linalg.det(P) == pytest.approx(-1)
+    out = tmp_path / "o"
+    rc, _, err = _main(capsys, command, LS, HS, "--P", basis, *(["--out", out] if command != "strain" else []))
+    assert rc == 2 and err.count("\n") == 1 and "--P" in err and "left-handed" in err and not out.exists()
+
+
+def test_a_left_handed_P_is_refused_by_table(tmp_path, capsys):
+    rc, _, err = _main(capsys, "table", HS, "--parent", LS, "--P", "a,b,-c", "--out", tmp_path / "t")
+    assert rc == 2 and "left-handed" in err and err.count("\n") == 1
+
+
+def _matrix(cell):
+    return np.array(cell.orth.mat)
+
+
+def test_reflections_refuses_a_P_whose_lattice_is_outside_the_strain_tolerance(tmp_path, capsys):
+    """--P 2a,b,c maps the parent's a (16.9 Å) onto a child a of ~17 Å: a finite strain near −0.37. modes and strain
+    refused it; reflections ran with a warning (sweep 26). Expected number from numpy: the Green–Lagrange strain
+    E = ½(FᵀF − I), F = A_child·(A_parent·P)⁻¹, its largest |eigenvalue|."""
+    import gemmi
+
+    par, chi = gemmi.read_small_structure(str(LS)).cell, gemmi.read_small_structure(str(HS)).cell
+    F = _matrix(chi) @ np.linalg.inv(_matrix(par) @ np.diag([2.0, 1, 1]))
+    expected = np.max(np.abs(np.linalg.eigvalsh(0.5 * (F.T @ F - np.eye(3)))))
+    assert 0.3 < expected < 0.45
+    out = tmp_path / "r"
+    rc, _, err = _main(capsys, "reflections", LS, HS, "--P", "2a,b,c", "--out", out)
+    assert rc == 2 and err.count("\n") == 1 and not out.exists()
+    got = float(err.split("differ by ")[1].split()[0])
+    assert got == pytest.approx(expected, abs=6e-4)
+    # the right P still runs
+    rc, out_json, _ = _main(capsys, "reflections", LS, HS, "--P", "a,b,c", "--json", "--out", tmp_path / "ok")
+    assert rc == 0 and json.loads(out_json)["relation_source"] == "given"
+
+
+def _variant(tmp_path, name, old, new, src=LS):
+    text = src.read_text()
+    assert text.count(old) == 1
+    path = tmp_path / name
+    path.write_text(text.replace(old, new))
+    return path
+
+
+@pytest.mark.parametrize("hall, code", [("'-F 4vw 2vw 3'", "symbol_disagrees"), ("'Q 99 zz'", "symbol_not_recognised"),
+                                        ("'-P 2ab 2ac'", None)])
+def test_a_hall_symbol_beside_the_operators_is_judged_as_the_hm_symbol_is(tmp_path, capsys, hall, code):
+    """Pccn's operators with the Hall symbol of Fd-3m (227) or a meaningless one gave no warning (sweep 26); the
+    H-M symbol gets symbol_disagrees / symbol_not_recognised. -P 2ab 2ac is Pccn's own Hall symbol (ITA): silent."""
+    path = _variant(tmp_path, "hall.cif", "'-P 2ab 2ac'", hall)
+    rc, out, _ = _main(capsys, "info", "--json", path)
+    doc = json.loads(out)
+    assert rc == 0 and doc["results"][0]["spacegroup"]["number"] == 56
+    codes = [w["code"] for w in doc["warnings"]]
+    assert codes == ([] if code is None else [code])
+    if code == "symbol_disagrees":
+        assert "(227)" in doc["warnings"][0]["message"]
+
+
+def test_a_cif_with_cr_only_line_ends_is_read_as_with_lf(tmp_path, capsys):
+    """Old-Mac line ends (CR only) made the first '#' comment swallow the file: "empty file" (sweep 26)."""
+    path = tmp_path / "cr.cif"
+    path.write_bytes(LS.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert b"\n" not in path.read_bytes()
+    docs = []
+    for p in (LS, path):
+        rc, out, _ = _main(capsys, "info", "--json", p)
+        assert rc == 0
+        r = json.loads(out)["results"][0]
+        docs.append((r["cell"], r["formula"], r["spacegroup"]["number"]))
+    assert docs[0] == docs[1]
+
+
+@pytest.mark.parametrize("op, words", [
+    ("x,y,z+½", "character '½' (U+00BD)"),
+    ("x,,z", "coordinate term 2 is empty"),
+    ("x+1/2+,y,z", "coordinate term 'x+1/2+' ends in a sign"),
+    ("x,y,z; -x,-y,-z", "';' joins two operators"),
+    ("x,y", "2 term(s) separated by commas"),
+    ("a,b,c", "basis letter 'a'"),
+])
+def test_an_unreadable_operator_is_named_in_symstrains_words(tmp_path, capsys, op, words):
+    """gemmi's messages blamed UTF-8 for a valid '½', quoted empty terms, and read 'a,b,c' as x,y,z (sweep 26)."""
+    path = _variant(tmp_path, "op.cif", "8 x,-y+1/2,z+1/2", f"8 '{op}'")
+    rc, _, err = _main(capsys, "info", path)
+    assert rc == 2 and err.count("\n") == 1 and str(path) in err and words in err and "codec" not in err
