@@ -18,6 +18,8 @@ Formats
   converted to I = F², σ(I) = 2F·σ(F) with a warning.
 * FCF (SHELX list code 4, a CIF): h k l Fc² Fo² σ(Fo²) status.
 * ``_twin_refln_`` loop (twinned data): read with its datum and individual ids (``twinned`` = True).
+* SHELX HKLF 5 (an HKLF 4 layout whose batch column has negative twin-component numbers): read the same way, one
+  datum per group of component lines (:func:`hklf5_twins`).
 * hkl embedded in a CIF as the ``_shelx_hkl_file`` text field (HKLF 4 inside).
 
 Classification of the reflections lives in ``reflection_classes.py`` and ``intensities.py``. Nothing here prints.
@@ -84,6 +86,7 @@ def read_hkl(path, block: str | None = None) -> pd.DataFrame:
         df, warns = parse_hklf4(text, path)
         df.attrs.update({"format": "hklf4", "block": "", "temperature": None, "cell": None, "twinned": False,
                          "warnings": warns})
+        df = hklf5_twins(df, path)
     df.attrs["source"] = path
     _check_values(df, path)
     return df
@@ -184,6 +187,35 @@ def parse_hklf4(text: str, source: str = "<hkl>") -> tuple[pd.DataFrame, list[st
     if batch is not None:
         df["batch"] = batch
     return df, warns
+
+
+def hklf5_twins(df: pd.DataFrame, path: str) -> pd.DataFrame:
+    """An HKLF 4 table whose batch column holds negative numbers is SHELX HKLF 5 (twinned data): each observed
+    intensity is a group of lines, one per twin component, the component number m negative on all but the group's
+    last line, which gives the intensity. Returned with ``datum_id`` (group), ``twin_individual`` (|m|), every line
+    of a group carrying its last line's I and σ, and ``twinned`` = True; any other table unchanged."""
+    if "batch" not in df or not (df["batch"].to_numpy() < 0).any():
+        return df
+    m = df["batch"].to_numpy()
+    if (m == 0).any():
+        i = int(np.argmax(m == 0))
+        raise SymstrainInputError(path, f"HKLF 5 (negative component numbers) but reflection {i + 1} has component "
+                                        "number 0: each line needs a twin component ±1, ±2, …")
+    if m[-1] < 0:
+        raise SymstrainInputError(path, "HKLF 5: the last reflection has a negative component number, so its group "
+                                        "of twin components has no line giving the intensity (a cut file?)")
+    datum = np.concatenate([[0], np.cumsum(m > 0)[:-1]])
+    last = np.flatnonzero(m > 0)  # the line giving each group's intensity, in group order
+    out = df.drop(columns="batch").assign(I=df["I"].to_numpy()[last][datum],
+                                          sigma=df["sigma"].to_numpy()[last][datum],
+                                          datum_id=(datum + 1).astype(str), twin_individual=np.abs(m).astype(str))
+    out.attrs = dict(df.attrs)
+    out.attrs["format"] = "hklf5" if df.attrs.get("format") == "hklf4" else df.attrs.get("format")
+    out.attrs["twinned"] = True
+    out.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(
+        "twinned_data", path, f"HKLF 5 twinned data: {len(last)} intensities over {len(df)} component lines; each "
+                              "intensity is the sum over the twin components of its group")]
+    return out
 
 
 #: characters at which str.splitlines() breaks a line but bytes.splitlines() does not, and NUL (used as padding)
@@ -455,7 +487,7 @@ def _read_block(b, path: str) -> pd.DataFrame | None:
         text = gemmi.cif.as_string(raw)
         df, warns = parse_hklf4(text, f"{path} (_shelx_hkl_file)")
         df.attrs.update({"format": "cif_shelx_hkl_file", "twinned": False, "warnings": warns})
-        return df
+        return hklf5_twins(df, path)
     if cols is not None:
         raise SymstrainInputError(path, f"_refln_ loop without measured intensities: needs one of "
                                         f"{', '.join('_refln_' + m for m, _ in _I_PAIRS)} or _refln_F_meas")

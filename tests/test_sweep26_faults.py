@@ -112,3 +112,46 @@ def test_an_unreadable_operator_is_named_in_symstrains_words(tmp_path, capsys, o
     path = _variant(tmp_path, "op.cif", "8 x,-y+1/2,z+1/2", f"8 '{op}'")
     rc, _, err = _main(capsys, "info", path)
     assert rc == 2 and err.count("\n") == 1 and str(path) in err and words in err and "codec" not in err
+
+
+def _hkl_line(h, k, l, I, s, m):
+    return f"{h:4d}{k:4d}{l:4d}{I:8.2f}{s:8.2f}{m:4d}\n"
+
+
+def test_an_hklf5_file_is_read_as_twinned_data(tmp_path):
+    """Negative batch numbers mark SHELX HKLF 5 (the last line of each group of twin components positive, and it
+    gives the intensity): it was read as HKLF 4, every component a reflection of its own (sweep 26). By hand: three
+    groups → three data; individual 1's indices kept for each."""
+    from symstrain.hkl import primary_individual, read_hkl
+
+    lines = [(1, 0, 0, 5.0, 0.5, -2), (0, 1, 0, 5.0, 0.5, 1), (2, 0, 0, 10.0, 1.0, 1),
+             (0, 0, 1, 3.0, 0.3, -1), (1, 1, 1, 7.0, 0.7, 2), (0, 0, 0, 0, 0, 0)]
+    path = tmp_path / "twin.hkl"
+    path.write_text("".join(_hkl_line(*x) for x in lines))
+    df = read_hkl(path)
+    assert df.attrs["twinned"] and df.attrs["format"] == "hklf5"
+    assert df["datum_id"].tolist() == ["1", "1", "2", "3", "3"]
+    assert df["twin_individual"].tolist() == ["2", "1", "1", "1", "2"]
+    assert df["I"].tolist() == [5.0, 5.0, 10.0, 7.0, 7.0]  # group 3's intensity is that of its last (positive) line
+    assert any("3 intensities over 5 component lines" in w for w in df.attrs["warnings"])
+    one = primary_individual(df)
+    assert one[["h", "k", "l"]].to_numpy().tolist() == [[0, 1, 0], [2, 0, 0], [0, 0, 1]]
+    assert one["I"].tolist() == [5.0, 10.0, 7.0]
+    # plain HKLF 4 with (positive) batch numbers stays untwinned
+    path.write_text("".join(_hkl_line(*x) for x in [(1, 0, 0, 5.0, 0.5, 1), (0, 1, 0, 4.0, 0.4, 2)]))
+    df = read_hkl(path)
+    assert not df.attrs["twinned"] and df["batch"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("lines, words", [
+    ([(1, 0, 0, 5.0, 0.5, 1), (0, 1, 0, 5.0, 0.5, -2)], "last reflection has a negative component"),
+    ([(1, 0, 0, 5.0, 0.5, -2), (0, 1, 0, 5.0, 0.5, 0), (0, 0, 1, 1.0, 0.1, 1)], "reflection 2 has component number 0"),
+])
+def test_a_broken_hklf5_file_is_one_line_exit_2(tmp_path, lines, words):
+    from symstrain.errors import SymstrainInputError
+    from symstrain.hkl import read_hkl
+
+    path = tmp_path / "bad.hkl"
+    path.write_text("".join(_hkl_line(*x) for x in lines))
+    with pytest.raises(SymstrainInputError, match=words):
+        read_hkl(path)

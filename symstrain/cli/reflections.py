@@ -46,7 +46,8 @@ def add_arguments(p):
     p.add_argument("--p", dest="p", metavar="X,Y,Z",
                    help="override the child origin in parent fractional coordinates, e.g. '1/4,0,0' (default 0 with --P)")
     p.add_argument("--hkl", nargs="+", metavar="FILE",
-                   help="measured intensities (HKLF 4, hkl CIF, FCF, CIF with _shelx_hkl_file), one per temperature")
+                   help="measured intensities (HKLF 4 or 5, hkl CIF, FCF, CIF with _shelx_hkl_file), one per "
+                        "temperature")
     p.add_argument("--temperatures", nargs="+", type=float, metavar="T",
                    help="temperatures (K) of the --hkl files, in order (default: read from each file)")
     p.add_argument("--hkl-setting", choices=("child", "parent"), default="child",
