@@ -82,6 +82,9 @@ def clean_branch_frame(df, value, source) -> pd.DataFrame:
                                           "where no crystal exists")
     if len(out) < 2:
         raise SymstrainInputError(source, "needs at least two data rows")
+    if out["T"].nunique() < 2:  # (sweep 26: fitted with exit 0; nothing in it depends on T)
+        raise SymstrainInputError(source, f"every row is at T = {out['T'].iloc[0]:g} K: a temperature series needs "
+                                          "rows at two or more temperatures")
     if value == "q" and (out["q"].abs() > 1.2).any():
         raise SymstrainInputError(source, "q must lie in [−1, 1] (values beyond ±1.2 found); convert χMT first")
     return out.reset_index(drop=True)

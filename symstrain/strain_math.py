@@ -72,7 +72,11 @@ def parse_components(names, source: str = "--sb") -> np.ndarray:
             raise SymstrainInputError(source, f"unknown strain component {name!r}: use e11 e22 e33 e23 e13 e12 "
                                       "or combinations such as e11-e22")
         rows.append(row)
-    return np.array(rows).reshape(-1, 6)
+    V = np.array(rows).reshape(-1, 6)
+    if len(V) > 1 and np.linalg.matrix_rank(V, tol=1e-9) < len(V):  # 'e13,e13': one component named twice
+        raise SymstrainInputError(source, f"{', '.join(names)}: the components are not independent (one is a "
+                                          "combination of the others)")
+    return V
 
 
 def complement(V: np.ndarray) -> np.ndarray:

@@ -155,3 +155,24 @@ def test_a_broken_hklf5_file_is_one_line_exit_2(tmp_path, lines, words):
     path.write_text("".join(_hkl_line(*x) for x in lines))
     with pytest.raises(SymstrainInputError, match=words):
         read_hkl(path)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["strain", LS, HS, "--sb", "e13,e13"], "not independent"),
+    (["strain", LS, HS, "--sb", "e11-e22,e22-e11"], "not independent"),
+    (["reflections", LS, HS, "--p", ""], "--p: '': give three"),
+    (["modes", LS, HS, "--P", ""], "--P: '': give three"),
+])
+def test_empty_or_repeated_relation_options_are_refused(tmp_path, capsys, args, words):
+    """--sb e13,e13 ran; --p '' fell back to the origin 0 (sweep 26)."""
+    extra = ["--out", tmp_path / "o"] if args[0] != "strain" else []
+    rc, _, err = _main(capsys, *args, *extra)
+    assert rc == 2 and words in err and err.count("\n") == 1
+
+
+def test_fit_refuses_a_series_at_one_temperature(tmp_path, capsys):
+    """Every row at 200 K was fitted with exit 0 (sweep 26): nothing in such data depends on T."""
+    path = tmp_path / "q.csv"
+    path.write_text("T,q,branch\n" + "".join(f"200,{q:.3f},heating\n" for q in np.linspace(-0.9, 0.9, 12)))
+    rc, _, err = _main(capsys, "fit", "--q", path, "--out", tmp_path / "f")
+    assert rc == 2 and "every row is at T = 200 K" in err and err.count("\n") == 1 and not (tmp_path / "f").exists()

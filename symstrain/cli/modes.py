@@ -45,8 +45,8 @@ def run(args):
         raise SymstrainInputError("--max-distance", f"must be positive, got {args.max_distance}")
     if not 0 <= args.threshold < 1e3:  # (nan was taken: sweep 26)
         raise SymstrainInputError("--threshold", f"must be an amplitude in Å, 0 or more, got {args.threshold}")
-    P = parse_basis(args.P, "--P") if args.P else None
-    p = parse_vector(args.p, "--p") if args.p else None
+    P = parse_basis(args.P, "--P") if args.P is not None else None
+    p = parse_vector(args.p, "--p") if args.p is not None else None
     refuse_existing(args.out, ["modes.csv", "modes_strain.csv", "modes.png"])
     parent = read_cif(args.parent, atoms_required=False)
     if not parent.atoms and args.reference != "symmetrized":  # (a parent known by its cell and group alone)

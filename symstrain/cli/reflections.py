@@ -103,8 +103,8 @@ def _read_inputs(args):
     from ..hkl import read_hkl
     from ..reflection_analysis import check_inputs
 
-    P = parse_P(args.P) if args.P else None
-    p = parse_p(args.p) if args.p else None
+    P = parse_P(args.P) if args.P is not None else None
+    p = parse_p(args.p) if args.p is not None else None
     sections = [_section(s) for s in args.section]
     strain_table = None
     if args.strain_table:

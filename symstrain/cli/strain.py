@@ -38,7 +38,8 @@ def add_arguments(p):
     p.add_argument("--P", dest="P", metavar="BASIS",
                    help="override P: child basis in reference units, e.g. 'b,-a,c' or '0,-1,0;1,0,0;0,0,1' (rows)")
     p.add_argument("--sb", metavar="COMPONENTS",
-                   help="symmetry-breaking components, e.g. 'e13' or 'e11-e22' (default: from the relation)")
+                   help="symmetry-breaking components, e.g. 'e13' or 'e11-e22', '' for none (default: from the "
+                        "relation)")
     p.add_argument("--frame", choices=("cstar", "c"), default="cstar",
                    help="Cartesian frame: cstar = X∥a, Z∥c* (default, gemmi); c = Z∥c, X∥a*")
     p.add_argument("--finite", choices=("green", "euler", "both"), help="also report finite strains")
@@ -99,7 +100,7 @@ def run(args):
     check_options(T=args.temperature, tol=args.tol, max_strain=args.max_strain, degree=args.degree or 0,
                   theta_s=args.theta_s, T_range=T_range)
     check_usage(args)
-    P = parse_P(args.P) if args.P else None
+    P = parse_P(args.P) if args.P is not None else None
     sb = parse_sb(args.sb)
     cells = None
     if args.reference_cells:  # read before the structures: a bad table is refused before anything runs

@@ -167,7 +167,7 @@ def run(args):
     if args.baseline and T_range is None and not args.baseline_cells:
         raise SymstrainInputError("--baseline", "say which rows are the paraphase: --baseline-range TMIN:TMAX "
                                   "(or give --baseline-cells CSV)")
-    P = parse_P(args.P) if args.P else None
+    P = parse_P(args.P) if args.P is not None else None
     sb = parse_sb(args.sb)
     names = list(FILES[:2]) + ([] if args.no_plots else list(FILES[2:]))
     refuse_existing(args.out, names)
