@@ -75,6 +75,15 @@ MIN_DMIN = 0.01
 MAX_DMIN = 1e6
 
 
+def check_dmin(dmin: float) -> None:
+    """Refuse a d_min (Å) that is not a positive number within :data:`MIN_DMIN`–:data:`MAX_DMIN`."""
+    if not (dmin > 0 and math.isfinite(dmin)):
+        raise SymstrainInputError("--dmin", f"d_min must be a positive number of Å, got {dmin}")
+    if not MIN_DMIN <= dmin <= MAX_DMIN:  # (1e-308: dmin³ underflowed to 0; 1e308: dmin² overflowed: sweep 26)
+        raise SymstrainInputError("--dmin", f"d_min = {dmin:g} Å is outside {MIN_DMIN:g}–{MAX_DMIN:g} Å: no "
+                                            "diffraction experiment reaches below, and no cell has a d above")
+
+
 def enumerate_hkl(cell, dmin: float) -> np.ndarray:
     """(N, 3) int: every reflection h ≠ 0 with d ≥ dmin (Å), full sphere (h and −h both listed).
 
@@ -82,11 +91,7 @@ def enumerate_hkl(cell, dmin: float) -> np.ndarray:
     Sorted by decreasing d, then h, k, l. More than :data:`MAX_REFLECTIONS` (by the sphere's volume,
     4π/3·V/d_min³) is refused with the d_min that fits.
     """
-    if not (dmin > 0 and math.isfinite(dmin)):
-        raise SymstrainInputError("--dmin", f"d_min must be a positive number of Å, got {dmin}")
-    if not MIN_DMIN <= dmin <= MAX_DMIN:  # (1e-308: dmin³ underflowed to 0; 1e308: dmin² overflowed: sweep 26)
-        raise SymstrainInputError("--dmin", f"d_min = {dmin:g} Å is outside {MIN_DMIN:g}–{MAX_DMIN:g} Å: no "
-                                            "diffraction experiment reaches below, and no cell has a d above")
+    check_dmin(dmin)
     expected = 4 * math.pi / 3 * cell.volume / dmin**3
     if expected > MAX_REFLECTIONS:
         fits = math.ceil(dmin * (expected / MAX_REFLECTIONS) ** (1 / 3) * 100) / 100

@@ -513,12 +513,12 @@ def test_cell_only_parents_written_in_other_ways(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["reflections", "{LS}", "{HS}", "--dmin", "1e-308"], "is outside 0.01–1e+06 Å"),
-    (["domains", "{LS}", "{HS}", "--dmin", "1e308"], "--dmin: must be a d-spacing in Å from 0.01 to 1e6"),
+    (["domains", "{LS}", "{HS}", "--dmin", "1e308"], "--dmin: d_min = 1e+308 Å is outside 0.01–1e+06 Å"),
     (["domains", "{LS}", "{HS}", "--wavelength", "1e308"], "--wavelength: must be a wavelength in Å"),
     (["domains", "{LS}", "{HS}", "--hkl", "99999999999999999999999,1,1"], "indices above 1000"),
     (["pseudo", "{HS}", "--max-distance", "1e308"], "at most 10"),
     (["model-series", "--tmin", "1e308", "--tmax", "inf"], "tmin ≤ tmax ≤ 10⁴ K"),
-    (["domains", "{LS}", "{HS}", "--dmin", "-1"], "--dmin: must be a d-spacing"),
+    (["domains", "{LS}", "{HS}", "--dmin", "-1"], "--dmin: d_min must be a positive number of Å"),
     (["landau", "--phase-diagram", "B=nan:1:3"], "lo and hi must be finite"),
     (["modes", "{LS}", "{HS}", "--threshold", "nan"], "--threshold: must be an amplitude"),
     (["fit", "--eta", "{ETA_HUGE}"], "is no order parameter"),
