@@ -625,6 +625,10 @@ def _read_cell(block, source, warnings) -> Cell:
     for name, v in zip(CELL_NAMES[3:], (al, be, ga)):
         if not 0 < v < 180:
             raise SymstrainInputError(source, f"cell angle {name} = {v:g}° is outside (0, 180)")
+    for name, v, su in zip(CELL_NAMES, vals, sus):
+        if su is not None and su > v:  # (sweep 26: 16.87(999999999999999), an s.u. of 1e13 Å, was taken)
+            raise SymstrainInputError(source, f"{_CELL_TAGS[name]} {v:g} has an s.u. of {su:g}, larger than the value "
+                                              "itself: no measurement")
     ca, cb, cg = (math.cos(math.radians(x)) for x in (al, be, ga))
     f2 = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
     if f2 <= 1e-10:

@@ -434,9 +434,9 @@ def test_cli_basis_and_origin_given(tmp_path, capsys):
     assert free["n_origins"] == 8 and given["n_origins"] == 1
     assert given["basis_change"]["basis"] == "(a, b, c)" and given["basis_change"]["p"] == [0.0, 0.0, 0.0]
     assert given["amplitude"] == free["amplitude"]
-    assert main(["modes", str(LS), str(HS), "--P", "b,a,c", "--out", str(tmp_path / "bad")]) == 2
+    assert main(["modes", str(LS), str(HS), "--P", "b,-a,c", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "model_HS_P21c_300K" in err[0] and "(b, a, c)" in err[0]
+    assert len(err) == 1 and "model_HS_P21c_300K" in err[0] and "(b, -a, c)" in err[0]
 
 
 def test_cli_series_tables_and_amplitude_against_temperature(tmp_path, monkeypatch, capsys):

@@ -176,3 +176,14 @@ def test_fit_refuses_a_series_at_one_temperature(tmp_path, capsys):
     path.write_text("T,q,branch\n" + "".join(f"200,{q:.3f},heating\n" for q in np.linspace(-0.9, 0.9, 12)))
     rc, _, err = _main(capsys, "fit", "--q", path, "--out", tmp_path / "f")
     assert rc == 2 and "every row is at T = 200 K" in err and err.count("\n") == 1 and not (tmp_path / "f").exists()
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("_cell_length_a                    16.87", "_cell_length_a 16.87(999999999999999)",
+     "_cell_length_a 16.87 has an s.u. of 1e+13"),
+])
+def test_a_cell_su_larger_than_its_value_is_refused(tmp_path, capsys, old, new, words):
+    """16.87(999999999999999): an s.u. of 10¹³ Å was taken without a word (sweep 26)."""
+    path = _variant(tmp_path, "su.cif", old, new)
+    rc, _, err = _main(capsys, "info", path)
+    assert rc == 2 and words in err and err.count("\n") == 1
