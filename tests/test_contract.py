@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from symstrain.cli import main
 from symstrain.contract import quantity, quantity_array, validate

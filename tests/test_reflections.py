@@ -867,7 +867,6 @@ def test_section_of_measured_data_shows_observed_reflections_absent_in_both(tmp_
     section of Pccn → P2₁/c, (1 0 1) and (3 0 1) (l odd) are absent in both groups (P2₁/c keeps the c-glide ⊥ b);
     measured at I = 500 ± 10 (50σ) and 20 ± 10 (2σ), only the first is drawn as observed, sized like the other
     spots."""
-    import pandas as pd
 
     import symstrain.plots.reflections as plots
 
