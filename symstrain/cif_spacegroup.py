@@ -262,6 +262,8 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
         n = _it_number(number, number_tag, source, None)
         sg = gemmi.find_spacegroup_by_number(n)
         coded = _axes_from_cell(_coded_setting(sg, None, items, source, warnings), None, items, cell, source, warnings)
+        if coded is sg and items.coordinate_code is None:
+            coded = _monoclinic_axis_from_cell(sg, items, cell, source, warnings)
         # (with the setting named by the code or the cell, none is guessed from the atoms: setting_from_number)
         how = "number" if coded is sg else "number and code" if items.coordinate_code is not None else "number and cell"
         return SpaceGroupInfo.from_gemmi(coded, how), None
@@ -372,6 +374,29 @@ def _axes_from_cell(sg, symbol: str | None, items: SymmetryItems, cell: Cell, so
         f"{named} does not name the axes, and the cell ({said}) is on rhombohedral axes: {rhombohedral[0].xhm()} "
         "is used"))
     return rhombohedral[0]
+
+
+def _monoclinic_axis_from_cell(sg, items: SymmetryItems, cell: Cell, source, warnings: list):
+    """A group named by its IT number alone, whose reference setting the cell does not fit (a monoclinic cell with
+    unique axis c or a): the one tabulated setting the cell fits, with a warning; several (the cell choices of P2₁/c
+    or C2/c on axis c: the glide is not in the cell) are an error naming them. Else ``sg``."""
+    import gemmi
+
+    G = cell.metric()
+    if _fits_metric(sg, G):
+        return sg
+    fits = [s for s in gemmi.spacegroup_table_itb() if s.number == sg.number and _fits_metric(s, G)]
+    if not fits:
+        return sg  # (check_metric then says how far the cell is from the group's)
+    said = ", ".join(f"{x:g}" for x in cell.params[3:])
+    if len(fits) > 1:
+        raise SymstrainInputError(source, f"{items.number_tag} {sg.number} alone does not say which of its settings "
+                                          f"the cell (α, β, γ = {said}°) is in: {', '.join(s.xhm() for s in fits)} "
+                                          "fit it; give the H-M symbol or the symmetry operators")
+    warnings.append(WarningText("axes_from_cell", source, f"{items.number_tag} {sg.number} does not name the axes, and "
+                                                          f"the cell (α, β, γ = {said}°) fits only {fits[0].xhm()}: "
+                                                          "that setting is used"))
+    return fits[0]
 
 
 def _it_number(text: str, tag: str, source, warnings: list | None) -> int | None:
