@@ -44,6 +44,7 @@ _MAX_INDEX = 9999
 WARNING_CODES = {
     "hkl_not_terminated": "HKLF 4 data without the 0 0 0 line (the file may be truncated)",
     "no_sigma": "no σ column: σ(I) unknown (NaN)",
+    "sigma_not_positive": "some σ(I) ≤ 0: taken as unknown",
     "intensities_from_amplitudes": "the file gives amplitudes: I = F², σ(I) = 2F·σ(F)",
     "twinned_data": "twinned data: each intensity is a sum over twin individuals",
     "twin_primary_individual": "twinned data classified by the indices of one individual only",
@@ -112,6 +113,13 @@ def _check_values(df: pd.DataFrame, path: str) -> None:
                                             f"{MAX_INTENSITY:g})")
     if "I" in df and len(df) and not np.isfinite(df["I"].to_numpy(dtype=float)).any():
         raise SymstrainInputError(path, f"none of the {len(df)} reflections has an intensity ('?' or '.' throughout)")
+    if "sigma" in df:
+        s = df["sigma"].to_numpy(dtype=float)
+        bad = int(np.count_nonzero(s <= 0))  # (NaN compares False: an unknown σ is not counted)
+        if bad:  # (sweep 26: σ ≤ 0 was dropped as unknown without a word)
+            df.attrs.setdefault("warnings", []).append(WarningText(
+                "sigma_not_positive", path, f"{bad} of {len(df)} reflections have σ ≤ 0: their σ is taken as unknown, "
+                                            "so s.u.'s and I/σ counts leave them out or are unknown"))
 
 
 def _looks_like_cif(text: str) -> bool:

@@ -224,3 +224,17 @@ def test_an_it_number_alone_on_a_unique_axis_c_cell(tmp_path, capsys):
     rc, _, err = _main(capsys, "info", path)
     assert rc == 2 and err.count("\n") == 1
     assert "P 1 1 21/a, P 1 1 21/n, P 1 1 21/b" in err and "give the H-M symbol" in err
+
+
+def test_an_hkl_sigma_not_positive_is_said(tmp_path):
+    """σ ≤ 0 was taken as unknown without a word (sweep 26): 2 of 4 here, counted by hand."""
+    from symstrain.hkl import read_hkl
+
+    path = tmp_path / "s.hkl"
+    rows = [(1, 0, 0, 5.0, 0.5, 0), (0, 1, 0, 4.0, -1.0, 0), (0, 0, 1, 3.0, 0.0, 0), (1, 1, 0, 2.0, 0.2, 0)]
+    path.write_text("".join(_hkl_line(*r)[:28] + "\n" for r in rows))
+    df = read_hkl(path)
+    notes = [w for w in df.attrs["warnings"] if w.code == "sigma_not_positive"]
+    assert len(notes) == 1 and "2 of 4 reflections have σ ≤ 0" in notes[0]
+    path.write_text("".join(_hkl_line(*r)[:28] + "\n" for r in rows[::3]))
+    assert not [w for w in read_hkl(path).attrs["warnings"] if w.code == "sigma_not_positive"]
