@@ -189,23 +189,15 @@ def test_a_cell_su_larger_than_its_value_is_refused(tmp_path, capsys, old, new, 
     assert rc == 2 and words in err and err.count("\n") == 1
 
 
-_MONO_C = """data_x
-_cell_length_a 5.0
-_cell_length_b 6.0
-_cell_length_c 7.0
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 100
-_space_group_IT_number {n}
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Fe1 Fe 0.1 0.2 0.3
-O1 O 0.3 0.1 0.4
-"""
+def _mono_c(n: int) -> str:
+    """A cell with γ = 100° (unique axis c) and only IT number ``n``."""
+    from cif_text import cif_text
+
+    text = cif_text("x", ["x,y,z"], [("Fe1", "Fe", 0.1, 0.2, 0.3), ("O1", "O", 0.3, 0.1, 0.4)], (5.0, 6.0, 7.0),
+                    (90, 90, 100))
+    ops = "loop_\n_space_group_symop_operation_xyz\n'x,y,z'\n"
+    assert text.count(ops) == 1
+    return text.replace(ops, f"_space_group_IT_number {n}\n")
 
 
 def test_an_it_number_alone_on_a_unique_axis_c_cell(tmp_path, capsys):
@@ -214,13 +206,13 @@ def test_an_it_number_alone_on_a_unique_axis_c_cell(tmp_path, capsys):
     Table 4.3.2.1): refused naming them (it was refused as "the cell does not have the symmetry of P 1 21/c 1",
     the reference setting, session 27's open item)."""
     path = tmp_path / "c4.cif"
-    path.write_text(_MONO_C.format(n=4))
+    path.write_text(_mono_c(4))
     rc, out, _ = _main(capsys, "info", "--json", path)
     doc = json.loads(out)
     sg = doc["results"][0]["spacegroup"]
     assert rc == 0 and sg["number"] == 4 and sg["hall"] == "P 2c"
     assert [w["code"] for w in doc["warnings"]] == ["axes_from_cell"]
-    path.write_text(_MONO_C.format(n=14))
+    path.write_text(_mono_c(14))
     rc, _, err = _main(capsys, "info", path)
     assert rc == 2 and err.count("\n") == 1
     assert "P 1 1 21/a, P 1 1 21/n, P 1 1 21/b" in err and "give the H-M symbol" in err
