@@ -152,3 +152,19 @@ def test_splitting_figure_shades_and_labels_the_phases_and_keeps_its_legend_outs
     assert len(fig.legends) == 1
     labels = {t.get_text() for t in fig.legends[0].get_texts()}
     assert {"Pccn", "P2₁/c"} <= labels and any("(3 0 -4)" in s for s in labels)
+
+
+def test_a_transition_without_a_model_has_a_plain_title(monkeypatch):
+    """One ordered row (the 235 K P2₁/c of the heating series after six Pccn rows): no model can be fitted, and the
+    panel's title said "— : None, 1 ordered row(s)…" (sweep 29); it gives the reason alone."""
+    from symstrain.plots import transitions as plots
+    from symstrain.series import read_series
+    from symstrain.transitions import find_transitions
+
+    files = [ROOT / "cifs" / "series" / f"model_heating_0{T}.0K.cif" for T in (205, 210, 215, 220, 225, 230, 235)]
+    cells, phases = read_series(files, detect=False)
+    trs, _ = find_transitions(cells, phases)
+    assert len(trs) == 1 and trs[0].preferred is None and len(trs[0].T) == 1
+    fig = captured(monkeypatch, plots, lambda: plots.plot_transitions(trs, "x.png"))
+    title = fig.axes[0].get_title().replace("\n", " ")
+    assert "None" not in title and ": ," not in title and "no model can be fitted" in title

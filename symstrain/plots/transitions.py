@@ -107,9 +107,12 @@ def _panel(ax, tr, colours: dict) -> None:
     ax.set_ylabel(f"∝ {q}: {_PROXY_LABEL.get(tr.proxy, tr.proxy)}")
     import textwrap
 
-    crit = {"aicc": "AICc", "aic": "AIC"}.get(tr.comparison.criterion, "")
+    crit = {"aicc": "AICc", "aic": "AIC"}.get(tr.comparison.criterion)
+    # (no model fitted: the evidence says why, without "— : None," before it: sweep 29)
+    verdict = tr.comparison.evidence if crit is None or tr.preferred is None else \
+        f"{crit}: {tr.preferred}, {tr.comparison.evidence}"
     ax.set_title("\n".join(textwrap.wrap(f"{short_symbol(tr.high)} → {short_symbol(tr.low)} ({b.branch or 'no branch'})"
-                                          f" — {crit}: {tr.preferred}, {tr.comparison.evidence}"
+                                          f" — {verdict}"
                                           + ("" if tr.comparison.sigma_dof is None else
                                              f" (σ from a residual scatter with {tr.comparison.sigma_dof} dof)"),
                                           70)),
