@@ -53,6 +53,7 @@ WARNING_CODES = {
     "detection_failed": "space-group detection failed on a structure (the row is kept, without a detected group)",
     "mixed_compositions": "the structures of a series hold different compounds (their strains compare unlike cells)",
     "structure_given_twice": "one structure (file and data block) given more than once: a row each",
+    "structures_same_temperature": "different structures of one group and branch at one temperature: a row each",
 }
 
 #: two structures of a series hold the same compound when the shares of every element among their atoms other than
@@ -517,11 +518,27 @@ def read_series(paths, temperatures=None, branches=None, *, detect: bool = True,
         df.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(
             "structure_given_twice", "series", f"{len(twice)} structure(s) given more than once, a row each: "
             + ", ".join(dict.fromkeys(twice)))]
+    shared = _shared_temperatures(df, phases, set(twice))
+    if shared:  # (sweep 29: two studies' 295 K structures entered the baseline without a word)
+        df.attrs["warnings"] = list(df.attrs.get("warnings", [])) + [WarningText(
+            "structures_same_temperature", "series", f"{len(shared)} temperature(s) have two or more different "
+            f"structures of one group and branch, a row each (all enter the fits): {'; '.join(shared[:3])}"
+            + ("; …" if len(shared) > 3 else ""))]
     if common_setting:
         from .series_settings import common_settings
 
         df, phases = common_settings(df, phases, tol=tol)
     return df, phases
+
+
+def _shared_temperatures(df, phases, twice: set) -> list[str]:
+    """"T K: name, name" for each (branch, T, group) of the table held by two or more structures, none of them one
+    given twice (said by ``structure_given_twice``)."""
+    groups: dict = {}
+    for row, ph in zip(df.itertuples(index=False), phases):
+        if ph.name not in twice:
+            groups.setdefault((row.branch or "", row.T, row.sg_number), []).append(ph.name)
+    return [f"{T:g} K: {', '.join(names)}" for (_, T, _), names in groups.items() if len(names) > 1]
 
 
 def table_arrays(table) -> tuple[np.ndarray, np.ndarray]:

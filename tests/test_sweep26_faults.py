@@ -253,3 +253,21 @@ def test_coexistence_in_one_pass_matches_a_plain_python_count():
         expected = [(b, T, tuple(dict.fromkeys(nm for _, nm in rows)))
                     for (b, T), rows in sorted(seen.items()) if len({x for x, _ in rows}) > 1]
         assert coexistence(df) == expected
+
+
+def test_two_structures_of_one_group_at_one_temperature_are_said(tmp_path):
+    """Two studies' structures at 295 K entered the baseline without a word (sweep 29). Here the 200 K heating file
+    and a copy with a 0.001 Å longer a: one note naming both; the copy given as cooling (another branch): none."""
+    from symstrain.series import read_series
+
+    src = CIFS / "series" / "model_heating_0200.0K.cif"
+    other = tmp_path / "study2_200K.cif"
+    text = src.read_text()
+    assert text.count("_cell_length_a           16.966307") == 1
+    other.write_text(text.replace("_cell_length_a           16.966307", "_cell_length_a           16.967307"))
+    near = CIFS / "series" / "model_heating_0205.0K.cif"
+    cells, _ = read_series([src, other, near], detect=False)
+    notes = [w for w in cells.attrs["warnings"] if w.code == "structures_same_temperature"]
+    assert len(notes) == 1 and "200 K:" in notes[0] and "study2_200K" in notes[0] and "0205" not in notes[0]
+    cells, _ = read_series([src, other, near], branches=["heating", "cooling", "heating"], detect=False)
+    assert not [w for w in cells.attrs["warnings"] if w.code == "structures_same_temperature"]
