@@ -110,17 +110,23 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
 
 
-def corpus_files(paths) -> list[str]:
+def corpus_files(paths, unlisted: list | None = None) -> list[str]:
     """Absolute paths of the files to scan, sorted, each once: a file given is taken whatever its name; a folder
     gives every ``*.cif`` under it (any case, recursively, hidden entries skipped, symbolic links to folders followed
     and each folder walked once, so that a loop of links ends: sweep 23 found a linked folder's files left out
-    without a word)."""
+    without a word). ``unlisted``: a list that receives ``(folder, reason)`` for each folder that could not be listed
+    (no permission: sweep 28 found it skipped without a word)."""
     out = set()
     walked: set[str] = set()
+
+    def not_listed(exc: OSError) -> None:
+        if unlisted is not None:
+            unlisted.append((os.path.realpath(exc.filename), exc.strerror or str(exc)))
+
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            for root, dirs, files in os.walk(path, followlinks=True):
+            for root, dirs, files in os.walk(path, followlinks=True, onerror=not_listed):
                 real = os.path.realpath(root)
                 if real in walked:  # (a folder reached again through a link, or a loop of links)
                     dirs[:] = []
@@ -134,6 +140,28 @@ def corpus_files(paths) -> list[str]:
         else:
             raise SymstrainInputError(p, "no such file or folder")
     return sorted(out)
+
+
+def _absent(path: str) -> bool:
+    """``path`` is known not to exist (no such file, or a folder on its way is gone); False also when that cannot be
+    told (no permission on a folder on its way: os.path.lexists says False then too)."""
+    try:
+        os.lstat(path)
+        return False
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+
+
+def storable_name(path: str) -> str:
+    """``path`` as the catalogue stores it: itself, or for a name that is not valid UTF-8 (its undecodable bytes held
+    as surrogates, which DuckDB and Arrow refuse) the name with those bytes written as ``\\xff``."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _absolute(path: Path) -> str:
@@ -288,15 +316,18 @@ class Catalogue:
                                     for idx, blk, sha in s.blocks})
         return len(inserts)
 
-    def remove_gone(self, folders, present: set) -> tuple:
+    def remove_gone(self, folders, present: set, unlisted=()) -> tuple:
         """Remove the rows of the files under ``folders`` (absolute) that are not in ``present`` and no longer exist
-        on disk (a file skipped for its name, a hidden one, still exists and keeps its rows); in one transaction.
-        Returns those files, sorted."""
+        on disk (a file skipped for its name, a hidden one, still exists and keeps its rows; one in a folder of
+        ``unlisted``, which could not be listed, or one whose absence cannot be told, keeps its rows too), and the
+        failed row of a folder listed again; in one transaction. Returns those files, sorted."""
         if not folders:
             return ()
         roots = tuple(f.rstrip(os.sep) + os.sep for f in folders)
+        hidden = tuple(f.rstrip(os.sep) + os.sep for f in unlisted)
         gone = sorted(f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
-                      if f not in present and f.startswith(roots) and not os.path.lexists(f))
+                      if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
+                      and (_absent(f) or os.path.isdir(f)))
         if gone:
             self.con.execute("BEGIN")
             try:
@@ -387,7 +418,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
 
     if not symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
-    files = corpus_files(paths)
+    unlisted: list = []
+    files = corpus_files(paths, unlisted)
     if on_total is not None:
         on_total(len(files))
     added: list[dict] = []
@@ -395,7 +427,17 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
         known = cat.known()
         jobs_list, weights, n_unchanged = [], [], 0
         pending: list = []
+        for folder, reason in unlisted:  # one failed row each (its files were not seen: their rows are kept)
+            k = known.get(storable_name(folder))
+            pending.append(unreadable_scan(storable_name(folder), f"a folder that cannot be listed ({reason}): the "
+                                           "files in it were not scanned", tuple(k.blocks) if k else ()))
         for f in files:
+            stored = storable_name(f)
+            if stored != f:  # (sweep 28: a name the catalogue cannot hold stopped the scan, every time, exit 70)
+                k = known.get(stored)
+                pending.append(unreadable_scan(stored, "the file name is not valid UTF-8, which the catalogue stores: "
+                                                       "rename the file", tuple(k.blocks) if k else ()))
+                continue
             try:
                 st = os.stat(f)
                 why = unreadable_reason(f, st=st)
@@ -432,10 +474,10 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
                 progress(1)
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
-        removed = cat.remove_gone(_folders(paths), set(files))
+        wanted = {storable_name(f) for f in files} | {storable_name(d) for d, _ in unlisted}
+        removed = cat.remove_gone(_folders(paths), wanted, [d for d, _ in unlisted])
         n_rows = len(cat)
         new = {(r["file"], r["sha1"]) for r in added}
-        wanted = set(files)
         earlier = tuple((f, b, why) for f, b, sha, why in cat.con.execute(
             "SELECT file, block, sha1, failure FROM blocks WHERE status = 'failed' ORDER BY file, block_index NULLS "
             "FIRST").fetchall() if f in wanted and (f, sha) not in new)

@@ -317,6 +317,15 @@ def list_blocks(path) -> list[str]:
     return [b.name for b in doc]
 
 
+def partial_structure_blocks(path) -> list[str]:
+    """Names of the blocks of a CIF file with a cell or atom sites but not both: no structure, though ``scan`` lists
+    each as a failed block (``info --all-blocks`` does too)."""
+    doc = _read_document(Path(path))[0]
+    return [b.name for b in doc if not _has_structure(b) and (
+        b.find_value("_cell_length_a") is not None
+        or any(b.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x")))]
+
+
 def _has_structure(block) -> bool:
     has_cell = block.find_value("_cell_length_a") is not None
     has_atoms = any(block.find_values(t) for t in ("_atom_site_fract_x", "_atom_site_Cartn_x"))

@@ -288,7 +288,10 @@ def find_pairs(rows, *, volume_tol: float = VOLUME_TOL, tol: float = 0.08, dmin:
         raise SymstrainInputError("--dmin", f"must be a positive d-spacing in Å, got {dmin:g}")
     # rows of files deleted since their scan: left out, each file a failure (sweep 19: the deleted first copy of a
     # structure was still tried, as a FileNotFoundError, while a copy of it was on disk)
-    exists = {f: os.path.lexists(f) for f in rows["file"].unique()}
+    # (only the files of rows that can be entries: a failed row's file, e.g. a name the catalogue escaped, is no
+    # structure to pair)
+    exists = {f: os.path.lexists(f) for f in rows.loc[rows["status"] == "ok", "file"].unique()}
+    rows = rows[rows["file"].isin(exists)]
     stale = sorted(f for f, there in exists.items() if not there)
     if stale:
         rows = rows[rows["file"].map(exists).astype(bool)]

@@ -204,9 +204,10 @@ def info_blocks(source, symprec: float = 0.01, detect_limit: bool = True) -> tup
                                                                                     tuple[tuple[str, str, str], ...]]:
     """:func:`info` of every structure of the CIF file ``source`` (each data block with a cell and atom sites, in
     file order; one parse): ``(results, failed)``, ``failed`` holding ``(block, source, problem)`` for each such
-    block that cannot be read (the others are still summarised). A file with one structure block is read as
+    block that cannot be read, and for each block with a cell or atom sites but not both, as ``scan`` lists them
+    (the others are still summarised). A file with one structure block is read as
     :func:`info` reads it (its error raised)."""
-    from .cif import read_structures_and_blocks
+    from .cif import partial_structure_blocks, read_cif, read_structures_and_blocks
 
     _check_symprec(symprec)
     structures, names = read_structures_and_blocks(source)
@@ -216,7 +217,14 @@ def info_blocks(source, symprec: float = 0.01, detect_limit: bool = True) -> tup
             failed.append((name, str(got.source), got.problem))
         else:
             results.append(_summarised(got, tuple(names), symprec, detect_limit))
-    return tuple(results), tuple(failed)
+    if len(names) > 1:  # a block with a cell or atom sites but not both: failed, as scan lists it (sweep 28)
+        for name in partial_structure_blocks(source):
+            try:
+                read_cif(source, block=name)
+            except SymstrainInputError as exc:
+                failed.append((name, str(exc.source), exc.problem))
+    order = {n: i for i, n in enumerate(names)}
+    return tuple(results), tuple(sorted(failed, key=lambda f: order.get(f[0], len(order))))
 
 
 def _check_symprec(symprec) -> None:

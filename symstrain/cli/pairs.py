@@ -8,6 +8,8 @@ the tables ``pairs``, ``refuted`` and ``series`` (replaced at each run) and prin
 failure: status "partial", exit 3.
 """
 
+import shlex  # (the series' command lines printed for a shell: a path with a space or a '$(' stays one argument)
+
 NAME = "pairs"
 HELP = ("find group–subgroup pairs and temperature series in a catalogue made by 'scan': index, type, (P, p), "
         "Aizu species, strain summary, symmetry-breaking reflection counts; --jobs, --dask")
@@ -76,7 +78,7 @@ def run(args):
         lines += [f"      note: {n}" for n in p.get("notes", ())]
     for s in res.series:
         lines.append(f"series [{s['compound']}] {s['formula']}: " + ", ".join(_name(m) for m in s["members"]))
-        lines.append("  " + " ".join(s["table_command"]) + ("" if s["table_ready"] else
+        lines.append("  " + shlex.join(s["table_command"]) + ("" if s["table_ready"] else
                      f"   (not ready: {s['table_not_ready']})"))
     lines += [f"failed: {f['file']}{':' + f['block'] if f['block'] else ''}: {f['message']}" for f in res.failed]
     lines.append(f"tables pairs, refuted and series written to {args.catalogue}")
