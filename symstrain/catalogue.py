@@ -29,7 +29,10 @@ Rules
 * Rows of files that are not under the paths of a scan are kept: one catalogue can gather several scans
   (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some). The rows of a file under a folder scanned
   that no longer exists are removed (and listed): a rescan gives the catalogue a fresh scan would (sweep 19:
-  ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files).
+  ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files). A file a
+  folder reaches through a symbolic link is kept under its real path, outside the folder: the table ``reached``
+  remembers which folder reached it (``scanned_folders`` the folders scanned), so that its rows go when no folder
+  scanned holds or reaches it any longer (sweep 28).
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
@@ -110,12 +113,13 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
 
 
-def corpus_files(paths, unlisted: list | None = None) -> list[str]:
+def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = None) -> list[str]:
     """Absolute paths of the files to scan, sorted, each once: a file given is taken whatever its name; a folder
     gives every ``*.cif`` under it (any case, recursively, hidden entries skipped, symbolic links to folders followed
     and each folder walked once, so that a loop of links ends: sweep 23 found a linked folder's files left out
     without a word). ``unlisted``: a list that receives ``(folder, reason)`` for each folder that could not be listed
-    (no permission: sweep 28 found it skipped without a word)."""
+    (no permission: sweep 28 found it skipped without a word); ``by_folder``: a dict that receives, for each folder
+    given (resolved), the set of the files found under it."""
     out = set()
     walked: set[str] = set()
 
@@ -126,6 +130,7 @@ def corpus_files(paths, unlisted: list | None = None) -> list[str]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
+            found = by_folder.setdefault(os.path.realpath(path), set()) if by_folder is not None else set()
             for root, dirs, files in os.walk(path, followlinks=True, onerror=not_listed):
                 real = os.path.realpath(root)
                 if real in walked:  # (a folder reached again through a link, or a loop of links)
@@ -133,8 +138,9 @@ def corpus_files(paths, unlisted: list | None = None) -> list[str]:
                     continue
                 walked.add(real)
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                out.update(_absolute(Path(root, f)) for f in files
-                           if f.lower().endswith(".cif") and not f.startswith("."))
+                found.update(_absolute(Path(root, f)) for f in files
+                             if f.lower().endswith(".cif") and not f.startswith("."))
+            out.update(found)
         elif path.exists() or path.is_symlink():  # (a dangling link or a FIFO given by name: a failed row)
             out.add(_absolute(path))
         else:
@@ -230,6 +236,12 @@ class Catalogue:
 
     def _setup(self):
         tables = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        # the files each scanned folder reached through symbolic links, outside it (added to older catalogues as
+        # they are opened: tables of their own, the rows' layout unchanged), made in the transaction that makes the
+        # catalogue (one write of its log)
+        links = [sql for name, sql in (
+            ("reached", "CREATE TABLE reached (folder VARCHAR, file VARCHAR, PRIMARY KEY (folder, file))"),
+            ("scanned_folders", "CREATE TABLE scanned_folders (folder VARCHAR PRIMARY KEY)")) if name not in tables]
         if "blocks" in tables:
             ver = self.con.execute("SELECT value FROM catalogue_info WHERE key = 'schema_version'").fetchone() \
                 if "catalogue_info" in tables else None
@@ -243,12 +255,19 @@ class Catalogue:
             if ver is None or int(ver[0]) != SCHEMA_VERSION:
                 raise SymstrainInputError(self.path, f"catalogue of schema version {ver[0] if ver else '?'}, this "
                                           f"symstrain writes version {SCHEMA_VERSION}: scan into a new file")
+            if links:
+                self.con.execute("BEGIN")
+                for sql in links:
+                    self.con.execute(sql)
+                self.con.execute("COMMIT")
             return
         cols = ",\n  ".join(f'"{n}" {t}' for n, t, _ in COLUMNS)
         self.con.execute("BEGIN")
         self.con.execute(f"CREATE TABLE blocks (\n  {cols},\n  PRIMARY KEY (file, sha1))")
         for n, _, d in COLUMNS:
             self.con.execute(f"COMMENT ON COLUMN blocks.\"{n}\" IS '{d.replace(chr(39), chr(39) * 2)}'")
+        for sql in links:
+            self.con.execute(sql)
         self.con.execute("CREATE TABLE catalogue_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
         self.con.execute("INSERT INTO catalogue_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         self.con.execute("COMMIT")
@@ -316,32 +335,52 @@ class Catalogue:
                                     for idx, blk, sha in s.blocks})
         return len(inserts)
 
-    def remove_gone(self, folders, present: set, unlisted=()) -> tuple:
+    def remove_gone(self, folders, present: set, unlisted=(), found=None) -> tuple:
         """Remove the rows of the files under ``folders`` (absolute) that are not in ``present`` and no longer exist
         on disk (a file skipped for its name, a hidden one, still exists and keeps its rows; one in a folder of
         ``unlisted``, which could not be listed, or one whose absence cannot be told, keeps its rows too), and the
-        failed row of a folder listed again; in one transaction. Returns those files, sorted."""
+        failed row of a folder listed again; in one transaction. ``found`` ({folder: files found under it}): the
+        files a folder reached through symbolic links, outside it, are remembered (table ``reached``), and those
+        a folder reached at its last scan and no longer reaches lose their rows unless another folder scanned holds
+        or reaches them (sweep 28: a removed or re-pointed link left its target's rows). Returns those files,
+        sorted."""
         if not folders:
             return ()
         roots = tuple(f.rstrip(os.sep) + os.sep for f in folders)
         hidden = tuple(f.rstrip(os.sep) + os.sep for f in unlisted)
-        gone = sorted(f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
-                      if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
-                      and (_absent(f) or os.path.isdir(f)))
+        gone = {f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
+                if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
+                and (_absent(f) or os.path.isdir(f))}
+        found = found or {}
+        outside = {d: {f for f in fs if not f.startswith(d.rstrip(os.sep) + os.sep)} for d, fs in found.items()}
+        before = self.con.execute("SELECT folder, file FROM reached").fetchall()
+        others = {(d, f) for d, f in before if d not in outside}
+        other_roots = tuple(d.rstrip(os.sep) + os.sep for (d,) in self.con.execute(
+            "SELECT folder FROM scanned_folders").fetchall() if d not in outside)
+        still = present | {f for _, f in others}
+        gone |= {f for d, f in before if d in outside and f not in still and not (hidden and f.startswith(hidden))
+                 and not (other_roots and f.startswith(other_roots))}
+        gone = sorted(gone)
+        self.con.execute("BEGIN")
+        try:
+            for sql, params in (("DELETE FROM blocks WHERE file = ?", [(f,) for f in gone]),
+                                ("DELETE FROM reached WHERE folder = ?", [(d,) for d in outside]),
+                                ("INSERT INTO reached VALUES (?, ?)", [(d, f) for d, fs in outside.items()
+                                                                       for f in sorted(fs)]),
+                                ("INSERT OR IGNORE INTO scanned_folders VALUES (?)", [(d,) for d in outside])):
+                if params:  # (DuckDB refuses an empty executemany)
+                    self.con.executemany(sql, params)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
         if gone:
-            self.con.execute("BEGIN")
-            try:
-                self.con.executemany("DELETE FROM blocks WHERE file = ?", [(f,) for f in gone])
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
             self._known = None
         return tuple(gone)
 
     def replace_tables(self, tables: dict) -> None:
         """Create or replace result tables (name → pandas DataFrame) in one transaction; ``blocks`` is not one."""
-        if {"blocks", "catalogue_info"} & set(tables):
+        if {"blocks", "catalogue_info", "reached", "scanned_folders"} & set(tables):
             raise ValueError("the blocks table is written by commit() only")
         self.con.execute("BEGIN")
         try:
@@ -419,7 +458,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     if not symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
     unlisted: list = []
-    files = corpus_files(paths, unlisted)
+    by_folder: dict = {}
+    files = corpus_files(paths, unlisted, by_folder)
     if on_total is not None:
         on_total(len(files))
     added: list[dict] = []
@@ -475,7 +515,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
         wanted = {storable_name(f) for f in files} | {storable_name(d) for d, _ in unlisted}
-        removed = cat.remove_gone(_folders(paths), wanted, [d for d, _ in unlisted])
+        removed = cat.remove_gone(_folders(paths), wanted, [d for d, _ in unlisted],
+                                  {d: {storable_name(f) for f in fs} for d, fs in by_folder.items()})
         n_rows = len(cat)
         new = {(r["file"], r["sha1"]) for r in added}
         earlier = tuple((f, b, why) for f, b, sha, why in cat.con.execute(

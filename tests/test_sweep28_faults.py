@@ -109,3 +109,47 @@ def test_info_all_blocks_lists_the_blocks_scan_lists_as_failed(tmp_path, capsys)
     cat = tmp_path / "c.duckdb"
     rc, out, _ = _main(capsys, "scan", path, "--catalogue", cat, "--json", "--no-progress")
     assert rc == 3 and sorted(f["block"] for f in json.loads(out)["failed"]) == ["cellonly", "partial"]
+
+
+def _files(cat):
+    import duckdb
+
+    con = duckdb.connect(str(cat), read_only=True)
+    try:
+        return sorted(f for (f,) in con.execute("SELECT DISTINCT file FROM blocks").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_rescan_drops_the_rows_a_removed_or_repointed_link_reached(tmp_path, capsys):
+    """Rows are kept under the linked file's real path, outside the folder scanned: removing a folder link and
+    re-pointing a file link left two rows a fresh scan does not have (sweep 28). Expected by hand: the rescan holds
+    the real file and the new target, as a fresh scan; a target that lies in another folder scanned on its own
+    keeps its row."""
+    series = sorted((CIFS / "series").glob("model_heating_02*.cif"))
+    corp, targets, tdir = tmp_path / "corp", tmp_path / "targets", tmp_path / "tdir"
+    for d in (corp, targets, tdir):
+        d.mkdir()
+    shutil.copy(series[0], targets / "t1.cif")
+    shutil.copy(series[1], targets / "t2.cif")
+    shutil.copy(series[2], tdir / "t3.cif")
+    shutil.copy(series[3], corp / "real.cif")
+    (corp / "a.cif").symlink_to(targets / "t1.cif")
+    (corp / "linkdir").symlink_to(tdir)
+    cat = tmp_path / "c.duckdb"
+    assert _main(capsys, "scan", corp, "--catalogue", cat, "--no-progress")[0] == 0
+    assert _files(cat) == sorted(str(p) for p in (corp / "real.cif", targets / "t1.cif", tdir / "t3.cif"))
+    (corp / "linkdir").unlink()
+    (corp / "a.cif").unlink()
+    (corp / "a.cif").symlink_to(targets / "t2.cif")
+    rc, out, _ = _main(capsys, "scan", corp, "--catalogue", cat, "--json", "--no-progress")
+    assert rc == 0 and json.loads(out)["removed"] == sorted([str(targets / "t1.cif"), str(tdir / "t3.cif")])
+    fresh = tmp_path / "fresh.duckdb"
+    assert _main(capsys, "scan", corp, "--catalogue", fresh, "--no-progress")[0] == 0
+    assert _files(cat) == _files(fresh) == sorted([str(corp / "real.cif"), str(targets / "t2.cif")])
+    # targets scanned on its own too: the link's target keeps its row when the link goes
+    assert _main(capsys, "scan", targets, "--catalogue", cat, "--no-progress")[0] == 0
+    (corp / "a.cif").unlink()
+    rc, out, _ = _main(capsys, "scan", corp, "--catalogue", cat, "--json", "--no-progress")
+    assert rc == 0 and json.loads(out)["removed"] == []
+    assert _files(cat) == sorted([str(corp / "real.cif"), str(targets / "t1.cif"), str(targets / "t2.cif")])
