@@ -65,7 +65,8 @@ WARNING_CODES = {
     "polar_shift_removed": "a uniform shift along a polar axis is removed from the displacements",
     "basis_chosen": "two lattice correspondences fit the groups equally: the one mapping the parent structure onto "
                     "the child's is used",
-    "no_su": "the child gives no coordinate s.u.'s: the amplitudes have none",
+    "no_su": "sites of the child without coordinate s.u.'s: the amplitudes have none",
+    "su_riding_h": "hydrogen sites without coordinate s.u.'s (riding) count as exact in the amplitudes' s.u.'s",
     "isotropy_mismatch": "a component is not invariant under the child group (pairing or threshold problem)",
     "no_primary_irrep": "no set of active irreps has the child's group as its isotropy subgroup",
     "impossible_contact": "the parent or the child has two sites closer than any real structure allows",
@@ -295,9 +296,9 @@ def decompose(parent: Phase | None = None, child: Phase | None = None, *, relati
         # here. The next origins by amplitude, each on its own (Fd-3m → Pna2₁, index 24: sweep 6)
         return _next_origin(tried, p, chosen, exc, max_distance, threshold, n_valid, child.name)
     amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
-    if not np.isfinite(amp_su):
-        warns.append(WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: the amplitudes have "
-                                   "no s.u."))
+    note = su_warning(child, amp_su)
+    if note is not None:
+        warns.append(note)
     parent_sites = ref_site if ref_site is not None else orbit_labels
     splits = splitting(parent_sites, labels, elements, U, wyckoff_positions(parent) if ref_site is not None else {},
                        wyckoff_positions(child), zero=ZERO_AMPLITUDE)
@@ -384,6 +385,47 @@ def _first_placement(r, p, ref, origins, rank) -> np.ndarray:
     return best
 
 
+_HYDROGEN = ("H", "D", "T")
+
+
+def site_variances(child: Phase) -> tuple[np.ndarray, np.ndarray]:
+    """``(var, riding)``: per site of ``child`` the isotropic Cartesian variance of its position (Å², the mean square
+    of the coordinate s.u.'s its file gives; NaN when it gives none), and which sites are hydrogens without s.u.'s,
+    whose variance is 0: riding hydrogens, placed from their parent atoms and not refined (sweep 30: the 20 riding
+    H of a 68-site molecular crystal left its amplitudes without s.u.'s)."""
+    lengths = np.array([child.cell.a, child.cell.b, child.cell.c])
+    su = np.array([np.asarray(a.xyz_su, float) for a in child.atoms]).reshape(-1, 3) * lengths
+    given = np.isfinite(su)
+    n_given = given.sum(axis=1)
+    var = np.where(n_given > 0, np.where(given, su, 0.0) ** 2 @ np.ones(3) / np.maximum(n_given, 1), np.nan)
+    riding = (n_given == 0) & np.array([a.element.strip().capitalize() in _HYDROGEN for a in child.atoms], bool)
+    var[riding] = 0.0
+    return var, riding
+
+
+def su_warning(child: Phase, amp_su: float, what: str = "the amplitudes") -> WarningRecord | None:
+    """The warning on the s.u.'s of ``what``: the sites that leave them unknown (``no_su``), or the riding hydrogens
+    taken as exact (``su_riding_h``); None when every site gives s.u.'s."""
+    var, riding = site_variances(child)
+    labels = [a.label for a in child.atoms]
+    if not np.isfinite(amp_su):
+        missing = [labels[i] for i in np.flatnonzero(~np.isfinite(var))]
+        if len(missing) == len(labels):
+            return WarningRecord("no_su", child.name, f"the child gives no coordinate s.u.'s: {what} have no s.u.")
+        return WarningRecord("no_su", child.name, f"{len(missing)} site(s) of the child have no coordinate s.u.'s "
+                                                  f"({_first(missing)}): {what} have no s.u.")
+    if riding.any():
+        names = [labels[i] for i in np.flatnonzero(riding)]
+        return WarningRecord("su_riding_h", child.name, f"{len(names)} hydrogen site(s) without coordinate s.u.'s "
+                                                        f"(riding: {_first(names)}) count as exact in the s.u.'s of "
+                                                        f"{what}")
+    return None
+
+
+def _first(names, n: int = 5) -> str:
+    return ", ".join(names[:n]) + (f", … ({len(names) - n} more)" if len(names) > n else "")
+
+
 def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarray, n_p: float, amp: float) -> float:
     """First-order s.u. (Å) of an amplitude A = √(Σ_i occ_i·|c_i|² / n_p) from the coordinate s.u.'s of the child.
 
@@ -395,22 +437,18 @@ def amplitude_su(child: Phase, grad: np.ndarray, site: np.ndarray, opi: np.ndarr
     the site's isotropic Cartesian s.u. (the mean square of the s.u.'s its file gives, a coordinate written without
     one next to others being fixed by symmetry), sites independent and ``grad`` taken in the reference lattice
     (the child's operations rotated with the child cell: exact for orthogonal pairs, first order in the strain
-    otherwise). NaN when a
-    contributing site has no s.u. at all; 0 when A = 0 and every site has one (NaN when some site has none).
+    otherwise). A hydrogen site without s.u.'s (riding: placed from its parent atom, not refined) counts as exact
+    (:func:`site_variances`). NaN when another contributing site has no s.u. at all; 0 when A = 0 and every site has
+    one (NaN when some site has none).
     """
+    var, _ = site_variances(child)
     if amp <= 0:  # 0 where every site's coordinates carry an s.u.; unknown (NaN) where the file gives none
-        known = all(np.isfinite(np.asarray(a.xyz_su, float)).any() for a in child.atoms)
-        return 0.0 if known else float("nan")
+        return 0.0 if np.all(np.isfinite(var)) else float("nan")
     A = child.cell.matrix()
     R = child.spacegroup.rotations.astype(float)
     Wc = np.einsum("ij,njk,kl->nil", A, R, np.linalg.inv(A))  # Cartesian rotations of the child operations
     g = np.zeros((len(child.atoms), 3))
     np.add.at(g, site, np.einsum("nji,nj->ni", Wc[opi], grad))
-    lengths = np.array([child.cell.a, child.cell.b, child.cell.c])
-    su = np.array([np.asarray(a.xyz_su, float) for a in child.atoms]).reshape(-1, 3) * lengths
-    given = np.isfinite(su)
-    n_given = given.sum(axis=1)
-    var = np.where(n_given > 0, np.where(given, su, 0.0) ** 2 @ np.ones(3) / np.maximum(n_given, 1), np.nan)
     used = np.einsum("ij,ij->i", g, g) > 0
     if not np.all(np.isfinite(var[used])):
         return float("nan")

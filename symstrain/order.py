@@ -55,7 +55,8 @@ from .relation import Relation
 
 #: codes of the warnings this module writes (``Distortion.warnings``, the symmetrised Phase's warnings)
 WARNING_CODES = {
-    "no_su": "the child gives no coordinate s.u.'s: no s.u. for the amplitude",
+    "no_su": "sites of the child without coordinate s.u.'s: no s.u. for the amplitude",
+    "su_riding_h": "hydrogen sites without coordinate s.u.'s (riding) count as exact in the amplitude's s.u.",
     "pseudo_symmetric_structure": "a structure built by averaging the child over the lost cosets (not measured)",
     "no_symmetry_breaking_reflections": "the relation breaks no reflection condition to d_min: η_intensity is undefined",
     "children_differ": "the children of one order run are of different groups: their η are different order parameters",
@@ -175,7 +176,7 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
 
     relation = holding(relation, "symmetrize")
     from .mode_reference import reference_lattice
-    from .modes import amplitude_su
+    from .modes import amplitude_su, su_warning
     from .pairing import keeps_symmetry, orbit_average, species_kinds, symmetrized_positions
 
     child = relation.child
@@ -204,8 +205,8 @@ def symmetrize(relation: Relation, *, max_distance: float = 2.0) -> Distortion:
     n_p = abs(float(np.linalg.det(relation.P))) * n_cent_p
     amp = float(np.sqrt(np.sum(occ[:, None] * U**2) / n_p))
     amp_su = amplitude_su(child, occ[:, None] * U, site, opi, n_p, amp)
-    notes = () if np.isfinite(amp_su) else (
-        WarningRecord("no_su", child.name, "the child gives no coordinate s.u.'s: no s.u. for the amplitude"),)
+    note = su_warning(child, amp_su, "the amplitude")
+    notes = () if note is None else (note,)
     return Distortion(
         relation=relation,
         symmetrized=_symmetrized_phase(relation, s, site, kind),

@@ -869,3 +869,32 @@ def test_irrep_names_do_not_depend_on_the_parent_files_origin(shared_cifs):
         z = fa.index_of(fa.W[x] @ fa.W[y], fa.W[x] @ fa.w[y] + fa.w[x])
         for ir in fa.irreps:
             assert np.allclose(ir.matrices[x] @ ir.matrices[y], ir.matrices[z], atol=1e-8)
+
+
+def test_riding_hydrogens_without_sus_count_as_exact_in_the_amplitude_su():
+    """The toy with its Fe site made H (a riding hydrogen: no coordinate s.u.'s) and moved by v, the O sites with
+    s.u.'s: the amplitude's s.u. is no longer unknown (sweep 30: 20 riding H left a 68-site crystal without one). Against
+    a Monte Carlo that draws the O sites only, H held where it is; a warning names the H site."""
+    from dataclasses import replace
+
+    from test_order import toy
+
+    u, v = np.array([0.01, -0.02, 0.004]), np.array([0.003, 0.0, 0.0])
+    rel = toy(u, v)
+    as_h = {a: replace(a, element="H", label="H1") if a.element == "Fe" else a for a in rel.parent.atoms}
+    parent = replace(rel.parent, atoms=tuple(as_h.values()))
+    sig = np.array([0.0004, 0.0003, 0.0002])
+    child = replace(rel.child, atoms=tuple(
+        replace(a, element="H", label="H1") if a.element == "Fe" else replace(a, xyz_su=sig.copy())
+        for a in rel.child.atoms))
+    assert np.all(np.isnan(next(a for a in child.atoms if a.element == "H").xyz_su))
+    rel = replace(rel, parent=parent, child=child)
+    d = decompose(relation=rel)
+    assert np.isfinite(d.amplitude_su) and d.amplitude_su > 0
+    notes = [w for w in d.warnings if w.code == "su_riding_h"]
+    assert len(notes) == 1 and "H1" in notes[0].message and "no_su" not in {w.code for w in d.warnings}
+    rng = np.random.default_rng(5)
+    draws = [decompose(relation=replace(rel, child=replace(child, atoms=tuple(
+        a if a.element == "H" else replace(a, xyz=a.xyz + rng.normal(0, sig)) for a in child.atoms)))).amplitude
+        for _ in range(150)]
+    assert d.amplitude_su == pytest.approx(np.std(draws), rel=0.25)
