@@ -31,8 +31,8 @@ Rules
   that no longer exists are removed (and listed): a rescan gives the catalogue a fresh scan would (sweep 19:
   ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files). A file a
   folder reaches through a symbolic link is kept under its real path, outside the folder: the table ``reached``
-  remembers which folder reached it (``scanned_folders`` the folders scanned), so that its rows go when no folder
-  scanned holds or reaches it any longer (sweep 28).
+  remembers which folder reached it (``scanned_paths`` the folders and files given to scans), so that its rows go
+  when no path scanned holds or reaches it any longer (sweeps 28 and 31).
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
@@ -119,7 +119,7 @@ def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = N
     and each folder walked once, so that a loop of links ends: sweep 23 found a linked folder's files left out
     without a word). ``unlisted``: a list that receives ``(folder, reason)`` for each folder that could not be listed
     (no permission: sweep 28 found it skipped without a word); ``by_folder``: a dict that receives, for each folder
-    given (resolved), the set of the files found under it."""
+    given (absolute, links in it not resolved), the set of the files found under it."""
     out = set()
     walked: set[str] = set()
 
@@ -130,7 +130,7 @@ def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = N
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = by_folder.setdefault(os.path.realpath(path), set()) if by_folder is not None else set()
+            found = by_folder.setdefault(os.path.abspath(path), set()) if by_folder is not None else set()
             for root, dirs, files in os.walk(path, followlinks=True, onerror=not_listed):
                 real = os.path.realpath(root)
                 if real in walked:  # (a folder reached again through a link, or a loop of links)
@@ -168,6 +168,21 @@ def storable_name(path: str) -> str:
         return path
     except UnicodeEncodeError:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _stored_names(files) -> dict:
+    """{file: the name its rows are stored under}: :func:`storable_name`, made unique where an escaped name is also
+    the name of another file found (a file named with the text '\\xff' beside one with the byte: sweep 31, where
+    the two rows replaced each other and a rescan emptied the catalogue)."""
+    out = {f: storable_name(f) for f in files}
+    taken = {f for f, name in out.items() if name == f}
+    for f in sorted(f for f, name in out.items() if name != f):
+        name, k = out[f], 1
+        while name in taken:
+            name, k = f"{out[f]} (name not UTF-8, {k})", k + 1
+        out[f] = name
+        taken.add(name)
+    return out
 
 
 def _absolute(path: Path) -> str:
@@ -241,7 +256,7 @@ class Catalogue:
         # catalogue (one write of its log)
         links = [sql for name, sql in (
             ("reached", "CREATE TABLE reached (folder VARCHAR, file VARCHAR, PRIMARY KEY (folder, file))"),
-            ("scanned_folders", "CREATE TABLE scanned_folders (folder VARCHAR PRIMARY KEY)")) if name not in tables]
+            ("scanned_paths", "CREATE TABLE scanned_paths (path VARCHAR PRIMARY KEY)")) if name not in tables]
         if "blocks" in tables:
             ver = self.con.execute("SELECT value FROM catalogue_info WHERE key = 'schema_version'").fetchone() \
                 if "catalogue_info" in tables else None
@@ -335,31 +350,34 @@ class Catalogue:
                                     for idx, blk, sha in s.blocks})
         return len(inserts)
 
-    def remove_gone(self, folders, present: set, unlisted=(), found=None) -> tuple:
-        """Remove the rows of the files under ``folders`` (absolute) that are not in ``present`` and no longer exist
-        on disk (a file skipped for its name, a hidden one, still exists and keeps its rows; one in a folder of
-        ``unlisted``, which could not be listed, or one whose absence cannot be told, keeps its rows too), and the
-        failed row of a folder listed again; in one transaction. ``found`` ({folder: files found under it}): the
-        files a folder reached through symbolic links, outside it, are remembered (table ``reached``), and those
-        a folder reached at its last scan and no longer reaches lose their rows unless another folder scanned holds
-        or reaches them (sweep 28: a removed or re-pointed link left its target's rows). Returns those files,
-        sorted."""
-        if not folders:
-            return ()
+    def remove_gone(self, folders, present: set, unlisted=(), found=None, given=()) -> tuple:
+        """Remove the rows of the files under ``folders`` (absolute, resolved) that are not in ``present`` and no
+        longer exist on disk (a file skipped for its name, a hidden one, still exists and keeps its rows; one in a
+        folder of ``unlisted``, which could not be listed, or one whose absence cannot be told, keeps its rows too),
+        and the failed row of a folder listed again; in one transaction. Returns those files, sorted.
+
+        Links: ``found`` ({folder as given, absolute: files found under it}) — the files a folder reached whose real
+        path lies outside it (through a symbolic link, or the folder given is one) are remembered (table
+        ``reached``). Of those a folder reached at its last scan, the ones it no longer reaches (``given`` paths
+        that are no folder any more reach nothing) lose their rows unless another path scanned holds or reaches
+        them (table ``scanned_paths``: every folder and file ever given to a scan) (sweeps 28 and 31: a removed or
+        re-pointed link left its target's rows)."""
         roots = tuple(f.rstrip(os.sep) + os.sep for f in folders)
         hidden = tuple(f.rstrip(os.sep) + os.sep for f in unlisted)
-        gone = {f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
-                if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
-                and (_absent(f) or os.path.isdir(f))}
-        found = found or {}
-        outside = {d: {f for f in fs if not f.startswith(d.rstrip(os.sep) + os.sep)} for d, fs in found.items()}
+        gone = set() if not roots else {
+            f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
+            if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
+            and (_absent(f) or os.path.isdir(f))}
+        outside = {d: {f for f in fs if not f.startswith(d.rstrip(os.sep) + os.sep)} for d, fs in (found or {}).items()}
         before = self.con.execute("SELECT folder, file FROM reached").fetchall()
-        others = {(d, f) for d, f in before if d not in outside}
-        other_roots = tuple(d.rstrip(os.sep) + os.sep for (d,) in self.con.execute(
-            "SELECT folder FROM scanned_folders").fetchall() if d not in outside)
-        still = present | {f for _, f in others}
-        gone |= {f for d, f in before if d in outside and f not in still and not (hidden and f.startswith(hidden))
-                 and not (other_roots and f.startswith(other_roots))}
+        had = {d for d, _ in before}
+        outside.update({d: set() for d in given if d not in outside and d in had})  # (a folder no more)
+        scanned = {d for (d,) in self.con.execute("SELECT path FROM scanned_paths").fetchall()}
+        other = tuple(d for d in scanned if d not in outside)
+        other_roots = tuple(d.rstrip(os.sep) + os.sep for d in other)
+        still = present | {f for d, f in before if d not in outside} | set(other)
+        gone |= {f for d, f in before if d in outside and f not in still and f not in outside[d]
+                 and not (hidden and f.startswith(hidden)) and not (other_roots and f.startswith(other_roots))}
         gone = sorted(gone)
         self.con.execute("BEGIN")
         try:
@@ -367,7 +385,7 @@ class Catalogue:
                                 ("DELETE FROM reached WHERE folder = ?", [(d,) for d in outside]),
                                 ("INSERT INTO reached VALUES (?, ?)", [(d, f) for d, fs in outside.items()
                                                                        for f in sorted(fs)]),
-                                ("INSERT OR IGNORE INTO scanned_folders VALUES (?)", [(d,) for d in outside])):
+                                ("INSERT OR IGNORE INTO scanned_paths VALUES (?)", [(d,) for d in given])):
                 if params:  # (DuckDB refuses an empty executemany)
                     self.con.executemany(sql, params)
             self.con.execute("COMMIT")
@@ -380,7 +398,7 @@ class Catalogue:
 
     def replace_tables(self, tables: dict) -> None:
         """Create or replace result tables (name → pandas DataFrame) in one transaction; ``blocks`` is not one."""
-        if {"blocks", "catalogue_info", "reached", "scanned_folders"} & set(tables):
+        if {"blocks", "catalogue_info", "reached", "scanned_paths"} & set(tables):
             raise ValueError("the blocks table is written by commit() only")
         self.con.execute("BEGIN")
         try:
@@ -439,7 +457,8 @@ class ScanResult:
     #: the failed rows of these files that earlier scans left in the catalogue (file, block, failure), which this one
     #: skipped as known: the scan of these paths is as incomplete as when they failed
     earlier_failed: tuple = ()
-    #: files under the folders scanned that the catalogue held and that no longer exist: their rows were removed
+    #: files under the folders scanned that the catalogue held and that no longer exist, or that a link no longer
+    #: reaches: their rows were removed
     removed: tuple = ()
 
 
@@ -471,8 +490,9 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
             k = known.get(storable_name(folder))
             pending.append(unreadable_scan(storable_name(folder), f"a folder that cannot be listed ({reason}): the "
                                            "files in it were not scanned", tuple(k.blocks) if k else ()))
+        stored_as = _stored_names(files)
         for f in files:
-            stored = storable_name(f)
+            stored = stored_as[f]
             if stored != f:  # (sweep 28: a name the catalogue cannot hold stopped the scan, every time, exit 70)
                 k = known.get(stored)
                 pending.append(unreadable_scan(stored, "the file name is not valid UTF-8, which the catalogue stores: "
@@ -514,9 +534,10 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
                 progress(1)
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
-        wanted = {storable_name(f) for f in files} | {storable_name(d) for d, _ in unlisted}
+        wanted = set(stored_as.values()) | {storable_name(d) for d, _ in unlisted}
         removed = cat.remove_gone(_folders(paths), wanted, [d for d, _ in unlisted],
-                                  {d: {storable_name(f) for f in fs} for d, fs in by_folder.items()})
+                                  {storable_name(d): {storable_name(f) for f in fs} for d, fs in by_folder.items()},
+                                  [storable_name(os.path.abspath(p)) for p in paths])
         n_rows = len(cat)
         new = {(r["file"], r["sha1"]) for r in added}
         earlier = tuple((f, b, why) for f, b, sha, why in cat.con.execute(

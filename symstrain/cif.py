@@ -175,8 +175,8 @@ def _read_document(path: Path):
         raise SymstrainInputError(path, "not a text file (it holds NUL bytes), so not a CIF")
     if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (Windows editors write one; CIF 2.0 allows it)
         data = data[3:]
-    if b"\r" in data and b"\n" not in data:  # old Mac line ends (CR only): a '#' comment would swallow the file
-        data = data.replace(b"\r", b"\n")
+    if b"\r" in data:  # CIF's line ends are LF, CR LF or CR: a lone CR (old Mac, or mixed ends), which gemmi does
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # not take for one, would join lines (sweep 31)
     replaced = False
     try:
         if not data.isascii():  # (ASCII is UTF-8: nothing to check)

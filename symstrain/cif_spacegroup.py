@@ -211,7 +211,7 @@ def declared_spacegroup(items: SymmetryItems, cell: Cell, source, warnings: list
                     f"{number_tag} {n} disagrees with the symmetry operators ({info.hm}, {info.number}); "
                     "the operators are used"))
         if extra is None and hall is not None:
-            _check_hall_against_ops(hall, hall_tag, op_tag, info, source, warnings)
+            _check_hall_against_ops(hall, hall_tag, op_tag, info, cell, source, warnings)
         return info, extra
 
     if hm is not None:
@@ -635,23 +635,41 @@ def _checked_ops(operators, op_tag, source, warnings):
     return rot, trans
 
 
-def _check_hall_against_ops(hall, hall_tag, op_tag, info, source, warnings) -> None:
+def _check_hall_against_ops(hall, hall_tag, op_tag, info, cell, source, warnings) -> None:
     """The H-M symbol's rule for a Hall symbol beside operators: one gemmi cannot read is ``symbol_not_recognised``,
-    one of another group type than the operators' is ``symbol_disagrees``; the operators are used either way."""
+    one of another group type than the operators' is ``symbol_disagrees``, one of their type in another setting or
+    origin ``symbol_other_setting`` (a Hall symbol of a setting gemmi does not tabulate is named by spglib: sweep
+    31); the operators are used every time."""
     import gemmi
 
     try:
-        gemmi.symops_from_hall(" ".join(hall.replace("_", " ").split()))
+        hall_ops = SymOps.from_gemmi(gemmi.symops_from_hall(" ".join(hall.replace("_", " ").split())))
     except (ValueError, RuntimeError):
         warnings.append(WarningText("symbol_not_recognised", source, f"Hall symbol {hall!r} in {hall_tag} not "
                                                                      "recognised; the group is taken from the operators"))
         return
-    sgh = sg_from_hall(hall)  # None for a readable Hall symbol of a setting gemmi does not tabulate: not judged
-    if sgh is not None and sgh.number != info.number:
+    if info.rotations is None or hall_ops.key() == SymOps(info.rotations, info.translations).key():
+        return
+    sgh = sg_from_hall(hall)
+    if sgh is not None:
+        number = sgh.number
+    else:
+        ident = identify_operations(hall_ops.rotations, hall_ops.translations, cell.matrix())
+        number = None if ident is None else ident.number
+    if number is None:  # (no group: the Hall symbol's operations are no space group; said as not recognised)
+        warnings.append(WarningText("symbol_not_recognised", source, f"Hall symbol {hall!r} in {hall_tag} names no "
+                                                                     "space group; the group is taken from the "
+                                                                     "operators"))
+    elif number != info.number:
         warnings.append(WarningText(
             "symbol_disagrees", source,
-            f"the Hall symbol {hall!r} ({sgh.number}) disagrees with the symmetry operators in {op_tag} "
+            f"the Hall symbol {hall!r} ({number}) disagrees with the symmetry operators in {op_tag} "
             f"({info.hm}, {info.number}), which form a group and are used"))
+    else:
+        warnings.append(WarningText(
+            "symbol_other_setting", source,
+            f"the operators are not those of the Hall symbol {hall!r}: another setting or origin of the same group; "
+            "the operators are used"))
 
 
 def _named_ops(rot, trans, op_tag, hm, cell, source, warnings):

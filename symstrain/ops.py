@@ -619,7 +619,14 @@ def operator_problem(text: str, exc: Exception) -> str:
     fault: gemmi's messages can blame the encoding of a valid UTF-8 '½' or quote an empty term."""
     bad = next((ch for ch in text if not (ch.isascii() and ch.isprintable())), None)
     if bad is not None:
-        return f"character {bad!r} (U+{ord(bad):04X}) is not allowed in an operator (write a fraction as 1/2)"
+        import unicodedata
+
+        name = unicodedata.name(bad, "")
+        hint = ("write a fraction as 1/2" if "FRACTION" in name or "VULGAR" in name else
+                "write the ASCII '-'" if "MINUS" in name or "DASH" in name or "HYPHEN" in name else
+                "write the ASCII '+'" if "PLUS" in name else
+                "write operators in ASCII: x, y, z, digits, '/', '+', '-' and ','")
+        return f"character {bad!r} (U+{ord(bad):04X}) is not allowed in an operator ({hint})"
     if not text.strip():
         return "the operator is empty"
     if ";" in text:

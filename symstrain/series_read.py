@@ -276,6 +276,11 @@ def _check_cells(df, src: str, lines) -> None:
     if neg_su.any():
         i, j = np.argwhere(neg_su)[0]
         raise SymstrainInputError(src, f"row {lines[i]}: the s.u. of {CELL_NAMES[j]} is negative ({S[i, j]:g})")
+    big_su = S > p  # (NaN compares False: an unknown s.u. passes; the CIF reader refuses the same: sweep 31)
+    if big_su.any():
+        i, j = np.argwhere(big_su)[0]
+        raise SymstrainInputError(src, f"row {lines[i]}: the s.u. of {CELL_NAMES[j]}, {S[i, j]:g}, is larger than the "
+                                       f"value itself ({p[i, j]:g}): no measurement")
     T = df["T"].to_numpy(dtype=float)
     neg = ~(T >= 0)
     if neg.any():

@@ -102,7 +102,8 @@ def run(args):
              + (f"; {len(res.earlier_failed)} block(s) of these files failed in an earlier scan" if res.earlier_failed
                 else "")]
     if res.removed:
-        lines.append(f"{len(res.removed)} file(s) under these folders no longer exist; their rows were removed: "
+        lines.append(f"{len(res.removed)} file(s) no longer found under these paths (gone, or no longer reached through "
+                     f"a link); their rows were removed: "
                      + ", ".join(res.removed[:5]) + (", …" if len(res.removed) > 5 else ""))
     lines += [f"failed: {f['file']}{':' + f['block'] if f['block'] else ''}: {f['message']}" for f in failed]
     # each row's warnings are in its result and in the catalogue, not repeated in the envelope
