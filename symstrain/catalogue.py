@@ -29,10 +29,13 @@ Rules
 * Rows of files that are not under the paths of a scan are kept: one catalogue can gather several scans
   (``DELETE FROM blocks WHERE file LIKE '/old/%'`` removes some). The rows of a file under a folder scanned
   that no longer exists are removed (and listed): a rescan gives the catalogue a fresh scan would (sweep 19:
-  ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files). A file a
-  folder reaches through a symbolic link is kept under its real path, outside the folder: the table ``reached``
-  remembers which folder reached it (``scanned_paths`` the folders and files given to scans), so that its rows go
-  when no path scanned holds or reaches it any longer (sweeps 28 and 31).
+  ``pairs`` still tried the deleted copy of a structure, and the ``table`` lines named deleted files). More
+  precisely, the rows after a scan are those a fresh replay of every scan so far would give on the files as they
+  are now (sweeps 28, 31, 32): the table ``scanned_paths`` holds every path given to a scan, ``reached`` the real
+  paths of the files each gave at its last walk (a file reached through a symbolic link lies outside the folder);
+  each scan walks them all again and removes the rows of files none gives. A path scanned before that does not
+  exist now keeps its files' rows (an unmounted disk looks the same as a removed folder) and is listed in
+  ``missing_paths``. A catalogue of an older symstrain counts each of its rows' files as a path given by name.
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
@@ -113,15 +116,16 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 COLUMN_NAMES = tuple(c[0] for c in COLUMNS)
 
 
-def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = None) -> list[str]:
+def corpus_files(paths, unlisted: list | None = None, by_path: dict | None = None,
+                 missing_ok: bool = False) -> list[str]:
     """Absolute paths of the files to scan, sorted, each once: a file given is taken whatever its name; a folder
     gives every ``*.cif`` under it (any case, recursively, hidden entries skipped, symbolic links to folders followed
-    and each folder walked once, so that a loop of links ends: sweep 23 found a linked folder's files left out
-    without a word). ``unlisted``: a list that receives ``(folder, reason)`` for each folder that could not be listed
-    (no permission: sweep 28 found it skipped without a word); ``by_folder``: a dict that receives, for each folder
-    given (absolute, links in it not resolved), the set of the files found under it."""
+    and each folder walked once per path given, so that a loop of links ends: sweep 23 found a linked folder's files
+    left out without a word). ``unlisted``: a list that receives ``(folder, reason)`` for each folder that could
+    not be listed (no permission: sweep 28 found it skipped without a word); ``by_path``: a dict that receives, for
+    each path given (absolute, links in it not resolved), the set of the files it gives (real paths); a path that
+    does not exist is an error unless ``missing_ok`` (then it gives nothing and is left out of ``by_path``)."""
     out = set()
-    walked: set[str] = set()
 
     def not_listed(exc: OSError) -> None:
         if unlisted is not None:
@@ -129,8 +133,9 @@ def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = N
 
     for p in paths:
         path = Path(p)
+        found: set[str] = set()
         if path.is_dir():
-            found = by_folder.setdefault(os.path.abspath(path), set()) if by_folder is not None else set()
+            walked: set[str] = set()  # (per path: two paths reaching one folder both list its files: sweep 32)
             for root, dirs, files in os.walk(path, followlinks=True, onerror=not_listed):
                 real = os.path.realpath(root)
                 if real in walked:  # (a folder reached again through a link, or a loop of links)
@@ -140,11 +145,15 @@ def corpus_files(paths, unlisted: list | None = None, by_folder: dict | None = N
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 found.update(_absolute(Path(root, f)) for f in files
                              if f.lower().endswith(".cif") and not f.startswith("."))
-            out.update(found)
         elif path.exists() or path.is_symlink():  # (a dangling link or a FIFO given by name: a failed row)
-            out.add(_absolute(path))
+            found.add(_absolute(path))
+        elif missing_ok:
+            continue
         else:
             raise SymstrainInputError(p, "no such file or folder")
+        out.update(found)
+        if by_path is not None:
+            by_path[os.path.abspath(path)] = found
     return sorted(out)
 
 
@@ -255,8 +264,11 @@ class Catalogue:
         # they are opened: tables of their own, the rows' layout unchanged), made in the transaction that makes the
         # catalogue (one write of its log)
         links = [sql for name, sql in (
-            ("reached", "CREATE TABLE reached (folder VARCHAR, file VARCHAR, PRIMARY KEY (folder, file))"),
+            ("reached", "CREATE TABLE reached (path VARCHAR, file VARCHAR, PRIMARY KEY (path, file))"),
             ("scanned_paths", "CREATE TABLE scanned_paths (path VARCHAR PRIMARY KEY)")) if name not in tables]
+        if "scanned_paths" not in tables and "blocks" in tables:  # (an older catalogue: each row's file counts as
+            links += ["INSERT INTO scanned_paths SELECT DISTINCT file FROM blocks",  # given by name, kept while it
+                      "INSERT INTO reached SELECT DISTINCT file, file FROM blocks"]  # is there)
         if "blocks" in tables:
             ver = self.con.execute("SELECT value FROM catalogue_info WHERE key = 'schema_version'").fetchone() \
                 if "catalogue_info" in tables else None
@@ -350,42 +362,32 @@ class Catalogue:
                                     for idx, blk, sha in s.blocks})
         return len(inserts)
 
-    def remove_gone(self, folders, present: set, unlisted=(), found=None, given=()) -> tuple:
-        """Remove the rows of the files under ``folders`` (absolute, resolved) that are not in ``present`` and no
-        longer exist on disk (a file skipped for its name, a hidden one, still exists and keeps its rows; one in a
-        folder of ``unlisted``, which could not be listed, or one whose absence cannot be told, keeps its rows too),
-        and the failed row of a folder listed again; in one transaction. Returns those files, sorted.
+    def scanned_paths(self) -> list[str]:
+        """Every path given to a scan of this catalogue (absolute, as given)."""
+        return [p for (p,) in self.con.execute("SELECT path FROM scanned_paths ORDER BY path").fetchall()]
 
-        Links: ``found`` ({folder as given, absolute: files found under it}) — the files a folder reached whose real
-        path lies outside it (through a symbolic link, or the folder given is one) are remembered (table
-        ``reached``). Of those a folder reached at its last scan, the ones it no longer reaches (``given`` paths
-        that are no folder any more reach nothing) lose their rows unless another path scanned holds or reaches
-        them (table ``scanned_paths``: every folder and file ever given to a scan) (sweeps 28 and 31: a removed or
-        re-pointed link left its target's rows)."""
-        roots = tuple(f.rstrip(os.sep) + os.sep for f in folders)
+    def remove_gone(self, reach: dict, missing=(), unlisted=()) -> tuple:
+        """Make the rows those a fresh replay of every scan so far would give (sweeps 19, 28, 31, 32): ``reach``
+        ({path given to a scan, now or before: the stored names of the files it gives now}) is remembered (table
+        ``reached``); a row whose file no path gives any longer is removed — except the files a path in
+        ``missing`` (a path scanned before that does not exist now: an unmounted disk looks the same as a deleted
+        folder) gave at its last scan, and those under a folder of ``unlisted`` (it could not be listed). The failed
+        row of a folder listed again goes too. In one transaction; returns the files removed, sorted."""
         hidden = tuple(f.rstrip(os.sep) + os.sep for f in unlisted)
-        gone = set() if not roots else {
-            f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
-            if f not in present and f.startswith(roots) and not (hidden and f.startswith(hidden))
-            and (_absent(f) or os.path.isdir(f))}
-        outside = {d: {f for f in fs if not f.startswith(d.rstrip(os.sep) + os.sep)} for d, fs in (found or {}).items()}
-        before = self.con.execute("SELECT folder, file FROM reached").fetchall()
-        had = {d for d, _ in before}
-        outside.update({d: set() for d in given if d not in outside and d in had})  # (a folder no more)
-        scanned = {d for (d,) in self.con.execute("SELECT path FROM scanned_paths").fetchall()}
-        other = tuple(d for d in scanned if d not in outside)
-        other_roots = tuple(d.rstrip(os.sep) + os.sep for d in other)
-        still = present | {f for d, f in before if d not in outside} | set(other)
-        gone |= {f for d, f in before if d in outside and f not in still and f not in outside[d]
-                 and not (hidden and f.startswith(hidden)) and not (other_roots and f.startswith(other_roots))}
-        gone = sorted(gone)
+        kept = set().union(*reach.values()) if reach else set()
+        if missing:
+            kept |= {f for (f,) in self.con.execute(
+                "SELECT file FROM reached WHERE path IN (SELECT unnest(?))", [list(missing)]).fetchall()}
+        kept |= set(unlisted)  # (their failed rows)
+        gone = sorted(f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
+                      if f not in kept and not (hidden and f.startswith(hidden)))
         self.con.execute("BEGIN")
         try:
             for sql, params in (("DELETE FROM blocks WHERE file = ?", [(f,) for f in gone]),
-                                ("DELETE FROM reached WHERE folder = ?", [(d,) for d in outside]),
-                                ("INSERT INTO reached VALUES (?, ?)", [(d, f) for d, fs in outside.items()
+                                ("DELETE FROM reached WHERE path = ?", [(d,) for d in reach]),
+                                ("INSERT INTO reached VALUES (?, ?)", [(d, f) for d, fs in reach.items()
                                                                        for f in sorted(fs)]),
-                                ("INSERT OR IGNORE INTO scanned_paths VALUES (?)", [(d,) for d in given])):
+                                ("INSERT OR IGNORE INTO scanned_paths VALUES (?)", [(d,) for d in reach])):
                 if params:  # (DuckDB refuses an empty executemany)
                     self.con.executemany(sql, params)
             self.con.execute("COMMIT")
@@ -460,6 +462,9 @@ class ScanResult:
     #: files under the folders scanned that the catalogue held and that no longer exist, or that a link no longer
     #: reaches: their rows were removed
     removed: tuple = ()
+    #: paths scanned before that no longer exist: the rows of the files they gave are kept (an unmounted disk looks
+    #: the same as a removed folder)
+    missing_paths: tuple = ()
 
 
 def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, symprec: float = 0.01,
@@ -477,8 +482,8 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
     if not symprec > 0:
         raise SymstrainInputError("--symprec", f"must be a positive tolerance in Å, got {symprec:g}")
     unlisted: list = []
-    by_folder: dict = {}
-    files = corpus_files(paths, unlisted, by_folder)
+    by_path: dict = {}
+    files = corpus_files(paths, unlisted, by_path)
     if on_total is not None:
         on_total(len(files))
     added: list[dict] = []
@@ -535,9 +540,14 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
         cat.commit(pending)
         added.extend({k: r.get(k) for k in SUMMARY_KEYS} for s in pending for r in s.rows)
         wanted = set(stored_as.values()) | {storable_name(d) for d, _ in unlisted}
-        removed = cat.remove_gone(_folders(paths), wanted, [d for d, _ in unlisted],
-                                  {storable_name(d): {storable_name(f) for f in fs} for d, fs in by_folder.items()},
-                                  [storable_name(os.path.abspath(p)) for p in paths])
+        # what every path scanned before gives now (walked again: a fresh replay of all the scans), and this scan's
+        before = [p for p in cat.scanned_paths() if p not in {storable_name(d) for d in by_path}]
+        more: dict = {}
+        corpus_files(before, unlisted, more, missing_ok=True)
+        names = _stored_names(sorted(set().union(files, *more.values())))
+        reach = {storable_name(d): {names[f] for f in fs} for d, fs in {**more, **by_path}.items()}
+        missing = [p for p in before if p not in reach]
+        removed = cat.remove_gone(reach, missing, [storable_name(d) for d, _ in unlisted])
         n_rows = len(cat)
         new = {(r["file"], r["sha1"]) for r in added}
         earlier = tuple((f, b, why) for f, b, sha, why in cat.con.execute(
@@ -545,9 +555,6 @@ def scan(paths, catalogue, *, jobs: int | None = 1, dask: str | None = None, sym
             "FIRST").fetchall() if f in wanted and (f, sha) not in new)
     added.sort(key=lambda r: (r["file"], -1 if r["block_index"] is None else r["block_index"]))
     return ScanResult(str(catalogue), len(files), n_unchanged, n_blocks, len(added), n_known, tuple(added), n_rows,
-                      earlier, removed)
+                      earlier, removed, tuple(missing))
 
 
-def _folders(paths) -> list[str]:
-    """The folders among ``paths``, absolute and resolved as :func:`corpus_files` resolves the files under them."""
-    return [str(Path(p).resolve()) for p in paths if Path(p).is_dir()]

@@ -244,7 +244,7 @@ _SPACED_HEADER = re.compile(r"^data_(\S+)[ \t]+([^#_\s][^#]*?)\s*(?:#.*)?$", re.
 def _spaced_block_name(text: str, line: int) -> tuple[str, str] | None:
     """(block name, the words after it) when the line ``line`` (1-based; or the one before, which the parser may
     name the next of) is a block header followed on its line by text that is not a tag or a comment, else None."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     for n in (line, line - 1):
         if 1 <= n <= len(lines):
             m = _SPACED_HEADER.match(lines[n - 1].strip())
@@ -259,7 +259,7 @@ def _first_cif2_list(text: str, line: int) -> tuple[int, str] | None:
     if not text.lstrip("\ufeff").startswith("#\\#CIF_2.0"):
         return None
     in_text = False
-    for n, row in enumerate(text.splitlines()[line - 1:], start=line):
+    for n, row in enumerate(text.split("\n")[line - 1:], start=line):
         if row.startswith(";"):
             in_text = not in_text
             continue
@@ -272,7 +272,7 @@ def _first_cif2_list(text: str, line: int) -> tuple[int, str] | None:
 def _cif2_list(text: str, line: int) -> str | None:
     """The bracketed list written at ``line`` (1-based; or on the line before, which gemmi may name the next of)
     when the file uses CIF 2.0's list syntax there (``_cell_length_a [4.0094 4.0094]``), else None."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     for n in (line, line - 1):
         if 1 <= n <= len(lines) and not lines[n - 1].startswith(";"):
             listed = _list_on(lines[n - 1])
@@ -297,7 +297,7 @@ def _unquoted_non_ascii(text: str) -> tuple[int, str] | None:
     if text.isascii():
         return None
     in_text = False
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(text.split("\n"), start=1):
         if line.startswith(";"):
             in_text = not in_text
             continue

@@ -93,9 +93,9 @@ def sha1_hex(data: bytes) -> str:
 
 
 def block_sha1(text: bytes) -> str:
-    """The sha1 of a block's text, CR LF line ends read as LF (sweep 19: a copy saved on Windows was another entry,
-    and paired again)."""
-    return sha1_hex(text.replace(b"\r\n", b"\n"))
+    """The sha1 of a block's text, CR LF and lone CR line ends read as LF, as the reader reads them (sweep 19: a copy
+    saved on Windows was another entry, and paired again; sweep 32: so was an old-Mac copy)."""
+    return sha1_hex(text.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
 
 
 def split_blocks(data: bytes) -> list[tuple[str, bytes]]:
@@ -220,6 +220,8 @@ def scan_file(job) -> FileScan:
         return unreadable_scan(path, unreadable_reason(path, exc), known)
     base = {"file": str(path), "file_size": int(st.st_size), "file_mtime_ns": int(st.st_mtime_ns),
             "file_ctime_ns": int(st.st_ctime_ns)}
+    if b"\r" in data:  # (line ends as the reader takes them, so the blocks split and hash alike: sweep 32)
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     split = split_blocks(data)
     if split and all(block_sha1(t) in known for _, t in split):
         blocks = tuple((k, name, block_sha1(t)) for k, (name, t) in enumerate(split))

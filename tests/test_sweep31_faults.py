@@ -154,3 +154,120 @@ def test_a_unicode_minus_in_an_operator_gets_the_right_hint(tmp_path, capsys):
     path.write_text(text.replace("2 -x,y+1/2,-z+1/2", "2 '\u2212x,y+1/2,\u2212z+1/2'"))
     rc, _, err = _main(capsys, "info", path)
     assert rc == 2 and "U+2212" in err and "write the ASCII '-'" in err and "fraction" not in err
+
+
+# ---------------------------------------------------------------------------------------------- sweep 32
+# The rule: after any sequence of scans, the catalogue holds the files a fresh replay of the same scans on the files
+# as they are now would hold (a path scanned before that no longer exists keeps its files' rows, listed as missing).
+
+def _replay(capsys, scans, cat):
+    for path in scans:
+        rc, out, err = _main(capsys, "scan", *path, "--catalogue", cat, "--json", "--no-progress")
+        assert rc in (0, 3), err
+    return _files(cat)
+
+
+def _tree(tmp_path, *names):
+    for k, name in enumerate(names):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SERIES[k % len(SERIES)], tmp_path / name)
+
+
+def test_two_folders_in_one_call_each_keep_what_they_reach(tmp_path, capsys):
+    """'scan A B' shared one walk: B's link to a file A's link had reached was not counted for B, so removing A's
+    link and rescanning A dropped a file B still reaches (sweep 32)."""
+    pytest.importorskip("duckdb")
+    _tree(tmp_path, "A/keep.cif", "B/b.cif", "ext/x.cif")
+    (tmp_path / "A" / "la").symlink_to(tmp_path / "ext")  # folder links: the walk went into ext once, for A
+    (tmp_path / "B" / "lb").symlink_to(tmp_path / "ext")
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(tmp_path / "A", tmp_path / "B")], cat)
+    (tmp_path / "A" / "la").unlink()
+    got = _replay(capsys, [(tmp_path / "A",)], cat)
+    assert got == _replay(capsys, [(tmp_path / "A", tmp_path / "B"), (tmp_path / "A",)], tmp_path / "fresh.duckdb")
+    assert str(tmp_path / "ext" / "x.cif") in got
+
+
+def test_a_file_given_by_a_link_name_keeps_its_row(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    _tree(tmp_path, "A/keep.cif", "ext/x.cif")
+    (tmp_path / "C").mkdir()
+    (tmp_path / "C" / "lc.cif").symlink_to(tmp_path / "ext" / "x.cif")
+    (tmp_path / "A" / "la.cif").symlink_to(tmp_path / "ext" / "x.cif")
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(tmp_path / "C" / "lc.cif",), (tmp_path / "A",)], cat)
+    (tmp_path / "A" / "la.cif").unlink()
+    assert str(tmp_path / "ext" / "x.cif") in _replay(capsys, [(tmp_path / "A",)], cat)
+
+
+def test_a_name_that_now_leads_elsewhere_loses_its_old_row(tmp_path, capsys):
+    """A/sub/x.cif replaced by a link to ext/x.cif: the old row (another cell) stayed because the name still exists
+    (sweep 32). Expected: the fresh replay's files."""
+    pytest.importorskip("duckdb")
+    _tree(tmp_path, "A/sub/x.cif", "ext/x.cif")
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(tmp_path / "A",)], cat)
+    (tmp_path / "A" / "sub" / "x.cif").unlink()
+    (tmp_path / "A" / "sub" / "x.cif").symlink_to(tmp_path / "ext" / "x.cif")
+    got = _replay(capsys, [(tmp_path / "A",)], cat)
+    assert got == [str(tmp_path / "ext" / "x.cif")] == _replay(capsys, [(tmp_path / "A",)], tmp_path / "f.duckdb")
+
+
+def test_a_link_target_under_a_hidden_folder_of_another_scanned_folder_goes(tmp_path, capsys):
+    """A's link reached B/.hid/x.cif, which B's own scan skips (hidden): kept for the textual prefix (sweep 32)."""
+    pytest.importorskip("duckdb")
+    _tree(tmp_path, "B/.hid/x.cif", "B/y.cif", "A/keep.cif")
+    (tmp_path / "A" / "la").symlink_to(tmp_path / "B" / ".hid")
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(tmp_path / "B",), (tmp_path / "A",)], cat)
+    assert str(tmp_path / "B" / ".hid" / "x.cif") in _files(cat)
+    (tmp_path / "A" / "la").unlink()
+    got = _replay(capsys, [(tmp_path / "A",), (tmp_path / "B",)], cat)
+    assert got == sorted([str(tmp_path / "A" / "keep.cif"), str(tmp_path / "B" / "y.cif")])
+
+
+def test_a_path_scanned_before_and_gone_keeps_its_rows_and_is_named(tmp_path, capsys):
+    """A removed folder link: an unmounted disk looks the same, so its files' rows are kept and the path is listed
+    (missing_paths); an emptied folder given again is rescanned (its rows go) instead of refused (sweep 32)."""
+    pytest.importorskip("duckdb")
+    _tree(tmp_path, "A/keep.cif", "ext/x.cif", "E/e.cif")
+    (tmp_path / "LB").symlink_to(tmp_path / "ext")
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(tmp_path / "A",), (tmp_path / "LB",), (tmp_path / "E",)], cat)
+    (tmp_path / "LB").unlink()
+    rc, out, _ = _main(capsys, "scan", tmp_path / "A", "--catalogue", cat, "--json", "--no-progress")
+    doc = json.loads(out)
+    assert rc == 0 and doc["missing_paths"] == [str(tmp_path / "LB")] and doc["removed"] == []
+    assert str(tmp_path / "ext" / "x.cif") in _files(cat)
+    (tmp_path / "E" / "e.cif").unlink()
+    rc, out, _ = _main(capsys, "scan", tmp_path / "E", "--catalogue", cat, "--json", "--no-progress")
+    assert rc == 0 and json.loads(out)["removed"] == [str(tmp_path / "E" / "e.cif")]
+
+
+def test_a_cr_copy_is_the_same_entry_as_its_lf_original(tmp_path, capsys):
+    """A CR-line-end copy got another sha1 (its blocks were not split), so pairs saw two entries (sweep 32)."""
+    pytest.importorskip("duckdb")
+    import duckdb
+
+    d = tmp_path / "d"
+    d.mkdir()
+    lf = SERIES[0].read_bytes().replace(b"\r\n", b"\n")
+    (d / "lf.cif").write_bytes(lf)
+    (d / "cr.cif").write_bytes(lf.replace(b"\n", b"\r"))
+    (d / "crlf.cif").write_bytes(lf.replace(b"\n", b"\r\n"))
+    cat = tmp_path / "c.duckdb"
+    _replay(capsys, [(d,)], cat)
+    con = duckdb.connect(str(cat), read_only=True)
+    shas = {f: s for f, s in con.execute("SELECT file, sha1 FROM blocks").fetchall()}
+    con.close()
+    assert len(shas) == 3 and len(set(shas.values())) == 1
+
+
+@pytest.mark.parametrize("sep", ["\f", "\u2028"])
+def test_a_line_number_after_a_form_feed_counts_lf_only(tmp_path, capsys, sep):
+    """Error lines were counted by str.splitlines, which breaks at FF and U+2028 too (sweep 32); gemmi and editors
+    count LF. Here the bad value is on line 3."""
+    path = tmp_path / "f.cif"
+    path.write_text(f"data_x\n# a{sep}b{sep}c\n_chemical_name_common Feé\n_cell_length_a 5\n", encoding="utf-8")
+    rc, _, err = _main(capsys, "info", path)
+    assert rc == 2 and "line 3: the value 'Feé'" in err

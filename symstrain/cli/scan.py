@@ -51,6 +51,8 @@ def check_parallel(args):
 
 
 def run(args):
+    from pathlib import Path
+
     from ..catalogue import scan
     from ..contract import failure, quantity, spacegroup_from_number, warning_records
     from ..errors import SymstrainInputError
@@ -62,7 +64,7 @@ def run(args):
     bar = {}
 
     def on_total(n):
-        if n == 0:
+        if n == 0 and not Path(args.catalogue).is_file():  # (a rescan of an emptied folder removes its rows: sweep 32)
             raise SymstrainInputError(args.paths[0], "no CIF file (*.cif) found")
         bar["update"], bar["close"] = progress_callback(args, n, "scan")
 
@@ -92,7 +94,8 @@ def run(args):
                for f, b, why in res.earlier_failed]
     data = {"catalogue": res.catalogue, "n_files": res.n_files, "n_unchanged": res.n_unchanged,
             "n_blocks": res.n_blocks, "n_added": res.n_added, "n_known": res.n_known, "n_failed": len(failed),
-            "n_rows": res.n_rows, "n_removed": len(res.removed), "removed": list(res.removed), "results": results,
+            "n_rows": res.n_rows, "n_removed": len(res.removed), "removed": list(res.removed),
+            "missing_paths": list(res.missing_paths), "results": results,
             "failed": failed}
     n_not = sum(1 for r in results if r["status"] == "not_structure")
     lines = [f"catalogue {res.catalogue}: {res.n_rows} rows",
@@ -101,6 +104,10 @@ def run(args):
              f"{res.n_known} already in the catalogue"
              + (f"; {len(res.earlier_failed)} block(s) of these files failed in an earlier scan" if res.earlier_failed
                 else "")]
+    if res.missing_paths:
+        lines.append(f"{len(res.missing_paths)} path(s) scanned before no longer exist; the rows of their files are kept "
+                     "(scan them again when they are back, or delete the rows): " + ", ".join(res.missing_paths[:5])
+                     + (", …" if len(res.missing_paths) > 5 else ""))
     if res.removed:
         lines.append(f"{len(res.removed)} file(s) no longer found under these paths (gone, or no longer reached through "
                      f"a link); their rows were removed: "
