@@ -34,8 +34,9 @@ Rules
   are now (sweeps 28, 31, 32): the table ``scanned_paths`` holds every path given to a scan, ``reached`` the real
   paths of the files each gave at its last walk (a file reached through a symbolic link lies outside the folder);
   each scan walks them all again and removes the rows of files none gives. A path scanned before that does not
-  exist now keeps its files' rows (an unmounted disk looks the same as a removed folder) and is listed in
-  ``missing_paths``. A catalogue of an older symstrain counts each of its rows' files as a path given by name.
+  exist now gives nothing, as its replay would, and is listed in ``missing_paths`` (a disk to be mounted again
+  is scanned again); a folder that cannot be listed keeps its files' rows. A catalogue of an older symstrain
+  counts each of its rows' files as a path given by name.
 * Every block gives a row, also when it cannot be read: ``status`` "failed" with the reason in ``failure`` (a
   file that is not a CIF at all is one row with ``block`` null). A scan never stops on a file.
 * One writer, in the process that runs :func:`scan`; workers only read files and return rows. Rows are
@@ -369,15 +370,12 @@ class Catalogue:
     def remove_gone(self, reach: dict, missing=(), unlisted=()) -> tuple:
         """Make the rows those a fresh replay of every scan so far would give (sweeps 19, 28, 31, 32): ``reach``
         ({path given to a scan, now or before: the stored names of the files it gives now}) is remembered (table
-        ``reached``); a row whose file no path gives any longer is removed — except the files a path in
-        ``missing`` (a path scanned before that does not exist now: an unmounted disk looks the same as a deleted
-        folder) gave at its last scan, and those under a folder of ``unlisted`` (it could not be listed). The failed
-        row of a folder listed again goes too. In one transaction; returns the files removed, sorted."""
+        ``reached``); a row whose file no path gives any longer is removed — a path in ``missing`` (scanned before,
+        gone now) gives nothing, as its replay would — except those under a folder of ``unlisted`` (it could not be
+        listed: its files are kept). The failed row of a folder listed again goes too. In one transaction; returns
+        the files removed, sorted."""
         hidden = tuple(f.rstrip(os.sep) + os.sep for f in unlisted)
         kept = set().union(*reach.values()) if reach else set()
-        if missing:
-            kept |= {f for (f,) in self.con.execute(
-                "SELECT file FROM reached WHERE path IN (SELECT unnest(?))", [list(missing)]).fetchall()}
         kept |= set(unlisted)  # (their failed rows)
         gone = sorted(f for (f,) in self.con.execute("SELECT DISTINCT file FROM blocks").fetchall()
                       if f not in kept and not (hidden and f.startswith(hidden)))
@@ -462,8 +460,8 @@ class ScanResult:
     #: files under the folders scanned that the catalogue held and that no longer exist, or that a link no longer
     #: reaches: their rows were removed
     removed: tuple = ()
-    #: paths scanned before that no longer exist: the rows of the files they gave are kept (an unmounted disk looks
-    #: the same as a removed folder)
+    #: paths scanned before that no longer exist: they give no file (the rows of the files they gave went unless
+    #: another path gives them)
     missing_paths: tuple = ()
 
 

@@ -226,9 +226,9 @@ def test_a_link_target_under_a_hidden_folder_of_another_scanned_folder_goes(tmp_
     assert got == sorted([str(tmp_path / "A" / "keep.cif"), str(tmp_path / "B" / "y.cif")])
 
 
-def test_a_path_scanned_before_and_gone_keeps_its_rows_and_is_named(tmp_path, capsys):
-    """A removed folder link: an unmounted disk looks the same, so its files' rows are kept and the path is listed
-    (missing_paths); an emptied folder given again is rescanned (its rows go) instead of refused (sweep 32)."""
+def test_a_path_scanned_before_and_gone_gives_nothing_and_is_named(tmp_path, capsys):
+    """A removed folder link kept its target's rows (sweep 32): it gives nothing now, as its replay would, and is
+    listed (missing_paths); an emptied folder given again is rescanned (its rows go) instead of refused."""
     pytest.importorskip("duckdb")
     _tree(tmp_path, "A/keep.cif", "ext/x.cif", "E/e.cif")
     (tmp_path / "LB").symlink_to(tmp_path / "ext")
@@ -237,8 +237,8 @@ def test_a_path_scanned_before_and_gone_keeps_its_rows_and_is_named(tmp_path, ca
     (tmp_path / "LB").unlink()
     rc, out, _ = _main(capsys, "scan", tmp_path / "A", "--catalogue", cat, "--json", "--no-progress")
     doc = json.loads(out)
-    assert rc == 0 and doc["missing_paths"] == [str(tmp_path / "LB")] and doc["removed"] == []
-    assert str(tmp_path / "ext" / "x.cif") in _files(cat)
+    assert rc == 0 and doc["missing_paths"] == [str(tmp_path / "LB")]
+    assert doc["removed"] == [str(tmp_path / "ext" / "x.cif")] and str(tmp_path / "ext" / "x.cif") not in _files(cat)
     (tmp_path / "E" / "e.cif").unlink()
     rc, out, _ = _main(capsys, "scan", tmp_path / "E", "--catalogue", cat, "--json", "--no-progress")
     assert rc == 0 and json.loads(out)["removed"] == [str(tmp_path / "E" / "e.cif")]

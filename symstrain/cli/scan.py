@@ -105,8 +105,8 @@ def run(args):
              + (f"; {len(res.earlier_failed)} block(s) of these files failed in an earlier scan" if res.earlier_failed
                 else "")]
     if res.missing_paths:
-        lines.append(f"{len(res.missing_paths)} path(s) scanned before no longer exist; the rows of their files are kept "
-                     "(scan them again when they are back, or delete the rows): " + ", ".join(res.missing_paths[:5])
+        lines.append(f"{len(res.missing_paths)} path(s) scanned before no longer exist and give no file (scan them again "
+                     "when they are back): " + ", ".join(res.missing_paths[:5])
                      + (", …" if len(res.missing_paths) > 5 else ""))
     if res.removed:
         lines.append(f"{len(res.removed)} file(s) no longer found under these paths (gone, or no longer reached through "
