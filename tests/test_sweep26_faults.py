@@ -8,17 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import run_cli as _main
 
 CIFS = Path(__file__).resolve().parents[1] / "cifs"
 LS, HS = CIFS / "model_LS_Pccn_90K.cif", CIFS / "model_HS_P21c_300K.cif"
-
-
-def _main(capsys, *args):
-    from symstrain.cli import main
-
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.mark.parametrize("command", ["strain", "reflections", "modes"])

@@ -9,19 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_run import catalogue_files as _files
+from cli_run import run_cli as _main
 
 pytest.importorskip("duckdb")
 
 CIFS = Path(__file__).resolve().parents[1] / "cifs"
 LS, HS = CIFS / "model_LS_Pccn_90K.cif", CIFS / "model_HS_P21c_300K.cif"
-
-
-def _main(capsys, *args):
-    from symstrain.cli import main
-
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_a_file_name_that_is_not_utf8_is_a_failed_row_not_the_end_of_the_scan(tmp_path, capsys):
@@ -109,16 +103,6 @@ def test_info_all_blocks_lists_the_blocks_scan_lists_as_failed(tmp_path, capsys)
     cat = tmp_path / "c.duckdb"
     rc, out, _ = _main(capsys, "scan", path, "--catalogue", cat, "--json", "--no-progress")
     assert rc == 3 and sorted(f["block"] for f in json.loads(out)["failed"]) == ["cellonly", "partial"]
-
-
-def _files(cat):
-    import duckdb
-
-    con = duckdb.connect(str(cat), read_only=True)
-    try:
-        return sorted(f for (f,) in con.execute("SELECT DISTINCT file FROM blocks").fetchall())
-    finally:
-        con.close()
 
 
 def test_a_rescan_drops_the_rows_a_removed_or_repointed_link_reached(tmp_path, capsys):

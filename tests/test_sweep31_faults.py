@@ -9,28 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_run import catalogue_files as _files
+from cli_run import run_cli as _main
 
 CIFS = Path(__file__).resolve().parents[1] / "cifs"
 LS, HS = CIFS / "model_LS_Pccn_90K.cif", CIFS / "model_HS_P21c_300K.cif"
 SERIES = sorted((CIFS / "series").glob("model_heating_02*.cif"))
-
-
-def _main(capsys, *args):
-    from symstrain.cli import main
-
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def _files(cat):
-    import duckdb
-
-    con = duckdb.connect(str(cat), read_only=True)
-    try:
-        return sorted(f for (f,) in con.execute("SELECT DISTINCT file FROM blocks").fetchall())
-    finally:
-        con.close()
 
 
 def _scan(capsys, path, cat):
