@@ -158,18 +158,6 @@ def corpus_files(paths, unlisted: list | None = None, by_path: dict | None = Non
     return sorted(out)
 
 
-def _absent(path: str) -> bool:
-    """``path`` is known not to exist (no such file, or a folder on its way is gone); False also when that cannot be
-    told (no permission on a folder on its way: os.path.lexists says False then too)."""
-    try:
-        os.lstat(path)
-        return False
-    except (FileNotFoundError, NotADirectoryError):
-        return True
-    except OSError:
-        return False
-
-
 def storable_name(path: str) -> str:
     """``path`` as the catalogue stores it: itself, or for a name that is not valid UTF-8 (its undecodable bytes held
     as surrogates, which DuckDB and Arrow refuse) the name with those bytes written as ``\\xff``."""
